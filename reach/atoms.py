@@ -1,0 +1,74 @@
+"""Port atoms: the port space cut at every boundary any rule uses.
+
+Each (protocol, port-interval) atom is wholly in or out of every port set the
+policies can produce, so a port set becomes a bitmask over atoms, stored as
+``W`` uint64 words. Unions and intersections of port sets are then ORs and ANDs
+of numpy arrays.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from .ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet
+
+Mask = npt.NDArray[np.uint64]
+
+
+class PortAtoms:
+    """Atoms for the given port sets; any of them converts to a mask and back exactly."""
+
+    def __init__(self, portsets: Iterable[PortSet]) -> None:
+        cuts: dict[str, set[int]] = {p: {MIN_PORT} for p in PROTOCOLS}
+        for ps in portsets:
+            for proto, ivs in ps.items():
+                for lo, hi in ivs:
+                    cuts[proto].add(lo)
+                    if hi < MAX_PORT:
+                        cuts[proto].add(hi + 1)
+        self.atoms: list[tuple[str, int, int]] = []
+        self._starts: dict[str, list[int]] = {}
+        self._first: dict[str, int] = {}
+        for proto in PROTOCOLS:
+            starts = sorted(cuts[proto])
+            self._starts[proto] = starts
+            self._first[proto] = len(self.atoms)
+            ends = [s - 1 for s in starts[1:]] + [MAX_PORT]
+            self.atoms.extend((proto, s, e) for s, e in zip(starts, ends, strict=True))
+        self.words = (len(self.atoms) + 63) // 64
+        self.all = self.mask(PortSet.all())
+        self._text: dict[bytes, PortSet] = {}
+
+    def mask(self, ps: PortSet) -> Mask:
+        bits = np.zeros(self.words * 64, dtype=bool)
+        for proto, ivs in ps.items():
+            starts = self._starts[proto]
+            base = self._first[proto]
+            for lo, hi in ivs:
+                i = base + _index(starts, lo)
+                j = base + _index(starts, hi)
+                bits[i : j + 1] = True
+        return np.packbits(bits, bitorder="little").view(np.uint64)
+
+    def portset(self, mask: Mask) -> PortSet:
+        """The port set of a mask (cached by mask bytes: few distinct masks occur)."""
+        key = mask.tobytes()
+        ps = self._text.get(key)
+        if ps is None:
+            bits = np.unpackbits(mask.view(np.uint8), bitorder="little")
+            by: dict[str, list[tuple[int, int]]] = {p: [] for p in PROTOCOLS}
+            for i in np.flatnonzero(bits[: len(self.atoms)]):
+                proto, lo, hi = self.atoms[int(i)]
+                by[proto].append((lo, hi))
+            ps = PortSet.from_mapping(by)
+            self._text[key] = ps
+        return ps
+
+
+def _index(starts: list[int], port: int) -> int:
+    """Index of the atom holding ``port``."""
+    return bisect.bisect_right(starts, port) - 1

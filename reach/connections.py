@@ -1,0 +1,173 @@
+"""Connections at a granularity: pods, workloads or namespaces, plus external segments.
+
+A node at a coarse granularity (a workload, a namespace) may hold pods of
+several classes; it connects to another node with the union of the ports of
+all its pod pairs. Classes expand into nodes only here, for output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .engine import IntVec, Reachability
+from .ipspace import IPAddress, IPRange
+from .ports import PortSet
+
+GRANULARITIES = ("pod", "workload", "namespace")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A vertex of the reachability graph: a pod, workload, namespace or external range."""
+
+    id: str
+    type: str  # "pod" | "workload" | "namespace" | "external"
+    kind: str
+    name: str
+    namespace: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    pods: int = 0
+    host_network: bool = False
+    ip_range: tuple[IPAddress, IPAddress] | None = None
+
+    def __str__(self) -> str:
+        return self.id
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"id": self.id, "type": self.type, "kind": self.kind, "name": self.name}
+        if self.type == "external":
+            assert self.ip_range is not None
+            out["first"] = str(self.ip_range[0])
+            out["last"] = str(self.ip_range[1])
+        else:
+            out["namespace"] = self.namespace
+            out["labels"] = dict(self.labels)
+            out["pods"] = self.pods
+            if self.host_network:
+                out["hostNetwork"] = True
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """``src`` may open connections to ``dst`` on ``ports``."""
+
+    src: Node
+    dst: Node
+    ports: PortSet
+
+    def __str__(self) -> str:
+        return f"{self.src} => {self.dst} : {self.ports}"
+
+
+@dataclass
+class View:
+    """Nodes at one granularity and the classes each one holds."""
+
+    reach: Reachability
+    by: str
+    nodes: list[Node]
+    node_classes: list[IntVec]
+    node_pods: list[list[int]] = field(default_factory=list)
+
+    @property
+    def n_internal(self) -> int:
+        return len(self.node_pods)
+
+    def edges(self, chunk: int = 256) -> Iterator[tuple[int, int, npt.NDArray[np.uint64]]]:
+        """Yield ``(src node, dst node, port mask)`` for every allowed pair, row by row.
+
+        Pairs of a node with itself and pairs of two external nodes are left out.
+        """
+        allowed = self.reach.allowed
+        flat = np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
+        sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        single = bool(np.all(sizes == 1))
+        n = len(self.nodes)
+        ext_from = self.n_internal
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            if single:
+                rows = allowed[flat[start:stop]]
+            else:
+                lo, hi = offsets[start], offsets[stop - 1] + sizes[stop - 1]
+                rel = offsets[start:stop] - lo
+                rows = np.bitwise_or.reduceat(allowed[flat[lo:hi]], rel, axis=0)
+            block = rows[:, flat] if single else np.bitwise_or.reduceat(rows[:, flat], offsets, axis=1)
+            nonzero = block.any(axis=2)
+            for k in range(stop - start):
+                nonzero[k, start + k] = False
+            nonzero[max(0, ext_from - start) :, ext_from:] = False
+            src, dst = np.nonzero(nonzero)
+            for s, d in zip(src.tolist(), dst.tolist(), strict=True):
+                yield start + s, d, block[s, d]
+
+
+def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = None) -> View:
+    """Group pods into nodes at granularity ``by``; add one node per external segment.
+
+    IPv6 segments are included when ``ipv6`` is true, or (by default) when some
+    policy names an IPv6 CIDR; otherwise the IPv6 space behaves like the IPv4
+    addresses no ipBlock names and would only repeat them.
+    """
+    if by not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, not {by!r}")
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, p in enumerate(reach.pods):
+        if by == "pod":
+            key = (p.namespace, p.name, "Pod")
+        elif by == "workload":
+            w = p.owner
+            key = (w.namespace, w.name, w.kind)
+        else:
+            key = (p.namespace, p.namespace, "Namespace")
+        groups.setdefault(key, []).append(i)
+    nodes: list[Node] = []
+    node_classes: list[IntVec] = []
+    node_pods: list[list[int]] = []
+    for (ns, name, kind), members in sorted(groups.items()):
+        first = reach.pods[members[0]]
+        if by == "namespace":
+            labels = reach.cluster.namespace(ns).labels
+            node_id = ns
+        else:
+            shared = set(first.labels).intersection(*(reach.pods[m].labels for m in members[1:]))
+            labels = tuple(sorted(shared))
+            node_id = f"{ns}/{name}[{kind}]"
+        nodes.append(
+            Node(
+                id=node_id,
+                type=by,
+                kind=kind,
+                name=name,
+                namespace=ns,
+                labels=labels,
+                pods=len(members),
+                host_network=any(reach.pods[m].host_network for m in members),
+            )
+        )
+        node_classes.append(np.unique(reach.pod_class[members]))
+        node_pods.append(members)
+    if ipv6 is None:
+        ipv6 = reach.ipv6
+    for i, seg in enumerate(reach.segments):
+        if seg.version == 6 and not ipv6:
+            continue
+        nodes.append(external_node(seg))
+        node_classes.append(np.array([reach.n_internal + i], dtype=np.intp))
+    return View(reach, by, nodes, node_classes, node_pods)
+
+
+def external_node(seg: IPRange) -> Node:
+    return Node(
+        id=f"{seg}[External]",
+        type="external",
+        kind="External",
+        name=str(seg),
+        ip_range=(seg.first_address, seg.last_address),
+    )

@@ -1,0 +1,16 @@
+"""CSV with a header row: src, dst, src_type, dst_type, ports (text form)."""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from ..connections import View
+from . import rows
+
+
+def render(view: View, out: TextIO) -> None:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["src", "dst", "src_type", "dst_type", "ports"])
+    for s, d, p in rows(view):
+        w.writerow([s.id, d.id, s.type, d.type, str(p)])

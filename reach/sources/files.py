@@ -1,0 +1,106 @@
+"""Manifests from files, directories (read recursively) and stdin (``-``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import Diagnostics
+from . import RawObject
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+try:  # the C loader is several times faster than the pure-Python one
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Files and directories given with ``-f``; ``-`` is standard input."""
+
+    paths: tuple[str, ...]
+
+    def files(self, diag: Diagnostics) -> list[str]:
+        out: list[str] = []
+        for p in self.paths:
+            if p == "-":
+                out.append(p)
+                continue
+            path = Path(p)
+            if path.is_dir():
+                out.extend(
+                    str(f)
+                    for f in sorted(path.rglob("*"))
+                    if f.is_file() and f.suffix.lower() in SUFFIXES
+                )
+            elif path.is_file():
+                out.append(p)
+            else:
+                diag.error(p, "", "no such file or directory")
+        return out
+
+    def objects(self, diag: Diagnostics) -> Iterator[RawObject]:
+        for name in self.files(diag):
+            yield from read_text(name, _read(name, diag), diag)
+
+
+def _read(name: str, diag: Diagnostics) -> str:
+    try:
+        if name == "-":
+            return sys.stdin.read()
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        diag.error(name, "", f"cannot read: {e}")
+        return ""
+
+
+def read_text(name: str, text: str, diag: Diagnostics) -> Iterator[RawObject]:
+    """Parse a file's text (JSON or multi-document YAML) into raw objects."""
+    label = "<stdin>" if name == "-" else name
+    docs: list[Any]
+    if name.lower().endswith(".json") or (name == "-" and text.lstrip().startswith(("{", "["))):
+        try:
+            docs = [json.loads(text)] if text.strip() else []
+        except json.JSONDecodeError as e:
+            diag.error(f"{label}:{e.lineno}", "", f"malformed JSON: {e.msg} (column {e.colno})")
+            return
+    else:
+        try:
+            docs = list(yaml.load_all(text, Loader=_Loader))
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            line = f":{mark.line + 1}" if mark else ""
+            what = " ".join(str(x) for x in (e.context, e.problem) if x)
+            diag.error(f"{label}{line}", "", f"malformed YAML: {what}")
+            return
+        except yaml.YAMLError as e:
+            diag.error(label, "", f"malformed YAML: {e}")
+            return
+    for i, doc in enumerate(docs, start=1):
+        yield from flatten(doc, f"{label}#{i}", "")
+
+
+def flatten(doc: Any, origin: str, path: str) -> Iterator[RawObject]:
+    """Yield the Kubernetes objects in a document, unpacking ``kind: List``/``*List``.
+
+    Documents that are not Kubernetes objects (no ``kind``) are skipped.
+    """
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("kind"), str):
+        return
+    kind = doc["kind"]
+    if kind.endswith("List") and isinstance(doc.get("items"), list):
+        item_kind = kind[: -len("List")]
+        for j, item in enumerate(doc["items"]):
+            if item_kind and isinstance(item, Mapping) and "kind" not in item:
+                item = {**item, "kind": item_kind}  # API list responses omit the items' kind
+            yield from flatten(item, origin, f"{path}items[{j}].")
+        return
+    yield RawObject(doc, origin, path)
