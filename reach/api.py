@@ -63,9 +63,7 @@ class Reach:
         """Every allowed (src, dst) pair at granularity ``by``, with its ports."""
         v = self.view(by)
         atoms = self.reachability.atoms
-        return [
-            Connection(v.nodes[s], v.nodes[d], atoms.portset(mask)) for s, d, mask in v.edges()
-        ]
+        return [Connection(v.nodes[s], v.nodes[d], atoms.portsets[i]) for s, d, i in v.edges()]
 
     def summary(self) -> Summary:
         r = self.reachability
@@ -80,7 +78,10 @@ class Reach:
             external_segments=len(r.segments),
             ingress_isolated_pods=int(np.count_nonzero(r.ingress_isolated[pod_cls])),
             egress_isolated_pods=int(np.count_nonzero(r.egress_isolated[pod_cls])),
-            allowed_workload_pairs=sum(1 for s, d, _ in v.edges() if s < v.n_internal and d < v.n_internal),
+            allowed_workload_pairs=sum(
+                int(np.count_nonzero((s < v.n_internal) & (d < v.n_internal)))
+                for s, d, _ in v.edge_blocks()
+            ),
         )
 
 

@@ -42,6 +42,10 @@ class PortAtoms:
         self.words = (len(self.atoms) + 63) // 64
         self.all = self.mask(PortSet.all())
         self._text: dict[bytes, PortSet] = {}
+        self._ids: dict[bytes, int] = {}
+        #: Interned port sets and their text, indexed by the ids :meth:`intern` returns.
+        self.portsets: list[PortSet] = []
+        self.texts: list[str] = []
 
     def mask(self, ps: PortSet) -> Mask:
         bits = np.zeros(self.words * 64, dtype=bool)
@@ -53,6 +57,23 @@ class PortAtoms:
                 j = base + _index(starts, hi)
                 bits[i : j + 1] = True
         return np.packbits(bits, bitorder="little").view(np.uint64)
+
+    def intern(self, masks: Mask) -> npt.NDArray[np.intp]:
+        """Ids of the rows of a (k, W) mask array; equal masks share one id."""
+        if not len(masks):
+            return np.zeros(0, dtype=np.intp)
+        uniq, inverse = np.unique(masks, axis=0, return_inverse=True)
+        ids = np.empty(len(uniq), dtype=np.intp)
+        for i, row in enumerate(uniq):
+            key = row.tobytes()
+            got = self._ids.get(key)
+            if got is None:
+                got = self._ids[key] = len(self.portsets)
+                ps = self.portset(row)
+                self.portsets.append(ps)
+                self.texts.append(str(ps))
+            ids[i] = got
+        return ids[inverse.reshape(-1)]
 
     def portset(self, mask: Mask) -> PortSet:
         """The port set of a mask (cached by mask bytes: few distinct masks occur)."""

@@ -37,6 +37,14 @@ class Node:
     def __str__(self) -> str:
         return self.id
 
+    @property
+    def range(self) -> IPRange:
+        """The address range of an external node."""
+        if self.ip_range is None:
+            raise ValueError(f"{self.id} is not an external node")
+        first, last = self.ip_range
+        return IPRange(first.version, int(first), int(last))
+
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"id": self.id, "type": self.type, "kind": self.kind, "name": self.name}
         if self.type == "external":
@@ -78,12 +86,14 @@ class View:
     def n_internal(self) -> int:
         return len(self.node_pods)
 
-    def edges(self, chunk: int = 256) -> Iterator[tuple[int, int, npt.NDArray[np.uint64]]]:
-        """Yield ``(src node, dst node, port mask)`` for every allowed pair, row by row.
+    def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
+        """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.
 
-        Pairs of a node with itself and pairs of two external nodes are left out.
+        Port-set ids index ``reach.atoms.portsets`` / ``.texts``. Pairs of a node
+        with itself and pairs of two external nodes are left out.
         """
         allowed = self.reach.allowed
+        atoms = self.reach.atoms
         flat = np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
         sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
@@ -94,18 +104,22 @@ class View:
             stop = min(n, start + chunk)
             if single:
                 rows = allowed[flat[start:stop]]
+                block = rows[:, flat]
             else:
                 lo, hi = offsets[start], offsets[stop - 1] + sizes[stop - 1]
-                rel = offsets[start:stop] - lo
-                rows = np.bitwise_or.reduceat(allowed[flat[lo:hi]], rel, axis=0)
-            block = rows[:, flat] if single else np.bitwise_or.reduceat(rows[:, flat], offsets, axis=1)
+                rows = np.bitwise_or.reduceat(allowed[flat[lo:hi]], offsets[start:stop] - lo, axis=0)
+                block = np.bitwise_or.reduceat(rows[:, flat], offsets, axis=1)
             nonzero = block.any(axis=2)
-            for k in range(stop - start):
-                nonzero[k, start + k] = False
+            k = np.arange(stop - start)
+            nonzero[k, start + k] = False
             nonzero[max(0, ext_from - start) :, ext_from:] = False
             src, dst = np.nonzero(nonzero)
-            for s, d in zip(src.tolist(), dst.tolist(), strict=True):
-                yield start + s, d, block[s, d]
+            yield src + start, dst, atoms.intern(block[src, dst])
+
+    def edges(self) -> Iterator[tuple[int, int, int]]:
+        """Yield ``(src node, dst node, port-set id)`` for every allowed pair."""
+        for src, dst, ids in self.edge_blocks():
+            yield from zip(src.tolist(), dst.tolist(), ids.tolist(), strict=True)
 
 
 def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = None) -> View:

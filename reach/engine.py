@@ -167,31 +167,29 @@ class _Compiler:
         total = n + n_ext
 
         named_pos = {k: i for i, k in enumerate(self.named)}
-        named_cache: dict[tuple[object, ...], Mask] = {}
-
-        def named_mask(names: tuple[NamedKey, ...], resolution: tuple[tuple[int, ...], ...]) -> Mask:
-            key = (names, resolution)
-            hit = named_cache.get(key)
-            if hit is None:
-                by: dict[str, list[tuple[int, int]]] = {}
-                for nm, proto in names:
-                    by.setdefault(proto, []).extend((pt, pt) for pt in resolution[named_pos[(nm, proto)]])
-                hit = named_cache[key] = atoms.mask(PortSet.from_mapping(by))
-            return hit
+        # Classes share few distinct named-port resolutions: compute masks per distinct one.
+        res_ids: dict[tuple[tuple[int, ...], ...], int] = {}
+        class_res = np.array([res_ids.setdefault(r, len(res_ids)) for r in named_of], dtype=np.intp)
+        resolutions = list(res_ids)
 
         def masks(rule: Rule, num: PortSet) -> Mask:
             """(total, W) mask per destination class, or (1, W) when it does not vary."""
             if rule.ports is None:
                 return atoms.all[None, :]
             base = atoms.mask(num)
-            names = tuple((p.port, p.protocol) for p in rule.ports if isinstance(p.port, str))
+            names = [(p.port, p.protocol) for p in rule.ports if isinstance(p.port, str)]
             if not names:
                 return base[None, :]
             # A named port resolves on the destination pod's container ports (name and
             # protocol must both match); toward an external address it matches nothing.
+            per_res = np.empty((len(resolutions), atoms.words), dtype=np.uint64)
+            for i, res in enumerate(resolutions):
+                by: dict[str, list[tuple[int, int]]] = {}
+                for nm, proto in names:
+                    by.setdefault(proto, []).extend((pt, pt) for pt in res[named_pos[(nm, proto)]])
+                per_res[i] = base | atoms.mask(PortSet.from_mapping(by))
             out = np.tile(base, (total, 1))
-            for c in range(n):
-                out[c] |= named_mask(names, named_of[c])
+            out[:n] = per_res[class_res]
             return out
 
         # -- step 4: OR the rules into per-direction matrices ----------------------------

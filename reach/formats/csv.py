@@ -6,11 +6,11 @@ import csv
 from typing import TextIO
 
 from ..connections import View
-from . import rows
+from . import table
 
 
 def render(view: View, out: TextIO) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["src", "dst", "src_type", "dst_type", "ports"])
-    for s, d, p in rows(view):
+    for s, d, p in table(view):
         w.writerow([s.id, d.id, s.type, d.type, str(p)])

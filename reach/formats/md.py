@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..connections import View
-from . import rows
+from . import table
 
 
 def _cell(text: str) -> str:
@@ -14,5 +14,5 @@ def _cell(text: str) -> str:
 
 def render(view: View, out: TextIO) -> None:
     out.write(f"| src | dst | ports |\n|---|---|---|\n")
-    for s, d, p in rows(view):
+    for s, d, p in table(view):
         out.write(f"| {_cell(s.id)} | {_cell(d.id)} | {_cell(str(p))} |\n")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..connections import View
-from . import rows
+from . import table
 
 
 def render(view: View, out: TextIO) -> None:
-    out.writelines(f"{s.id} => {d.id} : {p}\n" for s, d, p in rows(view))
+    for line in table(view).lines():
+        out.write(line + "\n")
