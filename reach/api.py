@@ -59,9 +59,14 @@ class Reach:
             self._views[key] = build_view(self.reachability, by, ipv6)
         return self._views[key]
 
-    def connections(self, by: str = "workload") -> list[Connection]:
-        """Every allowed (src, dst) pair at granularity ``by``, with its ports."""
-        v = self.view(by)
+    def connections(self, by: str = "workload", ipv6: bool | None = None) -> list[Connection]:
+        """Every allowed (src, dst) pair at granularity ``by``, with its ports.
+
+        External addresses appear as segments of the address space. IPv6
+        segments are included when ``ipv6`` is true, or by default when some
+        policy names an IPv6 CIDR.
+        """
+        v = self.view(by, ipv6)
         atoms = self.reachability.atoms
         return [Connection(v.nodes[s], v.nodes[d], atoms.portsets[i]) for s, d, i in v.edges()]
 

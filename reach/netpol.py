@@ -35,8 +35,9 @@ def parse_network_policy(obj: Mapping[str, Any], origin: str = "") -> NetworkPol
     ingress = _rules(spec.get("ingress"), "spec.ingress", "from")
     egress = _rules(spec.get("egress"), "spec.egress", "to")
     types = spec.get("policyTypes")
-    if types is None:
-        # API server defaulting: Ingress always, Egress when there is an egress rule.
+    if not types:
+        # API server defaulting (also for an empty list): Ingress always, Egress when
+        # the policy has an egress rule.
         ing_iso, eg_iso = True, bool(egress)
     else:
         if not isinstance(types, list):

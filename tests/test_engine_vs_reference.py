@@ -284,7 +284,7 @@ class ReachAnswers:
         self.pod_pairs: dict[tuple[PodKey, PodKey], Any] = {}
         # (pod, direction) -> [(ip version, first, last, ports)]; "out" = pod is the source
         self.externals: dict[tuple[PodKey, str], list[tuple[int, int, int, Any]]] = {}
-        for connection in graph.connections(by="pod"):
+        for connection in graph.connections(by="pod", ipv6=True):
             src, dst = connection.src, connection.dst
             assert not (src.type == "external" and dst.type == "external"), connection
             if src.type == "pod" and dst.type == "pod":
@@ -447,6 +447,7 @@ def test_reference_peers_and_selectors() -> None:
         _ns("ns-a", env="prod"),
         _pod("x", "ns-a", app="a"),
         _pod("y", "ns-b", app="a"),
+        _pod("w", "ns-b", app="b"),
         _pod("z", "default", app="b"),
         _pod("t", "default"),
         _policy(
@@ -478,6 +479,7 @@ def test_reference_peers_and_selectors() -> None:
     assert ref.allowed(("ns-a", "x"), t, "TCP", 1)  # both selectors (AND)
     assert not ref.allowed(("ns-b", "y"), t, "TCP", 1)  # ns-b lacks env=prod
     assert ref.allowed(("default", "z"), t, "TCP", 1)  # podSelector alone: own namespace
+    assert not ref.allowed(("ns-b", "w"), t, "TCP", 1)  # ... and only there
     assert ref.allowed(t, ("default", "z"), "TCP", 1)  # z is isolated too; t lacks app: NotIn
     assert ref.allowed("10.2.3.4", t, "TCP", 1)
     assert not ref.allowed("10.1.3.4", t, "TCP", 1)  # except
