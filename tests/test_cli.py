@@ -1,0 +1,100 @@
+"""End-to-end CLI: formats, granularities, output files, help, summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import EXAMPLES
+from test_errors import run
+
+SHOP = str(EXAMPLES / "shop")
+
+
+def test_list_txt_on_the_shop_example(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(["list", "-f", SHOP], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "web/frontend[Deployment] => web/api-gateway[Deployment] : TCP 8080" in lines
+    assert "app/orders[Deployment] => db/postgres[StatefulSet] : TCP 5432" in lines
+    assert "app/payments[Deployment] => 203.0.113.0-203.0.113.255[External] : TCP 443,8443-8445" in lines
+    assert not any(line.startswith("web/frontend[Deployment] => db/") for line in lines)
+    assert lines == sorted(lines, key=lambda s: tuple(s.split(" => ")[0:1] + s.split(" => ")[1].split(" : ")[:1]))
+
+
+def test_typo_example_loses_exactly_one_connection(capsys) -> None:  # type: ignore[no-untyped-def]
+    _, good, _ = run(["list", "-f", SHOP], capsys)
+    _, typo, _ = run(["list", "-f", str(EXAMPLES / "shop-typo")], capsys)
+    assert set(good.splitlines()) - set(typo.splitlines()) == {
+        "app/orders[Deployment] => db/postgres[StatefulSet] : TCP 5432"
+    }
+    assert set(typo.splitlines()) <= set(good.splitlines())
+
+
+def test_json_format_schema(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["list", "-f", SHOP, "--format", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema"] == "reach/connections/v1"
+    assert doc["granularity"] == "workload"
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    gw = nodes["web/api-gateway[Deployment]"]
+    assert gw["type"] == "workload" and gw["kind"] == "Deployment" and gw["namespace"] == "web"
+    assert gw["labels"]["app"] == "api-gateway" and gw["pods"] == 2
+    edge = next(e for e in doc["edges"] if e["src"] == "app/orders[Deployment]" and e["dst"] == "app/payments[Deployment]")
+    assert edge == {"src": "app/orders[Deployment]", "dst": "app/payments[Deployment]", "all": False, "ports": {"TCP": [[50051, 50051]]}, "text": "TCP 50051"}
+    for e in doc["edges"]:
+        assert e["src"] in nodes and e["dst"] in nodes
+    ext = [n for n in doc["nodes"] if n["type"] == "external"]
+    assert ext and all({"first", "last"} <= set(n) for n in ext)
+
+
+def test_csv_and_md_formats(capsys) -> None:  # type: ignore[no-untyped-def]
+    _, txt_out, _ = run(["list", "-f", SHOP], capsys)
+    _, csv_out, _ = run(["list", "-f", SHOP, "--format", "csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(csv_out)))
+    assert len(rows) == len(txt_out.splitlines())
+    assert {"src", "dst", "src_type", "dst_type", "ports"} == set(rows[0])
+    _, md_out, _ = run(["list", "-f", SHOP, "--format", "md"], capsys)
+    assert md_out.startswith("| src | dst | ports |\n|---|---|---|\n")
+    assert len(md_out.splitlines()) == len(rows) + 2
+
+
+def test_by_pod_and_by_namespace(capsys) -> None:  # type: ignore[no-untyped-def]
+    _, pods, _ = run(["list", "-f", SHOP, "--by", "pod"], capsys)
+    assert any(line.startswith("web/frontend-0[Pod] => web/api-gateway-1[Pod] : TCP 8080") for line in pods.splitlines())
+    _, nss, _ = run(["list", "-f", SHOP, "--by", "namespace"], capsys)
+    lines = nss.splitlines()
+    assert "app => db : TCP 5432,6379" in lines
+    assert not any(line.startswith("db => app") for line in lines)
+
+
+def test_output_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.txt"
+    code, out, _ = run(["list", "-f", SHOP, "-o", str(target)], capsys)
+    assert code == 0 and out == ""
+    assert "web/frontend[Deployment] => web/api-gateway[Deployment] : TCP 8080" in target.read_text()
+
+
+def test_summary_json(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["summary", "-f", SHOP, "--format", "json"], capsys)
+    assert code == 0
+    s = json.loads(out)
+    assert s["pods"] == 17 and s["workloads"] == 9 and s["namespaces"] == 5
+    assert s["ingress_isolated_pods"] == 14  # the 5 web, 7 app and 2 db pods
+    assert 0 < s["classes"] <= s["workloads"]
+
+
+def test_help_has_examples(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["list", "--help"], capsys)
+    assert code == 0
+    assert "reach list -f examples/shop" in out and "--format" in out and "--by" in out
+
+
+def test_python_dash_m_entry_point() -> None:
+    got = subprocess.run([sys.executable, "-m", "reach", "--help"], capture_output=True, text=True)
+    assert got.returncode == 0 and "list" in got.stdout
