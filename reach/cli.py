@@ -37,7 +37,9 @@ FileOpt = Annotated[
 ]
 SkipOpt = Annotated[
     bool,
-    typer.Option("--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."),
+    typer.Option(
+        "--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."
+    ),
 ]
 ByOpt = Annotated[
     str,

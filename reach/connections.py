@@ -46,7 +46,12 @@ class Node:
         return IPRange(first.version, int(first), int(last))
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"id": self.id, "type": self.type, "kind": self.kind, "name": self.name}
+        out: dict[str, object] = {
+            "id": self.id,
+            "type": self.type,
+            "kind": self.kind,
+            "name": self.name,
+        }
         if self.type == "external":
             assert self.ip_range is not None
             out["first"] = str(self.ip_range[0])
@@ -107,9 +112,11 @@ class View:
                 block = rows[:, flat]
             else:
                 lo, hi = offsets[start], offsets[stop - 1] + sizes[stop - 1]
-                rows = np.bitwise_or.reduceat(allowed[flat[lo:hi]], offsets[start:stop] - lo, axis=0)
+                rows = np.bitwise_or.reduceat(
+                    allowed[flat[lo:hi]], offsets[start:stop] - lo, axis=0
+                )
                 block = np.bitwise_or.reduceat(rows[:, flat], offsets, axis=1)
-            nonzero = block.any(axis=2)
+            nonzero: npt.NDArray[np.bool_] = np.asarray(block.any(axis=2))
             k = np.arange(stop - start)
             nonzero[k, start + k] = False
             nonzero[max(0, ext_from - start) :, ext_from:] = False

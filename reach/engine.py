@@ -68,7 +68,12 @@ class _Compiler:
         self.ns_pos = {n: i for i, n in enumerate(self.ns_names)}
         self.ns_index = LabelIndex([cluster.namespaces[n].labels for n in self.ns_names])
         self.named = sorted(
-            {(p.port, p.protocol) for r in self._rules() for p in r.ports or () if isinstance(p.port, str)}
+            {
+                (p.port, p.protocol)
+                for r in self._rules()
+                for p in r.ports or ()
+                if isinstance(p.port, str)
+            }
         )
         self._label_classes()
         blocks = [pe.ip_block for r in self._rules() for pe in r.peers or () if pe.ip_block]
@@ -97,12 +102,13 @@ class _Compiler:
 
     # -- selectors over label classes ----------------------------------------------------
     def selected(self, pol: NetworkPolicy) -> BoolVec:
-        own = self.lc_ns == self.ns_pos[pol.namespace]
+        own: BoolVec = self.lc_ns == self.ns_pos[pol.namespace]
         return own & self.pod_index.select(pol.pod_selector)
 
     def peer_internal(self, pe: Peer, pol: NetworkPolicy) -> BoolVec:
         if pe.ip_block is not None:
             return np.zeros(len(self.lc_ns), dtype=bool)
+        hit: BoolVec
         if pe.namespace_selector is None:
             hit = self.lc_ns == self.ns_pos[pol.namespace]
         else:
@@ -146,7 +152,11 @@ class _Compiler:
         peers_lc = [self.rule_peers(r, pol) for pol, r, _ in rule_list]
         n_lc = len(self.lc_ns)
         columns = sel_lc + [inner for inner, _ in peers_lc]
-        sig = np.packbits(np.stack(columns, axis=1), axis=1) if columns else np.zeros((n_lc, 0), np.uint8)
+        sig = (
+            np.packbits(np.stack(columns, axis=1), axis=1)
+            if columns
+            else np.zeros((n_lc, 0), np.uint8)
+        )
         sig_ids: dict[tuple[bytes, object], int] = {}
         lc_sig = np.empty(n_lc, dtype=np.intp)
         for i in range(n_lc):
@@ -159,7 +169,9 @@ class _Compiler:
         # -- step 3: port atoms and masks -----------------------------------------------
         numeric = [_numeric_ports(r.ports) for _, r, _ in rule_list]
         resolved = [
-            PortSet.of(proto, port) for cls in named_of for (_, proto), ports in zip(self.named, cls, strict=True)
+            PortSet.of(proto, port)
+            for cls in named_of
+            for (_, proto), ports in zip(self.named, cls, strict=True)
             for port in ports
         ]
         atoms = PortAtoms(numeric + resolved)
@@ -206,7 +218,9 @@ class _Compiler:
                 ing_iso |= s
             if pol.egress_isolating:
                 eg_iso |= s
-        for (pol, rule, direction), (inner, outer), num in zip(rule_list, peers_lc, numeric, strict=True):
+        for (pol, rule, direction), (inner, outer), num in zip(
+            rule_list, peers_lc, numeric, strict=True
+        ):
             chosen = np.flatnonzero(sel[pol_pos[id(pol)]])
             if not len(chosen):
                 continue

@@ -47,7 +47,9 @@ class IPRange:
         return self.address(self.last)
 
     def contains(self, other: IPRange) -> bool:
-        return self.version == other.version and self.first <= other.first and other.last <= self.last
+        return (
+            self.version == other.version and self.first <= other.first and other.last <= self.last
+        )
 
     def cidrs(self) -> list[IPNetwork]:
         """The shortest list of CIDRs covering exactly this range."""

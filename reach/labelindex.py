@@ -32,8 +32,7 @@ class LabelIndex:
         for k, entries in cols.items():
             col = np.full(self.n, -1, dtype=np.int32)
             idx = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
-            code = np.fromiter((e[1] for e in entries), dtype=np.int32, count=len(entries))
-            col[idx] = code
+            col[idx] = np.fromiter((e[1] for e in entries), dtype=np.int32, count=len(entries))
             self._columns[k] = col
         self._cache: dict[LabelSelector, BoolVec] = {}
 

@@ -43,7 +43,9 @@ def build_cluster(
             elif kind in WORKLOAD_KINDS:
                 workloads.append((raw, kind))
             elif kind in UNSUPPORTED_KINDS:
-                diag.warn(f"{kind} objects ({UNSUPPORTED_KINDS[kind]}) are not evaluated yet; ignored")
+                diag.warn(
+                    f"{kind} objects ({UNSUPPORTED_KINDS[kind]}) are not evaluated yet; ignored"
+                )
         except FieldError as e:
             diag.error(raw.origin, raw.path + e.path, e.message)
     # Pods already present for a controller stand for it; expand only the others.

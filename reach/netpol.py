@@ -87,7 +87,9 @@ def _peers(raw: Any, path: str) -> tuple[Peer, ...] | None:
         _known(p, ppath, ("podSelector", "namespaceSelector", "ipBlock"))
         if "ipBlock" in p and p["ipBlock"] is not None:
             if p.get("podSelector") is not None or p.get("namespaceSelector") is not None:
-                raise FieldError(ppath, "ipBlock may not be combined with podSelector or namespaceSelector")
+                raise FieldError(
+                    ppath, "ipBlock may not be combined with podSelector or namespaceSelector"
+                )
             out.append(Peer(ip_block=_ip_block(p["ipBlock"], f"{ppath}.ipBlock")))
             continue
         pod_sel = p.get("podSelector")
@@ -96,7 +98,9 @@ def _peers(raw: Any, path: str) -> tuple[Peer, ...] | None:
             raise FieldError(ppath, "must set podSelector, namespaceSelector or ipBlock")
         out.append(
             Peer(
-                pod_selector=None if pod_sel is None else parse_selector(pod_sel, f"{ppath}.podSelector"),
+                pod_selector=None
+                if pod_sel is None
+                else parse_selector(pod_sel, f"{ppath}.podSelector"),
                 namespace_selector=None
                 if ns_sel is None
                 else parse_selector(ns_sel, f"{ppath}.namespaceSelector"),
@@ -120,18 +124,18 @@ def _ip_block(raw: Any, path: str) -> IPBlock:
         raise FieldError(f"{path}.except", "must be a list of CIDRs")
     excepts = []
     outer = IPRange.of_network(cidr)
-    for i, e in enumerate(excepts_raw):
+    for i, text in enumerate(excepts_raw):
         epath = f"{path}.except[{i}]"
-        if not isinstance(e, str):
+        if not isinstance(text, str):
             raise FieldError(epath, "must be a CIDR string")
         try:
-            net = parse_network(e)
-        except ValueError as err:
-            raise FieldError(epath, str(err)) from None
+            net = parse_network(text)
+        except ValueError as bad:
+            raise FieldError(epath, str(bad)) from None
         inner = IPRange.of_network(net)
         # "Except values will be rejected if they are outside the cidr range."
         if not outer.contains(inner) or inner == outer:
-            raise FieldError(epath, f"{e} is not strictly inside cidr {cidr_text}")
+            raise FieldError(epath, f"{text} is not strictly inside cidr {cidr_text}")
         excepts.append(net)
     return IPBlock(cidr, tuple(excepts))
 
@@ -152,7 +156,9 @@ def _port(raw: Any, path: str) -> PortSpec:
     if proto is None:
         proto = "TCP"
     if proto not in PROTOCOLS:
-        raise FieldError(f"{path}.protocol", f"{proto!r} is not a supported protocol (TCP, UDP, SCTP)")
+        raise FieldError(
+            f"{path}.protocol", f"{proto!r} is not a supported protocol (TCP, UDP, SCTP)"
+        )
     port = raw.get("port")
     end = raw.get("endPort")
     if isinstance(port, bool):
@@ -190,4 +196,6 @@ def _mapping(raw: Any, path: str) -> Mapping[str, Any]:
 def _known(raw: Mapping[str, Any], path: str, fields: tuple[str, ...]) -> None:
     for key in raw:
         if key not in fields:
-            raise FieldError(f"{path}.{key}", f"unknown field (expected one of: {', '.join(fields)})")
+            raise FieldError(
+                f"{path}.{key}", f"unknown field (expected one of: {', '.join(fields)})"
+            )

@@ -95,7 +95,9 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
         raise FieldError(path, f"must be a label selector mapping, not {_kind(raw)}")
     for key in raw:
         if key not in ("matchLabels", "matchExpressions"):
-            raise FieldError(f"{path}.{key}", "unknown field (expected matchLabels or matchExpressions)")
+            raise FieldError(
+                f"{path}.{key}", "unknown field (expected matchLabels or matchExpressions)"
+            )
     reqs: list[Requirement] = []
     for k, v in parse_labels(raw.get("matchLabels"), f"{path}.matchLabels").items():
         reqs.append(Requirement(k, "In", frozenset([v])))
@@ -111,7 +113,9 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
 
 def _parse_requirement(expr: Any, path: str) -> Requirement:
     if not isinstance(expr, Mapping):
-        raise FieldError(path, f"must be a mapping with key, operator and values, not {_kind(expr)}")
+        raise FieldError(
+            path, f"must be a mapping with key, operator and values, not {_kind(expr)}"
+        )
     key = expr.get("key")
     if not isinstance(key, str) or not key:
         raise FieldError(f"{path}.key", "is required and must be a non-empty string")

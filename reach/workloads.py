@@ -63,7 +63,9 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str) -> list[Pod]
         walked.append(key)
         template = _mapping(template.get(key), ".".join(walked))
     tpath = ".".join(walked)
-    labels = _labels(_mapping(template.get("metadata"), f"{tpath}.metadata"), f"{tpath}.metadata.labels")
+    labels = _labels(
+        _mapping(template.get("metadata"), f"{tpath}.metadata"), f"{tpath}.metadata.labels"
+    )
     tspec = _mapping(template.get("spec"), f"{tpath}.spec")
     ports = _container_ports(tspec, f"{tpath}.spec")
     spec = _mapping(obj.get("spec"), "spec")

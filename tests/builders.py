@@ -28,9 +28,15 @@ def pod(
     container: Obj = {"name": "c", "image": "img"}
     if ports:
         container["ports"] = [
-            {**({"name": n} if n else {}), "containerPort": p, "protocol": proto} for n, p, proto in ports
+            {**({"name": n} if n else {}), "containerPort": p, "protocol": proto}
+            for n, p, proto in ports
         ]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [container], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta,
+        "spec": {"containers": [container], **spec},
+    }
 
 
 def netpol(name: str, ns: str | None = "default", selector: Obj | None = None, **spec: Any) -> Obj:
@@ -40,7 +46,12 @@ def netpol(name: str, ns: str | None = "default", selector: Obj | None = None, *
     body: Obj = {"podSelector": selector if selector is not None else {}}
     for key, value in spec.items():
         body["policyTypes" if key == "policyTypes" else key] = value
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta, "spec": body}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": meta,
+        "spec": body,
+    }
 
 
 def deny_all(ns: str = "default", types: tuple[str, ...] = ("Ingress", "Egress")) -> Obj:

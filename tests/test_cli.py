@@ -21,9 +21,14 @@ def test_list_txt_on_the_shop_example(capsys) -> None:  # type: ignore[no-untype
     lines = out.splitlines()
     assert "web/frontend[Deployment] => web/api-gateway[Deployment] : TCP 8080" in lines
     assert "app/orders[Deployment] => db/postgres[StatefulSet] : TCP 5432" in lines
-    assert "app/payments[Deployment] => 203.0.113.0-203.0.113.255[External] : TCP 443,8443-8445" in lines
+    assert (
+        "app/payments[Deployment] => 203.0.113.0-203.0.113.255[External] : TCP 443,8443-8445"
+        in lines
+    )
     assert not any(line.startswith("web/frontend[Deployment] => db/") for line in lines)
-    assert lines == sorted(lines, key=lambda s: tuple(s.split(" => ")[0:1] + s.split(" => ")[1].split(" : ")[:1]))
+    assert lines == sorted(
+        lines, key=lambda s: tuple(s.split(" => ")[0:1] + s.split(" => ")[1].split(" : ")[:1])
+    )
 
 
 def test_typo_example_loses_exactly_one_connection(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -45,8 +50,18 @@ def test_json_format_schema(capsys) -> None:  # type: ignore[no-untyped-def]
     gw = nodes["web/api-gateway[Deployment]"]
     assert gw["type"] == "workload" and gw["kind"] == "Deployment" and gw["namespace"] == "web"
     assert gw["labels"]["app"] == "api-gateway" and gw["pods"] == 2
-    edge = next(e for e in doc["edges"] if e["src"] == "app/orders[Deployment]" and e["dst"] == "app/payments[Deployment]")
-    assert edge == {"src": "app/orders[Deployment]", "dst": "app/payments[Deployment]", "all": False, "ports": {"TCP": [[50051, 50051]]}, "text": "TCP 50051"}
+    edge = next(
+        e
+        for e in doc["edges"]
+        if e["src"] == "app/orders[Deployment]" and e["dst"] == "app/payments[Deployment]"
+    )
+    assert edge == {
+        "src": "app/orders[Deployment]",
+        "dst": "app/payments[Deployment]",
+        "all": False,
+        "ports": {"TCP": [[50051, 50051]]},
+        "text": "TCP 50051",
+    }
     for e in doc["edges"]:
         assert e["src"] in nodes and e["dst"] in nodes
     ext = [n for n in doc["nodes"] if n["type"] == "external"]
@@ -66,7 +81,10 @@ def test_csv_and_md_formats(capsys) -> None:  # type: ignore[no-untyped-def]
 
 def test_by_pod_and_by_namespace(capsys) -> None:  # type: ignore[no-untyped-def]
     _, pods, _ = run(["list", "-f", SHOP, "--by", "pod"], capsys)
-    assert any(line.startswith("web/frontend-0[Pod] => web/api-gateway-1[Pod] : TCP 8080") for line in pods.splitlines())
+    assert any(
+        line.startswith("web/frontend-0[Pod] => web/api-gateway-1[Pod] : TCP 8080")
+        for line in pods.splitlines()
+    )
     _, nss, _ = run(["list", "-f", SHOP, "--by", "namespace"], capsys)
     lines = nss.splitlines()
     assert "app => db : TCP 5432,6379" in lines
@@ -77,7 +95,9 @@ def test_output_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped
     target = tmp_path / "out.txt"
     code, out, _ = run(["list", "-f", SHOP, "-o", str(target)], capsys)
     assert code == 0 and out == ""
-    assert "web/frontend[Deployment] => web/api-gateway[Deployment] : TCP 8080" in target.read_text()
+    assert (
+        "web/frontend[Deployment] => web/api-gateway[Deployment] : TCP 8080" in target.read_text()
+    )
 
 
 def test_summary_json(capsys) -> None:  # type: ignore[no-untyped-def]

@@ -39,7 +39,9 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], docs: list[dict], expected: str) -> str:
+def check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], docs: list[dict], expected: str
+) -> str:
     f = tmp_path / "pol.yaml"
     f.write_text(yaml.safe_dump_all([POD, *docs]))
     code, out, err = run(["list", "-f", str(f)], capsys)
@@ -50,7 +52,9 @@ def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], docs: list[dict], 
     return err
 
 
-def test_malformed_yaml_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_yaml_names_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = tmp_path / "bad.yaml"
     f.write_text("kind: Pod\nmetadata:\n  name: [unclosed\n  labels: {}\n")
     code, out, err = run(["list", "-f", str(f)], capsys)
@@ -61,7 +65,9 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path, capsys: pytest.Captu
     assert "Traceback" not in err
 
 
-def test_malformed_json_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_json_names_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = tmp_path / "bad.json"
     f.write_text('{\n "kind": "Pod",\n "metadata": {"name": "a",}\n}\n')
     code, _, err = run(["list", "-f", str(f)], capsys)
@@ -71,7 +77,12 @@ def test_malformed_json_names_file_and_line(tmp_path: Path, capsys: pytest.Captu
 
 def test_unknown_protocol(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rule = {"ports": [{"port": 80, "protocol": "ICMP"}]}
-    check(tmp_path, capsys, [policy(rule)], "spec.ingress[0].ports[0].protocol: 'ICMP' is not a supported protocol")
+    check(
+        tmp_path,
+        capsys,
+        [policy(rule)],
+        "spec.ingress[0].ports[0].protocol: 'ICMP' is not a supported protocol",
+    )
 
 
 def test_port_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,39 +92,80 @@ def test_port_out_of_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_end_port_below_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rule = {"ports": [{"port": 8080, "endPort": 8000}]}
-    check(tmp_path, capsys, [policy(rule)], "spec.ingress[0].ports[0].endPort: 8000 is below port 8080")
+    check(
+        tmp_path,
+        capsys,
+        [policy(rule)],
+        "spec.ingress[0].ports[0].endPort: 8000 is below port 8080",
+    )
 
 
 def test_end_port_with_named_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rule = {"ports": [{"port": "http", "endPort": 8000}]}
-    check(tmp_path, capsys, [policy(rule)], "spec.ingress[0].ports[0].endPort: may not be used with the named port")
+    check(
+        tmp_path,
+        capsys,
+        [policy(rule)],
+        "spec.ingress[0].ports[0].endPort: may not be used with the named port",
+    )
 
 
-def test_port_that_is_neither_number_nor_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_port_that_is_neither_number_nor_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rule = {"ports": [{"port": "http_alt"}]}
-    check(tmp_path, capsys, [policy(rule)], "spec.ingress[0].ports[0].port: 'http_alt' is not a port number or name")
+    check(
+        tmp_path,
+        capsys,
+        [policy(rule)],
+        "spec.ingress[0].ports[0].port: 'http_alt' is not a port number or name",
+    )
 
 
 def test_bad_cidr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rule = {"from": [{"ipBlock": {"cidr": "10.0.0.300/8"}}]}
-    check(tmp_path, capsys, [policy(rule)], "spec.ingress[0].from[0].ipBlock.cidr: '10.0.0.300/8' is not a valid CIDR")
+    check(
+        tmp_path,
+        capsys,
+        [policy(rule)],
+        "spec.ingress[0].from[0].ipBlock.cidr: '10.0.0.300/8' is not a valid CIDR",
+    )
 
 
 def test_except_outside_its_cidr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rule = {"from": [{"ipBlock": {"cidr": "10.0.0.0/16", "except": ["10.0.1.0/24", "10.1.0.0/24"]}}]}
-    check(tmp_path, capsys, [policy(rule)], "spec.ingress[0].from[0].ipBlock.except[1]: 10.1.0.0/24 is not strictly inside cidr")
+    rule = {
+        "from": [{"ipBlock": {"cidr": "10.0.0.0/16", "except": ["10.0.1.0/24", "10.1.0.0/24"]}}]
+    }
+    check(
+        tmp_path,
+        capsys,
+        [policy(rule)],
+        "spec.ingress[0].from[0].ipBlock.except[1]: 10.1.0.0/24 is not strictly inside cidr",
+    )
 
 
 def test_unknown_selector_operator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sel = {"matchExpressions": [{"key": "app", "operator": "Equals", "values": ["a"]}]}
-    check(tmp_path, capsys, [policy(selector=sel)], "spec.podSelector.matchExpressions[0].operator: 'Equals' is not a valid operator")
+    check(
+        tmp_path,
+        capsys,
+        [policy(selector=sel)],
+        "spec.podSelector.matchExpressions[0].operator: 'Equals' is not a valid operator",
+    )
 
 
 def test_pod_selector_not_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    check(tmp_path, capsys, [policy(selector=["app=a"])], "spec.podSelector: must be a label selector mapping, not a list")
+    check(
+        tmp_path,
+        capsys,
+        [policy(selector=["app=a"])],
+        "spec.podSelector: must be a label selector mapping, not a list",
+    )
 
 
-def test_all_problems_are_reported_not_just_the_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_problems_are_reported_not_just_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad1 = policy({"ports": [{"port": 0}]})
     bad2 = policy({"ports": [{"protocol": "tcp"}]})
     err = check(tmp_path, capsys, [bad1, bad2], "spec.ingress[0].ports[0].port: 0 is out of range")
@@ -126,7 +178,9 @@ def test_list_items_get_their_path(tmp_path: Path, capsys: pytest.CaptureFixture
     check(tmp_path, capsys, [lst], "items[1].spec.ingress[0].ports[0].port: -1 is out of range")
 
 
-def test_skip_invalid_analyzes_the_rest_and_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_skip_invalid_analyzes_the_rest_and_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = tmp_path / "pol.yaml"
     f.write_text(yaml.safe_dump_all([POD, policy({"ports": [{"port": 99999}]})]))
     code, out, err = run(["list", "-f", str(f), "--skip-invalid"], capsys)
@@ -147,7 +201,9 @@ def test_no_input_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert "no input" in err
 
 
-def test_unknown_format_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_format_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = tmp_path / "p.yaml"
     f.write_text(yaml.safe_dump(POD))
     code, _, err = run(["list", "-f", str(f), "--format", "xml"], capsys)

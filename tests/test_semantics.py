@@ -55,7 +55,11 @@ def test_policy_types_absent_with_empty_egress_list_does_not_isolate_egress() ->
 def test_explicit_policy_types_taken_as_written() -> None:
     # Egress only: the ingress rules are not in force and b is not ingress-isolated.
     pol = netpol(
-        "p", selector={}, policyTypes=["Egress"], ingress=[{"from": []}], egress=[{"ports": [{"port": 80}]}]
+        "p",
+        selector={},
+        policyTypes=["Egress"],
+        ingress=[{"from": []}],
+        egress=[{"ports": [{"port": 80}]}],
     )
     c = two_pods(pol)
     assert c[("default/a", "default/b")] == TCP80
@@ -75,7 +79,12 @@ def test_isolated_allows_only_union_of_rules() -> None:
 
 
 def test_connection_needs_source_egress_and_destination_ingress() -> None:
-    eg = netpol("eg", selector=sel(app="a"), policyTypes=["Egress"], egress=[{"ports": [{"port": 80}, {"port": 81}]}])
+    eg = netpol(
+        "eg",
+        selector=sel(app="a"),
+        policyTypes=["Egress"],
+        egress=[{"ports": [{"port": 80}, {"port": 81}]}],
+    )
     ing = netpol("in", selector=sel(app="b"), ingress=[{"ports": [{"port": 81}, {"port": 82}]}])
     c = two_pods(eg, ing)
     assert c[("default/a", "default/b")] == PortSet.of("TCP", 81)
@@ -85,13 +94,21 @@ def test_connection_needs_source_egress_and_destination_ingress() -> None:
 
 
 def test_rule_without_from_matches_all_peers_including_external() -> None:
-    objs = [pod("a"), pod("b", labels={"app": "b"}), netpol("p", selector=sel(app="b"), ingress=[{"ports": [{"port": 80}]}])]
+    objs = [
+        pod("a"),
+        pod("b", labels={"app": "b"}),
+        netpol("p", selector=sel(app="b"), ingress=[{"ports": [{"port": 80}]}]),
+    ]
     assert conns(objs)[("default/a", "default/b")] == TCP80
     assert ext_ports(objs, "default/b", "8.8.8.8", outbound=False) == TCP80
 
 
 def test_rule_with_empty_from_list_matches_all_peers() -> None:
-    objs = [pod("a"), pod("b", labels={"app": "b"}), netpol("p", selector=sel(app="b"), ingress=[{"from": []}])]
+    objs = [
+        pod("a"),
+        pod("b", labels={"app": "b"}),
+        netpol("p", selector=sel(app="b"), ingress=[{"from": []}]),
+    ]
     assert conns(objs)[("default/a", "default/b")] == ALL
     assert ext_ports(objs, "default/b", "1.2.3.4", outbound=False) == ALL
 
@@ -158,7 +175,9 @@ def test_ip_block_does_not_match_pod_ips() -> None:
     objs = [
         pod("a", status={"podIP": "10.0.0.5"}),
         pod("b", labels={"app": "b"}, status={"podIP": "10.0.0.6"}),
-        netpol("p", selector=sel(app="b"), ingress=[{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]),
+        netpol(
+            "p", selector=sel(app="b"), ingress=[{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]
+        ),
     ]
     objs[0]["status"] = {"podIP": "10.0.0.5"}
     assert ("default/a", "default/b") not in conns(objs)
@@ -203,7 +222,10 @@ def test_match_expressions_does_not_exist_matches_pods_lacking_the_key() -> None
 
 
 def test_match_labels_and_expressions_are_anded() -> None:
-    expr = {"matchLabels": {"app": "x"}, "matchExpressions": [{"key": "env", "operator": "In", "values": ["dev"]}]}
+    expr = {
+        "matchLabels": {"app": "x"},
+        "matchExpressions": [{"key": "env", "operator": "In", "values": ["dev"]}],
+    }
     assert _selected_sources(expr) == {"default/x2"}
 
 
@@ -250,7 +272,12 @@ def test_named_port_resolves_on_destination_pod_for_egress() -> None:
     objs = [
         pod("a", labels={"app": "a"}, ports=[("http", 8080, "TCP")]),
         pod("b", labels={"app": "b"}, ports=[("http", 9000, "TCP")]),
-        netpol("p", selector=sel(app="a"), policyTypes=["Egress"], egress=[{"ports": [{"port": "http"}]}]),
+        netpol(
+            "p",
+            selector=sel(app="a"),
+            policyTypes=["Egress"],
+            egress=[{"ports": [{"port": "http"}]}],
+        ),
     ]
     assert conns(objs)[("default/a", "default/b")] == PortSet.of("TCP", 9000)
 
@@ -269,7 +296,12 @@ def test_named_port_unknown_on_destination_matches_nothing() -> None:
 def test_named_port_toward_external_address_matches_nothing() -> None:
     objs = [
         pod("a", ports=[("http", 8080, "TCP")]),
-        netpol("p", selector={}, policyTypes=["Egress"], egress=[{"ports": [{"port": "http"}, {"port": 443}]}]),
+        netpol(
+            "p",
+            selector={},
+            policyTypes=["Egress"],
+            egress=[{"ports": [{"port": "http"}, {"port": 443}]}],
+        ),
     ]
     assert ext_ports(objs, "default/a", "8.8.8.8") == PortSet.of("TCP", 443)
 
@@ -282,7 +314,13 @@ def test_namespace_carries_name_label_even_if_omitted() -> None:
         namespace("prod"),  # no labels at all
         pod("a", "prod"),
         pod("t", labels={"app": "t"}),
-        netpol("p", selector=sel(app="t"), ingress=[{"from": [{"namespaceSelector": sel(**{"kubernetes.io/metadata.name": "prod"})}]}]),
+        netpol(
+            "p",
+            selector=sel(app="t"),
+            ingress=[
+                {"from": [{"namespaceSelector": sel(**{"kubernetes.io/metadata.name": "prod"})}]}
+            ],
+        ),
     ]
     assert ("prod/a", "default/t") in conns(objs)
 
@@ -291,7 +329,13 @@ def test_undeclared_namespace_exists_with_name_label() -> None:
     objs = [
         pod("a", "ghost"),
         pod("t", labels={"app": "t"}),
-        netpol("p", selector=sel(app="t"), ingress=[{"from": [{"namespaceSelector": sel(**{"kubernetes.io/metadata.name": "ghost"})}]}]),
+        netpol(
+            "p",
+            selector=sel(app="t"),
+            ingress=[
+                {"from": [{"namespaceSelector": sel(**{"kubernetes.io/metadata.name": "ghost"})}]}
+            ],
+        ),
     ]
     c = conns(objs)
     assert ("ghost/a", "default/t") in c
@@ -299,7 +343,11 @@ def test_undeclared_namespace_exists_with_name_label() -> None:
 
 
 def test_object_without_namespace_is_in_default() -> None:
-    objs = [pod("a", ns=None), pod("b", labels={"app": "b"}), netpol("p", ns=None, selector=sel(app="b"))]
+    objs = [
+        pod("a", ns=None),
+        pod("b", labels={"app": "b"}),
+        netpol("p", ns=None, selector=sel(app="b")),
+    ]
     c = conns(objs)
     assert ("default/a", "default/b") not in c  # the namespace-less policy isolates default/b
 
@@ -318,7 +366,10 @@ def test_replicas_of_one_workload_are_distinct_pods() -> None:
     dep = {
         "kind": "Deployment",
         "metadata": {"name": "web"},
-        "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": []}}},
+        "spec": {
+            "replicas": 2,
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": []}},
+        },
     }
     c = conns([dep])
     assert c[("default/web-0", "default/web-1")] == ALL
@@ -329,7 +380,11 @@ def test_replicas_of_one_workload_are_distinct_pods() -> None:
 
 
 def test_host_network_pods_analyzed_like_others_and_marked() -> None:
-    objs = [pod("h", hostNetwork=True), pod("b", labels={"app": "b"}), netpol("p", selector=sel(app="b"), ingress=[{"from": [{"podSelector": {}}]}])]
+    objs = [
+        pod("h", hostNetwork=True),
+        pod("b", labels={"app": "b"}),
+        netpol("p", selector=sel(app="b"), ingress=[{"from": [{"podSelector": {}}]}]),
+    ]
     r = reach.from_objects(objs)
     rows = {(c.src.name, c.dst.name): c for c in r.connections(by="pod")}
     assert rows[("h", "b")].ports == ALL
@@ -350,7 +405,15 @@ def test_workload_connection_is_union_over_its_pods() -> None:
     p1["metadata"]["ownerReferences"] = owner
     p2["metadata"]["ownerReferences"] = owner
     t = pod("t", labels={"app": "t"})
-    pol1 = netpol("p", selector=sel(app="t"), ingress=[{"from": [{"podSelector": sel(v="1")}], "ports": [{"port": 80}]}])
-    pol2 = netpol("q", selector=sel(app="t"), ingress=[{"from": [{"podSelector": sel(v="2")}], "ports": [{"port": 81}]}])
+    pol1 = netpol(
+        "p",
+        selector=sel(app="t"),
+        ingress=[{"from": [{"podSelector": sel(v="1")}], "ports": [{"port": 80}]}],
+    )
+    pol2 = netpol(
+        "q",
+        selector=sel(app="t"),
+        ingress=[{"from": [{"podSelector": sel(v="2")}], "ports": [{"port": 81}]}],
+    )
     c = conns([p1, p2, t, pol1, pol2], by="workload")
     assert c[("default/rs[ReplicaSet]", "default/t[Pod]")] == PortSet.of("TCP", 80, 81)

@@ -67,7 +67,12 @@ def test_repeated_file_option_combines_inputs(tmp_path: Path) -> None:
 
 
 def test_kinds_without_connectivity_are_ignored_silently() -> None:
-    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 1}]}}
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s"},
+        "spec": {"ports": [{"port": 1}]},
+    }
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"x": "y"}}
     r = reach.from_objects([pod("a"), svc, cm])
     assert r.warnings == []
@@ -75,7 +80,11 @@ def test_kinds_without_connectivity_are_ignored_silently() -> None:
 
 
 def test_known_unsupported_kinds_warn_once_each() -> None:
-    anp = {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": "x"}}
+    anp = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "x"},
+    }
     r = reach.from_objects([pod("a"), anp, dict(anp, metadata={"name": "y"})])
     assert len([w for w in r.warnings if "AdminNetworkPolicy" in w]) == 1
 

@@ -9,7 +9,10 @@ import reach
 
 
 def workload(kind: str, name: str = "w", replicas: int | None = None, **spec: object) -> dict:
-    template = {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 80}]}]}}
+    template = {
+        "metadata": {"labels": {"app": name}},
+        "spec": {"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 80}]}]},
+    }
     body: dict = {"template": template, **spec}
     if kind == "CronJob":
         body = {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": template}}}
@@ -19,7 +22,16 @@ def workload(kind: str, name: str = "w", replicas: int | None = None, **spec: ob
 
 
 @pytest.mark.parametrize(
-    "kind", ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController"]
+    "kind",
+    [
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "ReplicationController",
+    ],
 )
 def test_each_workload_kind_expands_into_template_pods(kind: str) -> None:
     r = reach.from_objects([workload(kind)])
@@ -42,7 +54,9 @@ def test_job_parallelism_gives_that_many_pods() -> None:
 
 def test_pod_with_controller_is_shown_under_its_owner() -> None:
     p = pod("vpn-1", "kube-system")
-    p["metadata"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "vpn-85", "controller": True}]
+    p["metadata"]["ownerReferences"] = [
+        {"kind": "ReplicaSet", "name": "vpn-85", "controller": True}
+    ]
     (c,) = [c for c in reach.from_objects([p]).connections() if c.dst.type == "external"]
     assert c.src.id == "kube-system/vpn-85[ReplicaSet]"
 
@@ -75,7 +89,11 @@ def test_workload_with_existing_pods_is_not_expanded_twice() -> None:
 def test_sidecar_init_container_ports_count_plain_init_containers_do_not() -> None:
     p = pod("a")
     p["spec"]["initContainers"] = [
-        {"name": "side", "restartPolicy": "Always", "ports": [{"name": "proxy", "containerPort": 15001}]},
+        {
+            "name": "side",
+            "restartPolicy": "Always",
+            "ports": [{"name": "proxy", "containerPort": 15001}],
+        },
         {"name": "init", "ports": [{"name": "setup", "containerPort": 9999}]},
     ]
     names = {c.name for c in reach.from_objects([p]).cluster.pods[0].ports}
@@ -84,7 +102,9 @@ def test_sidecar_init_container_ports_count_plain_init_containers_do_not() -> No
 
 def test_container_port_without_number_is_skipped() -> None:
     p = pod("a")
-    p["spec"]["containers"][0]["ports"] = [{"name": "udps", "containerport": 3535, "protocol": "UDP"}]
+    p["spec"]["containers"][0]["ports"] = [
+        {"name": "udps", "containerport": 3535, "protocol": "UDP"}
+    ]
     assert reach.from_objects([p]).cluster.pods[0].ports == ()
 
 

@@ -59,7 +59,9 @@ def table(view: View) -> Table:
     nodes = list(view.nodes[:n_int])
     ext_index: dict[str, int] = {}
     runs: dict[tuple[int, bool], list[tuple[int, int]]] = {}
-    for s, d, p in zip(src[~inner].tolist(), dst[~inner].tolist(), ids[~inner].tolist(), strict=True):
+    for s, d, p in zip(
+        src[~inner].tolist(), dst[~inner].tolist(), ids[~inner].tolist(), strict=True
+    ):
         if s >= n_int:
             runs.setdefault((d, True), []).append((s, p))
         else:

@@ -13,6 +13,6 @@ def _cell(text: str) -> str:
 
 
 def render(view: View, out: TextIO) -> None:
-    out.write(f"| src | dst | ports |\n|---|---|---|\n")
+    out.write("| src | dst | ports |\n|---|---|---|\n")
     for s, d, p in table(view):
         out.write(f"| {_cell(s.id)} | {_cell(d.id)} | {_cell(str(p))} |\n")
