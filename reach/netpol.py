@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import FieldError
+from .fields import mapping
 from .ipspace import IPBlock, IPRange, parse_network
 from .model import NetworkPolicy, Peer, PortSpec, Rule
 from .ports import MAX_PORT, MIN_PORT, PROTOCOLS
@@ -22,14 +23,14 @@ _SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$")
 
 
 def parse_network_policy(obj: Mapping[str, Any], origin: str = "") -> NetworkPolicy:
-    meta = _mapping(obj.get("metadata"), "metadata")
+    meta = mapping(obj.get("metadata"), "metadata")
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         raise FieldError("metadata.name", "is required")
     namespace = meta.get("namespace") or "default"
     if not isinstance(namespace, str):
         raise FieldError("metadata.namespace", "must be a string")
-    spec = _mapping(obj.get("spec"), "spec")
+    spec = mapping(obj.get("spec"), "spec")
     _known(spec, "spec", ("podSelector", "policyTypes", "ingress", "egress"))
     selector = parse_selector(spec.get("podSelector"), "spec.podSelector")
     ingress = _rules(spec.get("ingress"), "spec.ingress", "from")
@@ -66,7 +67,7 @@ def _rules(raw: Any, path: str, peer_key: str) -> tuple[Rule, ...]:
     rules = []
     for i, r in enumerate(raw):
         rpath = f"{path}[{i}]"
-        r = _mapping(r, rpath) if r is not None else {}
+        r = mapping(r, rpath) if r is not None else {}
         _known(r, rpath, (peer_key, "ports"))
         peers = _peers(r.get(peer_key), f"{rpath}.{peer_key}")
         ports = _ports(r.get("ports"), f"{rpath}.ports")
@@ -83,7 +84,7 @@ def _peers(raw: Any, path: str) -> tuple[Peer, ...] | None:
     out = []
     for i, p in enumerate(raw):
         ppath = f"{path}[{i}]"
-        p = _mapping(p, ppath)
+        p = mapping(p, ppath)
         _known(p, ppath, ("podSelector", "namespaceSelector", "ipBlock"))
         if "ipBlock" in p and p["ipBlock"] is not None:
             if p.get("podSelector") is not None or p.get("namespaceSelector") is not None:
@@ -110,7 +111,7 @@ def _peers(raw: Any, path: str) -> tuple[Peer, ...] | None:
 
 
 def _ip_block(raw: Any, path: str) -> IPBlock:
-    raw = _mapping(raw, path)
+    raw = mapping(raw, path)
     _known(raw, path, ("cidr", "except"))
     cidr_text = raw.get("cidr")
     if not isinstance(cidr_text, str):
@@ -150,7 +151,7 @@ def _ports(raw: Any, path: str) -> tuple[PortSpec, ...] | None:
 
 
 def _port(raw: Any, path: str) -> PortSpec:
-    raw = _mapping(raw, path)
+    raw = mapping(raw, path)
     _known(raw, path, ("protocol", "port", "endPort"))
     proto = raw.get("protocol", "TCP")
     if proto is None:
@@ -183,14 +184,6 @@ def _port(raw: Any, path: str) -> PortSpec:
         if end < port:
             raise FieldError(f"{path}.endPort", f"{end} is below port {port}")
     return PortSpec(proto, port, end)
-
-
-def _mapping(raw: Any, path: str) -> Mapping[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise FieldError(path, f"must be a mapping, not {type(raw).__name__}")
-    return raw
 
 
 def _known(raw: Mapping[str, Any], path: str, fields: tuple[str, ...]) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import FieldError
+from .fields import describe
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -78,11 +79,11 @@ def parse_labels(raw: Any, path: str) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise FieldError(path, f"must be a mapping of label keys to values, not {_kind(raw)}")
+        raise FieldError(path, f"must be a mapping of label keys to values, not {describe(raw)}")
     out: dict[str, str] = {}
     for k, v in raw.items():
         if isinstance(v, (Mapping, list)):
-            raise FieldError(f"{path}.{k}", f"label value must be a string, not {_kind(v)}")
+            raise FieldError(f"{path}.{k}", f"label value must be a string, not {describe(v)}")
         out[str(k)] = label_value(v)
     return out
 
@@ -92,7 +93,7 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
     if raw is None:
         return LabelSelector()
     if not isinstance(raw, Mapping):
-        raise FieldError(path, f"must be a label selector mapping, not {_kind(raw)}")
+        raise FieldError(path, f"must be a label selector mapping, not {describe(raw)}")
     for key in raw:
         if key not in ("matchLabels", "matchExpressions"):
             raise FieldError(
@@ -105,7 +106,7 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
     if exprs is None:
         exprs = []
     if not isinstance(exprs, list):
-        raise FieldError(f"{path}.matchExpressions", f"must be a list, not {_kind(exprs)}")
+        raise FieldError(f"{path}.matchExpressions", f"must be a list, not {describe(exprs)}")
     for i, expr in enumerate(exprs):
         reqs.append(_parse_requirement(expr, f"{path}.matchExpressions[{i}]"))
     return LabelSelector(tuple(reqs))
@@ -114,7 +115,7 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
 def _parse_requirement(expr: Any, path: str) -> Requirement:
     if not isinstance(expr, Mapping):
         raise FieldError(
-            path, f"must be a mapping with key, operator and values, not {_kind(expr)}"
+            path, f"must be a mapping with key, operator and values, not {describe(expr)}"
         )
     key = expr.get("key")
     if not isinstance(key, str) or not key:
@@ -128,19 +129,9 @@ def _parse_requirement(expr: Any, path: str) -> Requirement:
     if values is None:
         values = []
     if not isinstance(values, list):
-        raise FieldError(f"{path}.values", f"must be a list, not {_kind(values)}")
+        raise FieldError(f"{path}.values", f"must be a list, not {describe(values)}")
     if op in ("In", "NotIn") and not values:
         raise FieldError(f"{path}.values", f"must be non-empty when operator is {op}")
     if op in ("Exists", "DoesNotExist") and values:
         raise FieldError(f"{path}.values", f"must be empty when operator is {op}")
     return Requirement(key, op, frozenset(label_value(v) for v in values))
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    return f"{value!r}"

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import FieldError
+from .fields import mapping
 from .model import ContainerPort, Pod, Workload
 from .ports import MAX_PORT, MIN_PORT, PROTOCOLS
 from .selectors import parse_labels
@@ -27,13 +28,13 @@ WORKLOAD_KINDS: dict[str, tuple[str, ...]] = {
 
 
 def parse_pod(obj: Mapping[str, Any], origin: str) -> Pod:
-    meta = _mapping(obj.get("metadata"), "metadata")
+    meta = mapping(obj.get("metadata"), "metadata")
     name = meta.get("name") or meta.get("generateName")
     if not isinstance(name, str) or not name:
         raise FieldError("metadata.name", "is required")
     namespace = _namespace(meta)
-    spec = _mapping(obj.get("spec"), "spec")
-    status = _mapping(obj.get("status"), "status")
+    spec = mapping(obj.get("spec"), "spec")
+    status = mapping(obj.get("status"), "status")
     ips = [status.get("podIP")] + [
         p.get("ip") for p in status.get("podIPs") or [] if isinstance(p, Mapping)
     ]
@@ -52,7 +53,7 @@ def parse_pod(obj: Mapping[str, Any], origin: str) -> Pod:
 
 def expand_workload(obj: Mapping[str, Any], kind: str, origin: str) -> list[Pod]:
     """The pods a workload's template would create: ``replicas`` of them (1 by default)."""
-    meta = _mapping(obj.get("metadata"), "metadata")
+    meta = mapping(obj.get("metadata"), "metadata")
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         raise FieldError("metadata.name", "is required")
@@ -61,14 +62,14 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str) -> list[Pod]
     walked: list[str] = []
     for key in WORKLOAD_KINDS[kind]:
         walked.append(key)
-        template = _mapping(template.get(key), ".".join(walked))
+        template = mapping(template.get(key), ".".join(walked))
     tpath = ".".join(walked)
     labels = _labels(
-        _mapping(template.get("metadata"), f"{tpath}.metadata"), f"{tpath}.metadata.labels"
+        mapping(template.get("metadata"), f"{tpath}.metadata"), f"{tpath}.metadata.labels"
     )
-    tspec = _mapping(template.get("spec"), f"{tpath}.spec")
+    tspec = mapping(template.get("spec"), f"{tpath}.spec")
     ports = _container_ports(tspec, f"{tpath}.spec")
-    spec = _mapping(obj.get("spec"), "spec")
+    spec = mapping(obj.get("spec"), "spec")
     count = spec.get("replicas", spec.get("parallelism", 1)) if kind != "DaemonSet" else 1
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise FieldError("spec.replicas", f"{count!r} is not a number of replicas")
@@ -144,11 +145,3 @@ def _container_ports(spec: Mapping[str, Any], path: str) -> tuple[ContainerPort,
             pname = p.get("name")
             out.append(ContainerPort(number, proto, str(pname) if pname else None))
     return tuple(out)
-
-
-def _mapping(raw: Any, path: str) -> Mapping[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise FieldError(path, f"must be a mapping, not {type(raw).__name__}")
-    return raw
