@@ -278,11 +278,7 @@ def intervals(draw: st.DrawFn) -> Interval:
 
 @st.composite
 def raw_sets(draw: st.DrawFn) -> dict[str, list[Interval]]:
-    return {
-        p: draw(st.lists(intervals(), max_size=4))
-        for p in PROTOCOLS
-        if draw(st.booleans())
-    }
+    return {p: draw(st.lists(intervals(), max_size=4)) for p in PROTOCOLS if draw(st.booleans())}
 
 
 def model(raw: dict[str, list[Interval]]) -> frozenset[Member]:
