@@ -12,13 +12,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import numpy as np
 
 from .connections import Connection, View, build_view
 from .engine import Reachability, compile_cluster
-from .errors import Diagnostics
+from .errors import Diagnostics, ReachError
+from .explain import Explanation, Provenance
+from .graph import build_graph
 from .loader import build_cluster
 from .model import Cluster
+from .paths import PathResult, find_path
+from .ports import PortSet, parse_port_filter
+from .radius import Radius, radius
+from .refs import Target, resolve
 from .sources import RawObject
 from .sources.files import FileSource, flatten
 
@@ -48,6 +55,95 @@ class Reach:
         self.cluster = cluster
         self.reachability: Reachability = compile_cluster(cluster)
         self._views: dict[tuple[str, bool | None], View] = {}
+        self._graphs: dict[str, nx.DiGraph] = {}
+        self._prov: Provenance | None = None
+
+    @property
+    def provenance(self) -> Provenance:
+        if self._prov is None:
+            self._prov = Provenance(self.reachability)
+        return self._prov
+
+    # -- graph ----------------------------------------------------------------------------
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The reachability graph by workload, as a networkx DiGraph (built on first use)."""
+        return self.graph_at("workload")
+
+    def graph_at(self, by: str = "workload") -> nx.DiGraph:
+        """The reachability graph at granularity ``by`` (pod, workload or namespace)."""
+        if by not in self._graphs:
+            self._graphs[by] = build_graph(self.view(by), self.provenance)
+        return self._graphs[by]
+
+    # -- queries ----------------------------------------------------------------------------
+    def resolve(self, ref: str, namespace: str | None = None) -> Target:
+        """Resolve a node reference (see :mod:`reach.refs` for the forms)."""
+        return resolve(self.reachability, ref, namespace)
+
+    def path(
+        self,
+        a: str,
+        b: str,
+        port: str | None = None,
+        max_hops: int | None = None,
+        all_paths: bool = False,
+        by: str = "workload",
+        namespace: str | None = None,
+    ) -> PathResult:
+        """Can ``a`` reach ``b``? Direct verdict with policies or reason, then shortest paths.
+
+        ``port`` (``"8080/TCP"``) must be allowed on every hop.
+        """
+        ports = _port(port)
+        return find_path(
+            self.view(by),
+            self.provenance,
+            self.resolve(a, namespace),
+            self.resolve(b, namespace),
+            ports,
+            max_hops,
+            all_paths,
+            port,
+        )
+
+    def blast_radius(
+        self,
+        a: str,
+        hops: int | None = None,
+        port: str | None = None,
+        by: str = "workload",
+        namespace: str | None = None,
+    ) -> Radius:
+        """Everything ``a`` can reach, directly and transitively, with hop distances."""
+        return radius(self.view(by), self.resolve(a, namespace), False, _port(port), hops, port)
+
+    def exposure(
+        self,
+        b: str,
+        hops: int | None = None,
+        port: str | None = None,
+        by: str = "workload",
+        namespace: str | None = None,
+    ) -> Radius:
+        """Everything that can reach ``b``, directly and transitively, external ranges included."""
+        return radius(
+            self.view(by, ipv6=None), self.resolve(b, namespace), True, _port(port), hops, port
+        )
+
+    def explain(self, a: str, b: str, namespace: str | None = None) -> list[Explanation]:
+        """Per-policy breakdown of each direction for the pair (one per distinct pod class pair)."""
+        ta, tb = self.resolve(a, namespace), self.resolve(b, namespace)
+        r = self.reachability
+        out = []
+        for s in ta.classes(r).tolist():
+            for d in tb.classes(r).tolist():
+                out.append(
+                    self.provenance.explain(
+                        s, d, _class_name(self, ta, s), _class_name(self, tb, d)
+                    )
+                )
+        return out
 
     @property
     def warnings(self) -> list[str]:
@@ -88,6 +184,24 @@ class Reach:
                 for s, d, _ in v.edge_blocks()
             ),
         )
+
+
+def _port(text: str | None) -> PortSet | None:
+    if text is None:
+        return None
+    try:
+        return parse_port_filter(text)
+    except ValueError as e:
+        raise ReachError(str(e)) from None
+
+
+def _class_name(r: Reach, t: Target, cls: int) -> str:
+    """The target's label, or one of its pods when it spans several classes."""
+    if t.external or len(t.classes(r.reachability)) == 1:
+        return t.label
+    pods = r.reachability.pods
+    first = next(i for i in t.pods.tolist() if r.reachability.pod_class[i] == cls)
+    return f"{t.label} (pod {pods[first]})"
 
 
 def load(

@@ -58,6 +58,17 @@ class PortAtoms:
                 bits[i : j + 1] = True
         return np.packbits(bits, bitorder="little").view(np.uint64)
 
+    def touching(self, ps: PortSet) -> Mask:
+        """Atoms that share at least one port with ``ps``: the filter for "allows some of ps".
+
+        Atoms never straddle a rule boundary, so an atom holding one port of ``ps``
+        is allowed exactly when that port is.
+        """
+        bits = np.zeros(self.words * 64, dtype=bool)
+        for i, (proto, lo, hi) in enumerate(self.atoms):
+            bits[i] = any(a <= hi and lo <= b for a, b in ps.intervals(proto))
+        return np.packbits(bits, bitorder="little").view(np.uint64)
+
     def intern(self, masks: Mask) -> npt.NDArray[np.intp]:
         """Ids of the rows of a (k, W) mask array; equal masks share one id."""
         if not len(masks):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, TextIO, TypeVar
 
 import typer
 
@@ -16,6 +17,8 @@ from . import api
 from .connections import GRANULARITIES
 from .errors import InvalidInput, ReachError
 from .formats import FORMATS, renderers
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="reach",
@@ -143,6 +146,170 @@ def summary_cmd(
         return
     for key, value in s.to_json().items():
         typer.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+NsOpt = Annotated[
+    str | None,
+    typer.Option("--namespace", "-n", help="Namespace for bare names and label selectors."),
+]
+QueryFmt = Annotated[str, typer.Option("--format", help="txt or json.")]
+PortOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--port", help="Only hops that allow this port, e.g. 8080/TCP, 53/UDP, 8000-8100."
+    ),
+]
+
+
+def _emit(result: object, fmt: str) -> None:
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=1))  # type: ignore[attr-defined]
+    else:
+        typer.echo(str(result))
+
+
+def _query(fn: Callable[[], T]) -> T:
+    """Run a query, turning bad references and filters into exit 2 with a clear message."""
+    try:
+        return fn()
+    except ReachError as e:
+        _fail(str(e))
+        raise
+
+
+REFS_HELP = """
+Nodes are named as 'reach list' prints them (ns/name[Kind]), or as ns/name, name
+(with -n, or unique), kind/name (deployment/web), pod/ns/name, a label selector
+(app=web, with -n to restrict the namespace), namespace/NAME, or an IP address or
+CIDR for addresses outside the cluster.
+"""
+
+
+@app.command("path", epilog=REFS_HELP)
+def path_cmd(
+    src: Annotated[str, typer.Argument(help="Where the connection starts.")],
+    dst: Annotated[str, typer.Argument(help="Where it should arrive.")],
+    file: FileOpt = [],  # noqa: B006
+    port: PortOpt = None,
+    max_hops: Annotated[
+        int | None, typer.Option("--max-hops", help="Longest path to consider.", min=1)
+    ] = None,
+    all_paths: Annotated[
+        bool, typer.Option("--all", help="Show every shortest path (up to 20).")
+    ] = False,
+    by: ByOpt = "workload",
+    namespace: NsOpt = None,
+    fmt: QueryFmt = "txt",
+    skip_invalid: SkipOpt = False,
+) -> None:
+    """Can SRC reach DST? Direct ports and policies, or why not; then the shortest paths.
+
+    A multi-hop path assumes that whoever holds an intermediate pod can open new
+    connections from it. Exit 0 when DST is reachable, 1 when it is not.
+
+    Examples:
+
+      reach path -f examples/shop web/frontend db/postgres
+
+      reach path -f examples/shop web/api-gateway app/payments --port 8080/TCP --all
+
+      reach path -f manifests/ app=web 10.0.0.0/8 -n shop --format json
+    """
+    _check_choice(fmt, ("txt", "json"), "--format")
+    _check_choice(by, GRANULARITIES, "--by")
+    r = _load(file, skip_invalid)
+    res = _query(lambda: r.path(src, dst, port, max_hops, all_paths, by, namespace))
+    _emit(res, fmt)
+    raise typer.Exit(0 if res.reachable else 1)
+
+
+@app.command("blast-radius", epilog=REFS_HELP)
+def blast_cmd(
+    src: Annotated[str, typer.Argument(help="The node assumed compromised.")],
+    file: FileOpt = [],  # noqa: B006
+    hops: Annotated[
+        int | None, typer.Option("--hops", help="Stop after this many hops.", min=1)
+    ] = None,
+    port: PortOpt = None,
+    by: ByOpt = "workload",
+    namespace: NsOpt = None,
+    fmt: QueryFmt = "txt",
+    skip_invalid: SkipOpt = False,
+) -> None:
+    """Everything SRC can reach, directly and transitively, grouped by namespace.
+
+    Each entry shows its hop distance, the ports of the hop into it and the
+    previous hop. External ranges are included but never crossed.
+
+    Examples:
+
+      reach blast-radius -f examples/shop web/api-gateway
+
+      reach blast-radius -f examples/shop pod/web/frontend-0 --hops 2 --port 5432/TCP
+    """
+    _check_choice(fmt, ("txt", "json"), "--format")
+    _check_choice(by, GRANULARITIES, "--by")
+    r = _load(file, skip_invalid)
+    _emit(_query(lambda: r.blast_radius(src, hops, port, by, namespace)), fmt)
+
+
+@app.command("exposure", epilog=REFS_HELP)
+def exposure_cmd(
+    dst: Annotated[str, typer.Argument(help="The node to protect.")],
+    file: FileOpt = [],  # noqa: B006
+    hops: Annotated[
+        int | None, typer.Option("--hops", help="Stop after this many hops.", min=1)
+    ] = None,
+    port: PortOpt = None,
+    by: ByOpt = "workload",
+    namespace: NsOpt = None,
+    fmt: QueryFmt = "txt",
+    skip_invalid: SkipOpt = False,
+) -> None:
+    """Everything that can reach DST, directly and transitively, external ranges included.
+
+    Flags internet exposure: reachable from addresses outside the private ranges
+    (RFC 1918; IPv6 unique-local and link-local).
+
+    Examples:
+
+      reach exposure -f examples/shop db/postgres
+
+      reach exposure -f examples/shop db/postgres --hops 1 --format json
+    """
+    _check_choice(fmt, ("txt", "json"), "--format")
+    _check_choice(by, GRANULARITIES, "--by")
+    r = _load(file, skip_invalid)
+    _emit(_query(lambda: r.exposure(dst, hops, port, by, namespace)), fmt)
+
+
+@app.command("explain", epilog=REFS_HELP)
+def explain_cmd(
+    src: Annotated[str, typer.Argument(help="Source node.")],
+    dst: Annotated[str, typer.Argument(help="Destination node.")],
+    file: FileOpt = [],  # noqa: B006
+    namespace: NsOpt = None,
+    fmt: QueryFmt = "txt",
+    skip_invalid: SkipOpt = False,
+) -> None:
+    """Why SRC may (not) connect to DST: policies and rules on each side, and the result.
+
+    Exit 0 when some connection is allowed, 1 when none is.
+
+    Examples:
+
+      reach explain -f examples/shop app/orders db/postgres
+
+      reach explain -f examples/shop web/frontend db/postgres --format json
+    """
+    _check_choice(fmt, ("txt", "json"), "--format")
+    r = _load(file, skip_invalid)
+    res = _query(lambda: r.explain(src, dst, namespace))
+    if fmt == "json":
+        typer.echo(json.dumps([e.to_dict() for e in res], indent=1))
+    else:
+        typer.echo("\n\n".join(str(e) for e in res))
+    raise typer.Exit(0 if any(not e.allowed.is_empty() for e in res) else 1)
 
 
 def main() -> None:

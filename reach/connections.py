@@ -86,10 +86,30 @@ class View:
     nodes: list[Node]
     node_classes: list[IntVec]
     node_pods: list[list[int]] = field(default_factory=list)
+    _class_nodes: dict[int, list[int]] | None = None
 
     @property
     def n_internal(self) -> int:
         return len(self.node_pods)
+
+    def nodes_of_class(self, cls: int) -> list[int]:
+        """Indices of the nodes holding pods of class ``cls`` (or its external segment)."""
+        if self._class_nodes is None:
+            table: dict[int, list[int]] = {}
+            for i, classes in enumerate(self.node_classes):
+                for c in classes.tolist():
+                    table.setdefault(c, []).append(i)
+            self._class_nodes = table
+        return self._class_nodes.get(cls, [])
+
+    def class_label(self, cls: int) -> str:
+        """A readable name for a class: its first node, and how many others share it."""
+        idx = self.nodes_of_class(cls)
+        if not idx:
+            seg = self.reach.segments[cls - self.reach.n_internal]
+            return f"{seg}[External]"
+        name = self.nodes[idx[0]].id
+        return name if len(idx) == 1 else f"{name} (or {len(idx) - 1} alike)"
 
     def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.

@@ -13,7 +13,7 @@ numpy ORs and ANDs, one rule at a time.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,26 @@ from .ports import PortSet
 
 IntVec = npt.NDArray[np.intp]
 NamedKey = tuple[str, str]  # (port name, protocol)
+
+
+@dataclass
+class CompiledRule:
+    """One rule in class space: who its policy selects, which peers it matches, which ports.
+
+    ``mask`` is ``(1, W)`` when the ports do not depend on the destination, else
+    ``(n_classes, W)`` (named ports resolve per destination class).
+    """
+
+    policy: NetworkPolicy
+    rule: Rule
+    direction: str  # "ingress" | "egress"
+    selected: BoolVec
+    peers: BoolVec
+    mask: Mask
+
+    def ports_to(self, dst: int) -> Mask:
+        row: Mask = self.mask[0] if len(self.mask) == 1 else self.mask[dst]
+        return row
 
 
 @dataclass
@@ -47,6 +67,9 @@ class Reachability:
     egress_isolated: BoolVec
     n_internal: int
     ipv6: bool = False  # some ipBlock names an IPv6 CIDR
+    rules: list[CompiledRule] = field(default_factory=list)
+    #: ``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c.
+    policy_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
 
     @property
     def n_classes(self) -> int:
@@ -218,16 +241,24 @@ class _Compiler:
                 ing_iso |= s
             if pol.egress_isolating:
                 eg_iso |= s
+        compiled: list[CompiledRule] = []
         for (pol, rule, direction), (inner, outer), num in zip(
             rule_list, peers_lc, numeric, strict=True
         ):
-            chosen = np.flatnonzero(sel[pol_pos[id(pol)]])
-            if not len(chosen):
+            cr = CompiledRule(
+                policy=pol,
+                rule=rule,
+                direction="ingress" if direction == "in" else "egress",
+                selected=sel[pol_pos[id(pol)]],
+                peers=np.concatenate([inner[rep], outer]),
+                mask=masks(rule, num),
+            )
+            compiled.append(cr)
+            chosen = np.flatnonzero(cr.selected)
+            others = np.flatnonzero(cr.peers)
+            if not len(chosen) or not len(others):
                 continue
-            others = np.concatenate([np.flatnonzero(inner[rep]), n + np.flatnonzero(outer)])
-            if not len(others):
-                continue
-            m = masks(rule, num)
+            m = cr.mask
             if direction == "in":
                 part = m[chosen] if len(m) > 1 else m
                 ing[np.ix_(others, chosen)] |= part[None, :, :]
@@ -252,6 +283,8 @@ class _Compiler:
             egress_isolated=eg_iso,
             n_internal=n,
             ipv6=self.ipv6,
+            rules=compiled,
+            policy_selected=np.array(sel, dtype=bool).reshape(len(pols), n),
         )
 
 
