@@ -103,13 +103,12 @@ class View:
         return self._class_nodes.get(cls, [])
 
     def class_label(self, cls: int) -> str:
-        """A readable name for a class: its first node, and how many others share it."""
+        """The id of the first node holding pods of a class (or of its external segment)."""
         idx = self.nodes_of_class(cls)
         if not idx:
             seg = self.reach.segments[cls - self.reach.n_internal]
             return f"{seg}[External]"
-        name = self.nodes[idx[0]].id
-        return name if len(idx) == 1 else f"{name} (or {len(idx) - 1} alike)"
+        return self.nodes[idx[0]].id
 
     def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.

@@ -92,7 +92,9 @@ def build_graph(view: View, prov: Provenance) -> nx.DiGraph:
     if view.by == "pod":
         for i in range(view.n_internal):
             pod = reach.pods[view.node_pods[i][0]]
-            g.add_node(view.nodes[i].id, **node_attrs(view.nodes[i]), workload=str(pod.owner))
+            g.add_node(
+                view.nodes[i].id, **{**node_attrs(view.nodes[i]), "workload": str(pod.owner)}
+            )
     else:
         g.add_nodes_from((n.id, node_attrs(n)) for n in view.nodes[: view.n_internal])
     g.add_nodes_from((n.id, node_attrs(n)) for n in view.nodes[view.n_internal :])

@@ -29,6 +29,11 @@ class HopGraph:
         if ports is not None:
             allowed = allowed & reach.atoms.touching(ports)
         adj: BoolMat = np.asarray(allowed.any(axis=2))
+        # allowed[c, c] is about two different pods of class c; a class of one pod has no
+        # such pair (a pod reaching itself is not a hop).
+        sizes = np.bincount(reach.pod_class, minlength=reach.n_internal)
+        lone = np.flatnonzero(sizes == 1)
+        adj[lone, lone] = False
         self.adj = adj
         self.internal = np.zeros(reach.n_classes, dtype=bool)
         self.internal[: reach.n_internal] = True

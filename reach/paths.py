@@ -8,21 +8,31 @@ from .connections import View
 from .explain import Explanation, Provenance
 from .hops import HopGraph
 from .ports import PortSet
-from .refs import Target
+from .refs import RefError, Target
 
 
 @dataclass(frozen=True)
 class Hop:
-    """One allowed connection on a path."""
+    """One allowed connection on a path.
+
+    An intermediate hop stands for a class of pods that behave alike; ``alike``
+    counts the other nodes through which the same path runs.
+    """
 
     src: str
     dst: str
     ports: PortSet
+    alike: int = 0
+
+    def __str__(self) -> str:
+        more = f" (or {self.alike} alike)" if self.alike else ""
+        return f"{self.src} => {self.dst}{more} : {self.ports}"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "src": self.src,
             "dst": self.dst,
+            "alike": self.alike,
             "ports": self.ports.to_json(),
             "text": str(self.ports),
         }
@@ -69,7 +79,7 @@ class PathResult:
             title = f"shortest path{flt}: {len(path)} hop{'s' if len(path) > 1 else ''}"
             lines.append(title if len(self.paths) == 1 else f"{title} (#{i + 1})")
             for k, hop in enumerate(path, start=1):
-                lines.append(f"  {k}. {hop.src} => {hop.dst} : {hop.ports}")
+                lines.append(f"  {k}. {hop}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
@@ -109,6 +119,10 @@ def find_path(
 ) -> PathResult:
     """Direct verdict between A and B, and the shortest paths honouring ``ports`` on every hop."""
     reach = view.reach
+    if a.label == b.label:
+        raise RefError(
+            f"{a.text!r} and {b.text!r} name the same node; a node always reaches itself"
+        )
     src_cls = a.classes(reach)
     dst_cls = b.classes(reach)
     direct = PortSet.empty()
@@ -139,10 +153,12 @@ def find_path(
         )
         for cp in class_paths:
             names = [view.class_label(c) for c in cp]
+            alike = [max(0, len(view.nodes_of_class(c)) - 1) for c in cp]
             names[0], names[-1] = a.label, b.label
+            alike[-1] = 0
             paths.append(
                 [
-                    Hop(names[k], names[k + 1], reach.ports(cp[k], cp[k + 1]))
+                    Hop(names[k], names[k + 1], reach.ports(cp[k], cp[k + 1]), alike[k + 1])
                     for k in range(len(cp) - 1)
                 ]
             )

@@ -118,6 +118,19 @@ def test_intern_nothing() -> None:
     assert len(atoms.intern(np.zeros((0, atoms.words), dtype=np.uint64))) == 0
 
 
+def test_touching_marks_atoms_sharing_a_port() -> None:
+    atoms = PortAtoms([PortSet.of("TCP", 80, 90)])
+    # A filter inside one atom selects that whole atom, since the atom is allowed or not as one.
+    assert atoms.portset(atoms.touching(PortSet.of("TCP", 85))) == PortSet.of("TCP", 80, 90)
+    assert atoms.portset(atoms.touching(PortSet.of("TCP", 90, 91))) == PortSet.of("TCP", 80, 65535)
+    assert atoms.portset(atoms.touching(PortSet.of("UDP", 85))) == PortSet.of("UDP")
+    assert not atoms.touching(PortSet.empty()).any()
+    assert np.array_equal(atoms.touching(PortSet.all()), atoms.all)
+    given_atoms = PortAtoms(GIVEN)
+    for ps in GIVEN:
+        assert np.array_equal(given_atoms.touching(ps), given_atoms.mask(ps))
+
+
 # -- property: round trip for random port sets and their unions ------------------------------
 
 
@@ -162,3 +175,15 @@ def test_round_trip_of_given_sets_and_their_unions(pss: list[PortSet], data: st.
     for x in range(len(pss)):
         for y in range(len(pss)):
             assert (ids[x] == ids[y]) == (pss[x] == pss[y])
+
+
+@settings(max_examples=100)
+@given(st.lists(port_sets, min_size=1, max_size=8), port_sets)
+def test_touching_decides_whether_some_port_is_allowed(pss: list[PortSet], wanted: PortSet) -> None:
+    atoms = PortAtoms(pss)
+    touch = atoms.touching(wanted)
+    for ps in pss:
+        assert bool((atoms.mask(ps) & touch).any()) == (not (ps & wanted).is_empty())
+    for i, (proto, lo, hi) in enumerate(atoms.atoms):
+        bit = bool((int(touch[i // 64]) >> (i % 64)) & 1)
+        assert bit == (not (wanted & PortSet.of(proto, lo, hi)).is_empty())

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reach.ports
-from reach.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet
+from reach.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, parse_port_filter
 
 Interval = tuple[int, int]
 Member = tuple[str, int]
@@ -388,3 +388,43 @@ def test_to_json_lists_the_intervals(a: PortSet) -> None:
     assert rebuilt == a
     for p, ivs in data.items():
         assert ivs == [list(iv) for iv in a.intervals(p)]
+
+
+# -- parse_port_filter ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("8080", tcp(8080)),
+        ("8080/TCP", tcp(8080)),
+        ("53/udp", udp(53)),
+        ("53/UDP", udp(53)),
+        ("80/sctp", sctp(80)),
+        ("8000-8100/TCP", tcp(8000, 8100)),
+        ("1-65535", PortSet.of("TCP")),
+        ("443-443/tcp", tcp(443)),
+    ],
+)
+def test_parse_port_filter(text: str, expected: PortSet) -> None:
+    assert parse_port_filter(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "http", "80/icmp", "0", "65536", "90-80", "-5", "80-90-100", "80/TCP/UDP", "a-b"]
+)
+def test_parse_port_filter_rejects_bad_filters(text: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_port_filter(text)
+    assert repr(text) in str(info.value), "the message names the bad filter"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: parse_port_filter accepts malformed filters: a dangling range '80-' (read as "
+    "80), Python int() spellings '1_000' and '+80', and an empty protocol '8080/'",
+)
+@pytest.mark.parametrize("text", ["80-", "80-/UDP", "1_000", "+80", "8080/"])
+def test_parse_port_filter_rejects_malformed_spellings(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_port_filter(text)
