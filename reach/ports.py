@@ -7,6 +7,7 @@ The text form is the one existing NetworkPolicy analyzers print:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -165,18 +166,19 @@ def _interval_text(iv: Interval) -> str:
     return str(iv[0]) if iv[0] == iv[1] else f"{iv[0]}-{iv[1]}"
 
 
+_FILTER = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/([A-Za-z]+))?$")
+
+
 def parse_port_filter(text: str) -> PortSet:
     """Parse ``8080``, ``8080/TCP``, ``53/udp`` or ``8000-8100/TCP`` (protocol defaults to TCP)."""
-    spec, _, proto = text.strip().partition("/")
-    proto = (proto or "TCP").upper()
+    m = _FILTER.match(text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a port filter such as 8080/TCP or 53/UDP")
+    lo = int(m.group(1))
+    hi = int(m.group(2)) if m.group(2) else lo
+    proto = (m.group(3) or "TCP").upper()
     if proto not in PROTOCOLS:
         raise ValueError(f"{text!r}: protocol must be TCP, UDP or SCTP")
-    lo_text, _, hi_text = spec.partition("-")
-    try:
-        lo = int(lo_text)
-        hi = int(hi_text) if hi_text else lo
-    except ValueError:
-        raise ValueError(f"{text!r} is not a port filter such as 8080/TCP or 53/UDP") from None
     if not (MIN_PORT <= lo <= hi <= MAX_PORT):
         raise ValueError(f"{text!r}: ports must be within 1-65535, low <= high")
     return PortSet.of(proto, lo, hi)

@@ -134,4 +134,7 @@ def _parse_requirement(expr: Any, path: str) -> Requirement:
         raise FieldError(f"{path}.values", f"must be non-empty when operator is {op}")
     if op in ("Exists", "DoesNotExist") and values:
         raise FieldError(f"{path}.values", f"must be empty when operator is {op}")
+    for i, v in enumerate(values):
+        if isinstance(v, (Mapping, list)):
+            raise FieldError(f"{path}.values[{i}]", f"must be a string, not {describe(v)}")
     return Requirement(key, op, frozenset(label_value(v) for v in values))

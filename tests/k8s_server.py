@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import contextlib
 import datetime as dt
 import json
@@ -28,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -122,8 +123,14 @@ class KubeAPIServer:
         self.fail_page: dict[str, int] = {}
         #: plural -> n: the n-th list request of that resource is cut off midway.
         self.break_page: dict[str, int] = {}
+        #: plural -> n: the n-th list request of that resource finds its continue token
+        #: expired (410), as after etcd compaction.
+        self.expire_page: dict[str, int] = {}
         #: plural or path (``*``: every request) -> seconds to wait before answering.
         self.delays: dict[str, float] = {}
+        #: Keep each list page's JSON once made (benchmarks: measure the client, not us).
+        self.cache_pages = False
+        self._page_cache: dict[tuple[str, str, str], bytes] = {}
         #: Every request: (path, query).
         self.requests: list[tuple[str, dict[str, str]]] = []
         #: List requests per plural.
@@ -159,9 +166,7 @@ class KubeAPIServer:
         else:
             item["kind"] = res.kind
             item["apiVersion"] = res.group_version
-        items = self.store[res]
-        items.append(item)
-        items.sort(key=_key)
+        bisect.insort(self.store[res], item, key=_key)
 
     def served(self, res: Res) -> bool:
         return res.group != POLICY_GROUP or res.version in self.policy_versions
@@ -340,6 +345,13 @@ class KubeAPIServer:
             return 500, status(
                 500, "InternalError", "Internal error occurred: etcdserver: request timed out"
             )
+        if query.get("continue") and self.expire_page.get(res.plural) == page:
+            return 410, status(
+                410,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list "
+                "result. You can start a new list without the continue parameter.",
+            )
         items = [
             i
             for i in self.store[res]
@@ -371,6 +383,11 @@ class KubeAPIServer:
         }
         if self.break_page.get(res.plural) == page:
             return 200, _Broken(json.dumps(doc).encode())
+        if self.cache_pages:
+            key = (path, query.get("limit", ""), query.get("continue", ""))
+            if key not in self._page_cache:
+                self._page_cache[key] = json.dumps(doc).encode()
+            return 200, _Body(self._page_cache[key])
         return 200, doc
 
     def _route(self, path: str) -> tuple[Res, str | None] | None:
@@ -392,6 +409,13 @@ class KubeAPIServer:
         return max(
             self.delays.get("*", 0.0), self.delays.get(path, 0.0), self.delays.get(plural, 0.0)
         )
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A body already serialized."""
+
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -454,7 +478,7 @@ class _Handler(BaseHTTPRequestHandler):
         if wait:
             time.sleep(wait)
         code, doc = self.api.handle(parts.path, query, self.headers.get("Authorization"))
-        body = doc.body if isinstance(doc, _Broken) else json.dumps(doc).encode()
+        body = doc.body if isinstance(doc, _Broken | _Body) else json.dumps(doc).encode()
         with contextlib.suppress(OSError):
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
@@ -658,7 +682,3 @@ def generated_objects(gen_cluster: Path, **kw: Any) -> list[dict[str, Any]]:
     args.update(kw)
     docs: list[dict[str, Any]] = module.Gen(argparse.Namespace(**args)).run()
     return docs
-
-
-def iter_kinds(objects: Iterable[Mapping[str, Any]], *kinds: str) -> Iterator[Mapping[str, Any]]:
-    return (o for o in objects if o.get("kind") in kinds)

@@ -392,11 +392,6 @@ def test_parse_network_rejects_bad_cidrs(text: str) -> None:
     assert repr(text) in str(info.value), "the message names the bad value"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: parse_network accepts netmask/hostmask prefixes and IPv6 zones, which the "
-    "API server's CIDR parsing (Go net.ParseCIDR) rejects",
-)
 @pytest.mark.parametrize("text", ["10.0.0.0/255.0.0.0", "10.0.0.0/0.255.255.255", "fe80::%eth0/64"])
 def test_parse_network_rejects_non_cidr_prefix_forms(text: str) -> None:
     with pytest.raises(ValueError):

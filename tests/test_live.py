@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import socket
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ import reach
 from reach.errors import Diagnostics, ReachError
 from reach.loader import build_cluster
 from reach.snapshot import ANNOTATION_ALLOW_LIST, write_snapshot
-from reach.sources import RawObject
+from reach.sources import RawObject, live
 from reach.sources.live import LiveError, LiveOptions, LiveSource
 
 GEN_CLUSTER = SHARED / "bench" / "gen_cluster.py"
@@ -42,6 +43,7 @@ def generated() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Certs, Certs]:
     """The server's certificates, and a second CA that did not sign them."""
+    pytest.importorskip("cryptography")
     d = tmp_path_factory.mktemp("certs")
     return make_certs(d, "server"), make_certs(d, "other")
 
@@ -275,7 +277,8 @@ def test_401_names_the_credentials(
         ),
         (
             "pods",
-            'forbidden: cannot list pods at cluster scope (403); grant list on pods (core API group "")',
+            "forbidden: cannot list pods at cluster scope (403); "
+            'grant list on pods (core API group "")',
         ),
         (
             "adminnetworkpolicies",
@@ -330,6 +333,22 @@ def test_a_page_failing_midway_fails_the_whole_read(
     assert len(srv.list_requests("pods")) == 2
 
 
+def test_an_expired_continue_token_reads_the_list_again_whole(
+    serve: Serve, generated: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    srv = serve(generated)
+    srv.expire_page["pods"] = 3
+    live = live_reach(srv.kubeconfig(tmp_path / "kc"), page_limit=100)
+    assert texts(live) == texts(reach.from_objects(generated))
+    pages = srv.list_requests("pods")
+    assert [("limit" in q, "continue" in q) for q in pages] == [
+        (True, False),
+        (True, True),
+        (True, True),  # 410 Gone
+        (False, False),  # the whole list at once, as client-go's pager does
+    ]
+
+
 # --------------------------------------------------------------------- TLS
 
 
@@ -348,8 +367,11 @@ def test_tls_without_verification(
 ) -> None:
     server_certs, _ = certs
     srv = serve(shop, tls=(server_certs.cert, server_certs.key))
-    live = live_reach(srv.kubeconfig(tmp_path / "kc", insecure=True))
-    assert texts(live) == texts(reach.from_objects(shop))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no InsecureRequestWarning per request
+        raws, _, diag = read(srv.kubeconfig(tmp_path / "kc", insecure=True))
+    assert texts(reach.Reach(build_cluster(raws, diag))) == texts(reach.from_objects(shop))
+    assert "TLS verification is off for context 'test' (insecure-skip-tls-verify)" in diag.warnings
 
 
 @pytest.mark.parametrize("ca", ["other", "none"])
@@ -381,6 +403,25 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(
     quiet = io.StringIO()  # not a terminal
     LiveSource(LiveOptions(kubeconfig=str(kc), page_limit=5), stderr=quiet).read(Diagnostics())
     assert quiet.getvalue() == ""
+
+
+def test_progress_bar_on_a_terminal_for_large_reads(
+    serve: Serve, generated: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    srv = serve(generated)
+    kc = srv.kubeconfig(tmp_path / "kc")
+    small = Terminal()
+    LiveSource(LiveOptions(kubeconfig=str(kc), page_limit=100), stderr=small).read(Diagnostics())
+    assert small.getvalue() == ""  # 400 pods is not a large read
+    monkeypatch.setattr(live, "LARGE_READ", 300)
+    large = Terminal()
+    LiveSource(LiveOptions(kubeconfig=str(kc), page_limit=100), stderr=large).read(Diagnostics())
+    pods = sum(1 for o in generated if o["kind"] == "Pod")
+    assert f"] {pods}/{pods}" in large.getvalue() and "reading namespaces" not in large.getvalue()
 
 
 # ---------------------------------------------------------------- snapshot

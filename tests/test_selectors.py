@@ -274,11 +274,6 @@ def test_exists_and_does_not_exist_accept_an_empty_values_list() -> None:
     assert not s.matches({})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: matchExpressions values that are mappings or lists are accepted and "
-    "stringified (e.g. \"{'x': 1}\"), while the same value under matchLabels is a FieldError",
-)
 @pytest.mark.parametrize("bad", [{"x": "y"}, ["y"]])
 def test_expression_values_must_be_scalars_like_match_labels(bad: Any) -> None:
     with pytest.raises(FieldError) as info:

@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from typing import Any, TextIO
 
 import urllib3
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
+from kubernetes import config as _k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
@@ -39,9 +40,15 @@ POLICY_GROUP = "policy.networking.k8s.io"
 #: A list at least this long shows a progress bar (when stderr is a terminal).
 LARGE_READ = 2000
 
+k8s_config: Any = _k8s_config  # the config loaders carry no type hints
+
 
 class LiveError(ReachError):
     """Reading the live cluster failed; the message says why and what to do."""
+
+
+class _Expired(LiveError):
+    """410 Gone: a continue token expired (the list is then read again whole)."""
 
 
 @dataclass
@@ -118,8 +125,9 @@ def _list_request(res: Resource, page: int = 0) -> _Request:
     return _Request("list", f"{res.plural} at cluster scope", f"list on {res.rbac}", page)
 
 
-def _get_request(path: str) -> _Request:
-    return _Request("get", path, f"get on nonResourceURLs {path}")
+def _get_request(path: str, urls: str = "") -> _Request:
+    """A discovery request; ``urls`` are the nonResourceURLs that allow it."""
+    return _Request("get", path, f"get on nonResourceURLs {urls or f'{path}, {path}/*'}")
 
 
 class LiveSource:
@@ -148,28 +156,37 @@ class LiveSource:
             raise LiveError(f"page limit must be at least 1, not {self.options.page_limit}")
         api = self._connect()
         progress = _Progress(self.options.progress, self._stderr or sys.stderr)
-        try:
-            version = self._get_json(
-                lambda **kw: k8s.VersionApi(api).get_code(**kw), _get_request("/version")
-            )
-            resources = list(CORE_RESOURCES) + self._discover(api)
-            raws: list[RawObject] = []
-            counts: dict[str, int] = {}
-            skipped = 0
-            for res in resources:
-                n = 0
-                for item in self._list_all(api, res, progress):
-                    if res.kind == "Pod" and _finished(item):
-                        skipped += 1
-                        continue
-                    n += 1
-                    item["kind"] = res.kind  # list items carry neither
-                    item["apiVersion"] = res.api_version
-                    raws.append(RawObject(item, f"live:{self._context}/{res.plural}#{n}"))
-                counts[res.kind] = n
-        finally:
-            progress.close()
-            api.close()
+        with warnings.catch_warnings():
+            if not api.configuration.verify_ssl:
+                # The user turned verification off; say so once, not on every request.
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                diag.warn(
+                    f"TLS verification is off for context {self._context!r} "
+                    "(insecure-skip-tls-verify)"
+                )
+            try:
+                version = self._get_json(
+                    lambda **kw: k8s.VersionApi(api).get_code(**kw), _get_request("/version")
+                )
+                resources = list(CORE_RESOURCES) + self._discover(api)
+                lists = [(res, self._list_all(api, res, progress)) for res in resources]
+            finally:
+                progress.close()
+                api.close()  # type: ignore[no-untyped-call]
+        raws: list[RawObject] = []
+        counts: dict[str, int] = {}
+        skipped = 0
+        for res, items in lists:
+            n = 0
+            for item in items:
+                if res.kind == "Pod" and _finished(item):
+                    skipped += 1
+                    continue
+                n += 1
+                item["kind"] = res.kind  # list items carry neither
+                item["apiVersion"] = res.api_version
+                raws.append(RawObject(item, f"live:{self._context}/{res.plural}#{n}"))
+            counts[res.kind] = n
         self.skipped_finished = skipped
         if skipped:
             diag.warn(f"skipped {skipped} finished pods (Succeeded/Failed)")
@@ -273,26 +290,37 @@ class LiveSource:
                 lambda v=version, **kw: k8s.CustomObjectsApi(api).get_api_resources(
                     POLICY_GROUP, v, **kw
                 ),
-                _get_request(path),
+                _get_request(path, "/apis/*"),
             )
             names = {str(r.get("name")) for r in listing.get("resources") or []}
             found += [r for r in POLICY_RESOURCES if r.version == version and r.plural in names]
         return found
 
     def _list_all(self, api: k8s.ApiClient, res: Resource, progress: _Progress) -> list[Any]:
-        """Every item of a list, page by page; a failing page fails the whole read."""
+        """Every item of a list, page by page; a failing page fails the whole read.
+
+        When a continue token expires (410) the list is read again in one
+        request, as client-go's pager does, so that the result stays consistent.
+        """
         call = _lister(api, res)
         items: list[Any] = []
         token: str | None = None
         page = 0
+        limit: int | None = self.options.page_limit
         while True:
             page += 1
-            kw: dict[str, Any] = {"limit": self.options.page_limit}
+            kw: dict[str, Any] = {"limit": limit} if limit else {}
             if token:
                 kw["_continue"] = token
-            doc = self._get_json(
-                lambda kw=kw, **extra: call(**kw, **extra), _list_request(res, page)
-            )
+            try:
+                doc = self._get_json(
+                    lambda kw=kw, **extra: call(**kw, **extra), _list_request(res, page)
+                )
+            except _Expired:
+                if not token or not limit:
+                    raise
+                items, token, page, limit = [], None, 0, None
+                continue
             batch = doc.get("items")
             if batch is None:
                 batch = []
@@ -303,11 +331,12 @@ class LiveSource:
             items.extend(i for i in batch if isinstance(i, dict))
             meta = doc.get("metadata") or {}
             token = meta.get("continue") or None
-            remaining = meta.get("remainingItemCount")
-            total = len(items) + remaining if isinstance(remaining, int) and token else None
-            progress.update(res.plural, len(items), total if token else len(items))
             if not token:
+                progress.update(res.plural, len(items), len(items))
                 return items
+            remaining = meta.get("remainingItemCount")
+            total = len(items) + remaining if isinstance(remaining, int) else None
+            progress.update(res.plural, len(items), total)
 
     # ------------------------------------------------------------------ errors
 
@@ -341,7 +370,7 @@ class LiveSource:
                 f"the server does not serve it (is {self._server} a Kubernetes API server?){said}"
             )
         if status == 410:
-            return LiveError(
+            return _Expired(
                 f"{self._where()}: the list changed too much while reading it (410 Gone, the "
                 f"continue token expired) while trying to {req.doing}; nothing was kept, "
                 f"run again (a larger --page-limit reads in fewer requests){said}"
@@ -375,10 +404,14 @@ class LiveSource:
                 else f"timeout while trying to {req.doing} on {self._server}"
             )
         if isinstance(cause, urllib3.exceptions.ProtocolError):
+            hint = (
+                f"check that {self._server} is a Kubernetes API server (and http/https is right)"
+                if req.verb == "get"
+                else "the read was abandoned and nothing partial is returned: try again"
+            )
             return LiveError(
                 f"{self._where()}: the connection broke while trying to {req.doing} "
-                f"({_short(cause)}); the read was abandoned and nothing partial is returned: "
-                "try again"
+                f"({_short(cause)}); {hint}"
             )
         return LiveError(f"{self._where()}: {req.doing} failed: {_short(cause)}")
 
@@ -453,7 +486,11 @@ def _status_message(body: Any) -> str:
 
 
 def _short(e: BaseException) -> str:
-    return _short_text(str(e))
+    """The readable part of a urllib3 error, without the wrapping around it."""
+    text = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
+    if "): " in text and text.startswith(("HTTPConnection(", "HTTPSConnection(")):
+        text = text.split("): ", 1)[1]
+    return _short_text(text)
 
 
 def _short_text(text: str, limit: int = 240) -> str:

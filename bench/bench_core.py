@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Benchmark reach on generated clusters: load+compile, full list, blast radius, YAML floor.
+
+Usage:
+  python bench/bench_core.py                      # sizes 1k, 3k, 10k; 3 runs each
+  python bench/bench_core.py --sizes 10k --runs 5
+  python bench/bench_core.py --sizes 1k,3k,10k,30k,100k --markdown docs/performance.md
+
+Clusters come from ../shared/bench/gen_cluster.py (seed 1) and are cached under
+bench/.cache. Each command runs under /usr/bin/time (wall time, peak RSS); the
+table shows medians. The floor is parsing the same file with PyYAML's C loader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("REACH_SHARED", ROOT.parent / "shared"))
+CACHE = ROOT / "bench" / ".cache"
+SIZES = {  # name: (pods, policies, namespaces)
+    "1k": (1000, 200, 25),
+    "3k": (3000, 500, 50),
+    "10k": (10000, 1000, 120),
+    "30k": (30000, 3000, 300),
+    "100k": (100000, 10000, 1000),
+}
+FLOOR = "import sys, yaml; list(yaml.load_all(open(sys.argv[1]).read(), Loader=yaml.CSafeLoader))"
+RADIUS = (
+    "import sys, collections, reach; r = reach.load(sys.argv[1]);"
+    "ns = collections.Counter(p.namespace for p in r.cluster.pods).most_common(1)[0][0];"
+    "pod = next(p for p in r.cluster.pods if p.namespace == ns);"
+    "import time; t = time.perf_counter(); b = r.blast_radius(f'pod/{pod.namespace}/{pod.name}');"
+    "print(f'radius {time.perf_counter() - t:.4f} {len(b.entries)}')"
+)
+
+
+def cluster(size: str) -> Path:
+    pods, policies, namespaces = SIZES[size]
+    path = CACHE / f"cluster-{size}.yaml"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, str(SHARED / "bench" / "gen_cluster.py"), "--pods", str(pods),
+             "--policies", str(policies), "--namespaces", str(namespaces), "--seed", "1",
+             "--out", str(path)],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+    return path
+
+
+def timed(cmd: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MiB, stdout) of one run under /usr/bin/time."""
+    with tempfile.NamedTemporaryFile("r") as tf:
+        out = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M", "-o", tf.name, *cmd],
+            check=True, capture_output=True, text=True,
+        )
+        wall, rss = tf.read().split()[-2:]
+    return float(wall), int(rss) / 1024, out.stdout
+
+
+def median_of(runs: int, cmd: list[str]) -> tuple[float, float, str]:
+    results = [timed(cmd) for _ in range(runs)]
+    return (
+        statistics.median(r[0] for r in results),
+        statistics.median(r[1] for r in results),
+        results[-1][2],
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1k,3k,10k")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--markdown", help="also write the table to this Markdown file")
+    args = ap.parse_args()
+    py = sys.executable
+    reach_cmd = [py, "-m", "reach"]
+    header = ("size", "pods", "policies", "classes", "yaml floor s", "summary s", "summary MiB",
+              "list json s", "list MiB", "list/floor", "blast radius s (query)")
+    rows = []
+    for size in args.sizes.split(","):
+        path = str(cluster(size))
+        floor, _, _ = median_of(args.runs, [py, "-c", FLOOR, path])
+        summ, summ_rss, out = median_of(args.runs, [*reach_cmd, "summary", "-f", path])
+        classes = re.search(r"classes: (\d+)", out)
+        lst, lst_rss, _ = median_of(args.runs, [*reach_cmd, "list", "-f", path, "--format", "json", "-o", os.devnull])
+        queries = [float(timed([py, "-c", RADIUS, path])[2].split()[1]) for _ in range(args.runs)]
+        pods, pols, _ = SIZES[size]
+        row = (size, pods, pols, classes.group(1) if classes else "?", f"{floor:.2f}", f"{summ:.2f}",
+               f"{summ_rss:.0f}", f"{lst:.2f}", f"{lst_rss:.0f}", f"{lst / floor:.1f}x",
+               f"{statistics.median(queries):.3f}")
+        rows.append(row)
+        print(" | ".join(str(x) for x in row), flush=True)
+    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
+    print("\n".join(table))
+    if args.markdown:
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        Path(args.markdown).write_text(
+            "# Performance\n\nMeasured by `python bench/bench_core.py --sizes "
+            f"{args.sizes} --runs {args.runs}` on {machine}.\nMedians of {args.runs} runs; "
+            "wall time and peak RSS from /usr/bin/time. The YAML floor is parsing the same file "
+            "with PyYAML's C loader; the blast radius column is the query alone, after loading.\n\n"
+            + "\n".join(table) + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
