@@ -330,7 +330,12 @@ class LiveSource:
                 )
             items.extend(i for i in batch if isinstance(i, dict))
             meta = doc.get("metadata") or {}
-            token = meta.get("continue") or None
+            previous, token = token, meta.get("continue") or None
+            if token and token == previous:
+                raise LiveError(
+                    f"{self._where()}: the server returned the same continue token twice while "
+                    f"trying to {_list_request(res, page).doing}; nothing partial is returned"
+                )
             if not token:
                 progress.update(res.plural, len(items), len(items))
                 return items
