@@ -15,10 +15,12 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .audit import AuditMixin
 from .connections import Connection, View, build_view
 from .engine import Reachability, compile_cluster
 from .errors import Diagnostics, ReachError
 from .explain import Explanation, Provenance
+from .exports import ExportMixin
 from .graph import build_graph
 from .loader import build_cluster
 from .model import Cluster
@@ -48,7 +50,7 @@ class Summary:
         return dict(self.__dict__)
 
 
-class Reach:
+class Reach(ExportMixin, AuditMixin):
     """A compiled cluster: connections, and (in later modules) graph queries."""
 
     def __init__(self, cluster: Cluster) -> None:

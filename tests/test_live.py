@@ -207,6 +207,9 @@ def test_kubeconfig_from_the_environment_merged_like_kubectl(
     bad = srv.kubeconfig(tmp_path / "bad", context="bad", token="wrong")
     monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'missing'}:{bad}:{good}")
     # Files that do not exist are skipped; contexts of all the others can be chosen.
+    # As with kubectl, the first file that sets current-context wins.
+    with pytest.raises(LiveError, match="rejected the credentials of context 'bad'"):
+        list(LiveSource().objects(Diagnostics()))
     raws = list(LiveSource(LiveOptions(context="good")).objects(Diagnostics()))
     assert raws and raws[0].origin.startswith("live:good/")
     with pytest.raises(LiveError, match="401"):

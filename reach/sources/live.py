@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import urllib3
+import yaml
 from kubernetes import client as k8s
 from kubernetes import config as _k8s_config
 from kubernetes.client.exceptions import ApiException
@@ -222,7 +223,7 @@ class LiveSource:
             try:
                 contexts, current = k8s_config.list_kube_config_contexts(config_file=path)
                 names = [str(c.get("name")) for c in contexts or []]
-                name = opts.context or (current or {}).get("name")
+                name = opts.context or _first_current_context(path) or (current or {}).get("name")
                 if not name:
                     raise LiveError(
                         f"kubeconfig {path} has no current context; pass --context "
@@ -450,6 +451,25 @@ def _kubeconfig_path(explicit: str | None) -> str:
             "set KUBECONFIG, or use --in-cluster inside a pod"
         )
     return default
+
+
+def _first_current_context(paths: str) -> str | None:
+    """kubectl's rule for a merged KUBECONFIG: the first file that sets current-context wins.
+
+    (The Python client lets the last one win.)
+    """
+    for p in paths.split(os.pathsep):
+        path = os.path.expanduser(p)
+        if not p or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = yaml.safe_load(f)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            return None  # the client's loader reports it
+        if isinstance(doc, dict) and doc.get("current-context"):
+            return str(doc["current-context"])
+    return None
 
 
 def _lister(api: k8s.ApiClient, res: Resource) -> Callable[..., Any]:

@@ -1,0 +1,169 @@
+"""What every command shares: input options, loading with clean errors, output helpers."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TextIO, TypeVar
+
+import typer
+
+from .. import api
+from ..connections import GRANULARITIES
+from ..errors import InvalidInput, ReachError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="reach",
+    help="Kubernetes NetworkPolicy reachability: what may talk to what, and why.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+ByOpt = Annotated[
+    str,
+    typer.Option("--by", help=f"Granularity: {', '.join(GRANULARITIES)}.", show_default=True),
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+NsOpt = Annotated[
+    str | None,
+    typer.Option("--namespace", "-n", help="Namespace for bare names and label selectors."),
+]
+QueryFmt = Annotated[str, typer.Option("--format", help="txt or json.")]
+PortOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--port", help="Only hops that allow this port, e.g. 8080/TCP, 53/UDP, 8000-8100."
+    ),
+]
+
+#: The input options every analysis command takes: (name, annotation, default).
+INPUT_OPTIONS: list[tuple[str, Any, Any]] = [
+    (
+        "file",
+        Annotated[
+            list[str],
+            typer.Option(
+                "--file",
+                "-f",
+                help="Manifest file or directory (read recursively: .yaml, .yml, .json); "
+                "'-' reads stdin. Repeatable.",
+            ),
+        ],
+        [],
+    ),
+    (
+        "skip_invalid",
+        Annotated[
+            bool,
+            typer.Option(
+                "--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."
+            ),
+        ],
+        False,
+    ),
+]
+
+
+@dataclass
+class Input:
+    """Where the cluster comes from, as the user gave it."""
+
+    file: list[str]
+    skip_invalid: bool = False
+
+    def load(self) -> api.Reach:
+        """Load and compile, reporting every input problem and exiting 2 on any."""
+        if not self.file:
+            fail("no input: give manifests with -f FILE|DIR|- (see 'reach list --help')")
+        try:
+            r = api.load(self.file, skip_invalid=self.skip_invalid)
+        except InvalidInput as e:
+            for p in e.problems:
+                typer.echo(f"reach: error: {p}", err=True)
+            n = len(e.problems)
+            typer.echo(
+                f"reach: {n} problem{'s' if n != 1 else ''} in the input; fix them, or pass "
+                "--skip-invalid to analyze the rest",
+                err=True,
+            )
+            raise typer.Exit(2) from None
+        except ReachError as e:
+            fail(str(e))
+        for w in r.warnings:
+            typer.echo(f"reach: warning: {w}", err=True)
+        return r
+
+
+#: Placeholder default of a command's ``source``; :func:`with_input` always passes the real one.
+NO_SOURCE = Input(file=[])
+
+
+def with_input(fn: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the input options; it receives them as ``source: Input``.
+
+    The options are declared once here instead of in every command's signature.
+    """
+    sig = inspect.signature(fn, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name != "source"]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+        for name, ann, default in INPUT_OPTIONS
+    ]
+    names = [name for name, _, _ in INPUT_OPTIONS]
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> None:
+        source = Input(**{k: kwargs.pop(k) for k in names})
+        fn(source=source, **kwargs)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
+def fail(message: str) -> typer.Exit:
+    """Print an error and exit 2 (typed as returning so callers can ``raise fail(...)``)."""
+    typer.echo(f"reach: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
+    if value not in choices:
+        fail(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+
+
+def open_output(output: Path | None) -> TextIO:
+    if output is None:
+        return sys.stdout
+    try:
+        return output.open("w", encoding="utf-8")
+    except OSError as e:
+        raise fail(f"cannot write {output}: {e.strerror}") from None
+
+
+def emit(result: Any, fmt: str) -> None:
+    """Print a query result as text or as JSON (its ``to_dict()``)."""
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=1))
+    else:
+        typer.echo(str(result))
+
+
+def query(fn: Callable[[], T]) -> T:
+    """Run a query, turning bad references and filters into exit 2 with a clear message."""
+    try:
+        return fn()
+    except ReachError as e:
+        raise fail(str(e)) from None

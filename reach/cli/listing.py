@@ -1,0 +1,65 @@
+"""``reach list`` and ``reach summary``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from ..connections import GRANULARITIES
+from ..formats import FORMATS, renderers
+from .common import NO_SOURCE, ByOpt, Input, OutOpt, app, check_choice, open_output, with_input
+
+
+@app.command("list")
+@with_input
+def list_cmd(
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")
+    ] = "txt",
+    by: ByOpt = "workload",
+    output: OutOpt = None,
+    source: Input = NO_SOURCE,
+) -> None:
+    """List every allowed connection: src => dst : ports.
+
+    Examples:
+
+      reach list -f examples/shop
+
+      reach list -f manifests/ --by pod --format json -o conns.json
+
+      kubectl get pods,netpol,ns -A -o yaml | reach list -f -
+    """
+    check_choice(fmt, FORMATS, "--format")
+    check_choice(by, GRANULARITIES, "--by")
+    r = source.load()
+    out = open_output(output)
+    try:
+        renderers()[fmt](r.view(by), out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
+@app.command("summary")
+@with_input
+def summary_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="txt or json.")] = "txt",
+    source: Input = NO_SOURCE,
+) -> None:
+    """Load and compile only; print counts of pods, workloads, classes, policies and pairs.
+
+    Example:
+
+      reach summary -f examples/shop --format json
+    """
+    check_choice(fmt, ("txt", "json"), "--format")
+    s = source.load().summary()
+    if fmt == "json":
+        typer.echo(json.dumps(s.to_json(), indent=1))
+        return
+    for key, value in s.to_json().items():
+        typer.echo(f"{key.replace('_', ' ')}: {value}")
