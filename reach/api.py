@@ -30,6 +30,7 @@ from .radius import Radius, radius
 from .refs import Target, resolve
 from .sources import RawObject
 from .sources.files import FileSource, flatten
+from .sources.live import LiveOptions, LiveSource
 
 
 @dataclass
@@ -214,6 +215,15 @@ def load(
         paths = [paths]
     diag = diag or Diagnostics()
     raws = list(FileSource(tuple(paths)).objects(diag))
+    return Reach(build_cluster(raws, diag, skip_invalid))
+
+
+def load_live(
+    options: LiveOptions | None = None, skip_invalid: bool = False, diag: Diagnostics | None = None
+) -> Reach:
+    """Read a live cluster through the kubernetes client (kubeconfig, context, in-cluster)."""
+    diag = diag or Diagnostics()
+    raws = LiveSource(options).read(diag)
     return Reach(build_cluster(raws, diag, skip_invalid))
 
 

@@ -16,6 +16,7 @@ import typer
 from .. import api
 from ..connections import GRANULARITIES
 from ..errors import InvalidInput, ReachError
+from ..sources.live import LiveOptions
 
 T = TypeVar("T")
 
@@ -63,6 +64,44 @@ INPUT_OPTIONS: list[tuple[str, Any, Any]] = [
         [],
     ),
     (
+        "context",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--context",
+                help="Read the live cluster of this kubeconfig context instead of files.",
+            ),
+        ],
+        None,
+    ),
+    (
+        "kubeconfig",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--kubeconfig",
+                help="Kubeconfig file for a live read (default: $KUBECONFIG, ~/.kube/config).",
+            ),
+        ],
+        None,
+    ),
+    (
+        "in_cluster",
+        Annotated[
+            bool,
+            typer.Option("--in-cluster", help="Read the live cluster from inside a pod."),
+        ],
+        False,
+    ),
+    (
+        "request_timeout",
+        Annotated[
+            float,
+            typer.Option("--request-timeout", help="Seconds to wait for each live request."),
+        ],
+        30.0,
+    ),
+    (
         "skip_invalid",
         Annotated[
             bool,
@@ -80,14 +119,38 @@ class Input:
     """Where the cluster comes from, as the user gave it."""
 
     file: list[str]
+    context: str | None = None
+    kubeconfig: str | None = None
+    in_cluster: bool = False
+    request_timeout: float = 30.0
     skip_invalid: bool = False
+
+    @property
+    def live(self) -> bool:
+        return bool(self.context or self.kubeconfig or self.in_cluster)
+
+    def live_options(self) -> LiveOptions:
+        return LiveOptions(
+            context=self.context,
+            kubeconfig=self.kubeconfig,
+            in_cluster=self.in_cluster,
+            request_timeout=self.request_timeout,
+        )
 
     def load(self) -> api.Reach:
         """Load and compile, reporting every input problem and exiting 2 on any."""
-        if not self.file:
-            fail("no input: give manifests with -f FILE|DIR|- (see 'reach list --help')")
+        if self.live and self.file:
+            fail("give either -f files or a live cluster (--context/--kubeconfig/--in-cluster)")
+        if not self.file and not self.live:
+            fail(
+                "no input: give manifests with -f FILE|DIR|-, or a live cluster with "
+                "--context/--kubeconfig/--in-cluster (see 'reach list --help')"
+            )
         try:
-            r = api.load(self.file, skip_invalid=self.skip_invalid)
+            if self.live:
+                r = api.load_live(self.live_options(), skip_invalid=self.skip_invalid)
+            else:
+                r = api.load(self.file, skip_invalid=self.skip_invalid)
         except InvalidInput as e:
             for p in e.problems:
                 typer.echo(f"reach: error: {p}", err=True)

@@ -23,7 +23,8 @@ def render(view: View, out: TextIO) -> None:
         nodes.setdefault(rows.nodes[i].id, rows.nodes[i])
     quoted = [json.dumps(n.id) for n in rows.nodes]
     fragments = [
-        f'"all": {json.dumps(p.is_all())}, "ports": {json.dumps(p.to_json())}, "text": {json.dumps(t)}'
+        f'"all": {json.dumps(p.is_all())}, "ports": {json.dumps(p.to_json())}, '
+        f'"text": {json.dumps(t)}'
         for p, t in zip(rows.portsets, rows.texts, strict=True)
     ]
     out.write(f'{{\n "schema": "{SCHEMA}",\n "granularity": {json.dumps(view.by)},\n "nodes": [\n')
@@ -31,6 +32,9 @@ def render(view: View, out: TextIO) -> None:
     out.write('\n ],\n "edges": [\n')
     first = True
     for s, d, p in zip(rows.src.tolist(), rows.dst.tolist(), rows.ports.tolist(), strict=True):
-        out.write(("  " if first else ",\n  ") + f'{{"src": {quoted[s]}, "dst": {quoted[d]}, {fragments[p]}}}')
+        out.write(
+            ("  " if first else ",\n  ")
+            + f'{{"src": {quoted[s]}, "dst": {quoted[d]}, {fragments[p]}}}'
+        )
         first = False
     out.write(f'\n ],\n "warnings": {json.dumps(list(view.reach.cluster.warnings))}\n}}\n')

@@ -1,0 +1,53 @@
+"""``reach snapshot``: save a live read as one offline file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import Diagnostics, ReachError
+from ..snapshot import write_snapshot
+from ..sources.live import LiveSource
+from .common import NO_SOURCE, Input, app, fail, open_output, with_input
+
+
+@app.command("snapshot")
+@with_input
+def snapshot_cmd(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    source: Input = NO_SOURCE,
+) -> None:
+    """Read a live cluster and save what the analysis needs as one multi-document YAML file.
+
+    The file holds no secrets: only names, labels, ports, phases, IPs and
+    policies. 'reach list -f cluster.yaml' then gives exactly the live result.
+
+    Examples:
+
+      reach snapshot --context prod -o prod.yaml
+
+      reach snapshot --kubeconfig ~/.kube/staging -o staging.yaml
+    """
+    if source.file or not source.live:
+        fail("snapshot reads a live cluster: give --context, --kubeconfig or --in-cluster")
+    diag = Diagnostics()
+    src = LiveSource(source.live_options())
+    try:
+        raws = src.read(diag)
+    except ReachError as e:
+        raise fail(str(e)) from None
+    for w in diag.warnings:
+        typer.echo(f"reach: warning: {w}", err=True)
+    out = open_output(output)
+    try:
+        write_snapshot(raws, out, src.info)
+    finally:
+        if output is not None:
+            out.close()
+    if output is not None:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(src.info.get("counts", {}).items()))
+        typer.echo(f"reach: wrote {output} ({counts})", err=True)
