@@ -8,6 +8,10 @@ destination. External addresses are cut into segments (see ``ipspace``); each
 segment is one more class. Port sets are bitmasks over port atoms (see
 ``atoms``), so the allowed ports between every pair of classes come out of
 numpy ORs and ANDs, one rule at a time.
+
+Cluster-scoped policies join the same path: each direction is evaluated in tiers
+(Admin, NetworkPolicy, Baseline, default allow), where in the Admin and Baseline
+tiers the first matching rule decides each port, tracked as "decided" bitmasks.
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ import numpy.typing as npt
 from .atoms import Mask, PortAtoms
 from .ipspace import IPBlock, IPRange, segments
 from .labelindex import BoolVec, LabelIndex
-from .model import Cluster, NetworkPolicy, Peer, Pod, PortSpec, Rule
+from .model import AdminPolicy, AdminRule, Cluster, NetworkPolicy, Peer, Pod, PortSpec, Rule
 from .ports import PortSet
 
 IntVec = npt.NDArray[np.intp]
 NamedKey = tuple[str, str]  # (port name, protocol)
+AnyPolicy = NetworkPolicy | AdminPolicy
+AnyRule = Rule | AdminRule
+TIERS = ("Admin", "NetworkPolicy", "Baseline")
 
 
 @dataclass
@@ -36,12 +43,21 @@ class CompiledRule:
     ``(n_classes, W)`` (named ports resolve per destination class).
     """
 
-    policy: NetworkPolicy
-    rule: Rule
+    policy: AnyPolicy
+    rule: AnyRule
     direction: str  # "ingress" | "egress"
     selected: BoolVec
     peers: BoolVec
     mask: Mask
+    tier: str = "NetworkPolicy"  # "Admin" | "NetworkPolicy" | "Baseline"
+    action: str = "Allow"  # "Allow" | "Deny" | "Pass"
+
+    @property
+    def label(self) -> str:
+        """``ANP x (priority 5), rule y`` or ``ns/np ingress[0]``."""
+        if isinstance(self.rule, AdminRule):
+            return f"{self.policy}, rule {self.rule.name}"
+        return f"{self.policy} {self.direction}[{self.rule.index}]"
 
     def ports_to(self, dst: int) -> Mask:
         row: Mask = self.mask[0] if len(self.mask) == 1 else self.mask[dst]
@@ -90,24 +106,31 @@ class _Compiler:
         self.ns_names = sorted(cluster.namespaces)
         self.ns_pos = {n: i for i, n in enumerate(self.ns_names)}
         self.ns_index = LabelIndex([cluster.namespaces[n].labels for n in self.ns_names])
+        self.policies: list[AnyPolicy] = [*_ordered(cluster.admin_policies, "Admin")]
+        self.policies += cluster.policies
+        self.policies += _ordered(cluster.admin_policies, "Baseline")
+        #: (policy, rule, direction) in evaluation order: Admin, NetworkPolicy, Baseline.
+        self.rule_list: list[tuple[AnyPolicy, AnyRule, str]] = [
+            (pol, r, d)
+            for pol in self.policies
+            for d, rules in (("ingress", pol.ingress), ("egress", pol.egress))
+            for r in rules
+        ]
         self.named = sorted(
             {
                 (p.port, p.protocol)
-                for r in self._rules()
+                for _, r, _ in self.rule_list
                 for p in r.ports or ()
                 if isinstance(p.port, str)
             }
         )
         self._label_classes()
-        blocks = [pe.ip_block for r in self._rules() for pe in r.peers or () if pe.ip_block]
+        blocks = [pe.ip_block for _, r, _ in self.rule_list for pe in r.peers or () if pe.ip_block]
         self.segments = segments(blocks)
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
         self.seg_starts = [(s.version, s.first) for s in self.segments]
 
-    def _rules(self) -> list[Rule]:
-        return [r for pol in self.cluster.policies for r in (*pol.ingress, *pol.egress)]
-
-    # -- step 1: label classes (same namespace, labels, and used named ports) ------------
+    # -- step 1: label classes (same namespace, labels, used named ports, host network) ---
     def _label_classes(self) -> None:
         keys: dict[tuple[object, ...], int] = {}
         pod_lc = np.empty(len(self.pods), dtype=np.intp)
@@ -116,24 +139,29 @@ class _Compiler:
                 tuple(sorted({cp.port for cp in p.ports if cp.name == n and cp.protocol == proto}))
                 for n, proto in self.named
             )
-            pod_lc[i] = keys.setdefault((p.namespace, p.labels, resolved), len(keys))
+            key = (p.namespace, p.labels, resolved, p.host_network)
+            pod_lc[i] = keys.setdefault(key, len(keys))
         self.pod_lc = pod_lc
         lcs = list(keys)
         self.lc_ns = np.array([self.ns_pos[k[0]] for k in lcs], dtype=np.intp)  # type: ignore[index]
         self.lc_named: list[tuple[tuple[int, ...], ...]] = [k[2] for k in lcs]  # type: ignore[misc]
+        self.lc_hostnet = np.array([bool(k[3]) for k in lcs], dtype=bool)
         self.pod_index = LabelIndex([k[1] for k in lcs])  # type: ignore[misc]
 
     # -- selectors over label classes ----------------------------------------------------
-    def selected(self, pol: NetworkPolicy) -> BoolVec:
+    def selected(self, pol: AnyPolicy) -> BoolVec:
+        if isinstance(pol, AdminPolicy):
+            # "Note that host-networked pods are not included in subject selection."
+            return self.peer_internal(pol.subject, "") & ~self.lc_hostnet
         own: BoolVec = self.lc_ns == self.ns_pos[pol.namespace]
         return own & self.pod_index.select(pol.pod_selector)
 
-    def peer_internal(self, pe: Peer, pol: NetworkPolicy) -> BoolVec:
+    def peer_internal(self, pe: Peer, namespace: str) -> BoolVec:
         if pe.ip_block is not None:
             return np.zeros(len(self.lc_ns), dtype=bool)
         hit: BoolVec
         if pe.namespace_selector is None:
-            hit = self.lc_ns == self.ns_pos[pol.namespace]
+            hit = self.lc_ns == self.ns_pos[namespace]
         else:
             hit = self.ns_index.select(pe.namespace_selector)[self.lc_ns]
         if pe.pod_selector is not None:
@@ -152,26 +180,28 @@ class _Compiler:
         j = bisect.bisect_right(self.seg_starts, (r.version, r.last))
         return slice(i, j)
 
-    def rule_peers(self, rule: Rule, pol: NetworkPolicy) -> tuple[BoolVec, BoolVec]:
+    def rule_peers(self, rule: AnyRule, pol: AnyPolicy) -> tuple[BoolVec, BoolVec]:
         """(internal over label classes, external over segments) matched by the rule."""
         n_lc = len(self.lc_ns)
         if rule.peers is None:  # no from/to: all peers, external addresses included
             return np.ones(n_lc, dtype=bool), np.ones(len(self.segments), dtype=bool)
         inner = np.zeros(n_lc, dtype=bool)
         outer = np.zeros(len(self.segments), dtype=bool)
+        namespace = pol.namespace if isinstance(pol, NetworkPolicy) else ""
         for pe in rule.peers:
             if pe.ip_block is not None:
                 outer |= self.peer_external(pe.ip_block)
             else:
-                inner |= self.peer_internal(pe, pol)
+                inner |= self.peer_internal(pe, namespace)
+        if isinstance(pol, AdminPolicy):
+            inner &= ~self.lc_hostnet  # host-networked pods are not included in these peers
         return inner, outer
 
     # -- step 2: behaviour classes ---------------------------------------------------------
     def compile(self) -> Reachability:
-        pols = self.cluster.policies
+        pols = self.policies
         sel_lc = [self.selected(p) for p in pols]
-        rule_list = [(pol, r, "in") for pol in pols for r in pol.ingress]
-        rule_list += [(pol, r, "eg") for pol in pols for r in pol.egress]
+        rule_list = self.rule_list
         peers_lc = [self.rule_peers(r, pol) for pol, r, _ in rule_list]
         n_lc = len(self.lc_ns)
         columns = sel_lc + [inner for inner, _ in peers_lc]
@@ -207,7 +237,7 @@ class _Compiler:
         class_res = np.array([res_ids.setdefault(r, len(res_ids)) for r in named_of], dtype=np.intp)
         resolutions = list(res_ids)
 
-        def masks(rule: Rule, num: PortSet) -> Mask:
+        def masks(rule: AnyRule, num: PortSet) -> Mask:
             """(total, W) mask per destination class, or (1, W) when it does not vary."""
             if rule.ports is None:
                 return atoms.all[None, :]
@@ -227,51 +257,40 @@ class _Compiler:
             out[:n] = per_res[class_res]
             return out
 
-        # -- step 4: OR the rules into per-direction matrices ----------------------------
-        words = atoms.words
-        ing = np.zeros((total, n, words), dtype=np.uint64)
-        eg = np.zeros((n, total, words), dtype=np.uint64)
+        # -- step 4: rules in class space; NetworkPolicy isolation -------------------------
+        sel = [v[rep] for v in sel_lc]
         ing_iso = np.zeros(n, dtype=bool)
         eg_iso = np.zeros(n, dtype=bool)
-        sel = [v[rep] for v in sel_lc]
         pol_pos = {id(p): i for i, p in enumerate(pols)}
-        for pol in pols:
-            s = sel[pol_pos[id(pol)]]
-            if pol.ingress_isolating:
-                ing_iso |= s
-            if pol.egress_isolating:
-                eg_iso |= s
-        compiled: list[CompiledRule] = []
-        for (pol, rule, direction), (inner, outer), num in zip(
-            rule_list, peers_lc, numeric, strict=True
-        ):
-            cr = CompiledRule(
+        for pol, s in zip(pols, sel, strict=True):
+            if isinstance(pol, NetworkPolicy):
+                ing_iso |= s if pol.ingress_isolating else False
+                eg_iso |= s if pol.egress_isolating else False
+        compiled = [
+            CompiledRule(
                 policy=pol,
                 rule=rule,
-                direction="ingress" if direction == "in" else "egress",
+                direction=direction,
                 selected=sel[pol_pos[id(pol)]],
                 peers=np.concatenate([inner[rep], outer]),
                 mask=masks(rule, num),
+                tier=pol.tier if isinstance(pol, AdminPolicy) else "NetworkPolicy",
+                action=rule.action if isinstance(rule, AdminRule) else "Allow",
             )
-            compiled.append(cr)
-            chosen = np.flatnonzero(cr.selected)
-            others = np.flatnonzero(cr.peers)
-            if not len(chosen) or not len(others):
-                continue
-            m = cr.mask
-            if direction == "in":
-                part = m[chosen] if len(m) > 1 else m
-                ing[np.ix_(others, chosen)] |= part[None, :, :]
-            else:
-                part = m[others] if len(m) > 1 else m
-                eg[np.ix_(chosen, others)] |= part[None, :, :]
+            for (pol, rule, direction), (inner, outer), num in zip(
+                rule_list, peers_lc, numeric, strict=True
+            )
+        ]
 
-        # -- step 5: combine; a connection needs the source's egress AND the destination's ingress
-        allowed = np.zeros((total, total, words), dtype=np.uint64)
+        # -- step 5: each direction through the tiers; a connection needs both -------------
+        ing = _side(compiled, "ingress", ing_iso, atoms, total, n)
+        eg = _side(compiled, "egress", eg_iso, atoms, total, n)
+        allowed = np.empty((total, total, atoms.words), dtype=np.uint64)
         allowed[:, :] = atoms.all
-        allowed[:, :n] = np.where(ing_iso[None, :, None], ing, atoms.all)
-        allowed[:n, :] &= np.where(eg_iso[:, None, None], eg, atoms.all)
+        allowed[:, :n] = ing  # [source, destination]
+        allowed[:n, :] &= eg.transpose(1, 0, 2)  # eg is [destination, source]
         allowed[n:, n:] = 0  # external to external is not ours to judge
+        np_pols = [i for i, p in enumerate(pols) if isinstance(p, NetworkPolicy)]
         return Reachability(
             cluster=self.cluster,
             pods=self.pods,
@@ -284,8 +303,86 @@ class _Compiler:
             n_internal=n,
             ipv6=self.ipv6,
             rules=compiled,
-            policy_selected=np.array(sel, dtype=bool).reshape(len(pols), n),
+            policy_selected=np.array([sel[i] for i in np_pols], dtype=bool).reshape(
+                len(np_pols), n
+            ),
         )
+
+
+def _ordered(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
+    """Policies of a tier by priority (the BANP, priority -1, first); ties by kind and name."""
+    return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))
+
+
+def _side(
+    rules: list[CompiledRule],
+    direction: str,
+    isolated: BoolVec,
+    atoms: PortAtoms,
+    total: int,
+    n: int,
+) -> npt.NDArray[np.uint64]:
+    """What one direction allows, as ``[other end, own pod, W]``, through all tiers.
+
+    Admin tier: the first matching rule decides each port (Allow, Deny, or Pass to
+    the next tier). NetworkPolicy tier: decides everything for pods it isolates.
+    Baseline tier: first matching rule (Allow, Deny, Pass). Otherwise allowed.
+    """
+    words = atoms.words
+    shape = (total, n, words)
+
+    def block(cr: CompiledRule) -> tuple[tuple[IntVec, IntVec], Mask] | None:
+        own = np.flatnonzero(cr.selected)
+        other = np.flatnonzero(cr.peers)
+        if not len(own) or not len(other):
+            return None
+        m = cr.mask
+        # ports depend on the destination: own pod for ingress, other end for egress
+        part = m if len(m) == 1 else (m[own] if direction == "ingress" else m[other][:, None, :])
+        return np.ix_(other, own), part
+
+    def first_match(tier: str) -> tuple[npt.NDArray[np.uint64], ...]:
+        """(allowed, denied) bitmasks of a first-match tier; the rest passed or unmatched."""
+        decided = np.zeros(shape, dtype=np.uint64)
+        allow = np.zeros(shape, dtype=np.uint64)
+        deny = np.zeros(shape, dtype=np.uint64)
+        for cr in rules:
+            if cr.direction != direction or cr.tier != tier:
+                continue
+            b = block(cr)
+            if b is None:
+                continue
+            idx, part = b
+            new = part & ~decided[idx]
+            decided[idx] |= new
+            if cr.action == "Allow":
+                allow[idx] |= new
+            elif cr.action == "Deny":
+                deny[idx] |= new
+        return allow, deny
+
+    np_allowed = np.zeros(shape, dtype=np.uint64)
+    for cr in rules:
+        if cr.direction == direction and cr.tier == "NetworkPolicy":
+            b = block(cr)
+            if b is not None:
+                np_allowed[b[0]] |= b[1]
+    iso = isolated[None, :, None]
+    has = {cr.tier for cr in rules if cr.direction == direction}
+    if "Admin" not in has and "Baseline" not in has:
+        return np.where(iso, np_allowed, atoms.all)
+    # Baseline applies only where no NetworkPolicy isolates the pod.
+    if "Baseline" in has:
+        _, b_deny = first_match("Baseline")
+        lower = np.where(iso, np_allowed, atoms.all & ~b_deny)
+    else:
+        lower = np.where(iso, np_allowed, atoms.all)
+    if "Admin" not in has:
+        return lower
+    a_allow, a_deny = first_match("Admin")
+    rest = atoms.all & ~(a_allow | a_deny)  # passed, or matched by no Admin rule
+    result: npt.NDArray[np.uint64] = a_allow | (rest & lower)
+    return result
 
 
 def _numeric_ports(ports: tuple[PortSpec, ...] | None) -> PortSet:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .adminpolicy import parse_admin_policy
 from .errors import Diagnostics, FieldError, InvalidInput
 from .model import NAME_LABEL, Cluster, Namespace
 from .netpol import parse_network_policy
@@ -16,11 +17,18 @@ from .selectors import parse_labels
 from .sources import RawObject
 from .workloads import WORKLOAD_KINDS, expand_workload, parse_pod
 
-#: Known kinds that affect connectivity but are not evaluated yet.
+#: Cluster-scoped policy kinds of policy.networking.k8s.io.
+ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
+
+#: Policy kinds of network plugins that affect connectivity but are not evaluated yet.
 UNSUPPORTED_KINDS = {
-    "AdminNetworkPolicy": "policy.networking.k8s.io",
-    "BaselineAdminNetworkPolicy": "policy.networking.k8s.io",
-    "ClusterNetworkPolicy": "policy.networking.k8s.io",
+    "CiliumNetworkPolicy": "Cilium",
+    "CiliumClusterwideNetworkPolicy": "Cilium",
+    "GlobalNetworkPolicy": "Calico",
+    "StagedNetworkPolicy": "Calico",
+    "StagedGlobalNetworkPolicy": "Calico",
+    "AntreaNetworkPolicy": "Antrea",
+    "ClusterNetworkPolicy.crd.antrea.io": "Antrea",
 }
 
 
@@ -38,14 +46,21 @@ def build_cluster(
                 _add_namespace(cluster, raw)
             elif kind == "Pod":
                 cluster.pods.append(parse_pod(raw.obj, raw.origin))
-            elif kind == "NetworkPolicy":
-                cluster.policies.append(parse_network_policy(raw.obj, raw.origin))
-            elif kind in WORKLOAD_KINDS:
-                workloads.append((raw, kind))
+            elif kind == "NetworkPolicy" and _plugin_api(raw):
+                diag.warn(
+                    f"NetworkPolicy objects of {raw.obj.get('apiVersion')} (a network plugin's "
+                    "own API) are not evaluated yet; ignored"
+                )
             elif kind in UNSUPPORTED_KINDS:
                 diag.warn(
                     f"{kind} objects ({UNSUPPORTED_KINDS[kind]}) are not evaluated yet; ignored"
                 )
+            elif kind == "NetworkPolicy":
+                cluster.policies.append(parse_network_policy(raw.obj, raw.origin))
+            elif kind in WORKLOAD_KINDS:
+                workloads.append((raw, kind))
+            elif kind in ADMIN_KINDS:
+                cluster.admin_policies.append(parse_admin_policy(raw.obj, kind, raw.origin))
         except FieldError as e:
             diag.error(raw.origin, raw.path + e.path, e.message)
     # Pods already present for a controller stand for it; expand only the others.
@@ -58,6 +73,7 @@ def build_cluster(
             continue
         if pods and pods[0].workload not in owners:
             cluster.pods.extend(pods)
+    _check_admin(cluster, diag)
     if diag.errors and not skip_invalid:
         raise InvalidInput(diag.errors)
     for problem in diag.errors if skip_invalid else ():
@@ -79,3 +95,27 @@ def _add_namespace(cluster: Cluster, raw: RawObject) -> None:
     # The API server always sets kubernetes.io/metadata.name to the namespace's name.
     labels[NAME_LABEL] = name
     cluster.namespaces[name] = Namespace(name, tuple(sorted(labels.items())), raw.origin)
+
+
+def _check_admin(cluster: Cluster, diag: Diagnostics) -> None:
+    """At most one BaselineAdminNetworkPolicy; say what offline analysis cannot resolve."""
+    banps = [p for p in cluster.admin_policies if p.kind == "BaselineAdminNetworkPolicy"]
+    if len(banps) > 1:
+        origins = ", ".join(p.origin for p in banps)
+        diag.error(
+            banps[1].origin, "metadata.name", f"more than one BaselineAdminNetworkPolicy: {origins}"
+        )
+    for pol in cluster.admin_policies:
+        for direction, rules in (("ingress", pol.ingress), ("egress", pol.egress)):
+            for r in rules:
+                for peer in r.unresolved:
+                    diag.warn(
+                        f"{pol} {direction} rule {r.name}: peer {peer} cannot be resolved "
+                        "offline; it matches nothing here"
+                    )
+
+
+def _plugin_api(raw: RawObject) -> bool:
+    """A NetworkPolicy of another API group (Calico's projectcalico.org/v3, for instance)."""
+    api = raw.obj.get("apiVersion")
+    return isinstance(api, str) and "/" in api and not api.startswith("networking.k8s.io/")

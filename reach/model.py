@@ -120,6 +120,50 @@ class NetworkPolicy:
         return f"{self.namespace}/{self.name}"
 
 
+#: Short names used in messages: "ANP deny-x (priority 10)".
+ADMIN_KINDS = {
+    "AdminNetworkPolicy": "ANP",
+    "BaselineAdminNetworkPolicy": "BANP",
+    "ClusterNetworkPolicy": "CNP",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRule:
+    """A rule of an ANP, BANP or ClusterNetworkPolicy: the first that matches decides.
+
+    ``action`` is ``Allow``, ``Deny`` or ``Pass`` (ClusterNetworkPolicy's ``Accept`` is
+    ``Allow``). ``unresolved`` names peers offline analysis cannot resolve (``nodes``,
+    ``domainNames``); they match nothing here and are reported.
+    """
+
+    name: str
+    action: str
+    peers: tuple[Peer, ...]
+    ports: tuple[PortSpec, ...] | None
+    index: int = 0
+    unresolved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPolicy:
+    """A cluster-scoped policy in the Admin or Baseline tier."""
+
+    kind: str
+    name: str
+    tier: str  # "Admin" | "Baseline"
+    priority: int  # BANP has none: -1 puts it before ClusterNetworkPolicy baselines
+    subject: Peer
+    ingress: tuple[AdminRule, ...] = ()
+    egress: tuple[AdminRule, ...] = ()
+    origin: str = ""
+
+    def __str__(self) -> str:
+        short = ADMIN_KINDS.get(self.kind, self.kind)
+        prio = f" (priority {self.priority})" if self.priority >= 0 else ""
+        return f"{short} {self.name}{prio}"
+
+
 @dataclass
 class Cluster:
     """Everything the engine needs, plus what was skipped and warned about."""
@@ -127,6 +171,7 @@ class Cluster:
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     pods: list[Pod] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
+    admin_policies: list[AdminPolicy] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 

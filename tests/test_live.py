@@ -143,7 +143,12 @@ def test_admin_network_policies_are_read_when_the_group_is_served(
         "metadata": {"name": "deny-db"},
         "spec": {"priority": 10, "subject": {"namespaces": {}}, "ingress": []},
     }
-    cnp = {**anp, "kind": "ClusterNetworkPolicy", "apiVersion": "policy.networking.k8s.io/v1alpha2"}
+    cnp = {
+        **anp,
+        "kind": "ClusterNetworkPolicy",
+        "apiVersion": "policy.networking.k8s.io/v1alpha2",
+        "spec": {**anp["spec"], "tier": "Admin"},
+    }
     srv = serve([*shop, anp, cnp], policy_versions=("v1alpha1", "v1alpha2"))
     raws, src, diag = read(srv.kubeconfig(tmp_path / "kc"))
     got = {
@@ -156,8 +161,11 @@ def test_admin_network_policies_are_read_when_the_group_is_served(
         "ClusterNetworkPolicy": "policy.networking.k8s.io/v1alpha2",
     }
     assert src.info["counts"]["BaselineAdminNetworkPolicy"] == 0
-    build_cluster(raws, diag)
-    assert sum("AdminNetworkPolicy objects" in w for w in diag.warnings) == 1
+    cluster = build_cluster(raws, diag)
+    assert sorted(p.kind for p in cluster.admin_policies) == [
+        "AdminNetworkPolicy",
+        "ClusterNetworkPolicy",
+    ]
 
 
 def test_policy_group_not_served_is_not_requested(

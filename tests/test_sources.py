@@ -80,13 +80,16 @@ def test_kinds_without_connectivity_are_ignored_silently() -> None:
 
 
 def test_known_unsupported_kinds_warn_once_each() -> None:
-    anp = {
-        "apiVersion": "policy.networking.k8s.io/v1alpha1",
-        "kind": "AdminNetworkPolicy",
-        "metadata": {"name": "x"},
+    cnp = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "x"}}
+    calico = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "c"},
     }
-    r = reach.from_objects([pod("a"), anp, dict(anp, metadata={"name": "y"})])
-    assert len([w for w in r.warnings if "AdminNetworkPolicy" in w]) == 1
+    r = reach.from_objects([pod("a"), cnp, dict(cnp, metadata={"name": "y"}), calico, calico])
+    assert len([w for w in r.warnings if "CiliumNetworkPolicy" in w]) == 1
+    assert len([w for w in r.warnings if "projectcalico.org/v3" in w]) == 1
+    assert r.cluster.policies == []
 
 
 def test_origin_names_file_and_document(tmp_path: Path) -> None:

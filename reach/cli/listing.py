@@ -21,6 +21,15 @@ def list_cmd(
     ] = "txt",
     by: ByOpt = "workload",
     output: OutOpt = None,
+    ipv6: Annotated[
+        bool | None,
+        typer.Option(
+            "--ipv6/--no-ipv6",
+            help="Show IPv6 external ranges. Default: not in txt (its grammar is IPv4-only); "
+            "in other formats when a policy names an IPv6 CIDR.",
+            show_default=False,
+        ),
+    ] = None,
     source: Input = NO_SOURCE,
 ) -> None:
     """List every allowed connection: src => dst : ports.
@@ -36,9 +45,17 @@ def list_cmd(
     check_choice(fmt, FORMATS, "--format")
     check_choice(by, GRANULARITIES, "--by")
     r = source.load()
+    if ipv6 is None and fmt == "txt":
+        ipv6 = False
+        if r.reachability.ipv6:
+            typer.echo(
+                "reach: note: policies name IPv6 CIDRs; txt lists IPv4 ranges only "
+                "(add --ipv6, or use --format json)",
+                err=True,
+            )
     out = open_output(output)
     try:
-        renderers()[fmt](r.view(by), out)
+        renderers()[fmt](r.view(by, ipv6), out)
     finally:
         if out is not sys.stdout:
             out.close()
