@@ -1,4 +1,9 @@
-"""Why a connection is (not) allowed: the policies and rules on each side of one pair."""
+"""Why a connection is (not) allowed: the tiers, policies and rules on each side of one pair.
+
+For one pair the tiers are walked with exact port sets, in the engine's order:
+Admin (first matching rule decides each port), NetworkPolicy (decides for pods
+it isolates), Baseline (first matching rule), then the default, allow.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from .ports import PortSet
 
 @dataclass(frozen=True)
 class RuleMatch:
-    """A rule that admits the peer, and the ports it allows for this pair."""
+    """A NetworkPolicy rule that admits the peer, and the ports it allows for this pair."""
 
     policy: str
     direction: str
@@ -26,14 +31,38 @@ class RuleMatch:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A step of the walk: who decided which ports, and how."""
+
+    tier: str  # "Admin" | "NetworkPolicy" | "Baseline" | "default"
+    by: str  # the rule (or policy set) that decided
+    action: str  # "Allow" | "Deny" | "Pass"
+    ports: PortSet
+    policy: str = ""  # the deciding policy, when one rule decided
+
+    def __str__(self) -> str:
+        verb = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}[self.action]
+        return f"{self.by} {verb} {self.ports}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"tier": self.tier, "by": self.by, "action": self.action, "ports": str(self.ports)}
+
+
+@dataclass(frozen=True)
 class Side:
-    """One direction at one end: is it isolated, by which policies, which rules admit the peer."""
+    """One direction at one end: the decisions of each tier and what they leave allowed."""
 
     direction: str  # "egress" (at the source) or "ingress" (at the destination)
-    isolated: bool
-    policies: tuple[str, ...]
-    rules: tuple[RuleMatch, ...]
+    isolated: bool  # by NetworkPolicies
+    policies: tuple[str, ...]  # the NetworkPolicies that isolate it
+    rules: tuple[RuleMatch, ...]  # NetworkPolicy rules that admit the peer
     allowed: PortSet
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def tiered(self) -> bool:
+        """Whether an Admin or Baseline policy took part."""
+        return any(d.tier in ("Admin", "Baseline") for d in self.decisions)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -49,6 +78,7 @@ class Side:
                 }
                 for r in self.rules
             ],
+            "decisions": [d.to_dict() for d in self.decisions],
             "allowed": str(self.allowed),
         }
 
@@ -65,18 +95,31 @@ class Explanation:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def reason(self) -> str:
-        """One sentence on why nothing (or only part) is allowed."""
+        """One sentence on why nothing is allowed: the decisive tier and rule."""
         parts = []
-        if self.ingress and self.ingress.isolated and self.ingress.allowed.is_empty():
-            parts.append(
-                f"{self.dst} is isolated for ingress by {', '.join(self.ingress.policies)}; "
-                f"no rule admits {self.src}"
-            )
-        if self.egress and self.egress.isolated and self.egress.allowed.is_empty():
-            parts.append(
-                f"{self.src}'s egress is isolated by {', '.join(self.egress.policies)}; "
-                f"no rule admits {self.dst}"
-            )
+        for side in (self.ingress, self.egress):
+            if side is None or not side.allowed.is_empty():
+                continue
+            who = self.dst if side.direction == "ingress" else self.src
+            deny = [d for d in side.decisions if d.action == "Deny" and d.tier != "NetworkPolicy"]
+            passed = [d for d in side.decisions if d.action == "Pass"]
+            if deny:
+                what = f"{side.direction} of {who} denied by {deny[0].by}"
+                if passed:
+                    what = f"{side.direction} of {who} passed by {passed[0].by}, then denied by {deny[0].by}"
+                parts.append(what)
+            elif side.isolated:
+                lead = f"passed by {passed[0].by}, then " if passed else ""
+                if side.direction == "ingress":
+                    parts.append(
+                        f"{lead}{self.dst} is isolated for ingress by {', '.join(side.policies)}; "
+                        f"no rule admits {self.src}"
+                    )
+                else:
+                    parts.append(
+                        f"{lead}{self.src}'s egress is isolated by {', '.join(side.policies)}; "
+                        f"no rule admits {self.dst}"
+                    )
         if not parts and self.allowed.is_empty():
             parts.append("the egress and ingress sides allow disjoint ports")
         return "; and ".join(parts)
@@ -87,6 +130,11 @@ class Explanation:
             if side is None:
                 continue
             who = self.src if side.direction == "egress" else self.dst
+            if side.tiered:
+                lines.append(f"  {side.direction} of {who}:")
+                lines.extend(f"    [{d.tier}] {d}" for d in side.decisions)
+                lines.append(f"    => {side.allowed}")
+                continue
             if not side.isolated:
                 lines.append(
                     f"  {side.direction} of {who}: not isolated (no policy selects it) -> all"
@@ -117,83 +165,122 @@ class Explanation:
 
 
 class Provenance:
-    """Answers "which policies allow class s to reach class d", vectorized over rules."""
+    """Answers "which rules decide for class s reaching class d", one pair at a time."""
 
     def __init__(self, reach: Reachability) -> None:
         self.reach = reach
-        n_all = reach.n_classes
-        self._by_dir: dict[str, tuple[list[CompiledRule], np.ndarray, np.ndarray, np.ndarray]] = {}
-        for direction in ("egress", "ingress"):
-            rules = [r for r in reach.rules if r.direction == direction]
-            sel = np.array([r.selected for r in rules], dtype=bool).reshape(
-                len(rules), reach.n_internal
-            )
-            peers = np.array([r.peers for r in rules], dtype=bool).reshape(len(rules), n_all)
-            nonempty = np.array(
-                [np.broadcast_to(r.mask.any(axis=1), (n_all,)) for r in rules], dtype=bool
-            ).reshape(len(rules), n_all)
-            self._by_dir[direction] = (rules, sel, peers, nonempty)
-        self._cache: dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._by_dir = {
+            d: [r for r in reach.rules if r.direction == d] for d in ("egress", "ingress")
+        }
+        self._sides: dict[tuple[str, int, int], Side] = {}
 
-    def rules(self, direction: str, s: int, d: int) -> list[CompiledRule]:
-        """Rules of ``direction`` in force on the pair that admit the peer with some port."""
-        rules, sel, peers, nonempty = self._by_dir[direction]
+    def in_force(self, direction: str, s: int, d: int) -> list[CompiledRule]:
+        """Rules of ``direction`` whose subject is the pair's own end and whose peers match."""
         n = self.reach.n_internal
         own, other = (s, d) if direction == "egress" else (d, s)
-        if own >= n or not len(rules):
+        if own >= n:
             return []
-        hit = sel[:, own] & peers[:, other] & nonempty[:, d]
-        return [rules[i] for i in np.flatnonzero(hit)]
+        return [r for r in self._by_dir[direction] if r.selected[own] and r.peers[other]]
+
+    def side(self, direction: str, s: int, d: int) -> Side:
+        """Walk the tiers for one direction of the pair s -> d (cached)."""
+        key = (direction, s, d)
+        hit = self._sides.get(key)
+        if hit is None:
+            hit = self._sides[key] = self._walk(direction, s, d)
+        return hit
+
+    def _walk(self, direction: str, s: int, d: int) -> Side:
+        r = self.reach
+        atoms = r.atoms
+        own = s if direction == "egress" else d
+        rules = self.in_force(direction, s, d)
+        decisions: list[Decision] = []
+        everything = PortSet.all()
+
+        def first_match(tier: str, open_ports: PortSet) -> tuple[PortSet, PortSet]:
+            decided, allow = PortSet.empty(), PortSet.empty()
+            for cr in rules:
+                if cr.tier != tier:
+                    continue
+                new = (atoms.portset(cr.ports_to(d)) & open_ports) - decided
+                if new:
+                    decisions.append(Decision(tier, cr.label, cr.action, new, str(cr.policy)))
+                    decided |= new
+                    if cr.action == "Allow":
+                        allow |= new
+            deny = PortSet.empty()
+            for dec in decisions:
+                if dec.tier == tier and dec.action == "Deny":
+                    deny |= dec.ports
+            return allow, deny
+
+        a_allow, a_deny = first_match("Admin", everything)
+        rest = everything - (a_allow | a_deny)
+        isolating = [
+            p
+            for i, p in enumerate(r.cluster.policies)
+            if r.policy_selected[i, own] and _isolates(p, direction)
+        ]
+        matches = tuple(
+            RuleMatch(
+                str(cr.policy),
+                direction,
+                cr.rule.index,
+                atoms.portset(cr.ports_to(d)),
+                cr.policy.origin,
+            )
+            for cr in rules
+            if cr.tier == "NetworkPolicy" and atoms.portset(cr.ports_to(d))
+        )
+        lower = PortSet.empty()
+        if rest and isolating:
+            for m in matches:
+                lower |= m.ports & rest
+                if m.ports & rest:
+                    by = f"{m.policy} {direction}[{m.index}]"
+                    decisions.append(
+                        Decision("NetworkPolicy", by, "Allow", m.ports & rest, m.policy)
+                    )
+            if rest - lower:
+                names = ", ".join(str(p) for p in isolating)
+                decisions.append(
+                    Decision("NetworkPolicy", f"isolation by {names}", "Deny", rest - lower)
+                )
+        elif rest:
+            b_allow, b_deny = first_match("Baseline", rest)
+            lower = rest - b_deny
+            default = rest - b_allow - b_deny
+            if default and decisions:
+                decisions.append(Decision("default", "no policy decides", "Allow", default))
+        return Side(
+            direction=direction,
+            isolated=bool(isolating),
+            policies=tuple(str(p) for p in isolating),
+            rules=matches if isolating else (),
+            allowed=a_allow | lower,
+            decisions=tuple(decisions),
+        )
 
     def policies(self, s: int, d: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(egress-side, ingress-side) names of the policies whose rules allow s -> d."""
-        key = (s, d)
-        hit = self._cache.get(key)
-        if hit is None:
-            eg = tuple(dict.fromkeys(str(r.policy) for r in self.rules("egress", s, d)))
-            ing = tuple(dict.fromkeys(str(r.policy) for r in self.rules("ingress", s, d)))
-            hit = self._cache[key] = (eg, ing)
-        return hit
+        out = []
+        for direction in ("egress", "ingress"):
+            side = self.side(direction, s, d)
+            names = [dec.policy for dec in side.decisions if dec.action == "Allow" and dec.policy]
+            out.append(tuple(dict.fromkeys(names)))
+        return out[0], out[1]
 
     def explain(self, s: int, d: int, src: str, dst: str) -> Explanation:
         r = self.reach
-        atoms = r.atoms
         n = r.n_internal
-        pols = r.cluster.policies
-        sides: dict[str, Side | None] = {"egress": None, "ingress": None}
-        for direction, own in (("egress", s), ("ingress", d)):
-            if own >= n:
-                continue
-            isolating = [
-                p
-                for i, p in enumerate(pols)
-                if r.policy_selected[i, own] and _isolates(p, direction)
-            ]
-            matches = tuple(
-                RuleMatch(
-                    str(cr.policy),
-                    direction,
-                    cr.rule.index,
-                    atoms.portset(cr.ports_to(d)),
-                    cr.policy.origin,
-                )
-                for cr in self.rules(direction, s, d)
-            )
-            allowed = PortSet.empty()
-            for m in matches:
-                allowed |= m.ports
-            sides[direction] = Side(
-                direction=direction,
-                isolated=bool(isolating),
-                policies=tuple(str(p) for p in isolating),
-                rules=matches if isolating else (),
-                allowed=allowed if isolating else PortSet.all(),
-            )
+        egress = self.side("egress", s, d) if s < n else None
+        ingress = self.side("ingress", s, d) if d < n else None
         notes = []
         for cls, name in ((s, src), (d, dst)):
             if cls < n and any(r.pods[i].host_network for i in np.flatnonzero(r.pod_class == cls)):
                 notes.append(f"{name} uses the host network; the plugin may enforce differently")
-        return Explanation(src, dst, sides["egress"], sides["ingress"], r.ports(s, d), tuple(notes))
+        return Explanation(src, dst, egress, ingress, r.ports(s, d), tuple(notes))
 
 
 def _isolates(policy: NetworkPolicy, direction: str) -> bool:
