@@ -104,10 +104,8 @@ class Explanation:
             deny = [d for d in side.decisions if d.action == "Deny" and d.tier != "NetworkPolicy"]
             passed = [d for d in side.decisions if d.action == "Pass"]
             if deny:
-                what = f"{side.direction} of {who} denied by {deny[0].by}"
-                if passed:
-                    what = f"{side.direction} of {who} passed by {passed[0].by}, then denied by {deny[0].by}"
-                parts.append(what)
+                lead = f"passed by {passed[0].by}, then " if passed else ""
+                parts.append(f"{side.direction} of {who} {lead}denied by {deny[0].by}")
             elif side.isolated:
                 lead = f"passed by {passed[0].by}, then " if passed else ""
                 if side.direction == "ingress":
