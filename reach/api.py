@@ -150,7 +150,8 @@ class Reach(ExportMixin, AuditMixin):
 
     @property
     def warnings(self) -> list[str]:
-        return self.cluster.warnings
+        """Problems worth knowing: from loading the input, then from the analysis."""
+        return [*self.cluster.warnings, *self.reachability.warnings]
 
     def view(self, by: str = "workload", ipv6: bool | None = None) -> View:
         key = (by, ipv6)

@@ -86,6 +86,7 @@ class Reachability:
     rules: list[CompiledRule] = field(default_factory=list)
     #: ``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c.
     policy_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def n_classes(self) -> int:
@@ -291,6 +292,7 @@ class _Compiler:
         allowed[:n, :] &= eg.transpose(1, 0, 2)  # eg is [destination, source]
         allowed[n:, n:] = 0  # external to external is not ours to judge
         np_pols = [i for i, p in enumerate(pols) if isinstance(p, NetworkPolicy)]
+        warnings = _same_priority_overlaps(compiled)
         return Reachability(
             cluster=self.cluster,
             pods=self.pods,
@@ -306,7 +308,42 @@ class _Compiler:
             policy_selected=np.array([sel[i] for i in np_pols], dtype=bool).reshape(
                 len(np_pols), n
             ),
+            warnings=warnings,
         )
+
+
+def overlapping(a: CompiledRule, b: CompiledRule) -> bool:
+    """Whether two rules of one direction can match the same connection on the same port."""
+    return bool(
+        a.direction == b.direction
+        and (a.selected & b.selected).any()
+        and (a.peers & b.peers).any()
+        and any(
+            (ma & mb).any() for ma in np.unique(a.mask, axis=0) for mb in np.unique(b.mask, axis=0)
+        )
+    )
+
+
+def _same_priority_overlaps(rules: list[CompiledRule]) -> list[str]:
+    """Warn about policies of one tier and priority whose rules overlap: order undefined."""
+    by_prio: dict[tuple[str, int], list[CompiledRule]] = {}
+    for cr in rules:
+        if isinstance(cr.policy, AdminPolicy) and cr.policy.priority >= 0:
+            by_prio.setdefault((cr.tier, cr.policy.priority), []).append(cr)
+    out: list[str] = []
+    for (tier, prio), group in by_prio.items():
+        pairs = {
+            (str(a.policy), str(b.policy))
+            for i, a in enumerate(group)
+            for b in group[i + 1 :]
+            if a.policy is not b.policy and overlapping(a, b)
+        }
+        for x, y in sorted(pairs):
+            out.append(
+                f"{x} and {y} share priority {prio} in the {tier} tier and their rules "
+                "overlap: which applies first is undefined (results assume name order)"
+            )
+    return out
 
 
 def _ordered(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:

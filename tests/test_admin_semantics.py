@@ -359,3 +359,16 @@ def test_invalid_admin_policies_name_the_field(obj: Obj, message: str) -> None:
     with pytest.raises(InvalidInput) as e:
         reach.from_objects([*base(), obj])
     assert message in str(e.value)
+
+
+def test_same_priority_overlapping_anps_warn() -> None:
+    """priority: "If two (or more) policies with the same priority could both match a connection ... there is no way for the user to reliably determine which one it will choose"."""
+    a = anp("a", 7, pods_sel(app="b"), ingress=[rule("Allow", [pods_sel(app="a")])])
+    b = anp("b", 7, pods_sel(app="b"), ingress=[rule("Deny", [EVERYONE])])
+    c = anp("c", 7, pods_sel(app="a"), ingress=[rule("Deny", [EVERYONE])])  # other subject
+    r = reach.from_objects([*base(), a, b, c])
+    overlaps = [w for w in r.warnings if "share priority 7" in w]
+    assert overlaps == [
+        "ANP a (priority 7) and ANP b (priority 7) share priority 7 in the Admin tier and their "
+        "rules overlap: which applies first is undefined (results assume name order)"
+    ]
