@@ -183,10 +183,7 @@ class Reach(ExportMixin, AuditMixin):
             external_segments=len(r.segments),
             ingress_isolated_pods=int(np.count_nonzero(r.ingress_isolated[pod_cls])),
             egress_isolated_pods=int(np.count_nonzero(r.egress_isolated[pod_cls])),
-            allowed_workload_pairs=sum(
-                int(np.count_nonzero((s < v.n_internal) & (d < v.n_internal)))
-                for s, d, _ in v.edge_blocks()
-            ),
+            allowed_workload_pairs=v.count_internal_pairs(),
         )
 
 

@@ -142,6 +142,27 @@ class View:
             src, dst = np.nonzero(nonzero)
             yield src + start, dst, atoms.intern(block[src, dst])
 
+    def count_internal_pairs(self) -> int:
+        """How many (src, dst) pairs of distinct non-external nodes allow some connection.
+
+        When every node holds one class this is ``k.A.k - sum(diag(A) * k)`` for the
+        class adjacency A and the node count per class k; no pair is materialized.
+        """
+        n_int = self.n_internal
+        internal = self.node_classes[:n_int]
+        if all(len(c) == 1 for c in internal):
+            n = self.reach.n_internal
+            k = (
+                np.bincount(np.concatenate(internal), minlength=n).astype(np.float64)
+                if internal
+                else np.zeros(n)
+            )
+            adj = self.reach.allowed[:n, :n].any(axis=2).astype(np.float64)
+            return int(round(k @ adj @ k - float(np.sum(np.diag(adj) * k))))
+        return sum(
+            int(np.count_nonzero((s < n_int) & (d < n_int))) for s, d, _ in self.edge_blocks()
+        )
+
     def edges(self) -> Iterator[tuple[int, int, int]]:
         """Yield ``(src node, dst node, port-set id)`` for every allowed pair."""
         for src, dst, ids in self.edge_blocks():
