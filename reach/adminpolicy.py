@@ -43,9 +43,10 @@ def parse_admin_policy(obj: Mapping[str, Any], kind: str, origin: str = "") -> A
     else:
         priority = _priority(spec.get("priority"))
         if kind == "ClusterNetworkPolicy":
-            tier = spec.get("tier")
-            if tier not in ("Admin", "Baseline"):
-                raise FieldError("spec.tier", f"{tier!r} is not Admin or Baseline")
+            raw_tier = spec.get("tier")
+            if raw_tier not in ("Admin", "Baseline"):
+                raise FieldError("spec.tier", f"{raw_tier!r} is not Admin or Baseline")
+            tier = str(raw_tier)
         else:
             tier = "Admin"
     if "subject" not in spec:

@@ -42,10 +42,44 @@ class PortAtoms:
         self.words = (len(self.atoms) + 63) // 64
         self.all = self.mask(PortSet.all())
         self._text: dict[bytes, PortSet] = {}
-        self._ids: dict[bytes, int] = {}
+        #: Interned masks as Python ints (bit i = atom i); ids index these and the lists below.
+        self.values: list[int] = []
+        self._ids: dict[int, int] = {}
         #: Interned port sets and their text, indexed by the ids :meth:`intern` returns.
         self.portsets: list[PortSet] = []
         self.texts: list[str] = []
+        self._table: Mask | None = None
+        self.empty_id = self.intern_int(0)  # always 0
+        self.all_int = self.to_int(self.all)
+        self.all_id = self.intern_int(self.all_int)
+
+    # -- ints: fast bit algebra in Python for small per-pair decisions ---------------------
+    def to_int(self, mask: Mask) -> int:
+        return int.from_bytes(np.ascontiguousarray(mask).tobytes(), "little")
+
+    def from_int(self, value: int) -> Mask:
+        return np.frombuffer(value.to_bytes(self.words * 8, "little"), dtype=np.uint64).copy()
+
+    def intern_int(self, value: int) -> int:
+        """The id of a mask given as an int, adding it to the table when new."""
+        got = self._ids.get(value)
+        if got is None:
+            got = self._ids[value] = len(self.values)
+            self.values.append(value)
+            ps = self.portset(self.from_int(value))
+            self.portsets.append(ps)
+            self.texts.append(str(ps))
+            self._table = None
+        return got
+
+    @property
+    def table(self) -> Mask:
+        """``(K, W)`` masks of all interned ids, so ``table[ids]`` turns ids into masks."""
+        if self._table is None or len(self._table) != len(self.values):
+            self._table = np.array(
+                [self.from_int(v) for v in self.values], dtype=np.uint64
+            ).reshape(len(self.values), self.words)
+        return self._table
 
     def mask(self, ps: PortSet) -> Mask:
         bits = np.zeros(self.words * 64, dtype=bool)
@@ -74,16 +108,7 @@ class PortAtoms:
         if not len(masks):
             return np.zeros(0, dtype=np.intp)
         uniq, inverse = np.unique(masks, axis=0, return_inverse=True)
-        ids = np.empty(len(uniq), dtype=np.intp)
-        for i, row in enumerate(uniq):
-            key = row.tobytes()
-            got = self._ids.get(key)
-            if got is None:
-                got = self._ids[key] = len(self.portsets)
-                ps = self.portset(row)
-                self.portsets.append(ps)
-                self.texts.append(str(ps))
-            ids[i] = got
+        ids = np.array([self.intern_int(self.to_int(row)) for row in uniq], dtype=np.intp)
         return ids[inverse.reshape(-1)]
 
     def portset(self, mask: Mask) -> PortSet:

@@ -116,8 +116,8 @@ class View:
         Port-set ids index ``reach.atoms.portsets`` / ``.texts``. Pairs of a node
         with itself and pairs of two external nodes are left out.
         """
-        allowed = self.reach.allowed
-        atoms = self.reach.atoms
+        reach = self.reach
+        atoms = reach.atoms
         flat = np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
         sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
@@ -126,21 +126,22 @@ class View:
         ext_from = self.n_internal
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
+            ids: npt.NDArray[np.intp]
             if single:
-                rows = allowed[flat[start:stop]]
-                block = rows[:, flat]
+                ids = reach.ids(flat[start:stop], flat).astype(np.intp)
             else:
+                # a node holding several classes reaches with the union of their ports
                 lo, hi = offsets[start], offsets[stop - 1] + sizes[stop - 1]
-                rows = np.bitwise_or.reduceat(
-                    allowed[flat[lo:hi]], offsets[start:stop] - lo, axis=0
-                )
-                block = np.bitwise_or.reduceat(rows[:, flat], offsets, axis=1)
-            nonzero: npt.NDArray[np.bool_] = np.asarray(block.any(axis=2))
+                masks = atoms.table[reach.ids(flat[lo:hi], flat)]
+                rows = np.bitwise_or.reduceat(masks, offsets[start:stop] - lo, axis=0)
+                block = np.bitwise_or.reduceat(rows, offsets, axis=1)
+                ids = atoms.intern(block.reshape(-1, atoms.words)).reshape(block.shape[:2])
+            nonzero: npt.NDArray[np.bool_] = ids != atoms.empty_id
             k = np.arange(stop - start)
             nonzero[k, start + k] = False
             nonzero[max(0, ext_from - start) :, ext_from:] = False
             src, dst = np.nonzero(nonzero)
-            yield src + start, dst, atoms.intern(block[src, dst])
+            yield src + start, dst, ids[src, dst].astype(np.intp)
 
     def count_internal_pairs(self) -> int:
         """How many (src, dst) pairs of distinct non-external nodes allow some connection.
@@ -157,8 +158,14 @@ class View:
                 if internal
                 else np.zeros(n)
             )
-            adj = self.reach.allowed[:n, :n].any(axis=2).astype(np.float64)
-            return int(round(k @ adj @ k - float(np.sum(np.diag(adj) * k))))
+            total = 0.0
+            for lo in range(0, n, 1024):
+                rows = np.arange(lo, min(n, lo + 1024))
+                adj = (self.reach.ids(rows, slice(0, n)) != 0).astype(np.float64)
+                total += float(k[rows] @ adj @ k) - float(
+                    np.sum(adj[np.arange(len(rows)), rows] * k[rows])
+                )
+            return int(round(total))
         return sum(
             int(np.count_nonzero((s < n_int) & (d < n_int))) for s, d, _ in self.edge_blocks()
         )

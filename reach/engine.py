@@ -78,7 +78,12 @@ class Reachability:
     pod_class: IntVec
     segments: list[IPRange]
     atoms: PortAtoms
-    allowed: npt.NDArray[np.uint64]
+    #: Egress side: ``eg_ids[geg[s], d]`` is the id of what s's egress allows toward d.
+    eg_ids: npt.NDArray[np.int32]
+    geg: IntVec
+    #: Ingress side: ``in_ids[gin[d], s]`` is the id of what d's ingress admits from s.
+    in_ids: npt.NDArray[np.int32]
+    gin: IntVec
     ingress_isolated: BoolVec
     egress_isolated: BoolVec
     n_internal: int
@@ -87,13 +92,58 @@ class Reachability:
     #: ``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c.
     policy_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     warnings: list[str] = field(default_factory=list)
+    _side_values: list[int] = field(default_factory=list)
+    _and: npt.NDArray[np.int32] | None = None
+    _full: npt.NDArray[np.uint64] | None = None
 
     @property
     def n_classes(self) -> int:
         return self.n_internal + len(self.segments)
 
+    # -- the allowed ports of class pairs, computed from the two sides on demand ------------
+    def and_table(self) -> npt.NDArray[np.int32]:
+        """``table[e, i]``: the id of ``mask(e) & mask(i)`` for every pair of side ids."""
+        k = len(self._side_values)
+        if self._and is None:
+            vals = self._side_values
+            out = np.empty((k, k), dtype=np.int32)
+            for a in range(k):
+                va = vals[a]
+                out[a] = [self.atoms.intern_int(va & vb) for vb in vals]
+            self._and = out
+        return self._and
+
+    def ids(self, src: IntVec | slice, dst: IntVec | slice) -> npt.NDArray[np.int32]:
+        """Port-set ids (``atoms.portsets``) of every pair ``src x dst``; 0 is nothing."""
+        s = np.arange(self.n_classes)[src] if isinstance(src, slice) else np.asarray(src)
+        d = np.arange(self.n_classes)[dst] if isinstance(dst, slice) else np.asarray(dst)
+        eg = self.eg_ids[np.ix_(self.geg[s], d)]
+        ing = self.in_ids[np.ix_(self.gin[d], s)].T
+        out = self.and_table()[eg, ing]
+        n = self.n_internal
+        out[np.ix_(s >= n, d >= n)] = 0  # external to external is not ours to judge
+        return out
+
+    def block(self, src: IntVec | slice, dst: IntVec | slice) -> npt.NDArray[np.uint64]:
+        """Port masks ``(len(src), len(dst), W)`` of every pair."""
+        return self.atoms.table[self.ids(src, dst)]
+
     def ports(self, src: int, dst: int) -> PortSet:
-        return self.atoms.portset(self.allowed[src, dst])
+        return self.atoms.portsets[int(self.ids(np.array([src]), np.array([dst]))[0, 0])]
+
+    def mask(self, src: int, dst: int) -> Mask:
+        row: Mask = self.block(np.array([src]), np.array([dst]))[0, 0]
+        return row
+
+    @property
+    def allowed(self) -> npt.NDArray[np.uint64]:
+        """All pairs at once, ``(n_classes, n_classes, W)``: for small clusters and tests.
+
+        Large clusters should use :meth:`ids` or :meth:`block` on the rows they need.
+        """
+        if self._full is None:
+            self._full = self.block(slice(None), slice(None))
+        return self._full
 
 
 class _Compiler:
@@ -153,7 +203,8 @@ class _Compiler:
     def selected(self, pol: AnyPolicy) -> BoolVec:
         if isinstance(pol, AdminPolicy):
             # "Note that host-networked pods are not included in subject selection."
-            return self.peer_internal(pol.subject, "") & ~self.lc_hostnet
+            subject: BoolVec = self.peer_internal(pol.subject, "") & ~self.lc_hostnet
+            return subject
         own: BoolVec = self.lc_ns == self.ns_pos[pol.namespace]
         return own & self.pod_index.select(pol.pod_selector)
 
@@ -284,13 +335,11 @@ class _Compiler:
         ]
 
         # -- step 5: each direction through the tiers; a connection needs both -------------
-        ing = _side(compiled, "ingress", ing_iso, atoms, total, n)
-        eg = _side(compiled, "egress", eg_iso, atoms, total, n)
-        allowed = np.empty((total, total, atoms.words), dtype=np.uint64)
-        allowed[:, :] = atoms.all
-        allowed[:, :n] = ing  # [source, destination]
-        allowed[:n, :] &= eg.transpose(1, 0, 2)  # eg is [destination, source]
-        allowed[n:, n:] = 0  # external to external is not ours to judge
+        n_res = len(resolutions)
+        other_res = np.concatenate([class_res, np.full(n_ext, n_res, dtype=np.intp)])
+        sides = _Sides(compiled, atoms, total, n, class_res, other_res)
+        in_ids, gin = sides.build("ingress", ing_iso)
+        eg_ids, geg = sides.build("egress", eg_iso)
         np_pols = [i for i, p in enumerate(pols) if isinstance(p, NetworkPolicy)]
         warnings = _same_priority_overlaps(compiled)
         return Reachability(
@@ -299,7 +348,10 @@ class _Compiler:
             pod_class=lc_sig[self.pod_lc],
             segments=self.segments,
             atoms=atoms,
-            allowed=allowed,
+            eg_ids=eg_ids,
+            geg=geg,
+            in_ids=in_ids,
+            gin=gin,
             ingress_isolated=ing_iso,
             egress_isolated=eg_iso,
             n_internal=n,
@@ -309,6 +361,7 @@ class _Compiler:
                 len(np_pols), n
             ),
             warnings=warnings,
+            _side_values=list(atoms.values),
         )
 
 
@@ -351,75 +404,138 @@ def _ordered(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
     return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))
 
 
-def _side(
-    rules: list[CompiledRule],
-    direction: str,
-    isolated: BoolVec,
-    atoms: PortAtoms,
-    total: int,
-    n: int,
-) -> npt.NDArray[np.uint64]:
-    """What one direction allows, as ``[other end, own pod, W]``, through all tiers.
+class _Sides:
+    """Each direction of each class, through the tiers, as rows of port-set ids.
 
-    Admin tier: the first matching rule decides each port (Allow, Deny, or Pass to
-    the next tier). NetworkPolicy tier: decides everything for pods it isolates.
-    Baseline tier: first matching rule (Allow, Deny, Pass). Otherwise allowed.
+    The ingress side of a destination depends on it only through the set of
+    ingress rules that select it, its isolation and (for named ports) how its
+    port names resolve: classes alike in these share one row, over all sources.
+    Along a row, a source matters only through which of those rules' peers hold
+    it (and, for egress named ports, how the destination resolves them): the
+    row is computed once per such profile and spread with one lookup.
     """
-    words = atoms.words
-    shape = (total, n, words)
 
-    def block(cr: CompiledRule) -> tuple[tuple[IntVec, IntVec], Mask] | None:
-        own = np.flatnonzero(cr.selected)
-        other = np.flatnonzero(cr.peers)
-        if not len(own) or not len(other):
-            return None
-        m = cr.mask
-        # ports depend on the destination: own pod for ingress, other end for egress
-        part = m if len(m) == 1 else (m[own] if direction == "ingress" else m[other][:, None, :])
-        return np.ix_(other, own), part
+    def __init__(
+        self,
+        rules: list[CompiledRule],
+        atoms: PortAtoms,
+        total: int,
+        n: int,
+        class_res: IntVec,
+        other_res: IntVec,
+    ) -> None:
+        self.rules = rules
+        self.atoms = atoms
+        self.total = total
+        self.n = n
+        self.class_res = class_res
+        self.other_res = other_res
+        self._ints: dict[tuple[int, int], int] = {}
+        self._decided: dict[tuple[object, ...], int] = {}
 
-    def first_match(tier: str) -> tuple[npt.NDArray[np.uint64], ...]:
-        """(allowed, denied) bitmasks of a first-match tier; the rest passed or unmatched."""
-        decided = np.zeros(shape, dtype=np.uint64)
-        allow = np.zeros(shape, dtype=np.uint64)
-        deny = np.zeros(shape, dtype=np.uint64)
-        for cr in rules:
-            if cr.direction != direction or cr.tier != tier:
-                continue
-            b = block(cr)
-            if b is None:
-                continue
-            idx, part = b
-            new = part & ~decided[idx]
-            decided[idx] |= new
-            if cr.action == "Allow":
-                allow[idx] |= new
-            elif cr.action == "Deny":
-                deny[idx] |= new
-        return allow, deny
+    def _int(self, k: int, cls: int) -> int:
+        """Rule k's ports toward destination class ``cls``, as an int mask."""
+        cr = self.rules[k]
+        key = (k, -1 if len(cr.mask) == 1 else cls)
+        hit = self._ints.get(key)
+        if hit is None:
+            hit = self._ints[key] = self.atoms.to_int(cr.ports_to(cls))
+        return hit
 
-    np_allowed = np.zeros(shape, dtype=np.uint64)
-    for cr in rules:
-        if cr.direction == direction and cr.tier == "NetworkPolicy":
-            b = block(cr)
-            if b is not None:
-                np_allowed[b[0]] |= b[1]
-    iso = isolated[None, :, None]
-    has = {cr.tier for cr in rules if cr.direction == direction}
-    if "Admin" not in has and "Baseline" not in has:
-        return np.where(iso, np_allowed, atoms.all)
-    # Baseline applies only where no NetworkPolicy isolates the pod.
-    if "Baseline" in has:
-        _, b_deny = first_match("Baseline")
-        lower = np.where(iso, np_allowed, atoms.all & ~b_deny)
-    else:
-        lower = np.where(iso, np_allowed, atoms.all)
-    if "Admin" not in has:
-        return lower
-    a_allow, a_deny = first_match("Admin")
-    rest = atoms.all & ~(a_allow | a_deny)  # passed, or matched by no Admin rule
-    result: npt.NDArray[np.uint64] = a_allow | (rest & lower)
-    return result
+    def _decide(
+        self, ks: tuple[int, ...], isolated: bool, own: int, other: int, ingress: bool
+    ) -> int:
+        """First-match Admin, then NetworkPolicy (if isolated) or Baseline, else allow."""
+        dst = own if ingress else other
+        masks = tuple(self._int(k, dst) for k in ks)
+        key = (ks, masks, isolated)
+        hit = self._decided.get(key)
+        if hit is not None:
+            return hit
+        full = self.atoms.all_int
+        decided = allow = deny = 0
+        np_allowed = 0
+        b_decided = b_deny = 0
+        for k, m in zip(ks, masks, strict=True):
+            cr = self.rules[k]
+            if cr.tier == "Admin":
+                new = m & ~decided
+                decided |= new
+                if cr.action == "Allow":
+                    allow |= new
+                elif cr.action == "Deny":
+                    deny |= new
+            elif cr.tier == "NetworkPolicy":
+                np_allowed |= m
+            else:
+                new = m & ~b_decided
+                b_decided |= new
+                if cr.action == "Deny":
+                    b_deny |= new
+        lower = np_allowed if isolated else full & ~b_deny
+        result = allow | (full & ~(allow | deny) & lower)
+        hit = self._decided[key] = self.atoms.intern_int(result)
+        return hit
+
+    def build(self, direction: str, isolated: BoolVec) -> tuple[npt.NDArray[np.int32], IntVec]:
+        """``(rows, group)``: ``rows[group[own], other]`` is the id of what the side allows.
+
+        The last row is "everything" (the group of external ends, which have no side).
+        """
+        ingress = direction == "ingress"
+        idx = [k for k, r in enumerate(self.rules) if r.direction == direction]
+        n, total = self.n, self.total
+        sel = (
+            np.array([self.rules[k].selected for k in idx], dtype=bool).reshape(len(idx), n)
+            if idx
+            else np.zeros((0, n), dtype=bool)
+        )
+        packed = np.packbits(sel, axis=0).T if idx else np.zeros((n, 0), np.uint8)
+        varies = np.array([len(self.rules[k].mask) > 1 for k in idx], dtype=bool)
+        groups: dict[tuple[object, ...], int] = {}
+        group = np.empty(total, dtype=np.intp)
+        reps: list[int] = []
+        for c in range(n):
+            mine = sel[:, c]
+            res = int(self.class_res[c]) if ingress and (mine & varies).any() else -1
+            key = (packed[c].tobytes(), bool(isolated[c]), res)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = len(reps)
+                reps.append(c)
+            group[c] = g
+        group[n:] = len(reps)
+        rows = np.empty((len(reps) + 1, total), dtype=np.int32)
+        rows[len(reps)] = self.atoms.all_id
+        peers = [self.rules[k].peers for k in idx]
+        for g, own in enumerate(reps):
+            ks = tuple(idx[j] for j in np.flatnonzero(sel[:, own]))
+            rows[g] = self._row(
+                ks, bool(isolated[own]), own, ingress, [peers[idx.index(k)] for k in ks]
+            )
+        return rows, group
+
+    def _row(
+        self, ks: tuple[int, ...], isolated: bool, own: int, ingress: bool, peers: list[BoolVec]
+    ) -> npt.NDArray[np.int32]:
+        total = self.total
+        if not ks:
+            return np.full(total, self.atoms.empty_id if isolated else self.atoms.all_id, np.int32)
+        code = np.zeros(total, dtype=np.int64)
+        for j, p in enumerate(peers[:62]):
+            code |= p.astype(np.int64) << j
+        if len(peers) > 62:  # very long rule lists: fall back to exact profiles
+            prof = np.packbits(np.stack(peers, axis=1), axis=1)
+            _, code = np.unique(prof, axis=0, return_inverse=True)
+            code = code.reshape(-1).astype(np.int64)
+        if not ingress and any(len(self.rules[k].mask) > 1 for k in ks):
+            code = code * (int(self.other_res.max()) + 1) + self.other_res
+        present, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        values = np.empty(len(present), dtype=np.int32)
+        for i, other in enumerate(first.tolist()):
+            hit = tuple(k for k, p in zip(ks, peers, strict=True) if p[other])
+            values[i] = self._decide(hit, isolated, own, other, ingress)
+        return values[inverse.reshape(-1)]
 
 
 def _numeric_ports(ports: tuple[PortSpec, ...] | None) -> PortSet:

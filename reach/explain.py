@@ -192,6 +192,8 @@ class Provenance:
         r = self.reach
         atoms = r.atoms
         own = s if direction == "egress" else d
+        if own >= r.n_internal:  # an external end has no side of its own
+            return Side(direction, False, (), (), PortSet.all())
         rules = self.in_force(direction, s, d)
         decisions: list[Decision] = []
         everything = PortSet.all()

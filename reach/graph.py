@@ -40,14 +40,14 @@ class EdgePolicies:
         if self._value is None:
             eg: dict[str, None] = {}
             ing: dict[str, None] = {}
-            allowed = self._prov.reach.allowed
-            for s in self._src.tolist():
-                for d in self._dst.tolist():
-                    if not allowed[s, d].any():
+            ids = self._prov.reach.ids(self._src, self._dst)
+            for a, s in enumerate(self._src.tolist()):
+                for b, d in enumerate(self._dst.tolist()):
+                    if not ids[a, b]:
                         continue
-                    e, i = self._prov.policies(s, d)
-                    eg.update(dict.fromkeys(e))
-                    ing.update(dict.fromkeys(i))
+                    egress, ingress = self._prov.policies(s, d)
+                    eg.update(dict.fromkeys(egress))
+                    ing.update(dict.fromkeys(ingress))
             self._value = {"egress": tuple(eg), "ingress": tuple(ing)}
         return self._value
 

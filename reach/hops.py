@@ -25,10 +25,20 @@ class HopGraph:
     def __init__(self, reach: Reachability, ports: PortSet | None = None) -> None:
         self.reach = reach
         self.ports = ports
-        allowed = reach.allowed
-        if ports is not None:
-            allowed = allowed & reach.atoms.touching(ports)
-        adj: BoolMat = np.asarray(allowed.any(axis=2))
+        atoms = reach.atoms
+        reach.and_table()  # intern every pair result first, so ``ok`` covers all ids
+        if ports is None:
+            ok = np.ones(len(atoms.values), dtype=bool)
+        else:
+            touch = atoms.to_int(atoms.touching(ports))
+            ok = np.array([bool(v & touch) for v in atoms.values], dtype=bool)
+        ok[atoms.empty_id] = False
+        total = reach.n_classes
+        adj: BoolMat = np.empty((total, total), dtype=bool)
+        for lo in range(0, total, 1024):
+            rows = np.arange(lo, min(total, lo + 1024))
+            ids = reach.ids(rows, slice(None))
+            adj[rows] = ok[ids]
         # allowed[c, c] is about two different pods of class c; a class of one pod has no
         # such pair (a pod reaching itself is not a hop).
         sizes = np.bincount(reach.pod_class, minlength=reach.n_internal)

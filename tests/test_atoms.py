@@ -96,6 +96,7 @@ def test_intern_gives_equal_ids_to_equal_masks() -> None:
 
 def test_intern_ids_are_stable_across_calls() -> None:
     atoms = PortAtoms(GIVEN)
+    before = len(atoms.portsets)  # the empty and full sets are interned from the start
     first = atoms.intern(np.stack([atoms.mask(WEB), atoms.mask(DNS)]))
     second = atoms.intern(np.stack([atoms.mask(HIGH), atoms.mask(DNS), atoms.mask(WEB)]))
     assert second[1] == first[1]
@@ -103,7 +104,9 @@ def test_intern_ids_are_stable_across_calls() -> None:
     assert second[0] not in (first[0], first[1])
     assert atoms.portsets[second[0]] == HIGH
     assert atoms.texts[second[0]] == "SCTP 65535,UDP 5000-6000"
-    assert len(atoms.portsets) == len(atoms.texts) == 3
+    assert len(atoms.portsets) == len(atoms.texts) == before + 3
+    assert atoms.texts[atoms.empty_id] == "No Connections" and atoms.empty_id == 0
+    assert atoms.texts[atoms.all_id] == "All Connections"
 
 
 def test_intern_all_mask_text() -> None:
