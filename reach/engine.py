@@ -185,17 +185,23 @@ class _Compiler:
     def _label_classes(self) -> None:
         keys: dict[tuple[object, ...], int] = {}
         pod_lc = np.empty(len(self.pods), dtype=np.intp)
+        wanted = set(self.named)
         for i, p in enumerate(self.pods):
-            resolved = tuple(
-                tuple(sorted({cp.port for cp in p.ports if cp.name == n and cp.protocol == proto}))
-                for n, proto in self.named
+            # only the named ports some rule uses tell pods apart
+            used = tuple(
+                sorted(
+                    (c.name, c.protocol, c.port) for c in p.ports if (c.name, c.protocol) in wanted
+                )
             )
-            key = (p.namespace, p.labels, resolved, p.host_network)
+            key = (p.namespace, p.labels, used, p.host_network)
             pod_lc[i] = keys.setdefault(key, len(keys))
         self.pod_lc = pod_lc
         lcs = list(keys)
         self.lc_ns = np.array([self.ns_pos[k[0]] for k in lcs], dtype=np.intp)  # type: ignore[index]
-        self.lc_named: list[tuple[tuple[int, ...], ...]] = [k[2] for k in lcs]  # type: ignore[misc]
+        self.lc_named: list[tuple[tuple[int, ...], ...]] = [
+            _resolution(k[2], self.named)  # type: ignore[arg-type]
+            for k in lcs
+        ]
         self.lc_hostnet = np.array([bool(k[3]) for k in lcs], dtype=bool)
         self.pod_index = LabelIndex([k[1] for k in lcs])  # type: ignore[misc]
 
@@ -507,12 +513,10 @@ class _Sides:
         group[n:] = len(reps)
         rows = np.empty((len(reps) + 1, total), dtype=np.int32)
         rows[len(reps)] = self.atoms.all_id
-        peers = [self.rules[k].peers for k in idx]
         for g, own in enumerate(reps):
             ks = tuple(idx[j] for j in np.flatnonzero(sel[:, own]))
-            rows[g] = self._row(
-                ks, bool(isolated[own]), own, ingress, [peers[idx.index(k)] for k in ks]
-            )
+            peers = [self.rules[k].peers for k in ks]
+            rows[g] = self._row(ks, bool(isolated[own]), own, ingress, peers)
         return rows, group
 
     def _row(
@@ -536,6 +540,16 @@ class _Sides:
             hit = tuple(k for k, p in zip(ks, peers, strict=True) if p[other])
             values[i] = self._decide(hit, isolated, own, other, ingress)
         return values[inverse.reshape(-1)]
+
+
+def _resolution(
+    used: tuple[tuple[str, str, int], ...], named: list[NamedKey]
+) -> tuple[tuple[int, ...], ...]:
+    """For each (name, protocol) rules use, the container ports it names on a pod."""
+    return tuple(
+        tuple(sorted({port for n, p, port in used if n == name and p == proto}))
+        for name, proto in named
+    )
 
 
 def _numeric_ports(ports: tuple[PortSpec, ...] | None) -> PortSet:
