@@ -212,7 +212,7 @@ def load(
     if isinstance(paths, str):
         paths = [paths]
     diag = diag or Diagnostics()
-    raws = list(FileSource(tuple(paths)).objects(diag))
+    raws = FileSource(tuple(paths)).objects(diag)  # streamed: parsed and built one by one
     return Reach(build_cluster(raws, diag, skip_invalid))
 
 

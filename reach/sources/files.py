@@ -73,17 +73,27 @@ def read_text(name: str, text: str, diag: Diagnostics) -> Iterator[RawObject]:
             diag.error(f"{label}:{e.lineno}", "", f"malformed JSON: {e.msg} (column {e.colno})")
             return
     else:
-        try:
-            docs = list(yaml.load_all(text, Loader=_Loader))
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            line = f":{mark.line + 1}" if mark else ""
-            what = " ".join(str(x) for x in (e.context, e.problem) if x)
-            diag.error(f"{label}{line}", "", f"malformed YAML: {what}")
-            return
-        except yaml.YAMLError as e:
-            diag.error(label, "", f"malformed YAML: {e}")
-            return
+        # Documents are parsed one at a time and handed on, so a large file never
+        # sits in memory as dicts all at once.
+        stream = yaml.load_all(text, Loader=_Loader)
+        i = 0
+        while True:
+            try:
+                doc = next(stream)
+            except StopIteration:
+                return
+            except yaml.MarkedYAMLError as e:
+                mark = e.problem_mark or e.context_mark
+                line = f":{mark.line + 1}" if mark else ""
+                what = " ".join(str(x) for x in (e.context, e.problem) if x)
+                diag.error(f"{label}{line}", "", f"malformed YAML: {what}")
+                return
+            except yaml.YAMLError as e:
+                diag.error(label, "", f"malformed YAML: {e}")
+                return
+            i += 1
+            yield from flatten(doc, f"{label}#{i}", "")
+        return
     for i, doc in enumerate(docs, start=1):
         yield from flatten(doc, f"{label}#{i}", "")
 

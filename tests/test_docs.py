@@ -1,0 +1,39 @@
+"""The docs cannot drift: docs/cli.md is what the commands say about themselves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT
+from test_errors import run
+
+from reach.cli.reference import markdown
+
+CLI_MD = ROOT / "docs" / "cli.md"
+
+
+def test_cli_md_is_generated_from_the_commands() -> None:
+    assert CLI_MD.read_text() == markdown(), (
+        "docs/cli.md is stale: run  python -m reach.cli.reference > docs/cli.md"
+    )
+
+
+def _commands(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    _, out, _ = run(["--help"], capsys)
+    block = out.split("Commands:", 1)[1]
+    return re.findall(r"^\s{2}([a-z][a-z-]+)\s", block, flags=re.M)
+
+
+def test_every_command_and_option_of_help_is_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = CLI_MD.read_text()
+    commands = _commands(capsys)
+    assert len(commands) >= 8
+    for name in commands:
+        assert f"## reach {name}\n" in doc, name
+        code, out, _ = run([name, "--help"], capsys)
+        assert code == 0
+        section = doc.split(f"## reach {name}\n", 1)[1].split("\n## reach ", 1)[0]
+        for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", out):
+            if opt != "--help":
+                assert f"`{opt}`" in section, f"reach {name}: {opt} missing from docs/cli.md"
