@@ -159,12 +159,13 @@ class View:
                 else np.zeros(n)
             )
             total = 0.0
+            kf = k.astype(np.float32)
             for lo in range(0, n, 1024):
                 rows = np.arange(lo, min(n, lo + 1024))
-                adj = (self.reach.ids(rows, slice(0, n)) != 0).astype(np.float64)
-                total += float(k[rows] @ adj @ k) - float(
-                    np.sum(adj[np.arange(len(rows)), rows] * k[rows])
-                )
+                adj = self.reach.ids(rows, slice(0, n)) != 0
+                reach_w = adj.astype(np.float32) @ kf  # weighted out-degree of each class
+                total += float(k[rows] @ reach_w.astype(np.float64))
+                total -= float(np.sum(adj[np.arange(len(rows)), rows] * k[rows]))
             return int(round(total))
         return sum(
             int(np.count_nonzero((s < n_int) & (d < n_int))) for s, d, _ in self.edge_blocks()

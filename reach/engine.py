@@ -39,8 +39,10 @@ TIERS = ("Admin", "NetworkPolicy", "Baseline")
 class CompiledRule:
     """One rule in class space: who its policy selects, which peers it matches, which ports.
 
-    ``mask`` is ``(1, W)`` when the ports do not depend on the destination, else
-    ``(n_classes, W)`` (named ports resolve per destination class).
+    ``mask`` is ``(1, W)`` when the ports do not depend on the destination. With
+    named ports it has one row per way the destination can resolve port names,
+    and ``res_of[dst]`` picks the row (the last row, numbers only, is for
+    external addresses).
     """
 
     policy: AnyPolicy
@@ -51,6 +53,12 @@ class CompiledRule:
     mask: Mask
     tier: str = "NetworkPolicy"  # "Admin" | "NetworkPolicy" | "Baseline"
     action: str = "Allow"  # "Allow" | "Deny" | "Pass"
+    res_of: IntVec | None = None
+
+    @property
+    def varies(self) -> bool:
+        """Whether the ports depend on the destination (named ports)."""
+        return len(self.mask) > 1
 
     @property
     def label(self) -> str:
@@ -60,7 +68,9 @@ class CompiledRule:
         return f"{self.policy} {self.direction}[{self.rule.index}]"
 
     def ports_to(self, dst: int) -> Mask:
-        row: Mask = self.mask[0] if len(self.mask) == 1 else self.mask[dst]
+        if len(self.mask) == 1 or self.res_of is None:
+            return self.mask[0]
+        row: Mask = self.mask[self.res_of[dst]]
         return row
 
 
@@ -117,9 +127,12 @@ class Reachability:
         """Port-set ids (``atoms.portsets``) of every pair ``src x dst``; 0 is nothing."""
         s = np.arange(self.n_classes)[src] if isinstance(src, slice) else np.asarray(src)
         d = np.arange(self.n_classes)[dst] if isinstance(dst, slice) else np.asarray(dst)
+        table = self.and_table()
         eg = self.eg_ids[np.ix_(self.geg[s], d)]
         ing = self.in_ids[np.ix_(self.gin[d], s)].T
-        out = self.and_table()[eg, ing]
+        eg *= len(table)  # eg is a fresh copy: index the flattened table in place
+        eg += ing
+        out: npt.NDArray[np.int32] = np.take(table.ravel(), eg)
         n = self.n_internal
         out[np.ix_(s >= n, d >= n)] = 0  # external to external is not ours to judge
         return out
@@ -263,11 +276,10 @@ class _Compiler:
         peers_lc = [self.rule_peers(r, pol) for pol, r, _ in rule_list]
         n_lc = len(self.lc_ns)
         columns = sel_lc + [inner for inner, _ in peers_lc]
-        sig = (
-            np.packbits(np.stack(columns, axis=1), axis=1)
-            if columns
-            else np.zeros((n_lc, 0), np.uint8)
-        )
+        # every policy's and rule's answer for each label class, packed 64 to a word
+        sig = np.zeros((n_lc, (len(columns) + 63) // 64), dtype=np.uint64)
+        for j, col in enumerate(columns):
+            sig[:, j >> 6] |= col.astype(np.uint64) << np.uint64(j & 63)
         sig_ids: dict[tuple[bytes, object], int] = {}
         lc_sig = np.empty(n_lc, dtype=np.intp)
         for i in range(n_lc):
@@ -296,7 +308,7 @@ class _Compiler:
         resolutions = list(res_ids)
 
         def masks(rule: AnyRule, num: PortSet) -> Mask:
-            """(total, W) mask per destination class, or (1, W) when it does not vary."""
+            """(1, W), or one row per named-port resolution plus one for externals."""
             if rule.ports is None:
                 return atoms.all[None, :]
             base = atoms.mask(num)
@@ -311,9 +323,9 @@ class _Compiler:
                 for nm, proto in names:
                     by.setdefault(proto, []).extend((pt, pt) for pt in res[named_pos[(nm, proto)]])
                 per_res[i] = base | atoms.mask(PortSet.from_mapping(by))
-            out = np.tile(base, (total, 1))
-            out[:n] = per_res[class_res]
-            return out
+            return np.vstack([per_res, base[None, :]])
+
+        res_of = np.concatenate([class_res, np.full(n_ext, len(resolutions), dtype=np.intp)])
 
         # -- step 4: rules in class space; NetworkPolicy isolation -------------------------
         sel = [v[rep] for v in sel_lc]
@@ -332,6 +344,7 @@ class _Compiler:
                 selected=sel[pol_pos[id(pol)]],
                 peers=np.concatenate([inner[rep], outer]),
                 mask=masks(rule, num),
+                res_of=res_of,
                 tier=pol.tier if isinstance(pol, AdminPolicy) else "NetworkPolicy",
                 action=rule.action if isinstance(rule, AdminRule) else "Allow",
             )
@@ -341,9 +354,7 @@ class _Compiler:
         ]
 
         # -- step 5: each direction through the tiers; a connection needs both -------------
-        n_res = len(resolutions)
-        other_res = np.concatenate([class_res, np.full(n_ext, n_res, dtype=np.intp)])
-        sides = _Sides(compiled, atoms, total, n, class_res, other_res)
+        sides = _Sides(compiled, atoms, total, n, class_res, res_of)
         in_ids, gin = sides.build("ingress", ing_iso)
         eg_ids, geg = sides.build("egress", eg_iso)
         np_pols = [i for i, p in enumerate(pols) if isinstance(p, NetworkPolicy)]
@@ -442,7 +453,7 @@ class _Sides:
     def _int(self, k: int, cls: int) -> int:
         """Rule k's ports toward destination class ``cls``, as an int mask."""
         cr = self.rules[k]
-        key = (k, -1 if len(cr.mask) == 1 else cls)
+        key = (k, int(cr.res_of[cls]) if cr.varies and cr.res_of is not None else -1)
         hit = self._ints.get(key)
         if hit is None:
             hit = self._ints[key] = self.atoms.to_int(cr.ports_to(cls))
@@ -491,20 +502,19 @@ class _Sides:
         ingress = direction == "ingress"
         idx = [k for k, r in enumerate(self.rules) if r.direction == direction]
         n, total = self.n, self.total
-        sel = (
-            np.array([self.rules[k].selected for k in idx], dtype=bool).reshape(len(idx), n)
-            if idx
-            else np.zeros((0, n), dtype=bool)
-        )
-        packed = np.packbits(sel, axis=0).T if idx else np.zeros((n, 0), np.uint8)
-        varies = np.array([len(self.rules[k].mask) > 1 for k in idx], dtype=bool)
+        sel = np.zeros((n, len(idx)), dtype=bool)  # [own class, rule]
+        for j, k in enumerate(idx):
+            sel[:, j] = self.rules[k].selected
+        packed = np.packbits(sel, axis=1)
+        varies = np.array([self.rules[k].varies for k in idx], dtype=bool)
+        named_own = (sel & varies).any(axis=1) if ingress else np.zeros(n, dtype=bool)
+        iso = isolated.tolist()
         groups: dict[tuple[object, ...], int] = {}
         group = np.empty(total, dtype=np.intp)
         reps: list[int] = []
         for c in range(n):
-            mine = sel[:, c]
-            res = int(self.class_res[c]) if ingress and (mine & varies).any() else -1
-            key = (packed[c].tobytes(), bool(isolated[c]), res)
+            res = int(self.class_res[c]) if named_own[c] else -1
+            key = (packed[c].tobytes(), iso[c], res)
             g = groups.get(key)
             if g is None:
                 g = groups[key] = len(reps)
@@ -514,7 +524,7 @@ class _Sides:
         rows = np.empty((len(reps) + 1, total), dtype=np.int32)
         rows[len(reps)] = self.atoms.all_id
         for g, own in enumerate(reps):
-            ks = tuple(idx[j] for j in np.flatnonzero(sel[:, own]))
+            ks = tuple(idx[j] for j in np.flatnonzero(sel[own]))
             peers = [self.rules[k].peers for k in ks]
             rows[g] = self._row(ks, bool(isolated[own]), own, ingress, peers)
         return rows, group
@@ -532,11 +542,23 @@ class _Sides:
             prof = np.packbits(np.stack(peers, axis=1), axis=1)
             _, code = np.unique(prof, axis=0, return_inverse=True)
             code = code.reshape(-1).astype(np.int64)
-        if not ingress and any(len(self.rules[k].mask) > 1 for k in ks):
+        if not ingress and any(self.rules[k].varies for k in ks):
             code = code * (int(self.other_res.max()) + 1) + self.other_res
-        present, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-        values = np.empty(len(present), dtype=np.int32)
-        for i, other in enumerate(first.tolist()):
+        top = int(code.max())
+        if top < 1 << 22:  # small codes: a lookup table instead of sorting
+            first = np.full(top + 1, -1, dtype=np.intp)
+            first[code[::-1]] = np.arange(total - 1, -1, -1)
+            present = np.flatnonzero(first >= 0)
+            lut = np.zeros(top + 1, dtype=np.int32)
+            for c in present.tolist():
+                other = int(first[c])
+                hit = tuple(k for k, p in zip(ks, peers, strict=True) if p[other])
+                lut[c] = self._decide(hit, isolated, own, other, ingress)
+            out: npt.NDArray[np.int32] = lut[code]
+            return out
+        _, first_idx, inverse = np.unique(code, return_index=True, return_inverse=True)
+        values = np.empty(len(first_idx), dtype=np.int32)
+        for i, other in enumerate(first_idx.tolist()):
             hit = tuple(k for k, p in zip(ks, peers, strict=True) if p[other])
             values[i] = self._decide(hit, isolated, own, other, ingress)
         return values[inverse.reshape(-1)]
