@@ -69,7 +69,8 @@ class CompiledRule:
 
     def ports_to(self, dst: int) -> Mask:
         if len(self.mask) == 1 or self.res_of is None:
-            return self.mask[0]
+            first: Mask = self.mask[0]
+            return first
         row: Mask = self.mask[self.res_of[dst]]
         return row
 
