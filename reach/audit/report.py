@@ -1,0 +1,227 @@
+"""What an audit found: findings, the checks that ran, the expectations that held or broke."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Severities from least to most serious. ``info`` never fails a run.
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high")
+#: What ``--fail-on`` accepts.
+FAIL_ON: tuple[str, ...] = ("low", "medium", "high")
+#: The default threshold: a run fails on high findings (broken expectations are high).
+DEFAULT_FAIL_ON = "high"
+SCHEMA = "reach/audit/v1"
+#: The ``check`` of a finding that comes from the expectations file.
+EXPECTATION = "expectation"
+
+
+def rank(severity: str) -> int:
+    """Position of a severity in :data:`SEVERITIES` (``info`` is 0)."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass
+class Finding:
+    """One thing an audit reports, about one subject (a namespace, workload, policy, ...).
+
+    ``details`` holds the machine-readable facts (JSON-able), among them the
+    ``witness`` of a broken expectation: a pod pair or a path, its port and the
+    policies that allow it. ``suppressed`` is the reason given in the
+    expectations file when the finding is ignored there.
+    """
+
+    check: str
+    severity: str
+    title: str
+    subject: str
+    message: str
+    namespace: str | None = None
+    rationale: str = ""
+    cis: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    suppressed: str | None = None
+
+    def __str__(self) -> str:
+        text = f"[{self.severity}] {self.check}: {self.subject}: {self.message}"
+        if self.suppressed is not None:
+            text += f" (ignored: {self.suppressed})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "check": self.check,
+            "severity": self.severity,
+            "title": self.title,
+            "subject": self.subject,
+            "namespace": self.namespace,
+            "message": self.message,
+            "rationale": self.rationale,
+            "cis": self.cis,
+            "details": self.details,
+            "notes": list(self.notes),
+        }
+        if self.suppressed is not None:
+            out["suppressed"] = self.suppressed
+        return out
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """A built-in check as it ran: how many findings, or why it did not apply."""
+
+    id: str
+    title: str
+    severity: str
+    rationale: str
+    cis: str | None
+    findings: int = 0
+    not_applicable: str | None = None
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "skipped"
+        if self.not_applicable is not None:
+            return "not applicable"
+        return "findings" if self.findings else "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "rationale": self.rationale,
+            "cis": self.cis,
+            "status": self.status,
+            "findings": self.findings,
+            **({"reason": self.not_applicable} if self.not_applicable else {}),
+        }
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    """One expectation of the file: held (``passed``), broke (``failed``) or checked nothing
+    (``vacuous``: a side matches no pod); ``finding`` is set unless it passed."""
+
+    name: str
+    kind: str
+    text: str
+    severity: str
+    status: str  # "passed" | "failed" | "vacuous"
+    path: str = ""
+    finding: Finding | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "expect": self.kind,
+            "text": self.text,
+            "severity": self.severity,
+            "status": self.status,
+            "path": self.path,
+            "finding": self.finding.to_dict() if self.finding else None,
+        }
+
+
+@dataclass
+class AuditReport:
+    """Findings of the built-in checks and of the expectations file, most serious first."""
+
+    findings: list[Finding] = field(default_factory=list)
+    checks: list[CheckRun] = field(default_factory=list)
+    expectations: list[ExpectationResult] = field(default_factory=list)
+    expect_file: str | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+
+    # -- verdict ----------------------------------------------------------------------
+    def active(self, fail_on: str = DEFAULT_FAIL_ON) -> list[Finding]:
+        """Findings at or above ``fail_on`` that the expectations file does not ignore."""
+        limit = rank(fail_on)
+        return [f for f in self.findings if f.suppressed is None and rank(f.severity) >= limit]
+
+    def failed(self, fail_on: str = DEFAULT_FAIL_ON) -> bool:
+        return bool(self.active(fail_on))
+
+    def exit_code(self, fail_on: str = DEFAULT_FAIL_ON) -> int:
+        """0 clean, 1 findings at or above ``fail_on`` (the CLI's 2 is for errors)."""
+        return 1 if self.failed(fail_on) else 0
+
+    def counts(self) -> dict[str, int]:
+        """Unsuppressed findings per severity (every severity present, zeros included)."""
+        out = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            if f.suppressed is None:
+                out[f.severity] += 1
+        return out
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is not None]
+
+    def of_check(self, check: str) -> list[Finding]:
+        return [f for f in self.findings if f.check == check]
+
+    def expectation(self, name: str) -> ExpectationResult:
+        for e in self.expectations:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+    def sort(self) -> None:
+        """Expectations first, then by severity (most serious first), check order, subject."""
+        order = {c.id: i for i, c in enumerate(self.checks)}
+        self.findings.sort(
+            key=lambda f: (
+                f.check != EXPECTATION,
+                -rank(f.severity),
+                order.get(f.check, -1),
+                f.subject,
+            )
+        )
+
+    def summary_line(self, fail_on: str = DEFAULT_FAIL_ON) -> str:
+        c = self.counts()
+        parts = [f"{c[s]} {s}" for s in reversed(SEVERITIES) if c[s]]
+        text = f"{sum(c.values())} findings" + (f" ({', '.join(parts)})" if parts else "")
+        if self.suppressed:
+            text += f", {len(self.suppressed)} ignored"
+        if self.expectations:
+            ok = sum(e.passed for e in self.expectations)
+            text += f"; expectations: {ok} of {len(self.expectations)} hold"
+        verdict = "FAIL" if self.failed(fail_on) else "PASS"
+        return f"{text}; {verdict} at --fail-on {fail_on}"
+
+    # -- output -----------------------------------------------------------------------
+    def __str__(self) -> str:
+        from .formats import text
+
+        return text(self)
+
+    def to_dict(self, fail_on: str = DEFAULT_FAIL_ON) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "fail_on": fail_on,
+            "failed": self.failed(fail_on),
+            "counts": self.counts(),
+            "ignored": len(self.suppressed),
+            "stats": self.stats,
+            "expect_file": self.expect_file,
+            "expectations": [e.to_dict() for e in self.expectations],
+            "checks": [c.to_dict() for c in self.checks],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def short_list(items: Iterable[str], limit: int = 5) -> str:
+    """``a, b, c`` or ``a, b, c and 7 more``."""
+    items = list(items)
+    head = ", ".join(items[:limit])
+    return head if len(items) <= limit else f"{head} and {len(items) - limit} more"

@@ -1,0 +1,215 @@
+"""``reach audit`` (built-in checks and expectations) and ``reach diff OLD NEW``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import api
+from ..audit import DEFAULT_FAIL_ON, FAIL_ON
+from ..audit.checks import catalogue
+from ..audit.expect import Expectations, load_expectations
+from ..audit.formats import FORMATS, render, use_colour
+from ..connections import GRANULARITIES
+from ..diff import FORMATS as DIFF_FORMATS
+from ..diff import diff
+from ..errors import InvalidInput, ReachError
+from ..sources.live import LiveOptions
+from .common import (
+    NO_SOURCE,
+    ByOpt,
+    Input,
+    OutOpt,
+    app,
+    check_choice,
+    fail,
+    open_output,
+    with_input,
+)
+
+LIVE_PREFIX = "live:"
+
+
+def _write(text: str, output: Path | None) -> None:
+    out = open_output(output)
+    try:
+        out.write(text)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
+def _problems(prefix: str, where: str, e: InvalidInput) -> typer.Exit:
+    """Print every problem and exit 2."""
+    for p in e.problems:
+        typer.echo(f"reach: error: {prefix}{p}", err=True)
+    n = len(e.problems)
+    typer.echo(f"reach: {n} problem{'s' if n != 1 else ''} in {where}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("audit")
+@with_input
+def audit_cmd(
+    expect: Annotated[
+        Path | None,
+        typer.Option(
+            "--expect",
+            metavar="FILE",
+            help="Expectations file (YAML) with the isolation promises to check.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")
+    ] = "txt",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at least this severe: low, medium or high.",
+        ),
+    ] = DEFAULT_FAIL_ON,
+    output: OutOpt = None,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option("--skip", metavar="CHECK", help="Do not run this check (its id; repeatable)."),
+    ] = None,
+    no_checks: Annotated[
+        bool, typer.Option("--no-checks", help="Check the expectations only.")
+    ] = False,
+    list_checks: Annotated[
+        bool, typer.Option("--list-checks", help="Print the built-in checks and exit.")
+    ] = False,
+    source: Input = NO_SOURCE,
+) -> None:
+    """Audit isolation: built-in checks, and the promises of an expectations file.
+
+    Exit codes: 0 clean; 1 a finding at or above --fail-on (default high; a broken
+    expectation is high unless its file says otherwise); 2 an error in the input,
+    the expectations file or the options. Findings the expectations file ignores
+    never fail the run. The checks and the schema are in docs/audit.md.
+
+    Examples:
+
+      reach audit -f examples/shop --expect examples/expectations/shop.yaml
+
+      reach audit -f manifests/ --format junit -o reach-audit.xml --fail-on medium
+
+      reach audit --context prod --format md -o audit.md
+    """
+    check_choice(fmt, FORMATS, "--format")
+    check_choice(fail_on, FAIL_ON, "--fail-on")
+    if list_checks:
+        for c in catalogue():
+            cis = f" [{c.cis}]" if c.cis else ""
+            typer.echo(f"{c.id} ({c.severity}): {c.title}{cis}\n    {c.rationale}")
+        return
+    known = {c.id for c in catalogue()}
+    for s in skip or []:
+        if s not in known:
+            fail(f"--skip {s!r}: no such check; 'reach audit --list-checks' lists them")
+    exps: Expectations | None = None
+    if expect is not None:
+        try:
+            exps = load_expectations(expect)
+        except InvalidInput as e:
+            raise _problems("", "the expectations file", e) from None
+    r = source.load()
+    try:
+        report = r.audit(exps, skip=skip or (), checks=not no_checks)
+    except ReachError as e:
+        raise fail(str(e)) from None
+    colour = output is None and fmt == "txt" and use_colour(sys.stdout)
+    _write(render(report, fmt, fail_on, colour), output)
+    raise typer.Exit(report.exit_code(fail_on))
+
+
+def _load_side(
+    text: str,
+    label: str,
+    kubeconfig: str | None,
+    request_timeout: float,
+    skip_invalid: bool,
+) -> api.Reach:
+    """A file or directory, or ``live:CONTEXT`` (``live:`` for the current context)."""
+    try:
+        if text.startswith(LIVE_PREFIX):
+            options = LiveOptions(
+                context=text[len(LIVE_PREFIX) :] or None,
+                kubeconfig=kubeconfig,
+                request_timeout=request_timeout,
+            )
+            r = api.load_live(options, skip_invalid=skip_invalid)
+        else:
+            if text != "-" and not Path(text).exists():
+                fail(f"{label} {text}: no such file or directory (or write live:CONTEXT)")
+            r = api.load([text], skip_invalid=skip_invalid)
+    except InvalidInput as e:
+        raise _problems(f"{label} ", f"{label} {text}", e) from None
+    except ReachError as e:
+        raise fail(f"{label} {text}: {e}") from None
+    for w in r.warnings:
+        typer.echo(f"reach: warning: {label} {text}: {w}", err=True)
+    return r
+
+
+@app.command("diff")
+def diff_cmd(
+    old: Annotated[
+        str,
+        typer.Argument(metavar="OLD", help="Before: file, directory, or live:CONTEXT."),
+    ],
+    new: Annotated[
+        str,
+        typer.Argument(metavar="NEW", help="After: file, directory, or live:CONTEXT."),
+    ],
+    by: ByOpt = "workload",
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Output format: {', '.join(DIFF_FORMATS)}.")
+    ] = "txt",
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when there is any difference.")
+    ] = False,
+    output: OutOpt = None,
+    kubeconfig: Annotated[
+        str | None,
+        typer.Option("--kubeconfig", help="Kubeconfig for a live:CONTEXT side."),
+    ] = None,
+    request_timeout: Annotated[
+        float,
+        typer.Option("--request-timeout", help="Seconds to wait for each live request."),
+    ] = 30.0,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."
+        ),
+    ] = False,
+) -> None:
+    """What a change does to connectivity: connections added, removed and changed.
+
+    OLD and NEW are each a manifest file or directory, or live:CONTEXT to read a
+    cluster (live: alone for the current context). Nodes (workloads, pods or
+    namespaces) that exist on one side only are listed as added or removed.
+
+    Exit codes: 0 (also when there are differences, unless --exit-code: then 1
+    when there is any difference); 2 an error in either input.
+
+    Examples:
+
+      reach diff examples/shop examples/shop-typo
+
+      reach diff live:prod manifests/ --by namespace --format md
+
+      git show main:k8s/netpol.yaml > /tmp/old.yaml && reach diff /tmp/old.yaml k8s/ --exit-code
+    """
+    check_choice(fmt, DIFF_FORMATS, "--format")
+    check_choice(by, GRANULARITIES, "--by")
+    a = _load_side(old, "OLD", kubeconfig, request_timeout, skip_invalid)
+    b = _load_side(new, "NEW", kubeconfig, request_timeout, skip_invalid)
+    report = diff(a, b, by, old, new)
+    _write(report.render(fmt), output)
+    raise typer.Exit(1 if exit_code and not report.empty else 0)
