@@ -82,6 +82,17 @@ class PathResult:
                 lines.append(f"  {k}. {hop}")
         return "\n".join(lines)
 
+    def _repr_png_(self) -> bytes | None:
+        """Notebook display (see :data:`reach.draw.NOTEBOOK_FORMAT`)."""
+        from .draw import notebook_png
+
+        return notebook_png(self)
+
+    def _repr_svg_(self) -> str | None:
+        from .draw import notebook_svg
+
+        return notebook_svg(self)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "src": self.src,

@@ -117,6 +117,17 @@ class Radius:
             lines.append(f"  nothing: {self.target} {arrow} no other node")
         return "\n".join(lines)
 
+    def _repr_png_(self) -> bytes | None:
+        """Notebook display (see :data:`reach.draw.NOTEBOOK_FORMAT`)."""
+        from .draw import notebook_png
+
+        return notebook_png(self)
+
+    def _repr_svg_(self) -> str | None:
+        from .draw import notebook_svg
+
+        return notebook_svg(self)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "target": self.target,

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from ..errors import ReachError
-from . import listing, queries, snapshot  # noqa: F401 - registers the commands
+from . import audit, export, listing, queries, snapshot  # noqa: F401 - registers the commands
 from .common import app
 
 __all__ = ["app", "main"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,9 +19,23 @@ from .common import (
     app,
     check_choice,
     emit,
+    fail,
     query,
     with_input,
 )
+from .export import source_text as title
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PngOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--png",
+        help="Also draw the result to this PNG file (an .svg name writes SVG).",
+        metavar="FILE",
+    ),
+]
 
 REFS_HELP = """
 Nodes are named as 'reach list' prints them (ns/name[Kind]), or as ns/name, name
@@ -45,6 +60,7 @@ def path_cmd(
     by: ByOpt = "workload",
     namespace: NsOpt = None,
     fmt: QueryFmt = "txt",
+    png: PngOpt = None,
     source: Input = NO_SOURCE,
 ) -> None:
     """Can SRC reach DST? Direct ports and policies, or why not; then the shortest paths.
@@ -59,12 +75,19 @@ def path_cmd(
       reach path -f examples/shop web/api-gateway app/payments --port 8080/TCP --all
 
       reach path -f manifests/ app=web 10.0.0.0/8 -n shop --format json
+
+      reach path -f examples/shop web/frontend db/postgres --png path.png
     """
     check_choice(fmt, ("txt", "json"), "--format")
     check_choice(by, GRANULARITIES, "--by")
     r = source.load()
     res = query(lambda: r.path(src, dst, port, max_hops, all_paths, by, namespace))
     emit(res, fmt)
+    if png is not None:
+        picture(
+            png,
+            r.draw_path(res, src=src, dst=dst, namespace=namespace, by=by, source=title(source)),
+        )
     raise typer.Exit(0 if res.reachable else 1)
 
 
@@ -79,6 +102,7 @@ def blast_cmd(
     by: ByOpt = "workload",
     namespace: NsOpt = None,
     fmt: QueryFmt = "txt",
+    png: PngOpt = None,
     source: Input = NO_SOURCE,
 ) -> None:
     """Everything SRC can reach, directly and transitively, grouped by namespace.
@@ -91,11 +115,16 @@ def blast_cmd(
       reach blast-radius -f examples/shop web/api-gateway
 
       reach blast-radius -f examples/shop pod/web/frontend-0 --hops 2 --port 5432/TCP
+
+      reach blast-radius -f examples/shop web/api-gateway --png blast.png
     """
     check_choice(fmt, ("txt", "json"), "--format")
     check_choice(by, GRANULARITIES, "--by")
     r = source.load()
-    emit(query(lambda: r.blast_radius(src, hops, port, by, namespace)), fmt)
+    res = query(lambda: r.blast_radius(src, hops, port, by, namespace))
+    emit(res, fmt)
+    if png is not None:
+        picture(png, r.draw_radius(res, source=title(source)))
 
 
 @app.command("exposure", epilog=REFS_HELP)
@@ -109,6 +138,7 @@ def exposure_cmd(
     by: ByOpt = "workload",
     namespace: NsOpt = None,
     fmt: QueryFmt = "txt",
+    png: PngOpt = None,
     source: Input = NO_SOURCE,
 ) -> None:
     """Everything that can reach DST, directly and transitively, external ranges included.
@@ -121,11 +151,16 @@ def exposure_cmd(
       reach exposure -f examples/shop db/postgres
 
       reach exposure -f examples/shop db/postgres --hops 1 --format json
+
+      reach exposure -f examples/shop db/postgres --png exposure.png
     """
     check_choice(fmt, ("txt", "json"), "--format")
     check_choice(by, GRANULARITIES, "--by")
     r = source.load()
-    emit(query(lambda: r.exposure(dst, hops, port, by, namespace)), fmt)
+    res = query(lambda: r.exposure(dst, hops, port, by, namespace))
+    emit(res, fmt)
+    if png is not None:
+        picture(png, r.draw_radius(res, source=title(source)))
 
 
 @app.command("explain", epilog=REFS_HELP)
@@ -155,3 +190,14 @@ def explain_cmd(
     else:
         typer.echo("\n\n".join(str(e) for e in res))
     raise typer.Exit(0 if any(not e.allowed.is_empty() for e in res) else 1)
+
+
+def picture(path: Path, fig: Figure) -> None:
+    """Write a highlight picture: SVG for an .svg name, else PNG."""
+    from ..draw import save
+    from .export import picture_format
+
+    try:
+        save(fig, path, picture_format(path))
+    except OSError as e:
+        raise fail(f"cannot write {path}: {e.strerror}") from None
