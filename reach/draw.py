@@ -824,8 +824,8 @@ def draw_matrix(
     )
     bar.ax.tick_params(labelsize=8)
     size = 11.0 if n > 16 else 10.0
-    # wrapped to the width of the plot (the title starts at its left edge)
-    chars = max(40, int(fig.get_size_inches()[0] * 0.72 * 72 / (size * 0.55)))
+    # wrapped to the width of the figure (the title starts at its left edge)
+    chars = max(40, int(fig.get_size_inches()[0] * 0.92 * 72 / (size * 0.6)))
     lines = [
         f"{source}: namespace × namespace reachability ({len(data.namespaces)} namespaces)",
         f"{what} of allowed {data.unit} pairs from each source namespace (row) to each "
@@ -837,9 +837,10 @@ def draw_matrix(
         )
     if note:
         lines.append(note)
-    ax.set_title(
+    fig.suptitle(
         "\n".join(w for line in lines for w in textwrap.wrap(line, chars)),
-        loc="left",
+        x=0.02,
+        ha="left",
         fontsize=size,
         color="#263238",
     )
