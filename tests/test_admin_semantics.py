@@ -372,3 +372,39 @@ def test_same_priority_overlapping_anps_warn() -> None:
         "ANP a (priority 7) and ANP b (priority 7) share priority 7 in the Admin tier and their "
         "rules overlap: which applies first is undefined (results assume name order)"
     ]
+
+
+# -- audit checks of the tiers ---------------------------------------------------------------------
+
+
+def test_audit_finds_a_rule_shadowed_by_an_anp() -> None:
+    """ANP: "All AdminNetworkPolicy rules have higher precedence than NetworkPolicy" - an NP rule whose traffic an ANP always decides is dead."""
+    deny = anp(
+        "deny-a", 5, pods_sel(app="b"), ingress=[rule("Deny", [pods_sel(app="a")], name="no-a")]
+    )
+    np_allow_a = netpol(
+        "allow-a", selector=sel(app="b"), ingress=[{"from": [{"podSelector": sel(app="a")}]}]
+    )
+    np_allow_all = netpol("allow-all", selector=sel(app="b"), ingress=[{}])
+    report = reach.from_objects([*base(), deny, np_allow_a, np_allow_all]).audit()
+    shadowed = [f for f in report.findings if f.check == "rule-shadowed-by-admin"]
+    assert [f.subject for f in shadowed] == ["default/allow-a ingress[0]"]
+    assert "ANP deny-a (priority 5), rule no-a" in shadowed[0].message
+
+
+def test_audit_pass_does_not_shadow() -> None:
+    passing = anp("pass-a", 5, pods_sel(app="b"), ingress=[rule("Pass", [pods_sel(app="a")])])
+    np_allow_a = netpol(
+        "allow-a", selector=sel(app="b"), ingress=[{"from": [{"podSelector": sel(app="a")}]}]
+    )
+    report = reach.from_objects([*base(), passing, np_allow_a]).audit()
+    assert not [f for f in report.findings if f.check == "rule-shadowed-by-admin"]
+
+
+def test_audit_reports_same_priority_overlap() -> None:
+    a = anp("a", 7, pods_sel(app="b"), ingress=[rule("Allow", [pods_sel(app="a")])])
+    b = anp("b", 7, pods_sel(app="b"), ingress=[rule("Deny", [EVERYONE])])
+    report = reach.from_objects([*base(), a, b]).audit()
+    (f,) = [f for f in report.findings if f.check == "admin-priority-overlap"]
+    assert f.subject == "ANP a (priority 7) and ANP b (priority 7)"
+    assert "same priority 7 in the Admin tier" in f.message

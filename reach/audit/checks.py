@@ -988,3 +988,7 @@ def cross_namespace_summary(ctx: Context, chk: Check) -> Iterable[Finding]:
 def catalogue() -> list[Check]:
     """The built-in checks in catalogue order."""
     return list(CHECKS.values())
+
+
+# The checks of the cluster-scoped tiers live in their own module; importing it registers them.
+from . import tiers  # noqa: E402, F401
