@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .connections import View
+from .display import NotebookPicture
 from .explain import Explanation, Provenance
 from .hops import HopGraph
 from .ports import PortSet
@@ -39,7 +40,7 @@ class Hop:
 
 
 @dataclass
-class PathResult:
+class PathResult(NotebookPicture):
     """Direct verdict with its policies or reason, then the shortest multi-hop paths."""
 
     src: str
@@ -81,17 +82,6 @@ class PathResult:
             for k, hop in enumerate(path, start=1):
                 lines.append(f"  {k}. {hop}")
         return "\n".join(lines)
-
-    def _repr_png_(self) -> bytes | None:
-        """Notebook display (see :data:`reach.draw.NOTEBOOK_FORMAT`)."""
-        from .draw import notebook_png
-
-        return notebook_png(self)
-
-    def _repr_svg_(self) -> str | None:
-        from .draw import notebook_svg
-
-        return notebook_svg(self)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .connections import Node, View
+from .display import NotebookPicture
 from .hops import HopGraph, Search
 from .ipspace import IPRange
 from .ports import PortSet
@@ -57,7 +58,7 @@ class Reached:
 
 
 @dataclass
-class Radius:
+class Radius(NotebookPicture):
     """Blast radius (``direction == "forward"``) or exposure (``"backward"``) of one target."""
 
     target: str
@@ -116,17 +117,6 @@ class Radius:
         if not self.entries:
             lines.append(f"  nothing: {self.target} {arrow} no other node")
         return "\n".join(lines)
-
-    def _repr_png_(self) -> bytes | None:
-        """Notebook display (see :data:`reach.draw.NOTEBOOK_FORMAT`)."""
-        from .draw import notebook_png
-
-        return notebook_png(self)
-
-    def _repr_svg_(self) -> str | None:
-        from .draw import notebook_svg
-
-        return notebook_svg(self)
 
     def to_dict(self) -> dict[str, object]:
         return {

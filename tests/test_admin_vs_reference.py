@@ -51,7 +51,7 @@ from test_engine_vs_reference import (
     POD_LABELS,
     PORT_NAMES,
     RULE_PORT_NUMBERS,
-    ReachAnswers,
+    assert_agrees,
     clusters,
     pod_manifests,
     probe_ips,
@@ -372,29 +372,7 @@ def admin_probe_ports(objects: list[Obj]) -> list[int]:
 )
 @given(admin_clusters())
 def test_engine_matches_reference_with_admin_policies(objects: list[Obj]) -> None:
-    reference = Reference(copy.deepcopy(objects))
-    answers = ReachAnswers(copy.deepcopy(objects), reference.pods)
-    pairs: list[tuple[Endpoint, Endpoint]] = [
-        (p, q) for p in reference.pods for q in reference.pods if p != q
-    ]
-    for ip in admin_probe_ips(objects):
-        for pod in reference.pods:
-            pairs += [(pod, ip), (ip, pod)]
-    ports = admin_probe_ports(objects)
-    mismatches: list[str] = []
-    for src, dst in pairs:
-        reach_ports = answers.ports_for(src, dst)
-        for protocol in PROTOCOLS:
-            for port in ports:
-                expected = reference.allowed(src, dst, protocol, port)
-                actual = reach_ports is not None and bool(reach_ports.contains(protocol, port))
-                if expected != actual:
-                    mismatches.append(
-                        f"{src} -> {dst} {protocol}/{port}: reference={expected} reach={actual}"
-                    )
-    assert not mismatches, f"{len(mismatches)} mismatches, first ones:\n" + "\n".join(
-        mismatches[:20]
-    )
+    assert_agrees(objects, admin_probe_ips(objects), admin_probe_ports(objects))
 
 
 # --------------------------------------------------------------------------- CRD validity

@@ -332,15 +332,19 @@ class ReachAnswers:
 )
 @given(clusters())
 def test_engine_matches_reference(objects: list[Obj]) -> None:
+    assert_agrees(objects, probe_ips(objects), probe_ports(objects))
+
+
+def assert_agrees(objects: list[Obj], ips: list[str], ports: list[int]) -> None:
+    """reach and the reference agree on every pod pair and probe address, port by port."""
     reference = Reference(copy.deepcopy(objects))
     answers = ReachAnswers(copy.deepcopy(objects), reference.pods)
     pairs: list[tuple[Endpoint, Endpoint]] = [
         (p, q) for p in reference.pods for q in reference.pods if p != q
     ]
-    for ip in probe_ips(objects):
+    for ip in ips:
         for pod in reference.pods:
             pairs += [(pod, ip), (ip, pod)]
-    ports = probe_ports(objects)
     mismatches: list[str] = []
     for src, dst in pairs:
         reach_ports = answers.ports_for(src, dst)
