@@ -118,13 +118,7 @@ def blast_cmd(
 
       reach blast-radius -f examples/shop web/api-gateway --png blast.png
     """
-    check_choice(fmt, ("txt", "json"), "--format")
-    check_choice(by, GRANULARITIES, "--by")
-    r = source.load()
-    res = query(lambda: r.blast_radius(src, hops, port, by, namespace))
-    emit(res, fmt)
-    if png is not None:
-        picture(png, r.draw_radius(res, source=title(source)))
+    _radius(source, src, False, hops, port, by, namespace, fmt, png)
 
 
 @app.command("exposure", epilog=REFS_HELP)
@@ -154,10 +148,26 @@ def exposure_cmd(
 
       reach exposure -f examples/shop db/postgres --png exposure.png
     """
+    _radius(source, dst, True, hops, port, by, namespace, fmt, png)
+
+
+def _radius(
+    source: Input,
+    target: str,
+    backward: bool,
+    hops: int | None,
+    port: str | None,
+    by: str,
+    namespace: str | None,
+    fmt: str,
+    png: Path | None,
+) -> None:
+    """Blast radius (forward) or exposure (backward): print it, and draw it if asked."""
     check_choice(fmt, ("txt", "json"), "--format")
     check_choice(by, GRANULARITIES, "--by")
     r = source.load()
-    res = query(lambda: r.exposure(dst, hops, port, by, namespace))
+    ask = r.exposure if backward else r.blast_radius
+    res = query(lambda: ask(target, hops, port, by, namespace))
     emit(res, fmt)
     if png is not None:
         picture(png, r.draw_radius(res, source=title(source)))
