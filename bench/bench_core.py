@@ -5,6 +5,11 @@ Usage:
   python bench/bench_core.py                      # sizes 1k, 3k, 10k; 3 runs each
   python bench/bench_core.py --sizes 10k --runs 5
   python bench/bench_core.py --sizes 1k,3k,10k,30k,100k --markdown docs/performance.md
+  python bench/bench_core.py --sizes 1k,3k --with-nca   # also network-config-analyzer 2.1.0
+
+`reach list --format json` runs up to --list-max (default 30k): at 100k pods the
+generated cluster allows about 95 million workload pairs, so the listing is
+measured in lines per second on the smaller sizes instead.
 
 Clusters come from ../shared/bench/gen_cluster.py (seed 1) and are cached under
 bench/.cache. Each command runs under /usr/bin/time (wall time, peak RSS); the
@@ -49,10 +54,22 @@ def cluster(size: str) -> Path:
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(SHARED / "bench" / "gen_cluster.py"), "--pods", str(pods),
-             "--policies", str(policies), "--namespaces", str(namespaces), "--seed", "1",
-             "--out", str(path)],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(SHARED / "bench" / "gen_cluster.py"),
+                "--pods",
+                str(pods),
+                "--policies",
+                str(policies),
+                "--namespaces",
+                str(namespaces),
+                "--seed",
+                "1",
+                "--out",
+                str(path),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
     return path
 
@@ -62,7 +79,9 @@ def timed(cmd: list[str]) -> tuple[float, float, str]:
     with tempfile.NamedTemporaryFile("r") as tf:
         out = subprocess.run(
             ["/usr/bin/time", "-f", "%e %M", "-o", tf.name, *cmd],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         wall, rss = tf.read().split()[-2:]
     return float(wall), int(rss) / 1024, out.stdout
@@ -77,41 +96,98 @@ def median_of(runs: int, cmd: list[str]) -> tuple[float, float, str]:
     )
 
 
+NCA_VENV = CACHE / "nca-venv"
+
+
+def nca_command() -> list[str]:
+    """network-config-analyzer 2.1.0 in a venv of its own (installed on first use)."""
+    exe = NCA_VENV / "bin" / "nca"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(NCA_VENV)], check=True)
+        subprocess.run(
+            [str(NCA_VENV / "bin" / "pip"), "install", "-q", "network-config-analyzer==2.1.0"],
+            check=True,
+        )
+    return [str(exe)]
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", default="1k,3k,10k")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--markdown", help="also write the table to this Markdown file")
+    ap.add_argument("--list-max", default="30k", help="largest size for the full listing")
+    ap.add_argument("--with-nca", action="store_true", help="time network-config-analyzer too")
     args = ap.parse_args()
     py = sys.executable
     reach_cmd = [py, "-m", "reach"]
-    header = ("size", "pods", "policies", "classes", "yaml floor s", "summary s", "summary MiB",
-              "list json s", "list MiB", "list/floor", "blast radius s (query)")
+    header = (
+        "size",
+        "pods",
+        "policies",
+        "classes",
+        "yaml floor s",
+        "summary s",
+        "summary MiB",
+        "summary/floor",
+        "list json s",
+        "list lines",
+        "lines/s",
+        "list MiB",
+        "blast radius s (query)",
+    ) + (("nca s", "nca/reach") if args.with_nca else ())
+    sizes = list(SIZES)
     rows = []
     for size in args.sizes.split(","):
         path = str(cluster(size))
         floor, _, _ = median_of(args.runs, [py, "-c", FLOOR, path])
         summ, summ_rss, out = median_of(args.runs, [*reach_cmd, "summary", "-f", path])
         classes = re.search(r"classes: (\d+)", out)
-        lst, lst_rss, _ = median_of(args.runs, [*reach_cmd, "list", "-f", path, "--format", "json", "-o", os.devnull])
+        pairs = re.search(r"allowed workload pairs: (\d+)", out)
+        if sizes.index(size) <= sizes.index(args.list_max):
+            with tempfile.NamedTemporaryFile("w", suffix=".json") as lines_file:
+                cmd = [*reach_cmd, "list", "-f", path, "--format", "json", "-o", lines_file.name]
+                lst, lst_rss, _ = median_of(args.runs, cmd)
+                with open(lines_file.name) as fh:
+                    n_lines = sum(1 for line in fh if line.startswith('  {"src"'))
+            list_cells = (f"{lst:.2f}", str(n_lines), f"{n_lines / lst:,.0f}", f"{lst_rss:.0f}")
+        else:
+            list_cells = ("-", pairs.group(1) + " pairs" if pairs else "-", "-", "-")
         queries = [float(timed([py, "-c", RADIUS, path])[2].split()[1]) for _ in range(args.runs)]
         pods, pols, _ = SIZES[size]
-        row = (size, pods, pols, classes.group(1) if classes else "?", f"{floor:.2f}", f"{summ:.2f}",
-               f"{summ_rss:.0f}", f"{lst:.2f}", f"{lst_rss:.0f}", f"{lst / floor:.1f}x",
-               f"{statistics.median(queries):.3f}")
+        row = (
+            size,
+            pods,
+            pols,
+            classes.group(1) if classes else "?",
+            f"{floor:.2f}",
+            f"{summ:.2f}",
+            f"{summ_rss:.0f}",
+            f"{summ / floor:.2f}x",
+            *list_cells,
+            f"{statistics.median(queries):.3f}",
+        )
+        if args.with_nca:
+            nca, _, _ = timed([*nca_command(), "--connectivity", path, "--output_format", "txt"])
+            row = (*row, f"{nca:.1f}", f"{nca / summ:.0f}x")
         rows.append(row)
         print(" | ".join(str(x) for x in row), flush=True)
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     table += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
     print("\n".join(table))
     if args.markdown:
-        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
         Path(args.markdown).write_text(
             "# Performance\n\nMeasured by `python bench/bench_core.py --sizes "
             f"{args.sizes} --runs {args.runs}` on {machine}.\nMedians of {args.runs} runs; "
             "wall time and peak RSS from /usr/bin/time. The YAML floor is parsing the same file "
             "with PyYAML's C loader; the blast radius column is the query alone, after loading.\n\n"
-            + "\n".join(table) + "\n"
+            + "\n".join(table)
+            + "\n"
         )
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .audit import AuditMixin
@@ -21,7 +20,6 @@ from .engine import Reachability, compile_cluster
 from .errors import Diagnostics, ReachError
 from .explain import Explanation, Provenance
 from .exports import ExportMixin
-from .graph import build_graph
 from .loader import build_cluster
 from .model import Cluster
 from .paths import PathResult, find_path
@@ -30,7 +28,10 @@ from .radius import Radius, radius
 from .refs import Target, resolve
 from .sources import RawObject
 from .sources.files import FileSource, flatten
-from .sources.live import LiveOptions, LiveSource
+from .sources.options import LiveOptions
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -76,6 +77,8 @@ class Reach(ExportMixin, AuditMixin):
     def graph_at(self, by: str = "workload") -> nx.DiGraph:
         """The reachability graph at granularity ``by`` (pod, workload or namespace)."""
         if by not in self._graphs:
+            from .graph import build_graph  # networkx is imported only when a graph is wanted
+
             self._graphs[by] = build_graph(self.view(by), self.provenance)
         return self._graphs[by]
 
@@ -220,6 +223,8 @@ def load_live(
     options: LiveOptions | None = None, skip_invalid: bool = False, diag: Diagnostics | None = None
 ) -> Reach:
     """Read a live cluster through the kubernetes client (kubeconfig, context, in-cluster)."""
+    from .sources.live import LiveSource  # the kubernetes client is only needed here
+
     diag = diag or Diagnostics()
     raws = LiveSource(options).read(diag)
     return Reach(build_cluster(raws, diag, skip_invalid))

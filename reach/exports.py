@@ -21,15 +21,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .connections import Node, View
 from .engine import IntVec
 from .errors import ReachError
-from .graph import EdgePolicies, node_attrs
 
 if TYPE_CHECKING:
+    import networkx as nx
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -108,6 +107,10 @@ class ExportMixin:
         inside = keep[src] & keep[dst]
         prov = self.provenance
         portsets = self.reachability.atoms.portsets
+        import networkx as nx  # imported when first needed: it costs a tenth of a second
+
+        from .graph import EdgePolicies, node_attrs
+
         g: nx.DiGraph = nx.DiGraph(
             granularity=by,
             source=source or self.default_source(),

@@ -17,7 +17,7 @@ from ..connections import GRANULARITIES
 from ..diff import FORMATS as DIFF_FORMATS
 from ..diff import diff
 from ..errors import InvalidInput, ReachError
-from ..sources.live import LiveOptions
+from ..sources.options import LiveOptions
 from .common import (
     NO_SOURCE,
     ByOpt,

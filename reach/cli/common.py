@@ -16,7 +16,7 @@ import typer
 from .. import api
 from ..connections import GRANULARITIES
 from ..errors import InvalidInput, ReachError
-from ..sources.live import LiveOptions
+from ..sources.options import LiveOptions
 
 T = TypeVar("T")
 

@@ -9,7 +9,6 @@ import typer
 
 from ..errors import Diagnostics, ReachError
 from ..snapshot import write_snapshot
-from ..sources.live import LiveSource
 from .common import NO_SOURCE, Input, app, fail, open_output, with_input
 
 
@@ -34,6 +33,8 @@ def snapshot_cmd(
     """
     if source.file or not source.live:
         fail("snapshot reads a live cluster: give --context, --kubeconfig or --in-cluster")
+    from ..sources.live import LiveSource  # imports the kubernetes client
+
     diag = Diagnostics()
     src = LiveSource(source.live_options())
     try:

@@ -33,6 +33,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from ..errors import Diagnostics, ReachError
 from . import RawObject
+from .options import LiveOptions
 
 DOCS = "docs/live.md"
 #: Pod phases of pods that have finished and hold no address any more.
@@ -50,25 +51,6 @@ class LiveError(ReachError):
 
 class _Expired(LiveError):
     """410 Gone: a continue token expired (the list is then read again whole)."""
-
-
-@dataclass
-class LiveOptions:
-    """How to reach the cluster, the way kubectl's flags say it.
-
-    ``kubeconfig`` defaults to ``$KUBECONFIG`` (a ``:``-separated list, merged as
-    kubectl does) and then ``~/.kube/config``; ``context`` defaults to the
-    kubeconfig's current context. ``request_timeout`` is in seconds per request
-    (``None`` or 0: no limit). ``progress`` ``None`` shows a bar on stderr only
-    when stderr is a terminal and the read is large.
-    """
-
-    context: str | None = None
-    kubeconfig: str | None = None
-    in_cluster: bool = False
-    request_timeout: float | None = 30
-    page_limit: int = 500
-    progress: bool | None = None
 
 
 @dataclass(frozen=True)
