@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -209,14 +210,19 @@ def _class_name(r: Reach, t: Target, cls: int) -> str:
 
 
 def load(
-    paths: str | Sequence[str], skip_invalid: bool = False, diag: Diagnostics | None = None
+    paths: str | PathLike[str] | Sequence[str | PathLike[str]],
+    skip_invalid: bool = False,
+    diag: Diagnostics | None = None,
 ) -> Reach:
     """Load manifests from files, directories (recursively) or ``-`` (stdin)."""
-    if isinstance(paths, str):
+    if isinstance(paths, (str, PathLike)):
         paths = [paths]
+    names = tuple(str(p) for p in paths)
     diag = diag or Diagnostics()
-    raws = FileSource(tuple(paths)).objects(diag)  # streamed: parsed and built one by one
-    return Reach(build_cluster(raws, diag, skip_invalid))
+    raws = FileSource(names).objects(diag)  # streamed: parsed and built one by one
+    cluster = build_cluster(raws, diag, skip_invalid)
+    cluster.sources = list(names)
+    return Reach(cluster)
 
 
 def load_live(

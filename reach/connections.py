@@ -76,6 +76,17 @@ class Connection:
     def __str__(self) -> str:
         return f"{self.src} => {self.dst} : {self.ports}"
 
+    def to_dict(self) -> dict[str, object]:
+        """A flat row (``pandas.DataFrame([c.to_dict() for c in r.connections()])``)."""
+        return {
+            "src": self.src.id,
+            "dst": self.dst.id,
+            "src_type": self.src.type,
+            "dst_type": self.dst.type,
+            "ports": str(self.ports),
+            "all": self.ports.is_all(),
+        }
+
 
 @dataclass
 class View:

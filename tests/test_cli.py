@@ -118,3 +118,25 @@ def test_help_has_examples(capsys) -> None:  # type: ignore[no-untyped-def]
 def test_python_dash_m_entry_point() -> None:
     got = subprocess.run([sys.executable, "-m", "reach", "--help"], capture_output=True, text=True)
     assert got.returncode == 0 and "list" in got.stdout
+
+
+def test_load_accepts_paths_and_rows_flatten_for_tables() -> None:
+    from pathlib import Path
+
+    import reach
+
+    r = reach.load(Path(SHOP))
+    assert r.cluster.sources == [SHOP]
+    row = next(
+        c
+        for c in r.connections()
+        if c.src.id == "app/orders[Deployment]" and c.dst.id == "app/payments[Deployment]"
+    )
+    assert row.to_dict() == {
+        "src": "app/orders[Deployment]",
+        "dst": "app/payments[Deployment]",
+        "src_type": "workload",
+        "dst_type": "workload",
+        "ports": "TCP 50051",
+        "all": False,
+    }
