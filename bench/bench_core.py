@@ -120,6 +120,7 @@ def main() -> None:
     ap.add_argument("--markdown", help="also write the table to this Markdown file")
     ap.add_argument("--list-max", default="30k", help="largest size for the full listing")
     ap.add_argument("--with-nca", action="store_true", help="time network-config-analyzer too")
+    ap.add_argument("--nca-max", default="3k", help="largest size to time it on (slow beyond)")
     args = ap.parse_args()
     py = sys.executable
     reach_cmd = [py, "-m", "reach"]
@@ -169,8 +170,20 @@ def main() -> None:
             *list_cells,
             f"{statistics.median(queries):.3f}",
         )
-        if args.with_nca:
-            nca, _, _ = timed([*nca_command(), "--connectivity", path, "--output_format", "txt"])
+        if args.with_nca and sizes.index(size) > sizes.index(args.nca_max):
+            row = (*row, "-", "-")
+        elif args.with_nca:
+            nca, _, _ = timed(
+                [
+                    *nca_command(),
+                    "--connectivity",
+                    path,
+                    "--resource_list",
+                    path,
+                    "--output_format",
+                    "txt",
+                ]
+            )
             row = (*row, f"{nca:.1f}", f"{nca / summ:.0f}x")
         rows.append(row)
         print(" | ".join(str(x) for x in row), flush=True)
