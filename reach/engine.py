@@ -138,6 +138,15 @@ class Reachability:
         out[np.ix_(s >= n, d >= n)] = 0  # external to external is not ours to judge
         return out
 
+    def pair_ids(self, src: IntVec, dst: IntVec) -> npt.NDArray[np.int32]:
+        """Port-set ids of the pairs ``(src[k], dst[k])`` (element by element)."""
+        table = self.and_table()
+        out: npt.NDArray[np.int32] = table[
+            self.eg_ids[self.geg[src], dst], self.in_ids[self.gin[dst], src]
+        ]
+        out[(src >= self.n_internal) & (dst >= self.n_internal)] = 0
+        return out
+
     def block(self, src: IntVec | slice, dst: IntVec | slice) -> npt.NDArray[np.uint64]:
         """Port masks ``(len(src), len(dst), W)`` of every pair."""
         return self.atoms.table[self.ids(src, dst)]

@@ -20,57 +20,145 @@ BoolMat = npt.NDArray[np.bool_]
 
 
 class HopGraph:
-    """Class adjacency (optionally restricted to hops that allow some port of a filter)."""
+    """Hops between classes, straight from the engine's factorized sides.
+
+    ``allowed(s, d) = egress_row(geg[s])[d] & ingress_row(gin[d])[s]`` (ids),
+    so "does any frontier class reach d" only needs, per egress group of the
+    frontier, the set of ingress ids its sources show each ingress group: a
+    bitset over the (few) side ids. A level of the search costs work per group,
+    not per class pair, and no class x class adjacency is ever built. With a
+    port filter, a hop counts only when it allows some port of the filter.
+    """
 
     def __init__(self, reach: Reachability, ports: PortSet | None = None) -> None:
         self.reach = reach
         self.ports = ports
         atoms = reach.atoms
-        reach.and_table()  # intern every pair result first, so ``ok`` covers all ids
+        table = reach.and_table()  # interns every pair result, so ``ok`` covers all ids
         if ports is None:
             ok = np.ones(len(atoms.values), dtype=bool)
         else:
             touch = atoms.to_int(atoms.touching(ports))
             ok = np.array([bool(v & touch) for v in atoms.values], dtype=bool)
         ok[atoms.empty_id] = False
+        self.ok = ok
+        nz = ok[table]  # [egress side id, ingress side id]: a hop
+        self.words = max(1, (len(table) + 63) // 64)
+        self.row_bits = _pack(nz, self.words)  # row a: the ingress ids b that make a hop
+        self.col_bits = _pack(nz.T, self.words)  # row b: the egress ids a that make a hop
         total = reach.n_classes
-        adj: BoolMat = np.empty((total, total), dtype=bool)
-        for lo in range(0, total, 1024):
-            rows = np.arange(lo, min(total, lo + 1024))
-            ids = reach.ids(rows, slice(None))
-            adj[rows] = ok[ids]
+        self.internal = np.zeros(total, dtype=bool)
+        self.internal[: reach.n_internal] = True
         # allowed[c, c] is about two different pods of class c; a class of one pod has no
         # such pair (a pod reaching itself is not a hop).
         sizes = np.bincount(reach.pod_class, minlength=reach.n_internal)
-        lone = np.flatnonzero(sizes == 1)
-        adj[lone, lone] = False
-        self.adj = adj
-        self.internal = np.zeros(reach.n_classes, dtype=bool)
-        self.internal[: reach.n_internal] = True
+        self.lone = np.zeros(total, dtype=bool)
+        self.lone[: reach.n_internal] = sizes == 1
+
+    def hop(self, src: IntVec, dst: IntVec) -> BoolMat:
+        """Whether each pair ``src x dst`` is a hop."""
+        out: BoolMat = self.ok[self.reach.ids(src, dst)]
+        same = np.asarray(src)[:, None] == np.asarray(dst)[None, :]
+        out &= ~(same & self.lone[np.asarray(dst)][None, :])
+        return out
+
+    def step(self, frontier: IntVec, reverse: bool) -> tuple[BoolMat, IntVec]:
+        """Classes one hop from (or, reversed, to) the frontier, and one neighbour each."""
+        r = self.reach
+        n, total = r.n_internal, r.n_classes
+        if reverse:  # group the frontier (destinations) by ingress group
+            own_group, own_rows, other_group, other_rows, bits = (
+                r.gin,
+                r.in_ids,
+                r.geg,
+                r.eg_ids,
+                self.col_bits,
+            )
+        else:  # group the frontier (sources) by egress group
+            own_group, own_rows, other_group, other_rows, bits = (
+                r.geg,
+                r.eg_ids,
+                r.gin,
+                r.in_ids,
+                self.row_bits,
+            )
+        hit = np.zeros(total, dtype=bool)
+        via = np.full(total, -1, dtype=np.intp)
+        groups = own_group[frontier]
+        for g in np.unique(groups).tolist():
+            members = frontier[groups == g]
+            seen = other_rows[:, members]  # ids each group of the other side shows
+            have = _or_bits(seen, self.words)  # [other group, words]
+            both = have[other_group] & bits[own_rows[g]]  # [class, words]
+            h = both.any(axis=1)
+            if members.min() >= n:  # external to external is never a hop
+                h[n:] = False
+            fresh = np.flatnonzero(h & (via < 0))
+            if len(fresh):
+                # a witness: the first id in both sets, and a member that shows it
+                word = np.argmax(both[fresh] != 0, axis=1)
+                x = both[fresh, word]
+                low = x & (~x + np.uint64(1))
+                ident = word * 64 + np.log2(low.astype(np.float64)).astype(np.intp)
+                rep = np.full((len(seen), len(self.ok)), -1, dtype=np.intp)
+                rep[np.arange(len(seen))[:, None], seen] = members[None, :]
+                via[fresh] = rep[other_group[fresh], ident]
+            hit |= h
+        for c in np.flatnonzero(hit & self.lone).tolist():
+            if via[c] != c:
+                continue
+            others = frontier[frontier != c]  # the class reached only itself: check the rest
+            pairs = (
+                self.hop(np.array([c]), others)[0]
+                if reverse
+                else self.hop(others, np.array([c]))[:, 0]
+            )
+            hit[c] = bool(pairs.any())
+            via[c] = int(others[np.argmax(pairs)]) if hit[c] else -1
+        return hit, via
+
+    def column(self, node: int) -> BoolMat:
+        """Which classes hop to ``node``."""
+        col: BoolMat = self.hop(np.arange(self.reach.n_classes), np.array([node]))[:, 0]
+        return col
 
     def search(self, start: IntVec, reverse: bool = False, max_hops: int | None = None) -> Search:
         """Breadth-first search from ``start`` classes, forward or against the edges."""
-        adj = self.adj.T if reverse else self.adj
-        n = len(adj)
-        dist = np.full(n, -1, dtype=np.intp)
-        parent = np.full(n, -1, dtype=np.intp)
-        expanded = np.zeros(n, dtype=bool)
-        frontier = np.zeros(n, dtype=bool)
+        total = self.reach.n_classes
+        dist = np.full(total, -1, dtype=np.intp)
+        parent = np.full(total, -1, dtype=np.intp)
+        expanded = np.zeros(total, dtype=bool)
+        frontier = np.zeros(total, dtype=bool)
         frontier[start] = True  # a start is expanded even when external: it is where we stand
         level = 0
         while frontier.any() and (max_hops is None or level < max_hops):
             level += 1
             expanded |= frontier
-            rows = np.flatnonzero(frontier)
-            sub = adj[rows]
-            hit = sub.any(axis=0)
+            hit, via = self.step(np.flatnonzero(frontier), reverse)
             new = hit & (dist < 0)
             new_idx = np.flatnonzero(new)
-            if len(new_idx):
-                dist[new_idx] = level
-                parent[new_idx] = rows[np.argmax(sub[:, new_idx], axis=0)]
+            dist[new_idx] = level
+            parent[new_idx] = via[new_idx]
             frontier = new & ~expanded & self.internal
         return Search(self, np.asarray(start, dtype=np.intp), dist, parent, reverse)
+
+
+def _pack(bits: BoolMat, words: int) -> npt.NDArray[np.uint64]:
+    """Rows of booleans as little-endian bitsets of ``words`` uint64 words."""
+    packed = np.packbits(bits, axis=1, bitorder="little")
+    out = np.zeros((len(bits), words * 8), dtype=np.uint8)
+    out[:, : packed.shape[1]] = packed
+    return out.view(np.uint64)
+
+
+def _or_bits(ids: npt.NDArray[np.int32], words: int) -> npt.NDArray[np.uint64]:
+    """Per row, the set of ids present, as a bitset."""
+    out = np.zeros((len(ids), words), dtype=np.uint64)
+    one = np.left_shift(np.uint64(1), (ids & 63).astype(np.uint64))
+    which = ids >> 6
+    for w in range(words):
+        out[:, w] = np.bitwise_or.reduce(np.where(which == w, one, np.uint64(0)), axis=1)
+    return out
 
 
 @dataclass
@@ -99,8 +187,8 @@ class Search:
         k = int(self.dist[goal])
         if k < 0 or self.reverse:
             return [self.path_to(goal)] if k >= 0 else []
-        adj = self.graph.adj
-        internal = self.graph.internal
+        graph = self.graph
+        internal = graph.internal
         starts = set(self.start.tolist())
         out: list[list[int]] = []
 
@@ -108,9 +196,9 @@ class Search:
             if len(out) >= limit:
                 return
             if remaining == 1:
-                preds = [p for p in np.flatnonzero(adj[:, node]).tolist() if p in starts]
+                preds = [p for p in np.flatnonzero(graph.column(node)).tolist() if p in starts]
             else:
-                ok = adj[:, node] & internal & (self.dist == remaining - 1)
+                ok = graph.column(node) & internal & (self.dist == remaining - 1)
                 preds = np.flatnonzero(ok).tolist()
             for p in preds:
                 if remaining == 1:

@@ -153,6 +153,7 @@ def radius(
         max_hops=max_hops,
     )
     start_set = set(start.tolist())
+    found: list[tuple[Node, int, int]] = []
     for i, node in enumerate(view.nodes):
         if i < view.n_internal:
             members = np.asarray(view.node_pods[i], dtype=np.intp)
@@ -167,25 +168,39 @@ def radius(
             hops = int(search.dist[cls])
             if hops <= 0 or cls in start_set:
                 continue
-        result.entries.append(_entry(view, search, node, cls, hops, backward))
+        found.append((node, cls, hops))
+    result.entries = _entries(view, search, found, backward)
     result.entries.sort(key=lambda e: (e.hops, e.node.id))
     return result
 
 
-def _entry(view: View, search: Search, node: Node, cls: int, hops: int, backward: bool) -> Reached:
+def _entries(
+    view: View, search: Search, found: list[tuple[Node, int, int]], backward: bool
+) -> list[Reached]:
+    """Each reached node with the hop into (out of) it and the first hop, ports in one batch."""
     reach = view.reach
-    path = search.path_to(cls)  # in edge direction
+    paths = [search.path_to(cls) for _, cls, _ in found]  # in edge direction
     if backward:
-        into, out = path[0], path[1]
-        ports = reach.ports(into, out)
-        via = view.class_label(out) if hops > 1 else None
-        first_hop = view.class_label(path[-2])
-        first_ports = reach.ports(path[-2], path[-1])
+        last = [(p[0], p[1]) for p in paths]
+        first = [(p[-2], p[-1]) for p in paths]
     else:
-        ports = reach.ports(path[-2], path[-1])
-        via = view.class_label(path[-2]) if hops > 1 else None
-        first_hop = view.class_label(path[1])
-        first_ports = reach.ports(path[0], path[1])
-    return Reached(
-        node, hops, ports, via, first_hop, first_ports, internet=backward and is_internet(node)
-    )
+        last = [(p[-2], p[-1]) for p in paths]
+        first = [(p[0], p[1]) for p in paths]
+    pairs = np.array(last + first, dtype=np.intp).reshape(-1, 2)
+    ids = reach.pair_ids(pairs[:, 0], pairs[:, 1]).tolist()
+    sets = reach.atoms.portsets
+    out = []
+    for k, ((node, _, hops), path) in enumerate(zip(found, paths, strict=True)):
+        near = path[1] if backward else path[-2]
+        out.append(
+            Reached(
+                node,
+                hops,
+                sets[ids[k]],
+                view.class_label(near) if hops > 1 else None,
+                view.class_label(path[-2] if backward else path[1]),
+                sets[ids[len(found) + k]],
+                internet=backward and is_internet(node),
+            )
+        )
+    return out
