@@ -50,7 +50,12 @@ RADIUS = (
 
 def cluster(size: str) -> Path:
     pods, policies, namespaces = SIZES[size]
-    path = CACHE / f"cluster-{size}.yaml"
+    return generate(f"cluster-{size}", pods, policies, namespaces)
+
+
+def generate(name: str, pods: int, policies: int, namespaces: int) -> Path:
+    """A generated cluster (seed 1), cached under bench/.cache."""
+    path = CACHE / f"{name}.yaml"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(

@@ -13,38 +13,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_core import CACHE, SHARED, timed  # noqa: E402
-
-
-def cluster() -> Path:
-    path = CACHE / "cluster-2k-draw.yaml"
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                sys.executable,
-                str(SHARED / "bench" / "gen_cluster.py"),
-                "--pods",
-                "2000",
-                "--policies",
-                "300",
-                "--namespaces",
-                "40",
-                "--seed",
-                "1",
-                "--out",
-                str(path),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return path
+from bench_core import generate, timed  # noqa: E402
 
 
 def main() -> None:
@@ -53,7 +27,7 @@ def main() -> None:
     )
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    src = str(cluster())
+    src = str(generate("cluster-2k-draw", 2000, 300, 40))
     views = {
         "namespace graph": ["--by", "namespace"],
         "matrix": ["--view", "matrix"],

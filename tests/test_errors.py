@@ -32,7 +32,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         main()
         code = 0
     except SystemExit as e:
-        code = int(e.code or 0)
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     finally:
         sys.argv = old
     out, err = capsys.readouterr()

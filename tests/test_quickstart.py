@@ -14,15 +14,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
-
-from reach.cli import main
+from test_errors import run
 
 DOCS = ROOT / "docs"
 QUICKSTART = DOCS / "quickstart.md"
@@ -83,20 +81,6 @@ ALL = list(examples(QUICKSTART.read_text()))
 OFFLINE = [e for e in ALL if not e.live]
 LIVE = [e for e in ALL if e.live]
 
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``reach ARGV`` in-process: exit code, stdout, stderr."""
-    old = sys.argv
-    sys.argv = ["reach", *argv]
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_quickstart_has_examples_of_both_kinds() -> None:
