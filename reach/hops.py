@@ -153,12 +153,9 @@ def _pack(bits: BoolMat, words: int) -> npt.NDArray[np.uint64]:
 
 def _or_bits(ids: npt.NDArray[np.int32], words: int) -> npt.NDArray[np.uint64]:
     """Per row, the set of ids present, as a bitset."""
-    out = np.zeros((len(ids), words), dtype=np.uint64)
-    one = np.left_shift(np.uint64(1), (ids & 63).astype(np.uint64))
-    which = ids >> 6
-    for w in range(words):
-        out[:, w] = np.bitwise_or.reduce(np.where(which == w, one, np.uint64(0)), axis=1)
-    return out
+    present = np.zeros((len(ids), words * 64), dtype=bool)
+    present[np.arange(len(ids))[:, None], ids] = True
+    return _pack(present, words)
 
 
 @dataclass
