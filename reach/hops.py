@@ -62,8 +62,14 @@ class HopGraph:
         out &= ~(same & self.lone[np.asarray(dst)][None, :])
         return out
 
-    def step(self, frontier: IntVec, reverse: bool) -> tuple[BoolMat, IntVec]:
-        """Classes one hop from (or, reversed, to) the frontier, and one neighbour each."""
+    def step(
+        self, frontier: IntVec, reverse: bool, cand: IntVec | None = None
+    ) -> tuple[BoolMat, IntVec]:
+        """Classes one hop from (or, reversed, to) the frontier, and one neighbour each.
+
+        Only the classes in ``cand`` (default: all) are looked at: a search passes
+        the ones it has not reached yet.
+        """
         r = self.reach
         n, total = r.n_internal, r.n_classes
         if reverse:  # group the frontier (destinations) by ingress group
@@ -84,26 +90,29 @@ class HopGraph:
             )
         hit = np.zeros(total, dtype=bool)
         via = np.full(total, -1, dtype=np.intp)
+        cand = np.arange(total) if cand is None else cand
+        cand_group = other_group[cand]
         groups = own_group[frontier]
         for g in np.unique(groups).tolist():
             members = frontier[groups == g]
             seen = other_rows[:, members]  # ids each group of the other side shows
             have = _or_bits(seen, self.words)  # [other group, words]
-            both = have[other_group] & bits[own_rows[g]]  # [class, words]
+            both = have[cand_group] & bits[own_rows[g][cand]]  # [candidate, words]
             h = both.any(axis=1)
             if members.min() >= n:  # external to external is never a hop
-                h[n:] = False
-            fresh = np.flatnonzero(h & (via < 0))
+                h &= cand < n
+            local = np.flatnonzero(h & (via[cand] < 0))
+            fresh = cand[local]
             if len(fresh):
                 # a witness: the first id in both sets, and a member that shows it
-                word = np.argmax(both[fresh] != 0, axis=1)
-                x = both[fresh, word]
+                word = np.argmax(both[local] != 0, axis=1)
+                x = both[local, word]
                 low = x & (~x + np.uint64(1))
                 ident = word * 64 + np.log2(low.astype(np.float64)).astype(np.intp)
                 rep = np.full((len(seen), len(self.ok)), -1, dtype=np.intp)
                 rep[np.arange(len(seen))[:, None], seen] = members[None, :]
                 via[fresh] = rep[other_group[fresh], ident]
-            hit |= h
+            hit[cand[h]] = True
         for c in np.flatnonzero(hit & self.lone).tolist():
             if via[c] != c:
                 continue
@@ -134,7 +143,7 @@ class HopGraph:
         while frontier.any() and (max_hops is None or level < max_hops):
             level += 1
             expanded |= frontier
-            hit, via = self.step(np.flatnonzero(frontier), reverse)
+            hit, via = self.step(np.flatnonzero(frontier), reverse, np.flatnonzero(dist < 0))
             new = hit & (dist < 0)
             new_idx = np.flatnonzero(new)
             dist[new_idx] = level
