@@ -109,9 +109,8 @@ class HopGraph:
                 x = both[local, word]
                 low = x & (~x + np.uint64(1))
                 ident = word * 64 + np.log2(low.astype(np.float64)).astype(np.intp)
-                rep = np.full((len(seen), len(self.ok)), -1, dtype=np.intp)
-                rep[np.arange(len(seen))[:, None], seen] = members[None, :]
-                via[fresh] = rep[other_group[fresh], ident]
+                shows = seen[other_group[fresh]] == ident[:, None]  # [fresh, member]
+                via[fresh] = members[np.argmax(shows, axis=1)]
             hit[cand[h]] = True
         for c in np.flatnonzero(hit & self.lone).tolist():
             if via[c] != c:
