@@ -11,6 +11,9 @@ from .hops import HopGraph
 from .ports import PortSet
 from .refs import RefError, Target
 
+#: ``--all`` shows at most this many shortest paths.
+MAX_PATHS = 20
+
 
 @dataclass(frozen=True)
 class Hop:
@@ -148,7 +151,7 @@ def find_path(
         best = min(search.dist[d] for d in reached)
         goals = [d for d in reached if search.dist[d] == best]
         class_paths = (
-            [p for g in goals for p in search.all_paths_to(g)]
+            [p for g in goals for p in search.all_paths_to(g)][:MAX_PATHS]
             if all_paths
             else [search.path_to(goals[0])]
         )
