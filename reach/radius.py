@@ -67,6 +67,7 @@ class Radius(NotebookPicture):
     entries: list[Reached] = field(default_factory=list)
     port_filter: str | None = None
     max_hops: int | None = None
+    external_target: bool = False  # the target is an address outside the cluster
 
     @property
     def title(self) -> str:
@@ -100,7 +101,7 @@ class Radius(NotebookPicture):
             f"({c['pods']} pods) in {c['namespaces']} namespaces, "
             f"{c['external_ranges']} external ranges; {c['direct']} direct"
         ]
-        if self.direction == "backward" and self.internet_exposed:
+        if self.direction == "backward" and self.internet_exposed and not self.external_target:
             direct = [e for e in self.entries if e.internet and e.hops == 1]
             how = "DIRECTLY" if direct else "transitively"
             lines.append(f"!! {self.target} is {how} reachable from the internet")
@@ -151,6 +152,7 @@ def radius(
         view.by,
         port_filter=port_text,
         max_hops=max_hops,
+        external_target=target.external,
     )
     start_set = set(start.tolist())
     found: list[tuple[Node, int, int]] = []
