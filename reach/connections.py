@@ -173,7 +173,7 @@ class View:
             kf = k.astype(np.float32)
             for lo in range(0, n, 1024):
                 rows = np.arange(lo, min(n, lo + 1024))
-                adj = self.reach.ids(rows, slice(0, n)) != 0
+                adj = self.reach.ids(slice(lo, lo + len(rows)), slice(0, n)) != 0
                 reach_w = adj.astype(np.float32) @ kf  # weighted out-degree of each class
                 total += float(k[rows] @ reach_w.astype(np.float64))
                 total -= float(np.sum(adj[np.arange(len(rows)), rows] * k[rows]))

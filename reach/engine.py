@@ -129,8 +129,8 @@ class Reachability:
         s = np.arange(self.n_classes)[src] if isinstance(src, slice) else np.asarray(src)
         d = np.arange(self.n_classes)[dst] if isinstance(dst, slice) else np.asarray(dst)
         table = self.and_table()
-        eg = self.eg_ids[np.ix_(self.geg[s], d)]
-        ing = self.in_ids[np.ix_(self.gin[d], s)].T
+        eg = _rows(self.eg_ids, self.geg[s], dst)
+        ing = _rows(self.in_ids, self.gin[d], src).T
         eg *= len(table)  # eg is a fresh copy: index the flattened table in place
         eg += ing
         out: npt.NDArray[np.int32] = np.take(table.ravel(), eg)
@@ -167,6 +167,17 @@ class Reachability:
         if self._full is None:
             self._full = self.block(slice(None), slice(None))
         return self._full
+
+
+def _rows(
+    table: npt.NDArray[np.int32], rows: IntVec, cols: IntVec | slice
+) -> npt.NDArray[np.int32]:
+    """``table[rows][:, cols]`` as one fresh array; a slice of columns copies contiguous runs."""
+    if isinstance(cols, slice):
+        out: npt.NDArray[np.int32] = table[rows, cols]
+        return out
+    picked: npt.NDArray[np.int32] = table[np.ix_(rows, np.asarray(cols))]
+    return picked
 
 
 class _Compiler:
