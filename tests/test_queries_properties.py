@@ -78,3 +78,14 @@ def test_exposure_is_blast_radius_in_the_reversed_graph(objects: list, data: st.
     h.remove_edges_from([(u, v) for u, v in h.edges if g.nodes[u]["type"] == "external"])
     got = {e.node.id for e in r.exposure("pod/" + b.removesuffix("[Pod]"), by="pod").entries}
     assert got == nx.descendants(h, b)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(objects=clusters())
+def test_summary_counts_the_pairs_the_listing_shows(objects: list) -> None:
+    r = reach.from_objects(objects)
+    for by in ("pod", "workload", "namespace"):
+        listed = sum(
+            1 for c in r.connections(by=by) if c.src.type != "external" and c.dst.type != "external"
+        )
+        assert r.view(by).count_internal_pairs() == listed, by
