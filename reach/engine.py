@@ -548,7 +548,18 @@ class _Sides:
             ks = tuple(idx[j] for j in np.flatnonzero(sel[own]))
             peers = [self.rules[k].peers for k in ks]
             rows[g] = self._row(ks, bool(isolated[own]), own, ingress, peers)
-        return rows, group
+        # Different rule sets often come to the same row: keep each row once.
+        keys: dict[bytes, int] = {}
+        keep: list[int] = []
+        merged = np.empty(len(rows), dtype=np.intp)
+        for g in range(len(rows)):
+            key = rows[g].tobytes()
+            m = keys.get(key)
+            if m is None:
+                m = keys[key] = len(keep)
+                keep.append(g)
+            merged[g] = m
+        return rows[keep], merged[group]
 
     def _row(
         self, ks: tuple[int, ...], isolated: bool, own: int, ingress: bool, peers: list[BoolVec]
