@@ -156,15 +156,24 @@ def radius(
     )
     start_set = set(start.tolist())
     found: list[tuple[Node, int, int]] = []
+    # per node, its nearest reached pod: min of (hops, class) over its pods, all at once
+    n_int = view.n_internal
+    sizes = np.array([len(p) for p in view.node_pods[:n_int]], dtype=np.intp)
+    flat = (
+        np.concatenate([np.asarray(p, dtype=np.intp) for p in view.node_pods[:n_int]])
+        if n_int
+        else np.zeros(0, np.intp)
+    )
+    span = reach.n_classes + 1
+    d = pod_dist[flat]
+    key = np.where(d > 0, d * span + reach.pod_class[flat], np.iinfo(np.int64).max)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    best = np.minimum.reduceat(key, offsets) if n_int else key
     for i, node in enumerate(view.nodes):
-        if i < view.n_internal:
-            members = np.asarray(view.node_pods[i], dtype=np.intp)
-            d = pod_dist[members]
-            ok = d > 0
-            if not ok.any():
+        if i < n_int:
+            if best[i] == np.iinfo(np.int64).max:
                 continue
-            k = int(np.argmin(np.where(ok, d, np.iinfo(np.intp).max)))
-            hops, cls = int(d[k]), int(reach.pod_class[members[k]])
+            hops, cls = int(best[i] // span), int(best[i] % span)
         else:
             cls = int(view.node_classes[i][0])
             hops = int(search.dist[cls])
