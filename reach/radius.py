@@ -166,12 +166,13 @@ def radius(
     )
     span = reach.n_classes + 1
     d = pod_dist[flat]
-    key = np.where(d > 0, d * span + reach.pod_class[flat], np.iinfo(np.int64).max)
+    never = np.iinfo(np.int64).max
+    key = np.where(d > 0, d * span + reach.pod_class[flat], never)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
     best = np.minimum.reduceat(key, offsets) if n_int else key
     for i, node in enumerate(view.nodes):
         if i < n_int:
-            if best[i] == np.iinfo(np.int64).max:
+            if best[i] == never:
                 continue
             hops, cls = int(best[i] // span), int(best[i] % span)
         else:
