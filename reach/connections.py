@@ -98,10 +98,22 @@ class View:
     node_classes: list[IntVec]
     node_pods: list[list[int]] = field(default_factory=list)
     _class_nodes: dict[int, list[int]] | None = None
+    _runs: tuple[IntVec, IntVec] | None = None
 
     @property
     def n_internal(self) -> int:
         return len(self.node_pods)
+
+    def pod_runs(self) -> tuple[IntVec, IntVec]:
+        """``(pods, offsets)``: the internal nodes' pods end to end, and where each starts."""
+        if self._runs is None:
+            sizes = np.array([len(p) for p in self.node_pods], dtype=np.intp)
+            flat = np.fromiter(
+                (i for p in self.node_pods for i in p), dtype=np.intp, count=int(sizes.sum())
+            )
+            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+            self._runs = (flat, offsets)
+        return self._runs
 
     def nodes_of_class(self, cls: int) -> list[int]:
         """Indices of the nodes holding pods of class ``cls`` (or its external segment)."""

@@ -158,17 +158,11 @@ def radius(
     found: list[tuple[Node, int, int]] = []
     # per node, its nearest reached pod: min of (hops, class) over its pods, all at once
     n_int = view.n_internal
-    sizes = np.array([len(p) for p in view.node_pods[:n_int]], dtype=np.intp)
-    flat = (
-        np.concatenate([np.asarray(p, dtype=np.intp) for p in view.node_pods[:n_int]])
-        if n_int
-        else np.zeros(0, np.intp)
-    )
+    flat, offsets = view.pod_runs()
     span = reach.n_classes + 1
     d = pod_dist[flat]
     never = np.iinfo(np.int64).max
     key = np.where(d > 0, d * span + reach.pod_class[flat], never)
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
     best = np.minimum.reduceat(key, offsets) if n_int else key
     for i, node in enumerate(view.nodes):
         if i < n_int:
