@@ -57,6 +57,7 @@ from test_engine_vs_reference import (
     probe_ips,
     probe_ports,
     selectors,
+    sorted_probes,
 )
 
 POLICY_API = "policy.networking.k8s.io"
@@ -325,19 +326,14 @@ def admin_peers_of(rule: Obj) -> list[Obj]:
 def admin_probe_ips(objects: list[Obj]) -> list[str]:
     """``probe_ips`` (fixed probes, NetworkPolicy ipBlocks) plus, for every ``networks`` CIDR,
     its first and last address and their outside neighbours."""
-    probes = {ipaddress.ip_address(ip) for ip in probe_ips(objects)}
-    for policy in admin_policies(objects):
-        for _, rule in admin_rules_of(policy):
-            for peer in admin_peers_of(rule):
-                for cidr in peer.get("networks") or []:
-                    network = ipaddress.ip_network(cidr, strict=False)
-                    first, last = network.network_address, network.broadcast_address
-                    probes.update((first, last))
-                    if int(first) > 0:
-                        probes.add(first - 1)
-                    if int(last) < 2**last.max_prefixlen - 1:
-                        probes.add(last + 1)
-    return [str(ip) for ip in sorted(probes, key=lambda ip: (ip.version, int(ip)))]
+    networks = [
+        cidr
+        for policy in admin_policies(objects)
+        for _, rule in admin_rules_of(policy)
+        for peer in admin_peers_of(rule)
+        for cidr in peer.get("networks") or []
+    ]
+    return sorted_probes({ipaddress.ip_address(ip) for ip in probe_ips(objects)}, networks)
 
 
 def admin_probe_ports(objects: list[Obj]) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -240,8 +241,13 @@ def probe_ips(objects: list[Obj]) -> list[str]:
                     cidrs.add(block["cidr"])
                     cidrs.update(block.get("except") or [])
     probes: set[IPAddress] = {ipaddress.ip_address(ip) for ip in FIXED_PROBES}
+    return sorted_probes(probes, cidrs)
+
+
+def sorted_probes(probes: set[IPAddress], cidrs: Iterable[str]) -> list[str]:
+    """``probes`` plus each CIDR's first and last address and their outside neighbours."""
     for cidr in cidrs:
-        network = ipaddress.ip_network(cidr)
+        network = ipaddress.ip_network(cidr, strict=False)
         first, last = network.network_address, network.broadcast_address
         probes.update((first, last))
         if int(first) > 0:
