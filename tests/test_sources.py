@@ -12,7 +12,7 @@ from builders import netpol, pod
 
 import reach
 from reach.errors import Diagnostics
-from reach.sources import files
+from reach.sources import fastyaml
 from reach.sources.files import FileSource
 
 
@@ -22,7 +22,7 @@ def _pods(r: reach.Reach) -> set[str]:
 
 def test_c_loader_is_used_when_available() -> None:
     if getattr(yaml, "__with_libyaml__", False):
-        assert files._Loader is yaml.CSafeLoader
+        assert fastyaml._Loader is yaml.CSafeLoader
 
 
 def test_multi_document_yaml(tmp_path: Path) -> None:

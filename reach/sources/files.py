@@ -9,18 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import Diagnostics
-from . import RawObject
+from . import RawObject, fastyaml
 
 SUFFIXES = (".yaml", ".yml", ".json")
-
-try:  # the C loader is several times faster than the pure-Python one
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
-
 
 @dataclass(frozen=True)
 class FileSource:
@@ -75,21 +67,16 @@ def read_text(name: str, text: str, diag: Diagnostics) -> Iterator[RawObject]:
     else:
         # Documents are parsed one at a time and handed on, so a large file never
         # sits in memory as dicts all at once.
-        stream = yaml.load_all(text, Loader=_Loader)
+        stream = fastyaml.load_all(text)
         i = 0
         while True:
             try:
                 doc = next(stream)
             except StopIteration:
                 return
-            except yaml.MarkedYAMLError as e:
-                mark = e.problem_mark or e.context_mark
-                line = f":{mark.line + 1}" if mark else ""
-                what = " ".join(str(x) for x in (e.context, e.problem) if x)
-                diag.error(f"{label}{line}", "", f"malformed YAML: {what}")
-                return
-            except yaml.YAMLError as e:
-                diag.error(label, "", f"malformed YAML: {e}")
+            except fastyaml.MalformedYAML as e:
+                line = f":{e.line}" if e.line else ""
+                diag.error(f"{label}{line}", "", f"malformed YAML: {e.message}")
                 return
             i += 1
             yield from flatten(doc, f"{label}#{i}", "")
