@@ -97,7 +97,7 @@ class View:
     nodes: list[Node]
     node_classes: list[IntVec]
     node_pods: list[list[int]] = field(default_factory=list)
-    _class_nodes: dict[int, list[int]] | None = None
+    _class_nodes: tuple[IntVec, IntVec, IntVec] | None = None
     _runs: tuple[IntVec, IntVec] | None = None
 
     @property
@@ -115,23 +115,33 @@ class View:
             self._runs = (flat, offsets)
         return self._runs
 
+    def _class_table(self) -> tuple[IntVec, IntVec, IntVec]:
+        """``(nodes, starts, counts)``: node indices sorted by class, and each class's run."""
+        if self._class_nodes is None:
+            sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
+            flat = (
+                np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
+            )
+            owner = np.repeat(np.arange(len(sizes), dtype=np.intp), sizes)
+            order = np.lexsort((owner, flat))
+            counts = np.bincount(flat, minlength=self.reach.n_classes).astype(np.intp)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+            self._class_nodes = (owner[order], starts, counts)
+        return self._class_nodes
+
     def nodes_of_class(self, cls: int) -> list[int]:
         """Indices of the nodes holding pods of class ``cls`` (or its external segment)."""
-        if self._class_nodes is None:
-            table: dict[int, list[int]] = {}
-            for i, classes in enumerate(self.node_classes):
-                for c in classes.tolist():
-                    table.setdefault(c, []).append(i)
-            self._class_nodes = table
-        return self._class_nodes.get(cls, [])
+        nodes, starts, counts = self._class_table()
+        out: list[int] = nodes[starts[cls] : starts[cls] + counts[cls]].tolist()
+        return out
 
     def class_label(self, cls: int) -> str:
         """The id of the first node holding pods of a class (or of its external segment)."""
-        idx = self.nodes_of_class(cls)
-        if not idx:
+        nodes, starts, counts = self._class_table()
+        if not counts[cls]:
             seg = self.reach.segments[cls - self.reach.n_internal]
             return f"{seg}[External]"
-        return self.nodes[idx[0]].id
+        return self.nodes[int(nodes[starts[cls]])].id
 
     def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.
@@ -219,18 +229,26 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
         else:
             key = (p.namespace, p.namespace, "Namespace")
         groups.setdefault(key, []).append(i)
+    keys = sorted(groups)
+    node_pods = [groups[k] for k in keys]
+    node_classes = _classes_of(reach, node_pods)
     nodes: list[Node] = []
-    node_classes: list[IntVec] = []
-    node_pods: list[list[int]] = []
-    for (ns, name, kind), members in sorted(groups.items()):
-        first = reach.pods[members[0]]
+    pods = reach.pods
+    for (ns, name, kind), members in zip(keys, node_pods, strict=True):
+        first = pods[members[0]]
         if by == "namespace":
             labels = reach.cluster.namespace(ns).labels
             node_id = ns
+            host = any(pods[m].host_network for m in members)
+        elif len(members) == 1:
+            labels = tuple(sorted(first.labels))
+            node_id = f"{ns}/{name}[{kind}]"
+            host = first.host_network
         else:
-            shared = set(first.labels).intersection(*(reach.pods[m].labels for m in members[1:]))
+            shared = set(first.labels).intersection(*(pods[m].labels for m in members[1:]))
             labels = tuple(sorted(shared))
             node_id = f"{ns}/{name}[{kind}]"
+            host = any(pods[m].host_network for m in members)
         nodes.append(
             Node(
                 id=node_id,
@@ -240,11 +258,9 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
                 namespace=ns,
                 labels=labels,
                 pods=len(members),
-                host_network=any(reach.pods[m].host_network for m in members),
+                host_network=host,
             )
         )
-        node_classes.append(np.unique(reach.pod_class[members]))
-        node_pods.append(members)
     if ipv6 is None:
         ipv6 = reach.ipv6
     for i, seg in enumerate(reach.segments):
@@ -253,6 +269,17 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
         nodes.append(external_node(seg))
         node_classes.append(np.array([reach.n_internal + i], dtype=np.intp))
     return View(reach, by, nodes, node_classes, node_pods)
+
+
+def _classes_of(reach: Reachability, node_pods: list[list[int]]) -> list[IntVec]:
+    """The distinct classes of each node's pods, sorted, for all nodes at once."""
+    sizes = np.array([len(m) for m in node_pods], dtype=np.intp)
+    flat = np.fromiter((i for m in node_pods for i in m), dtype=np.intp, count=int(sizes.sum()))
+    owner = np.repeat(np.arange(len(node_pods), dtype=np.intp), sizes)
+    span = reach.n_classes
+    pairs = np.unique(owner * span + reach.pod_class[flat])
+    cuts = np.searchsorted(pairs // span, np.arange(1, len(node_pods)))
+    return [c.astype(np.intp) for c in np.split(pairs % span, cuts)] if node_pods else []
 
 
 def external_node(seg: IPRange) -> Node:

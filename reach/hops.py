@@ -90,28 +90,43 @@ class HopGraph:
             )
         hit = np.zeros(total, dtype=bool)
         via = np.full(total, -1, dtype=np.intp)
-        cand = np.arange(total) if cand is None else cand
-        cand_group = other_group[cand]
+        left = np.arange(total) if cand is None else cand  # candidates not hit yet
         groups = own_group[frontier]
-        for g in np.unique(groups).tolist():
-            members = frontier[groups == g]
-            seen = other_rows[:, members]  # ids each group of the other side shows
-            have = _or_bits(seen, self.words)  # [other group, words]
-            both = have[cand_group] & bits[own_rows[g][cand]]  # [candidate, words]
+        order = np.argsort(groups, kind="stable")
+        bounds = np.flatnonzero(np.diff(groups[order])) + 1
+        runs = np.split(frontier[order], bounds)
+        need = np.zeros(len(other_rows), dtype=bool)
+        pos = np.zeros(len(other_rows), dtype=np.intp)
+        # Largest groups first: a candidate hit once needs no further look, since one
+        # witness per class is enough, so later (smaller) groups see fewer candidates.
+        for members in sorted(runs, key=len, reverse=True):
+            if not len(left):
+                break
+            g = int(own_group[members[0]])
+            left_group = other_group[left]
+            need[:] = False
+            need[left_group] = True
+            rows = np.flatnonzero(need)  # the other side's groups the candidates are in
+            pos[rows] = np.arange(len(rows))
+            seen = other_rows[np.ix_(rows, members)]  # ids each of those groups shows
+            have = _or_bits(seen, self.words)  # [row, words]
+            both = have[pos[left_group]] & bits[own_rows[g][left]]  # [candidate, words]
             h = both.any(axis=1)
             if members.min() >= n:  # external to external is never a hop
-                h &= cand < n
-            local = np.flatnonzero(h & (via[cand] < 0))
-            fresh = cand[local]
-            if len(fresh):
-                # a witness: the first id in both sets, and a member that shows it
-                word = np.argmax(both[local] != 0, axis=1)
-                x = both[local, word]
-                low = x & (~x + np.uint64(1))
-                ident = word * 64 + np.log2(low.astype(np.float64)).astype(np.intp)
-                shows = seen[other_group[fresh]] == ident[:, None]  # [fresh, member]
-                via[fresh] = members[np.argmax(shows, axis=1)]
-            hit[cand[h]] = True
+                h &= left < n
+            local = np.flatnonzero(h)
+            if not len(local):
+                continue
+            fresh = left[local]
+            # a witness: the first id in both sets, and a member that shows it
+            word = np.argmax(both[local] != 0, axis=1)
+            x = both[local, word]
+            low = x & (~x + np.uint64(1))
+            ident = word * 64 + np.log2(low.astype(np.float64)).astype(np.intp)
+            shows = seen[pos[left_group[local]]] == ident[:, None]  # [fresh, member]
+            via[fresh] = members[np.argmax(shows, axis=1)]
+            hit[fresh] = True
+            left = left[~h]
         for c in np.flatnonzero(hit & self.lone).tolist():
             if via[c] != c:
                 continue
