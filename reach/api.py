@@ -21,6 +21,7 @@ from .engine import Reachability, compile_cluster
 from .errors import Diagnostics, ReachError
 from .explain import Explanation, Provenance
 from .exports import ExportMixin
+from .gcpause import without_gc
 from .loader import build_cluster
 from .model import Cluster
 from .paths import PathResult, find_path
@@ -88,6 +89,7 @@ class Reach(ExportMixin, AuditMixin):
         """Resolve a node reference (see :mod:`reach.refs` for the forms)."""
         return resolve(self.reachability, ref, namespace)
 
+    @without_gc
     def path(
         self,
         a: str,
@@ -114,6 +116,7 @@ class Reach(ExportMixin, AuditMixin):
             port,
         )
 
+    @without_gc
     def blast_radius(
         self,
         a: str,
@@ -125,6 +128,7 @@ class Reach(ExportMixin, AuditMixin):
         """Everything ``a`` can reach, directly and transitively, with hop distances."""
         return radius(self.view(by), self.resolve(a, namespace), False, _port(port), hops, port)
 
+    @without_gc
     def exposure(
         self,
         b: str,
@@ -157,12 +161,14 @@ class Reach(ExportMixin, AuditMixin):
         """Problems worth knowing: from loading the input, then from the analysis."""
         return [*self.cluster.warnings, *self.reachability.warnings]
 
+    @without_gc
     def view(self, by: str = "workload", ipv6: bool | None = None) -> View:
         key = (by, ipv6)
         if key not in self._views:
             self._views[key] = build_view(self.reachability, by, ipv6)
         return self._views[key]
 
+    @without_gc
     def connections(self, by: str = "workload", ipv6: bool | None = None) -> list[Connection]:
         """Every allowed (src, dst) pair at granularity ``by``, with its ports.
 
@@ -174,6 +180,7 @@ class Reach(ExportMixin, AuditMixin):
         atoms = self.reachability.atoms
         return [Connection(v.nodes[s], v.nodes[d], atoms.portsets[i]) for s, d, i in v.edges()]
 
+    @without_gc
     def summary(self) -> Summary:
         r = self.reachability
         v = self.view("workload")
@@ -209,6 +216,7 @@ def _class_name(r: Reach, t: Target, cls: int) -> str:
     return f"{t.label} (pod {pods[first]})"
 
 
+@without_gc
 def load(
     paths: str | PathLike[str] | Sequence[str | PathLike[str]],
     skip_invalid: bool = False,
@@ -225,6 +233,7 @@ def load(
     return Reach(cluster)
 
 
+@without_gc
 def load_live(
     options: LiveOptions | None = None, skip_invalid: bool = False, diag: Diagnostics | None = None
 ) -> Reach:
@@ -236,6 +245,7 @@ def load_live(
     return Reach(build_cluster(raws, diag, skip_invalid))
 
 
+@without_gc
 def from_objects(
     objects: Iterable[Mapping[str, Any]], skip_invalid: bool = False, origin: str = "<objects>"
 ) -> Reach:

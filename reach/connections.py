@@ -137,11 +137,20 @@ class View:
 
     def class_label(self, cls: int) -> str:
         """The id of the first node holding pods of a class (or of its external segment)."""
+        return self.class_labels([cls])[0]
+
+    def class_labels(self, classes: list[int]) -> list[str]:
+        """:meth:`class_label` of each class, looked up at once."""
         nodes, starts, counts = self._class_table()
-        if not counts[cls]:
-            seg = self.reach.segments[cls - self.reach.n_internal]
-            return f"{seg}[External]"
-        return self.nodes[int(nodes[starts[cls]])].id
+        idx = np.asarray(classes, dtype=np.intp)
+        held = (counts[idx] > 0).tolist()
+        last = max(0, len(nodes) - 1)
+        first = nodes[np.minimum(starts[idx], last)].tolist() if len(nodes) else [0] * len(idx)
+        n, segments = self.reach.n_internal, self.reach.segments
+        return [
+            self.nodes[f].id if h else f"{segments[c - n]}[External]"
+            for c, h, f in zip(classes, held, first, strict=True)
+        ]
 
     def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.
@@ -245,8 +254,10 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
             node_id = f"{ns}/{name}[{kind}]"
             host = first.host_network
         else:
-            shared = set(first.labels).intersection(*(pods[m].labels for m in members[1:]))
-            labels = tuple(sorted(shared))
+            labels = first.labels
+            if any(pods[m].labels != labels for m in members[1:]):
+                labels = tuple(set(labels).intersection(*(pods[m].labels for m in members[1:])))
+            labels = tuple(sorted(labels))
             node_id = f"{ns}/{name}[{kind}]"
             host = any(pods[m].host_network for m in members)
         nodes.append(

@@ -46,6 +46,9 @@ class HopGraph:
         self.words = max(1, (len(table) + 63) // 64)
         self.row_bits = _pack(nz, self.words)  # row a: the ingress ids b that make a hop
         self.col_bits = _pack(nz.T, self.words)  # row b: the egress ids a that make a hop
+        # ingress (egress) ids that make a hop with some id of the other side
+        self.useful_in: BoolMat = np.asarray(nz.any(axis=0))
+        self.useful_eg: BoolMat = np.asarray(nz.any(axis=1))
         total = reach.n_classes
         self.internal = np.zeros(total, dtype=bool)
         self.internal[: reach.n_internal] = True
@@ -80,6 +83,7 @@ class HopGraph:
                 r.eg_ids,
                 self.col_bits,
             )
+            useful = self.useful_eg
         else:  # group the frontier (sources) by egress group
             own_group, own_rows, other_group, other_rows, bits = (
                 r.geg,
@@ -88,6 +92,7 @@ class HopGraph:
                 r.in_ids,
                 self.row_bits,
             )
+            useful = self.useful_in
         hit = np.zeros(total, dtype=bool)
         via = np.full(total, -1, dtype=np.intp)
         left = np.arange(total) if cand is None else cand  # candidates not hit yet
@@ -97,6 +102,7 @@ class HopGraph:
         runs = np.split(frontier[order], bounds)
         need = np.zeros(len(other_rows), dtype=bool)
         pos = np.zeros(len(other_rows), dtype=np.intp)
+        left = left[_admits_some(other_rows, other_group[left], frontier, useful)]
         # Largest groups first: a candidate hit once needs no further look, since one
         # witness per class is enough, so later (smaller) groups see fewer candidates.
         for members in sorted(runs, key=len, reverse=True):
@@ -164,6 +170,20 @@ class HopGraph:
             parent[new_idx] = via[new_idx]
             frontier = new & ~expanded & self.internal
         return Search(self, np.asarray(start, dtype=np.intp), dist, parent, reverse)
+
+
+def _admits_some(
+    rows: npt.NDArray[np.int32], of: IntVec, frontier: IntVec, useful: BoolMat
+) -> BoolMat:
+    """Per candidate (in other-side group ``of``), whether its side shows some frontier
+    class an id that can make a hop; the others can not be hit, and are dropped at once."""
+    groups = np.unique(of)
+    admits = np.zeros(len(rows), dtype=bool)
+    for lo in range(0, len(frontier), 2048):
+        chunk = frontier[lo : lo + 2048]
+        admits[groups] |= useful[rows[np.ix_(groups, chunk)]].any(axis=1)
+    out: BoolMat = admits[of]
+    return out
 
 
 def _pack(bits: BoolMat, words: int) -> npt.NDArray[np.uint64]:

@@ -195,16 +195,19 @@ def _entries(
     pairs = np.array(last + first, dtype=np.intp).reshape(-1, 2)
     ids = reach.pair_ids(pairs[:, 0], pairs[:, 1]).tolist()
     sets = reach.atoms.portsets
+    near = [p[1] if backward else p[-2] for p in paths]
+    far = [p[-2] if backward else p[1] for p in paths]
+    classes = sorted(set(near + far))
+    names = dict(zip(classes, view.class_labels(classes), strict=True))
     out = []
-    for k, ((node, _, hops), path) in enumerate(zip(found, paths, strict=True)):
-        near = path[1] if backward else path[-2]
+    for k, (node, _, hops) in enumerate(found):
         out.append(
             Reached(
                 node,
                 hops,
                 sets[ids[k]],
-                view.class_label(near) if hops > 1 else None,
-                view.class_label(path[-2] if backward else path[1]),
+                names[near[k]] if hops > 1 else None,
+                names[far[k]],
                 sets[ids[len(found) + k]],
                 internet=backward and is_internet(node),
             )
