@@ -39,6 +39,10 @@ SIZES = {  # name: (pods, policies, namespaces)
     "100k": (100000, 10000, 1000),
 }
 FLOOR = "import sys, yaml; list(yaml.load_all(open(sys.argv[1]).read(), Loader=yaml.CSafeLoader))"
+READER = (
+    "import sys; from reach.sources import fastyaml;"
+    "list(fastyaml.load_all(open(sys.argv[1]).read()))"
+)
 RADIUS = (
     "import sys, collections, reach; r = reach.load(sys.argv[1]);"
     "ns = collections.Counter(p.namespace for p in r.cluster.pods).most_common(1)[0][0];"
@@ -135,6 +139,7 @@ def main() -> None:
         "policies",
         "classes",
         "yaml floor s",
+        "reach reader s",
         "summary s",
         "summary MiB",
         "summary/floor",
@@ -149,6 +154,7 @@ def main() -> None:
     for size in args.sizes.split(","):
         path = str(cluster(size))
         floor, _, _ = median_of(args.runs, [py, "-c", FLOOR, path])
+        reader, _, _ = median_of(args.runs, [py, "-c", READER, path])
         summ, summ_rss, out = median_of(args.runs, [*reach_cmd, "summary", "-f", path])
         classes = re.search(r"classes: (\d+)", out)
         pairs = re.search(r"allowed workload pairs: (\d+)", out)
@@ -169,6 +175,7 @@ def main() -> None:
             pols,
             classes.group(1) if classes else "?",
             f"{floor:.2f}",
+            f"{reader:.2f}",
             f"{summ:.2f}",
             f"{summ_rss:.0f}",
             f"{summ / floor:.2f}x",
@@ -203,7 +210,8 @@ def main() -> None:
             "# Performance\n\nMeasured by `python bench/bench_core.py --sizes "
             f"{args.sizes} --runs {args.runs}` on {machine}.\nMedians of {args.runs} runs; "
             "wall time and peak RSS from /usr/bin/time. The YAML floor is parsing the same file "
-            "with PyYAML's C loader; the blast radius column is the query alone, after loading.\n\n"
+            "with PyYAML's C loader; reach reader is reach's own YAML reader on the same file; "
+            "the blast radius column is the query alone, after loading.\n\n"
             + "\n".join(table)
             + "\n"
         )
