@@ -271,3 +271,11 @@ STREAM = st.lists(
 @given(STREAM)
 def test_agrees_with_pyyaml_on_generated_block_yaml(text: str) -> None:
     assert_agrees(text)
+
+
+def test_nesting_deeper_than_the_stack_goes_to_pyyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    counting = Counting(monkeypatch)
+    depth = 1500
+    text = "".join(" " * i + f"k{i}:\n" for i in range(depth)) + " " * depth + "leaf: 1\n"
+    assert_agrees(text)
+    assert counting.calls == 1

@@ -79,7 +79,7 @@ def load_all(text: str) -> Iterator[Any]:
         explicit = chunk.startswith("---")
         try:
             found, doc = reader.document(chunk, explicit)
-        except _Declined:
+        except (_Declined, RecursionError):  # nesting deeper than Python's stack: PyYAML
             yield from _pyyaml(chunk, line)
         else:
             if found:
