@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from .engine import IntVec, Reachability
 from .ipspace import IPAddress, IPRange
+from .model import Pod
 from .ports import PortSet
 
 GRANULARITIES = ("pod", "workload", "namespace")
@@ -107,12 +108,7 @@ class View:
     def pod_runs(self) -> tuple[IntVec, IntVec]:
         """``(pods, offsets)``: the internal nodes' pods end to end, and where each starts."""
         if self._runs is None:
-            sizes = np.array([len(p) for p in self.node_pods], dtype=np.intp)
-            flat = np.fromiter(
-                (i for p in self.node_pods for i in p), dtype=np.intp, count=int(sizes.sum())
-            )
-            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-            self._runs = (flat, offsets)
+            self._runs = _runs(self.node_pods)
         return self._runs
 
     def _class_table(self) -> tuple[IntVec, IntVec, IntVec]:
@@ -228,38 +224,38 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
     """
     if by not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, not {by!r}")
+    pods = reach.pods
     groups: dict[tuple[str, str, str], list[int]] = {}
-    for i, p in enumerate(reach.pods):
-        if by == "pod":
-            key = (p.namespace, p.name, "Pod")
-        elif by == "workload":
-            w = p.owner
-            key = (w.namespace, w.name, w.kind)
+    for i, key in enumerate(_node_keys(pods, by)):
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [i]
         else:
-            key = (p.namespace, p.namespace, "Namespace")
-        groups.setdefault(key, []).append(i)
+            members.append(i)
     keys = sorted(groups)
     node_pods = [groups[k] for k in keys]
-    node_classes = _classes_of(reach, node_pods)
+    runs = _runs(node_pods)
+    node_classes = _classes_of(reach, node_pods, runs)
+    flat, offsets = runs
+    hosts = [p.host_network for p in pods]
+    host_any = (
+        np.logical_or.reduceat(np.array(hosts, dtype=bool)[flat], offsets).tolist()
+        if node_pods
+        else []
+    )
     nodes: list[Node] = []
-    pods = reach.pods
-    for (ns, name, kind), members in zip(keys, node_pods, strict=True):
-        first = pods[members[0]]
+    for (ns, name, kind), members, host in zip(keys, node_pods, host_any, strict=True):
         if by == "namespace":
             labels = reach.cluster.namespace(ns).labels
             node_id = ns
-            host = any(pods[m].host_network for m in members)
-        elif len(members) == 1:
-            labels = tuple(sorted(first.labels))
-            node_id = f"{ns}/{name}[{kind}]"
-            host = first.host_network
         else:
-            labels = first.labels
-            if any(pods[m].labels != labels for m in members[1:]):
-                labels = tuple(set(labels).intersection(*(pods[m].labels for m in members[1:])))
+            labels = pods[members[0]].labels
+            if len(members) > 1:
+                each = [pods[m].labels for m in members]
+                if each.count(labels) != len(each):
+                    labels = tuple(set(labels).intersection(*each))
             labels = tuple(sorted(labels))
             node_id = f"{ns}/{name}[{kind}]"
-            host = any(pods[m].host_network for m in members)
         nodes.append(
             Node(
                 id=node_id,
@@ -279,18 +275,43 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
             continue
         nodes.append(external_node(seg))
         node_classes.append(np.array([reach.n_internal + i], dtype=np.intp))
-    return View(reach, by, nodes, node_classes, node_pods)
+    return View(reach, by, nodes, node_classes, node_pods, _runs=runs)
 
 
-def _classes_of(reach: Reachability, node_pods: list[list[int]]) -> list[IntVec]:
-    """The distinct classes of each node's pods, sorted, for all nodes at once."""
+def _node_keys(pods: list[Pod], by: str) -> list[tuple[str, str, str]]:
+    """Each pod's node as ``(namespace, name, kind)`` at granularity ``by``."""
+    if by == "pod":
+        return [(p.namespace, p.name, "Pod") for p in pods]
+    if by == "namespace":
+        return [(p.namespace, p.namespace, "Namespace") for p in pods]
+    return [
+        (w.namespace, w.name, w.kind) if (w := p.workload) else (p.namespace, p.name, "Pod")
+        for p in pods
+    ]
+
+
+def _runs(node_pods: list[list[int]]) -> tuple[IntVec, IntVec]:
+    """``(pods, offsets)``: the nodes' pods end to end, and where each node starts."""
     sizes = np.array([len(m) for m in node_pods], dtype=np.intp)
     flat = np.fromiter((i for m in node_pods for i in m), dtype=np.intp, count=int(sizes.sum()))
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    return flat, offsets
+
+
+def _classes_of(
+    reach: Reachability, node_pods: list[list[int]], runs: tuple[IntVec, IntVec]
+) -> list[IntVec]:
+    """The distinct classes of each node's pods, sorted, for all nodes at once."""
+    if not node_pods:
+        return []
+    flat, offsets = runs
+    sizes = np.diff(np.append(offsets, len(flat)))
     owner = np.repeat(np.arange(len(node_pods), dtype=np.intp), sizes)
     span = reach.n_classes
     pairs = np.unique(owner * span + reach.pod_class[flat])
-    cuts = np.searchsorted(pairs // span, np.arange(1, len(node_pods)))
-    return [c.astype(np.intp) for c in np.split(pairs % span, cuts)] if node_pods else []
+    cuts = np.searchsorted(pairs // span, np.arange(1, len(node_pods) + 1)).tolist()
+    classes = (pairs % span).astype(np.intp)
+    return [classes[lo:hi] for lo, hi in zip([0, *cuts[:-1]], cuts, strict=True)]
 
 
 def external_node(seg: IPRange) -> Node:
