@@ -769,8 +769,7 @@ def draw_matrix(
     share = data.share()
     shown = share * 100 if value == "share" else data.counts.astype(float)
     masked = np.ma.masked_where(~(data.counts > 0), shown)
-    cmap = colormaps["viridis"].copy()
-    cmap.set_bad("#eceff1")
+    cmap = colormaps["viridis"].with_extremes(bad="#eceff1")
     if value == "share":
         norm: Normalize = Normalize(vmin=0, vmax=100)
     else:
