@@ -209,3 +209,34 @@ def test_unknown_format_is_a_usage_error(
     code, _, err = run(["list", "-f", str(f), "--format", "xml"], capsys)
     assert code == 2
     assert "--format must be one of" in err
+
+
+def test_document_numbers_count_documents_read_by_either_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # document 2 uses an anchor, so PyYAML reads it; documents 1 and 3 are plain block YAML
+    f = tmp_path / "mixed.yaml"
+    f.write_text(
+        yaml.safe_dump(POD)
+        + "---\nkind: Namespace\nmetadata: &m\n  name: other\n---\n"
+        + yaml.safe_dump(policy({"ports": [{"port": 70000}]}))
+    )
+    code, _, err = run(["list", "-f", str(f)], capsys)
+    assert code == 2
+    assert f"{f}#3 spec.ingress[0].ports[0].port: 70000 is out of range" in err
+
+
+def test_malformed_yaml_after_other_documents_names_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "late.yaml"
+    good = yaml.safe_dump(POD) + "---\n"
+    f.write_text(good + good + "kind: Pod\nmetadata: {name: [x\n")
+    code, _, err = run(["list", "-f", str(f)], capsys)
+    assert code == 2
+    line = int(err.split(f"{f}:")[1].split(":")[0])
+    with pytest.raises(yaml.MarkedYAMLError) as e:  # where PyYAML, reading it all, stops
+        list(yaml.load_all(f.read_text(), Loader=yaml.SafeLoader))
+    assert e.value.problem_mark is not None and line == e.value.problem_mark.line + 1
+    assert line > 14  # past the two good documents
+    assert "Traceback" not in err
