@@ -99,6 +99,7 @@ class View:
     node_classes: list[IntVec]
     node_pods: list[list[int]] = field(default_factory=list)
     _class_nodes: tuple[IntVec, IntVec, IntVec] | None = None
+    _class_runs: tuple[IntVec, IntVec, IntVec, bool] | None = None
     _runs: tuple[IntVec, IntVec] | None = None
 
     @property
@@ -148,32 +149,49 @@ class View:
             for c, h, f in zip(classes, held, first, strict=True)
         ]
 
+    def _node_class_runs(self) -> tuple[IntVec, IntVec, IntVec, bool]:
+        """``(classes, offsets, sizes, single)``: every node's classes end to end."""
+        if self._class_runs is None:
+            flat = (
+                np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
+            )
+            sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
+            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+            self._class_runs = (flat, offsets, sizes, bool(np.all(sizes == 1)))
+        return self._class_runs
+
+    def node_ids(self, src: IntVec, dst: IntVec) -> npt.NDArray[np.intp]:
+        """Port-set ids ``(len(src), len(dst))`` between nodes (indices into ``nodes``).
+
+        A node holding several classes reaches with the union of their ports. The
+        pair of a node with itself is not special-cased here.
+        """
+        reach, atoms = self.reach, self.reach.atoms
+        flat, offsets, sizes, single = self._node_class_runs()
+        if single:
+            out: npt.NDArray[np.intp] = reach.ids(flat[src], flat[dst]).astype(np.intp)
+            return out
+        src_classes, src_offsets = _gather_runs(flat, offsets, sizes, src)
+        dst_classes, dst_offsets = _gather_runs(flat, offsets, sizes, dst)
+        masks = atoms.table[reach.ids(src_classes, dst_classes)]
+        rows = np.bitwise_or.reduceat(masks, src_offsets, axis=0)
+        block = np.bitwise_or.reduceat(rows, dst_offsets, axis=1)
+        out = atoms.intern(block.reshape(-1, atoms.words)).reshape(block.shape[:2])
+        return out
+
     def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.
 
         Port-set ids index ``reach.atoms.portsets`` / ``.texts``. Pairs of a node
         with itself and pairs of two external nodes are left out.
         """
-        reach = self.reach
-        atoms = reach.atoms
-        flat = np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
-        sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        single = bool(np.all(sizes == 1))
+        atoms = self.reach.atoms
         n = len(self.nodes)
+        everyone = np.arange(n)
         ext_from = self.n_internal
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
-            ids: npt.NDArray[np.intp]
-            if single:
-                ids = reach.ids(flat[start:stop], flat).astype(np.intp)
-            else:
-                # a node holding several classes reaches with the union of their ports
-                lo, hi = offsets[start], offsets[stop - 1] + sizes[stop - 1]
-                masks = atoms.table[reach.ids(flat[lo:hi], flat)]
-                rows = np.bitwise_or.reduceat(masks, offsets[start:stop] - lo, axis=0)
-                block = np.bitwise_or.reduceat(rows, offsets, axis=1)
-                ids = atoms.intern(block.reshape(-1, atoms.words)).reshape(block.shape[:2])
+            ids = self.node_ids(everyone[start:stop], everyone)
             nonzero: npt.NDArray[np.bool_] = ids != atoms.empty_id
             k = np.arange(stop - start)
             nonzero[k, start + k] = False
@@ -276,6 +294,16 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
         nodes.append(external_node(seg))
         node_classes.append(np.array([reach.n_internal + i], dtype=np.intp))
     return View(reach, by, nodes, node_classes, node_pods, _runs=runs)
+
+
+def _gather_runs(
+    flat: IntVec, offsets: IntVec, sizes: IntVec, nodes: IntVec
+) -> tuple[IntVec, IntVec]:
+    """The runs of ``nodes`` (in that order) end to end, and where each starts."""
+    lengths = sizes[nodes]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+    within = np.arange(int(lengths.sum()), dtype=np.intp) - np.repeat(starts, lengths)
+    return flat[np.repeat(offsets[nodes], lengths) + within], starts
 
 
 def _node_keys(pods: list[Pod], by: str) -> list[tuple[str, str, str]]:
