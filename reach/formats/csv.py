@@ -6,11 +6,13 @@ import csv
 from typing import TextIO
 
 from ..connections import View
-from . import table
+from . import table_chunks
 
 
 def render(view: View, out: TextIO) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["src", "dst", "src_type", "dst_type", "ports"])
-    for s, d, p in table(view):
-        w.writerow([s.id, d.id, s.type, d.type, str(p)])
+    _, chunks = table_chunks(view)
+    for rows in chunks:
+        for s, d, p in rows:
+            w.writerow([s.id, d.id, s.type, d.type, str(p)])

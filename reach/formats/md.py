@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..connections import View
-from . import table
+from . import table_chunks
 
 
 def _cell(text: str) -> str:
@@ -14,5 +14,7 @@ def _cell(text: str) -> str:
 
 def render(view: View, out: TextIO) -> None:
     out.write("| src | dst | ports |\n|---|---|---|\n")
-    for s, d, p in table(view):
-        out.write(f"| {_cell(s.id)} | {_cell(d.id)} | {_cell(str(p))} |\n")
+    _, chunks = table_chunks(view)
+    for rows in chunks:
+        for s, d, p in rows:
+            out.write(f"| {_cell(s.id)} | {_cell(d.id)} | {_cell(str(p))} |\n")

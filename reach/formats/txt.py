@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..connections import View
-from . import table
+from . import table_chunks
 
 
 def render(view: View, out: TextIO) -> None:
-    for line in table(view).lines():
-        out.write(line + "\n")
+    _, chunks = table_chunks(view)
+    for rows in chunks:
+        out.writelines(line + "\n" for line in rows.lines())
