@@ -240,3 +240,24 @@ def test_malformed_yaml_after_other_documents_names_its_line(
     assert e.value.problem_mark is not None and line == e.value.problem_mark.line + 1
     assert line > 14  # past the two good documents
     assert "Traceback" not in err
+
+
+def test_impossible_date_is_malformed_yaml_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "date.yaml"
+    f.write_text("kind: Pod\nmetadata:\n  name: a\n  annotations:\n    built: 2024-02-30\n")
+    code, _, err = run(["summary", "-f", str(f)], capsys)
+    assert code == 2
+    assert f"{f}" in err and "malformed YAML" in err and "day is out of range" in err
+    assert "Traceback" not in err
+
+
+def test_stdin_that_is_not_utf8(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"kind: Pod\na: \xff\n")))
+    code, _, err = run(["summary", "-f", "-"], capsys)
+    assert code == 2
+    assert "<stdin>: cannot read" in err and "can't decode byte 0xff" in err
+    assert "Traceback" not in err

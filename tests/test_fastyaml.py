@@ -92,6 +92,7 @@ VALUES = KEYS + [
     "[a,b]", "{a:b}", "[a, b]]", "{a: 'x, y'}", "[ ]", "{ }", "{a: }", "{a}", "[a: b]", "[a, ]",
     "['x', \"y\"]", "[on, 017, ~]", "{1: 2, yes: no}", "[a #b]", "[[a], {}]", "{a: [b, c], }",
     "['a''b']", '["a\\"b"]', "{? a: b}", "[-1, - 1]", "{a: x:y}", "[http://x]", "{'a': 1}",
+    "[?x]", "[x, ?y]", "{?x: 1}", "{b: ?x}", "[a?b]",
 ]
 LINE = st.one_of(
     st.builds(lambda k, v: f"{k}: {v}", st.sampled_from(KEYS), st.sampled_from(VALUES)),
@@ -168,6 +169,22 @@ def test_agrees_with_pyyaml_on_dumped_data(docs: list[Any], indent: int, start: 
         "a: 1\n...\n---\nb: 2\n",
         "- {name: http, containerPort: 8080}\n- [a, b]\n",
         "a: b # note\nc: # note\n  d: 1\n",
+        # found by review: a first line "---#" is not a document start
+        "---#\nkind: Pod\n",
+        "---#c\n- a\n",
+        "---#c\n---\na: 1\n",
+        # in flow context a leading "?" marks an explicit key
+        "a: [?x]\n",
+        "a: {?x: 1}\n",
+        "a: {b: ?x}\n",
+        "ports: [?80]\n",
+        # libyaml refuses simple keys longer than 1024 characters
+        "k" * 1025 + ": 1\n",
+        "k" * 1024 + " : 1\n",
+        "- " + "k" * 1025 + ": 1\n",
+        "a: {" + "k" * 1025 + ": 1}\n",
+        "a: {'" + "k" * 1023 + "': 1}\n",
+        "k" * 1024 + ": 1\n",
     ],
 )
 def test_agrees_with_pyyaml_on_edge_cases(text: str) -> None:
@@ -178,6 +195,14 @@ def test_error_line_counts_earlier_documents() -> None:
     text = "a: 1\n---\nb: 2\nc: 3\n---\nd: [\n"
     assert fast(text) == (None, pyyaml(text)[1])
     assert fast(text)[1] is not None and fast(text)[1] >= 6
+
+
+@pytest.mark.parametrize("text", ["a: 2024-02-30\n", "2001-02-30: x\n", "a: 0x_\n"])
+def test_values_pyyaml_can_not_build_are_malformed(text: str) -> None:
+    with pytest.raises(ValueError):  # PyYAML itself fails outside its YAMLError
+        list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    with pytest.raises(fastyaml.MalformedYAML):
+        list(fastyaml.load_all(text))
 
 
 def test_timestamps_and_booleans_are_resolved_as_yaml_1_1() -> None:

@@ -60,6 +60,7 @@ _SEPARATOR = re.compile(r"^---(?=[ \n]|$)", re.M)
 _PLAIN_START = frozenset("[]{},#&*!|>'\"%@`")
 _FLOW_END = frozenset(",[]{}:")
 _MISS = object()
+_KEY_MAX = 1024  # libyaml refuses a simple key longer than this
 
 
 def load_all(text: str) -> Iterator[Any]:
@@ -76,7 +77,7 @@ def load_all(text: str) -> Iterator[Any]:
     line = 0
     for k in range(len(bounds) - 1):
         chunk = text[bounds[k] : bounds[k + 1]]
-        explicit = chunk.startswith("---")
+        explicit = _SEPARATOR.match(chunk) is not None
         try:
             found, doc = reader.document(chunk, explicit)
         except (_Declined, RecursionError):  # nesting deeper than Python's stack: PyYAML
@@ -108,6 +109,8 @@ def _pyyaml(text: str, offset: int) -> Iterator[Any]:
             what = " ".join(str(x) for x in (e.context, e.problem) if x)
             raise MalformedYAML(mark.line + 1 + offset if mark else None, what) from None
         except yaml.YAMLError as e:
+            raise MalformedYAML(None, str(e)) from None
+        except ValueError as e:  # an impossible date (2024-02-30), or undecodable stdin
             raise MalformedYAML(None, str(e)) from None
         yield doc
 
@@ -233,7 +236,7 @@ class _Reader:
     def key(self, text: str) -> Any:
         """A plain key's value; ``text`` is what precedes ``:``."""
         s = text.rstrip(" ")
-        if not s or s[0] in _PLAIN_START or " #" in s or s == "<<":
+        if not s or s[0] in _PLAIN_START or " #" in s or s == "<<" or len(text) > _KEY_MAX:
             raise _Declined
         if _indicator(s):
             raise _Declined
@@ -276,8 +279,11 @@ class _Reader:
             while s[j] != close:
                 if s[j] == ",":
                     raise _Declined
+                start = j
                 item, j = self.flow_node(s, j)
                 j = _skip(s, j)
+                if j - start > _KEY_MAX:
+                    raise _Declined  # too long for a key, should it be one
                 if c == "{":
                     if s[j : j + 2] != ": ":
                         raise _Declined
@@ -304,7 +310,8 @@ class _Reader:
         while end < len(s) and s[end] not in _FLOW_END:
             end += 1
         text = s[j:end].rstrip(" ")
-        if not text or c in _PLAIN_START or _indicator(text) or " #" in text:
+        # in flow context libyaml reads a leading "?" as the explicit-key indicator
+        if not text or c in _PLAIN_START or c == "?" or _indicator(text) or " #" in text:
             raise _Declined
         if end < len(s) and s[end] == ":" and s[end + 1 : end + 2] != " ":
             raise _Declined
@@ -319,7 +326,7 @@ class _Reader:
         try:
             tag = loader.resolve(yaml.ScalarNode, s, (True, False))  # type: ignore[no-untyped-call]
             value = loader.construct_object(yaml.ScalarNode(tag, s), deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # PyYAML reports it, with its line if it can
             raise _Declined from None
         finally:
             loader.constructed_objects.clear()

@@ -47,10 +47,11 @@ class FileSource:
 def _read(name: str, diag: Diagnostics) -> str:
     try:
         if name == "-":
-            return sys.stdin.read()
+            raw = getattr(sys.stdin, "buffer", None)  # bytes, so bad UTF-8 is reported as such
+            return raw.read().decode("utf-8") if raw is not None else sys.stdin.read()
         return Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        diag.error(name, "", f"cannot read: {e}")
+        diag.error("<stdin>" if name == "-" else name, "", f"cannot read: {e}")
         return ""
 
 
