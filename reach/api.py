@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -26,6 +27,7 @@ from .loader import build_cluster
 from .model import Cluster
 from .paths import PathResult, find_path
 from .ports import PortSet, parse_port_filter
+from .progress import Progress
 from .radius import Radius, radius
 from .refs import Target, resolve
 from .sources import RawObject
@@ -34,6 +36,9 @@ from .sources.options import LiveOptions
 
 if TYPE_CHECKING:
     import networkx as nx
+
+#: Input files at least this large (bytes) show a progress bar when ``progress`` is None.
+LARGE_INPUT = 4 << 20
 
 
 @dataclass
@@ -221,16 +226,26 @@ def load(
     paths: str | PathLike[str] | Sequence[str | PathLike[str]],
     skip_invalid: bool = False,
     diag: Diagnostics | None = None,
+    progress: bool | None = False,
 ) -> Reach:
-    """Load manifests from files, directories (recursively) or ``-`` (stdin)."""
+    """Load manifests from files, directories (recursively) or ``-`` (stdin).
+
+    ``progress``: show a bar on stderr (True), never (False), or when stderr is
+    a terminal and the files are large (None, as the command line does).
+    """
     if isinstance(paths, (str, PathLike)):
         paths = [paths]
     names = tuple(str(p) for p in paths)
     diag = diag or Diagnostics()
-    raws = FileSource(names).objects(diag)  # streamed: parsed and built one by one
-    cluster = build_cluster(raws, diag, skip_invalid)
-    cluster.sources = list(names)
-    return Reach(cluster)
+    bar = Progress(progress, sys.stderr, LARGE_INPUT, in_bytes=True)
+    try:
+        raws = FileSource(names, bar).objects(diag)  # streamed: parsed and built one by one
+        cluster = build_cluster(raws, diag, skip_invalid)
+        cluster.sources = list(names)
+        bar.say(f"compiling {len(cluster.pods):,} pods and {len(cluster.policies):,} policies")
+        return Reach(cluster)
+    finally:
+        bar.close()
 
 
 @without_gc

@@ -150,7 +150,7 @@ class Input:
             if self.live:
                 r = api.load_live(self.live_options(), skip_invalid=self.skip_invalid)
             else:
-                r = api.load(self.file, skip_invalid=self.skip_invalid)
+                r = api.load(self.file, skip_invalid=self.skip_invalid, progress=None)
         except InvalidInput as e:
             for p in e.problems:
                 typer.echo(f"reach: error: {p}", err=True)

@@ -25,7 +25,7 @@ reader accepts equals what PyYAML reads, types included.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -63,10 +63,11 @@ _MISS = object()
 _KEY_MAX = 1024  # libyaml refuses a simple key longer than this
 
 
-def load_all(text: str) -> Iterator[Any]:
+def load_all(text: str, done: Callable[[int], None] | None = None) -> Iterator[Any]:
     """Yield the documents of a YAML stream, as ``yaml.load_all`` with the safe loader.
 
-    Raises ``MalformedYAML`` at the first error.
+    Raises ``MalformedYAML`` at the first error. ``done``, if given, is told how
+    many characters have been read after each document.
     """
     if not _simple(text):
         yield from _pyyaml(text, 0)
@@ -86,6 +87,8 @@ def load_all(text: str) -> Iterator[Any]:
             if found:
                 yield doc
         line += chunk.count("\n")
+        if done is not None:
+            done(bounds[k + 1])
 
 
 def _simple(text: str) -> bool:

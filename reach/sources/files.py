@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import Diagnostics
+from ..progress import Progress
 from . import RawObject, fastyaml
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -19,6 +21,7 @@ class FileSource:
     """Files and directories given with ``-f``; ``-`` is standard input."""
 
     paths: tuple[str, ...]
+    progress: Progress | None = None  # a bar over the bytes of all files, on a terminal
 
     def files(self, diag: Diagnostics) -> list[str]:
         out: list[str] = []
@@ -40,8 +43,19 @@ class FileSource:
         return out
 
     def objects(self, diag: Diagnostics) -> Iterator[RawObject]:
-        for name in self.files(diag):
-            yield from read_text(name, _read(name, diag), diag)
+        names = self.files(diag)
+        progress = self.progress
+        sizes = [0 if n == "-" else os.path.getsize(n) for n in names]
+        total, before = sum(sizes), 0
+        for name, size in zip(names, sizes, strict=True):
+            label = "<stdin>" if name == "-" else Path(name).name
+
+            def done(chars: int, label: str = label, before: int = before) -> None:
+                if progress is not None:
+                    progress.update(label, min(total, before + chars), total)
+
+            yield from read_text(name, _read(name, diag), diag, done)
+            before += size
 
 
 def _read(name: str, diag: Diagnostics) -> str:
@@ -55,7 +69,9 @@ def _read(name: str, diag: Diagnostics) -> str:
         return ""
 
 
-def read_text(name: str, text: str, diag: Diagnostics) -> Iterator[RawObject]:
+def read_text(
+    name: str, text: str, diag: Diagnostics, done: Callable[[int], None] | None = None
+) -> Iterator[RawObject]:
     """Parse a file's text (JSON or multi-document YAML) into raw objects."""
     label = "<stdin>" if name == "-" else name
     docs: list[Any]
@@ -68,7 +84,7 @@ def read_text(name: str, text: str, diag: Diagnostics) -> Iterator[RawObject]:
     else:
         # Documents are parsed one at a time and handed on, so a large file never
         # sits in memory as dicts all at once.
-        stream = fastyaml.load_all(text)
+        stream = fastyaml.load_all(text, done)
         i = 0
         while True:
             try:

@@ -17,10 +17,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -32,6 +31,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from ..errors import Diagnostics, ReachError
+from ..progress import Progress
 from . import RawObject
 from .options import LiveOptions
 
@@ -138,7 +138,7 @@ class LiveSource:
         if self.options.page_limit < 1:
             raise LiveError(f"page limit must be at least 1, not {self.options.page_limit}")
         api = self._connect()
-        progress = _Progress(self.options.progress, self._stderr or sys.stderr)
+        progress = Progress(self.options.progress, self._stderr or sys.stderr, LARGE_READ)
         with warnings.catch_warnings():
             if not api.configuration.verify_ssl:
                 # The user turned verification off; say so once, not on every request.
@@ -279,7 +279,7 @@ class LiveSource:
             found += [r for r in POLICY_RESOURCES if r.version == version and r.plural in names]
         return found
 
-    def _list_all(self, api: k8s.ApiClient, res: Resource, progress: _Progress) -> list[Any]:
+    def _list_all(self, api: k8s.ApiClient, res: Resource, progress: Progress) -> list[Any]:
         """Every item of a list, page by page; a failing page fails the whole read.
 
         When a continue token expires (410) the list is read again in one
@@ -503,42 +503,3 @@ def _short(e: BaseException) -> str:
 def _short_text(text: str, limit: int = 240) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-@dataclass
-class _Progress:
-    """A one-line progress bar on stderr for large reads."""
-
-    enabled: bool | None
-    stream: TextIO
-    _shown: bool = False
-    _last: float = field(default=0.0)
-
-    def update(self, what: str, done: int, total: int | None) -> None:
-        if self.enabled is None:
-            tty = bool(getattr(self.stream, "isatty", lambda: False)())
-            if not (tty and total is not None and total >= LARGE_READ):
-                return
-            self.enabled = True
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if self._shown and now - self._last < 0.1 and total != done:
-            return
-        self._last = now
-        if total:
-            width = 30
-            filled = min(width, width * done // total)
-            bar = "#" * filled + "-" * (width - filled)
-            line = f"reading {what:<30} [{bar}] {done}/{total}"
-        else:
-            line = f"reading {what:<30} {done}"
-        self.stream.write("\r" + line)
-        self.stream.flush()
-        self._shown = True
-
-    def close(self) -> None:
-        if self._shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self._shown = False
