@@ -17,12 +17,14 @@ class Progress:
     minimum: int = 0
     in_bytes: bool = False  # counts are bytes: shown in MiB
     _shown: bool = False
+    _tty: bool | None = None
     _last: float = field(default=0.0)
 
     def update(self, what: str, done: int, total: int | None, verb: str = "reading") -> None:
         if self.enabled is None:
-            tty = bool(getattr(self.stream, "isatty", lambda: False)())
-            if not (tty and total is not None and total >= self.minimum):
+            if self._tty is None:  # asked once: this runs for every document read
+                self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
+            if not (self._tty and total is not None and total >= self.minimum):
                 return
             self.enabled = True
         if not self.enabled:
