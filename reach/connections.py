@@ -115,15 +115,11 @@ class View:
     def _class_table(self) -> tuple[IntVec, IntVec, IntVec]:
         """``(nodes, starts, counts)``: node indices sorted by class, and each class's run."""
         if self._class_nodes is None:
-            sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
-            flat = (
-                np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
-            )
+            flat, _, sizes, _ = self._node_class_runs()
             owner = np.repeat(np.arange(len(sizes), dtype=np.intp), sizes)
             order = np.lexsort((owner, flat))
             counts = np.bincount(flat, minlength=self.reach.n_classes).astype(np.intp)
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-            self._class_nodes = (owner[order], starts, counts)
+            self._class_nodes = (owner[order], starts_of(counts), counts)
         return self._class_nodes
 
     def nodes_of_class(self, cls: int) -> list[int]:
@@ -156,8 +152,7 @@ class View:
                 np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
             )
             sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
-            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-            self._class_runs = (flat, offsets, sizes, bool(np.all(sizes == 1)))
+            self._class_runs = (flat, starts_of(sizes), sizes, bool(np.all(sizes == 1)))
         return self._class_runs
 
     def node_ids(self, src: IntVec, dst: IntVec) -> npt.NDArray[np.intp]:
@@ -171,8 +166,9 @@ class View:
         if single:
             out: npt.NDArray[np.intp] = reach.ids(flat[src], flat[dst]).astype(np.intp)
             return out
-        src_classes, src_offsets = _gather_runs(flat, offsets, sizes, src)
-        dst_classes, dst_offsets = _gather_runs(flat, offsets, sizes, dst)
+        src_at, src_offsets = run_positions(offsets[src], sizes[src])
+        dst_at, dst_offsets = run_positions(offsets[dst], sizes[dst])
+        src_classes, dst_classes = flat[src_at], flat[dst_at]
         masks = atoms.table[reach.ids(src_classes, dst_classes)]
         rows = np.bitwise_or.reduceat(masks, src_offsets, axis=0)
         block = np.bitwise_or.reduceat(rows, dst_offsets, axis=1)
@@ -296,14 +292,18 @@ def build_view(reach: Reachability, by: str = "workload", ipv6: bool | None = No
     return View(reach, by, nodes, node_classes, node_pods, _runs=runs)
 
 
-def _gather_runs(
-    flat: IntVec, offsets: IntVec, sizes: IntVec, nodes: IntVec
-) -> tuple[IntVec, IntVec]:
-    """The runs of ``nodes`` (in that order) end to end, and where each starts."""
-    lengths = sizes[nodes]
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+def starts_of(sizes: IntVec) -> IntVec:
+    """Where each of consecutive runs of these sizes starts."""
+    out: IntVec = (np.cumsum(sizes) - sizes).astype(np.intp)
+    return out
+
+
+def run_positions(lo: IntVec, lengths: IntVec) -> tuple[IntVec, IntVec]:
+    """The positions ``lo[k] .. lo[k] + lengths[k] - 1`` of every run, end to end, and
+    where each run starts among them."""
+    starts = starts_of(lengths)
     within = np.arange(int(lengths.sum()), dtype=np.intp) - np.repeat(starts, lengths)
-    return flat[np.repeat(offsets[nodes], lengths) + within], starts
+    return np.repeat(lo, lengths) + within, starts
 
 
 def _node_keys(pods: list[Pod], by: str) -> list[tuple[str, str, str]]:
@@ -322,8 +322,7 @@ def _runs(node_pods: list[list[int]]) -> tuple[IntVec, IntVec]:
     """``(pods, offsets)``: the nodes' pods end to end, and where each node starts."""
     sizes = np.array([len(m) for m in node_pods], dtype=np.intp)
     flat = np.fromiter((i for m in node_pods for i in m), dtype=np.intp, count=int(sizes.sum()))
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-    return flat, offsets
+    return flat, starts_of(sizes)
 
 
 def _classes_of(

@@ -20,14 +20,18 @@ class Progress:
     _tty: bool | None = None
     _last: float = field(default=0.0)
 
-    def update(self, what: str, done: int, total: int | None, verb: str = "reading") -> None:
+    def active(self, total: int | None) -> bool:
+        """Whether work of this total shows the bar (once shown, it stays on)."""
         if self.enabled is None:
-            if self._tty is None:  # asked once: this runs for every document read
+            if self._tty is None:
                 self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
             if not (self._tty and total is not None and total >= self.minimum):
-                return
+                return False
             self.enabled = True
-        if not self.enabled:
+        return self.enabled
+
+    def update(self, what: str, done: int, total: int | None, verb: str = "reading") -> None:
+        if not self.active(total):
             return
         now = time.monotonic()
         if self._shown and now - self._last < 0.1 and total != done:

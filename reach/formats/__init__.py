@@ -8,7 +8,7 @@ from typing import TextIO
 
 import numpy as np
 
-from ..connections import Node, View, external_node
+from ..connections import Node, View, external_node, run_positions
 from ..engine import IntVec
 from ..ipspace import IPRange
 from ..labelindex import BoolVec
@@ -151,11 +151,7 @@ def _runs_of(
 ) -> tuple[IntVec, ...]:
     """The rows of ``columns`` whose (sorted) ``keys`` are in ``wanted``, in ``wanted`` order."""
     lo = np.searchsorted(keys, wanted, "left")
-    hi = np.searchsorted(keys, wanted, "right")
-    lengths = hi - lo
-    at = np.repeat(lo, lengths) + (
-        np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    )
+    at, _ = run_positions(lo, np.searchsorted(keys, wanted, "right") - lo)
     return tuple(c[at] for c in columns)
 
 

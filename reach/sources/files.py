@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -44,18 +45,20 @@ class FileSource:
 
     def objects(self, diag: Diagnostics) -> Iterator[RawObject]:
         names = self.files(diag)
-        progress = self.progress
         sizes = [0 if n == "-" else os.path.getsize(n) for n in names]
         total, before = sum(sizes), 0
+        bar = self.progress if self.progress is not None and self.progress.active(total) else None
         for name, size in zip(names, sizes, strict=True):
-            label = "<stdin>" if name == "-" else Path(name).name
-
-            def done(chars: int, label: str = label, before: int = before) -> None:
-                if progress is not None:
-                    progress.update(label, min(total, before + chars), total)
-
+            done = None
+            if bar is not None:  # told after every document: only when the bar shows
+                label = "<stdin>" if name == "-" else Path(name).name
+                done = functools.partial(_advance, bar, label, before, total)
             yield from read_text(name, _read(name, diag), diag, done)
             before += size
+
+
+def _advance(bar: Progress, label: str, before: int, total: int, chars: int) -> None:
+    bar.update(label, min(total, before + chars), total)
 
 
 def _read(name: str, diag: Diagnostics) -> str:
