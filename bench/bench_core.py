@@ -39,8 +39,9 @@ SIZES = {  # name: (pods, policies, namespaces)
     "100k": (100000, 10000, 1000),
 }
 FLOOR = "import sys, yaml; list(yaml.load_all(open(sys.argv[1]).read(), Loader=yaml.CSafeLoader))"
-READER = (
-    "import sys; from reach.sources import fastyaml;"
+READER = (  # reach.input.fastyaml since the restructuring; reach.sources.fastyaml before it
+    "import sys\ntry:\n from reach.input import fastyaml\nexcept ImportError:\n"
+    " from reach.sources import fastyaml\n"
     "list(fastyaml.load_all(open(sys.argv[1]).read()))"
 )
 RADIUS = (

@@ -35,9 +35,9 @@ from k8s_server import KubeAPIServer, generated_objects  # noqa: E402
 
 import reach  # noqa: E402
 from reach.errors import Diagnostics  # noqa: E402
-from reach.loader import build_cluster  # noqa: E402
-from reach.snapshot import write_snapshot  # noqa: E402
-from reach.sources.live import LiveOptions, LiveSource  # noqa: E402
+from reach.input.live import LiveOptions, LiveSource  # noqa: E402
+from reach.input.loader import build_cluster  # noqa: E402
+from reach.input.snapshot import write_snapshot  # noqa: E402
 
 
 def serve(conn: Connection, gen: dict[str, Any]) -> None:

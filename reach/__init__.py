@@ -1,9 +1,10 @@
 """reach: Kubernetes NetworkPolicy reachability as a graph you can query."""
 
-from .api import Reach, Summary, from_objects, load
-from .connections import Connection, Node
-from .errors import InvalidInput, Problem, ReachError
-from .ports import PortSet
+from reach.analysis.summary import Summary
+from reach.analysis.views import Connection, Node
+from reach.api import Reach, audit, diff, from_objects, load, load_live
+from reach.errors import InvalidInput, Problem, ReachError
+from reach.model.ports import PortSet
 
 __all__ = [
     "Connection",
@@ -14,7 +15,10 @@ __all__ = [
     "Reach",
     "ReachError",
     "Summary",
+    "audit",
+    "diff",
     "from_objects",
     "load",
+    "load_live",
 ]
 __version__ = "0.1.0"

@@ -1,3 +1,3 @@
-from .cli import main
+from reach.cli import main
 
 main()

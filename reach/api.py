@@ -4,78 +4,98 @@
 >>> r = reach.load(["examples/shop"])          # doctest: +SKIP
 >>> for c in r.connections(by="workload"):     # doctest: +SKIP
 ...     print(c)
+
+:class:`Reach` is a thin facade: each method hands its arguments to the
+function of :mod:`reach.analysis`, :mod:`reach.audit`, :mod:`reach.output` or
+:mod:`reach.draw` that does the work, with the :class:`Analysis` it holds.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from os import PathLike
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
-import numpy as np
-
-from .audit import AuditMixin
-from .connections import Connection, View, build_view
-from .engine import Reachability, compile_cluster
-from .errors import Diagnostics, ReachError
-from .explain import Explanation, Provenance
-from .exports import ExportMixin
-from .gcpause import without_gc
-from .loader import build_cluster
-from .model import Cluster
-from .paths import PathResult, find_path
-from .ports import PortSet, parse_port_filter
-from .progress import Progress
-from .radius import Radius, radius
-from .refs import Target, resolve
-from .sources import RawObject
-from .sources.files import FileSource, flatten
-from .sources.options import LiveOptions
+from reach.analysis import display
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport
+from reach.analysis.diff import diff as diff_analyses
+from reach.analysis.explain import explain
+from reach.analysis.paths import PathResult, find_path
+from reach.analysis.radius import Radius, radius
+from reach.analysis.refs import Target
+from reach.analysis.summary import Summary, summarize
+from reach.analysis.views import Connection, View, connections
+from reach.audit import AuditReport, run_audit
+from reach.engine.provenance import Provenance
+from reach.engine.reachability import Reachability
+from reach.engine.verdicts import Explanation
+from reach.errors import Diagnostics, ReachError
+from reach.gcpause import without_gc
+from reach.input.files import FileSource, flatten
+from reach.input.loader import build_cluster
+from reach.input.options import LiveOptions
+from reach.input.raw import RawObject
+from reach.model.cluster import Cluster
+from reach.model.ports import PortSet, parse_port_filter
+from reach.progress import Progress
 
 if TYPE_CHECKING:
     import networkx as nx
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from reach.audit.expect import Expectations
 
 #: Input files at least this large (bytes) show a progress bar when ``progress`` is None.
 LARGE_INPUT = 4 << 20
 
 
-@dataclass
-class Summary:
-    """Counts that describe a compiled cluster."""
+def _notebook_picture(result: object, fmt: str) -> bytes | None:
+    from reach.draw import notebook_picture  # matplotlib loads only when a picture is shown
 
-    namespaces: int
-    pods: int
-    workloads: int
-    policies: int
-    classes: int
-    external_segments: int
-    ingress_isolated_pods: int
-    egress_isolated_pods: int
-    allowed_workload_pairs: int
-
-    def to_json(self) -> dict[str, int]:
-        return dict(self.__dict__)
+    return notebook_picture(result, fmt)
 
 
-class Reach(ExportMixin, AuditMixin):
-    """A compiled cluster: connections, and (in later modules) graph queries."""
+display.set_picture_maker(_notebook_picture)
+
+
+class Reach:
+    """A compiled cluster and every question reach answers about it."""
 
     def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
-        self.reachability: Reachability = compile_cluster(cluster)
-        self._views: dict[tuple[str, bool | None], View] = {}
+        self.analysis = Analysis(cluster)
         self._graphs: dict[str, nx.DiGraph] = {}
-        self._prov: Provenance | None = None
+
+    # -- what the analysis holds ------------------------------------------------------
+    @property
+    def cluster(self) -> Cluster:
+        return self.analysis.cluster
+
+    @property
+    def reachability(self) -> Reachability:
+        return self.analysis.reachability
 
     @property
     def provenance(self) -> Provenance:
-        if self._prov is None:
-            self._prov = Provenance(self.reachability)
-        return self._prov
+        return self.analysis.provenance
 
-    # -- graph ----------------------------------------------------------------------------
+    @property
+    def warnings(self) -> list[str]:
+        """Problems worth knowing: from loading the input, then from the analysis."""
+        return self.analysis.warnings
+
+    def view(self, by: str = "workload", ipv6: bool | None = None) -> View:
+        return self.analysis.view(by, ipv6)
+
+    def resolve(self, ref: str, namespace: str | None = None) -> Target:
+        """Resolve a node reference (see :mod:`reach.analysis.refs` for the forms)."""
+        return self.analysis.resolve(ref, namespace)
+
+    # -- graph ------------------------------------------------------------------------
     @property
     def graph(self) -> nx.DiGraph:
         """The reachability graph by workload, as a networkx DiGraph (built on first use)."""
@@ -84,15 +104,25 @@ class Reach(ExportMixin, AuditMixin):
     def graph_at(self, by: str = "workload") -> nx.DiGraph:
         """The reachability graph at granularity ``by`` (pod, workload or namespace)."""
         if by not in self._graphs:
-            from .graph import build_graph  # networkx is imported only when a graph is wanted
+            from reach.analysis.graph import build_graph  # networkx loads only for graphs
 
-            self._graphs[by] = build_graph(self.view(by), self.provenance)
+            self._graphs[by] = build_graph(self.analysis, by)
         return self._graphs[by]
 
-    # -- queries ----------------------------------------------------------------------------
-    def resolve(self, ref: str, namespace: str | None = None) -> Target:
-        """Resolve a node reference (see :mod:`reach.refs` for the forms)."""
-        return resolve(self.reachability, ref, namespace)
+    # -- queries ------------------------------------------------------------------------
+    @without_gc
+    def connections(self, by: str = "workload", ipv6: bool | None = None) -> list[Connection]:
+        """Every allowed (src, dst) pair at granularity ``by``, with its ports.
+
+        External addresses appear as segments of the address space. IPv6
+        segments are included when ``ipv6`` is true, or by default when some
+        policy names an IPv6 CIDR.
+        """
+        return connections(self.analysis.view(by, ipv6))
+
+    @without_gc
+    def summary(self) -> Summary:
+        return summarize(self.analysis)
 
     @without_gc
     def path(
@@ -109,16 +139,15 @@ class Reach(ExportMixin, AuditMixin):
 
         ``port`` (``"8080/TCP"``) must be allowed on every hop.
         """
-        ports = _port(port)
         return find_path(
-            self.view(by),
-            self.provenance,
+            self.analysis.view(by),
+            self.analysis.provenance,
             self.resolve(a, namespace),
             self.resolve(b, namespace),
-            ports,
-            max_hops,
-            all_paths,
-            port,
+            ports=_port(port),
+            max_hops=max_hops,
+            all_paths=all_paths,
+            port_text=port,
         )
 
     @without_gc
@@ -131,7 +160,15 @@ class Reach(ExportMixin, AuditMixin):
         namespace: str | None = None,
     ) -> Radius:
         """Everything ``a`` can reach, directly and transitively, with hop distances."""
-        return radius(self.view(by), self.resolve(a, namespace), False, _port(port), hops, port)
+        target = self.resolve(a, namespace)
+        return radius(
+            self.analysis.view(by),
+            target,
+            backward=False,
+            ports=_port(port),
+            max_hops=hops,
+            port_text=port,
+        )
 
     @without_gc
     def exposure(
@@ -143,64 +180,188 @@ class Reach(ExportMixin, AuditMixin):
         namespace: str | None = None,
     ) -> Radius:
         """Everything that can reach ``b``, directly and transitively, external ranges included."""
+        target = self.resolve(b, namespace)
         return radius(
-            self.view(by, ipv6=None), self.resolve(b, namespace), True, _port(port), hops, port
+            self.analysis.view(by, ipv6=None),
+            target,
+            backward=True,
+            ports=_port(port),
+            max_hops=hops,
+            port_text=port,
         )
 
     def explain(self, a: str, b: str, namespace: str | None = None) -> list[Explanation]:
         """Per-policy breakdown of each direction for the pair (one per distinct pod class pair)."""
-        ta, tb = self.resolve(a, namespace), self.resolve(b, namespace)
-        r = self.reachability
-        out = []
-        for s in ta.classes(r).tolist():
-            for d in tb.classes(r).tolist():
-                out.append(
-                    self.provenance.explain(
-                        s, d, _class_name(self, ta, s), _class_name(self, tb, d)
-                    )
-                )
-        return out
+        return explain(self.analysis, a, b, namespace)
 
-    @property
-    def warnings(self) -> list[str]:
-        """Problems worth knowing: from loading the input, then from the analysis."""
-        return [*self.cluster.warnings, *self.reachability.warnings]
+    def audit(
+        self,
+        expect: str | Path | Expectations | Mapping[str, Any] | None = None,
+        skip: Iterable[str] = (),
+        checks: bool = True,
+    ) -> AuditReport:
+        """Run the built-in checks and, given an expectations file, the team's promises.
 
-    @without_gc
-    def view(self, by: str = "workload", ipv6: bool | None = None) -> View:
-        key = (by, ipv6)
-        if key not in self._views:
-            self._views[key] = build_view(self.reachability, by, ipv6)
-        return self._views[key]
-
-    @without_gc
-    def connections(self, by: str = "workload", ipv6: bool | None = None) -> list[Connection]:
-        """Every allowed (src, dst) pair at granularity ``by``, with its ports.
-
-        External addresses appear as segments of the address space. IPv6
-        segments are included when ``ipv6`` is true, or by default when some
-        policy names an IPv6 CIDR.
+        See :func:`reach.audit.run_audit`.
         """
-        v = self.view(by, ipv6)
-        atoms = self.reachability.atoms
-        return [Connection(v.nodes[s], v.nodes[d], atoms.portsets[i]) for s, d, i in v.edges()]
+        return run_audit(self.analysis, expect, skip, checks)
 
-    @without_gc
-    def summary(self) -> Summary:
-        r = self.reachability
-        v = self.view("workload")
-        pod_cls = r.pod_class
-        return Summary(
-            namespaces=len(self.cluster.namespaces),
-            pods=len(r.pods),
-            workloads=v.n_internal,
-            policies=len(self.cluster.policies),
-            classes=r.n_internal,
-            external_segments=len(r.segments),
-            ingress_isolated_pods=int(np.count_nonzero(r.ingress_isolated[pod_cls])),
-            egress_isolated_pods=int(np.count_nonzero(r.egress_isolated[pod_cls])),
-            allowed_workload_pairs=v.count_internal_pairs(),
+    def diff(
+        self, new: Reach, by: str = "workload", old_label: str = "old", new_label: str = "new"
+    ) -> DiffReport:
+        """What changes from this cluster to ``new``: see :func:`reach.diff`."""
+        return diff(self, new, by, old_label, new_label)
+
+    # -- exports --------------------------------------------------------------------------
+    def export_graph(
+        self,
+        by: str = "workload",
+        namespaces: Iterable[str] | None = None,
+        focus: str | None = None,
+        hops: int = 1,
+        merge_external: bool = True,
+        source: str | None = None,
+    ) -> nx.DiGraph:
+        """The graph exports and pictures show: see :func:`reach.analysis.graph.build_graph`."""
+        from reach.analysis.graph import build_graph
+
+        return build_graph(self.analysis, by, namespaces, focus, hops, merge_external, source)
+
+    def default_source(self) -> str:
+        """What titles call the input when the caller names none."""
+        return self.analysis.source_text
+
+    def to_dot(
+        self,
+        by: str = "workload",
+        namespaces: Iterable[str] | None = None,
+        focus: str | None = None,
+        hops: int = 1,
+        source: str | None = None,
+        tooltips: bool | None = None,
+    ) -> str:
+        """The graph as Graphviz DOT text: namespaces as ``cluster_*`` subgraphs.
+
+        ``tooltips`` adds each edge's policies as its tooltip (by default when the
+        graph has at most 2,000 edges: they cost time to compute).
+        """
+        from reach.output.graph import dot
+
+        out = io.StringIO()
+        dot.render(self.export_graph(by, namespaces, focus, hops, source=source), out, tooltips)
+        return out.getvalue()
+
+    def to_graphml(
+        self,
+        path: str | Path | IO[bytes],
+        by: str = "workload",
+        namespaces: Iterable[str] | None = None,
+        focus: str | None = None,
+        hops: int = 1,
+        source: str | None = None,
+        policies: bool = True,
+    ) -> None:
+        """Write GraphML: every node and edge attribute, ports as text, labels as JSON text."""
+        from reach.output.graph import graphml
+
+        g = self.export_graph(by, namespaces, focus, hops, source=source)
+        graphml.write(g, path, policies=policies)
+
+    def to_node_link(
+        self,
+        by: str = "workload",
+        namespaces: Iterable[str] | None = None,
+        focus: str | None = None,
+        hops: int = 1,
+        source: str | None = None,
+        policies: bool = True,
+    ) -> dict[str, Any]:
+        """The graph as networkx node-link data (``json.dump`` it), ports as text."""
+        from reach.output.graph import nodelink
+
+        g = self.export_graph(by, namespaces, focus, hops, source=source)
+        return nodelink.data(g, policies=policies)
+
+    # -- pictures -------------------------------------------------------------------------
+    def draw(
+        self,
+        ax: Axes | None = None,
+        by: str = "workload",
+        view: str = "graph",
+        namespaces: Iterable[str] | None = None,
+        focus: str | None = None,
+        hops: int = 1,
+        source: str | None = None,
+        value: str = "share",
+        port_labels: bool | None = None,
+        notes: list[str] | None = None,
+    ) -> Figure:
+        """Draw the graph (or ``view="matrix"``: the namespace x namespace heatmap).
+
+        Returns the matplotlib figure (``ax``'s, or a new one). See
+        :func:`reach.draw.cluster.draw_cluster` for the fallbacks on large graphs;
+        each is appended to ``notes``.
+        """
+        from reach.draw.cluster import draw_cluster
+
+        return draw_cluster(
+            self.analysis, ax, by, view, namespaces, focus, hops, source, value, port_labels, notes
         )
+
+    def draw_path(
+        self,
+        result: PathResult,
+        ax: Axes | None = None,
+        src: str | None = None,
+        dst: str | None = None,
+        namespace: str | None = None,
+        by: str = "workload",
+        source: str | None = None,
+    ) -> Figure:
+        """Draw a :meth:`path` result over its neighbourhood, path hops numbered."""
+        from reach.draw.cluster import draw_path_result
+
+        return draw_path_result(self.analysis, result, ax, src, dst, namespace, by, source)
+
+    def draw_radius(
+        self, result: Radius, ax: Axes | None = None, source: str | None = None
+    ) -> Figure:
+        """Draw a :meth:`blast_radius` or :meth:`exposure` result, nodes shaded by hops."""
+        from reach.draw import draw_radius
+
+        return draw_radius(result, ax, source=source or self.analysis.source_text)
+
+    # -- notebooks ------------------------------------------------------------------------
+    def _repr_png_(self) -> bytes | None:
+        from reach import draw as d
+
+        if d.NOTEBOOK_FORMAT != "png":
+            return None
+        return d.figure_bytes(self.draw(), "png")
+
+    def _repr_svg_(self) -> str | None:
+        from reach import draw as d
+
+        if d.NOTEBOOK_FORMAT != "svg":
+            return None
+        return d.figure_bytes(self.draw(), "svg").decode("utf-8")
+
+
+def diff(
+    old: Reach, new: Reach, by: str = "workload", old_label: str = "old", new_label: str = "new"
+) -> DiffReport:
+    """Connections added, removed and changed from ``old`` to ``new`` at granularity ``by``."""
+    return diff_analyses(old.analysis, new.analysis, by, old_label, new_label)
+
+
+def audit(
+    r: Reach,
+    expect: str | Path | Expectations | Mapping[str, Any] | None = None,
+    skip: Iterable[str] = (),
+    checks: bool = True,
+) -> AuditReport:
+    """The audit of ``r``: the same as ``r.audit(...)``."""
+    return r.audit(expect, skip, checks)
 
 
 def _port(text: str | None) -> PortSet | None:
@@ -210,15 +371,6 @@ def _port(text: str | None) -> PortSet | None:
         return parse_port_filter(text)
     except ValueError as e:
         raise ReachError(str(e)) from None
-
-
-def _class_name(r: Reach, t: Target, cls: int) -> str:
-    """The target's label, or one of its pods when it spans several classes."""
-    if t.external or len(t.classes(r.reachability)) == 1:
-        return t.label
-    pods = r.reachability.pods
-    first = next(i for i in t.pods.tolist() if r.reachability.pod_class[i] == cls)
-    return f"{t.label} (pod {pods[first]})"
 
 
 @without_gc
@@ -233,7 +385,7 @@ def load(
     ``progress``: show a bar on stderr (True), never (False), or when stderr is
     a terminal and the files are large (None, as the command line does).
     """
-    if isinstance(paths, (str, PathLike)):
+    if isinstance(paths, str | PathLike):
         paths = [paths]
     names = tuple(str(p) for p in paths)
     diag = diag or Diagnostics()
@@ -253,7 +405,7 @@ def load_live(
     options: LiveOptions | None = None, skip_invalid: bool = False, diag: Diagnostics | None = None
 ) -> Reach:
     """Read a live cluster through the kubernetes client (kubeconfig, context, in-cluster)."""
-    from .sources.live import LiveSource  # the kubernetes client is only needed here
+    from reach.input.live import LiveSource  # the kubernetes client is only needed here
 
     diag = diag or Diagnostics()
     raws = LiveSource(options).read(diag)

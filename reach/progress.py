@@ -62,4 +62,3 @@ class Progress:
             self.stream.write("\r\033[K")
             self.stream.flush()
             self._shown = False
-

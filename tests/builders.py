@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import reach
-from reach.ports import PortSet
+from reach.model.ports import PortSet
 
 Obj = dict[str, Any]
 

@@ -14,7 +14,7 @@ from builders import conns, ext_ports, namespace, netpol, pod, sel
 
 import reach
 from reach.errors import InvalidInput
-from reach.ports import PortSet
+from reach.model.ports import PortSet
 
 ALL = PortSet.all()
 Obj = dict[str, Any]

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reach.atoms import Mask, PortAtoms
-from reach.ports import MAX_PORT, PROTOCOLS, PortSet
+from reach.engine.atoms import Mask, PortAtoms
+from reach.model.ports import MAX_PORT, PROTOCOLS, PortSet
 
 TCP80 = PortSet.of("TCP", 80)
 WEB = PortSet.of("TCP", 80) | PortSet.of("TCP", 443)

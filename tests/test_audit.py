@@ -15,7 +15,8 @@ from test_errors import run
 import reach
 from reach.audit import AuditReport, Finding
 from reach.audit.checks import CHECKS
-from reach.audit.formats import junit, markdown, text
+from reach.audit.report import text
+from reach.output.audit import junit, markdown
 
 SHOP = str(EXAMPLES / "shop")
 TYPO = str(EXAMPLES / "shop-typo")

@@ -20,7 +20,7 @@ import pytest
 from conftest import SHARED
 
 import reach
-from reach.formats import txt
+from reach.output.listing import txt
 
 CASES = sorted((SHARED / "conformance").glob("*/*/expected.txt"))
 #: Families whose full comparison needs a feature that is not built yet: the issue that builds it.

@@ -19,9 +19,10 @@ from test_engine_vs_reference import clusters
 from test_errors import run
 
 import reach
-from reach.diff import DiffReport, EdgeChange, diff
-from reach.ipspace import IPRange
-from reach.ports import PortSet
+from reach.analysis.diff import DiffReport, EdgeChange
+from reach.api import diff
+from reach.model.ipspace import IPRange
+from reach.model.ports import PortSet
 
 SHOP = str(EXAMPLES / "shop")
 TYPO = str(EXAMPLES / "shop-typo")

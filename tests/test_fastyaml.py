@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reach.sources import fastyaml
+from reach.input import fastyaml
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +28,10 @@ def same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a) and all(
-            type(x) is type(y) for x, y in zip(a, b, strict=True)
+        return (
+            list(a) == list(b)
+            and all(same(a[k], b[k]) for k in a)
+            and all(type(x) is type(y) for x, y in zip(a, b, strict=True))
         )
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
@@ -79,20 +81,110 @@ class Counting:
 
 
 KEYS = [
-    "a", "b", "name", "app.kubernetes.io/name", "a b", "x:y", "a:", "'q'", '"q"', "1", "0x1F",
-    "yes", "on", "~", "null", "-a", "-", "?", "? a", ":x", "<<", "a #b", "a#b", "2001-01-01",
-    "1.5", "=", "!t", "&k", "*k",
+    "a",
+    "b",
+    "name",
+    "app.kubernetes.io/name",
+    "a b",
+    "x:y",
+    "a:",
+    "'q'",
+    '"q"',
+    "1",
+    "0x1F",
+    "yes",
+    "on",
+    "~",
+    "null",
+    "-a",
+    "-",
+    "?",
+    "? a",
+    ":x",
+    "<<",
+    "a #b",
+    "a#b",
+    "2001-01-01",
+    "1.5",
+    "=",
+    "!t",
+    "&k",
+    "*k",
 ]
 VALUES = KEYS + [
-    "", "'it''s'", "'a'b'", "'unclosed", '"x\\ny"', '"plain"', '"a\'b"', "'a: b'", "[]", "{}",
-    "[a, b]", "{a: 1}", "|", ">-", "&a x", "*a", "!!str 1", "a: b", "b #c", "- x", "3.5", ".inf",
-    ".NaN", "0o17", "017", "1:30", "0b101", "1_000", "+1", "-1e3", "True", "NULL", "Off",
-    "2001-12-14t21:59:43.10-05:00", "http://x/#y", "a, b", "é", "x]", "x # note", "'x' # note",
-    "'x'# note", "[a, b] # note", "{a: {b: c}, d: [1, 2]}", "[{name: x, port: 80}]", "{a: b, }",
-    "[a,b]", "{a:b}", "[a, b]]", "{a: 'x, y'}", "[ ]", "{ }", "{a: }", "{a}", "[a: b]", "[a, ]",
-    "['x', \"y\"]", "[on, 017, ~]", "{1: 2, yes: no}", "[a #b]", "[[a], {}]", "{a: [b, c], }",
-    "['a''b']", '["a\\"b"]', "{? a: b}", "[-1, - 1]", "{a: x:y}", "[http://x]", "{'a': 1}",
-    "[?x]", "[x, ?y]", "{?x: 1}", "{b: ?x}", "[a?b]",
+    "",
+    "'it''s'",
+    "'a'b'",
+    "'unclosed",
+    '"x\\ny"',
+    '"plain"',
+    '"a\'b"',
+    "'a: b'",
+    "[]",
+    "{}",
+    "[a, b]",
+    "{a: 1}",
+    "|",
+    ">-",
+    "&a x",
+    "*a",
+    "!!str 1",
+    "a: b",
+    "b #c",
+    "- x",
+    "3.5",
+    ".inf",
+    ".NaN",
+    "0o17",
+    "017",
+    "1:30",
+    "0b101",
+    "1_000",
+    "+1",
+    "-1e3",
+    "True",
+    "NULL",
+    "Off",
+    "2001-12-14t21:59:43.10-05:00",
+    "http://x/#y",
+    "a, b",
+    "é",
+    "x]",
+    "x # note",
+    "'x' # note",
+    "'x'# note",
+    "[a, b] # note",
+    "{a: {b: c}, d: [1, 2]}",
+    "[{name: x, port: 80}]",
+    "{a: b, }",
+    "[a,b]",
+    "{a:b}",
+    "[a, b]]",
+    "{a: 'x, y'}",
+    "[ ]",
+    "{ }",
+    "{a: }",
+    "{a}",
+    "[a: b]",
+    "[a, ]",
+    "['x', \"y\"]",
+    "[on, 017, ~]",
+    "{1: 2, yes: no}",
+    "[a #b]",
+    "[[a], {}]",
+    "{a: [b, c], }",
+    "['a''b']",
+    '["a\\"b"]',
+    "{? a: b}",
+    "[-1, - 1]",
+    "{a: x:y}",
+    "[http://x]",
+    "{'a': 1}",
+    "[?x]",
+    "[x, ?y]",
+    "{?x: 1}",
+    "{b: ?x}",
+    "[a?b]",
 ]
 LINE = st.one_of(
     st.builds(lambda k, v: f"{k}: {v}", st.sampled_from(KEYS), st.sampled_from(VALUES)),
@@ -104,7 +196,9 @@ LINE = st.one_of(
     st.sampled_from(VALUES),
 )
 TEXT = st.lists(
-    st.tuples(st.sampled_from([0, 0, 0, 1, 2, 2, 2, 3, 4, 4, 6]), LINE, st.sampled_from(["", "", " "])),
+    st.tuples(
+        st.sampled_from([0, 0, 0, 1, 2, 2, 2, 3, 4, 4, 6]), LINE, st.sampled_from(["", "", " "])
+    ),
     max_size=14,
 ).map(lambda lines: "".join(" " * n + body + tail + "\n" for n, body, tail in lines))
 
@@ -128,7 +222,9 @@ DATA = st.recursive(
     SCALAR,
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
-        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8), st.integers()), inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(KEYS), st.text(max_size=8), st.integers()), inner, max_size=4
+        ),
     ),
     max_leaves=25,
 )
@@ -141,8 +237,12 @@ DATA = st.recursive(
     st.booleans(),
     st.sampled_from([False, None]),
 )
-def test_agrees_with_pyyaml_on_dumped_data(docs: list[Any], indent: int, start: bool, flow: bool | None) -> None:
-    text = yaml.safe_dump_all(docs, indent=indent, explicit_start=start, default_flow_style=flow, allow_unicode=True)
+def test_agrees_with_pyyaml_on_dumped_data(
+    docs: list[Any], indent: int, start: bool, flow: bool | None
+) -> None:
+    text = yaml.safe_dump_all(
+        docs, indent=indent, explicit_start=start, default_flow_style=flow, allow_unicode=True
+    )
     assert_agrees(text)
 
 
@@ -217,7 +317,9 @@ def test_empty_collections_are_never_shared() -> None:
 
 
 def manifests() -> list[Path]:
-    found = sorted((SHARED / "conformance").rglob("*.yaml")) + sorted((ROOT / "examples").rglob("*.yaml"))
+    found = sorted((SHARED / "conformance").rglob("*.yaml")) + sorted(
+        (ROOT / "examples").rglob("*.yaml")
+    )
     return [p for p in found if p.is_file()]
 
 
@@ -243,10 +345,38 @@ def test_hands_unusual_documents_to_pyyaml(monkeypatch: pytest.MonkeyPatch) -> N
     assert counting.calls == 2
 
 
-SAFE_KEYS = ["a", "b", "name", "app.kubernetes.io/name", "a b", "1", "yes", "~", "x:y", "2001-01-01", "a#b"]
+SAFE_KEYS = [
+    "a",
+    "b",
+    "name",
+    "app.kubernetes.io/name",
+    "a b",
+    "1",
+    "yes",
+    "~",
+    "x:y",
+    "2001-01-01",
+    "a#b",
+]
 SAFE_VALUES = SAFE_KEYS + [
-    "'it''s'", '"plain"', "[]", "{}", "[a, b]", "{a: 1}", "3.5", ".inf", "017", "1:30", "0b101", "http://x/#y",
-    "{a: {b: c}, d: [1, 2]}", "[{name: x, port: 80}]", "['x', \"y\"]", "[on, 017, ~]", "x # note", "é",
+    "'it''s'",
+    '"plain"',
+    "[]",
+    "{}",
+    "[a, b]",
+    "{a: 1}",
+    "3.5",
+    ".inf",
+    "017",
+    "1:30",
+    "0b101",
+    "http://x/#y",
+    "{a: {b: c}, d: [1, 2]}",
+    "[{name: x, port: 80}]",
+    "['x', \"y\"]",
+    "[on, 017, ~]",
+    "x # note",
+    "é",
 ]
 # mostly valid tokens, now and then one that is not
 KEY = st.sampled_from(SAFE_KEYS * 20 + KEYS)
@@ -281,7 +411,9 @@ def block_text(draw: st.DrawFn, depth: int = 0, at: int = 0) -> list[str]:
             key = draw(KEY)
             if nested:
                 lines.append(pad + key + ":" + comment)
-                lines.extend(draw(block_text(depth + 1, at + draw(st.sampled_from([0, 1, 2, 2, 2, 4])))))
+                lines.extend(
+                    draw(block_text(depth + 1, at + draw(st.sampled_from([0, 1, 2, 2, 2, 4]))))
+                )
             else:
                 lines.append(pad + key + ": " + draw(VALUE) + comment)
     return lines

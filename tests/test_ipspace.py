@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reach.ipspace import (
+from reach.model.ipspace import (
     IPAddress,
     IPBlock,
     IPNetwork,

@@ -7,8 +7,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reach.labelindex import LabelIndex
-from reach.selectors import LabelSelector, parse_selector
+from reach.engine.labelindex import LabelIndex
+from reach.input.selectors import parse_selector
+from reach.model.selectors import LabelSelector
 
 Row = tuple[tuple[str, str], ...]
 

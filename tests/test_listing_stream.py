@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from test_engine_vs_reference import clusters
 
 import reach
-from reach.connections import View, external_node
-from reach.formats import json as json_format
-from reach.formats import table_chunks
-from reach.ipspace import IPRange
+from reach.analysis.listing import table_chunks
+from reach.analysis.views import View, external_node
+from reach.model.ipspace import IPRange
+from reach.output.listing import json as json_format
 
 
 def reference_lines(view: View) -> list[str]:
     n_int = view.n_internal
-    texts = view.reach.atoms.texts
+    texts = view.reachability.atoms.texts
     lines: list[tuple[str, str, str]] = []
     runs: dict[tuple[int, bool], list[tuple[int, int]]] = {}
     for s, d, p in view.edges():
@@ -40,7 +40,12 @@ def reference_lines(view: View) -> list[str]:
         merged: list[tuple[IPRange, int]] = []
         for idx, p in sorted(segs):
             rng = view.nodes[idx].range
-            if merged and merged[-1][0].version == rng.version and merged[-1][0].last + 1 == rng.first and merged[-1][1] == p:
+            if (
+                merged
+                and merged[-1][0].version == rng.version
+                and merged[-1][0].last + 1 == rng.first
+                and merged[-1][1] == p
+            ):
                 merged[-1] = (IPRange(rng.version, merged[-1][0].first, rng.last), p)
             else:
                 merged.append((rng, p))

@@ -18,10 +18,11 @@ from k8s_server import Certs, KubeAPIServer, generated_objects, make_certs, shop
 
 import reach
 from reach.errors import Diagnostics, ReachError
-from reach.loader import build_cluster
-from reach.snapshot import ANNOTATION_ALLOW_LIST, write_snapshot
-from reach.sources import RawObject, live
-from reach.sources.live import LiveError, LiveOptions, LiveSource
+from reach.input import live
+from reach.input.live import LiveError, LiveOptions, LiveSource
+from reach.input.loader import build_cluster
+from reach.input.raw import RawObject
+from reach.input.snapshot import ANNOTATION_ALLOW_LIST, write_snapshot
 
 GEN_CLUSTER = SHARED / "bench" / "gen_cluster.py"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import reach.ports
-from reach.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, parse_port_filter
+import reach.model.ports
+from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet, parse_port_filter
 
 Interval = tuple[int, int]
 Member = tuple[str, int]
@@ -213,7 +213,7 @@ def test_text_form(ps: PortSet, text: str) -> None:
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(reach.ports)
+    result = doctest.testmod(reach.model.ports)
     assert result.attempted > 0
     assert result.failed == 0
 

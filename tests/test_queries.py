@@ -9,8 +9,8 @@ from conftest import EXAMPLES
 from test_errors import run
 
 import reach
-from reach.ports import PortSet
-from reach.refs import RefError
+from reach.analysis.refs import RefError
+from reach.model.ports import PortSet
 
 SHOP = str(EXAMPLES / "shop")
 BACKENDS = {"app/orders[Deployment]", "app/catalog[Deployment]", "app/payments[Deployment]"}

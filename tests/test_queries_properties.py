@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from test_engine_vs_reference import clusters
 
 import reach
-from reach.refs import RefError
+from reach.analysis.refs import RefError
 
 
 def _pod_ids(r: reach.Reach) -> list[str]:

@@ -82,7 +82,6 @@ OFFLINE = [e for e in ALL if not e.live]
 LIVE = [e for e in ALL if e.live]
 
 
-
 def test_the_quickstart_has_examples_of_both_kinds() -> None:
     assert len(OFFLINE) >= 6, [str(e) for e in OFFLINE]
     assert LIVE, "no live-cluster examples"

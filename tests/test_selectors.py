@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from reach.errors import FieldError, ReachError
-from reach.selectors import LabelSelector, Requirement, label_value, parse_labels, parse_selector
+from reach.input.selectors import label_value, parse_labels, parse_selector
+from reach.model.selectors import LabelSelector, Requirement
 
 PATH = "spec.podSelector"
 

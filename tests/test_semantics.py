@@ -8,7 +8,7 @@ from __future__ import annotations
 from builders import conns, deny_all, ext_ports, namespace, netpol, pod, sel
 
 import reach
-from reach.ports import PortSet
+from reach.model.ports import PortSet
 
 TCP80 = PortSet.of("TCP", 80)
 ALL = PortSet.all()

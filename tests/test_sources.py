@@ -12,8 +12,8 @@ from builders import netpol, pod
 
 import reach
 from reach.errors import Diagnostics
-from reach.sources import fastyaml
-from reach.sources.files import FileSource
+from reach.input import fastyaml
+from reach.input.files import FileSource
 
 
 def _pods(r: reach.Reach) -> set[str]:

@@ -34,13 +34,14 @@ from typing import Any
 
 import yaml
 
-from ..errors import FieldError, InvalidInput, Problem
-from ..fields import describe
-from ..ipspace import IPNetwork, IPRange, parse_network
-from ..ports import PortSet, parse_port_filter
-from ..selectors import LabelSelector, Requirement, parse_labels, parse_selector
-from .checks import CHECKS
-from .report import SEVERITIES, Finding
+from reach.audit.checks import CHECKS
+from reach.audit.report import SEVERITIES, Finding
+from reach.errors import FieldError, InvalidInput, Problem
+from reach.input.fields import describe
+from reach.input.selectors import parse_labels, parse_selector
+from reach.model.ipspace import IPNetwork, IPRange, parse_network
+from reach.model.ports import PortSet, parse_port_filter
+from reach.model.selectors import LabelSelector, Requirement
 
 KINDS = ("deny", "allow", "only")
 REQUIRE = ("all", "any")

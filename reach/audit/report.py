@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -201,8 +202,6 @@ class AuditReport:
 
     # -- output -----------------------------------------------------------------------
     def __str__(self) -> str:
-        from .formats import text
-
         return text(self)
 
     def to_dict(self, fail_on: str = DEFAULT_FAIL_ON) -> dict[str, Any]:
@@ -225,3 +224,112 @@ def short_list(items: Iterable[str], limit: int = 5) -> str:
     items = list(items)
     head = ", ".join(items[:limit])
     return head if len(items) <= limit else f"{head} and {len(items) - limit} more"
+
+
+# -- text ---------------------------------------------------------------------------
+
+#: Rows of the cross-namespace table shown in txt and md (json has all).
+SUMMARY_ROWS = 30
+
+_COLOURS = {
+    "high": "\033[1;31m",
+    "medium": "\033[33m",
+    "low": "\033[36m",
+    "info": "\033[2m",
+    "pass": "\033[32m",
+    "fail": "\033[1;31m",
+    "dim": "\033[2m",
+    "bold": "\033[1m",
+}
+_RESET = "\033[0m"
+
+
+def use_colour(stream: Any) -> bool:
+    """Colour when writing to a terminal and ``NO_COLOR`` is not set."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def findings_by_check(report: AuditReport) -> list[tuple[str, list[Finding]]]:
+    """Built-in check findings by check, most serious first (unsuppressed only)."""
+    by: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.check != EXPECTATION and f.suppressed is None:
+            by.setdefault(f.check, []).append(f)
+    order = {c.id: i for i, c in enumerate(report.checks)}
+    return sorted(by.items(), key=lambda kv: (-rank(kv[1][0].severity), order.get(kv[0], 0)))
+
+
+def stats_line(report: AuditReport) -> str:
+    s = report.stats
+    text = (
+        f"{s.get('pods', 0)} pods in {s.get('workloads', 0)} workloads, "
+        f"{s.get('namespaces', 0)} namespaces, {s.get('policies', 0)} policies"
+    )
+    if report.expect_file:
+        text += f"; expectations from {report.expect_file}"
+    return text
+
+
+def text(report: AuditReport, colour: bool = False, fail_on: str = DEFAULT_FAIL_ON) -> str:
+    """Plain text grouped by check; ANSI colours when ``colour``."""
+
+    def c(kind: str, s: str) -> str:
+        return f"{_COLOURS[kind]}{s}{_RESET}" if colour else s
+
+    lines = [f"reach audit: {stats_line(report)}"]
+    if report.expectations:
+        ok = sum(e.passed for e in report.expectations)
+        lines += ["", c("bold", f"Expectations ({ok} of {len(report.expectations)} hold)")]
+        for e in report.expectations:
+            if e.passed:
+                lines.append(f"  {c('pass', 'ok  ')}  {e.name}")
+                continue
+            mark = c("fail", "FAIL") if e.status == "failed" else c("low", "VOID")
+            assert e.finding is not None
+            sev = c(e.finding.severity, e.finding.severity)
+            lines.append(f"  {mark}  {e.name} [{sev}]")
+            if e.name != e.text:
+                lines.append(f"        expected: {e.text}")
+            lines.append(f"        {e.finding.message}")
+            lines.extend(f"        note: {n}" for n in e.finding.notes)
+    for check, found in findings_by_check(report):
+        f0 = found[0]
+        head = f"[{f0.severity}] {check}: {f0.title} ({len(found)})"
+        lines += ["", c(f0.severity, head)]
+        cis = f" ({f0.cis})" if f0.cis else ""
+        lines.append(c("dim", f"  {f0.rationale}{cis}"))
+        for f in found:
+            lines.append(f"  {f.subject}: {f.message}")
+            lines.extend(f"    note: {n}" for n in f.notes)
+            if check == "cross-namespace-summary":
+                lines.extend(_summary_rows(f))
+    quiet = [r.id for r in report.checks if r.status == "passed"]
+    if quiet:
+        lines += ["", f"passed: {', '.join(quiet)}"]
+    na = [f"{r.id} ({r.not_applicable})" for r in report.checks if r.not_applicable]
+    if na:
+        lines.append(f"not applicable: {'; '.join(na)}")
+    skipped = [r.id for r in report.checks if r.skipped]
+    if skipped:
+        lines.append(f"skipped: {', '.join(skipped)}")
+    if report.suppressed:
+        per: dict[str, int] = {}
+        for f in report.suppressed:
+            per[f.check] = per.get(f.check, 0) + 1
+        lines.append(
+            "ignored by the expectations file: "
+            + ", ".join(f"{k} x{v}" for k, v in sorted(per.items()))
+        )
+    summary = report.summary_line(fail_on)
+    lines += ["", c("fail" if report.failed(fail_on) else "pass", summary)]
+    return "\n".join(lines)
+
+
+def _summary_rows(f: Finding) -> list[str]:
+    rows: list[dict[str, Any]] = f.details.get("pairs", [])
+    top = sorted(rows, key=lambda x: (-int(x["pod_pairs"]), x["src"], x["dst"]))[:SUMMARY_ROWS]
+    out = [f"    {x['src']} -> {x['dst']} : {x['ports']} ({x['pod_pairs']} pod pairs)" for x in top]
+    if len(rows) > len(top):
+        out.append(f"    ... and {len(rows) - len(top)} more pairs (--format json lists all)")
+    return out

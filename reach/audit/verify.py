@@ -18,16 +18,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..engine import IntVec
-from ..hops import HopGraph
-from ..ipspace import IPRange
-from ..labelindex import BoolVec
-from ..ports import PortSet
-from ..radius import PRIVATE
-from ..refs import RefError
-from .checks import CHUNK, Context, range_text, withheld
-from .expect import Endpoint, Expectation, Selector
-from .report import EXPECTATION, ExpectationResult, Finding
+from reach.analysis.hops import HopGraph
+from reach.analysis.refs import RefError
+from reach.audit.context import CHUNK, Context, range_text, withheld
+from reach.audit.expect import Endpoint, Expectation, Selector
+from reach.audit.report import EXPECTATION, ExpectationResult, Finding
+from reach.engine.arrays import BoolVec, IntVec
+from reach.model.ipspace import PRIVATE, IPRange
+from reach.model.ports import PortSet
 
 WHOLE = [IPRange.whole(4), IPRange.whole(6)]
 
@@ -92,7 +90,7 @@ def _pods(ctx: Context, sel: Selector, hints: list[str]) -> BoolVec:
         chosen = np.zeros(len(ctx.pods), dtype=bool)
         for ref in sel.workloads:
             try:
-                chosen[ctx.r.resolve(ref).pods] = True
+                chosen[ctx.analysis.resolve(ref).pods] = True
             except RefError as e:
                 hints.append(f"{sel.path}: {e}")
         hit &= chosen
@@ -117,7 +115,7 @@ def _addresses(sel: Selector) -> list[IPRange]:
 
 def _segments(ctx: Context, addresses: list[IPRange]) -> tuple[IntVec, IntVec]:
     """Shown segments holding some of ``addresses``, and those wholly inside them."""
-    segs = ctx.reach.segments
+    segs = ctx.reachability.segments
     some, all_ = [], []
     for k in ctx.shown_segments.tolist():
         s = segs[k]
@@ -252,7 +250,7 @@ def _finding(
 def _matrix(ctx: Context, pairs: _Pairs, test: Callable[[int], bool]) -> BoolVec:
     """``test`` of the allowed port mask (as an int) of every class pair of ``pairs``,
     looked up per distinct port-set id, by blocks of rows."""
-    R = ctx.reach
+    R = ctx.reachability
     R.and_table()  # every id a pair can have is interned from here on
     table = np.array([test(v) for v in R.atoms.values], dtype=bool)
     out = np.empty((len(pairs.src), len(pairs.dst)), dtype=bool)
@@ -287,7 +285,7 @@ def _count_text(pod_pairs: int, ranges: list[str], what: str) -> str:
 
 
 def _deny(ctx: Context, exp: Expectation, src: Side, dst: Side, pairs: _Pairs) -> ExpectationResult:
-    R = ctx.reach
+    R = ctx.reachability
     touch = R.atoms.all_int if exp.ports is None else R.atoms.to_int(R.atoms.touching(exp.ports))
     hit = _matrix(ctx, pairs, lambda v: bool(v & touch)) & pairs.valid
     others = "a source outside `from`: " if exp.kind == "only" else ""
@@ -317,7 +315,7 @@ def _deny(ctx: Context, exp: Expectation, src: Side, dst: Side, pairs: _Pairs) -
 def _allow(
     ctx: Context, exp: Expectation, src: Side, dst: Side, pairs: _Pairs
 ) -> ExpectationResult:
-    R = ctx.reach
+    R = ctx.reachability
     if exp.ports is None:
         ok = _matrix(ctx, pairs, lambda v: v != 0)
     else:
@@ -341,7 +339,7 @@ def _allow(
         w["port"], w["missing"] = _first_port(missing), str(missing)
     else:
         w["port"], w["missing"] = "any port", "All Connections"
-    e = ctx.r.provenance.explain(s, d, w["src_node"], w["dst_node"])
+    e = ctx.analysis.provenance.explain(s, d, w["src_node"], w["dst_node"])
     parts: list[str] = []
     for side, who, names in (
         (e.egress, e.src, w["egress_policies"]),
@@ -398,7 +396,7 @@ def _pod_text(ctx: Context, p: int) -> tuple[str, str]:
 def _ext_text(ctx: Context, seg: int, hit_segs: list[int], side: Side) -> tuple[str, str]:
     """The witness range around segment ``seg``: the merged hit segments holding it, cut to
     the addresses the side names."""
-    s = ctx.reach.segments[seg]
+    s = ctx.reachability.segments[seg]
     for m in ctx.merged(hit_segs):
         if m.contains(s):
             pieces = [p for p in _clip(m, side.addresses) if _overlaps(p, s)]
@@ -417,7 +415,7 @@ def _witness(
     src: Side,
     dst: Side,
 ) -> dict[str, Any]:
-    R, n = ctx.reach, ctx.n
+    R, n = ctx.reachability, ctx.n
     s, d = int(pairs.src[i]), int(pairs.dst[j])
     p, q = _pick(ctx, s, d, src, dst)
     if s >= n:
@@ -460,7 +458,7 @@ def _policies(ctx: Context, s: int, d: int) -> tuple[list[str], list[str]]:
         if own >= ctx.n:
             out.append([])
             continue
-        side = ctx.r.provenance.side(direction, s, d)
+        side = ctx.analysis.provenance.side(direction, s, d)
         names = [dec.policy for dec in side.decisions if dec.action == "Allow" and dec.policy]
         out.append(list(dict.fromkeys(names)))
     return out[0], out[1]
@@ -479,14 +477,14 @@ def _transitive(
     ctx: Context, exp: Expectation, pairs: _Pairs, src: Side, dst: Side
 ) -> list[dict[str, Any]] | None:
     """The hops of one shortest multi-hop path from the sources to the destinations."""
-    R, n = ctx.reach, ctx.n
+    R, n = ctx.reachability, ctx.n
     search = HopGraph(R, exp.ports).search(pairs.src)
     reached = [int(c) for c in pairs.dst.tolist() if search.dist[c] > 0]
     if not reached:
         return None
     goal = min(reached, key=lambda c: int(search.dist[c]))
     path = search.path_to(goal)
-    view = ctx.r.view("workload")
+    view = ctx.analysis.view("workload")
     names = [view.class_label(c) for c in path]
     first, last = path[0], path[-1]
     if first < n:

@@ -9,9 +9,9 @@ import sys
 
 import typer
 
-from ..errors import ReachError
-from . import audit, export, listing, queries, snapshot  # noqa: F401 - registers the commands
-from .common import app
+from reach.cli import audit, export, listing, queries, snapshot  # noqa: F401 - registers the commands
+from reach.cli.common import app
+from reach.errors import ReachError
 
 __all__ = ["app", "main"]
 

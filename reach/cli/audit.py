@@ -8,17 +8,14 @@ from typing import Annotated
 
 import typer
 
-from .. import api
-from ..audit import DEFAULT_FAIL_ON, FAIL_ON
-from ..audit.checks import catalogue
-from ..audit.expect import Expectations, load_expectations
-from ..audit.formats import FORMATS, render, use_colour
-from ..connections import GRANULARITIES
-from ..diff import FORMATS as DIFF_FORMATS
-from ..diff import diff
-from ..errors import InvalidInput, ReachError
-from ..sources.options import LiveOptions
-from .common import (
+from reach import api
+from reach.analysis.diff import FORMATS as DIFF_FORMATS
+from reach.analysis.views import GRANULARITIES
+from reach.audit import DEFAULT_FAIL_ON, FAIL_ON
+from reach.audit.checks import catalogue
+from reach.audit.expect import Expectations, load_expectations
+from reach.audit.report import use_colour
+from reach.cli.common import (
     NO_SOURCE,
     ByOpt,
     Input,
@@ -29,6 +26,9 @@ from .common import (
     open_output,
     with_input,
 )
+from reach.errors import InvalidInput, ReachError
+from reach.input.options import LiveOptions
+from reach.output.audit import FORMATS, render
 
 LIVE_PREFIX = "live:"
 
@@ -210,6 +210,6 @@ def diff_cmd(
     check_choice(by, GRANULARITIES, "--by")
     a = _load_side(old, "OLD", kubeconfig, request_timeout, skip_invalid)
     b = _load_side(new, "NEW", kubeconfig, request_timeout, skip_invalid)
-    report = diff(a, b, by, old, new)
+    report = api.diff(a, b, by, old, new)
     _write(report.render(fmt), output)
     raise typer.Exit(1 if exit_code and not report.empty else 0)

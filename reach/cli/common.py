@@ -13,10 +13,10 @@ from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 
-from .. import api
-from ..connections import GRANULARITIES
-from ..errors import InvalidInput, ReachError
-from ..sources.options import LiveOptions
+from reach import api
+from reach.analysis.views import GRANULARITIES
+from reach.errors import InvalidInput, ReachError
+from reach.input.options import LiveOptions
 
 T = TypeVar("T")
 

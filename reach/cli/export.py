@@ -14,11 +14,10 @@ from typing import IO, Annotated
 
 import typer
 
-from ..api import Reach
-from ..connections import GRANULARITIES
-from ..errors import ReachError
-from ..exports import VIEWS
-from .common import NO_SOURCE, ByOpt, Input, app, check_choice, fail, with_input
+from reach.analysis.views import GRANULARITIES
+from reach.api import Reach
+from reach.cli.common import NO_SOURCE, ByOpt, Input, app, check_choice, fail, with_input
+from reach.errors import ReachError
 
 FORMATS = ("dot", "png", "svg", "graphml", "json")
 EXTENSIONS = {
@@ -125,6 +124,8 @@ def export_cmd(
         fmt = EXTENSIONS.get(output.suffix.lower(), "dot") if output else "dot"
     check_choice(fmt, FORMATS, "--format")
     check_choice(by, GRANULARITIES, "--by")
+    from reach.draw.cluster import VIEWS  # loads networkx: only export needs it
+
     check_choice(view, VIEWS, "--view")
     check_choice(value, ("share", "count"), "--value")
     check_choice(engine, ("matplotlib", "graphviz"), "--engine")
@@ -159,7 +160,7 @@ def _export(
     policies: bool,
     title: str,
 ) -> None:
-    from .. import draw
+    from reach import draw
 
     if view == "matrix" and fmt == "json":
         data = draw.matrix_data(r.view("pod" if by == "pod" else "workload"), sorted(namespaces))
@@ -200,18 +201,18 @@ def _export(
         )
     with _opened(output) as out:
         if fmt == "graphml":
-            from ..formats import graphml
+            from reach.output.graph import graphml
 
             graphml.write(g, out, policies=policies)
             return
         stream = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
         try:
             if fmt == "dot":
-                from ..formats import dot
+                from reach.output.graph import dot
 
                 dot.render(g, stream)
             else:
-                from ..formats import nodelink
+                from reach.output.graph import nodelink
 
                 nodelink.render(g, stream, policies=policies)
         finally:

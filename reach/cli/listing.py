@@ -8,9 +8,18 @@ from typing import Annotated
 
 import typer
 
-from ..connections import GRANULARITIES
-from ..formats import FORMATS, renderers
-from .common import NO_SOURCE, ByOpt, Input, OutOpt, app, check_choice, open_output, with_input
+from reach.analysis.views import GRANULARITIES
+from reach.cli.common import (
+    NO_SOURCE,
+    ByOpt,
+    Input,
+    OutOpt,
+    app,
+    check_choice,
+    open_output,
+    with_input,
+)
+from reach.output.listing import FORMATS, renderers
 
 
 @app.command("list")

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..connections import GRANULARITIES
-from .common import (
+from reach.analysis.views import GRANULARITIES
+from reach.cli.common import (
     NO_SOURCE,
     ByOpt,
     Input,
@@ -23,7 +23,7 @@ from .common import (
     query,
     with_input,
 )
-from .export import source_text as title
+from reach.cli.export import source_text as title
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -204,8 +204,8 @@ def explain_cmd(
 
 def picture(path: Path, fig: Figure) -> None:
     """Write a highlight picture: SVG for an .svg name, else PNG."""
-    from ..draw import save
-    from .export import picture_format
+    from reach.cli.export import picture_format
+    from reach.draw import save
 
     try:
         save(fig, path, picture_format(path))

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from . import app
+from reach.cli import app
 
 INTRO = """# Command reference
 

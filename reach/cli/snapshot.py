@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from ..errors import Diagnostics, ReachError
-from ..snapshot import write_snapshot
-from .common import NO_SOURCE, Input, app, fail, open_output, with_input
+from reach.cli.common import NO_SOURCE, Input, app, fail, open_output, with_input
+from reach.errors import Diagnostics, ReachError
+from reach.input.snapshot import write_snapshot
 
 
 @app.command("snapshot")
@@ -33,7 +33,7 @@ def snapshot_cmd(
     """
     if source.file or not source.live:
         fail("snapshot reads a live cluster: give --context, --kubeconfig or --in-cluster")
-    from ..sources.live import LiveSource  # imports the kubernetes client
+    from reach.input.live import LiveSource  # imports the kubernetes client
 
     diag = Diagnostics()
     src = LiveSource(source.live_options())

@@ -1,0 +1,57 @@
+"""The analysis object: a compiled cluster and what every query shares.
+
+Queries, the audit, diffs, exports and pictures all take an :class:`Analysis`:
+the cluster model, its compiled :class:`~reach.engine.reachability.Reachability`,
+views at each granularity (built once, on first use), the provenance of
+allowed connections, and node references. Graphs are built from it by
+:mod:`reach.analysis.graph`.
+"""
+
+from __future__ import annotations
+
+from reach.analysis.refs import Target, resolve
+from reach.analysis.views import View, build_view
+from reach.engine.compile import compile_cluster
+from reach.engine.provenance import Provenance
+from reach.engine.reachability import Reachability
+from reach.gcpause import without_gc
+from reach.model.cluster import Cluster
+
+
+class Analysis:
+    """A compiled cluster, with views, provenance and graphs made once and kept."""
+
+    def __init__(self, cluster: Cluster, reachability: Reachability | None = None) -> None:
+        self.cluster = cluster
+        self.reachability = reachability or compile_cluster(cluster)
+        self._views: dict[tuple[str, bool | None], View] = {}
+        self._provenance: Provenance | None = None
+
+    @property
+    def provenance(self) -> Provenance:
+        """Which policies and rules decide each class pair (walked on demand, cached)."""
+        if self._provenance is None:
+            self._provenance = Provenance(self.reachability)
+        return self._provenance
+
+    @without_gc
+    def view(self, by: str = "workload", ipv6: bool | None = None) -> View:
+        """Nodes at granularity ``by`` with their classes (see :func:`build_view`)."""
+        key = (by, ipv6)
+        if key not in self._views:
+            self._views[key] = build_view(self.reachability, by, ipv6)
+        return self._views[key]
+
+    def resolve(self, ref: str, namespace: str | None = None) -> Target:
+        """A node reference (see :mod:`reach.analysis.refs` for the forms)."""
+        return resolve(self.reachability, ref, namespace)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems worth knowing: from loading the input, then from the analysis."""
+        return [*self.cluster.warnings, *self.reachability.warnings]
+
+    @property
+    def source_text(self) -> str:
+        """What titles call the input when the caller names none."""
+        return ", ".join(self.cluster.sources) if self.cluster.sources else "cluster"

@@ -1,0 +1,382 @@
+"""``reach diff OLD NEW``: the connections a change adds, removes or changes.
+
+Both sides are compared at one granularity (pod, workload or namespace). Pairs
+of nodes are matched by node id, in one vectorized pass over the edge arrays of
+both views. External address ranges are compared on the common refinement of
+both sides' segments, so a new ipBlock boundary that changes nothing shows
+nothing; adjacent ranges with the same change are merged.
+
+Applying the changes to ``reach list`` of OLD gives ``reach list`` of NEW:
+``added`` lines appear, ``removed`` ones go, ``changed`` ones take the new ports.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from reach.analysis.views import GRANULARITIES, Node, View, external_node
+from reach.model.ipspace import IPRange
+from reach.model.ports import PortSet
+
+if TYPE_CHECKING:
+    from reach.analysis.compiled import Analysis
+
+SCHEMA = "reach/diff/v1"
+FORMATS = ("txt", "json", "md", "csv")
+_SIGN = {"added": "+", "removed": "-", "changed": "~"}
+
+
+@dataclass(frozen=True)
+class NodeChange:
+    """A pod, workload or namespace present on one side only."""
+
+    node: Node
+    change: str  # "added" | "removed"
+
+    def __str__(self) -> str:
+        pods = f" ({self.node.pods} pod{'s' if self.node.pods != 1 else ''})"
+        return (
+            f"{_SIGN[self.change]} {self.node.type} {self.node.id}{pods if self.node.pods else ''}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"change": self.change, **self.node.to_json()}
+
+
+@dataclass(frozen=True)
+class EdgeChange:
+    """A connection that appears, disappears, or allows other ports than before."""
+
+    src: str
+    dst: str
+    change: str  # "added" | "removed" | "changed"
+    old: PortSet
+    new: PortSet
+
+    @property
+    def added_ports(self) -> PortSet:
+        return self.new - self.old
+
+    @property
+    def removed_ports(self) -> PortSet:
+        return self.old - self.new
+
+    def __str__(self) -> str:
+        head = f"{_SIGN[self.change]} {self.src} => {self.dst} : "
+        if self.change == "added":
+            return head + str(self.new)
+        if self.change == "removed":
+            return head + str(self.old)
+        parts = []
+        if self.added_ports:
+            parts.append(f"+{self.added_ports}")
+        if self.removed_ports:
+            parts.append(f"-{self.removed_ports}")
+        return head + f"{self.old} -> {self.new} ({'; '.join(parts)})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "change": self.change,
+            "src": self.src,
+            "dst": self.dst,
+            "old": str(self.old) if self.old else None,
+            "new": str(self.new) if self.new else None,
+            "added": str(self.added_ports) if self.added_ports else None,
+            "removed": str(self.removed_ports) if self.removed_ports else None,
+            "old_ports": self.old.to_json(),
+            "new_ports": self.new.to_json(),
+        }
+
+
+@dataclass
+class DiffReport:
+    """Node and connection changes from ``old`` to ``new`` at granularity ``by``."""
+
+    by: str
+    old: str = "old"
+    new: str = "new"
+    nodes: list[NodeChange] = field(default_factory=list)
+    edges: list[EdgeChange] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.nodes and not self.edges
+
+    def __bool__(self) -> bool:
+        return not self.empty
+
+    def counts(self) -> dict[str, int]:
+        out = {f"{k}_connections": 0 for k in ("added", "removed", "changed")}
+        out |= {f"{k}_nodes": 0 for k in ("added", "removed")}
+        for e in self.edges:
+            out[f"{e.change}_connections"] += 1
+        for n in self.nodes:
+            out[f"{n.change}_nodes"] += 1
+        return out
+
+    def summary(self) -> str:
+        c = self.counts()
+        return (
+            f"{c['added_connections']} added, {c['removed_connections']} removed, "
+            f"{c['changed_connections']} changed connections; {self.by}s: "
+            f"{c['added_nodes']} added, {c['removed_nodes']} removed"
+        )
+
+    def __str__(self) -> str:
+        lines = [f"reach diff {self.old} -> {self.new} (by {self.by})"]
+        if self.empty:
+            return lines[0] + ": no differences"
+        lines += [str(n) for n in self.nodes]
+        lines += [str(e) for e in self.edges]
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "granularity": self.by,
+            "old": self.old,
+            "new": self.new,
+            "counts": self.counts(),
+            "nodes": [n.to_dict() for n in self.nodes],
+            "connections": [e.to_dict() for e in self.edges],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1)
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["change", "src", "dst", "old", "new", "added", "removed"])
+        for n in self.nodes:
+            w.writerow([f"{self.by}-{n.change}", n.node.id, "", "", "", "", ""])
+        for e in self.edges:
+            w.writerow(
+                [
+                    e.change,
+                    e.src,
+                    e.dst,
+                    str(e.old) if e.old else "",
+                    str(e.new) if e.new else "",
+                    str(e.added_ports) if e.added_ports else "",
+                    str(e.removed_ports) if e.removed_ports else "",
+                ]
+            )
+        return buf.getvalue()
+
+    def to_md(self) -> str:
+        def cell(s: str) -> str:
+            return s.replace("|", "\\|")
+
+        out = [f"## reach diff: `{cell(self.old)}` → `{cell(self.new)}` (by {self.by})", ""]
+        if self.empty:
+            return "\n".join(out + ["No differences."]) + "\n"
+        out += [f"**{self.summary()}**", ""]
+        if self.nodes:
+            out += [f"| | {self.by} | pods |", "|---|---|---|"]
+            for n in self.nodes:
+                icon = "➕" if n.change == "added" else "➖"
+                out.append(f"| {icon} | {cell(n.node.id)} | {n.node.pods or ''} |")
+            out.append("")
+        if self.edges:
+            out += ["| | from | to | before | after |", "|---|---|---|---|---|"]
+            for e in self.edges:
+                icon = {"added": "➕", "removed": "➖", "changed": "✏️"}[e.change]
+                old = cell(str(e.old)) if e.old else ""
+                new = cell(str(e.new)) if e.new else ""
+                out.append(f"| {icon} | {cell(e.src)} | {cell(e.dst)} | {old} | {new} |")
+        return "\n".join(out) + "\n"
+
+    def render(self, fmt: str) -> str:
+        if fmt == "txt":
+            return str(self) + "\n"
+        if fmt == "json":
+            return self.to_json() + "\n"
+        if fmt == "md":
+            return self.to_md()
+        if fmt == "csv":
+            return self.to_csv()
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+# ---------------------------------------------------------------------------- compute
+
+Ids = npt.NDArray[np.int64]
+
+
+class _Canon:
+    """One id per distinct port set across both sides (0: no connection)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[PortSet, int] = {}
+        self.sets: list[PortSet] = [PortSet.empty()]
+
+    def of(self, view: View, pids: npt.NDArray[np.intp]) -> Ids:
+        if not len(pids):
+            return np.zeros(0, dtype=np.int64)
+        uniq, inverse = np.unique(pids, return_inverse=True)
+        table = np.empty(len(uniq), dtype=np.int64)
+        for i, p in enumerate(uniq.tolist()):
+            ps = view.reachability.atoms.portsets[p]
+            got = self.ids.get(ps)
+            if got is None:
+                got = self.ids[ps] = len(self.sets)
+                self.sets.append(ps)
+            table[i] = got
+        out: Ids = table[inverse.reshape(-1)]
+        return out
+
+
+@dataclass
+class _Side:
+    view: View
+    node_map: npt.NDArray[np.intp]  # view node index (internal) -> common index
+    keys: Ids  # internal pairs: src * N + dst, sorted
+    ports: Ids  # canonical port-set id per key
+    ext: npt.NDArray[np.int64]  # (nodes, 2, segments): 0 out of the node, 1 into it
+
+
+def _side(view: View, pos: dict[str, int], canon: _Canon) -> _Side:
+    n_int = view.n_internal
+    total = len(pos)
+    node_map = np.array([pos[nd.id] for nd in view.nodes[:n_int]], dtype=np.intp)
+    n_ext = len(view.nodes) - n_int
+    ext = np.zeros((total, 2, n_ext), dtype=np.int64)
+    keys: list[Ids] = []
+    ports: list[Ids] = []
+    for src, dst, pids in view.edge_blocks():
+        cids = canon.of(view, pids)
+        inner = (src < n_int) & (dst < n_int)
+        keys.append(node_map[src[inner]].astype(np.int64) * total + node_map[dst[inner]])
+        ports.append(cids[inner])
+        out = (src < n_int) & (dst >= n_int)
+        ext[node_map[src[out]], 0, dst[out] - n_int] = cids[out]
+        into = (src >= n_int) & (dst < n_int)
+        ext[node_map[dst[into]], 1, src[into] - n_int] = cids[into]
+    k = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    p = np.concatenate(ports) if ports else np.zeros(0, dtype=np.int64)
+    order = np.argsort(k, kind="stable")
+    return _Side(view, node_map, k[order], p[order], ext)
+
+
+def _ranges(view: View) -> list[IPRange]:
+    return [nd.range for nd in view.nodes[view.n_internal :]]
+
+
+def _refine(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[int], list[int]]:
+    """Common refinement of two segmentations; for each piece, its segment on each side."""
+    out: list[IPRange] = []
+    ia: list[int] = []
+    ib: list[int] = []
+    for version in (4, 6):
+        sa = [(r.first, i) for i, r in enumerate(a) if r.version == version]
+        sb = [(r.first, i) for i, r in enumerate(b) if r.version == version]
+        if not sa or not sb:
+            continue
+        starts = sorted({f for f, _ in sa} | {f for f, _ in sb})
+        end = IPRange.whole(version).last
+        fa = [f for f, _ in sa]
+        fb = [f for f, _ in sb]
+        for k, first in enumerate(starts):
+            last = starts[k + 1] - 1 if k + 1 < len(starts) else end
+            out.append(IPRange(version, first, last))
+            ia.append(sa[bisect.bisect_right(fa, first) - 1][1])
+            ib.append(sb[bisect.bisect_right(fb, first) - 1][1])
+    return out, ia, ib
+
+
+def diff(
+    old: Analysis,
+    new: Analysis,
+    by: str = "workload",
+    old_label: str = "old",
+    new_label: str = "new",
+) -> DiffReport:
+    """Connections added, removed and changed from ``old`` to ``new`` at granularity ``by``."""
+    if by not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, not {by!r}")
+    ipv6 = old.reachability.ipv6 or new.reachability.ipv6
+    va, vb = old.view(by, ipv6), new.view(by, ipv6)
+    nodes_a = {nd.id: nd for nd in va.nodes[: va.n_internal]}
+    nodes_b = {nd.id: nd for nd in vb.nodes[: vb.n_internal]}
+    ids = sorted(nodes_a.keys() | nodes_b.keys())
+    pos = {n: i for i, n in enumerate(ids)}
+    report = DiffReport(by, old_label, new_label)
+    report.nodes = [NodeChange(nodes_b[i], "added") for i in ids if i not in nodes_a]
+    report.nodes += [NodeChange(nodes_a[i], "removed") for i in ids if i not in nodes_b]
+    report.nodes.sort(key=lambda c: (c.node.id, c.change))
+    canon = _Canon()
+    a, b = _side(va, pos, canon), _side(vb, pos, canon)
+    sets = canon.sets
+    total = len(ids)
+    edges: list[EdgeChange] = []
+
+    def edge(key: int, po: int, pn: int) -> EdgeChange:
+        kind = "added" if po == 0 else "removed" if pn == 0 else "changed"
+        return EdgeChange(ids[key // total], ids[key % total], kind, sets[po], sets[pn])
+
+    _, ia, ib = np.intersect1d(a.keys, b.keys, assume_unique=True, return_indices=True)
+    changed = a.ports[ia] != b.ports[ib]
+    for k, po, pn in zip(
+        a.keys[ia][changed].tolist(),
+        a.ports[ia][changed].tolist(),
+        b.ports[ib][changed].tolist(),
+        strict=True,
+    ):
+        edges.append(edge(k, po, pn))
+    gone = np.ones(len(a.keys), dtype=bool)
+    gone[ia] = False
+    for k, po in zip(a.keys[gone].tolist(), a.ports[gone].tolist(), strict=True):
+        edges.append(edge(k, po, 0))
+    came = np.ones(len(b.keys), dtype=bool)
+    came[ib] = False
+    for k, pn in zip(b.keys[came].tolist(), b.ports[came].tolist(), strict=True):
+        edges.append(edge(k, 0, pn))
+    edges += _external_changes(a, b, ids, sets)
+    edges.sort(key=lambda e: (e.src, e.dst))
+    report.edges = edges
+    return report
+
+
+def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -> list[EdgeChange]:
+    pieces, ia, ib = _refine(_ranges(a.view), _ranges(b.view))
+    if not pieces:
+        return []
+    old = a.ext[:, :, ia]
+    new = b.ext[:, :, ib]
+    node, direction, piece = np.nonzero(old != new)  # sorted by node, direction, piece
+    out: list[EdgeChange] = []
+    run: tuple[int, int, int, int, IPRange] | None = None  # node, dir, old, new, range
+
+    def flush() -> None:
+        if run is None:
+            return
+        nd, dr, po, pn, rng = run
+        ext_id = external_node(rng).id
+        src, dst = (ids[nd], ext_id) if dr == 0 else (ext_id, ids[nd])
+        kind = "added" if po == 0 else "removed" if pn == 0 else "changed"
+        out.append(EdgeChange(src, dst, kind, sets[po], sets[pn]))
+
+    for nd, dr, pc in zip(node.tolist(), direction.tolist(), piece.tolist(), strict=True):
+        po, pn, rng = int(old[nd, dr, pc]), int(new[nd, dr, pc]), pieces[pc]
+        if (
+            run is not None
+            and run[:4] == (nd, dr, po, pn)
+            and run[4].version == rng.version
+            and run[4].last + 1 == rng.first
+        ):
+            run = (nd, dr, po, pn, IPRange(rng.version, run[4].first, rng.last))
+            continue
+        flush()
+        run = (nd, dr, po, pn, rng)
+    flush()
+    return out

@@ -1,0 +1,210 @@
+"""``reach blast-radius A`` and ``reach exposure B``: everything within reach, by hops.
+
+Blast radius follows connections forward from A; exposure follows them
+backward into B. Both count a node as reached when any of its pods (other than
+the starting pods) is reached, at the smallest hop distance of those pods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reach.analysis.display import NotebookPicture
+from reach.analysis.hops import HopGraph, Search
+from reach.analysis.refs import Target
+from reach.analysis.views import Node, View
+from reach.model.ipspace import PRIVATE
+from reach.model.ports import PortSet
+
+
+def is_internet(node: Node) -> bool:
+    """An external range reaching beyond the private ranges (RFC 1918, IPv6 ULA/link-local)."""
+    if node.type != "external":
+        return False
+    return not any(p.contains(node.range) for p in PRIVATE)
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A node within reach: hop distance, the hop that gets there, and the first hop taken."""
+
+    node: Node
+    hops: int
+    ports: PortSet  # ports of the hop into (blast radius) or out of (exposure) this node
+    via: str | None  # the neighbour on that hop (None when direct)
+    first_hop: str  # the first node after the start (blast radius) / before the target (exposure)
+    first_ports: PortSet
+    internet: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "node": self.node.id,
+            "type": self.node.type,
+            "namespace": self.node.namespace,
+            "hops": self.hops,
+            "ports": str(self.ports),
+            "via": self.via,
+            "first_hop": {"node": self.first_hop, "ports": str(self.first_ports)},
+            **({"internet": True} if self.internet else {}),
+        }
+
+
+@dataclass
+class Radius(NotebookPicture):
+    """Blast radius (``direction == "forward"``) or exposure (``"backward"``) of one target."""
+
+    target: str
+    direction: str
+    by: str
+    entries: list[Reached] = field(default_factory=list)
+    port_filter: str | None = None
+    max_hops: int | None = None
+    external_target: bool = False  # the target is an address outside the cluster
+
+    @property
+    def title(self) -> str:
+        return "blast radius" if self.direction == "forward" else "exposure"
+
+    def counts(self) -> dict[str, object]:
+        by_hops: dict[int, int] = {}
+        for e in self.entries:
+            by_hops[e.hops] = by_hops.get(e.hops, 0) + 1
+        internal = [e for e in self.entries if e.node.type != "external"]
+        return {
+            "nodes": len(internal),
+            "pods": sum(e.node.pods for e in internal),
+            "namespaces": len({e.node.namespace for e in internal}),
+            "external_ranges": len(self.entries) - len(internal),
+            "direct": by_hops.get(1, 0),
+            "by_hops": {str(k): v for k, v in sorted(by_hops.items())},
+        }
+
+    @property
+    def internet_exposed(self) -> bool:
+        return any(e.internet for e in self.entries)
+
+    def __str__(self) -> str:
+        arrow = "reaches" if self.direction == "forward" else "is reached from"
+        c = self.counts()
+        flt = f" on {self.port_filter}" if self.port_filter else ""
+        lim = f" within {self.max_hops} hops" if self.max_hops else ""
+        lines = [
+            f"{self.title} of {self.target}{flt}{lim}: {c['nodes']} {self.by}s "
+            f"({c['pods']} pods) in {c['namespaces']} namespaces, "
+            f"{c['external_ranges']} external ranges; {c['direct']} direct"
+        ]
+        if self.direction == "backward" and self.internet_exposed and not self.external_target:
+            direct = [e for e in self.entries if e.internet and e.hops == 1]
+            how = "DIRECTLY" if direct else "transitively"
+            lines.append(f"!! {self.target} is {how} reachable from the internet")
+        groups: dict[str, list[Reached]] = {}
+        for e in self.entries:
+            groups.setdefault(e.node.namespace or "(external)", []).append(e)
+        for ns in sorted(groups, key=lambda g: (g == "(external)", g)):
+            lines.append(f"{ns}:")
+            for e in groups[ns]:
+                via = f"  via {e.via}" if e.via else ""
+                mark = "  [internet]" if e.internet else ""
+                hops = f"{e.hops} hop{'s' if e.hops > 1 else ' '}"
+                lines.append(f"  {hops}  {e.node.id} : {e.ports}{via}{mark}")
+        if not self.entries:
+            lines.append(f"  nothing: {self.target} {arrow} no other node")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "query": self.title,
+            "granularity": self.by,
+            "port_filter": self.port_filter,
+            "max_hops": self.max_hops,
+            "counts": self.counts(),
+            **({"internet_exposed": self.internet_exposed} if self.direction == "backward" else {}),
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+
+def radius(
+    view: View,
+    target: Target,
+    *,
+    backward: bool = False,
+    ports: PortSet | None = None,
+    max_hops: int | None = None,
+    port_text: str | None = None,
+) -> Radius:
+    """Blast radius (forward) or exposure (backward) of ``target`` at the view's granularity."""
+    reachability = view.reachability
+    start = target.classes(reachability)
+    search = HopGraph(reachability, ports).search(start, reverse=backward, max_hops=max_hops)
+    pod_dist = search.dist[reachability.pod_class].copy()
+    pod_dist[target.pods] = -1  # the starting pods themselves are not "reached"
+    result = Radius(
+        target.label,
+        "backward" if backward else "forward",
+        view.by,
+        port_filter=port_text,
+        max_hops=max_hops,
+        external_target=target.external,
+    )
+    start_set = set(start.tolist())
+    found: list[tuple[Node, int, int]] = []
+    # per node, its nearest reached pod: min of (hops, class) over its pods, all at once
+    n_int = view.n_internal
+    flat, offsets = view.pod_runs()
+    span = reachability.n_classes + 1
+    d = pod_dist[flat]
+    never = np.iinfo(np.int64).max
+    key = np.where(d > 0, d * span + reachability.pod_class[flat], never)
+    best = np.minimum.reduceat(key, offsets) if n_int else key
+    for i, node in enumerate(view.nodes):
+        if i < n_int:
+            if best[i] == never:
+                continue
+            hops, cls = int(best[i] // span), int(best[i] % span)
+        else:
+            cls = int(view.node_classes[i][0])
+            hops = int(search.dist[cls])
+            if hops <= 0 or cls in start_set:
+                continue
+        found.append((node, cls, hops))
+    result.entries = _entries(view, search, found, backward)
+    result.entries.sort(key=lambda e: (e.hops, e.node.id))
+    return result
+
+
+def _entries(
+    view: View, search: Search, found: list[tuple[Node, int, int]], backward: bool
+) -> list[Reached]:
+    """Each reached node with the hop into (out of) it and the first hop, ports in one batch."""
+    reachability = view.reachability
+    paths = [search.path_to(cls) for _, cls, _ in found]  # in edge direction
+    if backward:
+        last = [(p[0], p[1]) for p in paths]
+        first = [(p[-2], p[-1]) for p in paths]
+    else:
+        last = [(p[-2], p[-1]) for p in paths]
+        first = [(p[0], p[1]) for p in paths]
+    pairs = np.array(last + first, dtype=np.intp).reshape(-1, 2)
+    ids = reachability.pair_ids(pairs[:, 0], pairs[:, 1]).tolist()
+    sets = reachability.atoms.portsets
+    near = [p[1] if backward else p[-2] for p in paths]
+    far = [p[-2] if backward else p[1] for p in paths]
+    classes = sorted(set(near + far))
+    names = dict(zip(classes, view.class_labels(classes), strict=True))
+    out = []
+    for k, (node, _, hops) in enumerate(found):
+        out.append(
+            Reached(
+                node,
+                hops,
+                sets[ids[k]],
+                names[near[k]] if hops > 1 else None,
+                names[far[k]],
+                sets[ids[len(found) + k]],
+                internet=backward and is_internet(node),
+            )
+        )
+    return out

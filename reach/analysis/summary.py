@@ -1,0 +1,52 @@
+"""Counts that describe a compiled cluster (``reach summary``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from reach.analysis.compiled import Analysis
+
+
+@dataclass
+class Summary:
+    """Counts that describe a compiled cluster."""
+
+    namespaces: int
+    pods: int
+    workloads: int
+    policies: int
+    classes: int
+    external_segments: int
+    ingress_isolated_pods: int
+    egress_isolated_pods: int
+    allowed_workload_pairs: int
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+    to_json = to_dict  # the name of earlier releases
+
+    def __str__(self) -> str:
+        return "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.to_dict().items())
+
+
+def summarize(analysis: Analysis) -> Summary:
+    """Count what the analysis holds; the workload pairs without listing them."""
+    rb = analysis.reachability
+    view = analysis.view("workload")
+    pod_class = rb.pod_class
+    return Summary(
+        namespaces=len(analysis.cluster.namespaces),
+        pods=len(rb.pods),
+        workloads=view.n_internal,
+        policies=len(analysis.cluster.policies),
+        classes=rb.n_internal,
+        external_segments=len(rb.segments),
+        ingress_isolated_pods=int(np.count_nonzero(rb.ingress_isolated[pod_class])),
+        egress_isolated_pods=int(np.count_nonzero(rb.egress_isolated[pod_class])),
+        allowed_workload_pairs=view.count_internal_pairs(),
+    )

@@ -1,0 +1,362 @@
+"""Connections at a granularity: pods, workloads or namespaces, plus external segments.
+
+A node at a coarse granularity (a workload, a namespace) may hold pods of
+several classes; it connects to another node with the union of the ports of
+all its pod pairs. Classes expand into nodes only here, for output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from reach.engine.arrays import IntVec
+from reach.engine.reachability import Reachability
+from reach.model.cluster import Pod, Workload
+from reach.model.ipspace import IPAddress, IPRange
+from reach.model.ports import PortSet
+
+GRANULARITIES = ("pod", "workload", "namespace")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A vertex of the reachability graph: a pod, workload, namespace or external range."""
+
+    id: str
+    type: str  # "pod" | "workload" | "namespace" | "external"
+    kind: str
+    name: str
+    namespace: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    pods: int = 0
+    host_network: bool = False
+    ip_range: tuple[IPAddress, IPAddress] | None = None
+    #: The workload a pod or workload node belongs to (None for namespaces and ranges).
+    workload: Workload | None = None
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def range(self) -> IPRange:
+        """The address range of an external node."""
+        if self.ip_range is None:
+            raise ValueError(f"{self.id} is not an external node")
+        first, last = self.ip_range
+        return IPRange(first.version, int(first), int(last))
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "id": self.id,
+            "type": self.type,
+            "kind": self.kind,
+            "name": self.name,
+        }
+        if self.type == "external":
+            assert self.ip_range is not None
+            out["first"] = str(self.ip_range[0])
+            out["last"] = str(self.ip_range[1])
+        else:
+            out["namespace"] = self.namespace
+            out["labels"] = dict(self.labels)
+            out["pods"] = self.pods
+            if self.host_network:
+                out["hostNetwork"] = True
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """``src`` may open connections to ``dst`` on ``ports``."""
+
+    src: Node
+    dst: Node
+    ports: PortSet
+
+    def __str__(self) -> str:
+        return f"{self.src} => {self.dst} : {self.ports}"
+
+    def to_dict(self) -> dict[str, object]:
+        """A flat row (``pandas.DataFrame([c.to_dict() for c in r.connections()])``)."""
+        return {
+            "src": self.src.id,
+            "dst": self.dst.id,
+            "src_type": self.src.type,
+            "dst_type": self.dst.type,
+            "ports": str(self.ports),
+            "all": self.ports.is_all(),
+        }
+
+
+@dataclass
+class View:
+    """Nodes at one granularity and the classes each one holds."""
+
+    reachability: Reachability
+    by: str
+    nodes: list[Node]
+    node_classes: list[IntVec]
+    node_pods: list[list[int]] = field(default_factory=list)
+    _class_nodes: tuple[IntVec, IntVec, IntVec] | None = None
+    _class_runs: tuple[IntVec, IntVec, IntVec, bool] | None = None
+    _runs: tuple[IntVec, IntVec] | None = None
+
+    @property
+    def n_internal(self) -> int:
+        return len(self.node_pods)
+
+    def pod_runs(self) -> tuple[IntVec, IntVec]:
+        """``(pods, offsets)``: the internal nodes' pods end to end, and where each starts."""
+        if self._runs is None:
+            self._runs = _runs(self.node_pods)
+        return self._runs
+
+    def _class_table(self) -> tuple[IntVec, IntVec, IntVec]:
+        """``(nodes, starts, counts)``: node indices sorted by class, and each class's run."""
+        if self._class_nodes is None:
+            flat, _, sizes, _ = self._node_class_runs()
+            owner = np.repeat(np.arange(len(sizes), dtype=np.intp), sizes)
+            order = np.lexsort((owner, flat))
+            counts = np.bincount(flat, minlength=self.reachability.n_classes).astype(np.intp)
+            self._class_nodes = (owner[order], starts_of(counts), counts)
+        return self._class_nodes
+
+    def nodes_of_class(self, cls: int) -> list[int]:
+        """Indices of the nodes holding pods of class ``cls`` (or its external segment)."""
+        nodes, starts, counts = self._class_table()
+        out: list[int] = nodes[starts[cls] : starts[cls] + counts[cls]].tolist()
+        return out
+
+    def class_label(self, cls: int) -> str:
+        """The id of the first node holding pods of a class (or of its external segment)."""
+        return self.class_labels([cls])[0]
+
+    def class_labels(self, classes: list[int]) -> list[str]:
+        """:meth:`class_label` of each class, looked up at once."""
+        nodes, starts, counts = self._class_table()
+        idx = np.asarray(classes, dtype=np.intp)
+        held = (counts[idx] > 0).tolist()
+        last = max(0, len(nodes) - 1)
+        first = nodes[np.minimum(starts[idx], last)].tolist() if len(nodes) else [0] * len(idx)
+        n, segments = self.reachability.n_internal, self.reachability.segments
+        return [
+            self.nodes[f].id if h else f"{segments[c - n]}[External]"
+            for c, h, f in zip(classes, held, first, strict=True)
+        ]
+
+    def _node_class_runs(self) -> tuple[IntVec, IntVec, IntVec, bool]:
+        """``(classes, offsets, sizes, single)``: every node's classes end to end."""
+        if self._class_runs is None:
+            flat = np.concatenate(self.node_classes) if self.node_classes else np.zeros(0, np.intp)
+            sizes = np.array([len(c) for c in self.node_classes], dtype=np.intp)
+            self._class_runs = (flat, starts_of(sizes), sizes, bool(np.all(sizes == 1)))
+        return self._class_runs
+
+    def node_ids(self, src: IntVec, dst: IntVec) -> npt.NDArray[np.intp]:
+        """Port-set ids ``(len(src), len(dst))`` between nodes (indices into ``nodes``).
+
+        A node holding several classes reaches with the union of their ports. The
+        pair of a node with itself is not special-cased here.
+        """
+        reachability, atoms = self.reachability, self.reachability.atoms
+        flat, offsets, sizes, single = self._node_class_runs()
+        if single:
+            out: npt.NDArray[np.intp] = reachability.ids(flat[src], flat[dst]).astype(np.intp)
+            return out
+        src_at, src_offsets = run_positions(offsets[src], sizes[src])
+        dst_at, dst_offsets = run_positions(offsets[dst], sizes[dst])
+        src_classes, dst_classes = flat[src_at], flat[dst_at]
+        masks = atoms.table[reachability.ids(src_classes, dst_classes)]
+        rows = np.bitwise_or.reduceat(masks, src_offsets, axis=0)
+        block = np.bitwise_or.reduceat(rows, dst_offsets, axis=1)
+        out = atoms.intern(block.reshape(-1, atoms.words)).reshape(block.shape[:2])
+        return out
+
+    def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
+        """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.
+
+        Port-set ids index ``reach.atoms.portsets`` / ``.texts``. Pairs of a node
+        with itself and pairs of two external nodes are left out.
+        """
+        atoms = self.reachability.atoms
+        n = len(self.nodes)
+        everyone = np.arange(n)
+        ext_from = self.n_internal
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            ids = self.node_ids(everyone[start:stop], everyone)
+            nonzero: npt.NDArray[np.bool_] = ids != atoms.empty_id
+            k = np.arange(stop - start)
+            nonzero[k, start + k] = False
+            nonzero[max(0, ext_from - start) :, ext_from:] = False
+            src, dst = np.nonzero(nonzero)
+            yield src + start, dst, ids[src, dst].astype(np.intp)
+
+    def count_internal_pairs(self) -> int:
+        """How many (src, dst) pairs of distinct non-external nodes allow some connection.
+
+        When every node holds one class this is ``k.A.k - sum(diag(A) * k)`` for the
+        class adjacency A and the node count per class k; no pair is materialized.
+        """
+        n_int = self.n_internal
+        internal = self.node_classes[:n_int]
+        if all(len(c) == 1 for c in internal):
+            n = self.reachability.n_internal
+            k = (
+                np.bincount(np.concatenate(internal), minlength=n).astype(np.float64)
+                if internal
+                else np.zeros(n)
+            )
+            total = 0.0
+            kf = k.astype(np.float32)
+            for lo in range(0, n, 1024):
+                rows = np.arange(lo, min(n, lo + 1024))
+                adj = self.reachability.ids(slice(lo, lo + len(rows)), slice(0, n)) != 0
+                reach_w = adj.astype(np.float32) @ kf  # weighted out-degree of each class
+                total += float(k[rows] @ reach_w.astype(np.float64))
+                total -= float(np.sum(adj[np.arange(len(rows)), rows] * k[rows]))
+            return int(round(total))
+        return sum(
+            int(np.count_nonzero((s < n_int) & (d < n_int))) for s, d, _ in self.edge_blocks()
+        )
+
+    def edges(self) -> Iterator[tuple[int, int, int]]:
+        """Yield ``(src node, dst node, port-set id)`` for every allowed pair."""
+        for src, dst, ids in self.edge_blocks():
+            yield from zip(src.tolist(), dst.tolist(), ids.tolist(), strict=True)
+
+
+def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | None = None) -> View:
+    """Group pods into nodes at granularity ``by``; add one node per external segment.
+
+    IPv6 segments are included when ``ipv6`` is true, or (by default) when some
+    policy names an IPv6 CIDR; otherwise the IPv6 space behaves like the IPv4
+    addresses no ipBlock names and would only repeat them.
+    """
+    if by not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, not {by!r}")
+    pods = reachability.pods
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, key in enumerate(_node_keys(pods, by)):
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [i]
+        else:
+            members.append(i)
+    keys = sorted(groups)
+    node_pods = [groups[k] for k in keys]
+    runs = _runs(node_pods)
+    node_classes = _classes_of(reachability, node_pods, runs)
+    flat, offsets = runs
+    hosts = [p.host_network for p in pods]
+    host_any = (
+        np.logical_or.reduceat(np.array(hosts, dtype=bool)[flat], offsets).tolist()
+        if node_pods
+        else []
+    )
+    nodes: list[Node] = []
+    for (ns, name, kind), members, host in zip(keys, node_pods, host_any, strict=True):
+        owner = None
+        if by == "namespace":
+            labels = reachability.cluster.namespace(ns).labels
+            node_id = ns
+        else:
+            owner = pods[members[0]].owner if by == "pod" else Workload(ns, name, kind)
+            labels = pods[members[0]].labels
+            if len(members) > 1:
+                each = [pods[m].labels for m in members]
+                if each.count(labels) != len(each):
+                    labels = tuple(set(labels).intersection(*each))
+            labels = tuple(sorted(labels))
+            node_id = str(Workload(ns, name, kind))
+        nodes.append(
+            Node(
+                id=node_id,
+                type=by,
+                kind=kind,
+                name=name,
+                namespace=ns,
+                labels=labels,
+                pods=len(members),
+                host_network=host,
+                workload=owner,
+            )
+        )
+    if ipv6 is None:
+        ipv6 = reachability.ipv6
+    for i, seg in enumerate(reachability.segments):
+        if seg.version == 6 and not ipv6:
+            continue
+        nodes.append(external_node(seg))
+        node_classes.append(np.array([reachability.n_internal + i], dtype=np.intp))
+    return View(reachability, by, nodes, node_classes, node_pods, _runs=runs)
+
+
+def starts_of(sizes: IntVec) -> IntVec:
+    """Where each of consecutive runs of these sizes starts."""
+    out: IntVec = (np.cumsum(sizes) - sizes).astype(np.intp)
+    return out
+
+
+def run_positions(lo: IntVec, lengths: IntVec) -> tuple[IntVec, IntVec]:
+    """The positions ``lo[k] .. lo[k] + lengths[k] - 1`` of every run, end to end, and
+    where each run starts among them."""
+    starts = starts_of(lengths)
+    within = np.arange(int(lengths.sum()), dtype=np.intp) - np.repeat(starts, lengths)
+    return np.repeat(lo, lengths) + within, starts
+
+
+def _node_keys(pods: list[Pod], by: str) -> list[tuple[str, str, str]]:
+    """Each pod's node as ``(namespace, name, kind)`` at granularity ``by``."""
+    if by == "pod":
+        return [(p.namespace, p.name, "Pod") for p in pods]
+    if by == "namespace":
+        return [(p.namespace, p.namespace, "Namespace") for p in pods]
+    return [
+        (w.namespace, w.name, w.kind) if (w := p.workload) else (p.namespace, p.name, "Pod")
+        for p in pods
+    ]
+
+
+def _runs(node_pods: list[list[int]]) -> tuple[IntVec, IntVec]:
+    """``(pods, offsets)``: the nodes' pods end to end, and where each node starts."""
+    sizes = np.array([len(m) for m in node_pods], dtype=np.intp)
+    flat = np.fromiter((i for m in node_pods for i in m), dtype=np.intp, count=int(sizes.sum()))
+    return flat, starts_of(sizes)
+
+
+def _classes_of(
+    reachability: Reachability, node_pods: list[list[int]], runs: tuple[IntVec, IntVec]
+) -> list[IntVec]:
+    """The distinct classes of each node's pods, sorted, for all nodes at once."""
+    if not node_pods:
+        return []
+    flat, offsets = runs
+    sizes = np.diff(np.append(offsets, len(flat)))
+    owner = np.repeat(np.arange(len(node_pods), dtype=np.intp), sizes)
+    span = reachability.n_classes
+    pairs = np.unique(owner * span + reachability.pod_class[flat])
+    cuts = np.searchsorted(pairs // span, np.arange(1, len(node_pods) + 1)).tolist()
+    classes = (pairs % span).astype(np.intp)
+    return [classes[lo:hi] for lo, hi in zip([0, *cuts[:-1]], cuts, strict=True)]
+
+
+def external_node(seg: IPRange) -> Node:
+    return Node(
+        id=f"{seg}[External]",
+        type="external",
+        kind="External",
+        name=str(seg),
+        ip_range=(seg.first_address, seg.last_address),
+    )
+
+
+def connections(view: View) -> list[Connection]:
+    """Every allowed pair of the view, with its ports, as objects."""
+    portsets = view.reachability.atoms.portsets
+    nodes = view.nodes
+    return [Connection(nodes[s], nodes[d], portsets[i]) for s, d, i in view.edges()]

@@ -1,0 +1,97 @@
+"""Internet exposure: ingress from public addresses, unrestricted egress to them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from reach.audit.context import (
+    EGRESS_COVERAGE,
+    Context,
+)
+from reach.audit.registry import Check, NotApplicable, check, grouped_findings
+from reach.audit.report import Finding
+
+
+def _exposure_findings(ctx: Context, chk: Check, wide: bool) -> Iterable[Finding]:
+    if not len(ctx.internet_segments):
+        raise NotApplicable("no external address range outside the private ranges")
+    exp = ctx.ingress_exposure
+    hit = np.asarray(exp.ports.any(axis=1))
+    is_wide = ctx.wide(exp.ports)
+    chosen = hit & (is_wide if wide else ~is_wide)
+    entries = []
+    for i in np.flatnonzero(chosen).tolist():
+        ports = ctx.portset(exp.ports[i])
+        sources = ctx.internet_text(exp.ranges[i])
+        entries.append(
+            (
+                i,
+                f"reachable from {sources} on {ports}",
+                {"ports": str(ports), "port_sets": ports.to_json(), "from": sources},
+            )
+        )
+    return grouped_findings(ctx, chk, entries)
+
+
+@check(
+    "internet-ingress-all-ports",
+    "Pods reachable from the internet on every port",
+    "high",
+    "Every TCP (or UDP) port of these pods accepts connections from addresses outside the "
+    "private ranges, typically because no policy isolates them for ingress.",
+)
+def internet_ingress_all_ports(ctx: Context, chk: Check) -> Iterable[Finding]:
+    return _exposure_findings(ctx, chk, wide=True)
+
+
+@check(
+    "internet-ingress",
+    "Pods reachable from the internet on some ports",
+    "low",
+    "These are the cluster's entry points from outside the private ranges; each should be "
+    "an intended one, on the intended ports only.",
+)
+def internet_ingress(ctx: Context, chk: Check) -> Iterable[Finding]:
+    return _exposure_findings(ctx, chk, wide=False)
+
+
+@check(
+    "internet-egress-unrestricted",
+    "Pods with unrestricted egress to the internet",
+    "medium",
+    "A pod that may connect to most of the internet can exfiltrate data or fetch tools "
+    "once compromised; egress should name the external ranges it needs.",
+)
+def internet_egress_unrestricted(ctx: Context, chk: Check) -> Iterable[Finding]:
+    if not len(ctx.internet_segments):
+        raise NotApplicable("no external address range outside the private ranges")
+    R, n = ctx.reachability, ctx.n
+    block = R.block(np.arange(n), n + ctx.internet_segments)  # (n, k, W)
+    reached = ctx.per_workload_any(np.asarray(block.any(axis=2)))
+    ports = ctx.per_workload_or(np.bitwise_or.reduce(block, axis=1))
+    share = ctx.public_share
+    segs = ctx.internet_segments
+    fam = np.array([R.segments[i].version for i in segs.tolist()])
+    cover = np.zeros(len(ctx.workloads))
+    for v in (4, 6):
+        if (fam == v).any():
+            cover = np.maximum(cover, reached[:, fam == v].astype(float) @ share[fam == v])
+    entries = []
+    for i in np.flatnonzero(cover >= EGRESS_COVERAGE).tolist():
+        ps = ctx.portset(ports[i])
+        where = ctx.internet_text(reached[i])
+        entries.append(
+            (
+                i,
+                f"may connect to {where} on {ps}",
+                {
+                    "coverage": round(float(cover[i]), 4),
+                    "to": where,
+                    "ports": str(ps),
+                    "port_sets": ps.to_json(),
+                },
+            )
+        )
+    return grouped_findings(ctx, chk, entries)

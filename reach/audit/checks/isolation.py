@@ -1,0 +1,53 @@
+"""Pods that no policy isolates, per direction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reach.audit.context import (
+    Context,
+    workloads_message,
+)
+from reach.audit.registry import CIS_NETPOL, Check, check
+from reach.audit.report import Finding
+
+
+def _unisolated(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]:
+    iso = (
+        ctx.reachability.ingress_isolated
+        if direction == "ingress"
+        else ctx.reachability.egress_isolated
+    )
+    wls = ctx.pod_flags_to_workloads(~iso)
+    for ns, group in ctx.by_namespace(wls).items():
+        yield chk.finding(
+            ns,
+            workloads_message(ctx, group, f"selected by no policy for {direction}"),
+            namespace=ns,
+            details={"direction": direction, "workloads": ctx.wl_list(group)},
+            notes=ctx.hostnet_notes(group),
+        )
+
+
+@check(
+    "pod-ingress-unisolated",
+    "Pods selected by no ingress policy",
+    "medium",
+    "A pod that no policy isolates for ingress accepts connections from every pod and "
+    "every address on every port.",
+    CIS_NETPOL,
+)
+def pod_ingress_unisolated(ctx: Context, chk: Check) -> Iterable[Finding]:
+    return _unisolated(ctx, chk, "ingress")
+
+
+@check(
+    "pod-egress-unisolated",
+    "Pods selected by no egress policy",
+    "low",
+    "A pod that no policy isolates for egress may connect to every pod and every address, "
+    "which helps an attacker who compromised it move on or exfiltrate data.",
+    CIS_NETPOL,
+)
+def pod_egress_unisolated(ctx: Context, chk: Check) -> Iterable[Finding]:
+    return _unisolated(ctx, chk, "egress")

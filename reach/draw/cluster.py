@@ -1,0 +1,118 @@
+"""Pictures of an analysis: the graph (falling back to coarser views), and path highlights.
+
+A graph with more than :data:`~reach.draw.MAX_DRAW_NODES` nodes or
+:data:`~reach.draw.MAX_DRAW_EDGES` edges is drawn at namespace granularity
+instead, and a namespace graph that is still too large as the matrix; each
+fallback is said in the picture and returned as a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reach import draw as d
+from reach.analysis.graph import build_graph, internal_count, nodes_of_target
+from reach.errors import ReachError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from reach.analysis.compiled import Analysis
+    from reach.analysis.paths import PathResult
+
+#: What ``--view`` accepts.
+VIEWS = ("graph", "matrix")
+
+
+def draw_cluster(
+    analysis: Analysis,
+    ax: Axes | None = None,
+    by: str = "workload",
+    view: str = "graph",
+    namespaces: Iterable[str] | None = None,
+    focus: str | None = None,
+    hops: int = 1,
+    source: str | None = None,
+    value: str = "share",
+    port_labels: bool | None = None,
+    notes: list[str] | None = None,
+) -> Figure:
+    """Draw the graph (or ``view="matrix"``: the namespace x namespace heatmap).
+
+    Returns the matplotlib figure (``ax``'s, or a new one); each fallback to a
+    coarser view is appended to ``notes``.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    ns_list = sorted(set(namespaces or ()))
+    src_text = source or analysis.source_text
+    said: list[str] = []
+    if view == "graph":
+        limits = f"limits: {d.MAX_DRAW_NODES} nodes, {d.MAX_DRAW_EDGES} edges"
+        for level in dict.fromkeys([by, "namespace"]):
+            many = None if focus else internal_count(analysis, level, ns_list)
+            if many is not None and many > d.MAX_DRAW_NODES:
+                size = f"{many:,} {level}s"
+            else:
+                g = build_graph(
+                    analysis, level, ns_list, focus, hops, merge_external=True, source=src_text
+                )
+                if not d.too_large(g):
+                    if notes is not None:
+                        notes.extend(said)
+                    return d.draw_graph(g, ax, note="; ".join(said), port_labels=port_labels)
+                size = d.size_text(g)
+            if level != "namespace":
+                said.append(
+                    f"{size} at {level} granularity are too many to draw readably "
+                    f"({limits}); drawing the namespace view"
+                )
+            else:
+                also = " as well" if said else f" ({limits})"
+                said.append(
+                    f"the namespace view ({size}) is too large{also}; "
+                    "drawing the namespace x namespace matrix"
+                )
+    if notes is not None:
+        notes.extend(said)
+    data = d.matrix_data(analysis.view(by if by != "namespace" else "workload"), ns_list)
+    return d.draw_matrix(data, ax, source=src_text, value=value, note="; ".join(said))
+
+
+def draw_path_result(
+    analysis: Analysis,
+    result: PathResult,
+    ax: Axes | None = None,
+    src: str | None = None,
+    dst: str | None = None,
+    namespace: str | None = None,
+    by: str = "workload",
+    source: str | None = None,
+) -> Figure:
+    """Draw a path result over its neighbourhood: the path's nodes and their direct
+    neighbours, path hops highlighted and numbered.
+
+    ``src``/``dst`` are the references the path was asked with (default: its
+    labels); ``by`` the granularity it was asked at.
+    """
+    g = build_graph(analysis, by, merge_external=True, source=source)
+    ends: dict[str, str] = {}
+    for label, ref in ((result.src, src or result.src), (result.dst, dst or result.dst)):
+        if label in g:
+            continue
+        try:
+            target = analysis.resolve(ref, namespace)
+        except ReachError:  # the label is drawn as its own node
+            continue
+        if target.external:  # an address range of its own: drawn as such
+            continue
+        view = analysis.view(by)
+        mask = nodes_of_target(target, view, list(view.nodes))
+        found = [view.nodes[i].id for i in np.flatnonzero(mask).tolist()]
+        if len(found) == 1 and found[0] in g:
+            ends[label] = found[0]
+    return d.draw_path(result, ax, graph=g, rename=ends)

@@ -1,0 +1,9 @@
+"""The numpy array types the engine and its users pass around."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+IntVec = npt.NDArray[np.intp]
+BoolVec = npt.NDArray[np.bool_]

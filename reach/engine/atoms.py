@@ -1,0 +1,131 @@
+"""Port atoms: the port space cut at every boundary any rule uses.
+
+Each (protocol, port-interval) atom is wholly in or out of every port set the
+policies can produce, so a port set becomes a bitmask over atoms, stored as
+``W`` uint64 words. Unions and intersections of port sets are then ORs and ANDs
+of numpy arrays.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet
+
+Mask = npt.NDArray[np.uint64]
+
+
+class PortAtoms:
+    """Atoms for the given port sets; any of them converts to a mask and back exactly."""
+
+    def __init__(self, portsets: Iterable[PortSet]) -> None:
+        cuts: dict[str, set[int]] = {p: {MIN_PORT} for p in PROTOCOLS}
+        for ps in portsets:
+            for proto, ivs in ps.items():
+                for lo, hi in ivs:
+                    cuts[proto].add(lo)
+                    if hi < MAX_PORT:
+                        cuts[proto].add(hi + 1)
+        self.atoms: list[tuple[str, int, int]] = []
+        self._starts: dict[str, list[int]] = {}
+        self._first: dict[str, int] = {}
+        for proto in PROTOCOLS:
+            starts = sorted(cuts[proto])
+            self._starts[proto] = starts
+            self._first[proto] = len(self.atoms)
+            ends = [s - 1 for s in starts[1:]] + [MAX_PORT]
+            self.atoms.extend((proto, s, e) for s, e in zip(starts, ends, strict=True))
+        self.words = (len(self.atoms) + 63) // 64
+        self.all = self.mask(PortSet.all())
+        self._text: dict[bytes, PortSet] = {}
+        #: Interned masks as Python ints (bit i = atom i); ids index these and the lists below.
+        self.values: list[int] = []
+        self._ids: dict[int, int] = {}
+        #: Interned port sets and their text, indexed by the ids :meth:`intern` returns.
+        self.portsets: list[PortSet] = []
+        self.texts: list[str] = []
+        self._table: Mask | None = None
+        self.empty_id = self.intern_int(0)  # always 0
+        self.all_int = self.to_int(self.all)
+        self.all_id = self.intern_int(self.all_int)
+
+    # -- ints: fast bit algebra in Python for small per-pair decisions ---------------------
+    def to_int(self, mask: Mask) -> int:
+        return int.from_bytes(np.ascontiguousarray(mask).tobytes(), "little")
+
+    def from_int(self, value: int) -> Mask:
+        return np.frombuffer(value.to_bytes(self.words * 8, "little"), dtype=np.uint64).copy()
+
+    def intern_int(self, value: int) -> int:
+        """The id of a mask given as an int, adding it to the table when new."""
+        got = self._ids.get(value)
+        if got is None:
+            got = self._ids[value] = len(self.values)
+            self.values.append(value)
+            ps = self.portset(self.from_int(value))
+            self.portsets.append(ps)
+            self.texts.append(str(ps))
+            self._table = None
+        return got
+
+    @property
+    def table(self) -> Mask:
+        """``(K, W)`` masks of all interned ids, so ``table[ids]`` turns ids into masks."""
+        if self._table is None or len(self._table) != len(self.values):
+            self._table = np.array(
+                [self.from_int(v) for v in self.values], dtype=np.uint64
+            ).reshape(len(self.values), self.words)
+        return self._table
+
+    def mask(self, ps: PortSet) -> Mask:
+        bits = np.zeros(self.words * 64, dtype=bool)
+        for proto, ivs in ps.items():
+            starts = self._starts[proto]
+            base = self._first[proto]
+            for lo, hi in ivs:
+                i = base + _index(starts, lo)
+                j = base + _index(starts, hi)
+                bits[i : j + 1] = True
+        return np.packbits(bits, bitorder="little").view(np.uint64)
+
+    def touching(self, ps: PortSet) -> Mask:
+        """Atoms that share at least one port with ``ps``: the filter for "allows some of ps".
+
+        Atoms never straddle a rule boundary, so an atom holding one port of ``ps``
+        is allowed exactly when that port is.
+        """
+        bits = np.zeros(self.words * 64, dtype=bool)
+        for i, (proto, lo, hi) in enumerate(self.atoms):
+            bits[i] = any(a <= hi and lo <= b for a, b in ps.intervals(proto))
+        return np.packbits(bits, bitorder="little").view(np.uint64)
+
+    def intern(self, masks: Mask) -> npt.NDArray[np.intp]:
+        """Ids of the rows of a (k, W) mask array; equal masks share one id."""
+        if not len(masks):
+            return np.zeros(0, dtype=np.intp)
+        uniq, inverse = np.unique(masks, axis=0, return_inverse=True)
+        ids = np.array([self.intern_int(self.to_int(row)) for row in uniq], dtype=np.intp)
+        return ids[inverse.reshape(-1)]
+
+    def portset(self, mask: Mask) -> PortSet:
+        """The port set of a mask (cached by mask bytes: few distinct masks occur)."""
+        key = mask.tobytes()
+        ps = self._text.get(key)
+        if ps is None:
+            bits = np.unpackbits(mask.view(np.uint8), bitorder="little")
+            by: dict[str, list[tuple[int, int]]] = {p: [] for p in PROTOCOLS}
+            for i in np.flatnonzero(bits[: len(self.atoms)]):
+                proto, lo, hi = self.atoms[int(i)]
+                by[proto].append((lo, hi))
+            ps = PortSet.from_mapping(by)
+            self._text[key] = ps
+        return ps
+
+
+def _index(starts: list[int], port: int) -> int:
+    """Index of the atom holding ``port``."""
+    return bisect.bisect_right(starts, port) - 1

@@ -1,0 +1,60 @@
+"""Vectorized label-selector matching over many label sets at once.
+
+Each label key becomes an integer column (the value's code, -1 when the key is
+absent), so a requirement is one numpy comparison over all rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from reach.engine.arrays import BoolVec
+from reach.model.selectors import LabelSelector, Requirement
+
+
+class LabelIndex:
+    """Label sets (rows) indexed for fast selector evaluation."""
+
+    def __init__(self, rows: Sequence[tuple[tuple[str, str], ...]]) -> None:
+        self.n = len(rows)
+        self._codes: dict[str, dict[str, int]] = {}
+        cols: dict[str, list[tuple[int, int]]] = {}
+        for i, labels in enumerate(rows):
+            for k, v in labels:
+                vals = self._codes.setdefault(k, {})
+                code = vals.setdefault(v, len(vals))
+                cols.setdefault(k, []).append((i, code))
+        self._columns: dict[str, npt.NDArray[np.int32]] = {}
+        for k, entries in cols.items():
+            col = np.full(self.n, -1, dtype=np.int32)
+            idx = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
+            col[idx] = np.fromiter((e[1] for e in entries), dtype=np.int32, count=len(entries))
+            self._columns[k] = col
+        self._cache: dict[LabelSelector, BoolVec] = {}
+
+    def select(self, selector: LabelSelector) -> BoolVec:
+        """Rows matched by the selector (cached; do not modify the result)."""
+        hit = self._cache.get(selector)
+        if hit is None:
+            hit = np.ones(self.n, dtype=bool)
+            for req in selector.requirements:
+                hit &= self._requirement(req)
+            hit.flags.writeable = False
+            self._cache[selector] = hit
+        return hit
+
+    def _requirement(self, req: Requirement) -> BoolVec:
+        col = self._columns.get(req.key)
+        if col is None:
+            col = np.full(self.n, -1, dtype=np.int32)
+        if req.operator in ("Exists", "DoesNotExist"):
+            present = col >= 0
+            return present if req.operator == "Exists" else ~present
+        known = self._codes.get(req.key, {})
+        codes = [known[v] for v in req.values if v in known]
+        member = np.isin(col, codes) if codes else np.zeros(self.n, dtype=bool)
+        # NotIn matches rows lacking the key as well.
+        return member if req.operator == "In" else ~member

@@ -1,0 +1,69 @@
+"""Rules in class space: who a rule's policy selects, which peers it matches, which ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.atoms import Mask
+from reach.model.cluster import AdminPolicy, AdminRule, NetworkPolicy, Rule
+
+NamedKey = tuple[str, str]  # (port name, protocol)
+AnyPolicy = NetworkPolicy | AdminPolicy
+AnyRule = Rule | AdminRule
+#: The tiers in evaluation order.
+TIERS = ("Admin", "NetworkPolicy", "Baseline")
+
+
+@dataclass
+class CompiledRule:
+    """One rule in class space: who its policy selects, which peers it matches, which ports.
+
+    ``mask`` is ``(1, W)`` when the ports do not depend on the destination. With
+    named ports it has one row per way the destination can resolve port names,
+    and ``res_of[dst]`` picks the row (the last row, numbers only, is for
+    external addresses).
+    """
+
+    policy: AnyPolicy
+    rule: AnyRule
+    direction: str  # "ingress" | "egress"
+    selected: BoolVec
+    peers: BoolVec
+    mask: Mask
+    tier: str = "NetworkPolicy"  # "Admin" | "NetworkPolicy" | "Baseline"
+    action: str = "Allow"  # "Allow" | "Deny" | "Pass"
+    res_of: IntVec | None = None
+
+    @property
+    def varies(self) -> bool:
+        """Whether the ports depend on the destination (named ports)."""
+        return len(self.mask) > 1
+
+    @property
+    def label(self) -> str:
+        """``ANP x (priority 5), rule y`` or ``ns/np ingress[0]``."""
+        if isinstance(self.rule, AdminRule):
+            return f"{self.policy}, rule {self.rule.name}"
+        return f"{self.policy} {self.direction}[{self.rule.index}]"
+
+    def ports_to(self, dst: int) -> Mask:
+        if len(self.mask) == 1 or self.res_of is None:
+            first: Mask = self.mask[0]
+            return first
+        row: Mask = self.mask[self.res_of[dst]]
+        return row
+
+
+def overlapping(a: CompiledRule, b: CompiledRule) -> bool:
+    """Whether two rules of one direction can match the same connection on the same port."""
+    return bool(
+        a.direction == b.direction
+        and (a.selected & b.selected).any()
+        and (a.peers & b.peers).any()
+        and any(
+            (ma & mb).any() for ma in np.unique(a.mask, axis=0) for mb in np.unique(b.mask, axis=0)
+        )
+    )

@@ -1,0 +1,157 @@
+"""What decides one pair: the rule matches and decisions on each side, and the verdict.
+
+These are the answers :class:`~reach.engine.provenance.Provenance` gives, with
+their text (``reach explain``) and their JSON form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reach.model.ports import PortSet
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A NetworkPolicy rule that admits the peer, and the ports it allows for this pair."""
+
+    policy: str
+    direction: str
+    index: int
+    ports: PortSet
+    origin: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.direction}[{self.index}]: {self.ports}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A step of the walk: who decided which ports, and how."""
+
+    tier: str  # "Admin" | "NetworkPolicy" | "Baseline" | "default"
+    by: str  # the rule (or policy set) that decided
+    action: str  # "Allow" | "Deny" | "Pass"
+    ports: PortSet
+    policy: str = ""  # the deciding policy, when one rule decided
+
+    def __str__(self) -> str:
+        verb = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}[self.action]
+        return f"{self.by} {verb} {self.ports}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"tier": self.tier, "by": self.by, "action": self.action, "ports": str(self.ports)}
+
+
+@dataclass(frozen=True)
+class SideVerdict:
+    """One direction at one end: the decisions of each tier and what they leave allowed."""
+
+    direction: str  # "egress" (at the source) or "ingress" (at the destination)
+    isolated: bool  # by NetworkPolicies
+    policies: tuple[str, ...]  # the NetworkPolicies that isolate it
+    rules: tuple[RuleMatch, ...]  # NetworkPolicy rules that admit the peer
+    allowed: PortSet
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def tiered(self) -> bool:
+        """Whether an Admin or Baseline policy took part."""
+        return any(d.tier in ("Admin", "Baseline") for d in self.decisions)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "direction": self.direction,
+            "isolated": self.isolated,
+            "policies": list(self.policies),
+            "rules": [
+                {
+                    "policy": r.policy,
+                    "index": r.index,
+                    "ports": r.ports.to_json(),
+                    "text": str(r.ports),
+                }
+                for r in self.rules
+            ],
+            "decisions": [d.to_dict() for d in self.decisions],
+            "allowed": str(self.allowed),
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Egress at the source AND ingress at the destination give the allowed set."""
+
+    src: str
+    dst: str
+    egress: SideVerdict | None  # None when the source is an external address
+    ingress: SideVerdict | None  # None when the destination is an external address
+    allowed: PortSet
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def reason(self) -> str:
+        """One sentence on why nothing is allowed: the decisive tier and rule."""
+        parts = []
+        for side in (self.ingress, self.egress):
+            if side is None or not side.allowed.is_empty():
+                continue
+            who = self.dst if side.direction == "ingress" else self.src
+            deny = [d for d in side.decisions if d.action == "Deny" and d.tier != "NetworkPolicy"]
+            passed = [d for d in side.decisions if d.action == "Pass"]
+            if deny:
+                lead = f"passed by {passed[0].by}, then " if passed else ""
+                parts.append(f"{side.direction} of {who} {lead}denied by {deny[0].by}")
+            elif side.isolated:
+                lead = f"passed by {passed[0].by}, then " if passed else ""
+                if side.direction == "ingress":
+                    parts.append(
+                        f"{lead}{self.dst} is isolated for ingress by {', '.join(side.policies)}; "
+                        f"no rule admits {self.src}"
+                    )
+                else:
+                    parts.append(
+                        f"{lead}{self.src}'s egress is isolated by {', '.join(side.policies)}; "
+                        f"no rule admits {self.dst}"
+                    )
+        if not parts and self.allowed.is_empty():
+            parts.append("the egress and ingress sides allow disjoint ports")
+        return "; and ".join(parts)
+
+    def __str__(self) -> str:
+        lines = [f"{self.src} => {self.dst} : {self.allowed}"]
+        for side in (self.egress, self.ingress):
+            if side is None:
+                continue
+            who = self.src if side.direction == "egress" else self.dst
+            if side.tiered:
+                lines.append(f"  {side.direction} of {who}:")
+                lines.extend(f"    [{d.tier}] {d}" for d in side.decisions)
+                lines.append(f"    => {side.allowed}")
+                continue
+            if not side.isolated:
+                lines.append(
+                    f"  {side.direction} of {who}: not isolated (no policy selects it) -> all"
+                )
+                continue
+            lines.append(f"  {side.direction} of {who}: isolated by {', '.join(side.policies)}")
+            if not side.rules:
+                lines.append("    no rule admits the peer -> nothing")
+            for r in side.rules:
+                lines.append(f"    {r}")
+            lines.append(f"    => {side.allowed}")
+        if self.allowed.is_empty():
+            lines.append(f"  not allowed: {self.reason()}")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "allowed": str(self.allowed),
+            "ports": self.allowed.to_json(),
+            "egress": self.egress.to_dict() if self.egress else None,
+            "ingress": self.ingress.to_dict() if self.ingress else None,
+            "reason": self.reason() if self.allowed.is_empty() else "",
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,267 @@
+"""Parse and validate the cluster-scoped policies of ``policy.networking.k8s.io``.
+
+- AdminNetworkPolicy (v1alpha1): Admin tier, ``priority`` 0-1000, actions Allow/Deny/Pass.
+- BaselineAdminNetworkPolicy (v1alpha1): Baseline tier, a single object named ``default``,
+  actions Allow/Deny.
+- ClusterNetworkPolicy (v1alpha2): ``tier`` Admin or Baseline, ``priority`` 0-1000,
+  actions Accept/Deny/Pass, ports as ``protocols``.
+
+All become :class:`~reach.model.AdminPolicy` so the engine has one code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reach.errors import FieldError
+from reach.input.fields import describe, mapping
+from reach.input.selectors import parse_selector
+from reach.model.cluster import AdminPolicy, AdminRule, Peer, PortSpec
+from reach.model.ipspace import IPBlock, parse_network
+from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
+
+_ACTIONS = {
+    "AdminNetworkPolicy": {"Allow": "Allow", "Deny": "Deny", "Pass": "Pass"},
+    "BaselineAdminNetworkPolicy": {"Allow": "Allow", "Deny": "Deny"},
+    "ClusterNetworkPolicy": {"Accept": "Allow", "Deny": "Deny", "Pass": "Pass"},
+}
+
+
+def parse_admin_policy(obj: Mapping[str, Any], kind: str, origin: str = "") -> AdminPolicy:
+    meta = mapping(obj.get("metadata"), "metadata")
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise FieldError("metadata.name", "is required")
+    spec = mapping(obj.get("spec"), "spec")
+    if kind == "BaselineAdminNetworkPolicy":
+        if name != "default":
+            raise FieldError(
+                "metadata.name", f"{name!r}: a BaselineAdminNetworkPolicy must be named 'default'"
+            )
+        tier, priority = "Baseline", -1
+    else:
+        priority = _priority(spec.get("priority"))
+        if kind == "ClusterNetworkPolicy":
+            raw_tier = spec.get("tier")
+            if raw_tier not in ("Admin", "Baseline"):
+                raise FieldError("spec.tier", f"{raw_tier!r} is not Admin or Baseline")
+            tier = str(raw_tier)
+        else:
+            tier = "Admin"
+    if "subject" not in spec:
+        raise FieldError("spec.subject", "is required")
+    subject = _subject(spec.get("subject"), "spec.subject")
+    return AdminPolicy(
+        kind=kind,
+        name=name,
+        tier=tier,
+        priority=priority,
+        subject=subject,
+        ingress=_rules(spec.get("ingress"), "spec.ingress", "from", kind),
+        egress=_rules(spec.get("egress"), "spec.egress", "to", kind),
+        origin=origin,
+    )
+
+
+def _priority(raw: Any) -> int:
+    if raw is None:
+        raise FieldError("spec.priority", "is required")
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise FieldError("spec.priority", f"{raw!r} is not a number")
+    if not 0 <= raw <= 1000:
+        raise FieldError("spec.priority", f"{raw} is outside 0-1000")
+    return raw
+
+
+def _subject(raw: Any, path: str) -> Peer:
+    raw = mapping(raw, path)
+    keys = [k for k in ("namespaces", "pods") if raw.get(k) is not None]
+    _only(raw, path, ("namespaces", "pods"))
+    if len(keys) != 1:
+        raise FieldError(path, "exactly one of namespaces or pods must be set")
+    return _selector_peer(raw, keys[0], path)
+
+
+def _selector_peer(raw: Mapping[str, Any], key: str, path: str) -> Peer:
+    if key == "namespaces":
+        return Peer(namespace_selector=parse_selector(raw[key], f"{path}.namespaces"))
+    pods = mapping(raw[key], f"{path}.pods")
+    _only(pods, f"{path}.pods", ("namespaceSelector", "podSelector"))
+    return Peer(
+        namespace_selector=parse_selector(
+            pods.get("namespaceSelector"), f"{path}.pods.namespaceSelector"
+        ),
+        pod_selector=parse_selector(pods.get("podSelector"), f"{path}.pods.podSelector"),
+    )
+
+
+def _rules(raw: Any, path: str, peer_key: str, kind: str) -> tuple[AdminRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FieldError(path, f"must be a list of rules, not {describe(raw)}")
+    return tuple(_rule(r, f"{path}[{i}]", peer_key, kind, i) for i, r in enumerate(raw))
+
+
+def _rule(raw: Any, path: str, peer_key: str, kind: str, index: int) -> AdminRule:
+    raw = mapping(raw, path)
+    port_key = "protocols" if kind == "ClusterNetworkPolicy" else "ports"
+    _only(raw, path, ("name", "action", peer_key, port_key))
+    actions = _ACTIONS[kind]
+    action = raw.get("action")
+    if action not in actions:
+        raise FieldError(f"{path}.action", f"{action!r} is not one of {', '.join(actions)}")
+    name = raw.get("name") or f"{'ingress' if peer_key == 'from' else 'egress'}[{index}]"
+    peers_raw = raw.get(peer_key)
+    if not isinstance(peers_raw, list) or not peers_raw:
+        raise FieldError(f"{path}.{peer_key}", "is required and must list at least one peer")
+    peers: list[Peer] = []
+    unresolved: list[str] = []
+    for i, p in enumerate(peers_raw):
+        _peer(p, f"{path}.{peer_key}[{i}]", peer_key == "to", kind, peers, unresolved)
+    if kind == "ClusterNetworkPolicy":
+        ports = _protocols(raw.get("protocols"), f"{path}.protocols")
+    else:
+        ports = _ports(raw.get("ports"), f"{path}.ports")
+    return AdminRule(str(name), actions[action], tuple(peers), ports, index, tuple(unresolved))
+
+
+def _peer(
+    raw: Any, path: str, egress: bool, kind: str, peers: list[Peer], unresolved: list[str]
+) -> None:
+    raw = mapping(raw, path)
+    allowed = ["namespaces", "pods"]
+    if egress:
+        allowed += ["networks", "nodes"]
+        if kind == "ClusterNetworkPolicy":
+            allowed.append("domainNames")
+    _only(raw, path, tuple(allowed))
+    keys = [k for k in allowed if raw.get(k) is not None]
+    if len(keys) != 1:
+        raise FieldError(path, f"exactly one of {', '.join(allowed)} must be set")
+    key = keys[0]
+    if key in ("namespaces", "pods"):
+        peers.append(_selector_peer(raw, key, path))
+    elif key == "networks":
+        nets = raw[key]
+        if not isinstance(nets, list) or not nets:
+            raise FieldError(f"{path}.networks", "must list at least one CIDR")
+        for j, cidr in enumerate(nets):
+            if not isinstance(cidr, str):
+                raise FieldError(f"{path}.networks[{j}]", "must be a CIDR string")
+            try:
+                peers.append(Peer(ip_block=IPBlock(parse_network(cidr))))
+            except ValueError as e:
+                raise FieldError(f"{path}.networks[{j}]", str(e)) from None
+    elif key == "nodes":
+        parse_selector(raw[key], f"{path}.nodes")
+        unresolved.append(f"nodes {parse_selector(raw[key], f'{path}.nodes')}")
+    else:
+        names = raw[key]
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise FieldError(f"{path}.domainNames", "must be a list of domain names")
+        unresolved.extend(f"domain {n}" for n in names)
+
+
+def _ports(raw: Any, path: str) -> tuple[PortSpec, ...] | None:
+    """ANP/BANP ``ports``: portNumber, portRange or namedPort; absent means all ports."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise FieldError(path, "must be a list of ports")
+    out: list[PortSpec] = []
+    for i, p in enumerate(raw):
+        ppath = f"{path}[{i}]"
+        p = mapping(p, ppath)
+        _only(p, ppath, ("portNumber", "portRange", "namedPort"))
+        keys = [k for k in ("portNumber", "portRange", "namedPort") if p.get(k) is not None]
+        if len(keys) != 1:
+            raise FieldError(ppath, "exactly one of portNumber, portRange, namedPort must be set")
+        if keys[0] == "portNumber":
+            num = mapping(p["portNumber"], f"{ppath}.portNumber")
+            proto = _protocol(num.get("protocol"), f"{ppath}.portNumber.protocol")
+            out.append(PortSpec(proto, _number(num.get("port"), f"{ppath}.portNumber.port")))
+        elif keys[0] == "portRange":
+            rng = mapping(p["portRange"], f"{ppath}.portRange")
+            proto = _protocol(rng.get("protocol"), f"{ppath}.portRange.protocol")
+            out.append(_range(proto, rng, f"{ppath}.portRange"))
+        else:
+            out.extend(_named(p["namedPort"], f"{ppath}.namedPort"))
+    return tuple(out)
+
+
+def _protocols(raw: Any, path: str) -> tuple[PortSpec, ...] | None:
+    """ClusterNetworkPolicy ``protocols``: tcp/udp/sctp with destinationPort, or a named port."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise FieldError(path, "must be a list")
+    out: list[PortSpec] = []
+    keys_all = ("tcp", "udp", "sctp", "destinationNamedPort")
+    for i, p in enumerate(raw):
+        ppath = f"{path}[{i}]"
+        p = mapping(p, ppath)
+        _only(p, ppath, keys_all)
+        keys = [k for k in keys_all if p.get(k) is not None]
+        if len(keys) != 1:
+            raise FieldError(ppath, f"exactly one of {', '.join(keys_all)} must be set")
+        key = keys[0]
+        if key == "destinationNamedPort":
+            out.extend(_named(p[key], f"{ppath}.destinationNamedPort"))
+            continue
+        proto = key.upper()
+        body = mapping(p[key], f"{ppath}.{key}")
+        _only(body, f"{ppath}.{key}", ("destinationPort",))
+        dest = body.get("destinationPort")
+        if dest is None:
+            out.append(PortSpec(proto))  # no port: every port of the protocol
+            continue
+        dpath = f"{ppath}.{key}.destinationPort"
+        dest = mapping(dest, dpath)
+        _only(dest, dpath, ("number", "range"))
+        if (dest.get("number") is None) == (dest.get("range") is None):
+            raise FieldError(dpath, "exactly one of number or range must be set")
+        if dest.get("number") is not None:
+            out.append(PortSpec(proto, _number(dest["number"], f"{dpath}.number")))
+        else:
+            out.append(_range(proto, mapping(dest["range"], f"{dpath}.range"), f"{dpath}.range"))
+    return tuple(out)
+
+
+def _named(raw: Any, path: str) -> list[PortSpec]:
+    """A named port matches the destination's container port of that name, any protocol."""
+    if not isinstance(raw, str) or not raw:
+        raise FieldError(path, "must be a port name")
+    return [PortSpec(proto, raw) for proto in PROTOCOLS]
+
+
+def _range(proto: str, rng: Mapping[str, Any], path: str) -> PortSpec:
+    start = _number(rng.get("start"), f"{path}.start")
+    end = _number(rng.get("end"), f"{path}.end")
+    if end <= start:
+        raise FieldError(f"{path}.end", f"{end} must be greater than start {start}")
+    return PortSpec(proto, start, end)
+
+
+def _number(raw: Any, path: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise FieldError(path, f"{raw!r} is not a port number")
+    if not MIN_PORT <= raw <= MAX_PORT:
+        raise FieldError(path, f"{raw} is out of range (1-65535)")
+    return raw
+
+
+def _protocol(raw: Any, path: str) -> str:
+    proto = raw or "TCP"
+    if proto not in PROTOCOLS:
+        raise FieldError(path, f"{proto!r} is not a supported protocol (TCP, UDP, SCTP)")
+    return str(proto)
+
+
+def _only(raw: Mapping[str, Any], path: str, fields: tuple[str, ...]) -> None:
+    for key in raw:
+        if key not in fields:
+            raise FieldError(
+                f"{path}.{key}", f"unknown field (expected one of: {', '.join(fields)})"
+            )

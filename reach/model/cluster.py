@@ -1,0 +1,184 @@
+"""The cluster model: namespaces, pods and NetworkPolicies as frozen dataclasses.
+
+Everything here is already validated; the engine never looks at raw dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reach.model.ipspace import IPBlock
+from reach.model.selectors import LabelSelector
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    origin: str = ""
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    port: int
+    protocol: str = "TCP"
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """The controller a pod belongs to, as shown in output (``ns/name[Kind]``)."""
+
+    namespace: str
+    name: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    ports: tuple[ContainerPort, ...] = ()
+    workload: Workload | None = None
+    host_network: bool = False
+    phase: str | None = None
+    ips: tuple[str, ...] = ()
+    origin: str = ""
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    @property
+    def owner(self) -> Workload:
+        """The workload shown for this pod: its controller, or the pod itself."""
+        return self.workload or Workload(self.namespace, self.name, "Pod")
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    """One entry of a rule's ``ports``: protocol plus a number, a range or a name.
+
+    ``port is None`` means every port of the protocol.
+    """
+
+    protocol: str = "TCP"
+    port: int | str | None = None
+    end_port: int | None = None
+
+    def __str__(self) -> str:
+        if self.port is None:
+            return f"{self.protocol} *"
+        if self.end_port is not None:
+            return f"{self.protocol} {self.port}-{self.end_port}"
+        return f"{self.protocol} {self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """One item of ``from``/``to``: selectors (ANDed when both given) or an ipBlock."""
+
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An ingress or egress rule. ``peers``/``ports`` of ``None`` match everything."""
+
+    peers: tuple[Peer, ...] | None
+    ports: tuple[PortSpec, ...] | None
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPolicy:
+    namespace: str
+    name: str
+    pod_selector: LabelSelector
+    ingress_isolating: bool
+    egress_isolating: bool
+    ingress: tuple[Rule, ...] = ()
+    egress: tuple[Rule, ...] = ()
+    origin: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+#: Short names used in messages: "ANP deny-x (priority 10)".
+ADMIN_KINDS = {
+    "AdminNetworkPolicy": "ANP",
+    "BaselineAdminNetworkPolicy": "BANP",
+    "ClusterNetworkPolicy": "CNP",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRule:
+    """A rule of an ANP, BANP or ClusterNetworkPolicy: the first that matches decides.
+
+    ``action`` is ``Allow``, ``Deny`` or ``Pass`` (ClusterNetworkPolicy's ``Accept`` is
+    ``Allow``). ``unresolved`` names peers offline analysis cannot resolve (``nodes``,
+    ``domainNames``); they match nothing here and are reported.
+    """
+
+    name: str
+    action: str
+    peers: tuple[Peer, ...]
+    ports: tuple[PortSpec, ...] | None
+    index: int = 0
+    unresolved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPolicy:
+    """A cluster-scoped policy in the Admin or Baseline tier."""
+
+    kind: str
+    name: str
+    tier: str  # "Admin" | "Baseline"
+    priority: int  # BANP has none: -1 puts it before ClusterNetworkPolicy baselines
+    subject: Peer
+    ingress: tuple[AdminRule, ...] = ()
+    egress: tuple[AdminRule, ...] = ()
+    origin: str = ""
+
+    def __str__(self) -> str:
+        short = ADMIN_KINDS.get(self.kind, self.kind)
+        prio = f" (priority {self.priority})" if self.priority >= 0 else ""
+        return f"{short} {self.name}{prio}"
+
+
+@dataclass
+class Cluster:
+    """Everything the engine needs, plus what was skipped and warned about."""
+
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    pods: list[Pod] = field(default_factory=list)
+    policies: list[NetworkPolicy] = field(default_factory=list)
+    admin_policies: list[AdminPolicy] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def namespace(self, name: str) -> Namespace:
+        """The namespace, created with just its name label when never declared."""
+        ns = self.namespaces.get(name)
+        if ns is None:
+            ns = Namespace(name, ((NAME_LABEL, name),))
+            self.namespaces[name] = ns
+        return ns

@@ -1,0 +1,42 @@
+"""JSON with a stable schema (``docs/json-schema.md``): nodes and edges with structured ports.
+
+Written as a stream, one node or edge per line: ``json.dump`` of a million-edge
+document would cost more than the whole analysis.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from reach.analysis.listing import table_chunks
+from reach.analysis.views import View
+
+SCHEMA = "reach/connections/v1"
+
+
+def render(view: View, out: TextIO) -> None:
+    all_nodes, chunks = table_chunks(view)
+    nodes = {n.id: n for n in all_nodes}
+    atoms = view.reachability.atoms
+    quoted = [json.dumps(n.id) for n in all_nodes]
+    fragments: list[str] = []  # per port-set id; ids interned while streaming come later
+
+    def grow() -> None:
+        done = len(fragments)
+        for p, t in zip(atoms.portsets[done:], atoms.texts[done:], strict=True):
+            fragments.append(
+                f'"all": {json.dumps(p.is_all())}, "ports": {json.dumps(p.to_json())}, '
+                f'"text": {json.dumps(t)}'
+            )
+
+    out.write(f'{{\n "schema": "{SCHEMA}",\n "granularity": {json.dumps(view.by)},\n "nodes": [\n')
+    out.write(",\n".join("  " + json.dumps(nodes[k].to_json()) for k in sorted(nodes)))
+    out.write('\n ],\n "edges": [\n')
+    sep = "  "
+    for rows in chunks:
+        grow()
+        for s, d, p in zip(rows.src.tolist(), rows.dst.tolist(), rows.ports.tolist(), strict=True):
+            out.write(f'{sep}{{"src": {quoted[s]}, "dst": {quoted[d]}, {fragments[p]}}}')
+            sep = ",\n  "
+    out.write(f'\n ],\n "warnings": {json.dumps(list(view.reachability.cluster.warnings))}\n}}\n')

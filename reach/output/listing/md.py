@@ -1,0 +1,20 @@
+"""A Markdown table, for pull-request comments and docs."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from reach.analysis.listing import table_chunks
+from reach.analysis.views import View
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render(view: View, out: TextIO) -> None:
+    out.write("| src | dst | ports |\n|---|---|---|\n")
+    _, chunks = table_chunks(view)
+    for rows in chunks:
+        for s, d, p in rows:
+            out.write(f"| {_cell(s.id)} | {_cell(d.id)} | {_cell(str(p))} |\n")
