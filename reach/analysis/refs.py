@@ -151,11 +151,7 @@ def _external(reachability: Reachability, text: str) -> Target | None:
     except ValueError:
         return None
     want = IPRange.of_network(net)
-    segs = [
-        i
-        for i, s in enumerate(reachability.segments)
-        if s.version == want.version and s.first <= want.last and want.first <= s.last
-    ]
+    segs = [i for i, s in enumerate(reachability.segments) if s.overlaps(want)]
     return Target(text, f"{text}[External]", segments=np.array(segs, dtype=np.intp))
 
 

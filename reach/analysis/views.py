@@ -179,7 +179,7 @@ class View:
     def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.
 
-        Port-set ids index ``reach.atoms.portsets`` / ``.texts``. Pairs of a node
+        Port-set ids index ``reachability.atoms.portsets`` / ``.texts``. Pairs of a node
         with itself and pairs of two external nodes are left out.
         """
         atoms = self.reachability.atoms
