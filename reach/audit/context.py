@@ -55,7 +55,8 @@ class Exposure:
 
 
 class Context:
-    """What the checks share: pods grouped by class, namespace and workload; segments.
+    """What the checks and the expectations share: pods grouped by class, namespace and
+    workload; the external segments.
 
     ``n_internal`` is the number of pod classes: a class index at or above it is the
     external segment ``reachability.segments[index - n_internal]``.

@@ -12,7 +12,7 @@ from reach.audit.expect.expectations import Expectation
 from reach.audit.report import EXPECTATION, ExpectationResult, Finding
 from reach.audit.verify.endpoints import ResolvedEndpoint, everything_but, resolve_endpoint
 from reach.audit.verify.pairs import ClassPairs, class_pairs, count_hits, count_text, pairs_where
-from reach.audit.verify.witness import first_port, transitive_path, witness
+from reach.audit.verify.witness import first_port, pair_witness, transitive_path
 from reach.model.ports import PortSet
 
 
@@ -52,8 +52,8 @@ def _result(exp: Expectation, status: str, finding: Finding | None = None) -> Ex
 def _finding(
     exp: Expectation, message: str, details: dict[str, Any], severity: str | None = None
 ) -> Finding:
-    w = details.get("witness", {})
-    hosts = [w[k] for k in ("src_node", "dst_node") if w.get(f"{k[:3]}_host_network")]
+    witness = details.get("witness", {})
+    hosts = [witness[k] for k in ("src_node", "dst_node") if witness.get(f"{k[:3]}_host_network")]
     notes = tuple(
         f"{h} uses the host network; the network plugin may enforce policies differently"
         for h in hosts
@@ -86,15 +86,16 @@ def _deny(
     if hit.any():
         count, ranges = count_hits(ctx, pairs, hit, src, dst)
         i, j = (int(x) for x in np.argwhere(hit)[0])
-        w = witness(ctx, exp, pairs, hit, i, j, src, dst)
-        egress = _allowed_by(w["egress_policies"], external=w["src_external"])
-        ingress = _allowed_by(w["ingress_policies"], external=w["dst_external"])
+        witness = pair_witness(ctx, exp, pairs, hit, i, j, src, dst)
+        egress = _allowed_by(witness["egress_policies"], external=witness["src_external"])
+        ingress = _allowed_by(witness["ingress_policies"], external=witness["dst_external"])
         msg = (
-            f"{others}{w['src']} can reach {w['dst']} on {w['port']} (allowed: {w['ports']}); "
+            f"{others}{witness['src']} can reach {witness['dst']} on {witness['port']} "
+            f"(allowed: {witness['ports']}); "
             f"egress allowed by {egress}, ingress by {ingress}; "
             f"{count_text(count, ranges, 'violating')} in all"
         )
-        details = {"witness": w, "pairs": count, "ranges": ranges}
+        details = {"witness": witness, "pairs": count, "ranges": ranges}
         return _result(exp, "failed", _finding(exp, msg, details))
     if exp.transitive:
         path = transitive_path(ctx, exp, pairs, src, dst)
@@ -131,34 +132,36 @@ def _allow(
             return _result(exp, "passed")
     count, ranges = count_hits(ctx, pairs, bad, src, dst)
     i, j = (int(x) for x in np.argwhere(bad)[0])
-    w = witness(ctx, exp, pairs, bad, i, j, src, dst)
-    why = _why_not_allowed(ctx, exp, w, int(pairs.src[i]), int(pairs.dst[j]))
+    witness = pair_witness(ctx, exp, pairs, bad, i, j, src, dst)
+    why = _why_not_allowed(ctx, exp, witness, int(pairs.src[i]), int(pairs.dst[j]))
     on = f" on {exp.ports_text}" if exp.ports_text else ""
     if exp.require == "any":
-        lead = f"no pair connects{on}; for example {w['src']} cannot reach {w['dst']}"
+        lead = f"no pair connects{on}; for example {witness['src']} cannot reach {witness['dst']}"
     else:
-        allowed = f" (allowed: {w['ports']})" if w["ports"] != "No Connections" else ""
-        lead = f"{w['src']} cannot reach {w['dst']}{on}{allowed}"
+        allowed = f" (allowed: {witness['ports']})" if witness["ports"] != "No Connections" else ""
+        lead = f"{witness['src']} cannot reach {witness['dst']}{on}{allowed}"
     msg = f"{lead}: {why}; {count_text(count, ranges, 'failing')} in all"
-    details = {"witness": w, "pairs": count, "ranges": ranges}
+    details = {"witness": witness, "pairs": count, "ranges": ranges}
     return _result(exp, "failed", _finding(exp, msg, details))
 
 
-def _why_not_allowed(ctx: Context, exp: Expectation, w: dict[str, Any], s: int, d: int) -> str:
+def _why_not_allowed(
+    ctx: Context, exp: Expectation, witness: dict[str, Any], s: int, d: int
+) -> str:
     """Why class ``s`` does not reach class ``d`` as the ``allow`` expectation wants: the
     side that withholds ports first, then the policies that allow on the other side.
-    Adds the port missing and the explanation to the witness ``w``."""
+    Adds the port missing and the explanation to ``witness``."""
     want = exp.ports if exp.ports is not None else PortSet.all()
     if exp.ports is not None:
         missing = exp.ports - ctx.reachability.ports(s, d)
-        w["port"], w["missing"] = first_port(missing), str(missing)
+        witness["port"], witness["missing"] = first_port(missing), str(missing)
     else:
-        w["port"], w["missing"] = "any port", "All Connections"
-    explanation = ctx.analysis.provenance.explain(s, d, w["src_node"], w["dst_node"])
+        witness["port"], witness["missing"] = "any port", "All Connections"
+    explanation = ctx.analysis.provenance.explain(s, d, witness["src_node"], witness["dst_node"])
     parts: list[str] = []
     for side, who, names in (
-        (explanation.egress, explanation.src, w["egress_policies"]),
-        (explanation.ingress, explanation.dst, w["ingress_policies"]),
+        (explanation.egress, explanation.src, witness["egress_policies"]),
+        (explanation.ingress, explanation.dst, witness["ingress_policies"]),
     ):
         if side is None:
             continue
@@ -170,7 +173,7 @@ def _why_not_allowed(ctx: Context, exp: Expectation, w: dict[str, Any], s: int, 
         elif names:
             parts.append(f"{side.direction} allowed by {', '.join(names)}")
     why = "; ".join(parts) or explanation.reason() or "the two sides allow disjoint ports"
-    w["explanation"] = explanation.to_dict()
+    witness["explanation"] = explanation.to_dict()
     return why
 
 

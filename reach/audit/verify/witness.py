@@ -16,7 +16,7 @@ from reach.engine.arrays import BoolVec
 from reach.model.ports import PortSet
 
 
-def witness(
+def pair_witness(
     ctx: Context,
     exp: Expectation,
     pairs: ClassPairs,
