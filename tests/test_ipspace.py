@@ -1,4 +1,5 @@
-"""Tests of reach.ipspace: address ranges, ipBlocks, segments and CIDR parsing."""
+"""Tests of reach.model.ipspace: address ranges and their arithmetic, ipBlocks, segments and
+CIDR parsing."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reach.model.ipspace import (
+    PRIVATE,
     IPAddress,
     IPBlock,
     IPNetwork,
     IPRange,
+    is_private,
+    merge_adjacent,
     parse_network,
+    private_count,
     segment_of,
     segments,
+    uncovered,
 )
 
 V4_END = (1 << 32) - 1
@@ -137,6 +143,136 @@ def test_range_cidrs_cover_the_range_exactly_with_fewest_cidrs(r: IPRange) -> No
     for a, b in zip(cidrs, cidrs[1:], strict=False):
         assert int(b.network_address) == int(a.broadcast_address) + 1
     assert len(cidrs) == greedy_cidr_count(r.first, r.last, BITS[r.version])
+
+
+# -- range arithmetic -----------------------------------------------------------------------
+
+
+def test_range_overlaps() -> None:
+    a = rng("10.0.0.0", "10.0.0.9")
+    assert a.overlaps(a)
+    assert a.overlaps(rng("10.0.0.9", "10.0.0.20")) and rng("10.0.0.9", "10.0.0.20").overlaps(a)
+    assert not a.overlaps(rng("10.0.0.10", "10.0.0.20"))
+    assert not IPRange(4, 0, 9).overlaps(IPRange(6, 0, 9))
+
+
+def test_range_adjoins() -> None:
+    a = rng("10.0.0.0", "10.0.0.9")
+    assert a.adjoins(rng("10.0.0.10", "10.0.0.20"))
+    assert not rng("10.0.0.10", "10.0.0.20").adjoins(a)  # only in address order
+    assert not a.adjoins(rng("10.0.0.9", "10.0.0.20"))
+    assert not IPRange(4, 0, 9).adjoins(IPRange(6, 10, 20))
+
+
+def test_range_size() -> None:
+    assert rng("10.0.0.0", "10.0.0.0").size == 1
+    assert IPRange.of_network(net("10.0.0.0/8")).size == 1 << 24
+    assert IPRange.whole(6).size == 1 << 128
+
+
+def test_range_intersection() -> None:
+    a = rng("10.0.0.0", "10.0.0.9")
+    assert a.intersection(rng("10.0.0.5", "10.0.0.20")) == rng("10.0.0.5", "10.0.0.9")
+    assert a.intersection(rng("9.0.0.0", "11.0.0.0")) == a
+    assert a.intersection(rng("10.0.0.10", "10.0.0.20")) is None
+    assert IPRange(4, 0, 9).intersection(IPRange(6, 0, 9)) is None
+
+
+def test_range_clip_keeps_one_piece_per_overlapping_range_sorted() -> None:
+    r = IPRange(4, 10, 30)
+    cut = [IPRange(4, 25, 40), IPRange(4, 0, 12), IPRange(6, 10, 30), IPRange(4, 31, 50)]
+    assert r.clip(cut) == [IPRange(4, 10, 12), IPRange(4, 25, 30)]
+    # overlapping ranges give overlapping pieces
+    assert r.clip([IPRange(4, 0, 20), IPRange(4, 15, 40)]) == [
+        IPRange(4, 10, 20),
+        IPRange(4, 15, 30),
+    ]
+    assert r.clip([]) == []
+
+
+def test_range_minus() -> None:
+    r = IPRange(4, 10, 30)
+    assert r.minus([]) == [r]
+    assert r.minus([IPRange(4, 15, 20)]) == [IPRange(4, 10, 14), IPRange(4, 21, 30)]
+    assert r.minus([IPRange(4, 0, 12), IPRange(4, 29, 40)]) == [IPRange(4, 13, 28)]
+    assert r.minus([IPRange(4, 0, 100)]) == []
+    assert r.minus([IPRange(6, 0, 100)]) == [r]  # other family
+
+
+def test_merge_adjacent_joins_runs_in_address_order() -> None:
+    parts = [IPRange(4, 10, 19), IPRange(6, 0, 4), IPRange(4, 0, 9), IPRange(4, 21, 30)]
+    assert merge_adjacent(parts) == [IPRange(4, 0, 19), IPRange(4, 21, 30), IPRange(6, 0, 4)]
+    # the end of IPv4 does not adjoin the start of IPv6
+    assert merge_adjacent([IPRange.whole(4), IPRange.whole(6)]) == [
+        IPRange.whole(4),
+        IPRange.whole(6),
+    ]
+
+
+def test_uncovered() -> None:
+    assert uncovered([]) == [IPRange.whole(4), IPRange.whole(6)]
+    ten = IPRange.of_network(net("10.0.0.0/8"))
+    assert uncovered([ten]) == [
+        rng("0.0.0.0", "9.255.255.255"),
+        rng("11.0.0.0", "255.255.255.255"),
+        IPRange.whole(6),
+    ]
+    assert uncovered([IPRange.whole(4), IPRange.whole(6)]) == []
+
+
+def test_private_ranges() -> None:
+    assert is_private(IPRange.of_network(net("10.1.0.0/16")))
+    assert is_private(IPRange.of_network(net("fd00::/8")))
+    assert not is_private(rng("9.255.255.255", "10.0.0.0"))  # partly private
+    assert not is_private(IPRange.of_network(net("8.8.8.0/24")))
+    assert private_count(IPRange.of_network(net("8.8.8.0/24"))) == 0
+    assert private_count(rng("9.255.255.250", "10.0.0.4")) == 5
+    assert private_count(IPRange.whole(4)) == (1 << 24) + (1 << 20) + (1 << 16)
+    assert private_count(IPRange.whole(6)) == (1 << 121) + (1 << 118)
+    assert all(a == b or not a.overlaps(b) for a in PRIVATE for b in PRIVATE)
+
+
+@st.composite
+def small_ranges(draw: st.DrawFn) -> IPRange:
+    """Ranges in the first 64 addresses of a family, where sets of addresses are cheap."""
+    version = draw(st.sampled_from([4, 6]))
+    first = draw(st.integers(0, 63))
+    return IPRange(version, first, draw(st.integers(first, 63)))
+
+
+def addresses(ranges: list[IPRange]) -> set[tuple[int, int]]:
+    return {(r.version, a) for r in ranges for a in range(r.first, r.last + 1)}
+
+
+@given(small_ranges(), st.lists(small_ranges(), max_size=5))
+def test_minus_matches_sets_of_addresses(r: IPRange, cuts: list[IPRange]) -> None:
+    parts = r.minus(cuts)
+    assert addresses(parts) == addresses([r]) - addresses(cuts)
+    assert parts == sorted(parts)
+    assert all(
+        not a.overlaps(b) and not a.adjoins(b) for a, b in zip(parts, parts[1:], strict=False)
+    )
+
+
+@given(small_ranges(), st.lists(small_ranges(), max_size=5))
+def test_clip_matches_sets_of_addresses(r: IPRange, within: list[IPRange]) -> None:
+    pieces = r.clip(within)
+    assert pieces == sorted(pieces)
+    assert len(pieces) == sum(r.overlaps(w) for w in within)
+    assert addresses(pieces) == addresses([r]) & addresses(within)
+    for w in within:
+        piece = r.intersection(w)
+        assert (piece is None) == (not addresses([r]) & addresses([w]))
+        if piece is not None:
+            assert addresses([piece]) == addresses([r]) & addresses([w])
+
+
+@given(st.lists(small_ranges(), max_size=6))
+def test_merge_adjacent_keeps_the_addresses(rs: list[IPRange]) -> None:
+    disjoint = [p for i, r in enumerate(rs) for p in r.minus(rs[:i])]
+    merged = merge_adjacent(disjoint)
+    assert addresses(merged) == addresses(rs)
+    assert all(not a.adjoins(b) for a, b in zip(merged, merged[1:], strict=False))
 
 
 # -- IPBlock --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What the checks share: pods grouped by class, namespace and workload; segments; helpers."""
+"""What the checks and expectations share: pods grouped by class, namespace and workload; the
+external segments; ports; the texts findings are made of."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from reach.engine.labelindex import LabelIndex
 from reach.engine.reachability import Reachability
 from reach.engine.verdicts import SideVerdict
 from reach.model.cluster import NetworkPolicy, Workload
-from reach.model.ipspace import PRIVATE, IPRange
+from reach.model.ipspace import IPRange, is_private, merge_adjacent, private_count
 from reach.model.ports import PortSet
 
 if TYPE_CHECKING:
@@ -50,44 +51,47 @@ class Exposure:
     """Internet ingress per workload."""
 
     ports: Masks  # (workloads, W): union over internet segments
-    ranges: BoolVec  # (workloads, k): which internet segments reach it
+    reached_from: BoolVec  # (workloads, k): which internet segments reach it
 
 
 class Context:
-    """What the checks share: pods grouped by class, namespace and workload; segments."""
+    """What the checks and the expectations share: pods grouped by class, namespace and
+    workload; the external segments.
+
+    ``n_internal`` is the number of pod classes: a class index at or above it is the
+    external segment ``reachability.segments[index - n_internal]``.
+    """
 
     def __init__(self, analysis: Analysis) -> None:
         self.analysis = analysis
         self.reachability: Reachability = analysis.reachability
-        R = self.reachability
-        self.n = R.n_internal
-        self.pods = R.pods
-        self.pod_class: IntVec = R.pod_class
+        self.n_internal = self.reachability.n_internal
+        self.pods = self.reachability.pods
+        self.pod_class: IntVec = self.reachability.pod_class
         self.ns_names = sorted(analysis.cluster.namespaces)
-        ns_pos = {n: i for i, n in enumerate(self.ns_names)}
-        self.ns_pos = ns_pos
-        wl_pos: dict[Workload, int] = {}
+        self.ns_pos = {name: i for i, name in enumerate(self.ns_names)}
         self.pod_ns = np.fromiter(
-            (ns_pos[p.namespace] for p in self.pods), dtype=np.intp, count=len(self.pods)
+            (self.ns_pos[p.namespace] for p in self.pods), dtype=np.intp, count=len(self.pods)
         )
-        self.pod_wl = np.fromiter(
-            (wl_pos.setdefault(p.owner, len(wl_pos)) for p in self.pods),
+        workload_pos: dict[Workload, int] = {}
+        self.pod_workload = np.fromiter(
+            (workload_pos.setdefault(p.owner, len(workload_pos)) for p in self.pods),
             dtype=np.intp,
             count=len(self.pods),
         )
-        self.workloads: list[Workload] = list(wl_pos)
-        self.wl_pods = np.bincount(self.pod_wl, minlength=len(self.workloads))
+        self.workloads: list[Workload] = list(workload_pos)
+        self.workload_pod_count = np.bincount(self.pod_workload, minlength=len(self.workloads))
         hostnet = np.fromiter((p.host_network for p in self.pods), dtype=bool, count=len(self.pods))
-        self.pod_hostnet: BoolVec = hostnet
-        self.wl_hostnet: BoolVec = np.zeros(len(self.workloads), dtype=bool)
-        self.wl_hostnet[self.pod_wl[hostnet]] = True
+        self.workload_hostnet: BoolVec = np.zeros(len(self.workloads), dtype=bool)
+        self.workload_hostnet[self.pod_workload[hostnet]] = True
         # (workload, class) pairs that occur: per-workload unions of class rows.
-        pairs = np.unique(self.pod_wl * max(self.n, 1) + self.pod_class)
-        self.wc_wl: IntVec = pairs // max(self.n, 1)
-        self.wc_cls: IntVec = pairs % max(self.n, 1)
+        stride = max(self.n_internal, 1)
+        pairs = np.unique(self.pod_workload * stride + self.pod_class)
+        self.pair_workload: IntVec = pairs // stride
+        self.pair_class: IntVec = pairs % stride
         self._class_order = np.argsort(self.pod_class, kind="stable")
         self._class_start = np.searchsorted(
-            self.pod_class[self._class_order], np.arange(self.n + 1)
+            self.pod_class[self._class_order], np.arange(self.n_internal + 1)
         )
 
     # -- pods, classes, workloads -------------------------------------------------------
@@ -96,26 +100,32 @@ class Context:
         out: IntVec = self._class_order[self._class_start[cls] : self._class_start[cls + 1]]
         return out
 
-    def wl_name(self, i: int) -> str:
+    def workload_name(self, i: int) -> str:
         return str(self.workloads[i])
 
-    def wl_ns(self, i: int) -> str:
+    def workload_namespace(self, i: int) -> str:
         return self.workloads[i].namespace
+
+    def isolated(self, direction: str) -> BoolVec:
+        """Per pod class: whether some policy isolates it for ``direction``."""
+        if direction == "ingress":
+            return self.reachability.ingress_isolated
+        return self.reachability.egress_isolated
 
     def per_workload_or(self, rows: Masks) -> Masks:
         """OR of class rows ``(n, W)`` over each workload's classes: ``(workloads, W)``."""
         out = np.zeros((len(self.workloads), rows.shape[1]), dtype=np.uint64)
-        np.bitwise_or.at(out, self.wc_wl, rows[self.wc_cls])
+        np.bitwise_or.at(out, self.pair_workload, rows[self.pair_class])
         return out
 
     def per_workload_any(self, cols: BoolVec) -> BoolVec:
         """``(n, k)`` class flags -> ``(workloads, k)``: any of the workload's classes."""
         out = np.zeros((len(self.workloads), cols.shape[1]), dtype=bool)
-        np.logical_or.at(out, self.wc_wl, cols[self.wc_cls])
+        np.logical_or.at(out, self.pair_workload, cols[self.pair_class])
         return out
 
     def hostnet_notes(self, wls: Iterable[int]) -> list[str]:
-        names = [self.wl_name(i) for i in wls if self.wl_hostnet[i]]
+        names = [self.workload_name(i) for i in wls if self.workload_hostnet[i]]
         if not names:
             return []
         return [
@@ -123,73 +133,69 @@ class Context:
             "the network plugin may enforce policies differently for such pods"
         ]
 
-    def wl_list(self, wls: Iterable[int]) -> list[dict[str, Any]]:
+    def workload_details(self, wls: Iterable[int]) -> list[dict[str, Any]]:
+        """The ``workloads`` entry of a finding's details: name, pod count, host network."""
         return [
-            {"workload": self.wl_name(i), "pods": int(self.wl_pods[i]), "hostNetwork": True}
-            if self.wl_hostnet[i]
-            else {"workload": self.wl_name(i), "pods": int(self.wl_pods[i])}
+            {
+                "workload": self.workload_name(i),
+                "pods": int(self.workload_pod_count[i]),
+                "hostNetwork": True,
+            }
+            if self.workload_hostnet[i]
+            else {"workload": self.workload_name(i), "pods": int(self.workload_pod_count[i])}
             for i in wls
         ]
 
     def by_namespace(self, wls: Iterable[int]) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
-        for i in sorted(wls, key=self.wl_name):
-            out.setdefault(self.wl_ns(i), []).append(i)
+        for i in sorted(wls, key=self.workload_name):
+            out.setdefault(self.workload_namespace(i), []).append(i)
         return dict(sorted(out.items()))
 
-    def pod_flags_to_workloads(self, class_flag: BoolVec) -> list[int]:
-        """Workloads having a pod in a flagged class."""
-        return sorted(set(self.wc_wl[class_flag[self.wc_cls]].tolist()), key=self.wl_name)
+    def workloads_in_classes(self, class_flag: BoolVec) -> list[int]:
+        """Workloads having a pod in a flagged class, by name."""
+        flagged = class_flag[self.pair_class]
+        return sorted(set(self.pair_workload[flagged].tolist()), key=self.workload_name)
 
     # -- external segments --------------------------------------------------------------
     @cached_property
     def shown_segments(self) -> IntVec:
         """Segments considered: IPv4, and IPv6 when some policy names an IPv6 CIDR
         (otherwise IPv6 behaves exactly like the IPv4 addresses no ipBlock names)."""
-        R = self.reachability
+        reachability = self.reachability
         return np.array(
-            [i for i, s in enumerate(R.segments) if s.version == 4 or R.ipv6], dtype=np.intp
+            [i for i, s in enumerate(reachability.segments) if s.version == 4 or reachability.ipv6],
+            dtype=np.intp,
         )
 
     @cached_property
     def internet_segments(self) -> IntVec:
         """Shown segments not wholly inside the private ranges (the internet)."""
-        R = self.reachability
+        segs = self.reachability.segments
         return np.array(
-            [
-                i
-                for i in self.shown_segments.tolist()
-                if not any(p.contains(R.segments[i]) for p in PRIVATE)
-            ],
-            dtype=np.intp,
+            [i for i in self.shown_segments.tolist() if not is_private(segs[i])], dtype=np.intp
         )
 
     @cached_property
     def public_share(self) -> npt.NDArray[np.float64]:
         """Per internet segment: its share of the public addresses of its IP family."""
-        R = self.reachability
-        totals = {v: float(IPRange.whole(v).last + 1 - _private(IPRange.whole(v))) for v in (4, 6)}
+        totals = {}
+        for version in (4, 6):
+            whole = IPRange.whole(version)
+            totals[version] = float(whole.size - private_count(whole))
         out = np.zeros(len(self.internet_segments))
         for k, i in enumerate(self.internet_segments.tolist()):
-            s = R.segments[i]
-            out[k] = (s.last - s.first + 1 - _private(s)) / totals[s.version]
+            s = self.reachability.segments[i]
+            out[k] = (s.size - private_count(s)) / totals[s.version]
         return out
 
-    def merged(self, seg_idx: Iterable[int]) -> list[IPRange]:
-        """Segments as ranges, adjacent ones joined."""
-        R = self.reachability
-        out: list[IPRange] = []
-        for i in sorted(set(seg_idx)):
-            s = R.segments[i]
-            if out and out[-1].version == s.version and out[-1].last + 1 == s.first:
-                out[-1] = IPRange(s.version, out[-1].first, s.last)
-            else:
-                out.append(s)
-        return out
+    def segment_ranges(self, seg_idx: Iterable[int]) -> list[IPRange]:
+        """The segments of the given indices as ranges, adjacent ones joined."""
+        return merge_adjacent(self.reachability.segments[i] for i in set(seg_idx))
 
     def ranges_text(self, seg_idx: Iterable[int]) -> list[str]:
         """Segments as merged ranges (adjacent segments joined)."""
-        return [range_text(m) for m in self.merged(seg_idx)]
+        return [range_text(m) for m in self.segment_ranges(seg_idx)]
 
     def internet_text(self, reached: BoolVec) -> str:
         """The internet segments flagged in ``reached`` (over :attr:`internet_segments`)."""
@@ -201,33 +207,34 @@ class Context:
             return f"any internet address except {gaps}"
         return short_list(self.ranges_text(segs[reached].tolist()), 3)
 
-    def sides(self, direction: str, classes: IntVec, other: int) -> list[SideVerdict]:
+    def side_verdicts(self, direction: str, classes: IntVec, other: int) -> list[SideVerdict]:
         """For each source class in ``classes``: the explained ``direction`` side of the pair
         (source -> ``other``): its egress, or ``other``'s ingress from it.
 
         Sources with the same rules in force on that side (and, for egress, the same
         selecting policies) get the same answer, so each distinct case is walked once.
         """
-        R = self.reachability
-        rules = [cr for cr in R.rules if cr.direction == direction]
+        reachability = self.reachability
+        rules = [cr for cr in reachability.rules if cr.direction == direction]
         if rules:
             sel = np.stack([cr.selected for cr in rules])
             peers = np.stack([cr.peers for cr in rules])
         else:
-            sel = np.zeros((0, self.n), dtype=bool)
-            peers = np.zeros((0, R.n_classes), dtype=bool)
+            sel = np.zeros((0, self.n_internal), dtype=bool)
+            peers = np.zeros((0, reachability.n_classes), dtype=bool)
         if direction == "egress":
-            parts = [sel[:, classes] & peers[:, other][:, None], R.policy_selected[:, classes]]
+            selecting = reachability.policy_selected[:, classes]
+            parts = [sel[:, classes] & peers[:, other][:, None], selecting]
         else:
             parts = [sel[:, other][:, None] & peers[:, classes]]  # other's rules admitting c
         keys = np.packbits(np.concatenate(parts, axis=0), axis=0).T
-        prov = self.analysis.provenance
+        provenance = self.analysis.provenance
         seen: dict[bytes, SideVerdict] = {}
         out = []
         for c, key in zip(classes.tolist(), keys, strict=True):
             k = key.tobytes()
             if k not in seen:
-                seen[k] = prov.side(direction, c, other)
+                seen[k] = provenance.side(direction, c, other)
             out.append(seen[k])
         return out
 
@@ -235,7 +242,7 @@ class Context:
     def portset(self, mask: Masks) -> PortSet:
         return self.reachability.atoms.portset(np.ascontiguousarray(mask))
 
-    def wide(self, masks: Masks) -> BoolVec:
+    def every_port_open(self, masks: Masks) -> BoolVec:
         """Rows allowing every TCP port or every UDP port."""
         atoms = self.reachability.atoms
         out = np.zeros(len(masks), dtype=bool)
@@ -247,11 +254,11 @@ class Context:
     @cached_property
     def ingress_exposure(self) -> Exposure:
         """Per workload: ports open from the internet, and which internet segments reach it."""
-        R, n = self.reachability, self.n
-        block = R.block(n + self.internet_segments, np.arange(n))  # (k, n, W)
+        n = self.n_internal
+        block = self.reachability.block(n + self.internet_segments, np.arange(n))  # (k, n, W)
         ports = self.per_workload_or(np.bitwise_or.reduce(block, axis=0))
-        ranges = self.per_workload_any(np.asarray(block.any(axis=2)).T)
-        return Exposure(ports, ranges)
+        reached_from = self.per_workload_any(np.asarray(block.any(axis=2)).T)
+        return Exposure(ports, reached_from)
 
     # -- label indexes over pods and namespaces -----------------------------------------
     @cached_property
@@ -293,16 +300,6 @@ class Context:
         return out
 
 
-def _private(r: IPRange) -> int:
-    """Number of private addresses in a range."""
-    total = 0
-    for p in PRIVATE:
-        if p.version == r.version:
-            lo, hi = max(p.first, r.first), min(p.last, r.last)
-            total += max(0, hi - lo + 1)
-    return total
-
-
 def range_text(r: IPRange) -> str:
     """A range as a CIDR when it is one, else ``first-last``."""
     cidrs = r.cidrs()
@@ -315,14 +312,14 @@ def pods_text(k: int) -> str:
 
 def workloads_message(ctx: Context, wls: list[int], what: str = "") -> str:
     """``3 workloads (5 pods) <what>: a, b, c``."""
-    pods = int(ctx.wl_pods[wls].sum())
-    names = short_list(ctx.wl_name(i) for i in wls)
+    pods = int(ctx.workload_pod_count[wls].sum())
+    names = short_list(ctx.workload_name(i) for i in wls)
     s = "s" if len(wls) != 1 else ""
     what = f" {what}" if what else ""
     return f"{len(wls)} workload{s} ({pods} pod{'s' if pods != 1 else ''}){what}: {names}"
 
 
-def withheld(side: SideVerdict, want: PortSet) -> str | None:
+def why_withheld(side: SideVerdict, want: PortSet) -> str | None:
     """Why one side (egress at the source, ingress at the destination) does not allow all of
     ``want``: the isolating policies or the deciding admin rules; None when it allows it."""
     if want.issubset(side.allowed):

@@ -83,12 +83,12 @@ def grouped_findings(
     about the namespace, listing its workloads."""
     groups: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
     for wl, text, details in entries:
-        groups.setdefault((ctx.wl_ns(wl), text), []).append((wl, details))
+        groups.setdefault((ctx.workload_namespace(wl), text), []).append((wl, details))
     for (ns, text), items in sorted(groups.items()):
-        wls = sorted((wl for wl, _ in items), key=ctx.wl_name)
-        details = {**items[0][1], "workloads": ctx.wl_list(wls)}
+        wls = sorted((wl for wl, _ in items), key=ctx.workload_name)
+        details = {**items[0][1], "workloads": ctx.workload_details(wls)}
         if len(wls) == 1:
-            subject, message = ctx.wl_name(wls[0]), text
+            subject, message = ctx.workload_name(wls[0]), text
         else:
             subject = ns
             message = f"{text} [{workloads_message(ctx, wls)}]"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from reach.audit.checks import CHECKS
 from reach.audit.context import Context
 from reach.audit.expect import ChecksConfig, Expectations, load_expectations, parse_expectations
-from reach.audit.registry import NotApplicable
+from reach.audit.registry import Check, NotApplicable
 from reach.audit.report import AuditReport, CheckRun
 from reach.audit.verify import evaluate
 from reach.errors import ReachError
@@ -33,14 +33,7 @@ def run_audit(
     Raises :class:`~reach.audit.expect.ExpectationError` (a ``ReachError``) when
     the file breaks the schema.
     """
-    if expect is None:
-        exps = None
-    elif isinstance(expect, Expectations):
-        exps = expect
-    elif isinstance(expect, (str, Path)):
-        exps = load_expectations(expect)
-    else:
-        exps = parse_expectations(expect)
+    expectations = _expectations(expect)
     skipped = set(skip)
     unknown = sorted(skipped - set(CHECKS))
     if unknown:
@@ -48,42 +41,63 @@ def run_audit(
             f"unknown check id {', '.join(map(repr, unknown))}; 'reach audit --list-checks' "
             "lists them"
         )
-    cfg = exps.checks if exps else ChecksConfig()
-    skipped |= cfg.skip
+    config = expectations.checks if expectations else ChecksConfig()
+    skipped |= config.skip
     ctx = Context(analysis)
     report = AuditReport(
-        expect_file=exps.source if exps else None,
+        expect_file=expectations.source if expectations else None,
         stats={
             "pods": len(ctx.pods),
             "workloads": len(ctx.workloads),
             "namespaces": len(ctx.ns_names),
             "policies": len(analysis.cluster.policies),
-            "classes": ctx.n,
+            "classes": ctx.n_internal,
         },
     )
     for chk in CHECKS.values():
-        severity = cfg.severity.get(chk.id, chk.severity)
-        run = CheckRun(chk.id, chk.title, severity, chk.rationale, chk.cis)
-        if not checks or chk.id in skipped:
-            report.checks.append(replace(run, skipped=True))
-            continue
-        try:
-            found = chk.run(ctx)
-        except NotApplicable as e:
-            report.checks.append(replace(run, not_applicable=str(e)))
-            continue
-        for f in found:
-            f.severity = severity
-            for ign in cfg.ignore:
-                if ign.matches(f):
-                    f.suppressed = ign.reason
-                    break
-        report.findings.extend(found)
-        report.checks.append(replace(run, findings=len(found)))
-    for exp in exps.expectations if exps else ():
+        _run_check(ctx, report, chk, config, skip=not checks or chk.id in skipped)
+    for exp in expectations.expectations if expectations else ():
         result = evaluate(ctx, exp)
         report.expectations.append(result)
         if result.finding is not None:
             report.findings.append(result.finding)
     report.sort()
     return report
+
+
+def _expectations(
+    expect: str | Path | Expectations | Mapping[str, Any] | None,
+) -> Expectations | None:
+    """The expectations named by ``expect`` (see :func:`run_audit`), loaded and validated."""
+    if expect is None:
+        return None
+    if isinstance(expect, Expectations):
+        return expect
+    if isinstance(expect, (str, Path)):
+        return load_expectations(expect)
+    return parse_expectations(expect)
+
+
+def _run_check(
+    ctx: Context, report: AuditReport, chk: Check, config: ChecksConfig, *, skip: bool
+) -> None:
+    """Run one check (unless ``skip``) into ``report``, with the severity and ignores of the
+    expectations file's ``checks`` section."""
+    severity = config.severity.get(chk.id, chk.severity)
+    run = CheckRun(chk.id, chk.title, severity, chk.rationale, chk.cis)
+    if skip:
+        report.checks.append(replace(run, skipped=True))
+        return
+    try:
+        found = chk.run(ctx)
+    except NotApplicable as e:
+        report.checks.append(replace(run, not_applicable=str(e)))
+        return
+    for f in found:
+        f.severity = severity
+        for ignore in config.ignore:
+            if ignore.matches(f):
+                f.suppressed = ignore.reason
+                break
+    report.findings.extend(found)
+    report.checks.append(replace(run, findings=len(found)))

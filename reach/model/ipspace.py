@@ -4,6 +4,11 @@ Every ``ipBlock`` cidr and ``except`` entry is an interval of addresses. Cutting
 the IPv4 and IPv6 spaces at all their boundaries gives disjoint segments on
 which every ipBlock is either wholly true or wholly false, so each segment can
 be treated as one more peer class.
+
+The arithmetic on address ranges lives here too, written once: overlap,
+intersection and clipping, subtraction (:meth:`IPRange.minus`, :func:`uncovered`),
+joining adjacent ranges (:func:`merge_adjacent`) and the private ranges
+(:data:`PRIVATE`, :func:`is_private`, :func:`private_count`).
 """
 
 from __future__ import annotations
@@ -61,6 +66,40 @@ class IPRange:
         """Whether ``other`` starts right after this range ends."""
         return self.version == other.version and self.last + 1 == other.first
 
+    @property
+    def size(self) -> int:
+        """Number of addresses in the range."""
+        return self.last - self.first + 1
+
+    def intersection(self, other: IPRange) -> IPRange | None:
+        """The addresses in both ranges, or None when they share none."""
+        if not self.overlaps(other):
+            return None
+        return IPRange(self.version, max(self.first, other.first), min(self.last, other.last))
+
+    def clip(self, ranges: Iterable[IPRange]) -> list[IPRange]:
+        """This range cut down to each of ``ranges`` it overlaps, in sorted order (one piece
+        per overlapping range: pieces overlap where ``ranges`` do)."""
+        return sorted(p for r in ranges if (p := self.intersection(r)) is not None)
+
+    def minus(self, cuts: Iterable[IPRange]) -> list[IPRange]:
+        """The parts of this range that no range of ``cuts`` covers, in address order."""
+        parts = [(self.first, self.last)]
+        for c in cuts:
+            if c.version != self.version:
+                continue
+            kept = []
+            for a, b in parts:
+                if c.last < a or c.first > b:
+                    kept.append((a, b))
+                    continue
+                if a < c.first:
+                    kept.append((a, c.first - 1))
+                if b > c.last:
+                    kept.append((c.last + 1, b))
+            parts = kept
+        return [IPRange(self.version, a, b) for a, b in parts]
+
     def cidrs(self) -> list[IPNetwork]:
         """The shortest list of CIDRs covering exactly this range."""
         return list(ipaddress.summarize_address_range(self.first_address, self.last_address))
@@ -104,6 +143,22 @@ PRIVATE = [
     IPRange.of_network(ipaddress.ip_network(n))
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10")
 ]
+
+
+def uncovered(ranges: Iterable[IPRange]) -> list[IPRange]:
+    """Every address of IPv4 and IPv6 that none of ``ranges`` covers, in address order."""
+    cuts = list(ranges)
+    return [part for version in (4, 6) for part in IPRange.whole(version).minus(cuts)]
+
+
+def is_private(r: IPRange) -> bool:
+    """Whether the range lies wholly inside one of the :data:`PRIVATE` ranges."""
+    return any(p.contains(r) for p in PRIVATE)
+
+
+def private_count(r: IPRange) -> int:
+    """Number of addresses of the range inside the :data:`PRIVATE` ranges (which are disjoint)."""
+    return sum(p.size for p in r.clip(PRIVATE))
 
 
 def segments(blocks: Iterable[IPBlock]) -> list[IPRange]:

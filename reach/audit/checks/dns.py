@@ -6,19 +6,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from reach.audit.context import (
-    DNS_LABEL,
-    DNS_NAMESPACE,
-    Context,
-    withheld,
-)
+from reach.audit.context import DNS_LABEL, DNS_NAMESPACE, Context, why_withheld
 from reach.audit.registry import Check, NotApplicable, check, grouped_findings
 from reach.audit.report import Finding, short_list
-from reach.engine.arrays import IntVec
+from reach.engine.arrays import BoolVec, IntVec
 from reach.model.ports import PortSet
+
+#: What a pod needs to resolve names: port 53 over UDP and over TCP.
+DNS_PORTS = {proto: PortSet.of(proto, 53) for proto in ("UDP", "TCP")}
 
 
 def _dns_pods(ctx: Context) -> IntVec:
+    """The cluster DNS pods: labelled ``k8s-app=kube-dns`` in ``kube-system``."""
     key, value = DNS_LABEL
     return np.array(
         [
@@ -43,36 +42,27 @@ def dns_unreachable(ctx: Context, chk: Check) -> Iterable[Finding]:
         raise NotApplicable(
             f"no DNS pods known (label {DNS_LABEL[0]}={DNS_LABEL[1]} in {DNS_NAMESPACE})"
         )
-    R, n = ctx.reachability, ctx.n
-    dns_cls = np.unique(ctx.pod_class[dns])
+    reachability, n = ctx.reachability, ctx.n_internal
+    dns_classes = np.unique(ctx.pod_class[dns])
     is_dns = np.zeros(n, dtype=bool)
-    is_dns[dns_cls] = True
-    to_dns = R.block(np.arange(n), dns_cls)  # (n, k, W)
-    want = {p: PortSet.of(p, 53) for p in ("UDP", "TCP")}
-    ok = {p: np.asarray((to_dns & R.atoms.touching(ps)).any(axis=(1, 2))) for p, ps in want.items()}
-    bad = ~is_dns & ~(ok["UDP"] & ok["TCP"])
+    is_dns[dns_classes] = True
+    to_dns = reachability.block(np.arange(n), dns_classes)  # (n, k, W)
+    reaches = {
+        proto: np.asarray((to_dns & reachability.atoms.touching(ports)).any(axis=(1, 2)))
+        for proto, ports in DNS_PORTS.items()
+    }
+    bad = ~is_dns & ~(reaches["UDP"] & reaches["TCP"])
     dns_name = short_list(sorted({str(ctx.pods[i].owner) for i in dns.tolist()}), 2)
-    first_dns = int(dns_cls[0])
-    bad_cls = np.flatnonzero(bad)
-    eg_sides = dict(zip(bad_cls.tolist(), ctx.sides("egress", bad_cls, first_dns), strict=True))
-    in_sides = dict(zip(bad_cls.tolist(), ctx.sides("ingress", bad_cls, first_dns), strict=True))
-    reasons: dict[int, tuple[PortSet, str]] = {}
-    flagged = bad[ctx.wc_cls]
-    wl_class: dict[int, int] = {}
-    for w, c in zip(ctx.wc_wl[flagged].tolist(), ctx.wc_cls[flagged].tolist(), strict=True):
-        wl_class.setdefault(w, c)
+    reasons = _reasons(ctx, bad, reaches, int(dns_classes[0]))
+    flagged = bad[ctx.pair_class]
+    workload_class: dict[int, int] = {}
+    for w, c in zip(
+        ctx.pair_workload[flagged].tolist(), ctx.pair_class[flagged].tolist(), strict=True
+    ):
+        workload_class.setdefault(w, c)
     entries = []
-    for i in ctx.pod_flags_to_workloads(bad):
-        c = wl_class[i]
-        if c not in reasons:
-            missing = PortSet.empty()
-            for p in ("UDP", "TCP"):
-                if not ok[p][c]:
-                    missing |= want[p]
-            eg = withheld(eg_sides[c], missing)
-            ing = withheld(in_sides[c], missing)
-            why = "; and ".join([*([eg] if eg else []), *([f"DNS {ing}"] if ing else [])])
-            reasons[c] = (missing, why or "the two sides allow disjoint ports")
+    for i in ctx.workloads_in_classes(bad):
+        c = workload_class[i]
         missing, why = reasons[c]
         entries.append(
             (
@@ -80,9 +70,33 @@ def dns_unreachable(ctx: Context, chk: Check) -> Iterable[Finding]:
                 f"cannot reach cluster DNS ({dns_name}) on {missing}: {why}",
                 {
                     "missing": str(missing),
-                    "egress_isolated": bool(R.egress_isolated[c]),
+                    "egress_isolated": bool(reachability.egress_isolated[c]),
                     "dns": dns_name,
                 },
             )
         )
     return grouped_findings(ctx, chk, entries)
+
+
+def _reasons(
+    ctx: Context, bad: BoolVec, reaches: dict[str, BoolVec], dns_class: int
+) -> dict[int, tuple[PortSet, str]]:
+    """Per class flagged in ``bad``: the DNS ports it misses and why, from its egress and
+    the ingress of the DNS class ``dns_class``."""
+    bad_classes = np.flatnonzero(bad)
+    egress = ctx.side_verdicts("egress", bad_classes, dns_class)
+    ingress = ctx.side_verdicts("ingress", bad_classes, dns_class)
+    out: dict[int, tuple[PortSet, str]] = {}
+    for c, egress_side, ingress_side in zip(bad_classes.tolist(), egress, ingress, strict=True):
+        missing = PortSet.empty()
+        for proto, ports in DNS_PORTS.items():
+            if not reaches[proto][c]:
+                missing |= ports
+        egress_why = why_withheld(egress_side, missing)
+        ingress_why = why_withheld(ingress_side, missing)
+        whys = [egress_why] if egress_why else []
+        if ingress_why:
+            whys.append(f"DNS {ingress_why}")
+        why = "; and ".join(whys)
+        out[c] = (missing, why or "the two sides allow disjoint ports")
+    return out

@@ -6,25 +6,24 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from reach.audit.context import (
-    EGRESS_COVERAGE,
-    Context,
-)
+from reach.audit.context import EGRESS_COVERAGE, Context
 from reach.audit.registry import Check, NotApplicable, check, grouped_findings
 from reach.audit.report import Finding
 
 
-def _exposure_findings(ctx: Context, chk: Check, wide: bool) -> Iterable[Finding]:
+def _ingress_findings(ctx: Context, chk: Check, *, every_port: bool) -> Iterable[Finding]:
+    """Workloads reachable from the internet on every TCP or UDP port (``every_port``), or
+    on some ports only."""
     if not len(ctx.internet_segments):
         raise NotApplicable("no external address range outside the private ranges")
-    exp = ctx.ingress_exposure
-    hit = np.asarray(exp.ports.any(axis=1))
-    is_wide = ctx.wide(exp.ports)
-    chosen = hit & (is_wide if wide else ~is_wide)
+    exposure = ctx.ingress_exposure
+    hit = np.asarray(exposure.ports.any(axis=1))
+    all_open = ctx.every_port_open(exposure.ports)
+    chosen = hit & (all_open if every_port else ~all_open)
     entries = []
     for i in np.flatnonzero(chosen).tolist():
-        ports = ctx.portset(exp.ports[i])
-        sources = ctx.internet_text(exp.ranges[i])
+        ports = ctx.portset(exposure.ports[i])
+        sources = ctx.internet_text(exposure.reached_from[i])
         entries.append(
             (
                 i,
@@ -43,7 +42,7 @@ def _exposure_findings(ctx: Context, chk: Check, wide: bool) -> Iterable[Finding
     "private ranges, typically because no policy isolates them for ingress.",
 )
 def internet_ingress_all_ports(ctx: Context, chk: Check) -> Iterable[Finding]:
-    return _exposure_findings(ctx, chk, wide=True)
+    return _ingress_findings(ctx, chk, every_port=True)
 
 
 @check(
@@ -54,7 +53,7 @@ def internet_ingress_all_ports(ctx: Context, chk: Check) -> Iterable[Finding]:
     "an intended one, on the intended ports only.",
 )
 def internet_ingress(ctx: Context, chk: Check) -> Iterable[Finding]:
-    return _exposure_findings(ctx, chk, wide=False)
+    return _ingress_findings(ctx, chk, every_port=False)
 
 
 @check(
@@ -67,17 +66,17 @@ def internet_ingress(ctx: Context, chk: Check) -> Iterable[Finding]:
 def internet_egress_unrestricted(ctx: Context, chk: Check) -> Iterable[Finding]:
     if not len(ctx.internet_segments):
         raise NotApplicable("no external address range outside the private ranges")
-    R, n = ctx.reachability, ctx.n
-    block = R.block(np.arange(n), n + ctx.internet_segments)  # (n, k, W)
+    reachability, n = ctx.reachability, ctx.n_internal
+    block = reachability.block(np.arange(n), n + ctx.internet_segments)  # (n, k, W)
     reached = ctx.per_workload_any(np.asarray(block.any(axis=2)))
     ports = ctx.per_workload_or(np.bitwise_or.reduce(block, axis=1))
     share = ctx.public_share
     segs = ctx.internet_segments
-    fam = np.array([R.segments[i].version for i in segs.tolist()])
+    family = np.array([reachability.segments[i].version for i in segs.tolist()])
     cover = np.zeros(len(ctx.workloads))
     for v in (4, 6):
-        if (fam == v).any():
-            cover = np.maximum(cover, reached[:, fam == v].astype(float) @ share[fam == v])
+        if (family == v).any():
+            cover = np.maximum(cover, reached[:, family == v].astype(float) @ share[family == v])
     entries = []
     for i in np.flatnonzero(cover >= EGRESS_COVERAGE).tolist():
         ps = ctx.portset(ports[i])

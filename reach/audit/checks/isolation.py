@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reach.audit.context import (
-    Context,
-    workloads_message,
-)
+from reach.audit.context import Context, workloads_message
 from reach.audit.registry import CIS_NETPOL, Check, check
 from reach.audit.report import Finding
 
 
 def _unisolated(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]:
-    iso = (
-        ctx.reachability.ingress_isolated
-        if direction == "ingress"
-        else ctx.reachability.egress_isolated
-    )
-    wls = ctx.pod_flags_to_workloads(~iso)
+    """Per namespace: the workloads with pods that no policy isolates for ``direction``."""
+    wls = ctx.workloads_in_classes(~ctx.isolated(direction))
     for ns, group in ctx.by_namespace(wls).items():
         yield chk.finding(
             ns,
             workloads_message(ctx, group, f"selected by no policy for {direction}"),
             namespace=ns,
-            details={"direction": direction, "workloads": ctx.wl_list(group)},
+            details={"direction": direction, "workloads": ctx.workload_details(group)},
             notes=ctx.hostnet_notes(group),
         )
 

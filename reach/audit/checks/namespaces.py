@@ -6,33 +6,29 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from reach.audit.context import (
-    Context,
-    pods_text,
-)
+from reach.audit.context import Context, pods_text
 from reach.audit.registry import CIS_NETPOL, Check, check
 from reach.audit.report import Finding, short_list
 from reach.model.cluster import NetworkPolicy
 
 
 def _isolating(pol: NetworkPolicy, direction: str) -> bool:
+    """Whether the policy isolates the pods it selects for ``direction``."""
     return pol.ingress_isolating if direction == "ingress" else pol.egress_isolating
 
 
 def _allows_all(pol: NetworkPolicy, direction: str) -> bool:
+    """Whether one of the policy's ``direction`` rules allows every peer on every port."""
     rules = pol.ingress if direction == "ingress" else pol.egress
     return any(r.peers is None and r.ports is None for r in rules)
 
 
 def _default_deny(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]:
-    iso = (
-        ctx.reachability.ingress_isolated
-        if direction == "ingress"
-        else ctx.reachability.egress_isolated
-    )
-    pod_iso = iso[ctx.pod_class]
+    """Namespaces with pods but no podSelector {} policy that isolates ``direction`` (or only
+    ones that allow it all again)."""
+    pod_isolated = ctx.isolated(direction)[ctx.pod_class]
     total = np.bincount(ctx.pod_ns, minlength=len(ctx.ns_names))
-    isolated = np.bincount(ctx.pod_ns[pod_iso], minlength=len(ctx.ns_names))
+    isolated = np.bincount(ctx.pod_ns[pod_isolated], minlength=len(ctx.ns_names))
     for k, ns in enumerate(ctx.ns_names):
         if not total[k]:
             continue

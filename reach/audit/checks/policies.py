@@ -7,9 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from reach.audit.context import (
-    Context,
-)
+from reach.audit.context import Context
 from reach.audit.registry import Check, check
 from reach.audit.report import Finding, short_list
 from reach.engine.arrays import BoolVec
@@ -17,20 +15,19 @@ from reach.model.cluster import NetworkPolicy
 from reach.model.selectors import LabelSelector
 
 
-def _hints(
-    selector: LabelSelector,
-    index_maps: list[dict[str, str]],
-    rows: Iterable[int],
+def _label_hints(
+    selector: LabelSelector, label_maps: list[dict[str, str]], rows: Iterable[int]
 ) -> list[str]:
-    """``did you mean app=orders?``: close keys or values among the rows in scope."""
+    """``did you mean app=orders?``: label keys or values close to those ``selector`` asks
+    for, among the label sets ``label_maps[r]`` of the rows in scope."""
     rows = list(rows)
     hints: list[str] = []
     for req in selector.requirements:
         if req.operator not in ("In", "Exists"):
             continue
-        present = [index_maps[r] for r in rows if req.key in index_maps[r]]
+        present = [label_maps[r] for r in rows if req.key in label_maps[r]]
         if not present:
-            keys = sorted({k for r in rows for k in index_maps[r]})
+            keys = sorted({k for r in rows for k in label_maps[r]})
             close = difflib.get_close_matches(req.key, keys, n=3, cutoff=0.6)
             if close:
                 hints.append(
@@ -46,10 +43,11 @@ def _hints(
     return list(dict.fromkeys(hints))
 
 
-def _ns_hints(selector: LabelSelector, ctx: Context) -> list[str]:
-    ns = ctx.analysis.cluster.namespaces
-    maps = [dict(ns[n].labels) for n in ctx.ns_names]
-    return _hints(selector, maps, range(len(maps)))
+def _namespace_label_hints(selector: LabelSelector, ctx: Context) -> list[str]:
+    """:func:`_label_hints` over the labels of every namespace."""
+    namespaces = ctx.analysis.cluster.namespaces
+    label_maps = [dict(namespaces[name].labels) for name in ctx.ns_names]
+    return _label_hints(selector, label_maps, range(len(label_maps)))
 
 
 @check(
@@ -60,10 +58,10 @@ def _ns_hints(selector: LabelSelector, ctx: Context) -> list[str]:
     "a removed workload.",
 )
 def policy_selects_nothing(ctx: Context, chk: Check) -> Iterable[Finding]:
-    R = ctx.reachability
+    selected = ctx.reachability.policy_selected
     rows = ctx.label_rows
     for i, pol in enumerate(ctx.analysis.cluster.policies):
-        if R.policy_selected[i].any():
+        if selected[i].any():
             continue
         ns = ctx.ns_pos[pol.namespace]
         in_ns = np.flatnonzero(rows.ns == ns).tolist()
@@ -74,7 +72,7 @@ def policy_selects_nothing(ctx: Context, chk: Check) -> Iterable[Finding]:
             )
         else:
             message = f"podSelector {pol.pod_selector} selects no pod in namespace {pol.namespace}"
-            hints = _hints(pol.pod_selector, rows.maps, in_ns)
+            hints = _label_hints(pol.pod_selector, rows.maps, in_ns)
             if hints:
                 message += f" ({'; '.join(hints)})"
         yield chk.finding(
@@ -103,7 +101,9 @@ def peer_matches_nothing(ctx: Context, chk: Check) -> Iterable[Finding]:
                     if peer.ip_block is not None:
                         continue
                     path = f"spec.{direction}[{rule.index}].{key}[{j}]"
-                    problem = _peer_problem(ctx, peer.namespace_selector, peer.pod_selector, own)
+                    problem = _why_peer_matches_nothing(
+                        ctx, peer.namespace_selector, peer.pod_selector, own
+                    )
                     if problem is None:
                         continue
                     yield chk.finding(
@@ -123,24 +123,25 @@ def peer_matches_nothing(ctx: Context, chk: Check) -> Iterable[Finding]:
                     )
 
 
-def _peer_problem(
+def _why_peer_matches_nothing(
     ctx: Context,
     ns_sel: LabelSelector | None,
     pod_sel: LabelSelector | None,
     own: BoolVec,
 ) -> str | None:
-    """What is wrong with one peer, or None when it matches some pod."""
-    lr = ctx.label_rows
+    """Why one peer matches no pod, or None when it matches some. ``own`` flags the
+    policy's namespace, the scope of a peer without a namespaceSelector."""
+    label_rows = ctx.label_rows
     if ns_sel is not None:
         scope = ctx.ns_index.select(ns_sel)
         if not scope.any():
-            hints = _ns_hints(ns_sel, ctx)
+            hints = _namespace_label_hints(ns_sel, ctx)
             more = f" ({'; '.join(hints)})" if hints else ""
             return f"namespaceSelector {ns_sel} matches no namespace{more}"
     else:
         scope = own
-    rows = scope[lr.ns]
-    hit = rows & lr.index.select(pod_sel) if pod_sel is not None else rows
+    rows = scope[label_rows.ns]
+    hit = rows & label_rows.index.select(pod_sel) if pod_sel is not None else rows
     if hit.any():
         return None
     names = [ctx.ns_names[k] for k in np.flatnonzero(scope).tolist()]
@@ -150,7 +151,7 @@ def _peer_problem(
         return f"namespaceSelector {ns_sel} matches only {where}, which {have} no pods"
     if not rows.any():
         return f"podSelector {pod_sel} matches no pod: {where} {have} no pods"
-    hints = _hints(pod_sel, lr.maps, np.flatnonzero(rows).tolist())
+    hints = _label_hints(pod_sel, label_rows.maps, np.flatnonzero(rows).tolist())
     more = f" ({'; '.join(hints)})" if hints else ""
     return f"podSelector {pod_sel} matches no pod in {where}{more}"
 
@@ -163,15 +164,15 @@ def _peer_problem(
     "none of the rule's target pods does, the rule allows nothing on it.",
 )
 def named_port_unresolved(ctx: Context, chk: Check) -> Iterable[Finding]:
-    n = ctx.n
-    has: dict[tuple[str, str], BoolVec] = {}
-    class_names: dict[int, set[tuple[str, str]]] = {}
+    n = ctx.n_internal
+    declared: dict[tuple[str, str], BoolVec] = {}  # (name, protocol) -> classes declaring it
+    class_port_names: dict[int, set[tuple[str, str]]] = {}
     for p, c in zip(ctx.pods, ctx.pod_class.tolist(), strict=True):
         for cp in p.ports:
             if cp.name:
                 key = (cp.name, cp.protocol)
-                has.setdefault(key, np.zeros(n, dtype=bool))[c] = True
-                class_names.setdefault(c, set()).add(key)
+                declared.setdefault(key, np.zeros(n, dtype=bool))[c] = True
+                class_port_names.setdefault(c, set()).add(key)
     for cr in ctx.reachability.rules:
         pol, rule = cr.policy, cr.rule
         if not isinstance(pol, NetworkPolicy) or not rule.ports:
@@ -179,25 +180,21 @@ def named_port_unresolved(ctx: Context, chk: Check) -> Iterable[Finding]:
         targets: BoolVec = cr.selected if cr.direction == "ingress" else cr.peers[:n]
         if not targets.any():
             continue  # the rule applies to no pod at all: another check reports that
-        target_cls = np.flatnonzero(targets).tolist()
+        target_classes = np.flatnonzero(targets).tolist()
         for k, spec in enumerate(rule.ports):
             if not isinstance(spec.port, str):
                 continue
             key = (spec.port, spec.protocol)
-            if key in has and has[key][targets].any():
+            if key in declared and declared[key][targets].any():
                 continue
-            names = sorted({nm for c in target_cls for nm in class_names.get(c, ())})
-            hints = [f"declared as {p} {nm!r}" for nm, p in names if nm == spec.port]
-            close = difflib.get_close_matches(
-                spec.port, sorted({nm for nm, p in names if p == spec.protocol}), n=3, cutoff=0.6
-            )
-            hints += [f"did you mean {c!r}?" for c in close if c != spec.port]
+            names = sorted({nm for c in target_classes for nm in class_port_names.get(c, ())})
+            hints = _named_port_hints(spec.port, spec.protocol, names)
             who = (
                 "the pods the policy selects"
                 if cr.direction == "ingress"
                 else "the pods the rule's peers match"
             )
-            pods = int(sum(len(ctx.class_pods(c)) for c in target_cls))
+            pods = int(sum(len(ctx.class_pods(c)) for c in target_classes))
             path = f"spec.{cr.direction}[{rule.index}].ports[{k}]"
             more = f" ({'; '.join(hints)})" if hints else ""
             yield chk.finding(
@@ -213,3 +210,13 @@ def named_port_unresolved(ctx: Context, chk: Check) -> Iterable[Finding]:
                     "origin": pol.origin,
                 },
             )
+
+
+def _named_port_hints(port: str, protocol: str, declared: list[tuple[str, str]]) -> list[str]:
+    """The same name under another protocol, and close names under this one, among the
+    (name, protocol) pairs the target pods declare."""
+    hints = [f"declared as {p} {nm!r}" for nm, p in declared if nm == port]
+    close = difflib.get_close_matches(
+        port, sorted({nm for nm, p in declared if p == protocol}), n=3, cutoff=0.6
+    )
+    return hints + [f"did you mean {c!r}?" for c in close if c != port]

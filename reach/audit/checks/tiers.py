@@ -39,11 +39,11 @@ def _decided_by(
         active = np.frombuffer(key, dtype=bool)
         own = int(owners[int(np.flatnonzero((sel == active[:, None]).all(axis=0))[0])])
         rules = [a for a, on in zip(earlier, active, strict=True) if on]
-        prof = peer[active]
+        peer_hits = peer[active]  # [active admin rule, other]
         profiles: dict[bytes, int] = {}
         for j, other in enumerate(others.tolist()):
             extra = int(other).to_bytes(4, "little") if varies else b""
-            profiles.setdefault(prof[:, j].tobytes() + extra, other)
+            profiles.setdefault(peer_hits[:, j].tobytes() + extra, other)
         for k, other in profiles.items():
             dst = own if ingress else other
             hits = np.frombuffer(k[: len(rules)], dtype=bool)
@@ -115,8 +115,8 @@ def admin_priority_overlap(ctx: Context, chk: Check) -> Iterable[Finding]:
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 if a.policy is not b.policy and overlapping(a, b):
-                    key = tuple(sorted((str(a.policy), str(b.policy))))
-                    pairs.setdefault(key, []).append(f"{a.label} / {b.label}")  # type: ignore[arg-type]
+                    first, second = sorted((str(a.policy), str(b.policy)))
+                    pairs.setdefault((first, second), []).append(f"{a.label} / {b.label}")
         for (x, y), where in sorted(pairs.items()):
             yield chk.finding(
                 f"{x} and {y}",
