@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class PNode:
+    """A node to draw: its label, what it is (colour and shape), and the box it goes in."""
+
     id: str
     label: str
     type: str  # workload | pod | namespace | external | start
@@ -36,6 +38,8 @@ class PNode:
 
 @dataclass
 class PEdge:
+    """An arrow to draw, between two :class:`PNode` ids."""
+
     src: str
     dst: str
     label: str
@@ -46,6 +50,8 @@ class PEdge:
 
 @dataclass
 class Picture:
+    """Everything one picture shows, keyed by node id, with its titles."""
+
     nodes: dict[str, PNode]
     edges: list[PEdge]
     title: str
@@ -62,16 +68,18 @@ def short(text: str, n: int = 24) -> str:
 
 
 def external_pnode(node_id: str, addresses: str) -> PNode:
+    """An external range (``addresses`` as ``first-last``, a CIDR or an address)."""
     return PNode(node_id, external_label(addresses), "external", "External", "")
 
 
 def namespace_pnode(node_id: str, name: str) -> PNode:
+    """A whole namespace, outside every box."""
     return PNode(node_id, short(name), "namespace", "Namespace", "*")
 
 
 def loose_pnode(label: str) -> PNode:
     """A node for what is no node of the picture's kind (a label selector, a namespace
-    reference): drawn as its label, outside every box."""
+    reference): drawn as a star with the label, outside every box."""
     return PNode(label, short(label, 30), "start", "", "*")
 
 
@@ -84,7 +92,8 @@ def workload_pnode(node_id: str, namespace: str, name: str, kind: str, by: str) 
 def node_pnode(node: Node, by: str) -> PNode:
     """The picture node of a view node, in a picture at granularity ``by``.
 
-    A namespace node in a picture at another granularity is drawn loose.
+    A namespace node in a picture at another granularity is drawn loose. A pod keeps
+    the kind Pod here, where :func:`picture_of` gives a graph's pods their workload's.
     """
     if node.type == "external":
         return external_pnode(node.id, node.name)
