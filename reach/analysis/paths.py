@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reach.analysis.display import NotebookPicture
 from reach.analysis.hops import HopGraph
 from reach.analysis.refs import RefError, Target
-from reach.analysis.views import View
+from reach.analysis.views import Node, View, external_node
 from reach.engine.provenance import Provenance
+from reach.engine.reachability import Reachability
 from reach.engine.verdicts import Explanation
+from reach.model.cluster import Workload
 from reach.model.ports import PortSet
 
 #: ``--all`` shows at most this many shortest paths.
@@ -17,17 +20,59 @@ MAX_PATHS = 20
 
 
 @dataclass(frozen=True)
+class QueryEnd:
+    """What one end of a query names, for pictures: the label it is printed as, and the
+    workload (or single pod) or the addresses (as written) behind it; neither for a
+    namespace or a label selector."""
+
+    label: str
+    workload: Workload | None = None
+    addresses: str | None = None
+
+
+def query_end(reachability: Reachability, target: Target) -> QueryEnd:
+    """The :class:`QueryEnd` of a resolved reference."""
+    if target.external:
+        return QueryEnd(target.label, addresses=target.text)
+    for i in target.pods[:1].tolist():
+        pod = reachability.pods[i]
+        # a reference to one workload or pod is labelled with that workload's or pod's id
+        for workload in (pod.owner, Workload(pod.namespace, pod.name, "Pod")):
+            if str(workload) == target.label:
+                return QueryEnd(target.label, workload=workload)
+    return QueryEnd(target.label)
+
+
+def class_nodes(view: View, classes: Sequence[int]) -> list[Node]:
+    """The node that stands for each class (as in :meth:`View.class_labels`): the first
+    node holding pods of the class, or the class's external segment."""
+    reachability = view.reachability
+    out = []
+    for cls in classes:
+        held = view.nodes_of_class(cls)
+        if held:
+            out.append(view.nodes[held[0]])
+        else:
+            out.append(external_node(reachability.segments[cls - reachability.n_internal]))
+    return out
+
+
+@dataclass(frozen=True)
 class Hop:
     """One allowed connection on a path.
 
     An intermediate hop stands for a class of pods that behave alike; ``alike``
-    counts the other nodes through which the same path runs.
+    counts the other nodes through which the same path runs. ``src_node`` and
+    ``dst_node`` are the nodes named ``src`` and ``dst``; None at the ends of the
+    path, which are the query's (:attr:`PathResult.src_end`, :attr:`PathResult.dst_end`).
     """
 
     src: str
     dst: str
     ports: PortSet
     alike: int = 0
+    src_node: Node | None = field(default=None, repr=False, compare=False)
+    dst_node: Node | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         more = f" (or {self.alike} alike)" if self.alike else ""
@@ -56,6 +101,8 @@ class PathResult(NotebookPicture):
     paths: list[list[Hop]] = field(default_factory=list)
     port_filter: str | None = None
     max_hops: int | None = None
+    src_end: QueryEnd | None = field(default=None, repr=False, compare=False)
+    dst_end: QueryEnd | None = field(default=None, repr=False, compare=False)
 
     @property
     def reachable(self) -> bool:
@@ -158,13 +205,22 @@ def find_path(
             else [search.path_to(goals[0])]
         )
         for cp in class_paths:
-            names = [view.class_label(c) for c in cp]
+            nodes = class_nodes(view, cp)
+            names = [node.id for node in nodes]
             alike = [max(0, len(view.nodes_of_class(c)) - 1) for c in cp]
             names[0], names[-1] = a.label, b.label
+            inner: list[Node | None] = [None, *nodes[1:-1], None]  # the ends are the query's
             alike[-1] = 0
             paths.append(
                 [
-                    Hop(names[k], names[k + 1], reachability.ports(cp[k], cp[k + 1]), alike[k + 1])
+                    Hop(
+                        names[k],
+                        names[k + 1],
+                        reachability.ports(cp[k], cp[k + 1]),
+                        alike[k + 1],
+                        src_node=inner[k],
+                        dst_node=inner[k + 1],
+                    )
                     for k in range(len(cp) - 1)
                 ]
             )
@@ -178,4 +234,6 @@ def find_path(
         paths=paths,
         port_filter=port_text,
         max_hops=max_hops,
+        src_end=query_end(reachability, a),
+        dst_end=query_end(reachability, b),
     )

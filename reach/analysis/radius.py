@@ -13,6 +13,7 @@ import numpy as np
 
 from reach.analysis.display import NotebookPicture
 from reach.analysis.hops import HopGraph, Search
+from reach.analysis.paths import QueryEnd, class_nodes, query_end
 from reach.analysis.refs import Target
 from reach.analysis.views import Node, View
 from reach.model.ipspace import PRIVATE
@@ -28,7 +29,10 @@ def is_internet(node: Node) -> bool:
 
 @dataclass(frozen=True)
 class Reached:
-    """A node within reach: hop distance, the hop that gets there, and the first hop taken."""
+    """A node within reach: hop distance, the hop that gets there, and the first hop taken.
+
+    ``via_node`` is the node named ``via``.
+    """
 
     node: Node
     hops: int
@@ -37,6 +41,7 @@ class Reached:
     first_hop: str  # the first node after the start (blast radius) / before the target (exposure)
     first_ports: PortSet
     internet: bool = False
+    via_node: Node | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -53,7 +58,10 @@ class Reached:
 
 @dataclass
 class Radius(NotebookPicture):
-    """Blast radius (``direction == "forward"``) or exposure (``"backward"``) of one target."""
+    """Blast radius (``direction == "forward"``) or exposure (``"backward"``) of one target.
+
+    ``target`` is the target's label; ``target_end`` what it names.
+    """
 
     target: str
     direction: str
@@ -62,6 +70,7 @@ class Radius(NotebookPicture):
     port_filter: str | None = None
     max_hops: int | None = None
     external_target: bool = False  # the target is an address outside the cluster
+    target_end: QueryEnd | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -148,6 +157,7 @@ def radius(
         port_filter=port_text,
         max_hops=max_hops,
         external_target=target.external,
+        target_end=query_end(reachability, target),
     )
     start_set = set(start.tolist())
     found: list[tuple[Node, int, int]] = []
@@ -193,18 +203,20 @@ def _entries(
     near = [p[1] if backward else p[-2] for p in paths]
     far = [p[-2] if backward else p[1] for p in paths]
     classes = sorted(set(near + far))
-    names = dict(zip(classes, view.class_labels(classes), strict=True))
+    by_class = dict(zip(classes, class_nodes(view, classes), strict=True))
     out = []
     for k, (node, _, hops) in enumerate(found):
+        via = by_class[near[k]] if hops > 1 else None
         out.append(
             Reached(
                 node,
                 hops,
                 sets[ids[k]],
-                names[near[k]] if hops > 1 else None,
-                names[far[k]],
+                via.id if via else None,
+                by_class[far[k]].id,
                 sets[ids[len(found) + k]],
                 internet=backward and is_internet(node),
+                via_node=via,
             )
         )
     return out

@@ -1,7 +1,7 @@
 """Pictures of an analysis: the graph (falling back to coarser views), and path highlights.
 
-A graph with more than :data:`~reach.draw.MAX_DRAW_NODES` nodes or
-:data:`~reach.draw.MAX_DRAW_EDGES` edges is drawn at namespace granularity
+A graph with more than :data:`~reach.draw.style.MAX_DRAW_NODES` nodes or
+:data:`~reach.draw.style.MAX_DRAW_EDGES` edges is drawn at namespace granularity
 instead, and a namespace graph that is still too large as the matrix; each
 fallback is said in the picture and returned as a note.
 """
@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reach import draw as d
 from reach.analysis.graph import build_graph, internal_count, nodes_of_target
+from reach.draw import style
+from reach.draw.highlight import draw_path
+from reach.draw.matrix import draw_matrix, matrix_data
+from reach.draw.picture import draw_graph
 from reach.errors import ReachError
 
 if TYPE_CHECKING:
@@ -52,20 +55,20 @@ def draw_cluster(
     src_text = source or analysis.source_text
     said: list[str] = []
     if view == "graph":
-        limits = f"limits: {d.MAX_DRAW_NODES} nodes, {d.MAX_DRAW_EDGES} edges"
+        limits = f"limits: {style.MAX_DRAW_NODES} nodes, {style.MAX_DRAW_EDGES} edges"
         for level in dict.fromkeys([by, "namespace"]):
             many = None if focus else internal_count(analysis, level, ns_list)
-            if many is not None and many > d.MAX_DRAW_NODES:
+            if many is not None and many > style.MAX_DRAW_NODES:
                 size = f"{many:,} {level}s"
             else:
                 g = build_graph(
                     analysis, level, ns_list, focus, hops, merge_external=True, source=src_text
                 )
-                if not d.too_large(g):
+                if not style.too_large(g):
                     if notes is not None:
                         notes.extend(said)
-                    return d.draw_graph(g, ax, note="; ".join(said), port_labels=port_labels)
-                size = d.size_text(g)
+                    return draw_graph(g, ax, note="; ".join(said), port_labels=port_labels)
+                size = style.size_text(g)
             if level != "namespace":
                 said.append(
                     f"{size} at {level} granularity are too many to draw readably "
@@ -79,8 +82,8 @@ def draw_cluster(
                 )
     if notes is not None:
         notes.extend(said)
-    data = d.matrix_data(analysis.view(by if by != "namespace" else "workload"), ns_list)
-    return d.draw_matrix(data, ax, source=src_text, value=value, note="; ".join(said))
+    data = matrix_data(analysis.view(by if by != "namespace" else "workload"), ns_list)
+    return draw_matrix(data, ax, source=src_text, value=value, note="; ".join(said))
 
 
 def draw_path_result(
@@ -115,4 +118,4 @@ def draw_path_result(
         found = [view.nodes[i].id for i in np.flatnonzero(mask).tolist()]
         if len(found) == 1 and found[0] in g:
             ends[label] = found[0]
-    return d.draw_path(result, ax, graph=g, rename=ends)
+    return draw_path(result, ax, graph=g, rename=ends)

@@ -1,0 +1,32 @@
+"""Figures as PNG or SVG: bytes, or written to a file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 150) -> bytes:
+    """The figure as PNG or SVG bytes."""
+    buf = io.BytesIO()
+    save(fig, buf, fmt, dpi)
+    return buf.getvalue()
+
+
+def save(fig: Figure, path: str | Path | IO[bytes], fmt: str | None = None, dpi: int = 150) -> None:
+    """Write the figure as PNG or SVG (``fmt`` defaults to the path's extension).
+
+    SVG keeps its text as text (searchable, selectable), not as outlines.
+    """
+    import matplotlib
+
+    if fmt is None:
+        fmt = Path(str(path)).suffix.lstrip(".").lower() if isinstance(path, str | Path) else "png"
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"pictures are png or svg, not {fmt!r}")
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(path, format=fmt, dpi=dpi, facecolor="white")

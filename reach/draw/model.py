@@ -1,0 +1,138 @@
+"""The picture model: nodes and edges to draw, built from a graph or from query results.
+
+A :class:`Picture` says what to draw (labels, kinds, groups, highlights), not
+where: :mod:`reach.draw.layout` places it and :mod:`reach.draw.picture` draws it.
+Picture nodes are made from :class:`~reach.analysis.views.Node` objects (a graph
+carries them in its node attribute :data:`~reach.analysis.graph.NODE`) and, for the
+ends of queries, from :class:`~reach.analysis.paths.QueryEnd`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reach.analysis.graph import NODE
+from reach.analysis.labels import external_label, kind_of, title_of
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from reach.analysis.paths import QueryEnd
+    from reach.analysis.views import Node
+
+
+@dataclass
+class PNode:
+    """A node to draw: its label, what it is (colour and shape), and the box it goes in."""
+
+    id: str
+    label: str
+    type: str  # workload | pod | namespace | external | start
+    kind: str
+    group: str  # namespace, "" for external ranges, "*" for ungrouped
+    shade: int | None = None  # hop distance in highlights
+    emphasis: bool = False
+    faded: bool = False
+
+
+@dataclass
+class PEdge:
+    """An arrow to draw, between two :class:`PNode` ids."""
+
+    src: str
+    dst: str
+    label: str
+    all_ports: bool
+    highlight: bool = False
+    faded: bool = False
+
+
+@dataclass
+class Picture:
+    """Everything one picture shows, keyed by node id, with its titles."""
+
+    nodes: dict[str, PNode]
+    edges: list[PEdge]
+    title: str
+    subtitle: str = ""
+    note: str = ""
+    port_labels: bool | None = None  # None: when the picture has few edges
+    shade_title: str = ""  # legend title of the hop shades
+    group_order: list[str] = field(default_factory=list)
+
+
+def short(text: str, n: int = 24) -> str:
+    """``text`` cut to ``n`` characters, with an ellipsis when cut."""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def external_pnode(node_id: str, addresses: str) -> PNode:
+    """An external range (``addresses`` as ``first-last``, a CIDR or an address)."""
+    return PNode(node_id, external_label(addresses), "external", "External", "")
+
+
+def namespace_pnode(node_id: str, name: str) -> PNode:
+    """A whole namespace, outside every box."""
+    return PNode(node_id, short(name), "namespace", "Namespace", "*")
+
+
+def loose_pnode(label: str) -> PNode:
+    """A node for what is no node of the picture's kind (a label selector, a namespace
+    reference): drawn as a star with the label, outside every box."""
+    return PNode(label, short(label, 30), "start", "", "*")
+
+
+def workload_pnode(node_id: str, namespace: str, name: str, kind: str, by: str) -> PNode:
+    """A workload or pod in its namespace's box (a pod when ``by`` is pod and it is one)."""
+    typ = "pod" if kind == "Pod" and by == "pod" else "workload"
+    return PNode(node_id, short(name), typ, kind, namespace)
+
+
+def node_pnode(node: Node, by: str) -> PNode:
+    """The picture node of a view node, in a picture at granularity ``by``.
+
+    A namespace node in a picture at another granularity is drawn loose. A pod keeps
+    the kind Pod here, where :func:`picture_of` gives a graph's pods their workload's.
+    """
+    if node.type == "external":
+        return external_pnode(node.id, node.name)
+    if node.type == "namespace":
+        return namespace_pnode(node.id, node.name) if by == "namespace" else loose_pnode(node.id)
+    return workload_pnode(node.id, node.namespace or "", node.name, node.kind, by)
+
+
+def end_pnode(label: str, end: QueryEnd | None, by: str) -> PNode:
+    """The picture node of a query's end ``label``, from what it names (``end``)."""
+    if end is not None and end.addresses is not None:
+        return external_pnode(label, end.addresses)
+    if end is not None and end.workload is not None:
+        w = end.workload
+        return workload_pnode(label, w.namespace, w.name, w.kind, by)
+    return loose_pnode(label)
+
+
+def picture_of(g: nx.DiGraph) -> Picture:
+    """The picture model of an export graph."""
+    nodes: dict[str, PNode] = {}
+    by = g.graph.get("granularity", "workload")
+    for node_id, attrs in g.nodes(data=True):
+        node: Node = attrs[NODE]
+        if node.type == "external":
+            nodes[node_id] = external_pnode(node_id, node.name)
+        elif node.type == "namespace":
+            nodes[node_id] = namespace_pnode(node_id, node.name)
+        else:
+            kind = kind_of(attrs)  # as in the other exports: a pod has its workload's kind
+            nodes[node_id] = PNode(node_id, short(node.name), node.type, kind, node.namespace or "")
+    for node_id in g.graph.get("focus_nodes", ()):
+        if node_id in nodes:
+            nodes[node_id].emphasis = True
+    edges = [PEdge(s, d, str(a["ports"]), a["ports"].is_all()) for s, d, a in g.edges(data=True)]
+    n_int = sum(1 for p in nodes.values() if p.type != "external")
+    n_ext = len(nodes) - n_int
+    sub = f"{n_int} {by}{'s' if n_int != 1 else ''}"
+    if n_ext:
+        sub += f", {n_ext} external range{'s' if n_ext != 1 else ''}"
+    sub += f", {len(edges)} allowed connection{'s' if len(edges) != 1 else ''}"
+    return Picture(nodes, edges, title_of(g), sub)
