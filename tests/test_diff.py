@@ -23,7 +23,7 @@ from reach.analysis.diff import DiffReport, EdgeChange
 from reach.api import diff
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
-from reach.output import to_text
+from reach.output import DiffFormat, render, to_text
 
 SHOP = str(EXAMPLES / "shop")
 TYPO = str(EXAMPLES / "shop-typo")
@@ -156,6 +156,14 @@ def test_formats() -> None:
     assert "| ➖ | app/orders[Deployment] | db/postgres[StatefulSet] | TCP 5432 |  |" in md
     with pytest.raises(ValueError):
         to_text(d, "xml")
+
+
+def test_render_writes_text_or_utf8_bytes() -> None:
+    d = diff(reach.load(SHOP), reach.load(TYPO), old_label="shop", new_label="typo")
+    text, data = io.StringIO(), io.BytesIO()
+    render(d, DiffFormat.MD, text)
+    render(d, "md", data)
+    assert data.getvalue().decode("utf-8") == text.getvalue() == to_text(d, "md")
 
 
 # ------------------------------------------------------------------------------ properties
