@@ -41,6 +41,8 @@ from reach.input.options import LiveOptions
 from reach.input.raw import RawObject
 from reach.model.cluster import Cluster
 from reach.model.ports import PortSet, parse_port_filter
+from reach.output.formats import ListFormat, parse
+from reach.output.listing import IPV6_NOTE, shows_ipv6
 from reach.progress import Progress
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from reach.audit.expect import Expectations
+    from reach.draw import MatrixData
 
 #: Input files at least this large (bytes) show a progress bar when ``progress`` is None.
 LARGE_INPUT = 4 << 20
@@ -90,6 +93,25 @@ class Reach:
 
     def view(self, by: str = "workload", ipv6: bool | None = None) -> View:
         return self.analysis.view(by, ipv6)
+
+    def listing(
+        self,
+        fmt: str = "txt",
+        by: str = "workload",
+        ipv6: bool | None = None,
+        notes: list[str] | None = None,
+    ) -> View:
+        """The view ``reach list`` writes in ``fmt`` (with :func:`reach.output.render`).
+
+        IPv6 ranges are shown when ``ipv6`` is true; by default (None) never in txt,
+        whose grammar is IPv4-only, and in the other formats when a policy names an
+        IPv6 CIDR. When txt leaves out ranges that policies name,
+        :data:`~reach.output.listing.IPV6_NOTE` is appended to ``notes``.
+        """
+        shown = shows_ipv6(parse(ListFormat, fmt), ipv6)
+        if notes is not None and shown is False and ipv6 is None and self.reachability.ipv6:
+            notes.append(IPV6_NOTE)
+        return self.analysis.view(by, shown)
 
     def resolve(self, ref: str, namespace: str | None = None) -> Target:
         """Resolve a node reference (see :mod:`reach.analysis.refs` for the forms)."""
@@ -248,7 +270,8 @@ class Reach:
         from reach.output.graph import dot
 
         out = io.StringIO()
-        dot.render(self.export_graph(by, namespaces, focus, hops, source=source), out, tooltips)
+        g = self.export_graph(by, namespaces, focus, hops, source=source)
+        dot.render(g, out, tooltips=tooltips)
         return out.getvalue()
 
     def to_graphml(
@@ -282,6 +305,14 @@ class Reach:
         g = self.export_graph(by, namespaces, focus, hops, source=source)
         return nodelink.data(g, policies=policies)
 
+    def matrix(self, by: str = "workload", namespaces: Iterable[str] | None = None) -> MatrixData:
+        """Allowed pairs between namespaces, of workloads (of pods when ``by="pod"``): what
+        ``draw(view="matrix")`` shows; ``to_dict()`` is its JSON."""
+        from reach.draw import matrix_data
+
+        view = self.analysis.view("pod" if by == "pod" else "workload")
+        return matrix_data(view, sorted(namespaces or ()))
+
     # -- pictures -------------------------------------------------------------------------
     def draw(
         self,
@@ -307,6 +338,23 @@ class Reach:
         return draw_cluster(
             self.analysis, ax, by, view, namespaces, focus, hops, source, value, port_labels, notes
         )
+
+    def draw_graphviz(
+        self,
+        fmt: str = "png",
+        by: str = "workload",
+        namespaces: Iterable[str] | None = None,
+        focus: str | None = None,
+        hops: int = 1,
+        source: str | None = None,
+    ) -> bytes:
+        """The graph drawn by Graphviz's ``dot`` program from :meth:`to_dot`: PNG or SVG bytes.
+
+        Raises :class:`ReachError` when ``dot`` is missing or fails.
+        """
+        from reach.output.graph import graphviz
+
+        return graphviz.picture(self.export_graph(by, namespaces, focus, hops, source=source), fmt)
 
     def draw_path(
         self,

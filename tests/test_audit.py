@@ -16,7 +16,7 @@ import reach
 from reach.audit import AuditReport, Finding
 from reach.audit.checks import CHECKS
 from reach.audit.report import text
-from reach.output.audit import junit, markdown
+from reach.output import to_text
 
 SHOP = str(EXAMPLES / "shop")
 TYPO = str(EXAMPLES / "shop-typo")
@@ -521,7 +521,7 @@ def test_json_and_md() -> None:
     assert doc["schema"] == "reach/audit/v1" and doc["failed"] and doc["fail_on"] == "medium"
     assert doc["counts"] == {"info": 1, "low": 1, "medium": 1, "high": 1}
     assert [e["status"] for e in doc["expectations"]].count("failed") == 1
-    md = markdown(r)
+    md = to_text(r, "md")
     assert md.startswith("## reach audit: ❌ FAIL (fail on high)")
     assert "| ❌ | orders can use postgres | high |" in md
     assert "`peer-matches-nothing`" in md
@@ -530,7 +530,7 @@ def test_json_and_md() -> None:
 def test_junit_parses_and_counts_are_right() -> None:
     r = reach.load(TYPO).audit(expect=SHOP_EXPECT)
     for fail_on, failures in (("high", 1), ("medium", 2), ("low", 3)):
-        root = ET.fromstring(junit(r, fail_on))
+        root = ET.fromstring(to_text(r, "junit", fail_on=fail_on))
         suites = {s.get("name"): s for s in root.findall("testsuite")}
         assert set(suites) == {"expectations", "checks"}
         cases = root.findall("testsuite/testcase")
@@ -549,7 +549,7 @@ def test_junit_parses_and_counts_are_right() -> None:
         broken = [c for c in exp if c.find("failure") is not None]
         assert [c.get("name") for c in broken] == ["orders can use postgres"]
     # one passing case per check without findings
-    root = ET.fromstring(junit(reach.load(SHOP).audit()))
+    root = ET.fromstring(to_text(reach.load(SHOP).audit(), "junit"))
     names = {c.get("name") for c in root.iter("testcase")}
     assert "named-port-unresolved" in names and "dns-unreachable" in names
     assert not any(s.get("name") == "expectations" for s in root.findall("testsuite"))

@@ -23,6 +23,7 @@ from reach.analysis.diff import DiffReport, EdgeChange
 from reach.api import diff
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
+from reach.output import DiffFormat, render, to_text
 
 SHOP = str(EXAMPLES / "shop")
 TYPO = str(EXAMPLES / "shop-typo")
@@ -134,11 +135,11 @@ def test_external_changes_are_merged_ranges() -> None:
 
 def test_formats() -> None:
     d = diff(reach.load(SHOP), reach.load(TYPO), old_label="shop", new_label="typo")
-    doc = json.loads(d.render("json"))
+    doc = json.loads(to_text(d, "json"))
     assert doc["schema"] == "reach/diff/v1" and doc["granularity"] == "workload"
     assert doc["counts"]["removed_connections"] == 1
     assert doc["connections"][0]["old_ports"] == {"TCP": [[5432, 5432]]}
-    rows = list(csv.DictReader(io.StringIO(d.render("csv"))))
+    rows = list(csv.DictReader(io.StringIO(to_text(d, "csv"))))
     assert rows == [
         {
             "change": "removed",
@@ -150,11 +151,19 @@ def test_formats() -> None:
             "removed": "TCP 5432",
         }
     ]
-    md = d.render("md")
+    md = to_text(d, "md")
     assert md.startswith("## reach diff: `shop` → `typo` (by workload)")
     assert "| ➖ | app/orders[Deployment] | db/postgres[StatefulSet] | TCP 5432 |  |" in md
     with pytest.raises(ValueError):
-        d.render("xml")
+        to_text(d, "xml")
+
+
+def test_render_writes_text_or_utf8_bytes() -> None:
+    d = diff(reach.load(SHOP), reach.load(TYPO), old_label="shop", new_label="typo")
+    text, data = io.StringIO(), io.BytesIO()
+    render(d, DiffFormat.MD, text)
+    render(d, "md", data)
+    assert data.getvalue().decode("utf-8") == text.getvalue() == to_text(d, "md")
 
 
 # ------------------------------------------------------------------------------ properties

@@ -8,14 +8,12 @@ nothing; adjacent ranges with the same change are merged.
 
 Applying the changes to ``reach list`` of OLD gives ``reach list`` of NEW:
 ``added`` lines appear, ``removed`` ones go, ``changed`` ones take the new ports.
+The report's md and csv forms are in :mod:`reach.output.diff`.
 """
 
 from __future__ import annotations
 
 import bisect
-import csv
-import io
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +28,6 @@ if TYPE_CHECKING:
     from reach.analysis.compiled import Analysis
 
 SCHEMA = "reach/diff/v1"
-FORMATS = ("txt", "json", "md", "csv")
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
 
 
@@ -149,63 +146,6 @@ class DiffReport:
             "nodes": [n.to_dict() for n in self.nodes],
             "connections": [e.to_dict() for e in self.edges],
         }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1)
-
-    def to_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["change", "src", "dst", "old", "new", "added", "removed"])
-        for n in self.nodes:
-            w.writerow([f"{self.by}-{n.change}", n.node.id, "", "", "", "", ""])
-        for e in self.edges:
-            w.writerow(
-                [
-                    e.change,
-                    e.src,
-                    e.dst,
-                    str(e.old) if e.old else "",
-                    str(e.new) if e.new else "",
-                    str(e.added_ports) if e.added_ports else "",
-                    str(e.removed_ports) if e.removed_ports else "",
-                ]
-            )
-        return buf.getvalue()
-
-    def to_md(self) -> str:
-        def cell(s: str) -> str:
-            return s.replace("|", "\\|")
-
-        out = [f"## reach diff: `{cell(self.old)}` → `{cell(self.new)}` (by {self.by})", ""]
-        if self.empty:
-            return "\n".join(out + ["No differences."]) + "\n"
-        out += [f"**{self.summary()}**", ""]
-        if self.nodes:
-            out += [f"| | {self.by} | pods |", "|---|---|---|"]
-            for n in self.nodes:
-                icon = "➕" if n.change == "added" else "➖"
-                out.append(f"| {icon} | {cell(n.node.id)} | {n.node.pods or ''} |")
-            out.append("")
-        if self.edges:
-            out += ["| | from | to | before | after |", "|---|---|---|---|---|"]
-            for e in self.edges:
-                icon = {"added": "➕", "removed": "➖", "changed": "✏️"}[e.change]
-                old = cell(str(e.old)) if e.old else ""
-                new = cell(str(e.new)) if e.new else ""
-                out.append(f"| {icon} | {cell(e.src)} | {cell(e.dst)} | {old} | {new} |")
-        return "\n".join(out) + "\n"
-
-    def render(self, fmt: str) -> str:
-        if fmt == "txt":
-            return str(self) + "\n"
-        if fmt == "json":
-            return self.to_json() + "\n"
-        if fmt == "md":
-            return self.to_md()
-        if fmt == "csv":
-            return self.to_csv()
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
 # ---------------------------------------------------------------------------- compute

@@ -28,8 +28,6 @@ class Summary:
     def to_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
 
-    to_json = to_dict  # the name of earlier releases
-
     def __str__(self) -> str:
         return "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.to_dict().items())
 

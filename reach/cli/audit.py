@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reach import api
-from reach.analysis.diff import FORMATS as DIFF_FORMATS
 from reach.analysis.views import GRANULARITIES
 from reach.audit import DEFAULT_FAIL_ON, FAIL_ON
 from reach.audit.checks import catalogue
 from reach.audit.expect import Expectations, load_expectations
 from reach.audit.report import use_colour
-from reach.cli.common import (
-    NO_SOURCE,
-    ByOpt,
-    Input,
-    OutOpt,
-    app,
-    check_choice,
-    fail,
-    open_output,
-    with_input,
-)
+from reach.cli.common import ByOpt, OutOpt, app, choice, fail
+from reach.cli.inputs import NO_SOURCE, Input, with_input
+from reach.cli.outputs import opened
 from reach.errors import InvalidInput, ReachError
 from reach.input.options import LiveOptions
-from reach.output.audit import FORMATS, render
+from reach.output import AuditFormat, DiffFormat, render
+from reach.output.formats import names
 
 LIVE_PREFIX = "live:"
-
-
-def _write(text: str, output: Path | None) -> None:
-    out = open_output(output)
-    try:
-        out.write(text)
-    finally:
-        if out is not sys.stdout:
-            out.close()
 
 
 def _problems(prefix: str, where: str, e: InvalidInput) -> typer.Exit:
@@ -63,8 +45,8 @@ def audit_cmd(
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")
-    ] = "txt",
+        str, typer.Option("--format", help=f"Output format: {names(AuditFormat)}.")
+    ] = AuditFormat.TXT,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -100,8 +82,8 @@ def audit_cmd(
 
       reach audit --context prod --format md -o audit.md
     """
-    check_choice(fmt, FORMATS, "--format")
-    check_choice(fail_on, FAIL_ON, "--fail-on")
+    audit_format = choice(AuditFormat, fmt, "--format")
+    choice(FAIL_ON, fail_on, "--fail-on")
     if list_checks:
         for c in catalogue():
             cis = f" [{c.cis}]" if c.cis else ""
@@ -122,8 +104,9 @@ def audit_cmd(
         report = r.audit(exps, skip=skip or (), checks=not no_checks)
     except ReachError as e:
         raise fail(str(e)) from None
-    colour = output is None and fmt == "txt" and use_colour(sys.stdout)
-    _write(render(report, fmt, fail_on, colour), output)
+    with opened(output) as out:
+        colour = output is None and audit_format is AuditFormat.TXT and use_colour(out)
+        render(report, audit_format, out, fail_on=fail_on, colour=colour)
     raise typer.Exit(report.exit_code(fail_on))
 
 
@@ -132,6 +115,7 @@ def _load_side(
     label: str,
     kubeconfig: str | None,
     request_timeout: float,
+    *,
     skip_invalid: bool,
 ) -> api.Reach:
     """A file or directory, or ``live:CONTEXT`` (``live:`` for the current context)."""
@@ -168,8 +152,8 @@ def diff_cmd(
     ],
     by: ByOpt = "workload",
     fmt: Annotated[
-        str, typer.Option("--format", help=f"Output format: {', '.join(DIFF_FORMATS)}.")
-    ] = "txt",
+        str, typer.Option("--format", help=f"Output format: {names(DiffFormat)}.")
+    ] = DiffFormat.TXT,
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when there is any difference.")
     ] = False,
@@ -206,10 +190,11 @@ def diff_cmd(
 
       git show main:k8s/netpol.yaml > /tmp/old.yaml && reach diff /tmp/old.yaml k8s/ --exit-code
     """
-    check_choice(fmt, DIFF_FORMATS, "--format")
-    check_choice(by, GRANULARITIES, "--by")
-    a = _load_side(old, "OLD", kubeconfig, request_timeout, skip_invalid)
-    b = _load_side(new, "NEW", kubeconfig, request_timeout, skip_invalid)
-    report = api.diff(a, b, by, old, new)
-    _write(report.render(fmt), output)
+    diff_format = choice(DiffFormat, fmt, "--format")
+    choice(GRANULARITIES, by, "--by")
+    before = _load_side(old, "OLD", kubeconfig, request_timeout, skip_invalid=skip_invalid)
+    after = _load_side(new, "NEW", kubeconfig, request_timeout, skip_invalid=skip_invalid)
+    report = api.diff(before, after, by, old, new)
+    with opened(output) as out:
+        render(report, diff_format, out)
     raise typer.Exit(1 if exit_code and not report.empty else 0)

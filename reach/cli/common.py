@@ -1,24 +1,20 @@
-"""What every command shares: input options, loading with clean errors, output helpers."""
+"""What every command shares: the app, the options of several commands, choices, errors."""
 
 from __future__ import annotations
 
-import functools
-import inspect
-import json
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO, TypeVar
+from typing import Annotated, TypeVar, overload
 
 import typer
 
-from reach import api
 from reach.analysis.views import GRANULARITIES
-from reach.errors import InvalidInput, ReachError
-from reach.input.options import LiveOptions
+from reach.errors import ReachError
+from reach.output.formats import ResultFormat
 
 T = TypeVar("T")
+Choice = TypeVar("Choice", bound=StrEnum)
 
 app = typer.Typer(
     name="reach",
@@ -40,160 +36,13 @@ NsOpt = Annotated[
     str | None,
     typer.Option("--namespace", "-n", help="Namespace for bare names and label selectors."),
 ]
-QueryFmt = Annotated[str, typer.Option("--format", help="txt or json.")]
+ResultFmt = Annotated[str, typer.Option("--format", help=f"{' or '.join(ResultFormat)}.")]
 PortOpt = Annotated[
     str | None,
     typer.Option(
         "--port", help="Only hops that allow this port, e.g. 8080/TCP, 53/UDP, 8000-8100."
     ),
 ]
-
-#: The input options every analysis command takes: (name, annotation, default).
-INPUT_OPTIONS: list[tuple[str, Any, Any]] = [
-    (
-        "file",
-        Annotated[
-            list[str],
-            typer.Option(
-                "--file",
-                "-f",
-                help="Manifest file or directory (read recursively: .yaml, .yml, .json); "
-                "'-' reads stdin. Repeatable.",
-            ),
-        ],
-        [],
-    ),
-    (
-        "context",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--context",
-                help="Read the live cluster of this kubeconfig context instead of files.",
-            ),
-        ],
-        None,
-    ),
-    (
-        "kubeconfig",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--kubeconfig",
-                help="Kubeconfig file for a live read (default: $KUBECONFIG, ~/.kube/config).",
-            ),
-        ],
-        None,
-    ),
-    (
-        "in_cluster",
-        Annotated[
-            bool,
-            typer.Option("--in-cluster", help="Read the live cluster from inside a pod."),
-        ],
-        False,
-    ),
-    (
-        "request_timeout",
-        Annotated[
-            float,
-            typer.Option("--request-timeout", help="Seconds to wait for each live request."),
-        ],
-        30.0,
-    ),
-    (
-        "skip_invalid",
-        Annotated[
-            bool,
-            typer.Option(
-                "--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."
-            ),
-        ],
-        False,
-    ),
-]
-
-
-@dataclass
-class Input:
-    """Where the cluster comes from, as the user gave it."""
-
-    file: list[str]
-    context: str | None = None
-    kubeconfig: str | None = None
-    in_cluster: bool = False
-    request_timeout: float = 30.0
-    skip_invalid: bool = False
-
-    @property
-    def live(self) -> bool:
-        return bool(self.context or self.kubeconfig or self.in_cluster)
-
-    def live_options(self) -> LiveOptions:
-        return LiveOptions(
-            context=self.context,
-            kubeconfig=self.kubeconfig,
-            in_cluster=self.in_cluster,
-            request_timeout=self.request_timeout,
-        )
-
-    def load(self) -> api.Reach:
-        """Load and compile, reporting every input problem and exiting 2 on any."""
-        if self.live and self.file:
-            fail("give either -f files or a live cluster (--context/--kubeconfig/--in-cluster)")
-        if not self.file and not self.live:
-            fail(
-                "no input: give manifests with -f FILE|DIR|-, or a live cluster with "
-                "--context/--kubeconfig/--in-cluster (see 'reach list --help')"
-            )
-        try:
-            if self.live:
-                r = api.load_live(self.live_options(), skip_invalid=self.skip_invalid)
-            else:
-                r = api.load(self.file, skip_invalid=self.skip_invalid, progress=None)
-        except InvalidInput as e:
-            for p in e.problems:
-                typer.echo(f"reach: error: {p}", err=True)
-            n = len(e.problems)
-            typer.echo(
-                f"reach: {n} problem{'s' if n != 1 else ''} in the input; fix them, or pass "
-                "--skip-invalid to analyze the rest",
-                err=True,
-            )
-            raise typer.Exit(2) from None
-        except ReachError as e:
-            fail(str(e))
-        for w in r.warnings:
-            typer.echo(f"reach: warning: {w}", err=True)
-        return r
-
-
-#: Placeholder default of a command's ``source``; :func:`with_input` always passes the real one.
-NO_SOURCE = Input(file=[])
-
-
-def with_input(fn: Callable[..., None]) -> Callable[..., None]:
-    """Give a command the input options; it receives them as ``source: Input``.
-
-    The options are declared once here instead of in every command's signature.
-    """
-    sig = inspect.signature(fn, eval_str=True)
-    own = [p for p in sig.parameters.values() if p.name != "source"]
-    extra = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
-        for name, ann, default in INPUT_OPTIONS
-    ]
-    names = [name for name, _, _ in INPUT_OPTIONS]
-
-    @functools.wraps(fn)
-    def wrapper(**kwargs: Any) -> None:
-        source = Input(**{k: kwargs.pop(k) for k in names})
-        fn(source=source, **kwargs)
-
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
-    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    return wrapper
 
 
 def fail(message: str) -> typer.Exit:
@@ -202,26 +51,20 @@ def fail(message: str) -> typer.Exit:
     raise typer.Exit(2)
 
 
-def check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
-    if value not in choices:
-        fail(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+@overload
+def choice(choices: type[Choice], value: str, option: str) -> Choice: ...
+@overload
+def choice(choices: tuple[str, ...], value: str, option: str) -> str: ...
+def choice(choices: type[Choice] | tuple[str, ...], value: str, option: str) -> Choice | str:
+    """``value`` as one of ``choices`` (an enum's member, or a name); else exit 2 naming them.
 
-
-def open_output(output: Path | None) -> TextIO:
-    if output is None:
-        return sys.stdout
-    try:
-        return output.open("w", encoding="utf-8")
-    except OSError as e:
-        raise fail(f"cannot write {output}: {e.strerror}") from None
-
-
-def emit(result: Any, fmt: str) -> None:
-    """Print a query result as text or as JSON (its ``to_dict()``)."""
-    if fmt == "json":
-        typer.echo(json.dumps(result.to_dict(), indent=1))
-    else:
-        typer.echo(str(result))
+    Options take plain text and are checked here, not by click, so that every bad
+    choice is told the same way: ``--format must be one of txt, json, not 'x'``.
+    """
+    names = [str(c) for c in choices]
+    if value not in names:
+        fail(f"{option} must be one of {', '.join(names)}, not {value!r}")
+    return choices(value) if isinstance(choices, type) else value
 
 
 def query(fn: Callable[[], T]) -> T:

@@ -1,104 +1,141 @@
-"""``reach export``: the graph as DOT, PNG, SVG, GraphML or node-link JSON."""
+"""``reach export``: the graph as DOT, PNG, SVG, GraphML or node-link JSON, or the matrix."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 import typer
 
 from reach.analysis.views import GRANULARITIES
 from reach.api import Reach
-from reach.cli.common import NO_SOURCE, ByOpt, Input, app, check_choice, fail, with_input
+from reach.cli.common import ByOpt, app, choice, fail
+from reach.cli.inputs import NO_SOURCE, Input, with_input
+from reach.cli.outputs import opened
 from reach.errors import ReachError
+from reach.output import GraphFormat, ResultFormat, render
+from reach.output.formats import names
 
-FORMATS = ("dot", "png", "svg", "graphml", "json")
+
+class ExportFormat(StrEnum):
+    """What ``reach export`` writes: a graph format (:class:`GraphFormat`), or a picture."""
+
+    DOT = "dot"
+    PNG = "png"
+    SVG = "svg"
+    GRAPHML = "graphml"
+    JSON = "json"
+
+
+class Engine(StrEnum):
+    """Who draws PNG and SVG."""
+
+    MATPLOTLIB = "matplotlib"
+    GRAPHVIZ = "graphviz"
+
+
+class MatrixValue(StrEnum):
+    """What the matrix shows: the share of possible pairs allowed, or their count."""
+
+    SHARE = "share"
+    COUNT = "count"
+
+
+PICTURES = (ExportFormat.PNG, ExportFormat.SVG)
 EXTENSIONS = {
-    ".dot": "dot",
-    ".gv": "dot",
-    ".png": "png",
-    ".svg": "svg",
-    ".graphml": "graphml",
-    ".xml": "graphml",
-    ".json": "json",
+    ".dot": ExportFormat.DOT,
+    ".gv": ExportFormat.DOT,
+    ".png": ExportFormat.PNG,
+    ".svg": ExportFormat.SVG,
+    ".graphml": ExportFormat.GRAPHML,
+    ".xml": ExportFormat.GRAPHML,
+    ".json": ExportFormat.JSON,
 }
-PICTURES = ("png", "svg")
+#: The policies of more edges than this take a while to name: a note says so.
+MANY_EDGES = 100_000
+
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file; its extension picks the format."),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help=f"{names(ExportFormat)} (default: from the -o extension, else dot).",
+    ),
+]
+NamespacesOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--namespace",
+        "-n",
+        help="Only these namespaces (and the external ranges they talk to). Repeatable.",
+    ),
+]
+FocusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--focus", help="Only the neighbourhood of this node (a reference, as in 'reach path')."
+    ),
+]
+HopsOpt = Annotated[
+    int, typer.Option("--hops", help="How far --focus reaches, forward and backward.", min=1)
+]
+ViewOpt = Annotated[
+    str, typer.Option("--view", help="graph, or matrix: the namespace x namespace heatmap.")
+]
+ValueOpt = Annotated[
+    str, typer.Option("--value", help="What the matrix shows: share or count of pairs.")
+]
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine", help="Who draws PNG/SVG: matplotlib, or graphviz (needs the 'dot' program)."
+    ),
+]
+PoliciesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--policies/--no-policies",
+        help="GraphML/JSON: name each edge's policies (slow on very large graphs).",
+    ),
+]
 
 
-def source_text(source: Input) -> str:
-    """How titles name the input: the files given, or the live cluster's context."""
-    if source.file:
-        return ", ".join(source.file)
-    if source.context:
-        return f"context {source.context}"
-    return "live cluster"
+@dataclass(frozen=True)
+class Export:
+    """What ``reach export`` writes, its options checked."""
 
-
-def picture_format(path: Path) -> str:
-    """``svg`` for a ``.svg`` file, else ``png``."""
-    return "svg" if path.suffix.lower() == ".svg" else "png"
+    output: Path | None
+    fmt: ExportFormat
+    by: str
+    namespaces: list[str]
+    focus: str | None
+    hops: int
+    view: str
+    value: MatrixValue
+    engine: Engine
+    policies: bool
+    title: str
 
 
 @app.command("export")
 @with_input
 def export_cmd(
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write to this file; its extension picks the format."),
-    ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            help=f"{', '.join(FORMATS)} (default: from the -o extension, else dot).",
-        ),
-    ] = None,
+    output: OutputOpt = None,
+    fmt: FormatOpt = None,
     by: ByOpt = "workload",
-    namespaces: Annotated[
-        list[str],
-        typer.Option(
-            "--namespace",
-            "-n",
-            help="Only these namespaces (and the external ranges they talk to). Repeatable.",
-        ),
-    ] = [],  # noqa: B006 - typer reads the default
-    focus: Annotated[
-        str | None,
-        typer.Option(
-            "--focus", help="Only the neighbourhood of this node (a reference, as in 'reach path')."
-        ),
-    ] = None,
-    hops: Annotated[
-        int, typer.Option("--hops", help="How far --focus reaches, forward and backward.", min=1)
-    ] = 1,
-    view: Annotated[
-        str,
-        typer.Option("--view", help="graph, or matrix: the namespace x namespace heatmap."),
-    ] = "graph",
-    value: Annotated[
-        str, typer.Option("--value", help="What the matrix shows: share or count of pairs.")
-    ] = "share",
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine",
-            help="Who draws PNG/SVG: matplotlib, or graphviz (needs the 'dot' program).",
-        ),
-    ] = "matplotlib",
-    policies: Annotated[
-        bool,
-        typer.Option(
-            "--policies/--no-policies",
-            help="GraphML/JSON: name each edge's policies (slow on very large graphs).",
-        ),
-    ] = True,
+    namespaces: NamespacesOpt = [],  # noqa: B006 - typer reads the default
+    focus: FocusOpt = None,
+    hops: HopsOpt = 1,
+    view: ViewOpt = "graph",
+    value: ValueOpt = MatrixValue.SHARE,
+    engine: EngineOpt = Engine.MATPLOTLIB,
+    policies: PoliciesOpt = True,
     source: Input = NO_SOURCE,
 ) -> None:
     """Export the reachability graph: DOT, PNG, SVG, GraphML or node-link JSON.
@@ -121,120 +158,99 @@ def export_cmd(
       reach export -f manifests/ -n app -n db -o app.graphml
     """
     if fmt is None:
-        fmt = EXTENSIONS.get(output.suffix.lower(), "dot") if output else "dot"
-    check_choice(fmt, FORMATS, "--format")
-    check_choice(by, GRANULARITIES, "--by")
-    from reach.draw.cluster import VIEWS  # loads networkx: only export needs it
-
-    check_choice(view, VIEWS, "--view")
-    check_choice(value, ("share", "count"), "--value")
-    check_choice(engine, ("matplotlib", "graphviz"), "--engine")
-    if view == "matrix" and fmt not in (*PICTURES, "json"):
-        fail("--view matrix is a picture (png, svg) or json")
-    if engine == "graphviz":
-        if fmt not in PICTURES or view != "graph":
-            fail("--engine graphviz draws graph pictures (png, svg) only")
-        if shutil.which("dot") is None:
-            fail("--engine graphviz needs Graphviz's 'dot' program on the PATH")
-    if fmt == "png" and output is None and sys.stdout.isatty():
-        fail("a PNG goes to a file: give -o FILE.png (or pipe the output)")
+        fmt = EXTENSIONS.get(output.suffix.lower(), ExportFormat.DOT) if output else "dot"
+    export_format, matrix_value, drawer = _checked(output, fmt, by, view, value, engine)
     r = source.load()
-    title = source_text(source)
+    job = Export(
+        output=output,
+        fmt=export_format,
+        by=by,
+        namespaces=namespaces,
+        focus=focus,
+        hops=hops,
+        view=view,
+        value=matrix_value,
+        engine=drawer,
+        policies=policies,
+        title=source.title,
+    )
     try:
-        _export(r, output, fmt, by, namespaces, focus, hops, view, value, engine, policies, title)
+        _export(r, job)
     except ReachError as e:
         raise fail(str(e)) from None
 
 
-def _export(
-    r: Reach,
-    output: Path | None,
-    fmt: str,
-    by: str,
-    namespaces: list[str],
-    focus: str | None,
-    hops: int,
-    view: str,
-    value: str,
-    engine: str,
-    policies: bool,
-    title: str,
-) -> None:
-    from reach import draw
+def _checked(
+    output: Path | None, fmt: str, by: str, view: str, value: str, engine: str
+) -> tuple[ExportFormat, MatrixValue, Engine]:
+    """The choices as enums; exit 2 on a bad one, or on options that do not go together."""
+    export_format = choice(ExportFormat, fmt, "--format")
+    choice(GRANULARITIES, by, "--by")
+    from reach.draw.cluster import VIEWS  # loads networkx: only export needs it
+    from reach.output.graph import graphviz
 
-    if view == "matrix" and fmt == "json":
-        data = draw.matrix_data(r.view("pod" if by == "pod" else "workload"), sorted(namespaces))
-        _write(output, (json.dumps(data.to_dict(), indent=1) + "\n").encode())
-        return
-    if fmt in PICTURES and engine == "graphviz":
-        text = r.to_dot(by, namespaces, focus, hops, source=title)
-        try:
-            done = subprocess.run(
-                ["dot", f"-T{fmt}"], input=text.encode(), capture_output=True, check=True
-            )
-        except subprocess.CalledProcessError as e:
-            raise ReachError(f"dot failed: {e.stderr.decode(errors='replace').strip()}") from None
-        _write(output, done.stdout)
-        return
-    if fmt in PICTURES:
-        notes: list[str] = []
-        fig = r.draw(
-            by=by,
-            view=view,
-            namespaces=namespaces,
-            focus=focus,
-            hops=hops,
-            source=title,
-            value=value,
-            notes=notes,
+    choice(VIEWS, view, "--view")
+    matrix_value = choice(MatrixValue, value, "--value")
+    drawer = choice(Engine, engine, "--engine")
+    if view == "matrix" and export_format not in (*PICTURES, ExportFormat.JSON):
+        fail("--view matrix is a picture (png, svg) or json")
+    if drawer is Engine.GRAPHVIZ:
+        if export_format not in PICTURES or view != "graph":
+            fail("--engine graphviz draws graph pictures (png, svg) only")
+        if not graphviz.available():
+            fail("--engine graphviz needs Graphviz's 'dot' program on the PATH")
+    if export_format is ExportFormat.PNG and output is None and sys.stdout.isatty():
+        fail("a PNG goes to a file: give -o FILE.png (or pipe the output)")
+    return export_format, matrix_value, drawer
+
+
+def _export(r: Reach, job: Export) -> None:
+    """Compute what ``job`` asks for, then write it."""
+    if job.view == "matrix" and job.fmt is ExportFormat.JSON:
+        matrix = r.matrix(job.by, job.namespaces)
+        with opened(job.output, binary=True) as out:
+            render(matrix, ResultFormat.JSON, out)
+    elif job.fmt in PICTURES:
+        picture = _picture(r, job)
+        with opened(job.output, binary=True) as out:
+            out.write(picture)
+    else:
+        _graph(r, job)
+
+
+def _picture(r: Reach, job: Export) -> bytes:
+    """The PNG or SVG bytes, drawn by Graphviz or by matplotlib (saying its fallbacks)."""
+    if job.engine is Engine.GRAPHVIZ:
+        return r.draw_graphviz(
+            job.fmt, job.by, job.namespaces, job.focus, job.hops, source=job.title
         )
-        for note in notes:
-            typer.echo(f"reach: note: {note}", err=True)
-        _write(output, draw.figure_bytes(fig, fmt))
-        return
-    g = r.export_graph(by, namespaces, focus, hops, source=title)
-    if fmt != "dot" and policies and g.number_of_edges() > 100_000:
+    from reach.draw import figure_bytes  # matplotlib loads only for pictures
+
+    notes: list[str] = []
+    fig = r.draw(
+        by=job.by,
+        view=job.view,
+        namespaces=job.namespaces,
+        focus=job.focus,
+        hops=job.hops,
+        source=job.title,
+        value=job.value,
+        notes=notes,
+    )
+    for note in notes:
+        typer.echo(f"reach: note: {note}", err=True)
+    return figure_bytes(fig, job.fmt)
+
+
+def _graph(r: Reach, job: Export) -> None:
+    """The graph as DOT, GraphML or node-link JSON."""
+    g = r.export_graph(job.by, job.namespaces, job.focus, job.hops, source=job.title)
+    edges = g.number_of_edges()
+    if job.fmt is not ExportFormat.DOT and job.policies and edges > MANY_EDGES:
         typer.echo(
-            f"reach: note: naming the policies of {g.number_of_edges():,} edges takes a while; "
+            f"reach: note: naming the policies of {edges:,} edges takes a while; "
             "--no-policies skips it",
             err=True,
         )
-    with _opened(output) as out:
-        if fmt == "graphml":
-            from reach.output.graph import graphml
-
-            graphml.write(g, out, policies=policies)
-            return
-        stream = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
-        try:
-            if fmt == "dot":
-                from reach.output.graph import dot
-
-                dot.render(g, stream)
-            else:
-                from reach.output.graph import nodelink
-
-                nodelink.render(g, stream, policies=policies)
-        finally:
-            stream.flush()
-            stream.detach()
-
-
-@contextlib.contextmanager
-def _opened(output: Path | None) -> Iterator[IO[bytes]]:
-    """The binary file to stream into: ``output``, or stdout."""
-    if output is None:
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    try:
-        f = output.open("wb")
-    except OSError as e:
-        raise fail(f"cannot write {output}: {e.strerror}") from None
-    with f:
-        yield f
-
-
-def _write(output: Path | None, data: bytes) -> None:
-    with _opened(output) as out:
-        out.write(data)
+    with opened(job.output, binary=True) as out:
+        render(g, GraphFormat(job.fmt), out, policies=job.policies)

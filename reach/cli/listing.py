@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated
 
 import typer
 
 from reach.analysis.views import GRANULARITIES
-from reach.cli.common import (
-    NO_SOURCE,
-    ByOpt,
-    Input,
-    OutOpt,
-    app,
-    check_choice,
-    open_output,
-    with_input,
-)
-from reach.output.listing import FORMATS, renderers
+from reach.cli.common import ByOpt, OutOpt, ResultFmt, app, choice
+from reach.cli.inputs import NO_SOURCE, Input, with_input
+from reach.cli.outputs import opened, show
+from reach.output import ListFormat, ResultFormat, render
+from reach.output.formats import names
 
 
 @app.command("list")
 @with_input
 def list_cmd(
     fmt: Annotated[
-        str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")
-    ] = "txt",
+        str, typer.Option("--format", help=f"Output format: {names(ListFormat)}.")
+    ] = ListFormat.TXT,
     by: ByOpt = "workload",
     output: OutOpt = None,
     ipv6: Annotated[
@@ -51,41 +43,25 @@ def list_cmd(
 
       kubectl get pods,netpol,ns -A -o yaml | reach list -f -
     """
-    check_choice(fmt, FORMATS, "--format")
-    check_choice(by, GRANULARITIES, "--by")
+    list_format = choice(ListFormat, fmt, "--format")
+    choice(GRANULARITIES, by, "--by")
     r = source.load()
-    if ipv6 is None and fmt == "txt":
-        ipv6 = False
-        if r.reachability.ipv6:
-            typer.echo(
-                "reach: note: policies name IPv6 CIDRs; txt lists IPv4 ranges only "
-                "(add --ipv6, or use --format json)",
-                err=True,
-            )
-    out = open_output(output)
-    try:
-        renderers()[fmt](r.view(by, ipv6), out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    notes: list[str] = []
+    view = r.listing(list_format, by, ipv6, notes)
+    for note in notes:
+        typer.echo(f"reach: note: {note}", err=True)
+    with opened(output) as out:
+        render(view, list_format, out)
 
 
 @app.command("summary")
 @with_input
-def summary_cmd(
-    fmt: Annotated[str, typer.Option("--format", help="txt or json.")] = "txt",
-    source: Input = NO_SOURCE,
-) -> None:
+def summary_cmd(fmt: ResultFmt = ResultFormat.TXT, source: Input = NO_SOURCE) -> None:
     """Load and compile only; print counts of pods, workloads, classes, policies and pairs.
 
     Example:
 
       reach summary -f examples/shop --format json
     """
-    check_choice(fmt, ("txt", "json"), "--format")
-    s = source.load().summary()
-    if fmt == "json":
-        typer.echo(json.dumps(s.to_json(), indent=1))
-        return
-    for key, value in s.to_json().items():
-        typer.echo(f"{key.replace('_', ' ')}: {value}")
+    result_format = choice(ResultFormat, fmt, "--format")
+    show(source.load().summary(), result_format)

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from reach.analysis.views import GRANULARITIES
-from reach.cli.common import (
-    NO_SOURCE,
-    ByOpt,
-    Input,
-    NsOpt,
-    PortOpt,
-    QueryFmt,
-    app,
-    check_choice,
-    emit,
-    fail,
-    query,
-    with_input,
-)
-from reach.cli.export import source_text as title
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from reach.cli.common import ByOpt, NsOpt, PortOpt, ResultFmt, app, choice, query
+from reach.cli.inputs import NO_SOURCE, Input, with_input
+from reach.cli.outputs import picture, show
+from reach.output import ResultFormat
 
 PngOpt = Annotated[
     Path | None,
@@ -59,7 +44,7 @@ def path_cmd(
     ] = False,
     by: ByOpt = "workload",
     namespace: NsOpt = None,
-    fmt: QueryFmt = "txt",
+    fmt: ResultFmt = ResultFormat.TXT,
     png: PngOpt = None,
     source: Input = NO_SOURCE,
 ) -> None:
@@ -78,17 +63,17 @@ def path_cmd(
 
       reach path -f examples/shop web/frontend db/postgres --png path.png
     """
-    check_choice(fmt, ("txt", "json"), "--format")
-    check_choice(by, GRANULARITIES, "--by")
+    result_format = choice(ResultFormat, fmt, "--format")
+    choice(GRANULARITIES, by, "--by")
     r = source.load()
-    res = query(lambda: r.path(src, dst, port, max_hops, all_paths, by, namespace))
-    emit(res, fmt)
+    found = query(lambda: r.path(src, dst, port, max_hops, all_paths, by, namespace))
+    show(found, result_format)
     if png is not None:
         picture(
             png,
-            r.draw_path(res, src=src, dst=dst, namespace=namespace, by=by, source=title(source)),
+            r.draw_path(found, src=src, dst=dst, namespace=namespace, by=by, source=source.title),
         )
-    raise typer.Exit(0 if res.reachable else 1)
+    raise typer.Exit(0 if found.reachable else 1)
 
 
 @app.command("blast-radius", epilog=REFS_HELP)
@@ -101,7 +86,7 @@ def blast_cmd(
     port: PortOpt = None,
     by: ByOpt = "workload",
     namespace: NsOpt = None,
-    fmt: QueryFmt = "txt",
+    fmt: ResultFmt = ResultFormat.TXT,
     png: PngOpt = None,
     source: Input = NO_SOURCE,
 ) -> None:
@@ -118,7 +103,17 @@ def blast_cmd(
 
       reach blast-radius -f examples/shop web/api-gateway --png blast.png
     """
-    _radius(source, src, False, hops, port, by, namespace, fmt, png)
+    _radius(
+        source,
+        src,
+        backward=False,
+        hops=hops,
+        port=port,
+        by=by,
+        namespace=namespace,
+        fmt=fmt,
+        png=png,
+    )
 
 
 @app.command("exposure", epilog=REFS_HELP)
@@ -131,7 +126,7 @@ def exposure_cmd(
     port: PortOpt = None,
     by: ByOpt = "workload",
     namespace: NsOpt = None,
-    fmt: QueryFmt = "txt",
+    fmt: ResultFmt = ResultFormat.TXT,
     png: PngOpt = None,
     source: Input = NO_SOURCE,
 ) -> None:
@@ -148,12 +143,23 @@ def exposure_cmd(
 
       reach exposure -f examples/shop db/postgres --png exposure.png
     """
-    _radius(source, dst, True, hops, port, by, namespace, fmt, png)
+    _radius(
+        source,
+        dst,
+        backward=True,
+        hops=hops,
+        port=port,
+        by=by,
+        namespace=namespace,
+        fmt=fmt,
+        png=png,
+    )
 
 
 def _radius(
     source: Input,
     target: str,
+    *,
     backward: bool,
     hops: int | None,
     port: str | None,
@@ -163,14 +169,14 @@ def _radius(
     png: Path | None,
 ) -> None:
     """Blast radius (forward) or exposure (backward): print it, and draw it if asked."""
-    check_choice(fmt, ("txt", "json"), "--format")
-    check_choice(by, GRANULARITIES, "--by")
+    result_format = choice(ResultFormat, fmt, "--format")
+    choice(GRANULARITIES, by, "--by")
     r = source.load()
     ask = r.exposure if backward else r.blast_radius
-    res = query(lambda: ask(target, hops, port, by, namespace))
-    emit(res, fmt)
+    found = query(lambda: ask(target, hops, port, by, namespace))
+    show(found, result_format)
     if png is not None:
-        picture(png, r.draw_radius(res, source=title(source)))
+        picture(png, r.draw_radius(found, source=source.title))
 
 
 @app.command("explain", epilog=REFS_HELP)
@@ -179,7 +185,7 @@ def explain_cmd(
     src: Annotated[str, typer.Argument(metavar="SRC", help="Source node.")],
     dst: Annotated[str, typer.Argument(metavar="DST", help="Destination node.")],
     namespace: NsOpt = None,
-    fmt: QueryFmt = "txt",
+    fmt: ResultFmt = ResultFormat.TXT,
     source: Input = NO_SOURCE,
 ) -> None:
     """Why SRC may (not) connect to DST: policies and rules on each side, and the result.
@@ -192,22 +198,8 @@ def explain_cmd(
 
       reach explain -f examples/shop web/frontend db/postgres --format json
     """
-    check_choice(fmt, ("txt", "json"), "--format")
+    result_format = choice(ResultFormat, fmt, "--format")
     r = source.load()
-    res = query(lambda: r.explain(src, dst, namespace))
-    if fmt == "json":
-        typer.echo(json.dumps([e.to_dict() for e in res], indent=1))
-    else:
-        typer.echo("\n\n".join(str(e) for e in res))
-    raise typer.Exit(0 if any(not e.allowed.is_empty() for e in res) else 1)
-
-
-def picture(path: Path, fig: Figure) -> None:
-    """Write a highlight picture: SVG for an .svg name, else PNG."""
-    from reach.cli.export import picture_format
-    from reach.draw import save
-
-    try:
-        save(fig, path, picture_format(path))
-    except OSError as e:
-        raise fail(f"cannot write {path}: {e.strerror}") from None
+    explanations = query(lambda: r.explain(src, dst, namespace))
+    show(explanations, result_format)
+    raise typer.Exit(0 if any(not e.allowed.is_empty() for e in explanations) else 1)

@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from reach.cli import app
+from reach.output.markdown import cell
 
 INTRO = """# Command reference
 
@@ -34,8 +35,7 @@ def _option_row(p: Any) -> str:
     default = ""
     if not p.is_flag and p.default not in (None, [], ()) and not callable(p.default):
         default = f" (default: `{p.default}`)"
-    text = (p.help or "").replace("|", "\\|")
-    return f"| {names} | option | {text}{default} |"
+    return f"| {names} | option | {cell(p.help or '')}{default} |"
 
 
 def markdown() -> str:

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from reach.cli.common import NO_SOURCE, Input, app, fail, open_output, with_input
+from reach.cli.common import app, fail
+from reach.cli.inputs import NO_SOURCE, Input, with_input
+from reach.cli.outputs import opened
 from reach.errors import Diagnostics, ReachError
 from reach.input.snapshot import write_snapshot
 
@@ -43,12 +45,8 @@ def snapshot_cmd(
         raise fail(str(e)) from None
     for w in diag.warnings:
         typer.echo(f"reach: warning: {w}", err=True)
-    out = open_output(output)
-    try:
+    with opened(output) as out:
         write_snapshot(raws, out, src.info)
-    finally:
-        if output is not None:
-            out.close()
     if output is not None:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(src.info.get("counts", {}).items()))
         typer.echo(f"reach: wrote {output} ({counts})", err=True)

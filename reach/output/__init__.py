@@ -1,1 +1,108 @@
-"""reach.output."""
+"""Every output of reach, through one entry point::
+
+    render(result, fmt, out, **options)
+
+writes ``result`` in format ``fmt`` (a name, or a member of the format enum of
+its kind) to the stream ``out``, with the package for that kind of result:
+
+- a View, the connection list: :class:`ListFormat` txt, json, csv, md (``listing``);
+- an AuditReport: :class:`AuditFormat` txt, json, md, junit (``audit``);
+- a DiffReport: :class:`DiffFormat` txt, json, md, csv (``diff``);
+- a networkx DiGraph from :meth:`reach.Reach.export_graph`: :class:`GraphFormat`
+  dot, graphml, json (``graph``);
+- any other result (``str()`` and ``to_dict()``), or a list of them:
+  :class:`ResultFormat` txt, json (``results``). These are the queries' PathResult,
+  Radius and list of Explanation, the Summary, and the namespace matrix.
+
+``out`` takes text, or bytes (the text formats then write UTF-8); GraphML needs
+bytes, or a text stream over a binary ``buffer``. :func:`to_text` returns what
+``render`` writes as a string.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import TYPE_CHECKING, TypeGuard, cast
+
+from reach.analysis.diff import DiffReport
+from reach.analysis.views import View
+from reach.audit.report import DEFAULT_FAIL_ON, AuditReport
+from reach.output import audit, diff, listing, results
+from reach.output.formats import (
+    AuditFormat,
+    DiffFormat,
+    GraphFormat,
+    ListFormat,
+    ResultFormat,
+    parse,
+)
+from reach.output.results.protocol import Results
+from reach.output.streams import Stream, text_stream
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "AuditFormat",
+    "DiffFormat",
+    "GraphFormat",
+    "ListFormat",
+    "ResultFormat",
+    "render",
+    "to_text",
+]
+
+
+def render(
+    result: object,
+    fmt: str,
+    out: Stream,
+    *,
+    fail_on: str = DEFAULT_FAIL_ON,
+    colour: bool = False,
+    policies: bool = True,
+    tooltips: bool | None = None,
+) -> None:
+    """Write ``result`` in ``fmt`` to ``out``; ValueError for a format its kind lacks.
+
+    Options, each for the kinds that use it: ``fail_on`` (audit: the severity that
+    fails), ``colour`` (audit txt: ANSI colours), ``policies`` (graphml and
+    node-link json: name each edge's policies), ``tooltips`` (dot: edge tooltips;
+    by default up to 2,000 edges).
+    """
+    if _is_graph(result):
+        from reach.output import graph  # networkx loads only for graphs
+
+        graph.render(result, parse(GraphFormat, fmt), out, policies=policies, tooltips=tooltips)
+        return
+    with text_stream(out) as text:
+        if isinstance(result, View):
+            listing.render(result, parse(ListFormat, fmt), text)
+        elif isinstance(result, AuditReport):
+            audit.render(result, parse(AuditFormat, fmt), text, fail_on=fail_on, colour=colour)
+        elif isinstance(result, DiffReport):
+            diff.render(result, parse(DiffFormat, fmt), text)
+        else:
+            results.render(cast(Results, result), parse(ResultFormat, fmt), text)
+
+
+def to_text(
+    result: object,
+    fmt: str,
+    *,
+    fail_on: str = DEFAULT_FAIL_ON,
+    colour: bool = False,
+    policies: bool = True,
+    tooltips: bool | None = None,
+) -> str:
+    """What :func:`render` writes, as a string (every format but graphml)."""
+    out = io.StringIO()
+    render(result, fmt, out, fail_on=fail_on, colour=colour, policies=policies, tooltips=tooltips)
+    return out.getvalue()
+
+
+def _is_graph(result: object) -> TypeGuard[nx.DiGraph]:
+    """Whether ``result`` is a networkx DiGraph (checked without loading networkx)."""
+    networkx = sys.modules.get("networkx")
+    return networkx is not None and isinstance(result, networkx.DiGraph)

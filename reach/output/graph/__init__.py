@@ -1,1 +1,34 @@
-"""reach.output.graph."""
+"""An export graph (:meth:`reach.Reach.export_graph`): DOT, GraphML, node-link JSON.
+
+GraphML is written as bytes, the others as UTF-8 text. :mod:`.graphviz` draws
+the DOT with Graphviz's ``dot`` program.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from reach.output.formats import GraphFormat
+from reach.output.graph import dot, graphml, nodelink
+from reach.output.streams import Stream, binary_stream, text_stream
+
+
+def render(
+    g: nx.DiGraph,
+    fmt: GraphFormat,
+    out: Stream,
+    *,
+    policies: bool = True,
+    tooltips: bool | None = None,
+) -> None:
+    """Write ``g`` in ``fmt``; ``policies`` names each edge's policies in GraphML and JSON,
+    ``tooltips`` in the DOT edge tooltips (see :func:`.dot.render`)."""
+    if fmt is GraphFormat.GRAPHML:
+        with binary_stream(out) as binary:
+            graphml.write(g, binary, policies=policies)
+        return
+    with text_stream(out) as text:
+        if fmt is GraphFormat.DOT:
+            dot.render(g, text, tooltips=tooltips)
+        else:
+            nodelink.render(g, text, policies=policies)

@@ -51,8 +51,9 @@ def _attrs(pairs: Iterable[tuple[str, object]]) -> str:
     return ", ".join(f"{k}={quote(v)}" for k, v in pairs)
 
 
-def render(g: nx.DiGraph, out: TextIO, tooltips: bool | None = None) -> None:
-    """Write ``g`` as a DOT ``digraph``."""
+def render(g: nx.DiGraph, out: TextIO, *, tooltips: bool | None = None) -> None:
+    """Write ``g`` as a DOT ``digraph``; ``tooltips`` names the policies of each edge (by
+    default when it has at most :data:`TOOLTIP_MAX_EDGES` edges)."""
     if tooltips is None:
         tooltips = g.number_of_edges() <= TOOLTIP_MAX_EDGES
     by = g.graph.get("granularity", "workload")

@@ -21,7 +21,7 @@ from reach.analysis.graph import NODE
 from reach.model.ports import PortSet
 
 
-def scalar_graph(g: nx.DiGraph, policies: bool = True) -> nx.DiGraph:
+def scalar_graph(g: nx.DiGraph, *, policies: bool = True) -> nx.DiGraph:
     """A copy of ``g`` whose attributes are all str, int, float or bool."""
     out: nx.DiGraph = nx.DiGraph()
     out.graph.update({k: _scalar(v) for k, v in g.graph.items() if v is not None})
@@ -30,11 +30,13 @@ def scalar_graph(g: nx.DiGraph, policies: bool = True) -> nx.DiGraph:
             node, **{k: _scalar(v) for k, v in attrs.items() if v is not None and k != NODE}
         )
     for s, d, attrs in g.edges(data=True):
-        out.add_edge(s, d, **edge_fields(attrs, policies, as_json_text=True))
+        out.add_edge(s, d, **edge_fields(attrs, policies=policies, as_json_text=True))
     return out
 
 
-def edge_fields(attrs: dict[str, object], policies: bool, as_json_text: bool) -> dict[str, object]:
+def edge_fields(
+    attrs: dict[str, object], *, policies: bool, as_json_text: bool
+) -> dict[str, object]:
     """``ports`` as text, ``all_ports``, and (when asked) the policies on each side."""
     ports = attrs["ports"]
     assert isinstance(ports, PortSet)
@@ -58,6 +60,6 @@ def _scalar(value: object) -> str | int | float | bool:
     return str(value)
 
 
-def write(g: nx.DiGraph, path: str | Path | IO[bytes], policies: bool = True) -> None:
+def write(g: nx.DiGraph, path: str | Path | IO[bytes], *, policies: bool = True) -> None:
     """Write ``g`` as GraphML to a path or a binary file."""
-    nx.write_graphml(scalar_graph(g, policies), path, named_key_ids=True)
+    nx.write_graphml(scalar_graph(g, policies=policies), path, named_key_ids=True)

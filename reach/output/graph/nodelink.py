@@ -10,6 +10,7 @@ read it back with ``networkx.node_link_graph(data, edges="edges")``. Node
 
 from __future__ import annotations
 
+import json
 from typing import Any, TextIO
 
 import networkx as nx
@@ -19,7 +20,7 @@ from reach.model.ports import PortSet
 from reach.output.graph.graphml import edge_fields
 
 
-def data(g: nx.DiGraph, policies: bool = True) -> dict[str, Any]:
+def data(g: nx.DiGraph, *, policies: bool = True) -> dict[str, Any]:
     """The node-link mapping of ``g``, every value JSON-serializable."""
     nodes = [
         {"id": node, **{k: v for k, v in attrs.items() if k != NODE}}
@@ -29,7 +30,7 @@ def data(g: nx.DiGraph, policies: bool = True) -> dict[str, Any]:
     for s, d, attrs in g.edges(data=True):
         ports = attrs["ports"]
         assert isinstance(ports, PortSet)
-        fields = edge_fields(attrs, policies, as_json_text=False)
+        fields = edge_fields(attrs, policies=policies, as_json_text=False)
         fields["port_ranges"] = ports.to_json()
         edges.append({"source": s, "target": d, **fields})
     return {
@@ -41,9 +42,7 @@ def data(g: nx.DiGraph, policies: bool = True) -> dict[str, Any]:
     }
 
 
-def render(g: nx.DiGraph, out: TextIO, policies: bool = True) -> None:
+def render(g: nx.DiGraph, out: TextIO, *, policies: bool = True) -> None:
     """Write the node-link JSON of ``g``."""
-    import json
-
-    json.dump(data(g, policies), out, indent=1)
+    json.dump(data(g, policies=policies), out, indent=1)
     out.write("\n")

@@ -6,10 +6,7 @@ from typing import TextIO
 
 from reach.analysis.listing import table_chunks
 from reach.analysis.views import View
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+from reach.output.markdown import cell
 
 
 def render(view: View, out: TextIO) -> None:
@@ -17,4 +14,4 @@ def render(view: View, out: TextIO) -> None:
     _, chunks = table_chunks(view)
     for rows in chunks:
         for s, d, p in rows:
-            out.write(f"| {_cell(s.id)} | {_cell(d.id)} | {_cell(str(p))} |\n")
+            out.write(f"| {cell(s.id)} | {cell(d.id)} | {cell(p)} |\n")

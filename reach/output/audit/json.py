@@ -1,0 +1,12 @@
+"""JSON with a stable schema (``reach/audit/v1``, ``docs/audit.md``)."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from reach.audit.report import DEFAULT_FAIL_ON, AuditReport
+
+
+def render(report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON) -> None:
+    out.write(json.dumps(report.to_dict(fail_on), indent=1) + "\n")

@@ -1,0 +1,23 @@
+"""The diff report: txt and json (as every result: ``str()``, ``to_dict()``), md, csv."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from reach.analysis.diff import DiffReport
+from reach.output.diff import csv, md
+from reach.output.formats import DiffFormat
+from reach.output.results import json, txt
+
+RENDERERS: dict[DiffFormat, Callable[[DiffReport, TextIO], None]] = {
+    DiffFormat.TXT: txt.render,
+    DiffFormat.JSON: json.render,
+    DiffFormat.MD: md.render,
+    DiffFormat.CSV: csv.render,
+}
+
+
+def render(report: DiffReport, fmt: DiffFormat, out: TextIO) -> None:
+    """Write ``report`` in ``fmt``."""
+    RENDERERS[fmt](report, out)

@@ -1,0 +1,29 @@
+"""CSV with the header ``change,src,dst,old,new,added,removed``.
+
+A node on one side only is a row with ``change`` ``<granularity>-added`` or
+``-removed`` and its id as ``src``.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from reach.analysis.diff import DiffReport
+from reach.model.ports import PortSet
+
+
+def render(report: DiffReport, out: TextIO) -> None:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["change", "src", "dst", "old", "new", "added", "removed"])
+    for n in report.nodes:
+        w.writerow([f"{report.by}-{n.change}", n.node.id, "", "", "", "", ""])
+    for e in report.edges:
+        w.writerow(
+            [e.change, e.src, e.dst, *map(_text, (e.old, e.new, e.added_ports, e.removed_ports))]
+        )
+
+
+def _text(ports: PortSet) -> str:
+    """The text form of ``ports``; empty for none."""
+    return str(ports) if ports else ""

@@ -1,0 +1,37 @@
+"""Pictures drawn by Graphviz's ``dot`` program from the DOT of an export graph."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import networkx as nx
+
+from reach.errors import ReachError
+from reach.output.graph import dot
+
+#: What ``dot -T`` is asked for.
+PICTURE_FORMATS = ("png", "svg")
+
+
+def available() -> bool:
+    """Whether the ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def picture(g: nx.DiGraph, fmt: str = "png") -> bytes:
+    """``g`` drawn by ``dot -T<fmt>`` (PNG or SVG bytes); ReachError when ``dot`` fails."""
+    if fmt not in PICTURE_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(PICTURE_FORMATS)}, not {fmt!r}")
+    text = io.StringIO()
+    dot.render(g, text)
+    try:
+        done = subprocess.run(
+            ["dot", f"-T{fmt}"], input=text.getvalue().encode(), capture_output=True, check=True
+        )
+    except FileNotFoundError:
+        raise ReachError("Graphviz's 'dot' program is not on the PATH") from None
+    except subprocess.CalledProcessError as e:
+        raise ReachError(f"dot failed: {e.stderr.decode(errors='replace').strip()}") from None
+    return done.stdout
