@@ -80,21 +80,12 @@ class _Compiler:
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
 
     def compile(self) -> Reachability:
+        """The steps of the module doc, one method each."""
         labels = self._label_classes()
-        matcher = Matcher(
-            labels,
-            namespace_labels=self.namespace_labels,
-            namespace_position=self.namespace_position,
-            segments=self.segments,
-        )
-        selected = [matcher.selected(policy) for policy in self.policies]
-        peers = [matcher.rule_peers(rule, policy) for policy, rule, _ in self.rules]
-        classes = self._behaviour_classes(labels, selected, [pods for pods, _ in peers])
-        # each policy's subjects, now over behaviour classes
-        subjects = [sel[classes.first_label_class] for sel in selected]
+        classes, subjects, peers = self._behaviour_classes(labels)
         masks = self._port_atoms(classes)
-        rules = self._class_rules(classes, subjects, peers, masks)
-        sides = self._sides(subjects, rules, masks)
+        rules = self._class_rules(subjects, peers, masks)
+        sides = self._sides(classes, subjects, rules, masks)
         return self._reachability(labels, classes, subjects, rules, masks, sides)
 
     # -- step 1: label classes ------------------------------------------------------------
@@ -103,10 +94,25 @@ class _Compiler:
 
     # -- step 2: behaviour classes --------------------------------------------------------
     def _behaviour_classes(
-        self, labels: LabelClasses, selected: list[BoolVec], peer_pods: list[BoolVec]
-    ) -> BehaviourClasses:
-        """Merge label classes that every policy (``selected``) and rule peer answer alike."""
-        return behaviour_classes(labels, selected + peer_pods)
+        self, labels: LabelClasses
+    ) -> tuple[BehaviourClasses, list[BoolVec], list[BoolVec]]:
+        """``(classes, subjects, peers)``: label classes that every policy selects alike and
+        every rule peer matches alike merge; then each policy's subjects over behaviour
+        classes, and each rule's peers over all classes (behaviour classes, then segments).
+        """
+        matcher = Matcher(
+            labels,
+            namespace_labels=self.namespace_labels,
+            namespace_position=self.namespace_position,
+            segments=self.segments,
+        )
+        selected = [matcher.selected(policy) for policy in self.policies]
+        rule_peers = [matcher.rule_peers(rule, policy) for policy, rule, _ in self.rules]
+        classes = behaviour_classes(labels, selected + [pods for pods, _ in rule_peers])
+        first = classes.first_label_class
+        subjects = [sel[first] for sel in selected]
+        peers = [np.concatenate([pods[first], external]) for pods, external in rule_peers]
+        return classes, subjects, peers
 
     # -- step 3: port atoms, rule masks, named-port resolutions ---------------------------
     def _port_atoms(self, classes: BehaviourClasses) -> RuleMasks:
@@ -118,14 +124,9 @@ class _Compiler:
         )
 
     def _class_rules(
-        self,
-        classes: BehaviourClasses,
-        subjects: list[BoolVec],
-        peers: list[tuple[BoolVec, BoolVec]],
-        masks: RuleMasks,
+        self, subjects: list[BoolVec], peers: list[BoolVec], masks: RuleMasks
     ) -> list[CompiledRule]:
         """Every rule in class space: its policy's subjects, its peers and its port masks."""
-        first = classes.first_label_class
         subjects_of = {id(p): sel for p, sel in zip(self.policies, subjects, strict=True)}
         return [
             CompiledRule(
@@ -133,22 +134,27 @@ class _Compiler:
                 rule=rule,
                 direction=direction,
                 selected=subjects_of[id(policy)],
-                peers=np.concatenate([pods[first], external]),
+                peers=rule_peers,
                 mask=masks.mask(k),
                 resolution_of=masks.resolution_of,
                 tier=policy.tier if isinstance(policy, AdminPolicy) else "NetworkPolicy",
                 action=rule.action if isinstance(rule, AdminRule) else "Allow",
             )
-            for k, ((policy, rule, direction), (pods, external)) in enumerate(
+            for k, ((policy, rule, direction), rule_peers) in enumerate(
                 zip(self.rules, peers, strict=True)
             )
         ]
 
     # -- step 4: each direction as rows of ids --------------------------------------------
     def _sides(
-        self, subjects: list[BoolVec], rules: list[CompiledRule], masks: RuleMasks
+        self,
+        classes: BehaviourClasses,
+        subjects: list[BoolVec],
+        rules: list[CompiledRule],
+        masks: RuleMasks,
     ) -> _Sides:
-        n_internal = len(masks.resolution_of) - len(self.segments)
+        """Both directions of every class, with NetworkPolicy isolation, as rows of ids."""
+        n_internal = len(classes)
         ingress_isolated = np.zeros(n_internal, dtype=bool)
         egress_isolated = np.zeros(n_internal, dtype=bool)
         for policy, sel in zip(self.policies, subjects, strict=True):
