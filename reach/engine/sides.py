@@ -52,16 +52,16 @@ class SideRows:
         row_of, first_class = self._share_rows(selects, rule_ids, isolated, ingress=ingress)
         rows = np.empty((len(first_class) + 1, self.n_classes), dtype=np.int32)
         rows[len(first_class)] = self.atoms.all_id
-        for g, own in enumerate(first_class):
+        for row, own in enumerate(first_class):
             own_rules = tuple(rule_ids[j] for j in np.flatnonzero(selects[own]))
-            rows[g] = self._row(own_rules, isolated=bool(isolated[own]), own=own, ingress=ingress)
+            rows[row] = self._row(own_rules, isolated=bool(isolated[own]), own=own, ingress=ingress)
         return _distinct_rows(rows, row_of)
 
     def _share_rows(
         self, selects: BoolVec, rule_ids: list[int], isolated: BoolVec, *, ingress: bool
     ) -> tuple[IntVec, list[int]]:
         """``(row_of, first_class)``: classes with the same selecting rules, isolation and
-        (ingress with named ports) resolution share a row; ``first_class[g]`` computes row g.
+        (ingress with named ports) resolution share a row; ``first_class[r]`` computes row r.
         """
         n_internal = self.n_internal
         packed = np.packbits(selects, axis=1)
@@ -69,18 +69,18 @@ class SideRows:
         resolves_own = (
             (selects & varies).any(axis=1) if ingress else np.zeros(n_internal, dtype=bool)
         )
-        iso = isolated.tolist()
+        isolated_of = isolated.tolist()
         row_ids: dict[tuple[object, ...], int] = {}
         row_of = np.empty(self.n_classes, dtype=np.intp)
         first_class: list[int] = []
         for c in range(n_internal):
             resolution = int(self.resolution_of[c]) if resolves_own[c] else -1
-            key = (packed[c].tobytes(), iso[c], resolution)
-            g = row_ids.get(key)
-            if g is None:
-                g = row_ids[key] = len(first_class)
+            key = (packed[c].tobytes(), isolated_of[c], resolution)
+            row = row_ids.get(key)
+            if row is None:
+                row = row_ids[key] = len(first_class)
                 first_class.append(c)
-            row_of[c] = g
+            row_of[c] = row
         row_of[n_internal:] = len(first_class)
         return row_of, first_class
 
@@ -184,14 +184,14 @@ class SideRows:
 
 def _distinct_rows(rows: PortSetIds, row_of: IntVec) -> tuple[PortSetIds, IntVec]:
     """Different rule sets often come to the same row: keep each row once."""
-    row_ids: dict[bytes, int] = {}
+    distinct: dict[bytes, int] = {}
     keep: list[int] = []
-    merged = np.empty(len(rows), dtype=np.intp)
-    for g in range(len(rows)):
-        key = rows[g].tobytes()
-        m = row_ids.get(key)
-        if m is None:
-            m = row_ids[key] = len(keep)
-            keep.append(g)
-        merged[g] = m
-    return rows[keep], merged[row_of]
+    kept_as = np.empty(len(rows), dtype=np.intp)
+    for row in range(len(rows)):
+        key = rows[row].tobytes()
+        kept = distinct.get(key)
+        if kept is None:
+            kept = distinct[key] = len(keep)
+            keep.append(row)
+        kept_as[row] = kept
+    return rows[keep], kept_as[row_of]
