@@ -611,7 +611,7 @@ def shop_objects(examples: Path) -> list[dict[str, Any]]:
 
 
 def pod_dict(p: Any) -> dict[str, Any]:
-    """A ``reach.model.Pod`` back as the Pod object the API server would hold."""
+    """A ``reach.model.cluster.Pod`` back as the Pod object the API server would hold."""
     meta: dict[str, Any] = {
         "name": p.name,
         "namespace": p.namespace,

@@ -18,8 +18,8 @@ from k8s_server import Certs, KubeAPIServer, generated_objects, make_certs, shop
 
 import reach
 from reach.errors import Diagnostics, ReachError
-from reach.input import live
 from reach.input.live import LiveError, LiveOptions, LiveSource
+from reach.input.live import read as live_read
 from reach.input.loader import build_cluster
 from reach.input.raw import RawObject
 from reach.input.snapshot import ANNOTATION_ALLOW_LIST, write_snapshot
@@ -429,7 +429,7 @@ def test_progress_bar_on_a_terminal_for_large_reads(
     small = Terminal()
     LiveSource(LiveOptions(kubeconfig=str(kc), page_limit=100), stderr=small).read(Diagnostics())
     assert small.getvalue() == ""  # 400 pods is not a large read
-    monkeypatch.setattr(live, "LARGE_READ", 300)
+    monkeypatch.setattr(live_read, "LARGE_READ", 300)
     large = Terminal()
     LiveSource(LiveOptions(kubeconfig=str(kc), page_limit=100), stderr=large).read(Diagnostics())
     pods = sum(1 for o in generated if o["kind"] == "Pod")

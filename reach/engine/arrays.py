@@ -7,3 +7,5 @@ import numpy.typing as npt
 
 IntVec = npt.NDArray[np.intp]
 BoolVec = npt.NDArray[np.bool_]
+#: Interned port-set ids (``PortAtoms`` ids; 0 is the empty set), of any shape.
+PortSetIds = npt.NDArray[np.int32]

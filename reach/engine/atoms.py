@@ -2,8 +2,10 @@
 
 Each (protocol, port-interval) atom is wholly in or out of every port set the
 policies can produce, so a port set becomes a bitmask over atoms, stored as
-``W`` uint64 words. Unions and intersections of port sets are then ORs and ANDs
-of numpy arrays.
+``W`` uint64 words: unions and intersections of port sets are ORs and ANDs.
+The same mask as a Python int (bit i is atom i) serves the tier walk of
+``sides``. Masks are interned: each distinct one gets an id (0 is the empty
+set), and the rows of ``sides`` and ``reachability`` hold these ids.
 """
 
 from __future__ import annotations

@@ -1,274 +1,239 @@
-"""The NetworkPolicy engine: compile a Cluster into class-level reachability.
+"""The NetworkPolicy engine: compile a Cluster into factorized class-level reachability.
 
-Pods never meet in pairs here. Pods are grouped into *behaviour classes*: two
-pods are in one class when every policy selects both or neither, every rule
-peer matches both or neither, and every named port the rules use resolves the
-same on both. A class then behaves as one pod, both as source and as
-destination. External addresses are cut into segments (see ``ipspace``); each
-segment is one more class. Port sets are bitmasks over port atoms (see
-``atoms``), so the allowed ports between every pair of classes come out of
-numpy ORs and ANDs, one rule at a time.
+Pods never meet in pairs. Compilation runs in the steps of docs/architecture.md
+("The engine"), one method each:
 
-Cluster-scoped policies join the same path: each direction is evaluated in tiers
-(Admin, NetworkPolicy, Baseline, default allow), where in the Admin and Baseline
-tiers the first matching rule decides each port, tracked as "decided" bitmasks.
+1. Label classes (``classes``): pods with the same namespace, labels, used
+   named ports and host networking.
+2. Behaviour classes (``classes``): label classes that every policy selects
+   alike and every rule peer matches alike (``matching``), with the same
+   named-port resolution, behave as one pod. External addresses are cut into
+   segments (see ``ipspace``); each segment is one more class after them.
+3. Port atoms (``portmasks``): the port space cut at every boundary a rule or a
+   resolved named port uses; each rule's ports become bitmasks over the atoms,
+   one per named-port resolution when the rule names ports.
+4. Each direction as rows of ids (``sides``): the egress side of each class
+   toward every class and the ingress side from every class, walked through
+   the tiers (Admin first match, NetworkPolicy, Baseline first match, default
+   allow) and stored as interned port-set ids.
+5. Pairs on demand (``reachability``): the ports of a pair are its egress id
+   AND its ingress id, looked up in ``and_table``; nothing of size classes² is kept.
 """
 
 from __future__ import annotations
 
-import bisect
+from dataclasses import dataclass
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec
-from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_classes, label_classes
 from reach.engine.labelindex import LabelIndex
+from reach.engine.matching import Matcher
+from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
-from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, NamedKey, overlapping
+from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, overlapping
 from reach.engine.sides import SideRows
-from reach.model.cluster import (
-    AdminPolicy,
-    AdminRule,
-    Cluster,
-    NetworkPolicy,
-    Peer,
-    PortSpec,
-)
-from reach.model.ipspace import IPBlock, IPRange, segments
-from reach.model.ports import PortSet
+from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
+from reach.model.ipspace import segments
 
 
 class _Compiler:
+    """One compilation: the cluster's policies and rules in tier order, then the steps."""
+
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.pods = cluster.pods
-        for p in self.pods:
-            cluster.namespace(p.namespace)
-        for pol in cluster.policies:
-            cluster.namespace(pol.namespace)
-        self.ns_names = sorted(cluster.namespaces)
-        self.ns_pos = {n: i for i, n in enumerate(self.ns_names)}
-        self.ns_index = LabelIndex([cluster.namespaces[n].labels for n in self.ns_names])
+        for pod in self.pods:
+            cluster.namespace(pod.namespace)
+        for policy in cluster.policies:
+            cluster.namespace(policy.namespace)
+        self.namespace_names = sorted(cluster.namespaces)
+        self.namespace_position = {name: i for i, name in enumerate(self.namespace_names)}
+        self.namespace_labels = LabelIndex(
+            [cluster.namespaces[name].labels for name in self.namespace_names]
+        )
+        #: Policies in evaluation order: Admin, NetworkPolicy, Baseline.
         self.policies: list[AnyPolicy] = [*_ordered(cluster.admin_policies, "Admin")]
         self.policies += cluster.policies
         self.policies += _ordered(cluster.admin_policies, "Baseline")
-        #: (policy, rule, direction) in evaluation order: Admin, NetworkPolicy, Baseline.
-        self.rule_list: list[tuple[AnyPolicy, AnyRule, str]] = [
-            (pol, r, d)
-            for pol in self.policies
-            for d, rules in (("ingress", pol.ingress), ("egress", pol.egress))
-            for r in rules
+        #: (policy, rule, direction) in evaluation order.
+        self.rules: list[tuple[AnyPolicy, AnyRule, str]] = [
+            (policy, rule, direction)
+            for policy in self.policies
+            for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress))
+            for rule in rules
         ]
-        self.named = sorted(
+        #: The (port name, protocol) pairs that some rule uses, sorted.
+        self.named_ports = sorted(
             {
                 (p.port, p.protocol)
-                for _, r, _ in self.rule_list
-                for p in r.ports or ()
+                for _, rule, _ in self.rules
+                for p in rule.ports or ()
                 if isinstance(p.port, str)
             }
         )
-        self._label_classes()
-        blocks = [pe.ip_block for _, r, _ in self.rule_list for pe in r.peers or () if pe.ip_block]
+        blocks = [
+            peer.ip_block for _, rule, _ in self.rules for peer in rule.peers or () if peer.ip_block
+        ]
         self.segments = segments(blocks)
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
-        self.seg_starts = [(s.version, s.first) for s in self.segments]
 
-    # -- step 1: label classes (same namespace, labels, used named ports, host network) ---
-    def _label_classes(self) -> None:
-        keys: dict[tuple[object, ...], int] = {}
-        pod_lc = np.empty(len(self.pods), dtype=np.intp)
-        wanted = set(self.named)
-        for i, p in enumerate(self.pods):
-            # only the named ports some rule uses tell pods apart
-            used = tuple(
-                sorted(
-                    (c.name, c.protocol, c.port) for c in p.ports if (c.name, c.protocol) in wanted
-                )
-            )
-            key = (p.namespace, p.labels, used, p.host_network)
-            pod_lc[i] = keys.setdefault(key, len(keys))
-        self.pod_lc = pod_lc
-        lcs = list(keys)
-        self.lc_ns = np.array([self.ns_pos[k[0]] for k in lcs], dtype=np.intp)  # type: ignore[index]
-        self.lc_named: list[tuple[tuple[int, ...], ...]] = [
-            _resolution(k[2], self.named)  # type: ignore[arg-type]
-            for k in lcs
-        ]
-        self.lc_hostnet = np.array([bool(k[3]) for k in lcs], dtype=bool)
-        self.pod_index = LabelIndex([k[1] for k in lcs])  # type: ignore[misc]
-
-    # -- selectors over label classes ----------------------------------------------------
-    def selected(self, pol: AnyPolicy) -> BoolVec:
-        if isinstance(pol, AdminPolicy):
-            # "Note that host-networked pods are not included in subject selection."
-            subject: BoolVec = self.peer_internal(pol.subject, "") & ~self.lc_hostnet
-            return subject
-        own: BoolVec = self.lc_ns == self.ns_pos[pol.namespace]
-        return own & self.pod_index.select(pol.pod_selector)
-
-    def peer_internal(self, pe: Peer, namespace: str) -> BoolVec:
-        if pe.ip_block is not None:
-            return np.zeros(len(self.lc_ns), dtype=bool)
-        hit: BoolVec
-        if pe.namespace_selector is None:
-            hit = self.lc_ns == self.ns_pos[namespace]
-        else:
-            hit = self.ns_index.select(pe.namespace_selector)[self.lc_ns]
-        if pe.pod_selector is not None:
-            hit = hit & self.pod_index.select(pe.pod_selector)
-        return hit
-
-    def peer_external(self, block: IPBlock) -> BoolVec:
-        vec = np.zeros(len(self.segments), dtype=bool)
-        vec[self._seg_span(IPRange.of_network(block.cidr))] = True
-        for e in block.excepts:
-            vec[self._seg_span(IPRange.of_network(e))] = False
-        return vec
-
-    def _seg_span(self, r: IPRange) -> slice:
-        i = bisect.bisect_left(self.seg_starts, (r.version, r.first))
-        j = bisect.bisect_right(self.seg_starts, (r.version, r.last))
-        return slice(i, j)
-
-    def rule_peers(self, rule: AnyRule, pol: AnyPolicy) -> tuple[BoolVec, BoolVec]:
-        """(internal over label classes, external over segments) matched by the rule."""
-        n_lc = len(self.lc_ns)
-        if rule.peers is None:  # no from/to: all peers, external addresses included
-            return np.ones(n_lc, dtype=bool), np.ones(len(self.segments), dtype=bool)
-        inner = np.zeros(n_lc, dtype=bool)
-        outer = np.zeros(len(self.segments), dtype=bool)
-        namespace = pol.namespace if isinstance(pol, NetworkPolicy) else ""
-        for pe in rule.peers:
-            if pe.ip_block is not None:
-                outer |= self.peer_external(pe.ip_block)
-            else:
-                inner |= self.peer_internal(pe, namespace)
-        if isinstance(pol, AdminPolicy):
-            inner &= ~self.lc_hostnet  # host-networked pods are not included in these peers
-        return inner, outer
-
-    # -- step 2: behaviour classes ---------------------------------------------------------
     def compile(self) -> Reachability:
-        pols = self.policies
-        sel_lc = [self.selected(p) for p in pols]
-        rule_list = self.rule_list
-        peers_lc = [self.rule_peers(r, pol) for pol, r, _ in rule_list]
-        n_lc = len(self.lc_ns)
-        columns = sel_lc + [inner for inner, _ in peers_lc]
-        # every policy's and rule's answer for each label class, packed 64 to a word
-        sig = np.zeros((n_lc, (len(columns) + 63) // 64), dtype=np.uint64)
-        for j, col in enumerate(columns):
-            sig[:, j >> 6] |= col.astype(np.uint64) << np.uint64(j & 63)
-        sig_ids: dict[tuple[bytes, object], int] = {}
-        lc_sig = np.empty(n_lc, dtype=np.intp)
-        for i in range(n_lc):
-            lc_sig[i] = sig_ids.setdefault((sig[i].tobytes(), self.lc_named[i]), len(sig_ids))
-        n = len(sig_ids)
-        rep = np.zeros(n, dtype=np.intp)
-        rep[lc_sig[::-1]] = np.arange(n_lc)[::-1]  # first label class of each signature
-        named_of = [self.lc_named[int(r)] for r in rep]
+        """The steps of the module doc, one method each."""
+        labels = self._label_classes()
+        classes, subjects, peers = self._behaviour_classes(labels)
+        masks = self._port_atoms(classes)
+        rules = self._class_rules(subjects, peers, masks)
+        sides = self._sides(classes, subjects, rules, masks)
+        return self._reachability(labels, classes, subjects, rules, masks, sides)
 
-        # -- step 3: port atoms and masks -----------------------------------------------
-        numeric = [_numeric_ports(r.ports) for _, r, _ in rule_list]
-        resolved = [
-            PortSet.of(proto, port)
-            for cls in named_of
-            for (_, proto), ports in zip(self.named, cls, strict=True)
-            for port in ports
-        ]
-        atoms = PortAtoms(numeric + resolved)
-        n_ext = len(self.segments)
-        total = n + n_ext
+    # -- step 1: label classes ------------------------------------------------------------
+    def _label_classes(self) -> LabelClasses:
+        return label_classes(self.pods, self.namespace_position, self.named_ports)
 
-        named_pos = {k: i for i, k in enumerate(self.named)}
-        # Classes share few distinct named-port resolutions: compute masks per distinct one.
-        res_ids: dict[tuple[tuple[int, ...], ...], int] = {}
-        class_res = np.array([res_ids.setdefault(r, len(res_ids)) for r in named_of], dtype=np.intp)
-        resolutions = list(res_ids)
+    # -- step 2: behaviour classes --------------------------------------------------------
+    def _behaviour_classes(
+        self, labels: LabelClasses
+    ) -> tuple[BehaviourClasses, list[BoolVec], list[BoolVec]]:
+        """``(classes, subjects, peers)``: label classes that every policy selects alike and
+        every rule peer matches alike merge; then each policy's subjects over behaviour
+        classes, and each rule's peers over all classes (behaviour classes, then segments).
+        """
+        matcher = Matcher(
+            labels,
+            namespace_labels=self.namespace_labels,
+            namespace_position=self.namespace_position,
+            segments=self.segments,
+        )
+        selected = [matcher.selected(policy) for policy in self.policies]
+        rule_peers = [matcher.rule_peers(rule, policy) for policy, rule, _ in self.rules]
+        classes = behaviour_classes(labels, selected + [pods for pods, _ in rule_peers])
+        first = classes.first_label_class
+        subjects = [sel[first] for sel in selected]
+        peers = [np.concatenate([pods[first], external]) for pods, external in rule_peers]
+        return classes, subjects, peers
 
-        def masks(rule: AnyRule, num: PortSet) -> Mask:
-            """(1, W), or one row per named-port resolution plus one for externals."""
-            if rule.ports is None:
-                return atoms.all[None, :]
-            base = atoms.mask(num)
-            names = [(p.port, p.protocol) for p in rule.ports if isinstance(p.port, str)]
-            if not names:
-                return base[None, :]
-            # A named port resolves on the destination pod's container ports (name and
-            # protocol must both match); toward an external address it matches nothing.
-            per_res = np.empty((len(resolutions), atoms.words), dtype=np.uint64)
-            for i, res in enumerate(resolutions):
-                by: dict[str, list[tuple[int, int]]] = {}
-                for nm, proto in names:
-                    by.setdefault(proto, []).extend((pt, pt) for pt in res[named_pos[(nm, proto)]])
-                per_res[i] = base | atoms.mask(PortSet.from_mapping(by))
-            return np.vstack([per_res, base[None, :]])
+    # -- step 3: port atoms, rule masks, named-port resolutions ---------------------------
+    def _port_atoms(self, classes: BehaviourClasses) -> RuleMasks:
+        return RuleMasks(
+            [rule for _, rule, _ in self.rules],
+            named=self.named_ports,
+            class_named_ports=classes.named_ports,
+            n_external=len(self.segments),
+        )
 
-        res_of = np.concatenate([class_res, np.full(n_ext, len(resolutions), dtype=np.intp)])
-
-        # -- step 4: rules in class space; NetworkPolicy isolation -------------------------
-        sel = [v[rep] for v in sel_lc]
-        ing_iso = np.zeros(n, dtype=bool)
-        eg_iso = np.zeros(n, dtype=bool)
-        pol_pos = {id(p): i for i, p in enumerate(pols)}
-        for pol, s in zip(pols, sel, strict=True):
-            if isinstance(pol, NetworkPolicy):
-                ing_iso |= s if pol.ingress_isolating else False
-                eg_iso |= s if pol.egress_isolating else False
-        compiled = [
+    def _class_rules(
+        self, subjects: list[BoolVec], peers: list[BoolVec], masks: RuleMasks
+    ) -> list[CompiledRule]:
+        """Every rule in class space: its policy's subjects, its peers and its port masks."""
+        subjects_of = {id(p): sel for p, sel in zip(self.policies, subjects, strict=True)}
+        return [
             CompiledRule(
-                policy=pol,
+                policy=policy,
                 rule=rule,
                 direction=direction,
-                selected=sel[pol_pos[id(pol)]],
-                peers=np.concatenate([inner[rep], outer]),
-                mask=masks(rule, num),
-                res_of=res_of,
-                tier=pol.tier if isinstance(pol, AdminPolicy) else "NetworkPolicy",
+                selected=subjects_of[id(policy)],
+                peers=rule_peers,
+                mask=masks.mask(k),
+                resolution_of=masks.resolution_of,
+                tier=policy.tier if isinstance(policy, AdminPolicy) else "NetworkPolicy",
                 action=rule.action if isinstance(rule, AdminRule) else "Allow",
             )
-            for (pol, rule, direction), (inner, outer), num in zip(
-                rule_list, peers_lc, numeric, strict=True
+            for k, ((policy, rule, direction), rule_peers) in enumerate(
+                zip(self.rules, peers, strict=True)
             )
         ]
 
-        # -- step 5: each direction through the tiers; a connection needs both -------------
-        sides = SideRows(compiled, atoms, total, n, class_res, res_of)
-        ingress_rows, ingress_group = sides.build("ingress", ing_iso)
-        egress_rows, egress_group = sides.build("egress", eg_iso)
-        np_pols = [i for i, p in enumerate(pols) if isinstance(p, NetworkPolicy)]
-        warnings = _same_priority_overlaps(compiled)
+    # -- step 4: each direction as rows of ids --------------------------------------------
+    def _sides(
+        self,
+        classes: BehaviourClasses,
+        subjects: list[BoolVec],
+        rules: list[CompiledRule],
+        masks: RuleMasks,
+    ) -> _Sides:
+        """Both directions of every class, with NetworkPolicy isolation, as rows of ids."""
+        n_internal = len(classes)
+        ingress_isolated = np.zeros(n_internal, dtype=bool)
+        egress_isolated = np.zeros(n_internal, dtype=bool)
+        for policy, sel in zip(self.policies, subjects, strict=True):
+            if isinstance(policy, NetworkPolicy):
+                ingress_isolated |= sel if policy.ingress_isolating else False
+                egress_isolated |= sel if policy.egress_isolating else False
+        rows = SideRows(
+            rules, masks.atoms, n_internal=n_internal, resolution_of=masks.resolution_of
+        )
+        ingress_rows, ingress_row_of = rows.build("ingress", ingress_isolated)
+        egress_rows, egress_row_of = rows.build("egress", egress_isolated)
+        return _Sides(
+            ingress_rows=ingress_rows,
+            ingress_row_of=ingress_row_of,
+            ingress_isolated=ingress_isolated,
+            egress_rows=egress_rows,
+            egress_row_of=egress_row_of,
+            egress_isolated=egress_isolated,
+        )
+
+    # -- step 5: pairs on demand ----------------------------------------------------------
+    def _reachability(
+        self,
+        labels: LabelClasses,
+        classes: BehaviourClasses,
+        subjects: list[BoolVec],
+        rules: list[CompiledRule],
+        masks: RuleMasks,
+        sides: _Sides,
+    ) -> Reachability:
+        """The two sides of every class; a pair's ports are computed when asked for."""
+        network_policy_subjects = [
+            sel
+            for policy, sel in zip(self.policies, subjects, strict=True)
+            if isinstance(policy, NetworkPolicy)
+        ]
         return Reachability(
             cluster=self.cluster,
             pods=self.pods,
-            pod_class=lc_sig[self.pod_lc],
+            pod_class=classes.of_label_class[labels.of_pod],
             segments=self.segments,
-            atoms=atoms,
-            egress_rows=egress_rows,
-            egress_group=egress_group,
-            ingress_rows=ingress_rows,
-            ingress_group=ingress_group,
-            ingress_isolated=ing_iso,
-            egress_isolated=eg_iso,
-            n_internal=n,
+            atoms=masks.atoms,
+            egress_rows=sides.egress_rows,
+            egress_group=sides.egress_row_of,
+            ingress_rows=sides.ingress_rows,
+            ingress_group=sides.ingress_row_of,
+            ingress_isolated=sides.ingress_isolated,
+            egress_isolated=sides.egress_isolated,
+            n_internal=len(classes),
             ipv6=self.ipv6,
-            rules=compiled,
-            policy_selected=np.array([sel[i] for i in np_pols], dtype=bool).reshape(
-                len(np_pols), n
+            rules=rules,
+            policy_selected=np.array(network_policy_subjects, dtype=bool).reshape(
+                len(network_policy_subjects), len(classes)
             ),
-            warnings=warnings,
-            _side_values=list(atoms.values),
+            warnings=_same_priority_overlaps(rules),
+            _side_masks=list(masks.atoms.values),
         )
+
+
+@dataclass
+class _Sides:
+    """Step 4's result: ``*_rows[*_row_of[own], other]`` is the id of what a side allows."""
+
+    ingress_rows: PortSetIds
+    ingress_row_of: IntVec
+    ingress_isolated: BoolVec
+    egress_rows: PortSetIds
+    egress_row_of: IntVec
+    egress_isolated: BoolVec
 
 
 def _same_priority_overlaps(rules: list[CompiledRule]) -> list[str]:
     """Warn about policies of one tier and priority whose rules overlap: order undefined."""
-    by_prio: dict[tuple[str, int], list[CompiledRule]] = {}
-    for cr in rules:
-        if isinstance(cr.policy, AdminPolicy) and cr.policy.priority >= 0:
-            by_prio.setdefault((cr.tier, cr.policy.priority), []).append(cr)
+    by_priority: dict[tuple[str, int], list[CompiledRule]] = {}
+    for rule in rules:
+        if isinstance(rule.policy, AdminPolicy) and rule.policy.priority >= 0:
+            by_priority.setdefault((rule.tier, rule.policy.priority), []).append(rule)
     out: list[str] = []
-    for (tier, prio), group in by_prio.items():
+    for (tier, priority), group in by_priority.items():
         pairs = {
             (str(a.policy), str(b.policy))
             for i, a in enumerate(group)
@@ -277,7 +242,7 @@ def _same_priority_overlaps(rules: list[CompiledRule]) -> list[str]:
         }
         for x, y in sorted(pairs):
             out.append(
-                f"{x} and {y} share priority {prio} in the {tier} tier and their rules "
+                f"{x} and {y} share priority {priority} in the {tier} tier and their rules "
                 "overlap: which applies first is undefined (results assume name order)"
             )
     return out
@@ -288,29 +253,6 @@ def _ordered(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
     return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))
 
 
-def _resolution(
-    used: tuple[tuple[str, str, int], ...], named: list[NamedKey]
-) -> tuple[tuple[int, ...], ...]:
-    """For each (name, protocol) rules use, the container ports it names on a pod."""
-    return tuple(
-        tuple(sorted({port for n, p, port in used if n == name and p == proto}))
-        for name, proto in named
-    )
-
-
-def _numeric_ports(ports: tuple[PortSpec, ...] | None) -> PortSet:
-    """The numeric part of a rule's ports (named ports resolve per destination)."""
-    if ports is None:
-        return PortSet.all()
-    out = PortSet.empty()
-    for p in ports:
-        if p.port is None:
-            out |= PortSet.of(p.protocol)
-        elif isinstance(p.port, int):
-            out |= PortSet.of(p.protocol, p.port, p.end_port)
-    return out
-
-
 def compile_cluster(cluster: Cluster) -> Reachability:
-    """Compile the cluster's policies into class-level reachability."""
+    """Compile the cluster's policies into class-level reachability (see the module doc)."""
     return _Compiler(cluster).compile()

@@ -43,68 +43,42 @@ class Provenance:
         return hit
 
     def _walk(self, direction: str, s: int, d: int) -> SideVerdict:
-        r = self.reachability
-        atoms = r.atoms
+        reachability = self.reachability
         own = s if direction == "egress" else d
-        if own >= r.n_internal:  # an external end has no side of its own
+        if own >= reachability.n_internal:  # an external end has no side of its own
             return SideVerdict(direction, False, (), (), PortSet.all())
         rules = self.in_force(direction, s, d)
         decisions: list[Decision] = []
-        everything = PortSet.all()
-
-        def first_match(tier: str, open_ports: PortSet) -> tuple[PortSet, PortSet]:
-            decided, allow = PortSet.empty(), PortSet.empty()
-            for cr in rules:
-                if cr.tier != tier:
-                    continue
-                new = (atoms.portset(cr.ports_to(d)) & open_ports) - decided
-                if new:
-                    decisions.append(Decision(tier, cr.label, cr.action, new, str(cr.policy)))
-                    decided |= new
-                    if cr.action == "Allow":
-                        allow |= new
-            deny = PortSet.empty()
-            for dec in decisions:
-                if dec.tier == tier and dec.action == "Deny":
-                    deny |= dec.ports
-            return allow, deny
-
-        a_allow, a_deny = first_match("Admin", everything)
-        rest = everything - (a_allow | a_deny)
+        admin_allow, admin_deny = self._first_match(rules, "Admin", d, PortSet.all(), decisions)
+        rest = PortSet.all() - (admin_allow | admin_deny)
         isolating = [
-            p
-            for i, p in enumerate(r.cluster.policies)
-            if r.policy_selected[i, own] and _isolates(p, direction)
+            policy
+            for i, policy in enumerate(reachability.cluster.policies)
+            if reachability.policy_selected[i, own] and _isolates(policy, direction)
         ]
         matches = tuple(
-            RuleMatch(
-                str(cr.policy),
-                direction,
-                cr.rule.index,
-                atoms.portset(cr.ports_to(d)),
-                cr.policy.origin,
-            )
-            for cr in rules
-            if cr.tier == "NetworkPolicy" and atoms.portset(cr.ports_to(d))
+            RuleMatch(str(rule.policy), direction, rule.rule.index, ports, rule.policy.origin)
+            for rule in rules
+            if rule.tier == "NetworkPolicy" and (ports := self._ports(rule, d))
         )
-        lower = PortSet.empty()
+        below_admin = PortSet.empty()
         if rest and isolating:
             for m in matches:
-                lower |= m.ports & rest
+                below_admin |= m.ports & rest
                 if m.ports & rest:
                     by = f"{m.policy} {direction}[{m.index}]"
                     decisions.append(
                         Decision("NetworkPolicy", by, "Allow", m.ports & rest, m.policy)
                     )
-            if rest - lower:
+            if rest - below_admin:
                 names = ", ".join(str(p) for p in isolating)
                 decisions.append(
-                    Decision("NetworkPolicy", f"isolation by {names}", "Deny", rest - lower)
+                    Decision("NetworkPolicy", f"isolation by {names}", "Deny", rest - below_admin)
                 )
         elif rest:
-            b_allow, b_deny = first_match("Baseline", rest)
-            lower = rest - b_deny
-            default = rest - b_allow - b_deny
+            baseline_allow, baseline_deny = self._first_match(rules, "Baseline", d, rest, decisions)
+            below_admin = rest - baseline_deny
+            default = rest - baseline_allow - baseline_deny
             if default and decisions:
                 decisions.append(Decision("default", "no policy decides", "Allow", default))
         return SideVerdict(
@@ -112,9 +86,41 @@ class Provenance:
             isolated=bool(isolating),
             policies=tuple(str(p) for p in isolating),
             rules=matches if isolating else (),
-            allowed=a_allow | lower,
+            allowed=admin_allow | below_admin,
             decisions=tuple(decisions),
         )
+
+    def _ports(self, rule: CompiledRule, d: int) -> PortSet:
+        """The rule's ports toward class d."""
+        return self.reachability.atoms.portset(rule.ports_to(d))
+
+    def _first_match(
+        self,
+        rules: list[CompiledRule],
+        tier: str,
+        d: int,
+        open_ports: PortSet,
+        decisions: list[Decision],
+    ) -> tuple[PortSet, PortSet]:
+        """``(allowed, denied)`` ports: in ``tier`` the first rule matching a port decides it.
+
+        Each rule that decides some ports is appended to ``decisions``.
+        """
+        decided, allow = PortSet.empty(), PortSet.empty()
+        for rule in rules:
+            if rule.tier != tier:
+                continue
+            new = (self._ports(rule, d) & open_ports) - decided
+            if new:
+                decisions.append(Decision(tier, rule.label, rule.action, new, str(rule.policy)))
+                decided |= new
+                if rule.action == "Allow":
+                    allow |= new
+        deny = PortSet.empty()
+        for decision in decisions:
+            if decision.tier == tier and decision.action == "Deny":
+                deny |= decision.ports
+        return allow, deny
 
     def policies(self, s: int, d: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(egress-side, ingress-side) names of the policies whose rules allow s -> d."""
@@ -126,15 +132,17 @@ class Provenance:
         return out[0], out[1]
 
     def explain(self, s: int, d: int, src: str, dst: str) -> Explanation:
-        r = self.reachability
-        n = r.n_internal
+        """Both sides of the pair s -> d, the ports they allow, and notes on host networking."""
+        reachability = self.reachability
+        n = reachability.n_internal
         egress = self.side("egress", s, d) if s < n else None
         ingress = self.side("ingress", s, d) if d < n else None
         notes = []
         for cls, name in ((s, src), (d, dst)):
-            if cls < n and any(r.pods[i].host_network for i in np.flatnonzero(r.pod_class == cls)):
+            pods = np.flatnonzero(reachability.pod_class == cls) if cls < n else ()
+            if any(reachability.pods[i].host_network for i in pods):
                 notes.append(f"{name} uses the host network; the plugin may enforce differently")
-        return Explanation(src, dst, egress, ingress, r.ports(s, d), tuple(notes))
+        return Explanation(src, dst, egress, ingress, reachability.ports(s, d), tuple(notes))
 
 
 def _isolates(policy: NetworkPolicy, direction: str) -> bool:

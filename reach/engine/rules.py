@@ -21,10 +21,11 @@ TIERS = ("Admin", "NetworkPolicy", "Baseline")
 class CompiledRule:
     """One rule in class space: who its policy selects, which peers it matches, which ports.
 
-    ``mask`` is ``(1, W)`` when the ports do not depend on the destination. With
-    named ports it has one row per way the destination can resolve port names,
-    and ``res_of[dst]`` picks the row (the last row, numbers only, is for
-    external addresses).
+    ``selected`` is over behaviour classes, ``peers`` over all classes (behaviour
+    classes, then external segments). ``mask`` is ``(1, W)`` when the ports do not
+    depend on the destination. With named ports it has one row per way the
+    destination can resolve port names, and ``resolution_of[dst]`` picks the row
+    (the last row, numbers only, is for external addresses).
     """
 
     policy: AnyPolicy
@@ -35,7 +36,7 @@ class CompiledRule:
     mask: Mask
     tier: str = "NetworkPolicy"  # "Admin" | "NetworkPolicy" | "Baseline"
     action: str = "Allow"  # "Allow" | "Deny" | "Pass"
-    res_of: IntVec | None = None
+    resolution_of: IntVec | None = None
 
     @property
     def varies(self) -> bool:
@@ -50,10 +51,11 @@ class CompiledRule:
         return f"{self.policy} {self.direction}[{self.rule.index}]"
 
     def ports_to(self, dst: int) -> Mask:
-        if len(self.mask) == 1 or self.res_of is None:
+        """The rule's ports toward destination class ``dst``, as a ``(W,)`` mask."""
+        if len(self.mask) == 1 or self.resolution_of is None:
             first: Mask = self.mask[0]
             return first
-        row: Mask = self.mask[self.res_of[dst]]
+        row: Mask = self.mask[self.resolution_of[dst]]
         return row
 
 

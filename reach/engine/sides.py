@@ -1,11 +1,11 @@
-"""Each direction of each class through the tiers, as rows of interned port-set ids."""
+"""Step 4 of compilation: each direction of each class through the tiers, as rows of ids."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
-from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
 from reach.engine.rules import CompiledRule
 
@@ -25,140 +25,173 @@ class SideRows:
         self,
         rules: list[CompiledRule],
         atoms: PortAtoms,
-        total: int,
-        n: int,
-        class_res: IntVec,
-        other_res: IntVec,
+        *,
+        n_internal: int,
+        resolution_of: IntVec,
     ) -> None:
+        """``resolution_of[c]``: the named-port resolution of class c (see ``RuleMasks``)."""
         self.rules = rules
         self.atoms = atoms
-        self.total = total
-        self.n = n
-        self.class_res = class_res
-        self.other_res = other_res
-        self._ints: dict[tuple[int, int], int] = {}
-        self._decided: dict[tuple[object, ...], int] = {}
+        self.n_internal = n_internal
+        self.n_classes = len(resolution_of)
+        self.resolution_of = resolution_of
+        self._ports: dict[tuple[int, int], int] = {}
+        self._verdicts: dict[tuple[object, ...], int] = {}
 
-    def _int(self, k: int, cls: int) -> int:
-        """Rule k's ports toward destination class ``cls``, as an int mask."""
-        cr = self.rules[k]
-        key = (k, int(cr.res_of[cls]) if cr.varies and cr.res_of is not None else -1)
-        hit = self._ints.get(key)
-        if hit is None:
-            hit = self._ints[key] = self.atoms.to_int(cr.ports_to(cls))
-        return hit
+    def build(self, direction: str, isolated: BoolVec) -> tuple[PortSetIds, IntVec]:
+        """``(rows, row_of)``: ``rows[row_of[own], other]`` is the id of what the side allows.
 
-    def _decide(
-        self, ks: tuple[int, ...], isolated: bool, own: int, other: int, ingress: bool
-    ) -> int:
-        """First-match Admin, then NetworkPolicy (if isolated) or Baseline, else allow."""
-        dst = own if ingress else other
-        masks = tuple(self._int(k, dst) for k in ks)
-        key = (ks, masks, isolated)
-        hit = self._decided.get(key)
-        if hit is not None:
-            return hit
-        full = self.atoms.all_int
-        decided = allow = deny = 0
-        np_allowed = 0
-        b_decided = b_deny = 0
-        for k, m in zip(ks, masks, strict=True):
-            cr = self.rules[k]
-            if cr.tier == "Admin":
-                new = m & ~decided
-                decided |= new
-                if cr.action == "Allow":
-                    allow |= new
-                elif cr.action == "Deny":
-                    deny |= new
-            elif cr.tier == "NetworkPolicy":
-                np_allowed |= m
-            else:
-                new = m & ~b_decided
-                b_decided |= new
-                if cr.action == "Deny":
-                    b_deny |= new
-        lower = np_allowed if isolated else full & ~b_deny
-        result = allow | (full & ~(allow | deny) & lower)
-        hit = self._decided[key] = self.atoms.intern_int(result)
-        return hit
-
-    def build(self, direction: str, isolated: BoolVec) -> tuple[npt.NDArray[np.int32], IntVec]:
-        """``(rows, group)``: ``rows[group[own], other]`` is the id of what the side allows.
-
-        The last row is "everything" (the group of external ends, which have no side).
+        ``isolated[c]``: NetworkPolicies isolate class c in this direction. The last
+        row is "everything" (the row of the external ends, which have no side).
         """
         ingress = direction == "ingress"
-        idx = [k for k, r in enumerate(self.rules) if r.direction == direction]
-        n, total = self.n, self.total
-        sel = np.zeros((n, len(idx)), dtype=bool)  # [own class, rule]
-        for j, k in enumerate(idx):
-            sel[:, j] = self.rules[k].selected
-        packed = np.packbits(sel, axis=1)
-        varies = np.array([self.rules[k].varies for k in idx], dtype=bool)
-        named_own = (sel & varies).any(axis=1) if ingress else np.zeros(n, dtype=bool)
-        iso = isolated.tolist()
-        groups: dict[tuple[object, ...], int] = {}
-        group = np.empty(total, dtype=np.intp)
-        reps: list[int] = []
-        for c in range(n):
-            res = int(self.class_res[c]) if named_own[c] else -1
-            key = (packed[c].tobytes(), iso[c], res)
-            g = groups.get(key)
-            if g is None:
-                g = groups[key] = len(reps)
-                reps.append(c)
-            group[c] = g
-        group[n:] = len(reps)
-        rows = np.empty((len(reps) + 1, total), dtype=np.int32)
-        rows[len(reps)] = self.atoms.all_id
-        for g, own in enumerate(reps):
-            ks = tuple(idx[j] for j in np.flatnonzero(sel[own]))
-            peers = [self.rules[k].peers for k in ks]
-            rows[g] = self._row(ks, bool(isolated[own]), own, ingress, peers)
-        # Different rule sets often come to the same row: keep each row once.
-        keys: dict[bytes, int] = {}
-        keep: list[int] = []
-        merged = np.empty(len(rows), dtype=np.intp)
-        for g in range(len(rows)):
-            key = rows[g].tobytes()
-            m = keys.get(key)
-            if m is None:
-                m = keys[key] = len(keep)
-                keep.append(g)
-            merged[g] = m
-        return rows[keep], merged[group]
+        rule_ids = [k for k, rule in enumerate(self.rules) if rule.direction == direction]
+        selects = np.zeros((self.n_internal, len(rule_ids)), dtype=bool)  # [own class, rule]
+        for j, k in enumerate(rule_ids):
+            selects[:, j] = self.rules[k].selected
+        row_of, first_class = self._share_rows(selects, rule_ids, isolated, ingress=ingress)
+        rows = np.empty((len(first_class) + 1, self.n_classes), dtype=np.int32)
+        rows[len(first_class)] = self.atoms.all_id
+        for row, own in enumerate(first_class):
+            own_rules = tuple(rule_ids[j] for j in np.flatnonzero(selects[own]))
+            rows[row] = self._row(own_rules, isolated=bool(isolated[own]), own=own, ingress=ingress)
+        return _distinct_rows(rows, row_of)
+
+    def _share_rows(
+        self, selects: BoolVec, rule_ids: list[int], isolated: BoolVec, *, ingress: bool
+    ) -> tuple[IntVec, list[int]]:
+        """``(row_of, first_class)``: classes with the same selecting rules, isolation and
+        (ingress with named ports) resolution share a row; ``first_class[r]`` computes row r.
+        """
+        n_internal = self.n_internal
+        packed = np.packbits(selects, axis=1)
+        varies = np.array([self.rules[k].varies for k in rule_ids], dtype=bool)
+        resolves_own = (
+            (selects & varies).any(axis=1) if ingress else np.zeros(n_internal, dtype=bool)
+        )
+        isolated_of = isolated.tolist()
+        row_ids: dict[tuple[object, ...], int] = {}
+        row_of = np.empty(self.n_classes, dtype=np.intp)
+        first_class: list[int] = []
+        for c in range(n_internal):
+            resolution = int(self.resolution_of[c]) if resolves_own[c] else -1
+            key = (packed[c].tobytes(), isolated_of[c], resolution)
+            row = row_ids.get(key)
+            if row is None:
+                row = row_ids[key] = len(first_class)
+                first_class.append(c)
+            row_of[c] = row
+        row_of[n_internal:] = len(first_class)
+        return row_of, first_class
 
     def _row(
-        self, ks: tuple[int, ...], isolated: bool, own: int, ingress: bool, peers: list[BoolVec]
-    ) -> npt.NDArray[np.int32]:
-        total = self.total
-        if not ks:
-            return np.full(total, self.atoms.empty_id if isolated else self.atoms.all_id, np.int32)
-        code = np.zeros(total, dtype=np.int64)
-        for j, p in enumerate(peers[:62]):
-            code |= p.astype(np.int64) << j
-        if len(peers) > 62:  # very long rule lists: fall back to exact profiles
-            prof = np.packbits(np.stack(peers, axis=1), axis=1)
-            _, code = np.unique(prof, axis=0, return_inverse=True)
-            code = code.reshape(-1).astype(np.int64)
-        if not ingress and any(self.rules[k].varies for k in ks):
-            code = code * (int(self.other_res.max()) + 1) + self.other_res
-        top = int(code.max())
+        self, rule_ids: tuple[int, ...], *, isolated: bool, own: int, ingress: bool
+    ) -> PortSetIds:
+        """What the side of class ``own``, selected by ``rule_ids``, allows with every class."""
+        if not rule_ids:
+            return np.full(
+                self.n_classes, self.atoms.empty_id if isolated else self.atoms.all_id, np.int32
+            )
+        peers = [self.rules[k].peers for k in rule_ids]
+        varies = not ingress and any(self.rules[k].varies for k in rule_ids)
+        profile = self._profiles(peers, by_resolution=varies)
+
+        def verdict(other: int) -> int:
+            matching = tuple(k for k, p in zip(rule_ids, peers, strict=True) if p[other])
+            return self._verdict(matching, isolated=isolated, dst=own if ingress else other)
+
+        top = int(profile.max())
         if top < 1 << 22:  # small codes: a lookup table instead of sorting
             first = np.full(top + 1, -1, dtype=np.intp)
-            first[code[::-1]] = np.arange(total - 1, -1, -1)
-            present = np.flatnonzero(first >= 0)
-            lut = np.zeros(top + 1, dtype=np.int32)
-            for c in present.tolist():
-                other = int(first[c])
-                hit = tuple(k for k, p in zip(ks, peers, strict=True) if p[other])
-                lut[c] = self._decide(hit, isolated, own, other, ingress)
-            out: npt.NDArray[np.int32] = lut[code]
-            return out
-        _, first_idx, inverse = np.unique(code, return_index=True, return_inverse=True)
-        values = np.empty(len(first_idx), dtype=np.int32)
-        for i, other in enumerate(first_idx.tolist()):
-            hit = tuple(k for k, p in zip(ks, peers, strict=True) if p[other])
-            values[i] = self._decide(hit, isolated, own, other, ingress)
-        return values[inverse.reshape(-1)]
+            first[profile[::-1]] = np.arange(self.n_classes - 1, -1, -1)
+            lookup = np.zeros(top + 1, dtype=np.int32)
+            for code in np.flatnonzero(first >= 0).tolist():
+                lookup[code] = verdict(int(first[code]))
+            by_lookup: PortSetIds = lookup[profile]
+            return by_lookup
+        _, first_other, inverse = np.unique(profile, return_index=True, return_inverse=True)
+        values = np.array([verdict(other) for other in first_other.tolist()], dtype=np.int32)
+        by_sort: PortSetIds = values[inverse.reshape(-1)]
+        return by_sort
+
+    def _profiles(self, peers: list[BoolVec], *, by_resolution: bool) -> npt.NDArray[np.int64]:
+        """A code per class at the other end: equal codes, equal verdicts.
+
+        The code says which rules' peers hold the class (one bit per rule) and,
+        ``by_resolution``, how it resolves named ports (egress toward it).
+        """
+        if len(peers) <= 62:
+            profile = np.zeros(self.n_classes, dtype=np.int64)
+            for j, p in enumerate(peers):
+                profile |= p.astype(np.int64) << j
+        else:  # very long rule lists: number the exact profiles
+            packed = np.packbits(np.stack(peers, axis=1), axis=1)
+            _, inverse = np.unique(packed, axis=0, return_inverse=True)
+            profile = inverse.reshape(-1).astype(np.int64)
+        if by_resolution:
+            profile = profile * (int(self.resolution_of.max()) + 1) + self.resolution_of
+        return profile
+
+    def _verdict(self, rule_ids: tuple[int, ...], *, isolated: bool, dst: int) -> int:
+        """The id of what the matching rules ``rule_ids`` leave allowed toward class ``dst``."""
+        masks = tuple(self._ports_to(k, dst) for k in rule_ids)
+        key = (rule_ids, masks, isolated)
+        hit = self._verdicts.get(key)
+        if hit is None:
+            allowed = self._walk_tiers(rule_ids, masks, isolated=isolated)
+            hit = self._verdicts[key] = self.atoms.intern_int(allowed)
+        return hit
+
+    def _walk_tiers(
+        self, rule_ids: tuple[int, ...], masks: tuple[int, ...], *, isolated: bool
+    ) -> int:
+        """First-match Admin, then NetworkPolicy (if isolated) or first-match Baseline, else allow.
+
+        ``masks`` are the rules' ports as int masks, in tier order.
+        """
+        everything = self.atoms.all_int
+        admin_decided = admin_allow = admin_deny = 0
+        policy_allow = 0
+        baseline_decided = baseline_deny = 0
+        for k, mask in zip(rule_ids, masks, strict=True):
+            rule = self.rules[k]
+            if rule.tier == "Admin":
+                new = mask & ~admin_decided
+                admin_decided |= new
+                if rule.action == "Allow":
+                    admin_allow |= new
+                elif rule.action == "Deny":
+                    admin_deny |= new
+            elif rule.tier == "NetworkPolicy":
+                policy_allow |= mask
+            else:
+                new = mask & ~baseline_decided
+                baseline_decided |= new
+                if rule.action == "Deny":
+                    baseline_deny |= new
+        below_admin = policy_allow if isolated else everything & ~baseline_deny
+        return admin_allow | (everything & ~(admin_allow | admin_deny) & below_admin)
+
+    def _ports_to(self, k: int, dst: int) -> int:
+        """Rule k's ports toward destination class ``dst``, as an int mask (cached)."""
+        rule = self.rules[k]
+        key = (k, int(self.resolution_of[dst]) if rule.varies else -1)
+        hit = self._ports.get(key)
+        if hit is None:
+            hit = self._ports[key] = self.atoms.to_int(rule.ports_to(dst))
+        return hit
+
+
+def _distinct_rows(rows: PortSetIds, row_of: IntVec) -> tuple[PortSetIds, IntVec]:
+    """Different rule sets often come to the same row: keep each row once."""
+    distinct: dict[bytes, int] = {}
+    keep: list[int] = []
+    kept_as = np.empty(len(rows), dtype=np.intp)
+    for row in range(len(rows)):
+        key = rows[row].tobytes()
+        kept = distinct.get(key)
+        if kept is None:
+            kept = distinct[key] = len(keep)
+            keep.append(row)
+        kept_as[row] = kept
+    return rows[keep], kept_as[row_of]

@@ -6,7 +6,7 @@
 - ClusterNetworkPolicy (v1alpha2): ``tier`` Admin or Baseline, ``priority`` 0-1000,
   actions Accept/Deny/Pass, ports as ``protocols``.
 
-All become :class:`~reach.model.AdminPolicy` so the engine has one code path.
+All become :class:`~reach.model.cluster.AdminPolicy` so the engine has one code path.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _rule(raw: Any, path: str, peer_key: str, kind: str, index: int) -> AdminRul
     peers: list[Peer] = []
     unresolved: list[str] = []
     for i, p in enumerate(peers_raw):
-        _peer(p, f"{path}.{peer_key}[{i}]", peer_key == "to", kind, peers, unresolved)
+        _peer(p, f"{path}.{peer_key}[{i}]", kind, peers, unresolved, egress=peer_key == "to")
     if kind == "ClusterNetworkPolicy":
         ports = _protocols(raw.get("protocols"), f"{path}.protocols")
     else:
@@ -128,8 +128,9 @@ def _rule(raw: Any, path: str, peer_key: str, kind: str, index: int) -> AdminRul
 
 
 def _peer(
-    raw: Any, path: str, egress: bool, kind: str, peers: list[Peer], unresolved: list[str]
+    raw: Any, path: str, kind: str, peers: list[Peer], unresolved: list[str], *, egress: bool
 ) -> None:
+    """Add the peer to ``peers``, or, when offline analysis cannot resolve it, to ``unresolved``."""
     raw = mapping(raw, path)
     allowed = ["namespaces", "pods"]
     if egress:
@@ -155,7 +156,6 @@ def _peer(
             except ValueError as e:
                 raise FieldError(f"{path}.networks[{j}]", str(e)) from None
     elif key == "nodes":
-        parse_selector(raw[key], f"{path}.nodes")
         unresolved.append(f"nodes {parse_selector(raw[key], f'{path}.nodes')}")
     else:
         names = raw[key]

@@ -80,7 +80,7 @@ def load_all(text: str, done: Callable[[int], None] | None = None) -> Iterator[A
         chunk = text[bounds[k] : bounds[k + 1]]
         explicit = _SEPARATOR.match(chunk) is not None
         try:
-            found, doc = reader.document(chunk, explicit)
+            found, doc = reader.document(chunk, explicit=explicit)
         except (_Declined, RecursionError):  # nesting deeper than Python's stack: PyYAML
             yield from _pyyaml(chunk, line)
         else:
@@ -126,10 +126,11 @@ class _Reader:
         self.values: dict[str, Any] = {}
         self.plain_values: dict[str, Any] = {}
         self._pyyaml = yaml.SafeLoader("")
-        self.ind: list[int] = []
-        self.txt: list[str] = []
+        #: The document's significant lines: indentation, and text after it.
+        self.indents: list[int] = []
+        self.contents: list[str] = []
 
-    def document(self, chunk: str, explicit: bool) -> tuple[bool, Any]:
+    def document(self, chunk: str, *, explicit: bool) -> tuple[bool, Any]:
         """(whether the chunk holds a document, the document)."""
         lines = chunk.split("\n")
         if explicit:
@@ -139,33 +140,33 @@ class _Reader:
             lines[0] = ""
         if " \n" in chunk or chunk.endswith(" "):
             lines = [raw.rstrip(" ") for raw in lines]
-        ind: list[int] = []
-        txt: list[str] = []
-        ind_append, txt_append = ind.append, txt.append
+        indents: list[int] = []
+        contents: list[str] = []
+        indent_append, content_append = indents.append, contents.append
         for raw in lines:
             s = raw.lstrip(" ")
             if s and s[0] != "#":
-                ind_append(len(raw) - len(s))
-                txt_append(s)
-        if not txt:
+                indent_append(len(raw) - len(s))
+                content_append(s)
+        if not contents:
             return explicit, None
-        self.ind, self.txt = ind, txt
+        self.indents, self.contents = indents, contents
         value, end = self.block(0)
-        if end != len(txt):
+        if end != len(contents):
             raise _Declined
         return True, value
 
     def block(self, i: int) -> tuple[Any, int]:
-        if _entry(self.txt[i]):
-            return self.sequence(i, self.ind[i])
-        return self.mapping(i, self.ind[i])
+        if _entry(self.contents[i]):
+            return self.sequence(i, self.indents[i])
+        return self.mapping(i, self.indents[i])
 
     def mapping(self, i: int, at: int) -> tuple[dict[Any, Any], int]:
-        ind, txt, n = self.ind, self.txt, len(self.txt)
+        indents, contents, n = self.indents, self.contents, len(self.contents)
         keys, values = self.keys, self.values
         out: dict[Any, Any] = {}
-        while i < n and ind[i] == at:
-            s = txt[i]
+        while i < n and indents[i] == at:
+            s = contents[i]
             pos = s.find(": ")
             if pos < 0:
                 if s[-1] != ":":
@@ -184,22 +185,22 @@ class _Reader:
                     rest = ""  # only a comment follows the key
             if rest:
                 out[key] = self.inline(rest) if value is _MISS else value
-                if i < n and ind[i] > at:
+                if i < n and indents[i] > at:
                     raise _Declined  # a multi-line scalar, or an error
-            elif i < n and ind[i] > at:
+            elif i < n and indents[i] > at:
                 out[key], i = self.block(i)
-            elif i < n and ind[i] == at and _entry(txt[i]):
+            elif i < n and indents[i] == at and _entry(contents[i]):
                 out[key], i = self.sequence(i, at)
             else:
                 out[key] = None
         return out, i
 
     def sequence(self, i: int, at: int) -> tuple[list[Any], int]:
-        ind, txt, n = self.ind, self.txt, len(self.txt)
+        indents, contents, n = self.indents, self.contents, len(self.contents)
         values = self.values
         out: list[Any] = []
-        while i < n and ind[i] == at:
-            s = txt[i]
+        while i < n and indents[i] == at:
+            s = contents[i]
             if s[0] != "-" or (len(s) > 1 and s[1] != " "):
                 break
             rest = s[2:]
@@ -208,13 +209,13 @@ class _Reader:
                 if value is not _MISS:
                     out.append(value)
                     i += 1
-                    if i < n and ind[i] > at:
+                    if i < n and indents[i] > at:
                         raise _Declined
                     continue
             item = rest.lstrip(" ")
             if not item or item[0] == "#":  # the entry's value starts on the next line
                 i += 1
-                if i < n and ind[i] > at:
+                if i < n and indents[i] > at:
                     value, i = self.block(i)
                     out.append(value)
                 else:
@@ -225,14 +226,14 @@ class _Reader:
             nested = _entry(item)
             if nested or (c not in "'\"[{" and (": " in head or head[-1] == ":")):
                 # A sequence or mapping starts on the entry's line; read it in place.
-                ind[i] = at + 2 + len(rest) - len(item)
-                txt[i] = item
-                value, i = (self.sequence if nested else self.mapping)(i, ind[i])
+                indents[i] = at + 2 + len(rest) - len(item)
+                contents[i] = item
+                value, i = (self.sequence if nested else self.mapping)(i, indents[i])
                 out.append(value)
                 continue
             out.append(self.inline(rest))
             i += 1
-            if i < n and ind[i] > at:
+            if i < n and indents[i] > at:
                 raise _Declined
         return out, i
 

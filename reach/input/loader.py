@@ -1,4 +1,4 @@
-"""Turn raw objects into a validated :class:`~reach.model.Cluster`.
+"""Turn raw objects into a validated :class:`~reach.model.cluster.Cluster`.
 
 Kinds that play no part in connectivity are ignored silently; kinds we know
 but do not evaluate yet get one warning each. Invalid documents are all

@@ -39,22 +39,22 @@ def parse_network_policy(obj: Mapping[str, Any], origin: str = "") -> NetworkPol
     if not types:
         # API server defaulting (also for an empty list): Ingress always, Egress when
         # the policy has an egress rule.
-        ing_iso, eg_iso = True, bool(egress)
+        ingress_isolating, egress_isolating = True, bool(egress)
     else:
         if not isinstance(types, list):
             raise FieldError("spec.policyTypes", "must be a list of Ingress and/or Egress")
         for i, t in enumerate(types):
             if t not in ("Ingress", "Egress"):
                 raise FieldError(f"spec.policyTypes[{i}]", f"{t!r} is not Ingress or Egress")
-        ing_iso, eg_iso = "Ingress" in types, "Egress" in types
+        ingress_isolating, egress_isolating = "Ingress" in types, "Egress" in types
     return NetworkPolicy(
         namespace=namespace,
         name=name,
         pod_selector=selector,
-        ingress_isolating=ing_iso,
-        egress_isolating=eg_iso,
-        ingress=ingress if ing_iso else (),
-        egress=egress if eg_iso else (),
+        ingress_isolating=ingress_isolating,
+        egress_isolating=egress_isolating,
+        ingress=ingress if ingress_isolating else (),
+        egress=egress if egress_isolating else (),
         origin=origin,
     )
 

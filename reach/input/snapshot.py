@@ -36,7 +36,7 @@ _SERVICE_PORT_FIELDS = ("name", "protocol", "port", "targetPort", "nodePort", "a
 def write_snapshot(raws: Iterable[RawObject], out: TextIO, info: Mapping[str, Any]) -> None:
     """Write ``raws`` to ``out`` as one multi-document YAML file.
 
-    ``info`` is :attr:`LiveSource.info <reach.sources.live.LiveSource.info>`:
+    ``info`` is :attr:`LiveSource.info <reach.input.live.LiveSource.info>`:
     the header comment names its context, server, server version and read time.
     Objects of kinds the analysis does not read are left out.
     """

@@ -63,12 +63,13 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str) -> list[Pod]
     for key in WORKLOAD_KINDS[kind]:
         walked.append(key)
         template = mapping(template.get(key), ".".join(walked))
-    tpath = ".".join(walked)
+    template_path = ".".join(walked)
     labels = _labels(
-        mapping(template.get("metadata"), f"{tpath}.metadata"), f"{tpath}.metadata.labels"
+        mapping(template.get("metadata"), f"{template_path}.metadata"),
+        f"{template_path}.metadata.labels",
     )
-    tspec = mapping(template.get("spec"), f"{tpath}.spec")
-    ports = _container_ports(tspec, f"{tpath}.spec")
+    pod_spec = mapping(template.get("spec"), f"{template_path}.spec")
+    ports = _container_ports(pod_spec, f"{template_path}.spec")
     spec = mapping(obj.get("spec"), "spec")
     count = spec.get("replicas", spec.get("parallelism", 1)) if kind != "DaemonSet" else 1
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
@@ -82,7 +83,7 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str) -> list[Pod]
             labels=labels,
             ports=ports,
             workload=workload,
-            host_network=bool(tspec.get("hostNetwork")),
+            host_network=bool(pod_spec.get("hostNetwork")),
             origin=origin,
         )
         for i in range(count)

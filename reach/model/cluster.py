@@ -1,6 +1,7 @@
-"""The cluster model: namespaces, pods and NetworkPolicies as frozen dataclasses.
+"""The cluster model: namespaces, pods, NetworkPolicies and cluster-scoped policies.
 
-Everything here is already validated; the engine never looks at raw dicts.
+Frozen dataclasses, gathered in a :class:`Cluster`. Everything here is already
+validated; the engine never looks at raw dicts.
 """
 
 from __future__ import annotations

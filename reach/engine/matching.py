@@ -1,0 +1,92 @@
+"""Selectors over label classes: who a policy selects, whom a rule's peers match.
+
+Every answer is a numpy boolean vector over label classes (or, for ipBlocks,
+over external segments), computed with vectorized comparisons on
+``LabelIndex`` columns: pods are never visited one by one.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec
+from reach.engine.classes import LabelClasses
+from reach.engine.labelindex import LabelIndex
+from reach.engine.rules import AnyPolicy, AnyRule
+from reach.model.cluster import AdminPolicy, NetworkPolicy, Peer
+from reach.model.ipspace import IPBlock, IPRange
+
+
+class Matcher:
+    """Answers over the label classes of one compilation and its external segments."""
+
+    def __init__(
+        self,
+        label_classes: LabelClasses,
+        *,
+        namespace_labels: LabelIndex,
+        namespace_position: dict[str, int],
+        segments: list[IPRange],
+    ) -> None:
+        self.label_classes = label_classes
+        self.namespace_labels = namespace_labels
+        self.namespace_position = namespace_position
+        self.n_segments = len(segments)
+        self._segment_starts = [(s.version, s.first) for s in segments]
+
+    def selected(self, policy: AnyPolicy) -> BoolVec:
+        """The label classes the policy applies to."""
+        classes = self.label_classes
+        if isinstance(policy, AdminPolicy):
+            # "Note that host-networked pods are not included in subject selection."
+            subject: BoolVec = self.peer_pods(policy.subject, "") & ~classes.host_network
+            return subject
+        own: BoolVec = classes.namespace == self.namespace_position[policy.namespace]
+        return own & classes.labels.select(policy.pod_selector)
+
+    def peer_pods(self, peer: Peer, namespace: str) -> BoolVec:
+        """The label classes a peer matches; ``namespace`` is the policy's own (if any)."""
+        classes = self.label_classes
+        if peer.ip_block is not None:
+            return np.zeros(len(classes), dtype=bool)
+        hit: BoolVec
+        if peer.namespace_selector is None:
+            hit = classes.namespace == self.namespace_position[namespace]
+        else:
+            hit = self.namespace_labels.select(peer.namespace_selector)[classes.namespace]
+        if peer.pod_selector is not None:
+            hit = hit & classes.labels.select(peer.pod_selector)
+        return hit
+
+    def peer_segments(self, block: IPBlock) -> BoolVec:
+        """The external segments an ipBlock holds: its CIDR less its excepts."""
+        hit = np.zeros(self.n_segments, dtype=bool)
+        hit[self._segment_span(IPRange.of_network(block.cidr))] = True
+        for excepted in block.excepts:
+            hit[self._segment_span(IPRange.of_network(excepted))] = False
+        return hit
+
+    def _segment_span(self, r: IPRange) -> slice:
+        """The segments inside the range (segments never straddle an ipBlock boundary)."""
+        i = bisect.bisect_left(self._segment_starts, (r.version, r.first))
+        j = bisect.bisect_right(self._segment_starts, (r.version, r.last))
+        return slice(i, j)
+
+    def rule_peers(self, rule: AnyRule, policy: AnyPolicy) -> tuple[BoolVec, BoolVec]:
+        """(label classes, external segments) the rule's peers match."""
+        n_label = len(self.label_classes)
+        if rule.peers is None:  # no from/to: all peers, external addresses included
+            return np.ones(n_label, dtype=bool), np.ones(self.n_segments, dtype=bool)
+        pods = np.zeros(n_label, dtype=bool)
+        external = np.zeros(self.n_segments, dtype=bool)
+        namespace = policy.namespace if isinstance(policy, NetworkPolicy) else ""
+        for peer in rule.peers:
+            if peer.ip_block is not None:
+                external |= self.peer_segments(peer.ip_block)
+            else:
+                pods |= self.peer_pods(peer, namespace)
+        if isinstance(policy, AdminPolicy):
+            pods &= ~self.label_classes.host_network  # host-networked pods are not these peers
+        return pods, external

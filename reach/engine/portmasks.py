@@ -1,0 +1,89 @@
+"""Step 3 of compilation: port atoms, and each rule's ports as masks over them.
+
+All port boundaries that any rule (or any resolved named port) uses cut the
+port space into atoms (see ``atoms``). A rule with numbers only has one mask.
+A rule that names ports has one mask per way the destination can resolve the
+names, and a last one, numbers only, toward external addresses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reach.engine.arrays import IntVec
+from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.classes import NamedPorts
+from reach.engine.rules import AnyRule, NamedKey
+from reach.model.cluster import PortSpec
+from reach.model.ports import PortSet
+
+
+class RuleMasks:
+    """The port atoms of one compilation, and the mask rows of each rule.
+
+    Behaviour classes share few distinct named-port resolutions, so masks are
+    computed per distinct resolution: ``resolution_of[c]`` is the mask row for
+    destination class ``c`` (``len(resolutions)``, the numbers-only row, for the
+    external segments).
+    """
+
+    def __init__(
+        self,
+        rules: list[AnyRule],
+        *,
+        named: list[NamedKey],
+        class_named_ports: list[NamedPorts],
+        n_external: int,
+    ) -> None:
+        self.rules = rules
+        self._named_position = {key: i for i, key in enumerate(named)}
+        #: The numeric part of each rule's ports (named ports resolve per destination).
+        self.numeric = [numeric_ports(rule.ports) for rule in rules]
+        resolved = [
+            PortSet.of(protocol, port)
+            for named_ports in class_named_ports
+            for (_, protocol), ports in zip(named, named_ports, strict=True)
+            for port in ports
+        ]
+        self.atoms = PortAtoms(self.numeric + resolved)
+        ids: dict[NamedPorts, int] = {}
+        class_resolution = [ids.setdefault(ports, len(ids)) for ports in class_named_ports]
+        #: The distinct named-port resolutions of the behaviour classes.
+        self.resolutions = list(ids)
+        self.resolution_of: IntVec = np.array(
+            class_resolution + [len(self.resolutions)] * n_external, dtype=np.intp
+        )
+
+    def mask(self, index: int) -> Mask:
+        """Rule ``index``'s ports: ``(1, W)``, or one row per resolution plus the external row."""
+        rule = self.rules[index]
+        atoms = self.atoms
+        if rule.ports is None:
+            return atoms.all[None, :]
+        base = atoms.mask(self.numeric[index])
+        names = [(p.port, p.protocol) for p in rule.ports if isinstance(p.port, str)]
+        if not names:
+            return base[None, :]
+        # A named port resolves on the destination pod's container ports (name and
+        # protocol must both match); toward an external address it matches nothing.
+        per_resolution = np.empty((len(self.resolutions), atoms.words), dtype=np.uint64)
+        for i, resolution in enumerate(self.resolutions):
+            by_protocol: dict[str, list[tuple[int, int]]] = {}
+            for name, protocol in names:
+                ports = resolution[self._named_position[(name, protocol)]]
+                by_protocol.setdefault(protocol, []).extend((port, port) for port in ports)
+            per_resolution[i] = base | atoms.mask(PortSet.from_mapping(by_protocol))
+        return np.vstack([per_resolution, base[None, :]])
+
+
+def numeric_ports(ports: tuple[PortSpec, ...] | None) -> PortSet:
+    """The numeric part of a rule's ports (named ports resolve per destination)."""
+    if ports is None:
+        return PortSet.all()
+    out = PortSet.empty()
+    for p in ports:
+        if p.port is None:
+            out |= PortSet.of(p.protocol)
+        elif isinstance(p.port, int):
+            out |= PortSet.of(p.protocol, p.port, p.end_port)
+    return out

@@ -1,0 +1,218 @@
+"""Reading a live cluster: every list, page by page, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+
+from reach.errors import Diagnostics
+from reach.input.live.client import connect
+from reach.input.live.errors import Expired, LiveError, api_error, transport_error
+from reach.input.live.request import Endpoint, Request, get_request, list_request
+from reach.input.live.resources import (
+    CORE_RESOURCES,
+    POLICY_GROUP,
+    POLICY_RESOURCES,
+    Resource,
+    lister,
+)
+from reach.input.options import LiveOptions
+from reach.input.raw import RawObject
+from reach.progress import Progress
+
+#: Pod phases of pods that have finished and hold no address any more.
+FINISHED_PHASES = ("Succeeded", "Failed")
+#: A list at least this long shows a progress bar (when stderr is a terminal).
+LARGE_READ = 2000
+
+
+class LiveSource:
+    """The objects of a running cluster, as :class:`RawObject` items.
+
+    After :meth:`objects` (or :meth:`read`) has run, ``info`` describes the
+    read (context, server, server version, time, object counts) and
+    ``skipped_finished`` counts the Succeeded/Failed pods left out.
+    """
+
+    def __init__(self, options: LiveOptions | None = None, stderr: TextIO | None = None) -> None:
+        self.options = options or LiveOptions()
+        self.info: dict[str, Any] = {}
+        self.skipped_finished = 0
+        self._stderr = stderr
+        self._endpoint = Endpoint("", "")
+
+    def objects(self, diag: Diagnostics) -> Iterator[RawObject]:
+        """Yield every object read; raise :class:`LiveError` before yielding any on failure."""
+        yield from self.read(diag)
+
+    def read(self, diag: Diagnostics) -> list[RawObject]:
+        """Read the whole cluster (all or nothing)."""
+        if self.options.page_limit < 1:
+            raise LiveError(f"page limit must be at least 1, not {self.options.page_limit}")
+        api, self._endpoint = connect(self.options)
+        progress = Progress(self.options.progress, self._stderr or sys.stderr, LARGE_READ)
+        with warnings.catch_warnings():
+            if not api.configuration.verify_ssl:
+                # The user turned verification off; say so once, not on every request.
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                diag.warn(
+                    f"TLS verification is off for context {self._endpoint.context!r} "
+                    "(insecure-skip-tls-verify)"
+                )
+            try:
+                version = self._get_json(
+                    lambda **kw: k8s.VersionApi(api).get_code(**kw), get_request("/version")
+                )
+                resources = list(CORE_RESOURCES) + self._discover(api)
+                lists = [(res, self._list_all(api, res, progress)) for res in resources]
+            finally:
+                progress.close()
+                api.close()  # type: ignore[no-untyped-call]
+        raws, counts = self._raw_objects(lists)
+        if self.skipped_finished:
+            diag.warn(f"skipped {self.skipped_finished} finished pods (Succeeded/Failed)")
+        self.info = {
+            "context": self._endpoint.context,
+            "server": self._endpoint.server,
+            "server_version": str(version.get("gitVersion") or "unknown"),
+            "read_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "counts": counts,
+            "skipped_finished": self.skipped_finished,
+        }
+        return raws
+
+    def _raw_objects(
+        self, lists: list[tuple[Resource, list[Any]]]
+    ) -> tuple[list[RawObject], dict[str, int]]:
+        """The items as raw objects, finished pods left out, and the count of each kind."""
+        raws: list[RawObject] = []
+        counts: dict[str, int] = {}
+        skipped = 0
+        for res, items in lists:
+            n = 0
+            for item in items:
+                if res.kind == "Pod" and _finished(item):
+                    skipped += 1
+                    continue
+                n += 1
+                item["kind"] = res.kind  # list items carry neither
+                item["apiVersion"] = res.api_version
+                origin = f"live:{self._endpoint.context}/{res.plural}#{n}"
+                raws.append(RawObject(item, origin))
+            counts[res.kind] = n
+        self.skipped_finished = skipped
+        return raws, counts
+
+    @property
+    def _timeout(self) -> float | None:
+        t = self.options.request_timeout
+        return t if t else None
+
+    def _get_json(self, call: Callable[..., Any], req: Request) -> dict[str, Any]:
+        """One request, its body parsed as JSON; any failure becomes a LiveError."""
+        at = self._endpoint
+        try:
+            resp = call(_preload_content=False, _request_timeout=self._timeout)
+            try:
+                data = resp.data
+            finally:
+                resp.release_conn()
+        except ApiException as e:
+            raise api_error(e, req, at) from None
+        except urllib3.exceptions.HTTPError as e:
+            raise transport_error(e, req, at, self.options.request_timeout) from None
+        except OSError as e:  # pragma: no cover - urllib3 wraps socket errors
+            raise LiveError(f"{at.where}: {req.doing} failed: {e}") from None
+        try:
+            doc = json.loads(data)
+        except ValueError as e:
+            raise LiveError(
+                f"{at.where}: malformed JSON in the answer to {req.doing}: {e}; "
+                "is the server a Kubernetes API server?"
+            ) from None
+        if not isinstance(doc, dict):
+            raise LiveError(f"{at.where}: unexpected answer to {req.doing} (not an object)")
+        return doc
+
+    def _discover(self, api: k8s.ApiClient) -> list[Resource]:
+        """The policy.networking.k8s.io resources this cluster serves."""
+        groups = self._get_json(
+            lambda **kw: k8s.ApisApi(api).get_api_versions(**kw), get_request("/apis")
+        )
+        served: set[str] = set()
+        for g in groups.get("groups") or []:
+            if isinstance(g, dict) and g.get("name") == POLICY_GROUP:
+                served = {str(v.get("version")) for v in g.get("versions") or []}
+        found: list[Resource] = []
+        for version in sorted({r.version for r in POLICY_RESOURCES} & served):
+            path = f"/apis/{POLICY_GROUP}/{version}"
+            listing = self._get_json(
+                lambda v=version, **kw: k8s.CustomObjectsApi(api).get_api_resources(
+                    POLICY_GROUP, v, **kw
+                ),
+                get_request(path, "/apis/*"),
+            )
+            names = {str(r.get("name")) for r in listing.get("resources") or []}
+            found += [r for r in POLICY_RESOURCES if r.version == version and r.plural in names]
+        return found
+
+    def _list_all(self, api: k8s.ApiClient, res: Resource, progress: Progress) -> list[Any]:
+        """Every item of a list, page by page; a failing page fails the whole read.
+
+        When a continue token expires (410) the list is read again in one
+        request, as client-go's pager does, so that the result stays consistent.
+        """
+        call = lister(api, res)
+        where = self._endpoint.where
+        items: list[Any] = []
+        token: str | None = None
+        page = 0
+        limit: int | None = self.options.page_limit
+        while True:
+            page += 1
+            kw: dict[str, Any] = {"limit": limit} if limit else {}
+            if token:
+                kw["_continue"] = token
+            try:
+                doc = self._get_json(
+                    lambda kw=kw, **extra: call(**kw, **extra), list_request(res, page)
+                )
+            except Expired:
+                if not token or not limit:
+                    raise
+                items, token, page, limit = [], None, 0, None
+                continue
+            batch = doc.get("items")
+            if batch is None:
+                batch = []
+            if not isinstance(batch, list):
+                raise LiveError(
+                    f"{where}: the answer to list {res.plural} (page {page}) has no items"
+                )
+            items.extend(i for i in batch if isinstance(i, dict))
+            meta = doc.get("metadata") or {}
+            previous, token = token, meta.get("continue") or None
+            if token and token == previous:
+                raise LiveError(
+                    f"{where}: the server returned the same continue token twice while "
+                    f"trying to {list_request(res, page).doing}; nothing partial is returned"
+                )
+            if not token:
+                progress.update(res.plural, len(items), len(items))
+                return items
+            remaining = meta.get("remainingItemCount")
+            total = len(items) + remaining if isinstance(remaining, int) else None
+            progress.update(res.plural, len(items), total)
+
+
+def _finished(pod: dict[str, Any]) -> bool:
+    status = pod.get("status")
+    return isinstance(status, dict) and status.get("phase") in FINISHED_PHASES
