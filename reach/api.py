@@ -33,7 +33,7 @@ from reach.audit import AuditReport, run_audit
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
 from reach.engine.verdicts import Explanation
-from reach.errors import Diagnostics, ReachError
+from reach.errors import Diagnostic, Diagnostics, ReachError
 from reach.gcpause import without_gc
 from reach.input.files import FileSource, flatten
 from reach.input.loader import build_cluster
@@ -87,8 +87,14 @@ class Reach:
         return self.analysis.provenance
 
     @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """What the answers depend on: what was read but not evaluated, and more (each with
+        a code, a severity, an origin and whether it makes the answer partial)."""
+        return self.analysis.diagnostics
+
+    @property
     def warnings(self) -> list[str]:
-        """Problems worth knowing: from loading the input, then from the analysis."""
+        """The text of the diagnostics of severity warning."""
         return self.analysis.warnings
 
     def view(self, by: str = "workload", ipv6: bool | None = None) -> View:

@@ -43,16 +43,65 @@ class FieldError(ReachError):
         super().__init__(f"{path}: {message}")
 
 
+#: Severities of a diagnostic, least serious first.
+SEVERITIES = ("info", "warning")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something an answer depends on that the user should know: what reach read but did
+    not evaluate, what it changed or guessed, what may make the answer differ from the
+    cluster's.
+
+    ``code`` is stable (docs/diagnostics.md lists them); ``origin`` is ``file#doc`` when
+    one object is the cause; ``partial`` says that the answer leaves out something that
+    can change connectivity (``--strict`` makes such a diagnostic exit 2).
+    """
+
+    code: str
+    message: str
+    origin: str = ""
+    severity: str = "warning"
+    partial: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}" if self.origin else self.message
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "origin": self.origin,
+            "message": self.message,
+            "partial": self.partial,
+        }
+
+
 @dataclass
 class Diagnostics:
-    """Collects errors and warnings while loading, so that all are reported at once."""
+    """Collects errors and diagnostics while loading, so that all are reported at once."""
 
     errors: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notes: list[Diagnostic] = field(default_factory=list)
 
     def error(self, origin: str, path: str, message: str) -> None:
         self.errors.append(Problem(origin, path, message))
 
-    def warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
+    def add(
+        self,
+        code: str,
+        message: str,
+        origin: str = "",
+        *,
+        severity: str = "warning",
+        partial: bool = False,
+    ) -> None:
+        """Record a diagnostic once (the same code, origin and message are kept once)."""
+        d = Diagnostic(code, message, origin, severity, partial)
+        if d not in self.notes:
+            self.notes.append(d)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The text of every diagnostic of severity warning."""
+        return [str(d) for d in self.notes if d.severity == "warning"]

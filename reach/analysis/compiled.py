@@ -14,6 +14,7 @@ from reach.analysis.views import View, build_view
 from reach.engine.compile import compile_cluster
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
+from reach.errors import Diagnostic
 from reach.gcpause import without_gc
 from reach.model.cluster import Cluster
 
@@ -47,9 +48,14 @@ class Analysis:
         return resolve(self.reachability, ref, namespace)
 
     @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """What the answers depend on: from loading the input, then from the analysis."""
+        return [*self.cluster.diagnostics, *self.reachability.diagnostics]
+
+    @property
     def warnings(self) -> list[str]:
-        """Problems worth knowing: from loading the input, then from the analysis."""
-        return [*self.cluster.warnings, *self.reachability.warnings]
+        """The text of the diagnostics of severity warning."""
+        return [str(d) for d in self.diagnostics if d.severity == "warning"]
 
     @property
     def source_text(self) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reach.analysis.display import NotebookPicture
 from reach.analysis.hops import HopGraph
 from reach.analysis.refs import RefError, Target
-from reach.analysis.views import Node, View, external_node
+from reach.analysis.views import Node, View
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
 from reach.engine.verdicts import Explanation
@@ -41,20 +40,6 @@ def query_end(reachability: Reachability, target: Target) -> QueryEnd:
             if str(workload) == target.label:
                 return QueryEnd(target.label, workload=workload)
     return QueryEnd(target.label)
-
-
-def class_nodes(view: View, classes: Sequence[int]) -> list[Node]:
-    """The node that stands for each class (as in :meth:`View.class_labels`): the first
-    node holding pods of the class, or the class's external segment."""
-    reachability = view.reachability
-    out = []
-    for cls in classes:
-        held = view.nodes_of_class(cls)
-        if held:
-            out.append(view.nodes[held[0]])
-        else:
-            out.append(external_node(reachability.segments[cls - reachability.n_internal]))
-    return out
 
 
 @dataclass(frozen=True)
@@ -205,7 +190,7 @@ def find_path(
             else [search.path_to(goals[0])]
         )
         for cp in class_paths:
-            nodes = class_nodes(view, cp)
+            nodes = view.class_nodes(cp)
             names = [node.id for node in nodes]
             alike = [max(0, len(view.nodes_of_class(c)) - 1) for c in cp]
             names[0], names[-1] = a.label, b.label

@@ -13,7 +13,7 @@ import numpy as np
 
 from reach.analysis.display import NotebookPicture
 from reach.analysis.hops import HopGraph, Search
-from reach.analysis.paths import QueryEnd, class_nodes, query_end
+from reach.analysis.paths import QueryEnd, query_end
 from reach.analysis.refs import Target
 from reach.analysis.views import Node, View
 from reach.model.ipspace import PRIVATE
@@ -203,7 +203,7 @@ def _entries(
     near = [p[1] if backward else p[-2] for p in paths]
     far = [p[-2] if backward else p[1] for p in paths]
     classes = sorted(set(near + far))
-    by_class = dict(zip(classes, class_nodes(view, classes), strict=True))
+    by_class = dict(zip(classes, view.class_nodes(classes), strict=True))
     out = []
     for k, (node, _, hops) in enumerate(found):
         via = by_class[near[k]] if hops > 1 else None

@@ -7,7 +7,7 @@ all its pod pairs. Classes expand into nodes only here, for output.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,7 +101,7 @@ class View:
     nodes: list[Node]
     node_classes: list[IntVec]
     node_pods: list[list[int]] = field(default_factory=list)
-    _class_nodes: tuple[IntVec, IntVec, IntVec] | None = None
+    _class_table_cache: tuple[IntVec, IntVec, IntVec] | None = None
     _class_runs: tuple[IntVec, IntVec, IntVec, bool] | None = None
     _runs: tuple[IntVec, IntVec] | None = None
 
@@ -117,13 +117,13 @@ class View:
 
     def _class_table(self) -> tuple[IntVec, IntVec, IntVec]:
         """``(nodes, starts, counts)``: node indices sorted by class, and each class's run."""
-        if self._class_nodes is None:
+        if self._class_table_cache is None:
             flat, _, sizes, _ = self._node_class_runs()
             owner = np.repeat(np.arange(len(sizes), dtype=np.intp), sizes)
             order = np.lexsort((owner, flat))
             counts = np.bincount(flat, minlength=self.reachability.n_classes).astype(np.intp)
-            self._class_nodes = (owner[order], starts_of(counts), counts)
-        return self._class_nodes
+            self._class_table_cache = (owner[order], starts_of(counts), counts)
+        return self._class_table_cache
 
     def nodes_of_class(self, cls: int) -> list[int]:
         """Indices of the nodes holding pods of class ``cls`` (or its external segment)."""
@@ -133,10 +133,15 @@ class View:
 
     def class_label(self, cls: int) -> str:
         """The id of the first node holding pods of a class (or of its external segment)."""
-        return self.class_labels([cls])[0]
+        return self.class_nodes([cls])[0].id
 
-    def class_labels(self, classes: list[int]) -> list[str]:
+    def class_labels(self, classes: Sequence[int]) -> list[str]:
         """:meth:`class_label` of each class, looked up at once."""
+        return [node.id for node in self.class_nodes(classes)]
+
+    def class_nodes(self, classes: Sequence[int]) -> list[Node]:
+        """The node that stands for each class: the first node holding pods of the class,
+        or the class's external segment. Looked up for all classes at once."""
         nodes, starts, counts = self._class_table()
         idx = np.asarray(classes, dtype=np.intp)
         held = (counts[idx] > 0).tolist()
@@ -144,7 +149,7 @@ class View:
         first = nodes[np.minimum(starts[idx], last)].tolist() if len(nodes) else [0] * len(idx)
         n, segments = self.reachability.n_internal, self.reachability.segments
         return [
-            self.nodes[f].id if h else f"{segments[c - n]}[External]"
+            self.nodes[f] if h else external_node(segments[c - n])
             for c, h, f in zip(classes, held, first, strict=True)
         ]
 

@@ -34,6 +34,7 @@ from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, overlapping
 from reach.engine.sides import SideRows
+from reach.errors import Diagnostic
 from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
 
@@ -209,7 +210,7 @@ class _Compiler:
             policy_selected=np.array(network_policy_subjects, dtype=bool).reshape(
                 len(network_policy_subjects), len(classes)
             ),
-            warnings=_same_priority_overlaps(rules),
+            diagnostics=_same_priority_overlaps(rules),
             _side_masks=list(masks.atoms.values),
         )
 
@@ -226,13 +227,13 @@ class _Sides:
     egress_isolated: BoolVec
 
 
-def _same_priority_overlaps(rules: list[CompiledRule]) -> list[str]:
+def _same_priority_overlaps(rules: list[CompiledRule]) -> list[Diagnostic]:
     """Warn about policies of one tier and priority whose rules overlap: order undefined."""
     by_priority: dict[tuple[str, int], list[CompiledRule]] = {}
     for rule in rules:
         if isinstance(rule.policy, AdminPolicy) and rule.policy.priority >= 0:
             by_priority.setdefault((rule.tier, rule.policy.priority), []).append(rule)
-    out: list[str] = []
+    out: list[Diagnostic] = []
     for (tier, priority), group in by_priority.items():
         pairs = {
             (str(a.policy), str(b.policy))
@@ -242,8 +243,11 @@ def _same_priority_overlaps(rules: list[CompiledRule]) -> list[str]:
         }
         for x, y in sorted(pairs):
             out.append(
-                f"{x} and {y} share priority {priority} in the {tier} tier and their rules "
-                "overlap: which applies first is undefined (results assume name order)"
+                Diagnostic(
+                    "priority-tie",
+                    f"{x} and {y} share priority {priority} in the {tier} tier and their rules "
+                    "overlap: which applies first is undefined (results assume name order)",
+                )
             )
     return out
 

@@ -9,6 +9,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.rules import CompiledRule
+from reach.errors import Diagnostic
 from reach.model.cluster import Cluster, Pod
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
@@ -47,7 +48,7 @@ class Reachability:
     rules: list[CompiledRule] = field(default_factory=list)
     #: ``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c.
     policy_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
-    warnings: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
     _and: PortSetIds | None = None

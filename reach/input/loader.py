@@ -47,13 +47,17 @@ def build_cluster(
             elif kind == "Pod":
                 cluster.pods.append(parse_pod(raw.obj, raw.origin))
             elif kind == "NetworkPolicy" and _plugin_api(raw):
-                diag.warn(
+                diag.add(
+                    "unevaluated-kind",
                     f"NetworkPolicy objects of {raw.obj.get('apiVersion')} (a network plugin's "
-                    "own API) are not evaluated yet; ignored"
+                    "own API) are not evaluated yet; ignored",
+                    partial=True,
                 )
             elif kind in UNSUPPORTED_KINDS:
-                diag.warn(
-                    f"{kind} objects ({UNSUPPORTED_KINDS[kind]}) are not evaluated yet; ignored"
+                diag.add(
+                    "unevaluated-kind",
+                    f"{kind} objects ({UNSUPPORTED_KINDS[kind]}) are not evaluated yet; ignored",
+                    partial=True,
                 )
             elif kind == "NetworkPolicy":
                 cluster.policies.append(parse_network_policy(raw.obj, raw.origin))
@@ -77,12 +81,12 @@ def build_cluster(
     if diag.errors and not skip_invalid:
         raise InvalidInput(diag.errors)
     for problem in diag.errors if skip_invalid else ():
-        diag.warn(f"skipped invalid object: {problem}")
+        diag.add("skipped-invalid", f"skipped invalid object: {problem}", partial=True)
     for p in cluster.pods:
         cluster.namespace(p.namespace)
     for pol in cluster.policies:
         cluster.namespace(pol.namespace)
-    cluster.warnings = list(diag.warnings)
+    cluster.diagnostics = list(diag.notes)
     return cluster
 
 
@@ -109,9 +113,12 @@ def _check_admin(cluster: Cluster, diag: Diagnostics) -> None:
         for direction, rules in (("ingress", pol.ingress), ("egress", pol.egress)):
             for r in rules:
                 for peer in r.unresolved:
-                    diag.warn(
+                    diag.add(
+                        "unresolved-peer",
                         f"{pol} {direction} rule {r.name}: peer {peer} cannot be resolved "
-                        "offline; it matches nothing here"
+                        "offline; it matches nothing here",
+                        pol.origin,
+                        partial=True,
                     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reach.errors import Diagnostic
 from reach.model.ipspace import IPBlock
 from reach.model.selectors import LabelSelector
 
@@ -173,7 +174,7 @@ class Cluster:
     pods: list[Pod] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     admin_policies: list[AdminPolicy] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
     def namespace(self, name: str) -> Namespace:

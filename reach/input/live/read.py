@@ -63,9 +63,10 @@ class LiveSource:
             if not api.configuration.verify_ssl:
                 # The user turned verification off; say so once, not on every request.
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                diag.warn(
+                diag.add(
+                    "tls-unverified",
                     f"TLS verification is off for context {self._endpoint.context!r} "
-                    "(insecure-skip-tls-verify)"
+                    "(insecure-skip-tls-verify)",
                 )
             try:
                 version = self._get_json(
@@ -78,7 +79,10 @@ class LiveSource:
                 api.close()  # type: ignore[no-untyped-call]
         raws, counts = self._raw_objects(lists)
         if self.skipped_finished:
-            diag.warn(f"skipped {self.skipped_finished} finished pods (Succeeded/Failed)")
+            diag.add(
+                "finished-pods",
+                f"skipped {self.skipped_finished} finished pods (Succeeded/Failed)",
+            )
         self.info = {
             "context": self._endpoint.context,
             "server": self._endpoint.server,

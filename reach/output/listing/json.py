@@ -39,4 +39,6 @@ def render(view: View, out: TextIO) -> None:
         for s, d, p in zip(rows.src.tolist(), rows.dst.tolist(), rows.ports.tolist(), strict=True):
             out.write(f'{sep}{{"src": {quoted[s]}, "dst": {quoted[d]}, {fragments[p]}}}')
             sep = ",\n  "
-    out.write(f'\n ],\n "warnings": {json.dumps(list(view.reachability.cluster.warnings))}\n}}\n')
+    cluster = view.reachability.cluster
+    warnings = [str(d) for d in cluster.diagnostics if d.severity == "warning"]
+    out.write(f'\n ],\n "warnings": {json.dumps(warnings)}\n}}\n')
