@@ -62,6 +62,14 @@ def sel(**labels: str) -> Obj:
     return {"matchLabels": labels}
 
 
+def expr(key: str, operator: str, *values: Any) -> Obj:
+    """A ``matchExpressions`` entry; ``values`` only when given."""
+    out: Obj = {"key": key, "operator": operator}
+    if values:
+        out["values"] = list(values)
+    return out
+
+
 def conns(objects: list[Obj], by: str = "pod") -> dict[tuple[str, str], PortSet]:
     """``{(src, dst): ports}``; pods are ``ns/name``, externals their range text."""
     out: dict[tuple[str, str], PortSet] = {}

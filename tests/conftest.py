@@ -1,22 +1,14 @@
-"""Shared fixtures: where ../shared lives, and running the CLI in-process."""
+"""Shared fixtures: the shop example, loaded once per test module."""
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("REACH_SHARED", ROOT.parent / "shared"))
-EXAMPLES = ROOT / "examples"
-
-sys.path.insert(0, str(Path(__file__).parent))
+import reach
+from tests.helpers import SHOP
 
 
-@pytest.fixture
-def shared() -> Path:
-    if not (SHARED / "conformance").is_dir():
-        pytest.skip(f"no conformance corpus at {SHARED} (set REACH_SHARED)")
-    return SHARED
+@pytest.fixture(scope="module")
+def shop() -> reach.Reach:
+    """The shop example (``tests/input/test_live.py`` has a ``shop`` of its own: its objects)."""
+    return reach.load(SHOP)

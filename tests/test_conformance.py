@@ -17,10 +17,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import SHARED
 
 import reach
 from reach.output.listing import txt
+from tests.helpers import SHARED
 
 CASES = sorted((SHARED / "conformance").glob("*/*/expected.txt"))
 #: Families whose full comparison needs a feature that is not built yet: the issue that builds it.

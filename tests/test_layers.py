@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "reach"
+from tests.helpers import ROOT
+
+PACKAGE = ROOT / "reach"
 
 #: Layers from the bottom up; each entry names the packages or modules it holds.
 LAYERS: list[tuple[str, ...]] = [

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
 import reach
 from reach.progress import Progress
+from tests.helpers import EXAMPLES
 
-SHOP = Path(__file__).resolve().parents[1] / "examples" / "shop"
+SHOP = EXAMPLES / "shop"
 
 
 def test_bar_when_asked(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,8 +6,12 @@ Exit codes: 0 ok, 1 findings or not reachable, 2 usage or input error.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from reach.cli import audit, export, listing, queries, snapshot  # noqa: F401 - registers the commands
 from reach.cli.common import app
@@ -16,13 +20,32 @@ from reach.errors import ReachError
 __all__ = ["app", "main"]
 
 
-def main() -> None:
-    """Console entry point: run the app; never show a traceback for bad input."""
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Bad input is ``reach: error: ...`` on stderr and exit 2, never a traceback; a reader
+    that went away (``reach list | head``) ends the run quietly with exit 0."""
     try:
-        app()
+        yield
     except ReachError as e:
         typer.echo(f"reach: error: {e}", err=True)
         sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
+
+
+class ReachGroup(TyperGroup):
+    """The app's click group: runs inside :func:`reported_errors`, so the console script,
+    ``python -m reach`` and a ``typer.testing.CliRunner`` report errors alike."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with reported_errors():
+            return super().main(*args, **kwargs)
+
+
+app.info.cls = ReachGroup
+
+
+def main() -> None:
+    """Console entry point: run the app on ``sys.argv``."""
+    app()

@@ -1,0 +1,1 @@
+"""Tests of reach.analysis: queries, the listing, diffs, the export graph."""

@@ -1,0 +1,238 @@
+"""reach diff: the examples, ports and nodes that change, and properties on random clusters."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from reach.analysis.diff import DiffReport, EdgeChange
+from reach.api import diff
+from reach.model.ipspace import IPRange
+from reach.model.ports import PortSet
+from tests.builders import deny_all, netpol, pod, sel
+from tests.helpers import SHOP, TYPO
+from tests.strategies import clusters
+
+
+def test_shop_vs_typo_is_exactly_the_one_lost_connection() -> None:
+    a, b = reach.load(SHOP), reach.load(TYPO)
+    d = diff(a, b)
+    assert not d.nodes
+    assert d.edges == [
+        EdgeChange(
+            "app/orders[Deployment]",
+            "db/postgres[StatefulSet]",
+            "removed",
+            PortSet.of("TCP", 5432),
+            PortSet.empty(),
+        )
+    ]
+    assert (
+        str(d).splitlines()[1] == "- app/orders[Deployment] => db/postgres[StatefulSet] : TCP 5432"
+    )
+    by_pod = diff(a, b, by="pod")
+    assert [(e.src, e.dst, e.change) for e in by_pod.edges] == [
+        ("app/orders-0[Pod]", "db/postgres[Pod]", "removed"),
+        ("app/orders-1[Pod]", "db/postgres[Pod]", "removed"),
+    ]
+    # app still reaches db on 5432 through catalog and payments
+    assert diff(a, b, by="namespace").empty
+    assert diff(b, a).edges[0].change == "added"
+
+
+def test_diff_of_a_cluster_with_itself_is_empty() -> None:
+    r = reach.load(SHOP)
+    for by in ("pod", "workload", "namespace"):
+        d = diff(r, reach.load(SHOP), by=by)
+        assert d.empty and not d
+        assert str(d).endswith("no differences")
+
+
+def test_changed_ports_show_what_was_added_and_removed() -> None:
+    def objs(ports: list[int]) -> list[dict[str, Any]]:
+        return [
+            pod("web", "shop", {"app": "web"}),
+            pod("db", "shop", {"app": "db"}),
+            netpol(
+                "db",
+                "shop",
+                sel(app="db"),
+                ingress=[
+                    {
+                        "from": [{"podSelector": sel(app="web")}],
+                        "ports": [{"port": p} for p in ports],
+                    }
+                ],
+            ),
+        ]
+
+    d = diff(reach.from_objects(objs([80, 8080])), reach.from_objects(objs([80, 443])))
+    (e,) = d.edges
+    assert (e.src, e.dst, e.change) == ("shop/web[Pod]", "shop/db[Pod]", "changed")
+    assert str(e.added_ports) == "TCP 443" and str(e.removed_ports) == "TCP 8080"
+    assert (
+        str(e)
+        == "~ shop/web[Pod] => shop/db[Pod] : TCP 80,8080 -> TCP 80,443 (+TCP 443; -TCP 8080)"
+    )
+
+
+def test_nodes_that_appear_or_disappear() -> None:
+    a = reach.from_objects([pod("web", "shop"), pod("old", "shop"), deny_all("shop")])
+    b = reach.from_objects([pod("web", "shop"), pod("new", "shop"), pod("new2", "other")])
+    d = diff(a, b)
+    assert [str(n) for n in d.nodes] == [
+        "+ workload other/new2[Pod] (1 pod)",
+        "+ workload shop/new[Pod] (1 pod)",
+        "- workload shop/old[Pod] (1 pod)",
+    ]
+    assert d.counts()["added_nodes"] == 2 and d.counts()["removed_nodes"] == 1
+    added = {(e.src, e.dst) for e in d.edges if e.change == "added"}
+    assert ("shop/web[Pod]", "shop/new[Pod]") in added
+    assert ("0.0.0.0-255.255.255.255[External]", "shop/web[Pod]") in added
+
+
+def test_new_ipblock_boundaries_that_change_nothing_show_nothing() -> None:
+    base = [pod("web", "shop", {"app": "web"})]
+    unused = netpol(
+        "unused",
+        "shop",
+        sel(app="nothing"),
+        policyTypes=["Egress"],
+        egress=[{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
+    )
+    assert diff(reach.from_objects(base), reach.from_objects([*base, unused])).empty
+
+
+def test_external_changes_are_merged_ranges() -> None:
+    base = [pod("web", "shop", {"app": "web"})]
+    out = netpol(
+        "out",
+        "shop",
+        sel(app="web"),
+        policyTypes=["Egress"],
+        egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}],
+    )
+    d = diff(reach.from_objects(base), reach.from_objects([*base, out]))
+    assert [str(e) for e in d.edges] == [
+        "- shop/web[Pod] => 10.0.0.0-10.255.255.255[External] : All Connections"
+    ]
+
+
+# ------------------------------------------------------------------------------ properties
+
+
+Key = tuple[str, str]
+
+
+def _ext(node_id: str) -> IPRange | None:
+    if not node_id.endswith("[External]"):
+        return None
+    first, last = node_id.removesuffix("[External]").split("-")
+    a, b = ipaddress.ip_address(first), ipaddress.ip_address(last)
+    return IPRange(a.version, int(a), int(b))
+
+
+def _listing(
+    r: reach.Reach, by: str, ipv6: bool
+) -> tuple[dict[Key, PortSet], list[tuple[str, int, IPRange, PortSet]]]:
+    """``reach list``: internal pairs, and (node, direction, range, ports) for external ones."""
+    inner: dict[Key, PortSet] = {}
+    outer: list[tuple[str, int, IPRange, PortSet]] = []
+    for c in r.connections(by=by, ipv6=ipv6):
+        if c.dst.type == "external":
+            outer.append((c.src.id, 0, c.dst.range, c.ports))
+        elif c.src.type == "external":
+            outer.append((c.dst.id, 1, c.src.range, c.ports))
+        else:
+            inner[(c.src.id, c.dst.id)] = c.ports
+    return inner, outer
+
+
+def _at(
+    outer: list[tuple[str, int, IPRange, PortSet]], node: str, way: int, v: int, addr: int
+) -> PortSet:
+    for n, w, rng, ports in outer:
+        if (n, w, rng.version) == (node, way, v) and rng.first <= addr <= rng.last:
+            return ports
+    return PortSet.empty()
+
+
+def _apply(d: DiffReport, a: reach.Reach, b: reach.Reach, by: str) -> None:
+    """Applying the reported changes to list(A) yields list(B)."""
+    ipv6 = a.reachability.ipv6 or b.reachability.ipv6
+    inner_a, outer_a = _listing(a, by, ipv6)
+    inner_b, outer_b = _listing(b, by, ipv6)
+    inner = dict(inner_a)
+    ext_changes: list[tuple[str, int, IPRange, PortSet]] = []
+    for e in d.edges:
+        src, dst = _ext(e.src), _ext(e.dst)
+        assert (e.old, e.new) != (PortSet.empty(), PortSet.empty()) and e.old != e.new
+        if src is None and dst is None:
+            assert inner.get((e.src, e.dst), PortSet.empty()) == e.old
+            if e.new:
+                inner[(e.src, e.dst)] = e.new
+            else:
+                del inner[(e.src, e.dst)]
+        elif dst is not None:
+            ext_changes.append((e.src, 0, dst, e.new))
+        else:
+            assert src is not None
+            ext_changes.append((e.dst, 1, src, e.new))
+    assert inner == inner_b
+    probes = {
+        (rng.version, p)
+        for _, _, rng, _ in outer_a + outer_b + ext_changes
+        for p in (rng.first, rng.last)
+    }
+    nodes = {(n, w) for n, w, _, _ in outer_a + outer_b}
+    for n, w in nodes:
+        for v, addr in probes:
+            want = _at(outer_b, n, w, v, addr)
+            got = (
+                _at(ext_changes, n, w, v, addr)
+                if any(
+                    (c[0], c[1], c[2].version) == (n, w, v) and c[2].first <= addr <= c[2].last
+                    for c in ext_changes
+                )
+                else _at(outer_a, n, w, v, addr)
+            )
+            assert got == want, (n, w, v, addr)
+    ids_a = {nd.id for nd in a.view(by).nodes if nd.type != "external"}
+    ids_b = {nd.id for nd in b.view(by).nodes if nd.type != "external"}
+    assert {nc.node.id for nc in d.nodes if nc.change == "added"} == ids_b - ids_a
+    assert {nc.node.id for nc in d.nodes if nc.change == "removed"} == ids_a - ids_b
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    objects=clusters(),
+    other=clusters(),
+    data=st.data(),
+    by=st.sampled_from(["pod", "workload", "namespace"]),
+)
+def test_diff_applied_to_list_a_gives_list_b(
+    objects: list[dict[str, Any]], other: list[dict[str, Any]], data: st.DataObject, by: str
+) -> None:
+    a = reach.from_objects(objects)
+    assert diff(a, reach.from_objects(objects), by=by).empty
+    # B: A with some objects dropped and some of another cluster's added
+    keep = data.draw(st.lists(st.booleans(), min_size=len(objects), max_size=len(objects)))
+    extra = data.draw(st.lists(st.sampled_from(other), max_size=3, unique_by=id))
+    mixed = [o for o, k in zip(objects, keep, strict=True) if k] + extra
+    names = set()
+    uniq = []
+    for o in mixed:  # one object per kind/namespace/name
+        meta = o["metadata"]
+        key = (o["kind"], meta.get("namespace", "default"), meta["name"])
+        if key not in names:
+            names.add(key)
+            uniq.append(o)
+    if not any(o["kind"] == "Pod" for o in uniq):
+        uniq.append(pod("lone", "default"))
+    b = reach.from_objects(uniq)
+    _apply(diff(a, b, by=by), a, b, by)
+    _apply(diff(b, a, by=by), b, a, by)

@@ -1,0 +1,1 @@
+"""Tests of reach.audit: the checks and the expectations file."""

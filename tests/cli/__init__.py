@@ -1,0 +1,1 @@
+"""Tests of the command line, run in-process with typer's CliRunner."""

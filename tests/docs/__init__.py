@@ -1,0 +1,1 @@
+"""The docs, the quickstart and the notebooks say what reach does."""

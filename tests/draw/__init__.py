@@ -1,0 +1,1 @@
+"""Tests of reach.draw: pictures, the matrix view, highlights, notebooks."""

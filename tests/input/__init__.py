@@ -1,0 +1,2 @@
+"""Tests of reach.input: files and stdin, the fast YAML reader, workloads, selectors and
+labels, live clusters."""

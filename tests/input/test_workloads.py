@@ -1,0 +1,113 @@
+"""Pods and workloads: expansion of templates, controllers, ports."""
+
+from __future__ import annotations
+
+import pytest
+
+import reach
+from tests.builders import pod
+
+
+def workload(kind: str, name: str = "w", replicas: int | None = None, **spec: object) -> dict:
+    template = {
+        "metadata": {"labels": {"app": name}},
+        "spec": {"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 80}]}]},
+    }
+    body: dict = {"template": template, **spec}
+    if kind == "CronJob":
+        body = {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": template}}}
+    if replicas is not None:
+        body["replicas"] = replicas
+    return {"kind": kind, "metadata": {"name": name, "namespace": "ns"}, "spec": body}
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "ReplicationController",
+    ],
+)
+def test_each_workload_kind_expands_into_template_pods(kind: str) -> None:
+    r = reach.from_objects([workload(kind)])
+    (p,) = r.cluster.pods
+    assert p.namespace == "ns"
+    assert p.label_map == {"app": "w"}
+    assert p.owner.kind == kind and p.owner.name == "w"
+    assert [(c.name, c.port, c.protocol) for c in p.ports] == [("http", 80, "TCP")]
+
+
+def test_replicas_give_that_many_pods() -> None:
+    r = reach.from_objects([workload("Deployment", replicas=3)])
+    assert sorted(p.name for p in r.cluster.pods) == ["w-0", "w-1", "w-2"]
+
+
+def test_job_parallelism_gives_that_many_pods() -> None:
+    r = reach.from_objects([workload("Job", parallelism=2)])
+    assert len(r.cluster.pods) == 2
+
+
+def test_pod_with_controller_is_shown_under_its_owner() -> None:
+    p = pod("vpn-1", "kube-system")
+    p["metadata"]["ownerReferences"] = [
+        {"kind": "ReplicaSet", "name": "vpn-85", "controller": True}
+    ]
+    (c,) = [c for c in reach.from_objects([p]).connections() if c.dst.type == "external"]
+    assert c.src.id == "kube-system/vpn-85[ReplicaSet]"
+
+
+def test_owner_without_kind_is_shown_as_pod() -> None:
+    p = pod("x")
+    p["metadata"]["ownerReferences"] = [{"name": "owner", "controller": True}]
+    assert str(reach.from_objects([p]).cluster.pods[0].owner) == "default/owner[Pod]"
+
+
+def test_non_controller_owner_is_ignored() -> None:
+    p = pod("x")
+    p["metadata"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "rs", "controller": False}]
+    assert str(reach.from_objects([p]).cluster.pods[0].owner) == "default/x[Pod]"
+
+
+def test_static_pod_owned_by_node_stands_alone() -> None:
+    p = pod("etcd-minikube", "kube-system")
+    p["metadata"]["ownerReferences"] = [{"kind": "Node", "name": "minikube", "controller": True}]
+    assert str(reach.from_objects([p]).cluster.pods[0].owner) == "kube-system/etcd-minikube[Pod]"
+
+
+def test_workload_with_existing_pods_is_not_expanded_twice() -> None:
+    p = pod("w-abc", "ns", {"app": "w"})
+    p["metadata"]["ownerReferences"] = [{"kind": "Deployment", "name": "w", "controller": True}]
+    r = reach.from_objects([workload("Deployment", replicas=3), p])
+    assert [x.name for x in r.cluster.pods] == ["w-abc"]
+
+
+def test_sidecar_init_container_ports_count_plain_init_containers_do_not() -> None:
+    p = pod("a")
+    p["spec"]["initContainers"] = [
+        {
+            "name": "side",
+            "restartPolicy": "Always",
+            "ports": [{"name": "proxy", "containerPort": 15001}],
+        },
+        {"name": "init", "ports": [{"name": "setup", "containerPort": 9999}]},
+    ]
+    names = {c.name for c in reach.from_objects([p]).cluster.pods[0].ports}
+    assert names == {"proxy"}
+
+
+def test_container_port_without_number_is_skipped() -> None:
+    p = pod("a")
+    p["spec"]["containers"][0]["ports"] = [
+        {"name": "udps", "containerport": 3535, "protocol": "UDP"}
+    ]
+    assert reach.from_objects([p]).cluster.pods[0].ports == ()
+
+
+def test_label_values_are_kubernetes_strings() -> None:
+    p = pod("a", labels={"enabled": True, "version": 2})  # type: ignore[dict-item]
+    assert reach.from_objects([p]).cluster.pods[0].label_map == {"enabled": "true", "version": "2"}

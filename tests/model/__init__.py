@@ -1,0 +1,1 @@
+"""Tests of reach.model: ports, address ranges, label selectors."""

@@ -1,0 +1,1 @@
+"""Tests of reach.output: the formats of audits, diffs and graphs."""
