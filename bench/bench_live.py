@@ -29,9 +29,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("REACH_SHARED", ROOT.parent / "shared"))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # a script: the test API server lives in the tests package
 
-from k8s_server import KubeAPIServer, generated_objects  # noqa: E402
+from tests.k8s_server import KubeAPIServer, generated_objects  # noqa: E402
 
 import reach  # noqa: E402
 from reach.errors import Diagnostics  # noqa: E402

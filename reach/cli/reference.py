@@ -2,7 +2,7 @@
 
     python -m reach.cli.reference > docs/cli.md
 
-``tests/test_docs.py`` fails when docs/cli.md differs from what this renders.
+``tests/docs/test_docs.py`` fails when docs/cli.md differs from what this renders.
 """
 
 from __future__ import annotations

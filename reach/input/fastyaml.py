@@ -18,7 +18,7 @@ is not sure about to PyYAML. It never guesses:
 - Plain scalars are resolved by PyYAML's own resolver and constructor (YAML
   1.1: ``yes`` is a boolean, ``0o17`` an int), once per distinct text.
 
-``tests/test_fastyaml.py`` checks, on generated text, that whatever this
+``tests/input/test_fastyaml.py`` checks, on generated text, that whatever this
 reader accepts equals what PyYAML reads, types included.
 """
 
