@@ -31,13 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("REACH_SHARED", ROOT.parent / "shared"))
 sys.path.insert(0, str(ROOT))  # a script: the test API server lives in the tests package
 
-from tests.k8s_server import KubeAPIServer, generated_objects  # noqa: E402
-
 import reach  # noqa: E402
 from reach.errors import Diagnostics  # noqa: E402
 from reach.input.live import LiveOptions, LiveSource  # noqa: E402
 from reach.input.loader import build_cluster  # noqa: E402
 from reach.input.snapshot import write_snapshot  # noqa: E402
+from tests.k8s_server import KubeAPIServer, generated_objects  # noqa: E402
 
 
 def serve(conn: Connection, gen: dict[str, Any]) -> None:
