@@ -23,6 +23,13 @@ from reach.output.listing import txt
 from tests.helpers import SHARED
 
 CASES = sorted((SHARED / "conformance").glob("*/*/expected.txt"))
+#: Without the shared corpus (a fresh clone on its own) these tests skip and say why;
+#: CI (.ci/run) still refuses to run without it.
+pytestmark = pytest.mark.skipif(
+    not (SHARED / "conformance").is_dir(),
+    reason=f"no conformance corpus at {SHARED}: put ../shared beside the repository "
+    "or set REACH_SHARED",
+)
 #: Families whose full comparison needs a feature that is not built yet: the issue that builds it.
 PENDING = {
     "ingress": "issue 16: {ingress-controller} lines (Services and Ingress/Route entry points)",
