@@ -129,6 +129,13 @@ class Reach:
         """The reachability graph by workload, as a networkx DiGraph (built on first use)."""
         return self.graph_at("workload")
 
+    @property
+    def pod_graph(self) -> nx.DiGraph:
+        """The reachability graph pod by pod. Use it for paths: :attr:`graph` joins the
+        pods of a workload, and when they carry different labels a path on it may not
+        exist pod by pod (``reach path`` and :meth:`path` search pod by pod)."""
+        return self.graph_at("pod")
+
     def graph_at(self, by: str = "workload") -> nx.DiGraph:
         """The reachability graph at granularity ``by`` (pod, workload or namespace)."""
         if by not in self._graphs:
@@ -162,10 +169,12 @@ class Reach:
         all_paths: bool = False,
         by: str = "workload",
         namespace: str | None = None,
+        same_port: bool = False,
     ) -> PathResult:
         """Can ``a`` reach ``b``? Direct verdict with policies or reason, then shortest paths.
 
-        ``port`` (``"8080/TCP"``) must be allowed on every hop.
+        ``port`` (``"8080/TCP"``, ``"53"`` for every protocol, ``"8000-8100"``): every hop
+        must allow some port of it; with ``same_port``, one port of it on every hop.
         """
         return find_path(
             self.analysis.view(by),
@@ -173,6 +182,7 @@ class Reach:
             self.resolve(a, namespace),
             self.resolve(b, namespace),
             ports=_port(port),
+            same_port=same_port,
             max_hops=max_hops,
             all_paths=all_paths,
             port_text=port,
@@ -422,7 +432,7 @@ def _port(text: str | None) -> PortSet | None:
     if text is None:
         return None
     try:
-        return parse_port_filter(text)
+        return parse_port_filter(text, default_protocol=None)
     except ValueError as e:
         raise ReachError(str(e)) from None
 

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reach.analysis.refs import Target
+from reach.analysis.routes import Ends
 from reach.engine.verdicts import Explanation
+from reach.model.ports import PortSet
 
 if TYPE_CHECKING:
     from reach.analysis.compiled import Analysis
 
 
 def explain(analysis: Analysis, a: str, b: str, namespace: str | None = None) -> list[Explanation]:
-    """One explanation per distinct pair of pod classes between ``a`` and ``b``."""
+    """One explanation per distinct pair of pod classes between ``a`` and ``b``.
+
+    When both ends hold one and the same pod of a class, that pair is no pair of pods:
+    its rules are shown, but nothing is allowed (a pod's connection to itself is no hop).
+    """
     ta, tb = analysis.resolve(a, namespace), analysis.resolve(b, namespace)
     rb = analysis.reachability
-    return [
-        analysis.provenance.explain(
-            s, d, _class_name(analysis, ta, s), _class_name(analysis, tb, d)
-        )
-        for s in ta.classes(rb).tolist()
-        for d in tb.classes(rb).tolist()
-    ]
+    start, dest = Ends(rb, ta), Ends(rb, tb)
+    why = analysis.provenance.explain
+    out = []
+    for s in ta.classes(rb).tolist():
+        for d in tb.classes(rb).tolist():
+            exp = why(s, d, _class_name(analysis, ta, s), _class_name(analysis, tb, d))
+            if not start.distinct(dest, s, d):
+                note = f"{exp.src} and {exp.dst} are the same pod: no connection between pods"
+                exp = replace(exp, allowed=PortSet.empty(), same_pod=True, notes=(*exp.notes, note))
+            out.append(exp)
+    return out
 
 
 def _class_name(analysis: Analysis, t: Target, cls: int) -> str:

@@ -16,15 +16,16 @@ from reach.analysis.hops import HopGraph, Search
 from reach.analysis.paths import QueryEnd, query_end
 from reach.analysis.refs import Target
 from reach.analysis.views import Node, View
-from reach.model.ipspace import PRIVATE
+from reach.model.ipspace import is_non_global
 from reach.model.ports import PortSet
 
 
 def is_internet(node: Node) -> bool:
-    """An external range reaching beyond the private ranges (RFC 1918, IPv6 ULA/link-local)."""
+    """An external range holding some address of the internet: one that no block of the IANA
+    special-purpose registries marks as not globally reachable (docs/queries.md)."""
     if node.type != "external":
         return False
-    return not any(p.contains(node.range) for p in PRIVATE)
+    return not is_non_global(node.range)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def radius(
         external_target=target.external,
         target_end=query_end(reachability, target),
     )
-    start_set = set(start.tolist())
+    own = target.address_range()  # an outside start: its own addresses are not "reached"
     found: list[tuple[Node, int, int]] = []
     # per node, its nearest reached pod: min of (hops, class) over its pods, all at once
     n_int = view.n_internal
@@ -177,18 +178,27 @@ def radius(
         else:
             cls = int(view.node_classes[i][0])
             hops = int(search.dist[cls])
-            if hops <= 0 or cls in start_set:
+            if hops <= 0 or (own is not None and own.contains(node.range)):
                 continue
         found.append((node, cls, hops))
-    result.entries = _entries(view, search, found, backward)
+    result.entries = _entries(view, search, found, frozenset(target.pods.tolist()), backward)
     result.entries.sort(key=lambda e: (e.hops, e.node.id))
     return result
 
 
 def _entries(
-    view: View, search: Search, found: list[tuple[Node, int, int]], backward: bool
+    view: View,
+    search: Search,
+    found: list[tuple[Node, int, int]],
+    start_pods: frozenset[int],
+    backward: bool,
 ) -> list[Reached]:
-    """Each reached node with the hop into (out of) it and the first hop, ports in one batch."""
+    """Each reached node with the hop into (out of) it and the first hop, ports in one batch.
+
+    The first hop of a direct entry is the entry itself; otherwise the first hop and the
+    ``via`` node are nodes the path passes: holding a pod of that step's class other
+    than the start pods (never the start itself).
+    """
     reachability = view.reachability
     paths = [search.path_to(cls) for _, cls, _ in found]  # in edge direction
     if backward:
@@ -202,18 +212,24 @@ def _entries(
     sets = reachability.atoms.portsets
     near = [p[1] if backward else p[-2] for p in paths]
     far = [p[-2] if backward else p[1] for p in paths]
-    classes = sorted(set(near + far))
-    by_class = dict(zip(classes, view.class_nodes(classes), strict=True))
+    passed: dict[int, Node] = {}
+
+    def stop(cls: int) -> Node:
+        if cls not in passed:
+            nodes = view.stops(cls, start_pods) or view.nodes_of_class(cls)
+            passed[cls] = view.nodes[nodes[0]]
+        return passed[cls]
+
     out = []
     for k, (node, _, hops) in enumerate(found):
-        via = by_class[near[k]] if hops > 1 else None
+        via = stop(near[k]) if hops > 1 else None
         out.append(
             Reached(
                 node,
                 hops,
                 sets[ids[k]],
                 via.id if via else None,
-                by_class[far[k]].id,
+                stop(far[k]).id if hops > 1 else node.id,
                 sets[ids[len(found) + k]],
                 internet=backward and is_internet(node),
                 via_node=via,

@@ -44,6 +44,12 @@ class Target:
     def external(self) -> bool:
         return len(self.segments) > 0
 
+    def address_range(self) -> IPRange | None:
+        """The addresses an outside target names (None for pods)."""
+        if not self.external:
+            return None
+        return IPRange.of_network(ipaddress.ip_network(self.text.strip(), strict=False))
+
     def classes(self, reachability: Reachability) -> IntVec:
         """The classes of the target's pods (or its external segments)."""
         if self.external:

@@ -153,6 +153,18 @@ class View:
             for c, h, f in zip(classes, held, first, strict=True)
         ]
 
+    def stops(self, cls: int, exclude: frozenset[int] = frozenset()) -> list[int]:
+        """The nodes a path can pass through on class ``cls``: those holding a pod of the
+        class that is not in ``exclude`` (the start pods, which a path never passes
+        again); for an external class, its segment's node."""
+        held = self.nodes_of_class(cls)
+        if not exclude or cls >= self.reachability.n_internal:
+            return held
+        of = self.reachability.pod_class
+        return [
+            i for i in held if any(of[p] == cls and p not in exclude for p in self.node_pods[i])
+        ]
+
     def _node_class_runs(self) -> tuple[IntVec, IntVec, IntVec, bool]:
         """``(classes, offsets, sizes, single)``: every node's classes end to end."""
         if self._class_runs is None:
@@ -175,7 +187,8 @@ class View:
         src_at, src_offsets = run_positions(offsets[src], sizes[src])
         dst_at, dst_offsets = run_positions(offsets[dst], sizes[dst])
         src_classes, dst_classes = flat[src_at], flat[dst_at]
-        masks = atoms.table[reachability.ids(src_classes, dst_classes)]
+        ids = reachability.ids(src_classes, dst_classes)  # may intern new ids: before the table
+        masks = atoms.table[ids]
         rows = np.bitwise_or.reduceat(masks, src_offsets, axis=0)
         block = np.bitwise_or.reduceat(rows, dst_offsets, axis=1)
         out = atoms.intern(block.reshape(-1, atoms.words)).reshape(block.shape[:2])

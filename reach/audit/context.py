@@ -17,7 +17,7 @@ from reach.engine.labelindex import LabelIndex
 from reach.engine.reachability import Reachability
 from reach.engine.verdicts import SideVerdict
 from reach.model.cluster import NetworkPolicy, Workload
-from reach.model.ipspace import IPRange, is_private, merge_adjacent, private_count
+from reach.model.ipspace import IPRange, is_non_global, merge_adjacent, non_global_count
 from reach.model.ports import PortSet
 
 if TYPE_CHECKING:
@@ -170,10 +170,10 @@ class Context:
 
     @cached_property
     def internet_segments(self) -> IntVec:
-        """Shown segments not wholly inside the private ranges (the internet)."""
+        """Shown segments holding some address of the internet (not wholly inside NON_GLOBAL)."""
         segs = self.reachability.segments
         return np.array(
-            [i for i in self.shown_segments.tolist() if not is_private(segs[i])], dtype=np.intp
+            [i for i in self.shown_segments.tolist() if not is_non_global(segs[i])], dtype=np.intp
         )
 
     @cached_property
@@ -182,11 +182,11 @@ class Context:
         totals = {}
         for version in (4, 6):
             whole = IPRange.whole(version)
-            totals[version] = float(whole.size - private_count(whole))
+            totals[version] = float(whole.size - non_global_count(whole))
         out = np.zeros(len(self.internet_segments))
         for k, i in enumerate(self.internet_segments.tolist()):
             s = self.reachability.segments[i]
-            out[k] = (s.size - private_count(s)) / totals[s.version]
+            out[k] = (s.size - non_global_count(s)) / totals[s.version]
         return out
 
     def segment_ranges(self, seg_idx: Iterable[int]) -> list[IPRange]:

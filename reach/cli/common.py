@@ -40,7 +40,10 @@ ResultFmt = Annotated[str, typer.Option("--format", help=f"{' or '.join(ResultFo
 PortOpt = Annotated[
     str | None,
     typer.Option(
-        "--port", help="Only hops that allow this port, e.g. 8080/TCP, 53/UDP, 8000-8100."
+        "--port",
+        help="Only hops that allow some port of this filter: 8080/TCP, 53/UDP, "
+        "8000-8100/TCP; a number without a protocol means every protocol (53 = TCP, UDP "
+        "and SCTP 53).",
     ),
 ]
 

@@ -40,7 +40,18 @@ def path_cmd(
         int | None, typer.Option("--max-hops", help="Longest path to consider.", min=1)
     ] = None,
     all_paths: Annotated[
-        bool, typer.Option("--all", help="Show every shortest path (up to 20).")
+        bool,
+        typer.Option(
+            "--all", help="Show every shortest path, each route once (up to 20, and how many)."
+        ),
+    ] = False,
+    same_port: Annotated[
+        bool,
+        typer.Option(
+            "--same-port",
+            help="With --port: one port of the filter on every hop, the same end to end "
+            "(what a connection forwarded along the path needs), rather than some port each.",
+        ),
     ] = False,
     by: ByOpt = "workload",
     namespace: NsOpt = None,
@@ -50,14 +61,19 @@ def path_cmd(
 ) -> None:
     """Can SRC reach DST? Direct ports and policies, or why not; then the shortest paths.
 
-    A multi-hop path assumes that whoever holds an intermediate pod can open new
-    connections from it. Exit 0 when DST is reachable, 1 when it is not.
+    A hop goes from one pod to another (never from a pod to itself) or between a
+    pod and an outside address. A multi-hop path assumes that whoever holds an
+    intermediate pod can open new connections from it. The first line gives the
+    verdict: "=>" (direct) or "reaches" when some path exists (exit 0), "cannot
+    connect" when none does (exit 1). The terms are defined in docs/queries.md.
 
     Examples:
 
       reach path -f examples/shop web/frontend db/postgres
 
       reach path -f examples/shop web/api-gateway app/payments --port 8080/TCP --all
+
+      reach path -f examples/shop web/frontend db/postgres --port 1-65535/TCP --same-port
 
       reach path -f manifests/ app=web 10.0.0.0/8 -n shop --format json
 
@@ -66,7 +82,9 @@ def path_cmd(
     result_format = choice(ResultFormat, fmt, "--format")
     choice(GRANULARITIES, by, "--by")
     r = source.load()
-    found = query(lambda: r.path(src, dst, port, max_hops, all_paths, by, namespace))
+    found = query(
+        lambda: r.path(src, dst, port, max_hops, all_paths, by, namespace, same_port=same_port)
+    )
     show(found, result_format)
     if png is not None:
         picture(
@@ -132,8 +150,8 @@ def exposure_cmd(
 ) -> None:
     """Everything that can reach DST, directly and transitively, external ranges included.
 
-    Flags internet exposure: reachable from addresses outside the private ranges
-    (RFC 1918; IPv6 unique-local and link-local).
+    Flags internet exposure: reachable from addresses that the IANA special-purpose
+    registries do not mark as not globally reachable (docs/queries.md).
 
     Examples:
 

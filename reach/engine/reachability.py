@@ -94,7 +94,8 @@ class Reachability:
 
     def block(self, src: IntVec | slice, dst: IntVec | slice) -> Mask:
         """Port masks ``(len(src), len(dst), W)`` of every pair."""
-        return self.atoms.table[self.ids(src, dst)]
+        ids = self.ids(src, dst)  # the first call interns the pair results: before the table
+        return self.atoms.table[ids]
 
     def ports(self, src: int, dst: int) -> PortSet:
         """The allowed ports from class ``src`` to class ``dst``."""

@@ -88,9 +88,17 @@ class Explanation:
     ingress: SideVerdict | None  # None when the destination is an external address
     allowed: PortSet
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The two ends are one and the same pod: the rules are shown, but a pod's connection
+    #: to itself is no connection between pods.
+    same_pod: bool = False
 
     def reason(self) -> str:
         """One sentence on why nothing is allowed: the decisive tier and rule."""
+        if self.same_pod:
+            return (
+                f"{self.src} and {self.dst} are the same pod, and a pod's connection to itself "
+                "is not a hop"
+            )
         parts = []
         for side in (self.ingress, self.egress):
             if side is None or not side.allowed.is_empty():

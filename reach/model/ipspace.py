@@ -7,8 +7,8 @@ be treated as one more peer class.
 
 The arithmetic on address ranges lives here too, written once: overlap,
 intersection and clipping, subtraction (:meth:`IPRange.minus`, :func:`uncovered`),
-joining adjacent ranges (:func:`merge_adjacent`) and the private ranges
-(:data:`PRIVATE`, :func:`is_private`, :func:`private_count`).
+joining adjacent ranges (:func:`merge_adjacent`) and what is not the internet
+(:data:`NON_GLOBAL`, :func:`is_non_global`, :func:`non_global_count`).
 """
 
 from __future__ import annotations
@@ -138,11 +138,74 @@ def merge_adjacent(ranges: Iterable[IPRange]) -> list[IPRange]:
     return out
 
 
-#: Addresses that are not the internet: RFC 1918, IPv6 unique-local and link-local.
-PRIVATE = [
-    IPRange.of_network(ipaddress.ip_network(n))
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10")
+def _networks(*cidrs: str) -> list[IPRange]:
+    return [IPRange.of_network(ipaddress.ip_network(c)) for c in cidrs]
+
+
+def _union(ranges: Iterable[IPRange]) -> list[IPRange]:
+    """Overlapping or adjoining ranges joined: disjoint ranges in address order."""
+    out: list[IPRange] = []
+    for r in sorted(ranges):
+        if out and out[-1].version == r.version and r.first <= out[-1].last + 1:
+            out[-1] = IPRange(r.version, out[-1].first, max(out[-1].last, r.last))
+        else:
+            out.append(r)
+    return out
+
+
+#: What is not the internet: every block of the IANA IPv4 and IPv6 Special-Purpose
+#: Address Registries whose "Globally Reachable" is False (RFC 6890 and later), less the
+#: registries' globally reachable exceptions inside them; disjoint, in address order.
+#: https://www.iana.org/assignments/iana-ipv4-special-registry/ and iana-ipv6-special-registry/
+NON_GLOBAL: list[IPRange] = [
+    part
+    for block in _union(
+        _networks(
+            # IPv4
+            "0.0.0.0/8",  # "this network"
+            "10.0.0.0/8",  # private-use (RFC 1918)
+            "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+            "127.0.0.0/8",  # loopback
+            "169.254.0.0/16",  # link-local (cloud metadata lives here)
+            "172.16.0.0/12",  # private-use
+            "192.0.0.0/24",  # IETF protocol assignments
+            "192.0.2.0/24",  # documentation (TEST-NET-1)
+            "192.168.0.0/16",  # private-use
+            "198.18.0.0/15",  # benchmarking
+            "198.51.100.0/24",  # documentation (TEST-NET-2)
+            "203.0.113.0/24",  # documentation (TEST-NET-3)
+            "240.0.0.0/4",  # reserved
+            "255.255.255.255/32",  # limited broadcast
+            # IPv6
+            "::/128",  # unspecified
+            "::1/128",  # loopback
+            "::ffff:0:0/96",  # IPv4-mapped
+            "64:ff9b:1::/48",  # local-use IPv4/IPv6 translation
+            "100::/64",  # discard-only
+            "2001::/23",  # IETF protocol assignments
+            "2001:db8::/32",  # documentation
+            "3fff::/20",  # documentation
+            "5f00::/16",  # segment routing SIDs
+            "fc00::/7",  # unique-local
+            "fe80::/10",  # link-local
+        )
+    )
+    for part in block.minus(
+        _networks(
+            "192.0.0.9/32",  # port control protocol anycast
+            "192.0.0.10/32",  # traversal using relays around NAT anycast
+            "2001:1::1/128",  # port control protocol anycast
+            "2001:1::2/128",  # traversal using relays around NAT anycast
+            "2001:3::/32",  # AMT
+            "2001:4:112::/48",  # AS112-v6
+            "2001:20::/28",  # ORCHIDv2
+        )
+    )
 ]
+
+#: Instance metadata services of the clouds (AWS, Azure, GCP and OpenStack at
+#: 169.254.169.254; AWS over IPv6): a pod that reaches them may read the node's credentials.
+METADATA: list[IPRange] = _networks("169.254.169.254/32", "fd00:ec2::254/128")
 
 
 def uncovered(ranges: Iterable[IPRange]) -> list[IPRange]:
@@ -151,14 +214,14 @@ def uncovered(ranges: Iterable[IPRange]) -> list[IPRange]:
     return [part for version in (4, 6) for part in IPRange.whole(version).minus(cuts)]
 
 
-def is_private(r: IPRange) -> bool:
-    """Whether the range lies wholly inside one of the :data:`PRIVATE` ranges."""
-    return any(p.contains(r) for p in PRIVATE)
+def is_non_global(r: IPRange) -> bool:
+    """Whether the range lies wholly inside :data:`NON_GLOBAL`: none of it is the internet."""
+    return sum(p.size for p in r.clip(NON_GLOBAL)) == r.size
 
 
-def private_count(r: IPRange) -> int:
-    """Number of addresses of the range inside the :data:`PRIVATE` ranges (which are disjoint)."""
-    return sum(p.size for p in r.clip(PRIVATE))
+def non_global_count(r: IPRange) -> int:
+    """Number of addresses of the range inside :data:`NON_GLOBAL` (which is disjoint)."""
+    return sum(p.size for p in r.clip(NON_GLOBAL))
 
 
 def segments(blocks: Iterable[IPBlock]) -> list[IPRange]:

@@ -169,16 +169,26 @@ def _interval_text(iv: Interval) -> str:
 _FILTER = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/([A-Za-z]+))?$")
 
 
-def parse_port_filter(text: str) -> PortSet:
-    """Parse ``8080``, ``8080/TCP``, ``53/udp`` or ``8000-8100/TCP`` (protocol defaults to TCP)."""
+def parse_port_filter(text: str, default_protocol: str | None = "TCP") -> PortSet:
+    """Parse ``8080``, ``8080/TCP``, ``53/udp`` or ``8000-8100/TCP``.
+
+    A number without a protocol means ``default_protocol``, or every protocol when it
+    is None (``53`` is then TCP, UDP and SCTP 53).
+    """
     m = _FILTER.match(text.strip())
     if not m:
         raise ValueError(f"{text!r} is not a port filter such as 8080/TCP or 53/UDP")
     lo = int(m.group(1))
     hi = int(m.group(2)) if m.group(2) else lo
-    proto = (m.group(3) or "TCP").upper()
-    if proto not in PROTOCOLS:
-        raise ValueError(f"{text!r}: protocol must be TCP, UDP or SCTP")
     if not (MIN_PORT <= lo <= hi <= MAX_PORT):
         raise ValueError(f"{text!r}: ports must be within 1-65535, low <= high")
+    given = m.group(3) or default_protocol
+    if given is None:
+        out = PortSet.empty()
+        for proto in PROTOCOLS:
+            out |= PortSet.of(proto, lo, hi)
+        return out
+    proto = given.upper()
+    if proto not in PROTOCOLS:
+        raise ValueError(f"{text!r}: protocol must be TCP, UDP or SCTP")
     return PortSet.of(proto, lo, hi)

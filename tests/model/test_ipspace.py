@@ -11,15 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reach.model.ipspace import (
-    PRIVATE,
+    NON_GLOBAL,
     IPAddress,
     IPBlock,
     IPNetwork,
     IPRange,
-    is_private,
+    is_non_global,
     merge_adjacent,
+    non_global_count,
     parse_network,
-    private_count,
     segment_of,
     segments,
     uncovered,
@@ -220,16 +220,18 @@ def test_uncovered() -> None:
     assert uncovered([IPRange.whole(4), IPRange.whole(6)]) == []
 
 
-def test_private_ranges() -> None:
-    assert is_private(IPRange.of_network(net("10.1.0.0/16")))
-    assert is_private(IPRange.of_network(net("fd00::/8")))
-    assert not is_private(rng("9.255.255.255", "10.0.0.0"))  # partly private
-    assert not is_private(IPRange.of_network(net("8.8.8.0/24")))
-    assert private_count(IPRange.of_network(net("8.8.8.0/24"))) == 0
-    assert private_count(rng("9.255.255.250", "10.0.0.4")) == 5
-    assert private_count(IPRange.whole(4)) == (1 << 24) + (1 << 20) + (1 << 16)
-    assert private_count(IPRange.whole(6)) == (1 << 121) + (1 << 118)
-    assert all(a == b or not a.overlaps(b) for a in PRIVATE for b in PRIVATE)
+def test_non_global_ranges() -> None:
+    assert is_non_global(IPRange.of_network(net("10.1.0.0/16")))
+    assert is_non_global(IPRange.of_network(net("fd00::/8")))
+    assert not is_non_global(rng("9.255.255.255", "10.0.0.0"))  # partly the internet
+    assert not is_non_global(IPRange.of_network(net("8.8.8.0/24")))
+    assert non_global_count(IPRange.of_network(net("8.8.8.0/24"))) == 0
+    assert non_global_count(rng("9.255.255.250", "10.0.0.4")) == 5
+    # 0/8, 10/8, 127/8; 100.64/10; 169.254/16, 192.168/16; 172.16/12; 198.18/15; 240/4
+    # (255.255.255.255 inside it); 192.0.0/24 less .9 and .10; three documentation /24s
+    big = 3 * (1 << 24) + (1 << 22) + 2 * (1 << 16) + (1 << 20) + (1 << 17) + (1 << 28)
+    assert non_global_count(IPRange.whole(4)) == big + 254 + 3 * 256
+    assert all(a == b or not a.overlaps(b) for a in NON_GLOBAL for b in NON_GLOBAL)
 
 
 @st.composite

@@ -10,11 +10,20 @@ in the order of :data:`FAMILIES`, and the checks of a family in the order
 their module defines them.
 """
 
-from reach.audit.checks import dns, exposure, info, isolation, namespaces, policies, tiers
+from reach.audit.checks import (
+    dns,
+    exposure,
+    info,
+    isolation,
+    metadata,
+    namespaces,
+    policies,
+    tiers,
+)
 from reach.audit.registry import CHECKS, Check, NotApplicable, catalogue
 
 #: The check families in catalogue order (docs/audit.md follows it).
-FAMILIES = (namespaces, isolation, exposure, dns, policies, info, tiers)
+FAMILIES = (namespaces, isolation, exposure, metadata, dns, policies, info, tiers)
 
 _ordered = {
     cid: c for family in FAMILIES for cid, c in CHECKS.items() if c.fn.__module__ == family.__name__

@@ -15,7 +15,7 @@ from reach.analysis.refs import RefError
 from reach.audit.context import Context
 from reach.audit.expect.expectations import Endpoint, Selector
 from reach.engine.arrays import BoolVec, IntVec
-from reach.model.ipspace import PRIVATE, IPRange, uncovered
+from reach.model.ipspace import NON_GLOBAL, IPRange, uncovered
 
 
 @dataclass
@@ -93,7 +93,7 @@ def _selected_addresses(sel: Selector) -> list[IPRange]:
     if sel.external:
         return [IPRange.whole(4), IPRange.whole(6)]
     if sel.internet:
-        return uncovered(PRIVATE)
+        return uncovered(NON_GLOBAL)
     holes = [IPRange.of_network(e) for e in sel.excepts]
     out = []
     for cidr in sel.cidrs:
