@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import typer
 
@@ -106,21 +106,27 @@ PoliciesOpt = Annotated[
 ]
 
 
+class GraphScope(TypedDict):
+    """Which graph: the keyword arguments every graph method of :class:`Reach` takes."""
+
+    by: str
+    namespaces: list[str]
+    focus: str | None
+    hops: int
+    source: str
+
+
 @dataclass(frozen=True)
 class Export:
     """What ``reach export`` writes, its options checked."""
 
     output: Path | None
     fmt: ExportFormat
-    by: str
-    namespaces: list[str]
-    focus: str | None
-    hops: int
+    scope: GraphScope
     view: str
     value: MatrixValue
     engine: Engine
     policies: bool
-    title: str
 
 
 @app.command("export")
@@ -161,19 +167,8 @@ def export_cmd(
         fmt = EXTENSIONS.get(output.suffix.lower(), ExportFormat.DOT) if output else "dot"
     export_format, matrix_value, drawer = _checked(output, fmt, by, view, value, engine)
     r = source.load()
-    job = Export(
-        output=output,
-        fmt=export_format,
-        by=by,
-        namespaces=namespaces,
-        focus=focus,
-        hops=hops,
-        view=view,
-        value=matrix_value,
-        engine=drawer,
-        policies=policies,
-        title=source.title,
-    )
+    scope = GraphScope(by=by, namespaces=namespaces, focus=focus, hops=hops, source=source.title)
+    job = Export(output, export_format, scope, view, matrix_value, drawer, policies)
     try:
         _export(r, job)
     except ReachError as e:
@@ -207,7 +202,7 @@ def _checked(
 def _export(r: Reach, job: Export) -> None:
     """Compute what ``job`` asks for, then write it."""
     if job.view == "matrix" and job.fmt is ExportFormat.JSON:
-        matrix = r.matrix(job.by, job.namespaces)
+        matrix = r.matrix(job.scope["by"], job.scope["namespaces"])
         with opened(job.output, binary=True) as out:
             render(matrix, ResultFormat.JSON, out)
     elif job.fmt in PICTURES:
@@ -221,22 +216,11 @@ def _export(r: Reach, job: Export) -> None:
 def _picture(r: Reach, job: Export) -> bytes:
     """The PNG or SVG bytes, drawn by Graphviz or by matplotlib (saying its fallbacks)."""
     if job.engine is Engine.GRAPHVIZ:
-        return r.draw_graphviz(
-            job.fmt, job.by, job.namespaces, job.focus, job.hops, source=job.title
-        )
+        return r.draw_graphviz(job.fmt, **job.scope)
     from reach.draw import figure_bytes  # matplotlib loads only for pictures
 
     notes: list[str] = []
-    fig = r.draw(
-        by=job.by,
-        view=job.view,
-        namespaces=job.namespaces,
-        focus=job.focus,
-        hops=job.hops,
-        source=job.title,
-        value=job.value,
-        notes=notes,
-    )
+    fig = r.draw(view=job.view, value=job.value, notes=notes, **job.scope)
     for note in notes:
         typer.echo(f"reach: note: {note}", err=True)
     return figure_bytes(fig, job.fmt)
@@ -244,7 +228,7 @@ def _picture(r: Reach, job: Export) -> bytes:
 
 def _graph(r: Reach, job: Export) -> None:
     """The graph as DOT, GraphML or node-link JSON."""
-    g = r.export_graph(job.by, job.namespaces, job.focus, job.hops, source=job.title)
+    g = r.export_graph(**job.scope)
     edges = g.number_of_edges()
     if job.fmt is not ExportFormat.DOT and job.policies and edges > MANY_EDGES:
         typer.echo(
