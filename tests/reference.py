@@ -38,6 +38,7 @@ For the cluster-scoped policies (the CRD field descriptions in ``shared/specs`` 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 Obj = dict[str, Any]
@@ -400,26 +401,16 @@ class Reference:
         of portNumber {protocol "defaults to TCP", port}, portRange {protocol, start, end}
         ("a port range [...] based on provided start and end values": inclusive), namedPort.
         """
-        if entries is None:
-            return True
-        if not entries:
-            raise ValueError("ports: minItems 1")
-        for entry in entries:
-            field = _one_field(entry, ("portNumber", "portRange", "namedPort"), "port")
-            if field is None:
-                raise ValueError(f"port entry {entry!r} sets no field")
-            value = entry[field]
-            if field == "namedPort":
-                if self.named_port_matches(dst, value, protocol, port):
-                    return True
-                continue
+
+        def number_or_range(field: str, value: Obj) -> bool:
             if (value.get("protocol") or "TCP") != protocol:
-                continue
-            if field == "portNumber" and value["port"] == port:
-                return True
-            if field == "portRange" and value["start"] <= port <= value["end"]:
-                return True
-        return False
+                return False
+            if field == "portNumber":
+                return bool(value["port"] == port)
+            return bool(value["start"] <= port <= value["end"])
+
+        fields = ("portNumber", "portRange", "namedPort")
+        return self._entries_match(entries, fields, "port", protocol, port, dst, number_or_range)
 
     def cnp_protocols_match(
         self, entries: list[Obj] | None, protocol: str, port: int, dst: Endpoint
@@ -430,30 +421,52 @@ class Reference:
         that protocol) or destinationNamedPort ("selects a destination port on a pod based on
         the ContainerPort name").
         """
-        if entries is None:
-            return True
-        if not entries:
-            raise ValueError("protocols: minItems 1")
-        for entry in entries:
-            field = _one_field(entry, ("tcp", "udp", "sctp", "destinationNamedPort"), "protocol")
-            if field is None:
-                raise ValueError(f"protocol entry {entry!r} sets no field")
-            value = entry[field]
-            if field == "destinationNamedPort":
-                if self.named_port_matches(dst, value, protocol, port):
-                    return True
-                continue
+
+        def protocol_and_port(field: str, value: Obj | None) -> bool:
             if field.upper() != protocol:
-                continue
+                return False
             destination = (value or {}).get("destinationPort")
             if destination is None:
                 return True
             which = _one_field(destination, ("number", "range"), "destinationPort")
-            if which == "number" and destination["number"] == port:
-                return True
-            if which == "range" and (
-                destination["range"]["start"] <= port <= destination["range"]["end"]
-            ):
+            if which == "number":
+                return bool(destination["number"] == port)
+            if which == "range":
+                return bool(destination["range"]["start"] <= port <= destination["range"]["end"])
+            return False
+
+        fields = ("tcp", "udp", "sctp", "destinationNamedPort")
+        return self._entries_match(
+            entries, fields, "protocol", protocol, port, dst, protocol_and_port
+        )
+
+    def _entries_match(
+        self,
+        entries: list[Obj] | None,
+        fields: tuple[str, ...],
+        what: str,
+        protocol: str,
+        port: int,
+        dst: Endpoint,
+        matches: Callable[[str, Any], bool],
+    ) -> bool:
+        """The walk ANP ``ports`` and CNP ``protocols`` share: unset matches every port, an
+        empty list is invalid (minItems 1), each entry sets exactly one of ``fields``, the
+        last of them a named port of ``dst``; the others are matched by ``matches(field,
+        value)``. True when some entry matches."""
+        if entries is None:
+            return True
+        if not entries:
+            raise ValueError(f"{what}s: minItems 1")
+        for entry in entries:
+            field = _one_field(entry, fields, what)
+            if field is None:
+                raise ValueError(f"{what} entry {entry!r} sets no field")
+            value = entry[field]
+            if field == fields[-1]:
+                if self.named_port_matches(dst, value, protocol, port):
+                    return True
+            elif matches(field, value):
                 return True
         return False
 
