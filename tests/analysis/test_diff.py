@@ -13,7 +13,7 @@ from reach.analysis.diff import DiffReport, EdgeChange
 from reach.api import diff
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
-from tests.builders import deny_all, netpol, pod, sel
+from tests.builders import deny_all, ipblock, netpol, pod, sel
 from tests.helpers import SHOP, TYPO
 from tests.strategies import clusters
 
@@ -99,10 +99,8 @@ def _diff_adding_egress_policy(name: str, app: str, cidr: str, exclude: str) -> 
     """From pod shop/web (app=web) alone to it and a policy ``name`` that selects ``app`` and
     allows egress to ``cidr`` except ``exclude``."""
     base = [pod("web", "shop", {"app": "web"})]
-    block = {"cidr": cidr, "except": [exclude]}
-    policy = netpol(
-        name, "shop", sel(app=app), policyTypes=["Egress"], egress=[{"to": [{"ipBlock": block}]}]
-    )
+    rule = {"to": [ipblock(cidr, exclude)]}
+    policy = netpol(name, "shop", sel(app=app), policyTypes=["Egress"], egress=[rule])
     return diff(reach.from_objects(base), reach.from_objects([*base, policy]))
 
 
