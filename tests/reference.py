@@ -39,11 +39,22 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 Obj = dict[str, Any]
 PodKey = tuple[str, str]
 Endpoint = PodKey | str  # a pod (namespace, name), or an external IP address string
+
+
+class Traffic(NamedTuple):
+    """A connection as one side sees it: the far end, the protocol and port, and the
+    destination (whose container ports named ports refer to)."""
+
+    other: Endpoint
+    protocol: str
+    port: int
+    dst: Endpoint
+
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -470,16 +481,7 @@ class Reference:
                 return True
         return False
 
-    def rule_action(
-        self,
-        policy: Obj,
-        rule: Obj,
-        direction: str,
-        other: Endpoint,
-        protocol: str,
-        port: int,
-        dst: Endpoint,
-    ) -> str | None:
+    def rule_action(self, policy: Obj, rule: Obj, direction: str, traffic: Traffic) -> str | None:
         """The action of ``rule`` if it matches the traffic, else None.
 
         from/to: "If any element matches the source [destination] [...] then the specified
@@ -498,6 +500,7 @@ class Reference:
         known = PEER_FIELDS[kind, direction]
         if any(_one_field(peer or {}, known, "peer") is None for peer in peers):
             return None if action == ALLOW else DENY
+        other, protocol, port, dst = traffic
         if not any(self.admin_peer_matches(kind, direction, peer, other) for peer in peers):
             return None
         if kind == CNP:
@@ -507,14 +510,7 @@ class Reference:
         return action if ports_ok else None
 
     def tier_action(
-        self,
-        policies: list[Obj],
-        pod: PodKey,
-        direction: str,
-        other: Endpoint,
-        protocol: str,
-        port: int,
-        dst: Endpoint,
+        self, policies: list[Obj], pod: PodKey, direction: str, traffic: Traffic
     ) -> str | None:
         """The first matching rule of the tier's policies that select ``pod`` decides: rules in
         policy order, then "determined by the order in which the rule is written"."""
@@ -523,7 +519,7 @@ class Reference:
             if not self.subject_selects(policy, pod):
                 continue
             for rule in (policy.get("spec") or {}).get(rules_key) or []:
-                action = self.rule_action(policy, rule, direction, other, protocol, port, dst)
+                action = self.rule_action(policy, rule, direction, traffic)
                 if action is not None:
                     return action
         return None
@@ -544,15 +540,14 @@ class Reference:
         passes evaluation to the next tier."
         "v1.NetworkPolicy always makes a final decision for selected pods."
         """
-        admin = self.tier_action(self.admin_policies, pod, direction, peer, protocol, port, dst)
+        traffic = Traffic(peer, protocol, port, dst)
+        admin = self.tier_action(self.admin_policies, pod, direction, traffic)
         if admin in (ALLOW, DENY):
             return admin == ALLOW
         netpol = self.netpol_verdict(pod, direction, peer, protocol, port, dst)
         if netpol is not None:
             return netpol
-        baseline = self.tier_action(
-            self.baseline_policies, pod, direction, peer, protocol, port, dst
-        )
+        baseline = self.tier_action(self.baseline_policies, pod, direction, traffic)
         return baseline != DENY  # Allow, Pass or no match: the default allows
 
     def allowed(self, src: Endpoint, dst: Endpoint, protocol: str, port: int) -> bool:
