@@ -37,13 +37,6 @@ class Engine(StrEnum):
     GRAPHVIZ = "graphviz"
 
 
-class MatrixValue(StrEnum):
-    """What the matrix shows: the share of possible pairs allowed, or their count."""
-
-    SHARE = "share"
-    COUNT = "count"
-
-
 PICTURES = (ExportFormat.PNG, ExportFormat.SVG)
 EXTENSIONS = {
     ".dot": ExportFormat.DOT,
@@ -124,7 +117,7 @@ class Export:
     fmt: ExportFormat
     scope: GraphScope
     view: str
-    value: MatrixValue
+    value: str
     engine: Engine
     policies: bool
 
@@ -139,7 +132,7 @@ def export_cmd(
     focus: FocusOpt = None,
     hops: HopsOpt = 1,
     view: ViewOpt = "graph",
-    value: ValueOpt = MatrixValue.SHARE,
+    value: ValueOpt = "share",
     engine: EngineOpt = Engine.MATPLOTLIB,
     policies: PoliciesOpt = True,
     source: Input = NO_SOURCE,
@@ -165,10 +158,10 @@ def export_cmd(
     """
     if fmt is None:
         fmt = EXTENSIONS.get(output.suffix.lower(), ExportFormat.DOT) if output else "dot"
-    export_format, matrix_value, drawer = _checked(output, fmt, by, view, value, engine)
+    export_format, drawer = _checked(output, fmt, by, view, value, engine)
     r = source.load()
     scope = GraphScope(by=by, namespaces=namespaces, focus=focus, hops=hops, source=source.title)
-    job = Export(output, export_format, scope, view, matrix_value, drawer, policies)
+    job = Export(output, export_format, scope, view, value, drawer, policies)
     try:
         _export(r, job)
     except ReachError as e:
@@ -177,15 +170,16 @@ def export_cmd(
 
 def _checked(
     output: Path | None, fmt: str, by: str, view: str, value: str, engine: str
-) -> tuple[ExportFormat, MatrixValue, Engine]:
+) -> tuple[ExportFormat, Engine]:
     """The choices as enums; exit 2 on a bad one, or on options that do not go together."""
     export_format = choice(ExportFormat, fmt, "--format")
     choice(GRANULARITIES, by, "--by")
     from reach.draw.cluster import VIEWS  # loads networkx: only export needs it
+    from reach.draw.matrix import VALUE_CHOICES
     from reach.output.graph import graphviz
 
     choice(VIEWS, view, "--view")
-    matrix_value = choice(MatrixValue, value, "--value")
+    choice(VALUE_CHOICES, value, "--value")
     drawer = choice(Engine, engine, "--engine")
     if view == "matrix" and export_format not in (*PICTURES, ExportFormat.JSON):
         fail("--view matrix is a picture (png, svg) or json")
@@ -196,7 +190,7 @@ def _checked(
             fail("--engine graphviz needs Graphviz's 'dot' program on the PATH")
     if export_format is ExportFormat.PNG and output is None and sys.stdout.isatty():
         fail("a PNG goes to a file: give -o FILE.png (or pipe the output)")
-    return export_format, matrix_value, drawer
+    return export_format, drawer
 
 
 def _export(r: Reach, job: Export) -> None:
