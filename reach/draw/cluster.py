@@ -18,7 +18,7 @@ from reach.draw import style
 from reach.draw.highlight import draw_path
 from reach.draw.matrix import draw_matrix, matrix_data
 from reach.draw.picture import draw_graph
-from reach.errors import ReachError
+from reach.errors import ReachError, require_one_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -50,8 +50,7 @@ def draw_cluster(
     coarser view is appended to ``notes``. The arguments are those of
     :meth:`reach.Reach.draw`, which holds their defaults.
     """
-    if view not in VIEWS:
-        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    require_one_of("view", view, VIEWS)
     ns_list = sorted(set(namespaces or ()))
     src_text = source or analysis.source_text
     said: list[str] = []
