@@ -136,34 +136,29 @@ def run(a: argparse.Namespace, opts: LiveOptions, n_objects: int) -> None:
     )
     api: Any = k8s.CoreV1Api(k8s.ApiClient(cfg))
 
-    def pods_raw() -> int:
+    def count_pods(page: Callable[[dict[str, Any]], tuple[int, str | None]]) -> int:
+        """Pods listed page by page; ``page(kw)`` lists one: (its pods, the continue token)."""
         n, token = 0, None
         while True:
             kw: dict[str, Any] = {"limit": a.page_limit}
             if token:
                 kw["_continue"] = token
-            resp = api.list_pod_for_all_namespaces(_preload_content=False, **kw)
-            doc = json.loads(resp.data)
-            n += len(doc["items"])
-            token = doc["metadata"].get("continue")
+            pods, token = page(kw)
+            n += pods
             if not token:
                 return n
 
-    def pods_models() -> int:
-        n, token = 0, None
-        while True:
-            kw: dict[str, Any] = {"limit": a.page_limit}
-            if token:
-                kw["_continue"] = token
-            page = api.list_pod_for_all_namespaces(**kw)
-            n += len(page.items)
-            token = page.metadata._continue
-            if not token:
-                return n
+    def raw_page(kw: dict[str, Any]) -> tuple[int, str | None]:
+        doc = json.loads(api.list_pod_for_all_namespaces(_preload_content=False, **kw).data)
+        return len(doc["items"]), doc["metadata"].get("continue")
 
-    pods_models()  # warm-up: model classes are imported lazily
-    t_raw, n_raw = median_of(a.runs, pods_raw)
-    t_models, n_models = median_of(a.runs, pods_models)
+    def model_page(kw: dict[str, Any]) -> tuple[int, str | None]:
+        page = api.list_pod_for_all_namespaces(**kw)
+        return len(page.items), page.metadata._continue
+
+    count_pods(model_page)  # warm-up: model classes are imported lazily
+    t_raw, n_raw = median_of(a.runs, lambda: count_pods(raw_page))
+    t_models, n_models = median_of(a.runs, lambda: count_pods(model_page))
     assert n_raw == n_models, (n_raw, n_models)
     print(f"pods as raw JSON:  {t_raw:7.3f} s  ({n_raw} pods)")
     print(f"pods as models:    {t_models:7.3f} s  -> models / raw JSON = {t_models / t_raw:.1f}x")

@@ -68,7 +68,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,7 +179,7 @@ def pick_3k(path: Path) -> Cluster3k:
             if ref not in first_pod:
                 workloads.append(ref)
                 first_pod[ref] = f"pod/{namespace}/{name}"
-    if len(workloads) < 8 or len(namespaces) < 4:
+    if len(workloads) < 8 or len(namespaces) < 6:
         raise SystemExit(f"{path}: too few workloads/namespaces to pick from; regenerate it")
 
     def short(ref: str) -> str:
@@ -204,426 +204,369 @@ def pick_3k(path: Path) -> Cluster3k:
 
 BAD_YAML = b"kind: Pod\nmetadata: {name: x}\nspec: [1\n"
 
-BAD_OBJECTS = b"""\
-apiVersion: v1
-kind: Namespace
-metadata: {name: demo, labels: {kubernetes.io/metadata.name: demo}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: a, namespace: demo, labels: {app: a}}
-spec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: b, namespace: demo, labels: {app: b}}
-spec: {containers: [{name: c, image: x}]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: good, namespace: demo}
-spec:
-  podSelector: {matchLabels: {app: a}}
-  ingress: [{from: [{podSelector: {matchLabels: {app: b}}}], ports: [{port: 80}]}]
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: bad, namespace: demo}
-spec:
-  podSelector: {matchLabels: {app: b}}
-  policyTypes: [Sideways]
-  ingress: [{ports: [{port: 99999, protocol: TCP}]}]
-"""
+#: A namespace, two pods and a policy that are fine, and a policy with two errors (for stdin).
+BAD_OBJECTS = (Path(__file__).parent / "golden-bad-objects.yaml").read_bytes()
 
 COMMANDS = (
     "list", "summary", "path", "blast-radius", "exposure",
     "explain", "audit", "diff", "export", "snapshot",
 )  # fmt: skip
+BYS = ("pod", "workload", "namespace")
 
-Part = str | Sequence[str]
 
+def table(
+    text: str, *, heavy: bool = False, stdin: Mapping[str, bytes] | None = None, **values: str
+) -> list[Inv]:
+    """Invocations written one a line: a name, then the arguments after the command.
 
-def inv(name: str, *parts: Part, stdin: bytes | None = None, heavy: bool = False) -> Inv:
-    """Build an invocation: a str part is split on whitespace, a sequence is taken as is.
-
-    Pass paths (which may hold spaces) as one-element lists.
+    An indented line continues the one above. The line is split on white space; then
+    ``{key}`` in the name or an argument is replaced by ``values[key]``, so a value with
+    spaces (a path) stays one argument, and ``{out}`` stays for :func:`run_one`. A line
+    ending in ``< KEY`` feeds ``stdin[KEY]``.
     """
-    args: list[str] = []
-    for part in parts:
-        args += part.split() if isinstance(part, str) else list(part)
-    return Inv(name, tuple(args), stdin, heavy)
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line[:1].isspace() and lines:
+            lines[-1] += line
+        else:
+            lines.append(line)
+    out: list[Inv] = []
+    for line in lines:
+        words = line.split()
+        feed = None
+        if words[-2:-1] == ["<"]:
+            feed = (stdin or {})[words[-1]]
+            words = words[:-2]
+        if words:
+            name, *args = (word.format(out=OUT_TOKEN, **values) for word in words)
+            out.append(Inv(name, tuple(args), feed, heavy))
+    return out
+
+
+#: {s} the shop, {t} its typo'd twin, {x} the shop's expectations; "< shop": the shop on stdin
+SHOP_QUERIES = """
+shop-list-default                     list -f {s}
+shop-list-ipv6-txt                    list -f {s} --ipv6
+shop-list-noipv6-json                 list -f {s} --no-ipv6 --format json
+typo-list-txt                         list -f {t}
+typo-list-json-pod                    list -f {t} --format json --by pod
+shop-list-o-txt                       list -f {s} -o {out}.txt
+shop-list-o-json                      list -f {s} --format json -o {out}.json
+shop-list-stdin                       list -f - < shop
+shop-list-multi-f                     list -f {s}/policies.yaml -f {s}/workloads.yaml -f {s}
+shop-summary-txt                      summary -f {s}
+shop-summary-json                     summary -f {s} --format json
+typo-summary-txt                      summary -f {t}
+typo-summary-json                     summary -f {t} --format json
+shop-path-frontend-postgres           path -f {s} web/frontend db/postgres
+shop-path-frontend-postgres-json      path -f {s} web/frontend db/postgres --format json
+shop-path-frontend-postgres-all       path -f {s} web/frontend db/postgres --all
+shop-path-frontend-postgres-all-json  path -f {s} web/frontend db/postgres --all --format json
+shop-path-frontend-postgres-maxhops2  path -f {s} web/frontend db/postgres --max-hops 2
+shop-path-gw-payments-8080-all        path -f {s} web/api-gateway app/payments --port 8080/TCP --all
+shop-path-gw-payments-50051           path -f {s} web/api-gateway app/payments --port 50051/TCP
+shop-path-gw-payments-50051-json      path -f {s} web/api-gateway app/payments --port 50051/TCP
+                                        --format json
+shop-path-postgres-frontend           path -f {s} db/postgres web/frontend
+shop-path-postgres-frontend-json      path -f {s} db/postgres web/frontend --format json
+shop-path-orders-postgres-5432        path -f {s} app/orders db/postgres --port 5432/TCP
+shop-path-orders-postgres-udp         path -f {s} app/orders db/postgres --port 5432/UDP
+shop-path-orders-postgres-range       path -f {s} app/orders db/postgres --port 5000-6000
+shop-path-kinds                       path -f {s} deployment/frontend statefulset/postgres
+shop-path-bare-name                   path -f {s} frontend postgres
+shop-path-by-pod                      path -f {s} pod/web/frontend-0 pod/db/postgres --by pod
+shop-path-by-pod-all-json             path -f {s} pod/web/frontend-0 pod/db/postgres --by pod --all
+shop-path-by-namespace                path -f {s} namespace/web namespace/db --by namespace
+shop-path-label-ip                    path -f {s} app=payments 203.0.113.5 -n app
+shop-path-label-ip-json               path -f {s} app=payments 203.0.113.5 -n app --format json
+shop-path-label-ns                    path -f {s} tier=backend db/postgres -n app
+shop-path-internet-gw                 path -f {s} 8.8.8.8 web/api-gateway
+shop-path-cidr-gw-json                path -f {s} 198.51.100.0/24 web/api-gateway --format json
+shop-path-listed-id                   path -f {s} web/frontend[Deployment] db/postgres[StatefulSet]
+shop-path-svg                         path -f {s} web/frontend db/postgres --png {out}.svg
+typo-path-orders-postgres             path -f {t} app/orders db/postgres
+typo-path-orders-postgres-json        path -f {t} app/orders db/postgres --format json
+shop-blast-gw                         blast-radius -f {s} web/api-gateway
+shop-blast-gw-json                    blast-radius -f {s} web/api-gateway --format json
+shop-blast-gw-by-namespace            blast-radius -f {s} web/api-gateway --by namespace
+shop-blast-gw-by-pod-json             blast-radius -f {s} web/api-gateway --by pod --format json
+shop-blast-frontend-pod-hops2-port    blast-radius -f {s} pod/web/frontend-0 --hops 2
+                                        --port 5432/TCP
+shop-blast-orders-hops1               blast-radius -f {s} app/orders --hops 1
+shop-blast-postgres                   blast-radius -f {s} db/postgres
+shop-blast-cidr                       blast-radius -f {s} 10.0.0.0/8
+shop-blast-prometheus-json            blast-radius -f {s} monitoring/prometheus --format json
+shop-blast-svg                        blast-radius -f {s} app/orders --png {out}.svg
+typo-blast-orders                     blast-radius -f {t} app/orders
+shop-exposure-postgres                exposure -f {s} db/postgres
+shop-exposure-postgres-json           exposure -f {s} db/postgres --format json
+shop-exposure-postgres-hops1-json     exposure -f {s} db/postgres --hops 1 --format json
+shop-exposure-postgres-by-pod         exposure -f {s} db/postgres --by pod
+shop-exposure-db-by-namespace         exposure -f {s} namespace/db --by namespace
+shop-exposure-gw                      exposure -f {s} web/api-gateway
+shop-exposure-gw-json                 exposure -f {s} web/api-gateway --format json
+shop-exposure-gw-8443                 exposure -f {s} web/api-gateway --port 8443/TCP
+shop-exposure-payments-label          exposure -f {s} app=payments -n app
+shop-exposure-svg                     exposure -f {s} db/postgres --png {out}.svg
+typo-exposure-postgres                exposure -f {t} db/postgres
+shop-explain-orders-postgres          explain -f {s} app/orders db/postgres
+shop-explain-orders-postgres-json     explain -f {s} app/orders db/postgres --format json
+shop-explain-frontend-postgres        explain -f {s} web/frontend db/postgres
+shop-explain-frontend-postgres-json   explain -f {s} web/frontend db/postgres --format json
+shop-explain-payments-ip              explain -f {s} app/payments 203.0.113.10
+shop-explain-internet-gw-json         explain -f {s} 1.2.3.4 web/api-gateway --format json
+shop-explain-pod-gw                   explain -f {s} pod/web/frontend-0 web/api-gateway
+shop-explain-label-ns                 explain -f {s} tier=backend db/redis -n app
+typo-explain-orders-postgres          explain -f {t} app/orders db/postgres
+typo-explain-orders-postgres-json     explain -f {t} app/orders db/postgres --format json
+"""
+
+SHOP_AUDIT_EACH_FORMAT = """
+shop-audit-{fmt}         audit -f {s} --format {fmt}
+shop-audit-expect-{fmt}  audit -f {s} --expect {x} --format {fmt}
+typo-audit-{fmt}         audit -f {t} --format {fmt}
+typo-audit-expect-{fmt}  audit -f {t} --expect {x} --format {fmt}
+"""
+
+SHOP_AUDIT = """
+shop-audit-fail-on-low          audit -f {s} --fail-on low
+shop-audit-fail-on-medium       audit -f {s} --expect {x} --fail-on medium
+typo-audit-expect-fail-on-high  audit -f {t} --expect {x} --fail-on high
+shop-audit-skip                 audit -f {s} --skip namespace-default-deny-egress
+shop-audit-skip-two-json        audit -f {s} --skip pod-egress-unisolated
+                                  --skip pod-ingress-unisolated --format json
+typo-audit-no-checks            audit -f {t} --expect {x} --no-checks
+typo-audit-no-checks-json       audit -f {t} --expect {x} --no-checks --format json
+audit-list-checks               audit --list-checks
+typo-audit-o-junit              audit -f {t} --expect {x} --format junit -o {out}.xml
+typo-audit-o-md                 audit -f {t} --format md -o {out}.md
+"""
+
+SHOP_DIFF = """
+diff-typo-shop-txt        diff {t} {s}
+diff-typo-shop-json       diff {t} {s} --format json
+diff-shop-shop-txt        diff {s} {s}
+diff-shop-shop-exit-code  diff {s} {s} --exit-code
+diff-shop-typo-exit-code  diff {s} {t} --exit-code
+diff-shop-file-vs-dir     diff {s}/policies.yaml {s}
+diff-shop-typo-o-md       diff {s} {t} --format md -o {out}.md
+diff-shop-typo-o-csv      diff {s} {t} --format csv -o {out}.csv
+"""
+
+SHOP_EXPORT = """
+shop-export-default              export -f {s}
+typo-export-dot                  export -f {t} --format dot
+shop-export-json-no-policies     export -f {s} --format json --no-policies
+shop-export-graphml-no-policies  export -f {s} --format graphml --no-policies
+shop-export-dot-ns-filter        export -f {s} --format dot -n app -n db
+shop-export-json-ns-filter       export -f {s} --format json -n web
+shop-export-dot-focus            export -f {s} --focus web/api-gateway --hops 1
+shop-export-json-focus-hops2     export -f {s} --focus web/api-gateway --hops 2 --format json
+shop-export-graphml-focus        export -f {s} --focus pod/db/postgres --by pod --format graphml
+shop-export-matrix-json          export -f {s} --view matrix --format json
+shop-export-matrix-json-count    export -f {s} --view matrix --value count --format json
+shop-export-matrix-svg           export -f {s} --view matrix --format svg
+shop-export-o-dot                export -f {s} -o {out}.dot
+shop-export-o-json               export -f {s} -o {out}.json
+shop-export-o-graphml            export -f {s} -o {out}.graphml
+shop-export-o-svg                export -f {s} -o {out}.svg
+shop-export-o-png                export -f {s} -o {out}.png
+shop-export-o-matrix-svg         export -f {s} --view matrix -o {out}.svg
+shop-export-o-format-wins        export -f {s} --format dot -o {out}.txt
+"""
+
+#: Bad references, missing files, bad options, bad input: messages and exit codes.
+ERRORS = """
+err-path-bad-node                   path -f {s} web/nosuch db/postgres
+err-path-bad-node-close             path -f {s} web/fronted db/postgres
+err-blast-bad-kind                  blast-radius -f {s} cronjob/frontend
+err-explain-label-nomatch           explain -f {s} app=nomatch db/postgres
+err-exposure-bad-namespace          exposure -f {s} namespace/nosuch --by namespace
+err-path-missing-arg                path -f {s} web/frontend
+err-path-bad-port                   path -f {s} web/frontend db/postgres --port 99999/TCP
+err-path-bad-port-syntax            path -f {s} web/frontend db/postgres --port http
+err-path-bad-max-hops               path -f {s} web/frontend db/postgres --max-hops 0
+err-list-missing-file               list -f examples/nosuch
+err-list-missing-file-skip-invalid  list -f examples/nosuch -f {s} --skip-invalid
+err-list-bad-format                 list -f {s} --format xml
+err-list-bad-by                     list -f {s} --by cluster
+err-list-no-input                   list
+err-list-unknown-option             list -f {s} --bogus
+err-summary-bad-format              summary -f {s} --format csv
+err-list-bad-yaml-stdin             list -f - < bad_yaml
+err-list-bad-objects                list -f - < bad_objects
+err-list-bad-objects-skip-invalid   list -f - --skip-invalid < bad_objects
+err-list-empty-stdin                list -f - < empty
+err-audit-missing-expect            audit -f {s} --expect examples/nosuch.yaml
+err-audit-bad-expect                audit -f {s} --expect {s}/policies.yaml
+err-audit-bad-fail-on               audit -f {s} --fail-on bogus
+err-audit-bad-skip                  audit -f {s} --skip no-such-check
+err-audit-bad-format                audit -f {s} --format csv
+err-audit-expect-no-input           audit --expect {x}
+err-diff-missing-new                diff {s} examples/nosuch
+err-diff-missing-old                diff examples/nosuch {s}
+err-diff-bad-format                 diff {s} {s} --format junit
+err-export-bad-format               export -f {s} --format bogus
+err-export-matrix-dot               export -f {s} --view matrix --format dot
+err-export-bad-focus                export -f {s} --focus web/nosuch
+err-export-bad-view                 export -f {s} --view tree
+err-file-and-context                path -f {s} web/frontend db/postgres --context x
+err-snapshot-files                  snapshot -f {s}
+err-unknown-command                 bogus
+err-no-command
+"""
+
+#: Every conformance input ({d}, tagged {tag}).
+CONFORMANCE_EACH = """
+conf-{tag}-list-txt            list -f {d}
+conf-{tag}-list-json           list -f {d} --format json
+conf-{tag}-list-csv-pod        list -f {d} --format csv --by pod
+conf-{tag}-list-md-namespace   list -f {d} --format md --by namespace
+conf-{tag}-summary-json        summary -f {d} --format json
+conf-{tag}-audit-txt           audit -f {d}
+conf-{tag}-audit-json          audit -f {d} --format json
+conf-{tag}-export-dot          export -f {d} --format dot
+conf-{tag}-export-json         export -f {d} --format json
+"""
+
+#: Queries on the conformance inputs: {ob} NetworkPolicy, {anp} ANP/BANP, {v6} ANP with IPv6,
+#: {ing} Ingress/Route.
+CONFORMANCE = """
+conf-v6-list-txt-ipv6        list -f {v6} --ipv6
+conf-v6-list-json-no-ipv6    list -f {v6} --format json --no-ipv6
+conf-v6-exposure-json        exposure -f {v6} ns1/pod1 --format json
+conf-v6-explain-ip6          explain -f {v6} ns1/pod1 2001:db8::1
+conf-ob-path                 path -f {ob} default/frontend default/cartservice
+conf-ob-path-none            path -f {ob} default/cartservice default/frontend --all
+conf-ob-path-json            path -f {ob} default/loadgenerator default/paymentservice --all
+                               --format json
+conf-ob-blast                blast-radius -f {ob} default/frontend
+conf-ob-blast-json           blast-radius -f {ob} default/frontend --format json
+conf-ob-exposure             exposure -f {ob} default/redis-cart
+conf-ob-exposure-json        exposure -f {ob} default/paymentservice --format json
+conf-ob-explain              explain -f {ob} default/frontend default/redis-cart
+conf-ob-explain-json         explain -f {ob} default/checkoutservice default/emailservice
+                               --format json
+conf-anp-explain             explain -f {anp} foo/myfoo bar/mybar
+conf-anp-explain-json        explain -f {anp} bar/mybar baz/mybaz --format json
+conf-anp-explain-monitoring  explain -f {anp} monitoring/mymonitoring foo/myfoo
+conf-anp-path                path -f {anp} foo/myfoo bar/mybar --all
+conf-anp-blast-json          blast-radius -f {anp} foo/myfoo --format json
+conf-anp-exposure            exposure -f {anp} monitoring/mymonitoring
+conf-ing-path                path -f {ing} frontend/webapp backend/catalog
+conf-ing-path-json           path -f {ing} frontend/webapp payments/visa-processor --all
+                               --format json
+conf-ing-exposure            exposure -f {ing} backend/catalog
+conf-ing-blast               blast-radius -f {ing} frontend/webapp
+conf-ing-explain             explain -f {ing} backend/checkout payments/gateway
+diff-conf-anp-v6             diff {anp} {v6}
+diff-conf-anp-v6-json-ns     diff {anp} {v6} --format json --by namespace
+"""
+
+#: The 3k cluster {g} (and {ge}, its edited copy); node references from :class:`Cluster3k`,
+#: ns3, ns4, ns5 its fourth to sixth namespaces.
+BIG = """
+3k-summary-txt               summary -f {g}
+3k-summary-json              summary -f {g} --format json
+3k-list-txt                  list -f {g}
+3k-list-json                 list -f {g} --format json
+3k-list-csv                  list -f {g} --format csv
+3k-list-txt-namespace        list -f {g} --by namespace
+3k-list-json-namespace       list -f {g} --format json --by namespace
+3k-list-md-namespace         list -f {g} --format md --by namespace
+3k-path-src-reach1           path -f {g} {src} {reach1}
+3k-path-src-reach1-all       path -f {g} {src} {reach1} --all
+3k-path-src-reach1-json      path -f {g} {src} {reach1} --all --format json
+3k-path-src-reach2-port      path -f {g} {src} {reach2} --port 8080/TCP
+3k-path-src-unreach          path -f {g} {src} {unreach}
+3k-path-last-src-json        path -f {g} {last} {src} --format json
+3k-path-ingress-reach1       path -f {g} {ingress} {reach1} --all
+3k-path-pods                 path -f {g} {src_pod} {reach1_pod} --by pod
+3k-path-namespaces           path -f {g} namespace/{ns3} namespace/{reach1_ns} --by namespace --all
+3k-path-src-internet         path -f {g} {src} 8.8.8.8
+3k-blast-src                 blast-radius -f {g} {src}
+3k-blast-src-json            blast-radius -f {g} {src} --format json
+3k-blast-src-hops2-port      blast-radius -f {g} {src} --hops 2 --port 8080/TCP
+3k-blast-pod-hops1-json      blast-radius -f {g} {src_pod} --by pod --hops 1 --format json
+3k-blast-ingress-namespace   blast-radius -f {g} {ingress} --by namespace
+3k-exposure-reach1           exposure -f {g} {reach1}
+3k-exposure-reach1-json      exposure -f {g} {reach1} --format json
+3k-exposure-unreach          exposure -f {g} {unreach}
+3k-exposure-ns-namespace     exposure -f {g} namespace/{reach1_ns} --by namespace
+3k-explain-src-reach1        explain -f {g} {src} {reach1}
+3k-explain-src-unreach-json  explain -f {g} {src} {unreach} --format json
+3k-explain-ingress-last      explain -f {g} {ingress} {last}
+3k-audit-txt                 audit -f {g}
+3k-audit-json                audit -f {g} --format json
+3k-audit-md                  audit -f {g} --format md
+3k-audit-junit               audit -f {g} --format junit
+3k-diff-edit-txt             diff {g} {ge}
+3k-diff-edit-json            diff {g} {ge} --format json
+3k-diff-edit-csv             diff {g} {ge} --format csv
+3k-diff-edit-md-namespace    diff {g} {ge} --format md --by namespace
+3k-export-dot                export -f {g} --format dot
+3k-export-json-namespace     export -f {g} --format json --by namespace --no-policies
+3k-export-graphml-namespace  export -f {g} --format graphml --by namespace --no-policies
+3k-export-json-ns-filter     export -f {g} --format json -n {ns3} -n {ns4} -n {ns5}
+3k-export-graphml-focus      export -f {g} --format graphml --focus {unreach}
+3k-export-json-focus         export -f {g} --format json --no-policies --focus {ingress}
+3k-export-matrix-json        export -f {g} --view matrix --format json
+"""
 
 
 def shop_invocations(root: Path) -> list[Inv]:
     """Every subcommand on the example shop (and its typo'd twin)."""
-    s, t, x = "examples/shop", "examples/shop-typo", "examples/expectations/shop.yaml"
+    shop = {"s": "examples/shop", "t": "examples/shop-typo", "x": "examples/expectations/shop.yaml"}
     shop_cat = b"---\n".join(
-        (root / s / f).read_bytes() for f in ("namespaces.yaml", "workloads.yaml", "policies.yaml")
+        (root / shop["s"] / f).read_bytes()
+        for f in ("namespaces.yaml", "workloads.yaml", "policies.yaml")
     )
-    out: list[Inv] = [inv("help", "--help")]
-    out += [inv(f"help-{c}", c, "--help") for c in COMMANDS]
-
-    ls = f"list -f {s}"
-    for fmt in ("txt", "json", "csv", "md"):
-        for by in ("pod", "workload", "namespace"):
-            out.append(inv(f"shop-list-{fmt}-{by}", ls, f"--format {fmt} --by {by}"))
-    out += [
-        inv("shop-list-default", ls),
-        inv("shop-list-ipv6-txt", ls, "--ipv6"),
-        inv("shop-list-noipv6-json", ls, "--no-ipv6 --format json"),
-        inv("typo-list-txt", f"list -f {t}"),
-        inv("typo-list-json-pod", f"list -f {t} --format json --by pod"),
-        inv("shop-list-o-txt", ls, "-o", [OUT_TOKEN + ".txt"]),
-        inv("shop-list-o-json", ls, "--format json -o", [OUT_TOKEN + ".json"]),
-        inv("shop-list-stdin", "list -f -", stdin=shop_cat),
-        inv("shop-list-multi-f", f"list -f {s}/policies.yaml -f {s}/workloads.yaml -f {s}"),
-        inv("shop-summary-txt", f"summary -f {s}"),
-        inv("shop-summary-json", f"summary -f {s} --format json"),
-        inv("typo-summary-txt", f"summary -f {t}"),
-        inv("typo-summary-json", f"summary -f {t} --format json"),
-    ]
-
-    p = f"path -f {s}"
-    fp = f"{p} web/frontend db/postgres"
-    gp = f"{p} web/api-gateway app/payments"
-    op = f"{p} app/orders db/postgres"
-    out += [
-        inv("shop-path-frontend-postgres", fp),
-        inv("shop-path-frontend-postgres-json", fp, "--format json"),
-        inv("shop-path-frontend-postgres-all", fp, "--all"),
-        inv("shop-path-frontend-postgres-all-json", fp, "--all --format json"),
-        inv("shop-path-frontend-postgres-maxhops2", fp, "--max-hops 2"),
-        inv("shop-path-gw-payments-8080-all", gp, "--port 8080/TCP --all"),
-        inv("shop-path-gw-payments-50051", gp, "--port 50051/TCP"),
-        inv("shop-path-gw-payments-50051-json", gp, "--port 50051/TCP --format json"),
-        inv("shop-path-postgres-frontend", p, "db/postgres web/frontend"),
-        inv("shop-path-postgres-frontend-json", p, "db/postgres web/frontend --format json"),
-        inv("shop-path-orders-postgres-5432", op, "--port 5432/TCP"),
-        inv("shop-path-orders-postgres-udp", op, "--port 5432/UDP"),
-        inv("shop-path-orders-postgres-range", op, "--port 5000-6000"),
-        inv("shop-path-kinds", p, "deployment/frontend statefulset/postgres"),
-        inv("shop-path-bare-name", p, "frontend postgres"),
-        inv("shop-path-by-pod", p, "pod/web/frontend-0 pod/db/postgres --by pod"),
-        inv("shop-path-by-pod-all-json", p, "pod/web/frontend-0 pod/db/postgres --by pod --all"),
-        inv("shop-path-by-namespace", p, "namespace/web namespace/db --by namespace"),
-        inv("shop-path-label-ip", p, "app=payments 203.0.113.5 -n app"),
-        inv("shop-path-label-ip-json", p, "app=payments 203.0.113.5 -n app --format json"),
-        inv("shop-path-label-ns", p, "tier=backend db/postgres -n app"),
-        inv("shop-path-internet-gw", p, "8.8.8.8 web/api-gateway"),
-        inv("shop-path-cidr-gw-json", p, "198.51.100.0/24 web/api-gateway --format json"),
-        inv("shop-path-listed-id", p, "web/frontend[Deployment] db/postgres[StatefulSet]"),
-        inv("shop-path-svg", fp, "--png", [OUT_TOKEN + ".svg"]),
-        inv("typo-path-orders-postgres", f"path -f {t} app/orders db/postgres"),
-        inv("typo-path-orders-postgres-json", f"path -f {t} app/orders db/postgres --format json"),
-    ]
-
-    b, e = f"blast-radius -f {s}", f"exposure -f {s}"
-    out += [
-        inv("shop-blast-gw", b, "web/api-gateway"),
-        inv("shop-blast-gw-json", b, "web/api-gateway --format json"),
-        inv("shop-blast-gw-by-namespace", b, "web/api-gateway --by namespace"),
-        inv("shop-blast-gw-by-pod-json", b, "web/api-gateway --by pod --format json"),
-        inv("shop-blast-frontend-pod-hops2-port", b, "pod/web/frontend-0 --hops 2 --port 5432/TCP"),
-        inv("shop-blast-orders-hops1", b, "app/orders --hops 1"),
-        inv("shop-blast-postgres", b, "db/postgres"),
-        inv("shop-blast-cidr", b, "10.0.0.0/8"),
-        inv("shop-blast-prometheus-json", b, "monitoring/prometheus --format json"),
-        inv("shop-blast-svg", b, "app/orders --png", [OUT_TOKEN + ".svg"]),
-        inv("typo-blast-orders", f"blast-radius -f {t} app/orders"),
-        inv("shop-exposure-postgres", e, "db/postgres"),
-        inv("shop-exposure-postgres-json", e, "db/postgres --format json"),
-        inv("shop-exposure-postgres-hops1-json", e, "db/postgres --hops 1 --format json"),
-        inv("shop-exposure-postgres-by-pod", e, "db/postgres --by pod"),
-        inv("shop-exposure-db-by-namespace", e, "namespace/db --by namespace"),
-        inv("shop-exposure-gw", e, "web/api-gateway"),
-        inv("shop-exposure-gw-json", e, "web/api-gateway --format json"),
-        inv("shop-exposure-gw-8443", e, "web/api-gateway --port 8443/TCP"),
-        inv("shop-exposure-payments-label", e, "app=payments -n app"),
-        inv("shop-exposure-svg", e, "db/postgres --png", [OUT_TOKEN + ".svg"]),
-        inv("typo-exposure-postgres", f"exposure -f {t} db/postgres"),
-    ]
-
-    xp, xt = f"explain -f {s}", f"explain -f {t}"
-    out += [
-        inv("shop-explain-orders-postgres", xp, "app/orders db/postgres"),
-        inv("shop-explain-orders-postgres-json", xp, "app/orders db/postgres --format json"),
-        inv("shop-explain-frontend-postgres", xp, "web/frontend db/postgres"),
-        inv("shop-explain-frontend-postgres-json", xp, "web/frontend db/postgres --format json"),
-        inv("shop-explain-payments-ip", xp, "app/payments 203.0.113.10"),
-        inv("shop-explain-internet-gw-json", xp, "1.2.3.4 web/api-gateway --format json"),
-        inv("shop-explain-pod-gw", xp, "pod/web/frontend-0 web/api-gateway"),
-        inv("shop-explain-label-ns", xp, "tier=backend db/redis -n app"),
-        inv("typo-explain-orders-postgres", xt, "app/orders db/postgres"),
-        inv("typo-explain-orders-postgres-json", xt, "app/orders db/postgres --format json"),
-    ]
-
-    a_s, a_t = f"audit -f {s}", f"audit -f {t}"
+    out = table("help --help") + [Inv(f"help-{c}", (c, "--help")) for c in COMMANDS]
+    for fmt, by in itertools.product(("txt", "json", "csv", "md"), BYS):
+        line = "shop-list-{fmt}-{by}  list -f {s} --format {fmt} --by {by}"
+        out += table(line, fmt=fmt, by=by, **shop)
+    out += table(SHOP_QUERIES, stdin={"shop": shop_cat}, **shop)
     for fmt in ("txt", "json", "md", "junit"):
-        out += [
-            inv(f"shop-audit-{fmt}", a_s, f"--format {fmt}"),
-            inv(f"shop-audit-expect-{fmt}", a_s, f"--expect {x} --format {fmt}"),
-            inv(f"typo-audit-{fmt}", a_t, f"--format {fmt}"),
-            inv(f"typo-audit-expect-{fmt}", a_t, f"--expect {x} --format {fmt}"),
-        ]
-    out += [
-        inv("shop-audit-fail-on-low", a_s, "--fail-on low"),
-        inv("shop-audit-fail-on-medium", a_s, f"--expect {x} --fail-on medium"),
-        inv("typo-audit-expect-fail-on-high", a_t, f"--expect {x} --fail-on high"),
-        inv("shop-audit-skip", a_s, "--skip namespace-default-deny-egress"),
-        inv(
-            "shop-audit-skip-two-json",
-            a_s,
-            "--skip pod-egress-unisolated --skip pod-ingress-unisolated --format json",
-        ),
-        inv("typo-audit-no-checks", a_t, f"--expect {x} --no-checks"),
-        inv("typo-audit-no-checks-json", a_t, f"--expect {x} --no-checks --format json"),
-        inv("audit-list-checks", "audit --list-checks"),
-        inv("typo-audit-o-junit", a_t, f"--expect {x} --format junit -o", [OUT_TOKEN + ".xml"]),
-        inv("typo-audit-o-md", a_t, "--format md -o", [OUT_TOKEN + ".md"]),
-    ]
-
-    for fmt in ("txt", "json", "md", "csv"):
-        for by in ("pod", "workload", "namespace"):
-            out.append(inv(f"diff-shop-typo-{fmt}-{by}", f"diff {s} {t} --format {fmt} --by {by}"))
-    out += [
-        inv("diff-typo-shop-txt", f"diff {t} {s}"),
-        inv("diff-typo-shop-json", f"diff {t} {s} --format json"),
-        inv("diff-shop-shop-txt", f"diff {s} {s}"),
-        inv("diff-shop-shop-exit-code", f"diff {s} {s} --exit-code"),
-        inv("diff-shop-typo-exit-code", f"diff {s} {t} --exit-code"),
-        inv("diff-shop-file-vs-dir", f"diff {s}/policies.yaml {s}"),
-        inv("diff-shop-typo-o-md", f"diff {s} {t} --format md -o", [OUT_TOKEN + ".md"]),
-        inv("diff-shop-typo-o-csv", f"diff {s} {t} --format csv -o", [OUT_TOKEN + ".csv"]),
-    ]
-
-    ex = f"export -f {s}"
-    for fmt in ("dot", "json", "graphml", "svg"):
-        for by in ("pod", "workload", "namespace"):
-            out.append(inv(f"shop-export-{fmt}-{by}", ex, f"--format {fmt} --by {by}"))
-    out += [
-        inv("shop-export-default", ex),
-        inv("typo-export-dot", f"export -f {t} --format dot"),
-        inv("shop-export-json-no-policies", ex, "--format json --no-policies"),
-        inv("shop-export-graphml-no-policies", ex, "--format graphml --no-policies"),
-        inv("shop-export-dot-ns-filter", ex, "--format dot -n app -n db"),
-        inv("shop-export-json-ns-filter", ex, "--format json -n web"),
-        inv("shop-export-dot-focus", ex, "--focus web/api-gateway --hops 1"),
-        inv("shop-export-json-focus-hops2", ex, "--focus web/api-gateway --hops 2 --format json"),
-        inv("shop-export-graphml-focus", ex, "--focus pod/db/postgres --by pod --format graphml"),
-        inv("shop-export-matrix-json", ex, "--view matrix --format json"),
-        inv("shop-export-matrix-json-count", ex, "--view matrix --value count --format json"),
-        inv("shop-export-matrix-svg", ex, "--view matrix --format svg"),
-        inv("shop-export-o-dot", ex, "-o", [OUT_TOKEN + ".dot"]),
-        inv("shop-export-o-json", ex, "-o", [OUT_TOKEN + ".json"]),
-        inv("shop-export-o-graphml", ex, "-o", [OUT_TOKEN + ".graphml"]),
-        inv("shop-export-o-svg", ex, "-o", [OUT_TOKEN + ".svg"]),
-        inv("shop-export-o-png", ex, "-o", [OUT_TOKEN + ".png"]),
-        inv("shop-export-o-matrix-svg", ex, "--view matrix -o", [OUT_TOKEN + ".svg"]),
-        inv("shop-export-o-format-wins", ex, "--format dot -o", [OUT_TOKEN + ".txt"]),
-    ]
-    return out
+        out += table(SHOP_AUDIT_EACH_FORMAT, fmt=fmt, **shop)
+    out += table(SHOP_AUDIT, **shop)
+    for fmt, by in itertools.product(("txt", "json", "md", "csv"), BYS):
+        line = "diff-shop-typo-{fmt}-{by}  diff {s} {t} --format {fmt} --by {by}"
+        out += table(line, fmt=fmt, by=by, **shop)
+    out += table(SHOP_DIFF, **shop)
+    for fmt, by in itertools.product(("dot", "json", "graphml", "svg"), BYS):
+        line = "shop-export-{fmt}-{by}  export -f {s} --format {fmt} --by {by}"
+        out += table(line, fmt=fmt, by=by, **shop)
+    return out + table(SHOP_EXPORT, **shop)
 
 
 def error_invocations() -> list[Inv]:
     """Bad references, missing files, bad options, bad input: messages and exit codes."""
-    s, x = "examples/shop", "examples/expectations/shop.yaml"
-    fp = f"path -f {s} web/frontend db/postgres"
-    return [
-        inv("err-path-bad-node", f"path -f {s} web/nosuch db/postgres"),
-        inv("err-path-bad-node-close", f"path -f {s} web/fronted db/postgres"),
-        inv("err-blast-bad-kind", f"blast-radius -f {s} cronjob/frontend"),
-        inv("err-explain-label-nomatch", f"explain -f {s} app=nomatch db/postgres"),
-        inv("err-exposure-bad-namespace", f"exposure -f {s} namespace/nosuch --by namespace"),
-        inv("err-path-missing-arg", f"path -f {s} web/frontend"),
-        inv("err-path-bad-port", fp, "--port 99999/TCP"),
-        inv("err-path-bad-port-syntax", fp, "--port http"),
-        inv("err-path-bad-max-hops", fp, "--max-hops 0"),
-        inv("err-list-missing-file", "list -f examples/nosuch"),
-        inv("err-list-missing-file-skip-invalid", f"list -f examples/nosuch -f {s} --skip-invalid"),
-        inv("err-list-bad-format", f"list -f {s} --format xml"),
-        inv("err-list-bad-by", f"list -f {s} --by cluster"),
-        inv("err-list-no-input", "list"),
-        inv("err-list-unknown-option", f"list -f {s} --bogus"),
-        inv("err-summary-bad-format", f"summary -f {s} --format csv"),
-        inv("err-list-bad-yaml-stdin", "list -f -", stdin=BAD_YAML),
-        inv("err-list-bad-objects", "list -f -", stdin=BAD_OBJECTS),
-        inv("err-list-bad-objects-skip-invalid", "list -f - --skip-invalid", stdin=BAD_OBJECTS),
-        inv("err-list-empty-stdin", "list -f -", stdin=b""),
-        inv("err-audit-missing-expect", f"audit -f {s} --expect examples/nosuch.yaml"),
-        inv("err-audit-bad-expect", f"audit -f {s} --expect {s}/policies.yaml"),
-        inv("err-audit-bad-fail-on", f"audit -f {s} --fail-on bogus"),
-        inv("err-audit-bad-skip", f"audit -f {s} --skip no-such-check"),
-        inv("err-audit-bad-format", f"audit -f {s} --format csv"),
-        inv("err-audit-expect-no-input", f"audit --expect {x}"),
-        inv("err-diff-missing-new", f"diff {s} examples/nosuch"),
-        inv("err-diff-missing-old", f"diff examples/nosuch {s}"),
-        inv("err-diff-bad-format", f"diff {s} {s} --format junit"),
-        inv("err-export-bad-format", f"export -f {s} --format bogus"),
-        inv("err-export-matrix-dot", f"export -f {s} --view matrix --format dot"),
-        inv("err-export-bad-focus", f"export -f {s} --focus web/nosuch"),
-        inv("err-export-bad-view", f"export -f {s} --view tree"),
-        inv("err-file-and-context", fp, "--context x"),
-        inv("err-snapshot-files", f"snapshot -f {s}"),
-        inv("err-unknown-command", "bogus"),
-        inv("err-no-command"),
-    ]
+    stdin = {"bad_yaml": BAD_YAML, "bad_objects": BAD_OBJECTS, "empty": b""}
+    return table(ERRORS, stdin=stdin, s="examples/shop", x="examples/expectations/shop.yaml")
 
 
 def conformance_invocations(shared: Path) -> list[Inv]:
     """Four conformance inputs: NetworkPolicy, ANP/BANP, ANP with IPv6, Ingress/Route."""
     c = shared / "conformance"
-    ob = [str(c / "netpol" / "onlineboutique_workloads" / "input")]
-    anp = [str(c / "anp" / "anp_banp_blog_demo" / "input")]
-    v6 = [str(c / "anp" / "anp_and_banp_using_networks_with_ipv6_test" / "input")]
-    ing = [str(c / "ingress" / "acs-security-demos" / "input")]
+    dirs = {
+        "ob": str(c / "netpol" / "onlineboutique_workloads" / "input"),
+        "anp": str(c / "anp" / "anp_banp_blog_demo" / "input"),
+        "v6": str(c / "anp" / "anp_and_banp_using_networks_with_ipv6_test" / "input"),
+        "ing": str(c / "ingress" / "acs-security-demos" / "input"),
+    }
     out: list[Inv] = []
-    for tag, d in (("ob", ob), ("anp", anp), ("v6", v6), ("ing", ing)):
-        out += [
-            inv(f"conf-{tag}-list-txt", "list -f", d),
-            inv(f"conf-{tag}-list-json", "list -f", d, "--format json"),
-            inv(f"conf-{tag}-list-csv-pod", "list -f", d, "--format csv --by pod"),
-            inv(f"conf-{tag}-list-md-namespace", "list -f", d, "--format md --by namespace"),
-            inv(f"conf-{tag}-summary-json", "summary -f", d, "--format json"),
-            inv(f"conf-{tag}-audit-txt", "audit -f", d),
-            inv(f"conf-{tag}-audit-json", "audit -f", d, "--format json"),
-            inv(f"conf-{tag}-export-dot", "export -f", d, "--format dot"),
-            inv(f"conf-{tag}-export-json", "export -f", d, "--format json"),
-        ]
-    out += [
-        inv("conf-v6-list-txt-ipv6", "list -f", v6, "--ipv6"),
-        inv("conf-v6-list-json-no-ipv6", "list -f", v6, "--format json --no-ipv6"),
-        inv("conf-v6-exposure-json", "exposure -f", v6, "ns1/pod1 --format json"),
-        inv("conf-v6-explain-ip6", "explain -f", v6, "ns1/pod1 2001:db8::1"),
-        inv("conf-ob-path", "path -f", ob, "default/frontend default/cartservice"),
-        inv("conf-ob-path-none", "path -f", ob, "default/cartservice default/frontend --all"),
-        inv(
-            "conf-ob-path-json",
-            "path -f",
-            ob,
-            "default/loadgenerator default/paymentservice",
-            "--all --format json",
-        ),
-        inv("conf-ob-blast", "blast-radius -f", ob, "default/frontend"),
-        inv("conf-ob-blast-json", "blast-radius -f", ob, "default/frontend --format json"),
-        inv("conf-ob-exposure", "exposure -f", ob, "default/redis-cart"),
-        inv("conf-ob-exposure-json", "exposure -f", ob, "default/paymentservice --format json"),
-        inv("conf-ob-explain", "explain -f", ob, "default/frontend default/redis-cart"),
-        inv(
-            "conf-ob-explain-json",
-            "explain -f",
-            ob,
-            "default/checkoutservice",
-            "default/emailservice",
-            "--format json",
-        ),
-        inv("conf-anp-explain", "explain -f", anp, "foo/myfoo bar/mybar"),
-        inv("conf-anp-explain-json", "explain -f", anp, "bar/mybar baz/mybaz --format json"),
-        inv("conf-anp-explain-monitoring", "explain -f", anp, "monitoring/mymonitoring foo/myfoo"),
-        inv("conf-anp-path", "path -f", anp, "foo/myfoo bar/mybar --all"),
-        inv("conf-anp-blast-json", "blast-radius -f", anp, "foo/myfoo --format json"),
-        inv("conf-anp-exposure", "exposure -f", anp, "monitoring/mymonitoring"),
-        inv("conf-ing-path", "path -f", ing, "frontend/webapp backend/catalog"),
-        inv(
-            "conf-ing-path-json",
-            "path -f",
-            ing,
-            "frontend/webapp payments/visa-processor",
-            "--all --format json",
-        ),
-        inv("conf-ing-exposure", "exposure -f", ing, "backend/catalog"),
-        inv("conf-ing-blast", "blast-radius -f", ing, "frontend/webapp"),
-        inv("conf-ing-explain", "explain -f", ing, "backend/checkout payments/gateway"),
-        inv("diff-conf-anp-v6", "diff", anp, v6),
-        inv("diff-conf-anp-v6-json-ns", "diff", anp, v6, "--format json --by namespace"),
-    ]
-    return out
+    for tag, d in dirs.items():
+        out += table(CONFORMANCE_EACH, tag=tag, d=d)
+    return out + table(CONFORMANCE, **dirs)
 
 
 def big_invocations(k: Cluster3k) -> list[Inv]:
     """The generated 3k-pod cluster: no pod-level listing (hundreds of thousands of lines)."""
-    g, ge = [str(CACHE_3K)], [str(CACHE_3K_EDIT)]
-
-    def h(name: str, *parts: Part) -> Inv:
-        return inv(name, *parts, heavy=True)
-
-    ns3 = " ".join(f"-n {n}" for n in k.first_namespaces[3:6])
-    src_reach1 = ["-f", *g, k.src, k.reach1]
-    return [
-        h("3k-summary-txt", "summary -f", g),
-        h("3k-summary-json", "summary -f", g, "--format json"),
-        h("3k-list-txt", "list -f", g),
-        h("3k-list-json", "list -f", g, "--format json"),
-        h("3k-list-csv", "list -f", g, "--format csv"),
-        h("3k-list-txt-namespace", "list -f", g, "--by namespace"),
-        h("3k-list-json-namespace", "list -f", g, "--format json --by namespace"),
-        h("3k-list-md-namespace", "list -f", g, "--format md --by namespace"),
-        h("3k-path-src-reach1", "path", src_reach1),
-        h("3k-path-src-reach1-all", "path", src_reach1, "--all"),
-        h("3k-path-src-reach1-json", "path", src_reach1, "--all --format json"),
-        h("3k-path-src-reach2-port", "path -f", g, [k.src, k.reach2], "--port 8080/TCP"),
-        h("3k-path-src-unreach", "path -f", g, [k.src, k.unreach]),
-        h("3k-path-last-src-json", "path -f", g, [k.last, k.src], "--format json"),
-        h("3k-path-ingress-reach1", "path -f", g, [k.ingress, k.reach1], "--all"),
-        h("3k-path-pods", "path -f", g, [k.src_pod, k.reach1_pod], "--by pod"),
-        h(
-            "3k-path-namespaces",
-            "path -f",
-            g,
-            [f"namespace/{k.first_namespaces[3]}", f"namespace/{k.reach1_ns}"],
-            "--by namespace --all",
-        ),
-        h("3k-path-src-internet", "path -f", g, [k.src, "8.8.8.8"]),
-        h("3k-blast-src", "blast-radius -f", g, [k.src]),
-        h("3k-blast-src-json", "blast-radius -f", g, [k.src], "--format json"),
-        h("3k-blast-src-hops2-port", "blast-radius -f", g, [k.src], "--hops 2 --port 8080/TCP"),
-        h(
-            "3k-blast-pod-hops1-json",
-            "blast-radius -f",
-            g,
-            [k.src_pod],
-            "--by pod --hops 1 --format json",
-        ),
-        h("3k-blast-ingress-namespace", "blast-radius -f", g, [k.ingress], "--by namespace"),
-        h("3k-exposure-reach1", "exposure -f", g, [k.reach1]),
-        h("3k-exposure-reach1-json", "exposure -f", g, [k.reach1], "--format json"),
-        h("3k-exposure-unreach", "exposure -f", g, [k.unreach]),
-        h(
-            "3k-exposure-ns-namespace",
-            "exposure -f",
-            g,
-            [f"namespace/{k.reach1_ns}"],
-            "--by namespace",
-        ),
-        h("3k-explain-src-reach1", "explain", src_reach1),
-        h("3k-explain-src-unreach-json", "explain -f", g, [k.src, k.unreach], "--format json"),
-        h("3k-explain-ingress-last", "explain -f", g, [k.ingress, k.last]),
-        h("3k-audit-txt", "audit -f", g),
-        h("3k-audit-json", "audit -f", g, "--format json"),
-        h("3k-audit-md", "audit -f", g, "--format md"),
-        h("3k-audit-junit", "audit -f", g, "--format junit"),
-        h("3k-diff-edit-txt", "diff", g, ge),
-        h("3k-diff-edit-json", "diff", g, ge, "--format json"),
-        h("3k-diff-edit-csv", "diff", g, ge, "--format csv"),
-        h("3k-diff-edit-md-namespace", "diff", g, ge, "--format md --by namespace"),
-        h("3k-export-dot", "export -f", g, "--format dot"),
-        h("3k-export-json-namespace", "export -f", g, "--format json --by namespace --no-policies"),
-        h(
-            "3k-export-graphml-namespace",
-            "export -f",
-            g,
-            "--format graphml --by namespace --no-policies",
-        ),
-        h("3k-export-json-ns-filter", "export -f", g, "--format json", ns3),
-        h("3k-export-graphml-focus", "export -f", g, "--format graphml --focus", [k.unreach]),
-        h(
-            "3k-export-json-focus",
-            "export -f",
-            g,
-            "--format json --no-policies --focus",
-            [k.ingress],
-        ),
-        h("3k-export-matrix-json", "export -f", g, "--view matrix --format json"),
-    ]
+    refs = {key: value for key, value in vars(k).items() if isinstance(value, str)}
+    ns3, ns4, ns5 = k.first_namespaces[3:6]
+    return table(
+        BIG, heavy=True, g=str(CACHE_3K), ge=str(CACHE_3K_EDIT), ns3=ns3, ns4=ns4, ns5=ns5, **refs
+    )
 
 
 def all_invocations(root: Path, shared: Path, with_3k: bool) -> list[Inv]:

@@ -198,15 +198,7 @@ class Reach:
         namespace: str | None = None,
     ) -> Radius:
         """Everything ``a`` can reach, directly and transitively, with hop distances."""
-        target = self.resolve(a, namespace)
-        return radius(
-            self.analysis.view(by),
-            target,
-            backward=False,
-            ports=_port(port),
-            max_hops=hops,
-            port_text=port,
-        )
+        return self._radius(a, hops, port, by, namespace, backward=False)
 
     @without_gc
     def exposure(
@@ -218,11 +210,22 @@ class Reach:
         namespace: str | None = None,
     ) -> Radius:
         """Everything that can reach ``b``, directly and transitively, external ranges included."""
-        target = self.resolve(b, namespace)
+        return self._radius(b, hops, port, by, namespace, backward=True)
+
+    def _radius(
+        self,
+        ref: str,
+        hops: int | None,
+        port: str | None,
+        by: str,
+        namespace: str | None,
+        *,
+        backward: bool,
+    ) -> Radius:
         return radius(
-            self.analysis.view(by, ipv6=None),
-            target,
-            backward=True,
+            self.analysis.view(by),
+            self.resolve(ref, namespace),
+            backward=backward,
             ports=_port(port),
             max_hops=hops,
             port_text=port,
@@ -418,14 +421,8 @@ def diff(
     return diff_analyses(old.analysis, new.analysis, by, old_label, new_label)
 
 
-def audit(
-    r: Reach,
-    expect: str | Path | Expectations | Mapping[str, Any] | None = None,
-    skip: Iterable[str] = (),
-    checks: bool = True,
-) -> AuditReport:
-    """The audit of ``r``: the same as ``r.audit(...)``."""
-    return r.audit(expect, skip, checks)
+#: The audit of a :class:`Reach`: ``audit(r, ...)`` is ``r.audit(...)``.
+audit = Reach.audit
 
 
 def _port(text: str | None) -> PortSet | None:

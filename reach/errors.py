@@ -6,11 +6,19 @@ Every message reads ``origin field.path: what is wrong``, where origin is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
 class ReachError(Exception):
     """Base class of the errors reach reports to users (exit code 2 in the CLI)."""
+
+
+def require_one_of(what: str, value: str, choices: Sequence[str]) -> None:
+    """How the library refuses a bad argument: ``ValueError("WHAT must be one of A, B, not
+    'x'")`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{what} must be one of {', '.join(choices)}, not {value!r}")
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,23 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
+from hypothesis import HealthCheck, settings
+
 import reach
 from tests.reference import PROTOCOLS, Endpoint, Obj, PodKey, Reference
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def agreement_settings(max_examples: int) -> settings:
+    """Hypothesis settings of a comparison on random clusters: no deadline, and large, slow
+    examples are fine (each is checked on every probe)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
 
 FIXED_PROBES = [
     "0.0.0.0",

@@ -62,6 +62,14 @@ def sel(**labels: str) -> Obj:
     return {"matchLabels": labels}
 
 
+def ipblock(cidr: str, *excluded: str) -> Obj:
+    """A peer ``ipBlock``; ``except`` only when ranges are excluded."""
+    block: Obj = {"cidr": cidr}
+    if excluded:
+        block["except"] = list(excluded)
+    return {"ipBlock": block}
+
+
 def expr(key: str, operator: str, *values: Any) -> Obj:
     """A ``matchExpressions`` entry; ``values`` only when given."""
     out: Obj = {"key": key, "operator": operator}

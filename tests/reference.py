@@ -38,11 +38,23 @@ For the cluster-scoped policies (the CRD field descriptions in ``shared/specs`` 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 Obj = dict[str, Any]
 PodKey = tuple[str, str]
 Endpoint = PodKey | str  # a pod (namespace, name), or an external IP address string
+
+
+class Traffic(NamedTuple):
+    """A connection as one side sees it: the far end, the protocol and port, and the
+    destination (whose container ports named ports refer to)."""
+
+    other: Endpoint
+    protocol: str
+    port: int
+    dst: Endpoint
+
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -400,26 +412,16 @@ class Reference:
         of portNumber {protocol "defaults to TCP", port}, portRange {protocol, start, end}
         ("a port range [...] based on provided start and end values": inclusive), namedPort.
         """
-        if entries is None:
-            return True
-        if not entries:
-            raise ValueError("ports: minItems 1")
-        for entry in entries:
-            field = _one_field(entry, ("portNumber", "portRange", "namedPort"), "port")
-            if field is None:
-                raise ValueError(f"port entry {entry!r} sets no field")
-            value = entry[field]
-            if field == "namedPort":
-                if self.named_port_matches(dst, value, protocol, port):
-                    return True
-                continue
+
+        def number_or_range(field: str, value: Obj) -> bool:
             if (value.get("protocol") or "TCP") != protocol:
-                continue
-            if field == "portNumber" and value["port"] == port:
-                return True
-            if field == "portRange" and value["start"] <= port <= value["end"]:
-                return True
-        return False
+                return False
+            if field == "portNumber":
+                return bool(value["port"] == port)
+            return bool(value["start"] <= port <= value["end"])
+
+        fields = ("portNumber", "portRange", "namedPort")
+        return self._entries_match(entries, fields, "port", protocol, port, dst, number_or_range)
 
     def cnp_protocols_match(
         self, entries: list[Obj] | None, protocol: str, port: int, dst: Endpoint
@@ -430,43 +432,56 @@ class Reference:
         that protocol) or destinationNamedPort ("selects a destination port on a pod based on
         the ContainerPort name").
         """
-        if entries is None:
-            return True
-        if not entries:
-            raise ValueError("protocols: minItems 1")
-        for entry in entries:
-            field = _one_field(entry, ("tcp", "udp", "sctp", "destinationNamedPort"), "protocol")
-            if field is None:
-                raise ValueError(f"protocol entry {entry!r} sets no field")
-            value = entry[field]
-            if field == "destinationNamedPort":
-                if self.named_port_matches(dst, value, protocol, port):
-                    return True
-                continue
+
+        def protocol_and_port(field: str, value: Obj | None) -> bool:
             if field.upper() != protocol:
-                continue
+                return False
             destination = (value or {}).get("destinationPort")
             if destination is None:
                 return True
             which = _one_field(destination, ("number", "range"), "destinationPort")
-            if which == "number" and destination["number"] == port:
-                return True
-            if which == "range" and (
-                destination["range"]["start"] <= port <= destination["range"]["end"]
-            ):
-                return True
-        return False
+            if which == "number":
+                return bool(destination["number"] == port)
+            if which == "range":
+                return bool(destination["range"]["start"] <= port <= destination["range"]["end"])
+            return False
 
-    def rule_action(
+        fields = ("tcp", "udp", "sctp", "destinationNamedPort")
+        return self._entries_match(
+            entries, fields, "protocol", protocol, port, dst, protocol_and_port
+        )
+
+    def _entries_match(
         self,
-        policy: Obj,
-        rule: Obj,
-        direction: str,
-        other: Endpoint,
+        entries: list[Obj] | None,
+        fields: tuple[str, ...],
+        what: str,
         protocol: str,
         port: int,
         dst: Endpoint,
-    ) -> str | None:
+        matches: Callable[[str, Any], bool],
+    ) -> bool:
+        """The walk ANP ``ports`` and CNP ``protocols`` share: unset matches every port, an
+        empty list is invalid (minItems 1), each entry sets exactly one of ``fields``, the
+        last of them a named port of ``dst``; the others are matched by ``matches(field,
+        value)``. True when some entry matches."""
+        if entries is None:
+            return True
+        if not entries:
+            raise ValueError(f"{what}s: minItems 1")
+        for entry in entries:
+            field = _one_field(entry, fields, what)
+            if field is None:
+                raise ValueError(f"{what} entry {entry!r} sets no field")
+            value = entry[field]
+            if field == fields[-1]:
+                if self.named_port_matches(dst, value, protocol, port):
+                    return True
+            elif matches(field, value):
+                return True
+        return False
+
+    def rule_action(self, policy: Obj, rule: Obj, direction: str, traffic: Traffic) -> str | None:
         """The action of ``rule`` if it matches the traffic, else None.
 
         from/to: "If any element matches the source [destination] [...] then the specified
@@ -485,6 +500,7 @@ class Reference:
         known = PEER_FIELDS[kind, direction]
         if any(_one_field(peer or {}, known, "peer") is None for peer in peers):
             return None if action == ALLOW else DENY
+        other, protocol, port, dst = traffic
         if not any(self.admin_peer_matches(kind, direction, peer, other) for peer in peers):
             return None
         if kind == CNP:
@@ -494,14 +510,7 @@ class Reference:
         return action if ports_ok else None
 
     def tier_action(
-        self,
-        policies: list[Obj],
-        pod: PodKey,
-        direction: str,
-        other: Endpoint,
-        protocol: str,
-        port: int,
-        dst: Endpoint,
+        self, policies: list[Obj], pod: PodKey, direction: str, traffic: Traffic
     ) -> str | None:
         """The first matching rule of the tier's policies that select ``pod`` decides: rules in
         policy order, then "determined by the order in which the rule is written"."""
@@ -510,7 +519,7 @@ class Reference:
             if not self.subject_selects(policy, pod):
                 continue
             for rule in (policy.get("spec") or {}).get(rules_key) or []:
-                action = self.rule_action(policy, rule, direction, other, protocol, port, dst)
+                action = self.rule_action(policy, rule, direction, traffic)
                 if action is not None:
                     return action
         return None
@@ -531,15 +540,14 @@ class Reference:
         passes evaluation to the next tier."
         "v1.NetworkPolicy always makes a final decision for selected pods."
         """
-        admin = self.tier_action(self.admin_policies, pod, direction, peer, protocol, port, dst)
+        traffic = Traffic(peer, protocol, port, dst)
+        admin = self.tier_action(self.admin_policies, pod, direction, traffic)
         if admin in (ALLOW, DENY):
             return admin == ALLOW
         netpol = self.netpol_verdict(pod, direction, peer, protocol, port, dst)
         if netpol is not None:
             return netpol
-        baseline = self.tier_action(
-            self.baseline_policies, pod, direction, peer, protocol, port, dst
-        )
+        baseline = self.tier_action(self.baseline_policies, pod, direction, traffic)
         return baseline != DENY  # Allow, Pass or no match: the default allows
 
     def allowed(self, src: Endpoint, dst: Endpoint, protocol: str, port: int) -> bool:

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.analysis.views import GRANULARITIES, Node, View, external_node
+from reach.errors import require_one_of
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
 
@@ -242,8 +243,7 @@ def diff(
     new_label: str = "new",
 ) -> DiffReport:
     """Connections added, removed and changed from ``old`` to ``new`` at granularity ``by``."""
-    if by not in GRANULARITIES:
-        raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, not {by!r}")
+    require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)
     nodes_a = {nd.id: nd for nd in va.nodes[: va.n_internal]}

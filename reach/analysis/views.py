@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
+from reach.errors import require_one_of
 from reach.model.cluster import Pod, Workload
 from reach.model.ipspace import IPAddress, IPRange
 from reach.model.ports import PortSet
@@ -255,8 +256,7 @@ def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | No
     policy names an IPv6 CIDR; otherwise the IPv6 space behaves like the IPv4
     addresses no ipBlock names and would only repeat them.
     """
-    if by not in GRANULARITIES:
-        raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, not {by!r}")
+    require_one_of("granularity", by, GRANULARITIES)
     pods = reachability.pods
     groups: dict[tuple[str, str, str], list[int]] = {}
     for i, key in enumerate(_node_keys(pods, by)):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from reach.audit.context import Context, workloads_message
 from reach.audit.report import Finding
@@ -59,6 +60,12 @@ CHECKS: dict[str, Check] = {}
 CheckFn = Callable[["Context", Check], Iterable[Finding]]
 
 
+class DirectionalFn(Protocol):
+    """A check function for either direction: ``fn(ctx, chk, direction="ingress")``."""
+
+    def __call__(self, ctx: Context, chk: Check, direction: str) -> Iterable[Finding]: ...
+
+
 def check(
     id: str, title: str, severity: str, rationale: str, cis: str | None = None
 ) -> Callable[[CheckFn], CheckFn]:
@@ -66,6 +73,40 @@ def check(
 
     def register(fn: CheckFn) -> CheckFn:
         CHECKS[id] = Check(id, title, severity, rationale, cis, fn)
+        return fn
+
+    return register
+
+
+def check_per_direction(
+    id: str,
+    title: str,
+    cis: str | None,
+    *,
+    ingress: str,
+    egress: str,
+    severities: tuple[str, str] = ("medium", "low"),
+) -> Callable[[DirectionalFn], DirectionalFn]:
+    """Register a function as two checks, the ingress one then the egress one.
+
+    ``id`` and ``title`` name the direction as ``{direction}``; ``ingress`` and ``egress``
+    are the rationales, ``severities`` the ingress and the egress severity (an open
+    ingress is the graver by default).
+    """
+
+    def register(fn: DirectionalFn) -> DirectionalFn:
+        for direction, rationale, severity in zip(
+            ("ingress", "egress"), (ingress, egress), severities, strict=True
+        ):
+            # update_wrapper keeps fn's module: the catalogue orders the checks by it
+            bound = functools.update_wrapper(functools.partial(fn, direction=direction), fn)
+            check(
+                id.format(direction=direction),
+                title.format(direction=direction),
+                severity,
+                rationale,
+                cis,
+            )(bound)
         return fn
 
     return register

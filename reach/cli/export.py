@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import typer
 
@@ -35,13 +35,6 @@ class Engine(StrEnum):
 
     MATPLOTLIB = "matplotlib"
     GRAPHVIZ = "graphviz"
-
-
-class MatrixValue(StrEnum):
-    """What the matrix shows: the share of possible pairs allowed, or their count."""
-
-    SHARE = "share"
-    COUNT = "count"
 
 
 PICTURES = (ExportFormat.PNG, ExportFormat.SVG)
@@ -106,21 +99,27 @@ PoliciesOpt = Annotated[
 ]
 
 
+class GraphScope(TypedDict):
+    """Which graph: the keyword arguments every graph method of :class:`Reach` takes."""
+
+    by: str
+    namespaces: list[str]
+    focus: str | None
+    hops: int
+    source: str
+
+
 @dataclass(frozen=True)
 class Export:
     """What ``reach export`` writes, its options checked."""
 
     output: Path | None
     fmt: ExportFormat
-    by: str
-    namespaces: list[str]
-    focus: str | None
-    hops: int
+    scope: GraphScope
     view: str
-    value: MatrixValue
+    value: str
     engine: Engine
     policies: bool
-    title: str
 
 
 @app.command("export")
@@ -133,7 +132,7 @@ def export_cmd(
     focus: FocusOpt = None,
     hops: HopsOpt = 1,
     view: ViewOpt = "graph",
-    value: ValueOpt = MatrixValue.SHARE,
+    value: ValueOpt = "share",
     engine: EngineOpt = Engine.MATPLOTLIB,
     policies: PoliciesOpt = True,
     source: Input = NO_SOURCE,
@@ -159,21 +158,10 @@ def export_cmd(
     """
     if fmt is None:
         fmt = EXTENSIONS.get(output.suffix.lower(), ExportFormat.DOT) if output else "dot"
-    export_format, matrix_value, drawer = _checked(output, fmt, by, view, value, engine)
+    export_format, drawer = _checked(output, fmt, by, view, value, engine)
     r = source.load()
-    job = Export(
-        output=output,
-        fmt=export_format,
-        by=by,
-        namespaces=namespaces,
-        focus=focus,
-        hops=hops,
-        view=view,
-        value=matrix_value,
-        engine=drawer,
-        policies=policies,
-        title=source.title,
-    )
+    scope = GraphScope(by=by, namespaces=namespaces, focus=focus, hops=hops, source=source.title)
+    job = Export(output, export_format, scope, view, value, drawer, policies)
     try:
         _export(r, job)
     except ReachError as e:
@@ -182,15 +170,16 @@ def export_cmd(
 
 def _checked(
     output: Path | None, fmt: str, by: str, view: str, value: str, engine: str
-) -> tuple[ExportFormat, MatrixValue, Engine]:
+) -> tuple[ExportFormat, Engine]:
     """The choices as enums; exit 2 on a bad one, or on options that do not go together."""
     export_format = choice(ExportFormat, fmt, "--format")
     choice(GRANULARITIES, by, "--by")
     from reach.draw.cluster import VIEWS  # loads networkx: only export needs it
+    from reach.draw.matrix import VALUE_CHOICES
     from reach.output.graph import graphviz
 
     choice(VIEWS, view, "--view")
-    matrix_value = choice(MatrixValue, value, "--value")
+    choice(VALUE_CHOICES, value, "--value")
     drawer = choice(Engine, engine, "--engine")
     if view == "matrix" and export_format not in (*PICTURES, ExportFormat.JSON):
         fail("--view matrix is a picture (png, svg) or json")
@@ -201,13 +190,13 @@ def _checked(
             fail("--engine graphviz needs Graphviz's 'dot' program on the PATH")
     if export_format is ExportFormat.PNG and output is None and sys.stdout.isatty():
         fail("a PNG goes to a file: give -o FILE.png (or pipe the output)")
-    return export_format, matrix_value, drawer
+    return export_format, drawer
 
 
 def _export(r: Reach, job: Export) -> None:
     """Compute what ``job`` asks for, then write it."""
     if job.view == "matrix" and job.fmt is ExportFormat.JSON:
-        matrix = r.matrix(job.by, job.namespaces)
+        matrix = r.matrix(job.scope["by"], job.scope["namespaces"])
         with opened(job.output, binary=True) as out:
             render(matrix, ResultFormat.JSON, out)
     elif job.fmt in PICTURES:
@@ -221,22 +210,11 @@ def _export(r: Reach, job: Export) -> None:
 def _picture(r: Reach, job: Export) -> bytes:
     """The PNG or SVG bytes, drawn by Graphviz or by matplotlib (saying its fallbacks)."""
     if job.engine is Engine.GRAPHVIZ:
-        return r.draw_graphviz(
-            job.fmt, job.by, job.namespaces, job.focus, job.hops, source=job.title
-        )
+        return r.draw_graphviz(job.fmt, **job.scope)
     from reach.draw import figure_bytes  # matplotlib loads only for pictures
 
     notes: list[str] = []
-    fig = r.draw(
-        by=job.by,
-        view=job.view,
-        namespaces=job.namespaces,
-        focus=job.focus,
-        hops=job.hops,
-        source=job.title,
-        value=job.value,
-        notes=notes,
-    )
+    fig = r.draw(view=job.view, value=job.value, notes=notes, **job.scope)
     for note in notes:
         typer.echo(f"reach: note: {note}", err=True)
     return figure_bytes(fig, job.fmt)
@@ -244,7 +222,7 @@ def _picture(r: Reach, job: Export) -> bytes:
 
 def _graph(r: Reach, job: Export) -> None:
     """The graph as DOT, GraphML or node-link JSON."""
-    g = r.export_graph(job.by, job.namespaces, job.focus, job.hops, source=job.title)
+    g = r.export_graph(**job.scope)
     edges = g.number_of_edges()
     if job.fmt is not ExportFormat.DOT and job.policies and edges > MANY_EDGES:
         typer.echo(

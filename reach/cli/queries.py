@@ -94,21 +94,44 @@ def path_cmd(
     raise typer.Exit(0 if found.reachable else 1)
 
 
-@app.command("blast-radius", epilog=REFS_HELP)
-@with_input
-def blast_cmd(
-    src: Annotated[str, typer.Argument(metavar="SRC", help="The node assumed compromised.")],
-    hops: Annotated[
-        int | None, typer.Option("--hops", help="Stop after this many hops.", min=1)
-    ] = None,
-    port: PortOpt = None,
-    by: ByOpt = "workload",
-    namespace: NsOpt = None,
-    fmt: ResultFmt = ResultFormat.TXT,
-    png: PngOpt = None,
-    source: Input = NO_SOURCE,
-) -> None:
-    """Everything SRC can reach, directly and transitively, grouped by namespace.
+SrcArg = Annotated[str, typer.Argument(metavar="SRC", help="The node assumed compromised.")]
+DstArg = Annotated[str, typer.Argument(metavar="DST", help="The node to protect.")]
+HopsOpt = Annotated[int | None, typer.Option("--hops", help="Stop after this many hops.", min=1)]
+
+
+def _radius_command(name: str, argument: object, *, backward: bool, doc: str) -> None:
+    """Register ``blast-radius`` (forward from the node) or ``exposure`` (backward to it):
+    one body and one option list; ``argument`` annotates the node, ``doc`` is the help."""
+
+    def command(
+        node: str,
+        hops: HopsOpt = None,
+        port: PortOpt = None,
+        by: ByOpt = "workload",
+        namespace: NsOpt = None,
+        fmt: ResultFmt = ResultFormat.TXT,
+        png: PngOpt = None,
+        source: Input = NO_SOURCE,
+    ) -> None:
+        result_format = choice(ResultFormat, fmt, "--format")
+        choice(GRANULARITIES, by, "--by")
+        r = source.load()
+        ask = r.exposure if backward else r.blast_radius
+        found = query(lambda: ask(node, hops, port, by, namespace))
+        show(found, result_format)
+        if png is not None:
+            picture(png, r.draw_radius(found, source=source.title))
+
+    command.__doc__ = doc
+    command.__annotations__["node"] = argument
+    app.command(name, epilog=REFS_HELP)(with_input(command))
+
+
+_radius_command(
+    "blast-radius",
+    SrcArg,
+    backward=False,
+    doc="""Everything SRC can reach, directly and transitively, grouped by namespace.
 
     Each entry shows its hop distance, the ports of the hop into it and the
     previous hop. External ranges are included but never crossed.
@@ -120,35 +143,13 @@ def blast_cmd(
       reach blast-radius -f examples/shop pod/web/frontend-0 --hops 2 --port 5432/TCP
 
       reach blast-radius -f examples/shop web/api-gateway --png blast.png
-    """
-    _radius(
-        source,
-        src,
-        backward=False,
-        hops=hops,
-        port=port,
-        by=by,
-        namespace=namespace,
-        fmt=fmt,
-        png=png,
-    )
-
-
-@app.command("exposure", epilog=REFS_HELP)
-@with_input
-def exposure_cmd(
-    dst: Annotated[str, typer.Argument(metavar="DST", help="The node to protect.")],
-    hops: Annotated[
-        int | None, typer.Option("--hops", help="Stop after this many hops.", min=1)
-    ] = None,
-    port: PortOpt = None,
-    by: ByOpt = "workload",
-    namespace: NsOpt = None,
-    fmt: ResultFmt = ResultFormat.TXT,
-    png: PngOpt = None,
-    source: Input = NO_SOURCE,
-) -> None:
-    """Everything that can reach DST, directly and transitively, external ranges included.
+    """,
+)
+_radius_command(
+    "exposure",
+    DstArg,
+    backward=True,
+    doc="""Everything that can reach DST, directly and transitively, external ranges included.
 
     Flags internet exposure: reachable from addresses that the IANA special-purpose
     registries do not mark as not globally reachable (docs/queries.md).
@@ -160,41 +161,8 @@ def exposure_cmd(
       reach exposure -f examples/shop db/postgres --hops 1 --format json
 
       reach exposure -f examples/shop db/postgres --png exposure.png
-    """
-    _radius(
-        source,
-        dst,
-        backward=True,
-        hops=hops,
-        port=port,
-        by=by,
-        namespace=namespace,
-        fmt=fmt,
-        png=png,
-    )
-
-
-def _radius(
-    source: Input,
-    target: str,
-    *,
-    backward: bool,
-    hops: int | None,
-    port: str | None,
-    by: str,
-    namespace: str | None,
-    fmt: str,
-    png: Path | None,
-) -> None:
-    """Blast radius (forward) or exposure (backward): print it, and draw it if asked."""
-    result_format = choice(ResultFormat, fmt, "--format")
-    choice(GRANULARITIES, by, "--by")
-    r = source.load()
-    ask = r.exposure if backward else r.blast_radius
-    found = query(lambda: ask(target, hops, port, by, namespace))
-    show(found, result_format)
-    if png is not None:
-        picture(png, r.draw_radius(found, source=source.title))
+    """,
+)
 
 
 @app.command("explain", epilog=REFS_HELP)

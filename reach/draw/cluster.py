@@ -18,7 +18,7 @@ from reach.draw import style
 from reach.draw.highlight import draw_path
 from reach.draw.matrix import draw_matrix, matrix_data
 from reach.draw.picture import draw_graph
-from reach.errors import ReachError
+from reach.errors import ReachError, require_one_of
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,24 +33,24 @@ VIEWS = ("graph", "matrix")
 
 def draw_cluster(
     analysis: Analysis,
-    ax: Axes | None = None,
-    by: str = "workload",
-    view: str = "graph",
-    namespaces: Iterable[str] | None = None,
-    focus: str | None = None,
-    hops: int = 1,
-    source: str | None = None,
-    value: str = "share",
-    port_labels: bool | None = None,
-    notes: list[str] | None = None,
+    ax: Axes | None,
+    by: str,
+    view: str,
+    namespaces: Iterable[str] | None,
+    focus: str | None,
+    hops: int,
+    source: str | None,
+    value: str,
+    port_labels: bool | None,
+    notes: list[str] | None,
 ) -> Figure:
     """Draw the graph (or ``view="matrix"``: the namespace x namespace heatmap).
 
     Returns the matplotlib figure (``ax``'s, or a new one); each fallback to a
-    coarser view is appended to ``notes``.
+    coarser view is appended to ``notes``. The arguments are those of
+    :meth:`reach.Reach.draw`, which holds their defaults.
     """
-    if view not in VIEWS:
-        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    require_one_of("view", view, VIEWS)
     ns_list = sorted(set(namespaces or ()))
     src_text = source or analysis.source_text
     said: list[str] = []
@@ -89,18 +89,19 @@ def draw_cluster(
 def draw_path_result(
     analysis: Analysis,
     result: PathResult,
-    ax: Axes | None = None,
-    src: str | None = None,
-    dst: str | None = None,
-    namespace: str | None = None,
-    by: str = "workload",
-    source: str | None = None,
+    ax: Axes | None,
+    src: str | None,
+    dst: str | None,
+    namespace: str | None,
+    by: str,
+    source: str | None,
 ) -> Figure:
     """Draw a path result over its neighbourhood: the path's nodes and their direct
     neighbours, path hops highlighted and numbered.
 
-    ``src``/``dst`` are the references the path was asked with (default: its
-    labels); ``by`` the granularity it was asked at.
+    ``src``/``dst`` are the references the path was asked with (None: its labels);
+    ``by`` the granularity it was asked at. The arguments are those of
+    :meth:`reach.Reach.draw_path`, which holds their defaults.
     """
     g = build_graph(analysis, by, merge_external=True, source=source)
     ends: dict[str, str] = {}

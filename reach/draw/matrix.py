@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 #: An array of allowed-pair shares or counts, as drawn.
 Values = np.ndarray[Any, np.dtype[np.float64]]
 
+#: What ``--value`` accepts: the matrix shows the share of possible pairs allowed, or their count.
+VALUE_CHOICES = ("share", "count")
+
 
 @dataclass
 class MatrixData:
@@ -115,8 +118,8 @@ def draw_matrix(
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import LogNorm, Normalize
 
-    if value not in ("share", "count"):
-        raise ValueError(f"value must be share or count, not {value!r}")
+    if value not in VALUE_CHOICES:
+        raise ValueError(f"value must be {' or '.join(VALUE_CHOICES)}, not {value!r}")
     labels = data.labels
     n = len(labels)
     if ax is None:

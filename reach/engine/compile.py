@@ -153,28 +153,19 @@ class _Compiler:
         subjects: list[BoolVec],
         rules: list[CompiledRule],
         masks: RuleMasks,
-    ) -> _Sides:
-        """Both directions of every class, with NetworkPolicy isolation, as rows of ids."""
+    ) -> dict[str, _Side]:
+        """Both directions of every class (ingress, then egress), with NetworkPolicy
+        isolation, as rows of ids."""
         n_internal = len(classes)
-        ingress_isolated = np.zeros(n_internal, dtype=bool)
-        egress_isolated = np.zeros(n_internal, dtype=bool)
+        isolated = {d: np.zeros(n_internal, dtype=bool) for d in ("ingress", "egress")}
         for policy, sel in zip(self.policies, subjects, strict=True):
             if isinstance(policy, NetworkPolicy):
-                ingress_isolated |= sel if policy.ingress_isolating else False
-                egress_isolated |= sel if policy.egress_isolating else False
+                isolated["ingress"] |= sel if policy.ingress_isolating else False
+                isolated["egress"] |= sel if policy.egress_isolating else False
         rows = SideRows(
             rules, masks.atoms, n_internal=n_internal, resolution_of=masks.resolution_of
         )
-        ingress_rows, ingress_row_of = rows.build("ingress", ingress_isolated)
-        egress_rows, egress_row_of = rows.build("egress", egress_isolated)
-        return _Sides(
-            ingress_rows=ingress_rows,
-            ingress_row_of=ingress_row_of,
-            ingress_isolated=ingress_isolated,
-            egress_rows=egress_rows,
-            egress_row_of=egress_row_of,
-            egress_isolated=egress_isolated,
-        )
+        return {d: _Side(*rows.build(d, isolated[d]), isolated[d]) for d in isolated}
 
     # -- step 5: pairs on demand ----------------------------------------------------------
     def _reachability(
@@ -184,7 +175,7 @@ class _Compiler:
         subjects: list[BoolVec],
         rules: list[CompiledRule],
         masks: RuleMasks,
-        sides: _Sides,
+        sides: dict[str, _Side],
     ) -> Reachability:
         """The two sides of every class; a pair's ports are computed when asked for."""
         network_policy_subjects = [
@@ -198,12 +189,12 @@ class _Compiler:
             pod_class=classes.of_label_class[labels.of_pod],
             segments=self.segments,
             atoms=masks.atoms,
-            egress_rows=sides.egress_rows,
-            egress_group=sides.egress_row_of,
-            ingress_rows=sides.ingress_rows,
-            ingress_group=sides.ingress_row_of,
-            ingress_isolated=sides.ingress_isolated,
-            egress_isolated=sides.egress_isolated,
+            egress_rows=sides["egress"].rows,
+            egress_group=sides["egress"].row_of,
+            ingress_rows=sides["ingress"].rows,
+            ingress_group=sides["ingress"].row_of,
+            ingress_isolated=sides["ingress"].isolated,
+            egress_isolated=sides["egress"].isolated,
             n_internal=len(classes),
             ipv6=self.ipv6,
             rules=rules,
@@ -216,15 +207,13 @@ class _Compiler:
 
 
 @dataclass
-class _Sides:
-    """Step 4's result: ``*_rows[*_row_of[own], other]`` is the id of what a side allows."""
+class _Side:
+    """Step 4's result for one direction: ``rows[row_of[own], other]`` is the id of what the
+    side allows; ``isolated[own]``: NetworkPolicies isolate class ``own`` in the direction."""
 
-    ingress_rows: PortSetIds
-    ingress_row_of: IntVec
-    ingress_isolated: BoolVec
-    egress_rows: PortSetIds
-    egress_row_of: IntVec
-    egress_isolated: BoolVec
+    rows: PortSetIds
+    row_of: IntVec
+    isolated: BoolVec
 
 
 def _same_priority_overlaps(rules: list[CompiledRule]) -> list[Diagnostic]:

@@ -11,7 +11,7 @@ All become :class:`~reach.model.cluster.AdminPolicy` so the engine has one code 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reach.errors import FieldError
@@ -76,11 +76,8 @@ def _priority(raw: Any) -> int:
 
 def _subject(raw: Any, path: str) -> Peer:
     raw = mapping(raw, path)
-    keys = [k for k in ("namespaces", "pods") if raw.get(k) is not None]
-    _only(raw, path, ("namespaces", "pods"))
-    if len(keys) != 1:
-        raise FieldError(path, "exactly one of namespaces or pods must be set")
-    return _selector_peer(raw, keys[0], path)
+    key = _one_of(raw, path, ("namespaces", "pods"), "namespaces or pods")
+    return _selector_peer(raw, key, path)
 
 
 def _selector_peer(raw: Mapping[str, Any], key: str, path: str) -> Peer:
@@ -137,11 +134,7 @@ def _peer(
         allowed += ["networks", "nodes"]
         if kind == "ClusterNetworkPolicy":
             allowed.append("domainNames")
-    _only(raw, path, tuple(allowed))
-    keys = [k for k in allowed if raw.get(k) is not None]
-    if len(keys) != 1:
-        raise FieldError(path, f"exactly one of {', '.join(allowed)} must be set")
-    key = keys[0]
+    key = _one_of(raw, path, tuple(allowed))
     if key in ("namespaces", "pods"):
         peers.append(_selector_peer(raw, key, path))
     elif key == "networks":
@@ -168,26 +161,18 @@ def _ports(raw: Any, path: str) -> tuple[PortSpec, ...] | None:
     """ANP/BANP ``ports``: portNumber, portRange or namedPort; absent means all ports."""
     if raw is None:
         return None
-    if not isinstance(raw, list):
-        raise FieldError(path, "must be a list of ports")
     out: list[PortSpec] = []
-    for i, p in enumerate(raw):
-        ppath = f"{path}[{i}]"
-        p = mapping(p, ppath)
-        _only(p, ppath, ("portNumber", "portRange", "namedPort"))
-        keys = [k for k in ("portNumber", "portRange", "namedPort") if p.get(k) is not None]
-        if len(keys) != 1:
-            raise FieldError(ppath, "exactly one of portNumber, portRange, namedPort must be set")
-        if keys[0] == "portNumber":
-            num = mapping(p["portNumber"], f"{ppath}.portNumber")
-            proto = _protocol(num.get("protocol"), f"{ppath}.portNumber.protocol")
-            out.append(PortSpec(proto, _number(num.get("port"), f"{ppath}.portNumber.port")))
-        elif keys[0] == "portRange":
-            rng = mapping(p["portRange"], f"{ppath}.portRange")
-            proto = _protocol(rng.get("protocol"), f"{ppath}.portRange.protocol")
-            out.append(_range(proto, rng, f"{ppath}.portRange"))
+    for ppath, p in _items(raw, path, "must be a list of ports"):
+        key = _one_of(p, ppath, ("portNumber", "portRange", "namedPort"))
+        if key == "namedPort":
+            out.extend(_named(p[key], f"{ppath}.namedPort"))
+            continue
+        body = mapping(p[key], f"{ppath}.{key}")
+        proto = _protocol(body.get("protocol"), f"{ppath}.{key}.protocol")
+        if key == "portNumber":
+            out.append(PortSpec(proto, _number(body.get("port"), f"{ppath}.portNumber.port")))
         else:
-            out.extend(_named(p["namedPort"], f"{ppath}.namedPort"))
+            out.append(_range(proto, body, f"{ppath}.portRange"))
     return tuple(out)
 
 
@@ -195,18 +180,9 @@ def _protocols(raw: Any, path: str) -> tuple[PortSpec, ...] | None:
     """ClusterNetworkPolicy ``protocols``: tcp/udp/sctp with destinationPort, or a named port."""
     if raw is None:
         return None
-    if not isinstance(raw, list):
-        raise FieldError(path, "must be a list")
     out: list[PortSpec] = []
-    keys_all = ("tcp", "udp", "sctp", "destinationNamedPort")
-    for i, p in enumerate(raw):
-        ppath = f"{path}[{i}]"
-        p = mapping(p, ppath)
-        _only(p, ppath, keys_all)
-        keys = [k for k in keys_all if p.get(k) is not None]
-        if len(keys) != 1:
-            raise FieldError(ppath, f"exactly one of {', '.join(keys_all)} must be set")
-        key = keys[0]
+    for ppath, p in _items(raw, path, "must be a list"):
+        key = _one_of(p, ppath, ("tcp", "udp", "sctp", "destinationNamedPort"))
         if key == "destinationNamedPort":
             out.extend(_named(p[key], f"{ppath}.destinationNamedPort"))
             continue
@@ -219,14 +195,29 @@ def _protocols(raw: Any, path: str) -> tuple[PortSpec, ...] | None:
             continue
         dpath = f"{ppath}.{key}.destinationPort"
         dest = mapping(dest, dpath)
-        _only(dest, dpath, ("number", "range"))
-        if (dest.get("number") is None) == (dest.get("range") is None):
-            raise FieldError(dpath, "exactly one of number or range must be set")
-        if dest.get("number") is not None:
+        if _one_of(dest, dpath, ("number", "range"), "number or range") == "number":
             out.append(PortSpec(proto, _number(dest["number"], f"{dpath}.number")))
         else:
             out.append(_range(proto, mapping(dest["range"], f"{dpath}.range"), f"{dpath}.range"))
     return tuple(out)
+
+
+def _items(raw: Any, path: str, not_a_list: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The path and the mapping of each item of the list ``raw`` (``not_a_list`` otherwise)."""
+    if not isinstance(raw, list):
+        raise FieldError(path, not_a_list)
+    for i, item in enumerate(raw):
+        yield f"{path}[{i}]", mapping(item, f"{path}[{i}]")
+
+
+def _one_of(raw: Mapping[str, Any], path: str, fields: tuple[str, ...], said: str = "") -> str:
+    """The one field of ``fields`` that ``raw`` sets; it may set no other (``said`` names
+    the fields in the error, by default as a comma-separated list)."""
+    _only(raw, path, fields)
+    keys = [k for k in fields if raw.get(k) is not None]
+    if len(keys) != 1:
+        raise FieldError(path, f"exactly one of {said or ', '.join(fields)} must be set")
+    return keys[0]
 
 
 def _named(raw: Any, path: str) -> list[PortSpec]:

@@ -81,9 +81,7 @@ def prune(obj: Mapping[str, Any]) -> dict[str, Any] | None:
         pass
     elif kind == "Pod":
         out["spec"] = _pod_spec(spec)
-        status = _status(obj.get("status"))
-        if status:
-            out["status"] = status
+        _set_nonempty(out, "status", _status(obj.get("status")))
     elif kind in POLICY_KINDS:
         out["spec"] = obj.get("spec")
     elif kind == "Service":
@@ -99,28 +97,31 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _picked(m: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """The entries of ``m`` under ``keys`` that it has, in the order of ``keys``."""
+    return {k: m[k] for k in keys if k in m}
+
+
+def _picked_each(items: Any, keys: Iterable[str]) -> list[dict[str, Any]]:
+    """Each mapping of the list ``items`` reduced to ``keys``; other items are left out."""
+    return [_picked(item, keys) for item in items or [] if isinstance(item, Mapping)]
+
+
+def _set_nonempty(out: dict[str, Any], key: str, value: Any) -> None:
+    if value:
+        out[key] = value
+
+
 def _metadata(value: Any) -> dict[str, Any]:
     meta = _mapping(value)
-    out: dict[str, Any] = {}
-    for key in ("name", "namespace"):
-        if key in meta:
-            out[key] = meta[key]
+    out = _picked(meta, ("name", "namespace"))
     if "name" not in out and "generateName" in meta:
         out["generateName"] = meta["generateName"]
-    if meta.get("labels"):
-        out["labels"] = meta["labels"]
-    owners = [
-        {k: ref[k] for k in ("kind", "name", "controller") if k in ref}
-        for ref in meta.get("ownerReferences") or []
-        if isinstance(ref, Mapping)
-    ]
-    if owners:
-        out["ownerReferences"] = owners
-    annotations = {
-        k: v for k, v in _mapping(meta.get("annotations")).items() if k in ANNOTATION_ALLOW_LIST
-    }
-    if annotations:
-        out["annotations"] = annotations
+    _set_nonempty(out, "labels", meta.get("labels"))
+    owners = _picked_each(meta.get("ownerReferences"), ("kind", "name", "controller"))
+    _set_nonempty(out, "ownerReferences", owners)
+    annotations = _mapping(meta.get("annotations")).items()
+    _set_nonempty(out, "annotations", {k: v for k, v in annotations if k in ANNOTATION_ALLOW_LIST})
     return out
 
 
@@ -136,48 +137,23 @@ def _pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _container(c: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if "name" in c:
-        out["name"] = c["name"]
-    ports = [
-        {k: p[k] for k in _PORT_FIELDS if k in p}
-        for p in c.get("ports") or []
-        if isinstance(p, Mapping)
-    ]
-    if ports:
-        out["ports"] = ports
-    if "restartPolicy" in c:
-        out["restartPolicy"] = c["restartPolicy"]
+    out = _picked(c, ("name",))
+    _set_nonempty(out, "ports", _picked_each(c.get("ports"), _PORT_FIELDS))
+    out.update(_picked(c, ("restartPolicy",)))
     return out
 
 
 def _status(value: Any) -> dict[str, Any]:
     status = _mapping(value)
-    out: dict[str, Any] = {}
-    for key in ("phase", "podIP"):
-        if key in status:
-            out[key] = status[key]
-    ips = [
-        {"ip": p["ip"]} for p in status.get("podIPs") or [] if isinstance(p, Mapping) and "ip" in p
-    ]
-    if ips:
-        out["podIPs"] = ips
+    out = _picked(status, ("phase", "podIP"))
+    ips = [ip for ip in _picked_each(status.get("podIPs"), ("ip",)) if ip]
+    _set_nonempty(out, "podIPs", ips)
     return out
 
 
 def _service_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if "type" in spec:
-        out["type"] = spec["type"]
-    if "selector" in spec:
-        out["selector"] = spec["selector"]
-    ports = [
-        {k: p[k] for k in _SERVICE_PORT_FIELDS if k in p}
-        for p in spec.get("ports") or []
-        if isinstance(p, Mapping)
-    ]
-    if ports:
-        out["ports"] = ports
+    out = _picked(spec, ("type", "selector"))
+    _set_nonempty(out, "ports", _picked_each(spec.get("ports"), _SERVICE_PORT_FIELDS))
     return out
 
 

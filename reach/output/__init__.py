@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import TYPE_CHECKING, TypeGuard, cast
+from typing import TYPE_CHECKING, TypedDict, TypeGuard, Unpack, cast
 
 from reach.analysis.diff import DiffReport
 from reach.analysis.views import View
@@ -76,29 +76,30 @@ def render(
 
         graph.render(result, parse(GraphFormat, fmt), out, policies=policies, tooltips=tooltips)
         return
-    with text_stream(out) as text:
+    with text_stream(out) as text:  # each kind's package has a renderer per format
         if isinstance(result, View):
-            listing.render(result, parse(ListFormat, fmt), text)
+            listing.RENDERERS[parse(ListFormat, fmt)](result, text)
         elif isinstance(result, AuditReport):
-            audit.render(result, parse(AuditFormat, fmt), text, fail_on=fail_on, colour=colour)
+            audit.RENDERERS[parse(AuditFormat, fmt)](result, text, fail_on=fail_on, colour=colour)
         elif isinstance(result, DiffReport):
-            diff.render(result, parse(DiffFormat, fmt), text)
+            diff.RENDERERS[parse(DiffFormat, fmt)](result, text)
         else:
-            results.render(cast(Results, result), parse(ResultFormat, fmt), text)
+            results.RENDERERS[parse(ResultFormat, fmt)](cast(Results, result), text)
 
 
-def to_text(
-    result: object,
-    fmt: str,
-    *,
-    fail_on: str = DEFAULT_FAIL_ON,
-    colour: bool = False,
-    policies: bool = True,
-    tooltips: bool | None = None,
-) -> str:
+class Options(TypedDict, total=False):
+    """The options of :func:`render`, as :func:`to_text` passes them on."""
+
+    fail_on: str
+    colour: bool
+    policies: bool
+    tooltips: bool | None
+
+
+def to_text(result: object, fmt: str, **options: Unpack[Options]) -> str:
     """What :func:`render` writes, as a string (every format but graphml)."""
     out = io.StringIO()
-    render(result, fmt, out, fail_on=fail_on, colour=colour, policies=policies, tooltips=tooltips)
+    render(result, fmt, out, **options)
     return out.getvalue()
 
 

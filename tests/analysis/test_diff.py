@@ -13,7 +13,7 @@ from reach.analysis.diff import DiffReport, EdgeChange
 from reach.api import diff
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
-from tests.builders import deny_all, netpol, pod, sel
+from tests.builders import deny_all, ipblock, netpol, pod, sel
 from tests.helpers import SHOP, TYPO
 from tests.strategies import clusters
 
@@ -95,28 +95,21 @@ def test_nodes_that_appear_or_disappear() -> None:
     assert ("0.0.0.0-255.255.255.255[External]", "shop/web[Pod]") in added
 
 
-def test_new_ipblock_boundaries_that_change_nothing_show_nothing() -> None:
+def _diff_adding_egress_policy(name: str, app: str, cidr: str, exclude: str) -> DiffReport:
+    """From pod shop/web (app=web) alone to it and a policy ``name`` that selects ``app`` and
+    allows egress to ``cidr`` except ``exclude``."""
     base = [pod("web", "shop", {"app": "web"})]
-    unused = netpol(
-        "unused",
-        "shop",
-        sel(app="nothing"),
-        policyTypes=["Egress"],
-        egress=[{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
-    )
-    assert diff(reach.from_objects(base), reach.from_objects([*base, unused])).empty
+    rule = {"to": [ipblock(cidr, exclude)]}
+    policy = netpol(name, "shop", sel(app=app), policyTypes=["Egress"], egress=[rule])
+    return diff(reach.from_objects(base), reach.from_objects([*base, policy]))
+
+
+def test_new_ipblock_boundaries_that_change_nothing_show_nothing() -> None:
+    assert _diff_adding_egress_policy("unused", "nothing", "10.0.0.0/8", "10.1.0.0/16").empty
 
 
 def test_external_changes_are_merged_ranges() -> None:
-    base = [pod("web", "shop", {"app": "web"})]
-    out = netpol(
-        "out",
-        "shop",
-        sel(app="web"),
-        policyTypes=["Egress"],
-        egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}],
-    )
-    d = diff(reach.from_objects(base), reach.from_objects([*base, out]))
+    d = _diff_adding_egress_policy("out", "web", "0.0.0.0/0", "10.0.0.0/8")
     assert [str(e) for e in d.edges] == [
         "- shop/web[Pod] => 10.0.0.0-10.255.255.255[External] : All Connections"
     ]

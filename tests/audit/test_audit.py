@@ -11,7 +11,7 @@ import reach
 from reach.audit import AuditReport, Finding
 from reach.audit.checks import CHECKS
 from reach.audit.report import text
-from tests.builders import deny_all, namespace, netpol, pod, sel
+from tests.builders import deny_all, ipblock, namespace, netpol, pod, sel
 from tests.helpers import SHOP, SHOP_EXPECT, TYPO
 
 
@@ -137,18 +137,8 @@ def test_unisolated_pod_is_open_to_the_internet_on_every_port() -> None:
 
 
 def test_entry_point_on_some_ports_is_low_and_names_ports_and_ranges() -> None:
-    gw = netpol(
-        "gw",
-        "shop",
-        {},
-        policyTypes=["Ingress"],
-        ingress=[
-            {
-                "from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["8.8.8.0/24"]}}],
-                "ports": [{"port": 443}],
-            }
-        ],
-    )
+    rule = {"from": [ipblock("0.0.0.0/0", "8.8.8.0/24")], "ports": [{"port": 443}]}
+    gw = netpol("gw", "shop", {}, policyTypes=["Ingress"], ingress=[rule])
     r = audit([pod("gw", "shop"), gw])
     f = found(r, "internet-ingress")["shop/gw[Pod]"]
     assert f.severity == "low"
@@ -162,8 +152,8 @@ def test_private_ranges_are_not_the_internet() -> None:
         "shop",
         {},
         policyTypes=["Ingress", "Egress"],
-        ingress=[{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}],
-        egress=[{"to": [{"ipBlock": {"cidr": "192.168.0.0/16"}}]}],
+        ingress=[{"from": [ipblock("10.0.0.0/8")]}],
+        egress=[{"to": [ipblock("192.168.0.0/16")]}],
     )
     r = audit([pod("a", "shop"), private])
     for check in ("internet-ingress-all-ports", "internet-ingress", "internet-egress-unrestricted"):
@@ -172,25 +162,10 @@ def test_private_ranges_are_not_the_internet() -> None:
 
 def test_unrestricted_egress_to_the_internet() -> None:
     # 0.0.0.0/0 minus a private range is still every internet address, even on one port
-    web = netpol(
-        "out",
-        "shop",
-        sel(app="web"),
-        policyTypes=["Egress"],
-        egress=[
-            {
-                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}],
-                "ports": [{"port": 443}],
-            }
-        ],
-    )
-    narrow = netpol(
-        "narrow",
-        "shop",
-        sel(app="api"),
-        policyTypes=["Egress"],
-        egress=[{"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}]}],
-    )
+    rule = {"to": [ipblock("0.0.0.0/0", "10.0.0.0/8")], "ports": [{"port": 443}]}
+    web = netpol("out", "shop", sel(app="web"), policyTypes=["Egress"], egress=[rule])
+    narrow_rule = {"to": [ipblock("203.0.113.0/24")]}
+    narrow = netpol("narrow", "shop", sel(app="api"), policyTypes=["Egress"], egress=[narrow_rule])
     objs = [pod("web", "shop", {"app": "web"}), pod("api", "shop", {"app": "api"}), web, narrow]
     r = audit(objs)
     got = found(r, "internet-egress-unrestricted")
@@ -307,7 +282,7 @@ def test_peers_that_match_and_ip_blocks_are_fine() -> None:
         "shop",
         {},
         ingress=[
-            {"from": [{"podSelector": sel(app="web")}, {"ipBlock": {"cidr": "10.0.0.0/8"}}]},
+            {"from": [{"podSelector": sel(app="web")}, ipblock("10.0.0.0/8")]},
             {"from": [{"namespaceSelector": {}}]},
         ],
     )

@@ -24,10 +24,18 @@ def policy(ingress_rule: dict | None = None, selector: object = None) -> dict:
     }
 
 
+def run_file(
+    tmp_path: Path, name: str, text: str, *options: str, command: str = "list"
+) -> tuple[Path, int, str, str]:
+    """Write ``text`` to the file ``name`` and run ``reach COMMAND -f FILE OPTIONS``: the file,
+    the exit code, stdout and stderr."""
+    f = tmp_path / name
+    f.write_text(text)
+    return (f, *run([command, "-f", str(f), *options]))
+
+
 def check(tmp_path: Path, docs: list[dict], expected: str) -> str:
-    f = tmp_path / "pol.yaml"
-    f.write_text(yaml.safe_dump_all([POD, *docs]))
-    code, out, err = run(["list", "-f", str(f)])
+    f, code, out, err = run_file(tmp_path, "pol.yaml", yaml.safe_dump_all([POD, *docs]))
     assert code == 2, (out, err)
     assert out == ""
     assert "Traceback" not in err
@@ -36,9 +44,8 @@ def check(tmp_path: Path, docs: list[dict], expected: str) -> str:
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
-    f = tmp_path / "bad.yaml"
-    f.write_text("kind: Pod\nmetadata:\n  name: [unclosed\n  labels: {}\n")
-    code, out, err = run(["list", "-f", str(f)])
+    text = "kind: Pod\nmetadata:\n  name: [unclosed\n  labels: {}\n"
+    f, code, out, err = run_file(tmp_path, "bad.yaml", text)
     assert code == 2
     assert f"{f}:" in err and "malformed YAML" in err
     line = int(err.split(f"{f}:")[1].split(":")[0])
@@ -47,9 +54,8 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_malformed_json_names_file_and_line(tmp_path: Path) -> None:
-    f = tmp_path / "bad.json"
-    f.write_text('{\n "kind": "Pod",\n "metadata": {"name": "a",}\n}\n')
-    code, _, err = run(["list", "-f", str(f)])
+    text = '{\n "kind": "Pod",\n "metadata": {"name": "a",}\n}\n'
+    f, code, _, err = run_file(tmp_path, "bad.json", text)
     assert code == 2
     assert f"{f}:3: malformed JSON" in err
 
@@ -146,9 +152,8 @@ def test_list_items_get_their_path(tmp_path: Path) -> None:
 
 
 def test_skip_invalid_analyzes_the_rest_and_warns(tmp_path: Path) -> None:
-    f = tmp_path / "pol.yaml"
-    f.write_text(yaml.safe_dump_all([POD, policy({"ports": [{"port": 99999}]})]))
-    code, out, err = run(["list", "-f", str(f), "--skip-invalid"])
+    text = yaml.safe_dump_all([POD, policy({"ports": [{"port": 99999}]})])
+    _, code, out, err = run_file(tmp_path, "pol.yaml", text, "--skip-invalid")
     assert code == 0
     assert "default/a[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections" in out
     assert "warning: skipped invalid object" in err and "99999" in err
@@ -167,31 +172,28 @@ def test_no_input_is_a_usage_error() -> None:
 
 
 def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
-    f = tmp_path / "p.yaml"
-    f.write_text(yaml.safe_dump(POD))
-    code, _, err = run(["list", "-f", str(f), "--format", "xml"])
+    _, code, _, err = run_file(tmp_path, "p.yaml", yaml.safe_dump(POD), "--format", "xml")
     assert code == 2
     assert "--format must be one of" in err
 
 
 def test_document_numbers_count_documents_read_by_either_reader(tmp_path: Path) -> None:
     # document 2 uses an anchor, so PyYAML reads it; documents 1 and 3 are plain block YAML
-    f = tmp_path / "mixed.yaml"
-    f.write_text(
+    text = (
         yaml.safe_dump(POD)
         + "---\nkind: Namespace\nmetadata: &m\n  name: other\n---\n"
         + yaml.safe_dump(policy({"ports": [{"port": 70000}]}))
     )
-    code, _, err = run(["list", "-f", str(f)])
+    f, code, _, err = run_file(tmp_path, "mixed.yaml", text)
     assert code == 2
     assert f"{f}#3 spec.ingress[0].ports[0].port: 70000 is out of range" in err
 
 
 def test_malformed_yaml_after_other_documents_names_its_line(tmp_path: Path) -> None:
-    f = tmp_path / "late.yaml"
     good = yaml.safe_dump(POD) + "---\n"
-    f.write_text(good + good + "kind: Pod\nmetadata: {name: [x\n")
-    code, _, err = run(["list", "-f", str(f)])
+    f, code, _, err = run_file(
+        tmp_path, "late.yaml", good + good + "kind: Pod\nmetadata: {name: [x\n"
+    )
     assert code == 2
     line = int(err.split(f"{f}:")[1].split(":")[0])
     with pytest.raises(yaml.MarkedYAMLError) as e:  # where PyYAML, reading it all, stops
@@ -202,9 +204,8 @@ def test_malformed_yaml_after_other_documents_names_its_line(tmp_path: Path) -> 
 
 
 def test_impossible_date_is_malformed_yaml_not_a_traceback(tmp_path: Path) -> None:
-    f = tmp_path / "date.yaml"
-    f.write_text("kind: Pod\nmetadata:\n  name: a\n  annotations:\n    built: 2024-02-30\n")
-    code, _, err = run(["summary", "-f", str(f)])
+    text = "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    built: 2024-02-30\n"
+    f, code, _, err = run_file(tmp_path, "date.yaml", text, command="summary")
     assert code == 2
     assert f"{f}" in err and "malformed YAML" in err and "day is out of range" in err
     assert "Traceback" not in err

@@ -30,7 +30,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.agreement import assert_agrees, probe_ips, probe_ports, sorted_probes
+from tests.agreement import (
+    agreement_settings,
+    assert_agrees,
+    probe_ips,
+    probe_ports,
+    sorted_probes,
+)
 from tests.helpers import SHARED
 from tests.reference import (
     ACTIONS,
@@ -357,11 +363,7 @@ def admin_probe_ports(objects: list[Obj]) -> list[int]:
 # --------------------------------------------------------------------------- comparison
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@agreement_settings(200)
 @given(admin_clusters())
 def test_engine_matches_reference_with_admin_policies(objects: list[Obj]) -> None:
     assert_agrees(objects, admin_probe_ips(objects), admin_probe_ports(objects))

@@ -10,18 +10,14 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
-from tests.agreement import assert_agrees, of_kind, probe_ips, probe_ports
+from tests.agreement import agreement_settings, assert_agrees, of_kind, probe_ips, probe_ports
 from tests.reference import NAME_LABEL, Obj, Reference
 from tests.strategies import clusters
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@agreement_settings(300)
 @given(clusters())
 def test_engine_matches_reference(objects: list[Obj]) -> None:
     assert_agrees(objects, probe_ips(objects), probe_ports(objects))

@@ -308,34 +308,27 @@ def test_named_port_toward_external_address_matches_nothing() -> None:
 # -- namespaces and defaults ---------------------------------------------------------------------
 
 
+def _t_admits_namespace_named(name: str) -> list[dict]:
+    """Pod default/t, and a policy admitting into it only the namespace named ``name``
+    (selected by its kubernetes.io/metadata.name label)."""
+    by_name = {"namespaceSelector": sel(**{"kubernetes.io/metadata.name": name})}
+    return [
+        pod("t", labels={"app": "t"}),
+        netpol("p", selector=sel(app="t"), ingress=[{"from": [by_name]}]),
+    ]
+
+
 def test_namespace_carries_name_label_even_if_omitted() -> None:
     objs = [
         namespace("prod"),  # no labels at all
         pod("a", "prod"),
-        pod("t", labels={"app": "t"}),
-        netpol(
-            "p",
-            selector=sel(app="t"),
-            ingress=[
-                {"from": [{"namespaceSelector": sel(**{"kubernetes.io/metadata.name": "prod"})}]}
-            ],
-        ),
+        *_t_admits_namespace_named("prod"),
     ]
     assert ("prod/a", "default/t") in conns(objs)
 
 
 def test_undeclared_namespace_exists_with_name_label() -> None:
-    objs = [
-        pod("a", "ghost"),
-        pod("t", labels={"app": "t"}),
-        netpol(
-            "p",
-            selector=sel(app="t"),
-            ingress=[
-                {"from": [{"namespaceSelector": sel(**{"kubernetes.io/metadata.name": "ghost"})}]}
-            ],
-        ),
-    ]
+    objs = [pod("a", "ghost"), *_t_admits_namespace_named("ghost")]
     c = conns(objs)
     assert ("ghost/a", "default/t") in c
     assert "ghost" in reach.from_objects(objs).cluster.namespaces

@@ -27,15 +27,16 @@ from tests.k8s_server import Certs, KubeAPIServer, generated_objects, make_certs
 GEN_CLUSTER = SHARED / "bench" / "gen_cluster.py"
 
 Serve = Callable[..., KubeAPIServer]
+Objects = list[dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def shop() -> list[dict[str, Any]]:
+def shop() -> Objects:
     return shop_objects(EXAMPLES)
 
 
 @pytest.fixture(scope="module")
-def generated() -> list[dict[str, Any]]:
+def generated() -> Objects:
     if not GEN_CLUSTER.is_file():
         pytest.skip(f"no {GEN_CLUSTER} (set REACH_SHARED)")
     return generated_objects(GEN_CLUSTER, namespaces=12, pods=400, policies=60, seed=3)
@@ -53,7 +54,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Certs, Certs]:
 def serve() -> Iterator[Serve]:
     started: list[KubeAPIServer] = []
 
-    def start(objects: list[dict[str, Any]], **kw: Any) -> KubeAPIServer:
+    def start(objects: Objects, **kw: Any) -> KubeAPIServer:
         srv = KubeAPIServer(objects, **kw).start()
         started.append(srv)
         return srv
@@ -93,7 +94,7 @@ def fail(kubeconfig: Path, **kw: Any) -> str:
 
 
 def test_live_read_equals_offline_analysis_of_the_shop(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, shop: Objects, tmp_path: Path
 ) -> None:
     srv = serve(shop)
     live = live_reach(srv.kubeconfig(tmp_path / "kc"))
@@ -104,7 +105,7 @@ def test_live_read_equals_offline_analysis_of_the_shop(
 
 
 def test_live_read_of_a_generated_cluster_in_pages(
-    serve: Serve, generated: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, generated: Objects, tmp_path: Path
 ) -> None:
     srv = serve(generated)
     live = live_reach(srv.kubeconfig(tmp_path / "kc"), page_limit=50)
@@ -117,9 +118,7 @@ def test_live_read_of_a_generated_cluster_in_pages(
     assert "continue" not in pages[0] and all(q.get("continue") for q in pages[1:])
 
 
-def test_items_get_kind_api_version_and_origin(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
-) -> None:
+def test_items_get_kind_api_version_and_origin(serve: Serve, shop: Objects, tmp_path: Path) -> None:
     srv = serve(shop)
     raws, src, _ = read(srv.kubeconfig(tmp_path / "kc", context="prod"), page_limit=4)
     kinds = {(r.obj["kind"], r.obj["apiVersion"]) for r in raws}
@@ -136,7 +135,7 @@ def test_items_get_kind_api_version_and_origin(
 
 
 def test_admin_network_policies_are_read_when_the_group_is_served(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, shop: Objects, tmp_path: Path
 ) -> None:
     anp = {
         "apiVersion": "policy.networking.k8s.io/v1alpha1",
@@ -170,7 +169,7 @@ def test_admin_network_policies_are_read_when_the_group_is_served(
 
 
 def test_policy_group_not_served_is_not_requested(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, shop: Objects, tmp_path: Path
 ) -> None:
     srv = serve(shop, policy_versions=())
     _, src, _ = read(srv.kubeconfig(tmp_path / "kc"))
@@ -179,9 +178,7 @@ def test_policy_group_not_served_is_not_requested(
     assert {"/version", "/apis"} <= {p for p, _ in srv.requests}
 
 
-def test_finished_pods_are_skipped_and_counted(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
-) -> None:
+def test_finished_pods_are_skipped_and_counted(serve: Serve, shop: Objects, tmp_path: Path) -> None:
     def job_pod(name: str, phase: str) -> dict[str, Any]:
         return {
             "kind": "Pod",
@@ -209,7 +206,7 @@ def test_finished_pods_are_skipped_and_counted(
 
 
 def test_kubeconfig_from_the_environment_merged_like_kubectl(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serve: Serve, shop: Objects, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     srv = serve(shop)
     good = srv.kubeconfig(tmp_path / "good", context="good")
@@ -225,7 +222,7 @@ def test_kubeconfig_from_the_environment_merged_like_kubectl(
         list(LiveSource(LiveOptions(context="bad")).objects(Diagnostics()))
 
 
-def test_unknown_context(serve: Serve, shop: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_unknown_context(serve: Serve, shop: Objects, tmp_path: Path) -> None:
     srv = serve(shop)
     msg = fail(srv.kubeconfig(tmp_path / "kc", context="dev"), context="prod")
     assert "context 'prod' not found" in msg and "available: dev" in msg
@@ -244,7 +241,7 @@ def test_missing_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_in_cluster_configuration(
     serve: Serve,
-    shop: list[dict[str, Any]],
+    shop: Objects,
     certs: tuple[Certs, Certs],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -270,9 +267,7 @@ def test_in_cluster_configuration(
 # ---------------------------------------------------------------- failures
 
 
-def test_401_names_the_credentials(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
-) -> None:
+def test_401_names_the_credentials(serve: Serve, shop: Objects, tmp_path: Path) -> None:
     srv = serve(shop)
     msg = fail(srv.kubeconfig(tmp_path / "kc", token="expired"))
     assert msg.startswith("unauthorized (401)")
@@ -301,7 +296,7 @@ def test_401_names_the_credentials(
     ],
 )
 def test_403_names_verb_resource_and_scope(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path, plural: str, expected: str
+    serve: Serve, shop: Objects, tmp_path: Path, plural: str, expected: str
 ) -> None:
     srv = serve(shop)
     srv.forbidden.add(plural)
@@ -320,9 +315,7 @@ def test_server_down(tmp_path: Path) -> None:
     assert "kubectl cluster-info" in msg
 
 
-def test_timeout_mentions_request_timeout(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
-) -> None:
+def test_timeout_mentions_request_timeout(serve: Serve, shop: Objects, tmp_path: Path) -> None:
     srv = serve(shop)
     srv.delays["pods"] = 2.0
     msg = fail(srv.kubeconfig(tmp_path / "kc"), request_timeout=0.3)
@@ -333,7 +326,7 @@ def test_timeout_mentions_request_timeout(
 
 @pytest.mark.parametrize("how", ["fail_page", "break_page"])
 def test_a_page_failing_midway_fails_the_whole_read(
-    serve: Serve, generated: list[dict[str, Any]], tmp_path: Path, how: str
+    serve: Serve, generated: Objects, tmp_path: Path, how: str
 ) -> None:
     srv = serve(generated)
     getattr(srv, how)["pods"] = 2
@@ -346,7 +339,7 @@ def test_a_page_failing_midway_fails_the_whole_read(
 
 
 def test_an_expired_continue_token_reads_the_list_again_whole(
-    serve: Serve, generated: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, generated: Objects, tmp_path: Path
 ) -> None:
     srv = serve(generated)
     srv.expire_page["pods"] = 3
@@ -365,7 +358,7 @@ def test_an_expired_continue_token_reads_the_list_again_whole(
 
 
 def test_tls_verified_with_the_ca_from_the_kubeconfig(
-    serve: Serve, shop: list[dict[str, Any]], certs: tuple[Certs, Certs], tmp_path: Path
+    serve: Serve, shop: Objects, certs: tuple[Certs, Certs], tmp_path: Path
 ) -> None:
     server_certs, _ = certs
     srv = serve(shop, tls=(server_certs.cert, server_certs.key))
@@ -375,7 +368,7 @@ def test_tls_verified_with_the_ca_from_the_kubeconfig(
 
 
 def test_tls_without_verification(
-    serve: Serve, shop: list[dict[str, Any]], certs: tuple[Certs, Certs], tmp_path: Path
+    serve: Serve, shop: Objects, certs: tuple[Certs, Certs], tmp_path: Path
 ) -> None:
     server_certs, _ = certs
     srv = serve(shop, tls=(server_certs.cert, server_certs.key))
@@ -388,7 +381,7 @@ def test_tls_without_verification(
 
 @pytest.mark.parametrize("ca", ["other", "none"])
 def test_tls_verification_failure(
-    serve: Serve, shop: list[dict[str, Any]], certs: tuple[Certs, Certs], tmp_path: Path, ca: str
+    serve: Serve, shop: Objects, certs: tuple[Certs, Certs], tmp_path: Path, ca: str
 ) -> None:
     server_certs, other = certs
     srv = serve(shop, tls=(server_certs.cert, server_certs.key))
@@ -403,7 +396,7 @@ def test_tls_verification_failure(
 
 
 def test_progress_bar_only_when_asked_or_on_a_terminal(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, shop: Objects, tmp_path: Path
 ) -> None:
     srv = serve(shop)
     kc = srv.kubeconfig(tmp_path / "kc")
@@ -418,7 +411,7 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(
 
 
 def test_progress_bar_on_a_terminal_for_large_reads(
-    serve: Serve, generated: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serve: Serve, generated: Objects, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -446,7 +439,7 @@ def _snapshot(raws: list[RawObject], info: Mapping[str, Any], path: Path) -> str
 
 
 def test_snapshot_round_trip_gives_the_live_result(
-    serve: Serve, shop: list[dict[str, Any]], generated: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, shop: Objects, generated: Objects, tmp_path: Path
 ) -> None:
     for name, objects in (("shop", shop), ("generated", generated)):
         srv = serve(objects)
@@ -460,7 +453,7 @@ def test_snapshot_round_trip_gives_the_live_result(
 
 
 def test_snapshot_keeps_only_what_the_analysis_reads(
-    serve: Serve, shop: list[dict[str, Any]], tmp_path: Path
+    serve: Serve, shop: Objects, tmp_path: Path
 ) -> None:
     srv = serve(shop)
     raws, src, _ = read(srv.kubeconfig(tmp_path / "kc", context="prod-eu"))

@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reach.audit.context import Context, workloads_message
-from reach.audit.registry import CIS_NETPOL, Check, check
+from reach.audit.registry import CIS_NETPOL, Check, check_per_direction
 from reach.audit.report import Finding
 
 
+@check_per_direction(
+    "pod-{direction}-unisolated",
+    "Pods selected by no {direction} policy",
+    CIS_NETPOL,
+    ingress="A pod that no policy isolates for ingress accepts connections from every pod and "
+    "every address on every port.",
+    egress="A pod that no policy isolates for egress may connect to every pod and every address, "
+    "which helps an attacker who compromised it move on or exfiltrate data.",
+)
 def _unisolated(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]:
     """Per namespace: the workloads with pods that no policy isolates for ``direction``."""
     wls = ctx.workloads_in_classes(~ctx.isolated(direction))
@@ -20,27 +29,3 @@ def _unisolated(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]:
             details={"direction": direction, "workloads": ctx.workload_details(group)},
             notes=ctx.hostnet_notes(group),
         )
-
-
-@check(
-    "pod-ingress-unisolated",
-    "Pods selected by no ingress policy",
-    "medium",
-    "A pod that no policy isolates for ingress accepts connections from every pod and "
-    "every address on every port.",
-    CIS_NETPOL,
-)
-def pod_ingress_unisolated(ctx: Context, chk: Check) -> Iterable[Finding]:
-    return _unisolated(ctx, chk, "ingress")
-
-
-@check(
-    "pod-egress-unisolated",
-    "Pods selected by no egress policy",
-    "low",
-    "A pod that no policy isolates for egress may connect to every pod and every address, "
-    "which helps an attacker who compromised it move on or exfiltrate data.",
-    CIS_NETPOL,
-)
-def pod_egress_unisolated(ctx: Context, chk: Check) -> Iterable[Finding]:
-    return _unisolated(ctx, chk, "egress")

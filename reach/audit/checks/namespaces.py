@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from reach.audit.context import Context, pods_text
-from reach.audit.registry import CIS_NETPOL, Check, check
+from reach.audit.registry import CIS_NETPOL, Check, check_per_direction
 from reach.audit.report import Finding, short_list
 from reach.model.cluster import NetworkPolicy
 
@@ -23,6 +23,15 @@ def _allows_all(pol: NetworkPolicy, direction: str) -> bool:
     return any(r.peers is None and r.ports is None for r in rules)
 
 
+@check_per_direction(
+    "namespace-default-deny-{direction}",
+    "Namespace without a default-deny {direction} policy",
+    CIS_NETPOL,
+    ingress="Without a podSelector: {} policy isolating ingress, every pod added to the namespace "
+    "accepts connections from anywhere until some policy selects it.",
+    egress="Without a podSelector: {} policy isolating egress, every pod added to the namespace "
+    "may connect anywhere, inside or outside the cluster.",
+)
 def _default_deny(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]:
     """Namespaces with pods but no podSelector {} policy that isolates ``direction`` (or only
     ones that allow it all again)."""
@@ -62,27 +71,3 @@ def _default_deny(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]
                 "policies": len(ctx.policies_by_ns.get(ns, [])),
             },
         )
-
-
-@check(
-    "namespace-default-deny-ingress",
-    "Namespace without a default-deny ingress policy",
-    "medium",
-    "Without a podSelector: {} policy isolating ingress, every pod added to the namespace "
-    "accepts connections from anywhere until some policy selects it.",
-    CIS_NETPOL,
-)
-def namespace_default_deny_ingress(ctx: Context, chk: Check) -> Iterable[Finding]:
-    return _default_deny(ctx, chk, "ingress")
-
-
-@check(
-    "namespace-default-deny-egress",
-    "Namespace without a default-deny egress policy",
-    "low",
-    "Without a podSelector: {} policy isolating egress, every pod added to the namespace "
-    "may connect anywhere, inside or outside the cluster.",
-    CIS_NETPOL,
-)
-def namespace_default_deny_egress(ctx: Context, chk: Check) -> Iterable[Finding]:
-    return _default_deny(ctx, chk, "egress")

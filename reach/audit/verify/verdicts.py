@@ -3,6 +3,7 @@ a broken or vacuous one carries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,28 @@ from reach.audit.report import EXPECTATION, ExpectationResult, Finding
 from reach.audit.verify.endpoints import ResolvedEndpoint, everything_but, resolve_endpoint
 from reach.audit.verify.pairs import ClassPairs, class_pairs, count_hits, count_text, pairs_where
 from reach.audit.verify.witness import first_port, pair_witness, transitive_path
+from reach.engine.arrays import BoolVec
 from reach.model.ports import PortSet
+
+
+@dataclass(frozen=True)
+class _Question:
+    """An expectation asked of the cluster: its resolved ends and their class pairs."""
+
+    ctx: Context
+    exp: Expectation
+    src: ResolvedEndpoint
+    dst: ResolvedEndpoint
+    pairs: ClassPairs
+
+    def first_hit(self, hit: BoolVec) -> tuple[dict[str, Any], dict[str, Any], int, int]:
+        """The witness of the first class pair of ``hit``; the details of the failed finding
+        (that witness, the pod pairs and the ranges of all hits); the pair's two classes."""
+        count, ranges = count_hits(self.ctx, self.pairs, hit, self.src, self.dst)
+        i, j = (int(x) for x in np.argwhere(hit)[0])
+        witness = pair_witness(self.ctx, self.exp, self.pairs, hit, i, j, self.src, self.dst)
+        details = {"witness": witness, "pairs": count, "ranges": ranges}
+        return witness, details, int(self.pairs.src[i]), int(self.pairs.dst[j])
 
 
 def evaluate(ctx: Context, exp: Expectation) -> ExpectationResult:
@@ -38,9 +60,8 @@ def evaluate(ctx: Context, exp: Expectation) -> ExpectationResult:
         msg = "from and to hold the same single pod, and a pod with itself is no pair: "
         msg += "the expectation checks nothing"
         return _result(exp, "vacuous", _finding(exp, msg, {}, severity="low"))
-    if exp.kind == "allow":
-        return _allow(ctx, exp, src, dst, pairs)
-    return _deny(ctx, exp, src, dst, pairs)
+    question = _Question(ctx, exp, src, dst, pairs)
+    return _allow(question) if exp.kind == "allow" else _deny(question)
 
 
 def _result(exp: Expectation, status: str, finding: Finding | None = None) -> ExpectationResult:
@@ -70,35 +91,27 @@ def _finding(
     )
 
 
-def _deny(
-    ctx: Context,
-    exp: Expectation,
-    src: ResolvedEndpoint,
-    dst: ResolvedEndpoint,
-    pairs: ClassPairs,
-) -> ExpectationResult:
+def _deny(q: _Question) -> ExpectationResult:
     """``deny`` (and ``only``, with ``src`` the sources outside ``from``): no pair connects on
     the expectation's ports, nor, when transitive, through other pods."""
+    ctx, exp, pairs = q.ctx, q.exp, q.pairs
     atoms = ctx.reachability.atoms
     touch = atoms.all_int if exp.ports is None else atoms.to_int(atoms.touching(exp.ports))
     hit = pairs_where(ctx, pairs, lambda v: bool(v & touch)) & pairs.valid
     others = "a source outside `from`: " if exp.kind == "only" else ""
     if hit.any():
-        count, ranges = count_hits(ctx, pairs, hit, src, dst)
-        i, j = (int(x) for x in np.argwhere(hit)[0])
-        witness = pair_witness(ctx, exp, pairs, hit, i, j, src, dst)
+        witness, details, _, _ = q.first_hit(hit)
         egress = _allowed_by(witness["egress_policies"], external=witness["src_external"])
         ingress = _allowed_by(witness["ingress_policies"], external=witness["dst_external"])
         msg = (
             f"{others}{witness['src']} can reach {witness['dst']} on {witness['port']} "
             f"(allowed: {witness['ports']}); "
             f"egress allowed by {egress}, ingress by {ingress}; "
-            f"{count_text(count, ranges, 'violating')} in all"
+            f"{count_text(details['pairs'], details['ranges'], 'violating')} in all"
         )
-        details = {"witness": witness, "pairs": count, "ranges": ranges}
         return _result(exp, "failed", _finding(exp, msg, details))
     if exp.transitive:
-        path = transitive_path(ctx, exp, pairs, src, dst)
+        path = transitive_path(ctx, exp, pairs, q.src, q.dst)
         if path is not None:
             hops = " => ".join([path[0]["src"], *(h["dst"] for h in path)])
             steps = "; ".join(f"{h['src']} => {h['dst']} : {h['ports']}" for h in path)
@@ -107,15 +120,10 @@ def _deny(
     return _result(exp, "passed")
 
 
-def _allow(
-    ctx: Context,
-    exp: Expectation,
-    src: ResolvedEndpoint,
-    dst: ResolvedEndpoint,
-    pairs: ClassPairs,
-) -> ExpectationResult:
+def _allow(q: _Question) -> ExpectationResult:
     """``allow``: every pair (or, with ``require: any``, some pair) connects on every port of
     the expectation (without ports: on some port)."""
+    ctx, exp, pairs = q.ctx, q.exp, q.pairs
     atoms = ctx.reachability.atoms
     if exp.ports is None:
         ok = pairs_where(ctx, pairs, lambda v: v != 0)
@@ -130,18 +138,15 @@ def _allow(
         bad = ~ok & pairs.valid
         if not bad.any():
             return _result(exp, "passed")
-    count, ranges = count_hits(ctx, pairs, bad, src, dst)
-    i, j = (int(x) for x in np.argwhere(bad)[0])
-    witness = pair_witness(ctx, exp, pairs, bad, i, j, src, dst)
-    why = _why_not_allowed(ctx, exp, witness, int(pairs.src[i]), int(pairs.dst[j]))
+    witness, details, s, d = q.first_hit(bad)
+    why = _why_not_allowed(ctx, exp, witness, s, d)
     on = f" on {exp.ports_text}" if exp.ports_text else ""
     if exp.require == "any":
         lead = f"no pair connects{on}; for example {witness['src']} cannot reach {witness['dst']}"
     else:
         allowed = f" (allowed: {witness['ports']})" if witness["ports"] != "No Connections" else ""
         lead = f"{witness['src']} cannot reach {witness['dst']}{on}{allowed}"
-    msg = f"{lead}: {why}; {count_text(count, ranges, 'failing')} in all"
-    details = {"witness": witness, "pairs": count, "ranges": ranges}
+    msg = f"{lead}: {why}; {count_text(details['pairs'], details['ranges'], 'failing')} in all"
     return _result(exp, "failed", _finding(exp, msg, details))
 
 

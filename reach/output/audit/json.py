@@ -8,5 +8,8 @@ from typing import TextIO
 from reach.audit.report import DEFAULT_FAIL_ON, AuditReport
 
 
-def render(report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON) -> None:
+def render(
+    report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON, colour: bool = False
+) -> None:
+    """Write ``report``; ``fail_on`` decides the verdict (``colour`` is for txt alone)."""
     out.write(json.dumps(report.to_dict(fail_on), indent=1) + "\n")

@@ -14,7 +14,10 @@ from typing import TextIO
 from reach.audit.report import DEFAULT_FAIL_ON, EXPECTATION, AuditReport, Finding, rank
 
 
-def render(report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON) -> None:
+def render(
+    report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON, colour: bool = False
+) -> None:
+    """Write ``report``; ``fail_on`` decides the verdict (``colour`` is for txt alone)."""
     root = ET.Element("testsuites", name="reach audit")
     if report.expect_file is not None or report.expectations:
         suite = ET.SubElement(root, "testsuite", name="expectations")

@@ -19,7 +19,10 @@ MD_ROWS = 50
 ICONS = {"high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
 
 
-def render(report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON) -> None:
+def render(
+    report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON, colour: bool = False
+) -> None:
+    """Write ``report``; ``fail_on`` decides the verdict (``colour`` is for txt alone)."""
     lines = _head(report, fail_on) + _expectations(report)
     groups = findings_by_check(report)
     if groups:

@@ -16,8 +16,3 @@ RENDERERS: dict[DiffFormat, Callable[[DiffReport, TextIO], None]] = {
     DiffFormat.MD: md.render,
     DiffFormat.CSV: csv.render,
 }
-
-
-def render(report: DiffReport, fmt: DiffFormat, out: TextIO) -> None:
-    """Write ``report`` in ``fmt``."""
-    RENDERERS[fmt](report, out)

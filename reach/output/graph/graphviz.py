@@ -8,7 +8,7 @@ import subprocess
 
 import networkx as nx
 
-from reach.errors import ReachError
+from reach.errors import ReachError, require_one_of
 from reach.output.graph import dot
 
 #: What ``dot -T`` is asked for.
@@ -22,8 +22,7 @@ def available() -> bool:
 
 def picture(g: nx.DiGraph, fmt: str = "png") -> bytes:
     """``g`` drawn by ``dot -T<fmt>`` (PNG or SVG bytes); ReachError when ``dot`` fails."""
-    if fmt not in PICTURE_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(PICTURE_FORMATS)}, not {fmt!r}")
+    require_one_of("format", fmt, PICTURE_FORMATS)
     text = io.StringIO()
     dot.render(g, text)
     try:

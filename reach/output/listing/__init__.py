@@ -21,11 +21,6 @@ RENDERERS: dict[ListFormat, Callable[[View, TextIO], None]] = {
 }
 
 
-def render(view: View, fmt: ListFormat, out: TextIO) -> None:
-    """Write the connections of ``view`` in ``fmt``."""
-    RENDERERS[fmt](view, out)
-
-
 def shows_ipv6(fmt: ListFormat, ipv6: bool | None) -> bool | None:
     """Whether the list in ``fmt`` shows IPv6 ranges: as ``ipv6`` says; by default never in
     txt (its grammar is IPv4-only), and in the other formats when a policy names an IPv6

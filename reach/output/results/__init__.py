@@ -20,8 +20,3 @@ RENDERERS: dict[ResultFormat, Callable[[Results, TextIO], None]] = {
     ResultFormat.TXT: txt.render,
     ResultFormat.JSON: json.render,
 }
-
-
-def render(result: Results, fmt: ResultFormat, out: TextIO) -> None:
-    """Write ``result`` in ``fmt``."""
-    RENDERERS[fmt](result, out)
