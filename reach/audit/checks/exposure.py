@@ -15,7 +15,9 @@ def _ingress_findings(ctx: Context, chk: Check, *, every_port: bool) -> Iterable
     """Workloads reachable from the internet on every TCP or UDP port (``every_port``), or
     on some ports only."""
     if not len(ctx.internet_segments):
-        raise NotApplicable("no external address range outside the private ranges")
+        raise NotApplicable(
+            "no external address range on the internet (every range is special-purpose)"
+        )
     exposure = ctx.ingress_exposure
     hit = np.asarray(exposure.ports.any(axis=1))
     all_open = ctx.every_port_open(exposure.ports)
@@ -38,8 +40,8 @@ def _ingress_findings(ctx: Context, chk: Check, *, every_port: bool) -> Iterable
     "internet-ingress-all-ports",
     "Pods reachable from the internet on every port",
     "high",
-    "Every TCP (or UDP) port of these pods accepts connections from addresses outside the "
-    "private ranges, typically because no policy isolates them for ingress.",
+    "Every TCP (or UDP) port of these pods accepts connections from internet addresses, "
+    "typically because no policy isolates them for ingress.",
 )
 def internet_ingress_all_ports(ctx: Context, chk: Check) -> Iterable[Finding]:
     return _ingress_findings(ctx, chk, every_port=True)
@@ -49,8 +51,8 @@ def internet_ingress_all_ports(ctx: Context, chk: Check) -> Iterable[Finding]:
     "internet-ingress",
     "Pods reachable from the internet on some ports",
     "low",
-    "These are the cluster's entry points from outside the private ranges; each should be "
-    "an intended one, on the intended ports only.",
+    "These are the cluster's entry points from the internet; each should be an intended "
+    "one, on the intended ports only.",
 )
 def internet_ingress(ctx: Context, chk: Check) -> Iterable[Finding]:
     return _ingress_findings(ctx, chk, every_port=False)
@@ -65,7 +67,9 @@ def internet_ingress(ctx: Context, chk: Check) -> Iterable[Finding]:
 )
 def internet_egress_unrestricted(ctx: Context, chk: Check) -> Iterable[Finding]:
     if not len(ctx.internet_segments):
-        raise NotApplicable("no external address range outside the private ranges")
+        raise NotApplicable(
+            "no external address range on the internet (every range is special-purpose)"
+        )
     reachability, n = ctx.reachability, ctx.n_internal
     block = reachability.block(np.arange(n), n + ctx.internet_segments)  # (n, k, W)
     reached = ctx.per_workload_any(np.asarray(block.any(axis=2)))
