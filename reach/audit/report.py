@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reach.analysis.display import Qualified
+
 #: Severities from least to most serious. ``info`` never fails a run.
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high")
 #: What ``--fail-on`` accepts.
@@ -133,7 +135,7 @@ class ExpectationResult:
 
 
 @dataclass
-class AuditReport:
+class AuditReport(Qualified):
     """Findings of the built-in checks and of the expectations file, most serious first."""
 
     findings: list[Finding] = field(default_factory=list)
