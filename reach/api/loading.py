@@ -17,6 +17,7 @@ from reach.input.loader import build_cluster
 from reach.input.options import LiveOptions
 from reach.input.raw import RawObject
 from reach.progress import Progress
+from reach.words import count
 
 #: Input files at least this large (bytes) show a progress bar when ``progress`` is None.
 LARGE_INPUT = 4 << 20
@@ -43,7 +44,11 @@ def load(
         raws = FileSource(names, bar).objects(diag)  # streamed: parsed and built one by one
         cluster = build_cluster(raws, diag, skip_invalid)
         cluster.sources = list(names)
-        bar.say(f"compiling {len(cluster.pods):,} pods and {len(cluster.policies):,} policies")
+        pods, policies = len(cluster.pods), len(cluster.policies)
+        what = (
+            f"{count(pods, 'pod', thousands=True)} and {count(policies, 'policy', thousands=True)}"
+        )
+        bar.say(f"compiling {what}")
         return Reach(cluster)
     finally:
         bar.close()
