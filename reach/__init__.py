@@ -3,13 +3,14 @@
 from reach.analysis.summary import Summary
 from reach.analysis.views import Connection, Node
 from reach.api import Reach, audit, diff, from_objects, load, load_live
-from reach.errors import InvalidInput, Problem, ReachError
+from reach.errors import InvalidInput, PartialAnswerWarning, Problem, ReachError
 from reach.model.ports import PortSet
 
 __all__ = [
     "Connection",
     "InvalidInput",
     "Node",
+    "PartialAnswerWarning",
     "PortSet",
     "Problem",
     "Reach",

@@ -51,6 +51,12 @@ class FieldError(ReachError):
         super().__init__(f"{path}: {message}")
 
 
+class PartialAnswerWarning(UserWarning):
+    """Raised through Python's ``warnings`` when a load makes every answer partial: reach
+    read something that can change connectivity and did not evaluate it (a diagnostic
+    with ``partial`` set; docs/diagnostics.md)."""
+
+
 #: Severities of a diagnostic, least serious first.
 SEVERITIES = ("info", "warning")
 

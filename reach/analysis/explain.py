@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from reach.analysis.display import Qualified
 from reach.analysis.refs import Target
 from reach.analysis.routes import Ends
 from reach.engine.verdicts import Explanation
@@ -14,7 +15,18 @@ if TYPE_CHECKING:
     from reach.analysis.compiled import Analysis
 
 
-def explain(analysis: Analysis, a: str, b: str, namespace: str | None = None) -> list[Explanation]:
+class Explanations(list[Explanation], Qualified):
+    """The explanations of a pair: its text is theirs, separated by blank lines (what
+    ``reach explain`` prints); its dict ``{"explanations": [...]}``."""
+
+    def __str__(self) -> str:
+        return "\n\n".join(map(str, self))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"explanations": [e.to_dict() for e in self]}
+
+
+def explain(analysis: Analysis, a: str, b: str, namespace: str | None = None) -> Explanations:
     """One explanation per distinct pair of pod classes between ``a`` and ``b``.
 
     When both ends hold one and the same pod of a class, that pair is no pair of pods:
@@ -24,7 +36,7 @@ def explain(analysis: Analysis, a: str, b: str, namespace: str | None = None) ->
     rb = analysis.reachability
     start, dest = Ends(rb, ta), Ends(rb, tb)
     why = analysis.provenance.explain
-    out = []
+    out = Explanations()
     for s in ta.classes(rb).tolist():
         for d in tb.classes(rb).tolist():
             exp = why(s, d, _class_name(analysis, ta, s), _class_name(analysis, tb, d))

@@ -18,6 +18,7 @@ from reach.engine.reachability import Reachability
 from reach.engine.verdicts import Explanation
 from reach.model.cluster import Workload
 from reach.model.ports import PortSet
+from reach.words import count
 
 #: ``--all`` shows at most this many shortest paths.
 MAX_PATHS = 20
@@ -127,7 +128,7 @@ class PathResult(NotebookPicture):
             )
         else:
             lines.append(f"{self.src} cannot connect to {self.dst} directly: {why}")
-            lim = f" within {self.max_hops} hops" if self.max_hops else ""
+            lim = f" within {count(self.max_hops, 'hop')}" if self.max_hops else ""
             lines.append(f"no path{flt}{lim}: {self.dst} is not reachable from {self.src}")
         lines.extend(self._path_lines(flt))
         return "\n".join(lines)

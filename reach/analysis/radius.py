@@ -18,6 +18,7 @@ from reach.analysis.refs import Target
 from reach.analysis.views import Node, View
 from reach.model.ipspace import is_non_global
 from reach.model.ports import PortSet
+from reach.words import count
 
 
 def is_internet(node: Node) -> bool:
@@ -97,13 +98,13 @@ class Radius(NotebookPicture):
 
     def __str__(self) -> str:
         arrow = "reaches" if self.direction == "forward" else "is reached from"
-        c = self.counts()
+        n = {k: v for k, v in self.counts().items() if isinstance(v, int)}
         flt = f" on {self.port_filter}" if self.port_filter else ""
-        lim = f" within {self.max_hops} hops" if self.max_hops else ""
+        lim = f" within {count(self.max_hops, 'hop')}" if self.max_hops else ""
         lines = [
-            f"{self.title} of {self.target}{flt}{lim}: {c['nodes']} {self.by}s "
-            f"({c['pods']} pods) in {c['namespaces']} namespaces, "
-            f"{c['external_ranges']} external ranges; {c['direct']} direct"
+            f"{self.title} of {self.target}{flt}{lim}: {count(n['nodes'], self.by)} "
+            f"({count(n['pods'], 'pod')}) in {count(n['namespaces'], 'namespace')}, "
+            f"{count(n['external_ranges'], 'external range')}; {n['direct']} direct"
         ]
         if self.direction == "backward" and self.internet_exposed and not self.external_target:
             direct = [e for e in self.entries if e.internet and e.hops == 1]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from reach.analysis.display import Qualified
 
 if TYPE_CHECKING:
     from reach.analysis.compiled import Analysis
 
 
 @dataclass
-class Summary:
+class Summary(Qualified):
     """Counts that describe a compiled cluster."""
 
     namespaces: int
@@ -26,7 +28,7 @@ class Summary:
     allowed_workload_pairs: int
 
     def to_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def __str__(self) -> str:
         return "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.to_dict().items())

@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reach.analysis.display import Qualified
+from reach.words import count
+
 #: Severities from least to most serious. ``info`` never fails a run.
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high")
 #: What ``--fail-on`` accepts.
@@ -133,7 +136,7 @@ class ExpectationResult:
 
 
 @dataclass
-class AuditReport:
+class AuditReport(Qualified):
     """Findings of the built-in checks and of the expectations file, most serious first."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -191,7 +194,7 @@ class AuditReport:
     def summary_line(self, fail_on: str = DEFAULT_FAIL_ON) -> str:
         c = self.counts()
         parts = [f"{c[s]} {s}" for s in reversed(SEVERITIES) if c[s]]
-        text = f"{sum(c.values())} findings" + (f" ({', '.join(parts)})" if parts else "")
+        text = count(sum(c.values()), "finding") + (f" ({', '.join(parts)})" if parts else "")
         if self.suppressed:
             text += f", {len(self.suppressed)} ignored"
         if self.expectations:
@@ -263,8 +266,8 @@ def findings_by_check(report: AuditReport) -> list[tuple[str, list[Finding]]]:
 def stats_line(report: AuditReport) -> str:
     s = report.stats
     text = (
-        f"{s.get('pods', 0)} pods in {s.get('workloads', 0)} workloads, "
-        f"{s.get('namespaces', 0)} namespaces, {s.get('policies', 0)} policies"
+        f"{count(s.get('pods', 0), 'pod')} in {count(s.get('workloads', 0), 'workload')}, "
+        f"{count(s.get('namespaces', 0), 'namespace')}, {count(s.get('policies', 0), 'policy')}"
     )
     if report.expect_file:
         text += f"; expectations from {report.expect_file}"

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 findings or not reachable, 2 usage or input error.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +16,7 @@ from typer.core import TyperGroup
 
 from reach.cli import audit, export, listing, queries, snapshot  # noqa: F401 - registers the commands
 from reach.cli.common import app
-from reach.errors import ReachError
+from reach.errors import PartialAnswerWarning, ReachError
 
 __all__ = ["app", "main"]
 
@@ -39,7 +40,9 @@ class ReachGroup(TyperGroup):
     ``python -m reach`` and a ``typer.testing.CliRunner`` report errors alike."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        with reported_errors():
+        with reported_errors(), warnings.catch_warnings():
+            # the commands print the diagnostics themselves, and every output carries them
+            warnings.simplefilter("ignore", PartialAnswerWarning)
             return super().main(*args, **kwargs)
 
 

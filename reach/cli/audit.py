@@ -19,6 +19,7 @@ from reach.cli.outputs import opened
 from reach.errors import InvalidInput, ReachError
 from reach.input.options import LiveOptions
 from reach.output import AuditFormat, DiffFormat, render
+from reach.output.diagnostics import sided
 from reach.output.formats import names
 
 LIVE_PREFIX = "live:"
@@ -195,6 +196,7 @@ def diff_cmd(
     before = _load_side(old, "OLD", kubeconfig, request_timeout, skip_invalid=skip_invalid)
     after = _load_side(new, "NEW", kubeconfig, request_timeout, skip_invalid=skip_invalid)
     report = api.diff(before, after, by, old, new)
+    sides = [*sided("old", before.diagnostics), *sided("new", after.diagnostics)]
     with opened(output) as out:
-        render(report, diff_format, out)
+        render(report, diff_format, out, diagnostics=sides)
     raise typer.Exit(1 if exit_code and not report.empty else 0)

@@ -9,7 +9,9 @@ fallback is said in the picture and returned as a note.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -29,6 +31,40 @@ if TYPE_CHECKING:
 
 #: What ``--view`` accepts.
 VIEWS = ("graph", "matrix")
+#: What :meth:`reach.Reach.draw` writes by a file's extension: a picture, or the graph.
+FILE_EXTENSIONS = {
+    ".png": "png",
+    ".svg": "svg",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".graphml": "graphml",
+}
+#: The formats of :data:`FILE_EXTENSIONS` that write the graph rather than a picture.
+GRAPH_FILES = ("dot", "graphml")
+
+
+class DrawOptions(TypedDict, total=False):
+    """The keyword arguments of :meth:`reach.Reach.draw` after ``ax``."""
+
+    by: str
+    view: str
+    namespaces: Iterable[str] | None
+    focus: str | None
+    hops: int
+    source: str | None
+    value: str
+    port_labels: bool | None
+    notes: list[str] | None
+
+
+def file_format(path: str | PathLike[str]) -> str:
+    """The format :meth:`reach.Reach.draw` writes to ``path``, by its extension; a
+    ValueError naming the extensions it knows otherwise."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FILE_EXTENSIONS:
+        known = ", ".join(FILE_EXTENSIONS)
+        raise ValueError(f"draw writes files ending in {known}, not {str(path)!r}")
+    return FILE_EXTENSIONS[suffix]
 
 
 def draw_cluster(

@@ -20,6 +20,7 @@ from reach.draw.model import (
 )
 from reach.draw.picture import draw_picture
 from reach.model.ipspace import merge_adjacent
+from reach.words import count
 
 if TYPE_CHECKING:
     from collections.abc import Set
@@ -267,13 +268,15 @@ def _per_namespace(
 def _radius_titles(result: Radius, source: str) -> tuple[str, str]:
     c = result.counts()
     flt = f" on {result.port_filter}" if result.port_filter else ""
-    lim = f" within {result.max_hops} hops" if result.max_hops else ""
+    lim = f" within {count(result.max_hops, 'hop')}" if result.max_hops else ""
     title = f"{result.title} of {result.target}{flt}{lim}"
     if source:
         title = f"{source}: {title}"
     sub = (
-        f"{c['nodes']} {result.by}s ({c['pods']} pods) in {c['namespaces']} namespaces, "
-        f"{c['external_ranges']} external ranges; arrows: the hop that reaches each node first"
+        f"{count(int(str(c['nodes'])), result.by)} ({count(int(str(c['pods'])), 'pod')}) in "
+        f"{count(int(str(c['namespaces'])), 'namespace')}, "
+        f"{count(int(str(c['external_ranges'])), 'external range')}; "
+        "arrows: the hop that reaches each node first"
     )
     if result.direction != "forward" and result.internet_exposed:
         sub += "; reachable from the internet"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reach.draw.style import new_figure
+from reach.words import count
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -208,7 +209,8 @@ def _title(fig: Figure, data: MatrixData, source: str, value: str, note: str) ->
     # wrapped to the width of the figure (the title starts at its left edge)
     chars = max(40, int(fig.get_size_inches()[0] * 0.92 * 72 / (size * 0.6)))
     lines = [
-        f"{source}: namespace × namespace reachability ({len(data.namespaces)} namespaces)",
+        f"{source}: namespace × namespace reachability "
+        f"({count(len(data.namespaces), 'namespace')})",
         f"{what} of allowed {data.unit} pairs from each source namespace (row) to each "
         "destination namespace (column); grey: none",
     ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reach.words import count
+
 if TYPE_CHECKING:
     import networkx as nx
     from matplotlib.figure import Figure
@@ -50,7 +52,8 @@ def too_large(g: nx.DiGraph) -> bool:
 
 
 def size_text(g: nx.DiGraph) -> str:
-    return f"{g.number_of_nodes():,} nodes and {g.number_of_edges():,} edges"
+    nodes, edges = g.number_of_nodes(), g.number_of_edges()
+    return f"{count(nodes, 'node', thousands=True)} and {count(edges, 'edge', thousands=True)}"
 
 
 def colour(kind: str) -> str:

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict, TypeGuard, Unpack, cast
 
 from reach.analysis.diff import DiffReport
 from reach.analysis.views import View
 from reach.audit.report import DEFAULT_FAIL_ON, AuditReport
+from reach.errors import Diagnostic
 from reach.output import audit, diff, listing, results
+from reach.output.diagnostics import carried
 from reach.output.formats import (
     AuditFormat,
     DiffFormat,
@@ -63,28 +66,41 @@ def render(
     colour: bool = False,
     policies: bool = True,
     tooltips: bool | None = None,
+    diagnostics: Sequence[Diagnostic] | None = None,
 ) -> None:
     """Write ``result`` in ``fmt`` to ``out``; ValueError for a format its kind lacks.
 
-    Options, each for the kinds that use it: ``fail_on`` (audit: the severity that
-    fails), ``colour`` (audit txt: ANSI colours), ``policies`` (graphml and
-    node-link json: name each edge's policies), ``tooltips`` (dot: edge tooltips;
-    by default up to 2,000 edges).
+    ``diagnostics`` are those of the load the result answers about; by default those
+    it carries (a view, and every result :class:`reach.Reach` returns, carries them).
+    Every format writes them (see :mod:`reach.output.diagnostics`). Options, each for
+    the kinds that use it: ``fail_on`` (audit: the severity that fails), ``colour``
+    (audit txt: ANSI colours), ``policies`` (graphml and node-link json: name each
+    edge's policies), ``tooltips`` (dot: edge tooltips; by default up to 2,000 edges).
     """
+    diags = carried(result) if diagnostics is None else tuple(diagnostics)
     if _is_graph(result):
         from reach.output import graph  # networkx loads only for graphs
 
-        graph.render(result, parse(GraphFormat, fmt), out, policies=policies, tooltips=tooltips)
+        graph.render(
+            result,
+            parse(GraphFormat, fmt),
+            out,
+            policies=policies,
+            tooltips=tooltips,
+            diagnostics=diags,
+        )
         return
     with text_stream(out) as text:  # each kind's package has a renderer per format
         if isinstance(result, View):
-            listing.RENDERERS[parse(ListFormat, fmt)](result, text)
+            listing.RENDERERS[parse(ListFormat, fmt)](result, text, diags)
         elif isinstance(result, AuditReport):
-            audit.RENDERERS[parse(AuditFormat, fmt)](result, text, fail_on=fail_on, colour=colour)
+            audit.RENDERERS[parse(AuditFormat, fmt)](
+                result, text, fail_on=fail_on, colour=colour, diagnostics=diags
+            )
         elif isinstance(result, DiffReport):
-            diff.RENDERERS[parse(DiffFormat, fmt)](result, text)
+            diff.RENDERERS[parse(DiffFormat, fmt)](result, text, diags)
         else:
-            results.RENDERERS[parse(ResultFormat, fmt)](cast(Results, result), text)
+            results.RENDERERS[parse(ResultFormat, fmt)](cast(Results, result), text, diags)
 
 
 class Options(TypedDict, total=False):
@@ -94,6 +110,7 @@ class Options(TypedDict, total=False):
     colour: bool
     policies: bool
     tooltips: bool | None
+    diagnostics: Sequence[Diagnostic] | None
 
 
 def to_text(result: object, fmt: str, **options: Unpack[Options]) -> str:

@@ -32,7 +32,7 @@ def test_cli_json_outputs() -> None:
     _, out, _ = run(["exposure", "-f", SHOP, "db/postgres", "--format", "json"])
     assert json.loads(out)["internet_exposed"] is True
     code, out, _ = run(["explain", "-f", SHOP, "web/frontend", "db/postgres", "--format", "json"])
-    assert code == 1 and json.loads(out)[0]["reason"].startswith(
+    assert code == 1 and json.loads(out)["explanations"][0]["reason"].startswith(
         "db/postgres[StatefulSet] is isolated"
     )
 

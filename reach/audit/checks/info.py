@@ -11,6 +11,7 @@ import numpy.typing as npt
 from reach.audit.context import CHUNK, Context, workloads_message
 from reach.audit.registry import Check, NotApplicable, check
 from reach.audit.report import Finding, short_list
+from reach.words import count
 
 
 @check(
@@ -60,7 +61,7 @@ def cross_namespace_summary(ctx: Context, chk: Check) -> Iterable[Finding]:
     with_pods = int(ctx.ns_has_pods.sum())
     possible = with_pods * (with_pods - 1)
     if not rows:
-        message = f"no namespace may reach another ({with_pods} namespaces with pods)"
+        message = f"no namespace may reach another ({count(with_pods, 'namespace')} with pods)"
     else:
         top = sorted(rows, key=lambda x: (-int(x["pod_pairs"]), x["src"], x["dst"]))
         message = (

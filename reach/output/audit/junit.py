@@ -3,7 +3,8 @@
 Suite ``expectations`` has one case per expectation; suite ``checks`` one case
 per finding, or one passing case for a check without findings. A case fails
 when its finding is at or above ``fail_on``; ignored and not-applicable ones
-are skipped.
+are skipped. The diagnostics of the load are properties (``diagnostic``) of suite
+``checks`` and its ``<system-err>``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,16 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from reach.audit.report import DEFAULT_FAIL_ON, EXPECTATION, AuditReport, Finding, rank
+from reach.output.diagnostics import Diags, line
 
 
 def render(
-    report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON, colour: bool = False
+    report: AuditReport,
+    out: TextIO,
+    *,
+    fail_on: str = DEFAULT_FAIL_ON,
+    colour: bool = False,
+    diagnostics: Diags = (),
 ) -> None:
     """Write ``report``; ``fail_on`` decides the verdict (``colour`` is for txt alone)."""
     root = ET.Element("testsuites", name="reach audit")
@@ -23,7 +30,14 @@ def render(
         suite = ET.SubElement(root, "testsuite", name="expectations")
         for e in report.expectations:
             _case(suite, "reach.expectations", e.name, e.finding, fail_on)
-    _checks(ET.SubElement(root, "testsuite", name="checks"), report, fail_on)
+    checks = ET.SubElement(root, "testsuite", name="checks")
+    if diagnostics:  # the schema's order: properties, test cases, system-err
+        props = ET.SubElement(checks, "properties")
+        for d in diagnostics:
+            ET.SubElement(props, "property", name="diagnostic", value=line(d))
+    _checks(checks, report, fail_on)
+    if diagnostics:
+        ET.SubElement(checks, "system-err").text = "\n".join(line(d) for d in diagnostics)
     _count(root)
     ET.indent(root)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')

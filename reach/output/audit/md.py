@@ -1,4 +1,5 @@
-"""Markdown for pull-request comments: the verdict, the expectations, findings by check."""
+"""Markdown for pull-request comments: the verdict, the expectations, findings by check,
+the diagnostics of the load."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from reach.audit.report import (
     findings_by_check,
     stats_line,
 )
+from reach.output.diagnostics import Diags, markdown_lines
 from reach.output.markdown import cell
 
 #: Findings per check shown (json has all).
@@ -20,7 +22,12 @@ ICONS = {"high": "🔴", "medium": "🟠", "low": "🔵", "info": "⚪"}
 
 
 def render(
-    report: AuditReport, out: TextIO, *, fail_on: str = DEFAULT_FAIL_ON, colour: bool = False
+    report: AuditReport,
+    out: TextIO,
+    *,
+    fail_on: str = DEFAULT_FAIL_ON,
+    colour: bool = False,
+    diagnostics: Diags = (),
 ) -> None:
     """Write ``report``; ``fail_on`` decides the verdict (``colour`` is for txt alone)."""
     lines = _head(report, fail_on) + _expectations(report)
@@ -29,7 +36,7 @@ def render(
         lines += ["", "### Findings"]
     for check, found in groups:
         lines += _check(check, found)
-    lines += _ignored(report)
+    lines += _ignored(report) + markdown_lines(diagnostics)
     out.write("\n".join(lines) + "\n")
 
 

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import TextIO
 
 from reach.analysis.diff import DiffReport
+from reach.output.diagnostics import Diags
 from reach.output.diff import csv, md
 from reach.output.formats import DiffFormat
 from reach.output.results import json, txt
 
-RENDERERS: dict[DiffFormat, Callable[[DiffReport, TextIO], None]] = {
+RENDERERS: dict[DiffFormat, Callable[[DiffReport, TextIO, Diags], None]] = {
     DiffFormat.TXT: txt.render,
     DiffFormat.JSON: json.render,
     DiffFormat.MD: md.render,

@@ -1,19 +1,21 @@
-"""Markdown for a pull-request comment: the counts, then tables of nodes and connections."""
+"""Markdown for a pull-request comment: the counts, then tables of nodes and connections,
+then the diagnostics of both sides."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
 from reach.analysis.diff import DiffReport
+from reach.output.diagnostics import Diags, markdown_lines
 from reach.output.markdown import cell
 
 ICONS = {"added": "➕", "removed": "➖", "changed": "✏️"}
 
 
-def render(report: DiffReport, out: TextIO) -> None:
+def render(report: DiffReport, out: TextIO, diagnostics: Diags = ()) -> None:
     lines = [f"## reach diff: `{cell(report.old)}` → `{cell(report.new)}` (by {report.by})", ""]
     if report.empty:
-        out.write("\n".join([*lines, "No differences."]) + "\n")
+        out.write("\n".join([*lines, "No differences.", *markdown_lines(diagnostics)]) + "\n")
         return
     lines += [f"**{report.summary()}**", ""]
     if report.nodes:
@@ -27,4 +29,4 @@ def render(report: DiffReport, out: TextIO) -> None:
             old = cell(e.old) if e.old else ""
             new = cell(e.new) if e.new else ""
             lines.append(f"| {ICONS[e.change]} | {cell(e.src)} | {cell(e.dst)} | {old} | {new} |")
-    out.write("\n".join(lines) + "\n")
+    out.write("\n".join([*lines, *markdown_lines(diagnostics)]) + "\n")

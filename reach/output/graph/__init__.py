@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from reach.output.diagnostics import Diags, carried
 from reach.output.formats import GraphFormat
 from reach.output.graph import dot, graphml, nodelink
 from reach.output.streams import Stream, binary_stream, text_stream
@@ -20,15 +21,19 @@ def render(
     *,
     policies: bool = True,
     tooltips: bool | None = None,
+    diagnostics: Diags | None = None,
 ) -> None:
     """Write ``g`` in ``fmt``; ``policies`` names each edge's policies in GraphML and JSON,
-    ``tooltips`` in the DOT edge tooltips (see :func:`.dot.render`)."""
+    ``tooltips`` in the DOT edge tooltips (see :func:`.dot.render`). ``diagnostics`` (by
+    default those ``g`` carries) are comments in DOT, and graph attributes
+    ``diagnostics`` and ``warnings`` in GraphML (JSON text) and node-link JSON."""
+    diags = carried(g) if diagnostics is None else tuple(diagnostics)
     if fmt is GraphFormat.GRAPHML:
         with binary_stream(out) as binary:
-            graphml.write(g, binary, policies=policies)
+            graphml.write(g, binary, policies=policies, diagnostics=diags)
         return
     with text_stream(out) as text:
         if fmt is GraphFormat.DOT:
-            dot.render(g, text, tooltips=tooltips)
+            dot.render(g, text, tooltips=tooltips, diagnostics=diags)
         else:
-            nodelink.render(g, text, policies=policies)
+            nodelink.render(g, text, policies=policies, diagnostics=diags)

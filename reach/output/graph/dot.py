@@ -18,6 +18,7 @@ import networkx as nx
 
 from reach.analysis.labels import external_label, kind_of, title_of
 from reach.model.ports import PortSet
+from reach.output.diagnostics import Diags, line
 
 #: Fill colour per kind (workloads and pods are coloured by their workload's kind).
 KIND_COLOURS = {
@@ -51,14 +52,18 @@ def _attrs(pairs: Iterable[tuple[str, object]]) -> str:
     return ", ".join(f"{k}={quote(v)}" for k, v in pairs)
 
 
-def render(g: nx.DiGraph, out: TextIO, *, tooltips: bool | None = None) -> None:
+def render(
+    g: nx.DiGraph, out: TextIO, *, tooltips: bool | None = None, diagnostics: Diags = ()
+) -> None:
     """Write ``g`` as a DOT ``digraph``; ``tooltips`` names the policies of each edge (by
-    default when it has at most :data:`TOOLTIP_MAX_EDGES` edges)."""
+    default when it has at most :data:`TOOLTIP_MAX_EDGES` edges); each diagnostic is a
+    ``//`` comment line after the first."""
     if tooltips is None:
         tooltips = g.number_of_edges() <= TOOLTIP_MAX_EDGES
     by = g.graph.get("granularity", "workload")
     w = out.write
     w("// reach: Kubernetes NetworkPolicy reachability\n")
+    w("".join(f"// {line(d)}\n" for d in diagnostics))
     w("digraph reach {\n")
     w(
         f"  graph [{_attrs([('label', title_of(g)), ('labelloc', 't'), ('fontsize', 16)])}, "

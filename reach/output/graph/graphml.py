@@ -6,7 +6,9 @@ GraphML attributes are scalars, so:
   ``all_ports`` says whether every port is allowed;
 - ``labels`` (a mapping) and ``egress_policies``/``ingress_policies`` (lists)
   are JSON text;
-- attributes without a value (``workload`` of a lone pod's node, say) are left out.
+- attributes without a value (``workload`` of a lone pod's node, say) are left out;
+- the graph attributes ``diagnostics`` and ``warnings`` hold the load's diagnostics
+  (JSON text, as in the JSON outputs).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import networkx as nx
 
 from reach.analysis.graph import NODE
 from reach.model.ports import PortSet
+from reach.output.diagnostics import GRAPH_KEY, Diags, as_json, carried
 
 
-def scalar_graph(g: nx.DiGraph, *, policies: bool = True) -> nx.DiGraph:
-    """A copy of ``g`` whose attributes are all str, int, float or bool."""
+def scalar_graph(g: nx.DiGraph, *, policies: bool = True, diagnostics: Diags = ()) -> nx.DiGraph:
+    """A copy of ``g`` whose attributes are all str, int, float or bool; ``diagnostics``
+    become the graph attributes ``diagnostics`` and ``warnings`` (JSON text)."""
     out: nx.DiGraph = nx.DiGraph()
-    out.graph.update({k: _scalar(v) for k, v in g.graph.items() if v is not None})
+    attrs = graph_attributes(g, diagnostics)
+    out.graph.update({k: _scalar(v) for k, v in attrs.items() if v is not None})
     for node, attrs in g.nodes(data=True):
         out.add_node(
             node, **{k: _scalar(v) for k, v in attrs.items() if v is not None and k != NODE}
@@ -52,6 +57,12 @@ def edge_fields(
     return out
 
 
+def graph_attributes(g: nx.DiGraph, diagnostics: Diags) -> dict[str, object]:
+    """The graph's attributes, with ``diagnostics`` and ``warnings`` as :func:`as_json`
+    gives them in place of those it carried."""
+    return {**{k: v for k, v in g.graph.items() if k != GRAPH_KEY}, **as_json(diagnostics)}
+
+
 def _scalar(value: object) -> str | int | float | bool:
     if isinstance(value, bool | int | float | str):
         return value
@@ -60,6 +71,16 @@ def _scalar(value: object) -> str | int | float | bool:
     return str(value)
 
 
-def write(g: nx.DiGraph, path: str | Path | IO[bytes], *, policies: bool = True) -> None:
-    """Write ``g`` as GraphML to a path or a binary file."""
-    nx.write_graphml(scalar_graph(g, policies=policies), path, named_key_ids=True)
+def write(
+    g: nx.DiGraph,
+    path: str | Path | IO[bytes],
+    *,
+    policies: bool = True,
+    diagnostics: Diags | None = None,
+) -> None:
+    """Write ``g`` as GraphML to a path or a binary file, with ``diagnostics`` (by default
+    those ``g`` carries)."""
+    diags = carried(g) if diagnostics is None else diagnostics
+    nx.write_graphml(
+        scalar_graph(g, policies=policies, diagnostics=diags), path, named_key_ids=True
+    )

@@ -17,11 +17,15 @@ import networkx as nx
 
 from reach.analysis.graph import NODE
 from reach.model.ports import PortSet
-from reach.output.graph.graphml import edge_fields
+from reach.output.diagnostics import Diags, carried
+from reach.output.graph.graphml import edge_fields, graph_attributes
 
 
-def data(g: nx.DiGraph, *, policies: bool = True) -> dict[str, Any]:
-    """The node-link mapping of ``g``, every value JSON-serializable."""
+def data(
+    g: nx.DiGraph, *, policies: bool = True, diagnostics: Diags | None = None
+) -> dict[str, Any]:
+    """The node-link mapping of ``g``, every value JSON-serializable; the graph attributes
+    ``warnings`` and ``diagnostics`` hold ``diagnostics`` (by default those ``g`` carries)."""
     nodes = [
         {"id": node, **{k: v for k, v in attrs.items() if k != NODE}}
         for node, attrs in g.nodes(data=True)
@@ -36,13 +40,15 @@ def data(g: nx.DiGraph, *, policies: bool = True) -> dict[str, Any]:
     return {
         "directed": True,
         "multigraph": False,
-        "graph": dict(g.graph),
+        "graph": graph_attributes(g, carried(g) if diagnostics is None else diagnostics),
         "nodes": nodes,
         "edges": edges,
     }
 
 
-def render(g: nx.DiGraph, out: TextIO, *, policies: bool = True) -> None:
+def render(
+    g: nx.DiGraph, out: TextIO, *, policies: bool = True, diagnostics: Diags | None = None
+) -> None:
     """Write the node-link JSON of ``g``."""
-    json.dump(data(g, policies=policies), out, indent=1)
+    json.dump(data(g, policies=policies, diagnostics=diagnostics), out, indent=1)
     out.write("\n")

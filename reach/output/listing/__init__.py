@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import TextIO
 
 from reach.analysis.views import View
+from reach.output.diagnostics import Diags
 from reach.output.formats import ListFormat
 from reach.output.listing import csv, json, md, txt
 
-RENDERERS: dict[ListFormat, Callable[[View, TextIO], None]] = {
+RENDERERS: dict[ListFormat, Callable[[View, TextIO, Diags], None]] = {
     ListFormat.TXT: txt.render,
     ListFormat.JSON: json.render,
     ListFormat.CSV: csv.render,

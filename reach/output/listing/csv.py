@@ -1,4 +1,5 @@
-"""CSV with a header row: src, dst, src_type, dst_type, ports (text form)."""
+"""CSV with a header row: src, dst, src_type, dst_type, ports (text form); then each
+diagnostic as a ``# `` comment line (``pandas.read_csv(..., comment="#")`` skips them)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import TextIO
 
 from reach.analysis.listing import table_chunks
 from reach.analysis.views import View
+from reach.output.diagnostics import Diags, comment_lines
 
 
-def render(view: View, out: TextIO) -> None:
+def render(view: View, out: TextIO, diagnostics: Diags = ()) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["src", "dst", "src_type", "dst_type", "ports"])
     _, chunks = table_chunks(view)
     for rows in chunks:
         for s, d, p in rows:
             w.writerow([s.id, d.id, s.type, d.type, str(p)])
+    out.writelines(c + "\n" for c in comment_lines(diagnostics))

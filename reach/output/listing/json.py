@@ -11,11 +11,12 @@ from typing import TextIO
 
 from reach.analysis.listing import table_chunks
 from reach.analysis.views import View
+from reach.output.diagnostics import Diags, as_json
 
 SCHEMA = "reach/connections/v1"
 
 
-def render(view: View, out: TextIO) -> None:
+def render(view: View, out: TextIO, diagnostics: Diags = ()) -> None:
     all_nodes, chunks = table_chunks(view)
     nodes = {n.id: n for n in all_nodes}
     atoms = view.reachability.atoms
@@ -39,6 +40,6 @@ def render(view: View, out: TextIO) -> None:
         for s, d, p in zip(rows.src.tolist(), rows.dst.tolist(), rows.ports.tolist(), strict=True):
             out.write(f'{sep}{{"src": {quoted[s]}, "dst": {quoted[d]}, {fragments[p]}}}')
             sep = ",\n  "
-    cluster = view.reachability.cluster
-    warnings = [str(d) for d in cluster.diagnostics if d.severity == "warning"]
-    out.write(f'\n ],\n "warnings": {json.dumps(warnings)}\n}}\n')
+    keys = as_json(diagnostics)
+    out.write(f'\n ],\n "warnings": {json.dumps(keys["warnings"])},\n')
+    out.write(f' "diagnostics": {json.dumps(keys["diagnostics"])}\n}}\n')

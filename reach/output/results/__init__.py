@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
+from reach.output.diagnostics import Diags
 from reach.output.formats import ResultFormat
 from reach.output.results import json, txt
 from reach.output.results.protocol import Results
 
-RENDERERS: dict[ResultFormat, Callable[[Results, TextIO], None]] = {
+RENDERERS: dict[ResultFormat, Callable[[Results, TextIO, Diags], None]] = {
     ResultFormat.TXT: txt.render,
     ResultFormat.JSON: json.render,
 }

@@ -1,9 +1,4 @@
-"""The library entry point: load a cluster, then ask it questions.
-
->>> import reach
->>> r = reach.load(["examples/shop"])          # doctest: +SKIP
->>> for c in r.connections(by="workload"):     # doctest: +SKIP
-...     print(c)
+""":class:`Reach`, the library's questions about one loaded cluster.
 
 :class:`Reach` is a thin facade: each method hands its arguments to the
 function of :mod:`reach.analysis`, :mod:`reach.audit`, :mod:`reach.output` or
@@ -13,37 +8,35 @@ function of :mod:`reach.analysis`, :mod:`reach.audit`, :mod:`reach.output` or
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
 from reach.analysis import display
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.analysis.diff import diff as diff_analyses
-from reach.analysis.explain import explain
+from reach.analysis.explain import Explanations, explain
 from reach.analysis.paths import PathResult, find_path
 from reach.analysis.radius import Radius, radius
 from reach.analysis.refs import Target
 from reach.analysis.summary import Summary, summarize
 from reach.analysis.views import Connection, View, connections
+from reach.api.notebook import notebook_html
 from reach.audit import AuditReport, run_audit
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
-from reach.engine.verdicts import Explanation
-from reach.errors import Diagnostic, Diagnostics, ReachError
+from reach.errors import Diagnostic, PartialAnswerWarning, ReachError
 from reach.gcpause import without_gc
-from reach.input.files import FileSource, flatten
-from reach.input.loader import build_cluster
-from reach.input.options import LiveOptions
-from reach.input.raw import RawObject
 from reach.model.cluster import Cluster
 from reach.model.ports import PortSet, parse_port_filter
+from reach.output import render
+from reach.output.diagnostics import GRAPH_KEY
 from reach.output.formats import ListFormat, parse
 from reach.output.listing import IPV6_NOTE, shows_ipv6
-from reach.progress import Progress
+from reach.output.notebook import loaded_text
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -52,26 +45,41 @@ if TYPE_CHECKING:
 
     from reach.audit.expect import Expectations
     from reach.draw import MatrixData
-
-#: Input files at least this large (bytes) show a progress bar when ``progress`` is None.
-LARGE_INPUT = 4 << 20
+    from reach.draw.cluster import DrawOptions
 
 
-def _notebook_picture(result: object, fmt: str) -> bytes | None:
-    from reach.draw import notebook_picture  # matplotlib loads only when a picture is shown
-
-    return notebook_picture(result, fmt)
-
-
-display.set_picture_maker(_notebook_picture)
+Q = TypeVar("Q", bound=display.Qualified)
 
 
 class Reach:
-    """A compiled cluster and every question reach answers about it."""
+    """A compiled cluster and every question reach answers about it.
+
+    Each diagnostic that makes its answers partial is raised once, on construction, as
+    a :class:`~reach.errors.PartialAnswerWarning` (Python's ``warnings``); every result
+    carries them all (``result.diagnostics``) and shows them in every output format.
+    """
 
     def __init__(self, cluster: Cluster) -> None:
         self.analysis = Analysis(cluster)
         self._graphs: dict[str, nx.DiGraph] = {}
+        for d in self.diagnostics:
+            if d.partial:
+                warnings.warn(str(d), PartialAnswerWarning, stacklevel=2)
+
+    def __repr__(self) -> str:
+        """What was loaded: ``<Reach: 17 pods in 9 workloads, 5 namespaces, 16 policies,
+        1 warning>``."""
+        return f"<Reach: {loaded_text(self.analysis)}>"
+
+    def _qualified(self, result: Q) -> Q:
+        """``result``, carrying the diagnostics of this load."""
+        result.diagnostics = tuple(self.diagnostics)
+        return result
+
+    def _carrying(self, g: nx.DiGraph) -> nx.DiGraph:
+        """``g``, its attribute ``diagnostics`` holding those of this load (as dicts)."""
+        g.graph[GRAPH_KEY] = [d.to_dict() for d in self.diagnostics]
+        return g
 
     # -- what the analysis holds ------------------------------------------------------
     @property
@@ -141,7 +149,7 @@ class Reach:
         if by not in self._graphs:
             from reach.analysis.graph import build_graph  # networkx loads only for graphs
 
-            self._graphs[by] = build_graph(self.analysis, by)
+            self._graphs[by] = self._carrying(build_graph(self.analysis, by))
         return self._graphs[by]
 
     # -- queries ------------------------------------------------------------------------
@@ -157,7 +165,7 @@ class Reach:
 
     @without_gc
     def summary(self) -> Summary:
-        return summarize(self.analysis)
+        return self._qualified(summarize(self.analysis))
 
     @without_gc
     def path(
@@ -176,7 +184,7 @@ class Reach:
         ``port`` (``"8080/TCP"``, ``"53"`` for every protocol, ``"8000-8100"``): every hop
         must allow some port of it; with ``same_port``, one port of it on every hop.
         """
-        return find_path(
+        found = find_path(
             self.analysis.view(by),
             self.analysis.provenance,
             self.resolve(a, namespace),
@@ -187,6 +195,7 @@ class Reach:
             all_paths=all_paths,
             port_text=port,
         )
+        return self._qualified(found)
 
     @without_gc
     def blast_radius(
@@ -222,7 +231,7 @@ class Reach:
         *,
         backward: bool,
     ) -> Radius:
-        return radius(
+        found = radius(
             self.analysis.view(by),
             self.resolve(ref, namespace),
             backward=backward,
@@ -230,10 +239,12 @@ class Reach:
             max_hops=hops,
             port_text=port,
         )
+        return self._qualified(found)
 
-    def explain(self, a: str, b: str, namespace: str | None = None) -> list[Explanation]:
-        """Per-policy breakdown of each direction for the pair (one per distinct pod class pair)."""
-        return explain(self.analysis, a, b, namespace)
+    def explain(self, a: str, b: str, namespace: str | None = None) -> Explanations:
+        """Per-policy breakdown of each direction for the pair (one per distinct pod class
+        pair): a list whose text is what ``reach explain`` prints."""
+        return self._qualified(explain(self.analysis, a, b, namespace))
 
     def audit(
         self,
@@ -245,7 +256,7 @@ class Reach:
 
         See :func:`reach.audit.run_audit`.
         """
-        return run_audit(self.analysis, expect, skip, checks)
+        return self._qualified(run_audit(self.analysis, expect, skip, checks))
 
     def diff(
         self, new: Reach, by: str = "workload", old_label: str = "old", new_label: str = "new"
@@ -266,7 +277,8 @@ class Reach:
         """The graph exports and pictures show: see :func:`reach.analysis.graph.build_graph`."""
         from reach.analysis.graph import build_graph
 
-        return build_graph(self.analysis, by, namespaces, focus, hops, merge_external, source)
+        g = build_graph(self.analysis, by, namespaces, focus, hops, merge_external, source)
+        return self._carrying(g)
 
     def default_source(self) -> str:
         """What titles call the input when the caller names none."""
@@ -333,9 +345,13 @@ class Reach:
         return matrix_data(view, sorted(namespaces or ()))
 
     # -- pictures -------------------------------------------------------------------------
+    @overload
+    def draw(self, ax: Axes | None = None, **options: Unpack[DrawOptions]) -> Figure: ...
+    @overload
+    def draw(self, ax: str | PathLike[str], **options: Unpack[DrawOptions]) -> Figure | None: ...
     def draw(
         self,
-        ax: Axes | None = None,
+        ax: Axes | str | PathLike[str] | None = None,
         by: str = "workload",
         view: str = "graph",
         namespaces: Iterable[str] | None = None,
@@ -345,18 +361,53 @@ class Reach:
         value: str = "share",
         port_labels: bool | None = None,
         notes: list[str] | None = None,
-    ) -> Figure:
+    ) -> Figure | None:
         """Draw the graph (or ``view="matrix"``: the namespace x namespace heatmap).
 
         Returns the matplotlib figure (``ax``'s, or a new one). See
         :func:`reach.draw.cluster.draw_cluster` for the fallbacks on large graphs;
-        each is appended to ``notes``.
+        each is appended to ``notes``. Given a file name instead of ``ax``, writes the
+        picture by its extension: ``.png`` or ``.svg`` (and returns the figure), or the
+        graph as ``.dot``/``.gv`` or ``.graphml`` (and returns None).
         """
-        from reach.draw.cluster import draw_cluster
+        from reach.draw.cluster import GRAPH_FILES, draw_cluster, file_format
 
-        return draw_cluster(
-            self.analysis, ax, by, view, namespaces, focus, hops, source, value, port_labels, notes
+        if not isinstance(ax, str | PathLike):
+            return draw_cluster(
+                self.analysis,
+                ax,
+                by,
+                view,
+                namespaces,
+                focus,
+                hops,
+                source,
+                value,
+                port_labels,
+                notes,
+            )
+        path, fmt = Path(ax), file_format(ax)
+        if fmt in GRAPH_FILES:
+            with path.open("wb") as out:
+                render(self.export_graph(by, namespaces, focus, hops, source=source), fmt, out)
+            return None
+        fig = draw_cluster(
+            self.analysis,
+            None,
+            by,
+            view,
+            namespaces,
+            focus,
+            hops,
+            source,
+            value,
+            port_labels,
+            notes,
         )
+        from reach.draw import save
+
+        save(fig, path, fmt)
+        return fig
 
     def draw_graphviz(
         self,
@@ -413,6 +464,11 @@ class Reach:
             return None
         return d.figure_bytes(self.draw(), "svg").decode("utf-8")
 
+    def _repr_html_(self) -> str | None:
+        """Notebook display when there are diagnostics: the graph, then them (else the
+        picture alone)."""
+        return notebook_html(self, self.draw) if self.diagnostics else None
+
 
 def diff(
     old: Reach, new: Reach, by: str = "workload", old_label: str = "old", new_label: str = "new"
@@ -432,53 +488,3 @@ def _port(text: str | None) -> PortSet | None:
         return parse_port_filter(text, default_protocol=None)
     except ValueError as e:
         raise ReachError(str(e)) from None
-
-
-@without_gc
-def load(
-    paths: str | PathLike[str] | Sequence[str | PathLike[str]],
-    skip_invalid: bool = False,
-    diag: Diagnostics | None = None,
-    progress: bool | None = False,
-) -> Reach:
-    """Load manifests from files, directories (recursively) or ``-`` (stdin).
-
-    ``progress``: show a bar on stderr (True), never (False), or when stderr is
-    a terminal and the files are large (None, as the command line does).
-    """
-    if isinstance(paths, str | PathLike):
-        paths = [paths]
-    names = tuple(str(p) for p in paths)
-    diag = diag or Diagnostics()
-    bar = Progress(progress, sys.stderr, LARGE_INPUT, in_bytes=True)
-    try:
-        raws = FileSource(names, bar).objects(diag)  # streamed: parsed and built one by one
-        cluster = build_cluster(raws, diag, skip_invalid)
-        cluster.sources = list(names)
-        bar.say(f"compiling {len(cluster.pods):,} pods and {len(cluster.policies):,} policies")
-        return Reach(cluster)
-    finally:
-        bar.close()
-
-
-@without_gc
-def load_live(
-    options: LiveOptions | None = None, skip_invalid: bool = False, diag: Diagnostics | None = None
-) -> Reach:
-    """Read a live cluster through the kubernetes client (kubeconfig, context, in-cluster)."""
-    from reach.input.live import LiveSource  # the kubernetes client is only needed here
-
-    diag = diag or Diagnostics()
-    raws = LiveSource(options).read(diag)
-    return Reach(build_cluster(raws, diag, skip_invalid))
-
-
-@without_gc
-def from_objects(
-    objects: Iterable[Mapping[str, Any]], skip_invalid: bool = False, origin: str = "<objects>"
-) -> Reach:
-    """Analyze manifests given as Python dicts (as parsed from YAML)."""
-    raws: list[RawObject] = []
-    for i, obj in enumerate(objects, start=1):
-        raws.extend(flatten(obj, f"{origin}#{i}", ""))
-    return Reach(build_cluster(raws, Diagnostics(), skip_invalid))
