@@ -103,8 +103,10 @@ def test_namespace_graph_has_the_self_loop_with_its_ports() -> None:
     r = reach.from_objects(_shop())
     g = r.graph_at("namespace")
     assert g.has_edge("shop", "shop") and g.edges["shop", "shop"]["ports"] == PortSet.all()
-    assert not reach.from_objects(_shop(_isolated_inside())).graph_at("namespace").has_edge(
-        "shop", "shop"
+    assert (
+        not reach.from_objects(_shop(_isolated_inside()))
+        .graph_at("namespace")
+        .has_edge("shop", "shop")
     )
 
 
@@ -141,7 +143,10 @@ def test_namespace_connections_are_the_union_over_distinct_pod_pairs(objects: li
     for a in names:
         for b in names:
             pairs = [
-                (p, q) for p in reference.pods for q in reference.pods if p != q
+                (p, q)
+                for p in reference.pods
+                for q in reference.pods
+                if p != q
                 if p[0] == a and q[0] == b
             ]
             listed = got.get((a, b), PortSet.empty())
@@ -151,3 +156,18 @@ def test_namespace_connections_are_the_union_over_distinct_pod_pairs(objects: li
                     if expected != bool(listed.contains(protocol, port)):
                         mismatches.append(f"{a} -> {b} {protocol}/{port}: reference={expected}")
     assert not mismatches, mismatches[:10]
+
+
+def test_self_loop_policies_come_from_pairs_of_distinct_pods() -> None:
+    """``a/self`` allows only p -> p (a pod with itself, no pair): it does not allow the
+    namespace's own edge, which comes from p -> r and q -> r (r is not isolated)."""
+    objs = [
+        pod("p", "a", {"app": "p"}),
+        pod("q", "a", {"app": "q"}),
+        pod("r", "a", {"app": "r"}),
+        netpol("self", "a", sel(app="p"), ingress=[{"from": [{"podSelector": sel(app="p")}]}]),
+        netpol("q-deny", "a", sel(app="q"), policyTypes=["Ingress"]),
+    ]
+    g = reach.from_objects(objs).graph_at("namespace")
+    assert "a/self" not in g.edges["a", "a"]["policies"]["ingress"]
+    assert g.edges["a", "a"]["ports"] == PortSet.all()
