@@ -141,11 +141,15 @@ class View:
         with itself only when the node holds two or more of its pods."""
         classes, counts = classes_counts
         reachability, atoms = self.reachability, self.reachability.atoms
-        ids = reachability.ids(classes, classes).astype(np.intp)  # may intern: before the table
-        alone = np.flatnonzero(counts < 2)
-        ids[alone, alone] = atoms.empty_id
-        used = np.unique(ids)
-        mask = np.bitwise_or.reduce(atoms.table[used], axis=0)
+        used: set[int] = set()
+        for lo in range(0, len(classes), 256):  # rows by blocks: a namespace may hold many
+            rows = np.arange(lo, min(len(classes), lo + 256))
+            ids = reachability.ids(classes[rows], classes).astype(np.intp)  # may intern
+            alone = rows[counts[rows] < 2]
+            ids[alone - lo, alone] = atoms.empty_id
+            used.update(np.unique(ids).tolist())
+        table = atoms.table[np.array(sorted(used), dtype=np.intp)]  # after every intern
+        mask = np.bitwise_or.reduce(table, axis=0)
         return int(atoms.intern(mask.reshape(1, atoms.words))[0])
 
     def pair_ids(self, src: IntVec, dst: IntVec) -> npt.NDArray[np.intp]:
