@@ -6,7 +6,8 @@ external range) and carry ``type``, ``kind``, ``namespace``, ``name``,
 ranges), plus ``node``: the :class:`~reach.analysis.views.Node` itself, which
 exporters leave out. Edges carry ``ports`` (a :class:`~reach.model.ports.PortSet`)
 and ``policies``: the egress-side and ingress-side policies that allow the edge,
-computed when first read.
+computed when first read. At namespace granularity a namespace has an edge to
+itself when two distinct pods of it connect (a self-loop).
 
 The graph is for people and for networkx algorithms; the queries themselves
 run on the class matrices, which is much faster.
@@ -43,13 +44,18 @@ class EdgePolicies:
     value, like the mapping it stands for, and so is not hashable.
     """
 
-    __slots__ = ("_provenance", "_src", "_dst", "_value")
+    __slots__ = ("_provenance", "_src", "_dst", "_alone", "_value")
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, provenance: Provenance, src: IntVec, dst: IntVec) -> None:
+    def __init__(
+        self, provenance: Provenance, src: IntVec, dst: IntVec, alone: frozenset[int] = frozenset()
+    ) -> None:
         self._provenance = provenance
         self._src = src
         self._dst = dst
+        #: Classes whose pair with themselves is no pair of pods (a node's own edge, where
+        #: the node holds one pod of the class).
+        self._alone = alone
         self._value: dict[str, tuple[str, ...]] | None = None
 
     @property
@@ -60,7 +66,7 @@ class EdgePolicies:
             ids = self._provenance.reachability.ids(self._src, self._dst)
             for a, s in enumerate(self._src.tolist()):
                 for b, d in enumerate(self._dst.tolist()):
-                    if not ids[a, b]:
+                    if not ids[a, b] or (s == d and s in self._alone):
                         continue
                     egress, ingress = self._provenance.policies(s, d)
                     eg.update(dict.fromkeys(egress))
@@ -151,17 +157,25 @@ def build_graph(
     inside = keep[src] & keep[dst]
     portsets = analysis.reachability.atoms.portsets
     provenance = analysis.provenance
+
+    def policies(s: int, d: int) -> EdgePolicies:
+        alone = _classes_alone(view, s) if s == d else frozenset()
+        return EdgePolicies(provenance, classes[s], classes[d], alone)
+
     g.add_edges_from(
-        (
-            nodes[s].id,
-            nodes[d].id,
-            {"ports": portsets[p], "policies": EdgePolicies(provenance, classes[s], classes[d])},
-        )
+        (nodes[s].id, nodes[d].id, {"ports": portsets[p], "policies": policies(s, d)})
         for s, d, p in zip(
             src[inside].tolist(), dst[inside].tolist(), ids[inside].tolist(), strict=True
         )
     )
     return g
+
+
+def _classes_alone(view: View, node: int) -> frozenset[int]:
+    """The classes of which an internal node holds a single pod."""
+    of = view.reachability.pod_class
+    classes, counts = np.unique(of[view.node_pods[node]], return_counts=True)
+    return frozenset(classes[counts < 2].tolist())
 
 
 def graph_edges(

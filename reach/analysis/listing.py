@@ -98,9 +98,8 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
         for lo in range(0, len(order), chunk):
             srcs = order[lo : lo + chunk]
             inner = np.sort(srcs[srcs < n_int])
-            ids = view.node_ids(inner, internal) if len(inner) else np.zeros((0, n_int), np.intp)
-            keep = ids != empty
-            keep[np.arange(len(inner)), inner] = False  # a node with itself
+            ids = view.pair_ids(inner, internal) if len(inner) else np.zeros((0, n_int), np.intp)
+            keep = ids != empty  # a node with itself only where the granularity pairs them
             r, d = np.nonzero(keep)
             s1, d1, p1 = _runs_of(out_src, inner, out_src, out_dst, out_p)
             outer = np.sort(srcs[srcs >= n_int])

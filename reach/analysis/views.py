@@ -2,7 +2,10 @@
 
 A node at a coarse granularity (a workload, a namespace) may hold pods of
 several classes; it connects to another node with the union of the ports of
-all its pod pairs. Classes expand into nodes only here, for output.
+all its pod pairs. A namespace also connects to itself, with the union over
+its pairs of two distinct pods (:data:`SELF_PAIRS`); a pod, a workload or an
+external range never pairs with itself. Classes expand into nodes only here,
+for output.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from reach.model.ipspace import IPAddress, IPRange
 from reach.model.ports import PortSet
 
 GRANULARITIES = ("pod", "workload", "namespace")
+#: The granularities at which a node pairs with itself: a namespace reaches itself when
+#: two distinct pods of it connect. (A workload's replicas reaching each other are left
+#: out, as the conformance corpus lists workloads.)
+SELF_PAIRS = frozenset({"namespace"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +112,59 @@ class View:
     _class_table_cache: tuple[IntVec, IntVec, IntVec] | None = None
     _class_runs: tuple[IntVec, IntVec, IntVec, bool] | None = None
     _runs: tuple[IntVec, IntVec] | None = None
+    _self_cache: IntVec | None = None
 
     @property
     def n_internal(self) -> int:
         return len(self.node_pods)
+
+    @property
+    def self_pairs(self) -> bool:
+        """Whether a node pairs with itself at this granularity (:data:`SELF_PAIRS`)."""
+        return self.by in SELF_PAIRS
+
+    def self_ids(self) -> IntVec:
+        """Port-set id of each internal node with itself: the union over its pairs of two
+        distinct pods (empty where the granularity has no self pairs)."""
+        if self._self_cache is None:
+            atoms = self.reachability.atoms
+            out = np.full(self.n_internal, atoms.empty_id, dtype=np.intp)
+            if self.self_pairs:
+                of = self.reachability.pod_class
+                for i, members in enumerate(self.node_pods):
+                    out[i] = self._inside_id(np.unique(of[members], return_counts=True))
+            self._self_cache = out
+        return self._self_cache
+
+    def _inside_id(self, classes_counts: tuple[IntVec, IntVec]) -> int:
+        """The union of ``ids(a, b)`` over the classes of one node, where a class pairs
+        with itself only when the node holds two or more of its pods."""
+        classes, counts = classes_counts
+        reachability, atoms = self.reachability, self.reachability.atoms
+        used: set[int] = set()
+        for lo in range(0, len(classes), 256):  # rows by blocks: a namespace may hold many
+            rows = np.arange(lo, min(len(classes), lo + 256))
+            ids = reachability.ids(classes[rows], classes).astype(np.intp)  # may intern
+            alone = rows[counts[rows] < 2]
+            ids[alone - lo, alone] = atoms.empty_id
+            used.update(np.unique(ids).tolist())
+        table = atoms.table[np.array(sorted(used), dtype=np.intp)]  # after every intern
+        mask = np.bitwise_or.reduce(table, axis=0)
+        return int(atoms.intern(mask.reshape(1, atoms.words))[0])
+
+    def pair_ids(self, src: IntVec, dst: IntVec) -> npt.NDArray[np.intp]:
+        """:meth:`node_ids` with the pair of a node and itself made what the granularity
+        says: :meth:`self_ids` at namespace granularity, nothing otherwise."""
+        ids = self.node_ids(src, dst)
+        column = np.full(len(self.nodes), -1, dtype=np.intp)
+        column[dst] = np.arange(len(dst))
+        rows = np.flatnonzero(column[src] >= 0)
+        cols = column[src[rows]]
+        own = np.full(len(rows), self.reachability.atoms.empty_id, dtype=np.intp)
+        inner = src[rows] < self.n_internal
+        own[inner] = self.self_ids()[src[rows][inner]]
+        ids[rows, cols] = own
+        return ids
 
     def pod_runs(self) -> tuple[IntVec, IntVec]:
         """``(pods, offsets)``: the internal nodes' pods end to end, and where each starts."""
@@ -198,8 +254,9 @@ class View:
     def edge_blocks(self, chunk: int = 256) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """Yield arrays ``(src nodes, dst nodes, port-set ids)`` of allowed pairs, chunk by chunk.
 
-        Port-set ids index ``reachability.atoms.portsets`` / ``.texts``. Pairs of a node
-        with itself and pairs of two external nodes are left out.
+        Port-set ids index ``reachability.atoms.portsets`` / ``.texts``. Pairs of two
+        external nodes are left out, and so are pairs of a node with itself except at
+        namespace granularity (:meth:`pair_ids`).
         """
         atoms = self.reachability.atoms
         n = len(self.nodes)
@@ -207,19 +264,19 @@ class View:
         ext_from = self.n_internal
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
-            ids = self.node_ids(everyone[start:stop], everyone)
+            ids = self.pair_ids(everyone[start:stop], everyone)
             nonzero: npt.NDArray[np.bool_] = ids != atoms.empty_id
-            k = np.arange(stop - start)
-            nonzero[k, start + k] = False
             nonzero[max(0, ext_from - start) :, ext_from:] = False
             src, dst = np.nonzero(nonzero)
             yield src + start, dst, ids[src, dst].astype(np.intp)
 
     def count_internal_pairs(self) -> int:
-        """How many (src, dst) pairs of distinct non-external nodes allow some connection.
+        """How many (src, dst) pairs of non-external nodes allow some connection: pairs of
+        distinct nodes, and at namespace granularity a namespace with itself.
 
         When every node holds one class this is ``k.A.k - sum(diag(A) * k)`` for the
-        class adjacency A and the node count per class k; no pair is materialized.
+        class adjacency A and the node count per class k, plus the nodes that reach
+        themselves; no pair is materialized.
         """
         n_int = self.n_internal
         internal = self.node_classes[:n_int]
@@ -238,7 +295,8 @@ class View:
                 reach_w = adj.astype(np.float32) @ kf  # weighted out-degree of each class
                 total += float(k[rows] @ reach_w.astype(np.float64))
                 total -= float(np.sum(adj[np.arange(len(rows)), rows] * k[rows]))
-            return int(round(total))
+            own = np.count_nonzero(self.self_ids() != self.reachability.atoms.empty_id)
+            return int(round(total)) + int(own)
         return sum(
             int(np.count_nonzero((s < n_int) & (d < n_int))) for s, d, _ in self.edge_blocks()
         )

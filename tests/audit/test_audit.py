@@ -222,10 +222,12 @@ def test_policy_that_selects_no_pod_with_a_hint() -> None:
     )
 
 
-def test_policy_in_a_namespace_without_pods() -> None:
+def test_policy_in_a_namespace_without_pods_is_outside_the_input() -> None:
     objs = [pod("web", "shop"), netpol("p", "empty", {})]
-    f = found(audit(objs), "policy-selects-nothing")["empty/p"]
-    assert "namespace empty has no pods" in f.message
+    f = found(audit(objs), "outside-the-input")["namespace empty"]
+    assert f.severity == "info"
+    assert f.message.startswith("namespace empty has no pods in the input")
+    assert f.message.endswith("1 policy selects them: empty/p")
 
 
 def test_policy_that_selects_pods_is_fine() -> None:
@@ -244,13 +246,16 @@ def test_peer_with_a_label_typo_is_caught_with_field_path_and_hint() -> None:
         ],
     )
     objs = [pod("db", "shop", {"app": "db"}), pod("web", "shop", {"app": "web"}), pol]
-    got = audit(objs).of_check("peer-matches-nothing")
-    assert [f.message for f in got] == [
-        "spec.ingress[0].from[0]: podSelector app=api matches no pod in namespace shop",
+    report = audit(objs)
+    (got,) = report.of_check("peer-matches-nothing")
+    assert got.message == (
         "spec.ingress[0].from[1]: podSelector app=wbe matches no pod in namespace shop "
-        "(did you mean app=web?)",
-    ]
-    assert got[0].subject == "shop/db" and got[0].details["field"] == "spec.ingress[0].from[0]"
+        "(did you mean app=web?)"
+    )
+    assert got.subject == "shop/db" and got.details["field"] == "spec.ingress[0].from[1]"
+    # app=api has no close candidate: a target outside the input, not a typo
+    (outside,) = report.of_check("outside-the-input")
+    assert outside.details["references"][0]["field"] == "spec.ingress[0].from[0]"
 
 
 def test_peer_namespace_selector_matching_no_namespace() -> None:
@@ -272,8 +277,10 @@ def test_peer_namespace_selector_matching_no_namespace() -> None:
 def test_peer_namespace_selector_matching_only_empty_namespaces() -> None:
     pol = netpol("in", "shop", {}, ingress=[{"from": [{"namespaceSelector": sel(team="x")}]}])
     objs = [namespace("idle", team="x"), pod("a", "shop"), pol]
-    (f,) = audit(objs).of_check("peer-matches-nothing")
-    assert "matches only namespace idle, which has no pods" in f.message
+    report = audit(objs)
+    assert not report.of_check("peer-matches-nothing")
+    (f,) = report.of_check("outside-the-input")
+    assert f.message.startswith("namespace idle has no pods in the input")
 
 
 def test_peers_that_match_and_ip_blocks_are_fine() -> None:
