@@ -19,6 +19,7 @@ from reach.draw.placement import Placer
 from reach.draw.style import (
     ALL_PORTS_COLOUR,
     CELL_H,
+    CELL_W,
     FADED,
     INCH,
     MARKER_SIZE,
@@ -52,7 +53,8 @@ def draw_graph(
 def draw_picture(pic: Picture, ax: Axes | None = None) -> Figure:
     """Lay out and draw a picture model; return its figure."""
     pos, boxes = layout(pic)
-    bounds = _bounds(pos, boxes)
+    loops = [pos[e.src] for e in pic.edges if e.src == e.dst and e.src in pos]
+    bounds = _bounds(pos, boxes, [(x, y + LOOP_REACH) for x, y in loops])
     fig, ax = _figure(bounds, ax)
     x0, x1, y0, y1 = bounds
     ax.set_xlim(x0, x1)
@@ -87,10 +89,11 @@ def draw_picture(pic: Picture, ax: Axes | None = None) -> Figure:
     return fig
 
 
-def _bounds(pos: dict[str, Point], boxes: list[Box]) -> Bounds:
-    """The data range around the nodes and boxes, with room for labels below."""
-    xs = [x for x, _ in pos.values()] + [b.x for b in boxes] + [b.x + b.w for b in boxes]
-    ys = [y for _, y in pos.values()] + [b.y for b in boxes] + [b.y - b.h for b in boxes]
+def _bounds(pos: dict[str, Point], boxes: list[Box], extra: list[Point]) -> Bounds:
+    """The data range around the nodes, boxes and ``extra`` points, with room for labels."""
+    points = [*pos.values(), *extra]
+    xs = [x for x, _ in points] + [b.x for b in boxes] + [b.x + b.w for b in boxes]
+    ys = [y for _, y in points] + [b.y for b in boxes] + [b.y - b.h for b in boxes]
     x0, x1 = min(xs, default=0) - 0.6, max(xs, default=1) + 0.6
     y0, y1 = min(ys, default=-1) - 0.9, max(ys, default=0) + 0.3
     return x0, x1, y0, y1
@@ -169,6 +172,9 @@ def _draw_edges(ax: Axes, pic: Picture, pos: dict[str, Point], placed: Placer) -
     for e in sorted(pic.edges, key=lambda e: (e.highlight, not e.faded, e.src, e.dst)):
         if e.src not in pos or e.dst not in pos:
             continue
+        if e.src == e.dst:  # a namespace reaching itself
+            _draw_loop(ax, e, pos[e.src], placed, labels=labels, thin=thin)
+            continue
         start, end = pos[e.src], pos[e.dst]
         k = fan.get(e.src, 0)
         fan[e.src] = k + 1
@@ -199,6 +205,39 @@ def _draw_edges(ax: Axes, pic: Picture, pos: dict[str, Point], placed: Placer) -
             _draw_edge_label(ax, e, start, end, rad, edge_colour, placed)
 
 
+#: A self-loop's half width at its ends and its height above the marker (data units).
+LOOP_HALF_WIDTH, LOOP_HEIGHT = CELL_W * 0.05, CELL_H * 0.42
+#: How far above its node a loop and its label reach.
+LOOP_REACH = CELL_H * 0.7
+
+
+def _draw_loop(
+    ax: Axes, e: PEdge, centre: Point, placed: Placer, *, labels: bool, thin: bool
+) -> None:
+    """A node's edge to itself: a loop over its marker, its label above the loop."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
+
+    x, y = centre
+    base, top = y + CELL_H * 0.09, y + CELL_H * 0.09 + LOOP_HEIGHT
+    d = LOOP_HALF_WIDTH
+    curve = [(x - d, base), (x - 3 * d, top), (x + 3 * d, top), (x + d, base)]
+    codes = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4]
+    edge_colour, width, alpha, z = _edge_style(e, thin=thin)
+    arrow = FancyArrowPatch(
+        path=Path(curve, codes),
+        arrowstyle="-|>",
+        mutation_scale=9 if not thin else 6,
+        color=edge_colour,
+        linewidth=width,
+        alpha=alpha,
+        zorder=z,
+    )
+    ax.add_patch(arrow)
+    if (labels and not e.faded) or e.highlight:
+        _put_label(ax, e, [(x, top + CELL_H * 0.05)], edge_colour, placed)
+
+
 def _edge_style(e: PEdge, *, thin: bool) -> tuple[str, float, float, int]:
     """Colour, line width, alpha and z-order of an edge's arrow."""
     if e.highlight:
@@ -219,8 +258,6 @@ def _draw_edge_label(
 ) -> None:
     """An edge's label on its arc, at the spot where it overlaps other texts least."""
     (ax_, ay), (bx, by) = start, end
-    text = short(e.label, 30)
-    font = 6.5 if not e.highlight else 8.0
     # the control point of the arc's quadratic curve
     cx = (ax_ + bx) / 2 + rad * (by - ay)
     cy = (ay + by) / 2 - rad * (bx - ax_)
@@ -233,6 +270,13 @@ def _draw_edge_label(
                 u * u * ay + 2 * u * t * cy + t * t * by,
             )
         )
+    _put_label(ax, e, spots, edge_colour, placed)
+
+
+def _put_label(ax: Axes, e: PEdge, spots: list[Point], edge_colour: str, placed: Placer) -> None:
+    """An edge's label at whichever of ``spots`` overlaps other texts least."""
+    text = short(e.label, 30)
+    font = 6.5 if not e.highlight else 8.0
     mx, my = placed.best(spots, text, font)
     ax.text(
         mx,
