@@ -153,3 +153,22 @@ def test_an_empty_cluster_still_exports_and_draws() -> None:
     assert r.to_node_link()["nodes"] == []
     for view in ("graph", "matrix"):
         assert draw.figure_bytes(r.draw(view=view))[:8] == PNG_MAGIC
+
+
+def test_a_namespace_reaching_itself_is_drawn_as_a_loop_above_it(shop: reach.Reach) -> None:
+    from matplotlib.patches import FancyArrowPatch
+
+    from reach.draw.layout import layout
+    from reach.draw.model import picture_of
+    from reach.draw.picture import LOOP_REACH
+
+    g = shop.export_graph(by="namespace")
+    loops = [s for s, d in g.edges if s == d]
+    assert loops, "the shop has namespaces whose pods reach each other"
+    ax = shop.draw(by="namespace").axes[0]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    # an arrow between two nodes is drawn from point to point; a loop along its own curve
+    assert len(arrows) == g.number_of_edges()
+    assert sum(p._posA_posB is None for p in arrows) == len(loops)
+    pos, _ = layout(picture_of(g))
+    assert ax.get_ylim()[1] >= max(pos[n][1] for n in loops) + LOOP_REACH
