@@ -45,7 +45,9 @@ def test_istio_authorization_policy_is_flagged_with_its_origin(tmp_path: Path) -
 POLICY_BEARING = [k for k in KINDS if k.category is Category.POLICY_BEARING]
 
 
-@pytest.mark.parametrize("info", POLICY_BEARING, ids=[f"{k.group}/{k.kind}" for k in POLICY_BEARING])
+@pytest.mark.parametrize(
+    "info", POLICY_BEARING, ids=[f"{k.group}/{k.kind}" for k in POLICY_BEARING]
+)
 def test_each_policy_bearing_kind_is_flagged_unevaluated(info: Any) -> None:
     r = reach.from_objects([obj(f"{info.group}/v1", info.kind)])
     (d,) = r.diagnostics

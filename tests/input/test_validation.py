@@ -132,8 +132,14 @@ def test_unknown_metadata_field_is_an_error() -> None:
 def test_known_metadata_fields_are_accepted() -> None:
     p = pod("web")
     p["metadata"].update(
-        uid="1", resourceVersion="2", generation=3, creationTimestamp=None,
-        annotations={"a": "b"}, finalizers=["x"], managedFields=[], selfLink="/x",
+        uid="1",
+        resourceVersion="2",
+        generation=3,
+        creationTimestamp=None,
+        annotations={"a": "b"},
+        finalizers=["x"],
+        managedFields=[],
+        selfLink="/x",
     )
     assert len(reach.from_objects([p]).cluster.pods) == 1
 
