@@ -308,6 +308,11 @@ def _by_kind_alone(kind: str) -> Placed:
     return Placed(None, "")
 
 
+def current_api(kind: str) -> str:
+    """The ``apiVersion`` Kubernetes serves ``kind`` in today (for a deprecated one)."""
+    return next(k.api for k in KINDS if k.kind == kind and k.versions)
+
+
 def markdown_table() -> str:
     """The table of docs/kinds.md: every kind, what reach does with it, and why."""
     lines = ["| API group | kind | reach | why |", "|---|---|---|---|"]

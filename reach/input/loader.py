@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 from reach.errors import Diagnostics, FieldError, InvalidInput
 from reach.input.adminpolicy import parse_admin_policy
-from reach.input.kinds import Category, Placed, classify
+from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
 from reach.input.validation import each_problem, metadata
@@ -138,8 +138,8 @@ def _evaluated(raw: RawObject, kind: str, placed: Placed, read: _Read) -> bool:
     elif info.category is Category.EVALUATED and placed.deprecated:
         read.diag.add(
             "deprecated-api",
-            f"{kind} of {api} is read as {info.reason.split(';')[0]} "
-            "(Kubernetes no longer serves this version)",
+            f"{kind} of {api} is deprecated (Kubernetes no longer serves it); read as "
+            f"{current_api(kind)}, which has the same fields reach reads",
             raw.origin,
         )
     return info is not None and info.category is Category.EVALUATED
