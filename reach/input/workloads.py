@@ -1,7 +1,9 @@
 """Pods, and workloads expanded into the pods their template would create.
 
-Pods are read leniently (manifests in the wild carry typos in fields the
-analysis does not use); only what decides connectivity is checked.
+Their ``metadata`` (and the template's) is validated as the API server does
+(:mod:`reach.input.validation`); the rest is read leniently (manifests in the wild
+carry typos in fields the analysis does not use): only what decides connectivity
+is checked.
 """
 
 from __future__ import annotations
