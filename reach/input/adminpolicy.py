@@ -17,6 +17,7 @@ from typing import Any
 from reach.errors import FieldError
 from reach.input.fields import describe, mapping
 from reach.input.selectors import parse_selector
+from reach.input.validation import Collector, metadata
 from reach.model.cluster import AdminPolicy, AdminRule, Peer, PortSpec
 from reach.model.ipspace import IPBlock, parse_network
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
@@ -28,40 +29,50 @@ _ACTIONS = {
 }
 
 
-def parse_admin_policy(obj: Mapping[str, Any], kind: str, origin: str = "") -> AdminPolicy:
-    meta = mapping(obj.get("metadata"), "metadata")
-    name = meta.get("name")
-    if not isinstance(name, str) or not name:
-        raise FieldError("metadata.name", "is required")
-    spec = mapping(obj.get("spec"), "spec")
+def parse_admin_policy(
+    obj: Mapping[str, Any], kind: str, origin: str = "", seed: str = ""
+) -> AdminPolicy:
+    """The policy, or a FieldError listing every problem of the document."""
+    found = Collector()
+    meta = found.run(metadata, obj, kind, seed or origin, namespaced=False)
+    spec = found.run(mapping, obj.get("spec"), "spec") or {}
+    placed = found.run(_tier, spec, kind, meta.name if meta else "")
+    subject = None
+    if "subject" not in spec:
+        found.problems.append(FieldError("spec.subject", "is required"))
+    else:
+        subject = found.run(_subject, spec.get("subject"), "spec.subject")
+    ingress = _rules(spec.get("ingress"), "spec.ingress", "from", kind, found)
+    egress = _rules(spec.get("egress"), "spec.egress", "to", kind, found)
+    found.done()
+    assert meta is not None and placed is not None and subject is not None
+    return AdminPolicy(
+        kind=kind,
+        name=meta.name,
+        tier=placed[0],
+        priority=placed[1],
+        subject=subject,
+        ingress=ingress,
+        egress=egress,
+        origin=origin,
+    )
+
+
+def _tier(spec: Mapping[str, Any], kind: str, name: str) -> tuple[str, int]:
+    """The policy's tier and priority (-1 for the BaselineAdminNetworkPolicy)."""
     if kind == "BaselineAdminNetworkPolicy":
-        if name != "default":
+        if name and name != "default":
             raise FieldError(
                 "metadata.name", f"{name!r}: a BaselineAdminNetworkPolicy must be named 'default'"
             )
-        tier, priority = "Baseline", -1
-    else:
-        priority = _priority(spec.get("priority"))
-        if kind == "ClusterNetworkPolicy":
-            raw_tier = spec.get("tier")
-            if raw_tier not in ("Admin", "Baseline"):
-                raise FieldError("spec.tier", f"{raw_tier!r} is not Admin or Baseline")
-            tier = str(raw_tier)
-        else:
-            tier = "Admin"
-    if "subject" not in spec:
-        raise FieldError("spec.subject", "is required")
-    subject = _subject(spec.get("subject"), "spec.subject")
-    return AdminPolicy(
-        kind=kind,
-        name=name,
-        tier=tier,
-        priority=priority,
-        subject=subject,
-        ingress=_rules(spec.get("ingress"), "spec.ingress", "from", kind),
-        egress=_rules(spec.get("egress"), "spec.egress", "to", kind),
-        origin=origin,
-    )
+        return "Baseline", -1
+    priority = _priority(spec.get("priority"))
+    if kind == "ClusterNetworkPolicy":
+        raw_tier = spec.get("tier")
+        if raw_tier not in ("Admin", "Baseline"):
+            raise FieldError("spec.tier", f"{raw_tier!r} is not Admin or Baseline")
+        return str(raw_tier), priority
+    return "Admin", priority
 
 
 def _priority(raw: Any) -> int:
@@ -93,12 +104,17 @@ def _selector_peer(raw: Mapping[str, Any], key: str, path: str) -> Peer:
     )
 
 
-def _rules(raw: Any, path: str, peer_key: str, kind: str) -> tuple[AdminRule, ...]:
+def _rules(
+    raw: Any, path: str, peer_key: str, kind: str, found: Collector
+) -> tuple[AdminRule, ...]:
+    """The rules; the problems of each go to ``found``."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise FieldError(path, f"must be a list of rules, not {describe(raw)}")
-    return tuple(_rule(r, f"{path}[{i}]", peer_key, kind, i) for i, r in enumerate(raw))
+        found.problems.append(FieldError(path, f"must be a list of rules, not {describe(raw)}"))
+        return ()
+    rules = (found.run(_rule, r, f"{path}[{i}]", peer_key, kind, i) for i, r in enumerate(raw))
+    return tuple(r for r in rules if r is not None)
 
 
 def _rule(raw: Any, path: str, peer_key: str, kind: str, index: int) -> AdminRule:

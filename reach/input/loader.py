@@ -1,35 +1,77 @@
 """Turn raw objects into a validated :class:`~reach.model.cluster.Cluster`.
 
-Kinds that play no part in connectivity are ignored silently; kinds we know
-but do not evaluate yet get one warning each. Invalid documents are all
-reported together; with ``skip_invalid`` they are left out with a warning.
+Each object is placed by its API group and kind (:mod:`reach.input.kinds`): evaluated
+kinds are parsed and validated; policy kinds reach does not evaluate get an
+``unevaluated-kind`` warning each (the answer is partial); kinds that cannot change
+connectivity are ignored; other unknown kinds get one ``unread-kind`` note per kind.
+Invalid documents are all reported together; with ``skip_invalid`` they are left out
+with a warning. An object given twice (same kind, namespace and name) is taken as a
+sequence of ``kubectl apply`` would: the later one wins, with a ``duplicate-object``
+warning naming both origins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from reach.errors import Diagnostics, FieldError, InvalidInput
 from reach.input.adminpolicy import parse_admin_policy
+from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
-from reach.input.selectors import parse_labels
-from reach.input.workloads import WORKLOAD_KINDS, expand_workload, parse_pod
-from reach.model.cluster import NAME_LABEL, Cluster, Namespace
+from reach.input.validation import each_problem, metadata
+from reach.input.workloads import expand_workload, parse_pod
+from reach.model.cluster import NAME_LABEL, AdminPolicy, Cluster, Namespace, NetworkPolicy, Pod
 
 #: Cluster-scoped policy kinds of policy.networking.k8s.io.
 ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
 
-#: Policy kinds of network plugins that affect connectivity but are not evaluated yet.
-UNSUPPORTED_KINDS = {
-    "CiliumNetworkPolicy": "Cilium",
-    "CiliumClusterwideNetworkPolicy": "Cilium",
-    "GlobalNetworkPolicy": "Calico",
-    "StagedNetworkPolicy": "Calico",
-    "StagedGlobalNetworkPolicy": "Calico",
-    "AntreaNetworkPolicy": "Antrea",
-    "ClusterNetworkPolicy.crd.antrea.io": "Antrea",
-}
+V = TypeVar("V")
+
+
+@dataclass
+class _Objects(Generic[V]):
+    """Objects of one sort by identity; a later one replaces an earlier one, with a warning."""
+
+    diag: Diagnostics
+    items: dict[tuple[str, ...], tuple[V, str]] = field(default_factory=dict)
+
+    def put(self, key: tuple[str, ...], value: V, origin: str) -> None:
+        before = self.items.get(key)
+        if before is not None:
+            name = "/".join(k for k in key[1:] if k)
+            self.diag.add(
+                "duplicate-object",
+                f"{key[0]} {name} is also defined at {before[1]}: the later one ({origin}) is "
+                "used, as successive `kubectl apply` would",
+                origin,
+            )
+        self.items[key] = (value, origin)
+
+    def values(self) -> list[V]:
+        return [v for v, _ in self.items.values()]
+
+
+@dataclass
+class _Read:
+    """What the evaluated objects of the input became, by identity."""
+
+    diag: Diagnostics
+    namespaces: _Objects[Namespace] = field(init=False)
+    pods: _Objects[Pod] = field(init=False)
+    workloads: _Objects[list[Pod]] = field(init=False)
+    policies: _Objects[NetworkPolicy] = field(init=False)
+    admin: _Objects[AdminPolicy] = field(init=False)
+    unread: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.namespaces = _Objects(self.diag)
+        self.pods = _Objects(self.diag)
+        self.workloads = _Objects(self.diag)
+        self.policies = _Objects(self.diag)
+        self.admin = _Objects(self.diag)
 
 
 def build_cluster(
@@ -37,47 +79,30 @@ def build_cluster(
 ) -> Cluster:
     """Parse every object; raise :class:`InvalidInput` listing all problems found."""
     diag = diag or Diagnostics()
-    cluster = Cluster()
-    workloads: list[tuple[RawObject, str]] = []
+    read = _Read(diag)
     for raw in raws:
-        kind = raw.obj.get("kind")
-        try:
-            if kind == "Namespace":
-                _add_namespace(cluster, raw)
-            elif kind == "Pod":
-                cluster.pods.append(parse_pod(raw.obj, raw.origin))
-            elif kind == "NetworkPolicy" and _plugin_api(raw):
-                diag.add(
-                    "unevaluated-kind",
-                    f"NetworkPolicy objects of {raw.obj.get('apiVersion')} (a network plugin's "
-                    "own API) are not evaluated yet; ignored",
-                    partial=True,
-                )
-            elif kind in UNSUPPORTED_KINDS:
-                diag.add(
-                    "unevaluated-kind",
-                    f"{kind} objects ({UNSUPPORTED_KINDS[kind]}) are not evaluated yet; ignored",
-                    partial=True,
-                )
-            elif kind == "NetworkPolicy":
-                cluster.policies.append(parse_network_policy(raw.obj, raw.origin))
-            elif kind in WORKLOAD_KINDS:
-                workloads.append((raw, kind))
-            elif kind in ADMIN_KINDS:
-                cluster.admin_policies.append(parse_admin_policy(raw.obj, kind, raw.origin))
-        except FieldError as e:
-            diag.error(raw.origin, raw.path + e.path, e.message)
+        kind = str(raw.obj.get("kind"))
+        placed = classify(raw.obj.get("apiVersion"), kind)
+        if placed.error is not None:
+            diag.error(raw.origin, raw.path + placed.error[0], placed.error[1])
+        elif _evaluated(raw, kind, placed, read):
+            try:
+                _read(raw, kind, read)
+            except FieldError as e:
+                for bad in each_problem(e):
+                    diag.error(raw.origin, raw.path + bad.path, bad.message)
+    cluster = Cluster()
+    cluster.namespaces = {ns.name: ns for ns in read.namespaces.values()}
+    cluster.pods = read.pods.values()
     # Pods already present for a controller stand for it; expand only the others.
     owners = {p.workload for p in cluster.pods if p.workload}
-    for raw, kind in workloads:
-        try:
-            pods = expand_workload(raw.obj, kind, raw.origin)
-        except FieldError as e:
-            diag.error(raw.origin, raw.path + e.path, e.message)
-            continue
-        if pods and pods[0].workload not in owners:
+    for pods in read.workloads.values():
+        if pods[0].workload not in owners:
             cluster.pods.extend(pods)
+    cluster.policies = read.policies.values()
+    cluster.admin_policies = read.admin.values()
     _check_admin(cluster, diag)
+    _unread(read, diag)
     if diag.errors and not skip_invalid:
         raise InvalidInput(diag.errors)
     for problem in diag.errors if skip_invalid else ():
@@ -90,25 +115,81 @@ def build_cluster(
     return cluster
 
 
-def _add_namespace(cluster: Cluster, raw: RawObject) -> None:
-    meta = raw.obj.get("metadata") or {}
-    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
-        raise FieldError("metadata.name", "is required")
-    name = meta["name"]
-    labels = parse_labels(meta.get("labels"), "metadata.labels")
+def _evaluated(raw: RawObject, kind: str, placed: Placed, read: _Read) -> bool:
+    """Whether reach evaluates the object; records a diagnostic for what it does not."""
+    info = placed.info
+    api = raw.obj.get("apiVersion") or placed.group
+    if info is None and placed.flag:
+        read.diag.add(
+            "unevaluated-kind",
+            f"{kind} ({api}) is not evaluated: {placed.flag}; the answer leaves it out",
+            raw.origin,
+            partial=True,
+        )
+    elif info is None:
+        read.unread.setdefault((str(api), kind), []).append(raw.origin)
+    elif info.category is Category.POLICY_BEARING:
+        read.diag.add(
+            "unevaluated-kind",
+            f"{kind} ({api}) is not evaluated: {info.reason}; the answer leaves it out",
+            raw.origin,
+            partial=True,
+        )
+    elif info.category is Category.EVALUATED and placed.deprecated:
+        read.diag.add(
+            "deprecated-api",
+            f"{kind} of {api} is deprecated (Kubernetes no longer serves it); read as "
+            f"{current_api(kind)}, which has the same fields reach reads",
+            raw.origin,
+        )
+    return info is not None and info.category is Category.EVALUATED
+
+
+def _read(raw: RawObject, kind: str, read: _Read) -> None:
+    """Parse one evaluated object into ``read``."""
+    seed = raw.origin + raw.path
+    if kind == "Namespace":
+        ns = _namespace(raw, seed)
+        read.namespaces.put((kind, ns.name), ns, raw.origin)
+    elif kind == "Pod":
+        pod = parse_pod(raw.obj, raw.origin, seed)
+        read.pods.put((kind, pod.namespace, pod.name), pod, raw.origin)
+    elif kind == "NetworkPolicy":
+        pol = parse_network_policy(raw.obj, raw.origin, seed)
+        read.policies.put((kind, pol.namespace, pol.name), pol, raw.origin)
+    elif kind in ADMIN_KINDS:
+        admin = parse_admin_policy(raw.obj, kind, raw.origin, seed)
+        read.admin.put((kind, admin.name), admin, raw.origin)
+    else:
+        pods = expand_workload(raw.obj, kind, raw.origin, seed)
+        owner = pods[0].workload
+        assert owner is not None
+        read.workloads.put((kind, owner.namespace, owner.name), pods, raw.origin)
+
+
+def _namespace(raw: RawObject, seed: str) -> Namespace:
+    meta = metadata(raw.obj, "Namespace", seed, namespaced=False)
+    labels = dict(meta.labels)
     # The API server always sets kubernetes.io/metadata.name to the namespace's name.
-    labels[NAME_LABEL] = name
-    cluster.namespaces[name] = Namespace(name, tuple(sorted(labels.items())), raw.origin)
+    labels[NAME_LABEL] = meta.name
+    return Namespace(meta.name, tuple(sorted(labels.items())), raw.origin)
+
+
+def _unread(read: _Read, diag: Diagnostics) -> None:
+    """One note per unknown kind: reach did not read it."""
+    for (api, kind), origins in read.unread.items():
+        count = f"{len(origins)} objects" if len(origins) > 1 else "1 object"
+        diag.add(
+            "unread-kind",
+            f"{count} of kind {kind} ({api}) not read: reach does not know this kind "
+            "(docs/kinds.md lists those it knows)",
+            origins[0],
+            severity="info",
+        )
 
 
 def _check_admin(cluster: Cluster, diag: Diagnostics) -> None:
-    """At most one BaselineAdminNetworkPolicy; say what offline analysis cannot resolve."""
-    banps = [p for p in cluster.admin_policies if p.kind == "BaselineAdminNetworkPolicy"]
-    if len(banps) > 1:
-        origins = ", ".join(p.origin for p in banps)
-        diag.error(
-            banps[1].origin, "metadata.name", f"more than one BaselineAdminNetworkPolicy: {origins}"
-        )
+    """Say what offline analysis cannot resolve in the admin policies."""
     for pol in cluster.admin_policies:
         for direction, rules in (("ingress", pol.ingress), ("egress", pol.egress)):
             for r in rules:
@@ -120,9 +201,3 @@ def _check_admin(cluster: Cluster, diag: Diagnostics) -> None:
                         pol.origin,
                         partial=True,
                     )
-
-
-def _plugin_api(raw: RawObject) -> bool:
-    """A NetworkPolicy of another API group (Calico's projectcalico.org/v3, for instance)."""
-    api = raw.obj.get("apiVersion")
-    return isinstance(api, str) and "/" in api and not api.startswith("networking.k8s.io/")

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import mapping
+from reach.input.fields import describe, mapping
 from reach.input.selectors import parse_selector
+from reach.input.validation import Collector, known_fields, metadata, raise_all
 from reach.model.cluster import NetworkPolicy, Peer, PortSpec, Rule
 from reach.model.ipspace import IPBlock, IPRange, parse_network
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
@@ -22,34 +23,25 @@ from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
 _SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$")
 
 
-def parse_network_policy(obj: Mapping[str, Any], origin: str = "") -> NetworkPolicy:
-    meta = mapping(obj.get("metadata"), "metadata")
-    name = meta.get("name")
-    if not isinstance(name, str) or not name:
-        raise FieldError("metadata.name", "is required")
-    namespace = meta.get("namespace") or "default"
-    if not isinstance(namespace, str):
-        raise FieldError("metadata.namespace", "must be a string")
-    spec = mapping(obj.get("spec"), "spec")
-    _known(spec, "spec", ("podSelector", "policyTypes", "ingress", "egress"))
-    selector = parse_selector(spec.get("podSelector"), "spec.podSelector")
-    ingress = _rules(spec.get("ingress"), "spec.ingress", "from")
-    egress = _rules(spec.get("egress"), "spec.egress", "to")
-    types = spec.get("policyTypes")
-    if not types:
-        # API server defaulting (also for an empty list): Ingress always, Egress when
-        # the policy has an egress rule.
-        ingress_isolating, egress_isolating = True, bool(egress)
-    else:
-        if not isinstance(types, list):
-            raise FieldError("spec.policyTypes", "must be a list of Ingress and/or Egress")
-        for i, t in enumerate(types):
-            if t not in ("Ingress", "Egress"):
-                raise FieldError(f"spec.policyTypes[{i}]", f"{t!r} is not Ingress or Egress")
-        ingress_isolating, egress_isolating = "Ingress" in types, "Egress" in types
+def parse_network_policy(obj: Mapping[str, Any], origin: str = "", seed: str = "") -> NetworkPolicy:
+    """The policy, or a FieldError listing every problem of the document (``seed``: where
+    the object is, to derive a name from ``generateName``; the origin by default)."""
+    found = Collector()
+    meta = found.run(metadata, obj, "NetworkPolicy", seed or origin)
+    spec = found.run(mapping, obj.get("spec"), "spec") or {}
+    found.problems += known_fields(
+        spec, "spec", ("podSelector", "policyTypes", "ingress", "egress")
+    )
+    selector = found.run(parse_selector, spec.get("podSelector"), "spec.podSelector")
+    ingress = _rules(spec.get("ingress"), "spec.ingress", "from", found)
+    egress = _rules(spec.get("egress"), "spec.egress", "to", found)
+    types = found.run(_policy_types, spec.get("policyTypes"), bool(egress))
+    found.done()
+    assert meta is not None and selector is not None and types is not None
+    ingress_isolating, egress_isolating = types
     return NetworkPolicy(
-        namespace=namespace,
-        name=name,
+        namespace=meta.namespace,
+        name=meta.name,
         pod_selector=selector,
         ingress_isolating=ingress_isolating,
         egress_isolating=egress_isolating,
@@ -59,60 +51,75 @@ def parse_network_policy(obj: Mapping[str, Any], origin: str = "") -> NetworkPol
     )
 
 
-def _rules(raw: Any, path: str, peer_key: str) -> tuple[Rule, ...]:
+def _policy_types(types: Any, has_egress: bool) -> tuple[bool, bool]:
+    """Whether the policy isolates ingress and egress."""
+    if not types:
+        # API server defaulting (also for an empty list): Ingress always, Egress when
+        # the policy has an egress rule.
+        return True, has_egress
+    if not isinstance(types, list):
+        raise FieldError("spec.policyTypes", "must be a list of Ingress and/or Egress")
+    raise_all(
+        [
+            FieldError(f"spec.policyTypes[{i}]", f"{t!r} is not Ingress or Egress")
+            for i, t in enumerate(types)
+            if t not in ("Ingress", "Egress")
+        ]
+    )
+    return "Ingress" in types, "Egress" in types
+
+
+def _rules(raw: Any, path: str, peer_key: str, found: Collector) -> tuple[Rule, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise FieldError(path, f"must be a list of rules, not {type(raw).__name__}")
+        found.problems.append(FieldError(path, f"must be a list of rules, not {describe(raw)}"))
+        return ()
     rules = []
     for i, r in enumerate(raw):
         rpath = f"{path}[{i}]"
-        r = mapping(r, rpath) if r is not None else {}
-        _known(r, rpath, (peer_key, "ports"))
-        peers = _peers(r.get(peer_key), f"{rpath}.{peer_key}")
-        ports = _ports(r.get("ports"), f"{rpath}.ports")
+        r = found.run(mapping, r, rpath) or {}
+        found.problems += known_fields(r, rpath, (peer_key, "ports"))
+        peers = _peers(r.get(peer_key), f"{rpath}.{peer_key}", found)
+        ports = _ports(r.get("ports"), f"{rpath}.ports", found)
         rules.append(Rule(peers, ports, i))
     return tuple(rules)
 
 
-def _peers(raw: Any, path: str) -> tuple[Peer, ...] | None:
+def _peers(raw: Any, path: str, found: Collector) -> tuple[Peer, ...] | None:
     # "If this field is empty or missing, this rule matches all sources/destinations."
     if raw is None or raw == []:
         return None
     if not isinstance(raw, list):
-        raise FieldError(path, "must be a list of peers")
-    out = []
-    for i, p in enumerate(raw):
-        ppath = f"{path}[{i}]"
-        p = mapping(p, ppath)
-        _known(p, ppath, ("podSelector", "namespaceSelector", "ipBlock"))
-        if "ipBlock" in p and p["ipBlock"] is not None:
-            if p.get("podSelector") is not None or p.get("namespaceSelector") is not None:
-                raise FieldError(
-                    ppath, "ipBlock may not be combined with podSelector or namespaceSelector"
-                )
-            out.append(Peer(ip_block=_ip_block(p["ipBlock"], f"{ppath}.ipBlock")))
-            continue
-        pod_sel = p.get("podSelector")
-        ns_sel = p.get("namespaceSelector")
-        if pod_sel is None and ns_sel is None:
-            raise FieldError(ppath, "must set podSelector, namespaceSelector or ipBlock")
-        out.append(
-            Peer(
-                pod_selector=None
-                if pod_sel is None
-                else parse_selector(pod_sel, f"{ppath}.podSelector"),
-                namespace_selector=None
-                if ns_sel is None
-                else parse_selector(ns_sel, f"{ppath}.namespaceSelector"),
+        found.problems.append(FieldError(path, "must be a list of peers"))
+        return ()
+    peers = (found.run(_peer, p, f"{path}[{i}]") for i, p in enumerate(raw))
+    return tuple(p for p in peers if p is not None)
+
+
+def _peer(raw: Any, path: str) -> Peer:
+    p = mapping(raw, path)
+    raise_all(known_fields(p, path, ("podSelector", "namespaceSelector", "ipBlock")))
+    if "ipBlock" in p and p["ipBlock"] is not None:
+        if p.get("podSelector") is not None or p.get("namespaceSelector") is not None:
+            raise FieldError(
+                path, "ipBlock may not be combined with podSelector or namespaceSelector"
             )
-        )
-    return tuple(out)
+        return Peer(ip_block=_ip_block(p["ipBlock"], f"{path}.ipBlock"))
+    pod_sel = p.get("podSelector")
+    ns_sel = p.get("namespaceSelector")
+    if pod_sel is None and ns_sel is None:
+        raise FieldError(path, "must set podSelector, namespaceSelector or ipBlock")
+    found = Collector()
+    pods = None if pod_sel is None else found.run(parse_selector, pod_sel, f"{path}.podSelector")
+    nss = None if ns_sel is None else found.run(parse_selector, ns_sel, f"{path}.namespaceSelector")
+    found.done()
+    return Peer(pod_selector=pods, namespace_selector=nss)
 
 
 def _ip_block(raw: Any, path: str) -> IPBlock:
     raw = mapping(raw, path)
-    _known(raw, path, ("cidr", "except"))
+    raise_all(known_fields(raw, path, ("cidr", "except")))
     cidr_text = raw.get("cidr")
     if not isinstance(cidr_text, str):
         raise FieldError(f"{path}.cidr", "is required and must be a string such as 10.0.0.0/8")
@@ -141,18 +148,20 @@ def _ip_block(raw: Any, path: str) -> IPBlock:
     return IPBlock(cidr, tuple(excepts))
 
 
-def _ports(raw: Any, path: str) -> tuple[PortSpec, ...] | None:
+def _ports(raw: Any, path: str, found: Collector) -> tuple[PortSpec, ...] | None:
     # "If this field is empty or missing, this rule matches all ports."
     if raw is None or raw == []:
         return None
     if not isinstance(raw, list):
-        raise FieldError(path, "must be a list of ports")
-    return tuple(_port(p, f"{path}[{i}]") for i, p in enumerate(raw))
+        found.problems.append(FieldError(path, "must be a list of ports"))
+        return ()
+    ports = (found.run(_port, p, f"{path}[{i}]") for i, p in enumerate(raw))
+    return tuple(p for p in ports if p is not None)
 
 
 def _port(raw: Any, path: str) -> PortSpec:
     raw = mapping(raw, path)
-    _known(raw, path, ("protocol", "port", "endPort"))
+    raise_all(known_fields(raw, path, ("protocol", "port", "endPort")))
     proto = raw.get("protocol", "TCP")
     if proto is None:
         proto = "TCP"
@@ -184,11 +193,3 @@ def _port(raw: Any, path: str) -> PortSpec:
         if end < port:
             raise FieldError(f"{path}.endPort", f"{end} is below port {port}")
     return PortSpec(proto, port, end)
-
-
-def _known(raw: Mapping[str, Any], path: str, fields: tuple[str, ...]) -> None:
-    for key in raw:
-        if key not in fields:
-            raise FieldError(
-                f"{path}.{key}", f"unknown field (expected one of: {', '.join(fields)})"
-            )

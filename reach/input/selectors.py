@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
+from reach.input import validation
 from reach.input.fields import describe
 from reach.model.selectors import OPERATORS, LabelSelector, Requirement
 
 
 def label_value(value: Any) -> str:
-    """Render a YAML scalar as the string Kubernetes would store (``true``, ``1``)."""
+    """Render a YAML scalar as text (``true``, ``1``); label values themselves must be
+    strings (:func:`parse_labels` refuses others, as the API server does)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -20,17 +22,9 @@ def label_value(value: Any) -> str:
 
 
 def parse_labels(raw: Any, path: str) -> dict[str, str]:
-    """Parse a ``labels`` / ``matchLabels`` mapping of strings."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise FieldError(path, f"must be a mapping of label keys to values, not {describe(raw)}")
-    out: dict[str, str] = {}
-    for k, v in raw.items():
-        if isinstance(v, (Mapping, list)):
-            raise FieldError(f"{path}.{k}", f"label value must be a string, not {describe(v)}")
-        out[str(k)] = label_value(v)
-    return out
+    """Parse a ``labels`` / ``matchLabels`` mapping of strings, every key and value checked
+    as the API server does (one error listing every problem)."""
+    return validation.labels(raw, path)
 
 
 def parse_selector(raw: Any, path: str) -> LabelSelector:
@@ -39,13 +33,11 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
         return LabelSelector()
     if not isinstance(raw, Mapping):
         raise FieldError(path, f"must be a label selector mapping, not {describe(raw)}")
-    for key in raw:
-        if key not in ("matchLabels", "matchExpressions"):
-            raise FieldError(
-                f"{path}.{key}", "unknown field (expected matchLabels or matchExpressions)"
-            )
+    found = validation.Collector()
+    found.problems += validation.known_fields(raw, path, ("matchLabels", "matchExpressions"))
     reqs: list[Requirement] = []
-    for k, v in parse_labels(raw.get("matchLabels"), f"{path}.matchLabels").items():
+    labels = found.run(parse_labels, raw.get("matchLabels"), f"{path}.matchLabels") or {}
+    for k, v in labels.items():
         reqs.append(Requirement(k, "In", frozenset([v])))
     exprs = raw.get("matchExpressions")
     if exprs is None:
@@ -53,7 +45,10 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
     if not isinstance(exprs, list):
         raise FieldError(f"{path}.matchExpressions", f"must be a list, not {describe(exprs)}")
     for i, expr in enumerate(exprs):
-        reqs.append(_parse_requirement(expr, f"{path}.matchExpressions[{i}]"))
+        req = found.run(_parse_requirement, expr, f"{path}.matchExpressions[{i}]")
+        if req is not None:
+            reqs.append(req)
+    found.done()
     return LabelSelector(tuple(reqs))
 
 
@@ -62,24 +57,31 @@ def _parse_requirement(expr: Any, path: str) -> Requirement:
         raise FieldError(
             path, f"must be a mapping with key, operator and values, not {describe(expr)}"
         )
+    problems = validation.known_fields(expr, path, ("key", "operator", "values"))
     key = expr.get("key")
     if not isinstance(key, str) or not key:
-        raise FieldError(f"{path}.key", "is required and must be a non-empty string")
+        problems.append(FieldError(f"{path}.key", "is required and must be a non-empty string"))
+    else:
+        problems += validation.label_key(key, f"{path}.key")
     op = expr.get("operator")
     if op not in OPERATORS:
-        raise FieldError(
-            f"{path}.operator", f"{op!r} is not a valid operator (In, NotIn, Exists, DoesNotExist)"
+        problems.append(
+            FieldError(
+                f"{path}.operator",
+                f"{op!r} is not a valid operator (In, NotIn, Exists, DoesNotExist)",
+            )
         )
     values = expr.get("values")
     if values is None:
         values = []
     if not isinstance(values, list):
-        raise FieldError(f"{path}.values", f"must be a list, not {describe(values)}")
+        problems.append(FieldError(f"{path}.values", f"must be a list, not {describe(values)}"))
+        validation.raise_all(problems)
     if op in ("In", "NotIn") and not values:
-        raise FieldError(f"{path}.values", f"must be non-empty when operator is {op}")
+        problems.append(FieldError(f"{path}.values", f"must be non-empty when operator is {op}"))
     if op in ("Exists", "DoesNotExist") and values:
-        raise FieldError(f"{path}.values", f"must be empty when operator is {op}")
+        problems.append(FieldError(f"{path}.values", f"must be empty when operator is {op}"))
     for i, v in enumerate(values):
-        if isinstance(v, (Mapping, list)):
-            raise FieldError(f"{path}.values[{i}]", f"must be a string, not {describe(v)}")
-    return Requirement(key, op, frozenset(label_value(v) for v in values))
+        problems += validation.label_value(v, f"{path}.values[{i}]")
+    validation.raise_all(problems)
+    return Requirement(str(key), str(op), frozenset(label_value(v) for v in values))

@@ -1,7 +1,9 @@
 """Pods, and workloads expanded into the pods their template would create.
 
-Pods are read leniently (manifests in the wild carry typos in fields the
-analysis does not use); only what decides connectivity is checked.
+Their ``metadata`` (and the template's) is validated as the API server does
+(:mod:`reach.input.validation`); the rest is read leniently (manifests in the wild
+carry typos in fields the analysis does not use): only what decides connectivity
+is checked.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from reach.errors import FieldError
 from reach.input.fields import mapping
-from reach.input.selectors import parse_labels
+from reach.input.validation import Collector, metadata, raise_all, template_metadata
 from reach.model.cluster import ContainerPort, Pod, Workload
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
 
@@ -27,23 +29,26 @@ WORKLOAD_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def parse_pod(obj: Mapping[str, Any], origin: str) -> Pod:
-    meta = mapping(obj.get("metadata"), "metadata")
-    name = meta.get("name") or meta.get("generateName")
-    if not isinstance(name, str) or not name:
-        raise FieldError("metadata.name", "is required")
-    namespace = _namespace(meta)
-    spec = mapping(obj.get("spec"), "spec")
-    status = mapping(obj.get("status"), "status")
+def parse_pod(obj: Mapping[str, Any], origin: str, seed: str = "") -> Pod:
+    """The pod, or a FieldError listing every problem of its metadata and ports (``seed``:
+    where the object is, to derive a name from ``generateName``; the origin by default)."""
+    found = Collector()
+    meta = found.run(metadata, obj, "Pod", seed or origin)
+    spec = found.run(mapping, obj.get("spec"), "spec") or {}
+    status = found.run(mapping, obj.get("status"), "status") or {}
+    ports = found.run(_container_ports, spec, "spec")
+    found.done()
+    assert meta is not None and ports is not None
     ips = [status.get("podIP")] + [
         p.get("ip") for p in status.get("podIPs") or [] if isinstance(p, Mapping)
     ]
+    raw_meta = obj.get("metadata") or {}
     return Pod(
-        namespace=namespace,
-        name=name,
-        labels=_labels(meta),
-        ports=_container_ports(spec, "spec"),
-        workload=_controller(meta, namespace),
+        namespace=meta.namespace,
+        name=meta.name,
+        labels=tuple(sorted(meta.labels.items())),
+        ports=ports,
+        workload=_controller(raw_meta, meta.namespace),
         host_network=bool(spec.get("hostNetwork")),
         phase=status.get("phase") if isinstance(status.get("phase"), str) else None,
         ips=tuple(dict.fromkeys(ip for ip in ips if isinstance(ip, str) and ip)),
@@ -51,35 +56,25 @@ def parse_pod(obj: Mapping[str, Any], origin: str) -> Pod:
     )
 
 
-def expand_workload(obj: Mapping[str, Any], kind: str, origin: str) -> list[Pod]:
+def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = "") -> list[Pod]:
     """The pods a workload's template would create: ``replicas`` of them (1 by default)."""
-    meta = mapping(obj.get("metadata"), "metadata")
-    name = meta.get("name")
-    if not isinstance(name, str) or not name:
-        raise FieldError("metadata.name", "is required")
-    namespace = _namespace(meta)
-    template: Mapping[str, Any] = obj
-    walked: list[str] = []
-    for key in WORKLOAD_KINDS[kind]:
-        walked.append(key)
-        template = mapping(template.get(key), ".".join(walked))
-    template_path = ".".join(walked)
-    labels = _labels(
-        mapping(template.get("metadata"), f"{template_path}.metadata"),
-        f"{template_path}.metadata.labels",
-    )
-    pod_spec = mapping(template.get("spec"), f"{template_path}.spec")
+    found = Collector()
+    meta = found.run(metadata, obj, kind, seed or origin)
+    template = found.run(_template, obj, kind)
+    found.done()
+    assert meta is not None and template is not None
+    template_path, labels, pod_spec = template
     ports = _container_ports(pod_spec, f"{template_path}.spec")
     spec = mapping(obj.get("spec"), "spec")
     count = spec.get("replicas", spec.get("parallelism", 1)) if kind != "DaemonSet" else 1
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise FieldError("spec.replicas", f"{count!r} is not a number of replicas")
     count = max(count, 1)  # a workload scaled to zero still shows what it would allow
-    workload = Workload(namespace, name, kind)
+    workload = Workload(meta.namespace, meta.name, kind)
     return [
         Pod(
-            namespace=namespace,
-            name=name if count == 1 else f"{name}-{i}",
+            namespace=meta.namespace,
+            name=meta.name if count == 1 else f"{meta.name}-{i}",
             labels=labels,
             ports=ports,
             workload=workload,
@@ -90,15 +85,22 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str) -> list[Pod]
     ]
 
 
-def _namespace(meta: Mapping[str, Any]) -> str:
-    ns = meta.get("namespace") or "default"
-    if not isinstance(ns, str):
-        raise FieldError("metadata.namespace", "must be a string")
-    return ns
-
-
-def _labels(meta: Mapping[str, Any], path: str = "metadata.labels") -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(parse_labels(meta.get("labels"), path).items()))
+def _template(
+    obj: Mapping[str, Any], kind: str
+) -> tuple[str, tuple[tuple[str, str], ...], Mapping[str, Any]]:
+    """The pod template's path, labels and spec, every problem of its metadata at once."""
+    template: Mapping[str, Any] = obj
+    walked: list[str] = []
+    for key in WORKLOAD_KINDS[kind]:
+        walked.append(key)
+        template = mapping(template.get(key), ".".join(walked))
+    path = ".".join(walked)
+    problems: list[FieldError] = []
+    template_meta = mapping(template.get("metadata"), f"{path}.metadata")
+    labels = template_metadata(template_meta, f"{path}.metadata", problems)
+    raise_all(problems)
+    pod_spec = mapping(template.get("spec"), f"{path}.spec")
+    return path, tuple(sorted(labels.items())), pod_spec
 
 
 def _controller(meta: Mapping[str, Any], namespace: str) -> Workload | None:

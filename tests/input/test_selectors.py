@@ -9,6 +9,7 @@ import pytest
 
 from reach.errors import FieldError, ReachError
 from reach.input.selectors import label_value, parse_labels, parse_selector
+from reach.input.validation import each_problem
 from reach.model.selectors import LabelSelector
 from tests.builders import expr
 
@@ -42,21 +43,25 @@ def test_label_value(raw: Any, text: str) -> None:
     assert label_value(raw) == text
 
 
-def test_yaml_scalars_in_selectors_match_their_string_form() -> None:
-    s = sel({"matchLabels": {"canary": True, "version": 2}})
-    assert s.matches({"canary": "true", "version": "2"})
-    assert not s.matches({"canary": "True", "version": "2"})
-    s = exprs(expr("n", "In", 1, False))
-    assert s.matches({"n": "1"})
-    assert s.matches({"n": "false"})
-    assert not s.matches({"n": "0"})
+def test_yaml_scalars_that_are_not_strings_are_refused_in_selectors() -> None:
+    # matchLabels is map[string]string and values []string: the API server (kubectl's
+    # decoding) refuses `canary: true` or `version: 2`; reach no longer turns them into text.
+    with pytest.raises(FieldError) as info:
+        sel({"matchLabels": {"canary": True, "version": 2}})
+    assert [p.path for p in each_problem(info.value)] == [
+        f"{PATH}.matchLabels.canary",
+        f"{PATH}.matchLabels.version",
+    ]
+    with pytest.raises(FieldError) as info:
+        exprs(expr("n", "In", 1, False))
+    assert len(each_problem(info.value)) == 2
 
 
 def test_parse_labels() -> None:
     assert parse_labels(None, "metadata.labels") == {}
-    assert parse_labels({"a": "x", "b": True, "c": 3}, "metadata.labels") == {
+    assert parse_labels({"a": "x", "b": None, "c": "3"}, "metadata.labels") == {
         "a": "x",
-        "b": "true",
+        "b": "",
         "c": "3",
     }
 

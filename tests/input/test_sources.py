@@ -79,7 +79,7 @@ def test_kinds_without_connectivity_are_ignored_silently() -> None:
     assert _pods(r) == {"default/a"}
 
 
-def test_known_unsupported_kinds_warn_once_each() -> None:
+def test_known_unsupported_kinds_warn_once_per_object() -> None:
     cnp = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "x"}}
     calico = {
         "apiVersion": "projectcalico.org/v3",
@@ -87,8 +87,9 @@ def test_known_unsupported_kinds_warn_once_each() -> None:
         "metadata": {"name": "c"},
     }
     r = reach.from_objects([pod("a"), cnp, dict(cnp, metadata={"name": "y"}), calico, calico])
-    assert len([w for w in r.warnings if "CiliumNetworkPolicy" in w]) == 1
-    assert len([w for w in r.warnings if "projectcalico.org/v3" in w]) == 1
+    # One per object, each naming its origin (issue 14: every ignored policy is named).
+    assert len([w for w in r.warnings if "CiliumNetworkPolicy" in w]) == 2
+    assert len([w for w in r.warnings if "projectcalico.org/v3" in w]) == 2
     assert r.cluster.policies == []
 
 

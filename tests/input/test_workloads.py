@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import reach
+from reach.errors import InvalidInput
 from tests.builders import pod
 
 
@@ -108,6 +109,12 @@ def test_container_port_without_number_is_skipped() -> None:
     assert reach.from_objects([p]).cluster.pods[0].ports == ()
 
 
-def test_label_values_are_kubernetes_strings() -> None:
+def test_label_values_must_be_strings_as_kubernetes_decodes_them() -> None:
+    # labels are map[string]string: kubectl refuses `enabled: true` and `version: 2`.
     p = pod("a", labels={"enabled": True, "version": 2})  # type: ignore[dict-item]
-    assert reach.from_objects([p]).cluster.pods[0].label_map == {"enabled": "true", "version": "2"}
+    with pytest.raises(InvalidInput) as e:
+        reach.from_objects([p])
+    assert [x.path for x in e.value.problems] == [
+        "metadata.labels.enabled",
+        "metadata.labels.version",
+    ]
