@@ -83,7 +83,7 @@ class FileSource:
                 count += 1
                 yield in_namespace(raw, self.default_namespace)
             before += size
-        if not count and not diag.errors:
+        if not count and self.paths and not diag.errors and not any(d.partial for d in diag.notes):
             where = ", ".join("<stdin>" if p == "-" else p for p in self.paths)
             diag.add(
                 "empty-input",
@@ -139,7 +139,7 @@ def read_text(
         for i, doc in enumerate(docs, start=1):
             yield from flatten(doc, f"{label}#{i}", "")
         return
-    chart = None if name == "-" else layout.chart_of_template(Path(name))
+    chart = layout.chart_of_template(Path(name)) if name != "-" and Path(name).is_file() else None
     if chart is not None:  # a chart's template, even one that happens to parse as YAML
         diag.add("helm-template", _template_message(chart), label, partial=True)
         return

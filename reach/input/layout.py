@@ -8,8 +8,8 @@ hold manifests that are not what a cluster receives until rendered:
   ``--helm``;
 - a kustomization (``kustomization.yaml``, ``kustomization.yml``, ``Kustomization``):
   its files are manifests, and they are read, but without its namespace, patches and
-  components; the outermost such directory gets one ``unrendered-kustomization``
-  diagnostic naming ``-k``.
+  components; the directory read gets one ``unrendered-kustomization`` diagnostic
+  naming the kustomizations found and ``-k``.
 """
 
 from __future__ import annotations
@@ -65,21 +65,25 @@ def directory_files(root: Path, diag: Diagnostics) -> list[str]:
     for chart, n in skipped.items():
         diag.add(
             "unrendered-chart",
-            f"{chart} is a Helm chart: its {n} template file{'s' if n != 1 else ''} "
+            f"a Helm chart: its {n} template file{'s' if n != 1 else ''} "
             f"{'were' if n != 1 else 'was'} not read; render it with --helm {chart}",
             str(chart),
             partial=True,
         )
-    for k in kustomized:
-        if any(other in k.parents for other in kustomized):
-            continue  # the outermost kustomization speaks for those inside it
-        nested = sum(1 for other in kustomized if k in other.parents)
-        inside = f" (and {nested} nested in it)" if nested else ""
-        diag.add(
-            "unrendered-kustomization",
-            f"{k} holds a kustomization{inside}, read as plain files: its namespace, "
-            f"patches and components are not applied; render it with -k {k}",
-            str(k),
-            partial=True,
-        )
+    if kustomized:
+        diag.add("unrendered-kustomization", _kustomized(root, kustomized), str(root), partial=True)
     return out
+
+
+def _kustomized(root: Path, found: list[Path]) -> str:
+    """What to say of the kustomizations found under ``root``."""
+    plain = "read as plain files: their namespace, patches and components are not applied"
+    if root in found:
+        inside = f" (with {len(found) - 1} more inside)" if len(found) > 1 else ""
+        return f"a kustomization{inside}, {plain}; render it with -k {root}"
+    names = ", ".join(str(k) for k in found[:5]) + (", ..." if len(found) > 5 else "")
+    n = len(found)
+    return (
+        f"holds {n} kustomization{'s' if n != 1 else ''} ({names}), {plain}; render the one "
+        f"you deploy with -k, such as -k {found[-1]}"
+    )
