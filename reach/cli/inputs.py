@@ -48,7 +48,7 @@ INPUT_OPTIONS: list[tuple[str, Any, Any]] = [
                 "-k",
                 metavar="DIR",
                 help="Render this kustomization with 'kubectl kustomize' and read the result "
-                "(needs pip install 'reach[render]'). Repeatable.",
+                "(needs pip install 'reach[render]'). Repeatable. Example: -k overlays/prod.",
             ),
         ],
         [],
@@ -61,7 +61,8 @@ INPUT_OPTIONS: list[tuple[str, Any, Any]] = [
                 "--helm",
                 metavar="CHART",
                 help="Render this local chart directory with 'helm template' and read the "
-                "result (needs pip install 'reach[render]').",
+                "result (needs pip install 'reach[render]'). Example: --helm charts/shop "
+                "--values prod.yaml --set api.port=9443 --release shop.",
             ),
         ],
         None,
