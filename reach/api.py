@@ -455,7 +455,8 @@ def load(
     diag = diag or Diagnostics()
     bar = Progress(progress, sys.stderr, LARGE_INPUT, in_bytes=True)
     try:
-        raws = FileSource(names, bar, default_namespace).objects(diag)  # streamed: parsed and built one by one
+        # streamed: parsed and built one by one
+        raws = FileSource(names, bar, default_namespace).objects(diag)
         cluster = build_cluster(raws, diag, skip_invalid)
         cluster.sources = list(names)
         bar.say(f"compiling {len(cluster.pods):,} pods and {len(cluster.policies):,} policies")
