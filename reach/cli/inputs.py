@@ -221,8 +221,8 @@ class Input:
         files = self.file or self.kustomize or self.helm
         if self.live and files:
             fail(
-                "give either manifests (-f, -k, --helm) or a live cluster "
-                "(--context/--kubeconfig/--in-cluster)"
+                "give either -f files or a live cluster (--context/--kubeconfig/--in-cluster), "
+                "not both (-k and --helm count as files)"
             )
         if not files and not self.live:
             fail(

@@ -87,7 +87,7 @@ class FileSource:
             where = ", ".join("<stdin>" if p == "-" else p for p in self.paths)
             diag.add(
                 "empty-input",
-                f"no Kubernetes objects found in {where or 'the input'}: the answer covers nothing",
+                f"no Kubernetes objects found in {where}: the answer covers nothing",
                 partial=True,
             )
 
