@@ -29,11 +29,14 @@ def load(
     skip_invalid: bool = False,
     diag: Diagnostics | None = None,
     progress: bool | None = False,
+    default_namespace: str | None = None,
 ) -> Reach:
-    """Load manifests from files, directories (recursively) or ``-`` (stdin).
+    """Load manifests from files, directories (recursively), globs or ``-`` (stdin).
 
     ``progress``: show a bar on stderr (True), never (False), or when stderr is
     a terminal and the files are large (None, as the command line does).
+    ``default_namespace``: the namespace of namespaced objects that name none, as
+    ``kubectl apply -n`` gives it (default: ``default``).
     """
     if isinstance(paths, str | PathLike):
         paths = [paths]
@@ -41,7 +44,9 @@ def load(
     diag = diag or Diagnostics()
     bar = Progress(progress, sys.stderr, LARGE_INPUT, in_bytes=True)
     try:
-        raws = FileSource(names, bar).objects(diag)  # streamed: parsed and built one by one
+        raws = FileSource(names, bar, default_namespace).objects(
+            diag
+        )  # streamed: parsed and built one by one
         cluster = build_cluster(raws, diag, skip_invalid)
         cluster.sources = list(names)
         pods, policies = len(cluster.pods), len(cluster.policies)

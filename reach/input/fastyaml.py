@@ -16,7 +16,10 @@ is not sure about to PyYAML. It never guesses:
   escapes, comments after a value, quoted keys and multi-line scalars make the
   document go to PyYAML.
 - Plain scalars are resolved by PyYAML's own resolver and constructor (YAML
-  1.1: ``yes`` is a boolean, ``0o17`` an int), once per distinct text.
+  1.1: ``yes`` is a boolean, ``017`` an int), once per distinct text, with the
+  changes of :mod:`reach.input.kubeyaml` (kubectl's reading of ``=``,
+  timestamps and base-60 numbers); a mapping that repeats a key goes to
+  PyYAML, which reports both lines.
 
 ``tests/input/test_fastyaml.py`` checks, on generated text, that whatever this
 reader accepts equals what PyYAML reads, types included.
@@ -30,10 +33,10 @@ from typing import Any
 
 import yaml
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+from reach.input import kubeyaml
+
+#: PyYAML's safe loader as kubectl reads (libyaml's parser when PyYAML has it).
+_Loader: type = kubeyaml.Loader
 
 
 class MalformedYAML(Exception):
@@ -43,6 +46,10 @@ class MalformedYAML(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
+
+
+class DuplicateKey(MalformedYAML):
+    """A key written twice in one mapping (``line``: the second; the message names the first)."""
 
 
 class _Declined(Exception):
@@ -107,6 +114,9 @@ def _pyyaml(text: str, offset: int) -> Iterator[Any]:
             doc = next(stream)
         except StopIteration:
             return
+        except kubeyaml.DuplicateKeyError as e:
+            second = e.problem_mark.line + 1 + offset if e.problem_mark else None
+            raise DuplicateKey(second, f"{e.problem} at line {e.first.line + 1 + offset}") from None
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             what = " ".join(str(x) for x in (e.context, e.problem) if x)
@@ -125,7 +135,7 @@ class _Reader:
         self.keys: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
         self.plain_values: dict[str, Any] = {}
-        self._pyyaml = yaml.SafeLoader("")
+        self._pyyaml = kubeyaml.PyLoader("")
         #: The document's significant lines: indentation, and text after it.
         self.indents: list[int] = []
         self.contents: list[str] = []
@@ -176,6 +186,8 @@ class _Reader:
             key = keys.get(key_text, _MISS)
             if key is _MISS:
                 key = self.key(key_text)
+            if key in out:
+                raise _Declined  # PyYAML reports the duplicate with both lines
             rest = s[pos + 2 :]
             i += 1
             value = _MISS
@@ -291,7 +303,7 @@ class _Reader:
                 if c == "{":
                     if s[j : j + 2] != ": ":
                         raise _Declined
-                    if isinstance(item, (list, dict)):
+                    if isinstance(item, (list, dict)) or item in out:
                         raise _Declined
                     j = _skip(s, j + 2)
                     if s[j] in ",}":

@@ -1,10 +1,17 @@
-"""Manifests from files, directories (read recursively) and stdin (``-``)."""
+"""Manifests from files, directories (read recursively), globs and stdin (``-``).
+
+YAML is read as kubectl reads it (:mod:`reach.input.kubeyaml`); a key written twice is
+an error that suggests the missing ``---``. Helm templates are told apart from malformed
+YAML and reported once per file (``helm-template``); charts and kustomizations found in
+directories are reported by :mod:`reach.input.layout`.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -12,51 +19,95 @@ from pathlib import Path
 from typing import Any
 
 from reach.errors import Diagnostics
-from reach.input import fastyaml
+from reach.input import fastyaml, layout
 from reach.input.raw import RawObject
 from reach.progress import Progress
 
-SUFFIXES = (".yaml", ".yml", ".json")
+#: Kinds that live outside namespaces: ``--default-namespace`` leaves them alone, as
+#: ``kubectl apply -n`` does (so do kinds whose name starts with Cluster or Global).
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "CSIDriver",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+    }
+)
 
 
 @dataclass(frozen=True)
 class FileSource:
-    """Files and directories given with ``-f``; ``-`` is standard input."""
+    """Files, directories and globs given with ``-f``; ``-`` is standard input.
+
+    ``default_namespace`` is given to namespaced objects that name none, as
+    ``kubectl apply -n NS`` does.
+    """
 
     paths: tuple[str, ...]
     progress: Progress | None = None  # a bar over the bytes of all files, on a terminal
+    default_namespace: str | None = None
 
     def files(self, diag: Diagnostics) -> list[str]:
         out: list[str] = []
-        for p in self.paths:
-            if p == "-":
-                out.append(p)
-                continue
+        for p in (q for path in self.paths for q in layout.expand(path, diag)):
             path = Path(p)
-            if path.is_dir():
-                out.extend(
-                    str(f)
-                    for f in sorted(path.rglob("*"))
-                    if f.is_file() and f.suffix.lower() in SUFFIXES
-                )
-            elif path.is_file():
-                out.append(p)
+            if p != "-" and path.is_dir():
+                out.extend(layout.directory_files(path, diag))
             else:
-                diag.error(p, "", "no such file or directory")
+                out.append(p)
         return out
 
     def objects(self, diag: Diagnostics) -> Iterator[RawObject]:
         names = self.files(diag)
         sizes = [0 if n == "-" else os.path.getsize(n) for n in names]
-        total, before = sum(sizes), 0
+        total, before, count = sum(sizes), 0, 0
         bar = self.progress if self.progress is not None and self.progress.active(total) else None
         for name, size in zip(names, sizes, strict=True):
             done = None
             if bar is not None:  # told after every document: only when the bar shows
                 label = "<stdin>" if name == "-" else Path(name).name
                 done = functools.partial(_advance, bar, label, before, total)
-            yield from read_text(name, _read(name, diag), diag, done)
+            for raw in read_text(name, _read(name, diag), diag, done):
+                count += 1
+                yield in_namespace(raw, self.default_namespace)
             before += size
+        if not count and self.paths and not diag.errors and not any(d.partial for d in diag.notes):
+            where = ", ".join("<stdin>" if p == "-" else p for p in self.paths)
+            diag.add(
+                "empty-input",
+                f"no Kubernetes objects found in {where}: the answer covers nothing",
+                partial=True,
+            )
+
+
+def in_namespace(raw: RawObject, namespace: str | None) -> RawObject:
+    """``raw`` with ``metadata.namespace`` set to ``namespace`` if it is namespaced and
+    names none (what ``kubectl apply -n`` does); otherwise ``raw`` itself."""
+    obj = raw.obj
+    kind = obj.get("kind")
+    meta = obj.get("metadata")
+    if (
+        namespace is None
+        or not isinstance(kind, str)
+        or kind in CLUSTER_SCOPED
+        or kind.startswith(("Cluster", "Global"))
+        or not isinstance(meta, Mapping)
+        or meta.get("namespace") is not None
+    ):
+        return raw
+    return RawObject({**obj, "metadata": {**meta, "namespace": namespace}}, raw.origin, raw.path)
 
 
 def _advance(bar: Progress, label: str, before: int, total: int, chars: int) -> None:
@@ -79,32 +130,70 @@ def read_text(
 ) -> Iterator[RawObject]:
     """Parse a file's text (JSON or multi-document YAML) into raw objects."""
     label = "<stdin>" if name == "-" else name
-    docs: list[Any]
     if name.lower().endswith(".json") or (name == "-" and text.lstrip().startswith(("{", "["))):
         try:
             docs = [json.loads(text)] if text.strip() else []
         except json.JSONDecodeError as e:
             diag.error(f"{label}:{e.lineno}", "", f"malformed JSON: {e.msg} (column {e.colno})")
             return
-    else:
-        # Documents are parsed one at a time and handed on, so a large file never
-        # sits in memory as dicts all at once.
-        stream = fastyaml.load_all(text, done)
-        i = 0
-        while True:
-            try:
-                doc = next(stream)
-            except StopIteration:
-                return
-            except fastyaml.MalformedYAML as e:
-                line = f":{e.line}" if e.line else ""
-                diag.error(f"{label}{line}", "", f"malformed YAML: {e.message}")
-                return
-            i += 1
+        for i, doc in enumerate(docs, start=1):
             yield from flatten(doc, f"{label}#{i}", "")
         return
-    for i, doc in enumerate(docs, start=1):
+    chart = layout.chart_of_template(Path(name)) if name != "-" and Path(name).is_file() else None
+    if chart is not None:  # a chart's template, even one that happens to parse as YAML
+        diag.add("helm-template", _template_message(chart), label, partial=True)
+        return
+    if TEMPLATE.search(text):
+        # Read whole first: if it is a template that is not YAML, none of it is used.
+        yield from list(_yaml_objects(label, text, diag, done, template=True))
+        return
+    # Documents are parsed one at a time and handed on, so a large file never
+    # sits in memory as dicts all at once.
+    yield from _yaml_objects(label, text, diag, done)
+
+
+#: Go template actions, as Helm charts hold them (``{{ .Values.x }}``, ``{{- if ... }}``).
+TEMPLATE = re.compile(r"\{\{-?\s*(?:[.$]|[a-z]+\b|/\*)")
+
+
+def _yaml_objects(
+    label: str,
+    text: str,
+    diag: Diagnostics,
+    done: Callable[[int], None] | None,
+    *,
+    template: bool = False,
+) -> Iterator[RawObject]:
+    stream = fastyaml.load_all(text, done)
+    i = 0
+    while True:
+        try:
+            doc = next(stream)
+        except StopIteration:
+            return
+        except fastyaml.DuplicateKey as e:
+            diag.error(
+                f"{label}#{i + 1}",
+                "",
+                f"line {e.line}: {e.message}: missing `---` between documents?",
+            )
+            return
+        except fastyaml.MalformedYAML as e:
+            if template:
+                diag.add("helm-template", _template_message(None), label, partial=True)
+                return
+            line = f":{e.line}" if e.line else ""
+            diag.error(f"{label}{line}", "", f"malformed YAML: {e.message}")
+            return
+        i += 1
         yield from flatten(doc, f"{label}#{i}", "")
+
+
+def _template_message(chart: Path | None) -> str:
+    render = f"--helm {chart}" if chart is not None else "--helm CHART (its chart directory)"
+    return (
+        f"an unrendered Helm template, not YAML: its objects were not read; render it with {render}"
+    )
 
 
 def flatten(doc: Any, origin: str, path: str) -> Iterator[RawObject]:

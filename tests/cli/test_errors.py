@@ -203,11 +203,11 @@ def test_malformed_yaml_after_other_documents_names_its_line(tmp_path: Path) -> 
     assert "Traceback" not in err
 
 
-def test_impossible_date_is_malformed_yaml_not_a_traceback(tmp_path: Path) -> None:
+def test_impossible_date_is_text_as_kubectl_reads_it(tmp_path: Path) -> None:
+    # PyYAML fails to build 2024-02-30 as a date; kubectl's go-yaml reads a string
     text = "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    built: 2024-02-30\n"
-    f, code, _, err = run_file(tmp_path, "date.yaml", text, command="summary")
-    assert code == 2
-    assert f"{f}" in err and "malformed YAML" in err and "day is out of range" in err
+    _, code, _, err = run_file(tmp_path, "date.yaml", text, command="summary")
+    assert code == 0, err
     assert "Traceback" not in err
 
 

@@ -22,7 +22,7 @@ def _pods(r: reach.Reach) -> set[str]:
 
 def test_c_loader_is_used_when_available() -> None:
     if getattr(yaml, "__with_libyaml__", False):
-        assert fastyaml._Loader is yaml.CSafeLoader
+        assert fastyaml._Loader.__mro__[1] is yaml.cyaml.CParser
 
 
 def test_multi_document_yaml(tmp_path: Path) -> None:
