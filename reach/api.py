@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from reach.analysis import display
 from reach.analysis.compiled import Analysis
+from reach.analysis.controller import controller_connections
 from reach.analysis.diff import DiffReport
 from reach.analysis.diff import diff as diff_analyses
 from reach.analysis.explain import explain
@@ -149,11 +150,13 @@ class Reach:
     def connections(self, by: str = "workload", ipv6: bool | None = None) -> list[Connection]:
         """Every allowed (src, dst) pair at granularity ``by``, with its ports.
 
-        External addresses appear as segments of the address space. IPv6
+        External addresses appear as segments of the address space; the
+        ``{ingress-controller}`` node's pairs come last. IPv6
         segments are included when ``ipv6`` is true, or by default when some
         policy names an IPv6 CIDR.
         """
-        return connections(self.analysis.view(by, ipv6))
+        view = self.analysis.view(by, ipv6)
+        return connections(view) + controller_connections(view)
 
     @without_gc
     def summary(self) -> Summary:

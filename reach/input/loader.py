@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from reach.errors import Diagnostics, FieldError, InvalidInput
 from reach.input.adminpolicy import parse_admin_policy
+from reach.input.entrypoints import ENTRY_POINT_KINDS, add_entry_object
 from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
 from reach.input.selectors import parse_labels
@@ -65,6 +66,8 @@ def build_cluster(
                 workloads.append((raw, kind))
             elif kind in ADMIN_KINDS:
                 cluster.admin_policies.append(parse_admin_policy(raw.obj, kind, raw.origin))
+            elif kind in ENTRY_POINT_KINDS:
+                add_entry_object(cluster, raw, diag)
         except FieldError as e:
             diag.error(raw.origin, raw.path + e.path, e.message)
     # Pods already present for a controller stand for it; expand only the others.
