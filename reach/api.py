@@ -28,6 +28,8 @@ from reach.analysis.explain import explain
 from reach.analysis.paths import PathResult, find_path
 from reach.analysis.radius import Radius, radius
 from reach.analysis.refs import Target
+from reach.analysis.servicepath import ServicePathResult, service_path
+from reach.analysis.services import backend_filter
 from reach.analysis.summary import Summary, summarize
 from reach.analysis.views import Connection, View, connections
 from reach.audit import AuditReport, run_audit
@@ -173,17 +175,21 @@ class Reach:
         by: str = "workload",
         namespace: str | None = None,
         same_port: bool = False,
-    ) -> PathResult:
+    ) -> PathResult | ServicePathResult:
         """Can ``a`` reach ``b``? Direct verdict with policies or reason, then shortest paths.
 
         ``port`` (``"8080/TCP"``, ``"53"`` for every protocol, ``"8000-8100"``): every hop
         must allow some port of it; with ``same_port``, one port of it on every hop.
+        When ``b`` is a Service (``svc/NAME``), ``port`` names service ports and the
+        answer is one result per backend (:class:`ServicePathResult`).
         """
-        return find_path(
+        src, dst = self.resolve(a, namespace), self.resolve(b, namespace)
+        ask = service_path if dst.service else find_path
+        return ask(
             self.analysis.view(by),
             self.analysis.provenance,
-            self.resolve(a, namespace),
-            self.resolve(b, namespace),
+            src,
+            dst,
             ports=_port(port),
             same_port=same_port,
             max_hops=max_hops,
@@ -225,11 +231,15 @@ class Reach:
         *,
         backward: bool,
     ) -> Radius:
+        target, ports = self.resolve(ref, namespace), _port(port)
+        if target.service is not None:  # a Service: its backends, on the ports it sends to
+            ports = backend_filter(self.cluster, target.service, ports)
+            port = port or str(ports)
         return radius(
             self.analysis.view(by),
-            self.resolve(ref, namespace),
+            target,
             backward=backward,
-            ports=_port(port),
+            ports=ports,
             max_hops=hops,
             port_text=port,
         )
@@ -380,7 +390,7 @@ class Reach:
 
     def draw_path(
         self,
-        result: PathResult,
+        result: PathResult | ServicePathResult,
         ax: Axes | None = None,
         src: str | None = None,
         dst: str | None = None,
@@ -388,8 +398,12 @@ class Reach:
         by: str = "workload",
         source: str | None = None,
     ) -> Figure:
-        """Draw a :meth:`path` result over its neighbourhood, path hops numbered."""
+        """Draw a :meth:`path` result over its neighbourhood, path hops numbered (for a
+        Service, the path to its first backend)."""
         from reach.draw.cluster import draw_path_result
+
+        if isinstance(result, ServicePathResult):
+            result = result.first
 
         return draw_path_result(self.analysis, result, ax, src, dst, namespace, by, source)
 
