@@ -25,6 +25,7 @@ from reach.analysis.controller import controller_connections
 from reach.analysis.diff import DiffReport
 from reach.analysis.diff import diff as diff_analyses
 from reach.analysis.explain import explain
+from reach.analysis.internetpath import INTERNET, InternetPathResult, internet_path
 from reach.analysis.paths import PathResult, find_path
 from reach.analysis.radius import Radius, radius
 from reach.analysis.refs import Target
@@ -175,14 +176,27 @@ class Reach:
         by: str = "workload",
         namespace: str | None = None,
         same_port: bool = False,
-    ) -> PathResult | ServicePathResult:
+    ) -> PathResult | ServicePathResult | InternetPathResult:
         """Can ``a`` reach ``b``? Direct verdict with policies or reason, then shortest paths.
 
         ``port`` (``"8080/TCP"``, ``"53"`` for every protocol, ``"8000-8100"``): every hop
         must allow some port of it; with ``same_port``, one port of it on every hop.
         When ``b`` is a Service (``svc/NAME``), ``port`` names service ports and the
-        answer is one result per backend (:class:`ServicePathResult`).
+        answer is one result per backend (:class:`ServicePathResult`). When ``a`` is
+        ``internet``, the answer is the chain of hops through an entry point
+        (:class:`InternetPathResult`).
         """
+        if a.strip().lower() == INTERNET:  # the chain of hops through an entry point
+            return internet_path(
+                self.analysis.view(by),
+                self.analysis.provenance,
+                self.resolve(b, namespace),
+                ports=_port(port),
+                port_text=port,
+                same_port=same_port,
+                max_hops=max_hops,
+                all_paths=all_paths,
+            )
         src, dst = self.resolve(a, namespace), self.resolve(b, namespace)
         ask = service_path if dst.service else find_path
         return ask(
@@ -390,7 +404,7 @@ class Reach:
 
     def draw_path(
         self,
-        result: PathResult | ServicePathResult,
+        result: PathResult | ServicePathResult | InternetPathResult,
         ax: Axes | None = None,
         src: str | None = None,
         dst: str | None = None,
@@ -399,11 +413,16 @@ class Reach:
         source: str | None = None,
     ) -> Figure:
         """Draw a :meth:`path` result over its neighbourhood, path hops numbered (for a
-        Service, the path to its first backend)."""
+        Service, the path to its first backend; from the internet, the path from the
+        workload entered)."""
         from reach.draw.cluster import draw_path_result
 
         if isinstance(result, ServicePathResult):
             result = result.first
+        elif isinstance(result, InternetPathResult):
+            if result.path is None:
+                raise ReachError("the path from the internet enters its destination directly")
+            result = result.path
 
         return draw_path_result(self.analysis, result, ax, src, dst, namespace, by, source)
 
