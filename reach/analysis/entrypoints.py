@@ -3,9 +3,9 @@
 - **LoadBalancer and NodePort Services, and ``externalIPs``**: clients outside the
   cluster reach the Service's backends on their target ports. Who the pod sees as the
   source depends on ``externalTrafficPolicy`` ("If set to "Local", ... without
-  masquerading the client source IP"): with ``Local`` the client address, taken from
-  ``loadBalancerSourceRanges`` (every address when empty) less the special-purpose
-  ranges (clients on the internet); with ``Cluster`` a node address, which the input
+  masquerading the client source IP"): with ``Local`` the client address, any of
+  ``loadBalancerSourceRanges`` or, when it is empty, any internet address (every
+  address less the IANA special-purpose ranges); with ``Cluster`` a node address, which the input
   does not give: we take the private ranges (10.0.0.0/8, 172.16.0.0/12,
   192.168.0.0/16), where node addresses live. The entry delivers a port when the
   backend's policies admit it from some address of that source set.
@@ -85,7 +85,7 @@ def _source_segments(reachability: Reachability, svc: Service) -> list[int]:
     """Classes of the external segments the pod may see as the source."""
     if svc.traffic_policy == "Local":
         ranges = list(svc.source_ranges) or [IPRange.whole(4), IPRange.whole(6)]
-        internet = True
+        internet = not svc.source_ranges  # by default, clients on the internet
     else:
         ranges, internet = list(NODE_RANGES), False
     out = []
