@@ -25,11 +25,9 @@ from reach.analysis.controller import controller_connections
 from reach.analysis.diff import DiffReport
 from reach.analysis.diff import diff as diff_analyses
 from reach.analysis.explain import explain
-from reach.analysis.internetpath import INTERNET, InternetPathResult, internet_path
-from reach.analysis.paths import PathResult, find_path
+from reach.analysis.pathquery import AnyPath, ask_path, drawable
 from reach.analysis.radius import Radius, radius
 from reach.analysis.refs import Target
-from reach.analysis.servicepath import ServicePathResult, service_path
 from reach.analysis.services import backend_filter
 from reach.analysis.summary import Summary, summarize
 from reach.analysis.views import Connection, View, connections
@@ -176,39 +174,26 @@ class Reach:
         by: str = "workload",
         namespace: str | None = None,
         same_port: bool = False,
-    ) -> PathResult | ServicePathResult | InternetPathResult:
+    ) -> AnyPath:
         """Can ``a`` reach ``b``? Direct verdict with policies or reason, then shortest paths.
 
         ``port`` (``"8080/TCP"``, ``"53"`` for every protocol, ``"8000-8100"``): every hop
         must allow some port of it; with ``same_port``, one port of it on every hop.
         When ``b`` is a Service (``svc/NAME``), ``port`` names service ports and the
-        answer is one result per backend (:class:`ServicePathResult`). When ``a`` is
-        ``internet``, the answer is the chain of hops through an entry point
-        (:class:`InternetPathResult`).
+        answer is one result per backend (``ServicePathResult``). When ``a`` is ``internet``,
+        the answer is the chain of hops through an entry point (``InternetPathResult``).
         """
-        if a.strip().lower() == INTERNET:  # the chain of hops through an entry point
-            return internet_path(
-                self.analysis.view(by),
-                self.analysis.provenance,
-                self.resolve(b, namespace),
-                ports=_port(port),
-                port_text=port,
-                same_port=same_port,
-                max_hops=max_hops,
-                all_paths=all_paths,
-            )
-        src, dst = self.resolve(a, namespace), self.resolve(b, namespace)
-        ask = service_path if dst.service else find_path
-        return ask(
-            self.analysis.view(by),
-            self.analysis.provenance,
-            src,
-            dst,
+        return ask_path(
+            self.analysis,
+            a,
+            b,
             ports=_port(port),
+            port_text=port,
+            by=by,
+            namespace=namespace,
             same_port=same_port,
             max_hops=max_hops,
             all_paths=all_paths,
-            port_text=port,
         )
 
     @without_gc
@@ -404,7 +389,7 @@ class Reach:
 
     def draw_path(
         self,
-        result: PathResult | ServicePathResult | InternetPathResult,
+        result: AnyPath,
         ax: Axes | None = None,
         src: str | None = None,
         dst: str | None = None,
@@ -417,12 +402,7 @@ class Reach:
         workload entered)."""
         from reach.draw.cluster import draw_path_result
 
-        if isinstance(result, ServicePathResult):
-            result = result.first
-        elif isinstance(result, InternetPathResult):
-            if result.path is None:
-                raise ReachError("the path from the internet enters its destination directly")
-            result = result.path
+        result = drawable(result)
 
         return draw_path_result(self.analysis, result, ax, src, dst, namespace, by, source)
 
