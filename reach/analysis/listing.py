@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reach.analysis.controller import controller_edges, controller_node
 from reach.analysis.views import Node, View, external_node, run_positions
 from reach.engine.arrays import BoolVec, IntVec
 from reach.model.ipspace import IPRange
@@ -55,7 +56,10 @@ def table(view: View) -> Table:
         arrays = [getattr(t, field) for t in parts]
         return np.concatenate(arrays) if arrays else np.zeros(0, np.intp)
 
-    return Table(nodes, joined("src"), joined("dst"), joined("ports"), atoms.portsets, atoms.texts)
+    # the last part may carry port sets of its own (the controller's lines)
+    last = parts[-1] if parts else None
+    portsets, texts = (last.portsets, last.texts) if last else (atoms.portsets, atoms.texts)
+    return Table(nodes, joined("src"), joined("dst"), joined("ports"), portsets, texts)
 
 
 def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Table]]:
@@ -93,6 +97,9 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
     order = np.array(sorted(range(len(nodes)), key=lambda i: nodes[i].id), dtype=np.intp)
     rank[order] = np.arange(len(nodes))
     atoms = view.reachability.atoms
+    entries = controller_edges(view)  # the {ingress-controller} lines come last (`{` sorts last)
+    if entries:
+        nodes.append(controller_node())
 
     def pieces() -> Iterator[Table]:
         for lo in range(0, len(order), chunk):
@@ -109,8 +116,28 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
             p = np.concatenate([ids[r, d], p1, p2])
             o = np.lexsort((rank[t], rank[s]))
             yield Table(nodes, s[o], t[o], p[o], atoms.portsets, atoms.texts)
+        if entries:
+            yield _entry_table(nodes, entries, atoms.portsets, atoms.texts)
 
     return nodes, pieces()
+
+
+def _entry_table(
+    nodes: list[Node], entries: list[tuple[int, PortSet]], portsets: list[PortSet], texts: list[str]
+) -> Table:
+    """The last node's (the controller's) lines; their port sets need not be atoms of the
+    engine, so they get ids after the engine's own."""
+    dst = sorted(range(len(entries)), key=lambda k: nodes[entries[k][0]].id)
+    extra = [entries[k][1] for k in dst]
+    ids = np.arange(len(portsets), len(portsets) + len(extra))
+    return Table(
+        nodes,
+        np.full(len(extra), len(nodes) - 1),
+        np.array([entries[k][0] for k in dst], dtype=np.intp),
+        ids,
+        portsets + extra,
+        texts + [str(p) for p in extra],
+    )
 
 
 def _merged_runs(

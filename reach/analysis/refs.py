@@ -9,7 +9,9 @@ Accepted forms:
 - ``kind/name`` such as ``deployment/frontend``; ``namespace/NAME`` for a whole namespace;
 - ``pod/ns/name``: a single pod;
 - ``key=value[,key2=value2]``: the pods matching the label selector (in ``-n ns`` if given);
-- an IP address or CIDR: the external address segments it covers.
+- an IP address or CIDR: the external address segments it covers;
+- ``svc/NAME``, ``service/NAME``, ``svc/ns/name``: a Service's backend pods
+  (:mod:`reach.analysis.services`).
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from reach.analysis.services import backend_pods, find_service
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
 from reach.errors import ReachError
 from reach.model.ipspace import IPRange
 from reach.model.selectors import LabelSelector, Requirement
+from reach.model.services import Service
 
 
 class RefError(ReachError):
@@ -39,6 +43,8 @@ class Target:
     label: str
     pods: IntVec = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     segments: IntVec = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    #: The Service a ``svc/...`` reference names (``pods`` are its backends).
+    service: Service | None = None
 
     @property
     def external(self) -> bool:
@@ -67,6 +73,10 @@ def resolve(reachability: Reachability, text: str, namespace: str | None = None)
         return ext
     if "=" in text:
         return _selector(reachability, text, namespace)
+    svc = find_service(reachability.cluster, text, namespace)
+    if svc is not None:
+        backends = backend_pods(reachability.cluster, svc)
+        return Target(text, svc.ref, np.array(backends, dtype=np.intp), service=svc)
     pods = reachability.pods
     parts = text.split("/")
     if parts[0].lower() == "pod" and len(parts) == 3:

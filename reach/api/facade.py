@@ -16,12 +16,14 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, Unpack, overload
 
 from reach.analysis import display
 from reach.analysis.compiled import Analysis
+from reach.analysis.controller import controller_connections
 from reach.analysis.diff import DiffReport
 from reach.analysis.diff import diff as diff_analyses
 from reach.analysis.explain import Explanations, explain
-from reach.analysis.paths import PathResult, find_path
+from reach.analysis.pathquery import AnyPath, ask_path, drawable
 from reach.analysis.radius import Radius, radius
 from reach.analysis.refs import Target
+from reach.analysis.services import backend_filter
 from reach.analysis.summary import Summary, summarize
 from reach.analysis.views import Connection, View, connections
 from reach.api.notebook import notebook_html
@@ -157,11 +159,13 @@ class Reach:
     def connections(self, by: str = "workload", ipv6: bool | None = None) -> list[Connection]:
         """Every allowed (src, dst) pair at granularity ``by``, with its ports.
 
-        External addresses appear as segments of the address space. IPv6
+        External addresses appear as segments of the address space; the
+        ``{ingress-controller}`` node's pairs come last. IPv6
         segments are included when ``ipv6`` is true, or by default when some
         policy names an IPv6 CIDR.
         """
-        return connections(self.analysis.view(by, ipv6))
+        view = self.analysis.view(by, ipv6)
+        return connections(view) + controller_connections(view)
 
     @without_gc
     def summary(self) -> Summary:
@@ -178,22 +182,26 @@ class Reach:
         by: str = "workload",
         namespace: str | None = None,
         same_port: bool = False,
-    ) -> PathResult:
+    ) -> AnyPath:
         """Can ``a`` reach ``b``? Direct verdict with policies or reason, then shortest paths.
 
         ``port`` (``"8080/TCP"``, ``"53"`` for every protocol, ``"8000-8100"``): every hop
         must allow some port of it; with ``same_port``, one port of it on every hop.
+        When ``b`` is a Service (``svc/NAME``), ``port`` names service ports and the
+        answer is one result per backend (``ServicePathResult``). When ``a`` is ``internet``,
+        the answer is the chain of hops through an entry point (``InternetPathResult``).
         """
-        found = find_path(
-            self.analysis.view(by),
-            self.analysis.provenance,
-            self.resolve(a, namespace),
-            self.resolve(b, namespace),
+        found = ask_path(
+            self.analysis,
+            a,
+            b,
             ports=_port(port),
+            port_text=port,
+            by=by,
+            namespace=namespace,
             same_port=same_port,
             max_hops=max_hops,
             all_paths=all_paths,
-            port_text=port,
         )
         return self._qualified(found)
 
@@ -231,11 +239,15 @@ class Reach:
         *,
         backward: bool,
     ) -> Radius:
+        target, ports = self.resolve(ref, namespace), _port(port)
+        if target.service is not None:  # a Service: its backends, on the ports it sends to
+            ports = backend_filter(self.cluster, target.service, ports)
+            port = port or str(ports)
         found = radius(
             self.analysis.view(by),
-            self.resolve(ref, namespace),
+            target,
             backward=backward,
-            ports=_port(port),
+            ports=ports,
             max_hops=hops,
             port_text=port,
         )
@@ -428,7 +440,7 @@ class Reach:
 
     def draw_path(
         self,
-        result: PathResult,
+        result: AnyPath,
         ax: Axes | None = None,
         src: str | None = None,
         dst: str | None = None,
@@ -436,8 +448,12 @@ class Reach:
         by: str = "workload",
         source: str | None = None,
     ) -> Figure:
-        """Draw a :meth:`path` result over its neighbourhood, path hops numbered."""
+        """Draw a :meth:`path` result over its neighbourhood, path hops numbered (for a
+        Service, the path to its first backend; from the internet, the path from the
+        workload entered)."""
         from reach.draw.cluster import draw_path_result
+
+        result = drawable(result)
 
         return draw_path_result(self.analysis, result, ax, src, dst, namespace, by, source)
 

@@ -25,8 +25,10 @@ PngOpt = Annotated[
 REFS_HELP = """
 Nodes are named as 'reach list' prints them (ns/name[Kind]), or as ns/name, name
 (with -n, or unique), kind/name (deployment/web), pod/ns/name, a label selector
-(app=web, with -n to restrict the namespace), namespace/NAME, or an IP address or
-CIDR for addresses outside the cluster.
+(app=web, with -n to restrict the namespace), namespace/NAME, an IP address or
+CIDR for addresses outside the cluster, or svc/NAME (svc/ns/name) for a Service's
+backends. 'reach path internet DST' follows the entry points (LoadBalancer,
+NodePort, Ingress, Route) in.
 """
 
 

@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 
 from reach.errors import Diagnostics, FieldError, InvalidInput
 from reach.input.adminpolicy import parse_admin_policy
+from reach.input.entrypoints import ENTRY_POINT_KINDS, add_entry_object
 from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
@@ -80,6 +81,7 @@ def build_cluster(
     """Parse every object; raise :class:`InvalidInput` listing all problems found."""
     diag = diag or Diagnostics()
     read = _Read(diag)
+    entries: list[RawObject] = []  # Services, Ingresses, Routes (reach.input.entrypoints)
     for raw in raws:
         kind = str(raw.obj.get("kind"))
         placed = classify(raw.obj.get("apiVersion"), kind)
@@ -91,9 +93,17 @@ def build_cluster(
             except FieldError as e:
                 for bad in each_problem(e):
                     diag.error(raw.origin, raw.path + bad.path, bad.message)
+        elif kind in ENTRY_POINT_KINDS and _entry_point(placed):
+            entries.append(raw)
     cluster = Cluster()
     cluster.namespaces = {ns.name: ns for ns in read.namespaces.values()}
     cluster.pods = read.pods.values()
+    for raw in entries:
+        try:
+            add_entry_object(cluster, raw, diag)
+        except FieldError as e:
+            for bad in each_problem(e):
+                diag.error(raw.origin, raw.path + bad.path, bad.message)
     # Pods already present for a controller stand for it; expand only the others.
     owners = {p.workload for p in cluster.pods if p.workload}
     for pods in read.workloads.values():
@@ -143,6 +153,11 @@ def _evaluated(raw: RawObject, kind: str, placed: Placed, read: _Read) -> bool:
             raw.origin,
         )
     return info is not None and info.category is Category.EVALUATED
+
+
+def _entry_point(placed: Placed) -> bool:
+    """Whether the kinds table places the object among the entry points."""
+    return placed.info is not None and placed.info.category is Category.ENTRY_POINT
 
 
 def _read(raw: RawObject, kind: str, read: _Read) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from reach.errors import Diagnostic
 from reach.model.ipspace import IPBlock
 from reach.model.selectors import LabelSelector
+from reach.model.services import EntryRoute, Service
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -174,6 +175,9 @@ class Cluster:
     pods: list[Pod] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     admin_policies: list[AdminPolicy] = field(default_factory=list)
+    #: Services, and the Ingresses and Routes that send outside traffic to them.
+    services: list[Service] = field(default_factory=list)
+    routes: list[EntryRoute] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from reach.analysis.listing import table_chunks
+from reach.analysis.listing import Table, table_chunks
 from reach.analysis.views import View
 from reach.output.diagnostics import Diags, as_json
 
@@ -19,13 +19,12 @@ SCHEMA = "reach/connections/v1"
 def render(view: View, out: TextIO, diagnostics: Diags = ()) -> None:
     all_nodes, chunks = table_chunks(view)
     nodes = {n.id: n for n in all_nodes}
-    atoms = view.reachability.atoms
     quoted = [json.dumps(n.id) for n in all_nodes]
     fragments: list[str] = []  # per port-set id; ids interned while streaming come later
 
-    def grow() -> None:
-        done = len(fragments)
-        for p, t in zip(atoms.portsets[done:], atoms.texts[done:], strict=True):
+    def grow(rows: Table) -> None:
+        done = len(fragments)  # a table's own port sets (the controller's) follow the engine's
+        for p, t in zip(rows.portsets[done:], rows.texts[done:], strict=True):
             fragments.append(
                 f'"all": {json.dumps(p.is_all())}, "ports": {json.dumps(p.to_json())}, '
                 f'"text": {json.dumps(t)}'
@@ -36,7 +35,7 @@ def render(view: View, out: TextIO, diagnostics: Diags = ()) -> None:
     out.write('\n ],\n "edges": [\n')
     sep = "  "
     for rows in chunks:
-        grow()
+        grow(rows)
         for s, d, p in zip(rows.src.tolist(), rows.dst.tolist(), rows.ports.tolist(), strict=True):
             out.write(f'{sep}{{"src": {quoted[s]}, "dst": {quoted[d]}, {fragments[p]}}}')
             sep = ",\n  "
