@@ -46,7 +46,7 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
             )
     reqs: list[Requirement] = []
     for k, v in parse_labels(raw.get("matchLabels"), f"{path}.matchLabels").items():
-        reqs.append(Requirement(k, "In", frozenset([v])))
+        reqs.append(Requirement(k, "In", frozenset([v]), plain=True))
     exprs = raw.get("matchExpressions")
     if exprs is None:
         exprs = []
