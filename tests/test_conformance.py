@@ -2,9 +2,11 @@
 
 netpol and anp cases compare the connection list. ingress cases compare it too,
 and separately the ``{ingress-controller}`` lines (issue 16); exposure cases
-compare the output of ``list --exposure`` (issue 17). Those two are strict
-expected failures until their issues land: a case that starts passing fails
-the run, so the mark cannot outlive the feature.
+compare the output of ``list --exposure`` (issue 17). Cases whose expected
+output has ``{ingress-controller}`` lines are strict expected failures until
+issue 16 lands: a case that starts passing fails the run, so the mark cannot
+outlive the feature. Every exposure case is also compared without those lines,
+and must pass now.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from types import ModuleType
 import pytest
 
 import reach
+from reach.analysis.exposure_section import exposure_section
+from reach.output.formats import ListFormat
+from reach.output.listing import exposure as exposed
 from reach.output.listing import txt
 from tests.helpers import SHARED
 
@@ -31,10 +36,7 @@ pytestmark = pytest.mark.skipif(
     "or set REACH_SHARED",
 )
 #: Families whose full comparison needs a feature that is not built yet: the issue that builds it.
-PENDING = {
-    "ingress": "issue 16: {ingress-controller} lines (Services and Ingress/Route entry points)",
-    "exposure": "issue 17: exposure analysis (list --exposure)",
-}
+PENDING = "issue 16: {ingress-controller} lines (Services and Ingress/Route entry points)"
 
 
 def _compare_module() -> ModuleType:
@@ -51,9 +53,14 @@ def test_corpus_is_present() -> None:
 
 
 def _listing(case: Path) -> str:
+    """``reach list`` in txt; for the exposure family, ``reach list --exposure``."""
     r = reach.load([str(case / "input")])
     out = io.StringIO()
-    txt.render(r.view("workload", ipv6=False), out)  # the txt grammar is IPv4-only
+    view = r.view("workload", ipv6=False)  # the txt grammar is IPv4-only
+    if case.parent.name == "exposure":
+        exposed.render(view, exposure_section(view), ListFormat.TXT, out)
+    else:
+        txt.render(view, out)
     return out.getvalue()
 
 
@@ -79,9 +86,8 @@ PENDING_CASES = _family("ingress") + _family("exposure")
 
 
 def _pending(case: Path) -> bool:
-    """Whether the case needs an unbuilt feature: an exposure section or controller lines."""
-    family = case.parent.parent.name
-    return family == "exposure" or "{ingress-controller}" in case.read_text()
+    """Whether the case needs an unbuilt feature: controller lines."""
+    return "{ingress-controller}" in case.read_text()
 
 
 @pytest.mark.parametrize(
@@ -89,9 +95,7 @@ def _pending(case: Path) -> bool:
     [
         pytest.param(
             c,
-            marks=[pytest.mark.xfail(strict=True, reason=PENDING[c.parent.parent.name])]
-            if _pending(c)
-            else [],
+            marks=[pytest.mark.xfail(strict=True, reason=PENDING)] if _pending(c) else [],
         )
         for c in PENDING_CASES
     ],
@@ -104,6 +108,33 @@ def test_case_full(expected: Path) -> None:
         expected.read_text(), _listing(expected.parent), ignore_ingress_controller=False
     )
     assert not diffs, "\n".join(diffs[:30])
+
+
+EXPOSURE = _family("exposure")
+
+
+@pytest.mark.parametrize("expected", EXPOSURE, ids=_ids(EXPOSURE))
+def test_exposure_case(expected: Path) -> None:
+    """``list --exposure`` without ``{ingress-controller}`` lines (issue 16 adds those)."""
+    diffs = _compare_module().compare(expected.read_text(), _listing(expected.parent))
+    assert not diffs, "\n".join(diffs[:30])
+
+
+def test_exposure_family_is_complete() -> None:
+    assert len(EXPOSURE) == 50, f"expected the 50 exposure cases under {SHARED}"
+
+
+def test_cli_exposure_matches_a_case_end_to_end() -> None:
+    case = SHARED / "conformance" / "exposure" / "exposure_test_with_anp_15"
+    got = subprocess.run(
+        [sys.executable, "-m", "reach", "list", "-f", str(case / "input"), "--exposure"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cmp = _compare_module()
+    assert not cmp.compare((case / "expected.txt").read_text(), got.stdout)
+    assert "Exposure Analysis Result:" in got.stdout
 
 
 def test_cli_matches_a_case_end_to_end() -> None:

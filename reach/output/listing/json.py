@@ -15,7 +15,8 @@ from reach.analysis.views import View
 SCHEMA = "reach/connections/v1"
 
 
-def render(view: View, out: TextIO) -> None:
+def render(view: View, out: TextIO, extra: dict[str, object] | None = None) -> None:
+    """The document; ``extra`` adds top-level keys after the edges (``exposure``)."""
     all_nodes, chunks = table_chunks(view)
     nodes = {n.id: n for n in all_nodes}
     atoms = view.reachability.atoms
@@ -41,4 +42,7 @@ def render(view: View, out: TextIO) -> None:
             sep = ",\n  "
     cluster = view.reachability.cluster
     warnings = [str(d) for d in cluster.diagnostics if d.severity == "warning"]
-    out.write(f'\n ],\n "warnings": {json.dumps(warnings)}\n}}\n')
+    out.write("\n ],\n")
+    for key, value in (extra or {}).items():
+        out.write(f" {json.dumps(key)}: {json.dumps(value)},\n")
+    out.write(f' "warnings": {json.dumps(warnings)}\n}}\n')
