@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reach.engine.representatives import (
     ENTIRE_CLUSTER,
@@ -99,3 +101,47 @@ def test_broader_representative_is_implied() -> None:
     wide = Representative(None, s(("team", "In", ("x",))), LabelSelector())
     assert narrow.implies(wide) and not wide.implies(narrow)
     assert narrow.implies(ENTIRE_CLUSTER) and not ENTIRE_CLUSTER.implies(narrow)
+
+
+# -- implication against brute force over a small label universe --------------------------
+KEYS = {"app": ["a", "b", "c"], "tier": ["web", "db"], "zone": ["z1"]}
+
+
+def _universe() -> list[dict[str, str]]:
+    """Every label map over KEYS, each key absent, one of its values, or an unlisted one."""
+    maps: list[dict[str, str]] = [{}]
+    for key, values in KEYS.items():
+        maps = [{**m, key: v} for m in maps for v in [*values, "other"]] + maps
+    return maps
+
+
+UNIVERSE = _universe()
+
+
+@st.composite
+def requirements(draw: st.DrawFn) -> Requirement:
+    key = draw(st.sampled_from(sorted(KEYS)))
+    op = draw(st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]))
+    values: frozenset[str] = frozenset()
+    if op in ("In", "NotIn"):
+        values = frozenset(draw(st.lists(st.sampled_from(KEYS[key]), min_size=1, unique=True)))
+    return Requirement(key, op, values)
+
+
+def brute_implies(a: LabelSelector, b: LabelSelector) -> bool:
+    return all(b.matches(m) for m in UNIVERSE if a.matches(m))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(requirements(), max_size=3), st.lists(requirements(), max_size=3))
+def test_implication_is_sound_and_complete_per_key(
+    a: list[Requirement], b: list[Requirement]
+) -> None:
+    """Never claims more than brute force; claims all of it when ``a`` has at most one
+    requirement per key and matches something."""
+    sa, sb = LabelSelector(tuple(a)), LabelSelector(tuple(b))
+    if implies(sa, sb):
+        assert brute_implies(sa, sb)
+    one_per_key = len({r.key for r in a}) == len(a)
+    if one_per_key and any(sa.matches(m) for m in UNIVERSE):
+        assert implies(sa, sb) == brute_implies(sa, sb)
