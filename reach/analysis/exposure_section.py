@@ -15,12 +15,13 @@ in a direction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from reach.analysis.exposure_text import conns_text, peer_text
+from reach.analysis.listing import _merged_runs
 from reach.analysis.views import Node, View, external_node
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.exposure import (
@@ -122,85 +123,98 @@ def exposure_section(view: View, sides: RepresentativeSides | None = None) -> Ex
     reach = view.reachability
     sides = sides or representative_sides(reach)
     reps = sides.representatives
-    broader = _broader(reps)
-    hidden = _matched_by_input(reach, reps)
+    pick = _Picker(reach, reps, _matched_by_input(reach, reps))
     lines: list[ExposureLine] = []
     unprotected: list[tuple[Node, str]] = []
+    exposed: set[int] = set()
     for direction in DIRECTIONS:
         side = sides.sides[direction]
-        lines += _external_lines(view, direction)
+        named = _named_by_group(side)
         chosen: dict[tuple[int, ...], list[tuple[int, int, frozenset[NamedPort]]]] = {}
         for i in range(view.n_internal):
             node, classes = view.nodes[i], view.node_classes[i]
             groups = tuple(sorted(set(side.group_of[classes].tolist())))
             if groups not in chosen:
-                chosen[groups] = _choose(reach, side, groups, broader, hidden)
-            for r, ports_id, named in chosen[groups]:
+                chosen[groups] = pick(side, groups, named)
+            if chosen[groups]:
+                exposed.add(i)
+            for r, ports_id, names in chosen[groups]:
                 rep = reps[r]
+                kind = "entire-cluster" if rep.entire_cluster else "representative"
+                ports = reach.atoms.portsets[ports_id]
                 lines.append(
                     ExposureLine(
-                        node,
-                        direction,
-                        peer_text(rep),
-                        "entire-cluster" if rep.entire_cluster else "representative",
-                        reach.atoms.portsets[ports_id],
-                        tuple(sorted(named)),
-                        rep,
+                        node, direction, peer_text(rep), kind, ports, tuple(sorted(names)), rep
                     )
                 )
             if not side.protected[classes].all():
                 unprotected.append((node, direction.capitalize()))
-    lines = _with_exposed_externals(lines)
+    # a node open to nothing but external addresses is left to the connection list
+    for direction in DIRECTIONS:
+        lines += _external_lines(view, direction, np.array(sorted(exposed), dtype=np.intp))
     lines.sort(key=lambda x: (x.node.id, x.direction, x.peer))
     unprotected.sort(key=lambda u: (u[0].id, u[1]))
     return ExposureSection(lines, unprotected)
 
 
-def _with_exposed_externals(lines: list[ExposureLine]) -> list[ExposureLine]:
-    """Keep a node's external lines only when it has other lines (in either direction): a
-    node open to nothing but external addresses is left to the connection list."""
-    exposed = {x.node.id for x in lines if x.peer_type != "external"}
-    return [x for x in lines if x.peer_type != "external" or x.node.id in exposed]
-
-
-def _choose(
-    reach: Reachability,
-    side: RepresentativeSide,
-    groups: tuple[int, ...],
-    broader: list[list[int]],
-    hidden: BoolVec,
-) -> list[tuple[int, int, frozenset[NamedPort]]]:
-    """``(representative, port-set id, named ports)`` to print for a node of ``groups``."""
-    ids: IntVec = side.ids[list(groups)].astype(np.intp)
-    if len(groups) > 1:  # a node of several classes: the union of their ports
-        row = np.bitwise_or.reduce(reach.atoms.table[ids], axis=0)
-        ids = reach.atoms.intern(row)[None, :]
-    named = [
-        frozenset().union(*(side.named.get((g, r), frozenset()) for g in groups))
-        for r in range(ids.shape[1])
-    ]
-    value = [(int(p), n) for p, n in zip(ids[0].tolist(), named, strict=True)]
-    entire = value[0]
-    out = [(0, *entire)] if entire != (reach.atoms.empty_id, frozenset()) else []
-    for r in range(1, len(value)):
-        if value[r] == entire or hidden[r]:
-            continue
-        if any(value[b] == value[r] for b in broader[r]):
-            continue  # covered by a broader representative
-        out.append((r, *value[r]))
+def _named_by_group(side: RepresentativeSide) -> dict[int, dict[int, frozenset[NamedPort]]]:
+    out: dict[int, dict[int, frozenset[NamedPort]]] = {}
+    for (g, r), names in side.named.items():
+        out.setdefault(g, {})[r] = names
     return out
 
 
-def _broader(reps: list[Representative]) -> list[list[int]]:
-    """For each representative, the strictly broader ones (the entire cluster included)."""
-    return [
-        [
-            b
-            for b, other in enumerate(reps)
-            if b != r and rep.implies(other) and not other.implies(rep)
-        ]
-        for r, rep in enumerate(reps)
-    ]
+class _Picker:
+    """Which representatives to print for a node, and with what (see the module doc)."""
+
+    def __init__(self, reach: Reachability, reps: list[Representative], hidden: BoolVec) -> None:
+        self.reach = reach
+        self.reps = reps
+        self.hidden = hidden
+        self._broader: dict[tuple[int, int], bool] = {}
+
+    def __call__(
+        self,
+        side: RepresentativeSide,
+        groups: tuple[int, ...],
+        named_by_group: dict[int, dict[int, frozenset[NamedPort]]],
+    ) -> list[tuple[int, int, frozenset[NamedPort]]]:
+        """``(representative, port-set id, named ports)`` for a node of ``groups``."""
+        atoms = self.reach.atoms
+        ids: IntVec = side.ids[list(groups)].astype(np.intp)
+        if len(groups) > 1:  # a node of several classes: the union of their ports
+            ids = atoms.intern(np.bitwise_or.reduce(atoms.table[ids], axis=0))[None, :]
+        row = ids[0]
+        named: dict[int, frozenset[NamedPort]] = {}
+        for g in groups:
+            for r, names in named_by_group.get(g, {}).items():
+                named[r] = named.get(r, frozenset()) | names
+        entire = (int(row[0]), named.get(0, frozenset()))
+        candidates: Iterable[int]
+        if entire[1]:
+            candidates = range(1, len(row))
+        else:
+            candidates = sorted({*np.flatnonzero(row != row[0]).tolist(), *named} - {0})
+        value = {r: (int(row[r]), named.get(r, frozenset())) for r in candidates}
+        value = {r: v for r, v in value.items() if v != entire}
+        out = [(0, *entire)] if entire != (atoms.empty_id, frozenset()) else []
+        alike: dict[tuple[int, frozenset[NamedPort]], list[int]] = {}
+        for r, v in value.items():
+            alike.setdefault(v, []).append(r)
+        for r, v in value.items():
+            if self.hidden[r] or any(self._covers(b, r) for b in alike[v] if b != r):
+                continue  # matched by a pod of the input, or covered by a broader one
+            out.append((r, *v))
+        return out
+
+    def _covers(self, b: int, r: int) -> bool:
+        """Whether representative b is strictly broader than r."""
+        key = (b, r)
+        hit = self._broader.get(key)
+        if hit is None:
+            rep, other = self.reps[r], self.reps[b]
+            hit = self._broader[key] = rep.implies(other) and not other.implies(rep)
+        return hit
 
 
 def _matched_by_input(reach: Reachability, reps: list[Representative]) -> BoolVec:
@@ -231,41 +245,24 @@ def _matched_by_input(reach: Reachability, reps: list[Representative]) -> BoolVe
     return hidden
 
 
-def _external_lines(view: View, direction: str) -> list[ExposureLine]:
-    """Each node's connections with external ranges, adjacent segments with the same ports
-    merged (the connection list's lines, seen from the node)."""
-    n_int = view.n_internal
-    ext = np.arange(n_int, len(view.nodes))
-    if not len(ext) or not n_int:
+def _external_lines(view: View, direction: str, nodes: IntVec) -> list[ExposureLine]:
+    """The nodes' connections with external ranges, adjacent segments with the same ports
+    merged as in the connection list (``listing._merged_runs``), seen from the node."""
+    ext = np.arange(view.n_internal, len(view.nodes))
+    if not len(ext) or not len(nodes):
         return []
+    ranges = [view.nodes[int(j)].range for j in ext]
+    pairs = zip(ranges[:-1], ranges[1:], strict=True)
+    adjacent = np.array([a.version == b.version and a.last + 1 == b.first for a, b in pairs], bool)
     atoms = view.reachability.atoms
-    out: list[ExposureLine] = []
-    for lo in range(0, n_int, 2048):
-        nodes = np.arange(lo, min(n_int, lo + 2048))
-        ids = view.node_ids(nodes, ext) if direction == "egress" else view.node_ids(ext, nodes).T
-        for row, i in enumerate(nodes.tolist()):
-            for first, last, ports_id in _runs(view, ext, ids[row], atoms.empty_id):
-                peer = external_node(IPRange(first.version, first.first, last.last))
-                out.append(
-                    ExposureLine(
-                        view.nodes[i], direction, peer.id, "external", atoms.portsets[ports_id]
-                    )
-                )
-    return out
-
-
-def _runs(
-    view: View, ext: IntVec, ids: IntVec, empty: int
-) -> Iterator[tuple[IPRange, IPRange, int]]:
-    """Runs of adjacent external segments with the same non-empty port-set id."""
-    run: tuple[IPRange, IPRange, int] | None = None
-    for j in np.flatnonzero(ids != empty).tolist():
-        seg, pid = view.nodes[int(ext[j])].range, int(ids[j])
-        if run and run[2] == pid and run[1].version == seg.version and run[1].last + 1 == seg.first:
-            run = (run[0], seg, pid)
-            continue
-        if run:
-            yield run
-        run = (seg, seg, pid)
-    if run:
-        yield run
+    runs = _merged_runs(view, nodes, ext, adjacent, atoms.empty_id, direction == "egress")
+    return [
+        ExposureLine(
+            view.nodes[i],
+            direction,
+            external_node(IPRange(ranges[a].version, ranges[a].first, ranges[b].last)).id,
+            "external",
+            atoms.portsets[p],
+        )
+        for i, a, b, p in zip(*(x.tolist() for x in runs), strict=True)
+    ]

@@ -26,12 +26,12 @@ from reach.engine.reachability import Reachability
 from reach.engine.representatives import (
     ENTIRE_CLUSTER,
     Representative,
-    peer_holds,
+    RepresentativeIndex,
     representative_of,
 )
 from reach.engine.rules import CompiledRule
 from reach.engine.sides import walk_tiers
-from reach.model.cluster import NetworkPolicy
+from reach.model.cluster import NetworkPolicy, Peer
 
 DIRECTIONS = ("ingress", "egress")
 NamedPort = tuple[str, str]  # (protocol, name)
@@ -86,14 +86,18 @@ class _Side:
         self.rule_ids = [k for k, r in enumerate(rules) if r.direction == direction]
         # holds[r, j]: rule rule_ids[j]'s peers hold every pod of representative r
         self.holds = np.zeros((len(reps), len(self.rule_ids)), dtype=bool)
+        index = RepresentativeIndex(reps)
+        held: dict[tuple[Peer, str | None], BoolVec] = {}
         for j, k in enumerate(self.rule_ids):
             rule = rules[k]
             namespace = rule.policy.namespace if isinstance(rule.policy, NetworkPolicy) else None
-            for r, rep in enumerate(reps):
-                peers = rule.rule.peers
-                self.holds[r, j] = peers is None or any(
-                    peer_holds(p, namespace, rep) for p in peers
-                )
+            if rule.rule.peers is None:
+                self.holds[:, j] = True
+            for peer in rule.rule.peers or ():
+                key = (peer, namespace)
+                if key not in held:
+                    held[key] = index.held_by(peer, namespace)
+                self.holds[:, j] |= held[key]
         self.named = sorted(
             {
                 (p.protocol, p.port)
@@ -121,14 +125,18 @@ class _Side:
         named: dict[tuple[int, int], frozenset[NamedPort]] = {}
         interned: dict[int, tuple[int, frozenset[NamedPort]]] = {}
         for g, own in enumerate(firsts):
-            for r, value in enumerate(self._row(selects[own], bool(isolated[own]), own)):
+            values, of_rep = self._row(selects[own], bool(isolated[own]), own)
+            found = []
+            for value in values:
                 hit = interned.get(value)
                 if hit is None:
                     numbers = self.atoms.intern_int(value & self.atoms.all_int)
                     hit = interned[value] = (numbers, self._names(value))
-                ids[g, r] = hit[0]
-                if hit[1]:
-                    named[(g, r)] = hit[1]
+                found.append(hit)
+            ids[g] = np.array([numbers for numbers, _ in found], dtype=np.int32)[of_rep]
+            for p, (_, names) in enumerate(found):
+                for r in np.flatnonzero(of_rep == p).tolist() if names else ():
+                    named[(g, r)] = names
         return RepresentativeSide(group_of, ids, named, protected)
 
     def _groups(self, selects: BoolVec, isolated: BoolVec) -> tuple[IntVec, list[int]]:
@@ -152,17 +160,26 @@ class _Side:
             group_of[c] = g
         return group_of, firsts
 
-    def _row(self, own_selects: BoolVec, isolated: bool, own: int) -> list[int]:
-        """What class ``own`` allows with each representative, as int masks."""
+    def _row(self, own_selects: BoolVec, isolated: bool, own: int) -> tuple[list[int], IntVec]:
+        """``(values, of_rep)``: what class ``own`` allows with representative r is
+        ``values[of_rep[r]]`` (int masks; one per distinct profile of held rules)."""
         positions = np.flatnonzero(own_selects)
         if not len(positions):
-            return [self.everything if not isolated else 0] * len(self.holds)
-        profiles, inverse = np.unique(self.holds[:, positions], axis=0, return_inverse=True)
-        values = []
-        for profile in profiles:
-            matching = tuple(self.rule_ids[int(j)] for j in positions[profile])
-            values.append(self._verdict(matching, isolated, own))
-        return [values[int(i)] for i in inverse.reshape(-1)]
+            return [self.everything if not isolated else 0], np.zeros(len(self.holds), np.intp)
+        held = self.holds[:, positions]
+        if len(positions) <= 62:  # one int64 code per representative
+            codes = held.astype(np.int64) @ (
+                np.int64(1) << np.arange(len(positions), dtype=np.int64)
+            )
+            _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+            profiles = held[first]
+        else:
+            profiles, inverse = np.unique(held, axis=0, return_inverse=True)
+        values = [
+            self._verdict(tuple(self.rule_ids[int(j)] for j in positions[profile]), isolated, own)
+            for profile in profiles
+        ]
+        return values, inverse.reshape(-1).astype(np.intp)
 
     def _verdict(self, matching: tuple[int, ...], isolated: bool, own: int) -> int:
         masks = tuple(self._ports_of(k, own) for k in matching)

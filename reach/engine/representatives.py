@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from reach.model.cluster import NAME_LABEL, Peer
 from reach.model.selectors import LabelSelector, Requirement
 
@@ -143,3 +146,71 @@ def labels_only(selector: LabelSelector) -> bool:
 
 def _text(selector: LabelSelector) -> str:
     return ",".join(f"{r.key} {r.operator} {sorted(r.values)}" for r in selector.requirements)
+
+
+class RepresentativeIndex:
+    """:func:`peer_holds` for every representative at once, as boolean vectors.
+
+    Each distinct requirement of a rule peer is checked once against the
+    requirements the representatives have on its key (value sets of ``In``
+    grouped), and a selector's answer is the AND of its requirements' answers.
+    """
+
+    def __init__(self, reps: list[Representative]) -> None:
+        self.n = len(reps)
+        self._pods = _RequirementIndex([rep.pod_selector for rep in reps])
+        self._namespaces = _RequirementIndex([rep.namespace_requirements for rep in reps])
+        self._fixed: dict[str | None, list[int]] = {}
+        for i, rep in enumerate(reps):
+            self._fixed.setdefault(rep.namespace, []).append(i)
+
+    def held_by(self, peer: Peer, policy_namespace: str | None) -> npt.NDArray[np.bool_]:
+        """Which representatives the rule peer holds (see :func:`peer_holds`)."""
+        if peer.ip_block is not None:
+            return np.zeros(self.n, dtype=bool)
+        hit = np.ones(self.n, dtype=bool)
+        if peer.pod_selector is not None:
+            hit &= self._pods.implying(peer.pod_selector)
+        if peer.namespace_selector is not None:
+            hit &= self._namespaces.implying(peer.namespace_selector)
+        elif policy_namespace is not None:
+            own = np.zeros(self.n, dtype=bool)
+            own[self._fixed.get(policy_namespace, [])] = True
+            hit &= own
+        return hit
+
+
+class _RequirementIndex:
+    """The requirements of many selectors by key, for :func:`implies` against one selector."""
+
+    def __init__(self, selectors: list[LabelSelector]) -> None:
+        self.n = len(selectors)
+        self._by_key: dict[str, list[tuple[int, Requirement]]] = {}
+        self._in_sets: dict[str, dict[frozenset[str], list[int]]] = {}
+        for i, selector in enumerate(selectors):
+            for req in selector.requirements:
+                if req.operator == "In":
+                    self._in_sets.setdefault(req.key, {}).setdefault(req.values, []).append(i)
+                else:
+                    self._by_key.setdefault(req.key, []).append((i, req))
+        self._cache: dict[Requirement, npt.NDArray[np.bool_]] = {}
+
+    def implying(self, selector: LabelSelector) -> npt.NDArray[np.bool_]:
+        """Which selectors imply ``selector``."""
+        hit = np.ones(self.n, dtype=bool)
+        for req in selector.requirements:
+            hit &= self._implying(req)
+        return hit
+
+    def _implying(self, rb: Requirement) -> npt.NDArray[np.bool_]:
+        hit = self._cache.get(rb)
+        if hit is None:
+            hit = np.zeros(self.n, dtype=bool)
+            for values, owners in self._in_sets.get(rb.key, {}).items():
+                if _requirement_implies(Requirement(rb.key, "In", values), rb):
+                    hit[owners] = True
+            for i, ra in self._by_key.get(rb.key, ()):
+                if _requirement_implies(ra, rb):
+                    hit[i] = True
+            self._cache[rb] = hit
+        return hit
