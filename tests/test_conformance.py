@@ -2,10 +2,8 @@
 
 netpol and anp cases compare the connection list. ingress cases compare it too,
 and separately the ``{ingress-controller}`` lines (issue 16); exposure cases
-compare the output of ``list --exposure`` (issue 17), a strict expected failure
-until that issue lands: a case that starts passing fails the run, so the mark
-cannot outlive the feature. The ``{ingress-controller}`` lines (issue 16) are
-compared in full.
+compare the output of ``list --exposure`` (issue 17). Both last families are
+compared in full, ``{ingress-controller}`` lines included.
 """
 
 from __future__ import annotations
@@ -20,6 +18,9 @@ from types import ModuleType
 import pytest
 
 import reach
+from reach.analysis.exposure_section import exposure_section
+from reach.output.formats import ListFormat
+from reach.output.listing import exposure as exposed
 from reach.output.listing import txt
 from tests.helpers import SHARED
 
@@ -31,10 +32,6 @@ pytestmark = pytest.mark.skipif(
     reason=f"no conformance corpus at {SHARED}: put ../shared beside the repository "
     "or set REACH_SHARED",
 )
-#: Families whose full comparison needs a feature that is not built yet: the issue that builds it.
-PENDING = {
-    "exposure": "issue 17: exposure analysis (list --exposure)",
-}
 
 
 def _compare_module() -> ModuleType:
@@ -51,9 +48,14 @@ def test_corpus_is_present() -> None:
 
 
 def _listing(case: Path) -> str:
+    """``reach list`` in txt; for the exposure family, ``reach list --exposure``."""
     r = reach.load([str(case / "input")])
     out = io.StringIO()
-    txt.render(r.view("workload", ipv6=False), out)  # the txt grammar is IPv4-only
+    view = r.view("workload", ipv6=False)  # the txt grammar is IPv4-only
+    if case.parent.name == "exposure":
+        exposed.render(view, exposure_section(view), ListFormat.TXT, out)
+    else:
+        txt.render(view, out)
     return out.getvalue()
 
 
@@ -75,27 +77,10 @@ def test_case(expected: Path) -> None:
     assert not diffs, "\n".join(diffs[:30])
 
 
-PENDING_CASES = _family("ingress") + _family("exposure")
+FULL = _family("ingress") + _family("exposure")
 
 
-def _pending(case: Path) -> bool:
-    """Whether the case needs an unbuilt feature: an exposure section."""
-    return case.parent.parent.name in PENDING
-
-
-@pytest.mark.parametrize(
-    "expected",
-    [
-        pytest.param(
-            c,
-            marks=[pytest.mark.xfail(strict=True, reason=PENDING[c.parent.parent.name])]
-            if _pending(c)
-            else [],
-        )
-        for c in PENDING_CASES
-    ],
-    ids=_ids(PENDING_CASES),
-)
+@pytest.mark.parametrize("expected", FULL, ids=_ids(FULL))
 def test_case_full(expected: Path) -> None:
     """The whole expected output, ``{ingress-controller}`` lines and exposure section included."""
     cmp = _compare_module()
@@ -103,6 +88,26 @@ def test_case_full(expected: Path) -> None:
         expected.read_text(), _listing(expected.parent), ignore_ingress_controller=False
     )
     assert not diffs, "\n".join(diffs[:30])
+
+
+EXPOSURE = _family("exposure")
+
+
+def test_exposure_family_is_complete() -> None:
+    assert len(EXPOSURE) == 50, f"expected the 50 exposure cases under {SHARED}"
+
+
+def test_cli_exposure_matches_a_case_end_to_end() -> None:
+    case = SHARED / "conformance" / "exposure" / "exposure_test_with_anp_15"
+    got = subprocess.run(
+        [sys.executable, "-m", "reach", "list", "-f", str(case / "input"), "--exposure"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cmp = _compare_module()
+    assert not cmp.compare((case / "expected.txt").read_text(), got.stdout)
+    assert "Exposure Analysis Result:" in got.stdout
 
 
 def test_cli_matches_a_case_end_to_end() -> None:
@@ -114,19 +119,3 @@ def test_cli_matches_a_case_end_to_end() -> None:
         check=True,
     )
     assert not _compare_module().compare((case / "expected.txt").read_text(), got.stdout)
-
-
-EXPOSURE_WITH_CONTROLLER = [
-    c for c in _family("exposure") if "{ingress-controller}" in c.read_text()
-]
-
-
-@pytest.mark.parametrize("expected", EXPOSURE_WITH_CONTROLLER, ids=_ids(EXPOSURE_WITH_CONTROLLER))
-def test_exposure_case_controller_lines(expected: Path) -> None:
-    """The connection part of exposure cases, ``{ingress-controller}`` lines included
-    (the exposure section itself is issue 17's)."""
-    text = expected.read_text()
-    connections = text.split("Exposure Analysis Result:")[0]
-    cmp = _compare_module()
-    diffs = cmp.compare(connections, _listing(expected.parent), ignore_ingress_controller=False)
-    assert not diffs, "\n".join(diffs[:30])

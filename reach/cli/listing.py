@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from reach.analysis.exposure_section import exposure_section
 from reach.analysis.views import GRANULARITIES
 from reach.cli.common import ByOpt, OutOpt, ResultFmt, app, choice
 from reach.cli.inputs import NO_SOURCE, Input, with_input
 from reach.cli.outputs import opened, show
 from reach.output import ListFormat, ResultFormat, render
 from reach.output.formats import names
+from reach.output.listing import exposure as exposed
 
 
 @app.command("list")
@@ -31,6 +33,15 @@ def list_cmd(
             show_default=False,
         ),
     ] = None,
+    exposure: Annotated[
+        bool,
+        typer.Option(
+            "--exposure",
+            help="Then what each node is open to beyond the input: any pod at all "
+            "(entire-cluster) and the pods rules describe by labels (representatives), "
+            "and the nodes no policy protects.",
+        ),
+    ] = False,
     source: Input = NO_SOURCE,
 ) -> None:
     """List every allowed connection: src => dst : ports.
@@ -38,6 +49,8 @@ def list_cmd(
     Examples:
 
       reach list -f examples/shop
+
+      reach list -f examples/shop --exposure --format json -o exposure.json
 
       reach list -f manifests/ --by pod --format json -o conns.json
 
@@ -51,7 +64,10 @@ def list_cmd(
     for note in notes:
         typer.echo(f"reach: note: {note}", err=True)
     with opened(output) as out:
-        render(view, list_format, out)
+        if exposure:
+            exposed.render(view, exposure_section(view), list_format, out)
+        else:
+            render(view, list_format, out)
 
 
 @app.command("summary")

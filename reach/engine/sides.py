@@ -145,32 +145,10 @@ class SideRows:
     def _walk_tiers(
         self, rule_ids: tuple[int, ...], masks: tuple[int, ...], *, isolated: bool
     ) -> int:
-        """First-match Admin, then NetworkPolicy (if isolated) or first-match Baseline, else allow.
-
-        ``masks`` are the rules' ports as int masks, in tier order.
-        """
-        everything = self.atoms.all_int
-        admin_decided = admin_allow = admin_deny = 0
-        policy_allow = 0
-        baseline_decided = baseline_deny = 0
-        for k, mask in zip(rule_ids, masks, strict=True):
-            rule = self.rules[k]
-            if rule.tier == "Admin":
-                new = mask & ~admin_decided
-                admin_decided |= new
-                if rule.action == "Allow":
-                    admin_allow |= new
-                elif rule.action == "Deny":
-                    admin_deny |= new
-            elif rule.tier == "NetworkPolicy":
-                policy_allow |= mask
-            else:
-                new = mask & ~baseline_decided
-                baseline_decided |= new
-                if rule.action == "Deny":
-                    baseline_deny |= new
-        below_admin = policy_allow if isolated else everything & ~baseline_deny
-        return admin_allow | (everything & ~(admin_allow | admin_deny) & below_admin)
+        """:func:`walk_tiers` over this compilation's rules and port atoms."""
+        return walk_tiers(
+            self.rules, rule_ids, masks, isolated=isolated, everything=self.atoms.all_int
+        )
 
     def _ports_to(self, k: int, dst: int) -> int:
         """Rule k's ports toward destination class ``dst``, as an int mask (cached)."""
@@ -195,3 +173,39 @@ def _distinct_rows(rows: PortSetIds, row_of: IntVec) -> tuple[PortSetIds, IntVec
             keep.append(row)
         kept_as[row] = kept
     return rows[keep], kept_as[row_of]
+
+
+def walk_tiers(
+    rules: list[CompiledRule],
+    rule_ids: tuple[int, ...],
+    masks: tuple[int, ...],
+    *,
+    isolated: bool,
+    everything: int,
+) -> int:
+    """First-match Admin, then NetworkPolicy (if isolated) or first-match Baseline, else allow.
+
+    ``rule_ids`` are the matching rules in tier order, ``masks`` their ports as int
+    masks, ``everything`` the mask of every port.
+    """
+    admin_decided = admin_allow = admin_deny = 0
+    policy_allow = 0
+    baseline_decided = baseline_deny = 0
+    for k, mask in zip(rule_ids, masks, strict=True):
+        rule = rules[k]
+        if rule.tier == "Admin":
+            new = mask & ~admin_decided
+            admin_decided |= new
+            if rule.action == "Allow":
+                admin_allow |= new
+            elif rule.action == "Deny":
+                admin_deny |= new
+        elif rule.tier == "NetworkPolicy":
+            policy_allow |= mask
+        else:
+            new = mask & ~baseline_decided
+            baseline_decided |= new
+            if rule.action == "Deny":
+                baseline_deny |= new
+    below_admin = policy_allow if isolated else everything & ~baseline_deny
+    return admin_allow | (everything & ~(admin_allow | admin_deny) & below_admin)

@@ -38,7 +38,7 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
     reqs: list[Requirement] = []
     labels = found.run(parse_labels, raw.get("matchLabels"), f"{path}.matchLabels") or {}
     for k, v in labels.items():
-        reqs.append(Requirement(k, "In", frozenset([v])))
+        reqs.append(Requirement(k, "In", frozenset([v]), plain=True))
     exprs = raw.get("matchExpressions")
     if exprs is None:
         exprs = []

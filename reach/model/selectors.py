@@ -8,7 +8,7 @@ objects." matchLabels ``{k: v}`` is the requirement ``k In (v)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -20,6 +20,9 @@ class Requirement:
     key: str
     operator: str
     values: frozenset[str] = frozenset()
+    #: Written as matchLabels (``key: value``); same meaning as ``In [value]``, kept for
+    #: the exposure section, which tells the two apart (see docs/queries.md).
+    plain: bool = field(default=False, compare=False)
 
     def matches(self, labels: Labels) -> bool:
         # NotIn and DoesNotExist also match objects that lack the key.

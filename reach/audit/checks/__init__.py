@@ -18,12 +18,13 @@ from reach.audit.checks import (
     metadata,
     namespaces,
     policies,
+    potential,
     tiers,
 )
 from reach.audit.registry import CHECKS, Check, NotApplicable, catalogue
 
 #: The check families in catalogue order (docs/audit.md follows it).
-FAMILIES = (namespaces, isolation, exposure, metadata, dns, policies, info, tiers)
+FAMILIES = (namespaces, isolation, exposure, potential, metadata, dns, policies, info, tiers)
 
 _ordered = {
     cid: c for family in FAMILIES for cid, c in CHECKS.items() if c.fn.__module__ == family.__name__

@@ -16,7 +16,10 @@ from reach.output.diagnostics import Diags, as_json
 SCHEMA = "reach/connections/v1"
 
 
-def render(view: View, out: TextIO, diagnostics: Diags = ()) -> None:
+def render(
+    view: View, out: TextIO, diagnostics: Diags = (), extra: dict[str, object] | None = None
+) -> None:
+    """The document; ``extra`` adds top-level keys after the edges (``exposure``)."""
     all_nodes, chunks = table_chunks(view)
     nodes = {n.id: n for n in all_nodes}
     quoted = [json.dumps(n.id) for n in all_nodes]
@@ -40,5 +43,8 @@ def render(view: View, out: TextIO, diagnostics: Diags = ()) -> None:
             out.write(f'{sep}{{"src": {quoted[s]}, "dst": {quoted[d]}, {fragments[p]}}}')
             sep = ",\n  "
     keys = as_json(diagnostics)
-    out.write(f'\n ],\n "warnings": {json.dumps(keys["warnings"])},\n')
+    out.write("\n ],\n")
+    for key, value in (extra or {}).items():
+        out.write(f" {json.dumps(key)}: {json.dumps(value)},\n")
+    out.write(f' "warnings": {json.dumps(keys["warnings"])},\n')
     out.write(f' "diagnostics": {json.dumps(keys["diagnostics"])}\n}}\n')
