@@ -100,3 +100,22 @@ def test_an_empty_input_is_a_warning(tmp_path: Path) -> None:
     # no connection lines; the partial diagnostic closes the listing as a `# ` line
     assert code == 0 and out.startswith("# [warning] empty-input: ") and len(out.splitlines()) == 1
     assert "no Kubernetes objects found" in err
+
+
+def test_diff_strict_refuses_a_partial_side(tmp_path: Path) -> None:
+    d = str(_partial_input(tmp_path))
+    code, _, err = run(["diff", SHOP, d])
+    assert code == 0 and "reach: warning: NEW " in err
+    code, out, err = run(["diff", SHOP, d, "--strict"])
+    assert (code, out) == (2, "")
+    assert "reach: error: NEW " in err and "(1 diagnostic above)" in err
+
+
+def test_diff_default_namespace_applies_to_both_sides(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(yaml.safe_dump_all([pod("a", ns=None), pod("b", ns=None)]))
+    deny = netpol("deny", ns=None, selector={}, policyTypes=["Ingress"])
+    new.write_text(yaml.safe_dump_all([pod("a", ns=None), pod("b", ns=None), deny]))
+    code, out, err = run(["diff", str(old), str(new), "--default-namespace", "argocd"])
+    assert code == 0, err
+    assert "- argocd/a[Pod] => argocd/b[Pod]" in out and "default/" not in out
