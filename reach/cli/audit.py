@@ -14,7 +14,7 @@ from reach.audit.checks import catalogue
 from reach.audit.expect import Expectations, load_expectations
 from reach.audit.report import use_colour
 from reach.cli.common import ByOpt, OutOpt, app, choice, fail
-from reach.cli.inputs import NO_SOURCE, Input, with_input
+from reach.cli.inputs import NO_SOURCE, Input, report_diagnostics, with_input
 from reach.cli.outputs import opened
 from reach.errors import InvalidInput, ReachError
 from reach.input.options import LiveOptions
@@ -118,6 +118,8 @@ def _load_side(
     request_timeout: float,
     *,
     skip_invalid: bool,
+    default_namespace: str | None,
+    strict: bool,
 ) -> api.Reach:
     """A file or directory, or ``live:CONTEXT`` (``live:`` for the current context)."""
     try:
@@ -127,17 +129,18 @@ def _load_side(
                 kubeconfig=kubeconfig,
                 request_timeout=request_timeout,
             )
+            if default_namespace:
+                fail("--default-namespace applies to manifests, not to a live cluster")
             r = api.load_live(options, skip_invalid=skip_invalid)
         else:
             if text != "-" and not Path(text).exists():
                 fail(f"{label} {text}: no such file or directory (or write live:CONTEXT)")
-            r = api.load([text], skip_invalid=skip_invalid)
+            r = api.load([text], skip_invalid=skip_invalid, default_namespace=default_namespace)
     except InvalidInput as e:
         raise _problems(f"{label} ", f"{label} {text}", e) from None
     except ReachError as e:
         raise fail(f"{label} {text}: {e}") from None
-    for w in r.warnings:
-        typer.echo(f"reach: warning: {label} {text}: {w}", err=True)
+    report_diagnostics(r.diagnostics, strict=strict, prefix=f"{label} {text}: ")
     return r
 
 
@@ -173,6 +176,22 @@ def diff_cmd(
             "--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."
         ),
     ] = False,
+    default_namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--default-namespace",
+            metavar="NS",
+            help="Namespace of the objects that name none, on both sides, as "
+            "'kubectl apply -n NS' gives it (default: default).",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 2 if either side's answer would be partial (docs/diagnostics.md).",
+        ),
+    ] = False,
 ) -> None:
     """What a change does to connectivity: connections added, removed and changed.
 
@@ -193,8 +212,18 @@ def diff_cmd(
     """
     diff_format = choice(DiffFormat, fmt, "--format")
     choice(GRANULARITIES, by, "--by")
-    before = _load_side(old, "OLD", kubeconfig, request_timeout, skip_invalid=skip_invalid)
-    after = _load_side(new, "NEW", kubeconfig, request_timeout, skip_invalid=skip_invalid)
+    before, after = (
+        _load_side(
+            text,
+            label,
+            kubeconfig,
+            request_timeout,
+            skip_invalid=skip_invalid,
+            default_namespace=default_namespace,
+            strict=strict,
+        )
+        for text, label in ((old, "OLD"), (new, "NEW"))
+    )
     report = api.diff(before, after, by, old, new)
     sides = [*sided("old", before.diagnostics), *sided("new", after.diagnostics)]
     with opened(output) as out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,13 +15,14 @@ from typer.models import ArgumentInfo
 
 from reach import api
 from reach.cli.common import fail
-from reach.errors import Diagnostics, InvalidInput, ReachError
+from reach.errors import Diagnostic, Diagnostics, InvalidInput, ReachError
 from reach.gcpause import without_gc
 from reach.input.files import FileSource
 from reach.input.layout import SUFFIXES
 from reach.input.loader import build_cluster
 from reach.input.options import LiveOptions
 from reach.input.render import Chart, Rendered
+from reach.words import count
 
 #: The input options every analysis command takes: (name, annotation, default).
 INPUT_OPTIONS: list[tuple[str, Any, Any]] = [
@@ -251,20 +252,7 @@ class Input:
             raise typer.Exit(2) from None
         except ReachError as e:
             fail(str(e))
-        partial = [d for d in r.diagnostics if d.partial] if self.strict else []
-        for d in r.diagnostics:
-            if d.severity == "warning" and d not in partial:
-                typer.echo(f"reach: warning: {d}", err=True)
-        if partial:
-            for d in partial:
-                typer.echo(f"reach: error: {d}", err=True)
-            n = len(partial)
-            typer.echo(
-                f"reach: --strict: the answer would be partial ({n} diagnostic"
-                f"{'s' if n != 1 else ''} above)",
-                err=True,
-            )
-            raise typer.Exit(2)
+        report_diagnostics(r.diagnostics, strict=self.strict)
         return r
 
     def _load(self) -> api.Reach:
@@ -294,6 +282,25 @@ class Input:
         cluster = build_cluster(raws, diag, self.skip_invalid)
         cluster.sources = [self.title]
         return api.Reach(cluster)
+
+
+def report_diagnostics(
+    diagnostics: Sequence[Diagnostic], *, strict: bool, prefix: str = ""
+) -> None:
+    """Warnings on stderr; with ``strict``, the partial ones as errors, then exit 2."""
+    partial = [d for d in diagnostics if d.partial] if strict else []
+    for d in diagnostics:
+        if d.severity == "warning" and d not in partial:
+            typer.echo(f"reach: warning: {prefix}{d}", err=True)
+    if partial:
+        for d in partial:
+            typer.echo(f"reach: error: {prefix}{d}", err=True)
+        typer.echo(
+            f"reach: --strict: the answer would be partial ({count(len(partial), 'diagnostic')}"
+            " above)",
+            err=True,
+        )
+        raise typer.Exit(2)
 
 
 #: Placeholder default of a command's ``source``; :func:`with_input` always passes the real one.

@@ -7,8 +7,8 @@ with the field path, so an analysis never runs on a policy that could not exist.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from reach.errors import FieldError
 from reach.input.fields import describe, mapping
@@ -17,6 +17,8 @@ from reach.input.validation import Collector, known_fields, metadata, raise_all
 from reach.model.cluster import NetworkPolicy, Peer, PortSpec, Rule
 from reach.model.ipspace import IPBlock, IPRange, parse_network
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
+
+T = TypeVar("T")
 
 # IANA_SVC_NAME: at most 15 lowercase letters, digits and '-', at least one letter,
 # no leading, trailing or double '-'.
@@ -88,13 +90,20 @@ def _rules(raw: Any, path: str, peer_key: str, found: Collector) -> tuple[Rule, 
 
 def _peers(raw: Any, path: str, found: Collector) -> tuple[Peer, ...] | None:
     # "If this field is empty or missing, this rule matches all sources/destinations."
+    return _each(raw, path, found, _peer, "peers")
+
+
+def _each(
+    raw: Any, path: str, found: Collector, parse: Callable[[Any, str], T], what: str
+) -> tuple[T, ...] | None:
+    """Each item of a rule's list parsed; None (every one) when the list is empty or absent."""
     if raw is None or raw == []:
         return None
     if not isinstance(raw, list):
-        found.problems.append(FieldError(path, "must be a list of peers"))
+        found.problems.append(FieldError(path, f"must be a list of {what}"))
         return ()
-    peers = (found.run(_peer, p, f"{path}[{i}]") for i, p in enumerate(raw))
-    return tuple(p for p in peers if p is not None)
+    items = (found.run(parse, x, f"{path}[{i}]") for i, x in enumerate(raw))
+    return tuple(x for x in items if x is not None)
 
 
 def _peer(raw: Any, path: str) -> Peer:
@@ -150,13 +159,7 @@ def _ip_block(raw: Any, path: str) -> IPBlock:
 
 def _ports(raw: Any, path: str, found: Collector) -> tuple[PortSpec, ...] | None:
     # "If this field is empty or missing, this rule matches all ports."
-    if raw is None or raw == []:
-        return None
-    if not isinstance(raw, list):
-        found.problems.append(FieldError(path, "must be a list of ports"))
-        return ()
-    ports = (found.run(_port, p, f"{path}[{i}]") for i, p in enumerate(raw))
-    return tuple(p for p in ports if p is not None)
+    return _each(raw, path, found, _port, "ports")
 
 
 def _port(raw: Any, path: str) -> PortSpec:
