@@ -15,6 +15,9 @@ connections: expected.txt # optional: the `reach list` connection lines, compare
 cli: [list, ...]          # optional: run this command instead (cwd: the case directory)
 exit: 0                   # with cli: the exit code
 stdout: expected.txt      # with cli: optional, its stdout lines, compared as a set
+stdout_has: [text, ...]   # with cli: optional, texts its stdout must contain (for reports
+                          # such as audit's, whose list of passed checks grows with reach)
+stdout_lacks: [text, ...] # with cli: optional, texts its stdout must not contain
 stderr: [text, ...]       # with cli: optional, texts its stderr must contain
 ```
 """
@@ -56,6 +59,10 @@ def test_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert code == spec.get("exit", 0), err
         if "stdout" in spec:
             assert _lines(out) == _lines((case / spec["stdout"]).read_text())
+        for text in spec.get("stdout_has", []):
+            assert text in out, out
+        for text in spec.get("stdout_lacks", []):
+            assert text not in out, out
         for text in spec.get("stderr", []):
             assert text in err, err
         return
