@@ -59,10 +59,11 @@ def add_gateway_object(cluster: Cluster, raw: RawObject, diag: Diagnostics) -> N
     api = str(obj.get("apiVersion"))
     version = api.split("/")[-1]
     if version not in VERSIONS[kind]:
-        served = ", ".join(f"{GROUP}/{v}" for v in VERSIONS[kind]) or "no version"
+        served = ", ".join(f"{GROUP}/{v}" for v in VERSIONS[kind])
+        why = f"reach reads {served}" if served else "nor the routes attached to its listeners"
         diag.add(
             "unevaluated-kind",
-            f"{kind} objects of {api} are not evaluated (reach reads {served}); ignored",
+            f"{kind} objects of {api} are not evaluated ({why}); ignored",
             origin,
             partial=True,
         )
