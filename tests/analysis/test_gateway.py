@@ -205,8 +205,9 @@ def test_hostnames_must_intersect() -> None:
 def test_backend_with_weight_zero_receives_nothing() -> None:
     """ "If weight is set to 0, no traffic should be forwarded for this entry"."""
     gw = gateway("gw", "shop", listener("http", 80))
-    route = http_route("r", "shop", [parent("gw")], [backend("web", 80, weight=0)])
-    assert via([WEB, WEB_SVC, gw, route]) == []
+    for weight, delivered in ((0, False), (1, True)):
+        route = http_route("r", "shop", [parent("gw")], [backend("web", 80, weight=weight)])
+        assert bool(via([WEB, WEB_SVC, gw, route])) is delivered
 
 
 def test_missing_service_or_port_is_reported() -> None:
