@@ -10,6 +10,7 @@ import yaml
 
 import reach
 from reach.analysis.entrypoints import entries
+from reach.model.attachment import resolve
 from tests.builders import deny_all, namespace, netpol, pod
 from tests.entrybuilders import service
 from tests.gatewaybuilders import backend, gateway, grant, http_route, listener, parent, xroute
@@ -259,3 +260,15 @@ def test_reach_path_internet_goes_through_the_gateway(tmp_path: Path) -> None:
         in out
     )
     assert "2. shop/web[Pod] => shop/db[Pod] : All Connections" in out
+
+
+def test_shop_gateway_attaches_and_its_backend_policy_decides() -> None:
+    """The bundled example: web/storefront attaches to web/shop-gw (same namespace), and the
+    api-gateway policy, which admits `https` only from ipBlocks, lets nothing in from it."""
+    r = reach.load(str(Path(__file__).parents[2] / "examples" / "shop"))
+    deliveries, notes = resolve(r.cluster)
+    assert [(d.via, str(d.service)) for d in deliveries] == [
+        ("Gateway web/shop-gw:443 HTTPRoute web/storefront", "svc/web/api-gateway")
+    ]
+    assert notes == []
+    assert not [e for e in entries(r.reachability) if e.via.startswith("Gateway")]
