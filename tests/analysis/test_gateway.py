@@ -194,6 +194,14 @@ def test_route_whose_parent_does_not_exist() -> None:
     assert not [e for e in entries(r.reachability) if e.via.startswith("Gateway")]
 
 
+def test_route_without_parent_refs_is_reported() -> None:
+    """ "All Routes **must** contain a `parentRefs` stanza to be a Gateway API compliant Route
+    object": one without attaches nowhere."""
+    route = http_route("r", "shop", [], [backend("web", 80)])
+    (d,) = reach.from_objects([*NAMESPACES, WEB, WEB_SVC, route]).diagnostics
+    assert d.code == "route-not-accepted" and "it has no parentRefs" in d.message
+
+
 def test_hostnames_must_intersect() -> None:
     """ "If both the Listener and HTTPRoute have specified hostnames, and none match with the
     criteria above, then the HTTPRoute is not accepted"; "*.example.com" is a suffix match."""
