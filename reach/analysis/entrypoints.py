@@ -13,7 +13,9 @@
   ``{ingress-controller}`` node (:mod:`reach.analysis.controller`), which the
   internet reaches by definition.
 
-Gateway API routes are in :mod:`reach.analysis.gateways`.
+- **Gateway API**: a Gateway listener delivers through its attached routes
+  (:mod:`reach.analysis.gateways`); ``via`` names the listener and the route
+  (``Gateway web/shop-gw:443 HTTPRoute web/storefront``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.analysis.controller import CONTROLLER, admitted_from_anywhere, backend_pods
+from reach.analysis.gateways import gateway_entries
 from reach.engine.reachability import Reachability
 from reach.model.backends import endpoints
 from reach.model.ipspace import IPRange, non_global_count, parse_network
@@ -54,7 +57,8 @@ def entries(reachability: Reachability) -> list[Entry]:
         if svc.external
         for e in _service(reachability, svc)
     ]
-    return found + _routes(reachability)
+    gateways = [Entry(via, i, ports) for via, i, ports in gateway_entries(reachability)]
+    return found + _routes(reachability) + gateways
 
 
 def _service(reachability: Reachability, svc: Service) -> list[Entry]:

@@ -48,7 +48,8 @@ class InternetPathResult(Qualified):
         if not self.reachable:
             return (
                 f"{INTERNET} cannot reach {self.dst}{on}: none of the {self.entry_points} "
-                "entry point(s) (LoadBalancer, NodePort, externalIPs, Ingress, Route) leads "
+                "entry point(s) (LoadBalancer, NodePort, externalIPs, Ingress, Route, Gateway) "
+                "leads "
                 "there through what the policies allow"
             )
         hops = self.hops()

@@ -12,9 +12,11 @@ from typing import Any
 
 from reach.errors import Diagnostics, FieldError
 from reach.input.fields import describe, mapping
+from reach.input.gateway import VERSIONS, add_gateway_object
 from reach.input.raw import RawObject
 from reach.input.services import int_or_name, object_name, parse_service
 from reach.model.cluster import Cluster
+from reach.model.gateway import GROUP
 from reach.model.services import EntryRoute, RouteBackend
 
 
@@ -89,21 +91,27 @@ def _items(raw: Any, path: str) -> list[Any]:
     return raw
 
 
-#: Kinds read by :func:`add_entry_object`, with the API group each must come from.
+#: Kinds read by :func:`add_entry_object`, with the API group each must come from
+#: (Gateway API kinds: :mod:`reach.input.gateway`, in the versions it lists).
 ENTRY_POINT_KINDS = {
     "Service": "v1",
     "Ingress": "networking.k8s.io/v1",
     "Route": "route.openshift.io/v1",
+    **{kind: GROUP for kind in VERSIONS},
 }
 
 
 def add_entry_object(cluster: Cluster, raw: RawObject, diag: Diagnostics) -> None:
-    """Add a Service, Ingress or Route to ``cluster``. Another group's object of the same
-    kind (a Knative Service) is not ours; an Ingress or Route of an older version is
-    reported as not evaluated."""
+    """Add a Service, Ingress, Route or Gateway API object to ``cluster``. Another group's
+    object of the same kind (a Knative Service) is not ours; an Ingress or Route of an
+    older version is reported as not evaluated."""
     obj, origin = raw.obj, raw.origin
     kind = str(obj.get("kind"))
     api = obj.get("apiVersion")
+    if ENTRY_POINT_KINDS[kind] == GROUP:
+        if isinstance(api, str) and api.split("/")[0] == GROUP:
+            add_gateway_object(cluster, raw, diag)
+        return
     if api != ENTRY_POINT_KINDS[kind]:
         if kind != "Service" and isinstance(api, str) and api.split("/")[0] in _GROUPS:
             diag.add(

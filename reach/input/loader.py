@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 from reach.errors import Diagnostics, FieldError, InvalidInput
 from reach.input.adminpolicy import parse_admin_policy
 from reach.input.entrypoints import ENTRY_POINT_KINDS, add_entry_object
+from reach.input.gateway import check_gateways
 from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
@@ -104,6 +105,7 @@ def build_cluster(
         except FieldError as e:
             for bad in each_problem(e):
                 diag.error(raw.origin, raw.path + bad.path, bad.message)
+    check_gateways(cluster, diag)
     # Pods already present for a controller stand for it; expand only the others.
     owners = {p.workload for p in cluster.pods if p.workload}
     for pods in read.workloads.values():

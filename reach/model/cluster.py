@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reach.errors import Diagnostic
+from reach.model.gateway import GatewayAPI
 from reach.model.ipspace import IPBlock
 from reach.model.selectors import LabelSelector
 from reach.model.services import EntryRoute, Service
@@ -178,6 +179,8 @@ class Cluster:
     #: Services, and the Ingresses and Routes that send outside traffic to them.
     services: list[Service] = field(default_factory=list)
     routes: list[EntryRoute] = field(default_factory=list)
+    #: Gateways, their routes and ReferenceGrants (reach.model.gateway).
+    gateway_api: GatewayAPI = field(default_factory=GatewayAPI)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 

@@ -128,7 +128,7 @@ def test_irrelevant_kinds_give_no_diagnostic(api: str, kind: str) -> None:
         ("discovery.k8s.io/v1", "EndpointSlice"),
         ("networking.k8s.io/v1", "Ingress"),
         ("route.openshift.io/v1", "Route"),
-        ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+        ("gateway.networking.k8s.io/v1", "GatewayClass"),
     ],
 )
 def test_entry_point_kinds_give_no_diagnostic_for_now(api: str, kind: str) -> None:
