@@ -14,6 +14,7 @@ import numpy as np
 from reach.analysis.display import NotebookPicture
 from reach.analysis.hops import HopGraph, Search
 from reach.analysis.paths import QueryEnd, query_end
+from reach.analysis.potential import PotentialPeer
 from reach.analysis.refs import Target
 from reach.analysis.views import Node, View
 from reach.model.ipspace import is_non_global
@@ -73,6 +74,8 @@ class Radius(NotebookPicture):
     max_hops: int | None = None
     external_target: bool = False  # the target is an address outside the cluster
     target_end: QueryEnd | None = field(default=None, repr=False, compare=False)
+    #: With ``potential``: the pods that do not exist yet, one hop (analysis/potential.py).
+    potential: list[PotentialPeer] | None = None
 
     @property
     def title(self) -> str:
@@ -122,7 +125,21 @@ class Radius(NotebookPicture):
                 lines.append(f"  {hops}  {e.node.id} : {e.ports}{via}{mark}")
         if not self.entries:
             lines.append(f"  nothing: {self.target} {arrow} no other node")
-        return "\n".join(lines)
+        return "\n".join(lines + self._potential_lines())
+
+    def _potential_lines(self) -> list[str]:
+        if self.potential is None:
+            return []
+        forward = self.direction == "forward"
+        if forward:
+            head = f"{self.target} may also reach pods that do not exist yet (one hop):"
+        else:
+            head = f"{self.target} may also be reached from pods that do not exist yet (one hop):"
+        lead = "  and " if forward else "  "
+        lines = [head]
+        for p in self.potential:  # a peer with no connections is cut out of a broader one
+            lines.append(f"  except {p}" if p.ports.is_empty() and not p.named else f"{lead}{p}")
+        return lines if self.potential else [*lines, "  none"]
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -134,6 +151,11 @@ class Radius(NotebookPicture):
             "counts": self.counts(),
             **({"internet_exposed": self.internet_exposed} if self.direction == "backward" else {}),
             "entries": [e.to_dict() for e in self.entries],
+            **(
+                {"potential": [p.to_dict() for p in self.potential]}
+                if self.potential is not None
+                else {}
+            ),
         }
 
 
