@@ -1,11 +1,13 @@
 """``reach blast-radius X`` and ``reach exposure X`` as asked: the reference resolved (a
 Service stands for its backends on the ports it sends to), the hop search of
-:mod:`reach.analysis.radius`, and with ``potential`` the pods that do not exist yet
+:mod:`reach.analysis.radius`, for exposure the entry points from the internet
+(:mod:`reach.analysis.entryexposure`), and with ``potential`` the pods that do not exist yet
 (:mod:`reach.analysis.potential`)."""
 
 from __future__ import annotations
 
 from reach.analysis.compiled import Analysis
+from reach.analysis.entryexposure import entry_routes
 from reach.analysis.potential import potential_peers
 from reach.analysis.radius import Radius, radius
 from reach.analysis.services import backend_filter
@@ -35,14 +37,17 @@ def ask_radius(
             f"potential peers are pods that may be added to the cluster; {target.label} "
             "is an address outside it (ask about a node of the cluster)"
         )
+    view = analysis.view(by)
     found = radius(
-        analysis.view(by),
+        view,
         target,
         backward=backward,
         ports=ports,
         max_hops=max_hops,
         port_text=port_text,
     )
+    if backward and not target.external and found.pod_hops is not None:
+        found.entry_routes = entry_routes(view, target.pods, found.pod_hops, found.target, ports)
     if potential:
         reachability = analysis.reachability
         direction = "ingress" if backward else "egress"
