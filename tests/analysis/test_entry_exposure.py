@@ -134,3 +134,12 @@ def test_json_gives_each_entry_point(tmp_path: Any) -> None:
             "hops": 0,
         }
     ]
+
+
+def test_md_gives_the_entry_points_as_a_table(tmp_path: Any) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [WEB, DB, LB]}))
+    code, out, _ = run(["exposure", "-f", str(path), "shop/web", "--format", "md"])
+    assert code == 0
+    assert "#### Entry points from the internet" in out
+    assert "| LoadBalancer svc/shop/web:443 |  | shop/web[Pod] | TCP 8443 | 0 |" in out

@@ -205,3 +205,20 @@ def test_cli_potential_in_json_and_text() -> None:
         assert "any pod that may later match app=api in namespaces labelled team=pay" in out
         code, _, err = run(["exposure", "-f", path, "10.0.0.1", "--potential"])
         assert code == 2 and "address outside" in err
+
+
+def test_md_lists_the_potential_peers_as_a_table(tmp_path: object) -> None:
+    import pathlib
+
+    docs = [*BASE, ingress_from({"namespaceSelector": sel(team="pay")})]
+    path = pathlib.Path(str(tmp_path)) / "c.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
+    code, out, _ = run(["exposure", "-f", str(path), "default/db", "--potential", "--format", "md"])
+    assert code == 0
+    assert out.startswith("### exposure of default/db[Pod]")
+    assert "| any pod that may later run in namespaces labelled team=pay | " in out
+    assert "`[namespace with {team=pay}]/[all pods]` | TCP 5432 |" in out
+    code, out, _ = run(["exposure", "-f", str(path), "default/db", "--format", "md"])
+    assert "Pods that do not exist yet" not in out
+    code, out, _ = run(["path", "-f", str(path), "pay/api", "default/db", "--format", "md"])
+    assert out.startswith("```text\npay/api[Pod]")
