@@ -157,6 +157,21 @@ def exposure_section(view: View, sides: RepresentativeSides | None = None) -> Ex
     return ExposureSection(lines, unprotected)
 
 
+def picked_for(
+    reach: Reachability, sides: RepresentativeSides, classes: IntVec, direction: str
+) -> list[tuple[Representative, int, frozenset[NamedPort]]]:
+    """``(representative, port-set id, named ports)`` for one node made of ``classes`` in
+    ``direction``, by the rules of the section (coverage, entire cluster first), except that
+    no representative is left out for a pod of the input matching it: the lines of ``reach
+    exposure X --potential`` and ``reach blast-radius X --potential``."""
+    reps = sides.representatives
+    side = sides.sides[direction]
+    pick = _Picker(reach, reps, np.zeros(len(reps), dtype=bool))
+    groups = tuple(sorted(set(side.group_of[classes].tolist())))
+    picked = pick(side, groups, _named_by_group(side))
+    return [(reps[r], ports, names) for r, ports, names in picked]
+
+
 def _named_by_group(side: RepresentativeSide) -> dict[int, dict[int, frozenset[NamedPort]]]:
     out: dict[int, dict[int, frozenset[NamedPort]]] = {}
     for (g, r), names in side.named.items():

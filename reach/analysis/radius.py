@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reach.analysis.display import NotebookPicture
+from reach.analysis.entryexposure import EntryRoute
 from reach.analysis.hops import HopGraph, Search
 from reach.analysis.paths import QueryEnd, query_end
+from reach.analysis.potential import PotentialPeer
 from reach.analysis.refs import Target
 from reach.analysis.views import Node, View
+from reach.engine.arrays import IntVec
 from reach.model.ipspace import is_non_global
 from reach.model.ports import PortSet
 from reach.words import count
@@ -73,6 +76,12 @@ class Radius(NotebookPicture):
     max_hops: int | None = None
     external_target: bool = False  # the target is an address outside the cluster
     target_end: QueryEnd | None = field(default=None, repr=False, compare=False)
+    #: With ``potential``: the pods that do not exist yet, one hop (analysis/potential.py).
+    potential: list[PotentialPeer] | None = None
+    #: Exposure of pods: how traffic from the internet arrives (analysis/entryexposure.py).
+    entry_routes: list[EntryRoute] | None = None
+    #: Hops from each pod (blast radius: to it; exposure: from it); -1 unreached or a start.
+    pod_hops: IntVec | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -110,6 +119,9 @@ class Radius(NotebookPicture):
             direct = [e for e in self.entries if e.internet and e.hops == 1]
             how = "DIRECTLY" if direct else "transitively"
             lines.append(f"!! {self.target} is {how} reachable from the internet")
+        elif self.entry_routes:  # no address range, but an entry point, lets the internet in
+            how = "DIRECTLY" if self.entry_routes[0].hops == 0 else "transitively"
+            lines.append(f"!! {self.target} is {how} reachable from the internet (entry points)")
         groups: dict[str, list[Reached]] = {}
         for e in self.entries:
             groups.setdefault(e.node.namespace or "(external)", []).append(e)
@@ -122,7 +134,24 @@ class Radius(NotebookPicture):
                 lines.append(f"  {hops}  {e.node.id} : {e.ports}{via}{mark}")
         if not self.entries:
             lines.append(f"  nothing: {self.target} {arrow} no other node")
-        return "\n".join(lines)
+        if self.entry_routes:
+            lines.append("entry points from the internet:")
+            lines += [f"  {route}" for route in self.entry_routes]
+        return "\n".join(lines + self._potential_lines())
+
+    def _potential_lines(self) -> list[str]:
+        if self.potential is None:
+            return []
+        forward = self.direction == "forward"
+        if forward:
+            head = f"{self.target} may also reach pods that do not exist yet (one hop):"
+        else:
+            head = f"{self.target} may also be reached from pods that do not exist yet (one hop):"
+        lead = "  and " if forward else "  "
+        lines = [head]
+        for p in self.potential:  # a peer with no connections is cut out of a broader one
+            lines.append(f"  except {p}" if p.ports.is_empty() and not p.named else f"{lead}{p}")
+        return lines if self.potential else [*lines, "  none"]
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -134,6 +163,16 @@ class Radius(NotebookPicture):
             "counts": self.counts(),
             **({"internet_exposed": self.internet_exposed} if self.direction == "backward" else {}),
             "entries": [e.to_dict() for e in self.entries],
+            **(
+                {"entry_points": [r.to_dict() for r in self.entry_routes]}
+                if self.entry_routes is not None
+                else {}
+            ),
+            **(
+                {"potential": [p.to_dict() for p in self.potential]}
+                if self.potential is not None
+                else {}
+            ),
         }
 
 
@@ -182,6 +221,7 @@ def radius(
             if hops <= 0 or (own is not None and own.contains(node.range)):
                 continue
         found.append((node, cls, hops))
+    result.pod_hops = pod_dist
     result.entries = _entries(view, search, found, frozenset(target.pods.tolist()), backward)
     result.entries.sort(key=lambda e: (e.hops, e.node.id))
     return result

@@ -20,10 +20,11 @@ from reach.analysis.controller import controller_connections
 from reach.analysis.diff import DiffReport
 from reach.analysis.diff import diff as diff_analyses
 from reach.analysis.explain import Explanations, explain
+from reach.analysis.exposure_section import ExposureSection, exposure_section
 from reach.analysis.pathquery import AnyPath, ask_path, drawable
-from reach.analysis.radius import Radius, radius
+from reach.analysis.radius import Radius
+from reach.analysis.radiusquery import ask_radius
 from reach.analysis.refs import Target
-from reach.analysis.services import backend_filter
 from reach.analysis.summary import Summary, summarize
 from reach.analysis.views import Connection, View, connections
 from reach.api.notebook import notebook_html
@@ -213,9 +214,11 @@ class Reach:
         port: str | None = None,
         by: str = "workload",
         namespace: str | None = None,
+        potential: bool = False,
     ) -> Radius:
-        """Everything ``a`` can reach, directly and transitively, with hop distances."""
-        return self._radius(a, hops, port, by, namespace, backward=False)
+        """Everything ``a`` can reach, directly and transitively, with hop distances; with
+        ``potential``, also the pods not in the input it may reach, one hop (``.potential``)."""
+        return self._radius(a, hops, port, by, namespace, potential, backward=False)
 
     @without_gc
     def exposure(
@@ -225,9 +228,11 @@ class Reach:
         port: str | None = None,
         by: str = "workload",
         namespace: str | None = None,
+        potential: bool = False,
     ) -> Radius:
-        """Everything that can reach ``b``, directly and transitively, external ranges included."""
-        return self._radius(b, hops, port, by, namespace, backward=True)
+        """Everything that can reach ``b``, directly and transitively, external ranges included;
+        with ``potential``, also the pods not in the input that may reach it, one hop."""
+        return self._radius(b, hops, port, by, namespace, potential, backward=True)
 
     def _radius(
         self,
@@ -236,22 +241,27 @@ class Reach:
         port: str | None,
         by: str,
         namespace: str | None,
+        potential: bool,
         *,
         backward: bool,
     ) -> Radius:
-        target, ports = self.resolve(ref, namespace), _port(port)
-        if target.service is not None:  # a Service: its backends, on the ports it sends to
-            ports = backend_filter(self.cluster, target.service, ports)
-            port = port or str(ports)
-        found = radius(
-            self.analysis.view(by),
-            target,
+        found = ask_radius(
+            self.analysis,
+            ref,
             backward=backward,
-            ports=ports,
-            max_hops=hops,
+            ports=_port(port),
             port_text=port,
+            max_hops=hops,
+            by=by,
+            namespace=namespace,
+            potential=potential,
         )
         return self._qualified(found)
+
+    def exposure_section(self, by: str = "workload", ipv6: bool | None = None) -> ExposureSection:
+        """What each node is open to beyond the pods of the input: the section of ``reach list
+        --exposure`` (representative peers, docs/queries.md)."""
+        return exposure_section(self.analysis.view(by, ipv6))
 
     def explain(self, a: str, b: str, namespace: str | None = None) -> Explanations:
         """Per-policy breakdown of each direction for the pair (one per distinct pod class
@@ -384,38 +394,15 @@ class Reach:
         """
         from reach.draw.cluster import GRAPH_FILES, draw_cluster, file_format
 
+        args = (by, view, namespaces, focus, hops, source, value, port_labels, notes)
         if not isinstance(ax, str | PathLike):
-            return draw_cluster(
-                self.analysis,
-                ax,
-                by,
-                view,
-                namespaces,
-                focus,
-                hops,
-                source,
-                value,
-                port_labels,
-                notes,
-            )
+            return draw_cluster(self.analysis, ax, *args)
         path, fmt = Path(ax), file_format(ax)
         if fmt in GRAPH_FILES:
             with path.open("wb") as out:
                 render(self.export_graph(by, namespaces, focus, hops, source=source), fmt, out)
             return None
-        fig = draw_cluster(
-            self.analysis,
-            None,
-            by,
-            view,
-            namespaces,
-            focus,
-            hops,
-            source,
-            value,
-            port_labels,
-            notes,
-        )
+        fig = draw_cluster(self.analysis, None, *args)
         from reach.draw import save
 
         save(fig, path, fmt)

@@ -99,6 +99,15 @@ def path_cmd(
 SrcArg = Annotated[str, typer.Argument(metavar="SRC", help="The node assumed compromised.")]
 DstArg = Annotated[str, typer.Argument(metavar="DST", help="The node to protect.")]
 HopsOpt = Annotated[int | None, typer.Option("--hops", help="Stop after this many hops.", min=1)]
+PotentialOpt = Annotated[
+    bool,
+    typer.Option(
+        "--potential",
+        help="Also list the pods that do not exist yet, one hop: the representative peers "
+        "(entire cluster, pods of namespaces with given labels, pods with given labels) "
+        "the node's policies admit, with their ports (docs/queries.md, 'Representatives').",
+    ),
+]
 
 
 def _radius_command(name: str, argument: object, *, backward: bool, doc: str) -> None:
@@ -113,13 +122,14 @@ def _radius_command(name: str, argument: object, *, backward: bool, doc: str) ->
         namespace: NsOpt = None,
         fmt: ResultFmt = ResultFormat.TXT,
         png: PngOpt = None,
+        potential: PotentialOpt = False,
         source: Input = NO_SOURCE,
     ) -> None:
         result_format = choice(ResultFormat, fmt, "--format")
         choice(GRANULARITIES, by, "--by")
         r = source.load()
         ask = r.exposure if backward else r.blast_radius
-        found = query(lambda: ask(node, hops, port, by, namespace))
+        found = query(lambda: ask(node, hops, port, by, namespace, potential))
         show(found, result_format)
         if png is not None:
             picture(png, r.draw_radius(found, source=source.title))
@@ -145,6 +155,8 @@ _radius_command(
       reach blast-radius -f examples/shop pod/web/frontend-0 --hops 2 --port 5432/TCP
 
       reach blast-radius -f examples/shop web/api-gateway --png blast.png
+
+      reach blast-radius -f examples/shop web/api-gateway --potential
     """,
 )
 _radius_command(
@@ -163,6 +175,8 @@ _radius_command(
       reach exposure -f examples/shop db/postgres --hops 1 --format json
 
       reach exposure -f examples/shop db/postgres --png exposure.png
+
+      reach exposure -f examples/shop db/postgres --potential --format json
     """,
 )
 

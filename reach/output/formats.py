@@ -38,6 +38,7 @@ class ResultFormat(StrEnum):
 
     TXT = "txt"
     JSON = "json"
+    MD = "md"
 
 
 class GraphFormat(StrEnum):
