@@ -27,7 +27,23 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import CACHE, SIZES, generate, timed  # noqa: E402
+from bench_core import CACHE, SIZES, generate  # noqa: E402
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, user+system CPU seconds) of one run under /usr/bin/time; the CPU
+    time is the steadier of the two on a shared machine."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r") as tf:
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%e %U %S", "-o", tf.name, *cmd],
+            check=True,
+            capture_output=True,
+        )
+        wall, user, system = tf.read().split()[-3:]
+    return float(wall), float(user) + float(system)
 
 
 def services_for(docs: list[Any]) -> list[dict[str, Any]]:
@@ -96,16 +112,18 @@ def main() -> None:
     plain = generate(f"cluster-{args.size}", pods, policies, namespaces)
     services, count = with_services(plain)
     cmd = [sys.executable, "-m", "reach", "summary", "-f"]
-    times: dict[str, list[float]] = {"without": [], "with": []}
+    runs: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
     timed([*cmd, str(services)])  # warm the page cache and the imports once
     for _ in range(args.runs):
-        times["without"].append(timed([*cmd, str(plain)])[0])
-        times["with"].append(timed([*cmd, str(services)])[0])
-    base, svc = (statistics.median(times[k]) for k in ("without", "with"))
+        runs["without"].append(timed([*cmd, str(plain)]))
+        runs["with"].append(timed([*cmd, str(services)]))
     print(f"{args.size}: {pods} pods, {policies} policies, {count} Services, {args.runs} runs each")
-    print(f"summary without Services: median {base:.2f} s  {times['without']}")
-    print(f"summary with Services:    median {svc:.2f} s  {times['with']}")
-    print(f"ratio with/without: {svc / base:.3f}")
+    print(f"file sizes: {plain.stat().st_size:,} and {services.stat().st_size:,} bytes")
+    for i, what in ((0, "wall"), (1, "cpu")):
+        base, svc = (statistics.median(r[i] for r in runs[k]) for k in ("without", "with"))
+        print(f"{what}: summary without Services: median {base:.2f} s")
+        print(f"{what}: summary with Services:    median {svc:.2f} s")
+        print(f"{what}: ratio with/without: {svc / base:.3f}")
 
 
 if __name__ == "__main__":

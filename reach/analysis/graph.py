@@ -217,7 +217,10 @@ def add_entry_points(g: nx.DiGraph, analysis: Analysis, view: View) -> None:
     if any(a == CONTROLLER for a, _ in edges):
         g.add_node(CONTROLLER, **node_attrs(controller_node()))
     for (a, b), (ports, vias) in sorted(edges.items()):
-        g.add_edge(a, b, ports=ports, via=", ".join(sorted(vias)))
+        # No NetworkPolicy allows an entry edge: the policies that admit it are the
+        # backend's, named by `reach explain`; the attribute is there for the exporters.
+        policies = {"egress": (), "ingress": ()}
+        g.add_edge(a, b, ports=ports, policies=policies, via=", ".join(sorted(vias)))
 
 
 def _classes_alone(view: View, node: int) -> frozenset[int]:
