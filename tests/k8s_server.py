@@ -39,6 +39,14 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 POLICY_GROUP = "policy.networking.k8s.io"
+ROUTE_GROUP = "route.openshift.io"
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+#: Groups served only when installed (CRDs): group -> the versions a default server has.
+OPTIONAL_GROUPS = {
+    POLICY_GROUP: ("v1alpha1",),
+    ROUTE_GROUP: ("v1",),
+    GATEWAY_GROUP: ("v1", "v1beta1", "v1alpha2"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,21 @@ RESOURCES = (
         False,
     ),
     Res(POLICY_GROUP, "v1alpha2", "clusternetworkpolicies", "ClusterNetworkPolicy", False, False),
+    Res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
+    Res("networking.k8s.io", "v1", "ingresses", "Ingress", True),
+    Res(ROUTE_GROUP, "v1", "routes", "Route", True, False),
+    Res(GATEWAY_GROUP, "v1", "gateways", "Gateway", True, False),
+    Res(GATEWAY_GROUP, "v1", "httproutes", "HTTPRoute", True, False),
+    Res(GATEWAY_GROUP, "v1beta1", "gateways", "Gateway", True, False),
+    Res(GATEWAY_GROUP, "v1beta1", "httproutes", "HTTPRoute", True, False),
+    Res(GATEWAY_GROUP, "v1", "grpcroutes", "GRPCRoute", True, False),
+    Res(GATEWAY_GROUP, "v1alpha2", "tlsroutes", "TLSRoute", True, False),
+    Res(GATEWAY_GROUP, "v1alpha2", "tcproutes", "TCPRoute", True, False),
+    Res(GATEWAY_GROUP, "v1alpha2", "udproutes", "UDPRoute", True, False),
+    Res(GATEWAY_GROUP, "v1beta1", "referencegrants", "ReferenceGrant", True, False),
 )
-BY_KIND = {r.kind: r for r in RESOURCES}
+BY_KIND = {r.kind: r for r in reversed(RESOURCES)}  # the first version listed
+BY_API = {(r.group_version, r.kind): r for r in RESOURCES}
 
 
 def status(
@@ -100,8 +121,9 @@ class KubeAPIServer:
     """Serves ``objects`` (manifest dicts) through list endpoints.
 
     ``policy_versions`` are the versions of ``policy.networking.k8s.io`` that
-    discovery announces (none: the group is not served). Objects of kinds
-    that are not served are ignored.
+    discovery announces (none: the group is not served); ``routes`` and
+    ``gateway_versions`` say the same of OpenShift Routes and the Gateway API
+    (their CRDs installed or not). Objects of kinds that are not served are ignored.
     """
 
     def __init__(
@@ -110,15 +132,23 @@ class KubeAPIServer:
         *,
         token: str | None = "test-token",
         tls: tuple[Path, Path] | None = None,
-        policy_versions: Iterable[str] = ("v1alpha1",),
+        policy_versions: Iterable[str] = OPTIONAL_GROUPS[POLICY_GROUP],
+        routes: bool = True,
+        gateway_versions: Iterable[str] = OPTIONAL_GROUPS[GATEWAY_GROUP],
         git_version: str = "v1.31.2",
     ) -> None:
         self.token = token
         self.tls = tls
-        self.policy_versions = tuple(policy_versions)
+        self.versions = {
+            POLICY_GROUP: tuple(policy_versions),
+            ROUTE_GROUP: OPTIONAL_GROUPS[ROUTE_GROUP] if routes else (),
+            GATEWAY_GROUP: tuple(gateway_versions),
+        }
         self.git_version = git_version
         #: Plurals (``networkpolicies``) or paths (``/version``) answered with 403.
         self.forbidden: set[str] = set()
+        #: Plurals whose list answers 404 although discovery announces them.
+        self.not_found: set[str] = set()
         #: plural -> n: the n-th list request of that resource gets a 500.
         self.fail_page: dict[str, int] = {}
         #: plural -> n: the n-th list request of that resource is cut off midway.
@@ -147,7 +177,8 @@ class KubeAPIServer:
 
     def add(self, obj: Mapping[str, Any]) -> None:
         """Store a copy of ``obj`` with the metadata an API server adds."""
-        res = BY_KIND.get(str(obj.get("kind")))
+        kind = str(obj.get("kind"))
+        res = BY_API.get((str(obj.get("apiVersion")), kind)) or BY_KIND.get(kind)
         if res is None:
             return
         item = json.loads(json.dumps(obj))  # a deep copy, and JSON-clean
@@ -168,8 +199,12 @@ class KubeAPIServer:
             item["apiVersion"] = res.group_version
         bisect.insort(self.store[res], item, key=_key)
 
+    @property
+    def policy_versions(self) -> tuple[str, ...]:
+        return self.versions[POLICY_GROUP]
+
     def served(self, res: Res) -> bool:
-        return res.group != POLICY_GROUP or res.version in self.policy_versions
+        return res.group not in self.versions or res.version in self.versions[res.group]
 
     # --------------------------------------------------------------- running
 
@@ -329,6 +364,8 @@ class KubeAPIServer:
         if found is None:
             return 404, status(404, "NotFound", "the server could not find the requested resource")
         res, namespace = found
+        if res.plural in self.not_found:
+            return 404, status(404, "NotFound", "the server could not find the requested resource")
         with self._lock:
             self.pages[res.plural] += 1
             page = self.pages[res.plural]
@@ -603,11 +640,74 @@ def shop_objects(examples: Path) -> list[dict[str, Any]]:
     docs: list[dict[str, Any]] = []
     for f in sorted((examples / "shop").glob("*.yaml")):
         for doc in yaml.safe_load_all(f.read_text()):
-            if isinstance(doc, dict) and doc.get("kind") in ("Namespace", "NetworkPolicy"):
+            if isinstance(doc, dict) and doc.get("kind") in SERVED_AS_WRITTEN:
                 docs.append(doc)
-    for p in reach.load([str(examples / "shop")]).cluster.pods:
+    cluster = reach.load([str(examples / "shop")]).cluster
+    for p in cluster.pods:
         docs.append(pod_dict(p))
+    docs += endpoint_slices(cluster)
     return docs
+
+
+#: Kinds of the manifests that the served cluster holds as they are written.
+SERVED_AS_WRITTEN = frozenset(
+    {"Namespace", "NetworkPolicy", "Service", "Ingress", "Route", "EndpointSlice"}
+    | {r.kind for r in RESOURCES if r.group == GATEWAY_GROUP}
+)
+
+
+def endpoint_slices(cluster: Any) -> list[dict[str, Any]]:
+    """One EndpointSlice per Service with a selector, as the EndpointSlice controller
+    writes it: the selected pods of the namespace as endpoints, the ports by name."""
+    out: list[dict[str, Any]] = []
+    for svc in cluster.services:
+        if svc.selector is None:
+            continue
+        pods = [
+            p
+            for p in cluster.pods
+            if p.namespace == svc.namespace
+            and all(dict(p.labels).get(k) == v for k, v in svc.selector)
+        ]
+        endpoints = [
+            {
+                "addresses": [f"10.0.{n // 250}.{n % 250 + 1}"],
+                "conditions": {"ready": True},
+                "targetRef": {"kind": "Pod", "namespace": p.namespace, "name": p.name},
+            }
+            for n, p in enumerate(pods)
+        ]
+        ports = [
+            {"name": sp.name or "", "protocol": sp.protocol, "port": _target_number(sp, pods)}
+            for sp in svc.ports
+        ]
+        out.append(
+            {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "name": f"{svc.name}-abcde",
+                    "namespace": svc.namespace,
+                    "labels": {"kubernetes.io/service-name": svc.name},
+                    "ownerReferences": [{"kind": "Service", "name": svc.name}],
+                },
+                "addressType": "IPv4",
+                "endpoints": endpoints,
+                "ports": ports,
+            }
+        )
+    return out
+
+
+def _target_number(sp: Any, pods: list[Any]) -> int | None:
+    target = sp.target_port
+    if isinstance(target, int):
+        return target
+    for p in pods:
+        for c in p.ports:
+            if c.name == target:
+                return int(c.port)
+    return None
 
 
 def pod_dict(p: Any) -> dict[str, Any]:

@@ -9,6 +9,12 @@ and ``policies``: the egress-side and ingress-side policies that allow the edge,
 computed when first read. At namespace granularity a namespace has an edge to
 itself when two distinct pods of it connect (a self-loop).
 
+When the input has entry points (LoadBalancer, NodePort or externalIPs Services,
+Ingresses, Routes), the graph also holds nodes of ``type`` ``entry``: ``internet``
+(kind ``Internet``) and, for Ingresses and Routes, ``{ingress-controller}`` (kind
+``IngressController``), with edges to the nodes they deliver to (``ports``, and
+``via``: the entry points). They are left out when ``focus`` is given.
+
 The graph is for people and for networkx algorithms; the queries themselves
 run on the class matrices, which is much faster.
 """
@@ -26,12 +32,15 @@ from reach.analysis.views import Node, View
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.provenance import Provenance
 from reach.errors import ReachError
+from reach.model.ports import PortSet
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from reach.analysis.compiled import Analysis
 
+#: The id of the node that stands for every client outside the cluster.
+INTERNET = "internet"
 #: The node attribute that holds the :class:`Node` object (exporters leave it out).
 NODE = "node"
 
@@ -95,6 +104,8 @@ def node_attrs(node: Node) -> dict[str, object]:
     attrs: dict[str, object] = {"type": node.type, "kind": node.kind, "name": node.name}
     if node.type == "external":
         attrs["cidr"] = node.name
+    elif node.type == "entry":
+        pass
     else:
         attrs.update(
             namespace=node.namespace,
@@ -168,7 +179,48 @@ def build_graph(
             src[inside].tolist(), dst[inside].tolist(), ids[inside].tolist(), strict=True
         )
     )
+    if focus is None:
+        add_entry_points(g, analysis, view)
     return g
+
+
+def add_entry_points(g: nx.DiGraph, analysis: Analysis, view: View) -> None:
+    """The ``entry`` nodes and their edges to the nodes of ``g`` they deliver to."""
+    from reach.analysis.controller import CONTROLLER, controller_node
+    from reach.analysis.entrypoints import entries
+
+    found = entries(analysis.reachability)
+    if not found:
+        return
+    pod_node = np.full(len(view.reachability.pods), -1, dtype=np.intp)
+    for i, members in enumerate(view.node_pods[: view.n_internal]):
+        pod_node[members] = i
+    internet = Node(INTERNET, "entry", "Internet", INTERNET)
+    edges: dict[tuple[str, str], tuple[PortSet, set[str]]] = {}
+
+    def add(a: str, b: str, ports: PortSet, via: str) -> None:
+        old, vias = edges.get((a, b), (PortSet.empty(), set()))
+        edges[(a, b)] = (old | ports, vias | {via})
+
+    for e in found:
+        target = view.nodes[int(pod_node[e.pod])].id if pod_node[e.pod] >= 0 else None
+        if target is None or target not in g:
+            continue
+        if e.hop == CONTROLLER:
+            add(INTERNET, CONTROLLER, PortSet.of("TCP", 80) | PortSet.of("TCP", 443), e.via)
+            add(CONTROLLER, target, e.ports, e.via)
+        else:
+            add(INTERNET, target, e.ports, e.via)
+    if not edges:
+        return
+    g.add_node(INTERNET, **node_attrs(internet))
+    if any(a == CONTROLLER for a, _ in edges):
+        g.add_node(CONTROLLER, **node_attrs(controller_node()))
+    for (a, b), (ports, vias) in sorted(edges.items()):
+        # No NetworkPolicy allows an entry edge: the policies that admit it are the
+        # backend's, named by `reach explain`; the attribute is there for the exporters.
+        policies = {"egress": (), "ingress": ()}
+        g.add_edge(a, b, ports=ports, policies=policies, via=", ".join(sorted(vias)))
 
 
 def _classes_alone(view: View, node: int) -> frozenset[int]:
@@ -190,10 +242,17 @@ def graph_edges(
         ext = view.nodes[n_int:]
         ext_classes = view.node_classes[n_int:]
         for node in nodes[n_int:]:
+            if node.type == "entry":  # the listing's {ingress-controller}: no classes
+                classes.append(np.zeros(0, np.intp))
+                continue
             rng = node.range
             inside = [c for e, c in zip(ext, ext_classes, strict=True) if rng.contains(e.range)]
             classes.append(np.concatenate(inside) if inside else np.zeros(0, np.intp))
-        return nodes, tb.src, tb.dst, tb.ports, classes
+        # The listing's {ingress-controller} edges come with ports of their own
+        # compilation: add_entry_points draws them instead.
+        entry = np.array([n.type == "entry" for n in nodes], dtype=bool)
+        rows = ~(entry[tb.src] | entry[tb.dst]) if len(nodes) else np.ones(0, bool)
+        return nodes, tb.src[rows], tb.dst[rows], tb.ports[rows], classes
     blocks = list(view.edge_blocks())
     if blocks:
         src = np.concatenate([b[0] for b in blocks])

@@ -35,7 +35,7 @@ class Node:
     """A vertex of the reachability graph: a pod, workload, namespace or external range."""
 
     id: str
-    type: str  # "pod" | "workload" | "namespace" | "external"
+    type: str  # "pod" | "workload" | "namespace" | "external" | "entry"
     kind: str
     name: str
     namespace: str | None = None
@@ -68,6 +68,8 @@ class Node:
             assert self.ip_range is not None
             out["first"] = str(self.ip_range[0])
             out["last"] = str(self.ip_range[1])
+        elif self.type == "entry":
+            pass  # the internet or the ingress controller: no namespace, labels or pods
         else:
             out["namespace"] = self.namespace
             out["labels"] = dict(self.labels)

@@ -28,7 +28,7 @@ class PNode:
 
     id: str
     label: str
-    type: str  # workload | pod | namespace | external | start
+    type: str  # workload | pod | namespace | external | entry | start
     kind: str
     group: str  # namespace, "" for external ranges, "*" for ungrouped
     shade: int | None = None  # hop distance in highlights
@@ -77,6 +77,11 @@ def namespace_pnode(node_id: str, name: str) -> PNode:
     return PNode(node_id, short(name), "namespace", "Namespace", "*")
 
 
+def entry_pnode(node_id: str, kind: str) -> PNode:
+    """An entry point (the internet, the ingress controller), outside every box."""
+    return PNode(node_id, short(node_id, 30), "entry", kind, "*")
+
+
 def loose_pnode(label: str) -> PNode:
     """A node for what is no node of the picture's kind (a label selector, a namespace
     reference): drawn as a star with the label, outside every box."""
@@ -99,6 +104,8 @@ def node_pnode(node: Node, by: str) -> PNode:
         return external_pnode(node.id, node.name)
     if node.type == "namespace":
         return namespace_pnode(node.id, node.name) if by == "namespace" else loose_pnode(node.id)
+    if node.type == "entry":
+        return entry_pnode(node.id, node.kind)
     return workload_pnode(node.id, node.namespace or "", node.name, node.kind, by)
 
 
@@ -122,6 +129,8 @@ def picture_of(g: nx.DiGraph) -> Picture:
             nodes[node_id] = external_pnode(node_id, node.name)
         elif node.type == "namespace":
             nodes[node_id] = namespace_pnode(node_id, node.name)
+        elif node.type == "entry":
+            nodes[node_id] = entry_pnode(node_id, node.kind)
         else:
             kind = kind_of(attrs)  # as in the other exports: a pod has its workload's kind
             nodes[node_id] = PNode(node_id, short(node.name), node.type, kind, node.namespace or "")
@@ -129,9 +138,12 @@ def picture_of(g: nx.DiGraph) -> Picture:
         if node_id in nodes:
             nodes[node_id].emphasis = True
     edges = [PEdge(s, d, str(a["ports"]), a["ports"].is_all()) for s, d, a in g.edges(data=True)]
-    n_int = sum(1 for p in nodes.values() if p.type != "external")
-    n_ext = len(nodes) - n_int
+    n_int = sum(1 for p in nodes.values() if p.type not in ("external", "entry"))
+    n_ext = sum(1 for p in nodes.values() if p.type == "external")
+    n_entry = len(nodes) - n_int - n_ext
     sub = f"{n_int} {by}{'s' if n_int != 1 else ''}"
+    if n_entry:
+        sub += f", {n_entry} entry point{'s' if n_entry != 1 else ''}"
     if n_ext:
         sub += f", {n_ext} external range{'s' if n_ext != 1 else ''}"
     sub += f", {len(edges)} allowed connection{'s' if len(edges) != 1 else ''}"

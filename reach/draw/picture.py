@@ -20,6 +20,7 @@ from reach.draw.style import (
     ALL_PORTS_COLOUR,
     CELL_H,
     CELL_W,
+    ENTRY_NAMES,
     FADED,
     INCH,
     MARKER_SIZE,
@@ -337,6 +338,8 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
             continue
         seen.add(key)
         what = {"pod": f"pod of a {p.kind}", "external": "external range"}.get(p.type, p.kind)
+        if p.type == "entry":
+            what = ENTRY_NAMES.get(p.kind, p.kind)
         if p.type == "pod" and p.kind == "Pod":
             what = "pod"
         handles.append(

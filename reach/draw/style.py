@@ -32,10 +32,28 @@ KIND_COLOURS = {
     "Pod": "#7f7f7f",
     "Namespace": "#2a9d8f",
     "External": "#f58518",
+    "Internet": "#d62728",
+    "IngressController": "#e377c2",
 }
 EXTRA_COLOURS = ["#e45756", "#72b7b2", "#ff9da6", "#bab0ac", "#eeca3b", "#b279a2"]
-MARKERS = {"workload": "o", "pod": "o", "namespace": "s", "external": "D", "start": "*"}
-MARKER_SIZE = {"workload": 13.0, "pod": 10.0, "namespace": 16.0, "external": 11.0, "start": 20.0}
+MARKERS = {
+    "workload": "o",
+    "pod": "o",
+    "namespace": "s",
+    "external": "D",
+    "entry": "p",
+    "start": "*",
+}
+MARKER_SIZE = {
+    "workload": 13.0,
+    "pod": 10.0,
+    "namespace": 16.0,
+    "external": 11.0,
+    "entry": 16.0,
+    "start": 20.0,
+}
+#: Legend text of the entry-point kinds.
+ENTRY_NAMES = {"Internet": "internet", "IngressController": "{ingress-controller}"}
 ALL_PORTS_COLOUR = "#c62828"
 SOME_PORTS_COLOUR = "#607d8b"
 PATH_COLOUR = "#e65100"

@@ -29,8 +29,25 @@ ANNOTATION_ALLOW_LIST: frozenset[str] = frozenset()
 POLICY_KINDS = frozenset(
     {"NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
 )
+#: Gateway API kinds: their whole ``spec`` is kept (references and matches, no secrets).
+GATEWAY_KINDS = frozenset(
+    {"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant"}
+)
 _PORT_FIELDS = ("name", "containerPort", "protocol")
+_SERVICE_FIELDS = (
+    "type",
+    "selector",
+    "clusterIP",
+    "externalIPs",
+    "loadBalancerSourceRanges",
+    "externalTrafficPolicy",
+    "externalName",
+)
 _SERVICE_PORT_FIELDS = ("name", "protocol", "port", "targetPort", "nodePort", "appProtocol")
+_INGRESS_FIELDS = ("ingressClassName", "defaultBackend", "rules")
+#: Route fields: not ``tls``, which can hold the certificate's private key.
+_ROUTE_FIELDS = ("host", "path", "to", "alternateBackends", "port")
+_ENDPOINT_FIELDS = ("addresses", "conditions", "targetRef")
 
 
 def write_snapshot(raws: Iterable[RawObject], out: TextIO, info: Mapping[str, Any]) -> None:
@@ -82,10 +99,16 @@ def prune(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     elif kind == "Pod":
         out["spec"] = _pod_spec(spec)
         _set_nonempty(out, "status", _status(obj.get("status")))
-    elif kind in POLICY_KINDS:
+    elif kind in POLICY_KINDS or kind in GATEWAY_KINDS:
         out["spec"] = obj.get("spec")
     elif kind == "Service":
         out["spec"] = _service_spec(spec)
+    elif kind == "Ingress":
+        out["spec"] = _picked(spec, _INGRESS_FIELDS)
+    elif kind == "Route":
+        out["spec"] = _picked(spec, _ROUTE_FIELDS)
+    elif kind == "EndpointSlice":
+        out.update(_endpoint_slice(obj))
     elif kind in WORKLOAD_KINDS:
         out["spec"] = _workload_spec(spec, WORKLOAD_KINDS[kind][1:])
     else:
@@ -152,8 +175,21 @@ def _status(value: Any) -> dict[str, Any]:
 
 
 def _service_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    out = _picked(spec, ("type", "selector"))
+    out = _picked(spec, _SERVICE_FIELDS)
     _set_nonempty(out, "ports", _picked_each(spec.get("ports"), _SERVICE_PORT_FIELDS))
+    return out
+
+
+def _endpoint_slice(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """``addressType``, the endpoints (addresses, conditions, the pod they are) and ports."""
+    out = _picked(obj, ("addressType",))
+    endpoints = []
+    for e in _picked_each(obj.get("endpoints"), _ENDPOINT_FIELDS):
+        if isinstance(e.get("targetRef"), Mapping):
+            e["targetRef"] = _picked(e["targetRef"], ("kind", "namespace", "name"))
+        endpoints.append(e)
+    out["endpoints"] = endpoints
+    _set_nonempty(out, "ports", _picked_each(obj.get("ports"), ("name", "protocol", "port")))
     return out
 
 

@@ -29,8 +29,8 @@ def test_export_command_infers_the_format_from_the_extension(tmp_path: Path) -> 
     assert outputs["g.gv"] == outputs["g.dot"]
     assert png_size(outputs["g.png"])[0] > 1000
     assert "reachability by workload" in svg_texts(outputs["g.svg"])
-    assert len(nx.read_graphml(io.BytesIO(outputs["g.graphml"]))) == 13
-    assert len(json.loads(outputs["g.json"])["edges"]) == 35
+    assert len(nx.read_graphml(io.BytesIO(outputs["g.graphml"]))) == 14  # with internet
+    assert len(json.loads(outputs["g.json"])["edges"]) == 36
 
 
 def test_export_command_options(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def test_large_graphs_fall_back_to_namespaces_then_the_matrix(
     notes: list[str] = []
     fig = shop.draw(notes=notes)
     assert notes == [
-        "13 nodes and 35 edges at workload granularity are too many to draw readably "
+        "14 nodes and 36 edges at workload granularity are too many to draw readably "
         f"(limits: 10 nodes, {draw.MAX_DRAW_EDGES} edges); drawing the namespace view"
     ]
     assert "drawing the namespace view" in svg_texts(draw.figure_bytes(fig, "svg"))

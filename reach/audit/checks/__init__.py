@@ -12,6 +12,7 @@ their module defines them.
 
 from reach.audit.checks import (
     dns,
+    entrypoints,
     exposure,
     info,
     isolation,
@@ -24,7 +25,18 @@ from reach.audit.checks import (
 from reach.audit.registry import CHECKS, Check, NotApplicable, catalogue
 
 #: The check families in catalogue order (docs/audit.md follows it).
-FAMILIES = (namespaces, isolation, exposure, potential, metadata, dns, policies, info, tiers)
+FAMILIES = (
+    namespaces,
+    isolation,
+    exposure,
+    potential,
+    entrypoints,
+    metadata,
+    dns,
+    policies,
+    info,
+    tiers,
+)
 
 _ordered = {
     cid: c for family in FAMILIES for cid, c in CHECKS.items() if c.fn.__module__ == family.__name__

@@ -23,6 +23,10 @@ class LiveError(ReachError):
     """Reading the live cluster failed; the message says why and what to do."""
 
 
+class NotServed(LiveError):
+    """404: the server does not serve the resource (a CRD that is not installed)."""
+
+
 class Expired(LiveError):
     """410 Gone: a continue token expired (the list is then read again whole)."""
 
@@ -49,7 +53,7 @@ def api_error(e: ApiException, req: Request, at: Endpoint) -> LiveError:
             f"forbidden: cannot {req.verb} {req.target} (403); grant {req.grant}, see {DOCS}{said}"
         )
     if status == 404:
-        return LiveError(
+        return NotServed(
             f"{at.where}: not found (404) while trying to {req.doing}; "
             f"the server does not serve it (is {at.server} a Kubernetes API server?){said}"
         )

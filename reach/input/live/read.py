@@ -15,12 +15,12 @@ from kubernetes.client.exceptions import ApiException
 
 from reach.errors import Diagnostics
 from reach.input.live.client import connect
-from reach.input.live.errors import Expired, LiveError, api_error, transport_error
+from reach.input.live.errors import Expired, LiveError, NotServed, api_error, transport_error
 from reach.input.live.request import Endpoint, Request, get_request, list_request
 from reach.input.live.resources import (
     CORE_RESOURCES,
-    POLICY_GROUP,
-    POLICY_RESOURCES,
+    ENTRY_GROUPS,
+    OPTIONAL_RESOURCES,
     Resource,
     lister,
 )
@@ -72,8 +72,9 @@ class LiveSource:
                 version = self._get_json(
                     lambda **kw: k8s.VersionApi(api).get_code(**kw), get_request("/version")
                 )
-                resources = list(CORE_RESOURCES) + self._discover(api)
-                lists = [(res, self._list_all(api, res, progress)) for res in resources]
+                optional = self._discover(api, diag)
+                lists = [(res, self._list_all(api, res, progress)) for res in CORE_RESOURCES]
+                lists += self._list_optional(api, optional, progress, diag)
             finally:
                 progress.close()
                 api.close()  # type: ignore[no-untyped-call]
@@ -146,27 +147,59 @@ class LiveSource:
             raise LiveError(f"{at.where}: unexpected answer to {req.doing} (not an object)")
         return doc
 
-    def _discover(self, api: k8s.ApiClient) -> list[Resource]:
-        """The policy.networking.k8s.io resources this cluster serves."""
+    def _discover(self, api: k8s.ApiClient, diag: Diagnostics) -> list[Resource]:
+        """The optional resources this cluster serves (admin policies, Routes, Gateway API):
+        for each, the first version in reach's order of preference that it serves."""
         groups = self._get_json(
             lambda **kw: k8s.ApisApi(api).get_api_versions(**kw), get_request("/apis")
         )
-        served: set[str] = set()
+        served: dict[str, set[str]] = {}
         for g in groups.get("groups") or []:
-            if isinstance(g, dict) and g.get("name") == POLICY_GROUP:
-                served = {str(v.get("version")) for v in g.get("versions") or []}
+            if isinstance(g, dict):
+                versions = {str(v.get("version")) for v in g.get("versions") or []}
+                served[str(g.get("name"))] = versions
         found: list[Resource] = []
-        for version in sorted({r.version for r in POLICY_RESOURCES} & served):
-            path = f"/apis/{POLICY_GROUP}/{version}"
-            listing = self._get_json(
-                lambda v=version, **kw: k8s.CustomObjectsApi(api).get_api_resources(
-                    POLICY_GROUP, v, **kw
-                ),
-                get_request(path, "/apis/*"),
-            )
-            names = {str(r.get("name")) for r in listing.get("resources") or []}
-            found += [r for r in POLICY_RESOURCES if r.version == version and r.plural in names]
+        for group in dict.fromkeys(r.group for r in OPTIONAL_RESOURCES):
+            wanted = [r for r in OPTIONAL_RESOURCES if r.group == group]
+            names = {
+                v: self._resource_names(api, group, v)
+                for v in sorted({r.version for r in wanted} & served.get(group, set()))
+            }
+            chosen: set[str] = set()
+            for r in wanted:
+                if r.plural not in chosen and r.plural in names.get(r.version, ()):
+                    chosen.add(r.plural)
+                    found.append(r)
+            if not chosen and group in ENTRY_GROUPS:
+                _not_served(diag, group, "discovery does not list it")
         return found
+
+    def _resource_names(self, api: k8s.ApiClient, group: str, version: str) -> set[str]:
+        """The resources ``GET /apis/GROUP/VERSION`` lists (none when it answers 404)."""
+        try:
+            listing = self._get_json(
+                lambda **kw: k8s.CustomObjectsApi(api).get_api_resources(group, version, **kw),
+                get_request(f"/apis/{group}/{version}", "/apis/*"),
+            )
+        except NotServed:
+            return set()
+        return {str(r.get("name")) for r in listing.get("resources") or []}
+
+    def _list_optional(
+        self,
+        api: k8s.ApiClient,
+        resources: list[Resource],
+        progress: Progress,
+        diag: Diagnostics,
+    ) -> list[tuple[Resource, list[Any]]]:
+        """The lists of optional resources; one that answers 404 is skipped (an info)."""
+        lists = []
+        for res in resources:
+            try:
+                lists.append((res, self._list_all(api, res, progress)))
+            except NotServed:
+                _not_served(diag, res.group, f"listing {res.plural} answered 404 Not Found")
+        return lists
 
     def _list_all(self, api: k8s.ApiClient, res: Resource, progress: Progress) -> list[Any]:
         """Every item of a list, page by page; a failing page fails the whole read.
@@ -215,6 +248,15 @@ class LiveSource:
             remaining = meta.get("remainingItemCount")
             total = len(items) + remaining if isinstance(remaining, int) else None
             progress.update(res.plural, len(items), total)
+
+
+def _not_served(diag: Diagnostics, group: str, why: str) -> None:
+    what = ENTRY_GROUPS.get(group, group)
+    diag.add(
+        "group-not-served",
+        f"{what} ({group}) not found in this cluster ({why}): none read",
+        severity="info",
+    )
 
 
 def _finished(pod: dict[str, Any]) -> bool:

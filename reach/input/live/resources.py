@@ -30,12 +30,17 @@ class Resource:
         return f"{self.group}/{self.plural}" if self.group else f'{self.plural} (core API group "")'
 
 
+ROUTE_GROUP = "route.openshift.io"
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+
 #: Always read, in this order.
 CORE_RESOURCES = (
     Resource("", "v1", "namespaces", "Namespace"),
     Resource("", "v1", "pods", "Pod"),
     Resource("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy"),
     Resource("", "v1", "services", "Service"),
+    Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
+    Resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
 )
 #: Read when discovery shows the group and version served with that resource.
 POLICY_RESOURCES = (
@@ -45,6 +50,29 @@ POLICY_RESOURCES = (
     ),
     Resource(POLICY_GROUP, "v1alpha2", "clusternetworkpolicies", "ClusterNetworkPolicy"),
 )
+
+
+def _versions(group: str, plural: str, kind: str, *versions: str) -> tuple[Resource, ...]:
+    return tuple(Resource(group, v, plural, kind) for v in versions)
+
+
+#: Entry-point kinds installed as CRDs (OpenShift Routes, the Gateway API): each resource
+#: in the versions reach knows, preferred first; the first one the cluster serves is read.
+#: A group that is not installed is no error (an info diagnostic says so).
+ENTRY_RESOURCES = (
+    *_versions(ROUTE_GROUP, "routes", "Route", "v1"),
+    *_versions(GATEWAY_GROUP, "gateways", "Gateway", "v1", "v1beta1"),
+    *_versions(GATEWAY_GROUP, "httproutes", "HTTPRoute", "v1", "v1beta1"),
+    *_versions(GATEWAY_GROUP, "grpcroutes", "GRPCRoute", "v1", "v1alpha2"),
+    *_versions(GATEWAY_GROUP, "tlsroutes", "TLSRoute", "v1", "v1alpha3", "v1alpha2"),
+    *_versions(GATEWAY_GROUP, "tcproutes", "TCPRoute", "v1alpha2"),
+    *_versions(GATEWAY_GROUP, "udproutes", "UDPRoute", "v1alpha2"),
+    *_versions(GATEWAY_GROUP, "referencegrants", "ReferenceGrant", "v1", "v1beta1", "v1alpha2"),
+)
+#: Every optional resource, in the order of its group's discovery.
+OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES
+#: Optional groups whose absence is said in an info diagnostic (docs/live.md).
+ENTRY_GROUPS = {ROUTE_GROUP: "OpenShift Routes", GATEWAY_GROUP: "Gateway API"}
 
 
 def lister(api: k8s.ApiClient, res: Resource) -> Callable[..., Any]:
@@ -57,6 +85,10 @@ def lister(api: k8s.ApiClient, res: Resource) -> Callable[..., Any]:
         return k8s.CoreV1Api(api).list_service_for_all_namespaces
     if res.plural == "networkpolicies":
         return k8s.NetworkingV1Api(api).list_network_policy_for_all_namespaces
+    if res.plural == "ingresses":
+        return k8s.NetworkingV1Api(api).list_ingress_for_all_namespaces
+    if res.plural == "endpointslices":
+        return k8s.DiscoveryV1Api(api).list_endpoint_slice_for_all_namespaces
     custom = k8s.CustomObjectsApi(api)
 
     def list_custom(**kw: Any) -> Any:

@@ -32,9 +32,17 @@ KIND_COLOURS = {
     "Pod": "#d9d9d9",
     "Namespace": "#a6dba0",
     "External": "#fdae6b",
+    "Internet": "#ff9896",
+    "IngressController": "#f7b6d2",
 }
 OTHER_COLOUR = "#e0e0e0"
-SHAPES = {"workload": "box", "pod": "ellipse", "namespace": "tab", "external": "hexagon"}
+SHAPES = {
+    "workload": "box",
+    "pod": "ellipse",
+    "namespace": "tab",
+    "external": "hexagon",
+    "entry": "invhouse",
+}
 ALL_PORTS_STYLE = 'color="#c62828", fontcolor="#c62828", penwidth=2.2, style=bold'
 SOME_PORTS_STYLE = 'color="#546e7a", fontcolor="#37474f", penwidth=1.0'
 #: Edge tooltips name the policies of each edge up to this many edges (they cost time).

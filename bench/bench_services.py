@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""`reach summary` with and without one Service per workload (issue 16: within 10%).
+
+Usage:
+  python bench/bench_services.py                  # 10k pods, 5 runs of each, alternating
+  python bench/bench_services.py --size 1k --runs 3
+
+The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1,
+cached under bench/.cache). A post-processing step adds one Service per workload
+(pods grouped by namespace and ReplicaSet owner): it selects the workload's pods by
+their ``app`` and ``pod-template-hash`` labels and maps one service port to each
+container port, by name (``targetPort: http``) when the port is named and by number
+otherwise; every tenth Service is a LoadBalancer (``externalTrafficPolicy: Local``
+every other one), the rest ClusterIP. Both files are analyzed the same way
+(``python -m reach summary -f FILE``), runs alternate between them, and the medians
+and their ratio are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_core import CACHE, SIZES, generate  # noqa: E402
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, user+system CPU seconds) of one run under /usr/bin/time; the CPU
+    time is the steadier of the two on a shared machine."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r") as tf:
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%e %U %S", "-o", tf.name, *cmd],
+            check=True,
+            capture_output=True,
+        )
+        wall, user, system = tf.read().split()[-3:]
+    return float(wall), float(user) + float(system)
+
+
+def services_for(docs: list[Any]) -> list[dict[str, Any]]:
+    """One Service per workload of the generated pods (see the module docstring)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for d in docs:
+        if not isinstance(d, dict) or d.get("kind") != "Pod":
+            continue
+        meta = d["metadata"]
+        owners = meta.get("ownerReferences") or [{"name": meta["name"]}]
+        key = (meta.get("namespace", "default"), owners[0]["name"])
+        if key not in seen:
+            seen[key] = d
+    out = []
+    for n, ((ns, owner), pod) in enumerate(sorted(seen.items())):
+        labels = pod["metadata"].get("labels") or {}
+        selector = {k: labels[k] for k in ("app", "pod-template-hash") if k in labels}
+        ports = []
+        for c in pod["spec"].get("containers") or []:
+            for i, p in enumerate(c.get("ports") or []):
+                name = p.get("name")
+                ports.append(
+                    {
+                        "name": name or f"p{i}",
+                        "port": 8000 + len(ports),
+                        "protocol": p.get("protocol", "TCP"),
+                        "targetPort": name or p["containerPort"],
+                    }
+                )
+        spec: dict[str, Any] = {"selector": selector or labels, "ports": ports}
+        if n % 10 == 0:
+            spec["type"] = "LoadBalancer"
+            if n % 20 == 0:
+                spec["externalTrafficPolicy"] = "Local"
+        if ports:
+            out.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Service",
+                    "metadata": {"name": owner, "namespace": ns},
+                    "spec": spec,
+                }
+            )
+    return out
+
+
+def with_services(plain: Path) -> tuple[Path, int]:
+    """The cluster file with the Services appended (cached), and how many there are."""
+    text = plain.read_text()
+    services = services_for(list(yaml.load_all(text, Loader=yaml.CSafeLoader)))
+    path = CACHE / f"{plain.stem}-services.yaml"
+    if not path.exists():
+        body = yaml.dump_all(services, Dumper=yaml.CSafeDumper, sort_keys=False)
+        path.write_text(text.rstrip("\n") + "\n---\n" + body)
+    return path, len(services)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--size", default="10k", choices=sorted(SIZES))
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    pods, policies, namespaces = SIZES[args.size]
+    plain = generate(f"cluster-{args.size}", pods, policies, namespaces)
+    services, count = with_services(plain)
+    cmd = [sys.executable, "-m", "reach", "summary", "-f"]
+    runs: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
+    timed([*cmd, str(services)])  # warm the page cache and the imports once
+    for _ in range(args.runs):
+        runs["without"].append(timed([*cmd, str(plain)]))
+        runs["with"].append(timed([*cmd, str(services)]))
+    print(f"{args.size}: {pods} pods, {policies} policies, {count} Services, {args.runs} runs each")
+    print(f"file sizes: {plain.stat().st_size:,} and {services.stat().st_size:,} bytes")
+    for i, what in ((0, "wall"), (1, "cpu")):
+        base, svc = (statistics.median(r[i] for r in runs[k]) for k in ("without", "with"))
+        print(f"{what}: summary without Services: median {base:.2f} s")
+        print(f"{what}: summary with Services:    median {svc:.2f} s")
+        print(f"{what}: ratio with/without: {svc / base:.3f}")
+
+
+if __name__ == "__main__":
+    main()
