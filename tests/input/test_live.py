@@ -129,6 +129,8 @@ def test_items_get_kind_api_version_and_origin(serve: Serve, shop: Objects, tmp_
         ("Service", "v1"),
         ("EndpointSlice", "discovery.k8s.io/v1"),
         ("Ingress", "networking.k8s.io/v1"),
+        ("Gateway", "gateway.networking.k8s.io/v1"),  # the shop's Gateway and HTTPRoute
+        ("HTTPRoute", "gateway.networking.k8s.io/v1"),
     }
     origins = [r.origin for r in raws if r.obj["kind"] == "Pod"]
     assert origins[:2] == ["live:prod/pods#1", "live:prod/pods#2"]
