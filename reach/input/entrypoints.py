@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import Diagnostics, FieldError
-from reach.input.fields import describe, mapping
+from reach.input.fields import items, mapping
 from reach.input.gateway import VERSIONS, add_gateway_object
 from reach.input.raw import RawObject
 from reach.input.services import int_or_name, object_name, parse_service
@@ -30,10 +30,10 @@ def parse_ingress(obj: Mapping[str, Any], origin: str) -> EntryRoute:
     default = _ingress_backend(namespace, spec.get("defaultBackend"), "spec.defaultBackend")
     if default is not None:
         found.append(default)
-    for i, rule in enumerate(_items(spec.get("rules"), "spec.rules")):
+    for i, rule in enumerate(items(spec.get("rules"), "spec.rules")):
         path = f"spec.rules[{i}]"
         http = mapping(mapping(rule, path).get("http"), f"{path}.http")
-        for j, p in enumerate(_items(http.get("paths"), f"{path}.http.paths")):
+        for j, p in enumerate(items(http.get("paths"), f"{path}.http.paths")):
             at = f"{path}.http.paths[{j}]"
             got = _ingress_backend(namespace, mapping(p, at).get("backend"), f"{at}.backend")
             if got is not None:
@@ -69,7 +69,7 @@ def parse_route(obj: Mapping[str, Any], origin: str) -> EntryRoute:
         ref = int_or_name(port["targetPort"], "spec.port.targetPort")
     targets = [("spec.to", spec.get("to"))] + [
         (f"spec.alternateBackends[{i}]", b)
-        for i, b in enumerate(_items(spec.get("alternateBackends"), "spec.alternateBackends"))
+        for i, b in enumerate(items(spec.get("alternateBackends"), "spec.alternateBackends"))
     ]
     found: list[RouteBackend] = []
     for path, raw in targets:
@@ -81,14 +81,6 @@ def parse_route(obj: Mapping[str, Any], origin: str) -> EntryRoute:
             raise FieldError(f"{path}.name", "is required")
         found.append(RouteBackend(namespace, svc, ref, path))
     return EntryRoute("Route", namespace, name, tuple(found), origin)
-
-
-def _items(raw: Any, path: str) -> list[Any]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise FieldError(path, f"must be a list, not {describe(raw)}")
-    return raw
 
 
 #: Kinds read by :func:`add_entry_object`, with the API group each must come from

@@ -17,6 +17,15 @@ def mapping(raw: Any, path: str) -> Mapping[str, Any]:
     return raw
 
 
+def items(raw: Any, path: str) -> list[Any]:
+    """``raw`` as a list (``None`` is an empty one), or a FieldError at ``path``."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise FieldError(path, f"must be a list, not {describe(raw)}")
+    return raw
+
+
 def describe(value: Any) -> str:
     """How a wrong value is named in an error message."""
     if isinstance(value, Mapping):

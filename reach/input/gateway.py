@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import Diagnostics, FieldError
-from reach.input.fields import describe, mapping
+from reach.input.fields import describe, items, mapping
 from reach.input.raw import RawObject
 from reach.input.selectors import parse_selector
 from reach.input.services import object_name, port_number
@@ -93,10 +93,10 @@ def parse_gateway(obj: Mapping[str, Any], origin: str) -> Gateway:
     namespace, name = object_name(obj)
     spec = mapping(obj.get("spec"), "spec")
     class_name = _string(spec.get("gatewayClassName"), "spec.gatewayClassName")
-    items = _items(spec.get("listeners"), "spec.listeners")
-    if not items:
+    given = items(spec.get("listeners"), "spec.listeners")
+    if not given:
         raise FieldError("spec.listeners", "at least one listener is required")
-    listeners = tuple(_listener(raw, f"spec.listeners[{i}]") for i, raw in enumerate(items))
+    listeners = tuple(_listener(raw, f"spec.listeners[{i}]") for i, raw in enumerate(given))
     seen: set[str] = set()
     for i, lst in enumerate(listeners):
         if lst.name in seen:
@@ -121,7 +121,7 @@ def _listener(raw: Any, path: str) -> Listener:
             raise FieldError(at, "is required when from is Selector")
         selector = parse_selector(ns.get("selector"), at)
     kinds = []
-    for i, k in enumerate(_items(allowed.get("kinds"), f"{path}.allowedRoutes.kinds")):
+    for i, k in enumerate(items(allowed.get("kinds"), f"{path}.allowedRoutes.kinds")):
         at = f"{path}.allowedRoutes.kinds[{i}]"
         entry = mapping(k, at)
         group = entry.get("group", GROUP)
@@ -145,16 +145,16 @@ def parse_gateway_route(obj: Mapping[str, Any], kind: str, origin: str) -> Gatew
     spec = mapping(obj.get("spec"), "spec")
     parents = tuple(
         _parent(p, namespace, f"spec.parentRefs[{i}]")
-        for i, p in enumerate(_items(spec.get("parentRefs"), "spec.parentRefs"))
+        for i, p in enumerate(items(spec.get("parentRefs"), "spec.parentRefs"))
     )
     hostnames = tuple(
         _string(h, f"spec.hostnames[{i}]")
-        for i, h in enumerate(_items(spec.get("hostnames"), "spec.hostnames"))
+        for i, h in enumerate(items(spec.get("hostnames"), "spec.hostnames"))
     )
     backends: list[BackendRef] = []
-    for i, rule in enumerate(_items(spec.get("rules"), "spec.rules")):
+    for i, rule in enumerate(items(spec.get("rules"), "spec.rules")):
         at = f"spec.rules[{i}]"
-        refs = _items(mapping(rule, at).get("backendRefs"), f"{at}.backendRefs")
+        refs = items(mapping(rule, at).get("backendRefs"), f"{at}.backendRefs")
         backends.extend(
             _backend(b, namespace, f"{at}.backendRefs[{j}]") for j, b in enumerate(refs)
         )
@@ -205,7 +205,7 @@ def parse_grant(obj: Mapping[str, Any], origin: str) -> ReferenceGrant:
     namespace, name = object_name(obj)
     spec = mapping(obj.get("spec"), "spec")
     sources = []
-    for i, raw in enumerate(_items(spec.get("from"), "spec.from")):
+    for i, raw in enumerate(items(spec.get("from"), "spec.from")):
         at = f"spec.from[{i}]"
         f = mapping(raw, at)
         sources.append(
@@ -216,7 +216,7 @@ def parse_grant(obj: Mapping[str, Any], origin: str) -> ReferenceGrant:
             )
         )
     targets = []
-    for i, raw in enumerate(_items(spec.get("to"), "spec.to")):
+    for i, raw in enumerate(items(spec.get("to"), "spec.to")):
         at = f"spec.to[{i}]"
         t = mapping(raw, at)
         target = t.get("name")
@@ -244,11 +244,3 @@ def _text(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise FieldError(path, f"must be a string, not {describe(value)}")
     return value
-
-
-def _items(raw: Any, path: str) -> list[Any]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise FieldError(path, f"must be a list, not {describe(raw)}")
-    return raw

@@ -103,28 +103,28 @@ class Collector:
 
 def dns_label(value: str, path: str) -> list[FieldError]:
     """``IsDNS1123Label``: lowercase alphanumerics and ``-``, at most 63 characters."""
-    if len(value) > 63 or not DNS_LABEL.fullmatch(value):
-        return [
-            FieldError(
-                path,
-                f"{value!r} is not a DNS label (at most 63 lowercase letters, digits and '-', "
-                "starting and ending with a letter or digit)",
-            )
-        ]
-    return []
+    return _dns(value, path, DNS_LABEL, 63, "DNS label", "lowercase letters, digits and '-'")
 
 
 def dns_subdomain(value: str, path: str) -> list[FieldError]:
     """``IsDNS1123Subdomain``: DNS labels joined by ``.``, at most 253 characters."""
-    if len(value) > 253 or not DNS_SUBDOMAIN.fullmatch(value):
-        return [
-            FieldError(
-                path,
-                f"{value!r} is not a DNS subdomain (at most 253 lowercase letters, digits, '-' "
-                "and '.', starting and ending with a letter or digit)",
-            )
-        ]
-    return []
+    chars = "lowercase letters, digits, '-' and '.'"
+    return _dns(value, path, DNS_SUBDOMAIN, 253, "DNS subdomain", chars)
+
+
+def _dns(
+    value: str, path: str, pattern: re.Pattern[str], limit: int, what: str, chars: str
+) -> list[FieldError]:
+    """No problem, or one naming ``what`` the value must be: ``chars``, ``limit`` at most."""
+    if len(value) <= limit and pattern.fullmatch(value):
+        return []
+    return [
+        FieldError(
+            path,
+            f"{value!r} is not a {what} (at most {limit} {chars}, "
+            "starting and ending with a letter or digit)",
+        )
+    ]
 
 
 def object_name(kind: str, name: str, path: str = "metadata.name") -> list[FieldError]:
