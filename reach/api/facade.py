@@ -295,11 +295,13 @@ class Reach:
         hops: int = 1,
         merge_external: bool = True,
         source: str | None = None,
+        potential: bool = False,
     ) -> nx.DiGraph:
         """The graph exports and pictures show: see :func:`reach.analysis.graph.build_graph`."""
         from reach.analysis.graph import build_graph
 
-        g = build_graph(self.analysis, by, namespaces, focus, hops, merge_external, source)
+        args = (by, namespaces, focus, hops, merge_external, source, potential)
+        g = build_graph(self.analysis, *args)
         return self._carrying(g)
 
     def default_source(self) -> str:
