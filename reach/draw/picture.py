@@ -26,6 +26,7 @@ from reach.draw.style import (
     MARKER_SIZE,
     MARKERS,
     PATH_COLOUR,
+    REPRESENTATIVE_NAMES,
     SOME_PORTS_COLOUR,
     colour,
     hop_colours,
@@ -340,6 +341,8 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
         what = {"pod": f"pod of a {p.kind}", "external": "external range"}.get(p.type, p.kind)
         if p.type == "entry":
             what = ENTRY_NAMES.get(p.kind, p.kind)
+        if p.type == "representative":
+            what = REPRESENTATIVE_NAMES.get(p.kind, p.kind)
         if p.type == "pod" and p.kind == "Pod":
             what = "pod"
         handles.append(
