@@ -165,5 +165,9 @@ def picture_of(g: nx.DiGraph) -> Picture:
         sub += f", {n_rep} representative peer{'s' if n_rep != 1 else ''}"
     if n_ext:
         sub += f", {n_ext} external range{'s' if n_ext != 1 else ''}"
-    sub += f", {len(edges)} allowed connection{'s' if len(edges) != 1 else ''}"
+    n_pot = sum(1 for e in edges if "representative" in (nodes[e.src].type, nodes[e.dst].type))
+    n_now = len(edges) - n_pot
+    sub += f", {n_now} allowed connection{'s' if n_now != 1 else ''}"
+    if n_pot:
+        sub += f", {n_pot} with pods to come"
     return Picture(nodes, edges, title_of(g), sub)

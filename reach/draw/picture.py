@@ -200,6 +200,7 @@ def _draw_edges(ax: Axes, pic: Picture, pos: dict[str, Point], placed: Placer) -
                 alpha=alpha,
                 shrinkA=MARKER_SIZE[pic.nodes[e.src].type] / 2 + 1.5,
                 shrinkB=MARKER_SIZE[pic.nodes[e.dst].type] / 2 + 2.0,
+                linestyle="--" if _potential(pic, e) else "-",
                 zorder=z,
             )
         )
@@ -366,7 +367,16 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
         handles.append(
             Line2D([], [], marker="o", markersize=9, markerfacecolor=c, ls="none", label=what)
         )
+    if any(_potential(pic, e) for e in pic.edges):
+        handles.append(
+            Line2D([], [], color=SOME_PORTS_COLOUR, lw=1.1, ls="--", label="with pods to come")
+        )
     return handles + _edge_handles(pic.edges)
+
+
+def _potential(pic: Picture, e: PEdge) -> bool:
+    """Whether the edge goes to or from a representative peer (pods that may be added)."""
+    return "representative" in (pic.nodes[e.src].type, pic.nodes[e.dst].type)
 
 
 def _edge_handles(edges: list[PEdge]) -> list[Any]:

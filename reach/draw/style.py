@@ -60,7 +60,7 @@ MARKER_SIZE = {
 ENTRY_NAMES = {"Internet": "internet", "IngressController": "{ingress-controller}"}
 #: Legend text of the representative peers (``--potential``).
 REPRESENTATIVE_NAMES = {
-    "EntireCluster": "entire cluster (pods to come)",
+    "EntireCluster": "entire cluster",
     "Representative": "pods that may be added",
 }
 ALL_PORTS_COLOUR = "#c62828"

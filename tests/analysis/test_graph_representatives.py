@@ -142,6 +142,8 @@ def test_dot_graphml_and_json_carry_the_type() -> None:
     dot = outputs["dot"].decode()
     assert f'"{TEAM_PAY}" [label=' in dot
     assert 'shape="octagon"' in dot
+    edge = next(x for x in dot.splitlines() if x.startswith(f'  "{TEAM_PAY}" -> '))
+    assert 'label="TCP 5432"' in edge and 'style="dashed"' in edge
     graphml = nx.read_graphml(io.BytesIO(outputs["graphml"]))
     assert graphml.nodes[TEAM_PAY]["type"] == "representative"
     nodes = {n["id"]: n for n in json.loads(outputs["json"])["nodes"]}
@@ -156,10 +158,15 @@ def test_pictures_give_representatives_a_marker_and_a_legend_entry() -> None:
     kinds = {p.id: (p.type, p.kind, p.group) for p in pic.nodes.values()}
     assert kinds[ENTIRE] == ("representative", "EntireCluster", "*")
     assert kinds[TEAM_PAY] == ("representative", "Representative", "*")
+    n_pot = len(representative_edges(g))
+    n_now = g.number_of_edges() - n_pot
+    assert "2 representative peers" in pic.subtitle
+    assert pic.subtitle.endswith(f"{n_now} allowed connections, {n_pot} with pods to come")
     fig = draw_graph(g, None)
     legend = fig.axes[0].get_legend()
     texts = [t.get_text() for t in legend.get_texts()]
-    assert "entire cluster (pods to come)" in texts
+    assert "entire cluster" in texts
+    assert "with pods to come" in texts
     assert "pods that may be added" in texts
 
 

@@ -112,6 +112,10 @@ def render(
         elif tooltips and "policies" in attrs:
             pairs.append(("tooltip", f"{s} -> {d}: {ports}; {attrs['policies']}"))
         style = ALL_PORTS_STYLE if ports.is_all() else SOME_PORTS_STYLE
+        if "connections" in attrs:  # to or from pods that may be added
+            style = style.replace(", style=bold", "") + (
+                ', style="bold,dashed"' if ports.is_all() else ', style="dashed"'
+            )
         w(f"  {quote(s)} -> {quote(d)} [{_attrs(pairs)}, {style}];\n")
     w("}\n")
 
