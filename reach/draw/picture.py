@@ -369,7 +369,7 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
         )
     if any(_potential(pic, e) for e in pic.edges):
         handles.append(
-            Line2D([], [], color=SOME_PORTS_COLOUR, lw=1.1, ls="--", label="with pods to come")
+            Line2D([], [], color=SOME_PORTS_COLOUR, lw=1.1, ls="--", label="potential")
         )
     return handles + _edge_handles(pic.edges)
 

@@ -61,7 +61,7 @@ ENTRY_NAMES = {"Internet": "internet", "IngressController": "{ingress-controller
 #: Legend text of the representative peers (``--potential``).
 REPRESENTATIVE_NAMES = {
     "EntireCluster": "entire cluster",
-    "Representative": "pods that may be added",
+    "Representative": "pods to come",
 }
 ALL_PORTS_COLOUR = "#c62828"
 SOME_PORTS_COLOUR = "#607d8b"

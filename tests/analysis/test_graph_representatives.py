@@ -166,8 +166,8 @@ def test_pictures_give_representatives_a_marker_and_a_legend_entry() -> None:
     legend = fig.axes[0].get_legend()
     texts = [t.get_text() for t in legend.get_texts()]
     assert "entire cluster" in texts
-    assert "with pods to come" in texts
-    assert "pods that may be added" in texts
+    assert "potential" in texts
+    assert "pods to come" in texts
 
 
 def sel_peer() -> Obj:
