@@ -368,9 +368,7 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
             Line2D([], [], marker="o", markersize=9, markerfacecolor=c, ls="none", label=what)
         )
     if any(_potential(pic, e) for e in pic.edges):
-        handles.append(
-            Line2D([], [], color=SOME_PORTS_COLOUR, lw=1.1, ls="--", label="potential")
-        )
+        handles.append(Line2D([], [], color=SOME_PORTS_COLOUR, lw=1.1, ls="--", label="potential"))
     return handles + _edge_handles(pic.edges)
 
 
