@@ -102,8 +102,9 @@ PotentialOpt = Annotated[
     typer.Option(
         "--potential",
         help="Add the representative peers: the pods that do not exist yet (entire cluster, "
-        "pods of namespaces with given labels, pods with given labels) as 'reach list "
-        "--exposure' prints them, as nodes of type representative (docs/exports.md).",
+        "pods of namespaces with given labels, pods with given labels) as the exposure "
+        "section of 'reach list' prints them, as nodes of type representative "
+        "(docs/exports.md).",
     ),
 ]
 
