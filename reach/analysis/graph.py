@@ -15,6 +15,10 @@ Ingresses, Routes), the graph also holds nodes of ``type`` ``entry``: ``internet
 ``IngressController``), with edges to the nodes they deliver to (``ports``, and
 ``via``: the entry points). They are left out when ``focus`` is given.
 
+With ``potential``, nodes of ``type`` ``representative`` stand for the pods that do
+not exist yet, as the exposure section of ``reach list --exposure`` prints them
+(:mod:`reach.analysis.graph_potential`); their edges carry ``connections`` too.
+
 The graph is for people and for networkx algorithms; the queries themselves
 run on the class matrices, which is much faster.
 """
@@ -126,6 +130,7 @@ def build_graph(
     hops: int = 1,
     merge_external: bool = False,
     source: str | None = None,
+    potential: bool = False,
 ) -> nx.DiGraph:
     """The graph at granularity ``by``.
 
@@ -133,7 +138,8 @@ def build_graph(
     they talk to. ``focus`` (a node reference) keeps the nodes within ``hops``
     allowed connections of it, forward and backward, without passing through
     external ranges. ``merge_external`` merges adjacent external segments with
-    the same ports, as ``reach list`` does.
+    the same ports, as ``reach list`` does. ``potential`` adds the representative peers
+    of the shown nodes (:mod:`reach.analysis.graph_potential`).
     """
     if hops < 1:
         raise ValueError("hops must be at least 1")
@@ -181,7 +187,18 @@ def build_graph(
     )
     if focus is None:
         add_entry_points(g, analysis, view)
+    if potential:
+        add_representatives(g, view)
     return g
+
+
+def add_representatives(g: nx.DiGraph, view: View) -> None:
+    """The ``representative`` nodes of the nodes of ``g`` and their edges."""
+    from reach.analysis.graph_potential import representative_parts
+
+    nodes, edges = representative_parts(view, g)
+    g.add_nodes_from((node_id, {**attrs, NODE: node}) for node_id, node, attrs in nodes)
+    g.add_edges_from(edges)
 
 
 def add_entry_points(g: nx.DiGraph, analysis: Analysis, view: View) -> None:

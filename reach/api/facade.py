@@ -295,11 +295,13 @@ class Reach:
         hops: int = 1,
         merge_external: bool = True,
         source: str | None = None,
+        potential: bool = False,
     ) -> nx.DiGraph:
         """The graph exports and pictures show: see :func:`reach.analysis.graph.build_graph`."""
         from reach.analysis.graph import build_graph
 
-        g = build_graph(self.analysis, by, namespaces, focus, hops, merge_external, source)
+        args = (by, namespaces, focus, hops, merge_external, source, potential)
+        g = build_graph(self.analysis, *args)
         return self._carrying(g)
 
     def default_source(self) -> str:
@@ -383,6 +385,7 @@ class Reach:
         value: str = "share",
         port_labels: bool | None = None,
         notes: list[str] | None = None,
+        potential: bool = False,
     ) -> Figure | None:
         """Draw the graph (or ``view="matrix"``: the namespace x namespace heatmap).
 
@@ -394,13 +397,14 @@ class Reach:
         """
         from reach.draw.cluster import GRAPH_FILES, draw_cluster, file_format
 
-        args = (by, view, namespaces, focus, hops, source, value, port_labels, notes)
+        args = (by, view, namespaces, focus, hops, source, value, port_labels, notes, potential)
         if not isinstance(ax, str | PathLike):
             return draw_cluster(self.analysis, ax, *args)
         path, fmt = Path(ax), file_format(ax)
         if fmt in GRAPH_FILES:
             with path.open("wb") as out:
-                render(self.export_graph(by, namespaces, focus, hops, source=source), fmt, out)
+                g = self.export_graph(by, namespaces, focus, hops, True, source, potential)
+                render(g, fmt, out)
             return None
         fig = draw_cluster(self.analysis, None, *args)
         from reach.draw import save
@@ -416,6 +420,7 @@ class Reach:
         focus: str | None = None,
         hops: int = 1,
         source: str | None = None,
+        potential: bool = False,
     ) -> bytes:
         """The graph drawn by Graphviz's ``dot`` program from :meth:`to_dot`: PNG or SVG bytes.
 
@@ -423,7 +428,8 @@ class Reach:
         """
         from reach.output.graph import graphviz
 
-        return graphviz.picture(self.export_graph(by, namespaces, focus, hops, source=source), fmt)
+        g = self.export_graph(by, namespaces, focus, hops, True, source, potential)
+        return graphviz.picture(g, fmt)
 
     def draw_path(
         self,

@@ -97,6 +97,16 @@ PoliciesOpt = Annotated[
         help="GraphML/JSON: name each edge's policies (slow on very large graphs).",
     ),
 ]
+PotentialOpt = Annotated[
+    bool,
+    typer.Option(
+        "--potential",
+        help="Add the representative peers: the pods that do not exist yet (entire cluster, "
+        "pods of namespaces with given labels, pods with given labels) as the exposure "
+        "section of 'reach list' prints them, as nodes of type representative "
+        "(docs/exports.md).",
+    ),
+]
 
 
 class GraphScope(TypedDict):
@@ -107,6 +117,7 @@ class GraphScope(TypedDict):
     focus: str | None
     hops: int
     source: str
+    potential: bool
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,7 @@ def export_cmd(
     value: ValueOpt = "share",
     engine: EngineOpt = Engine.MATPLOTLIB,
     policies: PoliciesOpt = True,
+    potential: PotentialOpt = False,
     source: Input = NO_SOURCE,
 ) -> None:
     """Export the reachability graph: DOT, PNG, SVG, GraphML or node-link JSON.
@@ -155,12 +167,23 @@ def export_cmd(
       reach export -f manifests/ --view matrix -o matrix.png
 
       reach export -f manifests/ -n app -n db -o app.graphml
+
+      reach export -f examples/shop --potential -o shop-potential.png
     """
     if fmt is None:
         fmt = EXTENSIONS.get(output.suffix.lower(), ExportFormat.DOT) if output else "dot"
     export_format, drawer = _checked(output, fmt, by, view, value, engine)
+    if potential and view == "matrix":
+        fail("--potential adds nodes to the graph view, not to --view matrix")
     r = source.load()
-    scope = GraphScope(by=by, namespaces=namespaces, focus=focus, hops=hops, source=source.title)
+    scope = GraphScope(
+        by=by,
+        namespaces=namespaces,
+        focus=focus,
+        hops=hops,
+        source=source.title,
+        potential=potential,
+    )
     job = Export(output, export_format, scope, view, value, drawer, policies)
     try:
         _export(r, job)

@@ -55,6 +55,7 @@ class DrawOptions(TypedDict, total=False):
     value: str
     port_labels: bool | None
     notes: list[str] | None
+    potential: bool
 
 
 def file_format(path: str | PathLike[str]) -> str:
@@ -79,12 +80,14 @@ def draw_cluster(
     value: str,
     port_labels: bool | None,
     notes: list[str] | None,
+    potential: bool = False,
 ) -> Figure:
     """Draw the graph (or ``view="matrix"``: the namespace x namespace heatmap).
 
     Returns the matplotlib figure (``ax``'s, or a new one); each fallback to a
     coarser view is appended to ``notes``. The arguments are those of
-    :meth:`reach.Reach.draw`, which holds their defaults.
+    :meth:`reach.Reach.draw`, which holds their defaults; ``potential`` adds the
+    representative peers (:mod:`reach.analysis.graph_potential`) to the graph view.
     """
     require_one_of("view", view, VIEWS)
     ns_list = sorted(set(namespaces or ()))
@@ -97,9 +100,7 @@ def draw_cluster(
             if many is not None and many > style.MAX_DRAW_NODES:
                 size = f"{many:,} {level}s"
             else:
-                g = build_graph(
-                    analysis, level, ns_list, focus, hops, merge_external=True, source=src_text
-                )
+                g = build_graph(analysis, level, ns_list, focus, hops, True, src_text, potential)
                 if not style.too_large(g):
                     if notes is not None:
                         notes.extend(said)

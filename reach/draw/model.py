@@ -9,6 +9,7 @@ ends of queries, from :class:`~reach.analysis.paths.QueryEnd`.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ class PNode:
 
     id: str
     label: str
-    type: str  # workload | pod | namespace | external | entry | start
+    type: str  # workload | pod | namespace | external | entry | representative | start
     kind: str
     group: str  # namespace, "" for external ranges, "*" for ungrouped
     shade: int | None = None  # hop distance in highlights
@@ -82,6 +83,14 @@ def entry_pnode(node_id: str, kind: str) -> PNode:
     return PNode(node_id, short(node_id, 30), "entry", kind, "*")
 
 
+def representative_pnode(node_id: str, kind: str, name: str) -> PNode:
+    """A representative peer (pods that may be added), outside every box, labelled in
+    words on up to three lines."""
+    lines = textwrap.wrap(name, 26)
+    text = "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
+    return PNode(node_id, text, "representative", kind, "*")
+
+
 def loose_pnode(label: str) -> PNode:
     """A node for what is no node of the picture's kind (a label selector, a namespace
     reference): drawn as a star with the label, outside every box."""
@@ -106,6 +115,8 @@ def node_pnode(node: Node, by: str) -> PNode:
         return namespace_pnode(node.id, node.name) if by == "namespace" else loose_pnode(node.id)
     if node.type == "entry":
         return entry_pnode(node.id, node.kind)
+    if node.type == "representative":
+        return representative_pnode(node.id, node.kind, node.name)
     return workload_pnode(node.id, node.namespace or "", node.name, node.kind, by)
 
 
@@ -131,20 +142,32 @@ def picture_of(g: nx.DiGraph) -> Picture:
             nodes[node_id] = namespace_pnode(node_id, node.name)
         elif node.type == "entry":
             nodes[node_id] = entry_pnode(node_id, node.kind)
+        elif node.type == "representative":
+            nodes[node_id] = representative_pnode(node_id, node.kind, node.name)
         else:
             kind = kind_of(attrs)  # as in the other exports: a pod has its workload's kind
             nodes[node_id] = PNode(node_id, short(node.name), node.type, kind, node.namespace or "")
     for node_id in g.graph.get("focus_nodes", ()):
         if node_id in nodes:
             nodes[node_id].emphasis = True
-    edges = [PEdge(s, d, str(a["ports"]), a["ports"].is_all()) for s, d, a in g.edges(data=True)]
-    n_int = sum(1 for p in nodes.values() if p.type not in ("external", "entry"))
+    edges = [
+        PEdge(s, d, a.get("connections", str(a["ports"])), a["ports"].is_all())
+        for s, d, a in g.edges(data=True)
+    ]
+    n_int = sum(1 for p in nodes.values() if p.type not in ("external", "entry", "representative"))
     n_ext = sum(1 for p in nodes.values() if p.type == "external")
-    n_entry = len(nodes) - n_int - n_ext
+    n_rep = sum(1 for p in nodes.values() if p.type == "representative")
+    n_entry = len(nodes) - n_int - n_ext - n_rep
     sub = f"{n_int} {by}{'s' if n_int != 1 else ''}"
     if n_entry:
         sub += f", {n_entry} entry point{'s' if n_entry != 1 else ''}"
+    if n_rep:
+        sub += f", {n_rep} representative peer{'s' if n_rep != 1 else ''}"
     if n_ext:
         sub += f", {n_ext} external range{'s' if n_ext != 1 else ''}"
-    sub += f", {len(edges)} allowed connection{'s' if len(edges) != 1 else ''}"
+    n_pot = sum(1 for e in edges if "representative" in (nodes[e.src].type, nodes[e.dst].type))
+    n_now = len(edges) - n_pot
+    sub += f", {n_now} allowed connection{'s' if n_now != 1 else ''}"
+    if n_pot:
+        sub += f", {n_pot} with pods to come"
     return Picture(nodes, edges, title_of(g), sub)

@@ -26,6 +26,7 @@ from reach.draw.style import (
     MARKER_SIZE,
     MARKERS,
     PATH_COLOUR,
+    REPRESENTATIVE_NAMES,
     SOME_PORTS_COLOUR,
     colour,
     hop_colours,
@@ -199,6 +200,7 @@ def _draw_edges(ax: Axes, pic: Picture, pos: dict[str, Point], placed: Placer) -
                 alpha=alpha,
                 shrinkA=MARKER_SIZE[pic.nodes[e.src].type] / 2 + 1.5,
                 shrinkB=MARKER_SIZE[pic.nodes[e.dst].type] / 2 + 2.0,
+                linestyle="--" if _potential(pic, e) else "-",
                 zorder=z,
             )
         )
@@ -340,6 +342,8 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
         what = {"pod": f"pod of a {p.kind}", "external": "external range"}.get(p.type, p.kind)
         if p.type == "entry":
             what = ENTRY_NAMES.get(p.kind, p.kind)
+        if p.type == "representative":
+            what = REPRESENTATIVE_NAMES.get(p.kind, p.kind)
         if p.type == "pod" and p.kind == "Pod":
             what = "pod"
         handles.append(
@@ -363,7 +367,14 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
         handles.append(
             Line2D([], [], marker="o", markersize=9, markerfacecolor=c, ls="none", label=what)
         )
+    if any(_potential(pic, e) for e in pic.edges):
+        handles.append(Line2D([], [], color=SOME_PORTS_COLOUR, lw=1.1, ls="--", label="potential"))
     return handles + _edge_handles(pic.edges)
+
+
+def _potential(pic: Picture, e: PEdge) -> bool:
+    """Whether the edge goes to or from a representative peer (pods that may be added)."""
+    return "representative" in (pic.nodes[e.src].type, pic.nodes[e.dst].type)
 
 
 def _edge_handles(edges: list[PEdge]) -> list[Any]:

@@ -34,6 +34,8 @@ KIND_COLOURS = {
     "External": "#f58518",
     "Internet": "#d62728",
     "IngressController": "#e377c2",
+    "EntireCluster": "#5e35b1",
+    "Representative": "#00acc1",
 }
 EXTRA_COLOURS = ["#e45756", "#72b7b2", "#ff9da6", "#bab0ac", "#eeca3b", "#b279a2"]
 MARKERS = {
@@ -42,6 +44,7 @@ MARKERS = {
     "namespace": "s",
     "external": "D",
     "entry": "p",
+    "representative": "8",
     "start": "*",
 }
 MARKER_SIZE = {
@@ -50,10 +53,16 @@ MARKER_SIZE = {
     "namespace": 16.0,
     "external": 11.0,
     "entry": 16.0,
+    "representative": 15.0,
     "start": 20.0,
 }
 #: Legend text of the entry-point kinds.
 ENTRY_NAMES = {"Internet": "internet", "IngressController": "{ingress-controller}"}
+#: Legend text of the representative peers (``--potential``).
+REPRESENTATIVE_NAMES = {
+    "EntireCluster": "entire cluster",
+    "Representative": "pods to come",
+}
 ALL_PORTS_COLOUR = "#c62828"
 SOME_PORTS_COLOUR = "#607d8b"
 PATH_COLOUR = "#e65100"

@@ -3,6 +3,8 @@
 - each namespace is a ``subgraph "cluster_<ns>"`` box (at pod and workload
   granularity), and the external address ranges share one
   ``subgraph "cluster_external"`` box;
+- representative peers (``--potential``) are dashed octagons outside the boxes,
+  labelled in words; their edges are labelled with the exposure section's text;
 - edge labels carry the ports; an edge that allows every port is drawn bold and
   red, a port-restricted one thin and grey;
 - every identifier and string is double-quoted with ``"`` and ``\\`` escaped and
@@ -11,6 +13,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -34,6 +37,8 @@ KIND_COLOURS = {
     "External": "#fdae6b",
     "Internet": "#ff9896",
     "IngressController": "#f7b6d2",
+    "EntireCluster": "#b39ddb",
+    "Representative": "#80deea",
 }
 OTHER_COLOUR = "#e0e0e0"
 SHAPES = {
@@ -42,6 +47,7 @@ SHAPES = {
     "namespace": "tab",
     "external": "hexagon",
     "entry": "invhouse",
+    "representative": "octagon",
 }
 ALL_PORTS_STYLE = 'color="#c62828", fontcolor="#c62828", penwidth=2.2, style=bold'
 SOME_PORTS_STYLE = 'color="#546e7a", fontcolor="#37474f", penwidth=1.0'
@@ -100,10 +106,16 @@ def render(
         w(f"  {_node(node, g.nodes[node], '  ')}\n")
     for s, d, attrs in g.edges(data=True):
         ports: PortSet = attrs["ports"]
-        pairs: list[tuple[str, object]] = [("label", str(ports))]
-        if tooltips and "policies" in attrs:
+        pairs: list[tuple[str, object]] = [("label", attrs.get("connections", str(ports)))]
+        if tooltips and "connections" in attrs:  # a representative's: no policies known
+            pairs.append(("tooltip", f"{s} -> {d}: {attrs['connections']}"))
+        elif tooltips and "policies" in attrs:
             pairs.append(("tooltip", f"{s} -> {d}: {ports}; {attrs['policies']}"))
         style = ALL_PORTS_STYLE if ports.is_all() else SOME_PORTS_STYLE
+        if "connections" in attrs:  # to or from pods that may be added
+            style = style.replace(", style=bold", "") + (
+                ', style="bold,dashed"' if ports.is_all() else ', style="dashed"'
+            )
         w(f"  {quote(s)} -> {quote(d)} [{_attrs(pairs)}, {style}];\n")
     w("}\n")
 
@@ -116,7 +128,9 @@ def _node(node: str, attrs: dict[str, object], indent: str) -> str:
         label = external_label(label)
     elif typ == "workload":
         label = f"{label}\n{attrs.get('kind', '')}"
-    tip = [node]
+    elif typ == "representative":
+        label = "\n".join(textwrap.wrap(label, 26))
+    tip = [node, str(attrs["name"])] if typ == "representative" else [node]
     labels = attrs.get("labels")
     if isinstance(labels, dict) and labels:
         tip.append(", ".join(f"{k}={v}" for k, v in labels.items()))
@@ -128,4 +142,6 @@ def _node(node: str, attrs: dict[str, object], indent: str) -> str:
         ("fillcolor", KIND_COLOURS.get(kind, OTHER_COLOUR)),
         ("tooltip", "\n".join(tip)),
     ]
+    if typ == "representative":
+        pairs.append(("style", "filled,dashed"))
     return f"{quote(node)} [{_attrs(pairs)}];"
