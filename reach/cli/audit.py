@@ -144,6 +144,36 @@ def _load_side(
     return r
 
 
+#: The options of ``reach diff`` that say how each side is read.
+KubeconfigOpt = Annotated[
+    str | None, typer.Option("--kubeconfig", help="Kubeconfig for a live:CONTEXT side.")
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--request-timeout", help="Seconds to wait for each live request.")
+]
+SkipInvalidOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."
+    ),
+]
+DefaultNsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--default-namespace",
+        metavar="NS",
+        help="Namespace of the objects that name none, on both sides, as "
+        "'kubectl apply -n NS' gives it (default: default).",
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict", help="Exit 2 if either side's answer would be partial (docs/diagnostics.md)."
+    ),
+]
+
+
 @app.command("diff")
 def diff_cmd(
     old: Annotated[
@@ -162,36 +192,11 @@ def diff_cmd(
         bool, typer.Option("--exit-code", help="Exit 1 when there is any difference.")
     ] = False,
     output: OutOpt = None,
-    kubeconfig: Annotated[
-        str | None,
-        typer.Option("--kubeconfig", help="Kubeconfig for a live:CONTEXT side."),
-    ] = None,
-    request_timeout: Annotated[
-        float,
-        typer.Option("--request-timeout", help="Seconds to wait for each live request."),
-    ] = 30.0,
-    skip_invalid: Annotated[
-        bool,
-        typer.Option(
-            "--skip-invalid", help="Analyze the valid objects and warn about the invalid ones."
-        ),
-    ] = False,
-    default_namespace: Annotated[
-        str | None,
-        typer.Option(
-            "--default-namespace",
-            metavar="NS",
-            help="Namespace of the objects that name none, on both sides, as "
-            "'kubectl apply -n NS' gives it (default: default).",
-        ),
-    ] = None,
-    strict: Annotated[
-        bool,
-        typer.Option(
-            "--strict",
-            help="Exit 2 if either side's answer would be partial (docs/diagnostics.md).",
-        ),
-    ] = False,
+    kubeconfig: KubeconfigOpt = None,
+    request_timeout: TimeoutOpt = 30.0,
+    skip_invalid: SkipInvalidOpt = False,
+    default_namespace: DefaultNsOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """What a change does to connectivity: connections added, removed and changed.
 
