@@ -11,6 +11,7 @@ metadata") cites them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -199,10 +200,23 @@ def labels(raw: Any, path: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in raw.items():
         key = key_text(k)
-        problems += label_key(key, f"{path}.{key}") + label_value(v, f"{path}.{key}")
+        if not (isinstance(v, str) and _valid_key(key) and _valid_value(v)):
+            problems += label_key(key, f"{path}.{key}") + label_value(v, f"{path}.{key}")
         out[key] = v if isinstance(v, str) else ""
     raise_all(problems)
     return out
+
+
+# Manifests repeat the same labels on thousands of pods: each distinct key and value is
+# checked once (the checks above then name the path only when one fails).
+@functools.lru_cache(maxsize=1 << 16)
+def _valid_key(key: str) -> bool:
+    return not label_key(key, "")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _valid_value(value: str) -> bool:
+    return not label_value(value, "")
 
 
 def annotation_map(raw: Any, path: str) -> list[FieldError]:
@@ -215,7 +229,8 @@ def annotation_map(raw: Any, path: str) -> list[FieldError]:
     problems: list[FieldError] = []
     for k, v in raw.items():
         key = key_text(k)
-        problems += label_key(key.lower(), f"{path}.{key}")
+        if not _valid_key(key.lower()):
+            problems += label_key(key.lower(), f"{path}.{key}")
         if v is not None and not isinstance(v, str):
             problems.append(FieldError(f"{path}.{key}", f"{describe(v)} is not a string: quote it"))
     return problems
