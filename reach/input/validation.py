@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -236,14 +236,17 @@ def annotation_map(raw: Any, path: str) -> list[FieldError]:
     return problems
 
 
-def known_fields(raw: Mapping[str, Any], path: str, fields: Iterable[str]) -> list[FieldError]:
-    """Strict decoding: a field the schema does not have is an error."""
-    allowed = tuple(fields)
+def known_fields(raw: Mapping[str, Any], path: str, fields: Collection[str]) -> list[FieldError]:
+    """Strict decoding: a field the schema does not have is an error (``fields`` in the
+    order the message lists them; a frozenset's sorted)."""
+    unknown = [key for key in raw if key not in fields]
+    if not unknown:
+        return []
     where = f"{path}." if path else ""
+    expected = ", ".join(sorted(fields) if isinstance(fields, frozenset) else fields)
     return [
-        FieldError(f"{where}{key}", f"unknown field (expected one of: {', '.join(allowed)})")
-        for key in raw
-        if key not in allowed
+        FieldError(f"{where}{key}", f"unknown field (expected one of: {expected})")
+        for key in unknown
     ]
 
 
@@ -304,7 +307,7 @@ def template_metadata(
 ) -> dict[str, str]:
     """Unknown fields, labels and annotations of a ``metadata`` mapping; returns the labels
     and adds the problems to ``problems``."""
-    problems += known_fields(raw, path, sorted(OBJECT_META_FIELDS))
+    problems += known_fields(raw, path, OBJECT_META_FIELDS)
     problems += annotation_map(raw.get("annotations"), f"{path}.annotations")
     try:
         return labels(raw.get("labels"), f"{path}.labels")
