@@ -13,7 +13,7 @@ warning naming both origins.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from reach.errors import Diagnostics, FieldError, InvalidInput
@@ -111,6 +111,7 @@ def build_cluster(
     for pods in read.workloads.values():
         if pods[0].workload not in owners:
             cluster.pods.extend(pods)
+    cluster.pods = _distinct_names(cluster.pods)
     cluster.policies = read.policies.values()
     cluster.admin_policies = read.admin.values()
     _check_admin(cluster, diag)
@@ -155,6 +156,27 @@ def _evaluated(raw: RawObject, kind: str, placed: Placed, read: _Read) -> bool:
             raw.origin,
         )
     return info is not None and info.category is Category.EVALUATED
+
+
+def _distinct_names(pods: list[Pod]) -> list[Pod]:
+    """Pods with distinct names per namespace. Objects of different kinds may share a name
+    (a Deployment and a StatefulSet ``web``), and the pods reach derives for them would too;
+    a later pod of a workload whose name is taken gets its workload's kind as a suffix
+    (``web-statefulset``), so that each is a node of its own."""
+    taken: set[tuple[str, str]] = set()
+    out: list[Pod] = []
+    for pod in pods:
+        name = pod.name
+        if (pod.namespace, name) in taken and pod.workload is not None:
+            base = f"{pod.name}-{pod.workload.kind.lower()}"
+            name, n = base, 1
+            while (pod.namespace, name) in taken:
+                n += 1
+                name = f"{base}-{n}"
+            pod = replace(pod, name=name)
+        taken.add((pod.namespace, name))
+        out.append(pod)
+    return out
 
 
 def _entry_point(placed: Placed) -> bool:

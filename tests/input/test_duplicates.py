@@ -50,3 +50,28 @@ def test_duplicate_namespace_and_pod_warn() -> None:
     r = reach.from_objects([ns, ns, pod("web"), pod("web"), deny_all(), deny_all()])
     assert [d.code for d in r.diagnostics] == ["duplicate-object"] * 3
     assert len(r.cluster.pods) == 1 and len(r.cluster.policies) == 1
+
+
+def _workload(kind: str, name: str, app: str, replicas: int = 1) -> dict[str, object]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": app}}}},
+    }
+
+
+def test_workloads_of_different_kinds_with_one_name_keep_their_pods_apart() -> None:
+    """A Deployment and a StatefulSet may share a name (they are different objects); their
+    pods are different pods, and the counts agree with the pod view."""
+    r = reach.from_objects(
+        [_workload("Deployment", "web", "a"), _workload("StatefulSet", "web", "b")]
+    )
+    pods = [n for n in r.view("pod").nodes if n.type == "pod"]
+    assert r.summary().pods == len(pods) == 2
+    assert {n.labels for n in pods} == {(("app", "a"),), (("app", "b"),)}
+
+
+def test_a_bare_pod_and_a_workload_with_its_name_stay_two_pods() -> None:
+    r = reach.from_objects([pod("web", "shop", {"app": "a"}), _workload("Deployment", "web", "b")])
+    assert r.summary().pods == len([n for n in r.view("pod").nodes if n.type == "pod"]) == 2
