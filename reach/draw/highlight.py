@@ -182,10 +182,10 @@ def draw_radius(result: Radius, ax: Axes | None = None, source: str = "") -> Fig
         shade_title="hops from start" if forward else "hops to target",
     )
     if len(nodes) > 1:
-        # groups as near as their nearest node; ties keep the order of the set
+        # groups as near as their nearest node; ties by name (never by a set's order)
         pic.group_order = sorted(
             {p.group for p in nodes.values()},
-            key=lambda g: min(p.shade or 0 for p in nodes.values() if p.group == g),
+            key=lambda g: (min(p.shade or 0 for p in nodes.values() if p.group == g), g),
         )
     return draw_picture(pic, ax)
 

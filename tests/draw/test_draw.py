@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
 import reach
 from reach import draw
-from tests.helpers import SHARED
+from tests.helpers import ROOT, SHARED
 from tests.readers import PNG_MAGIC, parse_dot, png_size, svg_texts
 
 
@@ -172,3 +176,29 @@ def test_a_namespace_reaching_itself_is_drawn_as_a_loop_above_it(shop: reach.Rea
     assert sum(p._posA_posB is None for p in arrows) == len(loops)
     pos, _ = layout(picture_of(g))
     assert ax.get_ylim()[1] >= max(pos[n][1] for n in loops) + LOOP_REACH
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["blast-radius", "-f", "examples/shop", "web/frontend"],
+        ["exposure", "-f", "examples/shop", "db/postgres"],
+        ["path", "-f", "examples/shop", "web/frontend", "db/postgres"],
+    ],
+    ids=["blast-radius", "exposure", "path"],
+)
+def test_pictures_do_not_depend_on_the_hash_seed(command: list[str], tmp_path: Path) -> None:
+    """The same input draws the same picture whatever order Python's sets happen to take."""
+    pictures = []
+    for seed in ("1", "3", "7"):
+        out = tmp_path / f"{seed}.png"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "reach", *command, "--png", str(out)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        pictures.append(out.read_bytes())
+    assert pictures[0] == pictures[1] == pictures[2]
