@@ -25,6 +25,9 @@ class Provenance:
             d: [r for r in reachability.rules if r.direction == d] for d in ("egress", "ingress")
         }
         self._sides: dict[tuple[str, int, int], SideVerdict] = {}
+        # per (direction, own class): what depends on the subject alone, asked once
+        self._subject_rules: dict[tuple[str, int], list[CompiledRule]] = {}
+        self._isolating: dict[tuple[str, int], list[NetworkPolicy]] = {}
 
     def in_force(self, direction: str, s: int, d: int) -> list[CompiledRule]:
         """Rules of ``direction`` whose subject is the pair's own end and whose peers match."""
@@ -32,7 +35,25 @@ class Provenance:
         own, other = (s, d) if direction == "egress" else (d, s)
         if own >= n:
             return []
-        return [r for r in self._by_dir[direction] if r.selected[own] and r.peers[other]]
+        key = (direction, own)
+        rules = self._subject_rules.get(key)
+        if rules is None:
+            rules = [r for r in self._by_dir[direction] if r.selected[own]]
+            self._subject_rules[key] = rules
+        return [r for r in rules if r.peers[other]]
+
+    def _isolating_policies(self, direction: str, own: int) -> list[NetworkPolicy]:
+        """The NetworkPolicies that select class ``own`` and isolate it in ``direction``."""
+        key = (direction, own)
+        found = self._isolating.get(key)
+        if found is None:
+            reachability = self.reachability
+            found = self._isolating[key] = [
+                policy
+                for i, policy in enumerate(reachability.cluster.policies)
+                if reachability.policy_selected[i, own] and _isolates(policy, direction)
+            ]
+        return found
 
     def side(self, direction: str, s: int, d: int) -> SideVerdict:
         """Walk the tiers for one direction of the pair s -> d (cached)."""
@@ -51,11 +72,7 @@ class Provenance:
         decisions: list[Decision] = []
         admin_allow, admin_deny = self._first_match(rules, "Admin", d, PortSet.all(), decisions)
         rest = PortSet.all() - (admin_allow | admin_deny)
-        isolating = [
-            policy
-            for i, policy in enumerate(reachability.cluster.policies)
-            if reachability.policy_selected[i, own] and _isolates(policy, direction)
-        ]
+        isolating = self._isolating_policies(direction, own)
         matches = tuple(
             RuleMatch(str(rule.policy), direction, rule.rule.index, ports, rule.policy.origin)
             for rule in rules
