@@ -6,7 +6,7 @@ import io
 import math
 import socket
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,9 @@ from reach.input.raw import RawObject
 from reach.input.snapshot import ANNOTATION_ALLOW_LIST, write_snapshot
 from tests.helpers import EXAMPLES, SHARED
 from tests.k8s_server import Certs, KubeAPIServer, generated_objects, make_certs, shop_objects
+from tests.liveread import Objects, Serve, read, serving
 
 GEN_CLUSTER = SHARED / "bench" / "gen_cluster.py"
-
-Serve = Callable[..., KubeAPIServer]
-Objects = list[dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -52,26 +50,11 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Certs, Certs]:
 
 @pytest.fixture
 def serve() -> Iterator[Serve]:
-    started: list[KubeAPIServer] = []
-
-    def start(objects: Objects, **kw: Any) -> KubeAPIServer:
-        srv = KubeAPIServer(objects, **kw).start()
-        started.append(srv)
-        return srv
-
-    yield start
-    for srv in started:
-        srv.stop()
+    yield from serving()
 
 
 def texts(r: reach.Reach, by: str = "workload") -> list[str]:
     return [str(c) for c in r.connections(by=by)]
-
-
-def read(kubeconfig: Path, **kw: Any) -> tuple[list[RawObject], LiveSource, Diagnostics]:
-    diag = Diagnostics()
-    src = LiveSource(LiveOptions(kubeconfig=str(kubeconfig), **kw))
-    return list(src.objects(diag)), src, diag
 
 
 def live_reach(kubeconfig: Path, **kw: Any) -> reach.Reach:

@@ -5,7 +5,7 @@ no error, a 403 is reported like any other; the snapshot keeps them."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +14,14 @@ import yaml
 
 import reach
 from reach.analysis.entrypoints import entries
-from reach.errors import Diagnostics, ReachError
-from reach.input.live import LiveError, LiveOptions, LiveSource
+from reach.errors import ReachError
+from reach.input.live import LiveError
 from reach.input.loader import build_cluster
 from reach.input.raw import RawObject
 from reach.input.snapshot import write_snapshot
 from tests.helpers import EXAMPLES
-from tests.k8s_server import GATEWAY_GROUP, KubeAPIServer, shop_objects
-
-Objects = list[dict[str, Any]]
-Serve = Callable[..., KubeAPIServer]
+from tests.k8s_server import GATEWAY_GROUP, shop_objects
+from tests.liveread import Objects, Serve, read, serving
 
 ROUTE = {
     "apiVersion": "route.openshift.io/v1",
@@ -90,22 +88,7 @@ def shop() -> Objects:
 
 @pytest.fixture
 def serve() -> Iterator[Serve]:
-    started: list[KubeAPIServer] = []
-
-    def start(objects: Objects, **kw: Any) -> KubeAPIServer:
-        srv = KubeAPIServer(objects, **kw).start()
-        started.append(srv)
-        return srv
-
-    yield start
-    for srv in started:
-        srv.stop()
-
-
-def read(kubeconfig: Path, **kw: Any) -> tuple[list[RawObject], LiveSource, Diagnostics]:
-    diag = Diagnostics()
-    src = LiveSource(LiveOptions(kubeconfig=str(kubeconfig), **kw))
-    return list(src.objects(diag)), src, diag
+    yield from serving()
 
 
 def _entry_kinds(raws: list[RawObject]) -> dict[str, str]:
