@@ -75,20 +75,23 @@ OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES
 ENTRY_GROUPS = {ROUTE_GROUP: "OpenShift Routes", GATEWAY_GROUP: "Gateway API"}
 
 
+#: The typed client's list call of each built-in resource: (API class, method name).
+TYPED_LISTS = {
+    "namespaces": ("CoreV1Api", "list_namespace"),
+    "pods": ("CoreV1Api", "list_pod_for_all_namespaces"),
+    "services": ("CoreV1Api", "list_service_for_all_namespaces"),
+    "networkpolicies": ("NetworkingV1Api", "list_network_policy_for_all_namespaces"),
+    "ingresses": ("NetworkingV1Api", "list_ingress_for_all_namespaces"),
+    "endpointslices": ("DiscoveryV1Api", "list_endpoint_slice_for_all_namespaces"),
+}
+
+
 def lister(api: k8s.ApiClient, res: Resource) -> Callable[..., Any]:
     """The client's list call for a resource, across all namespaces."""
-    if res.plural == "namespaces":
-        return k8s.CoreV1Api(api).list_namespace
-    if res.plural == "pods":
-        return k8s.CoreV1Api(api).list_pod_for_all_namespaces
-    if res.plural == "services":
-        return k8s.CoreV1Api(api).list_service_for_all_namespaces
-    if res.plural == "networkpolicies":
-        return k8s.NetworkingV1Api(api).list_network_policy_for_all_namespaces
-    if res.plural == "ingresses":
-        return k8s.NetworkingV1Api(api).list_ingress_for_all_namespaces
-    if res.plural == "endpointslices":
-        return k8s.DiscoveryV1Api(api).list_endpoint_slice_for_all_namespaces
+    typed = TYPED_LISTS.get(res.plural)
+    if typed is not None:
+        api_class, method = typed
+        return getattr(getattr(k8s, api_class)(api), method)  # type: ignore[no-any-return]
     custom = k8s.CustomObjectsApi(api)
 
     def list_custom(**kw: Any) -> Any:
