@@ -27,7 +27,7 @@ import numpy as np
 from reach.analysis.controller import CONTROLLER, admitted_from_anywhere, backend_pods
 from reach.analysis.gateways import gateway_entries
 from reach.engine.reachability import Reachability
-from reach.model.backends import endpoints
+from reach.model.backends import PodsByNamespace, endpoints, pods_by_namespace
 from reach.model.ipspace import IPRange, non_global_count, parse_network
 from reach.model.ports import PortSet
 from reach.model.services import Service
@@ -51,26 +51,24 @@ class Entry:
 
 def entries(reachability: Reachability) -> list[Entry]:
     """Every entry point of the input with the pods it delivers to (non-empty ports only)."""
+    pods = pods_by_namespace(reachability.cluster.pods)
     found = [
         e
         for svc in reachability.cluster.services
         if svc.external
-        for e in _service(reachability, svc)
+        for e in _service(reachability, svc, pods)
     ]
     gateways = [Entry(via, i, ports) for via, i, ports in gateway_entries(reachability)]
     return found + _routes(reachability) + gateways
 
 
-def _service(reachability: Reachability, svc: Service) -> list[Entry]:
+def _service(reachability: Reachability, svc: Service, pods: PodsByNamespace) -> list[Entry]:
     """The pods an external Service delivers to, admitted from its source addresses."""
-    cluster = reachability.cluster
-    index = {id(p): i for i, p in enumerate(cluster.pods)}
     sources = _source_segments(reachability, svc)
     out: list[Entry] = []
     for sp in svc.ports:
         via = _via(svc, sp.port, sp.node_port)
-        for pod, wanted in endpoints(svc, cluster.pods, sp.port):
-            i = index[id(pod)]
+        for i, wanted in endpoints(svc, pods, sp.port):
             got = wanted & _admitted(reachability, sources, i)
             if got:
                 out.append(Entry(via, i, got))

@@ -17,7 +17,7 @@ from dataclasses import replace
 from reach.analysis.controller import admitted_from_anywhere
 from reach.engine.reachability import Reachability
 from reach.model.attachment import resolve
-from reach.model.backends import endpoints
+from reach.model.backends import endpoints, pods_by_namespace
 from reach.model.ports import PortSet
 
 
@@ -28,7 +28,7 @@ def gateway_entries(reachability: Reachability) -> list[tuple[str, int, PortSet]
     if not cluster.gateway_api:
         return []
     deliveries = resolve(cluster)[0]
-    index = {id(p): i for i, p in enumerate(cluster.pods)}
+    pods = pods_by_namespace(cluster.pods)
     wanted: dict[tuple[str, int], PortSet] = {}
     for d in deliveries:
         picked = tuple(
@@ -36,8 +36,8 @@ def gateway_entries(reachability: Reachability) -> list[tuple[str, int, PortSet]
             for sp in d.service.ports
             if sp.port == d.backend.port and sp.protocol == d.route.protocol
         )
-        for pod, ports in endpoints(replace(d.service, ports=picked), cluster.pods):
-            key = (d.via, index[id(pod)])
+        for i, ports in endpoints(replace(d.service, ports=picked), pods):
+            key = (d.via, i)
             wanted[key] = wanted.get(key, PortSet.empty()) | ports
     if not wanted:
         return []

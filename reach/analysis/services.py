@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reach.errors import ReachError
-from reach.model.backends import endpoints, pod_port, selects
+from reach.model.backends import endpoints, pod_port, pods_by_namespace, selects
 from reach.model.cluster import Cluster
 from reach.model.ports import PortSet
 from reach.model.services import Service
@@ -90,8 +90,7 @@ def translate(cluster: Cluster, service: Service, ports: PortSet | None) -> dict
         wanted = "" if ports is None else f" {ports}"
         raise ServiceRefError(f"{service} has no service port{wanted}")
     picked = replace(service, ports=chosen)
-    index = {id(p): i for i, p in enumerate(cluster.pods)}
-    return {index[id(pod)]: got for pod, got in endpoints(picked, cluster.pods)}
+    return dict(endpoints(picked, pods_by_namespace(cluster.pods)))
 
 
 def backend_filter(cluster: Cluster, service: Service, ports: PortSet | None) -> PortSet:

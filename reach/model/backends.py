@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from reach.model.cluster import Pod
 from reach.model.ports import PortSet
@@ -54,14 +54,27 @@ def service_ports(service: Service, port: int | str | None) -> tuple[ServicePort
     return (sp,) if sp is not None else ()
 
 
+#: Pods by namespace, each with its index in the cluster's pod list (:func:`pods_by_namespace`).
+PodsByNamespace = Mapping[str, Sequence[tuple[int, Pod]]]
+
+
+def pods_by_namespace(pods: Iterable[Pod]) -> dict[str, list[tuple[int, Pod]]]:
+    """``pods`` grouped by namespace with their indices: a Service selects in its own
+    namespace only, so :func:`endpoints` looks there alone."""
+    out: dict[str, list[tuple[int, Pod]]] = {}
+    for i, pod in enumerate(pods):
+        out.setdefault(pod.namespace, []).append((i, pod))
+    return out
+
+
 def endpoints(
-    service: Service, pods: Iterable[Pod], port: int | str | None = None
-) -> list[tuple[Pod, PortSet]]:
-    """Each backend pod of ``service`` with the pod ports its service ports (or ``port``
-    only) reach on it; pods on which none resolves are no backends."""
+    service: Service, pods: PodsByNamespace, port: int | str | None = None
+) -> list[tuple[int, PortSet]]:
+    """The index of each backend pod of ``service`` with the pod ports its service ports (or
+    ``port`` only) reach on it; pods on which none resolves are no backends."""
     wanted = service_ports(service, port)
-    out: list[tuple[Pod, PortSet]] = []
-    for pod in pods:
+    out: list[tuple[int, PortSet]] = []
+    for i, pod in pods.get(service.namespace, ()):
         if not selects(service, pod):
             continue
         ports = PortSet.empty()
@@ -70,5 +83,5 @@ def endpoints(
             if number is not None:
                 ports |= PortSet.of(sp.protocol, number)
         if ports:
-            out.append((pod, ports))
+            out.append((i, ports))
     return out
