@@ -53,6 +53,7 @@ def parse_pod(obj: Mapping[str, Any], origin: str, seed: str = "") -> Pod:
         phase=status.get("phase") if isinstance(status.get("phase"), str) else None,
         ips=tuple(dict.fromkeys(ip for ip in ips if isinstance(ip, str) and ip)),
         origin=origin,
+        service_account=_service_account(spec),
     )
 
 
@@ -80,9 +81,19 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = 
             workload=workload,
             host_network=bool(pod_spec.get("hostNetwork")),
             origin=origin,
+            service_account=_service_account(pod_spec),
         )
         for i in range(count)
     ]
+
+
+def _service_account(spec: Mapping[str, Any]) -> str:
+    """``serviceAccountName`` (or its deprecated alias ``serviceAccount``), else ``default``."""
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = spec.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return "default"
 
 
 def _template(

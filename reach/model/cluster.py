@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reach.errors import Diagnostic
+from reach.model.cilium import CiliumPolicy
 from reach.model.gateway import GatewayAPI
 from reach.model.ipspace import IPBlock
+from reach.model.ports import PortSpec as PortSpec  # re-exported: defined beside PortSet
 from reach.model.selectors import LabelSelector
 from reach.model.services import EntryRoute, Service
 
@@ -58,6 +60,8 @@ class Pod:
     phase: str | None = None
     ips: tuple[str, ...] = ()
     origin: str = ""
+    #: ``spec.serviceAccountName`` (``default`` when absent), which Cilium policies select.
+    service_account: str = "default"
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -70,25 +74,6 @@ class Pod:
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class PortSpec:
-    """One entry of a rule's ``ports``: protocol plus a number, a range or a name.
-
-    ``port is None`` means every port of the protocol.
-    """
-
-    protocol: str = "TCP"
-    port: int | str | None = None
-    end_port: int | None = None
-
-    def __str__(self) -> str:
-        if self.port is None:
-            return f"{self.protocol} *"
-        if self.end_port is not None:
-            return f"{self.protocol} {self.port}-{self.end_port}"
-        return f"{self.protocol} {self.port}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +161,8 @@ class Cluster:
     pods: list[Pod] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     admin_policies: list[AdminPolicy] = field(default_factory=list)
+    #: CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies, one per rule (``specs``).
+    cilium_policies: list[CiliumPolicy] = field(default_factory=list)
     #: Services, and the Ingresses and Routes that send outside traffic to them.
     services: list[Service] = field(default_factory=list)
     routes: list[EntryRoute] = field(default_factory=list)

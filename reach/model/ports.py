@@ -192,3 +192,22 @@ def parse_port_filter(text: str, default_protocol: str | None = "TCP") -> PortSe
     if proto not in PROTOCOLS:
         raise ValueError(f"{text!r}: protocol must be TCP, UDP or SCTP")
     return PortSet.of(proto, lo, hi)
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    """One entry of a rule's ``ports``: protocol plus a number, a range or a name.
+
+    ``port is None`` means every port of the protocol.
+    """
+
+    protocol: str = "TCP"
+    port: int | str | None = None
+    end_port: int | None = None
+
+    def __str__(self) -> str:
+        if self.port is None:
+            return f"{self.protocol} *"
+        if self.end_port is not None:
+            return f"{self.protocol} {self.port}-{self.end_port}"
+        return f"{self.protocol} {self.port}"
