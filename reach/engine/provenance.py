@@ -83,7 +83,9 @@ class Provenance:
         rest = PortSet.all() - (admin_allow | admin_deny)
         isolating = self._isolating_policies(direction, own)
         matches = tuple(
-            RuleMatch(str(rule.policy), direction, rule.rule.index, ports, rule.policy.origin)
+            RuleMatch(
+                str(rule.policy), direction, rule.rule.index, ports, rule.policy.origin, rule.note
+            )
             for rule in rules
             if rule.tier == "NetworkPolicy"
             and rule.action == "Allow"
@@ -95,7 +97,7 @@ class Provenance:
             for m in matches:
                 below_admin |= m.ports & rest
                 if m.ports & rest:
-                    by = f"{m.policy} {direction}[{m.index}]"
+                    by = f"{m.policy} {direction}[{m.index}]" + (f" ({m.note})" if m.note else "")
                     decisions.append(
                         Decision("NetworkPolicy", by, "Allow", m.ports & rest, m.policy)
                     )

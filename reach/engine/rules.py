@@ -55,6 +55,13 @@ class CompiledRule:
             return f"{self.policy} {self.rule.section}[{self.rule.index}]"
         return f"{self.policy} {self.direction}[{self.rule.index}]"
 
+    @property
+    def note(self) -> str:
+        """What the rule decides beyond L3/L4 (Cilium L7 rules): ``L7 filtered: HTTP GET /``."""
+        if isinstance(self.rule, CiliumRule) and self.rule.l7:
+            return "L7 filtered: " + "; ".join(self.rule.l7)
+        return ""
+
     def ports_to(self, dst: int) -> Mask:
         """The rule's ports toward destination class ``dst``, as a ``(W,)`` mask."""
         if len(self.mask) == 1 or self.resolution_of is None:

@@ -20,9 +20,12 @@ class RuleMatch:
     index: int
     ports: PortSet
     origin: str = ""
+    #: What the rule filters beyond ports (Cilium L7 rules), shown after the ports.
+    note: str = ""
 
     def __str__(self) -> str:
-        return f"{self.policy} {self.direction}[{self.index}]: {self.ports}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.policy} {self.direction}[{self.index}]: {self.ports}{note}"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class SideVerdict:
                     "index": r.index,
                     "ports": r.ports.to_json(),
                     "text": str(r.ports),
+                    **({"note": r.note} if r.note else {}),
                 }
                 for r in self.rules
             ],
@@ -106,7 +110,7 @@ class Explanation:
             who = self.dst if side.direction == "ingress" else self.src
             deny = [d for d in side.decisions if d.action == "Deny" and d.tier != "NetworkPolicy"]
             rule_denies = [d for d in side.decisions if _rule_deny(d)]
-            if not side.isolated:  # Cilium deny rules alone: they decide
+            if not side.isolated or side.rules:  # a rule admitted the peer: the denies decide
                 deny += rule_denies
             passed = [d for d in side.decisions if d.action == "Pass"]
             if deny:
