@@ -191,5 +191,12 @@ def _metadata_fields(m: Mapping[str, Any], path: str) -> None:
     if m.get("log") is not None:
         log = found.run(f.obj, m["log"], f"{path}.log", ("value",)) or {}
         if log.get("value") is not None:
-            found.run(f.string, log["value"], f"{path}.log.value", pattern=_LOG_VALUE, max_len=32)
+            found.run(
+                f.string,
+                log["value"],
+                f"{path}.log.value",
+                pattern=_LOG_VALUE,
+                max_len=32,
+                expected="printable text",
+            )
     found.done()

@@ -21,6 +21,7 @@ from reach.input.validation import Collector, metadata
 from reach.model.ipspace import IPBlock, IPNetwork, parse_network
 
 #: ``cidrGroupRef``: a DNS subdomain, at most 253 characters.
+SUBDOMAIN = "a CiliumCIDRGroup name (lowercase letters, digits, '-' and '.')"
 GROUP_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
@@ -81,7 +82,9 @@ def cidr_set(
             found.problems += _outside(net, excepts, m["cidr"])
             nets.append(net)
     elif key == "cidrGroupRef":
-        name = found.run(f.string, m[key], f"{path}.{key}", pattern=GROUP_NAME, max_len=253)
+        name = found.run(
+            f.string, m[key], f"{path}.{key}", pattern=GROUP_NAME, max_len=253, expected=SUBDOMAIN
+        )
         group = groups.get(name or "")
         if name and group is None:
             unresolved.append(f"cidrGroupRef {name} (no CiliumCIDRGroup of that name in the input)")

@@ -24,9 +24,11 @@ def string(
     pattern: re.Pattern[str] | None = None,
     max_len: int | None = None,
     min_len: int = 0,
+    expected: str = "",
 ) -> str:
     """A string, checked against the schema's ``pattern`` (searched, unanchored, as
-    OpenAPI patterns are), ``maxLength`` and ``minLength``."""
+    OpenAPI patterns are), ``maxLength`` and ``minLength``; ``expected`` says what the
+    pattern stands for in the message (the pattern itself by default)."""
     if not isinstance(raw, str):
         raise FieldError(path, f"must be a string, not {describe(raw)}")
     if len(raw) < min_len:
@@ -34,7 +36,8 @@ def string(
     if max_len is not None and len(raw) > max_len:
         raise FieldError(path, f"must be at most {max_len} characters long")
     if pattern is not None and not pattern.search(raw):
-        raise FieldError(path, f"{raw!r} does not match the pattern {pattern.pattern!r}")
+        said = expected or f"matching the pattern {pattern.pattern!r}"
+        raise FieldError(path, f"{raw!r} is not {said}")
     return raw
 
 

@@ -22,6 +22,8 @@ from reach.input.validation import Collector
 FQDN_NAME = re.compile(r"^([-a-zA-Z0-9_]+[.]?)+$")
 FQDN_PATTERN = re.compile(r"^([-a-zA-Z0-9_*]+[.]?)+$")
 FQDN_MAX = 255
+NAME_EXPECTED = "a DNS name (letters, digits, '-', '_' and '.')"
+PATTERN_EXPECTED = "a DNS name pattern (letters, digits, '-', '_', '*' and '.')"
 #: ``rules``: one protocol per item ("Mixing of different port level rule types is
 #: disallowed, so exactly one of the following must be set").
 RULE_KINDS = ("http", "dns", "kafka", "l7proto")
@@ -61,7 +63,8 @@ def dns_name(raw: Any, path: str) -> str:
     m = f.obj(raw, path, ("matchName", "matchPattern"))
     key = f.one_of(m, path, ("matchName", "matchPattern"))
     pattern = FQDN_NAME if key == "matchName" else FQDN_PATTERN
-    return f.string(m[key], f"{path}.{key}", pattern=pattern, max_len=FQDN_MAX)
+    expected = NAME_EXPECTED if key == "matchName" else PATTERN_EXPECTED
+    return f.string(m[key], f"{path}.{key}", pattern=pattern, max_len=FQDN_MAX, expected=expected)
 
 
 def _http(raw: Any, path: str) -> str:
@@ -152,7 +155,14 @@ def _server_names(raw: Any, path: str) -> list[str]:
     found = Collector()
     out: list[str] = []
     for i, n in enumerate(names):
-        name = found.run(f.string, n, f"{path}[{i}]", pattern=FQDN_PATTERN, max_len=FQDN_MAX)
+        name = found.run(
+            f.string,
+            n,
+            f"{path}[{i}]",
+            pattern=FQDN_PATTERN,
+            max_len=FQDN_MAX,
+            expected=PATTERN_EXPECTED,
+        )
         if name is not None and name in out:
             found.problems.append(FieldError(f"{path}[{i}]", f"duplicate value {name!r}"))
         elif name is not None:

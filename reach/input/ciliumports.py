@@ -126,7 +126,7 @@ def _port_value(raw: Any, path: str) -> int | str | None:
         return None
     if isinstance(raw, int) and not isinstance(raw, bool):
         raise FieldError(path, f'must be a string, not the number {raw}: quote it ("{raw}")')
-    text = f.string(raw, path, pattern=PORT_PATTERN)
+    text = f.string(raw, path, pattern=PORT_PATTERN, expected="a port number (0-65535) or name")
     if len(text) <= 15 and _SVC_NAME.fullmatch(text) and re.search("[a-zA-Z]", text):
         return text.lower()  # Cilium: "Normalize for case insensitive comparison"
     number = _parse_uint16(text)

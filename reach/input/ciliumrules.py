@@ -40,6 +40,7 @@ ICMP_TYPE = re.compile(
     r"HomeAgentAddressDiscoveryReply|MobilePrefixSolicitation|MobilePrefixAdvertisement|"
     r"DuplicateAddressRequestCodeSuffix|DuplicateAddressConfirmationCodeSuffix)$"
 )
+ICMP_EXPECTED = "an ICMP type: a number 0-255 or a name such as EchoRequest"
 AUTH_MODES = ("disabled", "required", "test-always-fail")
 
 
@@ -245,7 +246,7 @@ def _icmp_field(raw: Any, path: str, said: list[str]) -> None:
     )
     kind = m["type"]
     if isinstance(kind, str):
-        f.string(kind, f"{path}.type", pattern=ICMP_TYPE)
+        f.string(kind, f"{path}.type", pattern=ICMP_TYPE, expected=ICMP_EXPECTED)
     else:
         f.integer(kind, f"{path}.type", 0, 255)
     said.append(f"{family} {kind}")
