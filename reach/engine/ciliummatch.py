@@ -74,11 +74,11 @@ class CiliumMatcher:
     def rule_pods(self, rule: CiliumRule) -> BoolVec:
         """The label classes the rule's peers hold (the peer fields are ORed)."""
         n = len(self.classes)
+        if rule.empty:  # ``{}``: no peers and no ports, so nothing (it still isolates)
+            return np.zeros(n, dtype=bool)
         if rule.wildcard:
             return np.ones(n, dtype=bool)
         pods = np.zeros(n, dtype=bool)
-        if rule.empty:
-            return pods
         for selector in rule.endpoints:
             pods |= self.identity.select(selector)
         for ref in rule.services:
@@ -94,7 +94,7 @@ class CiliumMatcher:
     def rule_segments(self, rule: CiliumRule, of_block: Callable[[IPBlock], BoolVec]) -> BoolVec:
         """The external segments the rule's peers hold."""
         n = len(self.segments)
-        if rule.wildcard:
+        if rule.wildcard and not rule.empty:
             return np.ones(n, dtype=bool)
         hit = np.zeros(n, dtype=bool)
         families = {v for entity in rule.entities for v in _WORLD.get(entity, ())}

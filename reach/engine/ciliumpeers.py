@@ -29,6 +29,8 @@ def peers_of(rule: AnyRule) -> tuple[Peer, ...] | None:
     """The rule's peers as NetworkPolicy peers (``None``: every peer)."""
     if not isinstance(rule, CiliumRule):
         return rule.peers
+    if rule.empty:
+        return ()
     if rule.wildcard:
         return None
     peers = [_peer(selector) for selector in rule.endpoints]

@@ -38,8 +38,10 @@ def test_host_networked_pods_are_never_selected() -> None:
 
 
 def test_empty_rule_isolates_and_admits_nothing() -> None:
-    r = cluster(cnp("a", "p", sel("a", app="db"), rule(empty=True)))
+    # the parser marks ``{}`` both wildcard (no peer field) and empty (no ports either)
+    r = cluster(cnp("a", "p", sel("a", app="db"), rule(empty=True, wildcard=True)))
     assert ports(r, "a/web", "a/db") == NONE
+    assert ports(r, "8.8.8.8", "a/db") == NONE
 
 
 def test_wildcard_rule_admits_every_peer_on_its_ports() -> None:
