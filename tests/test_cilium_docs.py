@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import run
+from tests.helpers import EXAMPLES, run
 from tests.test_conformance import _compare_module
 
 HERE = Path(__file__).parent / "cilium_docs"
@@ -71,6 +71,20 @@ def test_case(case: Path) -> None:
         options = [w.lower() for w in wanted.split("|")]
         assert any(w in n.lower() for n in notes for w in options), (wanted, notes)
     assert not [n for n in notes if "unevaluated-kind" in n], notes
+
+
+def test_cilium_example_allows_what_the_shop_allows() -> None:
+    """examples/cilium: the shop's connections, but payments' REST API by name (toFQDNs)."""
+    example = EXAMPLES / "cilium"
+    code, out, err = run(["list", "-f", str(example), "--by", "workload"])
+    assert code == 0, err
+    diffs = _compare_module().compare(
+        _connections((example / "expected.txt").read_text()), _connections(out)
+    )
+    assert not diffs, "\n".join(diffs[:30])
+    notes = "\n".join(_diagnostics(out)).lower()
+    assert "api.payment-provider.example" in notes and "dns" in notes, notes
+    assert "unevaluated-kind" not in notes, notes
 
 
 def test_every_case_cites_its_source() -> None:
