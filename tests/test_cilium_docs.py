@@ -83,11 +83,6 @@ def test_case(case: Path) -> None:
     assert not [n for n in notes if "unevaluated-kind" in n], notes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the default deny `ingress: [{}]`/`egress: [{}]` allows everything "
-    "(see tests/cilium_docs/egress-default-deny/case.yaml)",
-)
 def test_cilium_example_allows_what_the_shop_allows() -> None:
     """examples/cilium: the shop's connections, but payments' REST API by name (toFQDNs)."""
     example = EXAMPLES / "cilium"
