@@ -89,3 +89,17 @@ def test_namespace_wide_cilium_default_deny_counts_as_a_baseline() -> None:
 def test_audit_header_counts_cilium_policies() -> None:
     r = cluster(cnp("a", "p", sel("a"), rule(empty=True)))
     assert r.audit().stats["cilium_policies"] == 1
+
+
+def test_cilium_policy_selecting_no_pod_is_reported() -> None:
+    r = cluster(cnp("a", "typo", sel("a", app="wbe"), rule(empty=True)))
+    assert findings(r, "cilium-policy-selects-nothing") == [
+        "endpointSelector app=wbe,io.kubernetes.pod.namespace=a selects no pod of the input"
+    ]
+    assert (
+        findings(
+            cluster(cnp("a", "ok", sel("a", app="web"), rule(empty=True))),
+            "cilium-policy-selects-nothing",
+        )
+        == []
+    )
