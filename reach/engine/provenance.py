@@ -62,6 +62,7 @@ class Provenance:
                 for i, policy in enumerate(cluster.cilium_policies)
                 if reachability.cilium_selected[i, own] and _isolates(policy, direction)
             ]
+            found.sort(key=str)  # by name, whatever the input order
         return found
 
     def side(self, direction: str, s: int, d: int) -> SideVerdict:
@@ -83,13 +84,23 @@ class Provenance:
         rest = PortSet.all() - (admin_allow | admin_deny)
         isolating = self._isolating_policies(direction, own)
         matches = tuple(
-            RuleMatch(
-                str(rule.policy), direction, rule.rule.index, ports, rule.policy.origin, rule.note
+            sorted(
+                (
+                    RuleMatch(
+                        str(rule.policy),
+                        direction,
+                        rule.rule.index,
+                        ports,
+                        rule.policy.origin,
+                        rule.note,
+                    )
+                    for rule in rules
+                    if rule.tier == "NetworkPolicy"
+                    and rule.action == "Allow"
+                    and (ports := self._ports(rule, d))
+                ),
+                key=lambda m: (m.policy, m.index),  # by name, whatever the input order
             )
-            for rule in rules
-            if rule.tier == "NetworkPolicy"
-            and rule.action == "Allow"
-            and (ports := self._ports(rule, d))
         )
         rest = self._cilium_denies(rules, d, rest, decisions)
         below_admin = PortSet.empty()

@@ -49,9 +49,16 @@ def test_all_shortest_paths_go_through_each_backend_and_the_monitoring_detour(
 def test_blocked_pair_gives_the_reason(shop: reach.Reach) -> None:
     res = shop.path("web/frontend", "db/postgres")
     reason = res.explanation.reason() if res.explanation else ""
-    assert "db/postgres[StatefulSet] is isolated for ingress by db/default-deny-all" in reason
+    # the isolating policies by name, whatever the input order (issue 25, determinism)
+    assert (
+        "db/postgres[StatefulSet] is isolated for ingress by db/allow-metrics-scrape, "
+        "db/default-deny-all, db/postgres-ingress;"
+    ) in reason
     assert "no rule admits web/frontend[Deployment]" in reason
-    assert "web/frontend[Deployment]'s egress is isolated by web/default-deny-all" in reason
+    assert (
+        "web/frontend[Deployment]'s egress is isolated by web/allow-dns-egress, "
+        "web/default-deny-all, web/frontend;"
+    ) in reason
 
 
 def test_port_filter_applies_to_every_hop(shop: reach.Reach) -> None:
