@@ -187,3 +187,15 @@ def test_extended_protocols_are_one_info_per_rule() -> None:
     assert [(d.severity, d.partial, d.message.split(": ")[1]) for d in got] == [
         ("info", False, "protocol VRRP; protocol GRE")
     ]
+
+
+def test_every_cilium_code_is_documented() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("reach/input/cilium*.py"), root / "reach/input/loader.py"]
+    codes = {c for f in sources for c in re.findall(r'"(cilium-[a-z0-9-]+)"', f.read_text())}
+    doc = (root / "docs" / "diagnostics.md").read_text()
+    assert len(codes) == 16
+    assert [c for c in sorted(codes) if f"| `{c}` |" not in doc] == []
