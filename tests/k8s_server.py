@@ -41,11 +41,13 @@ import yaml
 POLICY_GROUP = "policy.networking.k8s.io"
 ROUTE_GROUP = "route.openshift.io"
 GATEWAY_GROUP = "gateway.networking.k8s.io"
+CILIUM_GROUP = "cilium.io"
 #: Groups served only when installed (CRDs): group -> the versions a default server has.
 OPTIONAL_GROUPS = {
     POLICY_GROUP: ("v1alpha1",),
     ROUTE_GROUP: ("v1",),
     GATEWAY_GROUP: ("v1", "v1beta1", "v1alpha2"),
+    CILIUM_GROUP: ("v2",),
 }
 
 
@@ -94,6 +96,17 @@ RESOURCES = (
     Res(GATEWAY_GROUP, "v1alpha2", "tcproutes", "TCPRoute", True, False),
     Res(GATEWAY_GROUP, "v1alpha2", "udproutes", "UDPRoute", True, False),
     Res(GATEWAY_GROUP, "v1beta1", "referencegrants", "ReferenceGrant", True, False),
+    Res(CILIUM_GROUP, "v2", "ciliumnetworkpolicies", "CiliumNetworkPolicy", True, False),
+    Res(
+        CILIUM_GROUP,
+        "v2",
+        "ciliumclusterwidenetworkpolicies",
+        "CiliumClusterwideNetworkPolicy",
+        False,
+        False,
+    ),
+    Res(CILIUM_GROUP, "v2", "ciliumcidrgroups", "CiliumCIDRGroup", False, False),
+    Res(CILIUM_GROUP, "v2alpha1", "ciliumcidrgroups", "CiliumCIDRGroup", False, False),
 )
 BY_KIND = {r.kind: r for r in reversed(RESOURCES)}  # the first version listed
 BY_API = {(r.group_version, r.kind): r for r in RESOURCES}
@@ -123,7 +136,8 @@ class KubeAPIServer:
     ``policy_versions`` are the versions of ``policy.networking.k8s.io`` that
     discovery announces (none: the group is not served); ``routes`` and
     ``gateway_versions`` say the same of OpenShift Routes and the Gateway API
-    (their CRDs installed or not). Objects of kinds that are not served are ignored.
+    (their CRDs installed or not); ``cilium_versions`` those of ``cilium.io`` (none by
+    default: Cilium not installed). Objects of kinds that are not served are ignored.
     """
 
     def __init__(
@@ -135,6 +149,7 @@ class KubeAPIServer:
         policy_versions: Iterable[str] = OPTIONAL_GROUPS[POLICY_GROUP],
         routes: bool = True,
         gateway_versions: Iterable[str] = OPTIONAL_GROUPS[GATEWAY_GROUP],
+        cilium_versions: Iterable[str] = (),
         git_version: str = "v1.31.2",
     ) -> None:
         self.token = token
@@ -143,6 +158,7 @@ class KubeAPIServer:
             POLICY_GROUP: tuple(policy_versions),
             ROUTE_GROUP: OPTIONAL_GROUPS[ROUTE_GROUP] if routes else (),
             GATEWAY_GROUP: tuple(gateway_versions),
+            CILIUM_GROUP: tuple(cilium_versions),
         }
         self.git_version = git_version
         #: Plurals (``networkpolicies``) or paths (``/version``) answered with 403.

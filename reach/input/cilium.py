@@ -78,7 +78,7 @@ def parse_cilium_policy(
         parts.append(("spec", -1, obj["spec"]))
     specs = found.run(f.items, obj.get("specs"), "specs") or []
     parts += [(f"specs[{i}]", i, s) for i, s in enumerate(specs)]
-    if not parts:
+    if not parts and obj.get("specs") is None:
         found.problems.append(
             FieldError("spec", f"is required, or specs: a {kind} without rules is invalid")
         )
@@ -102,8 +102,8 @@ def _rule(
     """One rule (``spec`` or an item of ``specs``) of the policy ``ident`` (kind,
     namespace, name, origin)."""
     kind, namespace, name, origin = ident
-    m = f.obj(raw, path, _SPEC_FIELDS)
     found = Collector()
+    m = f.obj(raw, path, _SPEC_FIELDS, found=found)
     found.run(_metadata_fields, m, path)
     subject = found.run(f.one_of, m, path, ("endpointSelector", "nodeSelector"))
     host = subject == "nodeSelector"

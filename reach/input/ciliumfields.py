@@ -14,7 +14,7 @@ from typing import Any
 
 from reach.errors import FieldError
 from reach.input.fields import describe, mapping
-from reach.input.validation import known_fields, raise_all
+from reach.input.validation import Collector, known_fields, raise_all
 
 
 def string(
@@ -81,13 +81,22 @@ def each(raw: Any, path: str) -> Iterator[tuple[str, Any]]:
 
 
 def obj(
-    raw: Any, path: str, fields: Sequence[str], required: Sequence[str] = ()
+    raw: Any,
+    path: str,
+    fields: Sequence[str],
+    required: Sequence[str] = (),
+    found: Collector | None = None,
 ) -> Mapping[str, Any]:
-    """A mapping with only ``fields`` and every one of ``required``."""
+    """A mapping with only ``fields`` and every one of ``required``. With ``found``, an
+    unknown or missing field is recorded there and the mapping returned, so that the
+    rest of it is still checked; only a value that is no mapping raises."""
     m = mapping(raw, path)
     problems = known_fields(m, path, fields)
     problems += [FieldError(f"{path}.{k}", "is required") for k in required if m.get(k) is None]
-    raise_all(problems)
+    if found is not None:
+        found.problems += problems
+    else:
+        raise_all(problems)
     return m
 
 

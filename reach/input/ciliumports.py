@@ -61,8 +61,8 @@ def parse_to_ports(
 def _port_rule(
     raw: Any, path: str, out: PortsRead, *, ingress: bool, deny: bool, host: bool
 ) -> None:
-    m = f.obj(raw, path, ("ports",) if deny else _ALLOW_FIELDS)
     found = Collector()
+    m = f.obj(raw, path, ("ports",) if deny else _ALLOW_FIELDS, found=found)
     limit = None if deny else MAX_PORTS
     ports = found.run(f.items, m.get("ports"), f"{path}.ports", max_items=limit) or []
     parsed = [found.run(_port, p, f"{path}.ports[{i}]") for i, p in enumerate(ports)]
@@ -92,8 +92,8 @@ class _Port:
 
 
 def _port(raw: Any, path: str) -> _Port:
-    m = f.obj(raw, path, ("port", "endPort", "protocol"))
     found = Collector()
+    m = f.obj(raw, path, ("port", "endPort", "protocol"), found=found)
     proto = "ANY"
     if m.get("protocol") is not None:
         proto = found.run(f.enum, m["protocol"], f"{path}.protocol", PROTOCOL_ENUM) or "ANY"

@@ -85,8 +85,8 @@ class _Peers:
 
 def parse_rule(raw: Any, path: str, index: int, where: Section) -> CiliumRule:
     """One rule, or a FieldError listing its problems."""
-    m = f.obj(raw, path, where.fields())
     found = Collector()
+    m = f.obj(raw, path, where.fields(), found=found)
     named = [k for k in where.l3_fields() if f.present(m, k)]
     if len(named) > 1:
         found.problems.append(

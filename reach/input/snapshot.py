@@ -29,6 +29,10 @@ ANNOTATION_ALLOW_LIST: frozenset[str] = frozenset()
 POLICY_KINDS = frozenset(
     {"NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
 )
+#: Cilium kinds: their ``spec`` and ``specs`` are kept (every field of them is policy).
+CILIUM_KINDS = frozenset(
+    {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumCIDRGroup"}
+)
 #: Gateway API kinds: their whole ``spec`` is kept (references and matches, no secrets).
 GATEWAY_KINDS = frozenset(
     {"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant"}
@@ -101,6 +105,8 @@ def prune(obj: Mapping[str, Any]) -> dict[str, Any] | None:
         _set_nonempty(out, "status", _status(obj.get("status")))
     elif kind in POLICY_KINDS or kind in GATEWAY_KINDS:
         out["spec"] = obj.get("spec")
+    elif kind in CILIUM_KINDS:
+        out.update(_picked(obj, ("spec", "specs")))
     elif kind == "Service":
         out["spec"] = _service_spec(spec)
     elif kind == "Ingress":

@@ -32,6 +32,7 @@ class Resource:
 
 ROUTE_GROUP = "route.openshift.io"
 GATEWAY_GROUP = "gateway.networking.k8s.io"
+CILIUM_GROUP = "cilium.io"
 
 #: Always read, in this order.
 CORE_RESOURCES = (
@@ -69,8 +70,16 @@ ENTRY_RESOURCES = (
     *_versions(GATEWAY_GROUP, "udproutes", "UDPRoute", "v1alpha2"),
     *_versions(GATEWAY_GROUP, "referencegrants", "ReferenceGrant", "v1", "v1beta1", "v1alpha2"),
 )
+#: Cilium's policies and the CIDR groups they name, read when Cilium's CRDs are installed.
+CILIUM_RESOURCES = (
+    Resource(CILIUM_GROUP, "v2", "ciliumnetworkpolicies", "CiliumNetworkPolicy"),
+    Resource(
+        CILIUM_GROUP, "v2", "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy"
+    ),
+    *_versions(CILIUM_GROUP, "ciliumcidrgroups", "CiliumCIDRGroup", "v2", "v2alpha1"),
+)
 #: Every optional resource, in the order of its group's discovery.
-OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES
+OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES + CILIUM_RESOURCES
 #: Optional groups whose absence is said in an info diagnostic (docs/live.md).
 ENTRY_GROUPS = {ROUTE_GROUP: "OpenShift Routes", GATEWAY_GROUP: "Gateway API"}
 
