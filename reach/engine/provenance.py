@@ -118,9 +118,12 @@ class Provenance:
                     Decision("NetworkPolicy", f"isolation by {names}", "Deny", rest - below_admin)
                 )
         elif rest:
-            baseline_allow, baseline_deny = self._first_match(rules, "Baseline", d, rest, decisions)
+            kept = self._cilium_allows(matches, rest, direction, decisions)
+            baseline_allow, baseline_deny = self._first_match(
+                rules, "Baseline", d, rest - kept, decisions
+            )
             below_admin = rest - baseline_deny
-            default = rest - baseline_allow - baseline_deny
+            default = rest - kept - baseline_allow - baseline_deny
             if default and decisions:
                 decisions.append(Decision("default", "no policy decides", "Allow", default))
         return SideVerdict(
@@ -131,6 +134,23 @@ class Provenance:
             allowed=admin_allow | below_admin,
             decisions=tuple(decisions),
         )
+
+    def _cilium_allows(
+        self,
+        matches: tuple[RuleMatch, ...],
+        rest: PortSet,
+        direction: str,
+        decisions: list[Decision],
+    ) -> PortSet:
+        """What the Cilium allow rules of policies that do not isolate (enableDefaultDeny off)
+        allow of ``rest`` before Baseline is asked (each is appended to ``decisions``)."""
+        kept = PortSet.empty()
+        for m in matches:
+            if m.policy.startswith("Cilium") and (new := (m.ports & rest) - kept):
+                by = f"{m.policy} {direction}[{m.index}]"
+                decisions.append(Decision("NetworkPolicy", by, "Allow", new, m.policy))
+                kept |= new
+        return kept
 
     def _cilium_denies(
         self, rules: list[CompiledRule], d: int, rest: PortSet, decisions: list[Decision]

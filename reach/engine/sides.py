@@ -8,6 +8,7 @@ import numpy.typing as npt
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
 from reach.engine.rules import CompiledRule
+from reach.model.cilium import CiliumPolicy
 
 
 class SideRows:
@@ -190,7 +191,7 @@ def walk_tiers(
     masks, ``everything`` the mask of every port.
     """
     admin_decided = admin_allow = admin_deny = 0
-    policy_allow = policy_deny = 0
+    policy_allow = policy_deny = cilium_allow = 0
     baseline_decided = baseline_deny = 0
     for k, mask in zip(rule_ids, masks, strict=True):
         rule = rules[k]
@@ -206,10 +207,15 @@ def walk_tiers(
                 policy_deny |= mask
             else:
                 policy_allow |= mask
+                if isinstance(rule.policy, CiliumPolicy):
+                    cilium_allow |= mask
         else:
             new = mask & ~baseline_decided
             baseline_decided |= new
             if rule.action == "Deny":
                 baseline_deny |= new
-    below_admin = (policy_allow if isolated else everything & ~baseline_deny) & ~policy_deny
+    # Not isolated: Baseline decides, but a Cilium allow (of a policy with enableDefaultDeny
+    # off) still allows what it names.
+    below_admin = policy_allow if isolated else (everything & ~baseline_deny) | cilium_allow
+    below_admin &= ~policy_deny
     return admin_allow | (everything & ~(admin_allow | admin_deny) & below_admin)
