@@ -1,0 +1,127 @@
+"""Property test: the engine against the brute-force Cilium reference (``tests/reference_cilium``).
+
+Random small clusters (``tests/strategies_cilium.py``) mix NetworkPolicies, sometimes the
+Admin/Baseline policies, CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies (built as
+model objects), and Services. For every ordered pod pair and every probe address (each CIDR's
+first and last address and their outside neighbours, both directions), every protocol and
+every interesting port, the reference's answer must equal the engine's.
+
+The number of examples is ``REACH_CILIUM_EXAMPLES`` (default 40, about 20 s here); run it long
+with e.g. ``REACH_CILIUM_EXAMPLES=1000 python -m pytest tests/engine/test_cilium_property.py
+--hypothesis-seed=1``.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import os
+import warnings
+from typing import Any
+
+from hypothesis import given
+
+import reach
+from reach.model.cluster import Cluster
+from tests.agreement import agreement_settings, sorted_probes
+from tests.engine.test_admin_vs_reference import admin_probe_ips, admin_probe_ports
+from tests.reference_cilium import PROTOCOLS, CiliumReference, Endpoint, PodKey
+from tests.strategies_cilium import CiliumCase, cilium_clusters
+
+EXAMPLES = int(os.environ.get("REACH_CILIUM_EXAMPLES", "40"))
+
+
+def cilium_probe_ips(case: CiliumCase) -> list[str]:
+    """The NetworkPolicy and Admin probes, plus every Cilium CIDR and except boundary."""
+    cidrs = [
+        str(network)
+        for policy in case.cluster.cilium_policies
+        for rule in policy.rules
+        for block in rule.cidrs
+        for network in (block.cidr, *block.excepts)
+    ]
+    probes = {ipaddress.ip_address(ip) for ip in admin_probe_ips(case.objects)}
+    return sorted_probes(probes, cidrs)
+
+
+def cilium_probe_ports(case: CiliumCase) -> list[int]:
+    """The NetworkPolicy, Admin and container ports, plus every Cilium port and endPort, with
+    their neighbours."""
+    ports = set(admin_probe_ports(case.objects))
+    for policy in case.cluster.cilium_policies:
+        for rule in policy.rules:
+            for spec in rule.ports or ():
+                for bound in (spec.port, spec.end_port):
+                    if isinstance(bound, int):
+                        ports.update(p for p in (bound - 1, bound, bound + 1) if 1 <= p <= 65535)
+    return sorted(ports)
+
+
+class EngineAnswers:
+    """The engine's connections of a Cluster (``Reach(cluster)``, pod granularity, IPv6 on),
+    indexed for single (src, dst) questions."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = reach.Reach(cluster)
+        self.pairs: dict[tuple[PodKey, PodKey], Any] = {}
+        self.externals: dict[tuple[PodKey, str], list[tuple[int, int, int, Any]]] = {}
+        for connection in graph.connections(by="pod", ipv6=True):
+            src, dst = connection.src, connection.dst
+            if src.type == "pod" and dst.type == "pod":
+                pair = ((src.namespace, src.name), (dst.namespace, dst.name))
+                assert pair not in self.pairs, f"duplicate connection {pair}"
+                self.pairs[pair] = connection.ports
+                continue
+            pod, ext, way = (src, dst, "out") if dst.type == "external" else (dst, src, "in")
+            assert pod.type == "pod", connection
+            first, last = ext.ip_range
+            self.externals.setdefault(((pod.namespace, pod.name), way), []).append(
+                (first.version, int(first), int(last), connection.ports)
+            )
+
+    def ports(self, src: Endpoint, dst: Endpoint) -> Any:
+        if not isinstance(src, str) and not isinstance(dst, str):
+            return self.pairs.get((src, dst))
+        pod, ip, way = (src, dst, "out") if isinstance(dst, str) else (dst, src, "in")
+        assert not isinstance(pod, str) and isinstance(ip, str)
+        address = ipaddress.ip_address(ip)
+        hits = [
+            ports
+            for version, first, last, ports in self.externals.get((pod, way), [])
+            if version == address.version and first <= int(address) <= last
+        ]
+        assert len(hits) <= 1, f"{ip} in {len(hits)} segments for {pod} ({way})"
+        return hits[0] if hits else None
+
+
+def disagreements(case: CiliumCase) -> list[str]:
+    """Every (src, dst, protocol, port) on which the engine and the reference differ."""
+    reference = CiliumReference(case.cluster)
+    engine = EngineAnswers(copy.deepcopy(case.cluster))
+    pods = sorted(reference.pods)
+    pairs: list[tuple[Endpoint, Endpoint]] = [(p, q) for p in pods for q in pods if p != q]
+    for ip in cilium_probe_ips(case):
+        for pod in pods:
+            pairs += [(pod, ip), (ip, pod)]
+    ports = cilium_probe_ports(case)
+    out: list[str] = []
+    for src, dst in pairs:
+        actual = engine.ports(src, dst)
+        for protocol in PROTOCOLS:
+            for port in ports:
+                expected = reference.allowed(src, dst, protocol, port)
+                got = actual is not None and bool(actual.contains(protocol, port))
+                if expected != got:
+                    out.append(
+                        f"{src} -> {dst} {protocol}/{port}: reference={expected} engine={got}"
+                    )
+    return out
+
+
+@agreement_settings(EXAMPLES)
+@given(cilium_clusters())
+def test_engine_matches_cilium_reference(case: CiliumCase) -> None:
+    found = disagreements(case)
+    assert not found, f"{len(found)} disagreements, first ones:\n" + "\n".join(found[:20])
