@@ -272,6 +272,9 @@ def test_host_networked_pods_and_host_policies_select_nothing() -> None:
     deny_in = policy(sel(app="b"), rule("ingress", empty=True))
     check = ok(cluster(host, cilium_policies=[deny_in]))
     assert not check(A, B) and check(A, H)
+    from_b = policy(sel(app="a"), rule("ingress", endpoints=(in_ns(sel(app="b"), "default"),)))
+    check = ok(cluster(host, cilium_policies=[from_b]))
+    assert check(B, A) and not check(H, A)  # same labels, but host-networked: no endpoint
     node = replace(policy(LabelSelector(), rule("ingress", empty=True), namespace=""))
     node = replace(node, node_selector=LabelSelector())
     check = ok(cluster(cilium_policies=[node]))
