@@ -26,9 +26,15 @@ class Summary(Qualified):
     ingress_isolated_pods: int
     egress_isolated_pods: int
     allowed_workload_pairs: int
+    #: CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy rules (``spec``/``specs``);
+    #: shown only when the input has some.
+    cilium_policies: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not self.cilium_policies:
+            del out["cilium_policies"]
+        return out
 
     def __str__(self) -> str:
         return "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.to_dict().items())
@@ -49,4 +55,5 @@ def summarize(analysis: Analysis) -> Summary:
         ingress_isolated_pods=int(np.count_nonzero(rb.ingress_isolated[pod_class])),
         egress_isolated_pods=int(np.count_nonzero(rb.egress_isolated[pod_class])),
         allowed_workload_pairs=view.count_internal_pairs(),
+        cilium_policies=len(analysis.cluster.cilium_policies),
     )

@@ -28,15 +28,22 @@ class LabelClasses:
     named_ports: list[NamedPorts]
     host_network: BoolVec
     labels: LabelIndex  #: the label set of each label class, indexed for selectors
+    #: The service account of each label class ("" unless asked for: Cilium selects by it).
+    service_accounts: list[str]
 
     def __len__(self) -> int:
         return len(self.namespace)
 
 
 def label_classes(
-    pods: list[Pod], namespace_position: dict[str, int], named: list[NamedKey]
+    pods: list[Pod],
+    namespace_position: dict[str, int],
+    named: list[NamedKey],
+    *,
+    service_accounts: bool = False,
 ) -> LabelClasses:
-    """Group pods by (namespace, labels, container ports of the named ports used, host net)."""
+    """Group pods by (namespace, labels, container ports of the named ports used, host net),
+    and by service account when ``service_accounts``."""
     keys: dict[tuple[object, ...], int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
     wanted = set(named)
@@ -46,7 +53,8 @@ def label_classes(
                 (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in wanted
             )
         )
-        key = (pod.namespace, pod.labels, used, pod.host_network)
+        account = pod.service_account if service_accounts else ""
+        key = (pod.namespace, pod.labels, used, pod.host_network, account)
         of_pod[i] = keys.setdefault(key, len(keys))
     found = list(keys)
     return LabelClasses(
@@ -55,6 +63,7 @@ def label_classes(
         named_ports=[_resolution(k[2], named) for k in found],  # type: ignore[arg-type]
         host_network=np.array([bool(k[3]) for k in found], dtype=bool),
         labels=LabelIndex([k[1] for k in found]),  # type: ignore[misc]
+        service_accounts=[str(k[4]) for k in found],
     )
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.ciliummatch import CiliumMatcher
 from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_classes, label_classes
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
@@ -35,6 +36,7 @@ from reach.engine.reachability import Reachability
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, overlapping
 from reach.engine.sides import SideRows
 from reach.errors import Diagnostic
+from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
 
@@ -54,9 +56,10 @@ class _Compiler:
         self.namespace_labels = LabelIndex(
             [cluster.namespaces[name].labels for name in self.namespace_names]
         )
-        #: Policies in evaluation order: Admin, NetworkPolicy, Baseline.
+        #: Policies in evaluation order: Admin, NetworkPolicy (and Cilium), Baseline.
         self.policies: list[AnyPolicy] = [*_ordered(cluster.admin_policies, "Admin")]
         self.policies += cluster.policies
+        self.policies += cluster.cilium_policies
         self.policies += _ordered(cluster.admin_policies, "Baseline")
         #: (policy, rule, direction) in evaluation order.
         self.rules: list[tuple[AnyPolicy, AnyRule, str]] = [
@@ -75,7 +78,13 @@ class _Compiler:
             }
         )
         blocks = [
-            peer.ip_block for _, rule, _ in self.rules for peer in rule.peers or () if peer.ip_block
+            block
+            for _, rule, _ in self.rules
+            for block in (
+                rule.cidrs
+                if isinstance(rule, CiliumRule)
+                else [peer.ip_block for peer in rule.peers or () if peer.ip_block]
+            )
         ]
         self.segments = segments(blocks)
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
@@ -91,7 +100,12 @@ class _Compiler:
 
     # -- step 1: label classes ------------------------------------------------------------
     def _label_classes(self) -> LabelClasses:
-        return label_classes(self.pods, self.namespace_position, self.named_ports)
+        return label_classes(
+            self.pods,
+            self.namespace_position,
+            self.named_ports,
+            service_accounts=bool(self.cluster.cilium_policies),
+        )
 
     # -- step 2: behaviour classes --------------------------------------------------------
     def _behaviour_classes(
@@ -101,11 +115,20 @@ class _Compiler:
         every rule peer matches alike merge; then each policy's subjects over behaviour
         classes, and each rule's peers over all classes (behaviour classes, then segments).
         """
+        cilium = None
+        if self.cluster.cilium_policies:
+            cilium = CiliumMatcher(
+                labels,
+                namespaces=[self.cluster.namespaces[name] for name in self.namespace_names],
+                services=self.cluster.services,
+                segments=self.segments,
+            )
         matcher = Matcher(
             labels,
             namespace_labels=self.namespace_labels,
             namespace_position=self.namespace_position,
             segments=self.segments,
+            cilium=cilium,
         )
         selected = [matcher.selected(policy) for policy in self.policies]
         rule_peers = [matcher.rule_peers(rule, policy) for policy, rule, _ in self.rules]
@@ -139,7 +162,7 @@ class _Compiler:
                 mask=masks.mask(k),
                 resolution_of=masks.resolution_of,
                 tier=policy.tier if isinstance(policy, AdminPolicy) else "NetworkPolicy",
-                action=rule.action if isinstance(rule, AdminRule) else "Allow",
+                action=rule.action if isinstance(rule, AdminRule | CiliumRule) else "Allow",
             )
             for k, ((policy, rule, direction), rule_peers) in enumerate(
                 zip(self.rules, peers, strict=True)
@@ -154,12 +177,12 @@ class _Compiler:
         rules: list[CompiledRule],
         masks: RuleMasks,
     ) -> dict[str, _Side]:
-        """Both directions of every class (ingress, then egress), with NetworkPolicy
-        isolation, as rows of ids."""
+        """Both directions of every class (ingress, then egress), with the isolation of
+        NetworkPolicies and Cilium policies, as rows of ids."""
         n_internal = len(classes)
         isolated = {d: np.zeros(n_internal, dtype=bool) for d in ("ingress", "egress")}
         for policy, sel in zip(self.policies, subjects, strict=True):
-            if isinstance(policy, NetworkPolicy):
+            if isinstance(policy, NetworkPolicy | CiliumPolicy):
                 isolated["ingress"] |= sel if policy.ingress_isolating else False
                 isolated["egress"] |= sel if policy.egress_isolating else False
         rows = SideRows(
@@ -183,6 +206,11 @@ class _Compiler:
             for policy, sel in zip(self.policies, subjects, strict=True)
             if isinstance(policy, NetworkPolicy)
         ]
+        cilium_subjects = [
+            sel
+            for policy, sel in zip(self.policies, subjects, strict=True)
+            if isinstance(policy, CiliumPolicy)
+        ]
         return Reachability(
             cluster=self.cluster,
             pods=self.pods,
@@ -200,6 +228,9 @@ class _Compiler:
             rules=rules,
             policy_selected=np.array(network_policy_subjects, dtype=bool).reshape(
                 len(network_policy_subjects), len(classes)
+            ),
+            cilium_selected=np.array(cilium_subjects, dtype=bool).reshape(
+                len(cilium_subjects), len(classes)
             ),
             diagnostics=_same_priority_overlaps(rules),
             _side_masks=list(masks.atoms.values),

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.ciliumpeers import peers_of
 from reach.engine.reachability import Reachability
 from reach.engine.representatives import (
     ENTIRE_CLUSTER,
@@ -62,7 +63,7 @@ def rule_representatives(rules: list[CompiledRule]) -> list[Representative]:
     found: dict[Representative, None] = {ENTIRE_CLUSTER: None}
     for rule in rules:
         namespace = rule.policy.namespace if isinstance(rule.policy, NetworkPolicy) else None
-        for peer in rule.rule.peers or ():
+        for peer in peers_of(rule.rule) or ():
             rep = representative_of(peer, namespace)
             if rep is not None:
                 found.setdefault(rep)
@@ -91,9 +92,9 @@ class _Side:
         for j, k in enumerate(self.rule_ids):
             rule = rules[k]
             namespace = rule.policy.namespace if isinstance(rule.policy, NetworkPolicy) else None
-            if rule.rule.peers is None:
+            if peers_of(rule.rule) is None:
                 self.holds[:, j] = True
-            for peer in rule.rule.peers or ():
+            for peer in peers_of(rule.rule) or ():
                 key = (peer, namespace)
                 if key not in held:
                     held[key] = index.held_by(peer, namespace)

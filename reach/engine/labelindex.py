@@ -20,6 +20,7 @@ class LabelIndex:
 
     def __init__(self, rows: Sequence[tuple[tuple[str, str], ...]]) -> None:
         self.n = len(rows)
+        self.rows = rows
         self._codes: dict[str, dict[str, int]] = {}
         cols: dict[str, list[tuple[int, int]]] = {}
         for i, labels in enumerate(rows):

@@ -12,9 +12,11 @@ import bisect
 import numpy as np
 
 from reach.engine.arrays import BoolVec
+from reach.engine.ciliummatch import CiliumMatcher
 from reach.engine.classes import LabelClasses
 from reach.engine.labelindex import LabelIndex
 from reach.engine.rules import AnyPolicy, AnyRule
+from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, NetworkPolicy, Peer
 from reach.model.ipspace import IPBlock, IPRange
 
@@ -29,8 +31,11 @@ class Matcher:
         namespace_labels: LabelIndex,
         namespace_position: dict[str, int],
         segments: list[IPRange],
+        cilium: CiliumMatcher | None = None,
     ) -> None:
+        """``cilium``: the identity-label matcher, when the input has Cilium policies."""
         self.label_classes = label_classes
+        self.cilium = cilium
         self.namespace_labels = namespace_labels
         self.namespace_position = namespace_position
         self.n_segments = len(segments)
@@ -39,6 +44,9 @@ class Matcher:
     def selected(self, policy: AnyPolicy) -> BoolVec:
         """The label classes the policy applies to."""
         classes = self.label_classes
+        if isinstance(policy, CiliumPolicy):
+            assert self.cilium is not None
+            return self.cilium.selected(policy)
         if isinstance(policy, AdminPolicy):
             # "Note that host-networked pods are not included in subject selection."
             subject: BoolVec = self.peer_pods(policy.subject, "") & ~classes.host_network
@@ -77,6 +85,9 @@ class Matcher:
     def rule_peers(self, rule: AnyRule, policy: AnyPolicy) -> tuple[BoolVec, BoolVec]:
         """(label classes, external segments) the rule's peers match."""
         n_label = len(self.label_classes)
+        if isinstance(rule, CiliumRule):
+            assert self.cilium is not None
+            return self.cilium.rule_pods(rule), self.cilium.rule_segments(rule, self.peer_segments)
         if rule.peers is None:  # no from/to: all peers, external addresses included
             return np.ones(n_label, dtype=bool), np.ones(self.n_segments, dtype=bool)
         pods = np.zeros(n_label, dtype=bool)

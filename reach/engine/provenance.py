@@ -2,7 +2,8 @@
 
 For one pair the tiers are walked with exact port sets, in the engine's order:
 Admin (first matching rule decides each port), NetworkPolicy (decides for pods
-it isolates), Baseline (first matching rule), then the default, allow.
+it isolates; Cilium denies take their ports first), Baseline (first matching
+rule), then the default, allow.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 from reach.engine.reachability import Reachability
 from reach.engine.rules import CompiledRule
 from reach.engine.verdicts import Decision, Explanation, RuleMatch, SideVerdict
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import NetworkPolicy
 from reach.model.ports import PortSet
 
@@ -27,7 +29,7 @@ class Provenance:
         self._sides: dict[tuple[str, int, int], SideVerdict] = {}
         # per (direction, own class): what depends on the subject alone, asked once
         self._subject_rules: dict[tuple[str, int], list[CompiledRule]] = {}
-        self._isolating: dict[tuple[str, int], list[NetworkPolicy]] = {}
+        self._isolating: dict[tuple[str, int], list[NetworkPolicy | CiliumPolicy]] = {}
 
     def in_force(self, direction: str, s: int, d: int) -> list[CompiledRule]:
         """Rules of ``direction`` whose subject is the pair's own end and whose peers match."""
@@ -42,16 +44,23 @@ class Provenance:
             self._subject_rules[key] = rules
         return [r for r in rules if r.peers[other]]
 
-    def _isolating_policies(self, direction: str, own: int) -> list[NetworkPolicy]:
-        """The NetworkPolicies that select class ``own`` and isolate it in ``direction``."""
+    def _isolating_policies(self, direction: str, own: int) -> list[NetworkPolicy | CiliumPolicy]:
+        """The NetworkPolicies and Cilium policies that select class ``own`` and isolate it
+        in ``direction``."""
         key = (direction, own)
         found = self._isolating.get(key)
         if found is None:
             reachability = self.reachability
+            cluster = reachability.cluster
             found = self._isolating[key] = [
                 policy
-                for i, policy in enumerate(reachability.cluster.policies)
+                for i, policy in enumerate(cluster.policies)
                 if reachability.policy_selected[i, own] and _isolates(policy, direction)
+            ]
+            found += [
+                policy
+                for i, policy in enumerate(cluster.cilium_policies)
+                if reachability.cilium_selected[i, own] and _isolates(policy, direction)
             ]
         return found
 
@@ -74,16 +83,21 @@ class Provenance:
         rest = PortSet.all() - (admin_allow | admin_deny)
         isolating = self._isolating_policies(direction, own)
         matches = tuple(
-            RuleMatch(str(rule.policy), direction, rule.rule.index, ports, rule.policy.origin)
+            RuleMatch(
+                str(rule.policy), direction, rule.rule.index, ports, rule.policy.origin, rule.note
+            )
             for rule in rules
-            if rule.tier == "NetworkPolicy" and (ports := self._ports(rule, d))
+            if rule.tier == "NetworkPolicy"
+            and rule.action == "Allow"
+            and (ports := self._ports(rule, d))
         )
+        rest = self._cilium_denies(rules, d, rest, decisions)
         below_admin = PortSet.empty()
         if rest and isolating:
             for m in matches:
                 below_admin |= m.ports & rest
                 if m.ports & rest:
-                    by = f"{m.policy} {direction}[{m.index}]"
+                    by = f"{m.policy} {direction}[{m.index}]" + (f" ({m.note})" if m.note else "")
                     decisions.append(
                         Decision("NetworkPolicy", by, "Allow", m.ports & rest, m.policy)
                     )
@@ -106,6 +120,21 @@ class Provenance:
             allowed=admin_allow | below_admin,
             decisions=tuple(decisions),
         )
+
+    def _cilium_denies(
+        self, rules: list[CompiledRule], d: int, rest: PortSet, decisions: list[Decision]
+    ) -> PortSet:
+        """``rest`` less what the matching Cilium deny rules take (each one that takes
+        ports is appended to ``decisions``)."""
+        for rule in rules:
+            if rule.tier == "NetworkPolicy" and rule.action == "Deny":
+                new = self._ports(rule, d) & rest
+                if new:
+                    decisions.append(
+                        Decision("NetworkPolicy", rule.label, "Deny", new, str(rule.policy))
+                    )
+                    rest = rest - new
+        return rest
 
     def _ports(self, rule: CompiledRule, d: int) -> PortSet:
         """The rule's ports toward class d."""
@@ -162,5 +191,5 @@ class Provenance:
         return Explanation(src, dst, egress, ingress, reachability.ports(s, d), tuple(notes))
 
 
-def _isolates(policy: NetworkPolicy, direction: str) -> bool:
+def _isolates(policy: NetworkPolicy | CiliumPolicy, direction: str) -> bool:
     return policy.egress_isolating if direction == "egress" else policy.ingress_isolating

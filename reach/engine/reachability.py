@@ -48,6 +48,8 @@ class Reachability:
     rules: list[CompiledRule] = field(default_factory=list)
     #: ``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c.
     policy_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    #: ``cilium_selected[i, c]``: policy ``cluster.cilium_policies[i]`` selects class c.
+    cilium_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)

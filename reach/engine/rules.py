@@ -8,11 +8,12 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.atoms import Mask
+from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, NetworkPolicy, Rule
 
 NamedKey = tuple[str, str]  # (port name, protocol)
-AnyPolicy = NetworkPolicy | AdminPolicy
-AnyRule = Rule | AdminRule
+AnyPolicy = NetworkPolicy | AdminPolicy | CiliumPolicy
+AnyRule = Rule | AdminRule | CiliumRule
 #: The tiers in evaluation order.
 TIERS = ("Admin", "NetworkPolicy", "Baseline")
 
@@ -34,6 +35,7 @@ class CompiledRule:
     selected: BoolVec
     peers: BoolVec
     mask: Mask
+    #: Cilium rules sit in the NetworkPolicy tier, their denies subtracted from its allows.
     tier: str = "NetworkPolicy"  # "Admin" | "NetworkPolicy" | "Baseline"
     action: str = "Allow"  # "Allow" | "Deny" | "Pass"
     resolution_of: IntVec | None = None
@@ -45,10 +47,20 @@ class CompiledRule:
 
     @property
     def label(self) -> str:
-        """``ANP x (priority 5), rule y`` or ``ns/np ingress[0]``."""
+        """``ANP x (priority 5), rule y``, ``ns/np ingress[0]`` or
+        ``CiliumNetworkPolicy ns/x ingressDeny[0]``."""
         if isinstance(self.rule, AdminRule):
             return f"{self.policy}, rule {self.rule.name}"
+        if isinstance(self.rule, CiliumRule):
+            return f"{self.policy} {self.rule.section}[{self.rule.index}]"
         return f"{self.policy} {self.direction}[{self.rule.index}]"
+
+    @property
+    def note(self) -> str:
+        """What the rule decides beyond L3/L4 (Cilium L7 rules): ``L7 filtered: HTTP GET /``."""
+        if isinstance(self.rule, CiliumRule) and self.rule.l7:
+            return "L7 filtered: " + "; ".join(self.rule.l7)
+        return ""
 
     def ports_to(self, dst: int) -> Mask:
         """The rule's ports toward destination class ``dst``, as a ``(W,)`` mask."""

@@ -183,13 +183,14 @@ def walk_tiers(
     isolated: bool,
     everything: int,
 ) -> int:
-    """First-match Admin, then NetworkPolicy (if isolated) or first-match Baseline, else allow.
+    """First-match Admin, then NetworkPolicy (if isolated) or first-match Baseline, else allow;
+    Cilium denies (in the NetworkPolicy tier) take their ports from the last two.
 
     ``rule_ids`` are the matching rules in tier order, ``masks`` their ports as int
     masks, ``everything`` the mask of every port.
     """
     admin_decided = admin_allow = admin_deny = 0
-    policy_allow = 0
+    policy_allow = policy_deny = 0
     baseline_decided = baseline_deny = 0
     for k, mask in zip(rule_ids, masks, strict=True):
         rule = rules[k]
@@ -201,11 +202,14 @@ def walk_tiers(
             elif rule.action == "Deny":
                 admin_deny |= new
         elif rule.tier == "NetworkPolicy":
-            policy_allow |= mask
+            if rule.action == "Deny":  # a Cilium deny: wins over every allow of the tier
+                policy_deny |= mask
+            else:
+                policy_allow |= mask
         else:
             new = mask & ~baseline_decided
             baseline_decided |= new
             if rule.action == "Deny":
                 baseline_deny |= new
-    below_admin = policy_allow if isolated else everything & ~baseline_deny
+    below_admin = (policy_allow if isolated else everything & ~baseline_deny) & ~policy_deny
     return admin_allow | (everything & ~(admin_allow | admin_deny) & below_admin)

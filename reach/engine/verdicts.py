@@ -20,9 +20,12 @@ class RuleMatch:
     index: int
     ports: PortSet
     origin: str = ""
+    #: What the rule filters beyond ports (Cilium L7 rules), shown after the ports.
+    note: str = ""
 
     def __str__(self) -> str:
-        return f"{self.policy} {self.direction}[{self.index}]: {self.ports}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.policy} {self.direction}[{self.index}]: {self.ports}{note}"
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,8 @@ class SideVerdict:
 
     @property
     def tiered(self) -> bool:
-        """Whether an Admin or Baseline policy took part."""
-        return any(d.tier in ("Admin", "Baseline") for d in self.decisions)
+        """Whether an Admin or Baseline policy, or a deny rule (Cilium), took part."""
+        return any(d.tier in ("Admin", "Baseline") or _rule_deny(d) for d in self.decisions)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -70,6 +73,7 @@ class SideVerdict:
                     "index": r.index,
                     "ports": r.ports.to_json(),
                     "text": str(r.ports),
+                    **({"note": r.note} if r.note else {}),
                 }
                 for r in self.rules
             ],
@@ -105,21 +109,25 @@ class Explanation:
                 continue
             who = self.dst if side.direction == "ingress" else self.src
             deny = [d for d in side.decisions if d.action == "Deny" and d.tier != "NetworkPolicy"]
+            rule_denies = [d for d in side.decisions if _rule_deny(d)]
+            if not side.isolated or side.rules:  # a rule admitted the peer: the denies decide
+                deny += rule_denies
             passed = [d for d in side.decisions if d.action == "Pass"]
             if deny:
                 lead = f"passed by {passed[0].by}, then " if passed else ""
                 parts.append(f"{side.direction} of {who} {lead}denied by {deny[0].by}")
             elif side.isolated:
                 lead = f"passed by {passed[0].by}, then " if passed else ""
+                also = "".join(f" ({d.by} denies {d.ports})" for d in rule_denies)
                 if side.direction == "ingress":
                     parts.append(
                         f"{lead}{self.dst} is isolated for ingress by {', '.join(side.policies)}; "
-                        f"no rule admits {self.src}"
+                        f"no rule admits {self.src}{also}"
                     )
                 else:
                     parts.append(
                         f"{lead}{self.src}'s egress is isolated by {', '.join(side.policies)}; "
-                        f"no rule admits {self.dst}"
+                        f"no rule admits {self.dst}{also}"
                     )
         if not parts and self.allowed.is_empty():
             parts.append("the egress and ingress sides allow disjoint ports")
@@ -163,3 +171,9 @@ class Explanation:
             "reason": self.reason() if self.allowed.is_empty() else "",
             "notes": list(self.notes),
         }
+
+
+def _rule_deny(decision: Decision) -> bool:
+    """A deny rule of the NetworkPolicy tier (Cilium's ``ingressDeny``/``egressDeny``), as
+    opposed to the isolation of the tier's policies (which names no single policy)."""
+    return decision.tier == "NetworkPolicy" and decision.action == "Deny" and bool(decision.policy)

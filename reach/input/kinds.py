@@ -74,6 +74,12 @@ E | policy.networking.k8s.io | AdminNetworkPolicy | v1alpha1 | cluster-scoped, A
 E | policy.networking.k8s.io | BaselineAdminNetworkPolicy | v1alpha1 | cluster-scoped, Baseline tier
 E | policy.networking.k8s.io | ClusterNetworkPolicy | v1alpha2 | cluster-scoped, Admin or \
 Baseline tier
+E | cilium.io | CiliumNetworkPolicy | v2 | Cilium L3-L4 policy with deny rules (L7 parts \
+reported, not evaluated)
+E | cilium.io | CiliumClusterwideNetworkPolicy | v2 | Cilium cluster-wide L3-L4 policy with deny \
+rules (L7 parts reported, not evaluated)
+E | cilium.io | CiliumCIDRGroup | v2 v2alpha1 | external CIDRs named by Cilium policies \
+(cidrGroupRef, cidrGroupSelector)
 P | core | Service Endpoints | - | a way to reach pods, not a pod-to-pod rule
 P | discovery.k8s.io | EndpointSlice | - | a Service's endpoints
 P | networking.k8s.io | Ingress IngressClass | - | HTTP entry from outside the cluster
@@ -81,8 +87,6 @@ P | extensions | Ingress | - | HTTP entry from outside the cluster (old API)
 P | route.openshift.io | Route | - | OpenShift HTTP entry from outside the cluster
 P | gateway.networking.k8s.io | Gateway GatewayClass HTTPRoute GRPCRoute TLSRoute TCPRoute \
 UDPRoute ReferenceGrant ListenerSet | - | Gateway API: a way into the cluster, not a pod-to-pod rule
-X | cilium.io | CiliumNetworkPolicy | - | Cilium L3-L7 policy, with deny rules
-X | cilium.io | CiliumClusterwideNetworkPolicy | - | Cilium cluster-wide L3-L7 policy
 X | cilium.io | CiliumLocalRedirectPolicy | - | Cilium redirection of traffic to local pods
 X | cilium.io | CiliumEgressGatewayPolicy | - | Cilium egress through gateway nodes
 X | projectcalico.org crd.projectcalico.org | NetworkPolicy GlobalNetworkPolicy \
@@ -153,7 +157,7 @@ I | policies.kyverno.io | ValidatingPolicy GeneratingPolicy MutatingPolicy \
 ImageValidatingPolicy DeletingPolicy | - | admission policy for API objects, not traffic
 I | policy.cert-manager.io | CertificateRequestPolicy | - | certificate issuance
 I | cilium.io | CiliumNode CiliumEndpoint CiliumIdentity CiliumExternalWorkload \
-CiliumLoadBalancerIPPool CiliumNodeConfig CiliumCIDRGroup CiliumBGPPeeringPolicy | - | Cilium \
+CiliumLoadBalancerIPPool CiliumNodeConfig CiliumBGPPeeringPolicy | - | Cilium \
 state and address management; policies that use it are flagged
 I | projectcalico.org crd.projectcalico.org | IPPool IPReservation BGPConfiguration BGPPeer \
 BGPFilter ClusterInformation KubeControllersConfiguration IPAMBlock IPAMConfig IPAMHandle \

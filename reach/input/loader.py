@@ -18,6 +18,9 @@ from typing import Generic, TypeVar
 
 from reach.errors import Diagnostics, FieldError, InvalidInput
 from reach.input.adminpolicy import parse_admin_policy
+from reach.input.cilium import CCNP, CNP, parse_cilium_policy
+from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
+from reach.input.ciliumdiag import cilium_diagnostics
 from reach.input.entrypoints import ENTRY_POINT_KINDS, add_entry_object
 from reach.input.gateway import check_gateways
 from reach.input.kinds import Category, Placed, classify, current_api
@@ -25,6 +28,7 @@ from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
 from reach.input.validation import each_problem, metadata
 from reach.input.workloads import expand_workload, parse_pod
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import NAME_LABEL, AdminPolicy, Cluster, Namespace, NetworkPolicy, Pod
 
 #: Cluster-scoped policy kinds of policy.networking.k8s.io.
@@ -66,6 +70,12 @@ class _Read:
     workloads: _Objects[list[Pod]] = field(init=False)
     policies: _Objects[NetworkPolicy] = field(init=False)
     admin: _Objects[AdminPolicy] = field(init=False)
+    cilium: _Objects[list[CiliumPolicy]] = field(init=False)
+    cidr_groups: _Objects[CidrGroup] = field(init=False)
+    #: Cilium policies, read once every CiliumCIDRGroup of the input is known.
+    deferred: list[RawObject] = field(default_factory=list)
+    #: Warnings of the Cilium parser, with the origin of their policy.
+    cilium_warnings: list[tuple[str, str]] = field(default_factory=list)
     unread: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -74,6 +84,8 @@ class _Read:
         self.workloads = _Objects(self.diag)
         self.policies = _Objects(self.diag)
         self.admin = _Objects(self.diag)
+        self.cilium = _Objects(self.diag)
+        self.cidr_groups = _Objects(self.diag)
 
 
 def build_cluster(
@@ -92,10 +104,10 @@ def build_cluster(
             try:
                 _read(raw, kind, read)
             except FieldError as e:
-                for bad in each_problem(e):
-                    diag.error(raw.origin, raw.path + bad.path, bad.message)
+                _report(raw, e, diag)
         elif kind in ENTRY_POINT_KINDS and _entry_point(placed):
             entries.append(raw)
+    _read_cilium(read)
     cluster = Cluster()
     cluster.namespaces = {ns.name: ns for ns in read.namespaces.values()}
     cluster.pods = read.pods.values()
@@ -103,8 +115,7 @@ def build_cluster(
         try:
             add_entry_object(cluster, raw, diag)
         except FieldError as e:
-            for bad in each_problem(e):
-                diag.error(raw.origin, raw.path + bad.path, bad.message)
+            _report(raw, e, diag)
     check_gateways(cluster, diag)
     # Pods already present for a controller stand for it; expand only the others.
     owners = {p.workload for p in cluster.pods if p.workload}
@@ -114,7 +125,11 @@ def build_cluster(
     cluster.pods = _distinct_names(cluster.pods)
     cluster.policies = read.policies.values()
     cluster.admin_policies = read.admin.values()
+    cluster.cilium_policies = [p for pols in read.cilium.values() for p in pols]
     _check_admin(cluster, diag)
+    for origin, warning in read.cilium_warnings:
+        diag.add("cilium-namespace-replaced", warning, origin)
+    cilium_diagnostics(cluster, diag)
     _unread(read, diag)
     if diag.errors and not skip_invalid:
         raise InvalidInput(diag.errors)
@@ -124,6 +139,9 @@ def build_cluster(
         cluster.namespace(p.namespace)
     for pol in cluster.policies:
         cluster.namespace(pol.namespace)
+    for cnp in cluster.cilium_policies:
+        if cnp.namespace:
+            cluster.namespace(cnp.namespace)
     cluster.diagnostics = list(diag.notes)
     return cluster
 
@@ -199,11 +217,38 @@ def _read(raw: RawObject, kind: str, read: _Read) -> None:
     elif kind in ADMIN_KINDS:
         admin = parse_admin_policy(raw.obj, kind, raw.origin, seed)
         read.admin.put((kind, admin.name), admin, raw.origin)
+    elif kind in (CNP, CCNP):
+        read.deferred.append(raw)  # cidrGroupRef may name a CiliumCIDRGroup given later
+    elif kind == "CiliumCIDRGroup":
+        group = parse_cidr_group(raw.obj, raw.origin, seed)
+        read.cidr_groups.put((kind, group.name), group, raw.origin)
     else:
         pods = expand_workload(raw.obj, kind, raw.origin, seed)
         owner = pods[0].workload
         assert owner is not None
         read.workloads.put((kind, owner.namespace, owner.name), pods, raw.origin)
+
+
+def _read_cilium(read: _Read) -> None:
+    """Parse the Cilium policies, now that every CiliumCIDRGroup is known."""
+    groups = {g.name: g for g in read.cidr_groups.values()}
+    for raw in read.deferred:
+        kind = str(raw.obj.get("kind"))
+        try:
+            parsed = parse_cilium_policy(raw.obj, kind, raw.origin, raw.origin + raw.path, groups)
+        except FieldError as e:
+            _report(raw, e, read.diag)
+            continue
+        read.cilium_warnings += [(raw.origin, w) for w in parsed.warnings]
+        if parsed.policies:
+            first = parsed.policies[0]
+            read.cilium.put((kind, first.namespace, first.name), parsed.policies, raw.origin)
+
+
+def _report(raw: RawObject, error: FieldError, diag: Diagnostics) -> None:
+    """Each problem of an invalid document, as an error at its origin and field path."""
+    for bad in each_problem(error):
+        diag.error(raw.origin, raw.path + bad.path, bad.message)
 
 
 def _namespace(raw: RawObject, seed: str) -> Namespace:

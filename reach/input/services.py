@@ -43,6 +43,7 @@ def parse_service(obj: Mapping[str, Any], origin: str) -> Service:
     if policy not in ("Cluster", "Local"):
         raise FieldError("spec.externalTrafficPolicy", f"{policy!r} is not Cluster or Local")
     external_name = spec.get("externalName")
+    labels = mapping(obj.get("metadata"), "metadata").get("labels")
     return Service(
         namespace=namespace,
         name=name,
@@ -58,6 +59,7 @@ def parse_service(obj: Mapping[str, Any], origin: str) -> Service:
         traffic_policy=policy,
         external_name=external_name if isinstance(external_name, str) else None,
         origin=origin,
+        labels=tuple(sorted(parse_labels(labels, "metadata.labels").items())) if labels else (),
     )
 
 

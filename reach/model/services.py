@@ -54,6 +54,8 @@ class Service:
     traffic_policy: str = "Cluster"
     external_name: str | None = None
     origin: str = ""
+    #: The Service's own labels (``metadata.labels``), which Cilium's ``toServices`` selects.
+    labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> str:

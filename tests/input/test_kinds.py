@@ -61,7 +61,7 @@ def test_each_policy_bearing_kind_is_flagged_unevaluated(info: Any) -> None:
         ("crd.projectcalico.org/v1", "NetworkPolicy"),
         ("projectcalico.org/v3", "NetworkPolicy"),
         ("projectcalico.org/v3", "GlobalNetworkPolicy"),
-        ("cilium.io/v2", "CiliumNetworkPolicy"),
+        ("cilium.io/v2", "CiliumLocalRedirectPolicy"),
         ("networking.gke.io/v1alpha3", "FQDNNetworkPolicy"),
         ("k8s.ovn.org/v1", "EgressFirewall"),
         ("policy.linkerd.io/v1beta3", "Server"),

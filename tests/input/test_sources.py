@@ -80,15 +80,19 @@ def test_kinds_without_connectivity_are_ignored_silently() -> None:
 
 
 def test_known_unsupported_kinds_warn_once_per_object() -> None:
-    cnp = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "x"}}
+    clrp = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumLocalRedirectPolicy",
+        "metadata": {"name": "x"},
+    }
     calico = {
         "apiVersion": "projectcalico.org/v3",
         "kind": "NetworkPolicy",
         "metadata": {"name": "c"},
     }
-    r = reach.from_objects([pod("a"), cnp, dict(cnp, metadata={"name": "y"}), calico, calico])
+    r = reach.from_objects([pod("a"), clrp, dict(clrp, metadata={"name": "y"}), calico, calico])
     # One per object, each naming its origin (issue 14: every ignored policy is named).
-    assert len([w for w in r.warnings if "CiliumNetworkPolicy" in w]) == 2
+    assert len([w for w in r.warnings if "CiliumLocalRedirectPolicy" in w]) == 2
     assert len([w for w in r.warnings if "projectcalico.org/v3" in w]) == 2
     assert r.cluster.policies == []
 

@@ -11,6 +11,7 @@ their module defines them.
 """
 
 from reach.audit.checks import (
+    cilium,
     dns,
     entrypoints,
     exposure,
@@ -36,6 +37,7 @@ FAMILIES = (
     policies,
     info,
     tiers,
+    cilium,
 )
 
 _ordered = {

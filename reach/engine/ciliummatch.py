@@ -1,0 +1,123 @@
+"""Cilium selectors over label classes: who a Cilium policy selects, whom its rules match.
+
+Cilium selects endpoints by their *identity labels* (``reach.model.cilium``):
+a pod's labels plus its namespace, its namespace's labels, its service account
+and its cluster. They are indexed once per compilation, a row per label class,
+so every selector is the same vectorized comparison as a NetworkPolicy's.
+Host-networked pods are not Cilium endpoints: no endpoint selector holds them;
+the ``host``, ``remote-node``, ``cluster`` and ``all`` entities do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec
+from reach.engine.classes import LabelClasses
+from reach.engine.labelindex import LabelIndex
+from reach.model.cilium import (
+    NAMESPACE_KEY,
+    CiliumPolicy,
+    CiliumRule,
+    ServiceRef,
+    identity_labels,
+)
+from reach.model.cluster import Namespace
+from reach.model.ipspace import IPBlock, IPRange
+from reach.model.selectors import LabelSelector, Requirement
+from reach.model.services import Service
+
+#: Entities that hold every pod, host-networked or not.
+_ALL_PODS = frozenset({"all", "cluster"})
+#: Entities that hold host-networked pods (local host or another node: unknown offline).
+_HOST_PODS = frozenset({"host", "remote-node"})
+#: Entities and the address families of the external addresses they hold.
+_WORLD = {"all": (4, 6), "world": (4, 6), "world-ipv4": (4,), "world-ipv6": (6,)}
+
+
+class CiliumMatcher:
+    """Identity-label answers over the label classes of one compilation."""
+
+    def __init__(
+        self,
+        label_classes: LabelClasses,
+        *,
+        namespaces: list[Namespace],
+        services: list[Service],
+        segments: list[IPRange],
+    ) -> None:
+        self.classes = label_classes
+        rows = []
+        for c in range(len(label_classes)):
+            namespace = namespaces[int(label_classes.namespace[c])]
+            identity = identity_labels(
+                dict(label_classes.labels.rows[c]),
+                namespace=namespace.name,
+                namespace_labels=namespace.label_map,
+                service_account=label_classes.service_accounts[c],
+            )
+            rows.append(tuple(sorted(identity.items())))
+        self.identity = LabelIndex(rows)
+        self.endpoints = ~label_classes.host_network
+        self.services = services
+        self.segments = segments
+
+    def selected(self, policy: CiliumPolicy) -> BoolVec:
+        """The label classes the policy applies to (none for a host policy)."""
+        if policy.node_selector is not None:
+            return np.zeros(len(self.classes), dtype=bool)
+        hit: BoolVec = self.identity.select(policy.endpoint_selector) & self.endpoints
+        return hit
+
+    def rule_pods(self, rule: CiliumRule) -> BoolVec:
+        """The label classes the rule's peers hold (the peer fields are ORed)."""
+        n = len(self.classes)
+        if rule.empty:  # ``{}``: no peers and no ports, so nothing (it still isolates)
+            return np.zeros(n, dtype=bool)
+        if rule.wildcard:
+            return np.ones(n, dtype=bool)
+        pods = np.zeros(n, dtype=bool)
+        for selector in rule.endpoints:
+            pods |= self.identity.select(selector)
+        for ref in rule.services:
+            for selector in self._service_selectors(ref):
+                pods |= self.identity.select(selector)
+        pods &= self.endpoints  # only Cilium endpoints carry these identities
+        if _ALL_PODS.intersection(rule.entities):
+            pods[:] = True
+        elif _HOST_PODS.intersection(rule.entities):
+            pods |= self.classes.host_network
+        return pods
+
+    def rule_segments(self, rule: CiliumRule, of_block: Callable[[IPBlock], BoolVec]) -> BoolVec:
+        """The external segments the rule's peers hold."""
+        n = len(self.segments)
+        if rule.wildcard and not rule.empty:
+            return np.ones(n, dtype=bool)
+        hit = np.zeros(n, dtype=bool)
+        families = {v for entity in rule.entities for v in _WORLD.get(entity, ())}
+        if families:
+            hit |= np.array([s.version in families for s in self.segments], dtype=bool)
+        for block in rule.cidrs:
+            hit |= of_block(block)
+        return hit
+
+    def _service_selectors(self, ref: ServiceRef) -> list[LabelSelector]:
+        """Identity selectors for the pods behind the Services ``ref`` names (a Service
+        without a selector contributes none)."""
+        out = []
+        for service in self.services:
+            if ref.namespace and service.namespace != ref.namespace:
+                continue
+            if ref.name is not None and service.name != ref.name:
+                continue
+            if ref.selector is not None and not ref.selector.matches(dict(service.labels)):
+                continue
+            if service.selector is None:
+                continue
+            requirements = [Requirement(k, "In", frozenset({v})) for k, v in service.selector]
+            requirements.append(Requirement(NAMESPACE_KEY, "In", frozenset({service.namespace})))
+            out.append(LabelSelector(tuple(requirements)))
+        return out
