@@ -210,11 +210,8 @@ class CiliumReference:
                 continue
             if ref.name is not None and service.name != ref.name:
                 continue
-            if ref.selector is not None:
-                # The model's Service carries no labels (yet): read them if it ever does.
-                labels = dict(getattr(service, "labels", ()) or ())
-                if not ref.selector.matches(labels):
-                    continue
+            if ref.selector is not None and not ref.selector.matches(dict(service.labels)):
+                continue
             if service.selector is None:
                 continue
             wanted = dict(service.selector)

@@ -300,7 +300,9 @@ def service_lists(draw: st.DrawFn, namespaces: list[str]) -> list[Service]:
                 [None, (("app", "a"),), (("app", "b"),), (("tier", "web"),), (("app", "c"),)]
             )
         )
-        out.append(Service(namespace, name, selector=selector, ports=(ServicePort(80),)))
+        labels = draw(st.sampled_from([(), (("team", "x"),), (("team", "y"),)]))
+        service = Service(namespace, name, selector=selector, ports=(ServicePort(80),))
+        out.append(replace(service, labels=labels))
     return out
 
 
