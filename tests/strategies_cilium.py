@@ -33,7 +33,7 @@ from reach.model.cilium import (
     CiliumRule,
     ServiceRef,
 )
-from reach.model.cluster import NAME_LABEL, Cluster
+from reach.model.cluster import NAME_LABEL, Cluster, Pod
 from reach.model.ipspace import IPBlock
 from reach.model.ports import PortSpec
 from reach.model.selectors import LabelSelector, Requirement
@@ -171,9 +171,16 @@ def cidr_blocks(draw: st.DrawFn) -> IPBlock:
 
 
 @st.composite
-def service_refs(draw: st.DrawFn, namespace: str, namespaces: list[str]) -> ServiceRef:
-    """By name (sometimes a Service that does not exist) or by selector; the namespace defaults
-    to the policy's, and a clusterwide selector ref may leave it empty (every namespace)."""
+def service_refs(
+    draw: st.DrawFn, namespace: str, namespaces: list[str], existing: list[Service]
+) -> ServiceRef:
+    """By name (usually a Service of the cluster, sometimes one that does not exist) or by
+    selector over the Services' labels; the namespace defaults to the policy's, and a
+    clusterwide selector ref may leave it empty (every namespace)."""
+    if existing and draw(st.sampled_from([True, True, False])):
+        target = draw(st.sampled_from(existing))
+        if draw(st.booleans()):
+            return ServiceRef(target.namespace, name=target.name)
     where = draw(st.sampled_from([namespace, *namespaces] if namespace else namespaces))
     if draw(st.booleans()):
         return ServiceRef(where, name=draw(st.sampled_from([*SERVICE_NAMES, "missing"])))
@@ -200,6 +207,7 @@ def cilium_rules(
     namespace: str,
     namespaces: list[str],
     seen: list[dict[str, str]],
+    existing: list[Service],
 ) -> CiliumRule:
     """A rule: wildcard (only toPorts), empty ({}), or 1-3 of the peer fields."""
     shape = draw(st.sampled_from(["wildcard", "empty", "peers", "peers", "peers", "peers"]))
@@ -227,7 +235,7 @@ def cilium_rules(
         cidrs = tuple(draw(st.lists(cidr_blocks(), min_size=1, max_size=2)))
     if "services" in chosen:
         services = tuple(
-            draw(st.lists(service_refs(namespace, namespaces), min_size=1, max_size=2))
+            draw(st.lists(service_refs(namespace, namespaces, existing), min_size=1, max_size=2))
         )
     fqdns: tuple[str, ...] = ()
     unresolved: tuple[str, ...] = ()
@@ -251,11 +259,24 @@ def cilium_rules(
 
 @st.composite
 def cilium_policies(
-    draw: st.DrawFn, name: str, namespaces: list[str], seen: list[dict[str, str]]
+    draw: st.DrawFn,
+    name: str,
+    namespaces: list[str],
+    seen: list[dict[str, str]],
+    existing: list[Service],
 ) -> CiliumPolicy:
     clusterwide = draw(st.booleans())
-    namespace = "" if clusterwide else draw(st.sampled_from(namespaces))
-    selector = draw(identity_selectors(seen))
+    # Subjects lean toward pods that exist: a pod's namespace, or one label of its identity.
+    target = draw(st.sampled_from(seen)) if seen else {}
+    namespace = ""
+    if not clusterwide:
+        namespace = target.get(NAMESPACE_KEY) or draw(st.sampled_from(namespaces))
+        namespace = draw(st.sampled_from([namespace, namespace, *namespaces]))
+    if target and draw(st.booleans()):
+        key, value = draw(st.sampled_from(sorted(target.items())))
+        selector = LabelSelector((Requirement(key, "In", frozenset([value]), plain=True),))
+    else:
+        selector = draw(identity_selectors(seen))
     if not clusterwide:  # C2: a CNP selects pods of its own namespace
         selector = LabelSelector(
             tuple(r for r in selector.requirements if r.key != NAMESPACE_KEY)
@@ -270,7 +291,7 @@ def cilium_policies(
             count = draw(st.sampled_from([0, 0, 1, 1, 2] if not deny else [0, 0, 0, 1, 2]))
             for i in range(count):
                 rules[direction].append(
-                    draw(cilium_rules(direction, deny, i, namespace, namespaces, seen))
+                    draw(cilium_rules(direction, deny, i, namespace, namespaces, seen, existing))
                 )
     isolating = {}
     for direction in ("ingress", "egress"):
@@ -291,17 +312,17 @@ def cilium_policies(
 
 
 @st.composite
-def service_lists(draw: st.DrawFn, namespaces: list[str]) -> list[Service]:
+def service_lists(draw: st.DrawFn, pods: list[Pod]) -> list[Service]:
+    """0-3 Services, each usually selecting by one label of a pod of its namespace; some have
+    no selector, some select nothing."""
     out: list[Service] = []
     for name in SERVICE_NAMES[: draw(st.integers(0, len(SERVICE_NAMES)))]:
-        namespace = draw(st.sampled_from(namespaces))
-        selector = draw(
-            st.sampled_from(
-                [None, (("app", "a"),), (("app", "b"),), (("tier", "web"),), (("app", "c"),)]
-            )
-        )
+        target = draw(st.sampled_from(pods))
+        choices: list[tuple[tuple[str, str], ...] | None] = [None, (("app", "c"),)]
+        choices += [((k, v),) for k, v in target.labels] * 2
+        selector = draw(st.sampled_from(choices))
         labels = draw(st.sampled_from([(), (("team", "x"),), (("team", "y"),)]))
-        service = Service(namespace, name, selector=selector, ports=(ServicePort(80),))
+        service = Service(target.namespace, name, selector=selector, ports=(ServicePort(80),))
         out.append(replace(service, labels=labels))
     return out
 
@@ -338,9 +359,9 @@ def cilium_clusters(draw: st.DrawFn) -> CiliumCase:
     namespaces = sorted({pod.namespace for pod in cluster.pods} | set(cluster.namespaces))
     reference = CiliumReference(cluster)
     seen = [reference.identity(pod) for pod in cluster.pods]
-    cluster.services = draw(service_lists(namespaces))
+    cluster.services = draw(service_lists(cluster.pods))
     count = draw(st.sampled_from([0, 1, 1, 2, 2, 3, 4]))
     cluster.cilium_policies = [
-        draw(cilium_policies(f"cil-{i}", namespaces, seen)) for i in range(count)
+        draw(cilium_policies(f"cil-{i}", namespaces, seen, cluster.services)) for i in range(count)
     ]
     return CiliumCase(objects, cluster)
