@@ -16,7 +16,9 @@ from __future__ import annotations
 import copy
 import ipaddress
 import os
+import pickle
 import warnings
+from dataclasses import fields, replace
 from typing import Any
 
 from hypothesis import given
@@ -98,14 +100,17 @@ class EngineAnswers:
 
 def disagreements(case: CiliumCase) -> list[str]:
     """Every (src, dst, protocol, port) on which the engine and the reference differ."""
-    reference = CiliumReference(case.cluster)
-    engine = EngineAnswers(copy.deepcopy(case.cluster))
+    return _disagreements(case.cluster, cilium_probe_ips(case), cilium_probe_ports(case))
+
+
+def _disagreements(cluster: Cluster, ips: list[str], ports: list[int]) -> list[str]:
+    reference = CiliumReference(cluster)
+    engine = EngineAnswers(copy.deepcopy(cluster))
     pods = sorted(reference.pods)
     pairs: list[tuple[Endpoint, Endpoint]] = [(p, q) for p in pods for q in pods if p != q]
-    for ip in cilium_probe_ips(case):
+    for ip in ips:
         for pod in pods:
             pairs += [(pod, ip), (ip, pod)]
-    ports = cilium_probe_ports(case)
     out: list[str] = []
     for src, dst in pairs:
         actual = engine.ports(src, dst)
@@ -124,4 +129,89 @@ def disagreements(case: CiliumCase) -> list[str]:
 @given(cilium_clusters())
 def test_engine_matches_cilium_reference(case: CiliumCase) -> None:
     found = disagreements(case)
+    if found and os.environ.get("REACH_CILIUM_DUMP"):  # for minimize(): a pickle of the case
+        with open(os.environ["REACH_CILIUM_DUMP"], "wb") as out:
+            pickle.dump(case, out)
     assert not found, f"{len(found)} disagreements, first ones:\n" + "\n".join(found[:20])
+
+
+# --------------------------------------------------------------------------- reproducers
+
+
+def minimize(case: CiliumCase) -> Cluster:
+    """A smaller cluster on which the engine and the reference still disagree (probes of the
+    original case kept), for reports: Hypothesis's own shrinking is slow on these examples.
+    Greedy: drop objects, rules and peers, and clear flags, while a disagreement remains."""
+    ips, ports = cilium_probe_ips(case), cilium_probe_ports(case)
+
+    def fails(cluster: Cluster) -> bool:
+        return bool(_disagreements(cluster, ips, ports))
+
+    current = case.cluster
+    assert fails(current)
+    changed = True
+    while changed:
+        changed = False
+        for candidate in _smaller(current):
+            if fails(candidate):
+                current, changed = candidate, True
+                break
+    return current
+
+
+def _smaller(cluster: Cluster) -> list[Cluster]:
+    """Every cluster one step simpler than ``cluster``."""
+    out: list[Cluster] = []
+    for name in ("pods", "policies", "admin_policies", "cilium_policies", "services"):
+        items = getattr(cluster, name)
+        for i in range(len(items)):
+            out.append(replace(cluster, **{name: items[:i] + items[i + 1 :]}))
+    for i, policy in enumerate(cluster.cilium_policies):
+        variants = []
+        for side in ("ingress", "egress"):
+            rules = getattr(policy, side)
+            for j, rule in enumerate(rules):
+                variants.append(replace(policy, **{side: rules[:j] + rules[j + 1 :]}))
+                for field in fields(rule):
+                    value = getattr(rule, field.name)
+                    if isinstance(value, tuple) and value:
+                        for k in range(len(value)):
+                            smaller = replace(rule, **{field.name: value[:k] + value[k + 1 :]})
+                            variants.append(
+                                replace(policy, **{side: (*rules[:j], smaller, *rules[j + 1 :])})
+                            )
+                if rule.ports is not None:
+                    variants.append(
+                        replace(
+                            policy,
+                            **{side: (*rules[:j], replace(rule, ports=None), *rules[j + 1 :])},
+                        )
+                    )
+            if getattr(policy, f"{side}_isolating"):
+                variants.append(replace(policy, **{f"{side}_isolating": False}))
+        reqs = policy.endpoint_selector.requirements
+        for k in range(len(reqs)):
+            selector = replace(policy.endpoint_selector, requirements=reqs[:k] + reqs[k + 1 :])
+            variants.append(replace(policy, endpoint_selector=selector))
+        for variant in variants:
+            policies = list(cluster.cilium_policies)
+            policies[i] = variant
+            out.append(replace(cluster, cilium_policies=policies))
+    for i, pol in enumerate(cluster.policies):
+        for side in ("ingress", "egress"):
+            rules = getattr(pol, side)
+            for j in range(len(rules)):
+                policies = list(cluster.policies)
+                policies[i] = replace(pol, **{side: rules[:j] + rules[j + 1 :]})
+                out.append(replace(cluster, policies=policies))
+    for i, pod in enumerate(cluster.pods):
+        for variant in (
+            replace(pod, labels=()),
+            replace(pod, ports=()),
+            replace(pod, host_network=False),
+        ):
+            if variant != pod:
+                pods = list(cluster.pods)
+                pods[i] = variant
+                out.append(replace(cluster, pods=pods))
+    return out
