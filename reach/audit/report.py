@@ -269,6 +269,8 @@ def stats_line(report: AuditReport) -> str:
         f"{count(s.get('pods', 0), 'pod')} in {count(s.get('workloads', 0), 'workload')}, "
         f"{count(s.get('namespaces', 0), 'namespace')}, {count(s.get('policies', 0), 'policy')}"
     )
+    if s.get("cilium_policies"):
+        text += f", {count(s['cilium_policies'], 'Cilium policy')}"
     if report.expect_file:
         text += f"; expectations from {report.expect_file}"
     return text

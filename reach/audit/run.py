@@ -54,6 +54,8 @@ def run_audit(
             "classes": ctx.n_internal,
         },
     )
+    if analysis.cluster.cilium_policies:
+        report.stats["cilium_policies"] = len(analysis.cluster.cilium_policies)
     for chk in CHECKS.values():
         _run_check(ctx, report, chk, config, skip=not checks or chk.id in skipped)
     for exp in expectations.expectations if expectations else ():

@@ -45,6 +45,8 @@ def _peer(selector: LabelSelector) -> Peer:
     namespace: list[Requirement] = []
     pod: list[Requirement] = []
     for req in selector.requirements:
+        if req.key == NAMESPACE_KEY and req.operator == "Exists":
+            continue  # every pod has a namespace (the constraint a clusterwide policy adds)
         if req.key == NAMESPACE_KEY:
             namespace.append(Requirement(NAME_LABEL, req.operator, req.values))
         elif req.key.startswith(NAMESPACE_LABELS_PREFIX):

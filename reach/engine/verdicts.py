@@ -42,6 +42,11 @@ class Decision:
         verb = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}[self.action]
         return f"{self.by} {verb} {self.ports}"
 
+    @property
+    def shown_tier(self) -> str:
+        """The tier as text shows it: ``Cilium`` for a Cilium rule (in the NetworkPolicy tier)."""
+        return "Cilium" if self.policy.startswith("Cilium") else self.tier
+
     def to_dict(self) -> dict[str, str]:
         return {"tier": self.tier, "by": self.by, "action": self.action, "ports": str(self.ports)}
 
@@ -141,7 +146,7 @@ class Explanation:
             who = self.src if side.direction == "egress" else self.dst
             if side.tiered:
                 lines.append(f"  {side.direction} of {who}:")
-                lines.extend(f"    [{d.tier}] {d}" for d in side.decisions)
+                lines.extend(f"    [{d.shown_tier}] {d}" for d in side.decisions)
                 lines.append(f"    => {side.allowed}")
                 continue
             if not side.isolated:

@@ -66,3 +66,40 @@ def test_partly_covered_allow_rule_is_not_reported() -> None:
     narrow = cnp("a", "n", sel("a", app="db"), rule(endpoints=(sel("a"),)))
     wide = cnp("a", "w", sel("a"), rule(endpoints=(sel("a", app="web"),)))
     assert findings(cluster(narrow, wide), "cilium-rule-shadowed") == []
+
+
+def test_namespace_wide_cilium_default_deny_counts_as_a_baseline() -> None:
+    from reach.model.cilium import CiliumPolicy
+
+    ccnp = CiliumPolicy(
+        "CiliumClusterwideNetworkPolicy",
+        "",
+        "deny",
+        sel(None),
+        ingress=(rule(empty=True, wildcard=True),),
+        ingress_isolating=True,
+    )
+    flagged = findings(cluster(), "namespace-default-deny-ingress")
+    assert len(flagged) == 2  # namespaces a and b
+    assert findings(cluster(ccnp), "namespace-default-deny-ingress") == []
+    narrow = cnp("a", "web-only", sel("a", app="web"), rule(empty=True, wildcard=True))
+    assert len(findings(cluster(narrow), "namespace-default-deny-ingress")) == 2
+
+
+def test_audit_header_counts_cilium_policies() -> None:
+    r = cluster(cnp("a", "p", sel("a"), rule(empty=True)))
+    assert r.audit().stats["cilium_policies"] == 1
+
+
+def test_cilium_policy_selecting_no_pod_is_reported() -> None:
+    r = cluster(cnp("a", "typo", sel("a", app="wbe"), rule(empty=True)))
+    assert findings(r, "cilium-policy-selects-nothing") == [
+        "endpointSelector app=wbe,io.kubernetes.pod.namespace=a selects no pod of the input"
+    ]
+    assert (
+        findings(
+            cluster(cnp("a", "ok", sel("a", app="web"), rule(empty=True))),
+            "cilium-policy-selects-nothing",
+        )
+        == []
+    )

@@ -204,3 +204,20 @@ def test_explain_names_the_deny_rule() -> None:
     text = str(cluster(deny).explain("a/web", "a/db"))
     assert "CiliumNetworkPolicy a/d ingressDeny[0] denies" in text
     assert "denied by CiliumNetworkPolicy a/d ingressDeny[0]" in text
+
+
+def test_exposure_representative_of_a_namespace_label_peer() -> None:
+    peer = LabelSelector(
+        (
+            Requirement(NAMESPACE_LABELS_PREFIX + "team", "In", frozenset({"y"})),
+            Requirement("io.kubernetes.pod.namespace", "Exists"),  # what a clusterwide peer holds
+        )
+    )
+    r = cluster(
+        cnp("a", "p", sel("a", app="db"), rule(endpoints=(peer,), ports=(PortSpec("TCP", 1),)))
+    )
+    text = str(r.exposure_section())
+    assert (
+        "a/db[Pod] \t<= \t[namespace with {{Key:team,Operator:In,Values:[y],}}]/[all pods] : TCP 1"
+        in (text.replace("  ", ""))
+    ), text

@@ -59,6 +59,26 @@ def _live(rule: CompiledRule) -> bool:
 
 
 @check(
+    "cilium-policy-selects-nothing",
+    "Cilium policies whose endpointSelector selects no pod",
+    "low",
+    "A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy that selects no pod of the "
+    "input protects nothing: usually a typo in a label, or a namespace the policy is not in.",
+)
+def policy_selects_nothing(ctx: Context, chk: Check) -> Iterable[Finding]:
+    reach = ctx.reachability
+    for i, policy in enumerate(ctx.analysis.cluster.cilium_policies):
+        if policy.node_selector is not None or reach.cilium_selected[i].any():
+            continue
+        yield chk.finding(
+            str(policy),
+            f"endpointSelector {policy.endpoint_selector} selects no pod of the input",
+            namespace=policy.namespace or None,
+            details={"policy": str(policy), "selector": str(policy.endpoint_selector)},
+        )
+
+
+@check(
     "cilium-deny-denies-nothing",
     "Cilium deny rules that deny nothing",
     "low",

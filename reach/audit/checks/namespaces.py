@@ -1,4 +1,5 @@
-"""Namespace baselines: a default-deny policy for ingress and for egress."""
+"""Namespace baselines: a default-deny policy for ingress and for egress (a NetworkPolicy with
+podSelector {}, or a Cilium policy that selects the whole namespace)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,56 @@ import numpy as np
 from reach.audit.context import Context, pods_text
 from reach.audit.registry import CIS_NETPOL, Check, check_per_direction
 from reach.audit.report import Finding, short_list
-from reach.model.cluster import NetworkPolicy
+from reach.model.cilium import NAMESPACE_KEY, NAMESPACE_LABELS_PREFIX, CiliumPolicy, identity_labels
+from reach.model.cluster import Namespace, NetworkPolicy
 
 
-def _isolating(pol: NetworkPolicy, direction: str) -> bool:
+def _isolating(pol: NetworkPolicy | CiliumPolicy, direction: str) -> bool:
     """Whether the policy isolates the pods it selects for ``direction``."""
     return pol.ingress_isolating if direction == "ingress" else pol.egress_isolating
 
 
-def _allows_all(pol: NetworkPolicy, direction: str) -> bool:
+def _allows_all(pol: NetworkPolicy | CiliumPolicy, direction: str) -> bool:
     """Whether one of the policy's ``direction`` rules allows every peer on every port."""
+    if isinstance(pol, CiliumPolicy):
+        return any(
+            not r.deny and r.ports is None and ((r.wildcard and not r.empty) or "all" in r.entities)
+            for r in (pol.ingress if direction == "ingress" else pol.egress)
+        )
     rules = pol.ingress if direction == "ingress" else pol.egress
     return any(r.peers is None and r.ports is None for r in rules)
+
+
+def _namespace_wide(pol: CiliumPolicy, namespace: Namespace) -> bool:
+    """Whether the Cilium policy selects every pod of the namespace, present or future: its
+    endpoint selector asks only about the namespace (name or labels) and the namespace
+    answers yes."""
+    if pol.node_selector is not None:
+        return False
+    reqs = pol.endpoint_selector.requirements
+    if any(r.key != NAMESPACE_KEY and not r.key.startswith(NAMESPACE_LABELS_PREFIX) for r in reqs):
+        return False
+    identity = identity_labels(
+        {}, namespace=namespace.name, namespace_labels=namespace.label_map, service_account=""
+    )
+    return pol.endpoint_selector.matches(identity)
+
+
+def _baselines(ctx: Context, ns: str, direction: str) -> list[NetworkPolicy | CiliumPolicy]:
+    """The policies that isolate ``direction`` for every pod of namespace ``ns``: NetworkPolicies
+    with podSelector {}, Cilium policies whose endpoint selector holds the whole namespace."""
+    found: list[NetworkPolicy | CiliumPolicy] = [
+        p
+        for p in ctx.policies_by_ns.get(ns, [])
+        if p.pod_selector.is_empty() and _isolating(p, direction)
+    ]
+    namespace = ctx.analysis.cluster.namespace(ns)
+    found += [
+        p
+        for p in ctx.analysis.cluster.cilium_policies
+        if _isolating(p, direction) and _namespace_wide(p, namespace)
+    ]
+    return found
 
 
 @check_per_direction(
@@ -41,11 +80,7 @@ def _default_deny(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]
     for k, ns in enumerate(ctx.ns_names):
         if not total[k]:
             continue
-        baseline = [
-            p
-            for p in ctx.policies_by_ns.get(ns, [])
-            if p.pod_selector.is_empty() and _isolating(p, direction)
-        ]
+        baseline = _baselines(ctx, ns, direction)
         if baseline and not all(_allows_all(p, direction) for p in baseline):
             continue
         why = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from reach.analysis.l7marks import l7_marks
 from reach.analysis.listing import Table, table_chunks
 from reach.analysis.views import View
 from reach.output.diagnostics import Diags, as_json
@@ -44,6 +45,10 @@ def render(
             sep = ",\n  "
     keys = as_json(diagnostics)
     out.write("\n ],\n")
+    marks = l7_marks(view)
+    if marks.marks:  # Cilium L7 rules: present only when some filter a listed connection
+        filtered = {"connections": [m.to_dict() for m in marks.marks], "more": marks.more}
+        out.write(f' "l7_filtered": {json.dumps(filtered)},\n')
     for key, value in (extra or {}).items():
         out.write(f" {json.dumps(key)}: {json.dumps(value)},\n")
     out.write(f' "warnings": {json.dumps(keys["warnings"])},\n')
