@@ -24,11 +24,14 @@ from typing import Any
 from hypothesis import given
 
 import reach
+from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import Cluster
+from reach.model.selectors import LabelSelector
 from tests.agreement import agreement_settings, sorted_probes
-from tests.engine.test_admin_vs_reference import admin_probe_ips, admin_probe_ports
+from tests.engine.test_admin_vs_reference import admin_probe_ips, admin_probe_ports, banp_manifest
+from tests.reference import Obj
 from tests.reference_cilium import PROTOCOLS, CiliumReference, Endpoint, PodKey
-from tests.strategies_cilium import CiliumCase, cilium_clusters
+from tests.strategies_cilium import CiliumCase, cilium_clusters, parse
 
 EXAMPLES = int(os.environ.get("REACH_CILIUM_EXAMPLES", "40"))
 
@@ -133,6 +136,44 @@ def test_engine_matches_cilium_reference(case: CiliumCase) -> None:
         with open(os.environ["REACH_CILIUM_DUMP"], "wb") as out:
             pickle.dump(case, out)
     assert not found, f"{len(found)} disagreements, first ones:\n" + "\n".join(found[:20])
+
+
+# --------------------------------------------------------------------------- found disagreements
+
+
+def _world_allowed_without_default_deny_vs_baseline_deny() -> CiliumCase:
+    """Found by the property test (seeds 1 and 2): a CCNP with ``enableDefaultDeny.egress:
+    false`` allows ``toEntities: [world]``; the BANP denies egress to 0.0.0.0/0. C6: "what
+    Admin passes or leaves is decided by the formula above, with Baseline in place of 'not
+    isolated'": allowed by Cilium, so the Baseline tier is not consulted."""
+    objects: list[Obj] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "a", "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "i"}]},
+        },
+        banp_manifest(
+            {
+                "subject": {"namespaces": {}},
+                "egress": [{"action": "Deny", "to": [{"networks": ["0.0.0.0/0"]}]}],
+            }
+        ),
+    ]
+    cluster = parse(objects)
+    world = CiliumRule("egress", deny=False, index=0, entities=("world",))
+    cluster.cilium_policies = [
+        CiliumPolicy(
+            "CiliumClusterwideNetworkPolicy", "", "allow-world", LabelSelector(), egress=(world,)
+        )
+    ]
+    return CiliumCase(objects, cluster)
+
+
+def test_cilium_allow_without_default_deny_is_not_overridden_by_the_baseline_tier() -> None:
+    case = _world_allowed_without_default_deny_vs_baseline_deny()
+    assert CiliumReference(case.cluster).allowed(("default", "a"), "8.8.8.8", "TCP", 80)
+    assert not disagreements(case)
 
 
 # --------------------------------------------------------------------------- reproducers
