@@ -1,0 +1,72 @@
+"""Hostile and broken input (issue 25): exit 2 naming ``file#doc field.path``, never a
+traceback, a hang or a silently partial answer. Each test holds the reproducer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run
+
+DEPLOYMENT_WITH = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "d"},
+    "spec": {"template": {"metadata": {"labels": {"app": "d"}}, "spec": {}}},
+}
+
+
+def pod(**fields: object) -> dict[str, object]:
+    """A Pod named ``p`` with ``fields`` (``metadata`` merged into its name)."""
+    meta = {"name": "p", **fields.pop("metadata", {})}  # type: ignore[dict-item]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, **fields}
+
+
+def deployment(pod_spec: object) -> dict[str, object]:
+    out = json.loads(json.dumps(DEPLOYMENT_WITH))
+    out["spec"]["template"]["spec"] = pod_spec
+    return out
+
+
+def reach_on(tmp_path: Path, doc: object, *command: str) -> tuple[Path, int, str, str]:
+    """``reach COMMAND -f F`` where F is a JSON file holding ``doc``."""
+    f = tmp_path / "in.json"
+    f.write_text(json.dumps(doc))
+    return (f, *run([*(command or ["list"]), "-f", str(f)]))
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        (pod(spec={"containers": [{"name": "c", "ports": 5}]}), "spec.containers[0].ports"),
+        (pod(spec={"containers": 5}), "spec.containers"),
+        (deployment({"containers": 5}), "spec.template.spec.containers"),
+        (pod(spec={"initContainers": 7}), "spec.initContainers"),
+        (pod(status={"podIPs": 5}), "status.podIPs"),
+        (pod(metadata={"ownerReferences": 5}), "metadata.ownerReferences"),
+        (pod(spec={"containers": [5]}), "spec.containers[0]"),
+        (pod(spec={"containers": [{"name": "c", "ports": [5]}]}), "spec.containers[0].ports[0]"),
+    ],
+)
+def test_wrong_types_in_pods_are_field_errors(tmp_path: Path, doc: object, field: str) -> None:
+    f, code, out, err = reach_on(tmp_path, doc)
+    assert code == 2, (out, err)
+    assert f"{f}#1 {field}: must be a" in err
+
+
+def test_admin_policy_action_given_as_a_list_is_a_field_error(tmp_path: Path) -> None:
+    anp = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "a"},
+        "spec": {
+            "priority": 1,
+            "subject": {"namespaces": {}},
+            "ingress": [{"action": ["Allow"], "from": [{"namespaces": {}}]}],
+        },
+    }
+    f, code, _, err = reach_on(tmp_path, anp)
+    assert code == 2
+    assert f"{f}#1 spec.ingress[0].action: a list is not one of" in err
