@@ -9,7 +9,6 @@ directories are reported by :mod:`reach.input.layout`.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reach.errors import Diagnostics
-from reach.input import fastyaml, layout
+from reach.input import fastyaml, jsontext, layout
 from reach.input.raw import RawObject
 from reach.progress import Progress
 
@@ -132,9 +131,10 @@ def read_text(
     label = "<stdin>" if name == "-" else name
     if name.lower().endswith(".json") or (name == "-" and text.lstrip().startswith(("{", "["))):
         try:
-            docs = [json.loads(text)] if text.strip() else []
-        except json.JSONDecodeError as e:
-            diag.error(f"{label}:{e.lineno}", "", f"malformed JSON: {e.msg} (column {e.colno})")
+            docs = [jsontext.loads(text)] if text.strip() else []
+        except jsontext.MalformedJSON as e:
+            line = f":{e.line}" if e.line else ""
+            diag.error(f"{label}{line}", "", f"malformed JSON: {e.message}")
             return
         for i, doc in enumerate(docs, start=1):
             yield from flatten(doc, f"{label}#{i}", "")
