@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
-from tests.helpers import run
+from tests.helpers import SHOP, run
 
 DEPLOYMENT_WITH = {
     "apiVersion": "apps/v1",
@@ -70,3 +71,31 @@ def test_admin_policy_action_given_as_a_list_is_a_field_error(tmp_path: Path) ->
     f, code, _, err = reach_on(tmp_path, anp)
     assert code == 2
     assert f"{f}#1 spec.ingress[0].action: a list is not one of" in err
+
+
+def test_output_file_is_written_whole_or_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "conns.txt"
+    out.write_text("the previous answer\n")
+
+    def broken(view: object, fmt: object, stream: TextIO) -> None:
+        stream.write("half an answer")
+        raise RuntimeError("failed while writing")
+
+    monkeypatch.setattr("reach.cli.listing.render", broken)
+    with pytest.raises(RuntimeError):
+        run(["list", "-f", SHOP, "-o", str(out)])
+    assert out.read_text() == "the previous answer\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["conns.txt"]
+
+
+def test_output_file_replaced_when_the_command_succeeds(tmp_path: Path) -> None:
+    out = tmp_path / "conns.txt"
+    out.write_text("the previous answer\n")
+    out.chmod(0o640)
+    code, _, _ = run(["list", "-f", SHOP, "-o", str(out)])
+    assert code == 0
+    assert "=>" in out.read_text()
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["conns.txt"]
