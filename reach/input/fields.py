@@ -26,6 +26,16 @@ def items(raw: Any, path: str) -> list[Any]:
     return raw
 
 
+def flag(raw: Any, path: str) -> bool:
+    """``raw`` as a boolean (``None`` is false), or a FieldError at ``path``: the string
+    ``"false"`` is no boolean (the API server refuses it), and is not read as true."""
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        raise FieldError(path, f"must be true or false, not {describe(raw)}")
+    return raw
+
+
 #: The most characters of a wrong value that an error message shows.
 EXCERPT = 80
 

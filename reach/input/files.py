@@ -59,35 +59,65 @@ class FileSource:
     default_namespace: str | None = None
 
     def files(self, diag: Diagnostics) -> list[str]:
-        out: list[str] = []
-        for p in (q for path in self.paths for q in layout.expand(path, diag)):
-            path = Path(p)
-            if p != "-" and path.is_dir():
-                out.extend(layout.directory_files(path, diag))
-            else:
-                out.append(p)
+        return [name for _, names in self._named(diag) for name in names]
+
+    def _named(self, diag: Diagnostics) -> list[tuple[str, list[str]]]:
+        """Each ``-f`` path given, with the files it names."""
+        out: list[tuple[str, list[str]]] = []
+        for given in self.paths:
+            names: list[str] = []
+            for p in layout.expand(given, diag):
+                path = Path(p)
+                if p != "-" and path.is_dir():
+                    names.extend(layout.directory_files(path, diag))
+                else:
+                    names.append(p)
+            out.append((given, names))
         return out
 
     def objects(self, diag: Diagnostics) -> Iterator[RawObject]:
-        names = self.files(diag)
-        sizes = [0 if n == "-" else os.path.getsize(n) for n in names]
+        """The objects of every file, in order. A path in which no object is found gets an
+        ``empty-input`` diagnostic naming it (partial when the whole input is empty),
+        unless something else was said about it (an error, a Helm template)."""
+        named = self._named(diag)
+        sizes = [0 if n == "-" else os.path.getsize(n) for _, names in named for n in names]
         total, before, count = sum(sizes), 0, 0
         bar = self.progress if self.progress is not None and self.progress.active(total) else None
-        for name, size in zip(names, sizes, strict=True):
-            done = None
-            if bar is not None:  # told after every document: only when the bar shows
-                label = "<stdin>" if name == "-" else Path(name).name
-                done = functools.partial(_advance, bar, label, before, total)
-            for raw in read_text(name, _read(name, diag), diag, done):
-                count += 1
-                yield in_namespace(raw, self.default_namespace)
-            before += size
-        if not count and self.paths and not diag.errors and not any(d.partial for d in diag.notes):
-            where = ", ".join("<stdin>" if p == "-" else p for p in self.paths)
+        empty: list[str] = []
+        for given, names in named:
+            said, found = len(diag.errors) + len(diag.notes), 0
+            for name in names:
+                done = None
+                if bar is not None:  # told after every document: only when the bar shows
+                    label = "<stdin>" if name == "-" else Path(name).name
+                    done = functools.partial(_advance, bar, label, before, total)
+                for raw in read_text(name, _read(name, diag), diag, done):
+                    found += 1
+                    yield in_namespace(raw, self.default_namespace)
+                before += 0 if name == "-" else os.path.getsize(name)
+            count += found
+            if not found and len(diag.errors) + len(diag.notes) == said:
+                empty.append("<stdin>" if given == "-" else given)
+        _say_empty(diag, empty, whole=not count)
+
+
+def _say_empty(diag: Diagnostics, empty: list[str], *, whole: bool) -> None:
+    """The ``empty-input`` diagnostic: paths given in which no object was found."""
+    if not empty:
+        return
+    if whole and not diag.errors and not any(d.partial for d in diag.notes):
+        diag.add(
+            "empty-input",
+            f"no Kubernetes objects found in {', '.join(empty)}: the answer covers nothing",
+            partial=True,
+        )
+    elif not whole:
+        for where in empty:
             diag.add(
                 "empty-input",
-                f"no Kubernetes objects found in {where}: the answer covers nothing",
-                partial=True,
+                "no Kubernetes object found (an empty file or directory, or documents "
+                "without a kind)",
+                where,
             )
 
 

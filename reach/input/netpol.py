@@ -55,12 +55,14 @@ def parse_network_policy(obj: Mapping[str, Any], origin: str = "", seed: str = "
 
 def _policy_types(types: Any, has_egress: bool) -> tuple[bool, bool]:
     """Whether the policy isolates ingress and egress."""
+    if not isinstance(types, list) and types is not None:
+        raise FieldError(
+            "spec.policyTypes", f"must be a list of Ingress and/or Egress, not {describe(types)}"
+        )
     if not types:
         # API server defaulting (also for an empty list): Ingress always, Egress when
         # the policy has an egress rule.
         return True, has_egress
-    if not isinstance(types, list):
-        raise FieldError("spec.policyTypes", "must be a list of Ingress and/or Egress")
     raise_all(
         [
             FieldError(f"spec.policyTypes[{i}]", f"{excerpt(t)} is not Ingress or Egress")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import excerpt, items, mapping
+from reach.input.fields import excerpt, flag, items, mapping
 from reach.input.validation import Collector, metadata, raise_all, template_metadata
 from reach.model.cluster import ContainerPort, Pod, Workload
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
@@ -38,6 +38,7 @@ def parse_pod(obj: Mapping[str, Any], origin: str, seed: str = "") -> Pod:
     status = found.run(mapping, obj.get("status"), "status") or {}
     ports = found.run(_container_ports, spec, "spec")
     pod_ips = found.run(items, status.get("podIPs"), "status.podIPs") or []
+    host_network = found.run(flag, spec.get("hostNetwork"), "spec.hostNetwork")
     owner = found.run(_controller, obj.get("metadata"), meta.namespace if meta else "")
     found.done()
     assert meta is not None and ports is not None
@@ -48,7 +49,7 @@ def parse_pod(obj: Mapping[str, Any], origin: str, seed: str = "") -> Pod:
         labels=tuple(sorted(meta.labels.items())),
         ports=ports,
         workload=owner,
-        host_network=bool(spec.get("hostNetwork")),
+        host_network=bool(host_network),
         phase=status.get("phase") if isinstance(status.get("phase"), str) else None,
         ips=tuple(dict.fromkeys(ip for ip in ips if isinstance(ip, str) and ip)),
         origin=origin,
@@ -65,6 +66,7 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = 
     assert meta is not None and template is not None
     template_path, labels, pod_spec = template
     ports = _container_ports(pod_spec, f"{template_path}.spec")
+    host_network = flag(pod_spec.get("hostNetwork"), f"{template_path}.spec.hostNetwork")
     spec = mapping(obj.get("spec"), "spec")
     count = spec.get("replicas", spec.get("parallelism", 1)) if kind != "DaemonSet" else 1
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
@@ -78,7 +80,7 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = 
             labels=labels,
             ports=ports,
             workload=workload,
-            host_network=bool(pod_spec.get("hostNetwork")),
+            host_network=host_network,
             origin=origin,
             service_account=_service_account(pod_spec),
         )

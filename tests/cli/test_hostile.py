@@ -99,3 +99,58 @@ def test_output_file_replaced_when_the_command_succeeds(tmp_path: Path) -> None:
     assert "=>" in out.read_text()
     assert out.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["conns.txt"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        (pod(spec={"hostNetwork": "false"}), "spec.hostNetwork: must be true or false"),
+        (deployment({"hostNetwork": "true"}), "spec.template.spec.hostNetwork: must be true"),
+    ],
+)
+def test_host_network_given_as_a_string_is_a_field_error(
+    tmp_path: Path, doc: object, field: str
+) -> None:
+    f, code, _, err = reach_on(tmp_path, doc)
+    assert code == 2
+    assert f"{f}#1 {field}" in err
+
+
+@pytest.mark.parametrize("types", [False, 0, {}, "Ingress"])
+def test_policy_types_that_are_not_a_list_are_a_field_error(tmp_path: Path, types: object) -> None:
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"podSelector": {}, "policyTypes": types},
+    }
+    f, code, _, err = reach_on(tmp_path, policy)
+    assert code == 2
+    assert f"{f}#1 spec.policyTypes: must be a list of Ingress and/or Egress, not" in err
+
+
+def test_an_empty_file_among_others_is_named(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing here\n")
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    code, out, err = run(["list", "-f", SHOP, "-f", str(empty), "-f", str(folder)])
+    assert code == 0 and "=>" in out
+    for where in (empty, folder):
+        assert f"reach: warning: {where}: no Kubernetes object found" in err
+
+
+@pytest.mark.parametrize("where", ["file", "directory", "stdin"])
+def test_an_empty_input_says_the_answer_covers_nothing(tmp_path: Path, where: str) -> None:
+    path = tmp_path / "empty.json"
+    if where == "file":
+        path.write_text("")
+    elif where == "directory":
+        path = tmp_path / "empty"
+        path.mkdir()
+    given = "-" if where == "stdin" else str(path)
+    code, out, err = run(["list", "-f", given], stdin=b"")
+    assert code == 0
+    assert out.startswith("# [warning] empty-input: no Kubernetes objects found in ")
+    code, _, err = run(["list", "--strict", "-f", given], stdin=b"")
+    assert code == 2 and "the answer covers nothing" in err
