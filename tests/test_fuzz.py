@@ -2,9 +2,10 @@
 outside 0, 1, 2 or of the wrong meaning, whatever the input.
 
 A seeded mutator takes one of the examples (examples/shop, examples/shop-typo, the inputs
-of tests/realworld), changes one of its files one to three times (a value replaced by a
+of tests/realworld), changes one of its files once (or two or three times) (a value replaced by a
 hostile one, a key dropped, a list item repeated, a type changed, the kind swapped, the
-text cut or its lines shuffled, an alias bomb added), and runs ``list`` and one of
+a field reach reads added with a hostile value, the text cut or its lines shuffled, an
+alias bomb added), and runs ``list`` and one of
 ``audit``, ``path`` and ``export`` on it in-process (tests/helpers.py ``run``), each within
 :data:`LIMIT` seconds. What each exit code means:
 
@@ -42,14 +43,27 @@ SEED = int(os.environ.get("REACH_FUZZ_SEED", "0"))
 #: Seconds one command may take on a mutant of these small examples.
 LIMIT = 20.0
 
-#: The examples mutated: directories of manifests.
+#: The examples mutated: directories of manifests (the real-world inputs that reach reads
+#: without an error, so that a mutant's exit 2 comes from the mutation).
 BASES = [
     EXAMPLES / "shop",
+    EXAMPLES / "shop",
     EXAMPLES / "shop-typo",
-    *sorted(
-        p
-        for p in (ROOT / "tests" / "realworld").glob("*/input")
-        if p.is_dir() and any(p.rglob("*.yaml"))
+    *(
+        ROOT / "tests" / "realworld" / case / "input"
+        for case in (
+            "app-repo-dns-audit",
+            "app-repo-without-kube-system",
+            "calico-policy-in-app-repo",
+            "crd-with-bare-equals",
+            "duplicate-policy-versions",
+            "extensions-v1beta1-networkpolicy",
+            "install-without-namespace",
+            "istio-authorization-policy",
+            "many-copies-of-one-deployment",
+            "operator-custom-resource",
+            "operator-managed-pods",
+        )
     ),
 ]
 
@@ -59,6 +73,8 @@ HOSTILE: list[Any] = [
     True,
     False,
     0,
+    5,
+    "5",
     -1,
     65536,
     2**31,
@@ -84,6 +100,51 @@ HOSTILE: list[Any] = [
     {"a": 1},
     {"matchLabels": {"app": "x"}},
     [[[[[[[[[[[]]]]]]]]]]],
+]
+
+#: Fields reach reads, each with the keys one of which a mapping holds where the field
+#: belongs (``kind``: a document's top); added there (or over what is there) with a value
+#: of :data:`HOSTILE` or :data:`SHAPED`.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "containers": ("containers",),
+    "initContainers": ("containers",),
+    "hostNetwork": ("containers",),
+    "ports": ("image", "containerPort", "selector", "from", "to"),
+    "containerPort": ("containerPort",),
+    "protocol": ("containerPort", "port"),
+    "port": ("port",),
+    "endPort": ("port",),
+    "status": ("kind",),
+    "podIPs": ("podIP", "phase", "kind"),
+    "podIP": ("podIPs", "phase", "kind"),
+    "ownerReferences": ("labels", "namespace"),
+    "policyTypes": ("podSelector",),
+    "ingress": ("podSelector", "subject"),
+    "egress": ("podSelector", "subject"),
+    "from": ("from", "ports"),
+    "to": ("to", "ports"),
+    "action": ("action", "from", "to"),
+    "priority": ("subject", "priority"),
+    "replicas": ("template",),
+    "labels": ("labels", "name"),
+    "matchExpressions": ("matchLabels",),
+    "selector": ("selector", "template"),
+    "ipBlock": ("podSelector", "namespaceSelector", "ipBlock"),
+    "cidr": ("cidr",),
+}
+
+#: Values shaped like what a field holds, holding something hostile.
+SHAPED: list[Any] = [
+    [{"name": "c", "ports": 5}],
+    [{"name": "c", "ports": [{"containerPort": "80"}]}],
+    [{"name": "c", "ports": [{"containerPort": 80, "protocol": ["TCP"]}]}],
+    [{"controller": True, "kind": "Foo", "name": "x\ud800\u202e\x1b[2J$\\frac$"}],
+    [{"controller": True, "kind": ["Foo"], "name": 5}],
+    [{"ip": 5}, {"ip": "10.0.0.1"}, 7],
+    [{"action": ["Allow"], "from": [{"namespaces": {}}]}],
+    [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": 5}}]}],
+    [{"key": "a", "operator": ["In"], "values": "x"}],
+    {"podIPs": 5, "podIP": ["x"]},
 ]
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -113,9 +174,29 @@ def _parent(doc: Any, path: tuple[Any, ...]) -> tuple[Any, Any]:
 
 def _replace(rng: random.Random, docs: list[Any]) -> str:
     doc = rng.choice(docs)
-    path = rng.choice([p for p in _paths(doc) if p])
+    paths = [p for p in _paths(doc) if p]
+    known = [p for p in paths if p[-1] in FIELDS]  # fields reach reads, more often
+    path = rng.choice(known if known and rng.random() < 0.6 else paths)
     parent, key = _parent(doc, path)
     value = copy.deepcopy(rng.choice(HOSTILE))
+    parent[key] = value
+    return f"{'.'.join(map(str, path))} = {value!r:.60}"
+
+
+#: Values of every JSON type, for a field given the wrong one.
+TYPES: list[Any] = [5, -1, "5", True, None, [], {}, [5], {"a": 5}, "0x" + "f" * 3600]
+
+
+def _wrong_type(rng: random.Random, docs: list[Any]) -> str:
+    """A field reach reads (there, or added where it belongs) given a value of a type it
+    does not have."""
+    doc = rng.choice(docs)
+    known = [p for p in _paths(doc) if p and p[-1] in FIELDS]
+    if not known or rng.random() < 0.3:
+        return _add(rng, docs, TYPES)
+    path = rng.choice(known)
+    parent, key = _parent(doc, path)
+    value = copy.deepcopy(rng.choice([v for v in TYPES if type(v) is not type(parent[key])]))
     parent[key] = value
     return f"{'.'.join(map(str, path))} = {value!r:.60}"
 
@@ -171,6 +252,27 @@ KINDS = [
 ]
 
 
+def _add(rng: random.Random, docs: list[Any], values: list[Any] | None = None) -> str:
+    doc = rng.choice(docs)
+    key = rng.choice(list(FIELDS))
+    maps = [p for p in _paths(doc) if isinstance(_value(doc, p), dict)]
+    home = [p for p in maps if any(k in _value(doc, p) for k in FIELDS[key])]
+    if not home and FIELDS[key][-1] == "kind":  # a status to hold it
+        doc.setdefault("status", {})
+        home = [("status",)] if isinstance(doc["status"], dict) else []
+    path = rng.choice(home or maps)
+    pool = values or (SHAPED if rng.random() < 0.5 else HOSTILE)
+    value = copy.deepcopy(rng.choice(pool))
+    _value(doc, path)[key] = value
+    return f"{'.'.join(map(str, (*path, key)))} = {value!r:.60}"
+
+
+def _value(doc: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
 def _rekind(rng: random.Random, docs: list[Any]) -> str:
     doc = rng.choice(docs)
     api, kind = rng.choice(KINDS)
@@ -182,6 +284,12 @@ STRUCTURAL: list[Callable[[random.Random, list[Any]], str]] = [
     _replace,
     _replace,
     _replace,
+    _add,
+    _add,
+    _wrong_type,
+    _wrong_type,
+    _wrong_type,
+    _wrong_type,
     _drop,
     _repeat,
     _retype,
@@ -228,8 +336,8 @@ def mutant(index: int, into: Path) -> tuple[Path, list[str]]:
     text = target.read_text()
     done = [f"{base.relative_to(ROOT)}: {target.relative_to(into)}"]
     docs = [d for d in _load(text) if isinstance(d, dict) and d]
-    if docs and rng.random() < 0.75:
-        for _ in range(rng.randint(1, 3)):
+    if docs and rng.random() < 0.8:
+        for _ in range(rng.choice((1, 1, 1, 2, 3))):
             done.append(rng.choice(STRUCTURAL)(rng, docs))
         text, as_json = _dump(docs, rng.random() < 0.2)
         if as_json:
