@@ -9,8 +9,9 @@ and opaque ``continue`` tokens with ``remainingItemCount``. Errors are
 ``Status`` objects (401, 403, 404, 400 for a bad continue token, 500).
 
 Knobs for failure tests: a bearer token to require, resources to forbid (403),
-a list page to fail with 500 or to cut off midway, delays (for timeouts), and
-TLS with a certificate made by :func:`make_certs`.
+a list page to fail with 500, to cut off midway or to send without its continue
+token, delays (for timeouts), bodies that trickle in, a kubeconfig whose server URL
+carries credentials, and TLS with a certificate made by :func:`make_certs`.
 
 Only the standard library is needed, plus ``cryptography`` for certificates.
 """
@@ -172,8 +173,14 @@ class KubeAPIServer:
         #: plural -> n: the n-th list request of that resource finds its continue token
         #: expired (410), as after etcd compaction.
         self.expire_page: dict[str, int] = {}
+        #: plural -> n: the n-th list request of that resource omits its continue token
+        #: although items remain (a server bug): ``remainingItemCount`` still says so.
+        self.drop_continue: dict[str, int] = {}
         #: plural or path (``*``: every request) -> seconds to wait before answering.
         self.delays: dict[str, float] = {}
+        #: plural or path (``*``: every request) -> seconds between the 64-byte pieces
+        #: in which the body is sent (each well within any read timeout).
+        self.trickle: dict[str, float] = {}
         #: Keep each list page's JSON once made (benchmarks: measure the client, not us).
         self.cache_pages = False
         self._page_cache: dict[tuple[str, str, str], bytes] = {}
@@ -265,9 +272,16 @@ class KubeAPIServer:
         ca: Path | None = None,
         insecure: bool = False,
         server: str | None = None,
+        credentials: str | None = None,
     ) -> Path:
-        """Write a kubeconfig for this server; ``token`` defaults to the server's."""
-        cluster: dict[str, Any] = {"server": server or self.url}
+        """Write a kubeconfig for this server; ``token`` defaults to the server's.
+        ``credentials`` (``user:password``) are written into the server URL, as some
+        kubeconfigs in the wild hold them (the server ignores them)."""
+        url = server or self.url
+        if credentials:
+            scheme, _, rest = url.partition("://")
+            url = f"{scheme}://{credentials}@{rest}"
+        cluster: dict[str, Any] = {"server": url}
         if ca is not None:
             cluster["certificate-authority"] = str(ca)
         if insecure:
@@ -424,9 +438,10 @@ class KubeAPIServer:
         end = len(items) if limit <= 0 else min(len(items), start + limit)
         meta: dict[str, Any] = {"resourceVersion": str(self._rv)}
         if end < len(items):
-            meta["continue"] = _encode(
-                {"v": "meta.k8s.io/v1", "rv": self._rv, "start": list(_key(items[end]))}
-            )
+            if self.drop_continue.get(res.plural) != page:
+                meta["continue"] = _encode(
+                    {"v": "meta.k8s.io/v1", "rv": self._rv, "start": list(_key(items[end]))}
+                )
             meta["remainingItemCount"] = len(items) - end
         doc = {
             "kind": f"{res.kind}List",
@@ -457,11 +472,11 @@ class KubeAPIServer:
                         return res, ns
         return None
 
-    def delay(self, path: str) -> float:
+    def delay(self, path: str, knob: dict[str, float] | None = None) -> float:
+        """Seconds ``knob`` (the delays, by default) gives ``path``."""
+        knob = self.delays if knob is None else knob
         plural = path.rstrip("/").rsplit("/", 1)[-1]
-        return max(
-            self.delays.get("*", 0.0), self.delays.get(path, 0.0), self.delays.get(plural, 0.0)
-        )
+        return max(knob.get("*", 0.0), knob.get(path, 0.0), knob.get(plural, 0.0))
 
 
 @dataclass(frozen=True)
@@ -543,6 +558,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)
+                return
+            pause = self.api.delay(parts.path, self.api.trickle)
+            if pause:
+                self.wfile.flush()
+                for i in range(0, len(body), 64):
+                    self.wfile.write(body[i : i + 64])
+                    self.wfile.flush()
+                    time.sleep(pause)
                 return
             self.wfile.write(body)
 

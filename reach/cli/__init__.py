@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import typer
 from typer.core import TyperGroup
 
 from reach.cli import audit, export, listing, queries, snapshot  # noqa: F401 - registers the commands
-from reach.cli.common import app
+from reach.cli.common import app, say
 from reach.errors import PartialAnswerWarning, ReachError
 
 __all__ = ["app", "main"]
@@ -28,7 +27,7 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except ReachError as e:
-        typer.echo(f"reach: error: {e}", err=True)
+        say(f"reach: error: {e}")
         sys.exit(2)
     except BrokenPipeError:
         sys.stderr.close()

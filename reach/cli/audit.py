@@ -13,7 +13,7 @@ from reach.audit import DEFAULT_FAIL_ON, FAIL_ON
 from reach.audit.checks import catalogue
 from reach.audit.expect import Expectations, load_expectations
 from reach.audit.report import use_colour
-from reach.cli.common import ByOpt, OutOpt, app, choice, fail
+from reach.cli.common import ByOpt, OutOpt, app, choice, fail, say
 from reach.cli.inputs import NO_SOURCE, Input, report_diagnostics, with_input
 from reach.cli.outputs import opened
 from reach.errors import InvalidInput, ReachError
@@ -28,9 +28,9 @@ LIVE_PREFIX = "live:"
 def _problems(prefix: str, where: str, e: InvalidInput) -> typer.Exit:
     """Print every problem and exit 2."""
     for p in e.problems:
-        typer.echo(f"reach: error: {prefix}{p}", err=True)
+        say(f"reach: error: {prefix}{p}")
     n = len(e.problems)
-    typer.echo(f"reach: {n} problem{'s' if n != 1 else ''} in {where}", err=True)
+    say(f"reach: {n} problem{'s' if n != 1 else ''} in {where}")
     raise typer.Exit(2)
 
 

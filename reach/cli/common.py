@@ -11,6 +11,7 @@ import typer
 
 from reach.analysis.views import GRANULARITIES
 from reach.errors import ReachError
+from reach.output.escape import escape
 from reach.output.formats import ResultFormat
 
 T = TypeVar("T")
@@ -48,9 +49,15 @@ PortOpt = Annotated[
 ]
 
 
+def say(message: str) -> None:
+    """Print a message on stderr, its control and bidirectional characters escaped (names
+    come from the input: :mod:`reach.output.escape`)."""
+    typer.echo(escape(message), err=True)
+
+
 def fail(message: str) -> typer.Exit:
     """Print an error and exit 2 (typed as returning so callers can ``raise fail(...)``)."""
-    typer.echo(f"reach: error: {message}", err=True)
+    say(f"reach: error: {message}")
     raise typer.Exit(2)
 
 

@@ -12,7 +12,7 @@ import typer
 
 from reach.analysis.views import GRANULARITIES
 from reach.api import Reach
-from reach.cli.common import ByOpt, app, choice, fail
+from reach.cli.common import ByOpt, app, choice, fail, say
 from reach.cli.inputs import NO_SOURCE, Input, with_input
 from reach.cli.outputs import opened
 from reach.errors import ReachError
@@ -239,7 +239,7 @@ def _picture(r: Reach, job: Export) -> bytes:
     notes: list[str] = []
     fig = r.draw(view=job.view, value=job.value, notes=notes, **job.scope)
     for note in notes:
-        typer.echo(f"reach: note: {note}", err=True)
+        say(f"reach: note: {note}")
     return figure_bytes(fig, job.fmt)
 
 
@@ -248,10 +248,9 @@ def _graph(r: Reach, job: Export) -> None:
     g = r.export_graph(**job.scope)
     edges = g.number_of_edges()
     if job.fmt is not ExportFormat.DOT and job.policies and edges > MANY_EDGES:
-        typer.echo(
+        say(
             f"reach: note: naming the policies of {edges:,} edges takes a while; "
-            "--no-policies skips it",
-            err=True,
+            "--no-policies skips it"
         )
     with opened(job.output, binary=True) as out:
         render(g, GraphFormat(job.fmt), out, policies=job.policies)

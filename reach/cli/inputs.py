@@ -14,7 +14,7 @@ import typer
 from typer.models import ArgumentInfo
 
 from reach import api
-from reach.cli.common import fail
+from reach.cli.common import fail, say
 from reach.errors import Diagnostic, Diagnostics, InvalidInput, ReachError
 from reach.gcpause import without_gc
 from reach.input.files import FileSource
@@ -242,12 +242,11 @@ class Input:
             r = self._load()
         except InvalidInput as e:
             for p in e.problems:
-                typer.echo(f"reach: error: {p}", err=True)
+                say(f"reach: error: {p}")
             n = len(e.problems)
-            typer.echo(
+            say(
                 f"reach: {n} problem{'s' if n != 1 else ''} in the input; fix them, or pass "
-                "--skip-invalid to analyze the rest",
-                err=True,
+                "--skip-invalid to analyze the rest"
             )
             raise typer.Exit(2) from None
         except ReachError as e:
@@ -291,14 +290,13 @@ def report_diagnostics(
     partial = [d for d in diagnostics if d.partial] if strict else []
     for d in diagnostics:
         if d.severity == "warning" and d not in partial:
-            typer.echo(f"reach: warning: {prefix}{d}", err=True)
+            say(f"reach: warning: {prefix}{d}")
     if partial:
         for d in partial:
-            typer.echo(f"reach: error: {prefix}{d}", err=True)
-        typer.echo(
+            say(f"reach: error: {prefix}{d}")
+        say(
             f"reach: --strict: the answer would be partial ({count(len(partial), 'diagnostic')}"
-            " above)",
-            err=True,
+            " above)"
         )
         raise typer.Exit(2)
 

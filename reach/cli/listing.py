@@ -8,7 +8,7 @@ import typer
 
 from reach.analysis.exposure_section import exposure_section
 from reach.analysis.views import GRANULARITIES
-from reach.cli.common import ByOpt, OutOpt, ResultFmt, app, choice
+from reach.cli.common import ByOpt, OutOpt, ResultFmt, app, choice, say
 from reach.cli.inputs import NO_SOURCE, Input, with_input
 from reach.cli.outputs import opened, show
 from reach.output import ListFormat, ResultFormat, render
@@ -62,7 +62,7 @@ def list_cmd(
     notes: list[str] = []
     view = r.listing(list_format, by, ipv6, notes)
     for note in notes:
-        typer.echo(f"reach: note: {note}", err=True)
+        say(f"reach: note: {note}")
     with opened(output) as out:
         if exposure:
             exposed.render(view, exposure_section(view), list_format, out)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,10 +26,12 @@ def opened(
 @overload
 def opened(path: Path | None, *, binary: Literal[True]) -> AbstractContextManager[BinaryIO]: ...
 def opened(path: Path | None, *, binary: bool = False) -> AbstractContextManager[IO[Any]]:
-    """The file ``path`` (created here; UTF-8 for text), or stdout when ``path`` is None.
+    """The file ``path`` (UTF-8 for text), or stdout when ``path`` is None.
 
-    A file that cannot be created is an error (exit 2); a file is closed at the end,
-    and binary stdout flushed.
+    A regular file is written whole or not at all: into a new file beside it, which
+    replaces ``path`` when the block ends without an error and is removed when it raises
+    (``path`` is then as it was). Anything else (``/dev/stdout``, a pipe) is written in
+    place. A file that cannot be written is an error (exit 2); stdout is flushed.
     """
     return _opened(path, binary=binary)
 
@@ -41,12 +45,33 @@ def _opened(path: Path | None, *, binary: bool) -> Iterator[IO[Any]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
+    if path.exists() and not path.is_file():
+        with _open(path, binary) as f:
+            yield f
+        return
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        f = path.open("wb") if binary else path.open("w", encoding="utf-8")
+        with _open(part, binary, named=path) as f:
+            yield f
+        if path.is_file():
+            shutil.copymode(path, part)
+        os.replace(part, path)
     except OSError as e:
         raise fail(f"cannot write {path}: {e.strerror}") from None
-    with f:
-        yield f
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _open(path: Path, binary: bool, *, named: Path | None = None) -> IO[Any]:
+    """``path`` opened for writing, or exit 2; a new file (created with the umask's mode)
+    that stands for the file ``named``, when that is given."""
+    try:
+        if named is not None:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")
+        return path.open("wb") if binary else path.open("w", encoding="utf-8")
+    except OSError as e:
+        raise fail(f"cannot write {named or path}: {e.strerror}") from None
 
 
 def show(result: object, fmt: str) -> None:
@@ -64,7 +89,5 @@ def picture(path: Path, fig: Figure) -> None:
     """Write a picture to ``path``: SVG for an .svg name, else PNG."""
     from reach.draw import save  # matplotlib loads only for pictures
 
-    try:
-        save(fig, path, picture_format(path))
-    except OSError as e:
-        raise fail(f"cannot write {path}: {e.strerror}") from None
+    with opened(path, binary=True) as out:
+        save(fig, out, picture_format(path))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reach.cli.common import app, fail
+from reach.cli.common import app, fail, say
 from reach.cli.inputs import NO_SOURCE, Input, with_input
 from reach.cli.outputs import opened
 from reach.errors import Diagnostics, ReachError
@@ -44,9 +44,9 @@ def snapshot_cmd(
     except ReachError as e:
         raise fail(str(e)) from None
     for w in diag.warnings:
-        typer.echo(f"reach: warning: {w}", err=True)
+        say(f"reach: warning: {w}")
     with opened(output) as out:
         write_snapshot(raws, out, src.info)
     if output is not None:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(src.info.get("counts", {}).items()))
-        typer.echo(f"reach: wrote {output} ({counts})", err=True)
+        say(f"reach: wrote {output} ({counts})")

@@ -6,6 +6,8 @@ import io
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from reach.draw.style import plain_text
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -20,7 +22,8 @@ def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 150) -> bytes:
 def save(fig: Figure, path: str | Path | IO[bytes], fmt: str | None = None, dpi: int = 150) -> None:
     """Write the figure as PNG or SVG (``fmt`` defaults to the path's extension).
 
-    SVG keeps its text as text (searchable, selectable), not as outlines.
+    SVG keeps its text as text (searchable, selectable), not as outlines. Text is drawn
+    as written (:func:`~reach.draw.style.plain_text`): ``$`` in a name is a dollar sign.
     """
     import matplotlib
 
@@ -28,5 +31,7 @@ def save(fig: Figure, path: str | Path | IO[bytes], fmt: str | None = None, dpi:
         fmt = Path(str(path)).suffix.lstrip(".").lower() if isinstance(path, str | Path) else "png"
     if fmt not in ("png", "svg"):
         raise ValueError(f"pictures are png or svg, not {fmt!r}")
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(path, format=fmt, dpi=dpi, facecolor="white")
+    # text as written, as plain_text makes it: also for tick labels made while drawing
+    plain = {"svg.fonttype": "none", "text.parse_math": False, "text.usetex": False}
+    with matplotlib.rc_context(plain):  # type: ignore[arg-type]
+        plain_text(fig).savefig(path, format=fmt, dpi=dpi, facecolor="white")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from reach.draw.style import new_figure
+from reach.draw.style import new_figure, plain_text
 from reach.words import count
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def draw_matrix(
     )
     bar.ax.tick_params(labelsize=8)
     _title(fig, data, source, value, note)
-    return fig
+    return plain_text(fig)
 
 
 def _axes(ax: Axes, labels: list[str], *, external: bool) -> None:

@@ -31,6 +31,7 @@ from reach.draw.style import (
     colour,
     hop_colours,
     new_figure,
+    plain_text,
 )
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def draw_picture(pic: Picture, ax: Axes | None = None) -> Figure:
     ax.set_title(
         pic.title + (f"\n{sub}" if sub else ""), loc="left", fontsize=12, color="#263238", pad=10
     )
-    return fig
+    return plain_text(fig)
 
 
 def _bounds(pos: dict[str, Point], boxes: list[Box], extra: list[Point]) -> Bounds:

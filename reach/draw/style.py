@@ -101,6 +101,19 @@ def hop_colours(max_hop: int) -> list[str]:
     return [to_hex(cmap(0.12 + 0.72 * i / (max_hop - 1))) for i in range(max_hop)]
 
 
+def plain_text(fig: Figure) -> Figure:
+    """``fig`` with every text drawn as written: names are text, and a name such as
+    ``a$\\frac$`` is no mathtext (``$...$``) to parse (nor TeX). Text made when the figure
+    is drawn (tick labels) is covered by the settings :func:`reach.draw.save` draws under."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        assert isinstance(text, Text)
+        text.set_parse_math(False)
+        text.set_usetex(False)
+    return fig
+
+
 def new_figure(width: float, height: float) -> Figure:
     """A figure of that size in inches (100 dpi, constrained layout), made without pyplot."""
     from matplotlib.figure import Figure

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import describe, mapping
+from reach.input.fields import describe, excerpt, mapping
 from reach.input.selectors import parse_selector
 from reach.input.validation import Collector, metadata
 from reach.model.cluster import AdminPolicy, AdminRule, Peer, PortSpec
@@ -63,14 +63,15 @@ def _tier(spec: Mapping[str, Any], kind: str, name: str) -> tuple[str, int]:
     if kind == "BaselineAdminNetworkPolicy":
         if name and name != "default":
             raise FieldError(
-                "metadata.name", f"{name!r}: a BaselineAdminNetworkPolicy must be named 'default'"
+                "metadata.name",
+                f"{excerpt(name)}: a BaselineAdminNetworkPolicy must be named 'default'",
             )
         return "Baseline", -1
     priority = _priority(spec.get("priority"))
     if kind == "ClusterNetworkPolicy":
         raw_tier = spec.get("tier")
         if raw_tier not in ("Admin", "Baseline"):
-            raise FieldError("spec.tier", f"{raw_tier!r} is not Admin or Baseline")
+            raise FieldError("spec.tier", f"{excerpt(raw_tier)} is not Admin or Baseline")
         return str(raw_tier), priority
     return "Admin", priority
 
@@ -79,9 +80,9 @@ def _priority(raw: Any) -> int:
     if raw is None:
         raise FieldError("spec.priority", "is required")
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise FieldError("spec.priority", f"{raw!r} is not a number")
+        raise FieldError("spec.priority", f"{excerpt(raw)} is not a number")
     if not 0 <= raw <= 1000:
-        raise FieldError("spec.priority", f"{raw} is outside 0-1000")
+        raise FieldError("spec.priority", f"{excerpt(raw)} is outside 0-1000")
     return raw
 
 
@@ -123,8 +124,8 @@ def _rule(raw: Any, path: str, peer_key: str, kind: str, index: int) -> AdminRul
     _only(raw, path, ("name", "action", peer_key, port_key))
     actions = _ACTIONS[kind]
     action = raw.get("action")
-    if action not in actions:
-        raise FieldError(f"{path}.action", f"{action!r} is not one of {', '.join(actions)}")
+    if not isinstance(action, str) or action not in actions:
+        raise FieldError(f"{path}.action", f"{excerpt(action)} is not one of {', '.join(actions)}")
     name = raw.get("name") or f"{'ingress' if peer_key == 'from' else 'egress'}[{index}]"
     peers_raw = raw.get(peer_key)
     if not isinstance(peers_raw, list) or not peers_raw:
@@ -247,22 +248,24 @@ def _range(proto: str, rng: Mapping[str, Any], path: str) -> PortSpec:
     start = _number(rng.get("start"), f"{path}.start")
     end = _number(rng.get("end"), f"{path}.end")
     if end <= start:
-        raise FieldError(f"{path}.end", f"{end} must be greater than start {start}")
+        raise FieldError(
+            f"{path}.end", f"{excerpt(end)} must be greater than start {excerpt(start)}"
+        )
     return PortSpec(proto, start, end)
 
 
 def _number(raw: Any, path: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
-        raise FieldError(path, f"{raw!r} is not a port number")
+        raise FieldError(path, f"{excerpt(raw)} is not a port number")
     if not MIN_PORT <= raw <= MAX_PORT:
-        raise FieldError(path, f"{raw} is out of range (1-65535)")
+        raise FieldError(path, f"{excerpt(raw)} is out of range (1-65535)")
     return raw
 
 
 def _protocol(raw: Any, path: str) -> str:
     proto = raw or "TCP"
     if proto not in PROTOCOLS:
-        raise FieldError(path, f"{proto!r} is not a supported protocol (TCP, UDP, SCTP)")
+        raise FieldError(path, f"{excerpt(proto)} is not a supported protocol (TCP, UDP, SCTP)")
     return str(proto)
 
 

@@ -108,12 +108,23 @@ def _simple(text: str) -> bool:
 
 
 def _pyyaml(text: str, offset: int) -> Iterator[Any]:
-    stream = yaml.load_all(text, Loader=_Loader)
+    """The documents of ``text`` as ``yaml.load_all`` reads them (``offset``: the line
+    ``text`` starts at), each checked against reach's limits (aliases only if the text
+    may hold one)."""
+    loader = _Loader(text)
+    loader.may_alias = "*" in text
+    try:
+        yield from _documents(loader, offset)
+    finally:
+        loader.dispose()
+
+
+def _documents(loader: Any, offset: int) -> Iterator[Any]:
     while True:
         try:
-            doc = next(stream)
-        except StopIteration:
-            return
+            if not loader.check_data():
+                return
+            doc = loader.get_data()
         except kubeyaml.DuplicateKeyError as e:
             second = e.problem_mark.line + 1 + offset if e.problem_mark else None
             raise DuplicateKey(second, f"{e.problem} at line {e.first.line + 1 + offset}") from None

@@ -9,7 +9,6 @@ directories are reported by :mod:`reach.input.layout`.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reach.errors import Diagnostics
-from reach.input import fastyaml, layout
+from reach.input import fastyaml, jsontext, layout
 from reach.input.raw import RawObject
 from reach.progress import Progress
 
@@ -60,35 +59,65 @@ class FileSource:
     default_namespace: str | None = None
 
     def files(self, diag: Diagnostics) -> list[str]:
-        out: list[str] = []
-        for p in (q for path in self.paths for q in layout.expand(path, diag)):
-            path = Path(p)
-            if p != "-" and path.is_dir():
-                out.extend(layout.directory_files(path, diag))
-            else:
-                out.append(p)
+        return [name for _, names in self._named(diag) for name in names]
+
+    def _named(self, diag: Diagnostics) -> list[tuple[str, list[str]]]:
+        """Each ``-f`` path given, with the files it names."""
+        out: list[tuple[str, list[str]]] = []
+        for given in self.paths:
+            names: list[str] = []
+            for p in layout.expand(given, diag):
+                path = Path(p)
+                if p != "-" and path.is_dir():
+                    names.extend(layout.directory_files(path, diag))
+                else:
+                    names.append(p)
+            out.append((given, names))
         return out
 
     def objects(self, diag: Diagnostics) -> Iterator[RawObject]:
-        names = self.files(diag)
-        sizes = [0 if n == "-" else os.path.getsize(n) for n in names]
+        """The objects of every file, in order. A path in which no object is found gets an
+        ``empty-input`` diagnostic naming it (partial when the whole input is empty),
+        unless something else was said about it (an error, a Helm template)."""
+        named = self._named(diag)
+        sizes = [0 if n == "-" else os.path.getsize(n) for _, names in named for n in names]
         total, before, count = sum(sizes), 0, 0
         bar = self.progress if self.progress is not None and self.progress.active(total) else None
-        for name, size in zip(names, sizes, strict=True):
-            done = None
-            if bar is not None:  # told after every document: only when the bar shows
-                label = "<stdin>" if name == "-" else Path(name).name
-                done = functools.partial(_advance, bar, label, before, total)
-            for raw in read_text(name, _read(name, diag), diag, done):
-                count += 1
-                yield in_namespace(raw, self.default_namespace)
-            before += size
-        if not count and self.paths and not diag.errors and not any(d.partial for d in diag.notes):
-            where = ", ".join("<stdin>" if p == "-" else p for p in self.paths)
+        empty: list[str] = []
+        for given, names in named:
+            said, found = len(diag.errors) + len(diag.notes), 0
+            for name in names:
+                done = None
+                if bar is not None:  # told after every document: only when the bar shows
+                    label = "<stdin>" if name == "-" else Path(name).name
+                    done = functools.partial(_advance, bar, label, before, total)
+                for raw in read_text(name, _read(name, diag), diag, done):
+                    found += 1
+                    yield in_namespace(raw, self.default_namespace)
+                before += 0 if name == "-" else os.path.getsize(name)
+            count += found
+            if not found and len(diag.errors) + len(diag.notes) == said:
+                empty.append("<stdin>" if given == "-" else given)
+        _say_empty(diag, empty, whole=not count)
+
+
+def _say_empty(diag: Diagnostics, empty: list[str], *, whole: bool) -> None:
+    """The ``empty-input`` diagnostic: paths given in which no object was found."""
+    if not empty:
+        return
+    if whole and not diag.errors and not any(d.partial for d in diag.notes):
+        diag.add(
+            "empty-input",
+            f"no Kubernetes objects found in {', '.join(empty)}: the answer covers nothing",
+            partial=True,
+        )
+    elif not whole:
+        for where in empty:
             diag.add(
                 "empty-input",
-                f"no Kubernetes objects found in {where}: the answer covers nothing",
-                partial=True,
+                "no Kubernetes object found (an empty file or directory, or documents "
+                "without a kind)",
+                where,
             )
 
 
@@ -132,9 +161,10 @@ def read_text(
     label = "<stdin>" if name == "-" else name
     if name.lower().endswith(".json") or (name == "-" and text.lstrip().startswith(("{", "["))):
         try:
-            docs = [json.loads(text)] if text.strip() else []
-        except json.JSONDecodeError as e:
-            diag.error(f"{label}:{e.lineno}", "", f"malformed JSON: {e.msg} (column {e.colno})")
+            docs = [jsontext.loads(text)] if text.strip() else []
+        except jsontext.MalformedJSON as e:
+            line = f":{e.line}" if e.line else ""
+            diag.error(f"{label}{line}", "", f"malformed JSON: {e.message}")
             return
         for i, doc in enumerate(docs, start=1):
             yield from flatten(doc, f"{label}#{i}", "")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import Diagnostics, FieldError
-from reach.input.fields import describe, items, mapping
+from reach.input.fields import describe, excerpt, items, mapping
 from reach.input.raw import RawObject
 from reach.input.selectors import parse_selector
 from reach.input.services import object_name, port_number
@@ -100,7 +100,7 @@ def parse_gateway(obj: Mapping[str, Any], origin: str) -> Gateway:
     seen: set[str] = set()
     for i, lst in enumerate(listeners):
         if lst.name in seen:
-            raise FieldError(f"spec.listeners[{i}].name", f"{lst.name!r} is used twice")
+            raise FieldError(f"spec.listeners[{i}].name", f"{excerpt(lst.name)} is used twice")
         seen.add(lst.name)
     return Gateway(namespace, name, class_name, listeners, origin)
 
@@ -112,7 +112,8 @@ def _listener(raw: Any, path: str) -> Listener:
     where = ns.get("from") or "Same"
     if where not in FROM_VALUES:
         raise FieldError(
-            f"{path}.allowedRoutes.namespaces.from", f"{where!r} is not one of All, Selector, Same"
+            f"{path}.allowedRoutes.namespaces.from",
+            f"{excerpt(where)} is not one of All, Selector, Same",
         )
     selector = None
     if where == "Selector":

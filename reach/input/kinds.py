@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from reach.input.fields import excerpt
+
 
 class Category(Enum):
     EVALUATED = "evaluated"
@@ -252,7 +254,9 @@ def classify(api_version: object, kind: str) -> Placed:
     if api_version is None:
         return _by_kind_alone(kind)
     if not isinstance(api_version, str) or api_version.count("/") > 1 or not api_version:
-        return Placed(None, "", error=("apiVersion", f"{api_version!r} is not GROUP/VERSION"))
+        return Placed(
+            None, "", error=("apiVersion", f"{excerpt(api_version)} is not GROUP/VERSION")
+        )
     group, _, version = api_version.rpartition("/")
     info = _BY_KEY.get((group, kind))
     if info is not None:

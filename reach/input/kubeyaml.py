@@ -13,6 +13,11 @@ kubectl reads it") and tested in ``tests/input/test_yaml_kubectl.py``:
   target is not a time, which a manifest's never is;
 - sexagesimal numbers (``1:20``) stay the text written: go-yaml has no base 60; so do
   texts PyYAML takes for numbers and cannot build (``0x_``): go-yaml reads a string.
+
+And it keeps reach's limits (:mod:`reach.input.limits`): an integer of more than 4,300
+digits, a document whose aliases expand it past the limit, and a recursive alias are
+errors (a ``ConstructorError`` at the node), where PyYAML would crash or build a structure
+no walk over it ends.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ from typing import Any, cast
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
+
+from reach.input.limits import (
+    MAX_DIGITS,
+    LimitError,
+    check_aliases,
+    check_integer,
+    too_many_digits,
+)
 
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -40,7 +53,17 @@ def _key_text(node: yaml.Node) -> str:
 
 
 class KubectlConstructor(SafeConstructor):
-    """The safe constructor, with the differences listed in this module's docstring."""
+    """The safe constructor, with the differences listed in this module's docstring.
+
+    ``may_alias`` false skips the alias check of each document (for a text without ``*``).
+    """
+
+    may_alias = True
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        if self.may_alias:
+            check_aliases(node)
+        return super().construct_document(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -70,9 +93,15 @@ class KubectlConstructor(SafeConstructor):
             return self.construct_text(node)
         try:
             if node.tag.endswith(":int"):
-                return self.construct_yaml_int(node)
+                return check_integer(self.construct_yaml_int(node))
             return self.construct_yaml_float(node)
+        except LimitError as e:
+            raise ConstructorError(problem=str(e), problem_mark=node.start_mark) from None
         except ValueError:
+            if sum(c.isdigit() for c in str(node.value)) > MAX_DIGITS:
+                raise ConstructorError(
+                    problem=too_many_digits(), problem_mark=node.start_mark
+                ) from None
             return self.construct_text(node)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from reach.errors import FieldError
-from reach.input.fields import describe, mapping
+from reach.input.fields import describe, excerpt, mapping
 from reach.input.selectors import parse_selector
 from reach.input.validation import Collector, known_fields, metadata, raise_all
 from reach.model.cluster import NetworkPolicy, Peer, PortSpec, Rule
@@ -55,15 +55,17 @@ def parse_network_policy(obj: Mapping[str, Any], origin: str = "", seed: str = "
 
 def _policy_types(types: Any, has_egress: bool) -> tuple[bool, bool]:
     """Whether the policy isolates ingress and egress."""
+    if not isinstance(types, list) and types is not None:
+        raise FieldError(
+            "spec.policyTypes", f"must be a list of Ingress and/or Egress, not {describe(types)}"
+        )
     if not types:
         # API server defaulting (also for an empty list): Ingress always, Egress when
         # the policy has an egress rule.
         return True, has_egress
-    if not isinstance(types, list):
-        raise FieldError("spec.policyTypes", "must be a list of Ingress and/or Egress")
     raise_all(
         [
-            FieldError(f"spec.policyTypes[{i}]", f"{t!r} is not Ingress or Egress")
+            FieldError(f"spec.policyTypes[{i}]", f"{excerpt(t)} is not Ingress or Egress")
             for i, t in enumerate(types)
             if t not in ("Ingress", "Egress")
         ]
@@ -170,29 +172,31 @@ def _port(raw: Any, path: str) -> PortSpec:
         proto = "TCP"
     if proto not in PROTOCOLS:
         raise FieldError(
-            f"{path}.protocol", f"{proto!r} is not a supported protocol (TCP, UDP, SCTP)"
+            f"{path}.protocol", f"{excerpt(proto)} is not a supported protocol (TCP, UDP, SCTP)"
         )
     port = raw.get("port")
     end = raw.get("endPort")
     if isinstance(port, bool):
-        raise FieldError(f"{path}.port", f"{port!r} is not a port number or name")
+        raise FieldError(f"{path}.port", f"{excerpt(port)} is not a port number or name")
     if isinstance(port, int):
         if not MIN_PORT <= port <= MAX_PORT:
-            raise FieldError(f"{path}.port", f"{port} is out of range (1-65535)")
+            raise FieldError(f"{path}.port", f"{excerpt(port)} is out of range (1-65535)")
     elif isinstance(port, str):
         if not (len(port) <= 15 and _SVC_NAME.match(port)):
-            raise FieldError(f"{path}.port", f"{port!r} is not a port number or name")
+            raise FieldError(f"{path}.port", f"{excerpt(port)} is not a port number or name")
     elif port is not None:
-        raise FieldError(f"{path}.port", f"{port!r} is not a port number or name")
+        raise FieldError(f"{path}.port", f"{excerpt(port)} is not a port number or name")
     if end is not None:
         if isinstance(end, bool) or not isinstance(end, int):
-            raise FieldError(f"{path}.endPort", f"{end!r} is not a port number")
+            raise FieldError(f"{path}.endPort", f"{excerpt(end)} is not a port number")
         if port is None:
             raise FieldError(f"{path}.endPort", "requires port to be set")
         if isinstance(port, str):
-            raise FieldError(f"{path}.endPort", f"may not be used with the named port {port!r}")
+            raise FieldError(
+                f"{path}.endPort", f"may not be used with the named port {excerpt(port)}"
+            )
         if not MIN_PORT <= end <= MAX_PORT:
-            raise FieldError(f"{path}.endPort", f"{end} is out of range (1-65535)")
+            raise FieldError(f"{path}.endPort", f"{excerpt(end)} is out of range (1-65535)")
         if end < port:
-            raise FieldError(f"{path}.endPort", f"{end} is below port {port}")
+            raise FieldError(f"{path}.endPort", f"{excerpt(end)} is below port {excerpt(port)}")
     return PortSpec(proto, port, end)

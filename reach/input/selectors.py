@@ -7,7 +7,7 @@ from typing import Any
 
 from reach.errors import FieldError
 from reach.input import validation
-from reach.input.fields import describe
+from reach.input.fields import describe, excerpt
 from reach.model.selectors import OPERATORS, LabelSelector, Requirement
 
 
@@ -68,7 +68,7 @@ def _parse_requirement(expr: Any, path: str) -> Requirement:
         problems.append(
             FieldError(
                 f"{path}.operator",
-                f"{op!r} is not a valid operator (In, NotIn, Exists, DoesNotExist)",
+                f"{excerpt(op)} is not a valid operator (In, NotIn, Exists, DoesNotExist)",
             )
         )
     values = expr.get("values")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import describe, mapping
+from reach.input.fields import describe, excerpt, mapping
 from reach.input.selectors import parse_labels
 from reach.model.ipspace import IPRange, parse_network
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
@@ -34,14 +34,14 @@ def parse_service(obj: Mapping[str, Any], origin: str) -> Service:
     spec = mapping(obj.get("spec"), "spec")
     kind = spec.get("type") or "ClusterIP"
     if kind not in SERVICE_TYPES:
-        raise FieldError("spec.type", f"{kind!r} is not one of {', '.join(SERVICE_TYPES)}")
+        raise FieldError("spec.type", f"{excerpt(kind)} is not one of {', '.join(SERVICE_TYPES)}")
     raw_selector = spec.get("selector")
     selector = (
         tuple(sorted(parse_labels(raw_selector, "spec.selector").items())) if raw_selector else None
     )
     policy = spec.get("externalTrafficPolicy") or "Cluster"
     if policy not in ("Cluster", "Local"):
-        raise FieldError("spec.externalTrafficPolicy", f"{policy!r} is not Cluster or Local")
+        raise FieldError("spec.externalTrafficPolicy", f"{excerpt(policy)} is not Cluster or Local")
     external_name = spec.get("externalName")
     labels = mapping(obj.get("metadata"), "metadata").get("labels")
     return Service(
@@ -92,7 +92,7 @@ def _port(raw: Any, path: str) -> ServicePort:
     p = mapping(raw, path)
     proto = p.get("protocol") or "TCP"
     if proto not in PROTOCOLS:
-        raise FieldError(f"{path}.protocol", f"{proto!r} is not TCP, UDP or SCTP")
+        raise FieldError(f"{path}.protocol", f"{excerpt(proto)} is not TCP, UDP or SCTP")
     target = p.get("targetPort")
     node_port = p.get("nodePort")
     name = p.get("name")

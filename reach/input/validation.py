@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from reach.errors import FieldError
-from reach.input.fields import describe
+from reach.input.fields import describe, excerpt
 
 T = TypeVar("T")
 
@@ -122,7 +122,7 @@ def _dns(
     return [
         FieldError(
             path,
-            f"{value!r} is not a {what} (at most {limit} {chars}, "
+            f"{excerpt(value)} is not a {what} (at most {limit} {chars}, "
             "starting and ending with a letter or digit)",
         )
     ]
@@ -135,7 +135,7 @@ def object_name(kind: str, name: str, path: str = "metadata.name") -> list[Field
         return dns_label(name, path)
     limit = _NAME_LIMITS.get(kind)
     if limit is not None and len(name) > limit:
-        return [FieldError(path, f"{name!r}: a {kind} name is at most {limit} characters")]
+        return [FieldError(path, f"{excerpt(name)}: a {kind} name is at most {limit} characters")]
     return dns_subdomain(name, path)
 
 
@@ -155,7 +155,7 @@ def label_key(key: str, path: str) -> list[FieldError]:
             "its name part must be alphanumerics, '-', '_' or '.', "
             "starting and ending with an alphanumeric"
         )
-    return [FieldError(path, f"{key!r} is not a valid label key: {why}")] if why else []
+    return [FieldError(path, f"{excerpt(key)} is not a valid label key: {why}")] if why else []
 
 
 def label_value(value: object, path: str) -> list[FieldError]:
@@ -169,7 +169,7 @@ def label_value(value: object, path: str) -> list[FieldError]:
         return [
             FieldError(
                 path,
-                f"{value!r} is not a valid label value (at most 63 alphanumerics, '-', '_' "
+                f"{excerpt(value)} is not a valid label value (at most 63 alphanumerics, '-', '_' "
                 "or '.', starting and ending with an alphanumeric)",
             )
         ]
@@ -179,15 +179,24 @@ def label_value(value: object, path: str) -> list[FieldError]:
 def _quote(value: object) -> str:
     if isinstance(value, (Mapping, list)):
         return "labels map keys to string values"
-    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int | float):
+        text = excerpt(value)
+    else:
+        return "label values are strings"
     return f'quote it ("{text}"): label values are strings'
 
 
 def key_text(key: object) -> str:
-    """A mapping key as the text Kubernetes sees (YAML ``true:`` is ``"true"``)."""
+    """A mapping key as the text Kubernetes sees (YAML ``true:`` is ``"true"``); a huge
+    number, or a key that is not a scalar, as :func:`excerpt` names it."""
     if isinstance(key, bool):
         return "true" if key else "false"
-    return str(key)
+    if isinstance(key, str):
+        return key
+    text = excerpt(key)  # a number, or a key YAML allows and Kubernetes does not
+    return str(key) if isinstance(key, int | float) and text == repr(key) else text
 
 
 def labels(raw: Any, path: str) -> dict[str, str]:

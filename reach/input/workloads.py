@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import mapping
+from reach.input.fields import excerpt, flag, items, mapping
 from reach.input.validation import Collector, metadata, raise_all, template_metadata
 from reach.model.cluster import ContainerPort, Pod, Workload
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
@@ -37,19 +37,19 @@ def parse_pod(obj: Mapping[str, Any], origin: str, seed: str = "") -> Pod:
     spec = found.run(mapping, obj.get("spec"), "spec") or {}
     status = found.run(mapping, obj.get("status"), "status") or {}
     ports = found.run(_container_ports, spec, "spec")
+    pod_ips = found.run(items, status.get("podIPs"), "status.podIPs") or []
+    host_network = found.run(flag, spec.get("hostNetwork"), "spec.hostNetwork")
+    owner = found.run(_controller, obj.get("metadata"), meta.namespace if meta else "")
     found.done()
     assert meta is not None and ports is not None
-    ips = [status.get("podIP")] + [
-        p.get("ip") for p in status.get("podIPs") or [] if isinstance(p, Mapping)
-    ]
-    raw_meta = obj.get("metadata") or {}
+    ips = [status.get("podIP")] + [p.get("ip") for p in pod_ips if isinstance(p, Mapping)]
     return Pod(
         namespace=meta.namespace,
         name=meta.name,
         labels=tuple(sorted(meta.labels.items())),
         ports=ports,
-        workload=_controller(raw_meta, meta.namespace),
-        host_network=bool(spec.get("hostNetwork")),
+        workload=owner,
+        host_network=bool(host_network),
         phase=status.get("phase") if isinstance(status.get("phase"), str) else None,
         ips=tuple(dict.fromkeys(ip for ip in ips if isinstance(ip, str) and ip)),
         origin=origin,
@@ -66,10 +66,11 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = 
     assert meta is not None and template is not None
     template_path, labels, pod_spec = template
     ports = _container_ports(pod_spec, f"{template_path}.spec")
+    host_network = flag(pod_spec.get("hostNetwork"), f"{template_path}.spec.hostNetwork")
     spec = mapping(obj.get("spec"), "spec")
     count = spec.get("replicas", spec.get("parallelism", 1)) if kind != "DaemonSet" else 1
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise FieldError("spec.replicas", f"{count!r} is not a number of replicas")
+        raise FieldError("spec.replicas", f"{excerpt(count)} is not a number of replicas")
     count = max(count, 1)  # a workload scaled to zero still shows what it would allow
     workload = Workload(meta.namespace, meta.name, kind)
     return [
@@ -79,7 +80,7 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = 
             labels=labels,
             ports=ports,
             workload=workload,
-            host_network=bool(pod_spec.get("hostNetwork")),
+            host_network=host_network,
             origin=origin,
             service_account=_service_account(pod_spec),
         )
@@ -114,12 +115,13 @@ def _template(
     return path, tuple(sorted(labels.items())), pod_spec
 
 
-def _controller(meta: Mapping[str, Any], namespace: str) -> Workload | None:
+def _controller(meta: Any, namespace: str) -> Workload | None:
     """The owner with ``controller: true``; a kind-less owner is shown as ``Pod``.
 
     A static (mirror) pod is owned by its Node, which is no workload: it stands alone.
     """
-    for ref in meta.get("ownerReferences") or []:
+    meta = meta if isinstance(meta, Mapping) else {}  # metadata's own problems: metadata()
+    for ref in items(meta.get("ownerReferences"), "metadata.ownerReferences"):
         if (
             isinstance(ref, Mapping)
             and ref.get("controller") is True
@@ -132,30 +134,32 @@ def _controller(meta: Mapping[str, Any], namespace: str) -> Workload | None:
 
 def _container_ports(spec: Mapping[str, Any], path: str) -> tuple[ContainerPort, ...]:
     """Ports of the containers, and of sidecars (init containers that keep running)."""
-    containers = list(spec.get("containers") or [])
-    containers += [
-        c
-        for c in spec.get("initContainers") or []
-        if isinstance(c, Mapping) and c.get("restartPolicy") == "Always"
-    ]
+    running: list[tuple[str, Mapping[str, Any]]] = []
+    for key in ("containers", "initContainers"):
+        for ci, c in enumerate(items(spec.get(key), f"{path}.{key}")):
+            cpath = f"{path}.{key}[{ci}]"
+            c = mapping(c, cpath)
+            if key == "containers" or c.get("restartPolicy") == "Always":
+                running.append((cpath, c))
     out: list[ContainerPort] = []
-    for ci, c in enumerate(containers):
-        if not isinstance(c, Mapping):
-            continue
-        for pi, p in enumerate(c.get("ports") or []):
-            if not isinstance(p, Mapping):
-                continue
+    for cpath, c in running:
+        for pi, p in enumerate(items(c.get("ports"), f"{cpath}.ports")):
+            ppath = f"{cpath}.ports[{pi}]"
+            p = mapping(p, ppath)
             number = p.get("containerPort")
             if number is None:
                 continue  # not a usable port (e.g. a misspelt containerPort key)
-            ppath = f"{path}.containers[{ci}].ports[{pi}]"
             if isinstance(number, bool) or not isinstance(number, int):
-                raise FieldError(f"{ppath}.containerPort", f"{number!r} is not a port number")
+                raise FieldError(
+                    f"{ppath}.containerPort", f"{excerpt(number)} is not a port number"
+                )
             if not MIN_PORT <= number <= MAX_PORT:
-                raise FieldError(f"{ppath}.containerPort", f"{number} is out of range (1-65535)")
+                raise FieldError(
+                    f"{ppath}.containerPort", f"{excerpt(number)} is out of range (1-65535)"
+                )
             proto = p.get("protocol") or "TCP"
             if proto not in PROTOCOLS:
-                raise FieldError(f"{ppath}.protocol", f"{proto!r} is not TCP, UDP or SCTP")
+                raise FieldError(f"{ppath}.protocol", f"{excerpt(proto)} is not TCP, UDP or SCTP")
             pname = p.get("name")
             out.append(ContainerPort(number, proto, str(pname) if pname else None))
     return tuple(out)

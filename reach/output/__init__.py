@@ -15,7 +15,9 @@ its kind) to the stream ``out``, with the package for that kind of result:
   Radius and list of Explanation, the Summary, and the namespace matrix.
 
 ``out`` takes text, or bytes (the text formats then write UTF-8); GraphML needs
-bytes, or a text stream over a binary ``buffer``. :func:`to_text` returns what
+bytes, or a text stream over a binary ``buffer``. Text from the input is escaped as
+:mod:`reach.output.escape` says (control and bidirectional characters in txt, lone
+surrogates everywhere). :func:`to_text` returns what
 ``render`` writes as a string.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import TYPE_CHECKING, TypedDict, TypeGuard, Unpack, cast
 
 from reach.analysis.diff import DiffReport
@@ -32,6 +35,7 @@ from reach.audit.report import DEFAULT_FAIL_ON, AuditReport
 from reach.errors import Diagnostic
 from reach.output import audit, diff, listing, results
 from reach.output.diagnostics import carried
+from reach.output.escape import escaped
 from reach.output.formats import (
     AuditFormat,
     DiffFormat,
@@ -90,17 +94,33 @@ def render(
             diagnostics=diags,
         )
         return
-    with text_stream(out) as text:  # each kind's package has a renderer per format
+    with text_stream(out) as raw:  # each kind's package has a renderer per format
+        kind = _kind(result)
+        name = parse(kind, fmt)
+        txt = name in ("txt", "junit")  # junit: XML holds no control characters
+        text = escaped(raw, txt=txt, colour=colour and kind is AuditFormat)
         if isinstance(result, View):
-            listing.RENDERERS[parse(ListFormat, fmt)](result, text, diags)
+            listing.RENDERERS[ListFormat(name)](result, text, diags)
         elif isinstance(result, AuditReport):
-            audit.RENDERERS[parse(AuditFormat, fmt)](
+            audit.RENDERERS[AuditFormat(name)](
                 result, text, fail_on=fail_on, colour=colour, diagnostics=diags
             )
         elif isinstance(result, DiffReport):
-            diff.RENDERERS[parse(DiffFormat, fmt)](result, text, diags)
+            diff.RENDERERS[DiffFormat(name)](result, text, diags)
         else:
-            results.RENDERERS[parse(ResultFormat, fmt)](cast(Results, result), text, diags)
+            results.RENDERERS[ResultFormat(name)](cast(Results, result), text, diags)
+        text.flush()
+
+
+def _kind(result: object) -> type[StrEnum]:
+    """The format enum of a (non-graph) result's kind."""
+    if isinstance(result, View):
+        return ListFormat
+    if isinstance(result, AuditReport):
+        return AuditFormat
+    if isinstance(result, DiffReport):
+        return DiffFormat
+    return ResultFormat
 
 
 class Options(TypedDict, total=False):

@@ -11,12 +11,12 @@ import os
 from typing import Any
 
 import urllib3
-import yaml
 from kubernetes import client as k8s
 from kubernetes import config as _k8s_config
 from kubernetes.config.config_exception import ConfigException
 
 from reach.input.live.errors import LiveError
+from reach.input.live.kubeconfig import read_contexts
 from reach.input.live.request import Endpoint
 from reach.input.options import LiveOptions
 
@@ -50,24 +50,23 @@ def _load_in_cluster(cfg: k8s.Configuration, options: LiveOptions) -> str:
 def _load_kubeconfig(cfg: k8s.Configuration, options: LiveOptions) -> str:
     """Configure ``cfg`` from the kubeconfig's chosen context; that context's name."""
     path = _kubeconfig_path(options.kubeconfig)
+    contexts = read_contexts(path)  # checked first: the client fails on bad fields obscurely
+    name = options.context or contexts.current
+    if not name:
+        raise LiveError(
+            f"kubeconfig {path} has no current context; pass --context "
+            f"(one of: {', '.join(contexts.names) or 'none defined'})"
+        )
+    if name not in contexts.names:
+        raise LiveError(
+            f"context {name!r} not found in kubeconfig {path}; "
+            f"available: {', '.join(contexts.names) or 'none'} (kubectl config get-contexts)"
+        )
     try:
-        contexts, current = k8s_config.list_kube_config_contexts(config_file=path)
-        names = [str(c.get("name")) for c in contexts or []]
-        name = options.context or _first_current_context(path) or (current or {}).get("name")
-        if not name:
-            raise LiveError(
-                f"kubeconfig {path} has no current context; pass --context "
-                f"(one of: {', '.join(names) or 'none defined'})"
-            )
-        if name not in names:
-            raise LiveError(
-                f"context {name!r} not found in kubeconfig {path}; "
-                f"available: {', '.join(names) or 'none'} (kubectl config get-contexts)"
-            )
         k8s_config.load_kube_config(
             config_file=path, context=name, client_configuration=cfg, persist_config=False
         )
-    except (ConfigException, OSError, ValueError, KeyError, TypeError) as e:
+    except (ConfigException, OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise LiveError(f"cannot use kubeconfig {path}: {e}") from None
     return str(name)
 
@@ -93,22 +92,3 @@ def _kubeconfig_path(explicit: str | None) -> str:
             "set KUBECONFIG, or use --in-cluster inside a pod"
         )
     return default
-
-
-def _first_current_context(paths: str) -> str | None:
-    """kubectl's rule for a merged KUBECONFIG: the first file that sets current-context wins.
-
-    (The Python client lets the last one win.)
-    """
-    for p in paths.split(os.pathsep):
-        path = os.path.expanduser(p)
-        if not p or not os.path.isfile(path):
-            continue
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = yaml.safe_load(f)
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            return None  # the client's loader reports it
-        if isinstance(doc, dict) and doc.get("current-context"):
-            return str(doc["current-context"])
-    return None

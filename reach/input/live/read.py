@@ -14,6 +14,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
 from reach.errors import Diagnostics
+from reach.input.live.bounded import bounded
 from reach.input.live.client import connect
 from reach.input.live.errors import Expired, LiveError, NotServed, api_error, transport_error
 from reach.input.live.request import Endpoint, Request, get_request, list_request
@@ -73,7 +74,7 @@ class LiveSource:
                     lambda **kw: k8s.VersionApi(api).get_code(**kw), get_request("/version")
                 )
                 optional = self._discover(api, diag)
-                lists = [(res, self._list_all(api, res, progress)) for res in CORE_RESOURCES]
+                lists = [(res, self._list_all(api, res, progress, diag)) for res in CORE_RESOURCES]
                 lists += self._list_optional(api, optional, progress, diag)
             finally:
                 progress.close()
@@ -125,15 +126,13 @@ class LiveSource:
         """One request, its body parsed as JSON; any failure becomes a LiveError."""
         at = self._endpoint
         try:
-            resp = call(_preload_content=False, _request_timeout=self._timeout)
-            try:
-                data = resp.data
-            finally:
-                resp.release_conn()
+            data = bounded(call, self._timeout)
         except ApiException as e:
             raise api_error(e, req, at) from None
         except urllib3.exceptions.HTTPError as e:
             raise transport_error(e, req, at, self.options.request_timeout) from None
+        except ValueError as e:  # a header the client refuses to send (a token's newline)
+            raise LiveError(f"{at.where}: {req.doing} could not be sent: {e}") from None
         except OSError as e:  # pragma: no cover - urllib3 wraps socket errors
             raise LiveError(f"{at.where}: {req.doing} failed: {e}") from None
         try:
@@ -196,16 +195,20 @@ class LiveSource:
         lists = []
         for res in resources:
             try:
-                lists.append((res, self._list_all(api, res, progress)))
+                lists.append((res, self._list_all(api, res, progress, diag)))
             except NotServed:
                 _not_served(diag, res.group, f"listing {res.plural} answered 404 Not Found")
         return lists
 
-    def _list_all(self, api: k8s.ApiClient, res: Resource, progress: Progress) -> list[Any]:
+    def _list_all(
+        self, api: k8s.ApiClient, res: Resource, progress: Progress, diag: Diagnostics
+    ) -> list[Any]:
         """Every item of a list, page by page; a failing page fails the whole read.
 
         When a continue token expires (410) the list is read again in one
         request, as client-go's pager does, so that the result stays consistent.
+        A list that ends while ``remainingItemCount`` announced more items gets a
+        ``list-incomplete`` diagnostic (:func:`_check_count`).
         """
         call = lister(api, res)
         where = self._endpoint.where
@@ -213,6 +216,7 @@ class LiveSource:
         token: str | None = None
         page = 0
         limit: int | None = self.options.page_limit
+        announced: int | None = None  # items so far plus remainingItemCount, when given
         while True:
             page += 1
             kw: dict[str, Any] = {"limit": limit} if limit else {}
@@ -225,7 +229,7 @@ class LiveSource:
             except Expired:
                 if not token or not limit:
                     raise
-                items, token, page, limit = [], None, 0, None
+                items, token, page, limit, announced = [], None, 0, None, None
                 continue
             batch = doc.get("items")
             if batch is None:
@@ -242,12 +246,31 @@ class LiveSource:
                     f"{where}: the server returned the same continue token twice while "
                     f"trying to {list_request(res, page).doing}; nothing partial is returned"
                 )
+            remaining = meta.get("remainingItemCount")
+            if isinstance(remaining, int) and not isinstance(remaining, bool):
+                announced = len(items) + remaining
             if not token:
                 progress.update(res.plural, len(items), len(items))
+                _check_count(diag, self._endpoint, res, len(items), announced)
                 return items
-            remaining = meta.get("remainingItemCount")
-            total = len(items) + remaining if isinstance(remaining, int) else None
-            progress.update(res.plural, len(items), total)
+            progress.update(res.plural, len(items), announced)
+
+
+def _check_count(
+    diag: Diagnostics, at: Endpoint, res: Resource, read: int, announced: int | None
+) -> None:
+    """Say so when a list ended with fewer or more items than ``remainingItemCount`` had
+    announced: a server that dropped its continue token gives a truncated list."""
+    if announced is None or announced == read:
+        return
+    diag.add(
+        "list-incomplete",
+        f"{at.where}: list {res.plural} ended after {read} items, but the server had "
+        f"announced {announced} (remainingItemCount): the answer may leave some out; "
+        "run again, or check the API server",
+        f"live:{at.context}/{res.plural}",
+        partial=True,
+    )
 
 
 def _not_served(diag: Diagnostics, group: str, why: str) -> None:

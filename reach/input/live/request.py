@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from reach.input.live.resources import Resource
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """The API server being read: its kubeconfig context and URL."""
+    """The API server being read: its kubeconfig context and URL (as :func:`shown_url`
+    shows it: every message and snapshot header names the server by ``server``)."""
 
     context: str
     server: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "server", shown_url(self.server))
 
     @property
     def where(self) -> str:
@@ -41,3 +46,14 @@ def list_request(res: Resource, page: int = 0) -> Request:
 def get_request(path: str, urls: str = "") -> Request:
     """A discovery request; ``urls`` are the nonResourceURLs that allow it."""
     return Request("get", path, f"get on nonResourceURLs {urls or f'{path}, {path}/*'}")
+
+
+def shown_url(url: str) -> str:
+    """``url`` without what may be secret: the user information (``user:password@``),
+    the query and the fragment; the scheme, host, port and path are kept."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:  # not a URL (an unbalanced "[" in the host): keep what cannot hide one
+        return url.rpartition("@")[2].split("?")[0].split("#")[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import networkx as nx
 
 from reach.output.diagnostics import Diags, carried
+from reach.output.escape import escaped
 from reach.output.formats import GraphFormat
 from reach.output.graph import dot, graphml, nodelink
 from reach.output.streams import Stream, binary_stream, text_stream
@@ -32,8 +33,10 @@ def render(
         with binary_stream(out) as binary:
             graphml.write(g, binary, policies=policies, diagnostics=diags)
         return
-    with text_stream(out) as text:
+    with text_stream(out) as raw:
+        text = escaped(raw, txt=False)
         if fmt is GraphFormat.DOT:
             dot.render(g, text, tooltips=tooltips, diagnostics=diags)
         else:
             nodelink.render(g, text, policies=policies, diagnostics=diags)
+        text.flush()

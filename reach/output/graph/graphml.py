@@ -8,7 +8,9 @@ GraphML attributes are scalars, so:
   are JSON text;
 - attributes without a value (``workload`` of a lone pod's node, say) are left out;
 - the graph attributes ``diagnostics`` and ``warnings`` hold the load's diagnostics
-  (JSON text, as in the JSON outputs).
+  (JSON text, as in the JSON outputs);
+- text XML cannot hold (control characters, lone surrogates) is written as Python
+  escapes (``\\x1b``), as in txt (:mod:`reach.output.escape`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import networkx as nx
 from reach.analysis.graph import NODE
 from reach.model.ports import PortSet
 from reach.output.diagnostics import GRAPH_KEY, Diags, as_json, carried
+from reach.output.escape import escape
 
 
 def scalar_graph(g: nx.DiGraph, *, policies: bool = True, diagnostics: Diags = ()) -> nx.DiGraph:
@@ -82,5 +85,22 @@ def write(
     those ``g`` carries)."""
     diags = carried(g) if diagnostics is None else diagnostics
     nx.write_graphml(
-        scalar_graph(g, policies=policies, diagnostics=diags), path, named_key_ids=True
+        _xml_text(scalar_graph(g, policies=policies, diagnostics=diags)),
+        path,
+        named_key_ids=True,
     )
+
+
+def _xml_text(g: nx.DiGraph) -> nx.DiGraph:
+    """``g`` with every text that XML cannot hold escaped (ids and attribute values)."""
+
+    def safe(value: object) -> object:
+        return escape(value) if isinstance(value, str) else value
+
+    out: nx.DiGraph = nx.DiGraph()
+    out.graph.update({k: safe(v) for k, v in g.graph.items()})
+    out.add_nodes_from((safe(n), {k: safe(v) for k, v in a.items()}) for n, a in g.nodes(data=True))
+    out.add_edges_from(
+        (safe(s), safe(d), {k: safe(v) for k, v in a.items()}) for s, d, a in g.edges(data=True)
+    )
+    return out
