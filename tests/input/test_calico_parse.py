@@ -284,10 +284,10 @@ def test_services_exclusions() -> None:
         "spec.egress[0].destination: cannot specify Nets/NotNets and Services on the same rule"
         in problems
     )
-    assert (
+    ports = "{egress: [{action: Allow, protocol: TCP, destination: {services: {name: w}, ports: [80]}}]}"
+    assert errors(policy(ports, kind="NetworkPolicy")) == [
         "spec.egress[0].destination: ports and notPorts cannot be specified with services"
-        in problems
-    )
+    ]
     assert errors(
         policy("{egress: [{action: Allow, destination: {services: {namespace: x}}}]}")
     ) == ["spec.egress[0].destination.services: services must specify a service name"]
