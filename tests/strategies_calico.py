@@ -99,22 +99,19 @@ def leaf_selectors(draw: st.DrawFn, vocab: dict[str, list[str]]) -> Selector:
     key = draw(st.sampled_from(sorted(vocab)))
     value = draw(st.sampled_from(vocab[key]))
     values = frozenset(draw(st.lists(st.sampled_from(vocab[key]), min_size=1, max_size=2)))
-    return draw(
-        st.sampled_from(
-            [
-                Equal(key, value),
-                Equal(key, value),
-                NotEqual(key, value),
-                Has(key),
-                In(key, values),
-                NotIn(key, values),
-                StringTest(key, "starts with", value[:1]),
-                StringTest(key, "ends with", value[-1:]),
-                StringTest(key, "contains", value[1:2]),
-                All(),
-            ]
-        )
-    )
+    choices: list[Selector] = [
+        Equal(key, value),
+        Equal(key, value),
+        NotEqual(key, value),
+        Has(key),
+        In(key, values),
+        NotIn(key, values),
+        StringTest(key, "starts with", value[:1]),
+        StringTest(key, "ends with", value[-1:]),
+        StringTest(key, "contains", value[1:2]),
+        All(),
+    ]
+    return draw(st.sampled_from(choices))
 
 
 def calico_selectors(vocab: dict[str, list[str]]) -> st.SearchStrategy[Selector]:
