@@ -82,6 +82,30 @@ E | cilium.io | CiliumClusterwideNetworkPolicy | v2 | Cilium cluster-wide L3-L4 
 rules (L7 parts reported, not evaluated)
 E | cilium.io | CiliumCIDRGroup | v2 v2alpha1 | external CIDRs named by Cilium policies \
 (cidrGroupRef, cidrGroupSelector)
+E | projectcalico.org | NetworkPolicy GlobalNetworkPolicy | v3 | Calico policy: allow, deny, \
+pass and log rules, ordered by tier (read and validated; not yet evaluated: unevaluated-kind)
+E | crd.projectcalico.org | NetworkPolicy GlobalNetworkPolicy | v1 | Calico policy, storage form \
+(read and validated; not yet evaluated: unevaluated-kind)
+E | projectcalico.org | StagedNetworkPolicy StagedGlobalNetworkPolicy \
+StagedKubernetesNetworkPolicy | v3 | staged Calico policy: read and validated, never enforced \
+(calico-staged)
+E | crd.projectcalico.org | StagedNetworkPolicy StagedGlobalNetworkPolicy \
+StagedKubernetesNetworkPolicy | v1 | staged Calico policy: read and validated, never enforced \
+(calico-staged)
+E | projectcalico.org | Tier | v3 | Calico policy tier: its order and default action
+E | crd.projectcalico.org | Tier | v1 | Calico policy tier: its order and default action
+E | projectcalico.org | NetworkSet GlobalNetworkSet | v3 | labelled external CIDRs that Calico \
+rule selectors pick
+E | crd.projectcalico.org | NetworkSet GlobalNetworkSet | v1 | labelled external CIDRs that \
+Calico rule selectors pick
+E | projectcalico.org | Profile | v3 | rules applied after the last Calico tier, and labels \
+for its endpoints
+E | crd.projectcalico.org | Profile | v1 | rules applied after the last Calico tier, and \
+labels for its endpoints
+E | projectcalico.org | HostEndpoint | v3 | Calico policy on host interfaces: read, outside the \
+pod model (calico-host-endpoint)
+E | crd.projectcalico.org | HostEndpoint | v1 | Calico policy on host interfaces: read, outside \
+the pod model (calico-host-endpoint)
 P | core | Service Endpoints | - | a way to reach pods, not a pod-to-pod rule
 P | discovery.k8s.io | EndpointSlice | - | a Service's endpoints
 P | networking.k8s.io | Ingress IngressClass | - | HTTP entry from outside the cluster
@@ -91,11 +115,6 @@ P | gateway.networking.k8s.io | Gateway GatewayClass HTTPRoute GRPCRoute TLSRout
 UDPRoute ReferenceGrant ListenerSet | - | Gateway API: a way into the cluster, not a pod-to-pod rule
 X | cilium.io | CiliumLocalRedirectPolicy | - | Cilium redirection of traffic to local pods
 X | cilium.io | CiliumEgressGatewayPolicy | - | Cilium egress through gateway nodes
-X | projectcalico.org crd.projectcalico.org | NetworkPolicy GlobalNetworkPolicy \
-StagedNetworkPolicy StagedGlobalNetworkPolicy StagedKubernetesNetworkPolicy | - | Calico policy: \
-allow, deny, pass and log rules, ordered by tier
-X | projectcalico.org crd.projectcalico.org | HostEndpoint | - | Calico policy on host interfaces
-X | projectcalico.org crd.projectcalico.org | Tier | - | Calico policy tier with a default action
 X | crd.antrea.io | NetworkPolicy ClusterNetworkPolicy | - | Antrea-native policy: Allow, Drop, \
 Reject, Pass by tier and priority
 X | security.antrea.io | NetworkPolicy ClusterNetworkPolicy | - | Antrea-native policy (old API \
@@ -163,8 +182,8 @@ CiliumLoadBalancerIPPool CiliumNodeConfig CiliumBGPPeeringPolicy | - | Cilium \
 state and address management; policies that use it are flagged
 I | projectcalico.org crd.projectcalico.org | IPPool IPReservation BGPConfiguration BGPPeer \
 BGPFilter ClusterInformation KubeControllersConfiguration IPAMBlock IPAMConfig IPAMHandle \
-BlockAffinity CalicoNodeStatus NetworkSet GlobalNetworkSet | - | Calico address and routing \
-management; policies that use it are flagged
+BlockAffinity CalicoNodeStatus | - | Calico address and routing management; policies that \
+use it are flagged
 I | projectcalico.org crd.projectcalico.org | FelixConfiguration | - | Calico dataplane settings
 I | crd.antrea.io | ClusterGroup Group | - | Antrea groups; policies that use them are flagged
 I | networking.istio.io | VirtualService DestinationRule ServiceEntry Gateway WorkloadEntry \

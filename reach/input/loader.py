@@ -18,6 +18,9 @@ from typing import Generic, TypeVar
 
 from reach.errors import Diagnostics, FieldError, InvalidInput
 from reach.input.adminpolicy import parse_admin_policy
+from reach.input.calico import CalicoObject
+from reach.input.calicodiag import calico_diagnostics
+from reach.input.calicoload import assemble_calico, is_calico, read_calico
 from reach.input.cilium import CCNP, CNP, parse_cilium_policy
 from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
 from reach.input.ciliumdiag import cilium_diagnostics
@@ -72,6 +75,7 @@ class _Read:
     admin: _Objects[AdminPolicy] = field(init=False)
     cilium: _Objects[list[CiliumPolicy]] = field(init=False)
     cidr_groups: _Objects[CidrGroup] = field(init=False)
+    calico: _Objects[CalicoObject] = field(init=False)
     #: Cilium policies, read once every CiliumCIDRGroup of the input is known.
     deferred: list[RawObject] = field(default_factory=list)
     #: Warnings of the Cilium parser, with the origin of their policy.
@@ -86,6 +90,7 @@ class _Read:
         self.admin = _Objects(self.diag)
         self.cilium = _Objects(self.diag)
         self.cidr_groups = _Objects(self.diag)
+        self.calico = _Objects(self.diag)
 
 
 def build_cluster(
@@ -130,6 +135,8 @@ def build_cluster(
     for origin, warning in read.cilium_warnings:
         diag.add("cilium-namespace-replaced", warning, origin)
     cilium_diagnostics(cluster, diag)
+    cluster.calico = assemble_calico(read.calico.values(), diag)
+    calico_diagnostics(cluster, diag)
     _unread(read, diag)
     if diag.errors and not skip_invalid:
         raise InvalidInput(diag.errors)
@@ -142,6 +149,10 @@ def build_cluster(
     for cnp in cluster.cilium_policies:
         if cnp.namespace:
             cluster.namespace(cnp.namespace)
+    calico_namespaces = [p.namespace for p in cluster.calico.policies]
+    for ns in calico_namespaces + [s.namespace for s in cluster.calico.network_sets]:
+        if ns:
+            cluster.namespace(ns)
     cluster.diagnostics = list(diag.notes)
     return cluster
 
@@ -205,7 +216,9 @@ def _entry_point(placed: Placed) -> bool:
 def _read(raw: RawObject, kind: str, read: _Read) -> None:
     """Parse one evaluated object into ``read``."""
     seed = raw.origin + raw.path
-    if kind == "Namespace":
+    if is_calico(raw):
+        read.calico.put(*read_calico(raw, kind, read.diag), raw.origin)
+    elif kind == "Namespace":
         ns = _namespace(raw, seed)
         read.namespaces.put((kind, ns.name), ns, raw.origin)
     elif kind == "Pod":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reach.errors import Diagnostic
+from reach.model.calico import CalicoObjects
 from reach.model.cilium import CiliumPolicy
 from reach.model.gateway import GatewayAPI
 from reach.model.ipspace import IPBlock
@@ -163,6 +164,8 @@ class Cluster:
     admin_policies: list[AdminPolicy] = field(default_factory=list)
     #: CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies, one per rule (``specs``).
     cilium_policies: list[CiliumPolicy] = field(default_factory=list)
+    #: Calico policies, tiers, network sets, profiles and host endpoints (reach.model.calico).
+    calico: CalicoObjects = field(default_factory=CalicoObjects)
     #: Services, and the Ingresses and Routes that send outside traffic to them.
     services: list[Service] = field(default_factory=list)
     routes: list[EntryRoute] = field(default_factory=list)

@@ -89,6 +89,7 @@ def test_known_unsupported_kinds_warn_once_per_object() -> None:
         "apiVersion": "projectcalico.org/v3",
         "kind": "NetworkPolicy",
         "metadata": {"name": "c"},
+        "spec": {},
     }
     r = reach.from_objects([pod("a"), clrp, dict(clrp, metadata={"name": "y"}), calico, calico])
     # One per object, each naming its origin (issue 14: every ignored policy is named).
