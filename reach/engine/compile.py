@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.calicocompile import CalicoCompilation
 from reach.engine.ciliummatch import CiliumMatcher
 from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_classes, label_classes
 from reach.engine.labelindex import LabelIndex
@@ -86,6 +87,10 @@ class _Compiler:
                 else [peer.ip_block for peer in rule.peers or () if peer.ip_block]
             )
         ]
+        self.calico = CalicoCompilation.of(cluster)
+        if self.calico is not None:  # Calico's tiers decide: its rules, ports and addresses
+            self.named_ports = sorted(set(self.named_ports) | self.calico.plan.named_ports)
+            blocks += self.calico.plan.blocks
         self.segments = segments(blocks)
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
 
@@ -104,7 +109,7 @@ class _Compiler:
             self.pods,
             self.namespace_position,
             self.named_ports,
-            service_accounts=bool(self.cluster.cilium_policies),
+            service_accounts=bool(self.cluster.cilium_policies) or self.calico is not None,
         )
 
     # -- step 2: behaviour classes --------------------------------------------------------
@@ -132,8 +137,15 @@ class _Compiler:
         )
         selected = [matcher.selected(policy) for policy in self.policies]
         rule_peers = [matcher.rule_peers(rule, policy) for policy, rule, _ in self.rules]
-        classes = behaviour_classes(labels, selected + [pods for pods, _ in rule_peers])
+        calico = []
+        if self.calico is not None:
+            calico = self.calico.match(
+                labels, self.cluster, self.namespace_names, matcher.peer_segments, self.segments
+            )
+        classes = behaviour_classes(labels, selected + [pods for pods, _ in rule_peers] + calico)
         first = classes.first_label_class
+        if self.calico is not None:
+            self.calico.in_classes(first)
         subjects = [sel[first] for sel in selected]
         peers = [np.concatenate([pods[first], external]) for pods, external in rule_peers]
         return classes, subjects, peers
@@ -145,6 +157,7 @@ class _Compiler:
             named=self.named_ports,
             class_named_ports=classes.named_ports,
             n_external=len(self.segments),
+            extra=self.calico.plan.port_sets if self.calico is not None else None,
         )
 
     def _class_rules(
@@ -152,7 +165,7 @@ class _Compiler:
     ) -> list[CompiledRule]:
         """Every rule in class space: its policy's subjects, its peers and its port masks."""
         subjects_of = {id(p): sel for p, sel in zip(self.policies, subjects, strict=True)}
-        return [
+        rules = [
             CompiledRule(
                 policy=policy,
                 rule=rule,
@@ -168,6 +181,9 @@ class _Compiler:
                 zip(self.rules, peers, strict=True)
             )
         ]
+        if self.calico is not None:
+            rules = self.calico.rules(rules, masks, self.named_ports)
+        return rules
 
     # -- step 4: each direction as rows of ids --------------------------------------------
     def _sides(
@@ -185,6 +201,9 @@ class _Compiler:
             if isinstance(policy, NetworkPolicy | CiliumPolicy):
                 isolated["ingress"] |= sel if policy.ingress_isolating else False
                 isolated["egress"] |= sel if policy.egress_isolating else False
+        if self.calico is not None:
+            sides = self.calico.sides(self.policies, subjects, rules, masks)
+            return {d: _Side(*side) for d, side in sides.items()}
         rows = SideRows(
             rules, masks.atoms, n_internal=n_internal, resolution_of=masks.resolution_of
         )
@@ -233,6 +252,7 @@ class _Compiler:
                 len(cilium_subjects), len(classes)
             ),
             diagnostics=_same_priority_overlaps(rules),
+            calico=self.calico.tiers if self.calico is not None else None,
             _side_masks=list(masks.atoms.values),
         )
 

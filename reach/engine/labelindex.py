@@ -47,6 +47,13 @@ class LabelIndex:
             self._cache[selector] = hit
         return hit
 
+    def column(self, key: str) -> tuple[npt.NDArray[np.int32], dict[str, int]]:
+        """The codes of ``key`` per row (-1: absent) and the code of each value."""
+        col = self._columns.get(key)
+        if col is None:
+            col = np.full(self.n, -1, dtype=np.int32)
+        return col, self._codes.get(key, {})
+
     def _requirement(self, req: Requirement) -> BoolVec:
         col = self._columns.get(req.key)
         if col is None:

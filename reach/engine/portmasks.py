@@ -34,7 +34,9 @@ class RuleMasks:
         named: list[NamedKey],
         class_named_ports: list[NamedPorts],
         n_external: int,
+        extra: list[PortSet] | None = None,
     ) -> None:
+        """``extra``: more port sets whose bounds cut the atoms (Calico rules' ports)."""
         self.rules = rules
         self._named_position = {key: i for i, key in enumerate(named)}
         #: The numeric part of each rule's ports (named ports resolve per destination).
@@ -45,7 +47,7 @@ class RuleMasks:
             for (_, protocol), ports in zip(named, named_ports, strict=True)
             for port in ports
         ]
-        self.atoms = PortAtoms(self.numeric + resolved)
+        self.atoms = PortAtoms(self.numeric + resolved + (extra or []))
         ids: dict[NamedPorts, int] = {}
         class_resolution = [ids.setdefault(ports, len(ids)) for ports in class_named_ports]
         #: The distinct named-port resolutions of the behaviour classes.

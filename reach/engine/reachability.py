@@ -8,6 +8,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.calicotiers import CalicoTiers
 from reach.engine.rules import CompiledRule
 from reach.errors import Diagnostic
 from reach.model.cluster import Cluster, Pod
@@ -51,6 +52,8 @@ class Reachability:
     #: ``cilium_selected[i, c]``: policy ``cluster.cilium_policies[i]`` selects class c.
     cilium_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Calico's tiers, when they decide (the rules are then in their tier order).
+    calico: CalicoTiers | None = None
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
     _and: PortSetIds | None = None

@@ -8,12 +8,13 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.atoms import Mask
+from reach.model.calico import CalicoPolicy, CalicoRule, Profile
 from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, NetworkPolicy, Rule
 
 NamedKey = tuple[str, str]  # (port name, protocol)
-AnyPolicy = NetworkPolicy | AdminPolicy | CiliumPolicy
-AnyRule = Rule | AdminRule | CiliumRule
+AnyPolicy = NetworkPolicy | AdminPolicy | CiliumPolicy | CalicoPolicy | Profile
+AnyRule = Rule | AdminRule | CiliumRule | CalicoRule
 #: The tiers in evaluation order.
 TIERS = ("Admin", "NetworkPolicy", "Baseline")
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from collections.abc import Callable
+
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
 from reach.engine.rules import CompiledRule
 from reach.model.cilium import CiliumPolicy
+
+
+#: A tier walk: (direction, matching rule ids, their int masks, own state) -> allowed mask.
+Walk = Callable[[str, tuple[int, ...], tuple[int, ...], int], int]
 
 
 class SideRows:
@@ -29,23 +35,33 @@ class SideRows:
         *,
         n_internal: int,
         resolution_of: IntVec,
+        walk: Walk | None = None,
     ) -> None:
-        """``resolution_of[c]``: the named-port resolution of class c (see ``RuleMasks``)."""
+        """``resolution_of[c]``: the named-port resolution of class c (see ``RuleMasks``).
+
+        ``walk``: the tier walk of Calico's tiers (``calicotiers``), which takes the
+        direction, the matching rules, their int masks and the own class's state; without
+        it, :func:`walk_tiers` with the state as isolation.
+        """
         self.rules = rules
         self.atoms = atoms
         self.n_internal = n_internal
         self.n_classes = len(resolution_of)
         self.resolution_of = resolution_of
+        self.walk = walk
+        self._direction = ""
         self._ports: dict[tuple[int, int], int] = {}
         self._verdicts: dict[tuple[object, ...], int] = {}
 
-    def build(self, direction: str, isolated: BoolVec) -> tuple[PortSetIds, IntVec]:
+    def build(self, direction: str, isolated: BoolVec | IntVec) -> tuple[PortSetIds, IntVec]:
         """``(rows, row_of)``: ``rows[row_of[own], other]`` is the id of what the side allows.
 
-        ``isolated[c]``: NetworkPolicies isolate class c in this direction. The last
-        row is "everything" (the row of the external ends, which have no side).
+        ``isolated[c]``: NetworkPolicies isolate class c in this direction (with a
+        ``walk``: the state code of class c). The last row is "everything" (the row of
+        the external ends, which have no side).
         """
         ingress = direction == "ingress"
+        self._direction = direction
         rule_ids = [k for k, rule in enumerate(self.rules) if rule.direction == direction]
         selects = np.zeros((self.n_internal, len(rule_ids)), dtype=bool)  # [own class, rule]
         for j, k in enumerate(rule_ids):
@@ -55,11 +71,12 @@ class SideRows:
         rows[len(first_class)] = self.atoms.all_id
         for row, own in enumerate(first_class):
             own_rules = tuple(rule_ids[j] for j in np.flatnonzero(selects[own]))
-            rows[row] = self._row(own_rules, isolated=bool(isolated[own]), own=own, ingress=ingress)
+            state = int(isolated[own]) if self.walk else bool(isolated[own])
+            rows[row] = self._row(own_rules, isolated=state, own=own, ingress=ingress)
         return _distinct_rows(rows, row_of)
 
     def _share_rows(
-        self, selects: BoolVec, rule_ids: list[int], isolated: BoolVec, *, ingress: bool
+        self, selects: BoolVec, rule_ids: list[int], isolated: BoolVec | IntVec, *, ingress: bool
     ) -> tuple[IntVec, list[int]]:
         """``(row_of, first_class)``: classes with the same selecting rules, isolation and
         (ingress with named ports) resolution share a row; ``first_class[r]`` computes row r.
@@ -86,10 +103,10 @@ class SideRows:
         return row_of, first_class
 
     def _row(
-        self, rule_ids: tuple[int, ...], *, isolated: bool, own: int, ingress: bool
+        self, rule_ids: tuple[int, ...], *, isolated: bool | int, own: int, ingress: bool
     ) -> PortSetIds:
         """What the side of class ``own``, selected by ``rule_ids``, allows with every class."""
-        if not rule_ids:
+        if not rule_ids and self.walk is None:
             return np.full(
                 self.n_classes, self.atoms.empty_id if isolated else self.atoms.all_id, np.int32
             )
@@ -133,10 +150,10 @@ class SideRows:
             profile = profile * (int(self.resolution_of.max()) + 1) + self.resolution_of
         return profile
 
-    def _verdict(self, rule_ids: tuple[int, ...], *, isolated: bool, dst: int) -> int:
+    def _verdict(self, rule_ids: tuple[int, ...], *, isolated: bool | int, dst: int) -> int:
         """The id of what the matching rules ``rule_ids`` leave allowed toward class ``dst``."""
         masks = tuple(self._ports_to(k, dst) for k in rule_ids)
-        key = (rule_ids, masks, isolated)
+        key = (rule_ids, masks, isolated, self._direction if self.walk else "")
         hit = self._verdicts.get(key)
         if hit is None:
             allowed = self._walk_tiers(rule_ids, masks, isolated=isolated)
@@ -144,11 +161,14 @@ class SideRows:
         return hit
 
     def _walk_tiers(
-        self, rule_ids: tuple[int, ...], masks: tuple[int, ...], *, isolated: bool
+        self, rule_ids: tuple[int, ...], masks: tuple[int, ...], *, isolated: bool | int
     ) -> int:
-        """:func:`walk_tiers` over this compilation's rules and port atoms."""
+        """:func:`walk_tiers` (or the Calico ``walk``) over this compilation's rules and
+        port atoms."""
+        if self.walk is not None:
+            return self.walk(self._direction, rule_ids, masks, int(isolated))
         return walk_tiers(
-            self.rules, rule_ids, masks, isolated=isolated, everything=self.atoms.all_int
+            self.rules, rule_ids, masks, isolated=bool(isolated), everything=self.atoms.all_int
         )
 
     def _ports_to(self, k: int, dst: int) -> int:

@@ -1,0 +1,147 @@
+"""Calico in the engine's five steps (see ``compile``): the hooks the compiler calls.
+
+1. The plan (``calicoplan``): the Calico rules, their port bounds, named ports and
+   CIDRs, added to the compilation's before it starts.
+2. ``match``: the rules' ends and the policies' selections over label classes
+   (``calicomatch``), which join the answers that make behaviour classes;
+   ``in_classes`` then takes them to behaviour classes.
+3. ``rules``: each Calico rule as a :class:`CompiledRule` (its policy's subjects
+   narrowed by its own end, its other end as peers, its ports as masks:
+   ``calicoports``), all rules sorted into Calico's tier order.
+4. ``sides``: the rows of each direction through Calico's tiers (``calicotiers``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.calicomatch import CalicoMatcher
+from reach.engine.calicoplan import CalicoAnswers, CalicoPlan, calico_evaluated, calico_plan
+from reach.engine.calicoports import rule_mask
+from reach.engine.calicotiers import CalicoTiers, calico_tiers, sort_rules, tier_of
+from reach.engine.classes import LabelClasses
+from reach.engine.portmasks import RuleMasks
+from reach.engine.rules import AnyPolicy, CompiledRule, NamedKey
+from reach.engine.sides import SideRows
+from reach.model.calico import CalicoPolicy
+from reach.model.cluster import Cluster
+from reach.model.ipspace import IPBlock, IPRange
+
+
+@dataclass
+class CalicoCompilation:
+    """The Calico part of one compilation."""
+
+    cluster: Cluster
+    plan: CalicoPlan
+    answers: CalicoAnswers | None = None
+    first: IntVec | None = None
+    host_network: BoolVec | None = None
+    tiers: CalicoTiers | None = None
+    _label_host: BoolVec = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @staticmethod
+    def of(cluster: Cluster) -> CalicoCompilation | None:
+        """The Calico part, when Calico's tiers decide (enforced policies or Profiles)."""
+        if not calico_evaluated(cluster):
+            return None
+        return CalicoCompilation(cluster, calico_plan(cluster))
+
+    def match(
+        self,
+        labels: LabelClasses,
+        cluster: Cluster,
+        namespace_names: list[str],
+        of_block: Callable[[IPBlock], BoolVec],
+        segments: list[IPRange],
+    ) -> list[BoolVec]:
+        """Step 2: every Calico answer over label classes (host networking included, which
+        decides whether a pod has profiles)."""
+        matcher = CalicoMatcher(
+            labels,
+            namespaces=[cluster.namespaces[name] for name in namespace_names],
+            network_sets=cluster.calico.network_sets,
+            services=cluster.services,
+            of_block=of_block,
+            segments=segments,
+        )
+        self.answers = self.plan.answers(matcher)
+        self._label_host = labels.host_network
+        return [*self.answers.vectors(), labels.host_network]
+
+    def in_classes(self, first: IntVec) -> None:
+        """The first label class of each behaviour class (answers agree inside a class)."""
+        self.first = first
+        self.host_network = self._label_host[first]
+
+    def rules(
+        self, rules: list[CompiledRule], masks: RuleMasks, named: list[NamedKey]
+    ) -> list[CompiledRule]:
+        """Step 3: the Calico rules as compiled rules, then every rule in tier order."""
+        assert self.answers is not None and self.first is not None
+        first, answers = self.first, self.answers
+        for e, entry in enumerate(self.plan.entries):
+            owner = entry.owner
+            policy = owner if isinstance(owner, CalicoPolicy) else owner.profile
+            rules.append(
+                CompiledRule(
+                    policy=policy,
+                    rule=entry.rule,
+                    direction=entry.direction,
+                    selected=answers.own[e][first],
+                    peers=np.concatenate([answers.peer_pods[e][first], answers.peer_segments[e]]),
+                    mask=rule_mask(
+                        entry.rule,
+                        entry.service,
+                        atoms=masks.atoms,
+                        named=named,
+                        resolutions=masks.resolutions,
+                    ),
+                    tier=tier_of(policy),
+                    action=entry.rule.action,
+                    resolution_of=masks.resolution_of,
+                )
+            )
+        return sort_rules(rules, self.cluster.calico.ordered_tiers())
+
+    def sides(
+        self,
+        policies: list[AnyPolicy],
+        subjects: list[BoolVec],
+        rules: list[CompiledRule],
+        masks: RuleMasks,
+    ) -> dict[str, tuple[PortSetIds, IntVec, BoolVec]]:
+        """Step 4: ``(rows, row_of, some policy applies)`` per direction (ingress, egress)."""
+        assert self.answers is not None and self.first is not None
+        assert self.host_network is not None
+        owners: list[tuple[AnyPolicy, BoolVec, BoolVec]] = [
+            (p, sel, sel) for p, sel in zip(policies, subjects, strict=True)
+        ]
+        selected = self.answers.selected
+        owners += [
+            (p, selected["ingress"][i][self.first], selected["egress"][i][self.first])
+            for i, p in enumerate(self.plan.policies)
+        ]
+        self.tiers, some = calico_tiers(
+            self.cluster.calico.ordered_tiers(),
+            rules,
+            owners,
+            self.host_network,
+            masks.atoms.all_int,
+        )
+        rows = SideRows(
+            rules,
+            masks.atoms,
+            n_internal=len(self.first),
+            resolution_of=masks.resolution_of,
+            walk=self.tiers.walk,
+        )
+        out = {}
+        for d in ("ingress", "egress"):
+            row, row_of = rows.build(d, self.tiers.state_of[d])
+            out[d] = (row, row_of, some[d])
+        return out

@@ -1,0 +1,186 @@
+"""Calico's tiers as the engine walks them (docs/semantics.md, "Calico policies", E1, E10, E12).
+
+Every rule gets a tier: Calico policies their own, Kubernetes NetworkPolicies (and
+Cilium policies, which Calico does not know: reach's choice) ``default``,
+Admin-tier policies ``kube-admin``, Baseline ones ``kube-baseline``; profile
+rules come after the last tier. Rules are ordered by tier, then by their policy's
+order and name inside the tier, then as written.
+
+The walk for one own class and one matching set of rules, per port: the tiers in
+order; a tier no policy of which applies to the own class is skipped; in a tier
+that applies, the first matching Allow or Deny rule decides, a Pass rule sends the
+port to the next tier, a Log rule is skipped; no matching rule is the tier's
+default action (Deny, or Pass). Ports still open after the last tier go to the
+profiles: first Allow or Deny decides, none is Deny; a host-networked pod has no
+profiles and is allowed. What applies depends on the own class, so it is the
+class's *state*, part of the row-sharing key (``sides.SideRows``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.rules import AnyPolicy, CompiledRule
+from reach.model.calico import (
+    ADMIN_TIER,
+    BASELINE_TIER,
+    DEFAULT_TIER,
+    K8S_POLICY_ORDER,
+    K8S_POLICY_PREFIX,
+    CalicoPolicy,
+    Profile,
+    Tier,
+)
+from reach.model.cilium import CiliumPolicy
+from reach.model.cluster import AdminPolicy, NetworkPolicy
+
+#: The pseudo-tier of profile rules (after every tier).
+PROFILES = "profiles"
+ALLOW, DENY, PASS, LOG = "Allow", "Deny", "Pass", "Log"
+
+Owner = AnyPolicy
+
+
+def tier_of(policy: Owner) -> str:
+    """E10: the tier a policy of any kind sits in."""
+    if isinstance(policy, CalicoPolicy):
+        return policy.tier
+    if isinstance(policy, Profile):
+        return PROFILES
+    if isinstance(policy, AdminPolicy):
+        return ADMIN_TIER if policy.tier == "Admin" else BASELINE_TIER
+    return DEFAULT_TIER
+
+
+def policy_key(policy: Owner) -> tuple[float, str]:
+    """E1, E10: a policy's place inside its tier (order, then name)."""
+    if isinstance(policy, CalicoPolicy):
+        return policy.sort_key
+    if isinstance(policy, Profile):  # a pod's kns.* profile before its ksa.* one
+        return (0.0 if policy.name.startswith("kns.") else 1.0, policy.name)
+    if isinstance(policy, AdminPolicy):
+        return (float(policy.priority), policy.name)
+    prefix = K8S_POLICY_PREFIX if isinstance(policy, NetworkPolicy) else ""
+    return (K8S_POLICY_ORDER, f"{policy.namespace}/{prefix}{policy.name}")
+
+
+def applies(policy: Owner, direction: str) -> bool:
+    """Whether a policy of a non-Calico kind makes its tier apply to what it selects."""
+    if isinstance(policy, NetworkPolicy | CiliumPolicy):
+        return policy.ingress_isolating if direction == "ingress" else policy.egress_isolating
+    return True
+
+
+@dataclass
+class CalicoTiers:
+    """The tiers of one compilation, and the walk over them (see the module doc)."""
+
+    tiers: list[Tier]
+    #: Per rule (of the sorted rule list): its tier's position (``len(tiers)``: profiles),
+    #: its action.
+    tier_of_rule: list[int]
+    action_of_rule: list[str]
+    #: Per direction: the state code of each internal class, and what each code means:
+    #: (does tier t apply, for each t; is the class host-networked).
+    state_of: dict[str, IntVec]
+    states: dict[str, list[tuple[tuple[bool, ...], bool]]]
+    everything: int = 0
+
+    @property
+    def position(self) -> dict[str, int]:
+        return {t.name: i for i, t in enumerate(self.tiers)}
+
+    def applying(self, direction: str, own: int) -> tuple[bool, ...]:
+        """Which tiers apply to internal class ``own`` in ``direction``."""
+        return self.states[direction][int(self.state_of[direction][own])][0]
+
+    def walk(
+        self, direction: str, rule_ids: tuple[int, ...], masks: tuple[int, ...], state: int
+    ) -> int:
+        """The ports allowed, given the matching rules (in order) and their int masks."""
+        tiers_applying, host = self.states[direction][state]
+        open_, allowed, i = self.everything, 0, 0
+        n = len(rule_ids)
+        for t, tier in enumerate(self.tiers):
+            start = i
+            while i < n and self.tier_of_rule[rule_ids[i]] == t:
+                i += 1
+            if not tiers_applying[t] or not open_:
+                continue
+            decided = passed = 0
+            for j in range(start, i):
+                action = self.action_of_rule[rule_ids[j]]
+                if action == LOG:
+                    continue
+                new = masks[j] & open_ & ~decided
+                decided |= new
+                if action == ALLOW:
+                    allowed |= new
+                elif action == PASS:
+                    passed |= new
+            open_ = passed | ((open_ & ~decided) if tier.default_action == PASS else 0)
+        if host:
+            return allowed | open_
+        decided = 0
+        for j in range(i, n):
+            action = self.action_of_rule[rule_ids[j]]
+            if action in (ALLOW, DENY):
+                new = masks[j] & open_ & ~decided
+                decided |= new
+                if action == ALLOW:
+                    allowed |= new
+        return allowed
+
+
+def sort_rules(rules: list[CompiledRule], tiers: list[Tier]) -> list[CompiledRule]:
+    """Rules by tier, then policy order and name; stable, so rules stay as written."""
+    position = {t.name: i for i, t in enumerate(tiers)}
+    return sorted(
+        rules,
+        key=lambda r: (position.get(tier_of(r.policy), len(tiers)), policy_key(r.policy)),
+    )
+
+
+def calico_tiers(
+    tiers: list[Tier],
+    rules: list[CompiledRule],
+    owners: Sequence[tuple[Owner, BoolVec, BoolVec]],
+    host_network: BoolVec,
+    everything: int,
+) -> tuple[CalicoTiers, dict[str, BoolVec]]:
+    """The walk over the sorted ``rules``, and per direction whether some policy applies.
+
+    ``owners``: every policy with its subjects over internal classes for ingress and
+    for egress (a Kubernetes NetworkPolicy's only where it isolates).
+    """
+    position = {t.name: i for i, t in enumerate(tiers)}
+    n = len(host_network)
+    state_of: dict[str, IntVec] = {}
+    states: dict[str, list[tuple[tuple[bool, ...], bool]]] = {}
+    some: dict[str, BoolVec] = {}
+    for d, direction in enumerate(("ingress", "egress")):
+        applying = np.zeros((n, len(tiers)), dtype=bool)
+        for policy, *subjects in owners:
+            t = position.get(tier_of(policy))
+            if t is not None and applies(policy, direction):
+                applying[:, t] |= subjects[d]
+        some[direction] = applying.any(axis=1)
+        codes: dict[tuple[tuple[bool, ...], bool], int] = {}
+        of = np.empty(n, dtype=np.intp)
+        for c in range(n):
+            key = (tuple(applying[c].tolist()), bool(host_network[c]))
+            of[c] = codes.setdefault(key, len(codes))
+        state_of[direction], states[direction] = of, list(codes)
+    walk = CalicoTiers(
+        tiers,
+        [position.get(tier_of(r.policy), len(tiers)) for r in rules],
+        [r.action for r in rules],
+        state_of,
+        states,
+        everything,
+    )
+    return walk, some
