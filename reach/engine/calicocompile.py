@@ -25,7 +25,7 @@ from reach.engine.calicoports import rule_mask
 from reach.engine.calicotiers import CalicoTiers, calico_tiers, sort_rules, tier_of
 from reach.engine.classes import LabelClasses
 from reach.engine.portmasks import RuleMasks
-from reach.engine.rules import AnyPolicy, CompiledRule, NamedKey
+from reach.engine.rules import AnyPolicy, CompiledPolicy, CompiledRule, NamedKey
 from reach.engine.sides import SideRows
 from reach.model.calico import CalicoPolicy
 from reach.model.cluster import Cluster
@@ -118,7 +118,7 @@ class CalicoCompilation:
         """Step 4: ``(rows, row_of, some policy applies)`` per direction (ingress, egress)."""
         assert self.answers is not None and self.first is not None
         assert self.host_network is not None
-        owners: list[tuple[AnyPolicy, BoolVec, BoolVec]] = [
+        owners: list[tuple[CompiledPolicy, BoolVec, BoolVec]] = [
             (p, sel, sel) for p, sel in zip(policies, subjects, strict=True)
         ]
         selected = self.answers.selected

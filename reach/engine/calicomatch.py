@@ -197,7 +197,9 @@ class CalicoMatcher:
     def _sets(self, selector: Selector | None, scoped: list[bool]) -> BoolVec:
         """Segments held by a network set in scope that ``selector`` (None: any) matches."""
         hit = np.zeros(self.n_segments, dtype=bool)
-        for s, in_scope, segments in zip(self.network_sets, scoped, self._set_segments, strict=True):
+        for s, in_scope, segments in zip(
+            self.network_sets, scoped, self._set_segments, strict=True
+        ):
             if in_scope and (selector is None or selector.matches(s.label_map)):
                 hit |= segments
         return hit

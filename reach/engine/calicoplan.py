@@ -9,7 +9,7 @@ and evaluates their ends over label classes with a :class:`CalicoMatcher`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -147,6 +147,14 @@ def _profile_pods(matcher: CalicoMatcher, use: ProfileUse) -> BoolVec:
         accounts = np.array(classes.service_accounts, dtype=object)
         hit = hit & (accounts == use.service_account)
     return hit
+
+
+def holds_every_pod(rule: CalicoRule, direction: str) -> bool:
+    """Whether the rule's other end matches every pod, whatever its labels (then it holds
+    every representative peer; reach does not split Calico selectors into them)."""
+    end = rule.source if direction == "ingress" else rule.destination
+    pods_only = replace(end, ports=None, not_ports=(), not_nets=())
+    return pods_only.is_empty and rule.ip_version != 6
 
 
 def calico_evaluated(cluster: Cluster) -> bool:

@@ -34,7 +34,9 @@ def named_keys(rule: CalicoRule, service: Service | None) -> set[NamedKey]:
         for proto in protocols
     }
     if service is not None:
-        out |= {(sp.target_port, sp.protocol) for sp in service.ports if isinstance(sp.target_port, str)}  # type: ignore[misc]
+        out |= {
+            (sp.target_port, sp.protocol) for sp in service.ports if isinstance(sp.target_port, str)
+        }
     return out
 
 
@@ -65,7 +67,9 @@ def _targets(service: Service, resolve: Resolve) -> PortSet:
         if isinstance(target, int):
             by.setdefault(sp.protocol, []).append((target, target))
         elif resolve is not None:
-            by.setdefault(sp.protocol, []).extend((n, n) for n in resolve.get((target, sp.protocol), ()))
+            by.setdefault(sp.protocol, []).extend(
+                (n, n) for n in resolve.get((target, sp.protocol), ())
+            )
     return PortSet.from_mapping(by)
 
 

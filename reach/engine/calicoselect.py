@@ -9,6 +9,7 @@ numpy operations, never a loop over pods.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec
 from reach.engine.labelindex import LabelIndex
@@ -78,7 +79,7 @@ class SelectorIndex:
         return _member(col, wanted)
 
 
-def _member(col: np.ndarray, codes: list[int]) -> BoolVec:  # type: ignore[type-arg]
+def _member(col: npt.NDArray[np.int32], codes: list[int]) -> BoolVec:
     """Rows whose code is one of ``codes`` (absent keys, -1, never are)."""
     if not codes:
         return np.zeros(len(col), dtype=bool)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.rules import AnyPolicy, CompiledRule
+from reach.engine.rules import CompiledPolicy, CompiledRule
 from reach.model.calico import (
     ADMIN_TIER,
     BASELINE_TIER,
@@ -42,7 +42,7 @@ from reach.model.cluster import AdminPolicy, NetworkPolicy
 PROFILES = "profiles"
 ALLOW, DENY, PASS, LOG = "Allow", "Deny", "Pass", "Log"
 
-Owner = AnyPolicy
+Owner = CompiledPolicy
 
 
 def tier_of(policy: Owner) -> str:
@@ -99,11 +99,18 @@ class CalicoTiers:
         return self.states[direction][int(self.state_of[direction][own])][0]
 
     def walk(
-        self, direction: str, rule_ids: tuple[int, ...], masks: tuple[int, ...], state: int
+        self,
+        direction: str,
+        rule_ids: tuple[int, ...],
+        masks: tuple[int, ...],
+        state: int,
+        everything: int | None = None,
     ) -> int:
-        """The ports allowed, given the matching rules (in order) and their int masks."""
+        """The ports allowed, given the matching rules (in order) and their int masks;
+        ``everything``: the mask of every port (default: every atom)."""
         tiers_applying, host = self.states[direction][state]
-        open_, allowed, i = self.everything, 0, 0
+        open_ = self.everything if everything is None else everything
+        allowed, i = 0, 0
         n = len(rule_ids)
         for t, tier in enumerate(self.tiers):
             start = i
@@ -148,7 +155,7 @@ def sort_rules(rules: list[CompiledRule], tiers: list[Tier]) -> list[CompiledRul
 def calico_tiers(
     tiers: list[Tier],
     rules: list[CompiledRule],
-    owners: Sequence[tuple[Owner, BoolVec, BoolVec]],
+    owners: Sequence[tuple[CompiledPolicy, BoolVec, BoolVec]],
     host_network: BoolVec,
     everything: int,
 ) -> tuple[CalicoTiers, dict[str, BoolVec]]:
@@ -168,7 +175,7 @@ def calico_tiers(
             t = position.get(tier_of(policy))
             if t is not None and applies(policy, direction):
                 applying[:, t] |= subjects[d]
-        some[direction] = applying.any(axis=1)
+        some[direction] = np.asarray(applying.any(axis=1), dtype=bool)
         codes: dict[tuple[tuple[bool, ...], bool], int] = {}
         of = np.empty(n, dtype=np.intp)
         for c in range(n):

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicoplan import holds_every_pod
 from reach.engine.ciliumpeers import peers_of
 from reach.engine.reachability import Reachability
 from reach.engine.representatives import (
@@ -32,6 +33,7 @@ from reach.engine.representatives import (
 )
 from reach.engine.rules import CompiledRule
 from reach.engine.sides import walk_tiers
+from reach.model.calico import CalicoRule
 from reach.model.cluster import NetworkPolicy, Peer
 
 DIRECTIONS = ("ingress", "egress")
@@ -62,6 +64,8 @@ def rule_representatives(rules: list[CompiledRule]) -> list[Representative]:
     """The entire cluster, then every distinct representative the rules' peers stand for."""
     found: dict[Representative, None] = {ENTIRE_CLUSTER: None}
     for rule in rules:
+        if isinstance(rule.rule, CalicoRule):  # Calico ends stand for no representative
+            continue
         namespace = rule.policy.namespace if isinstance(rule.policy, NetworkPolicy) else None
         for peer in peers_of(rule.rule) or ():
             rep = representative_of(peer, namespace)
@@ -83,6 +87,7 @@ class _Side:
         self.reach = reachability
         self.atoms = reachability.atoms
         self.ingress = direction == "ingress"
+        self.direction = direction
         rules = reachability.rules
         self.rule_ids = [k for k, r in enumerate(rules) if r.direction == direction]
         # holds[r, j]: rule rule_ids[j]'s peers hold every pod of representative r
@@ -91,6 +96,9 @@ class _Side:
         held: dict[tuple[Peer, str | None], BoolVec] = {}
         for j, k in enumerate(self.rule_ids):
             rule = rules[k]
+            if isinstance(rule.rule, CalicoRule):
+                self.holds[:, j] = holds_every_pod(rule.rule, direction)
+                continue
             namespace = rule.policy.namespace if isinstance(rule.policy, NetworkPolicy) else None
             if peers_of(rule.rule) is None:
                 self.holds[:, j] = True
@@ -103,7 +111,8 @@ class _Side:
             {
                 (p.protocol, p.port)
                 for k in self.rule_ids
-                for p in rules[k].rule.ports or ()
+                if not isinstance(of := rules[k].rule, CalicoRule)
+                for p in of.ports or ()
                 if isinstance(p.port, str)
             }
         )
@@ -115,18 +124,21 @@ class _Side:
     def build(self) -> RepresentativeSide:
         reach, n = self.reach, self.reach.n_internal
         rules = reach.rules
-        isolated = reach.ingress_isolated if self.ingress else reach.egress_isolated
+        some = reach.ingress_isolated if self.ingress else reach.egress_isolated
+        isolated: BoolVec | IntVec = some
+        if reach.calico is not None:  # the state of each class in Calico's tiers
+            isolated = reach.calico.state_of[self.direction]
         selects = np.zeros((n, len(self.rule_ids)), dtype=bool)
         for j, k in enumerate(self.rule_ids):
             selects[:, j] = rules[k].selected
         admin = np.array([rules[k].tier != "NetworkPolicy" for k in self.rule_ids], dtype=bool)
-        protected = isolated[:n] | (selects & admin).any(axis=1)
+        protected = some[:n] | (selects & admin).any(axis=1)
         group_of, firsts = self._groups(selects, isolated)
         ids = np.empty((len(firsts), len(self.holds)), dtype=np.int32)
         named: dict[tuple[int, int], frozenset[NamedPort]] = {}
         interned: dict[int, tuple[int, frozenset[NamedPort]]] = {}
         for g, own in enumerate(firsts):
-            values, of_rep = self._row(selects[own], bool(isolated[own]), own)
+            values, of_rep = self._row(selects[own], self._state(isolated, own), own)
             found = []
             for value in values:
                 hit = interned.get(value)
@@ -140,7 +152,11 @@ class _Side:
                     named[(g, r)] = names
         return RepresentativeSide(group_of, ids, named, protected)
 
-    def _groups(self, selects: BoolVec, isolated: BoolVec) -> tuple[IntVec, list[int]]:
+    def _state(self, isolated: BoolVec | IntVec, own: int) -> bool | int:
+        """The isolation of class ``own`` (its state code in Calico's tiers)."""
+        return int(isolated[own]) if self.reach.calico is not None else bool(isolated[own])
+
+    def _groups(self, selects: BoolVec, isolated: BoolVec | IntVec) -> tuple[IntVec, list[int]]:
         """Classes with the same selecting rules, isolation and (ingress, named ports)
         resolution share a group; the first class of each computes it."""
         rules = self.reach.rules
@@ -153,7 +169,7 @@ class _Side:
         firsts: list[int] = []
         for c in range(len(selects)):
             res = int(resolution_of[c]) if resolves[c] and resolution_of is not None else -1
-            key = (packed[c].tobytes(), bool(isolated[c]), res)
+            key = (packed[c].tobytes(), self._state(isolated, c), res)
             g = keys.get(key)
             if g is None:
                 g = keys[key] = len(firsts)
@@ -161,10 +177,14 @@ class _Side:
             group_of[c] = g
         return group_of, firsts
 
-    def _row(self, own_selects: BoolVec, isolated: bool, own: int) -> tuple[list[int], IntVec]:
+    def _row(
+        self, own_selects: BoolVec, isolated: bool | int, own: int
+    ) -> tuple[list[int], IntVec]:
         """``(values, of_rep)``: what class ``own`` allows with representative r is
         ``values[of_rep[r]]`` (int masks; one per distinct profile of held rules)."""
         positions = np.flatnonzero(own_selects)
+        if not len(positions) and self.reach.calico is not None:
+            return [self._verdict((), isolated, own)], np.zeros(len(self.holds), np.intp)
         if not len(positions):
             return [self.everything if not isolated else 0], np.zeros(len(self.holds), np.intp)
         held = self.holds[:, positions]
@@ -182,13 +202,22 @@ class _Side:
         ]
         return values, inverse.reshape(-1).astype(np.intp)
 
-    def _verdict(self, matching: tuple[int, ...], isolated: bool, own: int) -> int:
+    def _verdict(self, matching: tuple[int, ...], isolated: bool | int, own: int) -> int:
         masks = tuple(self._ports_of(k, own) for k in matching)
         key = (matching, masks, isolated)
         hit = self._verdicts.get(key)
+        calico = self.reach.calico
+        if hit is None and calico is not None:
+            hit = self._verdicts[key] = calico.walk(
+                self.direction, matching, masks, int(isolated), everything=self.everything
+            )
         if hit is None:
             hit = self._verdicts[key] = walk_tiers(
-                self.reach.rules, matching, masks, isolated=isolated, everything=self.everything
+                self.reach.rules,
+                matching,
+                masks,
+                isolated=bool(isolated),
+                everything=self.everything,
             )
         return hit
 
@@ -200,7 +229,9 @@ class _Side:
         key = (k, int(rule.resolution_of[own]) if resolves else -1)  # type: ignore[index]
         hit = self._ports.get(key)
         if hit is None:
-            if rule.rule.ports is None:
+            if isinstance(rule.rule, CalicoRule):  # toward a representative: numbers only
+                hit = self.atoms.to_int(rule.ports_to(own) if self.ingress else rule.mask[-1])
+            elif rule.rule.ports is None:
                 hit = self.everything
             elif self.ingress:
                 hit = self.atoms.to_int(rule.ports_to(own))

@@ -13,8 +13,11 @@ from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, NetworkPolicy, Rule
 
 NamedKey = tuple[str, str]  # (port name, protocol)
-AnyPolicy = NetworkPolicy | AdminPolicy | CiliumPolicy | CalicoPolicy | Profile
-AnyRule = Rule | AdminRule | CiliumRule | CalicoRule
+AnyPolicy = NetworkPolicy | AdminPolicy | CiliumPolicy
+AnyRule = Rule | AdminRule | CiliumRule
+#: What a compiled rule can come from: also Calico policies and profiles (``calicoplan``).
+CompiledPolicy = AnyPolicy | CalicoPolicy | Profile
+CompiledAnyRule = AnyRule | CalicoRule
 #: The tiers in evaluation order.
 TIERS = ("Admin", "NetworkPolicy", "Baseline")
 
@@ -30,8 +33,8 @@ class CompiledRule:
     (the last row, numbers only, is for external addresses).
     """
 
-    policy: AnyPolicy
-    rule: AnyRule
+    policy: CompiledPolicy
+    rule: CompiledAnyRule
     direction: str  # "ingress" | "egress"
     selected: BoolVec
     peers: BoolVec

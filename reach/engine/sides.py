@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
-
-from collections.abc import Callable
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
 from reach.engine.rules import CompiledRule
 from reach.model.cilium import CiliumPolicy
-
 
 #: A tier walk: (direction, matching rule ids, their int masks, own state) -> allowed mask.
 Walk = Callable[[str, tuple[int, ...], tuple[int, ...], int], int]

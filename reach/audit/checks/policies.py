@@ -13,6 +13,7 @@ from reach.audit.context import Context
 from reach.audit.registry import Check, check
 from reach.audit.report import Finding, short_list
 from reach.engine.arrays import BoolVec
+from reach.model.calico import CalicoRule
 from reach.model.cluster import NetworkPolicy, Peer
 from reach.model.selectors import LabelSelector
 
@@ -335,7 +336,7 @@ def named_port_unresolved(ctx: Context, chk: Check) -> Iterable[Finding]:
                 class_port_names.setdefault(c, set()).add(key)
     for cr in ctx.reachability.rules:
         pol, rule = cr.policy, cr.rule
-        if not isinstance(pol, NetworkPolicy) or not rule.ports:
+        if not isinstance(pol, NetworkPolicy) or isinstance(rule, CalicoRule) or not rule.ports:
             continue
         targets: BoolVec = cr.selected if cr.direction == "ingress" else cr.peers[:n]
         if not targets.any():
