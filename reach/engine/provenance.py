@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reach.engine.calicoprovenance import calico_side
 from reach.engine.reachability import Reachability
 from reach.engine.rules import CompiledRule
 from reach.engine.verdicts import Decision, Explanation, RuleMatch, SideVerdict
@@ -79,6 +80,11 @@ class Provenance:
         if own >= reachability.n_internal:  # an external end has no side of its own
             return SideVerdict(direction, False, (), (), PortSet.all())
         rules = self.in_force(direction, s, d)
+        if reachability.calico is not None:
+            namespace = reachability.pods[int(np.argmax(reachability.pod_class == own))].namespace
+            return calico_side(
+                reachability.calico, direction, own, namespace, rules, lambda r: self._ports(r, d)
+            )
         decisions: list[Decision] = []
         admin_allow, admin_deny = self._first_match(rules, "Admin", d, PortSet.all(), decisions)
         rest = PortSet.all() - (admin_allow | admin_deny)

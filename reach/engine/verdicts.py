@@ -61,11 +61,16 @@ class SideVerdict:
     rules: tuple[RuleMatch, ...]  # NetworkPolicy rules that admit the peer
     allowed: PortSet
     decisions: tuple[Decision, ...] = ()
+    #: Walked through Calico's tiers (``policies`` then names the tiers that apply).
+    calico: bool = False
 
     @property
     def tiered(self) -> bool:
-        """Whether an Admin or Baseline policy, or a deny rule (Cilium), took part."""
-        return any(d.tier in ("Admin", "Baseline") or _rule_deny(d) for d in self.decisions)
+        """Whether an Admin or Baseline policy, or a deny rule (Cilium), took part, or the
+        side was walked through Calico's tiers."""
+        return self.calico or any(
+            d.tier in ("Admin", "Baseline") or _rule_deny(d) for d in self.decisions
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -22,7 +22,10 @@ import pickle
 
 from hypothesis import given
 
+from reach.engine.compile import compile_cluster
+from reach.engine.provenance import Provenance
 from reach.model.cluster import Cluster
+from reach.model.ports import PortSet
 from tests.agreement import agreement_settings, sorted_probes
 from tests.engine.test_admin_vs_reference import admin_probe_ips, admin_probe_ports
 from tests.engine.test_cilium_property import EngineAnswers
@@ -108,3 +111,26 @@ def test_engine_matches_calico_reference(case: CalicoCase) -> None:
         with open(os.environ["REACH_CALICO_DUMP"], "wb") as out:
             pickle.dump(case, out)
     assert not found, f"{len(found)} disagreements, first ones:\n" + "\n".join(found[:20])
+
+
+def provenance_disagreements(cluster: Cluster) -> list[str]:
+    """Class pairs on which explain's two sides (``Provenance``) allow other ports than the
+    engine's rows."""
+    reachability = compile_cluster(copy.deepcopy(cluster))
+    provenance = Provenance(reachability)
+    n, total = reachability.n_internal, reachability.n_classes
+    out = []
+    for s in range(total):
+        for d in range(n if s >= n else total):
+            sides = [provenance.side(direction, s, d) for direction in ("egress", "ingress")]
+            both = sides[0].allowed & sides[1].allowed if s < n or d < n else PortSet.empty()
+            if both != reachability.ports(s, d):
+                out.append(f"classes {s} -> {d}: explain {both}, engine {reachability.ports(s, d)}")
+    return out
+
+
+@agreement_settings(max(EXAMPLES // 2, 5))
+@given(calico_clusters())
+def test_explain_walks_calico_tiers_as_the_engine(case: CalicoCase) -> None:
+    found = provenance_disagreements(case.cluster)
+    assert not found, "\n".join(found[:20])
