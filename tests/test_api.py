@@ -15,11 +15,11 @@ import reach
 from reach.output import render, to_text
 from tests.helpers import SHOP, run
 
-CALICO = """\
-apiVersion: projectcalico.org/v3
+ANTREA = """\
+apiVersion: crd.antrea.io/v1beta1
 kind: NetworkPolicy
 metadata: {name: deny-all, namespace: db}
-spec: {selector: all(), types: [Ingress]}
+spec: {appliedTo: [{podSelector: {}}], ingress: [{action: Drop}]}
 """
 
 
@@ -27,7 +27,7 @@ spec: {selector: all(), types: [Ingress]}
 def partial_dir(tmp_path: Path) -> str:
     root = tmp_path / "shop"
     shutil.copytree(SHOP, root)
-    (root / "calico.yaml").write_text(CALICO)
+    (root / "antrea.yaml").write_text(ANTREA)
     return str(root)
 
 
@@ -48,7 +48,7 @@ def test_load_warns_once_per_partial_diagnostic(partial_dir: str) -> None:
         r = reach.load(partial_dir)
     partial = [w for w in caught if issubclass(w.category, reach.PartialAnswerWarning)]
     assert len(partial) == len([d for d in r.diagnostics if d.partial]) == 1
-    assert "projectcalico.org" in str(partial[0].message)
+    assert "crd.antrea.io" in str(partial[0].message)
     assert r.warnings  # and they stay on r.warnings
 
 

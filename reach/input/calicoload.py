@@ -1,10 +1,7 @@
 """Calico objects in the loader: one document read (:func:`read_calico`), then all of them
 gathered into a :class:`~reach.model.calico.CalicoObjects` (:func:`assemble_calico`).
 
-Until the engine evaluates Calico policies, every enforced Calico policy and Profile gets
-an ``unevaluated-kind`` warning (partial): reach reads and validates it, and the answer
-leaves it out. :data:`NOT_EVALUATED` names what the note covers, so that the engine's
-integration removes it in one place.
+The engine evaluates enforced Calico policies and Profiles (``reach.engine.calico*``).
 """
 
 from __future__ import annotations
@@ -25,9 +22,6 @@ from reach.model.calico import (
     Tier,
 )
 
-#: The kinds that get the not-yet-evaluated note (enforced policies and profiles).
-NOT_EVALUATED = ("NetworkPolicy", "GlobalNetworkPolicy", "Profile")
-
 
 def is_calico(raw: RawObject) -> bool:
     """Whether the object's apiVersion is of a Calico API group."""
@@ -39,22 +33,13 @@ def read_calico(
     raw: RawObject, kind: str, diag: Diagnostics
 ) -> tuple[tuple[str, ...], CalicoObject]:
     """The identity (for duplicates) and model object of one Calico document; raises a
-    FieldError listing its problems."""
+    FieldError listing its problems. ``diag`` receives no note now that the engine
+    evaluates Calico policies (kept for the loader's call)."""
     api = str(raw.obj.get("apiVersion"))
     version = api.rpartition("/")[2]
     parsed = parse_calico(raw.obj, kind, version, raw.origin, raw.origin + raw.path)
     namespace = getattr(parsed, "namespace", "")
     key = (f"Calico {kind}", namespace, str(parsed.name))
-    host_only = isinstance(parsed, CalicoPolicy) and parsed.host_only
-    if kind in NOT_EVALUATED and not host_only:
-        where = f"{namespace}/{parsed.name}" if namespace else parsed.name
-        diag.add(
-            "unevaluated-kind",
-            f"{kind} {where} ({api}) is read and validated but not yet evaluated: Calico "
-            "policies and profiles are not part of the answer yet; the answer leaves it out",
-            raw.origin,
-            partial=True,
-        )
     return key, parsed
 
 

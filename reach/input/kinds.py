@@ -83,9 +83,8 @@ rules (L7 parts reported, not evaluated)
 E | cilium.io | CiliumCIDRGroup | v2 v2alpha1 | external CIDRs named by Cilium policies \
 (cidrGroupRef, cidrGroupSelector)
 E | projectcalico.org | NetworkPolicy GlobalNetworkPolicy | v3 | Calico policy: allow, deny, \
-pass and log rules, ordered by tier (read and validated; not yet evaluated: unevaluated-kind)
-E | crd.projectcalico.org | NetworkPolicy GlobalNetworkPolicy | v1 | Calico policy, storage form \
-(read and validated; not yet evaluated: unevaluated-kind)
+pass and log rules, ordered by tier
+E | crd.projectcalico.org | NetworkPolicy GlobalNetworkPolicy | v1 | Calico policy, storage form
 E | projectcalico.org | StagedNetworkPolicy StagedGlobalNetworkPolicy \
 StagedKubernetesNetworkPolicy | v3 | staged Calico policy: read and validated, never enforced \
 (calico-staged)

@@ -1,7 +1,7 @@
 """Every output format of every command carries the diagnostics of the load (issue 14).
 
-The input is the shop example plus one Calico NetworkPolicy, which reach reads but does
-not evaluate: an ``unevaluated-kind`` diagnostic that makes every answer partial.
+The input is the shop example plus one Antrea NetworkPolicy, which reach does not
+evaluate: an ``unevaluated-kind`` diagnostic that makes every answer partial.
 """
 
 from __future__ import annotations
@@ -18,32 +18,32 @@ import pytest
 
 from tests.helpers import SHOP, run
 
-CALICO = """\
-apiVersion: projectcalico.org/v3
+ANTREA = """\
+apiVersion: crd.antrea.io/v1beta1
 kind: NetworkPolicy
 metadata:
   name: deny-all
   namespace: db
 spec:
-  selector: all()
-  types: [Ingress]
+  appliedTo: [{podSelector: {}}]
+  ingress: [{action: Drop}]
 """
 CODE = "unevaluated-kind"
 
 
 @pytest.fixture
 def partial(tmp_path: Path) -> str:
-    """The shop example with a Calico policy: a partial answer."""
+    """The shop example with an Antrea policy: a partial answer."""
     root = tmp_path / "shop"
     shutil.copytree(SHOP, root)
-    (root / "calico.yaml").write_text(CALICO)
+    (root / "antrea.yaml").write_text(ANTREA)
     return str(root)
 
 
 def _json_diagnostics(data: dict[str, object]) -> None:
     warnings = data["warnings"]
     diagnostics = data["diagnostics"]
-    assert isinstance(warnings, list) and any("projectcalico.org" in w for w in warnings)
+    assert isinstance(warnings, list) and any("crd.antrea.io" in w for w in warnings)
     assert isinstance(diagnostics, list)
     found = [d for d in diagnostics if d["code"] == CODE]
     assert found, diagnostics
@@ -51,7 +51,7 @@ def _json_diagnostics(data: dict[str, object]) -> None:
     assert set(d) == {"code", "severity", "origin", "message", "partial"}
     assert d["severity"] == "warning" and d["partial"] is True
     assert isinstance(d["origin"], str)
-    assert "projectcalico.org" in d["message"]
+    assert "crd.antrea.io" in d["message"]
 
 
 @pytest.mark.parametrize(
@@ -102,21 +102,21 @@ def test_explain_json_is_an_object_with_its_explanations(partial: str) -> None:
 def test_txt_reports_end_with_the_diagnostics(partial: str, argv: list[str]) -> None:
     _, out, _ = run([*argv, "-f", partial])
     tail = out[out.index("\ndiagnostics") :]
-    assert CODE in tail and "projectcalico.org" in tail and "partial" in tail
+    assert CODE in tail and "crd.antrea.io" in tail and "partial" in tail
 
 
 def test_md_reports_have_a_diagnostics_section(partial: str) -> None:
     for argv in (["audit"], ["list"]):
         _, out, _ = run([*argv, "-f", partial, "--format", "md"])
         section = out[out.index("Diagnostics") :]
-        assert CODE in section and "projectcalico.org" in section
+        assert CODE in section and "crd.antrea.io" in section
 
 
 def test_junit_carries_them_in_system_err_and_properties(partial: str) -> None:
     _, out, _ = run(["audit", "-f", partial, "--format", "junit"])
     root = ET.fromstring(out)
     errs = " ".join(e.text or "" for e in root.iter("system-err"))
-    assert CODE in errs and "projectcalico.org" in errs
+    assert CODE in errs and "crd.antrea.io" in errs
     props = [p.get("value", "") for p in root.iter("property") if p.get("name") == "diagnostic"]
     assert any(CODE in p for p in props)
 
@@ -142,8 +142,8 @@ def test_txt_listing_appends_partial_diagnostics_as_hash_lines(partial: str) -> 
     lines = out.splitlines()
     marks = [i for i, line in enumerate(lines) if line.startswith("# ")]
     assert marks and marks == list(range(marks[0], len(lines))), "only after the connections"
-    assert CODE in lines[marks[0]] and "projectcalico.org" in lines[marks[0]]
-    assert "projectcalico.org" in err  # and on stderr, as before
+    assert CODE in lines[marks[0]] and "crd.antrea.io" in lines[marks[0]]
+    assert "crd.antrea.io" in err  # and on stderr, as before
 
 
 def test_txt_listing_of_clean_input_has_no_hash_lines() -> None:

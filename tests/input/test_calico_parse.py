@@ -390,11 +390,9 @@ def codes(r: reach.Reach) -> list[str]:
     return sorted(d.code for d in r.diagnostics)
 
 
-def test_calico_policies_are_read_but_not_yet_evaluated() -> None:
+def test_calico_policies_are_evaluated_without_an_unevaluated_note() -> None:
     r = load(policy("{}"))
-    (d,) = r.diagnostics
-    assert (d.code, d.partial) == ("unevaluated-kind", True)
-    assert "not yet evaluated" in d.message and API in d.message
+    assert r.diagnostics == [] and len(r.cluster.calico.policies) == 1
 
 
 def test_host_only_policy_diagnostic() -> None:

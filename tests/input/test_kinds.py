@@ -58,9 +58,6 @@ def test_each_policy_bearing_kind_is_flagged_unevaluated(info: Any) -> None:
 @pytest.mark.parametrize(
     "api,kind",
     [
-        ("crd.projectcalico.org/v1", "NetworkPolicy"),
-        ("projectcalico.org/v3", "NetworkPolicy"),
-        ("projectcalico.org/v3", "GlobalNetworkPolicy"),
         ("cilium.io/v2", "CiliumLocalRedirectPolicy"),
         ("networking.gke.io/v1alpha3", "FQDNNetworkPolicy"),
         ("k8s.ovn.org/v1", "EgressFirewall"),
@@ -71,7 +68,6 @@ def test_each_policy_bearing_kind_is_flagged_unevaluated(info: Any) -> None:
     ],
 )
 def test_plugin_policies_seen_in_real_repositories_are_flagged(api: str, kind: str) -> None:
-    # spec: Calico's v3 policies are read and validated, and their CRD requires it.
     r = reach.from_objects([dict(obj(api, kind), spec={})])
     assert codes(r) == ["unevaluated-kind"]
     assert r.diagnostics[0].partial
