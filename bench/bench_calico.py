@@ -16,7 +16,9 @@ in one of three tiers in turn (``security``, order 100, default Pass; ``platform
 ``selector``/``namespaceSelector``, ``{}`` as ``all()``; an ipBlock as ``nets`` and
 ``notNets``), once per protocol of its ports (``a:b`` for an endPort range); a rule
 without peers becomes a rule without ``source``/``destination``; ``policyTypes``
-become ``types``. Both files are analyzed the same way (``python -m reach summary -f
+become ``types``. The rules keep their intent, but the tiers do not keep the
+NetworkPolicy semantics (a pod selected only by a policy of a Pass tier is not
+isolated), so the two answers differ: this measures time. Both files are analyzed the same way (``python -m reach summary -f
 FILE``), runs alternate between them, and the medians and their ratio are printed.
 """
 
