@@ -166,13 +166,17 @@ def _service(
     services: list[Service],
     diag: Diagnostics,
 ) -> None:
-    """A ``toServices`` Service by name that the input lacks, or that has no selector (a
-    ``namespace`` of ``""``: any namespace)."""
-    if ref.name is None:
-        return
-    named = [s for s in services if s.name == ref.name and ref.namespace in ("", s.namespace)]
+    """A ``toServices`` Service by name that the input lacks, or a Service it names (by name
+    or by labels) that has no selector (a ``namespace`` of ``""``: any namespace)."""
+    named = [
+        s
+        for s in services
+        if ref.namespace in ("", s.namespace)
+        and (s.name == ref.name if ref.name is not None else True)
+        and (ref.selector is None or ref.selector.matches(dict(s.labels)))
+    ]
     where = _where(pol, rule)
-    if not named:
+    if not named and ref.name is not None:
         diag.add(
             "cilium-service-missing",
             f"{where}: toServices names {ref}, which is not in the input; it matches nothing here",

@@ -157,6 +157,16 @@ def test_to_services_service_without_selector_is_named() -> None:
     )
 
 
+def test_to_services_selector_naming_a_service_without_selector_is_named() -> None:
+    rule = {"toServices": [{"k8sServiceSelector": {"selector": {"matchLabels": {"t": "x"}}}}]}
+    ext = service("ext")
+    ext["metadata"]["labels"] = {"t": "x"}
+    other = service("other")  # no selector either, but not labelled t=x
+    code, _, partial, _, message = one(egress(rule), ext, other)
+    assert (code, partial) == ("cilium-service-selectorless", True)
+    assert "toServices svc/shop/ext has no selector" in message
+
+
 def test_to_services_service_with_selector_gives_nothing() -> None:
     rule = {"toServices": [{"k8sService": {"serviceName": "db"}}]}
     assert notes(egress(rule), service("db", selector={"app": "db"})) == []
