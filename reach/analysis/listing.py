@@ -1,4 +1,5 @@
-"""The connection list as a table: allowed pairs sorted, adjacent external ranges merged."""
+"""The connection list as a table: allowed pairs sorted, adjacent external ranges merged
+(pseudo nodes are listed like external ranges, never merged)."""
 
 from __future__ import annotations
 
@@ -71,10 +72,13 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
     """
     n_int = view.n_internal
     internal = np.arange(n_int)
-    ext = np.arange(n_int, len(view.nodes))
-    ranges = [view.nodes[i].range for i in ext.tolist()]
+    ext = np.arange(n_int, len(view.nodes))  # the ranges, then the pseudo nodes
+    ranges = [view.nodes[i].range for i in range(n_int, view.first_pseudo)]
     pairs = zip(ranges[:-1], ranges[1:], strict=True)
-    adjacent = np.array([a.version == b.version and a.last + 1 == b.first for a, b in pairs], bool)
+    adjacent = np.zeros(max(0, len(ext) - 1), dtype=bool)  # a pseudo node is never merged
+    adjacent[: max(0, len(ranges) - 1)] = [
+        a.version == b.version and a.last + 1 == b.first for a, b in pairs
+    ]
     empty = view.reachability.atoms.empty_id
     outgoing = _merged_runs(view, internal, ext, adjacent, empty, outgoing=True)
     incoming = _merged_runs(view, internal, ext, adjacent, empty, outgoing=False)
@@ -86,6 +90,9 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
     )
     nodes = list(view.nodes[:n_int])
     for key in keys.tolist():
+        if key // span >= len(ranges):  # a pseudo node: a run of its own
+            nodes.append(view.nodes[n_int + key // span])
+            continue
         first, last = ranges[key // span], ranges[key % span]
         nodes.append(external_node(IPRange(first.version, first.first, last.last)))
     merged = inverse.reshape(-1) + n_int
