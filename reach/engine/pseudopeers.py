@@ -55,10 +55,7 @@ def pseudo_held(rule: AnyRule, pseudo: list[PseudoPeer]) -> BoolVec:
         entities |= CLUSTER_ENTITIES
     names = {fqdn_name(p) for p in rule.fqdns}
     hit = np.array(
-        [
-            p.name in entities if p.kind == "Entity" else p.name in names
-            for p in pseudo
-        ],
+        [p.name in entities if p.kind == "Entity" else p.name in names for p in pseudo],
         dtype=bool,
     )
     if _IPV4_ENTITIES.intersection(rule.entities) or any(map(_ipv4_all, rule.cidrs)):
