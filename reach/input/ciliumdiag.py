@@ -88,7 +88,8 @@ def _rule(pol: CiliumPolicy, rule: CiliumRule, diag: Diagnostics) -> None:
             f"{where}: toFQDNs {', '.join(rule.fqdns)} cannot be resolved offline (Cilium learns "
             "the addresses from DNS answers): shown as the "
             f"{_nodes([fqdn_name(p) + '[FQDN]' for p in rule.fqdns])}, whose real addresses are "
-            "not known offline; they match no address range here",
+            "not known offline; no address range stands for "
+            f"{'it' if len(set(rule.fqdns)) == 1 else 'them'} here",
             pol.origin,
             partial=True,
         )
@@ -114,7 +115,8 @@ def _rule(pol: CiliumPolicy, rule: CiliumRule, diag: Diagnostics) -> None:
             f"{where}: {'entity' if len(odd) == 1 else 'entities'} {', '.join(odd)} "
             f"{'has' if len(odd) == 1 else 'have'} no counterpart among pods and external "
             f"addresses: shown as the {_nodes([e + '[Entity]' for e in odd])}, whose real "
-            "addresses are not known offline; they match no pod and no address range here",
+            "addresses are not known offline; no pod or address range stands for "
+            f"{'it' if len(odd) == 1 else 'them'} here",
             pol.origin,
             partial=True,
         )
