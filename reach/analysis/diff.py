@@ -1,10 +1,11 @@
 """``reach diff OLD NEW``: the connections a change adds, removes or changes.
 
 Both sides are compared at one granularity (pod, workload or namespace). Pairs
-of nodes (pseudo nodes, such as ``kube-apiserver[Entity]``, too) are matched by node id, in one vectorized pass over the edge arrays of
-both views. External address ranges are compared on the common refinement of
-both sides' segments, so a new ipBlock boundary that changes nothing shows
-nothing; adjacent ranges with the same change are merged.
+of nodes (pseudo nodes, such as ``kube-apiserver[Entity]``, too) are matched by node
+id, in one vectorized pass over the edge arrays of both views. External address
+ranges are compared on the common refinement of both sides' segments, so a new
+ipBlock boundary that changes nothing shows nothing; adjacent ranges with the same
+change are merged.
 
 Applying the changes to ``reach list`` of OLD gives ``reach list`` of NEW:
 ``added`` lines appear, ``removed`` ones go, ``changed`` ones take the new ports.

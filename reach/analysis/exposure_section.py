@@ -262,7 +262,8 @@ def _matched_by_input(reach: Reachability, reps: list[Representative]) -> BoolVe
 
 def _external_lines(view: View, direction: str, nodes: IntVec) -> list[ExposureLine]:
     """The nodes' connections with external ranges, adjacent segments with the same ports
-    merged as in the connection list (``listing.merged_runs``), seen from the node; pseudo nodes one by one."""
+    merged as in the connection list (``listing.merged_runs``), seen from the node; pseudo
+    nodes one by one."""
     ext, ranges, adjacent = outside_nodes(view)
     if not len(ext) or not len(nodes):
         return []

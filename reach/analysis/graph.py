@@ -4,10 +4,10 @@ Nodes are keyed by their id (``ns/name[Kind]``, a namespace name, or an
 external range, a pseudo peer such as ``kube-apiserver[Entity]``) and carry ``type``,
 ``kind``, ``namespace``, ``name``, ``labels``, ``workload``, ``pods`` and
 ``host_network`` (``cidr`` for external ranges; only ``type`` ``pseudo``, ``kind``
-``Entity`` or ``FQDN`` and ``name`` for pseudo peers), plus ``node``: the :class:`~reach.analysis.views.Node` itself, which
-exporters leave out. Edges carry ``ports`` (a :class:`~reach.model.ports.PortSet`)
-and ``policies``: the egress-side and ingress-side policies that allow the edge,
-computed when first read. At namespace granularity a namespace has an edge to
+``Entity`` or ``FQDN`` and ``name`` for pseudo peers), plus ``node``: the
+:class:`~reach.analysis.views.Node` itself, which exporters leave out. Edges carry
+``ports`` (a :class:`~reach.model.ports.PortSet`) and ``policies``: the egress-side
+and ingress-side policies that allow the edge, computed when first read. At namespace granularity a namespace has an edge to
 itself when two distinct pods of it connect (a self-loop).
 
 When the input has entry points (LoadBalancer, NodePort or externalIPs Services,

@@ -23,8 +23,8 @@ class Reachability:
     Classes ``0..n_internal-1`` are pod behaviour classes; class ``n_internal + i``
     is external segment ``segments[i]``, and class ``first_pseudo + j`` the pseudo peer
     ``pseudo[j]`` (a Cilium entity or FQDN with no known addresses). Classes from
-    ``n_internal`` on are the *external ends*: they have no side. Each side is a row of interned port-set
-    ids (``atoms``) over all classes. Nothing of size classes² is kept: the
+    ``n_internal`` on are the *external ends*: they have no side. Each side is a row of
+    interned port-set ids (``atoms``) over all classes. Nothing of size classes² is kept: the
     allowed ports of a pair are the AND of its source's egress id and its
     destination's ingress id, one lookup in :meth:`and_table`, for the pairs asked
     for (:meth:`ids`, :meth:`pair_ids`). The ports of a class with itself are

@@ -20,7 +20,9 @@ from reach.model.selectors import LabelSelector, Requirement
 from tests.ciliumbuilders import ALL, NONE, cluster, cnp, ports, rule, sel
 
 FQDNS = ("api.example.com", "*.example.com")
-NAMER = cnp("b", "namer", sel("b", app="web"), rule("egress", entities=PSEUDO_ENTITIES, fqdns=FQDNS))
+NAMER = cnp(
+    "b", "namer", sel("b", app="web"), rule("egress", entities=PSEUDO_ENTITIES, fqdns=FQDNS)
+)
 ENTITY_IDS = {f"{e}[Entity]" for e in PSEUDO_ENTITIES}
 FQDN_IDS = {f"{f}[FQDN]" for f in FQDNS}
 EVERY = ENTITY_IDS | FQDN_IDS
