@@ -7,8 +7,9 @@ external range, a pseudo peer such as ``kube-apiserver[Entity]``) and carry ``ty
 ``Entity`` or ``FQDN`` and ``name`` for pseudo peers), plus ``node``: the
 :class:`~reach.analysis.views.Node` itself, which exporters leave out. Edges carry
 ``ports`` (a :class:`~reach.model.ports.PortSet`) and ``policies``: the egress-side
-and ingress-side policies that allow the edge, computed when first read. At namespace granularity a namespace has an edge to
-itself when two distinct pods of it connect (a self-loop).
+and ingress-side policies that allow the edge, computed when first read. At namespace
+granularity a namespace has an edge to itself when two distinct pods of it connect (a
+self-loop).
 
 When the input has entry points (LoadBalancer, NodePort or externalIPs Services,
 Ingresses, Routes), the graph also holds nodes of ``type`` ``entry``: ``internet``
