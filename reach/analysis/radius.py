@@ -224,7 +224,8 @@ def radius(
             cls = int(view.node_classes[i][0])
             hops = int(search.dist[cls])
             mine = own is not None and node.type == "external" and own.contains(node.range)
-            if hops <= 0 or mine:  # the start (distance 0) and its own addresses
+            mine = mine or (node.type == "pseudo" and node.id == target.label)
+            if hops <= 0 or mine:  # an outside start's own addresses, or its own node
                 continue
         found.append((node, cls, hops))
     result.pod_hops = pod_dist

@@ -68,7 +68,7 @@ REPRESENTATIVE_NAMES = {
     "Representative": "pods to come",
 }
 #: Legend text of the pseudo peers (Cilium entities and FQDNs with no known addresses).
-PSEUDO_NAMES = {"Entity": "Cilium entity", "FQDN": "FQDN (no address)"}
+PSEUDO_NAMES = {"Entity": "Cilium entity", "FQDN": "FQDN"}
 #: The box of the pseudo nodes, and its title.
 PSEUDO_GROUP = "(pseudo)"
 PSEUDO_TITLE = "Cilium pseudo nodes"
