@@ -37,6 +37,8 @@ class QueryEnd:
 
 def query_end(reachability: Reachability, target: Target) -> QueryEnd:
     """The :class:`QueryEnd` of a resolved reference."""
+    if target.pseudo is not None:  # a pseudo peer: its node, which has no addresses
+        return QueryEnd(target.label)
     if target.external:
         return QueryEnd(target.label, addresses=target.text)
     for i in target.pods[:1].tolist():
