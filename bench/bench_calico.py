@@ -18,14 +18,14 @@ in one of three tiers in turn (``security``, order 100, default Pass; ``platform
 without peers becomes a rule without ``source``/``destination``; ``policyTypes``
 become ``types``. The rules keep their intent, but the tiers do not keep the
 NetworkPolicy semantics (a pod selected only by a policy of a Pass tier is not
-isolated), so the two answers differ: this measures time. Both files are analyzed the same way (``python -m reach summary -f
-FILE``), runs alternate between them, and the medians and their ratio are printed.
+isolated), so the two answers differ: this measures time. Both files are analyzed
+the same way (``python -m reach summary -f FILE``), runs alternate between them,
+and the medians and their ratio are printed.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import CACHE, SIZES, generate  # noqa: E402
-from bench_services import timed  # noqa: E402
+from bench_services import alternate, print_medians  # noqa: E402
 
 Obj = dict[str, Any]
 TIERS = [("security", 100, "Pass"), ("platform", 200, "Pass"), ("app", 300, "Deny")]
@@ -165,21 +165,12 @@ def main() -> None:
     pods, policies, namespaces = SIZES[args.size]
     plain = generate(f"cluster-{args.size}", pods, policies, namespaces)
     mixed, count = half_calico(plain)
-    cmd = [sys.executable, "-m", "reach", "summary", "-f"]
-    runs: dict[str, list[tuple[float, float]]] = {"plain": [], "mixed": []}
-    timed([*cmd, str(mixed)])  # warm the page cache and the imports once
-    for _ in range(args.runs):
-        runs["plain"].append(timed([*cmd, str(plain)]))
-        runs["mixed"].append(timed([*cmd, str(mixed)]))
+    runs = alternate({"all-NP": plain, "half-Calico": mixed}, args.runs)
     print(
         f"{args.size}: {pods} pods, {policies} policies ({count} as Calico policies in "
         f"{len(TIERS)} tiers), {args.runs} runs each"
     )
-    for i, what in ((0, "wall"), (1, "cpu")):
-        base, other = (statistics.median(r[i] for r in runs[k]) for k in ("plain", "mixed"))
-        print(f"{what}: summary, all NetworkPolicies: median {base:.2f} s")
-        print(f"{what}: summary, half Calico:         median {other:.2f} s")
-        print(f"{what}: ratio half-Calico/all-NP: {other / base:.3f}")
+    print_medians(runs, {"all-NP": "all NetworkPolicies", "half-Calico": "half Calico"})
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ alternate between them, and the medians and their ratio are printed.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import CACHE, SIZES, generate  # noqa: E402
-from bench_services import timed  # noqa: E402
+from bench_services import alternate, print_medians  # noqa: E402
 
 Obj = dict[str, Any]
 NS_LABELS = "io.cilium.k8s.namespace.labels."
@@ -129,18 +128,9 @@ def main() -> None:
     pods, policies, namespaces = SIZES[args.size]
     plain = generate(f"cluster-{args.size}", pods, policies, namespaces)
     mixed, count = half_cilium(plain)
-    cmd = [sys.executable, "-m", "reach", "summary", "-f"]
-    runs: dict[str, list[tuple[float, float]]] = {"plain": [], "mixed": []}
-    timed([*cmd, str(mixed)])  # warm the page cache and the imports once
-    for _ in range(args.runs):
-        runs["plain"].append(timed([*cmd, str(plain)]))
-        runs["mixed"].append(timed([*cmd, str(mixed)]))
+    runs = alternate({"all-NP": plain, "half-CNP": mixed}, args.runs)
     print(f"{args.size}: {pods} pods, {policies} policies ({count} as CNPs), {args.runs} runs each")
-    for i, what in ((0, "wall"), (1, "cpu")):
-        base, other = (statistics.median(r[i] for r in runs[k]) for k in ("plain", "mixed"))
-        print(f"{what}: summary, all NetworkPolicies: median {base:.2f} s")
-        print(f"{what}: summary, half CNPs:           median {other:.2f} s")
-        print(f"{what}: ratio half-CNP/all-NP: {other / base:.3f}")
+    print_medians(runs, {"all-NP": "all NetworkPolicies", "half-CNP": "half CNPs"})
 
 
 if __name__ == "__main__":

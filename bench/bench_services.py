@@ -101,6 +101,28 @@ def with_services(plain: Path) -> tuple[Path, int]:
     return path, len(services)
 
 
+def alternate(files: dict[str, Path], runs: int) -> dict[str, list[tuple[float, float]]]:
+    """``reach summary`` of each file, ``runs`` times, alternating; (wall, cpu) per run."""
+    cmd = [sys.executable, "-m", "reach", "summary", "-f"]
+    out: dict[str, list[tuple[float, float]]] = {name: [] for name in files}
+    timed([*cmd, str(list(files.values())[-1])])  # warm the page cache and the imports once
+    for _ in range(runs):
+        for name, path in files.items():
+            out[name].append(timed([*cmd, str(path)]))
+    return out
+
+
+def print_medians(runs: dict[str, list[tuple[float, float]]], labels: dict[str, str]) -> None:
+    """Medians of each file's runs, wall and CPU, and the ratio of the second to the first."""
+    first, second = list(runs)
+    width = max(len(t) for t in labels.values())
+    for i, what in ((0, "wall"), (1, "cpu")):
+        base, other = (statistics.median(r[i] for r in runs[k]) for k in (first, second))
+        print(f"{what}: summary {labels[first]:<{width}}: median {base:.2f} s")
+        print(f"{what}: summary {labels[second]:<{width}}: median {other:.2f} s")
+        print(f"{what}: ratio {second}/{first}: {other / base:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -111,19 +133,10 @@ def main() -> None:
     pods, policies, namespaces = SIZES[args.size]
     plain = generate(f"cluster-{args.size}", pods, policies, namespaces)
     services, count = with_services(plain)
-    cmd = [sys.executable, "-m", "reach", "summary", "-f"]
-    runs: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
-    timed([*cmd, str(services)])  # warm the page cache and the imports once
-    for _ in range(args.runs):
-        runs["without"].append(timed([*cmd, str(plain)]))
-        runs["with"].append(timed([*cmd, str(services)]))
+    runs = alternate({"without": plain, "with": services}, args.runs)
     print(f"{args.size}: {pods} pods, {policies} policies, {count} Services, {args.runs} runs each")
     print(f"file sizes: {plain.stat().st_size:,} and {services.stat().st_size:,} bytes")
-    for i, what in ((0, "wall"), (1, "cpu")):
-        base, svc = (statistics.median(r[i] for r in runs[k]) for k in ("without", "with"))
-        print(f"{what}: summary without Services: median {base:.2f} s")
-        print(f"{what}: summary with Services:    median {svc:.2f} s")
-        print(f"{what}: ratio with/without: {svc / base:.3f}")
+    print_medians(runs, {"without": "without Services", "with": "with Services"})
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """``reach diff OLD NEW``: the connections a change adds, removes or changes.
 
 Both sides are compared at one granularity (pod, workload or namespace). Pairs
-of nodes are matched by node id, in one vectorized pass over the edge arrays of
-both views. External address ranges are compared on the common refinement of
-both sides' segments, so a new ipBlock boundary that changes nothing shows
-nothing; adjacent ranges with the same change are merged.
+of nodes (pseudo nodes, such as ``kube-apiserver[Entity]``, too) are matched by node
+id, in one vectorized pass over the edge arrays of both views. External address
+ranges are compared on the common refinement of both sides' segments, so a new
+ipBlock boundary that changes nothing shows nothing; adjacent ranges with the same
+change are merged.
 
 Applying the changes to ``reach list`` of OLD gives ``reach list`` of NEW:
 ``added`` lines appear, ``removed`` ones go, ``changed`` ones take the new ports.
@@ -117,15 +118,25 @@ class DiffReport:
         for e in self.edges:
             out[f"{e.change}_connections"] += 1
         for n in self.nodes:
-            out[f"{n.change}_nodes"] += 1
+            if n.node.type == "pseudo":  # counted apart, and only when there are some
+                key = f"{n.change}_pseudo_nodes"
+                out[key] = out.get(key, 0) + 1
+            else:
+                out[f"{n.change}_nodes"] += 1
         return out
 
     def summary(self) -> str:
         c = self.counts()
+        pseudo = (
+            f"; pseudo nodes: {c.get('added_pseudo_nodes', 0)} added, "
+            f"{c.get('removed_pseudo_nodes', 0)} removed"
+            if any(n.node.type == "pseudo" for n in self.nodes)
+            else ""
+        )
         return (
             f"{c['added_connections']} added, {c['removed_connections']} removed, "
             f"{c['changed_connections']} changed connections; {self.by}s: "
-            f"{c['added_nodes']} added, {c['removed_nodes']} removed"
+            f"{c['added_nodes']} added, {c['removed_nodes']} removed{pseudo}"
         )
 
     def __str__(self) -> str:
@@ -187,21 +198,23 @@ class _Side:
 
 
 def _side(view: View, pos: dict[str, int], canon: _Canon) -> _Side:
-    n_int = view.n_internal
+    """Pairs of named nodes (internal or pseudo) by key; pairs with ranges by segment."""
+    n_int, n_ranges = view.n_internal, view.first_pseudo
     total = len(pos)
-    node_map = np.array([pos[nd.id] for nd in view.nodes[:n_int]], dtype=np.intp)
-    n_ext = len(view.nodes) - n_int
+    node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
+    named = node_map >= 0  # internal and pseudo nodes: compared by id
+    n_ext = n_ranges - n_int
     ext = np.zeros((total, 2, n_ext), dtype=np.int64)
     keys: list[Ids] = []
     ports: list[Ids] = []
     for src, dst, pids in view.edge_blocks():
         cids = canon.of(view, pids)
-        inner = (src < n_int) & (dst < n_int)
+        inner = named[src] & named[dst]
         keys.append(node_map[src[inner]].astype(np.int64) * total + node_map[dst[inner]])
         ports.append(cids[inner])
-        out = (src < n_int) & (dst >= n_int)
+        out = (src < n_int) & ~named[dst]
         ext[node_map[src[out]], 0, dst[out] - n_int] = cids[out]
-        into = (src >= n_int) & (dst < n_int)
+        into = ~named[src] & (dst < n_int)
         ext[node_map[dst[into]], 1, src[into] - n_int] = cids[into]
     k = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     p = np.concatenate(ports) if ports else np.zeros(0, dtype=np.int64)
@@ -210,7 +223,12 @@ def _side(view: View, pos: dict[str, int], canon: _Canon) -> _Side:
 
 
 def _ranges(view: View) -> list[IPRange]:
-    return [nd.range for nd in view.nodes[view.n_internal :]]
+    return [nd.range for nd in view.nodes[view.n_internal : view.first_pseudo]]
+
+
+def _named(view: View) -> dict[str, Node]:
+    """The nodes compared by id: internal nodes and pseudo nodes (not address ranges)."""
+    return {nd.id: nd for nd in view.nodes[: view.n_internal] + view.nodes[view.first_pseudo :]}
 
 
 def _refine(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[int], list[int]]:
@@ -246,8 +264,7 @@ def diff(
     require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)
-    nodes_a = {nd.id: nd for nd in va.nodes[: va.n_internal]}
-    nodes_b = {nd.id: nd for nd in vb.nodes[: vb.n_internal]}
+    nodes_a, nodes_b = _named(va), _named(vb)
     ids = sorted(nodes_a.keys() | nodes_b.keys())
     pos = {n: i for i, n in enumerate(ids)}
     report = DiffReport(by, old_label, new_label)

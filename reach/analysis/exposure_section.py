@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.analysis.exposure_text import conns_text, peer_text
-from reach.analysis.listing import _merged_runs
+from reach.analysis.listing import merged_runs, outside_nodes
 from reach.analysis.views import Node, View, external_node
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.exposure import (
@@ -49,7 +49,7 @@ class ExposureLine:
     node: Node
     direction: str  # "egress" | "ingress"
     peer: str  # entire-cluster, an external range, or ns-part/pod-part
-    peer_type: str  # "entire-cluster" | "external" | "representative"
+    peer_type: str  # "entire-cluster" | "external" | "pseudo" | "representative"
     ports: PortSet
     named: tuple[NamedPort, ...] = ()
     representative: Representative | None = None
@@ -262,21 +262,25 @@ def _matched_by_input(reach: Reachability, reps: list[Representative]) -> BoolVe
 
 def _external_lines(view: View, direction: str, nodes: IntVec) -> list[ExposureLine]:
     """The nodes' connections with external ranges, adjacent segments with the same ports
-    merged as in the connection list (``listing._merged_runs``), seen from the node."""
-    ext = np.arange(view.n_internal, len(view.nodes))
+    merged as in the connection list (``listing.merged_runs``), seen from the node; pseudo
+    nodes one by one."""
+    ext, ranges, adjacent = outside_nodes(view)
     if not len(ext) or not len(nodes):
         return []
-    ranges = [view.nodes[int(j)].range for j in ext]
-    pairs = zip(ranges[:-1], ranges[1:], strict=True)
-    adjacent = np.array([a.version == b.version and a.last + 1 == b.first for a, b in pairs], bool)
     atoms = view.reachability.atoms
-    runs = _merged_runs(view, nodes, ext, adjacent, atoms.empty_id, direction == "egress")
+    runs = merged_runs(view, nodes, ext, adjacent, atoms.empty_id, direction == "egress")
+
+    def peer(a: int, b: int) -> str:
+        if a >= len(ranges):  # a pseudo node: never merged
+            return view.nodes[view.n_internal + a].id
+        return external_node(IPRange(ranges[a].version, ranges[a].first, ranges[b].last)).id
+
     return [
         ExposureLine(
             view.nodes[i],
             direction,
-            external_node(IPRange(ranges[a].version, ranges[a].first, ranges[b].last)).id,
-            "external",
+            peer(a, b),
+            "pseudo" if a >= len(ranges) else "external",
             atoms.portsets[p],
         )
         for i, a, b, p in zip(*(x.tolist() for x in runs), strict=True)

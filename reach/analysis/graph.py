@@ -1,13 +1,15 @@
 """The networkx view of an analysis: the graph users get, and the one exports draw from.
 
 Nodes are keyed by their id (``ns/name[Kind]``, a namespace name, or an
-external range) and carry ``type``, ``kind``, ``namespace``, ``name``,
-``labels``, ``workload``, ``pods`` and ``host_network`` (``cidr`` for external
-ranges), plus ``node``: the :class:`~reach.analysis.views.Node` itself, which
-exporters leave out. Edges carry ``ports`` (a :class:`~reach.model.ports.PortSet`)
-and ``policies``: the egress-side and ingress-side policies that allow the edge,
-computed when first read. At namespace granularity a namespace has an edge to
-itself when two distinct pods of it connect (a self-loop).
+external range, a pseudo peer such as ``kube-apiserver[Entity]``) and carry ``type``,
+``kind``, ``namespace``, ``name``, ``labels``, ``workload``, ``pods`` and
+``host_network`` (``cidr`` for external ranges; only ``type`` ``pseudo``, ``kind``
+``Entity`` or ``FQDN`` and ``name`` for pseudo peers), plus ``node``: the
+:class:`~reach.analysis.views.Node` itself, which exporters leave out. Edges carry
+``ports`` (a :class:`~reach.model.ports.PortSet`) and ``policies``: the egress-side
+and ingress-side policies that allow the edge, computed when first read. At namespace
+granularity a namespace has an edge to itself when two distinct pods of it connect (a
+self-loop).
 
 When the input has entry points (LoadBalancer, NodePort or externalIPs Services,
 Ingresses, Routes), the graph also holds nodes of ``type`` ``entry``: ``internet``
@@ -108,7 +110,7 @@ def node_attrs(node: Node) -> dict[str, object]:
     attrs: dict[str, object] = {"type": node.type, "kind": node.kind, "name": node.name}
     if node.type == "external":
         attrs["cidr"] = node.name
-    elif node.type == "entry":
+    elif node.type in ("entry", "pseudo"):
         pass
     else:
         attrs.update(
@@ -262,8 +264,15 @@ def graph_edges(
             if node.type == "entry":  # the listing's {ingress-controller}: no classes
                 classes.append(np.zeros(0, np.intp))
                 continue
+            if node.type == "pseudo":  # a pseudo node: never merged, its own class
+                classes.append(view.node_classes[view.nodes.index(node)])
+                continue
             rng = node.range
-            inside = [c for e, c in zip(ext, ext_classes, strict=True) if rng.contains(e.range)]
+            inside = [
+                c
+                for e, c in zip(ext, ext_classes, strict=True)
+                if e.type == "external" and rng.contains(e.range)
+            ]
             classes.append(np.concatenate(inside) if inside else np.zeros(0, np.intp))
         # The listing's {ingress-controller} edges come with ports of their own
         # compilation: add_entry_points draws them instead.
@@ -285,10 +294,14 @@ def nodes_of_target(target: Target, view: View, nodes: Sequence[Node]) -> BoolVe
     mask = np.zeros(len(nodes), dtype=bool)
     n_int = view.n_internal
     reachability = view.reachability
+    if target.pseudo is not None:
+        wanted = reachability.pseudo[target.pseudo].id
+        mask[:] = [node.type == "pseudo" and node.id == wanted for node in nodes]
+        return mask
     if target.external:
         segs = [reachability.segments[i] for i in target.segments.tolist()]
         for i in range(n_int, len(nodes)):
-            mask[i] = any(s.overlaps(nodes[i].range) for s in segs)
+            mask[i] = nodes[i].type == "external" and any(s.overlaps(nodes[i].range) for s in segs)
         return mask
     pod_node = np.full(len(reachability.pods), -1, dtype=np.intp)
     for i, members in enumerate(view.node_pods):

@@ -1,4 +1,5 @@
-"""The connection list as a table: allowed pairs sorted, adjacent external ranges merged."""
+"""The connection list as a table: allowed pairs sorted, adjacent external ranges merged
+(pseudo nodes are listed like external ranges, never merged)."""
 
 from __future__ import annotations
 
@@ -71,13 +72,10 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
     """
     n_int = view.n_internal
     internal = np.arange(n_int)
-    ext = np.arange(n_int, len(view.nodes))
-    ranges = [view.nodes[i].range for i in ext.tolist()]
-    pairs = zip(ranges[:-1], ranges[1:], strict=True)
-    adjacent = np.array([a.version == b.version and a.last + 1 == b.first for a, b in pairs], bool)
+    ext, ranges, adjacent = outside_nodes(view)
     empty = view.reachability.atoms.empty_id
-    outgoing = _merged_runs(view, internal, ext, adjacent, empty, outgoing=True)
-    incoming = _merged_runs(view, internal, ext, adjacent, empty, outgoing=False)
+    outgoing = merged_runs(view, internal, ext, adjacent, empty, outgoing=True)
+    incoming = merged_runs(view, internal, ext, adjacent, empty, outgoing=False)
     # one node per distinct merged range, after the internal nodes
     span = max(1, len(ext))
     keys, inverse = np.unique(
@@ -86,6 +84,9 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
     )
     nodes = list(view.nodes[:n_int])
     for key in keys.tolist():
+        if key // span >= len(ranges):  # a pseudo node: a run of its own
+            nodes.append(view.nodes[n_int + key // span])
+            continue
         first, last = ranges[key // span], ranges[key % span]
         nodes.append(external_node(IPRange(first.version, first.first, last.last)))
     merged = inverse.reshape(-1) + n_int
@@ -122,6 +123,21 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
     return nodes, pieces()
 
 
+def outside_nodes(view: View) -> tuple[IntVec, list[IPRange], BoolVec]:
+    """``(ext, ranges, adjacent)``: the view's external nodes (its ranges, then its pseudo
+    nodes), the ranges, and whether each of ``ext`` after the first may continue the run of
+    the one before (adjacent ranges of one family; a pseudo node is never merged)."""
+    n_int = view.n_internal
+    ext = np.arange(n_int, len(view.nodes))
+    ranges = [view.nodes[i].range for i in range(n_int, view.first_pseudo)]
+    pairs = zip(ranges[:-1], ranges[1:], strict=True)
+    adjacent = np.zeros(max(0, len(ext) - 1), dtype=bool)
+    adjacent[: max(0, len(ranges) - 1)] = [
+        a.version == b.version and a.last + 1 == b.first for a, b in pairs
+    ]
+    return ext, ranges, adjacent
+
+
 def _entry_table(
     nodes: list[Node], entries: list[tuple[int, PortSet]], portsets: list[PortSet], texts: list[str]
 ) -> Table:
@@ -140,7 +156,7 @@ def _entry_table(
     )
 
 
-def _merged_runs(
+def merged_runs(
     view: View, internal: IntVec, ext: IntVec, adjacent: BoolVec, empty: int, outgoing: bool
 ) -> tuple[IntVec, IntVec, IntVec, IntVec]:
     """``(node, first segment, last segment, port-set id)`` of each run of adjacent external

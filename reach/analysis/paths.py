@@ -37,6 +37,8 @@ class QueryEnd:
 
 def query_end(reachability: Reachability, target: Target) -> QueryEnd:
     """The :class:`QueryEnd` of a resolved reference."""
+    if target.pseudo is not None:  # a pseudo peer: its node, which has no addresses
+        return QueryEnd(target.label)
     if target.external:
         return QueryEnd(target.label, addresses=target.text)
     for i in target.pods[:1].tolist():
@@ -101,6 +103,9 @@ class PathResult(NotebookPicture):
     dst_end: QueryEnd | None = field(default=None, repr=False, compare=False)
     total_paths: int = 0
     same_port: bool = False
+    #: Whether each end is pods (an address range or a pseudo node has no side of its own).
+    src_pods: bool = True
+    dst_pods: bool = True
 
     @property
     def reachable(self) -> bool:
@@ -110,6 +115,12 @@ class PathResult(NotebookPicture):
     def direct_ok(self) -> bool:
         return not self.direct.is_empty()
 
+    def _allowed_by(self, direction: str) -> str:
+        """The policies that allow the direct connection on one side, or why there are none."""
+        if not (self.src_pods if direction == "egress" else self.dst_pods):
+            return NO_SIDE  # an external address or a pseudo node has no side
+        return _names(self.egress_policies if direction == "egress" else self.ingress_policies)
+
     def __str__(self) -> str:
         """The first line gives the verdict: ``=>`` (direct) or ``reaches`` when some path
         exists (exit 0), ``cannot connect`` when none does (exit 1)."""
@@ -118,8 +129,8 @@ class PathResult(NotebookPicture):
         lines = []
         if self.direct_ok:
             lines.append(f"{self.src} => {self.dst} : {self.direct}  (direct)")
-            lines.append(f"  egress allowed by:  {_names(self.egress_policies)}")
-            lines.append(f"  ingress allowed by: {_names(self.ingress_policies)}")
+            lines.append(f"  egress allowed by:  {self._allowed_by('egress')}")
+            lines.append(f"  ingress allowed by: {self._allowed_by('ingress')}")
         elif self.paths:
             n = len(self.paths[0])
             lines.append(
@@ -181,6 +192,10 @@ def _names(names: tuple[str, ...]) -> str:
     return ", ".join(names) if names else "(not isolated: no policy selects it)"
 
 
+#: What ``allowed by`` says of an end that is no pod: an address range or a pseudo node.
+NO_SIDE = "(not a pod: no policy of its own)"
+
+
 def find_path(
     view: View,
     provenance: Provenance,
@@ -231,6 +246,8 @@ def find_path(
         explanation=explanation,
         paths=paths,
         port_filter=port_text,
+        src_pods=bool(len(a.pods)),
+        dst_pods=bool(len(b.pods)),
         max_hops=max_hops,
         src_end=query_end(reachability, a),
         dst_end=query_end(reachability, b),

@@ -91,12 +91,14 @@ class Radius(NotebookPicture):
         by_hops: dict[int, int] = {}
         for e in self.entries:
             by_hops[e.hops] = by_hops.get(e.hops, 0) + 1
-        internal = [e for e in self.entries if e.node.type != "external"]
+        internal = [e for e in self.entries if e.node.type not in ("external", "pseudo")]
+        pseudo = sum(1 for e in self.entries if e.node.type == "pseudo")
         return {
             "nodes": len(internal),
             "pods": sum(e.node.pods for e in internal),
             "namespaces": len({e.node.namespace for e in internal}),
-            "external_ranges": len(self.entries) - len(internal),
+            "external_ranges": len(self.entries) - len(internal) - pseudo,
+            **({"pseudo_nodes": pseudo} if pseudo else {}),
             "direct": by_hops.get(1, 0),
             "by_hops": {str(k): v for k, v in sorted(by_hops.items())},
         }
@@ -113,7 +115,9 @@ class Radius(NotebookPicture):
         lines = [
             f"{self.title} of {self.target}{flt}{lim}: {count(n['nodes'], self.by)} "
             f"({count(n['pods'], 'pod')}) in {count(n['namespaces'], 'namespace')}, "
-            f"{count(n['external_ranges'], 'external range')}; {n['direct']} direct"
+            f"{count(n['external_ranges'], 'external range')}"
+            + (f", {count(n['pseudo_nodes'], 'pseudo node')}" if "pseudo_nodes" in n else "")
+            + f"; {n['direct']} direct"
         ]
         if self.direction == "backward" and self.internet_exposed and not self.external_target:
             direct = [e for e in self.entries if e.internet and e.hops == 1]
@@ -124,8 +128,9 @@ class Radius(NotebookPicture):
             lines.append(f"!! {self.target} is {how} reachable from the internet (entry points)")
         groups: dict[str, list[Reached]] = {}
         for e in self.entries:
-            groups.setdefault(e.node.namespace or "(external)", []).append(e)
-        for ns in sorted(groups, key=lambda g: (g == "(external)", g)):
+            outside = "(pseudo)" if e.node.type == "pseudo" else "(external)"
+            groups.setdefault(e.node.namespace or outside, []).append(e)
+        for ns in sorted(groups, key=lambda g: (g in ("(external)", "(pseudo)"), g)):
             lines.append(f"{ns}:")
             for e in groups[ns]:
                 via = f"  via {e.via}" if e.via else ""
@@ -218,7 +223,9 @@ def radius(
         else:
             cls = int(view.node_classes[i][0])
             hops = int(search.dist[cls])
-            if hops <= 0 or (own is not None and own.contains(node.range)):
+            mine = own is not None and node.type == "external" and own.contains(node.range)
+            mine = mine or (node.type == "pseudo" and node.id == target.label)
+            if hops <= 0 or mine:  # an outside start's own addresses, or its own node
                 continue
         found.append((node, cls, hops))
     result.pod_hops = pod_dist

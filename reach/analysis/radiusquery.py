@@ -35,7 +35,8 @@ def ask_radius(
     if potential and target.external:
         raise ReachError(
             f"potential peers are pods that may be added to the cluster; {target.label} "
-            "is an address outside it (ask about a node of the cluster)"
+            f"is {'a peer' if target.pseudo is not None else 'an address'} outside it "
+            "(ask about a node of the cluster)"
         )
     view = analysis.view(by)
     found = radius(

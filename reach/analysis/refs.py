@@ -10,6 +10,9 @@ Accepted forms:
 - ``pod/ns/name``: a single pod;
 - ``key=value[,key2=value2]``: the pods matching the label selector (in ``-n ns`` if given);
 - an IP address or CIDR: the external address segments it covers;
+- ``kube-apiserver[Entity]``, ``api.example.com[FQDN]`` (as printed), or the short forms
+  ``entity:kube-apiserver``, ``fqdn:api.example.com``: a pseudo peer (a Cilium entity or
+  ``toFQDNs`` name with no known addresses, :mod:`reach.model.pseudo`);
 - ``svc/NAME``, ``service/NAME``, ``svc/ns/name``: a Service's backend pods
   (:mod:`reach.analysis.services`).
 """
@@ -27,6 +30,7 @@ from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
 from reach.errors import ReachError
 from reach.model.ipspace import IPRange
+from reach.model.pseudo import fqdn_name
 from reach.model.selectors import LabelSelector, Requirement
 from reach.model.services import Service
 
@@ -37,7 +41,7 @@ class RefError(ReachError):
 
 @dataclass(frozen=True)
 class Target:
-    """What a reference resolved to: pods, or external segments."""
+    """What a reference resolved to: pods, external segments, or a pseudo peer."""
 
     text: str
     label: str
@@ -45,19 +49,24 @@ class Target:
     segments: IntVec = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     #: The Service a ``svc/...`` reference names (``pods`` are its backends).
     service: Service | None = None
+    #: The index (in ``Reachability.pseudo``) of the pseudo peer the reference names.
+    pseudo: int | None = None
 
     @property
     def external(self) -> bool:
-        return len(self.segments) > 0
+        """Whether the target is outside the cluster: addresses, or a pseudo peer."""
+        return len(self.segments) > 0 or self.pseudo is not None
 
     def address_range(self) -> IPRange | None:
-        """The addresses an outside target names (None for pods)."""
-        if not self.external:
+        """The addresses an outside target names (None for pods and pseudo peers)."""
+        if not len(self.segments):
             return None
         return IPRange.of_network(ipaddress.ip_network(self.text.strip(), strict=False))
 
     def classes(self, reachability: Reachability) -> IntVec:
-        """The classes of the target's pods (or its external segments)."""
+        """The classes of the target's pods (or its external segments, or pseudo peer)."""
+        if self.pseudo is not None:
+            return np.array([reachability.first_pseudo + self.pseudo], dtype=np.intp)
         if self.external:
             return self.segments + reachability.n_internal
         return np.unique(reachability.pod_class[self.pods])
@@ -71,6 +80,9 @@ def resolve(reachability: Reachability, text: str, namespace: str | None = None)
     ext = _external(reachability, text)
     if ext is not None:
         return ext
+    pseudo = _pseudo(reachability, text)
+    if pseudo is not None:
+        return pseudo
     if "=" in text:
         return _selector(reachability, text, namespace)
     svc = find_service(reachability.cluster, text, namespace)
@@ -171,8 +183,34 @@ def _external(reachability: Reachability, text: str) -> Target | None:
     return Target(text, f"{text}[External]", segments=np.array(segs, dtype=np.intp))
 
 
+#: Pseudo peer kinds by the words that name them: ``[Entity]``, ``entity:``, ``fqdn:``...
+_PSEUDO_KINDS = {"entity": "Entity", "fqdn": "FQDN"}
+
+
+def _pseudo(reachability: Reachability, text: str) -> Target | None:
+    """``name[Entity]``, ``name[FQDN]``, ``entity:name`` or ``fqdn:name`` (None: another
+    form); a pseudo peer that no Cilium rule names is an error listing those that exist."""
+    word, sep, name = text.partition(":")
+    if not sep or word.lower() not in _PSEUDO_KINDS:
+        if not text.endswith("]") or "[" not in text:
+            return None
+        name, word = text[:-1].rsplit("[", 1)
+        if word.lower() not in _PSEUDO_KINDS or "/" in name:
+            return None
+    kind = _PSEUDO_KINDS[word.lower()]
+    name = fqdn_name(name.strip()) if kind == "FQDN" else name.strip()
+    for i, peer in enumerate(reachability.pseudo):
+        if (peer.kind, peer.name) == (kind, name):
+            return Target(text, peer.id, pseudo=i)
+    known = ", ".join(p.id for p in reachability.pseudo if p.kind == kind)
+    raise RefError(
+        f"no {kind} node {name!r}: such nodes are the {kind} peers that Cilium rules name "
+        f"({known or 'none in this input'})"
+    )
+
+
 def _unknown(reachability: Reachability, text: str, pods: bool = False) -> str:
-    names = {str(p.owner) for p in reachability.pods}
+    names = {str(p.owner) for p in reachability.pods} | {p.id for p in reachability.pseudo}
     if pods:
         names |= {f"pod/{p}" for p in reachability.pods}
     short = {n.split("/", 1)[-1].split("[")[0]: n for n in names}

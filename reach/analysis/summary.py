@@ -29,11 +29,14 @@ class Summary(Qualified):
     #: CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy rules (``spec``/``specs``);
     #: shown only when the input has some.
     cilium_policies: int = 0
+    #: Pseudo nodes (Cilium entities and FQDNs with no addresses); shown only when some.
+    pseudo_nodes: int = 0
 
     def to_dict(self) -> dict[str, int]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        if not self.cilium_policies:
-            del out["cilium_policies"]
+        for optional in ("cilium_policies", "pseudo_nodes"):
+            if not out[optional]:
+                del out[optional]
         return out
 
     def __str__(self) -> str:
@@ -56,4 +59,5 @@ def summarize(analysis: Analysis) -> Summary:
         egress_isolated_pods=int(np.count_nonzero(rb.egress_isolated[pod_class])),
         allowed_workload_pairs=view.count_internal_pairs(),
         cilium_policies=len(analysis.cluster.cilium_policies),
+        pseudo_nodes=len(rb.pseudo),
     )

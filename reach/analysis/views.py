@@ -1,4 +1,5 @@
-"""Connections at a granularity: pods, workloads or namespaces, plus external segments.
+"""Connections at a granularity: pods, workloads or namespaces, plus external segments
+and pseudo peers (Cilium entities and FQDNs with no known addresses).
 
 A node at a coarse granularity (a workload, a namespace) may hold pods of
 several classes; it connects to another node with the union of the ports of
@@ -22,6 +23,7 @@ from reach.errors import require_one_of
 from reach.model.cluster import Pod, Workload
 from reach.model.ipspace import IPAddress, IPRange
 from reach.model.ports import PortSet
+from reach.model.pseudo import PseudoPeer
 
 GRANULARITIES = ("pod", "workload", "namespace")
 #: The granularities at which a node pairs with itself: a namespace reaches itself when
@@ -32,10 +34,11 @@ SELF_PAIRS = frozenset({"namespace"})
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A vertex of the reachability graph: a pod, workload, namespace or external range."""
+    """A vertex of the reachability graph: a pod, workload, namespace, external range or
+    pseudo peer (``type`` ``pseudo``, ``kind`` ``Entity`` or ``FQDN``)."""
 
     id: str
-    type: str  # "pod" | "workload" | "namespace" | "external" | "entry"
+    type: str  # "pod" | "workload" | "namespace" | "external" | "pseudo" | "entry"
     kind: str
     name: str
     namespace: str | None = None
@@ -68,8 +71,8 @@ class Node:
             assert self.ip_range is not None
             out["first"] = str(self.ip_range[0])
             out["last"] = str(self.ip_range[1])
-        elif self.type == "entry":
-            pass  # the internet or the ingress controller: no namespace, labels or pods
+        elif self.type in ("entry", "pseudo"):
+            pass  # the internet, the ingress controller, a pseudo peer: no namespace or pods
         else:
             out["namespace"] = self.namespace
             out["labels"] = dict(self.labels)
@@ -119,6 +122,12 @@ class View:
     @property
     def n_internal(self) -> int:
         return len(self.node_pods)
+
+    @property
+    def first_pseudo(self) -> int:
+        """The index of the first pseudo node: they come last, after the external ranges
+        (so ``nodes[n_internal:first_pseudo]`` are the external ranges)."""
+        return len(self.nodes) - len(self.reachability.pseudo)
 
     @property
     def self_pairs(self) -> bool:
@@ -200,15 +209,14 @@ class View:
 
     def class_nodes(self, classes: Sequence[int]) -> list[Node]:
         """The node that stands for each class: the first node holding pods of the class,
-        or the class's external segment. Looked up for all classes at once."""
+        or the class's external segment or pseudo peer. Looked up for all classes at once."""
         nodes, starts, counts = self._class_table()
         idx = np.asarray(classes, dtype=np.intp)
         held = (counts[idx] > 0).tolist()
         last = max(0, len(nodes) - 1)
         first = nodes[np.minimum(starts[idx], last)].tolist() if len(nodes) else [0] * len(idx)
-        n, segments = self.reachability.n_internal, self.reachability.segments
         return [
-            self.nodes[f] if h else external_node(segments[c - n])
+            self.nodes[f] if h else end_node(self.reachability, c)
             for c, h, f in zip(classes, held, first, strict=True)
         ]
 
@@ -310,7 +318,8 @@ class View:
 
 
 def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | None = None) -> View:
-    """Group pods into nodes at granularity ``by``; add one node per external segment.
+    """Group pods into nodes at granularity ``by``; add one node per external segment,
+    then one per pseudo peer.
 
     IPv6 segments are included when ``ipv6`` is true, or (by default) when some
     policy names an IPv6 CIDR; otherwise the IPv6 space behaves like the IPv4
@@ -371,6 +380,9 @@ def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | No
             continue
         nodes.append(external_node(seg))
         node_classes.append(np.array([reachability.n_internal + i], dtype=np.intp))
+    for j, peer in enumerate(reachability.pseudo):
+        nodes.append(pseudo_node(peer))
+        node_classes.append(np.array([reachability.first_pseudo + j], dtype=np.intp))
     return View(reachability, by, nodes, node_classes, node_pods, _runs=runs)
 
 
@@ -431,6 +443,19 @@ def external_node(seg: IPRange) -> Node:
         name=str(seg),
         ip_range=(seg.first_address, seg.last_address),
     )
+
+
+def pseudo_node(peer: PseudoPeer) -> Node:
+    """The node of a pseudo peer: ``kube-apiserver[Entity]``, ``api.example.com[FQDN]``."""
+    return Node(id=peer.id, type="pseudo", kind=peer.kind, name=peer.name)
+
+
+def end_node(reachability: Reachability, cls: int) -> Node:
+    """The node of an external class: its segment's range, or its pseudo peer."""
+    peer = reachability.pseudo_of(cls)
+    if peer is not None:
+        return pseudo_node(peer)
+    return external_node(reachability.segments[cls - reachability.n_internal])
 
 
 def connections(view: View) -> list[Connection]:

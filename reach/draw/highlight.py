@@ -241,12 +241,13 @@ def _per_namespace(
     count: dict[str, int] = {}
     home = nodes[start].group if nodes[start].group not in ("", "*") else ""
     for e in result.entries:
-        ns = e.node.namespace or "(external)"
+        ns = _group_of(e.node)
         best[ns] = min(best.get(ns, 99), e.hops)
         count[ns] = count.get(ns, 0) + 1
+    what = {"(external)": ("range", "external"), "(pseudo)": ("pseudo node", "pseudo")}
     for ns in sorted(best):
-        label = f"{short(ns)}\n{count[ns]} {result.by if ns != '(external)' else 'range'}s"
-        typ = "external" if ns == "(external)" else "namespace"
+        noun, typ = what.get(ns, (result.by, "namespace"))
+        label = f"{short(ns)}\n{count[ns]} {noun}s"
         nodes[ns] = PNode(f"ns:{ns}", label, typ, "Namespace", "*", shade=best[ns])
     nodes = {p.id: p for p in nodes.values()}
     links: set[tuple[str, str]] = set()
@@ -257,12 +258,19 @@ def _per_namespace(
         via = e.via_node
         prev_ns = via.namespace if via is not None and via.type in ("pod", "workload") else None
         a = start if prev == start else f"ns:{prev_ns or home or '(external)'}"
-        b = f"ns:{e.node.namespace or '(external)'}"
+        b = f"ns:{_group_of(e.node)}"
         if a != b and a in nodes and b in nodes:
             links.add((a, b) if forward else (b, a))
     if len(links) > style.MAX_DRAW_EDGES:
         return nodes, []
     return nodes, [PEdge(a, b, "", False) for a, b in sorted(links)]
+
+
+def _group_of(node: Node) -> str:
+    """The node of the per-namespace picture a reached node counts in."""
+    if node.namespace:
+        return node.namespace
+    return "(pseudo)" if node.type == "pseudo" else "(external)"
 
 
 def _radius_titles(result: Radius, source: str) -> tuple[str, str]:
@@ -275,8 +283,9 @@ def _radius_titles(result: Radius, source: str) -> tuple[str, str]:
     sub = (
         f"{count(int(str(c['nodes'])), result.by)} ({count(int(str(c['pods'])), 'pod')}) in "
         f"{count(int(str(c['namespaces'])), 'namespace')}, "
-        f"{count(int(str(c['external_ranges'])), 'external range')}; "
-        "arrows: the hop that reaches each node first"
+        f"{count(int(str(c['external_ranges'])), 'external range')}"
+        + (f", {count(int(str(c['pseudo_nodes'])), 'pseudo node')}" if "pseudo_nodes" in c else "")
+        + "; arrows: the hop that reaches each node first"
     )
     if result.direction != "forward" and result.internet_exposed:
         sub += "; reachable from the internet"

@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reach.draw.model import PEdge, Picture, PNode
-from reach.draw.style import BOX_GAP, BOX_PAD, BOX_TITLE, CELL_H, CELL_W
+from reach.draw.style import (
+    BOX_GAP,
+    BOX_PAD,
+    BOX_TITLE,
+    CELL_H,
+    CELL_W,
+    PSEUDO_GROUP,
+    PSEUDO_TITLE,
+)
 
 Point = tuple[float, float]
 
@@ -42,7 +50,7 @@ class Block:
 
 def group_order(pic: Picture) -> list[str]:
     """Namespaces ordered so that most edges between them point forward."""
-    groups = sorted({p.group for p in pic.nodes.values() if p.group not in ("", "*")})
+    groups = sorted({p.group for p in pic.nodes.values() if p.group not in ("", "*", PSEUDO_GROUP)})
     links = [PEdge(pic.nodes[e.src].group, pic.nodes[e.dst].group, "", False) for e in pic.edges]
     order = flow_order(groups, links)
     if pic.group_order:
@@ -98,6 +106,8 @@ def layout(pic: Picture) -> tuple[dict[str, Point], list[Box]]:
     order = group_order(pic)
     if "" in members:
         order.append("")
+    if PSEUDO_GROUP in members:
+        order.append(PSEUDO_GROUP)
     blocks.extend(box_block(g, members[g]) for g in order)
     if not blocks:
         return {}, []
@@ -187,7 +197,9 @@ def place_blocks(
         for nid, (lx, ly) in b.local.items():
             pos[nid] = (x + lx, y + ly)
         if b.group != "*":
-            boxes.append(Box(b.group or "external ranges", x, y, b.w, b.h, dashed=b.group == ""))
+            title = PSEUDO_TITLE if b.group == PSEUDO_GROUP else b.group or "external ranges"
+            dashed = b.group in ("", PSEUDO_GROUP)
+            boxes.append(Box(title, x, y, b.w, b.h, dashed=dashed))
     return pos, boxes
 
 

@@ -91,9 +91,10 @@ def matrix_data(view: View, namespaces: Sequence[str] = ()) -> MatrixData:
         ok = (a >= 0) & (b >= 0)
         flat = np.bincount(a[ok] * (k + 1) + b[ok], minlength=(k + 1) * (k + 1))
         counts += flat.reshape(k + 1, k + 1)
-        reaches_out[src[(src < n_int) & (dst >= n_int)]] = True
-        reached_in[dst[(src >= n_int) & (dst < n_int)]] = True
-    has_ext = len(view.nodes) > n_int
+        ranges = view.first_pseudo  # external addresses only: pseudo nodes have none
+        reaches_out[src[(src < n_int) & (dst >= n_int) & (dst < ranges)]] = True
+        reached_in[dst[(src >= n_int) & (src < ranges) & (dst < n_int)]] = True
+    has_ext = view.first_pseudo > n_int
     mine = ns_of >= 0
     counts[k, :k] = np.bincount(ns_of[mine & reached_in], minlength=k)
     counts[:k, k] = np.bincount(ns_of[mine & reaches_out], minlength=k)

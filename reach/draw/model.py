@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from reach.analysis.graph import NODE
 from reach.analysis.labels import external_label, kind_of, title_of
+from reach.draw.style import PSEUDO_GROUP
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -29,9 +30,9 @@ class PNode:
 
     id: str
     label: str
-    type: str  # workload | pod | namespace | external | entry | representative | start
+    type: str  # workload | pod | namespace | external | pseudo | entry | representative | start
     kind: str
-    group: str  # namespace, "" for external ranges, "*" for ungrouped
+    group: str  # namespace, "" for external ranges, PSEUDO_GROUP, "*" for ungrouped
     shade: int | None = None  # hop distance in highlights
     emphasis: bool = False
     faded: bool = False
@@ -73,6 +74,13 @@ def external_pnode(node_id: str, addresses: str) -> PNode:
     return PNode(node_id, external_label(addresses), "external", "External", "")
 
 
+def pseudo_pnode(node_id: str, kind: str, name: str) -> PNode:
+    """A pseudo peer (a Cilium entity or FQDN with no known addresses), in a box of its own
+    (:data:`~reach.draw.style.PSEUDO_GROUP`), labelled with its name (its colour and the
+    legend give its kind)."""
+    return PNode(node_id, short(name, 30), "pseudo", kind, PSEUDO_GROUP)
+
+
 def namespace_pnode(node_id: str, name: str) -> PNode:
     """A whole namespace, outside every box."""
     return PNode(node_id, short(name), "namespace", "Namespace", "*")
@@ -111,6 +119,8 @@ def node_pnode(node: Node, by: str) -> PNode:
     """
     if node.type == "external":
         return external_pnode(node.id, node.name)
+    if node.type == "pseudo":
+        return pseudo_pnode(node.id, node.kind, node.name)
     if node.type == "namespace":
         return namespace_pnode(node.id, node.name) if by == "namespace" else loose_pnode(node.id)
     if node.type == "entry":
@@ -138,6 +148,8 @@ def picture_of(g: nx.DiGraph) -> Picture:
         node: Node = attrs[NODE]
         if node.type == "external":
             nodes[node_id] = external_pnode(node_id, node.name)
+        elif node.type == "pseudo":
+            nodes[node_id] = pseudo_pnode(node_id, node.kind, node.name)
         elif node.type == "namespace":
             nodes[node_id] = namespace_pnode(node_id, node.name)
         elif node.type == "entry":
@@ -154,10 +166,12 @@ def picture_of(g: nx.DiGraph) -> Picture:
         PEdge(s, d, a.get("connections", str(a["ports"])), a["ports"].is_all())
         for s, d, a in g.edges(data=True)
     ]
-    n_int = sum(1 for p in nodes.values() if p.type not in ("external", "entry", "representative"))
+    outside = ("external", "pseudo", "entry", "representative")
+    n_int = sum(1 for p in nodes.values() if p.type not in outside)
     n_ext = sum(1 for p in nodes.values() if p.type == "external")
+    n_pseudo = sum(1 for p in nodes.values() if p.type == "pseudo")
     n_rep = sum(1 for p in nodes.values() if p.type == "representative")
-    n_entry = len(nodes) - n_int - n_ext - n_rep
+    n_entry = len(nodes) - n_int - n_ext - n_rep - n_pseudo
     sub = f"{n_int} {by}{'s' if n_int != 1 else ''}"
     if n_entry:
         sub += f", {n_entry} entry point{'s' if n_entry != 1 else ''}"
@@ -165,6 +179,8 @@ def picture_of(g: nx.DiGraph) -> Picture:
         sub += f", {n_rep} representative peer{'s' if n_rep != 1 else ''}"
     if n_ext:
         sub += f", {n_ext} external range{'s' if n_ext != 1 else ''}"
+    if n_pseudo:
+        sub += f", {n_pseudo} pseudo node{'s' if n_pseudo != 1 else ''}"
     n_pot = sum(1 for e in edges if "representative" in (nodes[e.src].type, nodes[e.dst].type))
     n_now = len(edges) - n_pot
     sub += f", {n_now} allowed connection{'s' if n_now != 1 else ''}"

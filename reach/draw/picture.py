@@ -26,6 +26,7 @@ from reach.draw.style import (
     MARKER_SIZE,
     MARKERS,
     PATH_COLOUR,
+    PSEUDO_NAMES,
     REPRESENTATIVE_NAMES,
     SOME_PORTS_COLOUR,
     colour,
@@ -335,12 +336,17 @@ def _legend_handles(pic: Picture, shade_colours: list[str]) -> list[Any]:
 
     handles: list[Any] = []
     seen: set[tuple[str, str]] = set()
-    for p in sorted(pic.nodes.values(), key=lambda p: (p.type == "external", p.kind)):
+    for p in sorted(
+        pic.nodes.values(),
+        key=lambda p: (p.type in ("external", "pseudo"), p.type == "pseudo", p.kind),
+    ):
         key = (p.type, p.kind)
         if key in seen or p.shade is not None or p.type == "start":
             continue
         seen.add(key)
         what = {"pod": f"pod of a {p.kind}", "external": "external range"}.get(p.type, p.kind)
+        if p.type == "pseudo":
+            what = PSEUDO_NAMES.get(p.kind, p.kind)
         if p.type == "entry":
             what = ENTRY_NAMES.get(p.kind, p.kind)
         if p.type == "representative":

@@ -36,6 +36,8 @@ KIND_COLOURS = {
     "IngressController": "#e377c2",
     "EntireCluster": "#5e35b1",
     "Representative": "#00acc1",
+    "Entity": "#6d4c41",
+    "FQDN": "#c2185b",
 }
 EXTRA_COLOURS = ["#e45756", "#72b7b2", "#ff9da6", "#bab0ac", "#eeca3b", "#b279a2"]
 MARKERS = {
@@ -45,6 +47,7 @@ MARKERS = {
     "external": "D",
     "entry": "p",
     "representative": "8",
+    "pseudo": "h",
     "start": "*",
 }
 MARKER_SIZE = {
@@ -54,6 +57,7 @@ MARKER_SIZE = {
     "external": 11.0,
     "entry": 16.0,
     "representative": 15.0,
+    "pseudo": 14.0,
     "start": 20.0,
 }
 #: Legend text of the entry-point kinds.
@@ -63,6 +67,11 @@ REPRESENTATIVE_NAMES = {
     "EntireCluster": "entire cluster",
     "Representative": "pods to come",
 }
+#: Legend text of the pseudo peers (Cilium entities and FQDNs with no known addresses).
+PSEUDO_NAMES = {"Entity": "Cilium entity", "FQDN": "FQDN"}
+#: The box of the pseudo nodes, and its title.
+PSEUDO_GROUP = "(pseudo)"
+PSEUDO_TITLE = "Cilium pseudo nodes"
 ALL_PORTS_COLOUR = "#c62828"
 SOME_PORTS_COLOUR = "#607d8b"
 PATH_COLOUR = "#e65100"

@@ -79,9 +79,11 @@ class CalicoCompilation:
         self.host_network = self._label_host[first]
 
     def rules(
-        self, rules: list[CompiledRule], masks: RuleMasks, named: list[NamedKey]
+        self, rules: list[CompiledRule], masks: RuleMasks, named: list[NamedKey], n_pseudo: int
     ) -> list[CompiledRule]:
-        """Step 3: the Calico rules as compiled rules, then every rule in tier order."""
+        """Step 3: the Calico rules as compiled rules, then every rule in tier order.
+        ``n_pseudo``: the Cilium pseudo peers after the segments, which no Calico rule holds."""
+        pseudo = np.zeros(n_pseudo, dtype=bool)
         assert self.answers is not None and self.first is not None
         first, answers = self.first, self.answers
         for e, entry in enumerate(self.plan.entries):
@@ -93,7 +95,9 @@ class CalicoCompilation:
                     rule=entry.rule,
                     direction=entry.direction,
                     selected=answers.own[e][first],
-                    peers=np.concatenate([answers.peer_pods[e][first], answers.peer_segments[e]]),
+                    peers=np.concatenate(
+                        [answers.peer_pods[e][first], answers.peer_segments[e], pseudo]
+                    ),
                     mask=rule_mask(
                         entry.rule,
                         entry.service,

@@ -8,7 +8,8 @@ Pods never meet in pairs. Compilation runs in the steps of docs/architecture.md
 2. Behaviour classes (``classes``): label classes that every policy selects
    alike and every rule peer matches alike (``matching``), with the same
    named-port resolution, behave as one pod. External addresses are cut into
-   segments (see ``ipspace``); each segment is one more class after them.
+   segments (see ``ipspace``); each segment is one more class after them, and so is
+   each pseudo peer (a Cilium entity or FQDN with no addresses: ``pseudopeers``).
 3. Port atoms (``portmasks``): the port space cut at every boundary a rule or a
    resolved named port uses; each rule's ports become bitmasks over the atoms,
    one per named-port resolution when the rule names ports.
@@ -33,6 +34,7 @@ from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_class
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.portmasks import RuleMasks
+from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, overlapping
 from reach.engine.sides import SideRows
@@ -40,6 +42,7 @@ from reach.errors import Diagnostic
 from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
+from reach.model.pseudo import pseudo_peers
 
 
 class _Compiler:
@@ -93,6 +96,8 @@ class _Compiler:
             blocks += self.calico.plan.blocks
         self.segments = segments(blocks)
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
+        #: Cilium peers with no counterpart among pods and addresses: classes after segments.
+        self.pseudo = pseudo_peers(cluster.cilium_policies)
 
     def compile(self) -> Reachability:
         """The steps of the module doc, one method each."""
@@ -147,7 +152,10 @@ class _Compiler:
         if self.calico is not None:
             self.calico.in_classes(first)
         subjects = [sel[first] for sel in selected]
-        peers = [np.concatenate([pods[first], external]) for pods, external in rule_peers]
+        peers = [
+            np.concatenate([pods[first], external, pseudo_held(rule, self.pseudo)])
+            for (pods, external), (_, rule, _) in zip(rule_peers, self.rules, strict=True)
+        ]
         return classes, subjects, peers
 
     # -- step 3: port atoms, rule masks, named-port resolutions ---------------------------
@@ -156,7 +164,7 @@ class _Compiler:
             [rule for _, rule, _ in self.rules],
             named=self.named_ports,
             class_named_ports=classes.named_ports,
-            n_external=len(self.segments),
+            n_external=len(self.segments) + len(self.pseudo),
             extra=self.calico.plan.port_sets if self.calico is not None else None,
         )
 
@@ -182,7 +190,7 @@ class _Compiler:
             )
         ]
         if self.calico is not None:
-            rules = self.calico.rules(rules, masks, self.named_ports)
+            rules = self.calico.rules(rules, masks, self.named_ports, len(self.pseudo))
         return rules
 
     # -- step 4: each direction as rows of ids --------------------------------------------
@@ -235,6 +243,7 @@ class _Compiler:
             pods=self.pods,
             pod_class=classes.of_label_class[labels.of_pod],
             segments=self.segments,
+            pseudo=self.pseudo,
             atoms=masks.atoms,
             egress_rows=sides["egress"].rows,
             egress_group=sides["egress"].row_of,

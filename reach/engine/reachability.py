@@ -14,6 +14,7 @@ from reach.errors import Diagnostic
 from reach.model.cluster import Cluster, Pod
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
+from reach.model.pseudo import PseudoPeer
 
 
 @dataclass
@@ -21,8 +22,10 @@ class Reachability:
     """Allowed ports between classes, kept as two sides per class and computed per pair.
 
     Classes ``0..n_internal-1`` are pod behaviour classes; class ``n_internal + i``
-    is external segment ``segments[i]``. Each side is a row of interned port-set
-    ids (``atoms``) over all classes. Nothing of size classes² is kept: the
+    is external segment ``segments[i]``, and class ``first_pseudo + j`` the pseudo peer
+    ``pseudo[j]`` (a Cilium entity or FQDN with no known addresses). Classes from
+    ``n_internal`` on are the *external ends*: they have no side. Each side is a row of
+    interned port-set ids (``atoms``) over all classes. Nothing of size classes² is kept: the
     allowed ports of a pair are the AND of its source's egress id and its
     destination's ingress id, one lookup in :meth:`and_table`, for the pairs asked
     for (:meth:`ids`, :meth:`pair_ids`). The ports of a class with itself are
@@ -46,6 +49,8 @@ class Reachability:
     egress_isolated: BoolVec
     n_internal: int
     ipv6: bool = False  # some ipBlock names an IPv6 CIDR
+    #: Cilium peers with no counterpart among pods and addresses, after the segments.
+    pseudo: list[PseudoPeer] = field(default_factory=list)
     rules: list[CompiledRule] = field(default_factory=list)
     #: ``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c.
     policy_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
@@ -60,7 +65,22 @@ class Reachability:
 
     @property
     def n_classes(self) -> int:
+        return self.n_internal + len(self.segments) + len(self.pseudo)
+
+    @property
+    def first_pseudo(self) -> int:
+        """The class of ``pseudo[0]``: the pseudo peers come after the segments."""
         return self.n_internal + len(self.segments)
+
+    def segment_of(self, cls: int) -> IPRange | None:
+        """The external segment of class ``cls`` (None for a pod class or a pseudo peer)."""
+        k = cls - self.n_internal
+        return self.segments[k] if 0 <= k < len(self.segments) else None
+
+    def pseudo_of(self, cls: int) -> PseudoPeer | None:
+        """The pseudo peer of class ``cls`` (None for any other class)."""
+        k = cls - self.first_pseudo
+        return self.pseudo[k] if 0 <= k < len(self.pseudo) else None
 
     # -- the allowed ports of class pairs, computed from the two sides on demand ------------
     def and_table(self) -> PortSetIds:

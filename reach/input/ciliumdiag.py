@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from reach.errors import Diagnostics
 from reach.model.cilium import CLUSTER_KEY, DEFAULT_CLUSTER, CiliumPolicy, CiliumRule, ServiceRef
 from reach.model.cluster import Cluster
+from reach.model.pseudo import fqdn_name
 from reach.model.selectors import LabelSelector
 from reach.model.services import Service
 
@@ -85,7 +86,10 @@ def _rule(pol: CiliumPolicy, rule: CiliumRule, diag: Diagnostics) -> None:
         diag.add(
             "cilium-fqdn",
             f"{where}: toFQDNs {', '.join(rule.fqdns)} cannot be resolved offline (Cilium learns "
-            "the addresses from DNS answers); they match no address here",
+            "the addresses from DNS answers): shown as the "
+            f"{_nodes([fqdn_name(p) + '[FQDN]' for p in rule.fqdns])}, whose real addresses are "
+            "not known offline; no address range stands for "
+            f"{'it' if len(set(rule.fqdns)) == 1 else 'them'} here",
             pol.origin,
             partial=True,
         )
@@ -108,13 +112,22 @@ def _rule(pol: CiliumPolicy, rule: CiliumRule, diag: Diagnostics) -> None:
     if odd:
         diag.add(
             "cilium-entity",
-            f"{where}: entities {', '.join(odd)} have no counterpart among pods and external "
-            "addresses; they match nothing here",
+            f"{where}: {'entity' if len(odd) == 1 else 'entities'} {', '.join(odd)} "
+            f"{'has' if len(odd) == 1 else 'have'} no counterpart among pods and external "
+            f"addresses: shown as the {_nodes([e + '[Entity]' for e in odd])}, whose real "
+            "addresses are not known offline; no pod or address range stands for "
+            f"{'it' if len(odd) == 1 else 'them'} here",
             pol.origin,
             partial=True,
         )
     field = ("from" if rule.direction == "ingress" else "to") + "Endpoints"
     _selectors(pol, f"{rule.section}[{rule.index}].{field}", list(rule.endpoints), diag)
+
+
+def _nodes(ids: list[str]) -> str:
+    """``node x[FQDN]`` or ``nodes x[FQDN], y[FQDN]``."""
+    ids = list(dict.fromkeys(ids))
+    return ("node " if len(ids) == 1 else "nodes ") + ", ".join(ids)
 
 
 def _family(entry: str) -> str:
@@ -166,13 +179,17 @@ def _service(
     services: list[Service],
     diag: Diagnostics,
 ) -> None:
-    """A ``toServices`` Service by name that the input lacks, or that has no selector (a
-    ``namespace`` of ``""``: any namespace)."""
-    if ref.name is None:
-        return
-    named = [s for s in services if s.name == ref.name and ref.namespace in ("", s.namespace)]
+    """A ``toServices`` Service by name that the input lacks, or a Service it names (by name
+    or by labels) that has no selector (a ``namespace`` of ``""``: any namespace)."""
+    named = [
+        s
+        for s in services
+        if ref.namespace in ("", s.namespace)
+        and (s.name == ref.name if ref.name is not None else True)
+        and (ref.selector is None or ref.selector.matches(dict(s.labels)))
+    ]
     where = _where(pol, rule)
-    if not named:
+    if not named and ref.name is not None:
         diag.add(
             "cilium-service-missing",
             f"{where}: toServices names {ref}, which is not in the input; it matches nothing here",

@@ -19,9 +19,10 @@ from typing import Any
 from reach.errors import FieldError
 from reach.input import validation
 from reach.input.fields import describe, mapping
+from reach.input.selectors import parse_requirement
 from reach.input.validation import Collector, label_key, label_value
 from reach.model.cilium import NAMESPACE_KEY, NAMESPACE_LABELS_PREFIX
-from reach.model.selectors import OPERATORS, LabelSelector, Requirement
+from reach.model.selectors import LabelSelector, Requirement
 
 #: Sources that every label of a pod matches: stripped from keys.
 POD_SOURCES = ("k8s", "any", "")
@@ -81,35 +82,10 @@ def _list(raw: Any, path: str) -> list[Any]:
 
 
 def _requirement(expr: Any, path: str) -> Requirement:
-    if not isinstance(expr, Mapping):
-        raise FieldError(
-            path, f"must be a mapping with key, operator and values, not {describe(expr)}"
-        )
-    problems = validation.known_fields(expr, path, ("key", "operator", "values"))
-    key = expr.get("key")
-    if not isinstance(key, str) or not key:
-        problems.append(FieldError(f"{path}.key", "is required and must be a non-empty string"))
-    else:
-        problems += label_key(label_part(key), f"{path}.key")
-    op = expr.get("operator")
-    if op not in OPERATORS:
-        problems.append(
-            FieldError(f"{path}.operator", f"{op!r} is not one of {', '.join(OPERATORS)}")
-        )
-    values = expr.get("values")
-    if values is None:
-        values = []
-    if not isinstance(values, list):
-        problems.append(FieldError(f"{path}.values", f"must be a list, not {describe(values)}"))
-        values = []
-    if op in ("In", "NotIn") and not values:
-        problems.append(FieldError(f"{path}.values", f"must be non-empty when operator is {op}"))
-    if op in ("Exists", "DoesNotExist") and values:
-        problems.append(FieldError(f"{path}.values", f"must be empty when operator is {op}"))
-    for i, v in enumerate(values):
-        problems += label_value(v, f"{path}.values[{i}]")
-    validation.raise_all(problems)
-    return Requirement(normalize_key(str(key)), str(op), frozenset(str(v) for v in values))
+    """A ``matchExpressions`` item: validated as Kubernetes does (on the key without its
+    source prefix), its key normalized."""
+    req = parse_requirement(expr, path, key_part=label_part)
+    return Requirement(normalize_key(req.key), req.operator, req.values)
 
 
 def in_namespace(

@@ -42,6 +42,11 @@ CLUSTER_SCOPED = frozenset(
         "CSIDriver",
         "AdminNetworkPolicy",
         "BaselineAdminNetworkPolicy",
+        "CiliumClusterwideNetworkPolicy",
+        "CiliumCIDRGroup",
+        "Tier",
+        "Profile",
+        "HostEndpoint",
     }
 )
 

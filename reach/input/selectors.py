@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reach.errors import FieldError
@@ -45,14 +45,18 @@ def parse_selector(raw: Any, path: str) -> LabelSelector:
     if not isinstance(exprs, list):
         raise FieldError(f"{path}.matchExpressions", f"must be a list, not {describe(exprs)}")
     for i, expr in enumerate(exprs):
-        req = found.run(_parse_requirement, expr, f"{path}.matchExpressions[{i}]")
+        req = found.run(parse_requirement, expr, f"{path}.matchExpressions[{i}]")
         if req is not None:
             reqs.append(req)
     found.done()
     return LabelSelector(tuple(reqs))
 
 
-def _parse_requirement(expr: Any, path: str) -> Requirement:
+def parse_requirement(
+    expr: Any, path: str, key_part: Callable[[str], str] = lambda key: key
+) -> Requirement:
+    """One ``matchExpressions`` item, validated as the API server does; ``key_part`` gives
+    the part of the key that must be a label key (Cilium keys carry a source prefix)."""
     if not isinstance(expr, Mapping):
         raise FieldError(
             path, f"must be a mapping with key, operator and values, not {describe(expr)}"
@@ -62,7 +66,7 @@ def _parse_requirement(expr: Any, path: str) -> Requirement:
     if not isinstance(key, str) or not key:
         problems.append(FieldError(f"{path}.key", "is required and must be a non-empty string"))
     else:
-        problems += validation.label_key(key, f"{path}.key")
+        problems += validation.label_key(key_part(key), f"{path}.key")
     op = expr.get("operator")
     if op not in OPERATORS:
         problems.append(

@@ -182,3 +182,9 @@ def test_ambiguous_reference_lists_candidates() -> None:
     r = reach.from_objects(objs)
     with pytest.raises(RefError, match=r"ambiguous.*a/api\[Pod\], b/api\[Pod\]"):
         r.resolve("api")
+
+
+def test_direct_path_to_an_address_says_the_address_has_no_side(shop: reach.Reach) -> None:
+    text = str(shop.path("app/payments", "203.0.113.5"))
+    assert "  egress allowed by:  app/payments\n" in text
+    assert "  ingress allowed by: (not a pod: no policy of its own)" in text

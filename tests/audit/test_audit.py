@@ -433,7 +433,10 @@ def test_expectations_file_passes_on_shop_and_fails_on_the_typo_with_the_witness
     assert (w["src_node"], w["dst_node"]) == ("app/orders[Deployment]", "db/postgres[StatefulSet]")
     assert w["src"] == "app/orders[Deployment] (pod app/orders-0)"
     assert w["port"] == "TCP 5432" and f.details["pairs"] == 2
-    assert "db/postgres[StatefulSet]'s ingress isolated by db/default-deny-all" in f.message
+    assert (
+        "db/postgres[StatefulSet]'s ingress isolated by db/allow-metrics-scrape, db/default-deny-all"
+        in f.message
+    )
     assert "egress allowed by app/backend" in f.message
 
 

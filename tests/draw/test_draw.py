@@ -13,7 +13,7 @@ import pytest
 
 import reach
 from reach import draw
-from tests.helpers import ROOT, SHARED
+from tests.helpers import EXAMPLES, ROOT, SHARED
 from tests.readers import PNG_MAGIC, parse_dot, png_size, svg_texts
 
 
@@ -202,3 +202,19 @@ def test_pictures_do_not_depend_on_the_hash_seed(command: list[str], tmp_path: P
         )
         pictures.append(out.read_bytes())
     assert pictures[0] == pictures[1] == pictures[2]
+
+
+def test_pseudo_nodes_are_drawn_in_a_box_of_their_own_with_a_legend_entry() -> None:
+    cilium = reach.load([str(EXAMPLES / "cilium")])
+    text = svg_texts(draw.figure_bytes(cilium.draw(), "svg"))
+    assert "Cilium pseudo nodes" in text and "FQDN" in text and "1 pseudo node" in text
+    assert "api.payment-provider.example" in text
+
+
+def test_a_blast_radius_counts_and_groups_pseudo_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    cilium = reach.load([str(EXAMPLES / "cilium")])
+    res = cilium.blast_radius("app/payments")
+    assert "1 pseudo node;" in svg_texts(draw.figure_bytes(cilium.draw_radius(res), "svg"))
+    monkeypatch.setattr(draw, "MAX_DRAW_NODES", 5)
+    text = svg_texts(draw.figure_bytes(cilium.draw_radius(res), "svg"))
+    assert "(pseudo)" in text and "1 pseudo nodes" in text

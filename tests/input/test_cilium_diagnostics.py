@@ -54,7 +54,9 @@ def test_to_fqdns_names_the_patterns() -> None:
         True,
         "p.yaml#1",
         "CiliumNetworkPolicy shop/p egress[0]: toFQDNs a.example, *.b.io cannot be resolved "
-        "offline (Cilium learns the addresses from DNS answers); they match no address here",
+        "offline (Cilium learns the addresses from DNS answers): shown as the nodes "
+        "a.example[FQDN], *.b.io[FQDN], whose real addresses are not known offline; no address "
+        "range stands for them here",
     )
 
 
@@ -120,7 +122,9 @@ def test_entities_without_counterpart_are_named() -> None:
     assert (code, partial) == ("cilium-entity", True)
     assert message == (
         "CiliumNetworkPolicy shop/p egress[0]: entities kube-apiserver, health have no "
-        "counterpart among pods and external addresses; they match nothing here"
+        "counterpart among pods and external addresses: shown as the nodes "
+        "kube-apiserver[Entity], health[Entity], whose real addresses are not known offline; "
+        "no pod or address range stands for them here"
     )
 
 
@@ -155,6 +159,16 @@ def test_to_services_service_without_selector_is_named() -> None:
     assert message.startswith(
         "CiliumNetworkPolicy shop/p egress[0]: toServices svc/shop/ext has no selector"
     )
+
+
+def test_to_services_selector_naming_a_service_without_selector_is_named() -> None:
+    rule = {"toServices": [{"k8sServiceSelector": {"selector": {"matchLabels": {"t": "x"}}}}]}
+    ext = service("ext")
+    ext["metadata"]["labels"] = {"t": "x"}
+    other = service("other")  # no selector either, but not labelled t=x
+    code, _, partial, _, message = one(egress(rule), ext, other)
+    assert (code, partial) == ("cilium-service-selectorless", True)
+    assert "toServices svc/shop/ext has no selector" in message
 
 
 def test_to_services_service_with_selector_gives_nothing() -> None:

@@ -120,3 +120,16 @@ def test_an_input_without_objects_is_a_partial_warning(tmp_path: Path) -> None:
     (d,) = reach.load(str(tmp_path)).diagnostics
     assert (d.code, d.partial) == ("empty-input", True)
     assert str(tmp_path) in d.message
+
+
+@pytest.mark.parametrize(
+    "kind", ["CiliumClusterwideNetworkPolicy", "CiliumCIDRGroup", "Tier", "GlobalNetworkPolicy"]
+)
+def test_default_namespace_leaves_cluster_scoped_policy_kinds_alone(kind: str) -> None:
+    from reach.input.files import in_namespace
+    from reach.input.raw import RawObject
+
+    raw = RawObject({"kind": kind, "metadata": {"name": "x"}}, "f#1", "f")
+    assert in_namespace(raw, "argocd") is raw
+    namespaced = RawObject({"kind": "CiliumNetworkPolicy", "metadata": {"name": "x"}}, "f#1", "f")
+    assert in_namespace(namespaced, "argocd").obj["metadata"]["namespace"] == "argocd"

@@ -18,7 +18,8 @@ def render(report: DiffReport, out: TextIO, diagnostics: Diags = ()) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["change", "src", "dst", "old", "new", "added", "removed"])
     for n in report.nodes:
-        w.writerow([f"{report.by}-{n.change}", n.node.id, "", "", "", "", ""])
+        what = "pseudo" if n.node.type == "pseudo" else report.by
+        w.writerow([f"{what}-{n.change}", n.node.id, "", "", "", "", ""])
     for e in report.edges:
         w.writerow(
             [e.change, e.src, e.dst, *map(_text, (e.old, e.new, e.added_ports, e.removed_ports))]

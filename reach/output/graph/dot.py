@@ -39,6 +39,8 @@ KIND_COLOURS = {
     "IngressController": "#f7b6d2",
     "EntireCluster": "#b39ddb",
     "Representative": "#80deea",
+    "Entity": "#bcaaa4",
+    "FQDN": "#f48fb1",
 }
 OTHER_COLOUR = "#e0e0e0"
 SHAPES = {
@@ -48,6 +50,14 @@ SHAPES = {
     "external": "hexagon",
     "entry": "invhouse",
     "representative": "octagon",
+    "pseudo": "diamond",
+}
+#: The group key of the pseudo nodes (no namespace is named so: a name has no spaces).
+PSEUDO = " pseudo"
+#: The subgraphs of the groups that are no namespace: (name, label).
+_SPECIAL = {
+    "": ("cluster_external", "external ranges"),
+    PSEUDO: ("cluster_pseudo", "Cilium pseudo nodes (no known address)"),
 }
 ALL_PORTS_STYLE = 'color="#c62828", fontcolor="#c62828", penwidth=2.2, style=bold'
 SOME_PORTS_STYLE = 'color="#546e7a", fontcolor="#37474f", penwidth=1.0'
@@ -90,14 +100,16 @@ def render(
     for node, attrs in g.nodes(data=True):
         if attrs.get("type") == "external":
             groups.setdefault("", []).append(node)
+        elif attrs.get("type") == "pseudo":  # a Cilium entity or FQDN: no address known
+            groups.setdefault(PSEUDO, []).append(node)
         elif by == "namespace" or not attrs.get("namespace"):
             loose.append(node)
         else:
             groups.setdefault(str(attrs["namespace"]), []).append(node)
-    for ns in sorted(groups, key=lambda k: (k == "", k)):
-        name, label = ("cluster_external", "external ranges") if ns == "" else (f"cluster_{ns}", ns)
+    for ns in sorted(groups, key=lambda k: (k == PSEUDO, k == "", k)):
+        name, label = _SPECIAL.get(ns, (f"cluster_{ns}", ns))
         w(f"  subgraph {quote(name)} {{\n")
-        style = "dashed,rounded" if ns == "" else "rounded"
+        style = "dashed,rounded" if ns in _SPECIAL else "rounded"
         w(f"    graph [{_attrs([('label', label), ('style', style), ('color', '#78909c')])}];\n")
         for node in groups[ns]:
             w(f"    {_node(node, g.nodes[node], '    ')}\n")
@@ -130,6 +142,8 @@ def _node(node: str, attrs: dict[str, object], indent: str) -> str:
         label = f"{label}\n{attrs.get('kind', '')}"
     elif typ == "representative":
         label = "\n".join(textwrap.wrap(label, 26))
+    elif typ == "pseudo":
+        label = f"{label}\n{attrs.get('kind', '')}"
     tip = [node, str(attrs["name"])] if typ == "representative" else [node]
     labels = attrs.get("labels")
     if isinstance(labels, dict) and labels:
@@ -142,6 +156,6 @@ def _node(node: str, attrs: dict[str, object], indent: str) -> str:
         ("fillcolor", KIND_COLOURS.get(kind, OTHER_COLOUR)),
         ("tooltip", "\n".join(tip)),
     ]
-    if typ == "representative":
+    if typ in ("representative", "pseudo"):
         pairs.append(("style", "filled,dashed"))
     return f"{quote(node)} [{_attrs(pairs)}];"
