@@ -284,3 +284,21 @@ def test_explain_names_tier_policy_rule_and_action() -> None:
     passed = str(r.explain("shop/web", "other/cli"))
     assert "tier security, policy security.deny-egress, egress rule 1 passes" in passed
     assert "profile kns.shop (generated: allows all) allows" in passed
+
+
+def test_the_two_directions_of_a_rule_less_class_do_not_share_a_verdict() -> None:
+    """A host-networked pod (no profiles, no Calico policy: no rule at all) isolated for
+    egress by a Kubernetes NetworkPolicy: its ingress state (no tier applies) and its egress
+    state (the default tier applies) have the same number in their directions, and the two
+    walks must not share a cached verdict (found while writing the engine)."""
+    host = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: shop, labels: {app: agent}}\n"
+        "spec: {hostNetwork: true, containers: [{name: c, image: x}]}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: agent-no-egress, namespace: shop}\n"
+        "spec: {podSelector: {matchLabels: {app: agent}}, policyTypes: [Egress]}\n---\n"
+    )
+    engine = Engine(host + gnp("none", "  selector: app == 'none'\n  ingress: [{action: Allow}]"))
+    agent = ("shop", "agent")
+    assert not engine.allowed(agent, DB, "TCP", 5432)  # egress: the end of the default tier
+    assert engine.allowed(CLI, agent, "TCP", 80)  # ingress: no tier, no profile: allowed
