@@ -85,16 +85,16 @@ def test_known_unsupported_kinds_warn_once_per_object() -> None:
         "kind": "CiliumLocalRedirectPolicy",
         "metadata": {"name": "x"},
     }
-    calico = {
-        "apiVersion": "projectcalico.org/v3",
+    antrea = {
+        "apiVersion": "crd.antrea.io/v1beta1",
         "kind": "NetworkPolicy",
         "metadata": {"name": "c"},
         "spec": {},
     }
-    r = reach.from_objects([pod("a"), clrp, dict(clrp, metadata={"name": "y"}), calico, calico])
+    r = reach.from_objects([pod("a"), clrp, dict(clrp, metadata={"name": "y"}), antrea, antrea])
     # One per object, each naming its origin (issue 14: every ignored policy is named).
     assert len([w for w in r.warnings if "CiliumLocalRedirectPolicy" in w]) == 2
-    assert len([w for w in r.warnings if "projectcalico.org/v3" in w]) == 2
+    assert len([w for w in r.warnings if "crd.antrea.io/v1beta1" in w]) == 2
     assert r.cluster.policies == []
 
 
