@@ -29,12 +29,14 @@ class Summary(Qualified):
     #: CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy rules (``spec``/``specs``);
     #: shown only when the input has some.
     cilium_policies: int = 0
+    #: Enforced Calico NetworkPolicies and GlobalNetworkPolicies; shown only when some.
+    calico_policies: int = 0
     #: Pseudo nodes (Cilium entities and FQDNs with no addresses); shown only when some.
     pseudo_nodes: int = 0
 
     def to_dict(self) -> dict[str, int]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for optional in ("cilium_policies", "pseudo_nodes"):
+        for optional in ("cilium_policies", "calico_policies", "pseudo_nodes"):
             if not out[optional]:
                 del out[optional]
         return out
@@ -59,5 +61,6 @@ def summarize(analysis: Analysis) -> Summary:
         egress_isolated_pods=int(np.count_nonzero(rb.egress_isolated[pod_class])),
         allowed_workload_pairs=view.count_internal_pairs(),
         cilium_policies=len(analysis.cluster.cilium_policies),
+        calico_policies=len(analysis.cluster.calico.policies),
         pseudo_nodes=len(rb.pseudo),
     )
