@@ -28,7 +28,9 @@ Nodes are named as 'reach list' prints them (ns/name[Kind]), or as ns/name, name
 (app=web, with -n to restrict the namespace), namespace/NAME, an IP address or
 CIDR for addresses outside the cluster, or svc/NAME (svc/ns/name) for a Service's
 backends. 'reach path internet DST' follows the entry points (LoadBalancer,
-NodePort, Ingress, Route) in.
+NodePort, Ingress, Route) in. Cilium entities and names with no addresses are
+pseudo nodes: kube-apiserver[Entity] or entity:kube-apiserver, api.example.com[FQDN]
+or fqdn:api.example.com.
 """
 
 
