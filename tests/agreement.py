@@ -140,17 +140,17 @@ class ReachAnswers:
         return self.pod_pairs.get((src, dst))
 
 
-def assert_agrees(objects: list[Obj], ips: list[str], ports: list[int]) -> None:
-    """reach and the reference agree on every pod pair and probe address, port by port."""
-    reference = Reference(copy.deepcopy(objects))
-    answers = ReachAnswers(copy.deepcopy(objects), reference.pods)
-    pairs: list[tuple[Endpoint, Endpoint]] = [
-        (p, q) for p in reference.pods for q in reference.pods if p != q
-    ]
+def mismatches(
+    reference: Any, answers: Any, pods: Iterable[Endpoint], ips: list[str], ports: list[int]
+) -> list[str]:
+    """Every (src, dst, protocol, port) on which ``answers.ports_for`` and
+    ``reference.allowed`` differ, over every pod pair and every probe address both ways."""
+    pods = list(pods)
+    pairs: list[tuple[Endpoint, Endpoint]] = [(p, q) for p in pods for q in pods if p != q]
     for ip in ips:
-        for pod in reference.pods:
+        for pod in pods:
             pairs += [(pod, ip), (ip, pod)]
-    mismatches: list[str] = []
+    out: list[str] = []
     for src, dst in pairs:
         reach_ports = answers.ports_for(src, dst)
         for protocol in PROTOCOLS:
@@ -158,9 +158,15 @@ def assert_agrees(objects: list[Obj], ips: list[str], ports: list[int]) -> None:
                 expected = reference.allowed(src, dst, protocol, port)
                 actual = reach_ports is not None and bool(reach_ports.contains(protocol, port))
                 if expected != actual:
-                    mismatches.append(
+                    out.append(
                         f"{src} -> {dst} {protocol}/{port}: reference={expected} reach={actual}"
                     )
-    assert not mismatches, f"{len(mismatches)} mismatches, first ones:\n" + "\n".join(
-        mismatches[:20]
-    )
+    return out
+
+
+def assert_agrees(objects: list[Obj], ips: list[str], ports: list[int]) -> None:
+    """reach and the reference agree on every pod pair and probe address, port by port."""
+    reference = Reference(copy.deepcopy(objects))
+    answers = ReachAnswers(copy.deepcopy(objects), reference.pods)
+    found = mismatches(reference, answers, reference.pods, ips, ports)
+    assert not found, f"{len(found)} mismatches, first ones:\n" + "\n".join(found[:20])

@@ -26,10 +26,10 @@ from reach.engine.compile import compile_cluster
 from reach.engine.provenance import Provenance
 from reach.model.cluster import Cluster
 from reach.model.ports import PortSet
-from tests.agreement import agreement_settings, sorted_probes
+from tests.agreement import agreement_settings, mismatches, sorted_probes
 from tests.engine.test_admin_vs_reference import admin_probe_ips, admin_probe_ports
 from tests.engine.test_cilium_property import EngineAnswers
-from tests.reference_calico import PROTOCOLS, CalicoReference, Endpoint
+from tests.reference_calico import CalicoReference
 from tests.strategies_calico import PROBE_IPS, PROBE_PORTS, CalicoCase, calico_clusters
 
 EXAMPLES = int(os.environ.get("REACH_CALICO_EXAMPLES", "30"))
@@ -84,23 +84,7 @@ def disagreements(case: CalicoCase) -> list[str]:
 def cluster_disagreements(cluster: Cluster, ips: list[str], ports: list[int]) -> list[str]:
     reference = CalicoReference(cluster)
     engine = EngineAnswers(copy.deepcopy(cluster))
-    pods = sorted(reference.pods)
-    pairs: list[tuple[Endpoint, Endpoint]] = [(p, q) for p in pods for q in pods if p != q]
-    for ip in ips:
-        for pod in pods:
-            pairs += [(pod, ip), (ip, pod)]
-    out: list[str] = []
-    for src, dst in pairs:
-        actual = engine.ports(src, dst)
-        for protocol in PROTOCOLS:
-            for port in ports:
-                expected = reference.allowed(src, dst, protocol, port)
-                got = actual is not None and bool(actual.contains(protocol, port))
-                if expected != got:
-                    out.append(
-                        f"{src} -> {dst} {protocol}/{port}: reference={expected} engine={got}"
-                    )
-    return out
+    return mismatches(reference, engine, sorted(reference.pods), ips, ports)
 
 
 @agreement_settings(EXAMPLES)

@@ -33,7 +33,7 @@ class Engine:
         self.answers = EngineAnswers(reach_of(extra).cluster)
 
     def allowed(self, src: Endpoint, dst: Endpoint, protocol: str, port: int) -> bool:
-        ports = self.answers.ports(src, dst)
+        ports = self.answers.ports_for(src, dst)
         return ports is not None and bool(ports.contains(protocol, port))
 
 

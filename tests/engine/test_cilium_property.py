@@ -27,10 +27,10 @@ import reach
 from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import Cluster
 from reach.model.selectors import LabelSelector
-from tests.agreement import agreement_settings, sorted_probes
+from tests.agreement import agreement_settings, mismatches, sorted_probes
 from tests.engine.test_admin_vs_reference import admin_probe_ips, admin_probe_ports, banp_manifest
 from tests.reference import Obj
-from tests.reference_cilium import PROTOCOLS, CiliumReference, Endpoint, PodKey
+from tests.reference_cilium import CiliumReference, Endpoint, PodKey
 from tests.strategies_cilium import CiliumCase, cilium_clusters, parse
 
 EXAMPLES = int(os.environ.get("REACH_CILIUM_EXAMPLES", "40"))
@@ -88,7 +88,7 @@ class EngineAnswers:
                 (first.version, int(first), int(last), connection.ports)
             )
 
-    def ports(self, src: Endpoint, dst: Endpoint) -> Any:
+    def ports_for(self, src: Endpoint, dst: Endpoint) -> Any:
         if not isinstance(src, str) and not isinstance(dst, str):
             return self.pairs.get((src, dst))
         pod, ip, way = (src, dst, "out") if isinstance(dst, str) else (dst, src, "in")
@@ -111,23 +111,7 @@ def disagreements(case: CiliumCase) -> list[str]:
 def _disagreements(cluster: Cluster, ips: list[str], ports: list[int]) -> list[str]:
     reference = CiliumReference(cluster)
     engine = EngineAnswers(copy.deepcopy(cluster))
-    pods = sorted(reference.pods)
-    pairs: list[tuple[Endpoint, Endpoint]] = [(p, q) for p in pods for q in pods if p != q]
-    for ip in ips:
-        for pod in pods:
-            pairs += [(pod, ip), (ip, pod)]
-    out: list[str] = []
-    for src, dst in pairs:
-        actual = engine.ports(src, dst)
-        for protocol in PROTOCOLS:
-            for port in ports:
-                expected = reference.allowed(src, dst, protocol, port)
-                got = actual is not None and bool(actual.contains(protocol, port))
-                if expected != got:
-                    out.append(
-                        f"{src} -> {dst} {protocol}/{port}: reference={expected} engine={got}"
-                    )
-    return out
+    return mismatches(reference, engine, sorted(reference.pods), ips, ports)
 
 
 @agreement_settings(EXAMPLES)
