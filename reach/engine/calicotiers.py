@@ -89,6 +89,9 @@ class CalicoTiers:
     state_of: dict[str, IntVec]
     states: dict[str, list[tuple[tuple[bool, ...], bool]]]
     everything: int = 0
+    #: Every policy with its subjects over internal classes, for ingress and for egress
+    #: (what ``calico_tiers`` was given; the audit reads the Calico policies' selections).
+    owners: Sequence[tuple[CompiledPolicy, BoolVec, BoolVec]] = ()
 
     @property
     def position(self) -> dict[str, int]:
@@ -189,5 +192,6 @@ def calico_tiers(
         state_of,
         states,
         everything,
+        owners,
     )
     return walk, some

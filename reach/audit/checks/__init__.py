@@ -11,6 +11,7 @@ their module defines them.
 """
 
 from reach.audit.checks import (
+    calico,
     cilium,
     dns,
     entrypoints,
@@ -38,6 +39,7 @@ FAMILIES = (
     info,
     tiers,
     cilium,
+    calico,
 )
 
 _ordered = {
