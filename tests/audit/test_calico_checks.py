@@ -9,8 +9,9 @@ from tests.engine.test_calico_rules import reach_of
 
 
 def findings(extra: str, check: str) -> list[str]:
+    """``subject: message`` of each finding of the check."""
     report = reach_of(extra).audit()
-    return sorted(f.message for f in report.findings if f.check == check)
+    return sorted(f"{f.subject}: {f.message}" for f in report.findings if f.check == check)
 
 
 def subjects(extra: str, check: str) -> list[str]:
@@ -40,7 +41,7 @@ def test_rule_after_a_wider_rule_of_the_same_policy_never_takes_effect() -> None
     deny_cli_tcp = "{action: Deny, protocol: TCP, source: {selector: app == 'cli'}}"
     extra = gnp("p", f"  selector: app == 'db'\n  ingress: [{ALLOW_ALL_TCP}, {deny_cli_tcp}]")
     assert findings(extra, "calico-rule-shadowed") == [
-        "GlobalNetworkPolicy p (tier default) ingress[1] (Deny) never takes effect: "
+        "GlobalNetworkPolicy p (tier default) ingress[1]: Deny rule never takes effect: "
         "GlobalNetworkPolicy p (tier default) ingress[0] (Allow) matches all of it first"
     ]
 
@@ -75,7 +76,7 @@ def test_policy_wholly_shadowed_by_an_earlier_policy_of_the_tier_is_one_finding(
         )
     )
     assert findings(extra, "calico-rule-shadowed") == [
-        "GlobalNetworkPolicy b-narrow (tier security) never decides: earlier policies of its "
+        "GlobalNetworkPolicy b-narrow (tier security): never decides: earlier policies of its "
         "tier select every pod it selects and match all of its rules first "
         "(GlobalNetworkPolicy a-wide (tier security))"
     ]
@@ -113,7 +114,7 @@ def test_pass_with_no_later_tier_falls_to_the_profiles() -> None:
         "p", "  tier: security\n  selector: app == 'db'\n  ingress: [{action: Pass}]"
     )
     assert findings(extra, "calico-pass-to-profiles") == [
-        "GlobalNetworkPolicy p (tier security) ingress[0] passes ingress traffic to the "
+        "GlobalNetworkPolicy p (tier security) ingress[0]: Pass rule hands ingress traffic to the "
         "profiles: no later tier applies to 1 workload (1 pod): shop/db[Pod]"
     ]
 
@@ -147,7 +148,7 @@ def test_tier_with_default_pass_and_no_catch_all_deny_has_no_default_deny() -> N
         "p", f"  tier: security\n  selector: app == 'db'\n  ingress: [{DENY_CLI}]"
     )
     assert findings(extra, "calico-tier-without-default-deny") == [
-        "tier security has defaultAction Pass and no catch-all Deny ingress rule for "
+        "tier security: defaultAction Pass and no catch-all Deny ingress rule for "
         "1 workload (1 pod): shop/db[Pod]: what its policies do not match goes on to the "
         "next tier"
     ]

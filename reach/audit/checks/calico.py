@@ -168,7 +168,7 @@ def policy_selects_nothing(ctx: Context, chk: Check) -> Iterable[Finding]:
             continue  # staged or host-only (diagnostics say so), or selecting pods
         yield chk.finding(
             str(policy),
-            f"{policy}: selector {policy.selector} selects no pod of the input",
+            f"selector {policy.selector} selects no pod of the input",
             namespace=policy.namespace or None,
             details={"policy": str(policy), "selector": str(policy.selector)},
         )
@@ -193,8 +193,8 @@ def rule_shadowed(ctx: Context, chk: Check) -> Iterable[Finding]:
         names = sorted({str(r.policy) for r in by if r.policy is not policy})
         yield chk.finding(
             str(policy),
-            f"{policy} never decides: earlier policies of its tier select every pod it "
-            f"selects and match all of its rules first ({', '.join(names)})",
+            f"never decides: earlier policies of its tier select every pod it selects and "
+            f"match all of its rules first ({', '.join(names)})",
             namespace=policy.namespace or None,
             details={"policy": str(policy), "by": sorted({r.label for r in by})},
         )
@@ -210,8 +210,7 @@ def _rule_finding(chk: Check, rule: CompiledRule, by: list[CompiledRule]) -> Fin
     verdict = "is redundant" if first.action == rule.action else "never takes effect"
     return chk.finding(
         rule.label,
-        f"{rule.label} ({rule.action}) {verdict}: {first.label} ({first.action}) matches "
-        "all of it first",
+        f"{rule.action} rule {verdict}: {first.label} ({first.action}) matches all of it first",
         namespace=_namespace(rule),
         details={"rule": rule.label, "action": rule.action, "by": [r.label for r in by]},
     )
@@ -282,7 +281,9 @@ def pass_to_profiles(ctx: Context, chk: Check) -> Iterable[Finding]:
             if rule.action == "Pass" and _live(rule):
                 falls = rule.selected & none_after[:, position[rule.tier]]
                 if falls.any():
-                    yield _falls(ctx, chk, rule.label, _namespace(rule), direction, falls)
+                    yield _falls(
+                        ctx, chk, rule.label, _namespace(rule), direction, falls, "Pass rule"
+                    )
         for t, tier in enumerate(tiers.tiers):
             if tier.default_action != "Pass" or tier.name in PASS_BY_DESIGN:
                 continue
@@ -311,13 +312,12 @@ def _falls(
     namespace: str | None,
     direction: str,
     falls: BoolVec,
-    what: str = "",
+    what: str,
 ) -> Finding:
     wls = ctx.workloads_in_classes(falls)
-    prefix = f"{subject} ({what})" if what else subject
     return chk.finding(
         subject,
-        f"{prefix} passes {direction} traffic to the profiles: no later tier applies to "
+        f"{what} hands {direction} traffic to the profiles: no later tier applies to "
         f"{workloads_message(ctx, wls)}",
         namespace=namespace,
         details={
@@ -359,7 +359,7 @@ def tier_without_default_deny(ctx: Context, chk: Check) -> Iterable[Finding]:
             wls = ctx.workloads_in_classes(open_)
             yield chk.finding(
                 str(tier),
-                f"{tier} has defaultAction Pass and no catch-all Deny {direction} rule for "
+                f"defaultAction Pass and no catch-all Deny {direction} rule for "
                 f"{workloads_message(ctx, wls)}: what its policies do not match goes on to "
                 "the next tier",
                 details={
