@@ -43,12 +43,16 @@ POLICY_GROUP = "policy.networking.k8s.io"
 ROUTE_GROUP = "route.openshift.io"
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 CILIUM_GROUP = "cilium.io"
+CALICO_GROUP = "projectcalico.org"
+CALICO_CRD_GROUP = "crd.projectcalico.org"
 #: Groups served only when installed (CRDs): group -> the versions a default server has.
 OPTIONAL_GROUPS = {
     POLICY_GROUP: ("v1alpha1",),
     ROUTE_GROUP: ("v1",),
     GATEWAY_GROUP: ("v1", "v1beta1", "v1alpha2"),
     CILIUM_GROUP: ("v2",),
+    CALICO_GROUP: ("v3",),
+    CALICO_CRD_GROUP: ("v1",),
 }
 
 
@@ -108,6 +112,23 @@ RESOURCES = (
     ),
     Res(CILIUM_GROUP, "v2", "ciliumcidrgroups", "CiliumCIDRGroup", False, False),
     Res(CILIUM_GROUP, "v2alpha1", "ciliumcidrgroups", "CiliumCIDRGroup", False, False),
+    # Calico: its API server (v3) and its CRDs (v1); (plural, kind, namespaced)
+    *(
+        Res(group, version, plural, kind, namespaced, False)
+        for group, version in ((CALICO_GROUP, "v3"), (CALICO_CRD_GROUP, "v1"))
+        for plural, kind, namespaced in (
+            ("tiers", "Tier", False),
+            ("networkpolicies", "NetworkPolicy", True),
+            ("globalnetworkpolicies", "GlobalNetworkPolicy", False),
+            ("stagednetworkpolicies", "StagedNetworkPolicy", True),
+            ("stagedglobalnetworkpolicies", "StagedGlobalNetworkPolicy", False),
+            ("stagedkubernetesnetworkpolicies", "StagedKubernetesNetworkPolicy", True),
+            ("networksets", "NetworkSet", True),
+            ("globalnetworksets", "GlobalNetworkSet", False),
+            ("profiles", "Profile", False),
+            ("hostendpoints", "HostEndpoint", False),
+        )
+    ),
 )
 BY_KIND = {r.kind: r for r in reversed(RESOURCES)}  # the first version listed
 BY_API = {(r.group_version, r.kind): r for r in RESOURCES}
@@ -138,7 +159,9 @@ class KubeAPIServer:
     discovery announces (none: the group is not served); ``routes`` and
     ``gateway_versions`` say the same of OpenShift Routes and the Gateway API
     (their CRDs installed or not); ``cilium_versions`` those of ``cilium.io`` (none by
-    default: Cilium not installed). Objects of kinds that are not served are ignored.
+    default: Cilium not installed); ``calico_versions`` and ``calico_crd_versions`` those of
+    ``projectcalico.org`` (Calico's API server) and ``crd.projectcalico.org`` (its CRDs),
+    none by default. Objects of kinds that are not served are ignored.
     """
 
     def __init__(
@@ -151,6 +174,8 @@ class KubeAPIServer:
         routes: bool = True,
         gateway_versions: Iterable[str] = OPTIONAL_GROUPS[GATEWAY_GROUP],
         cilium_versions: Iterable[str] = (),
+        calico_versions: Iterable[str] = (),
+        calico_crd_versions: Iterable[str] = (),
         git_version: str = "v1.31.2",
     ) -> None:
         self.token = token
@@ -160,6 +185,8 @@ class KubeAPIServer:
             ROUTE_GROUP: OPTIONAL_GROUPS[ROUTE_GROUP] if routes else (),
             GATEWAY_GROUP: tuple(gateway_versions),
             CILIUM_GROUP: tuple(cilium_versions),
+            CALICO_GROUP: tuple(calico_versions),
+            CALICO_CRD_GROUP: tuple(calico_crd_versions),
         }
         self.git_version = git_version
         #: Plurals (``networkpolicies``) or paths (``/version``) answered with 403.
@@ -791,6 +818,8 @@ def pod_dict(p: Any) -> dict[str, Any]:
     }
     if p.host_network:
         spec["hostNetwork"] = True
+    if p.service_account != "default":
+        spec["serviceAccountName"] = p.service_account
     return {
         "apiVersion": "v1",
         "kind": "Pod",

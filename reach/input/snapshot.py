@@ -15,6 +15,7 @@ import yaml
 
 from reach.input.raw import RawObject
 from reach.input.workloads import WORKLOAD_KINDS
+from reach.model.calico import CALICO_GROUPS
 
 try:  # the C emitter is several times faster than the pure-Python one
     _Dumper: type = yaml.CSafeDumper
@@ -32,6 +33,21 @@ POLICY_KINDS = frozenset(
 #: Cilium kinds: their ``spec`` and ``specs`` are kept (every field of them is policy).
 CILIUM_KINDS = frozenset(
     {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumCIDRGroup"}
+)
+#: Calico kinds (``projectcalico.org`` and ``crd.projectcalico.org``) besides NetworkPolicy:
+#: their whole ``spec`` is kept (policy, tiers, addresses, profiles, host endpoints).
+CALICO_KINDS = frozenset(
+    {
+        "GlobalNetworkPolicy",
+        "StagedNetworkPolicy",
+        "StagedGlobalNetworkPolicy",
+        "StagedKubernetesNetworkPolicy",
+        "Tier",
+        "NetworkSet",
+        "GlobalNetworkSet",
+        "Profile",
+        "HostEndpoint",
+    }
 )
 #: Gateway API kinds: their whole ``spec`` is kept (references and matches, no secrets).
 GATEWAY_KINDS = frozenset(
@@ -103,7 +119,7 @@ def prune(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     elif kind == "Pod":
         out["spec"] = _pod_spec(spec)
         _set_nonempty(out, "status", _status(obj.get("status")))
-    elif kind in POLICY_KINDS or kind in GATEWAY_KINDS:
+    elif kind in POLICY_KINDS or kind in GATEWAY_KINDS or _calico(obj, kind):
         out["spec"] = obj.get("spec")
     elif kind in CILIUM_KINDS:
         out.update(_picked(obj, ("spec", "specs")))
@@ -120,6 +136,11 @@ def prune(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     else:
         return None
     return out
+
+
+def _calico(obj: Mapping[str, Any], kind: str) -> bool:
+    group = str(obj.get("apiVersion") or "").partition("/")[0]
+    return kind in CALICO_KINDS and group in CALICO_GROUPS
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -160,8 +181,9 @@ def _pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         containers = [_container(c) for c in spec.get(key) or [] if isinstance(c, Mapping)]
         if containers or key == "containers":
             out[key] = containers
-    if "hostNetwork" in spec:
-        out["hostNetwork"] = spec["hostNetwork"]
+    for key in ("hostNetwork", "serviceAccountName", "serviceAccount"):
+        if key in spec:
+            out[key] = spec[key]
     return out
 
 

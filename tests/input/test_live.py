@@ -462,7 +462,12 @@ def test_snapshot_keeps_only_what_the_analysis_reads(
         assert set(d["metadata"].get("annotations", {})) <= ANNOTATION_ALLOW_LIST
         if d["kind"] == "Pod":
             assert set(d) <= {"apiVersion", "kind", "metadata", "spec", "status"}
-            assert set(d["spec"]) <= {"containers", "initContainers", "hostNetwork"}
+            assert set(d["spec"]) <= {
+                "containers",
+                "initContainers",
+                "hostNetwork",
+                "serviceAccountName",
+            }
             for c in d["spec"]["containers"]:
                 assert set(c) <= {"name", "ports", "restartPolicy"}
             refs = d["metadata"].get("ownerReferences", [])

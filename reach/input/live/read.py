@@ -24,6 +24,7 @@ from reach.input.live.resources import (
     OPTIONAL_RESOURCES,
     Resource,
     lister,
+    preferred,
 )
 from reach.input.options import LiveOptions
 from reach.input.raw import RawObject
@@ -111,9 +112,9 @@ class LiveSource:
                 n += 1
                 item["kind"] = res.kind  # list items carry neither
                 item["apiVersion"] = res.api_version
-                origin = f"live:{self._endpoint.context}/{res.plural}#{n}"
+                origin = f"live:{self._endpoint.context}/{res.qualified_plural}#{n}"
                 raws.append(RawObject(item, origin))
-            counts[res.kind] = n
+            counts[res.count_key] = n
         self.skipped_finished = skipped
         return raws, counts
 
@@ -171,7 +172,7 @@ class LiveSource:
                     found.append(r)
             if not chosen and group in ENTRY_GROUPS:
                 _not_served(diag, group, "discovery does not list it")
-        return found
+        return preferred(found)
 
     def _resource_names(self, api: k8s.ApiClient, group: str, version: str) -> set[str]:
         """The resources ``GET /apis/GROUP/VERSION`` lists (none when it answers 404)."""

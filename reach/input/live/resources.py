@@ -9,6 +9,12 @@ from typing import Any
 from kubernetes import client as k8s
 
 POLICY_GROUP = "policy.networking.k8s.io"
+ROUTE_GROUP = "route.openshift.io"
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+CILIUM_GROUP = "cilium.io"
+CALICO_GROUP = "projectcalico.org"
+CALICO_CRD_GROUP = "crd.projectcalico.org"
+CALICO_GROUPS = (CALICO_GROUP, CALICO_CRD_GROUP)
 
 
 @dataclass(frozen=True)
@@ -25,14 +31,21 @@ class Resource:
         return f"{self.group}/{self.version}" if self.group else self.version
 
     @property
+    def qualified_plural(self) -> str:
+        """The plural as origins name it: with its group (``networkpolicies.projectcalico.org``,
+        as kubectl writes it) for Calico's kinds, whose plurals are also Kubernetes ones."""
+        return f"{self.plural}.{self.group}" if self.group in CALICO_GROUPS else self.plural
+
+    @property
+    def count_key(self) -> str:
+        """The key of the read's object counts: the kind, with its API for Calico's."""
+        return f"{self.kind} ({self.api_version})" if self.group in CALICO_GROUPS else self.kind
+
+    @property
     def rbac(self) -> str:
         """The resource as a ClusterRole rule names it."""
         return f"{self.group}/{self.plural}" if self.group else f'{self.plural} (core API group "")'
 
-
-ROUTE_GROUP = "route.openshift.io"
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-CILIUM_GROUP = "cilium.io"
 
 #: Always read, in this order.
 CORE_RESOURCES = (
@@ -78,26 +91,61 @@ CILIUM_RESOURCES = (
     ),
     *_versions(CILIUM_GROUP, "ciliumcidrgroups", "CiliumCIDRGroup", "v2", "v2alpha1"),
 )
+#: Calico's kinds (plural, kind): policies and their staged forms, tiers, network sets,
+#: profiles and host endpoints.
+CALICO_KINDS = (
+    ("tiers", "Tier"),
+    ("networkpolicies", "NetworkPolicy"),
+    ("globalnetworkpolicies", "GlobalNetworkPolicy"),
+    ("stagednetworkpolicies", "StagedNetworkPolicy"),
+    ("stagedglobalnetworkpolicies", "StagedGlobalNetworkPolicy"),
+    ("stagedkubernetesnetworkpolicies", "StagedKubernetesNetworkPolicy"),
+    ("networksets", "NetworkSet"),
+    ("globalnetworksets", "GlobalNetworkSet"),
+    ("profiles", "Profile"),
+    ("hostendpoints", "HostEndpoint"),
+)
+#: Calico's API server (``projectcalico.org/v3``) and the CRDs it stores them in
+#: (``crd.projectcalico.org/v1``), read when served: a kind the API server serves is read
+#: from it only (:func:`preferred`).
+CALICO_RESOURCES = tuple(
+    Resource(group, version, plural, kind)
+    for group, version in ((CALICO_GROUP, "v3"), (CALICO_CRD_GROUP, "v1"))
+    for plural, kind in CALICO_KINDS
+)
 #: Every optional resource, in the order of its group's discovery.
-OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES + CILIUM_RESOURCES
+OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES + CILIUM_RESOURCES + CALICO_RESOURCES
 #: Optional groups whose absence is said in an info diagnostic (docs/live.md).
 ENTRY_GROUPS = {ROUTE_GROUP: "OpenShift Routes", GATEWAY_GROUP: "Gateway API"}
 
 
+def preferred(found: list[Resource]) -> list[Resource]:
+    """``found`` without the ``crd.projectcalico.org`` resources whose kind the Calico API
+    server (``projectcalico.org/v3``) serves: the same objects, never read twice."""
+    served = {r.plural for r in found if r.group == CALICO_GROUP}
+    return [r for r in found if not (r.group == CALICO_CRD_GROUP and r.plural in served)]
+
+
 #: The typed client's list call of each built-in resource: (API class, method name).
 TYPED_LISTS = {
-    "namespaces": ("CoreV1Api", "list_namespace"),
-    "pods": ("CoreV1Api", "list_pod_for_all_namespaces"),
-    "services": ("CoreV1Api", "list_service_for_all_namespaces"),
-    "networkpolicies": ("NetworkingV1Api", "list_network_policy_for_all_namespaces"),
-    "ingresses": ("NetworkingV1Api", "list_ingress_for_all_namespaces"),
-    "endpointslices": ("DiscoveryV1Api", "list_endpoint_slice_for_all_namespaces"),
+    ("", "namespaces"): ("CoreV1Api", "list_namespace"),
+    ("", "pods"): ("CoreV1Api", "list_pod_for_all_namespaces"),
+    ("", "services"): ("CoreV1Api", "list_service_for_all_namespaces"),
+    ("networking.k8s.io", "networkpolicies"): (
+        "NetworkingV1Api",
+        "list_network_policy_for_all_namespaces",
+    ),
+    ("networking.k8s.io", "ingresses"): ("NetworkingV1Api", "list_ingress_for_all_namespaces"),
+    ("discovery.k8s.io", "endpointslices"): (
+        "DiscoveryV1Api",
+        "list_endpoint_slice_for_all_namespaces",
+    ),
 }
 
 
 def lister(api: k8s.ApiClient, res: Resource) -> Callable[..., Any]:
     """The client's list call for a resource, across all namespaces."""
-    typed = TYPED_LISTS.get(res.plural)
+    typed = TYPED_LISTS.get((res.group, res.plural))
     if typed is not None:
         api_class, method = typed
         return getattr(getattr(k8s, api_class)(api), method)  # type: ignore[no-any-return]
