@@ -250,3 +250,27 @@ def test_calico_example_read_live_then_snapshotted_gives_the_answers_of_its_file
     assert "1 Tier (projectcalico.org/v3)" in snap.read_text().splitlines()[5]
     _, offline, _ = run(["list", "-f", str(snap), "--by", "pod"])
     assert offline == files
+
+
+def test_calico_copies_of_kubernetes_policies_are_not_read_twice(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Calico's API server lists a Kubernetes NetworkPolicy among its own as
+    ``knp.default.<name>``; reach reads the original only."""
+    k8s_np = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"]},
+    }
+    copy_ = {
+        "apiVersion": f"{CALICO_GROUP}/v3",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "knp.default.db", "namespace": "shop"},
+        "spec": {"tier": "default", "order": 1000, "selector": "app == 'db'", "types": ["Ingress"]},
+    }
+    srv = serve([*BASE, k8s_np, copy_], calico_versions=("v3",))
+    raws, _, _ = read(srv.kubeconfig(tmp_path / "kc"))
+    policies = [(r.obj["apiVersion"], r.obj["metadata"]["name"]) for r in raws]
+    assert ("networking.k8s.io/v1", "db") in policies
+    assert not [p for p in policies if p[1].startswith("knp.")]

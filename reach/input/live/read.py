@@ -23,6 +23,7 @@ from reach.input.live.resources import (
     ENTRY_GROUPS,
     OPTIONAL_RESOURCES,
     Resource,
+    calico_copy,
     lister,
     preferred,
 )
@@ -108,6 +109,8 @@ class LiveSource:
             for item in items:
                 if res.kind == "Pod" and _finished(item):
                     skipped += 1
+                    continue
+                if calico_copy(res, item):
                     continue
                 n += 1
                 item["kind"] = res.kind  # list items carry neither

@@ -119,6 +119,25 @@ OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES + CILIUM_RESOURCES + CAL
 ENTRY_GROUPS = {ROUTE_GROUP: "OpenShift Routes", GATEWAY_GROUP: "Gateway API"}
 
 
+#: Name prefixes of the copies of Kubernetes policies that Calico's API server lists among
+#: its own policies (``knp.default.<name>`` in the default tier, and the Admin and Baseline
+#: ones in kube-admin and kube-baseline): reach reads the originals from their own APIs.
+CALICO_COPY_PREFIXES = (
+    "knp.default.",
+    "kanp.adminnetworkpolicy.",
+    "kbanp.baselineadminnetworkpolicy.",
+)
+
+
+def calico_copy(res: Resource, item: dict[str, Any]) -> bool:
+    """Whether a listed item is Calico's copy of a Kubernetes policy (read once, as itself)."""
+    if res.group not in CALICO_GROUPS or "policies" not in res.plural:
+        return False
+    meta = item.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return isinstance(name, str) and name.startswith(CALICO_COPY_PREFIXES)
+
+
 def preferred(found: list[Resource]) -> list[Resource]:
     """``found`` without the ``crd.projectcalico.org`` resources whose kind the Calico API
     server (``projectcalico.org/v3``) serves: the same objects, never read twice."""
