@@ -130,7 +130,7 @@ def reference_listing(case: Path) -> str:
         warnings.simplefilter("ignore", reach.PartialAnswerWarning)
         reference = CalicoReference(reach.load([str(case / "input")]).cluster)
     ports = _intervals(port_bounds(texts, expected), PORT_END)
-    nets = _intervals(address_bounds(texts, expected), IPV4_END)
+    nets = _intervals(address_bounds(texts[:1], expected), IPV4_END)
     pods = sorted(reference.pods)
 
     def name(end: Endpoint) -> str:
