@@ -30,7 +30,7 @@ from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
 from reach.input.validation import each_problem, metadata
-from reach.input.workloads import expand_workload, parse_pod
+from reach.input.workloads import capped, expand_workload, parse_pod
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import NAME_LABEL, AdminPolicy, Cluster, Namespace, NetworkPolicy, Pod
 
@@ -236,9 +236,11 @@ def _read(raw: RawObject, kind: str, read: _Read) -> None:
         group = parse_cidr_group(raw.obj, raw.origin, seed)
         read.cidr_groups.put((kind, group.name), group, raw.origin)
     else:
-        pods = expand_workload(raw.obj, kind, raw.origin, seed)
+        pods, replicas = expand_workload(raw.obj, kind, raw.origin, seed)
         owner = pods[0].workload
         assert owner is not None
+        if replicas > len(pods):
+            read.diag.add("replicas-capped", capped(owner, replicas, len(pods)), raw.origin)
         read.workloads.put((kind, owner.namespace, owner.name), pods, raw.origin)
 
 
