@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import excerpt, flag, items, mapping
+from reach.input.fields import flag, items, mapping
 from reach.input.limits import MAX_REPLICAS
 from reach.input.validation import Collector, metadata, raise_all, template_metadata
 from reach.model.cluster import ContainerPort, Pod, Workload
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
+from reach.words import excerpt
 
 #: Kinds whose pod template we expand, with the path to the template.
 WORKLOAD_KINDS: dict[str, tuple[str, ...]] = {
