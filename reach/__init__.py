@@ -2,7 +2,16 @@
 
 from reach.analysis.summary import Summary
 from reach.analysis.views import Connection, Node
-from reach.api import Reach, audit, check_flows, diff, from_objects, load, load_live
+from reach.api import (
+    Reach,
+    audit,
+    check_flows,
+    diff,
+    from_objects,
+    generate,
+    load,
+    load_live,
+)
 from reach.errors import InvalidInput, PartialAnswerWarning, Problem, ReachError
 from reach.model.ports import PortSet
 
@@ -20,6 +29,7 @@ __all__ = [
     "check_flows",
     "diff",
     "from_objects",
+    "generate",
     "load",
     "load_live",
 ]

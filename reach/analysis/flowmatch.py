@@ -25,6 +25,7 @@ from reach.analysis.refs import RefError, Target, resolve
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
 from reach.model.flows import FlowEnd
+from reach.model.ipspace import IPRange
 
 #: Cilium's reserved identities that are pseudo nodes of reach, by their entity.
 _RESERVED_ENTITY = {
@@ -45,6 +46,8 @@ class Matched:
     classes: IntVec
     pods: IntVec
     internal: bool
+    #: The outside addresses the end names (None: pods, or a pseudo node).
+    address: IPRange | None = None
 
 
 class Matcher:
@@ -126,5 +129,6 @@ class Matcher:
         if not len(classes):
             return f"{target.text} matches no pod"
         if target.external:
-            return Matched(target.label, classes, np.zeros(0, dtype=np.intp), False)
+            none = np.zeros(0, dtype=np.intp)
+            return Matched(target.label, classes, none, False, target.address_range())
         return self._pods(target.pods.tolist())
