@@ -2,7 +2,16 @@
 
 from reach.analysis.summary import Summary
 from reach.analysis.views import Connection, Node
-from reach.api import Reach, audit, diff, from_objects, load, load_live
+from reach.api import (
+    Reach,
+    audit,
+    check_flows,
+    diff,
+    from_objects,
+    generate,
+    load,
+    load_live,
+)
 from reach.errors import InvalidInput, PartialAnswerWarning, Problem, ReachError
 from reach.model.ports import PortSet
 
@@ -17,8 +26,10 @@ __all__ = [
     "ReachError",
     "Summary",
     "audit",
+    "check_flows",
     "diff",
     "from_objects",
+    "generate",
     "load",
     "load_live",
 ]

@@ -1,6 +1,13 @@
-"""Counted nouns in messages: ``1 policy``, ``2 policies``, never ``1 policies``."""
+"""How messages word things: counted nouns (``1 policy``, ``2 policies``, never
+``1 policies``), and a wrong value as an error shows it (bounded, whatever the value)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: The most characters of a wrong value that an error message shows.
+EXCERPT = 80
 
 
 def plural(n: int, noun: str) -> str:
@@ -20,3 +27,23 @@ def count(n: int, noun: str, *, thousands: bool = False) -> str:
     """``n`` and its noun: ``1 policy``, ``3 namespaces``; ``12,345 pods`` with
     ``thousands``."""
     return f"{n:,} {plural(n, noun)}" if thousands else f"{n} {plural(n, noun)}"
+
+
+def excerpt(value: Any) -> str:
+    """A wrong value as an error message shows it, bounded whatever the value: a mapping or
+    a list by what it is, a string's or a number's ``repr`` cut to :data:`EXCERPT`
+    characters (with the length of what was cut), a huge integer by its size.
+
+    Never the ``repr`` of a whole value: that of a nested value or of an alias bomb is
+    unbounded, and Python refuses that of an integer of more than 4,300 digits.
+    """
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of {value.bit_length():,} bits"
+    if isinstance(value, str) and len(value) > EXCERPT:
+        return f"{value[:EXCERPT]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= EXCERPT else f"{text[:EXCERPT]}... ({len(text):,} characters)"

@@ -60,4 +60,4 @@ class Analysis:
     @property
     def source_text(self) -> str:
         """What titles call the input when the caller names none."""
-        return ", ".join(self.cluster.sources) if self.cluster.sources else "cluster"
+        return ", ".join(sorted(self.cluster.sources)) if self.cluster.sources else "cluster"

@@ -33,6 +33,7 @@ from reach.model.ipspace import IPRange
 from reach.model.pseudo import fqdn_name
 from reach.model.selectors import LabelSelector, Requirement
 from reach.model.services import Service
+from reach.words import excerpt
 
 
 class RefError(ReachError):
@@ -115,7 +116,9 @@ def resolve(reachability: Reachability, text: str, namespace: str | None = None)
         return _by_name(reachability, text, name, first)
     if len(parts) == 1:
         return _by_name(reachability, text, text, namespace)
-    raise RefError(f"cannot read node reference {text!r}; see 'reach path --help' for the forms")
+    raise RefError(
+        f"cannot read node reference {excerpt(text)}; see 'reach path --help' for the forms"
+    )
 
 
 def _by_name(
@@ -143,7 +146,7 @@ def _by_name(
     if not groups:
         raise RefError(_unknown(reachability, text))
     names = ", ".join(f"{ns}/{nm}[{kd}]" for ns, nm, kd in sorted(groups))
-    raise RefError(f"{text!r} is ambiguous: it names {names}; write one of these in full")
+    raise RefError(f"{excerpt(text)} is ambiguous: it names {names}; write one of these in full")
 
 
 def _one(
@@ -159,7 +162,9 @@ def _selector(reachability: Reachability, text: str, namespace: str | None) -> T
     for part in text.split(","):
         key, sep, value = part.partition("=")
         if not sep or not key.strip():
-            raise RefError(f"cannot read label selector {text!r}; write key=value[,key=value]")
+            raise RefError(
+                f"cannot read label selector {excerpt(text)}; write key=value[,key=value]"
+            )
         reqs.append(Requirement(key.strip(), "In", frozenset([value.strip()])))
     sel = LabelSelector(tuple(reqs))
     idx = [
@@ -169,7 +174,7 @@ def _selector(reachability: Reachability, text: str, namespace: str | None) -> T
     ]
     where = f" in namespace {namespace}" if namespace else ""
     if not idx:
-        raise RefError(f"no pod matches {text!r}{where}")
+        raise RefError(f"no pod matches {excerpt(text)}{where}")
     return Target(text, f"pods with {text}{where}", np.array(idx, dtype=np.intp))
 
 
@@ -209,12 +214,18 @@ def _pseudo(reachability: Reachability, text: str) -> Target | None:
     )
 
 
+#: Longer than any node's name (a namespace and a name of 253 characters each, a kind).
+_LONGEST_NAME = 600
+
+
 def _unknown(reachability: Reachability, text: str, pods: bool = False) -> str:
     names = {str(p.owner) for p in reachability.pods} | {p.id for p in reachability.pseudo}
     if pods:
         names |= {f"pod/{p}" for p in reachability.pods}
     short = {n.split("/", 1)[-1].split("[")[0]: n for n in names}
-    close = difflib.get_close_matches(text, sorted(names), n=5, cutoff=0.5)
-    close += [short[c] for c in difflib.get_close_matches(text, list(short), n=5, cutoff=0.6)]
+    close: list[str] = []
+    if len(text) <= _LONGEST_NAME:  # no name is longer: nothing is close (and no slow compare)
+        close = difflib.get_close_matches(text, sorted(names), n=5, cutoff=0.5)
+        close += [short[c] for c in difflib.get_close_matches(text, list(short), n=5, cutoff=0.6)]
     hint = ", ".join(dict.fromkeys(close)) if close else "none close; 'reach list' shows every node"
-    return f"no node matches {text!r}; closest: {hint}"
+    return f"no node matches {excerpt(text)}; closest: {hint}"

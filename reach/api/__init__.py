@@ -13,6 +13,18 @@ plugs pictures and diagnostics into the notebook display of results.
 """
 
 from reach.api.facade import Reach, audit, diff
+from reach.api.flows import check_flows
+from reach.api.generate import generate
 from reach.api.loading import LARGE_INPUT, from_objects, load, load_live
 
-__all__ = ["LARGE_INPUT", "Reach", "audit", "diff", "from_objects", "load", "load_live"]
+__all__ = [
+    "LARGE_INPUT",
+    "Reach",
+    "audit",
+    "check_flows",
+    "diff",
+    "from_objects",
+    "generate",
+    "load",
+    "load_live",
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,7 +263,7 @@ def findings_by_check(report: AuditReport) -> list[tuple[str, list[Finding]]]:
     return sorted(by.items(), key=lambda kv: (-rank(kv[1][0].severity), order.get(kv[0], 0)))
 
 
-def stats_line(report: AuditReport) -> str:
+def stats_line(report: AuditReport, clean: Callable[[str], str] = str) -> str:
     s = report.stats
     text = (
         f"{count(s.get('pods', 0), 'pod')} in {count(s.get('workloads', 0), 'workload')}, "
@@ -272,43 +272,51 @@ def stats_line(report: AuditReport) -> str:
     if s.get("cilium_policies"):
         text += f", {count(s['cilium_policies'], 'Cilium policy')}"
     if report.expect_file:
-        text += f"; expectations from {report.expect_file}"
+        text += f"; expectations from {clean(report.expect_file)}"
     return text
 
 
-def text(report: AuditReport, colour: bool = False, fail_on: str = DEFAULT_FAIL_ON) -> str:
-    """Plain text grouped by check; ANSI colours when ``colour``."""
+def text(
+    report: AuditReport,
+    colour: bool = False,
+    fail_on: str = DEFAULT_FAIL_ON,
+    clean: Callable[[str], str] = str,
+) -> str:
+    """Plain text grouped by check; ANSI colours when ``colour``. ``clean`` is applied to
+    every text that comes from the input (names, messages, the expectations file's): with
+    colours, the caller escapes there what a terminal obeys, since the colour sequences
+    of the report itself must pass."""
 
     def c(kind: str, s: str) -> str:
         return f"{_COLOURS[kind]}{s}{_RESET}" if colour else s
 
-    lines = [f"reach audit: {stats_line(report)}"]
+    lines = [f"reach audit: {stats_line(report, clean)}"]
     if report.expectations:
         ok = sum(e.passed for e in report.expectations)
         lines += ["", c("bold", f"Expectations ({ok} of {len(report.expectations)} hold)")]
         for e in report.expectations:
             if e.passed:
-                lines.append(f"  {c('pass', 'ok  ')}  {e.name}")
+                lines.append(f"  {c('pass', 'ok  ')}  {clean(e.name)}")
                 continue
             mark = c("fail", "FAIL") if e.status == "failed" else c("low", "VOID")
             assert e.finding is not None
             sev = c(e.finding.severity, e.finding.severity)
-            lines.append(f"  {mark}  {e.name} [{sev}]")
+            lines.append(f"  {mark}  {clean(e.name)} [{sev}]")
             if e.name != e.text:
-                lines.append(f"        expected: {e.text}")
-            lines.append(f"        {e.finding.message}")
-            lines.extend(f"        note: {n}" for n in e.finding.notes)
+                lines.append(f"        expected: {clean(e.text)}")
+            lines.append(f"        {clean(e.finding.message)}")
+            lines.extend(f"        note: {clean(n)}" for n in e.finding.notes)
     for check, found in findings_by_check(report):
         f0 = found[0]
-        head = f"[{f0.severity}] {check}: {f0.title} ({len(found)})"
+        head = f"[{f0.severity}] {check}: {clean(f0.title)} ({len(found)})"
         lines += ["", c(f0.severity, head)]
         cis = f" ({f0.cis})" if f0.cis else ""
-        lines.append(c("dim", f"  {f0.rationale}{cis}"))
+        lines.append(c("dim", f"  {clean(f0.rationale)}{cis}"))
         for f in found:
-            lines.append(f"  {f.subject}: {f.message}")
-            lines.extend(f"    note: {n}" for n in f.notes)
+            lines.append(f"  {clean(f.subject)}: {clean(f.message)}")
+            lines.extend(f"    note: {clean(n)}" for n in f.notes)
             if check == "cross-namespace-summary":
-                lines.extend(_summary_rows(f))
+                lines.extend(clean(row) for row in _summary_rows(f))
     quiet = [r.id for r in report.checks if r.status == "passed"]
     if quiet:
         lines += ["", f"passed: {', '.join(quiet)}"]

@@ -210,10 +210,11 @@ class Input:
 
     @property
     def title(self) -> str:
-        """How titles name the input: the files given, or the live cluster's context."""
+        """How titles name the input: the files given (in name order, as a set), or the
+        live cluster's context."""
         named = [*self.paths, *self.kustomize, *([self.helm] if self.helm else [])]
         if named:
-            return ", ".join(named)
+            return ", ".join(sorted(dict.fromkeys(named)))
         if self.context:
             return f"context {self.context}"
         return "live cluster"

@@ -45,19 +45,28 @@ def markdown() -> str:
     names = sorted(group.list_commands(ctx))
     out.append("Commands: " + ", ".join(f"[`{n}`](#reach-{n})" for n in names) + ".\n")
     for name in names:
-        cmd = group.get_command(ctx, name)
-        assert cmd is not None
-        out.append(f"## reach {name}\n")
-        usage = " ".join(cmd.collect_usage_pieces(ctx))
-        out.append(f"```\nreach {name} {usage}\n```\n")
-        out.append(inspect.cleandoc(cmd.help or "") + "\n")
-        rows = [_option_row(p) for p in cmd.params if p.name != "help"]
+        out.extend(_section(ctx, f"reach {name}", group.get_command(ctx, name)))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _section(ctx: Any, name: str, cmd: Any) -> list[str]:
+    """A command's heading, usage, help and options; a group's, then each subcommand's."""
+    assert cmd is not None
+    out = [f"## {name}\n"]
+    usage = " ".join(cmd.collect_usage_pieces(ctx))
+    out.append(f"```\n{name} {usage}\n```\n")
+    out.append(inspect.cleandoc(cmd.help or "") + "\n")
+    rows = [_option_row(p) for p in cmd.params if p.name != "help"]
+    if rows:
         out.append("| name | kind | meaning |\n|---|---|---|")
         out.extend(rows)
-        if cmd.epilog:
-            out.append("\n" + inspect.cleandoc(cmd.epilog))
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    if cmd.epilog:
+        out.append("\n" + inspect.cleandoc(cmd.epilog))
+    out.append("")
+    sub = getattr(cmd, "list_commands", None)
+    for child in sorted(sub(ctx)) if sub else ():
+        out.extend(_section(ctx, f"{name} {child}", cmd.get_command(ctx, child)))
+    return out
 
 
 if __name__ == "__main__":

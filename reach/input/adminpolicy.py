@@ -15,12 +15,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import describe, excerpt, mapping
+from reach.input.fields import describe, mapping
 from reach.input.selectors import parse_selector
 from reach.input.validation import Collector, metadata
 from reach.model.cluster import AdminPolicy, AdminRule, Peer, PortSpec
 from reach.model.ipspace import IPBlock, parse_network
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
+from reach.words import excerpt
 
 _ACTIONS = {
     "AdminNetworkPolicy": {"Allow": "Allow", "Deny": "Deny", "Pass": "Pass"},

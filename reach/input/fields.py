@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
+from reach.words import excerpt
 
 
 def mapping(raw: Any, path: str) -> Mapping[str, Any]:
@@ -36,33 +37,9 @@ def flag(raw: Any, path: str) -> bool:
     return raw
 
 
-#: The most characters of a wrong value that an error message shows.
-EXCERPT = 80
-
-
 def describe(value: Any) -> str:
     """How a wrong value is named in an error message: ``the string 'x'``, else as
     :func:`excerpt` names it."""
     if isinstance(value, str):
         return f"the string {excerpt(value)}"
     return excerpt(value)
-
-
-def excerpt(value: Any) -> str:
-    """A wrong value as an error message shows it, bounded whatever the value: a mapping or
-    a list by what it is, a string's or a number's ``repr`` cut to :data:`EXCERPT`
-    characters (with the length of what was cut), a huge integer by its size.
-
-    Never the ``repr`` of a whole value: that of a nested value or of an alias bomb is
-    unbounded, and Python refuses that of an integer of more than 4,300 digits.
-    """
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of {value.bit_length():,} bits"
-    if isinstance(value, str) and len(value) > EXCERPT:
-        return f"{value[:EXCERPT]!r}... ({len(value):,} characters)"
-    text = repr(value)
-    return text if len(text) <= EXCERPT else f"{text[:EXCERPT]}... ({len(text):,} characters)"

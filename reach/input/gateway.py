@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import Diagnostics, FieldError
-from reach.input.fields import describe, excerpt, items, mapping
+from reach.input.fields import describe, items, mapping
 from reach.input.raw import RawObject
 from reach.input.selectors import parse_selector
 from reach.input.services import object_name, port_number
@@ -33,6 +33,7 @@ from reach.model.gateway import (
     ParentRef,
     ReferenceGrant,
 )
+from reach.words import excerpt
 
 #: Versions read, per kind.
 VERSIONS = {

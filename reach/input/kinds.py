@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from reach.input.fields import excerpt
+from reach.words import excerpt
 
 
 class Category(Enum):

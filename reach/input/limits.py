@@ -10,6 +10,11 @@ a hang or memory without end:
 - :data:`MAX_ALIAS_NODES`: a YAML document whose aliases, each expanded into a copy of
   what it names, add more nodes than this (an "alias bomb": nine levels of nine aliases
   are 1 KB of text and 387 million nodes), or an alias inside what it names.
+
+One limit is not a refusal: a workload's template is expanded into at most
+:data:`MAX_REPLICAS` pods. Replicas are identical for every policy (policies select by
+labels, never by a pod's name), so answers between workloads are the same; the pods past
+the limit are left out of pod listings, and a ``replicas-capped`` warning says so.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ _TOO_BIG = 10**MAX_DIGITS
 MAX_DEPTH = 1000
 #: How many nodes the aliases of one YAML document may add when expanded.
 MAX_ALIAS_NODES = 400_000
+#: How many pods one workload's ``replicas`` expand into (the rest are not listed).
+MAX_REPLICAS = 1_000
 
 
 class LimitError(ValueError):

@@ -21,6 +21,7 @@ from reach.input.adminpolicy import parse_admin_policy
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
 from reach.input.calicoload import assemble_calico, is_calico, read_calico
+from reach.input.canonical import pod_key, sort_policies, workload_key
 from reach.input.cilium import CCNP, CNP, parse_cilium_policy
 from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
 from reach.input.ciliumdiag import cilium_diagnostics
@@ -30,7 +31,7 @@ from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
 from reach.input.raw import RawObject
 from reach.input.validation import each_problem, metadata
-from reach.input.workloads import expand_workload, parse_pod
+from reach.input.workloads import capped, expand_workload, parse_pod
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import NAME_LABEL, AdminPolicy, Cluster, Namespace, NetworkPolicy, Pod
 
@@ -115,7 +116,7 @@ def build_cluster(
     _read_cilium(read)
     cluster = Cluster()
     cluster.namespaces = {ns.name: ns for ns in read.namespaces.values()}
-    cluster.pods = read.pods.values()
+    cluster.pods = sorted(read.pods.values(), key=pod_key)
     for raw in entries:
         try:
             add_entry_object(cluster, raw, diag)
@@ -124,7 +125,7 @@ def build_cluster(
     check_gateways(cluster, diag)
     # Pods already present for a controller stand for it; expand only the others.
     owners = {p.workload for p in cluster.pods if p.workload}
-    for pods in read.workloads.values():
+    for pods in sorted(read.workloads.values(), key=workload_key):
         if pods[0].workload not in owners:
             cluster.pods.extend(pods)
     cluster.pods = _distinct_names(cluster.pods)
@@ -154,6 +155,7 @@ def build_cluster(
         if ns:
             cluster.namespace(ns)
     cluster.diagnostics = list(diag.notes)
+    sort_policies(cluster)
     return cluster
 
 
@@ -236,9 +238,11 @@ def _read(raw: RawObject, kind: str, read: _Read) -> None:
         group = parse_cidr_group(raw.obj, raw.origin, seed)
         read.cidr_groups.put((kind, group.name), group, raw.origin)
     else:
-        pods = expand_workload(raw.obj, kind, raw.origin, seed)
+        pods, replicas = expand_workload(raw.obj, kind, raw.origin, seed)
         owner = pods[0].workload
         assert owner is not None
+        if replicas > len(pods):
+            read.diag.add("replicas-capped", capped(owner, replicas, len(pods)), raw.origin)
         read.workloads.put((kind, owner.namespace, owner.name), pods, raw.origin)
 
 

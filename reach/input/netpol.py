@@ -11,12 +11,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from reach.errors import FieldError
-from reach.input.fields import describe, excerpt, mapping
+from reach.input.fields import describe, mapping
 from reach.input.selectors import parse_selector
 from reach.input.validation import Collector, known_fields, metadata, raise_all
 from reach.model.cluster import NetworkPolicy, Peer, PortSpec, Rule
 from reach.model.ipspace import IPBlock, IPRange, parse_network
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
+from reach.words import excerpt
 
 T = TypeVar("T")
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from reach.errors import FieldError
 from reach.input import validation
-from reach.input.fields import describe, excerpt
+from reach.input.fields import describe
 from reach.model.selectors import OPERATORS, LabelSelector, Requirement
+from reach.words import excerpt
 
 
 def label_value(value: Any) -> str:

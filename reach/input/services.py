@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import describe, excerpt, mapping
+from reach.input.fields import describe, mapping
 from reach.input.selectors import parse_labels
 from reach.model.ipspace import IPRange, parse_network
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
 from reach.model.services import SERVICE_TYPES, Service, ServicePort
+from reach.words import excerpt
 
 
 def object_name(obj: Mapping[str, Any]) -> tuple[str, str]:

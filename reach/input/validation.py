@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from reach.errors import FieldError
-from reach.input.fields import describe, excerpt
+from reach.input.fields import describe
+from reach.words import excerpt
 
 T = TypeVar("T")
 

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from reach.errors import FieldError
-from reach.input.fields import excerpt, flag, items, mapping
+from reach.input.fields import flag, items, mapping
+from reach.input.limits import MAX_REPLICAS
 from reach.input.validation import Collector, metadata, raise_all, template_metadata
 from reach.model.cluster import ContainerPort, Pod, Workload
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
+from reach.words import excerpt
 
 #: Kinds whose pod template we expand, with the path to the template.
 WORKLOAD_KINDS: dict[str, tuple[str, ...]] = {
@@ -57,8 +59,11 @@ def parse_pod(obj: Mapping[str, Any], origin: str, seed: str = "") -> Pod:
     )
 
 
-def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = "") -> list[Pod]:
-    """The pods a workload's template would create: ``replicas`` of them (1 by default)."""
+def expand_workload(
+    obj: Mapping[str, Any], kind: str, origin: str, seed: str = ""
+) -> tuple[list[Pod], int]:
+    """The pods a workload's template would create, ``replicas`` of them (1 by default)
+    but at most :data:`~reach.input.limits.MAX_REPLICAS`, and the number of replicas."""
     found = Collector()
     meta = found.run(metadata, obj, kind, seed or origin)
     template = found.run(_template, obj, kind)
@@ -73,7 +78,7 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = 
         raise FieldError("spec.replicas", f"{excerpt(count)} is not a number of replicas")
     count = max(count, 1)  # a workload scaled to zero still shows what it would allow
     workload = Workload(meta.namespace, meta.name, kind)
-    return [
+    pods = [
         Pod(
             namespace=meta.namespace,
             name=meta.name if count == 1 else f"{meta.name}-{i}",
@@ -84,8 +89,19 @@ def expand_workload(obj: Mapping[str, Any], kind: str, origin: str, seed: str = 
             origin=origin,
             service_account=_service_account(pod_spec),
         )
-        for i in range(count)
+        for i in range(min(count, MAX_REPLICAS))
     ]
+    return pods, count
+
+
+def capped(workload: Workload, replicas: int, expanded: int) -> str:
+    """The ``replicas-capped`` warning: how many replicas were expanded, and why."""
+    return (
+        f"{workload} has {replicas:,} replicas; reach expands the first {expanded:,} "
+        f"({workload.name}-0 to {workload.name}-{expanded - 1}) and leaves "
+        f"{replicas - expanded:,} out of pod listings (reach's limit). Replicas are "
+        "identical for every policy: answers between workloads are the same"
+    )
 
 
 def _service_account(spec: Mapping[str, Any]) -> str:

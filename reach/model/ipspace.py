@@ -18,6 +18,8 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reach.words import excerpt
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -250,12 +252,14 @@ def segment_of(segs: list[IPRange], addr: IPAddress) -> int:
 def parse_network(text: str) -> IPNetwork:
     """Parse a CIDR the way the API server does: host bits may be set (10.0.0.1/8 = 10.0.0.0/8)."""
     if "/" not in text:
-        raise ValueError(f"{text!r} is not a CIDR (expected address/prefix, e.g. 10.0.0.0/8)")
+        raise ValueError(
+            f"{excerpt(text)} is not a CIDR (expected address/prefix, e.g. 10.0.0.0/8)"
+        )
     prefix = text.rsplit("/", 1)[1]
     if not prefix.isdigit() or not prefix.isascii() or "%" in text:
         # Go's net.ParseCIDR takes a decimal prefix length only: no netmask, no zone.
-        raise ValueError(f"{text!r} is not a valid CIDR")
+        raise ValueError(f"{excerpt(text)} is not a valid CIDR")
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise ValueError(f"{text!r} is not a valid CIDR") from None
+        raise ValueError(f"{excerpt(text)} is not a valid CIDR") from None

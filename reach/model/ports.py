@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from reach.words import excerpt
+
 PROTOCOLS: tuple[str, ...] = ("SCTP", "TCP", "UDP")
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -177,11 +179,11 @@ def parse_port_filter(text: str, default_protocol: str | None = "TCP") -> PortSe
     """
     m = _FILTER.match(text.strip())
     if not m:
-        raise ValueError(f"{text!r} is not a port filter such as 8080/TCP or 53/UDP")
+        raise ValueError(f"{excerpt(text)} is not a port filter such as 8080/TCP or 53/UDP")
     lo = int(m.group(1))
     hi = int(m.group(2)) if m.group(2) else lo
     if not (MIN_PORT <= lo <= hi <= MAX_PORT):
-        raise ValueError(f"{text!r}: ports must be within 1-65535, low <= high")
+        raise ValueError(f"{excerpt(text)}: ports must be within 1-65535, low <= high")
     given = m.group(3) or default_protocol
     if given is None:
         out = PortSet.empty()
@@ -190,7 +192,7 @@ def parse_port_filter(text: str, default_protocol: str | None = "TCP") -> PortSe
         return out
     proto = given.upper()
     if proto not in PROTOCOLS:
-        raise ValueError(f"{text!r}: protocol must be TCP, UDP or SCTP")
+        raise ValueError(f"{excerpt(text)}: protocol must be TCP, UDP or SCTP")
     return PortSet.of(proto, lo, hi)
 
 

@@ -154,3 +154,24 @@ def test_an_empty_input_says_the_answer_covers_nothing(tmp_path: Path, where: st
     assert out.startswith("# [warning] empty-input: no Kubernetes objects found in ")
     code, _, err = run(["list", "--strict", "-f", given], stdin=b"")
     assert code == 2 and "the answer covers nothing" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["path", "web/frontend", "db/postgres", "--port", "x" * 100_000],
+        ["path", "web/frontend", "db/postgres", "--port", "1" * 100_000 + "/TCP"],
+        ["blast-radius", "cidr:" + "1" * 100_000],
+        ["blast-radius", "cidr:10.0.0.0/" + "9" * 100_000],
+        ["exposure", "x" * 100_000],
+        ["path", "app=" + "x" * 100_000, "db/postgres"],
+    ],
+    ids=["port-filter", "port-number", "cidr", "cidr-prefix", "node", "selector"],
+)
+def test_a_huge_argument_is_shown_as_an_excerpt(argv: list[str]) -> None:
+    """A wrong command-line value is shown as at most 80 characters and its length, as a
+    wrong value in a file is: never echoed whole."""
+    code, out, err = run([*argv, "-f", SHOP])
+    assert code == 2 and not out
+    assert "characters)" in err
+    assert len(err) < 1_000, err[:300]

@@ -118,3 +118,38 @@ def test_label_values_must_be_strings_as_kubernetes_decodes_them() -> None:
         "metadata.labels.enabled",
         "metadata.labels.version",
     ]
+
+
+def test_replicas_past_the_limit_are_capped_with_a_warning() -> None:
+    """Issue 25 item 9: 2**31-1 replicas took 73 s and then a MemoryError."""
+    from reach.input.limits import MAX_REPLICAS
+
+    r = reach.from_objects([workload("Deployment", replicas=2**31 - 1)])
+    assert len(r.cluster.pods) == MAX_REPLICAS
+    assert r.cluster.pods[-1].name == f"w-{MAX_REPLICAS - 1}"
+    (note,) = [d for d in r.diagnostics if d.code == "replicas-capped"]
+    assert f"{2**31 - 1:,} replicas" in note.message
+    assert f"{2**31 - 1 - MAX_REPLICAS:,} out of pod listings" in note.message
+    assert note.severity == "warning" and not note.partial
+
+
+def test_replicas_at_the_limit_give_no_warning() -> None:
+    from reach.input.limits import MAX_REPLICAS
+
+    r = reach.from_objects([workload("Deployment", replicas=MAX_REPLICAS)])
+    assert len(r.cluster.pods) == MAX_REPLICAS
+    assert not [d for d in r.diagnostics if d.code == "replicas-capped"]
+
+
+def test_capped_replicas_keep_the_answer_between_workloads() -> None:
+    """Replicas are identical for every policy: two of them reach each other as a
+    million do, and the workload listing does not change."""
+    other = workload("Deployment", name="db")
+    few = reach.from_objects([workload("Deployment", replicas=2), other])
+    many = reach.from_objects([workload("Deployment", replicas=10**6), other])
+
+    def edges(r: reach.Reach) -> list[tuple[str, str, object]]:
+        return [(c.src.id, c.dst.id, c.ports) for c in r.connections()]
+
+    assert ("ns/w[Deployment]", "ns/db[Deployment]") in [e[:2] for e in edges(few)]
+    assert edges(few) == edges(many)

@@ -4,13 +4,17 @@ in every text format; JSON keeps the text as it was."""
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+import reach
+from reach.output import render
 from reach.output.escape import UNSAFE, escape
+from reach.output.formats import AuditFormat
 from tests.helpers import run
 
 #: An owner name no validation checks: a lone surrogate, U+202E, an ANSI colour, a CR.
@@ -102,3 +106,15 @@ def test_error_messages_on_stderr_are_escaped(tmp_path: Path) -> None:
     assert code == 2
     assert UNSAFE.search(err) is None
     assert f"metadata.labels.{ESCAPED}" in err
+
+
+def test_coloured_audit_escapes_a_colour_sequence_inside_a_name(hostile: str) -> None:
+    """On a terminal the audit lets its own colours through, never those of a name: the
+    owner name holds ``ESC[31m``, which is one of the report's colours."""
+    report = reach.load(hostile).audit()
+    buffer = io.StringIO()
+    render(report, AuditFormat.TXT, buffer, colour=True)
+    out = buffer.getvalue()
+    assert "\x1b[0m" in out  # coloured
+    assert ESCAPED in out
+    assert "\x1b[31m\\x0dz" not in out and "\x1b[31m\r" not in out

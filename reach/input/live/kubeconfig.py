@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from reach.input import kubeyaml
-from reach.input.fields import excerpt
 from reach.input.live.errors import LiveError
+from reach.words import excerpt
 
 #: The entries of each list of a kubeconfig, and the fields of each entry the client reads
 #: as text (``None``: a mapping of anything) or as booleans.

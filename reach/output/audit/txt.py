@@ -7,6 +7,7 @@ from typing import TextIO
 
 from reach.audit.report import DEFAULT_FAIL_ON, AuditReport, text
 from reach.output.diagnostics import Diags, text_lines
+from reach.output.escape import escape
 
 
 def render(
@@ -17,5 +18,11 @@ def render(
     colour: bool = False,
     diagnostics: Diags = (),
 ) -> None:
-    """Write ``report``; ``fail_on`` decides the verdict, ``colour`` adds ANSI colours."""
-    out.write("\n".join([text(report, colour, fail_on), *text_lines(diagnostics)]) + "\n")
+    """Write ``report``; ``fail_on`` decides the verdict, ``colour`` adds ANSI colours.
+
+    ``out`` escapes what a terminal obeys but lets the colour sequences pass when coloured
+    (:mod:`reach.output.escape`), so here every text from the input is escaped first: a
+    name holding a colour sequence is shown as text, never obeyed."""
+    clean = escape if colour else str
+    lines = [text(report, colour, fail_on, clean), *map(clean, text_lines(diagnostics))]
+    out.write("\n".join(lines) + "\n")

@@ -1,0 +1,385 @@
+"""``reach flows check``: each observed flow against the policies, the flows a change
+would break, and the connections the policies allow that were never observed.
+
+Flows are grouped by the nodes their ends match (workloads, addresses, pseudo nodes;
+:mod:`reach.analysis.flowmatch`), protocol and destination port. A group is allowed
+when some pod of its source may open a connection on that port to some other pod of
+its destination (the engine's answer, named by rule as ``reach explain`` names it).
+Over-permissive connections are compared between workloads (both ends pods): the
+allowed ports of each workload pair that no flow used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from reach.analysis.display import Qualified
+from reach.analysis.flowmatch import Matched, Matcher
+from reach.analysis.views import View, connections
+from reach.engine.provenance import Provenance
+from reach.engine.reachability import Reachability
+from reach.engine.verdicts import Explanation, SideVerdict
+from reach.input.flows import FlowFile
+from reach.model.flows import ObservedFlow
+from reach.model.ports import PROTOCOLS, PortSet
+from reach.words import count
+
+#: Longest list of over-permissive pairs and unmatched ends the text shows.
+SHOWN = 50
+
+
+@dataclass
+class CheckedFlow:
+    """One group of observed flows and what the policies say of it (``after``: under the
+    change checked with it, None without one)."""
+
+    src: str
+    dst: str
+    protocol: str
+    port: int
+    count: int
+    verdicts: tuple[str, ...]
+    origin: str
+    allowed: bool
+    because: str
+    after: bool | None = None
+    after_because: str = ""
+
+    @property
+    def what(self) -> str:
+        return f"{self.src} => {self.dst} : {self.protocol} {self.port}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "protocol": self.protocol,
+            "port": self.port,
+            "count": self.count,
+            "observed": list(self.verdicts),
+            "first_seen": self.origin,
+            "allowed": self.allowed,
+            "because": self.because,
+            "after_change": self.after,
+            "after_because": self.after_because,
+        }
+
+
+@dataclass
+class Unmatched:
+    """Flows whose end matched nothing in the model (or that reach cannot check)."""
+
+    src: str
+    dst: str
+    what: str
+    reason: str
+    count: int
+    origin: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "flow": self.what,
+            "reason": self.reason,
+            "count": self.count,
+            "first_seen": self.origin,
+        }
+
+
+@dataclass
+class OverPermissive:
+    """Ports a workload pair is allowed that no observed flow used."""
+
+    src: str
+    dst: str
+    ports: PortSet
+    observed: bool  #: whether some flow went between the two at all
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "unobserved": str(self.ports),
+            "ports": self.ports.to_json(),
+            "pair_observed": self.observed,
+        }
+
+
+@dataclass
+class FlowCheck(Qualified):
+    """The answer of ``reach flows check``."""
+
+    source: str
+    flows: list[CheckedFlow] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    over_permissive: list[OverPermissive] = field(default_factory=list)
+    change: str = ""  #: what the ``after`` columns checked ("" without a change)
+    notes: list[str] = field(default_factory=list)  #: what was read but not checked
+
+    @property
+    def dropped(self) -> list[CheckedFlow]:
+        """Observed flows the current policies do not allow."""
+        return [f for f in self.flows if not f.allowed]
+
+    @property
+    def broken(self) -> list[CheckedFlow]:
+        """Observed flows allowed today that the change would drop."""
+        return [f for f in self.flows if f.allowed and f.after is False]
+
+    @property
+    def failed(self) -> bool:
+        """Exit 1: some observed flow is dropped today or by the change."""
+        return bool(self.dropped or self.broken)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schema": "reach/flows-check/v1",
+            "flows_file": self.source,
+            "change": self.change or None,
+            "summary": {
+                "flows": len(self.flows),
+                "allowed": sum(f.allowed for f in self.flows),
+                "dropped": len(self.dropped),
+                "broken_by_change": len(self.broken),
+                "unmatched": len(self.unmatched),
+                "over_permissive_pairs": len(self.over_permissive),
+            },
+            "flows": [f.to_dict() for f in self.flows],
+            "unmatched": [u.to_dict() for u in self.unmatched],
+            "over_permissive": [o.to_dict() for o in self.over_permissive],
+            "not_checked": self.notes,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+    def __str__(self) -> str:
+        return "\n".join(_lines(self))
+
+
+def check_flows(
+    view: View,
+    flows: FlowFile,
+    source: str,
+    after: Reachability | None = None,
+    change: str = "",
+) -> FlowCheck:
+    """Check ``flows`` against ``view``'s reachability (and against ``after``, the
+    reachability under a change, when given)."""
+    reachability = view.reachability
+    result = FlowCheck(source, change=change if after is not None else "")
+    groups, unmatched = _group(Matcher(reachability), flows.flows)
+    result.unmatched = unmatched
+    now = Provenance(reachability)
+    later = (Matcher(after), Provenance(after)) if after is not None else None
+    for (src, dst, protocol, port), members in sorted(groups.items(), key=lambda kv: kv[0][:4]):
+        first = members[0]
+        ends = (first[1], first[2])
+        want = PortSet.of(protocol, port, port)
+        allowed, because = _verdict(now, ends, want)
+        checked = CheckedFlow(
+            src,
+            dst,
+            protocol,
+            port,
+            sum(flow.count for flow, _, _ in members),
+            tuple(sorted({flow.verdict for flow, _, _ in members if flow.verdict})),
+            first[0].origin,
+            allowed,
+            because,
+        )
+        if later is not None:
+            checked.after, checked.after_because = _after(later, first[0], want)
+        result.flows.append(checked)
+    result.over_permissive = _over_permissive(view, result.flows)
+    result.notes = _not_checked(flows)
+    return result
+
+
+_Group = list[tuple[ObservedFlow, Matched, Matched]]
+
+
+def _group(
+    matcher: Matcher, flows: Iterable[ObservedFlow]
+) -> tuple[dict[tuple[str, str, str, int], _Group], list[Unmatched]]:
+    groups: dict[tuple[str, str, str, int], _Group] = {}
+    missing: dict[tuple[str, str, str, str], Unmatched] = {}
+    for flow in flows:
+        src, dst = matcher.match(flow.src), matcher.match(flow.dst)
+        reason = _unchecked(flow, src, dst)
+        if reason is not None or not isinstance(src, Matched) or not isinstance(dst, Matched):
+            what = f"{flow.protocol} {flow.port}" if flow.port else flow.protocol
+            key = (str(flow.src), str(flow.dst), what, reason or "")
+            if key in missing:
+                missing[key].count += flow.count
+            else:
+                missing[key] = Unmatched(*key[:3], reason or "", flow.count, flow.origin)
+            continue
+        groups.setdefault((src.node, dst.node, flow.protocol, flow.port), []).append(
+            (flow, src, dst)
+        )
+    return groups, sorted(missing.values(), key=lambda u: (u.src, u.dst, u.what, u.reason))
+
+
+def _unchecked(flow: ObservedFlow, src: Matched | str, dst: Matched | str) -> str | None:
+    """Why the flow cannot be checked (None: it can)."""
+    if isinstance(src, str):
+        return f"source: {src}"
+    if isinstance(dst, str):
+        return f"destination: {dst}"
+    if flow.protocol not in PROTOCOLS:
+        return f"{flow.protocol}: reach checks TCP, UDP and SCTP connections"
+    if not flow.port:
+        return "no destination port"
+    if not src.internal and not dst.internal:
+        return "neither end is in the cluster"
+    return None
+
+
+def _verdict(
+    provenance: Provenance, ends: tuple[Matched, Matched], want: PortSet
+) -> tuple[bool, str]:
+    """Whether some pod of the source reaches some other pod of the destination on
+    ``want``, and the rules that allow it (or why not), as ``reach explain`` names them."""
+    src, dst = ends
+    reachability = provenance.reachability
+    fallback: Explanation | None = None
+    for s in src.classes.tolist():
+        for d in dst.classes.tolist():
+            if s == d and _same_pod(src, dst):
+                continue
+            explanation = provenance.explain(s, d, src.node, dst.node)
+            if want.issubset(reachability.ports(s, d)):
+                return True, _allowed_by(explanation, want)
+            fallback = fallback or explanation
+    if fallback is None:
+        return False, "the only pod of the source is the destination"
+    if fallback.allowed.is_empty():
+        return False, fallback.reason()
+    return False, f"only {fallback.allowed} allowed"
+
+
+def _same_pod(src: Matched, dst: Matched) -> bool:
+    return len(src.pods) == 1 and len(dst.pods) == 1 and int(src.pods[0]) == int(dst.pods[0])
+
+
+def _allowed_by(explanation: Explanation, want: PortSet) -> str:
+    parts = []
+    for side in (explanation.egress, explanation.ingress):
+        if side is not None:
+            parts.append(f"{side.direction}: {_side(side, want)}")
+    return "; ".join(parts)
+
+
+def _side(side: SideVerdict, want: PortSet) -> str:
+    """The rule (or tier decision) of one side that allows ``want``."""
+    if side.tiered:
+        names = [
+            d.by for d in side.decisions if d.action == "Allow" and not (d.ports & want).is_empty()
+        ]
+        return ", ".join(dict.fromkeys(names)) or "allowed"
+    if not side.isolated:
+        return "not isolated (no policy selects it)"
+    rules = [
+        f"{r.policy} {r.direction}[{r.index}]"
+        for r in side.rules
+        if not (r.ports & want).is_empty()
+    ]
+    return ", ".join(dict.fromkeys(rules))
+
+
+def _after(
+    later: tuple[Matcher, Provenance], flow: ObservedFlow, want: PortSet
+) -> tuple[bool, str]:
+    matcher, provenance = later
+    src, dst = matcher.match(flow.src), matcher.match(flow.dst)
+    if not isinstance(src, Matched) or not isinstance(dst, Matched):
+        return False, f"no longer matched: {src if isinstance(src, str) else dst}"
+    return _verdict(provenance, (src, dst), want)
+
+
+def _over_permissive(view: View, checked: list[CheckedFlow]) -> list[OverPermissive]:
+    """Per workload pair the view allows, the ports no observed flow used."""
+    used: dict[tuple[str, str], PortSet] = {}
+    for f in checked:
+        key = (f.src, f.dst)
+        used[key] = used.get(key, PortSet.empty()) | PortSet.of(f.protocol, f.port, f.port)
+    out = []
+    for c in connections(view):
+        if c.src.type != "workload" or c.dst.type != "workload":
+            continue
+        seen = used.get((c.src.id, c.dst.id))
+        rest = c.ports - seen if seen is not None else c.ports
+        if not rest.is_empty():
+            out.append(OverPermissive(c.src.id, c.dst.id, rest, seen is not None))
+    return out
+
+
+def _not_checked(flows: FlowFile) -> list[str]:
+    notes = []
+    if flows.replies:
+        notes.append(
+            f"{count(flows.replies, 'reply', thousands=True)} (the other half of a connection)"
+        )
+    if flows.not_flows:
+        notes.append(f"{count(flows.not_flows, 'line', thousands=True)} of other Hubble responses")
+    if flows.no_l4:
+        notes.append(
+            f"{count(len(flows.no_l4), 'flow', thousands=True)} without an L4 protocol "
+            f"(first: {flows.no_l4[0]})"
+        )
+    for problem in flows.invalid:
+        notes.append(f"invalid line left out: {problem}")
+    return notes
+
+
+def _lines(result: FlowCheck) -> list[str]:
+    allowed = sum(f.allowed for f in result.flows)
+    head = (
+        f"reach flows check: {count(len(result.flows), 'observed connection')} from "
+        f"{result.source}: {allowed} allowed, {len(result.dropped)} dropped"
+    )
+    if result.change:
+        head += f"; {len(result.broken)} broken by {result.change}"
+    lines = [head]
+    for title, flows in (
+        ("Dropped by the current policies", result.dropped),
+        (f"Broken by {result.change}", result.broken),
+    ):
+        if flows:
+            lines += ["", f"{title} ({len(flows)}):"]
+            for f in flows:
+                why = f.because if title.startswith("Dropped") else f.after_because
+                lines.append(f"  {f.what}  ({count(f.count, 'flow')}; first {f.origin})")
+                lines.append(f"      {why}")
+    ok = [f for f in result.flows if f.allowed and f.after is not False]
+    if ok:
+        lines += ["", f"Allowed ({len(ok)}):"]
+        lines += [f"  {f.what}  ({count(f.count, 'flow')})  {f.because}" for f in ok]
+    if result.unmatched:
+        lines += ["", f"Not matched to the model ({len(result.unmatched)}; not checked):"]
+        for u in result.unmatched[:SHOWN]:
+            lines.append(
+                f"  {u.src} => {u.dst} : {u.what}  ({count(u.count, 'flow')}; first {u.origin})"
+            )
+            lines.append(f"      {u.reason}")
+        if len(result.unmatched) > SHOWN:
+            lines.append(
+                f"  ... and {len(result.unmatched) - SHOWN} more (--format json lists all)"
+            )
+    if result.over_permissive:
+        lines += [
+            "",
+            "Allowed but never observed, between workloads "
+            f"({len(result.over_permissive)} pairs; addresses and pseudo nodes not compared):",
+        ]
+        for o in result.over_permissive[:SHOWN]:
+            tag = "" if o.observed else "  [pair never observed]"
+            lines.append(f"  {o.src} => {o.dst} : {o.ports}{tag}")
+        if len(result.over_permissive) > SHOWN:
+            lines.append(
+                f"  ... and {len(result.over_permissive) - SHOWN} more (--format json lists all)"
+            )
+    if result.notes:
+        lines += ["", "Read but not checked:"] + [f"  {n}" for n in result.notes]
+    return lines

@@ -1,0 +1,248 @@
+"""``reach generate``: NetworkPolicies that allow exactly the wanted connections.
+
+The layout (docs/flows.md, "Generating policies"):
+
+- per namespace that holds pods, ``default-deny``: every pod isolated for ingress and
+  egress, no rule;
+- per unit (:mod:`reach.analysis.units`) that opens or accepts a wanted connection,
+  ``allow-<name>``: its egress rules to the units and ranges it may reach and its
+  ingress rules from those that may reach it, one rule per set of ports, its peers
+  together (a whole namespace as one peer when every unit of it is wanted alike).
+
+Each unit is selected exactly among the pods of its namespace: by a preferred stable
+label alone (``app.kubernetes.io/name``, ``app``) when that picks it alone, else by its
+stable labels, else by all its labels; with ``DoesNotExist`` for a key of each unit
+whose labels include its own (so that ``app: web`` does not pick ``app: web, canary:
+"1"``). Labels controllers add (``pod-template-hash`` ...) are used only when nothing
+else tells units apart. Ports are written as ranges (``port`` and ``endPort``), which
+adds nothing unwanted; all ports of a protocol as the protocol alone.
+
+A connection is allowed by NetworkPolicies when both sides allow it, so each wanted
+connection between units is written twice: as the source's egress and the
+destination's ingress. Nothing else is allowed: every pod is isolated both ways.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reach.analysis.units import End, Unit, Wanted
+from reach.model.ipspace import IPRange
+from reach.model.ports import MAX_PORT, MIN_PORT, PortSet
+
+#: Labels people choose to name an application, best first.
+PREFERRED = ("app.kubernetes.io/name", "app", "k8s-app", "name")
+#: Labels controllers add, which change with each rollout.
+UNSTABLE = (
+    "pod-template-hash",
+    "controller-revision-hash",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "controller-uid",
+    "batch.kubernetes.io/controller-uid",
+    "batch.kubernetes.io/job-name",
+    "job-name",
+    "pod-template-generation",
+)
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class Generated:
+    """The policies (as manifests, in output order) and a comment for each, per rule."""
+
+    policies: list[Obj] = field(default_factory=list)
+    comments: list[list[str]] = field(default_factory=list)
+
+    def add(self, policy: Obj, comments: list[str]) -> None:
+        self.policies.append(policy)
+        self.comments.append(comments)
+
+
+def generate(
+    found: list[Unit], wanted: Wanted, notes: Mapping[tuple[End, End], str] = {}
+) -> Generated:
+    """The policies that allow exactly ``wanted`` between ``found`` units and ranges;
+    ``notes`` says per connection why it is wanted (the flows it serves), for comments."""
+    out = Generated()
+    selectors = [_selector(u, [v for v in found if v.namespace == u.namespace]) for u in found]
+    names = _names(found)
+    for namespace in sorted({u.namespace for u in found}):
+        out.add(_policy(namespace, "default-deny", {}, [], []), ["deny all ingress and egress"])
+    for a, unit in enumerate(found):
+        egress = _rules(a, found, selectors, wanted, notes, outgoing=True)
+        ingress = _rules(a, found, selectors, wanted, notes, outgoing=False)
+        if not egress[0] and not ingress[0]:
+            continue
+        spec_rules = (ingress[0], egress[0])
+        comments = [f"{unit.name}"] + ingress[1] + egress[1]
+        out.add(_policy(unit.namespace, names[a], selectors[a], *spec_rules), comments)
+    return out
+
+
+def _policy(namespace: str, name: str, selector: Obj, ingress: list[Obj], egress: list[Obj]) -> Obj:
+    spec: Obj = {"podSelector": selector, "policyTypes": ["Ingress", "Egress"]}
+    if ingress:
+        spec["ingress"] = ingress
+    if egress:
+        spec["egress"] = egress
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+def _rules(
+    own: int,
+    found: list[Unit],
+    selectors: list[Obj],
+    wanted: Wanted,
+    notes: Mapping[tuple[End, End], str],
+    outgoing: bool,
+) -> tuple[list[Obj], list[str]]:
+    """The egress (``outgoing``) or ingress rules of unit ``own``, and their comments."""
+    by_ports: dict[PortSet, list[End]] = {}
+    for (src, dst), ports in wanted.items():
+        mine, other = (src, dst) if outgoing else (dst, src)
+        if mine == own and ports:
+            by_ports.setdefault(ports, []).append(other)
+    rules, comments = [], []
+    key, direction = ("to", "egress") if outgoing else ("from", "ingress")
+    ordered = sorted(by_ports.items(), key=lambda kv: str(kv[0]))
+    for k, (ports, others) in enumerate(ordered):
+        peers = _peers(found[own].namespace, others, found, selectors)
+        rule: Obj = {key: peers}
+        if not ports.is_all():
+            rule["ports"] = _ports(ports)
+        rules.append(rule)
+        for other in sorted(others, key=_end_key):
+            name = found[other].name if isinstance(other, int) else _range_text(other)
+            pair = (own, other) if outgoing else (other, own)
+            why = f" ({notes[pair]})" if pair in notes else ""
+            arrow = "to" if outgoing else "from"
+            comments.append(f"{direction}[{k}]: {arrow} {name} on {ports}{why}")
+    return rules, comments
+
+
+def _end_key(end: End) -> tuple[int, int, int]:
+    return (0, end, 0) if isinstance(end, int) else (1, end.version, end.first)
+
+
+def _peers(namespace: str, others: list[End], found: list[Unit], selectors: list[Obj]) -> list[Obj]:
+    """The peers for ``others``: a namespace when every unit of it is among them."""
+    peers: list[Obj] = []
+    units = [o for o in others if isinstance(o, int)]
+    whole = {
+        ns
+        for ns in {found[o].namespace for o in units}
+        if {i for i, u in enumerate(found) if u.namespace == ns} <= set(units)
+    }
+    for ns in sorted(whole):
+        peers.append({"podSelector": {}} if ns == namespace else {"namespaceSelector": _ns(ns)})
+    for o in sorted(units):
+        unit = found[o]
+        if unit.namespace in whole:
+            continue
+        peer: Obj = {"podSelector": selectors[o]}
+        if unit.namespace != namespace:
+            peer = {"namespaceSelector": _ns(unit.namespace), **peer}
+        peers.append(peer)
+    for r in sorted((o for o in others if isinstance(o, IPRange)), key=_end_key):
+        peers += [{"ipBlock": {"cidr": cidr}} for cidr in cidrs(r)]
+    return peers
+
+
+def _ns(namespace: str) -> Obj:
+    return {"matchLabels": {NAME_LABEL: namespace}}
+
+
+def cidrs(r: IPRange) -> list[str]:
+    """The CIDRs that cover exactly the range ``r``."""
+    first, last = r.first_address, r.last_address
+    return [str(net) for net in ipaddress.summarize_address_range(first, last)]
+
+
+def _range_text(r: IPRange) -> str:
+    return ", ".join(cidrs(r))
+
+
+def _ports(ports: PortSet) -> list[Obj]:
+    out: list[Obj] = []
+    for protocol, intervals in ports.items():
+        for lo, hi in intervals:
+            if (lo, hi) == (MIN_PORT, MAX_PORT):
+                out.append({"protocol": protocol})
+            elif lo == hi:
+                out.append({"protocol": protocol, "port": lo})
+            else:
+                out.append({"protocol": protocol, "port": lo, "endPort": hi})
+    return out
+
+
+def _selector(unit: Unit, neighbours: list[Unit]) -> Obj:
+    """A pod selector that picks ``unit`` alone among the units of its namespace."""
+    labels = unit.label_map
+    for key in PREFERRED:
+        if key in labels:
+            candidate: Obj = {"matchLabels": {key: labels[key]}}
+            if _picks(candidate, neighbours) == [unit]:
+                return candidate
+    stable = {k: v for k, v in labels.items() if k not in UNSTABLE}
+    for chosen in (stable, labels):
+        candidate = _with_exclusions(chosen, unit, neighbours)
+        if _picks(candidate, neighbours) == [unit]:
+            return candidate
+    raise AssertionError(f"no selector picks {unit.name} alone")  # label sets differ
+
+
+def _with_exclusions(chosen: Mapping[str, str], unit: Unit, neighbours: list[Unit]) -> Obj:
+    """``chosen`` as matchLabels, and DoesNotExist for a key of each other unit whose
+    labels hold them all."""
+    absent: list[str] = []
+    for other in neighbours:
+        theirs = other.label_map
+        if other == unit or any(theirs.get(k) != v for k, v in chosen.items()):
+            continue
+        extra = sorted(set(theirs) - set(unit.label_map))
+        if extra and not set(absent) & set(extra):
+            absent.append(extra[0])
+    out: Obj = {}
+    if chosen:
+        out["matchLabels"] = dict(sorted(chosen.items()))
+    if absent:
+        out["matchExpressions"] = [{"key": k, "operator": "DoesNotExist"} for k in sorted(absent)]
+    return out
+
+
+def _picks(selector: Obj, neighbours: Iterable[Unit]) -> list[Unit]:
+    match = selector.get("matchLabels", {})
+    absent = [e["key"] for e in selector.get("matchExpressions", [])]
+    return [
+        u
+        for u in neighbours
+        if all(u.label_map.get(k) == v for k, v in match.items())
+        and not any(k in u.label_map for k in absent)
+    ]
+
+
+def _names(found: list[Unit]) -> list[str]:
+    """``allow-<workload>``, made unique within each namespace."""
+    out, taken = [], set()
+    for unit in found:
+        base = re.sub(r"[^a-z0-9-]+", "-", unit.name.split("/", 1)[-1].split("[")[0].lower())
+        name = f"allow-{base.strip('-')[:50] or 'pods'}"
+        candidate, n = name, 1
+        while (unit.namespace, candidate) in taken:
+            n += 1
+            candidate = f"{name}-{n}"
+        taken.add((unit.namespace, candidate))
+        out.append(candidate)
+    return out

@@ -1,0 +1,44 @@
+"""The canonical order of what was read: the same objects give the same cluster, whatever
+the order of the files, of the documents in them and of the keys in each (issue 25).
+
+Everything after loading numbers pods, classes and policies in list order, and breaks
+ties (equal shortest paths, the first witness of a hop) by those numbers; sorting the
+lists here by each object's identity makes every answer independent of input order.
+Lists whose order is meaning (rules inside a policy, the ``specs`` of a Cilium policy)
+keep it: sorting is stable.
+"""
+
+from __future__ import annotations
+
+from reach.errors import Diagnostic
+from reach.model.cluster import Cluster, Pod
+
+
+def pod_key(pod: Pod) -> tuple[str, str, str]:
+    """Pods by namespace and name (then their workload, for pods that share a name)."""
+    return (pod.namespace, pod.name, str(pod.workload or ""))
+
+
+def workload_key(pods: list[Pod]) -> tuple[str, str, str]:
+    """The pods of a workload, by the workload's namespace, name and kind."""
+    owner = pods[0].workload
+    return (owner.namespace, owner.name, owner.kind) if owner else pod_key(pods[0])
+
+
+def diagnostic_key(d: Diagnostic) -> tuple[str, str, str, str]:
+    return (d.origin, d.code, d.message, d.severity)
+
+
+def sort_policies(cluster: Cluster) -> None:
+    """Every policy list and every other list of objects by identity, in place."""
+    cluster.namespaces = dict(sorted(cluster.namespaces.items()))
+    cluster.policies.sort(key=lambda p: (p.namespace, p.name))
+    cluster.admin_policies.sort(key=lambda p: (p.kind, p.name))
+    cluster.cilium_policies.sort(key=lambda p: (p.kind, p.namespace, p.name))
+    calico = cluster.calico
+    for policies in (calico.policies, calico.staged):
+        policies.sort(key=lambda p: (p.kind, p.namespace, p.name))
+    calico.network_sets.sort(key=lambda s: (s.namespace, s.name))
+    cluster.services.sort(key=lambda s: (s.namespace, s.name))
+    cluster.routes.sort(key=lambda r: (r.kind, r.namespace, r.name))
+    cluster.diagnostics.sort(key=diagnostic_key)
