@@ -350,17 +350,17 @@ def _lines(result: FlowCheck) -> list[str]:
             lines += ["", f"{title} ({len(flows)}):"]
             for f in flows:
                 why = f.because if title.startswith("Dropped") else f.after_because
-                lines.append(f"  {f.what}  ({count(f.count, 'flow')}; first {f.origin})")
+                lines.append(f"  {f.what}  ({count(f.count, 'flow', thousands=True)}; first {f.origin})")
                 lines.append(f"      {why}")
     ok = [f for f in result.flows if f.allowed and f.after is not False]
     if ok:
         lines += ["", f"Allowed ({len(ok)}):"]
-        lines += [f"  {f.what}  ({count(f.count, 'flow')})  {f.because}" for f in ok]
+        lines += [f"  {f.what}  ({count(f.count, 'flow', thousands=True)})  {f.because}" for f in ok]
     if result.unmatched:
         lines += ["", f"Not matched to the model ({len(result.unmatched)}; not checked):"]
         for u in result.unmatched[:SHOWN]:
             lines.append(
-                f"  {u.src} => {u.dst} : {u.what}  ({count(u.count, 'flow')}; first {u.origin})"
+                f"  {u.src} => {u.dst} : {u.what}  ({count(u.count, 'flow', thousands=True)}; first {u.origin})"
             )
             lines.append(f"      {u.reason}")
         if len(result.unmatched) > SHOWN:

@@ -13,7 +13,7 @@ from typing import Any
 
 from typer.core import TyperGroup
 
-from reach.cli import audit, export, flows, listing, queries, snapshot  # noqa: F401 - registers the commands
+from reach.cli import audit, export, flows, generate, listing, queries, snapshot  # noqa: F401 - registers the commands
 from reach.cli.common import app, say
 from reach.errors import PartialAnswerWarning, ReachError
 

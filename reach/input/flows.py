@@ -10,7 +10,7 @@
   and is counted as such.
 - A CSV: ``src,dst,port/proto[,count]`` per line, the ends as ``reach path`` takes them
   (``web/frontend``, ``pod/web/frontend-0``, ``10.0.0.1``), the protocol TCP when not
-  given; an optional header line ``src,dst,...``; blank lines and ``#`` comments skipped.
+  given; an optional header row ``src,dst,...`` first; blank lines and ``#`` comments skipped.
 
 A malformed line is an error ``file:line: message`` (every one at once, exit 2), or with
 ``skip_invalid`` left out and named.
@@ -196,12 +196,15 @@ def _endpoint(raw: Any, ip: str, where: str) -> FlowEnd:
 
 
 def _read_csv(text: str, path: str, out: FlowFile) -> None:
+    first = True
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         cells = [c.strip() for c in row]
         if not cells or not any(cells) or cells[0].startswith("#"):
             continue
-        if number == 1 and cells[0].lower() == "src":
-            continue  # a header
+        if first and cells[0].lower() == "src":
+            first = False
+            continue  # a header, as the first row
+        first = False
         origin = f"{path}:{number}"
         try:
             out.flows.append(_csv_flow(cells, origin))

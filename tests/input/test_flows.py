@@ -140,3 +140,9 @@ def test_malformed_csv_row_is_named_by_file_and_line(
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="cannot read"):
         read_flows(str(tmp_path / "nope.json"))
+
+
+def test_csv_header_may_follow_comments(tmp_path: Path) -> None:
+    f = tmp_path / "f.csv"
+    f.write_text("# exported\nsrc,dst,port\na,b,80\n")
+    assert [x.port for x in read_flows(str(f)).flows] == [80]
