@@ -350,18 +350,16 @@ def _lines(result: FlowCheck) -> list[str]:
             lines += ["", f"{title} ({len(flows)}):"]
             for f in flows:
                 why = f.because if title.startswith("Dropped") else f.after_because
-                lines.append(f"  {f.what}  ({count(f.count, 'flow', thousands=True)}; first {f.origin})")
+                lines.append(f"  {f.what}  ({_flows(f.count)}; first {f.origin})")
                 lines.append(f"      {why}")
     ok = [f for f in result.flows if f.allowed and f.after is not False]
     if ok:
         lines += ["", f"Allowed ({len(ok)}):"]
-        lines += [f"  {f.what}  ({count(f.count, 'flow', thousands=True)})  {f.because}" for f in ok]
+        lines += [f"  {f.what}  ({_flows(f.count)})  {f.because}" for f in ok]
     if result.unmatched:
         lines += ["", f"Not matched to the model ({len(result.unmatched)}; not checked):"]
         for u in result.unmatched[:SHOWN]:
-            lines.append(
-                f"  {u.src} => {u.dst} : {u.what}  ({count(u.count, 'flow', thousands=True)}; first {u.origin})"
-            )
+            lines.append(f"  {u.src} => {u.dst} : {u.what}  ({_flows(u.count)}; first {u.origin})")
             lines.append(f"      {u.reason}")
         if len(result.unmatched) > SHOWN:
             lines.append(
@@ -383,3 +381,7 @@ def _lines(result: FlowCheck) -> list[str]:
     if result.notes:
         lines += ["", "Read but not checked:"] + [f"  {n}" for n in result.notes]
     return lines
+
+
+def _flows(n: int) -> str:
+    return count(n, "flow", thousands=True)
