@@ -10,22 +10,72 @@ from __future__ import annotations
 
 import bisect
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 
 
-@dataclass(slots=True)
 class Tree:
     """A value's position (1-based line and column of its start and end), and its parts:
     ``fields`` (name -> (key position, value)) for a mapping, ``items`` for a sequence,
-    ``value`` (the text) for a scalar."""
+    ``value`` (the text) for a scalar. ``opener``, when given, fills the parts the first
+    time they are asked for (a YAML node's children are converted only where a path goes).
+    """
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    fields: dict[str, tuple[tuple[int, int], Tree]] | None = None
-    items: list[Tree] | None = None
-    value: str | None = None
+    __slots__ = (
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "_fields",
+        "_items",
+        "_value",
+        "_opener",
+    )
+
+    def __init__(
+        self,
+        line: int,
+        column: int,
+        end_line: int,
+        end_column: int,
+        opener: Callable[[Tree], None] | None = None,
+    ) -> None:
+        self.line, self.column, self.end_line, self.end_column = line, column, end_line, end_column
+        self._fields: dict[str, tuple[tuple[int, int], Tree]] | None = None
+        self._items: list[Tree] | None = None
+        self._value: str | None = None
+        self._opener = opener
+
+    def _open(self) -> None:
+        if self._opener is not None:
+            opener, self._opener = self._opener, None
+            opener(self)
+
+    @property
+    def fields(self) -> dict[str, tuple[tuple[int, int], Tree]] | None:
+        self._open()
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: dict[str, tuple[tuple[int, int], Tree]] | None) -> None:
+        self._fields = value
+
+    @property
+    def items(self) -> list[Tree] | None:
+        self._open()
+        return self._items
+
+    @items.setter
+    def items(self, value: list[Tree] | None) -> None:
+        self._items = value
+
+    @property
+    def value(self) -> str | None:
+        self._open()
+        return self._value
+
+    @value.setter
+    def value(self, value: str | None) -> None:
+        self._value = value
 
 
 _SPACE = " \t\n\r"

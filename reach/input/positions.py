@@ -6,10 +6,12 @@ a finding needs a position, :func:`locate` reads the one file again with positio
 with PyYAML's composer (the same parser and document boundaries as the load, so document
 ``#3`` is the third document PyYAML yields, whichever reader built it), JSON with the
 scanner of :mod:`reach.input.jsonpositions`, and walks the field path (``spec.ingress[0]
-.from[1]``) down the tree. Files are read again from disk; the text of standard input
+.from[1]``) down the tree. A stream the fast reader cuts into documents is cut the same
+way (:func:`reach.input.fastyaml.chunks`), and only the documents asked for are composed.
+Files are read again from disk; the text of standard input
 and of rendered charts, which cannot be read twice, is kept when it is read
-(:func:`keep`). The trees of the last few files are cached, so a report with many
-findings parses each file once.
+(:func:`keep`). The last few files read again are cached, with the trees built, so a
+report with many findings parses each document once.
 
 A field that is not in the document (a required field that is missing) is located at
 the deepest field of its path that is; a ``kind: List`` item named by its kind,
@@ -27,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from reach.input import kubeyaml
+from reach.input import fastyaml, kubeyaml
 from reach.input.jsonpositions import Tree, json_tree
 
 #: Texts that cannot be read again (standard input, rendered charts), by label.
@@ -58,11 +60,66 @@ class ObjectName:
     name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A place in the input to point at: an object's ``origin`` (``file#doc``), a field
+    ``path`` in it (``""``: the document), the object's name (which item of a List)."""
+
+    origin: str
+    path: str = ""
+    obj: ObjectName | None = None
+
+    def position(self) -> Position | None:
+        return locate(self.origin, self.path, self.obj)
+
+
+def first_difference(old: Anchor, new: Anchor) -> str:
+    """The path of the first field, in the order written, whose value differs between the
+    object at ``old`` and the one at ``new`` (``""``: none found, or a file unreadable).
+    Layout does not count: ``{app: web}`` and ``app: web`` on its own line are alike."""
+    a, b = _tree_at(old), _tree_at(new)
+    if a is None or b is None:
+        return ""
+    return _differ(a, b, "") or ""
+
+
+def _tree_at(anchor: Anchor) -> Tree | None:
+    where = split_origin(anchor.origin)
+    read = _file(where[0]) if where is not None else None
+    if where is None or read is None or not 1 <= where[1] <= read.count:
+        return None
+    tree = read.tree(where[1])
+    if tree is not None and anchor.obj is not None:
+        tree = _item(tree, anchor.obj)
+    return tree if tree is None or not anchor.path else _walk(tree, anchor.path)[0]
+
+
+def _differ(a: Tree, b: Tree, path: str) -> str | None:
+    """The path under ``path`` where ``b`` first differs from ``a``; None if alike."""
+    if a.fields is not None and b.fields is not None:
+        for name, (_, value) in b.fields.items():
+            here = f"{path}.{name}" if path else name
+            if name not in a.fields:
+                return here
+            found = _differ(a.fields[name][1], value, here)
+            if found is not None:
+                return found
+        return path if a.fields.keys() != b.fields.keys() else None
+    if a.items is not None and b.items is not None:
+        for i, (x, y) in enumerate(zip(a.items, b.items, strict=False)):
+            found = _differ(x, y, f"{path}[{i}]")
+            if found is not None:
+                return found
+        return path if len(a.items) != len(b.items) else None
+    same = a.fields is None and a.items is None and b.fields is None and b.items is None
+    return None if same and a.value == b.value else path
+
+
 def keep(label: str, text: str) -> None:
     """Remember the text read under ``label`` (standard input, a rendered chart), which
     :func:`locate` cannot read again."""
     _KEPT[label] = text
-    _trees.cache_clear()
+    _file.cache_clear()
 
 
 def split_origin(origin: str) -> tuple[str, int] | None:
@@ -80,10 +137,10 @@ def locate(origin: str, path: str = "", obj: ObjectName | None = None) -> Positi
     if where is None:
         return None
     file, doc = where
-    trees = _trees(file)
-    if trees is None or not 1 <= doc <= len(trees):
+    read = _file(file)
+    tree = read.tree(doc) if read is not None and 1 <= doc <= read.count else None
+    if tree is None:
         return None
-    tree = trees[doc - 1]
     if obj is not None and not path.startswith("items["):
         tree = _item(tree, obj)
     node, key = _walk(tree, path.rstrip("."))
@@ -161,9 +218,44 @@ def _scalar(tree: Tree, path: str) -> str | None:
     return node.value
 
 
+class _File:
+    """A file read again: its documents' texts (each with the line it starts at), and the
+    trees of those asked for, built once each."""
+
+    def __init__(self, text: str, json_text: bool) -> None:
+        self.text = text
+        self.json = json_text
+        self.trees: dict[int, Tree | None] = {}
+        self.chunks = None if json_text else fastyaml.chunks(text)
+        if json_text:
+            self.count = 1 if text.strip() else 0
+        elif self.chunks is not None:
+            self.count = len(self.chunks)
+        else:  # a stream only PyYAML reads: composed whole, once
+            whole = _yaml_trees(self.text, 0)
+            self.count = len(whole)
+            self.trees = dict(enumerate(whole, start=1))
+
+    def tree(self, doc: int) -> Tree | None:
+        if doc not in self.trees:
+            self.trees[doc] = self._build(doc)
+        return self.trees[doc]
+
+    def _build(self, doc: int) -> Tree | None:
+        try:
+            if self.json:
+                return json_tree(self.text)
+            assert self.chunks is not None
+            line, chunk = self.chunks[doc - 1]
+            found = _yaml_trees(chunk, line)
+            return found[0] if found else None
+        except (yaml.YAMLError, ValueError, RecursionError, IndexError):
+            return None
+
+
 @functools.lru_cache(maxsize=8)
-def _trees(file: str) -> list[Tree] | None:
-    """The documents of ``file`` as position trees; None if it cannot be read or parsed."""
+def _file(file: str) -> _File | None:
+    """``file`` read again; None if it cannot be read or cut into documents."""
     text = _KEPT.get(file)
     if text is None:
         try:
@@ -171,9 +263,7 @@ def _trees(file: str) -> list[Tree] | None:
         except (OSError, UnicodeDecodeError):
             return None
     try:
-        if _is_json(file, text):
-            return [json_tree(text)] if text.strip() else []
-        return _yaml_trees(text)
+        return _File(text, _is_json(file, text))
     except (yaml.YAMLError, ValueError, RecursionError):
         return None
 
@@ -185,28 +275,33 @@ def _is_json(file: str, text: str) -> bool:
     return file == "<stdin>" and text.lstrip().startswith(("{", "["))
 
 
-def _yaml_trees(text: str) -> list[Tree]:
+def _yaml_trees(text: str, line: int) -> list[Tree]:
+    """The trees of the documents of ``text``, which starts at line ``line`` (0-based)."""
     loader: Any = kubeyaml.Loader(text)
     try:
         out = []
         while loader.check_node():
-            out.append(_yaml_tree(loader.get_node()))
+            out.append(_yaml_tree(loader.get_node(), line + 1))
         return out
     finally:
         loader.dispose()
 
 
-def _yaml_tree(node: yaml.Node) -> Tree:
+def _yaml_tree(node: yaml.Node, first: int) -> Tree:
+    """The tree of a YAML node (lines counted from ``first``); its children are converted
+    when first asked for."""
     start, end = node.start_mark, node.end_mark
-    tree = Tree(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        tree.fields = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                mark = (key.start_mark.line + 1, key.start_mark.column + 1)
-                tree.fields.setdefault(str(key.value), (mark, _yaml_tree(value)))
-    elif isinstance(node, yaml.SequenceNode):
-        tree.items = [_yaml_tree(item) for item in node.value]
-    elif isinstance(node, yaml.ScalarNode):
-        tree.value = str(node.value)
-    return tree
+
+    def opener(tree: Tree) -> None:
+        if isinstance(node, yaml.MappingNode):
+            tree.fields = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    mark = (key.start_mark.line + first, key.start_mark.column + 1)
+                    tree.fields.setdefault(str(key.value), (mark, _yaml_tree(value, first)))
+        elif isinstance(node, yaml.SequenceNode):
+            tree.items = [_yaml_tree(item, first) for item in node.value]
+        elif isinstance(node, yaml.ScalarNode):
+            tree.value = str(node.value)
+
+    return Tree(start.line + first, start.column + 1, end.line + first, end.column + 1, opener)

@@ -262,3 +262,24 @@ def test_errors_print_line_and_column_as_well_as_the_field_path(tmp_path: Path) 
     assert code == 2
     json_line = _line_of(as_json, '"cidr"')
     assert f"<stdin>:{json_line}:" in err and f"<stdin>#1 {field}: " in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        MULTI,
+        HANDED,
+        LIST,
+        "# only a comment\n",
+        "# head\n---\n---\n# a comment in an empty document\n---\na: 1\n",
+        "a: 1\n--- # a comment after the marker\nb: 2\n---\n",
+        "",
+    ],
+)
+def test_positions_cut_a_stream_into_the_documents_the_reader_yields(text: str) -> None:
+    cut = fastyaml.chunks(text)
+    assert cut is not None
+    assert len(cut) == len(list(fastyaml.load_all(text)))
+    for (line, chunk), doc in zip(cut, fastyaml.load_all(text), strict=True):
+        assert list(fastyaml.load_all(chunk)) == [doc]
+        assert text.split("\n")[line : line + chunk.count("\n")] == chunk.split("\n")[:-1]
