@@ -9,8 +9,8 @@ path, object name), most precise first, found from what it carries whatever the 
 - ``details["references"]``: each ``{origin, field}``; ``details["service"]``: the Service;
 - a broken expectation: for ``allow``, the rules of the withholding side's policies whose
   ports hold the port, narrowed to the requirement that keeps the witness out (else those
-  policies); for ``deny``, the rules that allow the witness pair; then the expectation
-  in the expectations file;
+  policies); for ``deny``, the rules that allow the witness pair (else the allowing
+  policies); then the expectation in the expectations file;
 - the subject, when it names a policy, a workload, a pod or a namespace of the input,
   and ``details["workloads"]``.
 
@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reach.audit.culprits import distance, may_cover, narrow_peer
 from reach.audit.report import EXPECTATION, AuditReport, Finding
 from reach.input.positions import Anchor, ObjectName
-from reach.model.cluster import Cluster, NetworkPolicy, Pod
+from reach.model.cluster import Cluster, NetworkPolicy, Pod, Rule
 
 if TYPE_CHECKING:
     from reach.analysis.compiled import Analysis
@@ -94,7 +95,7 @@ def _anchors(finding: Finding, where: Index, expect_file: str | None) -> Iterato
     details = finding.details
     if finding.check == EXPECTATION:
         yield from _expectation(details, where)
-        if expect_file is not None:
+        if expect_file is not None and Path(expect_file).is_file():
             yield Anchor(f"{expect_file}#1", str(details.get("field", "")))
         return
     origin = details.get("origin")
@@ -197,14 +198,39 @@ def _covers(side: dict[str, Any], port: str) -> bool:
 
 
 def _allowing(witness: dict[str, Any], where: Index) -> Iterator[Anchor]:
-    """The rules that allow the witness pair (a broken ``deny``), else their policies."""
-    explanation = witness.get("explanation") or {}
+    """The rules that allow the witness pair (a broken ``deny``): those of the allowing
+    policies whose ports may hold the port and whose peers hold the other end; then
+    those policies."""
+    port = str(witness.get("port", ""))
+    for direction, other in (("egress", "dst_pod"), ("ingress", "src_pod")):
+        pod = where.workloads.get(str(witness.get(other)), (None, None))[1]
+        external = bool(witness.get("dst_external" if direction == "egress" else "src_external"))
+        for name in witness.get(f"{direction}_policies") or ():
+            anchor, pol = where.policies.get(name, (None, None))
+            if anchor is None or pol is None:
+                continue
+            for rule in pol.egress if direction == "egress" else pol.ingress:
+                if may_cover(rule.ports, port) and _admits(where, pol, rule, pod, external):
+                    yield Anchor(anchor.origin, f"spec.{direction}[{rule.index}]", anchor.obj)
     for direction in ("egress", "ingress"):
-        side = explanation.get(direction) or {}
-        for rule in side.get("rules") or ():
-            anchor = where.policies.get(str(rule.get("policy")), (None, None))[0]
-            if anchor is not None:
-                yield Anchor(anchor.origin, f"spec.{direction}[{rule.get('index')}]", anchor.obj)
         for name in witness.get(f"{direction}_policies") or ():
             if name in where.policies:
                 yield where.policies[name][0]
+
+
+def _admits(where: Index, pol: NetworkPolicy, rule: Rule, pod: Pod | None, external: bool) -> bool:
+    """Whether a rule's peers may hold the other end: a pod its selectors match, an
+    external address an ipBlock (not checked further)."""
+    if rule.peers is None:
+        return True
+    key = "to" if rule in pol.egress else "from"
+    direction = "egress" if key == "to" else "ingress"
+    for j, peer in enumerate(rule.peers):
+        if peer.ip_block is not None:
+            if external:
+                return True
+        elif pod is not None:
+            path = f"spec.{direction}[{rule.index}].{key}[{j}]"
+            if distance(where.cluster, pol, path, pod)[0] == 0:
+                return True
+    return False

@@ -275,9 +275,23 @@ def _is_json(file: str, text: str) -> bool:
     return file == "<stdin>" and text.lstrip().startswith(("{", "["))
 
 
+class _Composer(kubeyaml.Parser):  # type: ignore[misc]
+    """A parser that composes nodes without resolving their tags: a position needs none
+    (and resolving each scalar costs more than parsing it)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return ""
+
+    def descend_resolver(self, *_: Any) -> None:
+        return None
+
+    def ascend_resolver(self, *_: Any) -> None:
+        return None
+
+
 def _yaml_trees(text: str, line: int) -> list[Tree]:
     """The trees of the documents of ``text``, which starts at line ``line`` (0-based)."""
-    loader: Any = kubeyaml.Loader(text)
+    loader: Any = _Composer(text)
     try:
         out = []
         while loader.check_node():

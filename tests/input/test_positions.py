@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reach.errors import Diagnostics
-from reach.input import fastyaml, positions
+from reach.input import fastyaml, kubeyaml, positions
 from reach.input.files import read_text
 from reach.input.positions import ObjectName, locate
 from tests.helpers import run
@@ -283,3 +283,25 @@ def test_positions_cut_a_stream_into_the_documents_the_reader_yields(text: str) 
     for (line, chunk), doc in zip(cut, fastyaml.load_all(text), strict=True):
         assert list(fastyaml.load_all(chunk)) == [doc]
         assert text.split("\n")[line : line + chunk.count("\n")] == chunk.split("\n")[:-1]
+
+
+def test_the_pure_python_parser_finds_the_same_positions_as_libyaml(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without libyaml, positions come from PyYAML's pure-Python parser: the same ones."""
+    text = (EXAMPLES / "shop-typo" / "policies.yaml").read_text()
+    fast = positions._yaml_trees(text, 0)
+    methods = ("resolve", "descend_resolver", "ascend_resolver")
+    pure = type("Pure", (kubeyaml.PyParser,), {m: positions._Composer.__dict__[m] for m in methods})
+    monkeypatch.setattr(positions, "_Composer", pure)
+    slow = positions._yaml_trees(text, 0)
+
+    def flat(tree: positions.Tree, path: str = "") -> Iterator[tuple[str, int, int]]:
+        yield path, tree.line, tree.column
+        for name, (_, value) in (tree.fields or {}).items():
+            yield from flat(value, f"{path}.{name}")
+        for i, item in enumerate(tree.items or []):
+            yield from flat(item, f"{path}[{i}]")
+
+    assert len(fast) == len(slow) > 10
+    assert [list(flat(t)) for t in fast] == [list(flat(t)) for t in slow]
