@@ -4,8 +4,11 @@ finding, located where its cause is written (:mod:`reach.audit.anchors`).
 A result's level is its severity's (high: error, medium: warning, low and info: note);
 its first anchor is its location, the others are related locations; a finding the
 expectations file ignores carries an external suppression with the file's reason. A
-finding with no anchor in a file (a cluster-wide summary, a live cluster) has a logical
-location only, or none. ``fail_on`` is recorded in the run's properties, as the verdict.
+finding of an object not read from a file (a live cluster) has a logical location
+only; a finding with no object at all (the cross-namespace summary) is no result, as
+code scanning refuses a result without a location, but a tool execution notification
+of its rule, so it is still in the log. ``fail_on`` is recorded in the run's
+properties, as the verdict.
 """
 
 from __future__ import annotations
@@ -33,8 +36,12 @@ def render(
     """Write ``report``; ``fail_on`` decides the verdict (``colour`` is for txt alone)."""
     rules = _rules(report)
     order = {r["id"]: i for i, r in enumerate(rules)}
-    results = [_result(f, order) for f in report.findings]
+    results = [_result(f, order) for f in report.findings if f.anchors]
     log = sarif.log({"rules": rules}, results, diagnostics)
+    placeless = [_notification(f, order) for f in report.findings if not f.anchors]
+    if placeless:
+        invocation = log["runs"][0]["invocations"][0]
+        invocation.setdefault("toolExecutionNotifications", []).extend(placeless)
     log["runs"][0]["properties"] = {
         "fail_on": fail_on,
         "failed": report.failed(fail_on),
@@ -81,6 +88,22 @@ def _rules(report: AuditReport) -> list[dict[str, Any]]:
                 rid, e.name, e.severity, help_text, ["security", "kubernetes", "expectation"]
             )
         )
+    return out
+
+
+def _notification(f: Finding, order: dict[str, int]) -> dict[str, Any]:
+    """A finding with no place in the input (about the whole cluster): code scanning
+    refuses a result without a location, so it is a notification of its rule."""
+    rid = rule_id(f)
+    text = f"{f.subject}: {f.message}" + "".join(f"\nnote: {n}" for n in f.notes)
+    out: dict[str, Any] = {
+        "level": sarif.LEVELS[f.severity],
+        "message": {"text": text},
+        "associatedRule": {"id": rid},
+        "properties": {"severity": f.severity, "subject": f.subject, "finding": True},
+    }
+    if rid in order:
+        out["associatedRule"]["index"] = order[rid]
     return out
 
 
