@@ -85,7 +85,7 @@ def location(anchor: Anchor, message: str = "") -> dict[str, Any]:
     where = split_origin(anchor.origin)
     file = where[0] if where is not None else anchor.origin
     found = anchor.position()
-    if found is not None or where is not None:
+    if found is not None or Path(file).is_file():  # not a live cluster's live:ctx/kind#n
         physical: dict[str, Any] = {"artifactLocation": {"uri": uri(file)}}
         if found is not None:
             physical["region"] = {"startLine": found.line, "startColumn": found.column}

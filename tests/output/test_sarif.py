@@ -184,3 +184,17 @@ def test_sarif_names_the_diagnostics_of_the_load(tmp_path: Path) -> None:
     assert any(
         n["descriptor"]["id"] == "unevaluated-kind" and n["properties"]["partial"] for n in notes
     )
+
+
+def test_an_object_of_a_live_cluster_has_a_logical_location_only() -> None:
+    from reach.input.positions import Anchor
+    from reach.output.sarif import location
+
+    live = location(Anchor("live:prod/networkpolicies#3", "spec.ingress[0]"))
+    assert live == {
+        "logicalLocations": [
+            {"fullyQualifiedName": "live:prod/networkpolicies#3 spec.ingress[0]", "kind": "object"}
+        ]
+    }
+    placed = location(Anchor(f"{TYPO_FILE}#14", "spec"))
+    assert placed["physicalLocation"]["artifactLocation"]["uri"] == TYPO_FILE
