@@ -102,8 +102,8 @@ class Diagnostics:
     errors: list[Problem] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, origin: str, path: str, message: str) -> None:
-        self.errors.append(Problem(origin, path, message))
+    def error(self, origin: str, path: str, message: str, position: str = "") -> None:
+        self.errors.append(Problem(origin, path, message, position))
 
     def add(
         self,

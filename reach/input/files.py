@@ -215,6 +215,7 @@ def _yaml_objects(
                 f"{label}#{i + 1}",
                 "",
                 f"line {e.line}: {e.message}: missing `---` between documents?",
+                f"{label}:{e.line}" if e.line else "",
             )
             return
         except fastyaml.MalformedYAML as e:

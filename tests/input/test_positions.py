@@ -305,3 +305,13 @@ def test_the_pure_python_parser_finds_the_same_positions_as_libyaml(
 
     assert len(fast) == len(slow) > 10
     assert [list(flat(t)) for t in fast] == [list(flat(t)) for t in slow]
+
+
+def test_a_key_written_twice_is_reported_at_its_second_line(tmp_path: Path) -> None:
+    text = "# head\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\napiVersion: v1\n"
+    file = tmp_path / "dup.yaml"
+    file.write_text(text)
+    code, _, err = run(["summary", "-f", str(file)])
+    assert code == 2
+    second = text.split("\n").index("apiVersion: v1", 2) + 1
+    assert f"{file}:{second}: {file}#1: line {second}: " in err
