@@ -315,3 +315,28 @@ def test_a_key_written_twice_is_reported_at_its_second_line(tmp_path: Path) -> N
     assert code == 2
     second = text.split("\n").index("apiVersion: v1", 2) + 1
     assert f"{file}:{second}: {file}#1: line {second}: " in err
+
+
+def test_first_difference_ignores_layout_and_finds_the_changed_field(tmp_path: Path) -> None:
+    old = "kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {matchLabels: {app: web}}\n"
+    same = "kind: NetworkPolicy\nmetadata:\n  name: p\nspec:\n  podSelector:\n    matchLabels:\n      app: web\n"
+    added = same + "  policyTypes: [Ingress]\n"
+    longer = old + "  ingress: [{}]\n"
+    longest = old + "  ingress: [{}, {}]\n"
+    for name, text in [
+        ("old", old),
+        ("same", same),
+        ("added", added),
+        ("l1", longer),
+        ("l2", longest),
+    ]:
+        (tmp_path / f"{name}.yaml").write_text(text)
+
+    def at(name: str) -> positions.Anchor:
+        return positions.Anchor(f"{tmp_path / name}.yaml#1")
+
+    assert positions.first_difference(at("old"), at("same")) == ""
+    assert positions.first_difference(at("same"), at("added")) == "spec.policyTypes"
+    assert positions.first_difference(at("l1"), at("l2")) == "spec.ingress"
+    assert positions.first_difference(at("l1"), at("old")) == "spec"  # a field removed
+    assert positions.first_difference(at("old"), positions.Anchor("nowhere.yaml#1")) == ""
