@@ -1,7 +1,8 @@
 """Errors and warnings about the input, each tied to where it came from.
 
 Every message reads ``origin field.path: what is wrong``, where origin is
-``file#doc`` (document index from 1), so a user can find the line to fix.
+``file#doc`` (document index from 1), so a user can find the line to fix; an error
+whose line is known starts with it (``file:line:column: origin field.path: ...``).
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ def require_one_of(what: str, value: str, choices: Sequence[str]) -> None:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem with the input: where it is, which field, and what is wrong."""
+    """One problem with the input: where it is, which field, and what is wrong;
+    ``position`` is ``file:line:column`` of the field when it is known."""
 
     origin: str
     path: str
     message: str
+    position: str = ""
 
     def __str__(self) -> str:
         where = f"{self.origin} {self.path}" if self.path else self.origin
-        return f"{where}: {self.message}"
+        at = f"{self.position}: " if self.position else ""
+        return f"{at}{where}: {self.message}"
 
 
 class InvalidInput(ReachError):
@@ -98,8 +102,8 @@ class Diagnostics:
     errors: list[Problem] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, origin: str, path: str, message: str) -> None:
-        self.errors.append(Problem(origin, path, message))
+    def error(self, origin: str, path: str, message: str, position: str = "") -> None:
+        self.errors.append(Problem(origin, path, message, position))
 
     def add(
         self,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from reach.analysis.policychanges import PolicyChange, policy_changes
 from reach.analysis.views import GRANULARITIES, Node, View, external_node
 from reach.errors import require_one_of
 from reach.model.ipspace import IPRange
@@ -104,6 +105,8 @@ class DiffReport:
     new: str = "new"
     nodes: list[NodeChange] = field(default_factory=list)
     edges: list[EdgeChange] = field(default_factory=list)
+    #: The policies the change adds, removes or rewrites (SARIF points at them).
+    policies: list[PolicyChange] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -301,6 +304,7 @@ def diff(
     edges += _external_changes(a, b, ids, sets)
     edges.sort(key=lambda e: (e.src, e.dst))
     report.edges = edges
+    report.policies = policy_changes(old.cluster, new.cluster)
     return report
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reach.analysis.display import Qualified
+from reach.input.positions import Anchor
 from reach.words import count
 
 #: Severities from least to most serious. ``info`` never fails a run.
@@ -33,7 +34,9 @@ class Finding:
     ``details`` holds the machine-readable facts (JSON-able), among them the
     ``witness`` of a broken expectation: a pod pair or a path, its port and the
     policies that allow it. ``suppressed`` is the reason given in the
-    expectations file when the finding is ignored there.
+    expectations file when the finding is ignored there. ``anchors`` are where its
+    cause is written in the input, most precise first (:mod:`reach.audit.anchors`; SARIF
+    locates results with them; not part of the JSON form).
     """
 
     check: str
@@ -47,6 +50,7 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     suppressed: str | None = None
+    anchors: tuple[Anchor, ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         text = f"[{self.severity}] {self.check}: {self.subject}: {self.message}"

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reach.audit.anchors import anchor_findings
 from reach.audit.checks import CHECKS
 from reach.audit.context import Context
 from reach.audit.expect import ChecksConfig, Expectations, load_expectations, parse_expectations
@@ -63,6 +64,7 @@ def run_audit(
         report.expectations.append(result)
         if result.finding is not None:
             report.findings.append(result.finding)
+    anchor_findings(report, analysis)
     report.sort()
     return report
 

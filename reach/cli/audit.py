@@ -81,6 +81,8 @@ def audit_cmd(
 
       reach audit -f manifests/ --format junit -o reach-audit.xml --fail-on medium
 
+      reach audit -f manifests/ --format sarif -o reach.sarif   # code scanning (docs/ci.md)
+
       reach audit --context prod --format md -o audit.md
     """
     audit_format = choice(AuditFormat, fmt, "--format")
@@ -212,6 +214,8 @@ def diff_cmd(
       reach diff examples/shop examples/shop-typo
 
       reach diff live:prod manifests/ --by namespace --format md
+
+      reach diff base/k8s k8s/ --format sarif -o diff.sarif   # points at the changed policies
 
       git show main:k8s/netpol.yaml > /tmp/old.yaml && reach diff /tmp/old.yaml k8s/ --exit-code
     """

@@ -76,12 +76,11 @@ def load_all(text: str, done: Callable[[int], None] | None = None) -> Iterator[A
     Raises ``MalformedYAML`` at the first error. ``done``, if given, is told how
     many characters have been read after each document.
     """
-    if not _simple(text):
+    bounds = cuts(text)
+    if bounds is None:
         yield from _pyyaml(text, 0)
         return
-    starts = [m.start() for m in _SEPARATOR.finditer(text)]
     reader = _Reader()
-    bounds = ([0] if not starts or starts[0] != 0 else []) + starts + [len(text)]
     line = 0
     for k in range(len(bounds) - 1):
         chunk = text[bounds[k] : bounds[k + 1]]
@@ -96,6 +95,36 @@ def load_all(text: str, done: Callable[[int], None] | None = None) -> Iterator[A
         line += chunk.count("\n")
         if done is not None:
             done(bounds[k + 1])
+
+
+def cuts(text: str) -> list[int] | None:
+    """Where the stream is cut into documents (at ``---`` lines, from 0 to the end), or
+    None when only PyYAML reads it, whole."""
+    if not _simple(text):
+        return None
+    starts = [m.start() for m in _SEPARATOR.finditer(text)]
+    return ([0] if not starts or starts[0] != 0 else []) + starts + [len(text)]
+
+
+def chunks(text: str) -> list[tuple[int, str]] | None:
+    """The text of each document of the stream, with the line it starts at (0-based), as
+    :func:`load_all` counts documents; None when only PyYAML reads the stream, whole."""
+    bounds = cuts(text)
+    if bounds is None:
+        return None
+    out, line = [], 0
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        chunk = text[start:end]
+        # every chunk but perhaps the first starts with ---: one document each
+        if start or _SEPARATOR.match(chunk) is not None or _content(chunk):
+            out.append((line, chunk))
+        line += chunk.count("\n")
+    return out
+
+
+def _content(chunk: str) -> bool:
+    """Whether a chunk holds more than blank lines and comments."""
+    return any(s and s[0] != "#" for s in (raw.strip(" ") for raw in chunk.split("\n")))
 
 
 def _simple(text: str) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reach.errors import Diagnostics
-from reach.input import fastyaml, jsontext, layout
+from reach.input import fastyaml, jsontext, layout, positions
 from reach.input.raw import RawObject
 from reach.progress import Progress
 
@@ -162,8 +162,12 @@ def _read(name: str, diag: Diagnostics) -> str:
 def read_text(
     name: str, text: str, diag: Diagnostics, done: Callable[[int], None] | None = None
 ) -> Iterator[RawObject]:
-    """Parse a file's text (JSON or multi-document YAML) into raw objects."""
+    """Parse a file's text (JSON or multi-document YAML) into raw objects. The text of
+    standard input and of what is not a file (a rendered chart) is kept for
+    :mod:`reach.input.positions`, which reads files again."""
     label = "<stdin>" if name == "-" else name
+    if name == "-" or not Path(name).is_file():
+        positions.keep(label, text)
     if name.lower().endswith(".json") or (name == "-" and text.lstrip().startswith(("{", "["))):
         try:
             docs = [jsontext.loads(text)] if text.strip() else []
@@ -211,6 +215,7 @@ def _yaml_objects(
                 f"{label}#{i + 1}",
                 "",
                 f"line {e.line}: {e.message}: missing `---` between documents?",
+                f"{label}:{e.line}" if e.line else "",
             )
             return
         except fastyaml.MalformedYAML as e:

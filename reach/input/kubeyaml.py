@@ -133,11 +133,25 @@ class PyLoader(
         yaml.resolver.Resolver.__init__(self)
 
 
+class PyParser(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer
+):
+    """The pure-Python parser and composer, without a constructor or a resolver."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+
+
 #: libyaml's parser; None when PyYAML was built without libyaml.
 _CParser: Any = getattr(yaml, "cyaml", None) and getattr(yaml.cyaml, "CParser", None)
 
 #: The loader to parse with: libyaml's parser when PyYAML has it, as ``yaml.CSafeLoader``.
 Loader: type = PyLoader
+#: The parser and composer alone (libyaml's when PyYAML has it), for node trees.
+Parser: type = _CParser or PyParser
 if _CParser is not None:
 
     class CLoader(_CParser, KubectlConstructor, yaml.resolver.Resolver):  # type: ignore[misc]

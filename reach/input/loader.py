@@ -5,9 +5,10 @@ kinds are parsed and validated; policy kinds reach does not evaluate get an
 ``unevaluated-kind`` warning each (the answer is partial); kinds that cannot change
 connectivity are ignored; other unknown kinds get one ``unread-kind`` note per kind.
 Invalid documents are all reported together; with ``skip_invalid`` they are left out
-with a warning. An object given twice (same kind, namespace and name) is taken as a
-sequence of ``kubectl apply`` would: the later one wins, with a ``duplicate-object``
-warning naming both origins.
+with a warning; each error names the line and column of its field when the file can be
+read again (:mod:`reach.input.positions`). An object given twice (same kind, namespace
+and name) is taken as a sequence of ``kubectl apply`` would: the later one wins, with a
+``duplicate-object`` warning naming both origins.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
-from reach.errors import Diagnostics, FieldError, InvalidInput
+from reach.errors import Diagnostics, FieldError, InvalidInput, Problem
 from reach.input.adminpolicy import parse_admin_policy
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
@@ -29,6 +30,7 @@ from reach.input.entrypoints import ENTRY_POINT_KINDS, add_entry_object
 from reach.input.gateway import check_gateways
 from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
+from reach.input.positions import position_text
 from reach.input.raw import RawObject
 from reach.input.validation import each_problem, metadata
 from reach.input.workloads import capped, expand_workload, parse_pod
@@ -139,6 +141,7 @@ def build_cluster(
     cluster.calico = assemble_calico(read.calico.values(), diag)
     calico_diagnostics(cluster, diag)
     _unread(read, diag)
+    diag.errors[:] = [_placed(p) for p in diag.errors]
     if diag.errors and not skip_invalid:
         raise InvalidInput(diag.errors)
     for problem in diag.errors if skip_invalid else ():
@@ -260,6 +263,14 @@ def _read_cilium(read: _Read) -> None:
         if parsed.policies:
             first = parsed.policies[0]
             read.cilium.put((kind, first.namespace, first.name), parsed.policies, raw.origin)
+
+
+def _placed(problem: Problem) -> Problem:
+    """The problem with the line and column of its field, when they can be found (the file
+    is read again with positions: :mod:`reach.input.positions`)."""
+    if problem.position:
+        return problem
+    return replace(problem, position=position_text(problem.origin, problem.path))
 
 
 def _report(raw: RawObject, error: FieldError, diag: Diagnostics) -> None:

@@ -22,6 +22,7 @@ class AuditFormat(StrEnum):
     JSON = "json"
     MD = "md"
     JUNIT = "junit"
+    SARIF = "sarif"
 
 
 class DiffFormat(StrEnum):
@@ -31,6 +32,7 @@ class DiffFormat(StrEnum):
     JSON = "json"
     MD = "md"
     CSV = "csv"
+    SARIF = "sarif"
 
 
 class ResultFormat(StrEnum):

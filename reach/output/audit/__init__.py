@@ -1,11 +1,12 @@
-"""The audit report: txt (grouped, coloured on a terminal), json, md (PR comments), junit XML."""
+"""The audit report: txt (grouped, coloured on a terminal), json, md (PR comments), junit XML,
+SARIF (code scanning)."""
 
 from __future__ import annotations
 
 from typing import Protocol, TextIO
 
 from reach.audit.report import AuditReport
-from reach.output.audit import json, junit, md, txt
+from reach.output.audit import json, junit, md, sarif, txt
 from reach.output.diagnostics import Diags
 from reach.output.formats import AuditFormat
 
@@ -24,4 +25,5 @@ RENDERERS: dict[AuditFormat, Renderer] = {
     AuditFormat.JSON: json.render,
     AuditFormat.MD: md.render,
     AuditFormat.JUNIT: junit.render,
+    AuditFormat.SARIF: sarif.render,
 }

@@ -1,4 +1,5 @@
-"""The diff report: txt and json (as every result: ``str()``, ``to_dict()``), md, csv."""
+"""The diff report: txt and json (as every result: ``str()``, ``to_dict()``), md, csv, SARIF
+(the changed policies)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TextIO
 
 from reach.analysis.diff import DiffReport
 from reach.output.diagnostics import Diags
-from reach.output.diff import csv, md
+from reach.output.diff import csv, md, sarif
 from reach.output.formats import DiffFormat
 from reach.output.results import json, txt
 
@@ -16,4 +17,5 @@ RENDERERS: dict[DiffFormat, Callable[[DiffReport, TextIO, Diags], None]] = {
     DiffFormat.JSON: json.render,
     DiffFormat.MD: md.render,
     DiffFormat.CSV: csv.render,
+    DiffFormat.SARIF: sarif.render,
 }
