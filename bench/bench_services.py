@@ -30,18 +30,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import CACHE, SIZES, generate  # noqa: E402
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, user+system CPU seconds) of one run under /usr/bin/time; the CPU
-    time is the steadier of the two on a shared machine."""
+def timed(cmd: list[str], codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """(wall seconds, user+system CPU seconds) of one run under /usr/bin/time, which must
+    exit with one of ``codes``; the CPU time is the steadier of the two on a shared
+    machine."""
     import subprocess
     import tempfile
 
     with tempfile.NamedTemporaryFile("r") as tf:
-        subprocess.run(
-            ["/usr/bin/time", "-f", "%e %U %S", "-o", tf.name, *cmd],
-            check=True,
-            capture_output=True,
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %U %S", "-o", tf.name, *cmd], capture_output=True
         )
+        if done.returncode not in codes:
+            raise SystemExit(f"{' '.join(cmd)}: exit {done.returncode}\n{done.stderr.decode()}")
         wall, user, system = tf.read().split()[-3:]
     return float(wall), float(user) + float(system)
 

@@ -59,11 +59,15 @@ class Matcher:
         self._by_pod: dict[tuple[str, str], int] = {}
         self._by_workload: dict[tuple[str, str, str], list[int]] = {}
         self._by_namespace: dict[str, list[int]] = {}
+        #: Pods by the references ``reach list`` prints (``ns/name[Kind]``, ``pod/ns/name``).
+        self._by_ref: dict[str, list[int]] = {}
         for i, pod in enumerate(reachability.pods):
             self._by_pod[(pod.namespace, pod.name)] = i
             owner = pod.owner
             self._by_workload.setdefault((owner.namespace, owner.kind, owner.name), []).append(i)
             self._by_namespace.setdefault(pod.namespace, []).append(i)
+            self._by_ref.setdefault(str(owner), []).append(i)
+            self._by_ref.setdefault(f"pod/{pod.namespace}/{pod.name}", []).append(i)
 
     def match(self, end: FlowEnd) -> Matched | str:
         """The end in the model, or why it matches nothing."""
@@ -74,6 +78,9 @@ class Matcher:
 
     def _match(self, end: FlowEnd) -> Matched | str:
         if end.ref:
+            known = self._by_ref.get(end.ref.strip())
+            if known:  # as reach list names it: no search
+                return self._pods(known)
             try:
                 return self._target(resolve(self.reachability, end.ref))
             except RefError as e:

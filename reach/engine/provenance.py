@@ -45,6 +45,15 @@ class Provenance:
             self._subject_rules[key] = rules
         return [r for r in rules if r.peers[other]]
 
+    def isolating(self, direction: str, own: int) -> list[NetworkPolicy | CiliumPolicy]:
+        """The NetworkPolicies and Cilium policies that isolate class ``own`` in
+        ``direction`` (by name)."""
+        return self._isolating_policies(direction, own)
+
+    def rule_ports(self, rule: CompiledRule, d: int) -> PortSet:
+        """The ports ``rule`` allows toward class ``d`` (named ports resolved there)."""
+        return self._ports(rule, d)
+
     def _isolating_policies(self, direction: str, own: int) -> list[NetworkPolicy | CiliumPolicy]:
         """The NetworkPolicies and Cilium policies that select class ``own`` and isolate it
         in ``direction``."""

@@ -149,3 +149,26 @@ def test_json_form_counts_everything() -> None:
         "1 reply (the other half of a connection)",
         "1 line of other Hubble responses",
     ]
+
+
+def test_the_rules_named_without_the_walk_are_the_walks() -> None:
+    """With NetworkPolicies alone, the allowing rules are read from the rules in force;
+    they must be those the tier walk of reach explain names, for every allowed pair of
+    the shop on every port it allows."""
+    from reach.analysis.flowcheck import _allowed_by, _Verdicts
+    from reach.engine.provenance import Provenance
+
+    r = reach.load(SHOP)
+    verdicts = _Verdicts(Provenance(r.reachability))
+    assert verdicts.plain
+    n = r.reachability.n_internal
+    compared = 0
+    for s in range(r.reachability.n_classes):
+        for d in range(n):
+            for protocol, intervals in verdicts.ports(s, d).items():
+                for lo, _ in intervals:
+                    want = PortSet.of(protocol, lo, lo)
+                    walked = _allowed_by(verdicts.explained(s, d), want)
+                    assert verdicts._allowed_by(s, d, want) == walked, (s, d, want)
+                    compared += 1
+    assert compared > 50
