@@ -13,6 +13,7 @@ by pod pair: the generated NetworkPolicies allow exactly what was wanted.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 
 import numpy as np
 from hypothesis import assume, given
@@ -23,7 +24,7 @@ from reach.analysis.units import End, Unit, Wanted, units
 from reach.model.ipspace import IPRange
 from reach.model.ports import PROTOCOLS, PortSet
 from tests.agreement import agreement_settings, of_kind, probe_ips, probe_ports
-from tests.reference import Obj, Reference
+from tests.reference import Endpoint, Obj, Reference
 from tests.strategies import clusters
 
 RANGES = ["10.0.0.0/8", "10.1.0.0/16", "8.8.8.8/32", "0.0.0.0/0", "192.168.0.0/24"]
@@ -98,25 +99,27 @@ def _check(
         for p in u.pods.tolist():
             pod = r.reachability.pods[p]
             unit_of[(pod.namespace, pod.name)] = i
-    ports = probe_ports([*objects, *generated])
-    ips = probe_ips([*objects, *generated])
+    for src, dst, protocol, port in _probes(ref, [*objects, *generated]):
+        ends = [
+            unit_of[e] if isinstance(e, tuple) else IPRange.of_network(ipaddress.ip_network(e))
+            for e in (src, dst)
+        ]
+        want = _wanted_ports(wanted, *ends).contains(protocol, port)
+        assert ref.allowed(src, dst, protocol, port) == want, (src, dst, protocol, port)
+
+
+def _probes(ref: Reference, objects: list[Obj]) -> Iterator[tuple[Endpoint, Endpoint, str, int]]:
+    """Every ordered pair of two pods, or of a pod and a probe address (both ways), on
+    every protocol and probe port."""
+    ports = probe_ports(objects)
     for p in ref.pods:
-        for q in [*ref.pods, *ips]:
+        for q in [*ref.pods, *probe_ips(objects)]:
             if p == q:
                 continue
-            pairs = [(p, q)] if isinstance(q, tuple) else [(p, q), (q, p)]
-            for src, dst in pairs:
-                ends = [
-                    unit_of[e]
-                    if isinstance(e, tuple)
-                    else IPRange.of_network(ipaddress.ip_network(e))
-                    for e in (src, dst)
-                ]
-                want = _wanted_ports(wanted, *ends)
+            for src, dst in [(p, q)] if isinstance(q, tuple) else [(p, q), (q, p)]:
                 for protocol in PROTOCOLS:
                     for port in ports:
-                        got = ref.allowed(src, dst, protocol, port)
-                        assert got == want.contains(protocol, port), (src, dst, protocol, port)
+                        yield src, dst, protocol, port
 
 
 @agreement_settings(40)
@@ -146,17 +149,7 @@ def test_generating_from_today_reproduces_it(objects: list[Obj]) -> None:
     assert len(result.generated.policies) <= len(namespaces) + len(workloads)
     ref_before = Reference(objects)
     ref_after = Reference([*_without_policies(objects), *result.generated.policies])
-    ports = probe_ports([*objects, *result.generated.policies])
-    ips = probe_ips(objects)
-    for p in ref_before.pods:
-        for q in [*ref_before.pods, *ips]:
-            if p == q:
-                continue
-            pairs = [(p, q)] if isinstance(q, tuple) else [(p, q), (q, p)]
-            for src, dst in pairs:
-                for protocol in PROTOCOLS:
-                    for port in ports:
-                        assert ref_after.allowed(src, dst, protocol, port) == ref_before.allowed(
-                            src, dst, protocol, port
-                        ), (src, dst, protocol, port)
+    for src, dst, protocol, port in _probes(ref_before, [*objects, *result.generated.policies]):
+        before = ref_before.allowed(src, dst, protocol, port)
+        assert ref_after.allowed(src, dst, protocol, port) == before, (src, dst, protocol, port)
     assert of_kind(result.generated.policies, "NetworkPolicy")
