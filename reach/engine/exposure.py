@@ -29,6 +29,7 @@ from reach.engine.representatives import (
     ENTIRE_CLUSTER,
     Representative,
     RepresentativeIndex,
+    labels_only,
     representative_of,
 )
 from reach.engine.rules import CompiledRule
@@ -61,17 +62,27 @@ class RepresentativeSides:
 
 
 def rule_representatives(rules: list[CompiledRule]) -> list[Representative]:
-    """The entire cluster, then every distinct representative the rules' peers stand for."""
-    found: dict[Representative, None] = {ENTIRE_CLUSTER: None}
+    """The entire cluster, then every distinct representative the rules' peers stand for.
+
+    Peers written as matchLabels in one rule and as ``In`` expressions in another stand
+    for one representative; it keeps the expression form (which the exposure section
+    prints as such and never hides), whatever the order of the rules."""
+    found: dict[Representative, Representative] = {ENTIRE_CLUSTER: ENTIRE_CLUSTER}
     for rule in rules:
         if isinstance(rule.rule, CalicoRule):  # Calico ends stand for no representative
             continue
         namespace = rule.policy.namespace if isinstance(rule.policy, NetworkPolicy) else None
         for peer in peers_of(rule.rule) or ():
             rep = representative_of(peer, namespace)
-            if rep is not None:
-                found.setdefault(rep)
-    return list(found)
+            if rep is not None and _plainness(rep) < _plainness(found.get(rep, rep)):
+                found[rep] = rep
+            elif rep is not None:
+                found.setdefault(rep, rep)
+    return list(found.values())
+
+
+def _plainness(rep: Representative) -> tuple[bool, bool]:
+    return (labels_only(rep.pod_selector), labels_only(rep.namespace_selector))
 
 
 def representative_sides(reachability: Reachability) -> RepresentativeSides:

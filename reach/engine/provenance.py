@@ -215,11 +215,17 @@ class Provenance:
         return allow, deny
 
     def policies(self, s: int, d: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(egress-side, ingress-side) names of the policies whose rules allow s -> d."""
+        """(egress-side, ingress-side) names of the policies whose rules allow s -> d; in
+        Calico's tiers, the rule as explain names it (``tier security, policy
+        security.partner, egress rule 0``): a policy name alone does not say which tier."""
         out = []
         for direction in ("egress", "ingress"):
             side = self.side(direction, s, d)
-            names = [dec.policy for dec in side.decisions if dec.action == "Allow" and dec.policy]
+            names = [
+                dec.by if side.calico else dec.policy
+                for dec in side.decisions
+                if dec.action == "Allow" and dec.policy
+            ]
             out.append(tuple(dict.fromkeys(names)))
         return out[0], out[1]
 

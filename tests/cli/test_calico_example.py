@@ -79,3 +79,11 @@ def test_calico_example_audit_finds_the_pass_to_the_profiles_only() -> None:
             "kube-system/coredns[Deployment]",
             "monitoring/prometheus[Deployment]",
         ]
+
+
+def test_path_names_the_tier_and_rule_that_allow() -> None:
+    """An allow in Calico's tiers is named as explain names it: a policy name alone does
+    not say which tier decided."""
+    code, out, _ = run(["path", "-f", str(EXAMPLES / "calico"), "app/payments", "192.0.2.10"])
+    assert code == 0
+    assert "  egress allowed by:  tier security, policy app/security.partner, egress rule 0" in out

@@ -145,3 +145,33 @@ def test_implication_is_sound_and_complete_per_key(
     one_per_key = len({r.key for r in a}) == len(a)
     if one_per_key and any(sa.matches(m) for m in UNIVERSE):
         assert implies(sa, sb) == brute_implies(sa, sb)
+
+
+@pytest.mark.parametrize("expressions_first", [True, False])
+def test_one_representative_written_both_ways_keeps_the_expression_form(
+    expressions_first: bool,
+) -> None:
+    """``tier: backend`` as matchLabels in one policy and as an ``In`` expression in
+    another is one representative; whatever the order of the policies, it keeps the
+    expression form, so the exposure section neither hides nor prints it differently."""
+    import reach
+
+    def policy(name: str, peer: dict[str, object]) -> dict[str, object]:
+        return {
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": "a"},
+            "spec": {"podSelector": {}, "egress": [{"to": [{"podSelector": peer}]}]},
+        }
+
+    plain = policy("p-1-plain", {"matchLabels": {"tier": "backend"}})
+    expr = policy(
+        "p-2-expr",
+        {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend"]}]},
+    )
+    pod = {
+        "kind": "Pod",
+        "metadata": {"name": "x", "namespace": "a", "labels": {"tier": "backend"}},
+    }
+    objects = [pod, *([expr, plain] if expressions_first else [plain, expr])]
+    section = str(reach.from_objects(objects).exposure_section())
+    assert "{{Key:tier,Operator:In,Values:[backend],}}" in section
