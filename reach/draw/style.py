@@ -110,6 +110,11 @@ def hop_colours(max_hop: int) -> list[str]:
     return [to_hex(cmap(0.12 + 0.72 * i / (max_hop - 1))) for i in range(max_hop)]
 
 
+#: Settings under which figures are drawn: text as written (no mathtext, no TeX), and SVG
+#: text as text.
+PLAIN_RC = {"svg.fonttype": "none", "text.parse_math": False, "text.usetex": False}
+
+
 def plain_text(fig: Figure) -> Figure:
     """``fig`` with every text drawn as written: names are text, and a name such as
     ``a$\\frac$`` is no mathtext (``$...$``) to parse (nor TeX). Text made when the figure
