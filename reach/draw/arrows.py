@@ -288,6 +288,7 @@ def draw_marks(ax: Axes, pic: Picture, pos: dict[str, Point], marks: list[Mark])
             markerfacecolor=colour(pic.nodes[m.peer].kind),
             markeredgecolor="white",
             markeredgewidth=0.6,
+            alpha=0.45 if pic.nodes[m.node].faded else 1.0,
             linestyle="none",
             zorder=8,
         )

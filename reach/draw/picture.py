@@ -79,7 +79,8 @@ def draw_picture(pic: Picture, ax: Axes | None = None) -> Figure:
     distinct_labels(pic.nodes)
     pos, box_list = layout(pic)
     loops = [pos[e.src] for e in pic.edges if e.src == e.dst and e.src in pos]
-    bounds = _bounds(pos, box_list, [(x, y + LOOP_REACH) for x, y in loops])
+    extra = [(x, y + LOOP_REACH) for x, y in loops] + _bulges(pic, pos)
+    bounds = _bounds(pos, box_list, extra)
     fig, ax = _figure(bounds, ax)
     x0, x1, y0, y1 = bounds
     ax.set_xlim(x0, x1)
@@ -129,6 +130,26 @@ def draw_picture(pic: Picture, ax: Axes | None = None) -> Figure:
 def _width(fig: Figure, ax: Axes) -> float:
     """The width (inches) a title may take: the figure's, less a margin."""
     return float(fig.get_size_inches()[0]) - 0.4
+
+
+def _bulges(pic: Picture, pos: dict[str, Point]) -> list[Point]:
+    """Points on either side of each arrow's middle, as far as its arc may bend (so that
+    no arc leaves the picture)."""
+    out: list[Point] = []
+    for e in pic.edges:
+        if e.src != e.dst and e.src in pos and e.dst in pos:
+            (ax_, ay), (bx, by) = pos[e.src], pos[e.dst]
+            mx, my = (ax_ + bx) / 2, (ay + by) / 2
+            same_col = abs(ax_ - bx) < 1.0 and pic.nodes[e.src].group == pic.nodes[e.dst].group
+            bend = SAME_COLUMN_BEND if same_col else BEND
+            dx, dy = (by - ay) * bend / 2, -(bx - ax_) * bend / 2
+            out += [(mx + dx, my + dy), (mx - dx, my - dy)]
+    return out
+
+
+#: How far arcs bend, at most (matplotlib's ``rad``): in general, and between two nodes
+#: of a box one above the other (:func:`reach.draw.arrows.draw_edges`).
+BEND, SAME_COLUMN_BEND = 0.17, 0.4
 
 
 def _bounds(pos: dict[str, Point], boxes: list[Box], extra: list[Point]) -> Bounds:

@@ -20,6 +20,11 @@ MAX_DRAW_NODES = 60
 MAX_DRAW_EDGES = 250
 #: Edges are labelled with their ports when the picture has at most this many.
 LABEL_MAX_EDGES = 40
+#: A graph where at least this share of the ordered pairs of workloads (or pods) are
+#: connected, with at least :data:`DENSE_MIN_NODES` of them, says only "everything
+#: reaches everything" (no policies): it is drawn as the namespace view, with a note.
+DENSE_SHARE = 0.9
+DENSE_MIN_NODES = 5
 
 KIND_COLOURS = {
     "Deployment": "#4c78a8",
@@ -85,6 +90,18 @@ INCH = 0.62  # inches per data unit
 def too_large(g: nx.DiGraph) -> bool:
     """Whether a graph picture of ``g`` would be unreadable (see :data:`MAX_DRAW_NODES`)."""
     return bool(g.number_of_nodes() > MAX_DRAW_NODES or g.number_of_edges() > MAX_DRAW_EDGES)
+
+
+def dense(g: nx.DiGraph) -> bool:
+    """Whether nearly everything in ``g`` reaches everything (see :data:`DENSE_SHARE`)."""
+    from reach.analysis.graph import NODE
+
+    inner = {n for n, a in g.nodes(data=True) if a[NODE].type in ("workload", "pod")}
+    k = len(inner)
+    if k < DENSE_MIN_NODES:
+        return False
+    pairs = sum(1 for s, d in g.edges() if s != d and s in inner and d in inner)
+    return pairs >= DENSE_SHARE * k * (k - 1)
 
 
 def size_text(g: nx.DiGraph) -> str:

@@ -50,23 +50,29 @@ def fit_title(source: str, view: str, chars: int) -> str:
     return short(line, chars)
 
 
+def title_lines(
+    source: str, view: str, sub: str, note: str, *, width_in: float, font: float = 12
+) -> tuple[str, str]:
+    """The title text (the title line, the subtitle cut to one line, the note wrapped to
+    :data:`NOTE_LINES` lines) for a width in inches, and the full text for its tooltip."""
+    chars = chars_for(width_in, font)
+    lines = [fit_title(source, view, chars)]
+    if sub:
+        lines.append(short(sub, chars))
+    if note:
+        wrapped = textwrap.wrap(note, chars)
+        cut = wrapped[:NOTE_LINES]
+        if len(wrapped) > NOTE_LINES:
+            cut[-1] = short(cut[-1] + " " + " ".join(wrapped[NOTE_LINES:]), chars)
+        lines.extend(cut)
+    head = f"{input_name(source)}: {view}" if source else view
+    return "\n".join(lines), "\n".join(s for s in (head, sub, note) if s)
+
+
 def titled(
     fig: Figure, ax: Axes, source: str, view: str, sub: str, note: str, *, width_in: float
 ) -> None:
-    """Set the axes title: the title line, the subtitle cut to one line, the note wrapped
-    to :data:`NOTE_LINES` lines; the full texts are the title's tooltip."""
-    chars = chars_for(width_in, 12)
-    lines = [fit_title(source, view, chars)]
-    small = chars_for(width_in, 12)  # the title text is one font: lines as wide as the title
-    if sub:
-        lines.append(short(sub, small))
-    if note:
-        wrapped = textwrap.wrap(note, small)
-        cut = wrapped[:NOTE_LINES]
-        if len(wrapped) > NOTE_LINES:
-            cut[-1] = short(cut[-1] + " " + " ".join(wrapped[NOTE_LINES:]), small)
-        lines.extend(cut)
-    t = ax.set_title("\n".join(lines), loc="left", fontsize=12, color="#263238", pad=10)
-    head = f"{input_name(source)}: {view}" if source else view
-    full = "\n".join(s for s in (head, sub, note) if s)
+    """Set the axes title (:func:`title_lines`), the full texts its tooltip."""
+    text, full = title_lines(source, view, sub, note, width_in=width_in)
+    t = ax.set_title(text, loc="left", fontsize=12, color="#263238", pad=10)
     tip(fig, t, full)
