@@ -259,7 +259,7 @@ def _place_node_labels(fig: Figure, placer: Placer, pic: Picture, pos: dict[str,
         )
         spots = [(x + dx, y + dy - _below(label, placer, dy)) for dx, dy in NAME_SPOTS]
         placer.place(label, spots)
-        tip(fig, label, p.tooltip)
+        tip(fig, label, p.tooltip, name=True)
 
 
 def _reading(pos: dict[str, Point], p: PNode) -> tuple[float, float]:

@@ -17,13 +17,15 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 _TIPS: WeakKeyDictionary[Figure, dict[str, str]] = WeakKeyDictionary()
-_GID = re.compile(rb'<g id="(reach-tip-\d+)">')
+_GID = re.compile(rb'<g id="(reach-(?:tip|name)-\d+)">')
 
 
-def tip(fig: Figure, artist: Artist, text: str) -> None:
-    """Show ``text`` when the pointer is on ``artist`` in the figure's SVG."""
+def tip(fig: Figure, artist: Artist, text: str, *, name: bool = False) -> None:
+    """Show ``text`` when the pointer is on ``artist`` in the figure's SVG; a node's name
+    (``name``) is marked as such (``reach-name-N``), so that tests and tools find the
+    names a picture shows."""
     tips = _TIPS.setdefault(fig, {})
-    gid = f"reach-tip-{len(tips)}"
+    gid = f"reach-{'name' if name else 'tip'}-{len(tips)}"
     tips[gid] = text
     artist.set_gid(gid)
 
