@@ -222,6 +222,8 @@ def draw_bundles(
             continue
         start, end = ends
         edge_colour, width, alpha, z = edge_style(b)
+        if b.src_box and b.dst_box:
+            alpha, z = 0.4, 1  # under the nodes it passes
         arrow = FancyArrowPatch(
             start,
             end,
@@ -252,8 +254,12 @@ def _bundle_ends(
     if b.src_box and b.dst_box:
         if b.src not in boxes or b.dst not in boxes:
             return None
+        # from halfway between each box's centre and its border, so that the arrow is
+        # seen even between boxes side by side (it runs under the nodes)
         sb, db = boxes[b.src], boxes[b.dst]
-        return border_point(sb, _centre(db)), border_point(db, _centre(sb))
+        return _halfway(sb, border_point(sb, _centre(db))), _halfway(
+            db, border_point(db, _centre(sb))
+        )
     node = b.dst if b.src_box else b.src
     group = b.src if b.src_box else b.dst
     if node not in pos or group not in boxes:
@@ -264,6 +270,11 @@ def _bundle_ends(
 
 def _centre(box: Box) -> Point:
     return box.x + box.w / 2, box.y - box.h / 2
+
+
+def _halfway(box: Box, p: Point) -> Point:
+    cx, cy = _centre(box)
+    return (cx + p[0]) / 2, (cy + p[1]) / 2
 
 
 def draw_marks(ax: Axes, pic: Picture, pos: dict[str, Point], marks: list[Mark]) -> list[Point]:

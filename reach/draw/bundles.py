@@ -3,9 +3,11 @@
 - **Outside peers.** An external range or an entry point (the internet) with at least
   :data:`OUTSIDE_BUNDLE_MIN` arrows into (or out of) the same namespace box gets one
   arrow to (from) the box, and each node it reaches (that reaches it) a mark.
-- **Between boxes.** At least :data:`BOX_BUNDLE_MIN` arrows from one namespace box to
-  another become one arrow between the boxes, with their count; the connections and
-  their ports are the arrow's SVG tooltip.
+- **Between boxes.** In a busy picture (more arrows than
+  :data:`~reach.draw.style.LABEL_MAX_EDGES`, where port labels would be left out), at
+  least :data:`BOX_BUNDLE_MIN` arrows from one namespace box to another become one
+  arrow between the boxes, with their count; the connections and their ports are the
+  arrow's SVG tooltip.
 
 Highlighted arrows (a path's hops) are never bundled.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reach.draw import style
 from reach.draw.model import PEdge, Picture
 from reach.draw.style import PSEUDO_GROUP
 
@@ -79,11 +82,12 @@ def bundle(pic: Picture) -> tuple[list[PEdge], list[Bundle], list[Mark]]:
     if any(p.shade is not None for p in pic.nodes.values()):
         return list(pic.edges), [], []  # a tree of hops: every arrow is a hop
     groups: dict[tuple[str, str, bool, bool], Bundle] = {}
+    busy = len(pic.edges) > style.LABEL_MAX_EDGES
     for e in pic.edges:
         if e.highlight or e.src == e.dst:
             continue
         key = _bundle_key(pic, e)
-        if key is not None:
+        if key is not None and (busy or key[2] != key[3]):
             src, dst, src_box, dst_box = key
             groups.setdefault(key, Bundle(src, dst, src_box, dst_box)).edges.append(e)
     bundles = [
