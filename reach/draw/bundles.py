@@ -2,7 +2,8 @@
 
 - **Outside peers.** An external range or an entry point (the internet) with at least
   :data:`OUTSIDE_BUNDLE_MIN` arrows into (or out of) the same namespace box gets one
-  arrow to (from) the box, and each node it reaches (that reaches it) a mark.
+  arrow to (from) the box. Each node an outside peer reaches (or that reaches one)
+  gets a mark, bundled or not: exposure is seen on the nodes themselves.
 - **Between boxes.** In a busy picture (more arrows than
   :data:`~reach.draw.style.LABEL_MAX_EDGES`, where port labels would be left out), at
   least :data:`BOX_BUNDLE_MIN` arrows from one namespace box to another become one
@@ -63,7 +64,7 @@ class Bundle:
 @dataclass(frozen=True)
 class Mark:
     """A small mark on node ``node``: an outside peer ``peer`` reaches it (``into``) or it
-    reaches the peer, through the bundle drawn to its box."""
+    reaches the peer."""
 
     node: str
     peer: str
@@ -96,18 +97,14 @@ def bundle(pic: Picture) -> tuple[list[PEdge], list[Bundle], list[Mark]]:
         if len(b.edges) >= (OUTSIDE_BUNDLE_MIN if b.src_box != b.dst_box else BOX_BUNDLE_MIN)
     ]
     taken = {id(e) for b in bundles for e in b.edges}
-    marks = [
-        Mark(
-            e.dst if b.dst_box else e.src,
-            b.src if b.dst_box else b.dst,
-            b.dst_box,
-            f"{'reached from' if b.dst_box else 'reaches'} {b.src if b.dst_box else b.dst}: "
-            f"{e.label}",
-        )
-        for b in bundles
-        if b.src_box != b.dst_box
-        for e in b.edges
-    ]
+    marks = []
+    for e in pic.edges:  # every workload an outside peer reaches, or that reaches one
+        key = None if e.highlight or e.src == e.dst else _bundle_key(pic, e)
+        if key is not None and key[2] != key[3]:
+            into = key[3]
+            peer = e.src if into else e.dst
+            what = "reached from" if into else "reaches"
+            marks.append(Mark(e.dst if into else e.src, peer, into, f"{what} {peer}: {e.label}"))
     return [e for e in pic.edges if id(e) not in taken], bundles, marks
 
 

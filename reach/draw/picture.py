@@ -307,18 +307,19 @@ def _legend_handles(
         handles.append(
             Line2D([], [], marker="o", markersize=9, markerfacecolor=c, ls="none", label=what)
         )
-    for peer, into in dict.fromkeys((m.peer, m.into) for m in marks):
-        name = short(pic.nodes[peer].full or peer, 26)
+    for kind, into in dict.fromkeys((pic.nodes[m.peer].kind, m.into) for m in marks):
+        peer = ENTRY_NAMES.get(kind, "an external range" if kind == "External" else kind)
+        peer = "the internet" if peer == "internet" else peer
         handles.append(
             Line2D(
                 [],
                 [],
                 marker=">",
                 markersize=MARK_SIZE,
-                markerfacecolor=colour(pic.nodes[peer].kind),
+                markerfacecolor=colour(kind),
                 markeredgecolor="white",
                 ls="none",
-                label=f"{'left: reached from' if into else 'right: reaches'} {name}",
+                label=f"{'left: reached from' if into else 'right: reaches'} {peer}",
             )
         )
     if any(potential(pic, e) for e in singles):
