@@ -28,6 +28,7 @@ class ExportFormat(StrEnum):
     SVG = "svg"
     GRAPHML = "graphml"
     JSON = "json"
+    HTML = "html"
 
 
 class Engine(StrEnum):
@@ -46,6 +47,7 @@ EXTENSIONS = {
     ".graphml": ExportFormat.GRAPHML,
     ".xml": ExportFormat.GRAPHML,
     ".json": ExportFormat.JSON,
+    ".html": ExportFormat.HTML,
 }
 #: The policies of more edges than this take a while to name: a note says so.
 MANY_EDGES = 100_000
@@ -149,12 +151,15 @@ def export_cmd(
     potential: PotentialOpt = False,
     source: Input = NO_SOURCE,
 ) -> None:
-    """Export the reachability graph: DOT, PNG, SVG, GraphML or node-link JSON.
+    """Export the reachability graph: DOT, PNG, SVG, GraphML, node-link JSON or HTML.
 
     DOT boxes each namespace (subgraph cluster_*) and groups the external
     ranges; PNG and SVG are drawn with matplotlib. A graph of more than 60
-    nodes or 250 edges is drawn at namespace granularity instead, and the
-    matrix when even that is too large (a note on stderr says so).
+    nodes or 250 edges is drawn at namespace granularity instead, and so is
+    one where everything reaches everything; the matrix when even that is too
+    large (a note on stderr says so). HTML is one self-contained interactive
+    page: pan, zoom, search, a namespace filter, a click shows the blast
+    radius or exposure.
 
     Examples:
 
@@ -169,6 +174,8 @@ def export_cmd(
       reach export -f manifests/ -n app -n db -o app.graphml
 
       reach export -f examples/shop --potential -o shop-potential.png
+
+      reach export -f examples/shop -o shop.html
     """
     if fmt is None:
         fmt = EXTENSIONS.get(output.suffix.lower(), ExportFormat.DOT) if output else "dot"
@@ -226,6 +233,12 @@ def _export(r: Reach, job: Export) -> None:
         picture = _picture(r, job)
         with opened(job.output, binary=True) as out:
             out.write(picture)
+    elif job.fmt is ExportFormat.HTML:
+        from reach.draw.html import graph_html  # the page inlines its graph library
+
+        page = graph_html(r.export_graph(**job.scope))
+        with opened(job.output, binary=True) as out:
+            out.write(page.encode())
     else:
         _graph(r, job)
 

@@ -3,24 +3,37 @@
 - **Graph.** Each namespace is a box holding its nodes, boxes ordered so that
   most arrows run left to right and top to bottom; external ranges share a
   dashed box. Colour says the kind, shape the type; arrows that allow every
-  port are red and thick, port-restricted ones grey.
-- **Too large.** A graph with more than :data:`MAX_DRAW_NODES` nodes or
-  :data:`MAX_DRAW_EDGES` edges cannot be read; callers then draw the namespace
-  view, and the matrix when even that is too large (:mod:`reach.draw.cluster`).
+  connection are red and thick (no label: the legend says it), port-restricted
+  ones grey with their ports. Arrows that would pile up are bundled: an outside
+  peer's arrows into one box, and in busy pictures the arrows between two boxes;
+  every node an outside peer reaches is marked.
+- **Readable.** Names are cut in the middle (the full name is the SVG tooltip);
+  titles are one line naming the input and the view; labels are placed after the
+  layout, on measured text boxes, where they overlap nothing.
+- **Too large, or saying nothing.** A graph with more than :data:`MAX_DRAW_NODES`
+  nodes or :data:`MAX_DRAW_EDGES` edges cannot be read, and one where everything
+  reaches everything (:func:`~reach.draw.style.dense`) says only that; callers
+  then draw the namespace view, and the matrix when even that is too large
+  (:mod:`reach.draw.cluster`).
 - **Matrix.** Namespace x namespace heatmap of the share (or count) of allowed
   workload pairs, plus a row and a column for external addresses.
 - **Highlights.** A path over its neighbourhood; a blast radius or exposure as
   the tree of hops, nodes shaded by hop distance.
+- **HTML.** The graph as one self-contained interactive page (:mod:`reach.draw.html`).
 
 The modules, each doing one thing: :mod:`~reach.draw.style` (limits, colours,
 markers, sizes), :mod:`~reach.draw.model` (what to draw: the picture model, built
 from graphs and query results), :mod:`~reach.draw.layout` (where: positions and
-boxes, no matplotlib), :mod:`~reach.draw.placement` (keeping labels apart),
-:mod:`~reach.draw.picture` (drawing a picture model), :mod:`~reach.draw.matrix`,
+boxes, no matplotlib), :mod:`~reach.draw.bundles` (which arrows are drawn as one),
+:mod:`~reach.draw.picture` (drawing a picture model), :mod:`~reach.draw.arrows`
+(its arrows, bundles and marks), :mod:`~reach.draw.placement` and
+:mod:`~reach.draw.labels` (keeping labels apart), :mod:`~reach.draw.titles`,
+:mod:`~reach.draw.tips` (SVG tooltips), :mod:`~reach.draw.matrix`,
 :mod:`~reach.draw.highlight` (paths, blast radius, exposure),
-:mod:`~reach.draw.files` (PNG and SVG), :mod:`~reach.draw.notebook` (results in
-notebooks) and :mod:`~reach.draw.cluster` (an analysis, with its fallbacks).
-matplotlib is imported only when something is drawn.
+:mod:`~reach.draw.files` (PNG and SVG), :mod:`~reach.draw.html`,
+:mod:`~reach.draw.notebook` (results in notebooks) and :mod:`~reach.draw.cluster`
+(an analysis, with its fallbacks). matplotlib is imported only when something is
+drawn.
 
 The settings (:data:`MAX_DRAW_NODES`, :data:`MAX_DRAW_EDGES`,
 :data:`LABEL_MAX_EDGES`, :data:`NOTEBOOK_FORMAT`) are read by the modules that

@@ -2,7 +2,9 @@
 
 A graph with more than :data:`~reach.draw.style.MAX_DRAW_NODES` nodes or
 :data:`~reach.draw.style.MAX_DRAW_EDGES` edges is drawn at namespace granularity
-instead, and a namespace graph that is still too large as the matrix; each
+instead, and a namespace graph that is still too large as the matrix. A graph where
+everything reaches everything (:func:`~reach.draw.style.dense`: no policies) is
+drawn as the namespace view too: it would be a hairball saying only that. Each
 fallback is said in the picture and returned as a note.
 """
 
@@ -101,6 +103,9 @@ def draw_cluster(
                 size = f"{many:,} {level}s"
             else:
                 g = build_graph(analysis, level, ns_list, focus, hops, True, src_text, potential)
+                if level != "namespace" and not focus and style.dense(g):
+                    said.append(_dense_note(level))
+                    continue
                 if not style.too_large(g):
                     if notes is not None:
                         notes.extend(said)
@@ -121,6 +126,14 @@ def draw_cluster(
         notes.extend(said)
     data = matrix_data(analysis.view(by if by != "namespace" else "workload"), ns_list)
     return draw_matrix(data, ax, source=src_text, value=value, note="; ".join(said))
+
+
+def _dense_note(level: str) -> str:
+    """Why a graph that says "everything reaches everything" is drawn by namespace."""
+    return (
+        f"everything reaches everything (at least {style.DENSE_SHARE:.0%} of {level} pairs "
+        "connected): drawing the namespace view"
+    )
 
 
 def draw_path_result(

@@ -6,7 +6,8 @@ import io
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from reach.draw.style import plain_text
+from reach.draw.style import PLAIN_RC, plain_text
+from reach.draw.tips import add_titles, tips_of
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -22,8 +23,10 @@ def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = 150) -> bytes:
 def save(fig: Figure, path: str | Path | IO[bytes], fmt: str | None = None, dpi: int = 150) -> None:
     """Write the figure as PNG or SVG (``fmt`` defaults to the path's extension).
 
-    SVG keeps its text as text (searchable, selectable), not as outlines. Text is drawn
-    as written (:func:`~reach.draw.style.plain_text`): ``$`` in a name is a dollar sign.
+    SVG keeps its text as text (searchable, selectable), not as outlines, and carries
+    the tooltips (:mod:`~reach.draw.tips`): full names of cut labels, ports of bundles.
+    Text is drawn as written (:func:`~reach.draw.style.plain_text`): ``$`` in a name is
+    a dollar sign.
     """
     import matplotlib
 
@@ -32,6 +35,13 @@ def save(fig: Figure, path: str | Path | IO[bytes], fmt: str | None = None, dpi:
     if fmt not in ("png", "svg"):
         raise ValueError(f"pictures are png or svg, not {fmt!r}")
     # text as written, as plain_text makes it: also for tick labels made while drawing
-    plain = {"svg.fonttype": "none", "text.parse_math": False, "text.usetex": False}
-    with matplotlib.rc_context(plain):  # type: ignore[arg-type]
-        plain_text(fig).savefig(path, format=fmt, dpi=dpi, facecolor="white")
+    buf = io.BytesIO()
+    with matplotlib.rc_context(PLAIN_RC):  # type: ignore[arg-type]
+        plain_text(fig).savefig(buf, format=fmt, dpi=dpi, facecolor="white")
+    data = buf.getvalue()
+    if fmt == "svg":
+        data = add_titles(data, tips_of(fig))
+    if isinstance(path, str | Path):
+        Path(path).write_bytes(data)
+    else:
+        path.write(data)

@@ -1,6 +1,7 @@
 """Where things go: node positions and namespace boxes of a picture (no drawing here).
 
-Each namespace is a box holding its nodes on a staggered grid; external ranges
+Each namespace is a box holding its nodes on a staggered grid, in an order where most
+edges inside it point forward (callers before the services they call); external ranges
 share a box of their own; ungrouped nodes (namespaces, a highlight's start) stand
 on a circle. The boxes are ordered so that most edges point forward, then put on
 a grid where connected boxes are moved next to each other. Coordinates are in
@@ -35,6 +36,7 @@ class Box:
     w: float
     h: float
     dashed: bool = False
+    group: str | None = None  # the group of the picture's nodes it holds
 
 
 @dataclass
@@ -97,8 +99,18 @@ def layout(pic: Picture) -> tuple[dict[str, Point], list[Box]]:
     members: dict[str, list[PNode]] = {}
     for p in pic.nodes.values():
         members.setdefault(p.group, []).append(p)
-    for ps in members.values():
-        ps.sort(key=lambda p: (p.shade if p.shade is not None else 99, p.type != "start", p.id))
+    for group, ps in members.items():
+        flow = {nid: i for i, nid in enumerate(flow_order([p.id for p in ps], pic.edges))}
+        if group in ("", "*"):
+            flow = {}  # external ranges in address order; loose nodes on their circle
+        ps.sort(
+            key=lambda p: (
+                p.shade if p.shade is not None else 99,
+                p.type != "start",
+                flow.get(p.id, 0),
+                p.id,
+            )
+        )
     blocks: list[Block] = []
     loose = members.pop("*", [])
     if loose:
@@ -199,7 +211,7 @@ def place_blocks(
         if b.group != "*":
             title = PSEUDO_TITLE if b.group == PSEUDO_GROUP else b.group or "external ranges"
             dashed = b.group in ("", PSEUDO_GROUP)
-            boxes.append(Box(title, x, y, b.w, b.h, dashed=dashed))
+            boxes.append(Box(title, x, y, b.w, b.h, dashed=dashed, group=b.group))
     return pos, boxes
 
 

@@ -8,7 +8,6 @@ column for external addresses. It stays readable when the graph is far too large
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reach.draw.style import new_figure, plain_text
+from reach.draw.tips import tip
+from reach.draw.titles import title_lines
 from reach.words import count
 
 if TYPE_CHECKING:
@@ -162,8 +163,11 @@ def _axes(ax: Axes, labels: list[str], *, external: bool) -> None:
     font = max(3.2, min(9.0, 520 / max(n, 1)))
     step = 1 if n <= 160 else math.ceil(n / 160)
     ticks = list(range(0, n, step))
-    ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=font)
-    ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=font)
+    # the external row counts what external addresses reach, its column what reaches them
+    rows = [f"from {x}" if external and i == n - 1 else x for i, x in enumerate(labels)]
+    cols = [f"to {x}" if external and i == n - 1 else x for i, x in enumerate(labels)]
+    ax.set_xticks(ticks, [cols[i] for i in ticks], rotation=90, fontsize=font)
+    ax.set_yticks(ticks, [rows[i] for i in ticks], fontsize=font)
     ax.tick_params(length=0)
     ax.set_xlabel("destination namespace", fontsize=9)
     ax.set_ylabel("source namespace", fontsize=9)
@@ -203,28 +207,14 @@ def _cell_texts(ax: Axes, data: MatrixData, shown: Values, norm: Normalize) -> N
 
 
 def _title(fig: Figure, data: MatrixData, source: str, value: str, note: str) -> None:
-    """What the matrix shows, wrapped to the width of the figure."""
+    """What the matrix shows: one title line naming the input and the view, one line
+    saying what a cell holds, the note (why the matrix is drawn) on up to two lines."""
     n = len(data.labels)
     what = "share" if value == "share" else "number"
     size = 11.0 if n > 16 else 10.0
-    # wrapped to the width of the figure (the title starts at its left edge)
-    chars = max(40, int(fig.get_size_inches()[0] * 0.92 * 72 / (size * 0.6)))
-    lines = [
-        f"{source}: namespace × namespace reachability "
-        f"({count(len(data.namespaces), 'namespace')})",
-        f"{what} of allowed {data.unit} pairs from each source namespace (row) to each "
-        "destination namespace (column); grey: none",
-    ]
-    if data.external:
-        lines.append(
-            f"(external): {data.unit}s reached from (row) / reaching (column) some external address"
-        )
-    if note:
-        lines.append(note)
-    fig.suptitle(
-        "\n".join(w for line in lines for w in textwrap.wrap(line, chars)),
-        x=0.02,
-        ha="left",
-        fontsize=size,
-        color="#263238",
-    )
+    view = f"namespace × namespace reachability ({count(len(data.namespaces), 'namespace')})"
+    sub = f"{what} of allowed {data.unit} pairs, source (row) to destination (column); grey: none"
+    width = float(fig.get_size_inches()[0]) * 0.95
+    text, full = title_lines(source, view, sub, note, width_in=width, font=size)
+    title = fig.suptitle(text, x=0.02, ha="left", fontsize=size, color="#263238")
+    tip(fig, title, full)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reach.analysis.graph import NODE
-from reach.analysis.labels import external_label, kind_of, title_of
+from reach.analysis.labels import kind_of, title_of
 from reach.draw.style import PSEUDO_GROUP
 
 if TYPE_CHECKING:
@@ -36,6 +36,15 @@ class PNode:
     shade: int | None = None  # hop distance in highlights
     emphasis: bool = False
     faded: bool = False
+    full: str = ""  # the full name (the SVG tooltip), when the label is cut
+
+    @property
+    def tooltip(self) -> str:
+        """What hovering over the node in SVG shows: its full name and kind."""
+        name = self.full or self.label.replace("\n", "")
+        if not self.kind or self.type == "start" or name.endswith(f"[{self.kind}]"):
+            return name
+        return f"{name} [{self.kind}]"
 
 
 @dataclass
@@ -48,11 +57,13 @@ class PEdge:
     all_ports: bool
     highlight: bool = False
     faded: bool = False
+    tooltip: str = ""  # the SVG tooltip of the arrow (none: its label)
 
 
 @dataclass
 class Picture:
-    """Everything one picture shows, keyed by node id, with its titles."""
+    """Everything one picture shows, keyed by node id, with its titles: ``title`` names
+    the view, ``source`` the input (none: the title alone)."""
 
     nodes: dict[str, PNode]
     edges: list[PEdge]
@@ -62,33 +73,72 @@ class Picture:
     port_labels: bool | None = None  # None: when the picture has few edges
     shade_title: str = ""  # legend title of the hop shades
     group_order: list[str] = field(default_factory=list)
+    source: str = ""
 
 
-def short(text: str, n: int = 24) -> str:
-    """``text`` cut to ``n`` characters, with an ellipsis when cut."""
-    return text if len(text) <= n else text[: n - 1] + "…"
+#: Node names longer than this are cut in the middle.
+NAME_CHARS = 24
+
+
+def short(text: str, n: int = NAME_CHARS) -> str:
+    """``text`` cut to ``n`` characters in the middle, with an ellipsis when cut, so that
+    names sharing a prefix stay apart (``argocd-applic…-controller``)."""
+    if len(text) <= n:
+        return text
+    head = n // 2
+    tail = n - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
+def range_label(text: str) -> str:
+    """An external range as ``reach list`` writes it (``first-last``, a CIDR or an address),
+    broken after the dash when long."""
+    first, sep, last = text.partition("-")
+    if sep and len(text) > 16:
+        return f"{first}-\n{last}"
+    return text
+
+
+def distinct_labels(nodes: dict[str, PNode]) -> None:
+    """Lengthen the cut labels of nodes in the same box that read the same, up to their
+    full names; nodes whose full names are the same too get their kind added."""
+    for _ in range(4):
+        seen: dict[tuple[str, str], list[PNode]] = {}
+        for p in nodes.values():
+            seen.setdefault((p.group, p.label), []).append(p)
+        clashes = [ps for ps in seen.values() if len(ps) > 1]
+        if not clashes:
+            return
+        for ps in clashes:
+            fulls = {p.full or p.label for p in ps}
+            for p in ps:
+                name = p.full or p.label
+                if len(fulls) < len(ps):
+                    p.label = f"{short(name)} ({p.kind})"
+                elif p.full:
+                    p.label = short(name, len(p.label) + 8)
 
 
 def external_pnode(node_id: str, addresses: str) -> PNode:
     """An external range (``addresses`` as ``first-last``, a CIDR or an address)."""
-    return PNode(node_id, external_label(addresses), "external", "External", "")
+    return PNode(node_id, range_label(addresses), "external", "External", "", full=addresses)
 
 
 def pseudo_pnode(node_id: str, kind: str, name: str) -> PNode:
     """A pseudo peer (a Cilium entity or FQDN with no known addresses), in a box of its own
     (:data:`~reach.draw.style.PSEUDO_GROUP`), labelled with its name (its colour and the
     legend give its kind)."""
-    return PNode(node_id, short(name, 30), "pseudo", kind, PSEUDO_GROUP)
+    return PNode(node_id, short(name, 30), "pseudo", kind, PSEUDO_GROUP, full=name)
 
 
 def namespace_pnode(node_id: str, name: str) -> PNode:
     """A whole namespace, outside every box."""
-    return PNode(node_id, short(name), "namespace", "Namespace", "*")
+    return PNode(node_id, short(name), "namespace", "Namespace", "*", full=name)
 
 
 def entry_pnode(node_id: str, kind: str) -> PNode:
     """An entry point (the internet, the ingress controller), outside every box."""
-    return PNode(node_id, short(node_id, 30), "entry", kind, "*")
+    return PNode(node_id, short(node_id, 30), "entry", kind, "*", full=node_id)
 
 
 def representative_pnode(node_id: str, kind: str, name: str) -> PNode:
@@ -96,19 +146,19 @@ def representative_pnode(node_id: str, kind: str, name: str) -> PNode:
     words on up to three lines."""
     lines = textwrap.wrap(name, 26)
     text = "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
-    return PNode(node_id, text, "representative", kind, "*")
+    return PNode(node_id, text, "representative", kind, "*", full=name)
 
 
 def loose_pnode(label: str) -> PNode:
     """A node for what is no node of the picture's kind (a label selector, a namespace
     reference): drawn as a star with the label, outside every box."""
-    return PNode(label, short(label, 30), "start", "", "*")
+    return PNode(label, short(label, 30), "start", "", "*", full=label)
 
 
 def workload_pnode(node_id: str, namespace: str, name: str, kind: str, by: str) -> PNode:
     """A workload or pod in its namespace's box (a pod when ``by`` is pod and it is one)."""
     typ = "pod" if kind == "Pod" and by == "pod" else "workload"
-    return PNode(node_id, short(name), typ, kind, namespace)
+    return PNode(node_id, short(name), typ, kind, namespace, full=node_id)
 
 
 def node_pnode(node: Node, by: str) -> PNode:
@@ -158,7 +208,8 @@ def picture_of(g: nx.DiGraph) -> Picture:
             nodes[node_id] = representative_pnode(node_id, node.kind, node.name)
         else:
             kind = kind_of(attrs)  # as in the other exports: a pod has its workload's kind
-            nodes[node_id] = PNode(node_id, short(node.name), node.type, kind, node.namespace or "")
+            ns = node.namespace or ""
+            nodes[node_id] = PNode(node_id, short(node.name), node.type, kind, ns, full=node_id)
     for node_id in g.graph.get("focus_nodes", ()):
         if node_id in nodes:
             nodes[node_id].emphasis = True
@@ -186,4 +237,7 @@ def picture_of(g: nx.DiGraph) -> Picture:
     sub += f", {n_now} allowed connection{'s' if n_now != 1 else ''}"
     if n_pot:
         sub += f", {n_pot} with pods to come"
-    return Picture(nodes, edges, title_of(g), sub)
+    distinct_labels(nodes)
+    source = str(g.graph.get("source") or "cluster")
+    title = title_of(g).removeprefix(f"{source}: ")
+    return Picture(nodes, edges, title, sub, source=source)

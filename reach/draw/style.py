@@ -20,6 +20,11 @@ MAX_DRAW_NODES = 60
 MAX_DRAW_EDGES = 250
 #: Edges are labelled with their ports when the picture has at most this many.
 LABEL_MAX_EDGES = 40
+#: A graph where at least this share of the ordered pairs of workloads (or pods) are
+#: connected, with at least :data:`DENSE_MIN_NODES` of them, says only "everything
+#: reaches everything" (no policies): it is drawn as the namespace view, with a note.
+DENSE_SHARE = 0.9
+DENSE_MIN_NODES = 5
 
 KIND_COLOURS = {
     "Deployment": "#4c78a8",
@@ -87,6 +92,18 @@ def too_large(g: nx.DiGraph) -> bool:
     return bool(g.number_of_nodes() > MAX_DRAW_NODES or g.number_of_edges() > MAX_DRAW_EDGES)
 
 
+def dense(g: nx.DiGraph) -> bool:
+    """Whether nearly everything in ``g`` reaches everything (see :data:`DENSE_SHARE`)."""
+    from reach.analysis.graph import NODE
+
+    inner = {n for n, a in g.nodes(data=True) if a[NODE].type in ("workload", "pod")}
+    k = len(inner)
+    if k < DENSE_MIN_NODES:
+        return False
+    pairs = sum(1 for s, d in g.edges() if s != d and s in inner and d in inner)
+    return pairs >= DENSE_SHARE * k * (k - 1)
+
+
 def size_text(g: nx.DiGraph) -> str:
     nodes, edges = g.number_of_nodes(), g.number_of_edges()
     return f"{count(nodes, 'node', thousands=True)} and {count(edges, 'edge', thousands=True)}"
@@ -108,6 +125,11 @@ def hop_colours(max_hop: int) -> list[str]:
     if max_hop <= 1:
         return [to_hex(cmap(0.15))]
     return [to_hex(cmap(0.12 + 0.72 * i / (max_hop - 1))) for i in range(max_hop)]
+
+
+#: Settings under which figures are drawn: text as written (no mathtext, no TeX), and SVG
+#: text as text.
+PLAIN_RC = {"svg.fonttype": "none", "text.parse_math": False, "text.usetex": False}
 
 
 def plain_text(fig: Figure) -> Figure:
