@@ -275,6 +275,8 @@ def stats_line(report: AuditReport, clean: Callable[[str], str] = str) -> str:
     )
     if s.get("cilium_policies"):
         text += f", {count(s['cilium_policies'], 'Cilium policy')}"
+    if s.get("calico_policies"):
+        text += f", {count(s['calico_policies'], 'Calico policy')}"
     if report.expect_file:
         text += f"; expectations from {clean(report.expect_file)}"
     return text

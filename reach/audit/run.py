@@ -57,6 +57,8 @@ def run_audit(
     )
     if analysis.cluster.cilium_policies:
         report.stats["cilium_policies"] = len(analysis.cluster.cilium_policies)
+    if analysis.cluster.calico.policies:
+        report.stats["calico_policies"] = len(analysis.cluster.calico.policies)
     for chk in CHECKS.values():
         _run_check(ctx, report, chk, config, skip=not checks or chk.id in skipped)
     for exp in expectations.expectations if expectations else ():

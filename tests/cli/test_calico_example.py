@@ -87,3 +87,10 @@ def test_path_names_the_tier_and_rule_that_allow() -> None:
     code, out, _ = run(["path", "-f", str(EXAMPLES / "calico"), "app/payments", "192.0.2.10"])
     assert code == 0
     assert "  egress allowed by:  tier security, policy app/security.partner, egress rule 0" in out
+
+
+def test_audit_header_counts_calico_policies() -> None:
+    code, out, _ = run(["audit", "-f", str(EXAMPLES / "calico")])
+    assert code in (0, 1)
+    first = out.splitlines()[0]
+    assert first.startswith("reach audit: ") and ", 6 Calico policies" in first, first
