@@ -71,18 +71,29 @@ def generate(
     """The policies that allow exactly ``wanted`` between ``found`` units and ranges;
     ``notes`` says per connection why it is wanted (the flows it serves), for comments."""
     out = Generated()
-    selectors = [_selector(u, [v for v in found if v.namespace == u.namespace]) for u in found]
+    by_namespace: dict[str, list[int]] = {}
+    for i, unit in enumerate(found):
+        by_namespace.setdefault(unit.namespace, []).append(i)
+    selectors = [_selector(u, [found[j] for j in by_namespace[u.namespace]]) for u in found]
+    sides: tuple[dict[int, dict[PortSet, list[End]]], ...] = ({}, {})  # out of, into a unit
+    for (src, dst), ports in wanted.items():
+        if not ports:
+            continue
+        if isinstance(src, int):
+            sides[0].setdefault(src, {}).setdefault(ports, []).append(dst)
+        if isinstance(dst, int):
+            sides[1].setdefault(dst, {}).setdefault(ports, []).append(src)
+    plan = _Plan(found, selectors, notes, {ns: set(units) for ns, units in by_namespace.items()})
     names = _names(found)
-    for namespace in sorted({u.namespace for u in found}):
+    for namespace in sorted(by_namespace):
         out.add(_policy(namespace, "default-deny", {}, [], []), ["deny all ingress and egress"])
     for a, unit in enumerate(found):
-        egress = _rules(a, found, selectors, wanted, notes, outgoing=True)
-        ingress = _rules(a, found, selectors, wanted, notes, outgoing=False)
+        egress = plan.rules(a, sides[0].get(a, {}), outgoing=True)
+        ingress = plan.rules(a, sides[1].get(a, {}), outgoing=False)
         if not egress[0] and not ingress[0]:
             continue
-        spec_rules = (ingress[0], egress[0])
         comments = [f"{unit.name}"] + ingress[1] + egress[1]
-        out.add(_policy(unit.namespace, names[a], selectors[a], *spec_rules), comments)
+        out.add(_policy(unit.namespace, names[a], selectors[a], ingress[0], egress[0]), comments)
     return out
 
 
@@ -100,64 +111,60 @@ def _policy(namespace: str, name: str, selector: Obj, ingress: list[Obj], egress
     }
 
 
-def _rules(
-    own: int,
-    found: list[Unit],
-    selectors: list[Obj],
-    wanted: Wanted,
-    notes: Mapping[tuple[End, End], str],
-    outgoing: bool,
-) -> tuple[list[Obj], list[str]]:
-    """The egress (``outgoing``) or ingress rules of unit ``own``, and their comments."""
-    by_ports: dict[PortSet, list[End]] = {}
-    for (src, dst), ports in wanted.items():
-        mine, other = (src, dst) if outgoing else (dst, src)
-        if mine == own and ports:
-            by_ports.setdefault(ports, []).append(other)
-    rules, comments = [], []
-    key, direction = ("to", "egress") if outgoing else ("from", "ingress")
-    ordered = sorted(by_ports.items(), key=lambda kv: str(kv[0]))
-    for k, (ports, others) in enumerate(ordered):
-        peers = _peers(found[own].namespace, others, found, selectors)
-        rule: Obj = {key: peers}
-        if not ports.is_all():
-            rule["ports"] = _ports(ports)
-        rules.append(rule)
-        for other in sorted(others, key=_end_key):
-            name = found[other].name if isinstance(other, int) else _range_text(other)
-            pair = (own, other) if outgoing else (other, own)
-            why = f" ({notes[pair]})" if pair in notes else ""
-            arrow = "to" if outgoing else "from"
-            comments.append(f"{direction}[{k}]: {arrow} {name} on {ports}{why}")
-    return rules, comments
+@dataclass
+class _Plan:
+    """What every unit's rules are written from."""
+
+    found: list[Unit]
+    selectors: list[Obj]
+    notes: Mapping[tuple[End, End], str]
+    by_namespace: dict[str, set[int]]
+
+    def rules(
+        self, own: int, by_ports: dict[PortSet, list[End]], outgoing: bool
+    ) -> tuple[list[Obj], list[str]]:
+        """The egress (``outgoing``) or ingress rules of unit ``own``, and their comments:
+        one rule per set of ports, with every peer wanted on it."""
+        rules, comments = [], []
+        key, direction = ("to", "egress") if outgoing else ("from", "ingress")
+        ordered = sorted(by_ports.items(), key=lambda kv: str(kv[0]))
+        for k, (ports, others) in enumerate(ordered):
+            rule: Obj = {key: self.peers(self.found[own].namespace, others)}
+            if not ports.is_all():
+                rule["ports"] = _ports(ports)
+            rules.append(rule)
+            for other in sorted(others, key=_end_key):
+                name = self.found[other].name if isinstance(other, int) else _range_text(other)
+                pair = (own, other) if outgoing else (other, own)
+                why = f" ({self.notes[pair]})" if pair in self.notes else ""
+                arrow = "to" if outgoing else "from"
+                comments.append(f"{direction}[{k}]: {arrow} {name} on {ports}{why}")
+        return rules, comments
+
+    def peers(self, namespace: str, others: list[End]) -> list[Obj]:
+        """The peers for ``others``: a namespace when every unit of it is among them."""
+        found = self.found
+        peers: list[Obj] = []
+        units = {o for o in others if isinstance(o, int)}
+        namespaces = {found[o].namespace for o in units}
+        whole = {ns for ns in namespaces if self.by_namespace[ns] <= units}
+        for ns in sorted(whole):
+            peers.append({"podSelector": {}} if ns == namespace else {"namespaceSelector": _ns(ns)})
+        for o in sorted(units):
+            unit = found[o]
+            if unit.namespace in whole:
+                continue
+            peer: Obj = {"podSelector": self.selectors[o]}
+            if unit.namespace != namespace:
+                peer = {"namespaceSelector": _ns(unit.namespace), **peer}
+            peers.append(peer)
+        for r in sorted((o for o in others if isinstance(o, IPRange)), key=_end_key):
+            peers += [{"ipBlock": {"cidr": cidr}} for cidr in cidrs(r)]
+        return peers
 
 
 def _end_key(end: End) -> tuple[int, int, int]:
     return (0, end, 0) if isinstance(end, int) else (1, end.version, end.first)
-
-
-def _peers(namespace: str, others: list[End], found: list[Unit], selectors: list[Obj]) -> list[Obj]:
-    """The peers for ``others``: a namespace when every unit of it is among them."""
-    peers: list[Obj] = []
-    units = [o for o in others if isinstance(o, int)]
-    whole = {
-        ns
-        for ns in {found[o].namespace for o in units}
-        if {i for i, u in enumerate(found) if u.namespace == ns} <= set(units)
-    }
-    for ns in sorted(whole):
-        peers.append({"podSelector": {}} if ns == namespace else {"namespaceSelector": _ns(ns)})
-    for o in sorted(units):
-        unit = found[o]
-        if unit.namespace in whole:
-            continue
-        peer: Obj = {"podSelector": selectors[o]}
-        if unit.namespace != namespace:
-            peer = {"namespaceSelector": _ns(unit.namespace), **peer}
-        peers.append(peer)
-    for r in sorted((o for o in others if isinstance(o, IPRange)), key=_end_key):
-        peers += [{"ipBlock": {"cidr": cidr}} for cidr in cidrs(r)]
-    return peers
 
 
 def _ns(namespace: str) -> Obj:

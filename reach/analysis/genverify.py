@@ -4,6 +4,7 @@ with outside ranges) compared with the wanted ones, port by port."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 
 from reach.analysis.units import End, Unit, Wanted, current, units
@@ -52,10 +53,12 @@ def verify(
     for pair in internal:
         want, got = wanted.get(pair, PortSet.empty()), result.get(pair, PortSet.empty())
         _compare(out, found, pair, want, got)
-    for point in _pieces(wanted, result):
-        for a in range(len(found)):
-            for key in ((a, point), (point, a)):
-                _compare(out, found, key, _at(wanted, key), _at(result, key))
+    want_ext, got_ext = _external(wanted), _external(result)
+    for a, outgoing in sorted({*want_ext, *got_ext}):
+        mine, theirs = want_ext.get((a, outgoing), []), got_ext.get((a, outgoing), [])
+        for piece in _pieces(mine, theirs):
+            key = (a, piece) if outgoing else (piece, a)
+            _compare(out, found, key, _at(mine, piece), _at(theirs, piece))
     return out
 
 
@@ -67,15 +70,29 @@ def _compare(
         out.mismatches.append(Mismatch(src, dst, want, got))
 
 
-def _pieces(*maps: Wanted) -> list[IPRange]:
-    """The outside ranges of both maps cut at every boundary either has: within a piece
-    each map says one thing."""
+#: Per unit and direction (True: out of it), the outside ranges and their ports.
+_External = dict[tuple[int, bool], list[tuple[IPRange, PortSet]]]
+
+
+def _external(m: Wanted) -> _External:
+    out: _External = {}
+    for (src, dst), ports in m.items():
+        if isinstance(src, int) and isinstance(dst, IPRange):
+            out.setdefault((src, True), []).append((dst, ports))
+        elif isinstance(src, IPRange) and isinstance(dst, int):
+            out.setdefault((dst, False), []).append((src, ports))
+    for ranges in out.values():
+        ranges.sort(key=lambda rp: (rp[0].version, rp[0].first))
+    return out
+
+
+def _pieces(*lists: list[tuple[IPRange, PortSet]]) -> list[IPRange]:
+    """The ranges of both lists cut at every boundary either has: within a piece each
+    list says one thing."""
     cuts: dict[int, set[int]] = {}
-    for m in maps:
-        for key in m:
-            for end in key:
-                if isinstance(end, IPRange):
-                    cuts.setdefault(end.version, set()).update((end.first, end.last + 1))
+    for ranges in lists:
+        for r, _ in ranges:
+            cuts.setdefault(r.version, set()).update((r.first, r.last + 1))
     out = []
     for version, points in sorted(cuts.items()):
         ordered = sorted(points)
@@ -83,18 +100,9 @@ def _pieces(*maps: Wanted) -> list[IPRange]:
     return out
 
 
-def _at(m: Wanted, key: tuple[End, End]) -> PortSet:
-    """The ports ``m`` gives ``key``, whose range is a piece of one of ``m``'s ranges."""
-    piece, unit = (key[0], key[1]) if isinstance(key[0], IPRange) else (key[1], key[0])
-    assert isinstance(piece, IPRange)
-    for (src, dst), ports in m.items():
-        r, u = (src, dst) if isinstance(src, IPRange) else (dst, src)
-        outgoing = isinstance(dst, IPRange)
-        if (
-            isinstance(r, IPRange)
-            and u == unit
-            and outgoing == isinstance(key[1], IPRange)
-            and r.contains(piece)
-        ):
-            return ports
+def _at(ranges: list[tuple[IPRange, PortSet]], piece: IPRange) -> PortSet:
+    """The ports of the range (sorted, disjoint) that holds ``piece``; none outside."""
+    k = bisect.bisect_right([(r.version, r.first) for r, _ in ranges], (piece.version, piece.first))
+    if k and ranges[k - 1][0].contains(piece):
+        return ranges[k - 1][1]
     return PortSet.empty()

@@ -53,26 +53,44 @@ def units(reachability: Reachability) -> list[Unit]:
 
 def current(reachability: Reachability, found: list[Unit]) -> Wanted:
     """Today's connections between units, and between units and outside ranges: from
-    each pod's class (two different pods for a unit to itself)."""
-    out: Wanted = {}
+    each pod's class (two different pods for a unit to itself), in one lookup of the
+    port-set ids of every pair of the units' classes (a unit of several classes, which
+    named ports resolved differently can make, gets the union of theirs)."""
     n = reachability.n_internal
     classes = [np.unique(reachability.pod_class[u.pods]) for u in found]
-    for a, ua in enumerate(found):
-        for b in range(len(found)):
-            if a == b and len(ua.pods) < 2:
-                continue
-            ports = _union(reachability, classes[a], classes[b])
-            if ports:
-                out[(a, b)] = ports
-        for k, segment in enumerate(reachability.segments):
-            ext = np.array([n + k], dtype=np.intp)
-            for key, ports in (
-                ((a, segment), _union(reachability, classes[a], ext)),
-                ((segment, a), _union(reachability, ext, classes[a])),
-            ):
-                if ports:
-                    out[key] = ports
+    first = np.array([c[0] for c in classes], dtype=np.intp)
+    segments = np.arange(n, n + len(reachability.segments), dtype=np.intp)
+    ends = np.concatenate([first, segments])
+    ids = reachability.ids(ends, ends)
+    portsets = reachability.atoms.portsets
+    k = len(found)
+    ids[k:, k:] = 0  # outside to outside: not ours
+    lone = [a for a, u in enumerate(found) if len(u.pods) < 2]
+    ids[lone, lone] = 0  # a pod is never a hop from itself
+    several = [a for a, c in enumerate(classes) if len(c) > 1]
+    out: Wanted = {}
+    for a, b in zip(*np.nonzero(ids), strict=True):
+        out[(_end(reachability, int(a), k), _end(reachability, int(b), k))] = portsets[ids[a, b]]
+    for a in several:  # rare: the union over every class of the unit
+        for b in range(len(ends)):
+            for key in ((a, b), (b, a)):
+                src, dst = (_classes(classes, ends, x, k) for x in key)
+                ports = _union(reachability, src, dst)
+                pair = (_end(reachability, key[0], k), _end(reachability, key[1], k))
+                if ports and not (key[0] == key[1] and len(found[a].pods) < 2):
+                    out[pair] = ports
+                else:
+                    out.pop(pair, None)
     return out
+
+
+def _end(reachability: Reachability, x: int, k: int) -> End:
+    """Position ``x`` among the ends: a unit, or (past the units) an outside segment."""
+    return x if x < k else reachability.segments[x - k]
+
+
+def _classes(classes: list[IntVec], ends: IntVec, x: int, k: int) -> IntVec:
+    return classes[x] if x < k else ends[x : x + 1]
 
 
 def _union(reachability: Reachability, src: IntVec, dst: IntVec) -> PortSet:
