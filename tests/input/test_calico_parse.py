@@ -340,7 +340,7 @@ def test_network_sets_carry_labels_and_nets() -> None:
         obj("NetworkSet", {"nets": ["198.51.100.0/28"]}, namespace="shop", labels={"role": "db"}),
         obj("GlobalNetworkSet", {"nets": ["203.0.113.0/24"]}, labels={"role": "partner"}),
     )
-    local, world = r.cluster.calico.network_sets
+    world, local = r.cluster.calico.network_sets  # by namespace ("" first) and name
     assert local.label_map == {"role": "db", "projectcalico.org/namespace": "shop"}
     assert world.is_global and str(world.nets[0]) == "203.0.113.0/24"
 

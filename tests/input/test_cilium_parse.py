@@ -538,4 +538,7 @@ def test_cnp_and_ccnp_of_the_same_name_are_two_policies() -> None:
         cnp({"endpointSelector": {}, "ingress": [{}]}),
         ccnp({"endpointSelector": {}, "ingress": [{}]}),
     )
-    assert [p.kind for p in pols] == ["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"]
+    assert sorted(p.kind for p in pols) == [
+        "CiliumClusterwideNetworkPolicy",
+        "CiliumNetworkPolicy",
+    ]

@@ -66,13 +66,13 @@ def test_cilium_policies_and_groups_are_read_when_served(serve: Serve, tmp_path:
     counts = src.info["counts"]
     assert (counts["CiliumNetworkPolicy"], counts["CiliumClusterwideNetworkPolicy"]) == (1, 1)
     cluster = build_cluster(raws, diag)
-    assert [str(p) for p in cluster.cilium_policies] == [
+    assert [str(p) for p in cluster.cilium_policies] == [  # by kind, namespace and name
+        "CiliumClusterwideNetworkPolicy lockdown",
         "CiliumNetworkPolicy shop/web",
         "CiliumNetworkPolicy shop/web specs[0]",
-        "CiliumClusterwideNetworkPolicy lockdown",
     ]
     # The group named by cidrGroupRef was read too, and resolved.
-    assert cluster.cilium_policies[0].egress[0].cidrs == (IPBlock(parse_network("10.0.0.0/8")),)
+    assert cluster.cilium_policies[1].egress[0].cidrs == (IPBlock(parse_network("10.0.0.0/8")),)
     assert diag.notes == []
 
 

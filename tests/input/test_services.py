@@ -37,7 +37,7 @@ def test_service_fields_are_read() -> None:
 def test_headless_and_external_name_services() -> None:
     headless = service("h", "shop", {"app": "db"}, [{"port": 5432}], clusterIP="None")
     ext = service("e", "shop", None, [], type="ExternalName", externalName="db.example.com")
-    h, e = reach.from_objects([headless, ext]).cluster.services
+    e, h = reach.from_objects([headless, ext]).cluster.services  # by namespace and name
     assert (h.headless, e.type, e.external_name) == (True, "ExternalName", "db.example.com")
 
 
