@@ -53,7 +53,9 @@ def test_cli_errors_exit_2(tmp_path: Path) -> None:
     bad.write_text("expectations:\n  - expect: deny\n    from: {namespace: 3}\n    to: {}\n")
     code, out, err = run(["audit", "-f", SHOP, "--expect", str(bad)])
     assert code == 2 and out == ""
-    assert f"reach: error: {bad} expectations[0].from.namespace: must be a string" in err
+    assert (
+        f"reach: error: {bad}:3:12: {bad} expectations[0].from.namespace: must be a string" in err
+    )
     code, _, err = run(["audit", "-f", SHOP, "--expect", str(tmp_path / "missing.yaml")])
     assert code == 2 and "missing.yaml: cannot read" in err
     code, _, err = run(["audit"])

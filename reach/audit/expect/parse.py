@@ -26,6 +26,7 @@ from reach.audit.expect.selectors import parse_endpoint
 from reach.audit.report import SEVERITIES
 from reach.errors import FieldError, InvalidInput, Problem
 from reach.input.fields import describe
+from reach.input.positions import position_text
 from reach.model.ports import PortSet, parse_port_filter
 
 KINDS = ("deny", "allow", "only")
@@ -52,7 +53,14 @@ def load_expectations(path: str | Path) -> Expectations:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e)
         raise ExpectationError([Problem(source, "", f"{where}not valid YAML: {problem}")]) from None
-    return parse_expectations(data, source)
+    try:
+        return parse_expectations(data, source)
+    except ExpectationError as e:  # each problem at its line, as the manifests' are
+        located = [
+            replace(p, position=position_text(f"{source}#1", p.path)) if p.path else p
+            for p in e.problems
+        ]
+        raise ExpectationError(located) from None
 
 
 def parse_expectations(data: Any, source: str = "<expectations>") -> Expectations:
