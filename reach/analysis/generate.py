@@ -158,8 +158,7 @@ class _Plan:
             if unit.namespace != namespace:
                 peer = {"namespaceSelector": _ns(unit.namespace), **peer}
             peers.append(peer)
-        for r in sorted((o for o in others if isinstance(o, IPRange)), key=_end_key):
-            peers += [{"ipBlock": {"cidr": cidr}} for cidr in cidrs(r)]
+        peers += ip_blocks([o for o in others if isinstance(o, IPRange)])
         return peers
 
 
@@ -169,6 +168,34 @@ def _end_key(end: End) -> tuple[int, int, int]:
 
 def _ns(namespace: str) -> Obj:
     return {"matchLabels": {NAME_LABEL: namespace}}
+
+
+def ip_blocks(ranges: list[IPRange]) -> list[Obj]:
+    """``ipBlock`` peers that hold exactly the addresses of ``ranges``: per address
+    family, the CIDRs of their union, or the whole family with the CIDRs of the gaps as
+    ``except`` when that is shorter (the internet is one peer, not dozens)."""
+    out: list[Obj] = []
+    for version in (4, 6):
+        mine = sorted((r for r in ranges if r.version == version), key=lambda r: r.first)
+        union: list[IPRange] = []
+        for r in mine:
+            if union and r.first <= union[-1].last + 1:
+                union[-1] = IPRange(version, union[-1].first, max(union[-1].last, r.last))
+            else:
+                union.append(r)
+        if not union:
+            continue
+        held = [c for r in union for c in cidrs(r)]
+        whole = IPRange.whole(version)
+        gaps = [c for r in whole.minus(union) for c in cidrs(r)]
+        if len(gaps) + 1 < len(held):
+            block: Obj = {"cidr": cidrs(whole)[0]}
+            if gaps:
+                block["except"] = gaps
+            out.append({"ipBlock": block})
+        else:
+            out += [{"ipBlock": {"cidr": c}} for c in held]
+    return out
 
 
 def cidrs(r: IPRange) -> list[str]:

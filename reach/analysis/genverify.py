@@ -55,7 +55,8 @@ def verify(
         _compare(out, found, pair, want, got)
     want_ext, got_ext = _external(wanted), _external(result)
     for a, outgoing in sorted({*want_ext, *got_ext}):
-        mine, theirs = want_ext.get((a, outgoing), []), got_ext.get((a, outgoing), [])
+        mine = want_ext.get((a, outgoing), _Ranges())
+        theirs = got_ext.get((a, outgoing), _Ranges())
         for piece in _pieces(mine, theirs):
             key = (a, piece) if outgoing else (piece, a)
             _compare(out, found, key, _at(mine, piece), _at(theirs, piece))
@@ -70,28 +71,37 @@ def _compare(
         out.mismatches.append(Mismatch(src, dst, want, got))
 
 
+@dataclass
+class _Ranges:
+    """Outside ranges (disjoint) with their ports, in address order."""
+
+    items: list[tuple[IPRange, PortSet]] = field(default_factory=list)
+    starts: list[tuple[int, int]] = field(default_factory=list)
+
+
 #: Per unit and direction (True: out of it), the outside ranges and their ports.
-_External = dict[tuple[int, bool], list[tuple[IPRange, PortSet]]]
+_External = dict[tuple[int, bool], _Ranges]
 
 
 def _external(m: Wanted) -> _External:
     out: _External = {}
     for (src, dst), ports in m.items():
         if isinstance(src, int) and isinstance(dst, IPRange):
-            out.setdefault((src, True), []).append((dst, ports))
+            out.setdefault((src, True), _Ranges()).items.append((dst, ports))
         elif isinstance(src, IPRange) and isinstance(dst, int):
-            out.setdefault((dst, False), []).append((src, ports))
+            out.setdefault((dst, False), _Ranges()).items.append((src, ports))
     for ranges in out.values():
-        ranges.sort(key=lambda rp: (rp[0].version, rp[0].first))
+        ranges.items.sort(key=lambda rp: (rp[0].version, rp[0].first))
+        ranges.starts = [(r.version, r.first) for r, _ in ranges.items]
     return out
 
 
-def _pieces(*lists: list[tuple[IPRange, PortSet]]) -> list[IPRange]:
+def _pieces(*lists: _Ranges) -> list[IPRange]:
     """The ranges of both lists cut at every boundary either has: within a piece each
     list says one thing."""
     cuts: dict[int, set[int]] = {}
     for ranges in lists:
-        for r, _ in ranges:
+        for r, _ in ranges.items:
             cuts.setdefault(r.version, set()).update((r.first, r.last + 1))
     out = []
     for version, points in sorted(cuts.items()):
@@ -100,9 +110,9 @@ def _pieces(*lists: list[tuple[IPRange, PortSet]]) -> list[IPRange]:
     return out
 
 
-def _at(ranges: list[tuple[IPRange, PortSet]], piece: IPRange) -> PortSet:
-    """The ports of the range (sorted, disjoint) that holds ``piece``; none outside."""
-    k = bisect.bisect_right([(r.version, r.first) for r, _ in ranges], (piece.version, piece.first))
-    if k and ranges[k - 1][0].contains(piece):
-        return ranges[k - 1][1]
+def _at(ranges: _Ranges, piece: IPRange) -> PortSet:
+    """The ports of the range that holds ``piece``; none outside them."""
+    k = bisect.bisect_right(ranges.starts, (piece.version, piece.first))
+    if k and ranges.items[k - 1][0].contains(piece):
+        return ranges.items[k - 1][1]
     return PortSet.empty()

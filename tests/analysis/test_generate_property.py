@@ -153,3 +153,38 @@ def test_generating_from_today_reproduces_it(objects: list[Obj]) -> None:
         before = ref_before.allowed(src, dst, protocol, port)
         assert ref_after.allowed(src, dst, protocol, port) == before, (src, dst, protocol, port)
     assert of_kind(result.generated.policies, "NetworkPolicy")
+
+
+def test_ip_blocks_hold_exactly_the_ranges_written_the_short_way() -> None:
+    """The internet less private ranges is one ipBlock with excepts, not dozens of
+    CIDRs; a few small ranges stay CIDRs; either way exactly the same addresses."""
+    from reach.analysis.generate import ip_blocks
+
+    whole = IPRange.whole(4)
+    private = [
+        IPRange.of_network(ipaddress.ip_network(n)) for n in ("10.0.0.0/8", "192.168.0.0/16")
+    ]
+    outside = whole.minus(private)
+    (block,) = ip_blocks(outside)
+    assert block == {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "192.168.0.0/16"]}}
+    small = [IPRange.of_network(ipaddress.ip_network("8.8.8.8/32")), private[0]]
+    assert ip_blocks(small) == [
+        {"ipBlock": {"cidr": "10.0.0.0/8"}},
+        {"ipBlock": {"cidr": "8.8.8.8/32"}},
+    ]
+    for probe in (
+        "9.255.255.255",
+        "10.0.0.0",
+        "10.255.255.255",
+        "11.0.0.0",
+        "192.168.3.4",
+        "8.8.8.8",
+    ):
+        addr = IPRange.of_network(ipaddress.ip_network(probe))
+        inside = any(r.contains(addr) for r in outside)
+        cidr = ipaddress.ip_network(block["ipBlock"]["cidr"])
+        excepted = any(
+            ipaddress.ip_address(probe) in ipaddress.ip_network(e)
+            for e in block["ipBlock"]["except"]
+        )
+        assert inside == (ipaddress.ip_address(probe) in cidr and not excepted), probe
