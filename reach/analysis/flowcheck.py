@@ -315,11 +315,38 @@ class _Verdicts:
         allowed = self.ports(s, d)
         if not allowed.is_empty():
             return False, f"only {allowed} allowed"
+        if self.plain:
+            return False, self._why_not(s, d, src.node, dst.node)
         if len(self._explained) >= EXPLAINED and (s, d) not in self._explained:
             self.unexplained += 1
             return False, "not allowed (reach explain names the rules)"
         reason = self.explained(s, d).reason()
         return False, reason.replace(self.SRC, src.node).replace(self.DST, dst.node)
+
+    def _why_not(self, s: int, d: int, src: str, dst: str) -> str:
+        """With NetworkPolicies alone, the reason ``reach explain`` gives for a pair
+        that nothing is allowed on, from the isolating policies and the rules in force."""
+        provenance = self.provenance
+        n = provenance.reachability.n_internal
+        parts, allowed = [], []
+        for direction, own in (("ingress", d), ("egress", s)):
+            if own >= n:
+                continue
+            isolating = provenance.isolating(direction, own)
+            ports = PortSet.all()
+            if isolating:
+                ports = PortSet.empty()
+                for rule in provenance.in_force(direction, s, d):
+                    ports |= provenance.rule_ports(rule, d)
+            allowed.append(ports)
+            if ports.is_empty():
+                names = ", ".join(str(p) for p in isolating)
+                parts.append(
+                    f"{dst} is isolated for ingress by {names}; no rule admits {src}"
+                    if direction == "ingress"
+                    else f"{src}'s egress is isolated by {names}; no rule admits {dst}"
+                )
+        return "; and ".join(parts) or "the egress and ingress sides allow disjoint ports"
 
     def _allowed_by(self, s: int, d: int, want: PortSet) -> str:
         if not self.plain:

@@ -172,3 +172,29 @@ def test_the_rules_named_without_the_walk_are_the_walks() -> None:
                     assert verdicts._allowed_by(s, d, want) == walked, (s, d, want)
                     compared += 1
     assert compared > 50
+
+
+def test_the_reasons_given_without_the_walk_are_the_walks() -> None:
+    """With NetworkPolicies alone, why a pair is not allowed is read from the isolating
+    policies and the rules in force; it must be the reason reach explain gives, for
+    every pair of the shop (and its outside ranges) that nothing is allowed on."""
+    from reach.analysis.flowcheck import _Verdicts
+    from reach.engine.provenance import Provenance
+
+    r = reach.load(SHOP)
+    verdicts = _Verdicts(Provenance(r.reachability))
+    n, total = r.reachability.n_internal, r.reachability.n_classes
+    compared = 0
+    for s in range(total):
+        for d in range(total):
+            if (s >= n and d >= n) or not verdicts.ports(s, d).is_empty():
+                continue
+            walked = (
+                verdicts.explained(s, d)
+                .reason()
+                .replace(verdicts.SRC, "A")
+                .replace(verdicts.DST, "B")
+            )
+            assert verdicts._why_not(s, d, "A", "B") == walked, (s, d)
+            compared += 1
+    assert compared > 50
