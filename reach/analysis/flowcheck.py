@@ -18,7 +18,7 @@ import numpy as np
 
 from reach.analysis.display import Qualified
 from reach.analysis.flowmatch import Matched, Matcher
-from reach.analysis.views import View, connections
+from reach.analysis.views import View
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
 from reach.engine.verdicts import Explanation, SideVerdict
@@ -412,19 +412,24 @@ def _after(later: tuple[Matcher, _Verdicts], flow: ObservedFlow, want: PortSet) 
 
 
 def _over_permissive(view: View, checked: list[CheckedFlow]) -> list[OverPermissive]:
-    """Per workload pair the view allows, the ports no observed flow used."""
-    used: dict[tuple[str, str], PortSet] = {}
+    """Per workload pair the view allows, the ports no observed flow used: the edges of
+    the view in blocks of node indices, a pair's ports subtracted only where flows went."""
+    nodes = view.nodes
+    position = {node.id: k for k, node in enumerate(nodes)}
+    used: dict[tuple[int, int], PortSet] = {}
     for f in checked:
-        key = (f.src, f.dst)
+        key = (position.get(f.src, -1), position.get(f.dst, -1))
         used[key] = used.get(key, PortSet.empty()) | PortSet.of(f.protocol, f.port, f.port)
+    workload = np.array([node.type == "workload" for node in nodes], dtype=bool)
+    portsets = view.reachability.atoms.portsets
     out = []
-    for c in connections(view):
-        if c.src.type != "workload" or c.dst.type != "workload":
-            continue
-        seen = used.get((c.src.id, c.dst.id))
-        rest = c.ports - seen if seen is not None else c.ports
-        if not rest.is_empty():
-            out.append(OverPermissive(c.src.id, c.dst.id, rest, seen is not None))
+    for src, dst, ids in view.edge_blocks():
+        keep = workload[src] & workload[dst]
+        for a, b, i in zip(src[keep].tolist(), dst[keep].tolist(), ids[keep].tolist(), strict=True):
+            seen = used.get((a, b))
+            rest = portsets[i] - seen if seen is not None else portsets[i]
+            if not rest.is_empty():
+                out.append(OverPermissive(nodes[a].id, nodes[b].id, rest, seen is not None))
     return out
 
 

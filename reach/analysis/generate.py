@@ -7,7 +7,8 @@ The layout (docs/flows.md, "Generating policies"):
 - per unit (:mod:`reach.analysis.units`) that opens or accepts a wanted connection,
   ``allow-<name>``: its egress rules to the units and ranges it may reach and its
   ingress rules from those that may reach it, one rule per set of ports, its peers
-  together (a whole namespace as one peer when every unit of it is wanted alike).
+  together (a whole namespace as one peer when every unit of it is wanted alike, every
+  namespace as ``namespaceSelector: {}`` when every unit is).
 
 Each unit is selected exactly among the pods of its namespace: by a preferred stable
 label alone (``app.kubernetes.io/name``, ``app``) when that picks it alone, else by its
@@ -148,6 +149,8 @@ class _Plan:
         units = {o for o in others if isinstance(o, int)}
         namespaces = {found[o].namespace for o in units}
         whole = {ns for ns in namespaces if self.by_namespace[ns] <= units}
+        if len(whole) == len(self.by_namespace):  # every pod of every namespace: one peer
+            return [{"namespaceSelector": {}}, *ip_blocks(_ranges(others))]
         for ns in sorted(whole):
             peers.append({"podSelector": {}} if ns == namespace else {"namespaceSelector": _ns(ns)})
         for o in sorted(units):
@@ -158,12 +161,16 @@ class _Plan:
             if unit.namespace != namespace:
                 peer = {"namespaceSelector": _ns(unit.namespace), **peer}
             peers.append(peer)
-        peers += ip_blocks([o for o in others if isinstance(o, IPRange)])
+        peers += ip_blocks(_ranges(others))
         return peers
 
 
 def _end_key(end: End) -> tuple[int, int, int]:
     return (0, end, 0) if isinstance(end, int) else (1, end.version, end.first)
+
+
+def _ranges(others: list[End]) -> list[IPRange]:
+    return [o for o in others if isinstance(o, IPRange)]
 
 
 def _ns(namespace: str) -> Obj:
