@@ -13,6 +13,7 @@ from reach.input.calico import CalicoObject, parse_calico
 from reach.input.raw import RawObject
 from reach.model.calico import (
     CALICO_GROUPS,
+    K8S_POLICY_PREFIX,
     CalicoObjects,
     CalicoPolicy,
     HostEndpoint,
@@ -73,3 +74,30 @@ def assemble_calico(objects: Iterable[CalicoObject], diag: Diagnostics) -> Calic
             partial=True,
         )
     return out
+
+
+def drop_copies(calico: CalicoObjects, originals: set[tuple[str, str]], diag: Diagnostics) -> None:
+    """Leave out the Calico NetworkPolicies that are Calico's copies of Kubernetes
+    NetworkPolicies of the input (``knp.default.<name>``, as Calico's API server lists
+    them, and ``calicoctl get networkpolicy -o yaml`` exports them): the original is
+    evaluated, in the default tier, once. A copy whose original is not in the input is
+    kept (it is the only form of that policy given). ``originals``: ``(namespace, name)``
+    of the input's Kubernetes NetworkPolicies."""
+    kept = []
+    for pol in calico.policies:
+        original = (pol.namespace, pol.name.removeprefix(K8S_POLICY_PREFIX))
+        if (
+            pol.kind == "NetworkPolicy"
+            and pol.name.startswith(K8S_POLICY_PREFIX)
+            and (original in originals)
+        ):
+            diag.add(
+                "calico-copy-skipped",
+                f"{pol} is Calico's copy of the Kubernetes NetworkPolicy "
+                f"{original[0]}/{original[1]} of the input, which is evaluated instead (once)",
+                pol.origin,
+                severity="info",
+            )
+            continue
+        kept.append(pol)
+    calico.policies[:] = kept

@@ -21,7 +21,7 @@ from reach.errors import Diagnostics, FieldError, InvalidInput, Problem
 from reach.input.adminpolicy import parse_admin_policy
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
-from reach.input.calicoload import assemble_calico, is_calico, read_calico
+from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read_calico
 from reach.input.canonical import pod_key, sort_policies, workload_key
 from reach.input.cilium import CCNP, CNP, parse_cilium_policy
 from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
@@ -139,6 +139,7 @@ def build_cluster(
         diag.add("cilium-namespace-replaced", warning, origin)
     cilium_diagnostics(cluster, diag)
     cluster.calico = assemble_calico(read.calico.values(), diag)
+    drop_copies(cluster.calico, {(p.namespace, p.name) for p in cluster.policies}, diag)
     calico_diagnostics(cluster, diag)
     _unread(read, diag)
     diag.errors[:] = [_placed(p) for p in diag.errors]

@@ -155,11 +155,11 @@ def test_the_rules_named_without_the_walk_are_the_walks() -> None:
     """With NetworkPolicies alone, the allowing rules are read from the rules in force;
     they must be those the tier walk of reach explain names, for every allowed pair of
     the shop on every port it allows."""
-    from reach.analysis.flowcheck import _allowed_by, _Verdicts
+    from reach.analysis.flowverdicts import Verdicts, allowed_by
     from reach.engine.provenance import Provenance
 
     r = reach.load(SHOP)
-    verdicts = _Verdicts(Provenance(r.reachability))
+    verdicts = Verdicts(Provenance(r.reachability))
     assert verdicts.plain
     n = r.reachability.n_internal
     compared = 0
@@ -168,7 +168,7 @@ def test_the_rules_named_without_the_walk_are_the_walks() -> None:
             for protocol, intervals in verdicts.ports(s, d).items():
                 for lo, _ in intervals:
                     want = PortSet.of(protocol, lo, lo)
-                    walked = _allowed_by(verdicts.explained(s, d), want)
+                    walked = allowed_by(verdicts.explained(s, d), want)
                     assert verdicts._allowed_by(s, d, want) == walked, (s, d, want)
                     compared += 1
     assert compared > 50
@@ -178,11 +178,11 @@ def test_the_reasons_given_without_the_walk_are_the_walks() -> None:
     """With NetworkPolicies alone, why a pair is not allowed is read from the isolating
     policies and the rules in force; it must be the reason reach explain gives, for
     every pair of the shop (and its outside ranges) that nothing is allowed on."""
-    from reach.analysis.flowcheck import _Verdicts
+    from reach.analysis.flowverdicts import Verdicts
     from reach.engine.provenance import Provenance
 
     r = reach.load(SHOP)
-    verdicts = _Verdicts(Provenance(r.reachability))
+    verdicts = Verdicts(Provenance(r.reachability))
     n, total = r.reachability.n_internal, r.reachability.n_classes
     compared = 0
     for s in range(total):

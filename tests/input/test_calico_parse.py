@@ -441,3 +441,55 @@ def test_rules_of_a_direction_left_out_of_types() -> None:
 def test_unused_profile_is_noted() -> None:
     r = load(obj("Profile", {}, name="dev-apps"))
     assert "calico-profile-unused" in codes(r)
+
+
+def _k8s_and_copy(copy_name: str) -> list[dict[str, Any]]:
+    """Pods web and db in ns, a Kubernetes NetworkPolicy that lets web reach db on 5432,
+    and a Calico NetworkPolicy named ``copy_name`` that denies db's ingress."""
+    pods = [
+        {"kind": "Pod", "metadata": {"name": n, "namespace": "ns", "labels": {"app": n}}}
+        for n in ("web", "db")
+    ]
+    k8s = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "db", "namespace": "ns"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "db"}},
+            "ingress": [
+                {
+                    "from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                    "ports": [{"port": 5432}],
+                }
+            ],
+        },
+    }
+    copy = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": copy_name, "namespace": "ns"},
+        "spec": {"selector": "app == 'db'", "types": ["Ingress"], "ingress": [{"action": "Deny"}]},
+    }
+    return [*pods, k8s, copy]
+
+
+def test_calicos_copy_of_a_kubernetes_policy_in_the_input_is_skipped() -> None:
+    """``knp.default.db`` is how Calico lists the Kubernetes NetworkPolicy ``db``: with
+    the original in the input it is left out (else the policy is evaluated twice), and
+    an info diagnostic says so."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = reach.from_objects(_k8s_and_copy("knp.default.db"))
+    assert not r.cluster.calico.policies
+    assert any(d.code == "calico-copy-skipped" for d in r.diagnostics)
+    assert [
+        (c.src.name, c.dst.name, str(c.ports)) for c in r.connections() if c.dst.name == "db"
+    ] == [("web", "db", "TCP 5432")]
+
+
+def test_a_copy_without_its_original_is_evaluated() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = reach.from_objects(_k8s_and_copy("knp.default.other"))
+    assert [p.name for p in r.cluster.calico.policies] == ["knp.default.other"]
+    assert not any(d.code == "calico-copy-skipped" for d in r.diagnostics)
