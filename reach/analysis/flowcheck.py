@@ -180,7 +180,7 @@ def check_flows(
         for s in members[0][1].classes.tolist()
         for d in members[0][2].classes.tolist()
     )
-    for (src, dst, protocol, port), members in sorted(groups.items(), key=lambda kv: kv[0][:4]):
+    for (src, dst, protocol, port), members in sorted(groups.items(), key=lambda kv: kv[0]):
         first = members[0]
         ends = (first[1], first[2])
         want = PortSet.of(protocol, port, port)
@@ -221,7 +221,7 @@ def _group(
     missing: dict[tuple[str, str, str, str], Unmatched] = {}
     for flow in flows:
         src, dst = matcher.match(flow.src), matcher.match(flow.dst)
-        reason = _unchecked(flow, src, dst)
+        reason = unchecked(flow, src, dst)
         if reason is not None or not isinstance(src, Matched) or not isinstance(dst, Matched):
             what = f"{flow.protocol} {flow.port}" if flow.port else flow.protocol
             key = (str(flow.src), str(flow.dst), what, reason or "")
@@ -236,7 +236,7 @@ def _group(
     return groups, sorted(missing.values(), key=lambda u: (u.src, u.dst, u.what, u.reason))
 
 
-def _unchecked(flow: ObservedFlow, src: Matched | str, dst: Matched | str) -> str | None:
+def unchecked(flow: ObservedFlow, src: Matched | str, dst: Matched | str) -> str | None:
     """Why the flow cannot be checked (None: it can)."""
     if isinstance(src, str):
         return f"source: {src}"

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reach.analysis.flowcheck import unchecked
 from reach.analysis.flowmatch import Matched, Matcher
 from reach.analysis.units import End, Unit, Wanted
 from reach.engine.reachability import Reachability
 from reach.input.flows import FlowFile
-from reach.model.ports import PROTOCOLS, PortSet
+from reach.model.ports import PortSet
 from reach.words import count
 
 
@@ -29,12 +30,12 @@ def wanted_from_flows(reachability: Reachability, found: list[Unit], flows: Flow
     counts: dict[tuple[End, End], int] = {}
     for flow in flows.flows:
         src, dst = matcher.match(flow.src), matcher.match(flow.dst)
+        why = unchecked(flow, src, dst)  # as flows check says it
         ends = [_ends(e, unit_of) for e in (src, dst)]
-        if flow.protocol not in PROTOCOLS or not flow.port or not ends[0] or not ends[1]:
-            why = src if isinstance(src, str) else dst if isinstance(dst, str) else ""
-            out.skipped.append(
-                f"{flow.origin}: {flow.src} => {flow.dst} {flow.protocol} {why}".rstrip()
-            )
+        if why is None and not (ends[0] and ends[1]):
+            why = "a pseudo node: no NetworkPolicy peer names it"
+        if why is not None:
+            out.skipped.append(f"{flow.origin}: {flow.src} => {flow.dst} {flow.protocol}: {why}")
             continue
         ports = PortSet.of(flow.protocol, flow.port, flow.port)
         for a in ends[0]:

@@ -46,15 +46,6 @@ class Provenance:
         return [r for r in rules if r.peers[other]]
 
     def isolating(self, direction: str, own: int) -> list[NetworkPolicy | CiliumPolicy]:
-        """The NetworkPolicies and Cilium policies that isolate class ``own`` in
-        ``direction`` (by name)."""
-        return self._isolating_policies(direction, own)
-
-    def rule_ports(self, rule: CompiledRule, d: int) -> PortSet:
-        """The ports ``rule`` allows toward class ``d`` (named ports resolved there)."""
-        return self._ports(rule, d)
-
-    def _isolating_policies(self, direction: str, own: int) -> list[NetworkPolicy | CiliumPolicy]:
         """The NetworkPolicies and Cilium policies that select class ``own`` and isolate it
         in ``direction``."""
         key = (direction, own)
@@ -92,12 +83,17 @@ class Provenance:
         if reachability.calico is not None:
             namespace = reachability.pods[int(np.argmax(reachability.pod_class == own))].namespace
             return calico_side(
-                reachability.calico, direction, own, namespace, rules, lambda r: self._ports(r, d)
+                reachability.calico,
+                direction,
+                own,
+                namespace,
+                rules,
+                lambda r: self.rule_ports(r, d),
             )
         decisions: list[Decision] = []
         admin_allow, admin_deny = self._first_match(rules, "Admin", d, PortSet.all(), decisions)
         rest = PortSet.all() - (admin_allow | admin_deny)
-        isolating = self._isolating_policies(direction, own)
+        isolating = self.isolating(direction, own)
         matches = tuple(
             sorted(
                 (
@@ -112,7 +108,7 @@ class Provenance:
                     for rule in rules
                     if rule.tier == "NetworkPolicy"
                     and rule.action == "Allow"
-                    and (ports := self._ports(rule, d))
+                    and (ports := self.rule_ports(rule, d))
                 ),
                 key=lambda m: (m.policy, m.index),  # by name, whatever the input order
             )
@@ -174,7 +170,7 @@ class Provenance:
         ports is appended to ``decisions``)."""
         for rule in rules:
             if rule.tier == "NetworkPolicy" and rule.action == "Deny":
-                new = self._ports(rule, d) & rest
+                new = self.rule_ports(rule, d) & rest
                 if new:
                     decisions.append(
                         Decision("NetworkPolicy", rule.label, "Deny", new, str(rule.policy))
@@ -182,8 +178,8 @@ class Provenance:
                     rest = rest - new
         return rest
 
-    def _ports(self, rule: CompiledRule, d: int) -> PortSet:
-        """The rule's ports toward class d."""
+    def rule_ports(self, rule: CompiledRule, d: int) -> PortSet:
+        """The ports ``rule`` allows toward class ``d`` (named ports resolved there)."""
         return self.reachability.atoms.portset(rule.ports_to(d))
 
     def _first_match(
@@ -202,7 +198,7 @@ class Provenance:
         for rule in rules:
             if rule.tier != tier:
                 continue
-            new = (self._ports(rule, d) & open_ports) - decided
+            new = (self.rule_ports(rule, d) & open_ports) - decided
             if new:
                 decisions.append(Decision(tier, rule.label, rule.action, new, str(rule.policy)))
                 decided |= new

@@ -29,7 +29,7 @@ def diagnostic_key(d: Diagnostic) -> tuple[str, str, str, str]:
     return (d.origin, d.code, d.message, d.severity)
 
 
-def sort_policies(cluster: Cluster) -> None:
+def sort_objects(cluster: Cluster) -> None:
     """Every policy list and every other list of objects by identity, in place."""
     cluster.namespaces = dict(sorted(cluster.namespaces.items()))
     cluster.policies.sort(key=lambda p: (p.namespace, p.name))

@@ -22,7 +22,7 @@ from reach.input.adminpolicy import parse_admin_policy
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
 from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read_calico
-from reach.input.canonical import pod_key, sort_policies, workload_key
+from reach.input.canonical import pod_key, sort_objects, workload_key
 from reach.input.cilium import CCNP, CNP, parse_cilium_policy
 from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
 from reach.input.ciliumdiag import cilium_diagnostics
@@ -159,7 +159,7 @@ def build_cluster(
         if ns:
             cluster.namespace(ns)
     cluster.diagnostics = list(diag.notes)
-    sort_policies(cluster)
+    sort_objects(cluster)
     return cluster
 
 
