@@ -59,6 +59,13 @@ class ObjectStore:
     def __contains__(self, obj: Mapping[str, Any]) -> bool:
         return identity(obj) in self._items
 
+    def identities(self) -> list[Identity]:
+        return list(self._items)
+
+    def discard(self, key: Identity) -> bool:
+        """Remove the object of this identity if there is one; whether there was."""
+        return self._items.pop(key, None) is not None
+
     def raws(self) -> list[RawObject]:
         """Every object, in the order of first appearance."""
         return list(self._items.values())
