@@ -17,6 +17,8 @@ from typing import Any
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
+from reach.analysis.radius import is_internet
+from reach.analysis.views import connections
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostics
@@ -40,6 +42,8 @@ class WatchUpdate:
     restored: list[str]
     seconds: float
     connections: int = 0
+    #: Workloads (nodes at the watch's granularity) that internet addresses may reach.
+    exposed: int = 0
     diagnostics: list[str] = field(default_factory=list)
 
     @property
@@ -69,6 +73,7 @@ class WatchUpdate:
             "notes": self.notes,
             "seconds": round(self.seconds, 4),
             "connections": self.connections,
+            "internet_exposed": self.exposed,
             "change": self.diff.to_dict() if self.diff is not None else None,
             "broken": self.broken,
             "restored": self.restored,
@@ -115,7 +120,7 @@ class Watcher:
             sorted(self.broken),
             [],
             time.perf_counter() - started,
-            connections=_count(self.analysis, self.by),
+            *_counts(self.analysis, self.by),
             diagnostics=[str(d) for d in self.analysis.diagnostics if d.partial],
         )
 
@@ -145,7 +150,7 @@ class Watcher:
             newly,
             restored,
             seconds,
-            connections=_count(after, self.by),
+            *_counts(after, self.by),
             diagnostics=[str(d) for d in after.diagnostics if d.partial],
         )
 
@@ -201,10 +206,11 @@ class Watcher:
         return {e.name for e in report.expectations if not e.passed}
 
 
-def _count(analysis: Analysis, by: str) -> int:
-    from reach.analysis.views import connections
-
-    return len(connections(analysis.view(by)))
+def _counts(analysis: Analysis, by: str) -> tuple[int, int]:
+    """The allowed pairs, and the nodes that some internet address may reach."""
+    found = connections(analysis.view(by))
+    exposed = {c.dst.id for c in found if is_internet(c.src) and c.dst.type != "external"}
+    return len(found), len(exposed)
 
 
 def _now() -> str:

@@ -17,12 +17,14 @@ from reach.errors import ReachError
 from reach.input.files import flatten
 from reach.input.raw import RawObject
 
-#: ``(group, kind, namespace, name)``; the namespace is ``""`` for cluster-scoped kinds.
+#: ``(group, kind, namespace, name)``.
 Identity = tuple[str, str, str, str]
 
 
-def identity(obj: Mapping[str, Any], default_namespace: str = "") -> Identity:
-    """The identity of a manifest; a ReachError when it has no kind or no name."""
+def identity(obj: Mapping[str, Any], default_namespace: str = "default") -> Identity:
+    """The identity of a manifest; a ReachError when it has no kind or no name. An object
+    that names no namespace is in ``default_namespace``, as the loader reads it (for a
+    cluster-scoped kind the namespace is then the same for every object of the kind)."""
     kind = obj.get("kind")
     meta = obj.get("metadata")
     name = meta.get("name") if isinstance(meta, Mapping) else None
@@ -87,8 +89,7 @@ class ObjectStore:
             key = identity(raw.obj)
             if key not in self._items:
                 group, kind, ns, name = key
-                where = f" in namespace {ns}" if ns else ""
-                raise ReachError(f"no {kind} {name!r}{where} to delete")
+                raise ReachError(f"no {kind} {name!r} (namespace {ns}) to delete")
             del self._items[key]
             gone.append(key)
         return gone
