@@ -109,6 +109,8 @@ class WatchServer(KubeAPIServer):
         if found is None:
             return 404, status(404, "NotFound", "the server could not find the requested resource")
         res, namespace = found
+        if res.plural in self.not_found:
+            return 404, status(404, "NotFound", "the server could not find the requested resource")
         with self.cond:
             self.watches[res.plural] += 1
             n = self.watches[res.plural]

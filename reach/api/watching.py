@@ -164,7 +164,7 @@ class Watcher:
         for event in batch:
             if isinstance(event, Status):
                 notes.append(event.message)
-                if event.type == "relisted":
+                if event.type in ("relisted", "unserved"):
                     self._replace(event, context)
                 continue
             assert isinstance(event, Change)

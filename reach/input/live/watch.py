@@ -56,8 +56,9 @@ class Change:
 
 @dataclass(frozen=True)
 class Status:
-    """Something about a watch itself: ``reconnecting`` (with the error) or ``relisted``
-    (with every item of the resource, read again after 410 Gone)."""
+    """Something about a watch itself: ``reconnecting`` (with the error), ``relisted``
+    (with every item of the resource, read again after 410 Gone) or ``unserved`` (the
+    resource answers 404 now: its CRD was removed, and its objects with it)."""
 
     type: str
     resource: Resource
@@ -100,7 +101,7 @@ class ClusterWatch:
         """Read the cluster (all or nothing, as ``reach list --context``), then start one
         watch per resource read; the objects read."""
         raws = self.source.read(diag)
-        self._api, _ = connect(self.source.options)
+        self._api, _ = connect(self.source.options, len(self.source.list_versions) + 2)
         for res, version in self.source.list_versions.items():
             t = threading.Thread(
                 target=self._follow, args=(res, version), name=f"watch-{res.plural}", daemon=True
@@ -120,22 +121,28 @@ class ClusterWatch:
                 for event in self._stream(res, version):
                     version = event
                     wait = BACKOFF_FIRST
+                self._stop.wait(0.1)  # the server ended the watch (its timeout): again
+                continue
             except _Gone:
                 version = self._relist(res)
-            except (ApiException, urllib3.exceptions.HTTPError, OSError, ValueError) as e:
-                self.counts["reconnects"] += 1
-                why = f"HTTP {e.status}" if isinstance(e, ApiException) else type(e).__name__
-                self.events.put(
-                    Status(
-                        "reconnecting",
-                        res,
-                        f"watch of {res.plural} lost ({why}); "
-                        f"reconnecting in {wait:g} s from resourceVersion {version}",
-                    )
-                )
-                if self._stop.wait(wait):
+                continue
+            except ApiException as e:
+                if e.status == 404:
+                    msg = f"{res.plural} is no longer served (404: its CRD removed?); none kept"
+                    self.events.put(Status("unserved", res, msg))
                     return
-                wait = min(wait * 2, BACKOFF_MAX)
+                why = f"HTTP {e.status}"
+            except (urllib3.exceptions.HTTPError, OSError, ValueError) as e:
+                why = type(e).__name__
+            self.counts["reconnects"] += 1
+            msg = (
+                f"watch of {res.plural} lost ({why}); reconnecting in {wait:g} s from "
+                f"resourceVersion {version}"
+            )
+            self.events.put(Status("reconnecting", res, msg))
+            if self._stop.wait(wait):
+                return
+            wait = min(wait * 2, BACKOFF_MAX)
 
     def _stream(self, res: Resource, version: str) -> Iterator[str]:
         """One watch request: each event put on the queue; yields each resourceVersion seen.
