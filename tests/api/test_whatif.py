@@ -149,3 +149,10 @@ def test_a_reach_of_a_cluster_model_cannot_apply() -> None:
     r = reach.Reach(reach.load(SHOP).cluster)
     with pytest.raises(ReachError, match="reach.from_objects"):
         r.apply(POLICY)
+
+
+def test_the_change_shows_itself_in_a_notebook() -> None:
+    r = reach.load(SHOP)
+    page = r.apply(POLICY)._repr_html_()
+    assert page.startswith("<pre>reach diff before -&gt; after (by workload)\n- ")
+    assert "monitoring/prometheus[Deployment] =&gt; web/frontend[Deployment] : TCP 9090" in page
