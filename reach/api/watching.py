@@ -24,7 +24,7 @@ from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostics
 from reach.input.live.read import LiveSource
 from reach.input.live.watch import Change, ClusterWatch, Event, Status, raw_of, wait_for
-from reach.input.loader import build_cluster
+from reach.input.loader import Memo, build_cluster
 from reach.input.options import LiveOptions
 from reach.input.store import ObjectStore, identity
 from reach.words import count
@@ -100,6 +100,7 @@ class Watcher:
         self.expect = load_expectations(expect) if isinstance(expect, str | Path) else expect
         self.by = by
         self.store = ObjectStore()
+        self.memo: Memo = {}  # the parsed objects of the last load
         self.analysis: Analysis | None = None
         self.broken: set[str] = set()
         self.updates = 0
@@ -197,7 +198,7 @@ class Watcher:
 
     def _analyse(self) -> Analysis:
         diag = Diagnostics()
-        return Analysis(build_cluster(self.store.raws(), diag, skip_invalid=True))
+        return Analysis(build_cluster(self.store.raws(), diag, skip_invalid=True, memo=self.memo))
 
     def _broken(self, analysis: Analysis) -> set[str]:
         if self.expect is None:

@@ -14,7 +14,7 @@ from typing import Any
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.errors import Diagnostics, ReachError
-from reach.input.loader import build_cluster
+from reach.input.loader import Memo, build_cluster
 from reach.input.raw import RawObject
 from reach.input.store import ObjectStore
 
@@ -38,6 +38,8 @@ class Updates:
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self.applied = 0
+        #: The parsed objects of the last load (unchanged objects are not parsed again).
+        self.memo: Memo = {}
 
     def update(
         self,
@@ -59,7 +61,7 @@ class Updates:
                 else:
                     self.applied += 1
                     self.store.apply(obj, origin or f"<applied>#{self.applied}")
-            cluster = build_cluster(self.store.raws(), Diagnostics())
+            cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)
         except ReachError:
             self.store = kept
             raise

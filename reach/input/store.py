@@ -10,6 +10,7 @@ in that order gives.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -73,9 +74,10 @@ class ObjectStore:
         return list(self._items.values())
 
     def apply(self, obj: Mapping[str, Any], origin: str) -> list[Identity]:
-        """Add or replace ``obj`` (a ``kind: List`` adds each item); the identities changed."""
+        """Add or replace a copy of ``obj`` (a ``kind: List`` adds each item; the caller may
+        change its dict afterwards and apply it again); the identities changed."""
         changed = []
-        for raw in flatten(obj, origin, ""):
+        for raw in flatten(copy.deepcopy(obj), origin, ""):
             key = identity(raw.obj)
             self._items[key] = raw
             changed.append(key)

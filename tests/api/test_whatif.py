@@ -3,6 +3,7 @@ objects, and the change reported is ``reach diff`` of the states before and afte
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -156,3 +157,17 @@ def test_the_change_shows_itself_in_a_notebook() -> None:
     page = r.apply(POLICY)._repr_html_()
     assert page.startswith("<pre>reach diff before -&gt; after (by workload)\n- ")
     assert "monitoring/prometheus[Deployment] =&gt; web/frontend[Deployment] : TCP 9090" in page
+
+
+def test_a_dict_changed_and_applied_again_is_read_again() -> None:
+    """The parsed objects of unchanged manifests are kept between updates; a dict the
+    caller changes in place and applies again must not be taken for unchanged."""
+    r = reach.load(SHOP)
+    policy = copy.deepcopy(POLICY)
+    r.apply(policy)
+    policy["spec"]["policyTypes"] = ["Ingress"]  # prometheus may send again
+    r.apply(policy)
+    fresh = reach.load(SHOP)
+    fresh.apply(copy.deepcopy(policy))
+    assert _state(r) == _state(fresh)
+    assert any("monitoring/prometheus[Deployment] =>" in c for c in _state(r)[1])
