@@ -69,6 +69,13 @@ def _state(r: reach.Reach) -> tuple[list[str], list[str]]:
     return [str(c) for c in r.connections(by="pod")], [str(c) for c in r.connections()]
 
 
+def _rows(r: reach.Reach) -> list[list[object]]:
+    """Every class's rows, as compiled: each pod's class, and both sides' rows."""
+    x = r.reachability
+    arrays = [x.pod_class, x.egress_rows, x.egress_group, x.ingress_rows, x.ingress_group]
+    return [a.tolist() for a in arrays]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_each_update_equals_a_load_of_the_same_objects(data: st.DataObject) -> None:
@@ -86,6 +93,7 @@ def test_each_update_equals_a_load_of_the_same_objects(data: st.DataObject) -> N
             change = r.delete(obj)
         after = reach.from_objects(mirror.values())
         assert _state(r) == _state(after)
+        assert _rows(r) == _rows(after)
         expected = reach.diff(before, after, old_label="before", new_label="after")
         assert str(change) == str(expected)
         assert change.to_dict() == expected.to_dict()
