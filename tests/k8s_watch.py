@@ -106,16 +106,13 @@ class WatchServer(KubeAPIServer):
         if query.get("watch") not in ("true", "1"):
             return super()._list(path, query)
         found = self._route(path)
-        if found is None:
+        if found is None or found[0].plural in self.not_found:
             return 404, status(404, "NotFound", "the server could not find the requested resource")
         res, namespace = found
-        if res.plural in self.not_found:
-            return 404, status(404, "NotFound", "the server could not find the requested resource")
         with self.cond:
             self.watches[res.plural] += 1
-            n = self.watches[res.plural]
-        stream = _Stream(self, res, namespace, query, cut=self.cut_watch.get(res.plural) == n)
-        with self.cond:
+            cut = self.cut_watch.get(res.plural) == self.watches[res.plural]
+            stream = _Stream(self, res, namespace, query, cut=cut)
             self.open_streams.append(stream)
         return 200, stream
 
