@@ -303,3 +303,18 @@ def test_cli_refuses_files(tmp_path: Path) -> None:
         text=True,
     )
     assert r.returncode == 2 and "watch follows a live cluster" in r.stderr
+
+
+def test_a_watch_cut_after_an_event_loses_nothing_and_repeats_nothing(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    other = {**POLICY, "metadata": {"name": "other", "namespace": "db"}}
+    server.cut_watch["networkpolicies"] = server.watches["networkpolicies"] + 1
+    server.disconnect("networkpolicies")  # the next watch is cut after its first event
+    server.put(POLICY)
+    server.put(other)
+    wanted = ["ADDED NetworkPolicy monitoring/deny-all", "ADDED NetworkPolicy db/other"]
+    updates = until(watching, lambda u: all(w in events(u) for w in wanted))
+    assert events(updates) == wanted
+    assert server.watches["networkpolicies"] >= 3
+    assert watched(watching) == fresh(server, tmp_path)
