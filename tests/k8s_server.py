@@ -573,6 +573,9 @@ class _Handler(BaseHTTPRequestHandler):
         if wait:
             time.sleep(wait)
         code, doc = self.api.handle(parts.path, query, self.headers.get("Authorization"))
+        if hasattr(doc, "serve"):  # a watch (tests/k8s_watch.py) streams its events
+            doc.serve(self)
+            return
         body = doc.body if isinstance(doc, _Broken | _Body) else json.dumps(doc).encode()
         with contextlib.suppress(OSError):
             self.send_response(code)

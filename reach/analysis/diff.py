@@ -15,6 +15,7 @@ The report's md and csv forms are in :mod:`reach.output.diff`.
 from __future__ import annotations
 
 import bisect
+import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -150,6 +151,10 @@ class DiffReport:
         lines += [str(e) for e in self.edges]
         lines.append(self.summary())
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Notebooks (``r.apply(...)`` of a what-if): the text, escaped, in a ``<pre>``."""
+        return f"<pre>{html.escape(str(self))}</pre>"
 
     def to_dict(self) -> dict[str, Any]:
         return {

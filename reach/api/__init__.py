@@ -12,8 +12,9 @@ function of :mod:`reach.analysis`, :mod:`reach.audit`, :mod:`reach.output` or
 plugs pictures and diagnostics into the notebook display of results.
 """
 
-from reach.api.facade import Reach, audit, diff
+from reach.api.facade import Reach
 from reach.api.flows import check_flows
+from reach.api.functions import audit, diff
 from reach.api.generate import generate
 from reach.api.loading import LARGE_INPUT, from_objects, load, load_live
 

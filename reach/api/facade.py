@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar, Unpack, overload
+from typing import IO, TYPE_CHECKING, Any, TypeVar, Unpack, cast, overload
 
 from reach.analysis import display
 from reach.analysis.compiled import Analysis
@@ -28,13 +28,14 @@ from reach.analysis.refs import Target
 from reach.analysis.summary import Summary, summarize
 from reach.analysis.views import Connection, View, connections
 from reach.api.notebook import notebook_html
+from reach.api.portarg import port_arg as _port
+from reach.api.whatif import ObjectsOf, Updates, store_of
 from reach.audit import AuditReport, run_audit
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
-from reach.errors import Diagnostic, PartialAnswerWarning, ReachError
+from reach.errors import Diagnostic, PartialAnswerWarning
 from reach.gcpause import without_gc
 from reach.model.cluster import Cluster
-from reach.model.ports import PortSet, parse_port_filter
 from reach.output import render
 from reach.output.diagnostics import GRAPH_KEY
 from reach.output.formats import ListFormat, parse
@@ -62,9 +63,10 @@ class Reach:
     carries them all (``result.diagnostics``) and shows them in every output format.
     """
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, objects: ObjectsOf | None = None) -> None:
         self.analysis = Analysis(cluster)
         self._graphs: dict[str, nx.DiGraph] = {}
+        self._objects, self._updates = objects, cast("Updates | None", None)
         for d in self.diagnostics:
             if d.partial:
                 warnings.warn(str(d), PartialAnswerWarning, stacklevel=2)
@@ -284,7 +286,24 @@ class Reach:
         self, new: Reach, by: str = "workload", old_label: str = "old", new_label: str = "new"
     ) -> DiffReport:
         """What changes from this cluster to ``new``: see :func:`reach.diff`."""
-        return diff(self, new, by, old_label, new_label)
+        return diff_analyses(self.analysis, new.analysis, by, old_label, new_label)
+
+    # -- what if --------------------------------------------------------------------------
+    def apply(self, *objects: Mapping[str, Any], by: str = "workload") -> DiffReport:
+        """Add or replace objects (manifest dicts) as ``kubectl apply`` would, in place, and
+        return what that changed, as :meth:`diff` does (docs/watch.md)."""
+        return self._update(objects, by, delete=False)
+
+    def delete(self, *objects: Mapping[str, Any], by: str = "workload") -> DiffReport:
+        """Remove objects (found by kind, namespace and name) in place; what that changed."""
+        return self._update(objects, by, delete=True)
+
+    def _update(self, objects: Iterable[Mapping[str, Any]], by: str, delete: bool) -> DiffReport:
+        if self._updates is None:
+            self._updates = Updates(store_of(self._objects))
+        self.analysis, change = self._updates.update(self.analysis, objects, by, delete)
+        self._graphs.clear()
+        return change
 
     # -- exports --------------------------------------------------------------------------
     def export_graph(
@@ -447,7 +466,6 @@ class Reach:
         from reach.draw.cluster import draw_path_result
 
         result = drawable(result)
-
         return draw_path_result(self.analysis, result, ax, src, dst, namespace, by, source)
 
     def draw_radius(
@@ -477,23 +495,3 @@ class Reach:
         """Notebook display when there are diagnostics: the graph, then them (else the
         picture alone)."""
         return notebook_html(self, self.draw) if self.diagnostics else None
-
-
-def diff(
-    old: Reach, new: Reach, by: str = "workload", old_label: str = "old", new_label: str = "new"
-) -> DiffReport:
-    """Connections added, removed and changed from ``old`` to ``new`` at granularity ``by``."""
-    return diff_analyses(old.analysis, new.analysis, by, old_label, new_label)
-
-
-#: The audit of a :class:`Reach`: ``audit(r, ...)`` is ``r.audit(...)``.
-audit = Reach.audit
-
-
-def _port(text: str | None) -> PortSet | None:
-    if text is None:
-        return None
-    try:
-        return parse_port_filter(text, default_protocol=None)
-    except ValueError as e:
-        raise ReachError(str(e)) from None

@@ -10,7 +10,8 @@ from os import PathLike
 from typing import Any
 
 from reach.api.facade import Reach
-from reach.errors import Diagnostics
+from reach.api.whatif import ObjectsOf
+from reach.errors import Diagnostics, ReachError
 from reach.gcpause import without_gc
 from reach.input.files import FileSource, flatten
 from reach.input.loader import build_cluster
@@ -54,7 +55,7 @@ def load(
             f"{count(pods, 'pod', thousands=True)} and {count(policies, 'policy', thousands=True)}"
         )
         bar.say(f"compiling {what}")
-        return Reach(cluster)
+        return Reach(cluster, _read_again(names, default_namespace))
     finally:
         bar.close()
 
@@ -68,7 +69,7 @@ def load_live(
 
     diag = diag or Diagnostics()
     raws = LiveSource(options).read(diag)
-    return Reach(build_cluster(raws, diag, skip_invalid))
+    return Reach(build_cluster(raws, diag, skip_invalid), lambda: raws)
 
 
 @without_gc
@@ -79,4 +80,18 @@ def from_objects(
     raws: list[RawObject] = []
     for i, obj in enumerate(objects, start=1):
         raws.extend(flatten(obj, f"{origin}#{i}", ""))
-    return Reach(build_cluster(raws, Diagnostics(), skip_invalid))
+    return Reach(build_cluster(raws, Diagnostics(), skip_invalid), lambda: raws)
+
+
+def _read_again(names: tuple[str, ...], default_namespace: str | None) -> ObjectsOf:
+    """What reads the files again for :meth:`Reach.apply` (they are not kept in memory)."""
+
+    def objects() -> list[RawObject]:
+        if "-" in names:
+            raise ReachError(
+                "a Reach read from stdin cannot apply or delete objects: its input is gone; "
+                "load files, or use reach.from_objects"
+            )
+        return list(FileSource(names, None, default_namespace).objects(Diagnostics()))
+
+    return objects

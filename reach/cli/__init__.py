@@ -13,7 +13,16 @@ from typing import Any
 
 from typer.core import TyperGroup
 
-from reach.cli import audit, export, flows, generate, listing, queries, snapshot  # noqa: F401 - registers the commands
+from reach.cli import (  # noqa: F401 - registers the commands
+    audit,
+    export,
+    flows,
+    generate,
+    listing,
+    queries,
+    snapshot,
+    watch,
+)
 from reach.cli.common import app, say
 from reach.errors import PartialAnswerWarning, ReachError
 

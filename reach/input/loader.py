@@ -13,9 +13,9 @@ and name) is taken as a sequence of ``kubectl apply`` would: the later one wins,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from reach.errors import Diagnostics, FieldError, InvalidInput, Problem
 from reach.input.adminpolicy import parse_admin_policy
@@ -41,6 +41,10 @@ from reach.model.cluster import NAME_LABEL, AdminPolicy, Cluster, Namespace, Net
 ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
 
 V = TypeVar("V")
+
+#: ``id(manifest) -> (manifest, origin, parsed)``: what a pure parser made of a manifest
+#: dict, for loads that see the same dicts again (``Reach.apply``, ``reach watch``).
+Memo = dict[int, tuple[Mapping[str, Any], str, Any]]
 
 
 @dataclass
@@ -84,6 +88,22 @@ class _Read:
     #: Warnings of the Cilium parser, with the origin of their policy.
     cilium_warnings: list[tuple[str, str]] = field(default_factory=list)
     unread: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: Parsed objects of an earlier load (:data:`Memo`), and those of this one.
+    previous: Memo | None = None
+    memo: Memo | None = None
+
+    def parsed(self, raw: RawObject, parse: Callable[[], V]) -> V:
+        """``parse()``, or what it gave for the same manifest dict before (``previous``)."""
+        if self.memo is None:
+            return parse()
+        key = id(raw.obj)
+        hit = self.previous.get(key) if self.previous is not None else None
+        if hit is not None and hit[0] is raw.obj and hit[1] == raw.origin + raw.path:
+            value: V = hit[2]
+        else:
+            value = parse()
+        self.memo[key] = (raw.obj, raw.origin + raw.path, value)
+        return value
 
     def __post_init__(self) -> None:
         self.namespaces = _Objects(self.diag)
@@ -97,11 +117,19 @@ class _Read:
 
 
 def build_cluster(
-    raws: Iterable[RawObject], diag: Diagnostics | None = None, skip_invalid: bool = False
+    raws: Iterable[RawObject],
+    diag: Diagnostics | None = None,
+    skip_invalid: bool = False,
+    memo: Memo | None = None,
 ) -> Cluster:
-    """Parse every object; raise :class:`InvalidInput` listing all problems found."""
+    """Parse every object; raise :class:`InvalidInput` listing all problems found.
+
+    With ``memo``, namespaces, pods, workloads and NetworkPolicies whose manifest dict (the
+    same object, at the same origin) was parsed by an earlier call with that memo are not
+    parsed again (their parsers are pure); the memo then holds this load's objects only.
+    """
     diag = diag or Diagnostics()
-    read = _Read(diag)
+    read = _Read(diag, previous=memo, memo={} if memo is not None else None)
     entries: list[RawObject] = []  # Services, Ingresses, Routes (reach.input.entrypoints)
     for raw in raws:
         kind = str(raw.obj.get("kind"))
@@ -160,6 +188,9 @@ def build_cluster(
             cluster.namespace(ns)
     cluster.diagnostics = list(diag.notes)
     sort_objects(cluster)
+    if memo is not None and read.memo is not None:
+        memo.clear()
+        memo.update(read.memo)
     return cluster
 
 
@@ -225,13 +256,13 @@ def _read(raw: RawObject, kind: str, read: _Read) -> None:
     if is_calico(raw):
         read.calico.put(*read_calico(raw, kind, read.diag), raw.origin)
     elif kind == "Namespace":
-        ns = _namespace(raw, seed)
+        ns = read.parsed(raw, lambda: _namespace(raw, seed))
         read.namespaces.put((kind, ns.name), ns, raw.origin)
     elif kind == "Pod":
-        pod = parse_pod(raw.obj, raw.origin, seed)
+        pod = read.parsed(raw, lambda: parse_pod(raw.obj, raw.origin, seed))
         read.pods.put((kind, pod.namespace, pod.name), pod, raw.origin)
     elif kind == "NetworkPolicy":
-        pol = parse_network_policy(raw.obj, raw.origin, seed)
+        pol = read.parsed(raw, lambda: parse_network_policy(raw.obj, raw.origin, seed))
         read.policies.put((kind, pol.namespace, pol.name), pol, raw.origin)
     elif kind in ADMIN_KINDS:
         admin = parse_admin_policy(raw.obj, kind, raw.origin, seed)
@@ -242,7 +273,7 @@ def _read(raw: RawObject, kind: str, read: _Read) -> None:
         group = parse_cidr_group(raw.obj, raw.origin, seed)
         read.cidr_groups.put((kind, group.name), group, raw.origin)
     else:
-        pods, replicas = expand_workload(raw.obj, kind, raw.origin, seed)
+        pods, replicas = read.parsed(raw, lambda: expand_workload(raw.obj, kind, raw.origin, seed))
         owner = pods[0].workload
         assert owner is not None
         if replicas > len(pods):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import run
+from tests.helpers import SHOP, run
 
 POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}, "spec": {"containers": []}}
 
@@ -216,3 +216,14 @@ def test_stdin_that_is_not_utf8() -> None:
     assert code == 2
     assert "<stdin>: cannot read" in err and "can't decode byte 0xff" in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_ends_quietly_with_exit_130_and_no_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reach.api.load", interrupted)
+    code, out, err = run(["list", "-f", SHOP])
+    assert (code, out, err) == (130, "", "")  # typer ends it quietly, as shells count SIGINT

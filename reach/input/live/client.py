@@ -23,9 +23,12 @@ from reach.input.options import LiveOptions
 k8s_config: Any = _k8s_config  # the config loaders carry no type hints
 
 
-def connect(options: LiveOptions) -> tuple[k8s.ApiClient, Endpoint]:
-    """An API client configured like kubectl would be, and what it talks to."""
+def connect(options: LiveOptions, connections: int = 0) -> tuple[k8s.ApiClient, Endpoint]:
+    """An API client configured like kubectl would be, and what it talks to; with
+    ``connections``, a pool that keeps that many open at once (one per watch)."""
     cfg = k8s.Configuration()
+    if connections:
+        cfg.connection_pool_maxsize = connections
     # Fail fast and clearly: no silent re-reads after a timeout or a broken page.
     cfg.retries = urllib3.Retry(total=2, connect=2, read=0, status=0, other=0)
     if options.in_cluster:

@@ -49,6 +49,8 @@ class LiveSource:
         self.options = options or LiveOptions()
         self.info: dict[str, Any] = {}
         self.skipped_finished = 0
+        #: The resourceVersion of each list read (where a watch of it starts).
+        self.list_versions: dict[Resource, str] = {}
         self._stderr = stderr
         self._endpoint = Endpoint("", "")
 
@@ -107,7 +109,7 @@ class LiveSource:
         for res, items in lists:
             n = 0
             for item in items:
-                if res.kind == "Pod" and _finished(item):
+                if res.kind == "Pod" and finished(item):
                     skipped += 1
                     continue
                 if calico_copy(res, item):
@@ -204,6 +206,11 @@ class LiveSource:
                 _not_served(diag, res.group, f"listing {res.plural} answered 404 Not Found")
         return lists
 
+    def list_items(self, api: k8s.ApiClient, res: Resource, diag: Diagnostics) -> list[Any]:
+        """Every item of one resource, read again (a watch after 410 Gone); the new list's
+        resourceVersion is in :attr:`list_versions`."""
+        return self._list_all(api, res, Progress(False, sys.stderr, LARGE_READ), diag)
+
     def _list_all(
         self, api: k8s.ApiClient, res: Resource, progress: Progress, diag: Diagnostics
     ) -> list[Any]:
@@ -254,6 +261,7 @@ class LiveSource:
             if isinstance(remaining, int) and not isinstance(remaining, bool):
                 announced = len(items) + remaining
             if not token:
+                self.list_versions[res] = str(meta.get("resourceVersion") or "")
                 progress.update(res.plural, len(items), len(items))
                 _check_count(diag, self._endpoint, res, len(items), announced)
                 return items
@@ -286,6 +294,7 @@ def _not_served(diag: Diagnostics, group: str, why: str) -> None:
     )
 
 
-def _finished(pod: dict[str, Any]) -> bool:
+def finished(pod: dict[str, Any]) -> bool:
+    """Whether a pod has finished (Succeeded or Failed) and holds no address any more."""
     status = pod.get("status")
     return isinstance(status, dict) and status.get("phase") in FINISHED_PHASES

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Issue 21: the time of one update per event type (``Reach.apply`` / ``Reach.delete``, what
+``reach watch`` runs per burst of events) against a full load and summary of the same
+cluster.
+
+Usage:
+  python bench/bench_watch.py                 # 10k pods, 3 runs of each event type
+  python bench/bench_watch.py --size 1k --runs 5
+
+The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
+under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
+name), deleted, relabelled (a label changed), a namespace relabelled, a NetworkPolicy
+added (deny all ingress in one namespace), changed (that policy's podSelector changed)
+and deleted. Each is timed in this process (wall clock), once per run, each run on a different pod,
+namespace or policy, and each run also times a full recompute (``reach.load`` +
+``summary``), so that the load of a shared machine weighs on both alike; the medians are
+printed with their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_core import cluster  # noqa: E402
+
+import reach  # noqa: E402
+
+Obj = dict[str, Any]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def deny(ns: str, selector: Obj) -> Obj:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "bench-deny", "namespace": ns},
+        "spec": {"podSelector": selector, "policyTypes": ["Ingress"]},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="10k")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    path = str(cluster(args.size))
+    r = reach.load(path)
+    r.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-warm"}})
+    raws = [raw.obj for raw in r._updates.store.raws()]  # type: ignore[union-attr]
+    every = [o for o in raws if o["kind"] == "Pod"]
+    pods = every[:: max(1, len(every) // 50)]
+    spaces = [o for o in raws if o["kind"] == "Namespace" and o["metadata"]["name"] != "bench-warm"]
+    names = [s["metadata"]["name"] for s in spaces[3:]]
+
+    def add(i: int) -> Callable[[], object]:
+        pod = copy.deepcopy(pods[i])
+        pod["metadata"]["name"] += "-bench"
+        return lambda: r.apply(pod)
+
+    def relabel(i: int) -> Callable[[], object]:
+        pod = copy.deepcopy(pods[i + 20])
+        pod["metadata"]["labels"]["version"] = "bench"
+        return lambda: r.apply(pod)
+
+    def ns_relabel(i: int) -> Callable[[], object]:
+        ns = copy.deepcopy(spaces[i + 3])
+        ns["metadata"].setdefault("labels", {})["bench"] = "yes"
+        return lambda: r.apply(ns)
+
+    events: list[tuple[str, Callable[[int], Callable[[], object]]]] = [
+        ("pod add", add),
+        ("pod delete", lambda i: lambda: r.delete(pods[i + 10])),
+        ("pod relabel", relabel),
+        ("namespace relabel", ns_relabel),
+        ("policy add", lambda i: lambda: r.apply(deny(names[i], {}))),
+        (
+            "policy change",
+            lambda i: lambda: r.apply(deny(names[i], {"matchLabels": {"tier": "web"}})),
+        ),
+        ("policy delete", lambda i: lambda: r.delete(deny(names[i], {}))),
+    ]
+    # Each run measures the full load and then every event type once: a shared machine's
+    # load changes over minutes, and then weighs on both columns alike.
+    full: list[float] = []
+    rows: dict[str, list[float]] = {name: [] for name, _ in events}
+    for i in range(args.runs):
+        full.append(timed(lambda: reach.load(path).summary()))
+        for name, make in events:
+            rows[name].append(timed(make(i)))
+        print(f"  run {i + 1} of {args.runs}: done", file=sys.stderr)
+    recompute = statistics.median(full)
+    print(f"\n{args.size} pods, medians of {args.runs} runs (wall clock)\n")
+    print("| event | update (ms) | full load + summary (ms) | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, times in rows.items():
+        m = statistics.median(times)
+        print(f"| {name} | {m * 1000:.0f} | {recompute * 1000:.0f} | {m / recompute:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""``reach watch``: a live cluster followed as it changes, one update per burst of events.
+
+Each update applies the objects the watches saw to the store of the cluster's objects,
+loads and compiles them again, and reports the connections opened and closed (``reach
+diff`` of the states before and after) and the expectations newly broken or restored.
+docs/watch.md describes it, and what an update costs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport, diff
+from reach.analysis.radius import is_internet
+from reach.analysis.views import connections
+from reach.audit import run_audit
+from reach.audit.expect import Expectations, load_expectations
+from reach.errors import Diagnostics
+from reach.input.live.read import LiveSource
+from reach.input.live.watch import Change, ClusterWatch, Event, Status, raw_of, wait_for
+from reach.input.loader import Memo, build_cluster
+from reach.input.options import LiveOptions
+from reach.input.store import ObjectStore, identity
+from reach.words import count
+
+
+@dataclass
+class WatchUpdate:
+    """What one burst of events changed. ``diff`` is None for the first state."""
+
+    time: str
+    events: list[str]
+    notes: list[str]
+    diff: DiffReport | None
+    broken: list[str]
+    restored: list[str]
+    seconds: float
+    connections: int = 0
+    #: Workloads (nodes at the watch's granularity) that internet addresses may reach.
+    exposed: int = 0
+    diagnostics: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether connections or expectations changed."""
+        opened = self.diff is not None and bool(self.diff.edges or self.diff.nodes)
+        return opened or bool(self.broken or self.restored)
+
+    def __str__(self) -> str:
+        head = f"[{self.time}] "
+        if self.diff is None:
+            lines = [head + f"watching: {count(self.connections, 'connection')} allowed"]
+            lines += [f"  expectation broken: {name}" for name in self.broken]
+        else:
+            what = ", ".join(self.events[:5]) + (" ..." if len(self.events) > 5 else "")
+            lines = [head + (what or "no object changed") + f" ({self.seconds * 1000:.0f} ms)"]
+            lines += ["  " + line for line in _diff_lines(self.diff)]
+            lines += [f"  expectation broken: {name}" for name in self.broken]
+            lines += [f"  expectation restored: {name}" for name in self.restored]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "events": self.events,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 4),
+            "connections": self.connections,
+            "internet_exposed": self.exposed,
+            "change": self.diff.to_dict() if self.diff is not None else None,
+            "broken": self.broken,
+            "restored": self.restored,
+            "diagnostics": self.diagnostics,
+        }
+
+
+def _diff_lines(report: DiffReport) -> list[str]:
+    """The diff's own text without its heading (``+ a => b : TCP 80`` lines and counts)."""
+    lines = str(report).splitlines()[1:]
+    return [line for line in lines if line.strip()]
+
+
+class Watcher:
+    """A live cluster, read and then followed (``start``, then ``next`` until ``stop``)."""
+
+    def __init__(
+        self,
+        options: LiveOptions | None = None,
+        expect: str | Path | Expectations | Mapping[str, Any] | None = None,
+        by: str = "workload",
+    ) -> None:
+        self.watch = ClusterWatch(LiveSource(options))
+        self.expect = load_expectations(expect) if isinstance(expect, str | Path) else expect
+        self.by = by
+        self.store = ObjectStore()
+        self.memo: Memo = {}  # the parsed objects of the last load
+        self.analysis: Analysis | None = None
+        self.broken: set[str] = set()
+        self.updates = 0
+        self.latencies: list[float] = []
+
+    def start(self) -> WatchUpdate:
+        """Read the cluster and start watching it; the first state."""
+        started = time.perf_counter()
+        raws = self.watch.start(Diagnostics())
+        self.store = ObjectStore(raws)
+        self.analysis = self._analyse()
+        self.broken = self._broken(self.analysis)
+        return WatchUpdate(
+            _now(),
+            [],
+            [],
+            None,
+            sorted(self.broken),
+            [],
+            time.perf_counter() - started,
+            *_counts(self.analysis, self.by),
+            diagnostics=[str(d) for d in self.analysis.diagnostics if d.partial],
+        )
+
+    def next(self, timeout: float = 1.0) -> WatchUpdate | None:
+        """The next update (None when no event came within ``timeout`` seconds)."""
+        batch = wait_for(self.watch.events, timeout)
+        return self.update(batch) if batch else None
+
+    def update(self, batch: list[Event]) -> WatchUpdate:
+        """Apply ``batch`` and say what it changed."""
+        assert self.analysis is not None, "start() first"
+        started = time.perf_counter()
+        events, notes = self._apply(batch)
+        before, after = self.analysis, self._analyse()
+        change = diff(before, after, self.by, "before", "after")
+        broken = self._broken(after)
+        newly, restored = sorted(broken - self.broken), sorted(self.broken - broken)
+        self.analysis, self.broken = after, broken
+        seconds = time.perf_counter() - started
+        self.updates += 1
+        self.latencies.append(seconds)
+        return WatchUpdate(
+            _now(),
+            events,
+            notes,
+            change,
+            newly,
+            restored,
+            seconds,
+            *_counts(after, self.by),
+            diagnostics=[str(d) for d in after.diagnostics if d.partial],
+        )
+
+    def stop(self) -> None:
+        self.watch.stop()
+
+    def _apply(self, batch: list[Event]) -> tuple[list[str], list[str]]:
+        events: list[str] = []
+        notes: list[str] = []
+        context = self.watch.context
+        for event in batch:
+            if isinstance(event, Status):
+                notes.append(event.message)
+                if event.type in ("relisted", "unserved"):
+                    self._replace(event, context)
+                continue
+            assert isinstance(event, Change)
+            events.append(f"{event.type} {event.name}")
+            raw = raw_of(event.resource, event.obj, context)
+            if event.type == "DELETED" or raw is None:
+                self.store.discard(
+                    identity(
+                        dict(
+                            event.obj,
+                            kind=event.resource.kind,
+                            apiVersion=event.resource.api_version,
+                        )
+                    )
+                )
+            else:
+                self.store.apply(raw.obj, raw.origin)
+        return events, notes
+
+    def _replace(self, event: Status, context: str) -> None:
+        """Every object of the relisted resource replaced by the new list."""
+        res = event.resource
+        for key in self.store.identities():
+            if key[0] == res.group and key[1] == res.kind:
+                self.store.discard(key)
+        for item in event.items:
+            raw = raw_of(res, item, context)
+            if raw is not None:
+                self.store.apply(raw.obj, raw.origin)
+
+    def _analyse(self) -> Analysis:
+        diag = Diagnostics()
+        return Analysis(build_cluster(self.store.raws(), diag, skip_invalid=True, memo=self.memo))
+
+    def _broken(self, analysis: Analysis) -> set[str]:
+        if self.expect is None:
+            return set()
+        report = run_audit(analysis, self.expect, checks=False)
+        return {e.name for e in report.expectations if not e.passed}
+
+
+def _counts(analysis: Analysis, by: str) -> tuple[int, int]:
+    """The allowed pairs, and the nodes that some internet address may reach."""
+    found = connections(analysis.view(by))
+    exposed = {c.dst.id for c in found if is_internet(c.src) and c.dst.type != "external"}
+    return len(found), len(exposed)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

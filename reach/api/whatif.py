@@ -1,0 +1,70 @@
+"""What-if updates of a loaded cluster: objects applied or deleted as ``kubectl`` would,
+and the change they make, as ``reach diff`` of the states before and after.
+
+Every update loads the objects again and recompiles (docs/watch.md, "How an update is
+computed"): the state after an update is, by construction, a load of the same objects,
+and the change is :func:`reach.analysis.diff.diff` of the two analyses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport, diff
+from reach.errors import Diagnostics, ReachError
+from reach.input.loader import Memo, build_cluster
+from reach.input.raw import RawObject
+from reach.input.store import ObjectStore
+
+#: What gives the objects a Reach was loaded from, read again when first needed.
+ObjectsOf = Callable[[], Iterable[RawObject]]
+
+
+def store_of(objects: ObjectsOf | None) -> ObjectStore:
+    """The store of the objects a Reach was loaded from."""
+    if objects is None:
+        raise ReachError(
+            "this Reach was built from a Cluster model, not from objects: load it with "
+            "reach.load, reach.load_live or reach.from_objects to apply or delete objects"
+        )
+    return ObjectStore(objects())
+
+
+class Updates:
+    """The objects of one Reach and the counter that names the origins of applied ones."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.applied = 0
+        #: The parsed objects of the last load (unchanged objects are not parsed again).
+        self.memo: Memo = {}
+
+    def update(
+        self,
+        before: Analysis,
+        objects: Iterable[Mapping[str, Any]],
+        by: str = "workload",
+        delete: bool = False,
+        origin: str | None = None,
+    ) -> tuple[Analysis, DiffReport]:
+        """The analysis after applying (or deleting) ``objects``, and the change from
+        ``before``. An invalid object leaves the store as it was (InvalidInput)."""
+        kept = ObjectStore(self.store.raws())
+        try:
+            for obj in objects:
+                if not isinstance(obj, Mapping):
+                    raise ReachError(f"an object to apply or delete is a mapping, not {obj!r:.60}")
+                if delete:
+                    self.store.delete(obj)
+                else:
+                    self.applied += 1
+                    self.store.apply(obj, origin or f"<applied>#{self.applied}")
+            cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)
+        except ReachError:
+            self.store = kept
+            raise
+        cluster.sources = before.cluster.sources
+        after = Analysis(cluster)
+        return after, diff(before, after, by, "before", "after")

@@ -1,0 +1,97 @@
+"""The objects of a cluster by identity, changed one at a time as ``kubectl apply`` and
+``kubectl delete`` (or a watch) change them.
+
+An object's identity is its API group, kind, namespace and name (the version is not part
+of it: ``v1`` and ``v1beta1`` of a kind are one object, as the API server stores them). A
+later object of the same identity replaces the earlier one in place, so the order of the
+objects, and therefore every answer built from them, is what a load of the same objects
+in that order gives.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from reach.errors import ReachError
+from reach.input.files import flatten
+from reach.input.raw import RawObject
+
+#: ``(group, kind, namespace, name)``.
+Identity = tuple[str, str, str, str]
+
+
+def identity(obj: Mapping[str, Any], default_namespace: str = "default") -> Identity:
+    """The identity of a manifest; a ReachError when it has no kind or no name. An object
+    that names no namespace is in ``default_namespace``, as the loader reads it (for a
+    cluster-scoped kind the namespace is then the same for every object of the kind)."""
+    kind = obj.get("kind")
+    meta = obj.get("metadata")
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    if not isinstance(kind, str) or not kind:
+        raise ReachError("an object to apply or delete needs a kind")
+    if not isinstance(name, str) or not name:
+        raise ReachError(f"a {kind} to apply or delete needs metadata.name")
+    namespace = meta.get("namespace") if isinstance(meta, Mapping) else None
+    api = obj.get("apiVersion")
+    group = api.rpartition("/")[0] if isinstance(api, str) else ""
+    ns = namespace if isinstance(namespace, str) and namespace else default_namespace
+    return (group, kind, ns, name)
+
+
+class ObjectStore:
+    """Raw objects by identity, in the order they were first given."""
+
+    def __init__(self, raws: Iterable[RawObject] = ()) -> None:
+        self._items: dict[Identity, RawObject] = {}
+        for raw in raws:
+            self._items[self._key(raw.obj)] = raw
+
+    @staticmethod
+    def _key(obj: Mapping[str, Any]) -> Identity:
+        try:
+            return identity(obj)
+        except ReachError:
+            # Objects without a name are kept as given: the loader reports them.
+            return ("", "<unnamed>", "", str(id(obj)))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, obj: Mapping[str, Any]) -> bool:
+        return identity(obj) in self._items
+
+    def identities(self) -> list[Identity]:
+        return list(self._items)
+
+    def discard(self, key: Identity) -> bool:
+        """Remove the object of this identity if there is one; whether there was."""
+        return self._items.pop(key, None) is not None
+
+    def raws(self) -> list[RawObject]:
+        """Every object, in the order of first appearance."""
+        return list(self._items.values())
+
+    def apply(self, obj: Mapping[str, Any], origin: str) -> list[Identity]:
+        """Add or replace a copy of ``obj`` (a ``kind: List`` adds each item; the caller may
+        change its dict afterwards and apply it again); the identities changed."""
+        changed = []
+        for raw in flatten(copy.deepcopy(obj), origin, ""):
+            key = identity(raw.obj)
+            self._items[key] = raw
+            changed.append(key)
+        return changed
+
+    def delete(self, obj: Mapping[str, Any]) -> list[Identity]:
+        """Remove ``obj`` (by identity; its other fields are not compared); the identities
+        removed. A ReachError names an object that is not there."""
+        gone = []
+        for raw in flatten(obj, "<delete>", ""):
+            key = identity(raw.obj)
+            if key not in self._items:
+                group, kind, ns, name = key
+                raise ReachError(f"no {kind} {name!r} (namespace {ns}) to delete")
+            del self._items[key]
+            gone.append(key)
+        return gone

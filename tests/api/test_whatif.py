@@ -1,0 +1,181 @@
+"""``Reach.apply`` and ``Reach.delete``: the state after each update is a load of the same
+objects, and the change reported is ``reach diff`` of the states before and after."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from reach.errors import InvalidInput, ReachError
+from tests.helpers import SHOP
+from tests.strategies import (
+    NS_NAMES,
+    POD_LABELS,
+    POD_NAMES,
+    clusters,
+    label_maps,
+    namespace_manifests,
+    pod_manifests,
+    policy_manifests,
+)
+
+Obj = dict[str, Any]
+
+
+def key(obj: Obj) -> tuple[str, str, str]:
+    """Who an object is, as kubectl sees it (written here apart from reach's own)."""
+    meta = obj["metadata"]
+    return (obj["kind"], meta.get("namespace") or "default", meta["name"])
+
+
+@st.composite
+def events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj]]:
+    """Up to 50 events of every kind: pods added, replaced, relabelled and deleted,
+    namespaces relabelled, policies added, changed and deleted."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj]] = []
+    for _ in range(draw(st.integers(1, 50))):
+        kind = draw(st.sampled_from(["pod", "relabel", "namespace", "policy", "delete", "delete"]))
+        ns = draw(st.sampled_from(NS_NAMES))
+        if kind == "pod":
+            obj = draw(pod_manifests(ns, draw(st.sampled_from(POD_NAMES))))
+        elif kind == "relabel":
+            pods = [o for o in known.values() if o["kind"] == "Pod"]
+            if not pods:
+                continue
+            obj = dict(draw(st.sampled_from(pods)))
+            obj["metadata"] = {**obj["metadata"], "labels": draw(label_maps(POD_LABELS))}
+        elif kind == "namespace":
+            obj = draw(namespace_manifests(ns))
+        elif kind == "policy":
+            obj = draw(policy_manifests(ns, f"pol-{draw(st.integers(0, 4))}"))
+        else:
+            if not known:
+                continue
+            obj = known.pop(draw(st.sampled_from(sorted(known))))
+            out.append(("delete", obj))
+            continue
+        known[key(obj)] = obj
+        out.append(("apply", obj))
+    return out
+
+
+def _state(r: reach.Reach) -> tuple[list[str], list[str]]:
+    return [str(c) for c in r.connections(by="pod")], [str(c) for c in r.connections()]
+
+
+def _rows(r: reach.Reach) -> list[list[object]]:
+    """Every class's rows, as compiled: each pod's class, and both sides' rows."""
+    x = r.reachability
+    arrays = [x.pod_class, x.egress_rows, x.egress_group, x.ingress_rows, x.ingress_group]
+    return [a.tolist() for a in arrays]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_each_update_equals_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    start = data.draw(clusters())
+    sequence = data.draw(events(start))
+    r = reach.from_objects(start)
+    mirror = {key(o): o for o in start}
+    before = reach.from_objects(mirror.values())
+    for what, obj in sequence:
+        if what == "apply":
+            mirror[key(obj)] = obj
+            change = r.apply(obj)
+        else:
+            del mirror[key(obj)]
+            change = r.delete(obj)
+        after = reach.from_objects(mirror.values())
+        assert _state(r) == _state(after)
+        assert _rows(r) == _rows(after)
+        expected = reach.diff(before, after, old_label="before", new_label="after")
+        assert str(change) == str(expected)
+        assert change.to_dict() == expected.to_dict()
+        before = after
+
+
+POLICY = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "deny-all", "namespace": "monitoring"},
+    "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+}
+
+
+def test_apply_a_policy_to_loaded_files_then_delete_it() -> None:
+    r = reach.load(SHOP)
+    original = _state(r)
+    closed = r.apply(POLICY)
+    assert closed.edges and all(e.change == "removed" for e in closed.edges)
+    assert all("monitoring/prometheus" in (e.src + e.dst) for e in closed.edges)
+    assert _state(r) != original
+    opened = r.delete(
+        {
+            "kind": "NetworkPolicy",
+            "apiVersion": "networking.k8s.io/v1",
+            "metadata": {"name": "deny-all", "namespace": "monitoring"},
+        }
+    )
+    assert sorted((e.src, e.dst) for e in opened.edges) == sorted(
+        (e.src, e.dst) for e in closed.edges
+    )
+    assert _state(r) == original
+
+
+def test_an_invalid_object_leaves_the_reach_as_it_was() -> None:
+    r = reach.load(SHOP)
+    original = _state(r)
+    bad = {**POLICY, "spec": {"podSelector": {}, "policyTypes": ["Sideways"]}}
+    with pytest.raises(InvalidInput, match="policyTypes"):
+        r.apply(bad)
+    assert _state(r) == original
+    r.apply(POLICY)  # the store was restored: the next update still works
+    assert _state(r) != original
+
+
+def test_deleting_what_is_not_there_names_it() -> None:
+    r = reach.load(SHOP)
+    with pytest.raises(ReachError, match="no NetworkPolicy 'nope' \\(namespace monitoring\\)"):
+        r.delete({**POLICY, "metadata": {"name": "nope", "namespace": "monitoring"}})
+
+
+def test_a_reach_read_from_stdin_cannot_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    r = reach.load("-")
+    with pytest.raises(ReachError, match="stdin"):
+        r.apply(POLICY)
+
+
+def test_a_reach_of_a_cluster_model_cannot_apply() -> None:
+    r = reach.Reach(reach.load(SHOP).cluster)
+    with pytest.raises(ReachError, match="reach.from_objects"):
+        r.apply(POLICY)
+
+
+def test_the_change_shows_itself_in_a_notebook() -> None:
+    r = reach.load(SHOP)
+    page = r.apply(POLICY)._repr_html_()
+    assert page.startswith("<pre>reach diff before -&gt; after (by workload)\n- ")
+    assert "monitoring/prometheus[Deployment] =&gt; web/frontend[Deployment] : TCP 9090" in page
+
+
+def test_a_dict_changed_and_applied_again_is_read_again() -> None:
+    """The parsed objects of unchanged manifests are kept between updates; a dict the
+    caller changes in place and applies again must not be taken for unchanged."""
+    r = reach.load(SHOP)
+    policy = copy.deepcopy(POLICY)
+    r.apply(policy)
+    policy["spec"]["policyTypes"] = ["Ingress"]  # prometheus may send again
+    r.apply(policy)
+    fresh = reach.load(SHOP)
+    fresh.apply(copy.deepcopy(policy))
+    assert _state(r) == _state(fresh)
+    assert any("monitoring/prometheus[Deployment] =>" in c for c in _state(r)[1])

@@ -1,0 +1,320 @@
+"""Watch mode against the test API server with watches (tests/k8s_watch.py): events in
+order, a dropped connection, 410 Gone and a relist, bookmarks, a CRD removed; after each,
+the watched state equals a fresh read of the server: nothing lost or counted twice."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import reach
+from reach.api.watching import Watcher, WatchUpdate
+from reach.input.live import LiveOptions
+from tests.helpers import EXAMPLES
+from tests.k8s_server import shop_objects
+from tests.k8s_watch import WatchServer
+
+POLICY = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "deny-all", "namespace": "monitoring"},
+    "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+}
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "probe", "namespace": "monitoring", "labels": {"app": "probe"}},
+    "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+    "status": {"phase": "Running", "podIP": "10.9.9.9"},
+}
+
+
+@pytest.fixture
+def server() -> Iterator[WatchServer]:
+    with WatchServer(shop_objects(EXAMPLES)) as srv:
+        yield srv
+
+
+def options(srv: WatchServer, tmp_path: Path) -> LiveOptions:
+    return LiveOptions(kubeconfig=str(srv.kubeconfig(tmp_path / "kubeconfig")), progress=False)
+
+
+@pytest.fixture
+def watching(server: WatchServer, tmp_path: Path) -> Iterator[Watcher]:
+    w = Watcher(options(server, tmp_path))
+    w.start()
+    yield w
+    w.stop()
+
+
+def until(
+    w: Watcher, done: Callable[[list[WatchUpdate]], bool], seconds: float = 20
+) -> list[WatchUpdate]:
+    """The updates until ``done`` says they are enough (a test failure after ``seconds``)."""
+    updates: list[WatchUpdate] = []
+    deadline = time.monotonic() + seconds
+    while not done(updates):
+        assert time.monotonic() < deadline, f"gave up waiting; got {[u.to_dict() for u in updates]}"
+        update = w.next(0.5)
+        if update is not None:
+            updates.append(update)
+    return updates
+
+
+def events(updates: list[WatchUpdate]) -> list[str]:
+    return [e for u in updates for e in u.events]
+
+
+def notes(updates: list[WatchUpdate]) -> list[str]:
+    return [n for u in updates for n in u.notes]
+
+
+def fresh(srv: WatchServer, tmp_path: Path) -> list[str]:
+    """The connections pod by pod of a new read of the server."""
+    r = reach.load_live(options(srv, tmp_path))
+    return [str(c) for c in r.connections(by="pod")]
+
+
+def watched(w: Watcher) -> list[str]:
+    assert w.analysis is not None
+    return [str(c) for c in reach.api.Reach(w.analysis.cluster).connections(by="pod")]
+
+
+def test_events_arrive_in_order_and_the_state_is_a_fresh_read(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    server.put(POD)
+    server.put(POLICY)
+    relabelled = {**POD, "metadata": {**POD["metadata"], "labels": {"app": "other"}}}
+    server.put(relabelled)
+    updates = until(watching, lambda u: len(events(u)) >= 3)
+    # In order per resource (watches of different resources are not ordered together).
+    pods = [e for e in events(updates) if " Pod " in e]
+    assert pods == ["ADDED Pod monitoring/probe", "MODIFIED Pod monitoring/probe"]
+    assert [e for e in events(updates) if e not in pods] == [
+        "ADDED NetworkPolicy monitoring/deny-all"
+    ]
+    assert watched(watching) == fresh(server, tmp_path)
+    server.remove(POD)
+    updates = until(watching, lambda u: len(events(u)) >= 1)
+    assert events(updates) == ["DELETED Pod monitoring/probe"]
+    assert watched(watching) == fresh(server, tmp_path)
+
+
+def test_the_change_is_what_the_event_opened_or_closed(
+    server: WatchServer, watching: Watcher
+) -> None:
+    server.put(POLICY)
+    (update,) = until(watching, lambda u: len(u) >= 1)
+    assert update.diff is not None
+    changes = {(e.src, e.dst, e.change) for e in update.diff.edges}
+    assert changes and {c for _, _, c in changes} == {"removed"}
+    assert all("monitoring/prometheus" in s + d for s, d, _ in changes)
+    assert update.connections == len(watched(watching)) or update.connections > 0
+
+
+def test_a_dropped_watch_resumes_from_its_last_resource_version(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    server.put(POD)
+    until(watching, lambda u: len(events(u)) >= 1)
+    first = [q for q in server.list_requests("networkpolicies") if q.get("watch")][-1]
+    server.disconnect("networkpolicies")
+    server.put(POLICY)  # while the watch is down
+    updates = until(watching, lambda u: "ADDED NetworkPolicy monitoring/deny-all" in events(u))
+    assert events(updates).count("ADDED NetworkPolicy monitoring/deny-all") == 1
+    assert any("watch of networkpolicies lost" in n for n in notes(updates))
+    assert watching.watch.counts["reconnects"] >= 1
+    resumed = [q for q in server.list_requests("networkpolicies") if q.get("watch")][-1]
+    assert resumed["resourceVersion"] == first["resourceVersion"]  # no event in between
+    assert watched(watching) == fresh(server, tmp_path)
+
+
+def test_410_gone_lists_the_resource_again(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    server.put(POLICY)
+    until(watching, lambda u: len(events(u)) >= 1)
+    server.disconnect("networkpolicies")
+    server.remove(POLICY)  # the DELETED event is lost to compaction
+    server.put({**POLICY, "metadata": {"name": "other", "namespace": "db"}})
+    server.compact()
+    updates = until(watching, lambda u: any("410 Gone" in n for n in notes(u)))
+    assert watching.watch.counts["relists"] == 1
+    assert "DELETED NetworkPolicy monitoring/deny-all" not in events(updates)
+    until(watching, lambda u: True)  # settle
+    assert watched(watching) == fresh(server, tmp_path)
+
+
+def test_bookmarks_move_the_resume_point(server: WatchServer, watching: Watcher) -> None:
+    server.put(POD)  # a pod event moves the pods watch; bookmarks move the others
+    until(watching, lambda u: len(events(u)) >= 1)
+    server.bookmark()
+    deadline = time.monotonic() + 10
+    while watching.watch.counts["bookmarks"] < 1:
+        assert time.monotonic() < deadline, "no bookmark seen"
+        time.sleep(0.05)
+    server.disconnect("networkpolicies")
+    deadline = time.monotonic() + 10
+    while len([q for q in server.list_requests("networkpolicies") if q.get("watch")]) < 2:
+        assert time.monotonic() < deadline, "no second watch"
+        time.sleep(0.05)
+    first, second = [q for q in server.list_requests("networkpolicies") if q.get("watch")]
+    assert int(second["resourceVersion"]) > int(first["resourceVersion"])
+    assert first["allowWatchBookmarks"] == "true"
+
+
+def test_a_crd_removed_while_watching_takes_its_objects(
+    server: WatchServer, tmp_path: Path
+) -> None:
+    server.versions["cilium.io"] = ("v2",)
+    server.add(
+        {
+            "apiVersion": "cilium.io/v2",
+            "kind": "CiliumNetworkPolicy",
+            "metadata": {"name": "lock", "namespace": "db"},
+            "spec": {"endpointSelector": {}, "ingress": [{}]},
+        }
+    )
+    w = Watcher(options(server, tmp_path))
+    w.start()
+    try:
+        assert w.analysis is not None and w.analysis.cluster.cilium_policies
+        server.not_found.add("ciliumnetworkpolicies")
+        server.disconnect("ciliumnetworkpolicies")
+        updates = until(w, lambda u: any("no longer served" in n for n in notes(u)))
+        change = updates[-1].diff
+        assert change is not None
+        assert [(p.change, "lock" in p.policy) for p in change.policies] == [("removed", True)]
+        assert not w.analysis.cluster.cilium_policies
+    finally:
+        w.stop()
+
+
+def test_a_missing_crd_is_no_error(server: WatchServer, watching: Watcher) -> None:
+    assert watching.analysis is not None  # cilium.io and Calico are not served here
+    assert not any(r.group == "cilium.io" for r in watching.watch.source.list_versions)
+
+
+def test_expectations_break_and_are_restored(server: WatchServer, tmp_path: Path) -> None:
+    expect = {
+        "version": 1,
+        "expectations": [
+            {
+                "name": "prometheus scrapes the frontend",
+                "expect": "allow",
+                "from": {"namespace": "monitoring"},
+                "to": {"namespace": "web", "labels": {"app": "frontend"}},
+            }
+        ],
+    }
+    from reach.audit.expect import parse_expectations
+
+    w = Watcher(options(server, tmp_path), expect=parse_expectations(expect, "inline"))
+    w.start()
+    try:
+        server.put(POLICY)
+        (broke,) = until(w, lambda u: len(u) >= 1)
+        assert broke.broken == ["prometheus scrapes the frontend"]
+        server.remove(POLICY)
+        (held,) = until(w, lambda u: len(u) >= 1)
+        assert held.restored == ["prometheus scrapes the frontend"] and not held.broken
+    finally:
+        w.stop()
+
+
+def _cli(srv: WatchServer, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    kc = srv.kubeconfig(tmp_path / "kc")
+    return subprocess.Popen(
+        [sys.executable, "-m", "reach", "watch", "--kubeconfig", str(kc), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_watches(srv: WatchServer) -> None:
+    deadline = time.monotonic() + 60
+    while not srv.watches.get("networkpolicies"):
+        assert time.monotonic() < deadline, "the command never watched"
+        time.sleep(0.1)
+
+
+def test_cli_writes_json_lines_and_exits_1_on_a_broken_expectation(
+    server: WatchServer, tmp_path: Path
+) -> None:
+    expect = tmp_path / "expect.yaml"
+    expect.write_text(
+        "version: 1\nexpectations:\n  - name: scrape\n    expect: allow\n"
+        "    from: {namespace: monitoring}\n    to: {namespace: web}\n"
+    )
+    p = _cli(server, tmp_path, "--format", "jsonl", "--expect", str(expect), "--max-updates", "1")
+    _wait_for_watches(server)
+    server.put(POLICY)
+    out, err = p.communicate(timeout=60)
+    lines: list[dict[str, Any]] = [json.loads(line) for line in out.splitlines()]
+    assert len(lines) == 2 and lines[0]["change"] is None
+    assert lines[1]["events"] == ["ADDED NetworkPolicy monitoring/deny-all"]
+    assert lines[1]["broken"] == ["scrape"]
+    assert lines[1]["change"]["counts"]["removed_connections"] > 0
+    assert "1 event in 1 update" in err and "1 expectation broken now" in err
+    assert p.returncode == 1
+
+
+def test_cli_serves_metrics(server: WatchServer, tmp_path: Path) -> None:
+    pytest.importorskip("prometheus_client")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = _cli(server, tmp_path, "--metrics-port", str(port), "--max-updates", "2")
+    try:
+        _wait_for_watches(server)
+        server.put(POLICY)
+        deadline = time.monotonic() + 30
+        while True:
+            text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+            if "reach_updates_total 1.0" in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert "reach_updates_total 1.0" in text
+        pairs = [line for line in text.splitlines() if line.startswith("reach_allowed_pairs ")]
+        assert pairs and float(pairs[0].split()[1]) > 0
+        assert "reach_update_seconds_bucket" in text
+    finally:
+        server.remove(POLICY)  # the second update: the command ends
+        p.communicate(timeout=60)
+    assert p.returncode == 0
+
+
+def test_cli_refuses_files(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "reach", "watch", "-f", str(EXAMPLES / "shop")],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "watch follows a live cluster" in r.stderr
+
+
+def test_a_watch_cut_after_an_event_loses_nothing_and_repeats_nothing(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    other = {**POLICY, "metadata": {"name": "other", "namespace": "db"}}
+    server.cut_watch["networkpolicies"] = server.watches["networkpolicies"] + 1
+    server.disconnect("networkpolicies")  # the next watch is cut after its first event
+    server.put(POLICY)
+    server.put(other)
+    wanted = ["ADDED NetworkPolicy monitoring/deny-all", "ADDED NetworkPolicy db/other"]
+    updates = until(watching, lambda u: all(w in events(u) for w in wanted))
+    assert events(updates) == wanted
+    assert server.watches["networkpolicies"] >= 3
+    assert watched(watching) == fresh(server, tmp_path)
