@@ -11,20 +11,19 @@ allowed ports of each workload pair that no flow used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from reach.analysis.display import Qualified
 from reach.analysis.flowmatch import Matched, Matcher
-from reach.analysis.flowverdicts import EXPLAINED, Verdicts
+from reach.analysis.flowpermissive import OverPermissive, over_permissive
+from reach.analysis.flowverdicts import EXPLAINED, Ask, Verdicts
 from reach.analysis.views import View
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
 from reach.input.flows import FlowFile
 from reach.model.flows import ObservedFlow
-from reach.model.ports import PROTOCOLS, PortSet
+from reach.model.ports import PROTOCOLS
 from reach.words import count
 
 #: Longest list of over-permissive pairs and unmatched ends the text shows.
@@ -91,32 +90,13 @@ class Unmatched:
 
 
 @dataclass
-class OverPermissive:
-    """Ports a workload pair is allowed that no observed flow used."""
-
-    src: str
-    dst: str
-    ports: PortSet
-    observed: bool  #: whether some flow went between the two at all
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "src": self.src,
-            "dst": self.dst,
-            "unobserved": str(self.ports),
-            "ports": self.ports.to_json(),
-            "pair_observed": self.observed,
-        }
-
-
-@dataclass
 class FlowCheck(Qualified):
     """The answer of ``reach flows check``."""
 
     source: str
     flows: list[CheckedFlow] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
-    over_permissive: list[OverPermissive] = field(default_factory=list)
+    over_permissive: Sequence[OverPermissive] = field(default_factory=list)
     change: str = ""  #: what the ``after`` columns checked ("" without a change)
     notes: list[str] = field(default_factory=list)  #: what was read but not checked
 
@@ -173,35 +153,33 @@ def check_flows(
     groups, unmatched = _group(Matcher(reachability), flows.flows)
     result.unmatched = unmatched
     now = Verdicts(Provenance(reachability))
-    later = (Matcher(after), Verdicts(Provenance(after))) if after is not None else None
-    now.prepare(
-        (s, d)
-        for members in groups.values()
-        for s in members[0][1].classes.tolist()
-        for d in members[0][2].classes.tolist()
-    )
-    for (src, dst, protocol, port), members in sorted(groups.items(), key=lambda kv: kv[0]):
-        first = members[0]
-        ends = (first[1], first[2])
-        want = PortSet.of(protocol, port, port)
-        allowed, because = now.verdict(ends, want)
-        checked = CheckedFlow(
-            src,
-            dst,
-            protocol,
-            port,
-            sum(flow.count for flow, _, _ in members),
-            tuple(sorted({flow.verdict for flow, _, _ in members if flow.verdict})),
-            first[0].origin,
-            allowed,
-            because,
+    ordered = [(key, groups[key]) for key in sorted(groups)]
+    decided = now.decide([(m[0][1], m[0][2], key[2], key[3]) for key, m in ordered])
+    for ((src, dst, protocol, port), members), (allowed, because) in zip(
+        ordered, decided, strict=True
+    ):
+        result.flows.append(
+            CheckedFlow(
+                src,
+                dst,
+                protocol,
+                port,
+                sum(flow.count for flow, _, _ in members),
+                tuple(sorted({flow.verdict for flow, _, _ in members if flow.verdict})),
+                members[0][0].origin,
+                allowed,
+                because,
+            )
         )
-        if later is not None:
-            checked.after, checked.after_because = _after(later, first[0], want)
-        result.flows.append(checked)
-    result.over_permissive = _over_permissive(view, result.flows)
+    later = None
+    if after is not None:
+        later = Verdicts(Provenance(after))
+        _after(Matcher(after), later, [m[0][0] for _, m in ordered], result.flows)
+    result.over_permissive = over_permissive(
+        view, ((f.src, f.dst, f.protocol, f.port) for f in result.flows)
+    )
     result.notes = _not_checked(flows)
-    for verdicts in (now, *([later[1]] if later else [])):
+    for verdicts in (now, *([later] if later else [])):
         if verdicts.unexplained:
             result.notes.append(
                 f"the reason of {count(verdicts.unexplained, 'dropped connection', thousands=True)}"
@@ -251,34 +229,23 @@ def unchecked(flow: ObservedFlow, src: Matched | str, dst: Matched | str) -> str
     return None
 
 
-def _after(later: tuple[Matcher, Verdicts], flow: ObservedFlow, want: PortSet) -> tuple[bool, str]:
-    matcher, verdicts = later
-    src, dst = matcher.match(flow.src), matcher.match(flow.dst)
-    if not isinstance(src, Matched) or not isinstance(dst, Matched):
-        return False, f"no longer matched: {src if isinstance(src, str) else dst}"
-    return verdicts.verdict((src, dst), want)
-
-
-def _over_permissive(view: View, checked: list[CheckedFlow]) -> list[OverPermissive]:
-    """Per workload pair the view allows, the ports no observed flow used: the edges of
-    the view in blocks of node indices, a pair's ports subtracted only where flows went."""
-    nodes = view.nodes
-    position = {node.id: k for k, node in enumerate(nodes)}
-    used: dict[tuple[int, int], PortSet] = {}
-    for f in checked:
-        key = (position.get(f.src, -1), position.get(f.dst, -1))
-        used[key] = used.get(key, PortSet.empty()) | PortSet.of(f.protocol, f.port, f.port)
-    workload = np.array([node.type == "workload" for node in nodes], dtype=bool)
-    portsets = view.reachability.atoms.portsets
-    out = []
-    for src, dst, ids in view.edge_blocks():
-        keep = workload[src] & workload[dst]
-        for a, b, i in zip(src[keep].tolist(), dst[keep].tolist(), ids[keep].tolist(), strict=True):
-            seen = used.get((a, b))
-            rest = portsets[i] - seen if seen is not None else portsets[i]
-            if not rest.is_empty():
-                out.append(OverPermissive(nodes[a].id, nodes[b].id, rest, seen is not None))
-    return out
+def _after(
+    matcher: Matcher, verdicts: Verdicts, firsts: list[ObservedFlow], checked: list[CheckedFlow]
+) -> None:
+    """Set each checked group's verdict under the change (its first flow matched again
+    in the changed cluster)."""
+    asks: list[Ask] = []
+    where: list[CheckedFlow] = []
+    for flow, f in zip(firsts, checked, strict=True):
+        src, dst = matcher.match(flow.src), matcher.match(flow.dst)
+        if not isinstance(src, Matched) or not isinstance(dst, Matched):
+            f.after = False
+            f.after_because = f"no longer matched: {src if isinstance(src, str) else dst}"
+            continue
+        asks.append((src, dst, f.protocol, f.port))
+        where.append(f)
+    for f, (allowed, because) in zip(where, verdicts.decide(asks), strict=True):
+        f.after, f.after_because = allowed, because
 
 
 def _not_checked(flows: FlowFile) -> list[str]:
