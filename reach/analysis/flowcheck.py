@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from reach.analysis.display import Qualified
+from reach.analysis.display import NotebookHtml
 from reach.analysis.flowmatch import Matched, Matcher
 from reach.analysis.flowpermissive import OverPermissive, over_permissive
 from reach.analysis.flowverdicts import EXPLAINED, Ask, Verdicts
@@ -90,8 +90,8 @@ class Unmatched:
 
 
 @dataclass
-class FlowCheck(Qualified):
-    """The answer of ``reach flows check``."""
+class FlowCheck(NotebookHtml):
+    """The answer of ``reach flows check``; in a notebook, its sections as tables."""
 
     source: str
     flows: list[CheckedFlow] = field(default_factory=list)
@@ -109,6 +109,23 @@ class FlowCheck(Qualified):
     def broken(self) -> list[CheckedFlow]:
         """Observed flows allowed today that the change would drop."""
         return [f for f in self.flows if f.allowed and f.after is False]
+
+    @property
+    def passing(self) -> list[CheckedFlow]:
+        """Observed flows allowed today (and under the change, when one is checked)."""
+        return [f for f in self.flows if f.allowed and f.after is not False]
+
+    @property
+    def headline(self) -> str:
+        """``reach flows check: 9 observed connections from FILE: 8 allowed, 1 dropped``."""
+        allowed = sum(f.allowed for f in self.flows)
+        head = (
+            f"reach flows check: {count(len(self.flows), 'observed connection')} from "
+            f"{self.source}: {allowed} allowed, {len(self.dropped)} dropped"
+        )
+        if self.change:
+            head += f"; {len(self.broken)} broken by {self.change}"
+        return head
 
     @property
     def failed(self) -> bool:
@@ -267,14 +284,7 @@ def _not_checked(flows: FlowFile) -> list[str]:
 
 
 def _lines(result: FlowCheck) -> list[str]:
-    allowed = sum(f.allowed for f in result.flows)
-    head = (
-        f"reach flows check: {count(len(result.flows), 'observed connection')} from "
-        f"{result.source}: {allowed} allowed, {len(result.dropped)} dropped"
-    )
-    if result.change:
-        head += f"; {len(result.broken)} broken by {result.change}"
-    lines = [head]
+    lines = [result.headline]
     for title, flows in (
         ("Dropped by the current policies", result.dropped),
         (f"Broken by {result.change}", result.broken),
@@ -285,7 +295,7 @@ def _lines(result: FlowCheck) -> list[str]:
                 why = f.because if title.startswith("Dropped") else f.after_because
                 lines.append(f"  {f.what}  ({_flows(f.count)}; first {f.origin})")
                 lines.append(f"      {why}")
-    ok = [f for f in result.flows if f.allowed and f.after is not False]
+    ok = result.passing
     if ok:
         lines += ["", f"Allowed ({len(ok)}):"]
         lines += [f"  {f.what}  ({_flows(f.count)})  {f.because}" for f in ok]
