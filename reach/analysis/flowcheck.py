@@ -22,7 +22,7 @@ from reach.analysis.views import View
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
 from reach.input.flows import FlowFile
-from reach.model.flows import ObservedFlow
+from reach.model.flows import FlowEnd, ObservedFlow
 from reach.model.ports import PROTOCOLS
 from reach.words import count
 
@@ -155,6 +155,9 @@ class FlowCheck(NotebookHtml):
     def __str__(self) -> str:
         return "\n".join(_lines(self))
 
+    def __repr__(self) -> str:  # a notebook's plain text: not every flow and pair
+        return f"<FlowCheck: {self.headline}>"
+
 
 def check_flows(
     view: View,
@@ -214,8 +217,16 @@ def _group(
 ) -> tuple[dict[tuple[str, str, str, int], _Group], list[Unmatched]]:
     groups: dict[tuple[str, str, str, int], _Group] = {}
     missing: dict[tuple[str, str, str, str], Unmatched] = {}
+    # Ends by identity first (a CSV's flows share them): no dataclass hash per flow.
+    known: dict[int, tuple[FlowEnd, Matched | str]] = {}
     for flow in flows:
-        src, dst = matcher.match(flow.src), matcher.match(flow.dst)
+        ends = []
+        for end in (flow.src, flow.dst):
+            hit = known.get(id(end))
+            if hit is None or hit[0] is not end:
+                hit = known[id(end)] = (end, matcher.match(end))
+            ends.append(hit[1])
+        src, dst = ends
         reason = unchecked(flow, src, dst)
         if reason is not None or not isinstance(src, Matched) or not isinstance(dst, Matched):
             what = f"{flow.protocol} {flow.port}" if flow.port else flow.protocol

@@ -96,10 +96,14 @@ def over_permissive(view: View, used: Iterable[tuple[str, str, str, int]]) -> Pa
     position = {name: k for k, name in enumerate(names)}
     n = len(nodes)
     seen: dict[int, dict[str, set[int]]] = {}
-    for src_name, dst_name, protocol, port in used:
-        a, b = position.get(src_name), position.get(dst_name)
-        if a is not None and b is not None:
-            seen.setdefault(a * n + b, {}).setdefault(protocol, set()).add(port)
+    last: tuple[str, str, dict[str, set[int]] | None] = ("", "", None)
+    for src_name, dst_name, protocol, port in used:  # sorted: a pair's flows come together
+        if (src_name, dst_name) != last[:2]:
+            a, b = position.get(src_name), position.get(dst_name)
+            into = seen.setdefault(a * n + b, {}) if a is not None and b is not None else None
+            last = (src_name, dst_name, into)
+        if last[2] is not None:
+            last[2].setdefault(protocol, set()).add(port)
     src, dst, ids = _workload_edges(view)
     pool = list(view.reachability.atoms.portsets)
     observed = np.zeros(len(src), dtype=bool)
@@ -108,19 +112,20 @@ def over_permissive(view: View, used: Iterable[tuple[str, str, str, int]]) -> Pa
         known = np.array(sorted(seen), dtype=np.int64)
         at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
         observed = known[at] == keys
-        keep = np.ones(len(src), dtype=bool)
+        rows = np.flatnonzero(observed)
+        old, new = ids[rows].tolist(), []
         made: dict[PortSet, int] = {}
-        for row, key in zip(
-            np.flatnonzero(observed).tolist(), keys[observed].tolist(), strict=True
-        ):
-            rest = _without(pool[ids[row]], seen[key])
+        for i, key in zip(old, keys[rows].tolist(), strict=True):
+            rest = _without(pool[i], seen[key])
             if rest.is_empty():
-                keep[row] = False
+                new.append(-1)
                 continue
             if rest not in made:
                 made[rest] = len(pool)
                 pool.append(rest)
-            ids[row] = made[rest]
+            new.append(made[rest])
+        ids[rows] = new
+        keep = ids >= 0
         src, dst, ids, observed = src[keep], dst[keep], ids[keep], observed[keep]
     return PairList(names, src, dst, ids, pool, observed)
 

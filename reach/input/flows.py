@@ -219,11 +219,12 @@ def _csv_flow(cells: list[str], origin: str, ends: dict[str, FlowEnd]) -> Observ
     src, dst, port_text = cells[:3]
     if not src or not dst:
         raise _Bad("", "the source and the destination must not be empty")
-    if port_text.isascii() and port_text.isdigit():  # a number alone: TCP
-        port, protocol = int(port_text), "TCP"
+    number, _, given = port_text.partition("/")
+    if number.isascii() and number.isdigit() and (given in _PORTED or number == port_text):
+        port, protocol = int(number), given or "TCP"  # 8080, 8080/TCP
         if not 1 <= port <= MAX_PORT:
             raise _Bad("", f"{excerpt(port_text)} is not a port such as 8080/TCP or 53/UDP")
-    else:
+    else:  # spaces, lower case, errors
         port, protocol = _port(port_text)
     count = 1
     if len(cells) == 4:
