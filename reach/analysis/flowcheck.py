@@ -178,18 +178,15 @@ def check_flows(
     for ((src, dst, protocol, port), members), (allowed, because) in zip(
         ordered, decided, strict=True
     ):
+        first = members[0][0]
+        seen: tuple[str, ...]
+        if len(members) == 1:  # most groups: no sum, no set
+            total, seen = first.count, (first.verdict,) if first.verdict else ()
+        else:
+            total = sum(flow.count for flow, _, _ in members)
+            seen = tuple(sorted({flow.verdict for flow, _, _ in members if flow.verdict}))
         result.flows.append(
-            CheckedFlow(
-                src,
-                dst,
-                protocol,
-                port,
-                sum(flow.count for flow, _, _ in members),
-                tuple(sorted({flow.verdict for flow, _, _ in members if flow.verdict})),
-                members[0][0].origin,
-                allowed,
-                because,
-            )
+            CheckedFlow(src, dst, protocol, port, total, seen, first.origin, allowed, because)
         )
     later = None
     if after is not None:

@@ -80,11 +80,14 @@ def _expected(r: Reach, after: Reach, flows: FlowFile) -> tuple[list[tuple[objec
     over-permissive entries, computed the slow way."""
     now, later = Matcher(r.reachability), Matcher(after.reachability)
     groups: dict[tuple[str, str, str, int], ObservedFlow] = {}
+    counts: dict[tuple[str, str, str, int], int] = {}
     for flow in flows.flows:
         src, dst = now.match(flow.src), now.match(flow.dst)
         if unchecked(flow, src, dst) is None:
             assert isinstance(src, Matched) and isinstance(dst, Matched)
-            groups.setdefault((src.node, dst.node, flow.protocol, flow.port), flow)
+            key = (src.node, dst.node, flow.protocol, flow.port)
+            groups.setdefault(key, flow)
+            counts[key] = counts.get(key, 0) + flow.count
     checked = []
     for key in sorted(groups):
         flow, want = groups[key], PortSet.of(key[2], key[3], key[3])
@@ -92,7 +95,15 @@ def _expected(r: Reach, after: Reach, flows: FlowFile) -> tuple[list[tuple[objec
         assert isinstance(src, Matched) and isinstance(dst, Matched)
         src2, dst2 = later.match(flow.src), later.match(flow.dst)
         assert isinstance(src2, Matched) and isinstance(dst2, Matched)
-        checked.append((*key, *_verdict(r, src, dst, want), *_verdict(after, src2, dst2, want)))
+        checked.append(
+            (
+                *key,
+                counts[key],
+                flow.origin,
+                *_verdict(r, src, dst, want),
+                *_verdict(after, src2, dst2, want),
+            )
+        )
     used: dict[tuple[str, str], PortSet] = {}
     for src_id, dst_id, protocol, port, *_ in checked:
         pair = (str(src_id), str(dst_id))
@@ -116,7 +127,18 @@ def _compare(objects: list[Obj], data: st.DataObject) -> None:
     result: FlowCheck = reach.check_flows(r, flows, default_deny=True)
     checked, permissive = _expected(r, after, flows)
     got = [
-        (f.src, f.dst, f.protocol, f.port, f.allowed, f.because, f.after, f.after_because)
+        (
+            f.src,
+            f.dst,
+            f.protocol,
+            f.port,
+            f.count,
+            f.origin,
+            f.allowed,
+            f.because,
+            f.after,
+            f.after_because,
+        )
         for f in result.flows
     ]
     assert got == checked
