@@ -5,6 +5,7 @@ same cluster (issue 20: within 3x and 5x).
 Usage:
   python bench/bench_flows.py                  # 10k pods, 100k flows, 3 runs of each
   python bench/bench_flows.py --size 1k --flows 10000 --runs 3
+  python bench/bench_flows.py --no-generate    # summary and flows check only
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1,
 cached under bench/.cache). The flows are a CSV of ``--flows`` lines (seed 1): pairs of
@@ -63,6 +64,11 @@ def main() -> None:
     ap.add_argument("--size", default="10k", choices=sorted(SIZES))
     ap.add_argument("--flows", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument(
+        "--no-generate",
+        action="store_true",
+        help="time summary and flows check only (generate takes minutes at 10k)",
+    )
     args = ap.parse_args()
     pods, policies, namespaces = SIZES[args.size]
     cluster = generate(f"cluster-{args.size}", pods, policies, namespaces)
@@ -73,6 +79,8 @@ def main() -> None:
         "flows check": [*base, "flows", "check", "-f", str(cluster), "--flows", str(flows)],
         "generate": [*base, "generate", "-f", str(cluster), "--from-current", "-o", "/dev/null"],
     }
+    if args.no_generate:
+        del commands["generate"]
     timed(commands["summary"])  # warm the page cache and the imports once
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
     for _ in range(args.runs):

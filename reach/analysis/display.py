@@ -20,7 +20,7 @@ PictureMaker = Callable[[object, str], bytes | None]
 _maker: PictureMaker | None = None
 
 #: ``maker(result)``: the notebook HTML of a result that carries diagnostics (its
-#: picture, then the diagnostics).
+#: picture, or for a :class:`NotebookHtml` result its tables, then the diagnostics).
 HtmlMaker = Callable[[object], str]
 
 _html: HtmlMaker | None = None
@@ -63,3 +63,12 @@ class NotebookPicture(Qualified):
     def _repr_svg_(self) -> str | None:
         picture = _maker(self, "svg") if _maker else None
         return picture.decode("utf-8") if picture is not None else None
+
+
+class NotebookHtml(Qualified):
+    """Mixin: display as the HTML :mod:`reach.output` writes of the result (tables, then
+    its diagnostics), for results that are no picture."""
+
+    def _repr_html_(self) -> str | None:
+        """Notebook display."""
+        return _html(self) if _html else None

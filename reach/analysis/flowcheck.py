@@ -11,20 +11,19 @@ allowed ports of each workload pair that no flow used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from reach.analysis.display import Qualified
+from reach.analysis.display import NotebookHtml
 from reach.analysis.flowmatch import Matched, Matcher
-from reach.analysis.flowverdicts import EXPLAINED, Verdicts
+from reach.analysis.flowpermissive import OverPermissive, over_permissive
+from reach.analysis.flowverdicts import EXPLAINED, Ask, Verdicts
 from reach.analysis.views import View
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
 from reach.input.flows import FlowFile
-from reach.model.flows import ObservedFlow
-from reach.model.ports import PROTOCOLS, PortSet
+from reach.model.flows import FlowEnd, ObservedFlow
+from reach.model.ports import PROTOCOLS
 from reach.words import count
 
 #: Longest list of over-permissive pairs and unmatched ends the text shows.
@@ -91,32 +90,13 @@ class Unmatched:
 
 
 @dataclass
-class OverPermissive:
-    """Ports a workload pair is allowed that no observed flow used."""
-
-    src: str
-    dst: str
-    ports: PortSet
-    observed: bool  #: whether some flow went between the two at all
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "src": self.src,
-            "dst": self.dst,
-            "unobserved": str(self.ports),
-            "ports": self.ports.to_json(),
-            "pair_observed": self.observed,
-        }
-
-
-@dataclass
-class FlowCheck(Qualified):
-    """The answer of ``reach flows check``."""
+class FlowCheck(NotebookHtml):
+    """The answer of ``reach flows check``; in a notebook, its sections as tables."""
 
     source: str
     flows: list[CheckedFlow] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
-    over_permissive: list[OverPermissive] = field(default_factory=list)
+    over_permissive: Sequence[OverPermissive] = field(default_factory=list)
     change: str = ""  #: what the ``after`` columns checked ("" without a change)
     notes: list[str] = field(default_factory=list)  #: what was read but not checked
 
@@ -129,6 +109,23 @@ class FlowCheck(Qualified):
     def broken(self) -> list[CheckedFlow]:
         """Observed flows allowed today that the change would drop."""
         return [f for f in self.flows if f.allowed and f.after is False]
+
+    @property
+    def passing(self) -> list[CheckedFlow]:
+        """Observed flows allowed today (and under the change, when one is checked)."""
+        return [f for f in self.flows if f.allowed and f.after is not False]
+
+    @property
+    def headline(self) -> str:
+        """``reach flows check: 9 observed connections from FILE: 8 allowed, 1 dropped``."""
+        allowed = sum(f.allowed for f in self.flows)
+        head = (
+            f"reach flows check: {count(len(self.flows), 'observed connection')} from "
+            f"{self.source}: {allowed} allowed, {len(self.dropped)} dropped"
+        )
+        if self.change:
+            head += f"; {len(self.broken)} broken by {self.change}"
+        return head
 
     @property
     def failed(self) -> bool:
@@ -158,6 +155,9 @@ class FlowCheck(Qualified):
     def __str__(self) -> str:
         return "\n".join(_lines(self))
 
+    def __repr__(self) -> str:  # a notebook's plain text: not every flow and pair
+        return f"<FlowCheck: {self.headline}>"
+
 
 def check_flows(
     view: View,
@@ -173,35 +173,30 @@ def check_flows(
     groups, unmatched = _group(Matcher(reachability), flows.flows)
     result.unmatched = unmatched
     now = Verdicts(Provenance(reachability))
-    later = (Matcher(after), Verdicts(Provenance(after))) if after is not None else None
-    now.prepare(
-        (s, d)
-        for members in groups.values()
-        for s in members[0][1].classes.tolist()
-        for d in members[0][2].classes.tolist()
-    )
-    for (src, dst, protocol, port), members in sorted(groups.items(), key=lambda kv: kv[0]):
-        first = members[0]
-        ends = (first[1], first[2])
-        want = PortSet.of(protocol, port, port)
-        allowed, because = now.verdict(ends, want)
-        checked = CheckedFlow(
-            src,
-            dst,
-            protocol,
-            port,
-            sum(flow.count for flow, _, _ in members),
-            tuple(sorted({flow.verdict for flow, _, _ in members if flow.verdict})),
-            first[0].origin,
-            allowed,
-            because,
+    ordered = [(key, groups[key]) for key in sorted(groups)]
+    decided = now.decide([(m[0][1], m[0][2], key[2], key[3]) for key, m in ordered])
+    for ((src, dst, protocol, port), members), (allowed, because) in zip(
+        ordered, decided, strict=True
+    ):
+        first = members[0][0]
+        seen: tuple[str, ...]
+        if len(members) == 1:  # most groups: no sum, no set
+            total, seen = first.count, (first.verdict,) if first.verdict else ()
+        else:
+            total = sum(flow.count for flow, _, _ in members)
+            seen = tuple(sorted({flow.verdict for flow, _, _ in members if flow.verdict}))
+        result.flows.append(
+            CheckedFlow(src, dst, protocol, port, total, seen, first.origin, allowed, because)
         )
-        if later is not None:
-            checked.after, checked.after_because = _after(later, first[0], want)
-        result.flows.append(checked)
-    result.over_permissive = _over_permissive(view, result.flows)
+    later = None
+    if after is not None:
+        later = Verdicts(Provenance(after))
+        _after(Matcher(after), later, [m[0][0] for _, m in ordered], result.flows)
+    result.over_permissive = over_permissive(
+        view, ((f.src, f.dst, f.protocol, f.port) for f in result.flows)
+    )
     result.notes = _not_checked(flows)
-    for verdicts in (now, *([later[1]] if later else [])):
+    for verdicts in (now, *([later] if later else [])):
         if verdicts.unexplained:
             result.notes.append(
                 f"the reason of {count(verdicts.unexplained, 'dropped connection', thousands=True)}"
@@ -219,8 +214,16 @@ def _group(
 ) -> tuple[dict[tuple[str, str, str, int], _Group], list[Unmatched]]:
     groups: dict[tuple[str, str, str, int], _Group] = {}
     missing: dict[tuple[str, str, str, str], Unmatched] = {}
+    # Ends by identity first (a CSV's flows share them): no dataclass hash per flow.
+    known: dict[int, tuple[FlowEnd, Matched | str]] = {}
     for flow in flows:
-        src, dst = matcher.match(flow.src), matcher.match(flow.dst)
+        ends = []
+        for end in (flow.src, flow.dst):
+            hit = known.get(id(end))
+            if hit is None or hit[0] is not end:
+                hit = known[id(end)] = (end, matcher.match(end))
+            ends.append(hit[1])
+        src, dst = ends
         reason = unchecked(flow, src, dst)
         if reason is not None or not isinstance(src, Matched) or not isinstance(dst, Matched):
             what = f"{flow.protocol} {flow.port}" if flow.port else flow.protocol
@@ -251,34 +254,23 @@ def unchecked(flow: ObservedFlow, src: Matched | str, dst: Matched | str) -> str
     return None
 
 
-def _after(later: tuple[Matcher, Verdicts], flow: ObservedFlow, want: PortSet) -> tuple[bool, str]:
-    matcher, verdicts = later
-    src, dst = matcher.match(flow.src), matcher.match(flow.dst)
-    if not isinstance(src, Matched) or not isinstance(dst, Matched):
-        return False, f"no longer matched: {src if isinstance(src, str) else dst}"
-    return verdicts.verdict((src, dst), want)
-
-
-def _over_permissive(view: View, checked: list[CheckedFlow]) -> list[OverPermissive]:
-    """Per workload pair the view allows, the ports no observed flow used: the edges of
-    the view in blocks of node indices, a pair's ports subtracted only where flows went."""
-    nodes = view.nodes
-    position = {node.id: k for k, node in enumerate(nodes)}
-    used: dict[tuple[int, int], PortSet] = {}
-    for f in checked:
-        key = (position.get(f.src, -1), position.get(f.dst, -1))
-        used[key] = used.get(key, PortSet.empty()) | PortSet.of(f.protocol, f.port, f.port)
-    workload = np.array([node.type == "workload" for node in nodes], dtype=bool)
-    portsets = view.reachability.atoms.portsets
-    out = []
-    for src, dst, ids in view.edge_blocks():
-        keep = workload[src] & workload[dst]
-        for a, b, i in zip(src[keep].tolist(), dst[keep].tolist(), ids[keep].tolist(), strict=True):
-            seen = used.get((a, b))
-            rest = portsets[i] - seen if seen is not None else portsets[i]
-            if not rest.is_empty():
-                out.append(OverPermissive(nodes[a].id, nodes[b].id, rest, seen is not None))
-    return out
+def _after(
+    matcher: Matcher, verdicts: Verdicts, firsts: list[ObservedFlow], checked: list[CheckedFlow]
+) -> None:
+    """Set each checked group's verdict under the change (its first flow matched again
+    in the changed cluster)."""
+    asks: list[Ask] = []
+    where: list[CheckedFlow] = []
+    for flow, f in zip(firsts, checked, strict=True):
+        src, dst = matcher.match(flow.src), matcher.match(flow.dst)
+        if not isinstance(src, Matched) or not isinstance(dst, Matched):
+            f.after = False
+            f.after_because = f"no longer matched: {src if isinstance(src, str) else dst}"
+            continue
+        asks.append((src, dst, f.protocol, f.port))
+        where.append(f)
+    for f, (allowed, because) in zip(where, verdicts.decide(asks), strict=True):
+        f.after, f.after_because = allowed, because
 
 
 def _not_checked(flows: FlowFile) -> list[str]:
@@ -300,14 +292,7 @@ def _not_checked(flows: FlowFile) -> list[str]:
 
 
 def _lines(result: FlowCheck) -> list[str]:
-    allowed = sum(f.allowed for f in result.flows)
-    head = (
-        f"reach flows check: {count(len(result.flows), 'observed connection')} from "
-        f"{result.source}: {allowed} allowed, {len(result.dropped)} dropped"
-    )
-    if result.change:
-        head += f"; {len(result.broken)} broken by {result.change}"
-    lines = [head]
+    lines = [result.headline]
     for title, flows in (
         ("Dropped by the current policies", result.dropped),
         (f"Broken by {result.change}", result.broken),
@@ -318,7 +303,7 @@ def _lines(result: FlowCheck) -> list[str]:
                 why = f.because if title.startswith("Dropped") else f.after_because
                 lines.append(f"  {f.what}  ({_flows(f.count)}; first {f.origin})")
                 lines.append(f"      {why}")
-    ok = [f for f in result.flows if f.allowed and f.after is not False]
+    ok = result.passing
     if ok:
         lines += ["", f"Allowed ({len(ok)}):"]
         lines += [f"  {f.what}  ({_flows(f.count)})  {f.because}" for f in ok]

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reach.analysis import display
+from reach.analysis.flowcheck import FlowCheck
 from reach.output.diagnostics import carried, html_list
 from reach.output.notebook import embedded
+from reach.output.results.flows_html import flows_html
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,9 +25,11 @@ def notebook_picture(result: object, fmt: str) -> bytes | None:
 
 
 def notebook_html(result: object, picture: Callable[[], Figure | None] | None = None) -> str:
-    """A result's notebook HTML: its picture, then its diagnostics. ``picture`` draws it
-    (:class:`reach.Reach` passes its graph); by default :mod:`reach.draw` draws query
-    results."""
+    """A result's notebook HTML: its picture (a flows check: its tables), then its
+    diagnostics. ``picture`` draws it (:class:`reach.Reach` passes its graph); by
+    default :mod:`reach.draw` draws query results."""
+    if isinstance(result, FlowCheck):
+        return flows_html(result)
     from reach import draw as d
 
     if picture is not None:

@@ -9,6 +9,7 @@ rule), then the default, allow.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from reach.engine.calicoprovenance import calico_side
 from reach.engine.reachability import Reachability
@@ -31,6 +32,7 @@ class Provenance:
         # per (direction, own class): what depends on the subject alone, asked once
         self._subject_rules: dict[tuple[str, int], list[CompiledRule]] = {}
         self._isolating: dict[tuple[str, int], list[NetworkPolicy | CiliumPolicy]] = {}
+        self._selects: dict[str, npt.NDArray[np.bool_]] = {}
 
     def in_force(self, direction: str, s: int, d: int) -> list[CompiledRule]:
         """Rules of ``direction`` whose subject is the pair's own end and whose peers match."""
@@ -41,7 +43,13 @@ class Provenance:
         key = (direction, own)
         rules = self._subject_rules.get(key)
         if rules is None:
-            rules = [r for r in self._by_dir[direction] if r.selected[own]]
+            of_direction = self._by_dir[direction]
+            selects = self._selects.get(direction)
+            if selects is None:  # rules x classes, built once: one column per subject
+                selects = self._selects[direction] = np.array(
+                    [r.selected[:n] for r in of_direction], dtype=bool
+                ).reshape(len(of_direction), n)
+            rules = [of_direction[i] for i in np.flatnonzero(selects[:, own]).tolist()]
             self._subject_rules[key] = rules
         return [r for r in rules if r.peers[other]]
 
@@ -54,14 +62,14 @@ class Provenance:
             reachability = self.reachability
             cluster = reachability.cluster
             found = self._isolating[key] = [
-                policy
-                for i, policy in enumerate(cluster.policies)
-                if reachability.policy_selected[i, own] and _isolates(policy, direction)
+                cluster.policies[i]
+                for i in _selecting(reachability.policy_selected, own, len(cluster.policies))
+                if _isolates(cluster.policies[i], direction)
             ]
             found += [
-                policy
-                for i, policy in enumerate(cluster.cilium_policies)
-                if reachability.cilium_selected[i, own] and _isolates(policy, direction)
+                cluster.cilium_policies[i]
+                for i in _selecting(reachability.cilium_selected, own, len(cluster.cilium_policies))
+                if _isolates(cluster.cilium_policies[i], direction)
             ]
             found.sort(key=str)  # by name, whatever the input order
         return found
@@ -241,3 +249,12 @@ class Provenance:
 
 def _isolates(policy: NetworkPolicy | CiliumPolicy, direction: str) -> bool:
     return policy.egress_isolating if direction == "egress" else policy.ingress_isolating
+
+
+def _selecting(selected: npt.NDArray[np.bool_], own: int, count: int) -> list[int]:
+    """The indices of the policies (rows of ``selected``, ``count`` of them) that select
+    class ``own``."""
+    if not count:
+        return []
+    found: list[int] = np.flatnonzero(selected[:count, own]).tolist()
+    return found

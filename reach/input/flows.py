@@ -197,6 +197,7 @@ def _endpoint(raw: Any, ip: str, where: str) -> FlowEnd:
 
 def _read_csv(text: str, path: str, out: FlowFile) -> None:
     first = True
+    ends: dict[str, FlowEnd] = {}  # one end per distinct reference: matched once, cheaply
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         cells = [c.strip() for c in row]
         if not cells or not any(cells) or cells[0].startswith("#"):
@@ -207,28 +208,45 @@ def _read_csv(text: str, path: str, out: FlowFile) -> None:
         first = False
         origin = f"{path}:{number}"
         try:
-            out.flows.append(_csv_flow(cells, origin))
+            out.flows.append(_csv_flow(cells, origin, ends))
         except _Bad as bad:
             out.invalid.append(Problem(origin, bad.field, bad.message))
 
 
-def _csv_flow(cells: list[str], origin: str) -> ObservedFlow:
+def _csv_flow(cells: list[str], origin: str, ends: dict[str, FlowEnd]) -> ObservedFlow:
     if len(cells) not in (3, 4):
         raise _Bad("", f"expected src,dst,port/proto[,count], got {len(cells)} fields")
     src, dst, port_text = cells[:3]
     if not src or not dst:
         raise _Bad("", "the source and the destination must not be empty")
-    m = _PORT.match(port_text)
-    if not m or not 1 <= int(m.group(1)) <= MAX_PORT:
-        raise _Bad("", f"{excerpt(port_text)} is not a port such as 8080/TCP or 53/UDP")
-    protocol = (m.group(2) or "TCP").upper()
-    if protocol not in _PORTED:
-        raise _Bad("", f"{excerpt(m.group(2))}: the protocol must be TCP, UDP or SCTP")
+    number, _, given = port_text.partition("/")
+    if number.isascii() and number.isdigit() and (given in _PORTED or number == port_text):
+        port, protocol = int(number), given or "TCP"  # 8080, 8080/TCP
+        if not 1 <= port <= MAX_PORT:
+            raise _Bad("", f"{excerpt(port_text)} is not a port such as 8080/TCP or 53/UDP")
+    else:  # spaces, lower case, errors
+        port, protocol = _port(port_text)
     count = 1
     if len(cells) == 4:
         if not cells[3].isdigit() or not cells[3].isascii():
             raise _Bad("", f"{excerpt(cells[3])} is not a count")
         count = int(cells[3])
-    return ObservedFlow(
-        FlowEnd(ref=src), FlowEnd(ref=dst), protocol, int(m.group(1)), origin, count
-    )
+    return ObservedFlow(_end(src, ends), _end(dst, ends), protocol, port, origin, count)
+
+
+def _port(text: str) -> tuple[int, str]:
+    """``8080``, ``8080/TCP`` or ``53/udp``: the port and the protocol (TCP by default)."""
+    m = _PORT.match(text)
+    if not m or not 1 <= int(m.group(1)) <= MAX_PORT:
+        raise _Bad("", f"{excerpt(text)} is not a port such as 8080/TCP or 53/UDP")
+    protocol = (m.group(2) or "TCP").upper()
+    if protocol not in _PORTED:
+        raise _Bad("", f"{excerpt(m.group(2))}: the protocol must be TCP, UDP or SCTP")
+    return int(m.group(1)), protocol
+
+
+def _end(ref: str, ends: dict[str, FlowEnd]) -> FlowEnd:
+    found = ends.get(ref)
+    if found is None:
+        found = ends[ref] = FlowEnd(ref=ref)
+    return found

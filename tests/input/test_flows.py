@@ -146,3 +146,47 @@ def test_csv_header_may_follow_comments(tmp_path: Path) -> None:
     f = tmp_path / "f.csv"
     f.write_text("# exported\nsrc,dst,port\na,b,80\n")
     assert [x.port for x in read_flows(str(f)).flows] == [80]
+
+
+@pytest.mark.parametrize(
+    "port",
+    [
+        "80",
+        "80/TCP",
+        "53/UDP",
+        "9/SCTP",
+        "65535",
+        "65536",
+        "0",
+        "0/TCP",
+        "080/TCP",
+        "80/",
+        "/TCP",
+        "80/tcp",
+        "80 / UDP",
+        "80/ICMP",
+        "٣/TCP",
+        "²",
+        "80/TCP/UDP",
+        "99999999999",
+    ],
+)
+def test_csv_ports_read_without_the_pattern_are_read_as_the_pattern_reads_them(
+    tmp_path: Path, port: str
+) -> None:
+    """Plain ports (``8080``, ``8080/TCP``) skip the regular expression: the flow, or the
+    error, must be the one the pattern gives."""
+    from reach.input.flows import _Bad, _port
+
+    f = tmp_path / "f.csv"
+    f.write_text(f"a,b,{port}\n")
+    try:
+        expected: tuple[int, str] | str = _port(port)
+    except _Bad as bad:
+        expected = bad.message
+    got = read_flows(str(f), skip_invalid=True)
+    if isinstance(expected, str):
+        assert not got.flows and [p.message for p in got.invalid] == [expected]
+    else:
+        (flow,) = got.flows
+        assert (flow.port, flow.protocol) == expected
