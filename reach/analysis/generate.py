@@ -67,10 +67,18 @@ class Generated:
 
 
 def generate(
-    found: list[Unit], wanted: Wanted, notes: Mapping[tuple[End, End], str] = {}
+    found: list[Unit],
+    wanted: Wanted,
+    notes: Mapping[tuple[End, End], str] = {},
+    *,
+    taken: frozenset[tuple[str, str]] = frozenset(),
+    isolated: frozenset[str] = frozenset(),
 ) -> Generated:
     """The policies that allow exactly ``wanted`` between ``found`` units and ranges;
-    ``notes`` says per connection why it is wanted (the flows it serves), for comments."""
+    ``notes`` says per connection why it is wanted (the flows it serves), for comments.
+    Names in ``taken`` (namespace, name: policies kept beside these) are not used, and
+    namespaces in ``isolated`` (whose every pod is isolated both ways already) get no
+    default deny."""
     out = Generated()
     by_namespace: dict[str, list[int]] = {}
     for i, unit in enumerate(found):
@@ -85,9 +93,11 @@ def generate(
         if isinstance(dst, int):
             sides[1].setdefault(dst, {}).setdefault(ports, []).append(src)
     plan = _Plan(found, selectors, notes, {ns: set(units) for ns, units in by_namespace.items()})
-    names = _names(found)
+    names = _names(found, set(taken))
     for namespace in sorted(by_namespace):
-        out.add(_policy(namespace, "default-deny", {}, [], []), ["deny all ingress and egress"])
+        if namespace not in isolated:
+            name = _unique(namespace, "default-deny", set(taken))
+            out.add(_policy(namespace, name, {}, [], []), ["deny all ingress and egress"])
     for a, unit in enumerate(found):
         egress = plan.rules(a, sides[0].get(a, {}), outgoing=True)
         ingress = plan.rules(a, sides[1].get(a, {}), outgoing=False)
@@ -274,16 +284,20 @@ def _picks(selector: Obj, neighbours: Iterable[Unit]) -> list[Unit]:
     ]
 
 
-def _names(found: list[Unit]) -> list[str]:
-    """``allow-<workload>``, made unique within each namespace."""
-    out, taken = [], set()
+def _names(found: list[Unit], taken: set[tuple[str, str]]) -> list[str]:
+    """``allow-<workload>``, made unique within each namespace (and not in ``taken``)."""
+    out = []
     for unit in found:
         base = re.sub(r"[^a-z0-9-]+", "-", unit.name.split("/", 1)[-1].split("[")[0].lower())
-        name = f"allow-{base.strip('-')[:50] or 'pods'}"
-        candidate, n = name, 1
-        while (unit.namespace, candidate) in taken:
-            n += 1
-            candidate = f"{name}-{n}"
-        taken.add((unit.namespace, candidate))
-        out.append(candidate)
+        out.append(_unique(unit.namespace, f"allow-{base.strip('-')[:50] or 'pods'}", taken))
     return out
+
+
+def _unique(namespace: str, name: str, taken: set[tuple[str, str]]) -> str:
+    """``name``, or ``name-2``, ``name-3`` ... when taken in ``namespace``; now taken."""
+    candidate, n = name, 1
+    while (namespace, candidate) in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    taken.add((namespace, candidate))
+    return candidate

@@ -25,6 +25,8 @@ class GenerateResult(Qualified):
     verification: Verification
     units: int
     skipped: list[str] = field(default_factory=list)
+    #: Generated beside the input's NetworkPolicies (``--keep-existing``).
+    keep_existing: bool = False
 
     def yaml(self, namespace: str | None = None) -> str:
         """The policies (of ``namespace`` only, when given) as one YAML stream, each
@@ -48,18 +50,36 @@ class GenerateResult(Qualified):
             f"reach generate: {policies} in {count(len(self.namespaces), 'namespace')} "
             f"from {self.source}"
         )
+        if self.keep_existing:
+            head += " beside the existing ones"
         v = self.verification
+        promises = ""
+        if v.promises:
+            held = sum(p.status == "passed" for p in v.promises)
+            promises = f"; {held} of {count(len(v.promises), 'expectation')} hold"
         if v.ok:
-            return (
-                f"{head}; verified: they allow exactly the {count(v.compared, 'wanted connection')}"
-            )
-        return (
-            f"{head}; NOT verified: {count(len(v.mismatches), 'pair')} differ from what was wanted"
-        )
+            what = "with the existing ones they" if self.keep_existing else "they"
+            wanted = count(v.compared, "wanted connection")
+            return f"{head}; verified: {what} allow exactly the {wanted}{promises}"
+        failed = [f"{count(len(v.mismatches), 'pair')} differ from what was wanted"]
+        if v.failed_promises:
+            failed.append(f"{count(len(v.failed_promises), 'expectation')} broken")
+        return f"{head}; NOT verified: {', '.join(failed)}{promises}"
 
     def __str__(self) -> str:
         lines = [self.summary()]
-        lines += [f"  {m}" for m in self.verification.mismatches]
+        v = self.verification
+        lines += [f"  {m}" for m in v.mismatches if not m.existing]
+        kept = [m for m in v.mismatches if m.existing]
+        if kept:
+            lines.append(
+                f"allowed by the existing policies and not wanted ({count(len(kept), 'pair')}; "
+                "reach cannot remove it by adding NetworkPolicies):"
+            )
+            lines += [f"  {m}" for m in kept]
+        if v.promises:
+            lines.append("expectations, on the result:")
+            lines += [f"  {p}" for p in v.promises]
         if self.skipped:
             lines.append(f"not written ({len(self.skipped)}: no NetworkPolicy can say it):")
             lines += [f"  {s}" for s in self.skipped]
@@ -72,9 +92,20 @@ class GenerateResult(Qualified):
             "policies": self.generated.policies,
             "verified": self.verification.ok,
             "wanted_connections": self.verification.compared,
+            "keep_existing": self.keep_existing,
             "mismatches": [
-                {"src": m.src, "dst": m.dst, "wanted": str(m.wanted), "allowed": str(m.result)}
+                {
+                    "src": m.src,
+                    "dst": m.dst,
+                    "wanted": str(m.wanted),
+                    "allowed": str(m.result),
+                    "by_existing": m.existing,
+                }
                 for m in self.verification.mismatches
+            ],
+            "expectations": [
+                {"name": p.name, "expect": p.kind, "status": p.status, "message": p.message}
+                for p in self.verification.promises
             ],
             "not_written": self.skipped,
             "diagnostics": [d.to_dict() for d in self.diagnostics],

@@ -62,7 +62,7 @@ def test_json_output_is_a_kubernetes_list(tmp_path: Path) -> None:
 def test_usage_errors() -> None:
     assert run(["generate", "-f", SHOP])[0] == 2
     code, _, err = run(["generate", "-f", SHOP, "--from-current", "--flows", FLOWS])
-    assert code == 2 and "one of --flows FILE and --from-current" in err
+    assert code == 2 and "one of --flows FILE, --expect FILE and --from-current" in err
     assert run(["generate", "-f", SHOP, "--from-current", "--format", "xml"])[0] == 2
 
 
