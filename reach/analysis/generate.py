@@ -31,9 +31,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reach.analysis.genpeers import PeerWriter
 from reach.analysis.units import End, Unit, Wanted
 from reach.model.ipspace import IPRange
 from reach.model.ports import MAX_PORT, MIN_PORT, PortSet
+from reach.words import count
 
 #: Labels people choose to name an application, best first.
 PREFERRED = ("app.kubernetes.io/name", "app", "k8s-app", "name")
@@ -49,9 +51,9 @@ UNSTABLE = (
     "job-name",
     "pod-template-generation",
 )
-NAME_LABEL = "kubernetes.io/metadata.name"
-
 Obj = dict[str, Any]
+#: A rule's comment names each of its peers up to this many, else counts them.
+COMMENTED_PEERS = 12
 
 
 @dataclass
@@ -92,7 +94,12 @@ def generate(
             sides[0].setdefault(src, {}).setdefault(ports, []).append(dst)
         if isinstance(dst, int):
             sides[1].setdefault(dst, {}).setdefault(ports, []).append(src)
-    plan = _Plan(found, selectors, notes, {ns: set(units) for ns, units in by_namespace.items()})
+    writer = PeerWriter(
+        [u.namespace for u in found],
+        selectors,
+        {ns: set(units) for ns, units in by_namespace.items()},
+    )
+    plan = _Plan(found, selectors, notes, writer)
     names = _names(found, set(taken))
     for namespace in sorted(by_namespace):
         if namespace not in isolated:
@@ -129,7 +136,7 @@ class _Plan:
     found: list[Unit]
     selectors: list[Obj]
     notes: Mapping[tuple[End, End], str]
-    by_namespace: dict[str, set[int]]
+    writer: PeerWriter
 
     def rules(
         self, own: int, by_ports: dict[PortSet, list[End]], outgoing: bool
@@ -144,35 +151,33 @@ class _Plan:
             if not ports.is_all():
                 rule["ports"] = _ports(ports)
             rules.append(rule)
+            arrow = "to" if outgoing else "from"
+            if len(others) > COMMENTED_PEERS:
+                comments.append(f"{direction}[{k}]: {arrow} {self._many(others)} on {ports}")
+                continue
             for other in sorted(others, key=_end_key):
                 name = self.found[other].name if isinstance(other, int) else _range_text(other)
                 pair = (own, other) if outgoing else (other, own)
                 why = f" ({self.notes[pair]})" if pair in self.notes else ""
-                arrow = "to" if outgoing else "from"
                 comments.append(f"{direction}[{k}]: {arrow} {name} on {ports}{why}")
         return rules, comments
 
+    def _many(self, others: list[End]) -> str:
+        """``others`` counted: units (a workload each, mostly) per namespace, outside ranges."""
+        units = [o for o in others if isinstance(o, int)]
+        parts = []
+        if units:
+            namespaces = count(len({self.found[o].namespace for o in units}), "namespace")
+            parts.append(f"{count(len(units), 'workload')} in {namespaces}")
+        if len(units) < len(others):
+            parts.append(count(len(others) - len(units), "outside range"))
+        return " and ".join(parts)
+
     def peers(self, namespace: str, others: list[End]) -> list[Obj]:
-        """The peers for ``others``: a namespace when every unit of it is among them."""
-        found = self.found
-        peers: list[Obj] = []
+        """The peers for ``others`` (:class:`~reach.analysis.genpeers.PeerWriter`)."""
         units = {o for o in others if isinstance(o, int)}
-        namespaces = {found[o].namespace for o in units}
-        whole = {ns for ns in namespaces if self.by_namespace[ns] <= units}
-        if len(whole) == len(self.by_namespace):  # every pod of every namespace: one peer
-            return [{"namespaceSelector": {}}, *ip_blocks(_ranges(others))]
-        for ns in sorted(whole):
-            peers.append({"podSelector": {}} if ns == namespace else {"namespaceSelector": _ns(ns)})
-        for o in sorted(units):
-            unit = found[o]
-            if unit.namespace in whole:
-                continue
-            peer: Obj = {"podSelector": self.selectors[o]}
-            if unit.namespace != namespace:
-                peer = {"namespaceSelector": _ns(unit.namespace), **peer}
-            peers.append(peer)
-        peers += ip_blocks(_ranges(others))
-        return peers
+        head = self.writer.unit_peers(namespace, units) if units else []
+        return [*head, *ip_blocks(_ranges(others))]
 
 
 def _end_key(end: End) -> tuple[int, int, int]:
@@ -181,10 +186,6 @@ def _end_key(end: End) -> tuple[int, int, int]:
 
 def _ranges(others: list[End]) -> list[IPRange]:
     return [o for o in others if isinstance(o, IPRange)]
-
-
-def _ns(namespace: str) -> Obj:
-    return {"matchLabels": {NAME_LABEL: namespace}}
 
 
 def ip_blocks(ranges: list[IPRange]) -> list[Obj]:

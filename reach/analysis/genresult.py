@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import yaml
-
 from reach.analysis.display import Qualified
 from reach.analysis.generate import Generated
 from reach.analysis.genverify import Verification
+from reach.analysis.genyaml import dump
 from reach.words import count
-
-#: libyaml's emitter when PyYAML has it (ten times faster), else PyYAML's own.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass
@@ -36,7 +32,7 @@ class GenerateResult(Qualified):
             if namespace is not None and policy["metadata"]["namespace"] != namespace:
                 continue
             head = "".join(f"# {c}\n" for c in comments)
-            docs.append(head + yaml.dump(policy, Dumper=_DUMPER, sort_keys=False))
+            docs.append(head + dump(policy))
         return "---\n".join(docs)
 
     @property

@@ -136,9 +136,16 @@ def test_generated_policies_allow_exactly_the_wanted_set(data: st.DataObject) ->
     r = reach.from_objects(objects)
     found = units(r.reachability)
     wanted = data.draw(wanted_sets(found))
+    from reach.analysis import genpeers
     from reach.analysis.generate import generate
 
-    generated = generate(found, wanted).policies
+    # peers merge from this many on (In, NotIn): small clusters need it low to merge
+    group_at = data.draw(st.sampled_from([1, 2, genpeers.GROUP_AT]))
+    default, genpeers.GROUP_AT = genpeers.GROUP_AT, group_at
+    try:
+        generated = generate(found, wanted).policies
+    finally:
+        genpeers.GROUP_AT = default
     _check(objects, generated, found, wanted, r)
 
 
