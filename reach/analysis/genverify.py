@@ -100,12 +100,11 @@ def compare(
     assert [u.name for u in again] == [u.name for u in found]
     result = current(after, again)
     out = Verification(compared=len(wanted))
-    internal = sorted(
-        {(a, b) for a, b in (*wanted, *result) if isinstance(a, int) and isinstance(b, int)}
-    )
     old = existing or {}
+    mine, theirs = _internal(wanted), _internal(result)
+    internal = [] if mine == theirs else sorted({*mine, *theirs})  # equal: nothing to say
     for pair in internal:
-        want, got = wanted.get(pair, PortSet.empty()), result.get(pair, PortSet.empty())
+        want, got = mine.get(pair, PortSet.empty()), theirs.get(pair, PortSet.empty())
         _compare(out, found, pair, want, got, old.get(pair, PortSet.empty()))
     want_ext, got_ext, old_ext = _external(wanted), _external(result), _external(old)
     for a, outgoing in sorted({*want_ext, *got_ext}):
@@ -140,6 +139,11 @@ def _compare(
         src, dst = (found[e].name if isinstance(e, int) else str(e) for e in key)
         theirs = want.issubset(got) and (got - want).issubset(kept)
         out.mismatches.append(Mismatch(src, dst, want, got, existing=theirs))
+
+
+def _internal(m: Wanted) -> Wanted:
+    """The unit pairs of ``m`` with some port."""
+    return {(a, b): p for (a, b), p in m.items() if isinstance(a, int) and isinstance(b, int) and p}
 
 
 @dataclass

@@ -11,6 +11,7 @@ from reach.analysis.generate import Generated
 from reach.analysis.generate import generate as _generate
 from reach.analysis.genexisting import existing as existing_policies
 from reach.analysis.genexisting import missing
+from reach.analysis.genmodel import to_model
 from reach.analysis.genresult import GenerateResult
 from reach.analysis.genverify import verify, with_policies
 from reach.analysis.units import End, Unit, Wanted, current, units
@@ -20,7 +21,6 @@ from reach.audit.expect import Expectations, load_expectations
 from reach.audit.genexpect import check_promises, wanted_from_expectations
 from reach.errors import ReachError
 from reach.input.flows import FlowFile, read_flows
-from reach.input.netpol import parse_network_policy
 
 
 def generate(
@@ -62,9 +62,7 @@ def generate(
         wanted, notes, skipped = made_flows.wanted, made_flows.notes, made_flows.skipped
         source = flows if isinstance(flows, str) else "flows"
     generated, allows = _generated(r, found, wanted, notes, keep_existing)
-    policies = [
-        parse_network_policy(p, f"(generated)#{i}") for i, p in enumerate(generated.policies, 1)
-    ]
+    policies = to_model(generated.policies)
     checked, after = verify(
         r.cluster, found, wanted, policies, keep_existing=keep_existing, existing=allows
     )

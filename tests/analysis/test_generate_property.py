@@ -147,6 +147,12 @@ def test_generated_policies_allow_exactly_the_wanted_set(data: st.DataObject) ->
     finally:
         genpeers.GROUP_AT = default
     _check(objects, generated, found, wanted, r)
+    # verification's model of the policies is what the reader makes of them
+    from reach.analysis.genmodel import to_model
+    from reach.input.netpol import parse_network_policy
+
+    read = [parse_network_policy(p, f"(generated)#{i}") for i, p in enumerate(generated, 1)]
+    assert to_model(generated) == read
 
 
 @agreement_settings(40)
