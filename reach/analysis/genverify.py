@@ -101,10 +101,10 @@ def compare(
     result = current(after, again)
     out = Verification(compared=len(wanted))
     old = existing or {}
-    mine, theirs = _internal(wanted), _internal(result)
-    internal = [] if mine == theirs else sorted({*mine, *theirs})  # equal: nothing to say
+    want_in, got_in = _internal(wanted), _internal(result)
+    internal = [] if want_in == got_in else sorted({*want_in, *got_in})  # equal: all agree
     for pair in internal:
-        want, got = mine.get(pair, PortSet.empty()), theirs.get(pair, PortSet.empty())
+        want, got = want_in.get(pair, PortSet.empty()), got_in.get(pair, PortSet.empty())
         _compare(out, found, pair, want, got, old.get(pair, PortSet.empty()))
     want_ext, got_ext, old_ext = _external(wanted), _external(result), _external(old)
     for a, outgoing in sorted({*want_ext, *got_ext}):
