@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,14 @@ def generate(
     by_namespace: dict[str, list[int]] = {}
     for i, unit in enumerate(found):
         by_namespace.setdefault(unit.namespace, []).append(i)
-    selectors = [_selector(u, [found[j] for j in by_namespace[u.namespace]]) for u in found]
+    held = {
+        ns: Counter(kv for j in units for kv in found[j].labels)
+        for ns, units in by_namespace.items()
+    }
+    selectors = [
+        _selector(u, [found[j] for j in by_namespace[u.namespace]], held[u.namespace])
+        for u in found
+    ]
     sides: tuple[dict[int, dict[PortSet, list[End]]], ...] = ({}, {})  # out of, into a unit
     for (src, dst), ports in wanted.items():
         if not ports:
@@ -239,14 +247,13 @@ def _ports(ports: PortSet) -> list[Obj]:
     return out
 
 
-def _selector(unit: Unit, neighbours: list[Unit]) -> Obj:
-    """A pod selector that picks ``unit`` alone among the units of its namespace."""
+def _selector(unit: Unit, neighbours: list[Unit], held: Counter[tuple[str, str]]) -> Obj:
+    """A pod selector that picks ``unit`` alone among the units of its namespace
+    (``held``: how many of them have each label)."""
     labels = unit.label_map
     for key in PREFERRED:
-        if key in labels:
-            candidate: Obj = {"matchLabels": {key: labels[key]}}
-            if _picks(candidate, neighbours) == [unit]:
-                return candidate
+        if key in labels and held[(key, labels[key])] == 1:  # the unit's alone
+            return {"matchLabels": {key: labels[key]}}
     stable = {k: v for k, v in labels.items() if k not in UNSTABLE}
     for chosen in (stable, labels):
         candidate = _with_exclusions(chosen, unit, neighbours)
