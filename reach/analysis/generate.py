@@ -94,14 +94,7 @@ def generate(
         _selector(u, [found[j] for j in by_namespace[u.namespace]], held[u.namespace])
         for u in found
     ]
-    sides: tuple[dict[int, dict[PortSet, list[End]]], ...] = ({}, {})  # out of, into a unit
-    for (src, dst), ports in wanted.items():
-        if not ports:
-            continue
-        if isinstance(src, int):
-            sides[0].setdefault(src, {}).setdefault(ports, []).append(dst)
-        if isinstance(dst, int):
-            sides[1].setdefault(dst, {}).setdefault(ports, []).append(src)
+    sides = _sides(wanted)
     writer = PeerWriter(
         [u.namespace for u in found],
         selectors,
@@ -120,6 +113,32 @@ def generate(
             continue
         comments = [f"{unit.name}"] + ingress[1] + egress[1]
         out.add(_policy(unit.namespace, names[a], selectors[a], ingress[0], egress[0]), comments)
+    return out
+
+
+#: Per unit, the ends it is wanted with, per set of ports.
+_Side = dict[int, dict[PortSet, list[End]]]
+
+
+def _sides(wanted: Wanted) -> tuple[_Side, _Side]:
+    """Out of each unit, and into each: its peers per set of ports. Grouped first by the
+    port set object (a table of today's connections shares them; hashing a PortSet per
+    pair costs more than all the rest), then equal port sets merged."""
+    grouped: tuple[dict[int, dict[int, tuple[PortSet, list[End]]]], ...] = ({}, {})
+    for (src, dst), ports in wanted.items():
+        if not ports:
+            continue
+        if type(src) is int:
+            grouped[0].setdefault(src, {}).setdefault(id(ports), (ports, []))[1].append(dst)
+        if type(dst) is int:
+            grouped[1].setdefault(dst, {}).setdefault(id(ports), (ports, []))[1].append(src)
+    out: tuple[_Side, _Side] = ({}, {})
+    for side, by_unit in zip(out, grouped, strict=True):
+        for unit, groups in by_unit.items():
+            merged: dict[PortSet, list[End]] = {}
+            side[unit] = merged
+            for ports, ends in groups.values():
+                merged.setdefault(ports, []).extend(ends)
     return out
 
 
@@ -183,7 +202,7 @@ class _Plan:
 
     def peers(self, namespace: str, others: list[End]) -> list[Obj]:
         """The peers for ``others`` (:class:`~reach.analysis.genpeers.PeerWriter`)."""
-        units = {o for o in others if isinstance(o, int)}
+        units = {o for o in others if type(o) is int}
         head = self.writer.unit_peers(namespace, units) if units else []
         return [*head, *ip_blocks(_ranges(others))]
 

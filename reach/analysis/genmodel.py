@@ -27,6 +27,8 @@ class ModelWriter:
 
     def __init__(self) -> None:
         self._selectors: dict[str, LabelSelector] = {}
+        self._by_id: dict[int, LabelSelector] = {}
+        self._alive: list[Obj] = []
 
     def policy(self, obj: Obj, origin: str) -> NetworkPolicy:
         spec = obj["spec"]
@@ -62,10 +64,16 @@ class ModelWriter:
         )
 
     def _selector(self, raw: Obj) -> LabelSelector:
-        key = json.dumps(raw, sort_keys=True)
-        found = self._selectors.get(key)
+        """The selector, parsed once per object (generated selectors are shared objects)
+        and once per text."""
+        found = self._by_id.get(id(raw))
         if found is None:
-            found = self._selectors[key] = parse_selector(raw, "podSelector")
+            key = json.dumps(raw, sort_keys=True)
+            found = self._selectors.get(key)
+            if found is None:
+                found = self._selectors[key] = parse_selector(raw, "podSelector")
+            self._by_id[id(raw)] = found
+            self._alive.append(raw)  # so that no other object takes its id meanwhile
         return found
 
 

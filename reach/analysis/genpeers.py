@@ -25,8 +25,16 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 GROUP_AT = 3
 
 
+_NS_SELECTORS: dict[str, Obj] = {}
+
+
 def ns_peer(namespace: str) -> Obj:
-    return {"namespaceSelector": {"matchLabels": {NAME_LABEL: namespace}}}
+    """A peer of every pod of ``namespace``; its selector is one object per namespace,
+    which the YAML writer and the model writer each handle once."""
+    selector = _NS_SELECTORS.get(namespace)
+    if selector is None:
+        selector = _NS_SELECTORS[namespace] = {"matchLabels": {NAME_LABEL: namespace}}
+    return {"namespaceSelector": selector}
 
 
 @dataclass
@@ -40,10 +48,11 @@ class PeerWriter:
     def __post_init__(self) -> None:
         #: per unit: (key, value) when its selector is one label alone
         self.single: list[tuple[str, str] | None] = [_single(s) for s in self.selectors]
+        self.total = sum(len(v) for v in self.by_namespace.values())
 
     def unit_peers(self, own: str, units: set[int]) -> list[Obj]:
         """The peers that admit exactly the pods of ``units`` (policy in namespace ``own``)."""
-        if len(units) == sum(len(v) for v in self.by_namespace.values()):
+        if len(units) == self.total:
             return [{"namespaceSelector": {}}]
         chosen: dict[str, set[int]] = {}
         for o in units:

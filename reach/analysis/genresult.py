@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from reach.analysis.display import Qualified
 from reach.analysis.generate import Generated
 from reach.analysis.genverify import Verification
-from reach.analysis.genyaml import dump
+from reach.analysis.genyaml import Writer
 from reach.words import count
 
 
@@ -27,12 +27,12 @@ class GenerateResult(Qualified):
     def yaml(self, namespace: str | None = None) -> str:
         """The policies (of ``namespace`` only, when given) as one YAML stream, each
         with a comment per rule saying what it allows and why."""
-        docs = []
+        docs, writer = [], Writer()
         for policy, comments in zip(self.generated.policies, self.generated.comments, strict=True):
             if namespace is not None and policy["metadata"]["namespace"] != namespace:
                 continue
             head = "".join(f"# {c}\n" for c in comments)
-            docs.append(head + dump(policy))
+            docs.append(head + writer.dump(policy))
         return "---\n".join(docs)
 
     @property

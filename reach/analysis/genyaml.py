@@ -35,52 +35,74 @@ _PLAIN_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))
 
 def dump(policy: dict[str, Any]) -> str:
     """``policy`` as ``yaml.dump(policy, Dumper=DUMPER, sort_keys=False)`` writes it."""
-    lines: list[str] = []
-    try:
-        _mapping(policy, 0, lines, "")
-    except _Other:
-        return yaml.dump(policy, Dumper=DUMPER, sort_keys=False)
-    lines.append("")
-    return "\n".join(lines)
+    return Writer().dump(policy)
 
 
-def _mapping(d: dict[str, Any], indent: int, out: list[str], first: str) -> None:
-    """Block mapping items at ``indent``; the first line starts with ``first`` (a list
-    item's ``- ``) when given."""
-    pad = " " * indent
-    for i, (key, value) in enumerate(d.items()):
-        if not isinstance(key, str) or len(key) > LONG_KEY:
-            raise _Other
-        head = f"{first if i == 0 and first else pad}{_scalar(key)}:"
-        if isinstance(value, dict):
-            if value:
-                out.append(head)
-                _mapping(value, indent + 2, out, "")
+class Writer:
+    """Writes policies; a mapping held by several (a selector shared by many peers) is
+    written once per indentation and its lines reused."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[tuple[int, int], list[str]] = {}
+        self._alive: list[object] = []  # so that no other object takes a cached id
+
+    def dump(self, policy: dict[str, Any]) -> str:
+        """As :func:`dump`."""
+        lines: list[str] = []
+        try:
+            self._mapping(policy, 0, lines, "")
+        except _Other:
+            return yaml.dump(policy, Dumper=DUMPER, sort_keys=False)
+        lines.append("")
+        return "\n".join(lines)
+
+    def _mapping(self, d: dict[str, Any], indent: int, out: list[str], first: str) -> None:
+        """Block mapping items at ``indent``; the first line starts with ``first`` (a list
+        item's ``- ``) when given."""
+        pad = " " * indent
+        for i, (key, value) in enumerate(d.items()):
+            if not isinstance(key, str) or len(key) > LONG_KEY:
+                raise _Other
+            head = f"{first if i == 0 and first else pad}{_scalar(key)}:"
+            if isinstance(value, dict):
+                if value:
+                    out.append(head)
+                    out += self._block(value, indent + 2)
+                else:
+                    out.append(f"{head} {{}}")
+            elif isinstance(value, list):
+                if value:
+                    out.append(head)
+                    self._sequence(value, indent, out)
+                else:
+                    out.append(f"{head} []")
             else:
-                out.append(f"{head} {{}}")
-        elif isinstance(value, list):
-            if value:
-                out.append(head)
-                _sequence(value, indent, out)
-            else:
-                out.append(f"{head} []")
-        else:
-            out.append(f"{head} {_scalar(value)}")
+                out.append(f"{head} {_scalar(value)}")
 
+    def _block(self, d: dict[str, Any], indent: int) -> list[str]:
+        """The lines of mapping ``d`` at ``indent``, written once."""
+        key = (id(d), indent)
+        lines = self._blocks.get(key)
+        if lines is None:
+            lines = []
+            self._mapping(d, indent, lines, "")
+            self._blocks[key] = lines
+            self._alive.append(d)
+        return lines
 
-def _sequence(items: list[Any], indent: int, out: list[str]) -> None:
-    """Block sequence items at ``indent`` (PyYAML does not indent a mapping's list)."""
-    pad = " " * indent
-    for item in items:
-        if isinstance(item, dict):
-            if item:
-                _mapping(item, indent + 2, out, f"{pad}- ")
+    def _sequence(self, items: list[Any], indent: int, out: list[str]) -> None:
+        """Block sequence items at ``indent`` (PyYAML does not indent a mapping's list)."""
+        pad = " " * indent
+        for item in items:
+            if isinstance(item, dict):
+                if item:
+                    self._mapping(item, indent + 2, out, f"{pad}- ")
+                else:
+                    out.append(f"{pad}- {{}}")
+            elif isinstance(item, list):
+                raise _Other
             else:
-                out.append(f"{pad}- {{}}")
-        elif isinstance(item, list):
-            raise _Other
-        else:
-            out.append(f"{pad}- {_scalar(item)}")
+                out.append(f"{pad}- {_scalar(item)}")
 
 
 def _scalar(value: Any) -> str:
