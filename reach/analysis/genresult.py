@@ -57,7 +57,9 @@ class GenerateResult(Qualified):
             what = "with the existing ones they" if self.keep_existing else "they"
             wanted = count(v.compared, "wanted connection")
             return f"{head}; verified: {what} allow exactly the {wanted}{promises}"
-        failed = [f"{count(len(v.mismatches), 'pair')} differ from what was wanted"]
+        failed = []
+        if v.mismatches:
+            failed.append(f"{count(len(v.mismatches), 'pair')} differ from what was wanted")
         if v.failed_promises:
             failed.append(f"{count(len(v.failed_promises), 'expectation')} broken")
         return f"{head}; NOT verified: {', '.join(failed)}{promises}"
