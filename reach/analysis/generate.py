@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reach.analysis.genpeers import PeerWriter
 from reach.analysis.units import End, Unit, Wanted
 from reach.model.ipspace import IPRange
 from reach.model.ports import MAX_PORT, MIN_PORT, PortSet
+from reach.words import count
 
 #: Labels people choose to name an application, best first.
 PREFERRED = ("app.kubernetes.io/name", "app", "k8s-app", "name")
@@ -49,9 +52,9 @@ UNSTABLE = (
     "job-name",
     "pod-template-generation",
 )
-NAME_LABEL = "kubernetes.io/metadata.name"
-
 Obj = dict[str, Any]
+#: A rule's comment names each of its peers up to this many, else counts them.
+COMMENTED_PEERS = 12
 
 
 @dataclass
@@ -67,27 +70,42 @@ class Generated:
 
 
 def generate(
-    found: list[Unit], wanted: Wanted, notes: Mapping[tuple[End, End], str] = {}
+    found: list[Unit],
+    wanted: Wanted,
+    notes: Mapping[tuple[End, End], str] = {},
+    *,
+    taken: frozenset[tuple[str, str]] = frozenset(),
+    isolated: frozenset[str] = frozenset(),
 ) -> Generated:
     """The policies that allow exactly ``wanted`` between ``found`` units and ranges;
-    ``notes`` says per connection why it is wanted (the flows it serves), for comments."""
+    ``notes`` says per connection why it is wanted (the flows it serves), for comments.
+    Names in ``taken`` (namespace, name: policies kept beside these) are not used, and
+    namespaces in ``isolated`` (whose every pod is isolated both ways already) get no
+    default deny."""
     out = Generated()
     by_namespace: dict[str, list[int]] = {}
     for i, unit in enumerate(found):
         by_namespace.setdefault(unit.namespace, []).append(i)
-    selectors = [_selector(u, [found[j] for j in by_namespace[u.namespace]]) for u in found]
-    sides: tuple[dict[int, dict[PortSet, list[End]]], ...] = ({}, {})  # out of, into a unit
-    for (src, dst), ports in wanted.items():
-        if not ports:
-            continue
-        if isinstance(src, int):
-            sides[0].setdefault(src, {}).setdefault(ports, []).append(dst)
-        if isinstance(dst, int):
-            sides[1].setdefault(dst, {}).setdefault(ports, []).append(src)
-    plan = _Plan(found, selectors, notes, {ns: set(units) for ns, units in by_namespace.items()})
-    names = _names(found)
+    held = {
+        ns: Counter(kv for j in units for kv in found[j].labels)
+        for ns, units in by_namespace.items()
+    }
+    selectors = [
+        _selector(u, [found[j] for j in by_namespace[u.namespace]], held[u.namespace])
+        for u in found
+    ]
+    sides = _sides(wanted)
+    writer = PeerWriter(
+        [u.namespace for u in found],
+        selectors,
+        {ns: set(units) for ns, units in by_namespace.items()},
+    )
+    plan = _Plan(found, selectors, notes, writer)
+    names = _names(found, set(taken))
     for namespace in sorted(by_namespace):
-        out.add(_policy(namespace, "default-deny", {}, [], []), ["deny all ingress and egress"])
+        if namespace not in isolated:
+            name = _unique(namespace, "default-deny", set(taken))
+            out.add(_policy(namespace, name, {}, [], []), ["deny all ingress and egress"])
     for a, unit in enumerate(found):
         egress = plan.rules(a, sides[0].get(a, {}), outgoing=True)
         ingress = plan.rules(a, sides[1].get(a, {}), outgoing=False)
@@ -95,6 +113,32 @@ def generate(
             continue
         comments = [f"{unit.name}"] + ingress[1] + egress[1]
         out.add(_policy(unit.namespace, names[a], selectors[a], ingress[0], egress[0]), comments)
+    return out
+
+
+#: Per unit, the ends it is wanted with, per set of ports.
+_Side = dict[int, dict[PortSet, list[End]]]
+
+
+def _sides(wanted: Wanted) -> tuple[_Side, _Side]:
+    """Out of each unit, and into each: its peers per set of ports. Grouped first by the
+    port set object (a table of today's connections shares them; hashing a PortSet per
+    pair costs more than all the rest), then equal port sets merged."""
+    grouped: tuple[dict[int, dict[int, tuple[PortSet, list[End]]]], ...] = ({}, {})
+    for (src, dst), ports in wanted.items():
+        if not ports:
+            continue
+        if type(src) is int:
+            grouped[0].setdefault(src, {}).setdefault(id(ports), (ports, []))[1].append(dst)
+        if type(dst) is int:
+            grouped[1].setdefault(dst, {}).setdefault(id(ports), (ports, []))[1].append(src)
+    out: tuple[_Side, _Side] = ({}, {})
+    for side, by_unit in zip(out, grouped, strict=True):
+        for unit, groups in by_unit.items():
+            merged: dict[PortSet, list[End]] = {}
+            side[unit] = merged
+            for ports, ends in groups.values():
+                merged.setdefault(ports, []).extend(ends)
     return out
 
 
@@ -119,7 +163,7 @@ class _Plan:
     found: list[Unit]
     selectors: list[Obj]
     notes: Mapping[tuple[End, End], str]
-    by_namespace: dict[str, set[int]]
+    writer: PeerWriter
 
     def rules(
         self, own: int, by_ports: dict[PortSet, list[End]], outgoing: bool
@@ -134,35 +178,33 @@ class _Plan:
             if not ports.is_all():
                 rule["ports"] = _ports(ports)
             rules.append(rule)
+            arrow = "to" if outgoing else "from"
+            if len(others) > COMMENTED_PEERS:
+                comments.append(f"{direction}[{k}]: {arrow} {self._many(others)} on {ports}")
+                continue
             for other in sorted(others, key=_end_key):
                 name = self.found[other].name if isinstance(other, int) else _range_text(other)
                 pair = (own, other) if outgoing else (other, own)
                 why = f" ({self.notes[pair]})" if pair in self.notes else ""
-                arrow = "to" if outgoing else "from"
                 comments.append(f"{direction}[{k}]: {arrow} {name} on {ports}{why}")
         return rules, comments
 
+    def _many(self, others: list[End]) -> str:
+        """``others`` counted: units (a workload each, mostly) per namespace, outside ranges."""
+        units = [o for o in others if isinstance(o, int)]
+        parts = []
+        if units:
+            namespaces = count(len({self.found[o].namespace for o in units}), "namespace")
+            parts.append(f"{count(len(units), 'workload')} in {namespaces}")
+        if len(units) < len(others):
+            parts.append(count(len(others) - len(units), "outside range"))
+        return " and ".join(parts)
+
     def peers(self, namespace: str, others: list[End]) -> list[Obj]:
-        """The peers for ``others``: a namespace when every unit of it is among them."""
-        found = self.found
-        peers: list[Obj] = []
-        units = {o for o in others if isinstance(o, int)}
-        namespaces = {found[o].namespace for o in units}
-        whole = {ns for ns in namespaces if self.by_namespace[ns] <= units}
-        if len(whole) == len(self.by_namespace):  # every pod of every namespace: one peer
-            return [{"namespaceSelector": {}}, *ip_blocks(_ranges(others))]
-        for ns in sorted(whole):
-            peers.append({"podSelector": {}} if ns == namespace else {"namespaceSelector": _ns(ns)})
-        for o in sorted(units):
-            unit = found[o]
-            if unit.namespace in whole:
-                continue
-            peer: Obj = {"podSelector": self.selectors[o]}
-            if unit.namespace != namespace:
-                peer = {"namespaceSelector": _ns(unit.namespace), **peer}
-            peers.append(peer)
-        peers += ip_blocks(_ranges(others))
-        return peers
+        """The peers for ``others`` (:class:`~reach.analysis.genpeers.PeerWriter`)."""
+        units = {o for o in others if type(o) is int}
+        head = self.writer.unit_peers(namespace, units) if units else []
+        return [*head, *ip_blocks(_ranges(others))]
 
 
 def _end_key(end: End) -> tuple[int, int, int]:
@@ -171,10 +213,6 @@ def _end_key(end: End) -> tuple[int, int, int]:
 
 def _ranges(others: list[End]) -> list[IPRange]:
     return [o for o in others if isinstance(o, IPRange)]
-
-
-def _ns(namespace: str) -> Obj:
-    return {"matchLabels": {NAME_LABEL: namespace}}
 
 
 def ip_blocks(ranges: list[IPRange]) -> list[Obj]:
@@ -228,14 +266,13 @@ def _ports(ports: PortSet) -> list[Obj]:
     return out
 
 
-def _selector(unit: Unit, neighbours: list[Unit]) -> Obj:
-    """A pod selector that picks ``unit`` alone among the units of its namespace."""
+def _selector(unit: Unit, neighbours: list[Unit], held: Counter[tuple[str, str]]) -> Obj:
+    """A pod selector that picks ``unit`` alone among the units of its namespace
+    (``held``: how many of them have each label)."""
     labels = unit.label_map
     for key in PREFERRED:
-        if key in labels:
-            candidate: Obj = {"matchLabels": {key: labels[key]}}
-            if _picks(candidate, neighbours) == [unit]:
-                return candidate
+        if key in labels and held[(key, labels[key])] == 1:  # the unit's alone
+            return {"matchLabels": {key: labels[key]}}
     stable = {k: v for k, v in labels.items() if k not in UNSTABLE}
     for chosen in (stable, labels):
         candidate = _with_exclusions(chosen, unit, neighbours)
@@ -274,16 +311,20 @@ def _picks(selector: Obj, neighbours: Iterable[Unit]) -> list[Unit]:
     ]
 
 
-def _names(found: list[Unit]) -> list[str]:
-    """``allow-<workload>``, made unique within each namespace."""
-    out, taken = [], set()
+def _names(found: list[Unit], taken: set[tuple[str, str]]) -> list[str]:
+    """``allow-<workload>``, made unique within each namespace (and not in ``taken``)."""
+    out = []
     for unit in found:
         base = re.sub(r"[^a-z0-9-]+", "-", unit.name.split("/", 1)[-1].split("[")[0].lower())
-        name = f"allow-{base.strip('-')[:50] or 'pods'}"
-        candidate, n = name, 1
-        while (unit.namespace, candidate) in taken:
-            n += 1
-            candidate = f"{name}-{n}"
-        taken.add((unit.namespace, candidate))
-        out.append(candidate)
+        out.append(_unique(unit.namespace, f"allow-{base.strip('-')[:50] or 'pods'}", taken))
     return out
+
+
+def _unique(namespace: str, name: str, taken: set[tuple[str, str]]) -> str:
+    """``name``, or ``name-2``, ``name-3`` ... when taken in ``namespace``; now taken."""
+    candidate, n = name, 1
+    while (namespace, candidate) in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    taken.add((namespace, candidate))
+    return candidate

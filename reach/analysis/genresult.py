@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import yaml
-
 from reach.analysis.display import Qualified
 from reach.analysis.generate import Generated
 from reach.analysis.genverify import Verification
+from reach.analysis.genyaml import Writer
 from reach.words import count
-
-#: libyaml's emitter when PyYAML has it (ten times faster), else PyYAML's own.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass
@@ -25,16 +21,18 @@ class GenerateResult(Qualified):
     verification: Verification
     units: int
     skipped: list[str] = field(default_factory=list)
+    #: Generated beside the input's NetworkPolicies (``--keep-existing``).
+    keep_existing: bool = False
 
     def yaml(self, namespace: str | None = None) -> str:
         """The policies (of ``namespace`` only, when given) as one YAML stream, each
         with a comment per rule saying what it allows and why."""
-        docs = []
+        docs, writer = [], Writer()
         for policy, comments in zip(self.generated.policies, self.generated.comments, strict=True):
             if namespace is not None and policy["metadata"]["namespace"] != namespace:
                 continue
             head = "".join(f"# {c}\n" for c in comments)
-            docs.append(head + yaml.dump(policy, Dumper=_DUMPER, sort_keys=False))
+            docs.append(head + writer.dump(policy))
         return "---\n".join(docs)
 
     @property
@@ -48,18 +46,38 @@ class GenerateResult(Qualified):
             f"reach generate: {policies} in {count(len(self.namespaces), 'namespace')} "
             f"from {self.source}"
         )
+        if self.keep_existing:
+            head += " beside the existing ones"
         v = self.verification
+        promises = ""
+        if v.promises:
+            held = sum(p.status == "passed" for p in v.promises)
+            promises = f"; {held} of {count(len(v.promises), 'expectation')} hold"
         if v.ok:
-            return (
-                f"{head}; verified: they allow exactly the {count(v.compared, 'wanted connection')}"
-            )
-        return (
-            f"{head}; NOT verified: {count(len(v.mismatches), 'pair')} differ from what was wanted"
-        )
+            what = "with the existing ones they" if self.keep_existing else "they"
+            wanted = count(v.compared, "wanted connection")
+            return f"{head}; verified: {what} allow exactly the {wanted}{promises}"
+        failed = []
+        if v.mismatches:
+            failed.append(f"{count(len(v.mismatches), 'pair')} differ from what was wanted")
+        if v.failed_promises:
+            failed.append(f"{count(len(v.failed_promises), 'expectation')} broken")
+        return f"{head}; NOT verified: {', '.join(failed)}{promises}"
 
     def __str__(self) -> str:
         lines = [self.summary()]
-        lines += [f"  {m}" for m in self.verification.mismatches]
+        v = self.verification
+        lines += [f"  {m}" for m in v.mismatches if not m.existing]
+        kept = [m for m in v.mismatches if m.existing]
+        if kept:
+            lines.append(
+                f"allowed by the existing policies and not wanted ({count(len(kept), 'pair')}; "
+                "reach cannot remove it by adding NetworkPolicies):"
+            )
+            lines += [f"  {m}" for m in kept]
+        if v.promises:
+            lines.append("expectations, on the result:")
+            lines += [f"  {p}" for p in v.promises]
         if self.skipped:
             lines.append(f"not written ({len(self.skipped)}: no NetworkPolicy can say it):")
             lines += [f"  {s}" for s in self.skipped]
@@ -72,9 +90,20 @@ class GenerateResult(Qualified):
             "policies": self.generated.policies,
             "verified": self.verification.ok,
             "wanted_connections": self.verification.compared,
+            "keep_existing": self.keep_existing,
             "mismatches": [
-                {"src": m.src, "dst": m.dst, "wanted": str(m.wanted), "allowed": str(m.result)}
+                {
+                    "src": m.src,
+                    "dst": m.dst,
+                    "wanted": str(m.wanted),
+                    "allowed": str(m.result),
+                    "by_existing": m.existing,
+                }
                 for m in self.verification.mismatches
+            ],
+            "expectations": [
+                {"name": p.name, "expect": p.kind, "status": p.status, "message": p.message}
+                for p in self.verification.promises
             ],
             "not_written": self.skipped,
             "diagnostics": [d.to_dict() for d in self.diagnostics],

@@ -1,6 +1,7 @@
 """Verification built into ``reach generate``: the cluster analysed again with the
-generated NetworkPolicies in place of its own, and its connections between units (and
-with outside ranges) compared with the wanted ones, port by port."""
+generated NetworkPolicies in place of its own (or, with ``--keep-existing``, beside
+them), and its connections between units (and with outside ranges) compared with the
+wanted ones, port by port."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from reach.analysis.units import End, Unit, Wanted, current, units
 from reach.engine.compile import compile_cluster
+from reach.engine.reachability import Reachability
 from reach.model.cluster import Cluster, NetworkPolicy
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
@@ -22,53 +24,126 @@ class Mismatch:
     dst: str
     wanted: PortSet
     result: PortSet
+    #: The existing policies (kept) allow what is not wanted: adding cannot remove it.
+    existing: bool = False
 
     def __str__(self) -> str:
+        if self.existing:
+            extra = self.result - self.wanted
+            return (
+                f"{self.src} => {self.dst}: the existing policies allow {extra}, which is not "
+                "wanted; adding NetworkPolicies cannot remove it"
+            )
         return f"{self.src} => {self.dst}: wanted {self.wanted}, the policies allow {self.result}"
+
+
+@dataclass(frozen=True)
+class Promise:
+    """An expectation of the file checked on the result: ``passed``, ``failed`` or
+    ``vacuous`` (a side matches nothing), with the audit's message when not passed."""
+
+    name: str
+    kind: str
+    status: str
+    message: str = ""
+
+    def __str__(self) -> str:
+        head = {"passed": "ok  ", "failed": "FAIL", "vacuous": "VOID"}.get(self.status, "")
+        return f"{head}  {self.name}" + (f": {self.message}" if self.message else "")
 
 
 @dataclass
 class Verification:
     compared: int = 0  #: wanted connections
     mismatches: list[Mismatch] = field(default_factory=list)
+    #: The expectations file's promises checked on the result (``--expect``).
+    promises: list[Promise] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches
+        return not self.mismatches and all(p.status != "failed" for p in self.promises)
+
+    @property
+    def failed_promises(self) -> list[Promise]:
+        return [p for p in self.promises if p.status == "failed"]
+
+
+def with_policies(cluster: Cluster, policies: list[NetworkPolicy], keep_existing: bool) -> Cluster:
+    """``cluster`` with ``policies`` in place of its NetworkPolicies, or after them when
+    ``keep_existing`` (its other policy kinds are kept either way)."""
+    kept = list(cluster.policies) if keep_existing else []
+    return replace(cluster, policies=[*kept, *policies])
 
 
 def verify(
-    cluster: Cluster, found: list[Unit], wanted: Wanted, policies: list[NetworkPolicy]
+    cluster: Cluster,
+    found: list[Unit],
+    wanted: Wanted,
+    policies: list[NetworkPolicy],
+    *,
+    keep_existing: bool = False,
+    existing: Wanted | None = None,
+) -> tuple[Verification, Reachability]:
+    """Compare ``wanted`` with the connections of ``cluster`` with ``policies`` (see
+    :func:`with_policies`); also the compiled result. ``existing`` is what the kept
+    policies allow by themselves with every pod isolated: a pair allowed beyond what is
+    wanted, within that, is marked as theirs."""
+    after = compile_cluster(with_policies(cluster, policies, keep_existing))
+    return compare(after, found, wanted, existing), after
+
+
+def compare(
+    after: Reachability, found: list[Unit], wanted: Wanted, existing: Wanted | None = None
 ) -> Verification:
-    """Compare ``wanted`` with the connections of ``cluster`` whose NetworkPolicies are
-    replaced by ``policies`` (its other policy kinds are kept)."""
-    after = compile_cluster(replace(cluster, policies=policies))
+    """Compare ``wanted`` with the connections of ``after`` between ``found`` units."""
     again = units(after)
     assert [u.name for u in again] == [u.name for u in found]
     result = current(after, again)
     out = Verification(compared=len(wanted))
-    internal = sorted(
-        {(a, b) for a, b in (*wanted, *result) if isinstance(a, int) and isinstance(b, int)}
-    )
+    old = existing or {}
+    want_in, got_in = _internal(wanted), _internal(result)
+    internal = [] if want_in == got_in else sorted({*want_in, *got_in})  # equal: all agree
     for pair in internal:
-        want, got = wanted.get(pair, PortSet.empty()), result.get(pair, PortSet.empty())
-        _compare(out, found, pair, want, got)
-    want_ext, got_ext = _external(wanted), _external(result)
+        want, got = want_in.get(pair, PortSet.empty()), got_in.get(pair, PortSet.empty())
+        _compare(out, found, pair, want, got, old.get(pair, PortSet.empty()))
+    want_ext, got_ext, old_ext = _external(wanted), _external(result), _external(old)
     for a, outgoing in sorted({*want_ext, *got_ext}):
         mine = want_ext.get((a, outgoing), _Ranges())
         theirs = got_ext.get((a, outgoing), _Ranges())
-        for piece in _pieces(mine, theirs):
+        kept = old_ext.get((a, outgoing), _Ranges())
+        merged: list[tuple[IPRange, tuple[PortSet, PortSet, PortSet]]] = []
+        for piece in _pieces(mine, theirs, kept):
+            says = (_at(mine, piece), _at(theirs, piece), _at(kept, piece))
+            last = merged[-1] if merged else None
+            if last and last[1] == says and last[0].last + 1 == piece.first:
+                merged[-1] = (IPRange(piece.version, last[0].first, piece.last), says)
+            else:
+                merged.append((piece, says))
+        for piece, (want, got, old_ports) in merged:
             key = (a, piece) if outgoing else (piece, a)
-            _compare(out, found, key, _at(mine, piece), _at(theirs, piece))
+            _compare(out, found, key, want, got, old_ports)
     return out
 
 
 def _compare(
-    out: Verification, found: list[Unit], key: tuple[End, End], want: PortSet, got: PortSet
+    out: Verification,
+    found: list[Unit],
+    key: tuple[End, End],
+    want: PortSet,
+    got: PortSet,
+    kept: PortSet,
 ) -> None:
+    """Add a mismatch when ``want`` and ``got`` differ; marked as the existing policies'
+    when all they allow beyond ``want`` is allowed by those alone (``kept``)."""
     if want != got:
         src, dst = (found[e].name if isinstance(e, int) else str(e) for e in key)
-        out.mismatches.append(Mismatch(src, dst, want, got))
+        theirs = want.issubset(got) and (got - want).issubset(kept)
+        out.mismatches.append(Mismatch(src, dst, want, got, existing=theirs))
+
+
+def _internal(m: Wanted) -> Wanted:
+    """The unit pairs of ``m`` with some port."""
+    return {(a, b): p for (a, b), p in m.items() if isinstance(a, int) and isinstance(b, int) and p}
 
 
 @dataclass

@@ -68,9 +68,12 @@ def current(reachability: Reachability, found: list[Unit]) -> Wanted:
     lone = [a for a, u in enumerate(found) if len(u.pods) < 2]
     ids[lone, lone] = 0  # a pod is never a hop from itself
     several = [a for a, c in enumerate(classes) if len(c) > 1]
-    out: Wanted = {}
-    for a, b in zip(*np.nonzero(ids), strict=True):
-        out[(_end(reachability, int(a), k), _end(reachability, int(b), k))] = portsets[ids[a, b]]
+    rows, cols = np.nonzero(ids)
+    values = [portsets[i] for i in ids[rows, cols].tolist()]
+    ends_of = [*range(k), *reachability.segments]  # position among the ends: unit or segment
+    srcs, dsts = (list(map(ends_of.__getitem__, x.tolist())) for x in (rows, cols))
+    keys = zip(srcs, dsts, strict=True)
+    out: Wanted = dict(zip(keys, values, strict=True))
     for a in several:  # rare: the union over every class of the unit
         for b in range(len(ends)):
             for key in ((a, b), (b, a)):

@@ -1,43 +1,91 @@
 """``reach.generate(r, ...)``: NetworkPolicies that allow exactly what is wanted, from
-today's connections or from observed flows, verified by analysing them again."""
+today's connections, observed flows or an expectations file, verified by analysing
+them again."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.generate import Generated
 from reach.analysis.generate import generate as _generate
+from reach.analysis.genexisting import existing as existing_policies
+from reach.analysis.genexisting import missing
+from reach.analysis.genmodel import to_model
 from reach.analysis.genresult import GenerateResult
-from reach.analysis.genverify import verify
-from reach.analysis.units import current, units
+from reach.analysis.genverify import verify, with_policies
+from reach.analysis.units import End, Unit, Wanted, current, units
 from reach.analysis.wantedflows import wanted_from_flows
 from reach.api.facade import Reach
+from reach.audit.expect import Expectations, load_expectations
+from reach.audit.genexpect import check_promises, wanted_from_expectations
+from reach.errors import ReachError
 from reach.input.flows import FlowFile, read_flows
-from reach.input.netpol import parse_network_policy
 
 
 def generate(
-    r: Reach, flows: str | FlowFile | None = None, *, skip_invalid: bool = False
+    r: Reach,
+    flows: str | FlowFile | None = None,
+    *,
+    expect: str | Path | Expectations | None = None,
+    keep_existing: bool = False,
+    skip_invalid: bool = False,
 ) -> GenerateResult:
-    """Policies for ``r``'s pods that allow exactly today's connections (no ``flows``),
-    or exactly the connections the observed ``flows`` made (a Hubble JSON export or a
-    CSV file, or flows already read). Every pod gets a default deny both ways. The
-    result holds the policies (``.yaml()``) and their verification: the cluster analysed
-    with them in place of its NetworkPolicies (other policy kinds kept), compared with
-    what was wanted, pair by pair and port by port (``.verification.ok``)."""
+    """Policies for ``r``'s pods that allow exactly today's connections (neither
+    ``flows`` nor ``expect``), the connections the observed ``flows`` made (a Hubble
+    JSON export or a CSV file, or flows already read), or those the ``allow``
+    expectations of ``expect`` require (a file, or expectations already read; raises
+    ``ExpectationError`` for forms it cannot generate from). Every pod gets a default
+    deny both ways. With ``keep_existing`` the input's NetworkPolicies stay and only
+    what they miss is generated.
+
+    The result holds the policies (``.yaml()``) and their verification: the cluster
+    analysed with them in place of its NetworkPolicies (beside them with
+    ``keep_existing``; other policy kinds kept), compared with what was wanted, pair by
+    pair and port by port, and the expectations checked (``.verification.ok``)."""
+    if flows is not None and expect is not None:
+        raise ReachError("give flows or expectations, not both")
     reachability = r.reachability
     found = units(reachability)
     skipped: list[str] = []
-    notes = {}
-    if flows is None:
+    notes: dict[tuple[End, End], str] = {}
+    exps = None
+    if expect is not None:
+        exps = expect if isinstance(expect, Expectations) else load_expectations(expect)
+        made = wanted_from_expectations(r.analysis, found, exps)
+        wanted, notes, source = made.wanted, made.notes, exps.source
+    elif flows is None:
         wanted, source = current(reachability, found), "today's connections"
     else:
         data = read_flows(flows, skip_invalid) if isinstance(flows, str) else flows
-        made = wanted_from_flows(reachability, found, data)
-        wanted, notes, skipped = made.wanted, made.notes, made.skipped
+        made_flows = wanted_from_flows(reachability, found, data)
+        wanted, notes, skipped = made_flows.wanted, made_flows.notes, made_flows.skipped
         source = flows if isinstance(flows, str) else "flows"
-    generated = _generate(found, wanted, notes)
-    policies = [
-        parse_network_policy(p, f"(generated)#{i}") for i, p in enumerate(generated.policies, 1)
-    ]
-    checked = verify(r.cluster, found, wanted, policies)
-    result = GenerateResult(source, generated, checked, len(found), skipped)
+    generated, allows = _generated(r, found, wanted, notes, keep_existing)
+    policies = to_model(generated.policies)
+    checked, after = verify(
+        r.cluster, found, wanted, policies, keep_existing=keep_existing, existing=allows
+    )
+    if exps is not None:
+        after_cluster = with_policies(r.cluster, policies, keep_existing)
+        checked.promises = check_promises(Analysis(after_cluster, after), exps)
+    result = GenerateResult(source, generated, checked, len(found), skipped, keep_existing)
     result.diagnostics = tuple(r.diagnostics)
     return result
+
+
+def _generated(
+    r: Reach,
+    found: list[Unit],
+    wanted: Wanted,
+    notes: dict[tuple[End, End], str],
+    keep_existing: bool,
+) -> tuple[Generated, Wanted | None]:
+    """The policies; with ``keep_existing``, only for what the input's policies miss,
+    and what those allow on their own."""
+    if not keep_existing:
+        return _generate(found, wanted, notes), None
+    kept = existing_policies(r.cluster, found)
+    todo = missing(wanted, kept.allows)
+    made = _generate(found, todo, notes, taken=kept.taken, isolated=kept.isolated)
+    return made, kept.allows

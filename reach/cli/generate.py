@@ -10,6 +10,7 @@ import typer
 
 from reach import api
 from reach.analysis.genresult import GenerateResult
+from reach.audit.expect import ExpectationError, load_expectations
 from reach.cli.common import app, fail, say
 from reach.cli.inputs import NO_SOURCE, Input, with_input
 from reach.cli.outputs import opened
@@ -35,6 +36,24 @@ def generate_cmd(
             "--from-current", help="Allow exactly the connections the input allows today."
         ),
     ] = False,
+    expect: Annotated[
+        str | None,
+        typer.Option(
+            "--expect",
+            help="Allow exactly what the allow expectations of this expectations file "
+            "require (the format of 'reach audit --expect'); every expectation of it is "
+            "then checked on the result.",
+            metavar="FILE",
+        ),
+    ] = None,
+    keep_existing: Annotated[
+        bool,
+        typer.Option(
+            "--keep-existing",
+            help="Keep the input's NetworkPolicies and generate only what they miss; "
+            "pairs they allow beyond what is wanted are named (exit 1).",
+        ),
+    ] = False,
     output: Annotated[
         str | None,
         typer.Option(
@@ -52,9 +71,10 @@ def generate_cmd(
     egress rules, selectors on stable labels, a comment per rule.
 
     The policies are verified before they are written: the input is analysed again
-    with them in place of its NetworkPolicies (its other policy kinds kept) and
-    compared with what was wanted, pair by pair and port by port. The verdict is printed
-    on stderr; exit 1 when they differ (the pairs are named), 0 when exact.
+    with them in place of its NetworkPolicies (beside them with --keep-existing; its
+    other policy kinds kept) and compared with what was wanted, pair by pair and port by
+    port, and the expectations of --expect are checked. The verdict is printed on
+    stderr; exit 1 when they differ or an expectation breaks (named), 0 when exact.
     docs/flows.md describes the layout and its limits.
 
     Examples:
@@ -63,25 +83,42 @@ def generate_cmd(
 
       reach generate -f examples/shop --flows examples/flows/shop-flows.csv -o policies/
 
-      reach generate -f k8s/ --flows hubble.json -o generated.yaml
+      reach generate -f examples/rollout/app --expect examples/rollout/isolation.yaml
+
+      reach generate -f k8s/ --flows hubble.json --keep-existing -o generated.yaml
     """
-    if (flows is None) == (not from_current):
-        fail("give one of --flows FILE and --from-current")
+    if sum((flows is not None, from_current, expect is not None)) != 1:
+        fail("give one of --flows FILE, --expect FILE and --from-current")
     if fmt not in ("yaml", "json"):
         fail(f"--format must be yaml or json, not {fmt!r}")
+    exps = None
+    if expect is not None:
+        try:
+            exps = load_expectations(expect)
+        except InvalidInput as e:
+            raise _problems(e, "in the expectations file") from None
     r = source.load()
     try:
-        result = api.generate(r, flows, skip_invalid=source.skip_invalid)
+        result = api.generate(
+            r, flows, expect=exps, keep_existing=keep_existing, skip_invalid=source.skip_invalid
+        )
+    except ExpectationError as e:
+        raise _problems(e, "in the expectations file (reach generate cannot use them)") from None
     except InvalidInput as e:
-        for p in e.problems:
-            say(f"reach: error: {p}")
-        raise fail(f"{count(len(e.problems), 'malformed line')} in {flows}") from None
+        raise _problems(e, f"in {flows}", "malformed line") from None
     except ReachError as e:
         raise fail(str(e)) from None
     _write(result, output, fmt)
     say(str(result))
     if not result.verification.ok:
         raise typer.Exit(1)
+
+
+def _problems(e: InvalidInput, where: str, noun: str = "problem") -> typer.Exit:
+    """Print every problem, then exit 2."""
+    for p in e.problems:
+        say(f"reach: error: {p}")
+    return fail(f"{count(len(e.problems), noun)} {where}")
 
 
 def _write(result: GenerateResult, output: str | None, fmt: str) -> None:

@@ -91,9 +91,16 @@ def _wanted_ports(wanted: Wanted, src: object, dst: object) -> PortSet:
 
 
 def _check(
-    objects: list[Obj], generated: list[Obj], found: list[Unit], wanted: Wanted, r: reach.Reach
+    objects: list[Obj],
+    generated: list[Obj],
+    found: list[Unit],
+    wanted: Wanted,
+    r: reach.Reach,
+    keep: bool = False,
 ) -> None:
-    ref = Reference([*_without_policies(objects), *generated])
+    """The reference, evaluating ``generated`` in place of the policies of ``objects``
+    (beside them when ``keep``), allows exactly ``wanted`` on every probe."""
+    ref = Reference([*(objects if keep else _without_policies(objects)), *generated])
     unit_of = {}
     for i, u in enumerate(found):
         for p in u.pods.tolist():
@@ -129,10 +136,23 @@ def test_generated_policies_allow_exactly_the_wanted_set(data: st.DataObject) ->
     r = reach.from_objects(objects)
     found = units(r.reachability)
     wanted = data.draw(wanted_sets(found))
+    from reach.analysis import genpeers
     from reach.analysis.generate import generate
 
-    generated = generate(found, wanted).policies
+    # peers merge from this many on (In, NotIn): small clusters need it low to merge
+    group_at = data.draw(st.sampled_from([1, 2, genpeers.GROUP_AT]))
+    default, genpeers.GROUP_AT = genpeers.GROUP_AT, group_at
+    try:
+        generated = generate(found, wanted).policies
+    finally:
+        genpeers.GROUP_AT = default
     _check(objects, generated, found, wanted, r)
+    # verification's model of the policies is what the reader makes of them
+    from reach.analysis.genmodel import to_model
+    from reach.input.netpol import parse_network_policy
+
+    read = [parse_network_policy(p, f"(generated)#{i}") for i, p in enumerate(generated, 1)]
+    assert to_model(generated) == read
 
 
 @agreement_settings(40)
@@ -188,3 +208,117 @@ def test_ip_blocks_hold_exactly_the_ranges_written_the_short_way() -> None:
             for e in block["ipBlock"]["except"]
         )
         assert inside == (ipaddress.ip_address(probe) in cidr and not excepted), probe
+
+
+def _ports_text(ports: PortSet) -> list[str]:
+    """``ports`` as the expectations file writes them (``80/TCP``, ``8000-8100/UDP``)."""
+    out = []
+    for protocol, intervals in ports.items():
+        out += [f"{lo}/{protocol}" if lo == hi else f"{lo}-{hi}/{protocol}" for lo, hi in intervals]
+    return out
+
+
+def _exactly(unit: Unit, found: list[Unit]) -> Obj:
+    """An expectation selector of exactly the pods of ``unit``: its namespace, its labels,
+    and no label key that another unit of its namespace has and it has not."""
+    others = {k for u in found if u.namespace == unit.namespace for k, _ in u.labels}
+    selector: Obj = {"matchLabels": dict(unit.labels)}
+    absent = sorted(others - {k for k, _ in unit.labels})
+    if absent:
+        selector["matchExpressions"] = [{"key": k, "operator": "DoesNotExist"} for k in absent]
+    return {"namespace": unit.namespace, "podSelector": selector}
+
+
+def _as_expectations(wanted: Wanted, found: list[Unit]) -> Obj:
+    """One ``allow`` expectation per wanted connection."""
+    items = []
+    for i, ((a, b), ports) in enumerate(wanted.items()):
+        src, dst = (
+            _exactly(found[e], found) if isinstance(e, int) else {"cidr": _cidrs(e)} for e in (a, b)
+        )
+        items.append(
+            {
+                "name": f"e{i}",
+                "expect": "allow",
+                "from": src,
+                "to": dst,
+                "ports": _ports_text(ports),
+            }
+        )
+    return {"expectations": items}
+
+
+def _cidrs(r: IPRange) -> list[str]:
+    from reach.analysis.generate import cidrs
+
+    return cidrs(r)
+
+
+@agreement_settings(30)
+@given(st.data())
+def test_wanted_sets_written_as_expectations_give_exactly_that_set(data: st.DataObject) -> None:
+    """Random wanted sets, written as allow expectations: ``reach.generate(expect=...)``
+    wants exactly that set, its policies allow exactly it (by the reference), and every
+    expectation holds on the result."""
+    from reach.audit.expect import parse_expectations
+
+    objects = _without_policies(data.draw(clusters()))
+    r = reach.from_objects(objects)
+    found = units(r.reachability)
+    wanted = {k: v for k, v in data.draw(wanted_sets(found)).items() if v}
+    exps = parse_expectations(_as_expectations(wanted, found), "isolation.yaml")
+    result = reach.generate(r, expect=exps)
+    assert result.verification.ok, str(result)
+    assert result.verification.compared == len(wanted)
+    assert all(p.status == "passed" for p in result.verification.promises)
+    _check(objects, result.generated.policies, found, wanted, r)
+
+
+@agreement_settings(30)
+@given(st.data())
+def test_keeping_existing_policies_gives_exactly_a_superset_of_what_they_allow(
+    data: st.DataObject,
+) -> None:
+    """Random clusters with their random policies kept, and a wanted set that holds what
+    those allow on their own (with every pod isolated) and more: the kept and the
+    generated policies together allow exactly the wanted set, by the reference."""
+    from reach.analysis.generate import generate
+    from reach.analysis.genexisting import existing, missing
+    from reach.analysis.genverify import verify
+    from reach.audit.genexpect import disjoint
+    from reach.input.netpol import parse_network_policy
+
+    objects = data.draw(clusters())
+    r = reach.from_objects(objects)
+    found = units(r.reachability)
+    pod_class = r.reachability.pod_class
+    assume(all(len(np.unique(pod_class[u.pods])) == 1 for u in found))
+    kept = existing(r.cluster, found)
+    extra = data.draw(wanted_sets(found))
+    wanted: Wanted = {}
+    sides: dict[tuple[int, bool], list[tuple[IPRange, PortSet]]] = {}
+    for table in (kept.allows, extra):
+        for (a, b), ports in table.items():
+            if isinstance(a, int) and isinstance(b, int):
+                wanted[(a, b)] = wanted.get((a, b), PortSet.empty()) | ports
+            elif isinstance(a, int) and isinstance(b, IPRange):
+                sides.setdefault((a, True), []).append((b, ports))
+            elif isinstance(a, IPRange) and isinstance(b, int):
+                sides.setdefault((b, False), []).append((a, ports))
+    for (unit, outgoing), items in sides.items():
+        for piece, ports in disjoint(items):
+            wanted[(unit, piece) if outgoing else (piece, unit)] = ports
+    made = generate(found, missing(wanted, kept.allows), taken=kept.taken, isolated=kept.isolated)
+    names = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in made.policies}
+    assert not names & kept.taken  # nothing kept is replaced
+    policies = [parse_network_policy(p, f"g#{i}") for i, p in enumerate(made.policies)]
+    verification, _ = verify(r.cluster, found, wanted, policies, keep_existing=True)
+    assert verification.ok, [str(m) for m in verification.mismatches]
+    _check_kept(objects, made.policies, found, wanted, r)
+
+
+def _check_kept(
+    objects: list[Obj], generated: list[Obj], found: list[Unit], wanted: Wanted, r: reach.Reach
+) -> None:
+    """As :func:`_check`, with the input's own policies kept."""
+    _check([*objects, *generated], [], found, wanted, r, keep=True)
