@@ -17,52 +17,56 @@ from reach.cli.outputs import opened
 from reach.errors import InvalidInput, ReachError
 from reach.words import count
 
+FlowsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--flows",
+        help="Allow exactly the connections these observed flows made (a Hubble JSON "
+        "export or a CSV, as 'reach flows check' reads them).",
+        metavar="FILE",
+    ),
+]
+CurrentOpt = Annotated[
+    bool,
+    typer.Option("--from-current", help="Allow exactly the connections the input allows today."),
+]
+ExpectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--expect",
+        help="Allow exactly what the allow expectations of this expectations file "
+        "require (the format of 'reach audit --expect'); every expectation of it is "
+        "then checked on the result.",
+        metavar="FILE",
+    ),
+]
+KeepOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-existing",
+        help="Keep the input's NetworkPolicies and generate only what they miss; "
+        "pairs they allow beyond what is wanted are named (exit 1).",
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the policies to this file, or, for a directory (existing, or "
+        "written with a trailing /), one NAMESPACE.yaml per namespace.",
+    ),
+]
+
 
 @app.command("generate")
 @with_input
 def generate_cmd(
-    flows: Annotated[
-        str | None,
-        typer.Option(
-            "--flows",
-            help="Allow exactly the connections these observed flows made (a Hubble JSON "
-            "export or a CSV, as 'reach flows check' reads them).",
-            metavar="FILE",
-        ),
-    ] = None,
-    from_current: Annotated[
-        bool,
-        typer.Option(
-            "--from-current", help="Allow exactly the connections the input allows today."
-        ),
-    ] = False,
-    expect: Annotated[
-        str | None,
-        typer.Option(
-            "--expect",
-            help="Allow exactly what the allow expectations of this expectations file "
-            "require (the format of 'reach audit --expect'); every expectation of it is "
-            "then checked on the result.",
-            metavar="FILE",
-        ),
-    ] = None,
-    keep_existing: Annotated[
-        bool,
-        typer.Option(
-            "--keep-existing",
-            help="Keep the input's NetworkPolicies and generate only what they miss; "
-            "pairs they allow beyond what is wanted are named (exit 1).",
-        ),
-    ] = False,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the policies to this file, or, for a directory (existing, or "
-            "written with a trailing /), one NAMESPACE.yaml per namespace.",
-        ),
-    ] = None,
+    flows: FlowsOpt = None,
+    from_current: CurrentOpt = False,
+    expect: ExpectOpt = None,
+    keep_existing: KeepOpt = False,
+    output: OutputOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
     source: Input = NO_SOURCE,
 ) -> None:
