@@ -19,6 +19,7 @@ import numpy as np
 from reach.analysis.views import SELF_PAIRS, Node, View
 from reach.engine.arrays import IntVec
 from reach.engine.atoms import Mask
+from reach.engine.reachability import Reachability
 from reach.model.ports import PortSet
 
 #: At most this many marks are listed; the rest are counted.
@@ -115,6 +116,15 @@ def l7_marks(view: View, limit: int = LIMIT) -> L7Marks:
         key=lambda m: (m.src.id, m.dst.id, m.rule, m.summary),
     )
     return L7Marks(tuple(marks[:limit]), max(0, len(marks) - limit))
+
+
+def l7_text(reach: Reachability, src: int, dst: int, ports: PortSet) -> str:
+    """`` [GET /headers]`` when Istio conditions the connection of the two classes on
+    ``ports`` at L7 (for path and blast-radius hops), else ``""``."""
+    if reach.mesh is None:
+        return ""
+    said = reach.mesh.conditions(src, dst, ports)
+    return f" [{'; '.join(said)}]" if said else ""
 
 
 def _gather(

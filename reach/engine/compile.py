@@ -51,7 +51,7 @@ from reach.model.pseudo import pseudo_peers
 class _Compiler:
     """One compilation: the cluster's policies and rules in tier order, then the steps."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, l7: bool = True) -> None:
         self.cluster = cluster
         self.pods = cluster.pods
         for pod in self.pods:
@@ -98,7 +98,7 @@ class _Compiler:
             self.named_ports = sorted(set(self.named_ports) | self.calico.plan.named_ports)
             blocks += self.calico.plan.blocks
         #: Istio's sidecars, when the input has AuthorizationPolicies or PeerAuthentications.
-        self.mesh = MeshLayer(cluster) if cluster.istio else None
+        self.mesh = MeshLayer(cluster, l7) if cluster.istio else None
         if self.mesh is not None:
             blocks += mesh_blocks(cluster.istio)
         self.segments = segments(blocks)
@@ -330,6 +330,9 @@ def _ordered(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
     return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))
 
 
-def compile_cluster(cluster: Cluster) -> Reachability:
-    """Compile the cluster's policies into class-level reachability (see the module doc)."""
-    return _Compiler(cluster).compile()
+def compile_cluster(cluster: Cluster, l7: bool = True) -> Reachability:
+    """Compile the cluster's policies into class-level reachability (see the module doc).
+
+    ``l7=False``: connections Istio allows only depending on L7 conditions (marked) count
+    as not allowed (``--no-l7`` of path and blast radius)."""
+    return _Compiler(cluster, l7).compile()

@@ -112,6 +112,8 @@ class MeshLayer:
     """The mesh's answers over classes (see the module doc)."""
 
     cluster: Cluster
+    #: False: ports whose answer depends on L7 (marked) count as not allowed (``--no-l7``).
+    l7: bool = True
     features: list[_Features] = field(default_factory=list)  #: per label class
     #: Per behaviour class, after :meth:`in_classes`.
     classes: list[_Features] = field(default_factory=list)
@@ -195,6 +197,21 @@ class MeshLayer:
             hit = self.verdicts[key] = decide(dest, self.callers[self.caller_of[src]])
         return hit
 
+    def conditions(self, src: int, dst: int, ports: PortSet) -> tuple[str, ...]:
+        """What the connection ``src`` -> ``dst`` on ``ports`` depends on beyond L4:
+        ``GET /headers``, ``may deny: POST``, ``CUSTOM: any request``."""
+        if dst >= len(self.classes):
+            return ()
+        verdict = self.verdict(src, dst)
+        if verdict is None:
+            return ()
+        said = {"allows": "", "may deny": "may deny: "}
+        return tuple(
+            dict.fromkeys(
+                said.get(m.effect, "CUSTOM: ") + m.summary for m in verdict.marks if m.ports & ports
+            )
+        )
+
     def ingress(
         self, rows: PortSetIds, row_of: IntVec, atoms: PortAtoms
     ) -> tuple[PortSetIds, IntVec]:
@@ -209,7 +226,11 @@ class MeshLayer:
                 for c in range(len(self.callers)):
                     verdict = self.verdicts.get((d, c)) or decide(dest, self.callers[c])
                     self.verdicts[(d, c)] = verdict
-                    by_caller[c] = atoms.intern_int(atoms.to_int(atoms.mask(verdict.allowed)))
+                    allowed = verdict.allowed
+                    if not self.l7:
+                        for mark in verdict.marks:
+                            allowed = allowed - mark.ports
+                    by_caller[c] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
             mesh_rows.append(by_caller[callers])
         pairs: dict[tuple[int, int], int] = {}
         new_row_of = np.empty(len(row_of), dtype=np.intp)
@@ -254,7 +275,12 @@ def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
     if verdict is None:
         return MeshSide(False, PortSet.all())
     marks = tuple(f"{m.label} {m.effect} [{m.summary}] on {m.ports}" for m in verdict.marks)
-    return MeshSide(True, verdict.allowed, verdict.reasons, marks)
+    allowed, reasons = verdict.allowed, verdict.reasons
+    if not mesh.l7 and verdict.marks:
+        for m in verdict.marks:
+            allowed = allowed - m.ports
+        reasons = (*reasons, "without L7 (--no-l7): what depends on L7 conditions is refused")
+    return MeshSide(True, allowed, reasons, marks)
 
 
 def _and_rows(a: PortSetIds, b: PortSetIds, atoms: PortAtoms) -> PortSetIds:
