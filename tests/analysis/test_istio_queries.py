@@ -93,7 +93,7 @@ def test_marks_in_every_listing_format() -> None:
             "# L7 conditioned: foo/sleep[Deployment] => foo/httpbin[Deployment] : TCP 8000 [GET /headers]",
         ),
         ("csv", "# L7 conditioned: foo/sleep[Deployment] => foo/httpbin[Deployment]"),
-        ("md", "GET /headers"),
+        ("md", "| GET /headers (allows) |"),
         ("json", '"effect": "allows"'),
     ):
         _, out, _ = run(["list", "-f", ISTIO, "--format", fmt])
