@@ -98,3 +98,16 @@ def test_marks_in_every_listing_format() -> None:
     ):
         _, out, _ = run(["list", "-f", ISTIO, "--format", fmt])
         assert needle in out, fmt
+
+
+def test_exports_carry_the_l7_conditions_on_the_edge() -> None:
+    _, dot, _ = run(["export", "-f", ISTIO, "--format", "dot"])
+    assert 'label="TCP 8000 [GET /headers (allows)]"' in dot
+    _, out, _ = run(["export", "-f", ISTIO, "--format", "json"])
+    edges = json.loads(out)["links"] if "links" in json.loads(out) else json.loads(out)["edges"]
+    (edge,) = [e for e in edges if e.get("l7")]
+    assert (edge["source"], edge["target"], edge["l7"]) == (
+        "foo/sleep[Deployment]",
+        "foo/httpbin[Deployment]",
+        "GET /headers (allows)",
+    )
