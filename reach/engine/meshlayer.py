@@ -130,6 +130,8 @@ class MeshLayer:
         for i, c in enumerate(of_pod.tolist()):
             first.setdefault(c, i)
         istio = self.cluster.istio
+        clauses = all_clauses(istio)
+        known: dict[tuple[str, str], tuple[frozenset[tuple[int, ...]], ...]] = {}
         for c in range(len(first)):
             pod = pods[first[c]]
             ns = self.cluster.namespaces.get(pod.namespace)
@@ -140,7 +142,10 @@ class MeshLayer:
                 for k, p in enumerate(istio.authorization)
                 if sidecar and applies(p, pod.namespace, labels)
             )
-            with_id, without_id = _pod_clauses(istio, pod)
+            who = (pod.namespace, pod.service_account)
+            if who not in known:
+                known[who] = _pod_clauses(clauses, *who)
+            with_id, without_id = known[who]
             self.features.append(_Features(pod, sidecar, policies, with_id, without_id))
 
     def answers(self) -> list[BoolVec]:
@@ -296,29 +301,39 @@ def _and_rows(a: PortSetIds, b: PortSetIds, atoms: PortAtoms) -> PortSetIds:
     return out
 
 
+Clauses = list[tuple[tuple[int, ...], Source | Condition, str]]
+
+
+def all_clauses(istio: IstioObjects) -> Clauses:
+    """Every clause of every rule: (id, source or identity condition, policy namespace)."""
+    return [
+        (cid, clause, policy.namespace)
+        for k, policy in enumerate(istio.authorization)
+        for rule in policy.rules
+        for cid, clause in clause_ids(k, rule)
+    ]
+
+
 def _pod_clauses(
-    istio: IstioObjects, pod: Pod
+    clauses: Clauses, namespace: str, account: str
 ) -> tuple[frozenset[tuple[int, ...]], frozenset[tuple[int, ...]]]:
-    """The clauses a pod satisfies with its identity and without (no source IP of a pod is
-    known: an ipBlocks list keeps pods out, a notIpBlocks list does not)."""
+    """The clauses a pod of ``namespace`` with service account ``account`` satisfies with
+    its identity and without (no source IP of a pod is known: an ipBlocks list keeps pods
+    out, a notIpBlocks list does not)."""
     with_id: set[tuple[int, ...]] = set()
     without_id: set[tuple[int, ...]] = set()
-    for k, policy in enumerate(istio.authorization):
-        for rule in policy.rules:
-            for cid, clause in clause_ids(k, rule):
-                if isinstance(clause, Condition):
-                    present = condition_holds(clause, pod.namespace, pod.service_account)
-                    absent = condition_holds(clause, pod.namespace, None)
-                else:
-                    ip = not clause.ip_blocks
-                    present = ip and identity_holds(
-                        clause, pod.namespace, pod.service_account, policy.namespace
-                    )
-                    absent = ip and identity_absent_holds(clause)
-                if present:
-                    with_id.add(cid)
-                if absent:
-                    without_id.add(cid)
+    for cid, clause, policy_ns in clauses:
+        if isinstance(clause, Condition):
+            present = condition_holds(clause, namespace, account)
+            absent = condition_holds(clause, namespace, None)
+        else:
+            ip = not clause.ip_blocks
+            present = ip and identity_holds(clause, namespace, account, policy_ns)
+            absent = ip and identity_absent_holds(clause)
+        if present:
+            with_id.add(cid)
+        if absent:
+            without_id.add(cid)
     return frozenset(with_id), frozenset(without_id)
 
 
