@@ -37,6 +37,7 @@ from reach.model.istio import (
     INJECT_KEY,
     INJECTION_LABEL,
     REVISION_LABEL,
+    ROOT_NAMESPACE,
     Condition,
     IstioObjects,
     Source,
@@ -123,6 +124,12 @@ class MeshLayer:
     dest_of: list[int] = field(default_factory=list)
     dests: list[Destination | None] = field(default_factory=list)
     verdicts: dict[tuple[int, int], MeshVerdict] = field(default_factory=dict)
+    #: Decisions by destination profile and the caller's clauses of its policies only.
+    _decided: dict[tuple[object, ...], MeshVerdict] = field(default_factory=dict)
+    #: Per caller profile: its clause ids (with, without identity) by policy index.
+    _by_policy: list[dict[int, tuple[frozenset[object], frozenset[object]]]] = field(
+        default_factory=list
+    )
 
     def label_features(self, pods: list[Pod], of_pod: IntVec) -> None:
         """The features of every label class (its first pod stands for it)."""
@@ -132,15 +139,19 @@ class MeshLayer:
         istio = self.cluster.istio
         clauses = all_clauses(istio)
         known: dict[tuple[str, str], tuple[frozenset[tuple[int, ...]], ...]] = {}
+        scoped: dict[str, list[int]] = {}  # policies by namespace
+        for k, p in enumerate(istio.authorization):
+            scoped.setdefault(p.namespace, []).append(k)
         for c in range(len(first)):
             pod = pods[first[c]]
             ns = self.cluster.namespaces.get(pod.namespace)
             sidecar = has_sidecar(pod, ns)
             labels = pod.label_map
+            near = sorted(scoped.get(pod.namespace, []) + scoped.get(ROOT_NAMESPACE, []))
             policies = tuple(
                 k
-                for k, p in enumerate(istio.authorization)
-                if sidecar and applies(p, pod.namespace, labels)
+                for k in (near if sidecar else ())
+                if applies(istio.authorization[k], pod.namespace, labels)
             )
             who = (pod.namespace, pod.service_account)
             if who not in known:
@@ -199,7 +210,22 @@ class MeshLayer:
         key = (self.dest_of[dst], self.caller_of[src])
         hit = self.verdicts.get(key)
         if hit is None:
-            hit = self.verdicts[key] = decide(dest, self.callers[self.caller_of[src]])
+            hit = self.verdicts[key] = self._decide(self.dest_of[dst], self.caller_of[src])
+        return hit
+
+    def _decide(self, d: int, c: int) -> MeshVerdict:
+        """:func:`decide` for destination profile ``d`` and caller profile ``c``, shared by
+        the callers alike in the clauses of the destination's policies."""
+        dest = self.dests[d]
+        assert dest is not None
+        caller = self.callers[c]
+        if not self._by_policy:
+            self._by_policy = [_grouped(x) for x in self.callers]
+        groups = self._by_policy[c]
+        key = (d, caller.sidecar, *(groups.get(k) for k, _ in dest.policies))
+        hit = self._decided.get(key)
+        if hit is None:
+            hit = self._decided[key] = decide(dest, caller)
         return hit
 
     def conditions(self, src: int, dst: int, ports: PortSet) -> tuple[str, ...]:
@@ -225,17 +251,21 @@ class MeshLayer:
         n_internal = len(self.classes)
         callers = np.array(self.caller_of, dtype=np.intp)
         mesh_rows: list[PortSetIds] = []
+        ids: dict[int, int] = {}  # verdict (by identity: shared ones are one object) -> id
         for d, dest in enumerate(self.dests):
             by_caller = np.full(len(self.callers), atoms.all_id, dtype=np.int32)
             if dest is not None:
                 for c in range(len(self.callers)):
-                    verdict = self.verdicts.get((d, c)) or decide(dest, self.callers[c])
+                    verdict = self.verdicts.get((d, c)) or self._decide(d, c)
                     self.verdicts[(d, c)] = verdict
-                    allowed = verdict.allowed
-                    if not self.l7:
-                        for mark in verdict.marks:
-                            allowed = allowed - mark.ports
-                    by_caller[c] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
+                    by_caller[c] = ids.get(id(verdict), -1)
+                    if by_caller[c] < 0:
+                        allowed = verdict.allowed
+                        if not self.l7:
+                            for mark in verdict.marks:
+                                allowed = allowed - mark.ports
+                        ids[id(verdict)] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
+                        by_caller[c] = ids[id(verdict)]
             mesh_rows.append(by_caller[callers])
         pairs: dict[tuple[int, int], int] = {}
         new_row_of = np.empty(len(row_of), dtype=np.intp)
@@ -256,8 +286,8 @@ class MeshLayer:
 
     def marked(self, atoms: PortAtoms) -> list[tuple[str, str, str, IntVec, IntVec, Mask]]:
         """The marks as rectangles: (label, summary, effect, sources, destinations, ports)."""
-        callers = np.array(self.caller_of, dtype=np.intp)
-        dests = np.array(self.dest_of, dtype=np.intp)
+        of_caller = _members(self.caller_of)
+        of_dest = _members(self.dest_of)
         out = []
         for (d, c), verdict in sorted(self.verdicts.items()):
             for mark in verdict.marks:
@@ -266,12 +296,20 @@ class MeshLayer:
                         mark.label,
                         mark.summary,
                         mark.effect,
-                        np.flatnonzero(callers == c),
-                        np.flatnonzero(dests == d),
+                        of_caller[c],
+                        of_dest[d],
                         atoms.mask(mark.ports),
                     )
                 )
         return out
+
+
+def _members(profile_of: list[int]) -> dict[int, IntVec]:
+    """The classes of each profile id, ascending."""
+    out: dict[int, list[int]] = {}
+    for cls, profile in enumerate(profile_of):
+        out.setdefault(profile, []).append(cls)
+    return {k: np.array(v, dtype=np.intp) for k, v in out.items()}
 
 
 def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
@@ -299,6 +337,15 @@ def _and_rows(a: PortSetIds, b: PortSetIds, atoms: PortAtoms) -> PortSetIds:
     )
     out: PortSetIds = ids[inverse.reshape(-1)]
     return out
+
+
+def _grouped(caller: Caller) -> dict[int, tuple[frozenset[object], frozenset[object]]]:
+    """The caller's clause ids (with, without identity) by the policy they belong to."""
+    out: dict[int, tuple[set[object], set[object]]] = {}
+    for i, ids in enumerate((caller.with_identity, caller.without_identity)):
+        for cid in ids:
+            out.setdefault(cid[0], (set(), set()))[i].add(cid)
+    return {k: (frozenset(a), frozenset(b)) for k, (a, b) in out.items()}
 
 
 Clauses = list[tuple[tuple[int, ...], Source | Condition, str]]
