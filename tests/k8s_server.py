@@ -43,6 +43,8 @@ POLICY_GROUP = "policy.networking.k8s.io"
 ROUTE_GROUP = "route.openshift.io"
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 CILIUM_GROUP = "cilium.io"
+ISTIO_SECURITY_GROUP = "security.istio.io"
+ISTIO_NETWORKING_GROUP = "networking.istio.io"
 CALICO_GROUP = "projectcalico.org"
 CALICO_CRD_GROUP = "crd.projectcalico.org"
 #: Groups served only when installed (CRDs): group -> the versions a default server has.
@@ -111,6 +113,9 @@ RESOURCES = (
         False,
     ),
     Res(CILIUM_GROUP, "v2", "ciliumcidrgroups", "CiliumCIDRGroup", False, False),
+    Res(ISTIO_SECURITY_GROUP, "v1", "authorizationpolicies", "AuthorizationPolicy", True, False),
+    Res(ISTIO_SECURITY_GROUP, "v1", "peerauthentications", "PeerAuthentication", True, False),
+    Res(ISTIO_NETWORKING_GROUP, "v1", "sidecars", "Sidecar", True, False),
     Res(CILIUM_GROUP, "v2alpha1", "ciliumcidrgroups", "CiliumCIDRGroup", False, False),
     # Calico: its API server (v3) and its CRDs (v1); (plural, kind, namespaced)
     *(
@@ -161,7 +166,8 @@ class KubeAPIServer:
     (their CRDs installed or not); ``cilium_versions`` those of ``cilium.io`` (none by
     default: Cilium not installed); ``calico_versions`` and ``calico_crd_versions`` those of
     ``projectcalico.org`` (Calico's API server) and ``crd.projectcalico.org`` (its CRDs),
-    none by default. Objects of kinds that are not served are ignored.
+    none by default; ``istio_versions`` those of Istio's two groups (none by default).
+    Objects of kinds that are not served are ignored.
     """
 
     def __init__(
@@ -176,6 +182,7 @@ class KubeAPIServer:
         cilium_versions: Iterable[str] = (),
         calico_versions: Iterable[str] = (),
         calico_crd_versions: Iterable[str] = (),
+        istio_versions: Iterable[str] = (),
         git_version: str = "v1.31.2",
     ) -> None:
         self.token = token
@@ -187,6 +194,8 @@ class KubeAPIServer:
             CILIUM_GROUP: tuple(cilium_versions),
             CALICO_GROUP: tuple(calico_versions),
             CALICO_CRD_GROUP: tuple(calico_crd_versions),
+            ISTIO_SECURITY_GROUP: tuple(istio_versions),
+            ISTIO_NETWORKING_GROUP: tuple(istio_versions),
         }
         self.git_version = git_version
         #: Plurals (``networkpolicies``) or paths (``/version``) answered with 403.

@@ -27,6 +27,16 @@ class Analysis:
         self.reachability = reachability or compile_cluster(cluster)
         self._views: dict[tuple[str, bool | None], View] = {}
         self._provenance: Provenance | None = None
+        self._without_l7: Analysis | None = None
+
+    def without_l7(self) -> Analysis:
+        """The analysis with Istio's L7-conditioned ports taken as not allowed (``--no-l7``);
+        itself when the input has no Istio objects."""
+        if self.reachability.mesh is None:
+            return self
+        if self._without_l7 is None:
+            self._without_l7 = Analysis(self.cluster, compile_cluster(self.cluster, l7=False))
+        return self._without_l7
 
     @property
     def provenance(self) -> Provenance:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reach.analysis.l7marks import l7_marks
 from reach.analysis.listing import table
 from reach.analysis.refs import Target
 from reach.analysis.views import Node, View
@@ -187,11 +188,23 @@ def build_graph(
             src[inside].tolist(), dst[inside].tolist(), ids[inside].tolist(), strict=True
         )
     )
+    if analysis.reachability.mesh is not None:
+        _mark_l7(g, view)
     if focus is None:
         add_entry_points(g, analysis, view)
     if potential:
         add_representatives(g, view)
     return g
+
+
+def _mark_l7(g: nx.DiGraph, view: View) -> None:
+    """Edge attribute ``l7`` on the edges Istio conditions at L7: ``GET /headers (allows)``."""
+    said: dict[tuple[str, str], dict[str, None]] = {}
+    for m in l7_marks(view).marks:
+        if m.effect and g.has_edge(m.src.id, m.dst.id):
+            said.setdefault((m.src.id, m.dst.id), {})[f"{m.summary} ({m.effect})"] = None
+    for (a, b), texts in said.items():
+        g.edges[a, b]["l7"] = "; ".join(texts)
 
 
 def add_representatives(g: nx.DiGraph, view: View) -> None:

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.analysis.views import SELF_PAIRS, Node, View
+from reach.engine.arrays import IntVec
+from reach.engine.atoms import Mask
+from reach.engine.reachability import Reachability
 from reach.model.ports import PortSet
 
 #: At most this many marks are listed; the rest are counted.
@@ -32,12 +35,25 @@ class L7Mark:
     ports: PortSet
     rule: str
     summary: str
+    #: Istio's marks: what the rule does to the requests (``allows``, ``may deny``, ...);
+    #: "" for Cilium's (the rule filters).
+    effect: str = ""
 
     def __str__(self) -> str:
+        if self.effect:
+            return (
+                f"{self.src} => {self.dst} : {self.ports} [{self.summary}] "
+                f"({self.rule} {self.effect})"
+            )
         return f"{self.src} => {self.dst} : {self.ports} by {self.rule} ({self.summary})"
 
+    @property
+    def heading(self) -> str:
+        """``L7 conditioned`` (Istio) or ``L7 filtered`` (Cilium)."""
+        return "L7 conditioned" if self.effect else "L7 filtered"
+
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "src": self.src.id,
             "dst": self.dst.id,
             "ports": self.ports.to_json(),
@@ -45,6 +61,9 @@ class L7Mark:
             "rule": self.rule,
             "l7": self.summary,
         }
+        if self.effect:
+            out["effect"] = self.effect
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,48 +75,74 @@ class L7Marks:
 
     def lines(self) -> list[str]:
         """``L7 filtered: ...`` lines, and a count of the rest."""
-        out = [f"L7 filtered: {m}" for m in self.marks]
+        out = [f"{m.heading}: {m}" for m in self.marks]
         if self.more:
             out.append(f"L7 filtered: {self.more} more connections not listed")
         return out
 
 
 def l7_marks(view: View, limit: int = LIMIT) -> L7Marks:
-    """The connections of ``view`` that Cilium L7 rules filter (see the module doc)."""
+    """The connections of ``view`` that Cilium L7 rules filter, or that Istio's policies
+    condition on what reach does not see (see the module doc)."""
     reach = view.reachability
     rules = [r for r in reach.rules if r.note and r.action == "Allow"]
-    if not rules:
+    mesh = reach.mesh.marked(reach.atoms) if reach.mesh is not None else []
+    if not rules and not mesh:
         return L7Marks()
     nodes_of: dict[int, list[int]] = defaultdict(list)
     for i, classes in enumerate(view.node_classes):
         for c in classes.tolist():
             nodes_of[c].append(i)
-    found: dict[tuple[int, int, str], int] = {}
-    summaries: dict[str, str] = {}
-    atoms = reach.atoms
+    found: dict[tuple[int, int, str, str, str], int] = {}
     for rule in rules:
         own = np.flatnonzero(rule.selected)
         other = np.flatnonzero(rule.peers)
         if not len(own) or not len(other):
             continue
         src, dst = (other, own) if rule.direction == "ingress" else (own, other)
-        allowed = reach.block(src, dst)  # (src, dst, W)
         wanted = np.stack([rule.ports_to(int(d)) for d in dst])  # (dst, W)
-        hit = allowed & wanted[None, :, :]
-        summaries[rule.label] = rule.note.removeprefix("L7 filtered: ")
-        for i, j in np.argwhere(hit.any(axis=2)).tolist():
-            value = atoms.to_int(hit[i, j])
-            for a in nodes_of[int(src[i])]:
-                for b in nodes_of[int(dst[j])]:
-                    if a != b or view.by in SELF_PAIRS:
-                        key = (a, b, rule.label)
-                        found[key] = found.get(key, 0) | value
+        summary = rule.note.removeprefix("L7 filtered: ")
+        _gather(view, nodes_of, found, (rule.label, summary, ""), src, dst, wanted)
+    for label, summary, effect, src, dst, mask in mesh:
+        if len(src) and len(dst):
+            wanted = np.broadcast_to(mask, (len(dst), len(mask)))
+            _gather(view, nodes_of, found, (label, summary, effect), src, dst, wanted)
+    atoms = reach.atoms
     marks = sorted(
         (
-            L7Mark(view.nodes[a], view.nodes[b], atoms.portset(atoms.from_int(v)), label, "")
-            for (a, b, label), v in found.items()
+            L7Mark(view.nodes[a], view.nodes[b], atoms.portset(atoms.from_int(v)), *what)
+            for (a, b, *what), v in found.items()
         ),
-        key=lambda m: (m.src.id, m.dst.id, m.rule),
+        key=lambda m: (m.src.id, m.dst.id, m.rule, m.summary),
     )
-    kept = tuple(L7Mark(m.src, m.dst, m.ports, m.rule, summaries[m.rule]) for m in marks[:limit])
-    return L7Marks(kept, max(0, len(marks) - limit))
+    return L7Marks(tuple(marks[:limit]), max(0, len(marks) - limit))
+
+
+def l7_text(reach: Reachability, src: int, dst: int, ports: PortSet) -> str:
+    """`` [GET /headers]`` when Istio conditions the connection of the two classes on
+    ``ports`` at L7 (for path and blast-radius hops), else ``""``."""
+    if reach.mesh is None:
+        return ""
+    said = reach.mesh.conditions(src, dst, ports)
+    return f" [{'; '.join(said)}]" if said else ""
+
+
+def _gather(
+    view: View,
+    nodes_of: dict[int, list[int]],
+    found: dict[tuple[int, int, str, str, str], int],
+    what: tuple[str, str, str],
+    src: IntVec,
+    dst: IntVec,
+    wanted: Mask,
+) -> None:
+    """Add the allowed part of ``wanted`` (per destination) between the classes, by node."""
+    reach = view.reachability
+    hit = reach.block(src, dst) & wanted[None, :, :]
+    for i, j in np.argwhere(hit.any(axis=2)).tolist():
+        value = reach.atoms.to_int(hit[i, j])
+        for a in nodes_of[int(src[i])]:
+            for b in nodes_of[int(dst[j])]:
+                if a != b or view.by in SELF_PAIRS:
+                    key = (a, b, *what)
+                    found[key] = found.get(key, 0) | value

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from reach.analysis.display import NotebookPicture
 from reach.analysis.hops import HopGraph, Search
+from reach.analysis.l7marks import l7_text
 from reach.analysis.refs import RefError, Target
 from reach.analysis.routes import Ends, Goal, all_routes, goals, route_to
 from reach.analysis.views import Node, View
@@ -66,10 +67,12 @@ class Hop:
     alike: int = 0
     src_node: Node | None = field(default=None, repr=False, compare=False)
     dst_node: Node | None = field(default=None, repr=False, compare=False)
+    #: `` [GET /headers]``: what Istio conditions the hop on at L7 ("" when nothing).
+    l7: str = ""
 
     def __str__(self) -> str:
         more = f" (or {self.alike} alike)" if self.alike else ""
-        return f"{self.src} => {self.dst}{more} : {self.ports}"
+        return f"{self.src} => {self.dst}{more} : {self.ports}{self.l7}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -78,6 +81,7 @@ class Hop:
             "alike": self.alike,
             "ports": self.ports.to_json(),
             "text": str(self.ports),
+            **({"l7": self.l7.strip(" []")} if self.l7 else {}),
         }
 
 
@@ -106,6 +110,8 @@ class PathResult(NotebookPicture):
     #: Whether each end is pods (an address range or a pseudo node has no side of its own).
     src_pods: bool = True
     dst_pods: bool = True
+    #: `` [GET /headers]``: what Istio conditions the direct connection on at L7.
+    direct_l7: str = ""
 
     @property
     def reachable(self) -> bool:
@@ -128,7 +134,7 @@ class PathResult(NotebookPicture):
         flt = self._filter_text()
         lines = []
         if self.direct_ok:
-            lines.append(f"{self.src} => {self.dst} : {self.direct}  (direct)")
+            lines.append(f"{self.src} => {self.dst} : {self.direct}{self.direct_l7}  (direct)")
             lines.append(f"  egress allowed by:  {self._allowed_by('egress')}")
             lines.append(f"  ingress allowed by: {self._allowed_by('ingress')}")
         elif self.paths:
@@ -176,6 +182,7 @@ class PathResult(NotebookPicture):
                 "text": str(self.direct),
                 "egress_policies": list(self.egress_policies),
                 "ingress_policies": list(self.ingress_policies),
+                **({"l7": self.direct_l7.strip(" []")} if self.direct_l7 else {}),
                 "reason": self.explanation.reason()
                 if self.explanation and not self.direct_ok
                 else "",
@@ -253,7 +260,23 @@ def find_path(
         dst_end=query_end(reachability, b),
         total_paths=total,
         same_port=same_port and ports is not None,
+        direct_l7=_direct_l7(reachability, start, dest, direct),
     )
+
+
+def _direct_l7(reachability: Reachability, start: Ends, dest: Ends, direct: PortSet) -> str:
+    """What Istio conditions the direct connection on at L7, over the ends' classes."""
+    if reachability.mesh is None or not direct:
+        return ""
+    said = {
+        text: None
+        for s in start.classes.tolist()
+        for d in dest.classes.tolist()
+        if start.distinct(dest, s, d)
+        for text in l7_text(reachability, s, d, direct).strip(" []").split("; ")
+        if text
+    }
+    return f" [{'; '.join(said)}]" if said else ""
 
 
 def _direct(
@@ -347,13 +370,15 @@ def _hops(
     out = []
     for k in range(len(cp) - 1):
         ports = reachability.ports(cp[k], cp[k + 1])
+        ports = ports & shown if shown is not None else ports
         out.append(
             Hop(
                 names[k],
                 names[k + 1],
-                ports & shown if shown is not None else ports,
+                ports,
                 src_node=inner[k],
                 dst_node=inner[k + 1],
+                l7=l7_text(reachability, cp[k], cp[k + 1], ports),
             )
         )
     return out

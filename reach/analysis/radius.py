@@ -14,6 +14,7 @@ import numpy as np
 from reach.analysis.display import NotebookPicture
 from reach.analysis.entryexposure import EntryRoute
 from reach.analysis.hops import HopGraph, Search
+from reach.analysis.l7marks import l7_text
 from reach.analysis.paths import QueryEnd, query_end
 from reach.analysis.potential import PotentialPeer
 from reach.analysis.refs import Target
@@ -47,6 +48,8 @@ class Reached:
     first_ports: PortSet
     internet: bool = False
     via_node: Node | None = field(default=None, repr=False, compare=False)
+    #: `` [GET /headers]``: what Istio conditions the hop into (out of) it on at L7.
+    l7: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -58,6 +61,7 @@ class Reached:
             "via": self.via,
             "first_hop": {"node": self.first_hop, "ports": str(self.first_ports)},
             **({"internet": True} if self.internet else {}),
+            **({"l7": self.l7.strip(" []")} if self.l7 else {}),
         }
 
 
@@ -136,7 +140,7 @@ class Radius(NotebookPicture):
                 via = f"  via {e.via}" if e.via else ""
                 mark = "  [internet]" if e.internet else ""
                 hops = f"{e.hops} hop{'s' if e.hops > 1 else ' '}"
-                lines.append(f"  {hops}  {e.node.id} : {e.ports}{via}{mark}")
+                lines.append(f"  {hops}  {e.node.id} : {e.ports}{e.l7}{via}{mark}")
         if not self.entries:
             lines.append(f"  nothing: {self.target} {arrow} no other node")
         if self.entry_routes:
@@ -281,6 +285,7 @@ def _entries(
                 sets[ids[len(found) + k]],
                 internet=backward and is_internet(node),
                 via_node=via,
+                l7=l7_text(reachability, *last[k], sets[ids[k]]),
             )
         )
     return out

@@ -185,6 +185,7 @@ class Reach:
         by: str = "workload",
         namespace: str | None = None,
         same_port: bool = False,
+        no_l7: bool = False,
     ) -> AnyPath:
         """Can ``a`` reach ``b``? Direct verdict with policies or reason, then shortest paths.
 
@@ -193,9 +194,10 @@ class Reach:
         When ``b`` is a Service (``svc/NAME``), ``port`` names service ports and the
         answer is one result per backend (``ServicePathResult``). When ``a`` is ``internet``,
         the answer is the chain of hops through an entry point (``InternetPathResult``).
+        ``no_l7``: hops that Istio allows only depending on L7 conditions do not count.
         """
         found = ask_path(
-            self.analysis,
+            self.analysis.without_l7() if no_l7 else self.analysis,
             a,
             b,
             ports=_port(port),
@@ -217,10 +219,12 @@ class Reach:
         by: str = "workload",
         namespace: str | None = None,
         potential: bool = False,
+        no_l7: bool = False,
     ) -> Radius:
         """Everything ``a`` can reach, directly and transitively, with hop distances; with
-        ``potential``, also the pods not in the input it may reach, one hop (``.potential``)."""
-        return self._radius(a, hops, port, by, namespace, potential, backward=False)
+        ``potential``, also the pods not in the input it may reach, one hop (``.potential``);
+        ``no_l7``: hops Istio allows only depending on L7 conditions do not count."""
+        return self._radius(a, hops, port, by, namespace, potential, backward=False, no_l7=no_l7)
 
     @without_gc
     def exposure(
@@ -231,10 +235,12 @@ class Reach:
         by: str = "workload",
         namespace: str | None = None,
         potential: bool = False,
+        no_l7: bool = False,
     ) -> Radius:
         """Everything that can reach ``b``, directly and transitively, external ranges included;
-        with ``potential``, also the pods not in the input that may reach it, one hop."""
-        return self._radius(b, hops, port, by, namespace, potential, backward=True)
+        with ``potential``, also the pods not in the input that may reach it, one hop;
+        ``no_l7``: hops Istio allows only depending on L7 conditions do not count."""
+        return self._radius(b, hops, port, by, namespace, potential, backward=True, no_l7=no_l7)
 
     def _radius(
         self,
@@ -246,9 +252,10 @@ class Reach:
         potential: bool,
         *,
         backward: bool,
+        no_l7: bool = False,
     ) -> Radius:
         found = ask_radius(
-            self.analysis,
+            self.analysis.without_l7() if no_l7 else self.analysis,
             ref,
             backward=backward,
             ports=_port(port),

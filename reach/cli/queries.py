@@ -34,6 +34,16 @@ or fqdn:api.example.com.
 """
 
 
+NoL7Opt = Annotated[
+    bool,
+    typer.Option(
+        "--no-l7",
+        help="Hops that Istio allows only depending on L7 conditions (methods, paths, "
+        "JWT, CUSTOM; marked [GET /x] otherwise) do not count (docs/istio.md).",
+    ),
+]
+
+
 @app.command("path", epilog=REFS_HELP)
 @with_input
 def path_cmd(
@@ -61,6 +71,7 @@ def path_cmd(
     namespace: NsOpt = None,
     fmt: ResultFmt = ResultFormat.TXT,
     png: PngOpt = None,
+    no_l7: NoL7Opt = False,
     source: Input = NO_SOURCE,
 ) -> None:
     """Can SRC reach DST? Direct ports and policies, or why not; then the shortest paths.
@@ -82,12 +93,16 @@ def path_cmd(
       reach path -f manifests/ app=web 10.0.0.0/8 -n shop --format json
 
       reach path -f examples/shop web/frontend db/postgres --png path.png
+
+      reach path -f examples/istio default/sleep default/httpbin --no-l7
     """
     result_format = choice(ResultFormat, fmt, "--format")
     choice(GRANULARITIES, by, "--by")
     r = source.load()
     found = query(
-        lambda: r.path(src, dst, port, max_hops, all_paths, by, namespace, same_port=same_port)
+        lambda: r.path(
+            src, dst, port, max_hops, all_paths, by, namespace, same_port=same_port, no_l7=no_l7
+        )
     )
     show(found, result_format)
     if png is not None:
@@ -125,13 +140,14 @@ def _radius_command(name: str, argument: object, *, backward: bool, doc: str) ->
         fmt: ResultFmt = ResultFormat.TXT,
         png: PngOpt = None,
         potential: PotentialOpt = False,
+        no_l7: NoL7Opt = False,
         source: Input = NO_SOURCE,
     ) -> None:
         result_format = choice(ResultFormat, fmt, "--format")
         choice(GRANULARITIES, by, "--by")
         r = source.load()
         ask = r.exposure if backward else r.blast_radius
-        found = query(lambda: ask(node, hops, port, by, namespace, potential))
+        found = query(lambda: ask(node, hops, port, by, namespace, potential, no_l7=no_l7))
         show(found, result_format)
         if png is not None:
             picture(png, r.draw_radius(found, source=source.title))
@@ -159,6 +175,8 @@ _radius_command(
       reach blast-radius -f examples/shop web/api-gateway --png blast.png
 
       reach blast-radius -f examples/shop web/api-gateway --potential
+
+      reach blast-radius -f examples/istio default/sleep --no-l7
     """,
 )
 _radius_command(

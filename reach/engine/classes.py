@@ -41,9 +41,11 @@ def label_classes(
     named: list[NamedKey],
     *,
     service_accounts: bool = False,
+    mesh: bool = False,
 ) -> LabelClasses:
     """Group pods by (namespace, labels, container ports of the named ports used, host net),
-    and by service account when ``service_accounts``."""
+    and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
+    account and sidecar injection annotation."""
     keys: dict[tuple[object, ...], int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
     wanted = set(named)
@@ -53,8 +55,9 @@ def label_classes(
                 (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in wanted
             )
         )
-        account = pod.service_account if service_accounts else ""
-        key = (pod.namespace, pod.labels, used, pod.host_network, account)
+        account = pod.service_account if service_accounts or mesh else ""
+        inject = pod.sidecar_inject if mesh else None
+        key = (pod.namespace, pod.labels, used, pod.host_network, account, inject)
         of_pod[i] = keys.setdefault(key, len(keys))
     found = list(keys)
     return LabelClasses(

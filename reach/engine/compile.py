@@ -33,6 +33,9 @@ from reach.engine.ciliummatch import CiliumMatcher
 from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_classes, label_classes
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
+from reach.engine.meshlayer import MeshLayer
+from reach.engine.meshlayer import blocks as mesh_blocks
+from reach.engine.meshlayer import port_sets as mesh_port_sets
 from reach.engine.portmasks import RuleMasks
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
@@ -48,7 +51,7 @@ from reach.model.pseudo import pseudo_peers
 class _Compiler:
     """One compilation: the cluster's policies and rules in tier order, then the steps."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, l7: bool = True) -> None:
         self.cluster = cluster
         self.pods = cluster.pods
         for pod in self.pods:
@@ -94,6 +97,10 @@ class _Compiler:
         if self.calico is not None:  # Calico's tiers decide: its rules, ports and addresses
             self.named_ports = sorted(set(self.named_ports) | self.calico.plan.named_ports)
             blocks += self.calico.plan.blocks
+        #: Istio's sidecars, when the input has AuthorizationPolicies or PeerAuthentications.
+        self.mesh = MeshLayer(cluster, l7) if cluster.istio else None
+        if self.mesh is not None:
+            blocks += mesh_blocks(cluster.istio)
         self.segments = segments(blocks)
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
         #: Cilium peers with no counterpart among pods and addresses: classes after segments.
@@ -115,6 +122,7 @@ class _Compiler:
             self.namespace_position,
             self.named_ports,
             service_accounts=bool(self.cluster.cilium_policies) or self.calico is not None,
+            mesh=self.mesh is not None,
         )
 
     # -- step 2: behaviour classes --------------------------------------------------------
@@ -147,8 +155,15 @@ class _Compiler:
             calico = self.calico.match(
                 labels, self.cluster, self.namespace_names, matcher.peer_segments, self.segments
             )
-        classes = behaviour_classes(labels, selected + [pods for pods, _ in rule_peers] + calico)
+        mesh = []
+        if self.mesh is not None:
+            self.mesh.label_features(self.pods, labels.of_pod)
+            mesh = self.mesh.answers()
+        answers = selected + [pods for pods, _ in rule_peers] + calico + mesh
+        classes = behaviour_classes(labels, answers)
         first = classes.first_label_class
+        if self.mesh is not None:
+            self.mesh.in_classes(first, self.segments, len(self.pseudo))
         if self.calico is not None:
             self.calico.in_classes(first)
         subjects = [sel[first] for sel in selected]
@@ -165,7 +180,8 @@ class _Compiler:
             named=self.named_ports,
             class_named_ports=classes.named_ports,
             n_external=len(self.segments) + len(self.pseudo),
-            extra=self.calico.plan.port_sets if self.calico is not None else None,
+            extra=(self.calico.plan.port_sets if self.calico is not None else [])
+            + (mesh_port_sets(self.cluster.istio) if self.mesh is not None else []),
         )
 
     def _class_rules(
@@ -211,11 +227,18 @@ class _Compiler:
                 isolated["egress"] |= sel if policy.egress_isolating else False
         if self.calico is not None:
             sides = self.calico.sides(self.policies, subjects, rules, masks)
-            return {d: _Side(*side) for d, side in sides.items()}
-        rows = SideRows(
-            rules, masks.atoms, n_internal=n_internal, resolution_of=masks.resolution_of
-        )
-        return {d: _Side(*rows.build(d, isolated[d]), isolated[d]) for d in isolated}
+            out = {d: _Side(*side) for d, side in sides.items()}
+        else:
+            rows = SideRows(
+                rules, masks.atoms, n_internal=n_internal, resolution_of=masks.resolution_of
+            )
+            out = {d: _Side(*rows.build(d, isolated[d]), isolated[d]) for d in isolated}
+        if self.mesh is not None:  # the mesh layer: what the sidecars admit, on the ingress
+            side = out["ingress"]
+            out["ingress"] = _Side(
+                *self.mesh.ingress(side.rows, side.row_of, masks.atoms), side.isolated
+            )
+        return out
 
     # -- step 5: pairs on demand ----------------------------------------------------------
     def _reachability(
@@ -262,6 +285,7 @@ class _Compiler:
             ),
             diagnostics=_same_priority_overlaps(rules),
             calico=self.calico.tiers if self.calico is not None else None,
+            mesh=self.mesh,
             _side_masks=list(masks.atoms.values),
         )
 
@@ -306,6 +330,9 @@ def _ordered(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
     return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))
 
 
-def compile_cluster(cluster: Cluster) -> Reachability:
-    """Compile the cluster's policies into class-level reachability (see the module doc)."""
-    return _Compiler(cluster).compile()
+def compile_cluster(cluster: Cluster, l7: bool = True) -> Reachability:
+    """Compile the cluster's policies into class-level reachability (see the module doc).
+
+    ``l7=False``: connections Istio allows only depending on L7 conditions (marked) count
+    as not allowed (``--no-l7`` of path and blast radius)."""
+    return _Compiler(cluster, l7).compile()

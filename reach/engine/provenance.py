@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.calicoprovenance import calico_side
+from reach.engine.meshlayer import mesh_side
 from reach.engine.reachability import Reachability
 from reach.engine.rules import CompiledRule
 from reach.engine.verdicts import Decision, Explanation, RuleMatch, SideVerdict
@@ -244,7 +245,10 @@ class Provenance:
             pods = np.flatnonzero(reachability.pod_class == cls) if cls < n else ()
             if any(reachability.pods[i].host_network for i in pods):
                 notes.append(f"{name} uses the host network; the plugin may enforce differently")
-        return Explanation(src, dst, egress, ingress, reachability.ports(s, d), tuple(notes))
+        mesh = reachability.mesh
+        side = mesh_side(mesh, s, d) if mesh is not None and d < n else None
+        allowed = reachability.ports(s, d)
+        return Explanation(src, dst, egress, ingress, allowed, tuple(notes), mesh=side)
 
 
 def _isolates(policy: NetworkPolicy | CiliumPolicy, direction: str) -> bool:

@@ -9,6 +9,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.calicotiers import CalicoTiers
+from reach.engine.meshlayer import MeshLayer
 from reach.engine.rules import CompiledRule
 from reach.errors import Diagnostic
 from reach.model.cluster import Cluster, Pod
@@ -59,6 +60,8 @@ class Reachability:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: Calico's tiers, when they decide (the rules are then in their tier order).
     calico: CalicoTiers | None = None
+    #: Istio's sidecars (the mesh layer), when the input has Istio security objects.
+    mesh: MeshLayer | None = None
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
     _and: PortSetIds | None = None

@@ -93,6 +93,34 @@ class SideVerdict:
 
 
 @dataclass(frozen=True)
+class MeshSide:
+    """What the destination's Istio sidecar decides (the mesh layer), for ``explain``."""
+
+    sidecar: bool
+    allowed: PortSet
+    reasons: tuple[str, ...] = ()
+    #: Connections allowed at L4 whose requests a rule conditions: ``rule effect [summary]``.
+    marks: tuple[str, ...] = ()
+
+    def lines(self, dst: str) -> list[str]:
+        if not self.sidecar:
+            return [f"  mesh: {dst} has no Istio sidecar -> not filtered"]
+        out = [f"  mesh (Istio sidecar of {dst}):"]
+        out += [f"    {r}" for r in self.reasons]
+        out += [f"    L7 conditioned: {m}" for m in self.marks]
+        out.append(f"    => {self.allowed}")
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sidecar": self.sidecar,
+            "reasons": list(self.reasons),
+            "l7_conditioned": list(self.marks),
+            "allowed": str(self.allowed),
+        }
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Egress at the source AND ingress at the destination give the allowed set."""
 
@@ -105,6 +133,8 @@ class Explanation:
     #: The two ends are one and the same pod: the rules are shown, but a pod's connection
     #: to itself is no connection between pods.
     same_pod: bool = False
+    #: The mesh layer (Istio), when the input has Istio security objects.
+    mesh: MeshSide | None = None
 
     def reason(self) -> str:
         """One sentence on why nothing is allowed: the decisive tier and rule."""
@@ -139,6 +169,9 @@ class Explanation:
                         f"{lead}{self.src}'s egress is isolated by {', '.join(side.policies)}; "
                         f"no rule admits {self.dst}{also}"
                     )
+        mesh = self.mesh
+        if mesh is not None and mesh.sidecar and not mesh.allowed & PortSet.of("TCP"):
+            parts.append(f"the Istio sidecar of {self.dst} refuses TCP: {'; '.join(mesh.reasons)}")
         if not parts and self.allowed.is_empty():
             parts.append("the egress and ingress sides allow disjoint ports")
         return "; and ".join(parts)
@@ -165,6 +198,8 @@ class Explanation:
             for r in side.rules:
                 lines.append(f"    {r}")
             lines.append(f"    => {side.allowed}")
+        if self.mesh is not None:
+            lines.extend(self.mesh.lines(self.dst))
         if self.allowed.is_empty():
             lines.append(f"  not allowed: {self.reason()}")
         lines.extend(f"  note: {n}" for n in self.notes)
@@ -180,6 +215,7 @@ class Explanation:
             "ingress": self.ingress.to_dict() if self.ingress else None,
             "reason": self.reason() if self.allowed.is_empty() else "",
             "notes": list(self.notes),
+            **({"mesh": self.mesh.to_dict()} if self.mesh is not None else {}),
         }
 
 

@@ -22,9 +22,9 @@ try:  # the C emitter is several times faster than the pure-Python one
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Dumper = yaml.SafeDumper
 
-#: Annotations copied into snapshots. None is needed by the analysis today;
-#: an annotation is added here only when the analysis starts reading it.
-ANNOTATION_ALLOW_LIST: frozenset[str] = frozenset()
+#: Annotations copied into snapshots: only those the analysis reads (Istio's sidecar
+#: injection on pods and templates, and the dry run of AuthorizationPolicies).
+ANNOTATION_ALLOW_LIST: frozenset[str] = frozenset({"sidecar.istio.io/inject", "istio.io/dry-run"})
 
 #: Kinds whose whole ``spec`` is kept: every field of it is policy.
 POLICY_KINDS = frozenset(
@@ -53,6 +53,9 @@ CALICO_KINDS = frozenset(
 GATEWAY_KINDS = frozenset(
     {"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant"}
 )
+#: Istio kinds (``security.istio.io``, ``networking.istio.io``) reach reads: whole ``spec``.
+ISTIO_KINDS = frozenset({"AuthorizationPolicy", "PeerAuthentication", "Sidecar", "ServiceEntry"})
+ISTIO_GROUPS = frozenset({"security.istio.io", "networking.istio.io"})
 _PORT_FIELDS = ("name", "containerPort", "protocol")
 _SERVICE_FIELDS = (
     "type",
@@ -119,7 +122,7 @@ def prune(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     elif kind == "Pod":
         out["spec"] = _pod_spec(spec)
         _set_nonempty(out, "status", _status(obj.get("status")))
-    elif kind in POLICY_KINDS or kind in GATEWAY_KINDS or _calico(obj, kind):
+    elif kind in POLICY_KINDS or kind in GATEWAY_KINDS or _calico(obj, kind) or _istio(obj, kind):
         out["spec"] = obj.get("spec")
     elif kind in CILIUM_KINDS:
         out.update(_picked(obj, ("spec", "specs")))
@@ -141,6 +144,11 @@ def prune(obj: Mapping[str, Any]) -> dict[str, Any] | None:
 def _calico(obj: Mapping[str, Any], kind: str) -> bool:
     group = str(obj.get("apiVersion") or "").partition("/")[0]
     return kind in CALICO_KINDS and group in CALICO_GROUPS
+
+
+def _istio(obj: Mapping[str, Any], kind: str) -> bool:
+    group = str(obj.get("apiVersion") or "").partition("/")[0]
+    return kind in ISTIO_KINDS and group in ISTIO_GROUPS
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -230,9 +238,12 @@ def _workload_spec(spec: Mapping[str, Any], template_path: tuple[str, ...]) -> d
         source = _mapping(source.get(key))
         node = node.setdefault(key, {})
     template = _mapping(source.get(template_path[-1]))
-    labels = _mapping(template.get("metadata")).get("labels")
+    meta = _mapping(template.get("metadata"))
+    kept: dict[str, Any] = {"labels": meta["labels"]} if meta.get("labels") else {}
+    annotations = _mapping(meta.get("annotations")).items()
+    _set_nonempty(kept, "annotations", {k: v for k, v in annotations if k in ANNOTATION_ALLOW_LIST})
     node[template_path[-1]] = {
-        "metadata": {"labels": labels} if labels else {},
+        "metadata": kept,
         "spec": _pod_spec(_mapping(template.get("spec"))),
     }
     return out

@@ -16,6 +16,7 @@ from reach.input.fields import flag, items, mapping
 from reach.input.limits import MAX_REPLICAS
 from reach.input.validation import Collector, metadata, raise_all, template_metadata
 from reach.model.cluster import ContainerPort, Pod, Workload
+from reach.model.istio import INJECT_KEY
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS
 from reach.words import excerpt
 
@@ -56,6 +57,7 @@ def parse_pod(obj: Mapping[str, Any], origin: str, seed: str = "") -> Pod:
         ips=tuple(dict.fromkeys(ip for ip in ips if isinstance(ip, str) and ip)),
         origin=origin,
         service_account=_service_account(spec),
+        sidecar_inject=_inject(obj.get("metadata")),
     )
 
 
@@ -78,6 +80,7 @@ def expand_workload(
         raise FieldError("spec.replicas", f"{excerpt(count)} is not a number of replicas")
     count = max(count, 1)  # a workload scaled to zero still shows what it would allow
     workload = Workload(meta.namespace, meta.name, kind)
+    inject = _inject(_template_metadata(obj, kind))
     pods = [
         Pod(
             namespace=meta.namespace,
@@ -88,6 +91,7 @@ def expand_workload(
             host_network=host_network,
             origin=origin,
             service_account=_service_account(pod_spec),
+            sidecar_inject=inject,
         )
         for i in range(min(count, MAX_REPLICAS))
     ]
@@ -111,6 +115,21 @@ def _service_account(spec: Mapping[str, Any]) -> str:
         if isinstance(value, str) and value:
             return value
     return "default"
+
+
+def _inject(meta: Any) -> str | None:
+    """The annotation ``sidecar.istio.io/inject`` of a (validated) ``metadata``, if set."""
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    value = annotations.get(INJECT_KEY) if isinstance(annotations, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _template_metadata(obj: Mapping[str, Any], kind: str) -> Any:
+    """The pod template's ``metadata`` of a (validated) workload."""
+    template: Any = obj
+    for key in WORKLOAD_KINDS[kind]:
+        template = template.get(key) if isinstance(template, Mapping) else None
+    return template.get("metadata") if isinstance(template, Mapping) else None
 
 
 def _template(

@@ -13,6 +13,7 @@ from reach.model.calico import CalicoObjects
 from reach.model.cilium import CiliumPolicy
 from reach.model.gateway import GatewayAPI
 from reach.model.ipspace import IPBlock
+from reach.model.istio import IstioObjects
 from reach.model.ports import PortSpec as PortSpec  # re-exported: defined beside PortSet
 from reach.model.selectors import LabelSelector
 from reach.model.services import EntryRoute, Service
@@ -63,6 +64,8 @@ class Pod:
     origin: str = ""
     #: ``spec.serviceAccountName`` (``default`` when absent), which Cilium policies select.
     service_account: str = "default"
+    #: The annotation ``sidecar.istio.io/inject`` (None when absent): Istio injection.
+    sidecar_inject: str | None = None
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -171,6 +174,8 @@ class Cluster:
     routes: list[EntryRoute] = field(default_factory=list)
     #: Gateways, their routes and ReferenceGrants (reach.model.gateway).
     gateway_api: GatewayAPI = field(default_factory=GatewayAPI)
+    #: Istio's AuthorizationPolicies and PeerAuthentications (reach.model.istio).
+    istio: IstioObjects = field(default_factory=IstioObjects)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 

@@ -28,18 +28,29 @@ def codes(r: reach.Reach) -> list[str]:
     return sorted(d.code for d in r.diagnostics)
 
 
-def test_istio_authorization_policy_is_flagged_with_its_origin(tmp_path: Path) -> None:
+def test_istio_request_authentication_is_flagged_with_its_origin(tmp_path: Path) -> None:
     f = tmp_path / "app.yaml"
     f.write_text(
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
-        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-        "metadata: {name: deny-all, namespace: shop}\nspec: {}\n"
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+        "metadata: {name: jwt, namespace: shop}\nspec: {}\n"
     )
     r = reach.load([str(f)])
     (d,) = [d for d in r.diagnostics if d.code == "unevaluated-kind"]
     assert d.severity == "warning" and d.partial
     assert d.origin == f"{f}#2"
-    assert "AuthorizationPolicy" in d.message and "security.istio.io" in d.message
+    assert "RequestAuthentication" in d.message and "security.istio.io" in d.message
+
+
+def test_istio_authorization_policy_is_evaluated_not_flagged(tmp_path: Path) -> None:
+    f = tmp_path / "app.yaml"
+    f.write_text(
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata: {name: deny-all, namespace: shop}\nspec: {}\n"
+    )
+    r = reach.load([str(f)])
+    assert not [d for d in r.diagnostics if d.code == "unevaluated-kind"]
+    assert [p.name for p in r.cluster.istio.authorization] == ["deny-all"]
 
 
 POLICY_BEARING = [k for k in KINDS if k.category is Category.POLICY_BEARING]

@@ -177,7 +177,7 @@ def test_sarif_of_a_list_from_stdin_locates_the_item() -> None:
 def test_sarif_names_the_diagnostics_of_the_load(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\n---\n"
-        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: z, namespace: a}\n"
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: z, namespace: a}\n"
     )
     log = _sarif(["audit", "-f", str(tmp_path / "x.yaml"), "--format", "sarif"])
     notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]

@@ -15,6 +15,8 @@ CILIUM_GROUP = "cilium.io"
 CALICO_GROUP = "projectcalico.org"
 CALICO_CRD_GROUP = "crd.projectcalico.org"
 CALICO_GROUPS = (CALICO_GROUP, CALICO_CRD_GROUP)
+ISTIO_SECURITY_GROUP = "security.istio.io"
+ISTIO_NETWORKING_GROUP = "networking.istio.io"
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,22 @@ CALICO_RESOURCES = tuple(
     for group, version in ((CALICO_GROUP, "v3"), (CALICO_CRD_GROUP, "v1"))
     for plural, kind in CALICO_KINDS
 )
+#: Istio's security objects and the networking ones reach reads (docs/semantics.md, "Istio
+#: authorization"), read when Istio's CRDs are installed: absent CRDs are no error.
+ISTIO_RESOURCES = (
+    *_versions(
+        ISTIO_SECURITY_GROUP, "authorizationpolicies", "AuthorizationPolicy", "v1", "v1beta1"
+    ),
+    *_versions(ISTIO_SECURITY_GROUP, "peerauthentications", "PeerAuthentication", "v1", "v1beta1"),
+    *_versions(ISTIO_NETWORKING_GROUP, "sidecars", "Sidecar", "v1", "v1beta1", "v1alpha3"),
+    *_versions(
+        ISTIO_NETWORKING_GROUP, "serviceentries", "ServiceEntry", "v1", "v1beta1", "v1alpha3"
+    ),
+)
 #: Every optional resource, in the order of its group's discovery.
-OPTIONAL_RESOURCES = POLICY_RESOURCES + ENTRY_RESOURCES + CILIUM_RESOURCES + CALICO_RESOURCES
+OPTIONAL_RESOURCES = (
+    POLICY_RESOURCES + ENTRY_RESOURCES + CILIUM_RESOURCES + CALICO_RESOURCES + ISTIO_RESOURCES
+)
 #: Optional groups whose absence is said in an info diagnostic (docs/live.md).
 ENTRY_GROUPS = {ROUTE_GROUP: "OpenShift Routes", GATEWAY_GROUP: "Gateway API"}
 

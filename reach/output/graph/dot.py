@@ -118,7 +118,10 @@ def render(
         w(f"  {_node(node, g.nodes[node], '  ')}\n")
     for s, d, attrs in g.edges(data=True):
         ports: PortSet = attrs["ports"]
-        pairs: list[tuple[str, object]] = [("label", attrs.get("connections", str(ports)))]
+        label = attrs.get("connections", str(ports))
+        if "l7" in attrs:  # Istio conditions it at L7
+            label = f"{label} [{attrs['l7']}]"
+        pairs: list[tuple[str, object]] = [("label", label)]
         if tooltips and "connections" in attrs:  # a representative's: no policies known
             pairs.append(("tooltip", f"{s} -> {d}: {attrs['connections']}"))
         elif tooltips and "policies" in attrs:

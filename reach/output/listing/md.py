@@ -24,7 +24,7 @@ def render(view: View, out: TextIO, diagnostics: Diags = ()) -> None:
         for m in marks.marks:
             out.write(
                 f"| {cell(m.src.id)} | {cell(m.dst.id)} | {cell(str(m.ports))} | {cell(m.rule)} "
-                f"| {cell(m.summary)} |\n"
+                f"| {cell(m.summary + (f' ({m.effect})' if m.effect else ''))} |\n"
             )
         if marks.more:
             out.write(f"\n{marks.more} more L7-filtered connections not listed.\n")

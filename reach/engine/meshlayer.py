@@ -1,0 +1,413 @@
+"""The mesh as its own layer of the engine: what Istio's sidecars admit, per class pair.
+
+Built only when the input has AuthorizationPolicies or PeerAuthentications. Label
+classes are then keyed by service account and injection annotation; :meth:`MeshLayer.
+answers` gives the vectors that split behaviour classes where the mesh answers differ
+(sidecar, the policies that apply, the mTLS regions, each clause a caller may satisfy);
+:meth:`MeshLayer.ingress` intersects the ingress rows with the mesh's answer, so a
+pair's ports are the NetworkPolicy answer AND the mesh answer. The per-pair semantics is
+:mod:`reach.engine.meshrules`; marks (L7 conditioned connections) are kept as
+rectangles of classes for ``analysis.l7marks``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.meshrules import (
+    Caller,
+    Destination,
+    MeshVerdict,
+    applies,
+    clause_ids,
+    condition_holds,
+    decide,
+    identity_absent_holds,
+    identity_holds,
+    regions,
+)
+from reach.engine.verdicts import MeshSide
+from reach.model.cluster import Cluster, Namespace, Pod
+from reach.model.ipspace import IPBlock, IPRange, parse_network
+from reach.model.istio import (
+    INJECT_KEY,
+    INJECTION_LABEL,
+    REVISION_LABEL,
+    ROOT_NAMESPACE,
+    Condition,
+    IstioObjects,
+    Source,
+)
+from reach.model.ports import PortSet
+
+
+def has_sidecar(pod: Pod, namespace: Namespace | None) -> bool:
+    """Sidecar injection: the pod's label or annotation ``sidecar.istio.io/inject``
+    (``false`` keeps it out, the label ``true`` puts it in), else the namespace labels
+    ``istio-injection=enabled`` or ``istio.io/rev``; host-networked pods never have one."""
+    if pod.host_network:
+        return False
+    labels = pod.label_map
+    ns = namespace.label_map if namespace else {}
+    if ns.get(INJECTION_LABEL) == "disabled":
+        return False
+    if labels.get(INJECT_KEY) == "false" or pod.sidecar_inject == "false":
+        return False
+    if labels.get(INJECT_KEY) == "true":
+        return True
+    return ns.get(INJECTION_LABEL) == "enabled" or REVISION_LABEL in ns or REVISION_LABEL in labels
+
+
+def blocks(istio: IstioObjects) -> list[IPBlock]:
+    """The ipBlocks of the sources: external segments are cut at their bounds."""
+    return [
+        IPBlock(parse_network(text if "/" in text else f"{text}/{128 if ':' in text else 32}"))
+        for s in _sources(istio)
+        for text in s.ip_blocks + s.not_ip_blocks
+    ]
+
+
+def port_sets(istio: IstioObjects) -> list[PortSet]:
+    """The ports the policies name: the port atoms are cut at them."""
+    out = [
+        PortSet.of("TCP", p)
+        for policy in istio.authorization
+        for rule in policy.rules
+        for op in rule.operations or ()
+        for p in op.ports + op.not_ports
+    ]
+    out += [
+        PortSet.of("TCP", int(v))
+        for policy in istio.authorization
+        for rule in policy.rules
+        for c in rule.conditions
+        if c.key == "destination.port"
+        for v in c.values + c.not_values
+        if v.isdigit() and 0 < int(v) <= 65535
+    ]
+    out += [PortSet.of("TCP", p) for pa in istio.peer_authentication for p, _ in pa.port_modes]
+    return out
+
+
+def _sources(istio: IstioObjects) -> list[Source]:
+    return [s for p in istio.authorization for r in p.rules for s in r.sources or ()]
+
+
+@dataclass
+class _Features:
+    """What the mesh sees of a label class: from its first pod."""
+
+    pod: Pod
+    sidecar: bool
+    policies: tuple[int, ...]
+    with_identity: frozenset[tuple[int, ...]]
+    without_identity: frozenset[tuple[int, ...]]
+
+
+@dataclass
+class MeshLayer:
+    """The mesh's answers over classes (see the module doc)."""
+
+    cluster: Cluster
+    #: False: ports whose answer depends on L7 (marked) count as not allowed (``--no-l7``).
+    l7: bool = True
+    features: list[_Features] = field(default_factory=list)  #: per label class
+    #: Per behaviour class, after :meth:`in_classes`.
+    classes: list[_Features] = field(default_factory=list)
+    #: Per class (all classes): the caller profile id; per behaviour class: destination key.
+    caller_of: list[int] = field(default_factory=list)
+    callers: list[Caller] = field(default_factory=list)
+    dest_of: list[int] = field(default_factory=list)
+    dests: list[Destination | None] = field(default_factory=list)
+    verdicts: dict[tuple[int, int], MeshVerdict] = field(default_factory=dict)
+    #: Decisions by destination profile and the caller's clauses of its policies only.
+    _decided: dict[tuple[object, ...], MeshVerdict] = field(default_factory=dict)
+    #: Per caller profile: its clause ids (with, without identity) by policy index.
+    _by_policy: list[dict[int, tuple[frozenset[object], frozenset[object]]]] = field(
+        default_factory=list
+    )
+
+    def label_features(self, pods: list[Pod], of_pod: IntVec) -> None:
+        """The features of every label class (its first pod stands for it)."""
+        first: dict[int, int] = {}
+        for i, c in enumerate(of_pod.tolist()):
+            first.setdefault(c, i)
+        istio = self.cluster.istio
+        clauses = all_clauses(istio)
+        known: dict[tuple[str, str], tuple[frozenset[tuple[int, ...]], ...]] = {}
+        scoped: dict[str, list[int]] = {}  # policies by namespace
+        for k, p in enumerate(istio.authorization):
+            scoped.setdefault(p.namespace, []).append(k)
+        for c in range(len(first)):
+            pod = pods[first[c]]
+            ns = self.cluster.namespaces.get(pod.namespace)
+            sidecar = has_sidecar(pod, ns)
+            labels = pod.label_map
+            near = sorted(scoped.get(pod.namespace, []) + scoped.get(ROOT_NAMESPACE, []))
+            policies = tuple(
+                k
+                for k in (near if sidecar else ())
+                if applies(istio.authorization[k], pod.namespace, labels)
+            )
+            who = (pod.namespace, pod.service_account)
+            if who not in known:
+                known[who] = _pod_clauses(clauses, *who)
+            with_id, without_id = known[who]
+            self.features.append(_Features(pod, sidecar, policies, with_id, without_id))
+
+    def answers(self) -> list[BoolVec]:
+        """Vectors over label classes that split behaviour classes where the mesh differs."""
+        keys = [
+            (f.sidecar, f.policies, self._regions(f), f.with_identity, f.without_identity)
+            for f in self.features
+        ]
+        ids: dict[object, int] = {}
+        code = np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.int64)
+        return [code == i for i in range(len(ids))] if len(ids) > 1 else []
+
+    def _regions(self, f: _Features) -> object:
+        if not f.sidecar:
+            return None
+        return regions(self.cluster.istio.peer_authentication, f.pod.namespace, f.pod.label_map)
+
+    def in_classes(self, first_label_class: IntVec, segments: list[IPRange], n_pseudo: int) -> None:
+        """Caller profiles of every class, destination keys of every behaviour class."""
+        self.classes = [self.features[int(c)] for c in first_label_class]
+        istio = self.cluster.istio
+        callers: dict[Caller, int] = {}
+        for f in self.classes:
+            caller = Caller(f.sidecar, f.with_identity, f.without_identity)
+            self.caller_of.append(callers.setdefault(caller, len(callers)))
+        for seg in segments:
+            caller = Caller(False, frozenset(), _segment_clauses(istio, seg))
+            self.caller_of.append(callers.setdefault(caller, len(callers)))
+        for _ in range(n_pseudo):
+            caller = Caller(False, frozenset(), _segment_clauses(istio, None))
+            self.caller_of.append(callers.setdefault(caller, len(callers)))
+        self.callers = list(callers)
+        dests: dict[object, int] = {}
+        for f in self.classes:
+            dest = None
+            if f.sidecar:
+                regs = regions(istio.peer_authentication, f.pod.namespace, f.pod.label_map)
+                dest = Destination(tuple((k, istio.authorization[k]) for k in f.policies), regs)
+            key = (dest.policies, dest.regions) if dest else None
+            if key not in dests:
+                dests[key] = len(dests)
+                self.dests.append(dest)
+            self.dest_of.append(dests[key])
+
+    def verdict(self, src: int, dst: int) -> MeshVerdict | None:
+        """What the sidecar of behaviour class ``dst`` decides for class ``src`` (None: no
+        sidecar, the mesh does not filter)."""
+        dest = self.dests[self.dest_of[dst]]
+        if dest is None:
+            return None
+        key = (self.dest_of[dst], self.caller_of[src])
+        hit = self.verdicts.get(key)
+        if hit is None:
+            hit = self.verdicts[key] = self._decide(self.dest_of[dst], self.caller_of[src])
+        return hit
+
+    def _decide(self, d: int, c: int) -> MeshVerdict:
+        """:func:`decide` for destination profile ``d`` and caller profile ``c``, shared by
+        the callers alike in the clauses of the destination's policies."""
+        dest = self.dests[d]
+        assert dest is not None
+        caller = self.callers[c]
+        if not self._by_policy:
+            self._by_policy = [_grouped(x) for x in self.callers]
+        groups = self._by_policy[c]
+        key = (d, caller.sidecar, *(groups.get(k) for k, _ in dest.policies))
+        hit = self._decided.get(key)
+        if hit is None:
+            hit = self._decided[key] = decide(dest, caller)
+        return hit
+
+    def conditions(self, src: int, dst: int, ports: PortSet) -> tuple[str, ...]:
+        """What the connection ``src`` -> ``dst`` on ``ports`` depends on beyond L4:
+        ``GET /headers``, ``may deny: POST``, ``CUSTOM: any request``."""
+        if dst >= len(self.classes):
+            return ()
+        verdict = self.verdict(src, dst)
+        if verdict is None:
+            return ()
+        said = {"allows": "", "may deny": "may deny: "}
+        return tuple(
+            dict.fromkeys(
+                said.get(m.effect, "CUSTOM: ") + m.summary for m in verdict.marks if m.ports & ports
+            )
+        )
+
+    def ingress(
+        self, rows: PortSetIds, row_of: IntVec, atoms: PortAtoms
+    ) -> tuple[PortSetIds, IntVec]:
+        """The ingress rows intersected with the mesh's answer: one row per (ingress row,
+        mesh destination) pair that occurs."""
+        n_internal = len(self.classes)
+        callers = np.array(self.caller_of, dtype=np.intp)
+        mesh_rows: list[PortSetIds] = []
+        ids: dict[int, int] = {}  # verdict (by identity: shared ones are one object) -> id
+        for d, dest in enumerate(self.dests):
+            by_caller = np.full(len(self.callers), atoms.all_id, dtype=np.int32)
+            if dest is not None:
+                for c in range(len(self.callers)):
+                    verdict = self.verdicts.get((d, c)) or self._decide(d, c)
+                    self.verdicts[(d, c)] = verdict
+                    by_caller[c] = ids.get(id(verdict), -1)
+                    if by_caller[c] < 0:
+                        allowed = verdict.allowed
+                        if not self.l7:
+                            for mark in verdict.marks:
+                                allowed = allowed - mark.ports
+                        ids[id(verdict)] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
+                        by_caller[c] = ids[id(verdict)]
+            mesh_rows.append(by_caller[callers])
+        pairs: dict[tuple[int, int], int] = {}
+        new_row_of = np.empty(len(row_of), dtype=np.intp)
+        out: list[PortSetIds] = []
+        for c in range(len(row_of)):
+            mesh = self.dest_of[c] if c < n_internal else -1
+            key = (int(row_of[c]), mesh)
+            row = pairs.get(key)
+            if row is None:
+                row = pairs[key] = len(out)
+                base = rows[key[0]]
+                if mesh < 0:
+                    out.append(base)
+                else:
+                    out.append(_and_rows(base, mesh_rows[mesh], atoms))
+            new_row_of[c] = row
+        return np.array(out, dtype=np.int32).reshape(len(out), rows.shape[1]), new_row_of
+
+    def marked(self, atoms: PortAtoms) -> list[tuple[str, str, str, IntVec, IntVec, Mask]]:
+        """The marks as rectangles: (label, summary, effect, sources, destinations, ports)."""
+        of_caller = _members(self.caller_of)
+        of_dest = _members(self.dest_of)
+        out = []
+        for (d, c), verdict in sorted(self.verdicts.items()):
+            for mark in verdict.marks:
+                out.append(
+                    (
+                        mark.label,
+                        mark.summary,
+                        mark.effect,
+                        of_caller[c],
+                        of_dest[d],
+                        atoms.mask(mark.ports),
+                    )
+                )
+        return out
+
+
+def _members(profile_of: list[int]) -> dict[int, IntVec]:
+    """The classes of each profile id, ascending."""
+    out: dict[int, list[int]] = {}
+    for cls, profile in enumerate(profile_of):
+        out.setdefault(profile, []).append(cls)
+    return {k: np.array(v, dtype=np.intp) for k, v in out.items()}
+
+
+def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
+    """What the sidecar of class ``dst`` decides for class ``src``, for ``explain``."""
+    verdict = mesh.verdict(src, dst)
+    if verdict is None:
+        return MeshSide(False, PortSet.all())
+    marks = tuple(f"{m.label} {m.effect} [{m.summary}] on {m.ports}" for m in verdict.marks)
+    allowed, reasons = verdict.allowed, verdict.reasons
+    if not mesh.l7 and verdict.marks:
+        for m in verdict.marks:
+            allowed = allowed - m.ports
+        reasons = (*reasons, "without L7 (--no-l7): what depends on L7 conditions is refused")
+    return MeshSide(True, allowed, reasons, marks)
+
+
+def _and_rows(a: PortSetIds, b: PortSetIds, atoms: PortAtoms) -> PortSetIds:
+    """The ids of ``mask(a[i]) & mask(b[i])``, each distinct pair computed once."""
+    k = len(atoms.values)
+    code = a.astype(np.int64) * k + b.astype(np.int64)
+    uniq, inverse = np.unique(code, return_inverse=True)
+    values = atoms.values
+    ids = np.array(
+        [atoms.intern_int(values[u // k] & values[u % k]) for u in uniq.tolist()], dtype=np.int32
+    )
+    out: PortSetIds = ids[inverse.reshape(-1)]
+    return out
+
+
+def _grouped(caller: Caller) -> dict[int, tuple[frozenset[object], frozenset[object]]]:
+    """The caller's clause ids (with, without identity) by the policy they belong to."""
+    out: dict[int, tuple[set[object], set[object]]] = {}
+    for i, ids in enumerate((caller.with_identity, caller.without_identity)):
+        for cid in ids:
+            out.setdefault(cid[0], (set(), set()))[i].add(cid)
+    return {k: (frozenset(a), frozenset(b)) for k, (a, b) in out.items()}
+
+
+Clauses = list[tuple[tuple[int, ...], Source | Condition, str]]
+
+
+def all_clauses(istio: IstioObjects) -> Clauses:
+    """Every clause of every rule: (id, source or identity condition, policy namespace)."""
+    return [
+        (cid, clause, policy.namespace)
+        for k, policy in enumerate(istio.authorization)
+        for rule in policy.rules
+        for cid, clause in clause_ids(k, rule)
+    ]
+
+
+def _pod_clauses(
+    clauses: Clauses, namespace: str, account: str
+) -> tuple[frozenset[tuple[int, ...]], frozenset[tuple[int, ...]]]:
+    """The clauses a pod of ``namespace`` with service account ``account`` satisfies with
+    its identity and without (no source IP of a pod is known: an ipBlocks list keeps pods
+    out, a notIpBlocks list does not)."""
+    with_id: set[tuple[int, ...]] = set()
+    without_id: set[tuple[int, ...]] = set()
+    for cid, clause, policy_ns in clauses:
+        if isinstance(clause, Condition):
+            present = condition_holds(clause, namespace, account)
+            absent = condition_holds(clause, namespace, None)
+        else:
+            ip = not clause.ip_blocks
+            present = ip and identity_holds(clause, namespace, account, policy_ns)
+            absent = ip and identity_absent_holds(clause)
+        if present:
+            with_id.add(cid)
+        if absent:
+            without_id.add(cid)
+    return frozenset(with_id), frozenset(without_id)
+
+
+def _segment_clauses(istio: IstioObjects, seg: IPRange | None) -> frozenset[tuple[int, ...]]:
+    """The clauses an external address range satisfies (it has no identity)."""
+    out: set[tuple[int, ...]] = set()
+    for k, policy in enumerate(istio.authorization):
+        for rule in policy.rules:
+            for cid, clause in clause_ids(k, rule):
+                if isinstance(clause, Condition):
+                    if condition_holds(clause, "", None):
+                        out.add(cid)
+                elif identity_absent_holds(clause) and _ip_holds(clause, seg):
+                    out.add(cid)
+    return frozenset(out)
+
+
+def _ip_holds(source: Source, seg: IPRange | None) -> bool:
+    def inside(texts: tuple[str, ...]) -> bool:
+        return seg is not None and any(block.contains(seg) for block in _blocks(texts))
+
+    if source.ip_blocks and not inside(source.ip_blocks):
+        return False
+    return not inside(source.not_ip_blocks)
+
+
+def _blocks(texts: tuple[str, ...]) -> list[IPBlock]:
+    return [
+        IPBlock(parse_network(t if "/" in t else f"{t}/{128 if ':' in t else 32}")) for t in texts
+    ]

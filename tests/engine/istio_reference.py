@@ -1,0 +1,233 @@
+"""A brute-force reference for Istio's sidecar decision, written from the reference texts
+(/work/shared/specs/istio/authorization_policy.proto, peer_authentication.proto) one pod
+pair and one TCP port at a time, without the engine's code.
+
+``decide(objects, src, dst, port)`` reads the manifests (plain dicts) itself and answers
+``(allowed, marks)``: whether the destination's sidecar lets a TCP connection on ``port``
+through at L4, and the ``(rule label, effect)`` of each rule whose decision depends on the
+request (L7 conditions, CUSTOM): see docs/semantics.md, "Istio authorization".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Obj = dict[str, Any]
+ROOT = "istio-system"
+IDENTITY_KEYS = ("source.namespace", "source.principal")
+
+
+def _meta(obj: Obj) -> Obj:
+    meta: Obj = obj.get("metadata") or {}
+    return meta
+
+
+def _labels(obj: Obj) -> dict[str, str]:
+    return dict(_meta(obj).get("labels") or {})
+
+
+def _ns(obj: Obj) -> str:
+    return str(_meta(obj).get("namespace") or "default")
+
+
+def _kind(objects: list[Obj], kind: str) -> list[Obj]:
+    return [o for o in objects if o.get("kind") == kind]
+
+
+def has_sidecar(objects: list[Obj], pod: Obj) -> bool:
+    """Injection: pod label/annotation ``sidecar.istio.io/inject``, namespace labels."""
+    if (pod.get("spec") or {}).get("hostNetwork"):
+        return False
+    ns_labels: dict[str, str] = {}
+    for ns in _kind(objects, "Namespace"):
+        if _meta(ns)["name"] == _ns(pod):
+            ns_labels = _labels(ns)
+    label = _labels(pod).get("sidecar.istio.io/inject")
+    note = (_meta(pod).get("annotations") or {}).get("sidecar.istio.io/inject")
+    if ns_labels.get("istio-injection") == "disabled" or "false" in (label, note):
+        return False
+    if label == "true":
+        return True
+    return (
+        ns_labels.get("istio-injection") == "enabled"
+        or "istio.io/rev" in ns_labels
+        or "istio.io/rev" in _labels(pod)
+    )
+
+
+def _selects(selector: Obj | None, labels: dict[str, str]) -> bool:
+    wanted = (selector or {}).get("matchLabels") or {}
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
+def mtls_mode(objects: list[Obj], pod: Obj, port: int) -> str:
+    """PeerAuthentication: workload (selector) < namespace < root; UNSET inherits."""
+    ns, labels = _ns(pod), _labels(pod)
+    pas = sorted(_kind(objects, "PeerAuthentication"), key=lambda o: (_ns(o), _meta(o)["name"]))
+    chain: list[Obj | None] = [
+        next((p for p in pas if _ns(p) == ROOT and "selector" not in p["spec"]), None),
+        next((p for p in pas if _ns(p) == ns and "selector" not in p["spec"]), None),
+    ]
+    workload = None
+    if ns != ROOT:
+        workload = next(
+            (
+                p
+                for p in pas
+                if _ns(p) == ns
+                and "selector" in p["spec"]
+                and _selects(p["spec"]["selector"], labels)
+            ),
+            None,
+        )
+    chain.append(workload)
+    mode = "PERMISSIVE"
+    for p in chain:
+        m = ((p or {}).get("spec", {}).get("mtls") or {}).get("mode", "UNSET")
+        if p is not None and m != "UNSET":
+            mode = m
+    if workload is not None:
+        levels = workload["spec"].get("portLevelMtls") or {}
+        for key, value in levels.items():
+            if int(key) == port and (value or {}).get("mode", "UNSET") != "UNSET":
+                mode = value["mode"]
+    return mode
+
+
+def string_match(pattern: str, value: str) -> bool:
+    """Exact, prefix ``abc*``, suffix ``*abc``, presence ``*`` (value not empty)."""
+    if pattern == "*":
+        return bool(value)
+    if pattern.endswith("*"):
+        return value.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return value.endswith(pattern[1:])
+    return pattern == value
+
+
+def _lists(field: list[str] | None, not_field: list[str] | None, value: str) -> bool:
+    if field and not any(string_match(p, value) for p in field):
+        return False
+    return not any(string_match(p, value) for p in not_field or [])
+
+
+def _source(source: Obj, src: Obj, identity: bool, policy_ns: str) -> tuple[bool, bool]:
+    """(matches, needs L7)."""
+    ns = _ns(src)
+    sa = (src.get("spec") or {}).get("serviceAccountName") or "default"
+    principal = f"cluster.local/ns/{ns}/sa/{sa}" if identity else ""
+    namespace = ns if identity else ""
+    account = f"{ns}/{sa}" if identity else ""
+    accounts = [a if "/" in a else f"{policy_ns}/{a}" for a in source.get("serviceAccounts") or []]
+    not_accounts = [
+        a if "/" in a else f"{policy_ns}/{a}" for a in source.get("notServiceAccounts") or []
+    ]
+    if source.get("ipBlocks"):
+        return False, False  # a pod's address is not known: no block holds it
+    ok = (
+        _lists(source.get("principals"), source.get("notPrincipals"), principal)
+        and _lists(source.get("namespaces"), source.get("notNamespaces"), namespace)
+        and _lists(
+            source.get("trustDomains"),
+            source.get("notTrustDomains"),
+            "cluster.local" if identity else "",
+        )
+        and (not accounts or account in accounts)
+        and account not in not_accounts
+    )
+    l7 = any(
+        source.get(k)
+        for k in (
+            "requestPrincipals",
+            "notRequestPrincipals",
+            "remoteIpBlocks",
+            "notRemoteIpBlocks",
+        )
+    )
+    return ok, l7
+
+
+def _operation(op: Obj, port: int) -> tuple[bool, bool]:
+    ports = [int(p) for p in op.get("ports") or []]
+    if ports and port not in ports:
+        return False, False
+    if port in [int(p) for p in op.get("notPorts") or []]:
+        return False, False
+    keys = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
+    return True, any(op.get(k) for k in keys)
+
+
+def rule_match(rule: Obj, src: Obj, identity: bool, port: int, policy_ns: str) -> str:
+    """``"no"``, ``"yes"`` (at L4) or ``"l7"`` (only if the request's attributes say so)."""
+    ns = _ns(src)
+    sa = (src.get("spec") or {}).get("serviceAccountName") or "default"
+    cond_l7 = False
+    for cond in rule.get("when") or []:
+        key = cond["key"]
+        if key == "destination.port":
+            value = str(port)
+        elif key in IDENTITY_KEYS:
+            value = (
+                ""
+                if not identity
+                else (ns if key == "source.namespace" else f"cluster.local/ns/{ns}/sa/{sa}")
+            )
+        else:
+            cond_l7 = True
+            continue
+        if not _lists(cond.get("values"), cond.get("notValues"), value):
+            return "no"
+    froms = [f.get("source") or {} for f in rule["from"]] if "from" in rule else [None]
+    tos = [t.get("operation") or {} for t in rule["to"]] if "to" in rule else [None]
+    best = "no"
+    for s in froms:
+        s_ok, s_l7 = (True, False) if s is None else _source(s, src, identity, policy_ns)
+        if not s_ok:
+            continue
+        for o in tos:
+            o_ok, o_l7 = (True, False) if o is None else _operation(o, port)
+            if not o_ok:
+                continue
+            if not (s_l7 or o_l7 or cond_l7):
+                return "yes"
+            best = "l7"
+    return best
+
+
+def decide(objects: list[Obj], src: Obj, dst: Obj, port: int) -> tuple[bool, set[tuple[str, str]]]:
+    """The sidecar of ``dst`` on TCP ``port`` for a connection from pod ``src``."""
+    if not has_sidecar(objects, dst):
+        return True, set()
+    mode = mtls_mode(objects, dst, port)
+    src_sidecar = has_sidecar(objects, src)
+    if mode == "STRICT" and not src_sidecar:
+        return False, set()
+    identity = src_sidecar and mode != "DISABLE"
+    policies = []
+    for p in _kind(objects, "AuthorizationPolicy"):
+        spec = p.get("spec") or {}
+        action = spec.get("action", "ALLOW")
+        dry = (_meta(p).get("annotations") or {}).get("istio.io/dry-run") == "true"
+        if dry or action == "AUDIT" or "targetRefs" in spec or "targetRef" in spec:
+            continue
+        if _ns(p) not in (_ns(dst), ROOT) or not _selects(spec.get("selector"), _labels(dst)):
+            continue
+        policies.append((p, action, spec.get("rules") or []))
+    found: dict[str, list[tuple[str, str]]] = {"ALLOW": [], "DENY": [], "CUSTOM": []}
+    for p, action, rules in policies:
+        for i, rule in enumerate(rules):
+            m = rule_match(rule, src, identity, port, _ns(p))
+            if m != "no":
+                found[action].append(
+                    (f"AuthorizationPolicy {_ns(p)}/{_meta(p)['name']} rules[{i}]", m)
+                )
+    denied = any(m == "yes" for _, m in found["DENY"])
+    has_allow = any(action == "ALLOW" for _, action, _ in policies)
+    allowed = not denied and (not has_allow or bool(found["ALLOW"]))
+    marks: set[tuple[str, str]] = set()
+    if allowed:
+        plain_allow = any(m == "yes" for _, m in found["ALLOW"])
+        marks |= {(label, "allows") for label, m in found["ALLOW"] if m == "l7" and not plain_allow}
+        marks |= {(label, "may deny") for label, m in found["DENY"] if m == "l7"}
+        marks |= {(label, "decided by CUSTOM provider") for label, _ in found["CUSTOM"]}
+    return allowed, marks

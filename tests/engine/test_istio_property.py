@@ -1,0 +1,185 @@
+"""The engine's mesh layer against the brute-force reference (tests/engine/istio_reference.py)
+on random meshes: namespaces with and without injection, pods with service accounts and
+injection labels, AuthorizationPolicies of every action, PeerAuthentications of every
+mode. Every pod pair and probe port: the L4 answer and the L7 marks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, given, settings
+
+import reach
+from reach.analysis.l7marks import l7_marks
+from tests.engine.istio_reference import decide
+
+Obj = dict[str, Any]
+NAMESPACES = ("a", "b", "istio-system")
+ACCOUNTS = ("default", "web", "db")
+APPS = ("web", "db")
+PORTS = ("80", "8080", "9000")
+PROBES = (80, 443, 8080, 9000)
+
+
+@st.composite
+def sources(draw: st.DrawFn) -> Obj:
+    out: Obj = {}
+    field = draw(
+        st.sampled_from(
+            [
+                "principals",
+                "notPrincipals",
+                "namespaces",
+                "notNamespaces",
+                "serviceAccounts",
+                "requestPrincipals",
+                None,
+            ]
+        )
+    )
+    if field in ("principals", "notPrincipals"):
+        out[field] = [
+            draw(
+                st.sampled_from(
+                    [f"cluster.local/ns/{n}/sa/{s}" for n in NAMESPACES[:2] for s in ACCOUNTS]
+                    + ["*", "cluster.local/ns/a/*"]
+                )
+            )
+        ]
+    elif field in ("namespaces", "notNamespaces"):
+        out[field] = [draw(st.sampled_from(NAMESPACES[:2]))]
+    elif field == "serviceAccounts":
+        out[field] = [draw(st.sampled_from(["web", "b/db", "a/default"]))]
+    elif field == "requestPrincipals":
+        out[field] = ["issuer/sub"]
+    return out
+
+
+@st.composite
+def operations(draw: st.DrawFn) -> Obj:
+    out: Obj = {}
+    if draw(st.booleans()):
+        out["ports"] = draw(st.lists(st.sampled_from(PORTS), min_size=1, max_size=2, unique=True))
+    if draw(st.booleans()):
+        out["notPorts"] = [draw(st.sampled_from(PORTS))]
+    if draw(st.booleans()):
+        out["methods"] = ["GET"]
+    return out
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> Obj:
+    rule: Obj = {}
+    if draw(st.booleans()):
+        rule["from"] = [{"source": s} for s in draw(st.lists(sources(), min_size=1, max_size=2))]
+    if draw(st.booleans()):
+        rule["to"] = [
+            {"operation": o} for o in draw(st.lists(operations(), min_size=1, max_size=2))
+        ]
+    if draw(st.booleans()):
+        key = draw(st.sampled_from(["source.namespace", "destination.port", "request.headers[x]"]))
+        value = {"source.namespace": "a", "destination.port": "8080", "request.headers[x]": "y"}[
+            key
+        ]
+        which = draw(st.sampled_from(["values", "notValues"]))
+        rule["when"] = [{"key": key, which: [value]}]
+    return rule
+
+
+@st.composite
+def meshes(draw: st.DrawFn) -> list[Obj]:
+    objects: list[Obj] = []
+    for ns in NAMESPACES[:2]:
+        labels = draw(
+            st.sampled_from(
+                [
+                    {},
+                    {"istio-injection": "enabled"},
+                    {"istio-injection": "disabled"},
+                    {"istio.io/rev": "x"},
+                ]
+            )
+        )
+        objects.append(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}}
+        )
+    for i in range(draw(st.integers(2, 5))):
+        labels = {"app": draw(st.sampled_from(APPS))}
+        inject = draw(st.sampled_from([None, "true", "false"]))
+        meta: Obj = {
+            "name": f"p{i}",
+            "namespace": draw(st.sampled_from(NAMESPACES[:2])),
+            "labels": labels,
+        }
+        if inject is not None and draw(st.booleans()):
+            labels["sidecar.istio.io/inject"] = inject
+        elif inject is not None:
+            meta["annotations"] = {"sidecar.istio.io/inject": inject}
+        spec: Obj = {
+            "containers": [{"name": "c"}],
+            "serviceAccountName": draw(st.sampled_from(ACCOUNTS)),
+        }
+        objects.append({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec})
+    for i in range(draw(st.integers(0, 3))):
+        spec = {"action": draw(st.sampled_from(["ALLOW", "ALLOW", "DENY", "AUDIT", "CUSTOM"]))}
+        if spec["action"] == "CUSTOM":
+            spec["provider"] = {"name": "ext"}
+        if draw(st.booleans()):
+            spec["selector"] = {"matchLabels": {"app": draw(st.sampled_from(APPS))}}
+        spec["rules"] = draw(st.lists(rules(), max_size=2))
+        meta = {"name": f"ap{i}", "namespace": draw(st.sampled_from(NAMESPACES))}
+        objects.append(
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "AuthorizationPolicy",
+                "metadata": meta,
+                "spec": spec,
+            }
+        )
+    for i in range(draw(st.integers(0, 2))):
+        pa: Obj = {
+            "mtls": {"mode": draw(st.sampled_from(["UNSET", "DISABLE", "PERMISSIVE", "STRICT"]))}
+        }
+        if draw(st.booleans()):
+            pa["selector"] = {"matchLabels": {"app": draw(st.sampled_from(APPS))}}
+            if draw(st.booleans()):
+                pa["portLevelMtls"] = {
+                    8080: {"mode": draw(st.sampled_from(["DISABLE", "STRICT", "PERMISSIVE"]))}
+                }
+        meta = {"name": f"pa{i}", "namespace": draw(st.sampled_from(NAMESPACES))}
+        objects.append(
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "PeerAuthentication",
+                "metadata": meta,
+                "spec": pa,
+            }
+        )
+    return objects
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(meshes())
+def test_engine_matches_the_reference_on_random_meshes(objects: list[Obj]) -> None:
+    r = reach.from_objects(objects)
+    got = {(c.src.id, c.dst.id): c.ports for c in r.connections(by="pod")}
+    marks: dict[tuple[str, str, int], set[tuple[str, str]]] = {}
+    for m in l7_marks(r.view("pod")).marks:
+        for port in PROBES:
+            if m.ports.contains("TCP", port):
+                marks.setdefault((m.src.id, m.dst.id, port), set()).add((m.rule, m.effect))
+    pods = [o for o in objects if o["kind"] == "Pod"]
+    for src in pods:
+        for dst in pods:
+            if src is dst:
+                continue
+            s = f"{src['metadata']['namespace']}/{src['metadata']['name']}[Pod]"
+            d = f"{dst['metadata']['namespace']}/{dst['metadata']['name']}[Pod]"
+            ports = got.get((s, d))
+            for port in PROBES:
+                allowed, want = decide(objects, src, dst, port)
+                engine = ports is not None and ports.contains("TCP", port)
+                assert engine == allowed, (s, d, port)
+                assert marks.get((s, d, port), set()) == want, (s, d, port)
+            assert ports is not None and ports.contains("UDP", 53)  # never filtered
