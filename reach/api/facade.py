@@ -72,8 +72,7 @@ class Reach:
                 warnings.warn(str(d), PartialAnswerWarning, stacklevel=2)
 
     def __repr__(self) -> str:
-        """What was loaded: ``<Reach: 17 pods in 9 workloads, 5 namespaces, 16 policies,
-        1 warning>``."""
+        """What was loaded: ``<Reach: 17 pods in 9 workloads, 5 namespaces, 16 policies>``."""
         return f"<Reach: {loaded_text(self.analysis)}>"
 
     def _qualified(self, result: Q) -> Q:
@@ -487,16 +486,13 @@ class Reach:
     def _repr_png_(self) -> bytes | None:
         from reach import draw as d
 
-        if d.NOTEBOOK_FORMAT != "png":
-            return None
-        return d.figure_bytes(self.draw(), "png")
+        return d.figure_bytes(self.draw(), "png") if d.NOTEBOOK_FORMAT == "png" else None
 
     def _repr_svg_(self) -> str | None:
         from reach import draw as d
 
-        if d.NOTEBOOK_FORMAT != "svg":
-            return None
-        return d.figure_bytes(self.draw(), "svg").decode("utf-8")
+        svg = d.NOTEBOOK_FORMAT == "svg"
+        return d.figure_bytes(self.draw(), "svg").decode("utf-8") if svg else None
 
     def _repr_html_(self) -> str | None:
         """Notebook display when there are diagnostics: the graph, then them (else the
