@@ -10,7 +10,7 @@ import pytest
 
 from tests.builders import conns, pod
 from tests.engine.istio_reference import decide
-from tests.engine.test_istio_rules import ALL, NON_TCP, authz, mesh
+from tests.engine.test_istio_rules import ALL, NON_TCP, authz, mesh, peer_auth
 
 Obj = dict[str, Any]
 HTTPBIN = {"matchLabels": {"app": "httpbin"}}
@@ -89,3 +89,22 @@ def test_deny_on_not_ip_blocks_spares_pods_whose_address_is_inside() -> None:
     }
     objects = mesh(_with_ip("caller", "foo", "caller", "10.1.2.3"), authz("d", "foo", spec))
     assert conns(objects)[("foo/caller", "foo/httpbin")] == ALL
+
+
+# -- a PeerAuthentication selector without labels --------------------------------------------
+# PA selector: "If not set, the policy will be applied to all workloads in the same
+# namespace as the policy. If it is in the root namespace, it would be applied to all
+# workloads in the mesh."; the CRD rule for portLevelMtls ("portLevelMtls requires
+# selector": `self.index({}, selector, matchLabels).size() > 0`) reads a selector without
+# matchLabels as no selector, and so does reach's own validation (`selector.is_empty()`).
+# Istio's control plane (not in the specs) takes such a policy as namespace- or mesh-level.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reach takes `selector: {}` as a workload selector: in the root namespace the "
+    "policy is ignored (istio-peer-ignored), although it selects nothing in particular",
+)
+def test_root_peer_authentication_with_empty_selector_is_mesh_wide() -> None:
+    objects = mesh(peer_auth("mesh", "istio-system", "STRICT", selector={"matchLabels": {}}))
+    assert conns(objects)[("legacy/old", "foo/httpbin")] == NON_TCP
