@@ -219,10 +219,11 @@ def _rule(raw: Any, path: str, index: int) -> AuthzRule:
         for p, item in _each(found, m.get("when"), f"{path}.when", 1 << 30)
     ]
     found.done()
+    # An empty list is the field not set (proto3 ``repeated``): any source, any operation.
     return AuthzRule(
         index,
-        tuple(s for s in sources if s is not None) if m.get("from") is not None else None,
-        tuple(o for o in operations if o is not None) if m.get("to") is not None else None,
+        tuple(s for s in sources if s is not None) if sources else None,
+        tuple(o for o in operations if o is not None) if operations else None,
         tuple(c for c in conditions if c is not None),
     )
 

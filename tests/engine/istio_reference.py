@@ -177,8 +177,9 @@ def rule_match(rule: Obj, src: Obj, identity: bool, port: int, policy_ns: str) -
             continue
         if not _lists(cond.get("values"), cond.get("notValues"), value):
             return "no"
-    froms = [f.get("source") or {} for f in rule["from"]] if "from" in rule else [None]
-    tos = [t.get("operation") or {} for t in rule["to"]] if "to" in rule else [None]
+    # "If not set, any source [operation] is allowed"; an empty list is not set (proto3).
+    froms = [f.get("source") or {} for f in rule["from"]] if rule.get("from") else [None]
+    tos = [t.get("operation") or {} for t in rule["to"]] if rule.get("to") else [None]
     best = "no"
     for s in froms:
         s_ok, s_l7 = (True, False) if s is None else _source(s, src, identity, policy_ns)
