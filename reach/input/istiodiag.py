@@ -73,6 +73,16 @@ def _policy(policy: AuthorizationPolicy, diag: Diagnostics) -> None:
             partial=True,
         )
     for rule in policy.rules:
+        if any(s.ip_blocks or s.not_ip_blocks for s in rule.sources or ()):
+            diag.add(
+                "istio-ip-blocks",
+                f"{policy} rules[{rule.index}] names ipBlocks or notIpBlocks: reach matches "
+                "them against addresses outside the cluster only, never against pods' own "
+                "addresses, so the answer between pods may differ from what the sidecar "
+                "decides",
+                policy.origin,
+                partial=True,
+            )
         undecided = undecidable(rule)
         if undecided and policy.action in ("ALLOW", "DENY"):
             diag.add(

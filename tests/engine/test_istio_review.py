@@ -64,7 +64,8 @@ def _with_ip(name: str, ns: str, account: str, ip: str) -> Obj:
 @pytest.mark.xfail(
     strict=True,
     reason="reach (and the reference) never match a pod against ipBlocks, even 0.0.0.0/0 or "
-    "the pod's own status.podIP: a DENY on ipBlocks denies no pod, silently (no diagnostic)",
+    "the pod's own status.podIP: a DENY on ipBlocks denies no pod (said by the partial "
+    "istio-ip-blocks diagnostic)",
 )
 def test_deny_on_ip_blocks_denies_pods_whose_address_is_inside() -> None:
     spec = {
@@ -89,6 +90,23 @@ def test_deny_on_not_ip_blocks_spares_pods_whose_address_is_inside() -> None:
     }
     objects = mesh(_with_ip("caller", "foo", "caller", "10.1.2.3"), authz("d", "foo", spec))
     assert conns(objects)[("foo/caller", "foo/httpbin")] == ALL
+
+
+def test_ip_blocks_in_a_rule_make_the_answer_partial() -> None:
+    """Until pods are matched by address (the two xfail tests above), saying so."""
+    import reach
+
+    for field in ("ipBlocks", "notIpBlocks"):
+        spec = {
+            "selector": HTTPBIN,
+            "action": "DENY",
+            "rules": [{"from": [{"source": {field: ["10.1.0.0/16"]}}]}],
+        }
+        caller = _with_ip("caller", "foo", "caller", "10.1.2.3")
+        with pytest.warns(reach.PartialAnswerWarning, match="ipBlocks or notIpBlocks"):
+            r = reach.from_objects(mesh(caller, authz("d", "foo", spec)))
+        found = [d for d in r.diagnostics if d.code == "istio-ip-blocks"]
+        assert len(found) == 1 and found[0].partial, field
 
 
 # -- a PeerAuthentication selector without labels --------------------------------------------
