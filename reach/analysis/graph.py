@@ -112,6 +112,8 @@ def node_attrs(node: Node) -> dict[str, object]:
         attrs["cidr"] = node.name
     elif node.type in ("entry", "pseudo"):
         pass
+    elif node.type == "networkset":  # its CIDRs, as the set writes them
+        attrs.update(namespace=node.namespace, labels=dict(node.labels), cidr=" ".join(node.nets))
     else:
         attrs.update(
             namespace=node.namespace,
@@ -264,7 +266,7 @@ def graph_edges(
             if node.type == "entry":  # the listing's {ingress-controller}: no classes
                 classes.append(np.zeros(0, np.intp))
                 continue
-            if node.type == "pseudo":  # a pseudo node: never merged, its own class
+            if node.type in ("pseudo", "networkset"):  # never merged: its own classes
                 classes.append(view.node_classes[view.nodes.index(node)])
                 continue
             rng = node.range
@@ -294,14 +296,18 @@ def nodes_of_target(target: Target, view: View, nodes: Sequence[Node]) -> BoolVe
     mask = np.zeros(len(nodes), dtype=bool)
     n_int = view.n_internal
     reachability = view.reachability
-    if target.pseudo is not None:
-        wanted = reachability.pseudo[target.pseudo].id
-        mask[:] = [node.type == "pseudo" and node.id == wanted for node in nodes]
+    if target.pseudo is not None or target.network_set is not None:
+        wanted = target.label
+        mask[:] = [node.type in ("pseudo", "networkset") and node.id == wanted for node in nodes]
         return mask
     if target.external:
         segs = [reachability.segments[i] for i in target.segments.tolist()]
         for i in range(n_int, len(nodes)):
-            mask[i] = nodes[i].type == "external" and any(s.overlaps(nodes[i].range) for s in segs)
+            mask[i] = any(
+                s.overlaps(r)
+                for s in segs
+                for r in (nodes[i].address_ranges() if nodes[i].type != "pseudo" else [])
+            )
         return mask
     pod_node = np.full(len(reachability.pods), -1, dtype=np.intp)
     for i, members in enumerate(view.node_pods):

@@ -37,7 +37,7 @@ class QueryEnd:
 
 def query_end(reachability: Reachability, target: Target) -> QueryEnd:
     """The :class:`QueryEnd` of a resolved reference."""
-    if target.pseudo is not None:  # a pseudo peer: its node, which has no addresses
+    if target.pseudo is not None or target.network_set is not None:  # a named outside node
         return QueryEnd(target.label)
     if target.external:
         return QueryEnd(target.label, addresses=target.text)

@@ -1,5 +1,5 @@
-"""Connections at a granularity: pods, workloads or namespaces, plus external segments
-and pseudo peers (Cilium entities and FQDNs with no known addresses).
+"""Connections at a granularity: pods, workloads or namespaces, plus external segments,
+Calico network sets and pseudo peers (Cilium entities and FQDNs with no known addresses).
 
 A node at a coarse granularity (a workload, a namespace) may hold pods of
 several classes; it connects to another node with the union of the ports of
@@ -7,10 +7,17 @@ all its pod pairs. A namespace also connects to itself, with the union over
 its pairs of two distinct pods (:data:`SELF_PAIRS`); a pod, a workload or an
 external range never pairs with itself. Classes expand into nodes only here,
 for output.
+
+A Calico NetworkSet or GlobalNetworkSet is a node of its own that holds the external
+segments within its CIDRs (the engine cuts the address space at them), as a workload
+holds the classes of its pods: it connects with the union of its segments' ports. Those
+segments are no External node; a segment in two sets is held by both
+(docs/semantics.md, "Network sets as nodes").
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +27,7 @@ import numpy.typing as npt
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
 from reach.errors import require_one_of
+from reach.model.calico import NetworkSet
 from reach.model.cluster import Pod, Workload
 from reach.model.ipspace import IPAddress, IPRange
 from reach.model.ports import PortSet
@@ -30,15 +38,21 @@ GRANULARITIES = ("pod", "workload", "namespace")
 #: two distinct pods of it connect. (A workload's replicas reaching each other are left
 #: out, as the conformance corpus lists workloads.)
 SELF_PAIRS = frozenset({"namespace"})
+#: The types of the nodes outside the cluster: address ranges, network sets, pseudo peers.
+OUTSIDE = ("external", "networkset", "pseudo")
+#: The prefix of the labels reach gives a network set (its namespace), not shown.
+CALICO = "projectcalico.org/"
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A vertex of the reachability graph: a pod, workload, namespace, external range or
-    pseudo peer (``type`` ``pseudo``, ``kind`` ``Entity`` or ``FQDN``)."""
+    """A vertex of the reachability graph: a pod, workload, namespace, external range,
+    Calico network set (``type`` ``networkset``, ``kind`` ``NetworkSet`` or
+    ``GlobalNetworkSet``, its CIDRs in ``nets``) or pseudo peer (``type`` ``pseudo``,
+    ``kind`` ``Entity`` or ``FQDN``)."""
 
     id: str
-    type: str  # "pod" | "workload" | "namespace" | "external" | "pseudo" | "entry"
+    type: str  # "pod" | "workload" | "namespace" | "external" | "networkset" | "pseudo" | "entry"
     kind: str
     name: str
     namespace: str | None = None
@@ -48,6 +62,8 @@ class Node:
     ip_range: tuple[IPAddress, IPAddress] | None = None
     #: The workload a pod or workload node belongs to (None for namespaces and ranges).
     workload: Workload | None = None
+    #: The CIDRs of a network set node, as written.
+    nets: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.id
@@ -59,6 +75,12 @@ class Node:
             raise ValueError(f"{self.id} is not an external node")
         first, last = self.ip_range
         return IPRange(first.version, int(first), int(last))
+
+    def address_ranges(self) -> list[IPRange]:
+        """The addresses of an external or network set node (none for the others)."""
+        if self.type == "external":
+            return [self.range]
+        return [IPRange.of_network(ipaddress.ip_network(net)) for net in self.nets]
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -73,6 +95,11 @@ class Node:
             out["last"] = str(self.ip_range[1])
         elif self.type in ("entry", "pseudo"):
             pass  # the internet, the ingress controller, a pseudo peer: no namespace or pods
+        elif self.type == "networkset":
+            if self.namespace is not None:
+                out["namespace"] = self.namespace
+            out["labels"] = dict(self.labels)
+            out["nets"] = list(self.nets)
         else:
             out["namespace"] = self.namespace
             out["labels"] = dict(self.labels)
@@ -114,6 +141,8 @@ class View:
     nodes: list[Node]
     node_classes: list[IntVec]
     node_pods: list[list[int]] = field(default_factory=list)
+    #: How many network set nodes there are (after the ranges, before the pseudo nodes).
+    n_sets: int = 0
     _class_table_cache: tuple[IntVec, IntVec, IntVec] | None = None
     _class_runs: tuple[IntVec, IntVec, IntVec, bool] | None = None
     _runs: tuple[IntVec, IntVec] | None = None
@@ -126,8 +155,15 @@ class View:
     @property
     def first_pseudo(self) -> int:
         """The index of the first pseudo node: they come last, after the external ranges
-        (so ``nodes[n_internal:first_pseudo]`` are the external ranges)."""
+        and the network sets."""
         return len(self.nodes) - len(self.reachability.pseudo)
+
+    @property
+    def first_set(self) -> int:
+        """The index of the first network set node: they come after the external ranges (so
+        ``nodes[n_internal:first_set]`` are the external ranges, and the nodes from here on
+        are named outside nodes: network sets, then pseudo peers)."""
+        return self.first_pseudo - self.n_sets
 
     @property
     def self_pairs(self) -> bool:
@@ -375,15 +411,32 @@ def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | No
         )
     if ipv6 is None:
         ipv6 = reachability.ipv6
-    for i, seg in enumerate(reachability.segments):
-        if seg.version == 6 and not ipv6:
-            continue
-        nodes.append(external_node(seg))
-        node_classes.append(np.array([reachability.n_internal + i], dtype=np.intp))
+    shown = [i for i, seg in enumerate(reachability.segments) if seg.version == 4 or ipv6]
+    sets = set_segments(reachability, shown)
+    in_sets = {i for _, held in sets for i in held.tolist()}
+    for i in shown:
+        if i not in in_sets:
+            nodes.append(external_node(reachability.segments[i]))
+            node_classes.append(np.array([reachability.n_internal + i], dtype=np.intp))
+    for network_set, held in sets:
+        nodes.append(network_set_node(network_set))
+        node_classes.append(held + reachability.n_internal)
     for j, peer in enumerate(reachability.pseudo):
         nodes.append(pseudo_node(peer))
         node_classes.append(np.array([reachability.first_pseudo + j], dtype=np.intp))
-    return View(reachability, by, nodes, node_classes, node_pods, _runs=runs)
+    return View(reachability, by, nodes, node_classes, node_pods, len(sets), _runs=runs)
+
+
+def set_segments(reachability: Reachability, shown: list[int]) -> list[tuple[NetworkSet, IntVec]]:
+    """Each network set of the input with the segments of ``shown`` that its CIDRs hold, by
+    node id; a set holding none of them (no CIDR, or only IPv6 ones not shown) is left out."""
+    out = []
+    for network_set in sorted(reachability.cluster.calico.network_sets, key=lambda s: s.node_id):
+        ranges = [IPRange.of_network(block.cidr) for block in network_set.nets]
+        held = [i for i in shown if any(r.contains(reachability.segments[i]) for r in ranges)]
+        if held:
+            out.append((network_set, np.array(held, dtype=np.intp)))
+    return out
 
 
 def starts_of(sizes: IntVec) -> IntVec:
@@ -442,6 +495,20 @@ def external_node(seg: IPRange) -> Node:
         kind="External",
         name=str(seg),
         ip_range=(seg.first_address, seg.last_address),
+    )
+
+
+def network_set_node(network_set: NetworkSet) -> Node:
+    """The node of a network set: ``ns/partner-api[NetworkSet]``, ``partner[GlobalNetworkSet]``,
+    with its own labels (not the ``projectcalico.org/`` ones reach gives it) and CIDRs."""
+    return Node(
+        id=network_set.node_id,
+        type="networkset",
+        kind=network_set.kind,
+        name=network_set.name,
+        namespace=network_set.namespace or None,
+        labels=tuple(sorted(kv for kv in network_set.labels if not kv[0].startswith(CALICO))),
+        nets=tuple(str(block.cidr) for block in network_set.nets),
     )
 
 

@@ -113,7 +113,7 @@ class Context:
         Where Calico's tiers decide, a pod is isolated when its side denies something: some
         peer (a pod class or an external segment) on some port ends in a Deny, explicit or
         a tier's implicit one. A tier that selects the pod but only Passes to profiles that
-        allow everything leaves it open (docs/calico.md, "Isolation in the audit").
+        allow everything leaves it open (docs/audit.md, `pod-ingress-unisolated`).
         """
         reach = self.reachability
         if reach.calico is None:

@@ -94,6 +94,8 @@ class _Compiler:
         if self.calico is not None:  # Calico's tiers decide: its rules, ports and addresses
             self.named_ports = sorted(set(self.named_ports) | self.calico.plan.named_ports)
             blocks += self.calico.plan.blocks
+        else:  # network sets are nodes of their own: their addresses are cut out all the same
+            blocks += [block for s in cluster.calico.network_sets for block in s.nets]
         self.segments = segments(blocks)
         self.ipv6 = any(b.cidr.version == 6 for b in blocks)
         #: Cilium peers with no counterpart among pods and addresses: classes after segments.
