@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reach.analysis.services import backend_pods, find_service
+from reach.analysis.views import segments_within
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
 from reach.errors import ReachError
@@ -232,13 +233,7 @@ def _network_set(reachability: Reachability, text: str) -> Target | None:
     sets = reachability.cluster.calico.network_sets
     for network_set in sets:
         if network_set.node_id == text:
-            ranges = [IPRange.of_network(block.cidr) for block in network_set.nets]
-            held = [
-                i
-                for i, seg in enumerate(reachability.segments)
-                if any(r.contains(seg) for r in ranges)
-            ]
-            segs = np.array(held, dtype=np.intp)
+            segs = segments_within(reachability.segments, network_set)
             return Target(text, text, segments=segs, network_set=text)
     known = ", ".join(sorted(s.node_id for s in sets if s.kind == kind))
     raise RefError(f"no {kind} {excerpt(text)} in the input ({known or 'none in this input'})")

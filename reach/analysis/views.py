@@ -17,6 +17,7 @@ segments are no External node; a segment in two sets is held by both
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -431,12 +432,27 @@ def set_segments(reachability: Reachability, shown: list[int]) -> list[tuple[Net
     """Each network set of the input with the segments of ``shown`` that its CIDRs hold, by
     node id; a set holding none of them (no CIDR, or only IPv6 ones not shown) is left out."""
     out = []
+    visible = np.zeros(len(reachability.segments), dtype=bool)
+    visible[shown] = True
     for network_set in sorted(reachability.cluster.calico.network_sets, key=lambda s: s.node_id):
-        ranges = [IPRange.of_network(block.cidr) for block in network_set.nets]
-        held = [i for i in shown if any(r.contains(reachability.segments[i]) for r in ranges)]
-        if held:
-            out.append((network_set, np.array(held, dtype=np.intp)))
+        held = segments_within(reachability.segments, network_set)
+        held = held[visible[held]]
+        if len(held):
+            out.append((network_set, held))
     return out
+
+
+def segments_within(segments: list[IPRange], network_set: NetworkSet) -> IntVec:
+    """The indices of the segments (sorted, cut at every CIDR of the set) inside the set's
+    CIDRs, in order."""
+    starts = [(seg.version, seg.first) for seg in segments]
+    found: set[int] = set()
+    for block in network_set.nets:
+        r = IPRange.of_network(block.cidr)
+        lo = bisect.bisect_left(starts, (r.version, r.first))
+        hi = bisect.bisect_right(starts, (r.version, r.last))
+        found.update(range(lo, hi))
+    return np.array(sorted(found), dtype=np.intp)
 
 
 def starts_of(sizes: IntVec) -> IntVec:
