@@ -69,3 +69,20 @@ def test_networkpolicy_behind_a_calico_allow_all_isolates_nothing() -> None:
         "pass-db", "  tier: security\n  selector: app == 'db'\n  ingress: [{action: Pass}]"
     )
     assert unisolated(NP_DB + passes, "ingress") == ["other/cli[Pod]", "shop/web[Pod]"]
+
+
+def test_pods_open_through_a_pass_are_those_calico_pass_to_profiles_names() -> None:
+    # the generic check and the Calico one agree: the Pass is why the pods are open
+    extra = tier("security", 100) + gnp(
+        "pass-db", "  tier: security\n  selector: app == 'db'\n  ingress: [{action: Pass}]"
+    )
+    report = reach_of(extra).audit()
+    passed = sorted(
+        w["workload"]
+        for f in report.findings
+        if f.check == "calico-pass-to-profiles"
+        for w in f.details["workloads"]
+    )
+    assert passed == ["shop/db[Pod]"]
+    assert "shop/db[Pod]" in unisolated(extra, "ingress")
+    assert subjects(extra, "calico-tier-without-default-deny") == []
