@@ -354,9 +354,15 @@ class View:
             yield from zip(src.tolist(), dst.tolist(), ids.tolist(), strict=True)
 
 
-def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | None = None) -> View:
-    """Group pods into nodes at granularity ``by``; add one node per external segment,
-    then one per pseudo peer.
+def build_view(
+    reachability: Reachability,
+    by: str = "workload",
+    ipv6: bool | None = None,
+    network_sets: bool = True,
+) -> View:
+    """Group pods into nodes at granularity ``by``; add one node per external segment that
+    no network set holds, one per network set (none when ``network_sets`` is false: then
+    every segment is an External node), then one per pseudo peer.
 
     IPv6 segments are included when ``ipv6`` is true, or (by default) when some
     policy names an IPv6 CIDR; otherwise the IPv6 space behaves like the IPv4
@@ -413,7 +419,7 @@ def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | No
     if ipv6 is None:
         ipv6 = reachability.ipv6
     shown = [i for i, seg in enumerate(reachability.segments) if seg.version == 4 or ipv6]
-    sets = set_segments(reachability, shown)
+    sets = set_segments(reachability, shown) if network_sets else []
     in_sets = {i for _, held in sets for i in held.tolist()}
     for i in shown:
         if i not in in_sets:
