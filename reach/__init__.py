@@ -1,7 +1,7 @@
 """reach: Kubernetes NetworkPolicy reachability as a graph you can query."""
 
+from reach.analysis.nodes import Connection, Node
 from reach.analysis.summary import Summary
-from reach.analysis.views import Connection, Node
 from reach.api import (
     Reach,
     audit,

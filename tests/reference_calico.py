@@ -432,3 +432,29 @@ class CalicoReference:
         self, src: Endpoint, dst: Endpoint, ports: Iterable[int]
     ) -> set[tuple[str, int]]:
         return {(p, n) for p in PROTOCOLS for n in ports if self.allowed(src, dst, p, n)}
+
+
+def network_set_allowed(
+    reference: CalicoReference,
+    src: Endpoint | NetworkSet,
+    dst: Endpoint | NetworkSet,
+    protocol: str,
+    port: int,
+    addresses: Iterable[str],
+) -> bool:
+    """A connection between a pod and a network set's node: between the pod and some address
+    the set holds (docs/semantics.md, "Network sets as nodes": traffic to those addresses is
+    traffic to the set, as Calico matches a set's labels for every address of its nets).
+    ``addresses`` are the candidate addresses, one at least in every segment of the set."""
+    network_set = src if isinstance(src, NetworkSet) else dst
+    assert isinstance(network_set, NetworkSet)
+    held = [a for a in addresses if network_set in reference.netsets_holding(a)]
+    return any(
+        reference.allowed(
+            a if src is network_set else src,  # type: ignore[arg-type]
+            a if dst is network_set else dst,  # type: ignore[arg-type]
+            protocol,
+            port,
+        )
+        for a in held
+    )

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reach.analysis.views import Connection, Node, View
+from reach.analysis.nodes import Connection, Node
+from reach.analysis.views import View
 from reach.engine.compile import compile_cluster
 from reach.engine.reachability import Reachability
 from reach.model.backends import selects

@@ -1,11 +1,11 @@
 """``reach diff OLD NEW``: the connections a change adds, removes or changes.
 
 Both sides are compared at one granularity (pod, workload or namespace). Pairs
-of nodes (pseudo nodes, such as ``kube-apiserver[Entity]``, too) are matched by node
-id, in one vectorized pass over the edge arrays of both views. External address
-ranges are compared on the common refinement of both sides' segments, so a new
-ipBlock boundary that changes nothing shows nothing; adjacent ranges with the same
-change are merged.
+of nodes (network set and pseudo nodes, such as ``partner[GlobalNetworkSet]`` and
+``kube-apiserver[Entity]``, too) are matched by node id, in one vectorized pass over
+the edge arrays of both views. External address ranges are compared on the common
+refinement of both sides' segments, so a new ipBlock boundary that changes nothing
+shows nothing; adjacent ranges with the same change are merged.
 
 Applying the changes to ``reach list`` of OLD gives ``reach list`` of NEW:
 ``added`` lines appear, ``removed`` ones go, ``changed`` ones take the new ports.
@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from reach.analysis.nodes import Node, external_node
 from reach.analysis.policychanges import PolicyChange, policy_changes
-from reach.analysis.views import GRANULARITIES, Node, View, external_node
+from reach.analysis.views import GRANULARITIES, View
 from reach.errors import require_one_of
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 
 SCHEMA = "reach/diff/v1"
 _SIGN = {"added": "+", "removed": "-", "changed": "~"}
+
+
+#: Node types counted apart from the granularity's nodes, and the key of their counts.
+_APART = {"networkset": "network_set", "pseudo": "pseudo"}
 
 
 @dataclass(frozen=True)
@@ -122,8 +127,8 @@ class DiffReport:
         for e in self.edges:
             out[f"{e.change}_connections"] += 1
         for n in self.nodes:
-            if n.node.type == "pseudo":  # counted apart, and only when there are some
-                key = f"{n.change}_pseudo_nodes"
+            if n.node.type in _APART:  # counted apart, and only when there are some
+                key = f"{n.change}_{_APART[n.node.type]}_nodes"
                 out[key] = out.get(key, 0) + 1
             else:
                 out[f"{n.change}_nodes"] += 1
@@ -131,11 +136,11 @@ class DiffReport:
 
     def summary(self) -> str:
         c = self.counts()
-        pseudo = (
-            f"; pseudo nodes: {c.get('added_pseudo_nodes', 0)} added, "
-            f"{c.get('removed_pseudo_nodes', 0)} removed"
-            if any(n.node.type == "pseudo" for n in self.nodes)
-            else ""
+        pseudo = "".join(
+            f"; {key.replace('_', ' ')} nodes: {c.get(f'added_{key}_nodes', 0)} added, "
+            f"{c.get(f'removed_{key}_nodes', 0)} removed"
+            for typ, key in _APART.items()
+            if any(n.node.type == typ for n in self.nodes)
         )
         return (
             f"{c['added_connections']} added, {c['removed_connections']} removed, "
@@ -206,11 +211,12 @@ class _Side:
 
 
 def _side(view: View, pos: dict[str, int], canon: _Canon) -> _Side:
-    """Pairs of named nodes (internal or pseudo) by key; pairs with ranges by segment."""
-    n_int, n_ranges = view.n_internal, view.first_pseudo
+    """Pairs of named nodes (internal, network set or pseudo) by key; pairs with ranges by
+    segment."""
+    n_int, n_ranges = view.n_internal, view.first_set
     total = len(pos)
     node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
-    named = node_map >= 0  # internal and pseudo nodes: compared by id
+    named = node_map >= 0  # internal, network set and pseudo nodes: compared by id
     n_ext = n_ranges - n_int
     ext = np.zeros((total, 2, n_ext), dtype=np.int64)
     keys: list[Ids] = []
@@ -231,12 +237,13 @@ def _side(view: View, pos: dict[str, int], canon: _Canon) -> _Side:
 
 
 def _ranges(view: View) -> list[IPRange]:
-    return [nd.range for nd in view.nodes[view.n_internal : view.first_pseudo]]
+    return [nd.range for nd in view.nodes[view.n_internal : view.first_set]]
 
 
 def _named(view: View) -> dict[str, Node]:
-    """The nodes compared by id: internal nodes and pseudo nodes (not address ranges)."""
-    return {nd.id: nd for nd in view.nodes[: view.n_internal] + view.nodes[view.first_pseudo :]}
+    """The nodes compared by id: internal, network set and pseudo nodes (not address
+    ranges)."""
+    return {nd.id: nd for nd in view.nodes[: view.n_internal] + view.nodes[view.first_set :]}
 
 
 def _refine(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[int], list[int]]:

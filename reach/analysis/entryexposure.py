@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.analysis.entrypoints import entries
-from reach.analysis.views import Node, View
+from reach.analysis.nodes import Node
+from reach.analysis.views import View
 from reach.engine.arrays import IntVec
 from reach.model.ports import PortSet
 

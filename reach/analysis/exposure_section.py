@@ -22,7 +22,8 @@ import numpy as np
 
 from reach.analysis.exposure_text import conns_text, peer_text
 from reach.analysis.listing import merged_runs, outside_nodes
-from reach.analysis.views import Node, View, external_node
+from reach.analysis.nodes import Node, external_node
+from reach.analysis.views import View
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.exposure import (
     DIRECTIONS,
@@ -49,7 +50,7 @@ class ExposureLine:
     node: Node
     direction: str  # "egress" | "ingress"
     peer: str  # entire-cluster, an external range, or ns-part/pod-part
-    peer_type: str  # "entire-cluster" | "external" | "pseudo" | "representative"
+    peer_type: str  # "entire-cluster" | "external" | "networkset" | "pseudo" | "representative"
     ports: PortSet
     named: tuple[NamedPort, ...] = ()
     representative: Representative | None = None
@@ -262,8 +263,8 @@ def _matched_by_input(reach: Reachability, reps: list[Representative]) -> BoolVe
 
 def _external_lines(view: View, direction: str, nodes: IntVec) -> list[ExposureLine]:
     """The nodes' connections with external ranges, adjacent segments with the same ports
-    merged as in the connection list (``listing.merged_runs``), seen from the node; pseudo
-    nodes one by one."""
+    merged as in the connection list (``listing.merged_runs``), seen from the node; network
+    set and pseudo nodes one by one."""
     ext, ranges, adjacent = outside_nodes(view)
     if not len(ext) or not len(nodes):
         return []
@@ -271,7 +272,7 @@ def _external_lines(view: View, direction: str, nodes: IntVec) -> list[ExposureL
     runs = merged_runs(view, nodes, ext, adjacent, atoms.empty_id, direction == "egress")
 
     def peer(a: int, b: int) -> str:
-        if a >= len(ranges):  # a pseudo node: never merged
+        if a >= len(ranges):  # a network set or pseudo node: never merged
             return view.nodes[view.n_internal + a].id
         return external_node(IPRange(ranges[a].version, ranges[a].first, ranges[b].last)).id
 
@@ -280,7 +281,7 @@ def _external_lines(view: View, direction: str, nodes: IntVec) -> list[ExposureL
             view.nodes[i],
             direction,
             peer(a, b),
-            "pseudo" if a >= len(ranges) else "external",
+            view.nodes[view.n_internal + a].type if a >= len(ranges) else "external",
             atoms.portsets[p],
         )
         for i, a, b, p in zip(*(x.tolist() for x in runs), strict=True)

@@ -5,7 +5,7 @@ external range, a pseudo peer such as ``kube-apiserver[Entity]``) and carry ``ty
 ``kind``, ``namespace``, ``name``, ``labels``, ``workload``, ``pods`` and
 ``host_network`` (``cidr`` for external ranges; only ``type`` ``pseudo``, ``kind``
 ``Entity`` or ``FQDN`` and ``name`` for pseudo peers), plus ``node``: the
-:class:`~reach.analysis.views.Node` itself, which exporters leave out. Edges carry
+:class:`~reach.analysis.nodes.Node` itself, which exporters leave out. Edges carry
 ``ports`` (a :class:`~reach.model.ports.PortSet`) and ``policies``: the egress-side
 and ingress-side policies that allow the edge, computed when first read. At namespace
 granularity a namespace has an edge to itself when two distinct pods of it connect (a
@@ -34,8 +34,9 @@ import numpy as np
 
 from reach.analysis.l7marks import l7_marks
 from reach.analysis.listing import table
+from reach.analysis.nodes import Node
 from reach.analysis.refs import Target
-from reach.analysis.views import Node, View
+from reach.analysis.views import View
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.provenance import Provenance
 from reach.errors import ReachError
@@ -113,6 +114,8 @@ def node_attrs(node: Node) -> dict[str, object]:
         attrs["cidr"] = node.name
     elif node.type in ("entry", "pseudo"):
         pass
+    elif node.type == "networkset":  # its CIDRs, as the set writes them
+        attrs.update(namespace=node.namespace, labels=dict(node.labels), cidr=" ".join(node.nets))
     else:
         attrs.update(
             namespace=node.namespace,
@@ -277,7 +280,7 @@ def graph_edges(
             if node.type == "entry":  # the listing's {ingress-controller}: no classes
                 classes.append(np.zeros(0, np.intp))
                 continue
-            if node.type == "pseudo":  # a pseudo node: never merged, its own class
+            if node.type in ("pseudo", "networkset"):  # never merged: its own classes
                 classes.append(view.node_classes[view.nodes.index(node)])
                 continue
             rng = node.range
@@ -307,14 +310,18 @@ def nodes_of_target(target: Target, view: View, nodes: Sequence[Node]) -> BoolVe
     mask = np.zeros(len(nodes), dtype=bool)
     n_int = view.n_internal
     reachability = view.reachability
-    if target.pseudo is not None:
-        wanted = reachability.pseudo[target.pseudo].id
-        mask[:] = [node.type == "pseudo" and node.id == wanted for node in nodes]
+    if target.pseudo is not None or target.network_set is not None:
+        wanted = target.label
+        mask[:] = [node.type in ("pseudo", "networkset") and node.id == wanted for node in nodes]
         return mask
     if target.external:
         segs = [reachability.segments[i] for i in target.segments.tolist()]
         for i in range(n_int, len(nodes)):
-            mask[i] = nodes[i].type == "external" and any(s.overlaps(nodes[i].range) for s in segs)
+            mask[i] = any(
+                s.overlaps(r)
+                for s in segs
+                for r in (nodes[i].address_ranges() if nodes[i].type != "pseudo" else [])
+            )
         return mask
     pod_node = np.full(len(reachability.pods), -1, dtype=np.intp)
     for i, members in enumerate(view.node_pods):

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reach.analysis.exposure_section import ExposureLine, exposure_section
+from reach.analysis.nodes import Node
 from reach.analysis.potential import describe, kubectl_text
-from reach.analysis.views import Node, View
+from reach.analysis.views import View
 
 if TYPE_CHECKING:
     import networkx as nx

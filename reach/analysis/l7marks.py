@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reach.analysis.views import SELF_PAIRS, Node, View
+from reach.analysis.nodes import Node
+from reach.analysis.views import SELF_PAIRS, View
 from reach.engine.arrays import IntVec
 from reach.engine.atoms import Mask
 from reach.engine.reachability import Reachability

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reach.analysis.views import Node
+from reach.analysis.nodes import Node
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -1,5 +1,5 @@
 """The connection list as a table: allowed pairs sorted, adjacent external ranges merged
-(pseudo nodes are listed like external ranges, never merged)."""
+(network set and pseudo nodes are listed like external ranges, never merged)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from reach.analysis.controller import controller_edges, controller_node
-from reach.analysis.views import Node, View, external_node, run_positions
+from reach.analysis.nodes import Node, external_node
+from reach.analysis.views import View, run_positions
 from reach.engine.arrays import BoolVec, IntVec
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
@@ -84,7 +85,7 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
     )
     nodes = list(view.nodes[:n_int])
     for key in keys.tolist():
-        if key // span >= len(ranges):  # a pseudo node: a run of its own
+        if key // span >= len(ranges):  # a network set or pseudo node: a run of its own
             nodes.append(view.nodes[n_int + key // span])
             continue
         first, last = ranges[key // span], ranges[key % span]
@@ -124,12 +125,13 @@ def table_chunks(view: View, chunk: int = 256) -> tuple[list[Node], Iterator[Tab
 
 
 def outside_nodes(view: View) -> tuple[IntVec, list[IPRange], BoolVec]:
-    """``(ext, ranges, adjacent)``: the view's external nodes (its ranges, then its pseudo
-    nodes), the ranges, and whether each of ``ext`` after the first may continue the run of
-    the one before (adjacent ranges of one family; a pseudo node is never merged)."""
+    """``(ext, ranges, adjacent)``: the view's external nodes (its ranges, then its network
+    set and pseudo nodes), the ranges, and whether each of ``ext`` after the first may
+    continue the run of the one before (adjacent ranges of one family; a network set or
+    pseudo node is never merged)."""
     n_int = view.n_internal
     ext = np.arange(n_int, len(view.nodes))
-    ranges = [view.nodes[i].range for i in range(n_int, view.first_pseudo)]
+    ranges = [view.nodes[i].range for i in range(n_int, view.first_set)]
     pairs = zip(ranges[:-1], ranges[1:], strict=True)
     adjacent = np.zeros(max(0, len(ext) - 1), dtype=bool)
     adjacent[: max(0, len(ranges) - 1)] = [

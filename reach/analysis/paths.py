@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from reach.analysis.display import NotebookPicture
 from reach.analysis.hops import HopGraph, Search
 from reach.analysis.l7marks import l7_text
+from reach.analysis.nodes import Node
 from reach.analysis.refs import RefError, Target
 from reach.analysis.routes import Ends, Goal, all_routes, goals, route_to
-from reach.analysis.views import Node, View
+from reach.analysis.views import View
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
 from reach.engine.verdicts import Explanation
@@ -38,7 +39,7 @@ class QueryEnd:
 
 def query_end(reachability: Reachability, target: Target) -> QueryEnd:
     """The :class:`QueryEnd` of a resolved reference."""
-    if target.pseudo is not None:  # a pseudo peer: its node, which has no addresses
+    if target.pseudo is not None or target.network_set is not None:  # a named outside node
         return QueryEnd(target.label)
     if target.external:
         return QueryEnd(target.label, addresses=target.text)

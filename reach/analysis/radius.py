@@ -15,10 +15,11 @@ from reach.analysis.display import NotebookPicture
 from reach.analysis.entryexposure import EntryRoute
 from reach.analysis.hops import HopGraph, Search
 from reach.analysis.l7marks import l7_text
+from reach.analysis.nodes import OUTSIDE, Node
 from reach.analysis.paths import QueryEnd, query_end
 from reach.analysis.potential import PotentialPeer
 from reach.analysis.refs import Target
-from reach.analysis.views import Node, View
+from reach.analysis.views import View
 from reach.engine.arrays import IntVec
 from reach.model.ipspace import is_non_global
 from reach.model.ports import PortSet
@@ -26,11 +27,10 @@ from reach.words import count
 
 
 def is_internet(node: Node) -> bool:
-    """An external range holding some address of the internet: one that no block of the IANA
-    special-purpose registries marks as not globally reachable (docs/queries.md)."""
-    if node.type != "external":
-        return False
-    return not is_non_global(node.range)
+    """An external range (or network set) holding some address of the internet: one that no
+    block of the IANA special-purpose registries marks as not globally reachable
+    (docs/queries.md)."""
+    return any(not is_non_global(r) for r in node.address_ranges())
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,15 @@ class Radius(NotebookPicture):
         by_hops: dict[int, int] = {}
         for e in self.entries:
             by_hops[e.hops] = by_hops.get(e.hops, 0) + 1
-        internal = [e for e in self.entries if e.node.type not in ("external", "pseudo")]
+        internal = [e for e in self.entries if e.node.type not in OUTSIDE]
         pseudo = sum(1 for e in self.entries if e.node.type == "pseudo")
+        sets = sum(1 for e in self.entries if e.node.type == "networkset")
         return {
             "nodes": len(internal),
             "pods": sum(e.node.pods for e in internal),
             "namespaces": len({e.node.namespace for e in internal}),
-            "external_ranges": len(self.entries) - len(internal) - pseudo,
+            "external_ranges": len(self.entries) - len(internal) - pseudo - sets,
+            **({"network_sets": sets} if sets else {}),
             **({"pseudo_nodes": pseudo} if pseudo else {}),
             "direct": by_hops.get(1, 0),
             "by_hops": {str(k): v for k, v in sorted(by_hops.items())},
@@ -120,6 +122,7 @@ class Radius(NotebookPicture):
             f"{self.title} of {self.target}{flt}{lim}: {count(n['nodes'], self.by)} "
             f"({count(n['pods'], 'pod')}) in {count(n['namespaces'], 'namespace')}, "
             f"{count(n['external_ranges'], 'external range')}"
+            + (f", {count(n['network_sets'], 'network set')}" if "network_sets" in n else "")
             + (f", {count(n['pseudo_nodes'], 'pseudo node')}" if "pseudo_nodes" in n else "")
             + f"; {n['direct']} direct"
         ]
@@ -133,7 +136,9 @@ class Radius(NotebookPicture):
         groups: dict[str, list[Reached]] = {}
         for e in self.entries:
             outside = "(pseudo)" if e.node.type == "pseudo" else "(external)"
-            groups.setdefault(e.node.namespace or outside, []).append(e)
+            # a namespaced network set is outside the cluster all the same
+            key = outside if e.node.type in OUTSIDE else e.node.namespace or outside
+            groups.setdefault(key, []).append(e)
         for ns in sorted(groups, key=lambda g: (g in ("(external)", "(pseudo)"), g)):
             lines.append(f"{ns}:")
             for e in groups[ns]:
@@ -224,11 +229,13 @@ def radius(
             if best[i] == never:
                 continue
             hops, cls = int(best[i] // span), int(best[i] % span)
-        else:
-            cls = int(view.node_classes[i][0])
-            hops = int(search.dist[cls])
+        else:  # a range or pseudo peer: one class; a network set: its nearest segment
+            classes = view.node_classes[i]
+            dist = search.dist[classes]
+            at = int(np.argmin(np.where(dist > 0, dist, never))) if len(classes) > 1 else 0
+            cls, hops = int(classes[at]), int(dist[at])
             mine = own is not None and node.type == "external" and own.contains(node.range)
-            mine = mine or (node.type == "pseudo" and node.id == target.label)
+            mine = mine or (node.type in ("pseudo", "networkset") and node.id == target.label)
             if hops <= 0 or mine:  # an outside start's own addresses, or its own node
                 continue
         found.append((node, cls, hops))

@@ -10,6 +10,8 @@ Accepted forms:
 - ``pod/ns/name``: a single pod;
 - ``key=value[,key2=value2]``: the pods matching the label selector (in ``-n ns`` if given);
 - an IP address or CIDR: the external address segments it covers;
+- ``ns/name[NetworkSet]``, ``name[GlobalNetworkSet]`` (as printed): a Calico network set,
+  the external segments within its CIDRs;
 - ``kube-apiserver[Entity]``, ``api.example.com[FQDN]`` (as printed), or the short forms
   ``entity:kube-apiserver``, ``fqdn:api.example.com``: a pseudo peer (a Cilium entity or
   ``toFQDNs`` name with no known addresses, :mod:`reach.model.pseudo`);
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reach.analysis.services import backend_pods, find_service
+from reach.analysis.views import segments_within
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
 from reach.errors import ReachError
@@ -42,7 +45,8 @@ class RefError(ReachError):
 
 @dataclass(frozen=True)
 class Target:
-    """What a reference resolved to: pods, external segments, or a pseudo peer."""
+    """What a reference resolved to: pods, external segments (of an address, a CIDR or a
+    network set), or a pseudo peer."""
 
     text: str
     label: str
@@ -52,6 +56,8 @@ class Target:
     service: Service | None = None
     #: The index (in ``Reachability.pseudo``) of the pseudo peer the reference names.
     pseudo: int | None = None
+    #: The node id of the network set the reference names (``segments`` are its own).
+    network_set: str | None = None
 
     @property
     def external(self) -> bool:
@@ -59,8 +65,9 @@ class Target:
         return len(self.segments) > 0 or self.pseudo is not None
 
     def address_range(self) -> IPRange | None:
-        """The addresses an outside target names (None for pods and pseudo peers)."""
-        if not len(self.segments):
+        """The addresses an outside target names (None for pods, network sets and pseudo
+        peers)."""
+        if not len(self.segments) or self.network_set is not None:
             return None
         return IPRange.of_network(ipaddress.ip_network(self.text.strip(), strict=False))
 
@@ -84,6 +91,9 @@ def resolve(reachability: Reachability, text: str, namespace: str | None = None)
     pseudo = _pseudo(reachability, text)
     if pseudo is not None:
         return pseudo
+    network_set = _network_set(reachability, text)
+    if network_set is not None:
+        return network_set
     if "=" in text:
         return _selector(reachability, text, namespace)
     svc = find_service(reachability.cluster, text, namespace)
@@ -212,6 +222,21 @@ def _pseudo(reachability: Reachability, text: str) -> Target | None:
         f"no {kind} node {name!r}: such nodes are the {kind} peers that Cilium rules name "
         f"({known or 'none in this input'})"
     )
+
+
+def _network_set(reachability: Reachability, text: str) -> Target | None:
+    """``ns/name[NetworkSet]`` or ``name[GlobalNetworkSet]`` as printed (None: another form);
+    a set not in the input is an error listing those that are."""
+    kind = text[:-1].rpartition("[")[2] if text.endswith("]") else ""
+    if kind not in ("NetworkSet", "GlobalNetworkSet"):
+        return None
+    sets = reachability.cluster.calico.network_sets
+    for network_set in sets:
+        if network_set.node_id == text:
+            segs = segments_within(reachability.segments, network_set)
+            return Target(text, text, segments=segs, network_set=text)
+    known = ", ".join(sorted(s.node_id for s in sets if s.kind == kind))
+    raise RefError(f"no {kind} {excerpt(text)} in the input ({known or 'none in this input'})")
 
 
 #: Longer than any node's name (a namespace and a name of 253 characters each, a kind).

@@ -1,5 +1,5 @@
-"""Connections at a granularity: pods, workloads or namespaces, plus external segments
-and pseudo peers (Cilium entities and FQDNs with no known addresses).
+"""Connections at a granularity: pods, workloads or namespaces, plus external segments,
+Calico network sets and pseudo peers (Cilium entities and FQDNs with no known addresses).
 
 A node at a coarse granularity (a workload, a namespace) may hold pods of
 several classes; it connects to another node with the union of the ports of
@@ -7,102 +7,42 @@ all its pod pairs. A namespace also connects to itself, with the union over
 its pairs of two distinct pods (:data:`SELF_PAIRS`); a pod, a workload or an
 external range never pairs with itself. Classes expand into nodes only here,
 for output.
+
+A Calico NetworkSet or GlobalNetworkSet is a node of its own that holds the external
+segments within its CIDRs (the engine cuts the address space at them), as a workload
+holds the classes of its pods: it connects with the union of its segments' ports. Those
+segments are no External node; a segment in two sets is held by both
+(docs/semantics.md, "Network sets as nodes").
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from reach.analysis.nodes import (
+    Connection,
+    Node,
+    external_node,
+    network_set_node,
+    pseudo_node,
+)
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
 from reach.errors import require_one_of
+from reach.model.calico import NetworkSet
 from reach.model.cluster import Pod, Workload
-from reach.model.ipspace import IPAddress, IPRange
-from reach.model.ports import PortSet
-from reach.model.pseudo import PseudoPeer
+from reach.model.ipspace import IPRange
 
 GRANULARITIES = ("pod", "workload", "namespace")
 #: The granularities at which a node pairs with itself: a namespace reaches itself when
 #: two distinct pods of it connect. (A workload's replicas reaching each other are left
 #: out, as the conformance corpus lists workloads.)
 SELF_PAIRS = frozenset({"namespace"})
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A vertex of the reachability graph: a pod, workload, namespace, external range or
-    pseudo peer (``type`` ``pseudo``, ``kind`` ``Entity`` or ``FQDN``)."""
-
-    id: str
-    type: str  # "pod" | "workload" | "namespace" | "external" | "pseudo" | "entry"
-    kind: str
-    name: str
-    namespace: str | None = None
-    labels: tuple[tuple[str, str], ...] = ()
-    pods: int = 0
-    host_network: bool = False
-    ip_range: tuple[IPAddress, IPAddress] | None = None
-    #: The workload a pod or workload node belongs to (None for namespaces and ranges).
-    workload: Workload | None = None
-
-    def __str__(self) -> str:
-        return self.id
-
-    @property
-    def range(self) -> IPRange:
-        """The address range of an external node."""
-        if self.ip_range is None:
-            raise ValueError(f"{self.id} is not an external node")
-        first, last = self.ip_range
-        return IPRange(first.version, int(first), int(last))
-
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "id": self.id,
-            "type": self.type,
-            "kind": self.kind,
-            "name": self.name,
-        }
-        if self.type == "external":
-            assert self.ip_range is not None
-            out["first"] = str(self.ip_range[0])
-            out["last"] = str(self.ip_range[1])
-        elif self.type in ("entry", "pseudo"):
-            pass  # the internet, the ingress controller, a pseudo peer: no namespace or pods
-        else:
-            out["namespace"] = self.namespace
-            out["labels"] = dict(self.labels)
-            out["pods"] = self.pods
-            if self.host_network:
-                out["hostNetwork"] = True
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """``src`` may open connections to ``dst`` on ``ports``."""
-
-    src: Node
-    dst: Node
-    ports: PortSet
-
-    def __str__(self) -> str:
-        return f"{self.src} => {self.dst} : {self.ports}"
-
-    def to_dict(self) -> dict[str, object]:
-        """A flat row (``pandas.DataFrame([c.to_dict() for c in r.connections()])``)."""
-        return {
-            "src": self.src.id,
-            "dst": self.dst.id,
-            "src_type": self.src.type,
-            "dst_type": self.dst.type,
-            "ports": str(self.ports),
-            "all": self.ports.is_all(),
-        }
 
 
 @dataclass
@@ -114,6 +54,8 @@ class View:
     nodes: list[Node]
     node_classes: list[IntVec]
     node_pods: list[list[int]] = field(default_factory=list)
+    #: How many network set nodes there are (after the ranges, before the pseudo nodes).
+    n_sets: int = 0
     _class_table_cache: tuple[IntVec, IntVec, IntVec] | None = None
     _class_runs: tuple[IntVec, IntVec, IntVec, bool] | None = None
     _runs: tuple[IntVec, IntVec] | None = None
@@ -126,8 +68,15 @@ class View:
     @property
     def first_pseudo(self) -> int:
         """The index of the first pseudo node: they come last, after the external ranges
-        (so ``nodes[n_internal:first_pseudo]`` are the external ranges)."""
+        and the network sets."""
         return len(self.nodes) - len(self.reachability.pseudo)
+
+    @property
+    def first_set(self) -> int:
+        """The index of the first network set node: they come after the external ranges (so
+        ``nodes[n_internal:first_set]`` are the external ranges, and the nodes from here on
+        are named outside nodes: network sets, then pseudo peers)."""
+        return self.first_pseudo - self.n_sets
 
     @property
     def self_pairs(self) -> bool:
@@ -317,9 +266,15 @@ class View:
             yield from zip(src.tolist(), dst.tolist(), ids.tolist(), strict=True)
 
 
-def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | None = None) -> View:
-    """Group pods into nodes at granularity ``by``; add one node per external segment,
-    then one per pseudo peer.
+def build_view(
+    reachability: Reachability,
+    by: str = "workload",
+    ipv6: bool | None = None,
+    network_sets: bool = True,
+) -> View:
+    """Group pods into nodes at granularity ``by``; add one node per external segment that
+    no network set holds, one per network set (none when ``network_sets`` is false: then
+    every segment is an External node), then one per pseudo peer.
 
     IPv6 segments are included when ``ipv6`` is true, or (by default) when some
     policy names an IPv6 CIDR; otherwise the IPv6 space behaves like the IPv4
@@ -375,15 +330,47 @@ def build_view(reachability: Reachability, by: str = "workload", ipv6: bool | No
         )
     if ipv6 is None:
         ipv6 = reachability.ipv6
-    for i, seg in enumerate(reachability.segments):
-        if seg.version == 6 and not ipv6:
-            continue
-        nodes.append(external_node(seg))
-        node_classes.append(np.array([reachability.n_internal + i], dtype=np.intp))
+    shown = [i for i, seg in enumerate(reachability.segments) if seg.version == 4 or ipv6]
+    sets = set_segments(reachability, shown) if network_sets else []
+    in_sets = {i for _, held in sets for i in held.tolist()}
+    for i in shown:
+        if i not in in_sets:
+            nodes.append(external_node(reachability.segments[i]))
+            node_classes.append(np.array([reachability.n_internal + i], dtype=np.intp))
+    for network_set, held in sets:
+        nodes.append(network_set_node(network_set))
+        node_classes.append(held + reachability.n_internal)
     for j, peer in enumerate(reachability.pseudo):
         nodes.append(pseudo_node(peer))
         node_classes.append(np.array([reachability.first_pseudo + j], dtype=np.intp))
-    return View(reachability, by, nodes, node_classes, node_pods, _runs=runs)
+    return View(reachability, by, nodes, node_classes, node_pods, len(sets), _runs=runs)
+
+
+def set_segments(reachability: Reachability, shown: list[int]) -> list[tuple[NetworkSet, IntVec]]:
+    """Each network set of the input with the segments of ``shown`` that its CIDRs hold, by
+    node id; a set holding none of them (no CIDR, or only IPv6 ones not shown) is left out."""
+    out = []
+    visible = np.zeros(len(reachability.segments), dtype=bool)
+    visible[shown] = True
+    for network_set in sorted(reachability.cluster.calico.network_sets, key=lambda s: s.node_id):
+        held = segments_within(reachability.segments, network_set)
+        held = held[visible[held]]
+        if len(held):
+            out.append((network_set, held))
+    return out
+
+
+def segments_within(segments: list[IPRange], network_set: NetworkSet) -> IntVec:
+    """The indices of the segments (sorted, cut at every CIDR of the set) inside the set's
+    CIDRs, in order."""
+    starts = [(seg.version, seg.first) for seg in segments]
+    found: set[int] = set()
+    for block in network_set.nets:
+        r = IPRange.of_network(block.cidr)
+        lo = bisect.bisect_left(starts, (r.version, r.first))
+        hi = bisect.bisect_right(starts, (r.version, r.last))
+        found.update(range(lo, hi))
+    return np.array(sorted(found), dtype=np.intp)
 
 
 def starts_of(sizes: IntVec) -> IntVec:
@@ -433,21 +420,6 @@ def _classes_of(
     cuts = np.searchsorted(pairs // span, np.arange(1, len(node_pods) + 1)).tolist()
     classes = (pairs % span).astype(np.intp)
     return [classes[lo:hi] for lo, hi in zip([0, *cuts[:-1]], cuts, strict=True)]
-
-
-def external_node(seg: IPRange) -> Node:
-    return Node(
-        id=f"{seg}[External]",
-        type="external",
-        kind="External",
-        name=str(seg),
-        ip_range=(seg.first_address, seg.last_address),
-    )
-
-
-def pseudo_node(peer: PseudoPeer) -> Node:
-    """The node of a pseudo peer: ``kube-apiserver[Entity]``, ``api.example.com[FQDN]``."""
-    return Node(id=peer.id, type="pseudo", kind=peer.kind, name=peer.name)
 
 
 def end_node(reachability: Reachability, cls: int) -> Node:

@@ -21,12 +21,13 @@ from reach.analysis.diff import DiffReport
 from reach.analysis.diff import diff as diff_analyses
 from reach.analysis.explain import Explanations, explain
 from reach.analysis.exposure_section import ExposureSection, exposure_section
+from reach.analysis.nodes import Connection
 from reach.analysis.pathquery import AnyPath, ask_path, drawable
 from reach.analysis.radius import Radius
 from reach.analysis.radiusquery import ask_radius
 from reach.analysis.refs import Target
 from reach.analysis.summary import Summary, summarize
-from reach.analysis.views import Connection, View, connections
+from reach.analysis.views import View, connections
 from reach.api.notebook import notebook_html
 from reach.api.portarg import port_arg as _port
 from reach.api.whatif import ObjectsOf, Updates, store_of
@@ -296,8 +297,7 @@ class Reach:
 
     # -- what if --------------------------------------------------------------------------
     def apply(self, *objects: Mapping[str, Any], by: str = "workload") -> DiffReport:
-        """Add or replace objects (manifest dicts) as ``kubectl apply`` would, in place, and
-        return what that changed, as :meth:`diff` does (docs/watch.md)."""
+        """Apply objects (dicts) as ``kubectl apply`` would, in place; the change, as diff."""
         return self._update(objects, by, delete=False)
 
     def delete(self, *objects: Mapping[str, Any], by: str = "workload") -> DiffReport:

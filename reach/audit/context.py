@@ -93,6 +93,7 @@ class Context:
         self._class_start = np.searchsorted(
             self.pod_class[self._class_order], np.arange(self.n_internal + 1)
         )
+        self._denying: dict[str, BoolVec] = {}
 
     # -- pods, classes, workloads -------------------------------------------------------
     def class_pods(self, cls: int) -> IntVec:
@@ -107,10 +108,27 @@ class Context:
         return self.workloads[i].namespace
 
     def isolated(self, direction: str) -> BoolVec:
-        """Per pod class: whether some policy isolates it for ``direction``."""
-        if direction == "ingress":
-            return self.reachability.ingress_isolated
-        return self.reachability.egress_isolated
+        """Per pod class: whether some policy isolates it for ``direction``.
+
+        Where Calico's tiers decide, a pod is isolated when its side denies something: some
+        peer (a pod class or an external segment) on some port ends in a Deny, explicit or
+        a tier's implicit one. A tier that selects the pod but only Passes to profiles that
+        allow everything leaves it open (docs/audit.md, `pod-ingress-unisolated`).
+        """
+        reach = self.reachability
+        if reach.calico is None:
+            return reach.ingress_isolated if direction == "ingress" else reach.egress_isolated
+        cached = self._denying.get(direction)
+        if cached is None:
+            rows, group = (
+                (reach.ingress_rows, reach.ingress_group)
+                if direction == "ingress"
+                else (reach.egress_rows, reach.egress_group)
+            )
+            # Calico rules hold no Cilium pseudo peer: their columns say nothing here.
+            denies = np.any(rows[:, : reach.first_pseudo] != reach.atoms.all_id, axis=1)
+            cached = self._denying[direction] = denies[group]
+        return cached
 
     def per_workload_or(self, rows: Masks) -> Masks:
         """OR of class rows ``(n, W)`` over each workload's classes: ``(workloads, W)``."""

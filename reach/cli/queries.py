@@ -30,7 +30,8 @@ CIDR for addresses outside the cluster, or svc/NAME (svc/ns/name) for a Service'
 backends. 'reach path internet DST' follows the entry points (LoadBalancer,
 NodePort, Ingress, Route) in. Cilium entities and names with no addresses are
 pseudo nodes: kube-apiserver[Entity] or entity:kube-apiserver, api.example.com[FQDN]
-or fqdn:api.example.com.
+or fqdn:api.example.com. A Calico network set is named as printed:
+ns/name[NetworkSet], name[GlobalNetworkSet].
 """
 
 

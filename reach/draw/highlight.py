@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reach.analysis.views import Node, external_node
+from reach.analysis.nodes import Node, external_node
 from reach.draw import style
 from reach.draw.model import (
     PEdge,
@@ -267,8 +267,9 @@ def _per_namespace(
 
 
 def _group_of(node: Node) -> str:
-    """The node of the per-namespace picture a reached node counts in."""
-    if node.namespace:
+    """The node of the per-namespace picture a reached node counts in (a network set, even a
+    namespaced one, among the external ranges)."""
+    if node.namespace and node.type != "networkset":
         return node.namespace
     return "(pseudo)" if node.type == "pseudo" else "(external)"
 
@@ -284,6 +285,7 @@ def _radius_titles(result: Radius, source: str) -> tuple[str, str]:
         f"{count(int(str(c['nodes'])), result.by)} ({count(int(str(c['pods'])), 'pod')}) in "
         f"{count(int(str(c['namespaces'])), 'namespace')}, "
         f"{count(int(str(c['external_ranges'])), 'external range')}"
+        + (f", {count(int(str(c['network_sets'])), 'network set')}" if "network_sets" in c else "")
         + (f", {count(int(str(c['pseudo_nodes'])), 'pseudo node')}" if "pseudo_nodes" in c else "")
         + "; arrows: the hop that reaches each node first"
     )

@@ -92,7 +92,7 @@ def matrix_data(view: View, namespaces: Sequence[str] = ()) -> MatrixData:
         ok = (a >= 0) & (b >= 0)
         flat = np.bincount(a[ok] * (k + 1) + b[ok], minlength=(k + 1) * (k + 1))
         counts += flat.reshape(k + 1, k + 1)
-        ranges = view.first_pseudo  # external addresses only: pseudo nodes have none
+        ranges = view.first_pseudo  # addresses (ranges, network sets): pseudo nodes have none
         reaches_out[src[(src < n_int) & (dst >= n_int) & (dst < ranges)]] = True
         reached_in[dst[(src >= n_int) & (src < ranges) & (dst < n_int)]] = True
     has_ext = view.first_pseudo > n_int

@@ -2,7 +2,7 @@
 
 A :class:`Picture` says what to draw (labels, kinds, groups, highlights), not
 where: :mod:`reach.draw.layout` places it and :mod:`reach.draw.picture` draws it.
-Picture nodes are made from :class:`~reach.analysis.views.Node` objects (a graph
+Picture nodes are made from :class:`~reach.analysis.nodes.Node` objects (a graph
 carries them in its node attribute :data:`~reach.analysis.graph.NODE`) and, for the
 ends of queries, from :class:`~reach.analysis.paths.QueryEnd`.
 """
@@ -20,8 +20,8 @@ from reach.draw.style import PSEUDO_GROUP
 if TYPE_CHECKING:
     import networkx as nx
 
+    from reach.analysis.nodes import Node
     from reach.analysis.paths import QueryEnd
-    from reach.analysis.views import Node
 
 
 @dataclass
@@ -124,6 +124,14 @@ def external_pnode(node_id: str, addresses: str) -> PNode:
     return PNode(node_id, range_label(addresses), "external", "External", "", full=addresses)
 
 
+def network_set_pnode(node: Node) -> PNode:
+    """A Calico network set, among the external ranges (its addresses are outside), labelled
+    with its name and CIDRs (its colour and the legend give its kind)."""
+    nets = ", ".join(node.nets)
+    label = f"{short(node.name, 30)}\n{short(nets, 30)}"
+    return PNode(node.id, label, "external", node.kind, "", full=f"{node.id} {nets}")
+
+
 def pseudo_pnode(node_id: str, kind: str, name: str) -> PNode:
     """A pseudo peer (a Cilium entity or FQDN with no known addresses), in a box of its own
     (:data:`~reach.draw.style.PSEUDO_GROUP`), labelled with its name (its colour and the
@@ -169,6 +177,8 @@ def node_pnode(node: Node, by: str) -> PNode:
     """
     if node.type == "external":
         return external_pnode(node.id, node.name)
+    if node.type == "networkset":
+        return network_set_pnode(node)
     if node.type == "pseudo":
         return pseudo_pnode(node.id, node.kind, node.name)
     if node.type == "namespace":
@@ -198,6 +208,8 @@ def picture_of(g: nx.DiGraph) -> Picture:
         node: Node = attrs[NODE]
         if node.type == "external":
             nodes[node_id] = external_pnode(node_id, node.name)
+        elif node.type == "networkset":
+            nodes[node_id] = network_set_pnode(node)
         elif node.type == "pseudo":
             nodes[node_id] = pseudo_pnode(node_id, node.kind, node.name)
         elif node.type == "namespace":
@@ -219,10 +231,11 @@ def picture_of(g: nx.DiGraph) -> Picture:
     ]
     outside = ("external", "pseudo", "entry", "representative")
     n_int = sum(1 for p in nodes.values() if p.type not in outside)
-    n_ext = sum(1 for p in nodes.values() if p.type == "external")
+    n_sets = sum(1 for p in nodes.values() if p.kind in ("NetworkSet", "GlobalNetworkSet"))
+    n_ext = sum(1 for p in nodes.values() if p.type == "external") - n_sets
     n_pseudo = sum(1 for p in nodes.values() if p.type == "pseudo")
     n_rep = sum(1 for p in nodes.values() if p.type == "representative")
-    n_entry = len(nodes) - n_int - n_ext - n_rep - n_pseudo
+    n_entry = len(nodes) - n_int - n_ext - n_sets - n_rep - n_pseudo
     sub = f"{n_int} {by}{'s' if n_int != 1 else ''}"
     if n_entry:
         sub += f", {n_entry} entry point{'s' if n_entry != 1 else ''}"
@@ -230,6 +243,8 @@ def picture_of(g: nx.DiGraph) -> Picture:
         sub += f", {n_rep} representative peer{'s' if n_rep != 1 else ''}"
     if n_ext:
         sub += f", {n_ext} external range{'s' if n_ext != 1 else ''}"
+    if n_sets:
+        sub += f", {n_sets} network set{'s' if n_sets != 1 else ''}"
     if n_pseudo:
         sub += f", {n_pseudo} pseudo node{'s' if n_pseudo != 1 else ''}"
     n_pot = sum(1 for e in edges if "representative" in (nodes[e.src].type, nodes[e.dst].type))

@@ -332,6 +332,8 @@ def _kind_handle(p: PNode) -> Any:
     from matplotlib.lines import Line2D
 
     what = {"pod": f"pod of a {p.kind}", "external": "external range"}.get(p.type, p.kind)
+    if p.kind in ("NetworkSet", "GlobalNetworkSet"):  # drawn among the external ranges
+        what = p.kind
     if p.type == "pseudo":
         what = PSEUDO_NAMES.get(p.kind, p.kind)
     if p.type == "entry":

@@ -43,6 +43,8 @@ KIND_COLOURS = {
     "Representative": "#00acc1",
     "Entity": "#6d4c41",
     "FQDN": "#c2185b",
+    "NetworkSet": "#bf5b17",
+    "GlobalNetworkSet": "#a0522d",
 }
 EXTRA_COLOURS = ["#e45756", "#72b7b2", "#ff9da6", "#bab0ac", "#eeca3b", "#b279a2"]
 MARKERS = {

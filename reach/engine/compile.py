@@ -97,6 +97,8 @@ class _Compiler:
         if self.calico is not None:  # Calico's tiers decide: its rules, ports and addresses
             self.named_ports = sorted(set(self.named_ports) | self.calico.plan.named_ports)
             blocks += self.calico.plan.blocks
+        else:  # network sets are nodes of their own: their addresses are cut out all the same
+            blocks += [block for s in cluster.calico.network_sets for block in s.nets]
         #: Istio's sidecars, when the input has AuthorizationPolicies or PeerAuthentications.
         self.mesh = MeshLayer(cluster, l7) if cluster.istio else None
         if self.mesh is not None:

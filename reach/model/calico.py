@@ -267,6 +267,11 @@ class NetworkSet:
     def label_map(self) -> dict[str, str]:
         return dict(self.labels)
 
+    @property
+    def node_id(self) -> str:
+        """Its node's id: ``ns/name[NetworkSet]``, ``name[GlobalNetworkSet]``."""
+        return f"{self.name if self.is_global else f'{self.namespace}/{self.name}'}[{self.kind}]"
+
     def __str__(self) -> str:
         return f"{self.kind} {self.name if self.is_global else f'{self.namespace}/{self.name}'}"
 

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 
 import reach
 from reach.analysis.listing import table_chunks
-from reach.analysis.views import View, external_node
+from reach.analysis.nodes import external_node
+from reach.analysis.views import View
 from reach.model.ipspace import IPRange
 from reach.output.listing import json as json_format
 from tests.helpers import SHOP

@@ -143,12 +143,12 @@ def test_files_answer_as_expected_by_hand() -> None:
     else; db's policy in the default tier admits web on 5432."""
     got = answers(loaded(BASE + V3))
     from_web = sorted(c for c in got if c.startswith("shop/web[Pod] => "))
-    assert from_web == [
-        "shop/web[Pod] => 192.0.2.0-192.0.2.255[External] : TCP 443",
-        "shop/web[Pod] => 198.51.100.0-198.51.100.255[External] : TCP 443",
+    assert from_web == [  # the partner sets' addresses: their nodes (docs/semantics.md)
+        "shop/web[Pod] => partner-eu[GlobalNetworkSet] : TCP 443",
         "shop/web[Pod] => shop/db[Pod] : TCP 5432",
+        "shop/web[Pod] => shop/partner[NetworkSet] : TCP 443",
     ]
-    assert [c for c in got if c.endswith("=> shop/db[Pod] : TCP 5432")] == [from_web[-1]]
+    assert [c for c in got if c.endswith("=> shop/db[Pod] : TCP 5432")] == [from_web[1]]
 
 
 def test_calico_kinds_read_from_the_api_server_give_the_answers_of_the_files(
@@ -243,7 +243,7 @@ def test_calico_example_read_live_then_snapshotted_gives_the_answers_of_its_file
     _, files, _ = run(["list", "-f", str(example), "--by", "pod"])
     code, live, err = run(["list", "--kubeconfig", str(kc), "--by", "pod"])
     assert code == 0, err
-    assert live == files and "192.0.2.0-192.0.2.255[External] : TCP 443" in live
+    assert live == files and "=> payment-partner[GlobalNetworkSet] : TCP 443" in live
     snap = tmp_path / "cluster.yaml"
     code, _, err = run(["snapshot", "--kubeconfig", str(kc), "-o", str(snap)])
     assert code == 0, err

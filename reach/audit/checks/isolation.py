@@ -19,12 +19,18 @@ from reach.audit.report import Finding
     "which helps an attacker who compromised it move on or exfiltrate data.",
 )
 def _unisolated(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]:
-    """Per namespace: the workloads with pods that no policy isolates for ``direction``."""
+    """Per namespace: the workloads with pods that no policy isolates for ``direction`` (where
+    Calico's tiers decide: whose tiers, policies and profiles deny them nothing)."""
     wls = ctx.workloads_in_classes(~ctx.isolated(direction))
+    why = (
+        f"denied nothing for {direction} by Calico's tiers, policies and profiles"
+        if ctx.reachability.calico is not None
+        else f"selected by no policy for {direction}"
+    )
     for ns, group in ctx.by_namespace(wls).items():
         yield chk.finding(
             ns,
-            workloads_message(ctx, group, f"selected by no policy for {direction}"),
+            workloads_message(ctx, group, why),
             namespace=ns,
             details={"direction": direction, "workloads": ctx.workload_details(group)},
             notes=ctx.hostnet_notes(group),

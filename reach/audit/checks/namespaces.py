@@ -1,5 +1,6 @@
 """Namespace baselines: a default-deny policy for ingress and for egress (a NetworkPolicy with
-podSelector {}, or a Cilium policy that selects the whole namespace)."""
+podSelector {}, or a Cilium policy that selects the whole namespace). Where Calico's tiers
+decide, every pod of the namespace must be isolated by what its tiers actually do."""
 
 from __future__ import annotations
 
@@ -77,8 +78,13 @@ def _default_deny(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]
     pod_isolated = ctx.isolated(direction)[ctx.pod_class]
     total = np.bincount(ctx.pod_ns, minlength=len(ctx.ns_names))
     isolated = np.bincount(ctx.pod_ns[pod_isolated], minlength=len(ctx.ns_names))
+    calico = ctx.reachability.calico is not None
     for k, ns in enumerate(ctx.ns_names):
         if not total[k]:
+            continue
+        if calico:  # what the tiers do for the pods, not which policies select them
+            if isolated[k] < total[k]:
+                yield _calico_finding(ctx, chk, ns, direction, int(total[k]), int(isolated[k]))
             continue
         baseline = _baselines(ctx, ns, direction)
         if baseline and not all(_allows_all(p, direction) for p in baseline):
@@ -106,3 +112,26 @@ def _default_deny(ctx: Context, chk: Check, direction: str) -> Iterable[Finding]
                 "policies": len(ctx.policies_by_ns.get(ns, [])),
             },
         )
+
+
+def _calico_finding(
+    ctx: Context, chk: Check, ns: str, direction: str, total: int, isolated: int
+) -> Finding:
+    """Where Calico's tiers decide: a namespace with pods for which no tier, policy or profile
+    denies anything in ``direction`` (``Context.isolated``)."""
+    if isolated:
+        who = f"{total - isolated} of {total} pods are not"
+    else:
+        who = "its pod is not" if total == 1 else f"none of its {pods_text(total)} is"
+    return chk.finding(
+        ns,
+        f"{who} isolated for {direction}: Calico's tiers, policies and profiles deny "
+        f"{'it' if total - isolated == 1 else 'them'} nothing",
+        namespace=ns,
+        details={
+            "direction": direction,
+            "pods": total,
+            "isolated_pods": isolated,
+            "policies": len(ctx.policies_by_ns.get(ns, [])),
+        },
+    )

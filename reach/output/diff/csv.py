@@ -18,7 +18,7 @@ def render(report: DiffReport, out: TextIO, diagnostics: Diags = ()) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["change", "src", "dst", "old", "new", "added", "removed"])
     for n in report.nodes:
-        what = "pseudo" if n.node.type == "pseudo" else report.by
+        what = n.node.type if n.node.type in ("pseudo", "networkset") else report.by
         w.writerow([f"{what}-{n.change}", n.node.id, "", "", "", "", ""])
     for e in report.edges:
         w.writerow(

@@ -41,6 +41,8 @@ KIND_COLOURS = {
     "Representative": "#80deea",
     "Entity": "#bcaaa4",
     "FQDN": "#f48fb1",
+    "NetworkSet": "#ffcc80",
+    "GlobalNetworkSet": "#ffb74d",
 }
 OTHER_COLOUR = "#e0e0e0"
 SHAPES = {
@@ -51,6 +53,7 @@ SHAPES = {
     "entry": "invhouse",
     "representative": "octagon",
     "pseudo": "diamond",
+    "networkset": "cylinder",
 }
 #: The group key of the pseudo nodes (no namespace is named so: a name has no spaces).
 PSEUDO = " pseudo"
@@ -98,7 +101,7 @@ def render(
     groups: dict[str, list[str]] = {}
     loose: list[str] = []
     for node, attrs in g.nodes(data=True):
-        if attrs.get("type") == "external":
+        if attrs.get("type") in ("external", "networkset"):  # addresses outside the cluster
             groups.setdefault("", []).append(node)
         elif attrs.get("type") == "pseudo":  # a Cilium entity or FQDN: no address known
             groups.setdefault(PSEUDO, []).append(node)
@@ -145,9 +148,11 @@ def _node(node: str, attrs: dict[str, object], indent: str) -> str:
         label = f"{label}\n{attrs.get('kind', '')}"
     elif typ == "representative":
         label = "\n".join(textwrap.wrap(label, 26))
-    elif typ == "pseudo":
+    elif typ == "pseudo" or typ == "networkset":
         label = f"{label}\n{attrs.get('kind', '')}"
     tip = [node, str(attrs["name"])] if typ == "representative" else [node]
+    if typ == "networkset":
+        tip.append(str(attrs.get("cidr", "")))
     labels = attrs.get("labels")
     if isinstance(labels, dict) and labels:
         tip.append(", ".join(f"{k}={v}" for k, v in labels.items()))
