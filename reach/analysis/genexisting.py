@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from reach.analysis.rangeports import disjoint
 from reach.analysis.units import End, Unit, Wanted, current
 from reach.engine.compile import compile_cluster
 from reach.model.cluster import Cluster, NetworkPolicy
@@ -76,39 +77,7 @@ def missing(wanted: Wanted, allows: Wanted) -> Wanted:
             elif isinstance(a, IPRange) and isinstance(b, int):
                 sides.setdefault((b, False), ([], []))[which].append((a, ports))
     for (unit, outgoing), (want, have) in sides.items():
-        for piece, rest in _subtract(want, have):
+        for piece, rest in disjoint(want, have):
             key: tuple[End, End] = (unit, piece) if outgoing else (piece, unit)
             out[key] = rest
-    return out
-
-
-def _subtract(
-    want: list[tuple[IPRange, PortSet]], have: list[tuple[IPRange, PortSet]]
-) -> list[tuple[IPRange, PortSet]]:
-    """Per piece of the wanted ranges (disjoint), its ports less those ``have`` allows
-    there; neighbours with the same ports merged."""
-    cuts: dict[int, set[int]] = {}
-    for r, _ in (*want, *have):
-        cuts.setdefault(r.version, set()).update((r.first, r.last + 1))
-    out: list[tuple[IPRange, PortSet]] = []
-    for version, points in sorted(cuts.items()):
-        ordered = sorted(points)
-        for lo, hi in zip(ordered, ordered[1:], strict=False):
-            piece = IPRange(version, lo, hi - 1)
-            rest = _at(want, piece) - _at(have, piece)
-            if not rest:
-                continue
-            last = out[-1] if out else None
-            if last and last[0].version == version and last[0].last + 1 == lo and last[1] == rest:
-                out[-1] = (IPRange(version, last[0].first, hi - 1), rest)
-            else:
-                out.append((piece, rest))
-    return out
-
-
-def _at(items: list[tuple[IPRange, PortSet]], piece: IPRange) -> PortSet:
-    out = PortSet.empty()
-    for r, ports in items:
-        if r.contains(piece):
-            out |= ports
     return out

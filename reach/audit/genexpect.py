@@ -18,6 +18,7 @@ import numpy as np
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.genverify import Promise
+from reach.analysis.rangeports import disjoint
 from reach.analysis.units import End, Unit, Wanted
 from reach.audit.context import Context
 from reach.audit.expect.expectations import Expectation, Expectations
@@ -137,31 +138,6 @@ def _add_outside(
         for r in ranges:
             outside.setdefault((unit, outgoing), []).append((r, exp.ports))
             names.setdefault(((unit, r) if outgoing else (r, unit)), []).append(exp.name)
-
-
-def disjoint(items: list[tuple[IPRange, PortSet]]) -> list[tuple[IPRange, PortSet]]:
-    """Ranges with ports (perhaps overlapping) as disjoint ranges, each with the union of
-    the ports of the ranges that hold it; neighbours with the same ports merged."""
-    cuts: dict[int, set[int]] = {}
-    for r, _ in items:
-        cuts.setdefault(r.version, set()).update((r.first, r.last + 1))
-    out: list[tuple[IPRange, PortSet]] = []
-    for version, points in sorted(cuts.items()):
-        ordered = sorted(points)
-        for lo, hi in zip(ordered, ordered[1:], strict=False):
-            piece = IPRange(version, lo, hi - 1)
-            ports = PortSet.empty()
-            for r, p in items:
-                if r.contains(piece):
-                    ports |= p
-            if not ports:
-                continue
-            last = out[-1] if out else None
-            if last and last[0].version == version and last[0].last + 1 == lo and last[1] == ports:
-                out[-1] = (IPRange(version, last[0].first, hi - 1), ports)
-            else:
-                out.append((piece, ports))
-    return out
 
 
 def _notes(wanted: Wanted, names: dict[tuple[End, End], list[str]]) -> dict[tuple[End, End], str]:

@@ -285,7 +285,7 @@ def test_keeping_existing_policies_gives_exactly_a_superset_of_what_they_allow(
     from reach.analysis.generate import generate
     from reach.analysis.genexisting import existing, missing
     from reach.analysis.genverify import verify
-    from reach.audit.genexpect import disjoint
+    from reach.analysis.rangeports import disjoint
     from reach.input.netpol import parse_network_policy
 
     objects = data.draw(clusters())
