@@ -19,7 +19,6 @@ alternate between them, and the medians and their ratio are printed.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,8 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import CACHE, SIZES, generate  # noqa: E402
-from bench_services import alternate, print_medians  # noqa: E402
+from bench_core import CACHE  # noqa: E402
+from bench_services import alternate, print_medians, sized_cluster  # noqa: E402
 
 Obj = dict[str, Any]
 NS_LABELS = "io.cilium.k8s.namespace.labels."
@@ -119,14 +118,7 @@ def half_cilium(plain: Path) -> tuple[Path, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--size", default="10k", choices=sorted(SIZES))
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    pods, policies, namespaces = SIZES[args.size]
-    plain = generate(f"cluster-{args.size}", pods, policies, namespaces)
+    args, (pods, policies, _), plain = sized_cluster(__doc__)
     mixed, count = half_cilium(plain)
     runs = alternate({"all-NP": plain, "half-CNP": mixed}, args.runs)
     print(f"{args.size}: {pods} pods, {policies} policies ({count} as CNPs), {args.runs} runs each")

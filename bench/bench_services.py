@@ -124,15 +124,22 @@ def print_medians(runs: dict[str, list[tuple[float, float]]], labels: dict[str, 
         print(f"{what}: ratio {second}/{first}: {other / base:.3f}")
 
 
-def main() -> None:
+def sized_cluster(doc: str | None) -> tuple[argparse.Namespace, tuple[int, int, int], Path]:
+    """``--size`` and ``--runs`` parsed (the script's doc as help), the size's numbers
+    (pods, policies, namespaces), and its generated cluster: the start of every bench
+    that compares a cluster with a variant of it."""
     ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--size", default="10k", choices=sorted(SIZES))
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    pods, policies, namespaces = SIZES[args.size]
-    plain = generate(f"cluster-{args.size}", pods, policies, namespaces)
+    size = SIZES[args.size]
+    return args, size, generate(f"cluster-{args.size}", *size)
+
+
+def main() -> None:
+    args, (pods, policies, _), plain = sized_cluster(__doc__)
     services, count = with_services(plain)
     runs = alternate({"without": plain, "with": services}, args.runs)
     print(f"{args.size}: {pods} pods, {policies} policies, {count} Services, {args.runs} runs each")
