@@ -121,6 +121,10 @@ def parse_peer_authentication(
         found.problems.append(FieldError("spec.portLevelMtls", "portLevelMtls requires selector"))
     found.done()
     assert meta is not None
+    if selector is not None and selector.is_empty():
+        # A selector without labels selects no workload in particular: the policy is
+        # namespace- (root namespace: mesh-) wide, as the CRD's portLevelMtls rule reads it.
+        selector = None
     return PeerAuthentication(
         meta.namespace, meta.name, selector, mode, tuple(sorted(ports)), origin
     )

@@ -64,9 +64,13 @@ def mtls_mode(objects: list[Obj], pod: Obj, port: int) -> str:
     """PeerAuthentication: workload (selector) < namespace < root; UNSET inherits."""
     ns, labels = _ns(pod), _labels(pod)
     pas = sorted(_kind(objects, "PeerAuthentication"), key=lambda o: (_ns(o), _meta(o)["name"]))
+
+    def wide(p: Obj) -> bool:  # no selector, or one without labels (it selects no workload)
+        return not (p["spec"].get("selector") or {}).get("matchLabels")
+
     chain: list[Obj | None] = [
-        next((p for p in pas if _ns(p) == ROOT and "selector" not in p["spec"]), None),
-        next((p for p in pas if _ns(p) == ns and "selector" not in p["spec"]), None),
+        next((p for p in pas if _ns(p) == ROOT and wide(p)), None),
+        next((p for p in pas if _ns(p) == ns and wide(p)), None),
     ]
     workload = None
     if ns != ROOT:
@@ -74,9 +78,7 @@ def mtls_mode(objects: list[Obj], pod: Obj, port: int) -> str:
             (
                 p
                 for p in pas
-                if _ns(p) == ns
-                and "selector" in p["spec"]
-                and _selects(p["spec"]["selector"], labels)
+                if _ns(p) == ns and not wide(p) and _selects(p["spec"]["selector"], labels)
             ),
             None,
         )

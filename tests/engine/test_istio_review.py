@@ -118,11 +118,6 @@ def test_ip_blocks_in_a_rule_make_the_answer_partial() -> None:
 # Istio's control plane (not in the specs) takes such a policy as namespace- or mesh-level.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reach takes `selector: {}` as a workload selector: in the root namespace the "
-    "policy is ignored (istio-peer-ignored), although it selects nothing in particular",
-)
 def test_root_peer_authentication_with_empty_selector_is_mesh_wide() -> None:
     objects = mesh(peer_auth("mesh", "istio-system", "STRICT", selector={"matchLabels": {}}))
     assert conns(objects)[("legacy/old", "foo/httpbin")] == NON_TCP
