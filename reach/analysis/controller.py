@@ -94,7 +94,8 @@ def admitted_from_anywhere(cluster: Cluster, pods: list[int]) -> dict[int, PortS
     """What the policies allow from an arbitrary in-cluster pod to each of ``pods``.
 
     A second, small compilation: those pods plus a pseudo pod with no labels in a
-    namespace labelled only with its (unused) name, under every policy of the cluster.
+    namespace labelled only with its (unused) name, under every policy of the cluster:
+    NetworkPolicies, admin policies, Cilium's, Calico's and Istio's.
     """
     ns = CONTROLLER_NAMESPACE
     while ns in cluster.namespaces:
@@ -105,6 +106,10 @@ def admitted_from_anywhere(cluster: Cluster, pods: list[int]) -> dict[int, PortS
         pods=[pseudo, *(cluster.pods[i] for i in pods)],
         policies=cluster.policies,
         admin_policies=cluster.admin_policies,
+        cilium_policies=cluster.cilium_policies,
+        calico=cluster.calico,
+        istio=cluster.istio,
+        services=cluster.services,
     )
     reach: Reachability = compile_cluster(mini)
     src = np.full(len(pods), reach.pod_class[0])

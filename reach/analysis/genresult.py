@@ -41,7 +41,8 @@ class GenerateResult(Qualified):
 
     def summary(self) -> str:
         """One line on what was generated, and whether it was verified."""
-        policies = count(len(self.generated.policies), "NetworkPolicy", thousands=True)
+        kinds = {p["kind"] for p in self.generated.policies} or {"NetworkPolicy"}
+        policies = count(len(self.generated.policies), min(kinds), thousands=True)
         head = (
             f"reach generate: {policies} in {count(len(self.namespaces), 'namespace')} "
             f"from {self.source}"

@@ -6,11 +6,13 @@ wanted ones, port by port."""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from reach.analysis.units import End, Unit, Wanted, current, units
 from reach.engine.compile import compile_cluster
 from reach.engine.reachability import Reachability
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import Cluster, NetworkPolicy
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
@@ -68,11 +70,21 @@ class Verification:
         return [p for p in self.promises if p.status == "failed"]
 
 
-def with_policies(cluster: Cluster, policies: list[NetworkPolicy], keep_existing: bool) -> Cluster:
+def with_policies(
+    cluster: Cluster,
+    policies: list[NetworkPolicy],
+    keep_existing: bool,
+    cilium: Sequence[CiliumPolicy] = (),
+) -> Cluster:
     """``cluster`` with ``policies`` in place of its NetworkPolicies, or after them when
-    ``keep_existing`` (its other policy kinds are kept either way)."""
+    ``keep_existing`` (its other policy kinds are kept either way); ``cilium``: generated
+    CiliumNetworkPolicies, added to the input's."""
     kept = list(cluster.policies) if keep_existing else []
-    return replace(cluster, policies=[*kept, *policies])
+    return replace(
+        cluster,
+        policies=[*kept, *policies],
+        cilium_policies=[*cluster.cilium_policies, *cilium],
+    )
 
 
 def verify(
@@ -83,12 +95,13 @@ def verify(
     *,
     keep_existing: bool = False,
     existing: Wanted | None = None,
+    cilium: Sequence[CiliumPolicy] = (),
 ) -> tuple[Verification, Reachability]:
     """Compare ``wanted`` with the connections of ``cluster`` with ``policies`` (see
     :func:`with_policies`); also the compiled result. ``existing`` is what the kept
     policies allow by themselves with every pod isolated: a pair allowed beyond what is
     wanted, within that, is marked as theirs."""
-    after = compile_cluster(with_policies(cluster, policies, keep_existing))
+    after = compile_cluster(with_policies(cluster, policies, keep_existing, cilium))
     return compare(after, found, wanted, existing), after
 
 

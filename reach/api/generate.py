@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reach.analysis.compiled import Analysis
+from reach.analysis.gencilium import to_cilium
 from reach.analysis.generate import Generated
 from reach.analysis.generate import generate as _generate
 from reach.analysis.genexisting import existing as existing_policies
@@ -20,7 +21,9 @@ from reach.api.facade import Reach
 from reach.audit.expect import Expectations, load_expectations
 from reach.audit.genexpect import check_promises, wanted_from_expectations
 from reach.errors import ReachError
+from reach.input.cilium import parse_cilium_policy
 from reach.input.flows import FlowFile, read_flows
+from reach.model.cilium import CiliumPolicy
 
 
 def generate(
@@ -30,6 +33,7 @@ def generate(
     expect: str | Path | Expectations | None = None,
     keep_existing: bool = False,
     skip_invalid: bool = False,
+    cilium: bool = False,
 ) -> GenerateResult:
     """Policies for ``r``'s pods that allow exactly today's connections (neither
     ``flows`` nor ``expect``), the connections the observed ``flows`` made (a Hubble
@@ -37,7 +41,9 @@ def generate(
     expectations of ``expect`` require (a file, or expectations already read; raises
     ``ExpectationError`` for forms it cannot generate from). Every pod gets a default
     deny both ways. With ``keep_existing`` the input's NetworkPolicies stay and only
-    what they miss is generated.
+    what they miss is generated. With ``cilium``, the policies are CiliumNetworkPolicies
+    (each generated NetworkPolicy translated rule for rule, ``reach.analysis.gencilium``),
+    and they are what is verified.
 
     The result holds the policies (``.yaml()``) and their verification: the cluster
     analysed with them in place of its NetworkPolicies (beside them with
@@ -62,12 +68,19 @@ def generate(
         wanted, notes, skipped = made_flows.wanted, made_flows.notes, made_flows.skipped
         source = flows if isinstance(flows, str) else "flows"
     generated, allows = _generated(r, found, wanted, notes, keep_existing)
-    policies = to_model(generated.policies)
+    policies = [] if cilium else to_model(generated.policies)
+    cnps = _as_cilium(generated) if cilium else []
     checked, after = verify(
-        r.cluster, found, wanted, policies, keep_existing=keep_existing, existing=allows
+        r.cluster,
+        found,
+        wanted,
+        policies,
+        keep_existing=keep_existing,
+        existing=allows,
+        cilium=cnps,
     )
     if exps is not None:
-        after_cluster = with_policies(r.cluster, policies, keep_existing)
+        after_cluster = with_policies(r.cluster, policies, keep_existing, cnps)
         checked.promises = check_promises(Analysis(after_cluster, after), exps)
     result = GenerateResult(source, generated, checked, len(found), skipped, keep_existing)
     result.diagnostics = tuple(r.diagnostics)
@@ -89,3 +102,16 @@ def _generated(
     todo = missing(wanted, kept.allows)
     made = _generate(found, todo, notes, taken=kept.taken, isolated=kept.isolated)
     return made, kept.allows
+
+
+def _as_cilium(generated: Generated) -> list[CiliumPolicy]:
+    """``generated`` rewritten as CiliumNetworkPolicies (in place), and their model, read by
+    Cilium's parser as any input is: what is verified is what is written."""
+    out: list[CiliumPolicy] = []
+    for i, (policy, comments) in enumerate(
+        zip(generated.policies, generated.comments, strict=True)
+    ):
+        cnp, generated.comments[i] = to_cilium(policy, comments)
+        generated.policies[i] = cnp
+        out += parse_cilium_policy(cnp, "CiliumNetworkPolicy", f"<generated>#{i + 1}").policies
+    return out

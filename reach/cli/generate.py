@@ -67,7 +67,14 @@ def generate_cmd(
     expect: ExpectOpt = None,
     keep_existing: KeepOpt = False,
     output: OutputOpt = None,
-    fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="yaml or json (NetworkPolicies), or cilium: CiliumNetworkPolicies as YAML "
+            "(the same rules; these are what is verified).",
+        ),
+    ] = "yaml",
     source: Input = NO_SOURCE,
 ) -> None:
     """Write NetworkPolicies that allow exactly the wanted connections and nothing else:
@@ -90,11 +97,13 @@ def generate_cmd(
       reach generate -f examples/rollout/app --expect examples/rollout/isolation.yaml
 
       reach generate -f k8s/ --flows hubble.json --keep-existing -o generated.yaml
+
+      reach generate -f examples/shop --from-current --format cilium
     """
     if sum((flows is not None, from_current, expect is not None)) != 1:
         fail("give one of --flows FILE, --expect FILE and --from-current")
-    if fmt not in ("yaml", "json"):
-        fail(f"--format must be yaml or json, not {fmt!r}")
+    if fmt not in ("yaml", "json", "cilium"):
+        fail(f"--format must be yaml, json or cilium, not {fmt!r}")
     exps = None
     if expect is not None:
         try:
@@ -104,7 +113,12 @@ def generate_cmd(
     r = source.load()
     try:
         result = api.generate(
-            r, flows, expect=exps, keep_existing=keep_existing, skip_invalid=source.skip_invalid
+            r,
+            flows,
+            expect=exps,
+            keep_existing=keep_existing,
+            skip_invalid=source.skip_invalid,
+            cilium=fmt == "cilium",
         )
     except ExpectationError as e:
         raise _problems(e, "in the expectations file (reach generate cannot use them)") from None
@@ -138,7 +152,7 @@ def _write(result: GenerateResult, output: str | None, fmt: str) -> None:
     except OSError as e:
         raise fail(f"cannot create {output}: {e.strerror or e}") from None
     for namespace in result.namespaces:
-        with opened(folder / f"{namespace}.{fmt}") as out:
+        with opened(folder / f"{namespace}.{'json' if fmt == 'json' else 'yaml'}") as out:
             out.write(_text(result, fmt, namespace))
 
 
