@@ -13,7 +13,7 @@ by pod pair: the generated NetworkPolicies allow exactly what was wanted.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from hypothesis import assume, given
@@ -101,18 +101,31 @@ def _check(
     """The reference, evaluating ``generated`` in place of the policies of ``objects``
     (beside them when ``keep``), allows exactly ``wanted`` on every probe."""
     ref = Reference([*(objects if keep else _without_policies(objects)), *generated])
+    judge(ref.allowed, ref, [*objects, *generated], found, wanted, r)
+
+
+def judge(
+    allowed: Callable[[Endpoint, Endpoint, str, int], bool],
+    ref: Reference,
+    objects: list[Obj],
+    found: list[Unit],
+    wanted: Wanted,
+    r: reach.Reach,
+) -> None:
+    """``allowed`` (a reference's answer) is exactly ``wanted`` on every probe of ``ref``'s
+    pods and ``objects``' addresses and ports."""
     unit_of = {}
     for i, u in enumerate(found):
         for p in u.pods.tolist():
             pod = r.reachability.pods[p]
             unit_of[(pod.namespace, pod.name)] = i
-    for src, dst, protocol, port in _probes(ref, [*objects, *generated]):
+    for src, dst, protocol, port in _probes(ref, objects):
         ends = [
             unit_of[e] if isinstance(e, tuple) else IPRange.of_network(ipaddress.ip_network(e))
             for e in (src, dst)
         ]
         want = _wanted_ports(wanted, *ends).contains(protocol, port)
-        assert ref.allowed(src, dst, protocol, port) == want, (src, dst, protocol, port)
+        assert allowed(src, dst, protocol, port) == want, (src, dst, protocol, port)
 
 
 def _probes(ref: Reference, objects: list[Obj]) -> Iterator[tuple[Endpoint, Endpoint, str, int]]:
