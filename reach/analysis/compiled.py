@@ -53,6 +53,17 @@ class Analysis:
             self._views[key] = build_view(self.reachability, by, ipv6)
         return self._views[key]
 
+    def views(self) -> dict[tuple[str, bool | None], View]:
+        """The views built so far, by ``(granularity, ipv6)``."""
+        return dict(self._views)
+
+    def keep_view(self, view: View, ipv6: bool | None) -> None:
+        """Hold ``view`` (of this analysis's reachability) as the view at its granularity
+        and ``ipv6``, as :meth:`view` would have built it."""
+        if view.reachability is not self.reachability:
+            raise ValueError("the view is of another reachability")
+        self._views[(view.by, ipv6)] = view
+
     def resolve(self, ref: str, namespace: str | None = None) -> Target:
         """A node reference (see :mod:`reach.analysis.refs` for the forms)."""
         return resolve(self.reachability, ref, namespace)

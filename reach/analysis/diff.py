@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import html
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -210,9 +211,9 @@ class _Side:
     ext: npt.NDArray[np.int64]  # (nodes, 2, segments): 0 out of the node, 1 into it
 
 
-def _side(view: View, pos: dict[str, int], canon: _Canon) -> _Side:
+def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str] | None) -> _Side:
     """Pairs of named nodes (internal, network set or pseudo) by key; pairs with ranges by
-    segment."""
+    segment. With ``among``, only the pairs with one of these nodes on either end."""
     n_int, n_ranges = view.n_internal, view.first_set
     total = len(pos)
     node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
@@ -221,7 +222,11 @@ def _side(view: View, pos: dict[str, int], canon: _Canon) -> _Side:
     ext = np.zeros((total, 2, n_ext), dtype=np.int64)
     keys: list[Ids] = []
     ports: list[Ids] = []
-    for src, dst, pids in view.edge_blocks():
+    blocks = view.edge_blocks()
+    if among is not None:
+        held = [i for i, nd in enumerate(view.nodes) if nd.id in among]
+        blocks = view.edge_blocks_of(np.array(held, dtype=np.intp))
+    for src, dst, pids in blocks:
         cids = canon.of(view, pids)
         inner = named[src] & named[dst]
         keys.append(node_map[src[inner]].astype(np.int64) * total + node_map[dst[inner]])
@@ -274,8 +279,13 @@ def diff(
     by: str = "workload",
     old_label: str = "old",
     new_label: str = "new",
+    among: Collection[str] | None = None,
 ) -> DiffReport:
-    """Connections added, removed and changed from ``old`` to ``new`` at granularity ``by``."""
+    """Connections added, removed and changed from ``old`` to ``new`` at granularity ``by``.
+
+    ``among``: node ids such that every pair with neither end among them is known to be
+    unchanged (an update that moved pods between nodes of one compilation): only the
+    others are compared."""
     require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)
@@ -287,7 +297,7 @@ def diff(
     report.nodes += [NodeChange(nodes_a[i], "removed") for i in ids if i not in nodes_b]
     report.nodes.sort(key=lambda c: (c.node.id, c.change))
     canon = _Canon()
-    a, b = _side(va, pos, canon), _side(vb, pos, canon)
+    a, b = _side(va, pos, canon, among), _side(vb, pos, canon, among)
     sets = canon.sets
     total = len(ids)
     edges: list[EdgeChange] = []

@@ -30,6 +30,16 @@ class PolicyChange:
         return {"policy": self.policy, "change": self.change, "origin": self.anchor.origin}
 
 
+def _lists(cluster: Cluster) -> tuple[object, ...]:
+    """The lists of policies that :func:`_policies` reads."""
+    return (
+        cluster.policies,
+        cluster.admin_policies,
+        cluster.cilium_policies,
+        cluster.calico.policies,
+    )
+
+
 def _policies(cluster: Cluster) -> dict[tuple[str, str, str, int], tuple[str, object, Anchor]]:
     """Every policy by (kind, namespace, name, part): its text, its origin-less form, its
     anchor."""
@@ -56,6 +66,8 @@ def _policies(cluster: Cluster) -> dict[tuple[str, str, str, int], tuple[str, ob
 
 def policy_changes(old: Cluster, new: Cluster) -> list[PolicyChange]:
     """The policies added, removed and changed from ``old`` to ``new``, by kind and name."""
+    if all(a is b for a, b in zip(_lists(old), _lists(new), strict=True)):
+        return []  # the same policy lists (an update of pods only): nothing to compare
     before, after = _policies(old), _policies(new)
     out = []
     for key in sorted(before.keys() | after.keys()):

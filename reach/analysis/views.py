@@ -92,11 +92,11 @@ class View:
             if self.self_pairs:
                 of = self.reachability.pod_class
                 for i, members in enumerate(self.node_pods):
-                    out[i] = self._inside_id(np.unique(of[members], return_counts=True))
+                    out[i] = self.inside_id(np.unique(of[members], return_counts=True))
             self._self_cache = out
         return self._self_cache
 
-    def _inside_id(self, classes_counts: tuple[IntVec, IntVec]) -> int:
+    def inside_id(self, classes_counts: tuple[IntVec, IntVec]) -> int:
         """The union of ``ids(a, b)`` over the classes of one node, where a class pairs
         with itself only when the node holds two or more of its pods."""
         classes, counts = classes_counts
@@ -129,7 +129,7 @@ class View:
     def pod_runs(self) -> tuple[IntVec, IntVec]:
         """``(pods, offsets)``: the internal nodes' pods end to end, and where each starts."""
         if self._runs is None:
-            self._runs = _runs(self.node_pods)
+            self._runs = runs_of(self.node_pods)
         return self._runs
 
     def _class_table(self) -> tuple[IntVec, IntVec, IntVec]:
@@ -217,17 +217,28 @@ class View:
         external nodes are left out, and so are pairs of a node with itself except at
         namespace granularity (:meth:`pair_ids`).
         """
-        atoms = self.reachability.atoms
         n = len(self.nodes)
         everyone = np.arange(n)
-        ext_from = self.n_internal
         for start in range(0, n, chunk):
-            stop = min(n, start + chunk)
-            ids = self.pair_ids(everyone[start:stop], everyone)
-            nonzero: npt.NDArray[np.bool_] = ids != atoms.empty_id
-            nonzero[max(0, ext_from - start) :, ext_from:] = False
-            src, dst = np.nonzero(nonzero)
-            yield src + start, dst, ids[src, dst].astype(np.intp)
+            yield self._allowed(everyone[start : min(n, start + chunk)], everyone)
+
+    def edge_blocks_of(self, among: IntVec) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
+        """:meth:`edge_blocks` restricted to the pairs with a node of ``among`` (sorted
+        node indices) on either end, each pair once."""
+        everyone = np.arange(len(self.nodes))
+        yield self._allowed(among, everyone)
+        others = np.setdiff1d(everyone, among, assume_unique=True)
+        for start in range(0, len(others), 4096):
+            yield self._allowed(others[start : start + 4096], among)
+
+    def _allowed(self, src: IntVec, dst: IntVec) -> tuple[IntVec, IntVec, IntVec]:
+        """``(src nodes, dst nodes, port-set ids)`` of the allowed pairs of ``src x dst``,
+        without pairs of two external nodes."""
+        ids = self.pair_ids(src, dst)
+        nonzero: npt.NDArray[np.bool_] = ids != self.reachability.atoms.empty_id
+        nonzero[np.ix_(src >= self.n_internal, dst >= self.n_internal)] = False
+        s, d = np.nonzero(nonzero)
+        return src[s], dst[d], ids[s, d].astype(np.intp)
 
     def count_internal_pairs(self) -> int:
         """How many (src, dst) pairs of non-external nodes allow some connection: pairs of
@@ -283,7 +294,7 @@ def build_view(
     require_one_of("granularity", by, GRANULARITIES)
     pods = reachability.pods
     groups: dict[tuple[str, str, str], list[int]] = {}
-    for i, key in enumerate(_node_keys(pods, by)):
+    for i, key in enumerate(node_keys(pods, by)):
         members = groups.get(key)
         if members is None:
             groups[key] = [i]
@@ -291,7 +302,7 @@ def build_view(
             members.append(i)
     keys = sorted(groups)
     node_pods = [groups[k] for k in keys]
-    runs = _runs(node_pods)
+    runs = runs_of(node_pods)
     node_classes = _classes_of(reachability, node_pods, runs)
     flat, offsets = runs
     hosts = [p.host_network for p in pods]
@@ -300,34 +311,10 @@ def build_view(
         if node_pods
         else []
     )
-    nodes: list[Node] = []
-    for (ns, name, kind), members, host in zip(keys, node_pods, host_any, strict=True):
-        owner = None
-        if by == "namespace":
-            labels = reachability.cluster.namespace(ns).labels
-            node_id = ns
-        else:
-            owner = pods[members[0]].owner if by == "pod" else Workload(ns, name, kind)
-            labels = pods[members[0]].labels
-            if len(members) > 1:
-                each = [pods[m].labels for m in members]
-                if each.count(labels) != len(each):
-                    labels = tuple(set(labels).intersection(*each))
-            labels = tuple(sorted(labels))
-            node_id = str(Workload(ns, name, kind))
-        nodes.append(
-            Node(
-                id=node_id,
-                type=by,
-                kind=kind,
-                name=name,
-                namespace=ns,
-                labels=labels,
-                pods=len(members),
-                host_network=host,
-                workload=owner,
-            )
-        )
+    nodes = [
+        internal_node(reachability, by, key, members, host)
+        for key, members, host in zip(keys, node_pods, host_any, strict=True)
+    ]
     if ipv6 is None:
         ipv6 = reachability.ipv6
     shown = [i for i, seg in enumerate(reachability.segments) if seg.version == 4 or ipv6]
@@ -344,6 +331,44 @@ def build_view(
         nodes.append(pseudo_node(peer))
         node_classes.append(np.array([reachability.first_pseudo + j], dtype=np.intp))
     return View(reachability, by, nodes, node_classes, node_pods, len(sets), _runs=runs)
+
+
+def internal_node(
+    reachability: Reachability,
+    by: str,
+    key: tuple[str, str, str],
+    members: list[int],
+    host: bool,
+) -> Node:
+    """The node ``(namespace, name, kind)`` at granularity ``by`` holding the pods
+    ``members`` (indices of ``reachability.pods``); ``host``: one of them uses the host's
+    network. A workload's labels are those all its pods share."""
+    ns, name, kind = key
+    pods = reachability.pods
+    owner = None
+    if by == "namespace":
+        labels = reachability.cluster.namespace(ns).labels
+        node_id = ns
+    else:
+        owner = pods[members[0]].owner if by == "pod" else Workload(ns, name, kind)
+        labels = pods[members[0]].labels
+        if len(members) > 1:
+            each = [pods[m].labels for m in members]
+            if each.count(labels) != len(each):
+                labels = tuple(set(labels).intersection(*each))
+        labels = tuple(sorted(labels))
+        node_id = str(Workload(ns, name, kind))
+    return Node(
+        id=node_id,
+        type=by,
+        kind=kind,
+        name=name,
+        namespace=ns,
+        labels=labels,
+        pods=len(members),
+        host_network=host,
+        workload=owner,
+    )
 
 
 def set_segments(reachability: Reachability, shown: list[int]) -> list[tuple[NetworkSet, IntVec]]:
@@ -387,7 +412,7 @@ def run_positions(lo: IntVec, lengths: IntVec) -> tuple[IntVec, IntVec]:
     return np.repeat(lo, lengths) + within, starts
 
 
-def _node_keys(pods: list[Pod], by: str) -> list[tuple[str, str, str]]:
+def node_keys(pods: list[Pod], by: str) -> list[tuple[str, str, str]]:
     """Each pod's node as ``(namespace, name, kind)`` at granularity ``by``."""
     if by == "pod":
         return [(p.namespace, p.name, "Pod") for p in pods]
@@ -399,7 +424,7 @@ def _node_keys(pods: list[Pod], by: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def _runs(node_pods: list[list[int]]) -> tuple[IntVec, IntVec]:
+def runs_of(node_pods: list[list[int]]) -> tuple[IntVec, IntVec]:
     """``(pods, offsets)``: the nodes' pods end to end, and where each node starts."""
     sizes = np.array([len(m) for m in node_pods], dtype=np.intp)
     flat = np.fromiter((i for m in node_pods for i in m), dtype=np.intp, count=int(sizes.sum()))

@@ -13,10 +13,11 @@ from typing import Any
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
+from reach.api.podupdate import pod_update
 from reach.errors import Diagnostics, ReachError
 from reach.input.loader import Memo, build_cluster
 from reach.input.raw import RawObject
-from reach.input.store import ObjectStore
+from reach.input.store import Identity, ObjectStore
 
 #: What gives the objects a Reach was loaded from, read again when first needed.
 ObjectsOf = Callable[[], Iterable[RawObject]]
@@ -51,16 +52,23 @@ class Updates:
     ) -> tuple[Analysis, DiffReport]:
         """The analysis after applying (or deleting) ``objects``, and the change from
         ``before``. An invalid object leaves the store as it was (InvalidInput)."""
-        kept = ObjectStore(self.store.raws())
+        kept = self.store.copy()
         try:
+            changed: list[tuple[Identity, bool]] = []
             for obj in objects:
                 if not isinstance(obj, Mapping):
                     raise ReachError(f"an object to apply or delete is a mapping, not {obj!r:.60}")
+                held = self.store.identities_of(obj)
                 if delete:
                     self.store.delete(obj)
                 else:
                     self.applied += 1
                     self.store.apply(obj, origin or f"<applied>#{self.applied}")
+                changed += held
+            if len(changed) == 1:
+                quick = pod_update(before, self.store, *changed[0], by)
+                if quick is not None:
+                    return quick
             cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)
         except ReachError:
             self.store = kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,9 +31,45 @@ class LabelClasses:
     labels: LabelIndex  #: the label set of each label class, indexed for selectors
     #: The service account of each label class ("" unless asked for: Cilium selects by it).
     service_accounts: list[str]
+    #: How a pod's label class key is made, and the key of each label class.
+    key_of: KeyOf
+    keys: list[LabelKey]
 
     def __len__(self) -> int:
         return len(self.namespace)
+
+
+#: (namespace, labels, used named ports, host network, service account, sidecar injection).
+LabelKey = tuple[
+    str, tuple[tuple[str, str], ...], tuple[tuple[str | None, str, int], ...], bool, str, str | None
+]
+
+
+@dataclass(frozen=True)
+class KeyOf:
+    """What tells pods apart into label classes: the named ports rules use, and whether
+    service accounts (Cilium, Calico) and sidecar injection (Istio) count."""
+
+    named: frozenset[NamedKey]
+    service_accounts: bool
+    mesh: bool
+
+    def __call__(self, pod: Pod) -> LabelKey:
+        """The label class key of ``pod``."""
+        wanted = self.named
+        used = tuple(
+            sorted(
+                (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in wanted
+            )
+        )
+        account = pod.service_account if self.service_accounts or self.mesh else ""
+        inject = pod.sidecar_inject if self.mesh else None
+        return (pod.namespace, pod.labels, used, pod.host_network, account, inject)
+
+
+def sort_key(key: LabelKey) -> tuple[object, ...]:
+    """The order of label classes: by key (the absent injection annotation first)."""
+    return (*key[:5], key[5] is not None, key[5] or "")
 
 
 def label_classes(
@@ -46,31 +83,40 @@ def label_classes(
     """Group pods by (namespace, labels, container ports of the named ports used, host net),
     and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
     account and sidecar injection annotation."""
-    keys: dict[tuple[object, ...], int] = {}
+    keys: dict[LabelKey, int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
-    wanted = set(named)
+    key_of = KeyOf(frozenset(named), service_accounts, mesh)
     for i, pod in enumerate(pods):
-        used = tuple(
-            sorted(
-                (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in wanted
-            )
-        )
-        account = pod.service_account if service_accounts or mesh else ""
-        inject = pod.sidecar_inject if mesh else None
-        key = (pod.namespace, pod.labels, used, pod.host_network, account, inject)
-        of_pod[i] = keys.setdefault(key, len(keys))
-    found = list(keys)
+        of_pod[i] = keys.setdefault(key_of(pod), len(keys))
+    # numbered in key order, not in the order of their first pod: a pod that comes or goes
+    # never renumbers the classes of the others (reach.engine.podmoves)
+    found = sorted(keys, key=sort_key)
+    rank = np.empty(len(found), dtype=np.intp)
+    rank[[keys[k] for k in found]] = np.arange(len(found))
+    return classes_of_keys(found, rank[of_pod], namespace_position, named, key_of)
+
+
+def classes_of_keys(
+    found: list[LabelKey],
+    of_pod: IntVec,
+    namespace_position: Mapping[str, int],
+    named: list[NamedKey],
+    key_of: KeyOf,
+) -> LabelClasses:
+    """The label classes of these keys (``of_pod``: the class of each pod)."""
     return LabelClasses(
+        key_of=key_of,
+        keys=found,
         of_pod=of_pod,
-        namespace=np.array([namespace_position[k[0]] for k in found], dtype=np.intp),  # type: ignore[index]
-        named_ports=[_resolution(k[2], named) for k in found],  # type: ignore[arg-type]
+        namespace=np.array([namespace_position[k[0]] for k in found], dtype=np.intp),
+        named_ports=[resolution(k[2], named) for k in found],
         host_network=np.array([bool(k[3]) for k in found], dtype=bool),
-        labels=LabelIndex([k[1] for k in found]),  # type: ignore[misc]
+        labels=LabelIndex([k[1] for k in found]),
         service_accounts=[str(k[4]) for k in found],
     )
 
 
-def _resolution(used: tuple[tuple[str, str, int], ...], named: list[NamedKey]) -> NamedPorts:
+def resolution(used: tuple[tuple[str | None, str, int], ...], named: list[NamedKey]) -> NamedPorts:
     """For each (name, protocol) rules use, the container ports it names on a pod."""
     return tuple(
         tuple(sorted({port for name, proto, port in used if name == want and proto == protocol}))
@@ -89,6 +135,8 @@ class BehaviourClasses:
     segments are numbered after them by the compiler.
     """
 
+    #: The behaviour class of each signature (:func:`signatures`).
+    by_signature: dict[Signature, int]
     of_label_class: IntVec  #: the behaviour class of each label class
     first_label_class: IntVec  #: the first label class of each behaviour class
     named_ports: list[NamedPorts]  #: how each behaviour class resolves the used named ports
@@ -97,21 +145,30 @@ class BehaviourClasses:
         return len(self.first_label_class)
 
 
+#: What makes a behaviour class: every answer, packed, and the named ports' resolution.
+Signature = tuple[bytes, NamedPorts]
+
+
+def signatures(answers: list[BoolVec], named_ports: list[NamedPorts]) -> list[Signature]:
+    """The signature of each label class: its answer to every policy and rule (one vector
+    over label classes each), packed 64 to a word, and how it resolves the named ports."""
+    packed = np.zeros((len(named_ports), (len(answers) + 63) // 64), dtype=np.uint64)
+    for j, column in enumerate(answers):
+        packed[:, j >> 6] |= column.astype(np.uint64) << np.uint64(j & 63)
+    return [(packed[i].tobytes(), ports) for i, ports in enumerate(named_ports)]
+
+
 def behaviour_classes(labels: LabelClasses, answers: list[BoolVec]) -> BehaviourClasses:
     """Merge label classes with the same ``answers`` (one vector over label classes each)."""
     n_label = len(labels)
-    # every policy's and rule's answer for each label class, packed 64 to a word
-    packed = np.zeros((n_label, (len(answers) + 63) // 64), dtype=np.uint64)
-    for j, column in enumerate(answers):
-        packed[:, j >> 6] |= column.astype(np.uint64) << np.uint64(j & 63)
-    class_ids: dict[tuple[bytes, NamedPorts], int] = {}
+    class_ids: dict[Signature, int] = {}
     of_label_class = np.empty(n_label, dtype=np.intp)
-    for i in range(n_label):
-        key = (packed[i].tobytes(), labels.named_ports[i])
+    for i, key in enumerate(signatures(answers, labels.named_ports)):
         of_label_class[i] = class_ids.setdefault(key, len(class_ids))
     first = np.zeros(len(class_ids), dtype=np.intp)
     first[of_label_class[::-1]] = np.arange(n_label)[::-1]
     return BehaviourClasses(
+        by_signature=class_ids,
         of_label_class=of_label_class,
         first_label_class=first,
         named_ports=[labels.named_ports[int(i)] for i in first],

@@ -31,6 +31,7 @@ from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.calicocompile import CalicoCompilation
 from reach.engine.ciliummatch import CiliumMatcher
 from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_classes, label_classes
+from reach.engine.keyanswers import KeyAnswers
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.meshlayer import MeshLayer
@@ -38,7 +39,7 @@ from reach.engine.meshlayer import blocks as mesh_blocks
 from reach.engine.meshlayer import port_sets as mesh_port_sets
 from reach.engine.portmasks import RuleMasks
 from reach.engine.pseudopeers import pseudo_held
-from reach.engine.reachability import Reachability
+from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, overlapping
 from reach.engine.sides import SideRows
 from reach.errors import Diagnostic
@@ -288,7 +289,32 @@ class _Compiler:
             diagnostics=_same_priority_overlaps(rules),
             calico=self.calico.tiers if self.calico is not None else None,
             mesh=self.mesh,
+            class_keys=self._class_keys(labels, classes),
+            pod_label_class=labels.of_pod,
             _side_masks=list(masks.atoms.values),
+        )
+
+    def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
+        """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""
+        only_network_policies = not (
+            self.cluster.cilium_policies or self.calico is not None or self.mesh is not None
+        )
+        return ClassKeys(
+            key_of=labels.key_of,
+            label={key: i for i, key in enumerate(labels.keys)},
+            label_keys=labels.keys,
+            behaviour=classes.of_label_class.tolist(),
+            first_key=[labels.keys[i] for i in classes.first_label_class.tolist()],
+            by_signature=classes.by_signature,
+            answers=KeyAnswers(
+                self.policies,
+                self.rules,
+                self.cluster.namespaces,
+                self.named_ports,
+                labels.key_of,
+            )
+            if only_network_policies
+            else None,
         )
 
 

@@ -9,6 +9,8 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.calicotiers import CalicoTiers
+from reach.engine.classes import KeyOf, LabelKey, Signature
+from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.rules import CompiledRule
 from reach.errors import Diagnostic
@@ -16,6 +18,25 @@ from reach.model.cluster import Cluster, Pod
 from reach.model.ipspace import IPRange
 from reach.model.ports import PortSet
 from reach.model.pseudo import PseudoPeer
+
+
+@dataclass(frozen=True)
+class ClassKeys:
+    """How pods are keyed into label classes, and the behaviour class of each key: a pod
+    whose key is here belongs to that class without compiling anything again
+    (:mod:`reach.engine.podmoves`)."""
+
+    key_of: KeyOf
+    #: The label class of each key, the key of each label class, and its behaviour class.
+    label: dict[LabelKey, int]
+    label_keys: list[LabelKey]
+    behaviour: list[int]
+    #: The least key of each behaviour class, which orders the behaviour classes.
+    first_key: list[LabelKey]
+    #: The behaviour class of each signature, and how to compute a new key's signature
+    #: (None where the input has answers it does not compute).
+    by_signature: dict[Signature, int]
+    answers: KeyAnswers | None
 
 
 @dataclass
@@ -62,6 +83,10 @@ class Reachability:
     calico: CalicoTiers | None = None
     #: Istio's sidecars (the mesh layer), when the input has Istio security objects.
     mesh: MeshLayer | None = None
+    #: The behaviour class of every label class key (see :mod:`reach.engine.podmoves`).
+    class_keys: ClassKeys | None = None
+    #: The label class of each pod (numbered as ``class_keys``).
+    pod_label_class: IntVec | None = None
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
     _and: PortSetIds | None = None

@@ -157,6 +157,7 @@ def build_cluster(
     cluster = Cluster()
     cluster.namespaces = {ns.name: ns for ns in read.namespaces.values()}
     cluster.pods = sorted(read.pods.values(), key=pod_key)
+    cluster.pods_from_objects = len(cluster.pods)
     for raw in entries:
         try:
             add_entry_object(cluster, raw, diag)

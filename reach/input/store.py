@@ -56,6 +56,12 @@ class ObjectStore:
             # Objects without a name are kept as given: the loader reports them.
             return ("", "<unnamed>", "", str(id(obj)))
 
+    def copy(self) -> ObjectStore:
+        """Another store of the same objects (the objects themselves are shared)."""
+        out = ObjectStore()
+        out._items = dict(self._items)
+        return out
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -64,6 +70,22 @@ class ObjectStore:
 
     def identities(self) -> list[Identity]:
         return list(self._items)
+
+    def identities_of(self, obj: Mapping[str, Any]) -> list[tuple[Identity, bool]]:
+        """The identities of ``obj`` (each item of a ``kind: List``), each with whether an
+        object of it is here."""
+        return [
+            (key, key in self._items)
+            for key in map(self._key, (r.obj for r in flatten(obj, "", "")))
+        ]
+
+    def holds(self, key: Identity) -> bool:
+        """Whether an object of this identity is here."""
+        return key in self._items
+
+    def get(self, key: Identity) -> RawObject | None:
+        """The object of this identity, if there is one."""
+        return self._items.get(key)
 
     def discard(self, key: Identity) -> bool:
         """Remove the object of this identity if there is one; whether there was."""

@@ -163,6 +163,9 @@ class Cluster:
 
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     pods: list[Pod] = field(default_factory=list)
+    #: How many of ``pods``, the first ones (sorted by namespace and name), are Pod objects
+    #: of the input; the others are expanded from workload templates.
+    pods_from_objects: int = 0
     policies: list[NetworkPolicy] = field(default_factory=list)
     admin_policies: list[AdminPolicy] = field(default_factory=list)
     #: CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies, one per rule (``specs``).

@@ -1,0 +1,104 @@
+"""The quick way of an update that adds, replaces or deletes one Pod object.
+
+Most events of a live cluster are pods coming and going (scaling, restarts, rollouts).
+When the pod's label class key is one the last compilation has seen, the compiled rows
+stay as they are (:mod:`reach.engine.podmoves`), the views are moved rather than built
+again (:mod:`reach.analysis.viewmoves`), and the change is compared on the nodes that held
+the pod only (``reach.analysis.diff.diff(among=...)``). The state is the one a load of the
+same objects gives, which the conditions below guarantee; where one does not hold,
+:func:`pod_update` returns None and the caller loads and compiles (docs/watch.md, "How an
+update is computed").
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport, diff
+from reach.analysis.viewmoves import moved_view
+from reach.engine.podmoves import moved
+from reach.errors import FieldError
+from reach.input.raw import RawObject
+from reach.input.store import Identity, ObjectStore
+from reach.input.workloads import WORKLOAD_KINDS, parse_pod
+from reach.model.cluster import Cluster, Pod
+
+#: The identity of a Pod object in the store: (group, kind, namespace, name).
+POD = ("", "Pod")
+
+
+def pod_update(
+    before: Analysis,
+    store: ObjectStore,
+    key: Identity,
+    old: bool,
+    by: str,
+) -> tuple[Analysis, DiffReport] | None:
+    """The analysis after the Pod object ``key`` changed in ``store`` (applied, or deleted
+    when the store no longer holds it; ``old``: the store held it before), and the change;
+    None when the quick way does not apply."""
+    group, kind, ns, name = key
+    cluster = before.cluster
+    if (group, kind) != POD or not _quick(cluster, store, ns):
+        return None
+    pods, count = list(cluster.pods), cluster.pods_from_objects
+    removed = None
+    if old:
+        removed = bisect.bisect_left(pods, (ns, name), hi=count, key=_pod_name)
+        if removed == count or _pod_name(pods[removed]) != (ns, name):
+            return None  # held but not among the pods (skipped as invalid): load again
+        del pods[removed]
+        count -= 1
+    inserted = None
+    raw = store.get(key)
+    if raw is not None:
+        if raw.obj.get("apiVersion") != "v1":
+            return None
+        pod = _parsed(raw)
+        if pod is None or _pod_name(pod) != (ns, name):
+            return None
+        inserted = bisect.bisect_left(pods, (ns, name), hi=count, key=_pod_name)
+        pods.insert(inserted, pod)
+        count += 1
+    after_cluster = copy.copy(cluster)
+    after_cluster.pods, after_cluster.pods_from_objects = pods, count
+    x = moved(before.reachability, after_cluster, removed, inserted)
+    if x is None:
+        return None
+    after = Analysis(after_cluster, x)
+    ipv6 = before.reachability.ipv6
+    before.view(by, ipv6)  # the view the change is read on: moved with the others
+    among: set[str] = set()
+    for (granularity, shown), view in before.views().items():
+        moved_to, ids = moved_view(view, x, removed, inserted)
+        after.keep_view(moved_to, shown)
+        if (granularity, shown) == (by, ipv6):
+            among = ids
+    return after, diff(before, after, by, "before", "after", among=among)
+
+
+def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
+    """Whether a pod of namespace ``ns`` can come or go without loading again: the
+    namespace is a Namespace object, no workload object of it stands for pods (a workload
+    is expanded when no pod of it is given, and its pods may take a given pod's name), and
+    no Calico or Istio object reads the pods."""
+    if cluster.calico or cluster.istio or cluster.istio.unevaluated:
+        return False
+    if not store.holds(("", "Namespace", "default", ns)):
+        return False
+    return not any(k in WORKLOAD_KINDS and n == ns for _, k, n, _ in store.identities())
+
+
+def _parsed(raw: RawObject) -> Pod | None:
+    """The pod of ``raw`` as the loader reads it; None when it is invalid (the load says
+    why)."""
+    try:
+        return parse_pod(raw.obj, raw.origin, raw.origin + raw.path)
+    except FieldError:
+        return None
+
+
+def _pod_name(pod: Pod) -> tuple[str, str]:
+    return (pod.namespace, pod.name)

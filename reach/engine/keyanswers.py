@@ -1,0 +1,64 @@
+"""The signature of one label class key, as compiling computes it for every label class.
+
+A pod with labels no pod had before (a rollout's new ``pod-template-hash``, a label
+changed) makes a new label class; it joins the behaviour class whose signature (its answer
+to every policy and rule peer, and its named-port resolution: :func:`classes.signatures`)
+it shares, which this module computes for that one key with the same :class:`Matcher`
+over a cluster of one label class and one namespace. Inputs with Cilium, Calico or Istio
+policies add answers this does not compute: :func:`key_answers` gives None for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reach.engine.classes import (
+    KeyOf,
+    LabelKey,
+    Signature,
+    classes_of_keys,
+    signatures,
+)
+from reach.engine.labelindex import LabelIndex
+from reach.engine.matching import Matcher
+from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
+from reach.model.cluster import Namespace
+
+
+class _Only(dict[str, int]):
+    """The position of the one namespace of a single-key matcher; -1 for every other."""
+
+    def __missing__(self, name: str) -> int:
+        return -1
+
+
+@dataclass(frozen=True)
+class KeyAnswers:
+    """What a compilation asks of every label class: its policies and rules in order."""
+
+    policies: list[AnyPolicy]
+    rules: list[tuple[AnyPolicy, AnyRule, str]]
+    namespaces: dict[str, Namespace]
+    named: list[NamedKey]
+    key_of: KeyOf
+
+    def signature(self, key: LabelKey) -> Signature | None:
+        """The signature of label class ``key``; None when its namespace is not known."""
+        namespace = self.namespaces.get(key[0])
+        if namespace is None:
+            return None
+        position = _Only({key[0]: 0})
+        labels = classes_of_keys(
+            [key], np.zeros(0, dtype=np.intp), position, self.named, self.key_of
+        )
+        matcher = Matcher(
+            labels,
+            namespace_labels=LabelIndex([namespace.labels]),
+            namespace_position=position,
+            segments=[],
+        )
+        answers = [matcher.selected(policy) for policy in self.policies]
+        answers += [matcher.rule_peers(rule, policy)[0] for policy, rule, _ in self.rules]
+        return signatures(answers, labels.named_ports)[0]

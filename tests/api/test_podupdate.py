@@ -1,0 +1,207 @@
+"""Pods that come and go the quick way (``reach.api.podupdate``): the state after each
+update is a load of the same objects, views and all, and the change is ``reach diff``."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+import reach.api.whatif
+from tests.api.test_whatif import _rows, key
+from tests.strategies import (
+    NS_NAMES,
+    POD_LABELS,
+    POD_NAMES,
+    clusters,
+    label_maps,
+    namespace_manifests,
+    pod_manifests,
+)
+
+Obj = dict[str, Any]
+BY = ("pod", "workload", "namespace")
+
+
+def _everything(r: reach.Reach) -> list[object]:
+    """What a load shows: connections and nodes at every granularity, rows, diagnostics."""
+    out: list[object] = [_rows(r), [str(d) for d in r.diagnostics]]
+    for by in BY:
+        view = r.view(by)
+        out.append([(n.id, n.labels, n.pods, n.host_network, n.workload) for n in view.nodes])
+        out.append([str(c) for c in r.connections(by=by)])
+    return out
+
+
+@st.composite
+def pod_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
+    """Pods coming and going: replicas of a pod under new names, new pods, pods relabelled
+    (as another pod, or anew), pods deleted; each with the granularity of its change."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj, str]] = []
+    for _ in range(draw(st.integers(1, 40))):
+        pods = [o for o in known.values() if o["kind"] == "Pod"]
+        kind = draw(st.sampled_from(["replica", "replica", "pod", "relabel", "delete", "delete"]))
+        by = draw(st.sampled_from(BY))
+        if not pods:
+            kind = "pod"
+        name = f"{draw(st.sampled_from(POD_NAMES))}-{draw(st.integers(0, 9))}"
+        if kind == "pod":
+            obj = draw(pod_manifests(draw(st.sampled_from(NS_NAMES)), name))
+        elif kind == "replica":  # of the pod's ReplicaSet, or of one named after the pod
+            obj = copy.deepcopy(draw(st.sampled_from(pods)))
+            owner = {"kind": "ReplicaSet", "name": obj["metadata"]["name"], "controller": True}
+            obj["metadata"].setdefault("ownerReferences", [owner])
+            obj["metadata"]["name"] = name
+        elif kind == "relabel":
+            obj = copy.deepcopy(draw(st.sampled_from(pods)))
+            other = draw(st.sampled_from(pods))["metadata"].get("labels", {})
+            obj["metadata"]["labels"] = draw(st.sampled_from([other, draw(label_maps(POD_LABELS))]))
+        else:
+            out.append(("delete", known.pop(key(draw(st.sampled_from(pods)))), by))
+            continue
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
+    return out
+
+
+@st.composite
+def declared_clusters(draw: st.DrawFn) -> list[Obj]:
+    """Clusters whose namespaces are mostly declared (the quick way needs them)."""
+    objects = draw(clusters())
+    declared = {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"}
+    for ns in NS_NAMES:
+        if ns not in declared and draw(st.integers(0, 5)) > 0:
+            objects.append(draw(namespace_manifests(ns)))
+    return objects
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_pods_coming_and_going_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    start = data.draw(declared_clusters())
+    r = reach.from_objects(start)
+    mirror = {key(o): o for o in start}
+    before = reach.from_objects(mirror.values())
+    for what, obj, by in data.draw(pod_events(start)):
+        _everything(r)  # views at every granularity are built: the update moves them
+        if what == "apply":
+            mirror[key(obj)] = obj
+            change = r.apply(obj, by=by)
+        else:
+            del mirror[key(obj)]
+            change = r.delete(obj, by=by)
+        after = reach.from_objects(mirror.values())
+        assert _everything(r) == _everything(after)
+        expected = reach.diff(before, after, by=by, old_label="before", new_label="after")
+        assert str(change) == str(expected)
+        assert change.to_dict() == expected.to_dict()
+        before = after
+
+
+def _pod(name: str, labels: dict[str, str], ns: str = "shop") -> Obj:
+    """A pod of the ReplicaSet named after its app label."""
+    owner = {"kind": "ReplicaSet", "name": labels["app"], "controller": True}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels, "ownerReferences": [owner]},
+        "spec": {"containers": [{"name": "main", "image": "nginx"}]},
+    }
+
+
+WEB = {"app": "web", "pod-template-hash": "a1"}
+DENY_BUT_WEB = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "only-web", "namespace": "shop"},
+    "spec": {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
+    },
+}
+START = [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
+    _pod("web-1", WEB),
+    _pod("web-2", WEB),
+    _pod("db-1", {"app": "db"}),
+    _pod("other-1", {"app": "other"}),
+    DENY_BUT_WEB,
+]
+
+
+@contextmanager
+def _never_loaded() -> Iterator[None]:
+    """Fail if the update loads the objects again (it must take the quick way)."""
+    with mock.patch.object(reach.api.whatif, "build_cluster", side_effect=AssertionError("load")):
+        yield
+
+
+def _check(r: reach.Reach, objects: list[Obj]) -> None:
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+@pytest.mark.parametrize(
+    "name, labels",
+    [
+        ("web-3", WEB),  # a replica: a label class seen
+        ("web-0", WEB),  # a replica that sorts before the others
+        ("web-new", {"app": "web", "pod-template-hash": "b2"}),  # a rollout: a new key
+    ],
+)
+def test_a_pod_of_a_known_class_is_added_without_loading(name: str, labels: dict[str, str]) -> None:
+    r = reach.from_objects(START)
+    r.connections()
+    with _never_loaded():
+        change = r.apply(_pod(name, labels))
+    assert change.edges == [] and change.nodes == []  # one more replica of shop/web
+    _check(r, [*START, _pod(name, labels)])
+
+
+def test_a_new_workload_of_a_known_class_shows_its_connections() -> None:
+    r = reach.from_objects(START)
+    with _never_loaded():
+        change = r.apply(_pod("web-x", {"app": "web"}), by="pod")
+    new = "shop/web-x[Pod]"
+    assert [str(n.node) for n in change.nodes] == [new]
+    assert (new, "shop/db-1[Pod]") in {(e.src, e.dst) for e in change.edges}
+    assert all(new in (e.src, e.dst) for e in change.edges)
+    _check(r, [*START, _pod("web-x", {"app": "web"})])
+
+
+def test_deleting_a_replica_does_not_load() -> None:
+    r = reach.from_objects(START)
+    with _never_loaded():
+        change = r.delete(_pod("web-1", WEB))
+    assert change.edges == []
+    _check(r, [o for o in START if o["metadata"]["name"] != "web-1"])
+
+
+def test_deleting_the_last_pod_of_a_class_loads_again() -> None:
+    """Its class goes: the classes renumber, which only a compilation does."""
+    r = reach.from_objects(START)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(_pod("other-1", {"app": "other"}))
+    r = reach.from_objects(START)
+    r.delete(_pod("other-1", {"app": "other"}))
+    _check(r, [o for o in START if o["metadata"]["name"] != "other-1"])
+
+
+def test_a_pod_of_new_behaviour_loads_again() -> None:
+    """A pod that the policy selects as no pod before: a new class, compiled."""
+    r = reach.from_objects([o for o in START if o["metadata"]["name"] != "db-1"])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_pod("db-1", {"app": "db"}))
+
+
+def test_a_pod_in_an_undeclared_namespace_loads_again() -> None:
+    r = reach.from_objects(START)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_pod("web-9", WEB, ns="elsewhere"))
