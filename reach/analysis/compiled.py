@@ -25,7 +25,7 @@ class Analysis:
     def __init__(self, cluster: Cluster, reachability: Reachability | None = None) -> None:
         self.cluster = cluster
         self.reachability = reachability or compile_cluster(cluster)
-        self._views: dict[tuple[str, bool | None], View] = {}
+        self._views: dict[tuple[str, bool], View] = {}
         self._provenance: Provenance | None = None
         self._without_l7: Analysis | None = None
 
@@ -48,16 +48,16 @@ class Analysis:
     @without_gc
     def view(self, by: str = "workload", ipv6: bool | None = None) -> View:
         """Nodes at granularity ``by`` with their classes (see :func:`build_view`)."""
-        key = (by, ipv6)
+        key = (by, self.reachability.ipv6 if ipv6 is None else ipv6)  # None: build_view's default
         if key not in self._views:
             self._views[key] = build_view(self.reachability, by, ipv6)
         return self._views[key]
 
-    def views(self) -> dict[tuple[str, bool | None], View]:
+    def views(self) -> dict[tuple[str, bool], View]:
         """The views built so far, by ``(granularity, ipv6)``."""
         return dict(self._views)
 
-    def keep_view(self, view: View, ipv6: bool | None) -> None:
+    def keep_view(self, view: View, ipv6: bool) -> None:
         """Hold ``view`` (of this analysis's reachability) as the view at its granularity
         and ``ipv6``, as :meth:`view` would have built it."""
         if view.reachability is not self.reachability:

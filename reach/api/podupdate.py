@@ -35,10 +35,11 @@ def pod_update(
     key: Identity,
     old: bool,
     by: str,
-) -> tuple[Analysis, DiffReport] | None:
+) -> tuple[Analysis, DiffReport, set[str]] | None:
     """The analysis after the Pod object ``key`` changed in ``store`` (applied, or deleted
-    when the store no longer holds it; ``old``: the store held it before), and the change;
-    None when the quick way does not apply."""
+    when the store no longer holds it; ``old``: the store held it before), the change, and
+    the ids of the nodes at granularity ``by`` that held the pod (every pair with neither
+    end among them is unchanged); None when the quick way does not apply."""
     group, kind, ns, name = key
     cluster = before.cluster
     if (group, kind) != POD or not _quick(cluster, store, ns):
@@ -76,7 +77,7 @@ def pod_update(
         after.keep_view(moved_to, shown)
         if (granularity, shown) == (by, ipv6):
             among = ids
-    return after, diff(before, after, by, "before", "after", among=among)
+    return after, diff(before, after, by, "before", "after", among=among), among
 
 
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:

@@ -21,6 +21,8 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.nodes import OUTSIDE
 from reach.analysis.radius import is_internet
+from reach.analysis.views import View
+from reach.api.podupdate import pod_update
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostics
@@ -28,7 +30,7 @@ from reach.input.live.read import LiveSource
 from reach.input.live.watch import Change, ClusterWatch, Event, Status, raw_of, wait_for
 from reach.input.loader import Memo, build_cluster
 from reach.input.options import LiveOptions
-from reach.input.store import ObjectStore, identity
+from reach.input.store import Identity, ObjectStore, identity
 from reach.words import count
 
 
@@ -107,6 +109,7 @@ class Watcher:
         self.broken: set[str] = set()
         self.updates = 0
         self.latencies: list[float] = []
+        self.tally = Tally(0, frozenset())
 
     def start(self) -> WatchUpdate:
         """Read the cluster and start watching it; the first state."""
@@ -114,6 +117,7 @@ class Watcher:
         raws = self.watch.start(Diagnostics())
         self.store = ObjectStore(raws)
         self.analysis = self._analyse()
+        self.tally = _tally(self.analysis.view(self.by))
         self.broken = self._broken(self.analysis)
         return WatchUpdate(
             _now(),
@@ -123,7 +127,8 @@ class Watcher:
             sorted(self.broken),
             [],
             time.perf_counter() - started,
-            *_counts(self.analysis, self.by),
+            self.tally.pairs,
+            len(self.tally.exposed),
             diagnostics=[str(d) for d in self.analysis.diagnostics if d.partial],
         )
 
@@ -136,9 +141,16 @@ class Watcher:
         """Apply ``batch`` and say what it changed."""
         assert self.analysis is not None, "start() first"
         started = time.perf_counter()
-        events, notes = self._apply(batch)
-        before, after = self.analysis, self._analyse()
-        change = diff(before, after, self.by, "before", "after")
+        before = self.analysis
+        events, notes, changed = self._apply(batch)
+        quick = pod_update(before, self.store, *changed[0], self.by) if len(changed) == 1 else None
+        if quick is not None:
+            after, change, among = quick
+            self.tally = _moved_tally(self.tally, before.view(self.by), after.view(self.by), among)
+        else:
+            after = self._analyse()
+            change = diff(before, after, self.by, "before", "after")
+            self.tally = _tally(after.view(self.by))
         broken = self._broken(after)
         newly, restored = sorted(broken - self.broken), sorted(self.broken - broken)
         self.analysis, self.broken = after, broken
@@ -153,39 +165,42 @@ class Watcher:
             newly,
             restored,
             seconds,
-            *_counts(after, self.by),
+            self.tally.pairs,
+            len(self.tally.exposed),
             diagnostics=[str(d) for d in after.diagnostics if d.partial],
         )
 
     def stop(self) -> None:
         self.watch.stop()
 
-    def _apply(self, batch: list[Event]) -> tuple[list[str], list[str]]:
+    def _apply(
+        self, batch: list[Event]
+    ) -> tuple[list[str], list[str], list[tuple[Identity, bool]]]:
+        """The events and notes of ``batch``, applied to the store; the identities changed,
+        each with whether the store held it before (all of them, none after a relist)."""
         events: list[str] = []
         notes: list[str] = []
+        changed: list[tuple[Identity, bool]] = []
         context = self.watch.context
         for event in batch:
             if isinstance(event, Status):
                 notes.append(event.message)
                 if event.type in ("relisted", "unserved"):
                     self._replace(event, context)
+                    changed += [(("", "", "", ""), True)] * 2  # many: load again
                 continue
             assert isinstance(event, Change)
             events.append(f"{event.type} {event.name}")
             raw = raw_of(event.resource, event.obj, context)
             if event.type == "DELETED" or raw is None:
-                self.store.discard(
-                    identity(
-                        dict(
-                            event.obj,
-                            kind=event.resource.kind,
-                            apiVersion=event.resource.api_version,
-                        )
-                    )
+                obj = dict(
+                    event.obj, kind=event.resource.kind, apiVersion=event.resource.api_version
                 )
+                changed.append((identity(obj), self.store.discard(identity(obj))))
             else:
+                changed += self.store.identities_of(raw.obj)
                 self.store.apply(raw.obj, raw.origin)
-        return events, notes
+        return events, notes, changed
 
     def _replace(self, event: Status, context: str) -> None:
         """Every object of the relisted resource replaced by the new list."""
@@ -209,18 +224,37 @@ class Watcher:
         return {e.name for e in report.expectations if not e.passed}
 
 
-def _counts(analysis: Analysis, by: str) -> tuple[int, int]:
-    """The allowed pairs, and the nodes inside the cluster that some internet address may
-    reach: counted over the view's arrays of pairs, with no object made per pair."""
-    view = analysis.view(by)
+@dataclass(frozen=True)
+class Tally:
+    """The allowed pairs of a view, and the ids of the nodes inside the cluster that some
+    internet address may reach."""
+
+    pairs: int
+    exposed: frozenset[str]
+
+
+def _tally(view: View, among: set[str] | None = None) -> Tally:
+    """The view's tally, counted over its arrays of pairs (no object made per pair); with
+    ``among``, of the pairs with an end among these node ids only."""
     internet = np.array([is_internet(n) for n in view.nodes], dtype=bool)
     inside = np.array([n.type not in OUTSIDE for n in view.nodes], dtype=bool)
+    blocks = view.edge_blocks()
+    if among is not None:
+        held = [i for i, n in enumerate(view.nodes) if n.id in among]
+        blocks = view.edge_blocks_of(np.array(held, dtype=np.intp))
     pairs = 0
     exposed: set[int] = set()
-    for src, dst, _ in view.edge_blocks():
+    for src, dst, _ in blocks:
         pairs += len(src)
         exposed.update(dst[internet[src] & inside[dst]].tolist())
-    return pairs, len(exposed)
+    return Tally(pairs, frozenset(view.nodes[i].id for i in exposed))
+
+
+def _moved_tally(tally: Tally, before: View, after: View, among: set[str]) -> Tally:
+    """``tally`` of ``before`` made ``after``'s, where only pairs with an end among the node
+    ids ``among`` changed: those are counted again on both sides."""
+    old, new = _tally(before, among), _tally(after, among)
+    return Tally(tally.pairs - old.pairs + new.pairs, (tally.exposed - among) | new.exposed)
 
 
 def _now() -> str:

@@ -68,7 +68,7 @@ class Updates:
             if len(changed) == 1:
                 quick = pod_update(before, self.store, *changed[0], by)
                 if quick is not None:
-                    return quick
+                    return quick[0], quick[1]
             cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)
         except ReachError:
             self.store = kept

@@ -318,3 +318,53 @@ def test_a_watch_cut_after_an_event_loses_nothing_and_repeats_nothing(
     assert events(updates) == wanted
     assert server.watches["networkpolicies"] >= 3
     assert watched(watching) == fresh(server, tmp_path)
+
+
+def test_pods_coming_and_going_are_counted_as_a_fresh_read_counts(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    """Pod events take the quick way (no load); the pairs, the internet-exposed count and
+    the change after each equal those of fresh reads."""
+    from unittest import mock
+
+    import reach.api.watching
+    from reach.api.watching import _tally
+
+    shop = [o for o in shop_objects(EXAMPLES) if o["kind"] == "Pod"]
+    replica = json.loads(json.dumps(shop[0]))
+    replica["metadata"]["name"] += "-extra"
+    relabelled = json.loads(json.dumps(replica))
+    relabelled["metadata"]["labels"]["rollout"] = "next"
+    before = reach.load_live(options(server, tmp_path))
+    # a pod on its own (no owner) as one the internet reaches: a node exposed, then not
+    exposed = _tally(before.view("workload")).exposed
+    (loner,) = [json.loads(json.dumps(p)) for p in shop if _owner(p) in exposed][:1]
+    loner["metadata"]["name"] = "loner"
+    del loner["metadata"]["ownerReferences"]
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("put", replica),
+        ("put", relabelled),
+        ("put", loner),
+        ("remove", relabelled),
+        ("remove", loner),
+        ("remove", shop[1]),
+    ]
+    loads = mock.Mock(wraps=reach.api.watching.build_cluster)
+    with mock.patch.object(reach.api.watching, "build_cluster", loads):
+        for action, obj in steps:
+            getattr(server, action)(obj)
+            (update,) = until(watching, lambda u: len(u) >= 1)
+            after = reach.load_live(options(server, tmp_path))
+            tally = _tally(after.view("workload"))
+            assert (update.connections, update.exposed) == (tally.pairs, len(tally.exposed))
+            assert update.diff is not None
+            expected = reach.diff(before, after, old_label="before", new_label="after")
+            assert update.diff.to_dict() == expected.to_dict()
+            before = after
+    assert loads.call_count == 0  # every step kept a class with pods: none loaded again
+
+
+def _owner(pod: dict[str, Any]) -> str:
+    """The workload node id of a served pod."""
+    (ref,) = pod["metadata"]["ownerReferences"]
+    return f"{pod['metadata']['namespace']}/{ref['name']}[{ref['kind']}]"
