@@ -10,7 +10,7 @@ policies add answers this does not compute: :func:`key_answers` gives None for t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
 from reach.model.cluster import Namespace
+from reach.model.selectors import Requirement
 
 
 class _Only(dict[str, int]):
@@ -43,6 +44,23 @@ class KeyAnswers:
     namespaces: dict[str, Namespace]
     named: list[NamedKey]
     key_of: KeyOf
+    #: The behaviour class of each projected key seen (:meth:`projection`), filled as
+    #: classes are looked up: a fact of this compilation, shared by every update of it.
+    projected: dict[LabelKey, int] = field(default_factory=dict)
+    _selector_keys: list[frozenset[str]] = field(default_factory=list)
+
+    def projection(self, key: LabelKey) -> LabelKey:
+        """``key`` with only the labels whose key some selector of the policies names.
+
+        A selector reads only the labels of the keys it names (``matchLabels`` and the
+        four operators), so two label class keys with one projection get the same answer
+        from every selector, and are in one behaviour class."""
+        if not self._selector_keys:
+            found: set[str] = set()
+            _named_keys(self.policies, found)
+            self._selector_keys.append(frozenset(found))
+        named = self._selector_keys[0]
+        return (key[0], tuple(kv for kv in key[1] if kv[0] in named), *key[2:])
 
     def signature(self, key: LabelKey) -> Signature | None:
         """The signature of label class ``key``; None when its namespace is not known."""
@@ -62,3 +80,16 @@ class KeyAnswers:
         answers = [matcher.selected(policy) for policy in self.policies]
         answers += [matcher.rule_peers(rule, policy)[0] for policy, rule, _ in self.rules]
         return signatures(answers, labels.named_ports)[0]
+
+
+def _named_keys(obj: object, found: set[str]) -> None:
+    """Add to ``found`` the label key of every selector requirement within ``obj`` (model
+    objects: dataclasses, and the lists, tuples and sets that hold them)."""
+    if isinstance(obj, Requirement):
+        found.add(obj.key)
+    elif isinstance(obj, list | tuple | frozenset | set):
+        for item in obj:
+            _named_keys(item, found)
+    elif is_dataclass(obj) and not isinstance(obj, type):
+        for f in fields(obj):
+            _named_keys(getattr(obj, f.name), found)

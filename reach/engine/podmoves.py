@@ -83,10 +83,20 @@ def moved(
 def _joined(keys: ClassKeys, key: LabelKey) -> ClassKeys | None:
     """``keys`` with the new label class ``key`` in the behaviour class of its signature;
     None when no class has it."""
-    signature = keys.answers.signature(key) if keys.answers is not None else None
-    cls = keys.by_signature.get(signature) if signature is not None else None
-    if cls is None:
+    answers = keys.answers
+    if answers is None:
         return None
+    if not answers.projected:  # first use: the projections of the keys compiled
+        for known, its in zip(keys.label_keys, keys.behaviour, strict=True):
+            answers.projected[answers.projection(known)] = its
+    projection = answers.projection(key)
+    cls = answers.projected.get(projection)
+    if cls is None:  # labels no key had: every selector asked
+        signature = answers.signature(key)
+        cls = keys.by_signature.get(signature) if signature is not None else None
+        if cls is None:
+            return None
+        answers.projected[projection] = cls
     return replace(
         keys,
         label={**keys.label, key: len(keys.label_keys)},
