@@ -3,34 +3,23 @@
 :func:`reach.analysis.views.build_view` groups every pod again (a quarter of a second at
 10k pods); when an update only moved pods of an unchanged compilation
 (:mod:`reach.engine.podmoves`), the nodes other than the removed and inserted pods' own
-keep their node, classes and pods (their indices shifted), and only those are built
-again, with the function ``build_view`` uses. The result equals ``build_view`` of the new
-reachability (``tests/analysis/test_viewmoves.py``).
+keep their node, classes and pods (their indices shifted, on the arrays of every node's
+pods end to end), and only those two are built again, with the function ``build_view``
+uses. The result equals ``build_view`` of the new reachability
+(``tests/api/test_podupdate.py`` compares them after every random event).
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from reach.analysis.nodes import Node
-from reach.analysis.views import View, internal_node, node_keys
+from reach.analysis.views import View, internal_node, node_keys, starts_of
 from reach.engine.arrays import IntVec
 from reach.engine.reachability import Reachability
-
-
-@dataclass
-class _Entry:
-    """An internal node of the new view: its key and pods, and its old node and classes
-    while they still hold (None once its pods changed)."""
-
-    key: tuple[str, str, str]
-    pods: list[int]
-    node: Node | None
-    classes: IntVec | None
-    own: int | None = None  # its old port-set id with itself, when the old view has them
 
 
 def moved_view(
@@ -39,60 +28,63 @@ def moved_view(
     """The view of ``x`` at ``old``'s granularity, where ``x.pods`` are ``old``'s pods
     without the pod at ``removed`` (an old index) and with ``x.pods[inserted]``; and the
     ids of the nodes that held either pod (before or after)."""
-    by, n_int = old.by, old.n_internal
-    owns = old._self_cache.tolist() if old._self_cache is not None else [None] * n_int
-    entries = [
-        _Entry((nd.namespace or "", nd.name, nd.kind), list(m), nd, cls, own)
-        for nd, m, cls, own in zip(
-            old.nodes[:n_int], old.node_pods, old.node_classes[:n_int], owns, strict=True
-        )
-    ]
-    keys = [e.key for e in entries]
+    by = old.by
+    keys = list(old.keys())
+    flat, offsets = old.pod_runs()
+    sizes = np.diff(np.append(offsets, len(flat)))
+    nodes = list(old.nodes)
+    classes = list(old.node_classes)
+    own = old._self_cache
     ids: set[str] = set()
+    touched: list[int] = []
     if removed is not None:
-        entry = entries[
-            bisect.bisect_left(keys, node_keys([old.reachability.pods[removed]], by)[0])
-        ]
-        entry.pods.remove(removed)
-        ids.add(_touch(entry))
-        for e in entries:
-            e.pods = [p - (p > removed) for p in e.pods]
+        at = int(np.flatnonzero(flat == removed)[0])
+        node = int(np.searchsorted(offsets, at, side="right")) - 1
+        flat, sizes = np.delete(flat, at), sizes.copy()
+        sizes[node] -= 1
+        flat = flat - (flat > removed)
+        ids.add(old.nodes[node].id)
+        touched.append(node)
     if inserted is not None:
-        for e in entries:
-            e.pods = [p + (p >= inserted) for p in e.pods]
+        flat = flat + (flat >= inserted)
         key = node_keys([x.pods[inserted]], by)[0]
-        at = bisect.bisect_left(keys, key)
-        if at == len(keys) or keys[at] != key:
-            entries.insert(at, _Entry(key, [], None, None))
-        bisect.insort(entries[at].pods, inserted)
-        _touch(entries[at])
-    entries = [e for e in entries if e.pods]
-    for e in entries:
-        if e.node is None:
-            hosts = any(x.pods[p].host_network for p in e.pods)
-            e.node = internal_node(x, by, e.key, e.pods, hosts)
-            e.classes = np.unique(x.pod_class[e.pods])
-            ids.add(e.node.id)
+        node = bisect.bisect_left(keys, key)
+        if node == len(keys) or keys[node] != key:  # a node of its own
+            keys.insert(node, key)
+            nodes.insert(node, cast(Node, None))  # built below
+            classes.insert(node, cast(IntVec, None))
+            sizes = np.insert(sizes, node, 0)
+            own = np.insert(own, node, 0) if own is not None else None
+            touched = [t + (t >= node) for t in touched]
+        start = int(sizes[:node].sum())
+        run = flat[start : start + sizes[node]]
+        flat = np.insert(flat, start + int(np.searchsorted(run, inserted)), inserted)
+        sizes[node] += 1
+        touched.append(node)
+    starts = starts_of(sizes)
+    everyone = flat.tolist()
+    node_pods = [everyone[a : a + n] for a, n in zip(starts.tolist(), sizes.tolist(), strict=True)]
+    own = own.copy() if own is not None else None
+    for i in touched:
+        if node_pods[i]:
+            pods = node_pods[i]
+            hosts = any(x.pods[p].host_network for p in pods)
+            nodes[i] = internal_node(x, by, keys[i], pods, hosts)
+            classes[i] = np.unique(x.pod_class[pods])
+            ids.add(nodes[i].id)
+    for i in sorted({i for i in touched if not node_pods[i]}, reverse=True):  # emptied
+        del keys[i], nodes[i], classes[i], node_pods[i]
+        sizes = np.delete(sizes, i)
+        own = np.delete(own, i) if own is not None else None
+        touched = [t - (t > i) for t in touched if t != i]
     view = View(
-        x,
-        by,
-        [e.node for e in entries if e.node is not None] + old.nodes[n_int:],
-        [e.classes for e in entries if e.classes is not None] + old.node_classes[n_int:],
-        [e.pods for e in entries],
-        old.n_sets,
+        x, by, nodes, classes, node_pods, old.n_sets, _runs=(flat, starts_of(sizes)), _keys=keys
     )
-    if old._self_cache is not None:
-        view._self_cache = np.array(
-            [e.own if e.own is not None else _own(view, e.pods) for e in entries], dtype=np.intp
-        )
+    if own is not None:
+        for i in touched:
+            own[i] = _own(view, node_pods[i])
+        view._self_cache = own
     return view, ids
-
-
-def _touch(entry: _Entry) -> str:
-    """Mark ``entry`` as changed; the id of its old node ("" for a new one)."""
-    old_id = entry.node.id if entry.node is not None else ""
-    entry.node, entry.classes, entry.own = None, None, None
-    return old_id
 
 
 def _own(view: View, pods: list[int]) -> int:

@@ -60,6 +60,16 @@ class View:
     _class_runs: tuple[IntVec, IntVec, IntVec, bool] | None = None
     _runs: tuple[IntVec, IntVec] | None = None
     _self_cache: IntVec | None = None
+    #: ``(namespace, name, kind)`` of each internal node, sorted (:func:`node_keys`).
+    _keys: list[tuple[str, str, str]] | None = None
+
+    def keys(self) -> list[tuple[str, str, str]]:
+        """The key of each internal node, as :func:`build_view` sorted them."""
+        if self._keys is None:
+            self._keys = [
+                (n.namespace or "", n.name, n.kind) for n in self.nodes[: self.n_internal]
+            ]
+        return self._keys
 
     @property
     def n_internal(self) -> int:

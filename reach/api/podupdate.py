@@ -89,7 +89,7 @@ def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
         return False
     if not store.holds(("", "Namespace", "default", ns)):
         return False
-    return not any(k in WORKLOAD_KINDS and n == ns for _, k, n, _ in store.identities())
+    return not store.holds_kind(WORKLOAD_KINDS, ns)
 
 
 def _parsed(raw: RawObject) -> Pod | None:

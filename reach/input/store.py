@@ -11,7 +11,7 @@ in that order gives.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from reach.errors import ReachError
@@ -45,8 +45,26 @@ class ObjectStore:
 
     def __init__(self, raws: Iterable[RawObject] = ()) -> None:
         self._items: dict[Identity, RawObject] = {}
+        #: How many objects of each (namespace, kind) there are.
+        self._kinds: dict[tuple[str, str], int] = {}
         for raw in raws:
-            self._items[self._key(raw.obj)] = raw
+            self._put(self._key(raw.obj), raw)
+
+    def _put(self, key: Identity, raw: RawObject) -> None:
+        if key not in self._items:
+            kind = (key[2], key[1])
+            self._kinds[kind] = self._kinds.get(kind, 0) + 1
+        self._items[key] = raw
+
+    def _drop(self, key: Identity) -> bool:
+        if self._items.pop(key, None) is None:
+            return False
+        self._kinds[(key[2], key[1])] -= 1
+        return True
+
+    def holds_kind(self, kinds: Collection[str], namespace: str) -> bool:
+        """Whether an object of one of these kinds is in ``namespace``."""
+        return any(self._kinds.get((namespace, kind)) for kind in kinds)
 
     @staticmethod
     def _key(obj: Mapping[str, Any]) -> Identity:
@@ -59,7 +77,7 @@ class ObjectStore:
     def copy(self) -> ObjectStore:
         """Another store of the same objects (the objects themselves are shared)."""
         out = ObjectStore()
-        out._items = dict(self._items)
+        out._items, out._kinds = dict(self._items), dict(self._kinds)
         return out
 
     def __len__(self) -> int:
@@ -89,7 +107,7 @@ class ObjectStore:
 
     def discard(self, key: Identity) -> bool:
         """Remove the object of this identity if there is one; whether there was."""
-        return self._items.pop(key, None) is not None
+        return self._drop(key)
 
     def raws(self) -> list[RawObject]:
         """Every object, in the order of first appearance."""
@@ -101,7 +119,7 @@ class ObjectStore:
         changed = []
         for raw in flatten(copy.deepcopy(obj), origin, ""):
             key = identity(raw.obj)
-            self._items[key] = raw
+            self._put(key, raw)
             changed.append(key)
         return changed
 
@@ -114,6 +132,6 @@ class ObjectStore:
             if key not in self._items:
                 group, kind, ns, name = key
                 raise ReachError(f"no {kind} {name!r} (namespace {ns}) to delete")
-            del self._items[key]
+            self._drop(key)
             gone.append(key)
         return gone
