@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +43,12 @@ def label_classes(
     *,
     service_accounts: bool = False,
     mesh: bool = False,
+    mesh_key: Callable[[Pod], Hashable] | None = None,
 ) -> LabelClasses:
     """Group pods by (namespace, labels, container ports of the named ports used, host net),
     and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
-    account and sidecar injection annotation."""
+    account and sidecar injection annotation, and by ``mesh_key`` (where the pod's address
+    falls in Istio's ipBlocks: :func:`reach.engine.meshaddress.address_key`)."""
     keys: dict[tuple[object, ...], int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
     wanted = set(named)
@@ -57,7 +60,8 @@ def label_classes(
         )
         account = pod.service_account if service_accounts or mesh else ""
         inject = pod.sidecar_inject if mesh else None
-        key = (pod.namespace, pod.labels, used, pod.host_network, account, inject)
+        address = mesh_key(pod) if mesh_key is not None else None
+        key = (pod.namespace, pod.labels, used, pod.host_network, account, inject, address)
         of_pod[i] = keys.setdefault(key, len(keys))
     found = list(keys)
     return LabelClasses(

@@ -12,12 +12,14 @@ rectangles of classes for ``analysis.l7marks``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.meshaddress import address_key, block, ip_holds, pod_address, source_blocks
 from reach.engine.meshrules import (
     Caller,
     Destination,
@@ -32,7 +34,7 @@ from reach.engine.meshrules import (
 )
 from reach.engine.verdicts import MeshSide
 from reach.model.cluster import Cluster, Namespace, Pod
-from reach.model.ipspace import IPBlock, IPRange, parse_network
+from reach.model.ipspace import IPBlock, IPRange
 from reach.model.istio import (
     INJECT_KEY,
     INJECTION_LABEL,
@@ -64,11 +66,7 @@ def has_sidecar(pod: Pod, namespace: Namespace | None) -> bool:
 
 def blocks(istio: IstioObjects) -> list[IPBlock]:
     """The ipBlocks of the sources: external segments are cut at their bounds."""
-    return [
-        IPBlock(parse_network(text if "/" in text else f"{text}/{128 if ':' in text else 32}"))
-        for s in _sources(istio)
-        for text in s.ip_blocks + s.not_ip_blocks
-    ]
+    return [block(text) for text in source_blocks(istio)]
 
 
 def port_sets(istio: IstioObjects) -> list[PortSet]:
@@ -91,10 +89,6 @@ def port_sets(istio: IstioObjects) -> list[PortSet]:
     ]
     out += [PortSet.of("TCP", p) for pa in istio.peer_authentication for p, _ in pa.port_modes]
     return out
-
-
-def _sources(istio: IstioObjects) -> list[Source]:
-    return [s for p in istio.authorization for r in p.rules for s in r.sources or ()]
 
 
 @dataclass
@@ -130,6 +124,11 @@ class MeshLayer:
     _by_policy: list[dict[int, tuple[frozenset[object], frozenset[object]]]] = field(
         default_factory=list
     )
+    #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address.
+    address_key: Callable[[Pod], Hashable] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.address_key = address_key(self.cluster.istio)
 
     def label_features(self, pods: list[Pod], of_pod: IntVec) -> None:
         """The features of every label class (its first pod stands for it)."""
@@ -138,7 +137,8 @@ class MeshLayer:
             first.setdefault(c, i)
         istio = self.cluster.istio
         clauses = all_clauses(istio)
-        known: dict[tuple[str, str], tuple[frozenset[tuple[int, ...]], ...]] = {}
+        known: dict[tuple[object, ...], tuple[frozenset[tuple[int, ...]], ...]] = {}
+        key = self.address_key
         scoped: dict[str, list[int]] = {}  # policies by namespace
         for k, p in enumerate(istio.authorization):
             scoped.setdefault(p.namespace, []).append(k)
@@ -153,9 +153,9 @@ class MeshLayer:
                 for k in (near if sidecar else ())
                 if applies(istio.authorization[k], pod.namespace, labels)
             )
-            who = (pod.namespace, pod.service_account)
+            who = (pod.namespace, pod.service_account, key(pod))
             if who not in known:
-                known[who] = _pod_clauses(clauses, *who)
+                known[who] = _pod_clauses(clauses, pod.namespace, pod.service_account, pod)
             with_id, without_id = known[who]
             self.features.append(_Features(pod, sidecar, policies, with_id, without_id))
 
@@ -362,11 +362,12 @@ def all_clauses(istio: IstioObjects) -> Clauses:
 
 
 def _pod_clauses(
-    clauses: Clauses, namespace: str, account: str
+    clauses: Clauses, namespace: str, account: str, pod: Pod
 ) -> tuple[frozenset[tuple[int, ...]], frozenset[tuple[int, ...]]]:
     """The clauses a pod of ``namespace`` with service account ``account`` satisfies with
-    its identity and without (no source IP of a pod is known: an ipBlocks list keeps pods
-    out, a notIpBlocks list does not)."""
+    its identity and without; ipBlocks against the pod's own address (none known: an
+    ipBlocks list keeps the pod out, a notIpBlocks list does not)."""
+    address = pod_address(pod)
     with_id: set[tuple[int, ...]] = set()
     without_id: set[tuple[int, ...]] = set()
     for cid, clause, policy_ns in clauses:
@@ -374,7 +375,7 @@ def _pod_clauses(
             present = condition_holds(clause, namespace, account)
             absent = condition_holds(clause, namespace, None)
         else:
-            ip = not clause.ip_blocks
+            ip = ip_holds(clause, address)
             present = ip and identity_holds(clause, namespace, account, policy_ns)
             absent = ip and identity_absent_holds(clause)
         if present:
@@ -393,21 +394,6 @@ def _segment_clauses(istio: IstioObjects, seg: IPRange | None) -> frozenset[tupl
                 if isinstance(clause, Condition):
                     if condition_holds(clause, "", None):
                         out.add(cid)
-                elif identity_absent_holds(clause) and _ip_holds(clause, seg):
+                elif identity_absent_holds(clause) and ip_holds(clause, seg):
                     out.add(cid)
     return frozenset(out)
-
-
-def _ip_holds(source: Source, seg: IPRange | None) -> bool:
-    def inside(texts: tuple[str, ...]) -> bool:
-        return seg is not None and any(block.contains(seg) for block in _blocks(texts))
-
-    if source.ip_blocks and not inside(source.ip_blocks):
-        return False
-    return not inside(source.not_ip_blocks)
-
-
-def _blocks(texts: tuple[str, ...]) -> list[IPBlock]:
-    return [
-        IPBlock(parse_network(t if "/" in t else f"{t}/{128 if ':' in t else 32}")) for t in texts
-    ]

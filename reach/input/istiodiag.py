@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reach.errors import Diagnostics
 from reach.model.cluster import Cluster
-from reach.model.istio import ROOT_NAMESPACE, AuthorizationPolicy, AuthzRule
+from reach.model.istio import ROOT_NAMESPACE, AuthorizationPolicy, AuthzRule, source_address
 
 #: ``when`` keys reach decides; any other is marked on the connections (L7 conditioned).
 KNOWN_KEYS = ("source.namespace", "source.principal", "destination.port")
@@ -17,8 +17,9 @@ KNOWN_KEYS = ("source.namespace", "source.principal", "destination.port")
 
 def istio_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
     """Say what of the Istio objects is not decided, or not enforced."""
+    unaddressed = [str(p) for p in cluster.pods if source_address(p.ips) is None]
     for policy in cluster.istio.authorization:
-        _policy(policy, diag)
+        _policy(policy, unaddressed, diag)
     for peer in cluster.istio.peer_authentication:
         if peer.namespace == ROOT_NAMESPACE and peer.selector is not None:
             diag.add(
@@ -45,7 +46,7 @@ def istio_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
         )
 
 
-def _policy(policy: AuthorizationPolicy, diag: Diagnostics) -> None:
+def _policy(policy: AuthorizationPolicy, unaddressed: list[str], diag: Diagnostics) -> None:
     if policy.dry_run:
         diag.add(
             "istio-dry-run",
@@ -73,13 +74,14 @@ def _policy(policy: AuthorizationPolicy, diag: Diagnostics) -> None:
             partial=True,
         )
     for rule in policy.rules:
-        if any(s.ip_blocks or s.not_ip_blocks for s in rule.sources or ()):
+        if unaddressed and any(s.ip_blocks or s.not_ip_blocks for s in rule.sources or ()):
+            named = ", ".join(unaddressed[:3]) + (", ..." if len(unaddressed) > 3 else "")
             diag.add(
                 "istio-ip-blocks",
-                f"{policy} rules[{rule.index}] names ipBlocks or notIpBlocks: reach matches "
-                "them against addresses outside the cluster only, never against pods' own "
-                "addresses, so the answer between pods may differ from what the sidecar "
-                "decides",
+                f"{policy} rules[{rule.index}] names ipBlocks or notIpBlocks, and "
+                f"{len(unaddressed)} pod(s) have no address in the input (status.podIP): "
+                f"{named}; reach takes them to be in no block, so the answer from them may "
+                "differ from what the sidecar decides",
                 policy.origin,
                 partial=True,
             )

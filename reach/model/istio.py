@@ -8,8 +8,10 @@ matching (exact, ``prefix*``, ``*suffix``, ``*``) is :func:`string_match`.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
+from reach.model.ipspace import IPRange
 from reach.model.selectors import LabelSelector
 
 #: The mesh's root namespace: policies there apply to every namespace (Istio's default).
@@ -36,6 +38,18 @@ def string_match(pattern: str, value: str) -> bool:
     if pattern.startswith("*"):
         return value.endswith(pattern[1:])
     return value == pattern
+
+
+def source_address(ips: tuple[str, ...]) -> IPRange | None:
+    """A pod's source address for ``ipBlocks``: the first valid one of its IPs (Kubernetes'
+    ``status.podIP``, the primary address), or None when the input gives none."""
+    for text in ips:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        return IPRange(address.version, int(address), int(address))
+    return None
 
 
 def principal(namespace: str, service_account: str) -> str:

@@ -10,6 +10,7 @@ request (L7 conditions, CUSTOM): see docs/semantics.md, "Istio authorization".
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 Obj = dict[str, Any]
@@ -124,10 +125,12 @@ def _source(source: Obj, src: Obj, identity: bool, policy_ns: str) -> tuple[bool
     not_accounts = [
         a if "/" in a else f"{policy_ns}/{a}" for a in source.get("notServiceAccounts") or []
     ]
-    if source.get("ipBlocks"):
-        return False, False  # a pod's address is not known: no block holds it
+    # ipBlocks: "populated from the source address of the IP packet": the pod's address
+    # (none in the input: in no block)
+    address = pod_address(src)
     ok = (
-        _lists(source.get("principals"), source.get("notPrincipals"), principal)
+        _in_blocks(source.get("ipBlocks"), source.get("notIpBlocks"), address)
+        and _lists(source.get("principals"), source.get("notPrincipals"), principal)
         and _lists(source.get("namespaces"), source.get("notNamespaces"), namespace)
         and _lists(
             source.get("trustDomains"),
@@ -147,6 +150,33 @@ def _source(source: Obj, src: Obj, identity: bool, policy_ns: str) -> tuple[bool
         )
     )
     return ok, l7
+
+
+def pod_address(pod: Obj) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``status.podIP``, else the first of ``status.podIPs``; None if neither is valid."""
+    status = pod.get("status") or {}
+    texts = [status.get("podIP")] + [p.get("ip") for p in status.get("podIPs") or []]
+    for text in texts:
+        try:
+            return ipaddress.ip_address(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _in_blocks(
+    blocks: list[str] | None,
+    not_blocks: list[str] | None,
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
+) -> bool:
+    def inside(texts: list[str]) -> bool:
+        return address is not None and any(
+            address in ipaddress.ip_network(t, strict=False) for t in texts
+        )
+
+    if blocks and not inside(blocks):
+        return False
+    return not inside(not_blocks or [])
 
 
 def _operation(op: Obj, port: int) -> tuple[bool, bool]:

@@ -1,7 +1,7 @@
 """The engine's mesh layer against the brute-force reference (tests/engine/istio_reference.py)
 on random meshes: namespaces with and without injection, pods with service accounts and
 injection labels, AuthorizationPolicies of every action, PeerAuthentications of every
-mode. Every pod pair and probe port: the L4 answer and the L7 marks."""
+mode, pods with and without addresses and ipBlocks on them. Every pod pair and probe port: the L4 answer and the L7 marks."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ ACCOUNTS = ("default", "web", "db")
 APPS = ("web", "db")
 PORTS = ("80", "8080", "9000")
 PROBES = (80, 443, 8080, 9000)
+#: Pod addresses (None: the input gives none) and the blocks rules name.
+ADDRESSES = (None, "10.1.0.5", "10.2.0.7", "fd00::5")
+BLOCKS = ("10.1.0.0/16", "10.0.0.0/8", "10.2.0.7", "fd00::/64", "192.168.0.0/16")
 
 
 @st.composite
@@ -34,6 +37,8 @@ def sources(draw: st.DrawFn) -> Obj:
                 "notNamespaces",
                 "serviceAccounts",
                 "requestPrincipals",
+                "ipBlocks",
+                "notIpBlocks",
                 None,
             ]
         )
@@ -51,6 +56,8 @@ def sources(draw: st.DrawFn) -> Obj:
         out[field] = [draw(st.sampled_from(NAMESPACES[:2]))]
     elif field == "serviceAccounts":
         out[field] = [draw(st.sampled_from(["web", "b/db", "a/default"]))]
+    elif field in ("ipBlocks", "notIpBlocks"):
+        out[field] = draw(st.lists(st.sampled_from(BLOCKS), min_size=1, max_size=2, unique=True))
     elif field == "requestPrincipals":
         out[field] = ["issuer/sub"]
     return out
@@ -120,7 +127,11 @@ def meshes(draw: st.DrawFn) -> list[Obj]:
             "containers": [{"name": "c"}],
             "serviceAccountName": draw(st.sampled_from(ACCOUNTS)),
         }
-        objects.append({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec})
+        pod: Obj = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+        address = draw(st.sampled_from(ADDRESSES))
+        if address is not None:
+            pod["status"] = {"podIP": address, "podIPs": [{"ip": address}]}
+        objects.append(pod)
     for i in range(draw(st.integers(0, 3))):
         spec = {"action": draw(st.sampled_from(["ALLOW", "ALLOW", "DENY", "AUDIT", "CUSTOM"]))}
         if spec["action"] == "CUSTOM":
