@@ -35,7 +35,6 @@ from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.meshlayer import blocks as mesh_blocks
-from reach.engine.meshlayer import port_sets as mesh_port_sets
 from reach.engine.portmasks import RuleMasks
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
@@ -184,7 +183,7 @@ class _Compiler:
             class_named_ports=classes.named_ports,
             n_external=len(self.segments) + len(self.pseudo),
             extra=(self.calico.plan.port_sets if self.calico is not None else [])
-            + (mesh_port_sets(self.cluster.istio) if self.mesh is not None else []),
+            + (self.mesh.port_sets() if self.mesh is not None else []),
         )
 
     def _class_rules(

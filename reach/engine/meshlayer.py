@@ -20,6 +20,18 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.meshaddress import address_key, block, ip_holds, pod_address, source_blocks
+from reach.engine.meshcuts import port_sets
+from reach.engine.meshegress import (
+    Egress,
+    EgressPlan,
+    Entry,
+    allowed,
+    any_address,
+    egress_of,
+    named_targets,
+    pod_entries,
+    segment_entries,
+)
 from reach.engine.meshrules import (
     Caller,
     Destination,
@@ -65,29 +77,11 @@ def has_sidecar(pod: Pod, namespace: Namespace | None) -> bool:
 
 
 def blocks(istio: IstioObjects) -> list[IPBlock]:
-    """The ipBlocks of the sources: external segments are cut at their bounds."""
-    return [block(text) for text in source_blocks(istio)]
-
-
-def port_sets(istio: IstioObjects) -> list[PortSet]:
-    """The ports the policies name: the port atoms are cut at them."""
-    out = [
-        PortSet.of("TCP", p)
-        for policy in istio.authorization
-        for rule in policy.rules
-        for op in rule.operations or ()
-        for p in op.ports + op.not_ports
-    ]
-    out += [
-        PortSet.of("TCP", int(v))
-        for policy in istio.authorization
-        for rule in policy.rules
-        for c in rule.conditions
-        if c.key == "destination.port"
-        for v in c.values + c.not_values
-        if v.isdigit() and 0 < int(v) <= 65535
-    ]
-    out += [PortSet.of("TCP", p) for pa in istio.peer_authentication for p, _ in pa.port_modes]
+    """The ipBlocks of the sources and the ServiceEntries' addresses (when some Sidecar is
+    REGISTRY_ONLY): external segments are cut at their bounds."""
+    out = [block(text) for text in source_blocks(istio)]
+    if istio.registry_only:
+        out += [block(a) for se in istio.service_entries for a in se.addresses]
     return out
 
 
@@ -100,6 +94,9 @@ class _Features:
     policies: tuple[int, ...]
     with_identity: frozenset[tuple[int, ...]]
     without_identity: frozenset[tuple[int, ...]]
+    #: REGISTRY_ONLY: the restriction of its proxy, the registry hosts that reach it.
+    egress: Egress | None = None
+    entries: tuple[Entry, ...] = ()
 
 
 @dataclass
@@ -124,11 +121,30 @@ class MeshLayer:
     _by_policy: list[dict[int, tuple[frozenset[object], frozenset[object]]]] = field(
         default_factory=list
     )
-    #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address.
+    #: Per class: what its proxy forwards (REGISTRY_ONLY Sidecars), after :meth:`in_classes`.
+    egress: EgressPlan | None = None
+    #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address
+    #: and, under REGISTRY_ONLY, how it resolves the Services' named target ports.
     address_key: Callable[[Pod], Hashable] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.address_key = address_key(self.cluster.istio)
+        by_address = address_key(self.cluster.istio)
+        if not self.cluster.istio.registry_only:
+            self.address_key = by_address
+            return
+        named = named_targets(self.cluster.services)
+
+        def key(pod: Pod) -> Hashable:
+            used = sorted(
+                (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in named
+            )
+            return (by_address(pod), tuple(used))
+
+        self.address_key = key
+
+    def port_sets(self) -> list[PortSet]:
+        """The ports the port atoms are cut at (:func:`reach.engine.meshcuts.port_sets`)."""
+        return port_sets(self.cluster)
 
     def label_features(self, pods: list[Pod], of_pod: IntVec) -> None:
         """The features of every label class (its first pod stands for it)."""
@@ -157,12 +173,24 @@ class MeshLayer:
             if who not in known:
                 known[who] = _pod_clauses(clauses, pod.namespace, pod.service_account, pod)
             with_id, without_id = known[who]
-            self.features.append(_Features(pod, sidecar, policies, with_id, without_id))
+            f = _Features(pod, sidecar, policies, with_id, without_id)
+            if istio.registry_only:
+                f.egress = egress_of(istio, pod, sidecar)
+                f.entries = pod_entries(istio, self.cluster.services, pod)
+            self.features.append(f)
 
     def answers(self) -> list[BoolVec]:
         """Vectors over label classes that split behaviour classes where the mesh differs."""
         keys = [
-            (f.sidecar, f.policies, self._regions(f), f.with_identity, f.without_identity)
+            (
+                f.sidecar,
+                f.policies,
+                self._regions(f),
+                f.with_identity,
+                f.without_identity,
+                f.egress,
+                f.entries,
+            )
             for f in self.features
         ]
         ids: dict[object, int] = {}
@@ -189,6 +217,14 @@ class MeshLayer:
             caller = Caller(False, frozenset(), _segment_clauses(istio, None))
             self.caller_of.append(callers.setdefault(caller, len(callers)))
         self.callers = list(callers)
+        if istio.registry_only:
+            n_out = len(segments) + n_pseudo
+            self.egress = EgressPlan.of(
+                [f.egress for f in self.classes] + [None] * n_out,
+                [f.entries for f in self.classes]
+                + [segment_entries(istio, seg) for seg in segments]
+                + [any_address(istio)] * n_pseudo,
+            )
         dests: dict[object, int] = {}
         for f in self.classes:
             dest = None
@@ -267,20 +303,26 @@ class MeshLayer:
                         ids[id(verdict)] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
                         by_caller[c] = ids[id(verdict)]
             mesh_rows.append(by_caller[callers])
-        pairs: dict[tuple[int, int], int] = {}
+        pairs: dict[tuple[int, int, int], int] = {}
         new_row_of = np.empty(len(row_of), dtype=np.intp)
         out: list[PortSetIds] = []
+        egress = self.egress
+        egress_rows: dict[int, PortSetIds] = {}
         for c in range(len(row_of)):
             mesh = self.dest_of[c] if c < n_internal else -1
-            key = (int(row_of[c]), mesh)
+            target = egress.target_of[c] if egress is not None else -1
+            key = (int(row_of[c]), mesh, target)
             row = pairs.get(key)
             if row is None:
                 row = pairs[key] = len(out)
                 base = rows[key[0]]
-                if mesh < 0:
-                    out.append(base)
-                else:
-                    out.append(_and_rows(base, mesh_rows[mesh], atoms))
+                if mesh >= 0:
+                    base = _and_rows(base, mesh_rows[mesh], atoms)
+                if egress is not None:
+                    if target not in egress_rows:
+                        egress_rows[target] = _egress_row(egress, target, atoms)
+                    base = _and_rows(base, egress_rows[target], atoms)
+                out.append(base)
             new_row_of[c] = row
         return np.array(out, dtype=np.int32).reshape(len(out), rows.shape[1]), new_row_of
 
@@ -304,6 +346,20 @@ class MeshLayer:
         return out
 
 
+def _egress_row(plan: EgressPlan, target: int, atoms: PortAtoms) -> PortSetIds:
+    """Over every source class: the id of what its proxy forwards to destination profile
+    ``target``."""
+    ids = np.array(
+        [
+            atoms.intern_int(atoms.to_int(atoms.mask(allowed(src, plan.targets[target]))))
+            for src in plan.sources
+        ],
+        dtype=np.int32,
+    )
+    out: PortSetIds = ids[np.array(plan.source_of, dtype=np.intp)]
+    return out
+
+
 def _members(profile_of: list[int]) -> dict[int, IntVec]:
     """The classes of each profile id, ascending."""
     out: dict[int, list[int]] = {}
@@ -313,7 +369,17 @@ def _members(profile_of: list[int]) -> dict[int, IntVec]:
 
 
 def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
-    """What the sidecar of class ``dst`` decides for class ``src``, for ``explain``."""
+    """What the sidecar of class ``dst`` decides for class ``src`` and, under REGISTRY_ONLY,
+    what the proxy of ``src`` forwards to ``dst``, for ``explain``."""
+    side = _ingress_side(mesh, src, dst)
+    why = mesh.egress.reason(src, dst) if mesh.egress is not None else None
+    if why is None or mesh.egress is None:
+        return side
+    allowed = side.allowed & mesh.egress.ports(src, dst)
+    return MeshSide(True, allowed, (*side.reasons, why), side.marks)
+
+
+def _ingress_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
     verdict = mesh.verdict(src, dst)
     if verdict is None:
         return MeshSide(False, PortSet.all())

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from reach.errors import Diagnostics
 from reach.model.cluster import Cluster
-from reach.model.istio import ROOT_NAMESPACE, AuthorizationPolicy, AuthzRule, source_address
+from reach.model.istio import (
+    ROOT_NAMESPACE,
+    AuthorizationPolicy,
+    AuthzRule,
+    SidecarConfig,
+    source_address,
+)
 
 #: ``when`` keys reach decides; any other is marked on the connections (L7 conditioned).
 KNOWN_KEYS = ("source.namespace", "source.principal", "destination.port")
@@ -29,21 +35,56 @@ def istio_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
                 peer.origin,
                 severity="info",
             )
-    for obj in cluster.istio.unevaluated:
-        sidecar = obj.kind == "Sidecar"
-        diag.add(
-            "istio-unevaluated",
-            f"{obj} is read but not evaluated: "
-            + (
-                "its egress hosts may keep the workload from reaching some destinations, "
-                "which the answer leaves out"
-                if sidecar
-                else "external hosts it adds do not change pod-to-pod answers"
-            ),
-            obj.origin,
-            severity="warning" if sidecar else "info",
-            partial=sidecar,
-        )
+    _networking(cluster, diag)
+
+
+def _networking(cluster: Cluster, diag: Diagnostics) -> None:
+    """Sidecars and ServiceEntries: what of them reach does not evaluate."""
+    istio = cluster.istio
+    selectorless: dict[str, list[SidecarConfig]] = {}
+    for sidecar in istio.sidecars:
+        if sidecar.selector is None:
+            selectorless.setdefault(sidecar.namespace, []).append(sidecar)
+        if sidecar.has_ingress:
+            diag.add(
+                "istio-unevaluated",
+                f"{sidecar} has ingress listeners, which set the ports its workloads accept "
+                "(only when they belong to a Service): reach does not evaluate them",
+                sidecar.origin,
+                partial=True,
+            )
+        if sidecar.outbound == "REGISTRY_ONLY" and not all(li.captured for li in sidecar.egress):
+            diag.add(
+                "istio-unevaluated",
+                f"{sidecar} has egress listeners with bind or captureMode NONE, which the "
+                "application must call explicitly: reach takes them as capturing listeners",
+                sidecar.origin,
+                partial=True,
+            )
+    for namespace, found in selectorless.items():
+        if len(found) > 1:
+            diag.add(
+                "istio-sidecar-conflict",
+                f"namespace {namespace} has {len(found)} Sidecars without workloadSelector "
+                f"({', '.join(map(str, found))}): Istio's behaviour is undefined; reach uses "
+                "the first by name",
+                found[1].origin,
+                partial=True,
+            )
+    if not istio.registry_only:
+        return
+    for entry in istio.service_entries:
+        if entry.addresses or entry.selector is not None:
+            continue
+        if entry.resolution != "NONE" or entry.endpoints:
+            diag.add(
+                "istio-service-entry-unresolved",
+                f"{entry} has no addresses and resolution {entry.resolution}: which external "
+                "addresses its hosts stand for is not known offline, and reach admits none "
+                "through it for REGISTRY_ONLY sidecars",
+                entry.origin,
+                partial=True,
+            )
 
 
 def _policy(policy: AuthorizationPolicy, unaddressed: list[str], diag: Diagnostics) -> None:

@@ -264,3 +264,127 @@ def decide(objects: list[Obj], src: Obj, dst: Obj, port: int) -> tuple[bool, set
         marks |= {(label, "may deny") for label, m in found["DENY"] if m == "l7"}
         marks |= {(label, "decided by CUSTOM provider") for label, _ in found["CUSTOM"]}
     return allowed, marks
+
+
+# -- the source's proxy: Sidecar egress and the registry (sidecar.proto, service_entry.proto)
+
+
+def _sidecar_of(objects: list[Obj], pod: Obj) -> tuple[Obj | None, list[Obj]]:
+    """The Sidecar of the pod (selector one of its namespace, else the namespace's without
+    selector, else the root's) and its egress listeners (inherited when it has none)."""
+    ns, labels = _ns(pod), _labels(pod)
+    cars = sorted(_kind(objects, "Sidecar"), key=lambda o: (_ns(o), _meta(o)["name"]))
+
+    def spec(o: Obj) -> Obj:
+        return o.get("spec") or {}
+
+    workload = next(
+        (
+            s
+            for s in cars
+            if _ns(s) == ns
+            and spec(s).get("workloadSelector") is not None
+            and all(
+                labels.get(k) == v
+                for k, v in (spec(s)["workloadSelector"].get("labels") or {}).items()
+            )
+        ),
+        None,
+    )
+    space = next(
+        (s for s in cars if _ns(s) == ns and spec(s).get("workloadSelector") is None), None
+    )
+    root = next(
+        (s for s in cars if _ns(s) == ROOT and spec(s).get("workloadSelector") is None), None
+    )
+    chosen = workload or space or root
+    for s in (chosen, space, root):
+        if s is not None and spec(s).get("egress"):
+            return chosen, list(spec(s)["egress"])
+    return chosen, [{"hosts": ["*/*"]}]
+
+
+def _host_match(pattern: str, sidecar_ns: str, host: str, host_ns: str) -> bool:
+    ns, _, dns = pattern.partition("/")
+    ns = sidecar_ns if ns == "." else ns
+    if ns not in ("*", "") and ns != host_ns:
+        return False
+    if dns in ("*", host):
+        return True
+    return dns.startswith("*.") and host.endswith(dns[1:])
+
+
+def _imports(listeners: list[Obj], sidecar_ns: str, host: str, host_ns: str, port: int) -> bool:
+    """ "the hosts exposed on a listener port will be based on the listener with the most
+    specific port"; "a host is exposed only when it is imported by some entry and not
+    excluded by any entry"."""
+    with_port = [li for li in listeners if (li.get("port") or {}).get("number") == port]
+    pool = with_port or [li for li in listeners if not (li.get("port") or {}).get("number")]
+    hosts = [h for li in pool for h in li["hosts"]]
+    if any(h[0] == "~" and _host_match(h[1:], sidecar_ns, host, host_ns) for h in hosts):
+        return False
+    return any(h[0] != "~" and _host_match(h, sidecar_ns, host, host_ns) for h in hosts)
+
+
+def _registry(objects: list[Obj], dst: Obj, port: int) -> list[tuple[str, str, int, Obj | None]]:
+    """(host, namespace, service port, ServiceEntry or None) that lead to ``dst`` on TCP
+    ``port``."""
+    out: list[tuple[str, str, int, Obj | None]] = []
+    named = {
+        c.get("name"): c["containerPort"]
+        for c in ((dst.get("spec") or {}).get("containers") or [{}])[0].get("ports") or []
+        if c.get("protocol", "TCP") == "TCP"
+    }
+    for svc in _kind(objects, "Service"):
+        sel = (svc.get("spec") or {}).get("selector") or {}
+        if _ns(svc) != _ns(dst) or not sel or not _selects({"matchLabels": sel}, _labels(dst)):
+            continue
+        for sp in svc["spec"].get("ports") or []:
+            if sp.get("protocol", "TCP") != "TCP":
+                continue
+            target = sp.get("targetPort", sp["port"])
+            if (named.get(target) if isinstance(target, str) else target) == port:
+                host = f"{_meta(svc)['name']}.{_ns(svc)}.svc.cluster.local"
+                out.append((host, _ns(svc), sp["port"], None))
+    for se in _kind(objects, "ServiceEntry"):
+        spec = se.get("spec") or {}
+        picked = spec.get("workloadSelector")
+        if picked is not None:
+            if _ns(se) != _ns(dst) or not all(
+                _labels(dst).get(k) == v for k, v in (picked.get("labels") or {}).items()
+            ):
+                continue
+            numbers = [
+                p["number"] for p in spec["ports"] if p.get("targetPort", p["number"]) == port
+            ]
+        elif (
+            spec.get("resolution", "NONE") == "NONE"
+            and not spec.get("addresses")
+            and not spec.get("endpoints")
+        ):
+            numbers = [p["number"] for p in spec["ports"] if p["number"] == port]  # any IP
+        else:
+            continue
+        out += [(h, _ns(se), n, se) for h in spec["hosts"] for n in numbers]
+    return out
+
+
+def forwards(objects: list[Obj], src: Obj, dst: Obj, port: int) -> bool:
+    """Whether the proxy of pod ``src`` forwards a TCP connection to pod ``dst`` on
+    ``port``: always, unless its Sidecar is ``REGISTRY_ONLY``; then only through a
+    registry host its egress imports (and that is exported to its namespace)."""
+    if not has_sidecar(objects, src):
+        return True
+    chosen, listeners = _sidecar_of(objects, src)
+    policy = (chosen or {}).get("spec", {}).get("outboundTrafficPolicy")
+    mode = "ALLOW_ANY" if policy is None else policy.get("mode", "REGISTRY_ONLY")
+    if mode != "REGISTRY_ONLY":
+        return True
+    ns = _ns(src)
+    for host, host_ns, number, se in _registry(objects, dst, port):
+        export = ((se or {}).get("spec") or {}).get("exportTo") or ["*"]
+        if not ("*" in export or ns in export or ("." in export and ns == host_ns)):
+            continue
+        if _imports(listeners, ns, host, host_ns, number):
+            return True
+    return False
