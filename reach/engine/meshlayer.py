@@ -370,7 +370,8 @@ def _members(profile_of: list[int]) -> dict[int, IntVec]:
 
 def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
     """What the sidecar of class ``dst`` decides for class ``src`` and, under REGISTRY_ONLY,
-    what the proxy of ``src`` forwards to ``dst``, for ``explain``."""
+    what the proxy of ``src`` forwards to ``dst`` (any class: external ones too), for
+    ``explain``."""
     side = _ingress_side(mesh, src, dst)
     why = mesh.egress.reason(src, dst) if mesh.egress is not None else None
     if why is None or mesh.egress is None:
@@ -380,7 +381,7 @@ def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
 
 
 def _ingress_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
-    verdict = mesh.verdict(src, dst)
+    verdict = mesh.verdict(src, dst) if dst < len(mesh.classes) else None
     if verdict is None:
         return MeshSide(False, PortSet.all())
     marks = tuple(f"{m.label} {m.effect} [{m.summary}] on {m.ports}" for m in verdict.marks)

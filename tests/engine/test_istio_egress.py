@@ -278,3 +278,20 @@ def test_explain_names_the_sidecar_that_restricts_the_source() -> None:
         text = str(r.explain("foo/client", "bar/api"))
     assert "Sidecar foo/default (outboundTrafficPolicy REGISTRY_ONLY)" in text
     assert "forwards no TCP port" in text
+
+
+def test_mesh_side_says_why_an_external_address_is_dropped() -> None:
+    """For explain toward an external address (provenance asks only for pod classes today)."""
+    from reach.engine.meshlayer import mesh_side
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = reach.from_objects(world(sidecar(registry_only("./*"))))
+        reachability = r.reachability
+    mesh = reachability.mesh
+    assert mesh is not None
+    client = int(reachability.pod_class[[p.name for p in reachability.pods].index("client")])
+    external = reachability.n_internal  # the first external segment
+    side = mesh_side(mesh, client, external)
+    assert side.allowed == NON_TCP
+    assert any("forwards no TCP port" in reason for reason in side.reasons)
