@@ -1,6 +1,6 @@
-"""Where the mesh cuts the port atoms: the ports Istio's objects name, and under
-REGISTRY_ONLY the ports Services and ServiceEntries lead to (so that what a sidecar
-admits or forwards is a union of whole atoms)."""
+"""Where the mesh cuts the port atoms: the ports Istio's objects name, the ports Services
+lead to on their pods, and under REGISTRY_ONLY those of the ServiceEntries (so that what
+a sidecar admits or forwards is a union of whole atoms)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from reach.model.services import Service
 
 
 def port_sets(cluster: Cluster) -> list[PortSet]:
-    """The ports the policies name, and the registry's ports under REGISTRY_ONLY."""
+    """The ports the policies name, the Services' target ports, the ServiceEntries' ports
+    under REGISTRY_ONLY."""
     istio = cluster.istio
     out = [
         PortSet.of("TCP", p)
@@ -37,6 +38,7 @@ def port_sets(cluster: Cluster) -> list[PortSet]:
             for p in se.ports
             for n in (p.number, p.target_port)
         ]
+    if cluster.services:  # where Services lead: registry hosts, plain-TCP ports
         by_namespace: dict[str, list[Service]] = {}
         for svc in cluster.services:
             by_namespace.setdefault(svc.namespace, []).append(svc)

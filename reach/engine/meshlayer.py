@@ -32,6 +32,7 @@ from reach.engine.meshegress import (
     pod_entries,
     segment_entries,
 )
+from reach.engine.meshprotocol import plain_tcp_ports
 from reach.engine.meshrules import (
     Caller,
     Destination,
@@ -97,6 +98,8 @@ class _Features:
     #: REGISTRY_ONLY: the restriction of its proxy, the registry hosts that reach it.
     egress: Egress | None = None
     entries: tuple[Entry, ...] = ()
+    #: With a sidecar: the ports that carry plain TCP (HTTP attributes missing there).
+    tcp_ports: PortSet = field(default_factory=PortSet.empty)
 
 
 @dataclass
@@ -129,10 +132,10 @@ class MeshLayer:
 
     def __post_init__(self) -> None:
         by_address = address_key(self.cluster.istio)
-        if not self.cluster.istio.registry_only:
+        named = named_targets(self.cluster.services)
+        if not named:
             self.address_key = by_address
             return
-        named = named_targets(self.cluster.services)
 
         def key(pod: Pod) -> Hashable:
             used = sorted(
@@ -174,6 +177,8 @@ class MeshLayer:
                 known[who] = _pod_clauses(clauses, pod.namespace, pod.service_account, pod)
             with_id, without_id = known[who]
             f = _Features(pod, sidecar, policies, with_id, without_id)
+            if sidecar and self.cluster.services:
+                f.tcp_ports = plain_tcp_ports(self.cluster.services, pod)
             if istio.registry_only:
                 f.egress = egress_of(istio, pod, sidecar)
                 f.entries = pod_entries(istio, self.cluster.services, pod)
@@ -190,6 +195,7 @@ class MeshLayer:
                 f.without_identity,
                 f.egress,
                 f.entries,
+                f.tcp_ports,
             )
             for f in self.features
         ]
@@ -230,8 +236,10 @@ class MeshLayer:
             dest = None
             if f.sidecar:
                 regs = regions(istio.peer_authentication, f.pod.namespace, f.pod.label_map)
-                dest = Destination(tuple((k, istio.authorization[k]) for k in f.policies), regs)
-            key = (dest.policies, dest.regions) if dest else None
+                dest = Destination(
+                    tuple((k, istio.authorization[k]) for k in f.policies), regs, f.tcp_ports
+                )
+            key = (dest.policies, dest.regions, dest.tcp_ports) if dest else None
             if key not in dests:
                 dests[key] = len(dests)
                 self.dests.append(dest)

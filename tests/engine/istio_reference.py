@@ -114,7 +114,9 @@ def _lists(field: list[str] | None, not_field: list[str] | None, value: str) -> 
     return not any(string_match(p, value) for p in not_field or [])
 
 
-def _source(source: Obj, src: Obj, identity: bool, policy_ns: str) -> tuple[bool, bool]:
+def _source(
+    source: Obj, src: Obj, identity: bool, policy_ns: str, tcp: bool = False
+) -> tuple[bool, bool]:
     """(matches, needs L7)."""
     ns = _ns(src)
     sa = (src.get("spec") or {}).get("serviceAccountName") or "default"
@@ -140,15 +142,8 @@ def _source(source: Obj, src: Obj, identity: bool, policy_ns: str) -> tuple[bool
         and (not accounts or account in accounts)
         and account not in not_accounts
     )
-    l7 = any(
-        source.get(k)
-        for k in (
-            "requestPrincipals",
-            "notRequestPrincipals",
-            "remoteIpBlocks",
-            "notRemoteIpBlocks",
-        )
-    )
+    http = () if tcp else ("requestPrincipals", "notRequestPrincipals")  # JWT: HTTP
+    l7 = any(source.get(k) for k in (*http, "remoteIpBlocks", "notRemoteIpBlocks"))
     return ok, l7
 
 
@@ -179,18 +174,21 @@ def _in_blocks(
     return not inside(not_blocks or [])
 
 
-def _operation(op: Obj, port: int) -> tuple[bool, bool]:
+def _operation(op: Obj, port: int, tcp: bool = False) -> tuple[bool, bool]:
     ports = [int(p) for p in op.get("ports") or []]
     if ports and port not in ports:
         return False, False
     if port in [int(p) for p in op.get("notPorts") or []]:
         return False, False
     keys = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
-    return True, any(op.get(k) for k in keys)
+    return True, not tcp and any(op.get(k) for k in keys)
 
 
-def rule_match(rule: Obj, src: Obj, identity: bool, port: int, policy_ns: str) -> str:
-    """``"no"``, ``"yes"`` (at L4) or ``"l7"`` (only if the request's attributes say so)."""
+def rule_match(
+    rule: Obj, src: Obj, identity: bool, port: int, policy_ns: str, tcp: bool = False
+) -> str:
+    """``"no"``, ``"yes"`` (at L4) or ``"l7"`` (only if the request's attributes say so).
+    ``tcp``: a DENY rule on plain TCP traffic, whose missing HTTP attributes match."""
     ns = _ns(src)
     sa = (src.get("spec") or {}).get("serviceAccountName") or "default"
     cond_l7 = False
@@ -205,7 +203,7 @@ def rule_match(rule: Obj, src: Obj, identity: bool, port: int, policy_ns: str) -
                 else (ns if key == "source.namespace" else f"cluster.local/ns/{ns}/sa/{sa}")
             )
         else:
-            cond_l7 = True
+            cond_l7 |= not (tcp and key.startswith("request."))
             continue
         if not _lists(cond.get("values"), cond.get("notValues"), value):
             return "no"
@@ -214,17 +212,39 @@ def rule_match(rule: Obj, src: Obj, identity: bool, port: int, policy_ns: str) -
     tos = [t.get("operation") or {} for t in rule["to"]] if rule.get("to") else [None]
     best = "no"
     for s in froms:
-        s_ok, s_l7 = (True, False) if s is None else _source(s, src, identity, policy_ns)
+        s_ok, s_l7 = (True, False) if s is None else _source(s, src, identity, policy_ns, tcp)
         if not s_ok:
             continue
         for o in tos:
-            o_ok, o_l7 = (True, False) if o is None else _operation(o, port)
+            o_ok, o_l7 = (True, False) if o is None else _operation(o, port, tcp)
             if not o_ok:
                 continue
             if not (s_l7 or o_l7 or cond_l7):
                 return "yes"
             best = "l7"
     return best
+
+
+def plain_tcp(objects: list[Obj], dst: Obj, port: int) -> bool:
+    """Every Service port leading to ``port`` of ``dst`` (at least one) names a non-HTTP
+    protocol (``tcp``, ``tls``, ``https``, ``mongo``, ``mysql``, ``redis``, ``-suffix``)."""
+    named = {
+        c.get("name"): c["containerPort"]
+        for c in ((dst.get("spec") or {}).get("containers") or [{}])[0].get("ports") or []
+        if c.get("protocol", "TCP") == "TCP"
+    }
+    kinds = []
+    for svc in _kind(objects, "Service"):
+        sel = (svc.get("spec") or {}).get("selector") or {}
+        if _ns(svc) != _ns(dst) or not sel or not _selects({"matchLabels": sel}, _labels(dst)):
+            continue
+        for sp in svc["spec"].get("ports") or []:
+            target = sp.get("targetPort", sp["port"])
+            reached = named.get(target) if isinstance(target, str) else target
+            if sp.get("protocol", "TCP") == "TCP" and reached == port:
+                name = (sp.get("name") or "").split("-")[0].lower()
+                kinds.append(name in ("tcp", "tls", "https", "mongo", "mysql", "redis"))
+    return bool(kinds) and all(kinds)
 
 
 def decide(objects: list[Obj], src: Obj, dst: Obj, port: int) -> tuple[bool, set[tuple[str, str]]]:
@@ -249,7 +269,8 @@ def decide(objects: list[Obj], src: Obj, dst: Obj, port: int) -> tuple[bool, set
     found: dict[str, list[tuple[str, str]]] = {"ALLOW": [], "DENY": [], "CUSTOM": []}
     for p, action, rules in policies:
         for i, rule in enumerate(rules):
-            m = rule_match(rule, src, identity, port, _ns(p))
+            tcp = action == "DENY" and plain_tcp(objects, dst, port)
+            m = rule_match(rule, src, identity, port, _ns(p), tcp)
             if m != "no":
                 found[action].append(
                     (f"AuthorizationPolicy {_ns(p)}/{_meta(p)['name']} rules[{i}]", m)

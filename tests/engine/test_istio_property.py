@@ -176,6 +176,8 @@ def meshes(draw: st.DrawFn) -> list[Obj]:
     return objects
 
 
+#: Service port names: the protocol they declare (plain TCP or HTTP), or none.
+PORT_NAMES = ({}, {"name": "tcp"}, {"name": "tls-x"}, {"name": "http"}, {"name": "grpc"})
 EGRESS_HOSTS = (
     "*/*",
     "./*",
@@ -204,7 +206,13 @@ def networking(draw: st.DrawFn) -> list[Obj]:
                 },
                 "spec": {
                     "selector": {"app": draw(st.sampled_from(APPS))},
-                    "ports": [{"port": draw(st.sampled_from([80, 9000])), "targetPort": target}],
+                    "ports": [
+                        {
+                            "port": draw(st.sampled_from([80, 9000])),
+                            "targetPort": target,
+                            **draw(st.sampled_from(PORT_NAMES)),
+                        }
+                    ],
                 },
             }
         )
@@ -297,6 +305,33 @@ def egress_meshes(draw: st.DrawFn) -> list[Obj]:
         }
     )
     return objects + draw(networking())
+
+
+@st.composite
+def protocol_meshes(draw: st.DrawFn) -> list[Obj]:
+    """Meshes where Services declare the protocol of the ports (plain TCP or HTTP) and
+    DENY rules with HTTP conditions apply: injected namespaces, no Sidecar."""
+    objects = [o for o in draw(egress_meshes()) if o["kind"] != "Sidecar"]
+    for i in range(draw(st.integers(1, 3))):
+        spec: Obj = {"action": draw(st.sampled_from(["DENY", "DENY", "ALLOW"]))}
+        if draw(st.booleans()):
+            spec["selector"] = {"matchLabels": {"app": draw(st.sampled_from(APPS))}}
+        spec["rules"] = draw(st.lists(rules(), min_size=1, max_size=2))
+        objects.append(
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "AuthorizationPolicy",
+                "metadata": {"name": f"ap{i}", "namespace": draw(st.sampled_from(NAMESPACES))},
+                "spec": spec,
+            }
+        )
+    return objects
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(protocol_meshes())
+def test_engine_matches_the_reference_on_random_protocols(objects: list[Obj]) -> None:
+    check_against_reference(objects)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
