@@ -48,7 +48,8 @@ def label_classes(
     """Group pods by (namespace, labels, container ports of the named ports used, host net),
     and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
     account and sidecar injection annotation, and by ``mesh_key`` (where the pod's address
-    falls in Istio's ipBlocks: :func:`reach.engine.meshaddress.address_key`)."""
+    falls in Istio's ipBlocks, how it resolves Services' named target ports:
+    ``MeshLayer.class_key``)."""
     keys: dict[tuple[object, ...], int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
     wanted = set(named)

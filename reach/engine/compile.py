@@ -124,7 +124,7 @@ class _Compiler:
             self.named_ports,
             service_accounts=bool(self.cluster.cilium_policies) or self.calico is not None,
             mesh=self.mesh is not None,
-            mesh_key=self.mesh.address_key if self.mesh is not None else None,
+            mesh_key=self.mesh.class_key if self.mesh is not None else None,
         )
 
     # -- step 2: behaviour classes --------------------------------------------------------

@@ -1,13 +1,16 @@
 """The mesh as its own layer of the engine: what Istio's sidecars admit, per class pair.
 
-Built only when the input has AuthorizationPolicies or PeerAuthentications. Label
-classes are then keyed by service account and injection annotation; :meth:`MeshLayer.
-answers` gives the vectors that split behaviour classes where the mesh answers differ
-(sidecar, the policies that apply, the mTLS regions, each clause a caller may satisfy);
-:meth:`MeshLayer.ingress` intersects the ingress rows with the mesh's answer, so a
-pair's ports are the NetworkPolicy answer AND the mesh answer. The per-pair semantics is
-:mod:`reach.engine.meshrules`; marks (L7 conditioned connections) are kept as
-rectangles of classes for ``analysis.l7marks``.
+Built only when the input has AuthorizationPolicies, PeerAuthentications or a
+REGISTRY_ONLY Sidecar. Label classes are then keyed by service account, injection
+annotation and :attr:`MeshLayer.class_key` (address in the rules' ipBlocks, named target
+ports); :meth:`MeshLayer.answers` gives the vectors that split behaviour classes where
+the mesh answers differ (sidecar, the policies that apply, the mTLS regions, each clause
+a caller may satisfy, plain-TCP ports, the source proxy's restriction and the registry
+hosts that reach the class); :meth:`MeshLayer.ingress` intersects the ingress rows with
+the destination sidecar's answer and what each source's proxy forwards
+(:mod:`reach.engine.meshegress`), so a pair's ports are the NetworkPolicy answer AND the
+mesh answer. The per-pair semantics is :mod:`reach.engine.meshrules`; marks (L7
+conditioned connections) are kept as rectangles of classes for ``analysis.l7marks``.
 """
 
 from __future__ import annotations
@@ -127,14 +130,14 @@ class MeshLayer:
     #: Per class: what its proxy forwards (REGISTRY_ONLY Sidecars), after :meth:`in_classes`.
     egress: EgressPlan | None = None
     #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address
-    #: and, under REGISTRY_ONLY, how it resolves the Services' named target ports.
-    address_key: Callable[[Pod], Hashable] = field(init=False)
+    #: and how it resolves the Services' named target ports (registry, plain-TCP ports).
+    class_key: Callable[[Pod], Hashable] = field(init=False)
 
     def __post_init__(self) -> None:
         by_address = address_key(self.cluster.istio)
         named = named_targets(self.cluster.services)
         if not named:
-            self.address_key = by_address
+            self.class_key = by_address
             return
 
         def key(pod: Pod) -> Hashable:
@@ -143,7 +146,7 @@ class MeshLayer:
             )
             return (by_address(pod), tuple(used))
 
-        self.address_key = key
+        self.class_key = key
 
     def port_sets(self) -> list[PortSet]:
         """The ports the port atoms are cut at (:func:`reach.engine.meshcuts.port_sets`)."""
@@ -157,7 +160,7 @@ class MeshLayer:
         istio = self.cluster.istio
         clauses = all_clauses(istio)
         known: dict[tuple[object, ...], tuple[frozenset[tuple[int, ...]], ...]] = {}
-        key = self.address_key
+        key = self.class_key
         scoped: dict[str, list[int]] = {}  # policies by namespace
         for k, p in enumerate(istio.authorization):
             scoped.setdefault(p.namespace, []).append(k)
