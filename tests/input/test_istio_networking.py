@@ -148,3 +148,38 @@ def test_service_entry_validation() -> None:
     assert str(problem(entry({"ports": []}))) == (
         "p.yaml#1 spec.hosts: is required (at least 1 host)"
     )
+
+
+def test_every_istio_code_is_documented() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("reach/input/istio*.py")]
+    codes = {c for f in sources for c in re.findall(r'"(istio-[a-z0-9-]+)"', f.read_text())}
+    doc = (root / "docs" / "diagnostics.md").read_text()
+    assert {"istio-service-entry-unresolved", "istio-sidecar-conflict"} <= codes
+    assert [c for c in sorted(codes) if f"| `{c}` |" not in doc] == []
+
+
+def test_two_namespace_sidecars_without_selector_are_a_conflict() -> None:
+    _, notes = load(sidecar({}, "a"), sidecar({}, "b"))
+    (d,) = [n for n in notes if n.code == "istio-sidecar-conflict"]
+    assert d.partial and "Sidecar foo/a, Sidecar foo/b" in d.message and d.origin == "p.yaml#2"
+
+
+def test_sidecar_ingress_listeners_are_reported_unevaluated() -> None:
+    spec = {"ingress": [{"port": {"number": 9080, "protocol": "HTTP", "name": "h"}}]}
+    _, notes = load(sidecar(spec))
+    (d,) = [n for n in notes if n.code == "istio-unevaluated"]
+    assert d.partial and "ingress listeners" in d.message
+
+
+def test_registry_only_listener_with_bind_is_reported_unevaluated() -> None:
+    spec = {
+        "outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"},
+        "egress": [{"port": {"number": 3306}, "bind": "127.0.0.1", "hosts": ["*/db.example"]}],
+    }
+    _, notes = load(sidecar(spec))
+    (d,) = [n for n in notes if n.code == "istio-unevaluated"]
+    assert d.partial and "bind or captureMode NONE" in d.message
