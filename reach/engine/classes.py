@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,9 +39,17 @@ class LabelClasses:
         return len(self.namespace)
 
 
-#: (namespace, labels, used named ports, host network, service account, sidecar injection).
+#: (namespace, labels, used named ports, host network, service account, sidecar injection,
+#: the mesh's key: where the pod's address falls in Istio's ipBlocks and how it resolves
+#: Services' named target ports, ``MeshLayer.class_key``).
 LabelKey = tuple[
-    str, tuple[tuple[str, str], ...], tuple[tuple[str | None, str, int], ...], bool, str, str | None
+    str,
+    tuple[tuple[str, str], ...],
+    tuple[tuple[str | None, str, int], ...],
+    bool,
+    str,
+    str | None,
+    Hashable,
 ]
 
 
@@ -53,6 +61,7 @@ class KeyOf:
     named: frozenset[NamedKey]
     service_accounts: bool
     mesh: bool
+    mesh_key: Callable[[Pod], Hashable] | None = None
 
     def __call__(self, pod: Pod) -> LabelKey:
         """The label class key of ``pod``."""
@@ -64,12 +73,14 @@ class KeyOf:
         )
         account = pod.service_account if self.service_accounts or self.mesh else ""
         inject = pod.sidecar_inject if self.mesh else None
-        return (pod.namespace, pod.labels, used, pod.host_network, account, inject)
+        address = self.mesh_key(pod) if self.mesh_key is not None else None
+        return (pod.namespace, pod.labels, used, pod.host_network, account, inject, address)
 
 
 def sort_key(key: LabelKey) -> tuple[object, ...]:
-    """The order of label classes: by key (the absent injection annotation first)."""
-    return (*key[:5], key[5] is not None, key[5] or "")
+    """The order of label classes: by key (the absent injection annotation first; the
+    mesh's key by its text, which is made of tuples, booleans, strings and numbers)."""
+    return (*key[:5], key[5] is not None, key[5] or "", repr(key[6]))
 
 
 def label_classes(
@@ -79,13 +90,16 @@ def label_classes(
     *,
     service_accounts: bool = False,
     mesh: bool = False,
+    mesh_key: Callable[[Pod], Hashable] | None = None,
 ) -> LabelClasses:
     """Group pods by (namespace, labels, container ports of the named ports used, host net),
     and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
-    account and sidecar injection annotation."""
+    account and sidecar injection annotation, and by ``mesh_key`` (where the pod's address
+    falls in Istio's ipBlocks, how it resolves Services' named target ports:
+    ``MeshLayer.class_key``)."""
     keys: dict[LabelKey, int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
-    key_of = KeyOf(frozenset(named), service_accounts, mesh)
+    key_of = KeyOf(frozenset(named), service_accounts, mesh, mesh_key)
     for i, pod in enumerate(pods):
         of_pod[i] = keys.setdefault(key_of(pod), len(keys))
     # numbered in key order, not in the order of their first pod: a pod that comes or goes

@@ -36,7 +36,6 @@ from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.meshlayer import blocks as mesh_blocks
-from reach.engine.meshlayer import port_sets as mesh_port_sets
 from reach.engine.portmasks import RuleMasks
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
@@ -126,6 +125,7 @@ class _Compiler:
             self.named_ports,
             service_accounts=bool(self.cluster.cilium_policies) or self.calico is not None,
             mesh=self.mesh is not None,
+            mesh_key=self.mesh.class_key if self.mesh is not None else None,
         )
 
     # -- step 2: behaviour classes --------------------------------------------------------
@@ -184,7 +184,7 @@ class _Compiler:
             class_named_ports=classes.named_ports,
             n_external=len(self.segments) + len(self.pseudo),
             extra=(self.calico.plan.port_sets if self.calico is not None else [])
-            + (mesh_port_sets(self.cluster.istio) if self.mesh is not None else []),
+            + (self.mesh.port_sets() if self.mesh is not None else []),
         )
 
     def _class_rules(

@@ -1,23 +1,41 @@
 """The mesh as its own layer of the engine: what Istio's sidecars admit, per class pair.
 
-Built only when the input has AuthorizationPolicies or PeerAuthentications. Label
-classes are then keyed by service account and injection annotation; :meth:`MeshLayer.
-answers` gives the vectors that split behaviour classes where the mesh answers differ
-(sidecar, the policies that apply, the mTLS regions, each clause a caller may satisfy);
-:meth:`MeshLayer.ingress` intersects the ingress rows with the mesh's answer, so a
-pair's ports are the NetworkPolicy answer AND the mesh answer. The per-pair semantics is
-:mod:`reach.engine.meshrules`; marks (L7 conditioned connections) are kept as
-rectangles of classes for ``analysis.l7marks``.
+Built only when the input has AuthorizationPolicies, PeerAuthentications or a
+REGISTRY_ONLY Sidecar. Label classes are then keyed by service account, injection
+annotation and :attr:`MeshLayer.class_key` (address in the rules' ipBlocks, named target
+ports); :meth:`MeshLayer.answers` gives the vectors that split behaviour classes where
+the mesh answers differ (sidecar, the policies that apply, the mTLS regions, each clause
+a caller may satisfy, plain-TCP ports, the source proxy's restriction and the registry
+hosts that reach the class); :meth:`MeshLayer.ingress` intersects the ingress rows with
+the destination sidecar's answer and what each source's proxy forwards
+(:mod:`reach.engine.meshegress`), so a pair's ports are the NetworkPolicy answer AND the
+mesh answer. The per-pair semantics is :mod:`reach.engine.meshrules`; marks (L7
+conditioned connections) are kept as rectangles of classes for ``analysis.l7marks``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.meshaddress import address_key, block, ip_holds, pod_address, source_blocks
+from reach.engine.meshcuts import port_sets
+from reach.engine.meshegress import (
+    Egress,
+    EgressPlan,
+    Entry,
+    allowed,
+    any_address,
+    egress_of,
+    named_targets,
+    pod_entries,
+    segment_entries,
+)
+from reach.engine.meshprotocol import plain_tcp_ports
 from reach.engine.meshrules import (
     Caller,
     Destination,
@@ -32,7 +50,7 @@ from reach.engine.meshrules import (
 )
 from reach.engine.verdicts import MeshSide
 from reach.model.cluster import Cluster, Namespace, Pod
-from reach.model.ipspace import IPBlock, IPRange, parse_network
+from reach.model.ipspace import IPBlock, IPRange
 from reach.model.istio import (
     INJECT_KEY,
     INJECTION_LABEL,
@@ -63,38 +81,12 @@ def has_sidecar(pod: Pod, namespace: Namespace | None) -> bool:
 
 
 def blocks(istio: IstioObjects) -> list[IPBlock]:
-    """The ipBlocks of the sources: external segments are cut at their bounds."""
-    return [
-        IPBlock(parse_network(text if "/" in text else f"{text}/{128 if ':' in text else 32}"))
-        for s in _sources(istio)
-        for text in s.ip_blocks + s.not_ip_blocks
-    ]
-
-
-def port_sets(istio: IstioObjects) -> list[PortSet]:
-    """The ports the policies name: the port atoms are cut at them."""
-    out = [
-        PortSet.of("TCP", p)
-        for policy in istio.authorization
-        for rule in policy.rules
-        for op in rule.operations or ()
-        for p in op.ports + op.not_ports
-    ]
-    out += [
-        PortSet.of("TCP", int(v))
-        for policy in istio.authorization
-        for rule in policy.rules
-        for c in rule.conditions
-        if c.key == "destination.port"
-        for v in c.values + c.not_values
-        if v.isdigit() and 0 < int(v) <= 65535
-    ]
-    out += [PortSet.of("TCP", p) for pa in istio.peer_authentication for p, _ in pa.port_modes]
+    """The ipBlocks of the sources and the ServiceEntries' addresses (when some Sidecar is
+    REGISTRY_ONLY): external segments are cut at their bounds."""
+    out = [block(text) for text in source_blocks(istio)]
+    if istio.registry_only:
+        out += [block(a) for se in istio.service_entries for a in se.addresses]
     return out
-
-
-def _sources(istio: IstioObjects) -> list[Source]:
-    return [s for p in istio.authorization for r in p.rules for s in r.sources or ()]
 
 
 @dataclass
@@ -106,6 +98,11 @@ class _Features:
     policies: tuple[int, ...]
     with_identity: frozenset[tuple[int, ...]]
     without_identity: frozenset[tuple[int, ...]]
+    #: REGISTRY_ONLY: the restriction of its proxy, the registry hosts that reach it.
+    egress: Egress | None = None
+    entries: tuple[Entry, ...] = ()
+    #: With a sidecar: the ports that carry plain TCP (HTTP attributes missing there).
+    tcp_ports: PortSet = field(default_factory=PortSet.empty)
 
 
 @dataclass
@@ -130,6 +127,30 @@ class MeshLayer:
     _by_policy: list[dict[int, tuple[frozenset[object], frozenset[object]]]] = field(
         default_factory=list
     )
+    #: Per class: what its proxy forwards (REGISTRY_ONLY Sidecars), after :meth:`in_classes`.
+    egress: EgressPlan | None = None
+    #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address
+    #: and how it resolves the Services' named target ports (registry, plain-TCP ports).
+    class_key: Callable[[Pod], Hashable] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_address = address_key(self.cluster.istio)
+        named = named_targets(self.cluster.services)
+        if not named:
+            self.class_key = by_address
+            return
+
+        def key(pod: Pod) -> Hashable:
+            used = sorted(
+                (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in named
+            )
+            return (by_address(pod), tuple(used))
+
+        self.class_key = key
+
+    def port_sets(self) -> list[PortSet]:
+        """The ports the port atoms are cut at (:func:`reach.engine.meshcuts.port_sets`)."""
+        return port_sets(self.cluster)
 
     def label_features(self, pods: list[Pod], of_pod: IntVec) -> None:
         """The features of every label class (its first pod stands for it)."""
@@ -138,7 +159,8 @@ class MeshLayer:
             first.setdefault(c, i)
         istio = self.cluster.istio
         clauses = all_clauses(istio)
-        known: dict[tuple[str, str], tuple[frozenset[tuple[int, ...]], ...]] = {}
+        known: dict[tuple[object, ...], tuple[frozenset[tuple[int, ...]], ...]] = {}
+        key = self.class_key
         scoped: dict[str, list[int]] = {}  # policies by namespace
         for k, p in enumerate(istio.authorization):
             scoped.setdefault(p.namespace, []).append(k)
@@ -153,16 +175,31 @@ class MeshLayer:
                 for k in (near if sidecar else ())
                 if applies(istio.authorization[k], pod.namespace, labels)
             )
-            who = (pod.namespace, pod.service_account)
+            who = (pod.namespace, pod.service_account, key(pod))
             if who not in known:
-                known[who] = _pod_clauses(clauses, *who)
+                known[who] = _pod_clauses(clauses, pod.namespace, pod.service_account, pod)
             with_id, without_id = known[who]
-            self.features.append(_Features(pod, sidecar, policies, with_id, without_id))
+            f = _Features(pod, sidecar, policies, with_id, without_id)
+            if sidecar and self.cluster.services:
+                f.tcp_ports = plain_tcp_ports(self.cluster.services, pod)
+            if istio.registry_only:
+                f.egress = egress_of(istio, pod, sidecar)
+                f.entries = pod_entries(istio, self.cluster.services, pod)
+            self.features.append(f)
 
     def answers(self) -> list[BoolVec]:
         """Vectors over label classes that split behaviour classes where the mesh differs."""
         keys = [
-            (f.sidecar, f.policies, self._regions(f), f.with_identity, f.without_identity)
+            (
+                f.sidecar,
+                f.policies,
+                self._regions(f),
+                f.with_identity,
+                f.without_identity,
+                f.egress,
+                f.entries,
+                f.tcp_ports,
+            )
             for f in self.features
         ]
         ids: dict[object, int] = {}
@@ -189,13 +226,23 @@ class MeshLayer:
             caller = Caller(False, frozenset(), _segment_clauses(istio, None))
             self.caller_of.append(callers.setdefault(caller, len(callers)))
         self.callers = list(callers)
+        if istio.registry_only:
+            n_out = len(segments) + n_pseudo
+            self.egress = EgressPlan.of(
+                [f.egress for f in self.classes] + [None] * n_out,
+                [f.entries for f in self.classes]
+                + [segment_entries(istio, seg) for seg in segments]
+                + [any_address(istio)] * n_pseudo,
+            )
         dests: dict[object, int] = {}
         for f in self.classes:
             dest = None
             if f.sidecar:
                 regs = regions(istio.peer_authentication, f.pod.namespace, f.pod.label_map)
-                dest = Destination(tuple((k, istio.authorization[k]) for k in f.policies), regs)
-            key = (dest.policies, dest.regions) if dest else None
+                dest = Destination(
+                    tuple((k, istio.authorization[k]) for k in f.policies), regs, f.tcp_ports
+                )
+            key = (dest.policies, dest.regions, dest.tcp_ports) if dest else None
             if key not in dests:
                 dests[key] = len(dests)
                 self.dests.append(dest)
@@ -267,20 +314,26 @@ class MeshLayer:
                         ids[id(verdict)] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
                         by_caller[c] = ids[id(verdict)]
             mesh_rows.append(by_caller[callers])
-        pairs: dict[tuple[int, int], int] = {}
+        pairs: dict[tuple[int, int, int], int] = {}
         new_row_of = np.empty(len(row_of), dtype=np.intp)
         out: list[PortSetIds] = []
+        egress = self.egress
+        egress_rows: dict[int, PortSetIds] = {}
         for c in range(len(row_of)):
             mesh = self.dest_of[c] if c < n_internal else -1
-            key = (int(row_of[c]), mesh)
+            target = egress.target_of[c] if egress is not None else -1
+            key = (int(row_of[c]), mesh, target)
             row = pairs.get(key)
             if row is None:
                 row = pairs[key] = len(out)
                 base = rows[key[0]]
-                if mesh < 0:
-                    out.append(base)
-                else:
-                    out.append(_and_rows(base, mesh_rows[mesh], atoms))
+                if mesh >= 0:
+                    base = _and_rows(base, mesh_rows[mesh], atoms)
+                if egress is not None:
+                    if target not in egress_rows:
+                        egress_rows[target] = _egress_row(egress, target, atoms)
+                    base = _and_rows(base, egress_rows[target], atoms)
+                out.append(base)
             new_row_of[c] = row
         return np.array(out, dtype=np.int32).reshape(len(out), rows.shape[1]), new_row_of
 
@@ -304,6 +357,20 @@ class MeshLayer:
         return out
 
 
+def _egress_row(plan: EgressPlan, target: int, atoms: PortAtoms) -> PortSetIds:
+    """Over every source class: the id of what its proxy forwards to destination profile
+    ``target``."""
+    ids = np.array(
+        [
+            atoms.intern_int(atoms.to_int(atoms.mask(allowed(src, plan.targets[target]))))
+            for src in plan.sources
+        ],
+        dtype=np.int32,
+    )
+    out: PortSetIds = ids[np.array(plan.source_of, dtype=np.intp)]
+    return out
+
+
 def _members(profile_of: list[int]) -> dict[int, IntVec]:
     """The classes of each profile id, ascending."""
     out: dict[int, list[int]] = {}
@@ -313,8 +380,19 @@ def _members(profile_of: list[int]) -> dict[int, IntVec]:
 
 
 def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
-    """What the sidecar of class ``dst`` decides for class ``src``, for ``explain``."""
-    verdict = mesh.verdict(src, dst)
+    """What the sidecar of class ``dst`` decides for class ``src`` and, under REGISTRY_ONLY,
+    what the proxy of ``src`` forwards to ``dst`` (any class: external ones too), for
+    ``explain``."""
+    side = _ingress_side(mesh, src, dst)
+    why = mesh.egress.reason(src, dst) if mesh.egress is not None else None
+    if why is None or mesh.egress is None:
+        return side
+    allowed = side.allowed & mesh.egress.ports(src, dst)
+    return MeshSide(True, allowed, (*side.reasons, why), side.marks)
+
+
+def _ingress_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
+    verdict = mesh.verdict(src, dst) if dst < len(mesh.classes) else None
     if verdict is None:
         return MeshSide(False, PortSet.all())
     marks = tuple(f"{m.label} {m.effect} [{m.summary}] on {m.ports}" for m in verdict.marks)
@@ -362,11 +440,12 @@ def all_clauses(istio: IstioObjects) -> Clauses:
 
 
 def _pod_clauses(
-    clauses: Clauses, namespace: str, account: str
+    clauses: Clauses, namespace: str, account: str, pod: Pod
 ) -> tuple[frozenset[tuple[int, ...]], frozenset[tuple[int, ...]]]:
     """The clauses a pod of ``namespace`` with service account ``account`` satisfies with
-    its identity and without (no source IP of a pod is known: an ipBlocks list keeps pods
-    out, a notIpBlocks list does not)."""
+    its identity and without; ipBlocks against the pod's own address (none known: an
+    ipBlocks list keeps the pod out, a notIpBlocks list does not)."""
+    address = pod_address(pod)
     with_id: set[tuple[int, ...]] = set()
     without_id: set[tuple[int, ...]] = set()
     for cid, clause, policy_ns in clauses:
@@ -374,7 +453,7 @@ def _pod_clauses(
             present = condition_holds(clause, namespace, account)
             absent = condition_holds(clause, namespace, None)
         else:
-            ip = not clause.ip_blocks
+            ip = ip_holds(clause, address)
             present = ip and identity_holds(clause, namespace, account, policy_ns)
             absent = ip and identity_absent_holds(clause)
         if present:
@@ -393,21 +472,6 @@ def _segment_clauses(istio: IstioObjects, seg: IPRange | None) -> frozenset[tupl
                 if isinstance(clause, Condition):
                     if condition_holds(clause, "", None):
                         out.add(cid)
-                elif identity_absent_holds(clause) and _ip_holds(clause, seg):
+                elif identity_absent_holds(clause) and ip_holds(clause, seg):
                     out.add(cid)
     return frozenset(out)
-
-
-def _ip_holds(source: Source, seg: IPRange | None) -> bool:
-    def inside(texts: tuple[str, ...]) -> bool:
-        return seg is not None and any(block.contains(seg) for block in _blocks(texts))
-
-    if source.ip_blocks and not inside(source.ip_blocks):
-        return False
-    return not inside(source.not_ip_blocks)
-
-
-def _blocks(texts: tuple[str, ...]) -> list[IPBlock]:
-    return [
-        IPBlock(parse_network(t if "/" in t else f"{t}/{128 if ':' in t else 32}")) for t in texts
-    ]

@@ -31,6 +31,8 @@ from reach.model.selectors import Labels
 #: The sidecar intercepts TCP only: other protocols pass it untouched.
 TCP = PortSet.of("TCP")
 IDENTITY_KEYS = ("source.namespace", "source.principal")
+#: ``when`` keys of HTTP request attributes (headers, JWT claims): missing from plain TCP.
+HTTP_KEYS = ("request.",)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,9 @@ class Destination:
 
     policies: tuple[tuple[int, AuthorizationPolicy], ...]
     regions: tuple[Region, ...] = field(default=(Region(TCP, "PERMISSIVE"),))
+    #: Ports whose inbound traffic is plain TCP (every Service port leading there declares a
+    #: non-HTTP protocol): HTTP attributes are missing there.
+    tcp_ports: PortSet = field(default_factory=PortSet.empty)
 
 
 def applies(policy: AuthorizationPolicy, namespace: str, labels: Labels) -> bool:
@@ -192,8 +197,16 @@ def _region(dest: Destination, matched: frozenset[tuple[int, ...]], ports: PortS
         has_allow |= policy.action == "ALLOW"
         for rule in policy.rules:
             label = f"{policy} rules[{rule.index}]"
-            for hit, l7 in alternatives(k, rule, matched):
+            for hit, l7, http in alternatives(k, rule, matched):
                 hit &= ports
+                if http and policy.action == "DENY" and hit & dest.tcp_ports:
+                    # "For a DENY rule, missing attributes are treated as matches"
+                    plain["DENY"] |= hit & dest.tcp_ports
+                    reasons.append(
+                        f"{label} denies {hit & dest.tcp_ports}: plain TCP there, its HTTP "
+                        f"conditions [{l7}] match"
+                    )
+                    hit = hit - dest.tcp_ports
                 if not hit:
                     continue
                 if l7 or policy.action == "CUSTOM":
@@ -241,18 +254,22 @@ def clause_ids(k: int, rule: AuthzRule) -> list[tuple[tuple[int, ...], Source | 
 
 def alternatives(
     k: int, rule: AuthzRule, matched: frozenset[tuple[int, ...]]
-) -> list[tuple[PortSet, str]]:
-    """The ways the rule matches the caller: (TCP ports, L7 conditions text, "" if none)."""
+) -> list[tuple[PortSet, str, bool]]:
+    """The ways the rule matches the caller: (TCP ports, L7 conditions text ("" if none),
+    whether every L7 condition is an HTTP attribute, missing from plain TCP traffic)."""
     if rule.sources is None:
-        sources = [""]
+        sources = [("", True)]
     else:
         sources = [
-            source_l7(s) for i, s in enumerate(rule.sources) if (k, rule.index, 0, i) in matched
+            (source_l7(s), not (s.remote_ip_blocks or s.not_remote_ip_blocks))
+            for i, s in enumerate(rule.sources)
+            if (k, rule.index, 0, i) in matched
         ]
     if not sources:
         return []
     ports = TCP
     l7: list[str] = []
+    http = True
     for j, cond in enumerate(rule.conditions):
         if cond.key == "destination.port":
             ports &= _condition_ports(cond)
@@ -261,12 +278,13 @@ def alternatives(
                 return []
         else:
             l7.append(_condition_text(cond))
+            http &= cond.key.startswith(HTTP_KEYS)
     ops = [(TCP, "")] if rule.operations is None else [operation(o) for o in rule.operations]
-    out: list[tuple[PortSet, str]] = []
-    for s in sources:
+    out: list[tuple[PortSet, str, bool]] = []
+    for s, s_http in sources:
         for op_ports, op_l7 in ops:
             text = " ".join(t for t in (op_l7, s, *l7) if t)
-            out.append((op_ports & ports, text))
+            out.append((op_ports & ports, text, bool(text) and http and s_http))
     return out
 
 

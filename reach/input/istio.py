@@ -16,6 +16,7 @@ from typing import Any
 from reach.errors import FieldError
 from reach.input import ciliumfields as f
 from reach.input.fields import describe, mapping
+from reach.input.istionet import parse_networking
 from reach.input.selectors import parse_labels
 from reach.input.validation import Collector, metadata
 from reach.model.ipspace import parse_network
@@ -131,13 +132,8 @@ def parse_peer_authentication(
 
 
 def parse_unevaluated(obj: Mapping[str, Any], kind: str, origin: str, seed: str) -> MeshObject:
-    """A Sidecar or ServiceEntry: its metadata validated, its spec a mapping; not evaluated."""
-    found = Collector()
-    meta = found.run(metadata, obj, kind, seed or origin)
-    found.run(mapping, obj.get("spec"), "spec")
-    found.done()
-    assert meta is not None
-    return MeshObject(kind, meta.namespace, meta.name, origin)
+    """A Sidecar or ServiceEntry (:mod:`reach.input.istionet`)."""
+    return parse_networking(obj, kind, origin, seed)
 
 
 def workload_selector(raw: Any, path: str) -> LabelSelector | None:

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from reach.errors import Diagnostics
 from reach.model.cluster import Cluster
-from reach.model.istio import ROOT_NAMESPACE, AuthorizationPolicy, AuthzRule
+from reach.model.istio import (
+    ROOT_NAMESPACE,
+    AuthorizationPolicy,
+    AuthzRule,
+    SidecarConfig,
+    source_address,
+)
 
 #: ``when`` keys reach decides; any other is marked on the connections (L7 conditioned).
 KNOWN_KEYS = ("source.namespace", "source.principal", "destination.port")
@@ -17,8 +23,9 @@ KNOWN_KEYS = ("source.namespace", "source.principal", "destination.port")
 
 def istio_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
     """Say what of the Istio objects is not decided, or not enforced."""
+    unaddressed = [str(p) for p in cluster.pods if source_address(p.ips) is None]
     for policy in cluster.istio.authorization:
-        _policy(policy, diag)
+        _policy(policy, unaddressed, diag)
     for peer in cluster.istio.peer_authentication:
         if peer.namespace == ROOT_NAMESPACE and peer.selector is not None:
             diag.add(
@@ -28,24 +35,59 @@ def istio_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
                 peer.origin,
                 severity="info",
             )
-    for obj in cluster.istio.unevaluated:
-        sidecar = obj.kind == "Sidecar"
-        diag.add(
-            "istio-unevaluated",
-            f"{obj} is read but not evaluated: "
-            + (
-                "its egress hosts may keep the workload from reaching some destinations, "
-                "which the answer leaves out"
-                if sidecar
-                else "external hosts it adds do not change pod-to-pod answers"
-            ),
-            obj.origin,
-            severity="warning" if sidecar else "info",
-            partial=sidecar,
-        )
+    _networking(cluster, diag)
 
 
-def _policy(policy: AuthorizationPolicy, diag: Diagnostics) -> None:
+def _networking(cluster: Cluster, diag: Diagnostics) -> None:
+    """Sidecars and ServiceEntries: what of them reach does not evaluate."""
+    istio = cluster.istio
+    selectorless: dict[str, list[SidecarConfig]] = {}
+    for sidecar in istio.sidecars:
+        if sidecar.selector is None:
+            selectorless.setdefault(sidecar.namespace, []).append(sidecar)
+        if sidecar.has_ingress:
+            diag.add(
+                "istio-unevaluated",
+                f"{sidecar} has ingress listeners, which set the ports its workloads accept "
+                "(only when they belong to a Service): reach does not evaluate them",
+                sidecar.origin,
+                partial=True,
+            )
+        if sidecar.outbound == "REGISTRY_ONLY" and not all(li.captured for li in sidecar.egress):
+            diag.add(
+                "istio-unevaluated",
+                f"{sidecar} has egress listeners with bind or captureMode NONE, which the "
+                "application must call explicitly: reach takes them as capturing listeners",
+                sidecar.origin,
+                partial=True,
+            )
+    for namespace, found in selectorless.items():
+        if len(found) > 1:
+            diag.add(
+                "istio-sidecar-conflict",
+                f"namespace {namespace} has {len(found)} Sidecars without workloadSelector "
+                f"({', '.join(map(str, found))}): Istio's behaviour is undefined; reach uses "
+                "the first by name",
+                found[1].origin,
+                partial=True,
+            )
+    if not istio.registry_only:
+        return
+    for entry in istio.service_entries:
+        if entry.addresses or entry.selector is not None:
+            continue
+        if entry.resolution != "NONE" or entry.endpoints:
+            diag.add(
+                "istio-service-entry-unresolved",
+                f"{entry} has no addresses and resolution {entry.resolution}: which external "
+                "addresses its hosts stand for is not known offline, and reach admits none "
+                "through it for REGISTRY_ONLY sidecars",
+                entry.origin,
+                partial=True,
+            )
+
+
+def _policy(policy: AuthorizationPolicy, unaddressed: list[str], diag: Diagnostics) -> None:
     if policy.dry_run:
         diag.add(
             "istio-dry-run",
@@ -73,13 +115,14 @@ def _policy(policy: AuthorizationPolicy, diag: Diagnostics) -> None:
             partial=True,
         )
     for rule in policy.rules:
-        if any(s.ip_blocks or s.not_ip_blocks for s in rule.sources or ()):
+        if unaddressed and any(s.ip_blocks or s.not_ip_blocks for s in rule.sources or ()):
+            named = ", ".join(unaddressed[:3]) + (", ..." if len(unaddressed) > 3 else "")
             diag.add(
                 "istio-ip-blocks",
-                f"{policy} rules[{rule.index}] names ipBlocks or notIpBlocks: reach matches "
-                "them against addresses outside the cluster only, never against pods' own "
-                "addresses, so the answer between pods may differ from what the sidecar "
-                "decides",
+                f"{policy} rules[{rule.index}] names ipBlocks or notIpBlocks, and "
+                f"{len(unaddressed)} pod(s) have no address in the input (status.podIP): "
+                f"{named}; reach takes them to be in no block, so the answer from them may "
+                "differ from what the sidecar decides",
                 policy.origin,
                 partial=True,
             )

@@ -124,8 +124,9 @@ E | security.istio.io | PeerAuthentication | v1 v1beta1 | Istio mTLS mode: STRIC
 plain-text clients, DISABLE removes peer identities
 X | security.istio.io | RequestAuthentication | - | Istio JWT checks: requests with invalid \
 tokens are refused
-E | networking.istio.io | Sidecar ServiceEntry | v1 v1beta1 v1alpha3 | Istio egress limits and \
-external hosts: read, not evaluated (istio-unevaluated)
+E | networking.istio.io | Sidecar ServiceEntry | v1 v1beta1 v1alpha3 | Istio egress limits \
+(REGISTRY_ONLY: TCP only to the hosts a sidecar imports) and registry hosts; ingress \
+listeners and DNS-resolved entries reported, not decided
 X | networking.istio.io | EnvoyFilter | - | Istio proxy configuration that may deny
 X | extensions.istio.io | WasmPlugin | - | Istio proxy extension that may deny
 X | policy.linkerd.io | Server | - | Linkerd: a port with a Server refuses clients not authorized

@@ -8,8 +8,10 @@ matching (exact, ``prefix*``, ``*suffix``, ``*``) is :func:`string_match`.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
+from reach.model.ipspace import IPRange
 from reach.model.selectors import LabelSelector
 
 #: The mesh's root namespace: policies there apply to every namespace (Istio's default).
@@ -36,6 +38,18 @@ def string_match(pattern: str, value: str) -> bool:
     if pattern.startswith("*"):
         return value.endswith(pattern[1:])
     return value == pattern
+
+
+def source_address(ips: tuple[str, ...]) -> IPRange | None:
+    """A pod's source address for ``ipBlocks``: the first valid one of its IPs (Kubernetes'
+    ``status.podIP``, the primary address), or None when the input gives none."""
+    for text in ips:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        return IPRange(address.version, int(address), int(address))
+    return None
 
 
 def principal(namespace: str, service_account: str) -> str:
@@ -139,7 +153,8 @@ class PeerAuthentication:
 
 @dataclass(frozen=True, slots=True)
 class MeshObject:
-    """An Istio object read and validated but not evaluated (Sidecar, ServiceEntry)."""
+    """An Istio networking object (Sidecar, ServiceEntry): the evaluated ones are the
+    subclasses :class:`SidecarConfig` and :class:`ServiceEntry`."""
 
     kind: str
     namespace: str
@@ -150,14 +165,94 @@ class MeshObject:
         return f"{self.kind} {self.namespace}/{self.name}"
 
 
+#: Sidecar ``outboundTrafficPolicy.mode``: the proto's enum, zero first.
+OUTBOUND_MODES = ("REGISTRY_ONLY", "ALLOW_ANY")
+
+
+@dataclass(frozen=True, slots=True)
+class EgressListener:
+    """A Sidecar ``egress[]`` listener: the hosts it imports, on ``port`` (None: every port
+    of the imported services). ``captured``: False when ``bind`` or ``captureMode: NONE``
+    makes it a listener the application must call explicitly."""
+
+    hosts: tuple[str, ...]
+    port: int | None = None
+    captured: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SidecarConfig(MeshObject):
+    """A ``networking.istio.io`` Sidecar: whom it applies to, what it imports, and what
+    its proxy does with traffic to destinations it does not know."""
+
+    selector: LabelSelector | None = None
+    egress: tuple[EgressListener, ...] = ()
+    #: ``outboundTrafficPolicy.mode``; None: not set (MeshConfig's default, ALLOW_ANY).
+    outbound: str | None = None
+    #: ``ingress`` listeners are given (they change the inbound ports: not evaluated).
+    has_ingress: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPort:
+    """A ServiceEntry port: the number called, the endpoint's ``targetPort``, protocol."""
+
+    number: int
+    protocol: str = ""
+    target: int | None = None
+
+    @property
+    def target_port(self) -> int:
+        return self.target or self.number
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry(MeshObject):
+    """A ServiceEntry: hosts added to the mesh's registry (docs/semantics.md)."""
+
+    hosts: tuple[str, ...] = ()
+    #: ``addresses``: IPs or CIDRs, as CIDRs.
+    addresses: tuple[str, ...] = ()
+    ports: tuple[EntryPort, ...] = ()
+    location: str = "MESH_EXTERNAL"
+    resolution: str = "NONE"
+    #: ``workloadSelector.labels``: pods of the namespace that are its endpoints.
+    selector: LabelSelector | None = None
+    #: ``endpoints[].address`` as written.
+    endpoints: tuple[str, ...] = ()
+    export_to: tuple[str, ...] = ()
+
+    def exported_to(self, namespace: str) -> bool:
+        """``exportTo``: none means every namespace; ``.`` its own; ``*`` every one."""
+        if not self.export_to or "*" in self.export_to:
+            return True
+        return namespace in self.export_to or (
+            "." in self.export_to and namespace == self.namespace
+        )
+
+
 @dataclass
 class IstioObjects:
     """The Istio objects of the input."""
 
     authorization: list[AuthorizationPolicy] = field(default_factory=list)
     peer_authentication: list[PeerAuthentication] = field(default_factory=list)
+    #: Sidecars and ServiceEntries (in name order).
     unevaluated: list[MeshObject] = field(default_factory=list)
+
+    @property
+    def sidecars(self) -> list[SidecarConfig]:
+        return [o for o in self.unevaluated if isinstance(o, SidecarConfig)]
+
+    @property
+    def service_entries(self) -> list[ServiceEntry]:
+        return [o for o in self.unevaluated if isinstance(o, ServiceEntry)]
+
+    @property
+    def registry_only(self) -> bool:
+        """Whether some Sidecar drops traffic to destinations outside its registry."""
+        return any(s.outbound == "REGISTRY_ONLY" for s in self.sidecars)
 
     def __bool__(self) -> bool:
         """Whether the mesh layer has anything to evaluate."""
-        return bool(self.authorization or self.peer_authentication)
+        return bool(self.authorization or self.peer_authentication or self.registry_only)

@@ -61,12 +61,6 @@ def _with_ip(name: str, ns: str, account: str, ip: str) -> Obj:
     return obj
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reach (and the reference) never match a pod against ipBlocks, even 0.0.0.0/0 or "
-    "the pod's own status.podIP: a DENY on ipBlocks denies no pod (said by the partial "
-    "istio-ip-blocks diagnostic)",
-)
 def test_deny_on_ip_blocks_denies_pods_whose_address_is_inside() -> None:
     spec = {
         "selector": HTTPBIN,
@@ -77,11 +71,6 @@ def test_deny_on_ip_blocks_denies_pods_whose_address_is_inside() -> None:
     assert conns(objects)[("foo/caller", "foo/httpbin")] == NON_TCP
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reach (and the reference) take no pod to be outside a notIpBlocks list: a DENY "
-    "on notIpBlocks [pod CIDR] denies every pod, even one whose status.podIP is inside",
-)
 def test_deny_on_not_ip_blocks_spares_pods_whose_address_is_inside() -> None:
     spec = {
         "selector": HTTPBIN,
@@ -92,8 +81,8 @@ def test_deny_on_not_ip_blocks_spares_pods_whose_address_is_inside() -> None:
     assert conns(objects)[("foo/caller", "foo/httpbin")] == ALL
 
 
-def test_ip_blocks_in_a_rule_make_the_answer_partial() -> None:
-    """Until pods are matched by address (the two xfail tests above), saying so."""
+def test_ip_blocks_in_a_rule_make_the_answer_partial_while_pods_lack_an_address() -> None:
+    """httpbin, sleep, client and old have no status.podIP: they are in no block, said so."""
     import reach
 
     for field in ("ipBlocks", "notIpBlocks"):

@@ -251,7 +251,7 @@ def test_not_principals_match_sources_without_identity() -> None:
     assert c[("foo/sleep", "foo/httpbin")] == NON_TCP
 
 
-def test_ip_blocks_match_external_addresses_not_pods() -> None:
+def test_ip_blocks_match_external_addresses_and_no_pod_without_address() -> None:
     spec = {"rules": [{"from": [{"source": {"ipBlocks": ["203.0.113.0/24"]}}]}]}
     r = reach.from_objects(mesh(authz("p", "foo", spec)))
     got = {

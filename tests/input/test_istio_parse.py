@@ -12,7 +12,6 @@ from reach.model.istio import (
     AuthorizationPolicy,
     AuthzRule,
     Condition,
-    MeshObject,
     Operation,
     PeerAuthentication,
     Source,
@@ -169,23 +168,6 @@ def test_peer_authentication_model() -> None:
             "foo", "default", app("finance"), "STRICT", ((8080, "DISABLE"),), "p.yaml#1"
         )
     ]
-
-
-def test_sidecar_and_service_entry_are_read_not_evaluated() -> None:
-    sidecar = {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "Sidecar",
-        "metadata": {"name": "s", "namespace": "foo"},
-        "spec": {"egress": [{"hosts": ["./*"]}]},
-    }
-    entry = {**sidecar, "kind": "ServiceEntry", "spec": {"hosts": ["example.com"]}}
-    cluster, notes = load(sidecar, entry)
-    assert cluster.istio.unevaluated == [
-        MeshObject("Sidecar", "foo", "s", "p.yaml#1"),
-        MeshObject("ServiceEntry", "foo", "s", "p.yaml#2"),
-    ]
-    flags = sorted((n.code, n.severity, n.partial) for n in notes if n.code == "istio-unevaluated")
-    assert flags == [("istio-unevaluated", "info", False), ("istio-unevaluated", "warning", True)]
 
 
 def test_sidecar_inject_annotation_is_read_from_pods_and_templates() -> None:
