@@ -388,7 +388,7 @@ def mesh_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
     if why is None or mesh.egress is None:
         return side
     allowed = side.allowed & mesh.egress.ports(src, dst)
-    return MeshSide(True, allowed, (*side.reasons, why), side.marks)
+    return MeshSide(True, allowed, (*side.reasons, why), side.marks, not side.sidecar)
 
 
 def _ingress_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:

@@ -246,7 +246,7 @@ class Provenance:
             if any(reachability.pods[i].host_network for i in pods):
                 notes.append(f"{name} uses the host network; the plugin may enforce differently")
         mesh = reachability.mesh
-        side = mesh_side(mesh, s, d) if mesh is not None and d < n else None
+        side = mesh_side(mesh, s, d) if mesh is not None else None
         allowed = reachability.ports(s, d)
         return Explanation(src, dst, egress, ingress, allowed, tuple(notes), mesh=side)
 

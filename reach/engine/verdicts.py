@@ -101,11 +101,15 @@ class MeshSide:
     reasons: tuple[str, ...] = ()
     #: Connections allowed at L4 whose requests a rule conditions: ``rule effect [summary]``.
     marks: tuple[str, ...] = ()
+    #: Only the source's proxy decides (REGISTRY_ONLY toward a destination without sidecar,
+    #: such as an external address).
+    source_only: bool = False
 
     def lines(self, dst: str) -> list[str]:
         if not self.sidecar:
             return [f"  mesh: {dst} has no Istio sidecar -> not filtered"]
-        out = [f"  mesh (Istio sidecar of {dst}):"]
+        whose = "the source" if self.source_only else dst
+        out = [f"  mesh (Istio sidecar of {whose}):"]
         out += [f"    {r}" for r in self.reasons]
         out += [f"    L7 conditioned: {m}" for m in self.marks]
         out.append(f"    => {self.allowed}")
@@ -171,7 +175,8 @@ class Explanation:
                     )
         mesh = self.mesh
         if mesh is not None and mesh.sidecar and not mesh.allowed & PortSet.of("TCP"):
-            parts.append(f"the Istio sidecar of {self.dst} refuses TCP: {'; '.join(mesh.reasons)}")
+            whose = self.src if mesh.source_only else self.dst
+            parts.append(f"the Istio sidecar of {whose} refuses TCP: {'; '.join(mesh.reasons)}")
         if not parts and self.allowed.is_empty():
             parts.append("the egress and ingress sides allow disjoint ports")
         return "; and ".join(parts)

@@ -280,8 +280,19 @@ def test_explain_names_the_sidecar_that_restricts_the_source() -> None:
     assert "forwards no TCP port" in text
 
 
+def test_explain_toward_an_external_address_names_the_source_sidecar() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = reach.from_objects(world(sidecar(registry_only("./*"))))
+        explanation = r.explain("foo/client", "198.51.100.7")
+    text = str(explanation)
+    assert "mesh (Istio sidecar of the source):" in text
+    assert "forwards no TCP port" in text
+    assert "Istio sidecar of 198.51.100.7" not in text
+
+
 def test_mesh_side_says_why_an_external_address_is_dropped() -> None:
-    """For explain toward an external address (provenance asks only for pod classes today)."""
+    """What explain toward an external address shows, from the mesh layer."""
     from reach.engine.meshlayer import mesh_side
 
     with warnings.catch_warnings():
