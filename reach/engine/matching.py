@@ -40,6 +40,10 @@ class Matcher:
         self.namespace_position = namespace_position
         self.n_segments = len(segments)
         self._segment_starts = [(s.version, s.first) for s in segments]
+        #: peer_pods per (pod selector, namespace selector, namespace): many rules share
+        #: their selector objects (generated policies do), so keyed by the objects' ids;
+        #: the peers of the compiled cluster keep them alive meanwhile.
+        self._peer_cache: dict[tuple[int, int, str], BoolVec] = {}
 
     def selected(self, policy: AnyPolicy) -> BoolVec:
         """The label classes the policy applies to."""
@@ -55,10 +59,21 @@ class Matcher:
         return own & classes.labels.select(policy.pod_selector)
 
     def peer_pods(self, peer: Peer, namespace: str) -> BoolVec:
-        """The label classes a peer matches; ``namespace`` is the policy's own (if any)."""
+        """The label classes a peer matches; ``namespace`` is the policy's own (if any).
+        Cached: do not modify the result."""
         classes = self.label_classes
         if peer.ip_block is not None:
             return np.zeros(len(classes), dtype=bool)
+        key = (id(peer.pod_selector), id(peer.namespace_selector), namespace)
+        hit = self._peer_cache.get(key)
+        if hit is None:
+            hit = self._peer_cache[key] = self._peer_pods(peer, namespace)
+            hit.flags.writeable = False
+        return hit
+
+    def _peer_pods(self, peer: Peer, namespace: str) -> BoolVec:
+        """:meth:`peer_pods` for a peer of selectors, computed."""
+        classes = self.label_classes
         hit: BoolVec
         if peer.namespace_selector is None:
             hit = classes.namespace == self.namespace_position[namespace]

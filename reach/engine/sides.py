@@ -62,30 +62,31 @@ class SideRows:
         ingress = direction == "ingress"
         self._direction = direction
         rule_ids = [k for k, rule in enumerate(self.rules) if rule.direction == direction]
-        selects = np.zeros((self.n_internal, len(rule_ids)), dtype=bool)  # [own class, rule]
-        for j, k in enumerate(rule_ids):
-            selects[:, j] = self.rules[k].selected
-        row_of, first_class = self._share_rows(selects, rule_ids, isolated, ingress=ingress)
+        subjects = _Subjects([self.rules[k] for k in rule_ids], self.n_internal)
+        row_of, first_class = self._share_rows(subjects, isolated, ingress=ingress)
         rows = np.empty((len(first_class) + 1, self.n_classes), dtype=np.int32)
         rows[len(first_class)] = self.atoms.all_id
-        for row, own in enumerate(first_class):
-            own_rules = tuple(rule_ids[j] for j in np.flatnonzero(selects[own]))
+        for row, positions in enumerate(subjects.rules_of(first_class)):
+            own = first_class[row]
+            own_rules = tuple(rule_ids[j] for j in positions)
             state = int(isolated[own]) if self.walk else bool(isolated[own])
+            if not own_rules and self.walk is None:  # no rule: the class's isolation alone
+                rows[row] = self.atoms.empty_id if state else self.atoms.all_id
+                continue
             rows[row] = self._row(own_rules, isolated=state, own=own, ingress=ingress)
         return _distinct_rows(rows, row_of)
 
     def _share_rows(
-        self, selects: BoolVec, rule_ids: list[int], isolated: BoolVec | IntVec, *, ingress: bool
+        self, subjects: _Subjects, isolated: BoolVec | IntVec, *, ingress: bool
     ) -> tuple[IntVec, list[int]]:
         """``(row_of, first_class)``: classes with the same selecting rules, isolation and
         (ingress with named ports) resolution share a row; ``first_class[r]`` computes row r.
         """
         n_internal = self.n_internal
-        packed = np.packbits(selects, axis=1)
-        varies = np.array([self.rules[k].varies for k in rule_ids], dtype=bool)
-        resolves_own = (
-            (selects & varies).any(axis=1) if ingress else np.zeros(n_internal, dtype=bool)
-        )
+        packed = np.ascontiguousarray(np.packbits(subjects.matrix, axis=0).T)  # [class, bytes]
+        resolves_own: BoolVec = np.zeros(n_internal, dtype=bool)
+        if ingress:
+            resolves_own = np.asarray(subjects.matrix[subjects.varies].any(axis=0))
         isolated_of = isolated.tolist()
         row_ids: dict[tuple[object, ...], int] = {}
         row_of = np.empty(self.n_classes, dtype=np.intp)
@@ -178,6 +179,42 @@ class SideRows:
         if hit is None:
             hit = self._ports[key] = self.atoms.to_int(rule.ports_to(dst))
         return hit
+
+
+class _Subjects:
+    """Who the rules of one direction select, per distinct subject vector (the rules of a
+    policy share their policy's): classes alike in these are alike in the rules."""
+
+    def __init__(self, rules: list[CompiledRule], n_internal: int) -> None:
+        vector_of: dict[int, int] = {}
+        vectors: list[BoolVec] = []
+        #: positions (among ``rules``) of the rules of each distinct vector, in order
+        self.positions: list[list[int]] = []
+        for j, rule in enumerate(rules):
+            v = vector_of.get(id(rule.selected))
+            if v is None:
+                v = vector_of[id(rule.selected)] = len(vectors)
+                vectors.append(rule.selected)
+                self.positions.append([])
+            self.positions[v].append(j)
+        #: ``[vector, class]``
+        self.matrix: BoolVec = (
+            np.stack(vectors) if vectors else np.zeros((0, n_internal), dtype=bool)
+        )
+        #: whether some rule of each vector has named ports
+        self.varies: BoolVec = np.array(
+            [any(rules[j].varies for j in p) for p in self.positions], dtype=bool
+        )
+
+    def rules_of(self, classes: list[int]) -> list[list[int]]:
+        """For each of ``classes``, the positions of the rules that select it, in order."""
+        out: list[list[int]] = [[] for _ in classes]
+        vectors, rows = np.nonzero(self.matrix[:, classes])
+        for v, row in zip(vectors.tolist(), rows.tolist(), strict=True):
+            out[row].extend(self.positions[v])
+        for positions in out:
+            positions.sort()
+        return out
 
 
 def _distinct_rows(rows: PortSetIds, row_of: IntVec) -> tuple[PortSetIds, IntVec]:
