@@ -200,6 +200,9 @@ class _Plan:
     writer: PeerWriter
     #: the ipBlock peers of each list of outside ranges
     blocks: dict[tuple[IPRange, ...], list[Obj]] = field(default_factory=dict)
+    #: the ports of each port set, as written
+    port_lists: dict[PortSet, list[Obj]] = field(default_factory=dict)
+    texts: dict[PortSet, str] = field(default_factory=dict)
 
     def rules(
         self, own: int, by_ports: dict[PortSet, list[End]], outgoing: bool
@@ -208,39 +211,54 @@ class _Plan:
         one rule per set of ports, with every peer wanted on it."""
         rules, comments = [], []
         key, direction = ("to", "egress") if outgoing else ("from", "ingress")
-        ordered = sorted(by_ports.items(), key=lambda kv: str(kv[0]))
-        for k, (ports, others) in enumerate(ordered):
-            rule: Obj = {key: self.peers(self.found[own].namespace, others)}
+        ordered = sorted(
+            ((self.text(ports), ports, others) for ports, others in by_ports.items()),
+            key=lambda item: item[0],
+        )
+        for k, (text, ports, others) in enumerate(ordered):
+            units = {o for o in others if type(o) is int}
+            ranges = _ranges(others) if len(units) < len(others) else []
+            rule: Obj = {key: self.peers(self.found[own].namespace, units, ranges)}
             if not ports.is_all():
-                rule["ports"] = _ports(ports)
+                written = self.port_lists.get(ports)
+                if written is None:  # shared by the rules on these ports (never modified)
+                    written = self.port_lists[ports] = _ports(ports)
+                rule["ports"] = written
             rules.append(rule)
             arrow = "to" if outgoing else "from"
             if len(others) > COMMENTED_PEERS:
-                comments.append(f"{direction}[{k}]: {arrow} {self._many(others)} on {ports}")
+                many = self._many(units, len(ranges))
+                comments.append(f"{direction}[{k}]: {arrow} {many} on {text}")
                 continue
             for other in sorted(others, key=_end_key):
                 name = self.found[other].name if isinstance(other, int) else _range_text(other)
                 pair = (own, other) if outgoing else (other, own)
                 why = f" ({self.notes[pair]})" if pair in self.notes else ""
-                comments.append(f"{direction}[{k}]: {arrow} {name} on {ports}{why}")
+                comments.append(f"{direction}[{k}]: {arrow} {name} on {text}{why}")
         return rules, comments
 
-    def _many(self, others: list[End]) -> str:
-        """``others`` counted: units (a workload each, mostly) per namespace, outside ranges."""
-        units = [o for o in others if isinstance(o, int)]
+    def text(self, ports: PortSet) -> str:
+        """``str(ports)``, made once per port set."""
+        text = self.texts.get(ports)
+        if text is None:
+            text = self.texts[ports] = str(ports)
+        return text
+
+    def _many(self, units: set[int], ranges: int) -> str:
+        """``units`` (a workload each, mostly) per namespace, and ``ranges`` outside ranges,
+        counted."""
         parts = []
         if units:
             namespaces = count(len({self.found[o].namespace for o in units}), "namespace")
             parts.append(f"{count(len(units), 'workload')} in {namespaces}")
-        if len(units) < len(others):
-            parts.append(count(len(others) - len(units), "outside range"))
+        if ranges:
+            parts.append(count(ranges, "outside range"))
         return " and ".join(parts)
 
-    def peers(self, namespace: str, others: list[End]) -> list[Obj]:
-        """The peers for ``others`` (:class:`~reach.analysis.genpeers.PeerWriter`)."""
-        units = {o for o in others if type(o) is int}
+    def peers(self, namespace: str, units: set[int], ranges: list[IPRange]) -> list[Obj]:
+        """The peers for ``units`` and ``ranges``
+        (:class:`~reach.analysis.genpeers.PeerWriter`, :func:`ip_blocks`)."""
         head = self.writer.unit_peers(namespace, units) if units else []
-        ranges = _ranges(others) if len(units) < len(others) else []
         if not ranges:
             return head
         key = tuple(ranges)

@@ -182,10 +182,7 @@ class _Codes:
 
     def of_table(self, table: Connections) -> npt.NDArray[np.int64]:
         """``table.ids`` as codes (units of several classes: their union)."""
-        present = np.unique(table.ids)
-        of_id = np.zeros(int(present.max(initial=0)) + 1, dtype=np.int64)
-        for i in present.tolist():
-            of_id[i] = self.of(table.portsets[i])
+        of_id = np.array([self.of(ports) for ports in table.portsets], dtype=np.int64)
         out: npt.NDArray[np.int64] = of_id[table.ids]
         for (a, b), ports in table.fixed.items():
             out[a, b] = self.of(ports)

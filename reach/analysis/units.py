@@ -113,11 +113,12 @@ def connections(reachability: Reachability, found: list[Unit]) -> Connections:
     port-set ids of every pair of the units' classes (a unit of several classes, which
     named ports resolved differently can make, gets the union of theirs)."""
     n = reachability.n_internal
-    classes = [np.unique(reachability.pod_class[u.pods]) for u in found]
+    classes = _unit_classes(reachability, found)
     first = np.array([c[0] for c in classes], dtype=np.intp)
     segments = np.arange(n, n + len(reachability.segments), dtype=np.intp)
     ends = np.concatenate([first, segments])
-    ids = reachability.ids(ends, ends)
+    distinct, position = np.unique(ends, return_inverse=True)  # units share classes
+    ids = reachability.ids(distinct, distinct)[np.ix_(position, position)]
     k = len(found)
     ids[k:, k:] = 0  # outside to outside: not ours
     lone = [a for a, u in enumerate(found) if len(u.pods) < 2]
@@ -132,6 +133,20 @@ def connections(reachability: Reachability, found: list[Unit]) -> Connections:
                 keep = ports and not (key[0] == key[1] and len(found[a].pods) < 2)
                 fixed[key] = ports if keep else None
     return Connections(ids, reachability.atoms.portsets, list(reachability.segments), fixed)
+
+
+def _unit_classes(reachability: Reachability, found: list[Unit]) -> list[IntVec]:
+    """The classes of each unit's pods, ascending (one sort over all pods)."""
+    if not found:
+        return []
+    n = reachability.n_classes
+    unit_of = np.concatenate([np.full(len(u.pods), a, dtype=np.intp) for a, u in enumerate(found)])
+    pods = np.concatenate([u.pods for u in found])
+    pairs = np.unique(unit_of * n + reachability.pod_class[pods])
+    bounds = np.searchsorted(pairs, np.arange(len(found) + 1) * n)
+    return [
+        pairs[lo:hi] - a * n for a, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False))
+    ]
 
 
 def _end(reachability: Reachability, x: int, k: int) -> End:

@@ -44,6 +44,8 @@ class Matcher:
         #: their selector objects (generated policies do), so keyed by the objects' ids;
         #: the peers of the compiled cluster keep them alive meanwhile.
         self._peer_cache: dict[tuple[int, int, str], BoolVec] = {}
+        #: rule_peers per (peer objects, namespace, Admin or not), likewise; do not modify
+        self._rule_cache: dict[tuple[tuple[int, ...], str, bool], tuple[BoolVec, BoolVec]] = {}
 
     def selected(self, policy: AnyPolicy) -> BoolVec:
         """The label classes the policy applies to."""
@@ -98,21 +100,35 @@ class Matcher:
         return slice(i, j)
 
     def rule_peers(self, rule: AnyRule, policy: AnyPolicy) -> tuple[BoolVec, BoolVec]:
-        """(label classes, external segments) the rule's peers match."""
+        """(label classes, external segments) the rule's peers match (cached: do not modify
+        them)."""
         n_label = len(self.label_classes)
         if isinstance(rule, CiliumRule):
             assert self.cilium is not None
             return self.cilium.rule_pods(rule), self.cilium.rule_segments(rule, self.peer_segments)
         if rule.peers is None:  # no from/to: all peers, external addresses included
             return np.ones(n_label, dtype=bool), np.ones(self.n_segments, dtype=bool)
-        pods = np.zeros(n_label, dtype=bool)
-        external = np.zeros(self.n_segments, dtype=bool)
         namespace = policy.namespace if isinstance(policy, NetworkPolicy) else ""
-        for peer in rule.peers:
+        admin = isinstance(policy, AdminPolicy)
+        key = (tuple(map(id, rule.peers)), namespace, admin)  # rules may share peer objects
+        hit = self._rule_cache.get(key)
+        if hit is None:
+            hit = self._rule_cache[key] = self._rule_peers(rule.peers, namespace, admin)
+            for vector in hit:
+                vector.flags.writeable = False
+        return hit
+
+    def _rule_peers(
+        self, peers: tuple[Peer, ...], namespace: str, admin: bool
+    ) -> tuple[BoolVec, BoolVec]:
+        """:meth:`rule_peers` of a list of peers, computed."""
+        pods = np.zeros(len(self.label_classes), dtype=bool)
+        external = np.zeros(self.n_segments, dtype=bool)
+        for peer in peers:
             if peer.ip_block is not None:
                 external |= self.peer_segments(peer.ip_block)
             else:
                 pods |= self.peer_pods(peer, namespace)
-        if isinstance(policy, AdminPolicy):
+        if admin:
             pods &= ~self.label_classes.host_network  # host-networked pods are not these peers
         return pods, external

@@ -113,22 +113,34 @@ class SideRows:
         peers = [self.rules[k].peers for k in rule_ids]
         varies = not ingress and any(self.rules[k].varies for k in rule_ids)
         profile = self._profiles(peers, by_resolution=varies)
+        # With a bit per rule, a code names the matching rules itself.
+        scale = int(self.resolution_of.max()) + 1 if varies else 1
+        bits = len(peers) <= 62
 
-        def verdict(other: int) -> int:
-            matching = tuple(k for k, p in zip(rule_ids, peers, strict=True) if p[other])
+        def verdict(other: int, code: int) -> int:
+            if bits:
+                matching = _bits(rule_ids, code // scale)
+            else:
+                matching = tuple(k for k, p in zip(rule_ids, peers, strict=True) if p[other])
             return self._verdict(matching, isolated=isolated, dst=own if ingress else other)
 
         top = int(profile.max())
-        if top < 1 << 22:  # small codes: a lookup table instead of sorting
+        if top < 4 * self.n_classes:  # small codes: a lookup table instead of sorting
             first = np.full(top + 1, -1, dtype=np.intp)
             first[profile[::-1]] = np.arange(self.n_classes - 1, -1, -1)
             lookup = np.zeros(top + 1, dtype=np.int32)
             for code in np.flatnonzero(first >= 0).tolist():
-                lookup[code] = verdict(int(first[code]))
+                lookup[code] = verdict(int(first[code]), code)
             by_lookup: PortSetIds = lookup[profile]
             return by_lookup
-        _, first_other, inverse = np.unique(profile, return_index=True, return_inverse=True)
-        values = np.array([verdict(other) for other in first_other.tolist()], dtype=np.int32)
+        codes, first_other, inverse = np.unique(profile, return_index=True, return_inverse=True)
+        values = np.array(
+            [
+                verdict(other, code)
+                for other, code in zip(first_other.tolist(), codes.tolist(), strict=True)
+            ],
+            dtype=np.int32,
+        )
         by_sort: PortSetIds = values[inverse.reshape(-1)]
         return by_sort
 
@@ -138,10 +150,11 @@ class SideRows:
         The code says which rules' peers hold the class (one bit per rule) and,
         ``by_resolution``, how it resolves named ports (egress toward it).
         """
-        if len(peers) <= 62:
+        if not peers:
             profile = np.zeros(self.n_classes, dtype=np.int64)
-            for j, p in enumerate(peers):
-                profile |= p.astype(np.int64) << j
+        elif len(peers) <= 62:  # bit j: rule j's peers hold the class
+            weights = np.left_shift(1, np.arange(len(peers), dtype=np.int64))
+            profile = weights @ np.array(peers, dtype=np.int64)
         else:  # very long rule lists: number the exact profiles
             packed = np.packbits(np.stack(peers, axis=1), axis=1)
             _, inverse = np.unique(packed, axis=0, return_inverse=True)
@@ -179,6 +192,16 @@ class SideRows:
         if hit is None:
             hit = self._ports[key] = self.atoms.to_int(rule.ports_to(dst))
         return hit
+
+
+def _bits(rule_ids: tuple[int, ...], code: int) -> tuple[int, ...]:
+    """The rules of ``rule_ids`` whose bits are set in ``code``, in order."""
+    out = []
+    while code:
+        low = code & -code
+        out.append(rule_ids[low.bit_length() - 1])
+        code ^= low
+    return tuple(out)
 
 
 class _Subjects:
