@@ -6,6 +6,7 @@ Usage:
   python bench/bench_flows.py                  # 10k pods, 100k flows, 3 runs of each
   python bench/bench_flows.py --size 1k --flows 10000 --runs 3
   python bench/bench_flows.py --no-generate    # summary and flows check only
+  python bench/bench_flows.py --no-flows-check # summary and generate only
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1,
 cached under bench/.cache). The flows are a CSV of ``--flows`` lines (seed 1): pairs of
@@ -69,6 +70,7 @@ def main() -> None:
         action="store_true",
         help="time summary and flows check only (generate takes minutes at 10k)",
     )
+    ap.add_argument("--no-flows-check", action="store_true", help="time summary and generate only")
     args = ap.parse_args()
     pods, policies, namespaces = SIZES[args.size]
     cluster = generate(f"cluster-{args.size}", pods, policies, namespaces)
@@ -81,6 +83,8 @@ def main() -> None:
     }
     if args.no_generate:
         del commands["generate"]
+    if args.no_flows_check:
+        del commands["flows check"]
     timed(commands["summary"])  # warm the page cache and the imports once
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
     for _ in range(args.runs):

@@ -32,8 +32,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from reach.analysis.genpeers import PeerWriter
-from reach.analysis.units import End, Unit, Wanted
+from reach.analysis.units import Connections, End, Unit, Wanted
 from reach.model.ipspace import IPRange
 from reach.model.ports import MAX_PORT, MIN_PORT, PortSet
 from reach.words import count
@@ -71,7 +73,7 @@ class Generated:
 
 def generate(
     found: list[Unit],
-    wanted: Wanted,
+    wanted: Wanted | Connections,
     notes: Mapping[tuple[End, End], str] = {},
     *,
     taken: frozenset[tuple[str, str]] = frozenset(),
@@ -120,10 +122,14 @@ def generate(
 _Side = dict[int, dict[PortSet, list[End]]]
 
 
-def _sides(wanted: Wanted) -> tuple[_Side, _Side]:
+def _sides(wanted: Wanted | Connections) -> tuple[_Side, _Side]:
     """Out of each unit, and into each: its peers per set of ports. Grouped first by the
     port set object (a table of today's connections shares them; hashing a PortSet per
     pair costs more than all the rest), then equal port sets merged."""
+    if isinstance(wanted, Connections):
+        if not wanted.fixed:
+            return _table_sides(wanted)
+        wanted = wanted.wanted()
     grouped: tuple[dict[int, dict[int, tuple[PortSet, list[End]]]], ...] = ({}, {})
     for (src, dst), ports in wanted.items():
         if not ports:
@@ -139,6 +145,34 @@ def _sides(wanted: Wanted) -> tuple[_Side, _Side]:
             side[unit] = merged
             for ports, ends in groups.values():
                 merged.setdefault(ports, []).extend(ends)
+    return out
+
+
+def _table_sides(table: Connections) -> tuple[_Side, _Side]:
+    """:func:`_sides` of a table of today's connections (without units of several
+    classes): each unit's row (out of it) and column (into it), grouped by port-set id
+    with numpy, in the order the pairs of the table come in."""
+    k, ids = table.k, table.ids
+    ends: list[End] = [*range(k), *table.segments]
+    out: tuple[_Side, _Side] = ({}, {})
+    for side, lines in zip(out, (ids[:k], ids[:, :k].T), strict=True):
+        for unit in range(k):
+            line = lines[unit]
+            where = np.flatnonzero(line)
+            if not len(where):
+                continue
+            values = line[where]
+            order = np.argsort(values, kind="stable")  # each id's ends in table order
+            distinct, first, counts = np.unique(values, return_index=True, return_counts=True)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            held = where[order].tolist()
+            merged: dict[PortSet, list[End]] = {}
+            for g in np.argsort(first, kind="stable").tolist():  # first seen first
+                group = held[starts[g] : starts[g] + counts[g]]
+                merged.setdefault(table.portsets[int(distinct[g])], []).extend(
+                    [ends[x] for x in group]
+                )
+            side[unit] = merged
     return out
 
 
@@ -164,6 +198,11 @@ class _Plan:
     selectors: list[Obj]
     notes: Mapping[tuple[End, End], str]
     writer: PeerWriter
+    #: the ipBlock peers of each list of outside ranges
+    blocks: dict[tuple[IPRange, ...], list[Obj]] = field(default_factory=dict)
+    #: the ports of each port set, as written
+    port_lists: dict[PortSet, list[Obj]] = field(default_factory=dict)
+    texts: dict[PortSet, str] = field(default_factory=dict)
 
     def rules(
         self, own: int, by_ports: dict[PortSet, list[End]], outgoing: bool
@@ -172,39 +211,61 @@ class _Plan:
         one rule per set of ports, with every peer wanted on it."""
         rules, comments = [], []
         key, direction = ("to", "egress") if outgoing else ("from", "ingress")
-        ordered = sorted(by_ports.items(), key=lambda kv: str(kv[0]))
-        for k, (ports, others) in enumerate(ordered):
-            rule: Obj = {key: self.peers(self.found[own].namespace, others)}
+        ordered = sorted(
+            ((self.text(ports), ports, others) for ports, others in by_ports.items()),
+            key=lambda item: item[0],
+        )
+        for k, (text, ports, others) in enumerate(ordered):
+            units = {o for o in others if type(o) is int}
+            ranges = _ranges(others) if len(units) < len(others) else []
+            rule: Obj = {key: self.peers(self.found[own].namespace, units, ranges)}
             if not ports.is_all():
-                rule["ports"] = _ports(ports)
+                written = self.port_lists.get(ports)
+                if written is None:  # shared by the rules on these ports (never modified)
+                    written = self.port_lists[ports] = _ports(ports)
+                rule["ports"] = written
             rules.append(rule)
             arrow = "to" if outgoing else "from"
             if len(others) > COMMENTED_PEERS:
-                comments.append(f"{direction}[{k}]: {arrow} {self._many(others)} on {ports}")
+                many = self._many(units, len(ranges))
+                comments.append(f"{direction}[{k}]: {arrow} {many} on {text}")
                 continue
             for other in sorted(others, key=_end_key):
                 name = self.found[other].name if isinstance(other, int) else _range_text(other)
                 pair = (own, other) if outgoing else (other, own)
                 why = f" ({self.notes[pair]})" if pair in self.notes else ""
-                comments.append(f"{direction}[{k}]: {arrow} {name} on {ports}{why}")
+                comments.append(f"{direction}[{k}]: {arrow} {name} on {text}{why}")
         return rules, comments
 
-    def _many(self, others: list[End]) -> str:
-        """``others`` counted: units (a workload each, mostly) per namespace, outside ranges."""
-        units = [o for o in others if isinstance(o, int)]
+    def text(self, ports: PortSet) -> str:
+        """``str(ports)``, made once per port set."""
+        text = self.texts.get(ports)
+        if text is None:
+            text = self.texts[ports] = str(ports)
+        return text
+
+    def _many(self, units: set[int], ranges: int) -> str:
+        """``units`` (a workload each, mostly) per namespace, and ``ranges`` outside ranges,
+        counted."""
         parts = []
         if units:
             namespaces = count(len({self.found[o].namespace for o in units}), "namespace")
             parts.append(f"{count(len(units), 'workload')} in {namespaces}")
-        if len(units) < len(others):
-            parts.append(count(len(others) - len(units), "outside range"))
+        if ranges:
+            parts.append(count(ranges, "outside range"))
         return " and ".join(parts)
 
-    def peers(self, namespace: str, others: list[End]) -> list[Obj]:
-        """The peers for ``others`` (:class:`~reach.analysis.genpeers.PeerWriter`)."""
-        units = {o for o in others if type(o) is int}
+    def peers(self, namespace: str, units: set[int], ranges: list[IPRange]) -> list[Obj]:
+        """The peers for ``units`` and ``ranges``
+        (:class:`~reach.analysis.genpeers.PeerWriter`, :func:`ip_blocks`)."""
         head = self.writer.unit_peers(namespace, units) if units else []
-        return [*head, *ip_blocks(_ranges(others))]
+        if not ranges:
+            return head
+        key = tuple(ranges)
+        blocks = self.blocks.get(key)
+        if blocks is None:  # shared by the rules with these ranges (nothing modifies them)
+            blocks = self.blocks[key] = ip_blocks(ranges)
+        return [*head, *blocks]
 
 
 def _end_key(end: End) -> tuple[int, int, int]:

@@ -28,7 +28,9 @@ class ModelWriter:
     def __init__(self) -> None:
         self._selectors: dict[str, LabelSelector] = {}
         self._by_id: dict[int, LabelSelector] = {}
-        self._alive: list[Obj] = []
+        self._peers: dict[int, Peer] = {}
+        self._port_lists: dict[int, tuple[PortSpec, ...]] = {}
+        self._alive: list[object] = []
 
     def policy(self, obj: Obj, origin: str) -> NetworkPolicy:
         spec = obj["spec"]
@@ -48,11 +50,27 @@ class ModelWriter:
         out = []
         for i, rule in enumerate(rules):
             peers = tuple(self._peer(p) for p in rule[key]) if rule.get(key) else None
-            ports = tuple(_port(p) for p in rule["ports"]) if rule.get("ports") else None
+            ports = self._ports(rule["ports"]) if rule.get("ports") else None
             out.append(Rule(peers, ports, i))
         return tuple(out)
 
+    def _ports(self, raw: list[Obj]) -> tuple[PortSpec, ...]:
+        """The ports, made once per list object (generated rules share them)."""
+        found = self._port_lists.get(id(raw))
+        if found is None:
+            found = self._port_lists[id(raw)] = tuple(_port(p) for p in raw)
+            self._alive.append(raw)
+        return found
+
     def _peer(self, peer: Obj) -> Peer:
+        """The peer, made once per object (generated rules share their peers)."""
+        found = self._peers.get(id(peer))
+        if found is None:
+            found = self._peers[id(peer)] = self._new_peer(peer)
+            self._alive.append(peer)
+        return found
+
+    def _new_peer(self, peer: Obj) -> Peer:
         if "ipBlock" in peer:
             block = peer["ipBlock"]
             excepts = tuple(parse_network(e) for e in block.get("except", []))

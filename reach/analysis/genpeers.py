@@ -49,9 +49,21 @@ class PeerWriter:
         #: per unit: (key, value) when its selector is one label alone
         self.single: list[tuple[str, str] | None] = [_single(s) for s in self.selectors]
         self.total = sum(len(v) for v in self.by_namespace.values())
+        #: Rules share their peers often (a namespace's units wanted alike): each distinct
+        #: set of units is written once, its peers shared (nothing modifies them).
+        self._written: dict[tuple[str, frozenset[int]], list[Obj]] = {}
+        self._selected: dict[tuple[str, frozenset[int]], list[tuple[int, Obj]]] = {}
 
     def unit_peers(self, own: str, units: set[int]) -> list[Obj]:
         """The peers that admit exactly the pods of ``units`` (policy in namespace ``own``)."""
+        key = (own, frozenset(units))
+        peers = self._written.get(key)
+        if peers is None:
+            peers = self._written[key] = self._unit_peers(own, units)
+        return list(peers)
+
+    def _unit_peers(self, own: str, units: set[int]) -> list[Obj]:
+        """:meth:`unit_peers`, written."""
         if len(units) == self.total:
             return [{"namespaceSelector": {}}]
         chosen: dict[str, set[int]] = {}
@@ -82,7 +94,15 @@ class PeerWriter:
 
     def _within(self, ns: str, held: set[int]) -> list[tuple[int, Obj]]:
         """Pod selectors for ``held`` units of namespace ``ns`` (not all of them), each with
-        the first unit it stands for."""
+        the first unit it stands for (made once per set of units, shared)."""
+        key = (ns, frozenset(held))
+        out = self._selected.get(key)
+        if out is None:
+            out = self._selected[key] = self._new_within(ns, held)
+        return out
+
+    def _new_within(self, ns: str, held: set[int]) -> list[tuple[int, Obj]]:
+        """:meth:`_within`, written."""
         out: list[tuple[int, Obj]] = []
         groups: dict[str, list[int]] = {}
         for o in sorted(held):

@@ -9,7 +9,10 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from reach.analysis.units import End, Unit, Wanted, current, units
+import numpy as np
+import numpy.typing as npt
+
+from reach.analysis.units import Connections, End, Unit, Wanted, as_wanted, connections, units
 from reach.engine.compile import compile_cluster
 from reach.engine.reachability import Reachability
 from reach.model.cilium import CiliumPolicy
@@ -90,7 +93,7 @@ def with_policies(
 def verify(
     cluster: Cluster,
     found: list[Unit],
-    wanted: Wanted,
+    wanted: Wanted | Connections,
     policies: list[NetworkPolicy],
     *,
     keep_existing: bool = False,
@@ -106,19 +109,32 @@ def verify(
 
 
 def compare(
-    after: Reachability, found: list[Unit], wanted: Wanted, existing: Wanted | None = None
+    after: Reachability,
+    found: list[Unit],
+    wanted: Wanted | Connections,
+    existing: Wanted | None = None,
 ) -> Verification:
-    """Compare ``wanted`` with the connections of ``after`` between ``found`` units."""
+    """Compare ``wanted`` (pairs, or a table of today's connections) with the connections
+    of ``after`` between ``found`` units."""
     again = units(after)
     assert [u.name for u in again] == [u.name for u in found]
-    result = current(after, again)
+    table = connections(after, again)
     out = Verification(compared=len(wanted))
+    if isinstance(wanted, Connections) and wanted.fixed:
+        wanted = wanted.wanted()  # rare: units of several classes
     old = existing or {}
-    want_in, got_in = _internal(wanted), _internal(result)
-    internal = [] if want_in == got_in else sorted({*want_in, *got_in})  # equal: all agree
-    for pair in internal:
-        want, got = want_in.get(pair, PortSet.empty()), got_in.get(pair, PortSet.empty())
+    codes = _Codes()
+    want_codes = codes.of_table(wanted) if isinstance(wanted, Connections) else None
+    got_codes = codes.of_table(table)
+    for pair in _differing(wanted, want_codes, got_codes, codes, table.k):  # between units
+        want, got = _wanted_ports(wanted, pair), _ports(table, pair)
         _compare(out, found, pair, want, got, old.get(pair, PortSet.empty()))
+    if want_codes is not None and not existing:
+        assert isinstance(wanted, Connections)
+        if _outside_agree(wanted, want_codes, table, got_codes):
+            return out
+    wanted = as_wanted(wanted)
+    result = table.wanted(internal=False)
     want_ext, got_ext, old_ext = _external(wanted), _external(result), _external(old)
     for a, outgoing in sorted({*want_ext, *got_ext}):
         mine = want_ext.get((a, outgoing), _Ranges())
@@ -154,9 +170,88 @@ def _compare(
         out.mismatches.append(Mismatch(src, dst, want, got, existing=theirs))
 
 
-def _internal(m: Wanted) -> Wanted:
-    """The unit pairs of ``m`` with some port."""
-    return {(a, b): p for (a, b), p in m.items() if isinstance(a, int) and isinstance(b, int) and p}
+class _Codes:
+    """A code per distinct port set (0: none), so that tables of two compilations, whose
+    port-set ids differ, compare as integer matrices."""
+
+    def __init__(self) -> None:
+        self.codes: dict[PortSet, int] = {PortSet.empty(): 0}
+
+    def of(self, ports: PortSet | None) -> int:
+        return self.codes.setdefault(ports or PortSet.empty(), len(self.codes))
+
+    def of_table(self, table: Connections) -> npt.NDArray[np.int64]:
+        """``table.ids`` as codes (units of several classes: their union)."""
+        of_id = np.array([self.of(ports) for ports in table.portsets], dtype=np.int64)
+        out: npt.NDArray[np.int64] = of_id[table.ids]
+        for (a, b), ports in table.fixed.items():
+            out[a, b] = self.of(ports)
+        return out
+
+
+def _differing(
+    wanted: Wanted | Connections,
+    want_codes: npt.NDArray[np.int64] | None,
+    got_codes: npt.NDArray[np.int64],
+    codes: _Codes,
+    k: int,
+) -> list[tuple[int, int]]:
+    """The unit pairs (in order) whose ports in ``wanted`` (``want_codes``, when a table)
+    and ``got_codes`` differ, the first ``k`` ends being the units."""
+    if want_codes is None:
+        want_codes = np.zeros((k, k), dtype=np.int64)
+        by_id: dict[int, int] = {}  # most values are a few shared objects
+        for (a, b), ports in as_wanted(wanted).items():
+            if isinstance(a, int) and isinstance(b, int):
+                code = by_id.get(id(ports))
+                if code is None:
+                    code = by_id[id(ports)] = codes.of(ports)
+                want_codes[a, b] = code
+    rows, cols = np.nonzero(want_codes[:k, :k] != got_codes[:k, :k])
+    return list(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+def _outside_agree(
+    wanted: Connections,
+    want_codes: npt.NDArray[np.int64],
+    table: Connections,
+    got_codes: npt.NDArray[np.int64],
+) -> bool:
+    """Whether every unit has the same ports in both tables with every outside address,
+    both ways: compared on the pieces of the two lists of segments cut at each other's
+    bounds (the segments of two compilations differ)."""
+    k = table.k
+    none = PortSet.empty()
+    pieces = _pieces(*(_Ranges([(r, none) for r in t.segments]) for t in (wanted, table)))
+    sides = []
+    for t, codes in ((wanted, want_codes), (table, got_codes)):
+        starts = [(r.version, r.first) for r in t.segments]
+        at = [_holder(t.segments, starts, piece) for piece in pieces]  # -1: none
+        out_of = np.concatenate([codes[:k, k:], np.zeros((k, 1), dtype=np.int64)], axis=1)
+        into = np.concatenate([codes[k:, :k], np.zeros((1, k), dtype=np.int64)], axis=0)
+        sides.append((out_of[:, at], into[at]))
+    (want_out, want_in), (got_out, got_in) = sides
+    return bool((want_out == got_out).all() and (want_in == got_in).all())
+
+
+def _holder(segments: list[IPRange], starts: list[tuple[int, int]], piece: IPRange) -> int:
+    """The index of the segment (in address order) that holds ``piece``; -1: none."""
+    i = bisect.bisect_right(starts, (piece.version, piece.first)) - 1
+    return i if i >= 0 and segments[i].contains(piece) else -1
+
+
+def _wanted_ports(wanted: Wanted | Connections, pair: tuple[int, int]) -> PortSet:
+    """The ports ``wanted`` between a unit pair."""
+    if isinstance(wanted, Connections):
+        return _ports(wanted, pair)
+    return wanted.get(pair, PortSet.empty())
+
+
+def _ports(table: Connections, pair: tuple[int, int]) -> PortSet:
+    """The ports of a unit pair in ``table``."""
+    if pair in table.fixed:
+        return table.fixed[pair] or PortSet.empty()
+    return table.portsets[int(table.ids[pair])]
 
 
 @dataclass

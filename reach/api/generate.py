@@ -15,7 +15,7 @@ from reach.analysis.genexisting import missing
 from reach.analysis.genmodel import to_model
 from reach.analysis.genresult import GenerateResult
 from reach.analysis.genverify import verify, with_policies
-from reach.analysis.units import End, Unit, Wanted, current, units
+from reach.analysis.units import Connections, End, Unit, Wanted, as_wanted, connections, units
 from reach.analysis.wantedflows import wanted_from_flows
 from reach.api.facade import Reach
 from reach.audit.expect import Expectations, load_expectations
@@ -55,13 +55,14 @@ def generate(
     found = units(reachability)
     skipped: list[str] = []
     notes: dict[tuple[End, End], str] = {}
+    wanted: Wanted | Connections
     exps = None
     if expect is not None:
         exps = expect if isinstance(expect, Expectations) else load_expectations(expect)
         made = wanted_from_expectations(r.analysis, found, exps)
         wanted, notes, source = made.wanted, made.notes, exps.source
     elif flows is None:
-        wanted, source = current(reachability, found), "today's connections"
+        wanted, source = connections(reachability, found), "today's connections"
     else:
         data = read_flows(flows, skip_invalid) if isinstance(flows, str) else flows
         made_flows = wanted_from_flows(reachability, found, data)
@@ -90,7 +91,7 @@ def generate(
 def _generated(
     r: Reach,
     found: list[Unit],
-    wanted: Wanted,
+    wanted: Wanted | Connections,
     notes: dict[tuple[End, End], str],
     keep_existing: bool,
 ) -> tuple[Generated, Wanted | None]:
@@ -99,7 +100,7 @@ def _generated(
     if not keep_existing:
         return _generate(found, wanted, notes), None
     kept = existing_policies(r.cluster, found)
-    todo = missing(wanted, kept.allows)
+    todo = missing(as_wanted(wanted), kept.allows)
     made = _generate(found, todo, notes, taken=kept.taken, isolated=kept.isolated)
     return made, kept.allows
 

@@ -40,6 +40,12 @@ class Matcher:
         self.namespace_position = namespace_position
         self.n_segments = len(segments)
         self._segment_starts = [(s.version, s.first) for s in segments]
+        #: peer_pods per (pod selector, namespace selector, namespace): many rules share
+        #: their selector objects (generated policies do), so keyed by the objects' ids;
+        #: the peers of the compiled cluster keep them alive meanwhile.
+        self._peer_cache: dict[tuple[int, int, str], BoolVec] = {}
+        #: rule_peers per (peer objects, namespace, Admin or not), likewise; do not modify
+        self._rule_cache: dict[tuple[tuple[int, ...], str, bool], tuple[BoolVec, BoolVec]] = {}
 
     def selected(self, policy: AnyPolicy) -> BoolVec:
         """The label classes the policy applies to."""
@@ -55,10 +61,21 @@ class Matcher:
         return own & classes.labels.select(policy.pod_selector)
 
     def peer_pods(self, peer: Peer, namespace: str) -> BoolVec:
-        """The label classes a peer matches; ``namespace`` is the policy's own (if any)."""
+        """The label classes a peer matches; ``namespace`` is the policy's own (if any).
+        Cached: do not modify the result."""
         classes = self.label_classes
         if peer.ip_block is not None:
             return np.zeros(len(classes), dtype=bool)
+        key = (id(peer.pod_selector), id(peer.namespace_selector), namespace)
+        hit = self._peer_cache.get(key)
+        if hit is None:
+            hit = self._peer_cache[key] = self._peer_pods(peer, namespace)
+            hit.flags.writeable = False
+        return hit
+
+    def _peer_pods(self, peer: Peer, namespace: str) -> BoolVec:
+        """:meth:`peer_pods` for a peer of selectors, computed."""
+        classes = self.label_classes
         hit: BoolVec
         if peer.namespace_selector is None:
             hit = classes.namespace == self.namespace_position[namespace]
@@ -83,21 +100,35 @@ class Matcher:
         return slice(i, j)
 
     def rule_peers(self, rule: AnyRule, policy: AnyPolicy) -> tuple[BoolVec, BoolVec]:
-        """(label classes, external segments) the rule's peers match."""
+        """(label classes, external segments) the rule's peers match (cached: do not modify
+        them)."""
         n_label = len(self.label_classes)
         if isinstance(rule, CiliumRule):
             assert self.cilium is not None
             return self.cilium.rule_pods(rule), self.cilium.rule_segments(rule, self.peer_segments)
         if rule.peers is None:  # no from/to: all peers, external addresses included
             return np.ones(n_label, dtype=bool), np.ones(self.n_segments, dtype=bool)
-        pods = np.zeros(n_label, dtype=bool)
-        external = np.zeros(self.n_segments, dtype=bool)
         namespace = policy.namespace if isinstance(policy, NetworkPolicy) else ""
-        for peer in rule.peers:
+        admin = isinstance(policy, AdminPolicy)
+        key = (tuple(map(id, rule.peers)), namespace, admin)  # rules may share peer objects
+        hit = self._rule_cache.get(key)
+        if hit is None:
+            hit = self._rule_cache[key] = self._rule_peers(rule.peers, namespace, admin)
+            for vector in hit:
+                vector.flags.writeable = False
+        return hit
+
+    def _rule_peers(
+        self, peers: tuple[Peer, ...], namespace: str, admin: bool
+    ) -> tuple[BoolVec, BoolVec]:
+        """:meth:`rule_peers` of a list of peers, computed."""
+        pods = np.zeros(len(self.label_classes), dtype=bool)
+        external = np.zeros(self.n_segments, dtype=bool)
+        for peer in peers:
             if peer.ip_block is not None:
                 external |= self.peer_segments(peer.ip_block)
             else:
                 pods |= self.peer_pods(peer, namespace)
-        if isinstance(policy, AdminPolicy):
+        if admin:
             pods &= ~self.label_classes.host_network  # host-networked pods are not these peers
         return pods, external

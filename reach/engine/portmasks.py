@@ -40,14 +40,21 @@ class RuleMasks:
         self.rules = rules
         self._named_position = {key: i for i, key in enumerate(named)}
         #: The numeric part of each rule's ports (named ports resolve per destination).
-        self.numeric = [numeric_ports(rule.ports) for rule in rules]
+        #: Rules often share their ports: each distinct list is read once (and its mask,
+        #: in :meth:`mask`, made once).
+        seen: dict[tuple[PortSpec, ...] | None, PortSet] = {}
+        self.numeric = [
+            seen.get(rule.ports) or seen.setdefault(rule.ports, numeric_ports(rule.ports))
+            for rule in rules
+        ]
+        self._base: dict[int, Mask] = {}
         resolved = [
             PortSet.of(protocol, port)
             for named_ports in class_named_ports
             for (_, protocol), ports in zip(named, named_ports, strict=True)
             for port in ports
         ]
-        self.atoms = PortAtoms(self.numeric + resolved + (extra or []))
+        self.atoms = PortAtoms([*seen.values(), *resolved, *(extra or [])])
         ids: dict[NamedPorts, int] = {}
         class_resolution = [ids.setdefault(ports, len(ids)) for ports in class_named_ports]
         #: The distinct named-port resolutions of the behaviour classes.
@@ -62,7 +69,10 @@ class RuleMasks:
         atoms = self.atoms
         if rule.ports is None:
             return atoms.all[None, :]
-        base = atoms.mask(self.numeric[index])
+        numeric = self.numeric[index]
+        base = self._base.get(id(numeric))  # numeric: one object per distinct ports
+        if base is None:
+            base = self._base[id(numeric)] = atoms.mask(numeric)
         names = [(p.port, p.protocol) for p in rule.ports if isinstance(p.port, str)]
         if not names:
             return base[None, :]

@@ -62,30 +62,31 @@ class SideRows:
         ingress = direction == "ingress"
         self._direction = direction
         rule_ids = [k for k, rule in enumerate(self.rules) if rule.direction == direction]
-        selects = np.zeros((self.n_internal, len(rule_ids)), dtype=bool)  # [own class, rule]
-        for j, k in enumerate(rule_ids):
-            selects[:, j] = self.rules[k].selected
-        row_of, first_class = self._share_rows(selects, rule_ids, isolated, ingress=ingress)
+        subjects = _Subjects([self.rules[k] for k in rule_ids], self.n_internal)
+        row_of, first_class = self._share_rows(subjects, isolated, ingress=ingress)
         rows = np.empty((len(first_class) + 1, self.n_classes), dtype=np.int32)
         rows[len(first_class)] = self.atoms.all_id
-        for row, own in enumerate(first_class):
-            own_rules = tuple(rule_ids[j] for j in np.flatnonzero(selects[own]))
+        for row, positions in enumerate(subjects.rules_of(first_class)):
+            own = first_class[row]
+            own_rules = tuple(rule_ids[j] for j in positions)
             state = int(isolated[own]) if self.walk else bool(isolated[own])
+            if not own_rules and self.walk is None:  # no rule: the class's isolation alone
+                rows[row] = self.atoms.empty_id if state else self.atoms.all_id
+                continue
             rows[row] = self._row(own_rules, isolated=state, own=own, ingress=ingress)
         return _distinct_rows(rows, row_of)
 
     def _share_rows(
-        self, selects: BoolVec, rule_ids: list[int], isolated: BoolVec | IntVec, *, ingress: bool
+        self, subjects: _Subjects, isolated: BoolVec | IntVec, *, ingress: bool
     ) -> tuple[IntVec, list[int]]:
         """``(row_of, first_class)``: classes with the same selecting rules, isolation and
         (ingress with named ports) resolution share a row; ``first_class[r]`` computes row r.
         """
         n_internal = self.n_internal
-        packed = np.packbits(selects, axis=1)
-        varies = np.array([self.rules[k].varies for k in rule_ids], dtype=bool)
-        resolves_own = (
-            (selects & varies).any(axis=1) if ingress else np.zeros(n_internal, dtype=bool)
-        )
+        packed = np.ascontiguousarray(np.packbits(subjects.matrix, axis=0).T)  # [class, bytes]
+        resolves_own: BoolVec = np.zeros(n_internal, dtype=bool)
+        if ingress:
+            resolves_own = np.asarray(subjects.matrix[subjects.varies].any(axis=0))
         isolated_of = isolated.tolist()
         row_ids: dict[tuple[object, ...], int] = {}
         row_of = np.empty(self.n_classes, dtype=np.intp)
@@ -112,22 +113,34 @@ class SideRows:
         peers = [self.rules[k].peers for k in rule_ids]
         varies = not ingress and any(self.rules[k].varies for k in rule_ids)
         profile = self._profiles(peers, by_resolution=varies)
+        # With a bit per rule, a code names the matching rules itself.
+        scale = int(self.resolution_of.max()) + 1 if varies else 1
+        bits = len(peers) <= 62
 
-        def verdict(other: int) -> int:
-            matching = tuple(k for k, p in zip(rule_ids, peers, strict=True) if p[other])
+        def verdict(other: int, code: int) -> int:
+            if bits:
+                matching = _bits(rule_ids, code // scale)
+            else:
+                matching = tuple(k for k, p in zip(rule_ids, peers, strict=True) if p[other])
             return self._verdict(matching, isolated=isolated, dst=own if ingress else other)
 
         top = int(profile.max())
-        if top < 1 << 22:  # small codes: a lookup table instead of sorting
+        if top < 4 * self.n_classes:  # small codes: a lookup table instead of sorting
             first = np.full(top + 1, -1, dtype=np.intp)
             first[profile[::-1]] = np.arange(self.n_classes - 1, -1, -1)
             lookup = np.zeros(top + 1, dtype=np.int32)
             for code in np.flatnonzero(first >= 0).tolist():
-                lookup[code] = verdict(int(first[code]))
+                lookup[code] = verdict(int(first[code]), code)
             by_lookup: PortSetIds = lookup[profile]
             return by_lookup
-        _, first_other, inverse = np.unique(profile, return_index=True, return_inverse=True)
-        values = np.array([verdict(other) for other in first_other.tolist()], dtype=np.int32)
+        codes, first_other, inverse = np.unique(profile, return_index=True, return_inverse=True)
+        values = np.array(
+            [
+                verdict(other, code)
+                for other, code in zip(first_other.tolist(), codes.tolist(), strict=True)
+            ],
+            dtype=np.int32,
+        )
         by_sort: PortSetIds = values[inverse.reshape(-1)]
         return by_sort
 
@@ -137,10 +150,11 @@ class SideRows:
         The code says which rules' peers hold the class (one bit per rule) and,
         ``by_resolution``, how it resolves named ports (egress toward it).
         """
-        if len(peers) <= 62:
+        if not peers:
             profile = np.zeros(self.n_classes, dtype=np.int64)
-            for j, p in enumerate(peers):
-                profile |= p.astype(np.int64) << j
+        elif len(peers) <= 62:  # bit j: rule j's peers hold the class
+            weights = np.left_shift(1, np.arange(len(peers), dtype=np.int64))
+            profile = weights @ np.array(peers, dtype=np.int64)
         else:  # very long rule lists: number the exact profiles
             packed = np.packbits(np.stack(peers, axis=1), axis=1)
             _, inverse = np.unique(packed, axis=0, return_inverse=True)
@@ -178,6 +192,52 @@ class SideRows:
         if hit is None:
             hit = self._ports[key] = self.atoms.to_int(rule.ports_to(dst))
         return hit
+
+
+def _bits(rule_ids: tuple[int, ...], code: int) -> tuple[int, ...]:
+    """The rules of ``rule_ids`` whose bits are set in ``code``, in order."""
+    out = []
+    while code:
+        low = code & -code
+        out.append(rule_ids[low.bit_length() - 1])
+        code ^= low
+    return tuple(out)
+
+
+class _Subjects:
+    """Who the rules of one direction select, per distinct subject vector (the rules of a
+    policy share their policy's): classes alike in these are alike in the rules."""
+
+    def __init__(self, rules: list[CompiledRule], n_internal: int) -> None:
+        vector_of: dict[int, int] = {}
+        vectors: list[BoolVec] = []
+        #: positions (among ``rules``) of the rules of each distinct vector, in order
+        self.positions: list[list[int]] = []
+        for j, rule in enumerate(rules):
+            v = vector_of.get(id(rule.selected))
+            if v is None:
+                v = vector_of[id(rule.selected)] = len(vectors)
+                vectors.append(rule.selected)
+                self.positions.append([])
+            self.positions[v].append(j)
+        #: ``[vector, class]``
+        self.matrix: BoolVec = (
+            np.stack(vectors) if vectors else np.zeros((0, n_internal), dtype=bool)
+        )
+        #: whether some rule of each vector has named ports
+        self.varies: BoolVec = np.array(
+            [any(rules[j].varies for j in p) for p in self.positions], dtype=bool
+        )
+
+    def rules_of(self, classes: list[int]) -> list[list[int]]:
+        """For each of ``classes``, the positions of the rules that select it, in order."""
+        out: list[list[int]] = [[] for _ in classes]
+        vectors, rows = np.nonzero(self.matrix[:, classes])
+        for v, row in zip(vectors.tolist(), rows.tolist(), strict=True):
+            out[row].extend(self.positions[v])
+        for positions in out:
+            positions.sort()
+        return out
 
 
 def _distinct_rows(rows: PortSetIds, row_of: IntVec) -> tuple[PortSetIds, IntVec]:
