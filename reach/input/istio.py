@@ -16,10 +16,9 @@ from typing import Any
 from reach.errors import FieldError
 from reach.input import ciliumfields as f
 from reach.input.fields import describe, mapping
-from reach.input.istionet import parse_networking
+from reach.input.istionet import address_block, parse_networking
 from reach.input.selectors import parse_labels
 from reach.input.validation import Collector, metadata
-from reach.model.ipspace import parse_network
 from reach.model.istio import (
     ACTIONS,
     MODES,
@@ -258,16 +257,6 @@ def _source(raw: Any, path: str, outer: Collector) -> Source:
             found.run(address_block, text, f"{path}.{key}[{i}]")
     outer.problems += found.problems
     return Source(**values)
-
-
-def address_block(text: str, path: str) -> str:
-    """A single IP (``203.0.113.4``) or a CIDR (``203.0.113.0/24``), as a CIDR."""
-    cidr = text if "/" in text else f"{text}/{128 if ':' in text else 32}"
-    try:
-        parse_network(cidr)
-    except ValueError:
-        raise FieldError(path, f"{text!r} is not an IP address or CIDR") from None
-    return cidr
 
 
 def _operation(raw: Any, path: str, outer: Collector) -> Operation:

@@ -212,16 +212,21 @@ def _hosts(raw: Any, path: str) -> list[str]:
     return [str(h) for h in listed]
 
 
-def _address(text: Any, path: str) -> str:
-    """An IP or a CIDR of ``addresses``, as a CIDR."""
-    if not isinstance(text, str):
-        raise FieldError(path, "must be a string")
+def address_block(text: str, path: str) -> str:
+    """A single IP (``203.0.113.4``) or a CIDR (``203.0.113.0/24``), as a CIDR."""
     cidr = text if "/" in text else f"{text}/{128 if ':' in text else 32}"
     try:
         parse_network(cidr)
     except ValueError:
         raise FieldError(path, f"{text!r} is not an IP address or CIDR") from None
     return cidr
+
+
+def _address(text: Any, path: str) -> str:
+    """An IP or a CIDR of ``addresses``, as a CIDR."""
+    if not isinstance(text, str):
+        raise FieldError(path, "must be a string")
+    return address_block(text, path)
 
 
 def _entry_ports(raw: Any, path: str) -> list[EntryPort]:
