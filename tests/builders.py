@@ -109,3 +109,18 @@ def ext_ports(objects: list[Obj], pod_key: str, ip: str, outbound: bool = True) 
             if first.version == addr.version and first <= addr <= last:  # type: ignore[operator]
                 return c.ports
     return PortSet.empty()
+
+
+def sidecar(spec: Obj, name: str = "default", ns: str = "foo") -> Obj:
+    """An Istio Sidecar."""
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Sidecar",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
+
+
+def service_entry(spec: Obj, name: str = "ext", ns: str = "foo") -> Obj:
+    """An Istio ServiceEntry."""
+    return {**sidecar(spec, name, ns), "kind": "ServiceEntry"}

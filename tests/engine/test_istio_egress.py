@@ -16,24 +16,12 @@ import pytest
 
 import reach
 from reach.model.ports import PortSet
-from tests.builders import conns, ext_ports, namespace, pod
+from tests.builders import conns, ext_ports, namespace, pod, sidecar
+from tests.builders import service_entry as entry
 from tests.engine.test_istio_rules import ALL, NON_TCP, tcp
 from tests.entrybuilders import service
 
 Obj = dict[str, Any]
-
-
-def sidecar(spec: Obj, name: str = "default", ns: str = "foo") -> Obj:
-    return {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "Sidecar",
-        "metadata": {"name": name, "namespace": ns},
-        "spec": spec,
-    }
-
-
-def entry(spec: Obj, name: str = "ext", ns: str = "foo") -> Obj:
-    return {**sidecar(spec, name, ns), "kind": "ServiceEntry"}
 
 
 def registry_only(*hosts: str, **spec: Any) -> Obj:

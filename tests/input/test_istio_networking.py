@@ -8,22 +8,11 @@ from typing import Any
 
 from reach.model.istio import EgressListener, EntryPort, ServiceEntry, SidecarConfig
 from reach.model.selectors import LabelSelector, Requirement
+from tests.builders import service_entry as entry
+from tests.builders import sidecar
 from tests.input.ciliumbuilders import load, problem, problems
 
 Obj = dict[str, Any]
-
-
-def sidecar(spec: Obj, name: str = "s", ns: str = "foo") -> Obj:
-    return {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "Sidecar",
-        "metadata": {"name": name, "namespace": ns},
-        "spec": spec,
-    }
-
-
-def entry(spec: Obj, name: str = "e", ns: str = "foo") -> Obj:
-    return {**sidecar(spec, name, ns), "kind": "ServiceEntry"}
 
 
 def test_sidecar_becomes_the_exact_model() -> None:
@@ -44,7 +33,7 @@ def test_sidecar_becomes_the_exact_model() -> None:
         SidecarConfig(
             "Sidecar",
             "foo",
-            "s",
+            "default",
             "p.yaml#1",
             LabelSelector((Requirement("app", "In", frozenset(["ratings"]), plain=True),)),
             (
@@ -82,7 +71,7 @@ def test_service_entry_becomes_the_exact_model() -> None:
         ServiceEntry(
             "ServiceEntry",
             "foo",
-            "e",
+            "ext",
             "p.yaml#1",
             hosts=("api.example.com",),
             addresses=("203.0.113.0/24", "198.51.100.7/32"),
