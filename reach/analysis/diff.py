@@ -208,7 +208,8 @@ class _Side:
     node_map: npt.NDArray[np.intp]  # view node index (internal) -> common index
     keys: Ids  # internal pairs: src * N + dst, sorted
     ports: Ids  # canonical port-set id per key
-    ext: npt.NDArray[np.int64]  # (nodes, 2, segments): 0 out of the node, 1 into it
+    ext: npt.NDArray[np.int64]  # (rows, 2, segments): 0 out of the node, 1 into it
+    ext_nodes: npt.NDArray[np.intp]  # the common index of the node of each row of ext
 
 
 def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str] | None) -> _Side:
@@ -219,7 +220,11 @@ def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str]
     node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
     named = node_map >= 0  # internal, network set and pseudo nodes: compared by id
     n_ext = n_ranges - n_int
-    ext = np.zeros((total, 2, n_ext), dtype=np.int64)
+    # rows of ext: every node, or only those among (no other pair with a range is read)
+    ext_nodes = np.arange(total) if among is None else np.array(sorted(pos[i] for i in among))
+    row_of = np.full(total, -1, dtype=np.intp)
+    row_of[ext_nodes] = np.arange(len(ext_nodes))
+    ext = np.zeros((len(ext_nodes), 2, n_ext), dtype=np.int64)
     keys: list[Ids] = []
     ports: list[Ids] = []
     blocks = view.edge_blocks()
@@ -232,13 +237,13 @@ def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str]
         keys.append(node_map[src[inner]].astype(np.int64) * total + node_map[dst[inner]])
         ports.append(cids[inner])
         out = (src < n_int) & ~named[dst]
-        ext[node_map[src[out]], 0, dst[out] - n_int] = cids[out]
+        ext[row_of[node_map[src[out]]], 0, dst[out] - n_int] = cids[out]
         into = ~named[src] & (dst < n_int)
-        ext[node_map[dst[into]], 1, src[into] - n_int] = cids[into]
+        ext[row_of[node_map[dst[into]]], 1, src[into] - n_int] = cids[into]
     k = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     p = np.concatenate(ports) if ports else np.zeros(0, dtype=np.int64)
     order = np.argsort(k, kind="stable")
-    return _Side(view, node_map, k[order], p[order], ext)
+    return _Side(view, node_map, k[order], p[order], ext, ext_nodes.astype(np.intp))
 
 
 def _ranges(view: View) -> list[IPRange]:
@@ -345,7 +350,8 @@ def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -
             return
         nd, dr, po, pn, rng = run
         ext_id = external_node(rng).id
-        src, dst = (ids[nd], ext_id) if dr == 0 else (ext_id, ids[nd])
+        node_id = ids[a.ext_nodes[nd]]  # both sides have the same rows
+        src, dst = (node_id, ext_id) if dr == 0 else (ext_id, node_id)
         kind = "added" if po == 0 else "removed" if pn == 0 else "changed"
         out.append(EdgeChange(src, dst, kind, sets[po], sets[pn]))
 
