@@ -221,7 +221,11 @@ def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str]
     named = node_map >= 0  # internal, network set and pseudo nodes: compared by id
     n_ext = n_ranges - n_int
     # rows of ext: every node, or only those among (no other pair with a range is read)
-    ext_nodes = np.arange(total) if among is None else np.array(sorted(pos[i] for i in among))
+    ext_nodes = (
+        np.arange(total)
+        if among is None
+        else np.array(sorted(pos[i] for i in among), dtype=np.intp)
+    )
     row_of = np.full(total, -1, dtype=np.intp)
     row_of[ext_nodes] = np.arange(len(ext_nodes))
     ext = np.zeros((len(ext_nodes), 2, n_ext), dtype=np.int64)

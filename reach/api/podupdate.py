@@ -20,6 +20,7 @@ from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import moved_view
 from reach.engine.podmoves import moved
 from reach.errors import FieldError
+from reach.gcpause import without_gc
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
@@ -29,6 +30,7 @@ from reach.model.cluster import Cluster, Pod
 POD = ("", "Pod")
 
 
+@without_gc  # it allocates a list per node: a collection of the whole heap would dominate
 def pod_update(
     before: Analysis,
     store: ObjectStore,

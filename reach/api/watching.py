@@ -21,6 +21,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.nodes import OUTSIDE
 from reach.analysis.radius import is_internet
+from reach.analysis.rowchanges import changed_nodes
 from reach.analysis.views import View
 from reach.api.podupdate import pod_update
 from reach.audit import run_audit
@@ -149,8 +150,13 @@ class Watcher:
             self.tally = _moved_tally(self.tally, before.view(self.by), after.view(self.by), among)
         else:
             after = self._analyse()
-            change = diff(before, after, self.by, "before", "after")
-            self.tally = _tally(after.view(self.by))
+            moved = changed_nodes(before, after, self.by)  # None: every pair is compared
+            change = diff(before, after, self.by, "before", "after", among=moved)
+            self.tally = (
+                _tally(after.view(self.by))
+                if moved is None
+                else _moved_tally(self.tally, before.view(self.by), after.view(self.by), moved)
+            )
         broken = self._broken(after)
         newly, restored = sorted(broken - self.broken), sorted(self.broken - broken)
         self.analysis, self.broken = after, broken

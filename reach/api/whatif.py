@@ -13,6 +13,7 @@ from typing import Any
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
+from reach.analysis.rowchanges import changed_nodes
 from reach.api.podupdate import pod_update
 from reach.errors import Diagnostics, ReachError
 from reach.input.loader import Memo, build_cluster
@@ -75,4 +76,5 @@ class Updates:
             raise
         cluster.sources = before.cluster.sources
         after = Analysis(cluster)
-        return after, diff(before, after, by, "before", "after")
+        among = changed_nodes(before, after, by)  # None: every pair is compared
+        return after, diff(before, after, by, "before", "after", among=among)
