@@ -40,14 +40,16 @@ def changed_nodes(old: Analysis, new: Analysis, by: str) -> set[str] | None:
 
 def changed_classes(old: Reachability, new: Reachability) -> tuple[BoolVec, BoolVec] | None:
     """For each pod class of ``old`` and of ``new``, whether its rows changed; None when the
-    two do not hold the same pods in corresponding classes with the same address segments
-    and pseudo peers."""
+    two do not hold the same pods (by namespace, name and workload: so every node holds the
+    same pods) in corresponding classes with the same address segments and pseudo peers."""
     if old.n_internal != new.n_internal or len(old.pods) != len(new.pods):
         return None
     if old.segments != new.segments or old.pseudo != new.pseudo:
         return None
-    if [(p.namespace, p.name) for p in old.pods] != [(p.namespace, p.name) for p in new.pods]:
-        return None
+    if [(p.namespace, p.name, p.workload) for p in old.pods] != [
+        (p.namespace, p.name, p.workload) for p in new.pods
+    ]:
+        return None  # pods came, went or changed workload: nodes hold other pods
     to_new = np.full(old.n_internal, -1, dtype=np.intp)
     to_new[old.pod_class] = new.pod_class
     if np.any(to_new[old.pod_class] != new.pod_class) or len(np.unique(to_new)) != len(to_new):

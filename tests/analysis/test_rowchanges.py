@@ -91,3 +91,15 @@ def test_a_policy_that_splits_a_class_gives_no_correspondence() -> None:
     old_x = reach.from_objects(SHOP).reachability  # web and cache alike, one class
     new_x = reach.from_objects([*SHOP, ISOLATE_DB]).reachability  # web now a peer of db
     assert changed_classes(old_x, new_x) is None
+
+
+def test_a_pod_that_changes_workload_gives_no_correspondence() -> None:
+    """Its class and rows stay, but the workload nodes hold other pods: every pair is
+    compared (a quick diff here missed a workload node's edges)."""
+    owned = copy.deepcopy(SHOP)
+    owned[1]["metadata"]["ownerReferences"] = [
+        {"kind": "ReplicaSet", "name": "web-rs", "controller": True}
+    ]
+    old_x = reach.from_objects(owned).reachability
+    new_x = reach.from_objects(SHOP).reachability
+    assert changed_classes(old_x, new_x) is None
