@@ -231,10 +231,7 @@ def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str]
     ext = np.zeros((len(ext_nodes), 2, n_ext), dtype=np.int64)
     keys: list[Ids] = []
     ports: list[Ids] = []
-    blocks = view.edge_blocks()
-    if among is not None:
-        held = [i for i, nd in enumerate(view.nodes) if nd.id in among]
-        blocks = view.edge_blocks_of(np.array(held, dtype=np.intp))
+    blocks = view.edge_blocks() if among is None else view.edge_blocks_of(among)
     for src, dst, pids in blocks:
         cids = canon.of(view, pids)
         inner = named[src] & named[dst]

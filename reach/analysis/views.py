@@ -18,7 +18,7 @@ segments are no External node; a segment in two sets is held by both
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -232,9 +232,10 @@ class View:
         for start in range(0, n, chunk):
             yield self._allowed(everyone[start : min(n, start + chunk)], everyone)
 
-    def edge_blocks_of(self, among: IntVec) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
-        """:meth:`edge_blocks` restricted to the pairs with a node of ``among`` (sorted
-        node indices) on either end, each pair once."""
+    def edge_blocks_of(self, ids: Collection[str]) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
+        """:meth:`edge_blocks` restricted to the pairs with one of the nodes of these ids
+        on either end, each pair once."""
+        among = np.array([i for i, n in enumerate(self.nodes) if n.id in ids], dtype=np.intp)
         everyone = np.arange(len(self.nodes))
         yield self._allowed(among, everyone)
         others = np.setdiff1d(everyone, among, assume_unique=True)

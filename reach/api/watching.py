@@ -244,10 +244,7 @@ def _tally(view: View, among: set[str] | None = None) -> Tally:
     ``among``, of the pairs with an end among these node ids only."""
     internet = np.array([is_internet(n) for n in view.nodes], dtype=bool)
     inside = np.array([n.type not in OUTSIDE for n in view.nodes], dtype=bool)
-    blocks = view.edge_blocks()
-    if among is not None:
-        held = [i for i, n in enumerate(view.nodes) if n.id in among]
-        blocks = view.edge_blocks_of(np.array(held, dtype=np.intp))
+    blocks = view.edge_blocks() if among is None else view.edge_blocks_of(among)
     pairs = 0
     exposed: set[int] = set()
     for src, dst, _ in blocks:

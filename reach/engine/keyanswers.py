@@ -62,6 +62,17 @@ class KeyAnswers:
         named = self._selector_keys[0]
         return (key[0], tuple(kv for kv in key[1] if kv[0] in named), *key[2:])
 
+    def projected_class(
+        self, key: LabelKey, known: list[LabelKey], classes: list[int]
+    ) -> int | None:
+        """The behaviour class of a key with ``key``'s projection, among the keys compiled
+        (``known``, of behaviour classes ``classes``) and those found since; None when no
+        key had it."""
+        if not self.projected:  # first use: the projections of the keys compiled
+            for seen, cls in zip(known, classes, strict=True):
+                self.projected[self.projection(seen)] = cls
+        return self.projected.get(self.projection(key))
+
     def signature(self, key: LabelKey) -> Signature | None:
         """The signature of label class ``key``; None when its namespace is not known."""
         namespace = self.namespaces.get(key[0])

@@ -86,17 +86,13 @@ def _joined(keys: ClassKeys, key: LabelKey) -> ClassKeys | None:
     answers = keys.answers
     if answers is None:
         return None
-    if not answers.projected:  # first use: the projections of the keys compiled
-        for known, its in zip(keys.label_keys, keys.behaviour, strict=True):
-            answers.projected[answers.projection(known)] = its
-    projection = answers.projection(key)
-    cls = answers.projected.get(projection)
+    cls = answers.projected_class(key, keys.label_keys, keys.behaviour)
     if cls is None:  # labels no key had: every selector asked
         signature = answers.signature(key)
         cls = keys.by_signature.get(signature) if signature is not None else None
         if cls is None:
             return None
-        answers.projected[projection] = cls
+        answers.projected[answers.projection(key)] = cls
     return replace(
         keys,
         label={**keys.label, key: len(keys.label_keys)},
