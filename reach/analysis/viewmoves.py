@@ -18,7 +18,7 @@ import numpy as np
 
 from reach.analysis.nodes import Node
 from reach.analysis.views import View, internal_node, node_keys, starts_of
-from reach.engine.arrays import IntVec
+from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.reachability import Reachability
 
 
@@ -92,3 +92,30 @@ def _own(view: View, pods: list[int]) -> int:
     if not view.self_pairs:
         return view.reachability.atoms.empty_id
     return view.inside_id(np.unique(view.reachability.pod_class[pods], return_counts=True))
+
+
+def rebased_view(old: View, x: Reachability, changed: BoolVec) -> tuple[View, set[str]]:
+    """The view of ``x`` at ``old``'s granularity, where ``x`` holds ``old``'s pods in the
+    same classes and differs in the rows of the ``changed`` classes only; and the ids of the
+    nodes that hold one of those classes (every pair with neither end among them keeps its
+    ports)."""
+    view = View(
+        x,
+        old.by,
+        old.nodes,
+        old.node_classes,
+        old.node_pods,
+        old.n_sets,
+        _class_table_cache=old._class_table_cache,
+        _class_runs=old._class_runs,
+        _runs=old._runs,
+        _keys=old._keys,
+    )
+    touched = sorted({i for c in np.flatnonzero(changed).tolist() for i in view.nodes_of_class(c)})
+    if old._self_cache is not None:
+        own = old._self_cache.copy()
+        for i in touched:
+            if i < view.n_internal:
+                own[i] = _own(view, view.node_pods[i])
+        view._self_cache = own
+    return view, {view.nodes[i].id for i in touched}

@@ -23,7 +23,7 @@ from reach.analysis.nodes import OUTSIDE
 from reach.analysis.radius import is_internet
 from reach.analysis.rowchanges import changed_nodes
 from reach.analysis.views import View
-from reach.api.podupdate import pod_update
+from reach.api.quickupdate import quick_update
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostics
@@ -144,7 +144,9 @@ class Watcher:
         started = time.perf_counter()
         before = self.analysis
         events, notes, changed = self._apply(batch)
-        quick = pod_update(before, self.store, *changed[0], self.by) if len(changed) == 1 else None
+        quick = (
+            quick_update(before, self.store, *changed[0], self.by) if len(changed) == 1 else None
+        )
         if quick is not None:
             after, change, among = quick
             self.tally = _moved_tally(self.tally, before.view(self.by), after.view(self.by), among)

@@ -14,7 +14,7 @@ from typing import Any
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.rowchanges import changed_nodes
-from reach.api.podupdate import pod_update
+from reach.api.quickupdate import quick_update
 from reach.errors import Diagnostics, ReachError
 from reach.input.loader import Memo, build_cluster
 from reach.input.raw import RawObject
@@ -67,7 +67,7 @@ class Updates:
                     self.store.apply(obj, origin or f"<applied>#{self.applied}")
                 changed += held
             if len(changed) == 1:
-                quick = pod_update(before, self.store, *changed[0], by)
+                quick = quick_update(before, self.store, *changed[0], by)
                 if quick is not None:
                     return quick[0], quick[1]
             cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)

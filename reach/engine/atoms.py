@@ -25,19 +25,12 @@ class PortAtoms:
     """Atoms for the given port sets; any of them converts to a mask and back exactly."""
 
     def __init__(self, portsets: Iterable[PortSet]) -> None:
-        cuts: dict[str, set[int]] = {p: {MIN_PORT} for p in PROTOCOLS}
-        for ps in portsets:
-            for proto, ivs in ps.items():
-                for lo, hi in ivs:
-                    cuts[proto].add(lo)
-                    if hi < MAX_PORT:
-                        cuts[proto].add(hi + 1)
+        #: Where atoms start, per protocol (:func:`cuts_of`).
+        self.starts = cuts_of(portsets)
         self.atoms: list[tuple[str, int, int]] = []
-        self._starts: dict[str, list[int]] = {}
         self._first: dict[str, int] = {}
         for proto in PROTOCOLS:
-            starts = sorted(cuts[proto])
-            self._starts[proto] = starts
+            starts = self.starts[proto]
             self._first[proto] = len(self.atoms)
             ends = [s - 1 for s in starts[1:]] + [MAX_PORT]
             self.atoms.extend((proto, s, e) for s, e in zip(starts, ends, strict=True))
@@ -86,7 +79,7 @@ class PortAtoms:
     def mask(self, ps: PortSet) -> Mask:
         bits = np.zeros(self.words * 64, dtype=bool)
         for proto, ivs in ps.items():
-            starts = self._starts[proto]
+            starts = self.starts[proto]
             base = self._first[proto]
             for lo, hi in ivs:
                 i = base + _index(starts, lo)
@@ -126,6 +119,18 @@ class PortAtoms:
             ps = PortSet.from_mapping(by)
             self._text[key] = ps
         return ps
+
+
+def cuts_of(portsets: Iterable[PortSet]) -> dict[str, list[int]]:
+    """The first port of every atom the port sets cut, per protocol, sorted."""
+    cuts: dict[str, set[int]] = {p: {MIN_PORT} for p in PROTOCOLS}
+    for ps in portsets:
+        for proto, ivs in ps.items():
+            for lo, hi in ivs:
+                cuts[proto].add(lo)
+                if hi < MAX_PORT:
+                    cuts[proto].add(hi + 1)
+    return {proto: sorted(cuts[proto]) for proto in PROTOCOLS}
 
 
 def _index(starts: list[int], port: int) -> int:

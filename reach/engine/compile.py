@@ -36,10 +36,18 @@ from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.meshlayer import blocks as mesh_blocks
+from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
-from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, overlapping
+from reach.engine.rules import (
+    AnyPolicy,
+    AnyRule,
+    CompiledRule,
+    overlapping,
+    rule_blocks,
+    used_named_ports,
+)
 from reach.engine.sides import SideRows
 from reach.errors import Diagnostic
 from reach.model.cilium import CiliumPolicy, CiliumRule
@@ -76,23 +84,8 @@ class _Compiler:
             for rule in rules
         ]
         #: The (port name, protocol) pairs that some rule uses, sorted.
-        self.named_ports = sorted(
-            {
-                (p.port, p.protocol)
-                for _, rule, _ in self.rules
-                for p in rule.ports or ()
-                if isinstance(p.port, str)
-            }
-        )
-        blocks = [
-            block
-            for _, rule, _ in self.rules
-            for block in (
-                rule.cidrs
-                if isinstance(rule, CiliumRule)
-                else [peer.ip_block for peer in rule.peers or () if peer.ip_block]
-            )
-        ]
+        self.named_ports = used_named_ports(self.rules)
+        blocks = rule_blocks(self.rules)
         self.calico = CalicoCompilation.of(cluster)
         if self.calico is not None:  # Calico's tiers decide: its rules, ports and addresses
             self.named_ports = sorted(set(self.named_ports) | self.calico.plan.named_ports)
@@ -144,7 +137,7 @@ class _Compiler:
                 services=self.cluster.services,
                 segments=self.segments,
             )
-        matcher = Matcher(
+        matcher = self.matcher = Matcher(
             labels,
             namespace_labels=self.namespace_labels,
             namespace_position=self.namespace_position,
@@ -290,8 +283,23 @@ class _Compiler:
             calico=self.calico.tiers if self.calico is not None else None,
             mesh=self.mesh,
             class_keys=self._class_keys(labels, classes),
+            policy_state=self._policy_state(labels, classes, subjects, masks),
             pod_label_class=labels.of_pod,
             _side_masks=list(masks.atoms.values),
+        )
+
+    def _policy_state(
+        self,
+        labels: LabelClasses,
+        classes: BehaviourClasses,
+        subjects: list[BoolVec],
+        masks: RuleMasks,
+    ) -> PolicyState | None:
+        """What changing a policy in place needs (reach.engine.policymoves)."""
+        if self.cluster.cilium_policies or self.calico is not None or self.mesh is not None:
+            return None
+        return PolicyState(
+            labels, classes, self.matcher, masks, self.named_ports, self.policies, subjects
         )
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:

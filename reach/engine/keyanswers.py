@@ -73,8 +73,9 @@ class KeyAnswers:
                 self.projected[self.projection(seen)] = cls
         return self.projected.get(self.projection(key))
 
-    def signature(self, key: LabelKey) -> Signature | None:
-        """The signature of label class ``key``; None when its namespace is not known."""
+    def matcher(self, key: LabelKey) -> Matcher | None:
+        """A matcher over the one label class ``key`` (and no segments); None when its
+        namespace is not known."""
         namespace = self.namespaces.get(key[0])
         if namespace is None:
             return None
@@ -82,12 +83,19 @@ class KeyAnswers:
         labels = classes_of_keys(
             [key], np.zeros(0, dtype=np.intp), position, self.named, self.key_of
         )
-        matcher = Matcher(
+        return Matcher(
             labels,
             namespace_labels=LabelIndex([namespace.labels]),
             namespace_position=position,
             segments=[],
         )
+
+    def signature(self, key: LabelKey) -> Signature | None:
+        """The signature of label class ``key``; None when its namespace is not known."""
+        matcher = self.matcher(key)
+        if matcher is None:
+            return None
+        labels = matcher.label_classes
         answers = [matcher.selected(policy) for policy in self.policies]
         answers += [matcher.rule_peers(rule, policy)[0] for policy, rule, _ in self.rules]
         return signatures(answers, labels.named_ports)[0]

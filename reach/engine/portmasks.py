@@ -47,6 +47,8 @@ class RuleMasks:
             seen.get(rule.ports) or seen.setdefault(rule.ports, numeric_ports(rule.ports))
             for rule in rules
         ]
+        #: The numeric part of each distinct list of ports.
+        self.numeric_of = seen
         self._base: dict[int, Mask] = {}
         resolved = [
             PortSet.of(protocol, port)
@@ -54,7 +56,9 @@ class RuleMasks:
             for (_, protocol), ports in zip(named, named_ports, strict=True)
             for port in ports
         ]
-        self.atoms = PortAtoms([*seen.values(), *resolved, *(extra or [])])
+        #: The port sets that cut the atoms besides the rules' numeric ports.
+        self.also_cut = [*resolved, *(extra or [])]
+        self.atoms = PortAtoms([*seen.values(), *self.also_cut])
         ids: dict[NamedPorts, int] = {}
         class_resolution = [ids.setdefault(ports, len(ids)) for ports in class_named_ports]
         #: The distinct named-port resolutions of the behaviour classes.
@@ -66,13 +70,25 @@ class RuleMasks:
     def mask(self, index: int) -> Mask:
         """Rule ``index``'s ports: ``(1, W)``, or one row per resolution plus the external row."""
         rule = self.rules[index]
-        atoms = self.atoms
         if rule.ports is None:
-            return atoms.all[None, :]
+            return self.atoms.all[None, :]
         numeric = self.numeric[index]
         base = self._base.get(id(numeric))  # numeric: one object per distinct ports
         if base is None:
-            base = self._base[id(numeric)] = atoms.mask(numeric)
+            base = self._base[id(numeric)] = self.atoms.mask(numeric)
+        return self._with_names(rule, base)
+
+    def mask_of(self, rule: AnyRule) -> Mask:
+        """:meth:`mask` of a rule that is not among ``rules`` (its ports must cut no atom)."""
+        if rule.ports is None:
+            return self.atoms.all[None, :]
+        numeric = self.numeric_of.get(rule.ports)
+        return self._with_names(rule, self.atoms.mask(numeric or numeric_ports(rule.ports)))
+
+    def _with_names(self, rule: AnyRule, base: Mask) -> Mask:
+        """The mask rows of a rule whose numeric ports are ``base``."""
+        atoms = self.atoms
+        assert rule.ports is not None
         names = [(p.port, p.protocol) for p in rule.ports if isinstance(p.port, str)]
         if not names:
             return base[None, :]

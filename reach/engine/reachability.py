@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +13,7 @@ from reach.engine.calicotiers import CalicoTiers
 from reach.engine.classes import KeyOf, LabelKey, Signature
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshlayer import MeshLayer
+from reach.engine.policystate import PolicyState
 from reach.engine.rules import CompiledRule
 from reach.errors import Diagnostic
 from reach.model.cluster import Cluster, Pod
@@ -35,7 +37,7 @@ class ClassKeys:
     first_key: list[LabelKey]
     #: The behaviour class of each signature, and how to compute a new key's signature
     #: (None where the input has answers it does not compute).
-    by_signature: dict[Signature, int]
+    by_signature: Mapping[Signature, int]
     answers: KeyAnswers | None
 
 
@@ -87,6 +89,8 @@ class Reachability:
     class_keys: ClassKeys | None = None
     #: The label class of each pod (numbered as ``class_keys``).
     pod_label_class: IntVec | None = None
+    #: What changing a policy in place needs (None with Cilium, Calico or Istio objects).
+    policy_state: PolicyState | None = None
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
     _and: PortSetIds | None = None

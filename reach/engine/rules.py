@@ -11,6 +11,7 @@ from reach.engine.atoms import Mask
 from reach.model.calico import CalicoPolicy, CalicoRule, Profile
 from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, NetworkPolicy, Rule
+from reach.model.ipspace import IPBlock
 
 NamedKey = tuple[str, str]  # (port name, protocol)
 AnyPolicy = NetworkPolicy | AdminPolicy | CiliumPolicy
@@ -85,3 +86,28 @@ def overlapping(a: CompiledRule, b: CompiledRule) -> bool:
             (ma & mb).any() for ma in np.unique(a.mask, axis=0) for mb in np.unique(b.mask, axis=0)
         )
     )
+
+
+def used_named_ports(rules: list[tuple[AnyPolicy, AnyRule, str]]) -> list[NamedKey]:
+    """The (port name, protocol) pairs that some rule uses, sorted."""
+    return sorted(
+        {
+            (p.port, p.protocol)
+            for _, rule, _ in rules
+            for p in rule.ports or ()
+            if isinstance(p.port, str)
+        }
+    )
+
+
+def rule_blocks(rules: list[tuple[AnyPolicy, AnyRule, str]]) -> list[IPBlock]:
+    """The address blocks the rules' peers name, in order."""
+    return [
+        block
+        for _, rule, _ in rules
+        for block in (
+            rule.cidrs
+            if isinstance(rule, CiliumRule)
+            else [peer.ip_block for peer in rule.peers or () if peer.ip_block]
+        )
+    ]

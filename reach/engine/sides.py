@@ -76,6 +76,28 @@ class SideRows:
             rows[row] = self._row(own_rules, isolated=state, own=own, ingress=ingress)
         return _distinct_rows(rows, row_of)
 
+    def rows_of(self, direction: str, isolated: BoolVec, classes: list[int]) -> PortSetIds:
+        """The rows of ``classes`` alone in this direction (``rows_of(...)[k]`` is the row
+        of ``classes[k]``), as :meth:`build` computes them (NetworkPolicy tiers only)."""
+        ingress = direction == "ingress"
+        self._direction = direction
+        rule_ids = [k for k, rule in enumerate(self.rules) if rule.direction == direction]
+        subjects = _Subjects([self.rules[k] for k in rule_ids], self.n_internal)
+        out = np.empty((len(classes), self.n_classes), dtype=np.int32)
+        done: dict[tuple[object, ...], int] = {}
+        for i, positions in enumerate(subjects.rules_of(classes)):
+            own = classes[i]
+            own_rules = tuple(rule_ids[j] for j in positions)
+            resolves = ingress and any(self.rules[k].varies for k in own_rules)
+            alone = bool(isolated[own])
+            key = (own_rules, alone, int(self.resolution_of[own]) if resolves else -1)
+            first = done.setdefault(key, i)
+            if first == i:
+                out[i] = self._row(own_rules, isolated=alone, own=own, ingress=ingress)
+            else:
+                out[i] = out[first]
+        return out
+
     def _share_rows(
         self, subjects: _Subjects, isolated: BoolVec | IntVec, *, ingress: bool
     ) -> tuple[IntVec, list[int]]:

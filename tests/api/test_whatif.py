@@ -69,11 +69,19 @@ def _state(r: reach.Reach) -> tuple[list[str], list[str]]:
     return [str(c) for c in r.connections(by="pod")], [str(c) for c in r.connections()]
 
 
-def _rows(r: reach.Reach) -> list[list[object]]:
-    """Every class's rows, as compiled: each pod's class, and both sides' rows."""
+def _rows(r: reach.Reach) -> list[object]:
+    """Every class's rows, as compiled: each pod's class, both sides' isolation, and what
+    each side of each class allows with every class, as port sets (a policy changed in
+    place interns the port sets of the rows it computes again after the others: their ids
+    differ from a fresh compilation's)."""
     x = r.reachability
-    arrays = [x.pod_class, x.egress_rows, x.egress_group, x.ingress_rows, x.ingress_group]
-    return [a.tolist() for a in arrays]
+    texts = x.atoms.texts
+    sides = [
+        [[texts[i] for i in rows[group[c]].tolist()] for c in range(x.n_internal)]
+        for rows, group in ((x.egress_rows, x.egress_group), (x.ingress_rows, x.ingress_group))
+    ]
+    flags = [x.pod_class, x.ingress_isolated, x.egress_isolated]
+    return [*(a.tolist() for a in flags), *sides]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,29 @@
+"""What a compilation keeps so that a policy can change without compiling again
+(:mod:`reach.engine.policymoves`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reach.engine.arrays import BoolVec
+from reach.engine.classes import BehaviourClasses, LabelClasses
+from reach.engine.matching import Matcher
+from reach.engine.portmasks import RuleMasks
+from reach.engine.rules import AnyPolicy, NamedKey
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """The classes, answers and port atoms of a compilation of NetworkPolicies and admin
+    policies (no Cilium, Calico or Istio objects), with its policies in evaluation order
+    and who each selects."""
+
+    labels: LabelClasses
+    classes: BehaviourClasses
+    #: Answers over ``labels`` (its caches are keyed by selector objects: still valid).
+    matcher: Matcher
+    masks: RuleMasks
+    named_ports: list[NamedKey]
+    policies: list[AnyPolicy]
+    #: The behaviour classes each policy of ``policies`` selects.
+    subjects: list[BoolVec]

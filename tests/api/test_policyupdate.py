@@ -1,0 +1,225 @@
+"""NetworkPolicies added, changed and deleted the quick way (``reach.api.policyupdate``):
+the state after each update is a load of the same objects, views and all, and the change
+is ``reach diff``; one named test per condition of ``reach.engine.policymoves``."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from tests.api.test_podupdate import (
+    BY,
+    _everything,
+    _never_loaded,
+    _pod,
+    declared_clusters,
+    pod_events,
+)
+from tests.api.test_whatif import key
+from tests.strategies import NS_NAMES, POD_LABELS, policy_manifests, selectors
+
+Obj = dict[str, Any]
+
+
+@st.composite
+def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
+    """Policies copied to another name or namespace (the same ports and peers: the quick
+    way's usual case), their pod selector changed, new ones, deletions; and now and then a
+    pod event (pods bring label keys the policies must answer alike)."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj, str]] = []
+    for _ in range(draw(st.integers(1, 25))):
+        policies = [o for o in known.values() if o["kind"] == "NetworkPolicy"]
+        kind = draw(st.sampled_from(["copy", "copy", "select", "new", "delete", "pod"]))
+        by = draw(st.sampled_from(BY))
+        if kind == "pod":
+            for event in draw(pod_events(list(known.values()))):
+                known.pop(key(event[1]), None)
+                if event[0] == "apply":
+                    known[key(event[1])] = event[1]
+                out.append(event)
+                break
+            continue
+        if not policies:
+            kind = "new"
+        name = f"pol-{draw(st.integers(0, 6))}"
+        ns = draw(st.sampled_from(NS_NAMES))
+        if kind == "new":
+            obj = draw(policy_manifests(ns, name))
+        elif kind == "delete":
+            out.append(("delete", known.pop(key(draw(st.sampled_from(policies)))), by))
+            continue
+        else:
+            obj = copy.deepcopy(draw(st.sampled_from(policies)))
+            if kind == "copy":
+                obj["metadata"] = {"name": name, "namespace": ns}
+            else:
+                obj["spec"]["podSelector"] = draw(selectors(POD_LABELS))
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_policy_events_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    start = data.draw(declared_clusters())
+    r = reach.from_objects(start)
+    mirror = {key(o): o for o in start}
+    before = reach.from_objects(mirror.values())
+    for what, obj, by in data.draw(policy_events(start)):
+        _everything(r)  # views at every granularity are built: the update rebases them
+        if what == "apply":
+            mirror[key(obj)] = obj
+            change = r.apply(obj, by=by)
+        else:
+            del mirror[key(obj)]
+            change = r.delete(obj, by=by)
+        after = reach.from_objects(mirror.values())
+        assert _everything(r) == _everything(after)
+        expected = reach.diff(before, after, by=by, old_label="before", new_label="after")
+        assert str(change) == str(expected)
+        assert change.to_dict() == expected.to_dict()
+        before = after
+
+
+WEB = {"app": "web"}
+START = [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
+    _pod("web-1", WEB),
+    _pod("db-1", {"app": "db"}),
+    _pod("db-2", {"app": "db"}),
+    _pod("other-1", {"app": "other"}),
+    _pod("cache-1", {"app": "cache"}),
+]
+
+
+def _policy(name: str, spec: Obj, ns: str = "shop") -> Obj:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
+
+
+#: Who may reach the database: the web pods, on 5432 (it tells web, db and the rest apart).
+DB_FROM_WEB = _policy(
+    "db-from-web",
+    {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [
+            {
+                "from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                "ports": [{"port": 5432}],
+            }
+        ],
+    },
+)
+DENY_DB = _policy("deny-db", {"podSelector": {"matchLabels": {"app": "db"}}})
+
+
+def _check(r: reach.Reach, objects: list[Obj]) -> None:
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_a_policy_that_splits_no_class_is_added_without_loading() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    _everything(r)
+    with _never_loaded():
+        change = r.apply(DENY_DB, by="pod")
+    assert change.edges == []  # db was isolated already: nothing changes
+    _check(r, [*START, DB_FROM_WEB, DENY_DB])
+
+
+def test_changing_a_policy_does_not_load_and_reports_the_change() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB, DENY_DB])
+    _everything(r)
+    both = copy.deepcopy(DENY_DB)
+    both["spec"]["policyTypes"] = ["Ingress", "Egress"]
+    with _never_loaded():
+        change = r.apply(both, by="pod")
+    assert ("shop/db-1[Pod]", "shop/web-1[Pod]", "removed") in {
+        (e.src, e.dst, e.change) for e in change.edges
+    }
+    assert all(e.src.startswith("shop/db-") and e.change == "removed" for e in change.edges)
+    _check(r, [*START, DB_FROM_WEB, both])
+
+
+def test_deleting_a_policy_that_merges_no_class_does_not_load() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB, DENY_DB])
+    with _never_loaded():
+        r.delete(DENY_DB)
+    _check(r, [*START, DB_FROM_WEB])
+
+
+def test_deleting_the_policy_that_tells_classes_apart_loads_again() -> None:
+    """Without it, web, db and other answer every policy alike: one class, compiled."""
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(DB_FROM_WEB)
+
+
+def test_a_policy_that_splits_a_class_loads_again() -> None:
+    """``other`` and ``cache`` are one class until a policy selects one of them."""
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    other = _policy("other", {"podSelector": {"matchLabels": {"app": "other"}}})
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(other)
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    r.apply(other)
+    _check(r, [*START, DB_FROM_WEB, other])
+
+
+@pytest.mark.parametrize(
+    "ports",
+    [
+        [{"port": 6379}],  # a new port boundary: other port atoms
+        [{"port": "http"}],  # a named port no rule used: other label class keys
+    ],
+)
+def test_a_policy_with_new_ports_loads_again(ports: list[Obj]) -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    other = copy.deepcopy(DB_FROM_WEB)
+    other["metadata"]["name"] = "db-cache"
+    other["spec"]["ingress"][0]["ports"] = ports
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(other)
+
+
+def test_a_policy_with_a_new_address_block_loads_again() -> None:
+    """Its ipBlock cuts the addresses into other segments."""
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    other = copy.deepcopy(DB_FROM_WEB)
+    other["metadata"]["name"] = "db-office"
+    other["spec"]["ingress"][0]["from"] = [{"ipBlock": {"cidr": "192.0.2.0/24"}}]
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(other)
+
+
+def test_a_policy_splitting_the_key_of_a_pod_added_since_loads_again() -> None:
+    """A pod whose labels joined the web class after compiling (a new key) is told apart
+    from web by a new policy: its key must be asked too."""
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    canary = {"app": "web", "track": "canary"}
+    with _never_loaded():
+        r.apply(_pod("web-canary", canary))
+    splits = _policy("canary", {"podSelector": {"matchLabels": {"track": "canary"}}})
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(splits)
+
+
+def test_a_pod_of_new_labels_after_a_quick_policy_update_joins_its_class() -> None:
+    """A label value no selector names: the pod's answers (its signature) are computed,
+    and the classes' signatures follow the changed policies."""
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    queue = _pod("queue-1", {"app": "queue"})
+    with _never_loaded():
+        r.apply(DENY_DB)
+        r.apply(queue)
+    _check(r, [*START, DB_FROM_WEB, DENY_DB, queue])
