@@ -40,27 +40,28 @@ def _lists(cluster: Cluster) -> tuple[object, ...]:
     )
 
 
-def _policies(cluster: Cluster) -> dict[tuple[str, str, str, int], tuple[str, object, Anchor]]:
-    """Every policy by (kind, namespace, name, part): its text, its origin-less form, its
-    anchor."""
-    out: dict[tuple[str, str, str, int], tuple[str, object, Anchor]] = {}
+#: A policy of any kind reach evaluates (each has a namespace or not, a name and an origin).
+_Policy = Any
+
+
+def _policies(cluster: Cluster) -> dict[tuple[str, str, str, int], tuple[_Policy, Anchor]]:
+    """Every policy by (kind, namespace, name, part), with its anchor."""
+    out: dict[tuple[str, str, str, int], tuple[_Policy, Anchor]] = {}
     for pol in cluster.policies:
         name = ObjectName("NetworkPolicy", pol.namespace, pol.name)
         key = ("NetworkPolicy", pol.namespace, pol.name, -1)
-        out[key] = (str(pol), replace(pol, origin=""), Anchor(pol.origin, "", name))
+        out[key] = (pol, Anchor(pol.origin, "", name))
     for admin in cluster.admin_policies:
         name = ObjectName(admin.kind, None, admin.name)
-        key = (admin.kind, "", admin.name, -1)
-        out[key] = (str(admin), replace(admin, origin=""), Anchor(admin.origin, "", name))
+        out[(admin.kind, "", admin.name, -1)] = (admin, Anchor(admin.origin, "", name))
     for cil in cluster.cilium_policies:
         name = ObjectName(cil.kind, cil.namespace or None, cil.name)
         part = f"specs[{cil.part}]" if cil.part >= 0 else ""
         key = (cil.kind, cil.namespace, cil.name, cil.part)
-        out[key] = (str(cil), replace(cil, origin=""), Anchor(cil.origin, part, name))
+        out[key] = (cil, Anchor(cil.origin, part, name))
     for cal in cluster.calico.policies:
         name = ObjectName(cal.kind, cal.namespace or None, cal.name)
-        key = (cal.kind, cal.namespace, cal.name, -1)
-        out[key] = (str(cal), replace(cal, origin=""), Anchor(cal.origin, "", name))
+        out[(cal.kind, cal.namespace, cal.name, -1)] = (cal, Anchor(cal.origin, "", name))
     return out
 
 
@@ -72,12 +73,17 @@ def policy_changes(old: Cluster, new: Cluster) -> list[PolicyChange]:
     out = []
     for key in sorted(before.keys() | after.keys()):
         if key not in before:
-            text, _, anchor = after[key]
-            out.append(PolicyChange(text, "added", anchor))
+            policy, anchor = after[key]
+            out.append(PolicyChange(str(policy), "added", anchor))
         elif key not in after:
-            text, _, anchor = before[key]
-            out.append(PolicyChange(text, "removed", anchor))
-        elif before[key][1] != after[key][1]:
-            text, _, anchor = after[key]
-            out.append(PolicyChange(text, "changed", anchor, before[key][2]))
+            policy, anchor = before[key]
+            out.append(PolicyChange(str(policy), "removed", anchor))
+        elif before[key][0] is not after[key][0] and _changed(before[key][0], after[key][0]):
+            policy, anchor = after[key]
+            out.append(PolicyChange(str(policy), "changed", anchor, before[key][1]))
     return out
+
+
+def _changed(old: _Policy, new: _Policy) -> bool:
+    """Whether two policies differ, their origins aside (one object is never changed)."""
+    return bool(replace(old, origin="") != replace(new, origin=""))

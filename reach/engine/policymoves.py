@@ -25,10 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.answerhash import Columns, contribution, merges
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.classes import Signature, signatures
 from reach.engine.keyanswers import KeyAnswers
@@ -66,7 +69,7 @@ def policy_moved(
         for direction, of in (("ingress", policy.ingress), ("egress", policy.egress))
         for rule in of
     ]
-    if not _same_cuts(state, x, cluster, triples):
+    if not _same_cuts(state, x, cluster, triples, old, new):
         return None
     if new is not None and not _splits_nothing(state, keys, new):
         return None
@@ -81,7 +84,10 @@ def policy_moved(
         rules_of[id(new)] = list(_compiled(state, x, new, selected))
     rules = [rule for policy in policies for rule in rules_of.get(id(policy), [])]
     subjects = [subject_of[id(policy)] for policy in policies]
-    if old is not None and _merges(state, subjects, rules, x.n_internal):
+    hashes = _hashes(state, x, old, new, subject_of, rules_of)
+    if old is not None and merges(
+        hashes, state.masks.resolution_of[: x.n_internal], _columns(subjects, rules)
+    ):
         return None
     isolated = _isolation(policies, subjects, x.n_internal)
     sides = SideRows(
@@ -104,6 +110,7 @@ def policy_moved(
         state.named_ports,
         policies,
         subjects,
+        hashes,
     )
     masks = list(x.atoms.values)
     answers = KeyAnswers(policies, triples, cluster.namespaces, state.named_ports, keys.key_of)
@@ -160,9 +167,46 @@ def _same_cuts(
     x: Reachability,
     cluster: Cluster,
     triples: list[tuple[AnyPolicy, AnyRule, str]],
+    old: NetworkPolicy | None,
+    new: NetworkPolicy | None,
 ) -> bool:
     """Whether a compilation of the changed policies (``triples``: its rules in order) has
     ``x``'s label classes (the same named ports used), address segments and port atoms."""
+    before, after = _cutting(old), _cutting(new)
+    if any(b - a for b, a in zip(before, after, strict=True)):  # something may be gone
+        return _same_cuts_of_all(state, x, cluster, triples)
+    ports, named, blocks = (a - b for b, a in zip(before, after, strict=True))
+    if not named <= set(state.named_ports):
+        return False
+    numeric = [state.masks.numeric_of.get(p) or numeric_ports(p) for p in ports]
+    starts = x.atoms.starts
+    if any(not set(cut) <= set(starts[proto]) for proto, cut in cuts_of(numeric).items()):
+        return False
+    if any(b.cidr.version == 6 for b in blocks) and not x.ipv6:
+        return False
+    known = {(s.version, s.first) for s in x.segments}
+    return all((s.version, s.first) in known for s in segments(blocks))
+
+
+def _cutting(policy: NetworkPolicy | None) -> tuple[set[Any], set[Any], set[Any]]:
+    """What in a policy cuts a compilation's frame: its rules' port lists, the named
+    ports they use, and their ipBlocks."""
+    if policy is None:
+        return set(), set(), set()
+    rules = (*policy.ingress, *policy.egress)
+    ports = {rule.ports for rule in rules}
+    named = {(p.port, p.protocol) for r in rules for p in r.ports or () if isinstance(p.port, str)}
+    blocks = {peer.ip_block for r in rules for peer in r.peers or () if peer.ip_block}
+    return ports, named, blocks
+
+
+def _same_cuts_of_all(
+    state: PolicyState,
+    x: Reachability,
+    cluster: Cluster,
+    triples: list[tuple[AnyPolicy, AnyRule, str]],
+) -> bool:
+    """:func:`_same_cuts`, computed from every rule."""
     if used_named_ports(triples) != state.named_ports:
         return False
     blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
@@ -205,16 +249,41 @@ def _answers(matcher: Matcher, policy: NetworkPolicy) -> list[BoolVec]:
     return [matcher.selected(policy), *(matcher.rule_peers(r, policy)[0] for r in rules)]
 
 
-def _merges(state: PolicyState, subjects: list[BoolVec], rules: list[CompiledRule], n: int) -> bool:
-    """Whether two behaviour classes answer every policy and rule peer alike (and resolve
-    the named ports alike): a compilation would merge them."""
-    if n < 2:
-        return False
-    answers = np.array([*subjects, *(r.peers[:n] for r in rules)], dtype=bool).reshape(-1, n)
-    packed = np.packbits(answers, axis=0).T  # [class, bytes]
-    resolution = state.masks.resolution_of[:n].astype(np.int64)
-    keys = np.hstack([packed.astype(np.int64), resolution[:, None]])
-    return len(np.unique(keys, axis=0)) < n
+def _hashes(
+    state: PolicyState,
+    x: Reachability,
+    old: NetworkPolicy | None,
+    new: NetworkPolicy | None,
+    subject_of: dict[int, BoolVec],
+    rules_of: dict[int, list[CompiledRule]],
+) -> UIntVec:
+    """The hash of each class's answers after the change (:mod:`reach.engine.answerhash`):
+    the compilation's, made at the first update, less the old policy's, plus the new's."""
+    n = x.n_internal
+
+    def columns(policy: AnyPolicy) -> list[BoolVec]:
+        return [subject_of[id(policy)], *(r.peers[:n] for r in rules_of.get(id(policy), []))]
+
+    hashes = state.hashes
+    if hashes is None:
+        hashes = np.zeros(n, dtype=np.uint64)
+        for policy in state.policies:
+            hashes = hashes + contribution(policy, columns(policy))
+        state.hashes = hashes
+    if old is not None:
+        hashes = hashes - contribution(old, columns(old))
+    if new is not None:
+        hashes = hashes + contribution(new, columns(new))
+    return hashes
+
+
+def _columns(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:
+    """Every answer of some classes: who each policy selects, who each rule's peers hold."""
+
+    def of(classes: IntVec) -> npt.NDArray[np.bool_]:
+        return np.array([*(s[classes] for s in subjects), *(r.peers[classes] for r in rules)])
+
+    return of
 
 
 def _isolation(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> dict[str, BoolVec]:

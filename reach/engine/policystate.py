@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reach.engine.arrays import BoolVec
+from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.classes import BehaviourClasses, LabelClasses
 from reach.engine.matching import Matcher
 from reach.engine.portmasks import RuleMasks
 from reach.engine.rules import AnyPolicy, NamedKey
 
 
-@dataclass(frozen=True)
+@dataclass
 class PolicyState:
     """The classes, answers and port atoms of a compilation of NetworkPolicies and admin
     policies (no Cilium, Calico or Istio objects), with its policies in evaluation order
@@ -27,3 +27,6 @@ class PolicyState:
     policies: list[AnyPolicy]
     #: The behaviour classes each policy of ``policies`` selects.
     subjects: list[BoolVec]
+    #: A hash of each behaviour class's answers (``policymoves.answer_hashes``), made when
+    #: first needed and then carried from update to update.
+    hashes: UIntVec | None = None

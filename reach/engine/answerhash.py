@@ -1,0 +1,71 @@
+"""Whether behaviour classes would merge, without comparing every answer of every class.
+
+Two behaviour classes merge when they answer every policy and rule peer alike and resolve
+the named ports alike (:func:`reach.engine.classes.behaviour_classes`). Each class's
+answers are hashed: a sum, over every answer column, of a weight of the column times the
+answer (mod 2**64), so that a policy's columns come and go by one subtraction and one
+addition, and equal answers give equal hashes. Classes with equal hashes (and
+resolutions) are then compared answer by answer: the test is exact, the hashes only find
+the candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from reach.engine.arrays import BoolVec, IntVec, UIntVec
+from reach.engine.rules import AnyPolicy
+
+#: The answers of some classes: ``columns(classes)[j, k]`` is answer j of ``classes[k]``.
+Columns = Callable[[IntVec], npt.NDArray[np.bool_]]
+
+
+def contribution(policy: AnyPolicy, columns: list[BoolVec]) -> UIntVec:
+    """What the answer columns of ``policy`` (who it selects, then who each of its rules'
+    peers hold, over behaviour classes) add to each class's hash."""
+    if not columns:
+        return np.zeros(0, dtype=np.uint64)
+    weights = _position_weights(len(columns)) * _policy_weight(policy)
+    answers = np.array(columns, dtype=np.uint64)
+    out: UIntVec = (weights[:, None] * answers).sum(axis=0, dtype=np.uint64)
+    return out
+
+
+def merges(hashes: UIntVec, resolution: IntVec, columns: Columns) -> bool:
+    """Whether two classes have the same answers and resolution (``hashes``: of each
+    class's answers; ``columns``: the answers of the classes asked for)."""
+    n = len(hashes)
+    if n < 2:
+        return False
+    order = np.lexsort((resolution, hashes))
+    h, r = hashes[order], resolution[order]
+    same = (h[1:] == h[:-1]) & (r[1:] == r[:-1])
+    if not same.any():
+        return False
+    starts = np.flatnonzero(np.diff(np.concatenate([[False], same, [False]]).astype(np.int8)))
+    for lo, hi in zip(starts[::2].tolist(), starts[1::2].tolist(), strict=True):
+        group = order[lo : hi + 1]  # a run of equal hashes: compared answer by answer
+        answers = np.packbits(columns(group), axis=0).T
+        if len({row.tobytes() for row in answers}) < len(group):
+            return True
+    return False
+
+
+def _policy_weight(policy: AnyPolicy) -> np.uint64:
+    """A weight of the policy, the same for every object of its kind, namespace and name."""
+    text = f"{type(policy).__name__}/{getattr(policy, 'namespace', '')}/{policy.name}"
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return np.uint64(int.from_bytes(digest, "little") | 1)
+
+
+def _position_weights(k: int) -> UIntVec:
+    """A weight for each of the first ``k`` columns of a policy (splitmix64 of j + 1)."""
+    z = (np.arange(1, k + 1, dtype=np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    out: UIntVec = z ^ (z >> np.uint64(31))
+    return out
