@@ -23,7 +23,7 @@ another order): the ports every pair allows are the same, which
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -31,21 +31,17 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.answerhash import Columns, contribution, merges
-from reach.engine.arrays import BoolVec, IntVec, PortSetIds, UIntVec
+from reach.engine.arrays import BoolVec, IntVec, UIntVec
 from reach.engine.atoms import cuts_of
-from reach.engine.classes import Signature, signatures
-from reach.engine.keyanswers import KeyAnswers
 from reach.engine.matching import Matcher
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowsagain import DIRECTIONS, rows_again, rule_triples
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, rule_blocks, used_named_ports
-from reach.engine.sides import SideRows
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
-
-DIRECTIONS = ("ingress", "egress")
 
 
 def policy_moved(
@@ -63,12 +59,7 @@ def policy_moved(
     if state is None or keys is None:
         return None
     policies = _evaluation_order(state.policies, cluster)
-    triples: list[tuple[AnyPolicy, AnyRule, str]] = [
-        (policy, rule, direction)
-        for policy in policies
-        for direction, of in (("ingress", policy.ingress), ("egress", policy.egress))
-        for rule in of
-    ]
+    triples = rule_triples(policies)
     if not _same_cuts(state, x, cluster, triples, old, new):
         return None
     if new is not None and not _splits_nothing(state, keys, new):
@@ -89,50 +80,13 @@ def policy_moved(
         hashes, state.masks.resolution_of[: x.n_internal], _columns(subjects, rules)
     ):
         return None
-    isolated = _isolation(policies, subjects, x.n_internal)
-    sides = SideRows(
-        rules, x.atoms, n_internal=x.n_internal, resolution_of=state.masks.resolution_of
-    )
-    changed = np.zeros(x.n_internal, dtype=bool)
-    rows: dict[str, tuple[PortSetIds, IntVec]] = {}
-    for direction in DIRECTIONS:
-        touched = np.zeros(x.n_internal, dtype=bool)
-        for policy in (old, new):
-            if policy is not None and _decides(policy, direction):
-                touched |= subject_of[id(policy)]
-        changed |= touched
-        rows[direction] = _rows_with(x, direction, sides, isolated[direction], touched)
-    after = PolicyState(
-        state.labels,
-        state.classes,
-        state.matcher,
-        state.masks,
-        state.named_ports,
-        policies,
-        subjects,
-        hashes,
-    )
-    masks = list(x.atoms.values)
-    answers = KeyAnswers(policies, triples, cluster.namespaces, state.named_ports, keys.key_of)
-    moved = replace(
-        x,
-        cluster=cluster,
-        rules=rules,
-        egress_rows=rows["egress"][0],
-        egress_group=rows["egress"][1],
-        ingress_rows=rows["ingress"][0],
-        ingress_group=rows["ingress"][1],
-        ingress_isolated=isolated["ingress"],
-        egress_isolated=isolated["egress"],
-        policy_selected=_selected(policies, subjects, x.n_internal),
-        class_keys=replace(
-            keys, answers=answers, by_signature=LazySignatures(lambda: _signatures(after, rules))
-        ),
-        policy_state=after,
-        _side_masks=masks,
-        _and=_extended(x, masks),
-    )
-    return moved, changed
+    touched = {
+        direction: _subjects_of([old, new], direction, subject_of, x.n_internal)
+        for direction in DIRECTIONS
+    }
+    after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
+    moved = rows_again(x, cluster, after, rules, touched)
+    return moved, touched["ingress"] | touched["egress"]
 
 
 def _compiled(
@@ -281,20 +235,20 @@ def _columns(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:
     """Every answer of some classes: who each policy selects, who each rule's peers hold."""
 
     def of(classes: IntVec) -> npt.NDArray[np.bool_]:
-        return np.array([*(s[classes] for s in subjects), *(r.peers[classes] for r in rules)])
+        answers = [*(s[classes] for s in subjects), *(r.peers[classes] for r in rules)]
+        return np.array(answers, dtype=bool).reshape(len(answers), len(classes))
 
     return of
 
 
-def _isolation(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> dict[str, BoolVec]:
-    """Which classes NetworkPolicies isolate, per direction."""
-    out = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
-    for policy, selected in zip(policies, subjects, strict=True):
-        if isinstance(policy, NetworkPolicy):
-            if policy.ingress_isolating:
-                out["ingress"] |= selected
-            if policy.egress_isolating:
-                out["egress"] |= selected
+def _subjects_of(
+    policies: list[NetworkPolicy | None], direction: str, subject_of: dict[int, BoolVec], n: int
+) -> BoolVec:
+    """The classes that the policies select and decide in this direction."""
+    out = np.zeros(n, dtype=bool)
+    for policy in policies:
+        if policy is not None and _decides(policy, direction):
+            out |= subject_of[id(policy)]
     return out
 
 
@@ -303,77 +257,3 @@ def _decides(policy: NetworkPolicy, direction: str) -> bool:
     if direction == "ingress":
         return policy.ingress_isolating or bool(policy.ingress)
     return policy.egress_isolating or bool(policy.egress)
-
-
-def _rows_with(
-    x: Reachability, direction: str, sides: SideRows, isolated: BoolVec, touched: BoolVec
-) -> tuple[PortSetIds, IntVec]:
-    """``(rows, row_of)`` of one direction, with the rows of the ``touched`` classes
-    computed again and the rows no class uses any more dropped."""
-    rows, row_of = (
-        (x.ingress_rows, x.ingress_group)
-        if direction == "ingress"
-        else (x.egress_rows, x.egress_group)
-    )
-    classes = np.flatnonzero(touched)
-    if not len(classes):
-        return rows, row_of
-    fresh = sides.rows_of(direction, isolated, classes.tolist())
-    row_of = row_of.copy()
-    row_of[classes] = len(rows) + np.arange(len(classes))
-    rows = np.vstack([rows, fresh])
-    used, row_of = np.unique(row_of, return_inverse=True)
-    return rows[used], row_of.reshape(-1).astype(np.intp)
-
-
-def _selected(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> BoolVec:
-    """``Reachability.policy_selected``: the classes each NetworkPolicy selects."""
-    rows = [s for p, s in zip(policies, subjects, strict=True) if isinstance(p, NetworkPolicy)]
-    return np.array(rows, dtype=bool).reshape(len(rows), n)
-
-
-def _extended(x: Reachability, masks: list[int]) -> PortSetIds | None:
-    """``x``'s AND table grown to the ids ``masks`` (None when ``x`` never made one)."""
-    table = x._and
-    if table is None:
-        return None
-    n_old, n = len(table), len(masks)
-    out = np.empty((n, n), dtype=np.int32)
-    out[:n_old, :n_old] = table
-    intern = x.atoms.intern_int
-    for e in range(n):  # the new ids' rows and columns
-        start = n_old if e < n_old else 0
-        out[e, start:] = [intern(masks[e] & masks[i]) for i in range(start, n)]
-    for i in range(n_old, n):
-        out[:n_old, i] = [intern(masks[e] & masks[i]) for e in range(n_old)]
-    return out
-
-
-def _signatures(state: PolicyState, rules: list[CompiledRule]) -> dict[Signature, int]:
-    """The behaviour class of each signature, as compiling the changed policies gives it."""
-    n = len(state.classes)
-    answers = [*state.subjects, *(r.peers[:n] for r in rules)]
-    found = signatures(answers, state.classes.named_ports)
-    return {signature: c for c, signature in enumerate(found)}
-
-
-class LazySignatures(Mapping[Signature, int]):
-    """``ClassKeys.by_signature``, computed when first read (a pod of new labels)."""
-
-    def __init__(self, make: Callable[[], dict[Signature, int]]) -> None:
-        self._make = make
-        self._table: dict[Signature, int] | None = None
-
-    def _got(self) -> dict[Signature, int]:
-        if self._table is None:
-            self._table = self._make()
-        return self._table
-
-    def __getitem__(self, key: Signature) -> int:
-        return self._got()[key]
-
-    def __iter__(self) -> Iterator[Signature]:
-        return iter(self._got())
-
-    def __len__(self) -> int:
-        return len(self._got())

@@ -1,0 +1,166 @@
+"""The rows of some classes computed again after a change of policies or namespaces
+(:mod:`reach.engine.policymoves`, :mod:`reach.engine.namespacemoves`), and the
+reachability that holds them.
+
+Rows computed again intern their port sets after the compilation's (in the same
+:class:`~reach.engine.atoms.PortAtoms`): the AND table grows by the new ids only, and
+rows no class uses any more are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.classes import Signature, signatures
+from reach.engine.keyanswers import KeyAnswers
+from reach.engine.policystate import PolicyState
+from reach.engine.reachability import Reachability
+from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule
+from reach.engine.sides import SideRows
+from reach.model.cluster import Cluster, NetworkPolicy
+
+DIRECTIONS = ("ingress", "egress")
+
+
+def rows_again(
+    x: Reachability,
+    cluster: Cluster,
+    state: PolicyState,
+    rules: list[CompiledRule],
+    touched: dict[str, BoolVec],
+) -> Reachability:
+    """``x`` for ``cluster`` with the policies, answers and rules of ``state`` and
+    ``rules`` (in evaluation order), where the rows of the ``touched`` classes of each
+    direction are computed again (the others allow what they did)."""
+    n = x.n_internal
+    isolated = _isolation(state.policies, state.subjects, n)
+    sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
+    rows = {d: _rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
+    masks = list(x.atoms.values)
+    keys = x.class_keys
+    assert keys is not None
+    answers = KeyAnswers(
+        state.policies,
+        rule_triples(state.policies),
+        cluster.namespaces,
+        state.named_ports,
+        keys.key_of,
+    )
+    return replace(
+        x,
+        cluster=cluster,
+        rules=rules,
+        egress_rows=rows["egress"][0],
+        egress_group=rows["egress"][1],
+        ingress_rows=rows["ingress"][0],
+        ingress_group=rows["ingress"][1],
+        ingress_isolated=isolated["ingress"],
+        egress_isolated=isolated["egress"],
+        policy_selected=_selected(state.policies, state.subjects, n),
+        class_keys=replace(
+            keys, answers=answers, by_signature=LazySignatures(lambda: _signatures(state, rules))
+        ),
+        policy_state=state,
+        _side_masks=masks,
+        _and=_extended(x, masks),
+    )
+
+
+def rule_triples(policies: list[AnyPolicy]) -> list[tuple[AnyPolicy, AnyRule, str]]:
+    """``(policy, rule, direction)`` of every rule, in the compiler's order."""
+    return [
+        (policy, rule, direction)
+        for policy in policies
+        for direction, of in (("ingress", policy.ingress), ("egress", policy.egress))
+        for rule in of
+    ]
+
+
+def _isolation(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> dict[str, BoolVec]:
+    """Which classes NetworkPolicies isolate, per direction."""
+    out = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
+    for policy, selected in zip(policies, subjects, strict=True):
+        if isinstance(policy, NetworkPolicy):
+            if policy.ingress_isolating:
+                out["ingress"] |= selected
+            if policy.egress_isolating:
+                out["egress"] |= selected
+    return out
+
+
+def _rows_with(
+    x: Reachability, direction: str, sides: SideRows, isolated: BoolVec, touched: BoolVec
+) -> tuple[PortSetIds, IntVec]:
+    """``(rows, row_of)`` of one direction, with the rows of the ``touched`` classes
+    computed again and the rows no class uses any more dropped."""
+    rows, row_of = (
+        (x.ingress_rows, x.ingress_group)
+        if direction == "ingress"
+        else (x.egress_rows, x.egress_group)
+    )
+    classes = np.flatnonzero(touched)
+    if not len(classes):
+        return rows, row_of
+    fresh = sides.rows_of(direction, isolated, classes.tolist())
+    row_of = row_of.copy()
+    row_of[classes] = len(rows) + np.arange(len(classes))
+    rows = np.vstack([rows, fresh])
+    used, row_of = np.unique(row_of, return_inverse=True)
+    return rows[used], row_of.reshape(-1).astype(np.intp)
+
+
+def _selected(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> BoolVec:
+    """``Reachability.policy_selected``: the classes each NetworkPolicy selects."""
+    rows = [s for p, s in zip(policies, subjects, strict=True) if isinstance(p, NetworkPolicy)]
+    return np.array(rows, dtype=bool).reshape(len(rows), n)
+
+
+def _extended(x: Reachability, masks: list[int]) -> PortSetIds | None:
+    """``x``'s AND table grown to the ids ``masks`` (None when ``x`` never made one)."""
+    table = x._and
+    if table is None:
+        return None
+    n_old, n = len(table), len(masks)
+    out = np.empty((n, n), dtype=np.int32)
+    out[:n_old, :n_old] = table
+    intern = x.atoms.intern_int
+    for e in range(n):  # the new ids' rows and columns
+        start = n_old if e < n_old else 0
+        out[e, start:] = [intern(masks[e] & masks[i]) for i in range(start, n)]
+    for i in range(n_old, n):
+        out[:n_old, i] = [intern(masks[e] & masks[i]) for e in range(n_old)]
+    return out
+
+
+def _signatures(state: PolicyState, rules: list[CompiledRule]) -> dict[Signature, int]:
+    """The behaviour class of each signature, as compiling the changed policies gives it."""
+    n = len(state.classes)
+    answers = [*state.subjects, *(r.peers[:n] for r in rules)]
+    found = signatures(answers, state.classes.named_ports)
+    return {signature: c for c, signature in enumerate(found)}
+
+
+class LazySignatures(Mapping[Signature, int]):
+    """``ClassKeys.by_signature``, computed when first read (a pod of new labels)."""
+
+    def __init__(self, make: Callable[[], dict[Signature, int]]) -> None:
+        self._make = make
+        self._table: dict[Signature, int] | None = None
+
+    def _got(self) -> dict[Signature, int]:
+        if self._table is None:
+            self._table = self._make()
+        return self._table
+
+    def __getitem__(self, key: Signature) -> int:
+        return self._got()[key]
+
+    def __iter__(self) -> Iterator[Signature]:
+        return iter(self._got())
+
+    def __len__(self) -> int:
+        return len(self._got())

@@ -1,0 +1,54 @@
+"""Hashes of each class's answers find the classes that would merge, exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from reach.engine.answerhash import contribution, merges
+from reach.model.cluster import NetworkPolicy
+from reach.model.selectors import LabelSelector
+
+
+def _policy(name: str) -> NetworkPolicy:
+    return NetworkPolicy("ns", name, LabelSelector(), True, False)
+
+
+def _duplicate(answers: np.ndarray, resolution: np.ndarray) -> bool:
+    """The reference: two classes (columns) with the same answers and resolution."""
+    seen = {(answers[:, c].tobytes(), int(resolution[c])) for c in range(answers.shape[1])}
+    return len(seen) < answers.shape[1]
+
+
+@settings(max_examples=200)
+@given(
+    answers=hnp.arrays(bool, st.tuples(st.integers(1, 6), st.integers(1, 8))),
+    split=st.integers(0, 6),
+    resolutions=st.integers(1, 2),
+    data=st.data(),
+)
+def test_merges_is_exact(answers: np.ndarray, split: int, resolutions: int, data) -> None:
+    n = answers.shape[1]
+    resolution = np.array(
+        data.draw(st.lists(st.integers(0, resolutions - 1), min_size=n, max_size=n))
+    )
+    cut = min(split, len(answers))
+    a, b = _policy("a"), _policy("b")
+    hashes = np.zeros(n, dtype=np.uint64)
+    for policy, rows in ((a, answers[:cut]), (b, answers[cut:])):
+        if len(rows):
+            hashes = hashes + contribution(policy, list(rows))
+    expected = _duplicate(answers, resolution)
+    assert merges(hashes, resolution, lambda classes: answers[:, classes]) == expected
+    # hashes that collide everywhere: the answers still decide
+    same = np.zeros(n, dtype=np.uint64)
+    assert merges(same, resolution, lambda classes: answers[:, classes]) == expected
+
+
+def test_a_policy_taken_out_leaves_the_hashes_of_the_others() -> None:
+    answers = [np.array([True, False, True]), np.array([False, False, True])]
+    a, b = _policy("a"), _policy("b")
+    both = contribution(a, answers[:1]) + contribution(b, answers[1:])
+    assert np.array_equal(both - contribution(b, answers[1:]), contribution(a, answers[:1]))
