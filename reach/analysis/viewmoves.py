@@ -94,15 +94,25 @@ def _own(view: View, pods: list[int]) -> int:
     return view.inside_id(np.unique(view.reachability.pod_class[pods], return_counts=True))
 
 
-def rebased_view(old: View, x: Reachability, changed: BoolVec) -> tuple[View, set[str]]:
+def rebased_view(
+    old: View, x: Reachability, changed: BoolVec, relabelled: str | None = None
+) -> tuple[View, set[str]]:
     """The view of ``x`` at ``old``'s granularity, where ``x`` holds ``old``'s pods in the
-    same classes and differs in the rows of the ``changed`` classes only; and the ids of the
-    nodes that hold one of those classes (every pair with neither end among them keeps its
-    ports)."""
+    same classes and differs in the rows of the ``changed`` classes only (and in the labels
+    of the namespace ``relabelled``); and the ids of the nodes that hold one of those
+    classes (every pair with neither end among them keeps its ports)."""
+    nodes = old.nodes
+    if relabelled is not None and old.by == "namespace":
+        nodes = list(nodes)
+        for i, key in enumerate(old.keys()):
+            if key[0] == relabelled:
+                pods = old.node_pods[i]
+                hosts = any(x.pods[p].host_network for p in pods)
+                nodes[i] = internal_node(x, "namespace", key, pods, hosts)
     view = View(
         x,
         old.by,
-        old.nodes,
+        nodes,
         old.node_classes,
         old.node_pods,
         old.n_sets,

@@ -18,7 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
-from reach.engine.rules import AnyPolicy
+from reach.engine.policystate import PolicyState
+from reach.engine.reachability import Reachability
+from reach.engine.rules import AnyPolicy, CompiledRule
 
 #: The answers of some classes: ``columns(classes)[j, k]`` is answer j of ``classes[k]``.
 Columns = Callable[[IntVec], npt.NDArray[np.bool_]]
@@ -69,3 +71,27 @@ def _position_weights(k: int) -> UIntVec:
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     out: UIntVec = z ^ (z >> np.uint64(31))
     return out
+
+
+def class_hashes(state: PolicyState, x: Reachability) -> UIntVec:
+    """The hash of each class's answers in ``x`` (made once, then carried by updates)."""
+    if state.hashes is None:
+        n = x.n_internal
+        peers: dict[int, list[BoolVec]] = {}
+        for rule in x.rules:
+            peers.setdefault(id(rule.policy), []).append(rule.peers[:n])
+        hashes = np.zeros(n, dtype=np.uint64)
+        for policy, subject in zip(state.policies, state.subjects, strict=True):
+            hashes = hashes + contribution(policy, [subject, *peers.get(id(policy), [])])
+        state.hashes = hashes
+    return state.hashes
+
+
+def columns_of(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:
+    """Every answer of some classes: who each policy selects, who each rule's peers hold."""
+
+    def of(classes: IntVec) -> npt.NDArray[np.bool_]:
+        answers = [*(s[classes] for s in subjects), *(r.peers[classes] for r in rules)]
+        return np.array(answers, dtype=bool).reshape(len(answers), len(classes))
+
+    return of

@@ -28,10 +28,9 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from reach.engine.answerhash import Columns, contribution, merges
-from reach.engine.arrays import BoolVec, IntVec, UIntVec
+from reach.engine.answerhash import class_hashes, columns_of, contribution, merges
+from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.matching import Matcher
 from reach.engine.policystate import PolicyState
@@ -77,7 +76,7 @@ def policy_moved(
     subjects = [subject_of[id(policy)] for policy in policies]
     hashes = _hashes(state, x, old, new, subject_of, rules_of)
     if old is not None and merges(
-        hashes, state.masks.resolution_of[: x.n_internal], _columns(subjects, rules)
+        hashes, state.masks.resolution_of[: x.n_internal], columns_of(subjects, rules)
     ):
         return None
     touched = {
@@ -218,27 +217,12 @@ def _hashes(
     def columns(policy: AnyPolicy) -> list[BoolVec]:
         return [subject_of[id(policy)], *(r.peers[:n] for r in rules_of.get(id(policy), []))]
 
-    hashes = state.hashes
-    if hashes is None:
-        hashes = np.zeros(n, dtype=np.uint64)
-        for policy in state.policies:
-            hashes = hashes + contribution(policy, columns(policy))
-        state.hashes = hashes
+    hashes = class_hashes(state, x)
     if old is not None:
         hashes = hashes - contribution(old, columns(old))
     if new is not None:
         hashes = hashes + contribution(new, columns(new))
     return hashes
-
-
-def _columns(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:
-    """Every answer of some classes: who each policy selects, who each rule's peers hold."""
-
-    def of(classes: IntVec) -> npt.NDArray[np.bool_]:
-        answers = [*(s[classes] for s in subjects), *(r.peers[classes] for r in rules)]
-        return np.array(answers, dtype=bool).reshape(len(answers), len(classes))
-
-    return of
 
 
 def _subjects_of(

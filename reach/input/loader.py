@@ -269,7 +269,7 @@ def _read(raw: RawObject, kind: str, read: _Read) -> None:
     if is_calico(raw):
         read.calico.put(*read_calico(raw, kind, read.diag), raw.origin)
     elif kind == "Namespace":
-        ns = read.parsed(raw, lambda: _namespace(raw, seed))
+        ns = read.parsed(raw, lambda: parse_namespace(raw, seed))
         read.namespaces.put((kind, ns.name), ns, raw.origin)
     elif kind == "Pod":
         pod = read.parsed(raw, lambda: parse_pod(raw.obj, raw.origin, seed))
@@ -352,7 +352,8 @@ def _report(raw: RawObject, error: FieldError, diag: Diagnostics) -> None:
         diag.error(raw.origin, raw.path + bad.path, bad.message)
 
 
-def _namespace(raw: RawObject, seed: str) -> Namespace:
+def parse_namespace(raw: RawObject, seed: str) -> Namespace:
+    """The namespace of a Namespace object, with the name label the API server sets."""
     meta = metadata(raw.obj, "Namespace", seed, namespaced=False)
     labels = dict(meta.labels)
     # The API server always sets kubernetes.io/metadata.name to the namespace's name.

@@ -1,6 +1,7 @@
-"""NetworkPolicies added, changed and deleted the quick way (``reach.api.policyupdate``):
-the state after each update is a load of the same objects, views and all, and the change
-is ``reach diff``; one named test per condition of ``reach.engine.policymoves``."""
+"""NetworkPolicies added, changed and deleted, and namespaces relabelled, the quick way
+(``reach.api.policyupdate``, ``reach.api.namespaceupdate``): the state after each update
+is a load of the same objects, views and all, and the change is ``reach diff``; one named
+test per condition of ``reach.engine.policymoves`` and ``reach.engine.namespacemoves``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ from tests.api.test_podupdate import (
     pod_events,
 )
 from tests.api.test_whatif import key
-from tests.strategies import NS_NAMES, POD_LABELS, policy_manifests, selectors
+from tests.strategies import (
+    NS_NAMES,
+    POD_LABELS,
+    namespace_manifests,
+    policy_manifests,
+    selectors,
+)
 
 Obj = dict[str, Any]
 
@@ -29,14 +36,22 @@ Obj = dict[str, Any]
 @st.composite
 def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
     """Policies copied to another name or namespace (the same ports and peers: the quick
-    way's usual case), their pod selector changed, new ones, deletions; and now and then a
-    pod event (pods bring label keys the policies must answer alike)."""
+    way's usual case), their pod selector changed, new ones, deletions; namespaces
+    relabelled; and now and then a pod event (pods bring label keys the policies must
+    answer alike)."""
     known = {key(o): o for o in start}
     out: list[tuple[str, Obj, str]] = []
     for _ in range(draw(st.integers(1, 25))):
         policies = [o for o in known.values() if o["kind"] == "NetworkPolicy"]
-        kind = draw(st.sampled_from(["copy", "copy", "select", "new", "delete", "pod"]))
+        kind = draw(
+            st.sampled_from(["copy", "copy", "select", "new", "delete", "pod", "namespace"])
+        )
         by = draw(st.sampled_from(BY))
+        if kind == "namespace":  # relabelled (or declared)
+            obj = draw(namespace_manifests(draw(st.sampled_from(NS_NAMES))))
+            known[key(obj)] = obj
+            out.append(("apply", obj, by))
+            continue
         if kind == "pod":
             for event in draw(pod_events(list(known.values()))):
                 known.pop(key(event[1]), None)
@@ -89,6 +104,7 @@ def test_policy_events_equal_a_load_of_the_same_objects(data: st.DataObject) -> 
 
 
 WEB = {"app": "web"}
+WEB_SELECTOR = {"matchLabels": WEB}
 START = [
     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
     _pod("web-1", WEB),
@@ -223,3 +239,50 @@ def test_a_pod_of_new_labels_after_a_quick_policy_update_joins_its_class() -> No
         r.apply(DENY_DB)
         r.apply(queue)
     _check(r, [*START, DB_FROM_WEB, DENY_DB, queue])
+
+
+FROM_PROD = _policy(
+    "db-from-prod",
+    {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}}]}],
+    },
+)
+SHOP = START[0]
+FRONT = [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "front"}},
+    _pod("web-1", WEB, ns="front"),
+]
+#: Tells the pods of ``front`` apart from the others.
+DENY_FRONT = _policy("deny", {"podSelector": {}}, ns="front")
+
+
+def _labelled(namespace: Obj, labels: dict[str, str]) -> Obj:
+    out = copy.deepcopy(namespace)
+    out["metadata"]["labels"] = labels
+    return out
+
+
+def test_relabelling_a_namespace_does_not_load_and_reports_the_change() -> None:
+    r = reach.from_objects([*START, *FRONT, FROM_PROD, DENY_FRONT])
+    _everything(r)
+    prod = _labelled(FRONT[0], {"env": "prod"})
+    with _never_loaded():
+        change = r.apply(prod, by="pod")
+    assert ("front/web-1[Pod]", "shop/db-1[Pod]", "added") in {
+        (e.src, e.dst, e.change) for e in change.edges
+    }
+    _check(r, [*START, prod, FRONT[1], FROM_PROD, DENY_FRONT])
+    assert [n.labels for n in r.view("namespace").nodes if n.id == "front"][0] == (
+        ("env", "prod"),
+        ("kubernetes.io/metadata.name", "front"),
+    )
+
+
+def test_relabelling_a_namespace_that_splits_a_class_loads_again() -> None:
+    """The web pod of ``front`` answers alike with the pods of ``shop`` that no policy
+    selects, until ``shop`` is prod."""
+    objects = [*START, *FRONT, FROM_PROD, _policy("web", {"podSelector": WEB_SELECTOR})]
+    r = reach.from_objects(objects)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_labelled(SHOP, {"env": "prod"}))

@@ -1,0 +1,158 @@
+"""A namespace relabelled in a compiled cluster without compiling it again.
+
+A namespace's labels matter only to namespace selectors: of rule peers, and of the
+subjects of admin policies. Their answers are asked again over the label classes; the
+rows of the classes whose policies have an answer that changed are computed again, in
+the directions of those rules (and both for an admin policy whose subjects changed).
+
+As for a policy (:mod:`reach.engine.policymoves`), this holds while the behaviour classes
+stay: every changed answer is the same on the label classes of each behaviour class
+(pods' keys found since the compilation included), and no two classes come to answer
+everything alike (:mod:`reach.engine.answerhash`). Label classes, segments and port
+atoms do not depend on namespace labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.answerhash import class_hashes, columns_of, contribution, merges
+from reach.engine.arrays import BoolVec, UIntVec
+from reach.engine.labelindex import LabelIndex
+from reach.engine.matching import Matcher
+from reach.engine.policystate import PolicyState
+from reach.engine.reachability import Reachability
+from reach.engine.rowsagain import DIRECTIONS, rows_again
+from reach.engine.rules import AnyPolicy, CompiledRule
+from reach.model.cluster import AdminPolicy, Cluster
+
+
+def namespace_moved(
+    x: Reachability, cluster: Cluster, name: str
+) -> tuple[Reachability, BoolVec] | None:
+    """``x`` for ``cluster``, where namespace ``name`` has other labels (and nothing else
+    changed), and the behaviour classes whose rows changed; None when that needs a
+    compilation."""
+    state, keys = x.policy_state, x.class_keys
+    if state is None or keys is None or list(cluster.namespaces) != list(x.cluster.namespaces):
+        return None
+    joined = keys.label_keys[len(state.labels) :]
+    if any(key[0] == name for key in joined):
+        return None  # a key found since in the namespace: its answers are not at hand
+    names = list(state.matcher.namespace_position)
+    matcher = Matcher(
+        state.labels,
+        namespace_labels=LabelIndex([cluster.namespaces[n].labels for n in names]),
+        namespace_position=state.matcher.namespace_position,
+        segments=x.segments,
+    )
+    answers = _Answers(state, x, matcher)
+    if not answers.alike(keys.behaviour[len(state.labels) :]):
+        return None
+    subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]
+    rules = [answers.compiled(k, rule) for k, rule in enumerate(x.rules)]
+    hashes = _hashes(state, x, answers, subjects, rules)
+    if merges(hashes, state.masks.resolution_of[: x.n_internal], columns_of(subjects, rules)):
+        return None
+    touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
+    for i in answers.subject:  # an admin policy's subjects: its rows, both ways
+        for d in DIRECTIONS:
+            touched[d] |= state.subjects[i] | subjects[i]
+    for k in answers.peers:
+        touched[rules[k].direction] |= rules[k].selected
+    after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
+    moved = rows_again(x, cluster, after, rules, touched)
+    return moved, touched["ingress"] | touched["egress"]
+
+
+class _Answers:
+    """The answers that changed: admin policies' subjects (by position among the state's
+    policies) and rule peers (by position among ``x.rules``), over label classes."""
+
+    def __init__(self, state: PolicyState, x: Reachability, matcher: Matcher) -> None:
+        self.state, self.x = state, x
+        self.first = state.classes.first_label_class
+        #: old and new answers over label classes, where they differ
+        self.changed: list[tuple[BoolVec, BoolVec]] = []
+        self.subject: dict[int, BoolVec] = {}
+        self.peers: dict[int, BoolVec] = {}
+        for i, policy in enumerate(state.policies):
+            if isinstance(policy, AdminPolicy) and policy.subject.namespace_selector is not None:
+                self._compare(i, state.matcher.selected(policy), matcher.selected(policy), True)
+        for k, rule in enumerate(x.rules):
+            owner = rule.policy
+            peers = getattr(rule.rule, "peers", None) or ()
+            if any(p.namespace_selector is not None for p in peers):
+                old = state.matcher.rule_peers(rule.rule, owner)[0]  # type: ignore[arg-type]
+                new = matcher.rule_peers(rule.rule, owner)[0]  # type: ignore[arg-type]
+                self._compare(k, old, new, False)
+
+    def _compare(self, at: int, old: BoolVec, new: BoolVec, subject: bool) -> None:
+        if np.array_equal(old, new):
+            return
+        self.changed.append((old, new))
+        (self.subject if subject else self.peers)[at] = new[self.first]
+
+    def alike(self, joined: list[int]) -> bool:
+        """Whether every changed answer is the same on the label classes of each behaviour
+        class, and on the keys found since (``joined``: their classes; outside the
+        namespace, they keep their old answers)."""
+        classes = self.state.classes
+        representative = classes.first_label_class[classes.of_label_class]
+        for old, new in self.changed:
+            if not np.array_equal(new, new[representative]):
+                return False
+            firsts = classes.first_label_class[joined]
+            if not np.array_equal(old[firsts], new[firsts]):
+                return False
+        return True
+
+    def compiled(self, k: int, rule: CompiledRule) -> CompiledRule:
+        """Rule k with its new peers and its policy's new subjects, where they changed."""
+        position = self._position_of(rule.policy)
+        selected = self.subject.get(position, rule.selected) if position >= 0 else rule.selected
+        peers = self.peers.get(k)
+        if peers is None and selected is rule.selected:
+            return rule
+        n = self.x.n_internal
+        whole = rule.peers if peers is None else np.concatenate([peers, rule.peers[n:]])
+        return replace(rule, selected=selected, peers=whole)
+
+    def _position_of(self, policy: object) -> int:
+        if not self.subject:
+            return -1
+        for i, p in enumerate(self.state.policies):
+            if p is policy:
+                return i
+        return -1
+
+
+def _hashes(
+    state: PolicyState,
+    x: Reachability,
+    answers: _Answers,
+    subjects: list[BoolVec],
+    rules: list[CompiledRule],
+) -> UIntVec:
+    """The hash of each class's answers, with those of the policies whose answers changed
+    taken out and put back as they are now."""
+    hashes = class_hashes(state, x)
+    n = x.n_internal
+    changed = {id(x.rules[k].policy) for k in answers.peers}
+    changed |= {id(state.policies[i]) for i in answers.subject}
+    if not changed:
+        return hashes
+    old_rules: dict[int, list[BoolVec]] = {}
+    new_rules: dict[int, list[BoolVec]] = {}
+    for old, new in zip(x.rules, rules, strict=True):
+        if id(old.policy) in changed:
+            old_rules.setdefault(id(old.policy), []).append(old.peers[:n])
+            new_rules.setdefault(id(old.policy), []).append(new.peers[:n])
+    for i, policy in enumerate(state.policies):
+        if id(policy) in changed:
+            p: AnyPolicy = policy
+            hashes = hashes - contribution(p, [state.subjects[i], *old_rules.get(id(p), [])])
+            hashes = hashes + contribution(p, [subjects[i], *new_rules.get(id(p), [])])
+    return hashes
