@@ -16,10 +16,12 @@ from typing import cast
 
 import numpy as np
 
+from reach.analysis.compiled import Analysis
 from reach.analysis.nodes import Node
 from reach.analysis.views import View, internal_node, node_keys, starts_of
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.reachability import Reachability
+from reach.model.cluster import Cluster
 
 
 def moved_view(
@@ -129,3 +131,26 @@ def rebased_view(
                 own[i] = _own(view, view.node_pods[i])
         view._self_cache = own
     return view, {view.nodes[i].id for i in touched}
+
+
+def rebased(
+    before: Analysis,
+    cluster: Cluster,
+    x: Reachability,
+    changed: BoolVec,
+    by: str,
+    relabelled: str | None = None,
+) -> tuple[Analysis, set[str]]:
+    """The analysis of ``cluster`` compiled as ``x`` (``before``'s pods and classes, the
+    rows of the ``changed`` classes computed again), with every view ``before`` built
+    rebased (:func:`rebased_view`), and the ids of the nodes at granularity ``by`` that
+    hold a changed class."""
+    after = Analysis(cluster, x)
+    before.view(by, x.ipv6)  # the view the change is read on: rebased with the others
+    among: set[str] = set()
+    for (granularity, shown), view in before.views().items():
+        moved, ids = rebased_view(view, x, changed, relabelled)
+        after.keep_view(moved, shown)
+        if (granularity, shown) == (by, x.ipv6):
+            among = ids
+    return after, among

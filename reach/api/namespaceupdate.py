@@ -14,7 +14,7 @@ import copy
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import rebased_view
+from reach.analysis.viewmoves import rebased
 from reach.engine.namespacemoves import namespace_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
@@ -51,12 +51,5 @@ def namespace_update(
     if moved is None:
         return None
     x, changed = moved
-    after = Analysis(after_cluster, x)
-    before.view(by, x.ipv6)  # the view the change is read on: rebased with the others
-    among: set[str] = set()
-    for (granularity, shown), view in before.views().items():
-        rebased, ids = rebased_view(view, x, changed, relabelled=name)
-        after.keep_view(rebased, shown)
-        if (granularity, shown) == (by, x.ipv6):
-            among = ids
+    after, among = rebased(before, after_cluster, x, changed, by, relabelled=name)
     return after, diff(before, after, by, "before", "after", among=among), among

@@ -87,10 +87,17 @@ def declared_clusters(draw: st.DrawFn) -> list[Obj]:
 @given(data=st.data())
 def test_pods_coming_and_going_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
     start = data.draw(declared_clusters())
+    each_update_equals_a_load(start, data.draw(pod_events(start)))
+
+
+def each_update_equals_a_load(start: list[Obj], events: list[tuple[str, Obj, str]]) -> None:
+    """Apply or delete each object of ``events`` in turn, each change read at its
+    granularity: the state after each equals a load of the same objects, and the change
+    ``reach diff`` of the loads before and after."""
     r = reach.from_objects(start)
     mirror = {key(o): o for o in start}
     before = reach.from_objects(mirror.values())
-    for what, obj, by in data.draw(pod_events(start)):
+    for what, obj, by in events:
         _everything(r)  # views at every granularity are built: the update moves them
         if what == "apply":
             mirror[key(obj)] = obj

@@ -19,6 +19,7 @@ from tests.api.test_podupdate import (
     _never_loaded,
     _pod,
     declared_clusters,
+    each_update_equals_a_load,
     pod_events,
 )
 from tests.api.test_whatif import key
@@ -84,23 +85,7 @@ def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
 @given(data=st.data())
 def test_policy_events_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
     start = data.draw(declared_clusters())
-    r = reach.from_objects(start)
-    mirror = {key(o): o for o in start}
-    before = reach.from_objects(mirror.values())
-    for what, obj, by in data.draw(policy_events(start)):
-        _everything(r)  # views at every granularity are built: the update rebases them
-        if what == "apply":
-            mirror[key(obj)] = obj
-            change = r.apply(obj, by=by)
-        else:
-            del mirror[key(obj)]
-            change = r.delete(obj, by=by)
-        after = reach.from_objects(mirror.values())
-        assert _everything(r) == _everything(after)
-        expected = reach.diff(before, after, by=by, old_label="before", new_label="after")
-        assert str(change) == str(expected)
-        assert change.to_dict() == expected.to_dict()
-        before = after
+    each_update_equals_a_load(start, data.draw(policy_events(start)))
 
 
 WEB = {"app": "web"}
