@@ -49,6 +49,29 @@ class KeyAnswers:
     projected: dict[LabelKey, int] = field(default_factory=dict)
     _selector_keys: list[frozenset[str]] = field(default_factory=list)
 
+    def carried(
+        self,
+        policies: list[AnyPolicy],
+        rules: list[tuple[AnyPolicy, AnyRule, str]],
+        namespaces: dict[str, Namespace],
+        added: AnyPolicy | None,
+    ) -> KeyAnswers:
+        """These answers for changed policies or namespaces where every key compiled kept
+        its behaviour class (``added``: the policy that came in, if any). The projections
+        found so far stay while ``added`` names no label key they leave out: a projection
+        onto more keys than the selectors name still gives keys of one projection the same
+        answers."""
+        selector_keys = list(self._selector_keys)
+        projected = dict(self.projected)
+        if selector_keys and added is not None:
+            found: set[str] = set()
+            _named_keys(added, found)
+            if not found <= selector_keys[0]:
+                selector_keys, projected = [selector_keys[0] | found], {}
+        return KeyAnswers(
+            policies, rules, namespaces, self.named, self.key_of, projected, selector_keys
+        )
+
     def projection(self, key: LabelKey) -> LabelKey:
         """``key`` with only the labels whose key some selector of the policies names.
 

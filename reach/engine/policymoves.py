@@ -84,7 +84,7 @@ def policy_moved(
         for direction in DIRECTIONS
     }
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
-    moved = rows_again(x, cluster, after, rules, touched)
+    moved = rows_again(x, cluster, after, rules, touched, new)
     return moved, touched["ingress"] | touched["egress"]
 
 

@@ -32,10 +32,12 @@ def rows_again(
     state: PolicyState,
     rules: list[CompiledRule],
     touched: dict[str, BoolVec],
+    added: AnyPolicy | None = None,
 ) -> Reachability:
     """``x`` for ``cluster`` with the policies, answers and rules of ``state`` and
     ``rules`` (in evaluation order), where the rows of the ``touched`` classes of each
-    direction are computed again (the others allow what they did)."""
+    direction are computed again (the others allow what they did); ``added``: the policy
+    that came in, if any (the label keys it names may be new to pods' projections)."""
     n = x.n_internal
     isolated = _isolation(state.policies, state.subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
@@ -43,13 +45,18 @@ def rows_again(
     masks = list(x.atoms.values)
     keys = x.class_keys
     assert keys is not None
-    answers = KeyAnswers(
-        state.policies,
-        rule_triples(state.policies),
-        cluster.namespaces,
-        state.named_ports,
-        keys.key_of,
-    )
+    if keys.answers is not None:
+        answers = keys.answers.carried(
+            state.policies, rule_triples(state.policies), cluster.namespaces, added
+        )
+    else:
+        answers = KeyAnswers(
+            state.policies,
+            rule_triples(state.policies),
+            cluster.namespaces,
+            state.named_ports,
+            keys.key_of,
+        )
     return replace(
         x,
         cluster=cluster,

@@ -271,3 +271,18 @@ def test_relabelling_a_namespace_that_splits_a_class_loads_again() -> None:
     r = reach.from_objects(objects)
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(_labelled(SHOP, {"env": "prod"}))
+
+
+def test_a_policy_naming_a_new_label_key_refines_the_projections_of_pods() -> None:
+    """Pods join classes by the labels selectors name (``KeyAnswers.projection``); a policy
+    that names a key no selector named before (``track``) must make a pod that carries it
+    be asked again, not joined by its other labels."""
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    beta = _policy("beta", {"podSelector": {"matchLabels": {"track": "beta"}}})
+    canary = _pod("web-canary", {"app": "web", "track": "canary"})
+    web_beta = _pod("web-beta", {"app": "web", "track": "beta"})
+    with _never_loaded():
+        r.apply(canary)  # joins web by its projection (app=web): the projections are made
+        r.apply(beta)  # selects no pod: no class splits
+    r.apply(web_beta)
+    _check(r, [*START, DB_FROM_WEB, canary, beta, web_beta])
