@@ -368,3 +368,51 @@ def _owner(pod: dict[str, Any]) -> str:
     """The workload node id of a served pod."""
     (ref,) = pod["metadata"]["ownerReferences"]
     return f"{pod['metadata']['namespace']}/{ref['name']}[{ref['kind']}]"
+
+
+def test_policy_and_namespace_events_are_counted_as_a_fresh_read_counts(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    """A NetworkPolicy copied under another name and deleted, and a namespace relabelled,
+    take the quick ways (no load); the pairs, the internet-exposed count and the change
+    after each equal those of fresh reads."""
+    from unittest import mock
+
+    import reach.api.watching
+    from reach.api.watching import _tally
+
+    objects = shop_objects(EXAMPLES)
+    policy = next(o for o in objects if o["metadata"]["name"] == "allow-metrics-scrape")
+    copied = json.loads(json.dumps(policy))
+    copied["metadata"]["name"] += "-copy"
+    namespace = next(
+        o
+        for o in objects
+        if o["kind"] == "Namespace" and o["metadata"]["name"] == policy["metadata"]["namespace"]
+    )
+    relabelled = json.loads(json.dumps(namespace))
+    relabelled["metadata"].setdefault("labels", {})["owner"] = "team-b"
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("put", copied),  # allows what the original allows: no change
+        ("remove", policy),  # the copy still allows it
+        ("remove", copied),  # scraping the namespace's pods closes
+        ("put", copied),  # and opens again
+        ("put", relabelled),  # a label no selector reads
+    ]
+    before = reach.load_live(options(server, tmp_path))
+    loads = mock.Mock(wraps=reach.api.watching.build_cluster)
+    edges: list[int] = []
+    with mock.patch.object(reach.api.watching, "build_cluster", loads):
+        for action, obj in steps:
+            getattr(server, action)(obj)
+            (update,) = until(watching, lambda u: len(u) >= 1)
+            after = reach.load_live(options(server, tmp_path))
+            tally = _tally(after.view("workload"))
+            assert (update.connections, update.exposed) == (tally.pairs, len(tally.exposed))
+            assert update.diff is not None
+            expected = reach.diff(before, after, old_label="before", new_label="after")
+            assert update.diff.to_dict() == expected.to_dict()
+            edges.append(len(update.diff.edges))
+            before = after
+    assert loads.call_count == 0
+    assert edges[0] == edges[1] == edges[4] == 0 and edges[2] == edges[3] > 0
