@@ -11,6 +11,7 @@ the candidates.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 
@@ -18,8 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
-from reach.engine.policystate import PolicyState
-from reach.engine.reachability import Reachability
 from reach.engine.rules import AnyPolicy, CompiledRule
 
 #: The answers of some classes: ``columns(classes)[j, k]`` is answer j of ``classes[k]``.
@@ -64,6 +63,7 @@ def _policy_weight(policy: AnyPolicy) -> np.uint64:
     return np.uint64(int.from_bytes(digest, "little") | 1)
 
 
+@functools.lru_cache(maxsize=256)
 def _position_weights(k: int) -> UIntVec:
     """A weight for each of the first ``k`` columns of a policy (splitmix64 of j + 1)."""
     z = (np.arange(1, k + 1, dtype=np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
@@ -73,18 +73,25 @@ def _position_weights(k: int) -> UIntVec:
     return out
 
 
-def class_hashes(state: PolicyState, x: Reachability) -> UIntVec:
-    """The hash of each class's answers in ``x`` (made once, then carried by updates)."""
-    if state.hashes is None:
-        n = x.n_internal
-        peers: dict[int, list[BoolVec]] = {}
-        for rule in x.rules:
-            peers.setdefault(id(rule.policy), []).append(rule.peers[:n])
-        hashes = np.zeros(n, dtype=np.uint64)
-        for policy, subject in zip(state.policies, state.subjects, strict=True):
-            hashes = hashes + contribution(policy, [subject, *peers.get(id(policy), [])])
-        state.hashes = hashes
-    return state.hashes
+def hashes_of(
+    policies: list[AnyPolicy], subjects: list[BoolVec], rules: list[CompiledRule], n: int
+) -> UIntVec:
+    """The hash of each of the ``n`` classes' answers: the sum of every policy's
+    :func:`contribution`, added where the answers are true (they are mostly false)."""
+    peers: dict[int, list[BoolVec]] = {}
+    for rule in rules:
+        peers.setdefault(id(rule.policy), []).append(rule.peers[:n])
+    where: list[IntVec] = []
+    weights: list[UIntVec] = []
+    for policy, subject in zip(policies, subjects, strict=True):
+        columns = [subject, *peers.get(id(policy), [])]
+        weights.append(_position_weights(len(columns)) * _policy_weight(policy))
+        where += [np.flatnonzero(column) for column in columns]
+    out = np.zeros(n, dtype=np.uint64)
+    if where:
+        counts = [len(w) for w in where]
+        np.add.at(out, np.concatenate(where), np.repeat(np.concatenate(weights), counts))
+    return out
 
 
 def columns_of(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:

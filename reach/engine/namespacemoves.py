@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import class_hashes, columns_of, contribution, merges
+from reach.engine.answerhash import columns_of, contribution, hashes_of, merges
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
@@ -27,6 +27,7 @@ from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_again
 from reach.engine.rules import AnyPolicy, CompiledRule
 from reach.model.cluster import AdminPolicy, Cluster
+from reach.model.selectors import Labels, LabelSelector
 
 
 def namespace_moved(
@@ -48,14 +49,18 @@ def namespace_moved(
         namespace_position=state.matcher.namespace_position,
         segments=x.segments,
     )
-    answers = _Answers(state, x, matcher)
+    labels = (dict(x.cluster.namespaces[name].labels), dict(cluster.namespaces[name].labels))
+    answers = _Answers(state, x, matcher, labels)
     if not answers.alike(keys.behaviour[len(state.labels) :]):
         return None
     subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]
     rules = [answers.compiled(k, rule) for k, rule in enumerate(x.rules)]
-    hashes = _hashes(state, x, answers, subjects, rules)
-    if merges(hashes, state.masks.resolution_of[: x.n_internal], columns_of(subjects, rules)):
-        return None
+    hashes = state.hashes
+    if answers.changed:  # else nothing can merge
+        hashes = _hashes(state, x, answers, subjects, rules)
+        resolution = state.masks.resolution_of[: x.n_internal]
+        if merges(hashes, resolution, columns_of(subjects, rules)):
+            return None
     touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
     for i in answers.subject:  # an admin policy's subjects: its rows, both ways
         for d in DIRECTIONS:
@@ -63,7 +68,7 @@ def namespace_moved(
     for k in answers.peers:
         touched[rules[k].direction] |= rules[k].selected
     after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
-    moved = rows_again(x, cluster, after, rules, touched)
+    moved = rows_again(x, cluster, after, rules, touched, None, x.policy_selected)
     return moved, touched["ingress"] | touched["egress"]
 
 
@@ -71,20 +76,34 @@ class _Answers:
     """The answers that changed: admin policies' subjects (by position among the state's
     policies) and rule peers (by position among ``x.rules``), over label classes."""
 
-    def __init__(self, state: PolicyState, x: Reachability, matcher: Matcher) -> None:
+    def __init__(
+        self,
+        state: PolicyState,
+        x: Reachability,
+        matcher: Matcher,
+        labels: tuple[Labels, Labels],
+    ) -> None:
+        """``labels``: the namespace's labels before and after; a selector that answers
+        them alike answers every label class as before."""
         self.state, self.x = state, x
+
+        def flips(selector: LabelSelector | None) -> bool:
+            return selector is not None and selector.matches(labels[0]) != selector.matches(
+                labels[1]
+            )
+
         self.first = state.classes.first_label_class
         #: old and new answers over label classes, where they differ
         self.changed: list[tuple[BoolVec, BoolVec]] = []
         self.subject: dict[int, BoolVec] = {}
         self.peers: dict[int, BoolVec] = {}
         for i, policy in enumerate(state.policies):
-            if isinstance(policy, AdminPolicy) and policy.subject.namespace_selector is not None:
+            if isinstance(policy, AdminPolicy) and flips(policy.subject.namespace_selector):
                 self._compare(i, state.matcher.selected(policy), matcher.selected(policy), True)
         for k, rule in enumerate(x.rules):
             owner = rule.policy
             peers = getattr(rule.rule, "peers", None) or ()
-            if any(p.namespace_selector is not None for p in peers):
+            if any(flips(p.namespace_selector) for p in peers):
                 old = state.matcher.rule_peers(rule.rule, owner)[0]  # type: ignore[arg-type]
                 new = matcher.rule_peers(rule.rule, owner)[0]  # type: ignore[arg-type]
                 self._compare(k, old, new, False)
@@ -137,9 +156,11 @@ def _hashes(
     rules: list[CompiledRule],
 ) -> UIntVec:
     """The hash of each class's answers, with those of the policies whose answers changed
-    taken out and put back as they are now."""
-    hashes = class_hashes(state, x)
+    taken out and put back as they are now (made from every answer the first time)."""
     n = x.n_internal
+    if state.hashes is None:
+        return hashes_of(state.policies, subjects, rules, n)
+    hashes = state.hashes
     changed = {id(x.rules[k].policy) for k in answers.peers}
     changed |= {id(state.policies[i]) for i in answers.subject}
     if not changed:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from reach.engine.answerhash import class_hashes, columns_of, contribution, merges
+from reach.engine.answerhash import columns_of, contribution, hashes_of, merges
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.matching import Matcher
@@ -74,9 +74,11 @@ def policy_moved(
         rules_of[id(new)] = list(_compiled(state, x, new, selected))
     rules = [rule for policy in policies for rule in rules_of.get(id(policy), [])]
     subjects = [subject_of[id(policy)] for policy in policies]
-    hashes = _hashes(state, x, old, new, subject_of, rules_of)
-    if old is not None and merges(
-        hashes, state.masks.resolution_of[: x.n_internal], columns_of(subjects, rules)
+    hashes = _hashes(state, x, old, new, subject_of, rules_of, (policies, rules))
+    if (
+        hashes is not None
+        and old is not None
+        and merges(hashes, state.masks.resolution_of[: x.n_internal], columns_of(subjects, rules))
     ):
         return None
     touched = {
@@ -84,7 +86,8 @@ def policy_moved(
         for direction in DIRECTIONS
     }
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
-    moved = rows_again(x, cluster, after, rules, touched, new)
+    selected = _selected_rows(x, cluster, old, new, subject_of)
+    moved = rows_again(x, cluster, after, rules, touched, new, selected)
     return moved, touched["ingress"] | touched["egress"]
 
 
@@ -209,20 +212,48 @@ def _hashes(
     new: NetworkPolicy | None,
     subject_of: dict[int, BoolVec],
     rules_of: dict[int, list[CompiledRule]],
-) -> UIntVec:
+    after: tuple[list[AnyPolicy], list[CompiledRule]],
+) -> UIntVec | None:
     """The hash of each class's answers after the change (:mod:`reach.engine.answerhash`):
-    the compilation's, made at the first update, less the old policy's, plus the new's."""
+    those before it, less the old policy's, plus the new's; made from every answer at the
+    first update that takes a policy out (an addition merges nothing: None until then)."""
     n = x.n_internal
 
     def columns(policy: AnyPolicy) -> list[BoolVec]:
         return [subject_of[id(policy)], *(r.peers[:n] for r in rules_of.get(id(policy), []))]
 
-    hashes = class_hashes(state, x)
+    hashes = state.hashes
+    if hashes is None:
+        if old is None:
+            return None
+        policies = after[0]
+        return hashes_of(policies, [subject_of[id(p)] for p in policies], after[1], n)
     if old is not None:
         hashes = hashes - contribution(old, columns(old))
     if new is not None:
         hashes = hashes + contribution(new, columns(new))
     return hashes
+
+
+def _selected_rows(
+    x: Reachability,
+    cluster: Cluster,
+    old: NetworkPolicy | None,
+    new: NetworkPolicy | None,
+    subject_of: dict[int, BoolVec],
+) -> BoolVec:
+    """``Reachability.policy_selected`` after the change: a row out, a row in."""
+    rows = x.policy_selected
+    if old is not None:
+        rows = np.delete(rows, _index(x.cluster.policies, old), axis=0)
+    if new is not None:
+        rows = np.insert(rows, _index(cluster.policies, new), subject_of[id(new)], axis=0)
+    return rows
+
+
+def _index(policies: list[NetworkPolicy], policy: NetworkPolicy) -> int:
+    """Where ``policy`` (that object) is among ``policies``."""
+    return next(i for i, p in enumerate(policies) if p is policy)
 
 
 def _subjects_of(

@@ -19,6 +19,7 @@ from reach.engine.classes import Signature, signatures
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
+from reach.engine.rowbuffer import appended
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule
 from reach.engine.sides import SideRows
 from reach.model.cluster import Cluster, NetworkPolicy
@@ -32,12 +33,14 @@ def rows_again(
     state: PolicyState,
     rules: list[CompiledRule],
     touched: dict[str, BoolVec],
-    added: AnyPolicy | None = None,
+    added: AnyPolicy | None,
+    policy_selected: BoolVec,
 ) -> Reachability:
     """``x`` for ``cluster`` with the policies, answers and rules of ``state`` and
     ``rules`` (in evaluation order), where the rows of the ``touched`` classes of each
     direction are computed again (the others allow what they did); ``added``: the policy
-    that came in, if any (the label keys it names may be new to pods' projections)."""
+    that came in, if any (the label keys it names may be new to pods' projections);
+    ``policy_selected``: ``Reachability.policy_selected`` after the change."""
     n = x.n_internal
     isolated = _isolation(state.policies, state.subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
@@ -67,7 +70,7 @@ def rows_again(
         ingress_group=rows["ingress"][1],
         ingress_isolated=isolated["ingress"],
         egress_isolated=isolated["egress"],
-        policy_selected=_selected(state.policies, state.subjects, n),
+        policy_selected=policy_selected,
         class_keys=replace(
             keys, answers=answers, by_signature=LazySignatures(lambda: _signatures(state, rules))
         ),
@@ -103,7 +106,8 @@ def _rows_with(
     x: Reachability, direction: str, sides: SideRows, isolated: BoolVec, touched: BoolVec
 ) -> tuple[PortSetIds, IntVec]:
     """``(rows, row_of)`` of one direction, with the rows of the ``touched`` classes
-    computed again and the rows no class uses any more dropped."""
+    computed again (appended, :mod:`reach.engine.rowbuffer`); when most rows are no class's
+    any more, those are dropped."""
     rows, row_of = (
         (x.ingress_rows, x.ingress_group)
         if direction == "ingress"
@@ -113,17 +117,15 @@ def _rows_with(
     if not len(classes):
         return rows, row_of
     fresh = sides.rows_of(direction, isolated, classes.tolist())
+    distinct: dict[bytes, int] = {}
+    keep = [distinct.setdefault(row.tobytes(), len(distinct)) for row in fresh]
     row_of = row_of.copy()
-    row_of[classes] = len(rows) + np.arange(len(classes))
-    rows = np.vstack([rows, fresh])
-    used, row_of = np.unique(row_of, return_inverse=True)
-    return rows[used], row_of.reshape(-1).astype(np.intp)
-
-
-def _selected(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> BoolVec:
-    """``Reachability.policy_selected``: the classes each NetworkPolicy selects."""
-    rows = [s for p, s in zip(policies, subjects, strict=True) if isinstance(p, NetworkPolicy)]
-    return np.array(rows, dtype=bool).reshape(len(rows), n)
+    row_of[classes] = len(rows) + np.array(keep, dtype=np.intp)
+    rows = appended(rows, fresh[[keep.index(k) for k in range(len(distinct))]])
+    if len(rows) > 2 * len(np.unique(row_of)) + 64:
+        used, row_of = np.unique(row_of, return_inverse=True)
+        return rows[used], row_of.reshape(-1).astype(np.intp)
+    return rows, row_of
 
 
 def _extended(x: Reachability, masks: list[int]) -> PortSetIds | None:

@@ -52,3 +52,31 @@ def test_a_policy_taken_out_leaves_the_hashes_of_the_others() -> None:
     a, b = _policy("a"), _policy("b")
     both = contribution(a, answers[:1]) + contribution(b, answers[1:])
     assert np.array_equal(both - contribution(b, answers[1:]), contribution(a, answers[:1]))
+
+
+@settings(max_examples=100)
+@given(
+    answers=hnp.arrays(bool, st.tuples(st.integers(1, 8), st.integers(1, 10))),
+    cuts=st.lists(st.integers(1, 7), max_size=3),
+)
+def test_hashes_of_every_answer_is_the_sum_of_the_contributions(
+    answers: np.ndarray, cuts: list[int]
+) -> None:
+    """The sparse sum over all policies equals the dense contributions added up."""
+    from reach.engine.answerhash import hashes_of
+    from reach.engine.rules import CompiledRule
+
+    n = answers.shape[1]
+    bounds = sorted({0, *(c for c in cuts if c < len(answers)), len(answers)})
+    policies, subjects, rules, expected = [], [], [], np.zeros(n, dtype=np.uint64)
+    for k, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        policy = _policy(f"p{k}")
+        policies.append(policy)
+        subjects.append(answers[lo])
+        for row in answers[lo + 1 : hi]:
+            peers = np.concatenate([row, [True]])  # an external class after the n
+            rules.append(
+                CompiledRule(policy, None, "ingress", answers[lo], peers, np.zeros((1, 1)))
+            )  # type: ignore[arg-type]
+        expected = expected + contribution(policy, list(answers[lo:hi]))
+    assert np.array_equal(hashes_of(policies, subjects, rules, n), expected)
