@@ -127,11 +127,19 @@ class KeyAnswers:
 def _named_keys(obj: object, found: set[str]) -> None:
     """Add to ``found`` the label key of every selector requirement within ``obj`` (model
     objects: dataclasses, and the lists, tuples and sets that hold them)."""
-    if isinstance(obj, Requirement):
-        found.add(obj.key)
-    elif isinstance(obj, list | tuple | frozenset | set):
-        for item in obj:
-            _named_keys(item, found)
-    elif is_dataclass(obj) and not isinstance(obj, type):
-        for f in fields(obj):
-            _named_keys(getattr(obj, f.name), found)
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Requirement):
+            found.add(item.key)
+        elif isinstance(item, list | tuple | frozenset | set):
+            stack.extend(item)
+        elif is_dataclass(item) and not isinstance(item, type):
+            names = _FIELDS.get(type(item))
+            if names is None:
+                names = _FIELDS[type(item)] = tuple(f.name for f in fields(item))
+            stack.extend(getattr(item, name) for name in names)
+
+
+#: The field names of each model dataclass met.
+_FIELDS: dict[type, tuple[str, ...]] = {}
