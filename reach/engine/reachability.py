@@ -93,6 +93,9 @@ class Reachability:
     policy_state: PolicyState | None = None
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
+    #: The ids the sides hold, when not every id of ``_side_masks`` (after an update that
+    #: computed rows again: ``and_table`` is only read between these).
+    _side_ids: list[int] | None = None
     _and: PortSetIds | None = None
 
     @property

@@ -45,7 +45,11 @@ def rows_again(
     isolated = _isolation(state.policies, state.subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
     rows = {d: _rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
-    masks = list(x.atoms.values)
+    side = set(range(len(x._side_masks)) if x._side_ids is None else x._side_ids)
+    for _, _, fresh in rows.values():
+        side |= fresh
+    ids = sorted(side)
+    masks = x.atoms.values[: ids[-1] + 1]
     keys = x.class_keys
     assert keys is not None
     if keys.answers is not None:
@@ -76,7 +80,8 @@ def rows_again(
         ),
         policy_state=state,
         _side_masks=masks,
-        _and=_extended(x, masks),
+        _side_ids=ids,
+        _and=_extended(x, masks, ids),
     )
 
 
@@ -104,10 +109,10 @@ def _isolation(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> di
 
 def _rows_with(
     x: Reachability, direction: str, sides: SideRows, isolated: BoolVec, touched: BoolVec
-) -> tuple[PortSetIds, IntVec]:
-    """``(rows, row_of)`` of one direction, with the rows of the ``touched`` classes
-    computed again (appended, :mod:`reach.engine.rowbuffer`); when most rows are no class's
-    any more, those are dropped."""
+) -> tuple[PortSetIds, IntVec, set[int]]:
+    """``(rows, row_of, ids)`` of one direction, with the rows of the ``touched`` classes
+    computed again (appended, :mod:`reach.engine.rowbuffer`; ``ids``: those they hold);
+    when most rows are no class's any more, those are dropped."""
     rows, row_of = (
         (x.ingress_rows, x.ingress_group)
         if direction == "ingress"
@@ -115,33 +120,34 @@ def _rows_with(
     )
     classes = np.flatnonzero(touched)
     if not len(classes):
-        return rows, row_of
+        return rows, row_of, set()
     fresh = sides.rows_of(direction, isolated, classes.tolist())
     distinct: dict[bytes, int] = {}
     keep = [distinct.setdefault(row.tobytes(), len(distinct)) for row in fresh]
     row_of = row_of.copy()
     row_of[classes] = len(rows) + np.array(keep, dtype=np.intp)
     rows = appended(rows, fresh[[keep.index(k) for k in range(len(distinct))]])
+    ids = set(np.unique(fresh).tolist())
     if len(rows) > 2 * len(np.unique(row_of)) + 64:
         used, row_of = np.unique(row_of, return_inverse=True)
-        return rows[used], row_of.reshape(-1).astype(np.intp)
-    return rows, row_of
+        return rows[used], row_of.reshape(-1).astype(np.intp), ids
+    return rows, row_of, ids
 
 
-def _extended(x: Reachability, masks: list[int]) -> PortSetIds | None:
-    """``x``'s AND table grown to the ids ``masks`` (None when ``x`` never made one)."""
+def _extended(x: Reachability, masks: list[int], side: list[int]) -> PortSetIds | None:
+    """``x``'s AND table grown to the ids of ``masks``, with the entries between the ids
+    the sides hold (``side``) made (the others are never read); None when ``x`` never made
+    one."""
     table = x._and
     if table is None:
         return None
-    n_old, n = len(table), len(masks)
-    out = np.empty((n, n), dtype=np.int32)
+    n_old, n = len(table), max(len(table), len(masks))
+    out = np.zeros((n, n), dtype=np.int32)
     out[:n_old, :n_old] = table
     intern = x.atoms.intern_int
-    for e in range(n):  # the new ids' rows and columns
-        start = n_old if e < n_old else 0
-        out[e, start:] = [intern(masks[e] & masks[i]) for i in range(start, n)]
-    for i in range(n_old, n):
-        out[:n_old, i] = [intern(masks[e] & masks[i]) for e in range(n_old)]
+    for e in side:
+        if e >= n_old:  # AND is symmetric: the row and the column of e alike
+            out[e, side] = out[side, e] = [intern(masks[e] & masks[i]) for i in side]
     return out
 
 
