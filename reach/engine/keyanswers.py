@@ -10,6 +10,7 @@ policies add answers this does not compute: :func:`key_answers` gives None for t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 
 import numpy as np
@@ -24,8 +25,8 @@ from reach.engine.classes import (
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
-from reach.model.cluster import Namespace
-from reach.model.selectors import Requirement
+from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy
+from reach.model.selectors import LabelSelector, Requirement
 
 
 class _Only(dict[str, int]):
@@ -126,7 +127,36 @@ class KeyAnswers:
 
 def _named_keys(obj: object, found: set[str]) -> None:
     """Add to ``found`` the label key of every selector requirement within ``obj`` (model
-    objects: dataclasses, and the lists, tuples and sets that hold them)."""
+    objects: dataclasses, and the lists, tuples and sets that hold them). NetworkPolicies
+    and admin policies are read by their selectors (many share selector objects)."""
+    seen: set[int] = set()
+    rest: list[object] = []
+    for item in obj if isinstance(obj, list) else [obj]:
+        if isinstance(item, NetworkPolicy | AdminPolicy):
+            for selector in _selectors(item):
+                if selector is not None and id(selector) not in seen:
+                    seen.add(id(selector))
+                    found.update(r.key for r in selector.requirements)
+        else:
+            rest.append(item)
+    _walk(rest, found)
+
+
+def _selectors(policy: NetworkPolicy | AdminPolicy) -> Iterator[LabelSelector | None]:
+    """Every label selector of the policy: its subjects' and its rule peers'."""
+    if isinstance(policy, NetworkPolicy):
+        yield policy.pod_selector
+    else:
+        yield policy.subject.pod_selector
+        yield policy.subject.namespace_selector
+    for rule in (*policy.ingress, *policy.egress):
+        for peer in rule.peers or ():
+            yield peer.pod_selector
+            yield peer.namespace_selector
+
+
+def _walk(obj: object, found: set[str]) -> None:
+    """:func:`_named_keys` of any model objects, walked field by field."""
     stack = [obj]
     while stack:
         item = stack.pop()

@@ -12,6 +12,7 @@ one writes. Only the holder of the longest prefix appends in place; any other co
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 import numpy as np
 
@@ -37,10 +38,25 @@ def appended(rows: PortSetIds, fresh: PortSetIds) -> PortSetIds:
         base[n : n + k] = fresh
         _taken[id(base)] = n + k
         return base[: n + k]
-    room = n + k + max(k, n // 8, 16)
-    buffer = np.empty((room, rows.shape[1]), dtype=rows.dtype)
+    buffer = _buffer(n + k + max(k, n // 8, 16), rows.shape[1], rows.dtype)
     buffer[:n] = rows
     buffer[n : n + k] = fresh
     _taken[id(buffer)] = n + k
-    weakref.finalize(buffer, _taken.pop, id(buffer), None)
     return buffer[: n + k]
+
+
+def with_room(rows: PortSetIds, keep: list[int]) -> PortSetIds:
+    """``rows[keep]``, as the prefix of a buffer with room after it (a compilation's rows:
+    the first update then appends without copying them)."""
+    n = len(keep)
+    buffer = _buffer(n + max(n // 8, 16), rows.shape[1], rows.dtype)
+    np.take(rows, keep, axis=0, out=buffer[:n])
+    _taken[id(buffer)] = n
+    return buffer[:n]
+
+
+def _buffer(size: int, width: int, dtype: np.dtype[Any]) -> PortSetIds:
+    """An empty buffer of ``size`` rows, known to :data:`_taken` while it lives."""
+    buffer: PortSetIds = np.empty((size, width), dtype=dtype)
+    weakref.finalize(buffer, _taken.pop, id(buffer), None)
+    return buffer

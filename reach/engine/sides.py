@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
+from reach.engine.rowbuffer import with_room
 from reach.engine.rules import CompiledRule
 from reach.model.cilium import CiliumPolicy
 
@@ -81,7 +82,18 @@ class SideRows:
         of ``classes[k]``), as :meth:`build` computes them (NetworkPolicy tiers only)."""
         ingress = direction == "ingress"
         self._direction = direction
-        rule_ids = [k for k, rule in enumerate(self.rules) if rule.direction == direction]
+        at = np.array(classes, dtype=np.intp)
+        selecting: dict[int, bool] = {}  # by subject vector: rules of a policy share theirs
+
+        def selects(rule: CompiledRule) -> bool:
+            hit = selecting.get(id(rule.selected))
+            if hit is None:
+                hit = selecting[id(rule.selected)] = bool(rule.selected[at].any())
+            return hit
+
+        rule_ids = [
+            k for k, rule in enumerate(self.rules) if rule.direction == direction and selects(rule)
+        ]
         subjects = _Subjects([self.rules[k] for k in rule_ids], self.n_internal)
         out = np.empty((len(classes), self.n_classes), dtype=np.int32)
         done: dict[tuple[object, ...], int] = {}
@@ -274,7 +286,7 @@ def _distinct_rows(rows: PortSetIds, row_of: IntVec) -> tuple[PortSetIds, IntVec
             kept = distinct[key] = len(keep)
             keep.append(row)
         kept_as[row] = kept
-    return rows[keep], kept_as[row_of]
+    return with_room(rows, keep), kept_as[row_of]
 
 
 def walk_tiers(
