@@ -77,20 +77,28 @@ def hashes_of(
     policies: list[AnyPolicy], subjects: list[BoolVec], rules: list[CompiledRule], n: int
 ) -> UIntVec:
     """The hash of each of the ``n`` classes' answers: the sum of every policy's
-    :func:`contribution`, added where the answers are true (they are mostly false)."""
+    :func:`contribution`, added where the answers are true (mostly few: those are
+    gathered and added at once; the others column by column)."""
     peers: dict[int, list[BoolVec]] = {}
     for rule in rules:
         peers.setdefault(id(rule.policy), []).append(rule.peers[:n])
+    out = np.zeros(n, dtype=np.uint64)
     where: list[IntVec] = []
-    weights: list[UIntVec] = []
+    weights: list[np.uint64] = []
     for policy, subject in zip(policies, subjects, strict=True):
         columns = [subject, *peers.get(id(policy), [])]
-        weights.append(_position_weights(len(columns)) * _policy_weight(policy))
-        where += [np.flatnonzero(column) for column in columns]
-    out = np.zeros(n, dtype=np.uint64)
+        for column, weight in zip(
+            columns, _position_weights(len(columns)) * _policy_weight(policy), strict=True
+        ):
+            hit = np.flatnonzero(column)
+            if len(hit) * 16 > n:
+                out += column * weight
+            elif len(hit):
+                where.append(hit)
+                weights.append(weight)
     if where:
         counts = [len(w) for w in where]
-        np.add.at(out, np.concatenate(where), np.repeat(np.concatenate(weights), counts))
+        np.add.at(out, np.concatenate(where), np.repeat(np.array(weights), counts))
     return out
 
 

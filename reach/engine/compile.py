@@ -273,7 +273,7 @@ class _Compiler:
             n_internal=len(classes),
             ipv6=self.ipv6,
             rules=rules,
-            policy_selected=np.array(network_policy_subjects, dtype=bool).reshape(
+            selected_matrix=np.array(network_policy_subjects, dtype=bool).reshape(
                 len(network_policy_subjects), len(classes)
             ),
             cilium_selected=np.array(cilium_subjects, dtype=bool).reshape(

@@ -68,7 +68,7 @@ def namespace_moved(
     for k in answers.peers:
         touched[rules[k].direction] |= rules[k].selected
     after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
-    moved = rows_again(x, cluster, after, rules, touched, None, x.policy_selected)
+    moved = rows_again(x, cluster, after, rules, touched, None, _rows_of(x))
     return moved, touched["ingress"] | touched["egress"]
 
 
@@ -177,3 +177,10 @@ def _hashes(
             hashes = hashes - contribution(p, [state.subjects[i], *old_rules.get(id(p), [])])
             hashes = hashes + contribution(p, [subjects[i], *new_rules.get(id(p), [])])
     return hashes
+
+
+def _rows_of(x: Reachability) -> list[BoolVec]:
+    """The rows of ``x.policy_selected`` (a namespace's labels do not change them)."""
+    if x.selected_rows is not None:
+        return x.selected_rows
+    return list(x.policy_selected)

@@ -86,8 +86,8 @@ def policy_moved(
         for direction in DIRECTIONS
     }
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
-    selected = _selected_rows(x, cluster, old, new, subject_of)
-    moved = rows_again(x, cluster, after, rules, touched, new, selected)
+    selecting = _selected_rows(x, cluster, old, new, subject_of)
+    moved = rows_again(x, cluster, after, rules, touched, new, selecting)
     return moved, touched["ingress"] | touched["egress"]
 
 
@@ -241,13 +241,13 @@ def _selected_rows(
     old: NetworkPolicy | None,
     new: NetworkPolicy | None,
     subject_of: dict[int, BoolVec],
-) -> BoolVec:
-    """``Reachability.policy_selected`` after the change: a row out, a row in."""
-    rows = x.policy_selected
+) -> list[BoolVec]:
+    """The rows of ``Reachability.policy_selected`` after the change: one out, one in."""
+    rows = list(x.selected_rows if x.selected_rows is not None else x.policy_selected)
     if old is not None:
-        rows = np.delete(rows, _index(x.cluster.policies, old), axis=0)
+        del rows[_index(x.cluster.policies, old)]
     if new is not None:
-        rows = np.insert(rows, _index(cluster.policies, new), subject_of[id(new)], axis=0)
+        rows.insert(_index(cluster.policies, new), subject_of[id(new)])
     return rows
 
 

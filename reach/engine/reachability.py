@@ -76,8 +76,10 @@ class Reachability:
     #: Cilium peers with no counterpart among pods and addresses, after the segments.
     pseudo: list[PseudoPeer] = field(default_factory=list)
     rules: list[CompiledRule] = field(default_factory=list)
-    #: ``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c.
-    policy_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    #: Who each NetworkPolicy of ``cluster.policies`` selects (``policy_selected``): a
+    #: matrix, or its rows (stacked when first read: an update moves rows, not a matrix).
+    selected_matrix: BoolVec | None = None
+    selected_rows: list[BoolVec] | None = None
     #: ``cilium_selected[i, c]``: policy ``cluster.cilium_policies[i]`` selects class c.
     cilium_selected: BoolVec = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -97,6 +99,14 @@ class Reachability:
     #: computed rows again: ``and_table`` is only read between these).
     _side_ids: list[int] | None = None
     _and: PortSetIds | None = None
+
+    @property
+    def policy_selected(self) -> BoolVec:
+        """``policy_selected[i, c]``: policy ``cluster.policies[i]`` selects class c."""
+        if self.selected_matrix is None:
+            rows = self.selected_rows or []
+            self.selected_matrix = np.array(rows, dtype=bool).reshape(len(rows), self.n_internal)
+        return self.selected_matrix
 
     @property
     def n_classes(self) -> int:

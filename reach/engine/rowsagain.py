@@ -34,13 +34,13 @@ def rows_again(
     rules: list[CompiledRule],
     touched: dict[str, BoolVec],
     added: AnyPolicy | None,
-    policy_selected: BoolVec,
+    policy_selected: list[BoolVec],
 ) -> Reachability:
     """``x`` for ``cluster`` with the policies, answers and rules of ``state`` and
     ``rules`` (in evaluation order), where the rows of the ``touched`` classes of each
     direction are computed again (the others allow what they did); ``added``: the policy
     that came in, if any (the label keys it names may be new to pods' projections);
-    ``policy_selected``: ``Reachability.policy_selected`` after the change."""
+    ``policy_selected``: the rows of ``Reachability.policy_selected`` after the change."""
     n = x.n_internal
     isolated = _isolation(state.policies, state.subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
@@ -74,7 +74,8 @@ def rows_again(
         ingress_group=rows["ingress"][1],
         ingress_isolated=isolated["ingress"],
         egress_isolated=isolated["egress"],
-        policy_selected=policy_selected,
+        selected_matrix=None,
+        selected_rows=policy_selected,
         class_keys=replace(
             keys, answers=answers, by_signature=LazySignatures(lambda: _signatures(state, rules))
         ),
