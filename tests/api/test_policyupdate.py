@@ -286,3 +286,81 @@ def test_a_policy_naming_a_new_label_key_refines_the_projections_of_pods() -> No
         r.apply(beta)  # selects no pod: no class splits
     r.apply(web_beta)
     _check(r, [*START, DB_FROM_WEB, canary, beta, web_beta])
+
+
+def _admin(kind: str, name: str, subject: Obj, **spec: Any) -> Obj:
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": name},
+        "spec": {"subject": subject, **spec},
+    }
+
+
+#: Denies web's traffic into the pods of prod namespaces (an admin policy whose subjects
+#: are chosen by namespace labels), before any NetworkPolicy.
+PROD_FROM_WEB = _admin(
+    "AdminNetworkPolicy",
+    "prod-from-web",
+    {"namespaces": {"matchLabels": {"env": "prod"}}},
+    priority=10,
+    ingress=[
+        {
+            "name": "no-web",
+            "action": "Deny",
+            "from": [{"pods": {"namespaceSelector": {}, "podSelector": WEB_SELECTOR}}],
+        }
+    ],
+)
+#: Denies the ingress of every pod from app=other, unless something allows it.
+BASELINE = _admin(
+    "BaselineAdminNetworkPolicy",
+    "default",
+    {"namespaces": {}},
+    ingress=[
+        {
+            "name": "no-other",
+            "action": "Deny",
+            "from": [
+                {
+                    "pods": {
+                        "namespaceSelector": {},
+                        "podSelector": {"matchLabels": {"app": "other"}},
+                    }
+                }
+            ],
+        }
+    ],
+)
+
+
+#: Selects the pods of ``front`` (a class of their own) and admits everyone.
+OPEN_FRONT = _policy("open", {"podSelector": {}, "ingress": [{}]}, ns="front")
+
+
+def test_a_network_policy_changed_beside_admin_policies_does_not_load() -> None:
+    objects = [*START, *FRONT, DB_FROM_WEB, OPEN_FRONT, PROD_FROM_WEB, BASELINE]
+    r = reach.from_objects(objects)
+    _everything(r)
+    both = copy.deepcopy(DENY_DB)
+    both["spec"]["policyTypes"] = ["Ingress", "Egress"]
+    with _never_loaded():
+        r.apply(DENY_DB, by="pod")
+        change = r.apply(both, by="pod")
+    assert change.edges and all(e.src.startswith("shop/db-") for e in change.edges)
+    _check(r, [*objects, both])
+
+
+def test_relabelling_a_namespace_an_admin_policy_selects_by_does_not_load() -> None:
+    """``front`` becomes prod: its pods become the admin policy's subjects, and web's
+    traffic into them is denied."""
+    objects = [*START, *FRONT, DB_FROM_WEB, OPEN_FRONT, PROD_FROM_WEB, BASELINE]
+    r = reach.from_objects(objects)
+    _everything(r)
+    prod = _labelled(FRONT[0], {"env": "prod"})
+    with _never_loaded():
+        change = r.apply(prod, by="pod")
+    assert ("shop/web-1[Pod]", "front/web-1[Pod]", "removed") in {
+        (e.src, e.dst, e.change) for e in change.edges
+    }
+    _check(r, [*[o for o in objects if o is not FRONT[0]], prod])
