@@ -1,4 +1,5 @@
-"""The quick way of an update that adds, replaces or deletes one NetworkPolicy object.
+"""The quick way of an update that adds, replaces or deletes one NetworkPolicy or admin
+policy object.
 
 The compiled rows of the classes the policy selects (before or after) are computed again,
 and nothing else (:mod:`reach.engine.policymoves`); the views keep their nodes and classes
@@ -16,32 +17,65 @@ import copy
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import rebased
-from reach.engine.policymoves import policy_moved
+from reach.engine.policymoves import Moved, policy_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
+from reach.input.adminpolicy import parse_admin_policy
+from reach.input.kinds import classify
 from reach.input.netpol import parse_network_policy
 from reach.input.store import Identity, ObjectStore
-from reach.model.cluster import NetworkPolicy
+from reach.model.cluster import ADMIN_KINDS, AdminPolicy, Cluster, NetworkPolicy
 
 #: The group and kind of the NetworkPolicy objects reach reads without a diagnostic.
 NETWORK_POLICY = ("networking.k8s.io", "NetworkPolicy")
+#: The group of the admin policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+#: ClusterNetworkPolicy).
+ADMIN_GROUP = "policy.networking.k8s.io"
+
+
+#: What the quick way finds: the cluster after the change, the policy gone, the one come.
+Change = tuple[Cluster, Moved | None, Moved | None]
 
 
 @without_gc
 def policy_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
 ) -> tuple[Analysis, DiffReport, set[str]] | None:
-    """The analysis after the NetworkPolicy object ``key`` changed in ``store`` (applied,
-    or deleted when the store no longer holds it; ``old``: the store held it before), the
-    change, and the ids of the nodes at granularity ``by`` that hold a class whose rows
-    changed; None when the quick way does not apply.
+    """The analysis after the NetworkPolicy or admin policy object ``key`` changed in
+    ``store`` (applied, or deleted when the store no longer holds it; ``old``: the store
+    held it before), the change, and the ids of the nodes at granularity ``by`` that hold a
+    class whose rows changed; None when the quick way does not apply.
 
-    It applies when the policy's namespace is a Namespace object, no NetworkPolicy of
-    another API group has its name, and the input has no Calico or Istio objects."""
-    group, kind, ns, name = key
+    It applies when the input has no Calico or Istio objects, and: for a NetworkPolicy,
+    its namespace is a Namespace object and no NetworkPolicy of another API group has its
+    name; for an admin policy, no peer of it (before or after) is one offline analysis
+    cannot resolve (the load says so)."""
     cluster = before.cluster
-    if (group, kind) != NETWORK_POLICY or cluster.calico or cluster.istio:
+    if cluster.calico or cluster.istio:
         return None
+    if key[:2] == NETWORK_POLICY:
+        change = _network_policy(cluster, store, key, old)
+    elif key[0] == ADMIN_GROUP and key[1] in ADMIN_KINDS:
+        change = _admin_policy(cluster, store, key, old)
+    else:
+        return None
+    if change is None:
+        return None
+    after_cluster, removed, added = change
+    moved = policy_moved(before.reachability, after_cluster, removed, added)
+    if moved is None:
+        return None
+    x, changed = moved
+    after, among = rebased(before, after_cluster, x, changed, by)
+    return after, diff(before, after, by, "before", "after", among=among), among
+
+
+def _network_policy(
+    cluster: Cluster, store: ObjectStore, key: Identity, old: bool
+) -> Change | None:
+    """The NetworkPolicy ``key`` out of the cluster's (if ``old``) and in (if the store
+    holds it), as a load reads it; None where a load may read otherwise."""
+    _, _, ns, name = key
     if not store.holds(("", "Namespace", "default", ns)):
         return None
     if store.holds(("extensions", "NetworkPolicy", ns, name)):
@@ -64,15 +98,44 @@ def policy_update(
         if _policy_name(added) != (ns, name):
             return None
         policies.insert(at, added)
-    after_cluster = copy.copy(cluster)
-    after_cluster.policies = policies
-    moved = policy_moved(before.reachability, after_cluster, removed, added)
-    if moved is None:
+    after = copy.copy(cluster)
+    after.policies = policies
+    return after, removed, added
+
+
+def _admin_policy(cluster: Cluster, store: ObjectStore, key: Identity, old: bool) -> Change | None:
+    """The admin policy ``key`` out of the cluster's (if ``old``) and in (if the store holds
+    it), as a load reads it; None where a load may read otherwise or say more."""
+    _, kind, _, name = key
+    policies = list(cluster.admin_policies)
+    at = bisect.bisect_left(policies, (kind, name), key=_admin_name)
+    held = at < len(policies) and _admin_name(policies[at]) == (kind, name)
+    if held != old:
         return None
-    x, changed = moved
-    after, among = rebased(before, after_cluster, x, changed, by)
-    return after, diff(before, after, by, "before", "after", among=among), among
+    removed = policies.pop(at) if held else None
+    added = None
+    raw = store.get(key)
+    if raw is not None:
+        placed = classify(raw.obj.get("apiVersion"), kind)
+        if placed.info is None or placed.error is not None or placed.deprecated:
+            return None
+        try:
+            added = parse_admin_policy(raw.obj, kind, raw.origin, raw.origin + raw.path)
+        except FieldError:
+            return None
+        if _admin_name(added) != (kind, name):
+            return None
+        policies.insert(at, added)
+    if any(r.unresolved for p in (removed, added) if p for r in (*p.ingress, *p.egress)):
+        return None  # a diagnostic says so: the load makes it
+    after = copy.copy(cluster)
+    after.admin_policies = policies
+    return after, removed, added
 
 
 def _policy_name(policy: NetworkPolicy) -> tuple[str, str]:
     return (policy.namespace, policy.name)
+
+
+def _admin_name(policy: AdminPolicy) -> tuple[str, str]:
+    return (policy.kind, policy.name)

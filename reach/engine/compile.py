@@ -44,12 +44,12 @@ from reach.engine.rules import (
     AnyPolicy,
     AnyRule,
     CompiledRule,
-    overlapping,
+    priority_ties,
     rule_blocks,
+    tier_order,
     used_named_ports,
 )
 from reach.engine.sides import SideRows
-from reach.errors import Diagnostic
 from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
@@ -72,10 +72,10 @@ class _Compiler:
             [cluster.namespaces[name].labels for name in self.namespace_names]
         )
         #: Policies in evaluation order: Admin, NetworkPolicy (and Cilium), Baseline.
-        self.policies: list[AnyPolicy] = [*_ordered(cluster.admin_policies, "Admin")]
+        self.policies: list[AnyPolicy] = [*tier_order(cluster.admin_policies, "Admin")]
         self.policies += cluster.policies
         self.policies += cluster.cilium_policies
-        self.policies += _ordered(cluster.admin_policies, "Baseline")
+        self.policies += tier_order(cluster.admin_policies, "Baseline")
         #: (policy, rule, direction) in evaluation order.
         self.rules: list[tuple[AnyPolicy, AnyRule, str]] = [
             (policy, rule, direction)
@@ -279,7 +279,7 @@ class _Compiler:
             cilium_selected=np.array(cilium_subjects, dtype=bool).reshape(
                 len(cilium_subjects), len(classes)
             ),
-            diagnostics=_same_priority_overlaps(rules),
+            diagnostics=priority_ties(rules),
             calico=self.calico.tiers if self.calico is not None else None,
             mesh=self.mesh,
             class_keys=self._class_keys(labels, classes),
@@ -334,36 +334,6 @@ class _Side:
     rows: PortSetIds
     row_of: IntVec
     isolated: BoolVec
-
-
-def _same_priority_overlaps(rules: list[CompiledRule]) -> list[Diagnostic]:
-    """Warn about policies of one tier and priority whose rules overlap: order undefined."""
-    by_priority: dict[tuple[str, int], list[CompiledRule]] = {}
-    for rule in rules:
-        if isinstance(rule.policy, AdminPolicy) and rule.policy.priority >= 0:
-            by_priority.setdefault((rule.tier, rule.policy.priority), []).append(rule)
-    out: list[Diagnostic] = []
-    for (tier, priority), group in by_priority.items():
-        pairs = {
-            (str(a.policy), str(b.policy))
-            for i, a in enumerate(group)
-            for b in group[i + 1 :]
-            if a.policy is not b.policy and overlapping(a, b)
-        }
-        for x, y in sorted(pairs):
-            out.append(
-                Diagnostic(
-                    "priority-tie",
-                    f"{x} and {y} share priority {priority} in the {tier} tier and their rules "
-                    "overlap: which applies first is undefined (results assume name order)",
-                )
-            )
-    return out
-
-
-def _ordered(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
-    """Policies of a tier by priority (the BANP, priority -1, first); ties by kind and name."""
-    return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))
 
 
 def compile_cluster(cluster: Cluster, l7: bool = True) -> Reachability:

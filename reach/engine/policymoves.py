@@ -1,10 +1,11 @@
-"""A NetworkPolicy added, replaced or deleted in a compiled cluster without compiling it
-again.
+"""A NetworkPolicy or an admin policy (ANP, BANP, ClusterNetworkPolicy) added, replaced or
+deleted in a compiled cluster without compiling it again.
 
-A NetworkPolicy decides only the side of the pods it selects: the ingress rows of the
-classes it selects when it isolates ingress or has ingress rules, and likewise egress
-(the rows of the other classes keep what they allow). So when the change leaves the
-compilation's frame as it was, only those rows are computed again. The frame is:
+A policy decides only the side of the pods it selects: the ingress rows of the classes
+it selects when it isolates ingress or has ingress rules (an admin policy: rules only),
+and likewise egress (the rows of the other classes keep what they allow). So when the
+change leaves the compilation's frame as it was, only those rows are computed again,
+walking the tiers as compiling does. The frame is:
 
 - the label classes: the named ports rules use are the same (they are part of a pod's
   label class key);
@@ -38,26 +39,39 @@ from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_again, rule_triples
-from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule, rule_blocks, used_named_ports
-from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
+from reach.engine.rules import (
+    AnyPolicy,
+    AnyRule,
+    CompiledRule,
+    priority_ties,
+    rule_blocks,
+    tier_order,
+    used_named_ports,
+)
+from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
+
+#: The policies that can change in place: NetworkPolicies and admin policies (ANP, BANP,
+#: ClusterNetworkPolicy).
+Moved = NetworkPolicy | AdminPolicy
 
 
 def policy_moved(
     x: Reachability,
     cluster: Cluster,
-    old: NetworkPolicy | None,
-    new: NetworkPolicy | None,
+    old: Moved | None,
+    new: Moved | None,
 ) -> tuple[Reachability, BoolVec] | None:
-    """``x`` for ``cluster``, whose NetworkPolicies are ``x.cluster.policies`` without
-    ``old`` (one of them) and with ``new`` (one of ``cluster.policies``), and the behaviour
-    classes whose rows changed; None when that needs a compilation (see the module doc).
+    """``x`` for ``cluster``, whose NetworkPolicies (or admin policies) are
+    ``x.cluster``'s without ``old`` (one of them) and with ``new`` (one of ``cluster``'s),
+    and the behaviour classes whose rows changed; None when that needs a compilation (see
+    the module doc).
 
     ``cluster`` must differ from ``x.cluster`` in that policy only."""
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None:
         return None
-    policies = _evaluation_order(state.policies, cluster)
+    policies = _evaluation_order(cluster)
     triples = rule_triples(policies)
     if not _same_cuts(state, x, cluster, triples, old, new):
         return None
@@ -88,11 +102,13 @@ def policy_moved(
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
     selecting = _selected_rows(x, cluster, old, new, subject_of)
     moved = rows_again(x, cluster, after, rules, touched, new, selecting)
+    if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
+        moved.diagnostics = priority_ties(rules)
     return moved, touched["ingress"] | touched["egress"]
 
 
 def _compiled(
-    state: PolicyState, x: Reachability, policy: NetworkPolicy, selected: BoolVec
+    state: PolicyState, x: Reachability, policy: Moved, selected: BoolVec
 ) -> Iterator[CompiledRule]:
     """The policy's rules in class space, as compiling gives them."""
     first = state.classes.first_label_class
@@ -108,14 +124,15 @@ def _compiled(
                 peers=np.concatenate([pods[first], external, pseudo_held(rule, x.pseudo)]),
                 mask=state.masks.mask_of(rule),
                 resolution_of=state.masks.resolution_of,
+                tier=policy.tier if isinstance(policy, AdminPolicy) else "NetworkPolicy",
+                action=rule.action if isinstance(rule, AdminRule) else "Allow",
             )
 
 
-def _evaluation_order(before: list[AnyPolicy], cluster: Cluster) -> list[AnyPolicy]:
+def _evaluation_order(cluster: Cluster) -> list[AnyPolicy]:
     """The policies in the compiler's order: Admin, the NetworkPolicies, Baseline."""
-    admin = [p for p in before if isinstance(p, AdminPolicy) and p.tier == "Admin"]
-    baseline = [p for p in before if isinstance(p, AdminPolicy) and p.tier != "Admin"]
-    return [*admin, *cluster.policies, *baseline]
+    admin = tier_order(cluster.admin_policies, "Admin")
+    return [*admin, *cluster.policies, *tier_order(cluster.admin_policies, "Baseline")]
 
 
 def _same_cuts(
@@ -123,8 +140,8 @@ def _same_cuts(
     x: Reachability,
     cluster: Cluster,
     triples: list[tuple[AnyPolicy, AnyRule, str]],
-    old: NetworkPolicy | None,
-    new: NetworkPolicy | None,
+    old: Moved | None,
+    new: Moved | None,
 ) -> bool:
     """Whether a compilation of the changed policies (``triples``: its rules in order) has
     ``x``'s label classes (the same named ports used), address segments and port atoms."""
@@ -144,7 +161,7 @@ def _same_cuts(
     return all((s.version, s.first) in known for s in segments(blocks))
 
 
-def _cutting(policy: NetworkPolicy | None) -> tuple[set[Any], set[Any], set[Any]]:
+def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any], set[Any]]:
     """What in a policy cuts a compilation's frame: its rules' port lists, the named
     ports they use, and their ipBlocks."""
     if policy is None:
@@ -174,7 +191,7 @@ def _same_cuts_of_all(
     return cuts_of([*numeric, *masks.also_cut]) == x.atoms.starts
 
 
-def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: NetworkPolicy) -> bool:
+def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: Moved) -> bool:
     """Whether every answer of ``policy`` is the same on every label class key of each
     behaviour class: those compiled, and those pods brought since
     (:mod:`reach.engine.podmoves`), which may come back to their class later."""
@@ -198,7 +215,7 @@ def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: NetworkPolicy) 
     return True
 
 
-def _answers(matcher: Matcher, policy: NetworkPolicy) -> list[BoolVec]:
+def _answers(matcher: Matcher, policy: Moved) -> list[BoolVec]:
     """Who the policy selects and who each of its rules' peers hold, over the matcher's
     label classes."""
     rules = (*policy.ingress, *policy.egress)
@@ -208,8 +225,8 @@ def _answers(matcher: Matcher, policy: NetworkPolicy) -> list[BoolVec]:
 def _hashes(
     state: PolicyState,
     x: Reachability,
-    old: NetworkPolicy | None,
-    new: NetworkPolicy | None,
+    old: Moved | None,
+    new: Moved | None,
     subject_of: dict[int, BoolVec],
     rules_of: dict[int, list[CompiledRule]],
     after: tuple[list[AnyPolicy], list[CompiledRule]],
@@ -238,15 +255,16 @@ def _hashes(
 def _selected_rows(
     x: Reachability,
     cluster: Cluster,
-    old: NetworkPolicy | None,
-    new: NetworkPolicy | None,
+    old: Moved | None,
+    new: Moved | None,
     subject_of: dict[int, BoolVec],
 ) -> list[BoolVec]:
-    """The rows of ``Reachability.policy_selected`` after the change: one out, one in."""
+    """The rows of ``Reachability.policy_selected`` (NetworkPolicies only) after the
+    change: one out, one in."""
     rows = list(x.selected_rows if x.selected_rows is not None else x.policy_selected)
-    if old is not None:
+    if isinstance(old, NetworkPolicy):
         del rows[_index(x.cluster.policies, old)]
-    if new is not None:
+    if isinstance(new, NetworkPolicy):
         rows.insert(_index(cluster.policies, new), subject_of[id(new)])
     return rows
 
@@ -257,7 +275,7 @@ def _index(policies: list[NetworkPolicy], policy: NetworkPolicy) -> int:
 
 
 def _subjects_of(
-    policies: list[NetworkPolicy | None], direction: str, subject_of: dict[int, BoolVec], n: int
+    policies: list[Moved | None], direction: str, subject_of: dict[int, BoolVec], n: int
 ) -> BoolVec:
     """The classes that the policies select and decide in this direction."""
     out = np.zeros(n, dtype=bool)
@@ -267,8 +285,11 @@ def _subjects_of(
     return out
 
 
-def _decides(policy: NetworkPolicy, direction: str) -> bool:
-    """Whether the policy has a say in this direction of the pods it selects."""
-    if direction == "ingress":
-        return policy.ingress_isolating or bool(policy.ingress)
-    return policy.egress_isolating or bool(policy.egress)
+def _decides(policy: Moved, direction: str) -> bool:
+    """Whether the policy has a say in this direction of the pods it selects (an admin
+    policy, through its rules only)."""
+    rules = policy.ingress if direction == "ingress" else policy.egress
+    if isinstance(policy, AdminPolicy):
+        return bool(rules)
+    isolating = policy.ingress_isolating if direction == "ingress" else policy.egress_isolating
+    return isolating or bool(rules)

@@ -8,6 +8,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.atoms import Mask
+from reach.errors import Diagnostic
 from reach.model.calico import CalicoPolicy, CalicoRule, Profile
 from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, AdminRule, NetworkPolicy, Rule
@@ -111,3 +112,33 @@ def rule_blocks(rules: list[tuple[AnyPolicy, AnyRule, str]]) -> list[IPBlock]:
             else [peer.ip_block for peer in rule.peers or () if peer.ip_block]
         )
     ]
+
+
+def priority_ties(rules: list[CompiledRule]) -> list[Diagnostic]:
+    """Warn about policies of one tier and priority whose rules overlap: order undefined."""
+    by_priority: dict[tuple[str, int], list[CompiledRule]] = {}
+    for rule in rules:
+        if isinstance(rule.policy, AdminPolicy) and rule.policy.priority >= 0:
+            by_priority.setdefault((rule.tier, rule.policy.priority), []).append(rule)
+    out: list[Diagnostic] = []
+    for (tier, priority), group in by_priority.items():
+        pairs = {
+            (str(a.policy), str(b.policy))
+            for i, a in enumerate(group)
+            for b in group[i + 1 :]
+            if a.policy is not b.policy and overlapping(a, b)
+        }
+        for x, y in sorted(pairs):
+            out.append(
+                Diagnostic(
+                    "priority-tie",
+                    f"{x} and {y} share priority {priority} in the {tier} tier and their rules "
+                    "overlap: which applies first is undefined (results assume name order)",
+                )
+            )
+    return out
+
+
+def tier_order(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
+    """Policies of a tier by priority (the BANP, priority -1, first); ties by kind and name."""
+    return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))

@@ -25,6 +25,7 @@ from tests.api.test_podupdate import (
 from tests.api.test_whatif import key
 from tests.strategies import (
     NS_NAMES,
+    NS_SELECTOR_LABELS,
     POD_LABELS,
     namespace_manifests,
     policy_manifests,
@@ -37,17 +38,28 @@ Obj = dict[str, Any]
 @st.composite
 def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
     """Policies copied to another name or namespace (the same ports and peers: the quick
-    way's usual case), their pod selector changed, new ones, deletions; namespaces
-    relabelled; and now and then a pod event (pods bring label keys the policies must
-    answer alike)."""
+    way's usual case), their pod selector changed, new ones, deletions; admin policies
+    applied and deleted; namespaces relabelled; and now and then a pod event (pods bring
+    label keys the policies must answer alike)."""
     known = {key(o): o for o in start}
     out: list[tuple[str, Obj, str]] = []
     for _ in range(draw(st.integers(1, 25))):
         policies = [o for o in known.values() if o["kind"] == "NetworkPolicy"]
         kind = draw(
-            st.sampled_from(["copy", "copy", "select", "new", "delete", "pod", "namespace"])
+            st.sampled_from(
+                ["copy", "copy", "select", "new", "delete", "pod", "namespace", "admin"]
+            )
         )
         by = draw(st.sampled_from(BY))
+        admins = [o for o in known.values() if o["kind"].endswith("AdminNetworkPolicy")]
+        if kind == "admin" and admins and draw(st.integers(0, 2)) == 0:
+            out.append(("delete", known.pop(key(draw(st.sampled_from(admins)))), by))
+            continue
+        if kind == "admin":
+            obj = draw(admin_policies())
+            known[key(obj)] = obj
+            out.append(("apply", obj, by))
+            continue
         if kind == "namespace":  # relabelled (or declared)
             obj = draw(namespace_manifests(draw(st.sampled_from(NS_NAMES))))
             known[key(obj)] = obj
@@ -79,6 +91,42 @@ def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         known[key(obj)] = obj
         out.append(("apply", obj, by))
     return out
+
+
+@st.composite
+def admin_policies(draw: st.DrawFn) -> Obj:
+    """An AdminNetworkPolicy (of a few names and priorities) or the
+    BaselineAdminNetworkPolicy: subjects and peers by namespace or pod labels, each rule
+    Allow, Deny or Pass (Pass only in the ANP)."""
+    banp = draw(st.booleans())
+    actions = ["Allow", "Deny"] if banp else ["Allow", "Deny", "Pass"]
+
+    def peers() -> st.SearchStrategy[Obj]:
+        namespaces = selectors(NS_SELECTOR_LABELS)
+        pods = st.fixed_dictionaries(
+            {
+                "namespaceSelector": selectors(NS_SELECTOR_LABELS),
+                "podSelector": selectors(POD_LABELS),
+            }
+        )
+        return st.one_of(
+            st.fixed_dictionaries({"namespaces": namespaces}),
+            st.fixed_dictionaries({"pods": pods}),
+        )
+
+    spec: Obj = {"subject": draw(peers())}
+    for direction, side in (("ingress", "from"), ("egress", "to")):
+        rules = draw(st.lists(st.tuples(st.sampled_from(actions), peers()), max_size=2))
+        if rules:
+            spec[direction] = [
+                {"name": f"r{i}", "action": action, side: [peer]}
+                for i, (action, peer) in enumerate(rules)
+            ]
+    if banp:
+        return _admin("BaselineAdminNetworkPolicy", "default", spec.pop("subject"), **spec)
+    spec["priority"] = draw(st.sampled_from([5, 10]))
+    name = draw(st.sampled_from(["a", "b"]))
+    return _admin("AdminNetworkPolicy", name, spec.pop("subject"), **spec)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
