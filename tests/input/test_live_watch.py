@@ -325,9 +325,6 @@ def test_pods_coming_and_going_are_counted_as_a_fresh_read_counts(
 ) -> None:
     """Pod events take the quick way (no load); the pairs, the internet-exposed count and
     the change after each equal those of fresh reads."""
-    from unittest import mock
-
-    import reach.api.watching
     from reach.api.watching import _tally
 
     shop = [o for o in shop_objects(EXAMPLES) if o["kind"] == "Pod"]
@@ -349,19 +346,7 @@ def test_pods_coming_and_going_are_counted_as_a_fresh_read_counts(
         ("remove", loner),
         ("remove", shop[1]),
     ]
-    loads = mock.Mock(wraps=reach.api.watching.build_cluster)
-    with mock.patch.object(reach.api.watching, "build_cluster", loads):
-        for action, obj in steps:
-            getattr(server, action)(obj)
-            (update,) = until(watching, lambda u: len(u) >= 1)
-            after = reach.load_live(options(server, tmp_path))
-            tally = _tally(after.view("workload"))
-            assert (update.connections, update.exposed) == (tally.pairs, len(tally.exposed))
-            assert update.diff is not None
-            expected = reach.diff(before, after, old_label="before", new_label="after")
-            assert update.diff.to_dict() == expected.to_dict()
-            before = after
-    assert loads.call_count == 0  # every step kept a class with pods: none loaded again
+    assert _fresh_counts(server, watching, tmp_path, before, steps) == 0  # none loaded again
 
 
 def _owner(pod: dict[str, Any]) -> str:
@@ -376,11 +361,6 @@ def test_policy_and_namespace_events_are_counted_as_a_fresh_read_counts(
     """A NetworkPolicy copied under another name and deleted, and a namespace relabelled,
     take the quick ways (no load); the pairs, the internet-exposed count and the change
     after each equal those of fresh reads."""
-    from unittest import mock
-
-    import reach.api.watching
-    from reach.api.watching import _tally
-
     objects = shop_objects(EXAMPLES)
     policy = next(o for o in objects if o["metadata"]["name"] == "allow-metrics-scrape")
     copied = json.loads(json.dumps(policy))
@@ -400,8 +380,28 @@ def test_policy_and_namespace_events_are_counted_as_a_fresh_read_counts(
         ("put", relabelled),  # a label no selector reads
     ]
     before = reach.load_live(options(server, tmp_path))
-    loads = mock.Mock(wraps=reach.api.watching.build_cluster)
     edges: list[int] = []
+    assert _fresh_counts(server, watching, tmp_path, before, steps, edges) == 0
+    assert edges[0] == edges[1] == edges[4] == 0 and edges[2] == edges[3] > 0
+
+
+def _fresh_counts(
+    server: WatchServer,
+    watching: Watcher,
+    tmp_path: Path,
+    before: reach.Reach,
+    steps: list[tuple[str, dict[str, Any]]],
+    edges: list[int] | None = None,
+) -> int:
+    """Serve each step, then check the watch's update against fresh reads of the server:
+    its pairs, its internet-exposed count and its change. How many loads the watch made
+    (``edges``: the number of changed edges of each update is appended)."""
+    from unittest import mock
+
+    import reach.api.watching
+    from reach.api.watching import _tally
+
+    loads = mock.Mock(wraps=reach.api.watching.build_cluster)
     with mock.patch.object(reach.api.watching, "build_cluster", loads):
         for action, obj in steps:
             getattr(server, action)(obj)
@@ -412,7 +412,7 @@ def test_policy_and_namespace_events_are_counted_as_a_fresh_read_counts(
             assert update.diff is not None
             expected = reach.diff(before, after, old_label="before", new_label="after")
             assert update.diff.to_dict() == expected.to_dict()
-            edges.append(len(update.diff.edges))
+            if edges is not None:
+                edges.append(len(update.diff.edges))
             before = after
-    assert loads.call_count == 0
-    assert edges[0] == edges[1] == edges[4] == 0 and edges[2] == edges[3] > 0
+    return int(loads.call_count)
