@@ -44,25 +44,25 @@ def _lists(cluster: Cluster) -> tuple[object, ...]:
 _Policy = Any
 
 
-def _policies(cluster: Cluster) -> dict[tuple[str, str, str, int], tuple[_Policy, Anchor]]:
-    """Every policy by (kind, namespace, name, part), with its anchor."""
-    out: dict[tuple[str, str, str, int], tuple[_Policy, Anchor]] = {}
+def _policies(cluster: Cluster) -> dict[tuple[str, str, str, int], _Policy]:
+    """Every policy by (kind, namespace, name, part)."""
+    out: dict[tuple[str, str, str, int], _Policy] = {}
     for pol in cluster.policies:
-        name = ObjectName("NetworkPolicy", pol.namespace, pol.name)
-        key = ("NetworkPolicy", pol.namespace, pol.name, -1)
-        out[key] = (pol, Anchor(pol.origin, "", name))
+        out[("NetworkPolicy", pol.namespace, pol.name, -1)] = pol
     for admin in cluster.admin_policies:
-        name = ObjectName(admin.kind, None, admin.name)
-        out[(admin.kind, "", admin.name, -1)] = (admin, Anchor(admin.origin, "", name))
+        out[(admin.kind, "", admin.name, -1)] = admin
     for cil in cluster.cilium_policies:
-        name = ObjectName(cil.kind, cil.namespace or None, cil.name)
-        part = f"specs[{cil.part}]" if cil.part >= 0 else ""
-        key = (cil.kind, cil.namespace, cil.name, cil.part)
-        out[key] = (cil, Anchor(cil.origin, part, name))
+        out[(cil.kind, cil.namespace, cil.name, cil.part)] = cil
     for cal in cluster.calico.policies:
-        name = ObjectName(cal.kind, cal.namespace or None, cal.name)
-        out[(cal.kind, cal.namespace, cal.name, -1)] = (cal, Anchor(cal.origin, "", name))
+        out[(cal.kind, cal.namespace, cal.name, -1)] = cal
     return out
+
+
+def _anchor(key: tuple[str, str, str, int], policy: _Policy) -> Anchor:
+    """Where the policy of ``key`` is written (a Cilium policy's part: ``specs[i]``)."""
+    kind, namespace, name, part = key
+    where = f"specs[{part}]" if part >= 0 else ""
+    return Anchor(policy.origin, where, ObjectName(kind, namespace or None, name))
 
 
 def policy_changes(old: Cluster, new: Cluster) -> list[PolicyChange]:
@@ -72,15 +72,15 @@ def policy_changes(old: Cluster, new: Cluster) -> list[PolicyChange]:
     before, after = _policies(old), _policies(new)
     out = []
     for key in sorted(before.keys() | after.keys()):
-        if key not in before:
-            policy, anchor = after[key]
-            out.append(PolicyChange(str(policy), "added", anchor))
-        elif key not in after:
-            policy, anchor = before[key]
-            out.append(PolicyChange(str(policy), "removed", anchor))
-        elif before[key][0] is not after[key][0] and _changed(before[key][0], after[key][0]):
-            policy, anchor = after[key]
-            out.append(PolicyChange(str(policy), "changed", anchor, before[key][1]))
+        was, now = before.get(key), after.get(key)
+        if was is now:  # one object: unchanged
+            continue
+        if was is None:
+            out.append(PolicyChange(str(now), "added", _anchor(key, now)))
+        elif now is None:
+            out.append(PolicyChange(str(was), "removed", _anchor(key, was)))
+        elif _changed(was, now):
+            out.append(PolicyChange(str(now), "changed", _anchor(key, now), _anchor(key, was)))
     return out
 
 
