@@ -1,8 +1,10 @@
 """What-if updates of a loaded cluster: objects applied or deleted as ``kubectl`` would,
 and the change they make, as ``reach diff`` of the states before and after.
 
-Every update loads the objects again and recompiles (docs/watch.md, "How an update is
-computed"): the state after an update is, by construction, a load of the same objects,
+An update of one Pod, NetworkPolicy, admin policy or Namespace object first tries the
+quick ways (:mod:`reach.api.quickupdate`), which change the compiled state in place;
+otherwise it loads the objects again and recompiles (docs/watch.md, "How an update is
+computed"). Either way the state after an update is that of a load of the same objects,
 and the change is :func:`reach.analysis.diff.diff` of the two analyses.
 """
 
