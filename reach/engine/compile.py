@@ -42,16 +42,18 @@ from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rules import (
     AnyPolicy,
-    AnyRule,
     CompiledRule,
+    compiled_rule,
+    evaluation_order,
+    isolation,
     priority_ties,
     rule_blocks,
-    tier_order,
+    rule_triples,
     used_named_ports,
 )
 from reach.engine.sides import SideRows
-from reach.model.cilium import CiliumPolicy, CiliumRule
-from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
+from reach.model.cilium import CiliumPolicy
+from reach.model.cluster import Cluster, NetworkPolicy
 from reach.model.ipspace import segments
 from reach.model.pseudo import pseudo_peers
 
@@ -72,17 +74,9 @@ class _Compiler:
             [cluster.namespaces[name].labels for name in self.namespace_names]
         )
         #: Policies in evaluation order: Admin, NetworkPolicy (and Cilium), Baseline.
-        self.policies: list[AnyPolicy] = [*tier_order(cluster.admin_policies, "Admin")]
-        self.policies += cluster.policies
-        self.policies += cluster.cilium_policies
-        self.policies += tier_order(cluster.admin_policies, "Baseline")
+        self.policies: list[AnyPolicy] = evaluation_order(cluster)
         #: (policy, rule, direction) in evaluation order.
-        self.rules: list[tuple[AnyPolicy, AnyRule, str]] = [
-            (policy, rule, direction)
-            for policy in self.policies
-            for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress))
-            for rule in rules
-        ]
+        self.rules = rule_triples(self.policies)
         #: The (port name, protocol) pairs that some rule uses, sorted.
         self.named_ports = used_named_ports(self.rules)
         blocks = rule_blocks(self.rules)
@@ -186,16 +180,14 @@ class _Compiler:
         """Every rule in class space: its policy's subjects, its peers and its port masks."""
         subjects_of = {id(p): sel for p, sel in zip(self.policies, subjects, strict=True)}
         rules = [
-            CompiledRule(
-                policy=policy,
-                rule=rule,
-                direction=direction,
-                selected=subjects_of[id(policy)],
-                peers=rule_peers,
-                mask=masks.mask(k),
-                resolution_of=masks.resolution_of,
-                tier=policy.tier if isinstance(policy, AdminPolicy) else "NetworkPolicy",
-                action=rule.action if isinstance(rule, AdminRule | CiliumRule) else "Allow",
+            compiled_rule(
+                policy,
+                rule,
+                direction,
+                subjects_of[id(policy)],
+                rule_peers,
+                masks.mask(k),
+                masks.resolution_of,
             )
             for k, ((policy, rule, direction), rule_peers) in enumerate(
                 zip(self.rules, peers, strict=True)
@@ -216,11 +208,7 @@ class _Compiler:
         """Both directions of every class (ingress, then egress), with the isolation of
         NetworkPolicies and Cilium policies, as rows of ids."""
         n_internal = len(classes)
-        isolated = {d: np.zeros(n_internal, dtype=bool) for d in ("ingress", "egress")}
-        for policy, sel in zip(self.policies, subjects, strict=True):
-            if isinstance(policy, NetworkPolicy | CiliumPolicy):
-                isolated["ingress"] |= sel if policy.ingress_isolating else False
-                isolated["egress"] |= sel if policy.egress_isolating else False
+        isolated = isolation(self.policies, subjects, n_internal)
         if self.calico is not None:
             sides = self.calico.sides(self.policies, subjects, rules, masks)
             out = {d: _Side(*side) for d, side in sides.items()}
@@ -298,6 +286,7 @@ class _Compiler:
         """What changing a policy in place needs (reach.engine.policymoves)."""
         if self.cluster.cilium_policies or self.calico is not None or self.mesh is not None:
             return None
+        self.matcher.forget()  # an update asks a few answers again, not all
         return PolicyState(
             labels, classes, self.matcher, masks, self.named_ports, self.policies, subjects
         )

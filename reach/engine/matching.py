@@ -42,10 +42,19 @@ class Matcher:
         self._segment_starts = [(s.version, s.first) for s in segments]
         #: peer_pods per (pod selector, namespace selector, namespace): many rules share
         #: their selector objects (generated policies do), so keyed by the objects' ids;
-        #: the peers of the compiled cluster keep them alive meanwhile.
+        #: the objects are held in ``_pinned`` meanwhile, so that no id is used again (a
+        #: matcher outlives the policies of one compilation: reach.engine.policymoves).
         self._peer_cache: dict[tuple[int, int, str], BoolVec] = {}
         #: rule_peers per (peer objects, namespace, Admin or not), likewise; do not modify
         self._rule_cache: dict[tuple[tuple[int, ...], str, bool], tuple[BoolVec, BoolVec]] = {}
+        self._pinned: list[object] = []
+
+    def forget(self) -> None:
+        """Drop the cached answers (kept after compiling, they would hold a vector over
+        label classes per distinct selector and peer list: a gigabyte at 100k pods)."""
+        self._peer_cache.clear()
+        self._rule_cache.clear()
+        self._pinned.clear()
 
     def selected(self, policy: AnyPolicy) -> BoolVec:
         """The label classes the policy applies to."""
@@ -71,6 +80,7 @@ class Matcher:
         if hit is None:
             hit = self._peer_cache[key] = self._peer_pods(peer, namespace)
             hit.flags.writeable = False
+            self._pinned.append(peer)
         return hit
 
     def _peer_pods(self, peer: Peer, namespace: str) -> BoolVec:
@@ -116,6 +126,7 @@ class Matcher:
             hit = self._rule_cache[key] = self._rule_peers(rule.peers, namespace, admin)
             for vector in hit:
                 vector.flags.writeable = False
+            self._pinned.append(rule.peers)
         return hit
 
     def _rule_peers(

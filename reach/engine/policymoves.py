@@ -38,17 +38,19 @@ from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
-from reach.engine.rowsagain import DIRECTIONS, rows_again, rule_triples
+from reach.engine.rowsagain import DIRECTIONS, rows_again
 from reach.engine.rules import (
     AnyPolicy,
     AnyRule,
     CompiledRule,
+    compiled_rule,
+    evaluation_order,
     priority_ties,
     rule_blocks,
-    tier_order,
+    rule_triples,
     used_named_ports,
 )
-from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy
+from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
 
 #: The policies that can change in place: NetworkPolicies and admin policies (ANP, BANP,
@@ -71,7 +73,7 @@ def policy_moved(
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None:
         return None
-    policies = _evaluation_order(cluster)
+    policies = evaluation_order(cluster)
     triples = rule_triples(policies)
     if not _same_cuts(state, x, cluster, triples, old, new):
         return None
@@ -116,23 +118,15 @@ def _compiled(
     for direction, policy_rules in (("ingress", policy.ingress), ("egress", policy.egress)):
         for rule in policy_rules:
             pods, external = state.matcher.rule_peers(rule, policy)
-            yield CompiledRule(
-                policy=policy,
-                rule=rule,
-                direction=direction,
-                selected=subject,
-                peers=np.concatenate([pods[first], external, pseudo_held(rule, x.pseudo)]),
-                mask=state.masks.mask_of(rule),
-                resolution_of=state.masks.resolution_of,
-                tier=policy.tier if isinstance(policy, AdminPolicy) else "NetworkPolicy",
-                action=rule.action if isinstance(rule, AdminRule) else "Allow",
+            yield compiled_rule(
+                policy,
+                rule,
+                direction,
+                subject,
+                np.concatenate([pods[first], external, pseudo_held(rule, x.pseudo)]),
+                state.masks.mask_of(rule),
+                state.masks.resolution_of,
             )
-
-
-def _evaluation_order(cluster: Cluster) -> list[AnyPolicy]:
-    """The policies in the compiler's order: Admin, the NetworkPolicies, Baseline."""
-    admin = tier_order(cluster.admin_policies, "Admin")
-    return [*admin, *cluster.policies, *tier_order(cluster.admin_policies, "Baseline")]
 
 
 def _same_cuts(

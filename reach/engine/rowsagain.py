@@ -20,9 +20,9 @@ from reach.engine.keyanswers import KeyAnswers
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import appended
-from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule
+from reach.engine.rules import AnyPolicy, CompiledRule, isolation, rule_triples
 from reach.engine.sides import SideRows
-from reach.model.cluster import Cluster, NetworkPolicy
+from reach.model.cluster import Cluster
 
 DIRECTIONS = ("ingress", "egress")
 
@@ -42,7 +42,7 @@ def rows_again(
     that came in, if any (the label keys it names may be new to pods' projections);
     ``policy_selected``: the rows of ``Reachability.policy_selected`` after the change."""
     n = x.n_internal
-    isolated = _isolation(state.policies, state.subjects, n)
+    isolated = isolation(state.policies, state.subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
     rows = {d: _rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
     side = set(range(len(x._side_masks)) if x._side_ids is None else x._side_ids)
@@ -84,28 +84,6 @@ def rows_again(
         _side_ids=ids,
         _and=_extended(x, masks, ids),
     )
-
-
-def rule_triples(policies: list[AnyPolicy]) -> list[tuple[AnyPolicy, AnyRule, str]]:
-    """``(policy, rule, direction)`` of every rule, in the compiler's order."""
-    return [
-        (policy, rule, direction)
-        for policy in policies
-        for direction, of in (("ingress", policy.ingress), ("egress", policy.egress))
-        for rule in of
-    ]
-
-
-def _isolation(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> dict[str, BoolVec]:
-    """Which classes NetworkPolicies isolate, per direction."""
-    out = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
-    for policy, selected in zip(policies, subjects, strict=True):
-        if isinstance(policy, NetworkPolicy):
-            if policy.ingress_isolating:
-                out["ingress"] |= selected
-            if policy.egress_isolating:
-                out["egress"] |= selected
-    return out
 
 
 def _rows_with(

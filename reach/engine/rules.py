@@ -11,7 +11,7 @@ from reach.engine.atoms import Mask
 from reach.errors import Diagnostic
 from reach.model.calico import CalicoPolicy, CalicoRule, Profile
 from reach.model.cilium import CiliumPolicy, CiliumRule
-from reach.model.cluster import AdminPolicy, AdminRule, NetworkPolicy, Rule
+from reach.model.cluster import AdminPolicy, AdminRule, Cluster, NetworkPolicy, Rule
 from reach.model.ipspace import IPBlock
 
 NamedKey = tuple[str, str]  # (port name, protocol)
@@ -142,3 +142,58 @@ def priority_ties(rules: list[CompiledRule]) -> list[Diagnostic]:
 def tier_order(admin: list[AdminPolicy], tier: str) -> list[AdminPolicy]:
     """Policies of a tier by priority (the BANP, priority -1, first); ties by kind and name."""
     return sorted((p for p in admin if p.tier == tier), key=lambda p: (p.priority, p.kind, p.name))
+
+
+def evaluation_order(cluster: Cluster) -> list[AnyPolicy]:
+    """The cluster's policies in evaluation order: Admin, NetworkPolicy (and Cilium),
+    Baseline."""
+    admin = tier_order(cluster.admin_policies, "Admin")
+    baseline = tier_order(cluster.admin_policies, "Baseline")
+    return [*admin, *cluster.policies, *cluster.cilium_policies, *baseline]
+
+
+def rule_triples(policies: list[AnyPolicy]) -> list[tuple[AnyPolicy, AnyRule, str]]:
+    """``(policy, rule, direction)`` of every rule of the policies, in order (each
+    policy's ingress rules, then its egress rules)."""
+    return [
+        (policy, rule, direction)
+        for policy in policies
+        for direction, of in (("ingress", policy.ingress), ("egress", policy.egress))
+        for rule in of
+    ]
+
+
+def compiled_rule(
+    policy: AnyPolicy,
+    rule: AnyRule,
+    direction: str,
+    selected: BoolVec,
+    peers: BoolVec,
+    mask: Mask,
+    resolution_of: IntVec,
+) -> CompiledRule:
+    """A rule in class space, with the tier and action its kind gives it."""
+    return CompiledRule(
+        policy=policy,
+        rule=rule,
+        direction=direction,
+        selected=selected,
+        peers=peers,
+        mask=mask,
+        resolution_of=resolution_of,
+        tier=policy.tier if isinstance(policy, AdminPolicy) else "NetworkPolicy",
+        action=rule.action if isinstance(rule, AdminRule | CiliumRule) else "Allow",
+    )
+
+
+def isolation(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> dict[str, BoolVec]:
+    """Which of the ``n`` classes NetworkPolicies and Cilium policies isolate, per direction
+    (``subjects``: whom each policy selects)."""
+    out = {d: np.zeros(n, dtype=bool) for d in ("ingress", "egress")}
+    for policy, selected in zip(policies, subjects, strict=True):
+        if isinstance(policy, NetworkPolicy | CiliumPolicy):
+            if policy.ingress_isolating:
+                out["ingress"] |= selected
+            if policy.egress_isolating:
+                out["egress"] |= selected
+    return out
