@@ -25,17 +25,22 @@ from reach.model.cluster import Cluster
 
 
 def moved_view(
-    old: View, x: Reachability, removed: int | None, inserted: int | None
+    old: View,
+    x: Reachability,
+    removed: int | None,
+    inserted: int | None,
+    renumber: IntVec | None = None,
 ) -> tuple[View, set[str]]:
     """The view of ``x`` at ``old``'s granularity, where ``x.pods`` are ``old``'s pods
-    without the pod at ``removed`` (an old index) and with ``x.pods[inserted]``; and the
-    ids of the nodes that held either pod (before or after)."""
+    without the pod at ``removed`` (an old index) and with ``x.pods[inserted]``, and each
+    class ``c`` of ``old`` is class ``renumber[c]`` of ``x`` (when given); and the ids of
+    the nodes that held either pod (before or after)."""
     by = old.by
     keys = list(old.keys())
     flat, offsets = old.pod_runs()
     sizes = np.diff(np.append(offsets, len(flat)))
     nodes = list(old.nodes)
-    classes = list(old.node_classes)
+    classes = list(old.node_classes) if renumber is None else _renumbered(old, renumber)
     own = old._self_cache
     ids: set[str] = set()
     touched: list[int] = []
@@ -87,6 +92,19 @@ def moved_view(
             own[i] = _own(view, node_pods[i])
         view._self_cache = own
     return view, ids
+
+
+def _renumbered(view: View, renumber: IntVec) -> list[IntVec]:
+    """The classes of each node of ``view`` numbered by ``renumber`` (sorted; a class that
+    is gone, -1, is held only by the nodes built again)."""
+    sizes = [len(c) for c in view.node_classes]
+    if not sizes:
+        return []
+    every = renumber[np.concatenate(view.node_classes)]
+    out = np.split(every, np.cumsum(sizes)[:-1])
+    if np.any(np.diff(renumber[renumber >= 0]) < 0):  # not in the same order: sort each
+        out = [np.sort(c) for c in out]
+    return out
 
 
 def _own(view: View, pods: list[int]) -> int:

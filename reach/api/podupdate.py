@@ -67,15 +67,16 @@ def pod_update(
         count += 1
     after_cluster = copy.copy(cluster)
     after_cluster.pods, after_cluster.pods_from_objects = pods, count
-    x = moved(before.reachability, after_cluster, removed, inserted)
-    if x is None:
+    found = moved(before.reachability, after_cluster, removed, inserted)
+    if found is None:
         return None
+    x, renumber = found
     after = Analysis(after_cluster, x)
     ipv6 = before.reachability.ipv6
     before.view(by, ipv6)  # the view the change is read on: moved with the others
     among: set[str] = set()
     for (granularity, shown), view in before.views().items():
-        moved_to, ids = moved_view(view, x, removed, inserted)
+        moved_to, ids = moved_view(view, x, removed, inserted, renumber)
         after.keep_view(moved_to, shown)
         if (granularity, shown) == (by, ipv6):
             among = ids

@@ -130,6 +130,28 @@ def classes_of_keys(
     )
 
 
+def extended(
+    labels: LabelClasses,
+    keys: list[LabelKey],
+    namespace_position: Mapping[str, int],
+    named: list[NamedKey],
+) -> LabelClasses:
+    """``labels`` with the label classes of ``keys`` after its own (they have no pods)."""
+    more = classes_of_keys(
+        keys, np.zeros(0, dtype=np.intp), namespace_position, named, labels.key_of
+    )
+    return LabelClasses(
+        of_pod=labels.of_pod,
+        namespace=np.concatenate([labels.namespace, more.namespace]),
+        named_ports=[*labels.named_ports, *more.named_ports],
+        host_network=np.concatenate([labels.host_network, more.host_network]),
+        labels=labels.labels.extended([k[1] for k in keys]),
+        service_accounts=[*labels.service_accounts, *more.service_accounts],
+        key_of=labels.key_of,
+        keys=[*labels.keys, *keys],
+    )
+
+
 def resolution(used: tuple[tuple[str | None, str, int], ...], named: list[NamedKey]) -> NamedPorts:
     """For each (name, protocol) rules use, the container ports it names on a pod."""
     return tuple(
@@ -158,6 +180,15 @@ class BehaviourClasses:
     def __len__(self) -> int:
         return len(self.first_label_class)
 
+    def representatives(self) -> IntVec:
+        """The first label class of each label class's behaviour class (itself, where its
+        class is gone, -1: ``reach.engine.classmoves``)."""
+        of = self.of_label_class
+        out: IntVec = np.arange(len(of))
+        kept = of >= 0
+        out[kept] = self.first_label_class[of[kept]]
+        return out
+
 
 #: What makes a behaviour class: every answer, packed, and the named ports' resolution.
 Signature = tuple[bytes, NamedPorts]
@@ -170,6 +201,11 @@ def signatures(answers: list[BoolVec], named_ports: list[NamedPorts]) -> list[Si
     for j, column in enumerate(answers):
         packed[:, j >> 6] |= column.astype(np.uint64) << np.uint64(j & 63)
     return [(packed[i].tobytes(), ports) for i, ports in enumerate(named_ports)]
+
+
+def signature_of(answers: list[bool], named_ports: NamedPorts) -> Signature:
+    """The signature of one label class: :func:`signatures` of its answers alone."""
+    return signatures([np.array([a]) for a in answers], [named_ports])[0]
 
 
 def behaviour_classes(labels: LabelClasses, answers: list[BoolVec]) -> BehaviourClasses:

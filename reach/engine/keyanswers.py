@@ -18,9 +18,10 @@ import numpy as np
 from reach.engine.classes import (
     KeyOf,
     LabelKey,
+    NamedPorts,
     Signature,
     classes_of_keys,
-    signatures,
+    signature_of,
 )
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
@@ -94,7 +95,8 @@ class KeyAnswers:
         key had it."""
         if not self.projected:  # first use: the projections of the keys compiled
             for seen, cls in zip(known, classes, strict=True):
-                self.projected[self.projection(seen)] = cls
+                if cls >= 0:  # -1: a key whose class is gone (reach.engine.classmoves)
+                    self.projected[self.projection(seen)] = cls
         return self.projected.get(self.projection(key))
 
     def matcher(self, key: LabelKey) -> Matcher | None:
@@ -116,13 +118,19 @@ class KeyAnswers:
 
     def signature(self, key: LabelKey) -> Signature | None:
         """The signature of label class ``key``; None when its namespace is not known."""
+        found = self.answers_of(key)
+        return signature_of(*found) if found is not None else None
+
+    def answers_of(self, key: LabelKey) -> tuple[list[bool], NamedPorts] | None:
+        """The answers of label class ``key`` (whether each policy selects it, then whether
+        each rule's peers hold it, in order) and its named-port resolution; None when its
+        namespace is not known."""
         matcher = self.matcher(key)
         if matcher is None:
             return None
-        labels = matcher.label_classes
-        answers = [matcher.selected(policy) for policy in self.policies]
-        answers += [matcher.rule_peers(rule, policy)[0] for policy, rule, _ in self.rules]
-        return signatures(answers, labels.named_ports)[0]
+        answers = [bool(matcher.selected(policy)[0]) for policy in self.policies]
+        answers += [bool(matcher.rule_peers(r, policy)[0][0]) for policy, r, _ in self.rules]
+        return answers, matcher.label_classes.named_ports[0]
 
 
 def _named_keys(obj: object, found: set[str]) -> None:

@@ -36,6 +36,29 @@ class LabelIndex:
             self._columns[k] = col
         self._cache: dict[LabelSelector, BoolVec] = {}
 
+    def extended(self, rows: Sequence[tuple[tuple[str, str], ...]]) -> LabelIndex:
+        """This index with ``rows`` after its own (the codes of values it knows kept)."""
+        out = LabelIndex(())
+        out.n, out.rows = self.n + len(rows), [*self.rows, *rows]
+        out._codes = dict(self._codes)
+        cols: dict[str, list[tuple[int, int]]] = {}
+        for i, labels in enumerate(rows, start=self.n):
+            for k, v in labels:
+                vals = out._codes.get(k, {})
+                if vals is self._codes.get(k):  # copied before it changes
+                    vals = dict(vals)
+                out._codes[k] = vals
+                cols.setdefault(k, []).append((i, vals.setdefault(v, len(vals))))
+        for k in {*self._columns, *cols}:
+            col = np.full(out.n, -1, dtype=np.int32)
+            old = self._columns.get(k)
+            if old is not None:
+                col[: self.n] = old
+            for i, code in cols.get(k, ()):
+                col[i] = code
+            out._columns[k] = col
+        return out
+
     def select(self, selector: LabelSelector) -> BoolVec:
         """Rows matched by the selector (cached; do not modify the result)."""
         hit = self._cache.get(selector)

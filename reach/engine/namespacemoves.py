@@ -119,11 +119,11 @@ class _Answers:
         class, and on the keys found since (``joined``: their classes; outside the
         namespace, they keep their old answers)."""
         classes = self.state.classes
-        representative = classes.first_label_class[classes.of_label_class]
+        representative = classes.representatives()
+        firsts = classes.first_label_class[[c for c in joined if c >= 0]]
         for old, new in self.changed:
             if not np.array_equal(new, new[representative]):
                 return False
-            firsts = classes.first_label_class[joined]
             if not np.array_equal(old[firsts], new[firsts]):
                 return False
         return True

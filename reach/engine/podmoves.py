@@ -20,12 +20,14 @@ they were: they depend on the classes, the policies and the addresses, not on th
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
 import numpy as np
 
 from reach.engine.arrays import IntVec
-from reach.engine.classes import LabelKey, sort_key
+from reach.engine.classes import LabelKey, signature_of, sort_key
+from reach.engine.classmoves import GONE, NEW, NewClass, reclassed, renumbering
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Cluster
 
@@ -35,10 +37,11 @@ def moved(
     cluster: Cluster,
     removed: int | None,
     inserted: int | None,
-) -> Reachability | None:
+) -> tuple[Reachability, IntVec | None] | None:
     """``x`` for ``cluster``, whose pods are ``x.pods`` without the pod at ``removed`` (an
-    index of ``x.pods``) and with ``cluster.pods[inserted]`` added; None when that needs a
-    compilation.
+    index of ``x.pods``) and with ``cluster.pods[inserted]`` added, and the new number of
+    each class of ``x`` when the classes were renumbered (-1: gone; None: they were not);
+    None when that needs a compilation.
 
     ``cluster`` must differ from ``x.cluster`` in its pods only, and the Calico and Istio
     layers (which read pods while compiling) must be absent."""
@@ -46,81 +49,95 @@ def moved(
     if keys is None or pod_label is None or x.calico is not None or x.mesh is not None:
         return None
     pod_class = x.pod_class
+    affected: set[int] = set()  # classes whose least key may be another
+    new: NewClass | None = None
     if removed is not None:
         gone = int(pod_label[removed])
         pod_class, pod_label = np.delete(pod_class, removed), np.delete(pod_label, removed)
         cls = keys.behaviour[gone]
         if keys.label_keys[gone] == keys.first_key[cls] and not np.any(pod_label == gone):
-            keys = _least_left(keys, cls, pod_label)  # its least key has no pod left
-            if keys is None:
-                return None
+            affected.add(cls)  # its least key has no pod left
     if inserted is not None:
         key = keys.key_of(cluster.pods[inserted])
-        if key not in keys.label:
-            keys = _joined(keys, key)
-            if keys is None:
+        label = keys.label.get(key)
+        if label is None or keys.behaviour[label] == GONE:
+            joined = _joined(keys, key)
+            if joined is None:
                 return None
-        label = keys.label[key]
+            keys, new = joined
+            label = keys.label[key]
         cls = keys.behaviour[label]
-        if sort_key(key) < sort_key(keys.first_key[cls]):
-            keys = _least(keys, cls, key)
-            if keys is None:
-                return None
-        pod_class = np.insert(pod_class, inserted, keys.behaviour[label])
+        if cls != NEW and sort_key(key) < sort_key(keys.first_key[cls]):
+            affected.add(cls)
+        pod_class = np.insert(pod_class, inserted, cls)
         pod_label = np.insert(pod_label, inserted, label)
     if len(pod_class) != len(cluster.pods):
         raise ValueError("the cluster's pods must be x.pods with one removed and/or inserted")
-    return replace(
-        x,
-        cluster=cluster,
-        pods=cluster.pods,
-        pod_class=pod_class,
-        pod_label_class=pod_label,
-        class_keys=keys,
-    )
+    order, first_key = _order(keys, pod_label, affected, new)
+    keys = replace(keys, first_key=first_key)
+    if new is None and order == list(range(x.n_internal)):
+        return replace(
+            x,
+            cluster=cluster,
+            pods=cluster.pods,
+            pod_class=pod_class,
+            pod_label_class=pod_label,
+            class_keys=keys,
+        ), None
+    after = reclassed(x, cluster, keys, pod_label, order, new)
+    return (after, renumbering(x, order)) if after is not None else None
 
 
-def _joined(keys: ClassKeys, key: LabelKey) -> ClassKeys | None:
-    """``keys`` with the new label class ``key`` in the behaviour class of its signature;
-    None when no class has it."""
+def _joined(keys: ClassKeys, key: LabelKey) -> tuple[ClassKeys, NewClass | None] | None:
+    """``keys`` with ``key`` (new, or of a class that is gone) in the behaviour class of
+    its answers, or in a :data:`NEW` one (described) when no class has them; None when its
+    answers cannot be computed here."""
     answers = keys.answers
     if answers is None:
         return None
+    label = keys.label.get(key, len(keys.label_keys))
+    new = None
     cls = answers.projected_class(key, keys.label_keys, keys.behaviour)
     if cls is None:  # labels no key had: every selector asked
-        signature = answers.signature(key)
-        cls = keys.by_signature.get(signature) if signature is not None else None
-        if cls is None:
+        found = answers.answers_of(key)
+        if found is None:
             return None
-        answers.projected[answers.projection(key)] = cls
+        cls = keys.by_signature.get(signature_of(*found))
+        if cls is None:
+            cls, new = NEW, NewClass(key, label, *found)
+        else:
+            answers.projected[answers.projection(key)] = cls
+    if label < len(keys.label_keys):
+        behaviour = list(keys.behaviour)
+        behaviour[label] = cls
+        return replace(keys, behaviour=behaviour), new
     return replace(
         keys,
-        label={**keys.label, key: len(keys.label_keys)},
+        label={**keys.label, key: label},
         label_keys=[*keys.label_keys, key],
         behaviour=[*keys.behaviour, cls],
-    )
+    ), new
 
 
-def _least_left(keys: ClassKeys, cls: int, pod_label: IntVec) -> ClassKeys | None:
-    """``keys`` after the least key of class ``cls`` lost its last pod: the least of its
-    keys that still have pods; None when none has (the class is gone) or when the classes
-    would be ordered otherwise."""
-    held = np.bincount(pod_label, minlength=len(keys.label_keys)) > 0
-    left = [
-        k for k, c, h in zip(keys.label_keys, keys.behaviour, held, strict=True) if c == cls and h
-    ]
-    if not left:
-        return None
-    least = min(left, key=sort_key)
-    after = keys.first_key[cls + 1] if cls + 1 < len(keys.first_key) else None
-    if after is not None and sort_key(after) < sort_key(least):
-        return None
-    return replace(keys, first_key=[*keys.first_key[:cls], least, *keys.first_key[cls + 1 :]])
-
-
-def _least(keys: ClassKeys, cls: int, key: LabelKey) -> ClassKeys | None:
-    """``keys`` once ``key``, less than the least key of class ``cls``, has a pod; None
-    when that would order the classes otherwise."""
-    if cls > 0 and sort_key(key) < sort_key(keys.first_key[cls - 1]):
-        return None
-    return replace(keys, first_key=[*keys.first_key[:cls], key, *keys.first_key[cls + 1 :]])
+def _order(
+    keys: ClassKeys, pod_label: IntVec, affected: set[int], new: NewClass | None
+) -> tuple[list[int], list[LabelKey]]:
+    """``(order, first_key)``: the classes in the order of their least key with pods
+    (``order[i]``: the class that comes i-th, -1 the new one; a class with no pods left
+    is gone), and the least key of each, once the least keys of the ``affected`` classes
+    and the new class are found again."""
+    first = {c: keys.first_key[c] for c in range(len(keys.first_key))}
+    if affected:
+        held = np.bincount(pod_label, minlength=len(keys.label_keys)) > 0
+        for c in affected:
+            del first[c]
+        for k, c, h in zip(keys.label_keys, keys.behaviour, held.tolist(), strict=True):
+            if h and c in affected and (c not in first or sort_key(k) < sort_key(first[c])):
+                first[c] = k
+    if new is not None:
+        first[-1] = new.key
+    order = [c for c in range(len(keys.first_key)) if c not in affected]
+    for c in sorted(affected | ({-1} if new is not None else set())):
+        if c in first:
+            bisect.insort(order, c, key=lambda d: sort_key(first[d]))
+    return order, [first[c] for c in order]

@@ -191,12 +191,14 @@ def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: Moved) -> bool:
     (:mod:`reach.engine.podmoves`), which may come back to their class later."""
     classes = state.classes
     compiled = _answers(state.matcher, policy)
-    representative = classes.first_label_class[classes.of_label_class]
+    representative = classes.representatives()
     if not all(np.array_equal(a, a[representative]) for a in compiled):
         return False
     for key, cls in zip(
         keys.label_keys[len(state.labels) :], keys.behaviour[len(state.labels) :], strict=True
     ):
+        if cls < 0:
+            continue  # its class is gone
         matcher = keys.answers.matcher(key) if keys.answers is not None else None
         if matcher is None:
             return False

@@ -45,11 +45,7 @@ def rows_again(
     isolated = isolation(state.policies, state.subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
     rows = {d: _rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
-    side = set(range(len(x._side_masks)) if x._side_ids is None else x._side_ids)
-    for _, _, fresh in rows.values():
-        side |= fresh
-    ids = sorted(side)
-    masks = x.atoms.values[: ids[-1] + 1]
+    masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
     keys = x.class_keys
     assert keys is not None
     if keys.answers is not None:
@@ -77,13 +73,23 @@ def rows_again(
         selected_matrix=None,
         selected_rows=policy_selected,
         class_keys=replace(
-            keys, answers=answers, by_signature=LazySignatures(lambda: _signatures(state, rules))
+            keys, answers=answers, by_signature=LazySignatures(lambda: signatures_of(state, rules))
         ),
         policy_state=state,
         _side_masks=masks,
         _side_ids=ids,
-        _and=_extended(x, masks, ids),
+        _and=table,
     )
+
+
+def side_tables(x: Reachability, fresh: set[int]) -> tuple[list[int], list[int], PortSetIds | None]:
+    """``(masks, ids, and_table)`` of ``x``'s sides once rows holding the ids ``fresh``
+    (interned after its own) join them: the int masks of every id up to the last the
+    sides hold, the ids they hold, and ``x``'s AND table grown to them (None when ``x``
+    never made one)."""
+    ids = sorted(set(range(len(x._side_masks)) if x._side_ids is None else x._side_ids) | fresh)
+    masks = x.atoms.values[: ids[-1] + 1]
+    return masks, ids, _extended(x, masks, ids)
 
 
 def _rows_with(
@@ -130,7 +136,7 @@ def _extended(x: Reachability, masks: list[int], side: list[int]) -> PortSetIds 
     return out
 
 
-def _signatures(state: PolicyState, rules: list[CompiledRule]) -> dict[Signature, int]:
+def signatures_of(state: PolicyState, rules: list[CompiledRule]) -> dict[Signature, int]:
     """The behaviour class of each signature, as compiling the changed policies gives it."""
     n = len(state.classes)
     answers = [*state.subjects, *(r.peers[:n] for r in rules)]

@@ -110,6 +110,34 @@ class SideRows:
                 out[i] = out[first]
         return out
 
+    def column(self, direction: str, isolated: BoolVec, other: int) -> PortSetIds:
+        """What the side of every class allows with class ``other`` in this direction
+        (``column(...)[c]``: the entry of class c's row at ``other``), as :meth:`build`
+        computes it (NetworkPolicy tiers only); the external ends' entries: everything."""
+        ingress = direction == "ingress"
+        self._direction = direction
+        n = self.n_internal
+        holding = [
+            k
+            for k, rule in enumerate(self.rules)
+            if rule.direction == direction and rule.peers[other]
+        ]
+        out = np.full(self.n_classes, self.atoms.all_id, dtype=np.int32)
+        matrix = np.array([self.rules[k].selected for k in holding], dtype=bool).reshape(-1, n)
+        packed = np.packbits(matrix, axis=0).T.copy()  # [class, bytes]: which hold it
+        resolves = ingress and any(self.rules[k].varies for k in holding)
+        done: dict[tuple[object, ...], int] = {}
+        for c, alone in enumerate(isolated.tolist()):
+            key = (packed[c].tobytes(), alone, int(self.resolution_of[c]) if resolves else -1)
+            hit = done.get(key)
+            if hit is None:
+                matching = tuple(k for j, k in enumerate(holding) if matrix[j, c])
+                hit = done[key] = self._verdict(
+                    matching, isolated=alone, dst=c if ingress else other
+                )
+            out[c] = hit
+        return out
+
     def _share_rows(
         self, subjects: _Subjects, isolated: BoolVec | IntVec, *, ingress: bool
     ) -> tuple[IntVec, list[int]]:

@@ -191,21 +191,98 @@ def test_deleting_a_replica_does_not_load() -> None:
     _check(r, [o for o in START if o["metadata"]["name"] != "web-1"])
 
 
-def test_deleting_the_last_pod_of_a_class_loads_again() -> None:
-    """Its class goes: the classes renumber, which only a compilation does."""
+def test_deleting_the_last_pod_of_a_class_renumbers_without_loading() -> None:
+    """Its class goes; the classes after it are renumbered (shop/other is the last class:
+    take shop/db's, in the middle, too)."""
     r = reach.from_objects(START)
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+    r.connections(by="pod")
+    with _never_loaded():
+        change = r.delete(_pod("db-1", {"app": "db"}), by="pod")
+    db = "shop/db-1[Pod]"
+    assert change.edges and all(db in (e.src, e.dst) for e in change.edges)
+    left = [o for o in START if o["metadata"]["name"] != "db-1"]
+    _check(r, left)
+    assert r.reachability.n_internal == reach.from_objects(left).reachability.n_internal
+    with _never_loaded():
         r.delete(_pod("other-1", {"app": "other"}))
+    _check(r, [o for o in left if o["metadata"]["name"] != "other-1"])
+
+
+def test_a_pod_of_new_behaviour_makes_its_class_without_loading() -> None:
+    """A pod that the policy selects as no pod before: a new class, its rows and an entry
+    at it in every other class's rows (web may reach it, other may not)."""
+    start = [o for o in START if o["metadata"]["name"] != "db-1"]
+    r = reach.from_objects(start)
+    r.connections(by="pod")
+    with _never_loaded():
+        change = r.apply(_pod("db-1", {"app": "db"}), by="pod")
+    opened = {(e.src, e.dst) for e in change.edges}
+    assert ("shop/web-1[Pod]", "shop/db-1[Pod]") in opened
+    assert ("shop/other-1[Pod]", "shop/db-1[Pod]") not in opened
+    _check(r, START)
+
+
+def test_a_pod_of_a_gone_class_comes_back_without_loading() -> None:
+    """The key of a class that went is known with no class: a pod of it makes the class
+    again, as a compilation would."""
     r = reach.from_objects(START)
-    r.delete(_pod("other-1", {"app": "other"}))
-    _check(r, [o for o in START if o["metadata"]["name"] != "other-1"])
+    with _never_loaded():
+        r.delete(_pod("db-1", {"app": "db"}))
+        r.apply(_pod("db-2", {"app": "db"}))
+    _check(r, [*(o for o in START if o["metadata"]["name"] != "db-1"), _pod("db-2", {"app": "db"})])
 
 
-def test_a_pod_of_new_behaviour_loads_again() -> None:
-    """A pod that the policy selects as no pod before: a new class, compiled."""
-    r = reach.from_objects([o for o in START if o["metadata"]["name"] != "db-1"])
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+def test_classes_reorder_when_a_least_key_goes() -> None:
+    """Classes are in the order of their least key with pods: when shop/a's pod goes, its
+    class's least key becomes app=z and it moves after shop/m's class."""
+    both = {"app": "a", "tier": "x"}
+    later = {"app": "z", "tier": "x"}
+    policy = copy.deepcopy(DENY_BUT_WEB)
+    policy["spec"]["podSelector"] = {"matchLabels": {"tier": "x"}}
+    start = [
+        START[0],
+        policy,
+        _pod("a-1", both),
+        _pod("z-1", later),
+        _pod("m-1", {"app": "m"}),
+    ]
+    r = reach.from_objects(start)
+    before = r.reachability.pod_class.tolist()
+    with _never_loaded():
+        r.delete(_pod("a-1", both))
+    left = [o for o in start if o["metadata"]["name"] != "a-1"]
+    _check(r, left)
+    assert before == [0, 1, 0]  # a-1, m-1, z-1 (pods by name)
+    assert r.reachability.pod_class.tolist() == [0, 1]  # m-1 first now: reordered
+
+
+def test_a_new_class_answers_a_policy_update_after_it() -> None:
+    """A policy changed after a pod made a new class asks the new class's key too (its
+    label class joins the ones the policy update reads)."""
+    start = [o for o in START if o["metadata"]["name"] != "db-1"]
+    r = reach.from_objects(start)
+    with _never_loaded():
         r.apply(_pod("db-1", {"app": "db"}))
+    policy = copy.deepcopy(DENY_BUT_WEB)
+    policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app"] = "other"
+    with _never_loaded():
+        change = r.apply(policy, by="pod")
+    assert {(e.src, e.dst) for e in change.edges} == {
+        ("shop/other-1[Pod]", "shop/db-1[Pod]"),
+        *((f"shop/web-{i}[Pod]", "shop/db-1[Pod]") for i in (1, 2)),
+    }
+    _check(r, [o if o["kind"] != "NetworkPolicy" else policy for o in START])
+
+
+def test_a_pod_resolving_a_named_port_as_no_class_did_loads_again() -> None:
+    """Its resolution cuts ports no class cut: compiled."""
+    policy = copy.deepcopy(DENY_BUT_WEB)
+    policy["spec"]["ingress"][0]["ports"] = [{"port": "http"}]
+    db = _pod("db-2", {"app": "db"})
+    db["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": 8080}]
+    r = reach.from_objects([*START[:-1], policy])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(db)
 
 
 def test_a_pod_in_an_undeclared_namespace_loads_again() -> None:

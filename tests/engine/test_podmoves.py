@@ -49,6 +49,18 @@ def _arrays(x: Reachability) -> list[list[object]]:
     return [a.tolist() for a in arrays]
 
 
+def _sides(x: Reachability) -> list[object]:
+    """Each pod's class, the isolation, and what both sides of every class allow with
+    every class, as port sets (classes renumbered in place hold ids interned later)."""
+    texts = x.atoms.texts
+    sides = [
+        [[texts[i] for i in rows[group[c]].tolist()] for c in range(x.n_internal)]
+        for rows, group in ((x.egress_rows, x.egress_group), (x.ingress_rows, x.ingress_group))
+    ]
+    flags = [x.pod_class, x.ingress_isolated, x.egress_isolated]
+    return [*(a.tolist() for a in flags), *sides]
+
+
 def _with(pod: Obj) -> tuple[Reachability, Cluster, int, Reachability]:
     """The compilation of START, the cluster with ``pod`` added (and where), and the
     compilation of that cluster."""
@@ -60,9 +72,9 @@ def _with(pod: Obj) -> tuple[Reachability, Cluster, int, Reachability]:
 
 def test_a_label_no_selector_names_joins_the_class_without_asking_the_selectors() -> None:
     x, cluster, at, fresh = _with(_pod("d-web", {"app": "web", "hash": "2"}))
-    with mock.patch.object(KeyAnswers, "signature", side_effect=AssertionError("asked")):
-        got = moved(x, cluster, None, at)
-    assert got is not None
+    with mock.patch.object(KeyAnswers, "answers_of", side_effect=AssertionError("asked")):
+        got, renumbered = moved(x, cluster, None, at) or (None, None)
+    assert got is not None and renumbered is None
     assert _arrays(got) == _arrays(fresh)
     assert got.pod_class[at] == got.pod_class[0]  # a-web's class
 
@@ -70,18 +82,19 @@ def test_a_label_no_selector_names_joins_the_class_without_asking_the_selectors(
 def test_labels_a_selector_names_in_a_new_way_ask_every_selector() -> None:
     """app=zzz: no selector picks it, as app=other: the same behaviour class."""
     x, cluster, at, fresh = _with(_pod("d-zzz", {"app": "zzz"}))
-    original = KeyAnswers.signature
-    with mock.patch.object(KeyAnswers, "signature", autospec=True, side_effect=original) as asked:
-        got = moved(x, cluster, None, at)
+    original = KeyAnswers.answers_of
+    with mock.patch.object(KeyAnswers, "answers_of", autospec=True, side_effect=original) as asked:
+        got, renumbered = moved(x, cluster, None, at) or (None, None)
     assert asked.call_count == 1
-    assert got is not None
+    assert got is not None and renumbered is None
     assert _arrays(got) == _arrays(fresh)
     other = [p.name for p in cluster.pods].index("c-other")
     assert got.pod_class[at] == got.pod_class[other]
 
 
-def test_a_pod_of_a_behaviour_no_class_has_is_not_moved() -> None:
-    """A second policy's subject: a class of its own, which only compiling makes."""
+def test_a_pod_of_a_behaviour_no_class_has_makes_a_class() -> None:
+    """A second policy's subject: a class of its own, between db's and other's (classes
+    are in the order of their least key), with its rows, and an entry at it in theirs."""
     pod = _pod("d-db", {"app": "db", "role": "replica"})
     extra = copy.deepcopy(POLICY)
     extra["metadata"]["name"] = "replicas"
@@ -90,14 +103,23 @@ def test_a_pod_of_a_behaviour_no_class_has_is_not_moved() -> None:
     x = compile_cluster(reach.from_objects(objects).cluster)
     cluster = reach.from_objects([*objects, pod]).cluster
     at = [p.name for p in cluster.pods].index("d-db")
-    assert moved(x, cluster, None, at) is None
+    got, renumbered = moved(x, cluster, None, at) or (None, None)
+    assert got is not None and renumbered is not None
+    world = list(range(x.n_internal, x.n_classes))  # the external ends, one later
+    assert renumbered.tolist() == [0, 2, 3, *(c + 1 for c in world)]  # db, other, web
+    assert got.pod_class[at] == 1
+    assert _sides(got) == _sides(compile_cluster(copy.copy(cluster)))
 
 
-def test_the_last_pod_of_a_class_is_not_moved_out() -> None:
+def test_the_last_pod_of_a_class_takes_its_class_out() -> None:
     x = compile_cluster(reach.from_objects(START).cluster)
     cluster = reach.from_objects([o for o in START if o["metadata"]["name"] != "c-other"]).cluster
     gone = [p.name for p in x.pods].index("c-other")
-    assert moved(x, cluster, gone, None) is None
+    got, renumbered = moved(x, cluster, gone, None) or (None, None)
+    assert got is not None and renumbered is not None
+    world = list(range(x.n_internal, x.n_classes))  # the external ends, one earlier
+    assert renumbered.tolist() == [0, -1, 1, *(c - 1 for c in world)]  # db, (other), web
+    assert _sides(got) == _sides(compile_cluster(copy.copy(cluster)))
 
 
 def test_a_replica_taken_out_leaves_the_arrays_of_a_compilation() -> None:
@@ -106,8 +128,8 @@ def test_a_replica_taken_out_leaves_the_arrays_of_a_compilation() -> None:
     left = [o for o in objects if o["metadata"]["name"] != "a-web"]
     cluster = reach.from_objects(left).cluster
     gone = [p.name for p in x.pods].index("a-web")  # its key keeps a pod: d-web
-    got = moved(x, cluster, gone, None)
-    assert got is not None
+    got, renumbered = moved(x, cluster, gone, None) or (None, None)
+    assert got is not None and renumbered is None
     fresh = compile_cluster(copy.copy(cluster))
     assert _arrays(got) == _arrays(fresh)
     assert got.pod_class.tolist() == [0, 1, 2]  # db, other, web: classes in key order

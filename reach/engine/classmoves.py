@@ -1,0 +1,240 @@
+"""Behaviour classes renumbered without compiling again, after pods came or went
+(:mod:`reach.engine.podmoves`): a class whose last pod went is gone, a pod whose answers
+no class has makes a new one, a class whose least key changed moves.
+
+A compilation numbers behaviour classes in the order of their least label class key
+(among the keys that have pods). When pods change that order, every array indexed by
+class is taken again in the new order: the columns of both sides' rows, the rows each
+class uses, the isolation, who each policy selects and each rule's peers hold, the
+named-port resolutions. Nothing else about a class changes with its number: a class that
+stays allows what it did toward every class that stays. A new class needs its own rows
+(what its sides allow with every class, computed as compiling does:
+``SideRows.rows_of``) and one more entry in every other class's rows (what their sides
+allow with it: ``SideRows.column``); its answers come from its key alone
+(:meth:`KeyAnswers.answers_of`). Where an entry of another class's row at the new class
+differs from what classes sharing its row have there, that class takes a row of its own.
+
+A new class must resolve named ports as some class did (its port cuts are then made).
+NetworkPolicies and admin policies only (:class:`PolicyState`); otherwise the caller
+compiles.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.classes import BehaviourClasses, LabelKey, NamedPorts, extended
+from reach.engine.matching import Matcher
+from reach.engine.policystate import PolicyState
+from reach.engine.portmasks import RuleMasks
+from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowsagain import DIRECTIONS, LazySignatures, side_tables, signatures_of
+from reach.engine.rules import isolation, priority_ties
+from reach.engine.sides import SideRows
+from reach.model.cluster import AdminPolicy, Cluster
+
+#: The behaviour class, in ``ClassKeys.behaviour``, of a key whose class is gone, and of the
+#: key of a class being made (until :func:`reclassed` numbers it).
+GONE, NEW = -1, -2
+
+
+@dataclass(frozen=True)
+class NewClass:
+    """A behaviour class no class of the compilation is: its key (label class ``label``
+    of ``ClassKeys``), its answers (whether each policy selects it, then whether each
+    rule's peers hold it, in evaluation order) and its named-port resolution."""
+
+    key: LabelKey
+    label: int
+    answers: list[bool]
+    named_ports: NamedPorts
+
+
+def reclassed(
+    x: Reachability,
+    cluster: Cluster,
+    keys: ClassKeys,
+    pod_label: IntVec,
+    order: list[int],
+    new: NewClass | None,
+) -> Reachability | None:
+    """``x`` for ``cluster`` (its pods in label classes ``pod_label``), whose behaviour
+    classes are ``order``: ``order[i]`` is the class of ``x`` that class i is, ``-1`` the
+    ``new`` one. ``keys``: the label class keys, their classes numbered as ``x``'s
+    (:data:`GONE` for the keys of a class not in ``order``, :data:`NEW` for ``new``'s),
+    and ``first_key`` in the new order. None when that needs a compilation."""
+    state, answers = x.policy_state, keys.answers
+    if state is None or answers is None or len(x.rules) != len(answers.rules):
+        return None
+    source = np.array(order, dtype=np.intp)
+    at = int(np.flatnonzero(source < 0)[0]) if new is not None else -1
+    n_old, n = x.n_internal, len(order)
+    renumber = np.full(n_old + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by negative index
+    renumber[source[source >= 0]] = np.flatnonzero(source >= 0)
+    renumber[NEW] = at
+    # the columns (every class: behaviour classes, then the external ends) in the new order
+    columns = np.concatenate([source, np.arange(n_old, x.n_classes)])
+    masks = copy.copy(state.masks)
+    masks.resolution_of = _taken(state.masks.resolution_of, columns, 0)
+    if new is not None:
+        if new.named_ports not in masks.resolutions:
+            return None  # a resolution of its own: ports no class cut
+        masks.resolution_of[at] = masks.resolutions.index(new.named_ports)
+    policies = len(state.policies)
+    subject_of = {
+        id(policy): _taken(subject, source, new.answers[i] if new else False)
+        for i, (policy, subject) in enumerate(zip(state.policies, state.subjects, strict=True))
+    }
+    rules = [
+        replace(
+            rule,
+            selected=subject_of[id(rule.policy)],
+            peers=_taken(rule.peers, columns, new.answers[policies + k] if new else False),
+            resolution_of=masks.resolution_of,
+        )
+        for k, rule in enumerate(x.rules)
+    ]
+    subjects = [subject_of[id(policy)] for policy in state.policies]
+    isolated = isolation(state.policies, subjects, n)
+    sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=masks.resolution_of)
+    rows = {d: _side(x, d, sides, isolated[d], columns, at) for d in DIRECTIONS}
+    side_masks, side_ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
+    behaviour = renumber[np.array(keys.behaviour, dtype=np.intp)].tolist()
+    after = _state(state, keys, behaviour, source, new, masks, subjects, x)
+    by_signature = LazySignatures(lambda: signatures_of(after, rules))
+    projected = {k: int(renumber[c]) for k, c in answers.projected.items() if renumber[c] >= 0}
+    if new is not None:
+        projected[answers.projection(new.key)] = at
+    class_keys = replace(
+        keys,
+        behaviour=behaviour,
+        by_signature=by_signature,
+        answers=replace(answers, projected=projected),
+    )
+    admin = any(isinstance(p, AdminPolicy) for p in state.policies)
+    return replace(
+        x,
+        cluster=cluster,
+        pods=cluster.pods,
+        pod_class=np.array(behaviour, dtype=np.intp)[pod_label],
+        egress_rows=rows["egress"][0],
+        egress_group=rows["egress"][1],
+        ingress_rows=rows["ingress"][0],
+        ingress_group=rows["ingress"][1],
+        ingress_isolated=isolated["ingress"],
+        egress_isolated=isolated["egress"],
+        n_internal=n,
+        rules=rules,
+        selected_matrix=None,
+        selected_rows=[subject_of[id(policy)] for policy in x.cluster.policies],
+        cilium_selected=np.zeros((0, n), dtype=bool),
+        diagnostics=priority_ties(rules) if admin else x.diagnostics,
+        class_keys=class_keys,
+        pod_label_class=pod_label,
+        policy_state=after,
+        _side_masks=side_masks,
+        _side_ids=side_ids,
+        _and=table,
+    )
+
+
+def renumbering(x: Reachability, order: list[int]) -> IntVec:
+    """The new number of each class of ``x`` (every class: behaviour classes, then the
+    external ends) when its behaviour classes become ``order`` (-1: gone)."""
+    out = np.full(x.n_classes, -1, dtype=np.intp)
+    source = np.array(order, dtype=np.intp)
+    out[source[source >= 0]] = np.flatnonzero(source >= 0)
+    out[x.n_internal :] = np.arange(len(order), len(order) + x.n_classes - x.n_internal)
+    return out
+
+
+def _taken(vector: np.ndarray[Any, Any], at: IntVec, fill: object) -> np.ndarray[Any, Any]:
+    """``vector[at]``, with ``fill`` where ``at`` is -1."""
+    out = np.empty(len(at), dtype=vector.dtype)
+    kept = at >= 0
+    out[kept] = vector[at[kept]]
+    out[~kept] = fill
+    return out
+
+
+def _side(
+    x: Reachability,
+    direction: str,
+    sides: SideRows,
+    isolated: BoolVec,
+    columns: IntVec,
+    at: int,
+) -> tuple[PortSetIds, IntVec, set[int]]:
+    """``(rows, row_of, ids)`` of one direction with the classes in their new order
+    (``columns``: the old class of each, -1 the new class ``at``); ``ids``: the ids of
+    entries computed here."""
+    rows, row_of = (
+        (x.ingress_rows, x.ingress_group)
+        if direction == "ingress"
+        else (x.egress_rows, x.egress_group)
+    )
+    old = row_of[np.maximum(columns, 0)]
+    if at < 0:
+        return rows[:, columns], old, set()
+    entry = sides.column(direction, isolated, at)  # what each row has at the new class
+    others = np.flatnonzero(np.arange(len(columns)) != at)
+    pairs, inverse = np.unique(np.stack([old[others], entry[others]]), axis=1, return_inverse=True)
+    out = np.empty((pairs.shape[1] + 1, len(columns)), dtype=np.int32)
+    out[:-1] = rows[np.ix_(pairs[0], np.maximum(columns, 0))]
+    out[:-1, at] = pairs[1]
+    out[-1] = sides.rows_of(direction, isolated, [at])[0]
+    row_of_new = np.empty(len(columns), dtype=np.intp)
+    row_of_new[others] = inverse.reshape(-1)
+    row_of_new[at] = len(out) - 1
+    return out, row_of_new, set(np.unique(entry).tolist()) | set(np.unique(out[-1]).tolist())
+
+
+def _state(
+    state: PolicyState,
+    keys: ClassKeys,
+    behaviour: list[int],
+    source: IntVec,
+    new: NewClass | None,
+    masks: RuleMasks,
+    subjects: list[BoolVec],
+    x: Reachability,
+) -> PolicyState:
+    """``state`` with the classes in their new order; with a new class, its label classes
+    are ``keys``' (the keys found since the compilation join them: the new class needs a
+    label class to answer for it)."""
+    labels, matcher = state.labels, state.matcher
+    if new is not None and len(keys.label_keys) > len(labels):
+        labels = extended(
+            labels, keys.label_keys[len(labels) :], matcher.namespace_position, state.named_ports
+        )
+        matcher = Matcher(
+            labels,
+            namespace_labels=matcher.namespace_labels,
+            namespace_position=matcher.namespace_position,
+            segments=x.segments,
+        )
+    first = _taken(state.classes.first_label_class, source, new.label if new else 0)
+    classes = BehaviourClasses(
+        by_signature={},
+        of_label_class=np.array(behaviour[: len(labels)], dtype=np.intp),
+        first_label_class=first,
+        named_ports=[
+            state.classes.named_ports[c] if c >= 0 else new.named_ports  # type: ignore[union-attr]
+            for c in source.tolist()
+        ],
+    )
+    hashes = state.hashes[source] if state.hashes is not None and new is None else None
+    return replace(
+        state,
+        labels=labels,
+        matcher=matcher,
+        classes=classes,
+        masks=masks,
+        subjects=subjects,
+        hashes=hashes,
+    )
