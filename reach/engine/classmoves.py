@@ -29,12 +29,13 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.classes import BehaviourClasses, LabelKey, NamedPorts, extended
+from reach.engine.keyanswers import KeyAnswers
 from reach.engine.matching import Matcher
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, LazySignatures, side_tables, signatures_of
-from reach.engine.rules import isolation, priority_ties
+from reach.engine.rules import CompiledRule, isolation, priority_ties
 from reach.engine.sides import SideRows
 from reach.model.cluster import AdminPolicy, Cluster
 
@@ -85,20 +86,7 @@ def reclassed(
         if new.named_ports not in masks.resolutions:
             return None  # a resolution of its own: ports no class cut
         masks.resolution_of[at] = masks.resolutions.index(new.named_ports)
-    policies = len(state.policies)
-    subject_of = {
-        id(policy): _taken(subject, source, new.answers[i] if new else False)
-        for i, (policy, subject) in enumerate(zip(state.policies, state.subjects, strict=True))
-    }
-    rules = [
-        replace(
-            rule,
-            selected=subject_of[id(rule.policy)],
-            peers=_taken(rule.peers, columns, new.answers[policies + k] if new else False),
-            resolution_of=masks.resolution_of,
-        )
-        for k, rule in enumerate(x.rules)
-    ]
+    subject_of, rules = _answers(x, state, source, columns, new, masks.resolution_of)
     subjects = [subject_of[id(policy)] for policy in state.policies]
     isolated = isolation(state.policies, subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=masks.resolution_of)
@@ -106,15 +94,11 @@ def reclassed(
     side_masks, side_ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
     behaviour = renumber[np.array(keys.behaviour, dtype=np.intp)].tolist()
     after = _state(state, keys, behaviour, source, new, masks, subjects, x)
-    by_signature = LazySignatures(lambda: signatures_of(after, rules))
-    projected = {k: int(renumber[c]) for k, c in answers.projected.items() if renumber[c] >= 0}
-    if new is not None:
-        projected[answers.projection(new.key)] = at
     class_keys = replace(
         keys,
         behaviour=behaviour,
-        by_signature=by_signature,
-        answers=replace(answers, projected=projected),
+        by_signature=LazySignatures(lambda: signatures_of(after, rules)),
+        answers=_projected(answers, renumber, new, at),
     )
     admin = any(isinstance(p, AdminPolicy) for p in state.policies)
     return replace(
@@ -141,6 +125,43 @@ def reclassed(
         _side_ids=side_ids,
         _and=table,
     )
+
+
+def _answers(
+    x: Reachability,
+    state: PolicyState,
+    source: IntVec,
+    columns: IntVec,
+    new: NewClass | None,
+    resolution_of: IntVec,
+) -> tuple[dict[int, BoolVec], list[CompiledRule]]:
+    """Who each policy (by id) selects and each rule of ``x`` (in its order), with the
+    classes in their new order (``source``; ``columns``: every class's) and the new
+    class's answers."""
+    policies = len(state.policies)
+    subject_of = {
+        id(policy): _taken(subject, source, new.answers[i] if new else False)
+        for i, (policy, subject) in enumerate(zip(state.policies, state.subjects, strict=True))
+    }
+    rules = [
+        replace(
+            rule,
+            selected=subject_of[id(rule.policy)],
+            peers=_taken(rule.peers, columns, new.answers[policies + k] if new else False),
+            resolution_of=resolution_of,
+        )
+        for k, rule in enumerate(x.rules)
+    ]
+    return subject_of, rules
+
+
+def _projected(answers: KeyAnswers, renumber: IntVec, new: NewClass | None, at: int) -> KeyAnswers:
+    """``answers`` with the classes of the projections found renumbered (those of a class
+    that is gone forgotten), and the new class's."""
+    projected = {k: int(renumber[c]) for k, c in answers.projected.items() if renumber[c] >= 0}
+    if new is not None:
+        projected[answers.projection(new.key)] = at
+    return replace(answers, projected=projected)
 
 
 def renumbering(x: Reachability, order: list[int]) -> IntVec:
