@@ -9,7 +9,8 @@ Usage:
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
 under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
-name), deleted, relabelled (a label changed), a namespace relabelled, a NetworkPolicy
+name), deleted, relabelled (a label changed), a pod alone in its behaviour class deleted
+(its class goes) and applied again (a new class), a namespace relabelled, a NetworkPolicy
 added (deny all ingress in one namespace), changed (that policy's podSelector changed)
 and deleted. Each is timed in this process (wall clock), once per run, each run on a different pod,
 namespace or policy, and each run also times a full recompute (``reach.load`` +
@@ -30,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np  # noqa: E402
 from bench_core import cluster  # noqa: E402
 
 import reach  # noqa: E402
@@ -67,6 +69,15 @@ def main() -> None:
     spaces = [o for o in raws if o["kind"] == "Namespace" and o["metadata"]["name"] != "bench-warm"]
     names = [s["metadata"]["name"] for s in spaces[3:]]
 
+    # pods alone in their behaviour class: deleting one takes its class out, and applying
+    # it again makes a new class (the classes are renumbered both times)
+    x = r.reachability
+    alone = np.flatnonzero(np.bincount(x.pod_class)[x.pod_class] == 1)
+    by_name = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in every}
+    lone = [
+        by_name[(x.pods[i].namespace, x.pods[i].name)] for i in alone[:: max(1, len(alone) // 10)]
+    ]
+
     def add(i: int) -> Callable[[], object]:
         pod = copy.deepcopy(pods[i])
         pod["metadata"]["name"] += "-bench"
@@ -86,6 +97,8 @@ def main() -> None:
         ("pod add", add),
         ("pod delete", lambda i: lambda: r.delete(pods[i + 10])),
         ("pod relabel", relabel),
+        ("pod delete, its class gone", lambda i: lambda: r.delete(lone[i])),
+        ("pod add, a new class", lambda i: lambda: r.apply(lone[i])),
         ("namespace relabel", ns_relabel),
         ("policy add", lambda i: lambda: r.apply(deny(names[i], {}))),
         (

@@ -204,8 +204,12 @@ def signatures(answers: list[BoolVec], named_ports: list[NamedPorts]) -> list[Si
 
 
 def signature_of(answers: list[bool], named_ports: NamedPorts) -> Signature:
-    """The signature of one label class: :func:`signatures` of its answers alone."""
-    return signatures([np.array([a]) for a in answers], [named_ports])[0]
+    """The signature of one label class: :func:`signatures` of its answers alone (bit j of
+    word w is answer ``64 w + j``)."""
+    bits = np.zeros((len(answers) + 63) // 64 * 64, dtype=bool)
+    bits[: len(answers)] = answers
+    words = np.packbits(bits, bitorder="little").view("<u8").astype(np.uint64)
+    return (words.tobytes(), named_ports)
 
 
 def behaviour_classes(labels: LabelClasses, answers: list[BoolVec]) -> BehaviourClasses:

@@ -151,6 +151,11 @@ class LazySignatures(Mapping[Signature, int]):
         self._make = make
         self._table: dict[Signature, int] | None = None
 
+    @property
+    def made(self) -> bool:
+        """Whether the table was made (read once)."""
+        return self._table is not None
+
     def _got(self) -> dict[Signature, int]:
         if self._table is None:
             self._table = self._make()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reach
+from reach.engine.classes import NamedPorts, signature_of, signatures
 from reach.engine.keyanswers import _named_keys, _walk
 from reach.input.netpol import parse_network_policy
 from tests.helpers import SHARED
@@ -57,3 +59,11 @@ def test_the_selector_keys_of_random_policies_are_those_every_field_holds(
     _named_keys([policy], fast)
     _walk([policy], walked)
     assert fast == walked
+
+
+@given(st.lists(st.booleans(), max_size=200), st.integers(1, 5))
+def test_the_signature_of_one_class_is_the_one_of_many(answers: list[bool], rows: int) -> None:
+    """``signature_of`` packs one class's answers as ``signatures`` packs each class's."""
+    ports: NamedPorts = ((8080,),)
+    columns = [np.array([a] * rows) for a in answers]
+    assert signatures(columns, [ports] * rows)[rows - 1] == signature_of(answers, ports)
