@@ -77,17 +77,59 @@ def reclassed(
     ``new`` one. ``keys``: the label class keys, their classes numbered as ``x``'s
     (:data:`GONE` for the keys of a class not in ``order``, :data:`NEW` for ``new``'s),
     and ``first_key`` in the new order. None when that needs a compilation."""
-    state, answers = x.policy_state, keys.answers
-    if state is None or answers is None or len(x.rules) != len(answers.rules):
+    state = x.policy_state
+    if state is None:
         return None
     source = np.array(order, dtype=np.intp)
     at = int(np.flatnonzero(source < 0)[0]) if new is not None else -1
-    n_old, n = x.n_internal, len(order)
-    renumber = np.full(n_old + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by negative index
+    renumber = np.full(x.n_internal + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by index
     renumber[source[source >= 0]] = np.flatnonzero(source >= 0)
     renumber[NEW] = at
+    plan = Plan(
+        source=source,
+        behaviour=renumber[np.array(keys.behaviour, dtype=np.intp)].tolist(),
+        first=_taken(state.classes.first_label_class, source, new.label if new else 0),
+        renumber=renumber,
+    )
+    return rebuilt(x, cluster, keys, pod_label, plan, new)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The behaviour classes after a change, as :func:`rebuilt` takes them."""
+
+    #: The class of the compilation that each class is (-1: the new one; a class split in
+    #: several is the source of each part).
+    source: IntVec
+    #: The class of each label class key (:data:`GONE` where it has none).
+    behaviour: list[int]
+    #: A label class of each class (of the policy state's, or of the keys found since).
+    first: IntVec
+    #: The new number of each class of the compilation whose projections and signatures
+    #: still hold (-1: gone or split), and at :data:`NEW`, the new class's.
+    renumber: IntVec
+    #: Whether the signatures are made again when first read (classes were split).
+    split: bool = False
+
+
+def rebuilt(
+    x: Reachability,
+    cluster: Cluster,
+    keys: ClassKeys,
+    pod_label: IntVec,
+    plan: Plan,
+    new: NewClass | None,
+) -> Reachability | None:
+    """``x`` for ``cluster`` (its pods in label classes ``pod_label``, named by ``keys``),
+    with the behaviour classes of ``plan``; None when that needs a compilation."""
+    state, answers = x.policy_state, keys.answers
+    if state is None or answers is None or len(x.rules) != len(answers.rules):
+        return None
+    source = plan.source
+    at = int(plan.renumber[NEW])
+    n = len(source)
     # the columns (every class: behaviour classes, then the external ends) in the new order
-    columns = np.concatenate([source, np.arange(n_old, x.n_classes)])
+    columns = np.concatenate([source, np.arange(x.n_internal, x.n_classes)])
     masks = copy.copy(state.masks)
     masks.resolution_of = _taken(state.masks.resolution_of, columns, 0)
     if new is not None:
@@ -100,20 +142,20 @@ def reclassed(
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=masks.resolution_of)
     rows = {d: _side(x, d, sides, isolated[d], columns, at) for d in DIRECTIONS}
     side_masks, side_ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
-    behaviour = renumber[np.array(keys.behaviour, dtype=np.intp)].tolist()
-    after = _state(state, keys, behaviour, source, new, masks, subjects, x)
+    after = _state(state, keys, plan, new, masks, subjects, x)
+    make = lambda: signatures_of(after, rules)  # noqa: E731
     class_keys = replace(
         keys,
-        behaviour=behaviour,
-        by_signature=_signatures(keys, renumber, new, lambda: signatures_of(after, rules)),
-        answers=_projected(answers, renumber, new, at),
+        behaviour=plan.behaviour,
+        by_signature=LazySignatures(make) if plan.split else _signatures(keys, plan, new, make),
+        answers=_projected(answers, plan.renumber, new, at),
     )
     admin = any(isinstance(p, AdminPolicy) for p in state.policies)
     return replace(
         x,
         cluster=cluster,
         pods=cluster.pods,
-        pod_class=np.array(behaviour, dtype=np.intp)[pod_label],
+        pod_class=np.array(plan.behaviour, dtype=np.intp)[pod_label],
         egress_rows=rows["egress"][0],
         egress_group=rows["egress"][1],
         ingress_rows=rows["ingress"][0],
@@ -166,7 +208,7 @@ def _answers(
 
 def _signatures(
     keys: ClassKeys,
-    renumber: IntVec,
+    plan: Plan,
     new: NewClass | None,
     make: Callable[[], dict[Signature, int]],
 ) -> Mapping[Signature, int]:
@@ -175,7 +217,7 @@ def _signatures(
     before = keys.by_signature
     if isinstance(before, LazySignatures) and not before.made:
         return LazySignatures(make)
-    number = renumber.tolist()
+    number = plan.renumber.tolist()
     table = {signature: number[c] for signature, c in before.items() if number[c] >= 0}
     if new is not None:
         table[signature_of(new.answers, new.named_ports)] = number[NEW]
@@ -286,18 +328,17 @@ def _side(
 def _state(
     state: PolicyState,
     keys: ClassKeys,
-    behaviour: list[int],
-    source: IntVec,
+    plan: Plan,
     new: NewClass | None,
     masks: RuleMasks,
     subjects: list[BoolVec],
     x: Reachability,
 ) -> PolicyState:
-    """``state`` with the classes in their new order; with a new class, its label classes
-    are ``keys``' (the keys found since the compilation join them: the new class needs a
-    label class to answer for it)."""
+    """``state`` with the classes of ``plan``; when a class's label class is one of the
+    keys found since the compilation, those keys join its label classes (policy and
+    namespace updates answer for a class by its label class)."""
     labels, matcher = state.labels, state.matcher
-    if new is not None and len(keys.label_keys) > len(labels):
+    if len(plan.first) and int(plan.first.max()) >= len(labels):
         labels = extended(
             labels, keys.label_keys[len(labels) :], matcher.namespace_position, state.named_ports
         )
@@ -307,17 +348,16 @@ def _state(
             namespace_position=matcher.namespace_position,
             segments=x.segments,
         )
-    first = _taken(state.classes.first_label_class, source, new.label if new else 0)
     classes = BehaviourClasses(
         by_signature={},
-        of_label_class=np.array(behaviour[: len(labels)], dtype=np.intp),
-        first_label_class=first,
+        of_label_class=np.array(plan.behaviour[: len(labels)], dtype=np.intp),
+        first_label_class=plan.first,
         named_ports=[
             state.classes.named_ports[c] if c >= 0 else new.named_ports  # type: ignore[union-attr]
-            for c in source.tolist()
+            for c in plan.source.tolist()
         ],
     )
-    hashes = state.hashes[source] if state.hashes is not None and new is None else None
+    hashes = state.hashes[plan.source] if state.hashes is not None and new is None else None
     return replace(
         state,
         labels=labels,
