@@ -114,6 +114,40 @@ def _own(view: View, pods: list[int]) -> int:
     return view.inside_id(np.unique(view.reachability.pod_class[pods], return_counts=True))
 
 
+def split_view(old: View, x: Reachability, renumber: IntVec, split: list[int]) -> View:
+    """The view of ``x`` at ``old``'s granularity, where ``x`` holds ``old``'s pods and
+    each class ``c`` of ``old`` is class ``renumber[c]`` of ``x``, but for the ``split``
+    classes, whose pods are in several classes of ``x`` (``reach.engine.classsplits``):
+    the nodes holding those take their classes from their pods."""
+    classes = _renumbered(old, renumber)
+    for i in sorted({i for c in split for i in old.nodes_of_class(c)}):
+        if i < len(old.node_pods) and old.node_pods[i]:
+            classes[i] = np.unique(x.pod_class[old.node_pods[i]])
+    return View(
+        x,
+        old.by,
+        old.nodes,
+        classes,
+        old.node_pods,
+        old.n_sets,
+        _runs=old._runs,
+        _keys=old._keys,
+        _self_cache=old._self_cache,
+    )
+
+
+def split_analysis(
+    before: Analysis, x: Reachability, renumber: IntVec, split: list[int], by: str
+) -> Analysis:
+    """``before`` with its classes split as in ``x`` (:func:`split_view`), its views (that
+    at granularity ``by`` made first) kept."""
+    out = Analysis(before.cluster, x)
+    before.view(by, x.ipv6)
+    for (_, shown), view in before.views().items():
+        out.keep_view(split_view(view, x, renumber, split), shown)
+    return out
+
+
 def rebased_view(
     old: View, x: Reachability, changed: BoolVec, relabelled: str | None = None
 ) -> tuple[View, set[str]]:

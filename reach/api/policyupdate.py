@@ -16,7 +16,8 @@ import copy
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import rebased
+from reach.analysis.viewmoves import rebased, split_analysis
+from reach.engine.classsplits import split_by
 from reach.engine.policymoves import Moved, policy_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
@@ -63,10 +64,16 @@ def policy_update(
         return None
     after_cluster, removed, added = change
     moved = policy_moved(before.reachability, after_cluster, removed, added)
+    base = before
+    if moved is None and added is not None:  # the policy may split classes: split them first
+        refined = split_by(before.reachability, added)
+        if refined is not None:
+            base = split_analysis(before, *refined, by)
+            moved = policy_moved(base.reachability, after_cluster, removed, added)
     if moved is None:
         return None
     x, changed = moved
-    after, among = rebased(before, after_cluster, x, changed, by)
+    after, among = rebased(base, after_cluster, x, changed, by)
     return after, diff(before, after, by, "before", "after", among=among), among
 
 

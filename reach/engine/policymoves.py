@@ -33,7 +33,7 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merges
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
-from reach.engine.matching import Matcher
+from reach.engine.classsplits import policy_answers
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
@@ -190,7 +190,7 @@ def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: Moved) -> bool:
     behaviour class: those compiled, and those pods brought since
     (:mod:`reach.engine.podmoves`), which may come back to their class later."""
     classes = state.classes
-    compiled = _answers(state.matcher, policy)
+    compiled = policy_answers(state.matcher, policy)
     representative = classes.representatives()
     if not all(np.array_equal(a, a[representative]) for a in compiled):
         return False
@@ -205,17 +205,10 @@ def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: Moved) -> bool:
         first = classes.first_label_class[cls]
         if any(
             bool(one[0]) != bool(a[first])
-            for one, a in zip(_answers(matcher, policy), compiled, strict=True)
+            for one, a in zip(policy_answers(matcher, policy), compiled, strict=True)
         ):
             return False
     return True
-
-
-def _answers(matcher: Matcher, policy: Moved) -> list[BoolVec]:
-    """Who the policy selects and who each of its rules' peers hold, over the matcher's
-    label classes."""
-    rules = (*policy.ingress, *policy.egress)
-    return [matcher.selected(policy), *(matcher.rule_peers(r, policy)[0] for r in rules)]
 
 
 def _hashes(

@@ -214,15 +214,45 @@ def test_deleting_the_policy_that_tells_classes_apart_loads_again() -> None:
         r.delete(DB_FROM_WEB)
 
 
-def test_a_policy_that_splits_a_class_loads_again() -> None:
-    """``other`` and ``cache`` are one class until a policy selects one of them."""
+def test_a_policy_that_splits_a_class_splits_it_without_loading() -> None:
+    """``other`` and ``cache`` are one class until a policy selects one of them: two
+    classes then, numbered as a compilation numbers them (cache's keys sort first)."""
     r = reach.from_objects([*START, DB_FROM_WEB])
+    r.connections(by="pod")
+    classes = r.reachability.n_internal
     other = _policy("other", {"podSelector": {"matchLabels": {"app": "other"}}})
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(other)
-    r = reach.from_objects([*START, DB_FROM_WEB])
-    r.apply(other)
+    with _never_loaded():
+        change = r.apply(other, by="pod")
+    assert r.reachability.n_internal == classes + 1
+    assert change.edges and all(e.dst == "shop/other-1[Pod]" for e in change.edges)
     _check(r, [*START, DB_FROM_WEB, other])
+
+
+def test_a_policy_changed_to_split_a_class_splits_it_without_loading() -> None:
+    """A policy whose selector changes from db to other: db's class stays (DB_FROM_WEB
+    selects it), other's is split from cache's."""
+    deny = copy.deepcopy(DENY_DB)
+    r = reach.from_objects([*START, DB_FROM_WEB, deny])
+    deny["spec"]["podSelector"] = {"matchLabels": {"app": "other"}}
+    with _never_loaded():
+        r.apply(deny)
+    _check(r, [*START, DB_FROM_WEB, deny])
+
+
+def test_a_part_with_no_pod_is_no_class() -> None:
+    """The key of a pod that went stays known; a policy telling it apart from its class
+    makes no class of it, and a pod of it later makes its class."""
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    with _never_loaded():
+        r.delete(_pod("cache-1", {"app": "cache"}))
+    cache = _policy("cache", {"podSelector": {"matchLabels": {"app": "cache"}}})
+    left = [o for o in START if o["metadata"]["name"] != "cache-1"]
+    with _never_loaded():
+        r.apply(cache)
+    _check(r, [*left, DB_FROM_WEB, cache])
+    with _never_loaded():
+        r.apply(_pod("cache-2", {"app": "cache"}))
+    _check(r, [*left, DB_FROM_WEB, cache, _pod("cache-2", {"app": "cache"})])
 
 
 @pytest.mark.parametrize(
@@ -251,16 +281,17 @@ def test_a_policy_with_a_new_address_block_loads_again() -> None:
         r.apply(other)
 
 
-def test_a_policy_splitting_the_key_of_a_pod_added_since_loads_again() -> None:
+def test_a_policy_splitting_the_key_of_a_pod_added_since_asks_it() -> None:
     """A pod whose labels joined the web class after compiling (a new key) is told apart
-    from web by a new policy: its key must be asked too."""
+    from web by a new policy: its key is asked too, and makes a class of its own."""
     r = reach.from_objects([*START, DB_FROM_WEB])
     canary = {"app": "web", "track": "canary"}
     with _never_loaded():
         r.apply(_pod("web-canary", canary))
     splits = _policy("canary", {"podSelector": {"matchLabels": {"track": "canary"}}})
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+    with _never_loaded():
         r.apply(splits)
+    _check(r, [*START, DB_FROM_WEB, _pod("web-canary", canary), splits])
 
 
 def test_a_pod_of_new_labels_after_a_quick_policy_update_joins_its_class() -> None:

@@ -1,0 +1,118 @@
+"""Behaviour classes split where a policy coming in answers their label classes otherwise,
+without compiling again (before :func:`reach.engine.policymoves.policy_moved` puts the
+policy in).
+
+A behaviour class is the label classes that answer every policy and rule peer alike. A
+policy that comes in may answer some label classes of one class otherwise (select some of
+its keys, hold some in a rule's peers): a compilation would then make one class of each
+part. The parts answer every policy already there alike, so each part allows and is
+allowed what its class was: splitting is renumbering (:func:`classmoves.rebuilt`), with
+the class's column and rows taken once per part. The parts are numbered as a compilation
+numbers classes, by their least key with pods; a part with no pod is no class (its keys
+are known with none, as when a class's last pod goes). The policy is then put in the
+split classes the usual way, which computes the rows of the classes it selects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.classes import sort_key
+from reach.engine.classmoves import GONE, Plan, rebuilt
+from reach.engine.matching import Matcher
+from reach.engine.reachability import ClassKeys, Reachability
+from reach.model.cluster import AdminPolicy, NetworkPolicy
+
+Moved = NetworkPolicy | AdminPolicy
+
+
+def policy_answers(matcher: Matcher, policy: Moved) -> list[BoolVec]:
+    """Who the policy selects and who each of its rules' peers hold, over the matcher's
+    label classes."""
+    rules = (*policy.ingress, *policy.egress)
+    return [matcher.selected(policy), *(matcher.rule_peers(r, policy)[0] for r in rules)]
+
+
+def split_by(x: Reachability, policy: Moved) -> tuple[Reachability, IntVec, list[int]] | None:
+    """``x`` with its behaviour classes split where ``policy`` answers their label class
+    keys otherwise; the new number of each class of ``x`` (every class; a split class: its
+    first part's), and the classes that were split. None when nothing is split, or when a
+    key's answers cannot be computed here."""
+    state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
+    if state is None or keys is None or pod_label is None:
+        return None
+    patterns = _patterns(state.matcher, keys, len(state.labels), policy)
+    if patterns is None:
+        return None
+    parts: dict[tuple[int, bytes], list[int]] = {}
+    for label, (cls, pattern) in enumerate(zip(keys.behaviour, patterns, strict=True)):
+        if cls >= 0:
+            parts.setdefault((cls, pattern), []).append(label)
+    split = sorted({cls for cls, _ in parts} - _whole(parts))
+    if not split:
+        return None
+    held = np.bincount(pod_label, minlength=len(keys.label_keys)) > 0
+    least: dict[tuple[int, bytes], int] = {}
+    for part, labels in parts.items():
+        with_pods = [label for label in labels if held[label]]
+        if with_pods:
+            least[part] = min(with_pods, key=lambda label: sort_key(keys.label_keys[label]))
+    order = sorted(least, key=lambda part: sort_key(keys.label_keys[least[part]]))
+    number = {part: i for i, part in enumerate(order)}
+    behaviour = [GONE] * len(keys.label_keys)
+    for part, labels in parts.items():
+        for label in labels:
+            behaviour[label] = number.get(part, GONE)
+    compiled = len(state.labels)
+    first = [min(parts[part], key=lambda label: (label >= compiled, label)) for part in order]
+    first_part: dict[int, int] = {}
+    for i, (cls, _) in enumerate(order):
+        first_part.setdefault(cls, i)
+    renumber = np.full(x.n_internal + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by index
+    for cls, i in first_part.items():
+        if cls not in split:  # the projections and signatures of a split class do not hold
+            renumber[cls] = i
+    plan = Plan(
+        source=np.array([cls for cls, _ in order], dtype=np.intp),
+        behaviour=behaviour,
+        first=np.array(first, dtype=np.intp),
+        renumber=renumber,
+        split=True,
+    )
+    first_keys = [keys.label_keys[least[part]] for part in order]
+    after = rebuilt(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
+    if after is None:
+        return None
+    for_views = np.full(x.n_classes, -1, dtype=np.intp)
+    for_views[list(first_part)] = list(first_part.values())
+    for_views[x.n_internal :] = np.arange(len(order), len(order) + x.n_classes - x.n_internal)
+    return after, for_views, split
+
+
+def _whole(parts: dict[tuple[int, bytes], list[int]]) -> set[int]:
+    """The classes with one part."""
+    count: dict[int, int] = {}
+    for cls, _ in parts:
+        count[cls] = count.get(cls, 0) + 1
+    return {cls for cls, k in count.items() if k == 1}
+
+
+def _patterns(
+    matcher: Matcher, keys: ClassKeys, compiled: int, policy: Moved
+) -> list[bytes] | None:
+    """The policy's answers to each label class key, packed: over the compiled label
+    classes with ``matcher``, and for each key found since with one of its own; None when
+    one cannot be asked (its namespace is not known)."""
+    asked = policy_answers(matcher, policy)
+    answers = np.array(asked, dtype=bool).reshape(len(asked), compiled)
+    out = [row.tobytes() for row in np.packbits(answers, axis=0).T]
+    for key in keys.label_keys[compiled:]:
+        one = keys.answers.matcher(key) if keys.answers is not None else None
+        if one is None:
+            return None
+        column = np.array(policy_answers(one, policy), dtype=bool).reshape(-1, 1)
+        out.append(np.packbits(column, axis=0).T[0].tobytes())
+    return out
