@@ -17,7 +17,7 @@ import copy
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import rebased, split_analysis
-from reach.engine.classsplits import split_by
+from reach.engine.classsplits import merged_classes
 from reach.engine.policymoves import Moved, policy_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
@@ -64,16 +64,17 @@ def policy_update(
         return None
     after_cluster, removed, added = change
     moved = policy_moved(before.reachability, after_cluster, removed, added)
-    base = before
-    if moved is None and added is not None:  # the policy may split classes: split them first
-        refined = split_by(before.reachability, added)
-        if refined is not None:
-            base = split_analysis(before, *refined, by)
-            moved = policy_moved(base.reachability, after_cluster, removed, added)
     if moved is None:
         return None
-    x, changed = moved
-    after, among = rebased(base, after_cluster, x, changed, by)
+    base = before
+    if moved.split is not None:  # classes split before the policy came in
+        base = split_analysis(before, moved.x, *moved.split, by)
+    after, among = rebased(base, after_cluster, moved.x, moved.changed, by)
+    if moved.merge:  # classes that answer everything alike now: one class each
+        merging = merged_classes(moved.x, moved.merge)
+        if merging is None:
+            return None
+        after = split_analysis(after, *merging, by)
     return after, diff(before, after, by, "before", "after", among=among), among
 
 

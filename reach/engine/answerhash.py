@@ -39,21 +39,30 @@ def contribution(policy: AnyPolicy, columns: list[BoolVec]) -> UIntVec:
 def merges(hashes: UIntVec, resolution: IntVec, columns: Columns) -> bool:
     """Whether two classes have the same answers and resolution (``hashes``: of each
     class's answers; ``columns``: the answers of the classes asked for)."""
+    return bool(merged(hashes, resolution, columns))
+
+
+def merged(hashes: UIntVec, resolution: IntVec, columns: Columns) -> list[list[int]]:
+    """The groups of two or more classes with the same answers and resolution, each in
+    class order (see :func:`merges`)."""
     n = len(hashes)
     if n < 2:
-        return False
+        return []
     order = np.lexsort((resolution, hashes))
     h, r = hashes[order], resolution[order]
     same = (h[1:] == h[:-1]) & (r[1:] == r[:-1])
     if not same.any():
-        return False
+        return []
     starts = np.flatnonzero(np.diff(np.concatenate([[False], same, [False]]).astype(np.int8)))
+    out: list[list[int]] = []
     for lo, hi in zip(starts[::2].tolist(), starts[1::2].tolist(), strict=True):
         group = order[lo : hi + 1]  # a run of equal hashes: compared answer by answer
         answers = np.packbits(columns(group), axis=0).T
-        if len({row.tobytes() for row in answers}) < len(group):
-            return True
-    return False
+        alike: dict[bytes, list[int]] = {}
+        for cls, row in zip(group.tolist(), answers, strict=True):
+            alike.setdefault(row.tobytes(), []).append(cls)
+        out += [sorted(classes) for classes in alike.values() if len(classes) > 1]
+    return sorted(out)
 
 
 def _policy_weight(policy: AnyPolicy) -> np.uint64:

@@ -116,3 +116,39 @@ def _patterns(
         column = np.array(policy_answers(one, policy), dtype=bool).reshape(-1, 1)
         out.append(np.packbits(column, axis=0).T[0].tobytes())
     return out
+
+
+def merged_classes(
+    x: Reachability, groups: list[list[int]]
+) -> tuple[Reachability, IntVec, list[int]] | None:
+    """``x`` with each of ``groups`` (classes that answer everything alike, after a policy
+    went: :func:`reach.engine.policymoves.policy_moved`) made one class, as a compilation
+    makes it; the new number of each class of ``x`` (every class), and the classes merged.
+
+    The classes of a group allow and are allowed alike (their rows and their columns are
+    equal), so the merged class is the first of them (the least key), taken alone."""
+    state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
+    if state is None or keys is None or pod_label is None:
+        return None
+    into = np.arange(x.n_internal)
+    for group in groups:
+        into[group] = group[0]  # classes are in the order of their least key
+    source = np.flatnonzero(into == np.arange(x.n_internal))
+    position = np.cumsum(into == np.arange(x.n_internal)) - 1
+    renumber = np.full(x.n_internal + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by index
+    renumber[: x.n_internal] = position[into]
+    plan = Plan(
+        source=source,
+        behaviour=renumber[np.array(keys.behaviour, dtype=np.intp)].tolist(),
+        first=state.classes.first_label_class[source],
+        renumber=renumber,
+        split=True,
+    )
+    first_keys = [keys.first_key[c] for c in source.tolist()]
+    after = rebuilt(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
+    if after is None:
+        return None
+    for_views = np.concatenate(
+        [renumber[: x.n_internal], np.arange(len(source), len(source) + x.n_classes - x.n_internal)]
+    )
+    return after, for_views, sorted(c for group in groups for c in group)

@@ -25,15 +25,15 @@ another order): the ports every pair allows are the same, which
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from reach.engine.answerhash import columns_of, contribution, hashes_of, merges
-from reach.engine.arrays import BoolVec, UIntVec
+from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
+from reach.engine.arrays import BoolVec, IntVec, UIntVec
 from reach.engine.atoms import cuts_of
-from reach.engine.classsplits import policy_answers
+from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
@@ -58,16 +58,33 @@ from reach.model.ipspace import segments
 Moved = NetworkPolicy | AdminPolicy
 
 
+#: How classes were split before a policy came in: the new number of each class (a split
+#: class's first part's), and the classes split (:func:`classsplits.split_by`).
+Split = tuple[IntVec, list[int]]
+
+
+@dataclass(frozen=True)
+class Move:
+    """A policy changed in place: the reachability after it, the behaviour classes whose
+    rows changed, the groups of classes that now answer everything alike (to be merged:
+    :func:`reach.engine.classsplits.merged_classes`), and how classes were split first
+    (None: they were not; the other fields are numbered after the split)."""
+
+    x: Reachability
+    changed: BoolVec
+    merge: list[list[int]]
+    split: Split | None
+
+
 def policy_moved(
     x: Reachability,
     cluster: Cluster,
     old: Moved | None,
     new: Moved | None,
-) -> tuple[Reachability, BoolVec] | None:
+) -> Move | None:
     """``x`` for ``cluster``, whose NetworkPolicies (or admin policies) are
-    ``x.cluster``'s without ``old`` (one of them) and with ``new`` (one of ``cluster``'s),
-    and the behaviour classes whose rows changed; None when that needs a compilation (see
-    the module doc).
+    ``x.cluster``'s without ``old`` (one of them) and with ``new`` (one of ``cluster``'s)
+    (see :class:`Move`); None when that needs a compilation (see the module doc).
 
     ``cluster`` must differ from ``x.cluster`` in that policy only."""
     state, keys = x.policy_state, x.class_keys
@@ -77,8 +94,13 @@ def policy_moved(
     triples = rule_triples(policies)
     if not _same_cuts(state, x, cluster, triples, old, new):
         return None
+    split: Split | None = None
     if new is not None and not _splits_nothing(state, keys, new):
-        return None
+        refined = split_by(x, new)  # split the classes it tells apart first
+        if refined is None or refined[0].policy_state is None:
+            return None
+        x, split = refined[0], refined[1:]
+        state = refined[0].policy_state
     first = state.classes.first_label_class
     subject_of = {id(p): s for p, s in zip(state.policies, state.subjects, strict=True)}
     rules_of: dict[int, list[CompiledRule]] = {}
@@ -91,12 +113,10 @@ def policy_moved(
     rules = [rule for policy in policies for rule in rules_of.get(id(policy), [])]
     subjects = [subject_of[id(policy)] for policy in policies]
     hashes = _hashes(state, x, old, new, subject_of, rules_of, (policies, rules))
-    if (
-        hashes is not None
-        and old is not None
-        and merges(hashes, state.masks.resolution_of[: x.n_internal], columns_of(subjects, rules))
-    ):
-        return None
+    groups: list[list[int]] = []
+    if hashes is not None and old is not None:  # an addition merges nothing
+        resolution = state.masks.resolution_of[: x.n_internal]
+        groups = merged(hashes, resolution, columns_of(subjects, rules))
     touched = {
         direction: _subjects_of([old, new], direction, subject_of, x.n_internal)
         for direction in DIRECTIONS
@@ -106,7 +126,7 @@ def policy_moved(
     moved = rows_again(x, cluster, after, rules, touched, new, selecting)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
-    return moved, touched["ingress"] | touched["egress"]
+    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
 def _compiled(
@@ -182,7 +202,9 @@ def _same_cuts_of_all(
     masks = state.masks
     ports = {rule.ports for _, rule, _ in triples}
     numeric = [masks.numeric_of.get(p) or numeric_ports(p) for p in ports]
-    return cuts_of([*numeric, *masks.also_cut]) == x.atoms.starts
+    # cuts no rule makes any more may stay: finer atoms hold the same port sets
+    cuts, starts = cuts_of([*numeric, *masks.also_cut]), x.atoms.starts
+    return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
 
 
 def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: Moved) -> bool:

@@ -207,11 +207,46 @@ def test_deleting_a_policy_that_merges_no_class_does_not_load() -> None:
     _check(r, [*START, DB_FROM_WEB])
 
 
-def test_deleting_the_policy_that_tells_classes_apart_loads_again() -> None:
-    """Without it, web, db and other answer every policy alike: one class, compiled."""
+def test_deleting_the_policy_that_tells_classes_apart_merges_them_without_loading() -> None:
+    """Without it, web, db, other and cache answer every policy alike: one class."""
     r = reach.from_objects([*START, DB_FROM_WEB])
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.delete(DB_FROM_WEB)
+    r.connections(by="pod")
+    assert r.reachability.n_internal == 3
+    with _never_loaded():
+        change = r.delete(DB_FROM_WEB, by="pod")
+    assert r.reachability.n_internal == 1
+    assert change.edges and all(e.dst.startswith("shop/db-") for e in change.edges)
+    _check(r, START)
+
+
+def test_classes_merged_across_another_take_the_place_of_the_first() -> None:
+    """Without the policy on other, cache and other answer alike: one class, in cache's
+    place (classes are in the order of their least key), before db's; the namespace node
+    holds both and then that one class."""
+    deny_other = _policy("deny-other", {"podSelector": {"matchLabels": {"app": "other"}}})
+    r = reach.from_objects([*START, DB_FROM_WEB, deny_other])
+    _everything(r)
+    assert r.reachability.n_internal == 4  # cache, db, other, web
+    with _never_loaded():
+        r.delete(deny_other)
+    assert r.reachability.n_internal == 3
+    _check(r, [*START, DB_FROM_WEB])
+    shop = r.view("namespace").node_classes[0].tolist()
+    assert shop == sorted(set(shop))
+
+
+def test_a_policy_changed_to_merge_and_split_classes_does_not_load() -> None:
+    """DENY_DB changed to select other: db's class stays (DB_FROM_WEB), other's is split
+    from cache's; then DB_FROM_WEB changed to select nothing there merges db with cache."""
+    deny = copy.deepcopy(DENY_DB)
+    r = reach.from_objects([*START, DB_FROM_WEB, deny])
+    deny["spec"]["podSelector"] = {"matchLabels": {"app": "other"}}
+    narrowed = copy.deepcopy(DB_FROM_WEB)
+    narrowed["spec"]["podSelector"] = {"matchLabels": {"app": "none"}}
+    with _never_loaded():
+        r.apply(deny)
+        r.apply(narrowed)
+    _check(r, [*START, narrowed, deny])
 
 
 def test_a_policy_that_splits_a_class_splits_it_without_loading() -> None:
@@ -226,17 +261,6 @@ def test_a_policy_that_splits_a_class_splits_it_without_loading() -> None:
     assert r.reachability.n_internal == classes + 1
     assert change.edges and all(e.dst == "shop/other-1[Pod]" for e in change.edges)
     _check(r, [*START, DB_FROM_WEB, other])
-
-
-def test_a_policy_changed_to_split_a_class_splits_it_without_loading() -> None:
-    """A policy whose selector changes from db to other: db's class stays (DB_FROM_WEB
-    selects it), other's is split from cache's."""
-    deny = copy.deepcopy(DENY_DB)
-    r = reach.from_objects([*START, DB_FROM_WEB, deny])
-    deny["spec"]["podSelector"] = {"matchLabels": {"app": "other"}}
-    with _never_loaded():
-        r.apply(deny)
-    _check(r, [*START, DB_FROM_WEB, deny])
 
 
 def test_a_part_with_no_pod_is_no_class() -> None:

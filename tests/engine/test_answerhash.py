@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reach.engine.answerhash import contribution, merges
+from reach.engine.answerhash import contribution, merged, merges
 from reach.model.cluster import NetworkPolicy
 from reach.model.selectors import LabelSelector
 
@@ -45,6 +45,17 @@ def test_merges_is_exact(answers: np.ndarray, split: int, resolutions: int, data
     # hashes that collide everywhere: the answers still decide
     same = np.zeros(n, dtype=np.uint64)
     assert merges(same, resolution, lambda classes: answers[:, classes]) == expected
+    groups = _groups(answers, resolution)
+    for h in (hashes, same):
+        assert merged(h, resolution, lambda classes: answers[:, classes]) == groups
+
+
+def _groups(answers: np.ndarray, resolution: np.ndarray) -> list[list[int]]:
+    """The reference: the classes (columns) alike in answers and resolution, two or more."""
+    alike: dict[tuple[bytes, int], list[int]] = {}
+    for c in range(answers.shape[1]):
+        alike.setdefault((answers[:, c].tobytes(), int(resolution[c])), []).append(c)
+    return sorted(group for group in alike.values() if len(group) > 1)
 
 
 def test_a_policy_taken_out_leaves_the_hashes_of_the_others() -> None:
