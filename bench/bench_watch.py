@@ -12,7 +12,9 @@ under bench/.cache). Event types: a pod added (a copy of an existing pod under a
 name), deleted, relabelled (a label changed), a pod alone in its behaviour class deleted
 (its class goes) and applied again (a new class), a namespace relabelled, a NetworkPolicy
 added (deny all ingress in one namespace), changed (that policy's podSelector changed)
-and deleted. Each is timed in this process (wall clock), once per run, each run on a different pod,
+and deleted, and a NetworkPolicy selecting exactly the labels of a pod whose class holds
+other labels too added (it splits the class) and deleted (the parts merge). Each is
+timed in this process (wall clock), once per run, each run on a different pod,
 namespace or policy, and each run also times a full recompute (``reach.load`` +
 ``summary``), so that the load of a shared machine weighs on both alike; the medians are
 printed with their ratio.
@@ -78,6 +80,21 @@ def main() -> None:
         by_name[(x.pods[i].namespace, x.pods[i].name)] for i in alone[:: max(1, len(alone) // 10)]
     ]
 
+    # pods whose class holds pods of other labels too: a policy selecting exactly their
+    # labels splits the class, and deleting it merges the parts again
+    labels_of_class: dict[int, set[int]] = {}
+    assert x.pod_label_class is not None
+    for c, label in zip(x.pod_class.tolist(), x.pod_label_class.tolist(), strict=True):
+        labels_of_class.setdefault(c, set()).add(label)
+    mixed = [i for i, c in enumerate(x.pod_class.tolist()) if len(labels_of_class[c]) > 1]
+    splitting = [x.pods[i] for i in mixed[:: max(1, len(mixed) // 10)]]
+
+    def split(i: int) -> Obj:
+        pod = splitting[i]
+        policy = deny(pod.namespace, {"matchLabels": dict(pod.labels)})
+        policy["metadata"]["name"] = "bench-split"
+        return policy
+
     def add(i: int) -> Callable[[], object]:
         pod = copy.deepcopy(pods[i])
         pod["metadata"]["name"] += "-bench"
@@ -106,6 +123,8 @@ def main() -> None:
             lambda i: lambda: r.apply(deny(names[i], {"matchLabels": {"tier": "web"}})),
         ),
         ("policy delete", lambda i: lambda: r.delete(deny(names[i], {}))),
+        ("policy add, splitting a class", lambda i: lambda: r.apply(split(i))),
+        ("policy delete, merging classes", lambda i: lambda: r.delete(split(i))),
     ]
     # Each run measures the full load and then every event type once: a shared machine's
     # load changes over minutes, and then weighs on both columns alike.
