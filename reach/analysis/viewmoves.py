@@ -20,6 +20,8 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.nodes import Node
 from reach.analysis.views import View, internal_node, node_keys, starts_of
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.classsplits import merged_classes
+from reach.engine.moves import Move
 from reach.engine.reachability import Reachability
 from reach.model.cluster import Cluster
 
@@ -205,4 +207,24 @@ def rebased(
         after.keep_view(moved, shown)
         if (granularity, shown) == (by, x.ipv6):
             among = ids
+    return after, among
+
+
+def moved_analysis(
+    before: Analysis, cluster: Cluster, move: Move, by: str, relabelled: str | None = None
+) -> tuple[Analysis, set[str]] | None:
+    """The analysis of ``cluster`` after a policy or namespace changed in place
+    (``move``: classes split first, rows computed again, classes merged after), with the
+    views of ``before`` carried through each step (:func:`split_analysis`,
+    :func:`rebased`), and the ids of the nodes at granularity ``by`` that hold a class
+    whose rows changed; None when the merge needs a compilation."""
+    base = before
+    if move.split is not None:
+        base = split_analysis(before, move.x, *move.split, by)
+    after, among = rebased(base, cluster, move.x, move.changed, by, relabelled)
+    if move.merge:
+        merging = merged_classes(move.x, move.merge)
+        if merging is None:
+            return None
+        after = split_analysis(after, *merging, by)
     return after, among

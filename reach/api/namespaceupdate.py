@@ -14,7 +14,7 @@ import copy
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import rebased
+from reach.analysis.viewmoves import moved_analysis
 from reach.engine.namespacemoves import namespace_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
@@ -50,6 +50,8 @@ def namespace_update(
     moved = namespace_moved(before.reachability, after_cluster, name)
     if moved is None:
         return None
-    x, changed = moved
-    after, among = rebased(before, after_cluster, x, changed, by, relabelled=name)
+    done = moved_analysis(before, after_cluster, moved, by, relabelled=name)
+    if done is None:
+        return None
+    after, among = done
     return after, diff(before, after, by, "before", "after", among=among), among

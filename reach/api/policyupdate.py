@@ -16,8 +16,7 @@ import copy
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import rebased, split_analysis
-from reach.engine.classsplits import merged_classes
+from reach.analysis.viewmoves import moved_analysis
 from reach.engine.policymoves import Moved, policy_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
@@ -66,15 +65,10 @@ def policy_update(
     moved = policy_moved(before.reachability, after_cluster, removed, added)
     if moved is None:
         return None
-    base = before
-    if moved.split is not None:  # classes split before the policy came in
-        base = split_analysis(before, moved.x, *moved.split, by)
-    after, among = rebased(base, after_cluster, moved.x, moved.changed, by)
-    if moved.merge:  # classes that answer everything alike now: one class each
-        merging = merged_classes(moved.x, moved.merge)
-        if merging is None:
-            return None
-        after = split_analysis(after, *merging, by)
+    done = moved_analysis(before, after_cluster, moved, by)
+    if done is None:
+        return None
+    after, among = done
     return after, diff(before, after, by, "before", "after", among=among), among
 
 

@@ -36,15 +36,10 @@ def contribution(policy: AnyPolicy, columns: list[BoolVec]) -> UIntVec:
     return out
 
 
-def merges(hashes: UIntVec, resolution: IntVec, columns: Columns) -> bool:
-    """Whether two classes have the same answers and resolution (``hashes``: of each
-    class's answers; ``columns``: the answers of the classes asked for)."""
-    return bool(merged(hashes, resolution, columns))
-
-
 def merged(hashes: UIntVec, resolution: IntVec, columns: Columns) -> list[list[int]]:
-    """The groups of two or more classes with the same answers and resolution, each in
-    class order (see :func:`merges`)."""
+    """The groups of two or more classes with the same answers and resolution (``hashes``:
+    of each class's answers; ``columns``: the answers of the classes asked for), each in
+    class order."""
     n = len(hashes)
     if n < 2:
         return []

@@ -41,11 +41,20 @@ def split_by(x: Reachability, policy: Moved) -> tuple[Reachability, IntVec, list
     keys otherwise; the new number of each class of ``x`` (every class; a split class: its
     first part's), and the classes that were split. None when nothing is split, or when a
     key's answers cannot be computed here."""
-    state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
-    if state is None or keys is None or pod_label is None:
+    state, keys = x.policy_state, x.class_keys
+    if state is None or keys is None:
         return None
     patterns = _patterns(state.matcher, keys, len(state.labels), policy)
-    if patterns is None:
+    return split_into(x, patterns) if patterns is not None else None
+
+
+def split_into(
+    x: Reachability, patterns: list[bytes]
+) -> tuple[Reachability, IntVec, list[int]] | None:
+    """``x`` with each behaviour class split into the label class keys of each pattern
+    (``patterns``: one per key of ``x.class_keys``), as :func:`split_by`."""
+    state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
+    if state is None or keys is None or pod_label is None:
         return None
     parts: dict[tuple[int, bytes], list[int]] = {}
     for label, (cls, pattern) in enumerate(zip(keys.behaviour, patterns, strict=True)):

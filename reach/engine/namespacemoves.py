@@ -18,49 +18,52 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import columns_of, contribution, hashes_of, merges
+from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
+from reach.engine.classsplits import split_into
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
+from reach.engine.moves import Move, Split
 from reach.engine.policystate import PolicyState
-from reach.engine.reachability import Reachability
+from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_again
 from reach.engine.rules import AnyPolicy, CompiledRule
 from reach.model.cluster import AdminPolicy, Cluster
 from reach.model.selectors import Labels, LabelSelector
 
 
-def namespace_moved(
-    x: Reachability, cluster: Cluster, name: str
-) -> tuple[Reachability, BoolVec] | None:
+def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None:
     """``x`` for ``cluster``, where namespace ``name`` has other labels (and nothing else
-    changed), and the behaviour classes whose rows changed; None when that needs a
-    compilation."""
+    changed), as a :class:`Move` (classes split first where the namespace's keys now answer
+    otherwise than their class's others, merged after where classes answer alike); None
+    when that needs a compilation."""
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None or list(cluster.namespaces) != list(x.cluster.namespaces):
         return None
-    joined = keys.label_keys[len(state.labels) :]
-    if any(key[0] == name for key in joined):
+    if any(key[0] == name for key in keys.label_keys[len(state.labels) :]):
         return None  # a key found since in the namespace: its answers are not at hand
-    names = list(state.matcher.namespace_position)
-    matcher = Matcher(
-        state.labels,
-        namespace_labels=LabelIndex([cluster.namespaces[n].labels for n in names]),
-        namespace_position=state.matcher.namespace_position,
-        segments=x.segments,
-    )
     labels = (dict(x.cluster.namespaces[name].labels), dict(cluster.namespaces[name].labels))
+    matcher = _matcher(state, cluster, x)
     answers = _Answers(state, x, matcher, labels)
+    split: Split | None = None
     if not answers.alike(keys.behaviour[len(state.labels) :]):
-        return None
+        refined = split_into(x, answers.patterns(keys))
+        if refined is None or refined[0].policy_state is None or refined[0].class_keys is None:
+            return None
+        x, split = refined[0], refined[1:]
+        state, keys = refined[0].policy_state, refined[0].class_keys
+        matcher = _matcher(state, cluster, x)
+        answers = _Answers(state, x, matcher, labels)
+        if not answers.alike(keys.behaviour[len(state.labels) :]):
+            return None
     subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]
     rules = [answers.compiled(k, rule) for k, rule in enumerate(x.rules)]
     hashes = state.hashes
+    groups: list[list[int]] = []
     if answers.changed:  # else nothing can merge
         hashes = _hashes(state, x, answers, subjects, rules)
         resolution = state.masks.resolution_of[: x.n_internal]
-        if merges(hashes, resolution, columns_of(subjects, rules)):
-            return None
+        groups = merged(hashes, resolution, columns_of(subjects, rules))
     touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
     for i in answers.subject:  # an admin policy's subjects: its rows, both ways
         for d in DIRECTIONS:
@@ -69,7 +72,18 @@ def namespace_moved(
         touched[rules[k].direction] |= rules[k].selected
     after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
     moved = rows_again(x, cluster, after, rules, touched, None, _rows_of(x))
-    return moved, touched["ingress"] | touched["egress"]
+    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
+
+
+def _matcher(state: PolicyState, cluster: Cluster, x: Reachability) -> Matcher:
+    """A matcher over the state's label classes and ``cluster``'s namespace labels."""
+    names = list(state.matcher.namespace_position)
+    return Matcher(
+        state.labels,
+        namespace_labels=LabelIndex([cluster.namespaces[n].labels for n in names]),
+        namespace_position=state.matcher.namespace_position,
+        segments=x.segments,
+    )
 
 
 class _Answers:
@@ -127,6 +141,19 @@ class _Answers:
             if not np.array_equal(old[firsts], new[firsts]):
                 return False
         return True
+
+    def patterns(self, keys: ClassKeys) -> list[bytes]:
+        """The changed answers of each label class key, packed (the keys found since keep
+        their class's old answers: they are in other namespaces)."""
+        compiled = len(self.state.labels)
+        news = np.array([new for _, new in self.changed], dtype=bool).reshape(-1, compiled)
+        out = [row.tobytes() for row in np.packbits(news, axis=0).T]
+        olds = np.array([old for old, _ in self.changed], dtype=bool).reshape(-1, compiled)
+        first = self.state.classes.first_label_class
+        for cls in keys.behaviour[compiled:]:
+            column = olds[:, first[cls]] if cls >= 0 else np.zeros(len(olds), dtype=bool)
+            out.append(np.packbits(column).tobytes())
+        return out
 
     def compiled(self, k: int, rule: CompiledRule) -> CompiledRule:
         """Rule k with its new peers and its policy's new subjects, where they changed."""

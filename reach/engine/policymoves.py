@@ -25,15 +25,16 @@ another order): the ports every pair allows are the same, which
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
-from reach.engine.arrays import BoolVec, IntVec, UIntVec
+from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.classsplits import policy_answers, split_by
+from reach.engine.moves import Move, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
@@ -56,24 +57,6 @@ from reach.model.ipspace import segments
 #: The policies that can change in place: NetworkPolicies and admin policies (ANP, BANP,
 #: ClusterNetworkPolicy).
 Moved = NetworkPolicy | AdminPolicy
-
-
-#: How classes were split before a policy came in: the new number of each class (a split
-#: class's first part's), and the classes split (:func:`classsplits.split_by`).
-Split = tuple[IntVec, list[int]]
-
-
-@dataclass(frozen=True)
-class Move:
-    """A policy changed in place: the reachability after it, the behaviour classes whose
-    rows changed, the groups of classes that now answer everything alike (to be merged:
-    :func:`reach.engine.classsplits.merged_classes`), and how classes were split first
-    (None: they were not; the other fields are numbered after the split)."""
-
-    x: Reachability
-    changed: BoolVec
-    merge: list[list[int]]
-    split: Split | None
 
 
 def policy_moved(

@@ -360,13 +360,19 @@ def test_relabelling_a_namespace_does_not_load_and_reports_the_change() -> None:
     )
 
 
-def test_relabelling_a_namespace_that_splits_a_class_loads_again() -> None:
+def test_relabelling_a_namespace_that_splits_a_class_splits_it_without_loading() -> None:
     """The web pod of ``front`` answers alike with the pods of ``shop`` that no policy
-    selects, until ``shop`` is prod."""
+    selects, until ``shop`` is prod: then shop's keys are a class of their own; labelled
+    back, they merge again."""
     objects = [*START, *FRONT, FROM_PROD, _policy("web", {"podSelector": WEB_SELECTOR})]
     r = reach.from_objects(objects)
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+    _everything(r)
+    with _never_loaded():
         r.apply(_labelled(SHOP, {"env": "prod"}))
+    _check(r, [_labelled(SHOP, {"env": "prod"}), *objects[1:]])
+    with _never_loaded():
+        r.apply(_labelled(SHOP, {}))
+    _check(r, [_labelled(SHOP, {}), *objects[1:]])
 
 
 def test_a_policy_naming_a_new_label_key_refines_the_projections_of_pods() -> None:

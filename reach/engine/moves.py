@@ -1,0 +1,26 @@
+"""What a policy or namespace changed in place gives (:mod:`reach.engine.policymoves`,
+:mod:`reach.engine.namespacemoves`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.reachability import Reachability
+
+#: How classes were split before the change: the new number of each class (a split
+#: class's first part's), and the classes split (:func:`classsplits.split_by`).
+Split = tuple[IntVec, list[int]]
+
+
+@dataclass(frozen=True)
+class Move:
+    """A change made in place: the reachability after it, the behaviour classes whose
+    rows changed, the groups of classes that now answer everything alike (to be merged:
+    :func:`reach.engine.classsplits.merged_classes`), and how classes were split first
+    (None: they were not; the other fields are numbered after the split)."""
+
+    x: Reachability
+    changed: BoolVec
+    merge: list[list[int]]
+    split: Split | None
