@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
-from reach.engine.rules import AnyPolicy, CompiledRule
+from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule
 
 #: The answers of some classes: ``columns(classes)[j, k]`` is answer j of ``classes[k]``.
 Columns = Callable[[IntVec], npt.NDArray[np.bool_]]
@@ -114,3 +114,33 @@ def columns_of(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:
         return np.array(answers, dtype=bool).reshape(len(answers), len(classes))
 
     return of
+
+
+def class_alike(
+    hashes: UIntVec,
+    resolution: IntVec,
+    columns: Columns,
+    asked: tuple[list[AnyPolicy], list[tuple[AnyPolicy, AnyRule, str]]],
+    answers: list[bool],
+    resolved: int,
+) -> int | None:
+    """The class whose answers are ``answers`` (whether each policy of ``asked`` selects,
+    then whether each rule's peers hold, in order) and whose resolution is ``resolved``;
+    None when no class has them. Found by the hash of the answers, then compared answer
+    by answer (``hashes``, ``resolution``, ``columns``: of the classes, as for
+    :func:`merged`)."""
+    policies, rules = asked
+    position = {id(policy): i for i, policy in enumerate(policies)}
+    by_policy = [[a] for a in answers[: len(policies)]]
+    for (policy, _, _), answer in zip(rules, answers[len(policies) :], strict=True):
+        by_policy[position[id(policy)]].append(answer)
+    total = np.uint64(0)
+    for policy, column in zip(policies, by_policy, strict=True):
+        if any(column):
+            weights = _position_weights(len(column)) * _policy_weight(policy)
+            total += weights[np.array(column, dtype=bool)].sum(dtype=np.uint64)
+    wanted = np.array(answers, dtype=bool)
+    for cls in np.flatnonzero((hashes == total) & (resolution == resolved)).tolist():
+        if np.array_equal(columns(np.array([cls]))[:, 0], wanted):
+            return int(cls)
+    return None

@@ -25,10 +25,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.answerhash import class_alike, columns_of, hashes_of
 from reach.engine.arrays import IntVec
-from reach.engine.classes import LabelKey, signature_of, sort_key
+from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
 from reach.engine.classmoves import GONE, NEW, NewClass, reclassed, renumbering
 from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowsagain import LazySignatures
 from reach.model.cluster import Cluster
 
 
@@ -61,7 +63,7 @@ def moved(
         key = keys.key_of(cluster.pods[inserted])
         label = keys.label.get(key)
         if label is None or keys.behaviour[label] == GONE:
-            joined = _joined(keys, key)
+            joined = _joined(x, keys, key)
             if joined is None:
                 return None
             keys, new = joined
@@ -88,7 +90,9 @@ def moved(
     return (after, renumbering(x, order)) if after is not None else None
 
 
-def _joined(keys: ClassKeys, key: LabelKey) -> tuple[ClassKeys, NewClass | None] | None:
+def _joined(
+    x: Reachability, keys: ClassKeys, key: LabelKey
+) -> tuple[ClassKeys, NewClass | None] | None:
     """``keys`` with ``key`` (new, or of a class that is gone) in the behaviour class of
     its answers, or in a :data:`NEW` one (described) when no class has them; None when its
     answers cannot be computed here."""
@@ -102,7 +106,7 @@ def _joined(keys: ClassKeys, key: LabelKey) -> tuple[ClassKeys, NewClass | None]
         found = answers.answers_of(key)
         if found is None:
             return None
-        cls = keys.by_signature.get(signature_of(*found))
+        cls = _class_of(x, keys, *found)
         if cls is None:
             cls, new = NEW, NewClass(key, label, *found)
         else:
@@ -117,6 +121,31 @@ def _joined(keys: ClassKeys, key: LabelKey) -> tuple[ClassKeys, NewClass | None]
         label_keys=[*keys.label_keys, key],
         behaviour=[*keys.behaviour, cls],
     ), new
+
+
+def _class_of(
+    x: Reachability, keys: ClassKeys, answers: list[bool], named_ports: NamedPorts
+) -> int | None:
+    """The behaviour class with these answers and named-port resolution (None: none has):
+    by the signatures when they are made (after a compilation), else by the hashes of the
+    classes' answers (:func:`answerhash.class_alike`; made once, then carried from update
+    to update), which is much cheaper than making every class's signature again."""
+    table, state, asked = keys.by_signature, x.policy_state, keys.answers
+    if not isinstance(table, LazySignatures) or table.made or state is None or asked is None:
+        return table.get(signature_of(answers, named_ports))
+    if named_ports not in state.masks.resolutions:
+        return None
+    n = x.n_internal
+    if state.hashes is None:  # a fact of these classes: kept for the updates after
+        state.hashes = hashes_of(state.policies, state.subjects, x.rules, n)
+    return class_alike(
+        state.hashes,
+        state.masks.resolution_of[:n],
+        columns_of(state.subjects, x.rules),
+        (asked.policies, asked.rules),
+        answers,
+        state.masks.resolutions.index(named_ports),
+    )
 
 
 def _order(

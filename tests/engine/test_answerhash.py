@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reach.engine.answerhash import contribution, merged
+import reach
+from reach.engine.answerhash import class_alike, columns_of, contribution, hashes_of, merged
 from reach.model.cluster import NetworkPolicy
 from reach.model.selectors import LabelSelector
+from tests.strategies import clusters
 
 
 def _policy(name: str) -> NetworkPolicy:
@@ -95,3 +97,27 @@ def test_hashes_of_every_answer_is_the_sum_of_the_contributions(
             )  # type: ignore[arg-type]
         expected = expected + contribution(policy, list(answers[lo:hi]))
     assert np.array_equal(hashes_of(policies, subjects, rules, n), expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(objects=clusters())
+def test_the_class_alike_a_key_is_its_class(objects: list[dict]) -> None:
+    """Every label class key's answers find its own behaviour class by the hashes (the
+    way a pod of new labels finds its class after a policy update)."""
+    x = reach.from_objects(objects).reachability
+    keys, state = x.class_keys, x.policy_state
+    if keys is None or state is None or keys.answers is None:
+        return
+    hashes = hashes_of(state.policies, state.subjects, x.rules, x.n_internal)
+    asked = (keys.answers.policies, keys.answers.rules)
+    for key, cls in zip(keys.label_keys, keys.behaviour, strict=True):
+        found = keys.answers.answers_of(key)
+        assert found is not None
+        answers, ports = found
+        resolved = state.masks.resolutions.index(ports)
+        columns = columns_of(state.subjects, x.rules)
+        resolution = state.masks.resolution_of[: x.n_internal]
+        assert class_alike(hashes, resolution, columns, asked, answers, resolved) == cls
+        if answers:  # answers no class has: none found (not the class of a near hash)
+            flipped = [not answers[0], *answers[1:]]
+            assert class_alike(hashes, resolution, columns, asked, flipped, resolved) != cls
