@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import moved_analysis
+from reach.engine.moves import Move
 from reach.engine.namespacemoves import namespace_moved
+from reach.engine.namespacesets import namespaces_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
 from reach.input.loader import parse_namespace
+from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
+from reach.model.cluster import Cluster, Namespace
 
 NAMESPACE = ("", "Namespace")
 
@@ -28,30 +34,69 @@ NAMESPACE = ("", "Namespace")
 def namespace_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
 ) -> tuple[Analysis, DiffReport, set[str]] | None:
-    """The analysis after the Namespace object ``key``, held before (``old``) and still,
-    was replaced, the change, and the ids of the nodes at granularity ``by`` on which the
-    change was compared; None when the quick way does not apply (a namespace added or
-    deleted, Calico or Istio objects in the input)."""
+    """The analysis after the Namespace object ``key`` was relabelled, added or deleted
+    (``old``: the store held it before), the change, and the ids of the nodes at
+    granularity ``by`` on which the change was compared; None when the quick way does not
+    apply (Calico or Istio objects in the input, a namespace added that was known, one
+    deleted that objects are still in)."""
     group, kind, _, name = key
     cluster = before.cluster
+    if (group, kind) != NAMESPACE or cluster.calico or cluster.istio:
+        return None
     raw = store.get(key)
-    if (group, kind) != NAMESPACE or not old or raw is None or cluster.calico or cluster.istio:
+    namespace = _parsed(raw, name) if raw is not None else None
+    if raw is not None and namespace is None:
         return None
-    if raw.obj.get("apiVersion") != "v1" or name not in cluster.namespaces:
-        return None
-    try:
-        namespace = parse_namespace(raw, raw.origin + raw.path)
-    except FieldError:
-        return None  # the load says why
-    if namespace.name != name:
-        return None
-    after_cluster = copy.copy(cluster)
-    after_cluster.namespaces = {**cluster.namespaces, name: namespace}
-    moved = namespace_moved(before.reachability, after_cluster, name)
-    if moved is None:
+    after_cluster: Cluster | None
+    if old and namespace is not None:  # relabelled
+        if name not in cluster.namespaces:
+            return None
+        after_cluster = copy.copy(cluster)
+        after_cluster.namespaces = {**cluster.namespaces, name: namespace}
+        moved = namespace_moved(before.reachability, after_cluster, name)
+    else:  # added or deleted: no pod is in it
+        after_cluster = _with_or_without(cluster, store, name, namespace)
+        x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None
+        moved = Move(x, np.zeros(x.n_internal, dtype=bool), [], None) if x else None
+    if moved is None or after_cluster is None:
         return None
     done = moved_analysis(before, after_cluster, moved, by, relabelled=name)
     if done is None:
         return None
     after, among = done
     return after, diff(before, after, by, "before", "after", among=among), among
+
+
+def _parsed(raw: RawObject, name: str) -> Namespace | None:
+    """The namespace of ``raw`` as the loader reads it; None when it may read otherwise."""
+    if raw.obj.get("apiVersion") != "v1":
+        return None
+    try:
+        namespace = parse_namespace(raw, raw.origin + raw.path)
+    except FieldError:
+        return None  # the load says why
+    return namespace if namespace.name == name else None
+
+
+def _with_or_without(
+    cluster: Cluster, store: ObjectStore, name: str, namespace: Namespace | None
+) -> Cluster | None:
+    """The cluster with the namespace added (``namespace``) or deleted (None), its
+    namespaces in the order a load gives them (declared ones in the store's order, then
+    those only named by objects); None when a load may read otherwise: the name was known
+    before it was added, or objects are still in it when deleted."""
+    after = copy.copy(cluster)
+    if namespace is None:
+        if name not in cluster.namespaces or store.holds_any(name):
+            return None
+        after.namespaces = {n: ns for n, ns in cluster.namespaces.items() if n != name}
+        return after
+    if name in cluster.namespaces:
+        return None
+    declared = {n: store.holds(("", "Namespace", "default", n)) for n in cluster.namespaces}
+    after.namespaces = {
+        **{n: ns for n, ns in cluster.namespaces.items() if declared[n]},
+        name: namespace,
+        **{n: ns for n, ns in cluster.namespaces.items() if not declared[n]},
+    }
+    return after

@@ -134,13 +134,14 @@ def class_alike(
     by_policy = [[a] for a in answers[: len(policies)]]
     for (policy, _, _), answer in zip(rules, answers[len(policies) :], strict=True):
         by_policy[position[id(policy)]].append(answer)
-    total = np.uint64(0)
+    total = 0  # mod 2**64, as the arrays of hashes add
     for policy, column in zip(policies, by_policy, strict=True):
         if any(column):
             weights = _position_weights(len(column)) * _policy_weight(policy)
-            total += weights[np.array(column, dtype=bool)].sum(dtype=np.uint64)
+            total += int(weights[np.array(column, dtype=bool)].sum(dtype=np.uint64))
     wanted = np.array(answers, dtype=bool)
-    for cls in np.flatnonzero((hashes == total) & (resolution == resolved)).tolist():
+    same = hashes == np.uint64(total % 2**64)
+    for cls in np.flatnonzero(same & (resolution == resolved)).tolist():
         if np.array_equal(columns(np.array([cls]))[:, 0], wanted):
             return int(cls)
     return None

@@ -62,6 +62,11 @@ class ObjectStore:
         self._kinds[(key[2], key[1])] -= 1
         return True
 
+    def holds_any(self, namespace: str) -> bool:
+        """Whether any object is in ``namespace`` (cluster-scoped objects are in the
+        default namespace of :func:`identity`)."""
+        return any(n for (ns, _), n in self._kinds.items() if ns == namespace)
+
     def holds_kind(self, kinds: Collection[str], namespace: str) -> bool:
         """Whether an object of one of these kinds is in ``namespace``."""
         return any(self._kinds.get((namespace, kind)) for kind in kinds)

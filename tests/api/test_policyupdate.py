@@ -39,8 +39,8 @@ Obj = dict[str, Any]
 def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
     """Policies copied to another name or namespace (the same ports and peers: the quick
     way's usual case), their pod selector changed, new ones, deletions; admin policies
-    applied and deleted; namespaces relabelled; and now and then a pod event (pods bring
-    label keys the policies must answer alike)."""
+    applied and deleted; namespaces relabelled, deleted or added; and now and then a pod
+    event (pods bring label keys the policies must answer alike)."""
     known = {key(o): o for o in start}
     out: list[tuple[str, Obj, str]] = []
     for _ in range(draw(st.integers(1, 25))):
@@ -60,8 +60,14 @@ def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             known[key(obj)] = obj
             out.append(("apply", obj, by))
             continue
-        if kind == "namespace":  # relabelled (or declared)
-            obj = draw(namespace_manifests(draw(st.sampled_from(NS_NAMES))))
+        if kind == "namespace":  # relabelled (or declared), deleted, or a new one
+            spaces = [o for o in known.values() if o["kind"] == "Namespace"]
+            way = draw(st.sampled_from(["relabel", "relabel", "delete", "new"]))
+            if way == "delete" and spaces:
+                out.append(("delete", known.pop(key(draw(st.sampled_from(spaces)))), by))
+                continue
+            name = draw(st.sampled_from(NS_NAMES)) if way == "relabel" else "extra"
+            obj = draw(namespace_manifests(name))
             known[key(obj)] = obj
             out.append(("apply", obj, by))
             continue
@@ -373,6 +379,38 @@ def test_relabelling_a_namespace_that_splits_a_class_splits_it_without_loading()
     with _never_loaded():
         r.apply(_labelled(SHOP, {}))
     _check(r, [_labelled(SHOP, {}), *objects[1:]])
+
+
+def test_a_namespace_added_then_a_pod_in_it_do_not_load() -> None:
+    """A namespace with no pod changes no class; the namespaces after it in name order
+    move by one (``front`` sorts before ``shop``), and a pod in it then asks its labels."""
+    r = reach.from_objects([*START, DB_FROM_WEB, FROM_PROD])
+    _everything(r)
+    front = {**FRONT[0], "metadata": {"name": "front", "labels": {"env": "prod"}}}
+    with _never_loaded():
+        change = r.apply(front)
+    assert change.edges == []
+    _check(r, [*START, DB_FROM_WEB, FROM_PROD, front])
+    with _never_loaded():
+        r.apply(FRONT[1])
+    _check(r, [*START, DB_FROM_WEB, FROM_PROD, front, FRONT[1]])
+    assert list(r.cluster.namespaces) == ["shop", "front"]  # as a load orders them
+
+
+def test_a_namespace_deleted_with_nothing_in_it_does_not_load() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB, FRONT[0]])
+    with _never_loaded():
+        r.delete(FRONT[0])
+    _check(r, [*START, DB_FROM_WEB])
+
+
+def test_a_namespace_deleted_after_its_pods_loads_again() -> None:
+    """The key of its pod that went is still known (it may come back with it)."""
+    r = reach.from_objects([*START, DB_FROM_WEB, *FRONT])
+    with _never_loaded():
+        r.delete(FRONT[1])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(FRONT[0])
 
 
 def test_a_policy_naming_a_new_label_key_refines_the_projections_of_pods() -> None:
