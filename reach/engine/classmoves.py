@@ -42,7 +42,13 @@ from reach.engine.matching import Matcher
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
-from reach.engine.rowsagain import DIRECTIONS, LazySignatures, side_tables, signatures_of
+from reach.engine.rowsagain import (
+    DIRECTIONS,
+    LazySignatures,
+    side_fields,
+    side_tables,
+    signatures_of,
+)
 from reach.engine.rules import CompiledRule, isolation, priority_ties
 from reach.engine.sides import SideRows
 from reach.model.cluster import AdminPolicy, Cluster
@@ -156,12 +162,7 @@ def rebuilt(
         cluster=cluster,
         pods=cluster.pods,
         pod_class=np.array(plan.behaviour, dtype=np.intp)[pod_label],
-        egress_rows=rows["egress"][0],
-        egress_group=rows["egress"][1],
-        ingress_rows=rows["ingress"][0],
-        ingress_group=rows["ingress"][1],
-        ingress_isolated=isolated["ingress"],
-        egress_isolated=isolated["egress"],
+        **side_fields(rows, isolated),
         n_internal=n,
         rules=rules,
         selected_matrix=None,

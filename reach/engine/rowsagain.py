@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -64,12 +65,7 @@ def rows_again(
         x,
         cluster=cluster,
         rules=rules,
-        egress_rows=rows["egress"][0],
-        egress_group=rows["egress"][1],
-        ingress_rows=rows["ingress"][0],
-        ingress_group=rows["ingress"][1],
-        ingress_isolated=isolated["ingress"],
-        egress_isolated=isolated["egress"],
+        **side_fields(rows, isolated),
         selected_matrix=None,
         selected_rows=policy_selected,
         class_keys=replace(
@@ -80,6 +76,21 @@ def rows_again(
         _side_ids=ids,
         _and=table,
     )
+
+
+def side_fields(
+    rows: Mapping[str, tuple[PortSetIds, IntVec, set[int]]], isolated: Mapping[str, BoolVec]
+) -> dict[str, Any]:
+    """The fields of a :class:`Reachability` that hold both sides: each direction's
+    ``(rows, row_of, ids)`` and isolation."""
+    return {
+        "egress_rows": rows["egress"][0],
+        "egress_group": rows["egress"][1],
+        "ingress_rows": rows["ingress"][0],
+        "ingress_group": rows["ingress"][1],
+        "ingress_isolated": isolated["ingress"],
+        "egress_isolated": isolated["egress"],
+    }
 
 
 def side_tables(x: Reachability, fresh: set[int]) -> tuple[list[int], list[int], PortSetIds | None]:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+from reach.engine.reachability import Reachability
 from reach.errors import InvalidInput, ReachError
 from tests.helpers import SHOP
 from tests.strategies import (
@@ -74,7 +75,11 @@ def _rows(r: reach.Reach) -> list[object]:
     each side of each class allows with every class, as port sets (a policy changed in
     place interns the port sets of the rows it computes again after the others: their ids
     differ from a fresh compilation's)."""
-    x = r.reachability
+    return rows_as_ports(r.reachability)
+
+
+def rows_as_ports(x: Reachability) -> list[object]:
+    """:func:`_rows` of a reachability."""
     texts = x.atoms.texts
     sides = [
         [[texts[i] for i in rows[group[c]].tolist()] for c in range(x.n_internal)]

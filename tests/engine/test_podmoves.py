@@ -13,6 +13,7 @@ from reach.engine.keyanswers import KeyAnswers
 from reach.engine.podmoves import moved
 from reach.engine.reachability import Reachability
 from reach.model.cluster import Cluster
+from tests.api.test_whatif import rows_as_ports
 
 Obj = dict[str, Any]
 
@@ -47,18 +48,6 @@ START = [
 def _arrays(x: Reachability) -> list[list[object]]:
     arrays = [x.pod_class, x.egress_rows, x.egress_group, x.ingress_rows, x.ingress_group]
     return [a.tolist() for a in arrays]
-
-
-def _sides(x: Reachability) -> list[object]:
-    """Each pod's class, the isolation, and what both sides of every class allow with
-    every class, as port sets (classes renumbered in place hold ids interned later)."""
-    texts = x.atoms.texts
-    sides = [
-        [[texts[i] for i in rows[group[c]].tolist()] for c in range(x.n_internal)]
-        for rows, group in ((x.egress_rows, x.egress_group), (x.ingress_rows, x.ingress_group))
-    ]
-    flags = [x.pod_class, x.ingress_isolated, x.egress_isolated]
-    return [*(a.tolist() for a in flags), *sides]
 
 
 def _with(pod: Obj) -> tuple[Reachability, Cluster, int, Reachability]:
@@ -108,7 +97,7 @@ def test_a_pod_of_a_behaviour_no_class_has_makes_a_class() -> None:
     world = list(range(x.n_internal, x.n_classes))  # the external ends, one later
     assert renumbered.tolist() == [0, 2, 3, *(c + 1 for c in world)]  # db, other, web
     assert got.pod_class[at] == 1
-    assert _sides(got) == _sides(compile_cluster(copy.copy(cluster)))
+    assert rows_as_ports(got) == rows_as_ports(compile_cluster(copy.copy(cluster)))
 
 
 def test_the_last_pod_of_a_class_takes_its_class_out() -> None:
@@ -119,7 +108,7 @@ def test_the_last_pod_of_a_class_takes_its_class_out() -> None:
     assert got is not None and renumbered is not None
     world = list(range(x.n_internal, x.n_classes))  # the external ends, one earlier
     assert renumbered.tolist() == [0, -1, 1, *(c - 1 for c in world)]  # db, (other), web
-    assert _sides(got) == _sides(compile_cluster(copy.copy(cluster)))
+    assert rows_as_ports(got) == rows_as_ports(compile_cluster(copy.copy(cluster)))
 
 
 def test_a_replica_taken_out_leaves_the_arrays_of_a_compilation() -> None:
