@@ -103,7 +103,8 @@ def _renumbered(view: View, renumber: IntVec) -> list[IntVec]:
     if not sizes:
         return []
     every = renumber[np.concatenate(view.node_classes)]
-    out = np.split(every, np.cumsum(sizes)[:-1])
+    ends = np.cumsum(sizes).tolist()
+    out = [every[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     if np.any(np.diff(renumber[renumber >= 0]) < 0):  # not in the same order: sort each
         out = [np.sort(c) for c in out]
     return out

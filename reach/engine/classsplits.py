@@ -15,12 +15,13 @@ split classes the usual way, which computes the rows of the classes it selects.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.classes import sort_key
+from reach.engine.classes import LabelKey, sort_key
 from reach.engine.classmoves import GONE, Plan, rebuilt
 from reach.engine.matching import Matcher
 from reach.engine.reachability import ClassKeys, Reachability
@@ -64,12 +65,19 @@ def split_into(
     if not split:
         return None
     held = np.bincount(pod_label, minlength=len(keys.label_keys)) > 0
-    least: dict[tuple[int, bytes], int] = {}
+    least: dict[tuple[int, bytes], LabelKey] = {}  # the least key with pods of each part
+    whole: list[tuple[int, bytes]] = []  # the parts that are a class: in their order
     for part, labels in parts.items():
-        with_pods = [label for label in labels if held[label]]
+        if part[0] not in split:
+            whole.append(part)
+            least[part] = keys.first_key[part[0]]
+            continue
+        with_pods = [keys.label_keys[label] for label in labels if held[label]]
         if with_pods:
-            least[part] = min(with_pods, key=lambda label: sort_key(keys.label_keys[label]))
-    order = sorted(least, key=lambda part: sort_key(keys.label_keys[least[part]]))
+            least[part] = min(with_pods, key=sort_key)
+    order = sorted(whole)
+    for part in sorted(p for p in least if p[0] in split):  # the parts put in place
+        bisect.insort(order, part, key=lambda p: sort_key(least[p]))
     number = {part: i for i, part in enumerate(order)}
     behaviour = [GONE] * len(keys.label_keys)
     for part, labels in parts.items():
@@ -91,7 +99,7 @@ def split_into(
         renumber=renumber,
         split=True,
     )
-    first_keys = [keys.label_keys[least[part]] for part in order]
+    first_keys = [least[part] for part in order]
     after = rebuilt(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
     if after is None:
         return None
