@@ -1,10 +1,11 @@
 """The quick way of an update that adds, replaces or deletes one Pod object.
 
 Most events of a live cluster are pods coming and going (scaling, restarts, rollouts).
-When the pod's label class key is one the last compilation has seen, the compiled rows
-stay as they are (:mod:`reach.engine.podmoves`), the views are moved rather than built
-again (:mod:`reach.analysis.viewmoves`), and the change is compared on the nodes that held
-the pod only (``reach.analysis.diff.diff(among=...)``). The state is the one a load of the
+The pod joins the class of its answers and the compiled rows stay as they are, or the
+classes are renumbered in place when one goes, comes or moves
+(:mod:`reach.engine.podmoves`); the views are moved rather than built again
+(:mod:`reach.analysis.viewmoves`), and the change is compared on the nodes that held the
+pod only (``reach.analysis.diff.diff(among=...)``). The state is the one a load of the
 same objects gives, which the conditions below guarantee; where one does not hold,
 :func:`pod_update` returns None and the caller loads and compiles (docs/watch.md, "How an
 update is computed").

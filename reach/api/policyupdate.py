@@ -2,9 +2,11 @@
 policy object.
 
 The compiled rows of the classes the policy selects (before or after) are computed again,
-and nothing else (:mod:`reach.engine.policymoves`); the views keep their nodes and classes
-(:func:`reach.analysis.viewmoves.rebased_view`), and the change is compared on the nodes
-that hold one of those classes only (``reach.analysis.diff.diff(among=...)``). Where the
+and nothing else (:mod:`reach.engine.policymoves`; classes it tells apart are split first
+and classes it no longer tells apart merged after, :mod:`reach.engine.classsplits`); the
+views keep their nodes (:func:`reach.analysis.viewmoves.moved_analysis`), and the change
+is compared on the nodes that hold one of those classes only
+(``reach.analysis.diff.diff(among=...)``). Where the
 conditions below or those of ``policy_moved`` do not hold, :func:`policy_update` returns
 None and the caller loads and compiles (docs/watch.md, "How an update is computed").
 """

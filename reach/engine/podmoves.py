@@ -14,8 +14,12 @@ comes or goes without renumbering anything while:
   the classes before and after it (a key with no pods left stays known: a pod of it later
   joins the same class, which a compilation would give it too).
 
-Otherwise :func:`moved` says so and the caller compiles. The rows of every class stay what
-they were: they depend on the classes, the policies and the addresses, not on the pods.
+The rows of every class then stay what they were: they depend on the classes, the
+policies and the addresses, not on the pods. Otherwise (a class whose last pod went, a pod
+whose answers no class has, classes whose order of least keys changed) the classes are
+renumbered in place as a compilation numbers them (:mod:`reach.engine.classmoves`); where
+that cannot be done here (a key whose answers are not computed here, a new class
+resolving named ports as no class did), :func:`moved` says so and the caller compiles.
 """
 
 from __future__ import annotations

@@ -13,8 +13,11 @@ walking the tiers as compiling does. The frame is:
 - the behaviour classes: the policy's answers (who it selects, who each rule's peers
   hold) are the same on every label class of a behaviour class (no class splits), and
   with the old policy's answers gone no two classes answer everything alike (none
-  merge), so the classes and their numbering stay;
-- the port atoms: the rules' ports cut the port space at the same points.
+  merge), so the classes and their numbering stay; where the policy splits classes they
+  are split first, and classes that merge are named in the :class:`Move` to be merged
+  after (:mod:`reach.engine.classsplits`);
+- the port atoms: the rules' ports cut the port space at no new point (cuts no rule
+  makes any more may stay: finer atoms hold the same port sets).
 
 Otherwise :func:`policy_moved` says so and the caller compiles. The rows computed again
 hold port-set ids interned after the compilation's (a fresh compilation numbers them in
