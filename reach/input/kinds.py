@@ -350,3 +350,8 @@ def markdown_table() -> str:
         what = k.category.value + (f": {versions}" if versions else "")
         lines.append(f"| `{k.group or 'core'}` | {k.kind} | {what} | {k.reason} |")
     return "\n".join(lines)
+
+
+def kind_info(group: str, kind: str) -> KindInfo | None:
+    """The table's entry for a kind of a group (``""`` for the core group), if any."""
+    return _BY_KEY.get((group, kind))

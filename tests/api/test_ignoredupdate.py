@@ -1,0 +1,74 @@
+"""Objects of kinds the load passes over (``reach.api.ignoredupdate``): applying or
+deleting one neither loads nor changes anything, and a load with one equals a load
+without it, for every such kind of the table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import reach
+from reach.api.ignoredupdate import passed_over
+from reach.input.kinds import KINDS, KindInfo
+from tests.api.test_podupdate import START, _everything, _never_loaded
+
+Obj = dict[str, Any]
+
+
+def _object(info: KindInfo, name: str = "x") -> Obj:
+    version = info.versions[0] if info.versions else "v1"
+    api = f"{info.group}/{version}" if info.group else version
+    return {"apiVersion": api, "kind": info.kind, "metadata": {"name": name, "namespace": "shop"}}
+
+
+PASSED_OVER = [info for info in KINDS if passed_over(info)]
+
+
+@pytest.mark.parametrize("info", PASSED_OVER, ids=lambda i: f"{i.group or 'core'}/{i.kind}")
+def test_a_load_passes_over_the_kind(info: KindInfo) -> None:
+    """What the quick way assumes, checked against the loader for each kind: a load
+    with such an object gives what a load without it gives, diagnostics included."""
+    assert _everything(reach.from_objects([*START, _object(info)])) == _everything(
+        reach.from_objects(START)
+    )
+
+
+def test_endpoint_slices_and_config_maps_change_nothing_without_loading() -> None:
+    r = reach.from_objects(START)
+    _everything(r)
+    slice_ = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {"name": "web-abc", "namespace": "shop"},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["10.0.0.1"]}],
+    }
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "namespace": "shop"},
+    }
+    with _never_loaded():
+        changes = [r.apply(slice_, by="pod"), r.apply(config), r.delete(slice_), r.delete(config)]
+    assert all(c.edges == [] and c.nodes == [] for c in changes)
+    assert _everything(r) == _everything(reach.from_objects(START))
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"}},
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}},
+        {
+            "apiVersion": "crd.antrea.io/v1beta1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "a", "namespace": "shop"},
+        },
+    ],
+    ids=["an entry point read", "a kind reach does not know (noted)", "a policy not evaluated"],
+)
+def test_other_objects_load_again(obj: Obj) -> None:
+    r = reach.from_objects(START)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(obj)
