@@ -82,9 +82,8 @@ def _with_or_without(
     cluster: Cluster, store: ObjectStore, name: str, namespace: Namespace | None
 ) -> Cluster | None:
     """The cluster with the namespace added (``namespace``) or deleted (None), its
-    namespaces in the order a load gives them (declared ones in the store's order, then
-    those only named by objects); None when a load may read otherwise: the name was known
-    before it was added, or objects are still in it when deleted."""
+    namespaces in name order as a load sorts them; None when a load may read otherwise:
+    the name was known before it was added, or objects are still in it when deleted."""
     after = copy.copy(cluster)
     if namespace is None:
         if name not in cluster.namespaces or store.holds_any(name):
@@ -93,10 +92,5 @@ def _with_or_without(
         return after
     if name in cluster.namespaces:
         return None
-    declared = {n: store.holds(("", "Namespace", "default", n)) for n in cluster.namespaces}
-    after.namespaces = {
-        **{n: ns for n, ns in cluster.namespaces.items() if declared[n]},
-        name: namespace,
-        **{n: ns for n, ns in cluster.namespaces.items() if not declared[n]},
-    }
+    after.namespaces = dict(sorted({**cluster.namespaces, name: namespace}.items()))
     return after

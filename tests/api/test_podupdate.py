@@ -32,7 +32,7 @@ BY = ("pod", "workload", "namespace")
 
 def _everything(r: reach.Reach) -> list[object]:
     """What a load shows: connections and nodes at every granularity, rows, diagnostics."""
-    out: list[object] = [_rows(r), [str(d) for d in r.diagnostics]]
+    out: list[object] = [_rows(r), [str(d) for d in r.diagnostics], list(r.cluster.namespaces)]
     for by in BY:
         view = r.view(by)
         out.append([(n.id, n.labels, n.pods, n.host_network, n.workload) for n in view.nodes])

@@ -394,7 +394,7 @@ def test_a_namespace_added_then_a_pod_in_it_do_not_load() -> None:
     with _never_loaded():
         r.apply(FRONT[1])
     _check(r, [*START, DB_FROM_WEB, FROM_PROD, front, FRONT[1]])
-    assert list(r.cluster.namespaces) == ["shop", "front"]  # as a load orders them
+    assert list(r.cluster.namespaces) == ["front", "shop"]  # as a load orders them
 
 
 def test_a_namespace_deleted_with_nothing_in_it_does_not_load() -> None:
