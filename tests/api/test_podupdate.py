@@ -31,8 +31,16 @@ BY = ("pod", "workload", "namespace")
 
 
 def _everything(r: reach.Reach) -> list[object]:
-    """What a load shows: connections and nodes at every granularity, rows, diagnostics."""
-    out: list[object] = [_rows(r), [str(d) for d in r.diagnostics], list(r.cluster.namespaces)]
+    """What a load shows: connections and nodes at every granularity, rows, diagnostics,
+    the namespaces (in order, with their labels) and the policies in order."""
+    cluster = r.cluster
+    out: list[object] = [
+        _rows(r),
+        [str(d) for d in r.diagnostics],
+        [(name, ns.labels) for name, ns in cluster.namespaces.items()],
+        [(p.namespace, p.name) for p in cluster.policies],
+        [(p.kind, p.name) for p in cluster.admin_policies],
+    ]
     for by in BY:
         view = r.view(by)
         out.append([(n.id, n.labels, n.pods, n.host_network, n.workload) for n in view.nodes])
