@@ -39,6 +39,11 @@ def sort_objects(cluster: Cluster) -> None:
     for policies in (calico.policies, calico.staged):
         policies.sort(key=lambda p: (p.kind, p.namespace, p.name))
     calico.network_sets.sort(key=lambda s: (s.namespace, s.name))
+    sort_entries(cluster)
+    cluster.diagnostics.sort(key=diagnostic_key)
+
+
+def sort_entries(cluster: Cluster) -> None:
+    """The Services and the Ingresses and Routes by identity, in place."""
     cluster.services.sort(key=lambda s: (s.namespace, s.name))
     cluster.routes.sort(key=lambda r: (r.kind, r.namespace, r.name))
-    cluster.diagnostics.sort(key=diagnostic_key)

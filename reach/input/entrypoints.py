@@ -7,12 +7,12 @@ list those Services with the port each names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from reach.errors import Diagnostics, FieldError
 from reach.input.fields import items, mapping
-from reach.input.gateway import VERSIONS, add_gateway_object
+from reach.input.gateway import VERSIONS, add_gateway_object, check_gateways
 from reach.input.raw import RawObject
 from reach.input.services import int_or_name, object_name, parse_service
 from reach.model.cluster import Cluster
@@ -123,3 +123,22 @@ def add_entry_object(cluster: Cluster, raw: RawObject, diag: Diagnostics) -> Non
 
 
 _GROUPS = ("networking.k8s.io", "extensions", "route.openshift.io", "v1")
+
+
+def read_entries(
+    cluster: Cluster,
+    entries: Iterable[RawObject],
+    diag: Diagnostics,
+    report: Callable[[RawObject, FieldError, Diagnostics], None],
+) -> None:
+    """Add the entry-point objects ``entries`` to ``cluster`` (in order) and check the
+    Gateway API's; keep the diagnostics this makes in ``cluster.entry_diagnostics``
+    (``report``: how an invalid object is reported)."""
+    first = len(diag.notes)
+    for raw in entries:
+        try:
+            add_entry_object(cluster, raw, diag)
+        except FieldError as e:
+            report(raw, e, diag)
+    check_gateways(cluster, diag)
+    cluster.entry_diagnostics = list(diag.notes[first:])

@@ -26,8 +26,7 @@ from reach.input.canonical import pod_key, sort_objects, workload_key
 from reach.input.cilium import CCNP, CNP, parse_cilium_policy
 from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
 from reach.input.ciliumdiag import cilium_diagnostics
-from reach.input.entrypoints import ENTRY_POINT_KINDS, add_entry_object
-from reach.input.gateway import check_gateways
+from reach.input.entrypoints import ENTRY_POINT_KINDS, read_entries
 from reach.input.istio import (
     ISTIO_KINDS,
     parse_authorization_policy,
@@ -150,7 +149,7 @@ def build_cluster(
             try:
                 _read(raw, kind, read)
             except FieldError as e:
-                _report(raw, e, diag)
+                report_invalid(raw, e, diag)
         elif kind in ENTRY_POINT_KINDS and _entry_point(placed):
             entries.append(raw)
     _read_cilium(read)
@@ -158,12 +157,7 @@ def build_cluster(
     cluster.namespaces = {ns.name: ns for ns in read.namespaces.values()}
     cluster.pods = sorted(read.pods.values(), key=pod_key)
     cluster.pods_from_objects = len(cluster.pods)
-    for raw in entries:
-        try:
-            add_entry_object(cluster, raw, diag)
-        except FieldError as e:
-            _report(raw, e, diag)
-    check_gateways(cluster, diag)
+    read_entries(cluster, entries, diag, report_invalid)
     # Pods already present for a controller stand for it; expand only the others.
     owners = {p.workload for p in cluster.pods if p.workload}
     for pods in sorted(read.workloads.values(), key=workload_key):
@@ -263,6 +257,13 @@ def _entry_point(placed: Placed) -> bool:
     return placed.info is not None and placed.info.category is Category.ENTRY_POINT
 
 
+def is_entry(raw: RawObject) -> bool:
+    """Whether a load reads ``raw`` as an entry point (and says nothing of it before)."""
+    kind = str(raw.obj.get("kind"))
+    placed = classify(raw.obj.get("apiVersion"), kind)
+    return placed.error is None and kind in ENTRY_POINT_KINDS and _entry_point(placed)
+
+
 def _read(raw: RawObject, kind: str, read: _Read) -> None:
     """Parse one evaluated object into ``read``."""
     seed = raw.origin + raw.path
@@ -304,7 +305,7 @@ def _read_cilium(read: _Read) -> None:
         try:
             parsed = parse_cilium_policy(raw.obj, kind, raw.origin, raw.origin + raw.path, groups)
         except FieldError as e:
-            _report(raw, e, read.diag)
+            report_invalid(raw, e, read.diag)
             continue
         read.cilium_warnings += [(raw.origin, w) for w in parsed.warnings]
         if parsed.policies:
@@ -346,7 +347,7 @@ def _placed(problem: Problem) -> Problem:
     return replace(problem, position=position_text(problem.origin, problem.path))
 
 
-def _report(raw: RawObject, error: FieldError, diag: Diagnostics) -> None:
+def report_invalid(raw: RawObject, error: FieldError, diag: Diagnostics) -> None:
     """Each problem of an invalid document, as an error at its origin and field path."""
     for bad in each_problem(error):
         diag.error(raw.origin, raw.path + bad.path, bad.message)

@@ -180,6 +180,9 @@ class Cluster:
     #: Istio's AuthorizationPolicies and PeerAuthentications (reach.model.istio).
     istio: IstioObjects = field(default_factory=IstioObjects)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Those of ``diagnostics`` that reading the entry points made (Services, Ingresses,
+    #: Routes, Gateway API objects: ``reach.input.entrypoints.read_entries``).
+    entry_diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
     def namespace(self, name: str) -> Namespace:

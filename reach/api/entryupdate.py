@@ -1,0 +1,86 @@
+"""The quick way of an update of one entry-point object: a Service, an Ingress, a Route or
+a Gateway API object (Gateway, HTTPRoute, ReferenceGrant, ...).
+
+Entry points say how traffic arrives from outside (``reach exposure``, ``list
+--exposure``); they allow or deny no connection between pods and addresses, so when the
+compilation does not read them (no Cilium policy, which may name Services; no Calico or
+Istio object) the reachability stays as it is. The entry points are read again from the
+store, as a load reads them (:func:`reach.input.entrypoints.read_entries`), and the
+diagnostics that reading made are replaced by the new reading's; the connectivity change
+(``reach diff``) is empty.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport, diff
+from reach.analysis.viewmoves import moved_analysis
+from reach.engine.moves import Move
+from reach.errors import Diagnostics
+from reach.gcpause import without_gc
+from reach.input.canonical import diagnostic_key, sort_entries
+from reach.input.entrypoints import ENTRY_POINT_KINDS, read_entries
+from reach.input.loader import is_entry, report_invalid
+from reach.input.store import Identity, ObjectStore
+from reach.model.cluster import Cluster
+from reach.model.gateway import GatewayAPI
+
+
+@without_gc
+def entry_update(
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+) -> tuple[Analysis, DiffReport, set[str]] | None:
+    """The analysis after the entry-point object ``key`` changed in ``store``, the change
+    (empty) and the nodes it was compared on (none); None when the quick way does not
+    apply: the compilation reads entry points, a load reported an invalid object (its
+    errors are not kept apart), or the object is not one a load reads as an entry point."""
+    _, kind, _, _ = key
+    cluster, x = before.cluster, before.reachability
+    if kind not in ENTRY_POINT_KINDS or x.policy_state is None:
+        return None
+    if cluster.cilium_policies or cluster.calico or cluster.istio:
+        return None
+    if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
+        return None
+    raw = store.get(key)
+    if raw is not None and not is_entry(raw):
+        return None
+    after_cluster = _entries_again(cluster, store)
+    if after_cluster is None:
+        return None
+    moved = Move(replace(x, cluster=after_cluster), np.zeros(x.n_internal, dtype=bool), [], None)
+    done = moved_analysis(before, after_cluster, moved, by)
+    if done is None:
+        return None
+    after, among = done
+    return after, diff(before, after, by, "before", "after", among=among), among
+
+
+def _entries_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
+    """``cluster`` with its entry points read again from ``store``, and the diagnostics of
+    that reading in place of the last one's; None when an entry point is invalid (a load
+    reports it)."""
+    after = copy.copy(cluster)
+    after.services, after.routes, after.gateway_api = [], [], GatewayAPI()
+    diag = Diagnostics()
+    read_entries(after, (raw for raw in store.raws() if is_entry(raw)), diag, report_invalid)
+    if diag.errors:
+        return None
+    sort_entries(after)
+    gone = Counter(cluster.entry_diagnostics)
+    kept = []
+    for d in cluster.diagnostics:
+        if gone[d] > 0:
+            gone[d] -= 1
+        else:
+            kept.append(d)
+    # a load records each diagnostic once
+    once = dict.fromkeys([*kept, *after.entry_diagnostics])
+    after.diagnostics = sorted(once, key=diagnostic_key)
+    return after

@@ -1,0 +1,118 @@
+"""Entry points changed the quick way (``reach.api.entryupdate``): Services, Ingresses,
+Routes and Gateway API objects applied or deleted neither load nor compile, and what a
+load shows afterwards (connections, nodes, diagnostics, the exposure section and the entry
+routes into each pod) is what a load of the same objects shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from tests.api.test_podupdate import _everything, _never_loaded
+from tests.api.test_whatif import key
+from tests.builders import netpol, pod
+from tests.entrybuilders import ingress, route, service
+from tests.gatewaybuilders import backend, gateway, http_route, listener, parent
+
+Obj = dict[str, Any]
+
+NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+WEB = pod("web", "shop", {"app": "web"}, [("https", 8443, "TCP")])
+API = pod("api", "shop", {"app": "api"}, [("http", 8080, "TCP")])
+ONLY_WEB = netpol(
+    "api-in",
+    "shop",
+    {"matchLabels": {"app": "api"}},
+    ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
+    policyTypes=["Ingress"],
+)
+START = [NS, WEB, API, ONLY_WEB]
+
+#: Entry points of every family, some of them pointing at what is not there.
+ENTRIES = [
+    service(
+        "web", "shop", {"app": "web"}, [{"port": 443, "targetPort": "https"}], type="LoadBalancer"
+    ),
+    service("api", "shop", {"app": "api"}, [{"port": 80, "targetPort": "http"}]),
+    service("api", "shop", {"app": "api"}, [{"port": 80, "targetPort": 8080}], type="NodePort"),
+    ingress("front", "shop", [("api", 80)]),
+    ingress("front", "shop", [("web", 443), ("gone", 80)]),
+    route("r", "shop", "api", 80),
+    gateway("gw", "shop", listener("http", 80)),
+    http_route("h", "shop", [parent("gw")], [backend("api", 80)]),
+    http_route("h", "shop", [parent("missing")], [backend("api", 80)]),
+]
+
+
+def _shown(r: reach.Reach) -> list[object]:
+    """What a load shows, with the entry points: the exposure section and the entry
+    routes into each pod, the entry objects in order (diagnostics without their
+    origins)."""
+    routes = [
+        [str(x) for x in r.exposure(p, by="pod").entry_routes or []]
+        for p in ("shop/web", "shop/api")
+    ]
+    shown = _everything(r)
+    # applied objects are named by the order they were applied in, a load's by position
+    shown[1] = sorted((d.code, d.message, d.severity) for d in r.diagnostics)
+    entries = [
+        [(s.namespace, s.name, s.type) for s in r.cluster.services],
+        [(e.kind, e.namespace, e.name) for e in r.cluster.routes],
+        [(g.namespace, g.name) for g in r.cluster.gateway_api.gateways],
+    ]
+    return [shown, r.exposure_section(by="pod").to_dict(), routes, entries]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(ENTRIES), st.booleans()), min_size=1, max_size=10))
+def test_entry_point_events_equal_a_load_of_the_same_objects(
+    events: list[tuple[Obj, bool]],
+) -> None:
+    r = reach.from_objects(START)
+    mirror = {key(o): o for o in START}
+    for obj, delete in events:
+        _everything(r)
+        with _never_loaded():
+            if delete and key(obj) in mirror:
+                del mirror[key(obj)]
+                change = r.delete(obj)
+            else:
+                mirror[key(obj)] = obj
+                change = r.apply(obj)
+        assert change.edges == [] and change.nodes == []
+        assert _shown(r) == _shown(reach.from_objects(mirror.values()))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {
+            "apiVersion": "cilium.io/v2",
+            "kind": "CiliumNetworkPolicy",
+            "metadata": {"name": "c", "namespace": "shop"},
+            "spec": {
+                "endpointSelector": {},
+                "egress": [
+                    {"toServices": [{"k8sService": {"serviceName": "web", "namespace": "shop"}}]}
+                ],
+            },
+        },
+    ],
+    ids=["a Cilium policy (may name Services)"],
+)
+def test_entry_points_load_again_when_the_compilation_reads_them(extra: Obj) -> None:
+    r = reach.from_objects([*START, extra])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(ENTRIES[0])
+
+
+def test_an_invalid_entry_point_loads_again_and_is_refused() -> None:
+    r = reach.from_objects(START)
+    bad = service("bad", "shop", {"app": "web"}, [{"port": "not-a-port"}])
+    with pytest.raises(reach.InvalidInput):
+        r.apply(bad)
+    assert _shown(r) == _shown(reach.from_objects(START))
