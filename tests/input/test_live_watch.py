@@ -385,6 +385,40 @@ def test_policy_and_namespace_events_are_counted_as_a_fresh_read_counts(
     assert edges[0] == edges[1] == edges[4] == 0 and edges[2] == edges[3] > 0
 
 
+def test_entry_point_and_endpoint_slice_events_are_counted_as_a_fresh_read_counts(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    """A LoadBalancer Service put and removed, and an EndpointSlice put, changed and
+    removed (they change whenever a pod becomes ready), take the quick ways (no load): no
+    connection changes, and the counts and change equal those of fresh reads."""
+    lb = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "bench-lb", "namespace": "shop"},
+        "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "ports": [{"port": 80}]},
+    }
+    endpoints = {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {"name": "bench-lb-x1", "namespace": "shop"},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["10.0.0.9"]}],
+    }
+    moved = json.loads(json.dumps(endpoints))
+    moved["endpoints"][0]["addresses"] = ["10.0.0.10"]
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("put", lb),
+        ("put", endpoints),
+        ("put", moved),
+        ("remove", moved),
+        ("remove", lb),
+    ]
+    before = reach.load_live(options(server, tmp_path))
+    edges: list[int] = []
+    assert _fresh_counts(server, watching, tmp_path, before, steps, edges) == 0
+    assert edges == [0] * len(steps)
+
+
 def _fresh_counts(
     server: WatchServer,
     watching: Watcher,
