@@ -11,7 +11,8 @@ The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 
 under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
 name), deleted, relabelled (a label changed), a pod alone in its behaviour class deleted
 (its class goes) and applied again (a new class), a namespace relabelled, a namespace
-added and deleted (no pod in it), an EndpointSlice changed, a NetworkPolicy
+added and deleted (no pod in it), an EndpointSlice changed, a LoadBalancer Service
+added, a NetworkPolicy
 added (deny all ingress in one namespace), changed (that policy's podSelector changed)
 and deleted, and a NetworkPolicy selecting exactly the labels of a pod whose class holds
 other labels too added (it splits the class) and deleted (the parts merge). Each is
@@ -105,6 +106,14 @@ def main() -> None:
             "endpoints": [{"addresses": [f"10.9.0.{i + 1}"]}],
         }
 
+    def load_balancer(i: int) -> Obj:
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": f"bench-lb-{i}", "namespace": names[0]},
+            "spec": {"type": "LoadBalancer", "selector": {}, "ports": [{"port": 80}]},
+        }
+
     def fresh_namespace(i: int) -> Obj:
         return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"bench-new-{i}"}}
 
@@ -131,6 +140,7 @@ def main() -> None:
         ("pod add, a new class", lambda i: lambda: r.apply(lone[i])),
         ("namespace relabel", ns_relabel),
         ("EndpointSlice change", lambda i: lambda: r.apply(endpoint_slice(i))),
+        ("Service add", lambda i: lambda: r.apply(load_balancer(i))),
         ("namespace add", lambda i: lambda: r.apply(fresh_namespace(i))),
         ("namespace delete", lambda i: lambda: r.delete(fresh_namespace(i))),
         ("policy add", lambda i: lambda: r.apply(deny(names[i], {}))),
