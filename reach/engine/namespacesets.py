@@ -3,9 +3,10 @@
 A namespace with no pod holds no label class: no policy or rule peer answers otherwise for
 any class, and no row changes. Label classes and the matcher number namespaces by their
 place among the sorted names: those after it move by one. The keys pods bring later ask
-their answers with the new namespaces (:class:`KeyAnswers`). A namespace deleted must hold
-no label class key at all (one of a pod that went may come back with it: the update
-takes the other way then).
+their answers with the new namespaces (:class:`KeyAnswers`). The label class keys of a
+namespace deleted after its pods went are known with no class afterwards, as when a
+class's last pod goes: a pod of one, in a namespace of that name made again, asks its
+answers with the new namespace's labels.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.classmoves import GONE
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
-from reach.engine.reachability import Reachability
+from reach.engine.policystate import PolicyState
+from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Cluster
 
 
@@ -30,21 +33,68 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     if list(state.matcher.namespace_position) != before:
         return None
     changed = set(before) ^ set(after)
-    if len(changed) != 1 or any(key[0] in changed for key in keys.label_keys):
+    if len(changed) != 1:
         return None
+    (name,) = changed
+    if name in after and any(
+        key[0] == name and cls != GONE
+        for key, cls in zip(keys.label_keys, keys.behaviour, strict=True)
+    ):
+        return None  # keys with a class in a namespace not known: a load's matter
+    if name in before:
+        forgotten = _forgotten(state, keys, name)
+        if forgotten is None:
+            return None
+        state, keys = forgotten
     position = {name: i for i, name in enumerate(after)}
-    moved = np.array([position.get(name, -1) for name in before], dtype=np.intp)
-    labels = replace(state.labels, namespace=moved[state.labels.namespace])
+    # by name: the label classes of a namespace deleted and made again (known with no
+    # class) take its new place
+    where = [position.get(key[0], -1) for key in state.labels.keys]
+    labels = replace(state.labels, namespace=np.array(where, dtype=np.intp))
     matcher = Matcher(
         labels,
         namespace_labels=LabelIndex([cluster.namespaces[name].labels for name in after]),
         namespace_position=position,
         segments=x.segments,
     )
+    assert keys.answers is not None
     answers = replace(keys.answers, namespaces=cluster.namespaces)
     return replace(
         x,
         cluster=cluster,
         policy_state=replace(state, labels=labels, matcher=matcher),
         class_keys=replace(keys, answers=answers),
+    )
+
+
+def _forgotten(
+    state: PolicyState, keys: ClassKeys, name: str
+) -> tuple[PolicyState, ClassKeys] | None:
+    """``state`` and ``keys`` with the label class keys of namespace ``name`` (whose pods
+    all went) known with no class, as when a class's last pod goes: a pod of such a key,
+    in a namespace of that name made again, asks its answers with the new namespace's
+    labels. A class answered for by one of them takes another of its label classes
+    (every class has pods, so keys outside the namespace); None when it has no other
+    compiled one."""
+    gone = [i for i, key in enumerate(keys.label_keys) if key[0] == name]
+    if not gone:
+        return state, keys
+    behaviour = list(keys.behaviour)
+    for i in gone:
+        behaviour[i] = GONE
+    compiled = len(state.labels)
+    of = state.classes.of_label_class.copy()
+    of[[i for i in gone if i < compiled]] = GONE
+    first = state.classes.first_label_class.copy()
+    for cls in np.flatnonzero(of[first] == GONE).tolist():
+        others = np.flatnonzero(of == cls)
+        if not len(others):
+            return None
+        first[cls] = others[0]
+    answers = keys.answers
+    assert answers is not None
+    projected = {k: c for k, c in answers.projected.items() if k[0] != name}
+    return (
+        replace(state, classes=replace(state.classes, of_label_class=of, first_label_class=first)),
+        replace(keys, behaviour=behaviour, answers=replace(answers, projected=projected)),
     )

@@ -404,13 +404,34 @@ def test_a_namespace_deleted_with_nothing_in_it_does_not_load() -> None:
     _check(r, [*START, DB_FROM_WEB])
 
 
-def test_a_namespace_deleted_after_its_pods_loads_again() -> None:
-    """The key of its pod that went is still known (it may come back with it)."""
-    r = reach.from_objects([*START, DB_FROM_WEB, *FRONT])
+def test_a_namespace_deleted_after_its_pods_forgets_their_keys() -> None:
+    """The keys of its pods that went are known with no class; made again with other
+    labels, the namespace's pod of the same labels asks its answers anew (FROM_PROD lets
+    pods of a prod namespace reach the database)."""
+    r = reach.from_objects([*START, DB_FROM_WEB, FROM_PROD, *FRONT])
     with _never_loaded():
         r.delete(FRONT[1])
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.delete(FRONT[0])
+    _check(r, [*START, DB_FROM_WEB, FROM_PROD])
+    front = {**FRONT[0], "metadata": {"name": "front", "labels": {"env": "prod"}}}
+    with _never_loaded():
+        r.apply(front)
+        change = r.apply(FRONT[1], by="pod")
+    assert ("front/web-1[Pod]", "shop/db-1[Pod]") in {(e.src, e.dst) for e in change.edges}
+    _check(r, [*START, DB_FROM_WEB, FROM_PROD, front, FRONT[1]])
+    # a policy answered over the label classes now reads the key's new namespace labels
+    from_prod = _policy(
+        "other-from-prod",
+        {
+            "podSelector": {"matchLabels": {"app": "other"}},
+            "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}}]}],
+        },
+    )
+    with _never_loaded():
+        change = r.apply(from_prod, by="pod")
+    assert ("front/web-1[Pod]", "shop/other-1[Pod]") not in {(e.src, e.dst) for e in change.edges}
+    assert ("shop/web-1[Pod]", "shop/other-1[Pod]") in {(e.src, e.dst) for e in change.edges}
+    _check(r, [*START, DB_FROM_WEB, FROM_PROD, front, FRONT[1], from_prod])
 
 
 def test_a_policy_naming_a_new_label_key_refines_the_projections_of_pods() -> None:
