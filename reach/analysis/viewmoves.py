@@ -117,13 +117,13 @@ def _own(view: View, pods: list[int]) -> int:
     return view.inside_id(np.unique(view.reachability.pod_class[pods], return_counts=True))
 
 
-def split_view(old: View, x: Reachability, renumber: IntVec, split: list[int]) -> View:
+def renumbered_view(old: View, x: Reachability, renumber: IntVec, recount: list[int]) -> View:
     """The view of ``x`` at ``old``'s granularity, where ``x`` holds ``old``'s pods and
-    each class ``c`` of ``old`` is class ``renumber[c]`` of ``x``, but for the ``split``
-    classes, whose pods are in several classes of ``x`` (``reach.engine.classsplits``):
-    the nodes holding those take their classes from their pods."""
+    each class ``c`` of ``old`` is class ``renumber[c]`` of ``x``; the nodes holding one of
+    the ``recount`` classes (split or merged: ``reach.engine.classsplits``) take their
+    classes from their pods."""
     classes = _renumbered(old, renumber)
-    for i in sorted({i for c in split for i in old.nodes_of_class(c)}):
+    for i in sorted({i for c in recount for i in old.nodes_of_class(c)}):
         if i < len(old.node_pods) and old.node_pods[i]:
             classes[i] = np.unique(x.pod_class[old.node_pods[i]])
     return View(
@@ -139,15 +139,15 @@ def split_view(old: View, x: Reachability, renumber: IntVec, split: list[int]) -
     )
 
 
-def split_analysis(
-    before: Analysis, x: Reachability, renumber: IntVec, split: list[int], by: str
+def renumbered_analysis(
+    before: Analysis, x: Reachability, renumber: IntVec, recount: list[int], by: str
 ) -> Analysis:
-    """``before`` with its classes split as in ``x`` (:func:`split_view`), its views (that
-    at granularity ``by`` made first) kept."""
+    """``before`` with its classes split or merged as in ``x`` (:func:`renumbered_view`),
+    its views (that at granularity ``by`` made first) kept."""
     out = Analysis(before.cluster, x)
     before.view(by, x.ipv6)
     for (_, shown), view in before.views().items():
-        out.keep_view(split_view(view, x, renumber, split), shown)
+        out.keep_view(renumbered_view(view, x, renumber, recount), shown)
     return out
 
 
@@ -216,16 +216,16 @@ def moved_analysis(
 ) -> tuple[Analysis, set[str]] | None:
     """The analysis of ``cluster`` after a policy or namespace changed in place
     (``move``: classes split first, rows computed again, classes merged after), with the
-    views of ``before`` carried through each step (:func:`split_analysis`,
+    views of ``before`` carried through each step (:func:`renumbered_analysis`,
     :func:`rebased`), and the ids of the nodes at granularity ``by`` that hold a class
     whose rows changed; None when the merge needs a compilation."""
     base = before
     if move.split is not None:
-        base = split_analysis(before, move.x, *move.split, by)
+        base = renumbered_analysis(before, move.x, *move.split, by)
     after, among = rebased(base, cluster, move.x, move.changed, by, relabelled)
     if move.merge:
         merging = merged_classes(move.x, move.merge)
         if merging is None:
             return None
-        after = split_analysis(after, *merging, by)
+        after = renumbered_analysis(after, *merging, by)
     return after, among

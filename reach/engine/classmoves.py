@@ -88,7 +88,7 @@ def reclassed(
         return None
     source = np.array(order, dtype=np.intp)
     at = int(np.flatnonzero(source < 0)[0]) if new is not None else -1
-    renumber = np.full(x.n_internal + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by index
+    renumber = renumber_table(x.n_internal)
     renumber[source[source >= 0]] = np.flatnonzero(source >= 0)
     renumber[NEW] = at
     plan = Plan(
@@ -235,14 +235,29 @@ def _projected(answers: KeyAnswers, renumber: IntVec, new: NewClass | None, at: 
     return replace(answers, projected=projected)
 
 
+def renumber_table(n_internal: int) -> IntVec:
+    """A new number for each of ``n_internal`` classes (:data:`GONE` until set), then the
+    new class's and :data:`GONE`'s own places, at indices :data:`NEW` and :data:`GONE`, so
+    that the table renumbers ``ClassKeys.behaviour`` as it is."""
+    return np.full(n_internal + 2, GONE, dtype=np.intp)
+
+
+def every_class(x: Reachability, internal: IntVec, n: int) -> IntVec:
+    """The new number of each class of ``x`` (behaviour classes, then the external ends)
+    when its behaviour classes ``c`` become ``internal[c]`` (-1: gone) of ``n``: the
+    external ends follow them."""
+    return np.concatenate(
+        [internal[: x.n_internal], np.arange(n, n + x.n_classes - x.n_internal)]
+    ).astype(np.intp)
+
+
 def renumbering(x: Reachability, order: list[int]) -> IntVec:
     """The new number of each class of ``x`` (every class: behaviour classes, then the
     external ends) when its behaviour classes become ``order`` (-1: gone)."""
-    out = np.full(x.n_classes, -1, dtype=np.intp)
+    internal = np.full(x.n_internal, -1, dtype=np.intp)
     source = np.array(order, dtype=np.intp)
-    out[source[source >= 0]] = np.flatnonzero(source >= 0)
-    out[x.n_internal :] = np.arange(len(order), len(order) + x.n_classes - x.n_internal)
-    return out
+    internal[source[source >= 0]] = np.flatnonzero(source >= 0)
+    return every_class(x, internal, len(order))
 
 
 class _Taking:

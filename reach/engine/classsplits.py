@@ -22,7 +22,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classes import LabelKey, sort_key
-from reach.engine.classmoves import GONE, Plan, rebuilt
+from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
 from reach.engine.matching import Matcher
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import AdminPolicy, NetworkPolicy
@@ -88,7 +88,7 @@ def split_into(
     first_part: dict[int, int] = {}
     for i, (cls, _) in enumerate(order):
         first_part.setdefault(cls, i)
-    renumber = np.full(x.n_internal + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by index
+    renumber = renumber_table(x.n_internal)
     for cls, i in first_part.items():
         if cls not in split:  # the projections and signatures of a split class do not hold
             renumber[cls] = i
@@ -103,10 +103,9 @@ def split_into(
     after = rebuilt(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
     if after is None:
         return None
-    for_views = np.full(x.n_classes, -1, dtype=np.intp)
-    for_views[list(first_part)] = list(first_part.values())
-    for_views[x.n_internal :] = np.arange(len(order), len(order) + x.n_classes - x.n_internal)
-    return after, for_views, split
+    internal = np.full(x.n_internal, -1, dtype=np.intp)
+    internal[list(first_part)] = list(first_part.values())
+    return after, every_class(x, internal, len(order)), split
 
 
 def _whole(parts: dict[tuple[int, bytes], list[int]]) -> set[int]:
@@ -152,7 +151,7 @@ def merged_classes(
         into[group] = group[0]  # classes are in the order of their least key
     source = np.flatnonzero(into == np.arange(x.n_internal))
     position = np.cumsum(into == np.arange(x.n_internal)) - 1
-    renumber = np.full(x.n_internal + 2, GONE, dtype=np.intp)  # [..., NEW, GONE] by index
+    renumber = renumber_table(x.n_internal)
     renumber[: x.n_internal] = position[into]
     plan = Plan(
         source=source,
@@ -165,7 +164,5 @@ def merged_classes(
     after = rebuilt(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
     if after is None:
         return None
-    for_views = np.concatenate(
-        [renumber[: x.n_internal], np.arange(len(source), len(source) + x.n_classes - x.n_internal)]
-    )
-    return after, for_views, sorted(c for group in groups for c in group)
+    merged = sorted(c for group in groups for c in group)
+    return after, every_class(x, renumber, len(source)), merged

@@ -19,9 +19,7 @@ from reach.engine.classes import (
     KeyOf,
     LabelKey,
     NamedPorts,
-    Signature,
     classes_of_keys,
-    signature_of,
 )
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
@@ -115,11 +113,6 @@ class KeyAnswers:
             namespace_position=position,
             segments=[],
         )
-
-    def signature(self, key: LabelKey) -> Signature | None:
-        """The signature of label class ``key``; None when its namespace is not known."""
-        found = self.answers_of(key)
-        return signature_of(*found) if found is not None else None
 
     def answers_of(self, key: LabelKey) -> tuple[list[bool], NamedPorts] | None:
         """The answers of label class ``key`` (whether each policy selects it, then whether

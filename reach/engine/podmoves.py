@@ -79,9 +79,13 @@ def moved(
         pod_label = np.insert(pod_label, inserted, label)
     if len(pod_class) != len(cluster.pods):
         raise ValueError("the cluster's pods must be x.pods with one removed and/or inserted")
-    order, first_key = _order(keys, pod_label, affected, new)
-    keys = replace(keys, first_key=first_key)
-    if new is None and order == list(range(x.n_internal)):
+    order: list[int] | None = None  # None: no class comes, goes or moves
+    if affected or new is not None:
+        order, first_key = _order(keys, pod_label, affected, new)
+        keys = replace(keys, first_key=first_key)
+        if new is None and order == list(range(x.n_internal)):
+            order = None
+    if order is None:
         return replace(
             x,
             cluster=cluster,

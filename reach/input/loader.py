@@ -260,8 +260,10 @@ def _entry_point(placed: Placed) -> bool:
 def is_entry(raw: RawObject) -> bool:
     """Whether a load reads ``raw`` as an entry point (and says nothing of it before)."""
     kind = str(raw.obj.get("kind"))
+    if kind not in ENTRY_POINT_KINDS:  # most objects: not classified
+        return False
     placed = classify(raw.obj.get("apiVersion"), kind)
-    return placed.error is None and kind in ENTRY_POINT_KINDS and _entry_point(placed)
+    return placed.error is None and _entry_point(placed)
 
 
 def _read(raw: RawObject, kind: str, read: _Read) -> None:
