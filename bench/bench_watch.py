@@ -6,6 +6,7 @@ cluster.
 Usage:
   python bench/bench_watch.py                 # 10k pods, 3 runs of each event type
   python bench/bench_watch.py --size 1k --runs 5
+  python bench/bench_watch.py --cilium        # with Cilium policies beside (see below)
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
 under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
@@ -20,6 +21,12 @@ timed in this process (wall clock), once per run, each run on a different pod,
 namespace or policy, and each run also times a full recompute (``reach.load`` +
 ``summary``), so that the load of a shared machine weighs on both alike; the medians are
 printed with their ratio.
+
+With ``--cilium``, the cluster also holds a CiliumNetworkPolicy in each of its first 50
+namespaces (half of them when it has fewer than 100) (every pod of the namespace admits its namespace's pods on 8080/TCP; written
+beside the cached cluster), every event type above runs with them, and three more are
+timed: a CiliumNetworkPolicy added (one of those copied into another namespace), changed
+(its endpoint selector) and deleted.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
+import yaml  # noqa: E402
 from bench_core import cluster  # noqa: E402
 
 import reach  # noqa: E402
@@ -59,12 +67,42 @@ def deny(ns: str, selector: Obj) -> Obj:
     }
 
 
+def cilium(ns: str, selector: Obj) -> Obj:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "bench-cilium", "namespace": ns},
+        "spec": {
+            "endpointSelector": selector,
+            "ingress": [
+                {
+                    "fromEndpoints": [{}],
+                    "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}]}],
+                }
+            ],
+        },
+    }
+
+
+def with_cilium(path: Path) -> Path:
+    """The cluster at ``path`` with a CiliumNetworkPolicy in each of its first 50
+    namespaces (or half), written beside it once."""
+    out = path.with_name(path.stem + "-cilium.yaml")
+    if not out.exists():
+        every = list(reach.load(str(path)).cluster.namespaces)
+        spaces = every[: min(50, len(every) // 2)]
+        text = "".join("---\n" + yaml.safe_dump(cilium(ns, {})) for ns in spaces)
+        out.write_text(path.read_text() + "\n" + text)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="10k")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cilium", action="store_true", help="with Cilium policies beside")
     args = ap.parse_args()
-    path = str(cluster(args.size))
+    path = str(with_cilium(cluster(args.size)) if args.cilium else cluster(args.size))
     r = reach.load(path)
     r.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-warm"}})
     raws = [raw.obj for raw in r._updates.store.raws()]  # type: ignore[union-attr]
@@ -152,6 +190,17 @@ def main() -> None:
         ("policy add, splitting a class", lambda i: lambda: r.apply(split(i))),
         ("policy delete, merging classes", lambda i: lambda: r.delete(split(i))),
     ]
+    if args.cilium:
+        held = {p.namespace for p in r.cluster.cilium_policies}
+        free = [n for n in names if n not in held]  # namespaces with no Cilium policy
+        events += [
+            ("Cilium policy add", lambda i: lambda: r.apply(cilium(free[i], {}))),
+            (
+                "Cilium policy change",
+                lambda i: lambda: r.apply(cilium(free[i], {"matchLabels": {"tier": "web"}})),
+            ),
+            ("Cilium policy delete", lambda i: lambda: r.delete(cilium(free[i], {}))),
+        ]
     # Each run measures the full load and then every event type once: a shared machine's
     # load changes over minutes, and then weighs on both columns alike.
     full: list[float] = []

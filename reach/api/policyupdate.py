@@ -1,5 +1,5 @@
-"""The quick way of an update that adds, replaces or deletes one NetworkPolicy or admin
-policy object.
+"""The quick way of an update that adds, replaces or deletes one NetworkPolicy, admin
+policy or Cilium policy object (:mod:`reach.api.ciliumupdate` reads the last).
 
 The compiled rows of the classes the policy selects (before or after) are computed again,
 and nothing else (:mod:`reach.engine.policymoves`; classes it tells apart are split first
@@ -19,7 +19,9 @@ import copy
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import moved_analysis
-from reach.engine.policymoves import Moved, policy_moved
+from reach.api.ciliumupdate import CILIUM_GROUP, CILIUM_KINDS, cilium_change
+from reach.engine.moves import Moved
+from reach.engine.policymoves import policy_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
 from reach.input.adminpolicy import parse_admin_policy
@@ -43,15 +45,16 @@ Change = tuple[Cluster, Moved | None, Moved | None]
 def policy_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
 ) -> tuple[Analysis, DiffReport, set[str]] | None:
-    """The analysis after the NetworkPolicy or admin policy object ``key`` changed in
-    ``store`` (applied, or deleted when the store no longer holds it; ``old``: the store
-    held it before), the change, and the ids of the nodes at granularity ``by`` that hold a
-    class whose rows changed; None when the quick way does not apply.
+    """The analysis after the NetworkPolicy, admin policy or Cilium policy object ``key``
+    changed in ``store`` (applied, or deleted when the store no longer holds it; ``old``:
+    the store held it before), the change, and the ids of the nodes at granularity ``by``
+    that hold a class whose rows changed; None when the quick way does not apply.
 
     It applies when the input has no Calico or Istio objects, and: for a NetworkPolicy,
     its namespace is a Namespace object and no NetworkPolicy of another API group has its
     name; for an admin policy, no peer of it (before or after) is one offline analysis
-    cannot resolve (the load says so)."""
+    cannot resolve (the load says so); for a Cilium policy, the conditions of
+    :func:`reach.api.ciliumupdate.cilium_change`."""
     cluster = before.cluster
     if cluster.calico or cluster.istio:
         return None
@@ -59,6 +62,8 @@ def policy_update(
         change = _network_policy(cluster, store, key, old)
     elif key[0] == ADMIN_GROUP and key[1] in ADMIN_KINDS:
         change = _admin_policy(cluster, store, key, old)
+    elif key[0] == CILIUM_GROUP and key[1] in CILIUM_KINDS:
+        change = cilium_change(cluster, store, key, old)
     else:
         return None
     if change is None:

@@ -49,6 +49,7 @@ class CiliumMatcher:
         segments: list[IPRange],
     ) -> None:
         self.classes = label_classes
+        self.namespaces = namespaces
         rows = []
         for c in range(len(label_classes)):
             namespace = namespaces[int(label_classes.namespace[c])]
@@ -63,6 +64,12 @@ class CiliumMatcher:
         self.endpoints = ~label_classes.host_network
         self.services = services
         self.segments = segments
+
+    def over(self, label_classes: LabelClasses, segments: list[IPRange]) -> CiliumMatcher:
+        """This matcher's namespaces and Services over other label classes and segments."""
+        return CiliumMatcher(
+            label_classes, namespaces=self.namespaces, services=self.services, segments=segments
+        )
 
     def selected(self, policy: CiliumPolicy) -> BoolVec:
         """The label classes the policy applies to (none for a host policy)."""

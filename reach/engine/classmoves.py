@@ -38,7 +38,6 @@ from reach.engine.classes import (
     signature_of,
 )
 from reach.engine.keyanswers import KeyAnswers
-from reach.engine.matching import Matcher
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
@@ -49,7 +48,7 @@ from reach.engine.rowsagain import (
     side_tables,
     signatures_of,
 )
-from reach.engine.rules import CompiledRule, isolation, priority_ties
+from reach.engine.rules import CompiledRule, cilium_selected, isolation, priority_ties
 from reach.engine.sides import SideRows
 from reach.model.cluster import AdminPolicy, Cluster
 
@@ -167,7 +166,7 @@ def rebuilt(
         rules=rules,
         selected_matrix=None,
         selected_rows=[subject_of[id(policy)] for policy in x.cluster.policies],
-        cilium_selected=np.zeros((0, n), dtype=bool),
+        cilium_selected=cilium_selected(state.policies, subjects, n),
         diagnostics=priority_ties(rules) if admin else x.diagnostics,
         class_keys=class_keys,
         pod_label_class=pod_label,
@@ -358,12 +357,7 @@ def _state(
         labels = extended(
             labels, keys.label_keys[len(labels) :], matcher.namespace_position, state.named_ports
         )
-        matcher = Matcher(
-            labels,
-            namespace_labels=matcher.namespace_labels,
-            namespace_position=matcher.namespace_position,
-            segments=x.segments,
-        )
+        matcher = matcher.over(labels, x.segments)
     classes = BehaviourClasses(
         by_signature={},
         of_label_class=np.array(plan.behaviour[: len(labels)], dtype=np.intp),

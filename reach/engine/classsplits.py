@@ -24,10 +24,8 @@ from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classes import LabelKey, sort_key
 from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
 from reach.engine.matching import Matcher
+from reach.engine.moves import Moved
 from reach.engine.reachability import ClassKeys, Reachability
-from reach.model.cluster import AdminPolicy, NetworkPolicy
-
-Moved = NetworkPolicy | AdminPolicy
 
 
 def policy_answers(matcher: Matcher, policy: Moved) -> list[BoolVec]:

@@ -43,6 +43,7 @@ from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rules import (
     AnyPolicy,
     CompiledRule,
+    cilium_selected,
     compiled_rule,
     evaluation_order,
     isolation,
@@ -52,7 +53,6 @@ from reach.engine.rules import (
     used_named_ports,
 )
 from reach.engine.sides import SideRows
-from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import Cluster, NetworkPolicy
 from reach.model.ipspace import segments
 from reach.model.pseudo import pseudo_peers
@@ -240,11 +240,6 @@ class _Compiler:
             for policy, sel in zip(self.policies, subjects, strict=True)
             if isinstance(policy, NetworkPolicy)
         ]
-        cilium_subjects = [
-            sel
-            for policy, sel in zip(self.policies, subjects, strict=True)
-            if isinstance(policy, CiliumPolicy)
-        ]
         return Reachability(
             cluster=self.cluster,
             pods=self.pods,
@@ -264,9 +259,7 @@ class _Compiler:
             selected_matrix=np.array(network_policy_subjects, dtype=bool).reshape(
                 len(network_policy_subjects), len(classes)
             ),
-            cilium_selected=np.array(cilium_subjects, dtype=bool).reshape(
-                len(cilium_subjects), len(classes)
-            ),
+            cilium_selected=cilium_selected(self.policies, subjects, len(classes)),
             diagnostics=priority_ties(rules),
             calico=self.calico.tiers if self.calico is not None else None,
             mesh=self.mesh,
@@ -284,7 +277,7 @@ class _Compiler:
         masks: RuleMasks,
     ) -> PolicyState | None:
         """What changing a policy in place needs (reach.engine.policymoves)."""
-        if self.cluster.cilium_policies or self.calico is not None or self.mesh is not None:
+        if self.calico is not None or self.mesh is not None:
             return None
         self.matcher.forget()  # an update asks a few answers again, not all
         return PolicyState(
@@ -293,9 +286,7 @@ class _Compiler:
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
         """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""
-        only_network_policies = not (
-            self.cluster.cilium_policies or self.calico is not None or self.mesh is not None
-        )
+        answered = self.calico is None and self.mesh is None
         return ClassKeys(
             key_of=labels.key_of,
             label={key: i for i, key in enumerate(labels.keys)},
@@ -309,8 +300,9 @@ class _Compiler:
                 self.cluster.namespaces,
                 self.named_ports,
                 labels.key_of,
+                self.cluster.services if self.cluster.cilium_policies else None,
             )
-            if only_network_policies
+            if answered
             else None,
         )
 

@@ -4,8 +4,9 @@ A pod with labels no pod had before (a rollout's new ``pod-template-hash``, a la
 changed) makes a new label class; it joins the behaviour class whose signature (its answer
 to every policy and rule peer, and its named-port resolution: :func:`classes.signatures`)
 it shares, which this module computes for that one key with the same :class:`Matcher`
-over a cluster of one label class and one namespace. Inputs with Cilium, Calico or Istio
-policies add answers this does not compute: :func:`key_answers` gives None for them.
+over a cluster of one label class and one namespace (with Cilium policies, the same
+:class:`CiliumMatcher` too). Inputs with Calico or Istio policies add answers this does
+not compute: compiling them keeps no :class:`KeyAnswers`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 
 import numpy as np
 
+from reach.engine.ciliummatch import CiliumMatcher
 from reach.engine.classes import (
     KeyOf,
     LabelKey,
@@ -24,8 +26,10 @@ from reach.engine.classes import (
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy
 from reach.model.selectors import LabelSelector, Requirement
+from reach.model.services import Service
 
 
 class _Only(dict[str, int]):
@@ -44,6 +48,9 @@ class KeyAnswers:
     namespaces: dict[str, Namespace]
     named: list[NamedKey]
     key_of: KeyOf
+    #: The input's Services when it has Cilium policies (``toServices`` selects the pods
+    #: behind them); None when it has none.
+    services: list[Service] | None = None
     #: The behaviour class of each projected key seen (:meth:`projection`), filled as
     #: classes are looked up: a fact of this compilation, shared by every update of it.
     projected: dict[LabelKey, int] = field(default_factory=dict)
@@ -66,10 +73,18 @@ class KeyAnswers:
         if selector_keys and added is not None:
             found: set[str] = set()
             _named_keys(added, found)
+            found |= self._service_keys(added)
             if not found <= selector_keys[0]:
                 selector_keys, projected = [selector_keys[0] | found], {}
         return KeyAnswers(
-            policies, rules, namespaces, self.named, self.key_of, projected, selector_keys
+            policies,
+            rules,
+            namespaces,
+            self.named,
+            self.key_of,
+            self.services,
+            projected,
+            selector_keys,
         )
 
     def projection(self, key: LabelKey) -> LabelKey:
@@ -81,9 +96,18 @@ class KeyAnswers:
         if not self._selector_keys:
             found: set[str] = set()
             _named_keys(self.policies, found)
+            for policy in self.policies:
+                found |= self._service_keys(policy)
             self._selector_keys.append(frozenset(found))
         named = self._selector_keys[0]
         return (key[0], tuple(kv for kv in key[1] if kv[0] in named), *key[2:])
+
+    def _service_keys(self, policy: AnyPolicy) -> set[str]:
+        """The label keys of the selectors of the Services a Cilium policy's ``toServices``
+        may name (every Service's: which it names does not depend on pods)."""
+        if not isinstance(policy, CiliumPolicy) or not any(r.services for r in policy.rules):
+            return set()
+        return {k for s in self.services or () for k, _ in s.selector or ()}
 
     def projected_class(
         self, key: LabelKey, known: list[LabelKey], classes: list[int]
@@ -107,11 +131,17 @@ class KeyAnswers:
         labels = classes_of_keys(
             [key], np.zeros(0, dtype=np.intp), position, self.named, self.key_of
         )
+        cilium = None
+        if self.services is not None:
+            cilium = CiliumMatcher(
+                labels, namespaces=[namespace], services=self.services, segments=[]
+            )
         return Matcher(
             labels,
             namespace_labels=LabelIndex([namespace.labels]),
             namespace_position=position,
             segments=[],
+            cilium=cilium,
         )
 
     def answers_of(self, key: LabelKey) -> tuple[list[bool], NamedPorts] | None:

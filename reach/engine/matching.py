@@ -17,7 +17,7 @@ from reach.engine.classes import LabelClasses
 from reach.engine.labelindex import LabelIndex
 from reach.engine.rules import AnyPolicy, AnyRule
 from reach.model.cilium import CiliumPolicy, CiliumRule
-from reach.model.cluster import AdminPolicy, NetworkPolicy, Peer
+from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy, Peer
 from reach.model.ipspace import IPBlock, IPRange
 
 
@@ -48,6 +48,42 @@ class Matcher:
         #: rule_peers per (peer objects, namespace, Admin or not), likewise; do not modify
         self._rule_cache: dict[tuple[tuple[int, ...], str, bool], tuple[BoolVec, BoolVec]] = {}
         self._pinned: list[object] = []
+
+    def over(self, label_classes: LabelClasses, segments: list[IPRange]) -> Matcher:
+        """A matcher of these namespaces (and Cilium's Services) over other label classes
+        and segments."""
+        return Matcher(
+            label_classes,
+            namespace_labels=self.namespace_labels,
+            namespace_position=self.namespace_position,
+            segments=segments,
+            cilium=self.cilium.over(label_classes, segments) if self.cilium is not None else None,
+        )
+
+    def renamespaced(
+        self,
+        label_classes: LabelClasses,
+        namespaces: list[Namespace],
+        segments: list[IPRange],
+    ) -> Matcher:
+        """A matcher over ``label_classes`` whose namespace positions are those of
+        ``namespaces`` (every namespace, sorted by name; their labels as they are now), with
+        Cilium's identities made again when this matcher has them."""
+        cilium = None
+        if self.cilium is not None:
+            cilium = CiliumMatcher(
+                label_classes,
+                namespaces=namespaces,
+                services=self.cilium.services,
+                segments=segments,
+            )
+        return Matcher(
+            label_classes,
+            namespace_labels=LabelIndex([ns.labels for ns in namespaces]),
+            namespace_position={ns.name: i for i, ns in enumerate(namespaces)},
+            segments=segments,
+            cilium=cilium,
+        )
 
     def forget(self) -> None:
         """Drop the cached answers (kept after compiling, they would hold a vector over

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.reachability import Reachability
+from reach.model.cilium import CiliumPolicy
+from reach.model.cluster import AdminPolicy, NetworkPolicy
+
+#: The policies that can change in place: NetworkPolicies, admin policies (ANP, BANP,
+#: ClusterNetworkPolicy) and Cilium policies.
+Moved = NetworkPolicy | AdminPolicy | CiliumPolicy
 
 #: How classes were split before the change: the new number of each class (a split
 #: class's first part's), and the classes split (:func:`classsplits.split_by`).

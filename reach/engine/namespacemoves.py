@@ -14,6 +14,7 @@ atoms do not depend on namespace labels.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -21,13 +22,13 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.classsplits import split_into
-from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.moves import Move, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_again
-from reach.engine.rules import AnyPolicy, CompiledRule
+from reach.engine.rules import AnyPolicy, CompiledRule, cilium_selected
+from reach.model.cilium import NAMESPACE_LABELS_PREFIX, CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, Cluster
 from reach.model.selectors import Labels, LabelSelector
 
@@ -65,29 +66,28 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
         resolution = state.masks.resolution_of[: x.n_internal]
         groups = merged(hashes, resolution, columns_of(subjects, rules))
     touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
-    for i in answers.subject:  # an admin policy's subjects: its rows, both ways
+    for i in answers.subject:  # an admin or Cilium policy's subjects: its rows, both ways
         for d in DIRECTIONS:
             touched[d] |= state.subjects[i] | subjects[i]
     for k in answers.peers:
         touched[rules[k].direction] |= rules[k].selected
     after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
     moved = rows_again(x, cluster, after, rules, touched, None, _rows_of(x))
+    if any(isinstance(state.policies[i], CiliumPolicy) for i in answers.subject):
+        moved.cilium_selected = cilium_selected(state.policies, subjects, x.n_internal)
     return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
 def _matcher(state: PolicyState, cluster: Cluster, x: Reachability) -> Matcher:
     """A matcher over the state's label classes and ``cluster``'s namespace labels."""
     names = list(state.matcher.namespace_position)
-    return Matcher(
-        state.labels,
-        namespace_labels=LabelIndex([cluster.namespaces[n].labels for n in names]),
-        namespace_position=state.matcher.namespace_position,
-        segments=x.segments,
+    return state.matcher.renamespaced(
+        state.labels, [cluster.namespaces[n] for n in names], x.segments
     )
 
 
 class _Answers:
-    """The answers that changed: admin policies' subjects (by position among the state's
+    """The answers that changed: admin and Cilium policies' subjects (by position among the state's
     policies) and rule peers (by position among ``x.rules``), over label classes."""
 
     def __init__(
@@ -106,18 +106,32 @@ class _Answers:
                 labels[1]
             )
 
+        def reads(selectors: Iterable[LabelSelector]) -> bool:
+            """Whether Cilium identity selectors read a namespace label that changed."""
+            return any(
+                r.key.startswith(NAMESPACE_LABELS_PREFIX)
+                and labels[0].get(r.key[len(NAMESPACE_LABELS_PREFIX) :])
+                != labels[1].get(r.key[len(NAMESPACE_LABELS_PREFIX) :])
+                for s in selectors
+                for r in s.requirements
+            )
+
         self.first = state.classes.first_label_class
         #: old and new answers over label classes, where they differ
         self.changed: list[tuple[BoolVec, BoolVec]] = []
         self.subject: dict[int, BoolVec] = {}
         self.peers: dict[int, BoolVec] = {}
         for i, policy in enumerate(state.policies):
-            if isinstance(policy, AdminPolicy) and flips(policy.subject.namespace_selector):
+            if (isinstance(policy, AdminPolicy) and flips(policy.subject.namespace_selector)) or (
+                isinstance(policy, CiliumPolicy) and reads([policy.endpoint_selector])
+            ):
                 self._compare(i, state.matcher.selected(policy), matcher.selected(policy), True)
         for k, rule in enumerate(x.rules):
             owner = rule.policy
             peers = getattr(rule.rule, "peers", None) or ()
-            if any(flips(p.namespace_selector) for p in peers):
+            if any(flips(p.namespace_selector) for p in peers) or (
+                isinstance(rule.rule, CiliumRule) and reads(rule.rule.endpoints)
+            ):
                 old = state.matcher.rule_peers(rule.rule, owner)[0]  # type: ignore[arg-type]
                 new = matcher.rule_peers(rule.rule, owner)[0]  # type: ignore[arg-type]
                 self._compare(k, old, new, False)

@@ -16,8 +16,6 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.classmoves import GONE
-from reach.engine.labelindex import LabelIndex
-from reach.engine.matching import Matcher
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Cluster
@@ -51,11 +49,8 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     # class) take its new place
     where = [position.get(key[0], -1) for key in state.labels.keys]
     labels = replace(state.labels, namespace=np.array(where, dtype=np.intp))
-    matcher = Matcher(
-        labels,
-        namespace_labels=LabelIndex([cluster.namespaces[name].labels for name in after]),
-        namespace_position=position,
-        segments=x.segments,
+    matcher = state.matcher.renamespaced(
+        labels, [cluster.namespaces[name] for name in after], x.segments
     )
     assert keys.answers is not None
     answers = replace(keys.answers, namespaces=cluster.namespaces)

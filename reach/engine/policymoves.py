@@ -1,5 +1,5 @@
-"""A NetworkPolicy or an admin policy (ANP, BANP, ClusterNetworkPolicy) added, replaced or
-deleted in a compiled cluster without compiling it again.
+"""A NetworkPolicy, an admin policy (ANP, BANP, ClusterNetworkPolicy) or a Cilium policy
+added, replaced or deleted in a compiled cluster without compiling it again.
 
 A policy decides only the side of the pods it selects: the ingress rows of the classes
 it selects when it isolates ingress or has ingress rules (an admin policy: rules only),
@@ -37,7 +37,7 @@ from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.classsplits import policy_answers, split_by
-from reach.engine.moves import Move, Split
+from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
@@ -47,6 +47,7 @@ from reach.engine.rules import (
     AnyPolicy,
     AnyRule,
     CompiledRule,
+    cilium_selected,
     compiled_rule,
     evaluation_order,
     priority_ties,
@@ -54,12 +55,9 @@ from reach.engine.rules import (
     rule_triples,
     used_named_ports,
 )
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
-
-#: The policies that can change in place: NetworkPolicies and admin policies (ANP, BANP,
-#: ClusterNetworkPolicy).
-Moved = NetworkPolicy | AdminPolicy
 
 
 def policy_moved(
@@ -110,6 +108,8 @@ def policy_moved(
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
     selecting = _selected_rows(x, cluster, old, new, subject_of)
     moved = rows_again(x, cluster, after, rules, touched, new, selecting)
+    if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
+        moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
     return Move(moved, touched["ingress"] | touched["egress"], groups, split)
@@ -169,7 +169,7 @@ def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any], set[Any]]:
     rules = (*policy.ingress, *policy.egress)
     ports = {rule.ports for rule in rules}
     named = {(p.port, p.protocol) for r in rules for p in r.ports or () if isinstance(p.port, str)}
-    blocks = {peer.ip_block for r in rules for peer in r.peers or () if peer.ip_block}
+    blocks = set(rule_blocks([(policy, rule, "") for rule in rules]))
     return ports, named, blocks
 
 

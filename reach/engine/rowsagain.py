@@ -17,7 +17,6 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.classes import Signature, signatures
-from reach.engine.keyanswers import KeyAnswers
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import appended
@@ -48,19 +47,10 @@ def rows_again(
     rows = {d: _rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
     masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
     keys = x.class_keys
-    assert keys is not None
-    if keys.answers is not None:
-        answers = keys.answers.carried(
-            state.policies, rule_triples(state.policies), cluster.namespaces, added
-        )
-    else:
-        answers = KeyAnswers(
-            state.policies,
-            rule_triples(state.policies),
-            cluster.namespaces,
-            state.named_ports,
-            keys.key_of,
-        )
+    assert keys is not None and keys.answers is not None  # compiled with a policy state
+    answers = keys.answers.carried(
+        state.policies, rule_triples(state.policies), cluster.namespaces, added
+    )
     return replace(
         x,
         cluster=cluster,

@@ -197,3 +197,10 @@ def isolation(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> dic
             if policy.egress_isolating:
                 out["egress"] |= selected
     return out
+
+
+def cilium_selected(policies: list[AnyPolicy], subjects: list[BoolVec], n: int) -> BoolVec:
+    """``Reachability.cilium_selected``: who each Cilium policy among ``policies`` selects
+    (``subjects``, over the ``n`` behaviour classes), a row per policy in order."""
+    rows = [s for p, s in zip(policies, subjects, strict=True) if isinstance(p, CiliumPolicy)]
+    return np.array(rows, dtype=bool).reshape(len(rows), n)

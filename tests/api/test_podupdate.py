@@ -4,7 +4,7 @@ update is a load of the same objects, views and all, and the change is ``reach d
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from unittest import mock
@@ -31,15 +31,17 @@ BY = ("pod", "workload", "namespace")
 
 
 def _everything(r: reach.Reach) -> list[object]:
-    """What a load shows: connections and nodes at every granularity, rows, diagnostics,
-    the namespaces (in order, with their labels) and the policies in order."""
+    """What a load shows: connections and nodes at every granularity, rows, diagnostics
+    (without their origins: an object applied is named otherwise than in a load), the
+    namespaces (in order, with their labels) and the policies in order."""
     cluster = r.cluster
     out: list[object] = [
         _rows(r),
-        [str(d) for d in r.diagnostics],
+        sorted((d.code, d.message, d.severity, d.partial) for d in r.diagnostics),
         [(name, ns.labels) for name, ns in cluster.namespaces.items()],
         [(p.namespace, p.name) for p in cluster.policies],
         [(p.kind, p.name) for p in cluster.admin_policies],
+        [(p.kind, p.namespace, p.name, p.part) for p in cluster.cilium_policies],
     ]
     for by in BY:
         view = r.view(by)
@@ -98,10 +100,14 @@ def test_pods_coming_and_going_equal_a_load_of_the_same_objects(data: st.DataObj
     each_update_equals_a_load(start, data.draw(pod_events(start)))
 
 
-def each_update_equals_a_load(start: list[Obj], events: list[tuple[str, Obj, str]]) -> None:
+def each_update_equals_a_load(
+    start: list[Obj],
+    events: list[tuple[str, Obj, str]],
+    also: Callable[[reach.Reach], object] = lambda r: None,
+) -> None:
     """Apply or delete each object of ``events`` in turn, each change read at its
-    granularity: the state after each equals a load of the same objects, and the change
-    ``reach diff`` of the loads before and after."""
+    granularity: the state after each equals a load of the same objects (and ``also`` of
+    it), and the change ``reach diff`` of the loads before and after."""
     r = reach.from_objects(start)
     mirror = {key(o): o for o in start}
     before = reach.from_objects(mirror.values())
@@ -115,6 +121,7 @@ def each_update_equals_a_load(start: list[Obj], events: list[tuple[str, Obj, str
             change = r.delete(obj, by=by)
         after = reach.from_objects(mirror.values())
         assert _everything(r) == _everything(after)
+        assert also(r) == also(after)
         expected = reach.diff(before, after, by=by, old_label="before", new_label="after")
         assert str(change) == str(expected)
         assert change.to_dict() == expected.to_dict()

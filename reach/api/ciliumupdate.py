@@ -1,0 +1,115 @@
+"""A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy object applied or deleted, read
+as a load reads it, for the quick way of :mod:`reach.api.policyupdate`.
+
+An object of one rule (``spec``, or ``specs`` of one item) is one policy; the cluster's
+Cilium policies take it out and in at its place in the load's order, and the diagnostics
+a load makes of it (``reach.input.ciliumdiag``, and the parser's warnings) replace the
+old object's. Where a load may read otherwise (an object of several rules, one naming
+CiliumCIDRGroups, an invalid one, its namespace not a Namespace object) or where the
+compilation's frame changes (the first Cilium policy, or the last, makes service accounts
+part of label classes; a new pseudo peer is one more class), :func:`cilium_change` gives
+None and the caller loads and compiles.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+
+from reach.errors import Diagnostic, Diagnostics, FieldError
+from reach.input.canonical import diagnostic_key
+from reach.input.cilium import CCNP, CNP, parse_cilium_policy
+from reach.input.ciliumdiag import cilium_diagnostics
+from reach.input.kinds import classify
+from reach.input.raw import RawObject
+from reach.input.store import Identity, ObjectStore
+from reach.model.cilium import CiliumPolicy
+from reach.model.cluster import Cluster
+from reach.model.pseudo import pseudo_peers
+
+#: The API group of the Cilium policies.
+CILIUM_GROUP = "cilium.io"
+#: The kinds of Cilium policies this quick way reads.
+CILIUM_KINDS = (CNP, CCNP)
+#: The code of the parser's warnings (as the loader gives them).
+WARNED = "cilium-namespace-replaced"
+
+
+def cilium_change(
+    cluster: Cluster, store: ObjectStore, key: Identity, old: bool
+) -> tuple[Cluster, CiliumPolicy | None, CiliumPolicy | None] | None:
+    """The Cilium policy object ``key`` out of the cluster's (if ``old``) and in (if the
+    store holds it), as a load reads it, with the cluster's diagnostics of it replaced: the
+    cluster after, the policy gone and the one come; None where a load may read otherwise
+    or compile another frame (see the module doc)."""
+    _, kind, ns, name = key
+    namespace = "" if kind == CCNP else ns
+    if kind == CCNP and ns != "default":
+        return None  # a namespace given to a clusterwide object: the load's matter
+    if namespace and not store.holds(("", "Namespace", "default", namespace)):
+        return None
+    if store.holds_kind(("CiliumCIDRGroup",), "default"):
+        return None  # groups the rules may name: read with them by a load
+    policies = list(cluster.cilium_policies)
+    lo = bisect.bisect_left(policies, (kind, namespace, name), key=_identity)
+    hi = bisect.bisect_right(policies, (kind, namespace, name), key=_identity)
+    if hi - lo != int(old):
+        return None  # several rules, or held but not read (invalid): load again
+    removed = policies.pop(lo) if old else None
+    added, warnings = None, list[str]()
+    raw = store.get(key)
+    if raw is not None:
+        read = _read(raw, kind)
+        if read is None:
+            return None
+        added, warnings = read
+        if _identity(added) != (kind, namespace, name):
+            return None
+        policies.insert(lo, added)
+    if bool(policies) != bool(cluster.cilium_policies):
+        return None  # service accounts join or leave every label class key
+    if pseudo_peers(policies) != pseudo_peers(cluster.cilium_policies):
+        return None
+    after = copy.copy(cluster)
+    after.cilium_policies = policies
+    gone = set(_diagnostics(removed, [], cluster)) if removed else set()
+    kept = [d for d in cluster.diagnostics if d not in gone and not _warned(d, removed)]
+    come = _diagnostics(added, warnings, cluster) if added else []
+    after.diagnostics = sorted({**dict.fromkeys(kept), **dict.fromkeys(come)}, key=diagnostic_key)
+    return after, removed, added
+
+
+def _read(raw: RawObject, kind: str) -> tuple[CiliumPolicy, list[str]] | None:
+    """The one policy of ``raw`` and the parser's warnings; None when a load reads it
+    otherwise (invalid, deprecated, several rules or none)."""
+    placed = classify(raw.obj.get("apiVersion"), kind)
+    if placed.info is None or placed.error is not None or placed.deprecated:
+        return None
+    try:
+        parsed = parse_cilium_policy(raw.obj, kind, raw.origin, raw.origin + raw.path, {})
+    except FieldError:
+        return None  # the load says why
+    if len(parsed.policies) != 1:
+        return None
+    return parsed.policies[0], parsed.warnings
+
+
+def _diagnostics(policy: CiliumPolicy, warnings: list[str], cluster: Cluster) -> list[Diagnostic]:
+    """The diagnostics a load makes of ``policy`` in ``cluster`` (its Services), with the
+    parser's ``warnings``."""
+    diag = Diagnostics()
+    for warning in warnings:
+        diag.add(WARNED, warning, policy.origin)
+    alone = Cluster()
+    alone.cilium_policies, alone.services = [policy], cluster.services
+    cilium_diagnostics(alone, diag)
+    return diag.notes
+
+
+def _warned(d: Diagnostic, policy: CiliumPolicy | None) -> bool:
+    """Whether ``d`` is a warning of the parser about ``policy``'s object."""
+    return policy is not None and d.code == WARNED and d.origin == policy.origin
+
+
+def _identity(policy: CiliumPolicy) -> tuple[str, str, str]:
+    return (policy.kind, policy.namespace, policy.name)

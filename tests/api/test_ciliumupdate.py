@@ -1,0 +1,380 @@
+"""Cilium policies added, changed and deleted the quick way (``reach.api.ciliumupdate``
+through ``reach.api.policyupdate``), and pods and NetworkPolicies beside them: the state
+after each update is a load of the same objects, views, diagnostics and all, and the
+change is ``reach diff``; one named test per condition of ``cilium_change``."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from reach.input.canonical import diagnostic_key
+from tests.api.test_podupdate import (
+    BY,
+    _everything,
+    _never_loaded,
+    _pod,
+    declared_clusters,
+    each_update_equals_a_load,
+    pod_events,
+)
+from tests.api.test_whatif import key
+from tests.strategies import (
+    NS_LABELS,
+    NS_NAMES,
+    POD_LABELS,
+    namespace_manifests,
+    policy_manifests,
+    selectors,
+)
+
+Obj = dict[str, Any]
+SECTIONS = {"ingress": "from", "ingressDeny": "from", "egress": "to", "egressDeny": "to"}
+#: Entities of every sort: addresses (world), every pod (cluster), and a pseudo peer.
+ENTITIES = ["world", "cluster", "all", "kube-apiserver"]
+CIDRS = ["10.0.0.0/8", "192.168.0.0/24", "172.16.0.0/12"]
+NS_LABEL_KEY = "io.cilium.k8s.namespace.labels."
+
+
+@st.composite
+def cilium_items(draw: st.DrawFn, section: str) -> Obj:
+    """One rule item: endpoints (by pod labels, namespace labels or the namespace),
+    entities, CIDRs or no peer at all, with ports or without."""
+    side = SECTIONS[section]
+    item: Obj = {}
+    kind = draw(
+        st.sampled_from(["endpoints", "endpoints", "namespace", "entities", "cidr", "none"])
+    )
+    if kind == "endpoints":
+        item[f"{side}Endpoints"] = [draw(selectors(POD_LABELS))]
+    elif kind == "namespace":
+        label, values = draw(st.sampled_from(sorted(NS_LABELS.items())))
+        item[f"{side}Endpoints"] = [
+            {"matchLabels": {NS_LABEL_KEY + label: draw(st.sampled_from(values))}}
+        ]
+    elif kind == "entities":
+        item[f"{side}Entities"] = [draw(st.sampled_from(ENTITIES))]
+    elif kind == "cidr":
+        item[f"{side}CIDR"] = [draw(st.sampled_from(CIDRS))]
+    if kind == "none" or draw(st.booleans()):
+        port = draw(st.sampled_from(["80", "443", "53", "http"]))
+        protocol = draw(st.sampled_from(["TCP", "UDP", "ANY"]))
+        item["toPorts"] = [{"ports": [{"port": port, "protocol": protocol}]}]
+    return item
+
+
+@st.composite
+def endpoint_selectors(draw: st.DrawFn) -> Obj:
+    """Over pod labels, or now and then over a label of the namespace."""
+    if draw(st.integers(0, 3)) == 0:
+        label, values = draw(st.sampled_from(sorted(NS_LABELS.items())))
+        return {"matchLabels": {NS_LABEL_KEY + label: draw(st.sampled_from(values))}}
+    return draw(selectors(POD_LABELS))
+
+
+@st.composite
+def cilium_manifests(draw: st.DrawFn, namespace: str, name: str) -> Obj:
+    """A CiliumNetworkPolicy of ``namespace`` (a CiliumClusterwideNetworkPolicy when it is
+    empty): an endpoint selector over pod labels and up to two items of each section."""
+    spec: Obj = {"endpointSelector": draw(endpoint_selectors())}
+    sections = draw(st.lists(st.sampled_from(sorted(SECTIONS)), min_size=1, unique=True))
+    for section in sections:
+        spec[section] = draw(st.lists(cilium_items(section), min_size=1, max_size=2))
+    meta: Obj = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    kind = "CiliumNetworkPolicy" if namespace else "CiliumClusterwideNetworkPolicy"
+    return {"apiVersion": "cilium.io/v2", "kind": kind, "metadata": meta, "spec": spec}
+
+
+def _cilium_policy(draw: st.DrawFn) -> Obj:
+    namespace = draw(st.sampled_from([*NS_NAMES, ""]))
+    return draw(cilium_manifests(namespace, f"cnp-{draw(st.integers(0, 4))}"))
+
+
+@st.composite
+def cilium_clusters(draw: st.DrawFn) -> list[Obj]:
+    """Declared clusters with one to three Cilium policies."""
+    objects = draw(declared_clusters())
+    known = {key(o): o for o in objects}
+    for _ in range(draw(st.integers(1, 3))):
+        obj = _cilium_policy(draw)
+        known[key(obj)] = obj
+    return list(known.values())
+
+
+@st.composite
+def cilium_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
+    """Cilium policies copied to another name (the same rules: the quick way's usual
+    case), their endpoint selector changed, new ones, deletions; NetworkPolicies applied
+    and deleted; and pod events."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj, str]] = []
+    for _ in range(draw(st.integers(1, 20))):
+        ours = [o for o in known.values() if o["kind"].startswith("Cilium")]
+        kind = draw(
+            st.sampled_from(["copy", "copy", "select", "new", "delete", "pod", "np", "namespace"])
+        )
+        by = draw(st.sampled_from(BY))
+        if kind == "namespace":  # relabelled (or declared), deleted, or a new one
+            spaces = [o for o in known.values() if o["kind"] == "Namespace"]
+            way = draw(st.sampled_from(["relabel", "relabel", "delete", "new"]))
+            if way == "delete" and spaces:
+                out.append(("delete", known.pop(key(draw(st.sampled_from(spaces)))), by))
+                continue
+            name = draw(st.sampled_from(NS_NAMES)) if way == "relabel" else "extra"
+            obj = draw(namespace_manifests(name))
+            known[key(obj)] = obj
+            out.append(("apply", obj, by))
+            continue
+        if kind == "pod":
+            for event in draw(pod_events(list(known.values()))):
+                known.pop(key(event[1]), None)
+                if event[0] == "apply":
+                    known[key(event[1])] = event[1]
+                out.append(event)
+                break
+            continue
+        if kind == "np":
+            ns = draw(st.sampled_from(NS_NAMES))
+            obj = draw(policy_manifests(ns, f"np-{draw(st.integers(0, 2))}"))
+        elif kind == "delete" and ours:
+            out.append(("delete", known.pop(key(draw(st.sampled_from(ours)))), by))
+            continue
+        elif kind in ("copy", "select") and ours:
+            obj = copy.deepcopy(draw(st.sampled_from(ours)))
+            if kind == "copy":
+                obj["metadata"]["name"] = f"cnp-{draw(st.integers(0, 4))}"
+            else:
+                obj["spec"]["endpointSelector"] = draw(endpoint_selectors())
+        else:
+            obj = _cilium_policy(draw)
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
+    return out
+
+
+def _selected(r: reach.Reach) -> list[object]:
+    """Which pods each Cilium policy selects (``Reachability.cilium_selected``); and the
+    diagnostics are in the load's order (by origin first)."""
+    diagnostics = r.cluster.diagnostics
+    assert diagnostics == sorted(diagnostics, key=diagnostic_key)
+    x = r.analysis.reachability
+    picked = np.asarray(x.cilium_selected)[:, x.pod_class]
+    return [
+        (p.kind, p.namespace, p.name, row.tolist())
+        for p, row in zip(r.cluster.cilium_policies, picked, strict=True)
+    ]
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_cilium_events_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    start = data.draw(cilium_clusters())
+    events = data.draw(cilium_events(start))
+    each_update_equals_a_load(start, events, also=_selected)
+
+
+NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+START = [
+    NS,
+    _pod("web-1", {"app": "web"}),
+    _pod("db-1", {"app": "db"}),
+    _pod("db-2", {"app": "db"}),
+    _pod("other-1", {"app": "other"}),
+]
+
+
+def _cnp(name: str, spec: Obj, ns: str = "shop") -> Obj:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
+
+
+DB_FROM_WEB = _cnp(
+    "db-from-web",
+    {
+        "endpointSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [
+            {
+                "fromEndpoints": [{"matchLabels": {"app": "web"}}],
+                "toPorts": [{"ports": [{"port": "5432", "protocol": "TCP"}]}],
+            }
+        ],
+    },
+)
+
+
+def _check(r: reach.Reach, objects: list[Obj]) -> None:
+    loaded = reach.from_objects(objects)
+    assert _everything(r) == _everything(loaded)
+    assert _selected(r) == _selected(loaded)
+
+
+def test_a_cilium_policy_copied_to_another_name_does_not_load() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    again = copy.deepcopy(DB_FROM_WEB)
+    again["metadata"]["name"] = "again"
+    with _never_loaded():
+        change = r.apply(again)
+    assert not change.edges
+    _check(r, [*START, DB_FROM_WEB, again])
+
+
+#: A Cilium policy that stays (the last one going makes service accounts leave the keys).
+OTHER_TO_WORLD = _cnp(
+    "other-to-world",
+    {"endpointSelector": {"matchLabels": {"app": "other"}}, "egress": [{"toEntities": ["world"]}]},
+)
+
+
+def test_deleting_a_cilium_policy_merges_its_classes_and_opens_what_it_closed() -> None:
+    r = reach.from_objects([*START, OTHER_TO_WORLD, DB_FROM_WEB])
+    with _never_loaded():
+        change = r.delete(DB_FROM_WEB, by="pod")
+    assert {(e.src, e.dst) for e in change.edges} >= {("shop/web-1[Pod]", "shop/db-1[Pod]")}
+    _check(r, [*START, OTHER_TO_WORLD])
+
+
+def test_a_cilium_deny_rule_added_closes_what_it_denies() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    deny = _cnp(
+        "deny-web",
+        {
+            "endpointSelector": {"matchLabels": {"app": "db"}},
+            "ingressDeny": [{"fromEndpoints": [{"matchLabels": {"app": "web"}}]}],
+        },
+    )
+    with _never_loaded():
+        change = r.apply(deny, by="pod")
+    closed = {(e.src, e.dst) for e in change.edges}
+    assert closed == {("shop/web-1[Pod]", "shop/db-1[Pod]"), ("shop/web-1[Pod]", "shop/db-2[Pod]")}
+    _check(r, [*START, DB_FROM_WEB, deny])
+
+
+def test_a_cilium_policy_selecting_by_service_account_splits_a_class() -> None:
+    robot = _pod("db-3", {"app": "db"})
+    robot["spec"]["serviceAccountName"] = "robot"
+    r = reach.from_objects([*START, robot, DB_FROM_WEB])
+    by_account = _cnp(
+        "robot-only",
+        {
+            "endpointSelector": {"matchLabels": {"io.cilium.k8s.policy.serviceaccount": "robot"}},
+            "ingress": [{}],
+        },
+    )
+    with _never_loaded():
+        r.apply(by_account)
+    _check(r, [*START, robot, DB_FROM_WEB, by_account])
+
+
+def test_a_cilium_policy_diagnostic_comes_and_goes_with_it() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    l7 = copy.deepcopy(DB_FROM_WEB)
+    l7["metadata"]["name"] = "l7"
+    port = l7["spec"]["ingress"][0]["toPorts"][0]
+    port["ports"][0]["port"] = "5432"
+    port["rules"] = {"http": [{"method": "GET", "path": "/"}]}
+    with _never_loaded():
+        r.apply(l7)
+    assert any(d.code == "cilium-l7" for d in r.diagnostics)
+    _check(r, [*START, DB_FROM_WEB, l7])
+    with _never_loaded():
+        r.delete(l7)
+    assert not any(d.code == "cilium-l7" for d in r.diagnostics)
+    _check(r, [*START, DB_FROM_WEB])
+
+
+def test_a_pod_of_new_labels_beside_cilium_policies_joins_its_class_without_loading() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    pod = _pod("web-2", {"app": "web", "pod-template-hash": "b2"})
+    with _never_loaded():
+        r.apply(pod)
+    _check(r, [*START, DB_FROM_WEB, pod])
+
+
+def test_a_pod_of_a_new_class_beside_cilium_policies_does_not_load() -> None:
+    r = reach.from_objects([*START, DB_FROM_WEB])
+    pod = _pod("new-1", {"app": "web"})
+    pod["spec"]["serviceAccountName"] = "robot"  # a service account no pod had
+    r.apply(_cnp("robot", {"endpointSelector": {}, "egress": [{"toEntities": ["world"]}]}))
+    with _never_loaded():
+        r.apply(pod)
+    robot = _cnp(
+        "robot",
+        {
+            "endpointSelector": {"matchLabels": {"io.cilium.k8s.policy.serviceaccount": "robot"}},
+            "egress": [{"toEntities": ["world"]}],
+        },
+    )
+    with _never_loaded():
+        r.apply(robot)
+    _check(r, [*START, DB_FROM_WEB, pod, robot])
+
+
+@pytest.mark.parametrize(
+    "why, objects, event",
+    [
+        ("the first Cilium policy: service accounts join label classes", START, DB_FROM_WEB),
+        (
+            "a new pseudo peer",
+            [*START, DB_FROM_WEB],
+            _cnp("api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]}),
+        ),
+        (
+            "a CIDR group in the input",
+            [
+                *START,
+                DB_FROM_WEB,
+                {
+                    "apiVersion": "cilium.io/v2alpha1",
+                    "kind": "CiliumCIDRGroup",
+                    "metadata": {"name": "g"},
+                    "spec": {"externalCIDRs": ["10.0.0.0/8"]},
+                },
+            ],
+            _cnp("again", DB_FROM_WEB["spec"]),
+        ),
+        (
+            "several rules in one object",
+            [*START, DB_FROM_WEB],
+            {**_cnp("two", {}), "spec": None, "specs": [DB_FROM_WEB["spec"]] * 2},
+        ),
+    ],
+)
+def test_a_cilium_change_the_quick_way_cannot_read_loads(
+    why: str, objects: list[Obj], event: Obj
+) -> None:
+    r = reach.from_objects(objects)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(event)
+    r.apply(event)
+    _check(r, [*objects, event])
+
+
+def test_relabelling_a_namespace_a_cilium_policy_selects_by_does_not_load() -> None:
+    by_env = _cnp(
+        "prod-only",
+        {
+            "endpointSelector": {"matchLabels": {"io.cilium.k8s.namespace.labels.env": "prod"}},
+            "ingress": [{"fromEndpoints": [{"matchLabels": {"app": "web"}}]}],
+        },
+    )
+    r = reach.from_objects([*START, DB_FROM_WEB, by_env])
+    relabelled = {**NS, "metadata": {"name": "shop", "labels": {"env": "prod"}}}
+    with _never_loaded():
+        change = r.apply(relabelled, by="pod")
+    assert ("shop/other-1[Pod]", "shop/web-1[Pod]") in {(e.src, e.dst) for e in change.edges}
+    _check(r, [relabelled, *START[1:], DB_FROM_WEB, by_env])
+    with _never_loaded():
+        r.apply(NS)
+    _check(r, [*START, DB_FROM_WEB, by_env])
