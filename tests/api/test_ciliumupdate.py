@@ -378,3 +378,31 @@ def test_relabelling_a_namespace_a_cilium_policy_selects_by_does_not_load() -> N
     with _never_loaded():
         r.apply(NS)
     _check(r, [*START, DB_FROM_WEB, by_env])
+
+
+def test_a_pod_told_apart_only_by_a_service_selector_of_to_services_is_asked() -> None:
+    api = _pod("api-1", {"app": "api", "role": "api"})
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "svc", "namespace": "shop"},
+        "spec": {"selector": {"role": "api"}, "ports": [{"port": 80}]},
+    }
+    to_service = _cnp(
+        "web-to-svc",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egress": [
+                {"toServices": [{"k8sService": {"serviceName": "svc", "namespace": "shop"}}]}
+            ],
+        },
+    )
+    objects = [*START, api, service, to_service]
+    r = reach.from_objects(objects)
+    other = _pod("api-2", {"app": "api", "role": "other"})  # not behind the Service
+    with _never_loaded():
+        r.apply(other)
+    _check(r, [*objects, other])
+    pairs = {(c.src.id, c.dst.id) for c in r.connections(by="pod")}
+    assert ("shop/web-1[Pod]", "shop/api-1[Pod]") in pairs
+    assert ("shop/web-1[Pod]", "shop/api-2[Pod]") not in pairs
