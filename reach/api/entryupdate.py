@@ -3,8 +3,10 @@ a Gateway API object (Gateway, HTTPRoute, ReferenceGrant, ...).
 
 Entry points say how traffic arrives from outside (``reach exposure``, ``list
 --exposure``); they allow or deny no connection between pods and addresses, so when the
-compilation does not read them (no Cilium policy, which may name Services; no Calico or
-Istio object) the reachability stays as it is. The entry points are read again from the
+compilation does not read them (no Cilium rule names Services in ``toServices``; no
+Calico or Istio object) the reachability stays as it is (the Cilium matcher and the
+per-key answers take the new Services, which a policy that names them later reads). The
+entry points are read again from the
 store, as a load reads them (:func:`reach.input.entrypoints.read_entries`), and the
 diagnostics that reading made are replaced by the new reading's; the connectivity change
 (``reach diff``) is empty.
@@ -22,6 +24,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import moved_analysis
 from reach.engine.moves import Move
+from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.canonical import diagnostic_key, sort_entries
@@ -44,7 +47,7 @@ def entry_update(
     cluster, x = before.cluster, before.reachability
     if kind not in ENTRY_POINT_KINDS or x.policy_state is None:
         return None
-    if cluster.cilium_policies or cluster.calico or cluster.istio:
+    if cluster.calico or cluster.istio or _to_services(cluster):
         return None
     if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
@@ -54,12 +57,32 @@ def entry_update(
     after_cluster = _entries_again(cluster, store)
     if after_cluster is None:
         return None
-    moved = Move(replace(x, cluster=after_cluster), np.zeros(x.n_internal, dtype=bool), [], None)
+    moved = Move(_with(x, after_cluster), np.zeros(x.n_internal, dtype=bool), [], None)
     done = moved_analysis(before, after_cluster, moved, by)
     if done is None:
         return None
     after, among = done
     return after, diff(before, after, by, "before", "after", among=among), among
+
+
+def _to_services(cluster: Cluster) -> bool:
+    """Whether a Cilium rule names Services (``toServices``): the compilation reads them."""
+    return any(rule.services for policy in cluster.cilium_policies for rule in policy.rules)
+
+
+def _with(x: Reachability, cluster: Cluster) -> Reachability:
+    """``x`` for ``cluster``, whose entry points are others: the Cilium matcher and the
+    answers per key read its Services."""
+    state, keys = x.policy_state, x.class_keys
+    if not cluster.cilium_policies or state is None or keys is None or keys.answers is None:
+        return replace(x, cluster=cluster)
+    services = cluster.services
+    return replace(
+        x,
+        cluster=cluster,
+        policy_state=replace(state, matcher=state.matcher.with_services(services)),
+        class_keys=replace(keys, answers=replace(keys.answers, services=services)),
+    )
 
 
 def _entries_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:

@@ -8,6 +8,7 @@ over external segments), computed with vectorized comparisons on
 from __future__ import annotations
 
 import bisect
+import copy
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from reach.engine.rules import AnyPolicy, AnyRule
 from reach.model.cilium import CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy, Peer
 from reach.model.ipspace import IPBlock, IPRange
+from reach.model.services import Service
 
 
 class Matcher:
@@ -59,6 +61,16 @@ class Matcher:
             segments=segments,
             cilium=self.cilium.over(label_classes, segments) if self.cilium is not None else None,
         )
+
+    def with_services(self, services: list[Service]) -> Matcher:
+        """This matcher with Cilium's ``toServices`` reading ``services`` (the answers of
+        other selectors are shared: they do not read Services)."""
+        if self.cilium is None:
+            return self
+        out = copy.copy(self)
+        out.cilium = copy.copy(self.cilium)
+        out.cilium.services = services
+        return out
 
     def renamespaced(
         self,

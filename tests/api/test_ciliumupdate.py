@@ -406,3 +406,34 @@ def test_a_pod_told_apart_only_by_a_service_selector_of_to_services_is_asked() -
     pairs = {(c.src.id, c.dst.id) for c in r.connections(by="pod")}
     assert ("shop/web-1[Pod]", "shop/api-1[Pod]") in pairs
     assert ("shop/web-1[Pod]", "shop/api-2[Pod]") not in pairs
+
+
+def test_a_service_beside_cilium_policies_naming_none_is_read_in_place() -> None:
+    """Then a policy naming it in ``toServices`` reads it: the matcher took the Service."""
+    objects = [*START, DB_FROM_WEB]
+    r = reach.from_objects(objects)
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"selector": {"app": "db"}, "ports": [{"port": 5432}]},
+    }
+    with _never_loaded():
+        change = r.apply(service)
+    assert not change.edges
+    _check(r, [*objects, service])
+    to_db = _cnp(
+        "web-to-db",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egress": [
+                {"toServices": [{"k8sService": {"serviceName": "db", "namespace": "shop"}}]}
+            ],
+        },
+    )
+    with _never_loaded():
+        r.apply(to_db)
+    _check(r, [*objects, service, to_db])
+    pairs = {(c.src.id, c.dst.id) for c in r.connections(by="pod")}
+    assert ("shop/web-1[Pod]", "shop/db-1[Pod]") in pairs
+    assert ("shop/web-1[Pod]", "shop/other-1[Pod]") not in pairs

@@ -102,7 +102,7 @@ def test_entry_point_events_equal_a_load_of_the_same_objects(
             },
         },
     ],
-    ids=["a Cilium policy (may name Services)"],
+    ids=["a Cilium policy naming Services"],
 )
 def test_entry_points_load_again_when_the_compilation_reads_them(extra: Obj) -> None:
     r = reach.from_objects([*START, extra])
