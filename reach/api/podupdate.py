@@ -20,8 +20,10 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import moved_view
 from reach.engine.podmoves import moved
-from reach.errors import FieldError
+from reach.errors import Diagnostic, Diagnostics, FieldError
 from reach.gcpause import without_gc
+from reach.input.calicodiag import PROFILE_UNUSED, unused_profiles
+from reach.input.canonical import diagnostic_key
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
@@ -71,6 +73,8 @@ def pod_update(
     found = moved(before.reachability, after_cluster, removed, inserted)
     if found is None:
         return None
+    if cluster.calico.profiles:  # which profiles no pod carries: said anew
+        after_cluster.diagnostics = _profiles_again(after_cluster)
     x, renumber = found
     after = Analysis(after_cluster, x)
     ipv6 = before.reachability.ipv6
@@ -84,12 +88,21 @@ def pod_update(
     return after, diff(before, after, by, "before", "after", among=among), among
 
 
+def _profiles_again(cluster: Cluster) -> list[Diagnostic]:
+    """The cluster's diagnostics with those of the Calico profiles no pod carries said
+    again for its pods."""
+    diag = Diagnostics()
+    unused_profiles(cluster, diag)
+    kept = [d for d in cluster.diagnostics if d.code != PROFILE_UNUSED]
+    return sorted(dict.fromkeys([*kept, *diag.notes]), key=diagnostic_key)
+
+
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
     """Whether a pod of namespace ``ns`` can come or go without loading again: the
     namespace is a Namespace object, no workload object of it stands for pods (a workload
     is expanded when no pod of it is given, and its pods may take a given pod's name), and
-    no Calico or Istio object reads the pods."""
-    if cluster.calico or cluster.istio or cluster.istio.unevaluated:
+    no Istio object reads the pods."""
+    if cluster.istio or cluster.istio.unevaluated:
         return False
     if not store.holds(("", "Namespace", "default", ns)):
         return False

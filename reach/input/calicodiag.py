@@ -10,7 +10,6 @@ from __future__ import annotations
 from reach.errors import Diagnostics
 from reach.model.calico import (
     NAME_LABEL,
-    CalicoObjects,
     CalicoPolicy,
     CalicoRule,
     EntityMatch,
@@ -55,7 +54,7 @@ def calico_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
     for profile in calico.profiles.values():
         for rule in profile.ingress + profile.egress:
             _rule(f"Profile {profile.name}", profile.origin, rule, cluster.services, diag)
-    _unused_profiles(cluster, calico, diag)
+    unused_profiles(cluster, diag)
 
 
 def _policy(pol: CalicoPolicy, services: list[Service], diag: Diagnostics) -> None:
@@ -187,9 +186,14 @@ def _service_account_keys(
         )
 
 
-def _unused_profiles(cluster: Cluster, calico: CalicoObjects, diag: Diagnostics) -> None:
+#: The code of :func:`unused_profiles`' diagnostics (pods coming and going change them).
+PROFILE_UNUSED = "calico-profile-unused"
+
+
+def unused_profiles(cluster: Cluster, diag: Diagnostics) -> None:
     """Profiles that no pod carries (on the Kubernetes datastore a pod has kns.<namespace>
     and ksa.<namespace>.<service account>)."""
+    calico = cluster.calico
     used = set()
     for pod in cluster.pods:
         used.add(namespace_profile_name(pod.namespace))
@@ -197,7 +201,7 @@ def _unused_profiles(cluster: Cluster, calico: CalicoObjects, diag: Diagnostics)
     for name, profile in calico.profiles.items():
         if name not in used:
             diag.add(
-                "calico-profile-unused",
+                PROFILE_UNUSED,
                 f"Profile {name} is not the profile of any pod of the input (pods carry "
                 "kns.<namespace> and ksa.<namespace>.<service account>): it changes no answer",
                 profile.origin,

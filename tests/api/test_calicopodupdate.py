@@ -1,0 +1,152 @@
+"""Pods coming and going beside Calico policies and Profiles (``reach.api.podupdate``):
+a pod of a label class key the compilation has seen joins its class in place, the
+diagnostics of Profiles no pod carries said anew; the state after each update is a load
+of the same objects and the change is ``reach diff``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from tests.api.test_podupdate import (
+    _everything,
+    _never_loaded,
+    _pod,
+    declared_clusters,
+    each_update_equals_a_load,
+    pod_events,
+)
+
+Obj = dict[str, Any]
+CALICO = "projectcalico.org/v3"
+#: Calico objects of each sort: a GlobalNetworkPolicy that denies, a namespaced
+#: NetworkPolicy with ports, a policy by service account, and Profiles of a namespace and
+#: of a service account (which say when no pod carries them).
+OBJECTS: list[Obj] = [
+    {
+        "apiVersion": CALICO,
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "deny-web-to-a"},
+        "spec": {
+            "selector": "app == 'a'",
+            "types": ["Ingress"],
+            "ingress": [
+                {"action": "Deny", "source": {"selector": "tier == 'web'"}},
+                {"action": "Allow"},
+            ],
+        },
+    },
+    {
+        "apiVersion": CALICO,
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "db-from-b", "namespace": "ns-a"},
+        "spec": {
+            "selector": "tier == 'db'",
+            "types": ["Ingress"],
+            "ingress": [
+                {
+                    "action": "Allow",
+                    "protocol": "TCP",
+                    "source": {"selector": "app == 'b'"},
+                    "destination": {"ports": [80]},
+                }
+            ],
+        },
+    },
+    {
+        "apiVersion": CALICO,
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "robots-out"},
+        "spec": {
+            "serviceAccountSelector": "projectcalico.org/name == 'robot'",
+            "types": ["Egress"],
+            "egress": [{"action": "Allow", "destination": {"nets": ["10.0.0.0/8"]}}],
+        },
+    },
+    {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "kns.ns-b"},
+        "spec": {"ingress": [{"action": "Deny"}], "egress": [{"action": "Allow"}]},
+    },
+    {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.default.robot"},
+        "spec": {"egress": [{"action": "Deny"}]},
+    },
+]
+
+
+@st.composite
+def calico_clusters(draw: st.DrawFn) -> list[Obj]:
+    """Declared clusters with some of the Calico objects, some pods running as ``robot``."""
+    objects = draw(declared_clusters())
+    for obj in objects:
+        if obj["kind"] == "Pod" and draw(st.integers(0, 3)) == 0:
+            obj["spec"]["serviceAccountName"] = "robot"
+    chosen = draw(st.lists(st.sampled_from(range(len(OBJECTS))), min_size=1, unique=True))
+    return objects + [OBJECTS[i] for i in sorted(chosen)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_pods_beside_calico_objects_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    start = data.draw(calico_clusters())
+    each_update_equals_a_load(start, data.draw(pod_events(start)))
+
+
+NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+
+
+def _robot(name: str) -> Obj:
+    pod = _pod(name, {"app": "web"})
+    pod["spec"]["serviceAccountName"] = "robot"
+    return pod
+
+
+def test_a_replica_beside_calico_policies_joins_its_class_without_loading() -> None:
+    objects = [NS, _pod("web-1", {"app": "web"}), _pod("db-1", {"app": "db"}), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    replica = _pod("web-2", {"app": "web"})
+    with _never_loaded():
+        r.apply(replica)
+    assert _everything(r) == _everything(reach.from_objects([*objects, replica]))
+    with _never_loaded():
+        r.delete(replica)
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_the_last_pod_of_a_profile_going_says_the_profile_is_unused() -> None:
+    """A service-account Profile with no rules tells no class apart: its last pod goes
+    while its class keeps pods (the quick way), and the diagnostic comes, then goes."""
+    robot, web = _robot("robot-1"), _pod("web-1", {"app": "web"})
+    empty = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.shop.robot"},
+        "spec": {},
+    }
+    objects = [NS, robot, web, empty]
+    r = reach.from_objects(objects)
+    assert not any(d.code == "calico-profile-unused" for d in r.diagnostics)
+    with _never_loaded():
+        r.delete(robot)
+    assert [d.code for d in r.diagnostics].count("calico-profile-unused") == 1
+    assert _everything(r) == _everything(reach.from_objects([NS, web, empty]))
+    with _never_loaded():
+        r.apply(robot)
+    assert not any(d.code == "calico-profile-unused" for d in r.diagnostics)
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_a_pod_of_labels_no_pod_had_beside_calico_loads() -> None:
+    objects = [NS, _pod("web-1", {"app": "web"}), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    other = _pod("web-2", {"app": "web", "pod-template-hash": "b2"})
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(other)
