@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import bisect
 import copy
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
@@ -22,8 +25,9 @@ from reach.analysis.viewmoves import moved_view
 from reach.engine.podmoves import moved
 from reach.errors import Diagnostic, Diagnostics, FieldError
 from reach.gcpause import without_gc
-from reach.input.calicodiag import PROFILE_UNUSED, unused_profiles
+from reach.input.calicodiag import unused_profiles
 from reach.input.canonical import diagnostic_key
+from reach.input.istiodiag import istio_diagnostics
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
@@ -73,8 +77,9 @@ def pod_update(
     found = moved(before.reachability, after_cluster, removed, inserted)
     if found is None:
         return None
-    if cluster.calico.profiles:  # which profiles no pod carries: said anew
-        after_cluster.diagnostics = _profiles_again(after_cluster)
+    for say in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
+        if say.reads(cluster):
+            after_cluster.diagnostics = _said_again(cluster, after_cluster, say.say)
     x, renumber = found
     after = Analysis(after_cluster, x)
     ipv6 = before.reachability.ipv6
@@ -88,22 +93,43 @@ def pod_update(
     return after, diff(before, after, by, "before", "after", among=among), among
 
 
-def _profiles_again(cluster: Cluster) -> list[Diagnostic]:
-    """The cluster's diagnostics with those of the Calico profiles no pod carries said
-    again for its pods."""
-    diag = Diagnostics()
-    unused_profiles(cluster, diag)
-    kept = [d for d in cluster.diagnostics if d.code != PROFILE_UNUSED]
-    return sorted(dict.fromkeys([*kept, *diag.notes]), key=diagnostic_key)
+@dataclass(frozen=True)
+class _Said:
+    """Diagnostics a load makes from the pods: whether an input has them, and saying them."""
+
+    reads: Callable[[Cluster], bool]
+    say: Callable[[Cluster, Diagnostics], None]
+
+
+#: The Calico profiles no pod carries; Istio's diagnostics (pods with no address).
+_SAID_OF_PODS = (
+    _Said(lambda c: bool(c.calico.profiles), unused_profiles),
+    _Said(lambda c: bool(c.istio or c.istio.unevaluated), istio_diagnostics),
+)
+
+
+def _said_again(
+    before: Cluster, after: Cluster, say: Callable[[Cluster, Diagnostics], None]
+) -> list[Diagnostic]:
+    """``after``'s diagnostics with what ``say`` says of ``before`` replaced by what it
+    says of ``after`` (in a load's order)."""
+    old, new = Diagnostics(), Diagnostics()
+    say(before, old)
+    say(after, new)
+    gone = Counter(old.notes)
+    kept = []
+    for d in after.diagnostics:
+        if gone[d] > 0:
+            gone[d] -= 1
+        else:
+            kept.append(d)
+    return sorted(dict.fromkeys([*kept, *new.notes]), key=diagnostic_key)
 
 
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
     """Whether a pod of namespace ``ns`` can come or go without loading again: the
     namespace is a Namespace object, no workload object of it stands for pods (a workload
-    is expanded when no pod of it is given, and its pods may take a given pod's name), and
-    no Istio object reads the pods."""
-    if cluster.istio or cluster.istio.unevaluated:
-        return False
+    is expanded when no pod of it is given, and its pods may take a given pod's name)."""
     if not store.holds(("", "Namespace", "default", ns)):
         return False
     return not store.holds_kind(WORKLOAD_KINDS, ns)

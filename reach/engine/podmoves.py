@@ -49,12 +49,12 @@ def moved(
     each class of ``x`` when the classes were renumbered (-1: gone; None: they were not);
     None when that needs a compilation.
 
-    ``cluster`` must differ from ``x.cluster`` in its pods only, and the Istio layer (which
-    reads pods while compiling) must be absent. With Calico's tiers (answers not computed
-    here, no policy state), only a pod that joins the class of a key seen, no class coming,
-    going or moving, takes this way."""
+    ``cluster`` must differ from ``x.cluster`` in its pods only. With Calico's tiers or
+    Istio's mesh layer (answers not computed here, no policy state; a label class key holds
+    all they read of a pod), only a pod that joins the class of a key seen, no class
+    coming, going or moving, takes this way."""
     keys, pod_label = x.class_keys, x.pod_label_class
-    if keys is None or pod_label is None or x.mesh is not None:
+    if keys is None or pod_label is None:
         return None
     pod_class = x.pod_class
     affected: set[int] = set()  # classes whose least key may be another

@@ -1,0 +1,123 @@
+"""Pods coming and going beside Istio objects (``reach.api.podupdate``): a pod of a label
+class key the compilation has seen (its namespace, labels, service account, sidecar
+injection, the region of its address) joins its class in place, and Istio's diagnostics
+of the pods are said anew; the state after each update is a load of the same objects and
+the change is ``reach diff``."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
+from tests.api.test_whatif import key
+from tests.engine.test_istio_property import meshes, networking
+
+Obj = dict[str, Any]
+
+
+@st.composite
+def mesh_pod_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
+    """Replicas of a pod under new names (the quick way's case), pods relabelled as
+    another pod of their namespace, and deletions."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj, str]] = []
+    for i in range(draw(st.integers(1, 15))):
+        pods = [o for o in known.values() if o["kind"] == "Pod"]
+        way = draw(st.sampled_from(["replica", "replica", "relabel", "delete"]))
+        by = draw(st.sampled_from(BY))
+        if not pods:
+            break
+        if way == "delete":
+            out.append(("delete", known.pop(key(draw(st.sampled_from(pods)))), by))
+            continue
+        obj = copy.deepcopy(draw(st.sampled_from(pods)))
+        if way == "replica":
+            obj["metadata"]["name"] = f"r{i}"
+        else:
+            other = draw(st.sampled_from(pods))
+            obj["metadata"]["labels"] = copy.deepcopy(other["metadata"]["labels"])
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
+    return out
+
+
+@st.composite
+def mesh_clusters(draw: st.DrawFn) -> list[Obj]:
+    return draw(st.one_of(meshes(), networking()))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_pods_beside_istio_objects_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    start = data.draw(mesh_clusters())
+    each_update_equals_a_load(start, data.draw(mesh_pod_events(start)))
+
+
+NS = {
+    "apiVersion": "v1",
+    "kind": "Namespace",
+    "metadata": {"name": "shop", "labels": {"istio-injection": "enabled"}},
+}
+ONLY_WEB = {
+    "apiVersion": "security.istio.io/v1",
+    "kind": "AuthorizationPolicy",
+    "metadata": {"name": "db-from-web", "namespace": "shop"},
+    "spec": {
+        "selector": {"matchLabels": {"app": "db"}},
+        "action": "ALLOW",
+        "rules": [{"from": [{"source": {"principals": ["cluster.local/ns/shop/sa/web"]}}]}],
+    },
+}
+
+
+def _pod(name: str, app: str, ip: str | None = None) -> Obj:
+    pod: Obj = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": {"app": app}},
+        "spec": {"serviceAccountName": app, "containers": [{"name": "main", "image": "x"}]},
+    }
+    if ip is not None:
+        pod["status"] = {"podIP": ip, "podIPs": [{"ip": ip}]}
+    return pod
+
+
+def test_a_replica_beside_istio_policies_joins_its_class_without_loading() -> None:
+    objects = [NS, _pod("web-1", "web", "10.1.0.1"), _pod("db-1", "db", "10.1.0.2"), ONLY_WEB]
+    r = reach.from_objects(objects)
+    replica = _pod("web-2", "web", "10.1.0.3")
+    with _never_loaded():
+        r.apply(replica)
+    assert _everything(r) == _everything(reach.from_objects([*objects, replica]))
+
+
+def test_a_pod_without_an_address_beside_istio_is_said_again() -> None:
+    """A pod with no address cannot be matched by ipBlocks: the diagnostic names the pods."""
+    by_block = copy.deepcopy(ONLY_WEB)
+    by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
+    objects = [NS, _pod("web-1", "web"), _pod("db-1", "db", "10.1.0.2"), by_block]
+    r = reach.from_objects(objects)
+    replica = _pod("web-2", "web")
+    with _never_loaded():
+        r.apply(replica)
+    loaded = reach.from_objects([*objects, replica])
+    assert _everything(r) == _everything(loaded)
+    assert [str(d) for d in r.diagnostics if "web-2" in d.message]
+    with _never_loaded():
+        r.delete(replica)
+    assert not [str(d) for d in r.diagnostics if "web-2" in d.message]
+
+
+def test_a_pod_of_another_address_region_beside_istio_loads() -> None:
+    by_block = copy.deepcopy(ONLY_WEB)
+    by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
+    objects = [NS, _pod("web-1", "web", "10.1.0.1"), _pod("db-1", "db", "10.1.0.2"), by_block]
+    r = reach.from_objects(objects)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_pod("web-2", "web", "10.2.0.1"))
