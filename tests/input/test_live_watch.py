@@ -450,3 +450,53 @@ def _fresh_counts(
                 edges.append(len(update.diff.edges))
             before = after
     return int(loads.call_count)
+
+
+def test_cilium_policy_events_are_counted_as_a_fresh_read_counts(
+    server: WatchServer, tmp_path: Path
+) -> None:
+    """Beside a CiliumNetworkPolicy served from the start, another copied under a new name
+    and the first deleted and put back, the copy's endpoint selector changed, and a
+    namespace relabelled take the quick ways (no load); the pairs, the internet-exposed
+    count and the change after each equal those of fresh reads."""
+    server.versions["cilium.io"] = ("v2",)
+    lock = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "deny-app", "namespace": "db"},
+        "spec": {
+            "endpointSelector": {},
+            "ingressDeny": [
+                {"fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "app"}}]}
+            ],
+        },
+    }
+    server.add(lock)
+    copied = json.loads(json.dumps(lock))
+    copied["metadata"]["name"] = "deny-app-copy"
+    narrowed = json.loads(json.dumps(copied))
+    narrowed["spec"]["endpointSelector"] = {"matchLabels": {"app": "nothing-has-this"}}
+    namespace = next(
+        o
+        for o in shop_objects(EXAMPLES)
+        if o["kind"] == "Namespace" and o["metadata"]["name"] == "db"
+    )
+    relabelled = json.loads(json.dumps(namespace))
+    relabelled["metadata"].setdefault("labels", {})["owner"] = "team-b"
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("put", copied),  # denies what the first denies: no change
+        ("remove", lock),  # the copy still denies the app pods
+        ("put", narrowed),  # now nothing does: the app pods reach the db pods
+        ("put", lock),  # and no longer
+        ("put", relabelled),  # a label no selector reads
+    ]
+    w = Watcher(options(server, tmp_path))
+    w.start()
+    try:
+        assert w.analysis is not None and w.analysis.cluster.cilium_policies
+        before = reach.load_live(options(server, tmp_path))
+        edges: list[int] = []
+        assert _fresh_counts(server, w, tmp_path, before, steps, edges) == 0
+        assert edges[0] == edges[1] == edges[4] == 0 and edges[2] == edges[3] > 0
+    finally:
+        w.stop()
