@@ -1,13 +1,14 @@
 """The quick ways of an update of one object, tried in turn (docs/watch.md, "How an update
 is computed"): a Pod (:mod:`reach.api.podupdate`), a NetworkPolicy or admin policy
-(:mod:`reach.api.policyupdate`), a Namespace (:mod:`reach.api.namespaceupdate`), an entry
-point (:mod:`reach.api.entryupdate`), an object of a kind the load passes over
-(:mod:`reach.api.ignoredupdate`)."""
+(:mod:`reach.api.policyupdate`), a Calico policy (:mod:`reach.api.calicoupdate`), a
+Namespace (:mod:`reach.api.namespaceupdate`), an entry point (:mod:`reach.api.entryupdate`),
+an object of a kind the load passes over (:mod:`reach.api.ignoredupdate`)."""
 
 from __future__ import annotations
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
+from reach.api.calicoupdate import calico_update
 from reach.api.entryupdate import entry_update
 from reach.api.ignoredupdate import ignored_update
 from reach.api.namespaceupdate import namespace_update
@@ -22,7 +23,15 @@ def quick_update(
     """The analysis after the object ``key`` changed in ``store`` (``old``: the store held
     it before), the change, and the ids of the nodes at granularity ``by`` on which it
     was compared; None when the object's change needs a load and a compilation."""
-    for way in (pod_update, policy_update, namespace_update, entry_update, ignored_update):
+    ways = (
+        pod_update,
+        policy_update,
+        calico_update,
+        namespace_update,
+        entry_update,
+        ignored_update,
+    )
+    for way in ways:
         done = way(before, store, key, old, by)
         if done is not None:
             return done

@@ -120,6 +120,23 @@ class CalicoCompilation:
         masks: RuleMasks,
     ) -> dict[str, tuple[PortSetIds, IntVec, BoolVec]]:
         """Step 4: ``(rows, row_of, some policy applies)`` per direction (ingress, egress)."""
+        rows, some = self.walked(policies, subjects, rules, masks)
+        assert self.tiers is not None
+        out = {}
+        for d in ("ingress", "egress"):
+            row, row_of = rows.build(d, self.tiers.state_of[d])
+            out[d] = (row, row_of, some[d])
+        return out
+
+    def walked(
+        self,
+        policies: list[AnyPolicy],
+        subjects: list[BoolVec],
+        rules: list[CompiledRule],
+        masks: RuleMasks,
+    ) -> tuple[SideRows, dict[str, BoolVec]]:
+        """The row builder that walks Calico's tiers (``self.tiers``, made here), and per
+        direction whether some policy applies to each class."""
         assert self.answers is not None and self.first is not None
         assert self.host_network is not None
         owners: list[tuple[CompiledPolicy, BoolVec, BoolVec]] = [
@@ -144,8 +161,4 @@ class CalicoCompilation:
             resolution_of=masks.resolution_of,
             walk=self.tiers.walk,
         )
-        out = {}
-        for d in ("ingress", "egress"):
-            row, row_of = rows.build(d, self.tiers.state_of[d])
-            out[d] = (row, row_of, some[d])
-        return out
+        return rows, some

@@ -29,6 +29,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.calicocompile import CalicoCompilation
+from reach.engine.calicostate import CalicoState
 from reach.engine.ciliummatch import CiliumMatcher
 from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_classes, label_classes
 from reach.engine.keyanswers import KeyAnswers
@@ -265,6 +266,7 @@ class _Compiler:
             mesh=self.mesh,
             class_keys=self._class_keys(labels, classes),
             policy_state=self._policy_state(labels, classes, subjects, masks),
+            calico_state=self._calico_state(labels, classes, subjects, masks),
             pod_label_class=labels.of_pod,
             _side_masks=list(masks.atoms.values),
         )
@@ -281,6 +283,21 @@ class _Compiler:
             return None
         self.matcher.forget()  # an update asks a few answers again, not all
         return PolicyState(
+            labels, classes, self.matcher, masks, self.named_ports, self.policies, subjects
+        )
+
+    def _calico_state(
+        self,
+        labels: LabelClasses,
+        classes: BehaviourClasses,
+        subjects: list[BoolVec],
+        masks: RuleMasks,
+    ) -> CalicoState | None:
+        """What changing a Calico policy in place needs (reach.engine.calicomoves)."""
+        if self.calico is None or self.mesh is not None:
+            return None
+        self.matcher.forget()
+        return CalicoState(
             labels, classes, self.matcher, masks, self.named_ports, self.policies, subjects
         )
 

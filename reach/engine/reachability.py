@@ -9,6 +9,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.calicostate import CalicoState
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.classes import KeyOf, LabelKey, Signature
 from reach.engine.keyanswers import KeyAnswers
@@ -91,8 +92,10 @@ class Reachability:
     class_keys: ClassKeys | None = None
     #: The label class of each pod (numbered as ``class_keys``).
     pod_label_class: IntVec | None = None
-    #: What changing a policy in place needs (None with Cilium, Calico or Istio objects).
+    #: What changing a policy in place needs (None with Calico or Istio objects).
     policy_state: PolicyState | None = None
+    #: What changing a Calico policy in place needs (with Calico's tiers, no Istio objects).
+    calico_state: CalicoState | None = None
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
     #: The ids the sides hold, when not every id of ``_side_masks`` (after an update that

@@ -44,7 +44,7 @@ def rows_again(
     n = x.n_internal
     isolated = isolation(state.policies, state.subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=state.masks.resolution_of)
-    rows = {d: _rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
+    rows = {d: rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
     masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
     keys = x.class_keys
     assert keys is not None and keys.answers is not None  # compiled with a policy state
@@ -93,8 +93,12 @@ def side_tables(x: Reachability, fresh: set[int]) -> tuple[list[int], list[int],
     return masks, ids, _extended(x, masks, ids)
 
 
-def _rows_with(
-    x: Reachability, direction: str, sides: SideRows, isolated: BoolVec, touched: BoolVec
+def rows_with(
+    x: Reachability,
+    direction: str,
+    sides: SideRows,
+    isolated: BoolVec | IntVec,
+    touched: BoolVec,
 ) -> tuple[PortSetIds, IntVec, set[int]]:
     """``(rows, row_of, ids)`` of one direction, with the rows of the ``touched`` classes
     computed again (appended, :mod:`reach.engine.rowbuffer`; ``ids``: those they hold);

@@ -77,9 +77,9 @@ class SideRows:
             rows[row] = self._row(own_rules, isolated=state, own=own, ingress=ingress)
         return _distinct_rows(rows, row_of)
 
-    def rows_of(self, direction: str, isolated: BoolVec, classes: list[int]) -> PortSetIds:
+    def rows_of(self, direction: str, isolated: BoolVec | IntVec, classes: list[int]) -> PortSetIds:
         """The rows of ``classes`` alone in this direction (``rows_of(...)[k]`` is the row
-        of ``classes[k]``), as :meth:`build` computes them (NetworkPolicy tiers only)."""
+        of ``classes[k]``), as :meth:`build` computes them (``isolated``: as there)."""
         ingress = direction == "ingress"
         self._direction = direction
         at = np.array(classes, dtype=np.intp)
@@ -101,7 +101,7 @@ class SideRows:
             own = classes[i]
             own_rules = tuple(rule_ids[j] for j in positions)
             resolves = ingress and any(self.rules[k].varies for k in own_rules)
-            alone = bool(isolated[own])
+            alone = int(isolated[own]) if self.walk else bool(isolated[own])
             key = (own_rules, alone, int(self.resolution_of[own]) if resolves else -1)
             first = done.setdefault(key, i)
             if first == i:

@@ -11,6 +11,7 @@ keep it: sorting is stable.
 from __future__ import annotations
 
 from reach.errors import Diagnostic
+from reach.model.calico import CalicoObjects
 from reach.model.cluster import Cluster, Pod
 
 
@@ -35,12 +36,16 @@ def sort_objects(cluster: Cluster) -> None:
     cluster.policies.sort(key=lambda p: (p.namespace, p.name))
     cluster.admin_policies.sort(key=lambda p: (p.kind, p.name))
     cluster.cilium_policies.sort(key=lambda p: (p.kind, p.namespace, p.name))
-    calico = cluster.calico
+    sort_calico(cluster.calico)
+    sort_entries(cluster)
+    cluster.diagnostics.sort(key=diagnostic_key)
+
+
+def sort_calico(calico: CalicoObjects) -> None:
+    """The Calico policies (enforced and staged) and network sets by identity, in place."""
     for policies in (calico.policies, calico.staged):
         policies.sort(key=lambda p: (p.kind, p.namespace, p.name))
     calico.network_sets.sort(key=lambda s: (s.namespace, s.name))
-    sort_entries(cluster)
-    cluster.diagnostics.sort(key=diagnostic_key)
 
 
 def sort_entries(cluster: Cluster) -> None:

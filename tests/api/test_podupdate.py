@@ -42,6 +42,8 @@ def _everything(r: reach.Reach) -> list[object]:
         [(p.namespace, p.name) for p in cluster.policies],
         [(p.kind, p.name) for p in cluster.admin_policies],
         [(p.kind, p.namespace, p.name, p.part) for p in cluster.cilium_policies],
+        [(p.kind, p.namespace, p.name, p.tier) for p in cluster.calico.policies],
+        [(p.kind, p.namespace, p.name) for p in cluster.calico.staged],
     ]
     for by in BY:
         view = r.view(by)

@@ -1,10 +1,12 @@
-"""Pods coming and going beside Calico policies and Profiles (``reach.api.podupdate``):
-a pod of a label class key the compilation has seen joins its class in place, the
-diagnostics of Profiles no pod carries said anew; the state after each update is a load
-of the same objects and the change is ``reach diff``."""
+"""Calico policies added, changed and deleted (``reach.api.calicoupdate``), and pods
+coming and going beside Calico policies and Profiles (``reach.api.podupdate``: a pod of a
+label class key the compilation has seen joins its class in place, the diagnostics of
+Profiles no pod carries said anew): the state after each update is a load of the same
+objects and the change is ``reach diff``."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 import reach
 from tests.api.test_podupdate import (
+    BY,
     _everything,
     _never_loaded,
     _pod,
@@ -20,6 +23,7 @@ from tests.api.test_podupdate import (
     each_update_equals_a_load,
     pod_events,
 )
+from tests.api.test_whatif import key
 
 Obj = dict[str, Any]
 CALICO = "projectcalico.org/v3"
@@ -98,6 +102,87 @@ def calico_clusters(draw: st.DrawFn) -> list[Obj]:
 def test_pods_beside_calico_objects_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
     start = data.draw(calico_clusters())
     each_update_equals_a_load(start, data.draw(pod_events(start)))
+
+
+SELECTORS = ["all()", "app == 'a'", "tier == 'web'", "app in {'a', 'b'}", "!has(tier)"]
+TIERS = ["default", "security"]
+
+
+@st.composite
+def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
+    """Calico policies copied under another name (the same rules), their selector, order,
+    tier or action changed, staged, deleted; and pod events between them."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj, str]] = []
+    for _ in range(draw(st.integers(1, 15))):
+        ours = [
+            o
+            for o in known.values()
+            if o["kind"] in ("NetworkPolicy", "GlobalNetworkPolicy") and o["apiVersion"] == CALICO
+        ]
+        way = draw(st.sampled_from(["copy", "select", "order", "action", "delete", "pod"]))
+        by = draw(st.sampled_from(BY))
+        if way == "pod":
+            for event in draw(pod_events(list(known.values()))):
+                known.pop(key(event[1]), None)
+                if event[0] == "apply":
+                    known[key(event[1])] = event[1]
+                out.append(event)
+                break
+            continue
+        if not ours:
+            obj = copy.deepcopy(draw(st.sampled_from(OBJECTS[:3])))
+        elif way == "delete":
+            out.append(("delete", known.pop(key(draw(st.sampled_from(ours)))), by))
+            continue
+        else:
+            obj = copy.deepcopy(draw(st.sampled_from(ours)))
+            spec = obj["spec"]
+            if way == "copy":
+                obj["metadata"]["name"] = f"copy-{draw(st.integers(0, 3))}"
+            elif way == "select":
+                spec["selector"] = draw(st.sampled_from(SELECTORS))
+            elif way == "order":
+                spec["order"] = draw(st.sampled_from([1, 100, 1000]))
+                tier = draw(st.sampled_from(TIERS))
+                if tier != "default":
+                    spec["tier"] = tier
+                    obj["metadata"]["name"] = f"{tier}.{obj['metadata']['name'].split('.')[-1]}"
+            else:
+                for rule in (*spec.get("ingress", ()), *spec.get("egress", ())):
+                    rule["action"] = draw(st.sampled_from(["Allow", "Deny", "Pass"]))
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
+    return out
+
+
+SECURITY = {
+    "apiVersion": CALICO,
+    "kind": "Tier",
+    "metadata": {"name": "security"},
+    "spec": {"order": 50},
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_calico_policy_events_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    start = [*data.draw(calico_clusters()), SECURITY]
+    each_update_equals_a_load(start, data.draw(calico_events(start)), also=_tiers)
+
+
+def _tiers(r: reach.Reach) -> list[object]:
+    """Which tiers apply to each pod, each way, and who each Calico policy selects (what
+    ``explain`` and the audit read of the tiers)."""
+    x = r.analysis.reachability
+    if x.calico is None:
+        return []
+    applying = [[x.calico.applying(d, int(c)) for c in x.pod_class] for d in ("ingress", "egress")]
+    owners = [
+        (str(owner), i[x.pod_class].tolist(), e[x.pod_class].tolist())
+        for owner, i, e in x.calico.owners
+    ]
+    return [applying, sorted(owners)]
 
 
 NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}

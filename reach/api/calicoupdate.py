@@ -1,0 +1,118 @@
+"""The quick way of an update that adds, replaces or deletes one Calico NetworkPolicy or
+GlobalNetworkPolicy (``projectcalico.org``, or the ``crd.projectcalico.org`` CRDs),
+staged ones included, when Calico's tiers decide.
+
+The cluster's Calico objects are read again from the store, as a load reads them
+(``read_calico``, ``assemble_calico``, ``drop_copies``), and the diagnostics a load makes
+of them (``calico_diagnostics``: every one has a ``calico-`` code) replace the old ones;
+the rows of the classes the policy selects are computed again
+(:mod:`reach.engine.calicomoves`). Where a load may read otherwise (an invalid object, two
+objects of one name in the two API groups, a policy of a namespace the input does not
+declare, an input with Istio objects or with skipped invalid objects) or the
+compilation's frame changes, :func:`calico_update` returns None and the caller loads and
+compiles.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport, diff
+from reach.analysis.viewmoves import moved_analysis
+from reach.engine.calicomoves import calico_moved
+from reach.engine.calicoplan import calico_evaluated
+from reach.errors import Diagnostics, FieldError
+from reach.gcpause import without_gc
+from reach.input.calico import CalicoObject
+from reach.input.calicodiag import calico_diagnostics
+from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read_calico
+from reach.input.canonical import diagnostic_key, sort_calico
+from reach.input.kinds import Category, classify
+from reach.input.store import Identity, ObjectStore
+from reach.model.calico import CALICO_GROUPS, CalicoPolicy
+from reach.model.cluster import Cluster
+
+#: The Calico kinds this quick way reads a change of.
+POLICY_KINDS = (
+    "NetworkPolicy",
+    "GlobalNetworkPolicy",
+    "StagedNetworkPolicy",
+    "StagedGlobalNetworkPolicy",
+)
+
+
+@without_gc
+def calico_update(
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+) -> tuple[Analysis, DiffReport, set[str]] | None:
+    """The analysis after the Calico policy object ``key`` changed in ``store`` (``old``:
+    the store held it before), the change, and the ids of the nodes at granularity ``by``
+    that hold a class whose rows changed; None when the quick way does not apply (see the
+    module doc)."""
+    group, kind, _, name = key
+    cluster, x = before.cluster, before.reachability
+    if group not in CALICO_GROUPS or kind not in POLICY_KINDS or x.calico_state is None:
+        return None
+    if cluster.istio or any(d.code == "skipped-invalid" for d in cluster.diagnostics):
+        return None
+    after_cluster = _calico_again(cluster, store)
+    if after_cluster is None or not calico_evaluated(after_cluster):
+        return None
+    found = _policy(cluster, kind, name, key), _policy(after_cluster, kind, name, key)
+    moved = calico_moved(x, after_cluster, *found)
+    if moved is None:
+        return None
+    done = moved_analysis(before, after_cluster, moved, by)
+    if done is None:
+        return None
+    after, among = done
+    return after, diff(before, after, by, "before", "after", among=among), among
+
+
+def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
+    """``cluster`` with its Calico objects read again from ``store`` and the Calico
+    diagnostics said again; None where a load may read otherwise."""
+    objects: list[CalicoObject] = []
+    seen: set[tuple[str, ...]] = set()
+    for raw in store.raws():
+        if not is_calico(raw):
+            continue
+        kind = str(raw.obj.get("kind"))
+        placed = classify(raw.obj.get("apiVersion"), kind)
+        if placed.error or placed.deprecated:
+            return None  # the load refuses it, or says so
+        if placed.info is None or placed.info.category is not Category.EVALUATED:
+            continue  # the load does not read it (and says so, as before)
+        try:
+            ident, parsed = read_calico(raw, kind, Diagnostics())
+        except FieldError:
+            return None  # the load says why
+        if ident in seen:
+            return None  # one name in both API groups: the load says so
+        seen.add(ident)
+        objects.append(parsed)
+    diag = Diagnostics()
+    calico = assemble_calico(objects, diag)
+    drop_copies(calico, {(p.namespace, p.name) for p in cluster.policies}, diag)
+    spaces = [p.namespace for p in (*calico.policies, *calico.staged)]
+    spaces += [s.namespace for s in calico.network_sets]
+    if any(ns and ns not in cluster.namespaces for ns in spaces):
+        return None  # a load makes the namespace
+    sort_calico(calico)
+    after = copy.copy(cluster)
+    after.calico = calico
+    calico_diagnostics(after, diag)
+    kept = [d for d in cluster.diagnostics if not d.code.startswith("calico-")]
+    after.diagnostics = sorted(dict.fromkeys([*kept, *diag.notes]), key=diagnostic_key)
+    return after
+
+
+def _policy(cluster: Cluster, kind: str, name: str, key: Identity) -> CalicoPolicy | None:
+    """The cluster's Calico policy of that kind and name (of the key's namespace when the
+    kind is namespaced), enforced or staged."""
+    namespace = key[2] if kind in ("NetworkPolicy", "StagedNetworkPolicy") else ""
+    for policy in (*cluster.calico.policies, *cluster.calico.staged):
+        if (policy.kind, policy.namespace, policy.name) == (kind, namespace, name):
+            return policy
+    return None
