@@ -235,3 +235,56 @@ def test_a_pod_of_labels_no_pod_had_beside_calico_loads() -> None:
     other = _pod("web-2", {"app": "web", "pod-template-hash": "b2"})
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(other)
+
+
+def _gnp(name: str, selector: str, **spec: Any) -> Obj:
+    return {
+        "apiVersion": CALICO,
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"selector": selector, **spec},
+    }
+
+
+#: Pods of three apps in one namespace, and policies that tell ``o`` and ``p`` apart from
+#: the rest (so that a policy selecting either splits no class and, gone, merges none).
+THREE = [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-a"}},
+    _pod("a-1", {"app": "a"}, "ns-a"),
+    _pod("o-1", {"app": "o"}, "ns-a"),
+    _pod("p-1", {"app": "p"}, "ns-a"),
+    _gnp("keep-o", "app == 'o'", types=["Egress"], egress=[{"action": "Allow"}]),
+    _gnp("keep-p", "app == 'p'", types=["Egress"], egress=[{"action": "Deny"}]),
+]
+DENY_IN = {"types": ["Ingress"], "ingress": [{"action": "Deny"}]}
+
+
+def test_a_calico_policy_added_then_deleted_closes_then_opens_without_loading() -> None:
+    deny = _gnp("deny-o", "app == 'o'", **DENY_IN)
+    r = reach.from_objects(THREE)
+    with _never_loaded():
+        closed = r.apply(deny, by="pod")
+    assert {e.dst for e in closed.edges} == {"ns-a/o-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects([*THREE, deny]))
+    with _never_loaded():
+        opened = r.delete(deny, by="pod")
+    assert {e.dst for e in opened.edges} == {"ns-a/o-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects(THREE))
+
+
+def test_a_calico_policy_moved_to_other_pods_computes_both_again() -> None:
+    """The classes it selected before and those it selects now: both sides change."""
+    deny = _gnp("deny", "app == 'o'", **DENY_IN)
+    moved = _gnp("deny", "app == 'p'", **DENY_IN)
+    r = reach.from_objects([*THREE, deny])
+    with _never_loaded():
+        change = r.apply(moved, by="pod")
+    assert {e.dst for e in change.edges} == {"ns-a/o-1[Pod]", "ns-a/p-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects([*THREE, moved]))
+
+
+def test_a_calico_policy_that_splits_a_class_loads() -> None:
+    """``a`` and ``b`` are one class until a policy selects ``a`` alone."""
+    r = reach.from_objects([*THREE, _pod("b-1", {"app": "b"}, "ns-a")])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_gnp("deny-a", "app == 'a'", **DENY_IN))
