@@ -7,8 +7,8 @@ The cluster's Calico objects are read again from the store, as a load reads them
 of them (``calico_diagnostics``: every one has a ``calico-`` code) replace the old ones;
 the rows of the classes the policy selects are computed again
 (:mod:`reach.engine.calicomoves`). Where a load may read otherwise (an invalid object, two
-objects of one name in the two API groups, a policy of a namespace the input does not
-declare, an input with Istio objects or with skipped invalid objects) or the
+objects of one name in the two API groups, a policy of a namespace that is not a
+Namespace object, an input with Istio objects or with skipped invalid objects) or the
 compilation's frame changes, :func:`calico_update` returns None and the caller loads and
 compiles.
 """
@@ -41,6 +41,9 @@ POLICY_KINDS = (
     "StagedGlobalNetworkPolicy",
 )
 
+#: Those of a namespace.
+NAMESPACED = ("NetworkPolicy", "StagedNetworkPolicy")
+
 
 @without_gc
 def calico_update(
@@ -56,6 +59,8 @@ def calico_update(
         return None
     if cluster.istio or any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
+    if kind in NAMESPACED and not store.holds(("", "Namespace", "default", key[2])):
+        return None  # the load makes the namespace of the policy, or no longer does
     after_cluster = _calico_again(cluster, store)
     if after_cluster is None or not calico_evaluated(after_cluster):
         return None
@@ -111,7 +116,7 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
 def _policy(cluster: Cluster, kind: str, name: str, key: Identity) -> CalicoPolicy | None:
     """The cluster's Calico policy of that kind and name (of the key's namespace when the
     kind is namespaced), enforced or staged."""
-    namespace = key[2] if kind in ("NetworkPolicy", "StagedNetworkPolicy") else ""
+    namespace = key[2] if kind in NAMESPACED else ""
     for policy in (*cluster.calico.policies, *cluster.calico.staged):
         if (policy.kind, policy.namespace, policy.name) == (kind, namespace, name):
             return policy
