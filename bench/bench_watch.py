@@ -7,6 +7,7 @@ Usage:
   python bench/bench_watch.py                 # 10k pods, 3 runs of each event type
   python bench/bench_watch.py --size 1k --runs 5
   python bench/bench_watch.py --cilium        # with Cilium policies beside (see below)
+  python bench/bench_watch.py --calico        # with Calico policies beside (see below)
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
 under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
@@ -23,10 +24,14 @@ namespace or policy, and each run also times a full recompute (``reach.load`` +
 printed with their ratio.
 
 With ``--cilium``, the cluster also holds a CiliumNetworkPolicy in each of its first 50
-namespaces (half of them when it has fewer than 100) (every pod of the namespace admits its namespace's pods on 8080/TCP; written
-beside the cached cluster), every event type above runs with them, and three more are
-timed: a CiliumNetworkPolicy added (one of those copied into another namespace), changed
-(its endpoint selector) and deleted.
+namespaces (half of them when it has fewer than 100; every pod of the namespace admits
+its namespace's pods on 8080/TCP; written beside the cached cluster), every event type
+above runs with them, and three more are timed: a CiliumNetworkPolicy added (one of those
+copied into another namespace), changed (its endpoint selector) and deleted. With ``--calico``, likewise a Calico NetworkPolicy
+(``projectcalico.org/v3``, every pod of the namespace admits its namespace's pods on
+8080/TCP; Calico's tiers then decide every policy kind), and the three more: one of them
+copied under another name in its namespace (the same pods: it splits no class), that
+copy changed (its order and its rule's action: Deny) and deleted.
 """
 
 from __future__ import annotations
@@ -84,14 +89,35 @@ def cilium(ns: str, selector: Obj) -> Obj:
     }
 
 
-def with_cilium(path: Path) -> Path:
-    """The cluster at ``path`` with a CiliumNetworkPolicy in each of its first 50
-    namespaces (or half), written beside it once."""
-    out = path.with_name(path.stem + "-cilium.yaml")
+def calico(ns: str, name: str = "bench-calico", order: int = 100, action: str = "Allow") -> Obj:
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "selector": "all()",
+            "order": order,
+            "types": ["Ingress"],
+            "ingress": [
+                {
+                    "action": action,
+                    "protocol": "TCP",
+                    "source": {"selector": "all()"},
+                    "destination": {"ports": [8080]},
+                }
+            ],
+        },
+    }
+
+
+def with_policies(path: Path, kind: str, make: Callable[[str], Obj]) -> Path:
+    """The cluster at ``path`` with a policy (``make(namespace)``) in each of its first 50
+    namespaces (or half), written beside it once (``kind``: in the file's name)."""
+    out = path.with_name(f"{path.stem}-{kind}.yaml")
     if not out.exists():
         every = list(reach.load(str(path)).cluster.namespaces)
         spaces = every[: min(50, len(every) // 2)]
-        text = "".join("---\n" + yaml.safe_dump(cilium(ns, {})) for ns in spaces)
+        text = "".join("---\n" + yaml.safe_dump(make(ns)) for ns in spaces)
         out.write_text(path.read_text() + "\n" + text)
     return out
 
@@ -101,8 +127,13 @@ def main() -> None:
     ap.add_argument("--size", default="10k")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cilium", action="store_true", help="with Cilium policies beside")
+    ap.add_argument("--calico", action="store_true", help="with Calico policies beside")
     args = ap.parse_args()
-    path = str(with_cilium(cluster(args.size)) if args.cilium else cluster(args.size))
+    path = str(cluster(args.size))
+    if args.cilium:
+        path = str(with_policies(Path(path), "cilium", lambda ns: cilium(ns, {})))
+    elif args.calico:
+        path = str(with_policies(Path(path), "calico", calico))
     r = reach.load(path)
     r.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-warm"}})
     raws = [raw.obj for raw in r._updates.store.raws()]  # type: ignore[union-attr]
@@ -200,6 +231,16 @@ def main() -> None:
                 lambda i: lambda: r.apply(cilium(free[i], {"matchLabels": {"tier": "web"}})),
             ),
             ("Cilium policy delete", lambda i: lambda: r.delete(cilium(free[i], {}))),
+        ]
+    elif args.calico:
+        held = sorted({p.namespace for p in r.cluster.calico.policies})
+        events += [
+            ("Calico policy add", lambda i: lambda: r.apply(calico(held[i], "copy"))),
+            (
+                "Calico policy change",
+                lambda i: lambda: r.apply(calico(held[i], "copy", 10, "Deny")),
+            ),
+            ("Calico policy delete", lambda i: lambda: r.delete(calico(held[i], "copy"))),
         ]
     # Each run measures the full load and then every event type once: a shared machine's
     # load changes over minutes, and then weighs on both columns alike.
