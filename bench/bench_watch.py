@@ -27,11 +27,13 @@ With ``--cilium``, the cluster also holds a CiliumNetworkPolicy in each of its f
 namespaces (half of them when it has fewer than 100; every pod of the namespace admits
 its namespace's pods on 8080/TCP; written beside the cached cluster), every event type
 above runs with them, and three more are timed: a CiliumNetworkPolicy added (one of those
-copied into another namespace), changed (its endpoint selector) and deleted. With ``--calico``, likewise a Calico NetworkPolicy
-(``projectcalico.org/v3``, every pod of the namespace admits its namespace's pods on
-8080/TCP; Calico's tiers then decide every policy kind), and the three more: one of them
-copied under another name in its namespace (the same pods: it splits no class), that
-copy changed (its order and its rule's action: Deny) and deleted.
+copied into another namespace), changed (its endpoint selector) and deleted.
+
+With ``--calico``, likewise a Calico NetworkPolicy (``projectcalico.org/v3``, every pod of
+the namespace admits its namespace's pods on 8080/TCP; Calico's tiers then decide every
+policy kind), and three more: one of them copied under another name in its namespace
+(the same pods: it splits no class), that copy changed (its order and its rule's action:
+Deny) and deleted.
 """
 
 from __future__ import annotations
