@@ -42,6 +42,8 @@ class CalicoCompilation:
     first: IntVec | None = None
     host_network: BoolVec | None = None
     tiers: CalicoTiers | None = None
+    #: The matcher of step 2 (kept for updates: ``reach.engine.calicomoves``).
+    matcher: CalicoMatcher | None = None
     _label_host: BoolVec = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @staticmethod
@@ -58,17 +60,21 @@ class CalicoCompilation:
         namespace_names: list[str],
         of_block: Callable[[IPBlock], BoolVec],
         segments: list[IPRange],
+        matcher: CalicoMatcher | None = None,
     ) -> list[BoolVec]:
         """Step 2: every Calico answer over label classes (host networking included, which
-        decides whether a pod has profiles)."""
-        matcher = CalicoMatcher(
-            labels,
-            namespaces=[cluster.namespaces[name] for name in namespace_names],
-            network_sets=cluster.calico.network_sets,
-            services=cluster.services,
-            of_block=of_block,
-            segments=segments,
-        )
+        decides whether a pod has profiles); ``matcher``: one made for these label classes,
+        namespaces, network sets, Services and segments before (its answers are cached)."""
+        if matcher is None:
+            matcher = CalicoMatcher(
+                labels,
+                namespaces=[cluster.namespaces[name] for name in namespace_names],
+                network_sets=cluster.calico.network_sets,
+                services=cluster.services,
+                of_block=of_block,
+                segments=segments,
+            )
+        self.matcher = matcher
         self.answers = self.plan.answers(matcher)
         self._label_host = labels.host_network
         return [*self.answers.vectors(), labels.host_network]

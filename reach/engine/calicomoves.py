@@ -61,7 +61,11 @@ def calico_moved(
         return None
     calico = CalicoCompilation(cluster, plan)
     names = list(state.matcher.namespace_position)
-    vectors = calico.match(state.labels, cluster, names, state.matcher.peer_segments, x.segments)
+    same = cluster.calico.network_sets == x.cluster.calico.network_sets
+    kept = state.calico_matcher if same and cluster.services is x.cluster.services else None
+    vectors = calico.match(
+        state.labels, cluster, names, state.matcher.peer_segments, x.segments, kept
+    )
     first = state.classes.first_label_class
     representative = first[state.classes.of_label_class]
     if any(not np.array_equal(v, v[representative]) for v in vectors):

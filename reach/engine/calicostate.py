@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reach.engine.arrays import BoolVec
+from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.classes import BehaviourClasses, LabelClasses
 from reach.engine.matching import Matcher
 from reach.engine.portmasks import RuleMasks
@@ -27,3 +28,6 @@ class CalicoState:
     policies: list[AnyPolicy]
     #: The behaviour classes each policy of ``policies`` selects.
     subjects: list[BoolVec]
+    #: Calico's matcher over ``labels`` (its answers cached by selector), while the
+    #: namespaces, network sets and Services it was made with stay.
+    calico_matcher: CalicoMatcher | None = None

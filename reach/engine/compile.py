@@ -298,7 +298,14 @@ class _Compiler:
             return None
         self.matcher.forget()
         return CalicoState(
-            labels, classes, self.matcher, masks, self.named_ports, self.policies, subjects
+            labels,
+            classes,
+            self.matcher,
+            masks,
+            self.named_ports,
+            self.policies,
+            subjects,
+            self.calico.matcher,
         )
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
