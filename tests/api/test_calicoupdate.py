@@ -288,3 +288,31 @@ def test_a_calico_policy_that_splits_a_class_loads() -> None:
     r = reach.from_objects([*THREE, _pod("b-1", {"app": "b"}, "ns-a")])
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(_gnp("deny-a", "app == 'a'", **DENY_IN))
+
+
+def _np(name: str, selector: Obj, **spec: Any) -> Obj:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": "ns-a"},
+        "spec": {"podSelector": selector, **spec},
+    }
+
+
+def test_a_network_policy_beside_calico_tiers_changes_in_place() -> None:
+    """A Kubernetes NetworkPolicy sits in Calico's default tier: added, moved to other
+    pods and deleted without loading, each equal to a load."""
+    deny = _np("deny-o", {"matchLabels": {"app": "o"}}, policyTypes=["Ingress"])
+    moved = _np("deny-o", {"matchLabels": {"app": "p"}}, policyTypes=["Ingress"])
+    r = reach.from_objects(THREE)
+    with _never_loaded():
+        closed = r.apply(deny, by="pod")
+    assert {e.dst for e in closed.edges} == {"ns-a/o-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects([*THREE, deny]))
+    with _never_loaded():
+        r.apply(moved, by="pod")
+    assert _everything(r) == _everything(reach.from_objects([*THREE, moved]))
+    assert _tiers(r) == _tiers(reach.from_objects([*THREE, moved]))
+    with _never_loaded():
+        r.delete(moved, by="pod")
+    assert _everything(r) == _everything(reach.from_objects(THREE))

@@ -49,7 +49,10 @@ def mesh_pod_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, s
 
 @st.composite
 def mesh_clusters(draw: st.DrawFn) -> list[Obj]:
-    return draw(st.one_of(meshes(), networking()))
+    """The random meshes, each object once (the strategies may give two Services one
+    name: a load reads both, a store keeps the later one)."""
+    objects = draw(st.one_of(meshes(), networking()))
+    return list({key(o): o for o in objects}.values())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
