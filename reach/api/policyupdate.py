@@ -20,6 +20,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import moved_analysis
 from reach.api.ciliumupdate import CILIUM_GROUP, CILIUM_KINDS, cilium_change
+from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Moved
 from reach.engine.policymoves import policy_moved
 from reach.errors import FieldError
@@ -28,6 +29,7 @@ from reach.input.adminpolicy import parse_admin_policy
 from reach.input.kinds import classify
 from reach.input.netpol import parse_network_policy
 from reach.input.store import Identity, ObjectStore
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import ADMIN_KINDS, AdminPolicy, Cluster, NetworkPolicy
 
 #: The group and kind of the NetworkPolicy objects reach reads without a diagnostic.
@@ -50,16 +52,21 @@ def policy_update(
     the store held it before), the change, and the ids of the nodes at granularity ``by``
     that hold a class whose rows changed; None when the quick way does not apply.
 
-    It applies when the input has no Calico or Istio objects, and: for a NetworkPolicy,
+    It applies when the input has no Istio objects, and no Calico objects unless Calico's
+    tiers decide (then to NetworkPolicies only: :mod:`reach.engine.calicomoves`), and: for
+    a NetworkPolicy,
     its namespace is a Namespace object and no NetworkPolicy of another API group has its
     name; for an admin policy, no peer of it (before or after) is one offline analysis
     cannot resolve (the load says so); for a Cilium policy, the conditions of
     :func:`reach.api.ciliumupdate.cilium_change`."""
-    cluster = before.cluster
-    if cluster.calico or cluster.istio:
+    cluster, x = before.cluster, before.reachability
+    tiers = x.calico_state is not None  # Calico's tiers decide: NetworkPolicies only
+    if cluster.istio or (cluster.calico and not tiers):
         return None
     if key[:2] == NETWORK_POLICY:
         change = _network_policy(cluster, store, key, old)
+    elif tiers:
+        return None
     elif key[0] == ADMIN_GROUP and key[1] in ADMIN_KINDS:
         change = _admin_policy(cluster, store, key, old)
     elif key[0] == CILIUM_GROUP and key[1] in CILIUM_KINDS:
@@ -69,7 +76,12 @@ def policy_update(
     if change is None:
         return None
     after_cluster, removed, added = change
-    moved = policy_moved(before.reachability, after_cluster, removed, added)
+    if tiers:
+        assert not isinstance(removed, AdminPolicy | CiliumPolicy)
+        assert not isinstance(added, AdminPolicy | CiliumPolicy)
+        moved = calico_moved(x, after_cluster, removed, added)
+    else:
+        moved = policy_moved(x, after_cluster, removed, added)
     if moved is None:
         return None
     done = moved_analysis(before, after_cluster, moved, by)

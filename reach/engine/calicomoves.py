@@ -1,5 +1,6 @@
-"""A Calico NetworkPolicy or GlobalNetworkPolicy added, replaced or deleted in a compiled
-cluster (Calico's tiers deciding) without compiling it again.
+"""A Calico NetworkPolicy or GlobalNetworkPolicy, or a Kubernetes NetworkPolicy (which sits
+in Calico's default tier), added, replaced or deleted in a compiled cluster (Calico's
+tiers deciding) without compiling it again.
 
 A Calico policy decides only the sides of the classes it selects: in each direction its
 tier applies to them (or no longer does) and its rules select among them; the rows of
@@ -31,31 +32,86 @@ from reach.engine.calicocompile import CalicoCompilation
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicotiers import CalicoTiers
+from reach.engine.classsplits import policy_answers
 from reach.engine.moves import Move
+from reach.engine.policymoves import compiled_rules
 from reach.engine.portmasks import numeric_ports
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_with, side_fields, side_tables
 from reach.engine.rules import (
+    AnyPolicy,
     CompiledRule,
+    evaluation_order,
     priority_ties,
     rule_blocks,
     rule_triples,
     used_named_ports,
 )
+from reach.engine.sides import SideRows
 from reach.model.calico import CalicoPolicy, Profile
-from reach.model.cluster import Cluster
+from reach.model.cluster import Cluster, NetworkPolicy
 from reach.model.ipspace import segments
+
+#: The policies that change in place beside Calico's tiers.
+Changed = CalicoPolicy | NetworkPolicy
 
 
 def calico_moved(
-    x: Reachability, cluster: Cluster, old: CalicoPolicy | None, new: CalicoPolicy | None
+    x: Reachability, cluster: Cluster, old: Changed | None, new: Changed | None
 ) -> Move | None:
-    """``x`` for ``cluster``, whose Calico objects are ``x.cluster``'s with the policy
-    ``old`` taken out and ``new`` put in (either may be None), as a :class:`Move`; None
-    when that needs a compilation (see the module doc)."""
+    """``x`` for ``cluster``, whose Calico policies (or NetworkPolicies) are
+    ``x.cluster``'s with the policy ``old`` taken out and ``new`` put in (either may be
+    None), as a :class:`Move`; None when that needs a compilation (see the module doc)."""
     state, tiers = x.calico_state, x.calico
     if state is None or tiers is None:
         return None
+    others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
+    touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
+    selected_rows = x.selected_rows
+    if isinstance(old, NetworkPolicy) or isinstance(new, NetworkPolicy):
+        other = _other_moved(
+            state, x, cluster, new if isinstance(new, NetworkPolicy) else None, others
+        )
+        if other is None:
+            return None
+        before, (state, others) = state, other
+        for policy, at in ((old, before), (new, state)):  # its subjects' rows, both ways
+            if policy is not None:
+                for d in DIRECTIONS:
+                    touched[d] |= at.subjects[_index(at.policies, policy)]
+        selected_rows = [state.subjects[_index(state.policies, p)] for p in cluster.policies]
+    found = _calico_again(state, x, cluster, others)
+    if found is None:
+        return None
+    rules, sides, some, walked = found
+    for d in DIRECTIONS:
+        touched[d] |= _selecting(tiers, old, d) | _selecting(walked, new, d)
+    rows = {d: rows_with(x, d, sides, walked.state_of[d], touched[d]) for d in DIRECTIONS}
+    masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
+    moved = replace(
+        x,
+        cluster=cluster,
+        rules=rules,
+        **side_fields(rows, some),
+        calico=walked,
+        calico_state=state,
+        selected_matrix=x.selected_matrix if selected_rows is x.selected_rows else None,
+        selected_rows=selected_rows,
+        diagnostics=priority_ties(rules),
+        _side_masks=masks,
+        _side_ids=ids,
+        _and=table,
+    )
+    return Move(moved, touched["ingress"] | touched["egress"], [], None)
+
+
+def _calico_again(
+    state: CalicoState, x: Reachability, cluster: Cluster, others: list[CompiledRule]
+) -> tuple[list[CompiledRule], SideRows, dict[str, BoolVec], CalicoTiers] | None:
+    """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
+    rules of the other kinds ``others``: every rule in tier order, the row builder that
+    walks the tiers, whether some policy applies to each class each way, and the tiers;
+    None when the frame or the behaviour classes would change."""
     plan = calico_plan(cluster)
     if not _same_frame(state, x, plan):
         return None
@@ -71,28 +127,47 @@ def calico_moved(
     if any(not np.array_equal(v, v[representative]) for v in vectors):
         return None  # the change tells label classes of one class apart
     calico.in_classes(first)
-    others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
     if _merges(state, x, others, [v[first] for v in vectors]):
         return None
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
     assert calico.tiers is not None
-    touched = {d: _selecting(tiers, old, d) | _selecting(calico.tiers, new, d) for d in DIRECTIONS}
-    state_of = calico.tiers.state_of
-    rows = {d: rows_with(x, d, sides, state_of[d], touched[d]) for d in DIRECTIONS}
-    masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
-    moved = replace(
-        x,
-        cluster=cluster,
-        rules=rules,
-        **side_fields(rows, some),
-        calico=calico.tiers,
-        diagnostics=priority_ties(rules),
-        _side_masks=masks,
-        _side_ids=ids,
-        _and=table,
-    )
-    return Move(moved, touched["ingress"] | touched["egress"], [], None)
+    return rules, sides, some, calico.tiers
+
+
+def _other_moved(
+    state: CalicoState,
+    x: Reachability,
+    cluster: Cluster,
+    new: NetworkPolicy | None,
+    others: list[CompiledRule],
+) -> tuple[CalicoState, list[CompiledRule]] | None:
+    """``state`` with the policies of other kinds of ``cluster`` (a NetworkPolicy out,
+    ``new`` in) and who each selects, and those policies' rules in compile order; None
+    when ``new`` answers the label classes of one behaviour class otherwise."""
+    first = state.classes.first_label_class
+    subject_of = dict(zip(map(id, state.policies), state.subjects, strict=True))
+    rules_of: dict[int, list[CompiledRule]] = {}
+    for rule in others:
+        rules_of.setdefault(id(rule.policy), []).append(rule)
+    if new is not None:
+        if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
+            return None  # a named port no rule used: label classes would be others
+        representative = first[state.classes.of_label_class]
+        answers = policy_answers(state.matcher, new)
+        if any(not np.array_equal(a, a[representative]) for a in answers):
+            return None  # it tells label classes of one class apart
+        subject_of[id(new)] = answers[0][first]
+        rules_of[id(new)] = list(compiled_rules(state, x, new, answers[0]))
+    policies = evaluation_order(cluster)
+    subjects = [subject_of[id(p)] for p in policies]
+    rules = [rule for p in policies for rule in rules_of.get(id(p), [])]
+    return replace(state, policies=policies, subjects=subjects), rules
+
+
+def _index(policies: list[AnyPolicy], policy: object) -> int:
+    """Where ``policy`` (that object) is among ``policies``."""
+    return next(i for i, p in enumerate(policies) if p is policy)
 
 
 def _same_frame(state: CalicoState, x: Reachability, plan: CalicoPlan) -> bool:
@@ -126,7 +201,7 @@ def _merges(
     return len(seen) != n
 
 
-def _selecting(tiers: CalicoTiers, policy: CalicoPolicy | None, direction: str) -> BoolVec:
+def _selecting(tiers: CalicoTiers, policy: Changed | None, direction: str) -> BoolVec:
     """The classes ``policy`` selects in ``direction`` among the owners the tiers were
     walked with (none when it is not one: staged, or applying to hosts only)."""
     n = len(tiers.state_of[direction])

@@ -36,6 +36,7 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
+from reach.engine.calicostate import CalicoState
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
@@ -93,7 +94,7 @@ def policy_moved(
     if new is not None:
         selected = state.matcher.selected(new)
         subject_of[id(new)] = selected[first]
-        rules_of[id(new)] = list(_compiled(state, x, new, selected))
+        rules_of[id(new)] = list(compiled_rules(state, x, new, selected))
     rules = [rule for policy in policies for rule in rules_of.get(id(policy), [])]
     subjects = [subject_of[id(policy)] for policy in policies]
     hashes = _hashes(state, x, old, new, subject_of, rules_of, (policies, rules))
@@ -115,10 +116,11 @@ def policy_moved(
     return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
-def _compiled(
-    state: PolicyState, x: Reachability, policy: Moved, selected: BoolVec
+def compiled_rules(
+    state: PolicyState | CalicoState, x: Reachability, policy: Moved, selected: BoolVec
 ) -> Iterator[CompiledRule]:
-    """The policy's rules in class space, as compiling gives them."""
+    """The policy's rules in class space, as compiling gives them (``selected``: who it
+    selects, over label classes)."""
     first = state.classes.first_label_class
     subject = selected[first]
     for direction, policy_rules in (("ingress", policy.ingress), ("egress", policy.egress)):

@@ -1,4 +1,5 @@
-"""Calico policies added, changed and deleted (``reach.api.calicoupdate``), and pods
+"""Calico policies and NetworkPolicies added, changed and deleted beside Calico's tiers
+(``reach.api.calicoupdate``, ``reach.api.policyupdate``), and pods
 coming and going beside Calico policies and Profiles (``reach.api.podupdate``: a pod of a
 label class key the compilation has seen joins its class in place, the diagnostics of
 Profiles no pod carries said anew): the state after each update is a load of the same
@@ -9,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +26,7 @@ from tests.api.test_podupdate import (
     pod_events,
 )
 from tests.api.test_whatif import key
+from tests.strategies import NS_NAMES, policy_manifests
 
 Obj = dict[str, Any]
 CALICO = "projectcalico.org/v3"
@@ -120,8 +123,18 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             for o in known.values()
             if o["kind"] in ("NetworkPolicy", "GlobalNetworkPolicy") and o["apiVersion"] == CALICO
         ]
-        way = draw(st.sampled_from(["copy", "select", "order", "action", "delete", "pod"]))
+        way = draw(st.sampled_from(["copy", "select", "order", "action", "delete", "pod", "np"]))
         by = draw(st.sampled_from(BY))
+        if way == "np":  # a Kubernetes NetworkPolicy, in Calico's default tier
+            kube = [o for o in known.values() if o["apiVersion"] == "networking.k8s.io/v1"]
+            if kube and draw(st.booleans()):
+                out.append(("delete", known.pop(key(draw(st.sampled_from(kube)))), by))
+                continue
+            name = f"np-{draw(st.integers(0, 2))}"
+            obj = draw(policy_manifests(draw(st.sampled_from(NS_NAMES)), name))
+            known[key(obj)] = obj
+            out.append(("apply", obj, by))
+            continue
         if way == "pod":
             for event in draw(pod_events(list(known.values()))):
                 known.pop(key(event[1]), None)
@@ -172,8 +185,8 @@ def test_calico_policy_events_equal_a_load_of_the_same_objects(data: st.DataObje
 
 
 def _tiers(r: reach.Reach) -> list[object]:
-    """Which tiers apply to each pod, each way, and who each Calico policy selects (what
-    ``explain`` and the audit read of the tiers)."""
+    """Which tiers apply to each pod, each way, who each Calico policy selects (what
+    ``explain`` and the audit read of the tiers) and who each NetworkPolicy selects."""
     x = r.analysis.reachability
     if x.calico is None:
         return []
@@ -182,7 +195,8 @@ def _tiers(r: reach.Reach) -> list[object]:
         (str(owner), i[x.pod_class].tolist(), e[x.pod_class].tolist())
         for owner, i, e in x.calico.owners
     ]
-    return [applying, sorted(owners)]
+    selecting = np.asarray(x.policy_selected)[:, x.pod_class].tolist()
+    return [applying, sorted(owners), selecting]
 
 
 NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
