@@ -39,7 +39,6 @@ from reach.engine.portmasks import numeric_ports
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_with, side_fields, side_tables
 from reach.engine.rules import (
-    AnyPolicy,
     CompiledRule,
     evaluation_order,
     priority_ties,
@@ -66,7 +65,6 @@ def calico_moved(
     if state is None or tiers is None:
         return None
     others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
-    touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
     selected_rows = x.selected_rows
     if isinstance(old, NetworkPolicy) or isinstance(new, NetworkPolicy):
         other = _other_moved(
@@ -74,18 +72,16 @@ def calico_moved(
         )
         if other is None:
             return None
-        before, (state, others) = state, other
-        for policy, at in ((old, before), (new, state)):  # its subjects' rows, both ways
-            if policy is not None:
-                for d in DIRECTIONS:
-                    touched[d] |= at.subjects[_index(at.policies, policy)]
-        selected_rows = [state.subjects[_index(state.policies, p)] for p in cluster.policies]
+        state, others = other
+        subject_of = dict(zip(map(id, state.policies), state.subjects, strict=True))
+        selected_rows = [subject_of[id(p)] for p in cluster.policies]
     found = _calico_again(state, x, cluster, others)
     if found is None:
         return None
     rules, sides, some, walked = found
-    for d in DIRECTIONS:
-        touched[d] |= _selecting(tiers, old, d) | _selecting(walked, new, d)
+    touched = {  # who the policy selects, before and after (of any kind: the tiers' owners)
+        d: _selecting(tiers, old, d) | _selecting(walked, new, d) for d in DIRECTIONS
+    }
     rows = {d: rows_with(x, d, sides, walked.state_of[d], touched[d]) for d in DIRECTIONS}
     masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
     moved = replace(
@@ -163,11 +159,6 @@ def _other_moved(
     subjects = [subject_of[id(p)] for p in policies]
     rules = [rule for p in policies for rule in rules_of.get(id(p), [])]
     return replace(state, policies=policies, subjects=subjects), rules
-
-
-def _index(policies: list[AnyPolicy], policy: object) -> int:
-    """Where ``policy`` (that object) is among ``policies``."""
-    return next(i for i, p in enumerate(policies) if p is policy)
 
 
 def _same_frame(state: CalicoState, x: Reachability, plan: CalicoPlan) -> bool:
