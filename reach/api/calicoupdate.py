@@ -18,8 +18,8 @@ from __future__ import annotations
 import copy
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import moved_analysis
+from reach.analysis.diff import DiffReport
+from reach.api.movedupdate import moved_update
 from reach.engine.calicomoves import calico_moved
 from reach.engine.calicoplan import calico_evaluated
 from reach.errors import Diagnostics, FieldError
@@ -27,7 +27,7 @@ from reach.gcpause import without_gc
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
 from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read_calico
-from reach.input.canonical import diagnostic_key, sort_calico
+from reach.input.canonical import replaced, sort_calico
 from reach.input.kinds import Category, classify
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, CalicoPolicy
@@ -66,13 +66,7 @@ def calico_update(
         return None
     found = _policy(cluster, kind, name, key), _policy(after_cluster, kind, name, key)
     moved = calico_moved(x, after_cluster, *found)
-    if moved is None:
-        return None
-    done = moved_analysis(before, after_cluster, moved, by)
-    if done is None:
-        return None
-    after, among = done
-    return after, diff(before, after, by, "before", "after", among=among), among
+    return moved_update(before, after_cluster, moved, by)
 
 
 def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
@@ -108,8 +102,8 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     after = copy.copy(cluster)
     after.calico = calico
     calico_diagnostics(after, diag)
-    kept = [d for d in cluster.diagnostics if not d.code.startswith("calico-")]
-    after.diagnostics = sorted(dict.fromkeys([*kept, *diag.notes]), key=diagnostic_key)
+    gone = [d for d in cluster.diagnostics if d.code.startswith("calico-")]
+    after.diagnostics = replaced(cluster.diagnostics, gone, diag.notes)
     return after
 
 

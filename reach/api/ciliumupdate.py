@@ -17,7 +17,7 @@ import bisect
 import copy
 
 from reach.errors import Diagnostic, Diagnostics, FieldError
-from reach.input.canonical import diagnostic_key
+from reach.input.canonical import replaced
 from reach.input.cilium import CCNP, CNP, parse_cilium_policy
 from reach.input.ciliumdiag import cilium_diagnostics
 from reach.input.kinds import classify
@@ -72,10 +72,10 @@ def cilium_change(
         return None
     after = copy.copy(cluster)
     after.cilium_policies = policies
-    gone = set(_diagnostics(removed, [], cluster)) if removed else set()
-    kept = [d for d in cluster.diagnostics if d not in gone and not _warned(d, removed)]
+    gone = _diagnostics(removed, [], cluster) if removed else []
+    gone += [d for d in cluster.diagnostics if _warned(d, removed)]
     come = _diagnostics(added, warnings, cluster) if added else []
-    after.diagnostics = sorted({**dict.fromkeys(kept), **dict.fromkeys(come)}, key=diagnostic_key)
+    after.diagnostics = replaced(cluster.diagnostics, gone, come)
     return after, removed, added
 
 

@@ -15,19 +15,18 @@ diagnostics that reading made are replaced by the new reading's; the connectivit
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from dataclasses import replace
 
 import numpy as np
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import moved_analysis
+from reach.analysis.diff import DiffReport
+from reach.api.movedupdate import moved_update
 from reach.engine.moves import Move
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
-from reach.input.canonical import diagnostic_key, sort_entries
+from reach.input.canonical import replaced, sort_entries
 from reach.input.entrypoints import ENTRY_POINT_KINDS, read_entries
 from reach.input.loader import is_entry, report_invalid
 from reach.input.store import Identity, ObjectStore
@@ -58,11 +57,7 @@ def entry_update(
     if after_cluster is None:
         return None
     moved = Move(_with(x, after_cluster), np.zeros(x.n_internal, dtype=bool), [], None)
-    done = moved_analysis(before, after_cluster, moved, by)
-    if done is None:
-        return None
-    after, among = done
-    return after, diff(before, after, by, "before", "after", among=among), among
+    return moved_update(before, after_cluster, moved, by)
 
 
 def _to_services(cluster: Cluster) -> bool:
@@ -96,14 +91,7 @@ def _entries_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     if diag.errors:
         return None
     sort_entries(after)
-    gone = Counter(cluster.entry_diagnostics)
-    kept = []
-    for d in cluster.diagnostics:
-        if gone[d] > 0:
-            gone[d] -= 1
-        else:
-            kept.append(d)
-    # a load records each diagnostic once
-    once = dict.fromkeys([*kept, *after.entry_diagnostics])
-    after.diagnostics = sorted(once, key=diagnostic_key)
+    after.diagnostics = replaced(
+        cluster.diagnostics, cluster.entry_diagnostics, after.entry_diagnostics
+    )
     return after

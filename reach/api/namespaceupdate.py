@@ -15,8 +15,8 @@ import copy
 import numpy as np
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import moved_analysis
+from reach.analysis.diff import DiffReport
+from reach.api.movedupdate import moved_update
 from reach.engine.moves import Move
 from reach.engine.namespacemoves import namespace_moved
 from reach.engine.namespacesets import namespaces_moved
@@ -58,13 +58,9 @@ def namespace_update(
         after_cluster = _with_or_without(cluster, store, name, namespace)
         x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None
         moved = Move(x, np.zeros(x.n_internal, dtype=bool), [], None) if x else None
-    if moved is None or after_cluster is None:
+    if after_cluster is None:
         return None
-    done = moved_analysis(before, after_cluster, moved, by, relabelled=name)
-    if done is None:
-        return None
-    after, among = done
-    return after, diff(before, after, by, "before", "after", among=among), among
+    return moved_update(before, after_cluster, moved, by, relabelled=name)
 
 
 def _parsed(raw: RawObject, name: str) -> Namespace | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import copy
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from reach.engine.podmoves import moved
 from reach.errors import Diagnostic, Diagnostics, FieldError
 from reach.gcpause import without_gc
 from reach.input.calicodiag import unused_profiles
-from reach.input.canonical import diagnostic_key
+from reach.input.canonical import replaced
 from reach.input.istiodiag import istio_diagnostics
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
@@ -116,14 +115,7 @@ def _said_again(
     old, new = Diagnostics(), Diagnostics()
     say(before, old)
     say(after, new)
-    gone = Counter(old.notes)
-    kept = []
-    for d in after.diagnostics:
-        if gone[d] > 0:
-            gone[d] -= 1
-        else:
-            kept.append(d)
-    return sorted(dict.fromkeys([*kept, *new.notes]), key=diagnostic_key)
+    return replaced(after.diagnostics, old.notes, new.notes)
 
 
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:

@@ -17,9 +17,9 @@ import bisect
 import copy
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import moved_analysis
+from reach.analysis.diff import DiffReport
 from reach.api.ciliumupdate import CILIUM_GROUP, CILIUM_KINDS, cilium_change
+from reach.api.movedupdate import moved_update
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Moved
 from reach.engine.policymoves import policy_moved
@@ -82,13 +82,7 @@ def policy_update(
         moved = calico_moved(x, after_cluster, removed, added)
     else:
         moved = policy_moved(x, after_cluster, removed, added)
-    if moved is None:
-        return None
-    done = moved_analysis(before, after_cluster, moved, by)
-    if done is None:
-        return None
-    after, among = done
-    return after, diff(before, after, by, "before", "after", among=among), among
+    return moved_update(before, after_cluster, moved, by)
 
 
 def _network_policy(

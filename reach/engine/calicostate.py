@@ -5,29 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reach.engine.arrays import BoolVec
 from reach.engine.calicomatch import CalicoMatcher
-from reach.engine.classes import BehaviourClasses, LabelClasses
-from reach.engine.matching import Matcher
-from reach.engine.portmasks import RuleMasks
-from reach.engine.rules import AnyPolicy, NamedKey
+from reach.engine.policystate import PolicyState
 
 
-@dataclass(frozen=True)
-class CalicoState:
-    """The classes, matcher and port atoms of a compilation through Calico's tiers (no
-    Istio objects), with its policies of other kinds (NetworkPolicies, admin and Cilium
-    policies) in evaluation order and who each selects."""
+@dataclass
+class CalicoState(PolicyState):
+    """A :class:`PolicyState` of a compilation through Calico's tiers (no Istio objects):
+    its ``policies`` and ``subjects`` are those of the other kinds (NetworkPolicies, admin
+    and Cilium policies); the Calico rules are taken again from the cluster."""
 
-    labels: LabelClasses
-    classes: BehaviourClasses
-    #: Over ``labels``: what Calico's matcher is made with (namespaces, address segments).
-    matcher: Matcher
-    masks: RuleMasks
-    named_ports: list[NamedKey]
-    policies: list[AnyPolicy]
-    #: The behaviour classes each policy of ``policies`` selects.
-    subjects: list[BoolVec]
     #: Calico's matcher over ``labels`` (its answers cached by selector), while the
     #: namespaces, network sets and Services it was made with stay.
     calico_matcher: CalicoMatcher | None = None

@@ -305,7 +305,7 @@ class _Compiler:
             self.named_ports,
             self.policies,
             subjects,
-            self.calico.matcher,
+            calico_matcher=self.calico.matcher,
         )
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:

@@ -36,7 +36,6 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
-from reach.engine.calicostate import CalicoState
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
@@ -117,7 +116,7 @@ def policy_moved(
 
 
 def compiled_rules(
-    state: PolicyState | CalicoState, x: Reachability, policy: Moved, selected: BoolVec
+    state: PolicyState, x: Reachability, policy: Moved, selected: BoolVec
 ) -> Iterator[CompiledRule]:
     """The policy's rules in class space, as compiling gives them (``selected``: who it
     selects, over label classes)."""

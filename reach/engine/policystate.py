@@ -14,8 +14,9 @@ from reach.engine.rules import AnyPolicy, NamedKey
 
 @dataclass
 class PolicyState:
-    """The classes, answers and port atoms of a compilation of NetworkPolicies and admin
-    policies (no Cilium, Calico or Istio objects), with its policies in evaluation order
+    """The classes, answers and port atoms of a compilation of NetworkPolicies, admin
+    policies and Cilium policies (no Calico or Istio objects; with Calico's tiers, see
+    :class:`~reach.engine.calicostate.CalicoState`), with its policies in evaluation order
     and who each selects."""
 
     labels: LabelClasses

@@ -10,6 +10,9 @@ keep it: sorting is stable.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from reach.errors import Diagnostic
 from reach.model.calico import CalicoObjects
 from reach.model.cluster import Cluster, Pod
@@ -28,6 +31,22 @@ def workload_key(pods: list[Pod]) -> tuple[str, str, str]:
 
 def diagnostic_key(d: Diagnostic) -> tuple[str, str, str, str]:
     return (d.origin, d.code, d.message, d.severity)
+
+
+def replaced(
+    diagnostics: Iterable[Diagnostic], gone: Iterable[Diagnostic], come: Iterable[Diagnostic]
+) -> list[Diagnostic]:
+    """``diagnostics`` with one of each of ``gone`` taken out and ``come`` put in, as a
+    load gives them: each once, in :func:`diagnostic_key` order (what an update says again
+    of the objects it read again)."""
+    left = Counter(gone)
+    kept = []
+    for d in diagnostics:
+        if left[d] > 0:
+            left[d] -= 1
+        else:
+            kept.append(d)
+    return sorted(dict.fromkeys([*kept, *come]), key=diagnostic_key)
 
 
 def sort_objects(cluster: Cluster) -> None:

@@ -21,6 +21,7 @@ from tests.api.test_podupdate import (
     _everything,
     _never_loaded,
     _pod,
+    a_pod_event,
     declared_clusters,
     each_update_equals_a_load,
     pod_events,
@@ -136,12 +137,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             out.append(("apply", obj, by))
             continue
         if way == "pod":
-            for event in draw(pod_events(list(known.values()))):
-                known.pop(key(event[1]), None)
-                if event[0] == "apply":
-                    known[key(event[1])] = event[1]
-                out.append(event)
-                break
+            a_pod_event(draw, known, out)
             continue
         if not ours:
             obj = copy.deepcopy(draw(st.sampled_from(OBJECTS[:3])))

@@ -20,16 +20,16 @@ from tests.api.test_podupdate import (
     _everything,
     _never_loaded,
     _pod,
+    a_namespace_event,
+    a_pod_event,
     declared_clusters,
     each_update_equals_a_load,
-    pod_events,
 )
 from tests.api.test_whatif import key
 from tests.strategies import (
     NS_LABELS,
     NS_NAMES,
     POD_LABELS,
-    namespace_manifests,
     policy_manifests,
     selectors,
 )
@@ -123,23 +123,10 @@ def cilium_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         )
         by = draw(st.sampled_from(BY))
         if kind == "namespace":  # relabelled (or declared), deleted, or a new one
-            spaces = [o for o in known.values() if o["kind"] == "Namespace"]
-            way = draw(st.sampled_from(["relabel", "relabel", "delete", "new"]))
-            if way == "delete" and spaces:
-                out.append(("delete", known.pop(key(draw(st.sampled_from(spaces)))), by))
-                continue
-            name = draw(st.sampled_from(NS_NAMES)) if way == "relabel" else "extra"
-            obj = draw(namespace_manifests(name))
-            known[key(obj)] = obj
-            out.append(("apply", obj, by))
+            a_namespace_event(draw, known, out, by)
             continue
         if kind == "pod":
-            for event in draw(pod_events(list(known.values()))):
-                known.pop(key(event[1]), None)
-                if event[0] == "apply":
-                    known[key(event[1])] = event[1]
-                out.append(event)
-                break
+            a_pod_event(draw, known, out)
             continue
         if kind == "np":
             ns = draw(st.sampled_from(NS_NAMES))

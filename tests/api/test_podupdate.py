@@ -84,6 +84,36 @@ def pod_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
     return out
 
 
+Event = tuple[str, Obj, str]
+
+
+def a_pod_event(draw: st.DrawFn, known: dict[tuple[str, str, str], Obj], out: list[Event]) -> None:
+    """One event of :func:`pod_events` added to ``out`` (``known``: the objects by key,
+    kept as the event leaves them)."""
+    for event in draw(pod_events(list(known.values()))):
+        known.pop(key(event[1]), None)
+        if event[0] == "apply":
+            known[key(event[1])] = event[1]
+        out.append(event)
+        break
+
+
+def a_namespace_event(
+    draw: st.DrawFn, known: dict[tuple[str, str, str], Obj], out: list[Event], by: str
+) -> None:
+    """A namespace relabelled (or declared), deleted, or a new one (``extra``), added to
+    ``out`` (``known`` kept as it leaves them)."""
+    spaces = [o for o in known.values() if o["kind"] == "Namespace"]
+    way = draw(st.sampled_from(["relabel", "relabel", "delete", "new"]))
+    if way == "delete" and spaces:
+        out.append(("delete", known.pop(key(draw(st.sampled_from(spaces)))), by))
+        return
+    name = draw(st.sampled_from(NS_NAMES)) if way == "relabel" else "extra"
+    obj = draw(namespace_manifests(name))
+    known[key(obj)] = obj
+    out.append(("apply", obj, by))
+
+
 @st.composite
 def declared_clusters(draw: st.DrawFn) -> list[Obj]:
     """Clusters whose namespaces are mostly declared (the quick way needs them)."""

@@ -1,0 +1,34 @@
+"""What the quick ways of a policy, a namespace or an entry point give once the change is
+made in place (:class:`~reach.engine.moves.Move`): the analysis with its views carried
+through, and the change compared on the nodes that hold a class whose rows changed."""
+
+from __future__ import annotations
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport, diff
+from reach.analysis.viewmoves import moved_analysis
+from reach.engine.moves import Move
+from reach.model.cluster import Cluster
+
+#: An update made the quick way: the analysis after it, the change, and the ids of the
+#: nodes the change was compared on.
+Update = tuple[Analysis, DiffReport, set[str]]
+
+
+def moved_update(
+    before: Analysis,
+    cluster: Cluster,
+    move: Move | None,
+    by: str,
+    relabelled: str | None = None,
+) -> Update | None:
+    """The analysis of ``cluster`` after ``move`` (None: the change needs a compilation),
+    the change at granularity ``by`` and the nodes it was compared on (``relabelled``: the
+    namespace whose labels changed, if any); None when the views cannot be carried."""
+    if move is None:
+        return None
+    done = moved_analysis(before, cluster, move, by, relabelled=relabelled)
+    if done is None:
+        return None
+    after, among = done
+    return after, diff(before, after, by, "before", "after", among=among), among
