@@ -36,7 +36,7 @@ from reach.engine.classsplits import policy_answers
 from reach.engine.moves import Move
 from reach.engine.policymoves import compiled_rules
 from reach.engine.portmasks import numeric_ports
-from reach.engine.reachability import Reachability
+from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_with, side_fields, side_tables
 from reach.engine.rules import (
     CompiledRule,
@@ -78,7 +78,10 @@ def calico_moved(
     found = _calico_again(state, x, cluster, others)
     if found is None:
         return None
-    rules, sides, some, walked = found
+    rules, sides, some, walked, plan = found
+    class_keys = _keys(x, state, cluster, new, plan)
+    if class_keys is None:
+        return None
     touched = {  # who the policy selects, before and after (of any kind: the tiers' owners)
         d: _selecting(tiers, old, d) | _selecting(walked, new, d) for d in DIRECTIONS
     }
@@ -91,6 +94,7 @@ def calico_moved(
         **side_fields(rows, some),
         calico=walked,
         calico_state=state,
+        class_keys=class_keys,
         selected_matrix=x.selected_matrix if selected_rows is x.selected_rows else None,
         selected_rows=selected_rows,
         diagnostics=priority_ties(rules),
@@ -103,11 +107,11 @@ def calico_moved(
 
 def _calico_again(
     state: CalicoState, x: Reachability, cluster: Cluster, others: list[CompiledRule]
-) -> tuple[list[CompiledRule], SideRows, dict[str, BoolVec], CalicoTiers] | None:
+) -> tuple[list[CompiledRule], SideRows, dict[str, BoolVec], CalicoTiers, CalicoPlan] | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
     rules of the other kinds ``others``: every rule in tier order, the row builder that
-    walks the tiers, whether some policy applies to each class each way, and the tiers;
-    None when the frame or the behaviour classes would change."""
+    walks the tiers, whether some policy applies to each class each way, the tiers and the
+    plan; None when the frame or the behaviour classes would change."""
     plan = calico_plan(cluster)
     if not _same_frame(state, x, plan):
         return None
@@ -128,7 +132,25 @@ def _calico_again(
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
     assert calico.tiers is not None
-    return rules, sides, some, calico.tiers
+    return rules, sides, some, calico.tiers, plan
+
+
+def _keys(
+    x: Reachability, state: CalicoState, cluster: Cluster, new: Changed | None, plan: CalicoPlan
+) -> ClassKeys | None:
+    """``x``'s class keys with their answers carried to the changed policies (the
+    projections of pods' keys read the new policy's selectors); None when a key found
+    since the compilation joined its class by a projection that ``new`` reads more of
+    (its answers are not computed here: it may answer ``new`` otherwise)."""
+    keys = x.class_keys
+    if keys is None or keys.answers is None:
+        return keys
+    since = keys.behaviour[len(state.labels) :]
+    if new is not None and any(c >= 0 for c in since) and keys.answers.names_more(new):
+        return None
+    triples = rule_triples(state.policies)
+    answers = keys.answers.carried(state.policies, triples, cluster.namespaces, new, (plan,))
+    return replace(keys, answers=answers)
 
 
 def _other_moved(

@@ -310,7 +310,8 @@ class _Compiler:
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
         """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""
-        answered = self.calico is None and self.mesh is None
+        # with Calico's tiers, projections read the selectors of every Calico rule too
+        calico = (self.calico.plan,) if self.calico is not None else ()
         return ClassKeys(
             key_of=labels.key_of,
             label={key: i for i, key in enumerate(labels.keys)},
@@ -325,8 +326,10 @@ class _Compiler:
                 self.named_ports,
                 labels.key_of,
                 self.cluster.services if self.cluster.cilium_policies else None,
+                calico,
+                tuple(self.cluster.services) if self.calico is not None else (),
             )
-            if answered
+            if self.mesh is None
             else None,
         )
 

@@ -12,7 +12,7 @@ not compute: compiling them keeps no :class:`KeyAnswers`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from reach.engine.classes import (
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
+from reach.model.calicoselector import Equal, Has, In, NotEqual, NotIn, StringTest
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy
 from reach.model.selectors import LabelSelector, Requirement
@@ -51,6 +52,13 @@ class KeyAnswers:
     #: The input's Services when it has Cilium policies (``toServices`` selects the pods
     #: behind them); None when it has none.
     services: list[Service] | None = None
+    #: With Calico's tiers: what holds the Calico rules (the ``CalicoPlan``: the label keys
+    #: of its selectors count in projections, and so do every Service's selector's, which
+    #: a rule's ``services`` reads) and the input's Services. Answers are then not
+    #: computed here (:meth:`answers_of` gives None): a pod of a projection no key had
+    #: loads.
+    calico: tuple[object, ...] = ()
+    calico_services: tuple[Service, ...] = ()
     #: The behaviour class of each projected key seen (:meth:`projection`), filled as
     #: classes are looked up: a fact of this compilation, shared by every update of it.
     projected: dict[LabelKey, int] = field(default_factory=dict)
@@ -61,31 +69,41 @@ class KeyAnswers:
         policies: list[AnyPolicy],
         rules: list[tuple[AnyPolicy, AnyRule, str]],
         namespaces: dict[str, Namespace],
-        added: AnyPolicy | None,
+        added: object | None,
+        calico: tuple[object, ...] | None = None,
     ) -> KeyAnswers:
         """These answers for changed policies or namespaces where every key compiled kept
-        its behaviour class (``added``: the policy that came in, if any). The projections
-        found so far stay while ``added`` names no label key they leave out: a projection
-        onto more keys than the selectors name still gives keys of one projection the same
-        answers."""
+        its behaviour class (``added``: the policy that came in, if any, of any kind;
+        ``calico``: the Calico policies and profiles now, when they changed). The
+        projections found so far stay while ``added`` names no label key they leave out: a
+        projection onto more keys than the selectors name still gives keys of one
+        projection the same answers."""
         selector_keys = list(self._selector_keys)
         projected = dict(self.projected)
-        if selector_keys and added is not None:
-            found: set[str] = set()
-            _named_keys(added, found)
-            found |= self._service_keys(added)
-            if not found <= selector_keys[0]:
-                selector_keys, projected = [selector_keys[0] | found], {}
-        return KeyAnswers(
-            policies,
-            rules,
-            namespaces,
-            self.named,
-            self.key_of,
-            self.services,
-            projected,
-            selector_keys,
+        if added is not None and self.names_more(added):
+            selector_keys, projected = [selector_keys[0] | self._keys_of(added)], {}
+        return replace(
+            self,
+            policies=policies,
+            rules=rules,
+            namespaces=namespaces,
+            calico=self.calico if calico is None else calico,
+            projected=projected,
+            _selector_keys=selector_keys,
         )
+
+    def names_more(self, added: object) -> bool:
+        """Whether the policy ``added`` names a label key that the projections made so far
+        leave out (none made: False)."""
+        return bool(self._selector_keys) and not self._keys_of(added) <= self._selector_keys[0]
+
+    def _keys_of(self, added: object) -> set[str]:
+        """The label keys the selectors of ``added`` (a policy of any kind) name."""
+        found: set[str] = set()
+        _named_keys(added, found)
+        if isinstance(added, CiliumPolicy):
+            found |= self._service_keys(added)
+        return found
 
     def projection(self, key: LabelKey) -> LabelKey:
         """``key`` with only the labels whose key some selector of the policies names.
@@ -98,6 +116,9 @@ class KeyAnswers:
             _named_keys(self.policies, found)
             for policy in self.policies:
                 found |= self._service_keys(policy)
+            if self.calico:
+                _named_keys(list(self.calico), found)
+                found |= {k for s in self.calico_services for k, _ in s.selector or ()}
             self._selector_keys.append(frozenset(found))
         named = self._selector_keys[0]
         return (key[0], tuple(kv for kv in key[1] if kv[0] in named), *key[2:])
@@ -123,9 +144,9 @@ class KeyAnswers:
 
     def matcher(self, key: LabelKey) -> Matcher | None:
         """A matcher over the one label class ``key`` (and no segments); None when its
-        namespace is not known."""
+        namespace is not known, or with Calico's tiers."""
         namespace = self.namespaces.get(key[0])
-        if namespace is None:
+        if namespace is None or self.calico:
             return None
         position = _Only({key[0]: 0})
         labels = classes_of_keys(
@@ -147,7 +168,10 @@ class KeyAnswers:
     def answers_of(self, key: LabelKey) -> tuple[list[bool], NamedPorts] | None:
         """The answers of label class ``key`` (whether each policy selects it, then whether
         each rule's peers hold it, in order) and its named-port resolution; None when its
-        namespace is not known."""
+        namespace is not known, or with Calico's tiers (their answers are not computed
+        here)."""
+        if self.calico:
+            return None
         matcher = self.matcher(key)
         if matcher is None:
             return None
@@ -191,7 +215,7 @@ def _walk(obj: object, found: set[str]) -> None:
     stack = [obj]
     while stack:
         item = stack.pop()
-        if isinstance(item, Requirement):
+        if isinstance(item, Requirement | Has | Equal | NotEqual | In | NotIn | StringTest):
             found.add(item.key)
         elif isinstance(item, list | tuple | frozenset | set):
             stack.extend(item)

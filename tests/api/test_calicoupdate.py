@@ -239,12 +239,38 @@ def test_the_last_pod_of_a_profile_going_says_the_profile_is_unused() -> None:
     assert _everything(r) == _everything(reach.from_objects(objects))
 
 
-def test_a_pod_of_labels_no_pod_had_beside_calico_loads() -> None:
+def test_a_pod_of_new_labels_no_calico_selector_reads_joins_its_class() -> None:
+    """A rollout's new ``pod-template-hash``: no selector reads it, so the pod joins the
+    class of the key with the same labels where selectors look, without loading."""
+    objects = [NS, _pod("web-1", {"app": "web"}), _pod("a-1", {"app": "a"}), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    rolled = _pod("web-2", {"app": "web", "pod-template-hash": "b2"})
+    with _never_loaded():
+        r.apply(rolled)
+    assert _everything(r) == _everything(reach.from_objects([*objects, rolled]))
+
+
+def test_a_pod_of_labels_a_calico_selector_reads_otherwise_loads() -> None:
     objects = [NS, _pod("web-1", {"app": "web"}), OBJECTS[0]]
     r = reach.from_objects(objects)
-    other = _pod("web-2", {"app": "web", "pod-template-hash": "b2"})
+    other = _pod("a-1", {"app": "a"})  # the GlobalNetworkPolicy selects app == 'a'
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(other)
+
+
+def test_a_calico_policy_reading_labels_a_joined_key_was_projected_without_loads() -> None:
+    """A pod that joined its class by the labels selectors read then: a policy reading a
+    label they did not (which it may answer otherwise) loads."""
+    objects = [NS, _pod("web-1", {"app": "web"}), _pod("a-1", {"app": "a"}), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    rolled = _pod("web-2", {"app": "web", "pod-template-hash": "b2"})
+    with _never_loaded():
+        r.apply(rolled)
+    by_hash = _gnp("by-hash", "pod-template-hash == 'b2'", **DENY_IN)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(by_hash)
+    r.apply(by_hash)
+    assert _everything(r) == _everything(reach.from_objects([*objects, rolled, by_hash]))
 
 
 def _gnp(name: str, selector: str, **spec: Any) -> Obj:
