@@ -352,3 +352,17 @@ def test_a_network_policy_beside_calico_tiers_changes_in_place() -> None:
     with _never_loaded():
         r.delete(moved, by="pod")
     assert _everything(r) == _everything(reach.from_objects(THREE))
+
+
+def test_projections_made_after_a_calico_policy_read_its_selectors() -> None:
+    """A policy that reads ``team`` (no pod has it: nothing splits), then the first pod of
+    new labels: its projection reads ``team``, so a pod of ``team: x`` is not taken for
+    one of its app's class."""
+    objects = [NS, _pod("web-1", {"app": "web"}), _pod("a-1", {"app": "a"}), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    by_team = _gnp("by-team", "team == 'x'", **DENY_IN)
+    with _never_loaded():
+        r.apply(by_team)
+    teamed = _pod("web-3", {"app": "web", "team": "x"})
+    r.apply(teamed)
+    assert _everything(r) == _everything(reach.from_objects([*objects, by_team, teamed]))
