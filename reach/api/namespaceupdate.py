@@ -37,12 +37,15 @@ def namespace_update(
     """The analysis after the Namespace object ``key`` was relabelled, added or deleted
     (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` on which the change was compared; None when the quick way does not
-    apply (Calico or Istio objects in the input, a namespace added that was known, one
-    deleted that objects are still in)."""
+    apply (Istio objects in the input; Calico objects, but for a namespace added or
+    deleted beside Calico's tiers; a namespace added that was known, one deleted that
+    objects are still in)."""
     group, kind, _, name = key
     cluster = before.cluster
-    if (group, kind) != NAMESPACE or cluster.calico or cluster.istio:
+    if (group, kind) != NAMESPACE or cluster.istio:
         return None
+    if cluster.calico and before.reachability.calico_state is None:
+        return None  # Calico objects the compilation reads apart from its tiers
     raw = store.get(key)
     namespace = _parsed(raw, name) if raw is not None else None
     if raw is not None and namespace is None:

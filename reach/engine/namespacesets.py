@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import GONE
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
@@ -23,8 +24,13 @@ from reach.model.cluster import Cluster
 
 def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     """``x`` for ``cluster``, whose namespaces are ``x.cluster``'s with one added or
-    one deleted (and nothing else changed); None when that needs a compilation."""
-    state, keys = x.policy_state, x.class_keys
+    one deleted (and nothing else changed); None when that needs a compilation. Beside
+    Calico's tiers no Calico answer changes either (the kept Calico matcher answers over
+    its own label classes and namespaces, which give the same answers)."""
+    state: PolicyState | None = x.policy_state
+    if state is None:
+        state = x.calico_state
+    keys = x.class_keys
     if state is None or keys is None or keys.answers is None:
         return None
     before, after = sorted(x.cluster.namespaces), sorted(cluster.namespaces)
@@ -54,10 +60,13 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     )
     assert keys.answers is not None
     answers = replace(keys.answers, namespaces=cluster.namespaces)
+    moved = replace(state, labels=labels, matcher=matcher)
+    calico = isinstance(moved, CalicoState)
     return replace(
         x,
         cluster=cluster,
-        policy_state=replace(state, labels=labels, matcher=matcher),
+        policy_state=None if calico else moved,
+        calico_state=moved if isinstance(moved, CalicoState) else None,
         class_keys=replace(keys, answers=answers),
     )
 

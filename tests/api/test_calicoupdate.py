@@ -21,6 +21,7 @@ from tests.api.test_podupdate import (
     _everything,
     _never_loaded,
     _pod,
+    a_namespace_event,
     a_pod_event,
     declared_clusters,
     each_update_equals_a_load,
@@ -124,8 +125,13 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             for o in known.values()
             if o["kind"] in ("NetworkPolicy", "GlobalNetworkPolicy") and o["apiVersion"] == CALICO
         ]
-        way = draw(st.sampled_from(["copy", "select", "order", "action", "delete", "pod", "np"]))
+        way = draw(
+            st.sampled_from(["copy", "select", "order", "action", "delete", "pod", "np", "ns"])
+        )
         by = draw(st.sampled_from(BY))
+        if way == "ns":
+            a_namespace_event(draw, known, out, by)
+            continue
         if way == "np":  # a Kubernetes NetworkPolicy, in Calico's default tier
             kube = [o for o in known.values() if o["apiVersion"] == "networking.k8s.io/v1"]
             if kube and draw(st.booleans()):
@@ -366,3 +372,27 @@ def test_projections_made_after_a_calico_policy_read_its_selectors() -> None:
     teamed = _pod("web-3", {"app": "web", "team": "x"})
     r.apply(teamed)
     assert _everything(r) == _everything(reach.from_objects([*objects, by_team, teamed]))
+
+
+def test_a_namespace_added_and_deleted_beside_calico_tiers_does_not_load() -> None:
+    """A namespace with no pod holds no label class: nothing Calico answers changes (the
+    Calico matcher numbers the namespaces again: a policy by namespace after it reads the
+    new numbering); a relabel (namespace selectors read it) loads."""
+    extra = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "aaa"}}
+    by_namespace = _gnp(
+        "deny-in-ns-a", "app == 'o'", namespaceSelector="projectcalico.org/name == 'ns-a'"
+    )
+    by_namespace["spec"].update(DENY_IN)
+    r = reach.from_objects(THREE)
+    with _never_loaded():
+        r.apply(extra)
+    assert _everything(r) == _everything(reach.from_objects([*THREE, extra]))
+    with _never_loaded():
+        r.apply(by_namespace)
+    assert _everything(r) == _everything(reach.from_objects([*THREE, extra, by_namespace]))
+    with _never_loaded():
+        r.delete(extra)
+    assert _everything(r) == _everything(reach.from_objects([*THREE, by_namespace]))
+    relabelled = {**THREE[0], "metadata": {"name": "ns-a", "labels": {"env": "prod"}}}
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(relabelled)
