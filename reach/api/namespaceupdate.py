@@ -17,6 +17,7 @@ import numpy as np
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
+from reach.engine.calicorelabel import calico_namespace_moved
 from reach.engine.moves import Move
 from reach.engine.namespacemoves import namespace_moved
 from reach.engine.namespacesets import namespaces_moved
@@ -37,9 +38,8 @@ def namespace_update(
     """The analysis after the Namespace object ``key`` was relabelled, added or deleted
     (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` on which the change was compared; None when the quick way does not
-    apply (Istio objects in the input; Calico objects, but for a namespace added or
-    deleted beside Calico's tiers; a namespace added that was known, one deleted that
-    objects are still in)."""
+    apply (Istio objects in the input; Calico objects the compilation reads apart from its
+    tiers; a namespace added that was known, one deleted that objects are still in)."""
     group, kind, _, name = key
     cluster = before.cluster
     if (group, kind) != NAMESPACE or cluster.istio:
@@ -56,7 +56,10 @@ def namespace_update(
             return None
         after_cluster = copy.copy(cluster)
         after_cluster.namespaces = {**cluster.namespaces, name: namespace}
-        moved = namespace_moved(before.reachability, after_cluster, name)
+        if before.reachability.calico_state is not None:
+            moved = calico_namespace_moved(before.reachability, after_cluster, name)
+        else:
+            moved = namespace_moved(before.reachability, after_cluster, name)
     else:  # added or deleted: no pod is in it
         after_cluster = _with_or_without(cluster, store, name, namespace)
         x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None

@@ -22,7 +22,7 @@ Otherwise :func:`calico_moved` says so and the caller compiles.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -75,43 +75,67 @@ def calico_moved(
         state, others = other
         subject_of = dict(zip(map(id, state.policies), state.subjects, strict=True))
         selected_rows = [subject_of[id(p)] for p in cluster.policies]
-    found = _calico_again(state, x, cluster, others)
-    if found is None:
+    steps = calico_steps(state, x, cluster, others)
+    if steps is None:
         return None
-    rules, sides, some, walked, plan = found
-    class_keys = _keys(x, state, cluster, new, plan)
+    class_keys = _keys(x, state, cluster, new, steps.plan)
     if class_keys is None:
         return None
     touched = {  # who the policy selects, before and after (of any kind: the tiers' owners)
-        d: _selecting(tiers, old, d) | _selecting(walked, new, d) for d in DIRECTIONS
+        d: _selecting(tiers, old, d) | _selecting(steps.tiers, new, d) for d in DIRECTIONS
     }
-    rows = {d: rows_with(x, d, sides, walked.state_of[d], touched[d]) for d in DIRECTIONS}
-    masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
-    moved = replace(
-        x,
-        cluster=cluster,
-        rules=rules,
-        **side_fields(rows, some),
-        calico=walked,
-        calico_state=state,
-        class_keys=class_keys,
-        selected_matrix=x.selected_matrix if selected_rows is x.selected_rows else None,
-        selected_rows=selected_rows,
-        diagnostics=priority_ties(rules),
-        _side_masks=masks,
-        _side_ids=ids,
-        _and=table,
-    )
+    moved = steps.moved(x, cluster, state, touched, class_keys)
+    if selected_rows is not x.selected_rows:
+        moved = replace(moved, selected_matrix=None, selected_rows=selected_rows)
     return Move(moved, touched["ingress"] | touched["egress"], [], None)
 
 
-def _calico_again(
+@dataclass(frozen=True)
+class CalicoSteps:
+    """The Calico steps of a compilation taken again over kept classes: every rule in tier
+    order, the row builder that walks the tiers, whether some policy applies to each class
+    each way, the tiers and the plan."""
+
+    rules: list[CompiledRule]
+    sides: SideRows
+    some: dict[str, BoolVec]
+    tiers: CalicoTiers
+    plan: CalicoPlan
+
+    def moved(
+        self,
+        x: Reachability,
+        cluster: Cluster,
+        state: CalicoState,
+        touched: dict[str, BoolVec],
+        class_keys: ClassKeys,
+    ) -> Reachability:
+        """``x`` for ``cluster`` with these steps' rules and tiers, and the rows of the
+        ``touched`` classes of each direction computed again."""
+        state_of = self.tiers.state_of
+        rows = {d: rows_with(x, d, self.sides, state_of[d], touched[d]) for d in DIRECTIONS}
+        masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
+        return replace(
+            x,
+            cluster=cluster,
+            rules=self.rules,
+            **side_fields(rows, self.some),
+            calico=self.tiers,
+            calico_state=state,
+            class_keys=class_keys,
+            diagnostics=priority_ties(self.rules),
+            _side_masks=masks,
+            _side_ids=ids,
+            _and=table,
+        )
+
+
+def calico_steps(
     state: CalicoState, x: Reachability, cluster: Cluster, others: list[CompiledRule]
-) -> tuple[list[CompiledRule], SideRows, dict[str, BoolVec], CalicoTiers, CalicoPlan] | None:
+) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
-    rules of the other kinds ``others``: every rule in tier order, the row builder that
-    walks the tiers, whether some policy applies to each class each way, the tiers and the
-    plan; None when the frame or the behaviour classes would change."""
+    rules of the other kinds ``others``; None when the frame or the behaviour classes
+    would change."""
     plan = calico_plan(cluster)
     if not _same_frame(state, x, plan):
         return None
@@ -132,7 +156,7 @@ def _calico_again(
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
     assert calico.tiers is not None
-    return rules, sides, some, calico.tiers, plan
+    return CalicoSteps(rules, sides, some, calico.tiers, plan)
 
 
 def _keys(

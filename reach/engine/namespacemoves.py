@@ -44,8 +44,8 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     if any(key[0] == name for key in keys.label_keys[len(state.labels) :]):
         return None  # a key found since in the namespace: its answers are not at hand
     labels = (dict(x.cluster.namespaces[name].labels), dict(cluster.namespaces[name].labels))
-    matcher = _matcher(state, cluster, x)
-    answers = _Answers(state, x, matcher, labels)
+    matcher = namespace_matcher(state, cluster, x)
+    answers = NamespaceAnswers(state, x, matcher, labels)
     split: Split | None = None
     if not answers.alike(keys.behaviour[len(state.labels) :]):
         refined = split_into(x, answers.patterns(keys))
@@ -53,8 +53,8 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
             return None
         x, split = refined[0], refined[1:]
         state, keys = refined[0].policy_state, refined[0].class_keys
-        matcher = _matcher(state, cluster, x)
-        answers = _Answers(state, x, matcher, labels)
+        matcher = namespace_matcher(state, cluster, x)
+        answers = NamespaceAnswers(state, x, matcher, labels)
         if not answers.alike(keys.behaviour[len(state.labels) :]):
             return None
     subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]
@@ -78,7 +78,7 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
-def _matcher(state: PolicyState, cluster: Cluster, x: Reachability) -> Matcher:
+def namespace_matcher(state: PolicyState, cluster: Cluster, x: Reachability) -> Matcher:
     """A matcher over the state's label classes and ``cluster``'s namespace labels."""
     names = list(state.matcher.namespace_position)
     return state.matcher.renamespaced(
@@ -86,7 +86,7 @@ def _matcher(state: PolicyState, cluster: Cluster, x: Reachability) -> Matcher:
     )
 
 
-class _Answers:
+class NamespaceAnswers:
     """The answers that changed: admin and Cilium policies' subjects (by position among the state's
     policies) and rule peers (by position among ``x.rules``), over label classes."""
 
@@ -192,7 +192,7 @@ class _Answers:
 def _hashes(
     state: PolicyState,
     x: Reachability,
-    answers: _Answers,
+    answers: NamespaceAnswers,
     subjects: list[BoolVec],
     rules: list[CompiledRule],
 ) -> UIntVec:

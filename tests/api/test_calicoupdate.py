@@ -377,7 +377,7 @@ def test_projections_made_after_a_calico_policy_read_its_selectors() -> None:
 def test_a_namespace_added_and_deleted_beside_calico_tiers_does_not_load() -> None:
     """A namespace with no pod holds no label class: nothing Calico answers changes (the
     Calico matcher numbers the namespaces again: a policy by namespace after it reads the
-    new numbering); a relabel (namespace selectors read it) loads."""
+    new numbering)."""
     extra = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "aaa"}}
     by_namespace = _gnp(
         "deny-in-ns-a", "app == 'o'", namespaceSelector="projectcalico.org/name == 'ns-a'"
@@ -393,6 +393,26 @@ def test_a_namespace_added_and_deleted_beside_calico_tiers_does_not_load() -> No
     with _never_loaded():
         r.delete(extra)
     assert _everything(r) == _everything(reach.from_objects([*THREE, by_namespace]))
-    relabelled = {**THREE[0], "metadata": {"name": "ns-a", "labels": {"env": "prod"}}}
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(relabelled)
+
+
+def test_a_namespace_relabelled_beside_calico_tiers_does_not_load() -> None:
+    """A GlobalNetworkPolicy and a NetworkPolicy that select by the namespace's labels:
+    relabelled, their subjects and peers are asked again, without loading."""
+    by_env = _gnp("deny-o-in-prod", "app == 'o'", namespaceSelector="env == 'prod'")
+    by_env["spec"].update(DENY_IN)
+    from_prod = _np(
+        "p-from-prod",
+        {"matchLabels": {"app": "p"}},
+        ingress=[{"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}}]}],
+    )
+    objects = [*THREE, by_env, from_prod]
+    r = reach.from_objects(objects)
+    prod = {**THREE[0], "metadata": {"name": "ns-a", "labels": {"env": "prod"}}}
+    with _never_loaded():
+        change = r.apply(prod, by="pod")
+    assert {e.dst for e in change.edges} == {"ns-a/o-1[Pod]", "ns-a/p-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects([prod, *objects[1:]]))
+    assert _tiers(r) == _tiers(reach.from_objects([prod, *objects[1:]]))
+    with _never_loaded():
+        r.apply(THREE[0], by="pod")
+    assert _everything(r) == _everything(reach.from_objects(objects))

@@ -1,0 +1,103 @@
+"""A namespace relabelled beside Calico's tiers without compiling again.
+
+A namespace's labels matter to the namespace selectors of the other kinds' policies
+(asked again as :mod:`reach.engine.namespacemoves` asks them) and to Calico's
+``namespaceSelector`` (the Calico steps are taken again over the kept classes,
+:func:`reach.engine.calicomoves.calico_steps`, with a Calico matcher made again). The rows
+computed again are those of the classes selected by a rule whose answers changed, in its
+direction, and of the classes whose policies' selections changed, both ways. As for a
+policy, the behaviour classes must stay (no split, no merge), else the caller compiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec
+from reach.engine.calicomoves import calico_steps
+from reach.engine.calicotiers import CalicoTiers
+from reach.engine.moves import Move
+from reach.engine.namespacemoves import NamespaceAnswers, namespace_matcher
+from reach.engine.reachability import Reachability
+from reach.engine.rowsagain import DIRECTIONS
+from reach.engine.rules import CompiledRule, rule_triples
+from reach.model.calico import CalicoPolicy, Profile
+from reach.model.cluster import Cluster
+
+
+def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None:
+    """``x`` for ``cluster``, where namespace ``name`` has other labels (and nothing else
+    changed), Calico's tiers deciding; None when that needs a compilation."""
+    state, tiers, keys = x.calico_state, x.calico, x.class_keys
+    if state is None or tiers is None or keys is None or keys.answers is None:
+        return None
+    if list(cluster.namespaces) != list(x.cluster.namespaces):
+        return None
+    if any(key[0] == name for key in keys.label_keys[len(state.labels) :]):
+        return None  # a key found since in the namespace: its answers are not at hand
+    labels = (dict(x.cluster.namespaces[name].labels), dict(cluster.namespaces[name].labels))
+    matcher = namespace_matcher(state, cluster, x)
+    answers = NamespaceAnswers(state, x, matcher, labels)
+    if not answers.alike(keys.behaviour[len(state.labels) :]):
+        return None
+    subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]
+    compiled = [answers.compiled(k, rule) for k, rule in enumerate(x.rules)]
+    others = [r for r in compiled if not _calico(r)]
+    after = replace(state, matcher=matcher, subjects=subjects, calico_matcher=None)
+    steps = calico_steps(after, x, cluster, others)
+    if steps is None:
+        return None
+    touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
+    for i in answers.subject:  # a policy's subjects: its rows, both ways
+        for d in DIRECTIONS:
+            touched[d] |= state.subjects[i] | subjects[i]
+    for k in answers.peers:
+        touched[compiled[k].direction] |= compiled[k].selected
+    calico = _calico_touched(x.rules, steps.rules, tiers, steps.tiers)
+    if calico is None:
+        return None
+    for d in DIRECTIONS:
+        touched[d] |= calico[d]
+    triples = rule_triples(after.policies)
+    class_keys = replace(
+        keys, answers=keys.answers.carried(after.policies, triples, cluster.namespaces, None)
+    )
+    moved = steps.moved(x, cluster, after, touched, class_keys)
+    return Move(moved, touched["ingress"] | touched["egress"], [], None)
+
+
+def _calico(rule: CompiledRule) -> bool:
+    return isinstance(rule.policy, CalicoPolicy | Profile)
+
+
+def _calico_touched(
+    before: list[CompiledRule],
+    after: list[CompiledRule],
+    tiers: CalicoTiers,
+    walked: CalicoTiers,
+) -> dict[str, BoolVec] | None:
+    """The classes whose rows the Calico part changes, per direction: those a Calico rule
+    selects (before or after) whose selection or peers changed, in its direction, and
+    those of a policy whose selection changed (the tiers applying to them), both ways;
+    None when the rules or policies do not correspond one to one."""
+    old = [r for r in before if _calico(r)]
+    new = [r for r in after if _calico(r)]
+    if len(old) != len(new) or len(tiers.owners) != len(walked.owners):
+        return None
+    n = len(tiers.state_of["ingress"])
+    out = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
+    for a, b in zip(old, new, strict=True):
+        if a.rule is not b.rule or a.direction != b.direction:
+            return None
+        if not (np.array_equal(a.selected, b.selected) and np.array_equal(a.peers, b.peers)):
+            out[a.direction] |= a.selected | b.selected
+    for (p, *was), (q, *now) in zip(tiers.owners, walked.owners, strict=True):
+        if p is not q:
+            return None
+        for d in range(2):
+            if not np.array_equal(was[d], now[d]):
+                for direction in DIRECTIONS:
+                    out[direction] |= was[d] | now[d]
+    return out
