@@ -396,21 +396,33 @@ def test_a_namespace_added_and_deleted_beside_calico_tiers_does_not_load() -> No
 
 
 def test_a_namespace_relabelled_beside_calico_tiers_does_not_load() -> None:
-    """A GlobalNetworkPolicy and a NetworkPolicy that select by the namespace's labels:
-    relabelled, their subjects and peers are asked again, without loading."""
-    by_env = _gnp("deny-o-in-prod", "app == 'o'", namespaceSelector="env == 'prod'")
-    by_env["spec"].update(DENY_IN)
-    from_prod = _np(
+    """Policies that select by the namespace's labels: a GlobalNetworkPolicy without
+    rules (its tier's default denies what it selects), one whose rule's source does, and a
+    NetworkPolicy whose peer does; relabelled, their subjects and peers are asked again,
+    without loading."""
+    by_env = _gnp(
+        "deny-o-in-prod", "app == 'o'", namespaceSelector="env == 'prod'", types=["Ingress"]
+    )
+    from_prod = _gnp(
+        "a-not-from-prod",
+        "app == 'a'",
+        types=["Ingress"],
+        ingress=[
+            {"action": "Deny", "source": {"namespaceSelector": "env == 'prod'"}},
+            {"action": "Allow"},
+        ],
+    )
+    p_from_prod = _np(
         "p-from-prod",
         {"matchLabels": {"app": "p"}},
         ingress=[{"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}}]}],
     )
-    objects = [*THREE, by_env, from_prod]
+    objects = [*THREE, by_env, from_prod, p_from_prod]
     r = reach.from_objects(objects)
     prod = {**THREE[0], "metadata": {"name": "ns-a", "labels": {"env": "prod"}}}
     with _never_loaded():
         change = r.apply(prod, by="pod")
-    assert {e.dst for e in change.edges} == {"ns-a/o-1[Pod]", "ns-a/p-1[Pod]"}
+    assert {e.dst for e in change.edges} == {"ns-a/o-1[Pod]", "ns-a/p-1[Pod]", "ns-a/a-1[Pod]"}
     assert _everything(r) == _everything(reach.from_objects([prod, *objects[1:]]))
     assert _tiers(r) == _tiers(reach.from_objects([prod, *objects[1:]]))
     with _never_loaded():
