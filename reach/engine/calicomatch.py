@@ -12,7 +12,8 @@ matches them. External addresses are matched by segment: through ``nets`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -77,6 +78,17 @@ class CalicoMatcher:
         self.segments = segments
         self.n_segments = len(segments)
         self._set_segments = [self._blocks(s.nets) for s in network_sets]
+
+    def relabelled(self, namespaces: Mapping[str, Namespace]) -> CalicoMatcher:
+        """This matcher with its namespaces' labels as ``namespaces`` has them now (the
+        same namespaces in the same places; the answers it cached read no namespace
+        labels)."""
+        out = copy.copy(self)
+        out._namespace_labels = [
+            namespace_labels({**namespaces[n].label_map, NAME_LABEL: n}, n)
+            for n in self.namespace_names
+        ]
+        return out
 
     # -- helpers over namespaces, service accounts, blocks ------------------------------
     def _by_namespace(self, selector: Selector) -> BoolVec:

@@ -3,7 +3,8 @@
 A namespace's labels matter to the namespace selectors of the other kinds' policies
 (asked again as :mod:`reach.engine.namespacemoves` asks them) and to Calico's
 ``namespaceSelector`` (the Calico steps are taken again over the kept classes,
-:func:`reach.engine.calicomoves.calico_steps`, with a Calico matcher made again). The rows
+:func:`reach.engine.calicomoves.calico_steps`, the kept Calico matcher reading the new
+labels: ``CalicoMatcher.relabelled``). The rows
 computed again are those of the classes selected by a rule whose answers changed, in its
 direction, and of the classes whose policies' selections changed, both ways. As for a
 policy, the behaviour classes must stay (no split, no merge), else the caller compiles.
@@ -45,7 +46,9 @@ def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move
     subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]
     compiled = [answers.compiled(k, rule) for k, rule in enumerate(x.rules)]
     others = [r for r in compiled if not _calico(r)]
-    after = replace(state, matcher=matcher, subjects=subjects, calico_matcher=None)
+    kept = state.calico_matcher
+    relabelled = kept.relabelled(cluster.namespaces) if kept is not None else None
+    after = replace(state, matcher=matcher, subjects=subjects, calico_matcher=relabelled)
     steps = calico_steps(after, x, cluster, others)
     if steps is None:
         return None
