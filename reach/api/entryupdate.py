@@ -22,8 +22,9 @@ import numpy as np
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
+from reach.engine.keyanswers import KeyAnswers, names_services
 from reach.engine.moves import Move
-from reach.engine.reachability import Reachability
+from reach.engine.reachability import ClassKeys, Reachability
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.canonical import replaced, sort_entries
@@ -44,9 +45,11 @@ def entry_update(
     errors are not kept apart), or the object is not one a load reads as an entry point."""
     _, kind, _, _ = key
     cluster, x = before.cluster, before.reachability
-    if kind not in ENTRY_POINT_KINDS or x.policy_state is None:
+    if kind not in ENTRY_POINT_KINDS or (x.policy_state is None and x.calico_state is None):
         return None
-    if cluster.calico or cluster.istio or _to_services(cluster):
+    if cluster.istio or _to_services(cluster):
+        return None
+    if cluster.calico and (x.calico_state is None or _calico_services(cluster)):
         return None
     if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
@@ -65,11 +68,35 @@ def _to_services(cluster: Cluster) -> bool:
     return any(rule.services for policy in cluster.cilium_policies for rule in policy.rules)
 
 
+def _calico_services(cluster: Cluster) -> bool:
+    """Whether a Calico policy or profile has an end of Services: the tiers read them."""
+    calico = cluster.calico
+    return any(names_services(p) for p in (*calico.policies, *calico.profiles.values()))
+
+
+def _calico(keys: ClassKeys, cluster: Cluster) -> KeyAnswers:
+    """The answers per key beside Calico's tiers with ``cluster``'s Services: projections
+    made so far read their selectors' keys too (made again when next needed)."""
+    answers = keys.answers
+    assert answers is not None
+    services = tuple(cluster.services)
+    selector_keys = list(answers._selector_keys)
+    if selector_keys:
+        selector_keys = [selector_keys[0] | {k for s in services for k, _ in s.selector or ()}]
+    return replace(answers, calico_services=services, projected={}, _selector_keys=selector_keys)
+
+
 def _with(x: Reachability, cluster: Cluster) -> Reachability:
     """``x`` for ``cluster``, whose entry points are others: the Cilium matcher and the
-    answers per key read its Services."""
+    answers per key read its Services; beside Calico's tiers, the projections of pods'
+    keys read every Service's selector (:func:`_calico`) and the Calico matcher is made
+    again when next needed (its Services are others)."""
     state, keys = x.policy_state, x.class_keys
-    if not cluster.cilium_policies or state is None or keys is None or keys.answers is None:
+    if keys is None or keys.answers is None:
+        return replace(x, cluster=cluster)
+    if x.calico_state is not None:
+        return replace(x, cluster=cluster, class_keys=replace(keys, answers=_calico(keys, cluster)))
+    if not cluster.cilium_policies or state is None:
         return replace(x, cluster=cluster)
     services = cluster.services
     return replace(

@@ -29,6 +29,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec
 from reach.engine.atoms import cuts_of
 from reach.engine.calicocompile import CalicoCompilation
+from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicotiers import CalicoTiers
@@ -101,6 +102,8 @@ class CalicoSteps:
     some: dict[str, BoolVec]
     tiers: CalicoTiers
     plan: CalicoPlan
+    #: The Calico matcher the answers came from (kept for the next update).
+    matcher: CalicoMatcher | None
 
     def moved(
         self,
@@ -121,7 +124,7 @@ class CalicoSteps:
             rules=self.rules,
             **side_fields(rows, self.some),
             calico=self.tiers,
-            calico_state=state,
+            calico_state=replace(state, calico_matcher=self.matcher),
             class_keys=class_keys,
             diagnostics=priority_ties(self.rules),
             _side_masks=masks,
@@ -141,8 +144,11 @@ def calico_steps(
         return None
     calico = CalicoCompilation(cluster, plan)
     names = list(state.matcher.namespace_position)
-    same = cluster.calico.network_sets == x.cluster.calico.network_sets
-    kept = state.calico_matcher if same and cluster.services is x.cluster.services else None
+    kept = state.calico_matcher  # made with these network sets and Services, or made again
+    if kept is not None and (
+        kept.network_sets != cluster.calico.network_sets or kept.services is not cluster.services
+    ):
+        kept = None
     vectors = calico.match(
         state.labels, cluster, names, state.matcher.peer_segments, x.segments, kept
     )
@@ -156,7 +162,7 @@ def calico_steps(
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
     assert calico.tiers is not None
-    return CalicoSteps(rules, sides, some, calico.tiers, plan)
+    return CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher)
 
 
 def _keys(

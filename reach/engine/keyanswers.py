@@ -26,6 +26,7 @@ from reach.engine.classes import (
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
+from reach.model.calico import CalicoPolicy, Profile
 from reach.model.calicoselector import Equal, Has, In, NotEqual, NotIn, StringTest
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy
@@ -103,6 +104,8 @@ class KeyAnswers:
         _named_keys(added, found)
         if isinstance(added, CiliumPolicy):
             found |= self._service_keys(added)
+        if self.calico and names_services(added):
+            found |= {k for s in self.calico_services for k, _ in s.selector or ()}
         return found
 
     def projection(self, key: LabelKey) -> LabelKey:
@@ -178,6 +181,17 @@ class KeyAnswers:
         answers = [bool(matcher.selected(policy)[0]) for policy in self.policies]
         answers += [bool(matcher.rule_peers(r, policy)[0][0]) for policy, r, _ in self.rules]
         return answers, matcher.label_classes.named_ports[0]
+
+
+def names_services(policy: object) -> bool:
+    """Whether a Calico policy has a rule with an end of Services (``services``)."""
+    if not isinstance(policy, CalicoPolicy | Profile):
+        return False
+    return any(
+        end.service is not None
+        for rule in (*policy.ingress, *policy.egress)
+        for end in (rule.source, rule.destination)
+    )
 
 
 def _named_keys(obj: object, found: set[str]) -> None:

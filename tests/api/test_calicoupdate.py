@@ -126,11 +126,21 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             if o["kind"] in ("NetworkPolicy", "GlobalNetworkPolicy") and o["apiVersion"] == CALICO
         ]
         way = draw(
-            st.sampled_from(["copy", "select", "order", "action", "delete", "pod", "np", "ns"])
+            st.sampled_from(
+                ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
+            )
         )
         by = draw(st.sampled_from(BY))
         if way == "ns":
             a_namespace_event(draw, known, out, by)
+            continue
+        if way == "svc":  # a Service (pods' projections read its selector)
+            svc = _service(f"svc-{draw(st.integers(0, 1))}", draw(st.sampled_from(["a", "b"])))
+            if key(svc) in known and draw(st.booleans()):
+                out.append(("delete", known.pop(key(svc)), by))
+            else:
+                known[key(svc)] = svc
+                out.append(("apply", svc, by))
             continue
         if way == "np":  # a Kubernetes NetworkPolicy, in Calico's default tier
             kube = [o for o in known.values() if o["apiVersion"] == "networking.k8s.io/v1"]
@@ -428,3 +438,40 @@ def test_a_namespace_relabelled_beside_calico_tiers_does_not_load() -> None:
     with _never_loaded():
         r.apply(THREE[0], by="pod")
     assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def _service(name: str, app: str, ns: str = "ns-a") -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"selector": {"app": app}, "ports": [{"port": 80}]},
+    }
+
+
+def test_a_service_beside_calico_tiers_is_read_in_place_until_a_rule_names_services() -> None:
+    """No Calico rule names Services: a Service comes and goes in place; a policy that
+    then names it reads it (the Calico matcher is made again with the new Services); with
+    such a rule in the input, a Service loads."""
+    svc = _service("svc-o", "o")
+    port_80 = {"action": "Allow", "protocol": "TCP", "destination": {"ports": [80]}}
+    base = [*THREE, _gnp("o-80", "app == 'o'", types=["Egress"], egress=[port_80])]
+    r = reach.from_objects(base)  # (port 80 is cut already: the Service's port cuts none)
+    with _never_loaded():
+        r.apply(svc)
+    assert _everything(r) == _everything(reach.from_objects([*base, svc]))
+    to_svc = _gnp(
+        "a-not-to-svc-o",
+        "app == 'a'",
+        types=["Egress"],
+        egress=[
+            {"action": "Deny", "destination": {"services": {"name": "svc-o", "namespace": "ns-a"}}},
+            {"action": "Allow"},
+        ],
+    )
+    with _never_loaded():
+        r.apply(to_svc, by="pod")
+    assert _everything(r) == _everything(reach.from_objects([*base, svc, to_svc]))
+    other = _service("svc-p", "p")
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(other)
