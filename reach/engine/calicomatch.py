@@ -80,13 +80,15 @@ class CalicoMatcher:
         self._set_segments = [self._blocks(s.nets) for s in network_sets]
 
     def relabelled(self, namespaces: Mapping[str, Namespace]) -> CalicoMatcher:
-        """This matcher with its namespaces' labels as ``namespaces`` has them now (the
-        same namespaces in the same places; the answers it cached read no namespace
-        labels)."""
+        """This matcher with its namespaces' labels as ``namespaces`` has them now (its own
+        namespaces in their places: those added since hold no label class; the answers it
+        cached read no namespace labels)."""
         out = copy.copy(self)
         out._namespace_labels = [
             namespace_labels({**namespaces[n].label_map, NAME_LABEL: n}, n)
-            for n in self.namespace_names
+            if n in namespaces
+            else labels  # deleted since (no label class is in it): as it was
+            for n, labels in zip(self.namespace_names, self._namespace_labels, strict=True)
         ]
         return out
 
