@@ -29,6 +29,7 @@ from reach.input.adminpolicy import parse_admin_policy
 from reach.input.kinds import classify
 from reach.input.netpol import parse_network_policy
 from reach.input.store import Identity, ObjectStore
+from reach.model.calico import CALICO_GROUPS, K8S_POLICY_PREFIX
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import ADMIN_KINDS, AdminPolicy, Cluster, NetworkPolicy
 
@@ -64,6 +65,8 @@ def policy_update(
     if cluster.istio or (cluster.calico and not tiers):
         return None
     if key[:2] == NETWORK_POLICY:
+        if tiers and _calico_copy(store, key):
+            return None  # the load leaves Calico's copy of it out, or takes it back
         change = _network_policy(cluster, store, key, old)
     elif tiers:
         return None
@@ -146,6 +149,14 @@ def _admin_policy(cluster: Cluster, store: ObjectStore, key: Identity, old: bool
     after = copy.copy(cluster)
     after.admin_policies = policies
     return after, removed, added
+
+
+def _calico_copy(store: ObjectStore, key: Identity) -> bool:
+    """Whether the store holds Calico's copy of the NetworkPolicy ``key``
+    (``knp.default.<name>``, which a load drops while the original is there)."""
+    _, _, ns, name = key
+    copy_name = K8S_POLICY_PREFIX + name
+    return any(store.holds((group, "NetworkPolicy", ns, copy_name)) for group in CALICO_GROUPS)
 
 
 def _policy_name(policy: NetworkPolicy) -> tuple[str, str]:

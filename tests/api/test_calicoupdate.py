@@ -475,3 +475,22 @@ def test_a_service_beside_calico_tiers_is_read_in_place_until_a_rule_names_servi
     other = _service("svc-p", "p")
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(other)
+
+
+def test_a_network_policy_with_its_calico_copy_in_the_input_loads() -> None:
+    """A load evaluates the original once and leaves Calico's copy (``knp.default.x``)
+    out while the original is there: applying or deleting the original loads."""
+    deny = _np("deny-o", {"matchLabels": {"app": "o"}}, policyTypes=["Ingress"])
+    copied = {
+        "apiVersion": CALICO,
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "knp.default.deny-o", "namespace": "ns-a"},
+        "spec": {"selector": "app == 'o'", "types": ["Ingress"], "order": 1000},
+    }
+    r = reach.from_objects([*THREE, copied])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(deny)
+    r.apply(deny)
+    assert _everything(r) == _everything(reach.from_objects([*THREE, copied, deny]))
+    r.delete(deny)
+    assert _everything(r) == _everything(reach.from_objects([*THREE, copied]))
