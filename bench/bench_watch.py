@@ -8,7 +8,7 @@ Usage:
   python bench/bench_watch.py --size 1k --runs 5
   python bench/bench_watch.py --cilium        # with Cilium policies beside (see below)
   python bench/bench_watch.py --calico        # with Calico policies beside (see below)
-  python bench/bench_watch.py --size 100k --calico --skip "Service add,..."  # leave some out
+  python bench/bench_watch.py --size 100k --calico --skip "Service add;..."  # leave some out
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
 under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
@@ -134,7 +134,7 @@ def main() -> None:
     ap.add_argument(
         "--skip",
         default="",
-        help="event types to leave out, comma-separated (e.g. those that load, at 100k)",
+        help="event types to leave out, separated by ';' (e.g. those that load, at 100k)",
     )
     args = ap.parse_args()
     path = str(cluster(args.size))
@@ -250,7 +250,7 @@ def main() -> None:
             ),
             ("Calico policy delete", lambda i: lambda: r.delete(calico(held[i], "copy"))),
         ]
-    skipped = {name.strip() for name in args.skip.split(",") if name.strip()}
+    skipped = {name.strip() for name in args.skip.split(";") if name.strip()}
     events = [(name, make) for name, make in events if name not in skipped]
     # Each run measures the full load and then every event type once: a shared machine's
     # load changes over minutes, and then weighs on both columns alike.
