@@ -4,11 +4,13 @@ as a load reads it, for the quick way of :mod:`reach.api.policyupdate`.
 An object of one rule (``spec``, or ``specs`` of one item) is one policy; the cluster's
 Cilium policies take it out and in at its place in the load's order, and the diagnostics
 a load makes of it (``reach.input.ciliumdiag``, and the parser's warnings) replace the
-old object's. Where a load may read otherwise (an object of several rules, one naming
-CiliumCIDRGroups, an invalid one, its namespace not a Namespace object) or where the
-compilation's frame changes (the first Cilium policy, or the last, makes service accounts
-part of label classes; a new pseudo peer is one more class), :func:`cilium_change` gives
-None and the caller loads and compiles.
+old object's; ``cidrGroupRef`` and ``cidrGroupSelector`` name the CiliumCIDRGroups of the
+store, read as a load reads them. Where a load may read otherwise (an object of several
+rules, an invalid object or CiliumCIDRGroup, its namespace not a Namespace object) or
+where the compilation's frame changes (the first Cilium policy, or the last, makes
+service accounts part of label classes; a new pseudo peer is one more class; new
+addresses cut new segments), :func:`cilium_change` gives None and the caller loads and
+compiles.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import copy
 from reach.errors import Diagnostic, Diagnostics, FieldError
 from reach.input.canonical import replaced
 from reach.input.cilium import CCNP, CNP, parse_cilium_policy
+from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
 from reach.input.ciliumdiag import cilium_diagnostics
 from reach.input.kinds import classify
 from reach.input.raw import RawObject
@@ -31,6 +34,8 @@ from reach.model.pseudo import pseudo_peers
 CILIUM_GROUP = "cilium.io"
 #: The kinds of Cilium policies this quick way reads.
 CILIUM_KINDS = (CNP, CCNP)
+#: The kind of the address groups Cilium rules may name.
+CIDR_GROUP = "CiliumCIDRGroup"
 #: The code of the parser's warnings (as the loader gives them).
 WARNED = "cilium-namespace-replaced"
 
@@ -48,8 +53,9 @@ def cilium_change(
         return None  # a namespace given to a clusterwide object: the load's matter
     if namespace and not store.holds(("", "Namespace", "default", namespace)):
         return None
-    if store.holds_kind(("CiliumCIDRGroup",), "default"):
-        return None  # groups the rules may name: read with them by a load
+    groups = _cidr_groups(store)
+    if groups is None:
+        return None
     policies = list(cluster.cilium_policies)
     lo = bisect.bisect_left(policies, (kind, namespace, name), key=_identity)
     hi = bisect.bisect_right(policies, (kind, namespace, name), key=_identity)
@@ -59,7 +65,7 @@ def cilium_change(
     added, warnings = None, list[str]()
     raw = store.get(key)
     if raw is not None:
-        read = _read(raw, kind)
+        read = _read(raw, kind, groups)
         if read is None:
             return None
         added, warnings = read
@@ -79,14 +85,35 @@ def cilium_change(
     return after, removed, added
 
 
-def _read(raw: RawObject, kind: str) -> tuple[CiliumPolicy, list[str]] | None:
+def _cidr_groups(store: ObjectStore) -> dict[str, CidrGroup] | None:
+    """The CiliumCIDRGroups of the store by name, as a load reads them (``cidrGroupRef``
+    and ``cidrGroupSelector`` name them); None when one is invalid (the load says why)."""
+    groups: dict[str, CidrGroup] = {}
+    if not store.holds_kind((CIDR_GROUP,), "default"):
+        return groups
+    for raw in store.raws():
+        if raw.obj.get("kind") != CIDR_GROUP:
+            continue
+        try:
+            group = parse_cidr_group(raw.obj, raw.origin, raw.origin + raw.path)
+        except FieldError:
+            return None
+        if group.name in groups:
+            return None  # one name in two versions: the load says so
+        groups[group.name] = group
+    return groups
+
+
+def _read(
+    raw: RawObject, kind: str, groups: dict[str, CidrGroup]
+) -> tuple[CiliumPolicy, list[str]] | None:
     """The one policy of ``raw`` and the parser's warnings; None when a load reads it
     otherwise (invalid, deprecated, several rules or none)."""
     placed = classify(raw.obj.get("apiVersion"), kind)
     if placed.info is None or placed.error is not None or placed.deprecated:
         return None
     try:
-        parsed = parse_cilium_policy(raw.obj, kind, raw.origin, raw.origin + raw.path, {})
+        parsed = parse_cilium_policy(raw.obj, kind, raw.origin, raw.origin + raw.path, groups)
     except FieldError:
         return None  # the load says why
     if len(parsed.policies) != 1:

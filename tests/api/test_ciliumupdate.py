@@ -201,6 +201,14 @@ DB_FROM_WEB = _cnp(
 )
 
 
+GROUP = {
+    "apiVersion": "cilium.io/v2alpha1",
+    "kind": "CiliumCIDRGroup",
+    "metadata": {"name": "g"},
+    "spec": {"externalCIDRs": ["10.0.0.0/8"]},
+}
+
+
 def _check(r: reach.Reach, objects: list[Obj]) -> None:
     loaded = reach.from_objects(objects)
     assert _everything(r) == _everything(loaded)
@@ -318,18 +326,11 @@ def test_a_pod_of_a_new_class_beside_cilium_policies_does_not_load() -> None:
             _cnp("api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]}),
         ),
         (
-            "a CIDR group in the input",
-            [
-                *START,
-                DB_FROM_WEB,
-                {
-                    "apiVersion": "cilium.io/v2alpha1",
-                    "kind": "CiliumCIDRGroup",
-                    "metadata": {"name": "g"},
-                    "spec": {"externalCIDRs": ["10.0.0.0/8"]},
-                },
-            ],
-            _cnp("again", DB_FROM_WEB["spec"]),
+            "a CIDR group naming new addresses",
+            [*START, DB_FROM_WEB, GROUP],
+            _cnp(
+                "to-g", {"endpointSelector": {}, "egress": [{"toCIDRSet": [{"cidrGroupRef": "g"}]}]}
+            ),
         ),
         (
             "several rules in one object",
@@ -346,6 +347,25 @@ def test_a_cilium_change_the_quick_way_cannot_read_loads(
         r.apply(event)
     r.apply(event)
     _check(r, [*objects, event])
+
+
+def test_a_cilium_policy_naming_a_cidr_group_reads_it_without_loading() -> None:
+    """``cidrGroupRef`` names a CiliumCIDRGroup of the input (its addresses already cut by
+    another rule): read as a load reads it."""
+    to_ten = _cnp("to-ten", {"endpointSelector": {}, "egress": [{"toCIDR": ["10.0.0.0/8"]}]})
+    objects = [*START, DB_FROM_WEB, to_ten, GROUP]
+    r = reach.from_objects(objects)
+    by_group = _cnp(
+        "web-to-g",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egressDeny": [{"toCIDRSet": [{"cidrGroupRef": "g"}]}],
+        },
+    )
+    with _never_loaded():
+        change = r.apply(by_group, by="pod")
+    assert change.edges
+    _check(r, [*objects, by_group])
 
 
 def test_relabelling_a_namespace_a_cilium_policy_selects_by_does_not_load() -> None:
