@@ -26,9 +26,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec
+from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.calicocompile import CalicoCompilation
+from reach.engine.calicohash import answer_columns, carried, class_hashes, merge
 from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
@@ -105,6 +106,8 @@ class CalicoSteps:
     plan: CalicoPlan
     #: The Calico matcher the answers came from (kept for the next update).
     matcher: CalicoMatcher | None
+    #: The hash of each class's answers (``calicohash``), when made.
+    hashes: UIntVec | None
 
     def moved(
         self,
@@ -125,7 +128,7 @@ class CalicoSteps:
             rules=self.rules,
             **side_fields(rows, self.some),
             calico=self.tiers,
-            calico_state=replace(state, calico_matcher=self.matcher),
+            calico_state=replace(state, calico_matcher=self.matcher, hashes=self.hashes),
             class_keys=class_keys,
             diagnostics=priority_ties(self.rules),
             _side_masks=masks,
@@ -163,12 +166,36 @@ def calico_steps(
     if any(not np.array_equal(v, v[representative]) for v in vectors):
         return None  # the change tells label classes of one class apart
     calico.in_classes(first)
-    if merges and _merges(state, x, others, [v[first] for v in vectors]):
-        return None
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
-    assert calico.tiers is not None
-    return CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher)
+    assert calico.tiers is not None and x.calico is not None
+    hashes = _hashes(state, x, rules, calico.tiers, merges)
+    if merges and hashes is not None:
+        n, resolution = x.n_internal, state.masks.resolution_of[: x.n_internal]
+        host = state.labels.host_network[first]
+        if merge(hashes, resolution, answer_columns(rules, calico.tiers.owners, host), n):
+            return None
+    return CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes)
+
+
+def _hashes(
+    state: CalicoState,
+    x: Reachability,
+    rules: list[CompiledRule],
+    tiers: CalicoTiers,
+    merges: bool,
+) -> UIntVec | None:
+    """The hash of each class's answers after the change (:mod:`reach.engine.calicohash`):
+    those kept, with the columns that changed taken out and put back; made from every
+    answer the first time merges are looked for (None until then)."""
+    assert x.calico is not None
+    n = x.n_internal
+    host = state.labels.host_network[state.classes.first_label_class]
+    after = answer_columns(rules, tiers.owners, host)
+    if state.hashes is not None:
+        before = answer_columns(x.rules, x.calico.owners, host)
+        return carried(state.hashes, before, after, n)
+    return class_hashes(after, n) if merges else None
 
 
 def _keys(
@@ -232,22 +259,6 @@ def _same_frame(state: CalicoState, x: Reachability, plan: CalicoPlan) -> bool:
     numeric = [numeric_ports(ports) for ports in {rule.ports for _, rule, _ in triples}]
     cuts, starts = cuts_of([*numeric, *plan.port_sets]), x.atoms.starts
     return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
-
-
-def _merges(
-    state: CalicoState, x: Reachability, others: list[CompiledRule], calico: list[BoolVec]
-) -> bool:
-    """Whether two behaviour classes answer everything alike after the change: the other
-    policies' subjects and rule peers, the Calico answers (host networking among them) and
-    the named-port resolution."""
-    n = x.n_internal
-    if n < 2:
-        return False
-    columns = [*state.subjects, *(r.peers[:n] for r in others), *calico]
-    packed = np.packbits(np.array(columns, dtype=bool).reshape(-1, n), axis=0).T
-    resolution = state.masks.resolution_of[:n]
-    seen = {(row.tobytes(), int(r)) for row, r in zip(packed, resolution.tolist(), strict=True)}
-    return len(seen) != n
 
 
 def _selecting(tiers: CalicoTiers, policy: Changed | None, direction: str) -> BoolVec:

@@ -1,0 +1,93 @@
+"""Whether behaviour classes would merge after a change beside Calico's tiers, by hashes of
+each class's answers carried from update to update (as :mod:`reach.engine.answerhash`
+does for NetworkPolicies).
+
+A class's answers are, beside the tiers, every compiled rule's (who it selects, whom its
+peers hold) and every policy's selection each way (the tiers' owners). Each is a column
+named by its policy, its direction and its place among that policy's rules; a class's
+hash is the sum over columns of a weight of the name times the answer (mod 2**64). An
+update takes out the columns that changed and puts in their new answers; classes of equal
+hash are then compared answer by answer (:func:`answerhash.merged`), so the test is exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from reach.engine.answerhash import merged
+from reach.engine.arrays import BoolVec, IntVec, UIntVec
+from reach.engine.rules import CompiledPolicy, CompiledRule
+
+#: A column's name, and its answers (over behaviour classes; a rule's peers over every
+#: class, cut to the behaviour classes when read).
+Columns = dict[tuple[str, str, int, str], BoolVec]
+Owners = Sequence[tuple[CompiledPolicy, BoolVec, BoolVec]]
+
+_WEIGHTS: dict[tuple[str, str, int, str], np.uint64] = {}
+
+
+def answer_columns(rules: list[CompiledRule], owners: Owners, host: BoolVec) -> Columns:
+    """The answer columns of a state: its rules' and its policies' selections, and which
+    classes are host-networked (``host``)."""
+    out: Columns = {("", "host", 0, "host"): host}
+    count: dict[tuple[str, str], int] = {}
+    for rule in rules:
+        base = (str(rule.policy), rule.direction)
+        k = count[base] = count.get(base, -1) + 1
+        out[(*base, k, "selected")] = rule.selected
+        out[(*base, k, "peers")] = rule.peers
+    for owner, ingress, egress in owners:
+        out[(str(owner), "owner", 0, "ingress")] = ingress
+        out[(str(owner), "owner", 0, "egress")] = egress
+    return out
+
+
+def class_hashes(columns: Columns, n: int) -> UIntVec:
+    """The hash of each of the ``n`` classes' answers, made from every column."""
+    out = np.zeros(n, dtype=np.uint64)
+    for name, column in columns.items():
+        out[np.flatnonzero(column[:n])] += _weight(name)
+    return out
+
+
+def carried(hashes: UIntVec, before: Columns, after: Columns, n: int) -> UIntVec:
+    """``hashes`` (of ``before``'s answers) for ``after``'s: the columns that changed taken
+    out and put back (columns of one array are unchanged without comparing them)."""
+    out = hashes.copy()
+    for name in before.keys() | after.keys():
+        old, new = before.get(name), after.get(name)
+        if old is new:
+            continue
+        if old is not None and new is not None and np.array_equal(old[:n], new[:n]):
+            continue
+        weight = _weight(name)
+        if old is not None:
+            out[np.flatnonzero(old[:n])] -= weight
+        if new is not None:
+            out[np.flatnonzero(new[:n])] += weight
+    return out
+
+
+def merge(hashes: UIntVec, resolution: IntVec, columns: Columns, n: int) -> bool:
+    """Whether two of the ``n`` classes answer every column alike and resolve the named
+    ports alike (candidates by hash, then compared answer by answer)."""
+    answers = list(columns.values())
+
+    def of(classes: IntVec) -> npt.NDArray[np.bool_]:
+        rows = [column[classes] for column in answers]
+        return np.array(rows, dtype=bool).reshape(len(rows), len(classes))
+
+    return bool(merged(hashes, resolution, of))
+
+
+def _weight(name: tuple[str, str, int, str]) -> np.uint64:
+    """A weight of the column's name (odd, from its digest)."""
+    weight = _WEIGHTS.get(name)
+    if weight is None:
+        digest = hashlib.blake2b(repr(name).encode(), digest_size=8).digest()
+        weight = _WEIGHTS[name] = np.uint64(int.from_bytes(digest, "little") | 1)
+    return weight
