@@ -494,3 +494,24 @@ def test_a_network_policy_with_its_calico_copy_in_the_input_loads() -> None:
     assert _everything(r) == _everything(reach.from_objects([*THREE, copied, deny]))
     r.delete(deny)
     assert _everything(r) == _everything(reach.from_objects([*THREE, copied]))
+
+
+def test_classes_a_calico_policy_told_apart_merge_when_it_goes_after_hashes_were_made() -> None:
+    """``a`` and ``b`` are one class until a policy selects ``a``; a later change makes
+    the hashes of the classes' answers, which the policy's deletion carries: ``a`` and
+    ``b`` answer alike again, which must be found (the merge loads)."""
+    objects = [*THREE, _pod("b-1", {"app": "b"}, "ns-a")]
+    deny_a = _gnp("deny-a", "app == 'a'", **DENY_IN)
+    r = reach.from_objects([*objects, deny_a])
+    keep_o = copy.deepcopy(THREE[4])
+    keep_o["spec"]["order"] = 10  # a change: the hashes are made
+    with _never_loaded():
+        r.apply(keep_o)
+    mirror = [*objects[:4], keep_o, *objects[5:], deny_a]
+    assert _everything(r) == _everything(reach.from_objects(mirror))
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(deny_a)
+    again = reach.from_objects([*objects, deny_a])  # the same steps, loading where needed
+    again.apply(keep_o)
+    again.delete(deny_a)
+    assert _everything(again) == _everything(reach.from_objects(mirror[:-1]))
