@@ -35,8 +35,12 @@ def answer_columns(rules: list[CompiledRule], owners: Owners, host: BoolVec) -> 
     classes are host-networked (``host``)."""
     out: Columns = {("", "host", 0, "host"): host}
     count: dict[tuple[str, str], int] = {}
+    names: dict[int, str] = {}  # many rules share their policy
     for rule in rules:
-        base = (str(rule.policy), rule.direction)
+        name = names.get(id(rule.policy))
+        if name is None:
+            name = names[id(rule.policy)] = str(rule.policy)
+        base = (name, rule.direction)
         k = count[base] = count.get(base, -1) + 1
         out[(*base, k, "selected")] = rule.selected
         out[(*base, k, "peers")] = rule.peers

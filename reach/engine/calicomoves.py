@@ -29,7 +29,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.calicocompile import CalicoCompilation
-from reach.engine.calicohash import answer_columns, carried, class_hashes, merge
+from reach.engine.calicohash import Columns, answer_columns, carried, class_hashes, merge
 from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
@@ -106,8 +106,10 @@ class CalicoSteps:
     plan: CalicoPlan
     #: The Calico matcher the answers came from (kept for the next update).
     matcher: CalicoMatcher | None
-    #: The hash of each class's answers (``calicohash``), when made.
+    #: The hash of each class's answers (``calicohash``) and the columns they are of,
+    #: when made.
     hashes: UIntVec | None
+    columns: Columns | None
 
     def moved(
         self,
@@ -128,7 +130,9 @@ class CalicoSteps:
             rules=self.rules,
             **side_fields(rows, self.some),
             calico=self.tiers,
-            calico_state=replace(state, calico_matcher=self.matcher, hashes=self.hashes),
+            calico_state=replace(
+                state, calico_matcher=self.matcher, hashes=self.hashes, columns=self.columns
+            ),
             class_keys=class_keys,
             diagnostics=priority_ties(self.rules),
             _side_masks=masks,
@@ -169,13 +173,12 @@ def calico_steps(
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
     assert calico.tiers is not None and x.calico is not None
-    hashes = _hashes(state, x, rules, calico.tiers, merges)
-    if merges and hashes is not None:
+    hashes, columns = _hashes(state, x, rules, calico.tiers, merges)
+    if merges and hashes is not None and columns is not None:
         n, resolution = x.n_internal, state.masks.resolution_of[: x.n_internal]
-        host = state.labels.host_network[first]
-        if merge(hashes, resolution, answer_columns(rules, calico.tiers.owners, host), n):
+        if merge(hashes, resolution, columns, n):
             return None
-    return CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes)
+    return CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes, columns)
 
 
 def _hashes(
@@ -184,18 +187,19 @@ def _hashes(
     rules: list[CompiledRule],
     tiers: CalicoTiers,
     merges: bool,
-) -> UIntVec | None:
-    """The hash of each class's answers after the change (:mod:`reach.engine.calicohash`):
-    those kept, with the columns that changed taken out and put back; made from every
-    answer the first time merges are looked for (None until then)."""
-    assert x.calico is not None
+) -> tuple[UIntVec | None, Columns | None]:
+    """The hash of each class's answers after the change (:mod:`reach.engine.calicohash`)
+    and the columns they are of: those kept, with the columns that changed taken out and
+    put back; made from every answer the first time merges are looked for (None until
+    then)."""
+    if state.hashes is None and not merges:
+        return None, None
     n = x.n_internal
     host = state.labels.host_network[state.classes.first_label_class]
     after = answer_columns(rules, tiers.owners, host)
-    if state.hashes is not None:
-        before = answer_columns(x.rules, x.calico.owners, host)
-        return carried(state.hashes, before, after, n)
-    return class_hashes(after, n) if merges else None
+    if state.hashes is not None and state.columns is not None:
+        return carried(state.hashes, state.columns, after, n), after
+    return class_hashes(after, n), after
 
 
 def _keys(

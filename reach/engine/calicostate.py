@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reach.engine.calicohash import Columns
 from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.policystate import PolicyState
 
@@ -18,3 +19,5 @@ class CalicoState(PolicyState):
     #: Calico's matcher over ``labels`` (its answers cached by selector), while the
     #: namespaces, network sets and Services it was made with stay.
     calico_matcher: CalicoMatcher | None = None
+    #: The answer columns ``hashes`` were made of (``calicohash.answer_columns``), when made.
+    columns: Columns | None = None
