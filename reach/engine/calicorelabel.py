@@ -20,7 +20,7 @@ from reach.engine.arrays import BoolVec
 from reach.engine.calicomoves import calico_steps
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.moves import Move
-from reach.engine.namespacemoves import NamespaceAnswers, namespace_matcher
+from reach.engine.namespacemoves import relabelled_answers
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import CompiledRule, rule_triples
@@ -34,13 +34,10 @@ def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move
     state, tiers, keys = x.calico_state, x.calico, x.class_keys
     if state is None or tiers is None or keys is None or keys.answers is None:
         return None
-    if list(cluster.namespaces) != list(x.cluster.namespaces):
+    asked = relabelled_answers(state, keys, x, cluster, name)
+    if asked is None:
         return None
-    if any(key[0] == name for key in keys.label_keys[len(state.labels) :]):
-        return None  # a key found since in the namespace: its answers are not at hand
-    labels = (dict(x.cluster.namespaces[name].labels), dict(cluster.namespaces[name].labels))
-    matcher = namespace_matcher(state, cluster, x)
-    answers = NamespaceAnswers(state, x, matcher, labels)
+    matcher, answers = asked
     if not answers.alike(keys.behaviour[len(state.labels) :]):
         return None
     subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]

@@ -39,13 +39,13 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     otherwise than their class's others, merged after where classes answer alike); None
     when that needs a compilation."""
     state, keys = x.policy_state, x.class_keys
-    if state is None or keys is None or list(cluster.namespaces) != list(x.cluster.namespaces):
+    if state is None or keys is None:
         return None
-    if any(key[0] == name for key in keys.label_keys[len(state.labels) :]):
-        return None  # a key found since in the namespace: its answers are not at hand
-    labels = (dict(x.cluster.namespaces[name].labels), dict(cluster.namespaces[name].labels))
-    matcher = namespace_matcher(state, cluster, x)
-    answers = NamespaceAnswers(state, x, matcher, labels)
+    asked = relabelled_answers(state, keys, x, cluster, name)
+    if asked is None:
+        return None
+    matcher, answers = asked
+    labels = answers.labels
     split: Split | None = None
     if not answers.alike(keys.behaviour[len(state.labels) :]):
         refined = split_into(x, answers.patterns(keys))
@@ -78,6 +78,21 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
+def relabelled_answers(
+    state: PolicyState, keys: ClassKeys, x: Reachability, cluster: Cluster, name: str
+) -> tuple[Matcher, NamespaceAnswers] | None:
+    """The matcher of ``cluster``'s namespace labels and the answers that changed when
+    namespace ``name`` was relabelled (nothing else changed); None when a key found since
+    the compilation is in it (its answers are not at hand) or the namespaces differ."""
+    if list(cluster.namespaces) != list(x.cluster.namespaces):
+        return None
+    if any(key[0] == name for key in keys.label_keys[len(state.labels) :]):
+        return None
+    labels = (dict(x.cluster.namespaces[name].labels), dict(cluster.namespaces[name].labels))
+    matcher = namespace_matcher(state, cluster, x)
+    return matcher, NamespaceAnswers(state, x, matcher, labels)
+
+
 def namespace_matcher(state: PolicyState, cluster: Cluster, x: Reachability) -> Matcher:
     """A matcher over the state's label classes and ``cluster``'s namespace labels."""
     names = list(state.matcher.namespace_position)
@@ -99,7 +114,7 @@ class NamespaceAnswers:
     ) -> None:
         """``labels``: the namespace's labels before and after; a selector that answers
         them alike answers every label class as before."""
-        self.state, self.x = state, x
+        self.state, self.x, self.labels = state, x, labels
 
         def flips(selector: LabelSelector | None) -> bool:
             return selector is not None and selector.matches(labels[0]) != selector.matches(
