@@ -3,13 +3,12 @@ a Gateway API object (Gateway, HTTPRoute, ReferenceGrant, ...).
 
 Entry points say how traffic arrives from outside (``reach exposure``, ``list
 --exposure``); they allow or deny no connection between pods and addresses, so when the
-compilation does not read them (no Cilium rule names Services in ``toServices``; no
-Calico or Istio object) the reachability stays as it is (the Cilium matcher and the
-per-key answers take the new Services, which a policy that names them later reads). The
-entry points are read again from the
-store, as a load reads them (:func:`reach.input.entrypoints.read_entries`), and the
-diagnostics that reading made are replaced by the new reading's; the connectivity change
-(``reach diff``) is empty.
+compilation does not read them (no Cilium rule names Services in ``toServices``, no
+Calico rule in ``services``; no Istio object) the reachability stays as it is (the Cilium
+matcher and the per-key answers take the new Services, which a policy that names them
+later reads). The entry points are read again from the store, as a load reads them
+(:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
+replaced by the new reading's; the connectivity change (``reach diff``) is empty.
 """
 
 from __future__ import annotations
@@ -22,9 +21,9 @@ import numpy as np
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
-from reach.engine.keyanswers import KeyAnswers, names_services
+from reach.engine.keyanswers import names_services
 from reach.engine.moves import Move
-from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.canonical import replaced, sort_entries
@@ -74,28 +73,17 @@ def _calico_services(cluster: Cluster) -> bool:
     return any(names_services(p) for p in (*calico.policies, *calico.profiles.values()))
 
 
-def _calico(keys: ClassKeys, cluster: Cluster) -> KeyAnswers:
-    """The answers per key beside Calico's tiers with ``cluster``'s Services: projections
-    made so far read their selectors' keys too (made again when next needed)."""
-    answers = keys.answers
-    assert answers is not None
-    services = tuple(cluster.services)
-    selector_keys = list(answers._selector_keys)
-    if selector_keys:
-        selector_keys = [selector_keys[0] | {k for s in services for k, _ in s.selector or ()}]
-    return replace(answers, calico_services=services, projected={}, _selector_keys=selector_keys)
-
-
 def _with(x: Reachability, cluster: Cluster) -> Reachability:
     """``x`` for ``cluster``, whose entry points are others: the Cilium matcher and the
     answers per key read its Services; beside Calico's tiers, the projections of pods'
-    keys read every Service's selector (:func:`_calico`) and the Calico matcher is made
-    again when next needed (its Services are others)."""
+    keys read every Service's selector (``KeyAnswers.with_calico_services``) and the
+    Calico matcher is made again when next needed (its Services are others)."""
     state, keys = x.policy_state, x.class_keys
     if keys is None or keys.answers is None:
         return replace(x, cluster=cluster)
     if x.calico_state is not None:
-        return replace(x, cluster=cluster, class_keys=replace(keys, answers=_calico(keys, cluster)))
+        answers = keys.answers.with_calico_services(tuple(cluster.services))
+        return replace(x, cluster=cluster, class_keys=replace(keys, answers=answers))
     if not cluster.cilium_policies or state is None:
         return replace(x, cluster=cluster)
     services = cluster.services

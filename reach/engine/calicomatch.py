@@ -64,9 +64,7 @@ class CalicoMatcher:
             rows.append(tuple(sorted(labels.items())))
         self.endpoint_labels = SelectorIndex(LabelIndex(rows))
         self.endpoints: BoolVec = ~label_classes.host_network
-        self._namespace_labels = [
-            namespace_labels({**ns.label_map, NAME_LABEL: ns.name}, ns.name) for ns in namespaces
-        ]
+        self._namespace_labels = [_labels_of(ns) for ns in namespaces]
         accounts = sorted(set(label_classes.service_accounts))
         self._accounts = accounts
         self._account_of = np.array(
@@ -85,7 +83,7 @@ class CalicoMatcher:
         cached read no namespace labels)."""
         out = copy.copy(self)
         out._namespace_labels = [
-            namespace_labels({**namespaces[n].label_map, NAME_LABEL: n}, n)
+            _labels_of(namespaces[n])
             if n in namespaces
             else labels  # deleted since (no label class is in it): as it was
             for n, labels in zip(self.namespace_names, self._namespace_labels, strict=True)
@@ -235,3 +233,8 @@ class CalicoMatcher:
         if policy_ns:
             return s.namespace == policy_ns
         return True
+
+
+def _labels_of(namespace: Namespace) -> dict[str, str]:
+    """What a Calico namespace selector reads of ``namespace``: its labels and its name."""
+    return namespace_labels({**namespace.label_map, NAME_LABEL: namespace.name}, namespace.name)

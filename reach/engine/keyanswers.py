@@ -5,13 +5,14 @@ changed) makes a new label class; it joins the behaviour class whose signature (
 to every policy and rule peer, and its named-port resolution: :func:`classes.signatures`)
 it shares, which this module computes for that one key with the same :class:`Matcher`
 over a cluster of one label class and one namespace (with Cilium policies, the same
-:class:`CiliumMatcher` too). Inputs with Calico or Istio policies add answers this does
-not compute: compiling them keeps no :class:`KeyAnswers`.
+:class:`CiliumMatcher` too). Beside Calico's tiers it finds a key's class by projection
+only (Calico's answers are not computed per key); compiling Istio objects keeps no
+:class:`KeyAnswers`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 import numpy as np
@@ -105,8 +106,17 @@ class KeyAnswers:
         if isinstance(added, CiliumPolicy):
             found |= self._service_keys(added)
         if self.calico and names_services(added):
-            found |= {k for s in self.calico_services for k, _ in s.selector or ()}
+            found |= _service_selector_keys(self.calico_services)
         return found
+
+    def with_calico_services(self, services: tuple[Service, ...]) -> KeyAnswers:
+        """These answers, beside Calico's tiers, with the input's Services now
+        ``services``: projections made so far read their selectors' keys too (the
+        projected classes are found again when next needed)."""
+        selector_keys = list(self._selector_keys)
+        if selector_keys:
+            selector_keys = [selector_keys[0] | _service_selector_keys(services)]
+        return replace(self, calico_services=services, projected={}, _selector_keys=selector_keys)
 
     def projection(self, key: LabelKey) -> LabelKey:
         """``key`` with only the labels whose key some selector of the policies names.
@@ -121,7 +131,7 @@ class KeyAnswers:
                 found |= self._service_keys(policy)
             if self.calico:
                 _named_keys(list(self.calico), found)
-                found |= {k for s in self.calico_services for k, _ in s.selector or ()}
+                found |= _service_selector_keys(self.calico_services)
             self._selector_keys.append(frozenset(found))
         named = self._selector_keys[0]
         return (key[0], tuple(kv for kv in key[1] if kv[0] in named), *key[2:])
@@ -131,7 +141,7 @@ class KeyAnswers:
         may name (every Service's: which it names does not depend on pods)."""
         if not isinstance(policy, CiliumPolicy) or not any(r.services for r in policy.rules):
             return set()
-        return {k for s in self.services or () for k, _ in s.selector or ()}
+        return _service_selector_keys(self.services or ())
 
     def projected_class(
         self, key: LabelKey, known: list[LabelKey], classes: list[int]
@@ -181,6 +191,11 @@ class KeyAnswers:
         answers = [bool(matcher.selected(policy)[0]) for policy in self.policies]
         answers += [bool(matcher.rule_peers(r, policy)[0][0]) for policy, r, _ in self.rules]
         return answers, matcher.label_classes.named_ports[0]
+
+
+def _service_selector_keys(services: Iterable[Service]) -> set[str]:
+    """The label keys the selectors of ``services`` read."""
+    return {k for s in services for k, _ in s.selector or ()}
 
 
 def names_services(policy: object) -> bool:
