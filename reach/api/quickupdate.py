@@ -1,6 +1,7 @@
 """The quick ways of an update of one object, tried in turn (docs/watch.md, "How an update
 is computed"): a Pod (:mod:`reach.api.podupdate`), a NetworkPolicy or admin policy
-(:mod:`reach.api.policyupdate`), a Calico policy (:mod:`reach.api.calicoupdate`), a
+(:mod:`reach.api.policyupdate`), a Calico policy (:mod:`reach.api.calicoupdate`), an Istio
+AuthorizationPolicy or PeerAuthentication (:mod:`reach.api.meshupdate`), a
 Namespace (:mod:`reach.api.namespaceupdate`), an entry point (:mod:`reach.api.entryupdate`),
 an object of a kind the load passes over (:mod:`reach.api.ignoredupdate`)."""
 
@@ -11,6 +12,7 @@ from reach.analysis.diff import DiffReport
 from reach.api.calicoupdate import calico_update
 from reach.api.entryupdate import entry_update
 from reach.api.ignoredupdate import ignored_update
+from reach.api.meshupdate import mesh_update
 from reach.api.namespaceupdate import namespace_update
 from reach.api.podupdate import pod_update
 from reach.api.policyupdate import policy_update
@@ -27,6 +29,7 @@ def quick_update(
         pod_update,
         policy_update,
         calico_update,
+        mesh_update,
         namespace_update,
         entry_update,
         ignored_update,

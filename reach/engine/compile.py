@@ -37,6 +37,7 @@ from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.meshlayer import blocks as mesh_blocks
+from reach.engine.meshstate import MeshState
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.pseudopeers import pseudo_held
@@ -150,7 +151,9 @@ class _Compiler:
         if self.mesh is not None:
             self.mesh.label_features(self.pods, labels.of_pod)
             mesh = self.mesh.answers()
-        answers = selected + [pods for pods, _ in rule_peers] + calico + mesh
+        answers = selected + [pods for pods, _ in rule_peers] + calico
+        self.unmeshed = answers  # for the mesh state: every answer but the mesh's
+        answers = answers + mesh
         classes = behaviour_classes(labels, answers)
         first = classes.first_label_class
         if self.mesh is not None:
@@ -219,7 +222,7 @@ class _Compiler:
             )
             out = {d: _Side(*rows.build(d, isolated[d]), isolated[d]) for d in isolated}
         if self.mesh is not None:  # the mesh layer: what the sidecars admit, on the ingress
-            side = out["ingress"]
+            side = self.unmeshed_ingress = out["ingress"]
             out["ingress"] = _Side(
                 *self.mesh.ingress(side.rows, side.row_of, masks.atoms), side.isolated
             )
@@ -267,6 +270,7 @@ class _Compiler:
             class_keys=self._class_keys(labels, classes),
             policy_state=self._policy_state(labels, classes, subjects, masks),
             calico_state=self._calico_state(labels, classes, subjects, masks),
+            mesh_state=self._mesh_state(labels),
             pod_label_class=labels.of_pod,
             _side_masks=list(masks.atoms.values),
         )
@@ -307,6 +311,13 @@ class _Compiler:
             subjects,
             calico_matcher=self.calico.matcher,
         )
+
+    def _mesh_state(self, labels: LabelClasses) -> MeshState | None:
+        """What changing Istio's security objects in place needs (reach.engine.meshmoves)."""
+        if self.mesh is None:
+            return None
+        side = self.unmeshed_ingress
+        return MeshState(side.rows, side.row_of, self.unmeshed, labels.named_ports)
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
         """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""

@@ -189,6 +189,13 @@ class MeshLayer:
 
     def answers(self) -> list[BoolVec]:
         """Vectors over label classes that split behaviour classes where the mesh differs."""
+        code = self.codes()
+        n = int(code.max()) + 1 if len(code) else 0
+        return [code == i for i in range(n)] if n > 1 else []
+
+    def codes(self) -> IntVec:
+        """Per label class: the number of what the mesh sees of it (equal numbers, equal
+        answers; numbered in order of first label class)."""
         keys = [
             (
                 f.sidecar,
@@ -203,8 +210,7 @@ class MeshLayer:
             for f in self.features
         ]
         ids: dict[object, int] = {}
-        code = np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.int64)
-        return [code == i for i in range(len(ids))] if len(ids) > 1 else []
+        return np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.intp)
 
     def _regions(self, f: _Features) -> object:
         if not f.sidecar:

@@ -14,6 +14,7 @@ from reach.engine.calicotiers import CalicoTiers
 from reach.engine.classes import KeyOf, LabelKey, Signature
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshlayer import MeshLayer
+from reach.engine.meshstate import MeshState
 from reach.engine.policystate import PolicyState
 from reach.engine.rules import CompiledRule
 from reach.errors import Diagnostic
@@ -96,6 +97,8 @@ class Reachability:
     policy_state: PolicyState | None = None
     #: What changing a Calico policy in place needs (with Calico's tiers, no Istio objects).
     calico_state: CalicoState | None = None
+    #: What changing Istio's security objects in place needs (with Istio's mesh layer).
+    mesh_state: MeshState | None = None
     #: The int masks of every id the sides hold (``atoms.values`` once the sides are built).
     _side_masks: list[int] = field(default_factory=list)
     #: The ids the sides hold, when not every id of ``_side_masks`` (after an update that

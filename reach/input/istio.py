@@ -10,7 +10,7 @@ problem of a document is reported at once. What each field means: docs/semantics
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reach.errors import FieldError
@@ -25,6 +25,7 @@ from reach.model.istio import (
     AuthorizationPolicy,
     AuthzRule,
     Condition,
+    IstioObjects,
     MeshObject,
     Operation,
     PeerAuthentication,
@@ -33,6 +34,33 @@ from reach.model.istio import (
 from reach.model.selectors import LabelSelector, Requirement
 
 ISTIO_KINDS = ("AuthorizationPolicy", "PeerAuthentication", "Sidecar", "ServiceEntry")
+
+#: What an Istio object of the input is read as.
+IstioRead = AuthorizationPolicy | PeerAuthentication | MeshObject
+
+
+def read_istio(obj: Mapping[str, Any], kind: str, origin: str, seed: str) -> IstioRead:
+    """An AuthorizationPolicy, PeerAuthentication, Sidecar or ServiceEntry, parsed."""
+    if kind == "AuthorizationPolicy":
+        return parse_authorization_policy(obj, origin, seed)
+    if kind == "PeerAuthentication":
+        return parse_peer_authentication(obj, origin, seed)
+    return parse_unevaluated(obj, kind, origin, seed)
+
+
+def assembled(objects: Iterable[IstioRead]) -> IstioObjects:
+    """The Istio objects of the input, by sort, in name order."""
+    out = IstioObjects()
+    for obj in sorted(objects, key=lambda o: (o.namespace, o.name)):
+        if isinstance(obj, AuthorizationPolicy):
+            out.authorization.append(obj)
+        elif isinstance(obj, PeerAuthentication):
+            out.peer_authentication.append(obj)
+        else:
+            out.unevaluated.append(obj)
+    return out
+
+
 _AUTHZ_FIELDS = ("selector", "targetRef", "targetRefs", "rules", "action", "provider")
 _SOURCE_FIELDS = {
     "principals": "principals",

@@ -27,12 +27,7 @@ from reach.input.cilium import CCNP, CNP, parse_cilium_policy
 from reach.input.ciliumcidr import CidrGroup, parse_cidr_group
 from reach.input.ciliumdiag import cilium_diagnostics
 from reach.input.entrypoints import ENTRY_POINT_KINDS, read_entries
-from reach.input.istio import (
-    ISTIO_KINDS,
-    parse_authorization_policy,
-    parse_peer_authentication,
-    parse_unevaluated,
-)
+from reach.input.istio import ISTIO_KINDS, IstioRead, assembled, read_istio
 from reach.input.istiodiag import istio_diagnostics
 from reach.input.kinds import Category, Placed, classify, current_api
 from reach.input.netpol import parse_network_policy
@@ -42,7 +37,6 @@ from reach.input.validation import each_problem, metadata
 from reach.input.workloads import capped, expand_workload, parse_pod
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import NAME_LABEL, AdminPolicy, Cluster, Namespace, NetworkPolicy, Pod
-from reach.model.istio import AuthorizationPolicy, MeshObject, PeerAuthentication
 
 #: Cluster-scoped policy kinds of policy.networking.k8s.io.
 ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
@@ -90,7 +84,7 @@ class _Read:
     cilium: _Objects[list[CiliumPolicy]] = field(init=False)
     cidr_groups: _Objects[CidrGroup] = field(init=False)
     calico: _Objects[CalicoObject] = field(init=False)
-    istio: _Objects[AuthorizationPolicy | PeerAuthentication | MeshObject] = field(init=False)
+    istio: _Objects[IstioRead] = field(init=False)
     #: Cilium policies, read once every CiliumCIDRGroup of the input is known.
     deferred: list[RawObject] = field(default_factory=list)
     #: Warnings of the Cilium parser, with the origin of their policy.
@@ -174,7 +168,7 @@ def build_cluster(
     cluster.calico = assemble_calico(read.calico.values(), diag)
     drop_copies(cluster.calico, {(p.namespace, p.name) for p in cluster.policies}, diag)
     calico_diagnostics(cluster, diag)
-    _assemble_istio(cluster, read.istio.values())
+    cluster.istio = assembled(read.istio.values())
     istio_diagnostics(cluster, diag)
     _unread(read, diag)
     diag.errors[:] = [_placed(p) for p in diag.errors]
@@ -317,28 +311,8 @@ def _read_cilium(read: _Read) -> None:
 
 def _read_istio(raw: RawObject, kind: str, read: _Read) -> None:
     """An AuthorizationPolicy, PeerAuthentication, Sidecar or ServiceEntry."""
-    seed = raw.origin + raw.path
-    obj: AuthorizationPolicy | PeerAuthentication | MeshObject
-    if kind == "AuthorizationPolicy":
-        obj = parse_authorization_policy(raw.obj, raw.origin, seed)
-    elif kind == "PeerAuthentication":
-        obj = parse_peer_authentication(raw.obj, raw.origin, seed)
-    else:
-        obj = parse_unevaluated(raw.obj, kind, raw.origin, seed)
+    obj = read_istio(raw.obj, kind, raw.origin, raw.origin + raw.path)
     read.istio.put((kind, obj.namespace, obj.name), obj, raw.origin)
-
-
-def _assemble_istio(
-    cluster: Cluster, objects: list[AuthorizationPolicy | PeerAuthentication | MeshObject]
-) -> None:
-    """The Istio objects of the input, by sort, in name order."""
-    for obj in sorted(objects, key=lambda o: (o.namespace, o.name)):
-        if isinstance(obj, AuthorizationPolicy):
-            cluster.istio.authorization.append(obj)
-        elif isinstance(obj, PeerAuthentication):
-            cluster.istio.peer_authentication.append(obj)
-        else:
-            cluster.istio.unevaluated.append(obj)
 
 
 def _placed(problem: Problem) -> Problem:

@@ -137,43 +137,48 @@ def meshes(draw: st.DrawFn) -> list[Obj]:
         if address is not None:
             pod["status"] = {"podIP": address, "podIPs": [{"ip": address}]}
         objects.append(pod)
-    for i in range(draw(st.integers(0, 3))):
-        spec = {"action": draw(st.sampled_from(["ALLOW", "ALLOW", "DENY", "AUDIT", "CUSTOM"]))}
-        if spec["action"] == "CUSTOM":
-            spec["provider"] = {"name": "ext"}
-        if draw(st.booleans()):
-            spec["selector"] = {"matchLabels": {"app": draw(st.sampled_from(APPS))}}
-        spec["rules"] = draw(st.lists(rules(), max_size=2))
-        meta = {"name": f"ap{i}", "namespace": draw(st.sampled_from(NAMESPACES))}
-        objects.append(
-            {
-                "apiVersion": "security.istio.io/v1",
-                "kind": "AuthorizationPolicy",
-                "metadata": meta,
-                "spec": spec,
-            }
-        )
-    for i in range(draw(st.integers(0, 2))):
-        pa: Obj = {
-            "mtls": {"mode": draw(st.sampled_from(["UNSET", "DISABLE", "PERMISSIVE", "STRICT"]))}
-        }
-        if draw(st.booleans()):
-            pa["selector"] = {"matchLabels": {"app": draw(st.sampled_from(APPS))}}
-            if draw(st.booleans()):
-                pa["portLevelMtls"] = {
-                    8080: {"mode": draw(st.sampled_from(["DISABLE", "STRICT", "PERMISSIVE"]))}
-                }
-        meta = {"name": f"pa{i}", "namespace": draw(st.sampled_from(NAMESPACES))}
-        objects.append(
-            {
-                "apiVersion": "security.istio.io/v1",
-                "kind": "PeerAuthentication",
-                "metadata": meta,
-                "spec": pa,
-            }
-        )
+    objects += [draw(authorization_policies(f"ap{i}")) for i in range(draw(st.integers(0, 3)))]
+    objects += [draw(peer_authentications(f"pa{i}")) for i in range(draw(st.integers(0, 2)))]
     objects += draw(networking())
     return objects
+
+
+@st.composite
+def authorization_policies(draw: st.DrawFn, name: str) -> Obj:
+    """An AuthorizationPolicy of a random namespace (the root one too), action, selector
+    and rules."""
+    spec: Obj = {"action": draw(st.sampled_from(["ALLOW", "ALLOW", "DENY", "AUDIT", "CUSTOM"]))}
+    if spec["action"] == "CUSTOM":
+        spec["provider"] = {"name": "ext"}
+    if draw(st.booleans()):
+        spec["selector"] = {"matchLabels": {"app": draw(st.sampled_from(APPS))}}
+    spec["rules"] = draw(st.lists(rules(), max_size=2))
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": name, "namespace": draw(st.sampled_from(NAMESPACES))},
+        "spec": spec,
+    }
+
+
+@st.composite
+def peer_authentications(draw: st.DrawFn, name: str) -> Obj:
+    """A PeerAuthentication of a random namespace, mode, selector and port modes."""
+    pa: Obj = {
+        "mtls": {"mode": draw(st.sampled_from(["UNSET", "DISABLE", "PERMISSIVE", "STRICT"]))}
+    }
+    if draw(st.booleans()):
+        pa["selector"] = {"matchLabels": {"app": draw(st.sampled_from(APPS))}}
+        if draw(st.booleans()):
+            pa["portLevelMtls"] = {
+                8080: {"mode": draw(st.sampled_from(["DISABLE", "STRICT", "PERMISSIVE"]))}
+            }
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": {"name": name, "namespace": draw(st.sampled_from(NAMESPACES))},
+        "spec": pa,
+    }
 
 
 #: Service port names: the protocol they declare (plain TCP or HTTP), or none.

@@ -1,0 +1,82 @@
+"""The quick way of an update that adds, replaces or deletes one Istio AuthorizationPolicy
+or PeerAuthentication (``security.istio.io``) beside a compilation with the mesh layer.
+
+The cluster's Istio objects are read again from the store, as a load reads them (each
+parsed, then in name order by sort), and the diagnostics a load makes of them
+(``istio_diagnostics``: every one has an ``istio-`` code) replace the old ones; the mesh
+layer is built again over the classes kept and ANDed into the ingress rows before it
+(:mod:`reach.engine.meshmoves`). Where a load may read otherwise (an invalid or
+deprecated object, skipped invalid objects before) or the compilation's frame changes,
+:func:`mesh_update` returns None and the caller loads and compiles.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import DiffReport
+from reach.api.movedupdate import moved_update
+from reach.engine.meshmoves import mesh_moved
+from reach.errors import Diagnostics, FieldError
+from reach.gcpause import without_gc
+from reach.input.calicoload import is_calico
+from reach.input.canonical import replaced
+from reach.input.istio import ISTIO_KINDS, IstioRead, assembled, read_istio
+from reach.input.istiodiag import istio_diagnostics
+from reach.input.kinds import Category, classify
+from reach.input.store import Identity, ObjectStore
+from reach.model.cluster import Cluster
+
+#: The Istio kinds this quick way reads a change of, and their API group.
+MESH_KINDS = ("AuthorizationPolicy", "PeerAuthentication")
+MESH_GROUP = "security.istio.io"
+
+
+@without_gc
+def mesh_update(
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+) -> tuple[Analysis, DiffReport, set[str]] | None:
+    """The analysis after the Istio security object ``key`` changed in ``store`` (``old``:
+    the store held it before), the change, and the ids of the nodes at granularity ``by``
+    that hold a class whose ingress changed; None when the quick way does not apply (see
+    the module doc)."""
+    group, kind = key[0], key[1]
+    cluster, x = before.cluster, before.reachability
+    if group != MESH_GROUP or kind not in MESH_KINDS or x.mesh_state is None:
+        return None
+    if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
+        return None
+    after = _istio_again(cluster, store)
+    if after is None:
+        return None
+    return moved_update(before, after, mesh_moved(x, after), by)
+
+
+def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
+    """``cluster`` with its Istio objects read again from ``store`` and Istio's diagnostics
+    said again; None where a load may read otherwise."""
+    objects: dict[tuple[str, str, str], IstioRead] = {}
+    for raw in store.raws():
+        kind = str(raw.obj.get("kind"))
+        if kind not in ISTIO_KINDS or is_calico(raw):
+            continue
+        placed = classify(raw.obj.get("apiVersion"), kind)
+        if placed.error or placed.deprecated:
+            return None  # the load refuses it, or says so
+        if placed.info is None or placed.info.category is not Category.EVALUATED:
+            continue  # the load does not read it (and says so, as before)
+        try:
+            obj = read_istio(raw.obj, kind, raw.origin, raw.origin + raw.path)
+        except FieldError:
+            return None  # the load says why
+        if (kind, obj.namespace, obj.name) in objects:
+            return None  # one name twice: the load says so
+        objects[(kind, obj.namespace, obj.name)] = obj
+    after = copy.copy(cluster)
+    after.istio = assembled(objects.values())
+    old, new = Diagnostics(), Diagnostics()
+    istio_diagnostics(cluster, old)
+    istio_diagnostics(after, new)
+    after.diagnostics = replaced(cluster.diagnostics, old.notes, new.notes)
+    return after

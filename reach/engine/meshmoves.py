@@ -1,0 +1,114 @@
+"""Istio's AuthorizationPolicies and PeerAuthentications changed in place.
+
+The mesh's answer is ANDed into the ingress rows after NetworkPolicies (and Cilium's and
+Calico's rules) gave them (:meth:`MeshLayer.ingress`): a compilation with the mesh layer
+keeps those rows (:class:`~reach.engine.meshstate.MeshState`), so a change of Istio's
+security objects builds the mesh layer again over the label classes kept (each stands
+for its pods by the pod the compilation saw first: a label class key holds all the mesh
+reads of a pod) and ANDs it into the same rows. That holds while the change leaves the
+compilation's frame as it was:
+
+- the ipBlocks the sources name are the same, in the same order (they key label classes
+  and cut the address segments), and so are the addresses under REGISTRY_ONLY;
+- the ports the policies name cut the port atoms at no new point;
+- the behaviour classes are the same: the label classes that have pods part alike by
+  the mesh's new answers and every other answer.
+
+Label classes with no pod left are taken out of the class keys (a pod of their key loads
+again). Where the frame changes, :func:`mesh_moved` returns None and the caller compiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.atoms import cuts_of
+from reach.engine.classmoves import GONE
+from reach.engine.meshaddress import source_blocks
+from reach.engine.meshcuts import port_sets
+from reach.engine.meshlayer import MeshLayer, blocks
+from reach.engine.moves import Move
+from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowsagain import side_tables
+from reach.model.cluster import Cluster
+
+
+def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
+    """``x`` for ``cluster``, which differs from ``x.cluster`` in its Istio
+    AuthorizationPolicies and PeerAuthentications only, with the classes whose ingress
+    changed; None when that needs a compilation (see the module doc)."""
+    state, keys, mesh = x.mesh_state, x.class_keys, x.mesh
+    if state is None or keys is None or mesh is None or x.pod_label_class is None:
+        return None
+    if not cluster.istio or not _same_frame(x, cluster):
+        return None
+    n_label = len(keys.label_keys)
+    after = MeshLayer(cluster, mesh.l7)
+    after.label_features([f.pod for f in mesh.features], np.arange(n_label, dtype=np.intp))
+    live = np.zeros(n_label, dtype=bool)
+    live[x.pod_label_class] = True
+    if not _same_classes(keys, live, state.code(), after.codes()):
+        return None
+    first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
+    after.in_classes(first, x.segments, len(x.pseudo))
+    rows, row_of = after.ingress(state.rows, state.row_of, x.atoms)
+    changed = _changed(x, mesh, after, rows, row_of)
+    masks, ids, table = side_tables(x, set(np.unique(rows).tolist()))
+    behaviour = [c if live[i] else GONE for i, c in enumerate(keys.behaviour)]
+    moved = replace(
+        x,
+        cluster=cluster,
+        mesh=after,
+        ingress_rows=rows,
+        ingress_group=row_of,
+        class_keys=replace(keys, behaviour=behaviour),
+        _side_masks=masks,
+        _side_ids=ids,
+        _and=table,
+    )
+    return Move(moved, changed, [], None)
+
+
+def _same_frame(x: Reachability, cluster: Cluster) -> bool:
+    """Whether the label class keys, address segments and port atoms of ``x`` stand for
+    ``cluster``'s Istio objects (see the module doc)."""
+    old, new = x.cluster.istio, cluster.istio
+    if source_blocks(old) != source_blocks(new) or old.registry_only != new.registry_only:
+        return False
+    if [str(b.cidr) for b in blocks(old)] != [str(b.cidr) for b in blocks(new)]:
+        return False
+    starts = x.atoms.starts
+    cuts = cuts_of(port_sets(cluster))
+    return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
+
+
+def _same_classes(keys: ClassKeys, live: BoolVec, others: IntVec, mesh: IntVec) -> bool:
+    """Whether the label classes with pods part into the behaviour classes of ``keys`` by
+    their answers but the mesh's (``others``) and the mesh's new ones (``mesh``)."""
+    by_class: dict[int, tuple[int, int]] = {}
+    by_answers: dict[tuple[int, int], int] = {}
+    for label in np.flatnonzero(live).tolist():
+        cls, answers = keys.behaviour[label], (int(others[label]), int(mesh[label]))
+        if by_class.setdefault(cls, answers) != answers:
+            return False  # the class splits
+        if by_answers.setdefault(answers, cls) != cls:
+            return False  # two classes merge
+    return True
+
+
+def _changed(
+    x: Reachability, before: MeshLayer, after: MeshLayer, rows: np.ndarray, row_of: IntVec
+) -> BoolVec:
+    """The classes whose ingress rows changed, or whose sidecar decides by other policies,
+    mTLS regions or ports (what depends on L7 may read otherwise)."""
+    n = x.n_internal
+    old = x.ingress_rows[x.ingress_group[:n]]
+    changed: BoolVec = np.any(old != rows[row_of[:n]], axis=1)
+    for c in range(n):
+        a, b = before.dests[before.dest_of[c]], after.dests[after.dest_of[c]]
+        if a != b:
+            changed[c] = True
+    return changed

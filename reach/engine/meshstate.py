@@ -1,0 +1,36 @@
+"""What changing Istio's security objects in place needs (:mod:`reach.engine.meshmoves`):
+the ingress rows before the mesh's answer is ANDed in, and the answers over label
+classes that are not the mesh's (how label classes merge once the mesh's answers are
+set aside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.classes import NamedPorts, signatures
+
+
+@dataclass
+class MeshState:
+    """The ingress side of a compilation with Istio's mesh layer as NetworkPolicies,
+    Cilium's and Calico's rules give it (``rows[row_of[d], s]``), and every answer but the
+    mesh's over label classes (the policies' subjects and the rules' peers)."""
+
+    rows: PortSetIds
+    row_of: IntVec
+    answers: list[BoolVec]
+    #: The named ports each label class resolves (they part behaviour classes too).
+    named_ports: list[NamedPorts]
+    _code: IntVec | None = field(default=None, repr=False)
+
+    def code(self) -> IntVec:
+        """Per label class: the number of its answers but the mesh's (equal numbers, equal
+        answers), computed when first asked."""
+        if self._code is None:
+            ids: dict[object, int] = {}
+            found = signatures(self.answers, self.named_ports)
+            self._code = np.array([ids.setdefault(s, len(ids)) for s in found], dtype=np.intp)
+        return self._code

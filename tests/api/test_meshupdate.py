@@ -1,0 +1,160 @@
+"""Istio AuthorizationPolicies and PeerAuthentications added, changed and deleted beside
+the mesh layer (``reach.api.meshupdate``), with pods coming and going between: the state
+after each update is a load of the same objects and the change is ``reach diff``."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from reach.analysis.l7marks import l7_marks
+from tests.api.test_meshpodupdate import NS, ONLY_WEB, _pod, mesh_clusters, mesh_pod_events
+from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
+from tests.api.test_whatif import key
+from tests.engine.test_istio_property import authorization_policies, peer_authentications
+
+Obj = dict[str, Any]
+SECURITY = ("AuthorizationPolicy", "PeerAuthentication")
+
+
+@st.composite
+def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
+    """AuthorizationPolicies and PeerAuthentications new, changed (a new spec, or another
+    one's) and deleted, with pod events between."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj, str]] = []
+    for i in range(draw(st.integers(1, 12))):
+        by = draw(st.sampled_from(BY))
+        security = [o for o in known.values() if o["kind"] in SECURITY]
+        way = draw(st.sampled_from(["new", "change", "change", "delete", "pod"]))
+        if way == "pod":
+            for what, obj, at in draw(mesh_pod_events(list(known.values()))):
+                if what == "apply":
+                    known[key(obj)] = obj
+                else:
+                    known.pop(key(obj))
+                out.append((what, obj, at))
+            continue
+        if way == "delete" and security:
+            out.append(("delete", known.pop(key(draw(st.sampled_from(security)))), by))
+            continue
+        kind = draw(st.sampled_from(SECURITY))
+        make = authorization_policies if kind == SECURITY[0] else peer_authentications
+        obj = draw(make(f"x{i}"))
+        if way == "change" and security:
+            old = draw(st.sampled_from(security))
+            obj = copy.deepcopy(old)
+            obj["spec"] = draw(make("y"))["spec"] if old["kind"] == kind else obj["spec"]
+            if draw(st.booleans()):  # the spec of another object of its kind
+                same = [o for o in security if o["kind"] == old["kind"]]
+                obj["spec"] = copy.deepcopy(draw(st.sampled_from(same))["spec"])
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_istio_security_objects_changed_equal_a_load_of_the_same_objects(
+    data: st.DataObject,
+) -> None:
+    start = data.draw(mesh_clusters())
+    each_update_equals_a_load(start, data.draw(mesh_events(start)), also=_marks)
+
+
+def _marks(r: reach.Reach) -> list[str]:
+    """The connections that depend on L7 conditions, and on which."""
+    return l7_marks(r.view("workload")).lines()
+
+
+WEB, DB = _pod("web-1", "web", "10.1.0.1"), _pod("db-1", "db", "10.1.0.2")
+
+
+def _web_to_db(r: reach.Reach) -> bool:
+    """Whether web-1 may open a TCP connection to db-1 on port 80 (the mesh filters TCP)."""
+    return any(
+        (c.src.id, c.dst.id) == ("shop/web-1[Pod]", "shop/db-1[Pod]")
+        and c.ports.contains("TCP", 80)
+        for c in r.connections(by="pod")
+    )
+
+
+def _allow_from(account: str) -> Obj:
+    policy = copy.deepcopy(ONLY_WEB)
+    policy["spec"]["rules"][0]["from"][0]["source"]["principals"] = [
+        f"cluster.local/ns/shop/sa/{account}"
+    ]
+    return policy
+
+
+def test_an_authorization_policy_changed_in_place_closes_what_it_no_longer_allows() -> None:
+    objects = [NS, WEB, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    assert _web_to_db(r)
+    with _never_loaded():
+        change = r.apply(_allow_from("other"))
+    assert not _web_to_db(r)
+    assert "shop/web" in str(change) and "shop/db" in str(change)
+    assert _everything(r) == _everything(reach.from_objects([NS, WEB, DB, _allow_from("other")]))
+
+
+def test_an_authorization_policy_deleted_in_place_opens_again() -> None:
+    deny = copy.deepcopy(ONLY_WEB)
+    deny["metadata"]["name"] = "deny-web"
+    deny["spec"]["action"] = "DENY"
+    objects = [NS, WEB, DB, ONLY_WEB, deny]
+    r = reach.from_objects(objects)
+    assert not _web_to_db(r)
+    with _never_loaded():
+        r.delete(deny)
+    assert _web_to_db(r)
+    assert _everything(r) == _everything(reach.from_objects([NS, WEB, DB, ONLY_WEB]))
+
+
+def test_a_peer_authentication_added_in_place_is_read() -> None:
+    strict = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": {"name": "strict", "namespace": "shop"},
+        "spec": {"mtls": {"mode": "STRICT"}},
+    }
+    objects = [NS, WEB, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.apply(strict)
+    assert _everything(r) == _everything(reach.from_objects([*objects, strict]))
+
+
+def test_a_policy_that_parts_a_class_loads() -> None:
+    """Two pods of one behaviour class told apart by a new policy's selector: the classes
+    split, which the quick way leaves to a compilation."""
+    cache_pod = _pod("cache-1", "cache", "10.1.0.3")
+    cache_pod["spec"]["serviceAccountName"] = "web"
+    objects = [NS, WEB, DB, cache_pod, ONLY_WEB]
+    assert len({r for r in reach.from_objects(objects).reachability.pod_class.tolist()}) == 2
+    r = reach.from_objects(objects)
+    cache = copy.deepcopy(ONLY_WEB)
+    cache["metadata"]["name"] = "cache"
+    cache["spec"]["selector"]["matchLabels"] = {"app": "cache"}
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(cache)
+
+
+def test_a_policy_naming_a_new_ip_block_loads() -> None:
+    by_block = copy.deepcopy(ONLY_WEB)
+    by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
+    r = reach.from_objects([NS, WEB, DB, ONLY_WEB])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(by_block)
+
+
+def test_the_last_authorization_policy_deleted_loads() -> None:
+    """Without Istio's security objects there is no mesh layer: a compilation without it."""
+    r = reach.from_objects([NS, WEB, DB, ONLY_WEB])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(ONLY_WEB)
