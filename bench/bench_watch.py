@@ -8,6 +8,7 @@ Usage:
   python bench/bench_watch.py --size 1k --runs 5
   python bench/bench_watch.py --cilium        # with Cilium policies beside (see below)
   python bench/bench_watch.py --calico        # with Calico policies beside (see below)
+  python bench/bench_watch.py --istio         # with Istio's sidecars and policies (below)
   python bench/bench_watch.py --size 100k --calico --skip "Service add;..."  # leave some out
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
@@ -35,6 +36,15 @@ the namespace admits its namespace's pods on 8080/TCP; Calico's tiers then decid
 policy kind), and three more: one of them copied under another name in its namespace
 (the same pods: it splits no class), that copy changed (its order and its rule's action:
 Deny) and deleted.
+
+With ``--istio``, the first 50 namespaces (or half) have sidecars injected
+(``istio-injection=enabled``) and the first half of those an AuthorizationPolicy (every
+pod of the namespace admits its namespace's pods on 8080/TCP), and four more are timed:
+a copy of that policy added under another name in its namespace (the same pods: it
+splits no class), that copy changed (its rule admits another namespace's pods too) and
+deleted, and a STRICT PeerAuthentication added in one of those namespaces. Beside the
+mesh layer only those and pods of keys seen take a quick way; the other event types load
+and compile again (``--skip`` leaves them out).
 """
 
 from __future__ import annotations
@@ -113,6 +123,47 @@ def calico(ns: str, name: str = "bench-calico", order: int = 100, action: str = 
     }
 
 
+def authorization(ns: str, sources: list[str] | None = None, name: str = "bench-istio") -> Obj:
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "action": "ALLOW",
+            "rules": [
+                {
+                    "from": [{"source": {"namespaces": sources or [ns]}}],
+                    "to": [{"operation": {"ports": ["8080"]}}],
+                }
+            ],
+        },
+    }
+
+
+def strict(ns: str) -> Obj:
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": {"name": "bench-strict", "namespace": ns},
+        "spec": {"mtls": {"mode": "STRICT"}},
+    }
+
+
+def with_mesh(path: Path) -> Path:
+    """The cluster at ``path`` with sidecars injected in its first 50 namespaces (or half)
+    and an AuthorizationPolicy in the first half of those, written beside it once."""
+    out = path.with_name(f"{path.stem}-istio.yaml")
+    if not out.exists():
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        spaces = [d for d in docs if d.get("kind") == "Namespace"]
+        meshed = spaces[: min(50, len(spaces) // 2)]
+        for ns in meshed:
+            ns["metadata"].setdefault("labels", {})["istio-injection"] = "enabled"
+        docs += [authorization(ns["metadata"]["name"]) for ns in meshed[: len(meshed) // 2]]
+        out.write_text(yaml.safe_dump_all(docs))
+    return out
+
+
 def with_policies(path: Path, kind: str, make: Callable[[str], Obj]) -> Path:
     """The cluster at ``path`` with a policy (``make(namespace)``) in each of its first 50
     namespaces (or half), written beside it once (``kind``: in the file's name)."""
@@ -131,6 +182,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cilium", action="store_true", help="with Cilium policies beside")
     ap.add_argument("--calico", action="store_true", help="with Calico policies beside")
+    ap.add_argument("--istio", action="store_true", help="with Istio's sidecars and policies")
     ap.add_argument(
         "--skip",
         default="",
@@ -142,6 +194,8 @@ def main() -> None:
         path = str(with_policies(Path(path), "cilium", lambda ns: cilium(ns, {})))
     elif args.calico:
         path = str(with_policies(Path(path), "calico", calico))
+    elif args.istio:
+        path = str(with_mesh(Path(path)))
     r = reach.load(path)
     r.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-warm"}})
     raws = [raw.obj for raw in r._updates.store.raws()]  # type: ignore[union-attr]
@@ -249,6 +303,18 @@ def main() -> None:
                 lambda i: lambda: r.apply(calico(held[i], "copy", 10, "Deny")),
             ),
             ("Calico policy delete", lambda i: lambda: r.delete(calico(held[i], "copy"))),
+        ]
+    elif args.istio:
+        held = sorted({p.namespace for p in r.cluster.istio.authorization})
+
+        def second(i: int, sources: list[str] | None = None) -> Obj:
+            return authorization(held[i], sources, "copy")
+
+        events += [
+            ("Istio policy add", lambda i: lambda: r.apply(second(i))),
+            ("Istio policy change", lambda i: lambda: r.apply(second(i, [held[i], names[0]]))),
+            ("Istio policy delete", lambda i: lambda: r.delete(second(i))),
+            ("PeerAuthentication add", lambda i: lambda: r.apply(strict(held[i]))),
         ]
     skipped = {name.strip() for name in args.skip.split(";") if name.strip()}
     events = [(name, make) for name, make in events if name not in skipped]
