@@ -5,7 +5,8 @@ Calico's rules) gave them (:meth:`MeshLayer.ingress`): a compilation with the me
 keeps those rows (:class:`~reach.engine.meshstate.MeshState`), so a change of Istio's
 security objects builds the mesh layer again over the label classes kept (each stands
 for its pods by the pod the compilation saw first: a label class key holds all the mesh
-reads of a pod) and ANDs it into the same rows. That holds while the change leaves the
+reads of a pod) and ANDs it into the same rows; the classes whose ingress rows changed
+are those the change is compared on. That holds while the change leaves the
 compilation's frame as it was:
 
 - the ipBlocks the sources name are the same, in the same order (they key label classes
@@ -24,10 +25,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import cuts_of
 from reach.engine.classmoves import GONE
-from reach.engine.meshaddress import source_blocks
 from reach.engine.meshcuts import port_sets
 from reach.engine.meshlayer import MeshLayer, blocks
 from reach.engine.moves import Move
@@ -55,7 +55,7 @@ def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     after.in_classes(first, x.segments, len(x.pseudo))
     rows, row_of = after.ingress(state.rows, state.row_of, x.atoms)
-    changed = _changed(x, mesh, after, rows, row_of)
+    changed = _changed(x, rows, row_of)
     masks, ids, table = side_tables(x, set(np.unique(rows).tolist()))
     behaviour = [c if live[i] else GONE for i, c in enumerate(keys.behaviour)]
     moved = replace(
@@ -76,10 +76,10 @@ def _same_frame(x: Reachability, cluster: Cluster) -> bool:
     """Whether the label class keys, address segments and port atoms of ``x`` stand for
     ``cluster``'s Istio objects (see the module doc)."""
     old, new = x.cluster.istio, cluster.istio
-    if source_blocks(old) != source_blocks(new) or old.registry_only != new.registry_only:
+    if old.registry_only != new.registry_only:
         return False
     if [str(b.cidr) for b in blocks(old)] != [str(b.cidr) for b in blocks(new)]:
-        return False
+        return False  # the sources' ipBlocks in order, then the ServiceEntries' addresses
     starts = x.atoms.starts
     cuts = cuts_of(port_sets(cluster))
     return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
@@ -99,16 +99,9 @@ def _same_classes(keys: ClassKeys, live: BoolVec, others: IntVec, mesh: IntVec) 
     return True
 
 
-def _changed(
-    x: Reachability, before: MeshLayer, after: MeshLayer, rows: np.ndarray, row_of: IntVec
-) -> BoolVec:
-    """The classes whose ingress rows changed, or whose sidecar decides by other policies,
-    mTLS regions or ports (what depends on L7 may read otherwise)."""
+def _changed(x: Reachability, rows: PortSetIds, row_of: IntVec) -> BoolVec:
+    """The classes whose ingress rows changed (what depends on L7 is read from the mesh
+    layer when asked)."""
     n = x.n_internal
-    old = x.ingress_rows[x.ingress_group[:n]]
-    changed: BoolVec = np.any(old != rows[row_of[:n]], axis=1)
-    for c in range(n):
-        a, b = before.dests[before.dest_of[c]], after.dests[after.dest_of[c]]
-        if a != b:
-            changed[c] = True
+    changed: BoolVec = np.any(x.ingress_rows[x.ingress_group[:n]] != rows[row_of[:n]], axis=1)
     return changed

@@ -158,3 +158,26 @@ def test_the_last_authorization_policy_deleted_loads() -> None:
     r = reach.from_objects([NS, WEB, DB, ONLY_WEB])
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.delete(ONLY_WEB)
+
+
+def test_a_key_whose_pods_went_before_a_policy_change_is_asked_again() -> None:
+    """web-2's key (labels of its own) is in web-1's class; its pod goes, a policy then
+    tells the two keys apart (no pod of that key: no class splits), and a pod of that key
+    comes back: it may not join web-1's class as before."""
+    web2 = _pod("web-2", "web", "10.1.0.4")
+    web2["metadata"]["labels"]["track"] = "canary"
+    objects = [NS, WEB, DB, web2, ONLY_WEB]
+    r = reach.from_objects(objects)
+    assert len(set(r.reachability.pod_class.tolist())) == 2
+    with _never_loaded():
+        r.delete(web2)
+    canary = copy.deepcopy(ONLY_WEB)
+    canary["metadata"]["name"] = "canary"
+    canary["spec"]["selector"]["matchLabels"] = {"track": "canary"}
+    canary["spec"]["action"] = "DENY"
+    with _never_loaded():
+        r.apply(canary)
+    r.apply(web2)
+    loaded = reach.from_objects([NS, WEB, DB, web2, ONLY_WEB, canary])
+    assert len(set(loaded.reachability.pod_class.tolist())) == 3
+    assert _everything(r) == _everything(loaded)
