@@ -317,12 +317,11 @@ class _Compiler:
         if self.mesh is None:
             return None
         side = self.unmeshed_ingress
-        return MeshState(side.rows, side.row_of, self.unmeshed, labels.named_ports)
+        answers = self._key_answers(labels) if self.calico is None else None
+        return MeshState(side.rows, side.row_of, self.unmeshed, labels.named_ports, answers)
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
         """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""
-        # with Calico's tiers, projections read the selectors of every Calico rule too
-        calico = (self.calico.plan,) if self.calico is not None else ()
         return ClassKeys(
             key_of=labels.key_of,
             label={key: i for i, key in enumerate(labels.keys)},
@@ -330,18 +329,23 @@ class _Compiler:
             behaviour=classes.of_label_class.tolist(),
             first_key=[labels.keys[i] for i in classes.first_label_class.tolist()],
             by_signature=classes.by_signature,
-            answers=KeyAnswers(
-                self.policies,
-                self.rules,
-                self.cluster.namespaces,
-                self.named_ports,
-                labels.key_of,
-                self.cluster.services if self.cluster.cilium_policies else None,
-                calico,
-                tuple(self.cluster.services) if self.calico is not None else (),
-            )
-            if self.mesh is None
-            else None,
+            answers=self._key_answers(labels) if self.mesh is None else None,
+        )
+
+    def _key_answers(self, labels: LabelClasses) -> KeyAnswers:
+        """How to answer every policy and rule peer for one new label class key (with the
+        mesh layer: every answer but the mesh's, kept in its state)."""
+        # with Calico's tiers, projections read the selectors of every Calico rule too
+        calico = (self.calico.plan,) if self.calico is not None else ()
+        return KeyAnswers(
+            self.policies,
+            self.rules,
+            self.cluster.namespaces,
+            self.named_ports,
+            labels.key_of,
+            self.cluster.services if self.cluster.cilium_policies else None,
+            calico,
+            tuple(self.cluster.services) if self.calico is not None else (),
         )
 
 

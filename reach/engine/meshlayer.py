@@ -16,68 +16,37 @@ conditioned connections) are kept as rectangles of classes for ``analysis.l7mark
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
-from reach.engine.meshaddress import address_key, block, ip_holds, pod_address, source_blocks
+from reach.engine.meshaddress import address_key, block, source_blocks
+from reach.engine.meshclauses import segment_clauses
 from reach.engine.meshcuts import port_sets
 from reach.engine.meshegress import (
-    Egress,
     EgressPlan,
-    Entry,
     allowed,
     any_address,
-    egress_of,
     named_targets,
-    pod_entries,
     segment_entries,
 )
-from reach.engine.meshprotocol import plain_tcp_ports
+from reach.engine.meshfeatures import FeatureReader, Features
 from reach.engine.meshrules import (
     Caller,
     Destination,
     MeshVerdict,
-    applies,
-    clause_ids,
-    condition_holds,
     decide,
-    identity_absent_holds,
-    identity_holds,
     regions,
 )
 from reach.engine.verdicts import MeshSide
-from reach.model.cluster import Cluster, Namespace, Pod
+from reach.model.cluster import Cluster, Pod
 from reach.model.ipspace import IPBlock, IPRange
 from reach.model.istio import (
-    INJECT_KEY,
-    INJECTION_LABEL,
-    REVISION_LABEL,
-    ROOT_NAMESPACE,
-    Condition,
     IstioObjects,
-    Source,
 )
 from reach.model.ports import PortSet
-
-
-def has_sidecar(pod: Pod, namespace: Namespace | None) -> bool:
-    """Sidecar injection: the pod's label or annotation ``sidecar.istio.io/inject``
-    (``false`` keeps it out, the label ``true`` puts it in), else the namespace labels
-    ``istio-injection=enabled`` or ``istio.io/rev``; host-networked pods never have one."""
-    if pod.host_network:
-        return False
-    labels = pod.label_map
-    ns = namespace.label_map if namespace else {}
-    if ns.get(INJECTION_LABEL) == "disabled":
-        return False
-    if labels.get(INJECT_KEY) == "false" or pod.sidecar_inject == "false":
-        return False
-    if labels.get(INJECT_KEY) == "true":
-        return True
-    return ns.get(INJECTION_LABEL) == "enabled" or REVISION_LABEL in ns or REVISION_LABEL in labels
 
 
 def blocks(istio: IstioObjects) -> list[IPBlock]:
@@ -90,31 +59,15 @@ def blocks(istio: IstioObjects) -> list[IPBlock]:
 
 
 @dataclass
-class _Features:
-    """What the mesh sees of a label class: from its first pod."""
-
-    pod: Pod
-    sidecar: bool
-    policies: tuple[int, ...]
-    with_identity: frozenset[tuple[int, ...]]
-    without_identity: frozenset[tuple[int, ...]]
-    #: REGISTRY_ONLY: the restriction of its proxy, the registry hosts that reach it.
-    egress: Egress | None = None
-    entries: tuple[Entry, ...] = ()
-    #: With a sidecar: the ports that carry plain TCP (HTTP attributes missing there).
-    tcp_ports: PortSet = field(default_factory=PortSet.empty)
-
-
-@dataclass
 class MeshLayer:
     """The mesh's answers over classes (see the module doc)."""
 
     cluster: Cluster
     #: False: ports whose answer depends on L7 (marked) count as not allowed (``--no-l7``).
     l7: bool = True
-    features: list[_Features] = field(default_factory=list)  #: per label class
+    features: list[Features] = field(default_factory=list)  #: per label class
     #: Per behaviour class, after :meth:`in_classes`.
-    classes: list[_Features] = field(default_factory=list)
+    classes: list[Features] = field(default_factory=list)
     #: Per class (all classes): the caller profile id; per behaviour class: destination key.
     caller_of: list[int] = field(default_factory=list)
     callers: list[Caller] = field(default_factory=list)
@@ -129,6 +82,9 @@ class MeshLayer:
     )
     #: Per class: what its proxy forwards (REGISTRY_ONLY Sidecars), after :meth:`in_classes`.
     egress: EgressPlan | None = None
+    #: After :meth:`codes`: the code of each label class, and of each key of features.
+    label_codes: IntVec = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    code_ids: dict[object, int] = field(default_factory=dict)
     #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address
     #: and how it resolves the Services' named target ports (registry, plain-TCP ports).
     class_key: Callable[[Pod], Hashable] = field(init=False)
@@ -157,35 +113,12 @@ class MeshLayer:
         first: dict[int, int] = {}
         for i, c in enumerate(of_pod.tolist()):
             first.setdefault(c, i)
-        istio = self.cluster.istio
-        clauses = all_clauses(istio)
-        known: dict[tuple[object, ...], tuple[frozenset[tuple[int, ...]], ...]] = {}
-        key = self.class_key
-        scoped: dict[str, list[int]] = {}  # policies by namespace
-        for k, p in enumerate(istio.authorization):
-            scoped.setdefault(p.namespace, []).append(k)
-        for c in range(len(first)):
-            pod = pods[first[c]]
-            ns = self.cluster.namespaces.get(pod.namespace)
-            sidecar = has_sidecar(pod, ns)
-            labels = pod.label_map
-            near = sorted(scoped.get(pod.namespace, []) + scoped.get(ROOT_NAMESPACE, []))
-            policies = tuple(
-                k
-                for k in (near if sidecar else ())
-                if applies(istio.authorization[k], pod.namespace, labels)
-            )
-            who = (pod.namespace, pod.service_account, key(pod))
-            if who not in known:
-                known[who] = _pod_clauses(clauses, pod.namespace, pod.service_account, pod)
-            with_id, without_id = known[who]
-            f = _Features(pod, sidecar, policies, with_id, without_id)
-            if sidecar and self.cluster.services:
-                f.tcp_ports = plain_tcp_ports(self.cluster.services, pod)
-            if istio.registry_only:
-                f.egress = egress_of(istio, pod, sidecar)
-                f.entries = pod_entries(istio, self.cluster.services, pod)
-            self.features.append(f)
+        read = FeatureReader(self.cluster, self.class_key)
+        self.features = [read(pods[first[c]]) for c in range(len(first))]
+
+    def feature_of(self, pod: Pod) -> Features:
+        """What the mesh sees of ``pod``'s label class."""
+        return FeatureReader(self.cluster, self.class_key)(pod)
 
     def answers(self) -> list[BoolVec]:
         """Vectors over label classes that split behaviour classes where the mesh differs."""
@@ -195,24 +128,46 @@ class MeshLayer:
 
     def codes(self) -> IntVec:
         """Per label class: the number of what the mesh sees of it (equal numbers, equal
-        answers; numbered in order of first label class)."""
-        keys = [
-            (
-                f.sidecar,
-                f.policies,
-                self._regions(f),
-                f.with_identity,
-                f.without_identity,
-                f.egress,
-                f.entries,
-                f.tcp_ports,
-            )
-            for f in self.features
-        ]
-        ids: dict[object, int] = {}
-        return np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.intp)
+        answers; numbered in order of first label class); kept as ``label_codes``."""
+        ids = self.code_ids = {}
+        self.label_codes = np.array(
+            [ids.setdefault(self._key(f), len(ids)) for f in self.features], dtype=np.intp
+        )
+        return self.label_codes
 
-    def _regions(self, f: _Features) -> object:
+    def code_of(self, f: Features) -> int | None:
+        """The number :meth:`codes` gave what the mesh sees of ``f`` (None: no label class
+        has it)."""
+        return self.code_ids.get(self._key(f))
+
+    def with_label(self, label: int, f: Features, code: int) -> MeshLayer:
+        """This layer with label class ``label`` (new, or one whose pods went) of features
+        ``f`` and code ``code`` (from :meth:`code_of`)."""
+        features, codes = list(self.features), self.label_codes
+        if label == len(features):
+            features.append(f)
+            codes = np.append(codes, code)
+        else:
+            features[label] = f
+            codes = codes.copy()
+            codes[label] = code
+        out = replace(self, features=features)
+        out.code_ids, out.label_codes = self.code_ids, codes
+        return out
+
+    def _key(self, f: Features) -> object:
+        return (
+            f.sidecar,
+            f.policies,
+            self._regions(f),
+            f.with_identity,
+            f.without_identity,
+            f.egress,
+            f.entries,
+            f.tcp_ports,
+        )
+
+    def _regions(self, f: Features) -> object:
         if not f.sidecar:
             return None
         return regions(self.cluster.istio.peer_authentication, f.pod.namespace, f.pod.label_map)
@@ -226,10 +181,10 @@ class MeshLayer:
             caller = Caller(f.sidecar, f.with_identity, f.without_identity)
             self.caller_of.append(callers.setdefault(caller, len(callers)))
         for seg in segments:
-            caller = Caller(False, frozenset(), _segment_clauses(istio, seg))
+            caller = Caller(False, frozenset(), segment_clauses(istio, seg))
             self.caller_of.append(callers.setdefault(caller, len(callers)))
         for _ in range(n_pseudo):
-            caller = Caller(False, frozenset(), _segment_clauses(istio, None))
+            caller = Caller(False, frozenset(), segment_clauses(istio, None))
             self.caller_of.append(callers.setdefault(caller, len(callers)))
         self.callers = list(callers)
         if istio.registry_only:
@@ -430,54 +385,3 @@ def _grouped(caller: Caller) -> dict[int, tuple[frozenset[object], frozenset[obj
         for cid in ids:
             out.setdefault(cid[0], (set(), set()))[i].add(cid)
     return {k: (frozenset(a), frozenset(b)) for k, (a, b) in out.items()}
-
-
-Clauses = list[tuple[tuple[int, ...], Source | Condition, str]]
-
-
-def all_clauses(istio: IstioObjects) -> Clauses:
-    """Every clause of every rule: (id, source or identity condition, policy namespace)."""
-    return [
-        (cid, clause, policy.namespace)
-        for k, policy in enumerate(istio.authorization)
-        for rule in policy.rules
-        for cid, clause in clause_ids(k, rule)
-    ]
-
-
-def _pod_clauses(
-    clauses: Clauses, namespace: str, account: str, pod: Pod
-) -> tuple[frozenset[tuple[int, ...]], frozenset[tuple[int, ...]]]:
-    """The clauses a pod of ``namespace`` with service account ``account`` satisfies with
-    its identity and without; ipBlocks against the pod's own address (none known: an
-    ipBlocks list keeps the pod out, a notIpBlocks list does not)."""
-    address = pod_address(pod)
-    with_id: set[tuple[int, ...]] = set()
-    without_id: set[tuple[int, ...]] = set()
-    for cid, clause, policy_ns in clauses:
-        if isinstance(clause, Condition):
-            present = condition_holds(clause, namespace, account)
-            absent = condition_holds(clause, namespace, None)
-        else:
-            ip = ip_holds(clause, address)
-            present = ip and identity_holds(clause, namespace, account, policy_ns)
-            absent = ip and identity_absent_holds(clause)
-        if present:
-            with_id.add(cid)
-        if absent:
-            without_id.add(cid)
-    return frozenset(with_id), frozenset(without_id)
-
-
-def _segment_clauses(istio: IstioObjects, seg: IPRange | None) -> frozenset[tuple[int, ...]]:
-    """The clauses an external address range satisfies (it has no identity)."""
-    out: set[tuple[int, ...]] = set()
-    for k, policy in enumerate(istio.authorization):
-        for rule in policy.rules:
-            for cid, clause in clause_ids(k, rule):
-                if isinstance(clause, Condition):
-                    if condition_holds(clause, "", None):
-                        out.add(cid)
-                elif identity_absent_holds(clause) and ip_holds(clause, seg):
-                    out.add(cid)
-    return frozenset(out)

@@ -5,12 +5,13 @@ set aside)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
-from reach.engine.classes import NamedPorts, signatures
+from reach.engine.classes import NamedPorts, Signature, signatures
+from reach.engine.keyanswers import KeyAnswers
 
 
 @dataclass
@@ -24,13 +25,33 @@ class MeshState:
     answers: list[BoolVec]
     #: The named ports each label class resolves (they part behaviour classes too).
     named_ports: list[NamedPorts]
+    #: The same answers of one new label class key (None with Calico's tiers).
+    key_answers: KeyAnswers | None = None
     _code: IntVec | None = field(default=None, repr=False)
+    _ids: dict[Signature, int] = field(default_factory=dict, repr=False)
 
     def code(self) -> IntVec:
         """Per label class: the number of its answers but the mesh's (equal numbers, equal
         answers), computed when first asked."""
         if self._code is None:
-            ids: dict[object, int] = {}
+            ids = self._ids
             found = signatures(self.answers, self.named_ports)
             self._code = np.array([ids.setdefault(s, len(ids)) for s in found], dtype=np.intp)
         return self._code
+
+    def code_of(self, signature: Signature) -> int | None:
+        """The number :meth:`code` gives the answers of ``signature`` (None: no label class
+        has them)."""
+        self.code()
+        return self._ids.get(signature)
+
+    def with_label(self, label: int, code: int) -> MeshState:
+        """This state with label class ``label`` (new, or one whose pods went) of answers
+        numbered ``code`` (the answers themselves are not kept: only their number)."""
+        codes = self.code()
+        if label == len(codes):
+            codes = np.append(codes, code)
+        else:
+            codes = codes.copy()
+            codes[label] = code
+        return replace(self, _code=codes)

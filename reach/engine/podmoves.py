@@ -33,6 +33,7 @@ from reach.engine.answerhash import class_alike, columns_of, hashes_of
 from reach.engine.arrays import IntVec
 from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
 from reach.engine.classmoves import GONE, NEW, NewClass, reclassed, renumbering
+from reach.engine.meshpods import mesh_joined
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import LazySignatures
 from reach.model.cluster import Cluster
@@ -69,10 +70,16 @@ def moved(
         key = keys.key_of(cluster.pods[inserted])
         label = keys.label.get(key)
         if label is None or keys.behaviour[label] == GONE:
-            joined = _joined(x, keys, key)
-            if joined is None:
-                return None
-            keys, new = joined
+            if keys.answers is None and x.mesh_state is not None:  # beside the mesh layer
+                meshed = mesh_joined(x, keys, key, cluster.pods[inserted])
+                if meshed is None:
+                    return None
+                x, keys = meshed
+            else:
+                joined = _joined(x, keys, key)
+                if joined is None:
+                    return None
+                keys, new = joined
             label = keys.label[key]
         cls = keys.behaviour[label]
         if cls != NEW and sort_key(key) < sort_key(keys.first_key[cls]):
