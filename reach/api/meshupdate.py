@@ -75,8 +75,8 @@ def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
         objects[(kind, obj.namespace, obj.name)] = obj
     after = copy.copy(cluster)
     after.istio = assembled(objects.values())
-    old, new = Diagnostics(), Diagnostics()
-    istio_diagnostics(cluster, old)
-    istio_diagnostics(after, new)
-    after.diagnostics = replaced(cluster.diagnostics, old.notes, new.notes)
+    said = Diagnostics()
+    istio_diagnostics(after, said)
+    gone = [d for d in cluster.diagnostics if d.code.startswith("istio-")]
+    after.diagnostics = replaced(cluster.diagnostics, gone, said.notes)
     return after

@@ -223,9 +223,8 @@ class _Compiler:
             out = {d: _Side(*rows.build(d, isolated[d]), isolated[d]) for d in isolated}
         if self.mesh is not None:  # the mesh layer: what the sidecars admit, on the ingress
             side = self.unmeshed_ingress = out["ingress"]
-            out["ingress"] = _Side(
-                *self.mesh.ingress(side.rows, side.row_of, masks.atoms), side.isolated
-            )
+            meshed, of, self.ands = self.mesh.ingress(side.rows, side.row_of, masks.atoms)
+            out["ingress"] = _Side(meshed, of, side.isolated)
         return out
 
     # -- step 5: pairs on demand ----------------------------------------------------------
@@ -318,7 +317,9 @@ class _Compiler:
             return None
         side = self.unmeshed_ingress
         answers = self._key_answers(labels) if self.calico is None else None
-        return MeshState(side.rows, side.row_of, self.unmeshed, labels.named_ports, answers)
+        return MeshState(
+            side.rows, side.row_of, self.unmeshed, labels.named_ports, answers, ands=self.ands
+        )
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
         """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""

@@ -11,19 +11,20 @@ from dataclasses import dataclass, field
 from reach.engine.meshclauses import all_clauses, pod_clauses
 from reach.engine.meshegress import Egress, Entry, egress_of, pod_entries
 from reach.engine.meshprotocol import plain_tcp_ports
-from reach.engine.meshrules import applies
+from reach.engine.meshrules import Region, applies, regions
 from reach.model.cluster import Cluster, Namespace, Pod
 from reach.model.istio import INJECT_KEY, INJECTION_LABEL, REVISION_LABEL, ROOT_NAMESPACE
 from reach.model.ports import PortSet
+from reach.model.selectors import Labels
 
 
-def has_sidecar(pod: Pod, namespace: Namespace | None) -> bool:
+def has_sidecar(pod: Pod, namespace: Namespace | None, labels: Labels | None = None) -> bool:
     """Sidecar injection: the pod's label or annotation ``sidecar.istio.io/inject``
     (``false`` keeps it out, the label ``true`` puts it in), else the namespace labels
     ``istio-injection=enabled`` or ``istio.io/rev``; host-networked pods never have one."""
     if pod.host_network:
         return False
-    labels = pod.label_map
+    labels = pod.label_map if labels is None else labels
     ns = namespace.label_map if namespace else {}
     if ns.get(INJECTION_LABEL) == "disabled":
         return False
@@ -48,6 +49,8 @@ class Features:
     entries: tuple[Entry, ...] = ()
     #: With a sidecar: the ports that carry plain TCP (HTTP attributes missing there).
     tcp_ports: PortSet = field(default_factory=PortSet.empty)
+    #: With a sidecar: its mTLS regions (PeerAuthentications).
+    regions: tuple[Region, ...] | None = None
 
 
 class FeatureReader:
@@ -65,8 +68,8 @@ class FeatureReader:
 
     def __call__(self, pod: Pod) -> Features:
         cluster, istio, scoped = self.cluster, self.cluster.istio, self.scoped
-        sidecar = has_sidecar(pod, cluster.namespaces.get(pod.namespace))
         labels = pod.label_map
+        sidecar = has_sidecar(pod, cluster.namespaces.get(pod.namespace), labels)
         near = sorted(scoped.get(pod.namespace, []) + scoped.get(ROOT_NAMESPACE, []))
         policies = tuple(
             k
@@ -78,6 +81,8 @@ class FeatureReader:
             self.known[who] = pod_clauses(self.clauses, pod.namespace, pod.service_account, pod)
         with_id, without_id = self.known[who]
         f = Features(pod, sidecar, policies, with_id, without_id)
+        if sidecar:
+            f.regions = regions(istio.peer_authentication, pod.namespace, labels)
         if sidecar and cluster.services:
             f.tcp_ports = plain_tcp_ports(cluster.services, pod)
         if istio.registry_only:

@@ -15,6 +15,7 @@ conditioned connections) are kept as rectangles of classes for ``analysis.l7mark
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
@@ -38,7 +39,6 @@ from reach.engine.meshrules import (
     Destination,
     MeshVerdict,
     decide,
-    regions,
 )
 from reach.engine.verdicts import MeshSide
 from reach.model.cluster import Cluster, Pod
@@ -159,18 +159,13 @@ class MeshLayer:
         return (
             f.sidecar,
             f.policies,
-            self._regions(f),
+            f.regions,
             f.with_identity,
             f.without_identity,
             f.egress,
             f.entries,
             f.tcp_ports,
         )
-
-    def _regions(self, f: Features) -> object:
-        if not f.sidecar:
-            return None
-        return regions(self.cluster.istio.peer_authentication, f.pod.namespace, f.pod.label_map)
 
     def in_classes(self, first_label_class: IntVec, segments: list[IPRange], n_pseudo: int) -> None:
         """Caller profiles of every class, destination keys of every behaviour class."""
@@ -197,15 +192,14 @@ class MeshLayer:
             )
         dests: dict[object, int] = {}
         for f in self.classes:
-            dest = None
-            if f.sidecar:
-                regs = regions(istio.peer_authentication, f.pod.namespace, f.pod.label_map)
-                dest = Destination(
-                    tuple((k, istio.authorization[k]) for k in f.policies), regs, f.tcp_ports
-                )
-            key = (dest.policies, dest.regions, dest.tcp_ports) if dest else None
+            key = (f.policies, f.regions, f.tcp_ports) if f.sidecar else None
             if key not in dests:
                 dests[key] = len(dests)
+                dest = None
+                if f.sidecar:
+                    assert f.regions is not None
+                    policies = tuple((k, istio.authorization[k]) for k in f.policies)
+                    dest = Destination(policies, f.regions, f.tcp_ports)
                 self.dests.append(dest)
             self.dest_of.append(dests[key])
 
@@ -252,11 +246,48 @@ class MeshLayer:
         )
 
     def ingress(
-        self, rows: PortSetIds, row_of: IntVec, atoms: PortAtoms
-    ) -> tuple[PortSetIds, IntVec]:
+        self, rows: PortSetIds, row_of: IntVec, atoms: PortAtoms, made: Ands | None = None
+    ) -> tuple[PortSetIds, IntVec, Ands]:
         """The ingress rows intersected with the mesh's answer: one row per (ingress row,
-        mesh destination) pair that occurs."""
+        mesh destination) pair that occurs; and the rows made, by the ingress row and the
+        digests of what the mesh ANDs into it (``made``: those of an earlier call over the
+        same ``rows`` and ``atoms``, taken where they are the same)."""
         n_internal = len(self.classes)
+        mesh_rows = self._mesh_rows(atoms)
+        digests = [_digest(row) for row in mesh_rows]
+        pairs: dict[tuple[int, int, int], int] = {}
+        new_row_of = np.empty(len(row_of), dtype=np.intp)
+        out: list[PortSetIds] = []
+        keys: list[tuple[int, bytes, bytes]] = []
+        egress = self.egress
+        egress_rows: dict[int, tuple[PortSetIds, bytes]] = {}
+        for c in range(len(row_of)):
+            mesh = self.dest_of[c] if c < n_internal else -1
+            target = egress.target_of[c] if egress is not None else -1
+            key = (int(row_of[c]), mesh, target)
+            row = pairs.get(key)
+            if row is None:
+                row = pairs[key] = len(out)
+                if egress is not None and target not in egress_rows:
+                    made_row = _egress_row(egress, target, atoms)
+                    egress_rows[target] = made_row, _digest(made_row)
+                anded = egress_rows[target] if egress is not None else None
+                digest = (key[0], digests[mesh] if mesh >= 0 else b"", anded[1] if anded else b"")
+                base = made.get(digest) if made is not None else None
+                if base is None:
+                    base = rows[key[0]]
+                    if mesh >= 0:
+                        base = _and_rows(base, mesh_rows[mesh], atoms)
+                    if anded is not None:
+                        base = _and_rows(base, anded[0], atoms)
+                out.append(base)
+                keys.append(digest)
+            new_row_of[c] = row
+        stacked = np.array(out, dtype=np.int32).reshape(len(out), rows.shape[1])
+        return stacked, new_row_of, {k: stacked[i] for i, k in enumerate(keys)}
+
+    def _mesh_rows(self, atoms: PortAtoms) -> list[PortSetIds]:
+        """Per destination profile, over every class: the id of what its sidecar admits."""
         callers = np.array(self.caller_of, dtype=np.intp)
         mesh_rows: list[PortSetIds] = []
         ids: dict[int, int] = {}  # verdict (by identity: shared ones are one object) -> id
@@ -275,28 +306,7 @@ class MeshLayer:
                         ids[id(verdict)] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
                         by_caller[c] = ids[id(verdict)]
             mesh_rows.append(by_caller[callers])
-        pairs: dict[tuple[int, int, int], int] = {}
-        new_row_of = np.empty(len(row_of), dtype=np.intp)
-        out: list[PortSetIds] = []
-        egress = self.egress
-        egress_rows: dict[int, PortSetIds] = {}
-        for c in range(len(row_of)):
-            mesh = self.dest_of[c] if c < n_internal else -1
-            target = egress.target_of[c] if egress is not None else -1
-            key = (int(row_of[c]), mesh, target)
-            row = pairs.get(key)
-            if row is None:
-                row = pairs[key] = len(out)
-                base = rows[key[0]]
-                if mesh >= 0:
-                    base = _and_rows(base, mesh_rows[mesh], atoms)
-                if egress is not None:
-                    if target not in egress_rows:
-                        egress_rows[target] = _egress_row(egress, target, atoms)
-                    base = _and_rows(base, egress_rows[target], atoms)
-                out.append(base)
-            new_row_of[c] = row
-        return np.array(out, dtype=np.int32).reshape(len(out), rows.shape[1]), new_row_of
+        return mesh_rows
 
     def marked(self, atoms: PortAtoms) -> list[tuple[str, str, str, IntVec, IntVec, Mask]]:
         """The marks as rectangles: (label, summary, effect, sources, destinations, ports)."""
@@ -316,6 +326,16 @@ class MeshLayer:
                     )
                 )
         return out
+
+
+#: Ingress rows with the mesh's answer ANDed in, by the row before it and the digests of
+#: the mesh's row and the proxy's (:meth:`MeshLayer.ingress`).
+Ands = dict[tuple[int, bytes, bytes], PortSetIds]
+
+
+def _digest(row: PortSetIds) -> bytes:
+    """A digest of a row of ids (two rows of one digest are taken to be equal)."""
+    return hashlib.blake2b(row.tobytes(), digest_size=16).digest()
 
 
 def _egress_row(plan: EgressPlan, target: int, atoms: PortAtoms) -> PortSetIds:

@@ -28,6 +28,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import cuts_of
 from reach.engine.classmoves import GONE
+from reach.engine.meshagain import features_again
 from reach.engine.meshcuts import port_sets
 from reach.engine.meshlayer import MeshLayer, blocks
 from reach.engine.moves import Move
@@ -47,14 +48,16 @@ def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
         return None
     n_label = len(keys.label_keys)
     after = MeshLayer(cluster, mesh.l7)
-    after.label_features([f.pod for f in mesh.features], np.arange(n_label, dtype=np.intp))
+    if len(mesh.features) != n_label:
+        return None
+    after.features = features_again(mesh, after)
     live = np.zeros(n_label, dtype=bool)
     live[x.pod_label_class] = True
     if not _same_classes(keys, live, state.code(), after.codes()):
         return None
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     after.in_classes(first, x.segments, len(x.pseudo))
-    rows, row_of = after.ingress(state.rows, state.row_of, x.atoms)
+    rows, row_of, ands = after.ingress(state.rows, state.row_of, x.atoms, state.ands)
     changed = _changed(x, rows, row_of)
     masks, ids, table = side_tables(x, set(np.unique(rows).tolist()))
     behaviour = [c if live[i] else GONE for i, c in enumerate(keys.behaviour)]
@@ -65,6 +68,7 @@ def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
         ingress_rows=rows,
         ingress_group=row_of,
         class_keys=replace(keys, behaviour=behaviour),
+        mesh_state=replace(state, ands=ands),
         _side_masks=masks,
         _side_ids=ids,
         _and=table,
@@ -101,7 +105,10 @@ def _same_classes(keys: ClassKeys, live: BoolVec, others: IntVec, mesh: IntVec) 
 
 def _changed(x: Reachability, rows: PortSetIds, row_of: IntVec) -> BoolVec:
     """The classes whose ingress rows changed (what depends on L7 is read from the mesh
-    layer when asked)."""
+    layer when asked): each pair of an old and a new row compared once."""
     n = x.n_internal
-    changed: BoolVec = np.any(x.ingress_rows[x.ingress_group[:n]] != rows[row_of[:n]], axis=1)
+    wide = len(rows)
+    pairs, inverse = np.unique(x.ingress_group[:n] * wide + row_of[:n], return_inverse=True)
+    differ = np.any(x.ingress_rows[pairs // wide] != rows[pairs % wide], axis=1)
+    changed: BoolVec = differ[inverse.reshape(-1)]
     return changed

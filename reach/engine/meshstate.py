@@ -12,6 +12,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.classes import NamedPorts, Signature, signatures
 from reach.engine.keyanswers import KeyAnswers
+from reach.engine.meshlayer import Ands
 
 
 @dataclass
@@ -27,6 +28,8 @@ class MeshState:
     named_ports: list[NamedPorts]
     #: The same answers of one new label class key (None with Calico's tiers).
     key_answers: KeyAnswers | None = None
+    #: The ingress rows with the mesh's answer ANDed in, kept for the next update.
+    ands: Ands = field(default_factory=dict, repr=False)
     _code: IntVec | None = field(default=None, repr=False)
     _ids: dict[Signature, int] = field(default_factory=dict, repr=False)
 
