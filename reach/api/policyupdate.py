@@ -53,7 +53,8 @@ def policy_update(
     the store held it before), the change, and the ids of the nodes at granularity ``by``
     that hold a class whose rows changed; None when the quick way does not apply.
 
-    It applies when the input has no Istio objects, and no Calico objects unless Calico's
+    It applies when the input has no Istio objects but those of the mesh layer (its state
+    kept: :mod:`reach.engine.meshpolicy`), and no Calico objects unless Calico's
     tiers decide (then to NetworkPolicies only: :mod:`reach.engine.calicomoves`), and: for
     a NetworkPolicy,
     its namespace is a Namespace object and no NetworkPolicy of another API group has its
@@ -62,7 +63,7 @@ def policy_update(
     :func:`reach.api.ciliumupdate.cilium_change`."""
     cluster, x = before.cluster, before.reachability
     tiers = x.calico_state is not None  # Calico's tiers decide: NetworkPolicies only
-    if cluster.istio or (cluster.calico and not tiers):
+    if (cluster.istio and x.mesh_state is None) or (cluster.calico and not tiers):
         return None
     if key[:2] == NETWORK_POLICY:
         if tiers and _calico_copy(store, key):

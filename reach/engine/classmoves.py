@@ -83,7 +83,7 @@ def reclassed(
     (:data:`GONE` for the keys of a class not in ``order``, :data:`NEW` for ``new``'s),
     and ``first_key`` in the new order. None when that needs a compilation."""
     state = x.policy_state
-    if state is None:
+    if state is None or x.mesh is not None:  # the mesh layer's classes are not renumbered
         return None
     source = np.array(order, dtype=np.intp)
     at = int(np.flatnonzero(source < 0)[0]) if new is not None else -1

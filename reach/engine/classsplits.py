@@ -53,8 +53,8 @@ def split_into(
     """``x`` with each behaviour class split into the label class keys of each pattern
     (``patterns``: one per key of ``x.class_keys``), as :func:`split_by`."""
     state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
-    if state is None or keys is None or pod_label is None:
-        return None
+    if state is None or keys is None or pod_label is None or x.mesh is not None:
+        return None  # beside the mesh layer, its classes would split too
     parts: dict[tuple[int, bytes], list[int]] = {}
     for label, (cls, pattern) in enumerate(zip(keys.behaviour, patterns, strict=True)):
         if cls >= 0:
@@ -142,7 +142,7 @@ def merged_classes(
     The classes of a group allow and are allowed alike (their rows and their columns are
     equal), so the merged class is the first of them (the least key), taken alone."""
     state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
-    if state is None or keys is None or pod_label is None:
+    if state is None or keys is None or pod_label is None or x.mesh is not None:
         return None
     into = np.arange(x.n_internal)
     for group in groups:

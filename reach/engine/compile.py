@@ -281,8 +281,9 @@ class _Compiler:
         subjects: list[BoolVec],
         masks: RuleMasks,
     ) -> PolicyState | None:
-        """What changing a policy in place needs (reach.engine.policymoves)."""
-        if self.calico is not None or self.mesh is not None:
+        """What changing a policy in place needs (reach.engine.policymoves; with the mesh
+        layer, reach.engine.meshpolicy)."""
+        if self.calico is not None:
             return None
         self.matcher.forget()  # an update asks a few answers again, not all
         return PolicyState(

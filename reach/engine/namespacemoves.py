@@ -39,8 +39,8 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     otherwise than their class's others, merged after where classes answer alike); None
     when that needs a compilation."""
     state, keys = x.policy_state, x.class_keys
-    if state is None or keys is None:
-        return None
+    if state is None or keys is None or x.mesh is not None:
+        return None  # a namespace's labels are read by the mesh layer too
     asked = relabelled_answers(state, keys, x, cluster, name)
     if asked is None:
         return None

@@ -37,6 +37,8 @@ from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.classsplits import policy_answers, split_by
+from reach.engine.keyanswers import KeyAnswers
+from reach.engine.meshpolicy import apart_in_mesh, rows_beside_mesh
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
@@ -79,7 +81,8 @@ def policy_moved(
     if not _same_cuts(state, x, cluster, triples, old, new):
         return None
     split: Split | None = None
-    if new is not None and not _splits_nothing(state, keys, new):
+    asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
+    if new is not None and not _splits_nothing(state, keys, new, asked):
         refined = split_by(x, new)  # split the classes it tells apart first
         if refined is None or refined[0].policy_state is None:
             return None
@@ -101,13 +104,23 @@ def policy_moved(
     if hashes is not None and old is not None:  # an addition merges nothing
         resolution = state.masks.resolution_of[: x.n_internal]
         groups = merged(hashes, resolution, columns_of(subjects, rules))
+    if groups and x.mesh is not None:  # beside the mesh layer: apart, or a compilation
+        if not apart_in_mesh(x, groups):
+            return None
+        groups = []
     touched = {
         direction: _subjects_of([old, new], direction, subject_of, x.n_internal)
         for direction in DIRECTIONS
     }
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
     selecting = _selected_rows(x, cluster, old, new, subject_of)
-    moved = rows_again(x, cluster, after, rules, touched, new, selecting)
+    if x.mesh is None:
+        moved = rows_again(x, cluster, after, rules, touched, new, selecting)
+    else:
+        meshed = rows_beside_mesh(x, cluster, after, rules, touched, new, selecting)
+        if meshed is None:
+            return None
+        moved = meshed
     if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
         moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
@@ -194,7 +207,9 @@ def _same_cuts_of_all(
     return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
 
 
-def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: Moved) -> bool:
+def _splits_nothing(
+    state: PolicyState, keys: ClassKeys, policy: Moved, asked: KeyAnswers | None
+) -> bool:
     """Whether every answer of ``policy`` is the same on every label class key of each
     behaviour class: those compiled, and those pods brought since
     (:mod:`reach.engine.podmoves`), which may come back to their class later."""
@@ -208,7 +223,7 @@ def _splits_nothing(state: PolicyState, keys: ClassKeys, policy: Moved) -> bool:
     ):
         if cls < 0:
             continue  # its class is gone
-        matcher = keys.answers.matcher(key) if keys.answers is not None else None
+        matcher = asked.matcher(key) if asked is not None else None
         if matcher is None:
             return False
         first = classes.first_label_class[cls]

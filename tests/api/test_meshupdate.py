@@ -1,6 +1,7 @@
 """Istio AuthorizationPolicies and PeerAuthentications added, changed and deleted beside
-the mesh layer (``reach.api.meshupdate``), with pods coming and going between: the state
-after each update is a load of the same objects and the change is ``reach diff``."""
+the mesh layer (``reach.api.meshupdate``), with NetworkPolicies (``reach.engine.meshpolicy``)
+and pods coming and going between: the state after each update is a load of the same
+objects and the change is ``reach diff``."""
 
 from __future__ import annotations
 
@@ -31,7 +32,16 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
     for i in range(draw(st.integers(1, 12))):
         by = draw(st.sampled_from(BY))
         security = [o for o in known.values() if o["kind"] in SECURITY]
-        way = draw(st.sampled_from(["new", "change", "change", "delete", "pod"]))
+        way = draw(st.sampled_from(["new", "change", "change", "delete", "pod", "netpol"]))
+        if way == "netpol":
+            name = draw(st.sampled_from(["np0", "np1"]))
+            netpol = draw(network_policies(name, draw(st.sampled_from(["a", "b"]))))
+            if key(netpol) in known and draw(st.booleans()):
+                out.append(("delete", known.pop(key(netpol)), by))
+            else:
+                known[key(netpol)] = netpol
+                out.append(("apply", netpol, by))
+            continue
         if way == "pod":
             for what, obj, at in draw(mesh_pod_events(list(known.values()))):
                 if what == "apply":
@@ -56,6 +66,30 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
         known[key(obj)] = obj
         out.append(("apply", obj, by))
     return out
+
+
+@st.composite
+def network_policies(draw: st.DrawFn, name: str, namespace: str) -> Obj:
+    """A NetworkPolicy over the random meshes' pods: who it selects, from whom it admits
+    and on which port (those Istio's objects name, or another)."""
+    app = st.sampled_from([{}, {"matchLabels": {"app": "web"}}, {"matchLabels": {"app": "db"}}])
+    peer = draw(st.sampled_from(["pods", "namespaces", "none"]))
+    rule: Obj = {}
+    if peer == "pods":
+        rule["from"] = [{"podSelector": draw(app)}]
+    elif peer == "namespaces":
+        rule["from"] = [{"namespaceSelector": {}}]
+    if draw(st.booleans()):
+        rule["ports"] = [{"port": draw(st.sampled_from([8080, 9000, 7000])), "protocol": "TCP"}]
+    spec: Obj = {"podSelector": draw(app), "policyTypes": ["Ingress"]}
+    if draw(st.booleans()):
+        spec["ingress"] = [rule]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

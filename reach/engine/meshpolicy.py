@@ -1,0 +1,90 @@
+"""A NetworkPolicy, admin policy or Cilium policy changed in place beside Istio's mesh
+layer (:mod:`reach.engine.policymoves`).
+
+The mesh's answer is ANDed into the ingress rows last, so the rows the policy decides are
+computed again before that AND, over the kept rows before it
+(:class:`~reach.engine.meshstate.MeshState`), and the mesh's answer is ANDed into them
+again (the rows whose mesh answer is the same are taken as they were). The mesh layer's
+classes are not split, renumbered or merged in place: a change that would split classes,
+or merge classes the mesh sees alike, takes the other way; classes the policies now
+answer alike but the mesh tells apart stay apart, as a compilation keeps them. The kept
+answers' numbers are those of the classes' answers after the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.classes import Signature, signatures
+from reach.engine.policystate import PolicyState
+from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowsagain import rows_again, side_tables
+from reach.engine.rules import AnyPolicy, CompiledRule, rule_triples
+from reach.model.cluster import Cluster
+
+
+def apart_in_mesh(x: Reachability, groups: list[list[int]]) -> bool:
+    """Whether the mesh tells apart every two classes of each group (classes the
+    policies answer alike): then none merges."""
+    keys, mesh = x.class_keys, x.mesh
+    if keys is None or mesh is None:
+        return False
+    code = [int(mesh.label_codes[keys.label[k]]) for k in keys.first_key]
+    return all(len({code[c] for c in group}) == len(group) for group in groups)
+
+
+def rows_beside_mesh(
+    x: Reachability,
+    cluster: Cluster,
+    state: PolicyState,
+    rules: list[CompiledRule],
+    touched: dict[str, BoolVec],
+    added: AnyPolicy | None,
+    policy_selected: list[BoolVec],
+) -> Reachability | None:
+    """:func:`rows_again` beside the mesh layer (see the module doc); None when ``x`` has
+    no mesh state."""
+    kept, mesh, keys = x.mesh_state, x.mesh, x.class_keys
+    if kept is None or mesh is None or keys is None:
+        return None
+    before = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of)
+    moved = rows_again(before, cluster, state, rules, touched, added, policy_selected)
+    rows, row_of = moved.ingress_rows, moved.ingress_group
+    same = rows is kept.rows or (
+        len(rows) >= len(kept.rows)
+        and rows.__array_interface__["data"][0] == kept.rows.__array_interface__["data"][0]
+    )  # the rows before kept their numbers (appended to): the rows made still stand
+    meshed, meshed_of, ands = mesh.ingress(rows, row_of, x.atoms, kept.ands if same else None)
+    masks, ids, table = side_tables(moved, set(np.unique(meshed).tolist()))
+    asked = kept.key_answers
+    if asked is not None:
+        triples = rule_triples(state.policies)
+        asked = asked.carried(state.policies, triples, cluster.namespaces, added)
+    code, numbers = _numbered(state, rules, keys, x.n_internal)
+    return replace(
+        moved,
+        ingress_rows=meshed,
+        ingress_group=meshed_of,
+        mesh_state=replace(
+            kept, rows=rows, row_of=row_of, key_answers=asked, ands=ands, _code=code, _ids=numbers
+        ),
+        _side_masks=masks,
+        _side_ids=ids,
+        _and=table,
+    )
+
+
+def _numbered(
+    state: PolicyState, rules: list[CompiledRule], keys: ClassKeys, n: int
+) -> tuple[IntVec, dict[Signature, int]]:
+    """The number of each label class's answers but the mesh's (its class's: no class was
+    split; -1 for a key whose class is gone), and the number of each signature."""
+    answers = [*state.subjects, *(r.peers[:n] for r in rules)]
+    numbers: dict[Signature, int] = {}
+    found = signatures(answers, state.classes.named_ports)
+    of_class = [numbers.setdefault(s, len(numbers)) for s in found]
+    code = np.array([of_class[c] if c >= 0 else -1 for c in keys.behaviour], dtype=np.intp)
+    return code, numbers
