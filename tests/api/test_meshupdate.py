@@ -215,3 +215,57 @@ def test_a_key_whose_pods_went_before_a_policy_change_is_asked_again() -> None:
     loaded = reach.from_objects([NS, WEB, DB, web2, ONLY_WEB, canary])
     assert len(set(loaded.reachability.pod_class.tolist())) == 3
     assert _everything(r) == _everything(loaded)
+
+
+def _deny_to(app: str) -> Obj:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"deny-{app}", "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"app": app}}, "policyTypes": ["Ingress"]},
+    }
+
+
+def _cache(account: str) -> Obj:
+    pod = _pod("cache-1", "cache", "10.1.0.3")
+    pod["spec"]["serviceAccountName"] = account
+    return pod
+
+
+def test_a_network_policy_beside_the_mesh_changes_in_place() -> None:
+    objects = [NS, WEB, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    assert _web_to_db(r)
+    with _never_loaded():
+        r.apply(_deny_to("db"))
+    assert not _web_to_db(r)
+    assert _everything(r) == _everything(reach.from_objects([*objects, _deny_to("db")]))
+    with _never_loaded():
+        r.delete(_deny_to("db"))
+    assert _web_to_db(r)
+
+
+def test_classes_the_policies_answer_alike_but_the_mesh_tells_apart_stay_apart() -> None:
+    """web and cache differ in the mesh (only web's account is the AuthorizationPolicy's
+    principal): a NetworkPolicy that told them apart going merges nothing."""
+    objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB, _deny_to("cache")]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.delete(_deny_to("cache"))
+    loaded = reach.from_objects(objects[:-1])
+    assert len(set(loaded.reachability.pod_class.tolist())) == 3
+    assert _everything(r) == _everything(loaded)
+
+
+def test_classes_alike_in_the_mesh_and_the_policies_merge_by_loading() -> None:
+    objects = [NS, WEB, DB, _cache("web"), ONLY_WEB, _deny_to("cache")]
+    r = reach.from_objects(objects)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(_deny_to("cache"))
+
+
+def test_a_network_policy_that_splits_a_class_beside_the_mesh_loads() -> None:
+    objects = [NS, WEB, DB, _cache("web"), ONLY_WEB]
+    r = reach.from_objects(objects)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_deny_to("cache"))
