@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -269,3 +270,45 @@ def test_a_network_policy_that_splits_a_class_beside_the_mesh_loads() -> None:
     r = reach.from_objects(objects)
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(_deny_to("cache"))
+
+
+def test_the_kept_answers_are_numbered_again_after_a_network_policy() -> None:
+    """A NetworkPolicy that told web and cache apart goes (the mesh still tells them
+    apart); then the AuthorizationPolicy that told them apart changes: the two classes
+    merge, which the kept answers (numbered again after the first change) must show."""
+    objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB, _deny_to("cache")]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.delete(_deny_to("cache"))
+    r.apply(_allow_from("other"))
+    loaded = reach.from_objects([NS, WEB, DB, _cache("cache"), _allow_from("other")])
+    assert len(set(loaded.reachability.pod_class.tolist())) == 2
+    assert _everything(r) == _everything(loaded)
+
+
+def test_rows_kept_past_many_policy_changes_beside_the_mesh() -> None:
+    """Each change appends rows; past a bound the rows no class uses are dropped and the
+    others renumbered: the mesh's rows made before are then not taken by number. Here
+    web's policy changes until the bound, and cache's then (its old row dropped, web's
+    row taking its number: web and cache have the same mesh answer)."""
+    objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB]
+    r = reach.from_objects(objects)
+    state = r.reachability.mesh_state
+    cache, web = _deny_to("cache"), _deny_to("web")
+    r.apply(cache)
+    apps = [{}, {"matchLabels": {"app": "db"}}, {"matchLabels": {"app": "cache"}}]
+    for i in range(200):
+        state = r.reachability.mesh_state
+        assert state is not None
+        if len(state.rows) >= 2 * len(np.unique(state.row_of)) + 64:
+            break  # the next change drops rows
+        web["spec"]["ingress"] = [{"from": [{"podSelector": apps[i % 3]}]}]
+        with _never_loaded():
+            r.apply(web)
+    before = len(state.rows)
+    cache["spec"]["ingress"] = [{"from": [{"podSelector": {"matchLabels": {"app": "db"}}}]}]
+    with _never_loaded():
+        r.apply(cache)
+    assert r.reachability.mesh_state is not None
+    assert len(r.reachability.mesh_state.rows) < before  # rows were dropped
+    assert _everything(r) == _everything(reach.from_objects([*objects, cache, web]))
