@@ -63,13 +63,21 @@ def rows_beside_mesh(
     if asked is not None:
         triples = rule_triples(state.policies)
         asked = asked.carried(state.policies, triples, cluster.namespaces, added)
-    code, numbers = _numbered(state, rules, keys, x.n_internal)
+    n = x.n_internal
     return replace(
         moved,
         ingress_rows=meshed,
         ingress_group=meshed_of,
         mesh_state=replace(
-            kept, rows=rows, row_of=row_of, key_answers=asked, ands=ands, _code=code, _ids=numbers
+            kept,
+            rows=rows,
+            row_of=row_of,
+            key_answers=asked,
+            ands=ands,
+            answers=[],
+            numbered=lambda: _numbered(state, rules, keys, n),
+            _code=None,
+            _ids={},
         ),
         _side_masks=masks,
         _side_ids=ids,

@@ -5,6 +5,7 @@ set aside)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,12 +31,17 @@ class MeshState:
     key_answers: KeyAnswers | None = None
     #: The ingress rows with the mesh's answer ANDed in, kept for the next update.
     ands: Ands = field(default_factory=dict, repr=False)
+    #: Numbers the answers when first asked, after a policy changed (the answers over
+    #: label classes are then not kept: :mod:`reach.engine.meshpolicy`).
+    numbered: Callable[[], tuple[IntVec, dict[Signature, int]]] | None = None
     _code: IntVec | None = field(default=None, repr=False)
     _ids: dict[Signature, int] = field(default_factory=dict, repr=False)
 
     def code(self) -> IntVec:
         """Per label class: the number of its answers but the mesh's (equal numbers, equal
         answers), computed when first asked."""
+        if self._code is None and self.numbered is not None:
+            self._code, self._ids = self.numbered()
         if self._code is None:
             ids = self._ids
             found = signatures(self.answers, self.named_ports)
