@@ -27,6 +27,7 @@ from reach.input.loader import parse_namespace
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.model.cluster import Cluster, Namespace
+from reach.model.istio import INJECTION_LABEL, REVISION_LABEL
 
 NAMESPACE = ("", "Namespace")
 
@@ -38,11 +39,15 @@ def namespace_update(
     """The analysis after the Namespace object ``key`` was relabelled, added or deleted
     (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` on which the change was compared; None when the quick way does not
-    apply (Istio objects in the input; Calico objects the compilation reads apart from its
-    tiers; a namespace added that was known, one deleted that objects are still in)."""
+    apply (Istio objects in the input but those of the mesh layer, or a namespace added,
+    deleted or its sidecar injection relabelled beside it; Calico objects the compilation
+    reads apart from its tiers; a namespace added that was known, one deleted that objects
+    are still in)."""
     group, kind, _, name = key
     cluster = before.cluster
-    if (group, kind) != NAMESPACE or cluster.istio:
+    if (group, kind) != NAMESPACE:
+        return None
+    if cluster.istio and before.reachability.mesh_state is None:
         return None
     if cluster.calico and before.reachability.calico_state is None:
         return None  # Calico objects the compilation reads apart from its tiers
@@ -52,7 +57,7 @@ def namespace_update(
         return None
     after_cluster: Cluster | None
     if old and namespace is not None:  # relabelled
-        if name not in cluster.namespaces:
+        if name not in cluster.namespaces or _injection(cluster, namespace, name):
             return None
         after_cluster = copy.copy(cluster)
         after_cluster.namespaces = {**cluster.namespaces, name: namespace}
@@ -60,6 +65,8 @@ def namespace_update(
             moved = calico_namespace_moved(before.reachability, after_cluster, name)
         else:
             moved = namespace_moved(before.reachability, after_cluster, name)
+    elif cluster.istio:
+        return None  # the mesh layer reads the namespaces too
     else:  # added or deleted: no pod is in it
         after_cluster = _with_or_without(cluster, store, name, namespace)
         x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None
@@ -67,6 +74,15 @@ def namespace_update(
     if after_cluster is None:
         return None
     return moved_update(before, after_cluster, moved, by, relabelled=name)
+
+
+def _injection(cluster: Cluster, namespace: Namespace, name: str) -> bool:
+    """Whether the relabel changes sidecar injection beside Istio's mesh layer (the labels
+    ``istio-injection`` and ``istio.io/rev``: the mesh's features of every pod there)."""
+    if not cluster.istio:
+        return False
+    before, after = cluster.namespaces[name].label_map, namespace.label_map
+    return any(before.get(k) != after.get(k) for k in (INJECTION_LABEL, REVISION_LABEL))
 
 
 def _parsed(raw: RawObject, name: str) -> Namespace | None:

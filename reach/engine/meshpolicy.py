@@ -26,14 +26,32 @@ from reach.engine.rules import AnyPolicy, CompiledRule, rule_triples
 from reach.model.cluster import Cluster
 
 
-def apart_in_mesh(x: Reachability, groups: list[list[int]]) -> bool:
-    """Whether the mesh tells apart every two classes of each group (classes the
-    policies answer alike): then none merges."""
+def merging(x: Reachability, groups: list[list[int]]) -> list[list[int]] | None:
+    """The classes to merge of ``groups`` (classes the policies answer alike): all of
+    them without the mesh layer; none beside it when the mesh tells apart every two
+    classes of each group, else None (a compilation)."""
     keys, mesh = x.class_keys, x.mesh
-    if keys is None or mesh is None:
-        return False
+    if mesh is None or not groups:
+        return groups
+    if keys is None:
+        return None
     code = [int(mesh.label_codes[keys.label[k]]) for k in keys.first_key]
-    return all(len({code[c] for c in group}) == len(group) for group in groups)
+    return [] if all(len({code[c] for c in group}) == len(group) for group in groups) else None
+
+
+def rows_moved(
+    x: Reachability,
+    cluster: Cluster,
+    state: PolicyState,
+    rules: list[CompiledRule],
+    touched: dict[str, BoolVec],
+    added: AnyPolicy | None,
+    policy_selected: list[BoolVec],
+) -> Reachability | None:
+    """:func:`rows_again`, beside the mesh layer :func:`rows_beside_mesh`."""
+    if x.mesh is None:
+        return rows_again(x, cluster, state, rules, touched, added, policy_selected)
+    return rows_beside_mesh(x, cluster, state, rules, touched, added, policy_selected)
 
 
 def rows_beside_mesh(
@@ -66,6 +84,7 @@ def rows_beside_mesh(
     n = x.n_internal
     return replace(
         moved,
+        mesh=replace(mesh, cluster=cluster),
         ingress_rows=meshed,
         ingress_group=meshed_of,
         mesh_state=replace(

@@ -23,10 +23,11 @@ from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.classsplits import split_into
 from reach.engine.matching import Matcher
+from reach.engine.meshpolicy import merging, rows_moved
 from reach.engine.moves import Move, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
-from reach.engine.rowsagain import DIRECTIONS, rows_again
+from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import AnyPolicy, CompiledRule, cilium_selected
 from reach.model.cilium import NAMESPACE_LABELS_PREFIX, CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, Cluster
@@ -39,8 +40,8 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     otherwise than their class's others, merged after where classes answer alike); None
     when that needs a compilation."""
     state, keys = x.policy_state, x.class_keys
-    if state is None or keys is None or x.mesh is not None:
-        return None  # a namespace's labels are read by the mesh layer too
+    if state is None or keys is None:
+        return None
     asked = relabelled_answers(state, keys, x, cluster, name)
     if asked is None:
         return None
@@ -71,11 +72,16 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
             touched[d] |= state.subjects[i] | subjects[i]
     for k in answers.peers:
         touched[rules[k].direction] |= rules[k].selected
+    merge = merging(x, groups)  # beside the mesh layer: apart, or a compilation
+    if merge is None:
+        return None
     after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
-    moved = rows_again(x, cluster, after, rules, touched, None, _rows_of(x))
+    moved = rows_moved(x, cluster, after, rules, touched, None, _rows_of(x))
+    if moved is None:
+        return None
     if any(isinstance(state.policies[i], CiliumPolicy) for i in answers.subject):
         moved.cilium_selected = cilium_selected(state.policies, subjects, x.n_internal)
-    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
+    return Move(moved, touched["ingress"] | touched["egress"], merge, split)
 
 
 def relabelled_answers(

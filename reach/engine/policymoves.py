@@ -38,13 +38,13 @@ from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
-from reach.engine.meshpolicy import apart_in_mesh, rows_beside_mesh
+from reach.engine.meshpolicy import merging, rows_moved
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
-from reach.engine.rowsagain import DIRECTIONS, rows_again
+from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import (
     AnyPolicy,
     AnyRule,
@@ -104,28 +104,23 @@ def policy_moved(
     if hashes is not None and old is not None:  # an addition merges nothing
         resolution = state.masks.resolution_of[: x.n_internal]
         groups = merged(hashes, resolution, columns_of(subjects, rules))
-    if groups and x.mesh is not None:  # beside the mesh layer: apart, or a compilation
-        if not apart_in_mesh(x, groups):
-            return None
-        groups = []
+    merge = merging(x, groups)  # beside the mesh layer: apart, or a compilation
+    if merge is None:
+        return None
     touched = {
         direction: _subjects_of([old, new], direction, subject_of, x.n_internal)
         for direction in DIRECTIONS
     }
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
     selecting = _selected_rows(x, cluster, old, new, subject_of)
-    if x.mesh is None:
-        moved = rows_again(x, cluster, after, rules, touched, new, selecting)
-    else:
-        meshed = rows_beside_mesh(x, cluster, after, rules, touched, new, selecting)
-        if meshed is None:
-            return None
-        moved = meshed
+    moved = rows_moved(x, cluster, after, rules, touched, new, selecting)
+    if moved is None:
+        return None
     if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
         moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
-    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
+    return Move(moved, touched["ingress"] | touched["egress"], merge, split)
 
 
 def compiled_rules(

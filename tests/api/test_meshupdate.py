@@ -33,7 +33,20 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
     for i in range(draw(st.integers(1, 12))):
         by = draw(st.sampled_from(BY))
         security = [o for o in known.values() if o["kind"] in SECURITY]
-        way = draw(st.sampled_from(["new", "change", "change", "delete", "pod", "netpol"]))
+        way = draw(
+            st.sampled_from(["new", "change", "change", "delete", "pod", "netpol", "relabel"])
+        )
+        spaces = [o for o in known.values() if o["kind"] == "Namespace"]
+        if way == "relabel" and spaces:
+            ns = copy.deepcopy(draw(st.sampled_from(spaces)))
+            labels = ns["metadata"].setdefault("labels", {})
+            if draw(st.booleans()):
+                labels.pop("team", None) if "team" in labels else labels.update(team="x")
+            else:  # sidecar injection changed: the mesh's features of its pods
+                labels["istio-injection"] = draw(st.sampled_from(["enabled", "disabled"]))
+            known[key(ns)] = ns
+            out.append(("apply", ns, by))
+            continue
         if way == "netpol":
             name = draw(st.sampled_from(["np0", "np1"]))
             netpol = draw(network_policies(name, draw(st.sampled_from(["a", "b"]))))
@@ -79,7 +92,9 @@ def network_policies(draw: st.DrawFn, name: str, namespace: str) -> Obj:
     if peer == "pods":
         rule["from"] = [{"podSelector": draw(app)}]
     elif peer == "namespaces":
-        rule["from"] = [{"namespaceSelector": {}}]
+        rule["from"] = [
+            {"namespaceSelector": draw(st.sampled_from([{}, {"matchLabels": {"team": "x"}}]))}
+        ]
     if draw(st.booleans()):
         rule["ports"] = [{"port": draw(st.sampled_from([8080, 9000, 7000])), "protocol": "TCP"}]
     spec: Obj = {"podSelector": draw(app), "policyTypes": ["Ingress"]}
@@ -312,3 +327,31 @@ def test_rows_kept_past_many_policy_changes_beside_the_mesh() -> None:
     assert r.reachability.mesh_state is not None
     assert len(r.reachability.mesh_state.rows) < before  # rows were dropped
     assert _everything(r) == _everything(reach.from_objects([*objects, cache, web]))
+
+
+def _team(labels: dict[str, str]) -> Obj:
+    ns = copy.deepcopy(NS)
+    ns["metadata"]["labels"] = {**ns["metadata"]["labels"], **labels}
+    return ns
+
+
+def test_a_namespace_relabelled_beside_the_mesh_changes_in_place() -> None:
+    """A NetworkPolicy admits db's ingress from namespaces of team x only: shop's new
+    label opens web to db again (and the mesh still allows web)."""
+    from_team = _deny_to("db")
+    from_team["spec"]["ingress"] = [
+        {"from": [{"namespaceSelector": {"matchLabels": {"team": "x"}}}]}
+    ]
+    objects = [NS, WEB, DB, ONLY_WEB, from_team]
+    r = reach.from_objects(objects)
+    assert not _web_to_db(r)
+    with _never_loaded():
+        r.apply(_team({"team": "x"}))
+    assert _web_to_db(r)
+    assert _everything(r) == _everything(reach.from_objects([*objects[1:], _team({"team": "x"})]))
+
+
+def test_a_namespace_whose_sidecar_injection_changes_loads() -> None:
+    r = reach.from_objects([NS, WEB, DB, ONLY_WEB])
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_team({"istio-injection": "disabled"}))
