@@ -8,7 +8,10 @@ again (the rows whose mesh answer is the same are taken as they were). The mesh 
 classes are not split, renumbered or merged in place: a change that would split classes,
 or merge classes the mesh sees alike, takes the other way; classes the policies now
 answer alike but the mesh tells apart stay apart, as a compilation keeps them. The kept
-answers' numbers are those of the classes' answers after the change.
+answers' numbers are those of the classes' answers after the change. The mesh layer itself
+is kept as it is: of the cluster it reads the Istio objects, the Services and the
+namespaces' sidecar injection, which these changes leave as they were (a relabel that
+changes the injection loads: :mod:`reach.api.namespaceupdate`).
 """
 
 from __future__ import annotations
@@ -84,7 +87,6 @@ def rows_beside_mesh(
     n = x.n_internal
     return replace(
         moved,
-        mesh=replace(mesh, cluster=cluster),
         ingress_rows=meshed,
         ingress_group=meshed_of,
         mesh_state=replace(
