@@ -39,8 +39,8 @@ def namespace_update(
     """The analysis after the Namespace object ``key`` was relabelled, added or deleted
     (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` on which the change was compared; None when the quick way does not
-    apply (Istio objects in the input but those of the mesh layer, or a namespace added,
-    deleted or its sidecar injection relabelled beside it; Calico objects the compilation
+    apply (Istio objects in the input but those of the mesh layer, or a namespace's sidecar
+    injection relabelled beside it; Calico objects the compilation
     reads apart from its tiers; a namespace added that was known, one deleted that objects
     are still in)."""
     group, kind, _, name = key
@@ -65,8 +65,6 @@ def namespace_update(
             moved = calico_namespace_moved(before.reachability, after_cluster, name)
         else:
             moved = namespace_moved(before.reachability, after_cluster, name)
-    elif cluster.istio:
-        return None  # the mesh layer reads the namespaces too
     else:  # added or deleted: no pod is in it
         after_cluster = _with_or_without(cluster, store, name, namespace)
         x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None

@@ -31,7 +31,11 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     if state is None:
         state = x.calico_state
     keys = x.class_keys
-    if state is None or keys is None or keys.answers is None:
+    # beside Istio's mesh layer the answers of new keys are kept in its state
+    asked = keys.answers if keys is not None else None
+    if asked is None and x.mesh_state is not None:
+        asked = x.mesh_state.key_answers
+    if state is None or keys is None or asked is None:
         return None
     before, after = sorted(x.cluster.namespaces), sorted(cluster.namespaces)
     if list(state.matcher.namespace_position) != before:
@@ -58,17 +62,20 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     matcher = state.matcher.renamespaced(
         labels, [cluster.namespaces[name] for name in after], x.segments
     )
-    assert keys.answers is not None
-    answers = replace(keys.answers, namespaces=cluster.namespaces)
+    answers = replace(asked, namespaces=cluster.namespaces)
     moved = replace(state, labels=labels, matcher=matcher)
     calico = isinstance(moved, CalicoState)
-    return replace(
+    out = replace(
         x,
         cluster=cluster,
         policy_state=None if calico else moved,
         calico_state=moved if isinstance(moved, CalicoState) else None,
-        class_keys=replace(keys, answers=answers),
+        class_keys=replace(keys, answers=answers if keys.answers is not None else None),
     )
+    if x.mesh is not None and x.mesh_state is not None:  # it reads the namespaces too
+        out.mesh = replace(x.mesh, cluster=cluster)
+        out.mesh_state = replace(x.mesh_state, key_answers=answers)
+    return out
 
 
 def _forgotten(

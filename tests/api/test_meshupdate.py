@@ -34,8 +34,29 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
         by = draw(st.sampled_from(BY))
         security = [o for o in known.values() if o["kind"] in SECURITY]
         way = draw(
-            st.sampled_from(["new", "change", "change", "delete", "pod", "netpol", "relabel"])
+            st.sampled_from(
+                ["new", "change", "change", "delete", "pod", "netpol", "relabel", "space"]
+            )
         )
+        if way == "space":  # a namespace added, a pod in it, the namespace deleted
+            made = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "c"}}
+            if key(made) in known:
+                if not any(o["metadata"].get("namespace") == "c" for o in known.values()):
+                    out.append(("delete", known.pop(key(made)), by))
+                    continue
+                pods = [o for o in known.values() if o["kind"] == "Pod"]
+                if not pods:
+                    continue
+                moved = copy.deepcopy(draw(st.sampled_from(pods)))
+                moved["metadata"]["namespace"] = "c"
+                known[key(moved)] = moved
+                out.append(("apply", moved, by))
+                continue
+            if draw(st.booleans()):
+                made["metadata"]["labels"] = {"istio-injection": "enabled"}
+            known[key(made)] = made
+            out.append(("apply", made, by))
+            continue
         spaces = [o for o in known.values() if o["kind"] == "Namespace"]
         if way == "relabel" and spaces:
             ns = copy.deepcopy(draw(st.sampled_from(spaces)))
