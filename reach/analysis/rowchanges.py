@@ -68,6 +68,11 @@ def changed_classes(old: Reachability, new: Reachability) -> tuple[BoolVec, Bool
         to_new,
         columns,
     )
+    for old_side, new_side in (
+        ((old.ingress_rows, old.ingress_group), (new.ingress_rows, new.ingress_group)),
+        ((old.egress_rows, old.egress_group), (new.egress_rows, new.egress_group)),
+    ):
+        changed |= _external_ends(ids, old_side, new_side, old.n_internal, columns)
     in_new = np.zeros(new.n_internal, dtype=bool)
     in_new[to_new] = changed
     return changed, in_new
@@ -78,6 +83,23 @@ def _translation(old: Reachability, new: Reachability) -> IntVec:
     has no such id: it then differs from every id of ``new``)."""
     index = {ps: i for i, ps in enumerate(new.atoms.portsets)}
     return np.array([index.get(ps, -1) for ps in old.atoms.portsets], dtype=np.int64)
+
+
+def _external_ends(
+    ids: IntVec,
+    old: tuple[PortSetIds, IntVec],
+    new: tuple[PortSetIds, IntVec],
+    n: int,
+    columns: IntVec,
+) -> BoolVec:
+    """For each old pod class, whether the entry at it of some external end's row of one
+    side changed (Istio's sidecars restrict what a pod's proxy forwards to addresses: the
+    ingress rows of the external ends say so)."""
+    out = np.zeros(n, dtype=bool)
+    for end in range(n, min(len(old[1]), len(new[1]))):
+        was, now = ids[old[0][old[1][end]]], new[0][new[1][end]][columns]
+        out |= (was != now)[:n]
+    return out
 
 
 def _side_changed(

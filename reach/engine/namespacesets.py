@@ -17,6 +17,7 @@ import numpy as np
 
 from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import GONE
+from reach.engine.keyanswers import KeyAnswers
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Cluster
@@ -50,10 +51,10 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     ):
         return None  # keys with a class in a namespace not known: a load's matter
     if name in before:
-        forgotten = _forgotten(state, keys, name)
+        forgotten = _forgotten(state, keys, name, asked)
         if forgotten is None:
             return None
-        state, keys = forgotten
+        state, keys, asked = forgotten
     position = {name: i for i, name in enumerate(after)}
     # by name: the label classes of a namespace deleted and made again (known with no
     # class) take its new place
@@ -79,8 +80,8 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
 
 
 def _forgotten(
-    state: PolicyState, keys: ClassKeys, name: str
-) -> tuple[PolicyState, ClassKeys] | None:
+    state: PolicyState, keys: ClassKeys, name: str, asked: KeyAnswers
+) -> tuple[PolicyState, ClassKeys, KeyAnswers] | None:
     """``state`` and ``keys`` with the label class keys of namespace ``name`` (whose pods
     all went) known with no class, as when a class's last pod goes: a pod of such a key,
     in a namespace of that name made again, asks its answers with the new namespace's
@@ -89,7 +90,7 @@ def _forgotten(
     compiled one."""
     gone = [i for i, key in enumerate(keys.label_keys) if key[0] == name]
     if not gone:
-        return state, keys
+        return state, keys, asked
     behaviour = list(keys.behaviour)
     for i in gone:
         behaviour[i] = GONE
@@ -102,10 +103,10 @@ def _forgotten(
         if not len(others):
             return None
         first[cls] = others[0]
-    answers = keys.answers
-    assert answers is not None
-    projected = {k: c for k, c in answers.projected.items() if k[0] != name}
+    projected = {k: c for k, c in asked.projected.items() if k[0] != name}
+    asked = replace(asked, projected=projected)
     return (
         replace(state, classes=replace(state.classes, of_label_class=of, first_label_class=first)),
-        replace(keys, behaviour=behaviour, answers=replace(answers, projected=projected)),
+        replace(keys, behaviour=behaviour, answers=asked if keys.answers is not None else None),
+        asked,
     )

@@ -376,3 +376,56 @@ def test_a_namespace_whose_sidecar_injection_changes_loads() -> None:
     r = reach.from_objects([NS, WEB, DB, ONLY_WEB])
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(_team({"istio-injection": "disabled"}))
+
+
+def test_a_pod_of_a_namespace_added_beside_the_mesh_joins_a_class() -> None:
+    """Namespace c (sidecars injected) comes, then a pod in it that answers as cache does
+    and that the mesh sees as it sees cache: it joins cache's class, with the sidecar of
+    its new namespace."""
+    objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB]
+    r = reach.from_objects(objects)
+    made = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "c", "labels": {"istio-injection": "enabled"}},
+    }
+    there = _cache("cache")
+    there["metadata"]["namespace"] = "c"
+    with _never_loaded():
+        r.apply(made)
+        r.apply(there)
+    assert len(set(r.reachability.pod_class.tolist())) == 3
+    assert _everything(r) == _everything(reach.from_objects([*objects, made, there]))
+    with _never_loaded():
+        r.delete(there)
+        r.delete(made)
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_the_change_of_a_load_names_what_a_proxy_now_forwards_to_addresses() -> None:
+    """Under a REGISTRY_ONLY Sidecar, sidecars injected in namespace a restrict what its
+    pod may open to addresses outside the registry: a load and compilation, and the change
+    compared on the classes whose rows changed, the external ends' rows included."""
+    registry_only = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Sidecar",
+        "metadata": {"name": "default", "namespace": "istio-system"},
+        "spec": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}},
+    }
+    space = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}
+    pod = _pod("p0", "web", "10.1.0.5")
+    pod["metadata"]["namespace"] = "a"
+    objects = [space, pod, registry_only]
+    r = reach.from_objects(objects)
+    injected = copy.deepcopy(space)
+    injected["metadata"]["labels"] = {"istio-injection": "enabled"}
+    change = r.apply(injected, by="pod")
+    expected = reach.diff(
+        reach.from_objects(objects),
+        reach.from_objects([injected, pod, registry_only]),
+        by="pod",
+        old_label="before",
+        new_label="after",
+    )
+    assert "a/p0[Pod] => 0.0.0.0-255.255.255.255[External]" in str(expected)
+    assert str(change) == str(expected)
