@@ -28,7 +28,7 @@ from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
 from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read_calico
 from reach.input.canonical import replaced, sort_calico
-from reach.input.kinds import Category, classify
+from reach.input.kinds import read_quietly
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, CalicoPolicy
 from reach.model.cluster import Cluster
@@ -78,10 +78,10 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
         if not is_calico(raw):
             continue
         kind = str(raw.obj.get("kind"))
-        placed = classify(raw.obj.get("apiVersion"), kind)
-        if placed.error or placed.deprecated:
+        read = read_quietly(raw.obj.get("apiVersion"), kind)
+        if read is None:
             return None  # the load refuses it, or says so
-        if placed.info is None or placed.info.category is not Category.EVALUATED:
+        if not read:
             continue  # the load does not read it (and says so, as before)
         try:
             ident, parsed = read_calico(raw, kind, Diagnostics())

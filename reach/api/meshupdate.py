@@ -24,7 +24,7 @@ from reach.input.calicoload import is_calico
 from reach.input.canonical import replaced
 from reach.input.istio import ISTIO_KINDS, IstioRead, assembled, read_istio
 from reach.input.istiodiag import istio_diagnostics
-from reach.input.kinds import Category, classify
+from reach.input.kinds import read_quietly
 from reach.input.store import Identity, ObjectStore
 from reach.model.cluster import Cluster
 
@@ -61,10 +61,10 @@ def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
         kind = str(raw.obj.get("kind"))
         if kind not in ISTIO_KINDS or is_calico(raw):
             continue
-        placed = classify(raw.obj.get("apiVersion"), kind)
-        if placed.error or placed.deprecated:
+        read = read_quietly(raw.obj.get("apiVersion"), kind)
+        if read is None:
             return None  # the load refuses it, or says so
-        if placed.info is None or placed.info.category is not Category.EVALUATED:
+        if not read:
             continue  # the load does not read it (and says so, as before)
         try:
             obj = read_istio(raw.obj, kind, raw.origin, raw.origin + raw.path)

@@ -51,25 +51,12 @@ def rows_moved(
     added: AnyPolicy | None,
     policy_selected: list[BoolVec],
 ) -> Reachability | None:
-    """:func:`rows_again`, beside the mesh layer :func:`rows_beside_mesh`."""
-    if x.mesh is None:
-        return rows_again(x, cluster, state, rules, touched, added, policy_selected)
-    return rows_beside_mesh(x, cluster, state, rules, touched, added, policy_selected)
-
-
-def rows_beside_mesh(
-    x: Reachability,
-    cluster: Cluster,
-    state: PolicyState,
-    rules: list[CompiledRule],
-    touched: dict[str, BoolVec],
-    added: AnyPolicy | None,
-    policy_selected: list[BoolVec],
-) -> Reachability | None:
-    """:func:`rows_again` beside the mesh layer (see the module doc); None when ``x`` has
-    no mesh state."""
+    """:func:`rows_again`; beside the mesh layer, over the rows before the mesh's AND, the
+    mesh ANDed in again (see the module doc); None when ``x`` has no mesh state there."""
     kept, mesh, keys = x.mesh_state, x.mesh, x.class_keys
-    if kept is None or mesh is None or keys is None:
+    if mesh is None:
+        return rows_again(x, cluster, state, rules, touched, added, policy_selected)
+    if kept is None or keys is None:
         return None
     before = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of)
     moved = rows_again(before, cluster, state, rules, touched, added, policy_selected)

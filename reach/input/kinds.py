@@ -355,3 +355,13 @@ def markdown_table() -> str:
 def kind_info(group: str, kind: str) -> KindInfo | None:
     """The table's entry for a kind of a group (``""`` for the core group), if any."""
     return _BY_KEY.get((group, kind))
+
+
+def read_quietly(api_version: object, kind: str) -> bool | None:
+    """For an update that reads objects again as a load does: whether a load evaluates an
+    object of ``api_version`` and ``kind`` (False: it passes over it, and says so as it
+    did); None when the load refuses it or says more of it (an error, a deprecated API)."""
+    placed = classify(api_version, kind)
+    if placed.error or placed.deprecated:
+        return None
+    return placed.info is not None and placed.info.category is Category.EVALUATED
