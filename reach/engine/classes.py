@@ -212,6 +212,33 @@ def signature_of(answers: list[bool], named_ports: NamedPorts) -> Signature:
     return (words.tobytes(), named_ports)
 
 
+def coded_classes(
+    labels: LabelClasses, answers: list[BoolVec], code: IntVec
+) -> tuple[BehaviourClasses, IntVec]:
+    """:func:`behaviour_classes` of ``answers`` and of answers one per value of ``code``
+    (Istio's mesh layer: its answers are numbered per label class), computed from the
+    signatures of ``answers`` alone; and the number of each label class's ``answers``.
+    The classes' signatures are not made (``by_signature`` is empty: beside the mesh
+    layer a new key finds its class by :mod:`reach.engine.meshpods`)."""
+    ids: dict[Signature, int] = {}
+    found = signatures(answers, labels.named_ports)
+    base = np.array([ids.setdefault(s, len(ids)) for s in found], dtype=np.intp)
+    pairs: dict[tuple[int, int], int] = {}
+    of_label_class = np.array(
+        [pairs.setdefault(p, len(pairs)) for p in zip(base.tolist(), code.tolist(), strict=True)],
+        dtype=np.intp,
+    )
+    first = np.zeros(len(pairs), dtype=np.intp)
+    first[of_label_class[::-1]] = np.arange(len(labels))[::-1]
+    classes = BehaviourClasses(
+        by_signature={},
+        of_label_class=of_label_class,
+        first_label_class=first,
+        named_ports=[labels.named_ports[int(i)] for i in first],
+    )
+    return classes, base
+
+
 def behaviour_classes(labels: LabelClasses, answers: list[BoolVec]) -> BehaviourClasses:
     """Merge label classes with the same ``answers`` (one vector over label classes each)."""
     n_label = len(labels)

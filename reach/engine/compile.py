@@ -31,7 +31,13 @@ from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.calicocompile import CalicoCompilation
 from reach.engine.calicostate import CalicoState
 from reach.engine.ciliummatch import CiliumMatcher
-from reach.engine.classes import BehaviourClasses, LabelClasses, behaviour_classes, label_classes
+from reach.engine.classes import (
+    BehaviourClasses,
+    LabelClasses,
+    behaviour_classes,
+    coded_classes,
+    label_classes,
+)
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
@@ -147,14 +153,12 @@ class _Compiler:
             calico = self.calico.match(
                 labels, self.cluster, self.namespace_names, matcher.peer_segments, self.segments
             )
-        mesh = []
-        if self.mesh is not None:
-            self.mesh.label_features(self.pods, labels.of_pod)
-            mesh = self.mesh.answers()
         answers = selected + [pods for pods, _ in rule_peers] + calico
-        self.unmeshed = answers  # for the mesh state: every answer but the mesh's
-        answers = answers + mesh
-        classes = behaviour_classes(labels, answers)
+        if self.mesh is not None:  # the mesh's answers, numbered per label class
+            self.mesh.label_features(self.pods, labels.of_pod)
+            classes, self.unmeshed = coded_classes(labels, answers, self.mesh.codes())
+        else:
+            classes = behaviour_classes(labels, answers)
         first = classes.first_label_class
         if self.mesh is not None:
             self.mesh.in_classes(first, self.segments, len(self.pseudo))
@@ -269,7 +273,7 @@ class _Compiler:
             class_keys=self._class_keys(labels, classes),
             policy_state=self._policy_state(labels, classes, subjects, masks),
             calico_state=self._calico_state(labels, classes, subjects, masks),
-            mesh_state=self._mesh_state(labels),
+            mesh_state=self._mesh_state(labels, classes),
             pod_label_class=labels.of_pod,
             _side_masks=list(masks.atoms.values),
         )
@@ -312,17 +316,14 @@ class _Compiler:
             calico_matcher=self.calico.matcher,
         )
 
-    def _mesh_state(self, labels: LabelClasses) -> MeshState | None:
+    def _mesh_state(self, labels: LabelClasses, classes: BehaviourClasses) -> MeshState | None:
         """What changing Istio's security objects in place needs (reach.engine.meshmoves)."""
         if self.mesh is None:
             return None
         side = self.unmeshed_ingress
         answers = self._key_answers(labels) if self.calico is None else None
-        state = MeshState(
-            side.rows, side.row_of, self.unmeshed, labels.named_ports, answers, ands=self.ands
-        )
-        state.code()  # numbered now, not at the first update (1-2% of a compilation at 10k)
-        return state
+        code = self.unmeshed[classes.first_label_class]
+        return MeshState(side.rows, side.row_of, code, answers, ands=self.ands)
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
         """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.meshaddress import address_key, block, source_blocks
 from reach.engine.meshclauses import segment_clauses
@@ -119,12 +119,6 @@ class MeshLayer:
     def feature_of(self, pod: Pod) -> Features:
         """What the mesh sees of ``pod``'s label class."""
         return FeatureReader(self.cluster, self.class_key)(pod)
-
-    def answers(self) -> list[BoolVec]:
-        """Vectors over label classes that split behaviour classes where the mesh differs."""
-        code = self.codes()
-        n = int(code.max()) + 1 if len(code) else 0
-        return [code == i for i in range(n)] if n > 1 else []
 
     def codes(self) -> IntVec:
         """Per label class: the number of what the mesh sees of it (equal numbers, equal

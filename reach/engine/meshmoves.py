@@ -25,12 +25,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.classmoves import GONE
 from reach.engine.meshagain import features_again
 from reach.engine.meshcuts import port_sets
-from reach.engine.meshlayer import MeshLayer, blocks
+from reach.engine.meshlayer import Ands, MeshLayer, blocks
 from reach.engine.moves import Move
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import side_tables
@@ -53,12 +53,12 @@ def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
     after.features = features_again(mesh, after)
     live = np.zeros(n_label, dtype=bool)
     live[x.pod_label_class] = True
-    if not _same_classes(keys, live, state.code(), after.codes()):
+    if not _same_classes(keys, live, state.label_code(keys.behaviour), after.codes()):
         return None
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     after.in_classes(first, x.segments, len(x.pseudo))
     rows, row_of, ands = after.ingress(state.rows, state.row_of, x.atoms, state.ands)
-    changed = _changed(x, rows, row_of)
+    changed = _changed(x, state.ands, ands, row_of)
     masks, ids, table = side_tables(x, set(np.unique(rows).tolist()))
     behaviour = [c if live[i] else GONE for i, c in enumerate(keys.behaviour)]
     moved = replace(
@@ -103,12 +103,16 @@ def _same_classes(keys: ClassKeys, live: BoolVec, others: IntVec, mesh: IntVec) 
     return True
 
 
-def _changed(x: Reachability, rows: PortSetIds, row_of: IntVec) -> BoolVec:
-    """The classes whose ingress rows changed (what depends on L7 is read from the mesh
-    layer when asked): each pair of an old and a new row compared once."""
+def _changed(x: Reachability, before: Ands, after: Ands, row_of: IntVec) -> BoolVec:
+    """The classes whose ingress rows may have changed: those whose row was made of
+    another row, mesh answer or proxy's answer than before (``before`` and ``after`` are
+    keyed so, in the order of the rows)."""
     n = x.n_internal
-    wide = len(rows)
-    pairs, inverse = np.unique(x.ingress_group[:n] * wide + row_of[:n], return_inverse=True)
-    differ = np.any(x.ingress_rows[pairs // wide] != rows[pairs % wide], axis=1)
-    changed: BoolVec = differ[inverse.reshape(-1)]
+    old, new = list(before), list(after)
+    if len(old) != len(x.ingress_rows):
+        return np.ones(n, dtype=bool)  # rows not made by the mesh layer: say every class
+    was = [old[r] for r in x.ingress_group[:n].tolist()]
+    changed: BoolVec = np.array(
+        [a != new[r] for a, r in zip(was, row_of[:n].tolist(), strict=True)], dtype=bool
+    )
     return changed

@@ -1,9 +1,10 @@
 """A pod of a label class key the compilation has not seen (or whose pods went), beside
 Istio's mesh layer: it joins the behaviour class of the label classes that answer every
-policy and rule peer as it does and that the mesh sees as it sees the pod (the kept
-answers of :class:`~reach.engine.meshstate.MeshState` and the mesh's codes,
+policy and rule peer as it does (compared answer by answer with the classes the mesh
+sees alike) and that the mesh sees as it sees the pod (the mesh's codes,
 :meth:`MeshLayer.codes`). Its answers but the mesh's come from its key alone
-(:class:`~reach.engine.keyanswers.KeyAnswers`), the mesh's from the pod. When no class
+(:class:`~reach.engine.keyanswers.KeyAnswers`, kept in
+:class:`~reach.engine.meshstate.MeshState`), the mesh's from the pod. When no class
 has both, it makes a class: :func:`mesh_joined` returns None and the caller compiles.
 
 Label classes whose pods went count while their class stands: their answers are those of
@@ -17,7 +18,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.classes import LabelKey, signature_of
+from reach.engine.arrays import IntVec
+from reach.engine.classes import LabelKey, NamedPorts
+from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Pod
 
@@ -25,30 +28,28 @@ from reach.model.cluster import Pod
 def mesh_joined(
     x: Reachability, keys: ClassKeys, key: LabelKey, pod: Pod
 ) -> tuple[Reachability, ClassKeys] | None:
-    """``x`` with its mesh layer and state holding label class ``key`` (of ``pod``), and
-    ``keys`` with it in its behaviour class; None when no class answers as it does."""
-    state, mesh = x.mesh_state, x.mesh
-    if state is None or mesh is None or state.key_answers is None:
+    """``x`` with its mesh layer holding label class ``key`` (of ``pod``), and ``keys`` with
+    it in its behaviour class; None when no class answers as it does."""
+    state, mesh, policies = x.mesh_state, x.mesh, x.policy_state
+    if state is None or mesh is None or state.key_answers is None or policies is None:
         return None
     n_label = len(keys.label_keys)
-    if len(mesh.features) != n_label or len(state.code()) != n_label:
+    if len(mesh.features) != n_label:
         return None
     found = state.key_answers.answers_of(key)
     if found is None:
         return None
     feature = mesh.feature_of(pod)
-    code, mesh_code = state.code_of(signature_of(*found)), mesh.code_of(feature)
-    if code is None or mesh_code is None:
+    mesh_code = mesh.code_of(feature)
+    if mesh_code is None:
         return None
     behaviour = np.array(keys.behaviour, dtype=np.intp)
-    alike = (state.code() == code) & (mesh.label_codes == mesh_code) & (behaviour >= 0)
-    if not alike.any():
+    seen = np.unique(behaviour[(mesh.label_codes == mesh_code) & (behaviour >= 0)])
+    cls = _alike(x, policies, seen, *found)
+    if cls is None:
         return None
-    cls = int(behaviour[np.flatnonzero(alike)[0]])
     label = keys.label.get(key, n_label)
-    moved = replace(
-        x, mesh=mesh.with_label(label, feature, mesh_code), mesh_state=state.with_label(label, code)
-    )
+    moved = replace(x, mesh=mesh.with_label(label, feature, mesh_code))
     if label < n_label:
         in_class = list(keys.behaviour)
         in_class[label] = cls
@@ -59,3 +60,27 @@ def mesh_joined(
         label_keys=[*keys.label_keys, key],
         behaviour=[*keys.behaviour, cls],
     )
+
+
+def _alike(
+    x: Reachability,
+    state: PolicyState,
+    classes: IntVec,
+    answers: list[bool],
+    named_ports: NamedPorts,
+) -> int | None:
+    """The class of ``classes`` that answers every policy and rule peer as ``answers`` and
+    resolves the named ports as ``named_ports`` (None: none does), compared answer by
+    answer."""
+    n = x.n_internal
+    columns = [*state.subjects, *(r.peers[:n] for r in x.rules)]
+    if not len(classes) or len(columns) != len(answers):
+        return None
+    table = np.array([column[classes] for column in columns], dtype=bool).reshape(
+        len(columns), len(classes)
+    )
+    same = np.all(table == np.array(answers, dtype=bool)[:, None], axis=0)
+    for c in classes[same].tolist():
+        if state.classes.named_ports[c] == named_ports:
+            return int(c)
+    return None

@@ -20,13 +20,18 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.classes import Signature, signatures
+from reach.engine.arrays import BoolVec
+from reach.engine.meshstate import recoded
 from reach.engine.policystate import PolicyState
-from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import rows_again, side_tables
 from reach.engine.rules import AnyPolicy, CompiledRule, rule_triples
 from reach.model.cluster import Cluster
+
+#: What a change answers anew: its answers that changed, over the classes (a policy's
+#: subjects and rule peers), and the groups of classes that answer everything alike after
+#: it (:func:`reach.engine.answerhash.merged`).
+Answered = tuple[list[BoolVec], list[list[int]]]
 
 
 def merging(x: Reachability, groups: list[list[int]]) -> list[list[int]] | None:
@@ -50,13 +55,15 @@ def rows_moved(
     touched: dict[str, BoolVec],
     added: AnyPolicy | None,
     policy_selected: list[BoolVec],
+    answered: Answered,
 ) -> Reachability | None:
     """:func:`rows_again`; beside the mesh layer, over the rows before the mesh's AND, the
-    mesh ANDed in again (see the module doc); None when ``x`` has no mesh state there."""
-    kept, mesh, keys = x.mesh_state, x.mesh, x.class_keys
+    mesh ANDed in again, and the classes numbered by their answers again (``answered``);
+    None when ``x`` has no mesh state there (see the module doc)."""
+    kept, mesh = x.mesh_state, x.mesh
     if mesh is None:
         return rows_again(x, cluster, state, rules, touched, added, policy_selected)
-    if kept is None or keys is None:
+    if kept is None:
         return None
     before = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of)
     moved = rows_again(before, cluster, state, rules, touched, added, policy_selected)
@@ -71,7 +78,6 @@ def rows_moved(
     if asked is not None:
         triples = rule_triples(state.policies)
         asked = asked.carried(state.policies, triples, cluster.namespaces, added)
-    n = x.n_internal
     return replace(
         moved,
         ingress_rows=meshed,
@@ -82,25 +88,9 @@ def rows_moved(
             row_of=row_of,
             key_answers=asked,
             ands=ands,
-            answers=[],
-            numbered=lambda: _numbered(state, rules, keys, n),
-            _code=None,
-            _ids={},
+            class_code=recoded(kept.class_code, *answered),
         ),
         _side_masks=masks,
         _side_ids=ids,
         _and=table,
     )
-
-
-def _numbered(
-    state: PolicyState, rules: list[CompiledRule], keys: ClassKeys, n: int
-) -> tuple[IntVec, dict[Signature, int]]:
-    """The number of each label class's answers but the mesh's (its class's: no class was
-    split; -1 for a key whose class is gone), and the number of each signature."""
-    answers = [*state.subjects, *(r.peers[:n] for r in rules)]
-    numbers: dict[Signature, int] = {}
-    found = signatures(answers, state.classes.named_ports)
-    of_class = [numbers.setdefault(s, len(numbers)) for s in found]
-    code = np.array([of_class[c] if c >= 0 else -1 for c in keys.behaviour], dtype=np.intp)
-    return code, numbers

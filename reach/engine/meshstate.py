@@ -1,17 +1,15 @@
 """What changing Istio's security objects in place needs (:mod:`reach.engine.meshmoves`):
-the ingress rows before the mesh's answer is ANDed in, and the answers over label
-classes that are not the mesh's (how label classes merge once the mesh's answers are
-set aside)."""
+the ingress rows before the mesh's answer is ANDed in, and which behaviour classes answer
+every policy and rule peer alike (how classes merge once the mesh's answers are set
+aside)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
-from reach.engine.classes import NamedPorts, Signature, signatures
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshlayer import Ands
 
@@ -19,48 +17,36 @@ from reach.engine.meshlayer import Ands
 @dataclass
 class MeshState:
     """The ingress side of a compilation with Istio's mesh layer as NetworkPolicies,
-    Cilium's and Calico's rules give it (``rows[row_of[d], s]``), and every answer but the
-    mesh's over label classes (the policies' subjects and the rules' peers)."""
+    Cilium's and Calico's rules give it (``rows[row_of[d], s]``), and a number per
+    behaviour class of its answers but the mesh's (equal numbers, equal answers)."""
 
     rows: PortSetIds
     row_of: IntVec
-    answers: list[BoolVec]
-    #: The named ports each label class resolves (they part behaviour classes too).
-    named_ports: list[NamedPorts]
-    #: The same answers of one new label class key (None with Calico's tiers).
+    class_code: IntVec
+    #: Answers a new label class key (None with Calico's tiers).
     key_answers: KeyAnswers | None = None
-    #: The ingress rows with the mesh's answer ANDed in, kept for the next update.
+    #: The ingress rows with the mesh's answer ANDed in, kept for the next update, in the
+    #: order of the rows they are (``Reachability.ingress_rows``).
     ands: Ands = field(default_factory=dict, repr=False)
-    #: Numbers the answers when first asked, after a policy changed (the answers over
-    #: label classes are then not kept: :mod:`reach.engine.meshpolicy`).
-    numbered: Callable[[], tuple[IntVec, dict[Signature, int]]] | None = None
-    _code: IntVec | None = field(default=None, repr=False)
-    _ids: dict[Signature, int] = field(default_factory=dict, repr=False)
 
-    def code(self) -> IntVec:
-        """Per label class: the number of its answers but the mesh's (equal numbers, equal
-        answers), computed when first asked."""
-        if self._code is None and self.numbered is not None:
-            self._code, self._ids = self.numbered()
-        if self._code is None:
-            ids = self._ids
-            found = signatures(self.answers, self.named_ports)
-            self._code = np.array([ids.setdefault(s, len(ids)) for s in found], dtype=np.intp)
-        return self._code
+    def label_code(self, behaviour: list[int]) -> IntVec:
+        """The number of each label class's answers: its class's (-1: its class is
+        gone)."""
+        of = np.array(behaviour, dtype=np.intp)
+        out: IntVec = np.where(of >= 0, self.class_code[np.maximum(of, 0)], -1)
+        return out
 
-    def code_of(self, signature: Signature) -> int | None:
-        """The number :meth:`code` gives the answers of ``signature`` (None: no label class
-        has them)."""
-        self.code()
-        return self._ids.get(signature)
 
-    def with_label(self, label: int, code: int) -> MeshState:
-        """This state with label class ``label`` (new, or one whose pods went) of answers
-        numbered ``code`` (the answers themselves are not kept: only their number)."""
-        codes = self.code()
-        if label == len(codes):
-            codes = np.append(codes, code)
-        else:
-            codes = codes.copy()
-            codes[label] = code
-        return replace(self, _code=codes)
+def recoded(code: IntVec, columns: list[BoolVec], groups: list[list[int]]) -> IntVec:
+    """The classes' numbers after a change whose new answers are ``columns`` (over the
+    classes) and after which the classes of each of ``groups`` answer everything alike:
+    classes alike before part by the new answers, and each group takes one number."""
+    if columns:
+        table = np.column_stack([code, *(c.astype(np.intp) for c in columns)])
+        _, inverse = np.unique(table, axis=0, return_inverse=True)
+        code = inverse.reshape(-1).astype(np.intp)
+    else:
+        code = code.copy()
+    for group in groups:
+        code[group] = code[group[0]]
+    return code

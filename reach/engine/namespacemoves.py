@@ -76,7 +76,9 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     if merge is None:
         return None
     after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
-    moved = rows_moved(x, cluster, after, rules, touched, None, _rows_of(x))
+    answered = [subjects[i] for i in answers.subject]
+    answered += [rules[k].peers[: x.n_internal] for k in answers.peers]
+    moved = rows_moved(x, cluster, after, rules, touched, None, _rows_of(x), (answered, groups))
     if moved is None:
         return None
     if any(isinstance(state.policies[i], CiliumPolicy) for i in answers.subject):

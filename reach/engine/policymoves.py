@@ -113,7 +113,10 @@ def policy_moved(
     }
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
     selecting = _selected_rows(x, cluster, old, new, subject_of)
-    moved = rows_moved(x, cluster, after, rules, touched, new, selecting)
+    answered = []  # the new policy's answers, over the classes
+    if new is not None:
+        answered = [subject_of[id(new)], *(r.peers[: x.n_internal] for r in rules_of[id(new)])]
+    moved = rows_moved(x, cluster, after, rules, touched, new, selecting, (answered, groups))
     if moved is None:
         return None
     if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
