@@ -429,3 +429,19 @@ def test_the_change_of_a_load_names_what_a_proxy_now_forwards_to_addresses() -> 
     )
     assert "a/p0[Pod] => 0.0.0.0-255.255.255.255[External]" in str(expected)
     assert str(change) == str(expected)
+
+
+def test_classes_a_network_policy_told_apart_stay_apart_when_the_mesh_no_longer_does() -> None:
+    """web and cache are apart in the mesh only; a NetworkPolicy on cache tells them apart
+    too (its answers number the classes again), so the AuthorizationPolicy changed to see
+    them alike merges nothing: in place."""
+    objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.apply(_deny_to("cache"))
+        r.apply(_allow_from("other"))
+    loaded = reach.from_objects(
+        [NS, WEB, DB, _cache("cache"), _deny_to("cache"), _allow_from("other")]
+    )
+    assert len(set(loaded.reachability.pod_class.tolist())) == 3
+    assert _everything(r) == _everything(loaded)
