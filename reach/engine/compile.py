@@ -227,7 +227,7 @@ class _Compiler:
             out = {d: _Side(*rows.build(d, isolated[d]), isolated[d]) for d in isolated}
         if self.mesh is not None:  # the mesh layer: what the sidecars admit, on the ingress
             side = self.unmeshed_ingress = out["ingress"]
-            meshed, of, self.ands = self.mesh.ingress(side.rows, side.row_of, masks.atoms)
+            meshed, of, self.ands, _ = self.mesh.ingress(side.rows, side.row_of, masks.atoms)
             out["ingress"] = _Side(meshed, of, side.isolated)
         return out
 

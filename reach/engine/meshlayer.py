@@ -240,19 +240,26 @@ class MeshLayer:
         )
 
     def ingress(
-        self, rows: PortSetIds, row_of: IntVec, atoms: PortAtoms, made: Ands | None = None
-    ) -> tuple[PortSetIds, IntVec, Ands]:
+        self,
+        rows: PortSetIds,
+        row_of: IntVec,
+        atoms: PortAtoms,
+        made: tuple[Ands, PortSetIds] | None = None,
+    ) -> tuple[PortSetIds, IntVec, Ands, set[int] | None]:
         """The ingress rows intersected with the mesh's answer: one row per (ingress row,
-        mesh destination) pair that occurs; and the rows made, by the ingress row and the
-        digests of what the mesh ANDs into it (``made``: those of an earlier call over the
-        same ``rows`` and ``atoms``, taken where they are the same)."""
+        mesh destination) pair that occurs; the number of each row by the ingress row and
+        the digests of what the mesh ANDs into it; and, with ``made`` (those numbers and
+        the rows of an earlier call over the same ``rows`` and ``atoms``, whose rows are
+        taken where they are the same), the ids of the rows made anew (None without)."""
         n_internal = len(self.classes)
         mesh_rows = self._mesh_rows(atoms)
         digests = [_digest(row) for row in mesh_rows]
         pairs: dict[tuple[int, int, int], int] = {}
         new_row_of = np.empty(len(row_of), dtype=np.intp)
-        out: list[PortSetIds] = []
         keys: list[tuple[int, bytes, bytes]] = []
+        numbered: Ands = {}
+        taken: tuple[list[int], list[int]] = ([], [])  # (row, the earlier call's row)
+        anew: list[tuple[int, PortSetIds]] = []
         egress = self.egress
         egress_rows: dict[int, tuple[PortSetIds, bytes]] = {}
         for c in range(len(row_of)):
@@ -261,24 +268,38 @@ class MeshLayer:
             key = (int(row_of[c]), mesh, target)
             row = pairs.get(key)
             if row is None:
-                row = pairs[key] = len(out)
                 if egress is not None and target not in egress_rows:
                     made_row = _egress_row(egress, target, atoms)
                     egress_rows[target] = made_row, _digest(made_row)
                 anded = egress_rows[target] if egress is not None else None
                 digest = (key[0], digests[mesh] if mesh >= 0 else b"", anded[1] if anded else b"")
-                base = made.get(digest) if made is not None else None
-                if base is None:
-                    base = rows[key[0]]
-                    if mesh >= 0:
-                        base = _and_rows(base, mesh_rows[mesh], atoms)
-                    if anded is not None:
-                        base = _and_rows(base, anded[0], atoms)
-                out.append(base)
+                row = pairs[key] = numbered.setdefault(digest, len(keys))
+                if row < len(keys):  # another destination whose mesh answer is the same
+                    new_row_of[c] = row
+                    continue
                 keys.append(digest)
+                earlier = made[0].get(digest) if made is not None else None
+                if earlier is not None:
+                    taken[0].append(row)
+                    taken[1].append(earlier)
+                    new_row_of[c] = row
+                    continue
+                base = rows[key[0]]
+                if mesh >= 0:
+                    base = _and_rows(base, mesh_rows[mesh], atoms)
+                if anded is not None:
+                    base = _and_rows(base, anded[0], atoms)
+                anew.append((row, base))
             new_row_of[c] = row
-        stacked = np.array(out, dtype=np.int32).reshape(len(out), rows.shape[1])
-        return stacked, new_row_of, {k: stacked[i] for i, k in enumerate(keys)}
+        stacked = np.empty((len(keys), rows.shape[1]), dtype=np.int32)
+        if made is not None and taken[0]:
+            stacked[taken[0]] = made[1][taken[1]]
+        for row, values in anew:
+            stacked[row] = values
+        fresh = None
+        if made is not None:
+            fresh = set(np.unique([v for _, v in anew]).tolist()) if anew else set()
+        return stacked, new_row_of, numbered, fresh
 
     def _mesh_rows(self, atoms: PortAtoms) -> list[PortSetIds]:
         """Per destination profile, over every class: the id of what its sidecar admits."""
@@ -322,9 +343,9 @@ class MeshLayer:
         return out
 
 
-#: Ingress rows with the mesh's answer ANDed in, by the row before it and the digests of
-#: the mesh's row and the proxy's (:meth:`MeshLayer.ingress`).
-Ands = dict[tuple[int, bytes, bytes], PortSetIds]
+#: The number of each ingress row with the mesh's answer ANDed in, by the row before it
+#: and the digests of the mesh's row and the proxy's (:meth:`MeshLayer.ingress`).
+Ands = dict[tuple[int, bytes, bytes], int]
 
 
 def _digest(row: PortSetIds) -> bytes:

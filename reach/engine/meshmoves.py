@@ -57,9 +57,10 @@ def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
         return None
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     after.in_classes(first, x.segments, len(x.pseudo))
-    rows, row_of, ands = after.ingress(state.rows, state.row_of, x.atoms, state.ands)
+    made = (state.ands, x.ingress_rows)
+    rows, row_of, ands, fresh = after.ingress(state.rows, state.row_of, x.atoms, made)
     changed = _changed(x, state.ands, ands, row_of)
-    masks, ids, table = side_tables(x, set(np.unique(rows).tolist()))
+    masks, ids, table = side_tables(x, fresh or set())
     behaviour = [c if live[i] else GONE for i, c in enumerate(keys.behaviour)]
     moved = replace(
         x,

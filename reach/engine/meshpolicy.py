@@ -72,8 +72,11 @@ def rows_moved(
         len(rows) >= len(kept.rows)
         and rows.__array_interface__["data"][0] == kept.rows.__array_interface__["data"][0]
     )  # the rows before kept their numbers (appended to): the rows made still stand
-    meshed, meshed_of, ands = mesh.ingress(rows, row_of, x.atoms, kept.ands if same else None)
-    masks, ids, table = side_tables(moved, set(np.unique(meshed).tolist()))
+    made = (kept.ands, x.ingress_rows) if same else None
+    meshed, meshed_of, ands, fresh = mesh.ingress(rows, row_of, x.atoms, made)
+    if fresh is None:  # every row made anew
+        fresh = set(np.unique(meshed).tolist())
+    masks, ids, table = side_tables(moved, fresh)
     asked = kept.key_answers
     if asked is not None:
         triples = rule_triples(state.policies)
