@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec
+from reach.engine.arrays import BoolVec, IntVec, UIntVec
 from reach.engine.meshstate import recoded
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
@@ -28,23 +28,28 @@ from reach.engine.rowsagain import rows_again, side_tables
 from reach.engine.rules import AnyPolicy, CompiledRule, rule_triples
 from reach.model.cluster import Cluster
 
-#: What a change answers anew: its answers that changed, over the classes (a policy's
-#: subjects and rule peers), and the groups of classes that answer everything alike after
-#: it (:func:`reach.engine.answerhash.merged`).
-Answered = tuple[list[BoolVec], list[list[int]]]
 
-
-def merging(x: Reachability, groups: list[list[int]]) -> list[list[int]] | None:
-    """The classes to merge of ``groups`` (classes the policies answer alike): all of
-    them without the mesh layer; none beside it when the mesh tells apart every two
-    classes of each group, else None (a compilation)."""
-    keys, mesh = x.class_keys, x.mesh
-    if mesh is None or not groups:
-        return groups
-    if keys is None:
+def mesh_codes(
+    x: Reachability, hashes: UIntVec | None, added: list[BoolVec], resolution: IntVec
+) -> IntVec | None:
+    """Beside the mesh layer: the classes' numbers after a change (by the hash of each
+    class's answers and its named-port resolution when the hashes are made, else the
+    numbers before parted by the answers ``added``); None when two classes come to answer
+    alike and the mesh sees them alike (they merge: a compilation). Equal hashes are
+    taken for equal answers: two classes whose answers differ and whose hashes are equal
+    would only load where no load was needed."""
+    kept, keys, mesh = x.mesh_state, x.class_keys, x.mesh
+    if kept is None or keys is None or mesh is None:
         return None
-    code = [int(mesh.label_codes[keys.label[k]]) for k in keys.first_key]
-    return [] if all(len({code[c] for c in group}) == len(group) for group in groups) else None
+    if hashes is None:
+        code = recoded(kept.class_code, added)
+    else:
+        ids: dict[tuple[int, int], int] = {}
+        pairs = zip(hashes.tolist(), resolution.tolist(), strict=True)
+        code = np.array([ids.setdefault(p, len(ids)) for p in pairs], dtype=np.intp)
+    seen = mesh.label_codes[[keys.label[k] for k in keys.first_key]]
+    both = {(int(a), int(b)) for a, b in zip(code.tolist(), seen.tolist(), strict=True)}
+    return code if len(both) == len(code) else None
 
 
 def rows_moved(
@@ -55,15 +60,15 @@ def rows_moved(
     touched: dict[str, BoolVec],
     added: AnyPolicy | None,
     policy_selected: list[BoolVec],
-    answered: Answered,
+    class_code: IntVec | None = None,
 ) -> Reachability | None:
     """:func:`rows_again`; beside the mesh layer, over the rows before the mesh's AND, the
-    mesh ANDed in again, and the classes numbered by their answers again (``answered``);
-    None when ``x`` has no mesh state there (see the module doc)."""
+    mesh ANDed in again, the classes numbered by their answers as ``class_code``
+    (:func:`mesh_codes`); None when ``x`` has no mesh state there (see the module doc)."""
     kept, mesh = x.mesh_state, x.mesh
     if mesh is None:
         return rows_again(x, cluster, state, rules, touched, added, policy_selected)
-    if kept is None:
+    if kept is None or class_code is None:
         return None
     before = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of)
     moved = rows_again(before, cluster, state, rules, touched, added, policy_selected)
@@ -91,7 +96,7 @@ def rows_moved(
             row_of=row_of,
             key_answers=asked,
             ands=ands,
-            class_code=recoded(kept.class_code, *answered),
+            class_code=class_code,
         ),
         _side_masks=masks,
         _side_ids=ids,

@@ -37,16 +37,12 @@ class MeshState:
         return out
 
 
-def recoded(code: IntVec, columns: list[BoolVec], groups: list[list[int]]) -> IntVec:
-    """The classes' numbers after a change whose new answers are ``columns`` (over the
-    classes) and after which the classes of each of ``groups`` answer everything alike:
-    classes alike before part by the new answers, and each group takes one number."""
-    if columns:
-        table = np.column_stack([code, *(c.astype(np.intp) for c in columns)])
-        _, inverse = np.unique(table, axis=0, return_inverse=True)
-        code = inverse.reshape(-1).astype(np.intp)
-    else:
-        code = code.copy()
-    for group in groups:
-        code[group] = code[group[0]]
-    return code
+def recoded(code: IntVec, columns: list[BoolVec]) -> IntVec:
+    """The classes' numbers after a change that only added answers (``columns``, over the
+    classes): classes alike before part by the new answers."""
+    if not columns:
+        return code
+    table = np.column_stack([code, *(c.astype(np.intp) for c in columns)])
+    _, inverse = np.unique(table, axis=0, return_inverse=True)
+    out: IntVec = inverse.reshape(-1).astype(np.intp)
+    return out

@@ -23,7 +23,7 @@ from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.classsplits import split_into
 from reach.engine.matching import Matcher
-from reach.engine.meshpolicy import merging, rows_moved
+from reach.engine.meshpolicy import mesh_codes, rows_moved
 from reach.engine.moves import Move, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
@@ -62,28 +62,29 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     rules = [answers.compiled(k, rule) for k, rule in enumerate(x.rules)]
     hashes = state.hashes
     groups: list[list[int]] = []
+    resolution = state.masks.resolution_of[: x.n_internal]
     if answers.changed:  # else nothing can merge
         hashes = _hashes(state, x, answers, subjects, rules)
-        resolution = state.masks.resolution_of[: x.n_internal]
-        groups = merged(hashes, resolution, columns_of(subjects, rules))
+        if x.mesh is None:
+            groups = merged(hashes, resolution, columns_of(subjects, rules))
+    code = None
+    if x.mesh is not None:  # classes the mesh tells apart stay apart; others load
+        code = mesh_codes(x, hashes if answers.changed else None, [], resolution)
+        if code is None:
+            return None
     touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
     for i in answers.subject:  # an admin or Cilium policy's subjects: its rows, both ways
         for d in DIRECTIONS:
             touched[d] |= state.subjects[i] | subjects[i]
     for k in answers.peers:
         touched[rules[k].direction] |= rules[k].selected
-    merge = merging(x, groups)  # beside the mesh layer: apart, or a compilation
-    if merge is None:
-        return None
     after = replace(state, matcher=matcher, subjects=subjects, hashes=hashes)
-    answered = [subjects[i] for i in answers.subject]
-    answered += [rules[k].peers[: x.n_internal] for k in answers.peers]
-    moved = rows_moved(x, cluster, after, rules, touched, None, _rows_of(x), (answered, groups))
+    moved = rows_moved(x, cluster, after, rules, touched, None, _rows_of(x), code)
     if moved is None:
         return None
     if any(isinstance(state.policies[i], CiliumPolicy) for i in answers.subject):
         moved.cilium_selected = cilium_selected(state.policies, subjects, x.n_internal)
-    return Move(moved, touched["ingress"] | touched["egress"], merge, split)
+    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
 def relabelled_answers(

@@ -38,7 +38,7 @@ from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
-from reach.engine.meshpolicy import merging, rows_moved
+from reach.engine.meshpolicy import mesh_codes, rows_moved
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numeric_ports
@@ -101,29 +101,31 @@ def policy_moved(
     subjects = [subject_of[id(policy)] for policy in policies]
     hashes = _hashes(state, x, old, new, subject_of, rules_of, (policies, rules))
     groups: list[list[int]] = []
-    if hashes is not None and old is not None:  # an addition merges nothing
-        resolution = state.masks.resolution_of[: x.n_internal]
+    resolution = state.masks.resolution_of[: x.n_internal]
+    code = None
+    if x.mesh is not None:  # classes the mesh tells apart stay apart; others load
+        added = []  # the new policy's answers, over the classes
+        if new is not None:
+            added = [subject_of[id(new)], *(r.peers[: x.n_internal] for r in rules_of[id(new)])]
+        code = mesh_codes(x, hashes, added, resolution)
+        if code is None:
+            return None
+    elif hashes is not None and old is not None:  # an addition merges nothing
         groups = merged(hashes, resolution, columns_of(subjects, rules))
-    merge = merging(x, groups)  # beside the mesh layer: apart, or a compilation
-    if merge is None:
-        return None
     touched = {
         direction: _subjects_of([old, new], direction, subject_of, x.n_internal)
         for direction in DIRECTIONS
     }
     after = replace(state, policies=policies, subjects=subjects, hashes=hashes)
     selecting = _selected_rows(x, cluster, old, new, subject_of)
-    answered = []  # the new policy's answers, over the classes
-    if new is not None:
-        answered = [subject_of[id(new)], *(r.peers[: x.n_internal] for r in rules_of[id(new)])]
-    moved = rows_moved(x, cluster, after, rules, touched, new, selecting, (answered, groups))
+    moved = rows_moved(x, cluster, after, rules, touched, new, selecting, code)
     if moved is None:
         return None
     if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
         moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
-    return Move(moved, touched["ingress"] | touched["egress"], merge, split)
+    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
 def compiled_rules(
