@@ -20,15 +20,16 @@ import copy
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
+from reach.api.reread import read_again
 from reach.engine.calicomoves import calico_moved
 from reach.engine.calicoplan import calico_evaluated
-from reach.errors import Diagnostics, FieldError
+from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
 from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read_calico
 from reach.input.canonical import replaced, sort_calico
-from reach.input.kinds import read_quietly
+from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, CalicoPolicy
 from reach.model.cluster import Cluster
@@ -72,25 +73,13 @@ def calico_update(
 def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     """``cluster`` with its Calico objects read again from ``store`` and the Calico
     diagnostics said again; None where a load may read otherwise."""
-    objects: list[CalicoObject] = []
-    seen: set[tuple[str, ...]] = set()
-    for raw in store.raws():
-        if not is_calico(raw):
-            continue
-        kind = str(raw.obj.get("kind"))
-        read = read_quietly(raw.obj.get("apiVersion"), kind)
-        if read is None:
-            return None  # the load refuses it, or says so
-        if not read:
-            continue  # the load does not read it (and says so, as before)
-        try:
-            ident, parsed = read_calico(raw, kind, Diagnostics())
-        except FieldError:
-            return None  # the load says why
-        if ident in seen:
-            return None  # one name in both API groups: the load says so
-        seen.add(ident)
-        objects.append(parsed)
+
+    def parsed(raw: RawObject, kind: str) -> tuple[tuple[str, ...], CalicoObject]:
+        return read_calico(raw, kind, Diagnostics())
+
+    objects = read_again(store, lambda raw, _: is_calico(raw), parsed)
+    if objects is None:
+        return None  # a load reads otherwise (two objects of one name in both API groups)
     diag = Diagnostics()
     calico = assemble_calico(objects, diag)
     drop_copies(calico, {(p.namespace, p.name) for p in cluster.policies}, diag)

@@ -17,14 +17,15 @@ import copy
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
+from reach.api.reread import read_again
 from reach.engine.meshmoves import mesh_moved
-from reach.errors import Diagnostics, FieldError
+from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.calicoload import is_calico
 from reach.input.canonical import replaced
 from reach.input.istio import ISTIO_KINDS, IstioRead, assembled, read_istio
 from reach.input.istiodiag import istio_diagnostics
-from reach.input.kinds import read_quietly
+from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.model.cluster import Cluster
 
@@ -56,27 +57,22 @@ def mesh_update(
 def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     """``cluster`` with its Istio objects read again from ``store`` and Istio's diagnostics
     said again; None where a load may read otherwise."""
-    objects: dict[tuple[str, str, str], IstioRead] = {}
-    for raw in store.raws():
-        kind = str(raw.obj.get("kind"))
-        if kind not in ISTIO_KINDS or is_calico(raw):
-            continue
-        read = read_quietly(raw.obj.get("apiVersion"), kind)
-        if read is None:
-            return None  # the load refuses it, or says so
-        if not read:
-            continue  # the load does not read it (and says so, as before)
-        try:
-            obj = read_istio(raw.obj, kind, raw.origin, raw.origin + raw.path)
-        except FieldError:
-            return None  # the load says why
-        if (kind, obj.namespace, obj.name) in objects:
-            return None  # one name twice: the load says so
-        objects[(kind, obj.namespace, obj.name)] = obj
+    objects = read_again(store, _wanted, _parsed)
+    if objects is None:
+        return None
     after = copy.copy(cluster)
-    after.istio = assembled(objects.values())
+    after.istio = assembled(objects)
     said = Diagnostics()
     istio_diagnostics(after, said)
     gone = [d for d in cluster.diagnostics if d.code.startswith("istio-")]
     after.diagnostics = replaced(cluster.diagnostics, gone, said.notes)
     return after
+
+
+def _wanted(raw: RawObject, kind: str) -> bool:
+    return kind in ISTIO_KINDS and not is_calico(raw)
+
+
+def _parsed(raw: RawObject, kind: str) -> tuple[tuple[str, str, str], IstioRead]:
+    obj = read_istio(raw.obj, kind, raw.origin, raw.origin + raw.path)
+    return (kind, obj.namespace, obj.name), obj

@@ -1,0 +1,45 @@
+"""Objects of some kinds read again from the store as a load reads them, for the quick
+ways that take a kind's objects all again (:mod:`reach.api.calicoupdate`,
+:mod:`reach.api.meshupdate`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from reach.errors import FieldError
+from reach.input.kinds import read_quietly
+from reach.input.raw import RawObject
+from reach.input.store import ObjectStore
+
+T = TypeVar("T")
+
+
+def read_again(
+    store: ObjectStore,
+    wanted: Callable[[RawObject, str], bool],
+    parse: Callable[[RawObject, str], tuple[Hashable, T]],
+) -> list[T] | None:
+    """Each object of ``store`` that is ``wanted`` (by its kind), parsed (``parse`` gives
+    its identity and what it is read as); None where a load reads otherwise: it refuses
+    one or says more of it (an error, a deprecated API), one is invalid (the load says
+    why), or two have one identity (the load says so). Objects of kinds the load passes
+    over are passed over (the load says so, as before)."""
+    out: dict[Hashable, T] = {}
+    for raw in store.raws():
+        kind = str(raw.obj.get("kind"))
+        if not wanted(raw, kind):
+            continue
+        read = read_quietly(raw.obj.get("apiVersion"), kind)
+        if read is None:
+            return None
+        if not read:
+            continue
+        try:
+            ident, parsed = parse(raw, kind)
+        except FieldError:
+            return None
+        if ident in out:
+            return None
+        out[ident] = parsed
+    return list(out.values())
