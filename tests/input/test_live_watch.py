@@ -500,3 +500,64 @@ def test_cilium_policy_events_are_counted_as_a_fresh_read_counts(
         assert edges[0] == edges[1] == edges[4] == 0 and edges[2] == edges[3] > 0
     finally:
         w.stop()
+
+
+def test_istio_policy_events_are_counted_as_a_fresh_read_counts(
+    server: WatchServer, tmp_path: Path
+) -> None:
+    """Sidecars injected in the shop's namespaces and an AuthorizationPolicy served from
+    the start; a copy of it, a DENY policy added and deleted, a STRICT PeerAuthentication
+    and a namespace relabelled (its injection kept) take the quick ways (no load); the
+    pairs, the internet-exposed count and the change after each equal those of fresh
+    reads."""
+    server.versions["security.istio.io"] = ("v1",)
+    for ns in (o for o in shop_objects(EXAMPLES) if o["kind"] == "Namespace"):
+        ns = json.loads(json.dumps(ns))
+        ns["metadata"].setdefault("labels", {})["istio-injection"] = "enabled"
+        server.put(ns)
+    allow = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "db-from-app", "namespace": "db"},
+        "spec": {"rules": [{"from": [{"source": {"namespaces": ["app", "db"]}}]}]},
+    }
+    server.add(allow)
+    copied = json.loads(json.dumps(allow))
+    copied["metadata"]["name"] = "db-from-app-copy"
+    deny = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "deny-app", "namespace": "db"},
+        "spec": {"action": "DENY", "rules": [{"from": [{"source": {"namespaces": ["app"]}}]}]},
+    }
+    strict = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": {"name": "strict", "namespace": "db"},
+        "spec": {"mtls": {"mode": "STRICT"}},
+    }
+    namespace = next(
+        o
+        for o in shop_objects(EXAMPLES)
+        if o["kind"] == "Namespace" and o["metadata"]["name"] == "db"
+    )
+    relabelled = json.loads(json.dumps(namespace))
+    labels = relabelled["metadata"].setdefault("labels", {})
+    labels.update({"istio-injection": "enabled", "owner": "team-b"})
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("put", copied),  # admits what the first admits: no change
+        ("put", deny),  # the app pods no longer reach the db pods
+        ("remove", deny),  # and again
+        ("put", strict),
+        ("put", relabelled),  # a label no selector reads
+    ]
+    w = Watcher(options(server, tmp_path))
+    w.start()
+    try:
+        assert w.analysis is not None and w.analysis.cluster.istio
+        before = reach.load_live(options(server, tmp_path))
+        edges: list[int] = []
+        assert _fresh_counts(server, w, tmp_path, before, steps, edges) == 0
+        assert edges[0] == edges[4] == 0 and edges[1] == edges[2] > 0
+    finally:
+        w.stop()
