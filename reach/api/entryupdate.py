@@ -20,8 +20,10 @@ import numpy as np
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
+from reach.api.meshupdate import said_again
 from reach.api.movedupdate import moved_update
 from reach.engine.keyanswers import names_services
+from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import Move
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics
@@ -39,15 +41,20 @@ def entry_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
 ) -> tuple[Analysis, DiffReport, set[str]] | None:
     """The analysis after the entry-point object ``key`` changed in ``store``, the change
-    (empty) and the nodes it was compared on (none); None when the quick way does not
-    apply: the compilation reads entry points, a load reported an invalid object (its
-    errors are not kept apart), or the object is not one a load reads as an entry point."""
+    (empty; beside Istio's mesh layer, which reads Services, that of the mesh layer built
+    again: :mod:`reach.engine.meshmoves`) and the nodes it was compared on; None when the
+    quick way does not apply: the compilation reads entry points otherwise (Cilium's
+    ``toServices``, Calico's services, the mesh beside Cilium or Calico policies), a load
+    reported an invalid object (its errors are not kept apart), or the object is not one a
+    load reads as an entry point."""
     _, kind, _, _ = key
     cluster, x = before.cluster, before.reachability
     if kind not in ENTRY_POINT_KINDS or (x.policy_state is None and x.calico_state is None):
         return None
-    if cluster.istio or _to_services(cluster):
+    if _to_services(cluster):
         return None
+    if cluster.istio and (x.mesh_state is None or cluster.cilium_policies or cluster.calico):
+        return None  # beside the mesh layer alone: it reads the Services
     if cluster.calico and (x.calico_state is None or _calico_services(cluster)):
         return None
     if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
@@ -58,6 +65,9 @@ def entry_update(
     after_cluster = _entries_again(cluster, store)
     if after_cluster is None:
         return None
+    if cluster.istio:  # the mesh layer built again (plain-TCP ports, registry hosts)
+        said_again(cluster, after_cluster)
+        return moved_update(before, after_cluster, mesh_moved(x, after_cluster, True), by)
     moved = Move(_with(x, after_cluster), np.zeros(x.n_internal, dtype=bool), [], None)
     return moved_update(before, after_cluster, moved, by)
 

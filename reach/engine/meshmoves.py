@@ -30,6 +30,8 @@ from reach.engine.atoms import cuts_of
 from reach.engine.classmoves import GONE
 from reach.engine.meshagain import features_again
 from reach.engine.meshcuts import port_sets
+from reach.engine.meshegress import named_targets
+from reach.engine.meshfeatures import FeatureReader
 from reach.engine.meshlayer import Ands, MeshLayer, blocks
 from reach.engine.moves import Move
 from reach.engine.reachability import ClassKeys, Reachability
@@ -37,10 +39,11 @@ from reach.engine.rowsagain import side_tables
 from reach.model.cluster import Cluster
 
 
-def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
+def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Move | None:
     """``x`` for ``cluster``, which differs from ``x.cluster`` in its Istio
-    AuthorizationPolicies and PeerAuthentications only, with the classes whose ingress
-    changed; None when that needs a compilation (see the module doc)."""
+    AuthorizationPolicies and PeerAuthentications only (``services``: or in its entry
+    points, Services among them, which the mesh reads of every pod), with the classes
+    whose ingress changed; None when that needs a compilation (see the module doc)."""
     state, keys, mesh = x.mesh_state, x.class_keys, x.mesh
     if state is None or keys is None or mesh is None or x.pod_label_class is None:
         return None
@@ -50,7 +53,11 @@ def mesh_moved(x: Reachability, cluster: Cluster) -> Move | None:
     after = MeshLayer(cluster, mesh.l7)
     if len(mesh.features) != n_label:
         return None
-    after.features = features_again(mesh, after)
+    if services:  # the ports each pod's Services lead to: every pod's features again
+        read = FeatureReader(cluster, after.class_key)
+        after.features = [read(f.pod) for f in mesh.features]
+    else:
+        after.features = features_again(mesh, after)
     live = np.zeros(n_label, dtype=bool)
     live[x.pod_label_class] = True
     if not _same_classes(keys, live, state.label_code(keys.behaviour), after.codes()):
@@ -83,6 +90,8 @@ def _same_frame(x: Reachability, cluster: Cluster) -> bool:
     old, new = x.cluster.istio, cluster.istio
     if old.registry_only != new.registry_only:
         return False
+    if named_targets(x.cluster.services) != named_targets(cluster.services):
+        return False  # the named target ports Services resolve key the label classes
     if [str(b.cidr) for b in blocks(old)] != [str(b.cidr) for b in blocks(new)]:
         return False  # the sources' ipBlocks in order, then the ServiceEntries' addresses
     starts = x.atoms.starts

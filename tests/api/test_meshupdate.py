@@ -35,9 +35,41 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
         security = [o for o in known.values() if o["kind"] in SECURITY]
         way = draw(
             st.sampled_from(
-                ["new", "change", "change", "delete", "pod", "netpol", "relabel", "space"]
+                [
+                    "new",
+                    "change",
+                    "change",
+                    "delete",
+                    "pod",
+                    "netpol",
+                    "relabel",
+                    "space",
+                    "service",
+                ]
             )
         )
+        if way == "service":  # the mesh reads Services: plain-TCP ports, named targets
+            made = {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "svc", "namespace": draw(st.sampled_from(["a", "b"]))},
+                "spec": {
+                    "selector": {"app": draw(st.sampled_from(["web", "db"]))},
+                    "ports": [
+                        {
+                            "name": draw(st.sampled_from(["http", "tcp", "grpc"])),
+                            "port": 80,
+                            "targetPort": draw(st.sampled_from([8080, 9000, "http"])),
+                        }
+                    ],
+                },
+            }
+            if key(made) in known and draw(st.booleans()):
+                out.append(("delete", known.pop(key(made)), by))
+            else:
+                known[key(made)] = made
+                out.append(("apply", made, by))
+            continue
         if way == "space":  # a namespace added, a pod in it, the namespace deleted
             made = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "c"}}
             if key(made) in known:
