@@ -20,7 +20,6 @@ import numpy as np
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
-from reach.api.meshupdate import said_again
 from reach.api.movedupdate import moved_update
 from reach.engine.keyanswers import names_services
 from reach.engine.meshmoves import mesh_moved
@@ -66,7 +65,6 @@ def entry_update(
     if after_cluster is None:
         return None
     if cluster.istio:  # the mesh layer built again (plain-TCP ports, registry hosts)
-        said_again(cluster, after_cluster)
         return moved_update(before, after_cluster, mesh_moved(x, after_cluster, True), by)
     moved = Move(_with(x, after_cluster), np.zeros(x.n_internal, dtype=bool), [], None)
     return moved_update(before, after_cluster, moved, by)

@@ -477,3 +477,56 @@ def test_classes_a_network_policy_told_apart_stay_apart_when_the_mesh_no_longer_
     )
     assert len(set(loaded.reachability.pod_class.tolist())) == 3
     assert _everything(r) == _everything(loaded)
+
+
+def _service(target: object, app: str = "web") -> Obj:
+    """A Service declaring plain TCP (port name ``tcp``) in front of ``app``."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": app, "namespace": "shop"},
+        "spec": {
+            "selector": {"app": app},
+            "ports": [{"name": "tcp", "port": 80, "targetPort": target}],
+        },
+    }
+
+
+def _web_on(name: str, number: int) -> Obj:
+    pod = _pod(name, "web", f"10.1.0.{number % 250}")
+    pod["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": number}]
+    return pod
+
+
+def _get_on(*ports: str) -> Obj:
+    """ONLY_WEB, on GET requests to ``ports`` (which cut the ports there)."""
+    policy = copy.deepcopy(ONLY_WEB)
+    policy["spec"]["rules"][0]["to"] = [{"operation": {"ports": list(ports), "methods": ["GET"]}}]
+    return policy
+
+
+def test_a_service_beside_the_mesh_changes_it_in_place() -> None:
+    """A Service declaring plain TCP in front of db: HTTP attributes are missing there, so
+    a DENY rule on GET requests denies web's TCP connections on 8080 outright instead of
+    conditioning them (the mesh reads the Services of every pod again)."""
+    deny = _get_on("8080")
+    deny["spec"]["action"] = "DENY"
+    objects = [NS, WEB, DB, deny]
+    r = reach.from_objects(objects)
+    before = _everything(r), _marks(r)
+    with _never_loaded():
+        r.apply(_service(8080, "db"))
+    loaded = reach.from_objects([*objects, _service(8080, "db")])
+    assert (_everything(r), _marks(r)) == (_everything(loaded), _marks(loaded)) != before
+    with _never_loaded():
+        r.delete(_service(8080, "db"))
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_a_service_naming_a_target_port_beside_the_mesh_loads() -> None:
+    """web-1 and web-2 name their port ``http`` on other numbers: a Service whose target
+    port is ``http`` tells them apart (their label class keys hold how they resolve it)."""
+    objects = [NS, _web_on("web-1", 8080), _web_on("web-2", 9000), DB, _get_on("8080", "9000")]
+    r = reach.from_objects(objects)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_service("http"))
