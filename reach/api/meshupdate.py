@@ -62,17 +62,11 @@ def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
         return None
     after = copy.copy(cluster)
     after.istio = assembled(objects)
-    said_again(cluster, after)
-    return after
-
-
-def said_again(cluster: Cluster, after: Cluster) -> None:
-    """``after``'s diagnostics with Istio's (every one has an ``istio-`` code) said of it
-    in place of those said of ``cluster``."""
-    said = Diagnostics()
+    said = Diagnostics()  # Istio's diagnostics (every one has an ``istio-`` code)
     istio_diagnostics(after, said)
     gone = [d for d in cluster.diagnostics if d.code.startswith("istio-")]
-    after.diagnostics = replaced(after.diagnostics, gone, said.notes)
+    after.diagnostics = replaced(cluster.diagnostics, gone, said.notes)
+    return after
 
 
 def _wanted(raw: RawObject, kind: str) -> bool:

@@ -156,7 +156,7 @@ class _Compiler:
         answers = selected + [pods for pods, _ in rule_peers] + calico
         if self.mesh is not None:  # the mesh's answers, numbered per label class
             self.mesh.label_features(self.pods, labels.of_pod)
-            classes, self.unmeshed = coded_classes(labels, answers, self.mesh.codes())
+            classes, self.unmeshed_code = coded_classes(labels, answers, self.mesh.codes())
         else:
             classes = behaviour_classes(labels, answers)
         first = classes.first_label_class
@@ -322,7 +322,7 @@ class _Compiler:
             return None
         side = self.unmeshed_ingress
         answers = self._key_answers(labels) if self.calico is None else None
-        code = self.unmeshed[classes.first_label_class]
+        code = self.unmeshed_code[classes.first_label_class]
         return MeshState(side.rows, side.row_of, code, answers, ands=self.ands)
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
