@@ -38,6 +38,7 @@ from reach.engine.classes import (
     signature_of,
 )
 from reach.engine.keyanswers import KeyAnswers
+from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
@@ -67,6 +68,9 @@ class NewClass:
     label: int
     answers: list[bool]
     named_ports: NamedPorts
+    #: Beside the mesh layer: the number of its answers but the mesh's
+    #: (``MeshState.class_code``).
+    mesh_code: int = -1
 
 
 def reclassed(
@@ -83,7 +87,7 @@ def reclassed(
     (:data:`GONE` for the keys of a class not in ``order``, :data:`NEW` for ``new``'s),
     and ``first_key`` in the new order. None when that needs a compilation."""
     state = x.policy_state
-    if state is None or x.mesh is not None:  # the mesh layer's classes are not renumbered
+    if state is None:
         return None
     source = np.array(order, dtype=np.intp)
     at = int(np.flatnonzero(source < 0)[0]) if new is not None else -1
@@ -126,7 +130,26 @@ def rebuilt(
     new: NewClass | None,
 ) -> Reachability | None:
     """``x`` for ``cluster`` (its pods in label classes ``pod_label``, named by ``keys``),
-    with the behaviour classes of ``plan``; None when that needs a compilation."""
+    with the behaviour classes of ``plan``; None when that needs a compilation. Beside the
+    mesh layer, over the rows before its AND, the layer made again after
+    (:mod:`reach.engine.meshclasses`)."""
+    if x.mesh is None:
+        return _rebuilt(x, keys, cluster, pod_label, plan, new)
+    base = unmeshed(x, keys)
+    after = _rebuilt(*base, cluster, pod_label, plan, new) if base is not None else None
+    if after is None:
+        return None
+    return remeshed(x, after, plan.source, new.mesh_code if new is not None else -1)
+
+
+def _rebuilt(
+    x: Reachability,
+    keys: ClassKeys,
+    cluster: Cluster,
+    pod_label: IntVec,
+    plan: Plan,
+    new: NewClass | None,
+) -> Reachability | None:
     state, answers = x.policy_state, keys.answers
     if state is None or answers is None or len(x.rules) != len(answers.rules):
         return None

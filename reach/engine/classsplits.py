@@ -23,6 +23,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classes import LabelKey, sort_key
 from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
+from reach.engine.keyanswers import KeyAnswers
 from reach.engine.matching import Matcher
 from reach.engine.moves import Moved
 from reach.engine.reachability import ClassKeys, Reachability
@@ -43,7 +44,8 @@ def split_by(x: Reachability, policy: Moved) -> tuple[Reachability, IntVec, list
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None:
         return None
-    patterns = _patterns(state.matcher, keys, len(state.labels), policy)
+    asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
+    patterns = _patterns(state.matcher, keys, asked, len(state.labels), policy)
     return split_into(x, patterns) if patterns is not None else None
 
 
@@ -53,8 +55,8 @@ def split_into(
     """``x`` with each behaviour class split into the label class keys of each pattern
     (``patterns``: one per key of ``x.class_keys``), as :func:`split_by`."""
     state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
-    if state is None or keys is None or pod_label is None or x.mesh is not None:
-        return None  # beside the mesh layer, its classes would split too
+    if state is None or keys is None or pod_label is None:
+        return None
     parts: dict[tuple[int, bytes], list[int]] = {}
     for label, (cls, pattern) in enumerate(zip(keys.behaviour, patterns, strict=True)):
         if cls >= 0:
@@ -115,16 +117,16 @@ def _whole(parts: dict[tuple[int, bytes], list[int]]) -> set[int]:
 
 
 def _patterns(
-    matcher: Matcher, keys: ClassKeys, compiled: int, policy: Moved
+    matcher: Matcher, keys: ClassKeys, asked: KeyAnswers | None, compiled: int, policy: Moved
 ) -> list[bytes] | None:
     """The policy's answers to each label class key, packed: over the compiled label
-    classes with ``matcher``, and for each key found since with one of its own; None when
-    one cannot be asked (its namespace is not known)."""
-    asked = policy_answers(matcher, policy)
-    answers = np.array(asked, dtype=bool).reshape(len(asked), compiled)
+    classes with ``matcher``, and for each key found since with one of its own (made by
+    ``asked``); None when one cannot be asked (its namespace is not known)."""
+    compiled_answers = policy_answers(matcher, policy)
+    answers = np.array(compiled_answers, dtype=bool).reshape(len(compiled_answers), compiled)
     out = [row.tobytes() for row in np.packbits(answers, axis=0).T]
     for key in keys.label_keys[compiled:]:
-        one = keys.answers.matcher(key) if keys.answers is not None else None
+        one = asked.matcher(key) if asked is not None else None
         if one is None:
             return None
         column = np.array(policy_answers(one, policy), dtype=bool).reshape(-1, 1)
@@ -142,7 +144,7 @@ def merged_classes(
     The classes of a group allow and are allowed alike (their rows and their columns are
     equal), so the merged class is the first of them (the least key), taken alone."""
     state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
-    if state is None or keys is None or pod_label is None or x.mesh is not None:
+    if state is None or keys is None or pod_label is None:
         return None
     into = np.arange(x.n_internal)
     for group in groups:

@@ -134,6 +134,17 @@ class MeshLayer:
         has it)."""
         return self.code_ids.get(self._key(f))
 
+    def coded(self, f: Features) -> tuple[MeshLayer, int]:
+        """:meth:`code_of` ``f``; when no label class has it, a new number, with this
+        layer knowing it (a copy: the codes of this one stay)."""
+        code = self.code_of(f)
+        if code is not None:
+            return self, code
+        out = replace(self)
+        out.code_ids = {**self.code_ids, self._key(f): len(self.code_ids)}
+        out.label_codes = self.label_codes
+        return out, len(self.code_ids)
+
     def with_label(self, label: int, f: Features, code: int) -> MeshLayer:
         """This layer with label class ``label`` (new, or one whose pods went) of features
         ``f`` and code ``code`` (from :meth:`code_of`)."""

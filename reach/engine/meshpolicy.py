@@ -4,10 +4,11 @@ layer (:mod:`reach.engine.policymoves`).
 The mesh's answer is ANDed into the ingress rows last, so the rows the policy decides are
 computed again before that AND, over the kept rows before it
 (:class:`~reach.engine.meshstate.MeshState`), and the mesh's answer is ANDed into them
-again (the rows whose mesh answer is the same are taken as they were). The mesh layer's
-classes are not split, renumbered or merged in place: a change that would split classes,
-or merge classes the mesh sees alike, takes the other way; classes the policies now
-answer alike but the mesh tells apart stay apart, as a compilation keeps them. The kept
+again (the rows whose mesh answer is the same are taken as they were). A change that
+splits classes, or merges classes the mesh sees alike, splits or merges them over the
+rows before the mesh's AND, the mesh layer made again over the new classes
+(:mod:`reach.engine.meshclasses`); classes the policies now answer alike but the mesh
+tells apart stay apart, as a compilation keeps them. The kept
 answers' numbers are those of the classes' answers after the change. The mesh layer itself
 is kept as it is: of the cluster it reads the Istio objects, the Services and the
 namespaces' sidecar injection, which these changes leave as they were (a relabel that
@@ -20,6 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.answerhash import Columns, merged
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
 from reach.engine.meshstate import recoded
 from reach.engine.policystate import PolicyState
@@ -30,26 +32,38 @@ from reach.model.cluster import Cluster
 
 
 def mesh_codes(
-    x: Reachability, hashes: UIntVec | None, added: list[BoolVec], resolution: IntVec
-) -> IntVec | None:
+    x: Reachability,
+    hashes: UIntVec | None,
+    added: list[BoolVec],
+    resolution: IntVec,
+    columns: Columns,
+) -> tuple[IntVec, list[list[int]]] | None:
     """Beside the mesh layer: the classes' numbers after a change (by the hash of each
     class's answers and its named-port resolution when the hashes are made, else the
-    numbers before parted by the answers ``added``); None when two classes come to answer
-    alike and the mesh sees them alike (they merge: a compilation). Equal hashes are
-    taken for equal answers: two classes whose answers differ and whose hashes are equal
-    would only load where no load was needed."""
+    numbers before parted by the answers ``added``), and the groups of classes that come
+    to answer alike (compared answer by answer: ``columns``) and that the mesh sees alike:
+    they merge (:func:`reach.engine.classsplits.merged_classes`). None when two classes of
+    equal hashes answer otherwise (a compilation tells them apart)."""
     kept, keys, mesh = x.mesh_state, x.class_keys, x.mesh
     if kept is None or keys is None or mesh is None:
         return None
+    groups: list[list[int]] = []
+    seen = mesh.label_codes[[keys.label[k] for k in keys.first_key]]
     if hashes is None:
         code = recoded(kept.class_code, added)
     else:
         ids: dict[tuple[int, int], int] = {}
         pairs = zip(hashes.tolist(), resolution.tolist(), strict=True)
         code = np.array([ids.setdefault(p, len(ids)) for p in pairs], dtype=np.intp)
-    seen = mesh.label_codes[[keys.label[k] for k in keys.first_key]]
+        for group in merged(hashes, resolution, columns):
+            by_mesh: dict[int, list[int]] = {}
+            for c in group:
+                by_mesh.setdefault(int(seen[c]), []).append(c)
+            groups += [part for part in by_mesh.values() if len(part) > 1]
     both = {(int(a), int(b)) for a, b in zip(code.tolist(), seen.tolist(), strict=True)}
-    return code if len(both) == len(code) else None
+    if len(both) != len(code) - sum(len(g) - 1 for g in groups):
+        return None
+    return code, sorted(groups)
 
 
 def rows_moved(

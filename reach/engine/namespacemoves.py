@@ -68,10 +68,12 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
         if x.mesh is None:
             groups = merged(hashes, resolution, columns_of(subjects, rules))
     code = None
-    if x.mesh is not None:  # classes the mesh tells apart stay apart; others load
-        code = mesh_codes(x, hashes if answers.changed else None, [], resolution)
-        if code is None:
+    if x.mesh is not None:  # classes the mesh tells apart stay apart; others merge
+        changed = hashes if answers.changed else None
+        found = mesh_codes(x, changed, [], resolution, columns_of(subjects, rules))
+        if found is None:
             return None
+        code, groups = found
     touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
     for i in answers.subject:  # an admin or Cilium policy's subjects: its rows, both ways
         for d in DIRECTIONS:

@@ -74,7 +74,7 @@ def moved(
                 meshed = mesh_joined(x, keys, key, cluster.pods[inserted])
                 if meshed is None:
                     return None
-                x, keys = meshed
+                x, keys, new = meshed
             else:
                 joined = _joined(x, keys, key)
                 if joined is None:

@@ -103,13 +103,14 @@ def policy_moved(
     groups: list[list[int]] = []
     resolution = state.masks.resolution_of[: x.n_internal]
     code = None
-    if x.mesh is not None:  # classes the mesh tells apart stay apart; others load
+    if x.mesh is not None:  # classes the mesh tells apart stay apart; others merge
         added = []  # the new policy's answers, over the classes
         if new is not None:
             added = [subject_of[id(new)], *(r.peers[: x.n_internal] for r in rules_of[id(new)])]
-        code = mesh_codes(x, hashes, added, resolution)
-        if code is None:
+        found = mesh_codes(x, hashes, added, resolution, columns_of(subjects, rules))
+        if found is None:
             return None
+        code, groups = found
     elif hashes is not None and old is not None:  # an addition merges nothing
         groups = merged(hashes, resolution, columns_of(subjects, rules))
     touched = {

@@ -117,10 +117,21 @@ def test_a_pod_without_an_address_beside_istio_is_said_again() -> None:
     assert not [str(d) for d in r.diagnostics if "web-2" in d.message]
 
 
-def test_a_pod_of_another_address_region_beside_istio_loads() -> None:
+def test_a_pod_of_another_address_region_beside_istio_makes_a_class_in_place() -> None:
+    """The mesh sees web-2 (outside the policy's ipBlock) as no label class: a class of its
+    own, made in place over the rows before the mesh's AND; deleted, the class goes."""
     by_block = copy.deepcopy(ONLY_WEB)
     by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
     objects = [NS, _pod("web-1", "web", "10.1.0.1"), _pod("db-1", "db", "10.1.0.2"), by_block]
     r = reach.from_objects(objects)
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(_pod("web-2", "web", "10.2.0.1"))
+    outside = _pod("web-2", "web", "10.2.0.1")
+    with _never_loaded():
+        r.apply(outside)
+    assert r.reachability.n_internal == 3
+    assert _everything(r) == _everything(reach.from_objects([*objects, outside]))
+    assert r.path("shop/web-2", "shop/db-1").direct.tcp == ()  # the sidecar denies TCP
+    assert r.path("shop/web-1", "shop/db-1").direct.tcp
+    with _never_loaded():
+        r.delete(outside)
+    assert r.reachability.n_internal == 2
+    assert _everything(r) == _everything(reach.from_objects(objects))

@@ -1,0 +1,68 @@
+"""Behaviour classes renumbered beside Istio's mesh layer (:mod:`reach.engine.classmoves`:
+a class gone, made, moved, split or merged).
+
+The mesh's answer is ANDed into the ingress rows last, and the compilation keeps the rows
+before that AND (:class:`~reach.engine.meshstate.MeshState`). So the classes are
+renumbered over those rows as without the mesh (:func:`unmeshed`: the rows before the
+AND, the answers per key the mesh state keeps), and the mesh layer is then made again
+over the new classes from the label classes' features it holds (a label class key holds
+all the mesh reads of a pod), and ANDed into the renumbered rows (:func:`remeshed`). The
+number of each class's answers but the mesh's (``MeshState.class_code``) follows its
+class; a new class takes the number of a class answering alike, or one of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import IntVec
+from reach.engine.meshlayer import MeshLayer
+from reach.engine.meshstate import MeshState
+from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowsagain import side_tables
+
+
+def unmeshed(x: Reachability, keys: ClassKeys) -> tuple[Reachability, ClassKeys] | None:
+    """``x`` with its ingress rows before the mesh's AND and no mesh layer, and ``keys``
+    with the answers per key the mesh state keeps; None without a mesh state."""
+    kept = x.mesh_state
+    if kept is None or kept.key_answers is None:
+        return None
+    base = replace(
+        x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None
+    )
+    return base, replace(keys, answers=kept.key_answers)
+
+
+def remeshed(x: Reachability, after: Reachability, source: IntVec, new_code: int) -> Reachability:
+    """``after`` (the classes of ``x`` renumbered over :func:`unmeshed` rows: class i is
+    ``source[i]`` of ``x``, -1 a new one whose answers but the mesh's are numbered
+    ``new_code``) with the mesh layer of ``x`` made again over its classes and ANDed into
+    its ingress rows."""
+    kept, mesh, keys = x.mesh_state, x.mesh, after.class_keys
+    assert kept is not None and mesh is not None and keys is not None
+    layer = MeshLayer(after.cluster, mesh.l7)
+    layer.features, layer.label_codes, layer.code_ids = (
+        mesh.features,
+        mesh.label_codes,
+        mesh.code_ids,
+    )
+    first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
+    layer.in_classes(first, after.segments, len(after.pseudo))
+    rows, row_of, ands, _ = layer.ingress(after.ingress_rows, after.ingress_group, after.atoms)
+    masks, ids, table = side_tables(after, set(np.unique(rows).tolist()))
+    code = np.where(source >= 0, kept.class_code[np.maximum(source, 0)], new_code)
+    state = MeshState(after.ingress_rows, after.ingress_group, code, keys.answers, ands)
+    return replace(
+        after,
+        mesh=layer,
+        ingress_rows=rows,
+        ingress_group=row_of,
+        class_keys=replace(keys, answers=None, by_signature={}),
+        mesh_state=state,
+        _side_masks=masks,
+        _side_ids=ids,
+        _and=table,
+    )
