@@ -39,6 +39,7 @@ from reach.engine.classes import (
 )
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshclasses import remeshed, unmeshed
+from reach.engine.meshlayer import MeshLayer
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
@@ -128,18 +129,20 @@ def rebuilt(
     pod_label: IntVec,
     plan: Plan,
     new: NewClass | None,
+    mesh: MeshLayer | None = None,
 ) -> Reachability | None:
     """``x`` for ``cluster`` (its pods in label classes ``pod_label``, named by ``keys``),
     with the behaviour classes of ``plan``; None when that needs a compilation. Beside the
-    mesh layer, over the rows before its AND, the layer made again after
-    (:mod:`reach.engine.meshclasses`)."""
+    mesh layer, over the rows before its AND, the layer made again after from the label
+    classes' features of ``mesh`` (default: ``x``'s; :mod:`reach.engine.meshclasses`)."""
     if x.mesh is None:
         return _rebuilt(x, keys, cluster, pod_label, plan, new)
     base = unmeshed(x, keys)
     after = _rebuilt(*base, cluster, pod_label, plan, new) if base is not None else None
     if after is None:
         return None
-    return remeshed(x, after, plan.source, new.mesh_code if new is not None else -1)
+    code = new.mesh_code if new is not None else -1
+    return remeshed(x, after, plan.source, code, mesh or x.mesh)
 
 
 def _rebuilt(

@@ -30,19 +30,19 @@ def unmeshed(x: Reachability, keys: ClassKeys) -> tuple[Reachability, ClassKeys]
     kept = x.mesh_state
     if kept is None or kept.key_answers is None:
         return None
-    base = replace(
-        x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None
-    )
+    base = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
     return base, replace(keys, answers=kept.key_answers)
 
 
-def remeshed(x: Reachability, after: Reachability, source: IntVec, new_code: int) -> Reachability:
+def remeshed(
+    x: Reachability, after: Reachability, source: IntVec, new_code: int, mesh: MeshLayer
+) -> Reachability:
     """``after`` (the classes of ``x`` renumbered over :func:`unmeshed` rows: class i is
     ``source[i]`` of ``x``, -1 a new one whose answers but the mesh's are numbered
-    ``new_code``) with the mesh layer of ``x`` made again over its classes and ANDed into
-    its ingress rows."""
-    kept, mesh, keys = x.mesh_state, x.mesh, after.class_keys
-    assert kept is not None and mesh is not None and keys is not None
+    ``new_code``) with a mesh layer of the label classes' features of ``mesh`` made over
+    its classes and ANDed into its ingress rows."""
+    kept, keys = x.mesh_state, after.class_keys
+    assert kept is not None and keys is not None
     layer = MeshLayer(after.cluster, mesh.l7)
     layer.features, layer.label_codes, layer.code_ids = (
         mesh.features,

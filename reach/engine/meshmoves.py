@@ -11,12 +11,13 @@ compilation's frame as it was:
 
 - the ipBlocks the sources name are the same, in the same order (they key label classes
   and cut the address segments), and so are the addresses under REGISTRY_ONLY;
-- the ports the policies name cut the port atoms at no new point;
-- the behaviour classes are the same: the label classes that have pods part alike by
-  the mesh's new answers and every other answer.
+- the ports the policies name cut the port atoms at no new point.
 
-Label classes with no pod left are taken out of the class keys (a pod of their key loads
-again). Where the frame changes, :func:`mesh_moved` returns None and the caller compiles.
+Where the frame changes, :func:`mesh_moved` returns None and the caller compiles. Where
+the label classes that have pods part otherwise by the mesh's new answers and every
+other answer (classes split or merge), the classes are parted again
+(:mod:`reach.engine.meshsplits`). Label classes with no pod left are taken out of the
+class keys (a pod of their key loads again).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from reach.engine.meshcuts import port_sets
 from reach.engine.meshegress import named_targets
 from reach.engine.meshfeatures import FeatureReader
 from reach.engine.meshlayer import Ands, MeshLayer, blocks
+from reach.engine.meshsplits import reparted
 from reach.engine.moves import Move
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import side_tables
@@ -60,8 +62,9 @@ def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Mov
         after.features = features_again(mesh, after)
     live = np.zeros(n_label, dtype=bool)
     live[x.pod_label_class] = True
-    if not _same_classes(keys, live, state.label_code(keys.behaviour), after.codes()):
-        return None
+    others = state.label_code(keys.behaviour)
+    if not _same_classes(keys, live, others, after.codes()):
+        return reparted(x, cluster, live, others, after)
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     after.in_classes(first, x.segments, len(x.pseudo))
     made = (state.ands, x.ingress_rows)

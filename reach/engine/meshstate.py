@@ -33,6 +33,8 @@ class MeshState:
         """The number of each label class's answers: its class's (-1: its class is
         gone)."""
         of = np.array(behaviour, dtype=np.intp)
+        if not len(self.class_code):  # no class (no pod)
+            return np.full(len(of), -1, dtype=np.intp)
         out: IntVec = np.where(of >= 0, self.class_code[np.maximum(of, 0)], -1)
         return out
 

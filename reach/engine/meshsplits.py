@@ -1,0 +1,73 @@
+"""Behaviour classes parted again after an Istio change (:mod:`reach.engine.meshmoves`):
+where the mesh's new answers split classes or make classes alike.
+
+A behaviour class is the label classes that answer alike every policy and rule peer
+(numbered per label class: ``MeshState.label_code``) and the mesh (``MeshLayer.codes``).
+When an AuthorizationPolicy or PeerAuthentication changes the mesh's answers so that the
+label classes with pods part otherwise, the new classes are the label classes of each
+pair of numbers, numbered as a compilation numbers classes (by their least key with
+pods). The label classes of a new class answer every policy alike, so it allows and is
+allowed, before the mesh's AND, what any class of the compilation holding one of them
+did: the classes are renumbered over the rows before the AND and the new mesh layer is
+ANDed in (:func:`reach.engine.classmoves.rebuilt`, :mod:`reach.engine.meshclasses`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.classes import sort_key
+from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
+from reach.engine.meshlayer import MeshLayer
+from reach.engine.moves import Move
+from reach.engine.reachability import Reachability
+from reach.model.cluster import Cluster
+
+
+def reparted(
+    x: Reachability, cluster: Cluster, live: BoolVec, others: IntVec, mesh: MeshLayer
+) -> Move | None:
+    """``x`` for ``cluster`` (its Istio objects changed) with the label classes with pods
+    (``live``) in the classes of their numbers ``others`` and ``mesh.label_codes``, the
+    mesh layer ``mesh`` ANDed in; every class counts as changed. None when that needs a
+    compilation."""
+    keys, pod_label, state = x.class_keys, x.pod_label_class, x.policy_state
+    if keys is None or pod_label is None or state is None:
+        return None
+    parts: dict[tuple[int, int], list[int]] = {}
+    for label in np.flatnonzero(live).tolist():
+        parts.setdefault((int(others[label]), int(mesh.label_codes[label])), []).append(label)
+
+    def by_key(label: int) -> tuple[object, ...]:
+        return sort_key(keys.label_keys[label])
+
+    least = {p: min(labels, key=by_key) for p, labels in parts.items()}
+    order = sorted(parts, key=lambda p: by_key(least[p]))
+    behaviour = [GONE] * len(keys.label_keys)
+    for i, part in enumerate(order):
+        for label in parts[part]:
+            behaviour[label] = i
+    compiled = len(state.labels)
+    plan = Plan(
+        source=np.array([keys.behaviour[least[p]] for p in order], dtype=np.intp),
+        behaviour=behaviour,
+        first=np.array(
+            [min(parts[p], key=lambda k: (k >= compiled, k)) for p in order], dtype=np.intp
+        ),
+        renumber=renumber_table(x.n_internal),
+        split=True,
+    )
+    first_key = [keys.label_keys[least[p]] for p in order]
+    after = rebuilt(
+        x, cluster, replace(keys, first_key=first_key), pod_label, plan, None, mesh=mesh
+    )
+    if after is None:
+        return None
+    internal = np.full(x.n_internal, -1, dtype=np.intp)
+    for label in np.flatnonzero(live).tolist():  # each class of x: a class of one of its keys
+        internal[keys.behaviour[label]] = behaviour[label]
+    renumber = every_class(x, internal, len(order))
+    return Move(after, np.ones(len(order), dtype=bool), [], (renumber, list(range(x.n_internal))))
