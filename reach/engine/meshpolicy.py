@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import Columns, merged
+from reach.engine.answerhash import Columns
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
 from reach.engine.meshstate import recoded
 from reach.engine.policystate import PolicyState
@@ -41,29 +41,30 @@ def mesh_codes(
     """Beside the mesh layer: the classes' numbers after a change (by the hash of each
     class's answers and its named-port resolution when the hashes are made, else the
     numbers before parted by the answers ``added``), and the groups of classes that come
-    to answer alike (compared answer by answer: ``columns``) and that the mesh sees alike:
-    they merge (:func:`reach.engine.classsplits.merged_classes`). None when two classes of
-    equal hashes answer otherwise (a compilation tells them apart)."""
+    to answer alike and that the mesh sees alike: they merge
+    (:func:`reach.engine.classsplits.merged_classes`). The classes of a group are compared
+    answer by answer (``columns``); None when two of them answer otherwise (equal hashes
+    of unequal answers: a compilation tells them apart). Equal hashes of classes the mesh
+    tells apart are taken for equal answers (the numbers part the label classes when an
+    Istio object changes: :mod:`reach.engine.meshsplits`)."""
     kept, keys, mesh = x.mesh_state, x.class_keys, x.mesh
     if kept is None or keys is None or mesh is None:
         return None
-    groups: list[list[int]] = []
     seen = mesh.label_codes[[keys.label[k] for k in keys.first_key]]
-    if hashes is None:
-        code = recoded(kept.class_code, added)
-    else:
-        ids: dict[tuple[int, int], int] = {}
-        pairs = zip(hashes.tolist(), resolution.tolist(), strict=True)
-        code = np.array([ids.setdefault(p, len(ids)) for p in pairs], dtype=np.intp)
-        for group in merged(hashes, resolution, columns):
-            by_mesh: dict[int, list[int]] = {}
-            for c in group:
-                by_mesh.setdefault(int(seen[c]), []).append(c)
-            groups += [part for part in by_mesh.values() if len(part) > 1]
-    both = {(int(a), int(b)) for a, b in zip(code.tolist(), seen.tolist(), strict=True)}
-    if len(both) != len(code) - sum(len(g) - 1 for g in groups):
-        return None
-    return code, sorted(groups)
+    if hashes is None:  # answers only added: no two classes come to answer alike
+        return recoded(kept.class_code, added), []
+    ids: dict[tuple[int, int], int] = {}
+    pairs = zip(hashes.tolist(), resolution.tolist(), strict=True)
+    code = np.array([ids.setdefault(p, len(ids)) for p in pairs], dtype=np.intp)
+    alike: dict[tuple[int, int], list[int]] = {}
+    for c, pair in enumerate(zip(code.tolist(), seen.tolist(), strict=True)):
+        alike.setdefault(pair, []).append(c)
+    groups = [group for group in alike.values() if len(group) > 1]
+    for group in groups:
+        answers = columns(np.array(group, dtype=np.intp))
+        if not np.all(answers == answers[:, :1]):
+            return None
+    return code, groups
 
 
 def rows_moved(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+import reach.engine.policymoves
 from reach.analysis.l7marks import l7_marks
 from tests.api.test_meshpodupdate import NS, ONLY_WEB, _pod, mesh_clusters, mesh_pod_events
 from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
@@ -587,3 +589,22 @@ def test_a_service_naming_a_target_port_beside_the_mesh_loads() -> None:
     r = reach.from_objects(objects)
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(_service("http"))
+
+
+def test_classes_of_equal_hashes_beside_the_mesh_merge_only_when_their_answers_are_equal() -> None:
+    """With hashes that collide everywhere, web and cache (alike in the mesh, told apart by
+    a NetworkPolicy) share a number after another policy changes: their answers, compared
+    one by one, keep them apart (the update loads rather than merging them)."""
+    objects = [NS, WEB, DB, _cache("web"), ONLY_WEB, _deny_to("cache"), _deny_to("db")]
+    r = reach.from_objects(objects)
+    changed = _deny_to("db")
+    changed["spec"]["ingress"] = [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}]
+
+    def colliding(*_: object) -> np.ndarray:
+        return np.zeros(r.reachability.n_internal, dtype=np.uint64)
+
+    with mock.patch.object(reach.engine.policymoves, "_hashes", colliding):
+        r.apply(changed)
+    loaded = reach.from_objects([*objects[:-1], changed])
+    assert loaded.reachability.n_internal == 3
+    assert _everything(r) == _everything(loaded)
