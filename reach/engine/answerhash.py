@@ -129,6 +129,21 @@ def class_alike(
     None when no class has them. Found by the hash of the answers, then compared answer
     by answer (``hashes``, ``resolution``, ``columns``: of the classes, as for
     :func:`merged`)."""
+    alike = classes_alike(hashes, resolution, columns, asked, answers, resolved, first=True)
+    return alike[0] if alike else None
+
+
+def classes_alike(
+    hashes: UIntVec,
+    resolution: IntVec,
+    columns: Columns,
+    asked: tuple[list[AnyPolicy], list[tuple[AnyPolicy, AnyRule, str]]],
+    answers: list[bool],
+    resolved: int,
+    first: bool = False,
+) -> list[int]:
+    """The classes (ascending) whose answers are ``answers`` and whose resolution is
+    ``resolved``, as :func:`class_alike` finds one (``first``: the first only)."""
     policies, rules = asked
     position = {id(policy): i for i, policy in enumerate(policies)}
     by_policy = [[a] for a in answers[: len(policies)]]
@@ -141,7 +156,10 @@ def class_alike(
             total += int(weights[np.array(column, dtype=bool)].sum(dtype=np.uint64))
     wanted = np.array(answers, dtype=bool)
     same = hashes == np.uint64(total % 2**64)
+    out: list[int] = []
     for cls in np.flatnonzero(same & (resolution == resolved)).tolist():
         if np.array_equal(columns(np.array([cls]))[:, 0], wanted):
-            return int(cls)
-    return None
+            out.append(int(cls))
+            if first:
+                break
+    return out

@@ -43,6 +43,7 @@ from reach.engine.meshlayer import MeshLayer
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowbuffer import empty_rows
 from reach.engine.rowsagain import (
     DIRECTIONS,
     LazySignatures,
@@ -352,11 +353,15 @@ def _side(
     )
     old = row_of[np.maximum(columns, 0)]
     if at < 0:
-        return _Taking(columns)(rows, 0), old, set()
+        return (
+            _Taking(columns)(rows, 0, out=empty_rows(len(rows), len(columns), rows.dtype)),
+            old,
+            set(),
+        )
     entry = sides.column(direction, isolated, at)  # what each row has at the new class
     others = np.flatnonzero(np.arange(len(columns)) != at)
     pairs, inverse = np.unique(np.stack([old[others], entry[others]]), axis=1, return_inverse=True)
-    out = np.empty((pairs.shape[1] + 1, len(columns)), dtype=np.int32)
+    out = empty_rows(pairs.shape[1] + 1, len(columns), rows.dtype)
     _Taking(columns)(rows, 0, rows=pairs[0], out=out[:-1])
     out[:-1, at] = pairs[1]
     out[-1] = sides.rows_of(direction, isolated, [at])[0]

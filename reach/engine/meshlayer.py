@@ -74,8 +74,11 @@ class MeshLayer:
     dest_of: list[int] = field(default_factory=list)
     dests: list[Destination | None] = field(default_factory=list)
     verdicts: dict[tuple[int, int], MeshVerdict] = field(default_factory=dict)
-    #: Decisions by destination profile and the caller's clauses of its policies only.
-    _decided: dict[tuple[object, ...], MeshVerdict] = field(default_factory=dict)
+    #: Decisions by destination key and the caller's clauses of its policies only (they
+    #: hold for every layer of the same Istio objects: :mod:`reach.engine.meshclasses`).
+    decided: dict[tuple[object, ...], MeshVerdict] = field(default_factory=dict)
+    #: The key of each destination profile (what of its features the sidecar decides by).
+    dest_keys: list[object] = field(default_factory=list)
     #: Per caller profile: its clause ids (with, without identity) by policy index.
     _by_policy: list[dict[int, tuple[frozenset[object], frozenset[object]]]] = field(
         default_factory=list
@@ -200,6 +203,7 @@ class MeshLayer:
             key = (f.policies, f.regions, f.tcp_ports) if f.sidecar else None
             if key not in dests:
                 dests[key] = len(dests)
+                self.dest_keys.append(key)
                 dest = None
                 if f.sidecar:
                     assert f.regions is not None
@@ -229,10 +233,10 @@ class MeshLayer:
         if not self._by_policy:
             self._by_policy = [_grouped(x) for x in self.callers]
         groups = self._by_policy[c]
-        key = (d, caller.sidecar, *(groups.get(k) for k, _ in dest.policies))
-        hit = self._decided.get(key)
+        key = (self.dest_keys[d], caller.sidecar, *(groups.get(k) for k, _ in dest.policies))
+        hit = self.decided.get(key)
         if hit is None:
-            hit = self._decided[key] = decide(dest, caller)
+            hit = self.decided[key] = decide(dest, caller)
         return hit
 
     def conditions(self, src: int, dst: int, ports: PortSet) -> tuple[str, ...]:
@@ -273,8 +277,14 @@ class MeshLayer:
         anew: list[tuple[int, PortSetIds]] = []
         egress = self.egress
         egress_rows: dict[int, tuple[PortSetIds, bytes]] = {}
+        # a class without sidecar (no destination profile of its own: the mesh admits all)
+        # takes its row as it is
+        meshed = [d for d, dest in enumerate(self.dests) if dest is not None]
+        mesh_of = np.full(len(self.dests) + 1, -1, dtype=np.intp)
+        mesh_of[meshed] = meshed
+        dest_of = mesh_of[np.array(self.dest_of, dtype=np.intp)].tolist() if self.dest_of else []
         for c in range(len(row_of)):
-            mesh = self.dest_of[c] if c < n_internal else -1
+            mesh = dest_of[c] if c < n_internal else -1
             target = egress.target_of[c] if egress is not None else -1
             key = (int(row_of[c]), mesh, target)
             row = pairs.get(key)

@@ -1,7 +1,7 @@
 """A pod of a label class key the compilation has not seen (or whose pods went), beside
 Istio's mesh layer: it joins the behaviour class of the label classes that answer every
-policy and rule peer as it does (compared answer by answer with the classes the mesh
-sees alike) and that the mesh sees as it sees the pod (the mesh's codes,
+policy and rule peer as it does (found by the hashes of the classes' answers, compared
+answer by answer) and that the mesh sees as it sees the pod (the mesh's codes,
 :meth:`MeshLayer.codes`). Its answers but the mesh's come from its key alone
 (:class:`~reach.engine.keyanswers.KeyAnswers`, kept in
 :class:`~reach.engine.meshstate.MeshState`), the mesh's from the pod. When no class
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
+from reach.engine.answerhash import classes_alike, columns_of, hashes_of
 from reach.engine.arrays import IntVec
 from reach.engine.classes import LabelKey, NamedPorts
 from reach.engine.classmoves import NEW, NewClass
+from reach.engine.keyanswers import KeyAnswers
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Pod
@@ -44,14 +44,15 @@ def mesh_joined(
         return None
     feature = mesh.feature_of(pod)
     layer, mesh_code = mesh.coded(feature)
-    behaviour = np.array(keys.behaviour, dtype=np.intp)
-    seen = np.unique(behaviour[(mesh.label_codes == mesh_code) & (behaviour >= 0)])
-    cls = _alike(x, policies, seen, *found)
+    alike = _alike(x, policies, state.key_answers, *found)
+    seen = mesh.label_codes[[keys.label[keys.first_key[c]] for c in alike]]
+    same = [c for c, code in zip(alike, seen.tolist(), strict=True) if code == mesh_code]
     label = keys.label.get(key, n_label)
     new = None
-    if cls is None:  # a class of its own; its answers but the mesh's numbered as a class's
-        alike = _alike(x, policies, np.arange(x.n_internal), *found)
-        code = int(state.class_code[alike]) if alike is not None else _unused(state.class_code)
+    if same:
+        cls = same[0]
+    else:  # a class of its own; its answers but the mesh's numbered as a class's
+        code = int(state.class_code[alike[0]]) if alike else _unused(state.class_code)
         cls, new = NEW, NewClass(key, label, *found, mesh_code=code)
     moved = replace(x, mesh=layer.with_label(label, feature, mesh_code))
     if label < n_label:
@@ -78,22 +79,23 @@ def _unused(code: IntVec) -> int:
 def _alike(
     x: Reachability,
     state: PolicyState,
-    classes: IntVec,
+    asked: KeyAnswers,
     answers: list[bool],
     named_ports: NamedPorts,
-) -> int | None:
-    """The class of ``classes`` that answers every policy and rule peer as ``answers`` and
-    resolves the named ports as ``named_ports`` (None: none does), compared answer by
-    answer."""
+) -> list[int]:
+    """The classes (ascending) that answer every policy and rule peer as ``answers`` and
+    resolve the named ports as ``named_ports``: found by the hashes of the classes'
+    answers (made once, then carried from update to update), compared answer by answer."""
+    if named_ports not in state.masks.resolutions:
+        return []
     n = x.n_internal
-    columns = [*state.subjects, *(r.peers[:n] for r in x.rules)]
-    if not len(classes) or len(columns) != len(answers):
-        return None
-    table = np.array([column[classes] for column in columns], dtype=bool).reshape(
-        len(columns), len(classes)
+    if state.hashes is None:  # a fact of these classes: kept for the updates after
+        state.hashes = hashes_of(state.policies, state.subjects, x.rules, n)
+    return classes_alike(
+        state.hashes,
+        state.masks.resolution_of[:n],
+        columns_of(state.subjects, x.rules),
+        (asked.policies, asked.rules),
+        answers,
+        state.masks.resolutions.index(named_ports),
     )
-    same = np.all(table == np.array(answers, dtype=bool)[:, None], axis=0)
-    for c in classes[same].tolist():
-        if state.classes.named_ports[c] == named_ports:
-            return int(c)
-    return None

@@ -55,6 +55,14 @@ def with_room(rows: PortSetIds, keep: list[int]) -> PortSetIds:
     return buffer[:n]
 
 
+def empty_rows(n: int, width: int, dtype: np.dtype[Any]) -> PortSetIds:
+    """``n`` rows to be written, as the prefix of a buffer with room after it (rows made
+    anew by renumbering classes: the next update then appends without copying them)."""
+    buffer = _buffer(n + max(n // 8, 16), width, dtype)
+    _taken[id(buffer)] = n
+    return buffer[:n]
+
+
 def _buffer(size: int, width: int, dtype: np.dtype[Any]) -> PortSetIds:
     """An empty buffer of ``size`` rows, known to :data:`_taken` while it lives."""
     buffer: PortSetIds = np.empty((size, width), dtype=dtype)
