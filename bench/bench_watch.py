@@ -85,6 +85,23 @@ def deny(ns: str, selector: Obj) -> Obj:
     }
 
 
+def ported(ns: str, i: int) -> Obj:
+    """A policy admitting the namespace's pods on ports no rule of the cluster names (a
+    range of TCP and one UDP port: they cut the port space anew)."""
+    policy = deny(ns, {})
+    policy["metadata"]["name"] = "bench-ports"
+    policy["spec"]["ingress"] = [
+        {
+            "from": [{"podSelector": {}}],
+            "ports": [
+                {"port": 31000 + 10 * i, "endPort": 31005 + 10 * i, "protocol": "TCP"},
+                {"port": 41000 + i, "protocol": "UDP"},
+            ],
+        }
+    ]
+    return policy
+
+
 def cilium(ns: str, selector: Obj) -> Obj:
     return {
         "apiVersion": "cilium.io/v2",
@@ -281,6 +298,7 @@ def main() -> None:
             lambda i: lambda: r.apply(deny(names[i], {"matchLabels": {"tier": "web"}})),
         ),
         ("policy delete", lambda i: lambda: r.delete(deny(names[i], {}))),
+        ("policy add, new port bounds", lambda i: lambda: r.apply(ported(names[i], i))),
         ("policy add, splitting a class", lambda i: lambda: r.apply(split(i))),
         ("policy delete, merging classes", lambda i: lambda: r.delete(split(i))),
     ]

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
+from reach.engine.arrays import IntVec
 from reach.model.ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortSet
 
 Mask = npt.NDArray[np.uint64]
@@ -47,6 +48,28 @@ class PortAtoms:
         self.empty_id = self.intern_int(0)  # always 0
         self.all_int = self.to_int(self.all)
         self.all_id = self.intern_int(self.all_int)
+
+    def refined(self, portsets: Iterable[PortSet]) -> tuple[PortAtoms, IntVec] | None:
+        """These atoms cut again at the bounds of ``portsets`` too, and the atom of these
+        that each new atom is a part of; None when no bound is new. Every id stands for
+        the same port set (its mask has each atom's bit in each of its parts), so rows of
+        ids, and tables of their ANDs, hold as they are."""
+        cuts = cuts_of(portsets)
+        if all(set(cuts[proto]) <= set(self.starts[proto]) for proto in PROTOCOLS):
+            return None
+        whole = [PortSet.of(proto, lo, hi) for proto, lo, hi in self.atoms]
+        out = PortAtoms([*whole, *portsets])
+        part_of = np.array(
+            [self._first[p] + _index(self.starts[p], lo) for p, lo, _ in out.atoms], dtype=np.intp
+        )
+        table = refined_masks(self.table, part_of, out.words)
+        out.values = [out.to_int(row) for row in table]
+        out._ids = {value: i for i, value in enumerate(out.values)}
+        out.portsets, out.texts = list(self.portsets), list(self.texts)
+        out._table = table
+        out.empty_id = self.empty_id
+        out.all_id = out._ids[out.all_int]
+        return out, part_of
 
     # -- ints: fast bit algebra in Python for small per-pair decisions ---------------------
     def to_int(self, mask: Mask) -> int:
@@ -119,6 +142,17 @@ class PortAtoms:
             ps = PortSet.from_mapping(by)
             self._text[key] = ps
         return ps
+
+
+def refined_masks(masks: Mask, part_of: IntVec, words: int) -> Mask:
+    """``(k, W)`` masks over atoms refined as :meth:`PortAtoms.refined` gives ``part_of``:
+    each new atom's bit is that of the atom it is a part of (``words`` per row after)."""
+    rows = masks.reshape(-1, masks.shape[-1]) if masks.ndim else masks.reshape(1, -1)
+    bits = np.unpackbits(rows.view(np.uint8), axis=1, bitorder="little")
+    out = np.zeros((len(rows), words * 64), dtype=np.uint8)
+    out[:, : len(part_of)] = bits[:, part_of]
+    packed = np.packbits(out, axis=1, bitorder="little").view(np.uint64)
+    return packed.reshape(*masks.shape[:-1], words) if masks.ndim > 1 else packed.reshape(words)
 
 
 def cuts_of(portsets: Iterable[PortSet]) -> dict[str, list[int]]:

@@ -47,7 +47,7 @@ def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         policies = [o for o in known.values() if o["kind"] == "NetworkPolicy"]
         kind = draw(
             st.sampled_from(
-                ["copy", "copy", "select", "new", "delete", "pod", "namespace", "admin"]
+                ["copy", "copy", "select", "ports", "new", "delete", "pod", "namespace", "admin"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -79,10 +79,24 @@ def policy_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             obj = copy.deepcopy(draw(st.sampled_from(policies)))
             if kind == "copy":
                 obj["metadata"] = {"name": name, "namespace": ns}
+            elif kind == "ports":  # ports that may cut the port space anew
+                for rule in [*obj["spec"].get("ingress", []), *obj["spec"].get("egress", [])]:
+                    rule["ports"] = draw(st.lists(numeric_ports(), min_size=1, max_size=2))
             else:
                 obj["spec"]["podSelector"] = draw(selectors(POD_LABELS))
         known[key(obj)] = obj
         out.append(("apply", obj, by))
+    return out
+
+
+@st.composite
+def numeric_ports(draw: st.DrawFn) -> Obj:
+    """A NetworkPolicy port: a number (a few known, any other), maybe a range, of any
+    protocol."""
+    port = draw(st.one_of(st.sampled_from([80, 5432, 8080]), st.integers(1, 65535)))
+    out: Obj = {"port": port, "protocol": draw(st.sampled_from(["TCP", "TCP", "UDP", "SCTP"]))}
+    if draw(st.booleans()) and port < 65535:
+        out["endPort"] = draw(st.integers(port, min(65535, port + 1000)))
     return out
 
 
@@ -272,20 +286,46 @@ def test_a_part_with_no_pod_is_no_class() -> None:
     _check(r, [*left, DB_FROM_WEB, cache, _pod("cache-2", {"app": "cache"})])
 
 
-@pytest.mark.parametrize(
-    "ports",
-    [
-        [{"port": 6379}],  # a new port boundary: other port atoms
-        [{"port": "http"}],  # a named port no rule used: other label class keys
-    ],
-)
-def test_a_policy_with_new_ports_loads_again(ports: list[Obj]) -> None:
+def test_a_policy_with_a_named_port_no_rule_used_loads_again() -> None:
+    """Named ports rules use key the label classes: other label class keys."""
     r = reach.from_objects([*START, DB_FROM_WEB])
     other = copy.deepcopy(DB_FROM_WEB)
     other["metadata"]["name"] = "db-cache"
-    other["spec"]["ingress"][0]["ports"] = ports
+    other["spec"]["ingress"][0]["ports"] = [{"port": "http"}]
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(other)
+
+
+@pytest.mark.parametrize(
+    "ports",
+    [
+        [{"port": 6379}],  # one port inside an atom: it is cut in three
+        [{"port": 6000, "endPort": 6999}, {"port": 53, "protocol": "UDP"}],  # a range, UDP
+        [{"port": 1}, {"port": 65535}],  # at the ends of the port space
+    ],
+)
+def test_a_policy_with_new_port_bounds_cuts_the_atoms_again_in_place(ports: list[Obj]) -> None:
+    """Its ports cut the port space where no rule did: the atoms are cut again, each id
+    keeping its port set, and the policy goes in as any other; deleted, the finer atoms
+    stay (they hold the same port sets)."""
+    objects = [*START, DB_FROM_WEB]
+    r = reach.from_objects(objects)
+    atoms = len(r.reachability.atoms.atoms)
+    other = copy.deepcopy(DB_FROM_WEB)
+    other["metadata"]["name"] = "db-cache"
+    other["spec"]["podSelector"] = {"matchLabels": {"app": "cache"}}
+    other["spec"]["ingress"][0]["ports"] = ports
+    with _never_loaded():
+        change = r.apply(other)
+    assert len(r.reachability.atoms.atoms) > atoms
+    _check(r, [*objects, other])
+    after = reach.from_objects([*objects, other])
+    expected = reach.diff(reach.from_objects(objects), after, old_label="before", new_label="after")
+    assert str(change) == str(expected)
+    assert not change.empty
+    with _never_loaded():
+        r.delete(other)
+    _check(r, objects)
 
 
 def test_a_policy_with_a_new_address_block_loads_again() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reach.engine.atoms import Mask, PortAtoms
+from reach.engine.atoms import Mask, PortAtoms, refined_masks
 from reach.model.ports import MAX_PORT, PROTOCOLS, PortSet
 
 TCP80 = PortSet.of("TCP", 80)
@@ -190,3 +190,49 @@ def test_touching_decides_whether_some_port_is_allowed(pss: list[PortSet], wante
     for i, (proto, lo, hi) in enumerate(atoms.atoms):
         bit = bool((int(touch[i // 64]) >> (i % 64)) & 1)
         assert bit == (not (wanted & PortSet.of(proto, lo, hi)).is_empty())
+
+
+# -- atoms cut again (a policy's new port bounds in place: reach.engine.portcuts) ---------------
+
+
+@settings(max_examples=100)
+@given(st.lists(port_sets, min_size=1, max_size=12), st.lists(port_sets, min_size=1, max_size=4))
+def test_atoms_cut_again_keep_every_id_and_its_port_set(
+    pss: list[PortSet], more: list[PortSet]
+) -> None:
+    """Every id stands for the same port set over the finer atoms (its refined mask is the
+    mask of that set), the atoms are those of all the sets at once, and the new sets' masks
+    (and their ANDs with the old ids') are those of the port sets."""
+    atoms = PortAtoms(pss)
+    ids = atoms.intern(np.stack([atoms.mask(ps) for ps in pss]))
+    found = atoms.refined(more)
+    fresh = PortAtoms([*pss, *more])
+    if found is None:  # no new bound: the atoms are already those
+        assert fresh.atoms == atoms.atoms
+        return
+    finer, _ = found
+    assert finer.atoms == fresh.atoms
+    assert finer.portsets == atoms.portsets
+    assert finer.all_id == atoms.all_id and finer.empty_id == atoms.empty_id == 0
+    for i, value in enumerate(finer.values):
+        assert finer.portset(finer.from_int(value)) == atoms.portsets[i]
+        assert np.array_equal(finer.from_int(value), fresh.mask(atoms.portsets[i]))
+    for ps, i in zip(pss, ids.tolist(), strict=True):
+        assert finer.intern_int(finer.to_int(finer.mask(ps))) == i  # the same id again
+    for ps in more:
+        new = finer.intern_int(finer.to_int(finer.mask(ps)))
+        assert finer.portsets[new] == ps
+        for old in ids.tolist():
+            both = finer.from_int(finer.values[new]) & finer.from_int(finer.values[old])
+            assert finer.portset(both) == ps & atoms.portsets[old]
+
+
+def test_masks_of_rules_are_cut_again_row_by_row() -> None:
+    atoms = PortAtoms(GIVEN)
+    found = atoms.refined([PortSet.of("TCP", 100, 200)])
+    assert found is not None
+    finer, part_of = found
+    rows = np.stack([atoms.mask(ps) for ps in GIVEN])
+    again = refined_masks(rows, part_of, finer.words)
+    assert [finer.portset(row) for row in again] == GIVEN
+    assert finer.portset(refined_masks(atoms.mask(WEB), part_of, finer.words)) == WEB
