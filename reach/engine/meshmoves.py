@@ -11,7 +11,8 @@ compilation's frame as it was:
 
 - the ipBlocks the sources name are the same, in the same order (they key label classes
   and cut the address segments), and so are the addresses under REGISTRY_ONLY;
-- the ports the policies name cut the port atoms at no new point.
+- the ports the policies name cut the port atoms at no new point, or the atoms are cut
+  again first (:mod:`reach.engine.portcuts`).
 
 Where the frame changes, :func:`mesh_moved` returns None and the caller compiles. Where
 the label classes that have pods part otherwise by the mesh's new answers and every
@@ -27,7 +28,6 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.atoms import cuts_of
 from reach.engine.classmoves import GONE
 from reach.engine.meshagain import features_again
 from reach.engine.meshcuts import port_sets
@@ -36,6 +36,7 @@ from reach.engine.meshfeatures import FeatureReader
 from reach.engine.meshlayer import Ands, MeshLayer, blocks
 from reach.engine.meshsplits import reparted
 from reach.engine.moves import Move
+from reach.engine.portcuts import with_cuts
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import side_tables
 from reach.model.cluster import Cluster
@@ -51,6 +52,10 @@ def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Mov
         return None
     if not cluster.istio or not _same_frame(x, cluster):
         return None
+    cut = with_cuts(x, port_sets(cluster))  # ports no rule cut at: the atoms cut again
+    if cut is None:
+        return None
+    x = cut
     n_label = len(keys.label_keys)
     after = MeshLayer(cluster, mesh.l7)
     if len(mesh.features) != n_label:
@@ -88,18 +93,14 @@ def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Mov
 
 
 def _same_frame(x: Reachability, cluster: Cluster) -> bool:
-    """Whether the label class keys, address segments and port atoms of ``x`` stand for
-    ``cluster``'s Istio objects (see the module doc)."""
+    """Whether the label class keys and address segments of ``x`` stand for ``cluster``'s
+    Istio objects (see the module doc)."""
     old, new = x.cluster.istio, cluster.istio
     if old.registry_only != new.registry_only:
         return False
     if named_targets(x.cluster.services) != named_targets(cluster.services):
         return False  # the named target ports Services resolve key the label classes
-    if [str(b.cidr) for b in blocks(old)] != [str(b.cidr) for b in blocks(new)]:
-        return False  # the sources' ipBlocks in order, then the ServiceEntries' addresses
-    starts = x.atoms.starts
-    cuts = cuts_of(port_sets(cluster))
-    return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
+    return [str(b.cidr) for b in blocks(old)] == [str(b.cidr) for b in blocks(new)]
 
 
 def _same_classes(keys: ClassKeys, live: BoolVec, others: IntVec, mesh: IntVec) -> bool:

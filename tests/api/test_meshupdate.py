@@ -608,3 +608,22 @@ def test_classes_of_equal_hashes_beside_the_mesh_merge_only_when_their_answers_a
     loaded = reach.from_objects([*objects[:-1], changed])
     assert loaded.reachability.n_internal == 3
     assert _everything(r) == _everything(loaded)
+
+
+def test_an_authorization_policy_naming_a_new_port_cuts_the_atoms_in_place() -> None:
+    """Port 9999 is no rule's bound: the atoms are cut again, and db admits web on it
+    alone; changed back, the finer atoms stay and web reaches db as before."""
+    objects = [NS, WEB, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    atoms = len(r.reachability.atoms.atoms)
+    on_port = copy.deepcopy(ONLY_WEB)
+    on_port["spec"]["rules"][0]["to"] = [{"operation": {"ports": ["9999"]}}]
+    with _never_loaded():
+        r.apply(on_port)
+    assert len(r.reachability.atoms.atoms) > atoms
+    assert not _web_to_db(r)
+    assert _everything(r) == _everything(reach.from_objects([NS, WEB, DB, on_port]))
+    with _never_loaded():
+        r.apply(ONLY_WEB)
+    assert _web_to_db(r)
+    assert _everything(r) == _everything(reach.from_objects(objects))
