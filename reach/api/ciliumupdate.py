@@ -1,12 +1,13 @@
 """A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy object applied or deleted, read
 as a load reads it, for the quick way of :mod:`reach.api.policyupdate`.
 
-An object of one rule (``spec``, or ``specs`` of one item) is one policy; the cluster's
-Cilium policies take it out and in at its place in the load's order, and the diagnostics
-a load makes of it (``reach.input.ciliumdiag``, and the parser's warnings) replace the
-old object's; ``cidrGroupRef`` and ``cidrGroupSelector`` name the CiliumCIDRGroups of the
-store, read as a load reads them. Where a load may read otherwise (an object of several
-rules, an invalid object or CiliumCIDRGroup, its namespace not a Namespace object) or
+An object is one policy per rule (``spec``, and each item of ``specs``); the cluster's
+Cilium policies take them out and in at their place in the load's order, one rule at a
+time (each a step of :mod:`reach.api.policyupdate`), and the diagnostics a load makes of
+the object (``reach.input.ciliumdiag``, and the parser's warnings) replace the old
+object's; ``cidrGroupRef`` and ``cidrGroupSelector`` name the CiliumCIDRGroups of the
+store, read as a load reads them. Where a load may read otherwise (an invalid object or
+CiliumCIDRGroup, its namespace not a Namespace object) or
 where the compilation's frame changes (the first Cilium policy, or the last, makes
 service accounts part of label classes; a new pseudo peer is one more class; new
 addresses cut new segments), :func:`cilium_change` gives None and the caller loads and
@@ -40,13 +41,19 @@ CIDR_GROUP = "CiliumCIDRGroup"
 WARNED = "cilium-namespace-replaced"
 
 
+#: One step of a Cilium object changed: the cluster after it, the policy gone, the one come.
+Step = tuple[Cluster, CiliumPolicy | None, CiliumPolicy | None]
+
+
 def cilium_change(
     cluster: Cluster, store: ObjectStore, key: Identity, old: bool
-) -> tuple[Cluster, CiliumPolicy | None, CiliumPolicy | None] | None:
+) -> list[Step] | None:
     """The Cilium policy object ``key`` out of the cluster's (if ``old``) and in (if the
-    store holds it), as a load reads it, with the cluster's diagnostics of it replaced: the
-    cluster after, the policy gone and the one come; None where a load may read otherwise
-    or compile another frame (see the module doc)."""
+    store holds it), as a load reads it, with the cluster's diagnostics of it replaced: one
+    step per rule (an object of several rules, ``specs``, is several policies: each of its
+    rules in turn replaced, then the ones left taken out or put in, the last step's cluster
+    the cluster after); None where a load may read otherwise or compile another frame (see
+    the module doc)."""
     _, kind, ns, name = key
     namespace = "" if kind == CCNP else ns
     if kind == CCNP and ns != "default":
@@ -59,30 +66,59 @@ def cilium_change(
     policies = list(cluster.cilium_policies)
     lo = bisect.bisect_left(policies, (kind, namespace, name), key=_identity)
     hi = bisect.bisect_right(policies, (kind, namespace, name), key=_identity)
-    if hi - lo != int(old):
-        return None  # several rules, or held but not read (invalid): load again
-    removed = policies.pop(lo) if old else None
-    added, warnings = None, list[str]()
+    if (hi > lo) != old:
+        return None  # held but not read (invalid), or read from elsewhere: load again
+    removed = policies[lo:hi]
+    added: list[CiliumPolicy] = []
+    warnings: list[str] = []
     raw = store.get(key)
     if raw is not None:
         read = _read(raw, kind, groups)
         if read is None:
             return None
         added, warnings = read
-        if _identity(added) != (kind, namespace, name):
+        if any(_identity(p) != (kind, namespace, name) for p in added):
             return None
-        policies.insert(lo, added)
+    policies[lo:hi] = added
     if bool(policies) != bool(cluster.cilium_policies):
         return None  # service accounts join or leave every label class key
     if pseudo_peers(policies) != pseudo_peers(cluster.cilium_policies):
         return None
-    after = copy.copy(cluster)
-    after.cilium_policies = policies
     gone = _diagnostics(removed, [], cluster) if removed else []
-    gone += [d for d in cluster.diagnostics if _warned(d, removed)]
+    gone += [d for d in cluster.diagnostics if any(_warned(d, p) for p in removed)]
     come = _diagnostics(added, warnings, cluster) if added else []
-    after.diagnostics = replaced(cluster.diagnostics, gone, come)
-    return after, removed, added
+    diagnostics = replaced(cluster.diagnostics, gone, come)
+    return _steps(cluster, lo, removed, added, diagnostics)
+
+
+def _steps(
+    cluster: Cluster,
+    at: int,
+    removed: list[CiliumPolicy],
+    added: list[CiliumPolicy],
+    diagnostics: list[Diagnostic],
+) -> list[Step]:
+    """The steps from ``cluster`` to the cluster with the policies ``removed`` (from place
+    ``at`` of its Cilium policies on) replaced by ``added``: each removed policy replaced by
+    the added one of its place, then the removed ones left taken out or the added ones left
+    put in, in order (never no Cilium policy between two steps while there is one before
+    and after)."""
+    current = list(cluster.cilium_policies)
+    out: list[Step] = []
+    for j in range(max(len(removed), len(added))):
+        gone = removed[j] if j < len(removed) else None
+        come = added[j] if j < len(added) else None
+        if gone is not None and come is not None:
+            current[at + j] = come
+        elif gone is not None:
+            current.remove(gone)
+        elif come is not None:
+            current.insert(at + j, come)
+        step = copy.copy(cluster)
+        step.cilium_policies = list(current)
+        step.diagnostics = diagnostics
+        out.append((step, gone, come))
+    return out
 
 
 def _cidr_groups(store: ObjectStore) -> dict[str, CidrGroup] | None:
@@ -106,9 +142,9 @@ def _cidr_groups(store: ObjectStore) -> dict[str, CidrGroup] | None:
 
 def _read(
     raw: RawObject, kind: str, groups: dict[str, CidrGroup]
-) -> tuple[CiliumPolicy, list[str]] | None:
-    """The one policy of ``raw`` and the parser's warnings; None when a load reads it
-    otherwise (invalid, deprecated, several rules or none)."""
+) -> tuple[list[CiliumPolicy], list[str]] | None:
+    """The policies of ``raw`` (one per rule) and the parser's warnings; None when a load
+    reads it otherwise (invalid, deprecated, no rule)."""
     placed = classify(raw.obj.get("apiVersion"), kind)
     if placed.info is None or placed.error is not None or placed.deprecated:
         return None
@@ -116,19 +152,21 @@ def _read(
         parsed = parse_cilium_policy(raw.obj, kind, raw.origin, raw.origin + raw.path, groups)
     except FieldError:
         return None  # the load says why
-    if len(parsed.policies) != 1:
+    if not parsed.policies:
         return None
-    return parsed.policies[0], parsed.warnings
+    return list(parsed.policies), parsed.warnings
 
 
-def _diagnostics(policy: CiliumPolicy, warnings: list[str], cluster: Cluster) -> list[Diagnostic]:
-    """The diagnostics a load makes of ``policy`` in ``cluster`` (its Services), with the
-    parser's ``warnings``."""
+def _diagnostics(
+    policies: list[CiliumPolicy], warnings: list[str], cluster: Cluster
+) -> list[Diagnostic]:
+    """The diagnostics a load makes of ``policies`` (the rules of one object) in
+    ``cluster`` (its Services), with the parser's ``warnings``."""
     diag = Diagnostics()
     for warning in warnings:
-        diag.add(WARNED, warning, policy.origin)
+        diag.add(WARNED, warning, policies[0].origin)
     alone = Cluster()
-    alone.cilium_policies, alone.services = [policy], cluster.services
+    alone.cilium_policies, alone.services = list(policies), cluster.services
     cilium_diagnostics(alone, diag)
     return diag.notes
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import bisect
 import copy
+from collections.abc import Sequence
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport
+from reach.analysis.diff import DiffReport, diff
+from reach.analysis.viewmoves import moved_analysis
 from reach.api.ciliumupdate import CILIUM_GROUP, CILIUM_KINDS, cilium_change
-from reach.api.movedupdate import moved_update
+from reach.api.movedupdate import Update, moved_update
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Moved
 from reach.engine.policymoves import policy_moved
@@ -74,7 +76,8 @@ def policy_update(
     elif key[0] == ADMIN_GROUP and key[1] in ADMIN_KINDS:
         change = _admin_policy(cluster, store, key, old)
     elif key[0] == CILIUM_GROUP and key[1] in CILIUM_KINDS:
-        change = cilium_change(cluster, store, key, old)
+        steps = cilium_change(cluster, store, key, old)
+        return _stepped(before, steps, by) if steps is not None else None
     else:
         return None
     if change is None:
@@ -87,6 +90,21 @@ def policy_update(
     else:
         moved = policy_moved(x, after_cluster, removed, added)
     return moved_update(before, after_cluster, moved, by)
+
+
+def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | None:
+    """The update of policies changed in turn (the rules of one Cilium object): each step
+    the quick way, and the change compared with the analysis before them all, on the nodes
+    some step changed; None when a step needs a compilation."""
+    analysis, among = before, set[str]()
+    for cluster, removed, added in steps:
+        move = policy_moved(analysis.reachability, cluster, removed, added)
+        done = moved_analysis(analysis, cluster, move, by) if move is not None else None
+        if done is None:
+            return None
+        analysis, ids = done
+        among |= ids
+    return analysis, diff(before, analysis, by, "before", "after", among=among), among
 
 
 def _network_policy(
