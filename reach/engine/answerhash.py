@@ -14,12 +14,19 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule
+
+if TYPE_CHECKING:
+    from reach.engine.classes import NamedPorts
+    from reach.engine.keyanswers import KeyAnswers
+    from reach.engine.policystate import PolicyState
+    from reach.engine.reachability import Reachability
 
 #: The answers of some classes: ``columns(classes)[j, k]`` is answer j of ``classes[k]``.
 Columns = Callable[[IntVec], npt.NDArray[np.bool_]]
@@ -116,23 +123,6 @@ def columns_of(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:
     return of
 
 
-def class_alike(
-    hashes: UIntVec,
-    resolution: IntVec,
-    columns: Columns,
-    asked: tuple[list[AnyPolicy], list[tuple[AnyPolicy, AnyRule, str]]],
-    answers: list[bool],
-    resolved: int,
-) -> int | None:
-    """The class whose answers are ``answers`` (whether each policy of ``asked`` selects,
-    then whether each rule's peers hold, in order) and whose resolution is ``resolved``;
-    None when no class has them. Found by the hash of the answers, then compared answer
-    by answer (``hashes``, ``resolution``, ``columns``: of the classes, as for
-    :func:`merged`)."""
-    alike = classes_alike(hashes, resolution, columns, asked, answers, resolved, first=True)
-    return alike[0] if alike else None
-
-
 def classes_alike(
     hashes: UIntVec,
     resolution: IntVec,
@@ -142,8 +132,11 @@ def classes_alike(
     resolved: int,
     first: bool = False,
 ) -> list[int]:
-    """The classes (ascending) whose answers are ``answers`` and whose resolution is
-    ``resolved``, as :func:`class_alike` finds one (``first``: the first only)."""
+    """The classes (ascending; ``first``: the first only) whose answers are ``answers``
+    (whether each policy of ``asked`` selects, then whether each rule's peers hold, in
+    order) and whose resolution is ``resolved``. Found by the hash of the answers, then
+    compared answer by answer (``hashes``, ``resolution``, ``columns``: of the classes, as
+    for :func:`merged`)."""
     policies, rules = asked
     position = {id(policy): i for i, policy in enumerate(policies)}
     by_policy = [[a] for a in answers[: len(policies)]]
@@ -163,3 +156,31 @@ def classes_alike(
             if first:
                 break
     return out
+
+
+def answered_alike(
+    x: Reachability,
+    state: PolicyState,
+    asked: KeyAnswers,
+    answers: list[bool],
+    named_ports: NamedPorts,
+    first: bool = False,
+) -> list[int]:
+    """:func:`classes_alike` over the classes of ``x`` (``state``: its policy state;
+    ``asked``: whose policies and rules ``answers`` answer), resolving the named ports as
+    ``named_ports``; the hashes of the classes' answers are made once, then carried from
+    update to update (much cheaper than making every class's signature again)."""
+    if named_ports not in state.masks.resolutions:
+        return []
+    n = x.n_internal
+    if state.hashes is None:  # a fact of these classes: kept for the updates after
+        state.hashes = hashes_of(state.policies, state.subjects, x.rules, n)
+    return classes_alike(
+        state.hashes,
+        state.masks.resolution_of[:n],
+        columns_of(state.subjects, x.rules),
+        (asked.policies, asked.rules),
+        answers,
+        state.masks.resolutions.index(named_ports),
+        first,
+    )

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reach.engine.answerhash import classes_alike, columns_of, hashes_of
+from reach.engine.answerhash import answered_alike
 from reach.engine.arrays import IntVec
-from reach.engine.classes import LabelKey, NamedPorts
+from reach.engine.classes import LabelKey
 from reach.engine.classmoves import NEW, NewClass
-from reach.engine.keyanswers import KeyAnswers
-from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Pod
 
@@ -44,7 +42,7 @@ def mesh_joined(
         return None
     feature = mesh.feature_of(pod)
     layer, mesh_code = mesh.coded(feature)
-    alike = _alike(x, policies, state.key_answers, *found)
+    alike = answered_alike(x, policies, state.key_answers, *found)
     seen = mesh.label_codes[[keys.label[keys.first_key[c]] for c in alike]]
     same = [c for c, code in zip(alike, seen.tolist(), strict=True) if code == mesh_code]
     label = keys.label.get(key, n_label)
@@ -74,28 +72,3 @@ def mesh_joined(
 def _unused(code: IntVec) -> int:
     """A number no class has."""
     return int(code.max()) + 1 if len(code) else 0
-
-
-def _alike(
-    x: Reachability,
-    state: PolicyState,
-    asked: KeyAnswers,
-    answers: list[bool],
-    named_ports: NamedPorts,
-) -> list[int]:
-    """The classes (ascending) that answer every policy and rule peer as ``answers`` and
-    resolve the named ports as ``named_ports``: found by the hashes of the classes'
-    answers (made once, then carried from update to update), compared answer by answer."""
-    if named_ports not in state.masks.resolutions:
-        return []
-    n = x.n_internal
-    if state.hashes is None:  # a fact of these classes: kept for the updates after
-        state.hashes = hashes_of(state.policies, state.subjects, x.rules, n)
-    return classes_alike(
-        state.hashes,
-        state.masks.resolution_of[:n],
-        columns_of(state.subjects, x.rules),
-        (asked.policies, asked.rules),
-        answers,
-        state.masks.resolutions.index(named_ports),
-    )

@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import class_alike, columns_of, hashes_of
+from reach.engine.answerhash import answered_alike
 from reach.engine.arrays import IntVec
 from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
 from reach.engine.classmoves import GONE, NEW, NewClass, reclassed, renumbering
@@ -145,24 +145,12 @@ def _class_of(
 ) -> int | None:
     """The behaviour class with these answers and named-port resolution (None: none has):
     by the signatures when they are made (after a compilation), else by the hashes of the
-    classes' answers (:func:`answerhash.class_alike`; made once, then carried from update
-    to update), which is much cheaper than making every class's signature again."""
+    classes' answers (:func:`answerhash.answered_alike`)."""
     table, state, asked = keys.by_signature, x.policy_state, keys.answers
     if not isinstance(table, LazySignatures) or table.made or state is None or asked is None:
         return table.get(signature_of(answers, named_ports))
-    if named_ports not in state.masks.resolutions:
-        return None
-    n = x.n_internal
-    if state.hashes is None:  # a fact of these classes: kept for the updates after
-        state.hashes = hashes_of(state.policies, state.subjects, x.rules, n)
-    return class_alike(
-        state.hashes,
-        state.masks.resolution_of[:n],
-        columns_of(state.subjects, x.rules),
-        (asked.policies, asked.rules),
-        answers,
-        state.masks.resolutions.index(named_ports),
-    )
+    found = answered_alike(x, state, asked, answers, named_ports, first=True)
+    return found[0] if found else None
 
 
 def _order(
