@@ -37,6 +37,7 @@ from reach.engine.calicotiers import CalicoTiers
 from reach.engine.classsplits import policy_answers
 from reach.engine.moves import Move
 from reach.engine.policymoves import compiled_rules
+from reach.engine.portcuts import policy_ports, with_cuts
 from reach.engine.portmasks import numeric_ports
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_with, side_fields, side_tables
@@ -66,6 +67,12 @@ def calico_moved(
     state, tiers = x.calico_state, x.calico
     if state is None or tiers is None:
         return None
+    plan = calico_plan(cluster)
+    ports = policy_ports(state, new) if isinstance(new, NetworkPolicy) else []
+    cut = with_cuts(x, [*plan.port_sets, *ports])  # ports no rule cut at: atoms cut again
+    if cut is None or cut.calico_state is None:
+        return None
+    x, state = cut, cut.calico_state
     others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
     selected_rows = x.selected_rows
     if isinstance(old, NetworkPolicy) or isinstance(new, NetworkPolicy):
@@ -78,7 +85,7 @@ def calico_moved(
         subject_of = dict(zip(map(id, state.policies), state.subjects, strict=True))
         selected_rows = [subject_of[id(p)] for p in cluster.policies]
     # a policy only added brings answers and takes none: no two classes come to agree
-    steps = calico_steps(state, x, cluster, others, merges=old is not None)
+    steps = calico_steps(state, x, cluster, others, merges=old is not None, plan=plan)
     if steps is None:
         return None
     class_keys = _keys(x, state, cluster, new, steps.plan)
@@ -147,12 +154,14 @@ def calico_steps(
     cluster: Cluster,
     others: list[CompiledRule],
     merges: bool = True,
+    plan: CalicoPlan | None = None,
 ) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
     rules of the other kinds ``others``; None when the frame or the behaviour classes
     would change (``merges``: whether classes may have come to answer alike; checking it
-    compares every class's answers, most of an update's time at 100k pods)."""
-    plan = calico_plan(cluster)
+    compares every class's answers, most of an update's time at 100k pods; ``plan``: the
+    cluster's, when made already)."""
+    plan = plan or calico_plan(cluster)
     if not _same_frame(state, x, plan):
         return None
     calico = CalicoCompilation(cluster, plan)

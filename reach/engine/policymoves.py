@@ -41,7 +41,7 @@ from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshpolicy import mesh_codes, rows_moved
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
-from reach.engine.portcuts import with_cuts
+from reach.engine.portcuts import policy_ports, with_cuts
 from reach.engine.portmasks import numeric_ports
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
@@ -61,7 +61,6 @@ from reach.engine.rules import (
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import segments
-from reach.model.ports import PortSet
 
 
 def policy_moved(
@@ -81,7 +80,7 @@ def policy_moved(
     policies = evaluation_order(cluster)
     triples = rule_triples(policies)
     if new is not None:  # ports no rule cut at: the atoms cut again first
-        cut = with_cuts(x, _numeric(state, new))
+        cut = with_cuts(x, policy_ports(state, new))
         if cut is None or cut.policy_state is None:
             return None
         x, state = cut, cut.policy_state
@@ -181,12 +180,6 @@ def _same_cuts(
         return False
     known = {(s.version, s.first) for s in x.segments}
     return all((s.version, s.first) in known for s in segments(blocks))
-
-
-def _numeric(state: PolicyState, policy: Moved) -> list[PortSet]:
-    """The numeric ports of the policy's rules (named ports resolve per destination)."""
-    lists = {rule.ports for rule in (*policy.ingress, *policy.egress) if rule.ports is not None}
-    return [state.masks.numeric_of.get(p) or numeric_ports(p) for p in lists]
 
 
 def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any], set[Any]]:

@@ -17,15 +17,24 @@ import copy
 from dataclasses import replace
 
 from reach.engine.atoms import Mask, refined_masks
+from reach.engine.moves import Moved
+from reach.engine.policystate import PolicyState
+from reach.engine.portmasks import numeric_ports
 from reach.engine.reachability import Reachability
 from reach.engine.rules import CompiledRule
 from reach.model.ports import PortSet
 
 
+def policy_ports(state: PolicyState, policy: Moved) -> list[PortSet]:
+    """The numeric ports of the policy's rules (named ports resolve per destination)."""
+    lists = {rule.ports for rule in (*policy.ingress, *policy.egress) if rule.ports is not None}
+    return [state.masks.numeric_of.get(p) or numeric_ports(p) for p in lists]
+
+
 def with_cuts(x: Reachability, portsets: list[PortSet]) -> Reachability | None:
     """``x`` with its port atoms cut again at the bounds of ``portsets`` (``x`` itself when
-    they cut nothing anew); None without a policy state."""
-    state = x.policy_state
+    they cut nothing anew); None without a policy state (or Calico's)."""
+    state = x.policy_state if x.policy_state is not None else x.calico_state
     if state is None:
         return None
     found = x.atoms.refined(portsets)
@@ -43,10 +52,12 @@ def with_cuts(x: Reachability, portsets: list[PortSet]) -> Reachability | None:
             mask = done[key] = refined_masks(rule.mask, part_of, atoms.words)
         return replace(rule, mask=mask)
 
+    calico = x.calico_state
     return replace(
         x,
         atoms=atoms,
         rules=[again(rule) for rule in x.rules],
-        policy_state=replace(state, masks=masks),
+        policy_state=replace(x.policy_state, masks=masks) if x.policy_state else None,
+        calico_state=replace(calico, masks=masks) if calico is not None else None,
         _side_masks=atoms.values[: len(x._side_masks)],
     )

@@ -324,6 +324,36 @@ def test_a_calico_policy_added_then_deleted_closes_then_opens_without_loading() 
     assert _everything(r) == _everything(reach.from_objects(THREE))
 
 
+def test_policies_with_new_port_bounds_beside_calico_tiers_cut_the_atoms_in_place() -> None:
+    """A Calico policy denying o's ingress on 6000-6100/TCP and a NetworkPolicy admitting
+    p's on 53/UDP: ports no rule named cut the atoms again, without loading."""
+    deny = _gnp(
+        "deny-o-ports",
+        "app == 'o'",
+        types=["Ingress"],
+        ingress=[{"action": "Deny", "protocol": "TCP", "destination": {"ports": ["6000:6100"]}}],
+    )
+    dns = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p-dns", "namespace": "ns-a"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "p"}},
+            "ingress": [{"ports": [{"port": 53, "protocol": "UDP"}]}],
+        },
+    }
+    r = reach.from_objects(THREE)
+    atoms = len(r.reachability.atoms.atoms)
+    with _never_loaded():
+        change = r.apply(deny, by="pod")
+    assert {e.dst for e in change.edges} == {"ns-a/o-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects([*THREE, deny]))
+    with _never_loaded():
+        r.apply(dns)
+    assert len(r.reachability.atoms.atoms) > atoms
+    assert _everything(r) == _everything(reach.from_objects([*THREE, deny, dns]))
+
+
 def test_a_calico_policy_moved_to_other_pods_computes_both_again() -> None:
     """The classes it selected before and those it selects now: both sides change."""
     deny = _gnp("deny", "app == 'o'", **DENY_IN)
