@@ -269,7 +269,9 @@ def _same_frame(state: CalicoState, x: Reachability, plan: CalicoPlan) -> bool:
     blocks = rule_blocks(triples) + plan.blocks
     if segments(blocks) != x.segments or any(b.cidr.version == 6 for b in blocks) != x.ipv6:
         return False
-    numeric = [numeric_ports(ports) for ports in {rule.ports for _, rule, _ in triples}]
+    known = state.masks.numeric_of  # the compilation's, read once per distinct list
+    lists = {rule.ports for _, rule, _ in triples}
+    numeric = [known.get(ports) or numeric_ports(ports) for ports in lists]
     cuts, starts = cuts_of([*numeric, *plan.port_sets]), x.atoms.starts
     return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
 
