@@ -68,8 +68,10 @@ def merged(hashes: UIntVec, resolution: IntVec, columns: Columns) -> list[list[i
 
 
 def _policy_weight(policy: AnyPolicy) -> np.uint64:
-    """A weight of the policy, the same for every object of its kind, namespace and name."""
-    text = f"{type(policy).__name__}/{getattr(policy, 'namespace', '')}/{policy.name}"
+    """A weight of the policy, the same for every object of its kind, namespace and name
+    (and rule: the rules of one Cilium object, ``specs``, are policies of one name)."""
+    namespace, part = getattr(policy, "namespace", ""), getattr(policy, "part", -1)
+    text = f"{type(policy).__name__}/{namespace}/{policy.name}/{part}"
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
     return np.uint64(int.from_bytes(digest, "little") | 1)
 

@@ -55,7 +55,8 @@ def remeshed(
     layer.in_classes(first, after.segments, len(after.pseudo))
     rows, row_of, ands, _ = layer.ingress(after.ingress_rows, after.ingress_group, after.atoms)
     masks, ids, table = side_tables(after, _ids_in(rows, len(after.atoms.values)))
-    code = np.where(source >= 0, kept.class_code[np.maximum(source, 0)], new_code)
+    code = np.full(len(source), new_code, dtype=np.intp)
+    code[source >= 0] = kept.class_code[source[source >= 0]]
     state = MeshState(after.ingress_rows, after.ingress_group, code, keys.answers, ands)
     return replace(
         after,

@@ -14,16 +14,19 @@ ANDed in (:func:`reach.engine.classmoves.rebuilt`, :mod:`reach.engine.meshclasse
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.answerhash import columns_of
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classes import sort_key
 from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.moves import Move
-from reach.engine.reachability import Reachability
+from reach.engine.policystate import PolicyState
+from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Cluster
 
 
@@ -40,6 +43,8 @@ def reparted(
     parts: dict[tuple[int, int], list[int]] = {}
     for label in np.flatnonzero(live).tolist():
         parts.setdefault((int(others[label]), int(mesh.label_codes[label])), []).append(label)
+    if not _alike(x, state, keys, parts.values()):
+        return None
 
     def by_key(label: int) -> tuple[object, ...]:
         return sort_key(keys.label_keys[label])
@@ -71,3 +76,22 @@ def reparted(
         internal[keys.behaviour[label]] = behaviour[label]
     renumber = every_class(x, internal, len(order))
     return Move(after, np.ones(len(order), dtype=bool), [], (renumber, list(range(x.n_internal))))
+
+
+def _alike(
+    x: Reachability, state: PolicyState, keys: ClassKeys, parts: Iterable[list[int]]
+) -> bool:
+    """Whether the classes whose label classes are parted together answer every policy
+    and rule peer alike and resolve named ports alike, compared answer by answer (the
+    numbers are by hashes of the answers: equal numbers of unequal answers would merge
+    classes a compilation keeps apart)."""
+    columns = columns_of(state.subjects, x.rules)
+    resolution = state.masks.resolution_of
+    for labels in parts:
+        classes = np.array(sorted({keys.behaviour[label] for label in labels}), dtype=np.intp)
+        if len(classes) < 2:
+            continue
+        answers = columns(classes)
+        if not np.all(answers == answers[:, :1]) or len(set(resolution[classes].tolist())) > 1:
+            return False
+    return True

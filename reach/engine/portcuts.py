@@ -34,12 +34,12 @@ def policy_ports(state: PolicyState, policy: Moved) -> list[PortSet]:
 def with_cuts(x: Reachability, portsets: list[PortSet]) -> Reachability | None:
     """``x`` with its port atoms cut again at the bounds of ``portsets`` (``x`` itself when
     they cut nothing anew); None without a policy state (or Calico's)."""
-    state = x.policy_state if x.policy_state is not None else x.calico_state
-    if state is None:
-        return None
     found = x.atoms.refined(portsets)
     if found is None:
         return x
+    state = x.policy_state if x.policy_state is not None else x.calico_state
+    if state is None:
+        return None
     atoms, part_of = found
     masks = copy.copy(state.masks)
     masks.atoms, masks._base = atoms, {}

@@ -137,8 +137,11 @@ def _extended(x: Reachability, masks: list[int], side: list[int]) -> PortSetIds 
     out = np.zeros((n, n), dtype=np.int32)
     out[:n_old, :n_old] = table
     intern = x.atoms.intern_int
+    # the entries made are those between the ids the sides held; an id interned since
+    # (below the last of them, by another query) has none yet
+    held = set(range(len(x._side_masks))) if x._side_ids is None else set(x._side_ids)
     for e in side:
-        if e >= n_old:  # AND is symmetric: the row and the column of e alike
+        if e >= n_old or e not in held:  # AND is symmetric: the row and the column alike
             out[e, side] = out[side, e] = [intern(masks[e] & masks[i]) for i in side]
     return out
 

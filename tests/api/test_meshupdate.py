@@ -627,3 +627,73 @@ def test_an_authorization_policy_naming_a_new_port_cuts_the_atoms_in_place() -> 
         r.apply(ONLY_WEB)
     assert _web_to_db(r)
     assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_the_last_pod_gone_and_back_beside_the_mesh_makes_its_class_in_place() -> None:
+    """No class at all between the two updates: the new class's number is its own."""
+    objects = [NS, ONLY_WEB, WEB]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.delete(WEB)
+    assert r.reachability.n_internal == 0
+    with _never_loaded():
+        r.apply(WEB)
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_rules_of_one_cilium_object_tell_classes_apart_when_the_mesh_no_longer_does() -> None:
+    """a and b are selected each by one rule (``specs``) of one Cilium object, on other
+    ports; an AuthorizationPolicy told them apart too. Once it selects every pod, the mesh
+    sees them alike, and the rules still tell them apart: two classes, as a load keeps."""
+
+    def rule(app: str, port: int) -> Obj:
+        return {
+            "endpointSelector": {"matchLabels": {"app": app}},
+            "ingress": [{"fromEndpoints": [{}], "toPorts": [{"ports": [{"port": str(port)}]}]}],
+        }
+
+    two = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "two", "namespace": "shop"},
+        "specs": [rule("a", 80), rule("b", 443)],
+    }
+    allow_a = copy.deepcopy(ONLY_WEB)
+    allow_a["spec"] = {"selector": {"matchLabels": {"app": "a"}}, "action": "ALLOW", "rules": [{}]}
+    other = _deny_to("zzz")
+    objects = [NS, _pod("a-1", "a", "10.1.0.1"), _pod("b-1", "b", "10.1.0.2"), two, allow_a, other]
+    every = copy.deepcopy(allow_a)
+    del every["spec"]["selector"]
+    loaded = reach.from_objects([*objects[:4], every])
+    assert loaded.reachability.n_internal == 2
+
+    def colliding(*_: object) -> np.ndarray:
+        return np.zeros(r.reachability.n_internal, dtype=np.uint64)
+
+    for hashes in (None, colliding):  # the rules' own hashes, then hashes that collide
+        r = reach.from_objects(objects)
+        with (
+            _never_loaded(),
+            mock.patch.object(
+                reach.engine.policymoves, "_hashes", hashes or reach.engine.policymoves._hashes
+            ),
+        ):
+            r.delete(other)  # a policy taken out: the answers' hashes are made
+        r.apply(every)
+        assert _everything(r) == _everything(loaded)
+
+
+def test_an_istio_change_beside_calico_tiers_and_the_mesh_does_not_load() -> None:
+    gnp = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "g"},
+        "spec": {"selector": "app == 'db'", "types": ["Ingress"], "ingress": [{"action": "Allow"}]},
+    }
+    objects = [NS, WEB, DB, gnp, ONLY_WEB]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.apply(_allow_from("other"))
+    assert _everything(r) == _everything(
+        reach.from_objects([NS, WEB, DB, gnp, _allow_from("other")])
+    )

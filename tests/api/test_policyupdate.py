@@ -556,3 +556,36 @@ def _front_made_prod(objects: list[Obj]) -> tuple[reach.Reach, set[tuple[str, st
         change = r.apply(prod, by="pod")
     _check(r, [*[o for o in objects if o is not FRONT[0]], prod])
     return r, {(e.src, e.dst, e.change) for e in change.edges}
+
+
+def test_an_id_interned_by_a_query_between_updates_has_its_and_entries_made() -> None:
+    """Views intern port sets of their own (a namespace's pairs joined) after the AND table
+    was made; a later update whose rows hold such an id must AND it with every side id,
+    else every pair through it reads as no ports."""
+
+    def ingress(name: str, app: str | None, ports: list[int] | None) -> Obj:
+        spec: Obj = {"podSelector": {"matchLabels": {"app": app}} if app else {}}
+        spec["policyTypes"] = ["Ingress"]
+        if ports is not None:
+            spec["ingress"] = [{"ports": [{"protocol": "TCP", "port": p} for p in ports]}]
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": "shop"},
+            "spec": spec,
+        }
+
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
+        *(_pod(f"{app}-1", {"app": app}) for app in "abcd"),
+        ingress("iso", None, None),
+        ingress("pb", "b", [80]),
+        ingress("pc", "c", [443]),
+        ingress("pd", "d", [8080]),
+    ]
+    r = reach.from_objects(objects)
+    _everything(r)  # every view made: the namespace view interns the union of b, c, d
+    with _never_loaded():
+        r.apply(ingress("pa", "a", [80, 8080]), by="namespace")
+        r.apply(ingress("pa", "a", [80, 443, 8080]), by="namespace")
+    _check(r, [*objects, ingress("pa", "a", [80, 443, 8080])])

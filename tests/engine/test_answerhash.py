@@ -121,3 +121,25 @@ def test_the_class_alike_a_key_is_its_class(objects: list[dict]) -> None:
         if answers:  # answers no class has: none found (not the class of a near hash)
             flipped = [not answers[0], *answers[1:]]
             assert cls not in classes_alike(hashes, resolution, columns, asked, flipped, resolved)
+
+
+def test_the_rules_of_one_cilium_object_weigh_apart() -> None:
+    """``specs``: the rules of one object are policies of one kind, namespace and name; a
+    class selected by one rule and a class selected by the other must not hash alike."""
+    from reach.engine.answerhash import _policy_weight
+
+    first = reach.from_objects(
+        [
+            {
+                "apiVersion": "cilium.io/v2",
+                "kind": "CiliumNetworkPolicy",
+                "metadata": {"name": "two", "namespace": "shop"},
+                "specs": [
+                    {"endpointSelector": {"matchLabels": {"app": "a"}}, "ingress": [{}]},
+                    {"endpointSelector": {"matchLabels": {"app": "b"}}, "ingress": [{}]},
+                ],
+            }
+        ]
+    ).cluster.cilium_policies
+    assert [p.part for p in first] == [0, 1]
+    assert _policy_weight(first[0]) != _policy_weight(first[1])
