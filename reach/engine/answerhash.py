@@ -14,19 +14,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule
-
-if TYPE_CHECKING:
-    from reach.engine.classes import NamedPorts
-    from reach.engine.keyanswers import KeyAnswers
-    from reach.engine.policystate import PolicyState
-    from reach.engine.reachability import Reachability
 
 #: The answers of some classes: ``columns(classes)[j, k]`` is answer j of ``classes[k]``.
 Columns = Callable[[IntVec], npt.NDArray[np.bool_]]
@@ -158,31 +151,3 @@ def classes_alike(
             if first:
                 break
     return out
-
-
-def answered_alike(
-    x: Reachability,
-    state: PolicyState,
-    asked: KeyAnswers,
-    answers: list[bool],
-    named_ports: NamedPorts,
-    first: bool = False,
-) -> list[int]:
-    """:func:`classes_alike` over the classes of ``x`` (``state``: its policy state;
-    ``asked``: whose policies and rules ``answers`` answer), resolving the named ports as
-    ``named_ports``; the hashes of the classes' answers are made once, then carried from
-    update to update (much cheaper than making every class's signature again)."""
-    if named_ports not in state.masks.resolutions:
-        return []
-    n = x.n_internal
-    if state.hashes is None:  # a fact of these classes: kept for the updates after
-        state.hashes = hashes_of(state.policies, state.subjects, x.rules, n)
-    return classes_alike(
-        state.hashes,
-        state.masks.resolution_of[:n],
-        columns_of(state.subjects, x.rules),
-        (asked.policies, asked.rules),
-        answers,
-        state.masks.resolutions.index(named_ports),
-        first,
-    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reach.engine.answerhash import answered_alike
+from reach.engine.alikeclasses import answered_alike
 from reach.engine.arrays import IntVec
 from reach.engine.classes import LabelKey
 from reach.engine.classmoves import NEW, NewClass

@@ -44,9 +44,10 @@ def mesh_codes(
     to answer alike and that the mesh sees alike: they merge
     (:func:`reach.engine.classsplits.merged_classes`). The classes of a group are compared
     answer by answer (``columns``); None when two of them answer otherwise (equal hashes
-    of unequal answers: a compilation tells them apart). Equal hashes of classes the mesh
-    tells apart are taken for equal answers (the numbers part the label classes when an
-    Istio object changes: :mod:`reach.engine.meshsplits`)."""
+    of unequal answers: a compilation tells them apart). Classes the mesh tells apart may
+    share a number by equal hashes of unequal answers: an Istio change that parts the
+    label classes by the numbers compares the answers of the classes it puts together
+    (:mod:`reach.engine.meshsplits`)."""
     kept, keys, mesh = x.mesh_state, x.class_keys, x.mesh
     if kept is None or keys is None or mesh is None:
         return None

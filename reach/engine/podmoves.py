@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import answered_alike
+from reach.engine.alikeclasses import answered_alike
 from reach.engine.arrays import IntVec
 from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
 from reach.engine.classmoves import GONE, NEW, NewClass, reclassed, renumbering
@@ -145,7 +145,7 @@ def _class_of(
 ) -> int | None:
     """The behaviour class with these answers and named-port resolution (None: none has):
     by the signatures when they are made (after a compilation), else by the hashes of the
-    classes' answers (:func:`answerhash.answered_alike`)."""
+    classes' answers (:func:`alikeclasses.answered_alike`)."""
     table, state, asked = keys.by_signature, x.policy_state, keys.answers
     if not isinstance(table, LazySignatures) or table.made or state is None or asked is None:
         return table.get(signature_of(answers, named_ports))
