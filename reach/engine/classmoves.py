@@ -15,8 +15,9 @@ allow with it: ``SideRows.column``); its answers come from its key alone
 differs from what classes sharing its row have there, that class takes a row of its own.
 
 A new class must resolve named ports as some class did (its port cuts are then made).
-NetworkPolicies and admin policies only (:class:`PolicyState`); otherwise the caller
-compiles.
+NetworkPolicies, admin and Cilium policies (:class:`PolicyState`), beside Istio's mesh
+layer too (over the rows before its AND, the layer made again after:
+:mod:`reach.engine.meshclasses`); with Calico's tiers the caller compiles.
 """
 
 from __future__ import annotations

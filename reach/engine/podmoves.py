@@ -50,10 +50,11 @@ def moved(
     each class of ``x`` when the classes were renumbered (-1: gone; None: they were not);
     None when that needs a compilation.
 
-    ``cluster`` must differ from ``x.cluster`` in its pods only. With Calico's tiers or
-    Istio's mesh layer (answers not computed here, no policy state; a label class key holds
-    all they read of a pod), only a pod that joins the class of a key seen, no class
-    coming, going or moving, takes this way."""
+    ``cluster`` must differ from ``x.cluster`` in its pods only. With Calico's tiers
+    (answers not computed here, no policy state; a label class key holds all they read of
+    a pod), only a pod that joins the class of a key seen, no class coming, going or
+    moving, takes this way. Beside Istio's mesh layer a pod of a new key finds its class,
+    or makes one, by :func:`reach.engine.meshpods.mesh_joined`."""
     keys, pod_label = x.class_keys, x.pod_label_class
     if keys is None or pod_label is None:
         return None
