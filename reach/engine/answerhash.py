@@ -60,6 +60,13 @@ def merged(hashes: UIntVec, resolution: IntVec, columns: Columns) -> list[list[i
     return sorted(out)
 
 
+def all_alike(columns: Columns, classes: list[int]) -> bool:
+    """Whether ``classes`` answer every policy and rule peer alike, compared answer by
+    answer (``columns``: of the classes, as for :func:`merged`)."""
+    answers = columns(np.array(classes, dtype=np.intp))
+    return bool(np.all(answers == answers[:, :1]))
+
+
 def _policy_weight(policy: AnyPolicy) -> np.uint64:
     """A weight of the policy, the same for every object of its kind, namespace and name
     (and rule: the rules of one Cilium object, ``specs``, are policies of one name)."""

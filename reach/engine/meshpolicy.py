@@ -21,13 +21,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import Columns
+from reach.engine.answerhash import Columns, all_alike
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
+from reach.engine.meshclasses import unmeshed
 from reach.engine.meshstate import recoded
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import rows_again, side_tables
-from reach.engine.rules import AnyPolicy, CompiledRule, rule_triples
+from reach.engine.rules import AnyPolicy, CompiledRule
 from reach.model.cluster import Cluster
 
 
@@ -61,10 +62,8 @@ def mesh_codes(
     for c, pair in enumerate(zip(code.tolist(), seen.tolist(), strict=True)):
         alike.setdefault(pair, []).append(c)
     groups = [group for group in alike.values() if len(group) > 1]
-    for group in groups:
-        answers = columns(np.array(group, dtype=np.intp))
-        if not np.all(answers == answers[:, :1]):
-            return None
+    if not all(all_alike(columns, group) for group in groups):
+        return None
     return code, groups
 
 
@@ -81,14 +80,17 @@ def rows_moved(
     """:func:`rows_again`; beside the mesh layer, over the rows before the mesh's AND, the
     mesh ANDed in again, the classes numbered by their answers as ``class_code``
     (:func:`mesh_codes`); None when ``x`` has no mesh state there (see the module doc)."""
-    kept, mesh = x.mesh_state, x.mesh
+    kept, mesh, keys = x.mesh_state, x.mesh, x.class_keys
     if mesh is None:
         return rows_again(x, cluster, state, rules, touched, added, policy_selected)
-    if kept is None or class_code is None:
+    base = unmeshed(x, keys) if kept is not None and keys is not None else None
+    if base is None or kept is None or class_code is None:
         return None
-    before = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of)
+    before = replace(base[0], class_keys=base[1])
     moved = rows_again(before, cluster, state, rules, touched, added, policy_selected)
     rows, row_of = moved.ingress_rows, moved.ingress_group
+    after_keys = moved.class_keys
+    assert after_keys is not None
     same = rows is kept.rows or (
         len(rows) >= len(kept.rows)
         and rows.__array_interface__["data"][0] == kept.rows.__array_interface__["data"][0]
@@ -98,19 +100,17 @@ def rows_moved(
     if fresh is None:  # every row made anew
         fresh = set(np.unique(meshed).tolist())
     masks, ids, table = side_tables(moved, fresh)
-    asked = kept.key_answers
-    if asked is not None:
-        triples = rule_triples(state.policies)
-        asked = asked.carried(state.policies, triples, cluster.namespaces, added)
     return replace(
         moved,
+        mesh=mesh,
         ingress_rows=meshed,
         ingress_group=meshed_of,
+        class_keys=replace(after_keys, answers=None),  # the mesh state carries them
         mesh_state=replace(
             kept,
             rows=rows,
             row_of=row_of,
-            key_answers=asked,
+            key_answers=after_keys.answers,
             ands=ands,
             class_code=class_code,
         ),

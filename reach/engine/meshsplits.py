@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import columns_of
+from reach.engine.answerhash import all_alike, columns_of
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classes import sort_key
 from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
@@ -88,10 +88,9 @@ def _alike(
     columns = columns_of(state.subjects, x.rules)
     resolution = state.masks.resolution_of
     for labels in parts:
-        classes = np.array(sorted({keys.behaviour[label] for label in labels}), dtype=np.intp)
+        classes = sorted({keys.behaviour[label] for label in labels})
         if len(classes) < 2:
             continue
-        answers = columns(classes)
-        if not np.all(answers == answers[:, :1]) or len(set(resolution[classes].tolist())) > 1:
+        if not all_alike(columns, classes) or len(set(resolution[classes].tolist())) > 1:
             return False
     return True

@@ -47,12 +47,10 @@ def rows_again(
     rows = {d: rows_with(x, d, sides, isolated[d], touched[d]) for d in DIRECTIONS}
     masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
     keys = x.class_keys
-    assert keys is not None  # compiled with a policy state
-    answers = keys.answers  # None beside the mesh layer (its state carries them)
-    if answers is not None:
-        answers = answers.carried(
-            state.policies, rule_triples(state.policies), cluster.namespaces, added
-        )
+    assert keys is not None and keys.answers is not None  # compiled with a policy state
+    answers = keys.answers.carried(
+        state.policies, rule_triples(state.policies), cluster.namespaces, added
+    )
     return replace(
         x,
         cluster=cluster,
