@@ -19,8 +19,9 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec
 from reach.engine.calicoselect import SelectorIndex
-from reach.engine.classes import LabelClasses
+from reach.engine.classes import LabelClasses, LabelKey, extended
 from reach.engine.labelindex import LabelIndex
+from reach.engine.rules import NamedKey
 from reach.model.calico import (
     CalicoPolicy,
     EntityMatch,
@@ -54,28 +55,53 @@ class CalicoMatcher:
         self.classes = label_classes
         self.namespace_names = [ns.name for ns in namespaces]
         self.position = {name: i for i, name in enumerate(self.namespace_names)}
-        rows = []
-        for c in range(len(label_classes)):
-            labels = endpoint_labels(
-                dict(label_classes.labels.rows[c]),
-                namespace=self.namespace_names[int(label_classes.namespace[c])],
-                service_account=label_classes.service_accounts[c],
-            )
-            rows.append(tuple(sorted(labels.items())))
+        rows = self._endpoint_rows(label_classes, 0)
         self.endpoint_labels = SelectorIndex(LabelIndex(rows))
-        self.endpoints: BoolVec = ~label_classes.host_network
         self._namespace_labels = [_labels_of(ns) for ns in namespaces]
-        accounts = sorted(set(label_classes.service_accounts))
-        self._accounts = accounts
-        self._account_of = np.array(
-            [accounts.index(sa) for sa in label_classes.service_accounts], dtype=np.intp
-        )
+        self._of_classes(label_classes)
         self.network_sets = network_sets
         self.services = services
         self.of_block = of_block
         self.segments = segments
         self.n_segments = len(segments)
         self._set_segments = [self._blocks(s.nets) for s in network_sets]
+
+    def _endpoint_rows(
+        self, label_classes: LabelClasses, start: int
+    ) -> list[tuple[tuple[str, str], ...]]:
+        """The endpoint labels of the label classes from ``start`` on."""
+        rows = []
+        for c in range(start, len(label_classes)):
+            labels = endpoint_labels(
+                dict(label_classes.labels.rows[c]),
+                namespace=self.namespace_names[int(label_classes.namespace[c])],
+                service_account=label_classes.service_accounts[c],
+            )
+            rows.append(tuple(sorted(labels.items())))
+        return rows
+
+    def _of_classes(self, label_classes: LabelClasses) -> None:
+        """What is read of each label class but its endpoint labels."""
+        self.classes = label_classes
+        self.endpoints: BoolVec = ~label_classes.host_network
+        accounts = sorted(set(label_classes.service_accounts))
+        self._accounts = accounts
+        index = {sa: i for i, sa in enumerate(accounts)}
+        self._account_of = np.array(
+            [index[sa] for sa in label_classes.service_accounts], dtype=np.intp
+        )
+
+    def extended(self, keys: list[LabelKey], named: list[NamedKey]) -> CalicoMatcher | None:
+        """This matcher with the label classes of ``keys`` after its own (``named``: the
+        named ports rules use), its cached answers kept and asked of the new ones alone;
+        None when a key's namespace is not among its namespaces (added since)."""
+        if any(key[0] not in self.position for key in keys):
+            return None
+        out = copy.copy(self)
+        out._of_classes(extended(self.classes, keys, self.position, named))
+        rows = out._endpoint_rows(out.classes, len(self.classes))
+        out.endpoint_labels = self.endpoint_labels.extended(rows)
+        return out
 
     def relabelled(self, namespaces: Mapping[str, Namespace]) -> CalicoMatcher:
         """This matcher with its namespaces' labels as ``namespaces`` has them now (its own

@@ -174,11 +174,10 @@ def calico_steps(
     vectors = calico.match(
         state.labels, cluster, names, state.matcher.peer_segments, x.segments, kept
     )
-    first = state.classes.first_label_class
-    representative = first[state.classes.of_label_class]
+    representative = state.classes.representatives()
     if any(not np.array_equal(v, v[representative]) for v in vectors):
         return None  # the change tells label classes of one class apart
-    calico.in_classes(first)
+    calico.in_classes(state.classes.first_label_class)
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
     assert calico.tiers is not None and x.calico is not None
@@ -247,7 +246,7 @@ def _other_moved(
     if new is not None:
         if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
             return None  # a named port no rule used: label classes would be others
-        representative = first[state.classes.of_label_class]
+        representative = state.classes.representatives()
         answers = policy_answers(state.matcher, new)
         if any(not np.array_equal(a, a[representative]) for a in answers):
             return None  # it tells label classes of one class apart

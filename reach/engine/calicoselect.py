@@ -8,6 +8,8 @@ numpy operations, never a loop over pods.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -36,13 +38,22 @@ class SelectorIndex:
         self.index = index
         self._cache: dict[Selector, BoolVec] = {}
 
+    def extended(self, rows: Sequence[tuple[tuple[str, str], ...]]) -> SelectorIndex:
+        """These answers over the index's rows with ``rows`` after them: every answer
+        cached is kept, with the new rows' answers after it (asked of them alone)."""
+        out = SelectorIndex(self.index.extended(rows))
+        more = SelectorIndex(LabelIndex(rows))
+        out._cache = {
+            selector: _frozen(np.concatenate([hit, more.select(selector)]))
+            for selector, hit in self._cache.items()
+        }
+        return out
+
     def select(self, selector: Selector) -> BoolVec:
         """Rows the selector matches (none is a non-namespaced resource); do not modify."""
         hit = self._cache.get(selector)
         if hit is None:
-            hit = self._evaluate(selector)
-            hit.flags.writeable = False
-            self._cache[selector] = hit
+            hit = self._cache[selector] = _frozen(self._evaluate(selector))
         return hit
 
     def _evaluate(self, selector: Selector) -> BoolVec:
@@ -84,4 +95,10 @@ def _member(col: npt.NDArray[np.int32], codes: list[int]) -> BoolVec:
     if not codes:
         return np.zeros(len(col), dtype=bool)
     hit: BoolVec = np.isin(col, codes)
+    return hit
+
+
+def _frozen(hit: BoolVec) -> BoolVec:
+    """``hit``, read-only (answers are cached and shared)."""
+    hit.flags.writeable = False
     return hit

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.calicostate import CalicoState
 from reach.engine.classes import (
     BehaviourClasses,
     LabelKey,
@@ -52,12 +53,18 @@ from reach.engine.rowsagain import (
     side_tables,
     signatures_of,
 )
-from reach.engine.rules import CompiledRule, cilium_selected, isolation, priority_ties
+from reach.engine.rules import (
+    CompiledRule,
+    cilium_selected,
+    isolation,
+    priority_ties,
+    rule_triples,
+)
 from reach.engine.sides import SideRows
 from reach.model.cluster import AdminPolicy, Cluster
 
 #: The behaviour class, in ``ClassKeys.behaviour``, of a key whose class is gone, and of the
-#: key of a class being made (until :func:`reclassed` numbers it).
+#: key of a class being made (until :func:`class_plan` numbers it).
 GONE, NEW = -1, -2
 
 
@@ -76,20 +83,15 @@ class NewClass:
     mesh_code: int = -1
 
 
-def reclassed(
-    x: Reachability,
-    cluster: Cluster,
-    keys: ClassKeys,
-    pod_label: IntVec,
-    order: list[int],
-    new: NewClass | None,
-) -> Reachability | None:
-    """``x`` for ``cluster`` (its pods in label classes ``pod_label``), whose behaviour
-    classes are ``order``: ``order[i]`` is the class of ``x`` that class i is, ``-1`` the
-    ``new`` one. ``keys``: the label class keys, their classes numbered as ``x``'s
-    (:data:`GONE` for the keys of a class not in ``order``, :data:`NEW` for ``new``'s),
-    and ``first_key`` in the new order. None when that needs a compilation."""
-    state = x.policy_state
+def class_plan(
+    x: Reachability, keys: ClassKeys, order: list[int], new: NewClass | None
+) -> Plan | None:
+    """The :class:`Plan` of ``x``'s classes become ``order``: ``order[i]`` is the class of
+    ``x`` that class i is, ``-1`` the ``new`` one. ``keys``: the label class keys, their
+    classes numbered as ``x``'s (:data:`GONE` for the keys of a class not in ``order``,
+    :data:`NEW` for ``new``'s), and ``first_key`` in the new order. None when ``x`` keeps
+    no policy state."""
+    state = x.policy_state or x.calico_state
     if state is None:
         return None
     source = np.array(order, dtype=np.intp)
@@ -97,13 +99,12 @@ def reclassed(
     renumber = renumber_table(x.n_internal)
     renumber[source[source >= 0]] = np.flatnonzero(source >= 0)
     renumber[NEW] = at
-    plan = Plan(
+    return Plan(
         source=source,
         behaviour=renumber[np.array(keys.behaviour, dtype=np.intp)].tolist(),
-        first=_taken(state.classes.first_label_class, source, new.label if new else 0),
+        first=taken(state.classes.first_label_class, source, new.label if new else 0),
         renumber=renumber,
     )
-    return rebuilt(x, cluster, keys, pod_label, plan, new)
 
 
 @dataclass(frozen=True)
@@ -164,24 +165,26 @@ def _rebuilt(
     # the columns (every class: behaviour classes, then the external ends) in the new order
     columns = np.concatenate([source, np.arange(x.n_internal, x.n_classes)])
     masks = copy.copy(state.masks)
-    masks.resolution_of = _taken(state.masks.resolution_of, columns, 0)
+    masks.resolution_of = taken(state.masks.resolution_of, columns, 0)
     if new is not None:
         if new.named_ports not in masks.resolutions:
             return None  # a resolution of its own: ports no class cut
         masks.resolution_of[at] = masks.resolutions.index(new.named_ports)
-    subject_of, rules = _answers(x, state, source, columns, new, masks.resolution_of)
+    subject_of, rules = answers_in_order(x, state, source, columns, new, masks.resolution_of)
     subjects = [subject_of[id(policy)] for policy in state.policies]
     isolated = isolation(state.policies, subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=masks.resolution_of)
-    rows = {d: _side(x, d, sides, isolated[d], columns, at) for d in DIRECTIONS}
+    rows = {d: side_in_order(x, d, sides, isolated[d], columns, at) for d in DIRECTIONS}
     side_masks, side_ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
-    after = _state(state, keys, plan, new, masks, subjects, x)
+    after = state_in_order(state, keys, plan, new, masks, subjects, x)
+    if after is None:
+        return None
     make = lambda: signatures_of(after, rules)  # noqa: E731
     class_keys = replace(
         keys,
         behaviour=plan.behaviour,
         by_signature=LazySignatures(make) if plan.split else _signatures(keys, plan, new, make),
-        answers=_projected(answers, plan.renumber, new, at),
+        answers=projected_answers(answers, plan.renumber, new, at),
     )
     admin = any(isinstance(p, AdminPolicy) for p in state.policies)
     return replace(
@@ -205,7 +208,7 @@ def _rebuilt(
     )
 
 
-def _answers(
+def answers_in_order(
     x: Reachability,
     state: PolicyState,
     source: IntVec,
@@ -213,23 +216,33 @@ def _answers(
     new: NewClass | None,
     resolution_of: IntVec,
 ) -> tuple[dict[int, BoolVec], list[CompiledRule]]:
-    """Who each policy (by id) selects and each rule of ``x`` (in its order), with the
-    classes in their new order (``source``; ``columns``: every class's) and the new
-    class's answers."""
+    """Who each policy of ``state`` (by id) selects and each of their rules (in ``x``'s
+    order; beside Calico's tiers, the rules of the other kinds), with the classes in their
+    new order (``source``; ``columns``: every class's) and the new class's answers (each
+    policy's, then each rule's in evaluation order)."""
     policies = len(state.policies)
-    by_class, by_column = _Taking(source), _Taking(columns)
+    by_class, by_column = Taking(source), Taking(columns)
     subject_of = {
         id(policy): by_class(subject, new.answers[i] if new else False)
         for i, (policy, subject) in enumerate(zip(state.policies, state.subjects, strict=True))
+    }
+    place = {
+        (id(p), id(r), d): policies + k for k, (p, r, d) in enumerate(rule_triples(state.policies))
     }
     rules = [
         replace(
             rule,
             selected=subject_of[id(rule.policy)],
-            peers=by_column(rule.peers, new.answers[policies + k] if new else False),
+            peers=by_column(
+                rule.peers,
+                new.answers[place[id(rule.policy), id(rule.rule), rule.direction]]
+                if new
+                else False,
+            ),
             resolution_of=resolution_of,
         )
-        for k, rule in enumerate(x.rules)
+        for rule in x.rules
+        if id(rule.policy) in subject_of
     ]
     return subject_of, rules
 
@@ -252,7 +265,9 @@ def _signatures(
     return table
 
 
-def _projected(answers: KeyAnswers, renumber: IntVec, new: NewClass | None, at: int) -> KeyAnswers:
+def projected_answers(
+    answers: KeyAnswers, renumber: IntVec, new: NewClass | None, at: int
+) -> KeyAnswers:
     """``answers`` with the classes of the projections found renumbered (those of a class
     that is gone forgotten), and the new class's."""
     number = renumber.tolist()
@@ -287,7 +302,7 @@ def renumbering(x: Reachability, order: list[int]) -> IntVec:
     return every_class(x, internal, len(order))
 
 
-class _Taking:
+class Taking:
     """``vector[at]`` for many vectors, with a fill where ``at`` is -1: as copies of the
     runs of consecutive indices (one or two runs when a class comes or goes), which is
     several times faster than indexing element by element."""
@@ -331,16 +346,16 @@ class _Taking:
         return out
 
 
-def _taken(vector: np.ndarray[Any, Any], at: IntVec, fill: object) -> np.ndarray[Any, Any]:
+def taken(vector: np.ndarray[Any, Any], at: IntVec, fill: object) -> np.ndarray[Any, Any]:
     """``vector[at]``, with ``fill`` where ``at`` is -1."""
-    return _Taking(at)(vector, fill)
+    return Taking(at)(vector, fill)
 
 
-def _side(
+def side_in_order(
     x: Reachability,
     direction: str,
     sides: SideRows,
-    isolated: BoolVec,
+    isolated: BoolVec | IntVec,
     columns: IntVec,
     at: int,
 ) -> tuple[PortSetIds, IntVec, set[int]]:
@@ -355,7 +370,7 @@ def _side(
     old = row_of[np.maximum(columns, 0)]
     if at < 0:
         return (
-            _Taking(columns)(rows, 0, out=empty_rows(len(rows), len(columns), rows.dtype)),
+            Taking(columns)(rows, 0, out=empty_rows(len(rows), len(columns), rows.dtype)),
             old,
             set(),
         )
@@ -363,7 +378,7 @@ def _side(
     others = np.flatnonzero(np.arange(len(columns)) != at)
     pairs, inverse = np.unique(np.stack([old[others], entry[others]]), axis=1, return_inverse=True)
     out = empty_rows(pairs.shape[1] + 1, len(columns), rows.dtype)
-    _Taking(columns)(rows, 0, rows=pairs[0], out=out[:-1])
+    Taking(columns)(rows, 0, rows=pairs[0], out=out[:-1])
     out[:-1, at] = pairs[1]
     out[-1] = sides.rows_of(direction, isolated, [at])[0]
     row_of_new = np.empty(len(columns), dtype=np.intp)
@@ -372,7 +387,7 @@ def _side(
     return out, row_of_new, set(np.unique(entry).tolist()) | set(np.unique(out[-1]).tolist())
 
 
-def _state(
+def state_in_order(
     state: PolicyState,
     keys: ClassKeys,
     plan: Plan,
@@ -380,19 +395,19 @@ def _state(
     masks: RuleMasks,
     subjects: list[BoolVec],
     x: Reachability,
-) -> PolicyState:
+) -> PolicyState | None:
     """``state`` with the classes of ``plan``; when a class's label class is one of the
     keys found since the compilation, those keys join its label classes (policy and
-    namespace updates answer for a class by its label class)."""
-    labels, matcher = state.labels, state.matcher
-    if len(plan.first) and int(plan.first.max()) >= len(labels):
-        labels = extended(
-            labels, keys.label_keys[len(labels) :], matcher.namespace_position, state.named_ports
-        )
-        matcher = matcher.over(labels, x.segments)
+    namespace updates answer for a class by its label class: :func:`absorbed`; None when
+    they cannot)."""
+    if len(plan.first) and int(plan.first.max()) >= len(state.labels):
+        found = absorbed(state, keys, x)
+        if found is None:
+            return None
+        state = found
     classes = BehaviourClasses(
         by_signature={},
-        of_label_class=np.array(plan.behaviour[: len(labels)], dtype=np.intp),
+        of_label_class=np.array(plan.behaviour[: len(state.labels)], dtype=np.intp),
         first_label_class=plan.first,
         named_ports=[
             state.classes.named_ports[c] if c >= 0 else new.named_ports  # type: ignore[union-attr]
@@ -400,12 +415,22 @@ def _state(
         ],
     )
     hashes = state.hashes[plan.source] if state.hashes is not None and new is None else None
-    return replace(
-        state,
-        labels=labels,
-        matcher=matcher,
-        classes=classes,
-        masks=masks,
-        subjects=subjects,
-        hashes=hashes,
+    return replace(state, classes=classes, masks=masks, subjects=subjects, hashes=hashes)
+
+
+def absorbed(state: PolicyState, keys: ClassKeys, x: Reachability) -> PolicyState | None:
+    """``state`` with the label classes of every key found since the compilation after its
+    own (of the classes ``keys`` gives them), answered by its matchers (beside Calico's
+    tiers, the kept Calico matcher too: None when it cannot answer them, a namespace added
+    since)."""
+    more = keys.label_keys[len(state.labels) :]
+    matcher = state.matcher
+    labels = extended(state.labels, more, matcher.namespace_position, state.named_ports)
+    classes = replace(
+        state.classes, of_label_class=np.array(keys.behaviour[: len(labels)], dtype=np.intp)
     )
+    out = replace(state, labels=labels, matcher=matcher.over(labels, x.segments), classes=classes)
+    if not isinstance(out, CalicoState) or out.calico_matcher is None:
+        return out
+    calico = out.calico_matcher.extended(more, state.named_ports)
+    return replace(out, calico_matcher=calico) if calico is not None else None

@@ -5,8 +5,8 @@ changed) makes a new label class; it joins the behaviour class whose signature (
 to every policy and rule peer, and its named-port resolution: :func:`classes.signatures`)
 it shares, which this module computes for that one key with the same :class:`Matcher`
 over a cluster of one label class and one namespace (with Cilium policies, the same
-:class:`CiliumMatcher` too). Beside Calico's tiers it finds a key's class by projection
-only (Calico's answers are not computed per key); compiling Istio objects keeps no
+:class:`CiliumMatcher` too). Beside Calico's tiers it answers the other kinds' policies only
+(``reach.engine.calicoclasses`` asks Calico's answers of the key); compiling Istio objects keeps no
 :class:`KeyAnswers`.
 """
 
@@ -157,9 +157,9 @@ class KeyAnswers:
 
     def matcher(self, key: LabelKey) -> Matcher | None:
         """A matcher over the one label class ``key`` (and no segments); None when its
-        namespace is not known, or with Calico's tiers."""
+        namespace is not known."""
         namespace = self.namespaces.get(key[0])
-        if namespace is None or self.calico:
+        if namespace is None:
             return None
         position = _Only({key[0]: 0})
         labels = classes_of_keys(
@@ -182,9 +182,12 @@ class KeyAnswers:
         """The answers of label class ``key`` (whether each policy selects it, then whether
         each rule's peers hold it, in order) and its named-port resolution; None when its
         namespace is not known, or with Calico's tiers (their answers are not computed
-        here)."""
-        if self.calico:
-            return None
+        here: :meth:`asked` gives the others', ``reach.engine.calicoclasses`` Calico's)."""
+        return None if self.calico else self.asked(key)
+
+    def asked(self, key: LabelKey) -> tuple[list[bool], NamedPorts] | None:
+        """:meth:`answers_of`, of the policies of kinds other than Calico's alone beside
+        Calico's tiers."""
         matcher = self.matcher(key)
         if matcher is None:
             return None

@@ -26,17 +26,32 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
 from reach.engine.alikeclasses import answered_alike
 from reach.engine.arrays import IntVec
+from reach.engine.calicoclasses import calico_answered, calico_rebuilt
+from reach.engine.calicostate import CalicoState
 from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
-from reach.engine.classmoves import GONE, NEW, NewClass, reclassed, renumbering
+from reach.engine.classmoves import (
+    GONE,
+    NEW,
+    NewClass,
+    absorbed,
+    class_plan,
+    rebuilt,
+    renumbering,
+)
 from reach.engine.meshpods import mesh_joined
+from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import LazySignatures
 from reach.model.cluster import Cluster
+
+#: A kept policy state (of any kind).
+S = TypeVar("S", bound=PolicyState)
 
 
 def moved(
@@ -77,11 +92,12 @@ def moved(
                     return None
                 x, keys, new = meshed
             else:
-                joined = _joined(x, keys, key)
+                joined = _joined(x, keys, key, cluster)
                 if joined is None:
                     return None
-                keys, new = joined
+                x, keys, new = joined
             label = keys.label[key]
+            x = _synced(x, keys, label)
         cls = keys.behaviour[label]
         if cls != NEW and sort_key(key) < sort_key(keys.first_key[cls]):
             affected.add(cls)
@@ -104,27 +120,36 @@ def moved(
             pod_label_class=pod_label,
             class_keys=keys,
         ), None
-    after = reclassed(x, cluster, keys, pod_label, order, new)
+    plan = class_plan(x, keys, order, new)
+    rebuild = calico_rebuilt if x.calico_state is not None else rebuilt
+    after = rebuild(x, cluster, keys, pod_label, plan, new) if plan is not None else None
     return (after, renumbering(x, order)) if after is not None else None
 
 
 def _joined(
-    x: Reachability, keys: ClassKeys, key: LabelKey
-) -> tuple[ClassKeys, NewClass | None] | None:
-    """``keys`` with ``key`` (new, or of a class that is gone) in the behaviour class of
-    its answers, or in a :data:`NEW` one (described) when no class has them; None when its
-    answers cannot be computed here."""
+    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
+) -> tuple[Reachability, ClassKeys, NewClass | None] | None:
+    """``x`` and ``keys`` with ``key`` (new, or of a class that is gone) in the behaviour
+    class of its answers, or in a :data:`NEW` one (described) when no class has them; None
+    when its answers cannot be computed here (``cluster``: with the pod of ``key``).
+
+    Beside Calico's tiers, a key that joins a class by its answers (not by a projection of
+    a key seen, which keeps its namespace) joins the label classes of the kept state
+    (``classmoves.absorbed``): updates check that its class answers alike on it."""
     answers = keys.answers
     if answers is None:
         return None
     label = keys.label.get(key, len(keys.label_keys))
     new = None
     cls = answers.projected_class(key, keys.label_keys, keys.behaviour)
+    asked = None
     if cls is None:  # labels no key had: every selector asked
-        found = answers.answers_of(key)
-        if found is None:
+        asked = (calico_answered if x.calico_state is not None else _answered)(
+            x, keys, key, cluster
+        )
+        if asked is None:
             return None
-        cls = _class_of(x, keys, *found)
+        cls, found = asked
         if cls is None:
             cls, new = NEW, NewClass(key, label, *found)
         else:
@@ -132,26 +157,60 @@ def _joined(
     if label < len(keys.label_keys):
         behaviour = list(keys.behaviour)
         behaviour[label] = cls
-        return replace(keys, behaviour=behaviour), new
-    return replace(
-        keys,
-        label={**keys.label, key: label},
-        label_keys=[*keys.label_keys, key],
-        behaviour=[*keys.behaviour, cls],
-    ), new
+        keys = replace(keys, behaviour=behaviour)
+    else:
+        keys = replace(
+            keys,
+            label={**keys.label, key: label},
+            label_keys=[*keys.label_keys, key],
+            behaviour=[*keys.behaviour, cls],
+        )
+    state = x.calico_state
+    if asked is not None and new is None and state is not None and label >= len(state.labels):
+        found_state = absorbed(state, keys, x)
+        if not isinstance(found_state, CalicoState):
+            return None
+        x = replace(x, calico_state=found_state)
+    return x, keys, new
 
 
-def _class_of(
-    x: Reachability, keys: ClassKeys, answers: list[bool], named_ports: NamedPorts
-) -> int | None:
-    """The behaviour class with these answers and named-port resolution (None: none has):
-    by the signatures when they are made (after a compilation), else by the hashes of the
-    classes' answers (:func:`alikeclasses.answered_alike`)."""
+def _synced(x: Reachability, keys: ClassKeys, label: int) -> Reachability:
+    """``x`` with the class its kept policy state gives label class ``label`` the one
+    ``keys`` give it (a compiled key whose class was gone that joins a class): an update
+    then checks that the class answers alike on it."""
+    cls = keys.behaviour[label]
+    if x.policy_state is not None:
+        x = replace(x, policy_state=_classed(x.policy_state, label, cls))
+    if x.calico_state is not None:
+        x = replace(x, calico_state=_classed(x.calico_state, label, cls))
+    return x
+
+
+def _classed(state: S, label: int, cls: int) -> S:
+    """``state`` with label class ``label`` (when it has it) in class ``cls`` (when one)."""
+    if cls < 0 or label >= len(state.labels) or state.classes.of_label_class[label] == cls:
+        return state
+    of = state.classes.of_label_class.copy()
+    of[label] = cls
+    return replace(state, classes=replace(state.classes, of_label_class=of))
+
+
+def _answered(
+    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
+) -> tuple[int | None, tuple[list[bool], NamedPorts]] | None:
+    """The behaviour class of the answers of ``key`` (None: no class has them), and those
+    answers; None when they cannot be asked here. Found by the signatures when they are
+    made (after a compilation), else by the hashes of the classes' answers
+    (:func:`alikeclasses.answered_alike`)."""
     table, state, asked = keys.by_signature, x.policy_state, keys.answers
+    found = asked.answers_of(key) if asked is not None else None
+    if found is None:
+        return None
+    answers, named_ports = found  # (``cluster`` is read beside Calico's tiers only)
     if not isinstance(table, LazySignatures) or table.made or state is None or asked is None:
-        return table.get(signature_of(answers, named_ports))
-    found = answered_alike(x, state, asked, answers, named_ports, first=True)
-    return found[0] if found else None
+        return table.get(signature_of(answers, named_ports)), found
+    alike = answered_alike(x, state, asked, answers, named_ports, first=True)
+    return (alike[0] if alike else None), found
 
 
 def _order(

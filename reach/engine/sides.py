@@ -110,10 +110,10 @@ class SideRows:
                 out[i] = out[first]
         return out
 
-    def column(self, direction: str, isolated: BoolVec, other: int) -> PortSetIds:
+    def column(self, direction: str, isolated: BoolVec | IntVec, other: int) -> PortSetIds:
         """What the side of every class allows with class ``other`` in this direction
         (``column(...)[c]``: the entry of class c's row at ``other``), as :meth:`build`
-        computes it (NetworkPolicy tiers only); the external ends' entries: everything."""
+        computes it (``isolated``: as there); the external ends' entries: everything."""
         ingress = direction == "ingress"
         self._direction = direction
         n = self.n_internal

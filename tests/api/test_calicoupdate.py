@@ -212,6 +212,7 @@ def _tiers(r: reach.Reach) -> list[object]:
 
 
 NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+NS_B = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-b"}}
 
 
 def _robot(name: str) -> Obj:
@@ -266,12 +267,41 @@ def test_a_pod_of_new_labels_no_calico_selector_reads_joins_its_class() -> None:
     assert _everything(r) == _everything(reach.from_objects([*objects, rolled]))
 
 
-def test_a_pod_of_labels_a_calico_selector_reads_otherwise_loads() -> None:
+def test_a_pod_of_labels_a_calico_selector_reads_makes_a_class_and_takes_it_out() -> None:
+    """Its answers (the GlobalNetworkPolicy selects ``app == 'a'``) are no class's: the
+    classes are renumbered in place with a new one, whose rows walk the tiers; its going
+    takes the class out again. Neither loads."""
     objects = [NS, _pod("web-1", {"app": "web"}), OBJECTS[0]]
     r = reach.from_objects(objects)
-    other = _pod("a-1", {"app": "a"})  # the GlobalNetworkPolicy selects app == 'a'
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+    other = _pod("a-1", {"app": "a"})
+    with _never_loaded():
+        change = r.apply(other)
+    assert r.reachability.n_internal == 2
+    assert _everything(r) == _everything(reach.from_objects([*objects, other]))
+    assert str(change) == str(
+        reach.diff(
+            reach.from_objects(objects),
+            reach.from_objects([*objects, other]),
+            old_label="before",
+            new_label="after",
+        )
+    )
+    with _never_loaded():
+        r.delete(other)
+    assert r.reachability.n_internal == 1
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_a_pod_of_answers_a_class_has_joins_it_beside_calico_tiers() -> None:
+    """A pod of another namespace and labels no key had, which every Calico rule and
+    profile answers as an existing class's: it joins that class (asked of its key alone)."""
+    objects = [NS, NS_B, _pod("web-1", {"app": "web"}), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    other = _pod("web-b", {"app": "web", "team": "x"}, ns="ns-b")
+    with _never_loaded():
         r.apply(other)
+    assert r.reachability.n_internal == 1
+    assert _everything(r) == _everything(reach.from_objects([*objects, other]))
 
 
 def test_a_calico_policy_reading_labels_a_joined_key_was_projected_without_loads() -> None:

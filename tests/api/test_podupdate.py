@@ -321,6 +321,32 @@ def test_a_new_class_answers_a_policy_update_after_it() -> None:
     _check(r, [o if o["kind"] != "NetworkPolicy" else policy for o in START])
 
 
+def test_a_compiled_key_whose_class_went_is_told_apart_when_it_joins_another() -> None:
+    """A review found: a compiled key whose class went (its pods, then the policy that set
+    it apart, gone) joins another class by its answers when a pod of it comes back; a
+    policy telling it from that class must split the class. The policy state's class of
+    that key is the one the pods' keys give it, so the policy update sees the split."""
+    only_a = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "only-a", "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"app": "a"}}, "policyTypes": ["Ingress"]},
+    }
+    a1, b1, a2 = _pod("a-1", {"app": "a"}), _pod("b-1", {"app": "b"}), _pod("a-2", {"app": "a"})
+    again = copy.deepcopy(only_a)
+    again["metadata"]["name"] = "only-a-again"
+    r = reach.from_objects([START[0], a1, b1, only_a])
+    with _never_loaded():
+        r.delete(a1)
+        r.delete(only_a)
+        r.apply(a2)  # joins b's class: no policy tells them apart
+    assert r.reachability.n_internal == 1
+    with _never_loaded():
+        r.apply(again)
+    assert r.reachability.n_internal == 2
+    _check(r, [START[0], b1, a2, again])
+
+
 def test_a_pod_resolving_a_named_port_as_no_class_did_loads_again() -> None:
     """Its resolution cuts ports no class cut: compiled."""
     policy = copy.deepcopy(DENY_BUT_WEB)

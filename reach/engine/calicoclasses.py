@@ -1,0 +1,144 @@
+"""Behaviour classes renumbered beside Calico's tiers without compiling again, after pods
+came or went (:mod:`reach.engine.podmoves`): a class whose last pod went is gone, a pod
+whose answers no class has makes a new one, a class whose least key changed moves.
+
+A class's answers beside the tiers are those of the other kinds' policies (kept in the
+:class:`CalicoState` over its classes, renumbered as :mod:`reach.engine.classmoves`
+renumbers them) and Calico's, which are a function of the classes' label classes alone:
+the Calico steps are taken again over the classes in their new order
+(:func:`reach.engine.calicomoves.calico_steps`, the kept Calico matcher answering the
+label classes pods brought since, ``CalicoMatcher.extended``). The rows are then taken in
+the new order, and a new class's rows and column are computed through the tiers' walk.
+
+A pod of labels whose projection no key had asks its answers of its key alone: the other
+kinds' (:meth:`KeyAnswers.asked`) and Calico's (the kept Calico matcher extended by the
+key), and joins the class that answers everything as it does, or makes one.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicomoves import calico_steps
+from reach.engine.calicoplan import calico_plan
+from reach.engine.calicostate import CalicoState
+from reach.engine.classes import LabelKey, NamedPorts
+from reach.engine.classmoves import (
+    NEW,
+    NewClass,
+    Plan,
+    answers_in_order,
+    projected_answers,
+    side_in_order,
+    state_in_order,
+    taken,
+)
+from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
+from reach.engine.rules import cilium_selected, priority_ties, rule_triples
+from reach.model.cluster import Cluster
+
+#: A key's answers: the other kinds' (policies, then rules, in evaluation order) and its
+#: named-port resolution.
+Answers = tuple[list[bool], NamedPorts]
+
+
+def calico_answered(
+    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
+) -> tuple[int | None, Answers] | None:
+    """The class of ``x`` that answers every policy (of every kind) of ``cluster`` (whose
+    pods are ``x``'s with the pod of ``key``) as label class ``key`` does (None: none
+    does), and ``key``'s answers; None when they cannot be asked here (its namespace is not
+    known, or was added since the compilation). The Calico plan is ``cluster``'s: which
+    profiles apply to whom depends on the namespaces and accounts that have pods."""
+    state, asked = x.calico_state, keys.answers
+    if state is None or asked is None or state.calico_matcher is None:
+        return None
+    found = asked.asked(key)
+    matcher = state.calico_matcher.extended([key], state.named_ports)
+    if found is None or matcher is None:
+        return None
+    answers, named_ports = found
+    if named_ports not in state.masks.resolutions:
+        return None, found  # a resolution no class has
+    resolution = state.masks.resolutions.index(named_ports)
+    n, first = x.n_internal, state.classes.first_label_class
+    candidates = np.flatnonzero(state.masks.resolution_of[:n] == resolution)
+    rule_of = {(id(r.policy), id(r.rule), r.direction): r for r in x.rules}
+    triples = rule_triples(state.policies)
+    columns: list[BoolVec] = [*state.subjects]
+    columns += [rule_of[id(p), id(r), d].peers for p, r, d in triples]
+    for column, answer in zip(columns, answers, strict=True):
+        candidates = candidates[column[candidates] == answer]
+    vectors = [*calico_plan(cluster).answers(matcher).vectors(), matcher.classes.host_network]
+    at = len(matcher.classes) - 1  # the key's label class
+    for vector in vectors:
+        candidates = candidates[vector[first[candidates]] == vector[at]]
+    return (int(candidates[0]) if len(candidates) else None), found
+
+
+def calico_rebuilt(
+    x: Reachability,
+    cluster: Cluster,
+    keys: ClassKeys,
+    pod_label: IntVec,
+    plan: Plan,
+    new: NewClass | None,
+) -> Reachability | None:
+    """``x`` for ``cluster`` (its pods in label classes ``pod_label``, named by ``keys``),
+    with the behaviour classes of ``plan``, Calico's tiers deciding; None when that needs
+    a compilation (``new``: the class made, whose answers are the other kinds' only)."""
+    state, answers = x.calico_state, keys.answers
+    if state is None or answers is None:
+        return None
+    source, at, n = plan.source, int(plan.renumber[NEW]), len(plan.source)
+    columns = np.concatenate([source, np.arange(x.n_internal, x.n_classes)])
+    masks = copy.copy(state.masks)
+    masks.resolution_of = taken(state.masks.resolution_of, columns, 0)
+    if new is not None:
+        if new.named_ports not in masks.resolutions:
+            return None  # a resolution of its own: ports no class cut
+        masks.resolution_of[at] = masks.resolutions.index(new.named_ports)
+    subject_of, others = answers_in_order(x, state, source, columns, new, masks.resolution_of)
+    subjects = [subject_of[id(policy)] for policy in state.policies]
+    moved = state_in_order(state, keys, plan, new, masks, subjects, x)
+    if moved is None:
+        return None
+    assert isinstance(moved, CalicoState)
+    after = replace(moved, hashes=None, columns=None)  # hashes of the old classes
+    steps = calico_steps(after, x, cluster, others, merges=False)
+    if steps is None:
+        return None
+    state_of = steps.tiers.state_of
+    rows = {d: side_in_order(x, d, steps.sides, state_of[d], columns, at) for d in DIRECTIONS}
+    side_masks, side_ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
+    class_keys = replace(
+        keys,
+        behaviour=plan.behaviour,
+        by_signature={},  # beside the tiers classes are found by their answers
+        answers=projected_answers(answers, plan.renumber, new, at),
+    )
+    return replace(
+        x,
+        cluster=cluster,
+        pods=cluster.pods,
+        pod_class=np.array(plan.behaviour, dtype=np.intp)[pod_label],
+        **side_fields(rows, steps.some),
+        n_internal=n,
+        rules=steps.rules,
+        selected_matrix=None,
+        selected_rows=[subject_of[id(policy)] for policy in x.cluster.policies],
+        cilium_selected=cilium_selected(state.policies, subjects, n),
+        diagnostics=priority_ties(steps.rules),
+        calico=steps.tiers,
+        calico_state=replace(after, calico_matcher=steps.matcher),
+        class_keys=class_keys,
+        pod_label_class=pod_label,
+        _side_masks=side_masks,
+        _side_ids=side_ids,
+        _and=table,
+    )
