@@ -23,9 +23,9 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.calicomoves import calico_steps
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
+from reach.engine.calicosteps import calico_steps
 from reach.engine.classes import LabelKey, NamedPorts
 from reach.engine.classmoves import (
     NEW,

@@ -22,37 +22,29 @@ Otherwise :func:`calico_moved` says so and the caller compiles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec, UIntVec
-from reach.engine.atoms import cuts_of
-from reach.engine.calicocompile import CalicoCompilation
-from reach.engine.calicohash import Columns, answer_columns, carried, class_hashes, merge
-from reach.engine.calicomatch import CalicoMatcher
+from reach.engine.arrays import BoolVec
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
+from reach.engine.calicosteps import calico_steps
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.classsplits import policy_answers
 from reach.engine.moves import Move
 from reach.engine.policymoves import compiled_rules
 from reach.engine.portcuts import policy_ports, with_cuts
-from reach.engine.portmasks import numeric_ports
 from reach.engine.reachability import ClassKeys, Reachability
-from reach.engine.rowsagain import DIRECTIONS, rows_with, side_fields, side_tables
+from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import (
     CompiledRule,
     evaluation_order,
-    priority_ties,
-    rule_blocks,
     rule_triples,
     used_named_ports,
 )
-from reach.engine.sides import SideRows
 from reach.model.calico import CalicoPolicy, Profile
 from reach.model.cluster import Cluster, NetworkPolicy
-from reach.model.ipspace import segments
 
 #: The policies that change in place beside Calico's tiers.
 Changed = CalicoPolicy | NetworkPolicy
@@ -98,116 +90,6 @@ def calico_moved(
     if selected_rows is not x.selected_rows:
         moved = replace(moved, selected_matrix=None, selected_rows=selected_rows)
     return Move(moved, touched["ingress"] | touched["egress"], [], None)
-
-
-@dataclass(frozen=True)
-class CalicoSteps:
-    """The Calico steps of a compilation taken again over kept classes: every rule in tier
-    order, the row builder that walks the tiers, whether some policy applies to each class
-    each way, the tiers and the plan."""
-
-    rules: list[CompiledRule]
-    sides: SideRows
-    some: dict[str, BoolVec]
-    tiers: CalicoTiers
-    plan: CalicoPlan
-    #: The Calico matcher the answers came from (kept for the next update).
-    matcher: CalicoMatcher | None
-    #: The hash of each class's answers (``calicohash``) and the columns they are of,
-    #: when made.
-    hashes: UIntVec | None
-    columns: Columns | None
-
-    def moved(
-        self,
-        x: Reachability,
-        cluster: Cluster,
-        state: CalicoState,
-        touched: dict[str, BoolVec],
-        class_keys: ClassKeys,
-    ) -> Reachability:
-        """``x`` for ``cluster`` with these steps' rules and tiers, and the rows of the
-        ``touched`` classes of each direction computed again."""
-        state_of = self.tiers.state_of
-        rows = {d: rows_with(x, d, self.sides, state_of[d], touched[d]) for d in DIRECTIONS}
-        masks, ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
-        return replace(
-            x,
-            cluster=cluster,
-            rules=self.rules,
-            **side_fields(rows, self.some),
-            calico=self.tiers,
-            calico_state=replace(
-                state, calico_matcher=self.matcher, hashes=self.hashes, columns=self.columns
-            ),
-            class_keys=class_keys,
-            diagnostics=priority_ties(self.rules),
-            _side_masks=masks,
-            _side_ids=ids,
-            _and=table,
-        )
-
-
-def calico_steps(
-    state: CalicoState,
-    x: Reachability,
-    cluster: Cluster,
-    others: list[CompiledRule],
-    merges: bool = True,
-    plan: CalicoPlan | None = None,
-) -> CalicoSteps | None:
-    """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
-    rules of the other kinds ``others``; None when the frame or the behaviour classes
-    would change (``merges``: whether classes may have come to answer alike; checking it
-    compares every class's answers, most of an update's time at 100k pods; ``plan``: the
-    cluster's, when made already)."""
-    plan = plan or calico_plan(cluster)
-    if not _same_frame(state, x, plan):
-        return None
-    calico = CalicoCompilation(cluster, plan)
-    names = list(state.matcher.namespace_position)
-    kept = state.calico_matcher  # made with these network sets and Services, or made again
-    if kept is not None and (
-        kept.network_sets != cluster.calico.network_sets or kept.services is not cluster.services
-    ):
-        kept = None
-    vectors = calico.match(
-        state.labels, cluster, names, state.matcher.peer_segments, x.segments, kept
-    )
-    representative = state.classes.representatives()
-    if any(not np.array_equal(v, v[representative]) for v in vectors):
-        return None  # the change tells label classes of one class apart
-    calico.in_classes(state.classes.first_label_class)
-    rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
-    sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
-    assert calico.tiers is not None and x.calico is not None
-    hashes, columns = _hashes(state, x, rules, calico.tiers, merges)
-    if merges and hashes is not None and columns is not None:
-        n, resolution = x.n_internal, state.masks.resolution_of[: x.n_internal]
-        if merge(hashes, resolution, columns, n):
-            return None
-    return CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes, columns)
-
-
-def _hashes(
-    state: CalicoState,
-    x: Reachability,
-    rules: list[CompiledRule],
-    tiers: CalicoTiers,
-    merges: bool,
-) -> tuple[UIntVec | None, Columns | None]:
-    """The hash of each class's answers after the change (:mod:`reach.engine.calicohash`)
-    and the columns they are of: those kept, with the columns that changed taken out and
-    put back; made from every answer the first time merges are looked for (None until
-    then)."""
-    if state.hashes is None and not merges:
-        return None, None
-    n = x.n_internal
-    host = state.labels.host_network[state.classes.first_label_class]
-    after = answer_columns(rules, tiers.owners, host)
-    if state.hashes is not None and state.columns is not None:
-        return carried(state.hashes, state.columns, after, n), after
-    return class_hashes(after, n), after
 
 
 def _keys(
@@ -256,23 +138,6 @@ def _other_moved(
     subjects = [subject_of[id(p)] for p in policies]
     rules = [rule for p in policies for rule in rules_of.get(id(p), [])]
     return replace(state, policies=policies, subjects=subjects), rules
-
-
-def _same_frame(state: CalicoState, x: Reachability, plan: CalicoPlan) -> bool:
-    """Whether a compilation of ``cluster`` has ``x``'s label classes (the same named
-    ports used), address segments and port atoms (cuts no rule makes any more may stay:
-    finer atoms hold the same port sets)."""
-    triples = rule_triples(state.policies)
-    if sorted(set(used_named_ports(triples)) | plan.named_ports) != state.named_ports:
-        return False
-    blocks = rule_blocks(triples) + plan.blocks
-    if segments(blocks) != x.segments or any(b.cidr.version == 6 for b in blocks) != x.ipv6:
-        return False
-    known = state.masks.numeric_of  # the compilation's, read once per distinct list
-    lists = {rule.ports for _, rule, _ in triples}
-    numeric = [known.get(ports) or numeric_ports(ports) for ports in lists]
-    cuts, starts = cuts_of([*numeric, *plan.port_sets]), x.atoms.starts
-    return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
 
 
 def _selecting(tiers: CalicoTiers, policy: Changed | None, direction: str) -> BoolVec:

@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec
-from reach.engine.calicomoves import calico_steps
+from reach.engine.calicosteps import calico_steps
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.moves import Move
 from reach.engine.namespacemoves import relabelled_answers
