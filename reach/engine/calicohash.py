@@ -76,16 +76,17 @@ def carried(hashes: UIntVec, before: Columns, after: Columns, n: int) -> UIntVec
     return out
 
 
-def merge(hashes: UIntVec, resolution: IntVec, columns: Columns, n: int) -> bool:
-    """Whether two of the ``n`` classes answer every column alike and resolve the named
-    ports alike (candidates by hash, then compared answer by answer)."""
+def merge(hashes: UIntVec, resolution: IntVec, columns: Columns, n: int) -> list[list[int]]:
+    """The groups of the ``n`` classes that answer every column alike and resolve the named
+    ports alike (candidates by hash, then compared answer by answer), each in class
+    order."""
     answers = list(columns.values())
 
     def of(classes: IntVec) -> npt.NDArray[np.bool_]:
         rows = [column[classes] for column in answers]
         return np.array(rows, dtype=bool).reshape(len(rows), len(classes))
 
-    return bool(merged(hashes, resolution, of))
+    return merged(hashes, resolution, of)
 
 
 def _weight(name: tuple[str, str, int, str]) -> np.uint64:

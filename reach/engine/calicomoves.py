@@ -26,13 +26,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec
+from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps
 from reach.engine.calicotiers import CalicoTiers
-from reach.engine.classsplits import policy_answers
-from reach.engine.moves import Move
+from reach.engine.classmoves import absorbed
+from reach.engine.classsplits import policy_answers, split_into
+from reach.engine.moves import Move, Split
 from reach.engine.policymoves import compiled_rules
 from reach.engine.portcuts import policy_ports, with_cuts
 from reach.engine.reachability import ClassKeys, Reachability
@@ -55,16 +56,36 @@ def calico_moved(
 ) -> Move | None:
     """``x`` for ``cluster``, whose Calico policies (or NetworkPolicies) are
     ``x.cluster``'s with the policy ``old`` taken out and ``new`` put in (either may be
-    None), as a :class:`Move`; None when that needs a compilation (see the module doc)."""
-    state, tiers = x.calico_state, x.calico
-    if state is None or tiers is None:
+    None), as a :class:`Move`; None when that needs a compilation (see the module doc).
+    Classes the change tells apart are split first (:func:`calico_split`)."""
+    state = x.calico_state
+    if state is None:
         return None
     plan = calico_plan(cluster)
     ports = policy_ports(state, new) if isinstance(new, NetworkPolicy) else []
     cut = with_cuts(x, [*plan.port_sets, *ports])  # ports no rule cut at: atoms cut again
-    if cut is None or cut.calico_state is None:
+    if cut is None:
         return None
-    x, state = cut, cut.calico_state
+    moved = _moved(cut, cluster, old, new, plan, None)
+    if moved is not None:
+        return moved
+    refined = calico_split(cut, cluster, plan, new)
+    return _moved(refined[0], cluster, old, new, plan, refined[1:]) if refined else None
+
+
+def _moved(
+    x: Reachability,
+    cluster: Cluster,
+    old: Changed | None,
+    new: Changed | None,
+    plan: CalicoPlan,
+    split: Split | None,
+) -> Move | None:
+    """:func:`calico_moved` over ``x``'s classes (split first as ``split`` says); None
+    when they split, or the change needs a compilation."""
+    state, tiers = x.calico_state, x.calico
+    if state is None or tiers is None:
+        return None
     others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
     selected_rows = x.selected_rows
     if isinstance(old, NetworkPolicy) or isinstance(new, NetworkPolicy):
@@ -89,7 +110,39 @@ def calico_moved(
     moved = steps.moved(x, cluster, state, touched, class_keys)
     if selected_rows is not x.selected_rows:
         moved = replace(moved, selected_matrix=None, selected_rows=selected_rows)
-    return Move(moved, touched["ingress"] | touched["egress"], [], None)
+    return Move(moved, touched["ingress"] | touched["egress"], steps.groups, split)
+
+
+def calico_split(
+    x: Reachability, cluster: Cluster, plan: CalicoPlan, new: Changed | None
+) -> tuple[Reachability, IntVec, list[int]] | None:
+    """``x`` with its behaviour classes split where the Calico answers of ``cluster``
+    (``plan``: its Calico rules) or the answers of ``new`` tell their label class keys
+    apart (``classsplits.split_into``; the keys found since the compilation join the kept
+    label classes first, ``classmoves.absorbed``, to be asked too); None when nothing
+    splits or the answers cannot be asked here."""
+    state, keys = x.calico_state, x.class_keys
+    if state is None or keys is None:
+        return None
+    if len(keys.label_keys) > len(state.labels):
+        found = absorbed(state, keys, x)
+        if not isinstance(found, CalicoState):
+            return None
+        state = found
+        x = replace(x, calico_state=state)
+    kept = state.calico_matcher
+    if kept is None or kept.network_sets != cluster.calico.network_sets:
+        return None
+    if kept.services is not cluster.services:
+        return None
+    vectors = plan.answers(kept).vectors()
+    if isinstance(new, NetworkPolicy):
+        if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
+            return None  # a named port no rule used: label classes would be others
+        vectors += policy_answers(state.matcher, new)
+    n = len(state.labels)
+    packed = np.packbits(np.array(vectors, dtype=bool).reshape(len(vectors), n), axis=0).T
+    return split_into(x, [row.tobytes() for row in packed])
 
 
 def _keys(

@@ -65,7 +65,7 @@ def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move
         keys, answers=keys.answers.carried(after.policies, triples, cluster.namespaces, None)
     )
     moved = steps.moved(x, cluster, after, touched, class_keys)
-    return Move(moved, touched["ingress"] | touched["egress"], [], None)
+    return Move(moved, touched["ingress"] | touched["egress"], steps.groups, None)
 
 
 def _calico(rule: CompiledRule) -> bool:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -50,6 +50,9 @@ class CalicoSteps:
     #: when made.
     hashes: UIntVec | None
     columns: Columns | None
+    #: The groups of classes that answer everything alike now (to be merged:
+    #: :func:`reach.engine.classsplits.merged_classes`), when looked for.
+    groups: list[list[int]] = field(default_factory=list)
 
     def moved(
         self,
@@ -90,10 +93,11 @@ def calico_steps(
     plan: CalicoPlan | None = None,
 ) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
-    rules of the other kinds ``others``; None when the frame or the behaviour classes
-    would change (``merges``: whether classes may have come to answer alike; checking it
-    compares every class's answers, most of an update's time at 100k pods; ``plan``: the
-    cluster's, when made already)."""
+    rules of the other kinds ``others``; None when the frame would change or the change
+    tells label classes of one class apart (``merges``: whether classes may have come to
+    answer alike, then found: ``CalicoSteps.groups``; looking compares every class's
+    answers, most of an update's time at 100k pods; ``plan``: the cluster's, when made
+    already)."""
     plan = plan or calico_plan(cluster)
     if not _same_frame(state, x, plan):
         return None
@@ -115,11 +119,12 @@ def calico_steps(
     sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
     assert calico.tiers is not None and x.calico is not None
     hashes, columns = _hashes(state, x, rules, calico.tiers, merges)
+    groups = []
     if merges and hashes is not None and columns is not None:
         n, resolution = x.n_internal, state.masks.resolution_of[: x.n_internal]
-        if merge(hashes, resolution, columns, n):
-            return None
-    return CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes, columns)
+        groups = merge(hashes, resolution, columns, n)
+    steps = CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes, columns)
+    return replace(steps, groups=groups)
 
 
 def _hashes(

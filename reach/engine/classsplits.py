@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicoclasses import calico_rebuilt
 from reach.engine.classes import LabelKey, sort_key
 from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
 from reach.engine.keyanswers import KeyAnswers
@@ -54,7 +55,7 @@ def split_into(
 ) -> tuple[Reachability, IntVec, list[int]] | None:
     """``x`` with each behaviour class split into the label class keys of each pattern
     (``patterns``: one per key of ``x.class_keys``), as :func:`split_by`."""
-    state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
+    state, keys, pod_label = x.policy_state or x.calico_state, x.class_keys, x.pod_label_class
     if state is None or keys is None or pod_label is None:
         return None
     parts: dict[tuple[int, bytes], list[int]] = {}
@@ -100,7 +101,7 @@ def split_into(
         split=True,
     )
     first_keys = [least[part] for part in order]
-    after = rebuilt(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
+    after = _rebuilt(x, replace(keys, first_key=first_keys), pod_label, plan)
     if after is None:
         return None
     internal = np.full(x.n_internal, -1, dtype=np.intp)
@@ -143,7 +144,7 @@ def merged_classes(
 
     The classes of a group allow and are allowed alike (their rows and their columns are
     equal), so the merged class is the first of them (the least key), taken alone."""
-    state, keys, pod_label = x.policy_state, x.class_keys, x.pod_label_class
+    state, keys, pod_label = x.policy_state or x.calico_state, x.class_keys, x.pod_label_class
     if state is None or keys is None or pod_label is None:
         return None
     into = np.arange(x.n_internal)
@@ -161,8 +162,18 @@ def merged_classes(
         split=True,
     )
     first_keys = [keys.first_key[c] for c in source.tolist()]
-    after = rebuilt(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
+    after = _rebuilt(x, replace(keys, first_key=first_keys), pod_label, plan)
     if after is None:
         return None
     merged = sorted(c for group in groups for c in group)
     return after, every_class(x, renumber, len(source)), merged
+
+
+def _rebuilt(
+    x: Reachability, keys: ClassKeys, pod_label: IntVec, plan: Plan
+) -> Reachability | None:
+    """``x`` with the behaviour classes of ``plan`` (beside Calico's tiers, the Calico steps
+    taken again: :mod:`reach.engine.calicoclasses`)."""
+    if x.calico_state is not None:
+        return calico_rebuilt(x, x.cluster, keys, pod_label, plan, None)
+    return rebuilt(x, x.cluster, keys, pod_label, plan, None)
