@@ -196,6 +196,34 @@ def test_calico_policy_events_equal_a_load_of_the_same_objects(data: st.DataObje
     each_update_equals_a_load(start, data.draw(calico_events(start)), also=_tiers)
 
 
+@st.composite
+def labelled_clusters(draw: st.DrawFn) -> list[Obj]:
+    """Two declared namespaces whose pods carry the labels the Calico selectors read, and
+    some of the Calico objects: policies that select by those labels split and merge the
+    classes of such pods."""
+    objects: list[Obj] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+        for ns in ("ns-a", "ns-b")
+    ]
+    for i in range(draw(st.integers(2, 6))):
+        labels = {"app": draw(st.sampled_from(["a", "b", "web"]))}
+        tier = draw(st.sampled_from(["web", "db", None]))
+        if tier is not None:
+            labels["tier"] = tier
+        objects.append(_pod(f"p-{i}", labels, draw(st.sampled_from(["ns-a", "ns-b"]))))
+    chosen = draw(st.lists(st.sampled_from(range(len(OBJECTS))), min_size=1, unique=True))
+    return objects + [OBJECTS[i] for i in sorted(chosen)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_calico_splits_and_merges_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    """Calico policies and NetworkPolicies that select by the pods' labels split and merge
+    classes, and pods of new labels make and take out classes, beside Calico's tiers."""
+    start = [*data.draw(labelled_clusters()), SECURITY]
+    each_update_equals_a_load(start, data.draw(calico_events(start)), also=_tiers)
+
+
 def _tiers(r: reach.Reach) -> list[object]:
     """Which tiers apply to each pod, each way, who each Calico policy selects (what
     ``explain`` and the audit read of the tiers) and who each NetworkPolicy selects."""
@@ -212,6 +240,7 @@ def _tiers(r: reach.Reach) -> list[object]:
 
 
 NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+NS_A = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-a"}}
 NS_B = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-b"}}
 
 
@@ -302,6 +331,55 @@ def test_a_pod_of_answers_a_class_has_joins_it_beside_calico_tiers() -> None:
         r.apply(other)
     assert r.reachability.n_internal == 1
     assert _everything(r) == _everything(reach.from_objects([*objects, other]))
+
+
+def test_a_key_joined_by_its_answers_is_told_apart_by_a_namespaced_calico_policy() -> None:
+    """A pod of another namespace joins the class whose answers it has (not by projection:
+    the namespace differs); a Calico NetworkPolicy of the first namespace then tells them
+    apart, which must split the class (the joined key is among the kept label classes)."""
+    objects = [NS_A, NS_B, _pod("a-1", {"app": "web"}, "ns-a"), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    joined = _pod("b-1", {"app": "web"}, "ns-b")
+    with _never_loaded():
+        r.apply(joined)
+    assert r.reachability.n_internal == 1
+    in_a = {
+        "apiVersion": CALICO,
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny-in-a", "namespace": "ns-a"},
+        "spec": {"selector": "all()", **DENY_IN},
+    }
+    with _never_loaded():
+        r.apply(in_a)
+    assert r.reachability.n_internal == 2
+    assert _everything(r) == _everything(reach.from_objects([*objects, joined, in_a]))
+
+
+def test_classes_a_calico_namespace_selector_told_apart_merge_on_a_relabel() -> None:
+    """A GlobalNetworkPolicy selecting the pods of namespaces labelled ``team: x`` tells the
+    pods of ns-a from those of ns-b; ns-b labelled so too, they answer alike and merge in
+    place (the hashes of the classes' answers find them)."""
+    team = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "ns-a", "labels": {"team": "x"}},
+    }
+    by_team = _gnp("by-team", "all()", namespaceSelector="team == 'x'", **DENY_IN)
+    objects = [
+        team,
+        NS_B,
+        _pod("a-1", {"app": "web"}, "ns-a"),
+        _pod("b-1", {"app": "web"}, "ns-b"),
+        by_team,
+    ]
+    r = reach.from_objects(objects)
+    assert r.reachability.n_internal == 2
+    relabelled = copy.deepcopy(team)
+    relabelled["metadata"]["name"] = "ns-b"
+    with _never_loaded():
+        r.apply(relabelled)
+    assert r.reachability.n_internal == 1
+    assert _everything(r) == _everything(reach.from_objects([team, relabelled, *objects[2:]]))
 
 
 def test_a_calico_policy_reading_labels_a_joined_key_was_projected_splits_its_class() -> None:
