@@ -1,6 +1,6 @@
-"""The quick way of an update that adds, replaces or deletes one Calico NetworkPolicy or
-GlobalNetworkPolicy (``projectcalico.org``, or the ``crd.projectcalico.org`` CRDs),
-staged ones included, when Calico's tiers decide.
+"""The quick way of an update that adds, replaces or deletes one Calico NetworkPolicy,
+GlobalNetworkPolicy or Profile (``projectcalico.org``, or the ``crd.projectcalico.org``
+CRDs), staged policies included, when Calico's tiers decide.
 
 The cluster's Calico objects are read again from the store, as a load reads them
 (``read_calico``, ``assemble_calico``, ``drop_copies``), and the diagnostics a load makes
@@ -21,7 +21,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
 from reach.api.reread import read_again
-from reach.engine.calicomoves import calico_moved
+from reach.engine.calicomoves import Changed, calico_moved
 from reach.engine.calicoplan import calico_evaluated
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
@@ -45,6 +45,10 @@ POLICY_KINDS = (
 #: Those of a namespace.
 NAMESPACED = ("NetworkPolicy", "StagedNetworkPolicy")
 
+#: Calico's Profiles (cluster-wide): ``kns.<namespace>`` and ``ksa.<namespace>.<account>``
+#: apply to the pods of a namespace, or of an account.
+PROFILE = "Profile"
+
 
 @without_gc
 def calico_update(
@@ -56,7 +60,9 @@ def calico_update(
     module doc)."""
     group, kind, _, name = key
     cluster, x = before.cluster, before.reachability
-    if group not in CALICO_GROUPS or kind not in POLICY_KINDS or x.calico_state is None:
+    if group not in CALICO_GROUPS or kind not in (*POLICY_KINDS, PROFILE):
+        return None
+    if x.calico_state is None:
         return None
     if cluster.istio or any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
@@ -65,7 +71,11 @@ def calico_update(
     after_cluster = _calico_again(cluster, store)
     if after_cluster is None or not calico_evaluated(after_cluster):
         return None
-    found = _policy(cluster, kind, name, key), _policy(after_cluster, kind, name, key)
+    found: tuple[Changed | None, Changed | None]
+    if kind == PROFILE:
+        found = cluster.calico.profiles.get(name), after_cluster.calico.profiles.get(name)
+    else:
+        found = _policy(cluster, kind, name, key), _policy(after_cluster, kind, name, key)
     moved = calico_moved(x, after_cluster, *found)
     return moved_update(before, after_cluster, moved, by)
 

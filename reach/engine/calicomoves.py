@@ -44,11 +44,16 @@ from reach.engine.rules import (
     rule_triples,
     used_named_ports,
 )
-from reach.model.calico import CalicoPolicy, Profile
+from reach.model.calico import (
+    CalicoPolicy,
+    Profile,
+    namespace_profile_name,
+    service_account_profile_name,
+)
 from reach.model.cluster import Cluster, NetworkPolicy
 
 #: The policies that change in place beside Calico's tiers.
-Changed = CalicoPolicy | NetworkPolicy
+Changed = CalicoPolicy | NetworkPolicy | Profile
 
 
 def calico_moved(
@@ -107,6 +112,9 @@ def _moved(
     touched = {  # who the policy selects, before and after (of any kind: the tiers' owners)
         d: _selecting(tiers, old, d) | _selecting(steps.tiers, new, d) for d in DIRECTIONS
     }
+    if isinstance(old, Profile) or isinstance(new, Profile):
+        profiled = _profiled(state, (old or new).name)  # type: ignore[union-attr]
+        touched = {d: profiled for d in DIRECTIONS}
     moved = steps.moved(x, cluster, state, touched, class_keys)
     if selected_rows is not x.selected_rows:
         moved = replace(moved, selected_matrix=None, selected_rows=selected_rows)
@@ -191,6 +199,22 @@ def _other_moved(
     subjects = [subject_of[id(p)] for p in policies]
     rules = [rule for p in policies for rule in rules_of.get(id(p), [])]
     return replace(state, policies=policies, subjects=subjects), rules
+
+
+def _profiled(state: CalicoState, name: str) -> BoolVec:
+    """The classes the profile ``name`` applies to: ``kns.<namespace>`` to the workload
+    pods of the namespace, ``ksa.<namespace>.<account>`` to those running as the account
+    (docs/semantics.md, "Calico policies"); a profile of another name to none."""
+    labels, first = state.labels, state.classes.first_label_class
+    names = {position: ns for ns, position in state.matcher.namespace_position.items()}
+    out = np.zeros(len(first), dtype=bool)
+    for c, label in enumerate(first.tolist()):
+        if labels.host_network[label]:
+            continue  # no workload endpoint: no profiles
+        ns = names.get(int(labels.namespace[label]), "")
+        account = labels.service_accounts[label]
+        out[c] = name in (namespace_profile_name(ns), service_account_profile_name(ns, account))
+    return out
 
 
 def _selecting(tiers: CalicoTiers, policy: Changed | None, direction: str) -> BoolVec:

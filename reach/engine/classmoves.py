@@ -331,7 +331,11 @@ class Taking:
         if out is None:
             height = vector.shape[:-1] if rows is None else (len(rows),)
             out = np.empty((*height, len(self.at)), dtype=vector.dtype)
-        if len(self.runs) > 16:  # many moves: element by element
+        if rows is not None and len(self.runs) <= 2:  # a class came or went: row by row
+            for i, row in enumerate(rows.tolist()):  # (a gather of rows copies them twice)
+                for lo, hi, src in self.runs:
+                    out[i, lo:hi] = vector[row, src : src + hi - lo]
+        elif len(self.runs) > 16:  # many moves: element by element
             kept = self.at >= 0
             source = vector[picked] if rows is not None else vector
             out[..., kept] = source[..., self.at[kept]]
@@ -376,10 +380,11 @@ def side_in_order(
         )
     entry = sides.column(direction, isolated, at)  # what each row has at the new class
     others = np.flatnonzero(np.arange(len(columns)) != at)
-    pairs, inverse = np.unique(np.stack([old[others], entry[others]]), axis=1, return_inverse=True)
-    out = empty_rows(pairs.shape[1] + 1, len(columns), rows.dtype)
-    Taking(columns)(rows, 0, rows=pairs[0], out=out[:-1])
-    out[:-1, at] = pairs[1]
+    scale = int(entry.max()) + 1  # (row, entry) pairs as one number each: a 1-D unique
+    pairs, inverse = np.unique(old[others] * scale + entry[others], return_inverse=True)
+    out = empty_rows(len(pairs) + 1, len(columns), rows.dtype)
+    Taking(columns)(rows, 0, rows=pairs // scale, out=out[:-1])
+    out[:-1, at] = pairs % scale
     out[-1] = sides.rows_of(direction, isolated, [at])[0]
     row_of_new = np.empty(len(columns), dtype=np.intp)
     row_of_new[others] = inverse.reshape(-1)

@@ -109,6 +109,13 @@ def test_pods_beside_calico_objects_equal_a_load_of_the_same_objects(data: st.Da
     each_update_equals_a_load(start, data.draw(pod_events(start)))
 
 
+PROFILE_NAMES = ["kns.ns-a", "kns.ns-b", "ksa.ns-b.robot", "ksa.ns-a.default"]
+PROFILE_SPECS: list[Obj] = [
+    {},
+    {"ingress": [{"action": "Deny"}], "egress": [{"action": "Allow"}]},
+    {"ingress": [{"action": "Allow", "source": {"selector": "app == 'a'"}}]},
+    {"egress": [{"action": "Allow", "protocol": "TCP", "destination": {"ports": [80]}}]},
+]
 SELECTORS = ["all()", "app == 'a'", "tier == 'web'", "app in {'a', 'b'}", "!has(tier)"]
 TIERS = ["default", "security"]
 
@@ -128,6 +135,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
+                + ["profile"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -154,6 +162,19 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             continue
         if way == "pod":
             a_pod_event(draw, known, out)
+            continue
+        if way == "profile":  # a namespace's or an account's Profile
+            profile = {
+                "apiVersion": CALICO,
+                "kind": "Profile",
+                "metadata": {"name": draw(st.sampled_from(PROFILE_NAMES))},
+                "spec": copy.deepcopy(draw(st.sampled_from(PROFILE_SPECS))),
+            }
+            if key(profile) in known and draw(st.booleans()):
+                out.append(("delete", known.pop(key(profile)), by))
+            else:
+                known[key(profile)] = profile
+                out.append(("apply", profile, by))
             continue
         if not ours:
             obj = copy.deepcopy(draw(st.sampled_from(OBJECTS[:3])))
@@ -380,6 +401,55 @@ def test_classes_a_calico_namespace_selector_told_apart_merge_on_a_relabel() -> 
         r.apply(relabelled)
     assert r.reachability.n_internal == 1
     assert _everything(r) == _everything(reach.from_objects([team, relabelled, *objects[2:]]))
+
+
+def test_a_namespace_profile_added_changed_and_deleted_beside_calico_tiers() -> None:
+    """``kns.ns-b`` replaces the profile Calico generates for ns-b (allow all): its pods'
+    rows walk the new profile's rules; changed, then deleted (the generated one again),
+    without loading, each a load of the same objects."""
+    objects = [NS_A, NS_B, _pod("a-1", {"app": "a"}, "ns-a"), _pod("b-1", {"app": "b"}, "ns-b")]
+    objects.append(OBJECTS[0])
+    r = reach.from_objects(objects)
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "kns.ns-b"},
+        "spec": {"ingress": [{"action": "Deny"}], "egress": [{"action": "Allow"}]},
+    }
+    with _never_loaded():
+        change = r.apply(profile, by="pod")
+    assert {e.dst for e in change.edges} == {"ns-b/b-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects([*objects, profile]))
+    allow_a = copy.deepcopy(profile)
+    allow_a["spec"]["ingress"] = [{"action": "Allow", "source": {"selector": "app == 'a'"}}]
+    with _never_loaded():
+        r.apply(allow_a)
+    assert _everything(r) == _everything(reach.from_objects([*objects, allow_a]))
+    with _never_loaded():
+        r.delete(allow_a)
+    assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_an_account_profile_changed_beside_calico_tiers_computes_its_pods_again() -> None:
+    """With ``kns.ns-b`` holding no rules, the pods running as ``robot`` there are decided
+    by ``ksa.ns-b.robot``: a change of it computes their rows again, without loading."""
+    robot = _pod("b-1", {"app": "b"}, "ns-b")
+    robot["spec"]["serviceAccountName"] = "robot"
+    empty = {"apiVersion": CALICO, "kind": "Profile", "metadata": {"name": "kns.ns-b"}, "spec": {}}
+    account = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.ns-b.robot"},
+        "spec": {"ingress": [{"action": "Allow"}], "egress": [{"action": "Allow"}]},
+    }
+    objects = [NS_A, NS_B, _pod("a-1", {"app": "a"}, "ns-a"), robot, empty, account]
+    r = reach.from_objects(objects)
+    closed = copy.deepcopy(account)
+    closed["spec"]["ingress"] = [{"action": "Deny"}]
+    with _never_loaded():
+        change = r.apply(closed, by="pod")
+    assert {e.dst for e in change.edges} == {"ns-b/b-1[Pod]"}
+    assert _everything(r) == _everything(reach.from_objects([*objects[:-1], closed]))
 
 
 def test_a_calico_policy_reading_labels_a_joined_key_was_projected_splits_its_class() -> None:
