@@ -57,24 +57,25 @@ def policy_update(
 
     It applies when the input has no Istio objects but those of the mesh layer (its state
     kept: :mod:`reach.engine.meshpolicy`), and no Calico objects unless Calico's
-    tiers decide (then to NetworkPolicies only: :mod:`reach.engine.calicomoves`), and: for
+    tiers decide (then to NetworkPolicies and admin policies: :mod:`reach.engine.calicomoves`),
+    and: for
     a NetworkPolicy,
     its namespace is a Namespace object and no NetworkPolicy of another API group has its
     name; for an admin policy, no peer of it (before or after) is one offline analysis
     cannot resolve (the load says so); for a Cilium policy, the conditions of
     :func:`reach.api.ciliumupdate.cilium_change`."""
     cluster, x = before.cluster, before.reachability
-    tiers = x.calico_state is not None  # Calico's tiers decide: NetworkPolicies only
+    tiers = x.calico_state is not None  # Calico's tiers decide: no Cilium policies
     if (cluster.istio and x.mesh_state is None) or (cluster.calico and not tiers):
         return None
     if key[:2] == NETWORK_POLICY:
         if tiers and _calico_copy(store, key):
             return None  # the load leaves Calico's copy of it out, or takes it back
         change = _network_policy(cluster, store, key, old)
-    elif tiers:
-        return None
     elif key[0] == ADMIN_GROUP and key[1] in ADMIN_KINDS:
         change = _admin_policy(cluster, store, key, old)
+    elif tiers:
+        return None
     elif key[0] == CILIUM_GROUP and key[1] in CILIUM_KINDS:
         steps = cilium_change(cluster, store, key, old)
         return _stepped(before, steps, by) if steps is not None else None
@@ -84,8 +85,7 @@ def policy_update(
         return None
     after_cluster, removed, added = change
     if tiers:
-        assert not isinstance(removed, AdminPolicy | CiliumPolicy)
-        assert not isinstance(added, AdminPolicy | CiliumPolicy)
+        assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
         moved = calico_moved(x, after_cluster, removed, added)
     else:
         moved = policy_moved(x, after_cluster, removed, added)

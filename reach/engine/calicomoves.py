@@ -50,10 +50,13 @@ from reach.model.calico import (
     namespace_profile_name,
     service_account_profile_name,
 )
-from reach.model.cluster import Cluster, NetworkPolicy
+from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 
-#: The policies that change in place beside Calico's tiers.
-Changed = CalicoPolicy | NetworkPolicy | Profile
+#: The policies that change in place beside Calico's tiers (admin policies sit in the
+#: ``kube-admin`` and ``kube-baseline`` tiers, NetworkPolicies in ``default``).
+Changed = CalicoPolicy | NetworkPolicy | AdminPolicy | Profile
+#: Those of the other kinds, whose answers the kept policy state holds.
+Other = NetworkPolicy | AdminPolicy
 
 
 def calico_moved(
@@ -67,7 +70,7 @@ def calico_moved(
     if state is None:
         return None
     plan = calico_plan(cluster)
-    ports = policy_ports(state, new) if isinstance(new, NetworkPolicy) else []
+    ports = policy_ports(state, new) if isinstance(new, Other) else []
     cut = with_cuts(x, [*plan.port_sets, *ports])  # ports no rule cut at: atoms cut again
     if cut is None:
         return None
@@ -93,17 +96,17 @@ def _moved(
         return None
     others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
     selected_rows = x.selected_rows
-    if isinstance(old, NetworkPolicy) or isinstance(new, NetworkPolicy):
-        other = _other_moved(
-            state, x, cluster, new if isinstance(new, NetworkPolicy) else None, others
-        )
+    if isinstance(old, Other) or isinstance(new, Other):
+        other = _other_moved(state, x, cluster, new if isinstance(new, Other) else None, others)
         if other is None:
             return None
         state, others = other
         subject_of = dict(zip(map(id, state.policies), state.subjects, strict=True))
         selected_rows = [subject_of[id(p)] for p in cluster.policies]
-    # a policy only added brings answers and takes none: no two classes come to agree
-    steps = calico_steps(state, x, cluster, others, merges=old is not None, plan=plan)
+    # a policy only added brings answers and takes none: no two classes come to agree (a
+    # Profile added takes the place of the one Calico generates for its pods)
+    merges = old is not None or isinstance(new, Profile)
+    steps = calico_steps(state, x, cluster, others, merges=merges, plan=plan)
     if steps is None:
         return None
     class_keys = _keys(x, state, cluster, new, steps.plan)
@@ -144,7 +147,7 @@ def calico_split(
     if kept.services is not cluster.services:
         return None
     vectors = plan.answers(kept).vectors()
-    if isinstance(new, NetworkPolicy):
+    if isinstance(new, Other):
         if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
             return None  # a named port no rule used: label classes would be others
         vectors += policy_answers(state.matcher, new)
@@ -175,7 +178,7 @@ def _other_moved(
     state: CalicoState,
     x: Reachability,
     cluster: Cluster,
-    new: NetworkPolicy | None,
+    new: Other | None,
     others: list[CompiledRule],
 ) -> tuple[CalicoState, list[CompiledRule]] | None:
     """``state`` with the policies of other kinds of ``cluster`` (a NetworkPolicy out,

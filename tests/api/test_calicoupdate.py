@@ -27,6 +27,7 @@ from tests.api.test_podupdate import (
     each_update_equals_a_load,
     pod_events,
 )
+from tests.api.test_policyupdate import admin_policies
 from tests.api.test_whatif import key
 from tests.strategies import NS_NAMES, policy_manifests
 
@@ -135,7 +136,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
-                + ["profile"]
+                + ["profile", "admin"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -162,6 +163,14 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             continue
         if way == "pod":
             a_pod_event(draw, known, out)
+            continue
+        if way == "admin":  # an admin policy, in Calico's kube-admin or kube-baseline tier
+            admin = draw(admin_policies())
+            if key(admin) in known and draw(st.booleans()):
+                out.append(("delete", known.pop(key(admin)), by))
+            else:
+                known[key(admin)] = admin
+                out.append(("apply", admin, by))
             continue
         if way == "profile":  # a namespace's or an account's Profile
             profile = {
@@ -430,6 +439,27 @@ def test_a_namespace_profile_added_changed_and_deleted_beside_calico_tiers() -> 
     assert _everything(r) == _everything(reach.from_objects(objects))
 
 
+def test_a_profile_added_merges_classes_it_no_longer_tells_apart() -> None:
+    """A Profile added takes the place of the one Calico generates (allow all): with
+    ``kns.ns-a`` empty, ns-a's pods are a class of their own; ``kns.ns-b`` empty too, the
+    two namespaces' pods answer alike again and merge (an addition is looked at for
+    merges when it is a Profile)."""
+    objects = [NS_A, NS_B, _pod("a-1", {"app": "a"}, "ns-a"), _pod("b-1", {"app": "a"}, "ns-b")]
+    objects.append(OBJECTS[0])
+    empty = [
+        {"apiVersion": CALICO, "kind": "Profile", "metadata": {"name": f"kns.{ns}"}, "spec": {}}
+        for ns in ("ns-a", "ns-b")
+    ]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.apply(empty[0])
+    assert r.reachability.n_internal == 2
+    with _never_loaded():
+        r.apply(empty[1])
+    assert r.reachability.n_internal == 1
+    assert _everything(r) == _everything(reach.from_objects([*objects, *empty]))
+
+
 def test_an_account_profile_changed_beside_calico_tiers_computes_its_pods_again() -> None:
     """With ``kns.ns-b`` holding no rules, the pods running as ``robot`` there are decided
     by ``ksa.ns-b.robot``: a change of it computes their rows again, without loading."""
@@ -450,6 +480,53 @@ def test_an_account_profile_changed_beside_calico_tiers_computes_its_pods_again(
         change = r.apply(closed, by="pod")
     assert {e.dst for e in change.edges} == {"ns-b/b-1[Pod]"}
     assert _everything(r) == _everything(reach.from_objects([*objects[:-1], closed]))
+
+
+def test_an_admin_policy_beside_calico_tiers_changes_in_place() -> None:
+    """An AdminNetworkPolicy sits in Calico's ``kube-admin`` tier: added (denying ns-b to
+    ns-a), changed to select other pods (splitting a class) and deleted (merging classes),
+    without loading, each a load of the same objects."""
+    objects = [NS_A, NS_B, _pod("a-1", {"app": "a"}, "ns-a"), _pod("w-1", {"app": "w"}, "ns-a")]
+    objects += [_pod("b-1", {"app": "b"}, "ns-b"), OBJECTS[1]]
+    deny = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "deny-b"},
+        "spec": {
+            "priority": 10,
+            "subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "ns-a"}}},
+            "ingress": [
+                {
+                    "name": "no-b",
+                    "action": "Deny",
+                    "from": [
+                        {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "ns-b"}}}
+                    ],
+                }
+            ],
+        },
+    }
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        change = r.apply(deny, by="pod")
+    assert {(e.src, e.dst) for e in change.edges} >= {("ns-b/b-1[Pod]", "ns-a/a-1[Pod]")}
+    assert _everything(r) == _everything(reach.from_objects([*objects, deny]))
+    only_a = copy.deepcopy(deny)
+    only_a["spec"]["subject"] = {
+        "pods": {
+            "namespaceSelector": {},
+            "podSelector": {"matchLabels": {"app": "a"}},
+        }
+    }
+    n = r.reachability.n_internal
+    with _never_loaded():
+        r.apply(only_a)
+    assert r.reachability.n_internal == n + 1  # a-1 and w-1 told apart
+    assert _everything(r) == _everything(reach.from_objects([*objects, only_a]))
+    with _never_loaded():
+        r.delete(only_a)  # (it replaced deny-b: no admin policy is left)
+    assert r.reachability.n_internal == 1  # one class again
+    assert _everything(r) == _everything(reach.from_objects(objects))
 
 
 def test_a_calico_policy_reading_labels_a_joined_key_was_projected_splits_its_class() -> None:
