@@ -22,11 +22,13 @@ Otherwise :func:`calico_moved` says so and the caller compiles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps
@@ -77,7 +79,16 @@ def calico_moved(
     moved = _moved(cut, cluster, old, new, plan, None)
     if moved is not None:
         return moved
-    refined = calico_split(cut, cluster, plan, new)
+
+    def answers_of(state: CalicoState, kept: CalicoMatcher) -> list[BoolVec] | None:
+        vectors = plan.answers(kept).vectors()
+        if isinstance(new, Other):
+            if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
+                return None  # a named port no rule used: label classes would be others
+            vectors += policy_answers(state.matcher, new)
+        return vectors
+
+    refined = calico_split(cut, cluster, answers_of)  # the classes it tells apart split first
     return _moved(refined[0], cluster, old, new, plan, refined[1:]) if refined else None
 
 
@@ -125,10 +136,13 @@ def _moved(
 
 
 def calico_split(
-    x: Reachability, cluster: Cluster, plan: CalicoPlan, new: Changed | None
+    x: Reachability,
+    cluster: Cluster,
+    answers_of: Callable[[CalicoState, CalicoMatcher], list[BoolVec] | None],
 ) -> tuple[Reachability, IntVec, list[int]] | None:
-    """``x`` with its behaviour classes split where the Calico answers of ``cluster``
-    (``plan``: its Calico rules) or the answers of ``new`` tell their label class keys
+    """``x`` with its behaviour classes split where the answers ``answers_of`` gives over
+    the kept label classes (given the state and its Calico matcher: Calico's answers of
+    ``cluster``, and those of the changed policy or namespace) tell their label class keys
     apart (``classsplits.split_into``; the keys found since the compilation join the kept
     label classes first, ``classmoves.absorbed``, to be asked too); None when nothing
     splits or the answers cannot be asked here."""
@@ -144,13 +158,9 @@ def calico_split(
     kept = state.calico_matcher
     if kept is None or kept.network_sets != cluster.calico.network_sets:
         return None
-    if kept.services is not cluster.services:
+    vectors = answers_of(state, kept) if kept.services is cluster.services else None
+    if vectors is None:
         return None
-    vectors = plan.answers(kept).vectors()
-    if isinstance(new, Other):
-        if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
-            return None  # a named port no rule used: label classes would be others
-        vectors += policy_answers(state.matcher, new)
     n = len(state.labels)
     packed = np.packbits(np.array(vectors, dtype=bool).reshape(len(vectors), n), axis=0).T
     return split_into(x, [row.tobytes() for row in packed])

@@ -17,9 +17,13 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec
+from reach.engine.calicomatch import CalicoMatcher
+from reach.engine.calicomoves import calico_split
+from reach.engine.calicoplan import calico_plan
+from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps
 from reach.engine.calicotiers import CalicoTiers
-from reach.engine.moves import Move
+from reach.engine.moves import Move, Split
 from reach.engine.namespacemoves import relabelled_answers
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS
@@ -30,7 +34,28 @@ from reach.model.cluster import Cluster
 
 def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None:
     """``x`` for ``cluster``, where namespace ``name`` has other labels (and nothing else
-    changed), Calico's tiers deciding; None when that needs a compilation."""
+    changed), Calico's tiers deciding; None when that needs a compilation. Classes whose
+    label classes the new labels tell apart are split first
+    (:func:`reach.engine.calicomoves.calico_split`)."""
+    moved = _relabelled(x, cluster, name, None)
+    if moved is not None:
+        return moved
+
+    def answers_of(state: CalicoState, kept: CalicoMatcher) -> list[BoolVec] | None:
+        keys = x.class_keys
+        asked = relabelled_answers(state, keys, x, cluster, name) if keys else None
+        if asked is None:
+            return None
+        vectors = calico_plan(cluster).answers(kept.relabelled(cluster.namespaces)).vectors()
+        return [*vectors, *(new for _, new in asked[1].changed)]
+
+    refined = calico_split(x, cluster, answers_of)
+    return _relabelled(refined[0], cluster, name, refined[1:]) if refined else None
+
+
+def _relabelled(x: Reachability, cluster: Cluster, name: str, split: Split | None) -> Move | None:
+    """:func:`calico_namespace_moved` over ``x``'s classes (split first as ``split``
+    says); None when they split, or the change needs a compilation."""
     state, tiers, keys = x.calico_state, x.calico, x.class_keys
     if state is None or tiers is None or keys is None or keys.answers is None:
         return None
@@ -65,7 +90,7 @@ def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move
         keys, answers=keys.answers.carried(after.policies, triples, cluster.namespaces, None)
     )
     moved = steps.moved(x, cluster, after, touched, class_keys)
-    return Move(moved, touched["ingress"] | touched["egress"], steps.groups, None)
+    return Move(moved, touched["ingress"] | touched["egress"], steps.groups, split)
 
 
 def _calico(rule: CompiledRule) -> bool:

@@ -385,31 +385,25 @@ def test_a_key_joined_by_its_answers_is_told_apart_by_a_namespaced_calico_policy
     assert _everything(r) == _everything(reach.from_objects([*objects, joined, in_a]))
 
 
-def test_classes_a_calico_namespace_selector_told_apart_merge_on_a_relabel() -> None:
-    """A GlobalNetworkPolicy selecting the pods of namespaces labelled ``team: x`` tells the
-    pods of ns-a from those of ns-b; ns-b labelled so too, they answer alike and merge in
-    place (the hashes of the classes' answers find them)."""
-    team = {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {"name": "ns-a", "labels": {"team": "x"}},
-    }
+def test_classes_a_calico_namespace_selector_tells_apart_split_and_merge_on_relabels() -> None:
+    """A GlobalNetworkPolicy selecting the pods of namespaces labelled ``team: x``: ns-a
+    labelled so splits the one class of the two namespaces' pods (the Calico steps asked
+    over the relabelled namespace); ns-b labelled so too, they answer alike and merge
+    (the hashes of the classes' answers find them). Neither loads."""
     by_team = _gnp("by-team", "all()", namespaceSelector="team == 'x'", **DENY_IN)
-    objects = [
-        team,
-        NS_B,
-        _pod("a-1", {"app": "web"}, "ns-a"),
-        _pod("b-1", {"app": "web"}, "ns-b"),
-        by_team,
-    ]
-    r = reach.from_objects(objects)
-    assert r.reachability.n_internal == 2
-    relabelled = copy.deepcopy(team)
-    relabelled["metadata"]["name"] = "ns-b"
-    with _never_loaded():
-        r.apply(relabelled)
+    pods = [_pod("a-1", {"app": "web"}, "ns-a"), _pod("b-1", {"app": "web"}, "ns-b")]
+    r = reach.from_objects([NS_A, NS_B, *pods, by_team])
     assert r.reachability.n_internal == 1
-    assert _everything(r) == _everything(reach.from_objects([team, relabelled, *objects[2:]]))
+    team_a, team_b = copy.deepcopy(NS_A), copy.deepcopy(NS_B)
+    team_a["metadata"]["labels"] = team_b["metadata"]["labels"] = {"team": "x"}
+    with _never_loaded():
+        r.apply(team_a)
+    assert r.reachability.n_internal == 2
+    assert _everything(r) == _everything(reach.from_objects([team_a, NS_B, *pods, by_team]))
+    with _never_loaded():
+        r.apply(team_b)
+    assert r.reachability.n_internal == 1
+    assert _everything(r) == _everything(reach.from_objects([team_a, team_b, *pods, by_team]))
 
 
 def test_a_namespace_profile_added_changed_and_deleted_beside_calico_tiers() -> None:
@@ -527,6 +521,32 @@ def test_an_admin_policy_beside_calico_tiers_changes_in_place() -> None:
         r.delete(only_a)  # (it replaced deny-b: no admin policy is left)
     assert r.reachability.n_internal == 1  # one class again
     assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_a_relabel_an_admin_policy_reads_splits_classes_beside_calico_tiers() -> None:
+    """An AdminNetworkPolicy whose subjects are the namespaces labelled ``team: x``, beside
+    Calico's tiers: ns-a labelled so splits the one class of the two namespaces' pods (the
+    admin policy's answers over the relabelled namespace), without loading."""
+    by_team = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "by-team"},
+        "spec": {
+            "priority": 10,
+            "subject": {"namespaces": {"matchLabels": {"team": "x"}}},
+            "ingress": [{"name": "none", "action": "Deny", "from": [{"namespaces": {}}]}],
+        },
+    }
+    pods = [_pod("a-1", {"app": "web"}, "ns-a"), _pod("b-1", {"app": "web"}, "ns-b")]
+    r = reach.from_objects([NS_A, NS_B, *pods, OBJECTS[0], by_team])
+    assert r.reachability.n_internal == 1
+    team_a = copy.deepcopy(NS_A)
+    team_a["metadata"]["labels"] = {"team": "x"}
+    with _never_loaded():
+        r.apply(team_a)
+    assert r.reachability.n_internal == 2
+    expected = reach.from_objects([team_a, NS_B, *pods, OBJECTS[0], by_team])
+    assert _everything(r) == _everything(expected)
 
 
 def test_a_calico_policy_reading_labels_a_joined_key_was_projected_splits_its_class() -> None:
