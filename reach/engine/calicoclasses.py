@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicohash import answer_columns, hash_of
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
-from reach.engine.calicosteps import calico_steps
+from reach.engine.calicosteps import CalicoSteps, calico_steps
 from reach.engine.classes import LabelKey, NamedPorts
 from reach.engine.classmoves import (
     NEW,
@@ -109,7 +111,7 @@ def calico_rebuilt(
     if moved is None:
         return None
     assert isinstance(moved, CalicoState)
-    after = replace(moved, hashes=None, columns=None)  # hashes of the old classes
+    after = replace(moved, hashes=None, columns=None)  # made again below
     steps = calico_steps(after, x, cluster, others, merges=False)
     if steps is None:
         return None
@@ -135,10 +137,28 @@ def calico_rebuilt(
         cilium_selected=cilium_selected(state.policies, subjects, n),
         diagnostics=priority_ties(steps.rules),
         calico=steps.tiers,
-        calico_state=replace(after, calico_matcher=steps.matcher),
+        calico_state=replace(
+            after, calico_matcher=steps.matcher, **_hashes(state, after, steps, source, at)
+        ),
         class_keys=class_keys,
         pod_label_class=pod_label,
         _side_masks=side_masks,
         _side_ids=side_ids,
         _and=table,
     )
+
+
+def _hashes(
+    state: CalicoState, after: CalicoState, steps: CalicoSteps, source: IntVec, at: int
+) -> dict[str, Any]:
+    """The hashes of the classes' answers (``calicohash``) in their new order, with the
+    columns they are of, when ``state`` had them: a class answers as its source did (a
+    split part as its class did, a merged class as its group), a new class's is made."""
+    if state.hashes is None:
+        return {}
+    host = after.labels.host_network[after.classes.first_label_class]
+    columns = answer_columns(steps.rules, steps.tiers.owners, host)
+    hashes = state.hashes[np.maximum(source, 0)]
+    if at >= 0:
+        hashes[at] = hash_of(columns, at)
+    return {"hashes": hashes, "columns": columns}

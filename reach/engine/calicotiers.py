@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.rules import CompiledPolicy, CompiledRule
@@ -179,12 +180,7 @@ def calico_tiers(
             if t is not None and applies(policy, direction):
                 applying[:, t] |= subjects[d]
         some[direction] = np.asarray(applying.any(axis=1), dtype=bool)
-        codes: dict[tuple[tuple[bool, ...], bool], int] = {}
-        of = np.empty(n, dtype=np.intp)
-        for c in range(n):
-            key = (tuple(applying[c].tolist()), bool(host_network[c]))
-            of[c] = codes.setdefault(key, len(codes))
-        state_of[direction], states[direction] = of, list(codes)
+        state_of[direction], states[direction] = _states(applying, host_network)
     walk = CalicoTiers(
         tiers,
         [position.get(tier_of(r.policy), len(tiers)) for r in rules],
@@ -195,3 +191,21 @@ def calico_tiers(
         owners,
     )
     return walk, some
+
+
+def _states(
+    applying: npt.NDArray[np.bool_], host_network: BoolVec
+) -> tuple[IntVec, list[tuple[tuple[bool, ...], bool]]]:
+    """The state code of each class (which tiers apply to it, whether it is
+    host-networked), numbered in the order of the classes that first have them, and what
+    each code means."""
+    n = len(host_network)
+    if n == 0:
+        return np.empty(0, dtype=np.intp), []
+    rows = np.packbits(np.column_stack([applying, host_network]), axis=1)
+    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.intp)
+    rank[np.argsort(first)] = np.arange(len(first))  # codes in order of first appearance
+    of: IntVec = rank[inverse.reshape(-1)]
+    states = [(tuple(applying[c].tolist()), bool(host_network[c])) for c in np.sort(first).tolist()]
+    return of, states

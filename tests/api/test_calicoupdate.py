@@ -549,6 +549,26 @@ def test_a_relabel_an_admin_policy_reads_splits_classes_beside_calico_tiers() ->
     assert _everything(r) == _everything(expected)
 
 
+def test_a_class_made_after_hashes_were_made_merges_when_a_policy_goes() -> None:
+    """The hashes of the classes' answers are carried through renumbering (a new class's
+    made from its answers): ``b`` makes a class after a change made the hashes; when
+    ``keep-b`` goes, ``b`` answers as ``a`` does and must merge with it."""
+    keep_b = _gnp("keep-b", "app == 'b'", types=["Egress"], egress=[{"action": "Allow"}])
+    r = reach.from_objects([*THREE, keep_b])
+    keep_p = copy.deepcopy(THREE[5])
+    keep_p["spec"]["order"] = 10  # a change: the hashes are made
+    with _never_loaded():
+        r.apply(keep_p)
+    b = _pod("b-1", {"app": "b"}, "ns-a")
+    with _never_loaded():
+        r.apply(b)
+    assert r.reachability.n_internal == 4
+    with _never_loaded():
+        r.delete(keep_b)
+    assert r.reachability.n_internal == 3
+    assert _everything(r) == _everything(reach.from_objects([*THREE[:5], keep_p, b]))
+
+
 def test_a_calico_policy_reading_labels_a_joined_key_was_projected_splits_its_class() -> None:
     """A pod that joined its class by the labels selectors read then: a policy reading a
     label they did not (which it answers otherwise) splits the class, the key found since
