@@ -17,7 +17,6 @@ key), and joins the class that answers everything as it does, or makes one.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 from typing import Any
 
@@ -33,11 +32,10 @@ from reach.engine.classmoves import (
     NEW,
     NewClass,
     Plan,
-    answers_in_order,
     projected_answers,
+    reordered,
     side_in_order,
     state_in_order,
-    taken,
 )
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
@@ -98,14 +96,10 @@ def calico_rebuilt(
     if state is None or answers is None:
         return None
     source, at, n = plan.source, int(plan.renumber[NEW]), len(plan.source)
-    columns = np.concatenate([source, np.arange(x.n_internal, x.n_classes)])
-    masks = copy.copy(state.masks)
-    masks.resolution_of = taken(state.masks.resolution_of, columns, 0)
-    if new is not None:
-        if new.named_ports not in masks.resolutions:
-            return None  # a resolution of its own: ports no class cut
-        masks.resolution_of[at] = masks.resolutions.index(new.named_ports)
-    subject_of, others = answers_in_order(x, state, source, columns, new, masks.resolution_of)
+    found = reordered(x, state, plan, new)
+    if found is None:
+        return None
+    columns, masks, subject_of, others = found
     subjects = [subject_of[id(policy)] for policy in state.policies]
     moved = state_in_order(state, keys, plan, new, masks, subjects, x)
     if moved is None:

@@ -159,18 +159,11 @@ def _rebuilt(
     state, answers = x.policy_state, keys.answers
     if state is None or answers is None or len(x.rules) != len(answers.rules):
         return None
-    source = plan.source
-    at = int(plan.renumber[NEW])
-    n = len(source)
-    # the columns (every class: behaviour classes, then the external ends) in the new order
-    columns = np.concatenate([source, np.arange(x.n_internal, x.n_classes)])
-    masks = copy.copy(state.masks)
-    masks.resolution_of = taken(state.masks.resolution_of, columns, 0)
-    if new is not None:
-        if new.named_ports not in masks.resolutions:
-            return None  # a resolution of its own: ports no class cut
-        masks.resolution_of[at] = masks.resolutions.index(new.named_ports)
-    subject_of, rules = answers_in_order(x, state, source, columns, new, masks.resolution_of)
+    at, n = int(plan.renumber[NEW]), len(plan.source)
+    found = reordered(x, state, plan, new)
+    if found is None:
+        return None
+    columns, masks, subject_of, rules = found
     subjects = [subject_of[id(policy)] for policy in state.policies]
     isolated = isolation(state.policies, subjects, n)
     sides = SideRows(rules, x.atoms, n_internal=n, resolution_of=masks.resolution_of)
@@ -206,6 +199,25 @@ def _rebuilt(
         _side_ids=side_ids,
         _and=table,
     )
+
+
+def reordered(
+    x: Reachability, state: PolicyState, plan: Plan, new: NewClass | None
+) -> tuple[IntVec, RuleMasks, dict[int, BoolVec], list[CompiledRule]] | None:
+    """What renumbering ``x``'s classes as ``plan`` says takes again of ``state``: the old
+    class of every class (behaviour classes, then the external ends) in the new order,
+    the rule masks with each class's named-port resolution in that order, and
+    :func:`answers_in_order`; None when the new class resolves named ports as no class
+    did (its ports cut no atoms)."""
+    columns = np.concatenate([plan.source, np.arange(x.n_internal, x.n_classes)])
+    masks = copy.copy(state.masks)
+    masks.resolution_of = taken(state.masks.resolution_of, columns, 0)
+    if new is not None:
+        if new.named_ports not in masks.resolutions:
+            return None
+        masks.resolution_of[int(plan.renumber[NEW])] = masks.resolutions.index(new.named_ports)
+    subject_of, rules = answers_in_order(x, state, plan.source, columns, new, masks.resolution_of)
+    return columns, masks, subject_of, rules
 
 
 def answers_in_order(
