@@ -37,6 +37,8 @@ def mesh_joined(
     n_label = len(keys.label_keys)
     if len(mesh.features) != n_label:
         return None
+    if x.cluster.istio.registry_only:
+        return None  # REGISTRY_ONLY: what a new key reaches is not asked here (it loads)
     found = state.key_answers.answers_of(key)
     if found is None:
         return None

@@ -697,3 +697,43 @@ def test_an_istio_change_beside_calico_tiers_and_the_mesh_does_not_load() -> Non
     assert _everything(r) == _everything(
         reach.from_objects([NS, WEB, DB, gnp, _allow_from("other")])
     )
+
+
+def test_a_pod_relabelled_into_a_service_under_registry_only_equals_a_load() -> None:
+    """Found by the property test: under a REGISTRY_ONLY Sidecar, a pod relabelled so that
+    a Service of its namespace selects it (a registry host now reaches it) must not join
+    the class of pods no registry host reaches; a pod of a new key there loads."""
+    start: list[Obj] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {}}}
+        for ns in ("a", "b")
+    ]
+
+    def pod(name: str, ns: str, labels: dict[str, str]) -> Obj:
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "labels": labels},
+            "spec": {"containers": [{"name": "c"}], "serviceAccountName": "default"},
+        }
+
+    db = {"app": "db", "sidecar.istio.io/inject": "true"}
+    start += [pod("p0", "a", db), pod("p1", "b", {"app": "web"}), pod("p2", "a", {"app": "web"})]
+    start += [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web", "namespace": "b"},
+            "spec": {"selector": {"app": "db"}, "ports": [{"port": 80, "targetPort": 8080}]},
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Sidecar",
+            "metadata": {"name": "sc0", "namespace": "a"},
+            "spec": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}},
+        },
+    ]
+    r = reach.from_objects(start)
+    relabelled = pod("p1", "b", db)
+    r.apply(relabelled)
+    after = [o for o in start if o["metadata"]["name"] != "p1"] + [relabelled]
+    assert _everything(r) == _everything(reach.from_objects(after))
