@@ -30,6 +30,7 @@ from reach.input.istiodiag import istio_diagnostics
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
+from reach.model.calico import namespace_profile_name, service_account_profile_name
 from reach.model.cluster import Cluster, Pod
 
 #: The identity of a Pod object in the store: (group, kind, namespace, name).
@@ -73,6 +74,12 @@ def pod_update(
         count += 1
     after_cluster = copy.copy(cluster)
     after_cluster.pods, after_cluster.pods_from_objects = pods, count
+    changed = [cluster.pods[removed]] if removed is not None else []
+    changed += [pods[inserted]] if inserted is not None else []
+    if cluster.calico.profiles and any(
+        _profiled(cluster, p) != _profiled(after_cluster, p) for p in changed
+    ):
+        return None  # Calico's plan holds a Profile while a workload pod carries it
     found = moved(before.reachability, after_cluster, removed, inserted)
     if found is None:
         return None
@@ -138,3 +145,22 @@ def _parsed(raw: RawObject) -> Pod | None:
 
 def _pod_name(pod: Pod) -> tuple[str, str]:
     return (pod.namespace, pod.name)
+
+
+def _profiled(cluster: Cluster, pod: Pod) -> tuple[bool, bool]:
+    """Whether a workload pod of ``cluster`` carries the Profile of ``pod``'s namespace, and
+    that of its account, where the input has them with rules (a Profile of no rules brings
+    none to the plan; ``cluster.pods`` of objects are sorted by namespace and name)."""
+    ruled = {n for n, p in cluster.calico.profiles.items() if p.ingress or p.egress}
+    spaced = namespace_profile_name(pod.namespace) in ruled
+    account = service_account_profile_name(pod.namespace, pod.service_account) in ruled
+    if not spaced and not account:
+        return (False, False)
+    pods, count = cluster.pods, cluster.pods_from_objects
+    lo = bisect.bisect_left(pods, (pod.namespace, ""), hi=count, key=_pod_name)
+    hi = bisect.bisect_left(pods, (pod.namespace + "\0", ""), lo=lo, hi=count, key=_pod_name)
+    workloads = [p for p in pods[lo:hi] if not p.host_network]
+    return (
+        spaced and bool(workloads),
+        account and any(p.service_account == pod.service_account for p in workloads),
+    )

@@ -4,9 +4,11 @@ whose answers no class has makes a new one, a class whose least key changed move
 
 A class's answers beside the tiers are those of the other kinds' policies (kept in the
 :class:`CalicoState` over its classes, renumbered as :mod:`reach.engine.classmoves`
-renumbers them) and Calico's, which are a function of the classes' label classes alone:
-the Calico steps are taken again over the classes in their new order
-(:func:`reach.engine.calicomoves.calico_steps`, the kept Calico matcher answering the
+renumbers them) and Calico's, which are a function of the classes' label classes and of
+Calico's plan (which Profiles of the input some workload pod carries: a pod event that
+changes that loads, ``api/podupdate.py``); the Calico steps are taken again over the
+classes in their new order
+(:func:`reach.engine.calicosteps.calico_steps`, the kept Calico matcher answering the
 label classes pods brought since, ``CalicoMatcher.extended``). The rows are then taken in
 the new order, and a new class's rows and column are computed through the tiers' walk.
 
@@ -152,7 +154,9 @@ def _hashes(
         return {}
     host = after.labels.host_network[after.classes.first_label_class]
     columns = answer_columns(steps.rules, steps.tiers.owners, host)
-    hashes = state.hashes[np.maximum(source, 0)]
+    hashes = np.zeros(len(source), dtype=np.uint64)
+    kept = source >= 0
+    hashes[kept] = state.hashes[source[kept]]
     if at >= 0:
         hashes[at] = hash_of(columns, at)
     return {"hashes": hashes, "columns": columns}

@@ -1,6 +1,7 @@
-"""A Calico NetworkPolicy or GlobalNetworkPolicy, or a Kubernetes NetworkPolicy (which sits
-in Calico's default tier), added, replaced or deleted in a compiled cluster (Calico's
-tiers deciding) without compiling it again.
+"""A Calico NetworkPolicy, GlobalNetworkPolicy or Profile, or a Kubernetes NetworkPolicy
+or admin policy (which sit in Calico's default, kube-admin and kube-baseline tiers),
+added, replaced or deleted in a compiled cluster (Calico's tiers deciding) without
+compiling it again.
 
 A Calico policy decides only the sides of the classes it selects: in each direction its
 tier applies to them (or no longer does) and its rules select among them; the rows of
@@ -13,9 +14,10 @@ the policy selects, before or after, are computed again. The frame:
 - the label classes: the named ports every rule uses are the same;
 - the address segments and the port atoms: the Calico rules' nets and network sets cut
   the addresses at the same points, their ports cut the port space at no new point;
-- the behaviour classes: every Calico answer is the same on the label classes of each
-  behaviour class (no class splits), and no two classes come to answer everything alike
-  (none merge).
+- the behaviour classes: where the change's answers tell the label classes of a class
+  apart, the class is split first (:func:`calico_split`); classes that come to answer
+  everything alike are merged after (``CalicoSteps.groups``,
+  ``classsplits.merged_classes``).
 
 Otherwise :func:`calico_moved` says so and the caller compiles.
 """

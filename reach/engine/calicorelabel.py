@@ -3,11 +3,11 @@
 A namespace's labels matter to the namespace selectors of the other kinds' policies
 (asked again as :mod:`reach.engine.namespacemoves` asks them) and to Calico's
 ``namespaceSelector`` (the Calico steps are taken again over the kept classes,
-:func:`reach.engine.calicomoves.calico_steps`, the kept Calico matcher reading the new
-labels: ``CalicoMatcher.relabelled``). The rows
-computed again are those of the classes selected by a rule whose answers changed, in its
-direction, and of the classes whose policies' selections changed, both ways. As for a
-policy, the behaviour classes must stay (no split, no merge), else the caller compiles.
+:func:`reach.engine.calicosteps.calico_steps`, the kept Calico matcher reading the new
+labels: ``CalicoMatcher.relabelled``). The rows computed again are those of the classes
+selected by a rule whose answers changed, in its direction, and of the classes whose
+policies' selections changed, both ways. As for a policy, classes the new labels tell
+apart are split first and classes that come to answer alike merge after.
 """
 
 from __future__ import annotations

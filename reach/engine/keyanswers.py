@@ -56,9 +56,9 @@ class KeyAnswers:
     services: list[Service] | None = None
     #: With Calico's tiers: what holds the Calico rules (the ``CalicoPlan``: the label keys
     #: of its selectors count in projections, and so do every Service's selector's, which
-    #: a rule's ``services`` reads) and the input's Services. Answers are then not
-    #: computed here (:meth:`answers_of` gives None): a pod of a projection no key had
-    #: loads.
+    #: a rule's ``services`` reads) and the input's Services. :meth:`answers_of` then
+    #: gives None (:meth:`asked` answers the other kinds, ``reach.engine.calicoclasses``
+    #: Calico's).
     calico: tuple[object, ...] = ()
     calico_services: tuple[Service, ...] = ()
     #: The behaviour class of each projected key seen (:meth:`projection`), filled as

@@ -65,6 +65,9 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     )
     answers = replace(asked, namespaces=cluster.namespaces)
     moved = replace(state, labels=labels, matcher=matcher)
+    if isinstance(moved, CalicoState) and moved.calico_matcher is not None:
+        # a namespace made again may have other labels: the kept Calico matcher reads them
+        moved = replace(moved, calico_matcher=moved.calico_matcher.relabelled(cluster.namespaces))
     calico = isinstance(moved, CalicoState)
     out = replace(
         x,

@@ -15,7 +15,9 @@ comes or goes without renumbering anything while:
   joins the same class, which a compilation would give it too).
 
 The rows of every class then stay what they were: they depend on the classes, the
-policies and the addresses, not on the pods. Otherwise (a class whose last pod went, a pod
+policies and the addresses, not on the pods (beside Calico's tiers, also on which
+Profiles of the input some pod carries: the caller loads when that changes). Otherwise
+(a class whose last pod went, a pod
 whose answers no class has, classes whose order of least keys changed) the classes are
 renumbered in place as a compilation numbers them (:mod:`reach.engine.classmoves`); where
 that cannot be done here (a key whose answers are not computed here, a new class
@@ -65,11 +67,12 @@ def moved(
     each class of ``x`` when the classes were renumbered (-1: gone; None: they were not);
     None when that needs a compilation.
 
-    ``cluster`` must differ from ``x.cluster`` in its pods only. With Calico's tiers
-    (answers not computed here, no policy state; a label class key holds all they read of
-    a pod), only a pod that joins the class of a key seen, no class coming, going or
-    moving, takes this way. Beside Istio's mesh layer a pod of a new key finds its class,
-    or makes one, by :func:`reach.engine.meshpods.mesh_joined`."""
+    ``cluster`` must differ from ``x.cluster`` in its pods only. Beside Calico's tiers a
+    pod of a new key finds its class by :func:`reach.engine.calicoclasses.calico_answered`
+    and the classes are renumbered by :func:`reach.engine.calicoclasses.calico_rebuilt`
+    (the caller loads when the pod is the first or the last to carry a Profile of the
+    input: Calico's plan changes); beside Istio's mesh layer a pod of a new key finds its
+    class, or makes one, by :func:`reach.engine.meshpods.mesh_joined`."""
     keys, pod_label = x.class_keys, x.pod_label_class
     if keys is None or pod_label is None:
         return None

@@ -569,6 +569,72 @@ def test_a_class_made_after_hashes_were_made_merges_when_a_policy_goes() -> None
     assert _everything(r) == _everything(reach.from_objects([*THREE[:5], keep_p, b]))
 
 
+def _replayed(start: list[Obj], events: list[tuple[str, Obj]]) -> reach.Reach:
+    """``start`` loaded, then each event applied or deleted, each compared with a load of
+    the same objects."""
+    r = reach.from_objects(start)
+    mirror = {key(o): o for o in start}
+    for what, obj in events:
+        if what == "apply":
+            mirror[key(obj)] = obj
+            r.apply(obj)
+        else:
+            del mirror[key(obj)]
+            r.delete(obj)
+        assert _everything(r) == _everything(reach.from_objects(mirror.values()))
+    return r
+
+
+def test_a_namespace_made_again_with_other_labels_is_read_so_by_calico() -> None:
+    """A review found: a namespace with no pods deleted and made again with other labels
+    (both in place), then a pod in it: the kept Calico matcher reads its new labels."""
+    prod = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-c"}}
+    dev = copy.deepcopy(prod)
+    prod["metadata"]["labels"], dev["metadata"]["labels"] = {"env": "prod"}, {"env": "dev"}
+    deny_prod = _gnp("deny-prod", "all()", namespaceSelector="env == 'prod'", **DENY_IN)
+    start = [NS_A, prod, _pod("a-1", {"app": "web"}, "ns-a"), deny_prod]
+    with _never_loaded():
+        _replayed(
+            start,
+            [("delete", prod), ("apply", dev), ("apply", _pod("c-1", {"app": "web"}, "ns-c"))],
+        )
+
+
+def test_the_first_pod_a_profile_of_the_input_applies_to_loads() -> None:
+    """A review found: Calico's plan holds a Profile of the input while a workload pod
+    carries it (``kns.ns-c`` when ns-c has pods), so the first such pod, and the last,
+    change which rules there are: those pod events load; the pods after them are
+    answered by the Profile's rules."""
+    kns = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "kns.ns-c"},
+        "spec": {
+            "ingress": [{"action": "Allow", "source": {"selector": "app == 'a'"}}],
+            "egress": [{"action": "Allow"}],
+        },
+    }
+    ns_c = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-c"}}
+    a, b = _pod("a-1", {"app": "a"}, "ns-c"), _pod("b-1", {"app": "b"}, "ns-c")
+    r = _replayed([ns_c, NS_B, _pod("w-1", {"app": "web"}, "ns-b"), kns], [("apply", a)])
+    with _never_loaded():
+        r.apply(b)  # the Profile's rule tells b from a: b-1 may not reach a-1
+    assert not r.path("ns-c/b-1", "ns-c/a-1").reachable
+    with _never_loaded():
+        r.delete(b)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(a)
+
+
+def test_scaling_to_no_pod_and_back_after_hashes_were_made() -> None:
+    """A review found: once the hashes of the classes' answers are made, the last pod
+    going leaves no class, and the next pod's class is made without an index error."""
+    keep, deny = _gnp("keep", "app == 'q'", **DENY_IN), _gnp("deny-a", "app == 'a'", **DENY_IN)
+    a = _pod("a-1", {"app": "a"}, "ns-a")
+    with _never_loaded():
+        _replayed([NS_A, a, keep, deny], [("delete", deny), ("delete", a), ("apply", a)])
+
+
 def test_a_calico_policy_reading_labels_a_joined_key_was_projected_splits_its_class() -> None:
     """A pod that joined its class by the labels selectors read then: a policy reading a
     label they did not (which it answers otherwise) splits the class, the key found since
