@@ -55,7 +55,7 @@ def calico_answered(
     """The class of ``x`` that answers every policy (of every kind) of ``cluster`` (whose
     pods are ``x``'s with the pod of ``key``) as label class ``key`` does (None: none
     does), and ``key``'s answers; None when they cannot be asked here (its namespace is not
-    known, or was added since the compilation). The Calico plan is ``cluster``'s: which
+    known to the kept matchers). The Calico plan is ``cluster``'s: which
     profiles apply to whom depends on the namespaces and accounts that have pods."""
     state, asked = x.calico_state, keys.answers
     if state is None or asked is None or state.calico_matcher is None:

@@ -105,8 +105,9 @@ class CalicoMatcher:
 
     def relabelled(self, namespaces: Mapping[str, Namespace]) -> CalicoMatcher:
         """This matcher with its namespaces' labels as ``namespaces`` has them now (its own
-        namespaces in their places: those added since hold no label class; the answers it
-        cached read no namespace labels)."""
+        namespaces in their places, those added since after them, where label classes
+        brought later, ``extended``, find them; the answers it cached read no namespace
+        labels)."""
         out = copy.copy(self)
         out._namespace_labels = [
             _labels_of(namespaces[n])
@@ -114,6 +115,11 @@ class CalicoMatcher:
             else labels  # deleted since (no label class is in it): as it was
             for n, labels in zip(self.namespace_names, self._namespace_labels, strict=True)
         ]
+        added = [n for n in namespaces if n not in self.position]
+        if added:
+            out.namespace_names = [*self.namespace_names, *added]
+            out.position = {name: i for i, name in enumerate(out.namespace_names)}
+            out._namespace_labels += [_labels_of(namespaces[n]) for n in added]
         return out
 
     # -- helpers over namespaces, service accounts, blocks ------------------------------

@@ -600,6 +600,20 @@ def test_a_namespace_made_again_with_other_labels_is_read_so_by_calico() -> None
         )
 
 
+def test_a_pod_of_a_namespace_added_since_the_load_is_answered_in_place() -> None:
+    """A namespace added after the load (in place), then a pod in it: the kept Calico
+    matcher knows the namespace (added after its own), so the pod's answers, a
+    namespaceSelector's included, are asked of its key without loading."""
+    team = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-t"}}
+    team["metadata"]["labels"] = {"team": "x"}
+    by_team = _gnp("by-team", "all()", namespaceSelector="team == 'x'", **DENY_IN)
+    with _never_loaded():
+        _replayed(
+            [NS_A, _pod("a-1", {"app": "web"}, "ns-a"), by_team],
+            [("apply", team), ("apply", _pod("t-1", {"app": "web"}, "ns-t"))],
+        )
+
+
 def test_the_first_pod_a_profile_of_the_input_applies_to_loads() -> None:
     """A review found: Calico's plan holds a Profile of the input while a workload pod
     carries it (``kns.ns-c`` when ns-c has pods), so the first such pod, and the last,
