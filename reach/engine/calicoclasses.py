@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.calicohash import answer_columns, hash_of
+from reach.engine.calicohash import answer_columns, class_hashes
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps
@@ -35,6 +35,7 @@ from reach.engine.classmoves import (
     NewClass,
     Plan,
     projected_answers,
+    rebuilt,
     reordered,
     side_in_order,
     state_in_order,
@@ -144,6 +145,20 @@ def calico_rebuilt(
     )
 
 
+def renumbered(
+    x: Reachability,
+    cluster: Cluster,
+    keys: ClassKeys,
+    pod_label: IntVec,
+    plan: Plan,
+    new: NewClass | None,
+) -> Reachability | None:
+    """``x`` with the behaviour classes of ``plan``: :func:`calico_rebuilt` beside Calico's
+    tiers, else ``classmoves.rebuilt`` (see there)."""
+    rebuild = calico_rebuilt if x.calico_state is not None else rebuilt
+    return rebuild(x, cluster, keys, pod_label, plan, new)
+
+
 def _hashes(
     state: CalicoState, after: CalicoState, steps: CalicoSteps, source: IntVec, at: int
 ) -> dict[str, Any]:
@@ -158,5 +173,5 @@ def _hashes(
     kept = source >= 0
     hashes[kept] = state.hashes[source[kept]]
     if at >= 0:
-        hashes[at] = hash_of(columns, at)
+        hashes[at] = class_hashes({k: v[at : at + 1] for k, v in columns.items()}, 1)[0]
     return {"hashes": hashes, "columns": columns}

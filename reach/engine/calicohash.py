@@ -58,15 +58,6 @@ def class_hashes(columns: Columns, n: int) -> UIntVec:
     return out
 
 
-def hash_of(columns: Columns, c: int) -> np.uint64:
-    """The hash of class ``c``'s answers, made from every column."""
-    out = np.zeros(1, dtype=np.uint64)
-    for name, column in columns.items():
-        if column[c]:
-            out += _weight(name)
-    return np.uint64(out[0])
-
-
 def carried(hashes: UIntVec, before: Columns, after: Columns, n: int) -> UIntVec:
     """``hashes`` (of ``before``'s answers) for ``after``'s: the columns that changed taken
     out and put back (columns of one array are unchanged without comparing them)."""

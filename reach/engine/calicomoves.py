@@ -33,7 +33,7 @@ from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
-from reach.engine.calicosteps import calico_steps
+from reach.engine.calicosteps import calico_steps, kept_matcher
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.classmoves import absorbed
 from reach.engine.classsplits import policy_answers, split_into
@@ -157,10 +157,8 @@ def calico_split(
             return None
         state = found
         x = replace(x, calico_state=state)
-    kept = state.calico_matcher
-    if kept is None or kept.network_sets != cluster.calico.network_sets:
-        return None
-    vectors = answers_of(state, kept) if kept.services is cluster.services else None
+    kept = kept_matcher(state, cluster)
+    vectors = answers_of(state, kept) if kept is not None else None
     if vectors is None:
         return None
     n = len(state.labels)

@@ -103,11 +103,7 @@ def calico_steps(
         return None
     calico = CalicoCompilation(cluster, plan)
     names = list(state.matcher.namespace_position)
-    kept = state.calico_matcher  # made with these network sets and Services, or made again
-    if kept is not None and (
-        kept.network_sets != cluster.calico.network_sets or kept.services is not cluster.services
-    ):
-        kept = None
+    kept = kept_matcher(state, cluster)  # or made again
     vectors = calico.match(
         state.labels, cluster, names, state.matcher.peer_segments, x.segments, kept
     )
@@ -125,6 +121,15 @@ def calico_steps(
         groups = merge(hashes, resolution, columns, n)
     steps = CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes, columns)
     return replace(steps, groups=groups)
+
+
+def kept_matcher(state: CalicoState, cluster: Cluster) -> CalicoMatcher | None:
+    """The kept Calico matcher of ``state`` while it answers for ``cluster``: made with its
+    network sets and Services (None: made again when needed)."""
+    kept = state.calico_matcher
+    if kept is None or kept.network_sets != cluster.calico.network_sets:
+        return None
+    return kept if kept.services is cluster.services else None
 
 
 def _hashes(

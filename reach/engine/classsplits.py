@@ -6,7 +6,7 @@ A behaviour class is the label classes that answer every policy and rule peer al
 policy that comes in may answer some label classes of one class otherwise (select some of
 its keys, hold some in a rule's peers): a compilation would then make one class of each
 part. The parts answer every policy already there alike, so each part allows and is
-allowed what its class was: splitting is renumbering (:func:`classmoves.rebuilt`), with
+allowed what its class was: splitting is renumbering (``calicoclasses.renumbered``), with
 the class's column and rows taken once per part. The parts are numbered as a compilation
 numbers classes, by their least key with pods; a part with no pod is no class (its keys
 are known with none, as when a class's last pod goes). The policy is then put in the
@@ -21,9 +21,9 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.calicoclasses import calico_rebuilt
+from reach.engine.calicoclasses import renumbered
 from reach.engine.classes import LabelKey, sort_key
-from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
+from reach.engine.classmoves import GONE, Plan, every_class, renumber_table
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.matching import Matcher
 from reach.engine.moves import Moved
@@ -101,7 +101,7 @@ def split_into(
         split=True,
     )
     first_keys = [least[part] for part in order]
-    after = _rebuilt(x, replace(keys, first_key=first_keys), pod_label, plan)
+    after = renumbered(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
     if after is None:
         return None
     internal = np.full(x.n_internal, -1, dtype=np.intp)
@@ -162,18 +162,8 @@ def merged_classes(
         split=True,
     )
     first_keys = [keys.first_key[c] for c in source.tolist()]
-    after = _rebuilt(x, replace(keys, first_key=first_keys), pod_label, plan)
+    after = renumbered(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
     if after is None:
         return None
     merged = sorted(c for group in groups for c in group)
     return after, every_class(x, renumber, len(source)), merged
-
-
-def _rebuilt(
-    x: Reachability, keys: ClassKeys, pod_label: IntVec, plan: Plan
-) -> Reachability | None:
-    """``x`` with the behaviour classes of ``plan`` (beside Calico's tiers, the Calico steps
-    taken again: :mod:`reach.engine.calicoclasses`)."""
-    if x.calico_state is not None:
-        return calico_rebuilt(x, x.cluster, keys, pod_label, plan, None)
-    return rebuilt(x, x.cluster, keys, pod_label, plan, None)

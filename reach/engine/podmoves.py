@@ -34,7 +34,7 @@ import numpy as np
 
 from reach.engine.alikeclasses import answered_alike
 from reach.engine.arrays import IntVec
-from reach.engine.calicoclasses import calico_answered, calico_rebuilt
+from reach.engine.calicoclasses import calico_answered, renumbered
 from reach.engine.calicostate import CalicoState
 from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
 from reach.engine.classmoves import (
@@ -43,7 +43,6 @@ from reach.engine.classmoves import (
     NewClass,
     absorbed,
     class_plan,
-    rebuilt,
     renumbering,
 )
 from reach.engine.meshpods import mesh_joined
@@ -124,8 +123,7 @@ def moved(
             class_keys=keys,
         ), None
     plan = class_plan(x, keys, order, new)
-    rebuild = calico_rebuilt if x.calico_state is not None else rebuilt
-    after = rebuild(x, cluster, keys, pod_label, plan, new) if plan is not None else None
+    after = renumbered(x, cluster, keys, pod_label, plan, new) if plan is not None else None
     return (after, renumbering(x, order)) if after is not None else None
 
 
@@ -147,9 +145,10 @@ def _joined(
     cls = answers.projected_class(key, keys.label_keys, keys.behaviour)
     asked = None
     if cls is None:  # labels no key had: every selector asked
-        asked = (calico_answered if x.calico_state is not None else _answered)(
-            x, keys, key, cluster
-        )
+        if x.calico_state is not None:
+            asked = calico_answered(x, keys, key, cluster)
+        else:
+            asked = _answered(x, keys, key)
         if asked is None:
             return None
         cls, found = asked
@@ -199,7 +198,7 @@ def _classed(state: S, label: int, cls: int) -> S:
 
 
 def _answered(
-    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
+    x: Reachability, keys: ClassKeys, key: LabelKey
 ) -> tuple[int | None, tuple[list[bool], NamedPorts]] | None:
     """The behaviour class of the answers of ``key`` (None: no class has them), and those
     answers; None when they cannot be asked here. Found by the signatures when they are
@@ -209,7 +208,7 @@ def _answered(
     found = asked.answers_of(key) if asked is not None else None
     if found is None:
         return None
-    answers, named_ports = found  # (``cluster`` is read beside Calico's tiers only)
+    answers, named_ports = found
     if not isinstance(table, LazySignatures) or table.made or state is None or asked is None:
         return table.get(signature_of(answers, named_ports)), found
     alike = answered_alike(x, state, asked, answers, named_ports, first=True)
