@@ -14,7 +14,6 @@ The report's md and csv forms are in :mod:`reach.output.diff`.
 
 from __future__ import annotations
 
-import bisect
 import html
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from reach.analysis.nodes import Node, external_node
 from reach.analysis.policychanges import PolicyChange, policy_changes
 from reach.analysis.views import GRANULARITIES, View
 from reach.errors import require_one_of
-from reach.model.ipspace import IPRange
+from reach.model.ipspace import IPRange, refinement
 from reach.model.ports import PortSet
 
 if TYPE_CHECKING:
@@ -257,28 +256,6 @@ def _named(view: View) -> dict[str, Node]:
     return {nd.id: nd for nd in view.nodes[: view.n_internal] + view.nodes[view.first_set :]}
 
 
-def _refine(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[int], list[int]]:
-    """Common refinement of two segmentations; for each piece, its segment on each side."""
-    out: list[IPRange] = []
-    ia: list[int] = []
-    ib: list[int] = []
-    for version in (4, 6):
-        sa = [(r.first, i) for i, r in enumerate(a) if r.version == version]
-        sb = [(r.first, i) for i, r in enumerate(b) if r.version == version]
-        if not sa or not sb:
-            continue
-        starts = sorted({f for f, _ in sa} | {f for f, _ in sb})
-        end = IPRange.whole(version).last
-        fa = [f for f, _ in sa]
-        fb = [f for f, _ in sb]
-        for k, first in enumerate(starts):
-            last = starts[k + 1] - 1 if k + 1 < len(starts) else end
-            out.append(IPRange(version, first, last))
-            ia.append(sa[bisect.bisect_right(fa, first) - 1][1])
-            ib.append(sb[bisect.bisect_right(fb, first) - 1][1])
-    return out, ia, ib
-
-
 def diff(
     old: Analysis,
     new: Analysis,
@@ -337,7 +314,7 @@ def diff(
 
 
 def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -> list[EdgeChange]:
-    pieces, ia, ib = _refine(_ranges(a.view), _ranges(b.view))
+    pieces, ia, ib = refinement(_ranges(a.view), _ranges(b.view))
     if not pieces:
         return []
     old = a.ext[:, :, ia]

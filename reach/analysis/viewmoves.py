@@ -18,11 +18,12 @@ import numpy as np
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.nodes import Node
-from reach.analysis.views import View, internal_node, node_keys, starts_of
+from reach.analysis.views import View, end_nodes, internal_node, node_keys, starts_of
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classsplits import merged_classes
 from reach.engine.moves import Move
 from reach.engine.reachability import Reachability
+from reach.engine.segmentmoves import resegmented
 from reach.model.cluster import Cluster
 
 
@@ -220,12 +221,47 @@ def moved_analysis(
     :func:`rebased`), and the ids of the nodes at granularity ``by`` that hold a class
     whose rows changed; None when the merge needs a compilation."""
     base = before
+    if move.cut is not None:
+        base = ended_analysis(before, before.cluster, move.cut, by)
     if move.split is not None:
-        base = renumbered_analysis(before, move.x, *move.split, by)
+        base = renumbered_analysis(base, move.x, *move.split, by)
     after, among = rebased(base, cluster, move.x, move.changed, by, relabelled)
     if move.merge:
         merging = merged_classes(move.x, move.merge)
         if merging is None:
             return None
         after = renumbered_analysis(after, *merging, by)
+    if move.segments is not None:
+        coarser = resegmented(after.reachability, move.segments)
+        after = ended_analysis(after, cluster, coarser, by)
     return after, among
+
+
+def ended_view(old: View, x: Reachability, ipv6: bool) -> View:
+    """The view of ``x`` at ``old``'s granularity, where ``x`` holds ``old``'s pods in the
+    same classes and differs in its external segments: the internal nodes kept, the
+    external ranges and network sets made again (:func:`reach.analysis.views.end_nodes`)."""
+    ends, end_classes, n_sets = end_nodes(x, ipv6)
+    k = old.n_internal
+    return View(
+        x,
+        old.by,
+        old.nodes[:k] + ends,
+        old.node_classes[:k] + end_classes,
+        old.node_pods,
+        n_sets,
+        _runs=old._runs,
+        _keys=old._keys,
+        _self_cache=old._self_cache,
+    )
+
+
+def ended_analysis(before: Analysis, cluster: Cluster, x: Reachability, by: str) -> Analysis:
+    """The analysis of ``cluster`` compiled as ``x`` (``before``'s classes over other
+    external segments), with every view ``before`` built carried (:func:`ended_view`;
+    that at granularity ``by`` made first)."""
+    out = Analysis(cluster, x)
+    before.view(by, x.ipv6)
+    for (_, shown), view in before.views().items():
+        out.keep_view(ended_view(view, x, shown), shown)
+    return out

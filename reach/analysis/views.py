@@ -326,8 +326,21 @@ def build_view(
         internal_node(reachability, by, key, members, host)
         for key, members, host in zip(keys, node_pods, host_any, strict=True)
     ]
-    if ipv6 is None:
-        ipv6 = reachability.ipv6
+    ends, end_classes, n_sets = end_nodes(
+        reachability, reachability.ipv6 if ipv6 is None else ipv6, network_sets
+    )
+    return View(
+        reachability, by, nodes + ends, node_classes + end_classes, node_pods, n_sets, _runs=runs
+    )
+
+
+def end_nodes(
+    reachability: Reachability, ipv6: bool, network_sets: bool = True
+) -> tuple[list[Node], list[IntVec], int]:
+    """The nodes after the internal ones, with the classes each holds, and how many are
+    network sets (:func:`build_view`)."""
+    nodes: list[Node] = []
+    node_classes: list[IntVec] = []
     shown = [i for i, seg in enumerate(reachability.segments) if seg.version == 4 or ipv6]
     sets = set_segments(reachability, shown) if network_sets else []
     in_sets = {i for _, held in sets for i in held.tolist()}
@@ -341,7 +354,7 @@ def build_view(
     for j, peer in enumerate(reachability.pseudo):
         nodes.append(pseudo_node(peer))
         node_classes.append(np.array([reachability.first_pseudo + j], dtype=np.intp))
-    return View(reachability, by, nodes, node_classes, node_pods, len(sets), _runs=runs)
+    return nodes, node_classes, len(sets)
 
 
 def internal_node(

@@ -97,6 +97,18 @@ class Matcher:
             cilium=cilium,
         )
 
+    def resegmented(self, segments: list[IPRange]) -> Matcher:
+        """This matcher over other external segments: the answers about pods are kept,
+        those of rules (which hold segments) are asked again."""
+        out = copy.copy(self)
+        out.n_segments = len(segments)
+        out._segment_starts = [(s.version, s.first) for s in segments]
+        out._rule_cache = {}
+        if self.cilium is not None:
+            out.cilium = copy.copy(self.cilium)
+            out.cilium.segments = segments
+        return out
+
     def forget(self) -> None:
         """Drop the cached answers (kept after compiling, they would hold a vector over
         label classes per distinct selector and peer list: a gigabyte at 100k pods)."""

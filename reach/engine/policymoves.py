@@ -58,9 +58,10 @@ from reach.engine.rules import (
     rule_triples,
     used_named_ports,
 )
+from reach.engine.segmentmoves import resegmented
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
-from reach.model.ipspace import segments
+from reach.model.ipspace import IPRange, refinement, segments
 
 
 def policy_moved(
@@ -84,8 +85,16 @@ def policy_moved(
         if cut is None or cut.policy_state is None:
             return None
         x, state = cut, cut.policy_state
-    if not _same_cuts(state, x, cluster, triples, old, new):
+    after_segments = _cuts(state, x, cluster, triples, old, new)
+    if after_segments is None:
         return None
+    finer = None
+    if after_segments is not x.segments:  # cut finer first (coarser once it is in)
+        if x.mesh is not None:
+            return None
+        x = finer = resegmented(x, refinement(x.segments, after_segments)[0])
+        state = x.policy_state
+        assert state is not None
     split: Split | None = None
     asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
     if new is not None and not _splits_nothing(state, keys, new, asked):
@@ -132,7 +141,8 @@ def policy_moved(
         moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
-    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
+    coarser = after_segments if len(after_segments) < len(moved.segments) else None
+    return Move(moved, touched["ingress"] | touched["egress"], groups, split, finer, coarser)
 
 
 def compiled_rules(
@@ -156,30 +166,35 @@ def compiled_rules(
             )
 
 
-def _same_cuts(
+def _cuts(
     state: PolicyState,
     x: Reachability,
     cluster: Cluster,
     triples: list[tuple[AnyPolicy, AnyRule, str]],
     old: Moved | None,
     new: Moved | None,
-) -> bool:
-    """Whether a compilation of the changed policies (``triples``: its rules in order) has
-    ``x``'s label classes (the same named ports used), address segments and port atoms."""
+) -> list[IPRange] | None:
+    """The address segments of a compilation of the changed policies (``triples``: its
+    rules in order): ``x.segments`` itself when they are the same; None when it would
+    not have ``x``'s label classes (the same named ports used), port atoms or address
+    families (:mod:`reach.engine.segmentmoves` cuts the segments again)."""
     before, after = _cutting(old), _cutting(new)
     if any(b - a for b, a in zip(before, after, strict=True)):  # something may be gone
-        return _same_cuts_of_all(state, x, cluster, triples)
+        return _cuts_of_all(state, x, cluster, triples)
     ports, named, blocks = (a - b for b, a in zip(before, after, strict=True))
     if not named <= set(state.named_ports):
-        return False
+        return None
     numeric = [state.masks.numeric_of.get(p) or numeric_ports(p) for p in ports]
     starts = x.atoms.starts
     if any(not set(cut) <= set(starts[proto]) for proto, cut in cuts_of(numeric).items()):
-        return False
+        return None
     if any(b.cidr.version == 6 for b in blocks) and not x.ipv6:
-        return False
+        return None
     known = {(s.version, s.first) for s in x.segments}
-    return all((s.version, s.first) in known for s in segments(blocks))
+    cut = segments(blocks)
+    if all((s.version, s.first) in known for s in cut):
+        return x.segments
+    return refinement(x.segments, cut)[0]
 
 
 def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any], set[Any]]:
@@ -194,24 +209,27 @@ def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any], set[Any]]:
     return ports, named, blocks
 
 
-def _same_cuts_of_all(
+def _cuts_of_all(
     state: PolicyState,
     x: Reachability,
     cluster: Cluster,
     triples: list[tuple[AnyPolicy, AnyRule, str]],
-) -> bool:
-    """:func:`_same_cuts`, computed from every rule."""
+) -> list[IPRange] | None:
+    """:func:`_cuts`, computed from every rule."""
     if used_named_ports(triples) != state.named_ports:
-        return False
+        return None
     blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
-    if segments(blocks) != x.segments or any(b.cidr.version == 6 for b in blocks) != x.ipv6:
-        return False
+    if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
+        return None
     masks = state.masks
     ports = {rule.ports for _, rule, _ in triples}
     numeric = [masks.numeric_of.get(p) or numeric_ports(p) for p in ports]
     # cuts no rule makes any more may stay: finer atoms hold the same port sets
     cuts, starts = cuts_of([*numeric, *masks.also_cut]), x.atoms.starts
-    return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
+    if not all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items()):
+        return None
+    after = segments(blocks)
+    return x.segments if after == x.segments else after
 
 
 def _splits_nothing(

@@ -334,13 +334,6 @@ def test_a_pod_of_a_new_class_beside_cilium_policies_does_not_load() -> None:
             [*START, DB_FROM_WEB],
             _cnp("api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]}),
         ),
-        (
-            "a CIDR group naming new addresses",
-            [*START, DB_FROM_WEB, GROUP],
-            _cnp(
-                "to-g", {"endpointSelector": {}, "egress": [{"toCIDRSet": [{"cidrGroupRef": "g"}]}]}
-            ),
-        ),
     ],
 )
 def test_a_cilium_change_the_quick_way_cannot_read_loads(
@@ -374,12 +367,14 @@ def test_an_object_of_several_rules_goes_in_rule_by_rule_without_loading() -> No
         each_update_equals_a_load(objects, [*events, ("delete", one, "pod")], also=_selected)
 
 
-def test_a_cilium_policy_naming_a_cidr_group_reads_it_without_loading() -> None:
-    """``cidrGroupRef`` names a CiliumCIDRGroup of the input (its addresses already cut by
-    another rule): read as a load reads it."""
+@pytest.mark.parametrize("cut", [True, False], ids=["cut by another rule", "new addresses"])
+def test_a_cilium_policy_naming_a_cidr_group_reads_it_without_loading(cut: bool) -> None:
+    """``cidrGroupRef`` names a CiliumCIDRGroup of the input: read as a load reads it; its
+    addresses already cut by another rule, or cut in place (and one again when it goes)."""
     to_ten = _cnp("to-ten", {"endpointSelector": {}, "egress": [{"toCIDR": ["10.0.0.0/8"]}]})
-    objects = [*START, DB_FROM_WEB, to_ten, GROUP]
+    objects = [*START, DB_FROM_WEB, *([to_ten] if cut else []), GROUP]
     r = reach.from_objects(objects)
+    segments = list(r.reachability.segments)
     by_group = _cnp(
         "web-to-g",
         {
@@ -391,6 +386,11 @@ def test_a_cilium_policy_naming_a_cidr_group_reads_it_without_loading() -> None:
         change = r.apply(by_group, by="pod")
     assert change.edges
     _check(r, [*objects, by_group])
+    assert (r.reachability.segments == segments) == cut
+    with _never_loaded():
+        r.delete(by_group)
+    _check(r, objects)
+    assert r.reachability.segments == segments
 
 
 def test_relabelling_a_namespace_a_cilium_policy_selects_by_does_not_load() -> None:

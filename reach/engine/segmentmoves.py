@@ -1,0 +1,71 @@
+"""A compiled cluster's external address segments cut again, without compiling again.
+
+A policy change whose ipBlocks (or Cilium CIDRs) cut the addresses at a point no rule
+cut at, or that takes out the last rule cutting at a point, changes the segments a
+compilation would make (``reach.model.ipspace.segments`` of every rule's blocks and the
+network sets). The segments are classes after the behaviour classes, and nothing but the
+rules' peers tells them apart, so:
+
+- cut finer (:func:`resegmented` to the common refinement of the segments before and
+  after, before the change goes in): each part of a segment is allowed and allows what
+  the segment was, so it takes the segment's column in both sides' rows, its row, its
+  place in every rule's peers and its named-port resolution (that of every address);
+- cut coarser (to the segments after, once the change is in): the segments that make
+  one are told apart by no rule any more, so every row and rule holds the same at each
+  of them, and the first one's column stands for all.
+
+The policy state's matcher answers over the new segments (its selector answers, which do
+not read addresses, are kept). Istio's mesh layer and Calico's tiers hold segments of their
+own: :func:`reach.engine.policymoves.policy_moved` does not cut beside them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.classmoves import Taking
+from reach.engine.reachability import Reachability
+from reach.model.ipspace import IPRange
+
+
+def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
+    """``x`` over the external segments ``segments`` (covering every address, as ``x``'s
+    do), each within one segment of ``x`` or the union of consecutive ones that every row
+    and rule of ``x`` holds alike: each takes the classes of the segment of ``x`` that holds
+    its first address (see the module doc)."""
+    state = x.policy_state
+    assert state is not None and x.mesh is None and x.calico is None
+    starts = [(s.version, s.first) for s in x.segments]
+    source = [bisect.bisect_right(starts, (s.version, s.first)) - 1 for s in segments]
+    n = x.n_internal
+    columns = np.concatenate(
+        [
+            np.arange(n, dtype=np.intp),
+            n + np.array(source, dtype=np.intp),
+            np.arange(x.first_pseudo, x.n_classes, dtype=np.intp),
+        ]
+    )
+    take = Taking(columns)
+    masks = copy.copy(state.masks)
+    masks.resolution_of = take(state.masks.resolution_of, 0)
+    rules = [
+        replace(r, peers=take(r.peers, False), resolution_of=masks.resolution_of) for r in x.rules
+    ]
+    return replace(
+        x,
+        segments=list(segments),
+        egress_rows=take(x.egress_rows, 0),
+        egress_group=x.egress_group[columns],
+        ingress_rows=take(x.ingress_rows, 0),
+        ingress_group=x.ingress_group[columns],
+        rules=rules,
+        policy_state=replace(
+            state,
+            masks=masks,
+            matcher=state.matcher.resegmented(segments),
+        ),
+    )
