@@ -102,6 +102,19 @@ def ported(ns: str, i: int) -> Obj:
     return policy
 
 
+def blocked(ns: str, i: int) -> Obj:
+    """A policy admitting the namespace's pods from an address block with an exception,
+    and letting them reach another block, at addresses no rule of the cluster names (they
+    cut the address segments anew; deleted, the segments are one again)."""
+    policy = deny(ns, {})
+    policy["metadata"]["name"] = "bench-blocks"
+    policy["spec"]["policyTypes"] = ["Ingress", "Egress"]
+    office = {"cidr": f"203.0.113.{16 * i}/28", "except": [f"203.0.113.{16 * i}/30"]}
+    policy["spec"]["ingress"] = [{"from": [{"ipBlock": office}]}]
+    policy["spec"]["egress"] = [{"to": [{"ipBlock": {"cidr": f"198.18.{i}.0/24"}}]}]
+    return policy
+
+
 def cilium(ns: str, selector: Obj) -> Obj:
     return {
         "apiVersion": "cilium.io/v2",
@@ -299,6 +312,8 @@ def main() -> None:
         ),
         ("policy delete", lambda i: lambda: r.delete(deny(names[i], {}))),
         ("policy add, new port bounds", lambda i: lambda: r.apply(ported(names[i], i))),
+        ("policy add, new address bounds", lambda i: lambda: r.apply(blocked(names[i], i))),
+        ("policy delete, address bounds gone", lambda i: lambda: r.delete(blocked(names[i], i))),
         ("policy add, splitting a class", lambda i: lambda: r.apply(split(i))),
         ("policy delete, merging classes", lambda i: lambda: r.delete(split(i))),
     ]

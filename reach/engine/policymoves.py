@@ -92,9 +92,11 @@ def policy_moved(
     if after_segments is not x.segments:  # cut finer first (coarser once it is in)
         if x.mesh is not None:
             return None
-        x = finer = resegmented(x, refinement(x.segments, after_segments)[0])
-        state = x.policy_state
-        assert state is not None
+        both = refinement(x.segments, after_segments)[0]
+        if len(both) > len(x.segments):
+            x = finer = resegmented(x, both)
+            state = x.policy_state
+            assert state is not None
     split: Split | None = None
     asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
     if new is not None and not _splits_nothing(state, keys, new, asked):
