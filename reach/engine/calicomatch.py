@@ -122,6 +122,18 @@ class CalicoMatcher:
             out._namespace_labels += [_labels_of(namespaces[n]) for n in added]
         return out
 
+    def resegmented(
+        self, segments: list[IPRange], of_block: Callable[[IPBlock], BoolVec]
+    ) -> CalicoMatcher:
+        """This matcher over other external segments (``of_block``: a matcher's over them);
+        its answers about pods are kept."""
+        out = copy.copy(self)
+        out.of_block = of_block
+        out.segments = segments
+        out.n_segments = len(segments)
+        out._set_segments = [out._blocks(s.nets) for s in self.network_sets]
+        return out
+
     # -- helpers over namespaces, service accounts, blocks ------------------------------
     def _by_namespace(self, selector: Selector) -> BoolVec:
         """Label classes whose namespace the selector matches."""

@@ -45,9 +45,11 @@ from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import (
     CompiledRule,
     evaluation_order,
+    rule_blocks,
     rule_triples,
     used_named_ports,
 )
+from reach.engine.segmentmoves import coarser_segments, resegmented
 from reach.model.calico import (
     CalicoPolicy,
     Profile,
@@ -55,6 +57,7 @@ from reach.model.calico import (
     service_account_profile_name,
 )
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
+from reach.model.ipspace import cut_finer, refinement, segments
 
 #: The policies that change in place beside Calico's tiers (admin policies sit in the
 #: ``kube-admin`` and ``kube-baseline`` tiers, NetworkPolicies in ``default``).
@@ -78,9 +81,24 @@ def calico_moved(
     cut = with_cuts(x, [*plan.port_sets, *ports])  # ports no rule cut at: atoms cut again
     if cut is None:
         return None
+    blocks = rule_blocks(rule_triples(evaluation_order(cluster))) + plan.blocks
+    if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
+        return None
+    after, finer = segments(blocks), None
+    if not cut_finer(cut.segments, after):  # addresses cut anew: finer first
+        cut = finer = resegmented(cut, refinement(cut.segments, after)[0])
     moved = _moved(cut, cluster, old, new, plan, None)
-    if moved is not None:
-        return moved
+    if moved is None:
+        moved = _split_moved(cut, cluster, old, new, plan)
+    if moved is None:
+        return None
+    return replace(moved, cut=finer, segments=coarser_segments(moved.x, after))
+
+
+def _split_moved(
+    x: Reachability, cluster: Cluster, old: Changed | None, new: Changed | None, plan: CalicoPlan
+) -> Move | None:
+    """:func:`calico_moved` with the classes the change tells apart split first."""
 
     def answers_of(state: CalicoState, kept: CalicoMatcher) -> list[BoolVec] | None:
         vectors = plan.answers(kept).vectors()
@@ -90,7 +108,7 @@ def calico_moved(
             vectors += policy_answers(state.matcher, new)
         return vectors
 
-    refined = calico_split(cut, cluster, answers_of)  # the classes it tells apart split first
+    refined = calico_split(x, cluster, answers_of)
     return _moved(refined[0], cluster, old, new, plan, refined[1:]) if refined else None
 
 

@@ -30,7 +30,7 @@ from reach.engine.rules import (
 )
 from reach.engine.sides import SideRows
 from reach.model.cluster import Cluster
-from reach.model.ipspace import segments
+from reach.model.ipspace import cut_finer, segments
 
 
 @dataclass(frozen=True)
@@ -155,13 +155,17 @@ def _hashes(
 
 def _same_frame(state: CalicoState, x: Reachability, plan: CalicoPlan) -> bool:
     """Whether a compilation of ``cluster`` has ``x``'s label classes (the same named
-    ports used), address segments and port atoms (cuts no rule makes any more may stay:
+    ports used), address segments (or coarser ones, while a change cuts them:
+    :mod:`reach.engine.segmentmoves`) and port atoms (cuts no rule makes any more may stay:
     finer atoms hold the same port sets)."""
     triples = rule_triples(state.policies)
     if sorted(set(used_named_ports(triples)) | plan.named_ports) != state.named_ports:
         return False
     blocks = rule_blocks(triples) + plan.blocks
-    if segments(blocks) != x.segments or any(b.cidr.version == 6 for b in blocks) != x.ipv6:
+    if (
+        not cut_finer(x.segments, segments(blocks))
+        or any(b.cidr.version == 6 for b in blocks) != x.ipv6
+    ):
         return False
     known = state.masks.numeric_of  # the compilation's, read once per distinct list
     lists = {rule.ports for _, rule, _ in triples}

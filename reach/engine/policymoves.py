@@ -58,7 +58,7 @@ from reach.engine.rules import (
     rule_triples,
     used_named_ports,
 )
-from reach.engine.segmentmoves import resegmented
+from reach.engine.segmentmoves import coarser_segments, resegmented
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import IPRange, refinement, segments
@@ -143,7 +143,7 @@ def policy_moved(
         moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
-    coarser = after_segments if len(after_segments) < len(moved.segments) else None
+    coarser = coarser_segments(moved, after_segments)
     return Move(moved, touched["ingress"] | touched["egress"], groups, split, finer, coarser)
 
 

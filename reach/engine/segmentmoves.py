@@ -14,9 +14,10 @@ rules' peers tells them apart, so:
   one are told apart by no rule any more, so every row and rule holds the same at each
   of them, and the first one's column stands for all.
 
-The policy state's matcher answers over the new segments (its selector answers, which do
-not read addresses, are kept). Istio's mesh layer and Calico's tiers hold segments of their
-own: :func:`reach.engine.policymoves.policy_moved` does not cut beside them.
+The policy state's matcher (and beside Calico's tiers the Calico matcher) answers over the
+new segments (its answers about pods, which do not read addresses, are kept). Istio's mesh
+layer holds segments of its own: :func:`reach.engine.policymoves.policy_moved` does not
+cut beside it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import Taking
 from reach.engine.reachability import Reachability
 from reach.model.ipspace import IPRange
@@ -37,8 +39,8 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     do), each within one segment of ``x`` or the union of consecutive ones that every row
     and rule of ``x`` holds alike: each takes the classes of the segment of ``x`` that holds
     its first address (see the module doc)."""
-    state = x.policy_state
-    assert state is not None and x.mesh is None and x.calico is None
+    state = x.calico_state or x.policy_state
+    assert state is not None and x.mesh is None
     starts = [(s.version, s.first) for s in x.segments]
     source = [bisect.bisect_right(starts, (s.version, s.first)) - 1 for s in segments]
     n = x.n_internal
@@ -55,7 +57,12 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     rules = [
         replace(r, peers=take(r.peers, False), resolution_of=masks.resolution_of) for r in x.rules
     ]
-    return replace(
+    matcher = state.matcher.resegmented(segments)
+    after = replace(state, masks=masks, matcher=matcher)
+    if isinstance(after, CalicoState) and after.calico_matcher is not None:
+        calico = after.calico_matcher.resegmented(segments, matcher.peer_segments)
+        after = replace(after, calico_matcher=calico)
+    out = replace(
         x,
         segments=list(segments),
         egress_rows=take(x.egress_rows, 0),
@@ -63,9 +70,15 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
         ingress_rows=take(x.ingress_rows, 0),
         ingress_group=x.ingress_group[columns],
         rules=rules,
-        policy_state=replace(
-            state,
-            masks=masks,
-            matcher=state.matcher.resegmented(segments),
-        ),
     )
+    if isinstance(after, CalicoState):
+        out.calico_state = after
+    else:
+        out.policy_state = after
+    return out
+
+
+def coarser_segments(x: Reachability, after: list[IPRange]) -> list[IPRange] | None:
+    """``after`` when ``x``'s segments are cut finer (:func:`resegmented` to it once the
+    change is in), None when they are the same."""
+    return after if len(after) < len(x.segments) else None

@@ -266,6 +266,15 @@ def refinement(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[
     return out, ia, ib
 
 
+def cut_finer(finer: list[IPRange], coarser: list[IPRange]) -> bool:
+    """Whether the segments ``finer`` are ``coarser`` or cut at more points (both as
+    :func:`segments` returns them)."""
+    if finer == coarser:
+        return True
+    starts = {(s.version, s.first) for s in finer}
+    return all((s.version, s.first) in starts for s in coarser)
+
+
 def segment_of(segs: list[IPRange], addr: IPAddress) -> int:
     """Index of the segment holding ``addr`` (``segs`` as returned by :func:`segments`)."""
     starts = [(s.version, s.first) for s in segs]

@@ -29,7 +29,7 @@ from tests.api.test_podupdate import (
 )
 from tests.api.test_policyupdate import admin_policies
 from tests.api.test_whatif import key
-from tests.strategies import NS_NAMES, policy_manifests
+from tests.strategies import CIDRS, NS_NAMES, policy_manifests
 
 Obj = dict[str, Any]
 CALICO = "projectcalico.org/v3"
@@ -136,7 +136,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
-                + ["profile", "admin"]
+                + ["profile", "admin", "nets"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -197,6 +197,15 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                 obj["metadata"]["name"] = f"copy-{draw(st.integers(0, 3))}"
             elif way == "select":
                 spec["selector"] = draw(st.sampled_from(SELECTORS))
+            elif way == "nets":  # addresses no rule may have named: the segments cut anew
+                for rule in (*spec.get("ingress", ()), *spec.get("egress", ())):
+                    end = rule.setdefault(
+                        "source" if rule in spec.get("ingress", ()) else "destination", {}
+                    )
+                    field = draw(st.sampled_from(["nets", "notNets"]))
+                    end[field] = draw(
+                        st.lists(st.sampled_from(sorted(CIDRS)), min_size=1, max_size=2)
+                    )
             elif way == "order":
                 spec["order"] = draw(st.sampled_from([1, 100, 1000]))
                 tier = draw(st.sampled_from(TIERS))
@@ -729,6 +738,45 @@ def test_policies_with_new_port_bounds_beside_calico_tiers_cut_the_atoms_in_plac
         r.apply(dns)
     assert len(r.reachability.atoms.atoms) > atoms
     assert _everything(r) == _everything(reach.from_objects([*THREE, deny, dns]))
+
+
+def test_policies_with_new_address_bounds_beside_calico_tiers_cut_the_segments() -> None:
+    """A Calico policy denying o's egress to nets (and notNets) no rule named, then a
+    NetworkPolicy admitting p's ingress from an ipBlock: the segments are cut again in
+    place (the kept Calico matcher over the new segments), and coarser when they go."""
+    deny = _gnp(
+        "deny-o-nets",
+        "app == 'o'",
+        types=["Egress"],
+        egress=[
+            {"action": "Deny", "destination": {"nets": ["198.51.100.0/24"]}},
+            {"action": "Allow", "destination": {"notNets": ["203.0.113.0/25"]}},
+        ],
+    )
+    office = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p-office", "namespace": "ns-a"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "p"}},
+            "ingress": [{"from": [{"ipBlock": {"cidr": "192.0.2.0/24"}}]}],
+        },
+    }
+    r = reach.from_objects(THREE)
+    segments = list(r.reachability.segments)
+    steps = [("apply", deny), ("apply", office), ("delete", deny), ("delete", office)]
+    objects = list(THREE)
+    for what, obj in steps:
+        before = reach.from_objects(objects)
+        objects = [*objects, obj] if what == "apply" else [o for o in objects if o is not obj]
+        with _never_loaded():
+            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
+        after = reach.from_objects(objects)
+        assert _everything(r) == _everything(after)
+        assert r.reachability.segments == after.reachability.segments
+        expected = reach.diff(before, after, by="pod", old_label="before", new_label="after")
+        assert str(change) == str(expected)
+    assert r.reachability.segments == segments
 
 
 def test_a_calico_policy_moved_to_other_pods_computes_both_again() -> None:
