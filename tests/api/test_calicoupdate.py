@@ -110,6 +110,8 @@ def test_pods_beside_calico_objects_equal_a_load_of_the_same_objects(data: st.Da
     each_update_equals_a_load(start, data.draw(pod_events(start)))
 
 
+V4 = sorted(c for c in CIDRS if ":" not in c)
+V6 = sorted(c for c in CIDRS if ":" in c)
 PROFILE_NAMES = ["kns.ns-a", "kns.ns-b", "ksa.ns-b.robot", "ksa.ns-a.default"]
 PROFILE_SPECS: list[Obj] = [
     {},
@@ -203,9 +205,10 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                         "source" if rule in spec.get("ingress", ()) else "destination", {}
                     )
                     field = draw(st.sampled_from(["nets", "notNets"]))
-                    end[field] = draw(
-                        st.lists(st.sampled_from(sorted(CIDRS)), min_size=1, max_size=2)
-                    )
+                    family = draw(st.sampled_from([V4, V6]))  # one family per rule
+                    end.pop("nets", None)
+                    end.pop("notNets", None)
+                    end[field] = draw(st.lists(st.sampled_from(family), min_size=1, max_size=2))
             elif way == "order":
                 spec["order"] = draw(st.sampled_from([1, 100, 1000]))
                 tier = draw(st.sampled_from(TIERS))
