@@ -49,7 +49,7 @@ from reach.engine.rules import (
     rule_triples,
     used_named_ports,
 )
-from reach.engine.segmentmoves import coarser_segments, resegmented
+from reach.engine.segmentmoves import coarser_segments, cut_anew
 from reach.model.calico import (
     CalicoPolicy,
     Profile,
@@ -57,7 +57,7 @@ from reach.model.calico import (
     service_account_profile_name,
 )
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
-from reach.model.ipspace import cut_finer, refinement, segments
+from reach.model.ipspace import segments
 
 #: The policies that change in place beside Calico's tiers (admin policies sit in the
 #: ``kube-admin`` and ``kube-baseline`` tiers, NetworkPolicies in ``default``).
@@ -84,9 +84,9 @@ def calico_moved(
     blocks = rule_blocks(rule_triples(evaluation_order(cluster))) + plan.blocks
     if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
         return None
-    after, finer = segments(blocks), None
-    if not cut_finer(cut.segments, after):  # addresses cut anew: finer first
-        cut = finer = resegmented(cut, refinement(cut.segments, after)[0])
+    after = segments(blocks)
+    finer = cut_anew(cut, after)  # addresses cut anew: finer first (coarser at the end)
+    cut = finer or cut
     moved = _moved(cut, cluster, old, new, plan, None)
     if moved is None:
         moved = _split_moved(cut, cluster, old, new, plan)

@@ -58,7 +58,7 @@ from reach.engine.rules import (
     rule_triples,
     used_named_ports,
 )
-from reach.engine.segmentmoves import coarser_segments, resegmented
+from reach.engine.segmentmoves import coarser_segments, cut_anew
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import IPRange, refinement, segments
@@ -88,15 +88,11 @@ def policy_moved(
     after_segments = _cuts(state, x, cluster, triples, old, new)
     if after_segments is None:
         return None
-    finer = None
-    if after_segments is not x.segments:  # cut finer first (coarser once it is in)
-        if x.mesh is not None:
-            return None
-        both = refinement(x.segments, after_segments)[0]
-        if len(both) > len(x.segments):
-            x = finer = resegmented(x, both)
-            state = x.policy_state
-            assert state is not None
+    if after_segments is not x.segments and x.mesh is not None:
+        return None  # the mesh layer holds segments of its own
+    finer = cut_anew(x, after_segments)  # cut finer first (coarser once it is in)
+    if finer is not None and finer.policy_state is not None:
+        x, state = finer, finer.policy_state
     split: Split | None = None
     asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
     if new is not None and not _splits_nothing(state, keys, new, asked):

@@ -31,7 +31,7 @@ import numpy as np
 from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import Taking
 from reach.engine.reachability import Reachability
-from reach.model.ipspace import IPRange
+from reach.model.ipspace import IPRange, cut_finer, refinement
 
 
 def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
@@ -76,6 +76,14 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     else:
         out.policy_state = after
     return out
+
+
+def cut_anew(x: Reachability, after: list[IPRange]) -> Reachability | None:
+    """``x`` with its segments cut finer at the bounds of ``after`` it does not cut at
+    (:func:`resegmented`); None when it cuts at them all."""
+    if cut_finer(x.segments, after):
+        return None
+    return resegmented(x, refinement(x.segments, after)[0])
 
 
 def coarser_segments(x: Reachability, after: list[IPRange]) -> list[IPRange] | None:
