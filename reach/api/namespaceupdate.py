@@ -26,7 +26,7 @@ from reach.gcpause import without_gc
 from reach.input.loader import parse_namespace
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
-from reach.model.cluster import Cluster, Namespace
+from reach.model.cluster import NAME_LABEL, Cluster, Namespace
 from reach.model.istio import INJECTION_LABEL, REVISION_LABEL
 
 NAMESPACE = ("", "Namespace")
@@ -41,8 +41,9 @@ def namespace_update(
     granularity ``by`` on which the change was compared; None when the quick way does not
     apply (Istio objects in the input but those of the mesh layer, or a namespace's sidecar
     injection relabelled beside it; Calico objects the compilation
-    reads apart from its tiers; a namespace added that was known, one deleted that objects
-    are still in)."""
+    reads apart from its tiers; a namespace deleted that objects are still in but none a
+    load implies it of). A namespace a load implies (its pods or policies are in it) is
+    relabelled when its object comes, and relabelled to its name alone when it goes."""
     group, kind, _, name = key
     cluster = before.cluster
     if (group, kind) != NAMESPACE:
@@ -55,9 +56,13 @@ def namespace_update(
     namespace = _parsed(raw, name) if raw is not None else None
     if raw is not None and namespace is None:
         return None
+    if old and name not in cluster.namespaces:
+        return None  # held but not read (invalid): the load says why
+    if raw is None and old and _implied(cluster, name):  # what a load implies of it
+        namespace = Namespace(name, ((NAME_LABEL, name),))
     after_cluster: Cluster | None
-    if old and namespace is not None:  # relabelled
-        if name not in cluster.namespaces or _injection(cluster, namespace, name):
+    if namespace is not None and name in cluster.namespaces:  # relabelled (or implied)
+        if _injection(cluster, namespace, name):
             return None
         after_cluster = copy.copy(cluster)
         after_cluster.namespaces = {**cluster.namespaces, name: namespace}
@@ -72,6 +77,24 @@ def namespace_update(
     if after_cluster is None:
         return None
     return moved_update(before, after_cluster, moved, by, relabelled=name)
+
+
+def _implied(cluster: Cluster, name: str) -> bool:
+    """Whether a load of the cluster without the Namespace object ``name`` still has the
+    namespace, labelled with its name only: some pod, NetworkPolicy, Cilium policy or
+    Calico policy or network set is in it (``reach.input.loader``)."""
+    calico = cluster.calico
+    return any(
+        o.namespace == name
+        for objects in (
+            cluster.pods,
+            cluster.policies,
+            cluster.cilium_policies,
+            calico.policies,
+            calico.network_sets,
+        )
+        for o in objects
+    )
 
 
 def _injection(cluster: Cluster, namespace: Namespace, name: str) -> bool:

@@ -493,6 +493,35 @@ def test_a_namespace_deleted_with_nothing_in_it_does_not_load() -> None:
     _check(r, [*START, DB_FROM_WEB])
 
 
+def test_a_namespace_deleted_with_pods_in_it_is_relabelled_to_what_a_load_implies() -> None:
+    """A load implies a namespace its pods (or policies) are in, labelled with its name
+    only: the Namespace object deleted while a pod is there is a relabel to that, and
+    declared again, a relabel back (FROM_PROD lets pods of a prod namespace reach the
+    database)."""
+    front = _labelled(FRONT[0], {"env": "prod"})
+    objects = [*START, DB_FROM_WEB, FROM_PROD, front, FRONT[1]]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        change = r.delete(front, by="pod")
+    assert ("front/web-1[Pod]", "shop/db-1[Pod]") in {(e.src, e.dst) for e in change.edges}
+    _check(r, [o for o in objects if o is not front])
+    assert r.cluster.namespaces["front"].labels == (("kubernetes.io/metadata.name", "front"),)
+    with _never_loaded():
+        change = r.apply(front, by="pod")
+    assert ("front/web-1[Pod]", "shop/db-1[Pod]") in {(e.src, e.dst) for e in change.edges}
+    _check(r, objects)
+
+
+def test_a_namespace_deleted_with_only_a_policy_in_it_is_implied_too() -> None:
+    """A NetworkPolicy in it keeps the namespace in a load, as a pod does."""
+    objects = [*START, DB_FROM_WEB, FRONT[0], DENY_FRONT]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.delete(FRONT[0])
+    _check(r, [*START, DB_FROM_WEB, DENY_FRONT])
+    assert "front" in r.cluster.namespaces
+
+
 def test_a_namespace_deleted_after_its_pods_forgets_their_keys() -> None:
     """The keys of its pods that went are known with no class; made again with other
     labels, the namespace's pod of the same labels asks its answers anew (FROM_PROD lets
