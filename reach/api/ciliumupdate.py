@@ -6,12 +6,13 @@ Cilium policies take them out and in at their place in the load's order, one rul
 time (each a step of :mod:`reach.api.policyupdate`), and the diagnostics a load makes of
 the object (``reach.input.ciliumdiag``, and the parser's warnings) replace the old
 object's; ``cidrGroupRef`` and ``cidrGroupSelector`` name the CiliumCIDRGroups of the
-store, read as a load reads them. Where a load may read otherwise (an invalid object or
-CiliumCIDRGroup, its namespace not a Namespace object) or
+store, read as a load reads them; a CiliumCIDRGroup changed reads again every object that
+names CIDR groups (:func:`cidr_group_change`). Where a load may read otherwise (an invalid
+object or CiliumCIDRGroup, its namespace not a Namespace object) or
 where the compilation's frame changes (the first Cilium policy, or the last, makes
-service accounts part of label classes; a new pseudo peer is one more class; new
-addresses cut new segments), :func:`cilium_change` gives None and the caller loads and
-compiles.
+service accounts part of label classes; a new pseudo peer is one more class),
+:func:`cilium_change` gives None and the caller loads and compiles (new addresses cut
+the segments again in place: ``reach.engine.segmentmoves``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,43 @@ def cilium_change(
     come = _diagnostics(added, warnings, cluster) if added else []
     diagnostics = replaced(cluster.diagnostics, gone, come)
     return _steps(cluster, lo, removed, added, diagnostics)
+
+
+def cidr_group_change(cluster: Cluster, store: ObjectStore, group: Identity) -> list[Step] | None:
+    """The CiliumCIDRGroup ``group`` applied or deleted: every Cilium policy object of the
+    store that names CIDR groups (``cidrGroupRef``, ``cidrGroupSelector``) read again with
+    the groups of the store, one object after another (:func:`cilium_change` of each, over
+    the cluster the last left); None where one of them, or the group, needs a load."""
+    raw = store.get(group)
+    if raw is not None:
+        placed = classify(raw.obj.get("apiVersion"), CIDR_GROUP)
+        if placed.info is None or placed.error is not None or placed.deprecated:
+            return None  # the load says so
+    steps: list[Step] = []
+    for key in store.identities():
+        if key[0] != CILIUM_GROUP or key[1] not in CILIUM_KINDS:
+            continue
+        raw = store.get(key)
+        if raw is None or not _names_groups(raw.obj.get("spec"), raw.obj.get("specs")):
+            continue
+        more = cilium_change(steps[-1][0] if steps else cluster, store, key, True)
+        if more is None:
+            return None
+        steps += more
+    return steps
+
+
+def _names_groups(*values: object) -> bool:
+    """Whether a CIDR group is named anywhere in these parts of a manifest."""
+    for value in values:
+        if isinstance(value, dict):
+            if "cidrGroupRef" in value or "cidrGroupSelector" in value:
+                return True
+            if _names_groups(*value.values()):
+                return True
+        elif isinstance(value, list) and _names_groups(*value):
+            return True
+    return False
 
 
 def _steps(

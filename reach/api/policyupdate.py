@@ -20,7 +20,13 @@ from collections.abc import Sequence
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import moved_analysis
-from reach.api.ciliumupdate import CILIUM_GROUP, CILIUM_KINDS, cilium_change
+from reach.api.ciliumupdate import (
+    CIDR_GROUP,
+    CILIUM_GROUP,
+    CILIUM_KINDS,
+    cidr_group_change,
+    cilium_change,
+)
 from reach.api.movedupdate import Update, moved_update
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Moved
@@ -78,6 +84,9 @@ def policy_update(
         return None
     elif key[0] == CILIUM_GROUP and key[1] in CILIUM_KINDS:
         steps = cilium_change(cluster, store, key, old)
+        return _stepped(before, steps, by) if steps is not None else None
+    elif key[:2] == (CILIUM_GROUP, CIDR_GROUP):  # the Cilium objects naming groups again
+        steps = cidr_group_change(cluster, store, key)
         return _stepped(before, steps, by) if steps is not None else None
     else:
         return None

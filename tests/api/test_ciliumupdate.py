@@ -40,6 +40,17 @@ SECTIONS = {"ingress": "from", "ingressDeny": "from", "egress": "to", "egressDen
 ENTITIES = ["world", "cluster", "all", "kube-apiserver"]
 CIDRS = ["10.0.0.0/8", "192.168.0.0/24", "172.16.0.0/12"]
 NS_LABEL_KEY = "io.cilium.k8s.namespace.labels."
+GROUP_NAMES = ["g-0", "g-1"]
+POLICY_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
+
+
+def cidr_group(name: str, cidrs: list[str]) -> Obj:
+    return {
+        "apiVersion": "cilium.io/v2alpha1",
+        "kind": "CiliumCIDRGroup",
+        "metadata": {"name": name},
+        "spec": {"externalCIDRs": cidrs},
+    }
 
 
 @st.composite
@@ -49,7 +60,9 @@ def cilium_items(draw: st.DrawFn, section: str) -> Obj:
     side = SECTIONS[section]
     item: Obj = {}
     kind = draw(
-        st.sampled_from(["endpoints", "endpoints", "namespace", "entities", "cidr", "none"])
+        st.sampled_from(
+            ["endpoints", "endpoints", "namespace", "entities", "cidr", "group", "none"]
+        )
     )
     if kind == "endpoints":
         item[f"{side}Endpoints"] = [draw(selectors(POD_LABELS))]
@@ -62,6 +75,8 @@ def cilium_items(draw: st.DrawFn, section: str) -> Obj:
         item[f"{side}Entities"] = [draw(st.sampled_from(ENTITIES))]
     elif kind == "cidr":
         item[f"{side}CIDR"] = [draw(st.sampled_from(CIDRS))]
+    elif kind == "group":  # a CiliumCIDRGroup, which may come, change or go later
+        item[f"{side}CIDRSet"] = [{"cidrGroupRef": draw(st.sampled_from(GROUP_NAMES))}]
     if kind == "none" or draw(st.booleans()):
         port = draw(st.sampled_from(["80", "443", "53", "http"]))
         protocol = draw(st.sampled_from(["TCP", "UDP", "ANY"]))
@@ -117,13 +132,26 @@ def cilium_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
     known = {key(o): o for o in start}
     out: list[tuple[str, Obj, str]] = []
     for _ in range(draw(st.integers(1, 20))):
-        ours = [o for o in known.values() if o["kind"].startswith("Cilium")]
+        ours = [o for o in known.values() if o["kind"] in POLICY_KINDS]
         kind = draw(
             st.sampled_from(
                 ["copy", "copy", "select", "specs", "new", "delete", "pod", "np", "namespace"]
+                + ["group"]
             )
         )
         by = draw(st.sampled_from(BY))
+        if kind == "group":  # a CiliumCIDRGroup applied (addresses new or known) or deleted
+            cidrs = st.sampled_from([*CIDRS, "203.0.113.0/24", "198.51.100.0/25"])
+            group = cidr_group(
+                draw(st.sampled_from(GROUP_NAMES)),
+                draw(st.lists(cidrs, min_size=1, max_size=2, unique=True)),
+            )
+            if key(group) in known and draw(st.booleans()):
+                out.append(("delete", known.pop(key(group)), by))
+            else:
+                known[key(group)] = group
+                out.append(("apply", group, by))
+            continue
         if kind == "namespace":  # relabelled (or declared), deleted, or a new one
             a_namespace_event(draw, known, out, by)
             continue
@@ -391,6 +419,35 @@ def test_a_cilium_policy_naming_a_cidr_group_reads_it_without_loading(cut: bool)
         r.delete(by_group)
     _check(r, objects)
     assert r.reachability.segments == segments
+
+
+def test_a_cidr_group_changed_reads_the_policies_naming_it_again_without_loading() -> None:
+    """A CiliumCIDRGroup changed to other addresses, then deleted: the Cilium objects that
+    name CIDR groups are read again with the store's groups (their addresses cut anew in
+    place); a group no policy names changes nothing."""
+    by_group = _cnp(  # web may reach the group's addresses only
+        "web-to-g",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egress": [{"toCIDRSet": [{"cidrGroupRef": "g"}]}],
+        },
+    )
+    objects = [*START, DB_FROM_WEB, GROUP, by_group]
+    r = reach.from_objects(objects)
+    moved = {**GROUP, "spec": {"externalCIDRs": ["203.0.113.0/24"]}}
+    unnamed = {**GROUP, "metadata": {"name": "unnamed"}}
+    steps = [("apply", moved), ("apply", unnamed), ("delete", moved), ("delete", unnamed)]
+    for what, obj in steps:
+        before = reach.from_objects(objects)
+        objects = [o for o in objects if key(o) != key(obj)] + ([obj] if what == "apply" else [])
+        with _never_loaded():
+            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
+        _check(r, objects)
+        expected = reach.diff(
+            before, reach.from_objects(objects), by="pod", old_label="before", new_label="after"
+        )
+        assert str(change) == str(expected)
+        assert bool(change.edges) == (obj is moved)
 
 
 def test_relabelling_a_namespace_a_cilium_policy_selects_by_does_not_load() -> None:
