@@ -22,6 +22,7 @@ from reach.analysis.views import View, end_nodes, internal_node, node_keys, star
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classsplits import merged_classes
 from reach.engine.moves import Move
+from reach.engine.pseudomoves import with_pseudo
 from reach.engine.reachability import Reachability
 from reach.engine.segmentmoves import resegmented
 from reach.model.cluster import Cluster
@@ -231,10 +232,16 @@ def moved_analysis(
         if merging is None:
             return None
         after = renumbered_analysis(after, *merging, by)
-    if move.segments is not None:
-        coarser = resegmented(after.reachability, move.segments)
+    if move.segments is not None or move.pseudo is not None:
+        coarser = after.reachability
+        if move.segments is not None:
+            coarser = resegmented(coarser, move.segments)
+        if move.pseudo is not None:
+            coarser = with_pseudo(coarser, move.pseudo)
         after = ended_analysis(after, cluster, coarser, by)
-    return after, among
+    # a pseudo peer that came or went is a node every pair of which is new or gone
+    moved = set(before.reachability.pseudo) ^ set(after.reachability.pseudo)
+    return after, among | {peer.id for peer in moved}
 
 
 def ended_view(old: View, x: Reachability, ipv6: bool) -> View:

@@ -10,9 +10,10 @@ store, read as a load reads them; a CiliumCIDRGroup changed reads again every ob
 names CIDR groups (:func:`cidr_group_change`). Where a load may read otherwise (an invalid
 object or CiliumCIDRGroup, its namespace not a Namespace object) or
 where the compilation's frame changes (the first Cilium policy, or the last, makes
-service accounts part of label classes; a new pseudo peer is one more class),
-:func:`cilium_change` gives None and the caller loads and compiles (new addresses cut
-the segments again in place: ``reach.engine.segmentmoves``).
+service accounts part of label classes), :func:`cilium_change` gives None and the caller
+loads and compiles (new addresses cut the segments again in place,
+``reach.engine.segmentmoves``, and new pseudo peers are classes added in place,
+``reach.engine.pseudomoves``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import Cluster
-from reach.model.pseudo import pseudo_peers
 
 #: The API group of the Cilium policies.
 CILIUM_GROUP = "cilium.io"
@@ -83,8 +83,6 @@ def cilium_change(
     policies[lo:hi] = added
     if bool(policies) != bool(cluster.cilium_policies):
         return None  # service accounts join or leave every label class key
-    if pseudo_peers(policies) != pseudo_peers(cluster.cilium_policies):
-        return None
     gone = _diagnostics(removed, [], cluster) if removed else []
     gone += [d for d in cluster.diagnostics if any(_warned(d, p) for p in removed)]
     come = _diagnostics(added, warnings, cluster) if added else []

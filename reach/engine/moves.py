@@ -10,6 +10,7 @@ from reach.engine.reachability import Reachability
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, NetworkPolicy
 from reach.model.ipspace import IPRange
+from reach.model.pseudo import PseudoPeer
 
 #: The policies that can change in place: NetworkPolicies, admin policies (ANP, BANP,
 #: ClusterNetworkPolicy) and Cilium policies.
@@ -25,16 +26,21 @@ class Move:
     """A change made in place: the reachability after it, the behaviour classes whose
     rows changed, the groups of classes that now answer everything alike (to be merged:
     :func:`reach.engine.classsplits.merged_classes`), and how classes were split first
-    (None: they were not; the other fields are numbered after the split). The address
-    segments may be cut finer first (``cut``) and coarser at the end (``segments``)."""
+    (None: they were not; the other fields are numbered after the split). The external
+    ends may be cut finer first (``cut``) and coarser at the end (``segments``,
+    ``pseudo``)."""
 
     x: Reachability
     changed: BoolVec
     merge: list[list[int]]
     split: Split | None
-    #: The compilation before the change with its address segments cut finer, when they
-    #: were (:func:`reach.engine.segmentmoves.resegmented`: the split and ``x`` follow it).
+    #: The compilation before the change with its address segments cut finer or pseudo
+    #: peers added, when they were (:mod:`reach.engine.segmentmoves`,
+    #: :mod:`reach.engine.pseudomoves`: the split and ``x`` follow it).
     cut: Reachability | None = None
     #: The address segments to cut coarser to once the classes are merged; None: ``x``'s
     #: stay.
     segments: list[IPRange] | None = None
+    #: The pseudo peers to keep then (those no rule names any more go:
+    #: :func:`reach.engine.pseudomoves.with_pseudo`); None: ``x``'s stay.
+    pseudo: list[PseudoPeer] | None = None

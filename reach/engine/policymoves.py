@@ -43,6 +43,7 @@ from reach.engine.moves import Move, Moved, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.portcuts import policy_ports, with_cuts
 from reach.engine.portmasks import numeric_ports
+from reach.engine.pseudomoves import pseudo_union, with_pseudo
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS
@@ -62,6 +63,7 @@ from reach.engine.segmentmoves import coarser_segments, cut_anew
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import IPRange, refinement, segments
+from reach.model.pseudo import PseudoPeer, pseudo_peers
 
 
 def policy_moved(
@@ -86,11 +88,10 @@ def policy_moved(
             return None
         x, state = cut, cut.policy_state
     after_segments = _cuts(state, x, cluster, triples, old, new)
-    if after_segments is None:
+    after_pseudo = pseudo_peers(cluster.cilium_policies)
+    if after_segments is None or not _ends_movable(x, after_segments, after_pseudo):
         return None
-    if after_segments is not x.segments and x.mesh is not None:
-        return None  # the mesh layer holds segments of its own
-    finer = cut_anew(x, after_segments)  # cut finer first (coarser once it is in)
+    finer = _ends_first(x, after_segments, after_pseudo)  # those gone once it is in
     if finer is not None and finer.policy_state is not None:
         x, state = finer, finer.policy_state
     split: Split | None = None
@@ -140,7 +141,26 @@ def policy_moved(
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
     coarser = coarser_segments(moved, after_segments)
-    return Move(moved, touched["ingress"] | touched["egress"], groups, split, finer, coarser)
+    gone = after_pseudo if after_pseudo != moved.pseudo else None
+    changed = touched["ingress"] | touched["egress"]
+    return Move(moved, changed, groups, split, finer, coarser, gone)
+
+
+def _ends_movable(x: Reachability, after: list[IPRange], pseudo: list[PseudoPeer]) -> bool:
+    """Whether the external ends can become these segments and pseudo peers in place (not
+    beside the mesh layer, which holds segments of its own)."""
+    return x.mesh is None or (after is x.segments and pseudo == x.pseudo)
+
+
+def _ends_first(
+    x: Reachability, after: list[IPRange], pseudo: list[PseudoPeer]
+) -> Reachability | None:
+    """``x`` with its segments cut at the bounds of ``after`` too and the pseudo peers of
+    ``pseudo`` added; None when it has them all."""
+    finer = cut_anew(x, after)
+    if pseudo == x.pseudo:
+        return finer
+    return with_pseudo(finer or x, pseudo_union(x.pseudo, pseudo))
 
 
 def compiled_rules(

@@ -64,6 +64,11 @@ def fqdn_name(pattern: str) -> str:
     return pattern.lower().rstrip(".") or pattern
 
 
+def pseudo_order(peer: PseudoPeer) -> tuple[int, str]:
+    """Where a pseudo peer comes among them: entities first, each kind by name."""
+    return (KINDS.index(peer.kind), peer.name)
+
+
 def pseudo_peers(policies: Iterable[CiliumPolicy]) -> list[PseudoPeer]:
     """The pseudo peers the rules of ``policies`` name, entities first, each kind by name."""
     found: set[PseudoPeer] = set()
@@ -71,4 +76,4 @@ def pseudo_peers(policies: Iterable[CiliumPolicy]) -> list[PseudoPeer]:
         for rule in policy.rules:
             found.update(PseudoPeer("Entity", e) for e in rule.entities if e in PSEUDO_ENTITIES)
             found.update(PseudoPeer("FQDN", fqdn_name(p)) for p in rule.fqdns)
-    return sorted(found, key=lambda p: (KINDS.index(p.kind), p.name))
+    return sorted(found, key=pseudo_order)

@@ -357,11 +357,6 @@ def test_a_pod_of_a_new_class_beside_cilium_policies_does_not_load() -> None:
     "why, objects, event",
     [
         ("the first Cilium policy: service accounts join label classes", START, DB_FROM_WEB),
-        (
-            "a new pseudo peer",
-            [*START, DB_FROM_WEB],
-            _cnp("api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]}),
-        ),
     ],
 )
 def test_a_cilium_change_the_quick_way_cannot_read_loads(
@@ -419,6 +414,40 @@ def test_a_cilium_policy_naming_a_cidr_group_reads_it_without_loading(cut: bool)
         r.delete(by_group)
     _check(r, objects)
     assert r.reachability.segments == segments
+
+
+def test_a_new_pseudo_peer_is_a_class_added_in_place_and_taken_out_when_unnamed() -> None:
+    """A policy naming ``kube-apiserver`` and an FQDN no rule named: each is a class added
+    at the end (every rule's peers and every side's entry at it computed as compiling
+    does, ``world`` holding the FQDN), reported as new pairs with every node; taken out
+    with the last rule naming it."""
+    world = _cnp("world", {"endpointSelector": {}, "egress": [{"toEntities": ["world"]}]})
+    objects = [*START, DB_FROM_WEB, world]
+    r = reach.from_objects(objects)
+    api = _cnp(
+        "api",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egress": [
+                {"toEntities": ["kube-apiserver"]},
+                {"toFQDNs": [{"matchName": "api.example.com"}]},
+            ],
+        },
+    )
+    for what, obj in (("apply", api), ("delete", api)):
+        before = reach.from_objects(objects)
+        objects = [*objects, obj] if what == "apply" else [o for o in objects if o is not obj]
+        with _never_loaded():
+            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
+        _check(r, objects)
+        expected = reach.diff(
+            before, reach.from_objects(objects), by="pod", old_label="before", new_label="after"
+        )
+        assert str(change) == str(expected)
+        pairs = {(e.src, e.dst) for e in change.edges}
+        assert ("shop/db-1[Pod]", "api.example.com[FQDN]") in pairs  # by world, not by api
+        assert ("shop/web-1[Pod]", "kube-apiserver[Entity]") in pairs
+    assert r.reachability.pseudo == []
 
 
 def test_a_cidr_group_changed_reads_the_policies_naming_it_again_without_loading() -> None:

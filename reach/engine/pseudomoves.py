@@ -1,0 +1,82 @@
+"""Cilium's pseudo peers (entities such as ``kube-apiserver``, ``toFQDNs`` names: classes
+after the address segments) come or go in a compiled cluster without compiling again.
+
+A Cilium policy that names a pseudo peer no rule named adds a class at the end; one that
+takes out the last rule naming it takes the class out. Before the policy goes in, every
+pseudo peer of the cluster before or after is a class: those of the compilation keep
+their columns, and each new one takes the column compiling gives it: every rule's peers
+hold it as ``pseudopeers.pseudo_held`` says, and each class's side has at it what the
+side's rules holding it decide (``SideRows.column``, the compiler's own walk); classes
+that shared a row and differ there take a row each. Once the policy is in, the pseudo
+peers no rule names any more lose their columns (no row reads them).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.classmoves import Taking
+from reach.engine.pseudopeers import pseudo_held
+from reach.engine.reachability import Reachability
+from reach.engine.rowbuffer import empty_rows
+from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
+from reach.engine.sides import SideRows
+from reach.model.pseudo import PseudoPeer, pseudo_order
+
+
+def with_pseudo(x: Reachability, pseudo: list[PseudoPeer]) -> Reachability:
+    """``x`` with the pseudo peers ``pseudo`` (each a class of ``x`` or a new one; those of
+    ``x`` not among them no rule holds any more), as the module doc says."""
+    state = x.policy_state
+    assert state is not None and x.mesh is None and x.calico is None
+    place = {p: x.first_pseudo + j for j, p in enumerate(x.pseudo)}
+    columns = np.array([*range(x.first_pseudo), *(place.get(p, -1) for p in pseudo)], dtype=np.intp)
+    fresh = np.flatnonzero(columns < 0)
+    new = [p for p in pseudo if p not in place]
+    take = Taking(columns)
+    masks = copy.copy(state.masks)
+    external = int(state.masks.resolution_of[x.n_internal])  # every address's resolution
+    masks.resolution_of = take(state.masks.resolution_of, external)
+    rules = []
+    for rule in x.rules:
+        peers = take(rule.peers, False)
+        peers[fresh] = pseudo_held(rule.rule, new)  # type: ignore[arg-type]
+        rules.append(replace(rule, peers=peers, resolution_of=masks.resolution_of))
+    sides = SideRows(rules, x.atoms, n_internal=x.n_internal, resolution_of=masks.resolution_of)
+    isolated = {"ingress": x.ingress_isolated, "egress": x.egress_isolated}
+    rows = {}
+    for direction in DIRECTIONS:
+        old_rows, row_of = (
+            (x.ingress_rows, x.ingress_group)
+            if direction == "ingress"
+            else (x.egress_rows, x.egress_group)
+        )
+        of = row_of[np.maximum(columns, 0)]
+        of[fresh] = row_of[x.n_internal]  # an external end's row (ends have no side)
+        at = [sides.column(direction, isolated[direction], int(c)) for c in fresh.tolist()]
+        key = np.stack([of, *at], axis=1) if at else of[:, None]
+        pairs, inverse = np.unique(key, axis=0, return_inverse=True)
+        out = empty_rows(len(pairs), len(columns), old_rows.dtype)
+        take(old_rows, 0, rows=pairs[:, 0], out=out)
+        out[:, fresh] = pairs[:, 1:]
+        ids = set(np.unique(pairs[:, 1:]).tolist())
+        rows[direction] = (out, inverse.reshape(-1).astype(np.intp), ids)
+    side_masks, side_ids, table = side_tables(x, rows["ingress"][2] | rows["egress"][2])
+    return replace(
+        x,
+        pseudo=list(pseudo),
+        rules=rules,
+        **side_fields(rows, isolated),
+        policy_state=replace(state, masks=masks),
+        _side_masks=side_masks,
+        _side_ids=side_ids,
+        _and=table,
+    )
+
+
+def pseudo_union(a: list[PseudoPeer], b: list[PseudoPeer]) -> list[PseudoPeer]:
+    """The pseudo peers of both lists, in the order ``pseudo_peers`` gives them."""
+    return sorted(set(a) | set(b), key=pseudo_order)
