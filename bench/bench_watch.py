@@ -132,6 +132,28 @@ def cilium(ns: str, selector: Obj) -> Obj:
     }
 
 
+def cilium_api(ns: str) -> Obj:
+    """A Cilium policy letting the namespace's pods reach the API server, a pseudo peer no
+    rule of the cluster names (a class added; deleted, taken out)."""
+    policy = cilium(ns, {})
+    policy["metadata"]["name"] = "bench-api"
+    policy["spec"] = {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]}
+    return policy
+
+
+def calico_nets(ns: str, i: int) -> Obj:
+    """A Calico policy denying the namespace's pods egress to nets no rule of the cluster
+    names (the segments cut anew; deleted, one again)."""
+    policy = calico(ns, "bench-nets")
+    policy["spec"]["types"] = ["Egress"]
+    del policy["spec"]["ingress"]
+    policy["spec"]["egress"] = [
+        {"action": "Deny", "destination": {"nets": [f"198.18.{i}.0/24"]}},
+        {"action": "Allow"},
+    ]
+    return policy
+
+
 def calico(ns: str, name: str = "bench-calico", order: int = 100, action: str = "Allow") -> Obj:
     return {
         "apiVersion": "projectcalico.org/v3",
@@ -327,6 +349,14 @@ def main() -> None:
                 lambda i: lambda: r.apply(cilium(free[i], {"matchLabels": {"tier": "web"}})),
             ),
             ("Cilium policy delete", lambda i: lambda: r.delete(cilium(free[i], {}))),
+            (
+                "Cilium policy add, a new pseudo peer",
+                lambda i: lambda: r.apply(cilium_api(free[i])),
+            ),
+            (
+                "Cilium policy delete, a pseudo peer gone",
+                lambda i: lambda: r.delete(cilium_api(free[i])),
+            ),
         ]
     elif args.calico:
         held = sorted({p.namespace for p in r.cluster.calico.policies})
@@ -337,6 +367,11 @@ def main() -> None:
                 lambda i: lambda: r.apply(calico(held[i], "copy", 10, "Deny")),
             ),
             ("Calico policy delete", lambda i: lambda: r.delete(calico(held[i], "copy"))),
+            ("Calico policy add, new nets", lambda i: lambda: r.apply(calico_nets(held[i], i))),
+            (
+                "Calico policy delete, nets gone",
+                lambda i: lambda: r.delete(calico_nets(held[i], i)),
+            ),
         ]
     elif args.istio:
         held = sorted({p.namespace for p in r.cluster.istio.authorization})
