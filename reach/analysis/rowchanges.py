@@ -41,11 +41,14 @@ def changed_nodes(old: Analysis, new: Analysis, by: str) -> set[str] | None:
 def changed_classes(old: Reachability, new: Reachability) -> tuple[BoolVec, BoolVec] | None:
     """For each pod class of ``old`` and of ``new``, whether its rows changed; None when the
     two do not hold the same pods (by namespace, name and workload: so every node holds the
-    same pods) in corresponding classes with the same address segments and pseudo peers."""
+    same pods) in corresponding classes with the same address segments, pseudo peers and
+    network sets."""
     if old.n_internal != new.n_internal or len(old.pods) != len(new.pods):
         return None
     if old.segments != new.segments or old.pseudo != new.pseudo:
         return None
+    if old.cluster.calico.network_sets != new.cluster.calico.network_sets:
+        return None  # the end nodes differ: a set's node holds other segments, or is new
     if [(p.namespace, p.name, p.workload) for p in old.pods] != [
         (p.namespace, p.name, p.workload) for p in new.pods
     ]:

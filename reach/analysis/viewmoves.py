@@ -234,7 +234,7 @@ def moved_analysis(
         after = renumbered_analysis(after, *merging, by)
     if move.segments is not None or move.pseudo is not None:
         coarser = after.reachability
-        if move.segments is not None:
+        if move.segments is not None and move.segments != coarser.segments:
             coarser = resegmented(coarser, move.segments)
         if move.pseudo is not None:
             coarser = with_pseudo(coarser, move.pseudo)

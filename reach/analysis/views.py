@@ -237,7 +237,8 @@ class View:
         on either end, each pair once."""
         among = np.array([i for i, n in enumerate(self.nodes) if n.id in ids], dtype=np.intp)
         everyone = np.arange(len(self.nodes))
-        yield self._allowed(among, everyone)
+        for start in range(0, len(among), 256):  # rows by blocks: among may be every node
+            yield self._allowed(among[start : start + 256], everyone)
         others = np.setdiff1d(everyone, among, assume_unique=True)
         for start in range(0, len(others), 4096):
             yield self._allowed(others[start : start + 4096], among)

@@ -21,7 +21,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
 from reach.api.reread import read_again
-from reach.engine.calicomoves import Changed, calico_moved
+from reach.engine.calicomoves import Changed, calico_moved, calico_sets_moved
 from reach.engine.calicoplan import calico_evaluated
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
@@ -31,7 +31,7 @@ from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read
 from reach.input.canonical import replaced, sort_calico
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
-from reach.model.calico import CALICO_GROUPS, CalicoPolicy
+from reach.model.calico import CALICO_GROUPS, CalicoPolicy, NetworkSet
 from reach.model.cluster import Cluster
 
 #: The Calico kinds this quick way reads a change of.
@@ -43,7 +43,10 @@ POLICY_KINDS = (
 )
 
 #: Those of a namespace.
-NAMESPACED = ("NetworkPolicy", "StagedNetworkPolicy")
+NAMESPACED = ("NetworkPolicy", "StagedNetworkPolicy", "NetworkSet")
+
+#: Calico's network sets: labelled CIDRs rule selectors pick, nodes of their own.
+SET_KINDS = ("NetworkSet", "GlobalNetworkSet")
 
 #: Calico's Profiles (cluster-wide): ``kns.<namespace>`` and ``ksa.<namespace>.<account>``
 #: apply to the pods of a namespace, or of an account.
@@ -60,7 +63,7 @@ def calico_update(
     module doc)."""
     group, kind, _, name = key
     cluster, x = before.cluster, before.reachability
-    if group not in CALICO_GROUPS or kind not in (*POLICY_KINDS, PROFILE):
+    if group not in CALICO_GROUPS or kind not in (*POLICY_KINDS, PROFILE, *SET_KINDS):
         return None
     if x.calico_state is None:
         return None
@@ -71,6 +74,13 @@ def calico_update(
     after_cluster = _calico_again(cluster, store)
     if after_cluster is None or not calico_evaluated(after_cluster):
         return None
+    if kind in SET_KINDS:  # the rules picking it hold other addresses; its node anew
+        sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
+        changed = sets - {s.node_id for s in cluster.calico.network_sets if _kept(s, after_cluster)}
+        moved_sets = calico_sets_moved(x, after_cluster)
+        return moved_update(
+            before, after_cluster, moved_sets, by, also=frozenset(changed), ranges=True
+        )
     found: tuple[Changed | None, Changed | None]
     if kind == PROFILE:
         found = cluster.calico.profiles.get(name), after_cluster.calico.profiles.get(name)
@@ -104,6 +114,14 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     gone = [d for d in cluster.diagnostics if d.code.startswith("calico-")]
     after.diagnostics = replaced(cluster.diagnostics, gone, diag.notes)
     return after
+
+
+def _kept(network_set: NetworkSet, cluster: Cluster) -> bool:
+    """Whether ``cluster`` has the same network set (name, labels and nets)."""
+    return any(
+        (s.node_id, s.labels, s.nets) == (network_set.node_id, network_set.labels, network_set.nets)
+        for s in cluster.calico.network_sets
+    )
 
 
 def _policy(cluster: Cluster, kind: str, name: str, key: Identity) -> CalicoPolicy | None:

@@ -21,14 +21,22 @@ def moved_update(
     move: Move | None,
     by: str,
     relabelled: str | None = None,
+    also: frozenset[str] = frozenset(),
+    ranges: bool = False,
 ) -> Update | None:
     """The analysis of ``cluster`` after ``move`` (None: the change needs a compilation),
     the change at granularity ``by`` and the nodes it was compared on (``relabelled``: the
-    namespace whose labels changed, if any); None when the views cannot be carried."""
+    namespace whose labels changed, if any; ``also``: nodes whose pairs may have changed
+    besides those of the classes whose rows changed; ``ranges``: every pair with an
+    address range may have changed too); None when the views cannot be carried."""
     if move is None:
         return None
     done = moved_analysis(before, cluster, move, by, relabelled=relabelled)
     if done is None:
         return None
     after, among = done
+    among |= also
+    if ranges:  # the address ranges no set holds changed: every node's pairs with them
+        views = (before.view(by, after.reachability.ipv6), after.view(by))
+        among = {n.id for v in views for n in (*v.nodes[: v.n_internal], *v.nodes[v.first_set :])}
     return after, diff(before, after, by, "before", "after", among=among), among

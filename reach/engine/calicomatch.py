@@ -122,6 +122,13 @@ class CalicoMatcher:
             out._namespace_labels += [_labels_of(namespaces[n]) for n in added]
         return out
 
+    def with_sets(self, network_sets: list[NetworkSet]) -> CalicoMatcher:
+        """This matcher with other network sets (its answers about pods are kept)."""
+        out = copy.copy(self)
+        out.network_sets = network_sets
+        out._set_segments = [out._blocks(s.nets) for s in network_sets]
+        return out
+
     def resegmented(
         self, segments: list[IPRange], of_block: Callable[[IPBlock], BoolVec]
     ) -> CalicoMatcher:

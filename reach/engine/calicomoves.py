@@ -57,7 +57,7 @@ from reach.model.calico import (
     service_account_profile_name,
 )
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
-from reach.model.ipspace import segments
+from reach.model.ipspace import IPRange, segments
 
 #: The policies that change in place beside Calico's tiers (admin policies sit in the
 #: ``kube-admin`` and ``kube-baseline`` tiers, NetworkPolicies in ``default``).
@@ -79,12 +79,9 @@ def calico_moved(
     plan = calico_plan(cluster)
     ports = policy_ports(state, new) if isinstance(new, Other) else []
     cut = with_cuts(x, [*plan.port_sets, *ports])  # ports no rule cut at: atoms cut again
-    if cut is None:
+    after = _frame_segments(x, cluster, plan)
+    if cut is None or after is None:
         return None
-    blocks = rule_blocks(rule_triples(evaluation_order(cluster))) + plan.blocks
-    if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
-        return None
-    after = segments(blocks)
     finer = cut_anew(cut, after)  # addresses cut anew: finer first (coarser at the end)
     cut = finer or cut
     moved = _moved(cut, cluster, old, new, plan, None)
@@ -93,6 +90,54 @@ def calico_moved(
     if moved is None:
         return None
     return replace(moved, cut=finer, segments=coarser_segments(moved.x, after))
+
+
+def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
+    """``x`` for ``cluster``, whose Calico network sets are ``x.cluster``'s changed (and
+    nothing else), as a :class:`Move` whose views make their end nodes again; None when
+    that needs a compilation.
+
+    A network set is labelled CIDRs that rule selectors pick: it changes the addresses the
+    rules picking it hold, and no answer about pods (no class splits or merges). The
+    Calico rules are taken again (the kept Calico matcher with the new sets,
+    ``CalicoMatcher.with_sets``), and the rows of the classes a rule whose peers changed
+    selects, in its direction, are computed again; its CIDRs may cut the segments anew."""
+    state = x.calico_state
+    plan = calico_plan(cluster)
+    after = _frame_segments(x, cluster, plan)
+    if state is None or after is None:
+        return None
+    finer = cut_anew(x, after)
+    y = finer or x
+    kept = y.calico_state
+    assert kept is not None
+    if kept.calico_matcher is not None and kept.calico_matcher.services is cluster.services:
+        kept = replace(
+            kept, calico_matcher=kept.calico_matcher.with_sets(cluster.calico.network_sets)
+        )
+    others = [r for r in y.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
+    steps = calico_steps(kept, y, cluster, others, merges=False, plan=plan)
+    class_keys = _keys(y, kept, cluster, None, steps.plan) if steps is not None else None
+    if steps is None or class_keys is None or len(steps.rules) != len(y.rules):
+        return None
+    touched = {d: np.zeros(y.n_internal, dtype=bool) for d in DIRECTIONS}
+    for rule, before in zip(steps.rules, y.rules, strict=True):
+        if not np.array_equal(rule.peers, before.peers):
+            touched[rule.direction] |= rule.selected
+    moved = steps.moved(y, cluster, kept, touched, class_keys)
+    changed = touched["ingress"] | touched["egress"]
+    coarser = coarser_segments(moved, after) or moved.segments
+    return Move(moved, changed, [], None, finer, coarser)
+
+
+def _frame_segments(x: Reachability, cluster: Cluster, plan: CalicoPlan) -> list[IPRange] | None:
+    """The address segments of a compilation of ``cluster`` through Calico's tiers (its
+    policies' blocks, the plan's nets and the network sets); None when it would show the
+    IPv6 ranges and ``x`` does not, or the other way round."""
+    blocks = rule_blocks(rule_triples(evaluation_order(cluster))) + plan.blocks
+    if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
+        return None
+    return segments(blocks)
 
 
 def _split_moved(

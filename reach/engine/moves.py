@@ -38,8 +38,9 @@ class Move:
     #: peers added, when they were (:mod:`reach.engine.segmentmoves`,
     #: :mod:`reach.engine.pseudomoves`: the split and ``x`` follow it).
     cut: Reachability | None = None
-    #: The address segments to cut coarser to once the classes are merged; None: ``x``'s
-    #: stay.
+    #: The address segments to cut coarser to once the classes are merged, the views'
+    #: end nodes made again (the same as ``x``'s: only made again); None: ``x``'s stay,
+    #: and so do the end nodes.
     segments: list[IPRange] | None = None
     #: The pseudo peers to keep then (those no rule names any more go:
     #: :func:`reach.engine.pseudomoves.with_pseudo`); None: ``x``'s stay.

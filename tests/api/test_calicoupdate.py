@@ -138,7 +138,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
-                + ["profile", "admin", "nets"]
+                + ["profile", "admin", "nets", "set"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -173,6 +173,19 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             else:
                 known[key(admin)] = admin
                 out.append(("apply", admin, by))
+            continue
+        if way == "set":  # a network set, which rule selectors (all(), labels) may pick
+            network_set = _network_set(
+                f"set-{draw(st.integers(0, 1))}",
+                draw(st.lists(st.sampled_from(V4), min_size=1, max_size=2, unique=True)),
+                draw(st.sampled_from([{}, {"tier": "web"}, {"app": "a"}])),
+                draw(st.sampled_from(["", "ns-a"])),
+            )
+            if key(network_set) in known and draw(st.booleans()):
+                out.append(("delete", known.pop(key(network_set)), by))
+            else:
+                known[key(network_set)] = network_set
+                out.append(("apply", network_set, by))
             continue
         if way == "profile":  # a namespace's or an account's Profile
             profile = {
@@ -711,6 +724,77 @@ def test_a_calico_policy_added_then_deleted_closes_then_opens_without_loading() 
         opened = r.delete(deny, by="pod")
     assert {e.dst for e in opened.edges} == {"ns-a/o-1[Pod]"}
     assert _everything(r) == _everything(reach.from_objects(THREE))
+
+
+def _network_set(name: str, nets: list[str], labels: dict[str, str], ns: str = "") -> Obj:
+    meta: Obj = {"name": name, "labels": labels}
+    if ns:
+        meta["namespace"] = ns
+    kind = "NetworkSet" if ns else "GlobalNetworkSet"
+    return {"apiVersion": CALICO, "kind": kind, "metadata": meta, "spec": {"nets": nets}}
+
+
+def test_a_network_set_changed_beside_calico_tiers_computes_its_rules_again() -> None:
+    """A policy denies o the network sets labelled ``role == 'partner'``: a set added (its
+    nets cut the segments anew), its nets changed, its label taken off, a namespaced set
+    added, each deleted; the rows of the classes whose rules' peers changed are computed
+    again, and the views' set nodes made again."""
+    to_partners = _gnp(
+        "o-to-partners",
+        "app == 'o'",
+        order=1,
+        types=["Egress"],
+        egress=[{"action": "Deny", "destination": {"selector": "role == 'partner'"}}],
+    )
+    partner = _network_set("partner", ["198.51.100.0/24"], {"role": "partner"})
+    moved = _network_set("partner", ["203.0.113.0/24", "10.0.0.0/8"], {"role": "partner"})
+    unlabelled = _network_set("partner", ["203.0.113.0/24"], {})
+    local = _network_set("local", ["192.0.2.0/25"], {"role": "partner"}, ns="ns-a")
+    objects = [*THREE, to_partners]
+    r = reach.from_objects(objects)
+    steps = [partner, moved, unlabelled, moved, local, ("delete", local), ("delete", moved)]
+    # the set's nets moved, o is denied the set node as before (ranges outside it show no
+    # change, as reach diff compares them)
+    changes = [True, False, True, True, True, True, True]
+    for step, changing in zip(steps, changes, strict=True):
+        what, obj = step if isinstance(step, tuple) else ("apply", step)
+        before = reach.from_objects(objects)
+        objects = [o for o in objects if key(o) != key(obj)] + ([obj] if what == "apply" else [])
+        with _never_loaded():
+            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
+        after = reach.from_objects(objects)
+        assert _everything(r) == _everything(after)
+        expected = reach.diff(before, after, by="pod", old_label="before", new_label="after")
+        assert str(change) == str(expected)
+        assert bool(change.edges) == changing
+
+
+def test_a_network_set_change_recounts_the_watch_tally_as_a_fresh_count() -> None:
+    """A set holding ranges that were External nodes changes the pairs of every node with
+    them: the nodes the update names are every node, so that ``reach watch`` counts its
+    pairs and internet-exposed nodes again as a fresh count does."""
+    from reach.api.quickupdate import quick_update
+    from reach.api.watching import _moved_tally, _tally
+    from reach.api.whatif import store_of
+    from reach.input.store import identity
+
+    partners = _network_set("partners", ["0.0.0.0/1", "10.0.0.0/8"], {"role": "partner"})
+    objects = [*THREE, partners]
+    for start, obj in (  # the set added; its nets moved off the External ranges
+        (THREE, partners),
+        (objects, {**partners, "spec": {"nets": ["192.0.2.0/24"]}}),
+    ):
+        r = reach.from_objects(start)
+        store = store_of(r._objects)
+        old = store.holds(identity(obj))
+        store.apply(obj, "<applied>")
+        with _never_loaded():
+            quick = quick_update(r.analysis, store, identity(obj), old, "workload")
+        assert quick is not None
+        analysis, _, among = quick
+        fresh = reach.from_objects([*(o for o in objects if o is not partners), obj])
+        tally = _moved_tally(_tally(r.view("workload")), r.view("workload"), analysis.view(), among)
+        assert tally == _tally(fresh.view("workload"))
 
 
 def test_policies_with_new_port_bounds_beside_calico_tiers_cut_the_atoms_in_place() -> None:
