@@ -154,6 +154,17 @@ def calico_nets(ns: str, i: int) -> Obj:
     return policy
 
 
+def network_set(i: int) -> Obj:
+    """A GlobalNetworkSet of addresses no rule of the cluster names (rules whose selectors
+    pick every set, ``all()``, hold them; the segments cut anew)."""
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkSet",
+        "metadata": {"name": "bench-set", "labels": {"role": "partner"}},
+        "spec": {"nets": [f"198.19.{i}.0/24"]},
+    }
+
+
 def calico(ns: str, name: str = "bench-calico", order: int = 100, action: str = "Allow") -> Obj:
     return {
         "apiVersion": "projectcalico.org/v3",
@@ -372,6 +383,8 @@ def main() -> None:
                 "Calico policy delete, nets gone",
                 lambda i: lambda: r.delete(calico_nets(held[i], i)),
             ),
+            ("network set add", lambda i: lambda: r.apply(network_set(i))),
+            ("network set delete", lambda i: lambda: r.delete(network_set(i))),
         ]
     elif args.istio:
         held = sorted({p.namespace for p in r.cluster.istio.authorization})
