@@ -219,10 +219,11 @@ def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str]
     node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
     named = node_map >= 0  # internal, network set and pseudo nodes: compared by id
     n_ext = n_ranges - n_int
-    # rows of ext: every node, or only those among (no other pair with a range is read)
+    # rows of ext: every node, or only those among (no other pair with a range is read),
+    # or every node when address ranges are among (every pair with a range is read)
     ext_nodes = (
         np.arange(total)
-        if among is None
+        if among is None or any(i not in pos for i in among)
         else np.array(sorted(pos[i] for i in among), dtype=np.intp)
     )
     row_of = np.full(total, -1, dtype=np.intp)
@@ -268,7 +269,8 @@ def diff(
 
     ``among``: node ids such that every pair with neither end among them is known to be
     unchanged (an update that moved pods between nodes of one compilation): only the
-    others are compared."""
+    others are compared (the ids of address ranges among them: every node's pairs with
+    the ranges, those of both sides' views must then be among)."""
     require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)

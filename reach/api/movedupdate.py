@@ -36,7 +36,7 @@ def moved_update(
         return None
     after, among = done
     among |= also
-    if ranges:  # the address ranges no set holds changed: every node's pairs with them
+    if ranges:  # the ranges no set holds changed: every node's pairs with them, and sets'
         views = (before.view(by, after.reachability.ipv6), after.view(by))
-        among = {n.id for v in views for n in (*v.nodes[: v.n_internal], *v.nodes[v.first_set :])}
+        among |= {n.id for v in views for n in v.nodes[v.n_internal :]}
     return after, diff(before, after, by, "before", "after", among=among), among

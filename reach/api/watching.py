@@ -9,6 +9,7 @@ docs/watch.md describes it, and what an update costs.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,7 +111,7 @@ class Watcher:
         self.broken: set[str] = set()
         self.updates = 0
         self.latencies: list[float] = []
-        self.tally = Tally(0, frozenset())
+        self.tally = Tally(0, {})
 
     def start(self) -> WatchUpdate:
         """Read the cluster and start watching it; the first state."""
@@ -234,11 +235,12 @@ class Watcher:
 
 @dataclass(frozen=True)
 class Tally:
-    """The allowed pairs of a view, and the ids of the nodes inside the cluster that some
-    internet address may reach."""
+    """The allowed pairs of a view, and the nodes inside the cluster that some internet
+    address may reach, each with how many internet nodes reach it (so that a count of the
+    pairs that changed updates it: :func:`_moved_tally`)."""
 
     pairs: int
-    exposed: frozenset[str]
+    exposed: Mapping[str, int]
 
 
 def _tally(view: View, among: set[str] | None = None) -> Tally:
@@ -248,18 +250,21 @@ def _tally(view: View, among: set[str] | None = None) -> Tally:
     inside = np.array([n.type not in OUTSIDE for n in view.nodes], dtype=bool)
     blocks = view.edge_blocks() if among is None else view.edge_blocks_of(among)
     pairs = 0
-    exposed: set[int] = set()
+    reached = np.zeros(len(view.nodes), dtype=np.int64)
     for src, dst, _ in blocks:
         pairs += len(src)
-        exposed.update(dst[internet[src] & inside[dst]].tolist())
-    return Tally(pairs, frozenset(view.nodes[i].id for i in exposed))
+        np.add.at(reached, dst[internet[src] & inside[dst]], 1)
+    return Tally(pairs, {view.nodes[i].id: int(reached[i]) for i in np.flatnonzero(reached)})
 
 
 def _moved_tally(tally: Tally, before: View, after: View, among: set[str]) -> Tally:
     """``tally`` of ``before`` made ``after``'s, where only pairs with an end among the node
     ids ``among`` changed: those are counted again on both sides."""
     old, new = _tally(before, among), _tally(after, among)
-    return Tally(tally.pairs - old.pairs + new.pairs, (tally.exposed - among) | new.exposed)
+    exposed = Counter(tally.exposed)
+    exposed.subtract(old.exposed)
+    exposed.update(new.exposed)
+    return Tally(tally.pairs - old.pairs + new.pairs, {i: n for i, n in exposed.items() if n > 0})
 
 
 def _now() -> str:
