@@ -23,9 +23,11 @@ from tests.api.test_podupdate import (
     _pod,
     a_namespace_event,
     a_pod_event,
+    applied_or_deleted,
     declared_clusters,
     each_update_equals_a_load,
     pod_events,
+    stepped_in_place,
 )
 from tests.api.test_policyupdate import admin_policies
 from tests.api.test_whatif import key
@@ -147,11 +149,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             continue
         if way == "svc":  # a Service (pods' projections read its selector)
             svc = _service(f"svc-{draw(st.integers(0, 1))}", draw(st.sampled_from(["a", "b"])))
-            if key(svc) in known and draw(st.booleans()):
-                out.append(("delete", known.pop(key(svc)), by))
-            else:
-                known[key(svc)] = svc
-                out.append(("apply", svc, by))
+            applied_or_deleted(draw, known, out, svc, by)
             continue
         if way == "np":  # a Kubernetes NetworkPolicy, in Calico's default tier
             kube = [o for o in known.values() if o["apiVersion"] == "networking.k8s.io/v1"]
@@ -168,11 +166,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             continue
         if way == "admin":  # an admin policy, in Calico's kube-admin or kube-baseline tier
             admin = draw(admin_policies())
-            if key(admin) in known and draw(st.booleans()):
-                out.append(("delete", known.pop(key(admin)), by))
-            else:
-                known[key(admin)] = admin
-                out.append(("apply", admin, by))
+            applied_or_deleted(draw, known, out, admin, by)
             continue
         if way == "set":  # a network set, which rule selectors (all(), labels) may pick
             network_set = _network_set(
@@ -181,11 +175,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                 draw(st.sampled_from([{}, {"tier": "web"}, {"app": "a"}])),
                 draw(st.sampled_from(["", "ns-a"])),
             )
-            if key(network_set) in known and draw(st.booleans()):
-                out.append(("delete", known.pop(key(network_set)), by))
-            else:
-                known[key(network_set)] = network_set
-                out.append(("apply", network_set, by))
+            applied_or_deleted(draw, known, out, network_set, by)
             continue
         if way == "profile":  # a namespace's or an account's Profile
             profile = {
@@ -194,11 +184,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                 "metadata": {"name": draw(st.sampled_from(PROFILE_NAMES))},
                 "spec": copy.deepcopy(draw(st.sampled_from(PROFILE_SPECS))),
             }
-            if key(profile) in known and draw(st.booleans()):
-                out.append(("delete", known.pop(key(profile)), by))
-            else:
-                known[key(profile)] = profile
-                out.append(("apply", profile, by))
+            applied_or_deleted(draw, known, out, profile, by)
             continue
         if not ours:
             obj = copy.deepcopy(draw(st.sampled_from(OBJECTS[:3])))
@@ -758,14 +744,7 @@ def test_a_network_set_changed_beside_calico_tiers_computes_its_rules_again() ->
     changes = [True, False, True, True, True, True, True]
     for step, changing in zip(steps, changes, strict=True):
         what, obj = step if isinstance(step, tuple) else ("apply", step)
-        before = reach.from_objects(objects)
-        objects = [o for o in objects if key(o) != key(obj)] + ([obj] if what == "apply" else [])
-        with _never_loaded():
-            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
-        after = reach.from_objects(objects)
-        assert _everything(r) == _everything(after)
-        expected = reach.diff(before, after, by="pod", old_label="before", new_label="after")
-        assert str(change) == str(expected)
+        objects, change = stepped_in_place(r, objects, what, obj)
         assert bool(change.edges) == changing
 
 
@@ -854,15 +833,8 @@ def test_policies_with_new_address_bounds_beside_calico_tiers_cut_the_segments()
     steps = [("apply", deny), ("apply", office), ("delete", deny), ("delete", office)]
     objects = list(THREE)
     for what, obj in steps:
-        before = reach.from_objects(objects)
-        objects = [*objects, obj] if what == "apply" else [o for o in objects if o is not obj]
-        with _never_loaded():
-            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
-        after = reach.from_objects(objects)
-        assert _everything(r) == _everything(after)
-        assert r.reachability.segments == after.reachability.segments
-        expected = reach.diff(before, after, by="pod", old_label="before", new_label="after")
-        assert str(change) == str(expected)
+        objects = stepped_in_place(r, objects, what, obj)[0]
+        assert r.reachability.segments == reach.from_objects(objects).reachability.segments
     assert r.reachability.segments == segments
 
 

@@ -22,8 +22,10 @@ from tests.api.test_podupdate import (
     _pod,
     a_namespace_event,
     a_pod_event,
+    applied_or_deleted,
     declared_clusters,
     each_update_equals_a_load,
+    stepped_in_place,
 )
 from tests.api.test_whatif import key
 from tests.strategies import (
@@ -146,11 +148,7 @@ def cilium_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                 draw(st.sampled_from(GROUP_NAMES)),
                 draw(st.lists(cidrs, min_size=1, max_size=2, unique=True)),
             )
-            if key(group) in known and draw(st.booleans()):
-                out.append(("delete", known.pop(key(group)), by))
-            else:
-                known[key(group)] = group
-                out.append(("apply", group, by))
+            applied_or_deleted(draw, known, out, group, by)
             continue
         if kind == "namespace":  # relabelled (or declared), deleted, or a new one
             a_namespace_event(draw, known, out, by)
@@ -434,16 +432,8 @@ def test_a_new_pseudo_peer_is_a_class_added_in_place_and_taken_out_when_unnamed(
             ],
         },
     )
-    for what, obj in (("apply", api), ("delete", api)):
-        before = reach.from_objects(objects)
-        objects = [*objects, obj] if what == "apply" else [o for o in objects if o is not obj]
-        with _never_loaded():
-            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
-        _check(r, objects)
-        expected = reach.diff(
-            before, reach.from_objects(objects), by="pod", old_label="before", new_label="after"
-        )
-        assert str(change) == str(expected)
+    for what in ("apply", "delete"):
+        objects, change = stepped_in_place(r, objects, what, api, _check)
         pairs = {(e.src, e.dst) for e in change.edges}
         assert ("shop/db-1[Pod]", "api.example.com[FQDN]") in pairs  # by world, not by api
         assert ("shop/web-1[Pod]", "kube-apiserver[Entity]") in pairs
@@ -467,15 +457,7 @@ def test_a_cidr_group_changed_reads_the_policies_naming_it_again_without_loading
     unnamed = {**GROUP, "metadata": {"name": "unnamed"}}
     steps = [("apply", moved), ("apply", unnamed), ("delete", moved), ("delete", unnamed)]
     for what, obj in steps:
-        before = reach.from_objects(objects)
-        objects = [o for o in objects if key(o) != key(obj)] + ([obj] if what == "apply" else [])
-        with _never_loaded():
-            change = r.apply(obj, by="pod") if what == "apply" else r.delete(obj, by="pod")
-        _check(r, objects)
-        expected = reach.diff(
-            before, reach.from_objects(objects), by="pod", old_label="before", new_label="after"
-        )
-        assert str(change) == str(expected)
+        objects, change = stepped_in_place(r, objects, what, obj, _check)
         assert bool(change.edges) == (obj is moved)
 
 

@@ -18,7 +18,13 @@ import reach
 import reach.engine.policymoves
 from reach.analysis.l7marks import l7_marks
 from tests.api.test_meshpodupdate import NS, ONLY_WEB, _pod, mesh_clusters, mesh_pod_events
-from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
+from tests.api.test_podupdate import (
+    BY,
+    _everything,
+    _never_loaded,
+    applied_or_deleted,
+    each_update_equals_a_load,
+)
 from tests.api.test_whatif import key
 from tests.engine.test_istio_property import authorization_policies, peer_authentications
 
@@ -66,11 +72,7 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
                     ],
                 },
             }
-            if key(made) in known and draw(st.booleans()):
-                out.append(("delete", known.pop(key(made)), by))
-            else:
-                known[key(made)] = made
-                out.append(("apply", made, by))
+            applied_or_deleted(draw, known, out, made, by)
             continue
         if way == "space":  # a namespace added, a pod in it, the namespace deleted
             made = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "c"}}
@@ -105,11 +107,7 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
         if way == "netpol":
             name = draw(st.sampled_from(["np0", "np1"]))
             netpol = draw(network_policies(name, draw(st.sampled_from(["a", "b"]))))
-            if key(netpol) in known and draw(st.booleans()):
-                out.append(("delete", known.pop(key(netpol)), by))
-            else:
-                known[key(netpol)] = netpol
-                out.append(("apply", netpol, by))
+            applied_or_deleted(draw, known, out, netpol, by)
             continue
         if way == "pod":
             for what, obj, at in draw(mesh_pod_events(list(known.values()))):

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import reach
 import reach.api.whatif
+from reach.analysis.diff import DiffReport
 from tests.api.test_whatif import _rows, key
 from tests.strategies import (
     NS_NAMES,
@@ -96,6 +97,18 @@ def a_pod_event(draw: st.DrawFn, known: dict[tuple[str, str, str], Obj], out: li
             known[key(event[1])] = event[1]
         out.append(event)
         break
+
+
+def applied_or_deleted(
+    draw: st.DrawFn, known: dict[tuple[str, str, str], Obj], out: list[Event], obj: Obj, by: str
+) -> None:
+    """``obj`` deleted now and then when ``known`` holds it, applied otherwise (``known``
+    and ``out`` kept as it leaves them)."""
+    if key(obj) in known and draw(st.booleans()):
+        out.append(("delete", known.pop(key(obj)), by))
+    else:
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
 
 
 def a_namespace_event(
@@ -200,6 +213,28 @@ def _never_loaded() -> Iterator[None]:
 
 def _check(r: reach.Reach, objects: list[Obj]) -> None:
     assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def stepped_in_place(
+    r: reach.Reach,
+    objects: list[Obj],
+    what: str,
+    obj: Obj,
+    check: Callable[[reach.Reach, list[Obj]], None] = _check,
+    by: str = "pod",
+) -> tuple[list[Obj], DiffReport]:
+    """Apply (or delete) ``obj`` the quick way (no load) at granularity ``by``: ``r`` is
+    then a load of the objects after (``check``), and the change is ``reach diff`` of the
+    loads before and after; the objects after, and the change."""
+    before = reach.from_objects(objects)
+    after = [o for o in objects if key(o) != key(obj)] + ([obj] if what == "apply" else [])
+    with _never_loaded():
+        change = r.apply(obj, by=by) if what == "apply" else r.delete(obj, by=by)
+    check(r, after)
+    loaded = reach.from_objects(after)
+    expected = reach.diff(before, loaded, by=by, old_label="before", new_label="after")
+    assert str(change) == str(expected)
+    return after, change
 
 
 @pytest.mark.parametrize(
