@@ -241,7 +241,11 @@ def moved_analysis(
         after = ended_analysis(after, cluster, coarser, by)
     # a pseudo peer that came or went is a node every pair of which is new or gone
     moved = set(before.reachability.pseudo) ^ set(after.reachability.pseudo)
-    return after, among | {peer.id for peer in moved}
+    among |= {peer.id for peer in moved}
+    if move.cut is not None or move.segments is not None:  # every node's pairs with ends
+        views = (before.view(by, after.reachability.ipv6), after.view(by))
+        among |= {node.id for view in views for node in view.nodes[view.n_internal :]}
+    return after, among
 
 
 def ended_view(old: View, x: Reachability, ipv6: bool) -> View:

@@ -22,13 +22,12 @@ def moved_update(
     by: str,
     relabelled: str | None = None,
     also: frozenset[str] = frozenset(),
-    ranges: bool = False,
 ) -> Update | None:
     """The analysis of ``cluster`` after ``move`` (None: the change needs a compilation),
     the change at granularity ``by`` and the nodes it was compared on (``relabelled``: the
     namespace whose labels changed, if any; ``also``: nodes whose pairs may have changed
-    besides those of the classes whose rows changed; ``ranges``: every pair with an
-    address range may have changed too); None when the views cannot be carried."""
+    besides those of the classes whose rows changed); None when the views cannot be
+    carried."""
     if move is None:
         return None
     done = moved_analysis(before, cluster, move, by, relabelled=relabelled)
@@ -36,7 +35,4 @@ def moved_update(
         return None
     after, among = done
     among |= also
-    if ranges:  # the ranges no set holds changed: every node's pairs with them, and sets'
-        views = (before.view(by, after.reachability.ipv6), after.view(by))
-        among |= {n.id for v in views for n in v.nodes[v.n_internal :]}
     return after, diff(before, after, by, "before", "after", among=among), among

@@ -56,8 +56,8 @@ def namespace_update(
     namespace = _parsed(raw, name) if raw is not None else None
     if raw is not None and namespace is None:
         return None
-    if old and name not in cluster.namespaces:
-        return None  # held but not read (invalid): the load says why
+    if old and (name not in cluster.namespaces or not cluster.namespaces[name].origin):
+        return None  # held but not read (invalid; implied by what is in it): the load says why
     if raw is None and old and _implied(cluster, name):  # what a load implies of it
         namespace = Namespace(name, ((NAME_LABEL, name),))
     after_cluster: Cluster | None

@@ -86,6 +86,8 @@ def policy_update(
         steps = cilium_change(cluster, store, key, old)
         return _stepped(before, steps, by) if steps is not None else None
     elif key[:2] == (CILIUM_GROUP, CIDR_GROUP):  # the Cilium objects naming groups again
+        if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
+            return None  # the group may be one the load skipped: it says so no longer
         steps = cidr_group_change(cluster, store, key)
         return _stepped(before, steps, by) if steps is not None else None
     else:

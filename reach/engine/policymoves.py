@@ -149,6 +149,8 @@ def policy_moved(
 def _ends_movable(x: Reachability, after: list[IPRange], pseudo: list[PseudoPeer]) -> bool:
     """Whether the external ends can become these segments and pseudo peers in place (not
     beside the mesh layer, which holds segments of its own)."""
+    if pseudo != x.pseudo and not x.n_internal:
+        return False  # no class to compute a new pseudo peer's column of
     return x.mesh is None or (after is x.segments and pseudo == x.pseudo)
 
 

@@ -28,6 +28,7 @@ from tests.api.test_podupdate import (
     each_update_equals_a_load,
     pod_events,
     stepped_in_place,
+    tally_in_place,
 )
 from tests.api.test_policyupdate import admin_policies
 from tests.api.test_whatif import key
@@ -752,28 +753,10 @@ def test_a_network_set_change_recounts_the_watch_tally_as_a_fresh_count() -> Non
     """A set holding ranges that were External nodes changes the pairs of every node with
     them: the nodes the update names are every node, so that ``reach watch`` counts its
     pairs and internet-exposed nodes again as a fresh count does."""
-    from reach.api.quickupdate import quick_update
-    from reach.api.watching import _moved_tally, _tally
-    from reach.api.whatif import store_of
-    from reach.input.store import identity
-
     partners = _network_set("partners", ["0.0.0.0/1", "10.0.0.0/8"], {"role": "partner"})
-    objects = [*THREE, partners]
-    for start, obj in (  # the set added; its nets moved off the External ranges
-        (THREE, partners),
-        (objects, {**partners, "spec": {"nets": ["192.0.2.0/24"]}}),
-    ):
-        r = reach.from_objects(start)
-        store = store_of(r._objects)
-        old = store.holds(identity(obj))
-        store.apply(obj, "<applied>")
-        with _never_loaded():
-            quick = quick_update(r.analysis, store, identity(obj), old, "workload")
-        assert quick is not None
-        analysis, _, among = quick
-        fresh = reach.from_objects([*(o for o in objects if o is not partners), obj])
-        tally = _moved_tally(_tally(r.view("workload")), r.view("workload"), analysis.view(), among)
-        assert tally == _tally(fresh.view("workload"))
+    tally_in_place(THREE, partners)  # the set added
+    moved = {**partners, "spec": {"nets": ["192.0.2.0/24"]}}
+    tally_in_place([*THREE, partners], moved)  # its nets moved off the External ranges
 
 
 def test_policies_with_new_port_bounds_beside_calico_tiers_cut_the_atoms_in_place() -> None:

@@ -461,6 +461,34 @@ def test_a_cidr_group_changed_reads_the_policies_naming_it_again_without_loading
         assert bool(change.edges) == (obj is moved)
 
 
+def test_a_new_pseudo_peer_with_no_pod_loads() -> None:
+    """No pod, no class to compute a new pseudo peer's column of: the update loads (the
+    review found a crash)."""
+    objects = [NS, DB_FROM_WEB]
+    r = reach.from_objects(objects)
+    api = _cnp("api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]})
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(api)
+    r.apply(api)
+    _check(r, [*objects, api])
+
+
+def test_a_cidr_group_a_load_skipped_as_invalid_loads_when_it_changes() -> None:
+    """Read with ``skip_invalid`` (as ``reach watch`` reads), an invalid group is skipped
+    with a diagnostic; fixed, the load no longer says so, so the update loads (the review
+    found the diagnostic kept)."""
+    bad = {**GROUP, "spec": {"externalCIDRs": ["10.0.0.0/33"]}}
+    by_group = _cnp(
+        "web-to-g", {"endpointSelector": {}, "egress": [{"toCIDRSet": [{"cidrGroupRef": "g"}]}]}
+    )
+    r = reach.from_objects([*START, DB_FROM_WEB, by_group, bad], skip_invalid=True)
+    assert any(d.code == "skipped-invalid" for d in r.diagnostics)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(GROUP)
+    r.apply(GROUP)
+    assert not any(d.code == "skipped-invalid" for d in r.diagnostics)
+
+
 def test_relabelling_a_namespace_a_cilium_policy_selects_by_does_not_load() -> None:
     by_env = _cnp(
         "prod-only",

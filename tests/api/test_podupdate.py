@@ -215,6 +215,27 @@ def _check(r: reach.Reach, objects: list[Obj]) -> None:
     assert _everything(r) == _everything(reach.from_objects(objects))
 
 
+def tally_in_place(start: list[Obj], obj: Obj, by: str = "workload") -> None:
+    """``obj`` applied to a load of ``start`` the quick way: ``reach watch``'s tally moved on
+    the nodes the update names is a fresh count of a load of the objects after."""
+    from reach.api.quickupdate import quick_update
+    from reach.api.watching import _moved_tally, _tally
+    from reach.api.whatif import store_of
+    from reach.input.store import identity
+
+    r = reach.from_objects(start)
+    store = store_of(r._objects)
+    old = store.holds(identity(obj))
+    store.apply(obj, "<applied>")
+    with _never_loaded():
+        quick = quick_update(r.analysis, store, identity(obj), old, by)
+    assert quick is not None
+    analysis, _, among = quick
+    fresh = reach.from_objects([*(o for o in start if key(o) != key(obj)), obj])
+    tally = _moved_tally(_tally(r.view(by)), r.view(by), analysis.view(by), among)
+    assert tally == _tally(fresh.view(by))
+
+
 def stepped_in_place(
     r: reach.Reach,
     objects: list[Obj],

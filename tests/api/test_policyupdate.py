@@ -22,6 +22,7 @@ from tests.api.test_podupdate import (
     a_pod_event,
     declared_clusters,
     each_update_equals_a_load,
+    tally_in_place,
 )
 from tests.api.test_whatif import key
 from tests.strategies import (
@@ -373,6 +374,18 @@ def test_a_policy_with_a_new_address_block_cuts_the_segments_in_place() -> None:
     _expect_change(r, [*objects, office], objects, change)
 
 
+@pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
+def test_the_watch_tally_after_segments_cut_in_place_is_a_fresh_count(by: str) -> None:
+    """Cut finer, each part of a segment is an External node of its own: every node that
+    reaches the segment reaches each part (its classes' rows unchanged), so the update
+    names every node's pairs with the ranges and ``reach watch`` counts them again (the
+    review found the tally short by the new parts' pairs); coarser, likewise."""
+    office = _with_blocks("cache-office", [OFFICE], [WORLD])
+    tally_in_place([*START, DB_FROM_WEB], office, by)
+    moved = _with_blocks("cache-office", [{"ipBlock": {"cidr": "198.51.100.0/24"}}], [WORLD])
+    tally_in_place([*START, DB_FROM_WEB, office], moved, by)
+
+
 def test_a_policy_whose_blocks_change_cuts_finer_then_coarser_in_place() -> None:
     """A block replaced by another: the segments are cut at both first, and those only
     the old block cut are one again after."""
@@ -520,6 +533,22 @@ def test_a_namespace_deleted_with_only_a_policy_in_it_is_implied_too() -> None:
         r.delete(FRONT[0])
     _check(r, [*START, DB_FROM_WEB, DENY_FRONT])
     assert "front" in r.cluster.namespaces
+
+
+def test_a_namespace_object_a_load_skipped_as_invalid_loads_when_deleted() -> None:
+    """A Namespace skipped as invalid (``skip_invalid``) whose pods imply it: deleted, the
+    load no longer says it skipped it, so the update loads (the review found the
+    diagnostic kept)."""
+    from reach.api.quickupdate import quick_update
+    from reach.api.whatif import store_of
+    from reach.input.store import identity
+
+    bad = _labelled(FRONT[0], {"env": "bad value!"})
+    r = reach.from_objects([*START, bad, FRONT[1]], skip_invalid=True)
+    assert any(d.code == "skipped-invalid" for d in r.diagnostics)
+    store = store_of(r._objects)
+    store.discard(identity(bad))
+    assert quick_update(r.analysis, store, identity(bad), True, "workload") is None
 
 
 def test_a_namespace_deleted_after_its_pods_forgets_their_keys() -> None:
