@@ -1,6 +1,7 @@
 """The quick way of an update that adds, replaces or deletes one Calico NetworkPolicy,
-GlobalNetworkPolicy or Profile (``projectcalico.org``, or the ``crd.projectcalico.org``
-CRDs), staged policies included, when Calico's tiers decide.
+GlobalNetworkPolicy, Profile, NetworkSet or GlobalNetworkSet (``projectcalico.org``, or
+the ``crd.projectcalico.org`` CRDs), staged policies included, when Calico's tiers decide
+(a network set: ``calicomoves.calico_sets_moved``).
 
 The cluster's Calico objects are read again from the store, as a load reads them
 (``read_calico``, ``assemble_calico``, ``drop_copies``), and the diagnostics a load makes
