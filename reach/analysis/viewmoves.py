@@ -241,11 +241,17 @@ def moved_analysis(
         after = ended_analysis(after, cluster, coarser, by)
     # a pseudo peer that came or went is a node every pair of which is new or gone
     moved = set(before.reachability.pseudo) ^ set(after.reachability.pseudo)
-    among |= {peer.id for peer in moved}
-    if move.cut is not None or move.segments is not None:  # every node's pairs with ends
-        views = (before.view(by, after.reachability.ipv6), after.view(by))
-        among |= {node.id for view in views for node in view.nodes[view.n_internal :]}
-    return after, among
+    return after, among | {peer.id for peer in moved}
+
+
+def end_ids(before: Analysis, after: Analysis, by: str) -> set[str]:
+    """The ids of the end nodes (address ranges, network sets, pseudo peers) of both
+    analyses' views at granularity ``by``: when the segments are cut again, a part of a
+    segment is a node of its own that every node reaching the segment reaches, so the
+    pairs with them are counted again (``reach diff`` compares the ranges on their common
+    refinement, and needs them only when a range moves into or out of a network set)."""
+    views = (before.view(by, after.reachability.ipv6), after.view(by))
+    return {node.id for view in views for node in view.nodes[view.n_internal :]}
 
 
 def ended_view(old: View, x: Reachability, ipv6: bool) -> View:

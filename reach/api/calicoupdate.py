@@ -79,7 +79,8 @@ def calico_update(
         sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
         changed = sets - {s.node_id for s in cluster.calico.network_sets if _kept(s, after_cluster)}
         moved_sets = calico_sets_moved(x, after_cluster)
-        return moved_update(before, after_cluster, moved_sets, by, also=frozenset(changed))
+        also = frozenset(changed)
+        return moved_update(before, after_cluster, moved_sets, by, also=also, ranges=True)
     found: tuple[Changed | None, Changed | None]
     if kind == PROFILE:
         found = cluster.calico.profiles.get(name), after_cluster.calico.profiles.get(name)

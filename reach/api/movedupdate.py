@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import moved_analysis
+from reach.analysis.viewmoves import end_ids, moved_analysis
 from reach.engine.moves import Move
 from reach.model.cluster import Cluster
 
@@ -22,12 +22,14 @@ def moved_update(
     by: str,
     relabelled: str | None = None,
     also: frozenset[str] = frozenset(),
+    ranges: bool = False,
 ) -> Update | None:
     """The analysis of ``cluster`` after ``move`` (None: the change needs a compilation),
-    the change at granularity ``by`` and the nodes it was compared on (``relabelled``: the
-    namespace whose labels changed, if any; ``also``: nodes whose pairs may have changed
-    besides those of the classes whose rows changed); None when the views cannot be
-    carried."""
+    the change at granularity ``by`` and the nodes whose pairs may have changed
+    (``relabelled``: the namespace whose labels changed, if any; ``also``: nodes whose
+    pairs may have changed besides those of the classes whose rows changed; ``ranges``:
+    ranges moved into or out of network sets, so the change reads every node's pairs with
+    the end nodes); None when the views cannot be carried."""
     if move is None:
         return None
     done = moved_analysis(before, cluster, move, by, relabelled=relabelled)
@@ -35,4 +37,11 @@ def moved_update(
         return None
     after, among = done
     among |= also
-    return after, diff(before, after, by, "before", "after", among=among), among
+    ends = end_ids(before, after, by) if ranges or moved_ends(move) else set()
+    change = diff(before, after, by, "before", "after", among=among | ends if ranges else among)
+    return after, change, among | ends
+
+
+def moved_ends(move: Move) -> bool:
+    """Whether ``move`` cut the address segments again (their nodes are others)."""
+    return move.cut is not None or move.segments is not None

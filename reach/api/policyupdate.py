@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
-from reach.analysis.viewmoves import moved_analysis
+from reach.analysis.viewmoves import end_ids, moved_analysis
 from reach.api.ciliumupdate import (
     CIDR_GROUP,
     CILIUM_GROUP,
@@ -27,7 +27,7 @@ from reach.api.ciliumupdate import (
     cidr_group_change,
     cilium_change,
 )
-from reach.api.movedupdate import Update, moved_update
+from reach.api.movedupdate import Update, moved_ends, moved_update
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Moved
 from reach.engine.policymoves import policy_moved
@@ -107,15 +107,17 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
     """The update of policies changed in turn (the rules of one Cilium object): each step
     the quick way, and the change compared with the analysis before them all, on the nodes
     some step changed; None when a step needs a compilation."""
-    analysis, among = before, set[str]()
+    analysis, among, ends = before, set[str](), set[str]()
     for cluster, removed, added in steps:
         move = policy_moved(analysis.reachability, cluster, removed, added)
         done = moved_analysis(analysis, cluster, move, by) if move is not None else None
-        if done is None:
+        if move is None or done is None:
             return None
+        if moved_ends(move):
+            ends |= end_ids(analysis, done[0], by)
         analysis, ids = done
         among |= ids
-    return analysis, diff(before, analysis, by, "before", "after", among=among), among
+    return analysis, diff(before, analysis, by, "before", "after", among=among), among | ends
 
 
 def _network_policy(

@@ -28,7 +28,7 @@ from reach.engine.moves import Move, Split
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS
-from reach.engine.rules import AnyPolicy, CompiledRule, cilium_selected
+from reach.engine.rules import AnyPolicy, CompiledRule, cilium_selected, priority_ties
 from reach.model.cilium import NAMESPACE_LABELS_PREFIX, CiliumPolicy, CiliumRule
 from reach.model.cluster import AdminPolicy, Cluster
 from reach.model.selectors import Labels, LabelSelector
@@ -86,6 +86,8 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
         return None
     if any(isinstance(state.policies[i], CiliumPolicy) for i in answers.subject):
         moved.cilium_selected = cilium_selected(state.policies, subjects, x.n_internal)
+    if any(isinstance(p, AdminPolicy) for p in state.policies):  # overlaps read the answers
+        moved.diagnostics = priority_ties(rules)
     return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 

@@ -709,3 +709,38 @@ def test_an_id_interned_by_a_query_between_updates_has_its_and_entries_made() ->
         r.apply(ingress("pa", "a", [80, 8080]), by="namespace")
         r.apply(ingress("pa", "a", [80, 443, 8080]), by="namespace")
     _check(r, [*objects, ingress("pa", "a", [80, 443, 8080])])
+
+
+def test_a_relabel_that_ends_an_admin_priority_overlap_drops_its_warning() -> None:
+    """Two ANPs of one priority overlap while a namespace carries the label one's peers
+    select; relabelled, they no longer do, and the warning goes as a load drops it (the
+    property test found it kept: a relabel never said the ties again)."""
+    prod = _labelled(SHOP, {"env": "prod"})
+    every = {"namespaces": {}}
+    a = _admin(
+        "AdminNetworkPolicy",
+        "a",
+        every,
+        priority=5,
+        ingress=[
+            {
+                "name": "r0",
+                "action": "Allow",
+                "from": [{"namespaces": {"matchLabels": {"env": "prod"}}}],
+            }
+        ],
+    )
+    b = _admin(
+        "AdminNetworkPolicy",
+        "b",
+        every,
+        priority=5,
+        ingress=[{"name": "r0", "action": "Allow", "from": [every]}],
+    )
+    objects = [prod, *START[1:], a, b]
+    r = reach.from_objects(objects)
+    assert any(d.code == "priority-tie" for d in r.diagnostics)
+    with _never_loaded():
+        r.apply(SHOP)
+    _check(r, [SHOP, *START[1:], a, b])
+    assert not any(d.code == "priority-tie" for d in r.diagnostics)
