@@ -13,7 +13,6 @@ peers no rule names any more lose their columns (no row reads them).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 
 import numpy as np
@@ -23,6 +22,7 @@ from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import empty_rows
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
+from reach.engine.segmentmoves import ends_taken
 from reach.engine.sides import SideRows
 from reach.model.pseudo import PseudoPeer, pseudo_order
 
@@ -37,14 +37,9 @@ def with_pseudo(x: Reachability, pseudo: list[PseudoPeer]) -> Reachability:
     fresh = np.flatnonzero(columns < 0)
     new = [p for p in pseudo if p not in place]
     take = Taking(columns)
-    masks = copy.copy(state.masks)
-    external = int(state.masks.resolution_of[x.n_internal])  # every address's resolution
-    masks.resolution_of = take(state.masks.resolution_of, external)
-    rules = []
-    for rule in x.rules:
-        peers = take(rule.peers, False)
-        peers[fresh] = pseudo_held(rule.rule, new)  # type: ignore[arg-type]
-        rules.append(replace(rule, peers=peers, resolution_of=masks.resolution_of))
+    masks, rules = ends_taken(x, state, take)
+    for rule in rules:  # their peers are fresh arrays
+        rule.peers[fresh] = pseudo_held(rule.rule, new)  # type: ignore[arg-type]
     sides = SideRows(rules, x.atoms, n_internal=x.n_internal, resolution_of=masks.resolution_of)
     isolated = {"ingress": x.ingress_isolated, "egress": x.egress_isolated}
     rows = {}

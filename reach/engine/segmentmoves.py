@@ -30,7 +30,10 @@ import numpy as np
 
 from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import Taking
+from reach.engine.policystate import PolicyState
+from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
+from reach.engine.rules import CompiledRule
 from reach.model.ipspace import IPRange, cut_finer, refinement
 
 
@@ -52,11 +55,7 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
         ]
     )
     take = Taking(columns)
-    masks = copy.copy(state.masks)
-    masks.resolution_of = take(state.masks.resolution_of, 0)
-    rules = [
-        replace(r, peers=take(r.peers, False), resolution_of=masks.resolution_of) for r in x.rules
-    ]
+    masks, rules = ends_taken(x, state, take)
     matcher = state.matcher.resegmented(segments)
     after = replace(state, masks=masks, matcher=matcher)
     if isinstance(after, CalicoState) and after.calico_matcher is not None:
@@ -76,6 +75,22 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     else:
         out.policy_state = after
     return out
+
+
+def ends_taken(
+    x: Reachability, state: PolicyState, take: Taking
+) -> tuple[RuleMasks, list[CompiledRule]]:
+    """``state``'s rule masks and ``x``'s rules with their classes taken in a new order
+    (``take``: the old class of each, -1 a new external end, which resolves named ports as
+    every address does and no rule holds yet): each class's named-port resolution and
+    every rule's peers (fresh arrays)."""
+    masks = copy.copy(state.masks)
+    external = int(state.masks.resolution_of[x.n_internal])  # every address's resolution
+    masks.resolution_of = take(state.masks.resolution_of, external)
+    rules = [
+        replace(r, peers=take(r.peers, False), resolution_of=masks.resolution_of) for r in x.rules
+    ]
+    return masks, rules
 
 
 def cut_anew(x: Reachability, after: list[IPRange]) -> Reachability | None:
