@@ -18,9 +18,10 @@ NamedPorts = tuple[tuple[int, ...], ...]
 
 @dataclass
 class LabelClasses:
-    """Step 1: pods alike in namespace, labels, used named ports and host networking.
+    """Step 1: pods alike in namespace, labels, named container ports and host networking.
 
-    Only the named ports some rule uses tell pods apart. Replicas collapse here.
+    Replicas collapse here. Of the named ports, only those some rule uses tell behaviour
+    classes apart (``named_ports``: how each label class resolves them).
     The arrays and lists are indexed by label class.
     """
 
@@ -39,7 +40,7 @@ class LabelClasses:
         return len(self.namespace)
 
 
-#: (namespace, labels, used named ports, host network, service account, sidecar injection,
+#: (namespace, labels, named container ports, host network, service account, sidecar injection,
 #: the mesh's key: where the pod's address falls in Istio's ipBlocks and how it resolves
 #: Services' named target ports, ``MeshLayer.class_key``).
 LabelKey = tuple[
@@ -55,22 +56,18 @@ LabelKey = tuple[
 
 @dataclass(frozen=True)
 class KeyOf:
-    """What tells pods apart into label classes: the named ports rules use, and whether
-    service accounts (Cilium, Calico) and sidecar injection (Istio) count."""
+    """What tells pods apart into label classes besides namespace, labels and host
+    networking: every named container port (so that a rule naming a port no rule named
+    before leaves the label classes as they are: :mod:`reach.engine.namedmoves`), and
+    whether service accounts (Cilium, Calico) and sidecar injection (Istio) count."""
 
-    named: frozenset[NamedKey]
     service_accounts: bool
     mesh: bool
     mesh_key: Callable[[Pod], Hashable] | None = None
 
     def __call__(self, pod: Pod) -> LabelKey:
         """The label class key of ``pod``."""
-        wanted = self.named
-        used = tuple(
-            sorted(
-                (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in wanted
-            )
-        )
+        used = tuple(sorted((c.name, c.protocol, c.port) for c in pod.ports if c.name))
         account = pod.service_account if self.service_accounts or self.mesh else ""
         inject = pod.sidecar_inject if self.mesh else None
         address = self.mesh_key(pod) if self.mesh_key is not None else None
@@ -92,14 +89,14 @@ def label_classes(
     mesh: bool = False,
     mesh_key: Callable[[Pod], Hashable] | None = None,
 ) -> LabelClasses:
-    """Group pods by (namespace, labels, container ports of the named ports used, host net),
+    """Group pods by (namespace, labels, named container ports, host net),
     and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
     account and sidecar injection annotation, and by ``mesh_key`` (where the pod's address
     falls in Istio's ipBlocks, how it resolves Services' named target ports:
     ``MeshLayer.class_key``)."""
     keys: dict[LabelKey, int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
-    key_of = KeyOf(frozenset(named), service_accounts, mesh, mesh_key)
+    key_of = KeyOf(service_accounts, mesh, mesh_key)
     for i, pod in enumerate(pods):
         of_pod[i] = keys.setdefault(key_of(pod), len(keys))
     # numbered in key order, not in the order of their first pod: a pod that comes or goes
