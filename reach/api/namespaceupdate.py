@@ -58,7 +58,7 @@ def namespace_update(
         return None
     if old and (name not in cluster.namespaces or not cluster.namespaces[name].origin):
         return None  # held but not read (invalid; implied by what is in it): the load says why
-    if raw is None and old and _implied(cluster, name):  # what a load implies of it
+    if raw is None and old and implied(cluster, name):  # what a load implies of it
         namespace = Namespace(name, ((NAME_LABEL, name),))
     after_cluster: Cluster | None
     if namespace is not None and name in cluster.namespaces:  # relabelled (or implied)
@@ -79,7 +79,7 @@ def namespace_update(
     return moved_update(before, after_cluster, moved, by, relabelled=name)
 
 
-def _implied(cluster: Cluster, name: str) -> bool:
+def implied(cluster: Cluster, name: str) -> bool:
     """Whether a load of the cluster without the Namespace object ``name`` still has the
     namespace, labelled with its name only: some pod, NetworkPolicy, Cilium policy or
     Calico policy or network set is in it (``reach.input.loader``)."""

@@ -28,6 +28,7 @@ from reach.api.ciliumupdate import (
     cilium_change,
 )
 from reach.api.movedupdate import Update, moved_ends, moved_update
+from reach.api.namespaceupdate import implied
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Moved
 from reach.engine.policymoves import policy_moved
@@ -62,13 +63,12 @@ def policy_update(
     that hold a class whose rows changed; None when the quick way does not apply.
 
     It applies when the input has no Istio objects but those of the mesh layer (its state
-    kept: :mod:`reach.engine.meshpolicy`), and no Calico objects unless Calico's
-    tiers decide (then to NetworkPolicies and admin policies: :mod:`reach.engine.calicomoves`),
-    and: for
-    a NetworkPolicy,
-    its namespace is a Namespace object and no NetworkPolicy of another API group has its
-    name; for an admin policy, no peer of it (before or after) is one offline analysis
-    cannot resolve (the load says so); for a Cilium policy, the conditions of
+    kept: :mod:`reach.engine.meshpolicy`), and no Calico objects unless Calico's tiers
+    decide (then to NetworkPolicies and admin policies: :mod:`reach.engine.calicomoves`),
+    and: for a NetworkPolicy, its namespace is a Namespace object or one a load implies
+    before and after, and no NetworkPolicy of another API group has its name; for an admin
+    policy, no peer of it (before or after) is one offline analysis cannot resolve (the
+    load says so); for a Cilium policy, the conditions of
     :func:`reach.api.ciliumupdate.cilium_change`."""
     cluster, x = before.cluster, before.reachability
     tiers = x.calico_state is not None  # Calico's tiers decide: no Cilium policies
@@ -124,10 +124,13 @@ def _network_policy(
     cluster: Cluster, store: ObjectStore, key: Identity, old: bool
 ) -> Change | None:
     """The NetworkPolicy ``key`` out of the cluster's (if ``old``) and in (if the store
-    holds it), as a load reads it; None where a load may read otherwise."""
+    holds it), as a load reads it; None where a load may read otherwise. With no Namespace
+    object its namespace must be one a load implies before and after (by what else is in
+    it: the namespaces stay)."""
     _, _, ns, name = key
-    if not store.holds(("", "Namespace", "default", ns)):
-        return None
+    declared = store.holds(("", "Namespace", "default", ns))
+    if not declared and (ns not in cluster.namespaces or cluster.namespaces[ns].origin):
+        return None  # a namespace comes, or one the load skipped as invalid
     if store.holds(("extensions", "NetworkPolicy", ns, name)):
         return None
     policies = list(cluster.policies)
@@ -150,6 +153,8 @@ def _network_policy(
         policies.insert(at, added)
     after = copy.copy(cluster)
     after.policies = policies
+    if not declared and not implied(after, ns):
+        return None  # its last object gone: so is the namespace
     return after, removed, added
 
 

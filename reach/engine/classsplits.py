@@ -37,17 +37,24 @@ def policy_answers(matcher: Matcher, policy: Moved) -> list[BoolVec]:
     return [matcher.selected(policy), *(matcher.rule_peers(r, policy)[0] for r in rules)]
 
 
-def split_by(x: Reachability, policy: Moved) -> tuple[Reachability, IntVec, list[int]] | None:
+def split_by(
+    x: Reachability, policy: Moved, also: list[bytes] | None = None
+) -> tuple[Reachability, IntVec, list[int]] | None:
     """``x`` with its behaviour classes split where ``policy`` answers their label class
-    keys otherwise; the new number of each class of ``x`` (every class; a split class: its
-    first part's), and the classes that were split. None when nothing is split, or when a
-    key's answers cannot be computed here."""
+    keys otherwise (or ``also`` differs: one more pattern per key, of one length, as
+    :func:`reach.engine.namedmoves.named_patterns` gives); the new number of each class
+    of ``x`` (every class; a split class: its first part's), and the classes that were
+    split. None when nothing is split, or when a key's answers cannot be computed here."""
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None:
         return None
     asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
     patterns = _patterns(state.matcher, keys, asked, len(state.labels), policy)
-    return split_into(x, patterns) if patterns is not None else None
+    if patterns is None:
+        return None
+    if also is not None:
+        patterns = [a + b for a, b in zip(patterns, also, strict=True)]
+    return split_into(x, patterns)
 
 
 def split_into(

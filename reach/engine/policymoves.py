@@ -7,9 +7,12 @@ and likewise egress (the rows of the other classes keep what they allow). So whe
 change leaves the compilation's frame as it was, only those rows are computed again,
 walking the tiers as compiling does. The frame is:
 
-- the label classes: the named ports rules use are the same (they are part of a pod's
-  label class key);
-- the address segments: the ipBlocks of all rules cut the addresses at the same points;
+- the named ports rules use: a name no rule used splits the classes whose label classes
+  resolve it otherwise first, and a name no rule uses any more merges the classes it
+  alone told apart after (:mod:`reach.engine.namedmoves`; not beside the mesh);
+- the address segments: the ipBlocks of all rules cut the addresses at the same points
+  (where they do not, the segments are cut finer first and coarser after:
+  :mod:`reach.engine.segmentmoves`, and likewise Cilium's pseudo peers);
 - the behaviour classes: the policy's answers (who it selects, who each rule's peers
   hold) are the same on every label class of a behaviour class (no class splits), and
   with the old policy's answers gone no two classes answer everything alike (none
@@ -40,6 +43,14 @@ from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshpolicy import mesh_codes, rows_moved
 from reach.engine.moves import Move, Moved, Split
+from reach.engine.namedmoves import (
+    named_patterns,
+    names_of,
+    reframed,
+    resolution_ids,
+    resolved_ports,
+    splits_any,
+)
 from reach.engine.policystate import PolicyState
 from reach.engine.portcuts import policy_ports, with_cuts
 from reach.engine.portmasks import numeric_ports
@@ -51,6 +62,7 @@ from reach.engine.rules import (
     AnyPolicy,
     AnyRule,
     CompiledRule,
+    NamedKey,
     cilium_selected,
     compiled_rule,
     evaluation_order,
@@ -82,8 +94,11 @@ def policy_moved(
         return None
     policies = evaluation_order(cluster)
     triples = rule_triples(policies)
+    grow, shrink = _named_change(state, triples, old, new)
+    if (grow or shrink) and x.mesh is not None:
+        return None  # the mesh's classes resolve names of their own
     if new is not None:  # ports no rule cut at: the atoms cut again first
-        cut = with_cuts(x, policy_ports(state, new))
+        cut = with_cuts(x, policy_ports(state, new) + resolved_ports(keys, grow))
         if cut is None or cut.policy_state is None:
             return None
         x, state = cut, cut.policy_state
@@ -96,12 +111,19 @@ def policy_moved(
         x, state = finer, finer.policy_state
     split: Split | None = None
     asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
-    if new is not None and not _splits_nothing(state, keys, new, asked):
-        refined = split_by(x, new)  # split the classes it tells apart first
+    also = named_patterns(keys, grow) if grow else None  # names told apart too
+    if new is not None and (
+        not _splits_nothing(state, keys, new, asked) or (also and splits_any(keys, also))
+    ):
+        refined = split_by(x, new, also)  # split the classes it tells apart first
         if refined is None or refined[0].policy_state is None:
             return None
         x, split = refined[0], refined[1:]
         state = refined[0].policy_state
+    if grow:
+        x = reframed(x, sorted({*state.named_ports, *grow}))
+        state = x.policy_state
+        assert state is not None
     first = state.classes.first_label_class
     subject_of = {id(p): s for p, s in zip(state.policies, state.subjects, strict=True)}
     rules_of: dict[int, list[CompiledRule]] = {}
@@ -126,6 +148,8 @@ def policy_moved(
             return None
         code, groups = found
     elif hashes is not None and old is not None:  # an addition merges nothing
+        if shrink:  # classes told apart by a name no rule names any more merge
+            resolution = resolution_ids(x, _without(state.named_ports, shrink))
         groups = merged(hashes, resolution, columns_of(subjects, rules))
     touched = {
         direction: _subjects_of([old, new], direction, subject_of, x.n_internal)
@@ -140,6 +164,8 @@ def policy_moved(
         moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
+    if shrink:
+        moved = reframed(moved, _without(state.named_ports, shrink))
     coarser = coarser_segments(moved, after_segments)
     gone = after_pseudo if after_pseudo != moved.pseudo else None
     changed = touched["ingress"] | touched["egress"]
@@ -196,14 +222,12 @@ def _cuts(
 ) -> list[IPRange] | None:
     """The address segments of a compilation of the changed policies (``triples``: its
     rules in order): ``x.segments`` itself when they are the same; None when it would
-    not have ``x``'s label classes (the same named ports used), port atoms or address
-    families (:mod:`reach.engine.segmentmoves` cuts the segments again)."""
+    not have ``x``'s port atoms or address families (:mod:`reach.engine.segmentmoves`
+    cuts the segments again)."""
     before, after = _cutting(old), _cutting(new)
     if any(b - a for b, a in zip(before, after, strict=True)):  # something may be gone
         return _cuts_of_all(state, x, cluster, triples)
-    ports, named, blocks = (a - b for b, a in zip(before, after, strict=True))
-    if not named <= set(state.named_ports):
-        return None
+    ports, blocks = (a - b for b, a in zip(before, after, strict=True))
     numeric = [state.masks.numeric_of.get(p) or numeric_ports(p) for p in ports]
     starts = x.atoms.starts
     if any(not set(cut) <= set(starts[proto]) for proto, cut in cuts_of(numeric).items()):
@@ -217,16 +241,34 @@ def _cuts(
     return refinement(x.segments, cut)[0]
 
 
-def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any], set[Any]]:
-    """What in a policy cuts a compilation's frame: its rules' port lists, the named
-    ports they use, and their ipBlocks."""
+def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any]]:
+    """What in a policy cuts a compilation's frame: its rules' port lists and their
+    ipBlocks (the names they use: :func:`_named_change`)."""
     if policy is None:
-        return set(), set(), set()
+        return set(), set()
     rules = (*policy.ingress, *policy.egress)
     ports = {rule.ports for rule in rules}
-    named = {(p.port, p.protocol) for r in rules for p in r.ports or () if isinstance(p.port, str)}
     blocks = set(rule_blocks([(policy, rule, "") for rule in rules]))
-    return ports, named, blocks
+    return ports, blocks
+
+
+def _named_change(
+    state: PolicyState,
+    triples: list[tuple[AnyPolicy, AnyRule, str]],
+    old: Moved | None,
+    new: Moved | None,
+) -> tuple[list[NamedKey], list[NamedKey]]:
+    """The port names the rules (``triples``, after the change) use that no rule used
+    before, and those no rule uses any more (:mod:`reach.engine.namedmoves`)."""
+    before, after = names_of(old), names_of(new)
+    grow = sorted(after - set(state.named_ports))
+    gone = before - after
+    return grow, sorted(gone - set(used_named_ports(triples))) if gone else []
+
+
+def _without(named: list[NamedKey], gone: list[NamedKey]) -> list[NamedKey]:
+    """``named`` less ``gone``, in order."""
+    return [key for key in named if key not in gone]
 
 
 def _cuts_of_all(
@@ -236,8 +278,6 @@ def _cuts_of_all(
     triples: list[tuple[AnyPolicy, AnyRule, str]],
 ) -> list[IPRange] | None:
     """:func:`_cuts`, computed from every rule."""
-    if used_named_ports(triples) != state.named_ports:
-        return None
     blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
     if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
         return None

@@ -8,6 +8,8 @@ names, and a last one, numbers only, toward external addresses.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from reach.engine.arrays import IntVec
@@ -50,22 +52,28 @@ class RuleMasks:
         #: The numeric part of each distinct list of ports.
         self.numeric_of = seen
         self._base: dict[int, Mask] = {}
-        resolved = [
-            PortSet.of(protocol, port)
-            for named_ports in class_named_ports
-            for (_, protocol), ports in zip(named, named_ports, strict=True)
-            for port in ports
-        ]
         #: The port sets that cut the atoms besides the rules' numeric ports.
-        self.also_cut = [*resolved, *(extra or [])]
+        self.also_cut = [*_resolved(named, class_named_ports), *(extra or [])]
         self.atoms = PortAtoms([*seen.values(), *self.also_cut])
-        ids: dict[NamedPorts, int] = {}
-        class_resolution = [ids.setdefault(ports, len(ids)) for ports in class_named_ports]
-        #: The distinct named-port resolutions of the behaviour classes.
-        self.resolutions = list(ids)
-        self.resolution_of: IntVec = np.array(
-            class_resolution + [len(self.resolutions)] * n_external, dtype=np.intp
-        )
+        #: The distinct named-port resolutions of the behaviour classes, and the mask row of
+        #: each class.
+        self.resolutions, self.resolution_of = _resolutions(class_named_ports, n_external)
+
+    def reframed(
+        self, named: list[NamedKey], class_named_ports: list[NamedPorts], n_external: int
+    ) -> RuleMasks:
+        """These masks with the named ports rules use being ``named``, resolved by the
+        behaviour classes as ``class_named_ports`` (:mod:`reach.engine.namedmoves`; the
+        atoms must be cut at the ports they resolve to already)."""
+        out = copy.copy(self)
+        out._named_position = {key: i for i, key in enumerate(named)}
+        out.resolutions, out.resolution_of = _resolutions(class_named_ports, n_external)
+        cut = set(self.also_cut)
+        out.also_cut = [
+            *self.also_cut,
+            *(p for p in _resolved(named, out.resolutions) if p not in cut),
+        ]
+        return out
 
     def mask(self, index: int) -> Mask:
         """Rule ``index``'s ports: ``(1, W)``, or one row per resolution plus the external row."""
@@ -102,6 +110,26 @@ class RuleMasks:
                 by_protocol.setdefault(protocol, []).extend((port, port) for port in ports)
             per_resolution[i] = base | atoms.mask(PortSet.from_mapping(by_protocol))
         return np.vstack([per_resolution, base[None, :]])
+
+
+def _resolved(named: list[NamedKey], class_named_ports: list[NamedPorts]) -> list[PortSet]:
+    """Each port that a class resolves a name to, as a port set."""
+    return [
+        PortSet.of(protocol, port)
+        for named_ports in class_named_ports
+        for (_, protocol), ports in zip(named, named_ports, strict=True)
+        for port in ports
+    ]
+
+
+def _resolutions(
+    class_named_ports: list[NamedPorts], n_external: int
+) -> tuple[list[NamedPorts], IntVec]:
+    """The distinct resolutions of the classes, and the mask row of each class and of the
+    ``n_external`` external ends (the numbers-only row, after the resolutions')."""
+    ids: dict[NamedPorts, int] = {}
+    rows = [ids.setdefault(ports, len(ids)) for ports in class_named_ports]
+    return list(ids), np.array(rows + [len(ids)] * n_external, dtype=np.intp)
 
 
 def numeric_ports(ports: tuple[PortSpec, ...] | None) -> PortSet:

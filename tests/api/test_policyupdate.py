@@ -22,6 +22,7 @@ from tests.api.test_podupdate import (
     a_pod_event,
     declared_clusters,
     each_update_equals_a_load,
+    stepped_in_place,
     tally_in_place,
 )
 from tests.api.test_whatif import key
@@ -287,14 +288,103 @@ def test_a_part_with_no_pod_is_no_class() -> None:
     _check(r, [*left, DB_FROM_WEB, cache, _pod("cache-2", {"app": "cache"})])
 
 
-def test_a_policy_with_a_named_port_no_rule_used_loads_again() -> None:
-    """Named ports rules use key the label classes: other label class keys."""
-    r = reach.from_objects([*START, DB_FROM_WEB])
-    other = copy.deepcopy(DB_FROM_WEB)
-    other["metadata"]["name"] = "db-cache"
-    other["spec"]["ingress"][0]["ports"] = [{"port": "http"}]
+def _ported(pod: Obj, **ports: int) -> Obj:
+    """``pod`` with a container port of each name and number."""
+    out = copy.deepcopy(pod)
+    out["spec"]["containers"][0]["ports"] = [
+        {"name": name, "containerPort": number} for name, number in ports.items()
+    ]
+    return out
+
+
+#: Pods that resolve port names otherwise: two db replicas on other numbers of ``sql``,
+#: web and other on other numbers of ``http``, cache with no named port.
+NAMED_START = [
+    START[0],
+    _ported(START[1], http=8080),
+    _ported(START[2], sql=5432),
+    _ported(START[3], sql=6543),
+    _ported(START[4], http=9090, sql=7000),
+    START[5],
+]
+
+
+def _named_policy(name: str, app: str, port: str) -> Obj:
+    """A policy letting every pod of the namespace reach the ``app`` pods on port ``port``
+    (a name)."""
+    return _policy(
+        name,
+        {
+            "podSelector": {"matchLabels": {"app": app}},
+            "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": port}]}],
+        },
+    )
+
+
+def test_a_policy_with_a_named_port_no_rule_used_splits_classes_in_place() -> None:
+    """A name no rule used tells apart the classes whose pods resolve it otherwise (the
+    two db replicas: 5432 and 6543) and cuts the port atoms at what it resolves to; it
+    goes in without loading, and the classes and rows are a load's."""
+    r = reach.from_objects(NAMED_START)
+    policy = _named_policy("db-sql", "db", "sql")
+    objects, change = stepped_in_place(r, NAMED_START, "apply", policy)
+    assert len(set(r.reachability.pod_class.tolist())) > len(
+        set(reach.from_objects(NAMED_START).reachability.pod_class.tolist())
+    )
+    assert "5432" in str(change) and "6543" in str(change)
+
+
+def test_the_last_rule_naming_a_port_gone_merges_the_classes_it_told_apart() -> None:
+    """Deleted, the policy leaves ``sql`` named by no rule: the classes it alone told apart
+    are one again, without loading."""
+    policy = _named_policy("db-sql", "db", "sql")
+    start = [*NAMED_START, policy]
+    r = reach.from_objects(start)
+    stepped_in_place(r, start, "delete", policy)
+    assert r.reachability.n_internal == reach.from_objects(NAMED_START).reachability.n_internal
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_policy_changed_from_one_port_name_to_another_does_not_load(by: str) -> None:
+    """Replaced, a policy naming ``sql`` by one naming ``http`` (which another policy
+    names too, then not): one name comes and one goes in one update."""
+    sql = _named_policy("db-named", "db", "sql")
+    also = _named_policy("other-http", "other", "http")
+    start = [*NAMED_START, sql, also]
+    r = reach.from_objects(start)
+    http = _named_policy("db-named", "db", "http")
+    objects, _ = stepped_in_place(r, start, "apply", http, by=by)
+    objects, _ = stepped_in_place(r, objects, "delete", also, by=by)
+    objects, _ = stepped_in_place(r, objects, "apply", sql, by=by)
+    stepped_in_place(r, objects, "delete", sql, by=by)
+
+
+def test_a_pod_added_after_a_new_port_name_resolves_it() -> None:
+    """After a name came in place, pods of new labels that carry it join the class a load
+    gives them (the key answers resolve the name too)."""
+    r = reach.from_objects(NAMED_START)
+    policy = _named_policy("db-sql", "db", "sql")
+    objects, _ = stepped_in_place(r, NAMED_START, "apply", policy)
+    pod = _ported(_pod("db-3", {"app": "db", "tier": "x"}), sql=6543)
+    objects, _ = stepped_in_place(r, objects, "apply", pod)
+    objects, _ = stepped_in_place(
+        r, objects, "apply", _ported(_pod("db-4", {"app": "db", "v": "2"}), sql=5432)
+    )
+    # labels no selector told apart before (asked): it resolves sql as db-1, unlike cache
+    stepped_in_place(r, objects, "apply", _ported(_pod("api-1", {"app": "api"}), sql=5432))
+
+
+def test_a_new_port_name_beside_the_mesh_loads() -> None:
+    """Beside Istio's mesh layer the classes resolve names of their own: it loads."""
+    peer = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "PeerAuthentication",
+        "metadata": {"name": "default", "namespace": "shop"},
+        "spec": {"mtls": {"mode": "PERMISSIVE"}},
+    }
+    r = reach.from_objects([*NAMED_START, peer])
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(other)
+        r.apply(_named_policy("db-sql", "db", "sql"))
 
 
 @pytest.mark.parametrize(
@@ -533,6 +623,35 @@ def test_a_namespace_deleted_with_only_a_policy_in_it_is_implied_too() -> None:
         r.delete(FRONT[0])
     _check(r, [*START, DB_FROM_WEB, DENY_FRONT])
     assert "front" in r.cluster.namespaces
+
+
+def test_a_policy_in_a_namespace_a_load_implies_does_not_load() -> None:
+    """No Namespace object, but a pod in it: a load implies the namespace before and after
+    the policy comes and goes, so the policy changes in place."""
+    objects = [*START, FRONT[1]]
+    r = reach.from_objects(objects)
+    objects, _ = stepped_in_place(r, objects, "apply", DENY_FRONT)
+    stepped_in_place(r, objects, "delete", DENY_FRONT)
+    assert r.cluster.namespaces["front"].labels == (("kubernetes.io/metadata.name", "front"),)
+
+
+@pytest.mark.parametrize("what", ["apply", "delete"])
+def test_a_policy_that_brings_or_takes_its_namespace_loads(what: str) -> None:
+    """A policy alone in a namespace with no Namespace object: applied, the namespace
+    comes; deleted, it goes (the namespaces change: it loads)."""
+    objects = [*START, DENY_FRONT] if what == "delete" else list(START)
+    r = reach.from_objects(objects)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(DENY_FRONT) if what == "apply" else r.delete(DENY_FRONT)
+
+
+@pytest.mark.parametrize("by", BY)
+def test_the_watch_tally_after_a_new_port_name_is_a_fresh_count(by: str) -> None:
+    """The tally moved on the nodes a port name's split names is a fresh count."""
+    tally_in_place(NAMED_START, _named_policy("db-sql", "db", "sql"), by)
+    tally_in_place(
+        [*NAMED_START, _named_policy("x", "db", "sql")], _named_policy("x", "db", "q"), by
+    )
 
 
 def test_a_namespace_object_a_load_skipped_as_invalid_loads_when_deleted() -> None:
