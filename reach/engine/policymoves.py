@@ -93,8 +93,7 @@ def policy_moved(
     if state is None or keys is None:
         return None
     policies = evaluation_order(cluster)
-    triples = rule_triples(policies)
-    grow, shrink = _named_change(state, triples, old, new)
+    grow, shrink = _named_change(state, triples := rule_triples(policies), old, new)
     if (grow or shrink) and x.mesh is not None:
         return None  # the mesh's classes resolve names of their own
     if new is not None:  # ports no rule cut at: the atoms cut again first
@@ -109,21 +108,10 @@ def policy_moved(
     finer = _ends_first(x, after_segments, after_pseudo)  # those gone once it is in
     if finer is not None and finer.policy_state is not None:
         x, state = finer, finer.policy_state
-    split: Split | None = None
-    asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
-    also = named_patterns(keys, grow) if grow else None  # names told apart too
-    if new is not None and (
-        not _splits_nothing(state, keys, new, asked) or (also and splits_any(keys, also))
-    ):
-        refined = split_by(x, new, also)  # split the classes it tells apart first
-        if refined is None or refined[0].policy_state is None:
-            return None
-        x, split = refined[0], refined[1:]
-        state = refined[0].policy_state
-    if grow:
-        x = reframed(x, sorted({*state.named_ports, *grow}))
-        state = x.policy_state
-        assert state is not None
+    ready = _split_first(x, keys, new, grow)
+    if ready is None or ready[0].policy_state is None:
+        return None
+    (x, split), state = ready, ready[0].policy_state
     first = state.classes.first_label_class
     subject_of = {id(p): s for p, s in zip(state.policies, state.subjects, strict=True)}
     rules_of: dict[int, list[CompiledRule]] = {}
@@ -170,6 +158,31 @@ def policy_moved(
     gone = after_pseudo if after_pseudo != moved.pseudo else None
     changed = touched["ingress"] | touched["egress"]
     return Move(moved, changed, groups, split, finer, coarser, gone)
+
+
+def _split_first(
+    x: Reachability, keys: ClassKeys, new: Moved | None, grow: list[NamedKey]
+) -> tuple[Reachability, Split | None] | None:
+    """``x`` with the classes split that the policy coming in (``new``) or the port names
+    no rule used before (``grow``) tell apart, and the names in its frame
+    (:mod:`reach.engine.namedmoves`); how classes were split (None: they were not). None
+    when that needs a compilation."""
+    state = x.policy_state
+    assert state is not None
+    split: Split | None = None
+    asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
+    also = named_patterns(keys, grow) if grow else None  # names told apart too
+    if new is not None and (
+        not _splits_nothing(state, keys, new, asked) or (also and splits_any(keys, also))
+    ):
+        refined = split_by(x, new, also)
+        if refined is None or refined[0].policy_state is None:
+            return None
+        x, split = refined[0], refined[1:]
+        state = refined[0].policy_state
+    if grow:
+        x = reframed(x, sorted({*state.named_ports, *grow}))
+    return x, split
 
 
 def _ends_movable(x: Reachability, after: list[IPRange], pseudo: list[PseudoPeer]) -> bool:
