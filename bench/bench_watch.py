@@ -19,7 +19,10 @@ added and deleted (no pod in it), an EndpointSlice changed, a LoadBalancer Servi
 added, a NetworkPolicy
 added (deny all ingress in one namespace), changed (that policy's podSelector changed)
 and deleted, and a NetworkPolicy selecting exactly the labels of a pod whose class holds
-other labels too added (it splits the class) and deleted (the parts merge). Each is
+other labels too added (it splits the class) and deleted (the parts merge); likewise
+policies whose ports or address blocks cut the port space or the addresses anew, and a
+policy naming a port name (and protocol) that pods carry and no rule names (the classes
+whose pods resolve it otherwise split) added and deleted (they merge again). Each is
 timed in this process (wall clock), once per run, each run on a different pod,
 namespace or policy, and each run also times a full recompute (``reach.load`` +
 ``summary``), so that the load of a shared machine weighs on both alike; the medians are
@@ -112,6 +115,19 @@ def blocked(ns: str, i: int) -> Obj:
     office = {"cidr": f"203.0.113.{16 * i}/28", "except": [f"203.0.113.{16 * i}/30"]}
     policy["spec"]["ingress"] = [{"from": [{"ipBlock": office}]}]
     policy["spec"]["egress"] = [{"to": [{"ipBlock": {"cidr": f"198.18.{i}.0/24"}}]}]
+    return policy
+
+
+def named(ns: str, port: tuple[str, str]) -> Obj:
+    """A policy admitting the namespace's pods on a port name (and protocol) no rule of
+    the cluster names: the classes whose pods resolve it otherwise split; deleted, they
+    merge again."""
+    policy = deny(ns, {})
+    policy["metadata"]["name"] = "bench-named"
+    name, protocol = port
+    policy["spec"]["ingress"] = [
+        {"from": [{"podSelector": {}}], "ports": [{"port": name, "protocol": protocol}]}
+    ]
     return policy
 
 
@@ -286,6 +302,12 @@ def main() -> None:
     mixed = [i for i, c in enumerate(x.pod_class.tolist()) if len(labels_of_class[c]) > 1]
     splitting = [x.pods[i] for i in mixed[:: max(1, len(mixed) // 10)]]
 
+    # port names pods carry that no rule names (one that none carries when there is none)
+    state = x.policy_state or x.calico_state
+    used = set(state.named_ports) if state is not None else set()
+    carried = {(c.name, c.protocol) for pod in r.cluster.pods for c in pod.ports if c.name}
+    unused = sorted(carried - used) or [("bench-port", "TCP")]
+
     def split(i: int) -> Obj:
         pod = splitting[i]
         policy = deny(pod.namespace, {"matchLabels": dict(pod.labels)})
@@ -347,6 +369,14 @@ def main() -> None:
         ("policy add, new port bounds", lambda i: lambda: r.apply(ported(names[i], i))),
         ("policy add, new address bounds", lambda i: lambda: r.apply(blocked(names[i], i))),
         ("policy delete, address bounds gone", lambda i: lambda: r.delete(blocked(names[i], i))),
+        (
+            "policy add, a port name no rule named",
+            lambda i: lambda: r.apply(named(names[i], unused[i % len(unused)])),
+        ),
+        (
+            "policy delete, a port name no rule names",
+            lambda i: lambda: r.delete(named(names[i], unused[i % len(unused)])),
+        ),
         ("policy add, splitting a class", lambda i: lambda: r.apply(split(i))),
         ("policy delete, merging classes", lambda i: lambda: r.delete(split(i))),
     ]

@@ -30,14 +30,11 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import IntVec
-from reach.engine.atoms import Mask
 from reach.engine.classes import NamedPorts, resolution
 from reach.engine.moves import Moved
-from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import LazySignatures, signatures_of
-from reach.engine.rules import CompiledRule, NamedKey
-from reach.model.calico import CalicoRule
+from reach.engine.rules import NamedKey
 from reach.model.ports import PortSet
 
 
@@ -49,12 +46,16 @@ def names_of(policy: Moved | None) -> set[NamedKey]:
     return {(p.port, p.protocol) for r in rules for p in r.ports or () if isinstance(p.port, str)}
 
 
-def named_patterns(keys: ClassKeys, names: list[NamedKey]) -> list[bytes]:
-    """How each label class key of ``keys`` resolves ``names``, as a pattern of
+def grown(keys: ClassKeys, names: list[NamedKey]) -> list[NamedPorts]:
+    """How each label class key of ``keys`` resolves ``names`` (names no rule used)."""
+    return [resolution(key[2], names) for key in keys.label_keys]
+
+
+def named_patterns(resolved: list[NamedPorts]) -> list[bytes]:
+    """Each key's resolution (:func:`grown`) as a pattern of
     :func:`reach.engine.classsplits.split_into` (one per key, of one length)."""
     found: dict[NamedPorts, int] = {}
-    numbers = [found.setdefault(resolution(key[2], names), len(found)) for key in keys.label_keys]
-    return [number.to_bytes(4, "little") for number in numbers]
+    return [found.setdefault(ports, len(found)).to_bytes(4, "little") for ports in resolved]
 
 
 def splits_any(keys: ClassKeys, patterns: list[bytes]) -> bool:
@@ -67,49 +68,74 @@ def splits_any(keys: ClassKeys, patterns: list[bytes]) -> bool:
     )
 
 
-def resolved_ports(keys: ClassKeys, names: list[NamedKey]) -> list[PortSet]:
-    """The ports ``names`` resolve to on the label class keys: a compilation cuts the port
-    atoms at each."""
+def resolved_ports(names: list[NamedKey], resolved: list[NamedPorts]) -> list[PortSet]:
+    """The ports ``names`` resolve to on the label class keys (``resolved``:
+    :func:`grown`): a compilation cuts the port atoms at each."""
     found = {
         (protocol, port)
-        for key in keys.label_keys
-        for (_, protocol), ports in zip(names, resolution(key[2], names), strict=True)
-        for port in ports
+        for ports in set(resolved)
+        for (_, protocol), numbers in zip(names, ports, strict=True)
+        for port in numbers
     }
     return [PortSet.of(protocol, port) for protocol, port in sorted(found)]
 
 
 def resolution_ids(x: Reachability, named: list[NamedKey]) -> IntVec:
-    """For each behaviour class of ``x``, a number of how it resolves ``named`` (classes
-    that resolve them alike have one number)."""
+    """For each behaviour class of ``x``, a number of how it resolves ``named`` (some of
+    the names it resolves; classes that resolve them alike have one number)."""
+    state = x.policy_state
+    assert state is not None
+    at = [state.named_ports.index(key) for key in named]
     found: dict[NamedPorts, int] = {}
     return np.array(
-        [found.setdefault(ports, len(found)) for ports in _class_resolutions(x, named)],
+        [
+            found.setdefault(tuple(ports[i] for i in at), len(found))
+            for ports in state.classes.named_ports
+        ],
         dtype=np.intp,
     )
 
 
-def _class_resolutions(x: Reachability, named: list[NamedKey]) -> list[NamedPorts]:
-    """How each behaviour class of ``x`` (its first label class) resolves ``named``."""
-    keys, state = x.class_keys, x.policy_state
-    assert keys is not None and state is not None
-    return [resolution(keys.label_keys[int(f)][2], named) for f in state.classes.first_label_class]
-
-
-def reframed(x: Reachability, named: list[NamedKey]) -> Reachability:
+def reframed(
+    x: Reachability, named: list[NamedKey], resolved: list[NamedPorts] | None = None
+) -> Reachability:
     """``x`` with the named ports rules use being ``named``: each class's resolution of
-    them, the rule masks', and every compiled rule's that names ports. Every name a
-    compiled rule of ``x`` names must be among ``named``, and every class of ``x`` must
-    hold keys that resolve ``named`` alike."""
+    them, the rule masks', and every compiled rule's that names ports (``resolved``: how
+    each label class key resolves the names of ``named`` that ``x`` has not, in order, as
+    :func:`grown` gives it). Every name a compiled rule of ``x`` names must be among
+    ``named``, and every class of ``x`` must hold keys that resolve ``named`` alike."""
     state, keys = x.policy_state, x.class_keys
     assert state is not None and keys is not None and keys.answers is not None
+    new = [key for key in named if key not in state.named_ports]
+    more = resolved if resolved is not None else grown(keys, new) if new else []
+    # where each name's ports are: (True, i) the i-th new name's, (False, i) the i-th before
+    source = [
+        (True, new.index(key)) if key in new else (False, state.named_ports.index(key))
+        for key in named
+    ]
+
+    def moved(ports: NamedPorts, label: int) -> NamedPorts:
+        return tuple(more[label][i] if fresh else ports[i] for fresh, i in source)
+
     labels = replace(
-        state.labels, named_ports=[resolution(key[2], named) for key in state.labels.keys]
+        state.labels,
+        named_ports=[moved(ports, i) for i, ports in enumerate(state.labels.named_ports)],
     )
-    class_named = _class_resolutions(x, named)
+    first = state.classes.first_label_class.tolist()
+    class_named = [
+        moved(ports, f) for ports, f in zip(state.classes.named_ports, first, strict=True)
+    ]
     masks = state.masks.reframed(named, class_named, x.n_classes - x.n_internal)
+    # a rule's row for each resolution now: its row for the class's resolution before
+    take = np.zeros(len(masks.resolutions), dtype=np.intp)
+    take[masks.resolution_of[: x.n_internal]] = state.masks.resolution_of[: x.n_internal]
+    take = np.append(take, len(state.masks.resolutions))  # the numbers-only row
     rules = [
-        replace(rule, mask=_mask(masks, rule), resolution_of=masks.resolution_of)
+        replace(
+            rule,
+            mask=rule.mask[take] if rule.varies else rule.mask,
+            resolution_of=masks.resolution_of,
+        )
         for rule in x.rules
     ]
     after = replace(
@@ -129,13 +155,3 @@ def reframed(x: Reachability, named: list[NamedKey]) -> Reachability:
             by_signature=LazySignatures(lambda: signatures_of(after, rules)),
         ),
     )
-
-
-def _mask(masks: RuleMasks, rule: CompiledRule) -> Mask:
-    """The rule's mask over these masks' resolutions (the same when it names no port; a
-    Calico rule's named ports are resolved otherwise)."""
-    if isinstance(rule.rule, CalicoRule) or not any(
-        isinstance(p.port, str) for p in rule.rule.ports or ()
-    ):
-        return rule.mask
-    return masks.mask_of(rule.rule)

@@ -39,11 +39,13 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
+from reach.engine.classes import NamedPorts
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshpolicy import mesh_codes, rows_moved
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.namedmoves import (
+    grown,
     named_patterns,
     names_of,
     reframed,
@@ -92,12 +94,13 @@ def policy_moved(
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None:
         return None
-    policies = evaluation_order(cluster)
-    grow, shrink = _named_change(state, triples := rule_triples(policies), old, new)
+    triples = rule_triples(policies := evaluation_order(cluster))
+    grow, shrink = _named_change(state, triples, old, new)
     if (grow or shrink) and x.mesh is not None:
         return None  # the mesh's classes resolve names of their own
+    resolved = grown(keys, grow) if grow else []  # how each key resolves the new names
     if new is not None:  # ports no rule cut at: the atoms cut again first
-        cut = with_cuts(x, policy_ports(state, new) + resolved_ports(keys, grow))
+        cut = with_cuts(x, policy_ports(state, new) + resolved_ports(grow, resolved))
         if cut is None or cut.policy_state is None:
             return None
         x, state = cut, cut.policy_state
@@ -108,18 +111,17 @@ def policy_moved(
     finer = _ends_first(x, after_segments, after_pseudo)  # those gone once it is in
     if finer is not None and finer.policy_state is not None:
         x, state = finer, finer.policy_state
-    ready = _split_first(x, keys, new, grow)
+    ready = _split_first(x, keys, new, grow, resolved)
     if ready is None or ready[0].policy_state is None:
         return None
     (x, split), state = ready, ready[0].policy_state
-    first = state.classes.first_label_class
     subject_of = {id(p): s for p, s in zip(state.policies, state.subjects, strict=True)}
     rules_of: dict[int, list[CompiledRule]] = {}
     for rule in x.rules:
         rules_of.setdefault(id(rule.policy), []).append(rule)
     if new is not None:
         selected = state.matcher.selected(new)
-        subject_of[id(new)] = selected[first]
+        subject_of[id(new)] = selected[state.classes.first_label_class]
         rules_of[id(new)] = list(compiled_rules(state, x, new, selected))
     rules = [rule for policy in policies for rule in rules_of.get(id(policy), [])]
     subjects = [subject_of[id(policy)] for policy in policies]
@@ -161,17 +163,21 @@ def policy_moved(
 
 
 def _split_first(
-    x: Reachability, keys: ClassKeys, new: Moved | None, grow: list[NamedKey]
+    x: Reachability,
+    keys: ClassKeys,
+    new: Moved | None,
+    grow: list[NamedKey],
+    resolved: list[NamedPorts],
 ) -> tuple[Reachability, Split | None] | None:
     """``x`` with the classes split that the policy coming in (``new``) or the port names
-    no rule used before (``grow``) tell apart, and the names in its frame
-    (:mod:`reach.engine.namedmoves`); how classes were split (None: they were not). None
-    when that needs a compilation."""
+    no rule used before (``grow``, resolved by each key as ``resolved`` says) tell apart,
+    and the names in its frame (:mod:`reach.engine.namedmoves`); how classes were split
+    (None: they were not). None when that needs a compilation."""
     state = x.policy_state
     assert state is not None
     split: Split | None = None
     asked = keys.answers or (x.mesh_state.key_answers if x.mesh_state is not None else None)
-    also = named_patterns(keys, grow) if grow else None  # names told apart too
+    also = named_patterns(resolved) if grow else None  # names told apart too
     if new is not None and (
         not _splits_nothing(state, keys, new, asked) or (also and splits_any(keys, also))
     ):
@@ -181,7 +187,7 @@ def _split_first(
         x, split = refined[0], refined[1:]
         state = refined[0].policy_state
     if grow:
-        x = reframed(x, sorted({*state.named_ports, *grow}))
+        x = reframed(x, sorted({*state.named_ports, *grow}), resolved)
     return x, split
 
 

@@ -359,6 +359,21 @@ def test_a_policy_changed_from_one_port_name_to_another_does_not_load(by: str) -
     stepped_in_place(r, objects, "delete", sql, by=by)
 
 
+def test_rules_naming_other_ports_resolve_them_as_before_a_new_name() -> None:
+    """A rule naming ``http`` (8080 on web, 9090 on other) keeps each class's resolution
+    of it when ``sql`` comes in and goes again: the rows computed again read its masks."""
+    everyone = _named_policy("all-http", "db", "http")
+    everyone["spec"]["podSelector"] = {}
+    start = [*NAMED_START, everyone]
+    r = reach.from_objects(start)
+    sql = _named_policy("all-sql", "db", "sql")
+    sql["spec"]["podSelector"] = {}
+    objects, _ = stepped_in_place(r, start, "apply", sql)
+    objects, _ = stepped_in_place(r, objects, "apply", _named_policy("db-sql", "db", "sql"))
+    objects, _ = stepped_in_place(r, objects, "delete", sql)
+    stepped_in_place(r, objects, "delete", _named_policy("db-sql", "db", "sql"))
+
+
 def test_a_pod_added_after_a_new_port_name_resolves_it() -> None:
     """After a name came in place, pods of new labels that carry it join the class a load
     gives them (the key answers resolve the name too)."""
