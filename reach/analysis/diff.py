@@ -4,8 +4,10 @@ Both sides are compared at one granularity (pod, workload or namespace). Pairs
 of nodes (network set and pseudo nodes, such as ``partner[GlobalNetworkSet]`` and
 ``kube-apiserver[Entity]``, too) are matched by node id, in one vectorized pass over
 the edge arrays of both views. External address ranges are compared on the common
-refinement of both sides' segments, so a new ipBlock boundary that changes nothing
-shows nothing; adjacent ranges with the same change are merged.
+refinement of both sides' ranges, so a new ipBlock boundary that changes nothing
+shows nothing; adjacent ranges with the same change are merged. Addresses that one side
+holds in a network set, not in a range, allow nothing as a range there: a range that
+moves into a set shows its connections removed (and the set node's added).
 
 Applying the changes to ``reach list`` of OLD gives ``reach list`` of NEW:
 ``added`` lines appear, ``removed`` ones go, ``changed`` ones take the new ports.
@@ -26,7 +28,7 @@ from reach.analysis.nodes import Node, external_node
 from reach.analysis.policychanges import PolicyChange, policy_changes
 from reach.analysis.views import GRANULARITIES, View
 from reach.errors import require_one_of
-from reach.model.ipspace import IPRange, refinement
+from reach.model.ipspace import IPRange, overlay
 from reach.model.ports import PortSet
 
 if TYPE_CHECKING:
@@ -315,12 +317,19 @@ def diff(
     return report
 
 
+def _with_empty(ext: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``ext`` with a last column of pieces that allow nothing."""
+    return np.concatenate([ext, np.zeros((*ext.shape[:2], 1), dtype=ext.dtype)], axis=2)
+
+
 def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -> list[EdgeChange]:
-    pieces, ia, ib = refinement(_ranges(a.view), _ranges(b.view))
+    # a piece one side holds in no range (it is in a network set there, or its family is
+    # not shown) compares as allowing nothing on that side: index -1, an empty column
+    pieces, ia, ib = overlay(_ranges(a.view), _ranges(b.view))
     if not pieces:
         return []
-    old = a.ext[:, :, ia]
-    new = b.ext[:, :, ib]
+    old = _with_empty(a.ext)[:, :, ia]
+    new = _with_empty(b.ext)[:, :, ib]
     node, direction, piece = np.nonzero(old != new)  # sorted by node, direction, piece
     out: list[EdgeChange] = []
     run: tuple[int, int, int, int, IPRange] | None = None  # node, dir, old, new, range

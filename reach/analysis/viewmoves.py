@@ -245,13 +245,27 @@ def moved_analysis(
 
 
 def end_ids(before: Analysis, after: Analysis, by: str) -> set[str]:
-    """The ids of the end nodes (address ranges, network sets, pseudo peers) of both
-    analyses' views at granularity ``by``: when the segments are cut again, a part of a
-    segment is a node of its own that every node reaching the segment reaches, so the
-    pairs with them are counted again (``reach diff`` compares the ranges on their common
-    refinement, and needs them only when a range moves into or out of a network set)."""
+    """The ids of the end nodes (address ranges, network sets, pseudo peers) of either
+    analysis' view at granularity ``by`` that the other has not, or that hold other
+    addresses there: when the segments are cut again, a part of a segment is a node of its
+    own that every node reaching the segment reaches, and a range may move into or out of
+    a network set, so the pairs with them are counted again. An end node the same in both
+    holds the same classes' columns: its pairs change only with a class whose rows changed
+    (``reach diff`` compares the ranges on their common refinement, and needs them only
+    when a range moves into or out of a network set)."""
     views = (before.view(by, after.reachability.ipv6), after.view(by))
-    return {node.id for view in views for node in view.nodes[view.n_internal :]}
+    held = [_ends_held(view) for view in views]
+    return {node_id for node_id, _ in held[0] ^ held[1]}
+
+
+def _ends_held(view: View) -> set[tuple[str, tuple[object, ...]]]:
+    """Each end node of ``view``: its id, and the segments and pseudo peers it holds."""
+    x, k = view.reachability, view.n_internal
+    ends = [*x.segments, *x.pseudo]
+    return {
+        (node.id, tuple(ends[c - x.n_internal] for c in classes.tolist()))
+        for node, classes in zip(view.nodes[k:], view.node_classes[k:], strict=True)
+    }
 
 
 def ended_view(old: View, x: Reachability, ipv6: bool) -> View:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -264,6 +266,33 @@ def refinement(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[
             ia.append(sa[bisect.bisect_right(fa, first) - 1][1])
             ib.append(sb[bisect.bisect_right(fb, first) - 1][1])
     return out, ia, ib
+
+
+def overlay(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[int], list[int]]:
+    """The addresses some range of ``a`` or of ``b`` holds (each sorted and disjoint, and
+    not covering every address where network sets hold some), cut wherever a range of
+    either starts or ends; for each piece, the range holding it on each side (-1: none)."""
+    out: list[IPRange] = []
+    ia: list[int] = []
+    ib: list[int] = []
+    for version in (4, 6):
+        ra = [(r.first, r.last, i) for i, r in enumerate(a) if r.version == version]
+        rb = [(r.first, r.last, i) for i, r in enumerate(b) if r.version == version]
+        cuts = sorted({f for f, _, _ in ra + rb} | {last + 1 for _, last, _ in ra + rb})
+        for first, after in itertools.pairwise(cuts):
+            ha, hb = _holding(ra, first), _holding(rb, first)
+            if ha >= 0 or hb >= 0:
+                out.append(IPRange(version, first, after - 1))
+                ia.append(ha)
+                ib.append(hb)
+    return out, ia, ib
+
+
+def _holding(ranges: list[tuple[int, int, int]], address: int) -> int:
+    """The index of the range of ``ranges`` (``(first, last, index)``, sorted) that holds
+    ``address``; -1 when none does."""
+    at = bisect.bisect_right(ranges, (address, math.inf, math.inf)) - 1
+    return ranges[at][2] if at >= 0 and ranges[at][1] >= address else -1
 
 
 def cut_finer(finer: list[IPRange], coarser: list[IPRange]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -229,3 +230,41 @@ def test_diff_applied_to_list_a_gives_list_b(
     b = reach.from_objects(uniq)
     _apply(diff(a, b, by=by), a, b, by)
     _apply(diff(b, a, by=by), b, a, by)
+
+
+def _global_set(nets: list[str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkSet",
+        "metadata": {"name": "taken", "labels": {}},
+        "spec": {"nets": nets},
+    }
+
+
+@pytest.mark.parametrize(
+    "nets",
+    [
+        ["10.0.0.0/8"],  # after a range that allows otherwise
+        ["0.0.0.0/5"],  # the first range: none before it
+        ["0.0.0.0/0"],  # every address: no IPv4 range is left
+    ],
+)
+def test_a_range_taken_into_a_network_set_shows_its_connections_removed(
+    nets: list[str],
+) -> None:
+    """Addresses a network set takes from the External ranges allow nothing as ranges
+    after: their connections are removed (and the set node's added), whatever range is
+    next to them; the diff applied to ``reach list`` of one side gives the other's."""
+    egress = netpol(
+        "only-10", "shop", sel(), policyTypes=["Egress"], egress=[{"to": [ipblock("10.0.0.0/8")]}]
+    )
+    start = [pod("p-0", "shop", {"app": "a"}), egress]
+    a, b = reach.from_objects(start), reach.from_objects([*start, _global_set(nets)])
+    for by in ("pod", "workload", "namespace"):
+        forward = diff(a, b, by=by)
+        _apply(forward, a, b, by)
+        _apply(diff(b, a, by=by), b, a, by)
+        assert any(e.change == "removed" and "External" in e.src for e in forward.edges)
+        assert any(
+            e.change == "added" and "GlobalNetworkSet" in e.src + e.dst for e in forward.edges
+        )

@@ -19,6 +19,7 @@ from reach.model.ipspace import (
     is_non_global,
     merge_adjacent,
     non_global_count,
+    overlay,
     parse_network,
     segment_of,
     segments,
@@ -534,3 +535,33 @@ def test_parse_network_rejects_bad_cidrs(text: str) -> None:
 def test_parse_network_rejects_non_cidr_prefix_forms(text: str) -> None:
     with pytest.raises(ValueError):
         parse_network(text)
+
+
+def _ranges(draw: st.DrawFn) -> list[IPRange]:
+    """Disjoint sorted IPv4 ranges over a small space (gaps between them)."""
+    bounds = sorted(set(draw(st.lists(st.integers(0, 64), max_size=8))))
+    pairs = list(zip(bounds[::2], bounds[1::2], strict=False))
+    return [IPRange(4, first, last) for first, last in pairs]
+
+
+@given(data=st.data())
+def test_overlay_pieces_are_held_by_the_range_each_side_holds_them_in(
+    data: st.DataObject,
+) -> None:
+    """Every address some range of either side holds is in exactly one piece; each piece
+    is within the range it names on each side, and names -1 where a side holds none of it
+    (brute force: address by address)."""
+    a, b = _ranges(data.draw), _ranges(data.draw)
+    pieces, ia, ib = overlay(a, b)
+
+    def holder(ranges: list[IPRange], address: int) -> int:
+        return next((i for i, r in enumerate(ranges) if r.first <= address <= r.last), -1)
+
+    for address in range(0, 66):
+        held = [k for k, p in enumerate(pieces) if p.first <= address <= p.last]
+        want_a, want_b = holder(a, address), holder(b, address)
+        if want_a < 0 and want_b < 0:
+            assert not held
+            continue
+        assert len(held) == 1
+        assert (ia[held[0]], ib[held[0]]) == (want_a, want_b)
