@@ -252,8 +252,12 @@ def end_ids(before: Analysis, after: Analysis, by: str) -> set[str]:
     a network set, so the pairs with them are counted again. An end node the same in both
     holds the same classes' columns: its pairs change only with a class whose rows changed
     (``reach diff`` compares the ranges on their common refinement, and needs them only
-    when a range moves into or out of a network set)."""
-    views = (before.view(by, after.reachability.ipv6), after.view(by))
+    when a range moves into or out of a network set). When the IPv6 ranges come to be
+    shown or cease to be, every end node of both is counted again."""
+    views = [before.view(by, after.reachability.ipv6), after.view(by)]
+    if before.reachability.ipv6 != after.reachability.ipv6:  # the IPv6 ranges shown or not
+        views.append(before.view(by))  # with them, or after with them
+        return {node.id for view in views for node in view.nodes[view.n_internal :]}
     held = [_ends_held(view) for view in views]
     return {node_id for node_id, _ in held[0] ^ held[1]}
 

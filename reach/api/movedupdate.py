@@ -37,7 +37,8 @@ def moved_update(
         return None
     after, among = done
     among |= also
-    ends = end_ids(before, after, by) if ranges or moved_ends(move) else set()
+    flipped = before.reachability.ipv6 != after.reachability.ipv6
+    ends = end_ids(before, after, by) if ranges or flipped or moved_ends(move) else set()
     change = diff(before, after, by, "before", "after", among=among | ends if ranges else among)
     return after, change, among | ends
 

@@ -30,7 +30,7 @@ another order): the ports every pair allows are the same, which
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -76,7 +76,7 @@ from reach.engine.rules import (
 from reach.engine.segmentmoves import coarser_segments, cut_anew
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
-from reach.model.ipspace import IPRange, refinement, segments
+from reach.model.ipspace import IPBlock, IPRange, refinement, segments
 from reach.model.pseudo import PseudoPeer, pseudo_peers
 
 
@@ -156,10 +156,10 @@ def policy_moved(
         moved.diagnostics = priority_ties(rules)
     if shrink:
         moved = reframed(moved, _without(state.named_ports, shrink))
+    moved.ipv6 = _ipv6(x, cluster, triples, old, new)
     coarser = coarser_segments(moved, after_segments)
     gone = after_pseudo if after_pseudo != moved.pseudo else None
-    changed = touched["ingress"] | touched["egress"]
-    return Move(moved, changed, groups, split, finer, coarser, gone)
+    return Move(moved, touched["ingress"] | touched["egress"], groups, split, finer, coarser, gone)
 
 
 def _split_first(
@@ -251,13 +251,34 @@ def _cuts(
     starts = x.atoms.starts
     if any(not set(cut) <= set(starts[proto]) for proto, cut in cuts_of(numeric).items()):
         return None
-    if any(b.cidr.version == 6 for b in blocks) and not x.ipv6:
-        return None
+    if any(b.cidr.version == 6 for b in blocks) and not x.ipv6 and x.mesh is not None:
+        return None  # the mesh's blocks may say otherwise
     known = {(s.version, s.first) for s in x.segments}
     cut = segments(blocks)
     if all((s.version, s.first) in known for s in cut):
         return x.segments
     return refinement(x.segments, cut)[0]
+
+
+def _ipv6(
+    x: Reachability,
+    cluster: Cluster,
+    triples: list[tuple[AnyPolicy, AnyRule, str]],
+    old: Moved | None,
+    new: Moved | None,
+) -> bool:
+    """Whether some block names an IPv6 CIDR after the change (``Reachability.ipv6``):
+    the views then show the IPv6 ranges too."""
+    if _v6(_cutting(new)[1]):
+        return True
+    if not _v6(_cutting(old)[1]):
+        return x.ipv6
+    return _v6(rule_blocks(triples)) or _v6(b for s in cluster.calico.network_sets for b in s.nets)
+
+
+def _v6(blocks: Iterable[IPBlock]) -> bool:
+    """Whether one of the blocks names an IPv6 CIDR."""
+    return any(b.cidr.version == 6 for b in blocks)
 
 
 def _cutting(policy: Moved | None) -> tuple[set[Any], set[Any]]:
@@ -298,8 +319,8 @@ def _cuts_of_all(
 ) -> list[IPRange] | None:
     """:func:`_cuts`, computed from every rule."""
     blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
-    if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
-        return None
+    if any(b.cidr.version == 6 for b in blocks) != x.ipv6 and x.mesh is not None:
+        return None  # the mesh's blocks may say otherwise
     masks = state.masks
     ports = {rule.ports for _, rule, _ in triples}
     numeric = [masks.numeric_of.get(p) or numeric_ports(p) for p in ports]

@@ -479,6 +479,29 @@ def test_a_policy_with_a_new_address_block_cuts_the_segments_in_place() -> None:
     _expect_change(r, [*objects, office], objects, change)
 
 
+@pytest.mark.parametrize(
+    "v6",
+    [
+        {"ipBlock": {"cidr": "2001:db8::/32", "except": ["2001:db8::/48"]}},  # cuts anew
+        {"ipBlock": {"cidr": "::/0"}},  # cuts nothing: only the ranges shown change
+    ],
+)
+@pytest.mark.parametrize("by", BY)
+def test_the_first_ipv6_block_and_the_last_change_in_place(v6: Obj, by: str) -> None:
+    """The first policy naming an IPv6 CIDR makes the views show the IPv6 ranges too, and
+    deleting it (the last) hides them again; both in place, each a load's state and
+    ``reach diff``, and the watch tally a fresh count."""
+    objects = [*START, DB_FROM_WEB]
+    r = reach.from_objects(objects)
+    policy = _with_blocks("cache-v6", [v6], [OFFICE])
+    after, change = stepped_in_place(r, objects, "apply", policy, by=by)
+    assert r.reachability.ipv6 and ":" in str(change)
+    stepped_in_place(r, after, "delete", policy, by=by)
+    assert not r.reachability.ipv6
+    tally_in_place(objects, policy, by)
+    tally_in_place(after, _with_blocks("cache-v6", [OFFICE], [OFFICE]), by)
+
+
 @pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
 def test_the_watch_tally_after_segments_cut_in_place_is_a_fresh_count(by: str) -> None:
     """Cut finer, each part of a segment is an External node of its own: every node that
