@@ -27,6 +27,7 @@ import numpy.typing as npt
 from reach.analysis.nodes import Node, external_node
 from reach.analysis.policychanges import PolicyChange, policy_changes
 from reach.analysis.views import GRANULARITIES, View
+from reach.engine.arrays import IntVec
 from reach.errors import require_one_of
 from reach.model.ipspace import IPRange, overlay
 from reach.model.ports import PortSet
@@ -211,6 +212,10 @@ class _Side:
     ports: Ids  # canonical port-set id per key
     ext: npt.NDArray[np.int64]  # (rows, 2, segments): 0 out of the node, 1 into it
     ext_nodes: npt.NDArray[np.intp]  # the common index of the node of each row of ext
+    #: With ``among``: the ranges (columns of ext) whose every pair was read, and the rows
+    #: whose every pair was (the other entries are 0 on both sides); None: every one.
+    read_ranges: npt.NDArray[np.bool_] | None = None
+    read_rows: npt.NDArray[np.intp] | None = None
 
 
 def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str] | None) -> _Side:
@@ -246,7 +251,11 @@ def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str]
     k = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     p = np.concatenate(ports) if ports else np.zeros(0, dtype=np.int64)
     order = np.argsort(k, kind="stable")
-    return _Side(view, node_map, k[order], p[order], ext, ext_nodes.astype(np.intp))
+    side = _Side(view, node_map, k[order], p[order], ext, ext_nodes.astype(np.intp))
+    if among is not None:
+        side.read_ranges = np.array([nd.id in among for nd in view.nodes[n_int:n_ranges]], bool)
+        side.read_rows = row_of[[pos[i] for i in among if i in pos]]
+    return side
 
 
 def _ranges(view: View) -> list[IPRange]:
@@ -317,20 +326,12 @@ def diff(
     return report
 
 
-def _with_empty(ext: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """``ext`` with a last column of pieces that allow nothing."""
-    return np.concatenate([ext, np.zeros((*ext.shape[:2], 1), dtype=ext.dtype)], axis=2)
-
-
 def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -> list[EdgeChange]:
-    # a piece one side holds in no range (it is in a network set there, or its family is
-    # not shown) compares as allowing nothing on that side: index -1, an empty column
     pieces, ia, ib = overlay(_ranges(a.view), _ranges(b.view))
     if not pieces:
         return []
-    old = _with_empty(a.ext)[:, :, ia]
-    new = _with_empty(b.ext)[:, :, ib]
-    node, direction, piece = np.nonzero(old != new)  # sorted by node, direction, piece
+    node, direction, piece, old, new = _differing(a, b, np.array(ia), np.array(ib))
+    named: dict[IPRange, str] = {}  # the id of each piece's node, made once
     out: list[EdgeChange] = []
     run: tuple[int, int, int, int, IPRange] | None = None  # node, dir, old, new, range
 
@@ -338,14 +339,16 @@ def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -
         if run is None:
             return
         nd, dr, po, pn, rng = run
-        ext_id = external_node(rng).id
+        ext_id = named.get(rng) or named.setdefault(rng, external_node(rng).id)
         node_id = ids[a.ext_nodes[nd]]  # both sides have the same rows
         src, dst = (node_id, ext_id) if dr == 0 else (ext_id, node_id)
         kind = "added" if po == 0 else "removed" if pn == 0 else "changed"
         out.append(EdgeChange(src, dst, kind, sets[po], sets[pn]))
 
-    for nd, dr, pc in zip(node.tolist(), direction.tolist(), piece.tolist(), strict=True):
-        po, pn, rng = int(old[nd, dr, pc]), int(new[nd, dr, pc]), pieces[pc]
+    for nd, dr, pc, po, pn in zip(
+        node.tolist(), direction.tolist(), piece.tolist(), old.tolist(), new.tolist(), strict=True
+    ):
+        rng = pieces[pc]
         if (
             run is not None
             and run[:4] == (nd, dr, po, pn)
@@ -357,4 +360,49 @@ def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -
         flush()
         run = (nd, dr, po, pn, rng)
     flush()
+    return out
+
+
+def _differing(a: _Side, b: _Side, ia: IntVec, ib: IntVec) -> tuple[IntVec, ...]:
+    """``(row, direction, piece, old id, new id)`` of each entry of the pieces (of the
+    ranges ``ia`` and ``ib`` on each side) whose port sets differ, sorted by row,
+    direction and piece. Only entries that were read on some side are compared: every
+    row at the pieces of a range read whole, and the rows read whole at the others."""
+    if a.read_ranges is None or b.read_ranges is None:
+        live = np.ones(len(ia), dtype=bool)
+    else:
+        live = _read_at(a.read_ranges, ia) | _read_at(b.read_ranges, ib)
+    found: list[tuple[IntVec, ...]] = []
+    rows_read = a.read_rows if a.read_rows is not None else np.arange(len(a.ext))
+    for rows, cols in ((None, np.flatnonzero(live)), (rows_read, np.flatnonzero(~live))):
+        if not len(cols) or (rows is not None and not len(rows)):
+            continue
+        old, new = _pieces(a, ia[cols], rows), _pieces(b, ib[cols], rows)
+        row, direction, piece = np.nonzero(old != new)
+        at = (row, direction, piece)
+        found.append((row if rows is None else rows[row], direction, cols[piece], old[at], new[at]))
+    if not found:
+        return tuple(np.zeros(0, dtype=np.intp) for _ in range(5))
+    joined = [np.concatenate(part) for part in zip(*found, strict=True)]
+    order = np.lexsort((joined[2], joined[1], joined[0]))
+    return tuple(part[order] for part in joined)
+
+
+def _pieces(side: _Side, ranges: IntVec, rows: IntVec | None) -> Ids:
+    """The side's entries at the pieces held by ``ranges`` (-1: none, allowing nothing:
+    the piece is in a network set there, or its family not shown), for ``rows`` (None:
+    every row)."""
+    ext = side.ext if rows is None else side.ext[rows]
+    if not ext.shape[2]:  # no range on this side
+        return np.zeros((len(ext), 2, len(ranges)), dtype=np.int64)
+    out: Ids = ext[:, :, np.maximum(ranges, 0)]
+    out[:, :, ranges < 0] = 0
+    return out
+
+
+def _read_at(read: npt.NDArray[np.bool_], ranges: IntVec) -> npt.NDArray[np.bool_]:
+    """Whether each of ``ranges`` (-1: none) was read whole."""
+    out = np.zeros(len(ranges), dtype=bool)
+    held = ranges >= 0
+    out[held] = read[ranges[held]]
     return out
