@@ -281,7 +281,8 @@ def diff(
     ``among``: node ids such that every pair with neither end among them is known to be
     unchanged (an update that moved pods between nodes of one compilation): only the
     others are compared (the ids of address ranges among them: every node's pairs with
-    the ranges, those of both sides' views must then be among)."""
+    those ranges; a piece of a range among on one side must be held on the other by a
+    range among or by none, as :func:`reach.analysis.viewmoves.end_ids` gives them)."""
     require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)
@@ -373,8 +374,10 @@ def _differing(a: _Side, b: _Side, ia: IntVec, ib: IntVec) -> tuple[IntVec, ...]
     else:
         live = _read_at(a.read_ranges, ia) | _read_at(b.read_ranges, ib)
     found: list[tuple[IntVec, ...]] = []
-    rows_read = a.read_rows if a.read_rows is not None else np.arange(len(a.ext))
-    for rows, cols in ((None, np.flatnonzero(live)), (rows_read, np.flatnonzero(~live))):
+    parts: list[tuple[IntVec | None, IntVec]] = [(None, np.flatnonzero(live))]
+    if a.read_rows is not None:  # the rows are the same on both sides
+        parts.append((a.read_rows, np.flatnonzero(~live)))
+    for rows, cols in parts:
         if not len(cols) or (rows is not None and not len(rows)):
             continue
         old, new = _pieces(a, ia[cols], rows), _pieces(b, ib[cols], rows)

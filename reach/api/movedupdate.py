@@ -8,6 +8,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import end_ids, moved_analysis
 from reach.engine.moves import Move
+from reach.engine.reachability import Reachability
 from reach.model.cluster import Cluster
 
 #: An update made the quick way: the analysis after it, the change, and the ids of the
@@ -29,7 +30,8 @@ def moved_update(
     (``relabelled``: the namespace whose labels changed, if any; ``also``: nodes whose
     pairs may have changed besides those of the classes whose rows changed; ``ranges``:
     ranges moved into or out of network sets, so the change reads every node's pairs with
-    the end nodes); None when the views cannot be carried."""
+    the end nodes that are not the same in both views, ``viewmoves.end_ids``); None when
+    the views cannot be carried."""
     if move is None:
         return None
     done = moved_analysis(before, cluster, move, by, relabelled=relabelled)
@@ -37,12 +39,12 @@ def moved_update(
         return None
     after, among = done
     among |= also
-    flipped = before.reachability.ipv6 != after.reachability.ipv6
-    ends = end_ids(before, after, by) if ranges or flipped or moved_ends(move) else set()
+    ends = end_ids(before, after, by) if ranges or moved_ends(move, before.reachability) else set()
     change = diff(before, after, by, "before", "after", among=among | ends if ranges else among)
     return after, change, among | ends
 
 
-def moved_ends(move: Move) -> bool:
-    """Whether ``move`` cut the address segments again (their nodes are others)."""
-    return move.cut is not None or move.segments is not None
+def moved_ends(move: Move, before: Reachability) -> bool:
+    """Whether ``move`` (from ``before``) cut the address segments again (their nodes are
+    others) or shows the IPv6 ranges where ``before`` did not, or the reverse."""
+    return move.cut is not None or move.segments is not None or before.ipv6 != move.x.ipv6

@@ -113,7 +113,7 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
         done = moved_analysis(analysis, cluster, move, by) if move is not None else None
         if move is None or done is None:
             return None
-        if moved_ends(move) or analysis.reachability.ipv6 != move.x.ipv6:
+        if moved_ends(move, analysis.reachability):
             ends |= end_ids(analysis, done[0], by)
         analysis, ids = done
         among |= ids

@@ -12,7 +12,7 @@ What the names change is:
   A name that goes may merge classes: the merge groups read resolutions without it
   (:func:`resolution_ids`);
 - the port atoms: a compilation cuts them at every port a name resolves to
-  (:func:`resolved_ports`, cut first by :func:`reach.engine.portcuts.with_cuts`);
+  (``portmasks.resolved_ports``, cut first by :func:`reach.engine.portcuts.with_cuts`);
 - the frame (:func:`reframed`): each label class's and behaviour class's resolution, the
   rule masks' resolutions, the masks of the compiled rules that name ports, and the names
   a new key's answers resolve (:class:`reach.engine.keyanswers.KeyAnswers`).
@@ -32,18 +32,15 @@ import numpy as np
 from reach.engine.arrays import IntVec
 from reach.engine.classes import NamedPorts, resolution
 from reach.engine.moves import Moved
+from reach.engine.portmasks import numbering
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import LazySignatures, signatures_of
-from reach.engine.rules import NamedKey
-from reach.model.ports import PortSet
+from reach.engine.rules import NamedKey, rule_triples, used_named_ports
 
 
 def names_of(policy: Moved | None) -> set[NamedKey]:
     """The (port name, protocol) pairs the policy's rules name."""
-    if policy is None:
-        return set()
-    rules = (*policy.ingress, *policy.egress)
-    return {(p.port, p.protocol) for r in rules for p in r.ports or () if isinstance(p.port, str)}
+    return set(used_named_ports(rule_triples([policy]))) if policy is not None else set()
 
 
 def grown(keys: ClassKeys, names: list[NamedKey]) -> list[NamedPorts]:
@@ -54,8 +51,7 @@ def grown(keys: ClassKeys, names: list[NamedKey]) -> list[NamedPorts]:
 def named_patterns(resolved: list[NamedPorts]) -> list[bytes]:
     """Each key's resolution (:func:`grown`) as a pattern of
     :func:`reach.engine.classsplits.split_into` (one per key, of one length)."""
-    found: dict[NamedPorts, int] = {}
-    return [found.setdefault(ports, len(found)).to_bytes(4, "little") for ports in resolved]
+    return [number.to_bytes(4, "little") for number in numbering(resolved)[1]]
 
 
 def splits_any(keys: ClassKeys, patterns: list[bytes]) -> bool:
@@ -68,37 +64,17 @@ def splits_any(keys: ClassKeys, patterns: list[bytes]) -> bool:
     )
 
 
-def resolved_ports(names: list[NamedKey], resolved: list[NamedPorts]) -> list[PortSet]:
-    """The ports ``names`` resolve to on the label class keys (``resolved``:
-    :func:`grown`): a compilation cuts the port atoms at each."""
-    found = {
-        (protocol, port)
-        for ports in set(resolved)
-        for (_, protocol), numbers in zip(names, ports, strict=True)
-        for port in numbers
-    }
-    return [PortSet.of(protocol, port) for protocol, port in sorted(found)]
-
-
 def resolution_ids(x: Reachability, named: list[NamedKey]) -> IntVec:
     """For each behaviour class of ``x``, a number of how it resolves ``named`` (some of
     the names it resolves; classes that resolve them alike have one number)."""
     state = x.policy_state
     assert state is not None
     at = [state.named_ports.index(key) for key in named]
-    found: dict[NamedPorts, int] = {}
-    return np.array(
-        [
-            found.setdefault(tuple(ports[i] for i in at), len(found))
-            for ports in state.classes.named_ports
-        ],
-        dtype=np.intp,
-    )
+    projected = [tuple(ports[i] for i in at) for ports in state.classes.named_ports]
+    return np.array(numbering(projected)[1], dtype=np.intp)
 
 
-def reframed(
-    x: Reachability, named: list[NamedKey], resolved: list[NamedPorts] | None = None
-) -> Reachability:
+def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts]) -> Reachability:
     """``x`` with the named ports rules use being ``named``: each class's resolution of
     them, the rule masks', and every compiled rule's that names ports (``resolved``: how
     each label class key resolves the names of ``named`` that ``x`` has not, in order, as
@@ -107,7 +83,6 @@ def reframed(
     state, keys = x.policy_state, x.class_keys
     assert state is not None and keys is not None and keys.answers is not None
     new = [key for key in named if key not in state.named_ports]
-    more = resolved if resolved is not None else grown(keys, new) if new else []
     # where each name's ports are: (True, i) the i-th new name's, (False, i) the i-th before
     source = [
         (True, new.index(key)) if key in new else (False, state.named_ports.index(key))
@@ -115,7 +90,7 @@ def reframed(
     ]
 
     def moved(ports: NamedPorts, label: int) -> NamedPorts:
-        return tuple(more[label][i] if fresh else ports[i] for fresh, i in source)
+        return tuple(resolved[label][i] if fresh else ports[i] for fresh, i in source)
 
     labels = replace(
         state.labels,

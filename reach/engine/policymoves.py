@@ -50,12 +50,11 @@ from reach.engine.namedmoves import (
     names_of,
     reframed,
     resolution_ids,
-    resolved_ports,
     splits_any,
 )
 from reach.engine.policystate import PolicyState
 from reach.engine.portcuts import policy_ports, with_cuts
-from reach.engine.portmasks import numeric_ports
+from reach.engine.portmasks import numeric_ports, resolved_ports
 from reach.engine.pseudomoves import pseudo_union, with_pseudo
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import ClassKeys, Reachability
@@ -155,7 +154,7 @@ def policy_moved(
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
     if shrink:
-        moved = reframed(moved, _without(state.named_ports, shrink))
+        moved = reframed(moved, _without(state.named_ports, shrink), [])
     moved.ipv6 = _ipv6(x, cluster, triples, old, new)
     coarser = coarser_segments(moved, after_segments)
     gone = after_pseudo if after_pseudo != moved.pseudo else None
@@ -251,7 +250,7 @@ def _cuts(
     starts = x.atoms.starts
     if any(not set(cut) <= set(starts[proto]) for proto, cut in cuts_of(numeric).items()):
         return None
-    if any(b.cidr.version == 6 for b in blocks) and not x.ipv6 and x.mesh is not None:
+    if _v6(blocks) and not x.ipv6 and x.mesh is not None:
         return None  # the mesh's blocks may say otherwise
     known = {(s.version, s.first) for s in x.segments}
     cut = segments(blocks)
@@ -319,7 +318,7 @@ def _cuts_of_all(
 ) -> list[IPRange] | None:
     """:func:`_cuts`, computed from every rule."""
     blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
-    if any(b.cidr.version == 6 for b in blocks) != x.ipv6 and x.mesh is not None:
+    if _v6(blocks) != x.ipv6 and x.mesh is not None:
         return None  # the mesh's blocks may say otherwise
     masks = state.masks
     ports = {rule.ports for _, rule, _ in triples}

@@ -53,7 +53,7 @@ class RuleMasks:
         self.numeric_of = seen
         self._base: dict[int, Mask] = {}
         #: The port sets that cut the atoms besides the rules' numeric ports.
-        self.also_cut = [*_resolved(named, class_named_ports), *(extra or [])]
+        self.also_cut = [*resolved_ports(named, class_named_ports), *(extra or [])]
         self.atoms = PortAtoms([*seen.values(), *self.also_cut])
         #: The distinct named-port resolutions of the behaviour classes, and the mask row of
         #: each class.
@@ -71,7 +71,7 @@ class RuleMasks:
         cut = set(self.also_cut)
         out.also_cut = [
             *self.also_cut,
-            *(p for p in _resolved(named, out.resolutions) if p not in cut),
+            *(p for p in resolved_ports(named, out.resolutions) if p not in cut),
         ]
         return out
 
@@ -112,14 +112,23 @@ class RuleMasks:
         return np.vstack([per_resolution, base[None, :]])
 
 
-def _resolved(named: list[NamedKey], class_named_ports: list[NamedPorts]) -> list[PortSet]:
-    """Each port that a class resolves a name to, as a port set."""
-    return [
-        PortSet.of(protocol, port)
-        for named_ports in class_named_ports
-        for (_, protocol), ports in zip(named, named_ports, strict=True)
-        for port in ports
-    ]
+def resolved_ports(named: list[NamedKey], resolutions: list[NamedPorts]) -> list[PortSet]:
+    """Each port that one of ``resolutions`` resolves one of ``named`` to, once, as a port
+    set (a compilation cuts the port atoms at each)."""
+    found = {
+        (protocol, port)
+        for ports in set(resolutions)
+        for (_, protocol), numbers in zip(named, ports, strict=True)
+        for port in numbers
+    }
+    return [PortSet.of(protocol, port) for protocol, port in sorted(found)]
+
+
+def numbering(values: list[NamedPorts]) -> tuple[list[NamedPorts], list[int]]:
+    """The distinct ``values`` in order of first place, and the number of each value."""
+    ids: dict[NamedPorts, int] = {}
+    numbers = [ids.setdefault(value, len(ids)) for value in values]
+    return list(ids), numbers
 
 
 def _resolutions(
@@ -127,9 +136,8 @@ def _resolutions(
 ) -> tuple[list[NamedPorts], IntVec]:
     """The distinct resolutions of the classes, and the mask row of each class and of the
     ``n_external`` external ends (the numbers-only row, after the resolutions')."""
-    ids: dict[NamedPorts, int] = {}
-    rows = [ids.setdefault(ports, len(ids)) for ports in class_named_ports]
-    return list(ids), np.array(rows + [len(ids)] * n_external, dtype=np.intp)
+    distinct, rows = numbering(class_named_ports)
+    return distinct, np.array(rows + [len(distinct)] * n_external, dtype=np.intp)
 
 
 def numeric_ports(ports: tuple[PortSpec, ...] | None) -> PortSet:
