@@ -330,6 +330,14 @@ class Taking:
             if b > a
         ]
 
+    @property
+    def prefix(self) -> int | None:
+        """The number of classes taken when they are the first ones, in order (a vector's
+        first columns); None otherwise."""
+        if len(self.fills) or self.runs != [(0, len(self.at), 0)]:
+            return None
+        return len(self.at)
+
     def __call__(
         self,
         vector: np.ndarray[Any, Any],

@@ -204,9 +204,10 @@ def _ends_first(
     """``x`` with its segments cut at the bounds of ``after`` too and the pseudo peers of
     ``pseudo`` added; None when it has them all."""
     finer = cut_anew(x, after)
-    if pseudo == x.pseudo:
+    union = pseudo_union(x.pseudo, pseudo)
+    if union == x.pseudo:  # none new (those gone go once it is in)
         return finer
-    return with_pseudo(finer or x, pseudo_union(x.pseudo, pseudo))
+    return with_pseudo(finer or x, union)
 
 
 def compiled_rules(

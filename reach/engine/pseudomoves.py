@@ -38,7 +38,7 @@ def with_pseudo(x: Reachability, pseudo: list[PseudoPeer]) -> Reachability:
     new = [p for p in pseudo if p not in place]
     take = Taking(columns)
     masks, rules = ends_taken(x, state, take)
-    for rule in rules:  # their peers are fresh arrays
+    for rule in rules if len(fresh) else []:  # their peers are fresh arrays then
         rule.peers[fresh] = pseudo_held(rule.rule, new)  # type: ignore[arg-type]
     sides = SideRows(rules, x.atoms, n_internal=x.n_internal, resolution_of=masks.resolution_of)
     isolated = {"ingress": x.ingress_isolated, "egress": x.egress_isolated}

@@ -83,12 +83,19 @@ def ends_taken(
     """``state``'s rule masks and ``x``'s rules with their classes taken in a new order
     (``take``: the old class of each, -1 a new external end, which resolves named ports as
     every address does and no rule holds yet): each class's named-port resolution and
-    every rule's peers (fresh arrays)."""
+    every rule's peers (fresh arrays, but when ``take`` keeps the first classes only: views
+    of them)."""
     masks = copy.copy(state.masks)
     external = int(state.masks.resolution_of[x.n_internal])  # every address's resolution
     masks.resolution_of = take(state.masks.resolution_of, external)
-    rules = [
-        replace(r, peers=take(r.peers, False), resolution_of=masks.resolution_of) for r in x.rules
+    n = take.prefix
+    rules = [  # the classes after some taken out: views of the first columns
+        replace(
+            r,
+            peers=take(r.peers, False) if n is None else r.peers[:n],
+            resolution_of=masks.resolution_of,
+        )
+        for r in x.rules
     ]
     return masks, rules
 
