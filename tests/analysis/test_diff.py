@@ -268,3 +268,31 @@ def test_a_range_taken_into_a_network_set_shows_its_connections_removed(
         assert any(
             e.change == "added" and "GlobalNetworkSet" in e.src + e.dst for e in forward.edges
         )
+
+
+NETS = ["10.0.0.0/8", "0.0.0.0/5", "0.0.0.0/0", "192.0.2.0/24", "10.1.0.0/16", "2001:db8::/32"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    blocks=st.lists(st.sampled_from(NETS), min_size=1, max_size=2),
+    before=st.lists(st.sampled_from(NETS), max_size=2, unique=True),
+    after=st.lists(st.sampled_from(NETS), max_size=2, unique=True),
+    by=st.sampled_from(["pod", "workload", "namespace"]),
+)
+def test_diff_across_network_sets_applied_to_list_a_gives_list_b(
+    blocks: list[str], before: list[str], after: list[str], by: str
+) -> None:
+    """Network sets taking addresses from the External ranges, or giving them back, on
+    either side (of either family, the whole space too): the diff applied to ``reach
+    list`` of one side gives the other's, both ways."""
+    rule = {"to": [ipblock(cidr) for cidr in blocks]}
+    egress = netpol("out", "shop", sel(app="a"), policyTypes=["Egress"], egress=[rule])
+    start = [pod("p-0", "shop", {"app": "a"}), pod("p-1", "shop", {"app": "b"}), egress]
+
+    def load(nets: list[str]) -> reach.Reach:
+        return reach.from_objects([*start, _global_set(nets)] if nets else start)
+
+    a, b = load(before), load(after)
+    _apply(diff(a, b, by=by), a, b, by)
+    _apply(diff(b, a, by=by), b, a, by)
