@@ -17,6 +17,8 @@ import bisect
 import copy
 from collections.abc import Sequence
 
+import numpy as np
+
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import end_ids, moved_analysis
@@ -30,7 +32,8 @@ from reach.api.ciliumupdate import (
 from reach.api.movedupdate import Update, moved_ends, moved_update
 from reach.api.namespaceupdate import implied
 from reach.engine.calicomoves import calico_moved
-from reach.engine.moves import Moved
+from reach.engine.moves import Move, Moved
+from reach.engine.namespacesets import namespaces_moved
 from reach.engine.policymoves import policy_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
@@ -40,7 +43,14 @@ from reach.input.netpol import parse_network_policy
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, K8S_POLICY_PREFIX
 from reach.model.cilium import CiliumPolicy
-from reach.model.cluster import ADMIN_KINDS, AdminPolicy, Cluster, NetworkPolicy
+from reach.model.cluster import (
+    ADMIN_KINDS,
+    NAME_LABEL,
+    AdminPolicy,
+    Cluster,
+    Namespace,
+    NetworkPolicy,
+)
 
 #: The group and kind of the NetworkPolicy objects reach reads without a diagnostic.
 NETWORK_POLICY = ("networking.k8s.io", "NetworkPolicy")
@@ -95,6 +105,8 @@ def policy_update(
     if change is None:
         return None
     after_cluster, removed, added = change
+    if after_cluster.namespaces.keys() != cluster.namespaces.keys():  # it brings or takes
+        return None if tiers else _stepped(before, _namespace_steps(cluster, change), by)
     if tiers:
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
         moved = calico_moved(x, after_cluster, removed, added)
@@ -104,12 +116,18 @@ def policy_update(
 
 
 def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | None:
-    """The update of policies changed in turn (the rules of one Cilium object): each step
-    the quick way, and the change compared with the analysis before them all, on the nodes
-    some step changed; None when a step needs a compilation."""
+    """The update of policies changed in turn (the rules of one Cilium object; a step
+    whose namespaces change: a namespace added or deleted, :func:`_namespace_steps`):
+    each step the quick way, and the change compared with the analysis before them all, on
+    the nodes some step changed; None when a step needs a compilation."""
     analysis, among, ends = before, set[str](), set[str]()
     for cluster, removed, added in steps:
-        move = policy_moved(analysis.reachability, cluster, removed, added)
+        x = analysis.reachability
+        if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
+            moved = namespaces_moved(x, cluster)
+            move = Move(moved, np.zeros(moved.n_internal, dtype=bool), [], None) if moved else None
+        else:
+            move = policy_moved(x, cluster, removed, added)
         done = moved_analysis(analysis, cluster, move, by) if move is not None else None
         if move is None or done is None:
             return None
@@ -118,6 +136,18 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
         analysis, ids = done
         among |= ids
     return analysis, diff(before, analysis, by, "before", "after", among=among), among | ends
+
+
+def _namespace_steps(cluster: Cluster, change: Change) -> list[Change]:
+    """A NetworkPolicy change that brings its namespace (no Namespace object, nothing else
+    in it) or takes it away, as two steps: the namespace added, then the policy in; or
+    the policy out, then the namespace deleted."""
+    after, removed, added = change
+    middle = copy.copy(after if len(after.namespaces) < len(cluster.namespaces) else cluster)
+    middle.namespaces = max(after.namespaces, cluster.namespaces, key=len)
+    if len(after.namespaces) > len(cluster.namespaces):
+        return [(middle, None, None), change]
+    return [(middle, removed, added), (after, None, None)]
 
 
 def _network_policy(
@@ -129,8 +159,8 @@ def _network_policy(
     it: the namespaces stay)."""
     _, _, ns, name = key
     declared = store.holds(("", "Namespace", "default", ns))
-    if not declared and (ns not in cluster.namespaces or cluster.namespaces[ns].origin):
-        return None  # a namespace comes, or one the load skipped as invalid
+    if not declared and ns in cluster.namespaces and cluster.namespaces[ns].origin:
+        return None  # one the load skipped as invalid
     if store.holds(("extensions", "NetworkPolicy", ns, name)):
         return None
     policies = list(cluster.policies)
@@ -153,8 +183,11 @@ def _network_policy(
         policies.insert(at, added)
     after = copy.copy(cluster)
     after.policies = policies
-    if not declared and not implied(after, ns):
-        return None  # its last object gone: so is the namespace
+    if not declared and ns not in cluster.namespaces:  # it comes with the policy
+        implicit = Namespace(ns, ((NAME_LABEL, ns),))
+        after.namespaces = dict(sorted({**cluster.namespaces, ns: implicit}.items()))
+    elif not declared and not implied(after, ns):  # its last object gone: so is it
+        after.namespaces = {n: s for n, s in cluster.namespaces.items() if n != ns}
     return after, removed, added
 
 
