@@ -26,7 +26,7 @@ from reach.analysis.views import View
 from reach.engine.compile import compile_cluster
 from reach.engine.reachability import Reachability
 from reach.model.backends import selects
-from reach.model.cluster import NAME_LABEL, Cluster, Namespace, Pod
+from reach.model.cluster import Cluster, Namespace, Pod
 from reach.model.ports import PortSet
 from reach.model.services import RouteBackend, Service, ServicePort
 
@@ -102,7 +102,7 @@ def admitted_from_anywhere(cluster: Cluster, pods: list[int]) -> dict[int, PortS
         ns += "-"
     pseudo = Pod(ns, "ingress-controller", ())
     mini = Cluster(
-        namespaces={**cluster.namespaces, ns: Namespace(ns, ((NAME_LABEL, ns),))},
+        namespaces={**cluster.namespaces, ns: Namespace.implied(ns)},
         pods=[pseudo, *(cluster.pods[i] for i in pods)],
         policies=cluster.policies,
         admin_policies=cluster.admin_policies,

@@ -16,14 +16,12 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-import numpy as np
-
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
 from reach.engine.keyanswers import names_services
 from reach.engine.meshmoves import mesh_moved
-from reach.engine.moves import Move
+from reach.engine.moves import rows_kept
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
@@ -66,8 +64,7 @@ def entry_update(
         return None
     if cluster.istio:  # the mesh layer built again (plain-TCP ports, registry hosts)
         return moved_update(before, after_cluster, mesh_moved(x, after_cluster, True), by)
-    moved = Move(_with(x, after_cluster), np.zeros(x.n_internal, dtype=bool), [], None)
-    return moved_update(before, after_cluster, moved, by)
+    return moved_update(before, after_cluster, rows_kept(_with(x, after_cluster)), by)
 
 
 def _to_services(cluster: Cluster) -> bool:

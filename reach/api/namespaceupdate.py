@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
-
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import moved_update
 from reach.engine.calicorelabel import calico_namespace_moved
-from reach.engine.moves import Move
+from reach.engine.moves import rows_kept
 from reach.engine.namespacemoves import namespace_moved
 from reach.engine.namespacesets import namespaces_moved
 from reach.errors import FieldError
@@ -26,7 +24,7 @@ from reach.gcpause import without_gc
 from reach.input.loader import parse_namespace
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
-from reach.model.cluster import NAME_LABEL, Cluster, Namespace
+from reach.model.cluster import Cluster, Namespace
 from reach.model.istio import INJECTION_LABEL, REVISION_LABEL
 
 NAMESPACE = ("", "Namespace")
@@ -59,7 +57,7 @@ def namespace_update(
     if old and (name not in cluster.namespaces or not cluster.namespaces[name].origin):
         return None  # held but not read (invalid; implied by what is in it): the load says why
     if raw is None and old and implied(cluster, name):  # what a load implies of it
-        namespace = Namespace(name, ((NAME_LABEL, name),))
+        namespace = Namespace.implied(name)
     after_cluster: Cluster | None
     if namespace is not None and name in cluster.namespaces:  # relabelled (or implied)
         if _injection(cluster, namespace, name):
@@ -73,7 +71,7 @@ def namespace_update(
     else:  # added or deleted: no pod is in it
         after_cluster = _with_or_without(cluster, store, name, namespace)
         x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None
-        moved = Move(x, np.zeros(x.n_internal, dtype=bool), [], None) if x else None
+        moved = rows_kept(x) if x else None
     if after_cluster is None:
         return None
     return moved_update(before, after_cluster, moved, by, relabelled=name)
@@ -123,13 +121,20 @@ def _with_or_without(
     """The cluster with the namespace added (``namespace``) or deleted (None), its
     namespaces in name order as a load sorts them; None when a load may read otherwise:
     the name was known before it was added, or objects are still in it when deleted."""
-    after = copy.copy(cluster)
-    if namespace is None:
-        if name not in cluster.namespaces or store.holds_any(name):
-            return None
-        after.namespaces = {n: ns for n, ns in cluster.namespaces.items() if n != name}
-        return after
-    if name in cluster.namespaces:
+    if namespace is None and (name not in cluster.namespaces or store.holds_any(name)):
         return None
-    after.namespaces = dict(sorted({**cluster.namespaces, name: namespace}.items()))
+    if namespace is not None and name in cluster.namespaces:
+        return None
+    after = copy.copy(cluster)
+    after.namespaces = namespaces_with(cluster, name, namespace)
     return after
+
+
+def namespaces_with(
+    cluster: Cluster, name: str, namespace: Namespace | None
+) -> dict[str, Namespace]:
+    """The cluster's namespaces with ``namespace`` added as ``name``, or ``name`` deleted
+    (None), in name order as a load sorts them."""
+    if namespace is None:
+        return {n: ns for n, ns in cluster.namespaces.items() if n != name}
+    return dict(sorted({**cluster.namespaces, name: namespace}.items()))

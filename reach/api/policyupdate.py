@@ -17,8 +17,6 @@ import bisect
 import copy
 from collections.abc import Sequence
 
-import numpy as np
-
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import end_ids, moved_analysis
@@ -30,9 +28,9 @@ from reach.api.ciliumupdate import (
     cilium_change,
 )
 from reach.api.movedupdate import Update, moved_ends, moved_update
-from reach.api.namespaceupdate import implied
+from reach.api.namespaceupdate import implied, namespaces_with
 from reach.engine.calicomoves import calico_moved
-from reach.engine.moves import Move, Moved
+from reach.engine.moves import Moved, rows_kept
 from reach.engine.namespacesets import namespaces_moved
 from reach.engine.policymoves import policy_moved
 from reach.errors import FieldError
@@ -45,7 +43,6 @@ from reach.model.calico import CALICO_GROUPS, K8S_POLICY_PREFIX
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import (
     ADMIN_KINDS,
-    NAME_LABEL,
     AdminPolicy,
     Cluster,
     Namespace,
@@ -125,7 +122,7 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
         x = analysis.reachability
         if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
             moved = namespaces_moved(x, cluster)
-            move = Move(moved, np.zeros(moved.n_internal, dtype=bool), [], None) if moved else None
+            move = rows_kept(moved) if moved else None
         else:
             move = policy_moved(x, cluster, removed, added)
         done = moved_analysis(analysis, cluster, move, by) if move is not None else None
@@ -184,10 +181,9 @@ def _network_policy(
     after = copy.copy(cluster)
     after.policies = policies
     if not declared and ns not in cluster.namespaces:  # it comes with the policy
-        implicit = Namespace(ns, ((NAME_LABEL, ns),))
-        after.namespaces = dict(sorted({**cluster.namespaces, ns: implicit}.items()))
+        after.namespaces = namespaces_with(cluster, ns, Namespace.implied(ns))
     elif not declared and not implied(after, ns):  # its last object gone: so is it
-        after.namespaces = {n: s for n, s in cluster.namespaces.items() if n != ns}
+        after.namespaces = namespaces_with(cluster, ns, None)
     return after, removed, added
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.reachability import Reachability
 from reach.model.cilium import CiliumPolicy
@@ -19,6 +21,12 @@ Moved = NetworkPolicy | AdminPolicy | CiliumPolicy
 #: How classes were split before the change: the new number of each class (a split
 #: class's first part's), and the classes split (:func:`classsplits.split_by`).
 Split = tuple[IntVec, list[int]]
+
+
+def rows_kept(x: Reachability) -> Move:
+    """The move to ``x`` of a change that left every class's rows as they were (namespaces
+    added or deleted, entry points changed)."""
+    return Move(x, np.zeros(x.n_internal, dtype=bool), [], None)
 
 
 @dataclass(frozen=True)

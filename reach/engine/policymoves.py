@@ -75,7 +75,7 @@ from reach.engine.rules import (
 from reach.engine.segmentmoves import coarser_segments, cut_anew
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
-from reach.model.ipspace import IPBlock, IPRange, refinement, segments
+from reach.model.ipspace import IPBlock, IPRange, overlay, segments
 from reach.model.pseudo import PseudoPeer, pseudo_peers
 
 
@@ -257,7 +257,7 @@ def _cuts(
     cut = segments(blocks)
     if all((s.version, s.first) in known for s in cut):
         return x.segments
-    return refinement(x.segments, cut)[0]
+    return overlay(x.segments, cut)[0]
 
 
 def _ipv6(

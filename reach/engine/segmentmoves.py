@@ -34,7 +34,7 @@ from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
 from reach.engine.rules import CompiledRule
-from reach.model.ipspace import IPRange, cut_finer, refinement
+from reach.model.ipspace import IPRange, cut_finer, overlay
 
 
 def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
@@ -105,7 +105,7 @@ def cut_anew(x: Reachability, after: list[IPRange]) -> Reachability | None:
     (:func:`resegmented`); None when it cuts at them all."""
     if cut_finer(x.segments, after):
         return None
-    return resegmented(x, refinement(x.segments, after)[0])
+    return resegmented(x, overlay(x.segments, after)[0])
 
 
 def coarser_segments(x: Reachability, after: list[IPRange]) -> list[IPRange] | None:

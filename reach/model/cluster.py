@@ -31,6 +31,12 @@ class Namespace:
     def label_map(self) -> dict[str, str]:
         return dict(self.labels)
 
+    @classmethod
+    def implied(cls, name: str) -> Namespace:
+        """The namespace a load makes when no Namespace object declares it: its name
+        label alone."""
+        return cls(name, ((NAME_LABEL, name),))
+
 
 @dataclass(frozen=True, slots=True)
 class ContainerPort:
@@ -189,6 +195,6 @@ class Cluster:
         """The namespace, created with just its name label when never declared."""
         ns = self.namespaces.get(name)
         if ns is None:
-            ns = Namespace(name, ((NAME_LABEL, name),))
+            ns = Namespace.implied(name)
             self.namespaces[name] = ns
         return ns

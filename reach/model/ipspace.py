@@ -245,33 +245,12 @@ def segments(blocks: Iterable[IPBlock]) -> list[IPRange]:
     return out
 
 
-def refinement(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[int], list[int]]:
-    """The common refinement of two lists of sorted disjoint ranges (each family they both
-    have: its ranges cover it); for each piece, the range holding it on each side."""
-    out: list[IPRange] = []
-    ia: list[int] = []
-    ib: list[int] = []
-    for version in (4, 6):
-        sa = [(r.first, i) for i, r in enumerate(a) if r.version == version]
-        sb = [(r.first, i) for i, r in enumerate(b) if r.version == version]
-        if not sa or not sb:
-            continue
-        starts = sorted({f for f, _ in sa} | {f for f, _ in sb})
-        end = IPRange.whole(version).last
-        fa = [f for f, _ in sa]
-        fb = [f for f, _ in sb]
-        for k, first in enumerate(starts):
-            last = starts[k + 1] - 1 if k + 1 < len(starts) else end
-            out.append(IPRange(version, first, last))
-            ia.append(sa[bisect.bisect_right(fa, first) - 1][1])
-            ib.append(sb[bisect.bisect_right(fb, first) - 1][1])
-    return out, ia, ib
-
-
 def overlay(a: list[IPRange], b: list[IPRange]) -> tuple[list[IPRange], list[int], list[int]]:
-    """The addresses some range of ``a`` or of ``b`` holds (each sorted and disjoint, and
-    not covering every address where network sets hold some), cut wherever a range of
-    either starts or ends; for each piece, the range holding it on each side (-1: none)."""
+    """The addresses some range of ``a`` or of ``b`` holds (each sorted and disjoint), cut
+    wherever a range of either starts or ends; for each piece, the range holding it on
+    each side (-1: none). Of two lists of segments (which cover every address): their
+    common refinement. The ranges of a view need not cover every address (network sets
+    hold some)."""
     out: list[IPRange] = []
     ia: list[int] = []
     ib: list[int] = []

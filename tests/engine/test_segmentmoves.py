@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import reach
 from reach.engine.segmentmoves import resegmented
-from reach.model.ipspace import IPBlock, parse_network, refinement, segments
+from reach.model.ipspace import IPBlock, overlay, parse_network, segments
 from tests.api.test_whatif import rows_as_ports
 from tests.strategies import CIDRS, clusters
 
@@ -24,7 +24,7 @@ def test_a_segment_cut_finer_allows_what_it_did_and_cut_back_is_the_compilation(
     objects: list[dict[str, object]], cuts: list[str]
 ) -> None:
     x = reach.from_objects(objects).reachability
-    finer = refinement(x.segments, segments(IPBlock(parse_network(c), ()) for c in cuts))[0]
+    finer = overlay(x.segments, segments(IPBlock(parse_network(c), ()) for c in cuts))[0]
     y = resegmented(x, finer)
     assert y.segments == finer
     n = x.n_internal
