@@ -133,10 +133,12 @@ def extended(
     namespace_position: Mapping[str, int],
     named: list[NamedKey],
 ) -> LabelClasses:
-    """``labels`` with the label classes of ``keys`` after its own (they have no pods)."""
-    more = classes_of_keys(
-        keys, np.zeros(0, dtype=np.intp), namespace_position, named, labels.key_of
-    )
+    """``labels`` with the label classes of ``keys`` after its own (they have no pods). A
+    key of a namespace deleted after its pods went, known with no class, takes no
+    namespace (-1), as :func:`reach.engine.namespacesets.namespaces_moved` gives the
+    compiled ones; a namespace of that name made again gives it its place."""
+    position = {k[0]: namespace_position.get(k[0], -1) for k in keys}
+    more = classes_of_keys(keys, np.zeros(0, dtype=np.intp), position, named, labels.key_of)
     return LabelClasses(
         of_pod=labels.of_pod,
         namespace=np.concatenate([labels.namespace, more.namespace]),

@@ -653,6 +653,23 @@ def test_a_namespace_deleted_with_pods_in_it_is_relabelled_to_what_a_load_implie
     _check(r, objects)
 
 
+def test_a_new_key_after_its_namespace_went_with_a_key_found_there_since() -> None:
+    """A key found since the compilation (a pod relabelled) in a namespace whose pods then
+    all went, and the namespace deleted: a pod of a new class after it takes that key among
+    the label classes with no namespace, as the compiled ones of the namespace (a KeyError
+    before, found by the property test in CI)."""
+    isolated = _policy("queue", {"podSelector": {"matchLabels": {"app": "queue"}}})
+    objects = [*START, DB_FROM_WEB, isolated, *FRONT]
+    r = reach.from_objects(objects)
+    relabelled = _pod("web-1", {"app": "web", "tier": "new"}, ns="front")
+    objects, _ = stepped_in_place(r, objects, "apply", relabelled)
+    objects, _ = stepped_in_place(r, objects, "delete", relabelled)
+    objects, _ = stepped_in_place(r, objects, "delete", FRONT[0])
+    assert "front" not in r.cluster.namespaces
+    objects, _ = stepped_in_place(r, objects, "apply", _pod("queue-1", {"app": "queue"}))
+    stepped_in_place(r, objects, "apply", FRONT[0])
+
+
 def test_a_namespace_deleted_with_only_a_policy_in_it_is_implied_too() -> None:
     """A NetworkPolicy in it keeps the namespace in a load, as a pod does."""
     objects = [*START, DB_FROM_WEB, FRONT[0], DENY_FRONT]
