@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from reach.engine.andtables import AndTables
 from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.meshaddress import address_key, block, source_blocks
@@ -277,6 +278,7 @@ class MeshLayer:
         anew: list[tuple[int, PortSetIds]] = []
         egress = self.egress
         egress_rows: dict[int, tuple[PortSetIds, bytes]] = {}
+        and_rows = AndTables(atoms)
         # a class without sidecar (no destination profile of its own: the mesh admits all)
         # takes its row as it is
         meshed = [d for d, dest in enumerate(self.dests) if dest is not None]
@@ -307,9 +309,9 @@ class MeshLayer:
                     continue
                 base = rows[key[0]]
                 if mesh >= 0:
-                    base = _and_rows(base, mesh_rows[mesh], atoms)
+                    base = and_rows(base, mesh_rows[mesh])
                 if anded is not None:
-                    base = _and_rows(base, anded[0], atoms)
+                    base = and_rows(base, anded[0])
                 anew.append((row, base))
             new_row_of[c] = row
         stacked = np.empty((len(keys), rows.shape[1]), dtype=np.int32)
@@ -419,19 +421,6 @@ def _ingress_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
             allowed = allowed - m.ports
         reasons = (*reasons, "without L7 (--no-l7): what depends on L7 conditions is refused")
     return MeshSide(True, allowed, reasons, marks)
-
-
-def _and_rows(a: PortSetIds, b: PortSetIds, atoms: PortAtoms) -> PortSetIds:
-    """The ids of ``mask(a[i]) & mask(b[i])``, each distinct pair computed once."""
-    k = len(atoms.values)
-    code = a.astype(np.int64) * k + b.astype(np.int64)
-    uniq, inverse = np.unique(code, return_inverse=True)
-    values = atoms.values
-    ids = np.array(
-        [atoms.intern_int(values[u // k] & values[u % k]) for u in uniq.tolist()], dtype=np.int32
-    )
-    out: PortSetIds = ids[inverse.reshape(-1)]
-    return out
 
 
 def _grouped(caller: Caller) -> dict[int, tuple[frozenset[object], frozenset[object]]]:
