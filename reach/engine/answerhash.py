@@ -125,6 +125,25 @@ def columns_of(subjects: list[BoolVec], rules: list[CompiledRule]) -> Columns:
     return of
 
 
+def answers_hash(
+    asked: tuple[list[AnyPolicy], list[tuple[AnyPolicy, AnyRule, str]]], answers: list[bool]
+) -> np.uint64:
+    """The hash :func:`hashes_of` gives a class whose answers are ``answers`` (whether
+    each policy of ``asked`` selects it, then whether each rule's peers hold it, in
+    order)."""
+    policies, rules = asked
+    position = {id(policy): i for i, policy in enumerate(policies)}
+    by_policy = [[a] for a in answers[: len(policies)]]
+    for (policy, _, _), answer in zip(rules, answers[len(policies) :], strict=True):
+        by_policy[position[id(policy)]].append(answer)
+    total = 0  # mod 2**64, as the arrays of hashes add
+    for policy, column in zip(policies, by_policy, strict=True):
+        if any(column):
+            weights = _position_weights(len(column)) * _policy_weight(policy)
+            total += int(weights[np.array(column, dtype=bool)].sum(dtype=np.uint64))
+    return np.uint64(total % 2**64)
+
+
 def classes_alike(
     hashes: UIntVec,
     resolution: IntVec,
@@ -139,18 +158,8 @@ def classes_alike(
     order) and whose resolution is ``resolved``. Found by the hash of the answers, then
     compared answer by answer (``hashes``, ``resolution``, ``columns``: of the classes, as
     for :func:`merged`)."""
-    policies, rules = asked
-    position = {id(policy): i for i, policy in enumerate(policies)}
-    by_policy = [[a] for a in answers[: len(policies)]]
-    for (policy, _, _), answer in zip(rules, answers[len(policies) :], strict=True):
-        by_policy[position[id(policy)]].append(answer)
-    total = 0  # mod 2**64, as the arrays of hashes add
-    for policy, column in zip(policies, by_policy, strict=True):
-        if any(column):
-            weights = _position_weights(len(column)) * _policy_weight(policy)
-            total += int(weights[np.array(column, dtype=bool)].sum(dtype=np.uint64))
     wanted = np.array(answers, dtype=bool)
-    same = hashes == np.uint64(total % 2**64)
+    same = hashes == answers_hash(asked, answers)
     out: list[int] = []
     for cls in np.flatnonzero(same & (resolution == resolved)).tolist():
         if np.array_equal(columns(np.array([cls]))[:, 0], wanted):

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.answerhash import answers_hash
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds, UIntVec
 from reach.engine.calicostate import CalicoState
 from reach.engine.classes import (
     BehaviourClasses,
@@ -439,8 +440,28 @@ def state_in_order(
             for c in plan.source.tolist()
         ],
     )
-    hashes = state.hashes[plan.source] if state.hashes is not None and new is None else None
+    hashes = _carried(state, plan.source, new, keys)
     return replace(state, classes=classes, masks=masks, subjects=subjects, hashes=hashes)
+
+
+def _carried(
+    state: PolicyState, source: IntVec, new: NewClass | None, keys: ClassKeys
+) -> UIntVec | None:
+    """The hashes of the classes' answers in their new order (``source``), a new class's
+    made of its answers; None when there were none, or its answers' policies are not
+    known (beside Calico's tiers its hashes are of other answers and made again:
+    :mod:`reach.engine.calicoclasses`)."""
+    hashes = state.hashes
+    if hashes is None:
+        return None
+    kept = source >= 0
+    out = np.zeros(len(source), dtype=np.uint64)
+    out[kept] = hashes[source[kept]]
+    if new is not None:
+        if keys.answers is None or isinstance(state, CalicoState):
+            return None
+        out[~kept] = answers_hash((keys.answers.policies, keys.answers.rules), new.answers)
+    return out
 
 
 def absorbed(state: PolicyState, keys: ClassKeys, x: Reachability) -> PolicyState | None:

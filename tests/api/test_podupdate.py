@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -323,6 +324,28 @@ def test_a_pod_of_new_behaviour_makes_its_class_without_loading() -> None:
     assert ("shop/web-1[Pod]", "shop/db-1[Pod]") in opened
     assert ("shop/other-1[Pod]", "shop/db-1[Pod]") not in opened
     _check(r, START)
+
+
+def test_a_new_class_carries_the_hash_of_its_answers() -> None:
+    """The hashes of the classes' answers (made once a pod of a new key asks for the
+    class alike) follow a renumbering; a new class's is made of its answers: the hashes a
+    compilation's classes would have, without hashing every class again."""
+    from reach.engine.answerhash import hashes_of
+
+    start = [o for o in START if o["metadata"]["name"] != "db-1"]
+    r = reach.from_objects(start)
+    x = r.reachability
+    made = x.policy_state
+    assert made is not None
+    made.hashes = hashes_of(made.policies, made.subjects, x.rules, x.n_internal)
+    with _never_loaded():
+        r.apply(_pod("db-1", {"app": "db"}))  # a class of its own
+    x = r.reachability
+    state = x.policy_state
+    assert state is not None and state.hashes is not None
+    assert x.n_internal == len(made.hashes) + 1
+    expected = hashes_of(state.policies, state.subjects, x.rules, x.n_internal)
+    assert np.array_equal(state.hashes, expected)
 
 
 def test_a_pod_of_a_gone_class_comes_back_without_loading() -> None:
