@@ -32,6 +32,7 @@ from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
 from reach.model.calico import namespace_profile_name, service_account_profile_name
 from reach.model.cluster import Cluster, Pod
+from reach.model.istio import source_address
 
 #: The identity of a Pod object in the store: (group, kind, namespace, name).
 POD = ("", "Pod")
@@ -84,7 +85,7 @@ def pod_update(
     if found is None:
         return None
     for say in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
-        if say.reads(cluster):
+        if say.reads(cluster) and say.of(changed):
             after_cluster.diagnostics = _said_again(cluster, after_cluster, say.say)
     x, renumber = found
     after = Analysis(after_cluster, x)
@@ -101,16 +102,23 @@ def pod_update(
 
 @dataclass(frozen=True)
 class _Said:
-    """Diagnostics a load makes from the pods: whether an input has them, and saying them."""
+    """Diagnostics a load makes from the pods: whether an input has them, saying them, and
+    whether pods that come or go may change what is said."""
 
     reads: Callable[[Cluster], bool]
     say: Callable[[Cluster, Diagnostics], None]
+    of: Callable[[list[Pod]], bool]
 
 
-#: The Calico profiles no pod carries; Istio's diagnostics (pods with no address).
+#: The Calico profiles no pod carries; Istio's diagnostics (of its pods, only those with no
+#: address, which ipBlocks cannot name, are said).
 _SAID_OF_PODS = (
-    _Said(lambda c: bool(c.calico.profiles), unused_profiles),
-    _Said(lambda c: bool(c.istio or c.istio.unevaluated), istio_diagnostics),
+    _Said(lambda c: bool(c.calico.profiles), unused_profiles, lambda pods: True),
+    _Said(
+        lambda c: bool(c.istio or c.istio.unevaluated),
+        istio_diagnostics,
+        lambda pods: any(source_address(p.ips) is None for p in pods),
+    ),
 )
 
 
