@@ -42,6 +42,7 @@ from reach.engine.atoms import cuts_of
 from reach.engine.classes import NamedPorts
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
+from reach.engine.meshlayer import blocks as mesh_blocks
 from reach.engine.meshpolicy import mesh_codes, rows_moved
 from reach.engine.moves import Move, Moved, Split
 from reach.engine.namedmoves import (
@@ -191,11 +192,11 @@ def _split_first(
 
 
 def _ends_movable(x: Reachability, after: list[IPRange], pseudo: list[PseudoPeer]) -> bool:
-    """Whether the external ends can become these segments and pseudo peers in place (not
-    beside the mesh layer, which holds segments of its own)."""
+    """Whether the external ends can become these segments and pseudo peers in place
+    (beside the mesh layer, the segments only)."""
     if pseudo != x.pseudo and not x.n_internal:
         return False  # no class to compute a new pseudo peer's column of
-    return x.mesh is None or (after is x.segments and pseudo == x.pseudo)
+    return x.mesh is None or pseudo == x.pseudo
 
 
 def _ends_first(
@@ -319,6 +320,8 @@ def _cuts_of_all(
 ) -> list[IPRange] | None:
     """:func:`_cuts`, computed from every rule."""
     blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
+    if x.mesh is not None:  # the mesh's ipBlocks cut the segments too
+        blocks += mesh_blocks(cluster.istio)
     if _v6(blocks) != x.ipv6 and x.mesh is not None:
         return None  # the mesh's blocks may say otherwise
     masks = state.masks

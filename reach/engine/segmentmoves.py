@@ -15,9 +15,9 @@ rules' peers tells them apart, so:
   of them, and the first one's column stands for all.
 
 The policy state's matcher (and beside Calico's tiers the Calico matcher) answers over the
-new segments (its answers about pods, which do not read addresses, are kept). Istio's mesh
-layer holds segments of its own: :func:`reach.engine.policymoves.policy_moved` does not
-cut beside it.
+new segments (its answers about pods, which do not read addresses, are kept). Beside
+Istio's mesh layer (whose ipBlocks cut the segments too) the rows before the mesh's AND
+are cut, and the mesh layer is made again over the new segments and ANDed in.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 
 from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import Taking
+from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
@@ -41,7 +42,19 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     """``x`` over the external segments ``segments`` (covering every address, as ``x``'s
     do), each within one segment of ``x`` or the union of consecutive ones that every row
     and rule of ``x`` holds alike: each takes the classes of the segment of ``x`` that holds
-    its first address (see the module doc)."""
+    its first address (see the module doc). Beside Istio's mesh layer the rows before the
+    mesh's AND are cut, and the mesh layer is made again over the new segments and ANDed
+    in (:func:`reach.engine.meshclasses.remeshed`, the classes as they are)."""
+    if x.mesh is None:
+        return _resegmented(x, segments)
+    base = unmeshed(x, x.class_keys) if x.class_keys is not None else None
+    assert base is not None, "a policy moves beside the mesh layer with its state only"
+    cut = _resegmented(replace(base[0], class_keys=base[1]), segments)
+    return remeshed(x, cut, np.arange(x.n_internal, dtype=np.intp), -1, x.mesh)
+
+
+def _resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
+    """:func:`resegmented` without the mesh layer."""
     state = x.calico_state or x.policy_state
     assert state is not None and x.mesh is None
     starts = [(s.version, s.first) for s in x.segments]

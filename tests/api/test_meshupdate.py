@@ -24,6 +24,7 @@ from tests.api.test_podupdate import (
     _never_loaded,
     applied_or_deleted,
     each_update_equals_a_load,
+    stepped_in_place,
 )
 from tests.api.test_whatif import key
 from tests.engine.test_istio_property import authorization_policies, peer_authentications
@@ -136,11 +137,22 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
 
 
 @st.composite
+def ip_blocks(draw: st.DrawFn) -> Obj:
+    """An ipBlock: about the pods' addresses (10.1.0.x), Istio's (test_istio_property's
+    ipBlocks), or elsewhere; now and then with an exception."""
+    cidr = draw(st.sampled_from(["10.1.0.0/16", "10.1.0.0/24", "10.0.0.0/8", "192.168.0.0/24"]))
+    block: Obj = {"cidr": cidr}
+    if cidr == "10.0.0.0/8" and draw(st.booleans()):
+        block["except"] = [draw(st.sampled_from(["10.1.0.0/24", "10.2.0.0/16"]))]
+    return block
+
+
+@st.composite
 def network_policies(draw: st.DrawFn, name: str, namespace: str) -> Obj:
     """A NetworkPolicy over the random meshes' pods: who it selects, from whom it admits
     and on which port (those Istio's objects name, or another)."""
     app = st.sampled_from([{}, {"matchLabels": {"app": "web"}}, {"matchLabels": {"app": "db"}}])
-    peer = draw(st.sampled_from(["pods", "namespaces", "none"]))
+    peer = draw(st.sampled_from(["pods", "namespaces", "none", "block"]))
     rule: Obj = {}
     if peer == "pods":
         rule["from"] = [{"podSelector": draw(app)}]
@@ -148,11 +160,16 @@ def network_policies(draw: st.DrawFn, name: str, namespace: str) -> Obj:
         rule["from"] = [
             {"namespaceSelector": draw(st.sampled_from([{}, {"matchLabels": {"team": "x"}}]))}
         ]
+    elif peer == "block":  # addresses: the segments cut anew, or coarser when it goes
+        rule["from"] = [{"ipBlock": draw(ip_blocks())}]
     if draw(st.booleans()):
         rule["ports"] = [{"port": draw(st.sampled_from([8080, 9000, 7000])), "protocol": "TCP"}]
     spec: Obj = {"podSelector": draw(app), "policyTypes": ["Ingress"]}
     if draw(st.booleans()):
         spec["ingress"] = [rule]
+    if draw(st.integers(0, 3)) == 0:  # egress to addresses
+        spec["policyTypes"] = ["Ingress", "Egress"]
+        spec["egress"] = [{"to": [{"ipBlock": draw(ip_blocks())}]}]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -735,3 +752,36 @@ def test_a_pod_relabelled_into_a_service_under_registry_only_equals_a_load() -> 
     r.apply(relabelled)
     after = [o for o in start if o["metadata"]["name"] != "p1"] + [relabelled]
     assert _everything(r) == _everything(reach.from_objects(after))
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_network_policy_of_new_address_bounds_beside_the_mesh_does_not_load(by: str) -> None:
+    """A NetworkPolicy whose ipBlock cuts the addresses anew beside Istio's mesh layer
+    (whose own ipBlock cuts them too): the rows before the mesh's AND are cut and the mesh
+    layer made again over the new segments; deleted, the segments it alone cut merge
+    again, and those of the AuthorizationPolicy's ipBlock stay. Each step is a load's
+    state and ``reach diff`` of the loads."""
+    by_block = copy.deepcopy(ONLY_WEB)
+    by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
+    outside = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "db-from-outside", "namespace": "shop"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "db"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [{"ipBlock": {"cidr": "192.168.0.0/24"}}]}],
+            "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/24"]}}]}],
+        },
+    }
+    objects = [NS, WEB, DB, by_block]
+    r = reach.from_objects(objects)
+    before = len(r.reachability.segments)
+    objects, change = stepped_in_place(r, objects, "apply", outside, by=by)
+    assert len(r.reachability.segments) > before
+    assert change.edges  # db may no longer reach what it reached
+    stepped_in_place(r, objects, "delete", outside, by=by)
+    assert len(r.reachability.segments) == before
+    assert (
+        r.reachability.segments == reach.from_objects([NS, WEB, DB, by_block]).reachability.segments
+    )
