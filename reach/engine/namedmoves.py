@@ -81,7 +81,10 @@ def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts])
     :func:`grown` gives it). Every name a compiled rule of ``x`` names must be among
     ``named``, and every class of ``x`` must hold keys that resolve ``named`` alike."""
     state, keys = x.policy_state, x.class_keys
-    assert state is not None and keys is not None and keys.answers is not None
+    asked = keys.answers if keys is not None else None
+    if asked is None and x.mesh_state is not None:  # beside the mesh layer: its state's
+        asked = x.mesh_state.key_answers
+    assert state is not None and keys is not None and asked is not None
     new = [key for key in named if key not in state.named_ports]
     # where each name's ports are: (True, i) the i-th new name's, (False, i) the i-th before
     source = [
@@ -120,13 +123,13 @@ def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts])
         masks=masks,
         named_ports=named,
     )
-    return replace(
-        x,
-        rules=rules,
-        policy_state=after,
-        class_keys=replace(
+    out = replace(x, rules=rules, policy_state=after)
+    if keys.answers is not None:
+        out.class_keys = replace(
             keys,
             answers=replace(keys.answers, named=named),
             by_signature=LazySignatures(lambda: signatures_of(after, rules)),
-        ),
-    )
+        )
+    elif x.mesh_state is not None:  # beside the mesh layer (classes found by the hashes)
+        out.mesh_state = replace(x.mesh_state, key_answers=replace(asked, named=named))
+    return out

@@ -96,8 +96,6 @@ def policy_moved(
         return None
     triples = rule_triples(policies := evaluation_order(cluster))
     grow, shrink = _named_change(state, triples, old, new)
-    if (grow or shrink) and x.mesh is not None:
-        return None  # the mesh's classes resolve names of their own
     resolved = grown(keys, grow) if grow else []  # how each key resolves the new names
     if new is not None:  # ports no rule cut at: the atoms cut again first
         cut = with_cuts(x, policy_ports(state, new) + resolved_ports(grow, resolved))
@@ -128,6 +126,8 @@ def policy_moved(
     hashes = _hashes(state, x, old, new, subject_of, rules_of, (policies, rules))
     groups: list[list[int]] = []
     resolution = state.masks.resolution_of[: x.n_internal]
+    if shrink:  # classes told apart by a name no rule names any more merge
+        resolution = resolution_ids(x, _without(state.named_ports, shrink))
     code = None
     if x.mesh is not None:  # classes the mesh tells apart stay apart; others merge
         added = []  # the new policy's answers, over the classes
@@ -138,8 +138,6 @@ def policy_moved(
             return None
         code, groups = found
     elif hashes is not None and old is not None:  # an addition merges nothing
-        if shrink:  # classes told apart by a name no rule names any more merge
-            resolution = resolution_ids(x, _without(state.named_ports, shrink))
         groups = merged(hashes, resolution, columns_of(subjects, rules))
     touched = {
         direction: _subjects_of([old, new], direction, subject_of, x.n_internal)

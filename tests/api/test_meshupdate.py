@@ -150,7 +150,8 @@ def ip_blocks(draw: st.DrawFn) -> Obj:
 @st.composite
 def network_policies(draw: st.DrawFn, name: str, namespace: str) -> Obj:
     """A NetworkPolicy over the random meshes' pods: who it selects, from whom it admits
-    and on which port (those Istio's objects name, or another)."""
+    and on which port (those Istio's objects name, another, or the name ``http`` some
+    pods carry)."""
     app = st.sampled_from([{}, {"matchLabels": {"app": "web"}}, {"matchLabels": {"app": "db"}}])
     peer = draw(st.sampled_from(["pods", "namespaces", "none", "block"]))
     rule: Obj = {}
@@ -163,7 +164,8 @@ def network_policies(draw: st.DrawFn, name: str, namespace: str) -> Obj:
     elif peer == "block":  # addresses: the segments cut anew, or coarser when it goes
         rule["from"] = [{"ipBlock": draw(ip_blocks())}]
     if draw(st.booleans()):
-        rule["ports"] = [{"port": draw(st.sampled_from([8080, 9000, 7000])), "protocol": "TCP"}]
+        port = draw(st.sampled_from([8080, 9000, 7000, "http"]))  # a name the pods may carry
+        rule["ports"] = [{"port": port, "protocol": "TCP"}]
     spec: Obj = {"podSelector": draw(app), "policyTypes": ["Ingress"]}
     if draw(st.booleans()):
         spec["ingress"] = [rule]

@@ -389,17 +389,35 @@ def test_a_pod_added_after_a_new_port_name_resolves_it() -> None:
     stepped_in_place(r, objects, "apply", _ported(_pod("api-1", {"app": "api"}), sql=5432))
 
 
-def test_a_new_port_name_beside_the_mesh_loads() -> None:
-    """Beside Istio's mesh layer the classes resolve names of their own: it loads."""
+@pytest.mark.parametrize("by", BY)
+def test_port_names_come_and_go_beside_the_mesh_without_loading(by: str) -> None:
+    """Beside Istio's mesh layer (sidecars injected in shop, a PeerAuthentication) a name
+    no rule used splits the classes in place, a pod of new labels after it resolves it,
+    a change to another name and the deletion of the last rule naming one merge them
+    again: each step a load's state and ``reach diff`` of the loads."""
+    injected = copy.deepcopy(NAMED_START[0])
+    injected["metadata"]["labels"] = {"istio-injection": "enabled"}
     peer = {
         "apiVersion": "security.istio.io/v1",
         "kind": "PeerAuthentication",
         "metadata": {"name": "default", "namespace": "shop"},
         "spec": {"mtls": {"mode": "PERMISSIVE"}},
     }
-    r = reach.from_objects([*NAMED_START, peer])
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(_named_policy("db-sql", "db", "sql"))
+    start = [injected, *NAMED_START[1:], peer]
+    r = reach.from_objects(start)
+    assert r.reachability.mesh is not None
+    n = r.reachability.n_internal
+    objects, change = stepped_in_place(
+        r, start, "apply", _named_policy("db-sql", "db", "sql"), by=by
+    )
+    assert r.reachability.n_internal > n
+    assert by == "namespace" or "6543" in str(change)  # by namespace: within one node
+    db3 = _ported(_pod("db-3", {"app": "db", "tier": "x"}), sql=6543)
+    objects, _ = stepped_in_place(r, objects, "apply", db3, by=by)
+    http = _named_policy("db-sql", "db", "http")
+    objects, _ = stepped_in_place(r, objects, "apply", http, by=by)
+    stepped_in_place(r, objects, "delete", http, by=by)
+    assert r.reachability.n_internal == reach.from_objects([*start, db3]).reachability.n_internal
 
 
 @pytest.mark.parametrize(
