@@ -171,6 +171,7 @@ def _split_first(
     no rule used before (``grow``, resolved by each key as ``resolved`` says) tell apart,
     and the names in its frame (:mod:`reach.engine.namedmoves`); how classes were split
     (None: they were not). None when that needs a compilation."""
+    x = _live_firsts(x, keys)
     state = x.policy_state
     assert state is not None
     split: Split | None = None
@@ -187,6 +188,27 @@ def _split_first(
     if grow:
         x = reframed(x, sorted({*state.named_ports, *grow}), resolved)
     return x, split
+
+
+def _live_firsts(x: Reachability, keys: ClassKeys) -> Reachability:
+    """``x`` with each class whose first label class is no key of it any more (its pods
+    went: beside the mesh layer the policy state's class still holds it) answered for by
+    a compiled label class it has: the policy's answers to the class are then those of
+    keys with pods, as a load's."""
+    state = x.policy_state
+    assert state is not None
+    first = state.classes.first_label_class
+    behaviour = np.array(keys.behaviour[: len(state.labels)], dtype=np.intp)
+    stale = np.flatnonzero(behaviour[first] != np.arange(len(first)))
+    if not len(stale):
+        return x
+    first = first.copy()
+    for cls in stale.tolist():
+        live = np.flatnonzero(behaviour == cls)
+        if len(live):
+            first[cls] = live[0]
+    classes = replace(state.classes, first_label_class=first)
+    return replace(x, policy_state=replace(state, classes=classes))
 
 
 def _ends_movable(x: Reachability, after: list[IPRange], pseudo: list[PseudoPeer]) -> bool:
@@ -337,12 +359,15 @@ def _splits_nothing(
     state: PolicyState, keys: ClassKeys, policy: Moved, asked: KeyAnswers | None
 ) -> bool:
     """Whether every answer of ``policy`` is the same on every label class key of each
-    behaviour class: those compiled, and those pods brought since
-    (:mod:`reach.engine.podmoves`), which may come back to their class later."""
+    behaviour class: those compiled (whose pods have not all gone), and those pods brought
+    since (:mod:`reach.engine.podmoves`), which may come back to their class later."""
     classes = state.classes
     compiled = policy_answers(state.matcher, policy)
-    representative = classes.representatives()
-    if not all(np.array_equal(a, a[representative]) for a in compiled):
+    # a compiled label class whose pods went (beside the mesh layer its class may still
+    # hold it) is split from no class: a load has no such label class
+    live = np.array(keys.behaviour[: len(state.labels)], dtype=np.intp) >= 0
+    representative = classes.representatives()[live]
+    if not all(np.array_equal(a[live], a[representative]) for a in compiled):
         return False
     for key, cls in zip(
         keys.label_keys[len(state.labels) :], keys.behaviour[len(state.labels) :], strict=True

@@ -787,3 +787,26 @@ def test_a_network_policy_of_new_address_bounds_beside_the_mesh_does_not_load(by
     assert (
         r.reachability.segments == reach.from_objects([NS, WEB, DB, by_block]).reachability.segments
     )
+
+
+def test_a_policy_answering_a_gone_label_class_otherwise_beside_the_mesh_does_not_load() -> None:
+    """Beside the mesh layer, after an Istio change, the policy state's class keeps the
+    label class whose pods went (web tier a, its first) that the class keys know with no
+    class; a NetworkPolicy selecting tier a then selects no pod of the class: it splits
+    nothing and the class answers as its keys with pods do (tier b), as a load."""
+    tier_a, tier_b = _pod("web-1", "web", "10.1.0.1"), _pod("web-2", "web", "10.1.0.3")
+    tier_a["metadata"]["labels"]["tier"] = "a"
+    tier_b["metadata"]["labels"]["tier"] = "b"
+    objects = [NS, tier_a, tier_b, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    n = r.reachability.n_internal
+    objects, _ = stepped_in_place(r, objects, "delete", tier_a)
+    objects, _ = stepped_in_place(r, objects, "apply", _allow_from("db"))  # an Istio change
+    deny_a = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny-tier-a", "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"tier": "a"}}, "policyTypes": ["Ingress"]},
+    }
+    stepped_in_place(r, objects, "apply", deny_a)
+    assert r.reachability.n_internal == n
