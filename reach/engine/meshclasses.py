@@ -54,7 +54,7 @@ def remeshed(
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     layer.in_classes(first, after.segments, len(after.pseudo))
     rows, row_of, ands, _ = layer.ingress(after.ingress_rows, after.ingress_group, after.atoms)
-    masks, ids, table = side_tables(after, _ids_in(rows, len(after.atoms.values)))
+    masks, ids, table = side_tables(after, ids_in(rows, len(after.atoms.values)))
     code = np.full(len(source), new_code, dtype=np.intp)
     code[source >= 0] = kept.class_code[source[source >= 0]]
     state = MeshState(after.ingress_rows, after.ingress_group, code, keys.answers, ands)
@@ -71,7 +71,7 @@ def remeshed(
     )
 
 
-def _ids_in(rows: PortSetIds, n_ids: int) -> set[int]:
+def ids_in(rows: PortSetIds, n_ids: int) -> set[int]:
     """The ids ``rows`` hold (of ``n_ids``), read in blocks of rows: linear, where
     ``np.unique`` of every row at once sorts hundreds of megabytes at 100k pods."""
     seen = np.zeros(n_ids, dtype=bool)

@@ -23,7 +23,7 @@ import numpy as np
 
 from reach.engine.answerhash import Columns, all_alike
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
-from reach.engine.meshclasses import unmeshed
+from reach.engine.meshclasses import ids_in, unmeshed
 from reach.engine.meshstate import recoded
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
@@ -98,7 +98,7 @@ def rows_moved(
     made = (kept.ands, x.ingress_rows) if same else None
     meshed, meshed_of, ands, fresh = mesh.ingress(rows, row_of, x.atoms, made)
     if fresh is None:  # every row made anew
-        fresh = set(np.unique(meshed).tolist())
+        fresh = ids_in(meshed, len(x.atoms.values))
     masks, ids, table = side_tables(moved, fresh)
     return replace(
         moved,
