@@ -28,12 +28,14 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.arrays import PortSetIds
 from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import Taking
 from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
+from reach.engine.rowbuffer import empty_rows
 from reach.engine.rules import CompiledRule
 from reach.model.ipspace import IPRange, cut_finer, overlay
 
@@ -77,9 +79,9 @@ def _resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     out = replace(
         x,
         segments=list(segments),
-        egress_rows=take(x.egress_rows, 0),
+        egress_rows=_taken_with_room(take, x.egress_rows),
         egress_group=x.egress_group[columns],
-        ingress_rows=take(x.ingress_rows, 0),
+        ingress_rows=_taken_with_room(take, x.ingress_rows),
         ingress_group=x.ingress_group[columns],
         rules=rules,
     )
@@ -88,6 +90,13 @@ def _resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     else:
         out.policy_state = after
     return out
+
+
+def _taken_with_room(take: Taking, rows: PortSetIds) -> PortSetIds:
+    """``rows`` with their columns taken, in a buffer with room after them: the next
+    update appends its rows in place (beside the mesh layer, the rows made before are
+    then taken as they are, not ANDed again)."""
+    return take(rows, 0, out=empty_rows(len(rows), len(take.at), rows.dtype))
 
 
 def ends_taken(
