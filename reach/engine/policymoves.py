@@ -272,8 +272,6 @@ def _cuts(
     starts = x.atoms.starts
     if any(not set(cut) <= set(starts[proto]) for proto, cut in cuts_of(numeric).items()):
         return None
-    if _v6(blocks) and not x.ipv6 and x.mesh is not None:
-        return None  # the mesh's blocks may say otherwise
     known = {(s.version, s.first) for s in x.segments}
     cut = segments(blocks)
     if all((s.version, s.first) in known for s in cut):
@@ -294,7 +292,9 @@ def _ipv6(
         return True
     if not _v6(_cutting(old)[1]):
         return x.ipv6
-    return _v6(rule_blocks(triples)) or _v6(b for s in cluster.calico.network_sets for b in s.nets)
+    sets = (b for s in cluster.calico.network_sets for b in s.nets)
+    mesh = mesh_blocks(cluster.istio) if x.mesh is not None else []
+    return _v6(rule_blocks(triples)) or _v6(sets) or _v6(mesh)
 
 
 def _v6(blocks: Iterable[IPBlock]) -> bool:
@@ -342,8 +342,6 @@ def _cuts_of_all(
     blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
     if x.mesh is not None:  # the mesh's ipBlocks cut the segments too
         blocks += mesh_blocks(cluster.istio)
-    if _v6(blocks) != x.ipv6 and x.mesh is not None:
-        return None  # the mesh's blocks may say otherwise
     masks = state.masks
     ports = {rule.ports for _, rule, _ in triples}
     numeric = [masks.numeric_of.get(p) or numeric_ports(p) for p in ports]

@@ -139,8 +139,13 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
 @st.composite
 def ip_blocks(draw: st.DrawFn) -> Obj:
     """An ipBlock: about the pods' addresses (10.1.0.x), Istio's (test_istio_property's
-    ipBlocks), or elsewhere; now and then with an exception."""
-    cidr = draw(st.sampled_from(["10.1.0.0/16", "10.1.0.0/24", "10.0.0.0/8", "192.168.0.0/24"]))
+    ipBlocks), elsewhere, or IPv6 (the first block of the family, or the last); now and
+    then with an exception."""
+    cidr = draw(
+        st.sampled_from(
+            ["10.1.0.0/16", "10.1.0.0/24", "10.0.0.0/8", "192.168.0.0/24", "2001:db8::/32"]
+        )
+    )
     block: Obj = {"cidr": cidr}
     if cidr == "10.0.0.0/8" and draw(st.booleans()):
         block["except"] = [draw(st.sampled_from(["10.1.0.0/24", "10.2.0.0/16"]))]
@@ -810,3 +815,33 @@ def test_a_policy_answering_a_gone_label_class_otherwise_beside_the_mesh_does_no
     }
     stepped_in_place(r, objects, "apply", deny_a)
     assert r.reachability.n_internal == n
+
+
+@pytest.mark.parametrize("by", BY)
+def test_the_first_ipv6_block_and_the_last_beside_the_mesh_do_not_load(by: str) -> None:
+    """Beside the mesh layer (its ipBlock IPv4), a NetworkPolicy naming the first IPv6
+    block shows the IPv6 ranges, and deleted hides them again; beside an AuthorizationPolicy
+    naming an IPv6 block, the policy's going leaves them shown. Each step is a load's state
+    and ``reach diff`` of the loads."""
+    by_block = copy.deepcopy(ONLY_WEB)
+    by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
+    v6 = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "db-from-v6", "namespace": "shop"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "db"}},
+            "ingress": [{"from": [{"ipBlock": {"cidr": "2001:db8::/32"}}]}],
+        },
+    }
+    for istio_v6, shown in ((False, False), (True, True)):
+        policy = copy.deepcopy(by_block)
+        if istio_v6:
+            policy["spec"]["rules"][0]["from"][0]["source"]["ipBlocks"].append("fd00::/64")
+        objects = [NS, WEB, DB, policy]
+        r = reach.from_objects(objects)
+        assert r.reachability.ipv6 is shown
+        objects, _ = stepped_in_place(r, objects, "apply", v6, by=by)
+        assert r.reachability.ipv6
+        stepped_in_place(r, objects, "delete", v6, by=by)
+        assert r.reachability.ipv6 is shown
