@@ -5,7 +5,7 @@ a sidecar admits or forwards is a union of whole atoms)."""
 from __future__ import annotations
 
 from reach.model.backends import pod_port, selects
-from reach.model.cluster import Cluster
+from reach.model.cluster import Cluster, Pod
 from reach.model.ports import PortSet
 from reach.model.services import Service
 
@@ -38,17 +38,23 @@ def port_sets(cluster: Cluster) -> list[PortSet]:
             for p in se.ports
             for n in (p.number, p.target_port)
         ]
-    if cluster.services:  # where Services lead: registry hosts, plain-TCP ports
-        by_namespace: dict[str, list[Service]] = {}
-        for svc in cluster.services:
-            by_namespace.setdefault(svc.namespace, []).append(svc)
-        numbers = {
-            n
-            for pod in cluster.pods
-            for svc in by_namespace.get(pod.namespace, ())
-            if selects(svc, pod)
-            for sp in svc.ports
-            if sp.protocol == "TCP" and (n := pod_port(sp, pod, svc.headless)) is not None
-        }
-        out += [PortSet.of("TCP", n) for n in sorted(numbers)]
-    return out
+    return out + service_ports(cluster.services, cluster.pods)
+
+
+def service_ports(services: list[Service], pods: list[Pod]) -> list[PortSet]:
+    """Where the Services lead on ``pods`` (registry hosts, plain-TCP ports): each TCP
+    target port a Service selecting one of them resolves to on it."""
+    if not services:
+        return []
+    by_namespace: dict[str, list[Service]] = {}
+    for svc in services:
+        by_namespace.setdefault(svc.namespace, []).append(svc)
+    numbers = {
+        n
+        for pod in pods
+        for svc in by_namespace.get(pod.namespace, ())
+        if selects(svc, pod)
+        for sp in svc.ports
+        if sp.protocol == "TCP" and (n := pod_port(sp, pod, svc.headless)) is not None
+    }
+    return [PortSet.of("TCP", n) for n in sorted(numbers)]

@@ -21,6 +21,8 @@ from reach.engine.alikeclasses import answered_alike
 from reach.engine.arrays import IntVec
 from reach.engine.classes import LabelKey
 from reach.engine.classmoves import NEW, NewClass
+from reach.engine.meshcuts import service_ports
+from reach.engine.portcuts import with_cuts
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.model.cluster import Pod
 
@@ -30,7 +32,14 @@ def mesh_joined(
 ) -> tuple[Reachability, ClassKeys, NewClass | None] | None:
     """``x`` with its mesh layer holding label class ``key`` (of ``pod``), ``keys`` with
     it in its behaviour class, or in a :data:`NEW` one (described) when no class answers
-    as it does; None when its answers cannot be asked here."""
+    as it does; None when its answers cannot be asked here. The ports its Services lead
+    to on it may cut the port atoms anew (the mesh admits or refuses them apart: a
+    plain-TCP port, say): they are cut first."""
+    if x.mesh is not None:
+        cut = with_cuts(x, service_ports(x.cluster.services, [pod]))
+        if cut is None:
+            return None
+        x = cut
     state, mesh, policies = x.mesh_state, x.mesh, x.policy_state
     if state is None or mesh is None or state.key_answers is None or policies is None:
         return None

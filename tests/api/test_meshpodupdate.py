@@ -134,3 +134,35 @@ def test_a_pod_of_another_address_region_beside_istio_makes_a_class_in_place() -
         r.delete(outside)
     assert r.reachability.n_internal == 2
     assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_a_new_pod_a_service_leads_to_on_a_new_port_cuts_the_atoms_first() -> None:
+    """A review found: beside the mesh, the first pod a Service (its port named ``tcp``:
+    plain TCP to Istio) leads to on container port 8080, under a DENY rule of an HTTP-only
+    field (which denies plain TCP): the atoms must be cut at 8080 before the mesh denies
+    it apart; it went in with every port allowed, a load denies TCP 8080."""
+    deny_get = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "deny-get", "namespace": "shop"},
+        "spec": {"action": "DENY", "rules": [{"to": [{"operation": {"methods": ["GET"]}}]}]},
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {
+            "selector": {"app": "db"},
+            "ports": [{"name": "tcp", "port": 80, "targetPort": "http"}],
+        },
+    }
+    db = _pod("db-1", "db", "10.1.0.2")
+    db["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": 8080}]
+    objects = [NS, _pod("web-1", "web", "10.1.0.1"), deny_get, service]
+    r = reach.from_objects(objects)
+    with _never_loaded():
+        r.apply(db)
+    loaded = reach.from_objects([*objects, db])
+    assert _everything(r) == _everything(loaded)
+    ports = [c.ports for c in r.connections(by="pod") if c.dst.id == "shop/db-1[Pod]"]
+    assert ports and not any(p.contains("TCP", 8080) for p in ports)
