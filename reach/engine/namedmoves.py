@@ -99,7 +99,9 @@ def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts])
         state.labels,
         named_ports=[moved(ports, i) for i, ports in enumerate(state.labels.named_ports)],
     )
-    first = state.classes.first_label_class.tolist()
+    # each class resolves the new names as its least key with pods does (beside the mesh
+    # layer the policy state's first label class may be one whose pods went)
+    first = [keys.label[key] for key in keys.first_key]
     class_named = [
         moved(ports, f) for ports, f in zip(state.classes.named_ports, first, strict=True)
     ]

@@ -845,3 +845,37 @@ def test_the_first_ipv6_block_and_the_last_beside_the_mesh_do_not_load(by: str) 
         assert r.reachability.ipv6
         stepped_in_place(r, objects, "delete", v6, by=by)
         assert r.reachability.ipv6 is shown
+
+
+def test_a_port_name_beside_the_mesh_resolves_as_the_class_keys_with_pods() -> None:
+    """A review found: db's compiled label class (db-1, http on 8080) loses its pods after a
+    pod of a new key (db-2, http on 9000) joined the class, and an Istio change takes db-1's
+    key out of the class keys; a NetworkPolicy naming ``http`` then comes in place. The
+    class resolved ``http`` as its first label class, db-1's (8080); a load: db-2's 9000."""
+
+    def db(name: str, ip: str, port: int) -> Obj:
+        pod = _pod(name, "db", ip)
+        pod["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": port}]
+        return pod
+
+    allow = _allow_from("web")
+    allow["spec"]["rules"][0]["from"][0]["source"]["principals"].append(
+        "cluster.local/ns/shop/sa/x"
+    )
+    named = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "db-http", "namespace": "shop"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "db"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"ports": [{"port": "http", "protocol": "TCP"}]}],
+        },
+    }
+    db1, db2 = db("db-1", "10.1.0.2", 8080), db("db-2", "10.1.0.3", 9000)
+    objects = [NS, WEB, db1, ONLY_WEB]
+    r = reach.from_objects(objects)
+    for what, obj in [("apply", db2), ("delete", db1), ("apply", allow), ("apply", named)]:
+        objects, _ = stepped_in_place(r, objects, what, obj)
+    ports = [c.ports for c in r.connections(by="pod") if c.dst.id == "shop/db-2[Pod]"]
+    assert ports and all(p.contains("TCP", 9000) and not p.contains("TCP", 8080) for p in ports)
