@@ -761,6 +761,23 @@ def test_a_pod_relabelled_into_a_service_under_registry_only_equals_a_load() -> 
     assert _everything(r) == _everything(reach.from_objects(after))
 
 
+def _db_policy(name: str, **spec: object) -> Obj:
+    """A NetworkPolicy of namespace shop selecting the db pods, of these spec fields."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"app": "db"}}, **spec},
+    }
+
+
+def _by_block(*blocks: str) -> Obj:
+    """ONLY_WEB admitting the sources of ``blocks`` instead."""
+    policy = copy.deepcopy(ONLY_WEB)
+    policy["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": list(blocks)}}]}]
+    return policy
+
+
 @pytest.mark.parametrize("by", BY)
 def test_a_network_policy_of_new_address_bounds_beside_the_mesh_does_not_load(by: str) -> None:
     """A NetworkPolicy whose ipBlock cuts the addresses anew beside Istio's mesh layer
@@ -768,19 +785,13 @@ def test_a_network_policy_of_new_address_bounds_beside_the_mesh_does_not_load(by
     layer made again over the new segments; deleted, the segments it alone cut merge
     again, and those of the AuthorizationPolicy's ipBlock stay. Each step is a load's
     state and ``reach diff`` of the loads."""
-    by_block = copy.deepcopy(ONLY_WEB)
-    by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
-    outside = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "db-from-outside", "namespace": "shop"},
-        "spec": {
-            "podSelector": {"matchLabels": {"app": "db"}},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [{"ipBlock": {"cidr": "192.168.0.0/24"}}]}],
-            "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/24"]}}]}],
-        },
-    }
+    by_block = _by_block("10.1.0.0/16")
+    outside = _db_policy(
+        "db-from-outside",
+        policyTypes=["Ingress", "Egress"],
+        ingress=[{"from": [{"ipBlock": {"cidr": "192.168.0.0/24"}}]}],
+        egress=[{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/24"]}}]}],
+    )
     objects = [NS, WEB, DB, by_block]
     r = reach.from_objects(objects)
     before = len(r.reachability.segments)
@@ -823,17 +834,8 @@ def test_the_first_ipv6_block_and_the_last_beside_the_mesh_do_not_load(by: str) 
     block shows the IPv6 ranges, and deleted hides them again; beside an AuthorizationPolicy
     naming an IPv6 block, the policy's going leaves them shown. Each step is a load's state
     and ``reach diff`` of the loads."""
-    by_block = copy.deepcopy(ONLY_WEB)
-    by_block["spec"]["rules"] = [{"from": [{"source": {"ipBlocks": ["10.1.0.0/16"]}}]}]
-    v6 = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "db-from-v6", "namespace": "shop"},
-        "spec": {
-            "podSelector": {"matchLabels": {"app": "db"}},
-            "ingress": [{"from": [{"ipBlock": {"cidr": "2001:db8::/32"}}]}],
-        },
-    }
+    by_block = _by_block("10.1.0.0/16")
+    v6 = _db_policy("db-from-v6", ingress=[{"from": [{"ipBlock": {"cidr": "2001:db8::/32"}}]}])
     for istio_v6, shown in ((False, False), (True, True)):
         policy = copy.deepcopy(by_block)
         if istio_v6:
