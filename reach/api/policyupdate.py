@@ -140,10 +140,12 @@ def _namespace_steps(cluster: Cluster, change: Change) -> list[Change]:
     in it) or takes it away, as two steps: the namespace added, then the policy in; or
     the policy out, then the namespace deleted."""
     after, removed, added = change
-    middle = copy.copy(after if len(after.namespaces) < len(cluster.namespaces) else cluster)
-    middle.namespaces = max(after.namespaces, cluster.namespaces, key=len)
-    if len(after.namespaces) > len(cluster.namespaces):
+    if len(after.namespaces) > len(cluster.namespaces):  # brings: the policies before
+        middle = copy.copy(cluster)
+        middle.namespaces = after.namespaces
         return [(middle, None, None), change]
+    middle = copy.copy(after)  # takes: the namespaces before
+    middle.namespaces = cluster.namespaces
     return [(middle, removed, added), (after, None, None)]
 
 

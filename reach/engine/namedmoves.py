@@ -81,10 +81,7 @@ def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts])
     :func:`grown` gives it). Every name a compiled rule of ``x`` names must be among
     ``named``, and every class of ``x`` must hold keys that resolve ``named`` alike."""
     state, keys = x.policy_state, x.class_keys
-    asked = keys.answers if keys is not None else None
-    if asked is None and x.mesh_state is not None:  # beside the mesh layer: its state's
-        asked = x.mesh_state.key_answers
-    assert state is not None and keys is not None and asked is not None
+    assert state is not None and keys is not None
     new = [key for key in named if key not in state.named_ports]
     # where each name's ports are: (True, i) the i-th new name's, (False, i) the i-th before
     source = [
@@ -132,6 +129,8 @@ def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts])
             answers=replace(keys.answers, named=named),
             by_signature=LazySignatures(lambda: signatures_of(after, rules)),
         )
-    elif x.mesh_state is not None:  # beside the mesh layer (classes found by the hashes)
-        out.mesh_state = replace(x.mesh_state, key_answers=replace(asked, named=named))
+    else:  # beside the mesh layer its state keeps the answers of new keys
+        kept = x.mesh_state
+        assert kept is not None and kept.key_answers is not None
+        out.mesh_state = replace(kept, key_answers=replace(kept.key_answers, named=named))
     return out

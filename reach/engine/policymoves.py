@@ -292,9 +292,16 @@ def _ipv6(
         return True
     if not _v6(_cutting(old)[1]):
         return x.ipv6
-    sets = (b for s in cluster.calico.network_sets for b in s.nets)
-    mesh = mesh_blocks(cluster.istio) if x.mesh is not None else []
-    return _v6(rule_blocks(triples)) or _v6(sets) or _v6(mesh)
+    return _v6(_all_blocks(x, cluster, triples))
+
+
+def _all_blocks(
+    x: Reachability, cluster: Cluster, triples: list[tuple[AnyPolicy, AnyRule, str]]
+) -> list[IPBlock]:
+    """The blocks that cut a compilation's segments: the rules' (``triples``), the network
+    sets', and beside the mesh layer its ipBlocks."""
+    blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
+    return blocks + mesh_blocks(cluster.istio) if x.mesh is not None else blocks
 
 
 def _v6(blocks: Iterable[IPBlock]) -> bool:
@@ -339,9 +346,7 @@ def _cuts_of_all(
     triples: list[tuple[AnyPolicy, AnyRule, str]],
 ) -> list[IPRange] | None:
     """:func:`_cuts`, computed from every rule."""
-    blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
-    if x.mesh is not None:  # the mesh's ipBlocks cut the segments too
-        blocks += mesh_blocks(cluster.istio)
+    blocks = _all_blocks(x, cluster, triples)
     masks = state.masks
     ports = {rule.ports for _, rule, _ in triples}
     numeric = [masks.numeric_of.get(p) or numeric_ports(p) for p in ports]
