@@ -26,7 +26,7 @@ from reach.errors import Diagnostic, Diagnostics, FieldError
 from reach.gcpause import without_gc
 from reach.input.calicodiag import unused_profiles
 from reach.input.canonical import replaced
-from reach.input.istiodiag import istio_diagnostics
+from reach.input.istiodiag import istio_diagnostics, says_of_unaddressed
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
@@ -85,7 +85,7 @@ def pod_update(
     if found is None:
         return None
     for say in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
-        if say.reads(cluster) and say.of(changed):
+        if say.reads(cluster) and say.of(cluster, changed):
             after_cluster.diagnostics = _said_again(cluster, after_cluster, say.say)
     x, renumber = found
     after = Analysis(after_cluster, x)
@@ -107,17 +107,17 @@ class _Said:
 
     reads: Callable[[Cluster], bool]
     say: Callable[[Cluster, Diagnostics], None]
-    of: Callable[[list[Pod]], bool]
+    of: Callable[[Cluster, list[Pod]], bool]
 
 
 #: The Calico profiles no pod carries; Istio's diagnostics (of its pods, only those with no
 #: address, which ipBlocks cannot name, are said).
 _SAID_OF_PODS = (
-    _Said(lambda c: bool(c.calico.profiles), unused_profiles, lambda pods: True),
+    _Said(lambda c: bool(c.calico.profiles), unused_profiles, lambda c, pods: True),
     _Said(
         lambda c: bool(c.istio or c.istio.unevaluated),
         istio_diagnostics,
-        lambda pods: any(source_address(p.ips) is None for p in pods),
+        lambda c, pods: says_of_unaddressed(c) and any(source_address(p.ips) is None for p in pods),
     ),
 )
 

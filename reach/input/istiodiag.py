@@ -87,6 +87,16 @@ def _networking(cluster: Cluster, diag: Diagnostics) -> None:
             )
 
 
+def says_of_unaddressed(cluster: Cluster) -> bool:
+    """Whether what is said depends on the pods with no address (a rule of an
+    AuthorizationPolicy names ipBlocks or notIpBlocks): else pods may come and go unsaid."""
+    return any(_names_blocks(r) for p in cluster.istio.authorization for r in p.rules)
+
+
+def _names_blocks(rule: AuthzRule) -> bool:
+    return any(s.ip_blocks or s.not_ip_blocks for s in rule.sources or ())
+
+
 def _policy(policy: AuthorizationPolicy, unaddressed: list[str], diag: Diagnostics) -> None:
     if policy.dry_run:
         diag.add(
@@ -115,7 +125,7 @@ def _policy(policy: AuthorizationPolicy, unaddressed: list[str], diag: Diagnosti
             partial=True,
         )
     for rule in policy.rules:
-        if unaddressed and any(s.ip_blocks or s.not_ip_blocks for s in rule.sources or ()):
+        if unaddressed and _names_blocks(rule):
             named = ", ".join(unaddressed[:3]) + (", ..." if len(unaddressed) > 3 else "")
             diag.add(
                 "istio-ip-blocks",

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+from reach.input.istiodiag import says_of_unaddressed
 from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
 from tests.api.test_whatif import key
 from tests.engine.test_istio_property import meshes, networking
@@ -114,6 +115,21 @@ def test_a_pod_without_an_address_beside_istio_is_said_again() -> None:
     with _never_loaded():
         r.delete(replica)
     assert not [str(d) for d in r.diagnostics if "web-2" in d.message]
+
+
+def test_pods_without_an_address_are_said_only_where_a_rule_names_ip_blocks() -> None:
+    """Istio's diagnostics read the pods only to name those with no address beside a rule
+    of ipBlocks: without one, a pod coming does not say them again (0.12 s at 100k)."""
+    by_block = copy.deepcopy(ONLY_WEB)
+    by_block["spec"]["rules"] = [{"from": [{"source": {"notIpBlocks": ["10.1.0.0/16"]}}]}]
+    for policy, said in ((ONLY_WEB, False), (by_block, True)):
+        objects = [NS, _pod("web-1", "web"), _pod("db-1", "db", "10.1.0.2"), policy]
+        r = reach.from_objects(objects)
+        assert says_of_unaddressed(r.cluster) is said
+        replica = _pod("web-2", "web")
+        with _never_loaded():
+            r.apply(replica)
+        assert _everything(r) == _everything(reach.from_objects([*objects, replica]))
 
 
 def test_a_pod_of_another_address_region_beside_istio_makes_a_class_in_place() -> None:
