@@ -15,16 +15,15 @@ conditioned connections) are kept as rectangles of classes for ``analysis.l7mark
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from reach.engine.andtables import AndTables
 from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.meshaddress import address_key, block, source_blocks
+from reach.engine.meshands import Ands, MeshAnding
 from reach.engine.meshclauses import segment_clauses
 from reach.engine.meshcuts import port_sets
 from reach.engine.meshegress import (
@@ -267,54 +266,24 @@ class MeshLayer:
         the digests of what the mesh ANDs into it; and, with ``made`` (those numbers and
         the rows of an earlier call over the same ``rows`` and ``atoms``, whose rows are
         taken where they are the same), the ids of the rows made anew (None without)."""
-        n_internal = len(self.classes)
-        mesh_rows = self._mesh_rows(atoms)
-        digests = [_digest(row) for row in mesh_rows]
-        pairs: dict[tuple[int, int, int], int] = {}
+        anding = self.anding(atoms)
         new_row_of = np.empty(len(row_of), dtype=np.intp)
-        keys: list[tuple[int, bytes, bytes]] = []
         numbered: Ands = {}
         taken: tuple[list[int], list[int]] = ([], [])  # (row, the earlier call's row)
         anew: list[tuple[int, PortSetIds]] = []
-        egress = self.egress
-        egress_rows: dict[int, tuple[PortSetIds, bytes]] = {}
-        and_rows = AndTables(atoms)
-        # a class without sidecar (no destination profile of its own: the mesh admits all)
-        # takes its row as it is
-        meshed = [d for d, dest in enumerate(self.dests) if dest is not None]
-        mesh_of = np.full(len(self.dests) + 1, -1, dtype=np.intp)
-        mesh_of[meshed] = meshed
-        dest_of = mesh_of[np.array(self.dest_of, dtype=np.intp)].tolist() if self.dest_of else []
-        for c in range(len(row_of)):
-            mesh = dest_of[c] if c < n_internal else -1
-            target = egress.target_of[c] if egress is not None else -1
-            key = (int(row_of[c]), mesh, target)
-            row = pairs.get(key)
-            if row is None:
-                if egress is not None and target not in egress_rows:
-                    made_row = _egress_row(egress, target, atoms)
-                    egress_rows[target] = made_row, _digest(made_row)
-                anded = egress_rows[target] if egress is not None else None
-                digest = (key[0], digests[mesh] if mesh >= 0 else b"", anded[1] if anded else b"")
-                row = pairs[key] = numbered.setdefault(digest, len(keys))
-                if row < len(keys):  # another destination whose mesh answer is the same
-                    new_row_of[c] = row
-                    continue
-                keys.append(digest)
-                earlier = made[0].get(digest) if made is not None else None
-                if earlier is not None:
-                    taken[0].append(row)
-                    taken[1].append(earlier)
-                    new_row_of[c] = row
-                    continue
-                base = rows[key[0]]
-                if mesh >= 0:
-                    base = and_rows(base, mesh_rows[mesh])
-                if anded is not None:
-                    base = and_rows(base, anded[0])
-                anew.append((row, base))
-            new_row_of[c] = row
-        stacked = np.empty((len(keys), rows.shape[1]), dtype=np.int32)
+        for c, pre in enumerate(row_of.tolist()):
+            digest = anding.key(c, pre)
+            n = len(numbered)
+            row = new_row_of[c] = numbered.setdefault(digest, n)
+            if row < n:  # another class of the same row before and the same mesh answer
+                continue
+            earlier = made[0].get(digest) if made is not None else None
+            if earlier is not None:
+                taken[0].append(row)
+                taken[1].append(earlier)
+            else:
+                anew.append((row, anding.row(c, rows[pre])))
+        stacked = np.empty((len(numbered), rows.shape[1]), dtype=np.int32)
         if made is not None and taken[0]:
             stacked[taken[0]] = made[1][taken[1]]
         for row, values in anew:
@@ -323,6 +292,23 @@ class MeshLayer:
         if made is not None:
             fresh = set(np.unique([v for _, v in anew]).tolist()) if anew else set()
         return stacked, new_row_of, numbered, fresh
+
+    def anding(self, atoms: PortAtoms) -> MeshAnding:
+        """What the mesh ANDs into every class's ingress row (after :meth:`in_classes`)."""
+        meshed = [d for d, dest in enumerate(self.dests) if dest is not None]
+        mesh_of = np.full(len(self.dests) + 1, -1, dtype=np.intp)
+        mesh_of[meshed] = meshed
+        dest_of = mesh_of[np.array(self.dest_of, dtype=np.intp)].tolist() if self.dest_of else []
+        egress = self.egress
+        if egress is None:
+            return MeshAnding(atoms, self._mesh_rows(atoms), dest_of)
+        return MeshAnding(
+            atoms,
+            self._mesh_rows(atoms),
+            dest_of,
+            lambda target: _egress_row(egress, target, atoms),
+            egress.target_of,
+        )
 
     def _mesh_rows(self, atoms: PortAtoms) -> list[PortSetIds]:
         """Per destination profile, over every class: the id of what its sidecar admits."""
@@ -364,16 +350,6 @@ class MeshLayer:
                     )
                 )
         return out
-
-
-#: The number of each ingress row with the mesh's answer ANDed in, by the row before it
-#: and the digests of the mesh's row and the proxy's (:meth:`MeshLayer.ingress`).
-Ands = dict[tuple[int, bytes, bytes], int]
-
-
-def _digest(row: PortSetIds) -> bytes:
-    """A digest of a row of ids (two rows of one digest are taken to be equal)."""
-    return hashlib.blake2b(row.tobytes(), digest_size=16).digest()
 
 
 def _egress_row(plan: EgressPlan, target: int, atoms: PortAtoms) -> PortSetIds:

@@ -30,10 +30,11 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.classmoves import GONE
 from reach.engine.meshagain import features_again
+from reach.engine.meshands import Ands
 from reach.engine.meshcuts import port_sets
 from reach.engine.meshegress import named_targets
 from reach.engine.meshfeatures import FeatureReader
-from reach.engine.meshlayer import Ands, MeshLayer, blocks
+from reach.engine.meshlayer import MeshLayer, blocks
 from reach.engine.meshsplits import reparted
 from reach.engine.moves import Move
 from reach.engine.portcuts import with_cuts

@@ -11,7 +11,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.keyanswers import KeyAnswers
-from reach.engine.meshlayer import Ands
+from reach.engine.meshands import Ands
 
 
 @dataclass

@@ -17,13 +17,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.classmoves import Taking
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import empty_rows
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
 from reach.engine.segmentmoves import ends_taken
 from reach.engine.sides import SideRows
+from reach.engine.taking import Taking
 from reach.model.pseudo import PseudoPeer, pseudo_order
 
 

@@ -30,13 +30,13 @@ import numpy as np
 
 from reach.engine.arrays import PortSetIds
 from reach.engine.calicostate import CalicoState
-from reach.engine.classmoves import Taking
 from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import empty_rows
 from reach.engine.rules import CompiledRule
+from reach.engine.taking import Taking
 from reach.model.ipspace import IPRange, cut_finer, overlay
 
 

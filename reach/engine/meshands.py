@@ -1,0 +1,104 @@
+"""What the mesh ANDs into each class's ingress row (:meth:`MeshLayer.ingress
+<reach.engine.meshlayer.MeshLayer.ingress>`): the row of what its destination sidecar
+admits from every class and, under REGISTRY_ONLY, the row of what every class's proxy
+forwards to it; and the digest that numbers the rows ANDed (two classes of one row before
+the AND and of equal mesh rows have one row after it: ``Ands``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import numpy as np
+
+from reach.engine.andtables import AndTables
+from reach.engine.arrays import IntVec, PortSetIds
+from reach.engine.atoms import PortAtoms
+
+#: The number of each ingress row with the mesh's answer ANDed in, by the row before it
+#: and the digests of the mesh's row and the proxy's (:meth:`MeshLayer.ingress`).
+Ands = dict[tuple[int, bytes, bytes], int]
+
+
+def digest(row: PortSetIds) -> bytes:
+    """A digest of a row of ids (two rows of one digest are taken to be equal)."""
+    return hashlib.blake2b(row.tobytes(), digest_size=16).digest()
+
+
+class MeshAnding:
+    """The mesh's rows to AND into every class's ingress row (destination classes: the
+    behaviour classes, then the external ends, which the mesh does not filter)."""
+
+    def __init__(
+        self,
+        atoms: PortAtoms,
+        mesh_rows: list[PortSetIds],
+        mesh_of: list[int],
+        proxy_row: Callable[[int], PortSetIds] | None = None,
+        target_of: list[int] | None = None,
+    ) -> None:
+        """``mesh_rows[d]``: what destination profile d's sidecar admits from every class;
+        ``mesh_of``: each behaviour class's profile (-1: no sidecar, the row is taken as it
+        is); ``proxy_row(t)``, ``target_of`` (REGISTRY_ONLY): what every class's proxy
+        forwards to destination profile t, and each class's."""
+        self.atoms, self.mesh_rows, self.mesh_of = atoms, mesh_rows, mesh_of
+        self.digests = [digest(row) for row in mesh_rows]
+        self.proxy_rows = proxy_row
+        self.target_of = target_of
+        self._proxy: dict[int, tuple[PortSetIds, bytes]] = {}
+        self.and_rows = AndTables(atoms)
+
+    def key(self, c: int, pre: int) -> tuple[int, bytes, bytes]:
+        """The digest of class ``c``'s row after the AND, its row before being ``pre``."""
+        mesh = self.mesh_of[c] if c < len(self.mesh_of) else -1
+        proxy = self._proxy_of(c)
+        return (pre, self.digests[mesh] if mesh >= 0 else b"", proxy[1] if proxy else b"")
+
+    def row(self, c: int, base: PortSetIds) -> PortSetIds:
+        """Class ``c``'s ingress row ``base`` with the mesh's rows ANDed in."""
+        mesh = self.mesh_of[c] if c < len(self.mesh_of) else -1
+        if mesh >= 0:
+            base = self.and_rows(base, self.mesh_rows[mesh])
+        proxy = self._proxy_of(c)
+        if proxy is not None:
+            base = self.and_rows(base, proxy[0])
+        return base
+
+    def column(self, entries: PortSetIds, at: int) -> PortSetIds:
+        """Every class's entry at class ``at`` (``entries``: before the AND) with the
+        mesh's entries at ``at`` ANDed in."""
+        all_id = self.atoms.all_id
+        n = len(entries)
+        if self.mesh_rows:
+            at_mesh = np.array([row[at] for row in self.mesh_rows] + [all_id], dtype=np.int32)
+            mesh_of = np.full(n, -1, dtype=np.intp)
+            mesh_of[: len(self.mesh_of)] = self.mesh_of
+            entries = self.and_rows(entries, at_mesh[mesh_of])
+        if self.target_of is not None:
+            targets = np.array(self.target_of, dtype=np.intp)
+            at_proxy = np.array(
+                [self._proxy_of_target(t)[0][at] for t in range(int(targets.max()) + 1)],
+                dtype=np.int32,
+            )
+            entries = self.and_rows(entries, at_proxy[targets])
+        return entries
+
+    def _proxy_of(self, c: int) -> tuple[PortSetIds, bytes] | None:
+        return self._proxy_of_target(self.target_of[c]) if self.target_of is not None else None
+
+    def _proxy_of_target(self, target: int) -> tuple[PortSetIds, bytes]:
+        made = self._proxy.get(target)
+        if made is None:
+            assert self.proxy_rows is not None
+            row = self.proxy_rows(target)
+            made = self._proxy[target] = (row, digest(row))
+        return made
+
+
+def ands_of(anding: MeshAnding, pre_of: IntVec, row_of: IntVec) -> Ands:
+    """The digest of every class's row after the AND (its row before: ``pre_of``), and
+    its row (``row_of``)."""
+    return {
+        anding.key(c, pre): row
+        for c, (pre, row) in enumerate(zip(pre_of.tolist(), row_of.tolist(), strict=True))
+    }

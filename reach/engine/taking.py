@@ -1,0 +1,101 @@
+"""Arrays indexed by class taken again in a new order of the classes (classes renumbered:
+:mod:`reach.engine.classmoves`, and beside the mesh layer :mod:`reach.engine.meshclasses`;
+segments cut again, pseudo peers added)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from reach.engine.arrays import IntVec, PortSetIds
+from reach.engine.rowbuffer import empty_rows
+
+#: The new class of a renumbering, to be put in its rows: its number, its entry in every
+#: class's row (over the classes in their new order), and its own row.
+NewColumn = tuple[int, PortSetIds, PortSetIds]
+
+
+class Taking:
+    """``vector[at]`` for many vectors, with a fill where ``at`` is -1: as copies of the
+    runs of consecutive indices (one or two runs when a class comes or goes), which is
+    several times faster than indexing element by element."""
+
+    def __init__(self, at: IntVec) -> None:
+        self.at = at
+        self.fills = np.flatnonzero(at < 0)
+        kept = np.flatnonzero(at >= 0)
+        breaks = np.flatnonzero((np.diff(kept) != 1) | (np.diff(at[kept]) != 1)) + 1
+        self.runs = [
+            (int(kept[a]), int(kept[b - 1]) + 1, int(at[kept[a]]))
+            for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(kept)], strict=True)
+            if b > a
+        ]
+
+    @property
+    def prefix(self) -> int | None:
+        """The number of classes taken when they are the first ones, in order (a vector's
+        first columns); None otherwise."""
+        if len(self.fills) or self.runs != [(0, len(self.at), 0)]:
+            return None
+        return len(self.at)
+
+    def __call__(
+        self,
+        vector: np.ndarray[Any, Any],
+        fill: object,
+        rows: IntVec | None = None,
+        out: np.ndarray[Any, Any] | None = None,
+    ) -> np.ndarray[Any, Any]:
+        """``vector[at]`` along its last axis, ``fill`` where ``at`` is -1 (a 2-D
+        ``vector``: of its ``rows`` only, when given; into ``out``, when given)."""
+        picked = slice(None) if rows is None else rows
+        if out is None:
+            height = vector.shape[:-1] if rows is None else (len(rows),)
+            out = np.empty((*height, len(self.at)), dtype=vector.dtype)
+        if rows is not None and len(self.runs) <= 2:  # a class came or went: row by row
+            for i, row in enumerate(rows.tolist()):  # (a gather of rows copies them twice)
+                for lo, hi, src in self.runs:
+                    out[i, lo:hi] = vector[row, src : src + hi - lo]
+        elif len(self.runs) > 16:  # many moves: element by element
+            kept = self.at >= 0
+            source = vector[picked] if rows is not None else vector
+            out[..., kept] = source[..., self.at[kept]]
+        else:
+            for lo, hi, src in self.runs:
+                out[..., lo:hi] = (
+                    vector[picked, src : src + hi - lo]
+                    if rows is not None
+                    else (vector[..., src : src + hi - lo])
+                )
+        out[..., self.fills] = fill
+        return out
+
+
+def taken(vector: np.ndarray[Any, Any], at: IntVec, fill: object) -> np.ndarray[Any, Any]:
+    """``vector[at]``, with ``fill`` where ``at`` is -1."""
+    return Taking(at)(vector, fill)
+
+
+def rows_in_order(
+    rows: PortSetIds, row_of: IntVec, columns: IntVec, new: NewColumn | None = None
+) -> tuple[PortSetIds, IntVec]:
+    """``(rows, row_of)`` of one side with the classes in their new order (``columns``:
+    the old class of each, -1 the ``new`` one). Without a new class every row is taken
+    (the rows keep their numbers); with one, each (row, entry at the new class) pair that
+    occurs is a row, and the new class's own row comes last."""
+    old = row_of[np.maximum(columns, 0)]
+    if new is None:
+        return Taking(columns)(rows, 0, out=empty_rows(len(rows), len(columns), rows.dtype)), old
+    at, entry, own = new
+    others = np.flatnonzero(np.arange(len(columns)) != at)
+    scale = int(entry.max()) + 1  # (row, entry) pairs as one number each: a 1-D unique
+    pairs, inverse = np.unique(old[others] * scale + entry[others], return_inverse=True)
+    out = empty_rows(len(pairs) + 1, len(columns), rows.dtype)
+    Taking(columns)(rows, 0, rows=pairs // scale, out=out[:-1])
+    out[:-1, at] = pairs % scale
+    out[-1] = own
+    row_of_new = np.empty(len(columns), dtype=np.intp)
+    row_of_new[others] = inverse.reshape(-1)
+    row_of_new[at] = len(out) - 1
+    return out, row_of_new
