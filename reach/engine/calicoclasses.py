@@ -152,11 +152,13 @@ def renumbered(
     pod_label: IntVec,
     plan: Plan,
     new: NewClass | None,
+    pods_only: bool = False,
 ) -> Reachability | None:
     """``x`` with the behaviour classes of ``plan``: :func:`calico_rebuilt` beside Calico's
-    tiers, else ``classmoves.rebuilt`` (see there)."""
-    rebuild = calico_rebuilt if x.calico_state is not None else rebuilt
-    return rebuild(x, cluster, keys, pod_label, plan, new)
+    tiers, else ``classmoves.rebuilt`` (see there, and for ``pods_only``)."""
+    if x.calico_state is not None:
+        return calico_rebuilt(x, cluster, keys, pod_label, plan, new)
+    return rebuilt(x, cluster, keys, pod_label, plan, new, pods_only=pods_only)
 
 
 def _hashes(

@@ -18,10 +18,12 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import IntVec, PortSetIds
+from reach.engine.meshands import Ands, ands_of
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.meshstate import MeshState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import side_tables
+from reach.engine.taking import rows_in_order
 
 
 def unmeshed(x: Reachability, keys: ClassKeys) -> tuple[Reachability, ClassKeys] | None:
@@ -41,8 +43,47 @@ def remeshed(
     ``source[i]`` of ``x``, -1 a new one whose answers but the mesh's are numbered
     ``new_code``) with a mesh layer of the label classes' features of ``mesh`` made over
     its classes and ANDed into its ingress rows."""
-    kept, keys = x.mesh_state, after.class_keys
-    assert kept is not None and keys is not None
+    layer = _layer(x, after, mesh)
+    rows, row_of, ands, _ = layer.ingress(after.ingress_rows, after.ingress_group, after.atoms)
+    return _meshed(
+        x,
+        after,
+        source,
+        new_code,
+        layer,
+        (rows, row_of, ands),
+        ids_in(rows, len(after.atoms.values)),
+    )
+
+
+def retaken(
+    x: Reachability, after: Reachability, source: IntVec, new_code: int, mesh: MeshLayer
+) -> Reachability:
+    """:func:`remeshed` where every answer between the classes that stay is what it was
+    (pods came or went; ``mesh``: of the same Istio objects): the rows of ``x`` after the
+    mesh's AND taken in the new order, and only the new class's entries ANDed (its
+    column, its row)."""
+    layer = _layer(x, after, mesh)
+    anding = layer.anding(after.atoms)
+    columns = np.concatenate([source, np.arange(x.n_internal, x.n_classes)])
+    pre, pre_of = after.ingress_rows, after.ingress_group
+    fresh: set[int] = set()
+    if (source >= 0).all():
+        rows, row_of = rows_in_order(x.ingress_rows, x.ingress_group, columns)
+    else:
+        at = int(np.flatnonzero(source < 0)[0])
+        entry = anding.column(pre[pre_of, at], at)
+        own = anding.row(at, pre[pre_of[at]])
+        rows, row_of = rows_in_order(x.ingress_rows, x.ingress_group, columns, (at, entry, own))
+        fresh = set(np.unique(entry).tolist()) | set(np.unique(own).tolist())
+    ands = ands_of(anding, pre_of, row_of)
+    return _meshed(x, after, source, new_code, layer, (rows, row_of, ands), fresh)
+
+
+def _layer(x: Reachability, after: Reachability, mesh: MeshLayer) -> MeshLayer:
+    """A mesh layer of the label classes' features of ``mesh`` over ``after``'s classes."""
+    keys = after.class_keys
+    assert keys is not None
     layer = MeshLayer(after.cluster, mesh.l7)
     layer.features, layer.label_codes, layer.code_ids = (
         mesh.features,
@@ -53,8 +94,25 @@ def remeshed(
         layer.decided = mesh.decided
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     layer.in_classes(first, after.segments, len(after.pseudo))
-    rows, row_of, ands, _ = layer.ingress(after.ingress_rows, after.ingress_group, after.atoms)
-    masks, ids, table = side_tables(after, ids_in(rows, len(after.atoms.values)))
+    return layer
+
+
+def _meshed(
+    x: Reachability,
+    after: Reachability,
+    source: IntVec,
+    new_code: int,
+    layer: MeshLayer,
+    meshed: tuple[PortSetIds, IntVec, Ands],
+    fresh: set[int],
+) -> Reachability:
+    """``after`` with ``layer`` and its ingress rows after the AND (``meshed``: the rows,
+    each class's, the digests that number them; ``fresh``: ids they hold that ``after``'s
+    sides may not), the rows before it kept in the mesh state."""
+    kept, keys = x.mesh_state, after.class_keys
+    assert kept is not None and keys is not None
+    rows, row_of, ands = meshed
+    masks, ids, table = side_tables(after, fresh)
     code = np.full(len(source), new_code, dtype=np.intp)
     code[source >= 0] = kept.class_code[source[source >= 0]]
     state = MeshState(after.ingress_rows, after.ingress_group, code, keys.answers, ands)

@@ -123,7 +123,11 @@ def moved(
             class_keys=keys,
         ), None
     plan = class_plan(x, keys, order, new)
-    after = renumbered(x, cluster, keys, pod_label, plan, new) if plan is not None else None
+    after = (
+        renumbered(x, cluster, keys, pod_label, plan, new, pods_only=True)
+        if plan is not None
+        else None
+    )
     return (after, renumbering(x, order)) if after is not None else None
 
 

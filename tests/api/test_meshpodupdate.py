@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+from reach.engine.meshlayer import MeshLayer
 from reach.input.istiodiag import says_of_unaddressed
 from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
 from tests.api.test_whatif import key
@@ -150,6 +152,49 @@ def test_a_pod_of_another_address_region_beside_istio_makes_a_class_in_place() -
         r.delete(outside)
     assert r.reachability.n_internal == 2
     assert _everything(r) == _everything(reach.from_objects(objects))
+
+
+def test_classes_renumbered_by_pods_beside_istio_take_the_rows_after_the_and() -> None:
+    """A pod whose class goes, and one that makes a class, beside the mesh: the rows after
+    the mesh's AND are those of before in the new order, the new class's column and row
+    ANDed alone (the whole AND, ``MeshLayer.ingress``, is never made again). A policy
+    applied after takes the rows it does not change by their digests: each step is a
+    load's."""
+    queue_from_db = copy.deepcopy(ONLY_WEB)
+    queue_from_db["metadata"]["name"] = "queue-from-db"
+    queue_from_db["spec"]["selector"]["matchLabels"]["app"] = "queue"
+    queue_from_db["spec"]["rules"][0]["from"][0]["source"]["principals"] = [
+        "cluster.local/ns/shop/sa/db"
+    ]
+    objects = [NS, _pod("web-1", "web", "10.1.0.1"), _pod("db-1", "db", "10.1.0.2"), ONLY_WEB]
+    objects += [queue_from_db, _pod("cache-1", "cache", "10.1.0.3")]
+    r = reach.from_objects(objects)
+    lone, other = objects[-1], _pod("queue-1", "queue", "10.1.0.4")
+    anded = mock.patch.object(MeshLayer, "ingress", side_effect=AssertionError("ANDed"))
+    with _never_loaded(), anded:
+        r.delete(lone)
+    assert r.reachability.n_internal == 2
+    assert _everything(r) == _everything(reach.from_objects(objects[:-1]))
+    with _never_loaded(), anded:
+        r.apply(other)
+    after = [*objects[:-1], other]
+    assert r.reachability.n_internal == 3
+    assert _everything(r) == _everything(reach.from_objects(after))
+    web_from_db = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "web"}},
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "db"}}}]}],
+        },
+    }
+    with _never_loaded():
+        r.apply(web_from_db)
+    assert _everything(r) == _everything(reach.from_objects([*after, web_from_db]))
+    assert r.path("shop/db-1", "shop/queue-1").direct.tcp
+    assert not r.path("shop/web-1", "shop/queue-1").direct.tcp
+    assert r.path("shop/web-1", "shop/db-1").direct.tcp
 
 
 def test_a_new_pod_a_service_leads_to_on_a_new_port_cuts_the_atoms_first() -> None:
