@@ -3,7 +3,8 @@ is computed"): a Pod (:mod:`reach.api.podupdate`), a NetworkPolicy or admin poli
 (:mod:`reach.api.policyupdate`), a Calico policy (:mod:`reach.api.calicoupdate`), an Istio
 AuthorizationPolicy or PeerAuthentication (:mod:`reach.api.meshupdate`), a
 Namespace (:mod:`reach.api.namespaceupdate`), an entry point (:mod:`reach.api.entryupdate`),
-an object of a kind the load passes over (:mod:`reach.api.ignoredupdate`)."""
+an object of a kind the load passes over (:mod:`reach.api.ignoredupdate`). The first update
+has the process keep the memory it frees (:mod:`reach.freedmemory`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from reach.api.meshupdate import mesh_update
 from reach.api.namespaceupdate import namespace_update
 from reach.api.podupdate import pod_update
 from reach.api.policyupdate import policy_update
+from reach.freedmemory import keep_freed_memory
 from reach.input.store import Identity, ObjectStore
 
 
@@ -25,6 +27,7 @@ def quick_update(
     """The analysis after the object ``key`` changed in ``store`` (``old``: the store held
     it before), the change, and the ids of the nodes at granularity ``by`` on which it
     was compared; None when the object's change needs a load and a compilation."""
+    keep_freed_memory()
     ways = (
         pod_update,
         policy_update,
