@@ -28,6 +28,7 @@ from reach.api.quickupdate import quick_update
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostics
+from reach.freedmemory import keep_freed_memory
 from reach.input.live.read import LiveSource
 from reach.input.live.watch import Change, ClusterWatch, Event, Status, raw_of, wait_for
 from reach.input.loader import Memo, build_cluster
@@ -114,8 +115,10 @@ class Watcher:
         self.tally = Tally(0, {})
 
     def start(self) -> WatchUpdate:
-        """Read the cluster and start watching it; the first state."""
+        """Read the cluster and start watching it; the first state (read with the memory
+        the process frees kept for the updates after: :mod:`reach.freedmemory`)."""
         started = time.perf_counter()
+        keep_freed_memory()
         raws = self.watch.start(Diagnostics())
         self.store = ObjectStore(raws)
         self.analysis = self._analyse()
