@@ -152,13 +152,13 @@ def renumbered(
     pod_label: IntVec,
     plan: Plan,
     new: NewClass | None,
-    pods_only: bool = False,
+    kept: bool = False,
 ) -> Reachability | None:
     """``x`` with the behaviour classes of ``plan``: :func:`calico_rebuilt` beside Calico's
-    tiers, else ``classmoves.rebuilt`` (see there, and for ``pods_only``)."""
+    tiers, else ``classmoves.rebuilt`` (see there, and for ``kept``)."""
     if x.calico_state is not None:
         return calico_rebuilt(x, cluster, keys, pod_label, plan, new)
-    return rebuilt(x, cluster, keys, pod_label, plan, new, pods_only=pods_only)
+    return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
 
 
 def _hashes(

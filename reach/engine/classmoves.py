@@ -40,7 +40,7 @@ from reach.engine.classes import (
     signature_of,
 )
 from reach.engine.keyanswers import KeyAnswers
-from reach.engine.meshclasses import remeshed, retaken, unmeshed
+from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
@@ -133,14 +133,15 @@ def rebuilt(
     plan: Plan,
     new: NewClass | None,
     mesh: MeshLayer | None = None,
-    pods_only: bool = False,
+    kept: bool = False,
 ) -> Reachability | None:
     """``x`` for ``cluster`` (its pods in label classes ``pod_label``, named by ``keys``),
     with the behaviour classes of ``plan``; None when that needs a compilation. Beside the
     mesh layer, over the rows before its AND, the layer made again after from the label
     classes' features of ``mesh`` (default: ``x``'s; :mod:`reach.engine.meshclasses`);
-    ``pods_only`` (only pods came or went: every answer between the classes that stay is
-    what it was) takes the rows after the AND of ``x`` in the new order."""
+    ``kept``: every class answers as its source class of ``x`` did (pods came or went, a
+    class split or merged before a policy goes in), so the rows after the AND are taken
+    (``meshclasses.remeshed``'s ``columns``)."""
     if x.mesh is None:
         return _rebuilt(x, keys, cluster, pod_label, plan, new)
     base = unmeshed(x, keys)
@@ -148,8 +149,8 @@ def rebuilt(
     if after is None:
         return None
     code = new.mesh_code if new is not None else -1
-    meshed = retaken if pods_only else remeshed
-    return meshed(x, after, plan.source, code, mesh or x.mesh)
+    columns = np.concatenate([plan.source, np.arange(x.n_internal, x.n_classes)])
+    return remeshed(x, after, plan.source, code, mesh or x.mesh, columns if kept else None)
 
 
 def _rebuilt(

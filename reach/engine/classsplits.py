@@ -108,7 +108,9 @@ def split_into(
         split=True,
     )
     first_keys = [least[part] for part in order]
-    after = renumbered(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
+    after = renumbered(
+        x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None, kept=True
+    )
     if after is None:
         return None
     internal = np.full(x.n_internal, -1, dtype=np.intp)
@@ -169,7 +171,9 @@ def merged_classes(
         split=True,
     )
     first_keys = [keys.first_key[c] for c in source.tolist()]
-    after = renumbered(x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None)
+    after = renumbered(
+        x, x.cluster, replace(keys, first_key=first_keys), pod_label, plan, None, kept=True
+    )
     if after is None:
         return None
     merged = sorted(c for group in groups for c in group)

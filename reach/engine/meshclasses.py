@@ -13,6 +13,7 @@ class; a new class takes the number of a class answering alike, or one of its ow
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -37,47 +38,95 @@ def unmeshed(x: Reachability, keys: ClassKeys) -> tuple[Reachability, ClassKeys]
 
 
 def remeshed(
-    x: Reachability, after: Reachability, source: IntVec, new_code: int, mesh: MeshLayer
+    x: Reachability,
+    after: Reachability,
+    source: IntVec,
+    new_code: int,
+    mesh: MeshLayer,
+    columns: IntVec | None = None,
 ) -> Reachability:
     """``after`` (the classes of ``x`` renumbered over :func:`unmeshed` rows: class i is
     ``source[i]`` of ``x``, -1 a new one whose answers but the mesh's are numbered
     ``new_code``) with a mesh layer of the label classes' features of ``mesh`` made over
-    its classes and ANDed into its ingress rows."""
+    its classes and ANDed into its ingress rows.
+
+    ``columns`` (the class of ``x`` each class is, every class: behaviour classes, then
+    the external ends; -1 at most once, a new behaviour class) says that every class
+    answers, before the AND, as that class of ``x`` did (pods came or went, classes split
+    or merged before a policy goes in, segments cut): where the mesh sees each one as it
+    saw that class too, the rows of ``x`` after the AND are taken in the new order and
+    only the new class's entries ANDed (its column, its row)."""
     layer = _layer(x, after, mesh)
+    if columns is not None and _seen_alike(x, layer, columns):
+        meshed, fresh = _taken(x, after, layer, columns)
+        return _meshed(x, after, source, new_code, layer, meshed, fresh)
     rows, row_of, ands, _ = layer.ingress(after.ingress_rows, after.ingress_group, after.atoms)
-    return _meshed(
-        x,
-        after,
-        source,
-        new_code,
-        layer,
-        (rows, row_of, ands),
-        ids_in(rows, len(after.atoms.values)),
-    )
+    fresh = ids_in(rows, len(after.atoms.values))
+    return _meshed(x, after, source, new_code, layer, (rows, row_of, ands), fresh)
 
 
-def retaken(
-    x: Reachability, after: Reachability, source: IntVec, new_code: int, mesh: MeshLayer
-) -> Reachability:
-    """:func:`remeshed` where every answer between the classes that stay is what it was
-    (pods came or went; ``mesh``: of the same Istio objects): the rows of ``x`` after the
-    mesh's AND taken in the new order, and only the new class's entries ANDed (its
-    column, its row)."""
-    layer = _layer(x, after, mesh)
+def _taken(
+    x: Reachability, after: Reachability, layer: MeshLayer, columns: IntVec
+) -> tuple[tuple[PortSetIds, IntVec, Ands], set[int]]:
+    """The rows after the AND of :func:`remeshed` given ``columns``, and the ids of the
+    entries ANDed here."""
     anding = layer.anding(after.atoms)
-    columns = np.concatenate([source, np.arange(x.n_internal, x.n_classes)])
     pre, pre_of = after.ingress_rows, after.ingress_group
     fresh: set[int] = set()
-    if (source >= 0).all():
+    if (columns >= 0).all():
         rows, row_of = rows_in_order(x.ingress_rows, x.ingress_group, columns)
     else:
-        at = int(np.flatnonzero(source < 0)[0])
+        at = int(np.flatnonzero(columns < 0)[0])
         entry = anding.column(pre[pre_of, at], at)
         own = anding.row(at, pre[pre_of[at]])
         rows, row_of = rows_in_order(x.ingress_rows, x.ingress_group, columns, (at, entry, own))
         fresh = set(np.unique(entry).tolist()) | set(np.unique(own).tolist())
-    ands = ands_of(anding, pre_of, row_of)
-    return _meshed(x, after, source, new_code, layer, (rows, row_of, ands), fresh)
+    return (rows, row_of, ands_of(anding, pre_of, row_of)), fresh
+
+
+def _seen_alike(x: Reachability, layer: MeshLayer, columns: IntVec) -> bool:
+    """Whether ``layer`` sees every class but a new one (``columns``) as ``x``'s mesh
+    layer sees its class of ``x``: as a caller, as a destination and, under REGISTRY_ONLY,
+    through its proxy (one new class at most)."""
+    old = x.mesh
+    if old is None or int((columns < 0).sum()) > 1:
+        return False
+    kept = np.flatnonzero(columns >= 0)
+    internal = kept[kept < len(layer.classes)]
+    pairs: list[tuple[Sequence[Hashable], list[int], Sequence[Hashable], list[int], IntVec]] = [
+        (layer.callers, layer.caller_of, old.callers, old.caller_of, kept),
+        (layer.dest_keys, layer.dest_of, old.dest_keys, old.dest_of, internal),
+    ]
+    if (layer.egress is None) != (old.egress is None):
+        return False
+    if layer.egress is not None and old.egress is not None:
+        new_plan, old_plan = layer.egress, old.egress
+        pairs.append(
+            (new_plan.sources, new_plan.source_of, old_plan.sources, old_plan.source_of, kept)
+        )
+        pairs.append(
+            (new_plan.targets, new_plan.target_of, old_plan.targets, old_plan.target_of, kept)
+        )
+    return all(_profiles_alike(*pair, columns) for pair in pairs)
+
+
+def _profiles_alike(
+    profiles: Sequence[Hashable],
+    profile_of: list[int],
+    old_profiles: Sequence[Hashable],
+    old_profile_of: list[int],
+    at: IntVec,
+    columns: IntVec,
+) -> bool:
+    """Whether the classes ``at`` have the profiles (``profiles[profile_of[c]]``) their
+    columns of ``x`` had (``old_profiles[old_profile_of[columns[c]]]``)."""
+    if not len(at):
+        return True
+    number = {p: i for i, p in enumerate(profiles)}
+    translated = np.array([number.get(p, -1) for p in old_profiles], dtype=np.intp)
+    now = np.array(profile_of, dtype=np.intp)[at]
+    then = translated[np.array(old_profile_of, dtype=np.intp)[columns[at]]]
+    return bool(np.array_equal(now, then))
 
 
 def _layer(x: Reachability, after: Reachability, mesh: MeshLayer) -> MeshLayer:

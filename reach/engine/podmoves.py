@@ -124,9 +124,7 @@ def moved(
         ), None
     plan = class_plan(x, keys, order, new)
     after = (
-        renumbered(x, cluster, keys, pod_label, plan, new, pods_only=True)
-        if plan is not None
-        else None
+        renumbered(x, cluster, keys, pod_label, plan, new, kept=True) if plan is not None else None
     )
     return (after, renumbering(x, order)) if after is not None else None
 

@@ -17,7 +17,9 @@ rules' peers tells them apart, so:
 The policy state's matcher (and beside Calico's tiers the Calico matcher) answers over the
 new segments (its answers about pods, which do not read addresses, are kept). Beside
 Istio's mesh layer (whose ipBlocks cut the segments too) the rows before the mesh's AND
-are cut, and the mesh layer is made again over the new segments and ANDed in.
+are cut, and the mesh layer is made again over the new segments; the mesh sees each
+segment as the one it is part of (or the first of those it joins), so the rows after the
+AND are cut alike (``meshclasses.remeshed``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.arrays import PortSetIds
+from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.calicostate import CalicoState
 from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.policystate import PolicyState
@@ -45,30 +47,38 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     do), each within one segment of ``x`` or the union of consecutive ones that every row
     and rule of ``x`` holds alike: each takes the classes of the segment of ``x`` that holds
     its first address (see the module doc). Beside Istio's mesh layer the rows before the
-    mesh's AND are cut, and the mesh layer is made again over the new segments and ANDed
-    in (:func:`reach.engine.meshclasses.remeshed`, the classes as they are)."""
+    mesh's AND are cut, and the mesh layer is made again over the new segments, the rows
+    after the AND cut alike (:func:`reach.engine.meshclasses.remeshed`)."""
     if x.mesh is None:
         return _resegmented(x, segments)
     base = unmeshed(x, x.class_keys) if x.class_keys is not None else None
     assert base is not None, "a policy moves beside the mesh layer with its state only"
     cut = _resegmented(replace(base[0], class_keys=base[1]), segments)
-    return remeshed(x, cut, np.arange(x.n_internal, dtype=np.intp), -1, x.mesh)
+    internal = np.arange(x.n_internal, dtype=np.intp)
+    return remeshed(x, cut, internal, -1, x.mesh, _columns(x, segments))
 
 
-def _resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
-    """:func:`resegmented` without the mesh layer."""
-    state = x.calico_state or x.policy_state
-    assert state is not None and x.mesh is None
+def _columns(x: Reachability, segments: list[IPRange]) -> IntVec:
+    """The class of ``x`` each class is over the segments ``segments``: the behaviour
+    classes and pseudo peers their own, a segment that of ``x`` holding its first
+    address."""
     starts = [(s.version, s.first) for s in x.segments]
     source = [bisect.bisect_right(starts, (s.version, s.first)) - 1 for s in segments]
     n = x.n_internal
-    columns = np.concatenate(
+    return np.concatenate(
         [
             np.arange(n, dtype=np.intp),
             n + np.array(source, dtype=np.intp),
             np.arange(x.first_pseudo, x.n_classes, dtype=np.intp),
         ]
     )
+
+
+def _resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
+    """:func:`resegmented` without the mesh layer."""
+    state = x.calico_state or x.policy_state
+    assert state is not None and x.mesh is None
+    columns = _columns(x, segments)
     take = Taking(columns)
     masks, rules = ends_taken(x, state, take)
     matcher = state.matcher.resegmented(segments)
