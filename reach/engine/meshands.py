@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from reach.engine.andtables import AndTables
-from reach.engine.arrays import IntVec, PortSetIds
+from reach.engine.arrays import PortSetIds
 from reach.engine.atoms import PortAtoms
 
 #: The number of each ingress row with the mesh's answer ANDed in, by the row before it
@@ -93,12 +93,3 @@ class MeshAnding:
             row = self.proxy_rows(target)
             made = self._proxy[target] = (row, digest(row))
         return made
-
-
-def ands_of(anding: MeshAnding, pre_of: IntVec, row_of: IntVec) -> Ands:
-    """The digest of every class's row after the AND (its row before: ``pre_of``), and
-    its row (``row_of``)."""
-    return {
-        anding.key(c, pre): row
-        for c, (pre, row) in enumerate(zip(pre_of.tolist(), row_of.tolist(), strict=True))
-    }

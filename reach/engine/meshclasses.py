@@ -19,12 +19,13 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import IntVec, PortSetIds
-from reach.engine.meshands import Ands, ands_of
+from reach.engine.meshands import Ands
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.meshstate import MeshState
 from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rowbuffer import empty_rows
 from reach.engine.rowsagain import side_tables
-from reach.engine.taking import rows_in_order
+from reach.engine.taking import Taking
 
 
 def unmeshed(x: Reachability, keys: ClassKeys) -> tuple[Reachability, ClassKeys] | None:
@@ -68,20 +69,31 @@ def remeshed(
 def _taken(
     x: Reachability, after: Reachability, layer: MeshLayer, columns: IntVec
 ) -> tuple[tuple[PortSetIds, IntVec, Ands], set[int]]:
-    """The rows after the AND of :func:`remeshed` given ``columns``, and the ids of the
-    entries ANDed here."""
+    """The rows after the AND of :func:`remeshed` given ``columns``, numbered as
+    :meth:`MeshLayer.ingress` numbers them (a row per digest, in the order of the classes
+    that first have it), and the ids of the entries ANDed here: each row is the row of
+    ``x`` of a class of its digest's column, taken in the new order, with the new class's
+    entry (and, for the new class, its own row) ANDed."""
     anding = layer.anding(after.atoms)
     pre, pre_of = after.ingress_rows, after.ingress_group
-    fresh: set[int] = set()
+    ands: Ands = {}
+    row_of = np.empty(len(pre_of), dtype=np.intp)
+    first: list[int] = []  # a class of each row
+    for c, row in enumerate(pre_of.tolist()):
+        n = len(ands)
+        row_of[c] = ands.setdefault(anding.key(c, row), n)
+        if row_of[c] == n:
+            first.append(c)
+    of = np.array(first, dtype=np.intp)
+    rows = empty_rows(len(of), len(columns), x.ingress_rows.dtype)
+    Taking(columns)(x.ingress_rows, 0, rows=x.ingress_group[np.maximum(columns[of], 0)], out=rows)
     if (columns >= 0).all():
-        rows, row_of = rows_in_order(x.ingress_rows, x.ingress_group, columns)
-    else:
-        at = int(np.flatnonzero(columns < 0)[0])
-        entry = anding.column(pre[pre_of, at], at)
-        own = anding.row(at, pre[pre_of[at]])
-        rows, row_of = rows_in_order(x.ingress_rows, x.ingress_group, columns, (at, entry, own))
-        fresh = set(np.unique(entry).tolist()) | set(np.unique(own).tolist())
-    return (rows, row_of, ands_of(anding, pre_of, row_of)), fresh
+        return (rows, row_of, ands), set()
+    at = int(np.flatnonzero(columns < 0)[0])
+    entry = anding.column(pre[pre_of, at], at)
+    rows[:, at] = entry[of]
+    rows[row_of[at]] = own = anding.row(at, pre[pre_of[at]])
+    return (rows, row_of, ands), set(np.unique(entry).tolist()) | set(np.unique(own).tolist())
 
 
 def _seen_alike(x: Reachability, layer: MeshLayer, columns: IntVec) -> bool:

@@ -179,6 +179,9 @@ def test_classes_renumbered_by_pods_beside_istio_take_the_rows_after_the_and() -
         r.apply(other)
     after = [*objects[:-1], other]
     assert r.reachability.n_internal == 3
+    kept = r.reachability.mesh_state
+    assert kept is not None  # one digest per row, in the rows' order (meshmoves reads so)
+    assert list(kept.ands.values()) == list(range(len(r.reachability.ingress_rows)))
     assert _everything(r) == _everything(reach.from_objects(after))
     web_from_db = {
         "apiVersion": "networking.k8s.io/v1",
