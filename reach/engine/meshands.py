@@ -12,8 +12,9 @@ from collections.abc import Callable
 import numpy as np
 
 from reach.engine.andtables import AndTables
-from reach.engine.arrays import PortSetIds
+from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
+from reach.engine.rowbuffer import appended, with_room
 
 #: The number of each ingress row with the mesh's answer ANDed in, by the row before it
 #: and the digests of the mesh's row and the proxy's (:meth:`MeshLayer.ingress`).
@@ -93,3 +94,32 @@ class MeshAnding:
             row = self.proxy_rows(target)
             made = self._proxy[target] = (row, digest(row))
         return made
+
+
+def ands_appended(
+    anding: MeshAnding, rows: PortSetIds, row_of: IntVec, made: tuple[Ands, PortSetIds]
+) -> tuple[PortSetIds, IntVec, Ands, set[int]]:
+    """:meth:`MeshLayer.ingress <reach.engine.meshlayer.MeshLayer.ingress>` over the rows
+    before the AND ``rows`` (``row_of``: each class's) given ``made``, the digests (in the
+    order of their rows) and the rows of an earlier call over rows of the same numbers:
+    every earlier row keeps its number and the rows of new digests are appended
+    (:func:`~reach.engine.rowbuffer.appended`: in place, not a copy of every row); when
+    most rows are no class's any more, those are dropped."""
+    numbered = dict(made[0])
+    of = np.empty(len(row_of), dtype=np.intp)
+    anew: list[PortSetIds] = []
+    for c, pre in enumerate(row_of.tolist()):
+        n = len(numbered)
+        of[c] = numbered.setdefault(anding.key(c, pre), n)
+        if of[c] == n:
+            anew.append(anding.row(c, rows[pre]))
+    out, fresh = made[1], set()
+    if anew:
+        stacked = np.stack(anew)
+        out, fresh = appended(made[1], stacked), set(np.unique(stacked).tolist())
+    used = np.unique(of)
+    if len(out) > 2 * len(used) + 64:
+        keys = list(numbered)
+        numbered = {keys[r]: i for i, r in enumerate(used.tolist())}
+        out, of = with_room(out, used.tolist()), np.searchsorted(used, of)
+    return out, of, numbered, fresh

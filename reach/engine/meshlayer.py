@@ -23,7 +23,7 @@ import numpy as np
 from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.meshaddress import address_key, block, source_blocks
-from reach.engine.meshands import Ands, MeshAnding
+from reach.engine.meshands import Ands, MeshAnding, ands_appended
 from reach.engine.meshclauses import segment_clauses
 from reach.engine.meshcuts import port_sets
 from reach.engine.meshegress import (
@@ -265,8 +265,12 @@ class MeshLayer:
         mesh destination) pair that occurs; the number of each row by the ingress row and
         the digests of what the mesh ANDs into it; and, with ``made`` (those numbers and
         the rows of an earlier call over the same ``rows`` and ``atoms``, whose rows are
-        taken where they are the same), the ids of the rows made anew (None without)."""
+        taken where they are the same), the ids of the rows made anew (None without).
+        Where ``made``'s digests are in the order of its rows, those rows keep their
+        numbers and the new ones are appended (:func:`~reach.engine.meshands.ands_appended`)."""
         anding = self.anding(atoms)
+        if made is not None and len(made[0]) == len(made[1]):
+            return ands_appended(anding, rows, row_of, made)
         new_row_of = np.empty(len(row_of), dtype=np.intp)
         numbered: Ands = {}
         taken: tuple[list[int], list[int]] = ([], [])  # (row, the earlier call's row)
