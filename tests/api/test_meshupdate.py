@@ -463,6 +463,48 @@ def test_rows_kept_past_many_policy_changes_beside_the_mesh() -> None:
     assert _everything(r) == _everything(reach.from_objects([*objects, cache, web]))
 
 
+def test_rows_after_the_mesh_and_are_appended_and_dropped_past_a_bound() -> None:
+    """An Istio change keeps the numbers of the rows after the mesh's AND made before and
+    appends the new ones in place (the rows before the change are a prefix of the same
+    memory); past a bound the rows no class uses are dropped, the digests with them. Here
+    db's sidecar admits web on another port each time (ports a NetworkPolicy cut before:
+    the atoms stay). Each step is a load's; a NetworkPolicy after takes the rows it does
+    not change by their digests."""
+    cuts = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "cuts", "namespace": "shop"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "none"}},
+            "ingress": [{"ports": [{"port": 1000 + i} for i in range(100)]}],
+        },
+    }
+    objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB, cuts]
+    r = reach.from_objects(objects)
+    policy = copy.deepcopy(ONLY_WEB)
+    shared, dropped = 0, False
+    for i in range(100):
+        before = r.reachability.ingress_rows
+        policy["spec"]["rules"][0]["to"] = [{"operation": {"ports": [str(1000 + i)]}}]
+        with _never_loaded():
+            r.apply(policy)
+        after, state = r.reachability.ingress_rows, r.reachability.mesh_state
+        assert state is not None
+        assert list(state.ands.values()) == list(range(len(after)))
+        if len(after) < len(before):
+            dropped = True
+            break
+        shared += bool(np.shares_memory(before, after))
+    assert dropped
+    assert shared >= 48  # appended in place, not copied (but when the room ran out)
+    replaced = [o for o in objects if o is not ONLY_WEB]
+    assert _everything(r) == _everything(reach.from_objects([*replaced, policy]))
+    web = _deny_to("web")
+    with _never_loaded():
+        r.apply(web)
+    assert _everything(r) == _everything(reach.from_objects([*replaced, policy, web]))
+
+
 def _team(labels: dict[str, str]) -> Obj:
     ns = copy.deepcopy(NS)
     ns["metadata"]["labels"] = {**ns["metadata"]["labels"], **labels}
