@@ -20,7 +20,7 @@ PACKAGE = ROOT / "reach"
 
 #: Layers from the bottom up; each entry names the packages or modules it holds.
 LAYERS: list[tuple[str, ...]] = [
-    ("reach.errors", "reach.gcpause", "reach.progress", "reach.words"),
+    ("reach.errors", "reach.freedmemory", "reach.gcpause", "reach.progress", "reach.words"),
     ("reach.model",),
     ("reach.input",),
     ("reach.engine",),
