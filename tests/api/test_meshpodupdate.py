@@ -18,6 +18,7 @@ from reach.engine.meshlayer import MeshLayer
 from reach.input.istiodiag import says_of_unaddressed
 from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
 from tests.api.test_whatif import key
+from tests.builders import netpol, sel
 from tests.engine.test_istio_property import meshes, networking
 
 Obj = dict[str, Any]
@@ -183,15 +184,9 @@ def test_classes_renumbered_by_pods_beside_istio_take_the_rows_after_the_and() -
     assert kept is not None  # one digest per row, in the rows' order (meshmoves reads so)
     assert list(kept.ands.values()) == list(range(len(r.reachability.ingress_rows)))
     assert _everything(r) == _everything(reach.from_objects(after))
-    web_from_db = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "web", "namespace": "shop"},
-        "spec": {
-            "podSelector": {"matchLabels": {"app": "web"}},
-            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "db"}}}]}],
-        },
-    }
+    web_from_db = netpol(
+        "web", "shop", sel(app="web"), ingress=[{"from": [{"podSelector": sel(app="db")}]}]
+    )
     with _never_loaded():
         r.apply(web_from_db)
     assert _everything(r) == _everything(reach.from_objects([*after, web_from_db]))

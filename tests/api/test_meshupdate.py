@@ -27,10 +27,13 @@ from tests.api.test_podupdate import (
     stepped_in_place,
 )
 from tests.api.test_whatif import key
+from tests.builders import netpol, sel
 from tests.engine.test_istio_property import authorization_policies, peer_authentications
 
 Obj = dict[str, Any]
 SECURITY = ("AuthorizationPolicy", "PeerAuthentication")
+#: Ports 1000-1099, each on its own (a rule naming them cuts the port atoms there).
+PORTS_1000 = [{"port": 1000 + i} for i in range(100)]
 
 
 @st.composite
@@ -470,15 +473,7 @@ def test_rows_after_the_mesh_and_are_appended_and_dropped_past_a_bound() -> None
     db's sidecar admits web on another port each time (ports a NetworkPolicy cut before:
     the atoms stay). Each step is a load's; a NetworkPolicy after takes the rows it does
     not change by their digests."""
-    cuts = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "cuts", "namespace": "shop"},
-        "spec": {
-            "podSelector": {"matchLabels": {"app": "none"}},
-            "ingress": [{"ports": [{"port": 1000 + i} for i in range(100)]}],
-        },
-    }
+    cuts = netpol("cuts", "shop", sel(app="none"), ingress=[{"ports": PORTS_1000}])
     objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB, cuts]
     r = reach.from_objects(objects)
     policy = copy.deepcopy(ONLY_WEB)
