@@ -1,5 +1,7 @@
 """The quick way of an update that adds, replaces or deletes one Istio AuthorizationPolicy
-or PeerAuthentication (``security.istio.io``) beside a compilation with the mesh layer.
+or PeerAuthentication (``security.istio.io``), Sidecar or ServiceEntry
+(``networking.istio.io``: what each pod's proxy forwards under REGISTRY_ONLY, and the
+registry hosts that reach it) beside a compilation with the mesh layer.
 
 The cluster's Istio objects are read again from the store, as a load reads them (each
 parsed, then in name order by sort), and the diagnostics a load makes of them
@@ -32,19 +34,24 @@ from reach.model.cluster import Cluster
 #: The Istio kinds this quick way reads a change of, and their API group.
 MESH_KINDS = ("AuthorizationPolicy", "PeerAuthentication")
 MESH_GROUP = "security.istio.io"
+#: The Istio networking kinds it reads a change of (the mesh reads them of every pod).
+NETWORKING_KINDS = ("Sidecar", "ServiceEntry")
+NETWORKING_GROUP = "networking.istio.io"
 
 
 @without_gc
 def mesh_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
 ) -> tuple[Analysis, DiffReport, set[str]] | None:
-    """The analysis after the Istio security object ``key`` changed in ``store`` (``old``:
-    the store held it before), the change, and the ids of the nodes at granularity ``by``
-    that hold a class whose ingress changed; None when the quick way does not apply (see
-    the module doc)."""
+    """The analysis after the Istio security or networking object ``key`` changed in
+    ``store`` (``old``: the store held it before), the change, and the ids of the nodes at
+    granularity ``by`` that hold a class whose ingress changed; None when the quick way
+    does not apply (see the module doc)."""
     group, kind = key[0], key[1]
     cluster, x = before.cluster, before.reachability
-    if group != MESH_GROUP or kind not in MESH_KINDS or x.mesh_state is None:
+    security = group == MESH_GROUP and kind in MESH_KINDS
+    networking = group == NETWORKING_GROUP and kind in NETWORKING_KINDS
+    if not (security or networking) or x.mesh_state is None:
         return None
     if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None

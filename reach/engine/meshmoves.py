@@ -1,4 +1,5 @@
-"""Istio's AuthorizationPolicies and PeerAuthentications changed in place.
+"""Istio's AuthorizationPolicies and PeerAuthentications (and Sidecars, ServiceEntries)
+changed in place.
 
 The mesh's answer is ANDed into the ingress rows after NetworkPolicies (and Cilium's and
 Calico's rules) gave them (:meth:`MeshLayer.ingress`): a compilation with the mesh layer
@@ -45,9 +46,11 @@ from reach.model.cluster import Cluster
 
 def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Move | None:
     """``x`` for ``cluster``, which differs from ``x.cluster`` in its Istio
-    AuthorizationPolicies and PeerAuthentications only (``services``: or in its entry
-    points, Services among them, which the mesh reads of every pod), with the classes
-    whose ingress changed; None when that needs a compilation (see the module doc)."""
+    AuthorizationPolicies, PeerAuthentications, Sidecars and ServiceEntries only (the
+    last two change every label class's features: ``meshagain.features_again``;
+    ``services``: or in its entry points, Services among them, which the mesh reads of
+    every pod), with the classes whose ingress changed; None when that needs a
+    compilation (see the module doc)."""
     state, keys, mesh = x.mesh_state, x.class_keys, x.mesh
     if state is None or keys is None or mesh is None or x.pod_label_class is None:
         return None

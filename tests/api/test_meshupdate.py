@@ -28,7 +28,11 @@ from tests.api.test_podupdate import (
 )
 from tests.api.test_whatif import key
 from tests.builders import netpol, sel
-from tests.engine.test_istio_property import authorization_policies, peer_authentications
+from tests.engine.test_istio_property import (
+    authorization_policies,
+    networking,
+    peer_authentications,
+)
 
 Obj = dict[str, Any]
 SECURITY = ("AuthorizationPolicy", "PeerAuthentication")
@@ -39,7 +43,8 @@ PORTS_1000 = [{"port": 1000 + i} for i in range(100)]
 @st.composite
 def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
     """AuthorizationPolicies and PeerAuthentications new, changed (a new spec, or another
-    one's) and deleted, with pod events between."""
+    one's) and deleted, Sidecars and ServiceEntries applied or deleted, with pod events
+    between."""
     known = {key(o): o for o in start}
     out: list[tuple[str, Obj, str]] = []
     for i in range(draw(st.integers(1, 12))):
@@ -57,9 +62,15 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
                     "relabel",
                     "space",
                     "service",
+                    "networking",
                 ]
             )
         )
+        if way == "networking":  # what proxies forward (REGISTRY_ONLY), the hosts of pods
+            made = [o for o in draw(networking()) if o["kind"] != "Service"]
+            if made:
+                applied_or_deleted(draw, known, out, draw(st.sampled_from(made)), by)
+            continue
         if way == "service":  # the mesh reads Services: plain-TCP ports, named targets
             made = {
                 "apiVersion": "v1",
