@@ -45,9 +45,8 @@ With ``--istio``, the first 50 namespaces (or half) have sidecars injected
 pod of the namespace admits its namespace's pods on 8080/TCP), and four more are timed:
 a copy of that policy added under another name in its namespace (the same pods: it
 splits no class), that copy changed (its rule admits another namespace's pods too) and
-deleted, and a STRICT PeerAuthentication added in one of those namespaces. Beside the
-mesh layer only those and pods of keys seen take a quick way; the other event types load
-and compile again (``--skip`` leaves them out).
+deleted, a STRICT PeerAuthentication added in one of those namespaces, and a Sidecar
+(egress hosts of its namespace and istio-system, ALLOW_ANY) added there and deleted.
 """
 
 from __future__ import annotations
@@ -244,6 +243,17 @@ def with_mesh(path: Path) -> Path:
     return out
 
 
+def sidecar(ns: str) -> Obj:
+    """A Sidecar of namespace ``ns`` scoping its proxies' egress (ALLOW_ANY: nothing is
+    dropped, but every pod's features are read again)."""
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Sidecar",
+        "metadata": {"name": "bench-sidecar", "namespace": ns},
+        "spec": {"egress": [{"hosts": ["./*", "istio-system/*"]}]},
+    }
+
+
 def with_policies(path: Path, kind: str, make: Callable[[str], Obj]) -> Path:
     """The cluster at ``path`` with a policy (``make(namespace)``) in each of its first 50
     namespaces (or half), written beside it once (``kind``: in the file's name)."""
@@ -427,6 +437,8 @@ def main() -> None:
             ("Istio policy change", lambda i: lambda: r.apply(second(i, [held[i], names[0]]))),
             ("Istio policy delete", lambda i: lambda: r.delete(second(i))),
             ("PeerAuthentication add", lambda i: lambda: r.apply(strict(held[i]))),
+            ("Sidecar add", lambda i: lambda: r.apply(sidecar(held[i]))),
+            ("Sidecar delete", lambda i: lambda: r.delete(sidecar(held[i]))),
         ]
     skipped = {name.strip() for name in args.skip.split(";") if name.strip()}
     events = [(name, make) for name, make in events if name not in skipped]
