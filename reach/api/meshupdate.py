@@ -1,7 +1,9 @@
 """The quick way of an update that adds, replaces or deletes one Istio AuthorizationPolicy
 or PeerAuthentication (``security.istio.io``), Sidecar or ServiceEntry
 (``networking.istio.io``: what each pod's proxy forwards under REGISTRY_ONLY, and the
-registry hosts that reach it) beside a compilation with the mesh layer.
+registry hosts that reach it) beside a compilation with the mesh layer; without a mesh
+layer before or after (no security object, no REGISTRY_ONLY Sidecar), a Sidecar or
+ServiceEntry decides nothing, and only Istio's diagnostics of it are said again.
 
 The cluster's Istio objects are read again from the store, as a load reads them (each
 parsed, then in name order by sort), and the diagnostics a load makes of them
@@ -15,12 +17,16 @@ deprecated object, skipped invalid objects before) or the compilation's frame ch
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
+
+import numpy as np
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
-from reach.api.movedupdate import moved_update
+from reach.api.movedupdate import Update, moved_update
 from reach.api.reread import read_again
 from reach.engine.meshmoves import mesh_moved
+from reach.engine.moves import Move
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.calicoload import is_calico
@@ -51,14 +57,28 @@ def mesh_update(
     cluster, x = before.cluster, before.reachability
     security = group == MESH_GROUP and kind in MESH_KINDS
     networking = group == NETWORKING_GROUP and kind in NETWORKING_KINDS
-    if not (security or networking) or x.mesh_state is None:
+    if not (security or networking):
         return None
     if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
+    if x.mesh_state is None:
+        return _no_mesh(before, store, by) if networking and x.mesh is None else None
     after = _istio_again(cluster, store)
     if after is None:
         return None
     return moved_update(before, after, mesh_moved(x, after), by)
+
+
+def _no_mesh(before: Analysis, store: ObjectStore, by: str) -> Update | None:
+    """A Sidecar or ServiceEntry changed where there is no mesh layer before or after (no
+    security object, no REGISTRY_ONLY Sidecar): they decide nothing then, and only what
+    Istio's diagnostics say of them changes; None when a mesh layer comes."""
+    cluster, x = before.cluster, before.reachability
+    after = _istio_again(cluster, store)
+    if after is None or cluster.istio or after.istio:
+        return None
+    unchanged = Move(replace(x, cluster=after), np.zeros(x.n_internal, dtype=bool), [], None)
+    return moved_update(before, after, unchanged, by)
 
 
 def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:

@@ -97,3 +97,23 @@ def test_the_first_registry_only_sidecar_loads() -> None:
     except AssertionError:
         loads += 1
     assert loads == 1
+
+
+def test_a_sidecar_without_a_mesh_layer_only_says_its_diagnostics_again() -> None:
+    """No security object, no REGISTRY_ONLY Sidecar: no mesh layer before or after, so a
+    Sidecar decides nothing; what Istio's diagnostics say of it (ingress listeners reach
+    does not evaluate) is said again, in place."""
+    objects = world(sidecar({"egress": [{"hosts": ["./*"]}]}))
+    r = _loaded(objects)
+    listening = sidecar(
+        {
+            "ingress": [{"port": {"number": 9080, "protocol": "HTTP", "name": "h"}}],
+            "workloadSelector": {"labels": {"app": "web"}},
+        },
+        "web",
+    )
+    objects, change = stepped_in_place(r, objects, "apply", listening)
+    assert "no differences" in str(change)
+    assert [d for d in r.diagnostics if "ingress listeners" in d.message]
+    objects, _ = stepped_in_place(r, objects, "delete", listening)
+    assert not [d for d in r.diagnostics if "ingress listeners" in d.message]
