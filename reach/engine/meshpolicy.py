@@ -27,6 +27,7 @@ from reach.engine.meshclasses import ids_in, unmeshed
 from reach.engine.meshstate import recoded
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
+from reach.engine.rowbuffer import extends
 from reach.engine.rowsagain import rows_again, side_tables
 from reach.engine.rules import AnyPolicy, CompiledRule
 from reach.model.cluster import Cluster
@@ -91,11 +92,8 @@ def rows_moved(
     rows, row_of = moved.ingress_rows, moved.ingress_group
     after_keys = moved.class_keys
     assert after_keys is not None
-    same = rows is kept.rows or (
-        len(rows) >= len(kept.rows)
-        and rows.__array_interface__["data"][0] == kept.rows.__array_interface__["data"][0]
-    )  # the rows before kept their numbers (appended to): the rows made still stand
-    made = (kept.ands, x.ingress_rows) if same else None
+    # the rows before kept their numbers (appended to): the rows made still stand
+    made = (kept.ands, x.ingress_rows) if extends(rows, kept.rows) else None
     meshed, meshed_of, ands, fresh = mesh.ingress(rows, row_of, x.atoms, made)
     if fresh is None:  # every row made anew
         fresh = ids_in(meshed, len(x.atoms.values))

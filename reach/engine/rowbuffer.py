@@ -20,6 +20,9 @@ from reach.engine.arrays import PortSetIds
 
 #: How many rows of each buffer (by id) are taken, while the buffer lives.
 _taken: dict[int, int] = {}
+#: The rows each buffer (by id) was made from by :func:`appended`, while it lives: their
+#: address and number (the buffer's first rows are a copy of them).
+_copied: dict[int, tuple[int, int]] = {}
 
 
 def appended(rows: PortSetIds, fresh: PortSetIds) -> PortSetIds:
@@ -42,7 +45,30 @@ def appended(rows: PortSetIds, fresh: PortSetIds) -> PortSetIds:
     buffer[:n] = rows
     buffer[n : n + k] = fresh
     _taken[id(buffer)] = n + k
+    _copied[id(buffer)] = (_address(rows), n)
     return buffer[: n + k]
+
+
+def extends(rows: PortSetIds, earlier: PortSetIds) -> bool:
+    """Whether ``rows`` are ``earlier`` (alive) followed by others, as :func:`appended`
+    made them: in the same buffer, or copied into a new one when it had no room."""
+    if rows is earlier:
+        return True
+    if len(rows) < len(earlier) or rows.shape[1:] != earlier.shape[1:]:
+        return False
+    if _address(rows) == _address(earlier):
+        return True
+    base = rows.base
+    return (
+        isinstance(base, np.ndarray)
+        and _address(rows) == _address(base)
+        and _copied.get(id(base)) == (_address(earlier), len(earlier))
+    )
+
+
+def _address(rows: np.ndarray[Any, Any]) -> int:
+    address: int = rows.__array_interface__["data"][0]
+    return address
 
 
 def with_room(rows: PortSetIds, keep: list[int]) -> PortSetIds:
@@ -66,5 +92,10 @@ def empty_rows(n: int, width: int, dtype: np.dtype[Any]) -> PortSetIds:
 def _buffer(size: int, width: int, dtype: np.dtype[Any]) -> PortSetIds:
     """An empty buffer of ``size`` rows, known to :data:`_taken` while it lives."""
     buffer: PortSetIds = np.empty((size, width), dtype=dtype)
-    weakref.finalize(buffer, _taken.pop, id(buffer), None)
+    weakref.finalize(buffer, _forget, id(buffer))
     return buffer
+
+
+def _forget(key: int) -> None:
+    _taken.pop(key, None)
+    _copied.pop(key, None)

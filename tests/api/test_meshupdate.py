@@ -511,6 +511,30 @@ def test_rows_after_the_mesh_and_are_appended_and_dropped_past_a_bound() -> None
     assert _everything(r) == _everything(reach.from_objects([*replaced, policy, web]))
 
 
+def test_rows_after_the_mesh_and_stand_when_the_rows_before_moved_to_a_larger_buffer() -> None:
+    """A NetworkPolicy changed again and again beside the mesh appends rows before the
+    AND; when their buffer has no room they are copied into a larger one (their numbers
+    kept), and the rows after the AND made before still stand: they are appended to, not
+    ANDed again (``rowbuffer.extends``)."""
+    objects = [NS, WEB, DB, _cache("cache"), ONLY_WEB]
+    r = reach.from_objects(objects)
+    web = _deny_to("web")
+    apps = [{}, {"matchLabels": {"app": "db"}}, {"matchLabels": {"app": "cache"}}]
+    moved = 0
+    for i in range(40):
+        before, state = r.reachability.ingress_rows, r.reachability.mesh_state
+        assert state is not None
+        web["spec"]["ingress"] = [{"from": [{"podSelector": apps[i % 3]}]}]
+        with _never_loaded():
+            r.apply(web)
+        after = r.reachability.mesh_state
+        assert after is not None
+        moved += not np.shares_memory(state.rows, after.rows)
+        assert len(r.reachability.ingress_rows) >= len(before)  # appended to
+    assert moved >= 2  # the rows before the AND moved to a larger buffer more than once
+    assert _everything(r) == _everything(reach.from_objects([*objects, web]))
+
+
 def _team(labels: dict[str, str]) -> Obj:
     ns = copy.deepcopy(NS)
     ns["metadata"]["labels"] = {**ns["metadata"]["labels"], **labels}
