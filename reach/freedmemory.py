@@ -9,36 +9,46 @@ seconds earlier are the host's again, and writing 400 MB into them took 0.8-1.0 
 instead of 0.03 s into memory already held (``bench/bench_freed.py``). So the first
 update asks glibc (``mallopt``) to serve every allocation from its heap and never to
 trim it: freed memory stays with the process, which keeps its peak size rather than
-giving memory back between updates. Elsewhere than glibc nothing is changed.
+giving memory back between updates. It holds for the whole process (a notebook or a
+service that embeds reach too) and for good; ``REACH_KEEP_FREED_MEMORY=0`` in the
+environment leaves glibc as it is. Elsewhere than glibc nothing is changed (an allocator
+put in by ``LD_PRELOAD`` takes no notice of glibc's settings either).
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import os
 import platform
 
 #: ``mallopt`` parameters (glibc's malloc.h).
 M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
 #: The largest trim threshold glibc takes (an int).
 NEVER = 2**31 - 1
+#: The environment variable that, set to ``0``, leaves glibc's settings as they are.
+OPT_OUT = "REACH_KEEP_FREED_MEMORY"
 
-_kept = False
+_kept: bool | None = None  # None: not tried yet
 
 
 def keep_freed_memory() -> bool:
-    """Have glibc keep freed memory in the process from now on (once; later calls do
-    nothing); whether it is kept (False where the C library is not glibc)."""
+    """Have glibc keep freed memory in the process from now on (tried once; later calls
+    give the first answer); whether it is kept (False where the C library is not glibc,
+    or with ``REACH_KEEP_FREED_MEMORY=0``)."""
     global _kept
-    if _kept:
-        return True
+    if _kept is None:
+        _kept = _tried()
+    return _kept
+
+
+def _tried() -> bool:
+    if os.environ.get(OPT_OUT, "1").strip() == "0":
+        return False
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library the process runs on
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    _kept = bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, NEVER))
-    return _kept
+    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, NEVER))

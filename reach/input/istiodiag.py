@@ -89,8 +89,14 @@ def _networking(cluster: Cluster, diag: Diagnostics) -> None:
 
 def says_of_unaddressed(cluster: Cluster) -> bool:
     """Whether what is said depends on the pods with no address (a rule of an
-    AuthorizationPolicy names ipBlocks or notIpBlocks): else pods may come and go unsaid."""
-    return any(_names_blocks(r) for p in cluster.istio.authorization for r in p.rules)
+    AuthorizationPolicy that is read, not a dry run nor of targetRefs, names ipBlocks or
+    notIpBlocks): else pods may come and go unsaid."""
+    return any(
+        _names_blocks(r)
+        for p in cluster.istio.authorization
+        if not p.dry_run and not p.target_refs
+        for r in p.rules
+    )
 
 
 def _names_blocks(rule: AuthzRule) -> bool:

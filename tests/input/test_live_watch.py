@@ -561,3 +561,17 @@ def test_istio_policy_events_are_counted_as_a_fresh_read_counts(
         assert edges[0] == edges[4] == 0 and edges[1] == edges[2] > 0
     finally:
         w.stop()
+
+
+def test_the_watch_keeps_freed_memory_from_its_first_read(
+    server: WatchServer, tmp_path: Path
+) -> None:
+    """``reach watch`` reads the cluster with the memory the process frees kept for the
+    updates after (reach.freedmemory), before it reads anything."""
+    from unittest import mock
+
+    w = Watcher(options(server, tmp_path))
+    with mock.patch("reach.api.watching.keep_freed_memory") as keep:
+        w.start()
+    w.stop()
+    keep.assert_called_once_with()
