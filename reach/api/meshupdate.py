@@ -66,7 +66,25 @@ def mesh_update(
     after = _istio_again(cluster, store)
     if after is None:
         return None
-    return moved_update(before, after, mesh_moved(x, after), by)
+    move = mesh_moved(x, after)
+    also = _ends_changed(before, move, by) if networking and move is not None else frozenset()
+    return moved_update(before, after, move, by, also=also)
+
+
+def _ends_changed(before: Analysis, move: Move, by: str) -> frozenset[str]:
+    """The end nodes (address ranges, network sets, pseudo peers) at granularity ``by``
+    when the ingress row of an external end changed: what the sources' proxies forward to
+    addresses (a Sidecar or ServiceEntry changes it; the classes whose rows changed are
+    the behaviour classes only). Classes parted again count as changed every one."""
+    x, y = before.reachability, move.x
+    n = x.n_internal
+    if y.n_internal != n or y.n_classes != x.n_classes:
+        return frozenset()
+    ends_before = x.ingress_rows[x.ingress_group[n:]]
+    if np.array_equal(ends_before, y.ingress_rows[y.ingress_group[n:]]):
+        return frozenset()
+    view = before.view(by)
+    return frozenset(node.id for node in view.nodes[view.n_internal :])
 
 
 def _no_mesh(before: Analysis, store: ObjectStore, by: str) -> Update | None:

@@ -11,9 +11,10 @@ import warnings
 
 import reach
 from tests.api.test_podupdate import _never_loaded, stepped_in_place
-from tests.builders import service_entry, sidecar
+from tests.builders import namespace, pod, service_entry, sidecar
 from tests.engine.test_istio_egress import registry_only, world
 from tests.engine.test_istio_rules import NON_TCP, tcp
+from tests.entrybuilders import service
 
 
 def _loaded(objects: list[dict[str, object]]) -> reach.Reach:
@@ -117,3 +118,27 @@ def test_a_sidecar_without_a_mesh_layer_only_says_its_diagnostics_again() -> Non
     assert [d for d in r.diagnostics if "ingress listeners" in d.message]
     objects, _ = stepped_in_place(r, objects, "delete", listening)
     assert not [d for d in r.diagnostics if "ingress listeners" in d.message]
+
+
+def test_what_a_proxy_forwards_to_addresses_is_compared_when_an_entry_comes() -> None:
+    """Found by CI's random examples: p0's proxy (REGISTRY_ONLY) forwards to any address on
+    8080 once a ServiceEntry of no address comes; no pod's own ingress changed but p1's,
+    so the change must also read every pod's pairs with the address ranges, whose rows
+    (what each source's proxy forwards to them) changed."""
+    injected = pod("p0", "b", {"app": "web", "sidecar.istio.io/inject": "true"})
+    objects = [
+        namespace("a"),
+        namespace("b"),
+        injected,
+        pod("p1", "a", {"app": "web"}),
+        sidecar({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}, "sc0", "b"),
+        service("svc", "b", {"app": "web"}, [{"name": "http", "port": 80, "targetPort": 8080}]),
+    ]
+    r = _loaded(objects)
+    se = service_entry(
+        {"hosts": ["x.example.com"], "ports": [{"number": 8080, "name": "p", "targetPort": 9000}]},
+        "se",
+        "a",
+    )
+    _, change = stepped_in_place(r, objects, "apply", se)
+    assert "b/p0[Pod] => 0.0.0.0-255.255.255.255[External]" in str(change)
