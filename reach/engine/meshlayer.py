@@ -262,40 +262,27 @@ class MeshLayer:
         made: tuple[Ands, PortSetIds] | None = None,
     ) -> tuple[PortSetIds, IntVec, Ands, set[int] | None]:
         """The ingress rows intersected with the mesh's answer: one row per (ingress row,
-        mesh destination) pair that occurs; the number of each row by the ingress row and
-        the digests of what the mesh ANDs into it; and, with ``made`` (those numbers and
-        the rows of an earlier call over the same ``rows`` and ``atoms``, whose rows are
-        taken where they are the same), the ids of the rows made anew (None without).
-        Where ``made``'s digests are in the order of its rows, those rows keep their
-        numbers and the new ones are appended (:func:`~reach.engine.meshands.ands_appended`)."""
+        mesh destination) pair that occurs, in the order of the classes that first have
+        it; the number of each row by the ingress row and the digests of what the mesh
+        ANDs into it (one per row, in the rows' order); and, with ``made`` (those numbers
+        and the rows of an earlier call over rows before the AND of the same numbers),
+        the ids of the rows made anew (None without): the earlier rows keep their numbers
+        and only the new ones are made (:func:`~reach.engine.meshands.ands_appended`)."""
         anding = self.anding(atoms)
-        if made is not None and len(made[0]) == len(made[1]):
+        if made is not None:
+            assert len(made[0]) == len(made[1]), "a digest per row, in the rows' order"
             return ands_appended(anding, rows, row_of, made)
         new_row_of = np.empty(len(row_of), dtype=np.intp)
         numbered: Ands = {}
-        taken: tuple[list[int], list[int]] = ([], [])  # (row, the earlier call's row)
-        anew: list[tuple[int, PortSetIds]] = []
+        anew: list[PortSetIds] = []
         for c, pre in enumerate(row_of.tolist()):
-            digest = anding.key(c, pre)
             n = len(numbered)
-            row = new_row_of[c] = numbered.setdefault(digest, n)
-            if row < n:  # another class of the same row before and the same mesh answer
-                continue
-            earlier = made[0].get(digest) if made is not None else None
-            if earlier is not None:
-                taken[0].append(row)
-                taken[1].append(earlier)
-            else:
-                anew.append((row, anding.row(c, rows[pre])))
-        stacked = np.empty((len(numbered), rows.shape[1]), dtype=np.int32)
-        if made is not None and taken[0]:
-            stacked[taken[0]] = made[1][taken[1]]
-        for row, values in anew:
-            stacked[row] = values
-        fresh = None
-        if made is not None:
-            fresh = set(np.unique([v for _, v in anew]).tolist()) if anew else set()
-        return stacked, new_row_of, numbered, fresh
+            new_row_of[c] = numbered.setdefault(anding.key(c, pre), n)
+            if new_row_of[c] == n:  # else another class of the same row and mesh answer
+                anew.append(anding.row(c, rows[pre]))
+        width = rows.shape[1]
+        stacked = np.stack(anew) if anew else np.empty((0, width), dtype=np.int32)
+        return stacked, new_row_of, numbered, None
 
     def anding(self, atoms: PortAtoms) -> MeshAnding:
         """What the mesh ANDs into every class's ingress row (after :meth:`in_classes`)."""

@@ -36,7 +36,7 @@ def appended(rows: PortSetIds, fresh: PortSetIds) -> PortSetIds:
         and base.dtype == rows.dtype
         and _taken.get(id(base)) == n
         and n + k <= len(base)
-        and rows.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+        and _address(rows) == _address(base)
     ):
         base[n : n + k] = fresh
         _taken[id(base)] = n + k
