@@ -28,7 +28,7 @@ from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
-from reach.input.calicoload import assemble_calico, drop_copies, is_calico, read_calico
+from reach.input.calicoload import assemble_calico, drop_copies, read_calico
 from reach.input.canonical import replaced, sort_calico
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
@@ -97,7 +97,7 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     def parsed(raw: RawObject, kind: str) -> tuple[tuple[str, ...], CalicoObject]:
         return read_calico(raw, kind, Diagnostics())
 
-    objects = read_again(store, lambda raw, _: is_calico(raw), parsed)
+    objects = read_again(store, lambda group, _: group in CALICO_GROUPS, parsed)
     if objects is None:
         return None  # a load reads otherwise (two objects of one name in both API groups)
     diag = Diagnostics()

@@ -29,12 +29,12 @@ from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import Move
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
-from reach.input.calicoload import is_calico
 from reach.input.canonical import replaced
 from reach.input.istio import ISTIO_KINDS, IstioRead, assembled, read_istio
 from reach.input.istiodiag import istio_diagnostics
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
+from reach.model.calico import CALICO_GROUPS
 from reach.model.cluster import Cluster
 
 #: The Istio kinds this quick way reads a change of, and their API group.
@@ -114,8 +114,8 @@ def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     return after
 
 
-def _wanted(raw: RawObject, kind: str) -> bool:
-    return kind in ISTIO_KINDS and not is_calico(raw)
+def _wanted(group: str, kind: str) -> bool:
+    return kind in ISTIO_KINDS and group not in CALICO_GROUPS
 
 
 def _parsed(raw: RawObject, kind: str) -> tuple[tuple[str, str, str], IstioRead]:

@@ -17,19 +17,18 @@ T = TypeVar("T")
 
 def read_again(
     store: ObjectStore,
-    wanted: Callable[[RawObject, str], bool],
+    wanted: Callable[[str, str], bool],
     parse: Callable[[RawObject, str], tuple[Hashable, T]],
 ) -> list[T] | None:
-    """Each object of ``store`` that is ``wanted`` (by its kind), parsed (``parse`` gives
-    its identity and what it is read as); None where a load reads otherwise: it refuses
+    """Each object of ``store`` that is ``wanted`` (by its API group and kind), parsed
+    (``parse`` gives its identity and what it is read as), in the store's order; the others
+    are not read. None where a load reads otherwise: it refuses
     one or says more of it (an error, a deprecated API), one is invalid (the load says
     why), or two have one identity (the load says so). Objects of kinds the load passes
     over are passed over (the load says so, as before)."""
     out: dict[Hashable, T] = {}
-    for raw in store.raws():
+    for raw in store.raws_of(wanted):
         kind = str(raw.obj.get("kind"))
-        if not wanted(raw, kind):
-            continue
         read = read_quietly(raw.obj.get("apiVersion"), kind)
         if read is None:
             return None

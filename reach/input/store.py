@@ -11,7 +11,7 @@ in that order gives.
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from reach.errors import ReachError
@@ -47,6 +47,9 @@ class ObjectStore:
         self._items: dict[Identity, RawObject] = {}
         #: How many objects of each (namespace, kind) there are.
         self._kinds: dict[tuple[str, str], int] = {}
+        #: The identities of each (group, kind), each with its place in ``_items``' order.
+        self._types: dict[tuple[str, str], dict[Identity, int]] = {}
+        self._next = 0
         for raw in raws:
             self._put(self._key(raw.obj), raw)
 
@@ -54,12 +57,15 @@ class ObjectStore:
         if key not in self._items:
             kind = (key[2], key[1])
             self._kinds[kind] = self._kinds.get(kind, 0) + 1
+            self._types.setdefault((key[0], key[1]), {})[key] = self._next
+            self._next += 1
         self._items[key] = raw
 
     def _drop(self, key: Identity) -> bool:
         if self._items.pop(key, None) is None:
             return False
         self._kinds[(key[2], key[1])] -= 1
+        del self._types[(key[0], key[1])][key]
         return True
 
     def holds_any(self, namespace: str) -> bool:
@@ -83,6 +89,8 @@ class ObjectStore:
         """Another store of the same objects (the objects themselves are shared)."""
         out = ObjectStore()
         out._items, out._kinds = dict(self._items), dict(self._kinds)
+        out._types = {t: dict(keys) for t, keys in self._types.items()}
+        out._next = self._next
         return out
 
     def __len__(self) -> int:
@@ -117,6 +125,18 @@ class ObjectStore:
     def raws(self) -> list[RawObject]:
         """Every object, in the order of first appearance."""
         return list(self._items.values())
+
+    def raws_of(self, wanted: Callable[[str, str], bool]) -> list[RawObject]:
+        """The objects whose ``(group, kind)`` is ``wanted``, in the order of
+        :meth:`raws`, without reading the others."""
+        keys = [
+            (place, key)
+            for (group, kind), held in self._types.items()
+            if held and wanted(group, kind)
+            for key, place in held.items()
+        ]
+        keys.sort()
+        return [self._items[key] for _, key in keys]
 
     def apply(self, obj: Mapping[str, Any], origin: str) -> list[Identity]:
         """Add or replace a copy of ``obj`` (a ``kind: List`` adds each item; the caller may

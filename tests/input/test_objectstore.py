@@ -1,0 +1,68 @@
+"""``input.store.ObjectStore.raws_of``: the objects of some API groups and kinds, read
+without the others, are those of ``raws`` in the same order, however objects came, were
+replaced and went."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reach.input.store import ObjectStore
+
+Obj = dict[str, Any]
+TYPES = [
+    ("v1", "Pod"),
+    ("v1", "Namespace"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("projectcalico.org/v3", "NetworkPolicy"),
+    ("projectcalico.org/v3", "GlobalNetworkSet"),
+    ("security.istio.io/v1", "AuthorizationPolicy"),
+]
+
+
+def _obj(t: int, name: int, version: int) -> Obj:
+    api, kind = TYPES[t]
+    meta = {"name": f"o{name}", "namespace": "ns", "labels": {"v": str(version)}}
+    return {"apiVersion": api, "kind": kind, "metadata": meta}
+
+
+def _wanted(group: str, kind: str) -> bool:
+    return group == "projectcalico.org" or kind == "NetworkPolicy" or kind == "Pod"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["apply", "delete"]),
+            st.integers(0, len(TYPES) - 1),
+            st.integers(0, 3),
+            st.integers(0, 9),
+        ),
+        max_size=40,
+    )
+)
+def test_raws_of_some_kinds_are_those_of_every_object_in_order(
+    steps: list[tuple[str, int, int, int]],
+) -> None:
+    store = ObjectStore()
+    for what, t, name, version in steps:
+        obj = _obj(t, name, version)
+        if what == "apply":
+            store.apply(obj, "<test>")
+        elif obj in store:
+            store.delete(obj)
+        kept = store.copy()  # a copy keeps the order and is kept apart
+        for held in (store, kept):
+            every = [
+                raw.obj
+                for raw in held.raws()
+                if _wanted(raw.obj["apiVersion"].rpartition("/")[0], raw.obj["kind"])
+            ]
+            assert [raw.obj for raw in held.raws_of(_wanted)] == every
+    kept = store.copy()
+    kept.apply(_obj(0, 9, 0), "<test>")  # a new pod in the copy only
+    assert [r.obj for r in store.raws_of(lambda g, k: k == "Pod")] != [
+        r.obj for r in kept.raws_of(lambda g, k: k == "Pod")
+    ]
