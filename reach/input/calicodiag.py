@@ -194,6 +194,8 @@ def unused_profiles(cluster: Cluster, diag: Diagnostics) -> None:
     """Profiles that no pod carries (on the Kubernetes datastore a pod has kns.<namespace>
     and ksa.<namespace>.<service account>)."""
     calico = cluster.calico
+    if not calico.profiles:
+        return
     used = set()
     for pod in cluster.pods:
         used.add(namespace_profile_name(pod.namespace))
