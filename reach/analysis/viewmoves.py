@@ -24,6 +24,7 @@ from reach.engine.classsplits import merged_classes
 from reach.engine.moves import Move
 from reach.engine.pseudomoves import with_pseudo
 from reach.engine.reachability import Reachability
+from reach.engine.rowsdiffer import rows_differ
 from reach.engine.segmentmoves import resegmented
 from reach.model.cluster import Cluster
 
@@ -224,9 +225,12 @@ def moved_analysis(
     base = before
     if move.cut is not None:
         base = ended_analysis(before, before.cluster, move.cut, by)
+    changed = move.changed
     if move.split is not None:
         base = renumbered_analysis(base, move.x, *move.split, by)
-    after, among = rebased(base, cluster, move.x, move.changed, by, relabelled)
+    else:  # classes whose rows came out as they were keep every pair
+        changed = rows_differ(base.reachability, move.x, changed)
+    after, among = rebased(base, cluster, move.x, changed, by, relabelled)
     if move.merge:
         merging = merged_classes(move.x, move.merge)
         if merging is None:

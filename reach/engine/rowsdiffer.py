@@ -1,0 +1,56 @@
+"""Which of the classes whose rows an update computed again hold other rows after it.
+
+An update in place (:class:`reach.engine.moves.Move`) computes again the rows of every
+class a changed policy selects or names, before and after; most often many of them come
+out as they were (a policy that adds what another already allows, one in a namespace whose
+pods no rule tells apart). A pair's ports are read from the source's egress row and the
+destination's ingress row through the AND table
+(:meth:`reach.engine.reachability.Reachability.ids`), so a class whose rows of both
+directions hold the same ids, in the same port atoms, keeps every pair it is an end of:
+``reach diff`` need not read them. The external ends (address segments, pseudo peers)
+have rows too (Istio's sidecars restrict what a pod's proxy forwards to addresses in the
+ends' ingress rows): where one of those changed, no class is left out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec
+from reach.engine.reachability import Reachability
+
+#: Classes compared at once (a block of rows of every column is copied per side).
+_CHUNK = 512
+
+
+def rows_differ(before: Reachability, after: Reachability, classes: BoolVec) -> BoolVec:
+    """``classes`` without those whose rows of both directions are the same ids in
+    ``before`` and ``after`` (numbered alike: the same classes, over the same port atoms);
+    ``classes`` as given where the two cannot be compared so, or the rows of an external
+    end differ."""
+    if (
+        before.atoms is not after.atoms
+        or before.n_internal != after.n_internal
+        or before.ingress_rows.shape[1:] != after.ingress_rows.shape[1:]
+        or before.egress_rows.shape[1:] != after.egress_rows.shape[1:]
+    ):
+        return classes
+    sides = (
+        (before.ingress_rows, before.ingress_group, after.ingress_rows, after.ingress_group),
+        (before.egress_rows, before.egress_group, after.egress_rows, after.egress_group),
+    )
+    n = before.n_internal
+    for rows_a, group_a, rows_b, group_b in sides:  # the external ends' rows: every column
+        if len(group_a) != len(group_b) or not np.array_equal(
+            rows_a[group_a[n:]], rows_b[group_b[n:]]
+        ):
+            return classes  # a pod's pairs with an end may change with the end's rows
+    out = np.array(classes, dtype=bool)
+    picked = np.flatnonzero(out)
+    for lo in range(0, len(picked), _CHUNK):
+        at = picked[lo : lo + _CHUNK]
+        same = np.ones(len(at), dtype=bool)
+        for rows_a, group_a, rows_b, group_b in sides:
+            same &= np.all(rows_a[group_a[at]] == rows_b[group_b[at]], axis=1)
+        out[at[same]] = False
+    return out

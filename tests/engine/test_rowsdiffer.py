@@ -1,0 +1,114 @@
+"""``engine.rowsdiffer``: of the classes whose rows an update computed again, those whose
+rows came out as they were are left out of what ``reach diff`` reads."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+import reach
+from reach.api.quickupdate import quick_update
+from reach.api.whatif import store_of
+from reach.engine.reachability import Reachability
+from reach.engine.rowsdiffer import rows_differ
+from reach.input.store import identity
+from tests.builders import netpol
+
+Obj = dict[str, Any]
+CALICO = "projectcalico.org/v3"
+
+
+def _pod(name: str, ns: str, app: str) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": {"app": app}},
+        "spec": {"containers": [{"name": "main", "image": "nginx"}]},
+    }
+
+
+def _calico(name: str, ns: str, port: int) -> Obj:
+    return {
+        "apiVersion": CALICO,
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "selector": "app == 'db'",
+            "types": ["Ingress"],
+            "ingress": [{"action": "Allow", "protocol": "TCP", "destination": {"ports": [port]}}],
+        },
+    }
+
+
+OBJECTS: list[Obj] = [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}},
+    _pod("web-1", "shop", "web"),
+    _pod("db-1", "shop", "db"),
+    _pod("api-1", "other", "api"),
+    _calico("db-in", "shop", 5432),
+    netpol("ipblock", "other", egress=[{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]),
+]
+
+
+def _with_row(x: Reachability, direction: str, cls: int, column: int) -> Reachability:
+    """``x`` with one entry of a class's row of ``direction`` made another id (a new row)."""
+    rows = getattr(x, f"{direction}_rows")
+    group = getattr(x, f"{direction}_group").copy()
+    row = rows[group[cls]].copy()
+    row[column] = x.atoms.empty_id if row[column] != x.atoms.empty_id else row[column] + 1
+    group[cls] = len(rows)
+    return replace(x, **{f"{direction}_rows": np.vstack([rows, row]), f"{direction}_group": group})
+
+
+def test_classes_whose_rows_came_out_as_they_were_are_left_out() -> None:
+    x = reach.from_objects(OBJECTS).reachability
+    every = np.ones(x.n_internal, dtype=bool)
+    assert not rows_differ(x, replace(x), every).any()  # rows as they were: none read
+    for direction in ("ingress", "egress"):
+        for cls in range(x.n_internal):
+            got = rows_differ(x, _with_row(x, direction, cls, 0), every)
+            assert np.flatnonzero(got).tolist() == [cls]
+    changed = _with_row(x, "ingress", 0, 1)
+    assert not rows_differ(x, changed, ~every).any()  # only the classes given are kept
+
+
+def test_a_changed_row_of_an_external_end_keeps_every_class() -> None:
+    x = reach.from_objects(OBJECTS).reachability
+    assert x.n_classes > x.n_internal  # the address segments of the ipBlock
+    every = np.ones(x.n_internal, dtype=bool)
+    for direction in ("ingress", "egress"):
+        got = rows_differ(x, _with_row(x, direction, x.n_internal, 0), every)
+        assert got.all()
+
+
+def test_rows_over_other_port_atoms_are_not_compared() -> None:
+    x = reach.from_objects(OBJECTS).reachability
+    y = reach.from_objects(OBJECTS).reachability  # the same rows, other atoms
+    every = np.ones(x.n_internal, dtype=bool)
+    assert rows_differ(x, y, every).all()
+
+
+def _compared_on(objects: list[Obj], obj: Obj, by: str = "workload") -> set[str]:
+    """The nodes the quick update of ``obj`` after a load of ``objects`` was compared on."""
+    r = reach.from_objects(objects)
+    store = store_of(r._objects)
+    old = store.holds(identity(obj))
+    store.apply(obj, "<applied>")
+    quick = quick_update(r.analysis, store, identity(obj), old, by)
+    assert quick is not None
+    return quick[2]
+
+
+def test_a_policy_that_changes_no_row_is_compared_on_no_node() -> None:
+    # a second Calico policy allowing what the first does: every row as it was
+    assert _compared_on(OBJECTS, _calico("db-in-copy", "shop", 5432)) == set()
+    # another port: the database's ingress row changes, and it alone is read
+    assert _compared_on(OBJECTS, _calico("db-in-copy", "shop", 6379)) == {"shop/db-1[Pod]"}
+    # a NetworkPolicy beside Calico's tiers that isolates nothing new
+    twin = copy.deepcopy(OBJECTS[-1])
+    twin["metadata"]["name"] = "ipblock-copy"
+    assert _compared_on(OBJECTS, twin) == set()
