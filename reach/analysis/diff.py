@@ -17,7 +17,7 @@ The report's md and csv forms are in :mod:`reach.output.diff`.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -218,9 +218,17 @@ class _Side:
     read_rows: npt.NDArray[np.intp] | None = None
 
 
-def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str] | None) -> _Side:
+def _side(
+    view: View,
+    pos: dict[str, int],
+    canon: _Canon,
+    among: Collection[str] | None,
+    one_way: Mapping[str, str] | None = None,
+) -> _Side:
     """Pairs of named nodes (internal, network set or pseudo) by key; pairs with ranges by
-    segment. With ``among``, only the pairs with one of these nodes on either end."""
+    segment. With ``among``, only the pairs with one of these nodes on either end (one way
+    for the nodes of ``one_way``: :meth:`View.edge_blocks_of`; the other way's entries are
+    then unread, nothing on both sides)."""
     n_int, n_ranges = view.n_internal, view.first_set
     total = len(pos)
     node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
@@ -238,7 +246,7 @@ def _side(view: View, pos: dict[str, int], canon: _Canon, among: Collection[str]
     ext = np.zeros((len(ext_nodes), 2, n_ext), dtype=np.int64)
     keys: list[Ids] = []
     ports: list[Ids] = []
-    blocks = view.edge_blocks() if among is None else view.edge_blocks_of(among)
+    blocks = view.edge_blocks() if among is None else view.edge_blocks_of(among, one_way)
     for src, dst, pids in blocks:
         cids = canon.of(view, pids)
         inner = named[src] & named[dst]
@@ -275,6 +283,7 @@ def diff(
     old_label: str = "old",
     new_label: str = "new",
     among: Collection[str] | None = None,
+    one_way: Mapping[str, str] | None = None,
 ) -> DiffReport:
     """Connections added, removed and changed from ``old`` to ``new`` at granularity ``by``.
 
@@ -282,7 +291,9 @@ def diff(
     unchanged (an update that moved pods between nodes of one compilation): only the
     others are compared (the ids of address ranges among them: every node's pairs with
     those ranges; a piece of a range among on one side must be held on the other by a
-    range among or by none, as :func:`reach.analysis.viewmoves.end_ids` gives them)."""
+    range among or by none, as :func:`reach.analysis.viewmoves.end_ids` gives them).
+    ``one_way``: nodes among whose pairs are known to be unchanged but those they are the
+    destination of (``"into"``) or the source of (``"out"``)."""
     require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)
@@ -294,7 +305,7 @@ def diff(
     report.nodes += [NodeChange(nodes_a[i], "removed") for i in ids if i not in nodes_b]
     report.nodes.sort(key=lambda c: (c.node.id, c.change))
     canon = _Canon()
-    a, b = _side(va, pos, canon, among), _side(vb, pos, canon, among)
+    a, b = _side(va, pos, canon, among, one_way), _side(vb, pos, canon, among, one_way)
     sets = canon.sets
     total = len(ids)
     edges: list[EdgeChange] = []

@@ -216,21 +216,25 @@ def rebased(
 
 def moved_analysis(
     before: Analysis, cluster: Cluster, move: Move, by: str, relabelled: str | None = None
-) -> tuple[Analysis, set[str]] | None:
+) -> tuple[Analysis, set[str], dict[str, str]] | None:
     """The analysis of ``cluster`` after a policy or namespace changed in place
     (``move``: classes split first, rows computed again, classes merged after), with the
     views of ``before`` carried through each step (:func:`renumbered_analysis`,
-    :func:`rebased`), and the ids of the nodes at granularity ``by`` that hold a class
-    whose rows changed; None when the merge needs a compilation."""
+    :func:`rebased`), the ids of the nodes at granularity ``by`` that hold a class whose
+    rows changed, and those of them whose pairs changed one way only (``"into"``: only
+    pairs they are the destination of; ``"out"``: the source of); None when the merge
+    needs a compilation."""
     base = before
     if move.cut is not None:
         base = ended_analysis(before, before.cluster, move.cut, by)
-    changed = move.changed
+    changed, ways = move.changed, None
     if move.split is not None:
         base = renumbered_analysis(base, move.x, *move.split, by)
     else:  # classes whose rows came out as they were keep every pair
-        changed = rows_differ(base.reachability, move.x, changed)
+        ways = rows_differ(base.reachability, move.x, changed)
+        changed = ways[0] | ways[1]
     after, among = rebased(base, cluster, move.x, changed, by, relabelled)
+    one_way = _one_way(after.view(by, move.x.ipv6), *ways) if ways is not None else {}
     if move.merge:
         merging = merged_classes(move.x, move.merge)
         if merging is None:
@@ -245,7 +249,18 @@ def moved_analysis(
         after = ended_analysis(after, cluster, coarser, by)
     # a pseudo peer that came or went is a node every pair of which is new or gone
     moved = set(before.reachability.pseudo) ^ set(after.reachability.pseudo)
-    return after, among | {peer.id for peer in moved}
+    return after, among | {peer.id for peer in moved}, one_way
+
+
+def _one_way(view: View, into: BoolVec, out: BoolVec) -> dict[str, str]:
+    """The ids of the nodes of ``view`` holding a class whose ingress rows changed
+    (``into``) and none whose egress rows did, mapped to ``"into"``; the other way round
+    to ``"out"``."""
+    sides = [
+        {view.nodes[i].id for c in np.flatnonzero(changed).tolist() for i in view.nodes_of_class(c)}
+        for changed in (into, out)
+    ]
+    return {i: "into" for i in sides[0] - sides[1]} | {i: "out" for i in sides[1] - sides[0]}
 
 
 def end_ids(before: Analysis, after: Analysis, by: str) -> set[str]:

@@ -18,7 +18,7 @@ segments are no External node; a segment in two sets is held by both
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -232,16 +232,22 @@ class View:
         for start in range(0, n, chunk):
             yield self._allowed(everyone[start : min(n, start + chunk)], everyone)
 
-    def edge_blocks_of(self, ids: Collection[str]) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
+    def edge_blocks_of(
+        self, ids: Collection[str], one_way: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[IntVec, IntVec, IntVec]]:
         """:meth:`edge_blocks` restricted to the pairs with one of the nodes of these ids
-        on either end, each pair once."""
-        among = np.array([i for i, n in enumerate(self.nodes) if n.id in ids], dtype=np.intp)
+        on either end, each pair once; a node that ``one_way`` maps to ``"into"`` only as
+        the destination, to ``"out"`` only as the source."""
+        way = one_way or {}
+        among = [i for i, n in enumerate(self.nodes) if n.id in ids]
+        sources = np.array([i for i in among if way.get(self.nodes[i].id) != "into"], np.intp)
+        targets = np.array([i for i in among if way.get(self.nodes[i].id) != "out"], np.intp)
         everyone = np.arange(len(self.nodes))
-        for start in range(0, len(among), 256):  # rows by blocks: among may be every node
-            yield self._allowed(among[start : start + 256], everyone)
-        others = np.setdiff1d(everyone, among, assume_unique=True)
-        for start in range(0, len(others), 4096):
-            yield self._allowed(others[start : start + 4096], among)
+        for start in range(0, len(sources), 256):  # rows by blocks: among may be every node
+            yield self._allowed(sources[start : start + 256], everyone)
+        others = np.setdiff1d(everyone, sources, assume_unique=True)
+        for start in range(0, len(others), 4096) if len(targets) else ():
+            yield self._allowed(others[start : start + 4096], targets)
 
     def _allowed(self, src: IntVec, dst: IntVec) -> tuple[IntVec, IntVec, IntVec]:
         """``(src nodes, dst nodes, port-set ids)`` of the allowed pairs of ``src x dst``,

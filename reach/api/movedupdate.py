@@ -37,10 +37,12 @@ def moved_update(
     done = moved_analysis(before, cluster, move, by, relabelled=relabelled)
     if done is None:
         return None
-    after, among = done
+    after, among, one_way = done
     among |= also
     ends = end_ids(before, after, by) if ranges or moved_ends(move, before.reachability) else set()
-    change = diff(before, after, by, "before", "after", among=among | ends if ranges else among)
+    read = among | ends if ranges else among
+    one_way = {i: way for i, way in one_way.items() if i not in also and i not in ends}
+    change = diff(before, after, by, "before", "after", among=read, one_way=one_way)
     return after, change, among | ends
 
 

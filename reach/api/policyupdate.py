@@ -130,7 +130,7 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
             return None
         if moved_ends(move, analysis.reachability):
             ends |= end_ids(analysis, done[0], by)
-        analysis, ids = done
+        analysis, ids, _ = done  # pairs changed one way in a step may change the other in the next
         among |= ids
     return analysis, diff(before, analysis, by, "before", "after", among=among), among | ends
 

@@ -7,9 +7,11 @@ pods no rule tells apart). A pair's ports are read from the source's egress row 
 destination's ingress row through the AND table
 (:meth:`reach.engine.reachability.Reachability.ids`), so a class whose rows of both
 directions hold the same ids, in the same port atoms, keeps every pair it is an end of:
-``reach diff`` need not read them. The external ends (address segments, pseudo peers)
-have rows too (Istio's sidecars restrict what a pod's proxy forwards to addresses in the
-ends' ingress rows): where one of those changed, no class is left out.
+``reach diff`` need not read them; a class whose ingress rows alone changed changes only
+the pairs it is the destination of (and the other way round). The external ends (address
+segments, pseudo peers) have rows too (Istio's sidecars restrict what a pod's proxy
+forwards to addresses in the ends' ingress rows): where one of those changed, no class is
+left out.
 """
 
 from __future__ import annotations
@@ -23,18 +25,20 @@ from reach.engine.reachability import Reachability
 _CHUNK = 512
 
 
-def rows_differ(before: Reachability, after: Reachability, classes: BoolVec) -> BoolVec:
-    """``classes`` without those whose rows of both directions are the same ids in
-    ``before`` and ``after`` (numbered alike: the same classes, over the same port atoms);
-    ``classes`` as given where the two cannot be compared so, or the rows of an external
-    end differ."""
+def rows_differ(
+    before: Reachability, after: Reachability, classes: BoolVec
+) -> tuple[BoolVec, BoolVec]:
+    """Of ``classes``, those whose ingress rows and those whose egress rows are other ids
+    in ``after`` than in ``before`` (numbered alike: the same classes, over the same port
+    atoms); ``classes`` both ways where the two cannot be compared so, or the rows of an
+    external end differ."""
     if (
         before.atoms is not after.atoms
         or before.n_internal != after.n_internal
         or before.ingress_rows.shape[1:] != after.ingress_rows.shape[1:]
         or before.egress_rows.shape[1:] != after.egress_rows.shape[1:]
     ):
-        return classes
+        return classes, classes
     sides = (
         (before.ingress_rows, before.ingress_group, after.ingress_rows, after.ingress_group),
         (before.egress_rows, before.egress_group, after.egress_rows, after.egress_group),
@@ -44,13 +48,11 @@ def rows_differ(before: Reachability, after: Reachability, classes: BoolVec) -> 
         if len(group_a) != len(group_b) or not np.array_equal(
             rows_a[group_a[n:]], rows_b[group_b[n:]]
         ):
-            return classes  # a pod's pairs with an end may change with the end's rows
-    out = np.array(classes, dtype=bool)
-    picked = np.flatnonzero(out)
+            return classes, classes  # a pod's pairs with an end may change with its rows
+    picked = np.flatnonzero(classes)
+    out = (np.zeros(len(classes), dtype=bool), np.zeros(len(classes), dtype=bool))
     for lo in range(0, len(picked), _CHUNK):
         at = picked[lo : lo + _CHUNK]
-        same = np.ones(len(at), dtype=bool)
-        for rows_a, group_a, rows_b, group_b in sides:
-            same &= np.all(rows_a[group_a[at]] == rows_b[group_b[at]], axis=1)
-        out[at[same]] = False
+        for differs, (rows_a, group_a, rows_b, group_b) in zip(out, sides, strict=True):
+            differs[at] = np.any(rows_a[group_a[at]] != rows_b[group_b[at]], axis=1)
     return out

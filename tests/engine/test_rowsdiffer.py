@@ -30,16 +30,18 @@ def _pod(name: str, ns: str, app: str) -> Obj:
     }
 
 
-def _calico(name: str, ns: str, port: int) -> Obj:
+def _calico(name: str, ns: str, port: int, source: str = "all()") -> Obj:
+    rule = {
+        "action": "Allow",
+        "protocol": "TCP",
+        "source": {"selector": source},
+        "destination": {"ports": [port]},
+    }
     return {
         "apiVersion": CALICO,
         "kind": "NetworkPolicy",
         "metadata": {"name": name, "namespace": ns},
-        "spec": {
-            "selector": "app == 'db'",
-            "types": ["Ingress"],
-            "ingress": [{"action": "Allow", "protocol": "TCP", "destination": {"ports": [port]}}],
-        },
+        "spec": {"selector": "app == 'db'", "types": ["Ingress"], "ingress": [rule]},
     }
 
 
@@ -64,16 +66,20 @@ def _with_row(x: Reachability, direction: str, cls: int, column: int) -> Reachab
     return replace(x, **{f"{direction}_rows": np.vstack([rows, row]), f"{direction}_group": group})
 
 
+def _found(ways: tuple[np.ndarray, np.ndarray]) -> list[list[int]]:
+    return [np.flatnonzero(way).tolist() for way in ways]
+
+
 def test_classes_whose_rows_came_out_as_they_were_are_left_out() -> None:
     x = reach.from_objects(OBJECTS).reachability
     every = np.ones(x.n_internal, dtype=bool)
-    assert not rows_differ(x, replace(x), every).any()  # rows as they were: none read
-    for direction in ("ingress", "egress"):
+    assert _found(rows_differ(x, replace(x), every)) == [[], []]  # as they were: none read
+    for d, direction in enumerate(("ingress", "egress")):
         for cls in range(x.n_internal):
-            got = rows_differ(x, _with_row(x, direction, cls, 0), every)
-            assert np.flatnonzero(got).tolist() == [cls]
+            got = _found(rows_differ(x, _with_row(x, direction, cls, 0), every))
+            assert got[d] == [cls] and got[1 - d] == []  # the way that changed only
     changed = _with_row(x, "ingress", 0, 1)
-    assert not rows_differ(x, changed, ~every).any()  # only the classes given are kept
+    assert _found(rows_differ(x, changed, ~every)) == [[], []]  # only the classes given
 
 
 def test_a_changed_row_of_an_external_end_keeps_every_class() -> None:
@@ -82,14 +88,15 @@ def test_a_changed_row_of_an_external_end_keeps_every_class() -> None:
     every = np.ones(x.n_internal, dtype=bool)
     for direction in ("ingress", "egress"):
         got = rows_differ(x, _with_row(x, direction, x.n_internal, 0), every)
-        assert got.all()
+        assert got[0].all() and got[1].all()
 
 
 def test_rows_over_other_port_atoms_are_not_compared() -> None:
     x = reach.from_objects(OBJECTS).reachability
     y = reach.from_objects(OBJECTS).reachability  # the same rows, other atoms
     every = np.ones(x.n_internal, dtype=bool)
-    assert rows_differ(x, y, every).all()
+    got = rows_differ(x, y, every)
+    assert got[0].all() and got[1].all()
 
 
 def _compared_on(objects: list[Obj], obj: Obj, by: str = "workload") -> set[str]:
@@ -112,3 +119,35 @@ def test_a_policy_that_changes_no_row_is_compared_on_no_node() -> None:
     twin = copy.deepcopy(OBJECTS[-1])
     twin["metadata"]["name"] = "ipblock-copy"
     assert _compared_on(OBJECTS, twin) == set()
+
+
+def test_pairs_changed_one_way_are_read_that_way_only() -> None:
+    """A Calico ingress policy changes its pods' ingress rows alone: the diff reads the
+    pairs they are the destination of, and finds what a load finds."""
+    from reach.analysis.viewmoves import moved_analysis
+    from reach.engine.calicomoves import calico_moved
+
+    r = reach.from_objects(OBJECTS)
+    new = _calico("db-in", "shop", 5432, "app == 'db'")  # the ports stay
+    after = reach.from_objects([*OBJECTS[:5], new, OBJECTS[6]])
+    policy = next(p for p in after.cluster.calico.policies if p.name == "db-in")
+    old = next(p for p in r.cluster.calico.policies if p.name == "db-in")
+    move = calico_moved(r.analysis.reachability, after.cluster, old, policy)
+    assert move is not None
+    done = moved_analysis(r.analysis, after.cluster, move, "workload")
+    assert done is not None
+    assert done[1] == {"shop/db-1[Pod]"} and done[2] == {"shop/db-1[Pod]": "into"}
+    view = r.analysis.view("workload")
+    read = {(view.nodes[s].id, view.nodes[d].id) for s, d, _ in _pairs(view, done)}
+    assert read and all(d == "shop/db-1[Pod]" for _, d in read)  # into it only
+    change = reach.diff(r, after, by="workload")
+    assert {(e.src, e.dst) for e in change.edges} <= read
+    assert change.edges  # what it admits no more
+
+
+def _pairs(view: Any, done: Any) -> list[tuple[int, int, int]]:
+    return [
+        (int(s), int(d), int(p))
+        for src, dst, ids in view.edge_blocks_of(done[1], done[2])
+        for s, d, p in zip(src, dst, ids, strict=True)
+    ]
