@@ -30,7 +30,7 @@ from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
 from reach.model.calico import CalicoPolicy, Profile
 from reach.model.calicoselector import Equal, Has, In, NotEqual, NotIn, StringTest
 from reach.model.cilium import CiliumPolicy
-from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy
+from reach.model.cluster import AdminPolicy, Namespace, NetworkPolicy, Rule
 from reach.model.selectors import LabelSelector, Requirement
 from reach.model.services import Service
 
@@ -191,9 +191,34 @@ class KeyAnswers:
         matcher = self.matcher(key)
         if matcher is None:
             return None
-        answers = [bool(matcher.selected(policy)[0]) for policy in self.policies]
-        answers += [bool(matcher.rule_peers(r, policy)[0][0]) for policy, r, _ in self.rules]
+        answers = [
+            False if _elsewhere(policy, key[0]) else bool(matcher.selected(policy)[0])
+            for policy in self.policies
+        ]
+        answers += [
+            False
+            if _peers_elsewhere(policy, r, key[0])
+            else bool(matcher.rule_peers(r, policy)[0][0])
+            for policy, r, _ in self.rules
+        ]
         return answers, matcher.label_classes.named_ports[0]
+
+
+def _elsewhere(policy: AnyPolicy, namespace: str) -> bool:
+    """Whether ``policy`` is a NetworkPolicy of another namespace than ``namespace``: it
+    selects none of its pods (``Matcher.selected``), asked without a matcher (most of a
+    cluster's policies are other namespaces')."""
+    return type(policy) is NetworkPolicy and policy.namespace != namespace
+
+
+def _peers_elsewhere(policy: AnyPolicy, rule: AnyRule, namespace: str) -> bool:
+    """Whether a NetworkPolicy rule of another namespace than ``namespace`` names only
+    pods of its own namespace (each peer a pod selector without a namespace selector, or
+    an ipBlock, which holds no pod): its peers hold none of ``namespace``'s pods
+    (``Matcher.rule_peers``)."""
+    if not _elsewhere(policy, namespace) or not isinstance(rule, Rule) or rule.peers is None:
+        return False
+    return all(p.namespace_selector is None or p.ip_block is not None for p in rule.peers)
 
 
 def _service_selector_keys(services: Iterable[Service]) -> set[str]:

@@ -67,3 +67,48 @@ def test_the_signature_of_one_class_is_the_one_of_many(answers: list[bool], rows
     ports: NamedPorts = ((8080,),)
     columns = [np.array([a] * rows) for a in answers]
     assert signatures(columns, [ports] * rows)[rows - 1] == signature_of(answers, ports)
+
+
+def test_a_new_keys_answers_are_the_matchers_with_policies_elsewhere_asked_by_namespace() -> None:
+    """A NetworkPolicy of another namespace selects none of the key's pods, and a rule of
+    it whose peers have no namespace selector holds none: ``asked`` answers those without
+    the matcher, and answers as the matcher does."""
+
+    def ns(name: str) -> dict[str, object]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": {"team": name}},
+        }
+
+    def pod(name: str, space: str) -> dict[str, object]:
+        meta = {"name": name, "namespace": space, "labels": {"app": "web"}}
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": []}}
+
+    def policy(space: str, peer: dict[str, object]) -> dict[str, object]:
+        spec = {"podSelector": {}, "ingress": [{"from": [peer]}], "egress": [{"to": [peer]}]}
+        meta = {"name": f"p-{len(str(peer))}", "namespace": space}
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": meta,
+            "spec": spec,
+        }
+
+    web = {"podSelector": {"matchLabels": {"app": "web"}}}
+    team_a = {"namespaceSelector": {"matchLabels": {"team": "a"}}}
+    block = {"ipBlock": {"cidr": "10.0.0.0/8"}}
+    objects = [ns("a"), ns("b"), pod("b-1", "b"), policy("b", web), policy("b", team_a)]
+    objects += [policy("b", block), policy("a", web)]
+    x = reach.from_objects(objects).analysis.reachability
+    newcomer = reach.from_objects([*objects, pod("a-1", "a")]).cluster.pods
+    assert x.class_keys is not None and x.class_keys.answers is not None
+    answers = x.class_keys.answers
+    key = x.class_keys.key_of(next(p for p in newcomer if p.name == "a-1"))
+    got = answers.asked(key)
+    matcher = answers.matcher(key)
+    assert got is not None and matcher is not None
+    want = [bool(matcher.selected(p)[0]) for p in answers.policies]
+    want += [bool(matcher.rule_peers(rule, p)[0][0]) for p, rule, _ in answers.rules]
+    assert got[0] == want
+    assert any(want) and not all(want)  # b's policy from team a holds it; the others not
