@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.calicohash import answer_columns, class_hashes
+from reach.engine.calicohash import answer_columns, class_hash
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps
@@ -175,5 +175,5 @@ def _hashes(
     kept = source >= 0
     hashes[kept] = state.hashes[source[kept]]
     if at >= 0:
-        hashes[at] = class_hashes({k: v[at : at + 1] for k, v in columns.items()}, 1)[0]
+        hashes[at] = class_hash(columns, at)
     return {"hashes": hashes, "columns": columns}

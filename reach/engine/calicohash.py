@@ -58,6 +58,13 @@ def class_hashes(columns: Columns, n: int) -> UIntVec:
     return out
 
 
+def class_hash(columns: Columns, at: int) -> np.uint64:
+    """:func:`class_hashes` of the one class ``at`` (a class made): the sum of the
+    weights of the columns that hold it, without an array per column."""
+    total = sum(int(_weight(name)) for name, column in columns.items() if column[at])
+    return np.uint64(total % 2**64)
+
+
 def carried(hashes: UIntVec, before: Columns, after: Columns, n: int) -> UIntVec:
     """``hashes`` (of ``before``'s answers) for ``after``'s: the columns that changed taken
     out and put back (columns of one array are unchanged without comparing them)."""
