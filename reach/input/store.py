@@ -40,6 +40,12 @@ def identity(obj: Mapping[str, Any], default_namespace: str = "default") -> Iden
     return (group, kind, ns, name)
 
 
+def _type_of(raw: RawObject) -> tuple[str, str]:
+    """The object's API group (of its apiVersion; "" without one) and its kind (as text)."""
+    api = raw.obj.get("apiVersion")
+    return (api.rpartition("/")[0] if isinstance(api, str) else "", str(raw.obj.get("kind")))
+
+
 class ObjectStore:
     """Raw objects by identity, in the order they were first given."""
 
@@ -47,25 +53,32 @@ class ObjectStore:
         self._items: dict[Identity, RawObject] = {}
         #: How many objects of each (namespace, kind) there are.
         self._kinds: dict[tuple[str, str], int] = {}
-        #: The identities of each (group, kind), each with its place in ``_items``' order.
+        #: The identities of the objects of each (API group, kind) as the objects give them
+        #: (an object without a name is kept under an identity of no kind), each with its
+        #: place in ``_items``' order.
         self._types: dict[tuple[str, str], dict[Identity, int]] = {}
         self._next = 0
         for raw in raws:
             self._put(self._key(raw.obj), raw)
 
     def _put(self, key: Identity, raw: RawObject) -> None:
-        if key not in self._items:
+        held = self._items.get(key)
+        if held is None:
             kind = (key[2], key[1])
             self._kinds[kind] = self._kinds.get(kind, 0) + 1
-            self._types.setdefault((key[0], key[1]), {})[key] = self._next
+            place = self._next
             self._next += 1
+        else:  # replaced in place: its place kept, under the type of the object now
+            place = self._types[_type_of(held)].pop(key)
+        self._types.setdefault(_type_of(raw), {})[key] = place
         self._items[key] = raw
 
     def _drop(self, key: Identity) -> bool:
-        if self._items.pop(key, None) is None:
+        raw = self._items.pop(key, None)
+        if raw is None:
             return False
         self._kinds[(key[2], key[1])] -= 1
-        del self._types[(key[0], key[1])][key]
+        del self._types[_type_of(raw)][key]
         return True
 
     def holds_any(self, namespace: str) -> bool:

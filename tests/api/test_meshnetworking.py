@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 
 import reach
-from tests.api.test_podupdate import _never_loaded, stepped_in_place
+from tests.api.test_podupdate import _everything, _never_loaded, stepped_in_place
 from tests.builders import namespace, pod, service_entry, sidecar
 from tests.engine.test_istio_egress import registry_only, world
 from tests.engine.test_istio_rules import NON_TCP, tcp
@@ -142,3 +142,30 @@ def test_what_a_proxy_forwards_to_addresses_is_compared_when_an_entry_comes() ->
     )
     _, change = stepped_in_place(r, objects, "apply", se)
     assert "b/p0[Pod] => 0.0.0.0-255.255.255.255[External]" in str(change)
+
+
+def test_an_istio_policy_of_no_name_stands_when_another_is_applied() -> None:
+    """A manifest AuthorizationPolicy with only ``generateName`` (a load evaluates it) is
+    read again with the others when one of them changes the quick way."""
+    ns = namespace("shop", **{"istio-injection": "enabled"})
+    deny = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"generateName": "deny-", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "a"}}, "action": "DENY", "rules": [{}]},
+    }
+    other = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "allow-b", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "b"}}, "action": "ALLOW", "rules": [{}]},
+    }
+    objects = [ns, pod("a", "shop", {"app": "a"}), pod("b", "shop", {"app": "b"}), deny]
+    r = _loaded(objects)
+    with _never_loaded():
+        change = r.apply(other, by="pod")
+    after = _loaded([*objects, other])
+    assert _everything(r) == _everything(after)
+    expected = reach.diff(_loaded(objects), after, by="pod", old_label="before", new_label="after")
+    assert str(change) == str(expected)
+    assert r.path("shop/b", "shop/a").direct.tcp == ()  # a still denies all

@@ -66,3 +66,33 @@ def test_raws_of_some_kinds_are_those_of_every_object_in_order(
     assert [r.obj for r in store.raws_of(lambda g, k: k == "Pod")] != [
         r.obj for r in kept.raws_of(lambda g, k: k == "Pod")
     ]
+
+
+def test_objects_without_a_name_are_read_by_their_own_group_and_kind() -> None:
+    """A manifest with only ``generateName`` is kept under an identity of no kind; read by
+    group and kind it is still its own (a load evaluates it)."""
+    from reach.input.raw import RawObject
+
+    unnamed = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"generateName": "deny-", "namespace": "shop"},
+    }
+    named = _obj(5, 1, 0)
+    store = ObjectStore([RawObject(unnamed, "<test>", ""), RawObject(named, "<test>", "")])
+    wanted = [r.obj for r in store.raws_of(lambda g, k: k == "AuthorizationPolicy")]
+    assert wanted == [unnamed, named]
+    assert store.raws_of(lambda g, k: k == "<unnamed>") == []
+
+
+def test_an_object_replaced_under_another_version_keeps_its_place() -> None:
+    store = ObjectStore()
+    first, second = _obj(3, 0, 0), _obj(3, 1, 0)
+    store.apply(first, "<test>")
+    store.apply(second, "<test>")
+    replaced = {**first, "apiVersion": "projectcalico.org/v4"}  # same group, another version
+    store.apply(replaced, "<test>")
+    got = [r.obj for r in store.raws_of(lambda g, k: g == "projectcalico.org")]
+    assert got == [replaced, second]
+    store.delete(replaced)
+    assert [r.obj for r in store.raws_of(lambda g, k: True)] == [second]
