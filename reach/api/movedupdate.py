@@ -41,7 +41,8 @@ def moved_update(
     among |= also
     ends = end_ids(before, after, by) if ranges or moved_ends(move, before.reachability) else set()
     read = among | ends if ranges else among
-    one_way = {i: way for i, way in one_way.items() if i not in also and i not in ends}
+    both = also | ends  # read both ways (end nodes today; one_way holds internal ones)
+    one_way = {i: way for i, way in one_way.items() if i not in both}
     change = diff(before, after, by, "before", "after", among=read, one_way=one_way)
     return after, change, among | ends
 

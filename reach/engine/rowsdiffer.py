@@ -30,10 +30,12 @@ def rows_differ(
 ) -> tuple[BoolVec, BoolVec]:
     """Of ``classes``, those whose ingress rows and those whose egress rows are other ids
     in ``after`` than in ``before`` (numbered alike: the same classes, over the same port
-    atoms); ``classes`` both ways where the two cannot be compared so, or the rows of an
-    external end differ."""
+    atoms, address segments and pseudo peers); ``classes`` both ways where the two cannot
+    be compared so, or the rows of an external end differ."""
     if (
         before.atoms is not after.atoms
+        or before.segments != after.segments
+        or before.pseudo != after.pseudo
         or before.n_internal != after.n_internal
         or before.ingress_rows.shape[1:] != after.ingress_rows.shape[1:]
         or before.egress_rows.shape[1:] != after.egress_rows.shape[1:]

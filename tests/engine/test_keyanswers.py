@@ -100,6 +100,11 @@ def test_a_new_keys_answers_are_the_matchers_with_policies_elsewhere_asked_by_na
     block = {"ipBlock": {"cidr": "10.0.0.0/8"}}
     objects = [ns("a"), ns("b"), pod("b-1", "b"), policy("b", web), policy("b", team_a)]
     objects += [policy("b", block), policy("a", web)]
+    every = policy("b", web)  # a rule of no peers (``peers is None``) holds every pod
+    every["metadata"]["name"], every["spec"]["ingress"] = "every", [{}]
+    empty = policy("b", web)  # an empty list of peers too ("matches all destinations")
+    empty["metadata"]["name"], empty["spec"]["egress"] = "empty", [{"to": []}]
+    objects += [every, empty]
     x = reach.from_objects(objects).analysis.reachability
     newcomer = reach.from_objects([*objects, pod("a-1", "a")]).cluster.pods
     assert x.class_keys is not None and x.class_keys.answers is not None
@@ -112,3 +117,5 @@ def test_a_new_keys_answers_are_the_matchers_with_policies_elsewhere_asked_by_na
     want += [bool(matcher.rule_peers(rule, p)[0][0]) for p, rule, _ in answers.rules]
     assert got[0] == want
     assert any(want) and not all(want)  # b's policy from team a holds it; the others not
+    # team a's both ways, no peers and an empty list of them, a's own policy both ways
+    assert got[0][len(answers.policies) :].count(True) == 6

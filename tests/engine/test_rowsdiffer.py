@@ -8,6 +8,8 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import reach
 from reach.api.quickupdate import quick_update
@@ -151,3 +153,39 @@ def _pairs(view: Any, done: Any) -> list[tuple[int, int, int]]:
         for src, dst, ids in view.edge_blocks_of(done[1], done[2])
         for s, d, p in zip(src, dst, ids, strict=True)
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["pod", "workload", "namespace"]),
+    st.lists(st.sampled_from(["both", "into", "out", None]), min_size=8, max_size=8),
+)
+def test_pairs_read_one_way_are_those_of_every_pair_with_such_an_end(
+    by: str, ways: list[str | None]
+) -> None:
+    """``View.edge_blocks_of(ids, one_way)``: each allowed pair once whose source is among
+    and not read "into" only, or whose destination is among and not read "out" only (a
+    node's pair with itself at namespace granularity, and pairs of two one-way nodes,
+    included)."""
+    view = reach.from_objects(OBJECTS).analysis.view(by)
+    nodes = [n.id for n in view.nodes]
+    chosen = {i: w for i, w in zip(nodes, ways, strict=False) if w is not None}
+    one_way = {i: w for i, w in chosen.items() if w != "both"}
+    every = [
+        (s, d, p)
+        for src, dst, ids in view.edge_blocks()
+        for s, d, p in zip(src, dst, ids, strict=True)
+    ]
+
+    def read(node: int, way: str) -> bool:
+        return nodes[node] in chosen and one_way.get(nodes[node]) != way
+
+    want = sorted(
+        (int(s), int(d), int(p)) for s, d, p in every if read(s, "into") or read(d, "out")
+    )
+    got = [
+        (int(s), int(d), int(p))
+        for src, dst, ids in view.edge_blocks_of(set(chosen), one_way)
+        for s, d, p in zip(src, dst, ids, strict=True)
+    ]
+    assert sorted(got) == want and len(got) == len(set(got))
