@@ -19,8 +19,7 @@ from __future__ import annotations
 import copy
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport
-from reach.api.movedupdate import moved_update
+from reach.api.movedupdate import Update, moved_update
 from reach.api.reread import read_again
 from reach.engine.calicomoves import Changed, calico_moved, calico_sets_moved
 from reach.engine.calicoplan import calico_evaluated
@@ -57,7 +56,7 @@ PROFILE = "Profile"
 @without_gc
 def calico_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> Update | None:
     """The analysis after the Calico policy object ``key`` changed in ``store`` (``old``:
     the store held it before), the change, and the ids of the nodes at granularity ``by``
     that hold a class whose rows changed; None when the quick way does not apply (see the

@@ -17,8 +17,7 @@ import copy
 from dataclasses import replace
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport
-from reach.api.movedupdate import moved_update
+from reach.api.movedupdate import Update, moved_update
 from reach.engine.keyanswers import names_services
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import rows_kept
@@ -36,7 +35,7 @@ from reach.model.gateway import GatewayAPI
 @without_gc
 def entry_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> Update | None:
     """The analysis after the entry-point object ``key`` changed in ``store``, the change
     (empty; beside Istio's mesh layer, which reads Services, that of the mesh layer built
     again: :mod:`reach.engine.meshmoves`) and the nodes it was compared on; None when the

@@ -10,7 +10,8 @@ and compiled again.
 from __future__ import annotations
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport, diff
+from reach.analysis.diff import diff
+from reach.api.movedupdate import Update
 from reach.input.entrypoints import ENTRY_POINT_KINDS
 from reach.input.kinds import Category, KindInfo, classify, kind_info
 from reach.input.store import Identity, ObjectStore
@@ -18,7 +19,7 @@ from reach.input.store import Identity, ObjectStore
 
 def ignored_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> Update | None:
     """``before`` unchanged and an empty change when the object ``key`` is of a kind the
     load passes over without a word (whether applied or deleted, ``old`` or not); None
     otherwise."""

@@ -22,7 +22,6 @@ from dataclasses import replace
 import numpy as np
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport
 from reach.api.movedupdate import Update, moved_update
 from reach.api.reread import read_again
 from reach.engine.meshmoves import mesh_moved
@@ -48,7 +47,7 @@ NETWORKING_GROUP = "networking.istio.io"
 @without_gc
 def mesh_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> Update | None:
     """The analysis after the Istio security or networking object ``key`` changed in
     ``store`` (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` that hold a class whose ingress changed; None when the quick way

@@ -4,6 +4,8 @@ through, and the change compared on the nodes that hold a class whose rows chang
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.viewmoves import end_ids, moved_analysis
@@ -11,9 +13,12 @@ from reach.engine.moves import Move
 from reach.engine.reachability import Reachability
 from reach.model.cluster import Cluster
 
-#: An update made the quick way: the analysis after it, the change, and the ids of the
-#: nodes the change was compared on.
-Update = tuple[Analysis, DiffReport, set[str]]
+#: An update made the quick way: the analysis after it, the change, the ids of the nodes
+#: the change was compared on, and (when known) those of them compared one way only
+#: (``diff(one_way=...)``).
+Update = (
+    tuple[Analysis, DiffReport, set[str]] | tuple[Analysis, DiffReport, set[str], Mapping[str, str]]
+)
 
 
 def moved_update(
@@ -44,7 +49,7 @@ def moved_update(
     both = also | ends  # read both ways (end nodes today; one_way holds internal ones)
     one_way = {i: way for i, way in one_way.items() if i not in both}
     change = diff(before, after, by, "before", "after", among=read, one_way=one_way)
-    return after, change, among | ends
+    return after, change, among | ends, one_way
 
 
 def moved_ends(move: Move, before: Reachability) -> bool:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import copy
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport
-from reach.api.movedupdate import moved_update
+from reach.api.movedupdate import Update, moved_update
 from reach.engine.calicorelabel import calico_namespace_moved
 from reach.engine.moves import rows_kept
 from reach.engine.namespacemoves import namespace_moved
@@ -33,7 +32,7 @@ NAMESPACE = ("", "Namespace")
 @without_gc
 def namespace_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> Update | None:
     """The analysis after the Namespace object ``key`` was relabelled, added or deleted
     (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` on which the change was compared; None when the quick way does not

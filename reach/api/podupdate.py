@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport, diff
+from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
+from reach.api.movedupdate import Update
 from reach.engine.podmoves import moved
 from reach.errors import Diagnostic, Diagnostics, FieldError
 from reach.gcpause import without_gc
@@ -45,7 +46,7 @@ def pod_update(
     key: Identity,
     old: bool,
     by: str,
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> Update | None:
     """The analysis after the Pod object ``key`` changed in ``store`` (applied, or deleted
     when the store no longer holds it; ``old``: the store held it before), the change, and
     the ids of the nodes at granularity ``by`` that held the pod (every pair with neither

@@ -18,7 +18,7 @@ import copy
 from collections.abc import Sequence
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport, diff
+from reach.analysis.diff import diff
 from reach.analysis.viewmoves import end_ids, moved_analysis
 from reach.api.ciliumupdate import (
     CIDR_GROUP,
@@ -63,7 +63,7 @@ Change = tuple[Cluster, Moved | None, Moved | None]
 @without_gc
 def policy_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> Update | None:
     """The analysis after the NetworkPolicy, admin policy or Cilium policy object ``key``
     changed in ``store`` (applied, or deleted when the store no longer holds it; ``old``:
     the store held it before), the change, and the ids of the nodes at granularity ``by``

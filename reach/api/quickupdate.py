@@ -8,6 +8,9 @@ has the process keep the memory it frees (:mod:`reach.freedmemory`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport
 from reach.api.calicoupdate import calico_update
@@ -21,12 +24,25 @@ from reach.freedmemory import keep_freed_memory
 from reach.input.store import Identity, ObjectStore
 
 
+class QuickUpdate(NamedTuple):
+    """An update made the quick way."""
+
+    analysis: Analysis
+    change: DiffReport
+    #: The ids of the nodes (at the update's granularity) the change was compared on:
+    #: every pair with neither end among them is unchanged.
+    among: set[str]
+    #: Those of them whose pairs changed one way only: ``"into"`` (those they are the
+    #: destination of), ``"out"`` (the source of).
+    one_way: Mapping[str, str]
+
+
 def quick_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> tuple[Analysis, DiffReport, set[str]] | None:
+) -> QuickUpdate | None:
     """The analysis after the object ``key`` changed in ``store`` (``old``: the store held
-    it before), the change, and the ids of the nodes at granularity ``by`` on which it
-    was compared; None when the object's change needs a load and a compilation."""
+    it before), the change, and the nodes at granularity ``by`` on which it was compared;
+    None when the object's change needs a load and a compilation."""
     keep_freed_memory()
     ways = (
         pod_update,
@@ -40,5 +56,5 @@ def quick_update(
     for way in ways:
         done = way(before, store, key, old, by)
         if done is not None:
-            return done
+            return QuickUpdate(done[0], done[1], done[2], done[3] if len(done) == 4 else {})
     return None

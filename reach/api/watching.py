@@ -152,8 +152,9 @@ class Watcher:
             quick_update(before, self.store, *changed[0], self.by) if len(changed) == 1 else None
         )
         if quick is not None:
-            after, change, among = quick
-            self.tally = _moved_tally(self.tally, before.view(self.by), after.view(self.by), among)
+            after, change, among, one_way = quick
+            old, new = before.view(self.by), after.view(self.by)
+            self.tally = _moved_tally(self.tally, old, new, among, one_way)
         else:
             after = self._analyse()
             moved = changed_nodes(before, after, self.by)  # None: every pair is compared
@@ -246,12 +247,15 @@ class Tally:
     exposed: Mapping[str, int]
 
 
-def _tally(view: View, among: set[str] | None = None) -> Tally:
+def _tally(
+    view: View, among: set[str] | None = None, one_way: Mapping[str, str] | None = None
+) -> Tally:
     """The view's tally, counted over its arrays of pairs (no object made per pair); with
-    ``among``, of the pairs with an end among these node ids only."""
+    ``among``, of the pairs with an end among these node ids only (``one_way``: as
+    :meth:`View.edge_blocks_of` reads them)."""
     internet = np.array([is_internet(n) for n in view.nodes], dtype=bool)
     inside = np.array([n.type not in OUTSIDE for n in view.nodes], dtype=bool)
-    blocks = view.edge_blocks() if among is None else view.edge_blocks_of(among)
+    blocks = view.edge_blocks() if among is None else view.edge_blocks_of(among, one_way)
     pairs = 0
     reached = np.zeros(len(view.nodes), dtype=np.int64)
     for src, dst, _ in blocks:
@@ -260,10 +264,17 @@ def _tally(view: View, among: set[str] | None = None) -> Tally:
     return Tally(pairs, {view.nodes[i].id: int(reached[i]) for i in np.flatnonzero(reached)})
 
 
-def _moved_tally(tally: Tally, before: View, after: View, among: set[str]) -> Tally:
+def _moved_tally(
+    tally: Tally,
+    before: View,
+    after: View,
+    among: set[str],
+    one_way: Mapping[str, str] | None = None,
+) -> Tally:
     """``tally`` of ``before`` made ``after``'s, where only pairs with an end among the node
-    ids ``among`` changed: those are counted again on both sides."""
-    old, new = _tally(before, among), _tally(after, among)
+    ids ``among`` changed (one way for those of ``one_way``): those are counted again on
+    both sides."""
+    old, new = _tally(before, among, one_way), _tally(after, among, one_way)
     exposed = Counter(tally.exposed)
     exposed.subtract(old.exposed)
     exposed.update(new.exposed)

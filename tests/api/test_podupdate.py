@@ -185,9 +185,9 @@ def _tallied(before: Any, store: Any, ident: Any, old: bool, by: str) -> Any:
 
     quick = _QUICK(before, store, ident, old, by)
     if quick is not None:
-        after, _, among = quick
-        moved = _moved_tally(_tally(before.view(by)), before.view(by), after.view(by), among)
-        assert moved == _tally(after.view(by))
+        old_view, new_view = before.view(by), quick.analysis.view(by)
+        moved = _moved_tally(_tally(old_view), old_view, new_view, quick.among, quick.one_way)
+        assert moved == _tally(new_view)
     return quick
 
 
@@ -248,9 +248,9 @@ def tally_in_place(start: list[Obj], obj: Obj, by: str = "workload") -> None:
     with _never_loaded():
         quick = quick_update(r.analysis, store, identity(obj), old, by)
     assert quick is not None
-    analysis, _, among = quick
     fresh = reach.from_objects([*(o for o in start if key(o) != key(obj)), obj])
-    tally = _moved_tally(_tally(r.view(by)), r.view(by), analysis.view(by), among)
+    view = quick.analysis.view(by)
+    tally = _moved_tally(_tally(r.view(by)), r.view(by), view, quick.among, quick.one_way)
     assert tally == _tally(fresh.view(by))
 
 

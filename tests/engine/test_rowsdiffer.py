@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reach
-from reach.api.quickupdate import quick_update
+from reach.api.quickupdate import QuickUpdate, quick_update
 from reach.api.whatif import store_of
 from reach.engine.reachability import Reachability
 from reach.engine.rowsdiffer import rows_differ
@@ -101,15 +101,28 @@ def test_rows_over_other_port_atoms_are_not_compared() -> None:
     assert got[0].all() and got[1].all()
 
 
-def _compared_on(objects: list[Obj], obj: Obj, by: str = "workload") -> set[str]:
-    """The nodes the quick update of ``obj`` after a load of ``objects`` was compared on."""
+def _quick(objects: list[Obj], obj: Obj, by: str = "workload") -> QuickUpdate:
+    """The quick update of ``obj`` after a load of ``objects``."""
     r = reach.from_objects(objects)
     store = store_of(r._objects)
     old = store.holds(identity(obj))
     store.apply(obj, "<applied>")
     quick = quick_update(r.analysis, store, identity(obj), old, by)
     assert quick is not None
-    return quick[2]
+    return quick
+
+
+def _compared_on(objects: list[Obj], obj: Obj, by: str = "workload") -> set[str]:
+    """The nodes the quick update of ``obj`` after a load of ``objects`` was compared on."""
+    return _quick(objects, obj, by).among
+
+
+def test_a_quick_update_names_the_nodes_compared_one_way() -> None:
+    """``reach watch`` counts again the pairs a quick update compared, one way where it
+    compared them so."""
+    quick = _quick(OBJECTS, _calico("db-in", "shop", 5432, "app == 'db'"))
+    assert quick.among == {"shop/db-1[Pod]"} and quick.one_way == {"shop/db-1[Pod]": "into"}
+    assert _quick(OBJECTS, _calico("db-in", "shop", 6379)).one_way == {}  # atoms cut again
 
 
 def test_a_policy_that_changes_no_row_is_compared_on_no_node() -> None:
