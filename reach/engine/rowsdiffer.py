@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from reach.engine.arrays import BoolVec
+from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.reachability import Reachability
 
-#: Classes compared at once (a block of rows of every column is copied per side).
+#: Pairs of rows compared at once (a block of rows of every column is copied per side).
 _CHUNK = 512
 
 
@@ -47,14 +47,27 @@ def rows_differ(
     )
     n = before.n_internal
     for rows_a, group_a, rows_b, group_b in sides:  # the external ends' rows: every column
-        if len(group_a) != len(group_b) or not np.array_equal(
-            rows_a[group_a[n:]], rows_b[group_b[n:]]
-        ):
+        ends = np.arange(n, len(group_a))
+        if len(group_a) != len(group_b) or _differing(rows_a, group_a, rows_b, group_b, ends).any():
             return classes, classes  # a pod's pairs with an end may change with its rows
     picked = np.flatnonzero(classes)
     out = (np.zeros(len(classes), dtype=bool), np.zeros(len(classes), dtype=bool))
-    for lo in range(0, len(picked), _CHUNK):
-        at = picked[lo : lo + _CHUNK]
-        for differs, (rows_a, group_a, rows_b, group_b) in zip(out, sides, strict=True):
-            differs[at] = np.any(rows_a[group_a[at]] != rows_b[group_b[at]], axis=1)
+    for differs, (rows_a, group_a, rows_b, group_b) in zip(out, sides, strict=True):
+        differs[picked] = _differing(rows_a, group_a, rows_b, group_b, picked)
+    return out
+
+
+def _differing(
+    rows_a: PortSetIds, group_a: IntVec, rows_b: PortSetIds, group_b: IntVec, classes: IntVec
+) -> BoolVec:
+    """Whether each of ``classes`` has another row of one side in ``b`` than in ``a``: each
+    distinct pair of rows (classes share rows) compared once, a block at a time."""
+    pairs, inverse = np.unique(
+        np.stack([group_a[classes], group_b[classes]]), axis=1, return_inverse=True
+    )
+    differs = np.zeros(pairs.shape[1], dtype=bool)
+    for lo in range(0, pairs.shape[1], _CHUNK):
+        a, b = pairs[0, lo : lo + _CHUNK], pairs[1, lo : lo + _CHUNK]
+        differs[lo : lo + len(a)] = np.any(rows_a[a] != rows_b[b], axis=1)
+    out: BoolVec = differs[inverse.reshape(-1)]
     return out
