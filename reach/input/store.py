@@ -40,6 +40,10 @@ def identity(obj: Mapping[str, Any], default_namespace: str = "default") -> Iden
     return (group, kind, ns, name)
 
 
+#: The kind of the identity of an object without a name.
+_UNNAMED = "<unnamed>"
+
+
 def _type_of(raw: RawObject) -> tuple[str, str]:
     """The object's API group (of its apiVersion; "" without one) and its kind (as text)."""
     api = raw.obj.get("apiVersion")
@@ -54,32 +58,37 @@ class ObjectStore:
         #: How many objects of each (namespace, kind) there are.
         self._kinds: dict[tuple[str, str], int] = {}
         #: The identities of the objects of each (API group, kind) as the objects give them
-        #: (an object without a name is kept under an identity of no kind), each with its
-        #: place in ``_items``' order.
+        #: when stored (:meth:`_type`), each with its place in ``_items``' order.
         self._types: dict[tuple[str, str], dict[Identity, int]] = {}
+        #: The (API group, kind) of each object without a name (kept under an identity of
+        #: no kind, :meth:`_key`).
+        self._unnamed: dict[Identity, tuple[str, str]] = {}
         self._next = 0
         for raw in raws:
             self._put(self._key(raw.obj), raw)
 
     def _put(self, key: Identity, raw: RawObject) -> None:
-        held = self._items.get(key)
-        if held is None:
+        if key not in self._items:  # a replaced object keeps its place (and its type)
             kind = (key[2], key[1])
             self._kinds[kind] = self._kinds.get(kind, 0) + 1
-            place = self._next
+            if key[1] == _UNNAMED:
+                self._unnamed[key] = _type_of(raw)
+            self._types.setdefault(self._type(key), {})[key] = self._next
             self._next += 1
-        else:  # replaced in place: its place kept, under the type of the object now
-            place = self._types[_type_of(held)].pop(key)
-        self._types.setdefault(_type_of(raw), {})[key] = place
         self._items[key] = raw
 
     def _drop(self, key: Identity) -> bool:
-        raw = self._items.pop(key, None)
-        if raw is None:
+        if self._items.pop(key, None) is None:
             return False
         self._kinds[(key[2], key[1])] -= 1
-        del self._types[_type_of(raw)][key]
+        del self._types[self._type(key)][key]
+        self._unnamed.pop(key, None)
         return True
+
+    def _type(self, key: Identity) -> tuple[str, str]:
+        """The (API group, kind) an object was stored as: its identity's, or for an object
+        without a name (kept under an identity of no kind) those it gave then."""
+        return self._unnamed.get(key) or (key[0], key[1])
 
     def holds_any(self, namespace: str) -> bool:
         """Whether any object is in ``namespace`` (cluster-scoped objects are in the
@@ -96,13 +105,14 @@ class ObjectStore:
             return identity(obj)
         except ReachError:
             # Objects without a name are kept as given: the loader reports them.
-            return ("", "<unnamed>", "", str(id(obj)))
+            return ("", _UNNAMED, "", str(id(obj)))
 
     def copy(self) -> ObjectStore:
         """Another store of the same objects (the objects themselves are shared)."""
         out = ObjectStore()
         out._items, out._kinds = dict(self._items), dict(self._kinds)
         out._types = {t: dict(keys) for t, keys in self._types.items()}
+        out._unnamed = dict(self._unnamed)
         out._next = self._next
         return out
 

@@ -96,3 +96,17 @@ def test_an_object_replaced_under_another_version_keeps_its_place() -> None:
     assert got == [replaced, second]
     store.delete(replaced)
     assert [r.obj for r in store.raws_of(lambda g, k: True)] == [second]
+
+
+def test_an_object_changed_by_its_caller_after_a_load_is_still_deleted_cleanly() -> None:
+    """The store keeps the loader's dicts (it copies applied objects only): a caller that
+    changes one after the load leaves the index as it was stored, and a delete by name
+    still takes it out of every view of the store."""
+    from reach.input.raw import RawObject
+
+    pod, other = _obj(0, 0, 0), _obj(0, 1, 0)
+    store = ObjectStore([RawObject(pod, "<test>", ""), RawObject(other, "<test>", "")])
+    pod["kind"] = "Deployment"  # the caller reuses its dict
+    store.delete(_obj(0, 0, 0))
+    assert [r.obj for r in store.raws_of(lambda g, k: True)] == [other]
+    assert [r.obj for r in store.raws()] == [other]
