@@ -183,10 +183,12 @@ def _tallied(before: Any, store: Any, ident: Any, old: bool, by: str) -> Any:
     move the watch's tally to a fresh count of the view after it."""
     from reach.api.watching import _moved_tally, _tally
 
+    start = _tally(before.view(by))  # what reach watch holds before the update
     quick = _QUICK(before, store, ident, old, by)
     if quick is not None:
         old_view, new_view = before.view(by), quick.analysis.view(by)
-        moved = _moved_tally(_tally(old_view), old_view, new_view, quick.among, quick.one_way)
+        assert _tally(old_view) == start  # the update left the view before as it was
+        moved = _moved_tally(start, old_view, new_view, quick.among, quick.one_way)
         assert moved == _tally(new_view)
     return quick
 
