@@ -26,6 +26,7 @@ from reach.api.movedupdate import Update, moved_update
 from reach.api.reread import read_again
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import Move
+from reach.engine.rowsdiffer import ends_differ
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.canonical import replaced
@@ -76,11 +77,7 @@ def _ends_changed(before: Analysis, move: Move, by: str) -> frozenset[str]:
     addresses (a Sidecar or ServiceEntry changes it; the classes whose rows changed are
     the behaviour classes only). Classes parted again count as changed every one."""
     x, y = before.reachability, move.x
-    n = x.n_internal
-    if y.n_internal != n or y.n_classes != x.n_classes:
-        return frozenset()
-    ends_before = x.ingress_rows[x.ingress_group[n:]]
-    if np.array_equal(ends_before, y.ingress_rows[y.ingress_group[n:]]):
+    if y.n_internal != x.n_internal or y.n_classes != x.n_classes or not ends_differ(x, y):
         return frozenset()
     view = before.view(by)
     return frozenset(node.id for node in view.nodes[view.n_internal :])

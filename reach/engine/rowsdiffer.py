@@ -31,30 +31,44 @@ def rows_differ(
     """Of ``classes``, those whose ingress rows and those whose egress rows are other ids
     in ``after`` than in ``before`` (numbered alike: the same classes, over the same port
     atoms, address segments and pseudo peers); ``classes`` both ways where the two cannot
-    be compared so, or the rows of an external end differ."""
+    be compared so, or the rows of an external end may differ (:func:`ends_differ`)."""
+    if ends_differ(before, after):
+        return classes, classes  # a pod's pairs with an end may change with its rows
+    picked = np.flatnonzero(classes)
+    out = (np.zeros(len(classes), dtype=bool), np.zeros(len(classes), dtype=bool))
+    for differs, side in zip(out, _sides(before, after), strict=True):
+        differs[picked] = _differing(*side, picked)
+    return out
+
+
+def ends_differ(before: Reachability, after: Reachability) -> bool:
+    """Whether the rows of some external end (address segment, pseudo peer) of either way
+    may be others in ``after`` than in ``before``: True where the two are not numbered
+    alike (other classes, port atoms, segments or pseudo peers)."""
     if (
         before.atoms is not after.atoms
         or before.segments != after.segments
         or before.pseudo != after.pseudo
         or before.n_internal != after.n_internal
+        or len(before.ingress_group) != len(after.ingress_group)
+        or len(before.egress_group) != len(after.egress_group)
         or before.ingress_rows.shape[1:] != after.ingress_rows.shape[1:]
         or before.egress_rows.shape[1:] != after.egress_rows.shape[1:]
     ):
-        return classes, classes
-    sides = (
+        return True
+    ends = np.arange(before.n_internal, len(before.ingress_group))
+    return any(_differing(*side, ends).any() for side in _sides(before, after))
+
+
+Side = tuple[PortSetIds, IntVec, PortSetIds, IntVec]
+
+
+def _sides(before: Reachability, after: Reachability) -> tuple[Side, Side]:
+    """Each way's ``(rows, group)`` before and after: ingress, then egress."""
+    return (
         (before.ingress_rows, before.ingress_group, after.ingress_rows, after.ingress_group),
         (before.egress_rows, before.egress_group, after.egress_rows, after.egress_group),
     )
-    n = before.n_internal
-    for rows_a, group_a, rows_b, group_b in sides:  # the external ends' rows: every column
-        ends = np.arange(n, len(group_a))
-        if len(group_a) != len(group_b) or _differing(rows_a, group_a, rows_b, group_b, ends).any():
-            return classes, classes  # a pod's pairs with an end may change with its rows
-    picked = np.flatnonzero(classes)
-    out = (np.zeros(len(classes), dtype=bool), np.zeros(len(classes), dtype=bool))
-    for differs, (rows_a, group_a, rows_b, group_b) in zip(out, sides, strict=True):
-        differs[picked] = _differing(rows_a, group_a, rows_b, group_b, picked)
-    return out
 
 
 def _differing(
