@@ -32,7 +32,7 @@ def ignored_update(
         placed = classify(raw.obj.get("apiVersion"), kind)
         if placed.info is not info or placed.error is not None:
             return None
-    return before, diff(before, before, by, "before", "after", among=set()), set()
+    return Update(before, diff(before, before, by, "before", "after", among=set()), set())
 
 
 def passed_over(info: KindInfo) -> bool:

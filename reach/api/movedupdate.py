@@ -5,6 +5,8 @@ through, and the change compared on the nodes that hold a class whose rows chang
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
@@ -13,12 +15,18 @@ from reach.engine.moves import Move
 from reach.engine.reachability import Reachability
 from reach.model.cluster import Cluster
 
-#: An update made the quick way: the analysis after it, the change, the ids of the nodes
-#: the change was compared on, and (when known) those of them compared one way only
-#: (``diff(one_way=...)``).
-Update = (
-    tuple[Analysis, DiffReport, set[str]] | tuple[Analysis, DiffReport, set[str], Mapping[str, str]]
-)
+
+class Update(NamedTuple):
+    """An update made the quick way."""
+
+    analysis: Analysis
+    change: DiffReport
+    #: The ids of the nodes (at the update's granularity) the change was compared on:
+    #: every pair with neither end among them is unchanged.
+    among: set[str]
+    #: Those of them whose pairs changed one way only: ``"into"`` (those they are the
+    #: destination of), ``"out"`` (the source of).
+    one_way: Mapping[str, str] = MappingProxyType({})
 
 
 def moved_update(
@@ -49,7 +57,7 @@ def moved_update(
     both = also | ends  # read both ways (end nodes today; one_way holds internal ones)
     one_way = {i: way for i, way in one_way.items() if i not in both}
     change = diff(before, after, by, "before", "after", among=read, one_way=one_way)
-    return after, change, among | ends, one_way
+    return Update(after, change, among | ends, one_way)
 
 
 def moved_ends(move: Move, before: Reachability) -> bool:

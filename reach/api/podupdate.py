@@ -98,7 +98,7 @@ def pod_update(
         after.keep_view(moved_to, shown)
         if (granularity, shown) == (by, ipv6):
             among = ids
-    return after, diff(before, after, by, "before", "after", among=among), among
+    return Update(after, diff(before, after, by, "before", "after", among=among), among)
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,8 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
             ends |= end_ids(analysis, done[0], by)
         analysis, ids, _ = done  # pairs changed one way in a step may change the other in the next
         among |= ids
-    return analysis, diff(before, analysis, by, "before", "after", among=among), among | ends
+    change = diff(before, analysis, by, "before", "after", among=among)
+    return Update(analysis, change, among | ends)
 
 
 def _namespace_steps(cluster: Cluster, change: Change) -> list[Change]:

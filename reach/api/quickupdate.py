@@ -8,15 +8,12 @@ has the process keep the memory it frees (:mod:`reach.freedmemory`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NamedTuple
-
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import DiffReport
 from reach.api.calicoupdate import calico_update
 from reach.api.entryupdate import entry_update
 from reach.api.ignoredupdate import ignored_update
 from reach.api.meshupdate import mesh_update
+from reach.api.movedupdate import Update
 from reach.api.namespaceupdate import namespace_update
 from reach.api.podupdate import pod_update
 from reach.api.policyupdate import policy_update
@@ -24,22 +21,9 @@ from reach.freedmemory import keep_freed_memory
 from reach.input.store import Identity, ObjectStore
 
 
-class QuickUpdate(NamedTuple):
-    """An update made the quick way."""
-
-    analysis: Analysis
-    change: DiffReport
-    #: The ids of the nodes (at the update's granularity) the change was compared on:
-    #: every pair with neither end among them is unchanged.
-    among: set[str]
-    #: Those of them whose pairs changed one way only: ``"into"`` (those they are the
-    #: destination of), ``"out"`` (the source of).
-    one_way: Mapping[str, str]
-
-
 def quick_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
-) -> QuickUpdate | None:
+) -> Update | None:
     """The analysis after the object ``key`` changed in ``store`` (``old``: the store held
     it before), the change, and the nodes at granularity ``by`` on which it was compared;
     None when the object's change needs a load and a compilation."""
@@ -56,5 +40,5 @@ def quick_update(
     for way in ways:
         done = way(before, store, key, old, by)
         if done is not None:
-            return QuickUpdate(done[0], done[1], done[2], done[3] if len(done) == 4 else {})
+            return done
     return None

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reach
-from reach.api.quickupdate import QuickUpdate, quick_update
+from reach.api.movedupdate import Update
+from reach.api.quickupdate import quick_update
 from reach.api.whatif import store_of
 from reach.engine.reachability import Reachability
 from reach.engine.rowsdiffer import rows_differ
@@ -101,7 +102,7 @@ def test_rows_over_other_port_atoms_are_not_compared() -> None:
     assert got[0].all() and got[1].all()
 
 
-def _quick(objects: list[Obj], obj: Obj, by: str = "workload") -> QuickUpdate:
+def _quick(objects: list[Obj], obj: Obj, by: str = "workload") -> Update:
     """The quick update of ``obj`` after a load of ``objects``."""
     r = reach.from_objects(objects)
     store = store_of(r._objects)
