@@ -11,7 +11,10 @@ compiling takes them (``calicoplan``, ``calicocompile``), the tiers are walked a
 (``calicotiers``: which tiers apply to which class), and only the rows of the classes
 the policy selects, before or after, are computed again. The frame:
 
-- the label classes: the named ports every rule uses are the same;
+- the named ports rules use: a name no rule used splits the classes whose label classes
+  resolve it otherwise first (with the change's answers, :func:`calico_split`), and a
+  name no rule uses any more merges the classes it alone told apart after
+  (:mod:`reach.engine.namedmoves`, as for a NetworkPolicy without Calico);
 - the address segments and the port atoms: the Calico rules' nets and network sets cut
   the addresses at the same points, their ports cut the port space at no new point;
 - the behaviour classes: where the change's answers tell the label classes of a class
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,15 +39,19 @@ from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps, kept_matcher
 from reach.engine.calicotiers import CalicoTiers
+from reach.engine.classes import NamedPorts
 from reach.engine.classmoves import absorbed
 from reach.engine.classsplits import policy_answers, split_into
 from reach.engine.moves import Move, Split
+from reach.engine.namedmoves import grown, named_patterns, reframed, splits_any
 from reach.engine.policymoves import compiled_rules
 from reach.engine.portcuts import policy_ports, with_cuts
+from reach.engine.portmasks import resolved_ports
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import (
     CompiledRule,
+    NamedKey,
     evaluation_order,
     rule_blocks,
     rule_triples,
@@ -73,23 +81,60 @@ def calico_moved(
     ``x.cluster``'s with the policy ``old`` taken out and ``new`` put in (either may be
     None), as a :class:`Move`; None when that needs a compilation (see the module doc).
     Classes the change tells apart are split first (:func:`calico_split`)."""
-    state = x.calico_state
-    if state is None:
+    state, keys = x.calico_state, x.class_keys
+    if state is None or keys is None:
         return None
     plan = calico_plan(cluster)
+    names = _names(state, keys, cluster, plan)
     ports = policy_ports(state, new) if isinstance(new, Other) else []
-    cut = with_cuts(x, [*plan.port_sets, *ports])  # ports no rule cut at: atoms cut again
+    # ports no rule cut at (the new names' too): the atoms cut again
+    cut = with_cuts(x, [*plan.port_sets, *ports, *resolved_ports(names.grow, names.resolved)])
     after = _frame_segments(x, cluster, plan)
     if cut is None or after is None:
         return None
     finer = cut_anew(cut, after)  # addresses cut anew: finer first (coarser at the end)
     cut = finer or cut
-    moved = _moved(cut, cluster, old, new, plan, None)
+    moved = None
+    if not (names.grow and splits_any(keys, named_patterns(names.resolved))):
+        moved = _moved(names.framed(cut), cluster, old, new, plan, None, names.gone)
     if moved is None:
-        moved = _split_moved(cut, cluster, old, new, plan)
+        moved = _split_moved(cut, cluster, old, new, plan, names)
     if moved is None:
         return None
+    if names.gone:  # the frame without the names no rule names any more
+        moved = replace(moved, x=reframed(moved.x, names.after, []))
     return replace(moved, cut=finer, segments=coarser_segments(moved.x, after))
+
+
+class _Names(NamedTuple):
+    """The port names rules use before and after a change (:mod:`reach.engine.namedmoves`):
+    those before (``named``), those no rule used (``grow``, resolved by each label class
+    key as ``resolved`` says), and those no rule names any more (``gone``)."""
+
+    named: list[NamedKey]
+    grow: list[NamedKey]
+    resolved: list[NamedPorts]
+    gone: list[NamedKey]
+
+    @property
+    def after(self) -> list[NamedKey]:
+        """The names rules use after the change."""
+        return sorted({*self.named, *self.grow} - set(self.gone))
+
+    def framed(self, x: Reachability) -> Reachability:
+        """``x`` with the names that grow in its frame (classes must resolve them alike)."""
+        if not self.grow:
+            return x
+        return reframed(x, sorted({*self.named, *self.grow}), self.resolved)
+
+
+def _names(state: CalicoState, keys: ClassKeys, cluster: Cluster, plan: CalicoPlan) -> _Names:
+    """The port names every rule of ``cluster`` uses (its policies' and Calico's) against
+    those ``state``'s compilation used."""
+    used = set(used_named_ports(rule_triples(evaluation_order(cluster)))) | plan.named_ports
+    grow = sorted(used - set(state.named_ports))
+    gone = sorted(set(state.named_ports) - used)
+    return _Names(state.named_ports, grow, grown(keys, grow) if grow else [], gone)
 
 
 def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
@@ -141,20 +186,27 @@ def _frame_segments(x: Reachability, cluster: Cluster, plan: CalicoPlan) -> list
 
 
 def _split_moved(
-    x: Reachability, cluster: Cluster, old: Changed | None, new: Changed | None, plan: CalicoPlan
+    x: Reachability,
+    cluster: Cluster,
+    old: Changed | None,
+    new: Changed | None,
+    plan: CalicoPlan,
+    names: _Names,
 ) -> Move | None:
-    """:func:`calico_moved` with the classes the change tells apart split first."""
+    """:func:`calico_moved` with the classes the change tells apart split first (by its
+    answers, and by how label classes resolve the port names no rule used)."""
 
     def answers_of(state: CalicoState, kept: CalicoMatcher) -> list[BoolVec] | None:
         vectors = plan.answers(kept).vectors()
         if isinstance(new, Other):
-            if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
-                return None  # a named port no rule used: label classes would be others
             vectors += policy_answers(state.matcher, new)
         return vectors
 
-    refined = calico_split(x, cluster, answers_of)
-    return _moved(refined[0], cluster, old, new, plan, refined[1:]) if refined else None
+    also = named_patterns(names.resolved) if names.grow else None
+    refined = calico_split(x, cluster, answers_of, also)
+    if refined is None:
+        return None
+    return _moved(names.framed(refined[0]), cluster, old, new, plan, refined[1:], names.gone)
 
 
 def _moved(
@@ -164,9 +216,11 @@ def _moved(
     new: Changed | None,
     plan: CalicoPlan,
     split: Split | None,
+    gone: list[NamedKey],
 ) -> Move | None:
-    """:func:`calico_moved` over ``x``'s classes (split first as ``split`` says); None
-    when they split, or the change needs a compilation."""
+    """:func:`calico_moved` over ``x``'s classes (split first as ``split`` says; ``gone``:
+    the port names no rule names any more, still in ``x``'s frame); None when they split,
+    or the change needs a compilation."""
     state, tiers = x.calico_state, x.calico
     if state is None or tiers is None:
         return None
@@ -182,7 +236,7 @@ def _moved(
     # a policy only added brings answers and takes none: no two classes come to agree (a
     # Profile added takes the place of the one Calico generates for its pods)
     merges = old is not None or isinstance(new, Profile)
-    steps = calico_steps(state, x, cluster, others, merges=merges, plan=plan)
+    steps = calico_steps(state, x, cluster, others, merges=merges, plan=plan, gone=gone)
     if steps is None:
         return None
     class_keys = _keys(x, state, cluster, new, steps.plan)
@@ -204,13 +258,15 @@ def calico_split(
     x: Reachability,
     cluster: Cluster,
     answers_of: Callable[[CalicoState, CalicoMatcher], list[BoolVec] | None],
+    also: list[bytes] | None = None,
 ) -> tuple[Reachability, IntVec, list[int]] | None:
     """``x`` with its behaviour classes split where the answers ``answers_of`` gives over
     the kept label classes (given the state and its Calico matcher: Calico's answers of
     ``cluster``, and those of the changed policy or namespace) tell their label class keys
     apart (``classsplits.split_into``; the keys found since the compilation join the kept
-    label classes first, ``classmoves.absorbed``, to be asked too); None when nothing
-    splits or the answers cannot be asked here."""
+    label classes first, ``classmoves.absorbed``, to be asked too), or the patterns
+    ``also`` (one per label class key) do; None when nothing splits or the answers cannot
+    be asked here."""
     state, keys = x.calico_state, x.class_keys
     if state is None or keys is None:
         return None
@@ -226,7 +282,10 @@ def calico_split(
         return None
     n = len(state.labels)
     packed = np.packbits(np.array(vectors, dtype=bool).reshape(len(vectors), n), axis=0).T
-    return split_into(x, [row.tobytes() for row in packed])
+    patterns = [row.tobytes() for row in packed]
+    if also is not None:
+        patterns = [a + b for a, b in zip(patterns, also, strict=True)]
+    return split_into(x, patterns)
 
 
 def _keys(
@@ -263,8 +322,6 @@ def _other_moved(
     for rule in others:
         rules_of.setdefault(id(rule.policy), []).append(rule)
     if new is not None:
-        if not set(used_named_ports(rule_triples([new]))) <= set(state.named_ports):
-            return None  # a named port no rule used: label classes would be others
         representative = state.classes.representatives()
         answers = policy_answers(state.matcher, new)
         if any(not np.array_equal(a, a[representative]) for a in answers):

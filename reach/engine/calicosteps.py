@@ -18,11 +18,13 @@ from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicotiers import CalicoTiers
+from reach.engine.namedmoves import resolution_ids
 from reach.engine.portmasks import numeric_ports
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_with, side_fields, side_tables
 from reach.engine.rules import (
     CompiledRule,
+    NamedKey,
     priority_ties,
     rule_blocks,
     rule_triples,
@@ -91,15 +93,18 @@ def calico_steps(
     others: list[CompiledRule],
     merges: bool = True,
     plan: CalicoPlan | None = None,
+    gone: list[NamedKey] | None = None,
 ) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
     rules of the other kinds ``others``; None when the frame would change or the change
     tells label classes of one class apart (``merges``: whether classes may have come to
     answer alike, then found: ``CalicoSteps.groups``; looking compares every class's
     answers, most of an update's time at 100k pods; ``plan``: the cluster's, when made
-    already)."""
+    already; ``gone``: port names of ``state``'s that no rule of ``cluster`` names any
+    more, which the merge groups do not read: :mod:`reach.engine.namedmoves`)."""
     plan = plan or calico_plan(cluster)
-    if not _same_frame(state, x, plan):
+    named = [key for key in state.named_ports if key not in (gone or [])]
+    if not _same_frame(state, x, plan, named):
         return None
     calico = CalicoCompilation(cluster, plan)
     names = list(state.matcher.namespace_position)
@@ -118,6 +123,8 @@ def calico_steps(
     groups = []
     if merges and hashes is not None and columns is not None:
         n, resolution = x.n_internal, state.masks.resolution_of[: x.n_internal]
+        if gone:  # classes told apart by a name no rule names any more merge
+            resolution = resolution_ids(state, named)
         groups = merge(hashes, resolution, columns, n)
     steps = CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes, columns)
     return replace(steps, groups=groups)
@@ -153,13 +160,15 @@ def _hashes(
     return class_hashes(after, n), after
 
 
-def _same_frame(state: CalicoState, x: Reachability, plan: CalicoPlan) -> bool:
-    """Whether a compilation of ``cluster`` has ``x``'s label classes (the same named
-    ports used), address segments (or coarser ones, while a change cuts them:
-    :mod:`reach.engine.segmentmoves`) and port atoms (cuts no rule makes any more may stay:
-    finer atoms hold the same port sets)."""
+def _same_frame(
+    state: CalicoState, x: Reachability, plan: CalicoPlan, named: list[NamedKey]
+) -> bool:
+    """Whether a compilation of ``cluster`` has ``x``'s label classes (the named ports
+    used are ``named``: ``state``'s, or some of them while names go), address segments
+    (or coarser ones, while a change cuts them: :mod:`reach.engine.segmentmoves`) and port
+    atoms (cuts no rule makes any more may stay: finer atoms hold the same port sets)."""
     triples = rule_triples(state.policies)
-    if sorted(set(used_named_ports(triples)) | plan.named_ports) != state.named_ports:
+    if sorted(set(used_named_ports(triples)) | plan.named_ports) != named:
         return False
     blocks = rule_blocks(triples) + plan.blocks
     if (

@@ -30,8 +30,10 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import IntVec
+from reach.engine.calicostate import CalicoState
 from reach.engine.classes import NamedPorts, resolution
 from reach.engine.moves import Moved
+from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import numbering
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import LazySignatures, signatures_of
@@ -64,11 +66,9 @@ def splits_any(keys: ClassKeys, patterns: list[bytes]) -> bool:
     )
 
 
-def resolution_ids(x: Reachability, named: list[NamedKey]) -> IntVec:
-    """For each behaviour class of ``x``, a number of how it resolves ``named`` (some of
-    the names it resolves; classes that resolve them alike have one number)."""
-    state = x.policy_state
-    assert state is not None
+def resolution_ids(state: PolicyState, named: list[NamedKey]) -> IntVec:
+    """For each behaviour class of ``state``, a number of how it resolves ``named`` (some
+    of the names it resolves; classes that resolve them alike have one number)."""
     at = [state.named_ports.index(key) for key in named]
     projected = [tuple(ports[i] for i in at) for ports in state.classes.named_ports]
     return np.array(numbering(projected)[1], dtype=np.intp)
@@ -80,7 +80,7 @@ def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts])
     each label class key resolves the names of ``named`` that ``x`` has not, in order, as
     :func:`grown` gives it). Every name a compiled rule of ``x`` names must be among
     ``named``, and every class of ``x`` must hold keys that resolve ``named`` alike."""
-    state, keys = x.policy_state, x.class_keys
+    state, keys = x.policy_state or x.calico_state, x.class_keys
     assert state is not None and keys is not None
     new = [key for key in named if key not in state.named_ports]
     # where each name's ports are: (True, i) the i-th new name's, (False, i) the i-th before
@@ -122,14 +122,19 @@ def reframed(x: Reachability, named: list[NamedKey], resolved: list[NamedPorts])
         masks=masks,
         named_ports=named,
     )
-    out = replace(x, rules=rules, policy_state=after)
-    if keys.answers is not None:
+    if isinstance(after, CalicoState):  # beside Calico's tiers classes are found by answers
+        assert keys.answers is not None
+        out = replace(x, rules=rules, calico_state=after)
+        out.class_keys = replace(keys, answers=replace(keys.answers, named=named))
+    elif keys.answers is not None:
+        out = replace(x, rules=rules, policy_state=after)
         out.class_keys = replace(
             keys,
             answers=replace(keys.answers, named=named),
             by_signature=LazySignatures(lambda: signatures_of(after, rules)),
         )
     else:  # beside the mesh layer its state keeps the answers of new keys
+        out = replace(x, rules=rules, policy_state=after)
         kept = x.mesh_state
         assert kept is not None and kept.key_answers is not None
         out.mesh_state = replace(kept, key_answers=replace(kept.key_answers, named=named))

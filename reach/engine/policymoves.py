@@ -127,7 +127,7 @@ def policy_moved(
     groups: list[list[int]] = []
     resolution = state.masks.resolution_of[: x.n_internal]
     if shrink:  # classes told apart by a name no rule names any more merge
-        resolution = resolution_ids(x, _without(state.named_ports, shrink))
+        resolution = resolution_ids(state, _without(state.named_ports, shrink))
     code = None
     if x.mesh is not None:  # classes the mesh tells apart stay apart; others merge
         added = []  # the new policy's answers, over the classes

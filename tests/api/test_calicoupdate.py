@@ -30,9 +30,9 @@ from tests.api.test_podupdate import (
     stepped_in_place,
     tally_in_place,
 )
-from tests.api.test_policyupdate import admin_policies
+from tests.api.test_policyupdate import NAMED_START, _named_policy, _ported, admin_policies
 from tests.api.test_whatif import key
-from tests.strategies import CIDRS, NS_NAMES, policy_manifests
+from tests.strategies import CIDRS, NS_NAMES, PORT_NAMES, policy_manifests
 
 Obj = dict[str, Any]
 CALICO = "projectcalico.org/v3"
@@ -141,7 +141,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
-                + ["profile", "admin", "nets", "set"]
+                + ["profile", "admin", "nets", "set", "ports"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -209,6 +209,12 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                     end.pop("nets", None)
                     end.pop("notNets", None)
                     end[field] = draw(st.lists(st.sampled_from(family), min_size=1, max_size=2))
+            elif way == "ports":  # port names (and numbers) no rule may have named
+                for rule in (*spec.get("ingress", ()), *spec.get("egress", ())):
+                    rule["protocol"] = draw(st.sampled_from(["TCP", "UDP"]))
+                    ports = st.sampled_from([*PORT_NAMES, 80, "8000:8100"])
+                    destination = rule.setdefault("destination", {})
+                    destination["ports"] = draw(st.lists(ports, min_size=1, max_size=2))
             elif way == "order":
                 spec["order"] = draw(st.sampled_from([1, 100, 1000]))
                 tier = draw(st.sampled_from(TIERS))
@@ -1042,3 +1048,51 @@ def test_classes_a_calico_policy_told_apart_merge_when_it_goes_after_hashes_were
         r.delete(deny_a)
     assert r.reachability.n_internal == n - 1
     assert _everything(r) == _everything(reach.from_objects(mirror[:-1]))
+
+
+#: Pods resolving ``sql`` and ``http`` otherwise (``NAMED_START``) beside Calico's tiers.
+NAMED_BESIDE = [*NAMED_START, _gnp("deny-cache", "app == 'cache'", **DENY_IN)]
+CALICO_SQL = _gnp(
+    "db-sql",
+    "app == 'db'",
+    types=["Ingress"],
+    ingress=[
+        {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["sql"]}},
+        {"action": "Deny"},
+    ],
+)
+
+
+def test_a_networkpolicy_naming_a_port_no_rule_named_beside_calico_splits_in_place() -> None:
+    """Beside Calico's tiers, a NetworkPolicy naming ``sql`` (5432 on one db replica, 6543
+    on the other) tells the two apart and cuts the atoms at both, without loading; gone,
+    the classes it alone told apart are one again."""
+    r = reach.from_objects(NAMED_BESIDE)
+    n = r.reachability.n_internal
+    policy = _named_policy("db-sql", "db", "sql")
+    objects, change = stepped_in_place(r, NAMED_BESIDE, "apply", policy)
+    assert r.reachability.n_internal > n
+    assert "5432" in str(change) and "6543" in str(change)
+    stepped_in_place(r, objects, "delete", policy)
+    assert r.reachability.n_internal == n
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_calico_rule_naming_port_names_no_rule_named_comes_and_goes_in_place(by: str) -> None:
+    """A Calico rule naming ``sql``, replaced by one naming ``http`` (one name comes, one
+    goes in one update), a pod of new labels that resolves ``http`` as a class does, and
+    the last rule naming a name deleted: each step without loading, a load's state and
+    ``reach diff`` of the loads."""
+    r = reach.from_objects(NAMED_BESIDE)
+    n = r.reachability.n_internal
+    objects, change = stepped_in_place(r, NAMED_BESIDE, "apply", CALICO_SQL, by=by)
+    assert r.reachability.n_internal > n
+    http = copy.deepcopy(CALICO_SQL)
+    http["spec"]["ingress"][0]["destination"]["ports"] = ["http"]
+    objects, _ = stepped_in_place(r, objects, "apply", http, by=by)
+    pod = _ported(_pod("db-3", {"app": "db", "tier": "x"}), sql=6543)
+    objects, _ = stepped_in_place(r, objects, "apply", pod, by=by)
+    split = r.reachability.n_internal
+    objects, _ = stepped_in_place(r, objects, "delete", http, by=by)
+    assert r.reachability.n_internal < split  # the classes http alone told apart merged
+    assert r.reachability.n_internal == reach.from_objects(objects).reachability.n_internal
