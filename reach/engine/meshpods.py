@@ -8,6 +8,11 @@ answer by answer) and that the mesh sees as it sees the pod (the mesh's codes,
 has both, it makes a class (:mod:`reach.engine.classmoves`, the mesh layer made again
 over the new classes: :mod:`reach.engine.meshclasses`).
 
+Under a REGISTRY_ONLY Sidecar what the mesh sees of a key holds what its proxy forwards
+and the registry hosts that reach it (``Features.egress``, ``Features.entries``), and the
+port atoms are cut at the ports its Services lead to on it first: a pod of a new key
+joins or makes a class there too.
+
 Label classes whose pods went count while their class stands: their answers are those of
 the compilation and the mesh they were coded with (an Istio update takes them out of the
 class keys, :mod:`reach.engine.meshmoves`).
@@ -46,8 +51,6 @@ def mesh_joined(
     n_label = len(keys.label_keys)
     if len(mesh.features) != n_label:
         return None
-    if x.cluster.istio.registry_only:
-        return None  # REGISTRY_ONLY: what a new key reaches is not asked here (it loads)
     found = state.key_answers.answers_of(key)
     if found is None:
         return None

@@ -21,7 +21,14 @@ from reach.input.istiodiag import says_of_unaddressed
 from tests.api.test_podupdate import BY, _everything, _never_loaded, each_update_equals_a_load
 from tests.api.test_whatif import key
 from tests.builders import netpol, sel
-from tests.engine.test_istio_property import meshes, networking
+from tests.engine.test_istio_property import (
+    ADDRESSES,
+    APPS,
+    NAMESPACES,
+    egress_meshes,
+    meshes,
+    networking,
+)
 
 Obj = dict[str, Any]
 
@@ -269,3 +276,58 @@ def test_a_new_pod_a_service_leads_to_on_a_new_port_cuts_the_atoms_first() -> No
     assert _everything(r) == _everything(loaded)
     ports = [c.ports for c in r.connections(by="pod") if c.dst.id == "shop/db-1[Pod]"]
     assert ports and not any(p.contains("TCP", 8080) for p in ports)
+
+
+@st.composite
+def new_key_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
+    """Pods of label class keys the compilation has not seen: new pods of new labels (a
+    Service may select them, a Sidecar's workload selector pick them), with or without a
+    named port and an address, pods relabelled so, and deletions."""
+    known = {key(o): o for o in start}
+    out: list[tuple[str, Obj, str]] = []
+    for i in range(draw(st.integers(1, 10))):
+        pods = [o for o in known.values() if o["kind"] == "Pod"]
+        way = draw(st.sampled_from(["new", "new", "relabel", "delete"]))
+        by = draw(st.sampled_from(BY))
+        labels = {"app": draw(st.sampled_from(APPS))}
+        if draw(st.booleans()):
+            labels["v"] = draw(st.sampled_from(["1", "2"]))
+        if way == "delete" and pods:
+            out.append(("delete", known.pop(key(draw(st.sampled_from(pods)))), by))
+            continue
+        if way == "relabel" and pods:
+            obj = copy.deepcopy(draw(st.sampled_from(pods)))
+            obj["metadata"]["labels"] = labels
+        else:
+            container: Obj = {"name": "c"}
+            number = draw(st.sampled_from([None, 8080, 9000]))
+            if number is not None:
+                container["ports"] = [{"name": "http", "containerPort": number, "protocol": "TCP"}]
+            obj = {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"n{i}",
+                    "namespace": draw(st.sampled_from(NAMESPACES[:2])),
+                    "labels": labels,
+                },
+                "spec": {"containers": [container]},
+            }
+            ip = draw(st.sampled_from(ADDRESSES))
+            if ip is not None:
+                obj["status"] = {"podIP": ip, "podIPs": [{"ip": ip}]}
+        known[key(obj)] = obj
+        out.append(("apply", obj, by))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_pods_of_new_keys_under_registry_only_equal_a_load_of_the_same_objects(
+    data: st.DataObject,
+) -> None:
+    """Under a REGISTRY_ONLY Sidecar (what each proxy forwards and which registry hosts
+    reach each pod are in what the mesh sees of a label class), a pod of a new key joins
+    the class that answers and is seen as it is, or makes one: a load's state each step."""
+    start = list({key(o): o for o in data.draw(st.one_of(egress_meshes(), meshes()))}.values())
+    each_update_equals_a_load(start, data.draw(new_key_events(start)))
