@@ -14,7 +14,9 @@ allow with it: ``SideRows.column``); its answers come from its key alone
 (:meth:`KeyAnswers.answers_of`). Where an entry of another class's row at the new class
 differs from what classes sharing its row have there, that class takes a row of its own.
 
-A new class must resolve named ports as some class did (its port cuts are then made).
+A new class that resolves named ports as no class did takes a mask row of its own in
+every rule that names ports (``RuleMasks.with_resolution``), the port atoms cut at the
+ports it resolves to first (:func:`resolution_cut`, as a compilation cuts them).
 NetworkPolicies, admin and Cilium policies (:class:`PolicyState`), beside Istio's mesh
 layer too (over the rows before its AND, the layer made again after:
 :mod:`reach.engine.meshclasses`); with Calico's tiers the caller compiles.
@@ -43,7 +45,8 @@ from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.policystate import PolicyState
-from reach.engine.portmasks import RuleMasks
+from reach.engine.portcuts import with_cuts
+from reach.engine.portmasks import RuleMasks, resolved_ports
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import (
     DIRECTIONS,
@@ -61,6 +64,7 @@ from reach.engine.rules import (
 )
 from reach.engine.sides import SideRows
 from reach.engine.taking import Taking, rows_in_order, taken
+from reach.model.calico import CalicoRule
 from reach.model.cluster import AdminPolicy, Cluster
 
 #: The behaviour class, in ``ClassKeys.behaviour``, of a key whose class is gone, and of the
@@ -213,16 +217,40 @@ def reordered(
     class of every class (behaviour classes, then the external ends) in the new order,
     the rule masks with each class's named-port resolution in that order, and
     :func:`answers_in_order`; None when the new class resolves named ports as no class
-    did (its ports cut no atoms)."""
+    did and the atoms are not cut at its ports (the caller cuts them first:
+    :func:`resolution_cut`)."""
     columns = np.concatenate([plan.source, np.arange(x.n_internal, x.n_classes)])
     masks = copy.copy(state.masks)
-    masks.resolution_of = taken(state.masks.resolution_of, columns, 0)
-    if new is not None:
-        if new.named_ports not in masks.resolutions:
+    fresh = new is not None and new.named_ports not in masks.resolutions
+    if new is not None and fresh:  # a resolution no class had: a mask row more
+        if resolution_cut(x, state, new.named_ports) is not x:
             return None
+        masks = masks.with_resolution(new.named_ports)
+    masks.resolution_of = taken(masks.resolution_of, columns, 0)
+    if new is not None:
         masks.resolution_of[int(plan.renumber[NEW])] = masks.resolutions.index(new.named_ports)
     subject_of, rules = answers_in_order(x, state, plan.source, columns, new, masks.resolution_of)
+    if fresh:  # the rules naming ports: a row for the new resolution too
+        rules = [_with_rows(rule, masks) for rule in rules]
     return columns, masks, subject_of, rules
+
+
+def _with_rows(rule: CompiledRule, masks: RuleMasks) -> CompiledRule:
+    """``rule`` (of a NetworkPolicy, admin or Cilium policy) with a mask row for each
+    resolution of ``masks`` when it names ports."""
+    if not rule.varies:
+        return rule
+    assert not isinstance(rule.rule, CalicoRule), "Calico's rules are taken again"
+    return replace(rule, mask=masks.mask_of(rule.rule))
+
+
+def resolution_cut(x: Reachability, state: PolicyState, named: NamedPorts) -> Reachability | None:
+    """``x`` with its port atoms cut at the ports the resolution ``named`` (of ``state``'s
+    named ports) resolves to, as a compilation with a class of it cuts them (``x`` itself
+    when they are cut already; None when they cannot be cut here)."""
+    if named in state.masks.resolutions:
+        return x
+    return with_cuts(x, resolved_ports(state.named_ports, [named]))
 
 
 def answers_in_order(

@@ -20,8 +20,9 @@ Profiles of the input some pod carries: the caller loads when that changes). Oth
 (a class whose last pod went, a pod
 whose answers no class has, classes whose order of least keys changed) the classes are
 renumbered in place as a compilation numbers them (:mod:`reach.engine.classmoves`); where
-that cannot be done here (a key whose answers are not computed here, a new class
-resolving named ports as no class did), :func:`moved` says so and the caller compiles.
+that cannot be done here (a key whose answers are not computed here), :func:`moved` says
+so and the caller compiles. A new class that resolves named ports as no class did cuts
+the port atoms at the ports it resolves to first (``classmoves.resolution_cut``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from reach.engine.classmoves import (
     absorbed,
     class_plan,
     renumbering,
+    resolution_cut,
 )
 from reach.engine.meshpods import mesh_joined
 from reach.engine.policystate import PolicyState
@@ -100,6 +102,12 @@ def moved(
                 x, keys, new = joined
             label = keys.label[key]
             x = _synced(x, keys, label)
+            state = x.policy_state or x.calico_state
+            if new is not None and state is not None:  # ports its resolution cuts at
+                cut = resolution_cut(x, state, new.named_ports)
+                if cut is None:
+                    return None
+                x = cut
         cls = keys.behaviour[label]
         if cls != NEW and sort_key(key) < sort_key(keys.first_key[cls]):
             affected.add(cls)

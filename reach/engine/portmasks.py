@@ -75,6 +75,22 @@ class RuleMasks:
         ]
         return out
 
+    def with_resolution(self, named: NamedPorts) -> RuleMasks:
+        """These masks with one more resolution, ``named`` (a new class's, which no class
+        had: :mod:`reach.engine.classmoves`), before the numbers-only row, whose number
+        the external classes take; the atoms must be cut at its ports already."""
+        out = copy.copy(self)
+        before = len(self.resolutions)
+        out.resolutions = [*self.resolutions, named]
+        out.resolution_of = np.where(
+            self.resolution_of == before, before + 1, self.resolution_of
+        ).astype(np.intp)
+        named_keys = sorted(self._named_position, key=self._named_position.__getitem__)
+        cut = set(self.also_cut)
+        more = resolved_ports(named_keys, [named])
+        out.also_cut = [*self.also_cut, *(p for p in more if p not in cut)]
+        return out
+
     def mask(self, index: int) -> Mask:
         """Rule ``index``'s ports: ``(1, W)``, or one row per resolution plus the external row."""
         rule = self.rules[index]

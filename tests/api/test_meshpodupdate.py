@@ -328,6 +328,16 @@ def test_pods_of_new_keys_under_registry_only_equal_a_load_of_the_same_objects(
 ) -> None:
     """Under a REGISTRY_ONLY Sidecar (what each proxy forwards and which registry hosts
     reach each pod are in what the mesh sees of a label class), a pod of a new key joins
-    the class that answers and is seen as it is, or makes one: a load's state each step."""
+    the class that answers and is seen as it is, or makes one (one that may resolve a
+    port name as no class did): a load's state each step."""
     start = list({key(o): o for o in data.draw(st.one_of(egress_meshes(), meshes()))}.values())
+    if data.draw(st.booleans()):  # a rule naming a port: new keys may resolve it as none did
+        start.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "by-name", "namespace": data.draw(st.sampled_from("ab"))},
+                "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": "http"}]}]},
+            }
+        )
     each_update_equals_a_load(start, data.draw(new_key_events(start)))

@@ -445,15 +445,44 @@ def test_a_compiled_key_whose_class_went_is_told_apart_when_it_joins_another() -
     _check(r, [START[0], b1, a2, again])
 
 
-def test_a_pod_resolving_a_named_port_as_no_class_did_loads_again() -> None:
-    """Its resolution cuts ports no class cut: compiled."""
+@pytest.mark.parametrize("by", BY)
+def test_a_pod_resolving_a_named_port_as_no_class_did_makes_a_class_in_place(by: str) -> None:
+    """Its resolution cuts the port atoms where no class cut them (8080, which ``http``
+    names on it alone): they are cut first, and the rule masks take a row for its
+    resolution, without loading (web's egress on ``http`` to every address: toward the
+    external addresses a name resolves to nothing, their row); a replica joins its class,
+    and when both are gone the classes are a load's."""
     policy = copy.deepcopy(DENY_BUT_WEB)
     policy["spec"]["ingress"][0]["ports"] = [{"port": "http"}]
-    db = _pod("db-2", {"app": "db"})
+    web_out = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "web-out", "namespace": "shop"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "web"}},
+            "policyTypes": ["Egress"],
+            "egress": [{"ports": [{"port": "http"}]}],
+        },
+    }
+    db = _pod("db-2", {"app": "db", "v": "2"})
     db["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": 8080}]
-    r = reach.from_objects([*START[:-1], policy])
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(db)
+    start = [*START[:-1], policy, web_out]
+    r = reach.from_objects(start)
+    n = r.reachability.n_internal
+    objects, change = stepped_in_place(r, start, "apply", db, by=by)
+    assert r.reachability.n_internal == n + 1
+    assert by == "namespace" or "8080" in str(change)
+    replica = copy.deepcopy(db)
+    replica["metadata"]["name"] = "db-3"
+    replica["metadata"]["labels"]["v"] = "3"
+    objects, _ = stepped_in_place(r, objects, "apply", replica, by=by)
+    assert r.reachability.n_internal == n + 1
+    also_dns = copy.deepcopy(web_out)  # web's egress rows computed again, the ends' too
+    also_dns["spec"]["egress"][0]["ports"].append({"port": 53, "protocol": "UDP"})
+    objects, _ = stepped_in_place(r, objects, "apply", also_dns, by=by)
+    objects, _ = stepped_in_place(r, objects, "delete", db, by=by)
+    stepped_in_place(r, objects, "delete", replica, by=by)
+    assert r.reachability.n_internal == n
 
 
 def test_a_pod_in_an_undeclared_namespace_loads_again() -> None:
