@@ -14,7 +14,9 @@ Usage:
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
 under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
 name), deleted, relabelled (a label changed), a pod alone in its behaviour class deleted
-(its class goes) and applied again (a new class), a namespace relabelled, a namespace
+(its class goes) and applied again (a new class), a pod whose only container port is a
+name rules use on a number no pod has added (a class that resolves named ports as no
+class did) and deleted, a namespace relabelled, a namespace
 added and deleted (no pod in it), an EndpointSlice changed, a LoadBalancer Service
 added, a NetworkPolicy
 added (deny all ingress in one namespace), changed (that policy's podSelector changed)
@@ -318,6 +320,16 @@ def main() -> None:
     carried = {(c.name, c.protocol) for pod in r.cluster.pods for c in pod.ports if c.name}
     unused = sorted(carried - used) or [("bench-port", "TCP")]
 
+    def resolving(i: int) -> Obj:
+        """A copy of a pod whose only container port is a name rules use on a number no
+        pod has: a class that resolves named ports as no class did."""
+        pod = copy.deepcopy(pods[i + 30])
+        pod["metadata"]["name"] += "-resolving"
+        name, protocol = sorted(used)[0] if used else ("bench-port", "TCP")
+        port = {"name": name, "containerPort": 40000 + i, "protocol": protocol}
+        pod["spec"]["containers"][0]["ports"] = [port]
+        return pod
+
     def split(i: int) -> Obj:
         pod = splitting[i]
         policy = deny(pod.namespace, {"matchLabels": dict(pod.labels)})
@@ -365,6 +377,8 @@ def main() -> None:
         ("pod relabel", relabel),
         ("pod delete, its class gone", lambda i: lambda: r.delete(lone[i])),
         ("pod add, a new class", lambda i: lambda: r.apply(lone[i])),
+        ("pod add, a new named-port resolution", lambda i: lambda: r.apply(resolving(i))),
+        ("pod delete, that class gone", lambda i: lambda: r.delete(resolving(i))),
         ("namespace relabel", ns_relabel),
         ("EndpointSlice change", lambda i: lambda: r.apply(endpoint_slice(i))),
         ("Service add", lambda i: lambda: r.apply(load_balancer(i))),

@@ -32,6 +32,7 @@ import numpy as np
 
 from reach.engine.answerhash import answers_hash
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds, UIntVec
+from reach.engine.atoms import Mask
 from reach.engine.calicostate import CalicoState
 from reach.engine.classes import (
     BehaviourClasses,
@@ -231,17 +232,26 @@ def reordered(
         masks.resolution_of[int(plan.renumber[NEW])] = masks.resolutions.index(new.named_ports)
     subject_of, rules = answers_in_order(x, state, plan.source, columns, new, masks.resolution_of)
     if fresh:  # the rules naming ports: a row for the new resolution too
-        rules = [_with_rows(rule, masks) for rule in rules]
+        rules = _with_row(rules, masks)
     return columns, masks, subject_of, rules
 
 
-def _with_rows(rule: CompiledRule, masks: RuleMasks) -> CompiledRule:
-    """``rule`` (of a NetworkPolicy, admin or Cilium policy) with a mask row for each
-    resolution of ``masks`` when it names ports."""
-    if not rule.varies:
-        return rule
-    assert not isinstance(rule.rule, CalicoRule), "Calico's rules are taken again"
-    return replace(rule, mask=masks.mask_of(rule.rule))
+def _with_row(rules: list[CompiledRule], masks: RuleMasks) -> list[CompiledRule]:
+    """``rules`` (of NetworkPolicies, admin and Cilium policies) with the mask row of the
+    last resolution of ``masks`` added to those that name ports (one per distinct mask and
+    ports: rules share them)."""
+    done: dict[tuple[bytes, object], Mask] = {}
+    out = []
+    for rule in rules:
+        if rule.varies:
+            assert not isinstance(rule.rule, CalicoRule), "Calico's rules are taken again"
+            key = (rule.mask.tobytes(), rule.rule.ports)
+            mask = done.get(key)
+            if mask is None:
+                mask = done[key] = masks.row_added(rule.rule, rule.mask)
+            rule = replace(rule, mask=mask)
+        out.append(rule)
+    return out
 
 
 def resolution_cut(x: Reachability, state: PolicyState, named: NamedPorts) -> Reachability | None:

@@ -111,21 +111,39 @@ class RuleMasks:
 
     def _with_names(self, rule: AnyRule, base: Mask) -> Mask:
         """The mask rows of a rule whose numeric ports are ``base``."""
-        atoms = self.atoms
         assert rule.ports is not None
-        names = [(p.port, p.protocol) for p in rule.ports if isinstance(p.port, str)]
+        names = _names(rule)
         if not names:
             return base[None, :]
         # A named port resolves on the destination pod's container ports (name and
         # protocol must both match); toward an external address it matches nothing.
-        per_resolution = np.empty((len(self.resolutions), atoms.words), dtype=np.uint64)
+        per_resolution = np.empty((len(self.resolutions), self.atoms.words), dtype=np.uint64)
         for i, resolution in enumerate(self.resolutions):
-            by_protocol: dict[str, list[tuple[int, int]]] = {}
-            for name, protocol in names:
-                ports = resolution[self._named_position[(name, protocol)]]
-                by_protocol.setdefault(protocol, []).extend((port, port) for port in ports)
-            per_resolution[i] = base | atoms.mask(PortSet.from_mapping(by_protocol))
+            per_resolution[i] = self._resolved(names, base, resolution)
         return np.vstack([per_resolution, base[None, :]])
+
+    def _resolved(self, names: list[NamedKey], base: Mask, resolution: NamedPorts) -> Mask:
+        """The mask row of a rule naming ``names`` (numeric ports ``base``) toward a
+        destination that resolves them as ``resolution`` says."""
+        by_protocol: dict[str, list[tuple[int, int]]] = {}
+        for name, protocol in names:
+            ports = resolution[self._named_position[(name, protocol)]]
+            by_protocol.setdefault(protocol, []).extend((port, port) for port in ports)
+        out: Mask = base | self.atoms.mask(PortSet.from_mapping(by_protocol))
+        return out
+
+    def row_added(self, rule: AnyRule, mask: Mask) -> Mask:
+        """``mask``, the mask of ``rule`` (which names ports) over these masks' resolutions
+        but the last, with the row of the last (:meth:`with_resolution`) before the
+        numbers-only row."""
+        row = self._resolved(_names(rule), mask[-1], self.resolutions[-1])
+        return np.vstack([mask[:-1], row[None, :], mask[-1:]])
+
+
+def _names(rule: AnyRule) -> list[NamedKey]:
+    """The (name, protocol) of each named port of ``rule``'s ports, in order."""
+    assert rule.ports is not None
+    return [(p.port, p.protocol) for p in rule.ports if isinstance(p.port, str)]
 
 
 def resolved_ports(named: list[NamedKey], resolutions: list[NamedPorts]) -> list[PortSet]:
