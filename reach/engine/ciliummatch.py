@@ -10,6 +10,7 @@ the ``host``, ``remote-node``, ``cluster`` and ``all`` entities do.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -50,9 +51,18 @@ class CiliumMatcher:
     ) -> None:
         self.classes = label_classes
         self.namespaces = namespaces
+        self.identity = LabelIndex(self._identities(label_classes, 0))
+        self.endpoints = ~label_classes.host_network
+        self.services = services
+        self.segments = segments
+
+    def _identities(
+        self, label_classes: LabelClasses, start: int
+    ) -> list[tuple[tuple[str, str], ...]]:
+        """The identity labels of the label classes from ``start`` on, sorted."""
         rows = []
-        for c in range(len(label_classes)):
-            namespace = namespaces[int(label_classes.namespace[c])]
+        for c in range(start, len(label_classes)):
+            namespace = self.namespaces[int(label_classes.namespace[c])]
             identity = identity_labels(
                 dict(label_classes.labels.rows[c]),
                 namespace=namespace.name,
@@ -60,15 +70,33 @@ class CiliumMatcher:
                 service_account=label_classes.service_accounts[c],
             )
             rows.append(tuple(sorted(identity.items())))
-        self.identity = LabelIndex(rows)
-        self.endpoints = ~label_classes.host_network
-        self.services = services
-        self.segments = segments
+        return rows
 
     def over(self, label_classes: LabelClasses, segments: list[IPRange]) -> CiliumMatcher:
-        """This matcher's namespaces and Services over other label classes and segments."""
+        """This matcher's namespaces and Services over other label classes and segments
+        (its identity index extended when they are its own with others after them: a
+        label class of a key new since, ``classmoves.absorbed``)."""
+        if self._extended_by(label_classes):
+            out = copy.copy(self)
+            out.classes, out.segments = label_classes, segments
+            more = self._identities(label_classes, len(self.classes))
+            out.identity = self.identity.extended(more)
+            out.endpoints = ~label_classes.host_network
+            return out
         return CiliumMatcher(
             label_classes, namespaces=self.namespaces, services=self.services, segments=segments
+        )
+
+    def _extended_by(self, label_classes: LabelClasses) -> bool:
+        """Whether ``label_classes`` are this matcher's, what identities read of them,
+        followed by others."""
+        old, n = self.classes, len(self.classes)
+        return (
+            len(label_classes) >= n
+            and np.array_equal(label_classes.namespace[:n], old.namespace)
+            and np.array_equal(label_classes.host_network[:n], old.host_network)
+            and label_classes.service_accounts[:n] == old.service_accounts
+            and list(label_classes.labels.rows[:n]) == list(old.labels.rows)
         )
 
     def selected(self, policy: CiliumPolicy) -> BoolVec:
