@@ -10,6 +10,7 @@ Usage:
   python bench/bench_watch.py --calico        # with Calico policies beside (see below)
   python bench/bench_watch.py --istio         # with Istio's sidecars and policies (below)
   python bench/bench_watch.py --size 100k --calico --skip "Service add;..."  # leave some out
+  python bench/bench_watch.py --size 100k --only "pod add;pod delete"     # these only
 
 The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
 under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
@@ -280,6 +281,7 @@ def main() -> None:
         default="",
         help="event types to leave out, separated by ';' (e.g. those that load, at 100k)",
     )
+    ap.add_argument("--only", default="", help="the event types to time, separated by ';'")
     args = ap.parse_args()
     path = str(cluster(args.size))
     if args.cilium:
@@ -456,6 +458,8 @@ def main() -> None:
         ]
     skipped = {name.strip() for name in args.skip.split(";") if name.strip()}
     events = [(name, make) for name, make in events if name not in skipped]
+    only = {name.strip() for name in args.only.split(";") if name.strip()}
+    events = [(name, make) for name, make in events if not only or name in only]
     # Each run measures the full load and then every event type once: a shared machine's
     # load changes over minutes, and then weighs on both columns alike.
     full: list[float] = []
