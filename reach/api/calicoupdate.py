@@ -1,7 +1,8 @@
 """The quick way of an update that adds, replaces or deletes one Calico NetworkPolicy,
-GlobalNetworkPolicy, Profile, NetworkSet or GlobalNetworkSet (``projectcalico.org``, or
-the ``crd.projectcalico.org`` CRDs), staged policies included, when Calico's tiers decide
-(a network set: ``calicomoves.calico_sets_moved``).
+GlobalNetworkPolicy, Profile, NetworkSet or GlobalNetworkSet, or Tier
+(``projectcalico.org``, or the ``crd.projectcalico.org`` CRDs), staged policies included,
+when Calico's tiers decide (a network set: ``calicomoves.calico_sets_moved``; a tier:
+``calicomoves.calico_tier_moved``).
 
 The cluster's Calico objects are read again from the store, as a load reads them
 (``read_calico``, ``assemble_calico``, ``drop_copies``), and the diagnostics a load makes
@@ -21,7 +22,12 @@ import copy
 from reach.analysis.compiled import Analysis
 from reach.api.movedupdate import Update, moved_update
 from reach.api.reread import read_again
-from reach.engine.calicomoves import Changed, calico_moved, calico_sets_moved
+from reach.engine.calicomoves import (
+    Changed,
+    calico_moved,
+    calico_sets_moved,
+    calico_tier_moved,
+)
 from reach.engine.calicoplan import calico_evaluated
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
@@ -48,6 +54,9 @@ NAMESPACED = ("NetworkPolicy", "StagedNetworkPolicy", "NetworkSet")
 #: Calico's network sets: labelled CIDRs rule selectors pick, nodes of their own.
 SET_KINDS = ("NetworkSet", "GlobalNetworkSet")
 
+#: Calico's Tiers (cluster-wide): the order the tiers are walked in, their default action.
+TIER = "Tier"
+
 #: Calico's Profiles (cluster-wide): ``kns.<namespace>`` and ``ksa.<namespace>.<account>``
 #: apply to the pods of a namespace, or of an account.
 PROFILE = "Profile"
@@ -63,7 +72,7 @@ def calico_update(
     module doc)."""
     group, kind, _, name = key
     cluster, x = before.cluster, before.reachability
-    if group not in CALICO_GROUPS or kind not in (*POLICY_KINDS, PROFILE, *SET_KINDS):
+    if group not in CALICO_GROUPS or kind not in (*POLICY_KINDS, PROFILE, *SET_KINDS, TIER):
         return None
     if x.calico_state is None:
         return None
@@ -80,6 +89,8 @@ def calico_update(
         moved_sets = calico_sets_moved(x, after_cluster)
         also = frozenset(changed)
         return moved_update(before, after_cluster, moved_sets, by, also=also, ranges=True)
+    if kind == TIER:  # the tiers in another order, or another default action
+        return moved_update(before, after_cluster, calico_tier_moved(x, after_cluster, name), by)
     found: tuple[Changed | None, Changed | None]
     if kind == PROFILE:
         found = cluster.calico.profiles.get(name), after_cluster.calico.profiles.get(name)

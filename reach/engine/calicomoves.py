@@ -38,7 +38,7 @@ from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps, kept_matcher
-from reach.engine.calicotiers import CalicoTiers
+from reach.engine.calicotiers import CalicoTiers, tier_of
 from reach.engine.classes import NamedPorts
 from reach.engine.classmoves import absorbed
 from reach.engine.classsplits import policy_answers, split_into
@@ -360,5 +360,39 @@ def _selecting(tiers: CalicoTiers, policy: Changed | None, direction: str) -> Bo
     d = DIRECTIONS.index(direction)
     for owner, *subjects in tiers.owners:
         if owner is policy:
+            out |= subjects[d]
+    return out
+
+
+def calico_tier_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None:
+    """``x`` for ``cluster``, whose Calico tier ``name`` is ``x.cluster``'s added, changed
+    (its order or default action) or deleted (and nothing else), as a :class:`Move`; None
+    when that needs a compilation.
+
+    A tier decides only for the classes some policy of it selects (the walk skips a tier
+    no policy of which applies to the class: docs/semantics.md, "Calico policies"), and
+    no answer about pods changes (no class splits or merges): the Calico steps are taken
+    again with the tiers in their new order, and the rows of the classes a policy of the
+    tier selects, each way, are computed again."""
+    state = x.calico_state
+    if state is None or x.calico is None:
+        return None
+    others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
+    steps = calico_steps(state, x, cluster, others, merges=False)
+    class_keys = _keys(x, state, cluster, None, steps.plan) if steps is not None else None
+    if steps is None or class_keys is None:
+        return None
+    touched = {d: _of_tier(steps.tiers, name, d) for d in DIRECTIONS}  # its policies stay
+    moved = steps.moved(x, cluster, state, touched, class_keys)
+    return Move(moved, touched["ingress"] | touched["egress"], [], None)
+
+
+def _of_tier(tiers: CalicoTiers, name: str, direction: str) -> BoolVec:
+    """The classes a policy of tier ``name`` selects in ``direction`` among the owners the
+    tiers were walked with."""
+    out = np.zeros(len(tiers.state_of[direction]), dtype=bool)
+    d = DIRECTIONS.index(direction)
+    for owner, *subjects in tiers.owners:
+        if tier_of(owner) == name:
             out |= subjects[d]
     return out

@@ -141,7 +141,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
-                + ["profile", "admin", "nets", "set", "ports"]
+                + ["profile", "admin", "nets", "set", "ports", "tier"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -177,6 +177,14 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                 draw(st.sampled_from(["", "ns-a"])),
             )
             applied_or_deleted(draw, known, out, network_set, by)
+            continue
+        if way == "tier":  # the security tier moved, its default action changed, deleted
+            tier = copy.deepcopy(SECURITY)
+            tier["spec"]["order"] = draw(st.sampled_from([1, 50, 2000000]))
+            action = draw(st.sampled_from([None, "Deny", "Pass"]))
+            if action is not None:
+                tier["spec"]["defaultAction"] = action
+            applied_or_deleted(draw, known, out, tier, by)
             continue
         if way == "profile":  # a namespace's or an account's Profile
             profile = {
@@ -1096,3 +1104,39 @@ def test_a_calico_rule_naming_port_names_no_rule_named_comes_and_goes_in_place(b
     objects, _ = stepped_in_place(r, objects, "delete", http, by=by)
     assert r.reachability.n_internal < split  # the classes http alone told apart merged
     assert r.reachability.n_internal == reach.from_objects(objects).reachability.n_internal
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_tier_added_moved_given_pass_and_deleted_takes_the_quick_way(by: str) -> None:
+    """o is denied from a in tier security (which no Tier object declares: placed last,
+    after the default tier, whose allow-o admits everyone) and admitted by allow-o. The
+    Tier object (order 50) puts security first: a's way to o closes, and so do the others,
+    which security's default Deny now meets first; order 5000 is still before the default
+    tier's 1,000,000: nothing changes; default action Pass opens the others again;
+    deleted, security is last again. Each step without loading, a load's state and
+    ``reach diff`` of the loads."""
+    deny_o = _gnp(
+        "security.deny-o",
+        "app == 'o'",
+        tier="security",
+        types=["Ingress"],
+        ingress=[{"action": "Deny", "source": {"selector": "app == 'a'"}}],
+    )
+    allow_o = _gnp(
+        "allow-o", "app == 'o'", order=10, types=["Ingress"], ingress=[{"action": "Allow"}]
+    )
+    start = [*THREE, allow_o, deny_o]
+    r = reach.from_objects(start)
+    pods = by != "namespace"  # by namespace the pods are one node with others
+    objects, change = stepped_in_place(r, start, "apply", SECURITY, by=by)
+    assert not pods or change.edges and all(e.change == "removed" for e in change.edges)
+    later = copy.deepcopy(SECURITY)
+    later["spec"]["order"] = 5000
+    objects, change = stepped_in_place(r, objects, "apply", later, by=by)
+    assert not change.edges
+    passing = copy.deepcopy(later)
+    passing["spec"]["defaultAction"] = "Pass"
+    objects, change = stepped_in_place(r, objects, "apply", passing, by=by)
+    assert not pods or change.edges and all(e.change == "added" for e in change.edges)
+    objects, change = stepped_in_place(r, objects, "delete", passing, by=by)
+    assert not pods or change.edges
