@@ -89,11 +89,11 @@ def calico_moved(
     ports = policy_ports(state, new) if isinstance(new, Other) else []
     # ports no rule cut at (the new names' too): the atoms cut again
     cut = with_cuts(x, [*plan.port_sets, *ports, *resolved_ports(names.grow, names.resolved)])
-    after = _frame_segments(x, cluster, plan)
-    if cut is None or after is None:
+    if cut is None:
         return None
+    after, ipv6 = _frame_segments(cluster, plan)
     finer = cut_anew(cut, after)  # addresses cut anew: finer first (coarser at the end)
-    cut = finer or cut
+    cut = _shown(finer or cut, ipv6)
     moved = None
     if not (names.grow and splits_any(keys, named_patterns(names.resolved))):
         moved = _moved(names.framed(cut), cluster, old, new, plan, None, names.gone)
@@ -148,10 +148,12 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     ``CalicoMatcher.with_sets``), and the rows of the classes a rule whose peers changed
     selects, in its direction, are computed again; its CIDRs may cut the segments anew."""
     state = x.calico_state
-    plan = calico_plan(cluster)
-    after = _frame_segments(x, cluster, plan)
-    if state is None or after is None:
+    if state is None:
         return None
+    plan = calico_plan(cluster)
+    after, ipv6 = _frame_segments(cluster, plan)
+    if ipv6 != x.ipv6:
+        return None  # the IPv6 ranges shown or not beside set nodes made again: not here
     finer = cut_anew(x, after)
     y = finer or x
     kept = y.calico_state
@@ -175,14 +177,18 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     return Move(moved, changed, [], None, finer, coarser)
 
 
-def _frame_segments(x: Reachability, cluster: Cluster, plan: CalicoPlan) -> list[IPRange] | None:
+def _frame_segments(cluster: Cluster, plan: CalicoPlan) -> tuple[list[IPRange], bool]:
     """The address segments of a compilation of ``cluster`` through Calico's tiers (its
-    policies' blocks, the plan's nets and the network sets); None when it would show the
-    IPv6 ranges and ``x`` does not, or the other way round."""
+    policies' blocks, the plan's nets and the network sets), and whether it shows the
+    IPv6 ranges (some block is IPv6: ``Reachability.ipv6``)."""
     blocks = rule_blocks(rule_triples(evaluation_order(cluster))) + plan.blocks
-    if any(b.cidr.version == 6 for b in blocks) != x.ipv6:
-        return None
-    return segments(blocks)
+    return segments(blocks), any(b.cidr.version == 6 for b in blocks)
+
+
+def _shown(x: Reachability, ipv6: bool) -> Reachability:
+    """``x`` showing the IPv6 ranges or not (a copy when that changes: the segments cover
+    both families either way, so only the views differ, which an update moves)."""
+    return x if x.ipv6 == ipv6 else replace(x, ipv6=ipv6)
 
 
 def _split_moved(

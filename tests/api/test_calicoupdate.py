@@ -172,7 +172,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         if way == "set":  # a network set, which rule selectors (all(), labels) may pick
             network_set = _network_set(
                 f"set-{draw(st.integers(0, 1))}",
-                draw(st.lists(st.sampled_from(V4), min_size=1, max_size=2, unique=True)),
+                draw(st.lists(st.sampled_from(V4 + V6), min_size=1, max_size=2, unique=True)),
                 draw(st.sampled_from([{}, {"tier": "web"}, {"app": "a"}])),
                 draw(st.sampled_from(["", "ns-a"])),
             )
@@ -1140,3 +1140,62 @@ def test_a_tier_added_moved_given_pass_and_deleted_takes_the_quick_way(by: str) 
     assert not pods or change.edges and all(e.change == "added" for e in change.edges)
     objects, change = stepped_in_place(r, objects, "delete", passing, by=by)
     assert not pods or change.edges
+
+
+@pytest.mark.parametrize("by", BY)
+def test_the_first_and_last_ipv6_blocks_beside_calico_tiers_take_the_quick_way(by: str) -> None:
+    """A NetworkPolicy admitting p from an IPv6 block, then a Calico policy denying o's
+    egress to IPv6 nets: the first IPv6 block shows the IPv6 ranges (the segments cover
+    both families either way), without loading; each deleted in turn, the last takes them
+    out of the views again. Each step a load's state and ``reach diff`` of the loads."""
+    v6 = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "v6", "namespace": "ns-a"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "p"}},
+            "ingress": [{"from": [{"ipBlock": {"cidr": "fd00::/64"}}]}],
+        },
+    }
+    deny = _gnp(
+        "deny-v6",
+        "app == 'o'",
+        types=["Egress"],
+        egress=[
+            {"action": "Deny", "destination": {"nets": ["2001:db8::/32"]}},
+            {"action": "Allow"},
+        ],
+    )
+    r = reach.from_objects(THREE)
+    assert not r.reachability.ipv6
+    objects, _ = stepped_in_place(r, THREE, "apply", v6, by=by)
+    assert r.reachability.ipv6
+    objects, _ = stepped_in_place(r, objects, "apply", deny, by=by)
+    objects, _ = stepped_in_place(r, objects, "delete", v6, by=by)
+    assert r.reachability.ipv6
+    stepped_in_place(r, objects, "delete", deny, by=by)
+    assert not r.reachability.ipv6
+
+
+def test_a_network_set_bringing_the_first_ipv6_net_loads_and_equals_a_load() -> None:
+    """Found by the property test: a network set whose nets go from IPv6 to IPv4 (the last
+    IPv6 address of the input) changed the views' ranges beside the set nodes made again
+    otherwise than ``reach diff`` of the loads; it loads (and so does the first)."""
+    start = [*THREE]
+    v6_set = _network_set("set-1", ["2001:db8::/32"], {}, "ns-a")
+    v4_set = _network_set("set-1", ["0.0.0.0/0"], {}, "ns-a")
+    r = reach.from_objects(start)
+    for before, obj in ((start, v6_set), ([*start, v6_set], v4_set)):
+        with _never_loaded(), pytest.raises(AssertionError, match="load"):
+            r.apply(obj)
+        change = r.apply(obj, by="pod")
+        after = [*start, obj]
+        assert _everything(r) == _everything(reach.from_objects(after))
+        expected = reach.diff(
+            reach.from_objects(before),
+            reach.from_objects(after),
+            by="pod",
+            old_label="before",
+            new_label="after",
+        )
+        assert str(change) == str(expected)
