@@ -103,7 +103,7 @@ def policy_update(
         return None
     after_cluster, removed, added = change
     if after_cluster.namespaces.keys() != cluster.namespaces.keys():  # it brings or takes
-        return None if tiers else _stepped(before, _namespace_steps(cluster, change), by)
+        return _stepped(before, _namespace_steps(cluster, change), by)
     if tiers:
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
         moved = calico_moved(x, after_cluster, removed, added)
@@ -123,6 +123,9 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
         if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
             moved = namespaces_moved(x, cluster)
             move = rows_kept(moved) if moved else None
+        elif x.calico_state is not None:  # Calico's tiers decide (a NetworkPolicy's steps)
+            assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
+            move = calico_moved(x, cluster, removed, added)
         else:
             move = policy_moved(x, cluster, removed, added)
         done = moved_analysis(analysis, cluster, move, by) if move is not None else None

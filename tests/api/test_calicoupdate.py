@@ -1199,3 +1199,21 @@ def test_a_network_set_bringing_the_first_ipv6_net_loads_and_equals_a_load() -> 
             new_label="after",
         )
         assert str(change) == str(expected)
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_networkpolicy_bringing_its_namespace_beside_calico_steps_in_place(by: str) -> None:
+    """A NetworkPolicy in a namespace of no Namespace object and nothing else (a load makes
+    the namespace from it), beside Calico's tiers: the namespace added, then the policy in
+    the default tier, without loading; deleted, the policy out, then the namespace."""
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "lonely", "namespace": "ns-new"},
+        "spec": {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]},
+    }
+    r = reach.from_objects(THREE)
+    objects, _ = stepped_in_place(r, THREE, "apply", policy, by=by)
+    assert "ns-new" in r.cluster.namespaces
+    stepped_in_place(r, objects, "delete", policy, by=by)
+    assert "ns-new" not in r.cluster.namespaces
