@@ -222,7 +222,8 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                     rule["protocol"] = draw(st.sampled_from(["TCP", "UDP"]))
                     ports = st.sampled_from([*PORT_NAMES, 80, "8000:8100"])
                     destination = rule.setdefault("destination", {})
-                    destination["ports"] = draw(st.lists(ports, min_size=1, max_size=2))
+                    field = draw(st.sampled_from(["ports", "ports", "notPorts"]))
+                    destination[field] = draw(st.lists(ports, min_size=1, max_size=2))
             elif way == "order":
                 spec["order"] = draw(st.sampled_from([1, 100, 1000]))
                 tier = draw(st.sampled_from(TIERS))
