@@ -33,6 +33,14 @@ from tests.engine.test_istio_property import (
 Obj = dict[str, Any]
 
 
+def _pods_way_by(
+    draw: st.DrawFn, known: dict[Any, Obj], ways: list[str]
+) -> tuple[list[Obj], str, str]:
+    """The pods ``known`` holds, one of ``ways`` and a granularity, drawn."""
+    pods = [o for o in known.values() if o["kind"] == "Pod"]
+    return pods, draw(st.sampled_from(ways)), draw(st.sampled_from(BY))
+
+
 @st.composite
 def mesh_pod_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]:
     """Replicas of a pod under new names (the quick way's case), pods relabelled as
@@ -40,9 +48,7 @@ def mesh_pod_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, s
     known = {key(o): o for o in start}
     out: list[tuple[str, Obj, str]] = []
     for i in range(draw(st.integers(1, 15))):
-        pods = [o for o in known.values() if o["kind"] == "Pod"]
-        way = draw(st.sampled_from(["replica", "replica", "relabel", "delete"]))
-        by = draw(st.sampled_from(BY))
+        pods, way, by = _pods_way_by(draw, known, ["replica", "replica", "relabel", "delete"])
         if not pods:
             break
         if way == "delete":
@@ -286,9 +292,7 @@ def new_key_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, st
     known = {key(o): o for o in start}
     out: list[tuple[str, Obj, str]] = []
     for i in range(draw(st.integers(1, 10))):
-        pods = [o for o in known.values() if o["kind"] == "Pod"]
-        way = draw(st.sampled_from(["new", "new", "relabel", "delete"]))
-        by = draw(st.sampled_from(BY))
+        pods, way, by = _pods_way_by(draw, known, ["new", "new", "relabel", "delete"])
         labels = {"app": draw(st.sampled_from(APPS))}
         if draw(st.booleans()):
             labels["v"] = draw(st.sampled_from(["1", "2"]))
