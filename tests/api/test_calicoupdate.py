@@ -702,6 +702,19 @@ def _gnp(name: str, selector: str, **spec: Any) -> Obj:
     }
 
 
+def _p_from_block(name: str, cidr: str) -> Obj:
+    """A NetworkPolicy of ns-a admitting p's ingress from the addresses of ``cidr``."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": "ns-a"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "p"}},
+            "ingress": [{"from": [{"ipBlock": {"cidr": cidr}}]}],
+        },
+    }
+
+
 #: Pods of three apps in one namespace, and policies that tell ``o`` and ``p`` apart from
 #: the rest (so that a policy selecting either splits no class and, gone, merges none).
 THREE = [
@@ -814,15 +827,7 @@ def test_policies_with_new_address_bounds_beside_calico_tiers_cut_the_segments()
             {"action": "Allow", "destination": {"notNets": ["203.0.113.0/25"]}},
         ],
     )
-    office = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "p-office", "namespace": "ns-a"},
-        "spec": {
-            "podSelector": {"matchLabels": {"app": "p"}},
-            "ingress": [{"from": [{"ipBlock": {"cidr": "192.0.2.0/24"}}]}],
-        },
-    }
+    office = _p_from_block("p-office", "192.0.2.0/24")
     r = reach.from_objects(THREE)
     segments = list(r.reachability.segments)
     steps = [("apply", deny), ("apply", office), ("delete", deny), ("delete", office)]
@@ -1149,15 +1154,7 @@ def test_the_first_and_last_ipv6_blocks_beside_calico_tiers_take_the_quick_way(b
     egress to IPv6 nets: the first IPv6 block shows the IPv6 ranges (the segments cover
     both families either way), without loading; each deleted in turn, the last takes them
     out of the views again. Each step a load's state and ``reach diff`` of the loads."""
-    v6 = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "v6", "namespace": "ns-a"},
-        "spec": {
-            "podSelector": {"matchLabels": {"app": "p"}},
-            "ingress": [{"from": [{"ipBlock": {"cidr": "fd00::/64"}}]}],
-        },
-    }
+    v6 = _p_from_block("v6", "fd00::/64")
     deny = _gnp(
         "deny-v6",
         "app == 'o'",
