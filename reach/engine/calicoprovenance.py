@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reach.engine.calicotiers import ALLOW, DENY, LOG, PASS, PROFILES, CalicoTiers, tier_of
+from reach.engine.calicotiers import (
+    ALLOW,
+    DENY,
+    LOG,
+    PASS,
+    PROFILES,
+    CalicoTiers,
+    tier_index,
+    tier_of,
+)
 from reach.engine.rules import CompiledRule
 from reach.engine.verdicts import Decision, SideVerdict
 from reach.model.calico import CalicoPolicy, Profile, namespace_profile_name
@@ -59,7 +68,7 @@ def calico_side(
             continue
         decided = passed = PortSet.empty()
         for rule in rules:
-            if position.get(tier_of(rule.policy)) != t or rule.action == LOG:
+            if tier_index(position, rule.policy) != t or rule.action == LOG:
                 continue
             new = (ports_of(rule) & open_) - decided
             if not new:

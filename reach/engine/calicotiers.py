@@ -18,7 +18,7 @@ class's *state*, part of the row-sharing key (``sides.SideRows``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,13 +147,25 @@ class CalicoTiers:
         return allowed
 
 
+def tier_index(position: Mapping[str, int], policy: Owner) -> int | None:
+    """The place among the tiers (``position``: by name) of the tier ``policy`` sits in;
+    None for a profile (its rules come after every tier: a Tier of the input named
+    ``profiles`` holds none of them) or a tier not among them."""
+    if isinstance(policy, Profile):
+        return None
+    return position.get(tier_of(policy))
+
+
+def tier_rank(position: Mapping[str, int], policy: Owner) -> int:
+    """:func:`tier_index`, with profiles (and tiers not among them) after every tier."""
+    t = tier_index(position, policy)
+    return len(position) if t is None else t
+
+
 def sort_rules(rules: list[CompiledRule], tiers: list[Tier]) -> list[CompiledRule]:
     """Rules by tier, then policy order and name; stable, so rules stay as written."""
     position = {t.name: i for i, t in enumerate(tiers)}
-    return sorted(
-        rules,
-        key=lambda r: (position.get(tier_of(r.policy), len(tiers)), policy_key(r.policy)),
-    )
+    return sorted(rules, key=lambda r: (tier_rank(position, r.policy), policy_key(r.policy)))
 
 
 def calico_tiers(
@@ -176,14 +188,14 @@ def calico_tiers(
     for d, direction in enumerate(("ingress", "egress")):
         by_tier = np.zeros((len(tiers), n), dtype=bool)  # rows: five times quicker to OR
         for policy, *subjects in owners:
-            t = position.get(tier_of(policy))
+            t = tier_index(position, policy)
             if t is not None and applies(policy, direction):
                 by_tier[t] |= subjects[d]
         some[direction] = np.asarray(by_tier.any(axis=0), dtype=bool)
         state_of[direction], states[direction] = _states(by_tier.T, host_network)
     walk = CalicoTiers(
         tiers,
-        [position.get(tier_of(r.policy), len(tiers)) for r in rules],
+        [tier_rank(position, r.policy) for r in rules],
         [r.action for r in rules],
         state_of,
         states,

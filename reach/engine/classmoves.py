@@ -47,7 +47,7 @@ from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.policystate import PolicyState
 from reach.engine.portcuts import with_cuts
-from reach.engine.portmasks import RuleMasks, resolved_ports
+from reach.engine.portmasks import RuleMasks, names_ports, resolved_ports
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import (
     DIRECTIONS,
@@ -243,8 +243,9 @@ def _with_row(rules: list[CompiledRule], masks: RuleMasks) -> list[CompiledRule]
     done: dict[tuple[bytes, object], Mask] = {}
     out = []
     for rule in rules:
-        if rule.varies:
-            assert not isinstance(rule.rule, CalicoRule), "Calico's rules are taken again"
+        assert not isinstance(rule.rule, CalicoRule), "Calico's rules are taken again"
+        # a rule naming ports: of one row when compiled with no class (no resolution)
+        if rule.varies or names_ports(rule.rule):
             key = (rule.mask.tobytes(), rule.rule.ports)
             mask = done.get(key)
             if mask is None:

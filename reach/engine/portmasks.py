@@ -140,6 +140,11 @@ class RuleMasks:
         return np.vstack([mask[:-1], row[None, :], mask[-1:]])
 
 
+def names_ports(rule: AnyRule) -> bool:
+    """Whether ``rule``'s ports name a port (its mask has a row per resolution)."""
+    return rule.ports is not None and any(isinstance(p.port, str) for p in rule.ports)
+
+
 def _names(rule: AnyRule) -> list[NamedKey]:
     """The (name, protocol) of each named port of ``rule``'s ports, in order."""
     assert rule.ports is not None

@@ -1215,3 +1215,16 @@ def test_a_networkpolicy_bringing_its_namespace_beside_calico_steps_in_place(by:
     assert "ns-new" in r.cluster.namespaces
     stepped_in_place(r, objects, "delete", policy, by=by)
     assert "ns-new" not in r.cluster.namespaces
+
+
+def test_a_tier_named_profiles_holds_no_profile_rules() -> None:
+    """Found by review: a Tier of the input named ``profiles`` took in the profile rules
+    (looked up by that name), so that a pod no policy selects lost the allow-all of its
+    namespace's generated Profile in a load. An empty tier decides nothing: the load
+    and the quick way leave every connection as it was."""
+    start = [*THREE[:4], _gnp("deny-x", "app == 'x'", **DENY_IN)]
+    tier = {**SECURITY, "metadata": {"name": "profiles"}, "spec": {"order": 1}}
+    before = reach.from_objects(start)
+    assert not reach.diff(before, reach.from_objects([*start, tier]), by="pod").edges
+    r = reach.from_objects(start)
+    stepped_in_place(r, start, "apply", tier)

@@ -489,3 +489,35 @@ def test_a_pod_in_an_undeclared_namespace_loads_again() -> None:
     r = reach.from_objects(START)
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(_pod("web-9", WEB, ns="elsewhere"))
+
+
+def test_a_rule_compiled_with_no_class_takes_a_row_for_the_first_resolution() -> None:
+    """Found by review: a rule naming a port compiled with no pod (no behaviour class, so
+    no resolution: its mask is the numbers-only row alone) must take a row for the first
+    pod's resolution (``sql`` on 5432 admits the External ranges on 5432); likewise
+    after the only pod went and a policy naming a port no rule named came in."""
+    space = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-b"}}
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "np1", "namespace": "ns-b"},
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"ports": [{"port": "sql"}]}],
+        },
+    }
+    db = _pod("db", {"app": "db"}, ns="ns-b")
+    db["spec"]["containers"][0]["ports"] = [{"name": "sql", "containerPort": 5432}]
+    r = reach.from_objects([space, policy])
+    objects, change = stepped_in_place(r, [space, policy], "apply", db)
+    assert "TCP 5432" in str(change)
+    objects, _ = stepped_in_place(r, objects, "delete", db)
+    http = copy.deepcopy(policy)
+    http["metadata"]["name"] = "np2"
+    http["spec"]["ingress"][0]["ports"] = [{"port": "http"}]
+    objects, _ = stepped_in_place(r, objects, "apply", http)
+    web = _pod("web", {"app": "web"}, ns="ns-b")
+    web["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": 8080}]
+    objects, change = stepped_in_place(r, objects, "apply", web)
+    assert "TCP 8080" in str(change)
