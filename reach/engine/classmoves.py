@@ -15,11 +15,13 @@ allow with it: ``SideRows.column``); its answers come from its key alone
 differs from what classes sharing its row have there, that class takes a row of its own.
 
 A new class that resolves named ports as no class did takes a mask row of its own in
-every rule that names ports (``RuleMasks.with_resolution``), the port atoms cut at the
+every rule that names ports (``RuleMasks.with_resolution``, ``RuleMasks.row_added``;
+a rule compiled with no class has one row, and takes one too), the port atoms cut at the
 ports it resolves to first (:func:`resolution_cut`, as a compilation cuts them).
 NetworkPolicies, admin and Cilium policies (:class:`PolicyState`), beside Istio's mesh
 layer too (over the rows before its AND, the layer made again after:
-:mod:`reach.engine.meshclasses`); with Calico's tiers the caller compiles.
+:mod:`reach.engine.meshclasses`); beside Calico's tiers the other kinds' rules are taken
+here and Calico's again by :func:`reach.engine.calicoclasses.calico_rebuilt`.
 """
 
 from __future__ import annotations
