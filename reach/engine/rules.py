@@ -83,10 +83,17 @@ def overlapping(a: CompiledRule, b: CompiledRule) -> bool:
         a.direction == b.direction
         and (a.selected & b.selected).any()
         and (a.peers & b.peers).any()
-        and any(
-            (ma & mb).any() for ma in np.unique(a.mask, axis=0) for mb in np.unique(b.mask, axis=0)
-        )
+        and _ports_meet(a, b)
     )
+
+
+def _ports_meet(a: CompiledRule, b: CompiledRule) -> bool:
+    """Whether the two rules' ports meet toward one destination: their mask rows of one
+    named-port resolution that some class (or the external addresses) has, compared row
+    with row (a row of a resolution no class has is no destination's)."""
+    of = a.resolution_of if a.resolution_of is not None else b.resolution_of
+    used = np.unique(of).tolist() if of is not None and (a.varies or b.varies) else [0]
+    return any((a.mask[r if a.varies else 0] & b.mask[r if b.varies else 0]).any() for r in used)
 
 
 def used_named_ports(rules: list[tuple[AnyPolicy, AnyRule, str]]) -> list[NamedKey]:

@@ -940,3 +940,38 @@ def test_a_relabel_that_ends_an_admin_priority_overlap_drops_its_warning() -> No
         r.apply(SHOP)
     _check(r, [SHOP, *START[1:], a, b])
     assert not any(d.code == "priority-tie" for d in r.diagnostics)
+
+
+def test_a_priority_tie_reads_only_the_mask_rows_of_resolutions_some_class_has() -> None:
+    """Found by review: two admin policies of one priority, one passing ``sql`` and
+    ``http`` from everyone, one denying ``http`` and 8080 to b. While p0 (``http`` on
+    8080) is there the rules meet on its resolution; once it is gone no class resolves
+    ``http``, and a load says no tie. A quick update kept p0's resolution, whose rows the
+    tie compared (and every row of one rule with every row of the other); the tie now
+    reads, row with row, the resolutions some class has."""
+
+    def anp(name: str, action: str, ports: list[Obj], app: str | None = None) -> Obj:
+        pods = {"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": app}}}
+        return {
+            "apiVersion": "policy.networking.k8s.io/v1alpha1",
+            "kind": "AdminNetworkPolicy",
+            "metadata": {"name": name},
+            "spec": {
+                "priority": 5,
+                "subject": {"namespaces": {}} if app is None else {"pods": pods},
+                "ingress": [
+                    {"name": "r0", "action": action, "from": [{"namespaces": {}}], "ports": ports}
+                ],
+            },
+        }
+
+    p0 = _ported(_pod("p0", {"app": "a"}), http=8080, sql=80)
+    passing = anp("anp1", "Pass", [{"namedPort": "sql"}, {"namedPort": "http"}])
+    http = [{"namedPort": "http"}, {"portNumber": {"protocol": "TCP", "port": 8080}}]
+    denying = anp("anp2", "Deny", http, app="b")
+    start = [START[0], p0, _pod("q", {"app": "b"}), passing, denying]
+    r = reach.from_objects(start)
+    assert any(d.code == "priority-tie" for d in r.reachability.diagnostics)
+    objects, _ = stepped_in_place(r, start, "delete", p0)
+    assert not any(d.code == "priority-tie" for d in r.reachability.diagnostics)
+    stepped_in_place(r, objects, "apply", _pod("p100", {"app": "b", "v": "2"}))
