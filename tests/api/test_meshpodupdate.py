@@ -330,10 +330,12 @@ def new_key_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, st
 def test_pods_of_new_keys_under_registry_only_equal_a_load_of_the_same_objects(
     data: st.DataObject,
 ) -> None:
-    """Under a REGISTRY_ONLY Sidecar (what each proxy forwards and which registry hosts
-    reach each pod are in what the mesh sees of a label class), a pod of a new key joins
-    the class that answers and is seen as it is, or makes one (one that may resolve a
-    port name as no class did): a load's state each step."""
+    """On meshes with a REGISTRY_ONLY Sidecar (what each proxy forwards and which registry
+    hosts reach each pod are in what the mesh sees of a label class), and on the random
+    meshes, a pod of a new key joins the class that answers and is seen as it is, or
+    makes one (one that may resolve a port name as no class did): a load's state each
+    step. (That such pods take the quick way is checked by the named test
+    ``test_a_pod_relabelled_into_a_service_under_registry_only_equals_a_load``.)"""
     start = list({key(o): o for o in data.draw(st.one_of(egress_meshes(), meshes()))}.values())
     if data.draw(st.booleans()):  # a rule naming a port: new keys may resolve it as none did
         start.append(
