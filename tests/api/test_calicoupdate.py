@@ -178,10 +178,14 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             )
             applied_or_deleted(draw, known, out, network_set, by)
             continue
-        if way == "tier":  # the security tier moved, its default action changed, deleted
+        if way == "tier":  # a tier moved, its default action changed, deleted: security,
+            # the built-in default, or one no policy names
             tier = copy.deepcopy(SECURITY)
-            tier["spec"]["order"] = draw(st.sampled_from([1, 50, 2000000]))
-            action = draw(st.sampled_from([None, "Deny", "Pass"]))
+            name = draw(st.sampled_from(["security", "default", "spare"]))
+            tier["metadata"]["name"] = name
+            builtin = name == "default"  # declared as Calico has it (else invalid)
+            tier["spec"]["order"] = 1000000 if builtin else draw(st.sampled_from([1, 50, 2000000]))
+            action = "Deny" if builtin else draw(st.sampled_from([None, "Deny", "Pass"]))
             if action is not None:
                 tier["spec"]["defaultAction"] = action
             applied_or_deleted(draw, known, out, tier, by)
