@@ -343,16 +343,19 @@ def _other_moved(
 def _profiled(state: CalicoState, name: str) -> BoolVec:
     """The classes the profile ``name`` applies to: ``kns.<namespace>`` to the workload
     pods of the namespace, ``ksa.<namespace>.<account>`` to those running as the account
-    (docs/semantics.md, "Calico policies"); a profile of another name to none."""
-    labels, first = state.labels, state.classes.first_label_class
+    (docs/semantics.md, "Calico policies"); a profile of another name to none. A class
+    counts when any of its label classes is such: its first one may be one whose pods
+    went (a class of two namespaces' pods, say; the property test found it)."""
+    labels, of_label = state.labels, state.classes.of_label_class
     names = {position: ns for ns, position in state.matcher.namespace_position.items()}
-    out = np.zeros(len(first), dtype=bool)
-    for c, label in enumerate(first.tolist()):
-        if labels.host_network[label]:
-            continue  # no workload endpoint: no profiles
+    out = np.zeros(len(state.classes.first_label_class), dtype=bool)
+    for label, c in enumerate(of_label.tolist()):
+        if c < 0 or c >= len(out) or labels.host_network[label]:
+            continue  # no class, or no workload endpoint: no profiles
         ns = names.get(int(labels.namespace[label]), "")
         account = labels.service_accounts[label]
-        out[c] = name in (namespace_profile_name(ns), service_account_profile_name(ns, account))
+        if name in (namespace_profile_name(ns), service_account_profile_name(ns, account)):
+            out[c] = True
     return out
 
 

@@ -1232,3 +1232,26 @@ def test_a_tier_named_profiles_holds_no_profile_rules() -> None:
     assert not reach.diff(before, reach.from_objects([*start, tier]), by="pod").edges
     r = reach.from_objects(start)
     stepped_in_place(r, start, "apply", tier)
+
+
+def test_a_profile_reaches_every_class_holding_its_namespace_pods() -> None:
+    """Found by the property test in CI: p-0 (ns-b) and p-1 (ns-a) answer alike once
+    ns-b's Profile with rules is gone, and share a class whose first label class is
+    p-1's; p-1 deleted, an empty Profile of ns-b (no rule: what reaches the profiles is
+    denied, where Calico's generated one allows) must compute that class's rows again:
+    the profile is looked for on every label class of a class, not on its first."""
+
+    def pod(name: str, ns: str) -> Obj:
+        return _pod(name, {"app": "a", "tier": "web"}, ns)
+
+    spaces = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}} for n in ("ns-a", "ns-b")
+    ]
+    denying = copy.deepcopy(OBJECTS[3])  # kns.ns-b: ingress Deny, egress Allow
+    start = [*spaces, pod("p-0", "ns-b"), pod("p-1", "ns-a"), OBJECTS[0], denying]
+    events = [
+        ("delete", denying, "pod"),
+        ("delete", pod("p-1", "ns-a"), "pod"),
+        ("apply", {**denying, "spec": {}}, "pod"),
+    ]
+    each_update_equals_a_load(start, events)
