@@ -37,7 +37,7 @@ from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
-from reach.engine.calicosteps import calico_steps, kept_matcher
+from reach.engine.calicosteps import calico_steps, kept_matcher, other_rules
 from reach.engine.calicotiers import CalicoTiers, tier_of
 from reach.engine.classes import NamedPorts
 from reach.engine.classmoves import absorbed
@@ -162,7 +162,7 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
         kept = replace(
             kept, calico_matcher=kept.calico_matcher.with_sets(cluster.calico.network_sets)
         )
-    others = [r for r in y.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
+    others = other_rules(y.rules)
     steps = calico_steps(kept, y, cluster, others, merges=False, plan=plan)
     class_keys = _keys(y, kept, cluster, None, steps.plan) if steps is not None else None
     if steps is None or class_keys is None or len(steps.rules) != len(y.rules):
@@ -230,7 +230,7 @@ def _moved(
     state, tiers = x.calico_state, x.calico
     if state is None or tiers is None:
         return None
-    others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
+    others = other_rules(x.rules)
     selected_rows = x.selected_rows
     if isinstance(old, Other) or isinstance(new, Other):
         other = _other_moved(state, x, cluster, new if isinstance(new, Other) else None, others)
@@ -386,7 +386,7 @@ def calico_tier_moved(x: Reachability, cluster: Cluster, name: str) -> Move | No
     state = x.calico_state
     if state is None or x.calico is None:
         return None
-    others = [r for r in x.rules if not isinstance(r.policy, CalicoPolicy | Profile)]
+    others = other_rules(x.rules)
     steps = calico_steps(state, x, cluster, others, merges=False)
     class_keys = _keys(x, state, cluster, None, steps.plan) if steps is not None else None
     if steps is None or class_keys is None:

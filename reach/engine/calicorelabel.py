@@ -21,14 +21,13 @@ from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicomoves import calico_split
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
-from reach.engine.calicosteps import calico_steps
+from reach.engine.calicosteps import calico_steps, is_calico, other_rules
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.moves import Move, Split
 from reach.engine.namespacemoves import relabelled_answers
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import CompiledRule, rule_triples
-from reach.model.calico import CalicoPolicy, Profile
 from reach.model.cluster import Cluster
 
 
@@ -67,7 +66,7 @@ def _relabelled(x: Reachability, cluster: Cluster, name: str, split: Split | Non
         return None
     subjects = [answers.subject.get(i, s) for i, s in enumerate(state.subjects)]
     compiled = [answers.compiled(k, rule) for k, rule in enumerate(x.rules)]
-    others = [r for r in compiled if not _calico(r)]
+    others = other_rules(compiled)
     kept = state.calico_matcher
     relabelled = kept.relabelled(cluster.namespaces) if kept is not None else None
     after = replace(state, matcher=matcher, subjects=subjects, calico_matcher=relabelled)
@@ -93,10 +92,6 @@ def _relabelled(x: Reachability, cluster: Cluster, name: str, split: Split | Non
     return Move(moved, touched["ingress"] | touched["egress"], steps.groups, split)
 
 
-def _calico(rule: CompiledRule) -> bool:
-    return isinstance(rule.policy, CalicoPolicy | Profile)
-
-
 def _calico_touched(
     before: list[CompiledRule],
     after: list[CompiledRule],
@@ -107,8 +102,8 @@ def _calico_touched(
     selects (before or after) whose selection or peers changed, in its direction, and
     those of a policy whose selection changed (the tiers applying to them), both ways;
     None when the rules or policies do not correspond one to one."""
-    old = [r for r in before if _calico(r)]
-    new = [r for r in after if _calico(r)]
+    old = [r for r in before if is_calico(r)]
+    new = [r for r in after if is_calico(r)]
     if len(old) != len(new) or len(tiers.owners) != len(walked.owners):
         return None
     n = len(tiers.state_of["ingress"])

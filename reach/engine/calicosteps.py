@@ -31,6 +31,7 @@ from reach.engine.rules import (
     used_named_ports,
 )
 from reach.engine.sides import SideRows
+from reach.model.calico import CalicoPolicy, Profile
 from reach.model.cluster import Cluster
 from reach.model.ipspace import cut_finer, segments
 
@@ -128,6 +129,17 @@ def calico_steps(
         groups = merge(hashes, resolution, columns, n)
     steps = CalicoSteps(rules, sides, some, calico.tiers, plan, calico.matcher, hashes, columns)
     return replace(steps, groups=groups)
+
+
+def is_calico(rule: CompiledRule) -> bool:
+    """Whether ``rule`` is a Calico policy's or a Profile's (taken again by the steps)."""
+    return isinstance(rule.policy, CalicoPolicy | Profile)
+
+
+def other_rules(rules: list[CompiledRule]) -> list[CompiledRule]:
+    """The rules of the other kinds (NetworkPolicies, admin and Cilium policies), in order:
+    those the Calico steps are given beside Calico's own."""
+    return [rule for rule in rules if not is_calico(rule)]
 
 
 def kept_matcher(state: CalicoState, cluster: Cluster) -> CalicoMatcher | None:

@@ -142,7 +142,7 @@ class RuleMasks:
 
 def names_ports(rule: AnyRule) -> bool:
     """Whether ``rule``'s ports name a port (its mask has a row per resolution)."""
-    return rule.ports is not None and any(isinstance(p.port, str) for p in rule.ports)
+    return rule.ports is not None and bool(_names(rule))
 
 
 def _names(rule: AnyRule) -> list[NamedKey]:
