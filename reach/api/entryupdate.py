@@ -3,10 +3,14 @@ a Gateway API object (Gateway, HTTPRoute, ReferenceGrant, ...).
 
 Entry points say how traffic arrives from outside (``reach exposure``, ``list
 --exposure``); they allow or deny no connection between pods and addresses, so when the
-compilation does not read them (no Cilium rule names Services in ``toServices``, no
-Calico rule in ``services``; no Istio object) the reachability stays as it is (the Cilium
-matcher and the per-key answers take the new Services, which a policy that names them
-later reads). The entry points are read again from the store, as a load reads them
+compilation does not read them the reachability stays as it is (the Cilium matcher and
+the per-key answers take the new Services, which a policy that names them later reads).
+The compilation reads no Ingress, Route or Gateway API object, and a Service only where a
+rule names it: a Cilium ``toServices`` item whose name, namespace and label selector take
+it (before the change or after), a Calico rule end whose ``services`` names it, or
+Istio's mesh layer, which reads every Service (the plain-TCP ports and registry hosts of
+the pods behind it: :mod:`reach.engine.meshmoves` builds it again, beside the mesh
+alone). The entry points are read again from the store, as a load reads them
 (:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
 replaced by the new reading's; the connectivity change (``reach diff``) is empty.
 """
@@ -18,7 +22,6 @@ from dataclasses import replace
 
 from reach.analysis.compiled import Analysis
 from reach.api.movedupdate import Update, moved_update
-from reach.engine.keyanswers import names_services
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import rows_kept
 from reach.engine.reachability import Reachability
@@ -30,6 +33,7 @@ from reach.input.loader import is_entry, report_invalid
 from reach.input.store import Identity, ObjectStore
 from reach.model.cluster import Cluster
 from reach.model.gateway import GatewayAPI
+from reach.model.services import Service
 
 
 @without_gc
@@ -43,15 +47,13 @@ def entry_update(
     ``toServices``, Calico's services, the mesh beside Cilium or Calico policies), a load
     reported an invalid object (its errors are not kept apart), or the object is not one a
     load reads as an entry point."""
-    _, kind, _, _ = key
+    _, kind, ns, name = key
     cluster, x = before.cluster, before.reachability
     if kind not in ENTRY_POINT_KINDS or (x.policy_state is None and x.calico_state is None):
         return None
-    if _to_services(cluster):
+    if cluster.istio and x.mesh_state is None:
         return None
-    if cluster.istio and (x.mesh_state is None or cluster.cilium_policies or cluster.calico):
-        return None  # beside the mesh layer alone: it reads the Services
-    if cluster.calico and (x.calico_state is None or _calico_services(cluster)):
+    if cluster.calico and x.calico_state is None:
         return None
     if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
@@ -61,20 +63,56 @@ def entry_update(
     after_cluster = _entries_again(cluster, store)
     if after_cluster is None:
         return None
-    if cluster.istio:  # the mesh layer built again (plain-TCP ports, registry hosts)
-        return moved_update(before, after_cluster, mesh_moved(x, after_cluster, True), by)
+    if kind == "Service":
+        services = _named(cluster, ns, name) + _named(after_cluster, ns, name)
+        if services and _read(cluster, services):
+            if not cluster.istio or cluster.cilium_policies or cluster.calico:
+                return None  # the mesh's move reads neither Cilium's nor Calico's rules
+            # the mesh layer built again (plain-TCP ports, registry hosts)
+            return moved_update(before, after_cluster, mesh_moved(x, after_cluster, True), by)
     return moved_update(before, after_cluster, rows_kept(_with(x, after_cluster)), by)
 
 
-def _to_services(cluster: Cluster) -> bool:
-    """Whether a Cilium rule names Services (``toServices``): the compilation reads them."""
-    return any(rule.services for policy in cluster.cilium_policies for rule in policy.rules)
+def _named(cluster: Cluster, ns: str, name: str) -> list[Service]:
+    """The Service ``ns/name`` of ``cluster`` (none or one)."""
+    return [s for s in cluster.services if s.namespace == ns and s.name == name]
 
 
-def _calico_services(cluster: Cluster) -> bool:
-    """Whether a Calico policy or profile has an end of Services: the tiers read them."""
-    calico = cluster.calico
-    return any(names_services(p) for p in (*calico.policies, *calico.profiles.values()))
+def _read(cluster: Cluster, services: list[Service]) -> bool:
+    """Whether the compilation reads the Service before or after the change (``services``:
+    either or both): the mesh layer reads every Service, a Cilium ``toServices`` item or
+    a Calico ``services`` end those it names; a Service read the same way before and
+    after (origins aside) changes nothing."""
+    if len({replace(s, origin="") for s in services}) == 1 and len(services) == 2:
+        return False  # applied again as it was
+    if cluster.istio:
+        return True
+    return any(_to_service(cluster, s) or _calico_service(cluster, s) for s in services)
+
+
+def _to_service(cluster: Cluster, service: Service) -> bool:
+    """Whether a Cilium rule's ``toServices`` takes ``service`` (ciliummatch reads it so)."""
+    labels = dict(service.labels)
+    return any(
+        (not ref.namespace or ref.namespace == service.namespace)
+        and (ref.name is None or ref.name == service.name)
+        and (ref.selector is None or ref.selector.matches(labels))
+        for policy in cluster.cilium_policies
+        for rule in policy.rules
+        for ref in rule.services
+    )
+
+
+def _calico_service(cluster: Cluster, service: Service) -> bool:
+    """Whether a Calico policy's or profile's rule end names ``service`` (``services``)."""
+    calico, ref = cluster.calico, (service.namespace, service.name)
+    rules = [r for p in calico.policies for r in (*p.ingress, *p.egress)]
+    rules += [r for p in calico.profiles.values() for r in (*p.ingress, *p.egress)]
+    return any(
+        end.service is not None and (end.service.namespace, end.service.name) == ref
+        for rule in rules
+        for end in (rule.source, rule.destination)
+    )
 
 
 def _with(x: Reachability, cluster: Cluster) -> Reachability:

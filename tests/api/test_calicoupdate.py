@@ -1001,10 +1001,11 @@ def _service(name: str, app: str, ns: str = "ns-a") -> Obj:
     }
 
 
-def test_a_service_beside_calico_tiers_is_read_in_place_until_a_rule_names_services() -> None:
+def test_a_service_beside_calico_tiers_is_read_in_place_until_a_rule_names_it() -> None:
     """No Calico rule names Services: a Service comes and goes in place; a policy that
     then names it reads it (the Calico matcher is made again with the new Services); with
-    such a rule in the input, a Service loads."""
+    such a rule in the input, another Service still comes in place, and the one it names
+    loads when it changes."""
     svc = _service("svc-o", "o")
     port_80 = {"action": "Allow", "protocol": "TCP", "destination": {"ports": [80]}}
     base = [*THREE, _gnp("o-80", "app == 'o'", types=["Egress"], egress=[port_80])]
@@ -1025,8 +1026,11 @@ def test_a_service_beside_calico_tiers_is_read_in_place_until_a_rule_names_servi
         r.apply(to_svc, by="pod")
     assert _everything(r) == _everything(reach.from_objects([*base, svc, to_svc]))
     other = _service("svc-p", "p")
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+    with _never_loaded():
         r.apply(other)
+    assert _everything(r) == _everything(reach.from_objects([*base, svc, to_svc, other]))
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_service("svc-o", "p"))  # the named Service now selects app=p
 
 
 def test_a_network_policy_with_its_calico_copy_in_the_input_loads() -> None:

@@ -5,6 +5,8 @@ routes into each pod) is what a load of the same objects shows."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from typing import Any
 
 import pytest
@@ -39,6 +41,7 @@ ENTRIES = [
     ),
     service("api", "shop", {"app": "api"}, [{"port": 80, "targetPort": "http"}]),
     service("api", "shop", {"app": "api"}, [{"port": 80, "targetPort": 8080}], type="NodePort"),
+    service("api", "shop", {"app": "api"}, [{"name": "tcp", "port": 80, "targetPort": 8080}]),
     ingress("front", "shop", [("api", 80)]),
     ingress("front", "shop", [("web", 443), ("gone", 80)]),
     route("r", "shop", "api", 80),
@@ -84,6 +87,100 @@ def test_entry_point_events_equal_a_load_of_the_same_objects(
                 mirror[key(obj)] = obj
                 change = r.apply(obj)
         assert change.edges == [] and change.nodes == []
+        assert _shown(r) == _shown(reach.from_objects(mirror.values()))
+
+
+def _labelled(obj: Obj, labels: dict[str, str]) -> Obj:
+    out = copy.deepcopy(obj)
+    out["metadata"]["labels"] = labels
+    return out
+
+
+def _cnp(to: Obj) -> Obj:
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "c", "namespace": "shop"},
+        "spec": {"endpointSelector": {}, "egress": [{"toServices": [to]}]},
+    }
+
+
+#: A GlobalNetworkPolicy denying the pods' egress to the Service shop/api, then allowing.
+NOT_TO_API = {
+    "apiVersion": "projectcalico.org/v3",
+    "kind": "GlobalNetworkPolicy",
+    "metadata": {"name": "g"},
+    "spec": {
+        "selector": "all()",
+        "types": ["Egress"],
+        "egress": [
+            {"action": "Deny", "destination": {"services": {"name": "api", "namespace": "shop"}}},
+            {"action": "Allow"},
+        ],
+    },
+}
+#: Objects whose rules name Services, and the names of the Services they take (whose
+#: changes the compilation reads); ENTRIES' Services named ``web`` carry ``expose=yes``.
+NAMING = {
+    "Cilium toServices by name": (
+        [_cnp({"k8sService": {"serviceName": "web", "namespace": "shop"}})],
+        {"web"},
+    ),
+    "Cilium toServices by label": (
+        [_cnp({"k8sServiceSelector": {"selector": {"matchLabels": {"expose": "yes"}}}})],
+        {"web"},
+    ),
+    "Calico services": ([NOT_TO_API], {"api"}),
+    "the mesh beside Cilium toServices": (
+        [
+            _labelled(NS, {"istio-injection": "enabled"}),
+            _cnp({"k8sService": {"serviceName": "web", "namespace": "shop"}}),
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "AuthorizationPolicy",
+                "metadata": {"name": "no-get", "namespace": "shop"},
+                "spec": {  # denies plain TCP outright (a Service says so), else GETs
+                    "action": "DENY",
+                    "rules": [{"to": [{"operation": {"ports": ["8080"], "methods": ["GET"]}}]}],
+                },
+            },
+        ],
+        {"web", "api"},  # the mesh reads every Service
+    ),
+}
+LABELLED = [
+    _labelled(e, {"expose": "yes" if e["metadata"]["name"] == "web" else "no"})
+    if e["kind"] == "Service"
+    else e
+    for e in ENTRIES
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(NAMING)),
+    st.lists(st.tuples(st.sampled_from(LABELLED), st.booleans()), min_size=1, max_size=10),
+)
+def test_entry_points_no_rule_names_equal_a_load_beside_rules_naming_services(
+    naming: str, events: list[tuple[Obj, bool]]
+) -> None:
+    """Beside rules that name Services, an Ingress, Route, Gateway API object or Service
+    none of them takes neither loads nor compiles; a Service one takes may."""
+    extra, named = NAMING[naming]
+    mirror = {key(o): o for o in [*START, *extra]}  # a labelled namespace in place of NS
+    r = reach.from_objects(mirror.values())
+    for obj, delete in events:
+        _everything(r)
+        read = obj["kind"] == "Service" and obj["metadata"]["name"] in named
+        with contextlib.nullcontext() if read else _never_loaded():
+            if delete and key(obj) in mirror:
+                del mirror[key(obj)]
+                change = r.delete(obj)
+            else:
+                mirror[key(obj)] = obj
+                change = r.apply(obj)
+        if not read:
+            assert change.edges == [] and change.nodes == []
         assert _shown(r) == _shown(reach.from_objects(mirror.values()))
 
 
