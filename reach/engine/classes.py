@@ -41,8 +41,7 @@ class LabelClasses:
 
 
 #: (namespace, labels, named container ports, host network, service account, sidecar injection,
-#: the mesh's key: where the pod's address falls in Istio's ipBlocks and how it resolves
-#: Services' named target ports, ``MeshLayer.class_key``).
+#: the mesh's key: where the pod's address falls in Istio's ipBlocks, ``MeshLayer.class_key``).
 LabelKey = tuple[
     str,
     tuple[tuple[str, str], ...],
@@ -92,8 +91,7 @@ def label_classes(
     """Group pods by (namespace, labels, named container ports, host net),
     and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
     account and sidecar injection annotation, and by ``mesh_key`` (where the pod's address
-    falls in Istio's ipBlocks, how it resolves Services' named target ports:
-    ``MeshLayer.class_key``)."""
+    falls in Istio's ipBlocks: ``MeshLayer.class_key``)."""
     keys: dict[LabelKey, int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
     key_of = KeyOf(service_accounts, mesh, mesh_key)

@@ -184,17 +184,6 @@ def _range(cidr: str) -> IPRange:
     return IPRange.of_network(parse_network(cidr))
 
 
-def named_targets(services: Sequence[Service]) -> frozenset[tuple[str, str]]:
-    """The (name, protocol) of every named ``targetPort``: pods that resolve them apart
-    must not share a class."""
-    return frozenset(
-        (sp.target, sp.protocol)
-        for svc in services
-        for sp in svc.ports
-        if isinstance(sp.target, str)
-    )
-
-
 @dataclass
 class EgressPlan:
     """Source profiles (:class:`Egress`) and destination profiles (their entries) of every

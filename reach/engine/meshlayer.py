@@ -2,14 +2,15 @@
 
 Built only when the input has AuthorizationPolicies, PeerAuthentications or a
 REGISTRY_ONLY Sidecar. Label classes are then keyed by service account, injection
-annotation and :attr:`MeshLayer.class_key` (address in the rules' ipBlocks, named target
-ports); :meth:`MeshLayer.answers` gives the vectors that split behaviour classes where
-the mesh answers differ (sidecar, the policies that apply, the mTLS regions, each clause
-a caller may satisfy, plain-TCP ports, the source proxy's restriction and the registry
-hosts that reach the class); :meth:`MeshLayer.ingress` intersects the ingress rows with
-the destination sidecar's answer and what each source's proxy forwards
-(:mod:`reach.engine.meshegress`), so a pair's ports are the NetworkPolicy answer AND the
-mesh answer. The per-pair semantics is :mod:`reach.engine.meshrules`; marks (L7
+annotation and :attr:`MeshLayer.class_key` (address in the rules' ipBlocks; how a pod
+resolves the Services' named target ports is in every label class key already, which
+holds every named container port); :meth:`MeshLayer.answers` gives the vectors that
+split behaviour classes where the mesh answers differ (sidecar, the policies that apply,
+the mTLS regions, each clause a caller may satisfy, plain-TCP ports, the source proxy's
+restriction and the registry hosts that reach the class); :meth:`MeshLayer.ingress`
+intersects the ingress rows with the destination sidecar's answer and what each source's
+proxy forwards (:mod:`reach.engine.meshegress`), so a pair's ports are the NetworkPolicy
+answer AND the mesh answer. The per-pair semantics is :mod:`reach.engine.meshrules`; marks (L7
 conditioned connections) are kept as rectangles of classes for ``analysis.l7marks``.
 """
 
@@ -30,7 +31,6 @@ from reach.engine.meshegress import (
     EgressPlan,
     allowed,
     any_address,
-    named_targets,
     segment_entries,
 )
 from reach.engine.meshfeatures import FeatureReader, Features
@@ -88,24 +88,11 @@ class MeshLayer:
     #: After :meth:`codes`: the code of each label class, and of each key of features.
     label_codes: IntVec = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     code_ids: dict[object, int] = field(default_factory=dict)
-    #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address
-    #: and how it resolves the Services' named target ports (registry, plain-TCP ports).
+    #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address.
     class_key: Callable[[Pod], Hashable] = field(init=False)
 
     def __post_init__(self) -> None:
-        by_address = address_key(self.cluster.istio)
-        named = named_targets(self.cluster.services)
-        if not named:
-            self.class_key = by_address
-            return
-
-        def key(pod: Pod) -> Hashable:
-            used = sorted(
-                (c.name, c.protocol, c.port) for c in pod.ports if (c.name, c.protocol) in named
-            )
-            return (by_address(pod), tuple(used))
-
-        self.class_key = key
+        self.class_key = address_key(self.cluster.istio)
 
     def port_sets(self) -> list[PortSet]:
         """The ports the port atoms are cut at (:func:`reach.engine.meshcuts.port_sets`)."""

@@ -33,7 +33,6 @@ from reach.engine.classmoves import GONE
 from reach.engine.meshagain import features_again
 from reach.engine.meshands import Ands
 from reach.engine.meshcuts import port_sets
-from reach.engine.meshegress import named_targets
 from reach.engine.meshfeatures import FeatureReader
 from reach.engine.meshlayer import MeshLayer, blocks
 from reach.engine.meshsplits import reparted
@@ -102,8 +101,6 @@ def _same_frame(x: Reachability, cluster: Cluster) -> bool:
     old, new = x.cluster.istio, cluster.istio
     if old.registry_only != new.registry_only:
         return False
-    if named_targets(x.cluster.services) != named_targets(cluster.services):
-        return False  # the named target ports Services resolve key the label classes
     return [str(b.cidr) for b in blocks(old)] == [str(b.cidr) for b in blocks(new)]
 
 

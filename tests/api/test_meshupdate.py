@@ -676,13 +676,17 @@ def test_a_service_beside_the_mesh_changes_it_in_place() -> None:
     assert _everything(r) == _everything(reach.from_objects(objects))
 
 
-def test_a_service_naming_a_target_port_beside_the_mesh_loads() -> None:
+def test_a_service_naming_a_target_port_beside_the_mesh_changes_it_in_place() -> None:
     """web-1 and web-2 name their port ``http`` on other numbers: a Service whose target
-    port is ``http`` tells them apart (their label class keys hold how they resolve it)."""
+    port is ``http`` tells them apart, and their label class keys (which hold every named
+    container port) have told them apart since the load."""
     objects = [NS, _web_on("web-1", 8080), _web_on("web-2", 9000), DB, _get_on("8080", "9000")]
     r = reach.from_objects(objects)
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+    before = _everything(r), _marks(r)
+    with _never_loaded():
         r.apply(_service("http"))
+    loaded = reach.from_objects([*objects, _service("http")])
+    assert (_everything(r), _marks(r)) == (_everything(loaded), _marks(loaded)) != before
 
 
 def test_classes_of_equal_hashes_beside_the_mesh_merge_only_when_their_answers_are_equal() -> None:
