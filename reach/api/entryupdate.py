@@ -49,11 +49,13 @@ def entry_update(
     load reads as an entry point."""
     _, kind, ns, name = key
     cluster, x = before.cluster, before.reachability
-    if kind not in ENTRY_POINT_KINDS or (x.policy_state is None and x.calico_state is None):
+    if kind not in ENTRY_POINT_KINDS:
         return None
     if cluster.istio and x.mesh_state is None:
         return None
-    if cluster.calico and x.calico_state is None:
+    if cluster.calico and x.calico_state is None and x.mesh_state is None:
+        return None  # (beside the mesh, Calico's rules are compiled with no state kept)
+    if x.policy_state is None and x.calico_state is None and x.mesh_state is None:
         return None
     if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None

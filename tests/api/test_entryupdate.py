@@ -119,6 +119,16 @@ NOT_TO_API = {
         ],
     },
 }
+#: Denies GETs to 8080, and plain TCP there outright (a Service may say it is plain TCP).
+NO_GET = {
+    "apiVersion": "security.istio.io/v1",
+    "kind": "AuthorizationPolicy",
+    "metadata": {"name": "no-get", "namespace": "shop"},
+    "spec": {
+        "action": "DENY",
+        "rules": [{"to": [{"operation": {"ports": ["8080"], "methods": ["GET"]}}]}],
+    },
+}
 #: Objects whose rules name Services, and the names of the Services they take (whose
 #: changes the compilation reads); ENTRIES' Services named ``web`` carry ``expose=yes``.
 NAMING = {
@@ -135,17 +145,13 @@ NAMING = {
         [
             _labelled(NS, {"istio-injection": "enabled"}),
             _cnp({"k8sService": {"serviceName": "web", "namespace": "shop"}}),
-            {
-                "apiVersion": "security.istio.io/v1",
-                "kind": "AuthorizationPolicy",
-                "metadata": {"name": "no-get", "namespace": "shop"},
-                "spec": {  # denies plain TCP outright (a Service says so), else GETs
-                    "action": "DENY",
-                    "rules": [{"to": [{"operation": {"ports": ["8080"], "methods": ["GET"]}}]}],
-                },
-            },
+            NO_GET,
         ],
         {"web", "api"},  # the mesh reads every Service
+    ),
+    "the mesh beside Calico services": (
+        [_labelled(NS, {"istio-injection": "enabled"}), NOT_TO_API, NO_GET],
+        {"web", "api"},
     ),
 }
 LABELLED = [
