@@ -9,10 +9,13 @@ The cluster's Calico objects are read again from the store, as a load reads them
 of them (``calico_diagnostics``: every one has a ``calico-`` code) replace the old ones;
 the rows of the classes the policy selects are computed again
 (:mod:`reach.engine.calicomoves`). Where a load may read otherwise (an invalid object, two
-objects of one name in the two API groups, a policy of a namespace that is not a
-Namespace object, an input with Istio objects or with skipped invalid objects) or the
-compilation's frame changes, :func:`calico_update` returns None and the caller loads and
-compiles.
+objects of one name in the two API groups, an input with Istio objects or with skipped
+invalid objects) or the compilation's frame changes, :func:`calico_update` returns None
+and the caller loads and compiles. A namespace with no Namespace object is one a load
+makes of what is in it (pods, policies, network sets): a Calico NetworkPolicy that brings
+it, or takes the last of what made it, is two steps (the namespace added, then the
+policy in; the policy out, then the namespace deleted:
+:func:`reach.api.policyupdate.namespace_steps`); a network set doing so loads.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import copy
 
 from reach.analysis.compiled import Analysis
 from reach.api.movedupdate import Update, moved_update
+from reach.api.namespaceupdate import implied, namespaces_with
+from reach.api.policyupdate import namespace_steps, stepped
 from reach.api.reread import read_again
 from reach.engine.calicomoves import (
     Changed,
@@ -38,7 +43,7 @@ from reach.input.canonical import replaced, sort_calico
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, CalicoPolicy, NetworkSet
-from reach.model.cluster import Cluster
+from reach.model.cluster import Cluster, Namespace
 
 #: The Calico kinds this quick way reads a change of.
 POLICY_KINDS = (
@@ -78,10 +83,13 @@ def calico_update(
         return None
     if cluster.istio or any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
-    if kind in NAMESPACED and not store.holds(("", "Namespace", "default", key[2])):
-        return None  # the load makes the namespace of the policy, or no longer does
     after_cluster = _calico_again(cluster, store)
     if after_cluster is None or not calico_evaluated(after_cluster):
+        return None
+    if kind in NAMESPACED and key[2]:  # a load makes its namespace of what is in it
+        after_cluster = _namespace_made(after_cluster, store, key[2])
+    spaces = after_cluster.namespaces.keys() != cluster.namespaces.keys()
+    if kind in SET_KINDS and spaces:
         return None
     if kind in SET_KINDS:  # the rules picking it hold other addresses; its node anew
         sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
@@ -96,6 +104,8 @@ def calico_update(
         found = cluster.calico.profiles.get(name), after_cluster.calico.profiles.get(name)
     else:
         found = _policy(cluster, kind, name, key), _policy(after_cluster, kind, name, key)
+    if spaces:  # it brings its namespace, or takes it away
+        return stepped(before, namespace_steps(cluster, (after_cluster, *found)), by)
     moved = calico_moved(x, after_cluster, *found)
     return moved_update(before, after_cluster, moved, by)
 
@@ -113,16 +123,28 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     diag = Diagnostics()
     calico = assemble_calico(objects, diag)
     drop_copies(calico, {(p.namespace, p.name) for p in cluster.policies}, diag)
-    spaces = [p.namespace for p in (*calico.policies, *calico.staged)]
-    spaces += [s.namespace for s in calico.network_sets]
-    if any(ns and ns not in cluster.namespaces for ns in spaces):
-        return None  # a load makes the namespace
+    if any(p.namespace and p.namespace not in cluster.namespaces for p in calico.staged):
+        return None  # (a load makes no namespace of a staged policy)
     sort_calico(calico)
     after = copy.copy(cluster)
     after.calico = calico
     calico_diagnostics(after, diag)
     gone = [d for d in cluster.diagnostics if d.code.startswith("calico-")]
     after.diagnostics = replaced(cluster.diagnostics, gone, diag.notes)
+    return after
+
+
+def _namespace_made(cluster: Cluster, store: ObjectStore, name: str) -> Cluster:
+    """``cluster`` with the namespace ``name`` as a load makes it: declared by a
+    Namespace object (kept as it is), or made of the pods, policies and network sets in
+    it (added with its name alone, or taken out when nothing is left)."""
+    if store.holds(("", "Namespace", "default", name)):
+        return cluster
+    if implied(cluster, name) == (name in cluster.namespaces):
+        return cluster
+    after = copy.copy(cluster)
+    namespace = Namespace.implied(name) if name not in cluster.namespaces else None
+    after.namespaces = namespaces_with(cluster, name, namespace)
     return after
 
 

@@ -39,7 +39,7 @@ from reach.input.adminpolicy import parse_admin_policy
 from reach.input.kinds import classify
 from reach.input.netpol import parse_network_policy
 from reach.input.store import Identity, ObjectStore
-from reach.model.calico import CALICO_GROUPS, K8S_POLICY_PREFIX
+from reach.model.calico import CALICO_GROUPS, K8S_POLICY_PREFIX, CalicoPolicy
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import (
     ADMIN_KINDS,
@@ -58,6 +58,8 @@ ADMIN_GROUP = "policy.networking.k8s.io"
 
 #: What the quick way finds: the cluster after the change, the policy gone, the one come.
 Change = tuple[Cluster, Moved | None, Moved | None]
+#: A step of :func:`stepped`: a Calico policy's too.
+Step = tuple[Cluster, Moved | CalicoPolicy | None, Moved | CalicoPolicy | None]
 
 
 @without_gc
@@ -91,19 +93,19 @@ def policy_update(
         return None
     elif key[0] == CILIUM_GROUP and key[1] in CILIUM_KINDS:
         steps = cilium_change(cluster, store, key, old)
-        return _stepped(before, steps, by) if steps is not None else None
+        return stepped(before, steps, by) if steps is not None else None
     elif key[:2] == (CILIUM_GROUP, CIDR_GROUP):  # the Cilium objects naming groups again
         if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
             return None  # the group may be one the load skipped: it says so no longer
         steps = cidr_group_change(cluster, store, key)
-        return _stepped(before, steps, by) if steps is not None else None
+        return stepped(before, steps, by) if steps is not None else None
     else:
         return None
     if change is None:
         return None
     after_cluster, removed, added = change
     if after_cluster.namespaces.keys() != cluster.namespaces.keys():  # it brings or takes
-        return _stepped(before, _namespace_steps(cluster, change), by)
+        return stepped(before, namespace_steps(cluster, change), by)
     if tiers:
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
         moved = calico_moved(x, after_cluster, removed, added)
@@ -112,9 +114,9 @@ def policy_update(
     return moved_update(before, after_cluster, moved, by)
 
 
-def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | None:
+def stepped(before: Analysis, steps: Sequence[Step], by: str) -> Update | None:
     """The update of policies changed in turn (the rules of one Cilium object; a step
-    whose namespaces change: a namespace added or deleted, :func:`_namespace_steps`):
+    whose namespaces change: a namespace added or deleted, :func:`namespace_steps`):
     each step the quick way, and the change compared with the analysis before them all, on
     the nodes some step changed; None when a step needs a compilation."""
     analysis, among, ends = before, set[str](), set[str]()
@@ -123,10 +125,11 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
         if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
             moved = namespaces_moved(x, cluster)
             move = rows_kept(moved) if moved else None
-        elif x.calico_state is not None:  # Calico's tiers decide (a NetworkPolicy's steps)
+        elif x.calico_state is not None:  # Calico's tiers decide
             assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
             move = calico_moved(x, cluster, removed, added)
         else:
+            assert not isinstance(removed, CalicoPolicy) and not isinstance(added, CalicoPolicy)
             move = policy_moved(x, cluster, removed, added)
         done = moved_analysis(analysis, cluster, move, by) if move is not None else None
         if move is None or done is None:
@@ -139,10 +142,10 @@ def _stepped(before: Analysis, steps: Sequence[Change], by: str) -> Update | Non
     return Update(analysis, change, among | ends)
 
 
-def _namespace_steps(cluster: Cluster, change: Change) -> list[Change]:
-    """A NetworkPolicy change that brings its namespace (no Namespace object, nothing else
-    in it) or takes it away, as two steps: the namespace added, then the policy in; or
-    the policy out, then the namespace deleted."""
+def namespace_steps(cluster: Cluster, change: Step) -> list[Step]:
+    """A NetworkPolicy (or Calico NetworkPolicy) change that brings its namespace (no
+    Namespace object, nothing else in it) or takes it away, as two steps: the namespace
+    added, then the policy in; or the policy out, then the namespace deleted."""
     after, removed, added = change
     if len(after.namespaces) > len(cluster.namespaces):  # brings: the policies before
         middle = copy.copy(cluster)

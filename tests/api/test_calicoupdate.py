@@ -97,8 +97,13 @@ OBJECTS: list[Obj] = [
 
 @st.composite
 def calico_clusters(draw: st.DrawFn) -> list[Obj]:
-    """Declared clusters with some of the Calico objects, some pods running as ``robot``."""
-    objects = draw(declared_clusters())
+    """Clusters with some of the Calico objects, some pods running as ``robot``; their
+    namespaces mostly declared (some a load makes of the pods and policies in them)."""
+    objects = [
+        o
+        for o in draw(declared_clusters())
+        if o["kind"] != "Namespace" or draw(st.integers(0, 3)) > 0
+    ]
     for obj in objects:
         if obj["kind"] == "Pod" and draw(st.integers(0, 3)) == 0:
             obj["spec"]["serviceAccountName"] = "robot"
@@ -209,6 +214,9 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             spec = obj["spec"]
             if way == "copy":
                 obj["metadata"]["name"] = f"copy-{draw(st.integers(0, 3))}"
+                if obj["kind"] == "NetworkPolicy":  # ns-far: nothing else is there
+                    namespaces = st.sampled_from(["ns-a", "ns-b", "ns-far"])
+                    obj["metadata"]["namespace"] = draw(namespaces)
             elif way == "select":
                 spec["selector"] = draw(st.sampled_from(SELECTORS))
             elif way == "nets":  # addresses no rule may have named: the segments cut anew
@@ -1223,6 +1231,44 @@ def test_a_networkpolicy_bringing_its_namespace_beside_calico_steps_in_place(by:
     assert "ns-new" in r.cluster.namespaces
     stepped_in_place(r, objects, "delete", policy, by=by)
     assert "ns-new" not in r.cluster.namespaces
+
+
+def _calico_np(name: str, ns: str, selector: str, **spec: Any) -> Obj:
+    return {
+        "apiVersion": CALICO,
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"selector": selector, **spec},
+    }
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_calico_networkpolicy_bringing_its_namespace_steps_in_place(by: str) -> None:
+    """A Calico NetworkPolicy in a namespace of no Namespace object and nothing else (a
+    load makes the namespace from it): the namespace added, then the policy in, without
+    loading; deleted, the policy out, then the namespace."""
+    policy = _calico_np("lonely", "ns-new", "all()", **DENY_IN)
+    r = reach.from_objects(THREE)
+    objects, _ = stepped_in_place(r, THREE, "apply", policy, by=by)
+    assert "ns-new" in r.cluster.namespaces
+    stepped_in_place(r, objects, "delete", policy, by=by)
+    assert "ns-new" not in r.cluster.namespaces
+
+
+def test_a_calico_networkpolicy_in_a_namespace_its_pods_make_changes_in_place() -> None:
+    """ns-a has no Namespace object (its pods make it): a Calico NetworkPolicy there is
+    added, changed and deleted in place; a network set bringing a namespace still loads."""
+    start = THREE[1:]
+    policy = _calico_np("deny-o", "ns-a", "app == 'o'", **DENY_IN)
+    r = reach.from_objects(start)
+    objects, change = stepped_in_place(r, start, "apply", policy)
+    assert change.edges  # o is isolated now
+    policy = _calico_np("deny-o", "ns-a", "app == 'p'", **DENY_IN)
+    objects, _ = stepped_in_place(r, objects, "apply", policy)
+    objects, _ = stepped_in_place(r, objects, "delete", policy)
+    assert "ns-a" in r.cluster.namespaces
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.apply(_network_set("far", ["192.0.2.0/24"], {}, "ns-far"))
 
 
 def test_a_tier_named_profiles_holds_no_profile_rules() -> None:
