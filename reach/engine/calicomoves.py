@@ -38,7 +38,7 @@ from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps, kept_matcher, other_rules
-from reach.engine.calicotiers import CalicoTiers, tier_of
+from reach.engine.calicotiers import CalicoTiers, in_tier
 from reach.engine.classes import NamedPorts
 from reach.engine.classmoves import absorbed
 from reach.engine.classsplits import policy_answers, split_into
@@ -402,6 +402,6 @@ def _of_tier(tiers: CalicoTiers, name: str, direction: str) -> BoolVec:
     out = np.zeros(len(tiers.state_of[direction]), dtype=bool)
     d = DIRECTIONS.index(direction)
     for owner, *subjects in tiers.owners:
-        if tier_of(owner) == name:
+        if in_tier(owner, name):
             out |= subjects[d]
     return out

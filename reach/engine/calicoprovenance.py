@@ -112,7 +112,7 @@ def _profiles(
         return open_
     allowed = decided = PortSet.empty()
     for rule in rules:
-        if tier_of(rule.policy) != PROFILES or rule.action not in (ALLOW, DENY):
+        if not isinstance(rule.policy, Profile) or rule.action not in (ALLOW, DENY):
             continue
         new = (ports_of(rule) & open_) - decided
         if new:

@@ -147,6 +147,13 @@ class CalicoTiers:
         return allowed
 
 
+def in_tier(policy: Owner, name: str) -> bool:
+    """Whether ``policy`` sits in the tier ``name`` (a profile sits in none: a Tier of the
+    input named ``profiles`` holds none of the profile rules, which come after every
+    tier)."""
+    return not isinstance(policy, Profile) and tier_of(policy) == name
+
+
 def tier_index(position: Mapping[str, int], policy: Owner) -> int | None:
     """The place among the tiers (``position``: by name) of the tier ``policy`` sits in;
     None for a profile (its rules come after every tier: a Tier of the input named

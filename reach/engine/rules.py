@@ -90,7 +90,8 @@ def overlapping(a: CompiledRule, b: CompiledRule) -> bool:
 def _ports_meet(a: CompiledRule, b: CompiledRule) -> bool:
     """Whether the two rules' ports meet toward one destination: their mask rows of one
     named-port resolution that some class (or the external addresses) has, compared row
-    with row (a row of a resolution no class has is no destination's)."""
+    with row (a row of a resolution no class has is no destination's). The rules of one
+    compilation share one ``resolution_of`` (the classes' resolutions), so either's will do."""
     of = a.resolution_of if a.resolution_of is not None else b.resolution_of
     used = np.unique(of).tolist() if of is not None and (a.varies or b.varies) else [0]
     return any((a.mask[r if a.varies else 0] & b.mask[r if b.varies else 0]).any() for r in used)

@@ -290,6 +290,9 @@ class Profile:
     def rules(self, direction: str) -> tuple[CalicoRule, ...]:
         return self.ingress if direction == "ingress" else self.egress
 
+    def __str__(self) -> str:
+        return f"Profile {self.name}"
+
 
 #: The rule Calico's per-namespace profiles hold in each direction on the Kubernetes
 #: datastore: allow everything.

@@ -302,3 +302,38 @@ def test_the_two_directions_of_a_rule_less_class_do_not_share_a_verdict() -> Non
     agent = ("shop", "agent")
     assert not engine.allowed(agent, DB, "TCP", 5432)  # egress: the end of the default tier
     assert engine.allowed(CLI, agent, "TCP", 80)  # ingress: no tier, no profile: allowed
+
+
+def test_explain_walks_a_tier_named_profiles_once_and_the_profiles_after_it() -> None:
+    """Found by review: a Tier of the input named ``profiles`` that passes TCP 80 to the
+    profiles (the generated one allows all) then denies it. The rows allowed it; explain
+    walked the tier's rules again as profile rules and said the Deny decided."""
+    r = reach_of(
+        tier("profiles", 1)
+        + gnp(
+            "profiles.pass-then-deny",
+            "  tier: profiles\n  selector: app == 'db'\n  types: [Ingress]\n"
+            "  ingress: [{action: Pass, protocol: TCP, destination: {ports: [80]}},"
+            " {action: Deny, protocol: TCP, destination: {ports: [80]}}]",
+        )
+    )
+    assert r.path("shop/web", "shop/db").reachable
+    text = str(r.explain("shop/web", "shop/db"))
+    assert "tier profiles, policy profiles.pass-then-deny, ingress rule 0 passes" in text
+    assert "profile kns.shop (generated: allows all) allows" in text
+    assert "denied by tier profiles" not in text
+
+
+def test_a_profile_rule_is_named_by_its_profile_in_findings() -> None:
+    """Found by review: a finding about a Profile's rule printed the Profile's fields."""
+    r = reach_of(
+        "apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata: {name: kns.shop}\n"
+        "spec: {egress: [{action: Allow, protocol: TCP, destination: {selector: all(),"
+        " ports: [80]}}]}\n---\n"
+        "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+        "metadata: {name: all}\nspec: {priority: 5, subject: {namespaces: {}}, egress:"
+        " [{name: r, action: Allow, to: [{namespaces: {}}]}]}\n"
+    )
+    text = str(r.audit())
+    assert "Profile kns.shop egress[0]: profiles egress rule never takes effect" in text
+    assert "Profile(name=" not in text

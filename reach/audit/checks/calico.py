@@ -22,7 +22,7 @@ from reach.audit.report import Finding
 from reach.engine.arrays import BoolVec
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.rules import CompiledRule
-from reach.model.calico import ADMIN_TIER, BASELINE_TIER, CalicoPolicy, CalicoRule, Tier
+from reach.model.calico import ADMIN_TIER, BASELINE_TIER, CalicoPolicy, CalicoRule, Profile, Tier
 
 #: Actions that end the evaluation of a tier for the packets they match.
 ENDING = ("Allow", "Deny", "Pass")
@@ -137,10 +137,10 @@ def _covered_by_earlier(rules: list[CompiledRule]) -> Iterator[tuple[int, int]]:
 def _shadowed(ctx: Context, direction: str) -> dict[int, list[CompiledRule]]:
     """``id(rule) -> earlier rules`` for the live rules of ``direction`` that an earlier
     rule of the same tier covers."""
-    by_tier: dict[str, list[CompiledRule]] = {}
+    by_tier: dict[tuple[bool, str], list[CompiledRule]] = {}
     for r in _calico_rules(ctx, direction):
-        if r.action != "Log" and _live(r):
-            by_tier.setdefault(r.tier, []).append(r)
+        if r.action != "Log" and _live(r):  # the profiles are no tier of the input's
+            by_tier.setdefault((isinstance(r.policy, Profile), r.tier), []).append(r)
     out: dict[int, list[CompiledRule]] = {}
     for rules in by_tier.values():
         for i, j in _covered_by_earlier(rules):
