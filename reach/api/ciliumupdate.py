@@ -81,8 +81,6 @@ def cilium_change(
         if any(_identity(p) != (kind, namespace, name) for p in added):
             return None
     policies[lo:hi] = added
-    if bool(policies) != bool(cluster.cilium_policies):
-        return None  # service accounts join or leave every label class key
     gone = _diagnostics(removed, [], cluster) if removed else []
     gone += [d for d in cluster.diagnostics if any(_warned(d, p) for p in removed)]
     come = _diagnostics(added, warnings, cluster) if added else []

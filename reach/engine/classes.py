@@ -57,17 +57,17 @@ LabelKey = tuple[
 class KeyOf:
     """What tells pods apart into label classes besides namespace, labels and host
     networking: every named container port (so that a rule naming a port no rule named
-    before leaves the label classes as they are: :mod:`reach.engine.namedmoves`), and
-    whether service accounts (Cilium, Calico) and sidecar injection (Istio) count."""
+    before leaves the label classes as they are: :mod:`reach.engine.namedmoves`), the
+    service account (Cilium's and Calico's selectors read it: so that the first Cilium
+    policy leaves them as they are too), and whether sidecar injection (Istio) counts."""
 
-    service_accounts: bool
     mesh: bool
     mesh_key: Callable[[Pod], Hashable] | None = None
 
     def __call__(self, pod: Pod) -> LabelKey:
         """The label class key of ``pod``."""
         used = tuple(sorted((c.name, c.protocol, c.port) for c in pod.ports if c.name))
-        account = pod.service_account if self.service_accounts or self.mesh else ""
+        account = pod.service_account
         inject = pod.sidecar_inject if self.mesh else None
         address = self.mesh_key(pod) if self.mesh_key is not None else None
         return (pod.namespace, pod.labels, used, pod.host_network, account, inject, address)
@@ -84,17 +84,16 @@ def label_classes(
     namespace_position: dict[str, int],
     named: list[NamedKey],
     *,
-    service_accounts: bool = False,
     mesh: bool = False,
     mesh_key: Callable[[Pod], Hashable] | None = None,
 ) -> LabelClasses:
-    """Group pods by (namespace, labels, named container ports, host net),
-    and by service account when ``service_accounts``; with ``mesh`` (Istio) by service
-    account and sidecar injection annotation, and by ``mesh_key`` (where the pod's address
-    falls in Istio's ipBlocks: ``MeshLayer.class_key``)."""
+    """Group pods by (namespace, labels, named container ports, host net, service
+    account); with ``mesh`` (Istio) by sidecar injection annotation too, and by
+    ``mesh_key`` (where the pod's address falls in Istio's ipBlocks:
+    ``MeshLayer.class_key``)."""
     keys: dict[LabelKey, int] = {}
     of_pod = np.empty(len(pods), dtype=np.intp)
-    key_of = KeyOf(service_accounts, mesh, mesh_key)
+    key_of = KeyOf(mesh, mesh_key)
     for i, pod in enumerate(pods):
         of_pod[i] = keys.setdefault(key_of(pod), len(keys))
     # numbered in key order, not in the order of their first pod: a pod that comes or goes

@@ -118,7 +118,6 @@ class _Compiler:
             self.pods,
             self.namespace_position,
             self.named_ports,
-            service_accounts=bool(self.cluster.cilium_policies) or self.calico is not None,
             mesh=self.mesh is not None,
             mesh_key=self.mesh.class_key if self.mesh is not None else None,
         )

@@ -62,6 +62,27 @@ class Matcher:
             cilium=self.cilium.over(label_classes, segments) if self.cilium is not None else None,
         )
 
+    def with_cilium(
+        self,
+        namespaces: list[Namespace] | None,
+        services: list[Service] | None = None,
+        segments: list[IPRange] | None = None,
+    ) -> Matcher:
+        """This matcher with an identity-label matcher made over its label classes (of
+        ``namespaces`` in position order, ``services`` and ``segments``: the first Cilium
+        policy), or none (``namespaces`` None: the last went); the answers of other
+        selectors are shared."""
+        out = copy.copy(self)
+        out.cilium = None
+        if namespaces is not None:
+            out.cilium = CiliumMatcher(
+                self.label_classes,
+                namespaces=namespaces,
+                services=services or [],
+                segments=segments or [],
+            )
+        return out
+
     def with_services(self, services: list[Service]) -> Matcher:
         """This matcher with Cilium's ``toServices`` reading ``services`` (the answers of
         other selectors are shared: they do not read Services)."""

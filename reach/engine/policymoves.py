@@ -39,6 +39,7 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
+from reach.engine.ciliumfirst import with_cilium, without_cilium
 from reach.engine.classes import NamedPorts
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
@@ -91,6 +92,11 @@ def policy_moved(
     (see :class:`Move`); None when that needs a compilation (see the module doc).
 
     ``cluster`` must differ from ``x.cluster`` in that policy only."""
+    if isinstance(new, CiliumPolicy) and not x.cluster.cilium_policies:
+        first = with_cilium(x, cluster)  # the first Cilium policy: its matcher made
+        if first is None:
+            return None
+        x = first
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None:
         return None
@@ -150,6 +156,8 @@ def policy_moved(
         return None
     if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
         moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
+    if isinstance(old, CiliumPolicy) and not cluster.cilium_policies:
+        moved = without_cilium(moved)  # the last Cilium policy went
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
     if shrink:

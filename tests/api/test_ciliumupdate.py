@@ -117,10 +117,10 @@ def _cilium_policy(draw: st.DrawFn) -> Obj:
 
 @st.composite
 def cilium_clusters(draw: st.DrawFn) -> list[Obj]:
-    """Declared clusters with one to three Cilium policies."""
+    """Declared clusters with none to three Cilium policies."""
     objects = draw(declared_clusters())
     known = {key(o): o for o in objects}
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(0, 3))):
         obj = _cilium_policy(draw)
         known[key(obj)] = obj
     return list(known.values())
@@ -351,20 +351,44 @@ def test_a_pod_of_a_new_class_beside_cilium_policies_does_not_load() -> None:
     _check(r, [*START, DB_FROM_WEB, pod, robot])
 
 
-@pytest.mark.parametrize(
-    "why, objects, event",
-    [
-        ("the first Cilium policy: service accounts join label classes", START, DB_FROM_WEB),
-    ],
-)
-def test_a_cilium_change_the_quick_way_cannot_read_loads(
-    why: str, objects: list[Obj], event: Obj
-) -> None:
+def test_the_first_cilium_policy_and_the_last_come_and_go_in_place() -> None:
+    """Label class keys hold the service account whatever the policies: the first Cilium
+    policy (selecting by service account) makes the identity matcher in place, the last
+    going drops it, and the next first one's ``toServices`` reads a Service applied
+    between (the matcher is made again, not kept stale)."""
+    robot = _pod("robot-1", {"app": "web"})
+    robot["spec"]["serviceAccountName"] = "robot"  # like web-1 but for its account
+    objects = [*START, robot]
     r = reach.from_objects(objects)
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(event)
-    r.apply(event)
-    _check(r, [*objects, event])
+    by_account = _cnp(
+        "robot",
+        {
+            "endpointSelector": {"matchLabels": {"io.cilium.k8s.policy.serviceaccount": "robot"}},
+            "egress": [{"toEntities": ["world"]}],
+        },
+    )
+    objects, change = stepped_in_place(r, objects, "apply", by_account, _check)
+    assert change.edges  # robot-1 may reach the world only
+    objects, _ = stepped_in_place(r, objects, "delete", by_account, _check)
+    db = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"selector": {"app": "db"}, "ports": [{"port": 80}]},
+    }
+    objects, _ = stepped_in_place(r, objects, "apply", db, _check)
+    to_db = _cnp(
+        "to-db",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egress": [
+                {"toServices": [{"k8sService": {"serviceName": "db", "namespace": "shop"}}]}
+            ],
+        },
+    )
+    objects, change = stepped_in_place(r, objects, "apply", to_db, _check)
+    assert change.edges  # web-1 and robot-1 reach db only
+    stepped_in_place(r, objects, "delete", to_db, _check)
 
 
 def test_an_object_of_several_rules_goes_in_rule_by_rule_without_loading() -> None:

@@ -1,0 +1,54 @@
+"""The first Cilium policy of a cluster coming in, and the last going out, in place.
+
+A compilation without Cilium policies has no identity-label matcher
+(:class:`~reach.engine.ciliummatch.CiliumMatcher`), and its answers per key read no
+Services. The label class keys hold every pod's service account whatever the policies
+(:class:`~reach.engine.classes.KeyOf`), so the first Cilium policy finds the label
+classes Cilium's selectors need: the matcher is made over them (with the cluster's
+namespaces, Services and segments, as a compilation makes it), and the policy then goes
+in as any policy does (:func:`reach.engine.policymoves.policy_moved`). When the last one
+goes the matcher is dropped, as a compilation of the cluster after has none (the next
+first one makes it again, with the Services and namespaces of then; kept meanwhile, it
+would index every new label class's identity for no policy).
+Beside Istio's mesh layer the answers per key are the mesh state's: the first Cilium
+policy loads there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reach.engine.reachability import Reachability
+from reach.model.cluster import Cluster
+
+
+def with_cilium(x: Reachability, cluster: Cluster) -> Reachability | None:
+    """``x`` with an identity-label matcher made over its label classes for ``cluster``'s
+    namespaces, Services and ``x``'s segments, and answers per key that read the Services
+    (the first Cilium policy is coming in); None beside the mesh layer, or when a
+    namespace of the matcher is not ``cluster``'s."""
+    state, keys = x.policy_state, x.class_keys
+    if state is None or keys is None or keys.answers is None or x.mesh is not None:
+        return None
+    names = list(state.matcher.namespace_position)
+    if any(name not in cluster.namespaces for name in names):
+        return None
+    namespaces = [cluster.namespaces[name] for name in names]
+    matcher = state.matcher.with_cilium(namespaces, cluster.services, x.segments)
+    answers = replace(keys.answers, services=cluster.services)
+    return replace(
+        x,
+        policy_state=replace(state, matcher=matcher),
+        class_keys=replace(keys, answers=answers),
+    )
+
+
+def without_cilium(x: Reachability) -> Reachability:
+    """``x`` with no identity-label matcher and answers per key that read no Services (the
+    last Cilium policy went out)."""
+    state, keys = x.policy_state, x.class_keys
+    if state is not None:
+        x = replace(x, policy_state=replace(state, matcher=state.matcher.with_cilium(None)))
+    if keys is not None and keys.answers is not None:
+        x = replace(x, class_keys=replace(keys, answers=replace(keys.answers, services=None)))
+    return x
