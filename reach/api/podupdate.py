@@ -16,13 +16,15 @@ from __future__ import annotations
 import bisect
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.movedupdate import Update
+from reach.engine.calicoplan import calico_plan
 from reach.engine.podmoves import moved
+from reach.engine.reachability import Reachability
 from reach.errors import Diagnostic, Diagnostics, FieldError
 from reach.gcpause import without_gc
 from reach.input.calicodiag import unused_profiles
@@ -78,11 +80,12 @@ def pod_update(
     after_cluster.pods, after_cluster.pods_from_objects = pods, count
     changed = [cluster.pods[removed]] if removed is not None else []
     changed += [pods[inserted]] if inserted is not None else []
+    x = before.reachability
     if cluster.calico.profiles and any(
         _profiled(cluster, p) != _profiled(after_cluster, p) for p in changed
     ):
-        return None  # Calico's plan holds a Profile while a workload pod carries it
-    found = moved(before.reachability, after_cluster, removed, inserted)
+        x = _replanned(x, after_cluster)  # a Profile's rules come into the plan, or go
+    found = moved(x, after_cluster, removed, inserted)
     if found is None:
         return None
     for say in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
@@ -150,6 +153,16 @@ def _parsed(raw: RawObject) -> Pod | None:
         return parse_pod(raw.obj, raw.origin, raw.origin + raw.path)
     except FieldError:
         return None
+
+
+def _replanned(x: Reachability, cluster: Cluster) -> Reachability:
+    """``x`` whose answers per key project keys onto the selectors of ``cluster``'s Calico
+    plan (the Profiles its workload pods carry)."""
+    keys = x.class_keys
+    if keys is None or keys.answers is None:
+        return x
+    answers = keys.answers.with_calico_plan(calico_plan(cluster))
+    return replace(x, class_keys=replace(keys, answers=answers))
 
 
 def _pod_name(pod: Pod) -> tuple[str, str]:

@@ -118,6 +118,13 @@ class KeyAnswers:
             selector_keys = [selector_keys[0] | _service_selector_keys(services)]
         return replace(self, calico_services=services, projected={}, _selector_keys=selector_keys)
 
+    def with_calico_plan(self, plan: object) -> KeyAnswers:
+        """These answers, beside Calico's tiers, with Calico's plan now ``plan`` (the first
+        pod to carry a Profile of the input with rules, or the last, brings its rules or
+        takes them: ``_profile_uses``): projections are made again of the selectors of
+        the rules now, as is each projected class when next needed."""
+        return replace(self, calico=(plan,), projected={}, _selector_keys=[])
+
     def projection(self, key: LabelKey) -> LabelKey:
         """``key`` with only the labels whose key some selector of the policies names.
 
