@@ -4,7 +4,7 @@ through, and the change compared on the nodes that hold a class whose rows chang
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -58,6 +58,33 @@ def moved_update(
     one_way = {i: way for i, way in one_way.items() if i not in both}
     change = diff(before, after, by, "before", "after", among=read, one_way=one_way)
     return Update(after, change, among | ends, one_way)
+
+
+#: A move taken in turn (:func:`moves_in_turn`): the cluster after it, and the move from
+#: the reachability the last step left.
+Step = tuple[Cluster, Callable[[Reachability], Move | None]]
+
+
+def moves_in_turn(
+    before: Analysis, steps: Sequence[Step], by: str, relabelled: str | None = None
+) -> Update | None:
+    """The update of moves taken in turn, each from the analysis the last one left (the
+    policies of one Cilium object; a policy and the namespace it brings; a namespace
+    relabel, then the mesh's features read again), the change compared with the analysis
+    before them all, on the nodes some step changed; None when a step needs a
+    compilation."""
+    analysis, among, ends = before, set[str](), set[str]()
+    for cluster, step in steps:
+        move = step(analysis.reachability)
+        done = moved_analysis(analysis, cluster, move, by, relabelled) if move else None
+        if move is None or done is None:
+            return None
+        if moved_ends(move, analysis.reachability):
+            ends |= end_ids(analysis, done[0], by)
+        analysis, ids, _ = done  # pairs changed one way in a step may change the other next
+        among |= ids
+    change = diff(before, analysis, by, "before", "after", among=among)
+    return Update(analysis, change, among | ends)
 
 
 def moved_ends(move: Move, before: Reachability) -> bool:

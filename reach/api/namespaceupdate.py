@@ -13,8 +13,9 @@ from __future__ import annotations
 import copy
 
 from reach.analysis.compiled import Analysis
-from reach.api.movedupdate import Update, moved_update
+from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.engine.calicorelabel import calico_namespace_moved
+from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import rows_kept
 from reach.engine.namespacemoves import namespace_moved
 from reach.engine.namespacesets import namespaces_moved
@@ -36,8 +37,8 @@ def namespace_update(
     """The analysis after the Namespace object ``key`` was relabelled, added or deleted
     (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` on which the change was compared; None when the quick way does not
-    apply (Istio objects in the input but those of the mesh layer, or a namespace's sidecar
-    injection relabelled beside it; Calico objects the compilation
+    apply (Istio objects in the input but those of the mesh layer; a namespace's sidecar
+    injection relabelled beside it and Cilium policies; Calico objects the compilation
     reads apart from its tiers; a namespace deleted that objects are still in but none a
     load implies it of). A namespace a load implies (its pods or policies are in it) is
     relabelled when its object comes, and relabelled to its name alone when it goes."""
@@ -59,10 +60,16 @@ def namespace_update(
         namespace = Namespace.implied(name)
     after_cluster: Cluster | None
     if namespace is not None and name in cluster.namespaces:  # relabelled (or implied)
-        if _injection(cluster, namespace, name):
-            return None
         after_cluster = copy.copy(cluster)
         after_cluster.namespaces = {**cluster.namespaces, name: namespace}
+        if _injection(cluster, namespace, name):  # the policies' answers, then the mesh's
+            if cluster.cilium_policies:
+                return None
+            steps = [
+                (after_cluster, lambda x: namespace_moved(x, after_cluster, name)),
+                (after_cluster, lambda x: mesh_moved(x, after_cluster, True)),
+            ]
+            return moves_in_turn(before, steps, by, relabelled=name)
         if before.reachability.calico_state is not None:
             moved = calico_namespace_moved(before.reachability, after_cluster, name)
         else:

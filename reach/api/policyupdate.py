@@ -16,10 +16,9 @@ from __future__ import annotations
 import bisect
 import copy
 from collections.abc import Sequence
+from functools import partial
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import diff
-from reach.analysis.viewmoves import end_ids, moved_analysis
 from reach.api.ciliumupdate import (
     CIDR_GROUP,
     CILIUM_GROUP,
@@ -27,12 +26,13 @@ from reach.api.ciliumupdate import (
     cidr_group_change,
     cilium_change,
 )
-from reach.api.movedupdate import Update, moved_ends, moved_update
+from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.api.namespaceupdate import implied, namespaces_with
 from reach.engine.calicomoves import calico_moved
-from reach.engine.moves import Moved, rows_kept
+from reach.engine.moves import Move, Moved, rows_kept
 from reach.engine.namespacesets import namespaces_moved
 from reach.engine.policymoves import policy_moved
+from reach.engine.reachability import Reachability
 from reach.errors import FieldError
 from reach.gcpause import without_gc
 from reach.input.adminpolicy import parse_admin_policy
@@ -117,29 +117,25 @@ def policy_update(
 def stepped(before: Analysis, steps: Sequence[Step], by: str) -> Update | None:
     """The update of policies changed in turn (the rules of one Cilium object; a step
     whose namespaces change: a namespace added or deleted, :func:`namespace_steps`):
-    each step the quick way, and the change compared with the analysis before them all, on
-    the nodes some step changed; None when a step needs a compilation."""
-    analysis, among, ends = before, set[str](), set[str]()
-    for cluster, removed, added in steps:
-        x = analysis.reachability
-        if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
-            moved = namespaces_moved(x, cluster)
-            move = rows_kept(moved) if moved else None
-        elif x.calico_state is not None:  # Calico's tiers decide
-            assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
-            move = calico_moved(x, cluster, removed, added)
-        else:
-            assert not isinstance(removed, CalicoPolicy) and not isinstance(added, CalicoPolicy)
-            move = policy_moved(x, cluster, removed, added)
-        done = moved_analysis(analysis, cluster, move, by) if move is not None else None
-        if move is None or done is None:
-            return None
-        if moved_ends(move, analysis.reachability):
-            ends |= end_ids(analysis, done[0], by)
-        analysis, ids, _ = done  # pairs changed one way in a step may change the other in the next
-        among |= ids
-    change = diff(before, analysis, by, "before", "after", among=among)
-    return Update(analysis, change, among | ends)
+    each step the quick way (:func:`~reach.api.movedupdate.moves_in_turn`)."""
+    return moves_in_turn(before, [(c, partial(_step, c, old, new)) for c, old, new in steps], by)
+
+
+def _step(
+    cluster: Cluster,
+    removed: Moved | CalicoPolicy | None,
+    added: Moved | CalicoPolicy | None,
+    x: Reachability,
+) -> Move | None:
+    """One step of :func:`stepped` from ``x``."""
+    if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
+        moved = namespaces_moved(x, cluster)
+        return rows_kept(moved) if moved else None
+    if x.calico_state is not None:  # Calico's tiers decide
+        assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
+        return calico_moved(x, cluster, removed, added)
+    assert not isinstance(removed, CalicoPolicy) and not isinstance(added, CalicoPolicy)
+    return policy_moved(x, cluster, removed, added)
 
 
 def namespace_steps(cluster: Cluster, change: Step) -> list[Step]:
