@@ -21,6 +21,7 @@ from reach.engine.namespacemoves import namespace_moved
 from reach.engine.namespacesets import namespaces_moved
 from reach.errors import FieldError
 from reach.gcpause import without_gc
+from reach.input.entrypoints import ENTRY_POINT_KINDS
 from reach.input.loader import parse_namespace
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
@@ -40,7 +41,7 @@ def namespace_update(
     apply (Istio objects in the input but those of the mesh layer; a namespace's sidecar
     injection relabelled beside it and Cilium policies; Calico objects the compilation
     reads apart from its tiers; a namespace deleted that objects are still in but none a
-    load implies it of). A namespace a load implies (its pods or policies are in it) is
+    load implies it of, entry points aside). A namespace a load implies (its pods or policies are in it) is
     relabelled when its object comes, and relabelled to its name alone when it goes."""
     group, kind, _, name = key
     cluster = before.cluster
@@ -126,8 +127,11 @@ def _with_or_without(
 ) -> Cluster | None:
     """The cluster with the namespace added (``namespace``) or deleted (None), its
     namespaces in name order as a load sorts them; None when a load may read otherwise:
-    the name was known before it was added, or objects are still in it when deleted."""
-    if namespace is None and (name not in cluster.namespaces or store.holds_any(name)):
+    the name was known before it was added, or objects are still in it when deleted
+    (entry points aside: a load makes no namespace of them)."""
+    if namespace is None and (
+        name not in cluster.namespaces or not store.kinds_in(name) <= ENTRY_POINT_KINDS.keys()
+    ):
         return None
     if namespace is not None and name in cluster.namespaces:
         return None

@@ -90,10 +90,10 @@ class ObjectStore:
         without a name (kept under an identity of no kind) those it gave then."""
         return self._unnamed.get(key) or (key[0], key[1])
 
-    def holds_any(self, namespace: str) -> bool:
-        """Whether any object is in ``namespace`` (cluster-scoped objects are in the
+    def kinds_in(self, namespace: str) -> set[str]:
+        """The kinds of the objects in ``namespace`` (cluster-scoped objects are in the
         default namespace of :func:`identity`)."""
-        return any(n for (ns, _), n in self._kinds.items() if ns == namespace)
+        return {kind for (ns, kind), n in self._kinds.items() if ns == namespace and n}
 
     def holds_kind(self, kinds: Collection[str], namespace: str) -> bool:
         """Whether an object of one of these kinds is in ``namespace``."""

@@ -26,6 +26,7 @@ from tests.api.test_podupdate import (
     tally_in_place,
 )
 from tests.api.test_whatif import key
+from tests.entrybuilders import ingress, service
 from tests.strategies import (
     NS_NAMES,
     NS_SELECTOR_LABELS,
@@ -650,6 +651,21 @@ def test_a_namespace_deleted_with_nothing_in_it_does_not_load() -> None:
     with _never_loaded():
         r.delete(FRONT[0])
     _check(r, [*START, DB_FROM_WEB])
+
+
+def test_a_namespace_deleted_with_only_entry_points_in_it_does_not_load() -> None:
+    """A load makes no namespace of a Service or an Ingress: the Namespace object deleted
+    while only they are in it goes as an empty one does, and comes back likewise."""
+    front = FRONT[0]["metadata"]["name"]
+    entries = [
+        service("web", front, {"app": "web"}, [{"port": 80}], type="LoadBalancer"),
+        ingress("in", front, [("web", 80)]),
+    ]
+    objects = [*START, DB_FROM_WEB, FRONT[0], *entries]
+    r = reach.from_objects(objects)
+    objects, _ = stepped_in_place(r, objects, "delete", FRONT[0])
+    assert front not in r.cluster.namespaces
+    stepped_in_place(r, objects, "apply", FRONT[0])
 
 
 def test_a_namespace_deleted_with_pods_in_it_is_relabelled_to_what_a_load_implies() -> None:
