@@ -41,8 +41,9 @@ def namespace_update(
     apply (Istio objects in the input but those of the mesh layer; a namespace's sidecar
     injection relabelled beside it and Cilium policies; Calico objects the compilation
     reads apart from its tiers; a namespace deleted that objects are still in but none a
-    load implies it of, entry points aside). A namespace a load implies (its pods or policies are in it) is
-    relabelled when its object comes, and relabelled to its name alone when it goes."""
+    load implies it of, entry points aside). A namespace a load implies (its pods or
+    policies are in it) is relabelled when its object comes, and relabelled to its name
+    alone when it goes."""
     group, kind, _, name = key
     cluster = before.cluster
     if (group, kind) != NAMESPACE:
