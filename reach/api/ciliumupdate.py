@@ -81,9 +81,9 @@ def cilium_change(
         if any(_identity(p) != (kind, namespace, name) for p in added):
             return None
     policies[lo:hi] = added
-    gone = _diagnostics(removed, [], cluster) if removed else []
+    gone = policies_said(removed, [], cluster) if removed else []
     gone += [d for d in cluster.diagnostics if any(_warned(d, p) for p in removed)]
-    come = _diagnostics(added, warnings, cluster) if added else []
+    come = policies_said(added, warnings, cluster) if added else []
     diagnostics = replaced(cluster.diagnostics, gone, come)
     return _steps(cluster, lo, removed, added, diagnostics)
 
@@ -191,7 +191,7 @@ def _read(
     return list(parsed.policies), parsed.warnings
 
 
-def _diagnostics(
+def policies_said(
     policies: list[CiliumPolicy], warnings: list[str], cluster: Cluster
 ) -> list[Diagnostic]:
     """The diagnostics a load makes of ``policies`` (the rules of one object) in

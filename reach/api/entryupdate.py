@@ -10,7 +10,10 @@ rule names it: a Cilium ``toServices`` item whose name, namespace and label sele
 it (before the change or after), a Calico rule end whose ``services`` names it, or
 Istio's mesh layer, which reads every Service (the plain-TCP ports and registry hosts of
 the pods behind it: :mod:`reach.engine.meshmoves` builds it again, beside the mesh
-alone). The entry points are read again from the store, as a load reads them
+alone). A Service Cilium policies take has each of them taken out in turn and put back
+in once the Services are read again (each a step of :mod:`reach.api.policyupdate`'s
+kind); a Service a Calico rule names, or one beside the mesh and Cilium or Calico, loads.
+The entry points are read again from the store, as a load reads them
 (:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
 replaced by the new reading's; the connectivity change (``reach diff``) is empty.
 """
@@ -19,11 +22,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from functools import partial
 
 from reach.analysis.compiled import Analysis
-from reach.api.movedupdate import Update, moved_update
+from reach.api.ciliumupdate import policies_said as cilium_said
+from reach.api.movedupdate import Step, Update, moved_update, moves_in_turn
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import rows_kept
+from reach.engine.policymoves import policy_moved
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
@@ -31,6 +37,7 @@ from reach.input.canonical import replaced, sort_entries
 from reach.input.entrypoints import ENTRY_POINT_KINDS, read_entries
 from reach.input.loader import is_entry, report_invalid
 from reach.input.store import Identity, ObjectStore
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import Cluster
 from reach.model.gateway import GatewayAPI
 from reach.model.services import Service
@@ -68,11 +75,48 @@ def entry_update(
     if kind == "Service":
         services = _named(cluster, ns, name) + _named(after_cluster, ns, name)
         if services and _read(cluster, services):
-            if not cluster.istio or cluster.cilium_policies or cluster.calico:
+            if cluster.istio and not cluster.cilium_policies and not cluster.calico:
+                # the mesh layer built again (plain-TCP ports, registry hosts)
+                moved = mesh_moved(x, after_cluster, True)
+                return moved_update(before, after_cluster, moved, by)
+            if cluster.istio or cluster.calico or x.policy_state is None:
                 return None  # the mesh's move reads neither Cilium's nor Calico's rules
-            # the mesh layer built again (plain-TCP ports, registry hosts)
-            return moved_update(before, after_cluster, mesh_moved(x, after_cluster, True), by)
+            taking = [p for p in cluster.cilium_policies if any(_takes(p, s) for s in services)]
+            return moves_in_turn(before, _taken_again(cluster, after_cluster, taking), by)
     return moved_update(before, after_cluster, rows_kept(_with(x, after_cluster)), by)
+
+
+def _taken_again(cluster: Cluster, after: Cluster, taking: list[CiliumPolicy]) -> list[Step]:
+    """A Service the Cilium policies ``taking`` read (``toServices``) changed: each of them
+    taken out in turn, the entry points read again, and each put back in, now reading the
+    Service as it is after (their diagnostics said again); each a step of a policy or an
+    entry point as any other."""
+    gone = [p for p in cluster.cilium_policies if not any(p is q for q in taking)]
+    after.diagnostics = replaced(
+        after.diagnostics, cilium_said(taking, [], cluster), cilium_said(taking, [], after)
+    )
+    steps: list[Step] = []
+    for k, policy in enumerate(taking):
+        out = copy.copy(cluster)
+        out.cilium_policies = [p for p in cluster.cilium_policies if _kept(p, taking[: k + 1])]
+        steps.append((out, partial(policy_moved, cluster=out, old=policy, new=None)))
+    without = copy.copy(after)
+    without.cilium_policies = gone
+    steps.append((without, lambda x: rows_kept(_with(x, without))))
+    for k, policy in enumerate(taking):
+        back = copy.copy(after)
+        back.cilium_policies = [p for p in cluster.cilium_policies if _kept(p, taking[k + 1 :])]
+        steps.append((back, partial(policy_moved, cluster=back, old=None, new=policy)))
+    return steps
+
+
+def _kept(policy: CiliumPolicy, out: list[CiliumPolicy]) -> bool:
+    return not any(policy is p for p in out)
+
+
+def _takes(policy: CiliumPolicy, service: Service) -> bool:
+    """Whether a ``toServices`` item of ``policy`` takes ``service``."""
+    return any(ref.takes(service) for rule in policy.rules for ref in rule.services)
 
 
 def _named(cluster: Cluster, ns: str, name: str) -> list[Service]:
@@ -94,15 +138,7 @@ def _read(cluster: Cluster, services: list[Service]) -> bool:
 
 def _to_service(cluster: Cluster, service: Service) -> bool:
     """Whether a Cilium rule's ``toServices`` takes ``service`` (ciliummatch reads it so)."""
-    labels = dict(service.labels)
-    return any(
-        (not ref.namespace or ref.namespace == service.namespace)
-        and (ref.name is None or ref.name == service.name)
-        and (ref.selector is None or ref.selector.matches(labels))
-        for policy in cluster.cilium_policies
-        for rule in policy.rules
-        for ref in rule.services
-    )
+    return any(_takes(policy, service) for policy in cluster.cilium_policies)
 
 
 def _calico_service(cluster: Cluster, service: Service) -> bool:

@@ -144,13 +144,7 @@ class CiliumMatcher:
         without a selector contributes none)."""
         out = []
         for service in self.services:
-            if ref.namespace and service.namespace != ref.namespace:
-                continue
-            if ref.name is not None and service.name != ref.name:
-                continue
-            if ref.selector is not None and not ref.selector.matches(dict(service.labels)):
-                continue
-            if service.selector is None:
+            if not ref.takes(service) or service.selector is None:
                 continue
             requirements = [Requirement(k, "In", frozenset({v})) for k, v in service.selector]
             requirements.append(Requirement(NAMESPACE_KEY, "In", frozenset({service.namespace})))

@@ -181,13 +181,7 @@ def _service(
 ) -> None:
     """A ``toServices`` Service by name that the input lacks, or a Service it names (by name
     or by labels) that has no selector (a ``namespace`` of ``""``: any namespace)."""
-    named = [
-        s
-        for s in services
-        if ref.namespace in ("", s.namespace)
-        and (s.name == ref.name if ref.name is not None else True)
-        and (ref.selector is None or ref.selector.matches(dict(s.labels)))
-    ]
+    named = [s for s in services if ref.takes(s)]
     where = _where(pol, rule)
     if not named and ref.name is not None:
         diag.add(

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from reach.model.ipspace import IPBlock
 from reach.model.ports import PortSpec
 from reach.model.selectors import LabelSelector
+from reach.model.services import Service
 
 #: The identity label of a pod's namespace (``k8s:io.kubernetes.pod.namespace``).
 NAMESPACE_KEY = "io.kubernetes.pod.namespace"
@@ -72,6 +73,15 @@ class ServiceRef:
     namespace: str
     name: str | None = None
     selector: LabelSelector | None = None
+
+    def takes(self, service: Service) -> bool:
+        """Whether this item takes ``service``: of its namespace (any, when ``""``), its
+        name and its label selector, where given."""
+        return (
+            self.namespace in ("", service.namespace)
+            and (self.name is None or self.name == service.name)
+            and (self.selector is None or self.selector.matches(dict(service.labels)))
+        )
 
     def __str__(self) -> str:
         where = self.namespace or "*"
