@@ -21,22 +21,26 @@ replaced by the new reading's; the connectivity change (``reach diff``) is empty
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import partial
+from typing import TypeVar
 
 from reach.analysis.compiled import Analysis
 from reach.api.ciliumupdate import policies_said as cilium_said
 from reach.api.movedupdate import Step, Update, moved_update, moves_in_turn
+from reach.engine.calicomoves import calico_moved
 from reach.engine.meshmoves import mesh_moved
-from reach.engine.moves import rows_kept
+from reach.engine.moves import Move, rows_kept
 from reach.engine.policymoves import policy_moved
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
+from reach.input.calicodiag import calico_diagnostics
 from reach.input.canonical import replaced, sort_entries
 from reach.input.entrypoints import ENTRY_POINT_KINDS, read_entries
 from reach.input.loader import is_entry, report_invalid
 from reach.input.store import Identity, ObjectStore
+from reach.model.calico import CalicoPolicy, Profile
 from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import Cluster
 from reach.model.gateway import GatewayAPI
@@ -79,38 +83,94 @@ def entry_update(
                 # the mesh layer built again (plain-TCP ports, registry hosts)
                 moved = mesh_moved(x, after_cluster, True)
                 return moved_update(before, after_cluster, moved, by)
-            if cluster.istio or cluster.calico or x.policy_state is None:
+            if cluster.istio or (x.policy_state is None and x.calico_state is None):
                 return None  # the mesh's move reads neither Cilium's nor Calico's rules
-            taking = [p for p in cluster.cilium_policies if any(_takes(p, s) for s in services)]
-            return moves_in_turn(before, _taken_again(cluster, after_cluster, taking), by)
+            steps = _taken_again(cluster, after_cluster, services)
+            return moves_in_turn(before, steps, by) if steps is not None else None
     return moved_update(before, after_cluster, rows_kept(_with(x, after_cluster)), by)
 
 
-def _taken_again(cluster: Cluster, after: Cluster, taking: list[CiliumPolicy]) -> list[Step]:
-    """A Service the Cilium policies ``taking`` read (``toServices``) changed: each of them
-    taken out in turn, the entry points read again, and each put back in, now reading the
-    Service as it is after (their diagnostics said again); each a step of a policy or an
-    entry point as any other."""
-    gone = [p for p in cluster.cilium_policies if not any(p is q for q in taking)]
-    after.diagnostics = replaced(
-        after.diagnostics, cilium_said(taking, [], cluster), cilium_said(taking, [], after)
-    )
+def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> list[Step] | None:
+    """A Service Cilium or Calico policies read (``services``: before, after) changed: each
+    of them taken out in turn, the entry points read again, and each put back in, now
+    reading the Service as it is after (their diagnostics of it said again); each a step
+    of a policy or an entry point as any other. None when a Calico Profile names it."""
+    if any(_names(p, s) for p in cluster.calico.profiles.values() for s in services):
+        return None
+    if cluster.calico:
+        calico = [p for p in cluster.calico.policies if any(_names(p, s) for s in services)]
+        missing = Diagnostics()
+        calico_diagnostics(after, missing)
+        after.diagnostics = replaced(
+            after.diagnostics,
+            [d for d in cluster.diagnostics if d.code == SERVICE_MISSING],
+            [d for d in missing.notes if d.code == SERVICE_MISSING],
+        )
+        return _in_turn(cluster, after, calico, _calico_policies, _with_calico, calico_moved)
+    cilium = [p for p in cluster.cilium_policies if any(_takes(p, s) for s in services)]
+    gone, come = cilium_said(cilium, [], cluster), cilium_said(cilium, [], after)
+    after.diagnostics = replaced(after.diagnostics, gone, come)
+    return _in_turn(cluster, after, cilium, _cilium_policies, _with_cilium, policy_moved)
+
+
+P = TypeVar("P", CiliumPolicy, CalicoPolicy)
+#: The code of the diagnostic of a Calico rule naming a Service not in the input.
+SERVICE_MISSING = "calico-service-missing"
+
+
+def _in_turn(
+    cluster: Cluster,
+    after: Cluster,
+    taking: list[P],
+    of: Callable[[Cluster], list[P]],
+    having: Callable[[Cluster, list[P]], Cluster],
+    move: Callable[[Reachability, Cluster, P | None, P | None], Move | None],
+) -> list[Step]:
+    """The steps of :func:`_taken_again` for policies of one kind (``of`` a cluster; a
+    cluster ``having`` others; ``move``: the quick way of one of them)."""
+    everything = of(cluster)
     steps: list[Step] = []
     for k, policy in enumerate(taking):
-        out = copy.copy(cluster)
-        out.cilium_policies = [p for p in cluster.cilium_policies if _kept(p, taking[: k + 1])]
-        steps.append((out, partial(policy_moved, cluster=out, old=policy, new=None)))
-    without = copy.copy(after)
-    without.cilium_policies = gone
+        out = having(cluster, [p for p in everything if _kept(p, taking[: k + 1])])
+        steps.append((out, _step(move, out, policy, None)))
+    without = having(after, [p for p in everything if _kept(p, taking)])
     steps.append((without, lambda x: rows_kept(_with(x, without))))
     for k, policy in enumerate(taking):
-        back = copy.copy(after)
-        back.cilium_policies = [p for p in cluster.cilium_policies if _kept(p, taking[k + 1 :])]
-        steps.append((back, partial(policy_moved, cluster=back, old=None, new=policy)))
+        back = having(after, [p for p in everything if _kept(p, taking[k + 1 :])])
+        steps.append((back, _step(move, back, None, policy)))
     return steps
 
 
-def _kept(policy: CiliumPolicy, out: list[CiliumPolicy]) -> bool:
+def _step(
+    move: Callable[[Reachability, Cluster, P | None, P | None], Move | None],
+    cluster: Cluster,
+    old: P | None,
+    new: P | None,
+) -> Callable[[Reachability], Move | None]:
+    return lambda x: move(x, cluster, old, new)
+
+
+def _cilium_policies(cluster: Cluster) -> list[CiliumPolicy]:
+    return cluster.cilium_policies
+
+
+def _with_cilium(cluster: Cluster, policies: list[CiliumPolicy]) -> Cluster:
+    out = copy.copy(cluster)
+    out.cilium_policies = policies
+    return out
+
+
+def _calico_policies(cluster: Cluster) -> list[CalicoPolicy]:
+    return cluster.calico.policies
+
+
+def _with_calico(cluster: Cluster, policies: list[CalicoPolicy]) -> Cluster:
+    out = copy.copy(cluster)
+    out.calico = replace(cluster.calico, policies=policies)
+    return out
+
+
+def _kept(policy: object, out: Sequence[object]) -> bool:
     return not any(policy is p for p in out)
 
 
@@ -143,12 +203,18 @@ def _to_service(cluster: Cluster, service: Service) -> bool:
 
 def _calico_service(cluster: Cluster, service: Service) -> bool:
     """Whether a Calico policy's or profile's rule end names ``service`` (``services``)."""
-    calico, ref = cluster.calico, (service.namespace, service.name)
-    rules = [r for p in calico.policies for r in (*p.ingress, *p.egress)]
-    rules += [r for p in calico.profiles.values() for r in (*p.ingress, *p.egress)]
+    calico = cluster.calico
+    return any(_names(p, service) for p in calico.policies) or any(
+        _names(p, service) for p in calico.profiles.values()
+    )
+
+
+def _names(policy: CalicoPolicy | Profile, service: Service) -> bool:
+    """Whether a rule end of ``policy`` names ``service`` (``services``)."""
+    ref = (service.namespace, service.name)
     return any(
         end.service is not None and (end.service.namespace, end.service.name) == ref
-        for rule in rules
+        for rule in (*policy.ingress, *policy.egress)
         for end in (rule.source, rule.destination)
     )
 
