@@ -79,9 +79,11 @@ def entry_update(
     if kind == "Service":
         services = _named(cluster, ns, name) + _named(after_cluster, ns, name)
         if services and _read(cluster, services):
-            if cluster.istio and not cluster.cilium_policies and not cluster.calico:
-                # the mesh layer built again (plain-TCP ports, registry hosts)
-                moved = mesh_moved(x, after_cluster, True)
+            taken = any(_to_service(cluster, s) for s in services)
+            if cluster.istio and not taken and not cluster.calico:
+                # the mesh layer built again (plain-TCP ports, registry hosts); the Cilium
+                # matcher and answers per key read the new Services
+                moved = mesh_moved(_with(x, after_cluster), after_cluster, True)
                 return moved_update(before, after_cluster, moved, by)
             if cluster.istio or (x.policy_state is None and x.calico_state is None):
                 return None  # the mesh's move reads neither Cilium's nor Calico's rules
@@ -223,8 +225,19 @@ def _with(x: Reachability, cluster: Cluster) -> Reachability:
     """``x`` for ``cluster``, whose entry points are others: the Cilium matcher and the
     answers per key read its Services; beside Calico's tiers, the projections of pods'
     keys read every Service's selector (``KeyAnswers.with_calico_services``) and the
-    Calico matcher is made again when next needed (its Services are others)."""
-    state, keys = x.policy_state, x.class_keys
+    Calico matcher is made again when next needed (its Services are others); beside the
+    mesh layer, the answers per key are the mesh state's."""
+    state, keys, kept = x.policy_state, x.class_keys, x.mesh_state
+    if keys is not None and keys.answers is None and kept is not None and kept.key_answers:
+        if not cluster.cilium_policies or state is None:
+            return replace(x, cluster=cluster)
+        services = cluster.services
+        return replace(
+            x,
+            cluster=cluster,
+            policy_state=replace(state, matcher=state.matcher.with_services(services)),
+            mesh_state=replace(kept, key_answers=replace(kept.key_answers, services=services)),
+        )
     if keys is None or keys.answers is None:
         return replace(x, cluster=cluster)
     if x.calico_state is not None:

@@ -149,7 +149,7 @@ NAMING = {
             _cnp({"k8sService": {"serviceName": "web", "namespace": "shop"}}),
             NO_GET,
         ],
-        {"web", "api"},  # the mesh reads every Service
+        {"web"},  # the mesh reads every Service: beside Cilium, those no policy takes
     ),
     "the mesh beside Calico services": (
         [_labelled(NS, {"istio-injection": "enabled"}), NOT_TO_API, NO_GET],
@@ -219,3 +219,20 @@ def test_an_invalid_entry_point_loads_again_and_is_refused() -> None:
     with pytest.raises(reach.InvalidInput):
         r.apply(bad)
     assert _shown(r) == _shown(reach.from_objects(START))
+
+
+def test_a_service_beside_the_mesh_and_cilium_is_read_by_a_later_cilium_policy() -> None:
+    """Beside the mesh and a Cilium policy, a Service no policy takes comes in place (the
+    mesh reads it again); a Cilium policy that then takes it reads it, as a load does (the
+    identity matcher and the mesh state's answers per key took the new Services)."""
+    extra, _ = NAMING["the mesh beside Cilium toServices"]
+    objects = list({key(o): o for o in [*START, *extra]}.values())
+    r = reach.from_objects(objects)
+    api = service("api", "shop", {"app": "api"}, [{"port": 80, "targetPort": 8080}])
+    objects, _ = stepped_in_place(r, objects, "apply", api)
+    to_api = _cnp({"k8sService": {"serviceName": "api", "namespace": "shop"}})
+    to_api["metadata"]["name"] = "to-api"
+    to_api["spec"]["endpointSelector"] = {"matchLabels": {"app": "web"}}
+    r.apply(to_api)
+    objects.append(to_api)
+    assert _shown(r) == _shown(reach.from_objects(objects))
