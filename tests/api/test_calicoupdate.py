@@ -107,6 +107,8 @@ def calico_clusters(draw: st.DrawFn) -> list[Obj]:
     for obj in objects:
         if obj["kind"] == "Pod" and draw(st.integers(0, 3)) == 0:
             obj["spec"]["serviceAccountName"] = "robot"
+        if obj["kind"] == "Pod" and draw(st.integers(0, 3)) == 0:
+            obj["metadata"].setdefault("labels", {})["role"] = "x"
     chosen = draw(st.lists(st.sampled_from(range(len(OBJECTS))), min_size=1, unique=True))
     return objects + [OBJECTS[i] for i in sorted(chosen)]
 
@@ -126,6 +128,9 @@ PROFILE_SPECS: list[Obj] = [
     {"ingress": [{"action": "Deny"}], "egress": [{"action": "Allow"}]},
     {"ingress": [{"action": "Allow", "source": {"selector": "app == 'a'"}}]},
     {"egress": [{"action": "Allow", "protocol": "TCP", "destination": {"ports": [80]}}]},
+    # a label no other selector reads: keys alike but for it are told apart once a pod
+    # carries the Profile (the projections read the plan's selectors)
+    {"ingress": [{"action": "Allow", "source": {"selector": "role == 'x'"}}]},
 ]
 SELECTORS = ["all()", "app == 'a'", "tier == 'web'", "app in {'a', 'b'}", "!has(tier)"]
 TIERS = ["default", "security"]
