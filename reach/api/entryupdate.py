@@ -228,30 +228,27 @@ def _with(x: Reachability, cluster: Cluster) -> Reachability:
     Calico matcher is made again when next needed (its Services are others); beside the
     mesh layer, the answers per key are the mesh state's."""
     state, keys, kept = x.policy_state, x.class_keys, x.mesh_state
-    if keys is not None and keys.answers is None and kept is not None and kept.key_answers:
-        if not cluster.cilium_policies or state is None:
-            return replace(x, cluster=cluster)
-        services = cluster.services
-        return replace(
-            x,
-            cluster=cluster,
-            policy_state=replace(state, matcher=state.matcher.with_services(services)),
-            mesh_state=replace(kept, key_answers=replace(kept.key_answers, services=services)),
-        )
-    if keys is None or keys.answers is None:
+    if keys is None:
+        return replace(x, cluster=cluster)
+    meshed = keys.answers is None and kept is not None
+    answers = kept.key_answers if meshed and kept is not None else keys.answers
+    if answers is None:
         return replace(x, cluster=cluster)
     if x.calico_state is not None:
-        answers = keys.answers.with_calico_services(tuple(cluster.services))
+        answers = answers.with_calico_services(tuple(cluster.services))
         return replace(x, cluster=cluster, class_keys=replace(keys, answers=answers))
     if not cluster.cilium_policies or state is None:
         return replace(x, cluster=cluster)
     services = cluster.services
-    return replace(
+    answers = replace(answers, services=services)
+    out = replace(
         x,
         cluster=cluster,
         policy_state=replace(state, matcher=state.matcher.with_services(services)),
-        class_keys=replace(keys, answers=replace(keys.answers, services=services)),
     )
+    if meshed and kept is not None:
+        return replace(out, mesh_state=replace(kept, key_answers=answers))
+    return replace(out, class_keys=replace(keys, answers=answers))
 
 
 def _entries_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
