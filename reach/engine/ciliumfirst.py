@@ -18,8 +18,36 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reach.engine.arrays import BoolVec
 from reach.engine.reachability import Reachability
+from reach.engine.rules import AnyPolicy, cilium_selected
+from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import Cluster
+
+
+def cilium_ready(x: Reachability, cluster: Cluster, new: object) -> Reachability | None:
+    """``x`` ready for the policy ``new`` of ``cluster``: with the identity matcher made
+    when it is the first Cilium policy (:func:`with_cilium`; None when it cannot be)."""
+    if isinstance(new, CiliumPolicy) and not x.cluster.cilium_policies:
+        return with_cilium(x, cluster)
+    return x
+
+
+def cilium_after(
+    moved: Reachability,
+    cluster: Cluster,
+    selecting: tuple[list[AnyPolicy], list[BoolVec]],
+    old: object,
+    new: object,
+) -> Reachability:
+    """``moved`` after a Cilium policy ``old`` went or ``new`` came: who each Cilium policy
+    selects (``selecting``: the policies and their subjects), and no identity matcher once
+    the last went (:func:`without_cilium`)."""
+    if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
+        moved.cilium_selected = cilium_selected(*selecting, moved.n_internal)
+    if isinstance(old, CiliumPolicy) and not cluster.cilium_policies:
+        return without_cilium(moved)
+    return moved
 
 
 def with_cilium(x: Reachability, cluster: Cluster) -> Reachability | None:

@@ -39,7 +39,7 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
-from reach.engine.ciliumfirst import with_cilium, without_cilium
+from reach.engine.ciliumfirst import cilium_after, cilium_ready
 from reach.engine.classes import NamedPorts
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
@@ -66,7 +66,6 @@ from reach.engine.rules import (
     AnyRule,
     CompiledRule,
     NamedKey,
-    cilium_selected,
     compiled_rule,
     evaluation_order,
     priority_ties,
@@ -75,7 +74,6 @@ from reach.engine.rules import (
     used_named_ports,
 )
 from reach.engine.segmentmoves import coarser_segments, cut_anew
-from reach.model.cilium import CiliumPolicy
 from reach.model.cluster import AdminPolicy, Cluster, NetworkPolicy
 from reach.model.ipspace import IPBlock, IPRange, overlay, segments
 from reach.model.pseudo import PseudoPeer, pseudo_peers
@@ -92,14 +90,11 @@ def policy_moved(
     (see :class:`Move`); None when that needs a compilation (see the module doc).
 
     ``cluster`` must differ from ``x.cluster`` in that policy only."""
-    if isinstance(new, CiliumPolicy) and not x.cluster.cilium_policies:
-        first = with_cilium(x, cluster)  # the first Cilium policy: its matcher made
-        if first is None:
-            return None
-        x = first
-    state, keys = x.policy_state, x.class_keys
-    if state is None or keys is None:
+    first = cilium_ready(x, cluster, new)  # the first Cilium policy: its matcher made
+    state, keys = (first.policy_state, first.class_keys) if first else (None, None)
+    if first is None or state is None or keys is None:
         return None
+    x = first
     triples = rule_triples(policies := evaluation_order(cluster))
     grow, shrink = _named_change(state, triples, old, new)
     resolved = grown(keys, grow) if grow else []  # how each key resolves the new names
@@ -154,10 +149,7 @@ def policy_moved(
     moved = rows_moved(x, cluster, after, rules, touched, new, selecting, code)
     if moved is None:
         return None
-    if isinstance(old, CiliumPolicy) or isinstance(new, CiliumPolicy):
-        moved.cilium_selected = cilium_selected(policies, subjects, moved.n_internal)
-    if isinstance(old, CiliumPolicy) and not cluster.cilium_policies:
-        moved = without_cilium(moved)  # the last Cilium policy went
+    moved = cilium_after(moved, cluster, (policies, subjects), old, new)
     if isinstance(old, AdminPolicy) or isinstance(new, AdminPolicy):
         moved.diagnostics = priority_ties(rules)
     if shrink:
