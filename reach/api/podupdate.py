@@ -81,10 +81,12 @@ def pod_update(
     changed = [cluster.pods[removed]] if removed is not None else []
     changed += [pods[inserted]] if inserted is not None else []
     x = before.reachability
-    if cluster.calico.profiles and any(
-        _profiled(cluster, p) != _profiled(after_cluster, p) for p in changed
-    ):
-        x = _replanned(x, after_cluster)  # a Profile's rules come into the plan, or go
+    if cluster.calico.profiles:
+        carried = [(_profiled(cluster, p), _profiled(after_cluster, p)) for p in changed]
+        if any(was and not now for a, b in carried for was, now in zip(a, b, strict=True)):
+            return None  # a Profile's rules go: its cuts and the classes they parted stay
+        if any(a != b for a, b in carried):
+            x = _replanned(x, after_cluster)  # a Profile's rules come into the plan
     found = moved(x, after_cluster, removed, inserted)
     if found is None:
         return None

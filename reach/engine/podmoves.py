@@ -16,7 +16,9 @@ comes or goes without renumbering anything while:
 
 The rows of every class then stay what they were: they depend on the classes, the
 policies and the addresses, not on the pods (beside Calico's tiers, also on which
-Profiles of the input some pod carries: the caller loads when that changes). Otherwise
+Profiles of the input some pod carries: when the first pod comes to carry one with rules
+the caller gives the answers per key the plan after, and when the last goes it loads).
+Otherwise
 (a class whose last pod went, a pod
 whose answers no class has, classes whose order of least keys changed) the classes are
 renumbered in place as a compilation numbers them (:mod:`reach.engine.classmoves`); where
@@ -71,8 +73,9 @@ def moved(
     ``cluster`` must differ from ``x.cluster`` in its pods only. Beside Calico's tiers a
     pod of a new key finds its class by :func:`reach.engine.calicoclasses.calico_answered`
     and the classes are renumbered by :func:`reach.engine.calicoclasses.calico_rebuilt`
-    (the caller loads when the pod is the first or the last to carry a Profile of the
-    input: Calico's plan changes); beside Istio's mesh layer a pod of a new key finds its
+    (Calico's plan changes when the pod is the first or the last to carry a Profile of
+    the input: the caller gives the first the plan's projections and loads for the
+    last); beside Istio's mesh layer a pod of a new key finds its
     class, or makes one, by :func:`reach.engine.meshpods.mesh_joined`."""
     keys, pod_label = x.class_keys, x.pod_label_class
     if keys is None or pod_label is None:

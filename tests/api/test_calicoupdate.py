@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+from reach.api import whatif
 from tests.api.test_podupdate import (
     BY,
     _everything,
@@ -661,9 +663,11 @@ def test_a_pod_of_a_namespace_added_since_the_load_is_answered_in_place() -> Non
 def test_the_first_pod_a_profile_of_the_input_applies_to_comes_in_place() -> None:
     """A review found: Calico's plan holds a Profile of the input while a workload pod
     carries it (``kns.ns-c`` when ns-c has pods), so the first such pod, and the last,
-    change which rules there are; the pods after them are answered by the Profile's rules
-    (the projections of keys read its rules' selectors: without that, b-1 joined a-1's
-    class by a projection that left ``app`` out)."""
+    change which rules there are. The first comes in place, and the pods after it are
+    answered by the Profile's rules (the projections of keys read its rules' selectors:
+    without that, b-1 joined a-1's class by a projection that left ``app`` out). The last
+    going loads (a second review found that in place the classes only the Profile told
+    apart stayed apart, and its nets stayed cut out of the addresses)."""
     kns = {
         "apiVersion": CALICO,
         "kind": "Profile",
@@ -681,8 +685,36 @@ def test_the_first_pod_a_profile_of_the_input_applies_to_comes_in_place() -> Non
     objects, _ = stepped_in_place(r, objects, "apply", b)
     assert not r.path("ns-c/b-1", "ns-c/a-1").reachable  # the Profile tells b from a
     objects, _ = stepped_in_place(r, objects, "delete", b)
-    objects, _ = stepped_in_place(r, objects, "delete", a)
+    with mock.patch.object(whatif, "build_cluster", wraps=whatif.build_cluster) as load:
+        r.delete(a)  # the last carrier
+    assert load.called
+    objects.remove(a)
+    assert _everything(r) == _everything(reach.from_objects(objects))
     stepped_in_place(r, objects, "apply", b)
+
+
+def test_the_last_pod_carrying_a_profile_that_names_nets_loads() -> None:
+    """Found by review: robot, the one pod of account sa1, carries ``ksa.ns-c.sa1``, whose
+    egress rule denies 10.1.0.0/16: robot deleted in place left the addresses cut there
+    (three external nodes where a load has one). The last carrier's deletion loads."""
+    robot = _pod("robot", {"app": "web"}, "ns-c")
+    robot["spec"]["serviceAccountName"] = "sa1"
+    deny = {"action": "Deny", "destination": {"nets": ["10.1.0.0/16"]}}
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.ns-c.sa1"},
+        "spec": {"egress": [deny, {"action": "Allow"}]},
+    }
+    ns_c = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-c"}}
+    start = [ns_c, _pod("api", {"app": "api"}, "ns-c"), robot, profile, THREE[4]]
+    r = reach.from_objects(start)
+    with mock.patch.object(whatif, "build_cluster", wraps=whatif.build_cluster) as load:
+        r.delete(robot)
+    assert load.called
+    after = reach.from_objects([o for o in start if o is not robot])
+    assert _everything(r) == _everything(after)
+    assert [n.id for n in r.view("pod").nodes] == [n.id for n in after.view("pod").nodes]
 
 
 def test_scaling_to_no_pod_and_back_after_hashes_were_made() -> None:
