@@ -63,7 +63,7 @@ def with_cilium(x: Reachability, cluster: Cluster) -> Reachability | None:
         return None
     namespaces = [cluster.namespaces[name] for name in names]
     matcher = state.matcher.with_cilium(namespaces, cluster.services, x.segments)
-    answers = replace(keys.answers, services=cluster.services)
+    answers = keys.answers.with_services(cluster.services)
     return replace(
         x,
         policy_state=replace(state, matcher=matcher),
@@ -78,5 +78,5 @@ def without_cilium(x: Reachability) -> Reachability:
     if state is not None:
         x = replace(x, policy_state=replace(state, matcher=state.matcher.with_cilium(None)))
     if keys is not None and keys.answers is not None:
-        x = replace(x, class_keys=replace(keys, answers=replace(keys.answers, services=None)))
+        x = replace(x, class_keys=replace(keys, answers=keys.answers.with_services(None)))
     return x

@@ -118,6 +118,11 @@ class KeyAnswers:
             selector_keys = [selector_keys[0] | _service_selector_keys(services)]
         return replace(self, calico_services=services, projected={}, _selector_keys=selector_keys)
 
+    def with_services(self, services: list[Service] | None) -> KeyAnswers:
+        """These answers with Cilium's Services now ``services`` (None: no Cilium policy),
+        their projections made again when next needed (not shared with these)."""
+        return replace(self, services=services, projected={}, _selector_keys=[])
+
     def with_calico_plan(self, plan: object) -> KeyAnswers:
         """These answers, beside Calico's tiers, with Calico's plan now ``plan`` (the first
         pod to carry a Profile of the input with rules, or the last, brings its rules or
