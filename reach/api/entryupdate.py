@@ -10,9 +10,11 @@ rule names it: a Cilium ``toServices`` item whose name, namespace and label sele
 it (before the change or after), a Calico rule end whose ``services`` names it, or
 Istio's mesh layer, which reads every Service (the plain-TCP ports and registry hosts of
 the pods behind it: :mod:`reach.engine.meshmoves` builds it again, beside the mesh
-alone). A Service Cilium policies take has each of them taken out in turn and put back
-in once the Services are read again (each a step of :mod:`reach.api.policyupdate`'s
-kind); a Service a Calico rule names, or one beside the mesh and Cilium or Calico, loads.
+alone, or beside Cilium policies none of which takes the Service). A Service Cilium
+policies take, or Calico policies name, has each of them taken out in turn and put back
+in once the Services are read again (each a step of a policy update); a Service a Calico
+Profile names, one Cilium policies take beside Calico's tiers, and one beside the mesh
+and Calico, or beside the mesh and a Cilium policy that takes it, loads.
 The entry points are read again from the store, as a load reads them
 (:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
 replaced by the new reading's; the connectivity change (``reach diff``) is empty.
@@ -52,12 +54,10 @@ def entry_update(
     before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
 ) -> Update | None:
     """The analysis after the entry-point object ``key`` changed in ``store``, the change
-    (empty; beside Istio's mesh layer, which reads Services, that of the mesh layer built
-    again: :mod:`reach.engine.meshmoves`) and the nodes it was compared on; None when the
-    quick way does not apply: the compilation reads entry points otherwise (Cilium's
-    ``toServices``, Calico's services, the mesh beside Cilium or Calico policies), a load
-    reported an invalid object (its errors are not kept apart), or the object is not one a
-    load reads as an entry point."""
+    (empty, but where the compilation reads the Service: see the module doc) and the
+    nodes it was compared on; None when the quick way does not apply (see the module doc),
+    a load reported an invalid object (its errors are not kept apart), or the object is
+    not one a load reads as an entry point."""
     _, kind, ns, name = key
     cluster, x = before.cluster, before.reachability
     if kind not in ENTRY_POINT_KINDS:
@@ -99,6 +99,8 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
     of a policy or an entry point as any other. None when a Calico Profile names it."""
     if any(_names(p, s) for p in cluster.calico.profiles.values() for s in services):
         return None
+    if cluster.calico and any(_to_service(cluster, s) for s in services):
+        return None  # Cilium policies beside Calico's tiers: they load
     if cluster.calico:
         calico = [p for p in cluster.calico.policies if any(_names(p, s) for s in services)]
         missing = Diagnostics()

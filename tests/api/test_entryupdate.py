@@ -236,3 +236,22 @@ def test_a_service_beside_the_mesh_and_cilium_is_read_by_a_later_cilium_policy()
     r.apply(to_api)
     objects.append(to_api)
     assert _shown(r) == _shown(reach.from_objects(objects))
+
+
+def test_a_service_a_cilium_policy_takes_beside_calico_tiers_equals_a_load() -> None:
+    """Beside Calico's tiers a Cilium policy's rules are among the other kinds' (Cilium
+    policy events load there): a Service it takes, coming, is read as a load reads it."""
+    to_web = _cnp({"k8sService": {"serviceName": "web", "namespace": "shop"}})
+    to_web["spec"]["endpointSelector"] = {"matchLabels": {"app": "api"}}
+    elsewhere = copy.deepcopy(NOT_TO_API)  # Calico's tiers decide, here for no pod
+    elsewhere["spec"]["selector"] = "app == 'none'"
+    objects = [*START, elsewhere, to_web]
+    r = reach.from_objects(objects)
+    before = reach.from_objects(objects)
+    change = r.apply(LABELLED[0], by="pod")
+    after = reach.from_objects([*objects, LABELLED[0]])
+    assert _shown(r) == _shown(after)
+    assert str(change) == str(
+        reach.diff(before, after, by="pod", old_label="before", new_label="after")
+    )
+    assert change.edges  # api reaches web now
