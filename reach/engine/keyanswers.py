@@ -125,9 +125,9 @@ class KeyAnswers:
 
     def with_calico_plan(self, plan: object) -> KeyAnswers:
         """These answers, beside Calico's tiers, with Calico's plan now ``plan`` (the first
-        pod to carry a Profile of the input with rules, or the last, brings its rules or
-        takes them: ``_profile_uses``): projections are made again of the selectors of
-        the rules now, as is each projected class when next needed."""
+        pod to carry a Profile of the input with rules brings its rules: ``_profile_uses``;
+        the last going loads): projections are made again of the selectors of the rules
+        now, as is each projected class when next needed."""
         return replace(self, calico=(plan,), projected={}, _selector_keys=[])
 
     def projection(self, key: LabelKey) -> LabelKey:
