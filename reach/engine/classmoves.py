@@ -252,7 +252,7 @@ def _with_row(rules: list[CompiledRule], masks: RuleMasks) -> list[CompiledRule]
             mask = done.get(key)
             if mask is None:
                 mask = done[key] = masks.row_added(rule.rule, rule.mask)
-            rule = replace(rule, mask=mask)
+            rule = rule.with_(mask=mask)
         out.append(rule)
     return out
 
@@ -288,8 +288,7 @@ def answers_in_order(
         (id(p), id(r), d): policies + k for k, (p, r, d) in enumerate(rule_triples(state.policies))
     }
     rules = [
-        replace(
-            rule,
+        rule.with_(
             selected=subject_of[id(rule.policy)],
             peers=by_column(
                 rule.peers,

@@ -206,7 +206,7 @@ class NamespaceAnswers:
             return rule
         n = self.x.n_internal
         whole = rule.peers if peers is None else np.concatenate([peers, rule.peers[n:]])
-        return replace(rule, selected=selected, peers=whole)
+        return rule.with_(selected=selected, peers=whole)
 
     def _position_of(self, policy: object) -> int:
         if not self.subject:

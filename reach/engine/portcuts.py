@@ -50,7 +50,7 @@ def with_cuts(x: Reachability, portsets: list[PortSet]) -> Reachability | None:
         mask = done.get(key)
         if mask is None:
             mask = done[key] = refined_masks(rule.mask, part_of, atoms.words)
-        return replace(rule, mask=mask)
+        return rule.with_(mask=mask)
 
     calico = x.calico_state
     return replace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,16 @@ class CompiledRule:
     tier: str = "NetworkPolicy"  # "Admin" | "NetworkPolicy" | "Baseline"
     action: str = "Allow"  # "Allow" | "Deny" | "Pass"
     resolution_of: IntVec | None = None
+
+    def with_(self, **changes: Any) -> CompiledRule:
+        """This rule with ``changes`` to its fields: ``dataclasses.replace`` without its
+        checks (a copy of the fields, about a third of its time; updates at 100k pods take
+        10,000s of rules again)."""
+        out = object.__new__(CompiledRule)
+        fields = self.__dict__.copy()
+        fields.update(changes)
+        out.__dict__ = fields
+        return out
 
     @property
     def varies(self) -> bool:

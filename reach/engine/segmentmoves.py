@@ -122,8 +122,7 @@ def ends_taken(
     masks.resolution_of = take(state.masks.resolution_of, external)
     n = take.prefix
     rules = [  # the classes after some taken out: views of the first columns
-        replace(
-            r,
+        r.with_(
             peers=take(r.peers, False) if n is None else r.peers[:n],
             resolution_of=masks.resolution_of,
         )
