@@ -73,7 +73,7 @@ def entry_update(
     raw = store.get(key)
     if raw is not None and not is_entry(raw):
         return None
-    after_cluster = _entries_again(cluster, store)
+    after_cluster = entries_again(cluster, store)
     if after_cluster is None:
         return None
     if kind == "Service":
@@ -242,7 +242,7 @@ def _with(x: Reachability, cluster: Cluster) -> Reachability:
     if not cluster.cilium_policies or state is None:
         return replace(x, cluster=cluster)
     services = cluster.services
-    answers = replace(answers, services=services)
+    answers = answers.with_services(services)
     out = replace(
         x,
         cluster=cluster,
@@ -253,7 +253,7 @@ def _with(x: Reachability, cluster: Cluster) -> Reachability:
     return replace(out, class_keys=replace(keys, answers=answers))
 
 
-def _entries_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
+def entries_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     """``cluster`` with its entry points read again from ``store``, and the diagnostics of
     that reading in place of the last one's; None when an entry point is invalid (a load
     reports it)."""

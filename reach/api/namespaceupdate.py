@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 from reach.analysis.compiled import Analysis
+from reach.api.entryupdate import entries_again
 from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.engine.calicorelabel import calico_namespace_moved
 from reach.engine.meshmoves import mesh_moved
@@ -64,6 +65,8 @@ def namespace_update(
     if namespace is not None and name in cluster.namespaces:  # relabelled (or implied)
         after_cluster = copy.copy(cluster)
         after_cluster.namespaces = {**cluster.namespaces, name: namespace}
+        if not _routes_said_again(after_cluster, store):
+            return None
         if _injection(cluster, namespace, name):  # the policies' answers, then the mesh's
             if cluster.cilium_policies:
                 return None
@@ -78,11 +81,28 @@ def namespace_update(
             moved = namespace_moved(before.reachability, after_cluster, name)
     else:  # added or deleted: no pod is in it
         after_cluster = _with_or_without(cluster, store, name, namespace)
+        if after_cluster is not None and not _routes_said_again(after_cluster, store):
+            return None
         x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None
         moved = rows_kept(x) if x else None
     if after_cluster is None:
         return None
     return moved_update(before, after_cluster, moved, by, relabelled=name)
+
+
+def _routes_said_again(after: Cluster, store: ObjectStore) -> bool:
+    """Say again what is said of Gateway API routes (``after.entry_diagnostics``), in
+    ``after``, where a listener admits routes of namespaces by their labels
+    (``allowedRoutes.namespaces.from: Selector``: ``attachment.refusal`` reads the
+    namespaces); False when a load may read the entry points otherwise."""
+    listeners = (lst for gw in after.gateway_api.gateways for lst in gw.listeners)
+    if not any(lst.namespaces_from == "Selector" for lst in listeners):
+        return True
+    said = entries_again(after, store)
+    if said is None:
+        return False
+    after.entry_diagnostics, after.diagnostics = said.entry_diagnostics, said.diagnostics
+    return True
 
 
 def implied(cluster: Cluster, name: str) -> bool:

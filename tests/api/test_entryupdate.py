@@ -18,7 +18,7 @@ from tests.api.test_podupdate import BY, _everything, _never_loaded, stepped_in_
 from tests.api.test_whatif import key
 from tests.builders import netpol, pod
 from tests.entrybuilders import ingress, route, service
-from tests.gatewaybuilders import backend, gateway, http_route, listener, parent
+from tests.gatewaybuilders import backend, gateway, grant, http_route, listener, parent
 
 Obj = dict[str, Any]
 
@@ -255,3 +255,40 @@ def test_a_service_a_cilium_policy_takes_beside_calico_tiers_equals_a_load() -> 
         reach.diff(before, after, by="pod", old_label="before", new_label="after")
     )
     assert change.edges  # api reaches web now
+
+
+def _labelled(name: str, **labels: str) -> Obj:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+@pytest.mark.parametrize("what", ["relabel", "delete", "add"])
+def test_a_namespace_a_listener_selects_routes_by_says_its_routes_again(what: str) -> None:
+    """Found by review: a listener admitting routes of namespaces labelled team=e
+    (``allowedRoutes.namespaces.from: Selector``) reads the labels of the route's
+    namespace; the namespace relabelled, deleted (only the route in it) or added kept what
+    a load said of the route before (``route-not-accepted``). Its connections were right
+    (attachment is read at query time)."""
+    selecting = {"namespaces": {"from": "Selector", "selector": {"matchLabels": {"team": "e"}}}}
+    to_s = [backend("s", 80, namespace="shop")]
+    start = [
+        _labelled("shop"),
+        pod("w", "shop", {"app": "web"}, ports=[(None, 8080, "TCP")]),
+        netpol("open", "shop", {}, ingress=[{}]),
+        service("s", "shop", {"app": "web"}, [{"port": 80, "targetPort": 8080}]),
+        gateway("gw", "shop", listener("h", 80, allowedRoutes=selecting)),
+        http_route("r", "edge", [parent("gw", namespace="shop")], to_s),
+        grant("shop", "edge"),
+    ]
+    edge = _labelled("edge", team="e")
+    if what != "add":
+        start.append(edge)
+    r = reach.from_objects(start)
+    said = "route-not-accepted" in [d.code for d in r.diagnostics]
+    if what == "add":
+        stepped_in_place(r, start, "apply", edge)
+    elif what == "delete":
+        stepped_in_place(r, start, "delete", edge)
+    else:
+        stepped_in_place(r, start, "apply", _labelled("edge", team="f"))
+    assert said == (what == "add")
+    assert ("route-not-accepted" in [d.code for d in r.diagnostics]) == (what != "add")
