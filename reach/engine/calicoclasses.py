@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.calicohash import answer_columns, class_hash
+from reach.engine.calicohash import answer_columns, hashes_renumbered
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps
@@ -166,14 +166,11 @@ def _hashes(
 ) -> dict[str, Any]:
     """The hashes of the classes' answers (``calicohash``) in their new order, with the
     columns they are of, when ``state`` had them: a class answers as its source did (a
-    split part as its class did, a merged class as its group), a new class's is made."""
-    if state.hashes is None:
+    split part as its class did, a merged class as its group, both with the columns that
+    came or went with the pods put in or taken out), a new class's is made."""
+    if state.hashes is None or state.columns is None:
         return {}
     host = after.labels.host_network[after.classes.first_label_class]
     columns = answer_columns(steps.rules, steps.tiers.owners, host)
-    hashes = np.zeros(len(source), dtype=np.uint64)
-    kept = source >= 0
-    hashes[kept] = state.hashes[source[kept]]
-    if at >= 0:
-        hashes[at] = class_hash(columns, at)
+    hashes = hashes_renumbered(state.hashes, state.columns, columns, source, at)
     return {"hashes": hashes, "columns": columns}

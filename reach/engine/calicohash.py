@@ -83,6 +83,26 @@ def carried(hashes: UIntVec, before: Columns, after: Columns, n: int) -> UIntVec
     return out
 
 
+def hashes_renumbered(
+    hashes: UIntVec, before: Columns, after: Columns, source: IntVec, at: int
+) -> UIntVec:
+    """The hashes of the classes renumbered (``source``: the class before of each, -1 a new
+    one, whose hash is made, at ``at``; ``hashes``, of ``before``'s answers). A class kept
+    answers every column it had as it did; the columns that came or went with the pods
+    (a Profile's rules, Calico's default ``kns.*`` of a namespace with no Profile) are put
+    in or taken out of its hash."""
+    out = np.zeros(len(source), dtype=np.uint64)
+    kept = np.flatnonzero(source >= 0)
+    out[kept] = hashes[source[kept]]
+    for name in before.keys() - after.keys():
+        out[kept[before[name][source[kept]]]] -= _weight(name)
+    for name in after.keys() - before.keys():
+        out[kept[after[name][kept]]] += _weight(name)
+    if at >= 0:
+        out[at] = class_hash(after, at)
+    return out
+
+
 def merge(hashes: UIntVec, resolution: IntVec, columns: Columns, n: int) -> list[list[int]]:
     """The groups of the ``n`` classes that answer every column alike and resolve the named
     ports alike (candidates by hash, then compared answer by answer), each in class

@@ -1373,3 +1373,37 @@ def test_a_profile_reaches_every_class_holding_its_namespace_pods() -> None:
         ("apply", {**denying, "spec": {}}, "pod"),
     ]
     each_update_equals_a_load(start, events)
+
+
+def test_classes_a_deleted_profile_told_apart_merge_after_a_class_was_made() -> None:
+    """Found by review: a pod of dev (no Profile of its namespace) brings Calico's default
+    ``kns.*`` rules, whose peers hold api's class too; the class made carried api's hash of
+    before without them, so when ``kns.shop`` (which told the two apart) went they did not
+    merge: two classes of equal rows where a load has one. The hashes of the classes kept
+    now take in the columns that came or went (``calicohash.hashes_renumbered``)."""
+    zone_deny = {"action": "Deny", "destination": {"selector": "has(zone)"}}
+    services = {"services": {"name": "s0", "namespace": "edge"}}
+    k0 = _gnp("k0", "app == 'web'", types=["Egress"], egress=[zone_deny])
+    k2 = _gnp(
+        "k2",
+        "app == 'api'",
+        types=["Ingress"],
+        ingress=[{"action": "Deny", "destination": services}],
+    )
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "kns.shop"},
+        "spec": {"egress": [zone_deny]},
+    }
+    dev = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}
+    api = _pod("p4", {"app": "api"}, "shop")
+    start = [dev, api, k0, k2, profile]
+    r = reach.from_objects(start)
+    objects, _ = stepped_in_place(r, start, "delete", k0)  # merges looked for: hashes made
+    objects, _ = stepped_in_place(
+        r, objects, "apply", _pod("p2", {"app": "api", "zone": "x"}, "dev")
+    )
+    assert r.reachability.n_internal == 2
+    stepped_in_place(r, objects, "delete", profile)
+    assert r.reachability.n_internal == 1
