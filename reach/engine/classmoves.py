@@ -66,7 +66,7 @@ from reach.engine.rules import (
     rule_triples,
 )
 from reach.engine.sides import SideRows
-from reach.engine.taking import Taking, rows_in_order, taken
+from reach.engine.taking import Taking, rows_in_order, taken, taken_each
 from reach.model.calico import CalicoRule
 from reach.model.cluster import AdminPolicy, Cluster
 
@@ -280,26 +280,21 @@ def answers_in_order(
     policy's, then each rule's in evaluation order)."""
     policies = len(state.policies)
     by_class, by_column = Taking(source), Taking(columns)
-    subject_of = {
-        id(policy): by_class(subject, new.answers[i] if new else False)
-        for i, (policy, subject) in enumerate(zip(state.policies, state.subjects, strict=True))
-    }
+    subjects = taken_each(by_class, state.subjects, new.answers[:policies] if new else None, False)
+    subject_of = {id(policy): s for policy, s in zip(state.policies, subjects, strict=True)}
     place = {
         (id(p), id(r), d): policies + k for k, (p, r, d) in enumerate(rule_triples(state.policies))
     }
+    kept = [rule for rule in x.rules if id(rule.policy) in subject_of]
+    fills = (
+        None
+        if new is None
+        else [new.answers[place[id(r.policy), id(r.rule), r.direction]] for r in kept]
+    )
+    peers = taken_each(by_column, [rule.peers for rule in kept], fills, False)
     rules = [
-        rule.with_(
-            selected=subject_of[id(rule.policy)],
-            peers=by_column(
-                rule.peers,
-                new.answers[place[id(rule.policy), id(rule.rule), rule.direction]]
-                if new
-                else False,
-            ),
-            resolution_of=resolution_of,
-        )
-        for rule in x.rules
-        if id(rule.policy) in subject_of
+        rule.with_(selected=subject_of[id(rule.policy)], peers=p, resolution_of=resolution_of)
+        for rule, p in zip(kept, peers, strict=True)
     ]
     return subject_of, rules
 

@@ -4,6 +4,7 @@ segments cut again, pseudo peers added)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -99,3 +100,19 @@ def rows_in_order(
     row_of_new[others] = inverse.reshape(-1)
     row_of_new[at] = len(out) - 1
     return out, row_of_new
+
+
+def taken_each(
+    take: Taking, vectors: list[np.ndarray[Any, Any]], fills: Sequence[object] | None, fill: object
+) -> list[np.ndarray[Any, Any]]:
+    """``take(vector, fill)`` for each of ``vectors`` (1-D, of one length and dtype; each
+    with its own fill from ``fills`` when given), as the rows of one array: one stack and
+    one take for them all, where a take of each costs a few array operations (every
+    rule's peers and every policy's subjects at a renumbering: at 10k pods 2,300 vectors,
+    at 100k 23,500)."""
+    if not vectors:
+        return []
+    out = take(np.stack(vectors), fill)
+    if fills is not None and len(take.fills):
+        out[:, take.fills] = np.array(fills, dtype=out.dtype)[:, None]
+    return list(out)
