@@ -26,7 +26,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicohash import answer_columns, hashes_renumbered
-from reach.engine.calicoplan import calico_plan
+from reach.engine.calicoplan import PlanOf
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps
 from reach.engine.classes import LabelKey, NamedPorts
@@ -51,12 +51,12 @@ Answers = tuple[list[bool], NamedPorts]
 
 
 def calico_answered(
-    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
+    x: Reachability, keys: ClassKeys, key: LabelKey, plan: PlanOf
 ) -> tuple[int | None, Answers] | None:
-    """The class of ``x`` that answers every policy (of every kind) of ``cluster`` (whose
-    pods are ``x``'s with the pod of ``key``) as label class ``key`` does (None: none
-    does), and ``key``'s answers; None when they cannot be asked here (its namespace is not
-    known to the kept matchers). The Calico plan is ``cluster``'s: which
+    """The class of ``x`` that answers every policy (of every kind) of ``plan.cluster``
+    (whose pods are ``x``'s with the pod of ``key``) as label class ``key`` does (None:
+    none does), and ``key``'s answers; None when they cannot be asked here (its namespace
+    is not known to the kept matchers). The Calico plan is that cluster's: which
     profiles apply to whom depends on the namespaces and accounts that have pods."""
     state, asked = x.calico_state, keys.answers
     if state is None or asked is None or state.calico_matcher is None:
@@ -77,7 +77,7 @@ def calico_answered(
     columns += [rule_of[id(p), id(r), d].peers for p, r, d in triples]
     for column, answer in zip(columns, answers, strict=True):
         candidates = candidates[column[candidates] == answer]
-    vectors = [*calico_plan(cluster).answers(matcher).vectors(), matcher.classes.host_network]
+    vectors = [*plan().answers(matcher).vectors(), matcher.classes.host_network]
     at = len(matcher.classes) - 1  # the key's label class
     for vector in vectors:
         candidates = candidates[vector[first[candidates]] == vector[at]]
@@ -91,10 +91,12 @@ def calico_rebuilt(
     pod_label: IntVec,
     plan: Plan,
     new: NewClass | None,
+    calico: PlanOf | None = None,
 ) -> Reachability | None:
     """``x`` for ``cluster`` (its pods in label classes ``pod_label``, named by ``keys``),
     with the behaviour classes of ``plan``, Calico's tiers deciding; None when that needs
-    a compilation (``new``: the class made, whose answers are the other kinds' only)."""
+    a compilation (``new``: the class made, whose answers are the other kinds' only;
+    ``calico``: ``cluster``'s Calico plan, when asked already)."""
     state, answers = x.calico_state, keys.answers
     if state is None or answers is None:
         return None
@@ -109,7 +111,8 @@ def calico_rebuilt(
         return None
     assert isinstance(moved, CalicoState)
     after = replace(moved, hashes=None, columns=None)  # made again below
-    steps = calico_steps(after, x, cluster, others, merges=False)
+    made = calico() if calico is not None else None
+    steps = calico_steps(after, x, cluster, others, merges=False, plan=made)
     if steps is None:
         return None
     state_of = steps.tiers.state_of
@@ -153,11 +156,13 @@ def renumbered(
     plan: Plan,
     new: NewClass | None,
     kept: bool = False,
+    calico: PlanOf | None = None,
 ) -> Reachability | None:
     """``x`` with the behaviour classes of ``plan``: :func:`calico_rebuilt` beside Calico's
-    tiers, else ``classmoves.rebuilt`` (see there, and for ``kept``)."""
+    tiers (``calico``: ``cluster``'s Calico plan, when asked already), else
+    ``classmoves.rebuilt`` (see there, and for ``kept``)."""
     if x.calico_state is not None:
-        return calico_rebuilt(x, cluster, keys, pod_label, plan, new)
+        return calico_rebuilt(x, cluster, keys, pod_label, plan, new, calico)
     return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
 
 

@@ -38,6 +38,7 @@ import numpy as np
 from reach.engine.alikeclasses import answered_alike
 from reach.engine.arrays import IntVec
 from reach.engine.calicoclasses import calico_answered, renumbered
+from reach.engine.calicoplan import PlanOf
 from reach.engine.calicostate import CalicoState
 from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
 from reach.engine.classmoves import (
@@ -81,6 +82,7 @@ def moved(
     if keys is None or pod_label is None:
         return None
     pod_class = x.pod_class
+    calico = PlanOf(cluster)  # asked by a new key, and by the classes renumbered
     affected: set[int] = set()  # classes whose least key may be another
     new: NewClass | None = None
     if removed is not None:
@@ -99,7 +101,7 @@ def moved(
                     return None
                 x, keys, new = meshed
             else:
-                joined = _joined(x, keys, key, cluster)
+                joined = _joined(x, keys, key, calico)
                 if joined is None:
                     return None
                 x, keys, new = joined
@@ -135,17 +137,20 @@ def moved(
         ), None
     plan = class_plan(x, keys, order, new)
     after = (
-        renumbered(x, cluster, keys, pod_label, plan, new, kept=True) if plan is not None else None
+        renumbered(x, cluster, keys, pod_label, plan, new, kept=True, calico=calico)
+        if plan is not None
+        else None
     )
     return (after, renumbering(x, order)) if after is not None else None
 
 
 def _joined(
-    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
+    x: Reachability, keys: ClassKeys, key: LabelKey, calico: PlanOf
 ) -> tuple[Reachability, ClassKeys, NewClass | None] | None:
     """``x`` and ``keys`` with ``key`` (new, or of a class that is gone) in the behaviour
     class of its answers, or in a :data:`NEW` one (described) when no class has them; None
-    when its answers cannot be computed here (``cluster``: with the pod of ``key``).
+    when its answers cannot be computed here (``calico``: the Calico plan of the cluster
+    with the pod of ``key``).
 
     Beside Calico's tiers, a key that joins a class by its answers (not by a projection of
     a key seen, which keeps its namespace) joins the label classes of the kept state
@@ -159,7 +164,7 @@ def _joined(
     asked = None
     if cls is None:  # labels no key had: every selector asked
         if x.calico_state is not None:
-            asked = calico_answered(x, keys, key, cluster)
+            asked = calico_answered(x, keys, key, calico)
         else:
             asked = _answered(x, keys, key)
         if asked is None:
