@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -126,16 +127,22 @@ class SideRows:
         matrix = np.array([self.rules[k].selected for k in holding], dtype=bool).reshape(-1, n)
         packed = np.packbits(matrix, axis=0).T.copy()  # [class, bytes]: which hold it
         resolves = ingress and any(self.rules[k].varies for k in holding)
-        done: dict[tuple[object, ...], int] = {}
-        for c, alone in enumerate(isolated.tolist()):
-            key = (packed[c].tobytes(), alone, int(self.resolution_of[c]) if resolves else -1)
-            hit = done.get(key)
-            if hit is None:
-                matching = tuple(k for j, k in enumerate(holding) if matrix[j, c])
-                hit = done[key] = self._verdict(
-                    matching, isolated=alone, dst=c if ingress else other
-                )
-            out[c] = hit
+        # classes alike in the rules holding them, isolation and resolution share a verdict
+        # (grouped at once: a loop over the classes took 3 us each, 70 ms at 100k pods)
+        alone = np.asarray(isolated[:n], dtype=np.int64)
+        resolution = self.resolution_of[:n] if resolves else np.zeros(n, dtype=np.int64)
+        keys = np.concatenate(
+            [packed, _bytes_of(alone), _bytes_of(np.asarray(resolution, dtype=np.int64))], axis=1
+        )
+        rows = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1]))).ravel()
+        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        verdicts = np.empty(len(first), dtype=np.int32)
+        for g, c in enumerate(first.tolist()):
+            matching = tuple(k for j, k in enumerate(holding) if matrix[j, c])
+            verdicts[g] = self._verdict(
+                matching, isolated=int(alone[c]), dst=c if ingress else other
+            )
+        out[:n] = verdicts[inverse.reshape(-1)]
         return out
 
     def _share_rows(
@@ -360,3 +367,8 @@ def walk_tiers(
     below_admin = policy_allow if isolated else (everything & ~baseline_deny) | cilium_allow
     below_admin &= ~policy_deny
     return admin_allow | (everything & ~(admin_allow | admin_deny) & below_admin)
+
+
+def _bytes_of(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A 1-D array of fixed-size numbers as the rows of its bytes (one row per number)."""
+    return values.view(np.uint8).reshape(len(values), values.itemsize)
