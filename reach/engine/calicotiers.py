@@ -192,10 +192,10 @@ def calico_tiers(
     state_of: dict[str, IntVec] = {}
     states: dict[str, list[tuple[tuple[bool, ...], bool]]] = {}
     some: dict[str, BoolVec] = {}
+    placed = [(tier_index(position, policy), policy, subjects) for policy, *subjects in owners]
     for d, direction in enumerate(("ingress", "egress")):
         by_tier = np.zeros((len(tiers), n), dtype=bool)  # rows: five times quicker to OR
-        for policy, *subjects in owners:
-            t = tier_index(position, policy)
+        for t, policy, subjects in placed:
             if t is not None and applies(policy, direction):
                 by_tier[t] |= subjects[d]
         some[direction] = np.asarray(by_tier.any(axis=0), dtype=bool)
