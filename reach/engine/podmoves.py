@@ -136,11 +136,9 @@ def moved(
             class_keys=keys,
         ), None
     plan = class_plan(x, keys, order, new)
-    after = (
-        renumbered(x, cluster, keys, pod_label, plan, new, kept=True, calico=calico)
-        if plan is not None
-        else None
-    )
+    if plan is None:
+        return None
+    after = renumbered(x, cluster, keys, pod_label, plan, new, kept=True, calico=calico)
     return (after, renumbering(x, order)) if after is not None else None
 
 
