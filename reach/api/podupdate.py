@@ -22,6 +22,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.movedupdate import Update
+from reach.engine.atoms import cuts_of
 from reach.engine.calicoplan import calico_plan
 from reach.engine.podmoves import moved
 from reach.engine.reachability import Reachability
@@ -86,6 +87,8 @@ def pod_update(
         if any(was and not now for a, b in carried for was, now in zip(a, b, strict=True)):
             return None  # a Profile's rules go: its cuts and the classes they parted stay
         if any(a != b for a, b in carried):
+            if not _same_frame(cluster, after_cluster):
+                return None  # its nets (or ports) cut the frame anew: a load cuts it
             x = _replanned(x, after_cluster)  # a Profile's rules come into the plan
     found = moved(x, after_cluster, removed, inserted)
     if found is None:
@@ -155,6 +158,18 @@ def _parsed(raw: RawObject) -> Pod | None:
         return parse_pod(raw.obj, raw.origin, raw.origin + raw.path)
     except FieldError:
         return None
+
+
+def _same_frame(cluster: Cluster, after: Cluster) -> bool:
+    """Whether Calico's plan of ``after`` names the addresses, port numbers and port names
+    that of ``cluster`` names (the first pod to carry a Profile brings its rules: a review
+    found that nets they name stayed uncut when the pod joined a class)."""
+    before, now = calico_plan(cluster), calico_plan(after)
+    return (
+        set(map(str, before.blocks)) == set(map(str, now.blocks))
+        and before.named_ports == now.named_ports
+        and cuts_of(before.port_sets) == cuts_of(now.port_sets)
+    )
 
 
 def _replanned(x: Reachability, cluster: Cluster) -> Reachability:

@@ -1407,3 +1407,62 @@ def test_classes_a_deleted_profile_told_apart_merge_after_a_class_was_made() -> 
     assert r.reachability.n_internal == 2
     stepped_in_place(r, objects, "delete", profile)
     assert r.reachability.n_internal == 1
+
+
+def test_a_new_key_is_not_compared_with_a_label_class_whose_pods_went() -> None:
+    """Found by review: e (edge) and a (shop) share a class under Calico's default
+    ``kns.*``; e goes, and the class still stands for its pods by edge's label class, which
+    answers the plan otherwise now (edge has no pod, so no ``kns.*``). b in dev, whose
+    Profile allows nothing, was compared with it, joined a's class and reached everything;
+    a load gives b no connection. Such a key now loads."""
+    profile = {"apiVersion": CALICO, "kind": "Profile", "metadata": {"name": "kns.dev"}, "spec": {}}
+    spaces = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+        for n in ("dev", "edge", "shop")
+    ]
+    e, a, b = (
+        _pod(n, {"app": "web"}, ns) for n, ns in (("e", "edge"), ("a", "shop"), ("b", "dev"))
+    )
+    start = [*spaces, e, a, profile]
+    r = reach.from_objects(start)
+    objects, _ = stepped_in_place(r, start, "delete", e)
+    change = r.apply(b)
+    after = [*objects, b]
+    assert _everything(r) == _everything(reach.from_objects(after))
+    loaded = reach.from_objects(after)
+    expected = reach.diff(
+        reach.from_objects(objects), loaded, by="workload", old_label="before", new_label="after"
+    )
+    assert str(change) == str(expected)
+    assert not [c for c in r.connections(by="pod") if "dev/b" in str(c)]
+
+
+@pytest.mark.parametrize("nets", ["10.1.0.0/16", "2001:db8::/32"])
+def test_the_first_carrier_of_a_profile_naming_nets_loads(nets: str) -> None:
+    """Found by review: the first pod carrying ``ksa.dev.sa1``, whose rule names nets and
+    selects none of its pods, joined a class: the external addresses stayed uncut where a
+    load cuts them (and says IPv6). A first carrier whose Profile cuts the frame anew
+    loads; one that does not comes in place."""
+    rule = {
+        "action": "Allow",
+        "source": {"nets": [nets]},
+        "destination": {"selector": "zone == 'x'"},
+    }
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.dev.sa1"},
+        "spec": {"ingress": [rule]},
+    }
+    dev = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}
+    a = _pod("a", {"app": "web"}, "dev")
+    b = _pod("b", {"app": "web"}, "dev")
+    b["spec"]["serviceAccountName"] = "sa1"
+    start = [dev, a, profile]
+    r = reach.from_objects(start)
+    with mock.patch.object(whatif, "build_cluster", wraps=whatif.build_cluster) as load:
+        r.apply(b)
+    assert load.called
+    after = reach.from_objects([*start, b])
+    assert _everything(r) == _everything(after)
+    assert [n.id for n in r.view("pod").nodes] == [n.id for n in after.view("pod").nodes]
