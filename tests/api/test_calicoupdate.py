@@ -1375,6 +1375,10 @@ def test_a_profile_reaches_every_class_holding_its_namespace_pods() -> None:
     each_update_equals_a_load(start, events)
 
 
+def _profile(name: str, **spec: Any) -> Obj:
+    return {"apiVersion": CALICO, "kind": "Profile", "metadata": {"name": name}, "spec": spec}
+
+
 def test_classes_a_deleted_profile_told_apart_merge_after_a_class_was_made() -> None:
     """Found by review: a pod of dev (no Profile of its namespace) brings Calico's default
     ``kns.*`` rules, whose peers hold api's class too; the class made carried api's hash of
@@ -1390,12 +1394,7 @@ def test_classes_a_deleted_profile_told_apart_merge_after_a_class_was_made() -> 
         types=["Ingress"],
         ingress=[{"action": "Deny", "destination": services}],
     )
-    profile = {
-        "apiVersion": CALICO,
-        "kind": "Profile",
-        "metadata": {"name": "kns.shop"},
-        "spec": {"egress": [zone_deny]},
-    }
+    profile = _profile("kns.shop", egress=[zone_deny])
     dev = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}
     api = _pod("p4", {"app": "api"}, "shop")
     start = [dev, api, k0, k2, profile]
@@ -1415,7 +1414,7 @@ def test_a_new_key_is_not_compared_with_a_label_class_whose_pods_went() -> None:
     answers the plan otherwise now (edge has no pod, so no ``kns.*``). b in dev, whose
     Profile allows nothing, was compared with it, joined a's class and reached everything;
     a load gives b no connection. Such a key now loads."""
-    profile = {"apiVersion": CALICO, "kind": "Profile", "metadata": {"name": "kns.dev"}, "spec": {}}
+    profile = _profile("kns.dev")
     spaces = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
         for n in ("dev", "edge", "shop")
@@ -1448,12 +1447,7 @@ def test_the_first_carrier_of_a_profile_naming_nets_loads(nets: str) -> None:
         "source": {"nets": [nets]},
         "destination": {"selector": "zone == 'x'"},
     }
-    profile = {
-        "apiVersion": CALICO,
-        "kind": "Profile",
-        "metadata": {"name": "ksa.dev.sa1"},
-        "spec": {"ingress": [rule]},
-    }
+    profile = _profile("ksa.dev.sa1", ingress=[rule])
     dev = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}
     a = _pod("a", {"app": "web"}, "dev")
     b = _pod("b", {"app": "web"}, "dev")
