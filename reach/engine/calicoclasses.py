@@ -77,6 +77,8 @@ def calico_answered(
     columns += [rule_of[id(p), id(r), d].peers for p, r, d in triples]
     for column, answer in zip(columns, answers, strict=True):
         candidates = candidates[column[candidates] == answer]
+        if not len(candidates):
+            return None, found  # no class answers as it does: a class is made
     if x.pod_label_class is None or not _live(x.pod_label_class, first[candidates]):
         return None  # a class stands for its pods by a label class with none left
     vectors = [*plan().answers(matcher).vectors(), matcher.classes.host_network]
