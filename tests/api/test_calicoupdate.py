@@ -121,7 +121,16 @@ def calico_clusters(draw: st.DrawFn) -> list[Obj]:
         calico = [o for o in calico if o["metadata"]["name"] != "kns.ns-b"]
         spec = draw(st.sampled_from(PROFILE_SPECS[1:]))
         calico.append({**OBJECTS[3], "spec": copy.deepcopy(spec)})
+    if draw(st.integers(0, 2)) == 0:  # robot's Profile of another spec, its pods gone
+        objects = [o for o in objects if o["kind"] != "Pod" or _account(o) != "robot"]
+        calico = [o for o in calico if o["metadata"]["name"] != "ksa.default.robot"]
+        spec = draw(st.sampled_from(PROFILE_SPECS[1:]))
+        calico.append({**OBJECTS[4], "spec": copy.deepcopy(spec)})
     return objects + calico
+
+
+def _account(obj: Obj) -> str:
+    return str(obj["spec"].get("serviceAccountName", "default"))
 
 
 def _ns(obj: Obj) -> str:
@@ -131,13 +140,17 @@ def _ns(obj: Obj) -> str:
 def carriers_first(draw: st.DrawFn, events: list[tuple[str, Obj, str]]) -> list[Event]:
     """``events`` with a pod applied now and then given a ``role`` label, or its own
     taken away (pods whose labels differ in a label only a Profile's rule reads: a
-    replica so, of the first pod in ns-b, is told apart by ns-b's Profile)."""
+    replica so, of the first pod in ns-b, is told apart by ns-b's Profile), or running
+    as ``robot`` (the first carrier of robot's Profile)."""
     out = []
     for what, obj, by in events:
         if what == "apply" and obj["kind"] == "Pod" and draw(st.integers(0, 2)) == 0:
             obj = copy.deepcopy(obj)
             labels = obj["metadata"].setdefault("labels", {})
             labels.pop("role") if "role" in labels else labels.update(role="x")
+        if what == "apply" and obj["kind"] == "Pod" and draw(st.integers(0, 3)) == 0:
+            obj = copy.deepcopy(obj)  # robot's first pod carries its Profile
+            obj["spec"]["serviceAccountName"] = "robot"
         out.append((what, obj, by))
     return out
 
@@ -161,6 +174,16 @@ PROFILE_SPECS: list[Obj] = [
     # a label no other selector reads: keys alike but for it are told apart once a pod
     # carries the Profile (the projections read the plan's selectors)
     {"ingress": [{"action": "Allow", "source": {"selector": "role == 'x'"}}]},
+    # nets, of a rule that selects no pod: a first carrier cuts the addresses anew
+    {
+        "ingress": [
+            {
+                "action": "Allow",
+                "source": {"nets": ["10.1.0.0/16"]},
+                "destination": {"selector": "zone == 'x'"},
+            }
+        ]
+    },
 ]
 SELECTORS = ["all()", "app == 'a'", "tier == 'web'", "app in {'a', 'b'}", "!has(tier)"]
 TIERS = ["default", "security"]
