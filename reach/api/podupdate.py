@@ -23,7 +23,7 @@ from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.movedupdate import Update
 from reach.engine.atoms import cuts_of
-from reach.engine.calicoplan import calico_plan
+from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.podmoves import moved
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostic, Diagnostics, FieldError
@@ -87,9 +87,10 @@ def pod_update(
         if any(was and not now for a, b in carried for was, now in zip(a, b, strict=True)):
             return None  # a Profile's rules go: its cuts and the classes they parted stay
         if any(a != b for a, b in carried):
-            if not _same_frame(cluster, after_cluster):
+            plan = calico_plan(after_cluster)
+            if not _same_frame(calico_plan(cluster), plan):
                 return None  # its nets (or ports) cut the frame anew: a load cuts it
-            x = _replanned(x, after_cluster)  # a Profile's rules come into the plan
+            x = _replanned(x, plan)  # a Profile's rules come into the plan
     found = moved(x, after_cluster, removed, inserted)
     if found is None:
         return None
@@ -160,11 +161,10 @@ def _parsed(raw: RawObject) -> Pod | None:
         return None
 
 
-def _same_frame(cluster: Cluster, after: Cluster) -> bool:
-    """Whether Calico's plan of ``after`` names the addresses, port numbers and port names
-    that of ``cluster`` names (the first pod to carry a Profile brings its rules: a review
-    found that nets they name stayed uncut when the pod joined a class)."""
-    before, now = calico_plan(cluster), calico_plan(after)
+def _same_frame(before: CalicoPlan, now: CalicoPlan) -> bool:
+    """Whether Calico's plan ``now`` names the addresses, port numbers and port names
+    ``before`` names (the first pod to carry a Profile brings its rules: a review found
+    that nets they name stayed uncut when the pod joined a class)."""
     return (
         set(map(str, before.blocks)) == set(map(str, now.blocks))
         and before.named_ports == now.named_ports
@@ -172,13 +172,13 @@ def _same_frame(cluster: Cluster, after: Cluster) -> bool:
     )
 
 
-def _replanned(x: Reachability, cluster: Cluster) -> Reachability:
-    """``x`` whose answers per key project keys onto the selectors of ``cluster``'s Calico
-    plan (the Profiles its workload pods carry)."""
+def _replanned(x: Reachability, plan: CalicoPlan) -> Reachability:
+    """``x`` whose answers per key project keys onto the selectors of the Calico ``plan``
+    after (the Profiles the workload pods carry)."""
     keys = x.class_keys
     if keys is None or keys.answers is None:
         return x
-    answers = keys.answers.with_calico_plan(calico_plan(cluster))
+    answers = keys.answers.with_calico_plan(plan)
     return replace(x, class_keys=replace(keys, answers=answers))
 
 
