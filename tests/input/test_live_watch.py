@@ -292,8 +292,8 @@ def test_cli_serves_metrics(server: WatchServer, tmp_path: Path) -> None:
         assert "reach_update_seconds_bucket" in text
     finally:
         server.remove(POLICY)  # the second update: the command ends
-        p.communicate(timeout=60)
-    assert p.returncode == 0
+        _, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err[-3000:]  # (a CI run saw -6 once: what it said)
 
 
 def test_cli_refuses_files(tmp_path: Path) -> None:
