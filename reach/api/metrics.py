@@ -10,6 +10,8 @@ from reach.errors import ReachError
 if TYPE_CHECKING:
     from reach.api.watching import WatchUpdate
 
+#: How long :meth:`Metrics.close` waits for the server's thread.
+STOP_SECONDS = 5.0
 #: Update latencies (seconds) the histogram counts.
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -67,4 +69,7 @@ class Metrics:
             self.latency.observe(update.seconds)
 
     def close(self) -> None:
+        """Stop serving, and wait for the server's thread."""
         self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(STOP_SECONDS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -294,6 +295,22 @@ def test_cli_serves_metrics(server: WatchServer, tmp_path: Path) -> None:
         server.remove(POLICY)  # the second update: the command ends
         _, err = p.communicate(timeout=60)
     assert p.returncode == 0, err[-3000:]  # (a CI run saw -6 once: what it said)
+
+
+def test_stop_ends_every_watch_thread_and_counts_no_reconnect(
+    server: WatchServer, tmp_path: Path
+) -> None:
+    before = set(threading.enumerate())
+    w = Watcher(options(server, tmp_path))
+    w.start()
+    _wait_for_watches(server)
+    mine = [t for t in set(threading.enumerate()) - before if t.name.startswith("watch-")]
+    assert mine
+    started = time.monotonic()
+    w.stop()
+    assert not [t.name for t in mine if t.is_alive()]  # none reads when the interpreter exits
+    assert time.monotonic() - started < 4
+    assert w.watch.counts["reconnects"] == 0
 
 
 def test_cli_refuses_files(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ that resource (objects gone from it are deleted). docs/watch.md describes it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -36,6 +37,8 @@ from reach.input.raw import RawObject
 WATCH_SECONDS = 300
 #: The first wait before reconnecting, and the longest.
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
+#: How long :meth:`ClusterWatch.stop` waits for the watch threads to end.
+STOP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class ClusterWatch:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._api: k8s.ApiClient | None = None
+        self._open: dict[str, Any] = {}  # the response each thread reads, by resource
+        self._lock = threading.Lock()
 
     @property
     def context(self) -> str:
@@ -110,9 +115,18 @@ class ClusterWatch:
             self._threads.append(t)
         return raws
 
-    def stop(self) -> None:
-        """Stop watching (threads end at their next event or timeout; they are daemons)."""
+    def stop(self, seconds: float = STOP_SECONDS) -> None:
+        """Stop watching: shut the open watches' sockets so that every thread ends now,
+        and wait for them (at most ``seconds`` in all). No thread is left reading when the
+        interpreter exits (a daemon thread woken then can abort the process)."""
         self._stop.set()
+        with self._lock:
+            for resp in self._open.values():
+                with contextlib.suppress(OSError, AttributeError):
+                    resp.shutdown()  # wakes a read blocked in another thread
+        deadline = time.monotonic() + seconds
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
 
     def _follow(self, res: Resource, version: str) -> None:
         wait = BACKOFF_FIRST
@@ -134,6 +148,8 @@ class ClusterWatch:
                 why = f"HTTP {e.status}"
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as e:
                 why = type(e).__name__
+            if self._stop.is_set():
+                return  # stop() shut the socket: not a lost watch
             self.counts["reconnects"] += 1
             msg = (
                 f"watch of {res.plural} lost ({why}); reconnecting in {wait:g} s from "
@@ -158,7 +174,11 @@ class ClusterWatch:
             _preload_content=False,
             _request_timeout=(timeout, WATCH_SECONDS + timeout),
         )
+        with self._lock:
+            self._open[res.plural] = resp
         try:
+            if self._stop.is_set():  # stop() came before the response was kept
+                return
             for line in iter_resp_lines(resp):  # type: ignore[no-untyped-call]
                 if self._stop.is_set():
                     return
@@ -166,6 +186,8 @@ class ClusterWatch:
                     continue
                 yield from self._event(res, json.loads(line))
         finally:
+            with self._lock:
+                self._open.pop(res.plural, None)
             resp.release_conn()
 
     def _event(self, res: Resource, event: Any) -> Iterator[str]:
