@@ -124,7 +124,9 @@ def calico_rebuilt(
     assert isinstance(moved, CalicoState)
     after = replace(moved, hashes=None, columns=None)  # made again below
     made = calico() if calico is not None else None
-    steps = calico_steps(after, x, cluster, others, merges=False, plan=made)
+    # renumbering the classes of the cluster x stands for (a split, a merge) keeps its frame
+    framed = cluster is x.cluster
+    steps = calico_steps(after, x, cluster, others, merges=False, plan=made, framed=framed)
     if steps is None:
         return None
     state_of = steps.tiers.state_of

@@ -9,6 +9,7 @@ and evaluates their ends over label classes with a :class:`CalicoMatcher`.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -177,9 +178,28 @@ class PlanOf:
         return self._plan
 
 
+#: The plans of the last clusters asked (each cluster held weakly): one update asks the
+#: plan of the same cluster up to three times (its steps, the classes renumbered after,
+#: the next update's split before), and a cluster does not change once read.
+_RECENT: list[tuple[weakref.ref[Cluster], CalicoPlan]] = []
+_KEPT = 4
+
+
 def calico_plan(cluster: Cluster) -> CalicoPlan:
     """The Calico rules of the cluster: enforced policies (not host-only), then the
-    profiles of the workload pods (E12)."""
+    profiles of the workload pods (E12). Kept for the last clusters asked (the plan
+    must not be changed in place)."""
+    for ref, plan in _RECENT:
+        if ref() is cluster:
+            return plan
+    plan = _made(cluster)
+    _RECENT.insert(0, (weakref.ref(cluster), plan))
+    del _RECENT[_KEPT:]
+    return plan
+
+
+def _made(cluster: Cluster) -> CalicoPlan:
+    """:func:`calico_plan`, made."""
     calico = cluster.calico
     policies = [p for p in calico.policies if not p.staged and not p.host_only]
     entries = [

@@ -172,7 +172,18 @@ def tier_rank(position: Mapping[str, int], policy: Owner) -> int:
 def sort_rules(rules: list[CompiledRule], tiers: list[Tier]) -> list[CompiledRule]:
     """Rules by tier, then policy order and name; stable, so rules stay as written."""
     position = {t.name: i for i, t in enumerate(tiers)}
-    return sorted(rules, key=lambda r: (tier_rank(position, r.policy), policy_key(r.policy)))
+    keys: dict[int, tuple[int, tuple[float, str]]] = {}  # by policy: its rules share it
+
+    def key(rule: CompiledRule) -> tuple[int, tuple[float, str]]:
+        found = keys.get(id(rule.policy))
+        if found is None:
+            found = keys[id(rule.policy)] = (
+                tier_rank(position, rule.policy),
+                policy_key(rule.policy),
+            )
+        return found
+
+    return sorted(rules, key=key)
 
 
 def calico_tiers(
@@ -202,7 +213,7 @@ def calico_tiers(
         state_of[direction], states[direction] = _states(by_tier.T, host_network)
     walk = CalicoTiers(
         tiers,
-        [tier_rank(position, r.policy) for r in rules],
+        _ranks(position, rules),
         [r.action for r in rules],
         state_of,
         states,
@@ -210,6 +221,18 @@ def calico_tiers(
         owners,
     )
     return walk, some
+
+
+def _ranks(position: Mapping[str, int], rules: list[CompiledRule]) -> list[int]:
+    """:func:`tier_rank` of each rule's policy (found once per policy)."""
+    rank: dict[int, int] = {}
+    out = []
+    for rule in rules:
+        found = rank.get(id(rule.policy))
+        if found is None:
+            found = rank[id(rule.policy)] = tier_rank(position, rule.policy)
+        out.append(found)
+    return out
 
 
 def _states(
