@@ -19,8 +19,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
+from reach.engine.atoms import Mask
 from reach.engine.calicomatch import CalicoMatcher
-from reach.engine.calicoplan import CalicoAnswers, CalicoPlan, calico_evaluated, calico_plan
+from reach.engine.calicoplan import (
+    CalicoAnswers,
+    CalicoEntry,
+    CalicoPlan,
+    calico_evaluated,
+    calico_plan,
+)
 from reach.engine.calicoports import rule_mask
 from reach.engine.calicotiers import CalicoTiers, calico_tiers, sort_rules, tier_of
 from reach.engine.classes import LabelClasses
@@ -92,6 +99,7 @@ class CalicoCompilation:
         pseudo = np.zeros(n_pseudo, dtype=bool)
         assert self.answers is not None and self.first is not None
         first, answers = self.first, self.answers
+        masked = _Masked(masks, named, len(self.plan.entries))
         for e, entry in enumerate(self.plan.entries):
             owner = entry.owner
             policy = owner if isinstance(owner, CalicoPolicy) else owner.profile
@@ -104,13 +112,7 @@ class CalicoCompilation:
                     peers=np.concatenate(
                         [answers.peer_pods[e][first], answers.peer_segments[e], pseudo]
                     ),
-                    mask=rule_mask(
-                        entry.rule,
-                        entry.service,
-                        atoms=masks.atoms,
-                        named=named,
-                        resolutions=masks.resolutions,
-                    ),
+                    mask=masked(entry),
                     tier=tier_of(policy),
                     action=entry.rule.action,
                     resolution_of=masks.resolution_of,
@@ -168,3 +170,28 @@ class CalicoCompilation:
             walk=self.tiers.walk,
         )
         return rows, some
+
+
+class _Masked:
+    """The mask of each Calico rule over ``masks``, kept with them (an update takes the
+    same rules over the same masks again; at most ``2 * entries`` kept)."""
+
+    def __init__(self, masks: RuleMasks, named: list[NamedKey], entries: int) -> None:
+        self.masks, self.named = masks, named
+        self.kept = masks.kept(("calico", tuple(named)))
+        if len(self.kept) > 2 * entries:
+            self.kept.clear()
+
+    def __call__(self, entry: CalicoEntry) -> Mask:
+        key = (id(entry.rule), id(entry.service))
+        found = self.kept.get(key)
+        if found is None or found[0] is not entry.rule or found[1] is not entry.service:
+            mask = rule_mask(
+                entry.rule,
+                entry.service,
+                atoms=self.masks.atoms,
+                named=self.named,
+                resolutions=self.masks.resolutions,
+            )
+            found = self.kept[key] = (entry.rule, entry.service, mask)
+        return found[2]

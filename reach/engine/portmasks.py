@@ -9,6 +9,7 @@ names, and a last one, numbers only, toward external addresses.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from reach.engine.classes import NamedPorts
 from reach.engine.rules import AnyRule, NamedKey
 from reach.model.cluster import PortSpec
 from reach.model.ports import PortSet
+
+#: How many stores (:meth:`RuleMasks.kept`) masks and their copies keep.
+KEPT_STORES = 8
 
 
 class RuleMasks:
@@ -52,6 +56,7 @@ class RuleMasks:
         #: The numeric part of each distinct list of ports.
         self.numeric_of = seen
         self._base: dict[int, Mask] = {}
+        self._kept: dict[object, tuple[PortAtoms, list[NamedPorts], dict[Any, Any]]] = {}
         #: The port sets that cut the atoms besides the rules' numeric ports.
         self.also_cut = [*resolved_ports(named, class_named_ports), *(extra or [])]
         self.atoms = PortAtoms([*seen.values(), *self.also_cut])
@@ -90,6 +95,19 @@ class RuleMasks:
         more = resolved_ports(named_keys, [named])
         out.also_cut = [*self.also_cut, *(p for p in more if p not in cut)]
         return out
+
+    def kept(self, key: object) -> dict[Any, Any]:
+        """A store kept with these masks for what is made of their atoms and resolutions,
+        under ``key``: one per atoms and resolutions objects (copies of these masks share
+        the stores; one given other atoms or resolutions finds none of theirs)."""
+        full = (key, id(self.atoms), id(self.resolutions))
+        found = self._kept.get(full)
+        if found is None or found[0] is not self.atoms or found[1] is not self.resolutions:
+            if len(self._kept) >= KEPT_STORES:  # those of atoms and resolutions gone
+                self._kept.clear()
+            found = self._kept[full] = (self.atoms, self.resolutions, {})
+        store: dict[Any, Any] = found[2]
+        return store
 
     def mask(self, index: int) -> Mask:
         """Rule ``index``'s ports: ``(1, W)``, or one row per resolution plus the external row."""
