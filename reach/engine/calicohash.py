@@ -45,8 +45,11 @@ def answer_columns(rules: list[CompiledRule], owners: Owners, host: BoolVec) -> 
         out[(*base, k, "selected")] = rule.selected
         out[(*base, k, "peers")] = rule.peers
     for owner, ingress, egress in owners:
-        out[(str(owner), "owner", 0, "ingress")] = ingress
-        out[(str(owner), "owner", 0, "egress")] = egress
+        name = names.get(id(owner))
+        if name is None:
+            name = names[id(owner)] = str(owner)
+        out[(name, "owner", 0, "ingress")] = ingress
+        out[(name, "owner", 0, "egress")] = egress
     return out
 
 

@@ -65,34 +65,34 @@ def split_into(
     state, keys, pod_label = x.policy_state or x.calico_state, x.class_keys, x.pod_label_class
     if state is None or keys is None or pod_label is None:
         return None
-    parts: dict[tuple[int, bytes], list[int]] = {}
-    for label, (cls, pattern) in enumerate(zip(keys.behaviour, patterns, strict=True)):
-        if cls >= 0:
-            parts.setdefault((cls, pattern), []).append(label)
-    split = sorted({cls for cls, _ in parts} - _whole(parts))
+    behaviour_before = np.asarray(keys.behaviour, dtype=np.intp)
+    first_label = _first_labels(behaviour_before, x.n_internal)  # -1: a class with no key
+    split = _split_classes(behaviour_before, first_label, patterns)
     if not split:
         return None
+    parts: dict[tuple[int, bytes], list[int]] = {}  # the parts of the classes split
+    for label in np.flatnonzero(np.isin(behaviour_before, split)).tolist():
+        parts.setdefault((int(behaviour_before[label]), patterns[label]), []).append(label)
     held = np.bincount(pod_label, minlength=len(keys.label_keys)) > 0
-    least: dict[tuple[int, bytes], LabelKey] = {}  # the least key with pods of each part
-    whole: list[tuple[int, bytes]] = []  # the parts that are a class: in their order
-    for part, labels in parts.items():
-        if part[0] not in split:
-            whole.append(part)
-            least[part] = keys.first_key[part[0]]
-            continue
+    least: dict[tuple[int, bytes | None], LabelKey] = {}  # the least key with pods of each
+    for part, labels in sorted(parts.items()):
         with_pods = [keys.label_keys[label] for label in labels if held[label]]
         if with_pods:
             least[part] = min(with_pods, key=sort_key)
-    order = sorted(whole)
-    for part in sorted(p for p in least if p[0] in split):  # the parts put in place
-        bisect.insort(order, part, key=lambda p: sort_key(least[p]))
-    number = {part: i for i, part in enumerate(order)}
-    behaviour = [GONE] * len(keys.label_keys)
+    apart = set(split)
+    whole = [c for c in np.flatnonzero(first_label >= 0).tolist() if c not in apart]
+    order: list[tuple[int, bytes | None]] = [(c, None) for c in whole]  # in class order
+    least.update((c, keys.first_key[c[0]]) for c in order)
+    for put in sorted(p for p in least if p[1] is not None):  # the parts put in place
+        bisect.insort(order, put, key=lambda p: sort_key(least[p]))
+    number = {p: i for i, p in enumerate(order)}
+    of_whole = np.full(x.n_internal + 1, GONE, dtype=np.intp)  # the last: no class (-1)
+    of_whole[whole] = [number[(c, None)] for c in whole]
+    behaviour = of_whole[behaviour_before]
     for part, labels in parts.items():
-        for label in labels:
-            behaviour[label] = number.get(part, GONE)
-    compiled = len(state.labels)
-    first = [min(parts[part], key=lambda label: (label >= compiled, label)) for part in order]
+        behaviour[labels] = number.get(part, GONE)
+    # a part's first label class: its least (compiled ones come first, and are the least)
+    first = [first_label[c] if pat is None else min(parts[(c, pat)]) for c, pat in order]
     first_part: dict[int, int] = {}
     for i, (cls, _) in enumerate(order):
         first_part.setdefault(cls, i)
@@ -102,7 +102,7 @@ def split_into(
             renumber[cls] = i
     plan = Plan(
         source=np.array([cls for cls, _ in order], dtype=np.intp),
-        behaviour=behaviour,
+        behaviour=behaviour.tolist(),
         first=np.array(first, dtype=np.intp),
         renumber=renumber,
         split=True,
@@ -118,12 +118,23 @@ def split_into(
     return after, every_class(x, internal, len(order)), split
 
 
-def _whole(parts: dict[tuple[int, bytes], list[int]]) -> set[int]:
-    """The classes with one part."""
-    count: dict[int, int] = {}
-    for cls, _ in parts:
-        count[cls] = count.get(cls, 0) + 1
-    return {cls for cls, k in count.items() if k == 1}
+def _first_labels(behaviour: IntVec, n: int) -> IntVec:
+    """The least label class of each of the ``n`` classes (-1: none; ``behaviour``: each
+    label class's class, -1 for none)."""
+    live = np.flatnonzero(behaviour >= 0)
+    classes, at = np.unique(behaviour[live], return_index=True)
+    out = np.full(n, -1, dtype=np.intp)
+    out[classes] = live[at]
+    return out
+
+
+def _split_classes(behaviour: IntVec, first_label: IntVec, patterns: list[bytes]) -> list[int]:
+    """The classes whose label classes' patterns differ (each compared with its class's
+    first label class's)."""
+    live = np.flatnonzero(behaviour >= 0).tolist()
+    first = first_label[behaviour[live]].tolist()
+    differ = [c for c, f in zip(live, first, strict=True) if patterns[c] != patterns[f]]
+    return sorted(set(behaviour[differ].tolist()))
 
 
 def _patterns(
