@@ -206,12 +206,10 @@ def calico_tiers(
     placed = [(tier_index(position, policy), policy, subjects) for policy, *subjects in owners]
     for d, direction in enumerate(("ingress", "egress")):
         by_tier = np.zeros((len(tiers), n), dtype=bool)  # rows: five times quicker to OR
-        of_tier: dict[int, list[BoolVec]] = {}
+        rows = list(by_tier)  # views: ORed in place without indexing the matrix each time
         for t, policy, subjects in placed:
             if t is not None and applies(policy, direction):
-                of_tier.setdefault(t, []).append(subjects[d])
-        for t, vectors in of_tier.items():  # one OR over a stack: 1,000 ORs took 2 ms
-            by_tier[t] = np.logical_or.reduce(np.stack(vectors), axis=0)
+                rows[t] |= subjects[d]
         some[direction] = np.asarray(by_tier.any(axis=0), dtype=bool)
         state_of[direction], states[direction] = _states(by_tier.T, host_network)
     walk = CalicoTiers(
