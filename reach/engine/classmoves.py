@@ -322,10 +322,9 @@ def projected_answers(
 ) -> KeyAnswers:
     """``answers`` with the classes of the projections found renumbered (those of a class
     that is gone forgotten), and the new class's."""
-    number = renumber.tolist()
-    projected = {k: number[c] for k, c in answers.projected.items() if number[c] >= 0}
+    projected = answers.projected.renumbered(renumber)
     if new is not None:
-        projected[answers.projection(new.key)] = at
+        projected.put(answers.projection(new.key), at)
     return replace(answers, projected=projected)
 
 

@@ -26,6 +26,7 @@ from reach.engine.classes import (
 )
 from reach.engine.labelindex import LabelIndex
 from reach.engine.matching import Matcher
+from reach.engine.projections import Projections
 from reach.engine.rules import AnyPolicy, AnyRule, NamedKey
 from reach.model.calico import CalicoPolicy, Profile
 from reach.model.calicoselector import Equal, Has, In, NotEqual, NotIn, StringTest
@@ -63,7 +64,7 @@ class KeyAnswers:
     calico_services: tuple[Service, ...] = ()
     #: The behaviour class of each projected key seen (:meth:`projection`), filled as
     #: classes are looked up: a fact of this compilation, shared by every update of it.
-    projected: dict[LabelKey, int] = field(default_factory=dict)
+    projected: Projections = field(default_factory=Projections)
     _selector_keys: list[frozenset[str]] = field(default_factory=list)
 
     def carried(
@@ -81,9 +82,9 @@ class KeyAnswers:
         projection onto more keys than the selectors name still gives keys of one
         projection the same answers."""
         selector_keys = list(self._selector_keys)
-        projected = dict(self.projected)
+        projected = self.projected.copy()
         if added is not None and self.names_more(added):
-            selector_keys, projected = [selector_keys[0] | self._keys_of(added)], {}
+            selector_keys, projected = [selector_keys[0] | self._keys_of(added)], Projections()
         return replace(
             self,
             policies=policies,
@@ -116,19 +117,21 @@ class KeyAnswers:
         selector_keys = list(self._selector_keys)
         if selector_keys:
             selector_keys = [selector_keys[0] | _service_selector_keys(services)]
-        return replace(self, calico_services=services, projected={}, _selector_keys=selector_keys)
+        return replace(
+            self, calico_services=services, projected=Projections(), _selector_keys=selector_keys
+        )
 
     def with_services(self, services: list[Service] | None) -> KeyAnswers:
         """These answers with Cilium's Services now ``services`` (None: no Cilium policy),
         their projections made again when next needed (not shared with these)."""
-        return replace(self, services=services, projected={}, _selector_keys=[])
+        return replace(self, services=services, projected=Projections(), _selector_keys=[])
 
     def with_calico_plan(self, plan: object) -> KeyAnswers:
         """These answers, beside Calico's tiers, with Calico's plan now ``plan`` (the first
         pod to carry a Profile of the input with rules brings its rules: ``_profile_uses``;
         the last going loads): projections are made again of the selectors of the rules
         now, as is each projected class when next needed."""
-        return replace(self, calico=(plan,), projected={}, _selector_keys=[])
+        return replace(self, calico=(plan,), projected=Projections(), _selector_keys=[])
 
     def projection(self, key: LabelKey) -> LabelKey:
         """``key`` with only the labels whose key some selector of the policies names.
@@ -164,7 +167,7 @@ class KeyAnswers:
         if not self.projected:  # first use: the projections of the keys compiled
             for seen, cls in zip(known, classes, strict=True):
                 if cls >= 0:  # -1: a key whose class is gone (reach.engine.classmoves)
-                    self.projected[self.projection(seen)] = cls
+                    self.projected.put(self.projection(seen), cls)
         return self.projected.get(self.projection(key))
 
     def matcher(self, key: LabelKey) -> Matcher | None:

@@ -106,7 +106,7 @@ def _forgotten(
         if not len(others):
             return None
         first[cls] = others[0]
-    projected = {k: c for k, c in asked.projected.items() if k[0] != name}
+    projected = asked.projected.without(lambda key: key[0] == name)
     asked = replace(asked, projected=projected)
     return (
         replace(state, classes=replace(state.classes, of_label_class=of, first_label_class=first)),

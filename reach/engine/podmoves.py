@@ -171,7 +171,7 @@ def _joined(
         if cls is None:
             cls, new = NEW, NewClass(key, label, *found)
         else:
-            answers.projected[answers.projection(key)] = cls
+            answers.projected.put(answers.projection(key), cls)
     if label < len(keys.label_keys):
         behaviour = list(keys.behaviour)
         behaviour[label] = cls
