@@ -12,13 +12,14 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 import reach
 from reach.api.watching import Watcher, WatchUpdate
 from reach.input.live import LiveOptions
+from reach.input.live.watch import ClusterWatch
 from tests.helpers import EXAMPLES
 from tests.k8s_server import shop_objects
 from tests.k8s_watch import WatchServer
@@ -297,13 +298,24 @@ def test_cli_serves_metrics(server: WatchServer, tmp_path: Path) -> None:
     assert p.returncode == 0, err[-3000:]  # (a CI run saw -6 once: what it said)
 
 
+@pytest.mark.parametrize("calico", [(), ("v3",)])
 def test_stop_ends_every_watch_thread_and_counts_no_reconnect(
-    server: WatchServer, tmp_path: Path
+    calico: tuple[str, ...], tmp_path: Path
 ) -> None:
+    """With Calico's API served too, two watches have one plural (networkpolicies of
+    both groups): a review found stop() shut one of them only."""
+    with WatchServer(shop_objects(EXAMPLES), calico_versions=calico) as server:
+        _stopped_at_once(server, tmp_path, watches=2 if calico else 1)
+
+
+def _stopped_at_once(server: WatchServer, tmp_path: Path, watches: int) -> None:
     before = set(threading.enumerate())
     w = Watcher(options(server, tmp_path))
     w.start()
-    _wait_for_watches(server)
+    deadline = time.monotonic() + 60
+    while server.watches.get("networkpolicies", 0) < watches:
+        assert time.monotonic() < deadline, "never watched"
+        time.sleep(0.1)
     mine = [t for t in set(threading.enumerate()) - before if t.name.startswith("watch-")]
     assert mine
     started = time.monotonic()
@@ -311,6 +323,24 @@ def test_stop_ends_every_watch_thread_and_counts_no_reconnect(
     assert not [t.name for t in mine if t.is_alive()]  # none reads when the interpreter exits
     assert time.monotonic() - started < 4
     assert w.watch.counts["reconnects"] == 0
+
+
+def test_stop_passes_over_a_response_urllib3_closed_already() -> None:
+    """urllib3 closes a response whose stream ended, or puts its connection back, before
+    the watch forgets it; shutting it then raises (ValueError, RuntimeError): found by
+    review, stop() raised and shut no other watch."""
+
+    class Closed:
+        shut = 0
+
+        def shutdown(self) -> None:
+            Closed.shut += 1
+            raise ValueError("Cannot shutdown socket as self._sock_shutdown is not set")
+
+    watch = ClusterWatch(cast(Any, None))
+    watch._open.update({1: Closed(), 2: Closed()})
+    watch.stop(0.1)
+    assert Closed.shut == 2
 
 
 def test_cli_refuses_files(tmp_path: Path) -> None:

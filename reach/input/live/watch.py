@@ -95,7 +95,7 @@ class ClusterWatch:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._api: k8s.ApiClient | None = None
-        self._open: dict[str, Any] = {}  # the response each thread reads, by resource
+        self._open: dict[int, Any] = {}  # the response each thread reads, by thread
         self._lock = threading.Lock()
 
     @property
@@ -109,7 +109,10 @@ class ClusterWatch:
         self._api, _ = connect(self.source.options, len(self.source.list_versions) + 2)
         for res, version in self.source.list_versions.items():
             t = threading.Thread(
-                target=self._follow, args=(res, version), name=f"watch-{res.plural}", daemon=True
+                target=self._follow,
+                args=(res, version),
+                name=f"watch-{res.qualified_plural}",
+                daemon=True,
             )
             t.start()
             self._threads.append(t)
@@ -122,8 +125,10 @@ class ClusterWatch:
         self._stop.set()
         with self._lock:
             for resp in self._open.values():
-                with contextlib.suppress(OSError, AttributeError):
-                    resp.shutdown()  # wakes a read blocked in another thread
+                # wakes a read blocked in another thread; a response urllib3 closed or
+                # released already (its stream ended) raises ValueError or RuntimeError
+                with contextlib.suppress(Exception):
+                    resp.shutdown()
         deadline = time.monotonic() + seconds
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -175,7 +180,7 @@ class ClusterWatch:
             _request_timeout=(timeout, WATCH_SECONDS + timeout),
         )
         with self._lock:
-            self._open[res.plural] = resp
+            self._open[threading.get_ident()] = resp
         try:
             if self._stop.is_set():  # stop() came before the response was kept
                 return
@@ -187,7 +192,7 @@ class ClusterWatch:
                 yield from self._event(res, json.loads(line))
         finally:
             with self._lock:
-                self._open.pop(res.plural, None)
+                self._open.pop(threading.get_ident(), None)
             resp.release_conn()
 
     def _event(self, res: Resource, event: Any) -> Iterator[str]:
