@@ -19,16 +19,18 @@ key), and joins the class that answers everything as it does, or makes one.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicohash import answer_columns, hashes_renumbered
+from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import PlanOf
 from reach.engine.calicostate import CalicoState
-from reach.engine.calicosteps import CalicoSteps, calico_steps
+from reach.engine.calicosteps import CalicoSteps, calico_steps, is_calico, kept_matcher
+from reach.engine.calicotiers import CalicoTiers, calico_tiers
 from reach.engine.classes import LabelKey, NamedPorts
 from reach.engine.classmoves import (
     NEW,
@@ -40,9 +42,11 @@ from reach.engine.classmoves import (
     side_in_order,
     state_in_order,
 )
+from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
-from reach.engine.rules import cilium_selected, priority_ties, rule_triples
+from reach.engine.rules import CompiledRule, cilium_selected, priority_ties, rule_triples
+from reach.engine.taking import Taking, taken_each
 from reach.model.cluster import Cluster
 
 #: A key's answers: the other kinds' (policies, then rules, in evaluation order) and its
@@ -123,10 +127,11 @@ def calico_rebuilt(
         return None
     assert isinstance(moved, CalicoState)
     after = replace(moved, hashes=None, columns=None)  # made again below
-    made = calico() if calico is not None else None
-    # renumbering the classes of the cluster x stands for (a split, a merge) keeps its frame
-    framed = cluster is x.cluster
-    steps = calico_steps(after, x, cluster, others, merges=False, plan=made, framed=framed)
+    if new is None and cluster is x.cluster:  # a split, a merge: the answers stay
+        steps: CalicoSteps | _Taken | None = _taken(x, after, others, masks, source, columns)
+    else:
+        made = calico() if calico is not None else None
+        steps = calico_steps(after, x, cluster, others, merges=False, plan=made)
     if steps is None:
         return None
     state_of = steps.tiers.state_of
@@ -180,8 +185,66 @@ def renumbered(
     return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
 
 
+@dataclass(frozen=True)
+class _Taken:
+    """What :func:`calico_rebuilt` reads of the Calico steps, taken from ``x``'s own."""
+
+    rules: list[CompiledRule]
+    some: dict[str, BoolVec]
+    tiers: CalicoTiers
+    matcher: CalicoMatcher | None
+    sides: None = None  # no new class: no rows computed
+
+
+def _taken(
+    x: Reachability,
+    after: CalicoState,
+    others: list[CompiledRule],
+    masks: RuleMasks,
+    source: IntVec,
+    columns: IntVec,
+) -> _Taken | None:
+    """The Calico steps of ``x``'s cluster over its classes renumbered (``source``: the
+    class before of each; ``columns``: of every class) with no class made: every class
+    answers as its class before did (a split part as its class, a merged class as each
+    of its group), so each Calico rule's and each tier owner's answers are taken in the
+    new order, as the other kinds' rules (``others``, taken already) are; only the tiers'
+    walk is made again, which numbers the classes' states in their order."""
+    tiers = x.calico
+    if tiers is None:
+        return None
+    by_class, by_column = Taking(source), Taking(columns)
+    calico = [rule for rule in x.rules if is_calico(rule)]
+    if len(calico) + len(others) != len(x.rules):
+        return None  # a rule of neither: not as the steps take them
+    selected = taken_each(by_class, [rule.selected for rule in calico], None, False)
+    peers = taken_each(by_column, [rule.peers for rule in calico], None, False)
+    resolution_of = masks.resolution_of
+    taken = iter(
+        rule.with_(selected=sel, peers=peer, resolution_of=resolution_of)
+        for rule, sel, peer in zip(calico, selected, peers, strict=True)
+    )
+    other = iter(others)
+    rules = [next(taken) if is_calico(rule) else next(other) for rule in x.rules]
+    subject_of = dict(zip(map(id, after.policies), after.subjects, strict=True))
+    owned = [(p, i, e) for p, i, e in tiers.owners if id(p) not in subject_of]
+    ways = taken_each(by_class, [v for _, i, e in owned for v in (i, e)], None, False)
+    kinds = iter(zip(ways[::2], ways[1::2], strict=True))
+    owners = [
+        (p, subject_of[id(p)], subject_of[id(p)]) if id(p) in subject_of else (p, *next(kinds))
+        for p, _, _ in tiers.owners
+    ]
+    host = after.labels.host_network[after.classes.first_label_class]
+    walk, some = calico_tiers(tiers.tiers, rules, owners, host, masks.atoms.all_int)
+    return _Taken(rules, some, walk, kept_matcher(after, x.cluster))
+
+
 def _hashes(
-    state: CalicoState, after: CalicoState, steps: CalicoSteps, source: IntVec, at: int
+    state: CalicoState,
+    after: CalicoState,
+    steps: CalicoSteps | _Taken,
+    source: IntVec,
+    at: int,
 ) -> dict[str, Any]:
     """The hashes of the classes' answers (``calicohash``) in their new order, with the
     columns they are of, when ``state`` had them: a class answers as its source did (a

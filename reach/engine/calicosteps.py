@@ -95,7 +95,6 @@ def calico_steps(
     merges: bool = True,
     plan: CalicoPlan | None = None,
     gone: list[NamedKey] | None = None,
-    framed: bool = False,
 ) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
     rules of the other kinds ``others``; None when the frame would change or the change
@@ -103,12 +102,10 @@ def calico_steps(
     answer alike, then found: ``CalicoSteps.groups``; looking compares every class's
     answers, most of an update's time at 100k pods; ``plan``: the cluster's, when made
     already; ``gone``: port names of ``state``'s that no rule of ``cluster`` names any
-    more, which the merge groups do not read: :mod:`reach.engine.namedmoves`; ``framed``:
-    the caller knows the frame stays, as when ``cluster`` is the one ``x`` and ``state``'s
-    policies stand for, renumbered: the check is skipped)."""
+    more, which the merge groups do not read: :mod:`reach.engine.namedmoves`)."""
     plan = plan or calico_plan(cluster)
     named = [key for key in state.named_ports if key not in (gone or [])]
-    if not framed and not _same_frame(state, x, plan, named):
+    if not _same_frame(state, x, plan, named):
         return None
     calico = CalicoCompilation(cluster, plan)
     names = list(state.matcher.namespace_position)

@@ -356,14 +356,14 @@ def renumbering(x: Reachability, order: list[int]) -> IntVec:
 def side_in_order(
     x: Reachability,
     direction: str,
-    sides: SideRows,
+    sides: SideRows | None,
     isolated: BoolVec | IntVec,
     columns: IntVec,
     at: int,
 ) -> tuple[PortSetIds, IntVec, set[int]]:
     """``(rows, row_of, ids)`` of one direction with the classes in their new order
-    (``columns``: the old class of each, -1 the new class ``at``); ``ids``: the ids of
-    entries computed here."""
+    (``columns``: the old class of each, -1 the new class ``at``, whose rows ``sides``
+    computes; none when ``at`` is negative); ``ids``: the ids of entries computed here."""
     rows, row_of = (
         (x.ingress_rows, x.ingress_group)
         if direction == "ingress"
@@ -371,6 +371,7 @@ def side_in_order(
     )
     if at < 0:
         return (*rows_in_order(rows, row_of, columns), set())
+    assert sides is not None, "a new class's rows are computed"
     entry = sides.column(direction, isolated, at)  # what each row has at the new class
     own = sides.rows_of(direction, isolated, [at])[0]
     out, row_of_new = rows_in_order(rows, row_of, columns, (at, entry, own))
