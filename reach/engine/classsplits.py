@@ -88,7 +88,7 @@ def split_into(
     number = {p: i for i, p in enumerate(order)}
     of_whole = np.full(x.n_internal + 1, GONE, dtype=np.intp)  # the last: no class (-1)
     of_whole[whole] = [number[(c, None)] for c in whole]
-    behaviour = of_whole[behaviour_before]
+    behaviour = of_whole[np.where(behaviour_before >= 0, behaviour_before, x.n_internal)]
     for part, labels in parts.items():
         behaviour[labels] = number.get(part, GONE)
     # a part's first label class: its least (compiled ones come first, and are the least)
