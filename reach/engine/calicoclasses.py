@@ -27,7 +27,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicohash import answer_columns, hashes_renumbered
 from reach.engine.calicomatch import CalicoMatcher
-from reach.engine.calicoplan import PlanOf
+from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps, is_calico, kept_matcher
 from reach.engine.calicotiers import CalicoTiers, calico_tiers
@@ -55,9 +55,9 @@ Answers = tuple[list[bool], NamedPorts]
 
 
 def calico_answered(
-    x: Reachability, keys: ClassKeys, key: LabelKey, plan: PlanOf
+    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
 ) -> tuple[int | None, Answers] | None:
-    """The class of ``x`` that answers every policy (of every kind) of ``plan.cluster``
+    """The class of ``x`` that answers every policy (of every kind) of ``cluster``
     (whose pods are ``x``'s with the pod of ``key``) as label class ``key`` does (None:
     none does), and ``key``'s answers; None when they cannot be asked here (its namespace
     is not known to the kept matchers). The Calico plan is that cluster's: which
@@ -85,7 +85,7 @@ def calico_answered(
             return None, found  # no class answers as it does: a class is made
     if x.pod_label_class is None or not _live(x.pod_label_class, first[candidates]):
         return None  # a class stands for its pods by a label class with none left
-    vectors = [*plan().answers(matcher).vectors(), matcher.classes.host_network]
+    vectors = [*calico_plan(cluster).answers(matcher).vectors(), matcher.classes.host_network]
     at = len(matcher.classes) - 1  # the key's label class
     for vector in vectors:
         candidates = candidates[vector[first[candidates]] == vector[at]]
@@ -107,12 +107,10 @@ def calico_rebuilt(
     pod_label: IntVec,
     plan: Plan,
     new: NewClass | None,
-    calico: PlanOf | None = None,
 ) -> Reachability | None:
     """``x`` for ``cluster`` (its pods in label classes ``pod_label``, named by ``keys``),
     with the behaviour classes of ``plan``, Calico's tiers deciding; None when that needs
-    a compilation (``new``: the class made, whose answers are the other kinds' only;
-    ``calico``: ``cluster``'s Calico plan, when asked already)."""
+    a compilation (``new``: the class made, whose answers are the other kinds' only)."""
     state, answers = x.calico_state, keys.answers
     if state is None or answers is None:
         return None
@@ -130,8 +128,7 @@ def calico_rebuilt(
     if new is None and cluster is x.cluster:  # a split, a merge: the answers stay
         steps: CalicoSteps | _Taken | None = _taken(x, after, others, masks, source, columns)
     else:
-        made = calico() if calico is not None else None
-        steps = calico_steps(after, x, cluster, others, merges=False, plan=made)
+        steps = calico_steps(after, x, cluster, others, merges=False)
     if steps is None:
         return None
     state_of = steps.tiers.state_of
@@ -175,13 +172,11 @@ def renumbered(
     plan: Plan,
     new: NewClass | None,
     kept: bool = False,
-    calico: PlanOf | None = None,
 ) -> Reachability | None:
     """``x`` with the behaviour classes of ``plan``: :func:`calico_rebuilt` beside Calico's
-    tiers (``calico``: ``cluster``'s Calico plan, when asked already), else
-    ``classmoves.rebuilt`` (see there, and for ``kept``)."""
+    tiers, else ``classmoves.rebuilt`` (see there, and for ``kept``)."""
     if x.calico_state is not None:
-        return calico_rebuilt(x, cluster, keys, pod_label, plan, new, calico)
+        return calico_rebuilt(x, cluster, keys, pod_label, plan, new)
     return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
 
 

@@ -163,21 +163,6 @@ def calico_evaluated(cluster: Cluster) -> bool:
     return bool(cluster.calico.policies or cluster.calico.profiles)
 
 
-class PlanOf:
-    """The Calico plan of ``cluster``, made when first asked and kept: a pod of a new key
-    asks it to find the key's class, and again to take the Calico steps of a class made
-    (at 100k pods a plan reads every pod)."""
-
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
-        self._plan: CalicoPlan | None = None
-
-    def __call__(self) -> CalicoPlan:
-        if self._plan is None:
-            self._plan = calico_plan(self.cluster)
-        return self._plan
-
-
 #: The plans of the last clusters asked (each cluster held weakly): one update asks the
 #: plan of the same cluster up to three times (its steps, the classes renumbered after,
 #: the next update's split before), and a cluster does not change once read.

@@ -38,7 +38,6 @@ import numpy as np
 from reach.engine.alikeclasses import answered_alike
 from reach.engine.arrays import IntVec
 from reach.engine.calicoclasses import calico_answered, renumbered
-from reach.engine.calicoplan import PlanOf
 from reach.engine.calicostate import CalicoState
 from reach.engine.classes import LabelKey, NamedPorts, signature_of, sort_key
 from reach.engine.classmoves import (
@@ -82,7 +81,6 @@ def moved(
     if keys is None or pod_label is None:
         return None
     pod_class = x.pod_class
-    calico = PlanOf(cluster)  # asked by a new key, and by the classes renumbered
     affected: set[int] = set()  # classes whose least key may be another
     new: NewClass | None = None
     if removed is not None:
@@ -101,7 +99,7 @@ def moved(
                     return None
                 x, keys, new = meshed
             else:
-                joined = _joined(x, keys, key, calico)
+                joined = _joined(x, keys, key, cluster)
                 if joined is None:
                     return None
                 x, keys, new = joined
@@ -138,17 +136,16 @@ def moved(
     plan = class_plan(x, keys, order, new)
     if plan is None:
         return None
-    after = renumbered(x, cluster, keys, pod_label, plan, new, kept=True, calico=calico)
+    after = renumbered(x, cluster, keys, pod_label, plan, new, kept=True)
     return (after, renumbering(x, order)) if after is not None else None
 
 
 def _joined(
-    x: Reachability, keys: ClassKeys, key: LabelKey, calico: PlanOf
+    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
 ) -> tuple[Reachability, ClassKeys, NewClass | None] | None:
     """``x`` and ``keys`` with ``key`` (new, or of a class that is gone) in the behaviour
     class of its answers, or in a :data:`NEW` one (described) when no class has them; None
-    when its answers cannot be computed here (``calico``: the Calico plan of the cluster
-    with the pod of ``key``).
+    when its answers cannot be computed here (``cluster``: with the pod of ``key``).
 
     Beside Calico's tiers, a key that joins a class by its answers (not by a projection of
     a key seen, which keeps its namespace) joins the label classes of the kept state
@@ -162,7 +159,7 @@ def _joined(
     asked = None
     if cls is None:  # labels no key had: every selector asked
         if x.calico_state is not None:
-            asked = calico_answered(x, keys, key, calico)
+            asked = calico_answered(x, keys, key, cluster)
         else:
             asked = _answered(x, keys, key)
         if asked is None:
