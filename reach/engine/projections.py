@@ -45,14 +45,15 @@ class Projections:
 
     def put(self, key: LabelKey, cls: int) -> None:
         """``key`` is of class ``cls`` (from now on)."""
+        cls = int(cls)  # a numpy integer's comparisons are numpy booleans, which do not add
         slot = self._slots.get(key)
         if slot is None:
             self._slots[key] = len(self._classes) + len(self._more)
             self._more.append(cls)
-            self._live += cls >= 0
+            self._live += int(cls >= 0)
             return
         before = self._class(slot)
-        self._live += (cls >= 0) - (before >= 0)
+        self._live += int(cls >= 0) - int(before >= 0)
         if slot < len(self._classes):
             self._classes[slot] = cls
         else:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from reach.engine import arraypool
 from reach.engine.arrays import PortSetIds
 
 #: How many rows of each buffer (by id) are taken, while the buffer lives.
@@ -91,7 +92,7 @@ def empty_rows(n: int, width: int, dtype: np.dtype[Any]) -> PortSetIds:
 
 def _buffer(size: int, width: int, dtype: np.dtype[Any]) -> PortSetIds:
     """An empty buffer of ``size`` rows, known to :data:`_taken` while it lives."""
-    buffer: PortSetIds = np.empty((size, width), dtype=dtype)
+    buffer: PortSetIds = arraypool.empty((size, width), dtype)
     weakref.finalize(buffer, _forget, id(buffer))
     return buffer
 

@@ -51,6 +51,15 @@ def test_a_key_put_again_after_its_class_went_counts_once() -> None:
     assert len(after) == 1 and after.get(KEYS[0]) == 2
 
 
+def test_a_class_given_as_a_numpy_integer_counts_as_an_int() -> None:
+    p = Projections()
+    p.put(KEYS[0], np.intp(2))  # type: ignore[arg-type]
+    p.put(KEYS[0], np.intp(3))  # type: ignore[arg-type]
+    after = p.renumbered(np.array([-1, -1, -1, 0], dtype=np.intp))
+    after.put(KEYS[0], np.intp(-1))  # type: ignore[arg-type]
+    assert (p.get(KEYS[0]), len(p), after.get(KEYS[0]), len(after)) == (3, 1, None, 0)
+
+
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("put"), st.integers(0, 11), st.integers(-1, 6)),
