@@ -19,16 +19,13 @@ from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.namedmoves import resolution_ids
-from reach.engine.portmasks import numeric_ports
+from reach.engine.policyframe import policy_frame
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, rows_with, side_fields, side_tables
 from reach.engine.rules import (
     CompiledRule,
     NamedKey,
     priority_ties,
-    rule_blocks,
-    rule_triples,
-    used_named_ports,
 )
 from reach.engine.sides import SideRows
 from reach.model.calico import CalicoPolicy, Profile
@@ -179,17 +176,18 @@ def _same_frame(
     used are ``named``: ``state``'s, or some of them while names go), address segments
     (or coarser ones, while a change cuts them: :mod:`reach.engine.segmentmoves`) and port
     atoms (cuts no rule makes any more may stay: finer atoms hold the same port sets)."""
-    triples = rule_triples(state.policies)
-    if sorted(set(used_named_ports(triples)) | plan.named_ports) != named:
+    frame = policy_frame(state.policies, state.masks.numeric_of)
+    if sorted(frame.named | plan.named_ports) != named:
         return False
-    blocks = rule_blocks(triples) + plan.blocks
+    blocks = frame.blocks + plan.blocks
     if (
         not cut_finer(x.segments, segments(blocks))
         or any(b.cidr.version == 6 for b in blocks) != x.ipv6
     ):
         return False
-    known = state.masks.numeric_of  # the compilation's, read once per distinct list
-    lists = {rule.ports for _, rule, _ in triples}
-    numeric = [known.get(ports) or numeric_ports(ports) for ports in lists]
-    cuts, starts = cuts_of([*numeric, *plan.port_sets]), x.atoms.starts
-    return all(set(cut) <= set(starts.get(proto, ())) for proto, cut in cuts.items())
+    starts = x.atoms.starts
+    return all(
+        set(cut) <= set(starts.get(proto, ()))
+        for cuts in (frame.cuts, cuts_of(plan.port_sets))
+        for proto, cut in cuts.items()
+    )
