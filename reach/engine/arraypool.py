@@ -19,6 +19,7 @@ name the array itself as their ``base``, as they would had it its own memory
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from typing import Any
@@ -63,8 +64,9 @@ _LOCK = threading.Lock()
 
 def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray[Any, Any]:
     """``np.empty(shape, dtype)``, in a free slab when it is large (see the module doc)."""
-    kind = np.dtype(dtype)
-    size = int(np.prod(shape, dtype=np.int64)) * kind.itemsize
+    kind = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+    # math's prod, not numpy's (5 us a call: a renumbering at 100k pods asks 13,000 arrays)
+    size = math.prod(shape) * kind.itemsize
     if size < SMALLEST or size == 0:
         return np.empty(shape, dtype=kind)
     with _LOCK:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from reach.engine import arraypool
 from reach.engine.andtables import AndTables
 from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
@@ -115,7 +116,7 @@ def ands_appended(
             anew.append(anding.row(c, rows[pre]))
     out, fresh = made[1], set()
     if anew:
-        stacked = np.stack(anew)
+        stacked = np.stack(anew, out=arraypool.empty((len(anew), len(anew[0])), anew[0].dtype))
         out, fresh = appended(made[1], stacked), set(np.unique(stacked).tolist())
     used = np.unique(of)
     if len(out) > 2 * len(used) + 64:

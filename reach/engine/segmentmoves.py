@@ -38,7 +38,7 @@ from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import empty_rows
 from reach.engine.rules import CompiledRule
-from reach.engine.taking import Taking
+from reach.engine.taking import Taking, taken_each
 from reach.model.ipspace import IPRange, cut_finer, overlay
 
 
@@ -121,12 +121,14 @@ def ends_taken(
     external = int(state.masks.resolution_of[x.n_internal])  # every address's resolution
     masks.resolution_of = take(state.masks.resolution_of, external)
     n = take.prefix
-    rules = [  # the classes after some taken out: views of the first columns
-        r.with_(
-            peers=take(r.peers, False) if n is None else r.peers[:n],
-            resolution_of=masks.resolution_of,
-        )
-        for r in x.rules
+    peers = (  # the classes after some taken out: views of the first columns
+        [r.peers[:n] for r in x.rules]
+        if n is not None
+        else taken_each(take, [r.peers for r in x.rules], None, False)  # one take for all
+    )
+    rules = [
+        r.with_(peers=p, resolution_of=masks.resolution_of)
+        for r, p in zip(x.rules, peers, strict=True)
     ]
     return masks, rules
 

@@ -14,6 +14,9 @@ from reach.engine import arraypool
 from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.rowbuffer import empty_rows
 
+#: Rows gathered at a time when rows are taken element by element.
+_CHUNK = 256
+
 #: The new class of a renumbering, to be put in its rows: its number, its entry in every
 #: class's row (over the classes in their new order), and its own row.
 NewColumn = tuple[int, PortSetIds, PortSetIds]
@@ -61,9 +64,7 @@ class Taking:
                 for lo, hi, src in self.runs:
                     out[i, lo:hi] = vector[row, src : src + hi - lo]
         elif len(self.runs) > 16:  # many moves: element by element
-            kept = self.at >= 0
-            source = vector[picked] if rows is not None else vector
-            out[..., kept] = source[..., self.at[kept]]
+            self._gathered(vector, rows, out)
         else:
             for lo, hi, src in self.runs:
                 out[..., lo:hi] = (
@@ -73,6 +74,21 @@ class Taking:
                 )
         out[..., self.fills] = fill
         return out
+
+    def _gathered(
+        self, vector: np.ndarray[Any, Any], rows: IntVec | None, out: np.ndarray[Any, Any]
+    ) -> None:
+        """``vector[..., at]`` (of its ``rows``, when given) written into ``out`` by
+        ``np.take``, with no array between (the fills are written after). An indexed
+        assignment made the whole array first: at 100k pods 1.1 s for the rows of one
+        side, against 70 ms; ``mode="clip"`` as ``take`` buffers ``out`` otherwise."""
+        at = np.where(self.at >= 0, self.at, 0)
+        if rows is None:
+            np.take(vector, at, axis=-1, out=out, mode="clip")
+            return
+        for lo in range(0, len(rows), _CHUNK):  # a few rows gathered at a time
+            part = vector[rows[lo : lo + _CHUNK]]
+            np.take(part, at, axis=-1, out=out[lo : lo + _CHUNK], mode="clip")
 
 
 def taken(vector: np.ndarray[Any, Any], at: IntVec, fill: object) -> np.ndarray[Any, Any]:
