@@ -31,15 +31,10 @@ def test_many_moves_are_taken_element_by_element_with_the_fills() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(
-    data=st.data(),
-    width=st.integers(1, 40),
-    height=st.integers(1, 300),
-    shuffled=st.booleans(),
-)
-def test_a_take_is_numpy_indexing_with_the_fill(
-    data: st.DataObject, width: int, height: int, shuffled: bool
-) -> None:
+@given(data=st.data())
+def test_a_take_is_numpy_indexing_with_the_fill(data: st.DataObject) -> None:
+    width, height = data.draw(st.integers(1, 40)), data.draw(st.integers(1, 300))
+    shuffled = data.draw(st.booleans())
     vector = np.arange(height * width, dtype=np.int32).reshape(height, width)
     at = np.array(data.draw(st.lists(st.integers(-1, width - 1), min_size=1, max_size=60)))
     if not shuffled:  # runs: the indices in order, some gone
