@@ -44,6 +44,7 @@ from reach.engine.classmoves import absorbed
 from reach.engine.classsplits import policy_answers, split_into
 from reach.engine.moves import Move, Split
 from reach.engine.namedmoves import grown, named_patterns, reframed, splits_any
+from reach.engine.policyframe import policy_frame
 from reach.engine.policymoves import compiled_rules
 from reach.engine.portcuts import policy_ports, with_cuts
 from reach.engine.portmasks import resolved_ports
@@ -53,9 +54,7 @@ from reach.engine.rules import (
     CompiledRule,
     NamedKey,
     evaluation_order,
-    rule_blocks,
     rule_triples,
-    used_named_ports,
 )
 from reach.engine.segmentmoves import coarser_segments, cut_anew
 from reach.model.calico import (
@@ -131,7 +130,8 @@ class _Names(NamedTuple):
 def _names(state: CalicoState, keys: ClassKeys, cluster: Cluster, plan: CalicoPlan) -> _Names:
     """The port names every rule of ``cluster`` uses (its policies' and Calico's) against
     those ``state``'s compilation used."""
-    used = set(used_named_ports(rule_triples(evaluation_order(cluster)))) | plan.named_ports
+    frame = policy_frame(evaluation_order(cluster), state.masks.numeric_of)
+    used = frame.named | plan.named_ports
     grow = sorted(used - set(state.named_ports))
     gone = sorted(set(state.named_ports) - used)
     return _Names(state.named_ports, grow, grown(keys, grow) if grow else [], gone)
@@ -181,7 +181,7 @@ def _frame_segments(cluster: Cluster, plan: CalicoPlan) -> tuple[list[IPRange], 
     """The address segments of a compilation of ``cluster`` through Calico's tiers (its
     policies' blocks, the plan's nets and the network sets), and whether it shows the
     IPv6 ranges (some block is IPv6: ``Reachability.ipv6``)."""
-    blocks = rule_blocks(rule_triples(evaluation_order(cluster))) + plan.blocks
+    blocks = policy_frame(evaluation_order(cluster)).blocks + plan.blocks
     return segments(blocks), any(b.cidr.version == 6 for b in blocks)
 
 

@@ -2,10 +2,12 @@
 their address blocks, the port cuts of their port lists), kept for the last lists asked.
 
 Beside Calico's tiers every update checks that the frame stays
-(:func:`reach.engine.calicosteps.calico_steps`), and the policies are most often the ones
-the last update had (a pod came or went): at 100k pods reading the 13,466 rules of 10,050
-policies again took 30-40 ms of every update. A list is known again by the identity of
-each of its policies (they are not changed once read), the kept list holding them.
+(:func:`reach.engine.calicosteps.calico_steps`), and a policy event reads the port names
+and blocks of the policies after it first (:mod:`reach.engine.calicomoves`); the policies
+are most often the ones asked last (the same event, or a pod came or went): at 100k pods
+reading the 13,466 rules of 10,050 policies again took 30-40 ms each time. A list is known
+again by the identity of each of its policies (they are not changed once read), the kept
+list holding them.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ _kept: list[PolicyFrame] = []
 
 
 def policy_frame(
-    policies: Sequence[AnyPolicy], numeric_of: Mapping[tuple[PortSpec, ...] | None, PortSet]
+    policies: Sequence[AnyPolicy],
+    numeric_of: Mapping[tuple[PortSpec, ...] | None, PortSet] | None = None,
 ) -> PolicyFrame:
     """What ``policies`` ask of the frame (``numeric_of``: port lists' numeric port sets
     known already, by list), kept."""
@@ -52,7 +55,8 @@ def policy_frame(
             return frame
     triples = rule_triples(list(policies))
     lists = {rule.ports for _, rule, _ in triples}
-    numeric = [numeric_of.get(ports) or numeric_ports(ports) for ports in lists]
+    known = numeric_of or {}
+    numeric = [known.get(ports) or numeric_ports(ports) for ports in lists]
     frame = PolicyFrame(
         tuple(policies),
         frozenset(used_named_ports(triples)),
