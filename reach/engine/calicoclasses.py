@@ -203,8 +203,9 @@ def _taken(
     class before of each; ``columns``: of every class) with no class made: every class
     answers as its class before did (a split part as its class, a merged class as each
     of its group), so each Calico rule's and each tier owner's answers are taken in the
-    new order, as the other kinds' rules (``others``, taken already) are; only the tiers'
-    walk is made again, which numbers the classes' states in their order."""
+    new order, as the other kinds' rules (``others``, taken already) are, and so are the
+    counts of the tiers' owners; only the states are made again, numbered in the
+    classes' order."""
     tiers = x.calico
     if tiers is None:
         return None
@@ -230,7 +231,8 @@ def _taken(
         for p, _, _ in tiers.owners
     ]
     host = after.labels.host_network[after.classes.first_label_class]
-    walk, some = calico_tiers(tiers.tiers, rules, owners, host, masks.atoms.all_int)
+    counts = {d: c[:, source] for d, c in tiers.counts.items()} if tiers.counts else None
+    walk, some = calico_tiers(tiers.tiers, rules, owners, host, masks.atoms.all_int, None, counts)
     return _Taken(rules, some, walk, kept_matcher(after, x.cluster))
 
 

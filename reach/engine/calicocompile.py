@@ -142,9 +142,11 @@ class CalicoCompilation:
         subjects: list[BoolVec],
         rules: list[CompiledRule],
         masks: RuleMasks,
+        before: CalicoTiers | None = None,
     ) -> tuple[SideRows, dict[str, BoolVec]]:
         """The row builder that walks Calico's tiers (``self.tiers``, made here), and per
-        direction whether some policy applies to each class."""
+        direction whether some policy applies to each class (``before``: the tiers of a
+        walk over the same classes, whose counts are taken again: ``calicotiers``)."""
         assert self.answers is not None and self.first is not None
         assert self.host_network is not None
         owners: list[tuple[CompiledPolicy, BoolVec, BoolVec]] = [
@@ -161,6 +163,7 @@ class CalicoCompilation:
             owners,
             self.host_network,
             masks.atoms.all_int,
+            before,
         )
         rows = SideRows(
             rules,

@@ -115,7 +115,7 @@ def calico_steps(
         return None  # the change tells label classes of one class apart
     calico.in_classes(state.classes.first_label_class)
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
-    sides, some = calico.walked(state.policies, state.subjects, rules, state.masks)
+    sides, some = calico.walked(state.policies, state.subjects, rules, state.masks, x.calico)
     assert calico.tiers is not None and x.calico is not None
     hashes, columns = _hashes(state, x, rules, calico.tiers, merges)
     groups = []

@@ -19,7 +19,7 @@ class's *state*, part of the row-sharing key (``sides.SideRows``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,10 @@ PROFILES = "profiles"
 ALLOW, DENY, PASS, LOG = "Allow", "Deny", "Pass", "Log"
 
 Owner = CompiledPolicy
+Owners = Sequence[tuple[CompiledPolicy, BoolVec, BoolVec]]
+#: Per direction: how many owners of each tier apply to each class (tiers x classes).
+Counts = dict[str, npt.NDArray[np.int32]]
+DIRECTIONS = ("ingress", "egress")
 
 
 def tier_of(policy: Owner) -> str:
@@ -92,7 +96,11 @@ class CalicoTiers:
     everything: int = 0
     #: Every policy with its subjects over internal classes, for ingress and for egress
     #: (what ``calico_tiers`` was given; the audit reads the Calico policies' selections).
-    owners: Sequence[tuple[CompiledPolicy, BoolVec, BoolVec]] = ()
+    owners: Owners = ()
+    #: How many of ``owners`` of each tier apply to each class, each way: what the states
+    #: are made of, kept so that the next walk over mostly the same owners counts again
+    #: only those that changed (:func:`owner_counts`).
+    counts: Counts = field(default_factory=dict)
 
     @property
     def position(self) -> dict[str, int]:
@@ -189,27 +197,29 @@ def sort_rules(rules: list[CompiledRule], tiers: list[Tier]) -> list[CompiledRul
 def calico_tiers(
     tiers: list[Tier],
     rules: list[CompiledRule],
-    owners: Sequence[tuple[CompiledPolicy, BoolVec, BoolVec]],
+    owners: Owners,
     host_network: BoolVec,
     everything: int,
+    before: CalicoTiers | None = None,
+    counts: Counts | None = None,
 ) -> tuple[CalicoTiers, dict[str, BoolVec]]:
     """The walk over the sorted ``rules``, and per direction whether some policy applies.
 
     ``owners``: every policy with its subjects over internal classes for ingress and
-    for egress (a Kubernetes NetworkPolicy's only where it isolates).
+    for egress (a Kubernetes NetworkPolicy's only where it isolates). ``before``: the
+    tiers of a walk over the same classes, whose counts are taken again for the owners
+    whose subjects are the same arrays (:func:`owner_counts`); ``counts``: the owners'
+    counts, known already.
     """
     position = {t.name: i for i, t in enumerate(tiers)}
-    n = len(host_network)
+    kept = before if before is not None and before.tiers == tiers else None
+    if counts is None:
+        counts = owner_counts(position, owners, len(host_network), kept)
     state_of: dict[str, IntVec] = {}
     states: dict[str, list[tuple[tuple[bool, ...], bool]]] = {}
     some: dict[str, BoolVec] = {}
-    placed = [(tier_index(position, policy), policy, subjects) for policy, *subjects in owners]
-    for d, direction in enumerate(("ingress", "egress")):
-        by_tier = np.zeros((len(tiers), n), dtype=bool)  # rows: five times quicker to OR
-        rows = list(by_tier)  # views: ORed in place without indexing the matrix each time
-        for t, policy, subjects in placed:
-            if t is not None and applies(policy, direction):
-                rows[t] |= subjects[d]
+    for direction in DIRECTIONS:
+        by_tier = counts[direction] > 0
         some[direction] = np.asarray(by_tier.any(axis=0), dtype=bool)
         state_of[direction], states[direction] = _states(by_tier.T, host_network)
     walk = CalicoTiers(
@@ -220,8 +230,63 @@ def calico_tiers(
         states,
         everything,
         owners,
+        counts,
     )
     return walk, some
+
+
+def owner_counts(
+    position: Mapping[str, int], owners: Owners, n: int, before: CalicoTiers | None = None
+) -> Counts:
+    """How many ``owners`` of each tier (``position``: by name) apply to each of the ``n``
+    classes, each way. With ``before`` (tiers over ``n`` classes too), its counts with the
+    owners that changed taken out and put in again: an owner whose policy and subjects are
+    the objects ``before`` holds counts as it did (the arrays are not written once made),
+    so an update that changes a few policies adds and takes a few rows, not every one."""
+    prior = _prior(before, n)
+    if prior is None:
+        counts = {d: np.zeros((len(position), n), dtype=np.int32) for d in DIRECTIONS}
+        _add(counts, position, owners, 1)
+        return counts
+    assert before is not None
+    counts = {d: c.copy() for d, c in before.counts.items()}
+    changed = []
+    for owner in owners:
+        old = prior.pop(id(owner[0]), None)
+        if old is not None and old[1] is owner[1] and old[2] is owner[2]:
+            continue
+        if old is not None:
+            _add(counts, position, [old], -1)
+        changed.append(owner)
+    _add(counts, position, list(prior.values()), -1)
+    _add(counts, position, changed, 1)
+    return counts
+
+
+def _prior(
+    before: CalicoTiers | None, n: int
+) -> dict[int, tuple[CompiledPolicy, BoolVec, BoolVec]] | None:
+    """``before``'s owners by the identity of their policy, when its counts can be taken
+    again: kept, over ``n`` classes, no policy twice."""
+    if before is None or not before.counts or before.counts[DIRECTIONS[0]].shape[1] != n:
+        return None
+    prior = {id(owner[0]): owner for owner in before.owners}
+    return prior if len(prior) == len(before.owners) else None
+
+
+def _add(counts: Counts, position: Mapping[str, int], owners: Owners, sign: int) -> None:
+    """Count ``owners`` in (``sign`` 1) or out (-1) of ``counts``, in place."""
+    for policy, *subjects in owners:
+        t = tier_index(position, policy)
+        if t is None:
+            continue
+        for d, direction in enumerate(DIRECTIONS):
+            if applies(policy, direction):
+                row = counts[direction][t]
+                if sign > 0:
+                    row += subjects[d]
+                else:
+                    row -= subjects[d]
 
 
 def _ranks(position: Mapping[str, int], rules: list[CompiledRule]) -> list[int]:
