@@ -30,7 +30,7 @@ from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps, is_calico, kept_matcher
-from reach.engine.calicotiers import CalicoTiers, calico_tiers
+from reach.engine.calicotiers import CalicoTiers, Owners, calico_tiers, counts_in_order
 from reach.engine.classes import LabelKey, NamedPorts
 from reach.engine.classmoves import (
     NEW,
@@ -128,7 +128,8 @@ def calico_rebuilt(
     if new is None and cluster is x.cluster:  # a split, a merge: the answers stay
         steps: CalicoSteps | _Taken | None = _taken(x, after, others, masks, source, columns)
     else:
-        steps = calico_steps(after, x, cluster, others, merges=False)
+        prior = _tiers_in_order(x, after, source)
+        steps = calico_steps(after, x, cluster, others, merges=False, tiers=prior)
     if steps is None:
         return None
     state_of = steps.tiers.state_of
@@ -222,18 +223,36 @@ def _taken(
     )
     other = iter(others)
     rules = [next(taken) if is_calico(rule) else next(other) for rule in x.rules]
+    owners = _owners_in_order(tiers, after, by_class)
+    host = after.labels.host_network[after.classes.first_label_class]
+    counts = counts_in_order(tiers, owners, source)
+    walk, some = calico_tiers(tiers.tiers, rules, owners, host, masks.atoms.all_int, None, counts)
+    return _Taken(rules, some, walk, kept_matcher(after, x.cluster))
+
+
+def _owners_in_order(tiers: CalicoTiers, after: CalicoState, by_class: Taking) -> Owners:
+    """``tiers``' owners with the classes in their new order (``by_class``): the other
+    kinds' policies with ``after``'s subjects, Calico's own taken (a class made answers
+    them no)."""
     subject_of = dict(zip(map(id, after.policies), after.subjects, strict=True))
     owned = [(p, i, e) for p, i, e in tiers.owners if id(p) not in subject_of]
     ways = taken_each(by_class, [v for _, i, e in owned for v in (i, e)], None, False)
     kinds = iter(zip(ways[::2], ways[1::2], strict=True))
-    owners = [
+    return [
         (p, subject_of[id(p)], subject_of[id(p)]) if id(p) in subject_of else (p, *next(kinds))
         for p, _, _ in tiers.owners
     ]
-    host = after.labels.host_network[after.classes.first_label_class]
-    counts = {d: c[:, source] for d, c in tiers.counts.items()} if tiers.counts else None
-    walk, some = calico_tiers(tiers.tiers, rules, owners, host, masks.atoms.all_int, None, counts)
-    return _Taken(rules, some, walk, kept_matcher(after, x.cluster))
+
+
+def _tiers_in_order(x: Reachability, after: CalicoState, source: IntVec) -> CalicoTiers | None:
+    """``x``'s tiers with the classes in their new order (``source``: the class before of
+    each, -1 one made), for the Calico steps over them to count again only the owners
+    whose subjects they make anew (:func:`reach.engine.calicotiers.owner_counts`)."""
+    if x.calico is None:
+        return None
+    owners = _owners_in_order(x.calico, after, Taking(source))
+    counts = counts_in_order(x.calico, owners, source)
+    return None if counts is None else replace(x.calico, owners=owners, counts=counts)
 
 
 def _hashes(

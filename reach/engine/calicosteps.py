@@ -92,6 +92,7 @@ def calico_steps(
     merges: bool = True,
     plan: CalicoPlan | None = None,
     gone: list[NamedKey] | None = None,
+    tiers: CalicoTiers | None = None,
 ) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
     rules of the other kinds ``others``; None when the frame would change or the change
@@ -99,7 +100,9 @@ def calico_steps(
     answer alike, then found: ``CalicoSteps.groups``; looking compares every class's
     answers, most of an update's time at 100k pods; ``plan``: the cluster's, when made
     already; ``gone``: port names of ``state``'s that no rule of ``cluster`` names any
-    more, which the merge groups do not read: :mod:`reach.engine.namedmoves`)."""
+    more, which the merge groups do not read: :mod:`reach.engine.namedmoves`; ``tiers``:
+    the tiers before over ``state``'s classes, whose owners' counts are taken again
+    where their subjects are the same arrays: ``x``'s by default)."""
     plan = plan or calico_plan(cluster)
     named = [key for key in state.named_ports if key not in (gone or [])]
     if not _same_frame(state, x, plan, named):
@@ -115,7 +118,9 @@ def calico_steps(
         return None  # the change tells label classes of one class apart
     calico.in_classes(state.classes.first_label_class)
     rules = calico.rules(others, state.masks, state.named_ports, len(x.pseudo))
-    sides, some = calico.walked(state.policies, state.subjects, rules, state.masks, x.calico)
+    sides, some = calico.walked(
+        state.policies, state.subjects, rules, state.masks, tiers if tiers is not None else x.calico
+    )
     assert calico.tiers is not None and x.calico is not None
     hashes, columns = _hashes(state, x, rules, calico.tiers, merges)
     groups = []

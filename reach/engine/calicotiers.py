@@ -263,6 +263,28 @@ def owner_counts(
     return counts
 
 
+def counts_in_order(tiers: CalicoTiers, owners: Owners, source: IntVec) -> Counts | None:
+    """``tiers``' counts over classes renumbered (``source``: the class before of each, -1
+    one made), where ``owners`` (``tiers``' own, over the new classes) answer for each
+    class kept as for its class before; a class made is counted from ``owners``' answers.
+    None when ``tiers`` has no counts."""
+    if not tiers.counts:
+        return None
+    kept = np.flatnonzero(source >= 0)
+    counts = {}
+    for direction, before in tiers.counts.items():
+        counts[direction] = np.zeros((len(before), len(source)), dtype=np.int32)
+        counts[direction][:, kept] = before[:, source[kept]]
+    position = tiers.position
+    for c in np.flatnonzero(source < 0).tolist():
+        for d, direction in enumerate(DIRECTIONS):
+            for policy, *subjects in owners:
+                t = tier_index(position, policy)
+                if t is not None and subjects[d][c] and applies(policy, direction):
+                    counts[direction][t, c] += 1
+    return counts
+
+
 def _prior(
     before: CalicoTiers | None, n: int
 ) -> dict[int, tuple[CompiledPolicy, BoolVec, BoolVec]] | None:

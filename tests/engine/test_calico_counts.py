@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reach.engine.calicotiers import CalicoTiers, calico_tiers, owner_counts
+from reach.engine.calicotiers import CalicoTiers, calico_tiers, counts_in_order, owner_counts
 from reach.model.calico import CalicoPolicy, Tier
 
 TIERS = [Tier("security", 100.0), Tier("default")]
@@ -96,3 +96,29 @@ def test_counts_kept_from_step_to_step_equal_counts_from_scratch(
             assert np.array_equal(after.state_of[d], fresh.state_of[d])
         assert after.states == fresh.states
         before = after
+
+
+@given(_steps(), st.data())
+def test_counts_taken_in_a_new_order_of_the_classes_equal_counts_from_scratch(
+    steps: tuple[int, list[list[tuple[int, str, list[bool], list[bool]]]]], data: st.DataObject
+) -> None:
+    n, lists = steps
+    owners: list[Owner] = [
+        (policy(f"p{k}", tier), np.array(i, dtype=bool), np.array(e, dtype=bool))
+        for k, (_, tier, i, e) in enumerate(lists[0])
+    ]
+    before = walk(owners, n)
+    source = np.array(data.draw(st.lists(st.integers(-1, n - 1), max_size=8)), dtype=np.intp)
+    made = source < 0
+    renumbered: list[Owner] = []
+    for p, *subjects in owners:  # a class kept answers as its class before, one made anyhow
+        taken = [s[np.maximum(source, 0)] for s in subjects]
+        for t in taken:
+            k = int(made.sum())
+            t[made] = data.draw(st.lists(st.booleans(), min_size=k, max_size=k))
+        renumbered.append((p, *taken))  # type: ignore[arg-type]
+    counts = counts_in_order(before, renumbered, source)
+    assert counts is not None
+    fresh = owner_counts(POSITION, renumbered, len(source))
+    for d in ("ingress", "egress"):
+        assert np.array_equal(counts[d], fresh[d])
