@@ -71,6 +71,8 @@ from bench_core import cluster  # noqa: E402
 
 import reach  # noqa: E402
 from reach.api import whatif  # noqa: E402
+from reach.engine.reachability import Reachability  # noqa: E402
+from reach.model.cluster import Pod  # noqa: E402
 
 Obj = dict[str, Any]
 
@@ -257,6 +259,24 @@ def sidecar(ns: str) -> Obj:
     }
 
 
+def mixed_pods(x: Reachability) -> list[Pod]:
+    """Ten pods (or fewer) whose class holds pods of other labels too: a policy selecting
+    exactly their labels splits the class, and deleting it merges the parts again."""
+    labels_of_class: dict[int, set[int]] = {}
+    assert x.pod_label_class is not None
+    for c, label in zip(x.pod_class.tolist(), x.pod_label_class.tolist(), strict=True):
+        labels_of_class.setdefault(c, set()).add(label)
+    mixed = [i for i, c in enumerate(x.pod_class.tolist()) if len(labels_of_class[c]) > 1]
+    return [x.pods[i] for i in mixed[:: max(1, len(mixed) // 10)]]
+
+
+def split_policy(pod: Pod) -> Obj:
+    """A NetworkPolicy denying ingress to exactly ``pod``'s labels (see :func:`mixed_pods`)."""
+    policy = deny(pod.namespace, {"matchLabels": dict(pod.labels)})
+    policy["metadata"]["name"] = "bench-split"
+    return policy
+
+
 def with_policies(path: Path, kind: str, make: Callable[[str], Obj]) -> Path:
     """The cluster at ``path`` with a policy (``make(namespace)``) in each of its first 50
     namespaces (or half), written beside it once (``kind``: in the file's name)."""
@@ -307,14 +327,7 @@ def main() -> None:
         by_name[(x.pods[i].namespace, x.pods[i].name)] for i in alone[:: max(1, len(alone) // 10)]
     ]
 
-    # pods whose class holds pods of other labels too: a policy selecting exactly their
-    # labels splits the class, and deleting it merges the parts again
-    labels_of_class: dict[int, set[int]] = {}
-    assert x.pod_label_class is not None
-    for c, label in zip(x.pod_class.tolist(), x.pod_label_class.tolist(), strict=True):
-        labels_of_class.setdefault(c, set()).add(label)
-    mixed = [i for i, c in enumerate(x.pod_class.tolist()) if len(labels_of_class[c]) > 1]
-    splitting = [x.pods[i] for i in mixed[:: max(1, len(mixed) // 10)]]
+    splitting = mixed_pods(x)
 
     # port names pods carry that no rule names (one that none carries when there is none)
     state = x.policy_state or x.calico_state
@@ -333,10 +346,7 @@ def main() -> None:
         return pod
 
     def split(i: int) -> Obj:
-        pod = splitting[i]
-        policy = deny(pod.namespace, {"matchLabels": dict(pod.labels)})
-        policy["metadata"]["name"] = "bench-split"
-        return policy
+        return split_policy(splitting[i])
 
     def endpoint_slice(i: int) -> Obj:
         return {

@@ -32,3 +32,38 @@ def test_restored_when_the_step_fails() -> None:
     with pytest.raises(ValueError):
         fails()
     assert gc.isenabled()
+
+
+def test_what_is_alive_after_a_paused_step_is_frozen() -> None:
+    gc.unfreeze()
+    with gc_paused():
+        made = [[] for _ in range(1000)]
+    assert gc.get_freeze_count() >= len(made)
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def test_a_cycle_frozen_is_collected_at_the_settling_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    import weakref
+
+    from reach import gcpause
+
+    monkeypatch.setattr(gcpause, "SETTLE_EVERY", 3)
+    monkeypatch.setattr(gcpause, "_steps", [0])
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    gone = weakref.ref(a)
+    with gc_paused():  # step 1: the cycle is frozen
+        pass
+    del a, b
+    gc.collect()
+    assert gone() is not None  # frozen: a full collection does not see it
+    with gc_paused():  # step 2
+        pass
+    assert gone() is not None
+    with gc_paused():  # step 3: given back and collected
+        pass
+    assert gone() is None
