@@ -26,11 +26,18 @@ class Projections:
     """Projected key -> behaviour class (``get``, ``put``); ``len`` counts the keys with
     a class."""
 
-    def __init__(self, slots: dict[LabelKey, int] | None = None, classes: IntVec | None = None):
+    def __init__(
+        self,
+        slots: dict[LabelKey, int] | None = None,
+        classes: IntVec | None = None,
+        spaces: set[str] | None = None,
+    ):
         self._slots: dict[LabelKey, int] = slots if slots is not None else {}
         self._classes: IntVec = classes if classes is not None else np.empty(0, dtype=np.intp)
         self._more: list[int] = []  # classes put since the array was made
         self._live = int((self._classes >= 0).sum())
+        #: The namespaces whose compiled keys were put (``KeyAnswers.projected_class``).
+        self.spaces: set[str] = spaces if spaces is not None else set()
 
     def __len__(self) -> int:
         return self._live
@@ -61,20 +68,22 @@ class Projections:
 
     def copy(self) -> Projections:
         """These projections, apart from this object (``put`` on one leaves the other)."""
-        return Projections(dict(self._slots), self._array().copy())
+        return Projections(dict(self._slots), self._array().copy(), set(self.spaces))
 
     def renumbered(self, renumber: IntVec) -> Projections:
         """These projections with each class ``c`` now ``renumber[c]`` (negative: gone)."""
         classes = self._array()
         taken = renumber[np.maximum(classes, 0)]
-        return Projections(dict(self._slots), np.where(classes >= 0, taken, NONE))
+        kept = np.where(classes >= 0, taken, NONE)
+        return Projections(dict(self._slots), kept, set(self.spaces))
 
     def without(self, leave: Callable[[LabelKey], bool]) -> Projections:
         """These projections without the keys ``leave`` says."""
         classes = self._array()
         kept = {key: slot for key, slot in self._slots.items() if not leave(key)}
         order = list(kept.values())
-        return Projections(dict(zip(kept, range(len(kept)), strict=True)), classes[order])
+        slots = dict(zip(kept, range(len(kept)), strict=True))
+        return Projections(slots, classes[order], set(self.spaces))
 
     def _class(self, slot: int) -> int:
         if slot < len(self._classes):

@@ -91,3 +91,22 @@ def test_projections_agree_with_a_dictionary_renumbered_entry_by_entry(ops: list
         live = {k: c for k, c in d.items() if c >= 0}
         assert {k: p.get(k) for k in KEYS} == {k: live.get(k) for k in KEYS}
         assert len(p) == len(live)
+
+
+def test_compiled_keys_are_projected_a_namespace_at_a_time_when_first_asked() -> None:
+    from reach.engine.keyanswers import KeyAnswers
+
+    answers = KeyAnswers([], [], {}, [], None)  # type: ignore[arg-type]
+    a = [("a", ((f"k{i}", "v"),), "sa", False, False, None, ()) for i in range(3)]
+    b = [("b", ((f"k{i}", "v"),), "sa", False, False, None, ()) for i in range(3)]
+    known, classes = [*a, *b], [0, 0, -1, 1, 1, 1]
+    asked = ("a", (("other", "x"),), "sa", False, False, None, ())  # no selector reads it
+    assert answers.projected_class(asked, known, classes) == 0
+    assert answers.projected.spaces == {"a"}
+    assert len(answers.projected) == 1  # a's keys (one projection); none of b's yet
+    assert answers.projected.get(answers.projection(b[0])) is None
+    assert answers.projected_class(("b", (), "sa", False, False, None, ()), known, classes) == 1
+    assert answers.projected.spaces == {"a", "b"}
+    kept = answers.projected.renumbered(np.array([1, 0], dtype=np.intp))
+    assert kept.spaces == {"a", "b"} and kept.copy().spaces == {"a", "b"}
+    assert kept.without(lambda key: key[0] == "b").spaces == {"a", "b"}  # not asked again
