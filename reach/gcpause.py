@@ -12,14 +12,17 @@ generations, the objects a load or an update leaves were scanned by the first yo
 collection after the step (40-65 ms after an update at 100k pods: they were all made
 while it was paused) and again by every full collection (1.2-1.5 s at 100k pods, every
 few updates: half the time of some updates of ``bench/bench_watch.py``). A cycle among
-objects frozen is not collected while they are frozen, so every ``SETTLE_EVERY``-th step
-gives them back and runs a full collection first.
+objects frozen is not collected while they are frozen, so now and then a step gives them
+back and runs a full collection first: when the last one is a hundred times its own
+length ago (at 100k pods, a 1.3 s collection every two minutes or more; the tests' many
+small steps took twice as long with one every 100 steps).
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -28,10 +31,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-#: Every this many outermost paused steps, the objects frozen are given back to the
-#: collector and collected in full (a cycle among them is found then).
-SETTLE_EVERY = 100
-_steps = [0]
+#: The share of time the full collections of frozen objects may take: one runs when the
+#: time since the last is this many times its length (and at least ``SETTLE_GAP``).
+SETTLE_SHARE = 0.01
+SETTLE_GAP = 10.0
+_last = {"at": time.monotonic(), "took": 0.0}
 
 
 @contextmanager
@@ -49,12 +53,15 @@ def gc_paused() -> Iterator[None]:
 
 
 def settle() -> None:
-    """Freeze every object the collector tracks; every ``SETTLE_EVERY``-th call, give the
-    frozen ones back and collect in full first."""
-    _steps[0] += 1
-    if _steps[0] % SETTLE_EVERY == 0:
+    """Freeze every object the collector tracks; when the last full collection is long
+    enough ago (see ``SETTLE_SHARE``), give the frozen ones back and collect in full
+    first."""
+    now = time.monotonic()
+    if now - _last["at"] >= max(SETTLE_GAP, _last["took"] / SETTLE_SHARE):
         gc.unfreeze()
         gc.collect()
+        _last["at"] = time.monotonic()
+        _last["took"] = _last["at"] - now
     gc.freeze()
 
 

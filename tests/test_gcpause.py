@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 
 import pytest
 
@@ -46,24 +47,38 @@ class _Node:
         self.other: _Node | None = None
 
 
-def test_a_cycle_frozen_is_collected_at_the_settling_step(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cycle_frozen_is_collected_once_the_last_full_collection_is_long_ago(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import weakref
 
     from reach import gcpause
 
-    monkeypatch.setattr(gcpause, "SETTLE_EVERY", 3)
-    monkeypatch.setattr(gcpause, "_steps", [0])
+    monkeypatch.setattr(gcpause, "SETTLE_GAP", 3600.0)
+    monkeypatch.setattr(gcpause, "_last", {"at": time.monotonic(), "took": 0.0})
     a, b = _Node(), _Node()
     a.other, b.other = b, a
     gone = weakref.ref(a)
-    with gc_paused():  # step 1: the cycle is frozen
+    with gc_paused():  # the cycle is frozen
         pass
     del a, b
     gc.collect()
     assert gone() is not None  # frozen: a full collection does not see it
-    with gc_paused():  # step 2
+    with gc_paused():  # the last full collection is not long ago
         pass
     assert gone() is not None
-    with gc_paused():  # step 3: given back and collected
+    monkeypatch.setattr(gcpause, "SETTLE_GAP", 0.0)
+    with gc_paused():  # now it is: given back and collected
         pass
     assert gone() is None
+    took = gcpause._last["took"]
+    monkeypatch.setattr(gcpause, "_last", {"at": time.monotonic(), "took": 1.0})
+    c, d = _Node(), _Node()
+    c.other, d.other = d, c
+    kept = weakref.ref(c)
+    with gc_paused():
+        pass
+    del c, d
+    with gc_paused():  # a collection of 1 s was just now: not again for 100 s
+        pass
+    assert kept() is not None and took >= 0
