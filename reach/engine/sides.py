@@ -137,8 +137,9 @@ class SideRows:
         rows = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1]))).ravel()
         _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
         verdicts = np.empty(len(first), dtype=np.int32)
+        held = np.array(holding, dtype=np.intp)
         for g, c in enumerate(first.tolist()):
-            matching = tuple(k for j, k in enumerate(holding) if matrix[j, c])
+            matching = tuple(held[matrix[:, c]].tolist())
             verdicts[g] = self._verdict(
                 matching, isolated=int(alone[c]), dst=c if ingress else other
             )
