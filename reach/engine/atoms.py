@@ -125,9 +125,9 @@ class PortAtoms:
         """Ids of the rows of a (k, W) mask array; equal masks share one id."""
         if not len(masks):
             return np.zeros(0, dtype=np.intp)
-        uniq, inverse = np.unique(masks, axis=0, return_inverse=True)
+        uniq, inverse = distinct_rows(masks)
         ids = np.array([self.intern_int(self.to_int(row)) for row in uniq], dtype=np.intp)
-        return ids[inverse.reshape(-1)]
+        return ids[inverse]
 
     def portset(self, mask: Mask) -> PortSet:
         """The port set of a mask (cached by mask bytes: few distinct masks occur)."""
@@ -142,6 +142,32 @@ class PortAtoms:
             ps = PortSet.from_mapping(by)
             self._text[key] = ps
         return ps
+
+
+#: An odd constant that mixes the words of a row into one (``distinct_rows``).
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def distinct_rows(masks: Mask) -> tuple[Mask, npt.NDArray[np.intp]]:
+    """``np.unique(masks, axis=0, return_inverse=True)``: the distinct rows of a (k, W)
+    mask array in order (by word 0, then 1, ...) and the index of each row among them.
+    Found by a hash of each row's words, sorted as one uint64 array, then checked row by
+    row (rows of one hash that differ: the exact way); numpy sorts rows of W words as
+    records, 10-20 times slower (at 100k pods most of a diff beside Calico, 160 ms)."""
+    hashed = masks[:, 0].copy()
+    for w in range(1, masks.shape[1]):
+        hashed *= _MIX
+        hashed += masks[:, w]
+    _, first, inverse = np.unique(hashed, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    uniq = masks[first]
+    if not np.array_equal(uniq[inverse], masks):
+        rows, exact = np.unique(masks, axis=0, return_inverse=True)
+        return rows, exact.reshape(-1)
+    order = np.lexsort(uniq.T[::-1])  # the last key sorts first: word 0
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return uniq[order], rank[inverse]
 
 
 def refined_masks(masks: Mask, part_of: IntVec, words: int) -> Mask:

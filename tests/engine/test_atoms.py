@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import reduce
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reach.engine.atoms import Mask, PortAtoms, refined_masks
+from reach.engine.atoms import Mask, PortAtoms, distinct_rows, refined_masks
 from reach.model.ports import MAX_PORT, PROTOCOLS, PortSet
 
 TCP80 = PortSet.of("TCP", 80)
@@ -236,3 +237,28 @@ def test_masks_of_rules_are_cut_again_row_by_row() -> None:
     again = refined_masks(rows, part_of, finer.words)
     assert [finer.portset(row) for row in again] == GIVEN
     assert finer.portset(refined_masks(atoms.mask(WEB), part_of, finer.words)) == WEB
+
+
+@given(
+    st.integers(1, 3).flatmap(
+        lambda w: st.lists(
+            st.lists(st.integers(0, 2**64 - 1), min_size=w, max_size=w), min_size=1, max_size=5
+        ).flatmap(lambda rows: st.lists(st.sampled_from(rows), min_size=1, max_size=40))
+    )
+)
+def test_distinct_rows_are_numpys_unique_rows(drawn: list[list[int]]) -> None:
+    masks = np.array(drawn, dtype=np.uint64)
+    rows, inverse = distinct_rows(masks)
+    expected, expected_inverse = np.unique(masks, axis=0, return_inverse=True)
+    assert np.array_equal(rows, expected)
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
+
+
+def test_rows_of_one_hash_that_differ_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reach.engine import atoms
+
+    monkeypatch.setattr(atoms, "_MIX", np.uint64(0))  # the hash is the last word alone
+    masks = np.array([[1, 7], [2, 7], [1, 7], [0, 3]], dtype=np.uint64)
+    rows, inverse = distinct_rows(masks)
+    assert rows.tolist() == [[0, 3], [1, 7], [2, 7]]
+    assert inverse.tolist() == [1, 2, 1, 0]
