@@ -262,3 +262,5 @@ def test_rows_of_one_hash_that_differ_are_told_apart(monkeypatch: pytest.MonkeyP
     rows, inverse = distinct_rows(masks)
     assert rows.tolist() == [[0, 3], [1, 7], [2, 7]]
     assert inverse.tolist() == [1, 2, 1, 0]
+    rows, inverse = distinct_rows(np.zeros((3, 0), dtype=np.uint64))
+    assert rows.shape == (1, 0) and inverse.tolist() == [0, 0, 0]
