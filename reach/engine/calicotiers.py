@@ -275,13 +275,12 @@ def counts_in_order(tiers: CalicoTiers, owners: Owners, source: IntVec) -> Count
     for direction, before in tiers.counts.items():
         counts[direction] = np.zeros((len(before), len(source)), dtype=np.int32)
         counts[direction][:, kept] = before[:, source[kept]]
+    made = np.flatnonzero(source < 0).tolist()
     position = tiers.position
-    for c in np.flatnonzero(source < 0).tolist():
-        for d, direction in enumerate(DIRECTIONS):
-            for policy, *subjects in owners:
-                t = tier_index(position, policy)
-                if t is not None and subjects[d][c] and applies(policy, direction):
-                    counts[direction][t, c] += 1
+    for policy, *subjects in owners if made else ():
+        for d, direction, t in _places(position, policy):
+            for c in made:
+                counts[direction][t, c] += int(subjects[d][c])
     return counts
 
 
@@ -296,19 +295,24 @@ def _prior(
     return prior if len(prior) == len(before.owners) else None
 
 
+def _places(position: Mapping[str, int], policy: Owner) -> list[tuple[int, str, int]]:
+    """Where an owner counts: ``(subject index, direction, tier)`` for each direction it
+    makes its tier apply in (none for a profile or a tier not among ``position``)."""
+    t = tier_index(position, policy)
+    if t is None:
+        return []
+    return [(d, way, t) for d, way in enumerate(DIRECTIONS) if applies(policy, way)]
+
+
 def _add(counts: Counts, position: Mapping[str, int], owners: Owners, sign: int) -> None:
     """Count ``owners`` in (``sign`` 1) or out (-1) of ``counts``, in place."""
     for policy, *subjects in owners:
-        t = tier_index(position, policy)
-        if t is None:
-            continue
-        for d, direction in enumerate(DIRECTIONS):
-            if applies(policy, direction):
-                row = counts[direction][t]
-                if sign > 0:
-                    row += subjects[d]
-                else:
-                    row -= subjects[d]
+        for d, direction, t in _places(position, policy):
+            row = counts[direction][t]
+            if sign > 0:
+                row += subjects[d]
+            else:
+                row -= subjects[d]
 
 
 def _ranks(position: Mapping[str, int], rules: list[CompiledRule]) -> list[int]:
