@@ -30,7 +30,7 @@ def contribution(policy: AnyPolicy, columns: list[BoolVec]) -> UIntVec:
     peers hold, over behaviour classes) add to each class's hash."""
     if not columns:
         return np.zeros(0, dtype=np.uint64)
-    weights = _position_weights(len(columns)) * _policy_weight(policy)
+    weights = position_weights(len(columns)) * _policy_weight(policy)
     answers = np.array(columns, dtype=np.uint64)
     out: UIntVec = (weights[:, None] * answers).sum(axis=0, dtype=np.uint64)
     return out
@@ -77,7 +77,7 @@ def _policy_weight(policy: AnyPolicy) -> np.uint64:
 
 
 @functools.lru_cache(maxsize=256)
-def _position_weights(k: int) -> UIntVec:
+def position_weights(k: int) -> UIntVec:
     """A weight for each of the first ``k`` columns of a policy (splitmix64 of j + 1)."""
     z = (np.arange(1, k + 1, dtype=np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -101,7 +101,7 @@ def hashes_of(
     for policy, subject in zip(policies, subjects, strict=True):
         columns = [subject, *peers.get(id(policy), [])]
         for column, weight in zip(
-            columns, _position_weights(len(columns)) * _policy_weight(policy), strict=True
+            columns, position_weights(len(columns)) * _policy_weight(policy), strict=True
         ):
             hit = np.flatnonzero(column)
             if len(hit) * 16 > n:
@@ -139,7 +139,7 @@ def answers_hash(
     total = 0  # mod 2**64, as the arrays of hashes add
     for policy, column in zip(policies, by_policy, strict=True):
         if any(column):
-            weights = _position_weights(len(column)) * _policy_weight(policy)
+            weights = position_weights(len(column)) * _policy_weight(policy)
             total += int(weights[np.array(column, dtype=bool)].sum(dtype=np.uint64))
     return np.uint64(total % 2**64)
 
