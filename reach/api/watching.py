@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostics
 from reach.freedmemory import keep_freed_memory
+from reach.gcpause import collect_when_idle, idle_caller
 from reach.input.live.read import LiveSource
 from reach.input.live.watch import Change, ClusterWatch, Event, Status, raw_of, wait_for
 from reach.input.loader import Memo, build_cluster
@@ -113,6 +114,7 @@ class Watcher:
         self.updates = 0
         self.latencies: list[float] = []
         self.tally = Tally(0, {})
+        self._end_idle: Callable[[], None] = lambda: None  # steps collect as usual
 
     def start(self) -> WatchUpdate:
         """Read the cluster and start watching it; the first state (read with the memory
@@ -124,6 +126,8 @@ class Watcher:
         self.analysis = self._analyse()
         self.tally = _tally(self.analysis.view(self.by))
         self.broken = self._broken(self.analysis)
+        self._end_idle()
+        self._end_idle = idle_caller()  # steps leave the full collections to next()
         return WatchUpdate(
             _now(),
             [],
@@ -140,7 +144,10 @@ class Watcher:
     def next(self, timeout: float = 1.0) -> WatchUpdate | None:
         """The next update (None when no event came within ``timeout`` seconds)."""
         batch = wait_for(self.watch.events, timeout)
-        return self.update(batch) if batch else None
+        if not batch:  # idle: the collector's full collection, when due, runs now
+            collect_when_idle()
+            return None
+        return self.update(batch)
 
     def update(self, batch: list[Event]) -> WatchUpdate:
         """Apply ``batch`` and say what it changed."""
@@ -185,6 +192,7 @@ class Watcher:
 
     def stop(self) -> None:
         self.watch.stop()
+        self._end_idle()
 
     def _apply(
         self, batch: list[Event]

@@ -206,6 +206,27 @@ def test_a_missing_crd_is_no_error(server: WatchServer, watching: Watcher) -> No
     assert not any(r.group == "cilium.io" for r in watching.watch.source.list_versions)
 
 
+def test_an_idle_watcher_runs_the_collectors_full_collection_steps_leave_to_it(
+    server: WatchServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a watcher runs, steps leave the full collection of frozen objects to it
+    (``gcpause.idle_caller``), and it runs it when no event came (``reach.gcpause``)."""
+    from reach import gcpause
+    from reach.api import watching
+
+    idle: list[bool] = []
+    monkeypatch.setattr(watching, "collect_when_idle", lambda: idle.append(True) or False)
+    before = gcpause._idle["callers"]
+    w = Watcher(options(server, tmp_path))
+    w.start()
+    try:
+        assert gcpause._idle["callers"] == before + 1
+        assert w.next(0.2) is None and idle == [True]
+    finally:
+        w.stop()
+    assert gcpause._idle["callers"] == before
+
+
 def test_expectations_break_and_are_restored(server: WatchServer, tmp_path: Path) -> None:
     expect = {
         "version": 1,
