@@ -275,12 +275,12 @@ def counts_in_order(tiers: CalicoTiers, owners: Owners, source: IntVec) -> Count
     for direction, before in tiers.counts.items():
         counts[direction] = np.zeros((len(before), len(source)), dtype=np.int32)
         counts[direction][:, kept] = before[:, source[kept]]
-    made = np.flatnonzero(source < 0).tolist()
     position = tiers.position
-    for policy, *subjects in owners if made else ():
-        for d, direction, t in _places(position, policy):
-            for c in made:
-                counts[direction][t, c] += int(subjects[d][c])
+    for c in np.flatnonzero(source < 0).tolist():
+        for policy, *subjects in owners:  # few select a class: their places only
+            if subjects[0][c] or subjects[1][c]:
+                for d, direction, t in _places(position, policy):
+                    counts[direction][t, c] += int(subjects[d][c])
     return counts
 
 
