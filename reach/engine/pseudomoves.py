@@ -17,10 +17,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import empty_rows
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
+from reach.engine.rules import CompiledRule
 from reach.engine.segmentmoves import ends_taken
 from reach.engine.sides import SideRows
 from reach.engine.taking import Taking
@@ -38,8 +40,8 @@ def with_pseudo(x: Reachability, pseudo: list[PseudoPeer]) -> Reachability:
     new = [p for p in pseudo if p not in place]
     take = Taking(columns)
     masks, rules = ends_taken(x, state, take)
-    for rule in rules if len(fresh) else []:  # their peers are fresh arrays then
-        rule.peers[fresh] = pseudo_held(rule.rule, new)  # type: ignore[arg-type]
+    if len(fresh):  # their peers are fresh arrays then
+        _hold_new(rules, fresh, new)
     sides = SideRows(rules, x.atoms, n_internal=x.n_internal, resolution_of=masks.resolution_of)
     isolated = {"ingress": x.ingress_isolated, "egress": x.egress_isolated}
     rows = {}
@@ -75,3 +77,23 @@ def with_pseudo(x: Reachability, pseudo: list[PseudoPeer]) -> Reachability:
 def pseudo_union(a: list[PseudoPeer], b: list[PseudoPeer]) -> list[PseudoPeer]:
     """The pseudo peers of both lists, in the order ``pseudo_peers`` gives them."""
     return sorted(set(a) | set(b), key=pseudo_order)
+
+
+def _hold_new(rules: list[CompiledRule], fresh: IntVec, new: list[PseudoPeer]) -> None:
+    """Write into each rule's fresh peers (taken anew) the new pseudo peers it holds, in
+    place; rules that share an array (equal peers: ``compile``) and hold the new ones
+    otherwise each take a copy of it."""
+    written: dict[int, bytes] = {}
+    copies: dict[tuple[int, bytes], BoolVec] = {}
+    for rule in rules:
+        held = pseudo_held(rule.rule, new)  # type: ignore[arg-type]
+        mark = held.tobytes()
+        done = written.setdefault(id(rule.peers), mark)
+        if done is mark:  # the first rule of this array: written in place
+            rule.peers[fresh] = held
+        elif done != mark:
+            key = (id(rule.peers), mark)
+            if key not in copies:
+                copies[key] = rule.peers.copy()
+                copies[key][fresh] = held
+            rule.peers = copies[key]

@@ -131,14 +131,37 @@ def taken_each(
     (:func:`_stacked`)."""
     if not vectors:
         return []
-    out = take(_stacked(vectors), fill)
-    if fills is not None and len(take.fills):
-        out[:, take.fills] = np.array(fills, dtype=out.dtype)[:, None]
+    made = fills is not None and len(take.fills) > 0
+    # one row per distinct vector (and fill): rules of equal peers share one array
+    # (``compile``), and so do the rows taken of it
+    place: dict[tuple[int, object], int] = {}
+    at = [
+        place.setdefault((id(v), fills[k] if made else None), len(place))  # type: ignore[index]
+        for k, v in enumerate(vectors)
+    ]
+    distinct = vectors if len(place) == len(vectors) else _firsts(vectors, at, len(place))
+    out = take(_stacked(distinct), fill)
+    if made:
+        assert fills is not None
+        own = fills if distinct is vectors else _firsts(list(fills), at, len(place))
+        out[:, take.fills] = np.array(own, dtype=out.dtype)[:, None]
     rows = list(out)
     _made[id(out)] = [weakref.ref(row) for row in rows]
     for key in [key for key, refs in _made.items() if refs[0]() is None]:
         del _made[key]
-    return rows
+    return rows if distinct is vectors else [rows[k] for k in at]
+
+
+def _firsts(items: Sequence[Any], at: list[int], n: int) -> list[Any]:
+    """The first item of each of the ``n`` places ``at`` gives the items, by place."""
+    out: list[Any] = [_UNSET] * n
+    for item, k in zip(items, at, strict=True):
+        if out[k] is _UNSET:
+            out[k] = item
+    return out
+
+
+_UNSET = object()
 
 
 #: The rows :func:`taken_each` handed out, by the id of the array they are rows of, as

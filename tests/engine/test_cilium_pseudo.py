@@ -140,3 +140,30 @@ def test_a_deny_rule_naming_a_pseudo_peer_takes_it_away() -> None:
     deny = rule("egress", deny=True, entities=("health",))
     r = cluster(NAMER, cnp("a", "p", WEB, allow, deny))
     assert held(r) == EVERY - {"health[Entity]"}
+
+
+def test_rules_sharing_peers_that_hold_a_new_pseudo_peer_otherwise_take_their_own() -> None:
+    """``pseudomoves._hold_new``: the new pseudo peers are written into the peers taken
+    anew; rules that shared one array (equal peers) and hold them otherwise do not write
+    into each other's."""
+    import numpy as np
+
+    from reach.engine.pseudomoves import _hold_new
+    from reach.engine.rules import CompiledRule
+    from reach.model.pseudo import PseudoPeer
+
+    shared = np.zeros(5, dtype=bool)
+    names = CiliumRule(direction="egress", deny=False, index=0, entities=("kube-apiserver",))
+    other = CiliumRule(direction="egress", deny=False, index=1, entities=("host",))
+    same = CiliumRule(direction="egress", deny=False, index=2, entities=("kube-apiserver",))
+
+    def compiled(r: CiliumRule) -> CompiledRule:
+        return CompiledRule(None, r, "egress", shared, shared, np.zeros((1, 1), bool))  # type: ignore[arg-type]
+
+    rules = [compiled(names), compiled(other), compiled(same)]
+    fresh = np.array([3, 4])
+    _hold_new(rules, fresh, [PseudoPeer("Entity", "host"), PseudoPeer("Entity", "kube-apiserver")])
+    assert rules[0].peers.tolist() == [False, False, False, False, True]
+    assert rules[1].peers.tolist() == [False, False, False, True, False]
+    assert rules[2].peers is rules[0].peers  # held alike: still one array
+    assert rules[1].peers is not rules[0].peers

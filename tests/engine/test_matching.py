@@ -51,3 +51,21 @@ def test_peers_of_equal_selectors_share_an_answer_and_own_namespace_peers_do_not
     assert [ns for ns, held in zip(in_ns, own[1], strict=True) if held] == ["two"]
     assert [ns for ns, held in zip(in_ns, by_namespace[0], strict=True) if held] == ["one"]
     assert np.count_nonzero(by_namespace[0]) == 1
+
+
+def test_rules_of_equal_peers_share_one_array_of_peers_and_others_do_not() -> None:
+    """``compile``: one peers array for rules the matcher answers alike, which a
+    renumbering takes once (``taking.taken_each``)."""
+    objects = [
+        namespace("one", team="a"),
+        namespace("two"),
+        pod("db", "one", {"app": "db"}),
+        pod("db", "two", {"app": "db"}),
+        _policy("one"),
+        _policy("two"),
+    ]
+    x = reach.from_objects(objects).reachability
+    peers = {(str(r.policy), r.rule.peers[0].pod_selector is None): r.peers for r in x.rules}
+    assert peers[("one/p", True)] is peers[("two/p", True)]  # every namespace labelled
+    assert peers[("one/p", False)] is not peers[("two/p", False)]  # each its own namespace
+    assert not np.array_equal(peers[("one/p", False)], peers[("two/p", False)])

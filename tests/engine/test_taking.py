@@ -45,3 +45,32 @@ def test_a_take_is_numpy_indexing_with_the_fill(data: st.DataObject) -> None:
     take = Taking(at)
     assert take(vector, -1, rows=rows).tolist() == _reference(vector, at, -1, rows)
     assert take(vector[0], -1).tolist() == _reference(vector[0], at, -1, None)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.integers(0, 3), min_size=1, max_size=12),
+    st.lists(st.integers(-1, 5), min_size=1, max_size=8),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+    st.booleans(),
+)
+def test_vectors_shared_by_identity_are_taken_once_and_stay_shared(
+    which: list[int], order: list[int], fills: list[bool], with_fills: bool
+) -> None:
+    """``taken_each`` of vectors some of which are one object (rules of equal peers share
+    one array): each taken as ``vector[at]`` with its fill, and those of one object and
+    fill are one row."""
+    from reach.engine.taking import taken_each
+
+    rng = np.random.default_rng(len(which) * 31 + len(order))
+    objects = [rng.random(6) < 0.5 for _ in range(4)]
+    vectors = [objects[k] for k in which]
+    at = np.array(order, dtype=np.intp)
+    own = fills[: len(vectors)] if with_fills else None
+    out = taken_each(Taking(at), vectors, own, False)
+    for k, (vector, row) in enumerate(zip(vectors, out, strict=True)):
+        fill = own[k] if own is not None else False
+        assert row.tolist() == _reference(vector, at, fill, None)
+        for j in range(k):
+            same = vectors[j] is vector and (own is None or (at >= 0).all() or own[j] == own[k])
+            assert (out[j] is row) == same
