@@ -23,7 +23,7 @@ from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.movedupdate import Update
 from reach.engine.atoms import cuts_of
-from reach.engine.calicoplan import CalicoPlan, calico_plan
+from reach.engine.calicoplan import CalicoPlan, calico_plan, pods_moved
 from reach.engine.podmoves import moved
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostic, Diagnostics, FieldError
@@ -79,8 +79,10 @@ def pod_update(
         count += 1
     after_cluster = copy.copy(cluster)
     after_cluster.pods, after_cluster.pods_from_objects = pods, count
-    changed = [cluster.pods[removed]] if removed is not None else []
-    changed += [pods[inserted]] if inserted is not None else []
+    gone = [cluster.pods[removed]] if removed is not None else []
+    came = [pods[inserted]] if inserted is not None else []
+    pods_moved(cluster.pods, pods, gone, came)  # Calico's profiles read from those before
+    changed = gone + came
     x = before.reachability
     if cluster.calico.profiles:
         carried = [(_profiled(cluster, p), _profiled(after_cluster, p)) for p in changed]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from reach.engine.calicoplan import GENERATED_KNS, _profile_uses
 from reach.model.calico import CalicoObjects, Profile
 from reach.model.cluster import Cluster, Pod
@@ -40,3 +42,42 @@ def test_profile_uses_are_kept_for_the_same_pods_and_profiles_and_made_again_els
     assert "d" not in {ns for _, spaces in _names(one) for ns in spaces}
     pods.append(Pod("d", "s", ()))
     assert "d" in {ns for _, spaces in _names(one) for ns in spaces}
+
+
+def test_profile_uses_after_a_pod_moved_are_read_from_the_counts_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``pods_moved``: the pods after a pod event are not read again; the uses are those
+    made from every pod (a namespace's last pod gone, an account's first pod come)."""
+    from reach.engine import calicoplan
+
+    profiles = {
+        "kns.a": Profile("kns.a", labels_to_apply=(("x", "1"),)),
+        "ksa.b.robot": Profile("ksa.b.robot", ingress=(), labels_to_apply=(("y", "1"),)),
+    }
+    pods = [Pod("a", "p", ()), Pod("b", "q", ()), Pod("c", "r", ()), Pod("c", "s", ())]
+    before = _cluster(pods, profiles)
+    _profile_uses(before)
+    moves = [
+        ([pods[0]], []),  # the namespace of a Profile loses its last pod
+        ([], [Pod("b", "t", (), service_account="robot")]),  # an account's first pod
+        ([pods[2]], [Pod("d", "u", (), host_network=True)]),  # c keeps a pod; d none
+    ]
+    for gone, came in moves:
+        after = [p for p in before.pods if p not in gone] + came
+        calicoplan.pods_moved(before.pods, after, gone, came)
+        read: list[Pod] = []
+
+        def account(p: Pod, read: list[Pod] = read) -> tuple[str, str]:
+            read.append(p)
+            return (p.namespace, p.service_account)
+
+        monkeypatch.setattr(calicoplan, "_account", account)
+        uses = _names(_cluster(after, profiles))
+        monkeypatch.undo()
+        assert read == []  # read from the counts before
+        calicoplan._USES.clear()
+        calicoplan._ACCOUNTS.clear()
+        assert uses == _names(_cluster(list(after), profiles))  # as made from every pod
+        before = _cluster(after, profiles)
+        _profile_uses(before)
