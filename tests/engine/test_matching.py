@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import reach
+from reach.engine.reachability import Reachability
 from tests.builders import namespace, netpol, pod, sel
 
 
@@ -24,7 +25,9 @@ def _policy(ns: str) -> dict[str, object]:
     )
 
 
-def test_peers_of_equal_selectors_share_an_answer_and_own_namespace_peers_do_not() -> None:
+def _two_namespaces() -> Reachability:
+    """Namespace ``one`` (labelled ``team: a``) and ``two``, a pod ``app: db`` and the
+    policy :func:`_policy` in each."""
     objects = [
         namespace("one", team="a"),
         namespace("two"),
@@ -33,7 +36,11 @@ def test_peers_of_equal_selectors_share_an_answer_and_own_namespace_peers_do_not
         _policy("one"),
         _policy("two"),
     ]
-    x = reach.from_objects(objects).reachability
+    return reach.from_objects(objects).reachability
+
+
+def test_peers_of_equal_selectors_share_an_answer_and_own_namespace_peers_do_not() -> None:
+    x = _two_namespaces()
     state = x.policy_state
     assert state is not None
     matcher = state.matcher
@@ -56,15 +63,7 @@ def test_peers_of_equal_selectors_share_an_answer_and_own_namespace_peers_do_not
 def test_rules_of_equal_peers_share_one_array_of_peers_and_others_do_not() -> None:
     """``compile``: one peers array for rules the matcher answers alike, which a
     renumbering takes once (``taking.taken_each``)."""
-    objects = [
-        namespace("one", team="a"),
-        namespace("two"),
-        pod("db", "one", {"app": "db"}),
-        pod("db", "two", {"app": "db"}),
-        _policy("one"),
-        _policy("two"),
-    ]
-    x = reach.from_objects(objects).reachability
+    x = _two_namespaces()
     peers = {(str(r.policy), r.rule.peers[0].pod_selector is None): r.peers for r in x.rules}
     assert peers[("one/p", True)] is peers[("two/p", True)]  # every namespace labelled
     assert peers[("one/p", False)] is not peers[("two/p", False)]  # each its own namespace
