@@ -43,7 +43,7 @@ R = TypeVar("R")
 SETTLE_SHARE = 0.01
 SETTLE_GAP = 10.0
 #: How many times overdue a full collection runs inside a step when a caller collects
-#: while idle (:func:`idle_collections`).
+#: while idle (:func:`idle_caller`).
 IDLE_LATE = 10.0
 _last = {"at": time.monotonic(), "took": 0.0}
 _idle = {"callers": 0}
