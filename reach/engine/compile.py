@@ -169,9 +169,9 @@ class _Compiler:
     def _peers(self, rule_peers: list[tuple[BoolVec, BoolVec]], first: IntVec) -> list[BoolVec]:
         """Each rule's peers over every class: one array for the rules whose peers the
         matcher answered alike (its answers are kept by the peers' value) and that hold the
-        same pseudo peers. At 100k pods 13,466 rules have 393 such answers, and every
-        renumbering takes each array once (``taking.taken_each``). The arrays are not
-        written once made."""
+        same pseudo peers. At 100k pods 13,518 rules have 7,302 such arrays (171 MB, against
+        317 MB one each), and every renumbering takes each array once
+        (``taking.taken_each``). The arrays are not written once made."""
         made: dict[tuple[int, int, bytes], BoolVec] = {}
         out = []
         for (pods, external), (_, rule, _) in zip(rule_peers, self.rules, strict=True):
