@@ -20,6 +20,7 @@ from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoports import named_keys, numeric_sets
 from reach.engine.rules import NamedKey
 from reach.model.calico import (
+    CalicoObjects,
     CalicoPolicy,
     CalicoRule,
     EntityMatch,
@@ -220,78 +221,79 @@ def _service(cluster: Cluster, rule: CalicoRule) -> Service | None:
     )
 
 
-#: The profile uses of the last pod lists asked, with the Profiles they were read with
-#: (held, and compared by identity): a policy's update keeps the cluster's pods, and
-#: reading them (100k pods) took 57 ms of each such update at 100k.
-_USES: list[tuple[list[Pod], int, list[tuple[str, Profile]], list[ProfileUse]]] = []
+@dataclass
+class _Pods:
+    """What is kept of one pod list (held, and known again by identity and length): how
+    many workload pods each (namespace, service account) has, and the profile uses made
+    of them with the Profiles they were made with (compared by identity)."""
+
+    pods: list[Pod]
+    count: int
+    accounts: Counter[tuple[str, str]]
+    profiles: list[tuple[str, Profile]] = field(default_factory=list)
+    uses: list[ProfileUse] | None = None
+
+
+#: The last two pod lists asked or moved to (:func:`pods_moved`): a policy's update keeps
+#: the cluster's pods, and a pass over them took 51 ms of each update at 100k.
+_KEPT_PODS: list[_Pods] = []
 
 
 def _profile_uses(cluster: Cluster) -> list[ProfileUse]:
     """The profiles of the workload pods: input ``kns.<ns>`` and ``ksa.<ns>.<sa>``
-    Profiles, and the generated ``kns`` ones (allow all) merged into one (kept for the
-    last two pod lists and Profiles asked; not to be changed in place)."""
+    Profiles, and the generated ``kns`` ones (allow all) merged into one (kept with the
+    pod list; not to be changed in place)."""
+    kept = _kept_pods(cluster.pods)
     profiles = list(cluster.calico.profiles.items())
-    for pods, count, held, uses in _USES:
-        if (
-            pods is cluster.pods
-            and count == len(pods)
-            and len(held) == len(profiles)
-            and all(a == b and p is q for (a, p), (b, q) in zip(held, profiles, strict=True))
-        ):
-            return uses
-    uses = _uses_made(cluster)
-    _USES.insert(0, (cluster.pods, len(cluster.pods), profiles, uses))
-    del _USES[2:]
-    return uses
+    if kept.uses is not None and _same_profiles(kept.profiles, profiles):
+        return kept.uses
+    kept.profiles, kept.uses = profiles, _uses_made(cluster.calico, sorted(kept.accounts))
+    return kept.uses
 
 
-#: How many workload pods each (namespace, service account) has, for the last pod lists
-#: asked or moved to (:func:`pods_moved`), held and compared as in ``_USES``.
-_ACCOUNTS: list[tuple[list[Pod], int, Counter[tuple[str, str]]]] = []
+def _same_profiles(a: list[tuple[str, Profile]], b: list[tuple[str, Profile]]) -> bool:
+    return len(a) == len(b) and all(x == y and p is q for (x, p), (y, q) in zip(a, b, strict=True))
 
 
 def pods_moved(before: list[Pod], after: list[Pod], gone: list[Pod], came: list[Pod]) -> None:
     """Say that the pod list ``after`` is ``before`` less ``gone`` and with ``came`` (a
     pod's update), so that the profiles of its workload pods are read from ``before``'s
     counts rather than from every pod (at 100k pods 26-60 ms of each pod event)."""
-    counts = _kept_accounts(before)
-    if counts is None:
+    kept = _found_pods(before)
+    if kept is None:
         return
-    counts = counts.copy()
+    counts = kept.accounts.copy()
     counts.subtract(_account(p) for p in gone if not p.host_network)
     counts.update(_account(p) for p in came if not p.host_network)
-    _keep_accounts(after, +counts)  # unary plus: the accounts left with pods only
+    _keep_pods(_Pods(after, len(after), +counts))  # unary plus: accounts with pods only
 
 
-def _accounts(pods: list[Pod]) -> Counter[tuple[str, str]]:
-    """How many workload pods each (namespace, service account) has (kept)."""
-    counts = _kept_accounts(pods)
-    if counts is None:
+def _kept_pods(pods: list[Pod]) -> _Pods:
+    """What is kept of ``pods``, counted first when nothing is."""
+    kept = _found_pods(pods)
+    if kept is None:
         counts = Counter(_account(p) for p in pods if not p.host_network)
-        _keep_accounts(pods, counts)
-    return counts
+        kept = _keep_pods(_Pods(pods, len(pods), counts))
+    return kept
+
+
+def _found_pods(pods: list[Pod]) -> _Pods | None:
+    return next((k for k in _KEPT_PODS if k.pods is pods and k.count == len(pods)), None)
+
+
+def _keep_pods(kept: _Pods) -> _Pods:
+    _KEPT_PODS.insert(0, kept)
+    del _KEPT_PODS[2:]
+    return kept
 
 
 def _account(pod: Pod) -> tuple[str, str]:
     return (pod.namespace, pod.service_account)
 
 
-def _kept_accounts(pods: list[Pod]) -> Counter[tuple[str, str]] | None:
-    for held, count, counts in _ACCOUNTS:
-        if held is pods and count == len(pods):
-            return counts
-    return None
-
-
-def _keep_accounts(pods: list[Pod], counts: Counter[tuple[str, str]]) -> None:
-    _ACCOUNTS.insert(0, (pods, len(pods), counts))
-    del _ACCOUNTS[2:]
-
-
-def _uses_made(cluster: Cluster) -> list[ProfileUse]:
-    """:func:`_profile_uses`, made."""
-    calico = cluster.calico
-    accounts = sorted(_accounts(cluster.pods))
+def _uses_made(calico: CalicoObjects, accounts: list[tuple[str, str]]) -> list[ProfileUse]:
+    """:func:`_profile_uses`, made of the (namespace, service account) pairs that have
+    workload pods, sorted."""
     namespaces = sorted({ns for ns, _ in accounts})
     uses: list[ProfileUse] = []
     generated = []

@@ -76,8 +76,7 @@ def test_profile_uses_after_a_pod_moved_are_read_from_the_counts_before(
         uses = _names(_cluster(after, profiles))
         monkeypatch.undo()
         assert read == []  # read from the counts before
-        calicoplan._USES.clear()
-        calicoplan._ACCOUNTS.clear()
+        calicoplan._KEPT_PODS.clear()
         assert uses == _names(_cluster(list(after), profiles))  # as made from every pod
         before = _cluster(after, profiles)
         _profile_uses(before)
