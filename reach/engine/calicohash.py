@@ -102,11 +102,14 @@ def carried(hashes: UIntVec, before: Columns, after: Columns, n: int) -> UIntVec
             _add(out, old, _weights(name, len(old)), n, -1)
             _add(out, new, _weights(name, len(new)), n, 1)
             continue
-        weights = _weights(name, len(new))
-        for a, b, weight in zip(old, new, weights, strict=True):
-            if a is not b and not np.array_equal(a[:n], b[:n]):
-                _add(out, [a], weight[None], n, -1)
-                _add(out, [b], weight[None], n, 1)
+        changed = [
+            k
+            for k, (a, b) in enumerate(zip(old, new, strict=True))
+            if a is not b and not np.array_equal(a[:n], b[:n])
+        ]
+        weights = _weights(name, len(new))[changed]
+        _add(out, [old[k] for k in changed], weights, n, -1)
+        _add(out, [new[k] for k in changed], weights, n, 1)
     return out
 
 
