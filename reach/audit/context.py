@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from reach.audit.report import short_list
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.bitpack import packed_columns
 from reach.engine.labelindex import LabelIndex
 from reach.engine.reachability import Reachability
 from reach.engine.verdicts import SideVerdict
@@ -245,7 +246,7 @@ class Context:
             parts = [sel[:, classes] & peers[:, other][:, None], selecting]
         else:
             parts = [sel[:, other][:, None] & peers[:, classes]]  # other's rules admitting c
-        keys = np.packbits(np.concatenate(parts, axis=0), axis=0).T
+        keys = packed_columns(np.concatenate(parts, axis=0))
         provenance = self.analysis.provenance
         seen: dict[bytes, SideVerdict] = {}
         out = []

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, UIntVec
+from reach.engine.bitpack import packed_columns
 from reach.engine.rules import AnyPolicy, AnyRule, CompiledRule
 
 #: The answers of some classes: ``columns(classes)[j, k]`` is answer j of ``classes[k]``.
@@ -52,7 +53,7 @@ def merged(hashes: UIntVec, resolution: IntVec, columns: Columns) -> list[list[i
     out: list[list[int]] = []
     for lo, hi in zip(starts[::2].tolist(), starts[1::2].tolist(), strict=True):
         group = order[lo : hi + 1]  # a run of equal hashes: compared answer by answer
-        answers = np.packbits(columns(group), axis=0).T
+        answers = packed_columns(columns(group))
         alike: dict[bytes, list[int]] = {}
         for cls, row in zip(group.tolist(), answers, strict=True):
             alike.setdefault(row.tobytes(), []).append(cls)

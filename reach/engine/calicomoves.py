@@ -34,6 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.bitpack import packed_columns
 from reach.engine.calicomatch import CalicoMatcher
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
@@ -287,7 +288,7 @@ def calico_split(
     if vectors is None:
         return None
     n = len(state.labels)
-    packed = np.packbits(np.array(vectors, dtype=bool).reshape(len(vectors), n), axis=0).T
+    packed = packed_columns(np.array(vectors, dtype=bool).reshape(len(vectors), n))
     patterns = [row.tobytes() for row in packed]
     if also is not None:
         patterns = [a + b for a, b in zip(patterns, also, strict=True)]

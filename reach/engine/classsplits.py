@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.bitpack import packed_columns
 from reach.engine.calicoclasses import renumbered
 from reach.engine.classes import LabelKey, sort_key
 from reach.engine.classmoves import GONE, Plan, every_class, renumber_table
@@ -145,7 +146,7 @@ def _patterns(
     ``asked``); None when one cannot be asked (its namespace is not known)."""
     compiled_answers = policy_answers(matcher, policy)
     answers = np.array(compiled_answers, dtype=bool).reshape(len(compiled_answers), compiled)
-    out = [row.tobytes() for row in np.packbits(answers, axis=0).T]
+    out = [row.tobytes() for row in packed_columns(answers)]
     for key in keys.label_keys[compiled:]:
         one = asked.matcher(key) if asked is not None else None
         if one is None:

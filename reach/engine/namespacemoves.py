@@ -21,6 +21,7 @@ import numpy as np
 
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
+from reach.engine.bitpack import packed_columns
 from reach.engine.classsplits import split_into
 from reach.engine.matching import Matcher
 from reach.engine.meshpolicy import mesh_codes, rows_moved
@@ -189,7 +190,7 @@ class NamespaceAnswers:
         their class's old answers: they are in other namespaces)."""
         compiled = len(self.state.labels)
         news = np.array([new for _, new in self.changed], dtype=bool).reshape(-1, compiled)
-        out = [row.tobytes() for row in np.packbits(news, axis=0).T]
+        out = [row.tobytes() for row in packed_columns(news)]
         olds = np.array([old for old, _ in self.changed], dtype=bool).reshape(-1, compiled)
         first = self.state.classes.first_label_class
         for cls in keys.behaviour[compiled:]:

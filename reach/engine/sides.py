@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy.typing as npt
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.atoms import PortAtoms
+from reach.engine.bitpack import packed_columns
 from reach.engine.rowbuffer import with_room
 from reach.engine.rules import CompiledRule
 from reach.model.cilium import CiliumPolicy
@@ -53,6 +55,7 @@ class SideRows:
         self._direction = ""
         self._ports: dict[tuple[int, int], int] = {}
         self._verdicts: dict[tuple[object, ...], int] = {}
+        self._groups: dict[str, _Grouped] = {}
 
     def build(self, direction: str, isolated: BoolVec | IntVec) -> tuple[PortSetIds, IntVec]:
         """``(rows, row_of)``: ``rows[row_of[own], other]`` is the id of what the side allows.
@@ -84,17 +87,7 @@ class SideRows:
         ingress = direction == "ingress"
         self._direction = direction
         at = np.array(classes, dtype=np.intp)
-        selecting: dict[int, bool] = {}  # by subject vector: rules of a policy share theirs
-
-        def selects(rule: CompiledRule) -> bool:
-            hit = selecting.get(id(rule.selected))
-            if hit is None:
-                hit = selecting[id(rule.selected)] = bool(rule.selected[at].any())
-            return hit
-
-        rule_ids = [
-            k for k, rule in enumerate(self.rules) if rule.direction == direction and selects(rule)
-        ]
+        rule_ids = _holding(self._grouped(direction).by_selected, at)
         subjects = _Subjects([self.rules[k] for k in rule_ids], self.n_internal)
         out = np.empty((len(classes), self.n_classes), dtype=np.int32)
         done: dict[tuple[object, ...], int] = {}
@@ -118,14 +111,10 @@ class SideRows:
         ingress = direction == "ingress"
         self._direction = direction
         n = self.n_internal
-        holding = [
-            k
-            for k, rule in enumerate(self.rules)
-            if rule.direction == direction and rule.peers[other]
-        ]
+        holding = _holding(self._grouped(direction).by_peers, np.array([other], dtype=np.intp))
         out = np.full(self.n_classes, self.atoms.all_id, dtype=np.int32)
         matrix = np.array([self.rules[k].selected for k in holding], dtype=bool).reshape(-1, n)
-        packed = np.packbits(matrix, axis=0).T.copy()  # [class, bytes]: which hold it
+        packed = packed_columns(matrix)  # [class, bytes]: which hold it
         resolves = ingress and any(self.rules[k].varies for k in holding)
         # classes alike in the rules holding them, isolation and resolution share a verdict
         # (grouped at once: a loop over the classes took 3 us each, 70 ms at 100k pods)
@@ -146,6 +135,15 @@ class SideRows:
         out[:n] = verdicts[inverse.reshape(-1)]
         return out
 
+    def _grouped(self, direction: str) -> _Grouped:
+        """The rules of ``direction`` grouped by their subject vector and by their peers
+        (rules share them: a policy's rules its subjects, rules of equal peers one array),
+        made once for this builder's rules."""
+        found = self._groups.get(direction)
+        if found is None:
+            found = self._groups[direction] = _Grouped.of(self.rules, direction)
+        return found
+
     def _share_rows(
         self, subjects: _Subjects, isolated: BoolVec | IntVec, *, ingress: bool
     ) -> tuple[IntVec, list[int]]:
@@ -153,7 +151,7 @@ class SideRows:
         (ingress with named ports) resolution share a row; ``first_class[r]`` computes row r.
         """
         n_internal = self.n_internal
-        packed = np.ascontiguousarray(np.packbits(subjects.matrix, axis=0).T)  # [class, bytes]
+        packed = packed_columns(subjects.matrix)  # [class, bytes]
         resolves_own: BoolVec = np.zeros(n_internal, dtype=bool)
         if ingress:
             resolves_own = np.asarray(subjects.matrix[subjects.varies].any(axis=0))
@@ -262,6 +260,36 @@ class SideRows:
         if hit is None:
             hit = self._ports[key] = self.atoms.to_int(rule.ports_to(dst))
         return hit
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """The ids of the rules of one direction, by the vectors they share: each distinct
+    subject vector and each distinct peers vector with the rules that have it. Which rules
+    hold a class is then read from a vector per group rather than from every rule (at 100k
+    pods 13,518 rules share 9,302 subject vectors and 7,302 peers vectors; a new class's
+    rows read them all, 25 ms a side rule by rule)."""
+
+    by_selected: list[tuple[BoolVec, list[int]]]
+    by_peers: list[tuple[BoolVec, list[int]]]
+
+    @staticmethod
+    def of(rules: list[CompiledRule], direction: str) -> _Grouped:
+        by_selected: dict[int, tuple[BoolVec, list[int]]] = {}
+        by_peers: dict[int, tuple[BoolVec, list[int]]] = {}
+        for k, rule in enumerate(rules):
+            if rule.direction == direction:
+                by_selected.setdefault(id(rule.selected), (rule.selected, []))[1].append(k)
+                by_peers.setdefault(id(rule.peers), (rule.peers, []))[1].append(k)
+        return _Grouped(list(by_selected.values()), list(by_peers.values()))
+
+
+def _holding(groups: list[tuple[BoolVec, list[int]]], at: IntVec) -> list[int]:
+    """The ids, in order, of the rules of ``groups`` whose vector holds a class of ``at``."""
+    if len(at) == 1:
+        one = int(at[0])
+        return sorted(k for vector, ids in groups if vector[one] for k in ids)
+    return sorted(k for vector, ids in groups if vector[at].any() for k in ids)
 
 
 def _bits(rule_ids: tuple[int, ...], code: int) -> tuple[int, ...]:
