@@ -66,6 +66,9 @@ class KeyAnswers:
     #: classes are looked up: a fact of this compilation, shared by every update of it.
     projected: Projections = field(default_factory=Projections)
     _selector_keys: list[frozenset[str]] = field(default_factory=list)
+    #: What :meth:`asked` asks, for the policies and rules it was found for (filled when
+    #: first needed; shared by the copies of these answers, checked by identity).
+    _asked_of: list[_Asking] = field(default_factory=list)
 
     def carried(
         self,
@@ -212,32 +215,71 @@ class KeyAnswers:
         matcher = self.matcher(key)
         if matcher is None:
             return None
-        answers = [
-            False if _elsewhere(policy, key[0]) else bool(matcher.selected(policy)[0])
-            for policy in self.policies
-        ]
-        answers += [
-            False
-            if _peers_elsewhere(policy, r, key[0])
-            else bool(matcher.rule_peers(r, policy)[0][0])
-            for policy, r, _ in self.rules
-        ]
+        asking = self._asking()
+        answers = [False] * (len(self.policies) + len(self.rules))
+        for k in asking.asked(asking.policies, key[0]):
+            answers[k] = bool(matcher.selected(self.policies[k])[0])
+        for k in asking.asked(asking.rules, key[0]):
+            policy, rule, _ = self.rules[k]
+            answers[len(self.policies) + k] = bool(matcher.rule_peers(rule, policy)[0][0])
         return answers, matcher.label_classes.named_ports[0]
 
+    def _asking(self) -> _Asking:
+        """Which policies and rules can answer yes to a key of each namespace, found once
+        for these policies and rules (kept with them, as every update keeps the lists of an
+        unchanged policy set)."""
+        kept = self._asked_of
+        if kept and kept[0].of is self.policies and kept[0].rules_of is self.rules:
+            return kept[0]
+        asking = _Asking.made(self.policies, self.rules)
+        kept[:] = [asking]
+        return asking
 
-def _elsewhere(policy: AnyPolicy, namespace: str) -> bool:
-    """Whether ``policy`` is a NetworkPolicy of another namespace than ``namespace``: it
-    selects none of its pods (``Matcher.selected``), asked without a matcher (most of a
-    cluster's policies are other namespaces')."""
-    return type(policy) is NetworkPolicy and policy.namespace != namespace
+
+@dataclass(frozen=True)
+class _Asking:
+    """The policies and rules (by their place) whose answer to a key can be yes: those of
+    every namespace, and those only of keys of their own namespace (a NetworkPolicy, and
+    its rules whose peers hold pods of its namespace only: :func:`_peers_at_home`). At
+    100k pods a key is asked 23,466 answers, of which some 4,600 can be yes; reading every
+    policy and rule to know which took 15-25 ms of each new key."""
+
+    of: list[AnyPolicy]
+    rules_of: list[tuple[AnyPolicy, AnyRule, str]]
+    #: (asked of every key, asked of keys of a namespace only, by namespace)
+    policies: tuple[list[int], dict[str, list[int]]]
+    rules: tuple[list[int], dict[str, list[int]]]
+
+    @staticmethod
+    def made(policies: list[AnyPolicy], rules: list[tuple[AnyPolicy, AnyRule, str]]) -> _Asking:
+        own: dict[str, list[int]] = {}
+        every = []
+        for k, policy in enumerate(policies):
+            if type(policy) is NetworkPolicy:
+                own.setdefault(policy.namespace, []).append(k)
+            else:
+                every.append(k)
+        own_rules: dict[str, list[int]] = {}
+        every_rule = []
+        for k, (policy, rule, _) in enumerate(rules):
+            if type(policy) is NetworkPolicy and _peers_at_home(policy, rule):
+                own_rules.setdefault(policy.namespace, []).append(k)
+            else:
+                every_rule.append(k)
+        return _Asking(policies, rules, (every, own), (every_rule, own_rules))
+
+    @staticmethod
+    def asked(of: tuple[list[int], dict[str, list[int]]], namespace: str) -> list[int]:
+        """The places asked of a key of ``namespace``."""
+        return [*of[0], *of[1].get(namespace, ())]
 
 
-def _peers_elsewhere(policy: AnyPolicy, rule: AnyRule, namespace: str) -> bool:
-    """Whether a NetworkPolicy rule of another namespace than ``namespace`` names only
-    pods of its own namespace (each peer a pod selector without a namespace selector, or
-    an ipBlock, which holds no pod): its peers hold none of ``namespace``'s pods
-    (``Matcher.rule_peers``)."""
-    if not _elsewhere(policy, namespace) or not isinstance(rule, Rule) or rule.peers is None:
+def _peers_at_home(policy: AnyPolicy, rule: AnyRule) -> bool:
+    """Whether a NetworkPolicy rule names only pods of its own namespace (each peer a pod
+    selector without a namespace selector, or an ipBlock, which holds no pod): its peers
+    hold none of another namespace's pods (``Matcher.rule_peers``), as the policy selects
+    none of them (``Matcher.selected``)."""
+    if type(policy) is not NetworkPolicy or not isinstance(rule, Rule) or rule.peers is None:
         return False
     return all(p.namespace_selector is None or p.ip_block is not None for p in rule.peers)
 
