@@ -154,7 +154,7 @@ def _layer(x: Reachability, after: Reachability, mesh: MeshLayer) -> MeshLayer:
     if mesh is x.mesh:  # the same Istio objects: the same decisions
         layer.decided = mesh.decided
     first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
-    layer.in_classes(first, after.segments, len(after.pseudo))
+    layer.in_classes(first, after.segments, len(after.pseudo), like=mesh)
     return layer
 
 
