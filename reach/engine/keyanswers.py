@@ -68,7 +68,7 @@ class KeyAnswers:
     _selector_keys: list[frozenset[str]] = field(default_factory=list)
     #: What :meth:`asked` asks, for the policies and rules it was found for (filled when
     #: first needed; shared by the copies of these answers, checked by identity).
-    _asked_of: list[_Asking] = field(default_factory=list)
+    _asked_of: list[_Asking] = field(default_factory=list, compare=False, repr=False)
 
     def carried(
         self,
