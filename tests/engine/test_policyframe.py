@@ -54,3 +54,21 @@ def test_the_same_policies_find_the_kept_frame_and_others_a_new_one() -> None:
     assert other is not frame
     assert other.named == frozenset() and 9090 in other.cuts["TCP"]
     assert policy_frame([*first, *changed], {}).named == {("http", "TCP")}
+
+
+def test_a_frame_read_a_policy_at_a_time_is_the_frame_of_every_rule() -> None:
+    """Lists that share policies (kept parts) and lists of none give the frame read from
+    every rule of the list at once."""
+    policies = _cluster(
+        _policy("p", "http", "10.0.0.0/8"),
+        _policy("q", 8080, "10.1.0.0/16"),
+        _policy("r", "metrics", "192.168.0.0/24"),
+        _policy("s", 53, "10.2.0.0/16"),
+    ).policies
+    lists = [policies, policies[1:], [policies[3], policies[0]], [], policies[:2], policies[2:]]
+    for some in lists:
+        frame = policy_frame(some, {})
+        triples = rule_triples(list(some))
+        assert frame.named == frozenset(used_named_ports(triples))
+        assert frame.blocks == rule_blocks(triples)
+        assert frame.cuts == cuts_of([numeric_ports(rule.ports) for _, rule, _ in triples])
