@@ -3,6 +3,7 @@ as the generic walk of every field finds them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +120,41 @@ def test_a_new_keys_answers_are_the_matchers_with_policies_elsewhere_asked_by_na
     assert any(want) and not all(want)  # b's policy from team a holds it; the others not
     # team a's both ways, no peers and an empty list of them, a's own policy both ways
     assert got[0][len(answers.policies) :].count(True) == 6
+
+
+def test_the_policies_label_keys_are_read_again_for_other_policies() -> None:
+    """The label keys a projection keeps are read from the policies it is of: answers
+    copied for other policies (as updates copy them) project onto those policies' keys,
+    not onto the keys kept for the policies before."""
+
+    def cluster(*selectors: dict[str, str]) -> reach.Reach:
+        ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}
+        labels = {"app": "web", "tier": "front", "extra": "x"}
+        meta = {"name": "p", "namespace": "a", "labels": labels}
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": []}}
+        policies = [
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"np-{k}", "namespace": "a"},
+                "spec": {"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress"]},
+            }
+            for k, selector in enumerate(selectors)
+        ]
+        return reach.from_objects([ns, pod, *policies])
+
+    first = cluster({"app": "web"}).analysis.reachability.class_keys
+    both = cluster({"app": "web"}, {"tier": "front"}).analysis.reachability.class_keys
+    assert first is not None and both is not None
+    assert first.answers is not None and both.answers is not None
+    key = first.label_keys[0]
+    assert [k for k, _ in first.answers.projection(key)[1]] == ["app"]
+    # the answers of the first cluster, copied for the policies of the second
+    other = replace(
+        first.answers, policies=both.answers.policies, rules=both.answers.rules, _selector_keys=[]
+    )
+    assert [k for k, _ in other.projection(key)[1]] == ["app", "tier"]
+    # and its answers are those of the second cluster's policies (asked of each)
+    assert first.answers.asked(key) is not None  # the first policies' places, kept
+    assert other.asked(key) == both.answers.asked(key)
+    assert other.asked(key) is not None and other.asked(key)[0][:2] == [True, True]
