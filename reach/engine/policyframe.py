@@ -42,67 +42,27 @@ class PolicyFrame:
 _kept: list[PolicyFrame] = []
 
 
-@dataclass(frozen=True)
-class _Part:
-    """What one policy asks of the frame (its rules' port names, address blocks in
-    order, and port cuts per protocol), kept with the policy it is of."""
-
-    policy: AnyPolicy
-    named: frozenset[NamedKey]
-    blocks: tuple[IPBlock, ...]
-    cuts: dict[str, list[int]]
-
-
-#: The parts of the policies of the frames kept, by the policy's id (held by the part).
-_parts: dict[int, _Part] = {}
-
-
 def policy_frame(
     policies: Sequence[AnyPolicy],
     numeric_of: Mapping[tuple[PortSpec, ...] | None, PortSet] | None = None,
 ) -> PolicyFrame:
     """What ``policies`` ask of the frame (``numeric_of``: port lists' numeric port sets
-    known already, by list), kept. A new list is read a policy at a time, each policy's
-    part kept while a kept frame holds it: a policy event changes one (at 100k pods a
-    list read whole took 40-50 ms, and 8 ms of kept parts)."""
+    known already, by list), kept."""
     for frame in _kept:
         if len(frame.policies) == len(policies) and all(
             a is b for a, b in zip(frame.policies, policies, strict=True)
         ):
             return frame
+    triples = rule_triples(list(policies))
+    lists = {rule.ports for _, rule, _ in triples}
     known = numeric_of or {}
-    parts = [_part_of(policy, known) for policy in policies]
-    cuts = {proto: set(points) for proto, points in cuts_of([]).items()}  # the first port
-    for part in parts:
-        for proto, points in part.cuts.items():
-            cuts[proto].update(points)
+    numeric = [known.get(ports) or numeric_ports(ports) for ports in lists]
     frame = PolicyFrame(
         tuple(policies),
-        frozenset().union(*(part.named for part in parts)),
-        [block for part in parts for block in part.blocks],
-        {proto: sorted(points) for proto, points in cuts.items()},
+        frozenset(used_named_ports(triples)),
+        rule_blocks(triples),
+        cuts_of(numeric),
     )
     _kept.insert(0, frame)
     del _kept[KEPT:]
-    held = {id(policy) for kept in _kept for policy in kept.policies}
-    for gone in [k for k in _parts if k not in held]:
-        del _parts[gone]
     return frame
-
-
-def _part_of(policy: AnyPolicy, known: Mapping[tuple[PortSpec, ...] | None, PortSet]) -> _Part:
-    """The kept part of ``policy`` (the same object), or its part read now and kept."""
-    part = _parts.get(id(policy))
-    if part is not None and part.policy is policy:
-        return part
-    triples = rule_triples([policy])
-    lists = {rule.ports for _, rule, _ in triples}
-    numeric = [known.get(ports) or numeric_ports(ports) for ports in lists]
-    part = _Part(
-        policy,
-        frozenset(used_named_ports(triples)),
-        tuple(rule_blocks(triples)),
-        cuts_of(numeric),
-    )
-    _parts[id(policy)] = part
-    return part
