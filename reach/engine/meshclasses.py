@@ -153,13 +153,14 @@ def _layer(x: Reachability, after: Reachability, mesh: MeshLayer) -> MeshLayer:
     )
     if mesh is x.mesh:  # the same Istio objects: the same decisions
         layer.decided = mesh.decided
-    if mesh.keyed_by is not None and mesh.keyed_by == (id(keys.label), id(keys.first_key)):
+    read = mesh.read_from
+    if read is not None and read[0] is keys.label and read[1] is keys.first_key:
         first = mesh.first_label_class  # the same keys (never changed in place): the same
     else:
         first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
     assert first is not None
     layer.in_classes(first, after.segments, len(after.pseudo), like=mesh)
-    layer.keyed_by, layer.keys_held = (id(keys.label), id(keys.first_key)), keys
+    layer.read_from = (keys.label, keys.first_key)
     return layer
 
 

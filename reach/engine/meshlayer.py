@@ -88,11 +88,10 @@ class MeshLayer:
     egress: EgressPlan | None = None
     #: The first label class of each behaviour class, after :meth:`in_classes`.
     first_label_class: IntVec | None = None
-    #: The ids of the class keys' label dict and first keys ``first_label_class`` was
-    #: read from, when :mod:`reach.engine.meshclasses` made this layer (the keys are held
-    #: in ``keys_held``, so the ids stay theirs): 23,000 lookups by key, 50 ms at 100k.
-    keyed_by: tuple[int, int] | None = None
-    keys_held: object = None
+    #: The class keys' label dict and first keys ``first_label_class`` was read from,
+    #: when :mod:`reach.engine.meshclasses` made this layer (23,000 lookups by key, 50 ms
+    #: at 100k pods, not made again for the same objects).
+    read_from: tuple[object, object] | None = None
     #: After :meth:`codes`: the code of each label class, and of each key of features.
     label_codes: IntVec = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     code_ids: dict[object, int] = field(default_factory=dict)
@@ -196,7 +195,7 @@ class MeshLayer:
                 self.caller_of.append(callers.setdefault(caller, len(callers)))
             self._destinations()
         self.first_label_class = first_label_class
-        self.keyed_by, self.keys_held = None, None  # whoever read them says (meshclasses)
+        self.read_from = None  # whoever read them says (meshclasses)
         for seg in segments:
             caller = Caller(False, frozenset(), segment_clauses(istio, seg))
             self.caller_of.append(callers.setdefault(caller, len(callers)))
