@@ -12,8 +12,9 @@ over a cluster of one label class and one namespace (with Cilium policies, the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -68,10 +69,10 @@ class KeyAnswers:
     _selector_keys: list[frozenset[str]] = field(default_factory=list)
     #: What :meth:`asked` asks, for the policies and rules it was found for (filled when
     #: first needed; shared by the copies of these answers, checked by identity).
-    _asked_of: list[_Asking] = field(default_factory=list, compare=False, repr=False)
+    _asked_of: _Kept[_Asking] = field(default_factory=list, compare=False, repr=False)
     #: The label keys the policies name (:meth:`_policies_keys`), with the policy list and
-    #: Services they are of (filled when first needed; shared as ``_asked_of``).
-    _policies_keys_of: list[tuple[list[AnyPolicy], list[Service] | None, frozenset[str]]] = field(
+    #: Services they are of (as ``_asked_of``).
+    _policies_keys_of: _Kept[frozenset[str]] = field(
         default_factory=list, compare=False, repr=False
     )
 
@@ -162,16 +163,14 @@ class KeyAnswers:
         changes as pods come and go (the first or last pod of a namespace or account), and
         the projections are made again, of the same policies (at 100k pods 10,000 of them,
         70-90 ms)."""
-        kept = self._policies_keys_of
-        if kept and kept[0][0] is self.policies and kept[0][1] is self.services:
-            return kept[0][2]
+        return _kept(self._policies_keys_of, (self.policies, self.services), self._read_keys)
+
+    def _read_keys(self) -> frozenset[str]:
         found: set[str] = set()
         _named_keys(self.policies, found)
         for policy in self.policies:
             found |= self._service_keys(policy)
-        keys = frozenset(found)
-        kept[:] = [(self.policies, self.services, keys)]
-        return keys
+        return frozenset(found)
 
     def _service_keys(self, policy: AnyPolicy) -> set[str]:
         """The label keys of the selectors of the Services a Cilium policy's ``toServices``
@@ -247,12 +246,26 @@ class KeyAnswers:
         """Which policies and rules can answer yes to a key of each namespace, found once
         for these policies and rules (kept with them, as every update keeps the lists of an
         unchanged policy set)."""
-        kept = self._asked_of
-        if kept and kept[0].of is self.policies and kept[0].rules_of is self.rules:
-            return kept[0]
-        asking = _Asking.made(self.policies, self.rules)
-        kept[:] = [asking]
-        return asking
+        return _kept(
+            self._asked_of,
+            (self.policies, self.rules),
+            lambda: _Asking.made(self.policies, self.rules),
+        )
+
+
+T = TypeVar("T")
+#: A value kept with the objects it was made of (one pair, or none yet).
+_Kept = list[tuple[tuple[object, ...], T]]
+
+
+def _kept(holder: _Kept[T], of: tuple[object, ...], make: Callable[[], T]) -> T:
+    """The value ``holder`` keeps for the objects ``of`` (the same objects, by identity),
+    else ``make()``, kept for them."""
+    if holder and all(a is b for a, b in zip(holder[0][0], of, strict=True)):
+        return holder[0][1]
+    value = make()
+    holder[:] = [(of, value)]
+    return value
 
 
 @dataclass(frozen=True)
@@ -263,8 +276,6 @@ class _Asking:
     100k pods a key is asked 23,466 answers, of which some 4,600 can be yes; reading every
     policy and rule to know which took 15-25 ms of each new key."""
 
-    of: list[AnyPolicy]
-    rules_of: list[tuple[AnyPolicy, AnyRule, str]]
     #: (asked of every key, asked of keys of a namespace only, by namespace)
     policies: tuple[list[int], dict[str, list[int]]]
     rules: tuple[list[int], dict[str, list[int]]]
@@ -285,7 +296,7 @@ class _Asking:
                 own_rules.setdefault(policy.namespace, []).append(k)
             else:
                 every_rule.append(k)
-        return _Asking(policies, rules, (every, own), (every_rule, own_rules))
+        return _Asking((every, own), (every_rule, own_rules))
 
     @staticmethod
     def asked(of: tuple[list[int], dict[str, list[int]]], namespace: str) -> list[int]:
