@@ -16,6 +16,7 @@ The report's md and csv forms are in :mod:`reach.output.diff`.
 
 from __future__ import annotations
 
+import bisect
 import html
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -307,10 +308,8 @@ def diff(
     canon = _Canon()
     a, b = _side(va, pos, canon, among, one_way), _side(vb, pos, canon, among, one_way)
     sets = canon.sets
-    edges = _internal_changes(a, b, ids, sets)
-    edges += _external_changes(a, b, ids, sets)
-    edges.sort(key=_ends)
-    report.edges = edges
+    external = sorted(_external_changes(a, b, ids, sets), key=_ends)
+    report.edges = _merged(_internal_changes(a, b, ids, sets), external)
     report.policies = policy_changes(old.cluster, new.cluster)
     return report
 
@@ -360,6 +359,24 @@ def _edge_change(src: str, dst: str, change: str, old: PortSet, new: PortSet) ->
 
 def _ends(change: EdgeChange) -> tuple[str, str]:
     return change.src, change.dst
+
+
+def _merged(first: list[EdgeChange], second: list[EdgeChange]) -> list[EdgeChange]:
+    """``sorted(first + second, key=_ends)`` of two lists so sorted (a change of ``first``
+    before one of ``second`` with the same ends), each change of ``second`` put in by a
+    bisection: the sort compared every change of ``first`` again, 75 ms for the 244,000
+    pairs a change that isolates a namespace at 100k pods removes."""
+    if not second:
+        return first
+    out: list[EdgeChange] = []
+    lo = 0
+    for change in second:
+        at = bisect.bisect_right(first, _ends(change), lo=lo, key=_ends)
+        out += first[lo:at]
+        out.append(change)
+        lo = at
+    out += first[lo:]
+    return out
 
 
 def _external_changes(a: _Side, b: _Side, ids: list[str], sets: list[PortSet]) -> list[EdgeChange]:

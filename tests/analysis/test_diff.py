@@ -296,3 +296,23 @@ def test_diff_across_network_sets_applied_to_list_a_gives_list_b(
     a, b = load(before), load(after)
     _apply(diff(a, b, by=by), a, b, by)
     _apply(diff(b, a, by=by), b, a, by)
+
+
+_ENDS = st.tuples(st.sampled_from("abc"), st.sampled_from("xyz"))
+
+
+@given(st.lists(_ENDS, max_size=12), st.lists(_ENDS, max_size=6))
+def test_changes_of_two_sorted_lists_merge_as_a_stable_sort_of_both(
+    first_ends: list[tuple[str, str]], second_ends: list[tuple[str, str]]
+) -> None:
+    """The diff puts the changes with address ranges among the sorted pairs of named nodes
+    by bisection: the order is that of sorting both together, ties keeping the named
+    pairs first and each list's own order."""
+    from reach.analysis.diff import _ends, _merged
+
+    empty = PortSet.empty()
+    first = [EdgeChange(s, d, "removed", empty, empty) for s, d in sorted(first_ends)]
+    second = [EdgeChange(s, d, "added", empty, empty) for s, d in sorted(second_ends)]
+    got = _merged(list(first), list(second))
+    want = sorted(first + second, key=_ends)
+    assert [id(c) for c in got] == [id(c) for c in want]
