@@ -145,7 +145,23 @@ class Reachability:
         return self._and
 
     def ids(self, src: IntVec | slice, dst: IntVec | slice) -> PortSetIds:
-        """Port-set ids (``atoms.portsets``) of every pair ``src x dst``; 0 is nothing."""
+        """Port-set ids (``atoms.portsets``) of every pair ``src x dst``; 0 is nothing.
+
+        Classes named more than once (the classes of many nodes: at 100k pods 42,835
+        workloads hold 23,559 classes) are read once and the block spread to them, when
+        that leaves under 70% of the pairs: 50 to 25 ms for a namespace's 89 workloads
+        with every workload."""
+        if isinstance(src, slice) or isinstance(dst, slice) or len(src) * len(dst) <= _MANY:
+            return self._ids(src, dst)
+        rows, row_at = np.unique(np.asarray(src), return_inverse=True)
+        cols, col_at = np.unique(np.asarray(dst), return_inverse=True)
+        if len(rows) * len(cols) >= 0.7 * len(src) * len(dst):
+            return self._ids(src, dst)
+        out: PortSetIds = self._ids(rows, cols)[np.ix_(row_at.reshape(-1), col_at.reshape(-1))]
+        return out
+
+    def _ids(self, src: IntVec | slice, dst: IntVec | slice) -> PortSetIds:
+        """:meth:`ids`, each pair read."""
         sources = np.arange(self.n_classes)[src] if isinstance(src, slice) else np.asarray(src)
         dests = np.arange(self.n_classes)[dst] if isinstance(dst, slice) else np.asarray(dst)
         table = self.and_table()
@@ -176,6 +192,10 @@ class Reachability:
     def ports(self, src: int, dst: int) -> PortSet:
         """The allowed ports from class ``src`` to class ``dst``."""
         return self.atoms.portsets[int(self.ids(np.array([src]), np.array([dst]))[0, 0])]
+
+
+#: Pairs above which :meth:`Reachability.ids` reads each class named more than once once.
+_MANY = 1 << 16
 
 
 def _rows(table: PortSetIds, rows: IntVec, cols: IntVec | slice) -> PortSetIds:

@@ -17,6 +17,11 @@ from reach.engine.rowbuffer import empty_rows
 #: Rows gathered at a time when rows are taken element by element.
 _CHUNK = 256
 
+#: Runs up to which rows are copied one by one, run by run: a gather of the rows copies
+#: them twice (at 100k pods, 4,053 rows of 23,560 classes in five runs, segments cut:
+#: 85 ms gathered, 55 one by one; 40 when they are every row in order, copied as slices).
+_ROW_BY_ROW = 8
+
 #: The new class of a renumbering, to be put in its rows: its number, its entry in every
 #: class's row (over the classes in their new order), and its own row.
 NewColumn = tuple[int, PortSetIds, PortSetIds]
@@ -55,11 +60,13 @@ class Taking:
     ) -> np.ndarray[Any, Any]:
         """``vector[at]`` along its last axis, ``fill`` where ``at`` is -1 (a 2-D
         ``vector``: of its ``rows`` only, when given; into ``out``, when given)."""
+        if rows is not None and _every_row(rows, vector):  # one copy, not a gather and one
+            rows = None
         picked = slice(None) if rows is None else rows
         if out is None:
             height = vector.shape[:-1] if rows is None else (len(rows),)
             out = arraypool.empty((*height, len(self.at)), vector.dtype)
-        if rows is not None and len(self.runs) <= 2:  # a class came or went: row by row
+        if rows is not None and len(self.runs) <= _ROW_BY_ROW:  # row by row
             for i, row in enumerate(rows.tolist()):  # (a gather of rows copies them twice)
                 for lo, hi, src in self.runs:
                     out[i, lo:hi] = vector[row, src : src + hi - lo]
@@ -89,6 +96,11 @@ class Taking:
         for lo in range(0, len(rows), _CHUNK):  # a few rows gathered at a time
             part = vector[rows[lo : lo + _CHUNK]]
             np.take(part, at, axis=-1, out=out[lo : lo + _CHUNK], mode="clip")
+
+
+def _every_row(rows: IntVec, vector: np.ndarray[Any, Any]) -> bool:
+    """Whether ``rows`` are every row of the 2-D ``vector``, in order."""
+    return len(rows) == len(vector) and bool((rows == np.arange(len(rows))).all())
 
 
 def taken(vector: np.ndarray[Any, Any], at: IntVec, fill: object) -> np.ndarray[Any, Any]:
