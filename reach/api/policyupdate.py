@@ -33,10 +33,12 @@ from reach.engine.moves import Move, Moved, rows_kept
 from reach.engine.namespacesets import namespaces_moved
 from reach.engine.policymoves import policy_moved
 from reach.engine.reachability import Reachability
-from reach.errors import FieldError
+from reach.errors import Diagnostics, FieldError
 from reach.gcpause import without_gc
 from reach.input.adminpolicy import parse_admin_policy
+from reach.input.canonical import replaced
 from reach.input.kinds import classify
+from reach.input.loader import UNRESOLVED_PEER, admin_diagnostics
 from reach.input.netpol import parse_network_policy
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, K8S_POLICY_PREFIX, CalicoPolicy
@@ -76,8 +78,8 @@ def policy_update(
     decide (then to NetworkPolicies and admin policies: :mod:`reach.engine.calicomoves`),
     and: for a NetworkPolicy, its namespace is a Namespace object or one a load implies
     before and after, and no NetworkPolicy of another API group has its name; for an admin
-    policy, no peer of it (before or after) is one offline analysis cannot resolve (the
-    load says so); for a Cilium policy, the conditions of
+    policy, it reads as a load reads it (the peers offline analysis cannot resolve are
+    said again, as the load says them); for a Cilium policy, the conditions of
     :func:`reach.api.ciliumupdate.cilium_change`."""
     cluster, x = before.cluster, before.reachability
     tiers = x.calico_state is not None  # Calico's tiers decide: no Cilium policies
@@ -215,10 +217,13 @@ def _admin_policy(cluster: Cluster, store: ObjectStore, key: Identity, old: bool
         if _admin_name(added) != (kind, name):
             return None
         policies.insert(at, added)
-    if any(r.unresolved for p in (removed, added) if p for r in (*p.ingress, *p.egress)):
-        return None  # a diagnostic says so: the load makes it
     after = copy.copy(cluster)
     after.admin_policies = policies
+    if any(r.unresolved for p in (removed, added) if p for r in (*p.ingress, *p.egress)):
+        said = Diagnostics()  # the peers offline analysis cannot resolve, said as a load does
+        admin_diagnostics(after, said)
+        gone = [d for d in cluster.diagnostics if d.code == UNRESOLVED_PEER]
+        after.diagnostics = replaced(cluster.diagnostics, gone, said.notes)
     return after, removed, added
 
 

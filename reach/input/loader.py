@@ -161,7 +161,7 @@ def build_cluster(
     cluster.policies = read.policies.values()
     cluster.admin_policies = read.admin.values()
     cluster.cilium_policies = [p for pols in read.cilium.values() for p in pols]
-    _check_admin(cluster, diag)
+    admin_diagnostics(cluster, diag)
     for origin, warning in read.cilium_warnings:
         diag.add("cilium-namespace-replaced", warning, origin)
     cilium_diagnostics(cluster, diag)
@@ -351,14 +351,19 @@ def _unread(read: _Read, diag: Diagnostics) -> None:
         )
 
 
-def _check_admin(cluster: Cluster, diag: Diagnostics) -> None:
-    """Say what offline analysis cannot resolve in the admin policies."""
+#: The code of what offline analysis cannot resolve in an admin policy.
+UNRESOLVED_PEER = "unresolved-peer"
+
+
+def admin_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
+    """Say what offline analysis cannot resolve in the admin policies (an update of an
+    admin policy says it again: ``reach.api.policyupdate``)."""
     for pol in cluster.admin_policies:
         for direction, rules in (("ingress", pol.ingress), ("egress", pol.egress)):
             for r in rules:
                 for peer in r.unresolved:
                     diag.add(
-                        "unresolved-peer",
+                        UNRESOLVED_PEER,
                         f"{pol} {direction} rule {r.name}: peer {peer} cannot be resolved "
                         "offline; it matches nothing here",
                         pol.origin,

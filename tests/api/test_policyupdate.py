@@ -124,9 +124,12 @@ def admin_policies(draw: st.DrawFn) -> Obj:
             st.fixed_dictionaries({"pods": pods}),
         )
 
+    # egress to nodes: a peer offline analysis cannot resolve (a diagnostic says it)
+    nodes = st.fixed_dictionaries({"nodes": selectors(POD_LABELS)})
     spec: Obj = {"subject": draw(peers())}
     for direction, side in (("ingress", "from"), ("egress", "to")):
-        rules = draw(st.lists(st.tuples(st.sampled_from(actions), peers()), max_size=2))
+        peer = peers() if direction == "ingress" else st.one_of(peers(), peers(), nodes)
+        rules = draw(st.lists(st.tuples(st.sampled_from(actions), peer), max_size=2))
         if rules:
             spec[direction] = [
                 {"name": f"r{i}", "action": action, side: [peer]}
@@ -991,3 +994,43 @@ def test_a_priority_tie_reads_only_the_mask_rows_of_resolutions_some_class_has()
     objects, _ = stepped_in_place(r, start, "delete", p0)
     assert not any(d.code == "priority-tie" for d in r.reachability.diagnostics)
     stepped_in_place(r, objects, "apply", _pod("p100", {"app": "b", "v": "2"}))
+
+
+def test_an_admin_policy_naming_nodes_goes_in_and_out_without_loading() -> None:
+    """Offline analysis cannot resolve an egress peer of nodes: the peer matches nothing
+    and a diagnostic says so. The update says it as a load does, and takes it back when the
+    policy goes (it loaded for such policies until the thirteenth session)."""
+    to_nodes = _admin(
+        "AdminNetworkPolicy",
+        "to-nodes",
+        {"namespaces": {}},
+        priority=20,
+        egress=[
+            {"name": "kubelet", "action": "Deny", "to": [{"nodes": {}}]},
+            {
+                "name": "db",
+                "action": "Deny",
+                "to": [
+                    {
+                        "pods": {
+                            "namespaceSelector": {},
+                            "podSelector": {"matchLabels": {"app": "db"}},
+                        }
+                    }
+                ],
+            },
+        ],
+    )
+    objects = [*START, DB_FROM_WEB, PROD_FROM_WEB]
+    r = reach.from_objects(objects)
+    _everything(r)
+    with _never_loaded():
+        change = r.apply(to_nodes, by="pod")
+    said = [d for d in r.diagnostics if d.code == "unresolved-peer"]
+    assert len(said) == 1 and "to-nodes" in said[0].message and said[0].partial
+    assert any(e.dst.startswith("shop/db-") and e.change == "removed" for e in change.edges)
+    _check(r, [*objects, to_nodes])
+    with _never_loaded():
+        r.delete(to_nodes)
+    assert not [d for d in r.diagnostics if d.code == "unresolved-peer"]
+    _check(r, objects)
