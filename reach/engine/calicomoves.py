@@ -159,7 +159,7 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     y = finer or x
     kept = y.calico_state
     assert kept is not None
-    if kept.calico_matcher is not None and kept.calico_matcher.services is cluster.services:
+    if kept.calico_matcher is not None:  # (its Services: ``kept_matcher``)
         kept = replace(
             kept, calico_matcher=kept.calico_matcher.with_sets(cluster.calico.network_sets)
         )

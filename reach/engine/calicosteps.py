@@ -146,11 +146,11 @@ def other_rules(rules: list[CompiledRule]) -> list[CompiledRule]:
 
 def kept_matcher(state: CalicoState, cluster: Cluster) -> CalicoMatcher | None:
     """The kept Calico matcher of ``state`` while it answers for ``cluster``: made with its
-    network sets and Services (None: made again when needed)."""
+    network sets (None: made again when needed), given its Services."""
     kept = state.calico_matcher
     if kept is None or kept.network_sets != cluster.calico.network_sets:
         return None
-    return kept if kept.services is cluster.services else None
+    return kept if kept.services is cluster.services else kept.with_services(cluster.services)
 
 
 def _hashes(

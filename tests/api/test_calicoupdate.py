@@ -234,7 +234,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
-                + ["profile", "admin", "nets", "set", "ports", "tier"]
+                + ["profile", "admin", "nets", "set", "ports", "tier", "names svc"]
             )
         )
         by = draw(st.sampled_from(BY))
@@ -317,6 +317,10 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                     end.pop("nets", None)
                     end.pop("notNets", None)
                     end[field] = draw(st.lists(st.sampled_from(family), min_size=1, max_size=2))
+            elif way == "names svc":  # rules whose other end is the pods of a Service
+                for rule in spec.get("egress", ()):  # (which Service events change)
+                    ref = {"name": f"svc-{draw(st.integers(0, 1))}", "namespace": "ns-a"}
+                    rule["destination"] = {"services": ref}
             elif way == "ports":  # port names (and numbers) no rule may have named
                 for rule in (*spec.get("ingress", ()), *spec.get("egress", ())):
                     rule["protocol"] = draw(st.sampled_from(["TCP", "UDP"]))
