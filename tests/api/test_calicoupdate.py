@@ -316,6 +316,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                     family = draw(st.sampled_from([V4, V6]))  # one family per rule
                     end.pop("nets", None)
                     end.pop("notNets", None)
+                    end.pop("services", None)  # (never beside nets: invalid)
                     end[field] = draw(st.lists(st.sampled_from(family), min_size=1, max_size=2))
             elif way == "names svc":  # rules whose other end is the pods of a Service
                 for rule in spec.get("egress", ()):  # (which Service events change)
@@ -326,6 +327,7 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
                     rule["protocol"] = draw(st.sampled_from(["TCP", "UDP"]))
                     ports = st.sampled_from([*PORT_NAMES, 80, "8000:8100"])
                     destination = rule.setdefault("destination", {})
+                    destination.pop("services", None)  # (never beside egress ports: invalid)
                     field = draw(st.sampled_from(["ports", "ports", "notPorts"]))
                     destination[field] = draw(st.lists(ports, min_size=1, max_size=2))
             elif way == "order":
