@@ -227,7 +227,7 @@ def _with(x: Reachability, cluster: Cluster) -> Reachability:
     """``x`` for ``cluster``, whose entry points are others: the Cilium matcher and the
     answers per key read its Services; beside Calico's tiers, the projections of pods'
     keys read every Service's selector (``KeyAnswers.with_calico_services``) and the
-    Calico matcher is made again when next needed (its Services are others); beside the
+    Calico matcher takes them when next needed (``calicosteps.kept_matcher``); beside the
     mesh layer, the answers per key are the mesh state's."""
     state, keys, kept = x.policy_state, x.class_keys, x.mesh_state
     if keys is None:
