@@ -275,7 +275,8 @@ def end_ids(before: Analysis, after: Analysis, by: str) -> set[str]:
     shown or cease to be, every end node of both is counted again."""
     views = [before.view(by, after.reachability.ipv6), after.view(by)]
     if before.reachability.ipv6 != after.reachability.ipv6:  # the IPv6 ranges shown or not
-        views.append(before.view(by))  # with them, or after with them
+        shown = before.reachability.ipv6  # both as each shows them (``reach diff`` shows them)
+        views += [before.view(by), after.view(by, shown)]
         return {node.id for view in views for node in view.nodes[view.n_internal :]}
     held = [_ends_held(view) for view in views]
     return {node_id for node_id, _ in held[0] ^ held[1]}

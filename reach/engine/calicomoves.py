@@ -153,10 +153,8 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
         return None
     plan = calico_plan(cluster)
     after, ipv6 = _frame_segments(cluster, plan)
-    if ipv6 != x.ipv6:
-        return None  # the IPv6 ranges shown or not beside set nodes made again: not here
     finer = cut_anew(x, after)
-    y = finer or x
+    y = _shown(finer or x, ipv6)  # the first IPv6 net or the last: the views show them or not
     kept = y.calico_state
     assert kept is not None
     if kept.calico_matcher is not None:  # (its Services: ``kept_matcher``)
