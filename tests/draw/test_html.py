@@ -19,10 +19,6 @@ from tests.helpers import EXAMPLES, run
 
 DEMO = EXAMPLES / "microservices-demo"
 
-#: One worker runs this file's tests (``--dist loadgroup`` in pyproject.toml), so the
-#: module's browser starts once, not once on each worker that draws one of its tests.
-pytestmark = pytest.mark.xdist_group("browser")
-
 
 @pytest.fixture(scope="module")
 def demo() -> reach.Reach:
