@@ -26,10 +26,10 @@ from reach.engine.atoms import cuts_of
 from reach.engine.calicoplan import CalicoPlan, calico_plan, pods_moved
 from reach.engine.podmoves import moved
 from reach.engine.reachability import Reachability
-from reach.errors import Diagnostic, Diagnostics, FieldError
+from reach.errors import Diagnostics, FieldError
 from reach.gcpause import without_gc
 from reach.input.calicodiag import unused_profiles
-from reach.input.canonical import replaced
+from reach.input.canonical import said_again
 from reach.input.istiodiag import istio_diagnostics, says_of_unaddressed
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
@@ -98,7 +98,7 @@ def pod_update(
         return None
     for say in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
         if say.reads(cluster) and say.of(cluster, changed):
-            after_cluster.diagnostics = _said_again(cluster, after_cluster, say.say)
+            after_cluster.diagnostics = said_again(cluster, after_cluster, say.say)
     x, renumber = found
     after = Analysis(after_cluster, x)
     ipv6 = before.reachability.ipv6
@@ -132,17 +132,6 @@ _SAID_OF_PODS = (
         lambda c, pods: says_of_unaddressed(c) and any(source_address(p.ips) is None for p in pods),
     ),
 )
-
-
-def _said_again(
-    before: Cluster, after: Cluster, say: Callable[[Cluster, Diagnostics], None]
-) -> list[Diagnostic]:
-    """``after``'s diagnostics with what ``say`` says of ``before`` replaced by what it
-    says of ``after`` (in a load's order)."""
-    old, new = Diagnostics(), Diagnostics()
-    say(before, old)
-    say(after, new)
-    return replaced(after.diagnostics, old.notes, new.notes)
 
 
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:

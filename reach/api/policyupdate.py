@@ -33,12 +33,12 @@ from reach.engine.moves import Move, Moved, rows_kept
 from reach.engine.namespacesets import namespaces_moved
 from reach.engine.policymoves import policy_moved
 from reach.engine.reachability import Reachability
-from reach.errors import Diagnostics, FieldError
+from reach.errors import FieldError
 from reach.gcpause import without_gc
 from reach.input.adminpolicy import parse_admin_policy
-from reach.input.canonical import replaced
+from reach.input.canonical import said_again
 from reach.input.kinds import classify
-from reach.input.loader import UNRESOLVED_PEER, admin_diagnostics
+from reach.input.loader import admin_diagnostics
 from reach.input.netpol import parse_network_policy
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, K8S_POLICY_PREFIX, CalicoPolicy
@@ -220,10 +220,8 @@ def _admin_policy(cluster: Cluster, store: ObjectStore, key: Identity, old: bool
     after = copy.copy(cluster)
     after.admin_policies = policies
     if any(r.unresolved for p in (removed, added) if p for r in (*p.ingress, *p.egress)):
-        said = Diagnostics()  # the peers offline analysis cannot resolve, said as a load does
-        admin_diagnostics(after, said)
-        gone = [d for d in cluster.diagnostics if d.code == UNRESOLVED_PEER]
-        after.diagnostics = replaced(cluster.diagnostics, gone, said.notes)
+        # the peers offline analysis cannot resolve, said as a load says them
+        after.diagnostics = said_again(cluster, after, admin_diagnostics)
     return after, removed, added
 
 

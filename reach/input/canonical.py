@@ -11,9 +11,9 @@ keep it: sorting is stable.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from reach.errors import Diagnostic
+from reach.errors import Diagnostic, Diagnostics
 from reach.model.calico import CalicoObjects
 from reach.model.cluster import Cluster, Pod
 
@@ -47,6 +47,18 @@ def replaced(
         else:
             kept.append(d)
     return sorted(dict.fromkeys([*kept, *come]), key=diagnostic_key)
+
+
+def said_again(
+    before: Cluster, after: Cluster, say: Callable[[Cluster, Diagnostics], None]
+) -> list[Diagnostic]:
+    """``after``'s diagnostics with what ``say`` says of ``before`` replaced by what it
+    says of ``after`` (in a load's order): an update that changes what a load says of the
+    objects it changed."""
+    old, new = Diagnostics(), Diagnostics()
+    say(before, old)
+    say(after, new)
+    return replaced(after.diagnostics, old.notes, new.notes)
 
 
 def sort_objects(cluster: Cluster) -> None:

@@ -351,10 +351,6 @@ def _unread(read: _Read, diag: Diagnostics) -> None:
         )
 
 
-#: The code of what offline analysis cannot resolve in an admin policy.
-UNRESOLVED_PEER = "unresolved-peer"
-
-
 def admin_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
     """Say what offline analysis cannot resolve in the admin policies (an update of an
     admin policy says it again: ``reach.api.policyupdate``)."""
@@ -363,7 +359,7 @@ def admin_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:
             for r in rules:
                 for peer in r.unresolved:
                     diag.add(
-                        UNRESOLVED_PEER,
+                        "unresolved-peer",
                         f"{pol} {direction} rule {r.name}: peer {peer} cannot be resolved "
                         "offline; it matches nothing here",
                         pol.origin,
