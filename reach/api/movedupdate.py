@@ -73,6 +73,20 @@ def moves_in_turn(
     relabel, then the mesh's features read again), the change compared with the analysis
     before them all, on the nodes some step changed; None when a step needs a
     compilation."""
+    taken = taken_in_turn(before, steps, by, relabelled)
+    if taken is None:
+        return None
+    analysis, among, ends = taken
+    change = diff(before, analysis, by, "before", "after", among=among)
+    return Update(analysis, change, among | ends)
+
+
+def taken_in_turn(
+    before: Analysis, steps: Sequence[Step], by: str, relabelled: str | None = None
+) -> tuple[Analysis, set[str], set[str]] | None:
+    """The analysis after the moves ``steps`` taken in turn (:func:`moves_in_turn`), the
+    ids of the nodes some step changed, and those of the end nodes some step made anew;
+    None when a step needs a compilation."""
     analysis, among, ends = before, set[str](), set[str]()
     for cluster, step in steps:
         move = step(analysis.reachability)
@@ -83,8 +97,7 @@ def moves_in_turn(
             ends |= end_ids(analysis, done[0], by)
         analysis, ids, _ = done  # pairs changed one way in a step may change the other next
         among |= ids
-    change = diff(before, analysis, by, "before", "after", among=among)
-    return Update(analysis, change, among | ends)
+    return analysis, among, ends
 
 
 def moved_ends(move: Move, before: Reachability) -> bool:

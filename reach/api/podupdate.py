@@ -17,10 +17,12 @@ import bisect
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
+from reach.api.carrierupdate import carriers_changed
 from reach.api.movedupdate import Update
 from reach.engine.atoms import cuts_of
 from reach.engine.calicoplan import CalicoPlan, calico_plan, pods_moved
@@ -83,22 +85,25 @@ def pod_update(
     came = [pods[inserted]] if inserted is not None else []
     pods_moved(cluster.pods, pods, gone, came)  # Calico's profiles read from those before
     changed = gone + came
-    x = before.reachability
-    if cluster.calico.profiles:
-        carried = [(_profiled(cluster, p), _profiled(after_cluster, p)) for p in changed]
-        if any(was and not now for a, b in carried for was, now in zip(a, b, strict=True)):
-            return None  # a Profile's rules go: its cuts and the classes they parted stay
-        if any(a != b for a, b in carried):
-            plan = calico_plan(after_cluster)
-            if not _same_frame(calico_plan(cluster), plan):
-                return None  # its nets (or ports) cut the frame anew: a load cuts it
-            x = _replanned(x, plan)  # a Profile's rules come into the plan
-    found = moved(x, after_cluster, removed, inserted)
-    if found is None:
-        return None
     for say in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
         if say.reads(cluster) and say.of(cluster, changed):
             after_cluster.diagnostics = said_again(cluster, after_cluster, say.say)
+    x = before.reachability
+    if cluster.calico.profiles:
+        carried = [(_carried(cluster, p), _carried(after_cluster, p)) for p in changed]
+        lost = {name for was, now in carried for name in was - now}
+        if any(a != b for a, b in carried) and not lost:
+            plan = calico_plan(after_cluster)
+            if _same_frame(calico_plan(cluster), plan):
+                x = _replanned(x, plan)  # a Profile's rules come into the plan
+            else:  # its nets (or ports) cut the frame anew: as a Profile changed cuts it
+                lost = {name for was, now in carried for name in now - was}
+        if lost:  # a Profile's rules go, or come cutting anew: in steps
+            again = partial(pod_update, store=store, key=key, old=old, by=by)
+            return carriers_changed(before, after_cluster, sorted(lost), again, by)
+    found = moved(x, after_cluster, removed, inserted)
+    if found is None:
+        return None
     x, renumber = found
     after = Analysis(after_cluster, x)
     ipv6 = before.reachability.ipv6
@@ -177,20 +182,23 @@ def _pod_name(pod: Pod) -> tuple[str, str]:
     return (pod.namespace, pod.name)
 
 
-def _profiled(cluster: Cluster, pod: Pod) -> tuple[bool, bool]:
-    """Whether a workload pod of ``cluster`` carries the Profile of ``pod``'s namespace, and
-    that of its account, where the input has them with rules (a Profile of no rules brings
-    none to the plan; ``cluster.pods`` of objects are sorted by namespace and name)."""
+def _carried(cluster: Cluster, pod: Pod) -> frozenset[str]:
+    """The Profiles of the input with rules that apply to ``pod``'s namespace, or to its
+    account, and that some workload pod of ``cluster`` carries (a Profile of no rules
+    brings none to the plan; ``cluster.pods`` of objects are sorted by namespace and
+    name)."""
     ruled = {n for n, p in cluster.calico.profiles.items() if p.ingress or p.egress}
-    spaced = namespace_profile_name(pod.namespace) in ruled
-    account = service_account_profile_name(pod.namespace, pod.service_account) in ruled
-    if not spaced and not account:
-        return (False, False)
+    spaced = namespace_profile_name(pod.namespace)
+    account = service_account_profile_name(pod.namespace, pod.service_account)
+    if spaced not in ruled and account not in ruled:
+        return frozenset()
     pods, count = cluster.pods, cluster.pods_from_objects
     lo = bisect.bisect_left(pods, (pod.namespace, ""), hi=count, key=_pod_name)
     hi = bisect.bisect_left(pods, (pod.namespace + "\0", ""), lo=lo, hi=count, key=_pod_name)
     workloads = [p for p in pods[lo:hi] if not p.host_network]
-    return (
-        spaced and bool(workloads),
-        account and any(p.service_account == pod.service_account for p in workloads),
-    )
+    out = set()
+    if spaced in ruled and workloads:
+        out.add(spaced)
+    if account in ruled and any(p.service_account == pod.service_account for p in workloads):
+        out.add(account)
+    return frozenset(out)

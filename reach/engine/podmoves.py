@@ -17,7 +17,9 @@ comes or goes without renumbering anything while:
 The rows of every class then stay what they were: they depend on the classes, the
 policies and the addresses, not on the pods (beside Calico's tiers, also on which
 Profiles of the input some pod carries: when the first pod comes to carry one with rules
-the caller gives the answers per key the plan after, and when the last goes it loads).
+the caller gives the answers per key the plan after; when the last goes, or the first
+cuts the frame anew, the caller takes the Profile's rules out first, in steps:
+:mod:`reach.api.carrierupdate`).
 Otherwise
 (a class whose last pod went, a pod
 whose answers no class has, classes whose order of least keys changed) the classes are
@@ -74,8 +76,8 @@ def moved(
     pod of a new key finds its class by :func:`reach.engine.calicoclasses.calico_answered`
     and the classes are renumbered by :func:`reach.engine.calicoclasses.calico_rebuilt`
     (Calico's plan changes when the pod is the first or the last to carry a Profile of
-    the input: the caller gives the first the plan's projections and loads for the
-    last); beside Istio's mesh layer a pod of a new key finds its
+    the input: the caller gives the first the plan's projections, and takes the
+    Profile's rules out first for the last); beside Istio's mesh layer a pod of a new key finds its
     class, or makes one, by :func:`reach.engine.meshpods.mesh_joined`."""
     keys, pod_label = x.class_keys, x.pod_label_class
     if keys is None or pod_label is None:

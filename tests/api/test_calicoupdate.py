@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -17,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
-from reach.api import whatif
 from tests.api.test_podupdate import (
     BY,
     Event,
@@ -753,8 +751,8 @@ def test_the_first_pod_a_profile_of_the_input_applies_to_comes_in_place() -> Non
     change which rules there are. The first comes in place, and the pods after it are
     answered by the Profile's rules (the projections of keys read its rules' selectors:
     without that, b-1 joined a-1's class by a projection that left ``app`` out). The last
-    going loads (a second review found that in place the classes only the Profile told
-    apart stayed apart, and its nets stayed cut out of the addresses)."""
+    going goes in place too, in steps (``api/carrierupdate.py``: a second review had found
+    that in place the classes only the Profile told apart stayed apart)."""
     kns = {
         "apiVersion": CALICO,
         "kind": "Profile",
@@ -772,18 +770,18 @@ def test_the_first_pod_a_profile_of_the_input_applies_to_comes_in_place() -> Non
     objects, _ = stepped_in_place(r, objects, "apply", b)
     assert not r.path("ns-c/b-1", "ns-c/a-1").reachable  # the Profile tells b from a
     objects, _ = stepped_in_place(r, objects, "delete", b)
-    with mock.patch.object(whatif, "build_cluster", wraps=whatif.build_cluster) as load:
-        r.delete(a)  # the last carrier
-    assert load.called
-    objects.remove(a)
-    assert _everything(r) == _everything(reach.from_objects(objects))
+    objects, _ = stepped_in_place(r, objects, "delete", a)  # the last carrier
+    assert [d.code for d in r.diagnostics] == ["calico-profile-unused"]
     stepped_in_place(r, objects, "apply", b)
 
 
-def test_the_last_pod_carrying_a_profile_that_names_nets_loads() -> None:
+@pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
+def test_the_last_pod_carrying_a_profile_that_names_nets_goes_in_place(by: str) -> None:
     """Found by review: robot, the one pod of account sa1, carries ``ksa.ns-c.sa1``, whose
     egress rule denies 10.1.0.0/16: robot deleted in place left the addresses cut there
-    (three external nodes where a load has one). The last carrier's deletion loads."""
+    (three external nodes where a load has one), so it loaded. It goes in place now, in
+    steps (``api/carrierupdate.py``): the Profile's rules out, the pod out, the rules
+    back; the addresses are cut as a load cuts them, and the change is ``reach diff``'s."""
     robot = _pod("robot", {"app": "web"}, "ns-c")
     robot["spec"]["serviceAccountName"] = "sa1"
     deny = {"action": "Deny", "destination": {"nets": ["10.1.0.0/16"]}}
@@ -796,12 +794,10 @@ def test_the_last_pod_carrying_a_profile_that_names_nets_loads() -> None:
     ns_c = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-c"}}
     start = [ns_c, _pod("api", {"app": "api"}, "ns-c"), robot, profile, THREE[4]]
     r = reach.from_objects(start)
-    with mock.patch.object(whatif, "build_cluster", wraps=whatif.build_cluster) as load:
-        r.delete(robot)
-    assert load.called
-    after = reach.from_objects([o for o in start if o is not robot])
-    assert _everything(r) == _everything(after)
+    objects, _ = stepped_in_place(r, start, "delete", robot, by=by)
+    after = reach.from_objects(objects)
     assert [n.id for n in r.view("pod").nodes] == [n.id for n in after.view("pod").nodes]
+    stepped_in_place(r, objects, "apply", robot, by=by)  # the first carrier: cuts again
 
 
 def test_scaling_to_no_pod_and_back_after_hashes_were_made() -> None:
@@ -1491,12 +1487,14 @@ def test_a_new_key_is_not_compared_with_a_label_class_whose_pods_went() -> None:
     assert not [c for c in r.connections(by="pod") if "dev/b" in str(c)]
 
 
+@pytest.mark.parametrize("by", ["pod", "workload"])
 @pytest.mark.parametrize("nets", ["10.1.0.0/16", "2001:db8::/32"])
-def test_the_first_carrier_of_a_profile_naming_nets_loads(nets: str) -> None:
+def test_the_first_carrier_of_a_profile_naming_nets_goes_in_steps(nets: str, by: str) -> None:
     """Found by review: the first pod carrying ``ksa.dev.sa1``, whose rule names nets and
     selects none of its pods, joined a class: the external addresses stayed uncut where a
-    load cuts them (and says IPv6). A first carrier whose Profile cuts the frame anew
-    loads; one that does not comes in place."""
+    load cuts them (and says IPv6). It loaded then; now it comes in steps
+    (``api/carrierupdate.py``: the Profile's rules out, the pod in, the rules back, which
+    cut the addresses as a Profile changed cuts them), and so does the same pod going."""
     rule = {
         "action": "Allow",
         "source": {"nets": [nets]},
@@ -1509,9 +1507,9 @@ def test_the_first_carrier_of_a_profile_naming_nets_loads(nets: str) -> None:
     b["spec"]["serviceAccountName"] = "sa1"
     start = [dev, a, profile]
     r = reach.from_objects(start)
-    with mock.patch.object(whatif, "build_cluster", wraps=whatif.build_cluster) as load:
-        r.apply(b)
-    assert load.called
-    after = reach.from_objects([*start, b])
-    assert _everything(r) == _everything(after)
+    objects, _ = stepped_in_place(r, start, "apply", b, by=by)
+    after = reach.from_objects(objects)
     assert [n.id for n in r.view("pod").nodes] == [n.id for n in after.view("pod").nodes]
+    assert r.reachability.ipv6 == (":" in nets)
+    stepped_in_place(r, objects, "delete", b, by=by)
+    assert not r.reachability.ipv6

@@ -1,0 +1,95 @@
+"""A pod change beside Calico's tiers that changes which Profiles of the input with rules
+some pod carries, in steps, without loading: the last pod to carry one going (deleted, or
+replaced by one of another account), or the first coming when the Profile's rules name
+nets, ports or port names the plan did not.
+
+Calico's plan holds a Profile's rules while a workload pod carries it (``kns.<namespace>``,
+``ksa.<namespace>.<account>``: ``calicoplan._profile_uses``). When the last carrier
+goes, the rules leave the plan: the classes only they told apart merge, and the addresses
+only their nets cut are cut no more; when the first comes, they may cut the addresses and
+the ports anew. A Profile changed is what the Calico quick way moves
+(``calicomoves.calico_moved``: it splits and merges classes, and cuts the segments and
+the port atoms anew), and a pod whose Profiles bring the plan nothing new is what the pod
+quick way moves. So the update is taken in steps:
+
+1. each such Profile has its rules taken out (the Profile kept, with no rules: it brings
+   nothing to the plan, as when no pod carries it);
+2. the pod's change, the pod quick way (those Profiles now bring no rules);
+3. each Profile's rules put back: into the plan when a pod now carries it.
+
+The change is compared with the analysis before them all, on the nodes some step
+changed (as :func:`reach.api.movedupdate.moves_in_turn` does).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import partial
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import diff
+from reach.api.movedupdate import Step, Update, taken_in_turn
+from reach.engine.calicomoves import calico_moved
+from reach.engine.moves import Move
+from reach.engine.reachability import Reachability
+from reach.model.calico import Profile
+from reach.model.cluster import Cluster
+
+
+def carriers_changed(
+    before: Analysis,
+    after: Cluster,
+    lost: Sequence[str],
+    pod_step: Callable[[Analysis], Update | None],
+    by: str,
+) -> Update | None:
+    """The update of a pod change that takes the Profiles ``lost`` (names of Profiles of
+    the input with rules) out of Calico's plan, or brings them in: ``after`` is the
+    cluster after it (its diagnostics said again), ``pod_step`` the pod quick way from an
+    analysis; None when a step needs a compilation."""
+    cluster = before.cluster
+    ruled = cluster.calico.profiles
+    bare = {name: replace(ruled[name], ingress=(), egress=()) for name in lost}
+    outs: list[Step] = []
+    middle = cluster
+    for name in lost:
+        middle = _with(middle, {**middle.calico.profiles, name: bare[name]})
+        outs.append((middle, partial(_profile_moved, middle, ruled[name], bare[name])))
+    taken = taken_in_turn(before, outs, by)
+    if taken is None:
+        return None
+    analysis, among, ends = taken
+    done = pod_step(analysis)
+    if done is None:
+        return None
+    backs: list[Step] = []
+    back = done.analysis.cluster
+    for i, name in enumerate(lost):
+        if i < len(lost) - 1:
+            back = _with(back, {**back.calico.profiles, name: ruled[name]})
+        else:  # the cluster after: its Calico objects, and what a load says of it
+            back = copy.copy(back)
+            back.calico, back.diagnostics = cluster.calico, after.diagnostics
+        backs.append((back, partial(_profile_moved, back, bare[name], ruled[name])))
+    again = taken_in_turn(done.analysis, backs, by)
+    if again is None:
+        return None
+    final, more, also = again
+    among |= done.among | more
+    change = diff(before, final, by, "before", "after", among=among)
+    return Update(final, change, among | ends | also)
+
+
+def _with(cluster: Cluster, profiles: dict[str, Profile]) -> Cluster:
+    """``cluster`` with those Calico Profiles (a copy; the other objects shared)."""
+    out = copy.copy(cluster)
+    out.calico = copy.copy(cluster.calico)
+    out.calico.profiles = profiles
+    return out
+
+
+def _profile_moved(cluster: Cluster, old: Profile, new: Profile, x: Reachability) -> Move | None:
+    """One Profile's rules changed in ``x``, to ``cluster``: the Calico quick way."""
+    return calico_moved(x, cluster, old, new)
