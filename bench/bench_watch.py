@@ -41,7 +41,11 @@ With ``--calico``, likewise a Calico NetworkPolicy (``projectcalico.org/v3``, ev
 the namespace admits its namespace's pods on 8080/TCP; Calico's tiers then decide every
 policy kind), and three more: one of them copied under another name in its namespace
 (the same pods: it splits no class), that copy changed (its order and its rule's action:
-Deny) and deleted.
+Deny) and deleted; a Calico policy with nets no rule names added and deleted, a
+GlobalNetworkSet added and deleted; and a Profile of an account no pod runs as, denying
+egress to nets no rule names, added, then a pod of that account added (the Profile's
+first carrier: its rules come into Calico's plan and cut the addresses anew) and deleted
+(the last carrier: they leave it), and the Profile deleted.
 
 With ``--istio``, the first 50 namespaces (or half) have sidecars injected
 (``istio-injection=enabled``) and the first half of those an AuthorizationPolicy (every
@@ -182,6 +186,19 @@ def network_set(i: int) -> Obj:
         "kind": "GlobalNetworkSet",
         "metadata": {"name": "bench-set", "labels": {"role": "partner"}},
         "spec": {"nets": [f"198.19.{i}.0/24"]},
+    }
+
+
+def robot_profile(ns: str, i: int) -> Obj:
+    """A Profile of the account ``bench-robot`` of the namespace, denying egress to nets no
+    rule of the cluster names: its first carrier cuts the segments anew, its last going
+    makes them one again."""
+    deny_nets = {"action": "Deny", "destination": {"nets": [f"198.20.{i}.0/24"]}}
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "Profile",
+        "metadata": {"name": f"ksa.{ns}.bench-robot"},
+        "spec": {"egress": [deny_nets, {"action": "Allow"}]},
     }
 
 
@@ -437,6 +454,17 @@ def main() -> None:
         ]
     elif args.calico:
         held = sorted({p.namespace for p in r.cluster.calico.policies})
+
+        def robot(i: int) -> Obj:
+            """A copy of a pod running as ``bench-robot``, the one carrier of its Profile."""
+            pod = copy.deepcopy(pods[i + 40])
+            pod["metadata"]["name"] += "-robot"
+            pod["spec"]["serviceAccountName"] = "bench-robot"
+            return pod
+
+        def profile(i: int) -> Obj:
+            return robot_profile(pods[i + 40]["metadata"]["namespace"], i)
+
         events += [
             ("Calico policy add", lambda i: lambda: r.apply(calico(held[i], "copy"))),
             (
@@ -451,6 +479,10 @@ def main() -> None:
             ),
             ("network set add", lambda i: lambda: r.apply(network_set(i))),
             ("network set delete", lambda i: lambda: r.delete(network_set(i))),
+            ("Profile add, no pod carries it", lambda i: lambda: r.apply(profile(i))),
+            ("pod add, a Profile's first carrier", lambda i: lambda: r.apply(robot(i))),
+            ("pod delete, a Profile's last carrier", lambda i: lambda: r.delete(robot(i))),
+            ("Profile delete", lambda i: lambda: r.delete(profile(i))),
         ]
     elif args.istio:
         held = sorted({p.namespace for p in r.cluster.istio.authorization})

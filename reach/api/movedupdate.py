@@ -81,9 +81,14 @@ def moves_in_turn(
     return Update(analysis, change, among | ends)
 
 
+#: Moves taken (:func:`taken_in_turn`): the analysis after them, the ids of the nodes they
+#: changed, and those of the end nodes they made anew.
+Taken = tuple[Analysis, set[str], set[str]]
+
+
 def taken_in_turn(
     before: Analysis, steps: Sequence[Step], by: str, relabelled: str | None = None
-) -> tuple[Analysis, set[str], set[str]] | None:
+) -> Taken | None:
     """The analysis after the moves ``steps`` taken in turn (:func:`moves_in_turn`), the
     ids of the nodes some step changed, and those of the end nodes some step made anew;
     None when a step needs a compilation."""

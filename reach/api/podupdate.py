@@ -23,7 +23,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed
-from reach.api.movedupdate import Update
+from reach.api.movedupdate import Taken, Update
 from reach.engine.atoms import cuts_of
 from reach.engine.calicoplan import CalicoPlan, calico_plan, pods_moved
 from reach.engine.podmoves import moved
@@ -56,6 +56,19 @@ def pod_update(
     when the store no longer holds it; ``old``: the store held it before), the change, and
     the ids of the nodes at granularity ``by`` that held the pod (every pair with neither
     end among them is unchanged); None when the quick way does not apply."""
+    done = _pod_moved(before, store, key, old, by)
+    if done is None:
+        return None
+    after, among, ends = done
+    return Update(after, diff(before, after, by, "before", "after", among=among), among | ends)
+
+
+def _pod_moved(
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+) -> Taken | None:
+    """:func:`pod_update` before the change is compared: the analysis after, the ids of the
+    nodes the change is compared on, and those of end nodes made anew (a Profile's rules
+    cutting the addresses: :mod:`reach.api.carrierupdate`)."""
     group, kind, ns, name = key
     cluster = before.cluster
     if (group, kind) != POD or not _quick(cluster, store, ns):
@@ -85,22 +98,23 @@ def pod_update(
     came = [pods[inserted]] if inserted is not None else []
     pods_moved(cluster.pods, pods, gone, came)  # Calico's profiles read from those before
     changed = gone + came
-    for say in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
-        if say.reads(cluster) and say.of(cluster, changed):
-            after_cluster.diagnostics = said_again(cluster, after_cluster, say.say)
+    for said in _SAID_OF_PODS:  # what is said of the pods (by Calico, by Istio): said anew
+        if said.reads(cluster) and said.of(cluster, changed):
+            after_cluster.diagnostics = said_again(cluster, after_cluster, said.of_pods(changed))
     x = before.reachability
     if cluster.calico.profiles:
-        carried = [(_carried(cluster, p), _carried(after_cluster, p)) for p in changed]
-        lost = {name for was, now in carried for name in was - now}
-        if any(a != b for a, b in carried) and not lost:
+        was = frozenset().union(*(_carried(cluster, p) for p in changed))
+        now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
+        lost = was - now
+        if now - was and not lost:
             plan = calico_plan(after_cluster)
             if _same_frame(calico_plan(cluster), plan):
                 x = _replanned(x, plan)  # a Profile's rules come into the plan
             else:  # its nets (or ports) cut the frame anew: as a Profile changed cuts it
-                lost = {name for was, now in carried for name in now - was}
+                lost = now - was
         if lost:  # a Profile's rules go, or come cutting anew: in steps
-            again = partial(pod_update, store=store, key=key, old=old, by=by)
-            return carriers_changed(before, after_cluster, sorted(lost), again, by)
+            again = partial(_pod_moved, store=store, key=key, old=old, by=by)
+            return carriers_changed(before, after_cluster, sorted(lost), (was, now), again, by)
     found = moved(x, after_cluster, removed, inserted)
     if found is None:
         return None
@@ -114,26 +128,35 @@ def pod_update(
         after.keep_view(moved_to, shown)
         if (granularity, shown) == (by, ipv6):
             among = ids
-    return Update(after, diff(before, after, by, "before", "after", among=among), among)
+    return after, among, set()
 
 
 @dataclass(frozen=True)
 class _Said:
-    """Diagnostics a load makes from the pods: whether an input has them, saying them, and
-    whether pods that come or go may change what is said."""
+    """Diagnostics a load makes from the pods: whether an input has them, saying those
+    that pods ``pods`` coming or going may change, and whether they may change."""
 
     reads: Callable[[Cluster], bool]
-    say: Callable[[Cluster, Diagnostics], None]
+    say: Callable[[Cluster, Diagnostics, list[Pod]], None]
     of: Callable[[Cluster, list[Pod]], bool]
 
+    def of_pods(self, pods: list[Pod]) -> Callable[[Cluster, Diagnostics], None]:
+        """Saying what may change as ``pods`` come or go."""
+        return lambda cluster, diag: self.say(cluster, diag, pods)
 
-#: The Calico profiles no pod carries; Istio's diagnostics (of its pods, only those with no
-#: address, which ipBlocks cannot name, are said).
+
+def _istio_diagnostics(cluster: Cluster, diag: Diagnostics, pods: list[Pod]) -> None:
+    istio_diagnostics(cluster, diag)
+
+
+#: The Calico profiles no pod carries (of the pods' namespaces and accounts); Istio's
+#: diagnostics (of its pods, only those with no address, which ipBlocks cannot name, are
+#: said).
 _SAID_OF_PODS = (
     _Said(lambda c: bool(c.calico.profiles), unused_profiles, lambda c, pods: True),
     _Said(
         lambda c: bool(c.istio or c.istio.unevaluated),
-        istio_diagnostics,
+        _istio_diagnostics,
         lambda c, pods: says_of_unaddressed(c) and any(source_address(p.ips) is None for p in pods),
     ),
 )
@@ -185,17 +208,13 @@ def _pod_name(pod: Pod) -> tuple[str, str]:
 def _carried(cluster: Cluster, pod: Pod) -> frozenset[str]:
     """The Profiles of the input with rules that apply to ``pod``'s namespace, or to its
     account, and that some workload pod of ``cluster`` carries (a Profile of no rules
-    brings none to the plan; ``cluster.pods`` of objects are sorted by namespace and
-    name)."""
+    brings none to the plan)."""
     ruled = {n for n, p in cluster.calico.profiles.items() if p.ingress or p.egress}
     spaced = namespace_profile_name(pod.namespace)
     account = service_account_profile_name(pod.namespace, pod.service_account)
     if spaced not in ruled and account not in ruled:
         return frozenset()
-    pods, count = cluster.pods, cluster.pods_from_objects
-    lo = bisect.bisect_left(pods, (pod.namespace, ""), hi=count, key=_pod_name)
-    hi = bisect.bisect_left(pods, (pod.namespace + "\0", ""), lo=lo, hi=count, key=_pod_name)
-    workloads = [p for p in pods[lo:hi] if not p.host_network]
+    workloads = [p for p in cluster.pods_of(pod.namespace) if not p.host_network]
     out = set()
     if spaced in ruled and workloads:
         out.add(spaced)

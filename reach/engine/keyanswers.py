@@ -138,8 +138,9 @@ class KeyAnswers:
     def with_calico_plan(self, plan: object) -> KeyAnswers:
         """These answers, beside Calico's tiers, with Calico's plan now ``plan`` (the first
         pod to carry a Profile of the input with rules brings its rules: ``_profile_uses``;
-        the last going takes the rules out first, ``api/carrierupdate.py``): projections are made again of the selectors of the rules
-        now, as is each projected class when next needed."""
+        the last going takes the rules out first, ``api/carrierupdate.py``): projections
+        are made again of the selectors of the rules now, as is each projected class when
+        next needed."""
         return replace(self, calico=(plan,), projected=Projections(), _selector_keys=[])
 
     def projection(self, key: LabelKey) -> LabelKey:

@@ -17,7 +17,7 @@ from reach.model.calico import (
     service_account_profile_name,
 )
 from reach.model.calicoselector import Selector, keys
-from reach.model.cluster import Cluster
+from reach.model.cluster import Cluster, Pod
 from reach.model.services import Service
 
 
@@ -190,18 +190,23 @@ def _service_account_keys(
 PROFILE_UNUSED = "calico-profile-unused"
 
 
-def unused_profiles(cluster: Cluster, diag: Diagnostics) -> None:
+def unused_profiles(cluster: Cluster, diag: Diagnostics, pods: list[Pod] | None = None) -> None:
     """Profiles that no pod carries (on the Kubernetes datastore a pod has kns.<namespace>
-    and ksa.<namespace>.<service account>)."""
+    and ksa.<namespace>.<service account>); with ``pods``, only the Profiles of their
+    namespaces and accounts, looked up among the pods of their namespaces (a pod coming
+    or going: reading every pod took 15 ms at 10k pods)."""
     calico = cluster.calico
     if not calico.profiles:
         return
-    used = set()
-    for pod in cluster.pods:
-        used.add(namespace_profile_name(pod.namespace))
-        used.add(service_account_profile_name(pod.namespace, pod.service_account))
+    among = None
+    if pods is not None:
+        among = {n for p in pods for n in _profile_names(p)}
+        spaces = sorted({p.namespace for p in pods})
+    used: set[str] = set()
+    for pod in cluster.pods if pods is None else (p for ns in spaces for p in cluster.pods_of(ns)):
+        used.update(_profile_names(pod))
     for name, profile in calico.profiles.items():
-        if name not in used:
+        if name not in used and (among is None or name in among):
             diag.add(
                 PROFILE_UNUSED,
                 f"Profile {name} is not the profile of any pod of the input (pods carry "
@@ -209,3 +214,11 @@ def unused_profiles(cluster: Cluster, diag: Diagnostics) -> None:
                 profile.origin,
                 severity="info",
             )
+
+
+def _profile_names(pod: Pod) -> tuple[str, str]:
+    """The Profiles ``pod`` carries: of its namespace and of its account."""
+    return (
+        namespace_profile_name(pod.namespace),
+        service_account_profile_name(pod.namespace, pod.service_account),
+    )

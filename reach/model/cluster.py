@@ -6,6 +6,7 @@ validated; the engine never looks at raw dicts.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from reach.errors import Diagnostic
@@ -191,6 +192,14 @@ class Cluster:
     entry_diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
+    def pods_of(self, namespace: str) -> list[Pod]:
+        """The pods of ``namespace``: its Pod objects (found by bisection among the sorted
+        ones), then those expanded from its workloads."""
+        pods, count = self.pods, self.pods_from_objects
+        lo = bisect.bisect_left(pods, namespace, hi=count, key=_namespace_of)
+        hi = bisect.bisect_right(pods, namespace, lo=lo, hi=count, key=_namespace_of)
+        return [*pods[lo:hi], *(p for p in pods[count:] if p.namespace == namespace)]
+
     def namespace(self, name: str) -> Namespace:
         """The namespace, created with just its name label when never declared."""
         ns = self.namespaces.get(name)
@@ -198,3 +207,7 @@ class Cluster:
             ns = Namespace.implied(name)
             self.namespaces[name] = ns
         return ns
+
+
+def _namespace_of(pod: Pod) -> str:
+    return pod.namespace
