@@ -22,9 +22,10 @@ from functools import partial
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
-from reach.api.carrierupdate import carriers_changed
+from reach.api.carrierupdate import carriers_changed, framed_first
 from reach.api.movedupdate import Taken, Update
 from reach.engine.atoms import cuts_of
+from reach.engine.calicomoves import calico_framed
 from reach.engine.calicoplan import CalicoPlan, calico_plan, pods_moved
 from reach.engine.podmoves import moved
 from reach.engine.reachability import Reachability
@@ -36,7 +37,7 @@ from reach.input.istiodiag import istio_diagnostics, says_of_unaddressed
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
-from reach.model.calico import namespace_profile_name, service_account_profile_name
+from reach.model.calico import Profile, namespace_profile_name, service_account_profile_name
 from reach.model.cluster import Cluster, Pod
 from reach.model.istio import source_address
 
@@ -64,11 +65,12 @@ def pod_update(
 
 
 def _pod_moved(
-    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str, framed: bool = False
 ) -> Taken | None:
     """:func:`pod_update` before the change is compared: the analysis after, the ids of the
     nodes the change is compared on, and those of end nodes made anew (a Profile's rules
-    cutting the addresses: :mod:`reach.api.carrierupdate`)."""
+    cutting the addresses: :mod:`reach.api.carrierupdate`; ``framed``: ``before`` is cut
+    at the frame of the cluster after already)."""
     group, kind, ns, name = key
     cluster = before.cluster
     if (group, kind) != POD or not _quick(cluster, store, ns):
@@ -106,14 +108,17 @@ def _pod_moved(
         was = frozenset().union(*(_carried(cluster, p) for p in changed))
         now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
         lost = was - now
+        again = partial(_pod_moved, store=store, key=key, old=old, by=by, framed=True)
         if now - was and not lost:
             plan = calico_plan(after_cluster)
-            if _same_frame(calico_plan(cluster), plan):
-                x = _replanned(x, plan)  # a Profile's rules come into the plan
-            else:  # its nets (or ports) cut the frame anew: as a Profile changed cuts it
+            if framed or _same_frame(calico_plan(cluster), plan):
+                added = [after_cluster.calico.profiles[name] for name in sorted(now - was)]
+                x = _replanned(x, plan, added)  # a Profile's rules come into the plan
+            elif (move := calico_framed(x, after_cluster)) is not None:
+                return framed_first(before, move, again, by)  # its nets, ports cut first
+            else:  # port names no rule named: as a Profile changed reads them
                 lost = now - was
-        if lost:  # a Profile's rules go, or come cutting anew: in steps
-            again = partial(_pod_moved, store=store, key=key, old=old, by=by)
+        if lost:  # a Profile's rules go, or come naming port names anew: in steps
             return carriers_changed(before, after_cluster, sorted(lost), (was, now), again, by)
     found = moved(x, after_cluster, removed, inserted)
     if found is None:
@@ -191,13 +196,13 @@ def _same_frame(before: CalicoPlan, now: CalicoPlan) -> bool:
     )
 
 
-def _replanned(x: Reachability, plan: CalicoPlan) -> Reachability:
+def _replanned(x: Reachability, plan: CalicoPlan, added: list[Profile]) -> Reachability:
     """``x`` whose answers per key project keys onto the selectors of the Calico ``plan``
-    after (the Profiles the workload pods carry)."""
+    after (the Profiles the workload pods carry: those before and ``added``)."""
     keys = x.class_keys
     if keys is None or keys.answers is None:
         return x
-    answers = keys.answers.with_calico_plan(plan)
+    answers = keys.answers.with_calico_plan(plan, added)
     return replace(x, class_keys=replace(keys, answers=answers))
 
 

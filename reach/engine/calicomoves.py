@@ -176,6 +176,27 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     return Move(moved, changed, [], None, finer, coarser)
 
 
+def calico_framed(x: Reachability, cluster: Cluster) -> Move | None:
+    """``x`` cut at the frame of a compilation of ``cluster``, whose pods (not rules) are
+    another's (the first pod to carry a Profile whose rules name nets or ports: Calico's
+    plan holds them from then): its address segments and port atoms cut anew, every row as
+    it was (the same answers, at finer ends), as a :class:`Move`; None when the plan names
+    port names ``x``'s frame does not (classes resolving them otherwise split then)."""
+    state, keys = x.calico_state, x.class_keys
+    if state is None or keys is None:
+        return None
+    plan = calico_plan(cluster)
+    if _names(state, keys, cluster, plan).grow:
+        return None
+    cut = with_cuts(x, plan.port_sets)
+    if cut is None:
+        return None
+    after, ipv6 = _frame_segments(cluster, plan)
+    finer = cut_anew(cut, after)
+    unchanged = np.zeros(x.n_internal, dtype=bool)
+    return Move(_shown(finer or cut, ipv6), unchanged, [], None, finer)
+
+
 def _frame_segments(cluster: Cluster, plan: CalicoPlan) -> tuple[list[IPRange], bool]:
     """The address segments of a compilation of ``cluster`` through Calico's tiers (its
     policies' blocks, the plan's nets and the network sets), and whether it shows the

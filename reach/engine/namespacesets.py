@@ -17,9 +17,9 @@ import numpy as np
 
 from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import GONE
-from reach.engine.keyanswers import KeyAnswers
+from reach.engine.forgotten import forgotten
 from reach.engine.policystate import PolicyState
-from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.reachability import Reachability
 from reach.model.cluster import Cluster
 
 
@@ -51,10 +51,10 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     ):
         return None  # keys with a class in a namespace not known: a load's matter
     if name in before:
-        forgotten = _forgotten(state, keys, name, asked)
-        if forgotten is None:
+        known = forgotten(state, keys, asked, lambda key: key[0] == name)
+        if known is None:
             return None
-        state, keys, asked = forgotten
+        state, keys, asked = known
     position = {name: i for i, name in enumerate(after)}
     # by name: the label classes of a namespace deleted and made again (known with no
     # class) take its new place
@@ -80,36 +80,3 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
         out.mesh = replace(x.mesh, cluster=cluster)
         out.mesh_state = replace(x.mesh_state, key_answers=answers)
     return out
-
-
-def _forgotten(
-    state: PolicyState, keys: ClassKeys, name: str, asked: KeyAnswers
-) -> tuple[PolicyState, ClassKeys, KeyAnswers] | None:
-    """``state`` and ``keys`` with the label class keys of namespace ``name`` (whose pods
-    all went) known with no class, as when a class's last pod goes: a pod of such a key,
-    in a namespace of that name made again, asks its answers with the new namespace's
-    labels. A class answered for by one of them takes another of its label classes
-    (every class has pods, so keys outside the namespace); None when it has no other
-    compiled one."""
-    gone = [i for i, key in enumerate(keys.label_keys) if key[0] == name]
-    if not gone:
-        return state, keys, asked
-    behaviour = list(keys.behaviour)
-    for i in gone:
-        behaviour[i] = GONE
-    compiled = len(state.labels)
-    of = state.classes.of_label_class.copy()
-    of[[i for i in gone if i < compiled]] = GONE
-    first = state.classes.first_label_class.copy()
-    for cls in np.flatnonzero(of[first] == GONE).tolist():
-        others = np.flatnonzero(of == cls)
-        if not len(others):
-            return None
-        first[cls] = others[0]
-    projected = asked.projected.without(lambda key: key[0] == name)
-    asked = replace(asked, projected=projected)
-    return (
-        replace(state, classes=replace(state.classes, of_label_class=of, first_label_class=first)),
-        replace(keys, behaviour=behaviour, answers=asked if keys.answers is not None else None),
-        asked,
-    )

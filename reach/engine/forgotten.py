@@ -1,0 +1,73 @@
+"""Label class keys with no pod known with no class again, so that a pod of one asks its
+answers anew (:func:`reach.engine.podmoves.moved`: a key whose class is gone).
+
+A key with no pod left stays known with its class, so that a pod of it later joins the
+class a compilation would give it. That holds while the answers of a key do not depend
+on which pods there are. Two changes make them do so: a namespace deleted after its pods
+went (made again, it may have other labels: :mod:`reach.engine.namespacesets`), and
+beside Calico's tiers the last pod to carry a Profile of the input with rules going (a
+pod of such a key carries the Profile again, whose rules then come back into Calico's
+plan: :mod:`reach.api.carrierupdate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.calicostate import CalicoState
+from reach.engine.classes import LabelKey
+from reach.engine.classmoves import GONE
+from reach.engine.keyanswers import KeyAnswers
+from reach.engine.policystate import PolicyState
+from reach.engine.reachability import ClassKeys, Reachability
+
+#: The state, keys and answers per key of a compilation.
+Known = tuple[PolicyState, ClassKeys, KeyAnswers]
+
+
+def forgotten(
+    state: PolicyState, keys: ClassKeys, asked: KeyAnswers, which: Callable[[LabelKey], bool]
+) -> Known | None:
+    """``state`` and ``keys`` with the label class keys ``which`` says (none with a pod)
+    known with no class, as when a class's last pod goes, and the answers per key without
+    their projections. A class answered for by one of them takes another of its label
+    classes (every class has pods, so other keys); None when it has no other compiled
+    one."""
+    gone = [i for i, key in enumerate(keys.label_keys) if which(key)]
+    if not gone:
+        return state, keys, asked
+    behaviour = list(keys.behaviour)
+    for i in gone:
+        behaviour[i] = GONE
+    compiled = len(state.labels)
+    of = state.classes.of_label_class.copy()
+    of[[i for i in gone if i < compiled]] = GONE
+    first = state.classes.first_label_class.copy()
+    for cls in np.flatnonzero(of[first] == GONE).tolist():
+        others = np.flatnonzero(of == cls)
+        if not len(others):
+            return None
+        first[cls] = others[0]
+    asked = replace(asked, projected=asked.projected.without(which))
+    return (
+        replace(state, classes=replace(state.classes, of_label_class=of, first_label_class=first)),
+        replace(keys, behaviour=behaviour, answers=asked if keys.answers is not None else None),
+        asked,
+    )
+
+
+def calico_forgotten(x: Reachability, which: Callable[[LabelKey], bool]) -> Reachability | None:
+    """``x`` (a compilation through Calico's tiers) with the label class keys ``which``
+    says that have no pod known with no class (:func:`forgotten`); None when that cannot
+    be done here."""
+    state, keys, pod_label = x.calico_state, x.class_keys, x.pod_label_class
+    if state is None or keys is None or keys.answers is None or pod_label is None:
+        return None
+    held = {keys.label_keys[label] for label in np.unique(pod_label).tolist()}
+    known = forgotten(state, keys, keys.answers, lambda key: which(key) and key not in held)
+    if known is None or not isinstance(known[0], CalicoState):
+        return None
+    return replace(x, calico_state=known[0], class_keys=known[1])
