@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from reach.engine.arrays import BoolVec
 from reach.engine.calicostate import CalicoState
 from reach.engine.classes import LabelKey
 from reach.engine.classmoves import GONE
@@ -29,14 +30,21 @@ Known = tuple[PolicyState, ClassKeys, KeyAnswers]
 
 
 def forgotten(
-    state: PolicyState, keys: ClassKeys, asked: KeyAnswers, which: Callable[[LabelKey], bool]
+    state: PolicyState,
+    keys: ClassKeys,
+    asked: KeyAnswers,
+    which: Callable[[LabelKey], bool],
+    podless: BoolVec | None = None,
 ) -> Known | None:
-    """``state`` and ``keys`` with the label class keys ``which`` says (none with a pod)
-    known with no class, as when a class's last pod goes, and the answers per key without
-    their projections. A class answered for by one of them takes another of its label
+    """``state`` and ``keys`` with the label class keys ``which`` says (none with a pod;
+    ``podless``: those of the keys that have none, when some have) known with no class,
+    as when a class's last pod goes, and the answers per key without the projections
+    ``which`` says. A class answered for by one of them takes another of its label
     classes (every class has pods, so other keys); None when it has no other compiled
     one."""
-    gone = [i for i, key in enumerate(keys.label_keys) if which(key)]
+    gone = [
+        i for i, key in enumerate(keys.label_keys) if (podless is None or podless[i]) and which(key)
+    ]
     if not gone:
         return state, keys, asked
     behaviour = list(keys.behaviour)
@@ -66,8 +74,9 @@ def calico_forgotten(x: Reachability, which: Callable[[LabelKey], bool]) -> Reac
     state, keys, pod_label = x.calico_state, x.class_keys, x.pod_label_class
     if state is None or keys is None or keys.answers is None or pod_label is None:
         return None
-    held = {keys.label_keys[label] for label in np.unique(pod_label).tolist()}
-    known = forgotten(state, keys, keys.answers, lambda key: which(key) and key not in held)
+    podless = np.ones(len(keys.label_keys), dtype=bool)
+    podless[pod_label] = False
+    known = forgotten(state, keys, keys.answers, which, podless)
     if known is None or not isinstance(known[0], CalicoState):
         return None
     return replace(x, calico_state=known[0], class_keys=known[1])
