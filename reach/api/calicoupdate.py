@@ -15,17 +15,20 @@ and the caller loads and compiles. A namespace with no Namespace object is one a
 makes of what is in it (pods, policies, network sets): a Calico NetworkPolicy that brings
 it, or takes the last of what made it, is two steps (the namespace added, then the
 policy in; the policy out, then the namespace deleted:
-:func:`reach.api.policyupdate.namespace_steps`); a network set doing so loads.
+:func:`reach.api.policyupdate.namespace_steps`), and so is a network set doing so
+(:func:`_set_stepped`).
 """
 
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 from reach.analysis.compiled import Analysis
-from reach.api.movedupdate import Update, moved_update
+from reach.analysis.diff import diff
+from reach.api.movedupdate import Update, moved_update, taken_in_turn
 from reach.api.namespaceupdate import implied, namespaces_with
-from reach.api.policyupdate import namespace_steps, stepped
+from reach.api.policyupdate import namespace_steps, namespaces_step, stepped
 from reach.api.reread import read_again
 from reach.engine.calicomoves import (
     Changed,
@@ -89,11 +92,11 @@ def calico_update(
     if kind in NAMESPACED and key[2]:  # a load makes its namespace of what is in it
         after_cluster = _namespace_made(after_cluster, store, key[2])
     spaces = after_cluster.namespaces.keys() != cluster.namespaces.keys()
-    if kind in SET_KINDS and spaces:
-        return None
     if kind in SET_KINDS:  # the rules picking it hold other addresses; its node anew
         sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
         changed = sets - {s.node_id for s in cluster.calico.network_sets if _kept(s, after_cluster)}
+        if spaces:  # it brings its namespace, or takes it away
+            return _set_stepped(before, after_cluster, frozenset(changed), by)
         moved_sets = calico_sets_moved(x, after_cluster)
         also = frozenset(changed)
         return moved_update(before, after_cluster, moved_sets, by, also=also, ranges=True)
@@ -108,6 +111,39 @@ def calico_update(
         return stepped(before, namespace_steps(cluster, (after_cluster, *found)), by)
     moved = calico_moved(x, after_cluster, *found)
     return moved_update(before, after_cluster, moved, by)
+
+
+def _set_stepped(before: Analysis, after: Cluster, also: frozenset[str], by: str) -> Update | None:
+    """A network set change that brings its namespace (no Namespace object, nothing else
+    in it) or takes the last of what made it, in two steps (as a Calico NetworkPolicy's,
+    :func:`reach.api.policyupdate.namespace_steps`): the namespace added, then the set
+    in; or the set out, then the namespace deleted. ``also``: the network sets' nodes
+    that change."""
+    cluster = before.cluster
+    brings = len(after.namespaces) > len(cluster.namespaces)
+    middle = copy.copy(cluster if brings else after)
+    middle.namespaces = after.namespaces if brings else cluster.namespaces
+    if brings:  # the namespace first (no row changes), then the set
+        first = taken_in_turn(before, [(middle, partial(namespaces_step, middle))], by)
+        if first is None:
+            return None
+        analysis, among, ends = first
+        moved = calico_sets_moved(analysis.reachability, after)
+        done = moved_update(analysis, after, moved, by, also=also, ranges=True)
+        if done is None:
+            return None
+        final, more = done.analysis, done.among
+    else:  # the set out, then the namespace
+        moved = calico_sets_moved(before.reachability, middle)
+        done = moved_update(before, middle, moved, by, also=also, ranges=True)
+        if done is None:
+            return None
+        last = taken_in_turn(done.analysis, [(after, partial(namespaces_step, after))], by)
+        if last is None:
+            return None
+        (final, among, ends), more = last, done.among
+    read = among | more  # (``more``: the end nodes the set step read too)
+    return Update(final, diff(before, final, by, "before", "after", among=read), read | ends)
 
 
 def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:

@@ -12,9 +12,11 @@ Istio's mesh layer, which reads every Service (the plain-TCP ports and registry 
 the pods behind it: :mod:`reach.engine.meshmoves` builds it again, beside the mesh
 alone, or beside Cilium policies none of which takes the Service). A Service Cilium
 policies take, or Calico policies name, has each of them taken out in turn and put back
-in once the Services are read again (each a step of a policy update); a Service a Calico
-Profile names, one Cilium policies take beside Calico's tiers, and one beside the mesh
-and Calico, or beside the mesh and a Cilium policy that takes it, loads.
+in once the Services are read again (each a step of a policy update), and so has a
+Calico Profile that names it (its rules taken out: the Profile kept with none); a Service
+that Calico policies and Profiles both name, one Cilium policies take beside Calico's
+tiers, and one beside the mesh and Calico, or beside the mesh and a Cilium policy that
+takes it, loads.
 The entry points are read again from the store, as a load reads them
 (:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
 replaced by the new reading's; the connectivity change (``reach diff``) is empty.
@@ -96,13 +98,16 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
     """A Service Cilium or Calico policies read (``services``: before, after) changed: each
     of them taken out in turn, the entry points read again, and each put back in, now
     reading the Service as it is after (their diagnostics of it said again); each a step
-    of a policy or an entry point as any other. None when a Calico Profile names it."""
-    if any(_names(p, s) for p in cluster.calico.profiles.values() for s in services):
-        return None
+    of a policy or an entry point as any other. A Calico Profile that names it has its
+    rules taken out (kept with none, so that Calico still decides) and put back; None when
+    Calico policies and Profiles both name it."""
     if cluster.calico and any(_to_service(cluster, s) for s in services):
         return None  # Cilium policies beside Calico's tiers: they load
     if cluster.calico:
         calico = [p for p in cluster.calico.policies if any(_names(p, s) for s in services)]
+        profiles = [p for p in _profiles(cluster) if any(_names(p, s) for s in services)]
+        if calico and profiles:
+            return None
         missing = Diagnostics()
         calico_diagnostics(after, missing)
         after.diagnostics = replaced(
@@ -110,6 +115,8 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
             [d for d in cluster.diagnostics if d.code == SERVICE_MISSING],
             [d for d in missing.notes if d.code == SERVICE_MISSING],
         )
+        if profiles:
+            return _in_turn(cluster, after, profiles, _profiles, _with_profiles, calico_moved)
         return _in_turn(cluster, after, calico, _calico_policies, _with_calico, calico_moved)
     cilium = [p for p in cluster.cilium_policies if any(_takes(p, s) for s in services)]
     gone, come = cilium_said(cilium, [], cluster), cilium_said(cilium, [], after)
@@ -117,7 +124,7 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
     return _in_turn(cluster, after, cilium, _cilium_policies, _with_cilium, policy_moved)
 
 
-P = TypeVar("P", CiliumPolicy, CalicoPolicy)
+P = TypeVar("P", CiliumPolicy, CalicoPolicy, Profile)
 #: The code of the diagnostic of a Calico rule naming a Service not in the input.
 SERVICE_MISSING = "calico-service-missing"
 
@@ -171,6 +178,23 @@ def _calico_policies(cluster: Cluster) -> list[CalicoPolicy]:
 def _with_calico(cluster: Cluster, policies: list[CalicoPolicy]) -> Cluster:
     out = copy.copy(cluster)
     out.calico = replace(cluster.calico, policies=policies)
+    return out
+
+
+def _profiles(cluster: Cluster) -> list[Profile]:
+    return list(cluster.calico.profiles.values())
+
+
+def _with_profiles(cluster: Cluster, profiles: list[Profile]) -> Cluster:
+    """``cluster`` whose Calico Profiles not among ``profiles`` have no rules (a Profile
+    taken out of the Calico objects would leave none, and Calico would not decide)."""
+    out = copy.copy(cluster)
+    kept = {id(p) for p in profiles}
+    bare = {
+        name: p if id(p) in kept else replace(p, ingress=(), egress=())
+        for name, p in cluster.calico.profiles.items()
+    }
+    out.calico = replace(cluster.calico, profiles=bare)
     return out
 
 

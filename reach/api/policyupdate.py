@@ -131,13 +131,19 @@ def _step(
 ) -> Move | None:
     """One step of :func:`stepped` from ``x``."""
     if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
-        moved = namespaces_moved(x, cluster)
-        return rows_kept(moved) if moved else None
+        return namespaces_step(cluster, x)
     if x.calico_state is not None:  # Calico's tiers decide
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
         return calico_moved(x, cluster, removed, added)
     assert not isinstance(removed, CalicoPolicy) and not isinstance(added, CalicoPolicy)
     return policy_moved(x, cluster, removed, added)
+
+
+def namespaces_step(cluster: Cluster, x: Reachability) -> Move | None:
+    """``x`` for ``cluster``, whose namespaces are ``x.cluster``'s with one added or one
+    deleted (with no pod in it), as a :class:`Move` that changes no row."""
+    moved = namespaces_moved(x, cluster)
+    return rows_kept(moved) if moved else None
 
 
 def namespace_steps(cluster: Cluster, change: Step) -> list[Step]:

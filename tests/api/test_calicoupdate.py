@@ -236,6 +236,13 @@ PROFILE_SPECS: list[Obj] = [
             }
         ]
     },
+    # the pods of a Service (which Service events change: the rules taken out and back)
+    {
+        "egress": [
+            {"action": "Deny", "destination": {"services": {"name": "svc-0", "namespace": "ns-a"}}},
+            {"action": "Allow"},
+        ]
+    },
 ]
 SELECTORS = ["all()", "app == 'a'", "tier == 'web'", "app in {'a', 'b'}", "!has(tier)"]
 TIERS = ["default", "security"]
@@ -1188,6 +1195,31 @@ def test_a_service_beside_calico_tiers_is_read_in_place_named_or_not() -> None:
     stepped_in_place(r, objects, "delete", _service("svc-o", "p"))
 
 
+@pytest.mark.parametrize("by", ["pod", "workload"])
+def test_a_service_a_calico_profile_names_has_its_rules_taken_again_in_place(by: str) -> None:
+    """ns-a's Profile denies egress to the Service svc-o: the Service changed (it selects p
+    now), added and deleted has the Profile's rules taken out and put back in place, where
+    it loaded; and so does a Calico policy naming another Service beside it."""
+    to_svc = {"services": {"name": "svc-o", "namespace": "ns-a"}}
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "kns.ns-a"},
+        "spec": {
+            "ingress": [{"action": "Allow"}],
+            "egress": [{"action": "Deny", "destination": to_svc}, {"action": "Allow"}],
+        },
+    }
+    start = [*THREE[:4], profile, _service("svc-o", "o")]
+    r = reach.from_objects(start)
+    objects, change = stepped_in_place(r, start, "apply", _service("svc-o", "p"), by=by)
+    assert change.edges  # a may reach o now, and not p
+    objects, change = stepped_in_place(r, objects, "delete", _service("svc-o", "p"), by=by)
+    assert change.edges
+    objects, change = stepped_in_place(r, objects, "apply", _service("svc-o", "a"), by=by)
+    assert change.edges  # no pod reaches a on port 80 any more
+
+
 def test_a_network_policy_with_its_calico_copy_in_the_input_loads() -> None:
     """A load evaluates the original once and leaves Calico's copy (``knp.default.x``)
     out while the original is there: applying or deleting the original loads."""
@@ -1400,7 +1432,7 @@ def test_a_calico_networkpolicy_bringing_its_namespace_steps_in_place(by: str) -
 
 def test_a_calico_networkpolicy_in_a_namespace_its_pods_make_changes_in_place() -> None:
     """ns-a has no Namespace object (its pods make it): a Calico NetworkPolicy there is
-    added, changed and deleted in place; a network set bringing a namespace still loads."""
+    added, changed and deleted in place."""
     start = THREE[1:]
     policy = _calico_np("deny-o", "ns-a", "app == 'o'", **DENY_IN)
     r = reach.from_objects(start)
@@ -1410,8 +1442,24 @@ def test_a_calico_networkpolicy_in_a_namespace_its_pods_make_changes_in_place() 
     objects, _ = stepped_in_place(r, objects, "apply", policy)
     objects, _ = stepped_in_place(r, objects, "delete", policy)
     assert "ns-a" in r.cluster.namespaces
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(_network_set("far", ["192.0.2.0/24"], {}, "ns-far"))
+
+
+@pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
+def test_a_network_set_bringing_its_namespace_or_taking_it_goes_in_steps(by: str) -> None:
+    """ns-far has no Namespace object and nothing else in it: a network set there brings
+    it (the namespace added, then the set in) and takes it away (the set out, then the
+    namespace deleted), in place where it loaded; a policy picks the set (its nets are
+    its own node, and cut the addresses)."""
+    deny = {"action": "Deny", "destination": {"selector": "role == 'partner'"}}
+    to_far = _gnp("to-far", "app == 'o'", order=1, types=["Egress"], egress=[deny])
+    start = [*THREE, to_far]
+    far = _network_set("far", ["192.0.2.0/24"], {"role": "partner"}, "ns-far")
+    r = reach.from_objects(start)
+    objects, change = stepped_in_place(r, start, "apply", far, by=by)
+    assert "ns-far" in r.cluster.namespaces
+    assert change.edges
+    objects, _ = stepped_in_place(r, objects, "delete", far, by=by)
+    assert "ns-far" not in r.cluster.namespaces
 
 
 def test_a_tier_named_profiles_holds_no_profile_rules() -> None:
