@@ -85,7 +85,7 @@ def entry_update(
             if cluster.istio and not taken and not cluster.calico:
                 # the mesh layer built again (plain-TCP ports, registry hosts); the Cilium
                 # matcher and answers per key read the new Services
-                moved = mesh_moved(_with(x, after_cluster), after_cluster, True)
+                moved = mesh_moved(_with(x, after_cluster), after_cluster, True, services)
                 return moved_update(before, after_cluster, moved, by)
             if cluster.istio or (x.policy_state is None and x.calico_state is None):
                 return None  # the mesh's move reads neither Cilium's nor Calico's rules

@@ -24,6 +24,7 @@ class keys (a pod of their key loads again).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -40,16 +41,24 @@ from reach.engine.moves import Move
 from reach.engine.portcuts import with_cuts
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import side_tables
-from reach.model.cluster import Cluster
+from reach.model.backends import selects
+from reach.model.cluster import Cluster, Pod
+from reach.model.services import Service
 
 
-def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Move | None:
+def mesh_moved(
+    x: Reachability,
+    cluster: Cluster,
+    services: bool = False,
+    changed_services: Sequence[Service] | None = None,
+) -> Move | None:
     """``x`` for ``cluster``, which differs from ``x.cluster`` in its Istio
     AuthorizationPolicies, PeerAuthentications, Sidecars and ServiceEntries only (the
     last two change every label class's features: ``meshagain.features_again``;
     ``services``: or in its entry points, Services among them, which the mesh reads of
-    every pod), with the classes whose ingress changed; None when that needs a
-    compilation (see the module doc)."""
+    every pod; ``changed_services``: the Services that changed, before and after, when they alone
+    did: only the pods they select are read again), with the classes whose ingress
+    changed; None when that needs a compilation (see the module doc)."""
     state, keys, mesh = x.mesh_state, x.class_keys, x.mesh
     if state is None or keys is None or mesh is None or x.pod_label_class is None:
         return None
@@ -63,9 +72,11 @@ def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Mov
     after = MeshLayer(cluster, mesh.l7)
     if len(mesh.features) != n_label:
         return None
-    if services:  # the ports each pod's Services lead to: every pod's features again
+    if services:  # the ports each pod's Services lead to: those pods' features again
         read = FeatureReader(cluster, after.class_key)
-        after.features = [read(f.pod) for f in mesh.features]
+        after.features = [
+            read(f.pod) if _reads(changed_services, f.pod) else f for f in mesh.features
+        ]
     else:
         after.features = features_again(mesh, after)
     live = np.zeros(n_label, dtype=bool)
@@ -93,6 +104,12 @@ def mesh_moved(x: Reachability, cluster: Cluster, services: bool = False) -> Mov
         _and=table,
     )
     return Move(moved, changed, [], None)
+
+
+def _reads(services: Sequence[Service] | None, pod: Pod) -> bool:
+    """Whether the features of ``pod`` are read again when ``services`` changed (None:
+    every pod's are)."""
+    return services is None or any(selects(s, pod) for s in services)
 
 
 def _same_frame(x: Reachability, cluster: Cluster) -> bool:
