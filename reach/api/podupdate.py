@@ -108,14 +108,15 @@ def _pod_moved(
         was = frozenset().union(*(_carried(cluster, p) for p in changed))
         now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
         lost = was - now
-        again = partial(_pod_moved, store=store, key=key, old=old, by=by, framed=True)
+        again = partial(_pod_moved, store=store, key=key, old=old, by=by)
         if now - was and not lost:
             plan = calico_plan(after_cluster)
             if framed or _same_frame(calico_plan(cluster), plan):
                 added = [after_cluster.calico.profiles[name] for name in sorted(now - was)]
                 x = _replanned(x, plan, added)  # a Profile's rules come into the plan
             elif (move := calico_framed(x, after_cluster)) is not None:
-                return framed_first(before, move, again, by)  # its nets, ports cut first
+                framed_step = partial(again, framed=True)  # its nets, ports cut first
+                return framed_first(before, move, framed_step, by)
             else:  # port names no rule named: as a Profile changed reads them
                 lost = now - was
         if lost:  # a Profile's rules go, or come naming port names anew: in steps

@@ -831,6 +831,41 @@ def test_the_last_pod_carrying_a_profile_that_names_nets_goes_in_place(by: str) 
     stepped_in_place(r, objects, "apply", robot, by=by)  # the first carrier: cuts again
 
 
+@pytest.mark.parametrize("by", ["pod", "workload"])
+def test_a_pod_moved_from_the_last_carrier_of_a_profile_to_the_first_of_another(by: str) -> None:
+    """robot, the one pod running as sa1 (``ksa.ns-c.sa1``, which denies 10.1.0.0/16),
+    is replaced by one running as sa2 (``ksa.ns-c.sa2``, which denies 10.2.0.0/16): one
+    Profile's last carrier goes and another's first comes, naming nets the plan did not.
+    In place (the first Profile's rules out, the pod, which then cuts the frame for the
+    second's, the rules back), and back again; each a load's state, ``reach diff``'s
+    change."""
+
+    def profile(account: str, nets: str) -> Obj:
+        deny = {"action": "Deny", "destination": {"nets": [nets]}}
+        return {
+            "apiVersion": CALICO,
+            "kind": "Profile",
+            "metadata": {"name": f"ksa.ns-c.{account}"},
+            "spec": {"egress": [deny, {"action": "Allow"}]},
+        }
+
+    def robot(account: str) -> Obj:
+        pod = _pod("robot", {"app": "web"}, "ns-c")
+        pod["spec"]["serviceAccountName"] = account
+        return pod
+
+    ns_c = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-c"}}
+    start = [ns_c, _pod("api", {"app": "api"}, "ns-c"), robot("sa1"), THREE[4]]
+    start += [profile("sa1", "10.1.0.0/16"), profile("sa2", "10.2.0.0/16")]
+    r = reach.from_objects(start)
+    objects, _ = stepped_in_place(r, start, "apply", robot("sa2"), by=by)
+    after = reach.from_objects(objects)
+    assert [n.id for n in r.view("pod").nodes] == [n.id for n in after.view("pod").nodes]
+    objects, _ = stepped_in_place(r, objects, "apply", robot("sa1"), by=by)
+    after = reach.from_objects(objects)
+    assert [n.id for n in r.view("pod").nodes] == [n.id for n in after.view("pod").nodes]
+
+
 def test_scaling_to_no_pod_and_back_after_hashes_were_made() -> None:
     """A review found: once the hashes of the classes' answers are made, the last pod
     going leaves no class, and the next pod's class is made without an index error."""
