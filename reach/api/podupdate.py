@@ -27,6 +27,7 @@ from reach.api.movedupdate import Taken, Update
 from reach.engine.atoms import cuts_of
 from reach.engine.calicomoves import calico_framed
 from reach.engine.calicoplan import CalicoPlan, calico_plan, pods_moved
+from reach.engine.forgotten import calico_forgotten
 from reach.engine.podmoves import moved
 from reach.engine.reachability import Reachability
 from reach.errors import Diagnostics, FieldError
@@ -125,6 +126,11 @@ def _pod_moved(
     if found is None:
         return None
     x, renumber = found
+    if x.calico_state is not None:  # a namespace's last workload pod leaves its kns.*
+        emptied = _emptied(x, after_cluster, gone)
+        if emptied is None:
+            return None
+        x = emptied
     after = Analysis(after_cluster, x)
     ipv6 = before.reachability.ipv6
     before.view(by, ipv6)  # the view the change is read on: moved with the others
@@ -175,6 +181,22 @@ def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
     if not store.holds(("", "Namespace", "default", ns)):
         return False
     return not store.holds_kind(WORKLOAD_KINDS, ns)
+
+
+def _emptied(x: Reachability, after: Cluster, gone: list[Pod]) -> Reachability | None:
+    """``x`` with the label class keys of a namespace whose last workload pod went (none
+    has a pod) known with no class (:mod:`reach.engine.forgotten`): Calico's plan gives the
+    pods of a namespace its ``kns.*`` Profile only while it has one, so those keys were
+    classed under a plan that a pod of one changes again (a review found a new key
+    compared with such a class's first label class, which answered otherwise)."""
+    spaces = {
+        p.namespace
+        for p in gone
+        if not p.host_network and all(q.host_network for q in after.pods_of(p.namespace))
+    }
+    if not spaces:
+        return x
+    return calico_forgotten(x, lambda key: key[0] in spaces and not key[3])
 
 
 def _parsed(raw: RawObject) -> Pod | None:

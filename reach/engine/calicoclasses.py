@@ -73,7 +73,7 @@ def calico_answered(
     if named_ports not in state.masks.resolutions:
         return None, found  # a resolution no class has
     resolution = state.masks.resolutions.index(named_ports)
-    n, first = x.n_internal, state.classes.first_label_class
+    n = x.n_internal
     candidates = np.flatnonzero(state.masks.resolution_of[:n] == resolution)
     rule_of = {(id(r.policy), id(r.rule), r.direction): r for r in x.rules}
     triples = rule_triples(state.policies)
@@ -83,21 +83,31 @@ def calico_answered(
         candidates = candidates[column[candidates] == answer]
         if not len(candidates):
             return None, found  # no class answers as it does: a class is made
-    if x.pod_label_class is None or not _live(x.pod_label_class, first[candidates]):
-        return None  # a class stands for its pods by a label class with none left
+    live = _live(state.classes.of_label_class, x.pod_label_class, n)
+    if live is None or (live[candidates] < 0).any():
+        return None  # a class with no compiled label class that has pods
     vectors = [*calico_plan(cluster).answers(matcher).vectors(), matcher.classes.host_network]
     at = len(matcher.classes) - 1  # the key's label class
     for vector in vectors:
-        candidates = candidates[vector[first[candidates]] == vector[at]]
+        candidates = candidates[vector[live[candidates]] == vector[at]]
     return (int(candidates[0]) if len(candidates) else None), found
 
 
-def _live(pod_label: IntVec, labels: IntVec) -> bool:
-    """Whether every label class of ``labels`` has pods (``pod_label``: each pod's). A class
+def _live(of_label: IntVec, pod_label: IntVec | None, n: int) -> IntVec | None:
+    """For each of the ``n`` classes, its first compiled label class (``of_label``: the
+    class of each) that has pods (``pod_label``: each pod's), -1 where none has. A class
     whose first label class lost its last pod may answer Calico's plan otherwise than its
     pods now do (its namespace left the default ``kns.*`` Profile's: found by review), so
-    a new key is not compared with it."""
-    return bool(np.isin(labels, pod_label).all())
+    a new key is compared with a label class of its pods."""
+    if pod_label is None:
+        return None
+    held = np.unique(pod_label[pod_label < len(of_label)])
+    classes = of_label[held]
+    kept = (classes >= 0) & (classes < n)
+    found, at = np.unique(classes[kept], return_index=True)
+    out = np.full(n, -1, dtype=np.intp)
+    out[found] = held[kept][at]
+    return out
 
 
 def calico_rebuilt(
