@@ -1597,9 +1597,10 @@ def test_a_new_key_is_not_compared_with_a_label_class_whose_pods_went(by: str) -
 def test_the_first_carrier_of_a_profile_naming_nets_goes_in_steps(nets: str, by: str) -> None:
     """Found by review: the first pod carrying ``ksa.dev.sa1``, whose rule names nets and
     selects none of its pods, joined a class: the external addresses stayed uncut where a
-    load cuts them (and says IPv6). It loaded then; now it comes in steps
-    (``api/carrierupdate.py``: the Profile's rules out, the pod in, the rules back, which
-    cut the addresses as a Profile changed cuts them), and so does the same pod going."""
+    load cuts them (and says IPv6). It loaded then; now the frame is cut first
+    (``calicomoves.calico_framed``, ``carrierupdate.framed_first``) and the pod comes as
+    a first carrier of the same frame does; the same pod going, the last carrier, takes
+    the steps of ``api/carrierupdate.py`` (the rules out, the pod, the rules back)."""
     rule = {
         "action": "Allow",
         "source": {"nets": [nets]},
