@@ -292,11 +292,11 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
             applied_or_deleted(draw, known, out, admin, by)
             continue
         if way == "set":  # a network set, which rule selectors (all(), labels) may pick
-            network_set = _network_set(
+            network_set = _network_set(  # (in ns-far, nothing else is: it brings ns-far)
                 f"set-{draw(st.integers(0, 1))}",
                 draw(st.lists(st.sampled_from(V4 + V6), min_size=1, max_size=2, unique=True)),
                 draw(st.sampled_from([{}, {"tier": "web"}, {"app": "a"}])),
-                draw(st.sampled_from(["", "ns-a"])),
+                draw(st.sampled_from(["", "ns-a", "ns-far"])),
             )
             applied_or_deleted(draw, known, out, network_set, by)
             continue
