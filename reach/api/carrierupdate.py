@@ -15,7 +15,9 @@ quick way moves. So the update is taken in steps:
 1. each such Profile has its rules taken out (the Profile kept, with no rules: it brings
    nothing to the plan, as when no pod carries it);
 2. the pod's change, the pod quick way (those Profiles now bring no rules);
-3. each Profile's rules put back: into the plan when a pod now carries it.
+3. each Profile's rules put back: into the plan when a pod now carries it (the keys of
+   its scope that have no pod were forgotten in step 2, as when any namespace or account
+   of a Profile loses its last pod: ``podupdate._emptied``).
 
 The change is compared with the analysis before them all, on the nodes some step
 changed (as :func:`reach.api.movedupdate.moves_in_turn` does), by the caller.
@@ -31,8 +33,6 @@ from functools import partial
 from reach.analysis.compiled import Analysis
 from reach.api.movedupdate import Step, Taken, taken_in_turn
 from reach.engine.calicomoves import calico_moved
-from reach.engine.classes import LabelKey
-from reach.engine.forgotten import calico_forgotten
 from reach.engine.moves import Move, rows_kept
 from reach.engine.reachability import Reachability
 from reach.model.calico import Profile
@@ -65,32 +65,22 @@ def carriers_changed(
     middle = cluster
     for name in lost:
         middle = _with(middle, {**middle.calico.profiles, name: bare[name]})
-        if name in carried[0]:
-            outs.append((middle, partial(_profile_moved, middle, ruled[name], bare[name])))
-        else:
-            outs.append((middle, partial(_kept, middle, None)))
+        step = _profile_moved if name in carried[0] else _kept
+        outs.append((middle, partial(step, middle, ruled[name], bare[name])))
     done = _then_pod(before, outs, pod_step, by)
     if done is None:
         return None
     moved, among, ends = done
     backs: list[Step] = []
     back = moved.cluster
-    scopes = [_scope(name) for name in carried[0] - carried[1]]
-    which = _any_of(scopes) if scopes else None  # the keys to forget, if any
     for i, name in enumerate(lost):
         if i < len(lost) - 1:
             back = _with(back, {**back.calico.profiles, name: ruled[name]})
         else:  # the cluster after: its Calico objects, and what a load says of it
             back = copy.copy(back)
             back.calico, back.diagnostics = cluster.calico, after.diagnostics
-        if name in carried[1]:
-            backs.append((back, partial(_profile_moved, back, bare[name], ruled[name])))
-        else:  # the last step forgets the keys (one step less to move the views through)
-            forget = which if i == len(lost) - 1 else None
-            backs.append((back, partial(_kept, back, forget)))
-            which = None if forget is not None else which
-    if which is not None:
-        backs.append((back, partial(_kept, back, which)))
+        step = _profile_moved if name in carried[1] else _kept
+        backs.append((back, partial(step, back, bare[name], ruled[name])))
     again = taken_in_turn(moved, backs, by)
     if again is None:
         return None
@@ -131,33 +121,11 @@ def _with(cluster: Cluster, profiles: dict[str, Profile]) -> Cluster:
     return out
 
 
-def _kept(
-    cluster: Cluster, which: Callable[[LabelKey], bool] | None, x: Reachability
-) -> Move | None:
-    """One Profile no pod carries changed in ``x``, to ``cluster``: no row changes; with
-    ``which``, the keys it says that have no pod are known with no class after (their
-    class was found with no pod carrying the Profile: :mod:`reach.engine.forgotten`)."""
-    x = replace(x, cluster=cluster)
-    if which is not None:
-        forgot = calico_forgotten(x, which)
-        if forgot is None:
-            return None
-        x = forgot
-    return rows_kept(x)
-
-
-def _scope(name: str) -> Callable[[LabelKey], bool]:
-    """Whether a label class key is of a workload pod the Profile ``name`` applies to
-    (``kns.<namespace>``, ``ksa.<namespace>.<account>``: a namespace's name has no dot)."""
-    kind, namespace, *account = name.split(".", 2)
-    if kind == "kns":
-        return lambda key: key[0] == namespace and not key[3]
-    return lambda key: key[0] == namespace and not key[3] and [key[4]] == account
-
-
-def _any_of(scopes: list[Callable[[LabelKey], bool]]) -> Callable[[LabelKey], bool]:
-    """Whether a key (or a projection of one) is in any of ``scopes``."""
-    return lambda key: any(scope(key) for scope in scopes)
+def _kept(cluster: Cluster, old: Profile, new: Profile, x: Reachability) -> Move:
+    """One Profile no pod carries changed in ``x``, to ``cluster``: no row changes (the
+    keys of its scope with no pod were forgotten by the pod's step, ``podupdate._emptied``:
+    their class was found with the Profile's rules out)."""
+    return rows_kept(replace(x, cluster=cluster))
 
 
 def _profile_moved(cluster: Cluster, old: Profile, new: Profile, x: Reachability) -> Move | None:

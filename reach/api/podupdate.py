@@ -184,19 +184,31 @@ def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
 
 
 def _emptied(x: Reachability, after: Cluster, gone: list[Pod]) -> Reachability | None:
-    """``x`` with the label class keys of a namespace whose last workload pod went (none
-    has a pod) known with no class (:mod:`reach.engine.forgotten`): Calico's plan gives the
-    pods of a namespace its ``kns.*`` Profile only while it has one, so those keys were
-    classed under a plan that a pod of one changes again (a review found a new key
-    compared with such a class's first label class, which answered otherwise)."""
-    spaces = {
-        p.namespace
-        for p in gone
-        if not p.host_network and all(q.host_network for q in after.pods_of(p.namespace))
-    }
-    if not spaces:
+    """``x`` with the label class keys of a namespace whose last workload pod went, and of
+    an account of the input's ``ksa.*`` Profiles whose last workload pod went (none has a
+    pod), known with no class (:mod:`reach.engine.forgotten`). Calico's plan gives the pods
+    of a namespace its ``kns.*`` Profile, and those of an account its ``ksa.*`` one, only
+    while some pod carries it, so those keys were classed under a plan that a pod of one
+    changes again (reviews found a new key compared with such a class's first label
+    class, which answered otherwise, and a pod applied again in the class its key had
+    while its Profile's rules were out: :mod:`reach.api.carrierupdate`)."""
+    spaces, accounts = set(), set()
+    for pod in gone:
+        if pod.host_network:
+            continue
+        left = [q for q in after.pods_of(pod.namespace) if not q.host_network]
+        if not left:
+            spaces.add(pod.namespace)
+        profile = service_account_profile_name(pod.namespace, pod.service_account)
+        if profile in after.calico.profiles and all(
+            q.service_account != pod.service_account for q in left
+        ):
+            accounts.add((pod.namespace, pod.service_account))
+    if not spaces and not accounts:
         return x
-    return calico_forgotten(x, lambda key: key[0] in spaces and not key[3])
+    return calico_forgotten(
+        x, lambda key: not key[3] and (key[0] in spaces or (key[0], key[4]) in accounts)
+    )
 
 
 def _parsed(raw: RawObject) -> Pod | None:

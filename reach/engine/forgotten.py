@@ -5,9 +5,9 @@ A key with no pod left stays known with its class, so that a pod of it later joi
 class a compilation would give it. That holds while the answers of a key do not depend
 on which pods there are. Two changes make them do so: a namespace deleted after its pods
 went (made again, it may have other labels: :mod:`reach.engine.namespacesets`), and
-beside Calico's tiers the last pod to carry a Profile of the input with rules going (a
-pod of such a key carries the Profile again, whose rules then come back into Calico's
-plan: :mod:`reach.api.carrierupdate`).
+beside Calico's tiers the last workload pod of a namespace, or of an account of a
+``ksa.*`` Profile, going (a pod of such a key brings the namespace's or account's
+Profile back into Calico's plan: ``podupdate._emptied``, :mod:`reach.api.carrierupdate`).
 """
 
 from __future__ import annotations
