@@ -60,7 +60,7 @@ def carriers_changed(
     Profile step took 40-60 ms)."""
     cluster = before.cluster
     ruled = cluster.calico.profiles
-    bare = {name: replace(ruled[name], ingress=(), egress=()) for name in lost}
+    bare = {name: ruled[name].without_rules() for name in lost}
     outs: list[Step] = []
     middle = cluster
     for name in lost:

@@ -191,7 +191,7 @@ def _with_profiles(cluster: Cluster, profiles: list[Profile]) -> Cluster:
     out = copy.copy(cluster)
     kept = {id(p) for p in profiles}
     bare = {
-        name: p if id(p) in kept else replace(p, ingress=(), egress=())
+        name: p if id(p) in kept else p.without_rules()
         for name, p in cluster.calico.profiles.items()
     }
     out.calico = replace(cluster.calico, profiles=bare)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reach.model.calicoselector import ALL, Selector
 from reach.model.ipspace import IPBlock
@@ -289,6 +289,12 @@ class Profile:
 
     def rules(self, direction: str) -> tuple[CalicoRule, ...]:
         return self.ingress if direction == "ingress" else self.egress
+
+    def without_rules(self) -> Profile:
+        """This Profile with its rules taken out (it brings Calico's plan nothing, as when
+        no pod carries it, and Calico's tiers still decide: updates that take its rules out
+        and put them back, ``api/carrierupdate.py``, ``api/entryupdate.py``)."""
+        return replace(self, ingress=(), egress=())
 
     def __str__(self) -> str:
         return f"Profile {self.name}"
