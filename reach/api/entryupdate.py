@@ -13,10 +13,10 @@ the pods behind it: :mod:`reach.engine.meshmoves` builds it again, beside the me
 alone, or beside Cilium policies none of which takes the Service). A Service Cilium
 policies take, or Calico policies name, has each of them taken out in turn and put back
 in once the Services are read again (each a step of a policy update), and so has a
-Calico Profile that names it (its rules taken out: the Profile kept with none); a Service
-that Calico policies and Profiles both name, one Cilium policies take beside Calico's
-tiers, and one beside the mesh and Calico, or beside the mesh and a Cilium policy that
-takes it, loads.
+Calico Profile that names it (its rules taken out: the Profile kept with none; when
+Calico policies name it too, the Profiles' rules go out first and come back last); a
+Service Cilium policies take beside Calico's tiers, and one beside the mesh and Calico,
+or beside the mesh and a Cilium policy that takes it, loads.
 The entry points are read again from the store, as a load reads them
 (:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
 replaced by the new reading's; the connectivity change (``reach diff``) is empty.
@@ -99,15 +99,13 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
     of them taken out in turn, the entry points read again, and each put back in, now
     reading the Service as it is after (their diagnostics of it said again); each a step
     of a policy or an entry point as any other. A Calico Profile that names it has its
-    rules taken out (kept with none, so that Calico still decides) and put back; None when
-    Calico policies and Profiles both name it."""
+    rules taken out (kept with none, so that Calico still decides) and put back, first
+    out and last back when Calico policies name it too."""
     if cluster.calico and any(_to_service(cluster, s) for s in services):
         return None  # Cilium policies beside Calico's tiers: they load
     if cluster.calico:
         calico = [p for p in cluster.calico.policies if any(_names(p, s) for s in services)]
         profiles = [p for p in _profiles(cluster) if any(_names(p, s) for s in services)]
-        if calico and profiles:
-            return None
         missing = Diagnostics()
         calico_diagnostics(after, missing)
         after.diagnostics = replaced(
@@ -115,6 +113,8 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
             [d for d in cluster.diagnostics if d.code == SERVICE_MISSING],
             [d for d in missing.notes if d.code == SERVICE_MISSING],
         )
+        if profiles and calico:
+            return _both_in_turn(cluster, after, calico, profiles)
         if profiles:
             return _in_turn(cluster, after, profiles, _profiles, _with_profiles, calico_moved)
         return _in_turn(cluster, after, calico, _calico_policies, _with_calico, calico_moved)
@@ -150,6 +150,25 @@ def _in_turn(
         back = having(after, [p for p in everything if _kept(p, taking[k + 1 :])])
         steps.append((back, _step(move, back, None, policy)))
     return steps
+
+
+def _both_in_turn(
+    cluster: Cluster, after: Cluster, calico: list[CalicoPolicy], profiles: list[Profile]
+) -> list[Step]:
+    """The steps of :func:`_taken_again` when Calico policies (``calico``) and Profiles
+    (``profiles``) both name the Service: the Profiles' rules taken out in turn, then the
+    policies' steps over the clusters whose Profiles have none (taken out, the entry
+    points read again, put back), then the Profiles' rules put back in turn."""
+    outer = _in_turn(cluster, after, profiles, _profiles, _with_profiles, calico_moved)
+    before, now = (_bare(c, profiles) for c in (cluster, after))
+    inner = _in_turn(before, now, calico, _calico_policies, _with_calico, calico_moved)
+    k = len(profiles)  # outer[k] is the middle step: the policies' steps take its place
+    return [*outer[:k], *inner, *outer[k + 1 :]]
+
+
+def _bare(cluster: Cluster, profiles: list[Profile]) -> Cluster:
+    """``cluster`` whose Profiles among ``profiles`` have no rules."""
+    return _with_profiles(cluster, [p for p in _profiles(cluster) if _kept(p, profiles)])
 
 
 def _step(

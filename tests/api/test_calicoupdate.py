@@ -263,12 +263,19 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         way = draw(
             st.sampled_from(
                 ["copy", "select", "order", "action", "delete", "pod", "np", "ns", "svc"]
-                + ["profile", "admin", "nets", "set", "ports", "tier", "names svc"]
+                + ["profile", "admin", "nets", "set", "ports", "tier", "names svc", "both svc"]
             )
         )
         by = draw(st.sampled_from(BY))
         if way == "ns":
             a_namespace_event(draw, known, out, by)
+            continue
+        if way == "both svc":  # a Profile and a Calico policy name svc-0, which changes
+            for named in (_profile_naming_svc(draw), _gnp_naming_svc(draw)):
+                known[key(named)] = named
+                out.append(("apply", named, by))
+            svc = _service("svc-0", draw(st.sampled_from(["a", "b", "o"])))
+            applied_or_deleted(draw, known, out, svc, by)
             continue
         if way == "svc":  # a Service (pods' projections read its selector)
             svc = _service(f"svc-{draw(st.integers(0, 1))}", draw(st.sampled_from(["a", "b"])))
@@ -371,6 +378,24 @@ def calico_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str
         known[key(obj)] = obj
         out.append(("apply", obj, by))
     return out
+
+
+def _profile_naming_svc(draw: st.DrawFn) -> Obj:
+    """A namespace's or an account's Profile whose egress rule names svc-0."""
+    return {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": draw(st.sampled_from(PROFILE_NAMES))},
+        "spec": copy.deepcopy(PROFILE_SPECS[-1]),
+    }
+
+
+def _gnp_naming_svc(draw: st.DrawFn) -> Obj:
+    """A GlobalNetworkPolicy whose egress rule denies or allows svc-0's pods."""
+    action = draw(st.sampled_from(["Allow", "Deny", "Pass"]))
+    to_svc = {"services": {"name": "svc-0", "namespace": "ns-a"}}
+    egress = [{"action": action, "destination": to_svc}]
+    return _gnp("names-svc", draw(st.sampled_from(SELECTORS)), types=["Egress"], egress=egress)
 
 
 SECURITY = {
@@ -1234,7 +1259,9 @@ def test_a_service_beside_calico_tiers_is_read_in_place_named_or_not() -> None:
 def test_a_service_a_calico_profile_names_has_its_rules_taken_again_in_place(by: str) -> None:
     """ns-a's Profile denies egress to the Service svc-o: the Service changed (it selects p
     now), added and deleted has the Profile's rules taken out and put back in place, where
-    it loaded; and so does a Calico policy naming another Service beside it."""
+    it loaded; and so it does with a Calico policy naming it too (the Profile's rules out
+    first, then the policy, and back the other way round), where it loaded until the
+    fifteenth session."""
     to_svc = {"services": {"name": "svc-o", "namespace": "ns-a"}}
     profile = {
         "apiVersion": CALICO,
@@ -1253,6 +1280,17 @@ def test_a_service_a_calico_profile_names_has_its_rules_taken_again_in_place(by:
     assert change.edges
     objects, change = stepped_in_place(r, objects, "apply", _service("svc-o", "a"), by=by)
     assert change.edges  # no pod reaches a on port 80 any more
+    p_not_to_svc = _gnp(
+        "p-not-to-svc-o",
+        "app == 'p'",
+        types=["Egress"],
+        egress=[{"action": "Deny", "destination": to_svc}, {"action": "Allow"}],
+    )
+    objects, _ = stepped_in_place(r, objects, "apply", p_not_to_svc, by=by)
+    objects, change = stepped_in_place(r, objects, "apply", _service("svc-o", "o"), by=by)
+    assert change.edges  # both name it: p reaches a again, and neither a nor p reaches o
+    objects, change = stepped_in_place(r, objects, "delete", _service("svc-o", "o"), by=by)
+    assert change.edges
 
 
 def test_a_network_policy_with_its_calico_copy_in_the_input_loads() -> None:
