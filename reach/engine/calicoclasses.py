@@ -79,10 +79,9 @@ def calico_answered(
     triples = rule_triples(state.policies)
     columns: list[BoolVec] = [*state.subjects]
     columns += [rule_of[id(p), id(r), d].peers for p, r, d in triples]
-    for column, answer in zip(columns, answers, strict=True):
-        candidates = candidates[column[candidates] == answer]
-        if not len(candidates):
-            return None, found  # no class answers as it does: a class is made
+    candidates = answering(candidates, columns, answers)
+    if not len(candidates):
+        return None, found  # no class answers as it does: a class is made
     live = _live(state.classes.of_label_class, x.pod_label_class, n)
     if live is None or (live[candidates] < 0).any():
         return None  # a class with no compiled label class that has pods
@@ -91,6 +90,32 @@ def calico_answered(
     for vector in vectors:
         candidates = candidates[vector[live[candidates]] == vector[at]]
     return (int(candidates[0]) if len(candidates) else None), found
+
+
+#: Candidates few enough to be checked one by one against the columns left.
+_FEW = 8
+
+
+def answering(candidates: IntVec, columns: list[BoolVec], answers: list[bool]) -> IntVec:
+    """The ``candidates`` (classes) that answer every column as ``answers`` say. The
+    columns answered yes come first: few classes are in them (a pod's own namespace's
+    policies select it), so the candidates fall to a few at once, which are then checked
+    one by one against each distinct column left (at 100k pods beside Calico, 23,466
+    columns of 17,250 arrays: taken in their order, the candidates fell to a few only
+    after 1,500 to 8,500 of them, 35-115 ms)."""
+    yes = [c for c, a in zip(columns, answers, strict=True) if a]
+    no = list({id(c): c for c, a in zip(columns, answers, strict=True) if not a}.values())
+    for column in yes:
+        candidates = candidates[column[candidates]]
+        if not len(candidates):
+            return candidates
+    left = 0
+    while left < len(no) and len(candidates) > _FEW:
+        candidates = candidates[~no[left][candidates]]
+        left += 1
+    rest = no[left:]
+    held = [c for c in candidates.tolist() if not any([column[c] for column in rest])]
+    return np.array(held, dtype=np.intp)
 
 
 def _live(of_label: IntVec, pod_label: IntVec | None, n: int) -> IntVec | None:
