@@ -63,9 +63,13 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
                     "space",
                     "service",
                     "networking",
+                    "cilium",
                 ]
             )
         )
+        if way == "cilium":  # the first makes Cilium's identity matcher, the last drops it
+            applied_or_deleted(draw, known, out, draw(mesh_cilium_policies()), by)
+            continue
         if way == "networking":  # what proxies forward (REGISTRY_ONLY), the hosts of pods
             made = [o for o in draw(networking()) if o["kind"] != "Service"]
             if made:
@@ -148,6 +152,31 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
         known[key(obj)] = obj
         out.append(("apply", obj, by))
     return out
+
+
+@st.composite
+def mesh_cilium_policies(draw: st.DrawFn) -> Obj:
+    """A CiliumNetworkPolicy over the random meshes' pods (one of two names, so that the
+    first comes and the last goes often): who it selects, from whom it admits, on which
+    port (those Istio's objects name, or the name ``http`` some pods carry), and now and
+    then whom it denies."""
+    app = st.sampled_from([{}, {"matchLabels": {"app": "web"}}, {"matchLabels": {"app": "db"}}])
+    item: Obj = {"fromEndpoints": [draw(app)]}
+    if draw(st.booleans()):
+        port = draw(st.sampled_from(["8080", "9000", "http"]))
+        item["toPorts"] = [{"ports": [{"port": port, "protocol": "TCP"}]}]
+    spec: Obj = {"endpointSelector": draw(app), "ingress": [item]}
+    if draw(st.integers(0, 3)) == 0:
+        spec["ingressDeny"] = [{"fromEndpoints": [draw(app)]}]
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": f"cnp{draw(st.integers(0, 1))}", "namespace": draw(NAMESPACES)},
+        "spec": spec,
+    }
+
+
+NAMESPACES = st.sampled_from(["a", "b"])
 
 
 @st.composite
@@ -976,3 +1005,61 @@ def test_a_port_name_beside_the_mesh_resolves_as_the_class_keys_with_pods() -> N
         objects, _ = stepped_in_place(r, objects, what, obj)
     ports = [c.ports for c in r.connections(by="pod") if c.dst.id == "shop/db-2[Pod]"]
     assert ports and all(p.contains("TCP", 9000) and not p.contains("TCP", 8080) for p in ports)
+
+
+def _cnp_shop(name: str, spec: Obj) -> Obj:
+    meta = {"name": name, "namespace": "shop"}
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": meta,
+        "spec": spec,
+    }
+
+
+def test_the_first_cilium_policy_and_the_last_beside_the_mesh_come_and_go_in_place() -> None:
+    """Beside the mesh layer the answers per key are the mesh state's: the first Cilium
+    policy makes the identity matcher and has them read the Services, in place (it loaded
+    until the fifteenth session); a pod of a new key is then answered by them; the last
+    going drops both, and the next first one's ``toServices`` reads a Service applied
+    between."""
+    objects = [NS, WEB, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    web_only_8080 = _cnp_shop(
+        "db-8080",
+        {
+            "endpointSelector": {"matchLabels": {"app": "db"}},
+            "ingress": [
+                {
+                    "fromEndpoints": [{"matchLabels": {"app": "web"}}],
+                    "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}]}],
+                }
+            ],
+        },
+    )
+    objects, change = stepped_in_place(r, objects, "apply", web_only_8080)
+    assert change.edges  # web-1 reaches db-1 on 8080 only
+    canary = _pod("web-2", "web", "10.1.0.9")
+    canary["metadata"]["labels"]["track"] = "canary"  # a key no class had
+    objects, _ = stepped_in_place(r, objects, "apply", canary)
+    objects, change = stepped_in_place(r, objects, "delete", web_only_8080)
+    assert change.edges
+    db = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"selector": {"app": "db"}, "ports": [{"port": 80, "name": "tcp"}]},
+    }
+    objects, _ = stepped_in_place(r, objects, "apply", db)
+    to_db = _cnp_shop(
+        "to-db",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egress": [
+                {"toServices": [{"k8sService": {"serviceName": "db", "namespace": "shop"}}]}
+            ],
+        },
+    )
+    objects, change = stepped_in_place(r, objects, "apply", to_db)
+    assert change.edges  # the web pods reach db-1 only
+    stepped_in_place(r, objects, "delete", to_db)
