@@ -212,11 +212,8 @@ def _live_firsts(x: Reachability, keys: ClassKeys) -> Reachability:
 
 
 def _ends_movable(x: Reachability, after: list[IPRange], pseudo: list[PseudoPeer]) -> bool:
-    """Whether the external ends can become these segments and pseudo peers in place
-    (beside the mesh layer, the segments only)."""
-    if pseudo != x.pseudo and not x.n_internal:
-        return False  # no class to compute a new pseudo peer's column of
-    return x.mesh is None or pseudo == x.pseudo
+    """Whether the external ends can become these segments and pseudo peers in place."""
+    return pseudo == x.pseudo or x.n_internal > 0  # (a class computes a new one's column)
 
 
 def _ends_first(

@@ -8,7 +8,9 @@ their columns, and each new one takes the column compiling gives it: every rule'
 hold it as ``pseudopeers.pseudo_held`` says, and each class's side has at it what the
 side's rules holding it decide (``SideRows.column``, the compiler's own walk); classes
 that shared a row and differ there take a row each. Once the policy is in, the pseudo
-peers no rule names any more lose their columns (no row reads them).
+peers no rule names any more lose their columns (no row reads them). Beside Istio's mesh
+layer the same is done to the rows before the mesh's AND (since the fifteenth session of
+2026-12-04; such a policy loaded there before).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.meshclasses import remeshed, unmeshed
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import empty_rows
@@ -31,13 +34,33 @@ from reach.model.pseudo import PseudoPeer, pseudo_order
 
 def with_pseudo(x: Reachability, pseudo: list[PseudoPeer]) -> Reachability:
     """``x`` with the pseudo peers ``pseudo`` (each a class of ``x`` or a new one; those of
-    ``x`` not among them no rule holds any more), as the module doc says."""
+    ``x`` not among them no rule holds any more), as the module doc says. Beside Istio's
+    mesh layer the rows before the mesh's AND take them, and the mesh layer is made again
+    over the new ends (:func:`reach.engine.meshclasses.remeshed`): with none new, the rows
+    after the AND are taken as they were; with a new one, ANDed again."""
+    columns = _columns(x, pseudo)
+    if x.mesh is None:
+        return _with_pseudo(x, pseudo, columns)
+    base = unmeshed(x, x.class_keys) if x.class_keys is not None else None
+    assert base is not None, "a policy moves beside the mesh layer with its state only"
+    moved = _with_pseudo(replace(base[0], class_keys=base[1]), pseudo, columns)
+    internal = np.arange(x.n_internal, dtype=np.intp)
+    kept = columns if (columns >= 0).all() else None
+    return remeshed(x, moved, internal, -1, x.mesh, kept)
+
+
+def _columns(x: Reachability, pseudo: list[PseudoPeer]) -> IntVec:
+    """The class of ``x`` each class is with the pseudo peers ``pseudo`` (-1: a new one)."""
+    place = {p: x.first_pseudo + j for j, p in enumerate(x.pseudo)}
+    return np.array([*range(x.first_pseudo), *(place.get(p, -1) for p in pseudo)], dtype=np.intp)
+
+
+def _with_pseudo(x: Reachability, pseudo: list[PseudoPeer], columns: IntVec) -> Reachability:
+    """:func:`with_pseudo` without the mesh layer (``columns``: :func:`_columns`)."""
     state = x.policy_state
     assert state is not None and x.mesh is None and x.calico is None
-    place = {p: x.first_pseudo + j for j, p in enumerate(x.pseudo)}
-    columns = np.array([*range(x.first_pseudo), *(place.get(p, -1) for p in pseudo)], dtype=np.intp)
     fresh = np.flatnonzero(columns < 0)
-    new = [p for p in pseudo if p not in place]
+    new = [p for p in pseudo if p not in x.pseudo]
     take = Taking(columns)
     masks, rules = ends_taken(x, state, take)
     if len(fresh):  # their peers are fresh arrays then

@@ -158,8 +158,8 @@ def mesh_events(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, Obj, str]]
 def mesh_cilium_policies(draw: st.DrawFn) -> Obj:
     """A CiliumNetworkPolicy over the random meshes' pods (one of two names, so that the
     first comes and the last goes often): who it selects, from whom it admits, on which
-    port (those Istio's objects name, or the name ``http`` some pods carry), and now and
-    then whom it denies."""
+    port (those Istio's objects name, or the name ``http`` some pods carry), now and then
+    whom it denies, and entities it admits or reaches (pseudo peers come and go)."""
     app = st.sampled_from([{}, {"matchLabels": {"app": "web"}}, {"matchLabels": {"app": "db"}}])
     item: Obj = {"fromEndpoints": [draw(app)]}
     if draw(st.booleans()):
@@ -168,6 +168,11 @@ def mesh_cilium_policies(draw: st.DrawFn) -> Obj:
     spec: Obj = {"endpointSelector": draw(app), "ingress": [item]}
     if draw(st.integers(0, 3)) == 0:
         spec["ingressDeny"] = [{"fromEndpoints": [draw(app)]}]
+    if draw(st.integers(0, 2)) == 0:  # pseudo peers: the first naming one makes its column
+        entities = st.lists(st.sampled_from(PSEUDO), min_size=1, max_size=2, unique=True)
+        section = draw(st.sampled_from(["ingress", "egress"]))
+        side = "fromEntities" if section == "ingress" else "toEntities"
+        spec.setdefault(section, []).append({side: draw(entities)})
     return {
         "apiVersion": "cilium.io/v2",
         "kind": "CiliumNetworkPolicy",
@@ -177,6 +182,8 @@ def mesh_cilium_policies(draw: st.DrawFn) -> Obj:
 
 
 NAMESPACES = st.sampled_from(["a", "b"])
+#: Cilium entities that are pseudo peers (``model/pseudo.py``), and one that is not.
+PSEUDO = ["kube-apiserver", "health", "ingress", "world"]
 
 
 @st.composite
@@ -1063,3 +1070,33 @@ def test_the_first_cilium_policy_and_the_last_beside_the_mesh_come_and_go_in_pla
     objects, change = stepped_in_place(r, objects, "apply", to_db)
     assert change.edges  # the web pods reach db-1 only
     stepped_in_place(r, objects, "delete", to_db)
+
+
+def test_a_cilium_policy_naming_a_new_pseudo_peer_beside_the_mesh_goes_in_place() -> None:
+    """web-1 may reach the API server and be reached from Cilium's ingress: each entity is
+    a pseudo peer no rule named, a class after the segments, made with its column over the
+    rows before the mesh's AND, which is made again (it loaded until the fifteenth
+    session); a second policy naming one of them again, and the policies deleted, the
+    last taking the pseudo peers out."""
+    objects = [NS, WEB, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    web = {"matchLabels": {"app": "web"}}
+    api = _cnp_shop(
+        "web-api",
+        {
+            "endpointSelector": web,
+            "egress": [{"toEntities": ["kube-apiserver"]}],
+            "ingress": [{"fromEntities": ["ingress"]}],
+        },
+    )
+    objects, change = stepped_in_place(r, objects, "apply", api)
+    assert change.edges
+    assert {p.id for p in r.reachability.pseudo} == {"kube-apiserver[Entity]", "ingress[Entity]"}
+    again = _cnp_shop(
+        "db-api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]}
+    )
+    objects, change = stepped_in_place(r, objects, "apply", again)
+    assert change.edges  # db-1 reaches the API server only
+    objects, _ = stepped_in_place(r, objects, "delete", api)
+    objects, _ = stepped_in_place(r, objects, "delete", again)
+    assert r.reachability.pseudo == []
