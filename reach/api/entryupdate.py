@@ -14,9 +14,10 @@ alone, or beside Cilium policies none of which takes the Service). A Service Cil
 policies take, or Calico policies name, has each of them taken out in turn and put back
 in once the Services are read again (each a step of a policy update), and so has a
 Calico Profile that names it (its rules taken out: the Profile kept with none; when
-Calico policies name it too, the Profiles' rules go out first and come back last); a
-Service Cilium policies take beside Calico's tiers, and one beside the mesh and Calico,
-or beside the mesh and a Cilium policy that takes it, loads.
+Calico policies name it too, the Profiles' rules go out first and come back last).
+Beside the mesh, a Service Cilium policies take has the mesh made again in the middle
+step, where the entry points are read again. A Service Cilium policies take beside
+Calico's tiers, and one beside the mesh and Calico, loads.
 The entry points are read again from the store, as a load reads them
 (:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
 replaced by the new reading's; the connectivity change (``reach diff``) is empty.
@@ -87,8 +88,10 @@ def entry_update(
                 # matcher and answers per key read the new Services
                 moved = mesh_moved(_with(x, after_cluster), after_cluster, True, services)
                 return moved_update(before, after_cluster, moved, by)
-            if cluster.istio or (x.policy_state is None and x.calico_state is None):
-                return None  # the mesh's move reads neither Cilium's nor Calico's rules
+            if (cluster.istio and cluster.calico) or (
+                x.policy_state is None and x.calico_state is None
+            ):
+                return None  # the mesh beside Calico's rules keeps no state of theirs
             steps = _taken_again(cluster, after_cluster, services)
             return moves_in_turn(before, steps, by) if steps is not None else None
     return moved_update(before, after_cluster, rows_kept(_with(x, after_cluster)), by)
@@ -121,7 +124,8 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
     cilium = [p for p in cluster.cilium_policies if any(_takes(p, s) for s in services)]
     gone, come = cilium_said(cilium, [], cluster), cilium_said(cilium, [], after)
     after.diagnostics = replaced(after.diagnostics, gone, come)
-    return _in_turn(cluster, after, cilium, _cilium_policies, _with_cilium, policy_moved)
+    middle = _meshed(services) if cluster.istio else None
+    return _in_turn(cluster, after, cilium, _cilium_policies, _with_cilium, policy_moved, middle)
 
 
 P = TypeVar("P", CiliumPolicy, CalicoPolicy, Profile)
@@ -136,16 +140,19 @@ def _in_turn(
     of: Callable[[Cluster], list[P]],
     having: Callable[[Cluster, list[P]], Cluster],
     move: Callable[[Reachability, Cluster, P | None, P | None], Move | None],
+    middle: Callable[[Reachability, Cluster], Move | None] | None = None,
 ) -> list[Step]:
     """The steps of :func:`_taken_again` for policies of one kind (``of`` a cluster; a
-    cluster ``having`` others; ``move``: the quick way of one of them)."""
+    cluster ``having`` others; ``move``: the quick way of one of them; ``middle``: the
+    entry points' own step, the rows kept when not given)."""
     everything = of(cluster)
     steps: list[Step] = []
     for k, policy in enumerate(taking):
         out = having(cluster, [p for p in everything if _kept(p, taking[: k + 1])])
         steps.append((out, _step(move, out, policy, None)))
     without = having(after, [p for p in everything if _kept(p, taking)])
-    steps.append((without, lambda x: rows_kept(_with(x, without))))
+    entries = middle or (lambda x, c: rows_kept(_with(x, c)))
+    steps.append((without, lambda x: entries(x, without)))
     for k, policy in enumerate(taking):
         back = having(after, [p for p in everything if _kept(p, taking[k + 1 :])])
         steps.append((back, _step(move, back, None, policy)))
@@ -164,6 +171,12 @@ def _both_in_turn(
     inner = _in_turn(before, now, calico, _calico_policies, _with_calico, calico_moved)
     k = len(profiles)  # outer[k] is the middle step: the policies' steps take its place
     return [*outer[:k], *inner, *outer[k + 1 :]]
+
+
+def _meshed(services: list[Service]) -> Callable[[Reachability, Cluster], Move | None]:
+    """The entry points' step beside Istio's mesh layer, which reads the Services of the
+    pods (``services``: those that changed, before and after): the mesh built again."""
+    return lambda x, cluster: mesh_moved(_with(x, cluster), cluster, True, services)
 
 
 def _bare(cluster: Cluster, profiles: list[Profile]) -> Cluster:

@@ -1100,3 +1100,48 @@ def test_a_cilium_policy_naming_a_new_pseudo_peer_beside_the_mesh_goes_in_place(
     objects, _ = stepped_in_place(r, objects, "delete", api)
     objects, _ = stepped_in_place(r, objects, "delete", again)
     assert r.reachability.pseudo == []
+
+
+def test_a_service_a_cilium_policy_takes_beside_the_mesh_goes_in_place() -> None:
+    """web-1 may reach the pods of the Service ``db`` only (``toServices``), and the mesh
+    reads the Service's ports (a DENY of POST requests, whose HTTP attribute a plain-TCP
+    port cannot carry): the Service changed to select web-1's own app, its port made
+    plain TCP, and deleted has the policy taken out, the mesh made again over the
+    Services, and the policy put back, in place (it loaded until the fifteenth
+    session)."""
+    db = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"selector": {"app": "db"}, "ports": [{"port": 80, "name": "http"}]},
+    }
+    to_db = _cnp_shop(
+        "to-db",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "egress": [
+                {"toServices": [{"k8sService": {"serviceName": "db", "namespace": "shop"}}]}
+            ],
+        },
+    )
+    no_post = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "db-no-post", "namespace": "shop"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "db"}},
+            "action": "DENY",
+            "rules": [{"to": [{"operation": {"methods": ["POST"]}}]}],
+        },
+    }
+    objects = [NS, WEB, DB, ONLY_WEB, no_post, db, to_db]
+    r = reach.from_objects(objects)
+    other = copy.deepcopy(db)
+    other["spec"]["selector"] = {"app": "web"}
+    objects, change = stepped_in_place(r, objects, "apply", other)
+    assert change.edges  # web-1 no longer reaches db-1
+    tcp = copy.deepcopy(db)
+    tcp["spec"]["ports"][0]["name"] = "tcp"
+    objects, change = stepped_in_place(r, objects, "apply", tcp)
+    assert change.edges
+    stepped_in_place(r, objects, "delete", tcp)
