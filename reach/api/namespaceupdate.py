@@ -39,8 +39,7 @@ def namespace_update(
     """The analysis after the Namespace object ``key`` was relabelled, added or deleted
     (``old``: the store held it before), the change, and the ids of the nodes at
     granularity ``by`` on which the change was compared; None when the quick way does not
-    apply (Istio objects in the input but those of the mesh layer; a namespace's sidecar
-    injection relabelled beside it and Cilium policies; Calico objects the compilation
+    apply (Istio objects in the input but those of the mesh layer; Calico objects the compilation
     reads apart from its tiers; a namespace deleted that objects are still in but none a
     load implies it of, entry points aside). A namespace a load implies (its pods or
     policies are in it) is relabelled when its object comes, and relabelled to its name
@@ -68,8 +67,6 @@ def namespace_update(
         if not _routes_said_again(after_cluster, store):
             return None
         if _injection(cluster, namespace, name):  # the policies' answers, then the mesh's
-            if cluster.cilium_policies:
-                return None
             steps = [
                 (after_cluster, lambda x: namespace_moved(x, after_cluster, name)),
                 (after_cluster, lambda x: mesh_moved(x, after_cluster, True)),

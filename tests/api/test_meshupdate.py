@@ -165,6 +165,11 @@ def mesh_cilium_policies(draw: st.DrawFn) -> Obj:
     if draw(st.booleans()):
         port = draw(st.sampled_from(["8080", "9000", "http"]))
         item["toPorts"] = [{"ports": [{"port": port, "protocol": "TCP"}]}]
+    if draw(st.integers(0, 3)) == 0:  # a namespace's sidecar injection, as Cilium reads it
+        label = "io.cilium.k8s.namespace.labels.istio-injection"
+        item["fromEndpoints"] = [
+            {"matchLabels": {label: draw(st.sampled_from(["enabled", "disabled"]))}}
+        ]
     spec: Obj = {"endpointSelector": draw(app), "ingress": [item]}
     if draw(st.integers(0, 3)) == 0:
         spec["ingressDeny"] = [{"fromEndpoints": [draw(app)]}]
@@ -1145,3 +1150,26 @@ def test_a_service_a_cilium_policy_takes_beside_the_mesh_goes_in_place() -> None
     objects, change = stepped_in_place(r, objects, "apply", tcp)
     assert change.edges
     stepped_in_place(r, objects, "delete", tcp)
+
+
+@pytest.mark.parametrize("by", BY)
+def test_sidecar_injection_relabelled_beside_cilium_policies_changes_in_place(by: str) -> None:
+    """A Cilium policy admits into web-1 only what comes from namespaces whose sidecars
+    are injected (its peer reads the namespace label ``istio-injection``), and the mesh
+    admits into db-1 web's identity only: shop's sidecars taken out and put back change
+    both the policy's answers and the mesh's features, in two steps, in place (it loaded
+    beside Cilium policies until the fifteenth session)."""
+    injected = {"matchLabels": {"io.cilium.k8s.namespace.labels.istio-injection": "enabled"}}
+    from_injected = _cnp_shop(
+        "web-from-injected",
+        {
+            "endpointSelector": {"matchLabels": {"app": "web"}},
+            "ingress": [{"fromEndpoints": [injected]}],
+        },
+    )
+    objects = [NS, WEB, DB, ONLY_WEB, from_injected]
+    r = reach.from_objects(objects)
+    off = _team({"istio-injection": "disabled"})
+    objects, change = stepped_in_place(r, objects, "apply", off, by=by)
+    assert change.edges or by == "namespace"
+    stepped_in_place(r, objects, "apply", NS, by=by)
