@@ -59,6 +59,32 @@ class LabelIndex:
             out._columns[k] = col
         return out
 
+    def replaced(self, rows: dict[int, tuple[tuple[str, str], ...]]) -> LabelIndex:
+        """This index with the rows at the keys of ``rows`` replaced by their values (the
+        columns and codes of values they do not touch shared; the codes of values no row
+        holds any more kept, which nothing selects)."""
+        out = LabelIndex(())
+        out.n, out.rows = self.n, list(self.rows)
+        out._codes, out._columns = dict(self._codes), dict(self._columns)
+        for i, labels in rows.items():
+            new = dict(labels)
+            for k in {k for k, _ in out.rows[i]} | new.keys():
+                col = out._columns.get(k)
+                if col is None or col is self._columns.get(k):  # copied before it changes
+                    col = out._columns[k] = (
+                        np.full(self.n, -1, dtype=np.int32) if col is None else col.copy()
+                    )
+                if k in new:
+                    vals = out._codes.get(k, {})
+                    if vals is self._codes.get(k):
+                        vals = out._codes[k] = dict(vals)
+                    out._codes[k] = vals
+                    col[i] = vals.setdefault(new[k], len(vals))
+                else:
+                    col[i] = -1
+            out.rows[i] = labels
+        return out
+
     def select(self, selector: LabelSelector) -> BoolVec:
         """Rows matched by the selector (cached; do not modify the result)."""
         hit = self._cache.get(selector)

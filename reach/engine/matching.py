@@ -101,9 +101,12 @@ class Matcher:
     ) -> Matcher:
         """A matcher over ``label_classes`` whose namespace positions are those of
         ``namespaces`` (every namespace, sorted by name; their labels as they are now), with
-        Cilium's identities made again when this matcher has them."""
+        Cilium's identities made again when this matcher has them (those of the label
+        classes whose namespace changed, when only the namespaces did)."""
         cilium = None
-        if self.cilium is not None:
+        if self.cilium is not None:  # only the namespaces' places and labels changed
+            cilium = self.cilium.renamespaced(label_classes, namespaces, segments)
+        if self.cilium is not None and cilium is None:
             cilium = CiliumMatcher(
                 label_classes,
                 namespaces=namespaces,
