@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import reach
 import reach.engine.policymoves
 from reach.analysis.l7marks import l7_marks
+from tests.api.test_ciliumupdate import DB_FROM_WEB, _cnp
 from tests.api.test_meshpodupdate import NS, ONLY_WEB, _pod, mesh_clusters, mesh_pod_events
 from tests.api.test_podupdate import (
     BY,
@@ -1019,16 +1020,6 @@ def test_a_port_name_beside_the_mesh_resolves_as_the_class_keys_with_pods() -> N
     assert ports and all(p.contains("TCP", 9000) and not p.contains("TCP", 8080) for p in ports)
 
 
-def _cnp_shop(name: str, spec: Obj) -> Obj:
-    meta = {"name": name, "namespace": "shop"}
-    return {
-        "apiVersion": "cilium.io/v2",
-        "kind": "CiliumNetworkPolicy",
-        "metadata": meta,
-        "spec": spec,
-    }
-
-
 def test_the_first_cilium_policy_and_the_last_beside_the_mesh_come_and_go_in_place() -> None:
     """Beside the mesh layer the answers per key are the mesh state's: the first Cilium
     policy makes the identity matcher and has them read the Services, in place (it loaded
@@ -1037,24 +1028,12 @@ def test_the_first_cilium_policy_and_the_last_beside_the_mesh_come_and_go_in_pla
     between."""
     objects = [NS, WEB, DB, ONLY_WEB]
     r = reach.from_objects(objects)
-    web_only_8080 = _cnp_shop(
-        "db-8080",
-        {
-            "endpointSelector": {"matchLabels": {"app": "db"}},
-            "ingress": [
-                {
-                    "fromEndpoints": [{"matchLabels": {"app": "web"}}],
-                    "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}]}],
-                }
-            ],
-        },
-    )
-    objects, change = stepped_in_place(r, objects, "apply", web_only_8080)
-    assert change.edges  # web-1 reaches db-1 on 8080 only
+    objects, change = stepped_in_place(r, objects, "apply", DB_FROM_WEB)
+    assert change.edges  # web-1 reaches db-1 on 5432 only
     canary = _pod("web-2", "web", "10.1.0.9")
     canary["metadata"]["labels"]["track"] = "canary"  # a key no class had
     objects, _ = stepped_in_place(r, objects, "apply", canary)
-    objects, change = stepped_in_place(r, objects, "delete", web_only_8080)
+    objects, change = stepped_in_place(r, objects, "delete", DB_FROM_WEB)
     assert change.edges
     db = {
         "apiVersion": "v1",
@@ -1063,7 +1042,7 @@ def test_the_first_cilium_policy_and_the_last_beside_the_mesh_come_and_go_in_pla
         "spec": {"selector": {"app": "db"}, "ports": [{"port": 80, "name": "tcp"}]},
     }
     objects, _ = stepped_in_place(r, objects, "apply", db)
-    to_db = _cnp_shop(
+    to_db = _cnp(
         "to-db",
         {
             "endpointSelector": {"matchLabels": {"app": "web"}},
@@ -1086,7 +1065,7 @@ def test_a_cilium_policy_naming_a_new_pseudo_peer_beside_the_mesh_goes_in_place(
     objects = [NS, WEB, DB, ONLY_WEB]
     r = reach.from_objects(objects)
     web = {"matchLabels": {"app": "web"}}
-    api = _cnp_shop(
+    api = _cnp(
         "web-api",
         {
             "endpointSelector": web,
@@ -1097,9 +1076,7 @@ def test_a_cilium_policy_naming_a_new_pseudo_peer_beside_the_mesh_goes_in_place(
     objects, change = stepped_in_place(r, objects, "apply", api)
     assert change.edges
     assert {p.id for p in r.reachability.pseudo} == {"kube-apiserver[Entity]", "ingress[Entity]"}
-    again = _cnp_shop(
-        "db-api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]}
-    )
+    again = _cnp("db-api", {"endpointSelector": {}, "egress": [{"toEntities": ["kube-apiserver"]}]})
     objects, change = stepped_in_place(r, objects, "apply", again)
     assert change.edges  # db-1 reaches the API server only
     objects, _ = stepped_in_place(r, objects, "delete", api)
@@ -1120,7 +1097,7 @@ def test_a_service_a_cilium_policy_takes_beside_the_mesh_goes_in_place() -> None
         "metadata": {"name": "db", "namespace": "shop"},
         "spec": {"selector": {"app": "db"}, "ports": [{"port": 80, "name": "http"}]},
     }
-    to_db = _cnp_shop(
+    to_db = _cnp(
         "to-db",
         {
             "endpointSelector": {"matchLabels": {"app": "web"}},
@@ -1129,16 +1106,10 @@ def test_a_service_a_cilium_policy_takes_beside_the_mesh_goes_in_place() -> None
             ],
         },
     )
-    no_post = {
-        "apiVersion": "security.istio.io/v1",
-        "kind": "AuthorizationPolicy",
-        "metadata": {"name": "db-no-post", "namespace": "shop"},
-        "spec": {
-            "selector": {"matchLabels": {"app": "db"}},
-            "action": "DENY",
-            "rules": [{"to": [{"operation": {"methods": ["POST"]}}]}],
-        },
-    }
+    no_post = copy.deepcopy(ONLY_WEB)  # db-1's, a DENY of POST requests instead
+    no_post["metadata"]["name"] = "db-no-post"
+    no_post["spec"]["action"] = "DENY"
+    no_post["spec"]["rules"] = [{"to": [{"operation": {"methods": ["POST"]}}]}]
     objects = [NS, WEB, DB, ONLY_WEB, no_post, db, to_db]
     r = reach.from_objects(objects)
     other = copy.deepcopy(db)
@@ -1160,7 +1131,7 @@ def test_sidecar_injection_relabelled_beside_cilium_policies_changes_in_place(by
     both the policy's answers and the mesh's features, in two steps, in place (it loaded
     beside Cilium policies until the fifteenth session)."""
     injected = {"matchLabels": {"io.cilium.k8s.namespace.labels.istio-injection": "enabled"}}
-    from_injected = _cnp_shop(
+    from_injected = _cnp(
         "web-from-injected",
         {
             "endpointSelector": {"matchLabels": {"app": "web"}},
