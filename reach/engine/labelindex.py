@@ -75,10 +75,9 @@ class LabelIndex:
                         np.full(self.n, -1, dtype=np.int32) if col is None else col.copy()
                     )
                 if k in new:
-                    vals = out._codes.get(k, {})
-                    if vals is self._codes.get(k):
-                        vals = out._codes[k] = dict(vals)
-                    out._codes[k] = vals
+                    vals = out._codes.get(k)
+                    if vals is None or vals is self._codes.get(k):  # copied before it changes
+                        vals = out._codes[k] = dict(vals or {})
                     col[i] = vals.setdefault(new[k], len(vals))
                 else:
                     col[i] = -1
