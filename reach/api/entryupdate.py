@@ -16,8 +16,10 @@ in once the Services are read again (each a step of a policy update), and so has
 Calico Profile that names it (its rules taken out: the Profile kept with none; when
 Calico policies name it too, the Profiles' rules go out first and come back last).
 Beside the mesh, a Service Cilium policies take has the mesh made again in the middle
-step, where the entry points are read again. A Service Cilium policies take beside
-Calico's tiers, and one beside the mesh and Calico, loads.
+step, where the entry points are read again; beside the mesh and Calico, one no Calico
+rule names has the mesh made again (and loads when its ports cut the atoms anew: that
+compilation keeps no policy state to cut them). A Service Cilium policies take beside
+Calico's tiers, and one Calico's rules name beside the mesh, loads.
 The entry points are read again from the store, as a load reads them
 (:func:`reach.input.entrypoints.read_entries`), and the diagnostics that reading made are
 replaced by the new reading's; the connectivity change (``reach diff``) is empty.
@@ -83,9 +85,11 @@ def entry_update(
         services = _named(cluster, ns, name) + _named(after_cluster, ns, name)
         if services and _read(cluster, services):
             taken = any(_to_service(cluster, s) for s in services)
-            if cluster.istio and not taken and not cluster.calico:
+            named = any(_calico_service(cluster, s) for s in services)
+            if cluster.istio and not taken and not named:
                 # the mesh layer built again (plain-TCP ports, registry hosts); the Cilium
-                # matcher and answers per key read the new Services
+                # matcher and answers per key read the new Services (beside Calico, its
+                # rules read no Service but those they name)
                 moved = mesh_moved(_with(x, after_cluster), after_cluster, True, services)
                 return moved_update(before, after_cluster, moved, by)
             if (cluster.istio and cluster.calico) or (

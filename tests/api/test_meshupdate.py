@@ -846,6 +846,43 @@ def test_an_istio_change_beside_calico_tiers_and_the_mesh_does_not_load() -> Non
     )
 
 
+def test_a_service_no_calico_rule_names_beside_calico_and_the_mesh_goes_in_place() -> None:
+    """Beside Calico's tiers and the mesh (whose rows before the AND are kept, Calico's
+    rules being compiled with no state of theirs), a Service no Calico rule names, whose
+    ports are cut already, has the mesh made again in place: its port made plain TCP,
+    where a DENY of POST requests cannot read the method (it loaded until the fifteenth
+    session); one naming a port no rule cut at still loads (the atoms are cut again by
+    a policy state, which this compilation keeps none of)."""
+    gnp = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "g"},
+        "spec": {"selector": "app == 'db'", "types": ["Ingress"], "ingress": [{"action": "Allow"}]},
+    }
+    no_post = copy.deepcopy(ONLY_WEB)
+    no_post["metadata"]["name"] = "db-no-post"
+    no_post["spec"]["action"] = "DENY"
+    no_post["spec"]["rules"] = [{"to": [{"operation": {"methods": ["POST"]}}]}]
+    db = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"selector": {"app": "db"}, "ports": [{"port": 80, "name": "http"}]},
+    }
+    objects = [NS, WEB, DB, gnp, no_post, db]
+    r = reach.from_objects(objects)
+    tcp = copy.deepcopy(db)
+    tcp["spec"]["ports"][0]["name"] = "tcp"
+    objects, change = stepped_in_place(r, objects, "apply", tcp)
+    assert change.edges
+    objects, change = stepped_in_place(r, objects, "apply", db)
+    assert change.edges
+    new_port = copy.deepcopy(db)
+    new_port["spec"]["ports"] = [{"port": 9999, "name": "tcp"}]
+    with pytest.raises(AssertionError, match="load"):
+        stepped_in_place(r, objects, "apply", new_port)
+
+
 def test_a_pod_relabelled_into_a_service_under_registry_only_equals_a_load() -> None:
     """Found by the property test: under a REGISTRY_ONLY Sidecar, a pod relabelled so that
     a Service of its namespace selects it (a registry host now reaches it) must not join
