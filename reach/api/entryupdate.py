@@ -90,7 +90,7 @@ def entry_update(
                 # the mesh layer built again (plain-TCP ports, registry hosts); the Cilium
                 # matcher and answers per key read the new Services (beside Calico, its
                 # rules read no Service but those they name)
-                moved = mesh_moved(_with(x, after_cluster), after_cluster, True, services)
+                moved = _meshed(services)(x, after_cluster)
                 return moved_update(before, after_cluster, moved, by)
             if (cluster.istio and cluster.calico) or (
                 x.policy_state is None and x.calico_state is None

@@ -13,7 +13,7 @@ class; a new class takes the number of a class answering alike, or one of its ow
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -36,6 +36,20 @@ def unmeshed(x: Reachability, keys: ClassKeys) -> tuple[Reachability, ClassKeys]
         return None
     base = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
     return base, replace(keys, answers=kept.key_answers)
+
+
+def ends_remeshed(
+    x: Reachability, move: Callable[[Reachability], Reachability], columns: IntVec | None
+) -> Reachability:
+    """``move`` (the external ends changed: segments cut, pseudo peers added or taken out)
+    taken over the rows of ``x`` before the mesh's AND (:func:`unmeshed`), and the mesh
+    layer made again over the new ends and ANDed in (:func:`remeshed`, every behaviour
+    class kept; ``columns``: the class of ``x`` each class is, when every one answers as
+    that class did, else None)."""
+    base = unmeshed(x, x.class_keys) if x.class_keys is not None else None
+    assert base is not None and x.mesh is not None, "the ends move beside the mesh with its state"
+    moved = move(replace(base[0], class_keys=base[1]))
+    return remeshed(x, moved, np.arange(x.n_internal, dtype=np.intp), -1, x.mesh, columns)
 
 
 def remeshed(

@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
-from reach.engine.meshclasses import remeshed, unmeshed
+from reach.engine.meshclasses import ends_remeshed
 from reach.engine.pseudopeers import pseudo_held
 from reach.engine.reachability import Reachability
 from reach.engine.rowbuffer import empty_rows
@@ -41,12 +41,8 @@ def with_pseudo(x: Reachability, pseudo: list[PseudoPeer]) -> Reachability:
     columns = _columns(x, pseudo)
     if x.mesh is None:
         return _with_pseudo(x, pseudo, columns)
-    base = unmeshed(x, x.class_keys) if x.class_keys is not None else None
-    assert base is not None, "a policy moves beside the mesh layer with its state only"
-    moved = _with_pseudo(replace(base[0], class_keys=base[1]), pseudo, columns)
-    internal = np.arange(x.n_internal, dtype=np.intp)
     kept = columns if (columns >= 0).all() else None
-    return remeshed(x, moved, internal, -1, x.mesh, kept)
+    return ends_remeshed(x, lambda base: _with_pseudo(base, pseudo, columns), kept)
 
 
 def _columns(x: Reachability, pseudo: list[PseudoPeer]) -> IntVec:

@@ -32,7 +32,7 @@ import numpy as np
 
 from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.calicostate import CalicoState
-from reach.engine.meshclasses import remeshed, unmeshed
+from reach.engine.meshclasses import ends_remeshed
 from reach.engine.policystate import PolicyState
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import Reachability
@@ -51,11 +51,7 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     after the AND cut alike (:func:`reach.engine.meshclasses.remeshed`)."""
     if x.mesh is None:
         return _resegmented(x, segments)
-    base = unmeshed(x, x.class_keys) if x.class_keys is not None else None
-    assert base is not None, "a policy moves beside the mesh layer with its state only"
-    cut = _resegmented(replace(base[0], class_keys=base[1]), segments)
-    internal = np.arange(x.n_internal, dtype=np.intp)
-    return remeshed(x, cut, internal, -1, x.mesh, _columns(x, segments))
+    return ends_remeshed(x, lambda base: _resegmented(base, segments), _columns(x, segments))
 
 
 def _columns(x: Reachability, segments: list[IPRange]) -> IntVec:
