@@ -153,7 +153,7 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     def parsed(raw: RawObject, kind: str) -> tuple[tuple[str, ...], CalicoObject]:
         return read_calico(raw, kind, Diagnostics())
 
-    objects = read_again(store, lambda group, _: group in CALICO_GROUPS, parsed)
+    objects = read_again(store, lambda group, _: group in CALICO_GROUPS, parsed, "calico")
     if objects is None:
         return None  # a load reads otherwise (two objects of one name in both API groups)
     diag = Diagnostics()

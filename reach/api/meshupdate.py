@@ -98,7 +98,7 @@ def _no_mesh(before: Analysis, store: ObjectStore, by: str) -> Update | None:
 def _istio_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     """``cluster`` with its Istio objects read again from ``store`` and Istio's diagnostics
     said again; None where a load may read otherwise."""
-    objects = read_again(store, _wanted, _parsed)
+    objects = read_again(store, _wanted, _parsed, "istio")
     if objects is None:
         return None
     after = copy.copy(cluster)

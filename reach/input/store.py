@@ -64,6 +64,8 @@ class ObjectStore:
         #: no kind, :meth:`_key`).
         self._unnamed: dict[Identity, tuple[str, str]] = {}
         self._next = 0
+        #: What quick ways read objects as, by reader (:func:`reach.api.reread.read_again`).
+        self.read_as: dict[str, dict[int, Any]] = {}
         for raw in raws:
             self._put(self._key(raw.obj), raw)
 
@@ -114,6 +116,7 @@ class ObjectStore:
         out._types = {t: dict(keys) for t, keys in self._types.items()}
         out._unnamed = dict(self._unnamed)
         out._next = self._next
+        out.read_as = {reader: dict(read) for reader, read in self.read_as.items()}
         return out
 
     def __len__(self) -> int:
