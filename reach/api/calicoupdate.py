@@ -30,6 +30,7 @@ from reach.api.movedupdate import Update, moved_update, taken_in_turn
 from reach.api.namespaceupdate import implied, namespaces_with
 from reach.api.policyupdate import namespace_steps, namespaces_step, stepped
 from reach.api.reread import read_again
+from reach.engine.calicomesh import with_calico
 from reach.engine.calicomoves import (
     Changed,
     calico_moved,
@@ -79,12 +80,11 @@ def calico_update(
     that hold a class whose rows changed; None when the quick way does not apply (see the
     module doc)."""
     group, kind, _, name = key
-    cluster, x = before.cluster, before.reachability
+    cluster = before.cluster
     if group not in CALICO_GROUPS or kind not in (*POLICY_KINDS, PROFILE, *SET_KINDS, TIER):
         return None
-    if x.calico_state is None:
-        return None
-    if cluster.istio or any(d.code == "skipped-invalid" for d in cluster.diagnostics):
+    x = with_calico(before.reachability)  # (beside the mesh layer its state keeps it)
+    if x is None or any(d.code == "skipped-invalid" for d in cluster.diagnostics):
         return None
     after_cluster = _calico_again(cluster, store)
     if after_cluster is None or not calico_evaluated(after_cluster):
@@ -92,6 +92,8 @@ def calico_update(
     if kind in NAMESPACED and key[2]:  # a load makes its namespace of what is in it
         after_cluster = _namespace_made(after_cluster, store, key[2])
     spaces = after_cluster.namespaces.keys() != cluster.namespaces.keys()
+    if spaces and x.mesh is not None:
+        return None  # (the namespace's steps are not taken beside the mesh layer)
     if kind in SET_KINDS:  # the rules picking it hold other addresses; its node anew
         sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
         changed = sets - {s.node_id for s in cluster.calico.network_sets if _kept(s, after_cluster)}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -150,6 +150,11 @@ def merge(hashes: UIntVec, resolution: IntVec, columns: Columns, n: int) -> list
     """The groups of the ``n`` classes that answer every column alike and resolve the named
     ports alike (candidates by hash, then compared answer by answer), each in class
     order."""
+    return merged(hashes, resolution, answers_of(columns))
+
+
+def answers_of(columns: Columns) -> Callable[[IntVec], npt.NDArray[np.bool_]]:
+    """The answers of some classes to every column, a row per distinct array."""
     # each array once: a policy's rules share its subjects, and rules their peers (at 100k
     # pods 47,137 columns are 17,455 arrays; each is read at every class compared)
     answers = list({id(column): column for group in columns.values() for column in group}.values())
@@ -158,7 +163,7 @@ def merge(hashes: UIntVec, resolution: IntVec, columns: Columns, n: int) -> list
         rows = [column[classes] for column in answers]
         return np.array(rows, dtype=bool).reshape(len(rows), len(classes))
 
-    return merged(hashes, resolution, of)
+    return of
 
 
 def _add(out: UIntVec, columns: list[BoolVec], weights: UIntVec, n: int, sign: int) -> None:

@@ -36,6 +36,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.bitpack import packed_columns
 from reach.engine.calicomatch import CalicoMatcher
+from reach.engine.calicomesh import frame_moves, steps_moved
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps, kept_matcher, other_rules
@@ -92,12 +93,15 @@ def calico_moved(
     if cut is None:
         return None
     after, ipv6 = _frame_segments(cluster, plan)
+    moves = names.grow or names.gone or cut is not x or frame_moves(x, after, ipv6)
+    if x.mesh is not None and moves:
+        return None  # beside the mesh layer the frame stays (reach.engine.calicomesh)
     finer = cut_anew(cut, after)  # addresses cut anew: finer first (coarser at the end)
     cut = _shown(finer or cut, ipv6)
     moved = None
     if not (names.grow and splits_any(keys, named_patterns(names.resolved))):
         moved = _moved(names.framed(cut), cluster, old, new, plan, None, names.gone)
-    if moved is None:
+    if moved is None and x.mesh is None:  # (beside the mesh layer classes do not split)
         moved = _split_moved(cut, cluster, old, new, plan, names)
     if moved is None:
         return None
@@ -153,6 +157,8 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
         return None
     plan = calico_plan(cluster)
     after, ipv6 = _frame_segments(cluster, plan)
+    if x.mesh is not None and frame_moves(x, after, ipv6):
+        return None  # beside the mesh layer the frame stays (reach.engine.calicomesh)
     finer = cut_anew(x, after)
     y = _shown(finer or x, ipv6)  # the first IPv6 net or the last: the views show them or not
     kept = y.calico_state
@@ -170,7 +176,9 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     for rule, before in zip(steps.rules, y.rules, strict=True):
         if not np.array_equal(rule.peers, before.peers):
             touched[rule.direction] |= rule.selected
-    moved = steps.moved(y, cluster, kept, touched, class_keys)
+    moved = steps_moved(steps, y, cluster, kept, touched, class_keys, coded=False)
+    if moved is None:
+        return None
     changed = touched["ingress"] | touched["egress"]
     coarser = coarser_segments(moved, after) or moved.segments
     return Move(moved, changed, [], None, finer, coarser)
@@ -262,7 +270,10 @@ def _moved(
     # a policy only added brings answers and takes none: no two classes come to agree (a
     # Profile added takes the place of the one Calico generates for its pods)
     merges = old is not None or isinstance(new, Profile)
-    steps = calico_steps(state, x, cluster, others, merges=merges, plan=plan, gone=gone)
+    meshed = x.mesh is not None  # (classes do not merge there: reach.engine.calicomesh)
+    steps = calico_steps(
+        state, x, cluster, others, merges=merges and not meshed, plan=plan, gone=gone, hashed=meshed
+    )
     if steps is None:
         return None
     class_keys = _keys(x, state, cluster, new, steps.plan)
@@ -274,7 +285,9 @@ def _moved(
     if isinstance(old, Profile) or isinstance(new, Profile):
         profiled = _profiled(state, (old or new).name)  # type: ignore[union-attr]
         touched = {d: profiled for d in DIRECTIONS}
-    moved = steps.moved(x, cluster, state, touched, class_keys)
+    moved = steps_moved(steps, x, cluster, state, touched, class_keys, coded=True)
+    if moved is None:
+        return None
     if selected_rows is not x.selected_rows:
         moved = replace(moved, selected_matrix=None, selected_rows=selected_rows)
     return Move(moved, touched["ingress"] | touched["egress"], steps.groups, split)
@@ -412,7 +425,9 @@ def calico_tier_moved(x: Reachability, cluster: Cluster, name: str) -> Move | No
     if steps is None or class_keys is None:
         return None
     touched = {d: _of_tier(steps.tiers, name, d) for d in DIRECTIONS}  # its policies stay
-    moved = steps.moved(x, cluster, state, touched, class_keys)
+    moved = steps_moved(steps, x, cluster, state, touched, class_keys, coded=False)
+    if moved is None:
+        return None
     return Move(moved, touched["ingress"] | touched["egress"], [], None)
 
 

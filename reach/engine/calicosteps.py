@@ -93,6 +93,7 @@ def calico_steps(
     plan: CalicoPlan | None = None,
     gone: list[NamedKey] | None = None,
     tiers: CalicoTiers | None = None,
+    hashed: bool = False,
 ) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
     rules of the other kinds ``others``; None when the frame would change or the change
@@ -102,7 +103,9 @@ def calico_steps(
     already; ``gone``: port names of ``state``'s that no rule of ``cluster`` names any
     more, which the merge groups do not read: :mod:`reach.engine.namedmoves`; ``tiers``:
     the tiers before over ``state``'s classes, whose owners' counts are taken again
-    where their subjects are the same arrays: ``x``'s by default)."""
+    where their subjects are the same arrays: ``x``'s by default; ``hashed``: the hashes
+    are made even where no merge is looked for, as beside the mesh layer, which numbers
+    the classes by them: :mod:`reach.engine.calicomesh`)."""
     plan = plan or calico_plan(cluster)
     named = [key for key in state.named_ports if key not in (gone or [])]
     if not _same_frame(state, x, plan, named):
@@ -122,7 +125,7 @@ def calico_steps(
         state.policies, state.subjects, rules, state.masks, tiers if tiers is not None else x.calico
     )
     assert calico.tiers is not None and x.calico is not None
-    hashes, columns = _hashes(state, x, rules, calico.tiers, merges)
+    hashes, columns = _hashes(state, x, rules, calico.tiers, merges or hashed)
     groups = []
     if merges and hashes is not None and columns is not None:
         n, resolution = x.n_internal, state.masks.resolution_of[: x.n_internal]

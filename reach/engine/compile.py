@@ -254,6 +254,7 @@ class _Compiler:
         sides: dict[str, _Side],
     ) -> Reachability:
         """The two sides of every class; a pair's ports are computed when asked for."""
+        calico = self._calico_state(labels, classes, subjects, masks)
         network_policy_subjects = [
             sel
             for policy, sel in zip(self.policies, subjects, strict=True)
@@ -284,8 +285,8 @@ class _Compiler:
             mesh=self.mesh,
             class_keys=self._class_keys(labels, classes),
             policy_state=self._policy_state(labels, classes, subjects, masks),
-            calico_state=self._calico_state(labels, classes, subjects, masks),
-            mesh_state=self._mesh_state(labels, classes),
+            calico_state=calico if self.mesh is None else None,
+            mesh_state=self._mesh_state(labels, classes, calico),
             pod_label_class=labels.of_pod,
             _side_masks=list(masks.atoms.values),
         )
@@ -313,8 +314,9 @@ class _Compiler:
         subjects: list[BoolVec],
         masks: RuleMasks,
     ) -> CalicoState | None:
-        """What changing a Calico policy in place needs (reach.engine.calicomoves)."""
-        if self.calico is None or self.mesh is not None:
+        """What changing a Calico policy in place needs (reach.engine.calicomoves; beside
+        the mesh layer the mesh state keeps it: reach.engine.calicomesh)."""
+        if self.calico is None:
             return None
         self.matcher.forget()
         return CalicoState(
@@ -328,14 +330,17 @@ class _Compiler:
             calico_matcher=self.calico.matcher,
         )
 
-    def _mesh_state(self, labels: LabelClasses, classes: BehaviourClasses) -> MeshState | None:
-        """What changing Istio's security objects in place needs (reach.engine.meshmoves)."""
+    def _mesh_state(
+        self, labels: LabelClasses, classes: BehaviourClasses, calico: CalicoState | None
+    ) -> MeshState | None:
+        """What changing Istio's security objects in place needs (reach.engine.meshmoves),
+        and Calico's (``calico``: reach.engine.calicomesh)."""
         if self.mesh is None:
             return None
         side = self.unmeshed_ingress
         answers = self._key_answers(labels) if self.calico is None else None
         code = self.unmeshed_code[classes.first_label_class]
-        return MeshState(side.rows, side.row_of, code, answers, ands=self.ands)
+        return MeshState(side.rows, side.row_of, code, answers, ands=self.ands, calico=calico)
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
         """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""

@@ -51,6 +51,10 @@ class Matcher:
         #: modify the answers.
         self._rule_cache: dict[_RuleKey, tuple[BoolVec, BoolVec]] = {}
 
+    def made_over(self, segments: list[IPRange]) -> bool:
+        """Whether this matcher answers over ``segments`` (those it was made with)."""
+        return self._segment_starts == [(s.version, s.first) for s in segments]
+
     def over(self, label_classes: LabelClasses, segments: list[IPRange]) -> Matcher:
         """A matcher of these namespaces (and Cilium's Services) over other label classes
         and segments."""

@@ -89,6 +89,16 @@ def rows_moved(
         return None
     before = replace(base[0], class_keys=base[1])
     moved = rows_again(before, cluster, state, rules, touched, added, policy_selected)
+    return meshed_again(x, moved, class_code)
+
+
+def meshed_again(x: Reachability, moved: Reachability, class_code: IntVec) -> Reachability:
+    """``moved`` (``x`` with ingress rows computed again before the mesh's AND: appended
+    to the rows ``x``'s mesh state keeps, the classes as they were) with the mesh's
+    answer ANDed in again (the rows whose AND was made are taken as they were), the rows
+    before the AND and the classes' numbers ``class_code`` kept in the mesh state."""
+    kept, mesh = x.mesh_state, x.mesh
+    assert kept is not None and mesh is not None, "beside the mesh, with its state"
     rows, row_of = moved.ingress_rows, moved.ingress_group
     after_keys = moved.class_keys
     assert after_keys is not None

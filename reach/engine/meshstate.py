@@ -6,12 +6,16 @@ aside)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec, PortSetIds
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshands import Ands
+
+if TYPE_CHECKING:
+    from reach.engine.calicostate import CalicoState
 
 
 @dataclass
@@ -28,6 +32,9 @@ class MeshState:
     #: The ingress rows with the mesh's answer ANDed in, kept for the next update, in the
     #: order of the rows they are (``Reachability.ingress_rows``).
     ands: Ands = field(default_factory=dict, repr=False)
+    #: Beside Calico's tiers: Calico's state (``Reachability.calico_state`` is None beside
+    #: the mesh), while it holds for the classes (:mod:`reach.engine.calicomesh`).
+    calico: CalicoState | None = field(default=None, repr=False)
 
     def label_code(self, behaviour: list[int]) -> IntVec:
         """The number of each label class's answers: its class's (-1: its class is

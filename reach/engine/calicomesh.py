@@ -1,0 +1,105 @@
+"""Calico's tiers beside Istio's mesh layer: a Calico policy, Profile, Tier or network set
+changed in place there (:mod:`reach.engine.calicomoves`).
+
+The mesh's answer is ANDed into the ingress rows last (:mod:`reach.engine.meshpolicy`).
+A compilation with both keeps Calico's state in the mesh state (``MeshState.calico``;
+``Reachability.calico_state`` is None there, so the quick ways of pods, namespaces and
+entry points, which read that field, do not take it for theirs), and :func:`with_calico`
+gives it back while it holds for the reachability: the same behaviour classes of the
+same label classes, port atoms and address segments (an Istio change that splits
+classes, or a pod whose class goes, leaves it behind: the update loads). The Calico steps
+then take the rows before the mesh's AND (``MeshState.rows``) and the mesh's answer is
+ANDed in again (:func:`reach.engine.meshpolicy.meshed_again`). Each class's number of its
+answers but the mesh's (``MeshState.class_code``) is made again from the hashes of its
+answers (:func:`reach.engine.meshpolicy.mesh_codes`): a change that brings two classes
+the mesh sees alike to answer alike (a compilation merges them) is not taken here, nor one
+that splits classes, names a port name no rule named or cuts the frame anew.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicohash import answers_of
+from reach.engine.calicostate import CalicoState
+from reach.engine.calicosteps import CalicoSteps
+from reach.engine.meshpolicy import mesh_codes, meshed_again
+from reach.engine.reachability import ClassKeys, Reachability
+from reach.model.cluster import Cluster
+from reach.model.ipspace import IPRange
+
+
+def with_calico(x: Reachability) -> Reachability | None:
+    """``x`` with its Calico state: its own, or beside the mesh layer the one its mesh
+    state keeps, while that state holds for ``x`` (see the module doc); None when it has
+    none that holds."""
+    if x.calico_state is not None:
+        return x
+    kept, keys = x.mesh_state, x.class_keys
+    state = kept.calico if kept is not None else None
+    if state is None or keys is None or x.calico is None or not _holds(state, x, keys):
+        return None
+    return replace(x, calico_state=state)
+
+
+def _holds(state: CalicoState, x: Reachability, keys: ClassKeys) -> bool:
+    """Whether ``state`` was made over ``x``'s classes, label classes (no key found since),
+    port atoms and segments."""
+    classes = state.classes
+    return (
+        len(classes.first_label_class) == x.n_internal
+        and len(keys.behaviour) == len(state.labels)
+        and state.masks.atoms is x.atoms
+        and np.array_equal(classes.of_label_class, np.array(keys.behaviour, dtype=np.intp))
+        and state.matcher.made_over(x.segments)
+    )
+
+
+def frame_moves(x: Reachability, segments: list[IPRange], ipv6: bool) -> bool:
+    """Whether a change whose frame has the address segments ``segments`` (and shows the
+    IPv6 ranges or not, ``ipv6``) cuts ``x``'s segments anew or coarser, or shows them
+    otherwise."""
+    return segments != x.segments or ipv6 != x.ipv6
+
+
+def steps_moved(
+    steps: CalicoSteps,
+    x: Reachability,
+    cluster: Cluster,
+    state: CalicoState,
+    touched: dict[str, BoolVec],
+    class_keys: ClassKeys,
+    coded: bool,
+) -> Reachability | None:
+    """``steps.moved``; beside the mesh layer over the rows before its AND, the mesh's
+    answer ANDed in again and Calico's state kept in the mesh state (``coded``: the
+    classes' answers may have changed, so their numbers are made again from the steps'
+    hashes); None when classes the mesh sees alike come to answer alike."""
+    kept = x.mesh_state
+    if x.mesh is None or kept is None:
+        return steps.moved(x, cluster, state, touched, class_keys)
+    code = _codes(x, steps, state) if coded else kept.class_code
+    if code is None:
+        return None
+    base = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
+    moved = steps.moved(base, cluster, state, touched, class_keys)
+    out = meshed_again(x, moved, code)
+    assert out.mesh_state is not None
+    calico = moved.calico_state
+    return replace(out, calico_state=None, mesh_state=replace(out.mesh_state, calico=calico))
+
+
+def _codes(x: Reachability, steps: CalicoSteps, state: CalicoState) -> IntVec | None:
+    """Each class's number of its answers but the mesh's after the steps (by the hash of
+    its answers and its named-port resolution); None when two classes the mesh sees alike
+    come to answer alike, or the steps made no hashes."""
+    if steps.hashes is None or steps.columns is None:
+        return None
+    resolution = state.masks.resolution_of[: x.n_internal]
+    found = mesh_codes(x, steps.hashes, [], resolution, answers_of(steps.columns))
+    if found is None or found[1]:
+        return None  # (they would merge: a compilation has one class of them)
+    return found[0]

@@ -1,0 +1,200 @@
+"""Calico objects added, changed and deleted beside Istio's mesh layer
+(``reach.engine.calicomesh``), with Istio's AuthorizationPolicies changing between them:
+the state after each update is a load of the same objects and the change is
+``reach diff``; the named tests say which Calico events take the quick way there."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reach
+from reach.engine.calicomesh import with_calico
+from tests.api.test_calicoupdate import (
+    SECURITY,
+    _gnp,
+    _network_set,
+    _tiers,
+    calico_clusters,
+    calico_events,
+)
+from tests.api.test_meshpodupdate import NS, ONLY_WEB
+from tests.api.test_meshupdate import DB, WEB
+from tests.api.test_podupdate import (
+    BY,
+    _everything,
+    each_update_equals_a_load,
+    stepped_in_place,
+)
+from tests.api.test_whatif import key
+from tests.strategies import NS_NAMES
+
+Obj = dict[str, Any]
+ISTIO = "security.istio.io/v1"
+
+
+@st.composite
+def authorization_policies(draw: st.DrawFn, name: str) -> Obj:
+    """An AuthorizationPolicy over the Calico clusters' pods (``app``, ``tier`` labels), by
+    namespace or by account, on port 80 or any."""
+    source = draw(
+        st.sampled_from(
+            [
+                {"namespaces": [draw(st.sampled_from(NS_NAMES))]},
+                {"principals": ["cluster.local/ns/default/sa/robot"]},
+                {"notNamespaces": ["ns-b"]},
+            ]
+        )
+    )
+    rule: Obj = {"from": [{"source": source}]}
+    if draw(st.booleans()):
+        rule["to"] = [{"operation": {"ports": ["80"]}}]
+    spec: Obj = {"action": draw(st.sampled_from(["ALLOW", "DENY"])), "rules": [rule]}
+    selector = draw(st.sampled_from([{}, {"app": "a"}, {"tier": "web"}, {"tier": "db"}]))
+    if selector:
+        spec["selector"] = {"matchLabels": selector}
+    namespace = draw(st.sampled_from(NS_NAMES))
+    meta = {"name": name, "namespace": namespace}
+    return {"apiVersion": ISTIO, "kind": "AuthorizationPolicy", "metadata": meta, "spec": spec}
+
+
+@st.composite
+def calico_mesh_clusters(draw: st.DrawFn) -> list[Obj]:
+    """The Calico property test's clusters, some namespaces with sidecars injected, and one
+    or two AuthorizationPolicies."""
+    start = [*draw(calico_clusters()), copy.deepcopy(SECURITY)]
+    for obj in start:
+        if obj["kind"] == "Namespace" and draw(st.booleans()):
+            obj["metadata"].setdefault("labels", {})["istio-injection"] = "enabled"
+    count = draw(st.integers(1, 2))
+    return start + [draw(authorization_policies(f"ap-{i}")) for i in range(count)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_calico_events_beside_the_mesh_equal_a_load_of_the_same_objects(
+    data: st.DataObject,
+) -> None:
+    start = data.draw(calico_mesh_clusters())
+    events = []
+    held = {key(o) for o in start if o["kind"] == "AuthorizationPolicy"}
+    for event in data.draw(calico_events(start)):
+        if data.draw(st.integers(0, 3)) == 0:  # an Istio change between (it may split classes)
+            made = data.draw(authorization_policies(f"ap-{data.draw(st.integers(0, 2))}"))
+            gone = key(made) in held and len(held) > 1 and data.draw(st.booleans())
+            (held.discard if gone else held.add)(key(made))
+            events.append(("delete" if gone else "apply", made, data.draw(st.sampled_from(BY))))
+        events.append(event)
+    each_update_equals_a_load(start, events, also=_tiers)
+
+
+GNP = _gnp("db-from-web", "app == 'db'", types=["Ingress"], ingress=[{"action": "Allow"}])
+
+
+def _start() -> list[Obj]:
+    return [NS, WEB, DB, GNP, ONLY_WEB]
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_calico_policy_beside_the_mesh_comes_changes_and_goes_in_place(by: str) -> None:
+    """A GlobalNetworkPolicy added, changed and deleted beside the mesh layer: no load, the
+    state a load's and the change ``reach diff``'s (they loaded until the sixteenth
+    session)."""
+    objects = _start()
+    r = reach.from_objects(objects)
+    deny = _gnp("deny-web", "app == 'web'", types=["Ingress"], ingress=[{"action": "Deny"}])
+    objects, change = stepped_in_place(r, objects, "apply", deny, by=by)
+    assert change.edges
+    narrower = copy.deepcopy(deny)
+    narrower["spec"]["ingress"] = [{"action": "Allow", "source": {"selector": "app == 'db'"}}]
+    objects, change = stepped_in_place(r, objects, "apply", narrower, by=by)
+    assert change.edges or by == "namespace"  # (web and db are of one namespace)
+    objects, change = stepped_in_place(r, objects, "delete", narrower, by=by)
+    assert change.edges
+
+
+def test_a_calico_tier_and_network_set_beside_the_mesh_go_in_place() -> None:
+    """A tier moved, and network sets of nets the segments are cut at in and out, beside
+    the mesh layer: no load; a network set of a net no segment is cut at loads (the frame
+    stays there)."""
+    tiered = copy.deepcopy(GNP)
+    tiered["metadata"]["name"] = "security.db-from-web"
+    tiered["spec"]["tier"] = "security"
+    tiered["spec"]["ingress"] = [{"action": "Pass", "source": {"selector": "app == 'web'"}}]
+    tiered["spec"]["types"] = ["Ingress", "Egress"]
+    tiered["spec"]["egress"] = [{"action": "Allow", "destination": {"selector": "app == 'a'"}}]
+    kept = _network_set("set-0", ["10.0.0.0/8"], {})
+    objects = [NS, WEB, DB, tiered, ONLY_WEB, SECURITY, kept]
+    r = reach.from_objects(objects)
+    later = copy.deepcopy(SECURITY)
+    later["spec"]["defaultAction"] = "Pass"
+    objects, change = stepped_in_place(r, objects, "apply", later)
+    assert change.edges
+    picked = _network_set("set-1", ["10.0.0.0/8"], {"app": "a"})
+    objects, change = stepped_in_place(r, objects, "apply", picked)
+    assert change.edges
+    objects, change = stepped_in_place(r, objects, "delete", picked)
+    assert change.edges
+    with pytest.raises(AssertionError, match="load"):
+        stepped_in_place(r, objects, "apply", _network_set("set-2", ["11.0.0.0/8"], {}))
+
+
+def test_the_calico_state_beside_the_mesh_is_given_back_only_for_its_classes() -> None:
+    """The Calico state the mesh state keeps is given back while it holds: not once the
+    classes are numbered otherwise, a key was found since, or the port atoms are others
+    (an update that moved them beside it left it behind: the update loads)."""
+    x = reach.from_objects(_start()).reachability
+    assert x.calico_state is None and x.mesh_state is not None and x.class_keys is not None
+    found = with_calico(x)
+    assert found is not None and found.calico_state is x.mesh_state.calico
+    keys = x.class_keys
+    swapped = replace(keys, behaviour=keys.behaviour[::-1])
+    assert keys.behaviour != swapped.behaviour
+    assert with_calico(replace(x, class_keys=swapped)) is None
+    more = replace(keys, behaviour=[*keys.behaviour, 0])
+    assert with_calico(replace(x, class_keys=more)) is None
+    assert with_calico(replace(x, atoms=copy.copy(x.atoms))) is None
+
+
+def test_a_calico_policy_whose_going_merges_classes_the_mesh_sees_alike_loads() -> None:
+    """Classes that come to answer alike where the mesh sees them alike would merge (a
+    load has one class of them): beside the mesh such a change loads, and equals a load."""
+    cache = copy.deepcopy(WEB)
+    cache["metadata"]["name"] = "cache-1"
+    cache["metadata"]["labels"] = {"app": "cache"}
+    deny = _gnp("deny-web", "app == 'web'", types=["Ingress"], ingress=[{"action": "Deny"}])
+    objects = [*_start(), cache, deny]
+    r = reach.from_objects(objects)
+    with pytest.raises(AssertionError, match="load"):
+        stepped_in_place(r, objects, "delete", deny)
+    r = reach.from_objects(objects)  # (the store took the delete before the load failed)
+    r.delete(deny)
+    after = reach.from_objects([o for o in objects if o is not deny])
+    assert r.reachability.n_internal == after.reachability.n_internal == 2
+    assert _everything(r) == _everything(after)
+
+
+def test_the_rows_before_the_mesh_and_are_kept_past_a_calico_change() -> None:
+    """The rows before the mesh's AND are what the mesh state keeps past a Calico change,
+    for the classes it touched and the others: an AuthorizationPolicy taken out after it
+    opens what it alone closed (db from cache, which a change of web's Calico policies
+    left as it was)."""
+    cache = copy.deepcopy(WEB)
+    cache["metadata"]["name"] = "cache-1"
+    cache["metadata"]["labels"] = {"app": "cache"}
+    cache["spec"]["serviceAccountName"] = "cache"
+    open_web = copy.deepcopy(ONLY_WEB)
+    open_web["metadata"]["name"] = "web-open"
+    open_web["spec"] = {"selector": {"matchLabels": {"app": "web"}}, "rules": [{}]}
+    objects = [*_start(), cache, open_web]
+    r = reach.from_objects(objects)
+    deny = _gnp("deny-web", "app == 'web'", types=["Ingress"], ingress=[{"action": "Deny"}])
+    objects, _ = stepped_in_place(r, objects, "apply", deny)
+    objects, change = stepped_in_place(r, objects, "delete", ONLY_WEB)
+    opened = {e.src for e in change.edges if e.dst == "shop/db-1[Pod]"}
+    assert "shop/cache-1[Pod]" in opened
