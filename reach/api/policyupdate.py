@@ -28,6 +28,7 @@ from reach.api.ciliumupdate import (
 )
 from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.api.namespaceupdate import implied, namespaces_with
+from reach.engine.calicomesh import with_calico
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Move, Moved, rows_kept
 from reach.engine.namespacesets import namespaces_moved
@@ -82,7 +83,9 @@ def policy_update(
     said again, as the load says them); for a Cilium policy, the conditions of
     :func:`reach.api.ciliumupdate.cilium_change`."""
     cluster, x = before.cluster, before.reachability
-    tiers = x.calico_state is not None  # Calico's tiers decide: no Cilium policies
+    calico = with_calico(x)  # (beside the mesh layer its state keeps Calico's)
+    tiers = calico is not None  # Calico's tiers decide: no Cilium policies
+    x = calico or x
     if (cluster.istio and x.mesh_state is None) or (cluster.calico and not tiers):
         return None
     if key[:2] == NETWORK_POLICY:
@@ -107,6 +110,8 @@ def policy_update(
         return None
     after_cluster, removed, added = change
     if after_cluster.namespaces.keys() != cluster.namespaces.keys():  # it brings or takes
+        if tiers and x.mesh is not None:
+            return None  # (the namespace's steps are not taken beside the mesh layer)
         return stepped(before, namespace_steps(cluster, change), by)
     if tiers:
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)

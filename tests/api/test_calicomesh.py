@@ -198,3 +198,22 @@ def test_the_rows_before_the_mesh_and_are_kept_past_a_calico_change() -> None:
     objects, change = stepped_in_place(r, objects, "delete", ONLY_WEB)
     opened = {e.src for e in change.edges if e.dst == "shop/db-1[Pod]"}
     assert "shop/cache-1[Pod]" in opened
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_network_policy_beside_calico_tiers_and_the_mesh_goes_in_place(by: str) -> None:
+    """A Kubernetes NetworkPolicy (Calico's default tier) in and out beside the mesh
+    layer: no load, the state a load's and the change ``reach diff``'s (it loaded until
+    the sixteenth session)."""
+    objects = _start()
+    r = reach.from_objects(objects)
+    deny = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny-web", "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]},
+    }
+    objects, change = stepped_in_place(r, objects, "apply", deny, by=by)
+    assert change.edges
+    objects, change = stepped_in_place(r, objects, "delete", deny, by=by)
+    assert change.edges
