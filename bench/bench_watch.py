@@ -9,6 +9,7 @@ Usage:
   python bench/bench_watch.py --cilium        # with Cilium policies beside (see below)
   python bench/bench_watch.py --calico        # with Calico policies beside (see below)
   python bench/bench_watch.py --istio         # with Istio's sidecars and policies (below)
+  python bench/bench_watch.py --calico --istio  # Calico's tiers and the mesh together
   python bench/bench_watch.py --size 100k --calico --skip "Service add;..."  # leave some out
   python bench/bench_watch.py --size 100k --only "pod add;pod delete"     # these only
 
@@ -325,7 +326,7 @@ def main() -> None:
         path = str(with_policies(Path(path), "cilium", lambda ns: cilium(ns, {})))
     elif args.calico:
         path = str(with_policies(Path(path), "calico", calico))
-    elif args.istio:
+    if args.istio and not args.cilium:  # (with --calico: both Calico's tiers and the mesh)
         path = str(with_mesh(Path(path)))
     r = reach.load(path)
     r.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-warm"}})
@@ -484,7 +485,7 @@ def main() -> None:
             ("pod delete, a Profile's last carrier", lambda i: lambda: r.delete(robot(i))),
             ("Profile delete", lambda i: lambda: r.delete(profile(i))),
         ]
-    elif args.istio:
+    if args.istio and not args.cilium:
         held = sorted({p.namespace for p in r.cluster.istio.authorization})
 
         def second(i: int, sources: list[str] | None = None) -> Obj:
