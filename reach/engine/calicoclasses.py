@@ -42,6 +42,7 @@ from reach.engine.classmoves import (
     side_in_order,
     state_in_order,
 )
+from reach.engine.meshclasses import remeshed
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
@@ -147,8 +148,8 @@ def calico_rebuilt(
     with the behaviour classes of ``plan``, Calico's tiers deciding; None when that needs
     a compilation (``new``: the class made, whose answers are the other kinds' only)."""
     state, answers = x.calico_state, keys.answers
-    if state is None or answers is None:
-        return None
+    if state is None or (answers is None and new is not None):
+        return None  # (beside the mesh no answers per key are kept: none are carried)
     source, at, n = plan.source, int(plan.renumber[NEW]), len(plan.source)
     found = reordered(x, state, plan, new)
     if found is None:
@@ -174,7 +175,9 @@ def calico_rebuilt(
         keys,
         behaviour=plan.behaviour,
         by_signature={},  # beside the tiers classes are found by their answers
-        answers=projected_answers(answers, plan.renumber, new, at),
+        answers=(
+            projected_answers(answers, plan.renumber, new, at) if answers is not None else None
+        ),
     )
     return replace(
         x,
@@ -210,10 +213,23 @@ def renumbered(
     kept: bool = False,
 ) -> Reachability | None:
     """``x`` with the behaviour classes of ``plan``: :func:`calico_rebuilt` beside Calico's
-    tiers, else ``classmoves.rebuilt`` (see there, and for ``kept``)."""
-    if x.calico_state is not None:
+    tiers (beside the mesh layer too, over the rows before its AND, the layer made again
+    after: ``meshclasses.remeshed``), else ``classmoves.rebuilt`` (see there, and for
+    ``kept``)."""
+    state = x.mesh_state
+    if x.calico_state is None:
+        return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
+    if x.mesh is None or state is None:
         return calico_rebuilt(x, cluster, keys, pod_label, plan, new)
-    return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
+    base = replace(
+        x, ingress_rows=state.rows, ingress_group=state.row_of, mesh=None, mesh_state=None
+    )
+    after = calico_rebuilt(base, cluster, keys, pod_label, plan, new)
+    if after is None:
+        return None
+    code = new.mesh_code if new is not None else -1
+    columns = np.concatenate([plan.source, np.arange(x.n_internal, x.n_classes)])
+    return remeshed(x, after, plan.source, code, x.mesh, columns if kept else None)
 
 
 @dataclass(frozen=True)

@@ -73,33 +73,42 @@ def steps_moved(
     touched: dict[str, BoolVec],
     class_keys: ClassKeys,
     coded: bool,
-) -> Reachability | None:
-    """``steps.moved``; beside the mesh layer over the rows before its AND, the mesh's
-    answer ANDed in again and Calico's state kept in the mesh state (``coded``: the
-    classes' answers may have changed, so their numbers are made again from the steps'
-    hashes); None when classes the mesh sees alike come to answer alike."""
+) -> tuple[Reachability, list[list[int]]] | None:
+    """``steps.moved`` and the groups of classes to merge after (``steps.groups``); beside
+    the mesh layer over the rows before its AND, the mesh's answer ANDed in again and
+    Calico's state kept in the mesh state (``coded``: the classes' answers may have
+    changed, so their numbers are made again from the steps' hashes, and the classes that
+    come to answer alike where the mesh sees them alike are the groups); None when equal
+    hashes there hold unequal answers."""
     kept = x.mesh_state
     if x.mesh is None or kept is None:
-        return steps.moved(x, cluster, state, touched, class_keys)
-    code = _codes(x, steps, state) if coded else kept.class_code
-    if code is None:
+        return steps.moved(x, cluster, state, touched, class_keys), steps.groups
+    found = _codes(x, steps, state) if coded else (kept.class_code, [])
+    if found is None:
         return None
     base = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
     moved = steps.moved(base, cluster, state, touched, class_keys)
-    out = meshed_again(x, moved, code)
-    assert out.mesh_state is not None
-    calico = moved.calico_state
-    return replace(out, calico_state=None, mesh_state=replace(out.mesh_state, calico=calico))
+    return stashed(meshed_again(x, moved, found[0])), found[1]
 
 
-def _codes(x: Reachability, steps: CalicoSteps, state: CalicoState) -> IntVec | None:
+def stashed(x: Reachability) -> Reachability:
+    """``x`` with its Calico state kept in its mesh state, none of its own (beside the mesh
+    layer; elsewhere ``x`` as it is)."""
+    kept = x.mesh_state
+    if x.mesh is None or kept is None or x.calico_state is None:
+        return x
+    return replace(x, calico_state=None, mesh_state=replace(kept, calico=x.calico_state))
+
+
+def _codes(
+    x: Reachability, steps: CalicoSteps, state: CalicoState
+) -> tuple[IntVec, list[list[int]]] | None:
     """Each class's number of its answers but the mesh's after the steps (by the hash of
-    its answers and its named-port resolution); None when two classes the mesh sees alike
-    come to answer alike, or the steps made no hashes."""
+    its answers and its named-port resolution), and the groups of classes that come to
+    answer alike where the mesh sees them alike (a compilation has one class of each:
+    they merge); None when equal hashes hold unequal answers there, or the steps made no
+    hashes."""
     if steps.hashes is None or steps.columns is None:
         return None
     resolution = state.masks.resolution_of[: x.n_internal]
-    found = mesh_codes(x, steps.hashes, [], resolution, answers_of(steps.columns))
-    if found is None or found[1]:
-        return None  # (they would merge: a compilation has one class of them)
-    return found[0]
+    return mesh_codes(x, steps.hashes, [], resolution, answers_of(steps.columns))

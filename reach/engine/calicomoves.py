@@ -101,7 +101,7 @@ def calico_moved(
     moved = None
     if not (names.grow and splits_any(keys, named_patterns(names.resolved))):
         moved = _moved(names.framed(cut), cluster, old, new, plan, None, names.gone)
-    if moved is None and x.mesh is None:  # (beside the mesh layer classes do not split)
+    if moved is None:
         moved = _split_moved(cut, cluster, old, new, plan, names)
     if moved is None:
         return None
@@ -176,9 +176,10 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     for rule, before in zip(steps.rules, y.rules, strict=True):
         if not np.array_equal(rule.peers, before.peers):
             touched[rule.direction] |= rule.selected
-    moved = steps_moved(steps, y, cluster, kept, touched, class_keys, coded=False)
-    if moved is None:
+    found = steps_moved(steps, y, cluster, kept, touched, class_keys, coded=False)
+    if found is None:
         return None
+    moved = found[0]
     changed = touched["ingress"] | touched["egress"]
     coarser = coarser_segments(moved, after) or moved.segments
     return Move(moved, changed, [], None, finer, coarser)
@@ -270,7 +271,7 @@ def _moved(
     # a policy only added brings answers and takes none: no two classes come to agree (a
     # Profile added takes the place of the one Calico generates for its pods)
     merges = old is not None or isinstance(new, Profile)
-    meshed = x.mesh is not None  # (classes do not merge there: reach.engine.calicomesh)
+    meshed = x.mesh is not None  # (the mesh tells the merges there: reach.engine.calicomesh)
     steps = calico_steps(
         state, x, cluster, others, merges=merges and not meshed, plan=plan, gone=gone, hashed=meshed
     )
@@ -285,12 +286,13 @@ def _moved(
     if isinstance(old, Profile) or isinstance(new, Profile):
         profiled = _profiled(state, (old or new).name)  # type: ignore[union-attr]
         touched = {d: profiled for d in DIRECTIONS}
-    moved = steps_moved(steps, x, cluster, state, touched, class_keys, coded=True)
-    if moved is None:
+    found = steps_moved(steps, x, cluster, state, touched, class_keys, coded=True)
+    if found is None:
         return None
+    moved, groups = found
     if selected_rows is not x.selected_rows:
         moved = replace(moved, selected_matrix=None, selected_rows=selected_rows)
-    return Move(moved, touched["ingress"] | touched["egress"], steps.groups, split)
+    return Move(moved, touched["ingress"] | touched["egress"], groups, split)
 
 
 def calico_split(
@@ -425,10 +427,10 @@ def calico_tier_moved(x: Reachability, cluster: Cluster, name: str) -> Move | No
     if steps is None or class_keys is None:
         return None
     touched = {d: _of_tier(steps.tiers, name, d) for d in DIRECTIONS}  # its policies stay
-    moved = steps_moved(steps, x, cluster, state, touched, class_keys, coded=False)
-    if moved is None:
+    found = steps_moved(steps, x, cluster, state, touched, class_keys, coded=False)
+    if found is None:
         return None
-    return Move(moved, touched["ingress"] | touched["egress"], [], None)
+    return Move(found[0], touched["ingress"] | touched["egress"], [], None)
 
 
 def _of_tier(tiers: CalicoTiers, name: str, direction: str) -> BoolVec:

@@ -23,6 +23,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.bitpack import packed_columns
 from reach.engine.calicoclasses import renumbered
+from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.classes import LabelKey, sort_key
 from reach.engine.classmoves import GONE, Plan, every_class, renumber_table
 from reach.engine.keyanswers import KeyAnswers
@@ -164,7 +165,11 @@ def merged_classes(
     makes it; the new number of each class of ``x`` (every class), and the classes merged.
 
     The classes of a group allow and are allowed alike (their rows and their columns are
-    equal), so the merged class is the first of them (the least key), taken alone."""
+    equal), so the merged class is the first of them (the least key), taken alone. Beside
+    the mesh layer and Calico's tiers, through the Calico state the mesh state keeps
+    (:mod:`reach.engine.calicomesh`), kept there again after."""
+    given = x
+    x = (with_calico(x) or x) if x.policy_state is None else x
     state, keys, pod_label = x.policy_state or x.calico_state, x.class_keys, x.pod_label_class
     if state is None or keys is None or pod_label is None:
         return None
@@ -188,5 +193,7 @@ def merged_classes(
     )
     if after is None:
         return None
+    if given.calico_state is None:  # (its Calico state kept in its mesh state again)
+        after = stashed(after)
     merged = sorted(c for group in groups for c in group)
     return after, every_class(x, renumber, len(source)), merged

@@ -196,7 +196,8 @@ def _meshed(
     masks, ids, table = side_tables(after, fresh)
     code = np.full(len(source), new_code, dtype=np.intp)
     code[source >= 0] = kept.class_code[source[source >= 0]]
-    state = MeshState(after.ingress_rows, after.ingress_group, code, keys.answers, ands)
+    calico = after.calico_state or kept.calico  # (kept: given back only while it holds)
+    state = MeshState(after.ingress_rows, after.ingress_group, code, keys.answers, ands, calico)
     return replace(
         after,
         mesh=layer,
