@@ -25,6 +25,7 @@ from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first
 from reach.api.movedupdate import Taken, Update
 from reach.engine.atoms import cuts_of
+from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicomoves import calico_framed
 from reach.engine.calicoplan import CalicoPlan, calico_plan, pods_moved
 from reach.engine.forgotten import calico_forgotten
@@ -105,9 +106,13 @@ def _pod_moved(
         if said.reads(cluster) and said.of(cluster, changed):
             after_cluster.diagnostics = said_again(cluster, after_cluster, said.of_pods(changed))
     x = before.reachability
+    if x.mesh is not None and x.calico_state is None:  # the Calico state its mesh's keeps
+        x = with_calico(x) or x
     if cluster.calico.profiles:
         was = frozenset().union(*(_carried(cluster, p) for p in changed))
         now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
+        if was != now and x.mesh is not None:
+            return None  # (a Profile's rules in or out of the plan: not beside the mesh)
         lost = was - now
         again = partial(_pod_moved, store=store, key=key, old=old, by=by)
         if now - was and not lost:
@@ -130,7 +135,7 @@ def _pod_moved(
         emptied = _emptied(x, after_cluster, gone)
         if emptied is None:
             return None
-        x = emptied
+        x = stashed(emptied)  # (beside the mesh its mesh state keeps it)
     after = Analysis(after_cluster, x)
     ipv6 = before.reachability.ipv6
     before.view(by, ipv6)  # the view the change is read on: moved with the others

@@ -27,6 +27,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicohash import answer_columns, hashes_renumbered
 from reach.engine.calicomatch import CalicoMatcher
+from reach.engine.calicomesh import unstashed
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps, is_calico, kept_matcher
@@ -63,6 +64,19 @@ def calico_answered(
     none does), and ``key``'s answers; None when they cannot be asked here (its namespace
     is not known to the kept matchers). The Calico plan is that cluster's: which
     profiles apply to whom depends on the namespaces and accounts that have pods."""
+    found = calico_candidates(x, keys, key, cluster)
+    if found is None:
+        return None
+    candidates, answers = found
+    return (int(candidates[0]) if len(candidates) else None), answers
+
+
+def calico_candidates(
+    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster
+) -> tuple[IntVec, Answers] | None:
+    """The classes of ``x`` that answer every policy as label class ``key`` does, in
+    class order (:func:`calico_answered`; beside the mesh layer the mesh picks among
+    them: ``meshpods.calico_mesh_joined``), and ``key``'s answers."""
     state, asked = x.calico_state, keys.answers
     if state is None or asked is None or state.calico_matcher is None:
         return None
@@ -71,8 +85,9 @@ def calico_answered(
     if found is None or matcher is None:
         return None
     answers, named_ports = found
+    none = np.empty(0, dtype=np.intp)
     if named_ports not in state.masks.resolutions:
-        return None, found  # a resolution no class has
+        return none, found  # a resolution no class has
     resolution = state.masks.resolutions.index(named_ports)
     n = x.n_internal
     candidates = np.flatnonzero(state.masks.resolution_of[:n] == resolution)
@@ -82,7 +97,7 @@ def calico_answered(
     columns += [rule_of[id(p), id(r), d].peers for p, r, d in triples]
     candidates = answering(candidates, columns, answers)
     if not len(candidates):
-        return None, found  # no class answers as it does: a class is made
+        return none, found  # no class answers as it does: a class is made
     live = _live(state.classes.of_label_class, x.pod_label_class, n)
     if live is None or (live[candidates] < 0).any():
         return None  # a class with no compiled label class that has pods
@@ -90,7 +105,7 @@ def calico_answered(
     at = len(matcher.classes) - 1  # the key's label class
     for vector in vectors:
         candidates = candidates[vector[live[candidates]] == vector[at]]
-    return (int(candidates[0]) if len(candidates) else None), found
+    return candidates, found
 
 
 #: Candidates few enough to be checked one by one against the columns left.
@@ -229,7 +244,7 @@ def renumbered(
         return None
     code = new.mesh_code if new is not None else -1
     columns = np.concatenate([plan.source, np.arange(x.n_internal, x.n_classes)])
-    return remeshed(x, after, plan.source, code, x.mesh, columns if kept else None)
+    return unstashed(remeshed(x, after, plan.source, code, x.mesh, columns if kept else None))
 
 
 @dataclass(frozen=True)

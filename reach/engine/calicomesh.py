@@ -42,7 +42,17 @@ def with_calico(x: Reachability) -> Reachability | None:
     state = kept.calico if kept is not None else None
     if state is None or keys is None or x.calico is None or not _holds(state, x, keys):
         return None
-    return replace(x, calico_state=state)
+    return unstashed(x)
+
+
+def unstashed(x: Reachability) -> Reachability:
+    """``x`` with the Calico state and the answers per key its mesh state keeps as its own
+    (:func:`with_calico` checks that the state holds first)."""
+    kept, keys = x.mesh_state, x.class_keys
+    if kept is None or keys is None or kept.calico is None:
+        return x
+    answers = keys.answers if keys.answers is not None else kept.key_answers
+    return replace(x, calico_state=kept.calico, class_keys=replace(keys, answers=answers))
 
 
 def _holds(state: CalicoState, x: Reachability, keys: ClassKeys) -> bool:
@@ -92,12 +102,18 @@ def steps_moved(
 
 
 def stashed(x: Reachability) -> Reachability:
-    """``x`` with its Calico state kept in its mesh state, none of its own (beside the mesh
-    layer; elsewhere ``x`` as it is)."""
-    kept = x.mesh_state
-    if x.mesh is None or kept is None or x.calico_state is None:
+    """``x`` with its Calico state and its answers per key kept in its mesh state, none of
+    its own (beside the mesh layer; elsewhere ``x`` as it is)."""
+    kept, keys = x.mesh_state, x.class_keys
+    if x.mesh is None or kept is None or keys is None or x.calico_state is None:
         return x
-    return replace(x, calico_state=None, mesh_state=replace(kept, calico=x.calico_state))
+    answers = keys.answers if keys.answers is not None else kept.key_answers
+    return replace(
+        x,
+        calico_state=None,
+        class_keys=replace(keys, answers=None),  # (the mesh state carries them)
+        mesh_state=replace(kept, calico=x.calico_state, key_answers=answers),
+    )
 
 
 def _codes(

@@ -338,7 +338,7 @@ class _Compiler:
         if self.mesh is None:
             return None
         side = self.unmeshed_ingress
-        answers = self._key_answers(labels) if self.calico is None else None
+        answers = self._key_answers(labels)
         code = self.unmeshed_code[classes.first_label_class]
         return MeshState(side.rows, side.row_of, code, answers, ands=self.ands, calico=calico)
 

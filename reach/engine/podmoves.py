@@ -51,7 +51,7 @@ from reach.engine.classmoves import (
     renumbering,
     resolution_cut,
 )
-from reach.engine.meshpods import mesh_joined
+from reach.engine.meshpods import calico_mesh_joined, mesh_joined
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import LazySignatures
@@ -95,7 +95,12 @@ def moved(
         key = keys.key_of(cluster.pods[inserted])
         label = keys.label.get(key)
         if label is None or keys.behaviour[label] == GONE:
-            if keys.answers is None and x.mesh_state is not None:  # beside the mesh layer
+            if x.mesh is not None and x.calico_state is not None:  # the mesh and the tiers
+                meshed = calico_mesh_joined(x, keys, key, cluster.pods[inserted], cluster)
+                if meshed is None:
+                    return None
+                x, keys, new = meshed
+            elif keys.answers is None and x.mesh_state is not None:  # beside the mesh layer
                 meshed = mesh_joined(x, keys, key, cluster.pods[inserted])
                 if meshed is None:
                     return None

@@ -20,14 +20,18 @@ from tests.api.test_calicoupdate import (
     _gnp,
     _network_set,
     _tiers,
+    back_again,
     calico_clusters,
     calico_events,
+    carriers_first,
+    emptied,
 )
-from tests.api.test_meshpodupdate import NS, ONLY_WEB
+from tests.api.test_meshpodupdate import NS, ONLY_WEB, _pod
 from tests.api.test_meshupdate import DB, WEB
 from tests.api.test_podupdate import (
     BY,
     each_update_equals_a_load,
+    pod_events,
     stepped_in_place,
 )
 from tests.api.test_whatif import key
@@ -90,6 +94,19 @@ def test_calico_events_beside_the_mesh_equal_a_load_of_the_same_objects(
             events.append(("delete" if gone else "apply", made, data.draw(st.sampled_from(BY))))
         events.append(event)
     each_update_equals_a_load(start, events, also=_tiers)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_pods_beside_calico_objects_and_the_mesh_equal_a_load_of_the_same_objects(
+    data: st.DataObject,
+) -> None:
+    """Pods of new keys, relabelled, whose class goes or comes, a namespace emptied and a
+    Profile's carriers gone and back, beside Calico's objects and the mesh."""
+    start = data.draw(calico_mesh_clusters())
+    events = carriers_first(data.draw, data.draw(pod_events(start)))
+    events = back_again(data.draw, start, emptied(data.draw, start, events))
+    each_update_equals_a_load(start, events)
 
 
 GNP = _gnp("db-from-web", "app == 'db'", types=["Ingress"], ingress=[{"action": "Allow"}])
@@ -219,3 +236,30 @@ def test_a_network_policy_beside_calico_tiers_and_the_mesh_goes_in_place(by: str
     assert change.edges
     objects, change = stepped_in_place(r, objects, "delete", deny, by=by)
     assert change.edges
+
+
+@pytest.mark.parametrize("by", BY)
+def test_pods_of_new_keys_beside_calico_tiers_and_the_mesh_join_or_make_classes(by: str) -> None:
+    """Beside Calico's tiers and the mesh, a pod of a key no class had joins the class
+    that answers every policy as it does and that the mesh sees as it sees the pod (Calico's
+    candidates, the mesh picking), or makes a class: a pod of web's labels and one more
+    joins web's class; one of web's labels running as another account (the mesh's
+    AuthorizationPolicy names web's) makes a class, which goes with it. No load (they
+    loaded until the sixteenth session)."""
+    objects = _start()
+    r = reach.from_objects(objects)
+    classes = r.reachability.n_internal
+    joins = _pod("web-2", "web", "10.1.0.3")
+    joins["metadata"]["labels"]["canary"] = "yes"
+    objects, _ = stepped_in_place(r, objects, "apply", joins, by=by)
+    assert r.reachability.n_internal == classes
+    other = _pod("web-3", "web", "10.1.0.4")
+    other["spec"]["serviceAccountName"] = "other"
+    objects, change = stepped_in_place(r, objects, "apply", other, by=by)
+    assert r.reachability.n_internal == classes + 1
+    assert change.nodes or by == "namespace"  # (a node of its own, but by namespace)
+    objects, change = stepped_in_place(r, objects, "delete", other, by=by)
+    assert r.reachability.n_internal == classes
+    assert change.nodes or by == "namespace"
+    x = r.reachability  # Calico's state stays the mesh state's (the other ways read the field)
+    assert x.calico_state is None and x.mesh_state is not None and x.mesh_state.calico is not None
