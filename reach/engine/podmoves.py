@@ -55,7 +55,7 @@ from reach.engine.meshpods import calico_mesh_joined, mesh_joined
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import LazySignatures
-from reach.model.cluster import Cluster
+from reach.model.cluster import Cluster, Pod
 
 #: A kept policy state (of any kind).
 S = TypeVar("S", bound=PolicyState)
@@ -95,21 +95,10 @@ def moved(
         key = keys.key_of(cluster.pods[inserted])
         label = keys.label.get(key)
         if label is None or keys.behaviour[label] == GONE:
-            if x.mesh is not None and x.calico_state is not None:  # the mesh and the tiers
-                meshed = calico_mesh_joined(x, keys, key, cluster.pods[inserted], cluster)
-                if meshed is None:
-                    return None
-                x, keys, new = meshed
-            elif keys.answers is None and x.mesh_state is not None:  # beside the mesh layer
-                meshed = mesh_joined(x, keys, key, cluster.pods[inserted])
-                if meshed is None:
-                    return None
-                x, keys, new = meshed
-            else:
-                joined = _joined(x, keys, key, cluster)
-                if joined is None:
-                    return None
-                x, keys, new = joined
+            joined = _key_joined(x, keys, key, cluster, cluster.pods[inserted])
+            if joined is None:
+                return None
+            x, keys, new = joined
             label = keys.label[key]
             x = _synced(x, keys, label)
             state = x.policy_state or x.calico_state
@@ -145,6 +134,19 @@ def moved(
         return None
     after = renumbered(x, cluster, keys, pod_label, plan, new, kept=True)
     return (after, renumbering(x, order)) if after is not None else None
+
+
+def _key_joined(
+    x: Reachability, keys: ClassKeys, key: LabelKey, cluster: Cluster, pod: Pod
+) -> tuple[Reachability, ClassKeys, NewClass | None] | None:
+    """:func:`_joined` (``pod``: of ``key``); beside the mesh layer
+    ``meshpods.mesh_joined``, and beside the mesh and Calico's tiers together
+    ``meshpods.calico_mesh_joined``."""
+    if x.mesh is not None and x.calico_state is not None:
+        return calico_mesh_joined(x, keys, key, pod, cluster)
+    if keys.answers is None and x.mesh_state is not None:
+        return mesh_joined(x, keys, key, pod)
+    return _joined(x, keys, key, cluster)
 
 
 def _joined(
