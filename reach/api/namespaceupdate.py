@@ -15,6 +15,7 @@ import copy
 from reach.analysis.compiled import Analysis
 from reach.api.entryupdate import entries_again
 from reach.api.movedupdate import Update, moved_update, moves_in_turn
+from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicorelabel import calico_namespace_moved
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import rows_kept
@@ -45,13 +46,16 @@ def namespace_update(
     policies are in it) is relabelled when its object comes, and relabelled to its name
     alone when it goes."""
     group, kind, _, name = key
-    cluster = before.cluster
+    cluster, x = before.cluster, before.reachability
     if (group, kind) != NAMESPACE:
         return None
-    if cluster.istio and before.reachability.mesh_state is None:
+    if cluster.istio and x.mesh_state is None:
         return None
-    if cluster.calico and before.reachability.calico_state is None:
-        return None  # Calico objects the compilation reads apart from its tiers
+    if cluster.calico:  # (beside the mesh layer its state keeps Calico's)
+        found = with_calico(x)
+        if found is None:
+            return None  # Calico objects the compilation reads apart from its tiers
+        x = found
     raw = store.get(key)
     namespace = _parsed(raw, name) if raw is not None else None
     if raw is not None and namespace is None:
@@ -67,21 +71,23 @@ def namespace_update(
         if not _routes_said_again(after_cluster, store):
             return None
         if _injection(cluster, namespace, name):  # the policies' answers, then the mesh's
+            if x.calico_state is not None:
+                return None  # (beside Calico's tiers the first step is not taken)
             steps = [
                 (after_cluster, lambda x: namespace_moved(x, after_cluster, name)),
                 (after_cluster, lambda x: mesh_moved(x, after_cluster, True)),
             ]
             return moves_in_turn(before, steps, by, relabelled=name)
-        if before.reachability.calico_state is not None:
-            moved = calico_namespace_moved(before.reachability, after_cluster, name)
+        if x.calico_state is not None:
+            moved = calico_namespace_moved(x, after_cluster, name)
         else:
-            moved = namespace_moved(before.reachability, after_cluster, name)
+            moved = namespace_moved(x, after_cluster, name)
     else:  # added or deleted: no pod is in it
         after_cluster = _with_or_without(cluster, store, name, namespace)
         if after_cluster is not None and not _routes_said_again(after_cluster, store):
             return None
-        x = namespaces_moved(before.reachability, after_cluster) if after_cluster else None
-        moved = rows_kept(x) if x else None
+        spaced = namespaces_moved(x, after_cluster) if after_cluster else None
+        moved = rows_kept(stashed(spaced)) if spaced else None
     if after_cluster is None:
         return None
     return moved_update(before, after_cluster, moved, by, relabelled=name)

@@ -18,6 +18,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec
 from reach.engine.calicomatch import CalicoMatcher
+from reach.engine.calicomesh import steps_moved
 from reach.engine.calicomoves import calico_split
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
@@ -70,7 +71,8 @@ def _relabelled(x: Reachability, cluster: Cluster, name: str, split: Split | Non
     kept = state.calico_matcher
     relabelled = kept.relabelled(cluster.namespaces) if kept is not None else None
     after = replace(state, matcher=matcher, subjects=subjects, calico_matcher=relabelled)
-    steps = calico_steps(after, x, cluster, others)
+    meshed = x.mesh is not None  # (the mesh tells the merges there: reach.engine.calicomesh)
+    steps = calico_steps(after, x, cluster, others, merges=not meshed, hashed=meshed)
     if steps is None:
         return None
     touched = {d: np.zeros(x.n_internal, dtype=bool) for d in DIRECTIONS}
@@ -88,8 +90,10 @@ def _relabelled(x: Reachability, cluster: Cluster, name: str, split: Split | Non
     class_keys = replace(
         keys, answers=keys.answers.carried(after.policies, triples, cluster.namespaces, None)
     )
-    moved = steps.moved(x, cluster, after, touched, class_keys)
-    return Move(moved, touched["ingress"] | touched["egress"], steps.groups, split)
+    found = steps_moved(steps, x, cluster, after, touched, class_keys, coded=True)
+    if found is None:
+        return None
+    return Move(found[0], touched["ingress"] | touched["egress"], found[1], split)
 
 
 def _calico_touched(

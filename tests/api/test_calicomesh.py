@@ -263,3 +263,29 @@ def test_pods_of_new_keys_beside_calico_tiers_and_the_mesh_join_or_make_classes(
     assert change.nodes or by == "namespace"
     x = r.reachability  # Calico's state stays the mesh state's (the other ways read the field)
     assert x.calico_state is None and x.mesh_state is not None and x.mesh_state.calico is not None
+
+
+@pytest.mark.parametrize("by", BY)
+def test_namespaces_beside_calico_tiers_and_the_mesh_change_in_place(by: str) -> None:
+    """Beside Calico's tiers and the mesh, a namespace added and deleted, and one
+    relabelled that a Calico namespaceSelector reads, go in place (they loaded until the
+    sixteenth session); a relabel that changes sidecar injection still loads."""
+    from_team = _gnp(
+        "db-from-team",
+        "app == 'db'",
+        types=["Ingress"],
+        ingress=[{"action": "Allow", "source": {"namespaceSelector": "team == 'x'"}}],
+    )
+    objects = [NS, WEB, DB, from_team, ONLY_WEB]
+    r = reach.from_objects(objects)
+    extra = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "extra"}}
+    objects, _ = stepped_in_place(r, objects, "apply", extra, by=by)
+    objects, _ = stepped_in_place(r, objects, "delete", extra, by=by)
+    team = copy.deepcopy(NS)
+    team["metadata"]["labels"] = {**NS["metadata"]["labels"], "team": "x"}
+    objects, change = stepped_in_place(r, objects, "apply", team, by=by)
+    assert change.edges or by == "namespace"
+    unmeshed = copy.deepcopy(team)
+    unmeshed["metadata"]["labels"]["istio-injection"] = "disabled"
+    with pytest.raises(AssertionError, match="load"):
+        stepped_in_place(r, objects, "apply", unmeshed, by=by)
