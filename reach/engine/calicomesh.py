@@ -27,9 +27,10 @@ from reach.engine.calicohash import answers_of
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps
 from reach.engine.meshpolicy import mesh_codes, meshed_again
+from reach.engine.namedmoves import resolution_ids
 from reach.engine.reachability import ClassKeys, Reachability
+from reach.engine.rules import NamedKey
 from reach.model.cluster import Cluster
-from reach.model.ipspace import IPRange
 
 
 def with_calico(x: Reachability) -> Reachability | None:
@@ -46,13 +47,16 @@ def with_calico(x: Reachability) -> Reachability | None:
 
 
 def unstashed(x: Reachability) -> Reachability:
-    """``x`` with the Calico state and the answers per key its mesh state keeps as its own
-    (:func:`with_calico` checks that the state holds first)."""
+    """``x`` with the Calico state and the answers per key its mesh state keeps as its own,
+    where it has none of its own (:func:`with_calico` checks that the state holds first;
+    a step beside the mesh that keeps Calico's state its own may leave the answers in the
+    mesh state: ``meshclasses.remeshed``)."""
     kept, keys = x.mesh_state, x.class_keys
-    if kept is None or keys is None or kept.calico is None:
+    calico = x.calico_state if x.calico_state is not None else kept.calico if kept else None
+    if kept is None or keys is None or calico is None:
         return x
     answers = keys.answers if keys.answers is not None else kept.key_answers
-    return replace(x, calico_state=kept.calico, class_keys=replace(keys, answers=answers))
+    return replace(x, calico_state=calico, class_keys=replace(keys, answers=answers))
 
 
 def _holds(state: CalicoState, x: Reachability, keys: ClassKeys) -> bool:
@@ -68,13 +72,6 @@ def _holds(state: CalicoState, x: Reachability, keys: ClassKeys) -> bool:
     )
 
 
-def frame_moves(x: Reachability, segments: list[IPRange], ipv6: bool) -> bool:
-    """Whether a change whose frame has the address segments ``segments`` (and shows the
-    IPv6 ranges or not, ``ipv6``) cuts ``x``'s segments anew or coarser, or shows them
-    otherwise."""
-    return segments != x.segments or ipv6 != x.ipv6
-
-
 def steps_moved(
     steps: CalicoSteps,
     x: Reachability,
@@ -83,17 +80,19 @@ def steps_moved(
     touched: dict[str, BoolVec],
     class_keys: ClassKeys,
     coded: bool,
+    gone: list[NamedKey] | None = None,
 ) -> tuple[Reachability, list[list[int]]] | None:
     """``steps.moved`` and the groups of classes to merge after (``steps.groups``); beside
     the mesh layer over the rows before its AND, the mesh's answer ANDed in again and
     Calico's state kept in the mesh state (``coded``: the classes' answers may have
     changed, so their numbers are made again from the steps' hashes, and the classes that
-    come to answer alike where the mesh sees them alike are the groups); None when equal
-    hashes there hold unequal answers."""
+    come to answer alike where the mesh sees them alike are the groups; ``gone``: port
+    names no rule names any more, which they do not read); None when equal hashes there
+    hold unequal answers."""
     kept = x.mesh_state
     if x.mesh is None or kept is None:
         return steps.moved(x, cluster, state, touched, class_keys), steps.groups
-    found = _codes(x, steps, state) if coded else (kept.class_code, [])
+    found = _codes(x, steps, state, gone or []) if coded else (kept.class_code, [])
     if found is None:
         return None
     base = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
@@ -117,7 +116,7 @@ def stashed(x: Reachability) -> Reachability:
 
 
 def _codes(
-    x: Reachability, steps: CalicoSteps, state: CalicoState
+    x: Reachability, steps: CalicoSteps, state: CalicoState, gone: list[NamedKey]
 ) -> tuple[IntVec, list[list[int]]] | None:
     """Each class's number of its answers but the mesh's after the steps (by the hash of
     its answers and its named-port resolution), and the groups of classes that come to
@@ -127,4 +126,6 @@ def _codes(
     if steps.hashes is None or steps.columns is None:
         return None
     resolution = state.masks.resolution_of[: x.n_internal]
+    if gone:  # classes told apart by a name no rule names any more answer alike
+        resolution = resolution_ids(state, [k for k in state.named_ports if k not in gone])
     return mesh_codes(x, steps.hashes, [], resolution, answers_of(steps.columns))

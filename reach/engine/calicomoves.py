@@ -36,7 +36,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.bitpack import packed_columns
 from reach.engine.calicomatch import CalicoMatcher
-from reach.engine.calicomesh import frame_moves, steps_moved
+from reach.engine.calicomesh import stashed, steps_moved, unstashed
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps, kept_matcher, other_rules
@@ -93,10 +93,8 @@ def calico_moved(
     if cut is None:
         return None
     after, ipv6 = _frame_segments(cluster, plan)
-    moves = names.grow or names.gone or cut is not x or frame_moves(x, after, ipv6)
-    if x.mesh is not None and moves:
-        return None  # beside the mesh layer the frame stays (reach.engine.calicomesh)
     finer = cut_anew(cut, after)  # addresses cut anew: finer first (coarser at the end)
+    finer = unstashed(finer) if finer is not None else None  # (beside the mesh: its own)
     cut = _shown(finer or cut, ipv6)
     moved = None
     if not (names.grow and splits_any(keys, named_patterns(names.resolved))):
@@ -106,7 +104,7 @@ def calico_moved(
     if moved is None:
         return None
     if names.gone:  # the frame without the names no rule names any more
-        moved = replace(moved, x=reframed(moved.x, names.after, []))
+        moved = replace(moved, x=stashed(reframed(unstashed(moved.x), names.after, [])))
     return replace(moved, cut=finer, segments=coarser_segments(moved.x, after))
 
 
@@ -157,9 +155,8 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
         return None
     plan = calico_plan(cluster)
     after, ipv6 = _frame_segments(cluster, plan)
-    if x.mesh is not None and frame_moves(x, after, ipv6):
-        return None  # beside the mesh layer the frame stays (reach.engine.calicomesh)
     finer = cut_anew(x, after)
+    finer = unstashed(finer) if finer is not None else None  # (beside the mesh: its own)
     y = _shown(finer or x, ipv6)  # the first IPv6 net or the last: the views show them or not
     kept = y.calico_state
     assert kept is not None
@@ -286,7 +283,7 @@ def _moved(
     if isinstance(old, Profile) or isinstance(new, Profile):
         profiled = _profiled(state, (old or new).name)  # type: ignore[union-attr]
         touched = {d: profiled for d in DIRECTIONS}
-    found = steps_moved(steps, x, cluster, state, touched, class_keys, coded=True)
+    found = steps_moved(steps, x, cluster, state, touched, class_keys, coded=True, gone=gone)
     if found is None:
         return None
     moved, groups = found

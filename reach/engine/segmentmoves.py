@@ -31,6 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import IntVec, PortSetIds
+from reach.engine.calicomesh import stashed, unstashed
 from reach.engine.calicostate import CalicoState
 from reach.engine.meshclasses import ends_remeshed
 from reach.engine.policystate import PolicyState
@@ -51,7 +52,9 @@ def resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     after the AND cut alike (:func:`reach.engine.meshclasses.remeshed`)."""
     if x.mesh is None:
         return _resegmented(x, segments)
-    return ends_remeshed(x, lambda base: _resegmented(base, segments), _columns(x, segments))
+    own = unstashed(x)  # (beside Calico's tiers too: the Calico state its mesh state keeps)
+    out = ends_remeshed(own, lambda base: _resegmented(base, segments), _columns(x, segments))
+    return stashed(out) if own is not x else out
 
 
 def _columns(x: Reachability, segments: list[IPRange]) -> IntVec:
