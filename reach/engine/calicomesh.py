@@ -1,19 +1,22 @@
-"""Calico's tiers beside Istio's mesh layer: a Calico policy, Profile, Tier or network set
-changed in place there (:mod:`reach.engine.calicomoves`).
+"""Calico's tiers beside Istio's mesh layer: the Calico state a compilation with both
+keeps, and the Calico steps taken over the rows before the mesh's AND
+(:mod:`reach.engine.calicomoves`, :mod:`reach.engine.calicorelabel`).
 
 The mesh's answer is ANDed into the ingress rows last (:mod:`reach.engine.meshpolicy`).
-A compilation with both keeps Calico's state in the mesh state (``MeshState.calico``;
-``Reachability.calico_state`` is None there, so the quick ways of pods, namespaces and
-entry points, which read that field, do not take it for theirs), and :func:`with_calico`
-gives it back while it holds for the reachability: the same behaviour classes of the
-same label classes, port atoms and address segments (an Istio change that splits
-classes, or a pod whose class goes, leaves it behind: the update loads). The Calico steps
-then take the rows before the mesh's AND (``MeshState.rows``) and the mesh's answer is
-ANDed in again (:func:`reach.engine.meshpolicy.meshed_again`). Each class's number of its
-answers but the mesh's (``MeshState.class_code``) is made again from the hashes of its
-answers (:func:`reach.engine.meshpolicy.mesh_codes`): a change that brings two classes
-the mesh sees alike to answer alike (a compilation merges them) is not taken here, nor one
-that splits classes, names a port name no rule named or cuts the frame anew.
+A compilation with both keeps Calico's state and the answers per key in the mesh state
+(``MeshState.calico``, ``MeshState.key_answers``; ``Reachability.calico_state`` is None
+there, so a quick way that reads that field and does not take the mesh into account never
+takes it for its own). :func:`with_calico` gives them back while the state holds for the
+reachability: the same behaviour classes of the same label classes, port atoms, address
+segments and namespaces (an update of another kind that moves any of them leaves it
+behind: the next update that needs it loads); :func:`stashed` puts them back when the
+update is done. The Calico steps take the rows before the mesh's AND
+(``MeshState.rows``) and the mesh's answer is ANDed in again
+(:func:`reach.engine.meshpolicy.meshed_again`). Each class's number of its answers but the
+mesh's (``MeshState.class_code``) is made again from the hashes of its answers
+(:func:`reach.engine.meshpolicy.mesh_codes`), and the classes that come to answer alike
+where the mesh sees them alike merge. Classes split, merged and renumbered beside the mesh
+go through ``calicoclasses.renumbered``, which makes the mesh layer again.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def unstashed(x: Reachability) -> Reachability:
 
 def _holds(state: CalicoState, x: Reachability, keys: ClassKeys) -> bool:
     """Whether ``state`` was made over ``x``'s classes, label classes (no key found since),
-    port atoms and segments."""
+    port atoms, segments and namespaces."""
     classes = state.classes
     return (
         len(classes.first_label_class) == x.n_internal
@@ -69,6 +72,7 @@ def _holds(state: CalicoState, x: Reachability, keys: ClassKeys) -> bool:
         and state.masks.atoms is x.atoms
         and np.array_equal(classes.of_label_class, np.array(keys.behaviour, dtype=np.intp))
         and state.matcher.made_over(x.segments)
+        and list(state.matcher.namespace_position) == sorted(x.cluster.namespaces)
     )
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import reach
 from reach.engine.calicomesh import with_calico
+from reach.model.cluster import Namespace
 from tests.api.test_calicoupdate import (
     SECURITY,
     _gnp,
@@ -166,8 +167,9 @@ def test_a_calico_tier_and_network_set_beside_the_mesh_go_in_place() -> None:
 
 def test_the_calico_state_beside_the_mesh_is_given_back_only_for_its_classes() -> None:
     """The Calico state the mesh state keeps is given back while it holds: not once the
-    classes are numbered otherwise, a key was found since, or the port atoms are others
-    (an update that moved them beside it left it behind: the update loads)."""
+    classes are numbered otherwise, a key was found since, or the port atoms or the
+    namespaces are others (an update that moved them beside it left it behind: the update
+    loads)."""
     x = reach.from_objects(_start()).reachability
     assert x.calico_state is None and x.mesh_state is not None and x.class_keys is not None
     found = with_calico(x)
@@ -179,6 +181,9 @@ def test_the_calico_state_beside_the_mesh_is_given_back_only_for_its_classes() -
     more = replace(keys, behaviour=[*keys.behaviour, 0])
     assert with_calico(replace(x, class_keys=more)) is None
     assert with_calico(replace(x, atoms=copy.copy(x.atoms))) is None
+    spaced = copy.copy(x.cluster)
+    spaced.namespaces = {**x.cluster.namespaces, "zz": Namespace.implied("zz")}
+    assert with_calico(replace(x, cluster=spaced)) is None
 
 
 @pytest.mark.parametrize("by", BY)
