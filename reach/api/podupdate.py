@@ -106,13 +106,11 @@ def _pod_moved(
         if said.reads(cluster) and said.of(cluster, changed):
             after_cluster.diagnostics = said_again(cluster, after_cluster, said.of_pods(changed))
     x = before.reachability
-    if x.mesh is not None and x.calico_state is None:  # the Calico state its mesh's keeps
+    if x.mesh is not None:  # the Calico state its mesh state keeps, its own
         x = with_calico(x) or x
     if cluster.calico.profiles:
         was = frozenset().union(*(_carried(cluster, p) for p in changed))
         now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
-        if was != now and x.mesh is not None:
-            return None  # (a Profile's rules in or out of the plan: not beside the mesh)
         lost = was - now
         again = partial(_pod_moved, store=store, key=key, old=old, by=by)
         if now - was and not lost:

@@ -41,7 +41,7 @@ def with_calico(x: Reachability) -> Reachability | None:
     state keeps, while that state holds for ``x`` (see the module doc); None when it has
     none that holds."""
     if x.calico_state is not None:
-        return x
+        return unstashed(x)  # (the answers a remeshing left in the mesh state, its own)
     kept, keys = x.mesh_state, x.class_keys
     state = kept.calico if kept is not None else None
     if state is None or keys is None or x.calico is None or not _holds(state, x, keys):

@@ -200,7 +200,7 @@ def calico_framed(x: Reachability, cluster: Cluster) -> Move | None:
     after, ipv6 = _frame_segments(cluster, plan)
     finer = cut_anew(cut, after)
     unchanged = np.zeros(x.n_internal, dtype=bool)
-    return Move(_shown(finer or cut, ipv6), unchanged, [], None, finer)
+    return Move(stashed(_shown(finer or cut, ipv6)), unchanged, [], None, finer)
 
 
 def _frame_segments(cluster: Cluster, plan: CalicoPlan) -> tuple[list[IPRange], bool]:

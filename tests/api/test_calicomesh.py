@@ -17,6 +17,7 @@ import reach
 from reach.engine.calicomesh import with_calico
 from reach.model.cluster import Namespace
 from tests.api.test_calicoupdate import (
+    CALICO,
     SECURITY,
     _gnp,
     _network_set,
@@ -317,3 +318,29 @@ def test_classes_a_gone_port_name_told_apart_merge_beside_the_mesh_in_place() ->
     classes = r.reachability.n_internal
     objects, _ = stepped_in_place(r, objects, "delete", to_http)
     assert r.reachability.n_internal == classes - 1
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_profiles_first_and_last_carrier_beside_the_mesh_come_and_go_in_place(by: str) -> None:
+    """Beside the mesh, the first pod to carry a Profile with rules (its rules come into
+    Calico's plan, a net they name cutting the segments first) and then the last going
+    take their steps in place (they loaded until the sixteenth session)."""
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.shop.robot"},
+        "spec": {
+            "egress": [
+                {"action": "Deny", "destination": {"nets": ["192.168.0.0/16"]}},
+                {"action": "Deny", "destination": {"selector": "app == 'db'"}},
+                {"action": "Allow"},
+            ]
+        },
+    }
+    objects = [*_start(), profile]
+    r = reach.from_objects(objects)
+    robot = _pod("robot-1", "robot", "10.1.0.9")
+    objects, change = stepped_in_place(r, objects, "apply", robot, by=by)
+    assert change.nodes or by == "namespace"
+    objects, change = stepped_in_place(r, objects, "delete", robot, by=by)
+    assert change.nodes or by == "namespace"
