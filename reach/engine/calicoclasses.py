@@ -164,7 +164,7 @@ def calico_rebuilt(
     a compilation (``new``: the class made, whose answers are the other kinds' only)."""
     state, answers = x.calico_state, keys.answers
     if state is None or (answers is None and new is not None):
-        return None  # (beside the mesh no answers per key are kept: none are carried)
+        return None  # (no answers per key: a new class is not projected into them)
     source, at, n = plan.source, int(plan.renumber[NEW]), len(plan.source)
     found = reordered(x, state, plan, new)
     if found is None:
