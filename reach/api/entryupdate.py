@@ -35,6 +35,7 @@ from typing import TypeVar
 from reach.analysis.compiled import Analysis
 from reach.api.ciliumupdate import policies_said as cilium_said
 from reach.api.movedupdate import Step, Update, moved_update, moves_in_turn
+from reach.engine.calicomesh import with_calico
 from reach.engine.calicomoves import calico_moved
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import Move, rows_kept
@@ -92,10 +93,8 @@ def entry_update(
                 # rules read no Service but those they name)
                 moved = _meshed(services)(x, after_cluster)
                 return moved_update(before, after_cluster, moved, by)
-            if (cluster.istio and cluster.calico) or (
-                x.policy_state is None and x.calico_state is None
-            ):
-                return None  # the mesh beside Calico's rules keeps no state of theirs
+            if x.policy_state is None and with_calico(x) is None:
+                return None  # (beside the mesh, the Calico state its state keeps)
             steps = _taken_again(cluster, after_cluster, services)
             return moves_in_turn(before, steps, by) if steps is not None else None
     return moved_update(before, after_cluster, rows_kept(_with(x, after_cluster)), by)
@@ -120,11 +119,12 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
             [d for d in cluster.diagnostics if d.code == SERVICE_MISSING],
             [d for d in missing.notes if d.code == SERVICE_MISSING],
         )
+        middle = _meshed(services) if cluster.istio else None
         if profiles and calico:
-            return _both_in_turn(cluster, after, calico, profiles)
+            return _both_in_turn(cluster, after, calico, profiles, middle)
         if profiles:
-            return _in_turn(cluster, after, profiles, _profiles, _with_profiles, calico_moved)
-        return _in_turn(cluster, after, calico, _calico_policies, _with_calico, calico_moved)
+            return _in_turn(cluster, after, profiles, _profiles, _with_profiles, _calico, middle)
+        return _in_turn(cluster, after, calico, _calico_policies, _with_calico, _calico, middle)
     cilium = [p for p in cluster.cilium_policies if any(_takes(p, s) for s in services)]
     gone, come = cilium_said(cilium, [], cluster), cilium_said(cilium, [], after)
     after.diagnostics = replaced(after.diagnostics, gone, come)
@@ -164,17 +164,33 @@ def _in_turn(
 
 
 def _both_in_turn(
-    cluster: Cluster, after: Cluster, calico: list[CalicoPolicy], profiles: list[Profile]
+    cluster: Cluster,
+    after: Cluster,
+    calico: list[CalicoPolicy],
+    profiles: list[Profile],
+    middle: Callable[[Reachability, Cluster], Move | None] | None,
 ) -> list[Step]:
     """The steps of :func:`_taken_again` when Calico policies (``calico``) and Profiles
     (``profiles``) both name the Service: the Profiles' rules taken out in turn, then the
     policies' steps over the clusters whose Profiles have none (taken out, the entry
-    points read again, put back), then the Profiles' rules put back in turn."""
-    outer = _in_turn(cluster, after, profiles, _profiles, _with_profiles, calico_moved)
+    points read again (``middle``), put back), then the Profiles' rules put back in turn."""
+    outer = _in_turn(cluster, after, profiles, _profiles, _with_profiles, _calico)
     before, now = (_bare(c, profiles) for c in (cluster, after))
-    inner = _in_turn(before, now, calico, _calico_policies, _with_calico, calico_moved)
+    inner = _in_turn(before, now, calico, _calico_policies, _with_calico, _calico, middle)
     k = len(profiles)  # outer[k] is the middle step: the policies' steps take its place
     return [*outer[:k], *inner, *outer[k + 1 :]]
+
+
+def _calico(
+    x: Reachability,
+    cluster: Cluster,
+    old: CalicoPolicy | Profile | None,
+    new: CalicoPolicy | Profile | None,
+) -> Move | None:
+    """A Calico policy's or Profile's step (``calicomoves.calico_moved``; beside the mesh
+    layer with the Calico state its mesh state keeps)."""
+    own = with_calico(x)
+    return calico_moved(own, cluster, old, new) if own is not None else None
 
 
 def _meshed(services: list[Service]) -> Callable[[Reachability, Cluster], Move | None]:
@@ -296,8 +312,10 @@ def _with(x: Reachability, cluster: Cluster) -> Reachability:
     answers = kept.key_answers if meshed and kept is not None else keys.answers
     if answers is None:
         return replace(x, cluster=cluster)
-    if x.calico_state is not None:
+    if x.calico_state is not None or (meshed and kept is not None and kept.calico is not None):
         answers = answers.with_calico_services(tuple(cluster.services))
+        if meshed and kept is not None:  # (beside the mesh its state keeps Calico's too)
+            return replace(x, cluster=cluster, mesh_state=replace(kept, key_answers=answers))
         return replace(x, cluster=cluster, class_keys=replace(keys, answers=answers))
     if not cluster.cilium_policies or state is None:
         return replace(x, cluster=cluster)

@@ -344,3 +344,29 @@ def test_a_profiles_first_and_last_carrier_beside_the_mesh_come_and_go_in_place(
     assert change.nodes or by == "namespace"
     objects, change = stepped_in_place(r, objects, "delete", robot, by=by)
     assert change.nodes or by == "namespace"
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_service_a_calico_rule_names_beside_the_mesh_goes_in_place(by: str) -> None:
+    """Beside Calico's tiers and the mesh, a Service a Calico rule names (its pods are the
+    rule's end) changes in steps: the policy out, the mesh made again over the Services,
+    the policy back (it loaded until the sixteenth session)."""
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "svc", "namespace": "shop"},
+        "spec": {"selector": {"app": "db"}, "ports": [{"port": 80, "name": "http"}]},
+    }
+    to_svc = {"services": {"name": "svc", "namespace": "shop"}}
+    deny = _gnp(
+        "web-not-to-svc",
+        "app == 'web'",
+        types=["Egress"],
+        egress=[{"action": "Deny", "destination": to_svc}, {"action": "Allow"}],
+    )
+    objects = [*_start(), service, deny]
+    r = reach.from_objects(objects)
+    moved = copy.deepcopy(service)
+    moved["spec"]["selector"] = {"app": "web"}
+    objects, change = stepped_in_place(r, objects, "apply", moved, by=by)
+    assert change.edges or by == "namespace"
