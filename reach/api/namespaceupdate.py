@@ -18,9 +18,10 @@ from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicorelabel import calico_namespace_moved
 from reach.engine.meshmoves import mesh_moved
-from reach.engine.moves import rows_kept
+from reach.engine.moves import Move, rows_kept
 from reach.engine.namespacemoves import namespace_moved
 from reach.engine.namespacesets import namespaces_moved
+from reach.engine.reachability import Reachability
 from reach.errors import FieldError
 from reach.gcpause import without_gc
 from reach.input.entrypoints import ENTRY_POINT_KINDS
@@ -71,10 +72,8 @@ def namespace_update(
         if not _routes_said_again(after_cluster, store):
             return None
         if _injection(cluster, namespace, name):  # the policies' answers, then the mesh's
-            if x.calico_state is not None:
-                return None  # (beside Calico's tiers the first step is not taken)
             steps = [
-                (after_cluster, lambda x: namespace_moved(x, after_cluster, name)),
+                (after_cluster, lambda x: _relabelled(x, after_cluster, name)),
                 (after_cluster, lambda x: mesh_moved(x, after_cluster, True)),
             ]
             return moves_in_turn(before, steps, by, relabelled=name)
@@ -91,6 +90,16 @@ def namespace_update(
     if after_cluster is None:
         return None
     return moved_update(before, after_cluster, moved, by, relabelled=name)
+
+
+def _relabelled(x: Reachability, cluster: Cluster, name: str) -> Move | None:
+    """The policies' answers to namespace ``name``'s new labels: Calico's way beside
+    Calico's tiers (beside the mesh layer with the Calico state its mesh state keeps),
+    else the other kinds'."""
+    own = with_calico(x) if cluster.calico else None
+    if own is not None:
+        return calico_namespace_moved(own, cluster, name)
+    return None if cluster.calico else namespace_moved(x, cluster, name)
 
 
 def _routes_said_again(after: Cluster, store: ObjectStore) -> bool:
