@@ -8,15 +8,15 @@ The cluster's Calico objects are read again from the store, as a load reads them
 (``read_calico``, ``assemble_calico``, ``drop_copies``), and the diagnostics a load makes
 of them (``calico_diagnostics``: every one has a ``calico-`` code) replace the old ones;
 the rows of the classes the policy selects are computed again
-(:mod:`reach.engine.calicomoves`). Where a load may read otherwise (an invalid object, two
-objects of one name in the two API groups, an input with Istio objects or with skipped
-invalid objects) or the compilation's frame changes, :func:`calico_update` returns None
-and the caller loads and compiles. A namespace with no Namespace object is one a load
-makes of what is in it (pods, policies, network sets): a Calico NetworkPolicy that brings
-it, or takes the last of what made it, is two steps (the namespace added, then the
-policy in; the policy out, then the namespace deleted:
-:func:`reach.api.policyupdate.namespace_steps`), and so is a network set doing so
-(:func:`_set_stepped`).
+(:mod:`reach.engine.calicomoves`; beside Istio's mesh layer over the Calico state the
+mesh state keeps, :mod:`reach.engine.calicomesh`). Where a load may read otherwise (an
+invalid object, two objects of one name in the two API groups, an input with skipped
+invalid objects), :func:`calico_update` returns None and the caller loads and compiles.
+A namespace with no Namespace object is one a load makes of what is in it (pods,
+policies, network sets): a Calico NetworkPolicy that brings it, or takes the last of what
+made it, is two steps (the namespace added, then the policy in; the policy out, then the
+namespace deleted: :func:`reach.api.policyupdate.namespace_steps`), and so is a network
+set doing so (:func:`_set_stepped`); not beside the mesh layer, where it loads.
 """
 
 from __future__ import annotations

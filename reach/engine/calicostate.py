@@ -12,9 +12,10 @@ from reach.engine.policystate import PolicyState
 
 @dataclass
 class CalicoState(PolicyState):
-    """A :class:`PolicyState` of a compilation through Calico's tiers (no Istio objects):
-    its ``policies`` and ``subjects`` are those of the other kinds (NetworkPolicies, admin
-    and Cilium policies); the Calico rules are taken again from the cluster."""
+    """A :class:`PolicyState` of a compilation through Calico's tiers (beside Istio's mesh
+    layer kept in the mesh state: :mod:`reach.engine.calicomesh`): its ``policies`` and
+    ``subjects`` are those of the other kinds (NetworkPolicies, admin and Cilium
+    policies); the Calico rules are taken again from the cluster."""
 
     #: Calico's matcher over ``labels`` (its answers cached by selector), while the
     #: namespaces, network sets and Services it was made with stay.

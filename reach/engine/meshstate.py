@@ -27,7 +27,7 @@ class MeshState:
     rows: PortSetIds
     row_of: IntVec
     class_code: IntVec
-    #: Answers a new label class key (None with Calico's tiers).
+    #: Answers a new label class key (beside Calico's tiers too, with Calico's plan).
     key_answers: KeyAnswers | None = None
     #: The ingress rows with the mesh's answer ANDed in, kept for the next update, in the
     #: order of the rows they are (``Reachability.ingress_rows``).
