@@ -175,12 +175,16 @@ class MeshLayer:
         segments: list[IPRange],
         n_pseudo: int,
         like: MeshLayer | None = None,
+        taken: tuple[MeshLayer, IntVec] | None = None,
     ) -> None:
         """Caller profiles of every class, destination keys of every behaviour class.
 
         ``like``: a layer whose profiles of the behaviour classes are taken when it is of
         the same Istio objects, label class features and first label classes (the external
-        ends cut anew): at 100k pods 23,000 classes' profiles took 150-300 ms."""
+        ends cut anew): at 100k pods 23,000 classes' profiles took 150-300 ms. ``taken``:
+        a layer and the class of it each class is (-1: a new one), each seen alike (the
+        caller checks: :mod:`reach.engine.meshclasses`), whose profiles are taken so, the
+        new classes' made (classes renumbered, a pod's class made or gone)."""
         istio = self.cluster.istio
         callers: dict[Caller, int] = {}
         if like is not None and self._alike(like, first_label_class):
@@ -188,6 +192,9 @@ class MeshLayer:
             seen = max(self.caller_of, default=-1) + 1  # the classes' callers come first
             callers = {caller: k for k, caller in enumerate(like.callers[:seen])}
             self.dests, self.dest_keys, self.dest_of = like.dests, like.dest_keys, like.dest_of
+        elif taken is not None:
+            self.classes = [self.features[int(c)] for c in first_label_class]
+            callers = self._taken(*taken)
         else:
             self.classes = [self.features[int(c)] for c in first_label_class]
             for f in self.classes:
@@ -222,23 +229,44 @@ class MeshLayer:
             and np.array_equal(like.first_label_class, first_label_class)
         )
 
+    def _taken(self, old: MeshLayer, source: IntVec) -> dict[Caller, int]:
+        """The profiles of the classes ``source`` says (``old``'s), and the new classes'
+        made; the caller profiles by id, those of the classes first."""
+        seen = max(old.caller_of[: len(old.classes)], default=-1) + 1
+        callers = {caller: k for k, caller in enumerate(old.callers[:seen])}
+        self.dests, self.dest_keys = list(old.dests), list(old.dest_keys)
+        dests = {key: k for k, key in enumerate(self.dest_keys)}
+        for f, s in zip(self.classes, source.tolist(), strict=True):
+            if s >= 0:
+                self.caller_of.append(old.caller_of[s])
+                self.dest_of.append(old.dest_of[s])
+                continue
+            caller = Caller(f.sidecar, f.with_identity, f.without_identity)
+            self.caller_of.append(callers.setdefault(caller, len(callers)))
+            self.dest_of.append(self._destination(f, dests))
+        return callers
+
     def _destinations(self) -> None:
         """The destination profile of every behaviour class (its sidecar's policies,
         regions and ports)."""
-        istio = self.cluster.istio
         dests: dict[object, int] = {}
         for f in self.classes:
-            key = (f.policies, f.regions, f.tcp_ports) if f.sidecar else None
-            if key not in dests:
-                dests[key] = len(dests)
-                self.dest_keys.append(key)
-                dest = None
-                if f.sidecar:
-                    assert f.regions is not None
-                    policies = tuple((k, istio.authorization[k]) for k in f.policies)
-                    dest = Destination(policies, f.regions, f.tcp_ports)
-                self.dests.append(dest)
-            self.dest_of.append(dests[key])
+            self.dest_of.append(self._destination(f, dests))
+
+    def _destination(self, f: Features, dests: dict[object, int]) -> int:
+        """The destination profile id of features ``f`` (``dests``: by key, made so far;
+        a new one added)."""
+        key = (f.policies, f.regions, f.tcp_ports) if f.sidecar else None
+        if key not in dests:
+            dests[key] = len(dests)
+            self.dest_keys.append(key)
+            dest = None
+            if f.sidecar:
+                assert f.regions is not None
+                policies = tuple((k, self.cluster.istio.authorization[k]) for k in f.policies)
+                dest = Destination(policies, f.regions, f.tcp_ports)
+            self.dests.append(dest)
+        return dests[key]
 
     def verdict(self, src: int, dst: int) -> MeshVerdict | None:
         """What the sidecar of behaviour class ``dst`` decides for class ``src`` (None: no
