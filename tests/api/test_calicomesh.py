@@ -9,12 +9,14 @@ import copy
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
 from reach.engine.calicomesh import with_calico
+from reach.engine.meshclasses import _profiles_kept
 from reach.model.cluster import Namespace
 from tests.api.test_calicoupdate import (
     CALICO,
@@ -376,3 +378,18 @@ def test_a_service_a_calico_rule_names_beside_the_mesh_goes_in_place(by: str) ->
     moved["spec"]["selector"] = {"app": "web"}
     objects, change = stepped_in_place(r, objects, "apply", moved, by=by)
     assert change.edges or by == "namespace"
+
+
+def test_a_layer_made_again_takes_only_the_profiles_it_sees_alike() -> None:
+    """A mesh layer made again over renumbered classes takes the profiles of the classes
+    whose first label class has the code it had (``meshclasses._profiles_kept``), and
+    makes every profile again when a class's code is another (its features changed)."""
+    x = reach.from_objects(_start()).reachability
+    assert x.mesh is not None and x.mesh.first_label_class is not None
+    first, source = x.mesh.first_label_class, np.arange(x.n_internal, dtype=np.intp)
+    layer = replace(x.mesh)
+    assert _profiles_kept(x, layer, first, source) == (x.mesh, source)
+    other = x.mesh.label_codes.copy()
+    other[first[0]] = other.max() + 1  # a code no label class had
+    layer.label_codes = other
+    assert _profiles_kept(x, layer, first, source) is None
