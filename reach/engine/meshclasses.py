@@ -193,6 +193,11 @@ def _profiles_kept(
         return None
     if len(old.classes) != x.n_internal or len(source) != len(first):
         return None
+    if (
+        len(old.dests) > 2 * len(set(old.dest_of)) + 8
+        or len(old.callers) > 2 * len(set(old.caller_of)) + 8
+    ):
+        return None  # (profiles of classes gone, kept so, made again once they pile up)
     codes = layer.code_ids
     if codes is not old.code_ids and any(codes.get(k) != v for k, v in old.code_ids.items()):
         return None  # (the codes mean other features)

@@ -388,6 +388,8 @@ class MeshLayer:
         of_dest = _members(self.dest_of)
         out = []
         for (d, c), verdict in sorted(self.verdicts.items()):
+            if d not in of_dest or c not in of_caller:
+                continue  # a profile no class has (kept from a layer before: _taken)
             for mark in verdict.marks:
                 out.append(
                     (

@@ -1181,3 +1181,23 @@ def test_sidecar_injection_relabelled_beside_cilium_policies_changes_in_place(by
     objects, change = stepped_in_place(r, objects, "apply", off, by=by)
     assert change.edges or by == "namespace"
     stepped_in_place(r, objects, "apply", NS, by=by)
+
+
+def test_the_marks_after_a_class_gone_name_only_profiles_a_class_has() -> None:
+    """Found by the property test (seed 1): a mesh layer made again over renumbered
+    classes keeps the profiles of the classes it saw alike, and those of a class gone stay
+    in its lists; the L7 marks read only the profiles some class has."""
+    get_only = copy.deepcopy(ONLY_WEB)
+    get_only["spec"]["rules"][0]["to"] = [{"operation": {"methods": ["GET"]}}]
+    get_only["spec"]["rules"][0]["from"][0]["source"]["principals"].append(
+        "cluster.local/ns/shop/sa/cache"
+    )
+    cache = _pod("cache-1", "cache", "10.1.0.3")
+    cache_get = copy.deepcopy(get_only)  # cache's own destination profile, of marks
+    cache_get["metadata"]["name"] = "cache-get"
+    cache_get["spec"]["selector"] = {"matchLabels": {"app": "cache"}}
+    objects = [NS, WEB, DB, cache, get_only, cache_get]
+    r = reach.from_objects(objects)
+    assert any("cache-1" in line for line in _marks(r))
+    objects, _ = stepped_in_place(r, objects, "delete", cache)
+    assert _marks(r) == _marks(reach.from_objects(objects))
