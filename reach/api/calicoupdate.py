@@ -16,7 +16,7 @@ A namespace with no Namespace object is one a load makes of what is in it (pods,
 policies, network sets): a Calico NetworkPolicy that brings it, or takes the last of what
 made it, is two steps (the namespace added, then the policy in; the policy out, then the
 namespace deleted: :func:`reach.api.policyupdate.namespace_steps`), and so is a network
-set doing so (:func:`_set_stepped`); not beside the mesh layer, where it loads.
+set doing so (:func:`_set_stepped`).
 """
 
 from __future__ import annotations
@@ -92,8 +92,6 @@ def calico_update(
     if kind in NAMESPACED and key[2]:  # a load makes its namespace of what is in it
         after_cluster = _namespace_made(after_cluster, store, key[2])
     spaces = after_cluster.namespaces.keys() != cluster.namespaces.keys()
-    if spaces and x.mesh is not None:
-        return None  # (the namespace's steps are not taken beside the mesh layer)
     if kind in SET_KINDS:  # the rules picking it hold other addresses; its node anew
         sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
         changed = sets - {s.node_id for s in cluster.calico.network_sets if _kept(s, after_cluster)}
@@ -130,13 +128,15 @@ def _set_stepped(before: Analysis, after: Cluster, also: frozenset[str], by: str
         if first is None:
             return None
         analysis, among, ends = first
-        moved = calico_sets_moved(analysis.reachability, after)
+        moved = calico_sets_moved(
+            with_calico(analysis.reachability) or analysis.reachability, after
+        )
         done = moved_update(analysis, after, moved, by, also=also, ranges=True)
         if done is None:
             return None
         final, more = done.analysis, done.among
     else:  # the set out, then the namespace
-        moved = calico_sets_moved(before.reachability, middle)
+        moved = calico_sets_moved(with_calico(before.reachability) or before.reachability, middle)
         done = moved_update(before, middle, moved, by, also=also, ranges=True)
         if done is None:
             return None

@@ -28,7 +28,7 @@ from reach.api.ciliumupdate import (
 )
 from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.api.namespaceupdate import implied, namespaces_with
-from reach.engine.calicomesh import with_calico
+from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Move, Moved, rows_kept
 from reach.engine.namespacesets import namespaces_moved
@@ -110,8 +110,6 @@ def policy_update(
         return None
     after_cluster, removed, added = change
     if after_cluster.namespaces.keys() != cluster.namespaces.keys():  # it brings or takes
-        if tiers and x.mesh is not None:
-            return None  # (the namespace's steps are not taken beside the mesh layer)
         return stepped(before, namespace_steps(cluster, change), by)
     if tiers:
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
@@ -137,18 +135,20 @@ def _step(
     """One step of :func:`stepped` from ``x``."""
     if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
         return namespaces_step(cluster, x)
-    if x.calico_state is not None:  # Calico's tiers decide
+    own = with_calico(x)  # (beside the mesh layer the Calico state its state keeps)
+    if own is not None:  # Calico's tiers decide
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
-        return calico_moved(x, cluster, removed, added)
+        return calico_moved(own, cluster, removed, added)
     assert not isinstance(removed, CalicoPolicy) and not isinstance(added, CalicoPolicy)
     return policy_moved(x, cluster, removed, added)
 
 
 def namespaces_step(cluster: Cluster, x: Reachability) -> Move | None:
     """``x`` for ``cluster``, whose namespaces are ``x.cluster``'s with one added or one
-    deleted (with no pod in it), as a :class:`Move` that changes no row."""
-    moved = namespaces_moved(x, cluster)
-    return rows_kept(moved) if moved else None
+    deleted (with no pod in it), as a :class:`Move` that changes no row (beside the mesh
+    layer and Calico's tiers, over the Calico state the mesh state keeps)."""
+    moved = namespaces_moved(with_calico(x) or x, cluster)
+    return rows_kept(stashed(moved)) if moved else None
 
 
 def namespace_steps(cluster: Cluster, change: Step) -> list[Step]:

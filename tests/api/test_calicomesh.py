@@ -393,3 +393,25 @@ def test_a_layer_made_again_takes_only_the_profiles_it_sees_alike() -> None:
     other[first[0]] = other.max() + 1  # a code no label class had
     layer.label_codes = other
     assert _profiles_kept(x, layer, first, source) is None
+
+
+def test_calico_objects_that_bring_their_namespace_beside_the_mesh_go_in_steps() -> None:
+    """Beside Calico's tiers and the mesh, a Calico NetworkPolicy and a NetworkSet of a
+    namespace no Namespace object declares (a load makes it of them) bring it and take it
+    away in two steps each, in place (they loaded until the sixteenth session)."""
+    objects = _start()
+    r = reach.from_objects(objects)
+    far = {
+        "apiVersion": CALICO,
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "far-in", "namespace": "far"},
+        "spec": {"selector": "all()", "types": ["Ingress"], "ingress": [{"action": "Allow"}]},
+    }
+    objects, _ = stepped_in_place(r, objects, "apply", far)
+    assert "far" in r.cluster.namespaces
+    objects, _ = stepped_in_place(r, objects, "delete", far)
+    assert "far" not in r.cluster.namespaces
+    network_set = _network_set("set-far", ["10.0.0.0/8"], {"app": "a"}, "far")
+    objects, _ = stepped_in_place(r, objects, "apply", network_set)
+    objects, _ = stepped_in_place(r, objects, "delete", network_set)
+    assert "far" not in r.cluster.namespaces
