@@ -128,15 +128,13 @@ def _set_stepped(before: Analysis, after: Cluster, also: frozenset[str], by: str
         if first is None:
             return None
         analysis, among, ends = first
-        moved = calico_sets_moved(
-            with_calico(analysis.reachability) or analysis.reachability, after
-        )
+        moved = calico_sets_moved(analysis.reachability, after)
         done = moved_update(analysis, after, moved, by, also=also, ranges=True)
         if done is None:
             return None
         final, more = done.analysis, done.among
     else:  # the set out, then the namespace
-        moved = calico_sets_moved(with_calico(before.reachability) or before.reachability, middle)
+        moved = calico_sets_moved(before.reachability, middle)
         done = moved_update(before, middle, moved, by, also=also, ranges=True)
         if done is None:
             return None

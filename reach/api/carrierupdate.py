@@ -32,7 +32,6 @@ from functools import partial
 
 from reach.analysis.compiled import Analysis
 from reach.api.movedupdate import Step, Taken, taken_in_turn
-from reach.engine.calicomesh import with_calico
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Move, rows_kept
 from reach.engine.reachability import Reachability
@@ -130,7 +129,5 @@ def _kept(cluster: Cluster, old: Profile, new: Profile, x: Reachability) -> Move
 
 
 def _profile_moved(cluster: Cluster, old: Profile, new: Profile, x: Reachability) -> Move | None:
-    """One Profile's rules changed in ``x``, to ``cluster``: the Calico quick way (beside
-    the mesh layer, with the Calico state its mesh state keeps)."""
-    own = with_calico(x)
-    return calico_moved(own, cluster, old, new) if own is not None else None
+    """One Profile's rules changed in ``x``, to ``cluster``: the Calico quick way."""
+    return calico_moved(x, cluster, old, new)

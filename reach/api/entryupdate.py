@@ -123,8 +123,12 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
         if profiles and calico:
             return _both_in_turn(cluster, after, calico, profiles, middle)
         if profiles:
-            return _in_turn(cluster, after, profiles, _profiles, _with_profiles, _calico, middle)
-        return _in_turn(cluster, after, calico, _calico_policies, _with_calico, _calico, middle)
+            return _in_turn(
+                cluster, after, profiles, _profiles, _with_profiles, calico_moved, middle
+            )
+        return _in_turn(
+            cluster, after, calico, _calico_policies, _with_calico, calico_moved, middle
+        )
     cilium = [p for p in cluster.cilium_policies if any(_takes(p, s) for s in services)]
     gone, come = cilium_said(cilium, [], cluster), cilium_said(cilium, [], after)
     after.diagnostics = replaced(after.diagnostics, gone, come)
@@ -174,23 +178,11 @@ def _both_in_turn(
     (``profiles``) both name the Service: the Profiles' rules taken out in turn, then the
     policies' steps over the clusters whose Profiles have none (taken out, the entry
     points read again (``middle``), put back), then the Profiles' rules put back in turn."""
-    outer = _in_turn(cluster, after, profiles, _profiles, _with_profiles, _calico)
+    outer = _in_turn(cluster, after, profiles, _profiles, _with_profiles, calico_moved)
     before, now = (_bare(c, profiles) for c in (cluster, after))
-    inner = _in_turn(before, now, calico, _calico_policies, _with_calico, _calico, middle)
+    inner = _in_turn(before, now, calico, _calico_policies, _with_calico, calico_moved, middle)
     k = len(profiles)  # outer[k] is the middle step: the policies' steps take its place
     return [*outer[:k], *inner, *outer[k + 1 :]]
-
-
-def _calico(
-    x: Reachability,
-    cluster: Cluster,
-    old: CalicoPolicy | Profile | None,
-    new: CalicoPolicy | Profile | None,
-) -> Move | None:
-    """A Calico policy's or Profile's step (``calicomoves.calico_moved``; beside the mesh
-    layer with the Calico state its mesh state keeps)."""
-    own = with_calico(x)
-    return calico_moved(own, cluster, old, new) if own is not None else None
 
 
 def _meshed(services: list[Service]) -> Callable[[Reachability, Cluster], Move | None]:

@@ -96,10 +96,9 @@ def _relabelled(x: Reachability, cluster: Cluster, name: str) -> Move | None:
     """The policies' answers to namespace ``name``'s new labels: Calico's way beside
     Calico's tiers (beside the mesh layer with the Calico state its mesh state keeps),
     else the other kinds'."""
-    own = with_calico(x) if cluster.calico else None
-    if own is not None:
-        return calico_namespace_moved(own, cluster, name)
-    return None if cluster.calico else namespace_moved(x, cluster, name)
+    if cluster.calico:
+        return calico_namespace_moved(x, cluster, name)
+    return namespace_moved(x, cluster, name)
 
 
 def _routes_said_again(after: Cluster, store: ObjectStore) -> bool:

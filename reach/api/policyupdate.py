@@ -135,10 +135,9 @@ def _step(
     """One step of :func:`stepped` from ``x``."""
     if cluster.namespaces.keys() != x.cluster.namespaces.keys():  # they alone change
         return namespaces_step(cluster, x)
-    own = with_calico(x)  # (beside the mesh layer the Calico state its state keeps)
-    if own is not None:  # Calico's tiers decide
+    if x.calico is not None:  # Calico's tiers decide
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
-        return calico_moved(own, cluster, removed, added)
+        return calico_moved(x, cluster, removed, added)
     assert not isinstance(removed, CalicoPolicy) and not isinstance(added, CalicoPolicy)
     return policy_moved(x, cluster, removed, added)
 

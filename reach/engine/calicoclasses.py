@@ -37,13 +37,14 @@ from reach.engine.classmoves import (
     NEW,
     NewClass,
     Plan,
+    plan_remeshed,
     projected_answers,
     rebuilt,
     reordered,
     side_in_order,
     state_in_order,
 )
-from reach.engine.meshclasses import remeshed
+from reach.engine.meshclasses import before_and
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
@@ -231,20 +232,14 @@ def renumbered(
     tiers (beside the mesh layer too, over the rows before its AND, the layer made again
     after: ``meshclasses.remeshed``), else ``classmoves.rebuilt`` (see there, and for
     ``kept``)."""
-    state = x.mesh_state
     if x.calico_state is None:
         return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
-    if x.mesh is None or state is None:
+    if x.mesh is None or x.mesh_state is None:
         return calico_rebuilt(x, cluster, keys, pod_label, plan, new)
-    base = replace(
-        x, ingress_rows=state.rows, ingress_group=state.row_of, mesh=None, mesh_state=None
-    )
-    after = calico_rebuilt(base, cluster, keys, pod_label, plan, new)
+    after = calico_rebuilt(before_and(x), cluster, keys, pod_label, plan, new)
     if after is None:
         return None
-    code = new.mesh_code if new is not None else -1
-    columns = np.concatenate([plan.source, np.arange(x.n_internal, x.n_classes)])
-    return unstashed(remeshed(x, after, plan.source, code, x.mesh, columns if kept else None))
+    return unstashed(plan_remeshed(x, after, plan, new, x.mesh, kept))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicohash import answers_of
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps
+from reach.engine.meshclasses import before_and
 from reach.engine.meshpolicy import mesh_codes, meshed_again
 from reach.engine.namedmoves import resolution_ids
 from reach.engine.reachability import ClassKeys, Reachability
@@ -99,8 +100,7 @@ def steps_moved(
     found = _codes(x, steps, state, gone or []) if coded else (kept.class_code, [])
     if found is None:
         return None
-    base = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
-    moved = steps.moved(base, cluster, state, touched, class_keys)
+    moved = steps.moved(before_and(x), cluster, state, touched, class_keys)
     return stashed(meshed_again(x, moved, found[0])), found[1]
 
 

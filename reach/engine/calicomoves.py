@@ -36,7 +36,7 @@ import numpy as np
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.bitpack import packed_columns
 from reach.engine.calicomatch import CalicoMatcher
-from reach.engine.calicomesh import stashed, steps_moved, unstashed
+from reach.engine.calicomesh import stashed, steps_moved, unstashed, with_calico
 from reach.engine.calicoplan import CalicoPlan, calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps, kept_matcher, other_rules
@@ -81,7 +81,12 @@ def calico_moved(
     """``x`` for ``cluster``, whose Calico policies (or NetworkPolicies) are
     ``x.cluster``'s with the policy ``old`` taken out and ``new`` put in (either may be
     None), as a :class:`Move`; None when that needs a compilation (see the module doc).
-    Classes the change tells apart are split first (:func:`calico_split`)."""
+    Classes the change tells apart are split first (:func:`calico_split`). Beside the
+    mesh layer over the Calico state its mesh state keeps (``calicomesh.with_calico``)."""
+    own = with_calico(x)
+    if own is None:
+        return None
+    x = own
     state, keys = x.calico_state, x.class_keys
     if state is None or keys is None:
         return None
@@ -149,7 +154,12 @@ def calico_sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     rules picking it hold, and no answer about pods (no class splits or merges). The
     Calico rules are taken again (the kept Calico matcher with the new sets,
     ``CalicoMatcher.with_sets``), and the rows of the classes a rule whose peers changed
-    selects, in its direction, are computed again; its CIDRs may cut the segments anew."""
+    selects, in its direction, are computed again; its CIDRs may cut the segments anew.
+    Beside the mesh layer over the Calico state its mesh state keeps."""
+    own = with_calico(x)
+    if own is None:
+        return None
+    x = own
     state = x.calico_state
     if state is None:
         return None
@@ -415,6 +425,10 @@ def calico_tier_moved(x: Reachability, cluster: Cluster, name: str) -> Move | No
     no answer about pods changes (no class splits or merges): the Calico steps are taken
     again with the tiers in their new order, and the rows of the classes a policy of the
     tier selects, each way, are computed again."""
+    own = with_calico(x)  # (beside the mesh layer, the Calico state its mesh state keeps)
+    if own is None:
+        return None
+    x = own
     state = x.calico_state
     if state is None or x.calico is None:
         return None

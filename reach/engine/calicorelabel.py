@@ -18,7 +18,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec
 from reach.engine.calicomatch import CalicoMatcher
-from reach.engine.calicomesh import steps_moved
+from reach.engine.calicomesh import steps_moved, with_calico
 from reach.engine.calicomoves import calico_split
 from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
@@ -36,7 +36,12 @@ def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move
     """``x`` for ``cluster``, where namespace ``name`` has other labels (and nothing else
     changed), Calico's tiers deciding; None when that needs a compilation. Classes whose
     label classes the new labels tell apart are split first
-    (:func:`reach.engine.calicomoves.calico_split`)."""
+    (:func:`reach.engine.calicomoves.calico_split`). Beside the mesh layer over the Calico
+    state its mesh state keeps (``calicomesh.with_calico``)."""
+    own = with_calico(x)
+    if own is None:
+        return None
+    x = own
     moved = _relabelled(x, cluster, name, None)
     if moved is not None:
         return moved

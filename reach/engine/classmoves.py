@@ -155,9 +155,24 @@ def rebuilt(
     after = _rebuilt(*base, cluster, pod_label, plan, new) if base is not None else None
     if after is None:
         return None
+    return plan_remeshed(x, after, plan, new, mesh or x.mesh, kept)
+
+
+def plan_remeshed(
+    x: Reachability,
+    after: Reachability,
+    plan: Plan,
+    new: NewClass | None,
+    mesh: MeshLayer,
+    kept: bool,
+) -> Reachability:
+    """``after`` (``x``'s classes renumbered as ``plan`` says, over the rows before the
+    mesh's AND) with the mesh layer ``mesh`` made again over them
+    (``meshclasses.remeshed``; ``new``: the class made, whose answers but the mesh's are
+    numbered ``new.mesh_code``; ``kept``: as for :func:`rebuilt`)."""
     code = new.mesh_code if new is not None else -1
     columns = np.concatenate([plan.source, np.arange(x.n_internal, x.n_classes)])
-    return remeshed(x, after, plan.source, code, mesh or x.mesh, columns if kept else None)
+    return remeshed(x, after, plan.source, code, mesh, columns if kept else None)
 
 
 def _rebuilt(

@@ -34,8 +34,15 @@ def unmeshed(x: Reachability, keys: ClassKeys) -> tuple[Reachability, ClassKeys]
     kept = x.mesh_state
     if kept is None or kept.key_answers is None:
         return None
-    base = replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
-    return base, replace(keys, answers=kept.key_answers)
+    return before_and(x), replace(keys, answers=kept.key_answers)
+
+
+def before_and(x: Reachability) -> Reachability:
+    """``x`` with its ingress rows before the mesh's AND (its mesh state's) and no mesh
+    layer."""
+    kept = x.mesh_state
+    assert kept is not None, "beside the mesh, with its state"
+    return replace(x, ingress_rows=kept.rows, ingress_group=kept.row_of, mesh=None, mesh_state=None)
 
 
 def ends_remeshed(
