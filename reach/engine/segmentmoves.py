@@ -31,6 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import IntVec, PortSetIds
+from reach.engine.calicohash import Columns
 from reach.engine.calicomesh import stashed, unstashed
 from reach.engine.calicostate import CalicoState
 from reach.engine.meshclasses import ends_remeshed
@@ -85,6 +86,8 @@ def _resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     if isinstance(after, CalicoState) and after.calico_matcher is not None:
         calico = after.calico_matcher.resegmented(segments, matcher.peer_segments)
         after = replace(after, calico_matcher=calico)
+    if isinstance(after, CalicoState) and after.columns is not None:
+        after = replace(after, columns=_columns_taken(after.columns, x.rules, rules))
     out = replace(
         x,
         segments=list(segments),
@@ -99,6 +102,19 @@ def _resegmented(x: Reachability, segments: list[IPRange]) -> Reachability:
     else:
         out.policy_state = after
     return out
+
+
+def _columns_taken(
+    columns: Columns, before: list[CompiledRule], after: list[CompiledRule]
+) -> Columns:
+    """The answer columns of Calico's class hashes (:mod:`reach.engine.calicohash`) with
+    each rule's peers before (``before``) put as its peers after (``after``, its ends
+    taken): the classes keep their places, so the two hold each class alike, and the
+    next update's hashes, which read the classes only, find them the same arrays and do
+    not compare them (at 10k, 3,000 columns of a Calico cluster stacked and compared
+    after each cut: 15 ms)."""
+    taken = {id(b.peers): a.peers for b, a in zip(before, after, strict=True)}
+    return {name: [taken.get(id(c), c) for c in group] for name, group in columns.items()}
 
 
 def _taken_with_room(take: Taking, rows: PortSetIds) -> PortSetIds:

@@ -4,11 +4,14 @@ class, and cut back to the segments before, the rows are those of the compilatio
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+from reach.engine.calicohash import answer_columns, class_hashes
 from reach.engine.segmentmoves import resegmented
 from reach.model.ipspace import IPBlock, overlay, parse_network, segments
 from tests.api.test_whatif import rows_as_ports
@@ -51,3 +54,46 @@ def test_a_segment_cut_finer_allows_what_it_did_and_cut_back_is_the_compilation(
     assert rows_as_ports(back) == rows_as_ports(x)
     for rule, before in zip(back.rules, x.rules, strict=True):
         assert rule.peers.tolist() == before.peers.tolist()
+
+
+def test_a_segment_cut_gives_calicos_class_hashes_the_rules_new_peers() -> None:
+    """Beside Calico's tiers the class hashes are carried from update to update by
+    comparing each answer column kept with the one after (``calicohash.carried``): a cut
+    makes every rule's peers a fresh array, which holds the classes as before, so the
+    state's columns take the new arrays and the next update need not compare them; the
+    hashes stay those of the columns."""
+    objects = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-a"}},
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "ns-a", "labels": {"app": "a"}},
+            "spec": {"containers": [{"name": "c", "image": "i"}]},
+        },
+        {
+            "apiVersion": "projectcalico.org/v3",
+            "kind": "GlobalNetworkPolicy",
+            "metadata": {"name": "out"},
+            "spec": {
+                "selector": "app == 'a'",
+                "types": ["Egress"],
+                "egress": [{"action": "Allow", "destination": {"nets": ["10.0.0.0/8"]}}],
+            },
+        },
+    ]
+    x = reach.from_objects(objects).reachability
+    state = x.calico_state
+    assert state is not None
+    n = x.n_internal
+    host = state.labels.host_network[state.classes.first_label_class]
+    assert x.calico is not None
+    columns = answer_columns(x.rules, x.calico.owners, host)
+    x.calico_state = replace(state, hashes=class_hashes(columns, n), columns=columns)
+    finer = overlay(x.segments, segments([IPBlock(parse_network("10.1.0.0/16"), ())]))[0]
+    y = resegmented(x, finer)
+    after = y.calico_state
+    assert after is not None and after.columns is not None and after.hashes is not None
+    kept = {id(column) for group in after.columns.values() for column in group}
+    assert y.rules and all(id(rule.peers) in kept for rule in y.rules)
+    assert not any(id(rule.peers) in kept for rule in x.rules)
+    assert np.array_equal(after.hashes, class_hashes(after.columns, n))
