@@ -343,8 +343,9 @@ class _Compiler:
         return MeshState(side.rows, side.row_of, code, answers, ands=self.ands, calico=calico)
 
     def _class_keys(self, labels: LabelClasses, classes: BehaviourClasses) -> ClassKeys:
-        """What a pod of a key seen here needs to join its class (reach.engine.podmoves)."""
-        return ClassKeys(
+        """What a pod of a key seen here needs to join its class (reach.engine.podmoves);
+        the mesh layer knows its first label classes were read from its keys."""
+        keys = ClassKeys(
             key_of=labels.key_of,
             label={key: i for i, key in enumerate(labels.keys)},
             label_keys=labels.keys,
@@ -353,6 +354,9 @@ class _Compiler:
             by_signature=classes.by_signature,
             answers=self._key_answers(labels) if self.mesh is None else None,
         )
+        if self.mesh is not None:  # (its first label classes: the keys' first keys')
+            self.mesh.read_from = (keys.label, keys.first_key)
+        return keys
 
     def _key_answers(self, labels: LabelClasses) -> KeyAnswers:
         """How to answer every policy and rule peer for one new label class key (with the

@@ -175,12 +175,7 @@ def _layer(x: Reachability, after: Reachability, mesh: MeshLayer, source: IntVec
     )
     if mesh is x.mesh or mesh.cluster.istio is after.cluster.istio:  # the same decisions
         layer.decided = mesh.decided
-    read = mesh.read_from
-    if read is not None and read[0] is keys.label and read[1] is keys.first_key:
-        first = mesh.first_label_class  # the same keys (never changed in place): the same
-    else:
-        first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
-    assert first is not None
+    first = mesh.first_of(keys.label, keys.first_key)
     taken = _profiles_kept(x, layer, first, source)
     layer.in_classes(first, after.segments, len(after.pseudo), like=mesh, taken=taken)
     layer.read_from = (keys.label, keys.first_key)

@@ -84,8 +84,8 @@ def mesh_moved(
     others = state.label_code(keys.behaviour)
     if not _same_classes(keys, live, others, after.codes()):
         return reparted(x, cluster, live, others, after)
-    first = np.array([keys.label[k] for k in keys.first_key], dtype=np.intp)
-    after.in_classes(first, x.segments, len(x.pseudo))
+    after.in_classes(mesh.first_of(keys.label, keys.first_key), x.segments, len(x.pseudo))
+    after.read_from = (keys.label, keys.first_key)
     made = (state.ands, x.ingress_rows)
     rows, row_of, ands, fresh = after.ingress(state.rows, state.row_of, x.atoms, made)
     changed = _changed(x, state.ands, ands, row_of)

@@ -53,7 +53,7 @@ def mesh_codes(
     kept, keys, mesh = x.mesh_state, x.class_keys, x.mesh
     if kept is None or keys is None or mesh is None:
         return None
-    seen = mesh.label_codes[[keys.label[k] for k in keys.first_key]]
+    seen = mesh.label_codes[mesh.first_of(keys.label, keys.first_key)]
     if hashes is None:  # answers only added: no two classes come to answer alike
         return recoded(kept.class_code, added), []
     ids: dict[tuple[int, int], int] = {}
