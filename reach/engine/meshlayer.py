@@ -178,7 +178,9 @@ class MeshLayer:
         read, first = self.read_from, self.first_label_class
         if read is not None and first is not None and read[0] is label and read[1] is first_key:
             return first
-        return np.array([label[k] for k in first_key], dtype=np.intp)
+        by_id = {id(k): i for k, i in label.items()}  # (keys are tuples of tuples: slow
+        # to hash; the first keys are mostly the dict's own objects)
+        return np.array([by_id.get(id(k)) or label[k] for k in first_key], dtype=np.intp)
 
     def in_classes(
         self,
