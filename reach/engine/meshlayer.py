@@ -25,6 +25,7 @@ from reach.engine import arraypool
 from reach.engine.arrays import IntVec, PortSetIds
 from reach.engine.atoms import Mask, PortAtoms
 from reach.engine.classes import LabelKey
+from reach.engine.firstlabels import first_labels
 from reach.engine.meshaddress import address_key, block, source_blocks
 from reach.engine.meshands import Ands, MeshAnding, ands_appended
 from reach.engine.meshclauses import segment_clauses
@@ -178,9 +179,7 @@ class MeshLayer:
         read, first = self.read_from, self.first_label_class
         if read is not None and first is not None and read[0] is label and read[1] is first_key:
             return first
-        by_id = {id(k): i for k, i in label.items()}  # (keys are tuples of tuples: slow
-        # to hash; the first keys are mostly the dict's own objects)
-        return np.array([by_id.get(id(k)) or label[k] for k in first_key], dtype=np.intp)
+        return first_labels(label, first_key)
 
     def in_classes(
         self,
