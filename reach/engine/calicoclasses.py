@@ -45,6 +45,7 @@ from reach.engine.classmoves import (
     state_in_order,
 )
 from reach.engine.meshclasses import before_and
+from reach.engine.meshlayer import MeshLayer
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
@@ -227,19 +228,21 @@ def renumbered(
     plan: Plan,
     new: NewClass | None,
     kept: bool = False,
+    mesh: MeshLayer | None = None,
 ) -> Reachability | None:
     """``x`` with the behaviour classes of ``plan``: :func:`calico_rebuilt` beside Calico's
     tiers (beside the mesh layer too, over the rows before its AND, the layer made again
-    after: ``meshclasses.remeshed``), else ``classmoves.rebuilt`` (see there, and for
+    after from the label classes' features of ``mesh``, default ``x``'s:
+    ``meshclasses.remeshed``), else ``classmoves.rebuilt`` (see there, and for
     ``kept``)."""
     if x.calico_state is None:
-        return rebuilt(x, cluster, keys, pod_label, plan, new, kept=kept)
+        return rebuilt(x, cluster, keys, pod_label, plan, new, mesh=mesh, kept=kept)
     if x.mesh is None or x.mesh_state is None:
         return calico_rebuilt(x, cluster, keys, pod_label, plan, new)
     after = calico_rebuilt(before_and(x), cluster, keys, pod_label, plan, new)
     if after is None:
         return None
-    return unstashed(plan_remeshed(x, after, plan, new, x.mesh, kept))
+    return unstashed(plan_remeshed(x, after, plan, new, mesh or x.mesh, kept))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ compilation's frame as it was:
 - the ports the policies name cut the port atoms at no new point, or the atoms are cut
   again first (:mod:`reach.engine.portcuts`).
 
+Beside Calico's tiers the atoms are cut, and the classes parted again, in the Calico
+state the mesh state keeps (:mod:`reach.engine.calicomesh`), while it holds.
+
 Where the frame changes, :func:`mesh_moved` returns None and the caller compiles. Where
 the label classes that have pods part otherwise by the mesh's new answers and every
 other answer (classes split or merge), the classes are parted again
@@ -30,6 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.classmoves import GONE
 from reach.engine.meshagain import features_again
 from reach.engine.meshands import Ands
@@ -64,10 +68,26 @@ def mesh_moved(
         return None
     if not cluster.istio or not _same_frame(x, cluster):
         return None
-    cut = with_cuts(x, port_sets(cluster))  # ports no rule cut at: the atoms cut again
-    if cut is None:
+    # beside Calico's tiers with the Calico state the mesh state keeps, while it holds:
+    # the port atoms are cut in it too, and classes parted again over it
+    cut = with_cuts(with_calico(x) or x, port_sets(cluster))
+    if cut is None:  # (ports no rule cut at: the atoms cut again)
         return None
-    x = cut
+    moved = _classes_moved(cut, cluster, services, changed_services)
+    return replace(moved, x=stashed(moved.x)) if moved is not None else None
+
+
+def _classes_moved(
+    x: Reachability,
+    cluster: Cluster,
+    services: bool,
+    changed_services: Sequence[Service] | None,
+) -> Move | None:
+    """:func:`mesh_moved` over ``x`` with its atoms cut (and beside Calico's tiers with
+    the Calico state as its own)."""
+    state, keys, mesh = x.mesh_state, x.class_keys, x.mesh
+    assert state is not None and keys is not None and mesh is not None
+    assert x.pod_label_class is not None
     n_label = len(keys.label_keys)
     after = MeshLayer(cluster, mesh.l7)
     if len(mesh.features) != n_label:

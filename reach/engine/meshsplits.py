@@ -10,6 +10,10 @@ pods). The label classes of a new class answer every policy alike, so it allows 
 allowed, before the mesh's AND, what any class of the compilation holding one of them
 did: the classes are renumbered over the rows before the AND and the new mesh layer is
 ANDed in (:func:`reach.engine.classmoves.rebuilt`, :mod:`reach.engine.meshclasses`).
+Beside Calico's tiers the numbers are of the Calico answers' hashes, the classes put
+together are compared on every Calico answer too (each policy's selection each way,
+host networking), and they are renumbered over the Calico state the mesh state keeps
+(:func:`reach.engine.calicoclasses.renumbered`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.answerhash import all_alike, columns_of
+from reach.engine.answerhash import Columns, all_alike, columns_of
 from reach.engine.arrays import BoolVec, IntVec
+from reach.engine.calicoclasses import renumbered
+from reach.engine.calicohash import answer_columns, answers_of
+from reach.engine.calicostate import CalicoState
 from reach.engine.classes import sort_key
-from reach.engine.classmoves import GONE, Plan, every_class, rebuilt, renumber_table
+from reach.engine.classmoves import GONE, Plan, every_class, renumber_table
 from reach.engine.meshlayer import MeshLayer
 from reach.engine.moves import Move
 from reach.engine.policystate import PolicyState
@@ -37,7 +44,8 @@ def reparted(
     (``live``) in the classes of their numbers ``others`` and ``mesh.label_codes``, the
     mesh layer ``mesh`` ANDed in; every class counts as changed. None when that needs a
     compilation."""
-    keys, pod_label, state = x.class_keys, x.pod_label_class, x.policy_state
+    keys, pod_label = x.class_keys, x.pod_label_class
+    state = x.policy_state or x.calico_state
     if keys is None or pod_label is None or state is None:
         return None
     parts: dict[tuple[int, int], list[int]] = {}
@@ -66,7 +74,7 @@ def reparted(
         split=True,
     )
     first_key = [keys.label_keys[least[p]] for p in order]
-    after = rebuilt(
+    after = renumbered(
         x, cluster, replace(keys, first_key=first_key), pod_label, plan, None, mesh=mesh
     )
     if after is None:
@@ -85,7 +93,9 @@ def _alike(
     and rule peer alike and resolve named ports alike, compared answer by answer (the
     numbers are by hashes of the answers: equal numbers of unequal answers would merge
     classes a compilation keeps apart)."""
-    columns = columns_of(state.subjects, x.rules)
+    columns = _answers(x, state)
+    if columns is None:
+        return False
     resolution = state.masks.resolution_of
     for labels in parts:
         classes = sorted({keys.behaviour[label] for label in labels})
@@ -94,3 +104,16 @@ def _alike(
         if not all_alike(columns, classes) or len(set(resolution[classes].tolist())) > 1:
             return False
     return True
+
+
+def _answers(x: Reachability, state: PolicyState) -> Columns | None:
+    """Every answer of some classes: who each policy selects and each rule's peers hold;
+    beside Calico's tiers, each policy's selection each way too and whether a class is
+    host-networked (``calicohash.answer_columns``: Calico's classes are told apart so);
+    None beside the tiers without them."""
+    if not isinstance(state, CalicoState):
+        return columns_of(state.subjects, x.rules)
+    if x.calico is None:
+        return None
+    host = state.labels.host_network[state.classes.first_label_class]
+    return answers_of(answer_columns(x.rules, x.calico.owners, host))

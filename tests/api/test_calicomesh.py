@@ -34,6 +34,7 @@ from tests.api.test_meshpodupdate import NS, ONLY_WEB, _pod
 from tests.api.test_meshupdate import DB, WEB
 from tests.api.test_podupdate import (
     BY,
+    _everything,
     each_update_equals_a_load,
     pod_events,
     stepped_in_place,
@@ -415,3 +416,75 @@ def test_calico_objects_that_bring_their_namespace_beside_the_mesh_go_in_steps()
     objects, _ = stepped_in_place(r, objects, "apply", network_set)
     objects, _ = stepped_in_place(r, objects, "delete", network_set)
     assert "far" not in r.cluster.namespaces
+
+
+@pytest.mark.parametrize("by", BY)
+def test_an_authorization_policy_cutting_ports_beside_calico_tiers_goes_in_place(by: str) -> None:
+    """An AuthorizationPolicy whose ports cut the port atoms where no rule did, beside
+    Calico's tiers: the atoms are cut in the Calico state the mesh state keeps too (it
+    loaded before: the cut needs a policy state), which then still holds for the next
+    Calico change."""
+    objects = _start()
+    r = reach.from_objects(objects)
+    atoms = len(r.reachability.atoms.starts["TCP"])
+    ported = copy.deepcopy(ONLY_WEB)
+    ported["metadata"]["name"] = "db-on-8443"
+    ported["spec"]["rules"][0]["to"] = [{"operation": {"ports": ["8443"]}}]
+    objects, change = stepped_in_place(r, objects, "apply", ported, by=by)
+    assert len(r.reachability.atoms.starts["TCP"]) > atoms
+    assert with_calico(r.reachability) is not None  # the state kept over the new atoms
+    deny = _gnp("deny-web", "app == 'web'", types=["Ingress"], ingress=[{"action": "Deny"}])
+    objects, change = stepped_in_place(r, objects, "apply", deny, by=by)
+    assert change.edges
+
+
+@pytest.mark.parametrize("by", BY)
+def test_an_authorization_policy_parting_classes_beside_calico_tiers_goes_in_place(
+    by: str,
+) -> None:
+    """web and cache run as one account and answer every Calico and other rule alike (one
+    class); an AuthorizationPolicy denying everything to cache parts them (a split over
+    the Calico state the mesh state keeps; it loaded before: the classes parted again
+    needed a policy state), and its going makes them one again."""
+    cache = copy.deepcopy(WEB)
+    cache["metadata"]["name"] = "cache-1"
+    cache["metadata"]["labels"] = {"app": "cache"}
+    objects = [*_start(), cache]
+    r = reach.from_objects(objects)
+    classes = r.reachability.n_internal
+    lock = copy.deepcopy(ONLY_WEB)
+    lock["metadata"]["name"] = "cache-locked"
+    lock["spec"] = {"selector": {"matchLabels": {"app": "cache"}}, "action": "DENY", "rules": [{}]}
+    objects, change = stepped_in_place(r, objects, "apply", lock, by=by)
+    assert r.reachability.n_internal == classes + 1
+    assert change.edges or by == "namespace"
+    assert with_calico(r.reachability) is not None  # the state over the parted classes
+    objects, change = stepped_in_place(r, objects, "delete", lock, by=by)
+    assert r.reachability.n_internal == classes
+    deny = _gnp("deny-web", "app == 'web'", types=["Ingress"], ingress=[{"action": "Deny"}])
+    stepped_in_place(r, objects, "apply", deny, by=by)
+
+
+def test_classes_of_equal_calico_numbers_are_parted_together_only_when_alike() -> None:
+    """With every class's number of its answers but the mesh's colliding (as equal hashes
+    of unequal answers would), web and cache (one account: alike in the mesh; told apart
+    by a Calico policy selecting cache) fall together when an AuthorizationPolicy changes:
+    their answers compared one by one (each policy's selection each way among them;
+    the Calico steps, which match every label class again, find them apart too) keep
+    them apart, and the update loads rather than merging them."""
+    cache = copy.deepcopy(WEB)
+    cache["metadata"]["name"] = "cache-1"
+    cache["metadata"]["labels"] = {"app": "cache"}
+    deny = _gnp("deny-cache", "app == 'cache'", types=["Ingress"], ingress=[{"action": "Deny"}])
+    objects = [*_start(), cache, deny]
+    r = reach.from_objects(objects)
+    kept = r.reachability.mesh_state
+    assert kept is not None
+    classes = r.reachability.n_internal
+    kept.class_code[:] = 0  # (every class's number: one)
+    changed = copy.deepcopy(ONLY_WEB)
+    changed["spec"]["rules"][0]["from"][0]["source"]["principals"].append("cluster.local/ns/x/sa/y")
+    r.apply(changed)
+    loaded = reach.from_objects([*[o for o in objects if o is not ONLY_WEB], changed])
+    assert r.reachability.n_internal == loaded.reachability.n_internal == classes
+    assert _everything(r) == _everything(loaded)
