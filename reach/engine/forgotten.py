@@ -50,6 +50,21 @@ def forgotten(
     behaviour = list(keys.behaviour)
     for i in gone:
         behaviour[i] = GONE
+    after = classes_without(state, gone)
+    if after is None:
+        return None
+    asked = replace(asked, projected=asked.projected.without(which))
+    return (
+        after,
+        replace(keys, behaviour=behaviour, answers=asked if keys.answers is not None else None),
+        asked,
+    )
+
+
+def classes_without(state: PolicyState, gone: list[int]) -> PolicyState | None:
+    """``state`` with the label classes ``gone`` in no class (a class answered for by one
+    of them takes another of its label classes); None when one has no other compiled
+    one."""
     compiled = len(state.labels)
     of = state.classes.of_label_class.copy()
     of[[i for i in gone if i < compiled]] = GONE
@@ -59,11 +74,8 @@ def forgotten(
         if not len(others):
             return None
         first[cls] = others[0]
-    asked = replace(asked, projected=asked.projected.without(which))
-    return (
-        replace(state, classes=replace(state.classes, of_label_class=of, first_label_class=first)),
-        replace(keys, behaviour=behaviour, answers=asked if keys.answers is not None else None),
-        asked,
+    return replace(
+        state, classes=replace(state.classes, of_label_class=of, first_label_class=first)
     )
 
 

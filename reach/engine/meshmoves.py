@@ -34,7 +34,9 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec, IntVec
 from reach.engine.calicomesh import stashed, with_calico
+from reach.engine.calicostate import CalicoState
 from reach.engine.classmoves import GONE
+from reach.engine.forgotten import classes_without
 from reach.engine.meshagain import features_again
 from reach.engine.meshands import Ands
 from reach.engine.meshcuts import port_sets
@@ -117,6 +119,7 @@ def _classes_moved(
         mesh=after,
         ingress_rows=rows,
         ingress_group=row_of,
+        calico_state=_calico_without(x, keys, live),
         class_keys=replace(keys, behaviour=behaviour),
         mesh_state=replace(state, ands=ands),
         _side_masks=masks,
@@ -124,6 +127,19 @@ def _classes_moved(
         _and=table,
     )
     return Move(moved, changed, [], None)
+
+
+def _calico_without(x: Reachability, keys: ClassKeys, live: BoolVec) -> CalicoState | None:
+    """``x``'s Calico state (its own, or the mesh state's given back) with the label
+    classes with no pod in no class, as the keys have them after (so it holds for them:
+    :func:`reach.engine.calicomesh.with_calico`); None without one, or when a class has
+    no other compiled label class (the next update that needs it loads)."""
+    state = x.calico_state
+    if state is None:
+        return None
+    gone = [i for i, c in enumerate(keys.behaviour) if not live[i] and c != GONE]
+    after = classes_without(state, gone) if gone else state
+    return after if isinstance(after, CalicoState) else None
 
 
 def _reads(services: Sequence[Service] | None, pod: Pod) -> bool:

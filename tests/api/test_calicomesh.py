@@ -488,3 +488,23 @@ def test_classes_of_equal_calico_numbers_are_parted_together_only_when_alike() -
     loaded = reach.from_objects([*[o for o in objects if o is not ONLY_WEB], changed])
     assert r.reachability.n_internal == loaded.reachability.n_internal == classes
     assert _everything(r) == _everything(loaded)
+
+
+def test_an_authorization_policy_after_a_label_class_lost_its_pods_keeps_the_calico_state() -> None:
+    """cache's label class (in web's class) has no pod after cache-1 goes; an
+    AuthorizationPolicy changed then leaves it in no class in the keys, and in the Calico
+    state the mesh state keeps too, which so still holds: the next Calico change goes in
+    place (it was left behind, and that change loaded)."""
+    cache = copy.deepcopy(WEB)
+    cache["metadata"]["name"] = "cache-1"
+    cache["metadata"]["labels"] = {"app": "cache"}
+    objects = [*_start(), cache]
+    r = reach.from_objects(objects)
+    objects, _ = stepped_in_place(r, objects, "delete", cache)
+    changed = copy.deepcopy(ONLY_WEB)
+    changed["spec"]["rules"][0]["from"][0]["source"]["principals"].append("cluster.local/ns/x/sa/y")
+    objects, _ = stepped_in_place(r, objects, "apply", changed)
+    assert with_calico(r.reachability) is not None
+    deny = _gnp("deny-web", "app == 'web'", types=["Ingress"], ingress=[{"action": "Deny"}])
+    objects, change = stepped_in_place(r, objects, "apply", deny)
+    assert change.edges
