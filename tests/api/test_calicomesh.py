@@ -127,6 +127,15 @@ def _start() -> list[Obj]:
     return [NS, WEB, DB, GNP, ONLY_WEB]
 
 
+def _cache_as_web() -> Obj:
+    """cache-1: web's pod (its account, so the mesh sees them alike) labelled ``app:
+    cache``."""
+    cache = copy.deepcopy(WEB)
+    cache["metadata"]["name"] = "cache-1"
+    cache["metadata"]["labels"] = {"app": "cache"}
+    return cache
+
+
 @pytest.mark.parametrize("by", BY)
 def test_a_calico_policy_beside_the_mesh_comes_changes_and_goes_in_place(by: str) -> None:
     """A GlobalNetworkPolicy added, changed and deleted beside the mesh layer: no load, the
@@ -202,9 +211,7 @@ def test_a_calico_policy_splits_and_merges_classes_beside_the_mesh_in_place(by: 
     its going merges the parts again where the mesh sees them alike (a load has one class
     of them), beside the mesh layer: no load, the state a load's, the change ``reach
     diff``'s (both loaded until the sixteenth session)."""
-    cache = copy.deepcopy(WEB)
-    cache["metadata"]["name"] = "cache-1"
-    cache["metadata"]["labels"] = {"app": "cache"}
+    cache = _cache_as_web()
     objects = [*_start(), cache]
     r = reach.from_objects(objects)
     classes = r.reachability.n_internal
@@ -222,9 +229,7 @@ def test_the_rows_before_the_mesh_and_are_kept_past_a_calico_change() -> None:
     for the classes it touched and the others: an AuthorizationPolicy taken out after it
     opens what it alone closed (db from cache, which a change of web's Calico policies
     left as it was)."""
-    cache = copy.deepcopy(WEB)
-    cache["metadata"]["name"] = "cache-1"
-    cache["metadata"]["labels"] = {"app": "cache"}
+    cache = _cache_as_web()
     cache["spec"]["serviceAccountName"] = "cache"
     open_web = copy.deepcopy(ONLY_WEB)
     open_web["metadata"]["name"] = "web-open"
@@ -446,9 +451,7 @@ def test_an_authorization_policy_parting_classes_beside_calico_tiers_goes_in_pla
     class); an AuthorizationPolicy denying everything to cache parts them (a split over
     the Calico state the mesh state keeps; it loaded before: the classes parted again
     needed a policy state), and its going makes them one again."""
-    cache = copy.deepcopy(WEB)
-    cache["metadata"]["name"] = "cache-1"
-    cache["metadata"]["labels"] = {"app": "cache"}
+    cache = _cache_as_web()
     objects = [*_start(), cache]
     r = reach.from_objects(objects)
     classes = r.reachability.n_internal
@@ -472,9 +475,7 @@ def test_classes_of_equal_calico_numbers_are_parted_together_only_when_alike() -
     their answers compared one by one (each policy's selection each way among them;
     the Calico steps, which match every label class again, find them apart too) keep
     them apart, and the update loads rather than merging them."""
-    cache = copy.deepcopy(WEB)
-    cache["metadata"]["name"] = "cache-1"
-    cache["metadata"]["labels"] = {"app": "cache"}
+    cache = _cache_as_web()
     deny = _gnp("deny-cache", "app == 'cache'", types=["Ingress"], ingress=[{"action": "Deny"}])
     objects = [*_start(), cache, deny]
     r = reach.from_objects(objects)
@@ -495,9 +496,7 @@ def test_an_authorization_policy_after_a_label_class_lost_its_pods_keeps_the_cal
     AuthorizationPolicy changed then leaves it in no class in the keys, and in the Calico
     state the mesh state keeps too, which so still holds: the next Calico change goes in
     place (it was left behind, and that change loaded)."""
-    cache = copy.deepcopy(WEB)
-    cache["metadata"]["name"] = "cache-1"
-    cache["metadata"]["labels"] = {"app": "cache"}
+    cache = _cache_as_web()
     objects = [*_start(), cache]
     r = reach.from_objects(objects)
     objects, _ = stepped_in_place(r, objects, "delete", cache)
