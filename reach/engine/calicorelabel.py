@@ -25,7 +25,7 @@ from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import calico_steps, is_calico, other_rules
 from reach.engine.calicotiers import CalicoTiers
 from reach.engine.moves import Move, Split
-from reach.engine.namespacemoves import relabelled_answers
+from reach.engine.namespacemoves import found_absorbed, relabelled_answers
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS
 from reach.engine.rules import CompiledRule, rule_triples
@@ -41,7 +41,7 @@ def calico_namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move
     own = with_calico(x)
     if own is None:
         return None
-    x = own
+    x = found_absorbed(own, name)
     moved = _relabelled(x, cluster, name, None)
     if moved is not None:
         return moved

@@ -22,6 +22,8 @@ import numpy as np
 from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.bitpack import packed_columns
+from reach.engine.calicostate import CalicoState
+from reach.engine.classmoves import absorbed
 from reach.engine.classsplits import split_into
 from reach.engine.matching import Matcher
 from reach.engine.meshpolicy import mesh_codes, rows_moved
@@ -40,6 +42,7 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     changed), as a :class:`Move` (classes split first where the namespace's keys now answer
     otherwise than their class's others, merged after where classes answer alike); None
     when that needs a compilation."""
+    x = found_absorbed(x, name)
     state, keys = x.policy_state, x.class_keys
     if state is None or keys is None:
         return None
@@ -90,6 +93,24 @@ def namespace_moved(x: Reachability, cluster: Cluster, name: str) -> Move | None
     if any(isinstance(p, AdminPolicy) for p in state.policies):  # overlaps read the answers
         moved.diagnostics = priority_ties(rules)
     return Move(moved, touched["ingress"] | touched["egress"], groups, split)
+
+
+def found_absorbed(x: Reachability, name: str) -> Reachability:
+    """``x`` with the label class keys found since the compilation among its policy
+    state's (or Calico's) when some are of namespace ``name`` (``classmoves.absorbed``:
+    its matchers answer them as the compiled ones; a relabel reads their answers so; it
+    loaded before); ``x`` as it is otherwise, or when they cannot be (then
+    :func:`relabelled_answers` says None)."""
+    state = x.policy_state if x.policy_state is not None else x.calico_state
+    keys = x.class_keys
+    if state is None or keys is None:
+        return x
+    if not any(key[0] == name for key in keys.label_keys[len(state.labels) :]):
+        return x
+    whole = absorbed(state, keys, x)
+    if isinstance(whole, CalicoState):
+        return replace(x, calico_state=whole)
+    return replace(x, policy_state=whole) if whole is not None else x
 
 
 def relabelled_answers(

@@ -1657,3 +1657,18 @@ def test_the_first_carrier_of_a_profile_naming_nets_goes_in_steps(nets: str, by:
     assert r.reachability.ipv6 == (":" in nets)
     stepped_in_place(r, objects, "delete", b, by=by)
     assert not r.reachability.ipv6
+
+
+def test_a_namespace_relabelled_after_a_pod_of_new_labels_came_there_goes_in_place() -> None:
+    """A pod of labels no pod had (a rollout's new template hash) in ns-a, then ns-a made
+    prod, which a GlobalNetworkPolicy's namespaceSelector reads: the key found since is
+    answered as the compiled ones, by the kept Calico matcher too, so the relabel goes
+    in place (it loaded) and closes the new pod as it closes o-1."""
+    by_env = _gnp("deny-o-in-prod", "app == 'o'", namespaceSelector="env == 'prod'", **DENY_IN)
+    objects = [*THREE, by_env]
+    r = reach.from_objects(objects)
+    rolled = _pod("o-2", {"app": "o", "pod-template-hash": "b"}, "ns-a")
+    objects, _ = stepped_in_place(r, objects, "apply", rolled)
+    prod = {**THREE[0], "metadata": {"name": "ns-a", "labels": {"env": "prod"}}}
+    objects, change = stepped_in_place(r, objects, "apply", prod)
+    assert "ns-a/o-2[Pod]" in {e.dst for e in change.edges}

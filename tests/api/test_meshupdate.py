@@ -1227,3 +1227,21 @@ def test_the_mesh_layer_reads_the_first_label_classes_again_from_other_keys_only
     y = r.reachability
     assert y.mesh is not None and y.class_keys is not None
     assert y.mesh.first_of(y.class_keys.label, y.class_keys.first_key) is (y.mesh.first_label_class)
+
+
+def test_a_namespace_relabelled_beside_the_mesh_after_a_pod_of_new_labels_goes_in_place() -> None:
+    """web-2 (web's labels and a rollout's new template hash: a key found since the
+    compilation) in shop, then shop's new label, which a NetworkPolicy admits db's
+    ingress from: the key is answered as the compiled ones, so the relabel goes in place
+    (it loaded) and opens web-2 to db as it opens web-1."""
+    from_team = _deny_to("db")
+    from_team["spec"]["ingress"] = [
+        {"from": [{"namespaceSelector": {"matchLabels": {"team": "x"}}}]}
+    ]
+    objects = [NS, WEB, DB, ONLY_WEB, from_team]
+    r = reach.from_objects(objects)
+    rolled = _pod("web-2", "web", "10.1.0.7")
+    rolled["metadata"]["labels"]["pod-template-hash"] = "b"
+    objects, _ = stepped_in_place(r, objects, "apply", rolled)
+    objects, change = stepped_in_place(r, objects, "apply", _team({"team": "x"}))
+    assert ("shop/web-2[Pod]", "shop/db-1[Pod]") in {(e.src, e.dst) for e in change.edges}

@@ -1034,3 +1034,25 @@ def test_an_admin_policy_naming_nodes_goes_in_and_out_without_loading() -> None:
         r.delete(to_nodes)
     assert not [d for d in r.diagnostics if d.code == "unresolved-peer"]
     _check(r, objects)
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_namespace_relabelled_after_a_pod_of_new_labels_came_there_goes_in_place(
+    by: str,
+) -> None:
+    """A pod of labels no pod had (a rollout's new template hash, a key found since the
+    compilation) in ``front``, then ``front`` made prod: the key is answered as the
+    compiled ones (``classmoves.absorbed``), so the relabel goes in place (it loaded:
+    the key's answers were not at hand), and the new pod reaches the database as web-1
+    does."""
+    objects = [*START, *FRONT, FROM_PROD, DENY_FRONT]
+    r = reach.from_objects(objects)
+    rolled = _pod("web-2", {**WEB, "pod-template-hash": "b"}, ns="front")
+    objects, _ = stepped_in_place(r, objects, "apply", rolled, by=by)
+    assert len(r.reachability.class_keys.label_keys) > len(r.reachability.policy_state.labels)
+    objects, change = stepped_in_place(
+        r, objects, "apply", _labelled(FRONT[0], {"env": "prod"}), by=by
+    )
+    assert by == "namespace" or any(e.src.startswith("front/") for e in change.edges)
+    if by == "pod":
+        assert any(e.src == "front/web-2[Pod]" for e in change.edges)
