@@ -98,6 +98,8 @@ def _pod_moved(
         count += 1
     after_cluster = copy.copy(cluster)
     after_cluster.pods, after_cluster.pods_from_objects = pods, count
+    if not _stays(after_cluster, store, ns):
+        return None  # its last pod gone from a namespace a load makes of its pods
     gone = [cluster.pods[removed]] if removed is not None else []
     came = [pods[inserted]] if inserted is not None else []
     pods_moved(cluster.pods, pods, gone, came)  # Calico's profiles read from those before
@@ -178,12 +180,20 @@ _SAID_OF_PODS = (
 
 
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
-    """Whether a pod of namespace ``ns`` can come or go without loading again: the
-    namespace is a Namespace object, no workload object of it stands for pods (a workload
-    is expanded when no pod of it is given, and its pods may take a given pod's name)."""
-    if not store.holds(("", "Namespace", "default", ns)):
+    """Whether a pod of namespace ``ns`` can come or go without loading again: no workload
+    object of it stands for pods (a workload is expanded when no pod of it is given, and
+    its pods may take a given pod's name), and the namespace is a Namespace object or one
+    a load made of the objects in it (then it must keep a pod: :func:`_stays`)."""
+    if store.holds_kind(WORKLOAD_KINDS, ns):
         return False
-    return not store.holds_kind(WORKLOAD_KINDS, ns)
+    return store.holds(("", "Namespace", "default", ns)) or ns in cluster.namespaces
+
+
+def _stays(after: Cluster, store: ObjectStore, ns: str) -> bool:
+    """Whether a load of ``after`` has namespace ``ns`` as the cluster before did: it is a
+    Namespace object, or some pod is still in it (one a load makes of its pods; with its
+    last pod gone, a load may make it of other objects or drop it: that loads)."""
+    return store.holds(("", "Namespace", "default", ns)) or bool(after.pods_of(ns))
 
 
 def _emptied(x: Reachability, after: Cluster, gone: list[Pod]) -> Reachability | None:

@@ -486,9 +486,29 @@ def test_a_pod_resolving_a_named_port_as_no_class_did_makes_a_class_in_place(by:
 
 
 def test_a_pod_in_an_undeclared_namespace_loads_again() -> None:
+    """The first pod of a namespace no object declared or implied makes it: a load."""
     r = reach.from_objects(START)
     with _never_loaded(), pytest.raises(AssertionError, match="load"):
         r.apply(_pod("web-9", WEB, ns="elsewhere"))
+
+
+@pytest.mark.parametrize("by", BY)
+def test_pods_of_a_namespace_its_pods_make_come_and_go_in_place_while_one_stays(
+    by: str,
+) -> None:
+    """No Namespace object for ``elsewhere``: a load makes it of the pods in it. While
+    web-9 is there, a second pod comes and goes in place (the namespace stays as it was;
+    they loaded until the seventeenth session); web-9, its last pod, going loads (a load
+    drops the namespace)."""
+    first = _pod("web-9", WEB, ns="elsewhere")
+    objects = [*START, first]
+    r = reach.from_objects(objects)
+    second = _pod("db-9", {"app": "db"}, ns="elsewhere")
+    objects, _ = stepped_in_place(r, objects, "apply", second, by=by)
+    assert "elsewhere" in r.cluster.namespaces
+    objects, _ = stepped_in_place(r, objects, "delete", second, by=by)
+    with _never_loaded(), pytest.raises(AssertionError, match="load"):
+        r.delete(first)
 
 
 def test_a_rule_compiled_with_no_class_takes_a_row_for_the_first_resolution() -> None:
