@@ -8,7 +8,7 @@ the object (``reach.input.ciliumdiag``, and the parser's warnings) replace the o
 object's; ``cidrGroupRef`` and ``cidrGroupSelector`` name the CiliumCIDRGroups of the
 store, read as a load reads them; a CiliumCIDRGroup changed reads again every object that
 names CIDR groups (:func:`cidr_group_change`). Where a load may read otherwise (an invalid
-object or CiliumCIDRGroup, its namespace not a Namespace object) or
+object or CiliumCIDRGroup, its namespace not a Namespace object and with no pod) or
 where the compilation's frame changes (the first Cilium policy, or the last, makes
 service accounts part of label classes), :func:`cilium_change` gives None and the caller
 loads and compiles (new addresses cut the segments again in place,
@@ -46,6 +46,13 @@ WARNED = "cilium-namespace-replaced"
 Step = tuple[Cluster, CiliumPolicy | None, CiliumPolicy | None]
 
 
+def _kept(cluster: Cluster, store: ObjectStore, namespace: str) -> bool:
+    """Whether a load has ``namespace`` as it is, with the policy or without: it is a
+    Namespace object, or a pod is in it (a load makes it of its pods; with only policies
+    in it, a policy may be what makes it: that loads)."""
+    return store.holds(("", "Namespace", "default", namespace)) or bool(cluster.pods_of(namespace))
+
+
 def cilium_change(
     cluster: Cluster, store: ObjectStore, key: Identity, old: bool
 ) -> list[Step] | None:
@@ -59,7 +66,7 @@ def cilium_change(
     namespace = "" if kind == CCNP else ns
     if kind == CCNP and ns != "default":
         return None  # a namespace given to a clusterwide object: the load's matter
-    if namespace and not store.holds(("", "Namespace", "default", namespace)):
+    if namespace and not _kept(cluster, store, namespace):
         return None
     groups = _cidr_groups(store)
     if groups is None:

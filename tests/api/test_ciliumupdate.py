@@ -589,3 +589,15 @@ def test_a_service_beside_cilium_policies_naming_none_is_read_in_place() -> None
     pairs = {(c.src.id, c.dst.id) for c in r.connections(by="pod")}
     assert ("shop/web-1[Pod]", "shop/db-1[Pod]") in pairs
     assert ("shop/web-1[Pod]", "shop/other-1[Pod]") not in pairs
+
+
+def test_a_cilium_policy_in_a_namespace_its_pods_make_goes_in_place() -> None:
+    """No Namespace object for shop: a load makes it of its pods, with the policy or
+    without, so the policy comes and goes in place (it loaded until the seventeenth
+    session of 2026-12-04)."""
+    objects = START[1:]
+    r = reach.from_objects(objects)
+    assert "shop" in r.cluster.namespaces
+    objects, change = stepped_in_place(r, objects, "apply", DB_FROM_WEB, _check)
+    assert change.edges
+    stepped_in_place(r, objects, "delete", DB_FROM_WEB, _check)
