@@ -45,7 +45,7 @@ def reparted(
     mesh layer ``mesh`` ANDed in; every class counts as changed. None when that needs a
     compilation."""
     keys, pod_label = x.class_keys, x.pod_label_class
-    state = x.policy_state or x.calico_state
+    state = x.policy_state if x.policy_state is not None else x.calico_state
     if keys is None or pod_label is None or state is None:
         return None
     parts: dict[tuple[int, int], list[int]] = {}
