@@ -50,7 +50,10 @@ def _kept(cluster: Cluster, store: ObjectStore, namespace: str) -> bool:
     """Whether a load has ``namespace`` as it is, with the policy or without: it is a
     Namespace object, or a pod is in it (a load makes it of its pods; with only policies
     in it, a policy may be what makes it: that loads)."""
-    return store.holds(("", "Namespace", "default", namespace)) or bool(cluster.pods_of(namespace))
+    if store.holds(("", "Namespace", "default", namespace)):
+        return True
+    made = cluster.namespaces.get(namespace)  # (one read from an object: the load's matter)
+    return made is not None and not made.origin and bool(cluster.pods_of(namespace))
 
 
 def cilium_change(

@@ -186,7 +186,10 @@ def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
     a load made of the objects in it (then it must keep a pod: :func:`_stays`)."""
     if store.holds_kind(WORKLOAD_KINDS, ns):
         return False
-    return store.holds(("", "Namespace", "default", ns)) or ns in cluster.namespaces
+    if store.holds(("", "Namespace", "default", ns)):
+        return True
+    made = cluster.namespaces.get(ns)  # (one read from an object: the load's matter)
+    return made is not None and not made.origin
 
 
 def _stays(after: Cluster, store: ObjectStore, ns: str) -> bool:
