@@ -67,7 +67,7 @@ def carriers_changed(
         middle = _with(middle, {**middle.calico.profiles, name: bare[name]})
         step = _profile_moved if name in carried[0] else _kept
         outs.append((middle, partial(step, middle, ruled[name], bare[name])))
-    done = _then_pod(before, outs, pod_step, by)
+    done = then_pod(before, outs, pod_step, by)
     if done is None:
         return None
     moved, among, ends = done
@@ -97,10 +97,10 @@ def framed_first(
     the frame it needs. As :func:`carriers_changed`, without the Profile's rules taken out
     and put back (their step split the class the pod joined: at 10k pods beside Calico
     the update took 100 ms so, 80-90 ms this way)."""
-    return _then_pod(before, [(before.cluster, lambda _: move)], pod_step, by)
+    return then_pod(before, [(before.cluster, lambda _: move)], pod_step, by)
 
 
-def _then_pod(
+def then_pod(
     before: Analysis, steps: list[Step], pod_step: Callable[[Analysis], Taken | None], by: str
 ) -> Taken | None:
     """The moves ``steps`` taken in turn, then the pod quick way (``pod_step``): the

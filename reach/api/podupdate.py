@@ -22,8 +22,10 @@ from functools import partial
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
-from reach.api.carrierupdate import carriers_changed, framed_first
+from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
 from reach.api.movedupdate import Taken, Update
+from reach.api.namespaceupdate import implied, namespaces_with
+from reach.api.policyupdate import namespaces_step
 from reach.engine.atoms import cuts_of
 from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicomoves import calico_framed
@@ -40,7 +42,7 @@ from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, parse_pod
 from reach.model.calico import Profile, namespace_profile_name, service_account_profile_name
-from reach.model.cluster import Cluster, Pod
+from reach.model.cluster import Cluster, Namespace, Pod
 from reach.model.istio import source_address
 
 #: The identity of a Pod object in the store: (group, kind, namespace, name).
@@ -73,29 +75,16 @@ def _pod_moved(
     nodes the change is compared on, and those of end nodes made anew (a Profile's rules
     cutting the addresses: :mod:`reach.api.carrierupdate`; ``framed``: ``before`` is cut
     at the frame of the cluster after already)."""
-    group, kind, ns, name = key
+    group, kind, ns, _ = key
     cluster = before.cluster
-    if (group, kind) != POD or not _quick(cluster, store, ns):
+    if (group, kind) != POD:
         return None
-    pods, count = list(cluster.pods), cluster.pods_from_objects
-    removed = None
-    if old:
-        removed = bisect.bisect_left(pods, (ns, name), hi=count, key=_pod_name)
-        if removed == count or _pod_name(pods[removed]) != (ns, name):
-            return None  # held but not among the pods (skipped as invalid): load again
-        del pods[removed]
-        count -= 1
-    inserted = None
-    raw = store.get(key)
-    if raw is not None:
-        if raw.obj.get("apiVersion") != "v1":
-            return None
-        pod = _parsed(raw)
-        if pod is None or _pod_name(pod) != (ns, name):
-            return None
-        inserted = bisect.bisect_left(pods, (ns, name), hi=count, key=_pod_name)
-        pods.insert(inserted, pod)
-        count += 1
+    if not _quick(cluster, store, ns):
+        return None if framed else _namespace_first(before, store, key, old, by)
+    read = _pods_after(cluster, store, key, old)
+    if read is None:
+        return None
+    pods, count, removed, inserted = read
     after_cluster = copy.copy(cluster)
     after_cluster.pods, after_cluster.pods_from_objects = pods, count
     if not _stays(after_cluster, store, ns):
@@ -179,6 +168,35 @@ _SAID_OF_PODS = (
 )
 
 
+def _pods_after(
+    cluster: Cluster, store: ObjectStore, key: Identity, old: bool
+) -> tuple[list[Pod], int, int | None, int | None] | None:
+    """The cluster's pods with pod ``key`` out (if ``old``) and in (if the store holds
+    it), at their places in a load's order: the pods, how many are Pod objects, and where
+    it was taken out and put in; None where a load may read otherwise."""
+    ns, name = key[2], key[3]
+    pods, count = list(cluster.pods), cluster.pods_from_objects
+    removed = None
+    if old:
+        removed = bisect.bisect_left(pods, (ns, name), hi=count, key=_pod_name)
+        if removed == count or _pod_name(pods[removed]) != (ns, name):
+            return None  # held but not among the pods (skipped as invalid): load again
+        del pods[removed]
+        count -= 1
+    inserted = None
+    raw = store.get(key)
+    if raw is not None:
+        if raw.obj.get("apiVersion") != "v1":
+            return None
+        pod = _parsed(raw)
+        if pod is None or _pod_name(pod) != (ns, name):
+            return None
+        inserted = bisect.bisect_left(pods, (ns, name), hi=count, key=_pod_name)
+        pods.insert(inserted, pod)
+        count += 1
+    return pods, count, removed, inserted
+
+
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
     """Whether a pod of namespace ``ns`` can come or go without loading again: no workload
     object of it stands for pods (a workload is expanded when no pod of it is given, and
@@ -194,9 +212,26 @@ def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
 
 def _stays(after: Cluster, store: ObjectStore, ns: str) -> bool:
     """Whether a load of ``after`` has namespace ``ns`` as the cluster before did: it is a
-    Namespace object, or some pod is still in it (one a load makes of its pods; with its
-    last pod gone, a load may make it of other objects or drop it: that loads)."""
-    return store.holds(("", "Namespace", "default", ns)) or bool(after.pods_of(ns))
+    Namespace object, or some object a load makes it of is still in it (with its last
+    one gone, a load drops it: that loads)."""
+    return store.holds(("", "Namespace", "default", ns)) or implied(after, ns)
+
+
+def _namespace_first(
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+) -> Taken | None:
+    """The first pod of a namespace no object declares or makes (a load makes it of the
+    pod, labelled with its name only), in two steps: the namespace added so, then the pod
+    as one of a namespace added before it; None where it is not that."""
+    ns, cluster = key[2], before.cluster
+    if old or ns in cluster.namespaces or store.get(key) is None:
+        return None
+    if store.holds(("", "Namespace", "default", ns)) or store.holds_kind(WORKLOAD_KINDS, ns):
+        return None
+    middle = copy.copy(cluster)
+    middle.namespaces = namespaces_with(cluster, ns, Namespace.implied(ns))
+    again = partial(_pod_moved, store=store, key=key, old=old, by=by)
+    return then_pod(before, [(middle, partial(namespaces_step, middle))], again, by)
 
 
 def _emptied(x: Reachability, after: Cluster, gone: list[Pod]) -> Reachability | None:

@@ -485,11 +485,18 @@ def test_a_pod_resolving_a_named_port_as_no_class_did_makes_a_class_in_place(by:
     assert r.reachability.n_internal == n
 
 
-def test_a_pod_in_an_undeclared_namespace_loads_again() -> None:
-    """The first pod of a namespace no object declared or implied makes it: a load."""
+@pytest.mark.parametrize("by", BY)
+def test_the_first_pod_of_an_undeclared_namespace_makes_it_in_two_steps(by: str) -> None:
+    """The first pod of a namespace no object declares or makes: a load makes the
+    namespace of it, labelled with its name only; in place, the namespace is added so,
+    then the pod comes as to a namespace added before it (it loaded until the seventeenth
+    session of 2026-12-04)."""
     r = reach.from_objects(START)
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(_pod("web-9", WEB, ns="elsewhere"))
+    objects, change = stepped_in_place(r, START, "apply", _pod("web-9", WEB, ns="elsewhere"), by=by)
+    assert r.cluster.namespaces["elsewhere"].labels == (
+        ("kubernetes.io/metadata.name", "elsewhere"),
+    )
+    assert change.edges
 
 
 @pytest.mark.parametrize("by", BY)
@@ -541,3 +548,20 @@ def test_a_rule_compiled_with_no_class_takes_a_row_for_the_first_resolution() ->
     web["spec"]["containers"][0]["ports"] = [{"name": "http", "containerPort": 8080}]
     objects, change = stepped_in_place(r, objects, "apply", web)
     assert "TCP 8080" in str(change)
+
+
+def test_the_last_pod_of_a_namespace_a_policy_also_makes_goes_in_place() -> None:
+    """A NetworkPolicy is in ``elsewhere`` too (no Namespace object): a load makes the
+    namespace of it once its last pod went, so that pod goes in place (only a namespace
+    with nothing else in it loads)."""
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny", "namespace": "elsewhere"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+    }
+    last = _pod("web-9", WEB, ns="elsewhere")
+    objects = [*START, policy, last]
+    r = reach.from_objects(objects)
+    stepped_in_place(r, objects, "delete", last)
+    assert "elsewhere" in r.cluster.namespaces
