@@ -23,7 +23,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
-from reach.api.movedupdate import Taken, Update
+from reach.api.movedupdate import Taken, Update, taken_in_turn
 from reach.api.namespaceupdate import implied, namespaces_with
 from reach.api.policyupdate import namespaces_step
 from reach.engine.atoms import cuts_of
@@ -69,12 +69,20 @@ def pod_update(
 
 
 def _pod_moved(
-    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str, framed: bool = False
+    before: Analysis,
+    store: ObjectStore,
+    key: Identity,
+    old: bool,
+    by: str,
+    framed: bool = False,
+    emptying: bool = False,
 ) -> Taken | None:
     """:func:`pod_update` before the change is compared: the analysis after, the ids of the
     nodes the change is compared on, and those of end nodes made anew (a Profile's rules
     cutting the addresses: :mod:`reach.api.carrierupdate`; ``framed``: ``before`` is cut
-    at the frame of the cluster after already)."""
+    at the frame of the cluster after already; ``emptying``: the pod is the last object
+    of a namespace a load made of them, which stays for this step:
+    :func:`_namespace_last`)."""
     group, kind, ns, _ = key
     cluster = before.cluster
     if (group, kind) != POD:
@@ -87,8 +95,8 @@ def _pod_moved(
     pods, count, removed, inserted = read
     after_cluster = copy.copy(cluster)
     after_cluster.pods, after_cluster.pods_from_objects = pods, count
-    if not _stays(after_cluster, store, ns):
-        return None  # its last pod gone from a namespace a load makes of its pods
+    if not emptying and not _stays(after_cluster, store, ns):
+        return None if framed else _namespace_last(before, store, key, old, by)
     gone = [cluster.pods[removed]] if removed is not None else []
     came = [pods[inserted]] if inserted is not None else []
     pods_moved(cluster.pods, pods, gone, came)  # Calico's profiles read from those before
@@ -195,6 +203,24 @@ def _pods_after(
         pods.insert(inserted, pod)
         count += 1
     return pods, count, removed, inserted
+
+
+def _namespace_last(
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+) -> Taken | None:
+    """The pod that is the last object of a namespace a load made of them going, in two
+    steps: the pod out (the namespace left as it was), then the namespace deleted as one
+    with nothing in it is."""
+    done = _pod_moved(before, store, key, old, by, emptying=True)
+    if done is None:
+        return None
+    after, among, ends = done
+    gone = copy.copy(after.cluster)
+    gone.namespaces = namespaces_with(after.cluster, key[2], None)
+    taken = taken_in_turn(after, [(gone, partial(namespaces_step, gone))], by)
+    if taken is None:
+        return None
+    return taken[0], among | taken[1], ends | taken[2]
 
 
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
