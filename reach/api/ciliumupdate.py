@@ -8,7 +8,8 @@ the object (``reach.input.ciliumdiag``, and the parser's warnings) replace the o
 object's; ``cidrGroupRef`` and ``cidrGroupSelector`` name the CiliumCIDRGroups of the
 store, read as a load reads them; a CiliumCIDRGroup changed reads again every object that
 names CIDR groups (:func:`cidr_group_change`). Where a load may read otherwise (an invalid
-object or CiliumCIDRGroup, its namespace not a Namespace object and with no pod) or
+object or CiliumCIDRGroup, its namespace not a Namespace object and with no pod, unless
+the caller adds or deletes the namespace in steps of its own: ``brings``) or
 where the compilation's frame changes (the first Cilium policy, or the last, makes
 service accounts part of label classes), :func:`cilium_change` gives None and the caller
 loads and compiles (new addresses cut the segments again in place,
@@ -46,18 +47,21 @@ WARNED = "cilium-namespace-replaced"
 Step = tuple[Cluster, CiliumPolicy | None, CiliumPolicy | None]
 
 
-def _kept(cluster: Cluster, store: ObjectStore, namespace: str) -> bool:
+def _kept(cluster: Cluster, store: ObjectStore, namespace: str, brings: bool) -> bool:
     """Whether a load has ``namespace`` as it is, with the policy or without: it is a
     Namespace object, or a pod is in it (a load makes it of its pods; with only policies
-    in it, a policy may be what makes it: that loads)."""
+    in it, a policy may be what makes it: that loads, unless ``brings``: the caller adds
+    or deletes it in a step of its own)."""
     if store.holds(("", "Namespace", "default", namespace)):
         return True
     made = cluster.namespaces.get(namespace)  # (one read from an object: the load's matter)
-    return made is not None and not made.origin and bool(cluster.pods_of(namespace))
+    if made is not None and made.origin:
+        return False
+    return brings or (made is not None and bool(cluster.pods_of(namespace)))
 
 
 def cilium_change(
-    cluster: Cluster, store: ObjectStore, key: Identity, old: bool
+    cluster: Cluster, store: ObjectStore, key: Identity, old: bool, brings: bool = False
 ) -> list[Step] | None:
     """The Cilium policy object ``key`` out of the cluster's (if ``old``) and in (if the
     store holds it), as a load reads it, with the cluster's diagnostics of it replaced: one
@@ -69,7 +73,7 @@ def cilium_change(
     namespace = "" if kind == CCNP else ns
     if kind == CCNP and ns != "default":
         return None  # a namespace given to a clusterwide object: the load's matter
-    if namespace and not _kept(cluster, store, namespace):
+    if namespace and not _kept(cluster, store, namespace, brings):
         return None
     groups = _cidr_groups(store)
     if groups is None:

@@ -97,8 +97,10 @@ def policy_update(
     elif tiers:
         return None
     elif key[0] == CILIUM_GROUP and key[1] in CILIUM_KINDS:
-        steps = cilium_change(cluster, store, key, old)
-        return stepped(before, steps, by) if steps is not None else None
+        steps = cilium_change(cluster, store, key, old, brings=True)
+        if steps is None:
+            return None
+        return stepped(before, _namespace_made(cluster, store, key[2], steps), by)
     elif key[:2] == (CILIUM_GROUP, CIDR_GROUP):  # the Cilium objects naming groups again
         if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
             return None  # the group may be one the load skipped: it says so no longer
@@ -148,6 +150,36 @@ def namespaces_step(cluster: Cluster, x: Reachability) -> Move | None:
     layer and Calico's tiers, over the Calico state the mesh state keeps)."""
     moved = namespaces_moved(with_calico(x) or x, cluster)
     return rows_kept(stashed(moved)) if moved else None
+
+
+def _namespace_made(
+    cluster: Cluster, store: ObjectStore, ns: str, steps: Sequence[Step]
+) -> Sequence[Step]:
+    """A Cilium object's ``steps`` in namespace ``ns`` with no Namespace object: the
+    namespace added first, as a load makes it of what is in it, when the object brings it;
+    deleted last when the object took the last of it (a clusterwide object's steps, and
+    those of a declared namespace, as they are)."""
+    if ns not in cluster.namespaces and not steps:
+        return steps
+    if store.holds(("", "Namespace", "default", ns)):
+        return steps
+    last = steps[-1][0] if steps else cluster
+    had, has = ns in cluster.namespaces, implied(last, ns)
+    if had == has:
+        return steps
+    if has:  # it brings the namespace: added first, the steps over it
+        made = namespaces_with(cluster, ns, Namespace.implied(ns))
+        return [(_with_namespaces(cluster, made), None, None)] + [
+            (_with_namespaces(c, made), old, new) for c, old, new in steps
+        ]
+    return [*steps, (_with_namespaces(last, namespaces_with(last, ns, None)), None, None)]
+
+
+def _with_namespaces(cluster: Cluster, namespaces: dict[str, Namespace]) -> Cluster:
+    """``cluster`` with those namespaces (a copy; the other objects shared)."""
+    out = copy.copy(cluster)
+    out.namespaces = namespaces
+    return out
 
 
 def namespace_steps(cluster: Cluster, change: Step) -> list[Step]:

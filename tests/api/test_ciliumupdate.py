@@ -601,3 +601,17 @@ def test_a_cilium_policy_in_a_namespace_its_pods_make_goes_in_place() -> None:
     objects, change = stepped_in_place(r, objects, "apply", DB_FROM_WEB, _check)
     assert change.edges
     stepped_in_place(r, objects, "delete", DB_FROM_WEB, _check)
+
+
+@pytest.mark.parametrize("by", BY)
+def test_a_cilium_policy_bringing_its_namespace_and_taking_it_goes_in_steps(by: str) -> None:
+    """A CiliumNetworkPolicy in ``elsewhere``, which nothing else makes: a load makes the
+    namespace of it. Applied, the namespace is added first as a load makes it, then the
+    policy; deleted, the policy goes, then the namespace (both loaded until the
+    seventeenth session of 2026-12-04)."""
+    r = reach.from_objects(START)
+    lone = _cnp("lone", DB_FROM_WEB["spec"], ns="elsewhere")
+    objects, _ = stepped_in_place(r, START, "apply", lone, _check, by=by)
+    assert "elsewhere" in r.cluster.namespaces
+    stepped_in_place(r, objects, "delete", lone, _check, by=by)
+    assert "elsewhere" not in r.cluster.namespaces
