@@ -25,7 +25,7 @@ from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
 from reach.api.movedupdate import Taken, Update, taken_in_turn
 from reach.api.namespaceupdate import implied, namespaces_with
-from reach.api.policyupdate import namespaces_step
+from reach.api.policyupdate import namespaces_step, with_namespaces
 from reach.engine.atoms import cuts_of
 from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicomoves import calico_framed
@@ -215,8 +215,7 @@ def _namespace_last(
     if done is None:
         return None
     after, among, ends = done
-    gone = copy.copy(after.cluster)
-    gone.namespaces = namespaces_with(after.cluster, key[2], None)
+    gone = with_namespaces(after.cluster, namespaces_with(after.cluster, key[2], None))
     taken = taken_in_turn(after, [(gone, partial(namespaces_step, gone))], by)
     if taken is None:
         return None
@@ -254,8 +253,7 @@ def _namespace_first(
         return None
     if store.holds(("", "Namespace", "default", ns)) or store.holds_kind(WORKLOAD_KINDS, ns):
         return None
-    middle = copy.copy(cluster)
-    middle.namespaces = namespaces_with(cluster, ns, Namespace.implied(ns))
+    middle = with_namespaces(cluster, namespaces_with(cluster, ns, Namespace.implied(ns)))
     again = partial(_pod_moved, store=store, key=key, old=old, by=by)
     return then_pod(before, [(middle, partial(namespaces_step, middle))], again, by)
 

@@ -169,13 +169,13 @@ def _namespace_made(
         return steps
     if has:  # it brings the namespace: added first, the steps over it
         made = namespaces_with(cluster, ns, Namespace.implied(ns))
-        return [(_with_namespaces(cluster, made), None, None)] + [
-            (_with_namespaces(c, made), old, new) for c, old, new in steps
+        return [(with_namespaces(cluster, made), None, None)] + [
+            (with_namespaces(c, made), old, new) for c, old, new in steps
         ]
-    return [*steps, (_with_namespaces(last, namespaces_with(last, ns, None)), None, None)]
+    return [*steps, (with_namespaces(last, namespaces_with(last, ns, None)), None, None)]
 
 
-def _with_namespaces(cluster: Cluster, namespaces: dict[str, Namespace]) -> Cluster:
+def with_namespaces(cluster: Cluster, namespaces: dict[str, Namespace]) -> Cluster:
     """``cluster`` with those namespaces (a copy; the other objects shared)."""
     out = copy.copy(cluster)
     out.namespaces = namespaces
@@ -188,12 +188,9 @@ def namespace_steps(cluster: Cluster, change: Step) -> list[Step]:
     added, then the policy in; or the policy out, then the namespace deleted."""
     after, removed, added = change
     if len(after.namespaces) > len(cluster.namespaces):  # brings: the policies before
-        middle = copy.copy(cluster)
-        middle.namespaces = after.namespaces
-        return [(middle, None, None), change]
-    middle = copy.copy(after)  # takes: the namespaces before
-    middle.namespaces = cluster.namespaces
-    return [(middle, removed, added), (after, None, None)]
+        return [(with_namespaces(cluster, after.namespaces), None, None), change]
+    # takes: the namespaces before
+    return [(with_namespaces(after, cluster.namespaces), removed, added), (after, None, None)]
 
 
 def _network_policy(
