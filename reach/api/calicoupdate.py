@@ -27,7 +27,7 @@ from functools import partial
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.api.movedupdate import Update, moved_update, taken_in_turn
-from reach.api.namespaceupdate import implied, namespaces_with
+from reach.api.namespaceupdate import namespace_made, with_namespaces
 from reach.api.policyupdate import namespace_steps, namespaces_step, stepped
 from reach.api.reread import read_again
 from reach.engine.calicomesh import with_calico
@@ -47,7 +47,7 @@ from reach.input.canonical import replaced, sort_calico
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
 from reach.model.calico import CALICO_GROUPS, CalicoPolicy, NetworkSet
-from reach.model.cluster import Cluster, Namespace
+from reach.model.cluster import Cluster
 
 #: The Calico kinds this quick way reads a change of.
 POLICY_KINDS = (
@@ -90,7 +90,7 @@ def calico_update(
     if after_cluster is None or not calico_evaluated(after_cluster):
         return None
     if kind in NAMESPACED and key[2]:  # a load makes its namespace of what is in it
-        after_cluster = _namespace_made(after_cluster, store, key[2])
+        after_cluster = namespace_made(after_cluster, store, key[2])
     spaces = after_cluster.namespaces.keys() != cluster.namespaces.keys()
     if kind in SET_KINDS:  # the rules picking it hold other addresses; its node anew
         sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
@@ -108,7 +108,7 @@ def calico_update(
     else:
         found = _policy(cluster, kind, name, key), _policy(after_cluster, kind, name, key)
     if spaces:  # it brings its namespace, or takes it away
-        return stepped(before, namespace_steps(cluster, (after_cluster, *found)), by)
+        return stepped(before, namespace_steps(cluster, [(after_cluster, *found)]), by)
     moved = calico_moved(x, after_cluster, *found)
     return moved_update(before, after_cluster, moved, by)
 
@@ -121,8 +121,10 @@ def _set_stepped(before: Analysis, after: Cluster, also: frozenset[str], by: str
     that change."""
     cluster = before.cluster
     brings = len(after.namespaces) > len(cluster.namespaces)
-    middle = copy.copy(cluster if brings else after)
-    middle.namespaces = after.namespaces if brings else cluster.namespaces
+    if brings:  # (the objects before, the namespaces after; or the other way)
+        middle = with_namespaces(cluster, after.namespaces)
+    else:
+        middle = with_namespaces(after, cluster.namespaces)
     if brings:  # the namespace first (no row changes), then the set
         first = taken_in_turn(before, [(middle, partial(namespaces_step, middle))], by)
         if first is None:
@@ -167,20 +169,6 @@ def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:
     calico_diagnostics(after, diag)
     gone = [d for d in cluster.diagnostics if d.code.startswith("calico-")]
     after.diagnostics = replaced(cluster.diagnostics, gone, diag.notes)
-    return after
-
-
-def _namespace_made(cluster: Cluster, store: ObjectStore, name: str) -> Cluster:
-    """``cluster`` with the namespace ``name`` as a load makes it: declared by a
-    Namespace object (kept as it is), or made of the pods, policies and network sets in
-    it (added with its name alone, or taken out when nothing is left)."""
-    if store.holds(("", "Namespace", "default", name)):
-        return cluster
-    if implied(cluster, name) == (name in cluster.namespaces):
-        return cluster
-    after = copy.copy(cluster)
-    namespace = Namespace.implied(name) if name not in cluster.namespaces else None
-    after.namespaces = namespaces_with(cluster, name, namespace)
     return after
 
 

@@ -172,6 +172,25 @@ def _with_or_without(
     return after
 
 
+def namespace_made(cluster: Cluster, store: ObjectStore, name: str) -> Cluster:
+    """``cluster`` with the namespace ``name`` as a load makes it: declared by a
+    Namespace object (kept as it is), or made of the pods, policies and network sets in
+    it (added with its name alone, or taken out when nothing is left)."""
+    if store.holds(("", "Namespace", "default", name)):
+        return cluster
+    if implied(cluster, name) == (name in cluster.namespaces):
+        return cluster
+    namespace = Namespace.implied(name) if name not in cluster.namespaces else None
+    return with_namespaces(cluster, namespaces_with(cluster, name, namespace))
+
+
+def with_namespaces(cluster: Cluster, namespaces: dict[str, Namespace]) -> Cluster:
+    """``cluster`` with those namespaces (a copy; the other objects shared)."""
+    out = copy.copy(cluster)
+    out.namespaces = namespaces
+    return out
+
+
 def namespaces_with(
     cluster: Cluster, name: str, namespace: Namespace | None
 ) -> dict[str, Namespace]:

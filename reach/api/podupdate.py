@@ -24,8 +24,8 @@ from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
 from reach.api.movedupdate import Taken, Update, taken_in_turn
-from reach.api.namespaceupdate import implied, namespaces_with
-from reach.api.policyupdate import namespaces_step, with_namespaces
+from reach.api.namespaceupdate import implied, namespaces_with, with_namespaces
+from reach.api.policyupdate import namespaces_step
 from reach.engine.atoms import cuts_of
 from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicomoves import calico_framed

@@ -27,7 +27,7 @@ from reach.api.ciliumupdate import (
     cilium_change,
 )
 from reach.api.movedupdate import Update, moved_update, moves_in_turn
-from reach.api.namespaceupdate import implied, namespaces_with
+from reach.api.namespaceupdate import namespace_made, with_namespaces
 from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicomoves import calico_moved
 from reach.engine.moves import Move, Moved, rows_kept
@@ -38,6 +38,7 @@ from reach.errors import FieldError
 from reach.gcpause import without_gc
 from reach.input.adminpolicy import parse_admin_policy
 from reach.input.canonical import said_again
+from reach.input.cilium import CNP
 from reach.input.kinds import classify
 from reach.input.loader import admin_diagnostics
 from reach.input.netpol import parse_network_policy
@@ -48,7 +49,6 @@ from reach.model.cluster import (
     ADMIN_KINDS,
     AdminPolicy,
     Cluster,
-    Namespace,
     NetworkPolicy,
 )
 
@@ -100,7 +100,14 @@ def policy_update(
         steps = cilium_change(cluster, store, key, old, brings=True)
         if steps is None:
             return None
-        return stepped(before, _namespace_made(cluster, store, key[2], steps), by)
+        if steps and key[1] == CNP:  # a load makes its namespace of what is in it
+            last, gone, come = steps[-1]
+            made = namespace_made(last, store, key[2])
+            if made.namespaces.keys() != cluster.namespaces.keys():  # it brings or takes
+                return stepped(
+                    before, namespace_steps(cluster, [*steps[:-1], (made, gone, come)]), by
+                )
+        return stepped(before, steps, by)
     elif key[:2] == (CILIUM_GROUP, CIDR_GROUP):  # the Cilium objects naming groups again
         if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
             return None  # the group may be one the load skipped: it says so no longer
@@ -112,7 +119,7 @@ def policy_update(
         return None
     after_cluster, removed, added = change
     if after_cluster.namespaces.keys() != cluster.namespaces.keys():  # it brings or takes
-        return stepped(before, namespace_steps(cluster, change), by)
+        return stepped(before, namespace_steps(cluster, [change]), by)
     if tiers:
         assert not isinstance(removed, CiliumPolicy) and not isinstance(added, CiliumPolicy)
         moved = calico_moved(x, after_cluster, removed, added)
@@ -152,45 +159,20 @@ def namespaces_step(cluster: Cluster, x: Reachability) -> Move | None:
     return rows_kept(stashed(moved)) if moved else None
 
 
-def _namespace_made(
-    cluster: Cluster, store: ObjectStore, ns: str, steps: Sequence[Step]
-) -> Sequence[Step]:
-    """A Cilium object's ``steps`` in namespace ``ns`` with no Namespace object: the
-    namespace added first, as a load makes it of what is in it, when the object brings it;
-    deleted last when the object took the last of it (a clusterwide object's steps, and
-    those of a declared namespace, as they are)."""
-    if ns not in cluster.namespaces and not steps:
-        return steps
-    if store.holds(("", "Namespace", "default", ns)):
-        return steps
-    last = steps[-1][0] if steps else cluster
-    had, has = ns in cluster.namespaces, implied(last, ns)
-    if had == has:
-        return steps
-    if has:  # it brings the namespace: added first, the steps over it
-        made = namespaces_with(cluster, ns, Namespace.implied(ns))
-        return [(with_namespaces(cluster, made), None, None)] + [
-            (with_namespaces(c, made), old, new) for c, old, new in steps
-        ]
-    return [*steps, (with_namespaces(last, namespaces_with(last, ns, None)), None, None)]
-
-
-def with_namespaces(cluster: Cluster, namespaces: dict[str, Namespace]) -> Cluster:
-    """``cluster`` with those namespaces (a copy; the other objects shared)."""
-    out = copy.copy(cluster)
-    out.namespaces = namespaces
-    return out
-
-
-def namespace_steps(cluster: Cluster, change: Step) -> list[Step]:
-    """A NetworkPolicy (or Calico NetworkPolicy) change that brings its namespace (no
-    Namespace object, nothing else in it) or takes it away, as two steps: the namespace
-    added, then the policy in; or the policy out, then the namespace deleted."""
-    after, removed, added = change
+def namespace_steps(cluster: Cluster, changes: Sequence[Step]) -> list[Step]:
+    """Policy changes that bring their namespace (no Namespace object, nothing else in it:
+    the last change's cluster has it) or take it away, as steps: the namespace added, then
+    the changes over it; or the changes, then the namespace deleted."""
+    after = changes[-1][0]
     if len(after.namespaces) > len(cluster.namespaces):  # brings: the policies before
-        return [(with_namespaces(cluster, after.namespaces), None, None), change]
-    # takes: the namespaces before
-    return [(with_namespaces(after, cluster.namespaces), removed, added), (after, None, None)]
+        made = after.namespaces
+        return [(with_namespaces(cluster, made), None, None)] + [
+            (with_namespaces(c, made), gone, come) for c, gone, come in changes
+        ]
+    kept = cluster.namespaces  # takes: the namespaces before, until the last step
+    return [(with_namespaces(c, kept), gone, come) for c, gone, come in changes] + [
+        (after, None, None)
+    ]
 
 
 def _network_policy(
@@ -226,11 +208,7 @@ def _network_policy(
         policies.insert(at, added)
     after = copy.copy(cluster)
     after.policies = policies
-    if not declared and ns not in cluster.namespaces:  # it comes with the policy
-        after.namespaces = namespaces_with(cluster, ns, Namespace.implied(ns))
-    elif not declared and not implied(after, ns):  # its last object gone: so is it
-        after.namespaces = namespaces_with(cluster, ns, None)
-    return after, removed, added
+    return namespace_made(after, store, ns), removed, added  # (it may bring or take it)
 
 
 def _admin_policy(cluster: Cluster, store: ObjectStore, key: Identity, old: bool) -> Change | None:
