@@ -174,7 +174,7 @@ def _layer(x: Reachability, after: Reachability, mesh: MeshLayer, source: IntVec
         mesh.code_ids,
     )
     if mesh is x.mesh or mesh.cluster.istio is after.cluster.istio:  # the same decisions
-        layer.decided = mesh.decided
+        layer.memo = mesh.memo
     first = mesh.first_of(keys.label, keys.first_key)
     taken = _profiles_kept(x, layer, first, source)
     layer.in_classes(first, after.segments, len(after.pseudo), like=mesh, taken=taken)

@@ -28,7 +28,6 @@ from reach.engine.classes import LabelKey
 from reach.engine.firstlabels import first_labels
 from reach.engine.meshaddress import address_key, block, source_blocks
 from reach.engine.meshands import Ands, MeshAnding, ands_appended
-from reach.engine.meshclauses import segment_clauses
 from reach.engine.meshcuts import port_sets
 from reach.engine.meshegress import (
     EgressPlan,
@@ -37,11 +36,11 @@ from reach.engine.meshegress import (
     segment_entries,
 )
 from reach.engine.meshfeatures import FeatureReader, Features
+from reach.engine.meshmemo import MeshMemo
 from reach.engine.meshrules import (
     Caller,
     Destination,
     MeshVerdict,
-    decide,
 )
 from reach.engine.verdicts import MeshSide
 from reach.model.cluster import Cluster, Pod
@@ -77,15 +76,11 @@ class MeshLayer:
     dest_of: list[int] = field(default_factory=list)
     dests: list[Destination | None] = field(default_factory=list)
     verdicts: dict[tuple[int, int], MeshVerdict] = field(default_factory=dict)
-    #: Decisions by destination key and the caller's clauses of its policies only (they
-    #: hold for every layer of the same Istio objects: :mod:`reach.engine.meshclasses`).
-    decided: dict[tuple[object, ...], MeshVerdict] = field(default_factory=dict)
+    #: What the Istio objects alone answer (it holds for every layer of the same
+    #: objects, which take it: :mod:`reach.engine.meshclasses`).
+    memo: MeshMemo = field(default_factory=MeshMemo)
     #: The key of each destination profile (what of its features the sidecar decides by).
     dest_keys: list[object] = field(default_factory=list)
-    #: Per caller profile: its clause ids (with, without identity) by policy index.
-    _by_policy: list[dict[int, tuple[frozenset[object], frozenset[object]]]] = field(
-        default_factory=list
-    )
     #: Per class: what its proxy forwards (REGISTRY_ONLY Sidecars), after :meth:`in_classes`.
     egress: EgressPlan | None = None
     #: The first label class of each behaviour class, after :meth:`in_classes`.
@@ -99,6 +94,11 @@ class MeshLayer:
     code_ids: dict[object, int] = field(default_factory=dict)
     #: The hook of the label classes: which of the rules' ipBlocks hold a pod's address.
     class_key: Callable[[Pod], Hashable] = field(init=False)
+    #: The port atoms :meth:`_mesh_rows` last answered over, and its answer (the profiles
+    #: are not changed once :meth:`in_classes` made them; a copy starts without).
+    _rows: tuple[PortAtoms, list[PortSetIds]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.class_key = address_key(self.cluster.istio)
@@ -215,11 +215,8 @@ class MeshLayer:
             self._destinations()
         self.first_label_class = first_label_class
         self.read_from = None  # whoever read them says (meshclasses)
-        for seg in segments:
-            caller = Caller(False, frozenset(), segment_clauses(istio, seg))
-            self.caller_of.append(callers.setdefault(caller, len(callers)))
-        for _ in range(n_pseudo):
-            caller = Caller(False, frozenset(), segment_clauses(istio, None))
+        for seg in [*segments, *[None] * n_pseudo]:
+            caller = self.memo.segment_caller(istio, seg)
             self.caller_of.append(callers.setdefault(caller, len(callers)))
         self.callers = list(callers)
         if istio.registry_only:
@@ -286,26 +283,21 @@ class MeshLayer:
         dest = self.dests[self.dest_of[dst]]
         if dest is None:
             return None
-        key = (self.dest_of[dst], self.caller_of[src])
-        hit = self.verdicts.get(key)
+        return self.verdict_of(self.dest_of[dst], self.caller_of[src])
+
+    def verdict_of(self, d: int, c: int) -> MeshVerdict:
+        """What destination profile ``d`` (of a sidecar) decides for caller profile ``c``."""
+        hit = self.verdicts.get((d, c))
         if hit is None:
-            hit = self.verdicts[key] = self._decide(self.dest_of[dst], self.caller_of[src])
+            hit = self.verdicts[(d, c)] = self._decide(d, c)
         return hit
 
     def _decide(self, d: int, c: int) -> MeshVerdict:
-        """:func:`decide` for destination profile ``d`` and caller profile ``c``, shared by
-        the callers alike in the clauses of the destination's policies."""
+        """What destination profile ``d`` decides for caller profile ``c`` (the memo's
+        answer: :meth:`reach.engine.meshmemo.MeshMemo.verdict`)."""
         dest = self.dests[d]
         assert dest is not None
-        caller = self.callers[c]
-        if not self._by_policy:
-            self._by_policy = [_grouped(x) for x in self.callers]
-        groups = self._by_policy[c]
-        key = (self.dest_keys[d], caller.sidecar, *(groups.get(k) for k, _ in dest.policies))
-        hit = self.decided.get(key)
-        if hit is None:
-            hit = self.decided[key] = decide(dest, caller)
-        return hit
+        return self.memo.verdict(self.dest_keys[d], dest, self.callers[c])
 
     def conditions(self, src: int, dst: int, ports: PortSet) -> tuple[str, ...]:
         """What the connection ``src`` -> ``dst`` on ``ports`` depends on beyond L4:
@@ -373,36 +365,49 @@ class MeshLayer:
         )
 
     def _mesh_rows(self, atoms: PortAtoms) -> list[PortSetIds]:
-        """Per destination profile, over every class: the id of what its sidecar admits."""
+        """Per destination profile, over every class: the id of what its sidecar admits
+        (found once per port atoms: a layer kept through an update ANDs again)."""
+        if self._rows is not None and self._rows[0] is atoms:
+            return self._rows[1]
         callers = np.array(self.caller_of, dtype=np.intp)
         mesh_rows: list[PortSetIds] = []
-        ids: dict[int, int] = {}  # verdict (by identity: shared ones are one object) -> id
+        table, ids = self.memo.admitted(atoms, self.l7)
+        dest_no, caller_no = self.memo.numbers(self.dest_keys, self.callers)
         for d, dest in enumerate(self.dests):
             by_caller = np.full(len(self.callers), atoms.all_id, dtype=np.int32)
             if dest is not None:
-                for c in range(len(self.callers)):
-                    verdict = self.verdicts.get((d, c)) or self._decide(d, c)
-                    self.verdicts[(d, c)] = verdict
-                    by_caller[c] = ids.get(id(verdict), -1)
-                    if by_caller[c] < 0:
-                        allowed = verdict.allowed
-                        if not self.l7:
-                            for mark in verdict.marks:
-                                allowed = allowed - mark.ports
-                        ids[id(verdict)] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
-                        by_caller[c] = ids[id(verdict)]
+                for c, no in enumerate(caller_no):
+                    got = table.get((dest_no[d], no))
+                    if got is None:
+                        got = table[(dest_no[d], no)] = self._admitted(d, c, atoms, ids)
+                    by_caller[c] = got
             mesh_rows.append(by_caller[callers])
+        self._rows = (atoms, mesh_rows)
         return mesh_rows
+
+    def _admitted(self, d: int, c: int, atoms: PortAtoms, ids: dict[int, int]) -> int:
+        """The id among ``atoms`` of what destination profile ``d`` admits of caller
+        profile ``c`` (``ids``: by decision, those found already)."""
+        verdict = self.verdict_of(d, c)
+        got = ids.get(id(verdict))
+        if got is None:
+            allowed = verdict.allowed
+            if not self.l7:
+                for mark in verdict.marks:
+                    allowed = allowed - mark.ports
+            got = ids[id(verdict)] = atoms.intern_int(atoms.to_int(atoms.mask(allowed)))
+        return got
 
     def marked(self, atoms: PortAtoms) -> list[tuple[str, str, str, IntVec, IntVec, Mask]]:
         """The marks as rectangles: (label, summary, effect, sources, destinations, ports)."""
         of_caller = _members(self.caller_of)
         of_dest = _members(self.dest_of)
         out = []
-        for (d, c), verdict in sorted(self.verdicts.items()):
-            if d not in of_dest or c not in of_caller:
-                continue  # a profile no class has (kept from a layer before: _taken)
-            for mark in verdict.marks:
+        pairs = [(d, c) for d in sorted(of_dest) for c in sorted(of_caller)]
+        for d, c in pairs:
+            if self.dests[d] is None:
+                continue  # no sidecar: nothing decided
+            for mark in self.verdict_of(d, c).marks:
                 out.append(
                     (
                         mark.label,
@@ -461,12 +466,3 @@ def _ingress_side(mesh: MeshLayer, src: int, dst: int) -> MeshSide:
             allowed = allowed - m.ports
         reasons = (*reasons, "without L7 (--no-l7): what depends on L7 conditions is refused")
     return MeshSide(True, allowed, reasons, marks)
-
-
-def _grouped(caller: Caller) -> dict[int, tuple[frozenset[object], frozenset[object]]]:
-    """The caller's clause ids (with, without identity) by the policy they belong to."""
-    out: dict[int, tuple[set[object], set[object]]] = {}
-    for i, ids in enumerate((caller.with_identity, caller.without_identity)):
-        for cid in ids:
-            out.setdefault(cid[0], (set(), set()))[i].add(cid)
-    return {k: (frozenset(a), frozenset(b)) for k, (a, b) in out.items()}
