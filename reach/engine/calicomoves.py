@@ -56,7 +56,6 @@ from reach.engine.rules import (
     CompiledRule,
     NamedKey,
     evaluation_order,
-    rule_triples,
 )
 from reach.engine.segmentmoves import coarser_segments, cut_anew
 from reach.model.calico import (
@@ -349,8 +348,13 @@ def _keys(
     since = keys.behaviour[len(state.labels) :]
     if new is not None and any(c >= 0 for c in since) and keys.answers.names_more(new):
         return None
-    triples = rule_triples(state.policies)
-    answers = keys.answers.carried(state.policies, triples, cluster.namespaces, new, (plan,))
+    answers = keys.answers.carried(
+        state.policies,
+        keys.answers.rules_of(state.policies),
+        cluster.namespaces,
+        new,
+        (plan,),
+    )
     return replace(keys, answers=answers)
 
 

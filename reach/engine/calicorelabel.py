@@ -28,7 +28,7 @@ from reach.engine.moves import Move, Split
 from reach.engine.namespacemoves import found_absorbed, relabelled_answers
 from reach.engine.reachability import Reachability
 from reach.engine.rowsagain import DIRECTIONS
-from reach.engine.rules import CompiledRule, rule_triples
+from reach.engine.rules import CompiledRule
 from reach.model.cluster import Cluster
 
 
@@ -91,7 +91,7 @@ def _relabelled(x: Reachability, cluster: Cluster, name: str, split: Split | Non
         return None
     for d in DIRECTIONS:
         touched[d] |= calico[d]
-    triples = rule_triples(after.policies)
+    triples = keys.answers.rules_of(after.policies)
     class_keys = replace(
         keys, answers=keys.answers.carried(after.policies, triples, cluster.namespaces, None)
     )

@@ -158,3 +158,25 @@ def test_the_policies_label_keys_are_read_again_for_other_policies() -> None:
     assert first.answers.asked(key) is not None  # the first policies' places, kept
     assert other.asked(key) == both.answers.asked(key)
     assert other.asked(key) is not None and other.asked(key)[0][:2] == [True, True]
+
+
+def test_the_rules_of_the_same_policy_list_are_the_answers_own() -> None:
+    """Carried to the same policy list (a Calico change leaves the other kinds' as they
+    are), the answers keep their rule list, so what :meth:`KeyAnswers.asked` found for it
+    is kept; another list's rules are read from it, in order."""
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}
+    meta = {"name": "p", "namespace": "a", "labels": {"app": "web"}}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": []}}
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "np", "namespace": "a"},
+        "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]},
+    }
+    keys = reach.from_objects([ns, pod, policy]).analysis.reachability.class_keys
+    assert keys is not None and keys.answers is not None
+    answers = keys.answers
+    assert answers.rules_of(answers.policies) is answers.rules
+    copied = list(answers.policies)
+    assert answers.rules_of(copied) is not answers.rules
+    assert answers.rules_of(copied) == answers.rules and len(answers.rules) == 1
