@@ -49,7 +49,7 @@ from reach.engine.meshlayer import MeshLayer
 from reach.engine.portmasks import RuleMasks
 from reach.engine.reachability import ClassKeys, Reachability
 from reach.engine.rowsagain import DIRECTIONS, side_fields, side_tables
-from reach.engine.rules import CompiledRule, cilium_selected, priority_ties, rule_triples
+from reach.engine.rules import CompiledRule, cilium_selected, priority_ties
 from reach.engine.taking import Taking, taken_each
 from reach.model.cluster import Cluster
 
@@ -94,7 +94,7 @@ def calico_candidates(
     n = x.n_internal
     candidates = np.flatnonzero(state.masks.resolution_of[:n] == resolution)
     rule_of = {(id(r.policy), id(r.rule), r.direction): r for r in x.rules}
-    triples = rule_triples(state.policies)
+    triples = asked.rules_of(state.policies)
     columns: list[BoolVec] = [*state.subjects]
     columns += [rule_of[id(p), id(r), d].peers for p, r, d in triples]
     candidates = answering(candidates, columns, answers)
