@@ -111,7 +111,7 @@ def _pod_moved(
         was = frozenset().union(*(_carried(cluster, p) for p in changed))
         now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
         lost = was - now
-        again = partial(_pod_moved, store=store, key=key, old=old, by=by)
+        again = partial(_pod_moved, store=store, key=key, old=old, by=by, emptying=emptying)
         if now - was and not lost:
             plan = calico_plan(after_cluster)
             if framed or _same_frame(calico_plan(cluster), plan):

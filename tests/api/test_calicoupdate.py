@@ -891,6 +891,32 @@ def test_a_pod_moved_from_the_last_carrier_of_a_profile_to_the_first_of_another(
     assert [n.id for n in r.view("pod").nodes] == [n.id for n in after.view("pod").nodes]
 
 
+@pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
+def test_the_last_carrier_of_a_profile_that_is_the_last_object_of_its_namespace(by: str) -> None:
+    """Found by counting the loads of the property test: robot runs as sa1 and carries
+    ``ksa.ns-c.sa1`` (which denies 10.1.0.0/16), and it is the one object of ns-c, which
+    no Namespace object declares. Its delete took the Profile's steps
+    (``api/carrierupdate.py``), whose pod step deleted the namespace already; the
+    namespace step after them found nothing to delete, and the update loaded. The pod
+    step inside the Profile's steps leaves the namespace now, and the update goes in
+    place, a load's state with ``reach diff``'s change (and the first carrier back)."""
+    robot = _pod("robot", {"app": "web"}, "ns-c")
+    robot["spec"]["serviceAccountName"] = "sa1"
+    deny = {"action": "Deny", "destination": {"nets": ["10.1.0.0/16"]}}
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.ns-c.sa1"},
+        "spec": {"egress": [deny, {"action": "Allow"}]},
+    }
+    start = [NS_B, _pod("w-1", {"app": "web"}, "ns-b"), robot, profile]
+    r = reach.from_objects(start)
+    objects, _ = stepped_in_place(r, start, "delete", robot, by=by)
+    assert "ns-c" not in r.cluster.namespaces
+    stepped_in_place(r, objects, "apply", robot, by=by)
+    assert "ns-c" in r.cluster.namespaces
+
+
 def test_scaling_to_no_pod_and_back_after_hashes_were_made() -> None:
     """A review found: once the hashes of the classes' answers are made, the last pod
     going leaves no class, and the next pod's class is made without an index error."""
