@@ -25,6 +25,7 @@ from reach.engine.reachability import Reachability
 from reach.errors import FieldError
 from reach.gcpause import without_gc
 from reach.input.entrypoints import ENTRY_POINT_KINDS
+from reach.input.files import cluster_scoped
 from reach.input.loader import parse_namespace
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore
@@ -160,9 +161,12 @@ def _with_or_without(
     """The cluster with the namespace added (``namespace``) or deleted (None), its
     namespaces in name order as a load sorts them; None when a load may read otherwise:
     the name was known before it was added, or objects are still in it when deleted
-    (entry points aside: a load makes no namespace of them)."""
+    (entry points aside: a load makes no namespace of them; cluster-scoped objects, which
+    the store keeps in the default namespace, are in none)."""
     if namespace is None and (
-        name not in cluster.namespaces or not store.kinds_in(name) <= ENTRY_POINT_KINDS.keys()
+        name not in cluster.namespaces
+        or not {k for k in store.kinds_in(name) if not cluster_scoped(k)}
+        <= ENTRY_POINT_KINDS.keys()
     ):
         return None
     if namespace is not None and name in cluster.namespaces:

@@ -126,6 +126,11 @@ def _say_empty(diag: Diagnostics, empty: list[str], *, whole: bool) -> None:
             )
 
 
+def cluster_scoped(kind: str) -> bool:
+    """Whether objects of ``kind`` live outside namespaces (see :data:`CLUSTER_SCOPED`)."""
+    return kind in CLUSTER_SCOPED or kind.startswith(("Cluster", "Global"))
+
+
 def in_namespace(raw: RawObject, namespace: str | None) -> RawObject:
     """``raw`` with ``metadata.namespace`` set to ``namespace`` if it is namespaced and
     names none (what ``kubectl apply -n`` does); otherwise ``raw`` itself."""
@@ -135,8 +140,7 @@ def in_namespace(raw: RawObject, namespace: str | None) -> RawObject:
     if (
         namespace is None
         or not isinstance(kind, str)
-        or kind in CLUSTER_SCOPED
-        or kind.startswith(("Cluster", "Global"))
+        or cluster_scoped(kind)
         or not isinstance(meta, Mapping)
         or meta.get("namespace") is not None
     ):

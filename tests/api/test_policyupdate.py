@@ -671,6 +671,19 @@ def test_a_namespace_deleted_with_only_entry_points_in_it_does_not_load() -> Non
     stepped_in_place(r, objects, "apply", FRONT[0])
 
 
+def test_the_default_namespace_deleted_with_nothing_in_it_does_not_load() -> None:
+    """Found by counting the loads of the what-if property test: the store keeps
+    cluster-scoped objects in the default namespace, so the Namespace object ``default``
+    deleted found the other Namespace objects in it and loaded. Cluster-scoped objects are
+    in no namespace: it goes as an empty one does, and comes back likewise."""
+    default = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}
+    objects = [*START, DB_FROM_WEB, FRONT[0], default]
+    r = reach.from_objects(objects)
+    objects, _ = stepped_in_place(r, objects, "delete", default)
+    assert "default" not in r.cluster.namespaces
+    stepped_in_place(r, objects, "apply", default)
+
+
 def test_a_namespace_deleted_with_pods_in_it_is_relabelled_to_what_a_load_implies() -> None:
     """A load implies a namespace its pods (or policies) are in, labelled with its name
     only: the Namespace object deleted while a pod is there is a relabel to that, and
