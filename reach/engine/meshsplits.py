@@ -41,16 +41,20 @@ def reparted(
     x: Reachability, cluster: Cluster, live: BoolVec, others: IntVec, mesh: MeshLayer
 ) -> Move | None:
     """``x`` for ``cluster`` (its Istio objects changed) with the label classes with pods
-    (``live``) in the classes of their numbers ``others`` and ``mesh.label_codes``, the
-    mesh layer ``mesh`` ANDed in; every class counts as changed. None when that needs a
-    compilation."""
+    (``live``) in the classes of their numbers ``others`` and ``mesh.label_codes`` and
+    their named-port resolution, the mesh layer ``mesh`` ANDed in; every class counts as
+    changed. None when that needs a compilation."""
     keys, pod_label = x.class_keys, x.pod_label_class
     state = x.policy_state if x.policy_state is not None else x.calico_state
     if keys is None or pod_label is None or state is None:
         return None
-    parts: dict[tuple[int, int], list[int]] = {}
+    # (a class's label classes resolve the rules' port names alike: a compilation keeps
+    # classes of other resolutions apart, whatever else they answer alike)
+    resolution = state.masks.resolution_of
+    parts: dict[tuple[int, int, int], list[int]] = {}
     for label in np.flatnonzero(live).tolist():
-        parts.setdefault((int(others[label]), int(mesh.label_codes[label])), []).append(label)
+        code = (int(others[label]), int(mesh.label_codes[label]))
+        parts.setdefault((*code, int(resolution[keys.behaviour[label]])), []).append(label)
     if not _alike(x, state, keys, parts.values()):
         return None
 

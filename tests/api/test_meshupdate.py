@@ -1245,3 +1245,29 @@ def test_a_namespace_relabelled_beside_the_mesh_after_a_pod_of_new_labels_goes_i
     objects, _ = stepped_in_place(r, objects, "apply", rolled)
     objects, change = stepped_in_place(r, objects, "apply", _team({"team": "x"}))
     assert ("shop/web-2[Pod]", "shop/db-1[Pod]") in {(e.src, e.dst) for e in change.edges}
+
+
+def test_classes_the_mesh_sees_alike_stay_apart_when_they_resolve_port_names_otherwise() -> None:
+    """Found by counting the loads of the property test: web-1 names its port ``http``
+    and web-2 names none; a NetworkPolicy naming ``http`` splits their class in place, and
+    both parts keep the class's number of answers. web-3 runs as another account, which
+    the AuthorizationPolicy tells apart; changed to admit it, the mesh sees the three
+    alike, and the classes were parted by their numbers and the mesh's alone: classes of
+    other resolutions parted together, and the update loaded. They are parted by their
+    resolution too: web-3 joins web-2, web-1 stays apart, in place, as a load parts them."""
+    web_1, web_2 = _web_on("web-1", 8080), _pod("web-2", "web", "10.1.0.9")
+    web_3 = _pod("web-3", "web", "10.1.0.10")
+    web_3["spec"]["serviceAccountName"] = "other"
+    named = netpol("db-on-http", "shop", sel(app="db"), ingress=[{"ports": [{"port": "http"}]}])
+    both = copy.deepcopy(ONLY_WEB)
+    both["spec"]["rules"][0]["from"][0]["source"]["principals"] += [
+        "cluster.local/ns/shop/sa/other"
+    ]
+    objects = [NS, web_1, web_2, web_3, DB, ONLY_WEB]
+    r = reach.from_objects(objects)
+    assert r.reachability.n_internal == 3  # web-1 and web-2 alike: no rule names http
+    objects, _ = stepped_in_place(r, objects, "apply", named)
+    assert r.reachability.n_internal == 4
+    objects, _ = stepped_in_place(r, objects, "apply", both)
+    assert r.reachability.n_internal == 3  # web-3 with web-2; web-1 apart
+    stepped_in_place(r, objects, "apply", ONLY_WEB)
