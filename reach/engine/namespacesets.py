@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from reach.engine.calicostate import CalicoState
-from reach.engine.classmoves import GONE
+from reach.engine.classmoves import GONE, absorbed
 from reach.engine.forgotten import forgotten
 from reach.engine.policystate import PolicyState
 from reach.engine.reachability import Reachability
@@ -51,6 +51,10 @@ def namespaces_moved(x: Reachability, cluster: Cluster) -> Reachability | None:
     ):
         return None  # keys with a class in a namespace not known: a load's matter
     if name in before:
+        if len(keys.label_keys) > len(state.labels):  # keys found since join the compiled
+            state = absorbed(state, keys, x)  # (a class may have only them outside ``name``)
+            if state is None:
+                return None
         known = forgotten(state, keys, asked, lambda key: key[0] == name)
         if known is None:
             return None

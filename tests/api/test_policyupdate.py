@@ -26,6 +26,7 @@ from tests.api.test_podupdate import (
     tally_in_place,
 )
 from tests.api.test_whatif import key
+from tests.builders import netpol, sel
 from tests.entrybuilders import ingress, service
 from tests.strategies import (
     NS_NAMES,
@@ -752,6 +753,26 @@ def test_a_policy_that_brings_or_takes_its_namespace_does_not_load(by: str) -> N
     assert "front" not in r.cluster.namespaces
     stepped_in_place(r, after, "apply", DENY_FRONT, by=by)
     tally_in_place(list(START), DENY_FRONT, by)
+
+
+def test_a_namespace_taken_by_its_last_policy_from_a_class_of_keys_found_since() -> None:
+    """Found by counting the loads of the what-if property test: e-1's class has only
+    ``elsewhere``'s label class among the compiled ones, and q-1, a key found since in
+    ``shop``, joined it. e-1 goes, then ``elsewhere``'s last object, a NetworkPolicy: the
+    namespace goes too, and its keys are forgotten; the class had no compiled label class
+    left to stand for it, and the update loaded. The keys found since join the compiled
+    label classes first (as a split reads them), so q-1's stands for it, in place."""
+    iso = netpol("iso", "shop", sel(app="web"), policyTypes=["Ingress"])
+    keep = netpol("keep", "elsewhere", sel(app="nothing"), policyTypes=["Ingress"])
+    shop = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
+    e_1, q_1 = _pod("e-1", {"app": "web"}, ns="elsewhere"), _pod("q-1", {"app": "other"})
+    objects = [shop, _pod("s-1", {"app": "web"}), e_1, iso, keep]
+    r = reach.from_objects(objects)
+    assert r.reachability.n_internal == 2
+    objects, _ = stepped_in_place(r, objects, "apply", q_1)
+    objects, _ = stepped_in_place(r, objects, "delete", e_1)
+    objects, _ = stepped_in_place(r, objects, "delete", keep)
+    assert "elsewhere" not in r.cluster.namespaces
 
 
 @pytest.mark.parametrize("by", BY)
