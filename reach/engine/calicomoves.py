@@ -244,9 +244,12 @@ def _split_moved(
         return vectors
 
     also = named_patterns(names.resolved) if names.grow else None
-    refined = calico_split(x, cluster, answers_of, also)
-    if refined is None:
+    asked = calico_patterns(x, cluster, answers_of, also)
+    if asked is None:
         return None
+    refined = split_into(*asked)
+    if refined is None:  # nothing splits: every key, those found since too, answers alike
+        return _moved(names.framed(asked[0]), cluster, old, new, plan, None, names.gone)
     return _moved(names.framed(refined[0]), cluster, old, new, plan, refined[1:], names.gone)
 
 
@@ -314,6 +317,21 @@ def calico_split(
     label classes first, ``classmoves.absorbed``, to be asked too), or the patterns
     ``also`` (one per label class key) do; None when nothing splits or the answers cannot
     be asked here."""
+    asked = calico_patterns(x, cluster, answers_of, also)
+    return split_into(*asked) if asked is not None else None
+
+
+def calico_patterns(
+    x: Reachability,
+    cluster: Cluster,
+    answers_of: Callable[[CalicoState, CalicoMatcher], list[BoolVec] | None],
+    also: list[bytes] | None = None,
+) -> tuple[Reachability, list[bytes]] | None:
+    """What :func:`calico_split` splits by: ``x`` with the keys found since the
+    compilation in its Calico state's label classes, and the pattern of answers of each
+    label class key; None when the answers cannot be asked here. Where no two keys of a
+    class differ, every key (those found since too) answers the change as its class does
+    (a key joined by a projection that a new policy reads more of among them)."""
     state, keys = x.calico_state, x.class_keys
     if state is None or keys is None:
         return None
@@ -332,7 +350,7 @@ def calico_split(
     patterns = [row.tobytes() for row in packed]
     if also is not None:
         patterns = [a + b for a, b in zip(patterns, also, strict=True)]
-    return split_into(x, patterns)
+    return x, patterns
 
 
 def _keys(

@@ -710,6 +710,39 @@ def test_an_admin_policy_beside_calico_tiers_changes_in_place() -> None:
     assert _everything(r) == _everything(reach.from_objects(objects))
 
 
+@pytest.mark.parametrize("by", ["pod", "workload"])
+def test_a_policy_naming_a_label_key_a_joined_key_leaves_out_splits_nothing_in_place(
+    by: str,
+) -> None:
+    """Found by counting the loads of the property test: a-2, a rollout's pod (a new
+    ``pod-template-hash``), joins a-1's class by a projection, which leaves that key out.
+    An AdminNetworkPolicy selecting ``team: web`` names a key the projections left out,
+    so a-2 might answer it otherwise; asked, every key answers it as its class does
+    (neither pod has ``team``), nothing splits, and the update loaded. It goes in place
+    now, with the keys asked (those found since among the kept label classes)."""
+    a_1 = _pod("a-1", {"app": "a", "pod-template-hash": "x1"}, "ns-a")
+    a_2 = _pod("a-2", {"app": "a", "pod-template-hash": "x2"}, "ns-a")
+    web = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "deny-web"},
+        "spec": {
+            "priority": 10,
+            "subject": {
+                "pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"team": "web"}}}
+            },
+            "ingress": [{"name": "none", "action": "Deny", "from": [{"namespaces": {}}]}],
+        },
+    }
+    objects = [NS_A, NS_B, a_1, _pod("b-1", {"app": "b"}, "ns-b"), OBJECTS[1]]
+    r = reach.from_objects(objects)
+    objects, _ = stepped_in_place(r, objects, "apply", a_2, by=by)
+    n = r.reachability.n_internal
+    objects, _ = stepped_in_place(r, objects, "apply", web, by=by)
+    assert r.reachability.n_internal == n  # nothing split
+    stepped_in_place(r, objects, "delete", web, by=by)
+
+
 def test_a_relabel_an_admin_policy_reads_splits_classes_beside_calico_tiers() -> None:
     """An AdminNetworkPolicy whose subjects are the namespaces labelled ``team: x``, beside
     Calico's tiers: ns-a labelled so splits the one class of the two namespaces' pods (the
