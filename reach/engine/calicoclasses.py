@@ -37,6 +37,7 @@ from reach.engine.classmoves import (
     NEW,
     NewClass,
     Plan,
+    absorbed,
     plan_remeshed,
     projected_answers,
     rebuilt,
@@ -101,13 +102,34 @@ def calico_candidates(
     if not len(candidates):
         return none, found  # no class answers as it does: a class is made
     live = _live(state.classes.of_label_class, x.pod_label_class, n)
+    if live is not None and (live[candidates] < 0).any():  # a class whose pods are all of
+        found_since = _with_found(state, keys, x, key)  # keys found since: they join the
+        if found_since is None:  # compiled label classes, and stand for it
+            return None
+        state, matcher = found_since
+        live = _live(state.classes.of_label_class, x.pod_label_class, n)
     if live is None or (live[candidates] < 0).any():
-        return None  # a class with no compiled label class that has pods
+        return None  # a class with no label class that has pods
     vectors = [*calico_plan(cluster).answers(matcher).vectors(), matcher.classes.host_network]
     at = len(matcher.classes) - 1  # the key's label class
     for vector in vectors:
         candidates = candidates[vector[live[candidates]] == vector[at]]
     return candidates, found
+
+
+def _with_found(
+    state: CalicoState, keys: ClassKeys, x: Reachability, key: LabelKey
+) -> tuple[CalicoState, CalicoMatcher] | None:
+    """``state`` with the keys found since the compilation among its label classes
+    (``classmoves.absorbed``), and its Calico matcher with ``key`` after them; None when
+    they cannot be asked (a namespace added since)."""
+    if len(keys.label_keys) <= len(state.labels):
+        return None
+    found = absorbed(state, keys, x)
+    if not isinstance(found, CalicoState) or found.calico_matcher is None:
+        return None
+    matcher = found.calico_matcher.extended([key], found.named_ports)
+    return (found, matcher) if matcher is not None else None
 
 
 #: Candidates few enough to be checked one by one against the columns left.

@@ -743,6 +743,25 @@ def test_a_policy_naming_a_label_key_a_joined_key_leaves_out_splits_nothing_in_p
     stepped_in_place(r, objects, "delete", web, by=by)
 
 
+def test_a_pod_joins_a_class_whose_pods_are_all_of_keys_found_since() -> None:
+    """Found by counting the loads of the property test: a-2 (a new ``pod-template-hash``)
+    joins a-1's class, then a-1 goes, so that class's compiled label class has no pod.
+    a-3's labels project anew (``tier`` is read), and its answers are asked: they are
+    the class's, whose Calico answers were read of a compiled label class with pods, and
+    there was none, so it loaded. The keys found since join the compiled label classes
+    first, and a-2's stands for the class: a-3 joins it in place."""
+    a_1 = _pod("a-1", {"app": "a", "pod-template-hash": "x1"}, "ns-a")
+    a_2 = _pod("a-2", {"app": "a", "pod-template-hash": "x2"}, "ns-a")
+    a_3 = _pod("a-3", {"app": "a", "pod-template-hash": "x2", "tier": "db"}, "ns-a")
+    objects = [NS_A, NS_B, a_1, _pod("b-1", {"app": "b"}, "ns-b"), OBJECTS[0]]
+    r = reach.from_objects(objects)
+    objects, _ = stepped_in_place(r, objects, "apply", a_2)
+    objects, _ = stepped_in_place(r, objects, "delete", a_1)
+    n = r.reachability.n_internal
+    stepped_in_place(r, objects, "apply", a_3)
+    assert r.reachability.n_internal == n  # a-3 joined a-2's class
+
+
 def test_a_relabel_an_admin_policy_reads_splits_classes_beside_calico_tiers() -> None:
     """An AdminNetworkPolicy whose subjects are the namespaces labelled ``team: x``, beside
     Calico's tiers: ns-a labelled so splits the one class of the two namespaces' pods (the
