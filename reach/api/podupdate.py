@@ -107,6 +107,7 @@ def _pod_moved(
     x = before.reachability
     if x.mesh is not None:  # the Calico state its mesh state keeps, its own
         x = with_calico(x) or x
+    replanned: list[str] = []  # Profiles whose rules came into the plan with the pod
     if cluster.calico.profiles:
         was = frozenset().union(*(_carried(cluster, p) for p in changed))
         now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
@@ -115,7 +116,8 @@ def _pod_moved(
         if now - was and not lost:
             plan = calico_plan(after_cluster)
             if framed or _same_frame(calico_plan(cluster), plan):
-                added = [after_cluster.calico.profiles[name] for name in sorted(now - was)]
+                replanned = sorted(now - was)
+                added = [after_cluster.calico.profiles[name] for name in replanned]
                 x = _replanned(x, plan, added)  # a Profile's rules come into the plan
             elif (move := calico_framed(x, after_cluster)) is not None:
                 framed_step = partial(again, framed=True)  # its nets, ports cut first
@@ -125,6 +127,9 @@ def _pod_moved(
         if lost:  # a Profile's rules go, or come naming port names anew: in steps
             return carriers_changed(before, after_cluster, sorted(lost), (was, now), again, by)
     found = moved(x, after_cluster, removed, inserted)
+    if found is None and replanned and not framed:  # their rules tell classes apart: the
+        carried = (was, now)  # pod with them bare, then the rules in (classes split)
+        return carriers_changed(before, after_cluster, replanned, carried, again, by)
     if found is None:
         return None
     x, renumber = found

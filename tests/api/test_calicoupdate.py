@@ -908,6 +908,32 @@ def test_the_last_pod_carrying_a_profile_that_names_nets_goes_in_place(by: str) 
     stepped_in_place(r, objects, "apply", robot, by=by)  # the first carrier: cuts again
 
 
+@pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
+def test_the_first_carrier_of_a_profile_whose_rules_tell_classes_apart(by: str) -> None:
+    """Found by counting the loads of the property test: x-1 and y-1 differ in ``role``
+    alone, which no rule in Calico's plan reads, so they share a class. robot, the first
+    pod running as robot, brings ``ksa.ns-a.robot``'s rules into the plan, whose source
+    selector reads ``role``: the classes split, which the pod's own step does not do, and
+    it loaded. It goes in steps now, as a Profile changed (the pod with the Profile bare,
+    then its rules in: ``api/carrierupdate.py``), and back out likewise."""
+    robot = _pod("robot", {"app": "r"}, "ns-a")
+    robot["spec"]["serviceAccountName"] = "robot"
+    profile = {
+        "apiVersion": CALICO,
+        "kind": "Profile",
+        "metadata": {"name": "ksa.ns-a.robot"},
+        "spec": {"ingress": [{"action": "Allow", "source": {"selector": "role == 'x'"}}]},
+    }
+    x_1, y_1 = _pod("x-1", {"app": "a", "role": "x"}, "ns-a"), _pod("y-1", {"app": "a"}, "ns-a")
+    objects = [NS_A, NS_B, x_1, y_1, _pod("b-1", {"app": "b"}, "ns-b"), OBJECTS[0], profile]
+    r = reach.from_objects(objects)
+    n = r.reachability.n_internal
+    objects, _ = stepped_in_place(r, objects, "apply", robot, by=by)
+    assert r.reachability.n_internal == n + 2  # robot's class, and x-1 apart from y-1
+    stepped_in_place(r, objects, "delete", robot, by=by)
+    assert r.reachability.n_internal == n
+
+
 @pytest.mark.parametrize("by", ["pod", "workload"])
 def test_a_pod_moved_from_the_last_carrier_of_a_profile_to_the_first_of_another(by: str) -> None:
     """robot, the one pod running as sa1 (``ksa.ns-c.sa1``, which denies 10.1.0.0/16),
