@@ -1,7 +1,8 @@
 """A pod change beside Calico's tiers that changes which Profiles of the input with rules
 some pod carries, in steps, without loading: the last pod to carry one going (deleted, or
 replaced by one of another account), or the first coming when the Profile's rules name
-nets, ports or port names the plan did not.
+nets, ports or port names the plan did not, or tell classes apart (their selectors read
+labels no rule of the plan read).
 
 Calico's plan holds a Profile's rules while a workload pod carries it (``kns.<namespace>``,
 ``ksa.<namespace>.<account>``: ``calicoplan._profile_uses``). When the last carrier

@@ -663,30 +663,28 @@ def test_an_account_profile_changed_beside_calico_tiers_computes_its_pods_again(
     assert _everything(r) == _everything(reach.from_objects([*objects[:-1], closed]))
 
 
+def _admin(name: str, subject: Obj, ingress: list[Obj]) -> Obj:
+    """An AdminNetworkPolicy of priority 10 (in Calico's ``kube-admin`` tier)."""
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"priority": 10, "subject": subject, "ingress": ingress},
+    }
+
+
 def test_an_admin_policy_beside_calico_tiers_changes_in_place() -> None:
     """An AdminNetworkPolicy sits in Calico's ``kube-admin`` tier: added (denying ns-b to
     ns-a), changed to select other pods (splitting a class) and deleted (merging classes),
     without loading, each a load of the same objects."""
     objects = [NS_A, NS_B, _pod("a-1", {"app": "a"}, "ns-a"), _pod("w-1", {"app": "w"}, "ns-a")]
     objects += [_pod("b-1", {"app": "b"}, "ns-b"), OBJECTS[1]]
-    deny = {
-        "apiVersion": "policy.networking.k8s.io/v1alpha1",
-        "kind": "AdminNetworkPolicy",
-        "metadata": {"name": "deny-b"},
-        "spec": {
-            "priority": 10,
-            "subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "ns-a"}}},
-            "ingress": [
-                {
-                    "name": "no-b",
-                    "action": "Deny",
-                    "from": [
-                        {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "ns-b"}}}
-                    ],
-                }
-            ],
-        },
-    }
+    only_ns_b = [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "ns-b"}}}]
+    deny = _admin(
+        "deny-b",
+        {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "ns-a"}}},
+        [{"name": "no-b", "action": "Deny", "from": only_ns_b}],
+    )
     r = reach.from_objects(objects)
     with _never_loaded():
         change = r.apply(deny, by="pod")
@@ -722,18 +720,11 @@ def test_a_policy_naming_a_label_key_a_joined_key_leaves_out_splits_nothing_in_p
     now, with the keys asked (those found since among the kept label classes)."""
     a_1 = _pod("a-1", {"app": "a", "pod-template-hash": "x1"}, "ns-a")
     a_2 = _pod("a-2", {"app": "a", "pod-template-hash": "x2"}, "ns-a")
-    web = {
-        "apiVersion": "policy.networking.k8s.io/v1alpha1",
-        "kind": "AdminNetworkPolicy",
-        "metadata": {"name": "deny-web"},
-        "spec": {
-            "priority": 10,
-            "subject": {
-                "pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"team": "web"}}}
-            },
-            "ingress": [{"name": "none", "action": "Deny", "from": [{"namespaces": {}}]}],
-        },
-    }
+    web = _admin(
+        "deny-web",
+        {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"team": "web"}}}},
+        [{"name": "none", "action": "Deny", "from": [{"namespaces": {}}]}],
+    )
     objects = [NS_A, NS_B, a_1, _pod("b-1", {"app": "b"}, "ns-b"), OBJECTS[1]]
     r = reach.from_objects(objects)
     objects, _ = stepped_in_place(r, objects, "apply", a_2, by=by)
@@ -883,13 +874,9 @@ def test_the_first_pod_a_profile_of_the_input_applies_to_comes_in_place() -> Non
     stepped_in_place(r, objects, "apply", b)
 
 
-@pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
-def test_the_last_pod_carrying_a_profile_that_names_nets_goes_in_place(by: str) -> None:
-    """Found by review: robot, the one pod of account sa1, carries ``ksa.ns-c.sa1``, whose
-    egress rule denies 10.1.0.0/16: robot deleted in place left the addresses cut there
-    (three external nodes where a load has one), so it loaded. It goes in place now, in
-    steps (``api/carrierupdate.py``): the Profile's rules out, the pod out, the rules
-    back; the addresses are cut as a load cuts them, and the change is ``reach diff``'s."""
+def _sa1_robot() -> tuple[Obj, Obj]:
+    """robot, a pod of ns-c running as sa1, and ``ksa.ns-c.sa1``, whose egress rule
+    denies 10.1.0.0/16."""
     robot = _pod("robot", {"app": "web"}, "ns-c")
     robot["spec"]["serviceAccountName"] = "sa1"
     deny = {"action": "Deny", "destination": {"nets": ["10.1.0.0/16"]}}
@@ -899,6 +886,17 @@ def test_the_last_pod_carrying_a_profile_that_names_nets_goes_in_place(by: str) 
         "metadata": {"name": "ksa.ns-c.sa1"},
         "spec": {"egress": [deny, {"action": "Allow"}]},
     }
+    return robot, profile
+
+
+@pytest.mark.parametrize("by", ["pod", "workload", "namespace"])
+def test_the_last_pod_carrying_a_profile_that_names_nets_goes_in_place(by: str) -> None:
+    """Found by review: robot, the one pod of account sa1, carries ``ksa.ns-c.sa1``, whose
+    egress rule denies 10.1.0.0/16: robot deleted in place left the addresses cut there
+    (three external nodes where a load has one), so it loaded. It goes in place now, in
+    steps (``api/carrierupdate.py``): the Profile's rules out, the pod out, the rules
+    back; the addresses are cut as a load cuts them, and the change is ``reach diff``'s."""
+    robot, profile = _sa1_robot()
     ns_c = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-c"}}
     start = [ns_c, _pod("api", {"app": "api"}, "ns-c"), robot, profile, THREE[4]]
     r = reach.from_objects(start)
@@ -978,15 +976,7 @@ def test_the_last_carrier_of_a_profile_that_is_the_last_object_of_its_namespace(
     namespace step after them found nothing to delete, and the update loaded. The pod
     step inside the Profile's steps leaves the namespace now, and the update goes in
     place, a load's state with ``reach diff``'s change (and the first carrier back)."""
-    robot = _pod("robot", {"app": "web"}, "ns-c")
-    robot["spec"]["serviceAccountName"] = "sa1"
-    deny = {"action": "Deny", "destination": {"nets": ["10.1.0.0/16"]}}
-    profile = {
-        "apiVersion": CALICO,
-        "kind": "Profile",
-        "metadata": {"name": "ksa.ns-c.sa1"},
-        "spec": {"egress": [deny, {"action": "Allow"}]},
-    }
+    robot, profile = _sa1_robot()
     start = [NS_B, _pod("w-1", {"app": "web"}, "ns-b"), robot, profile]
     r = reach.from_objects(start)
     objects, _ = stepped_in_place(r, start, "delete", robot, by=by)
