@@ -204,7 +204,9 @@ def calico_rebuilt(
         steps: CalicoSteps | _Taken | None = _taken(x, after, others, masks, source, columns)
     else:
         prior = _tiers_in_order(x, after, source)
-        steps = calico_steps(after, x, cluster, others, merges=False, tiers=prior)
+        live = np.zeros(len(after.labels), dtype=bool)  # (podless keys: forgotten after)
+        live[pod_label[pod_label < len(live)]] = True
+        steps = calico_steps(after, x, cluster, others, merges=False, tiers=prior, live=live)
     if steps is None:
         return None
     state_of = steps.tiers.state_of

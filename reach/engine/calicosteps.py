@@ -94,6 +94,7 @@ def calico_steps(
     gone: list[NamedKey] | None = None,
     tiers: CalicoTiers | None = None,
     hashed: bool = False,
+    live: BoolVec | None = None,
 ) -> CalicoSteps | None:
     """The Calico steps of a compilation of ``cluster`` over ``state``'s classes, with the
     rules of the other kinds ``others``; None when the frame would change or the change
@@ -105,7 +106,10 @@ def calico_steps(
     the tiers before over ``state``'s classes, whose owners' counts are taken again
     where their subjects are the same arrays: ``x``'s by default; ``hashed``: the hashes
     are made even where no merge is looked for, as beside the mesh layer, which numbers
-    the classes by them: :mod:`reach.engine.calicomesh`)."""
+    the classes by them: :mod:`reach.engine.calicomesh`; ``live``: the label classes with
+    pods, when the others may answer otherwise than their class and are left aside, as
+    the keys of a namespace or account whose last pod went, which Calico's plan no longer
+    gives its Profile: they are known with no class right after, ``podupdate._emptied``)."""
     plan = plan or calico_plan(cluster)
     named = [key for key in state.named_ports if key not in (gone or [])]
     if not _same_frame(state, x, plan, named):
@@ -117,6 +121,8 @@ def calico_steps(
         state.labels, cluster, names, state.matcher.peer_segments, x.segments, kept
     )
     representative = state.classes.representatives()
+    if live is not None:  # podless label classes aside (forgotten after: podupdate._emptied)
+        representative = np.where(live, representative, np.arange(len(representative)))
     if any(not np.array_equal(v, v[representative]) for v in vectors):
         return None  # the change tells label classes of one class apart
     calico.in_classes(state.classes.first_label_class)
