@@ -206,6 +206,7 @@ def calico_rebuilt(
         prior = _tiers_in_order(x, after, source)
         live = np.zeros(len(after.labels), dtype=bool)  # (podless keys: forgotten after)
         live[pod_label[pod_label < len(live)]] = True
+        after = _firsts_live(after, live)
         steps = calico_steps(after, x, cluster, others, merges=False, tiers=prior, live=live)
     if steps is None:
         return None
@@ -242,6 +243,26 @@ def calico_rebuilt(
         _side_ids=side_ids,
         _and=table,
     )
+
+
+def _firsts_live(state: CalicoState, live: BoolVec) -> CalicoState:
+    """``state`` with each class whose first label class has no pod (``live``: those
+    with pods) answered for by its least label class that has (as
+    ``forgotten.classes_without`` takes another): the keys of a namespace whose last pod
+    went answer its ``kns.*`` Profile otherwise than the pods of the class, which no
+    longer carry one with them."""
+    first, of = state.classes.first_label_class, state.classes.of_label_class
+    inside = first < len(live)
+    stale = np.flatnonzero(inside & ~live[np.where(inside, first, 0)])
+    if not len(stale):
+        return state
+    held = np.flatnonzero(live & (of >= 0))
+    classes, at = np.unique(of[held], return_index=True)
+    least = dict(zip(classes.tolist(), held[at].tolist(), strict=True))
+    moved = first.copy()
+    for cls in stale.tolist():
+        moved[cls] = least.get(cls, first[cls])
+    return replace(state, classes=replace(state.classes, first_label_class=moved))
 
 
 def renumbered(

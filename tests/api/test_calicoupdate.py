@@ -753,21 +753,27 @@ def test_a_pod_joins_a_class_whose_pods_are_all_of_keys_found_since() -> None:
     assert r.reachability.n_internal == n  # a-3 joined a-2's class
 
 
-def test_the_last_pod_of_a_namespace_leaves_its_podless_keys_to_be_forgotten() -> None:
-    """Found by counting the loads of the property test: a-1 and b-0 share a class, and
-    b-0's pod went (its key stays in the class). b-1, alone in its class (the Calico
-    policy selects it), is the last pod of ns-b: its class goes, and Calico's plan no
-    longer gives ns-b's pods its ``kns.*`` Profile, so b-0's key answers it otherwise
-    than a-1's; the Calico steps of the renumbering found the class's label classes told
-    apart, and it loaded. Label classes with no pod are left aside there (they are known
-    with no class right after: ``podupdate._emptied``): in place, and back."""
-    a_1 = _pod("a-1", {"app": "x"}, "ns-a")
-    b_0, b_1 = _pod("b-0", {"app": "x", "v": "0"}, "ns-b"), _pod("b-1", {"app": "a"}, "ns-b")
-    objects = [NS_A, NS_B, a_1, b_0, b_1, OBJECTS[0]]
+@pytest.mark.parametrize("emptied, other", [("ns-b", "ns-a"), ("ns-a", "ns-b")])
+def test_the_last_pod_of_a_namespace_leaves_its_podless_keys_to_be_forgotten(
+    emptied: str, other: str
+) -> None:
+    """Found by counting the loads of the property test: x-1 (of ``other``) and x-0 (of
+    ``emptied``) share a class, and x-0's pod went (its key stays in the class). lone,
+    alone in its class (the Calico policy selects it), is the last pod of ``emptied``: its
+    class goes, and Calico's plan no longer gives that namespace's pods its ``kns.*``
+    Profile, so x-0's key answers it otherwise than x-1's; the Calico steps of the
+    renumbering found the class's label classes told apart, and it loaded. Label classes
+    with no pod are left aside there (they are known with no class right after:
+    ``podupdate._emptied``), and where x-0's is the class's first label class (ns-a sorts
+    first), the class is answered for by its least label class with a pod (as a class
+    whose first label class is forgotten is): in place, and back."""
+    x_0 = _pod("x-0", {"app": "x", "v": "0"}, emptied)
+    lone, x_1 = _pod("lone", {"app": "a"}, emptied), _pod("x-1", {"app": "x"}, other)
+    objects = [NS_A, NS_B, x_0, lone, x_1, OBJECTS[0]]
     r = reach.from_objects(objects)
-    objects, _ = stepped_in_place(r, objects, "delete", b_0)
-    objects, _ = stepped_in_place(r, objects, "delete", b_1)
-    stepped_in_place(r, objects, "apply", b_1)
+    objects, _ = stepped_in_place(r, objects, "delete", x_0)
+    objects, _ = stepped_in_place(r, objects, "delete", lone)
+    stepped_in_place(r, objects, "apply", lone)
 
 
 def test_a_relabel_an_admin_policy_reads_splits_classes_beside_calico_tiers() -> None:
