@@ -52,7 +52,7 @@ def _kept(cluster: Cluster, store: ObjectStore, namespace: str, brings: bool) ->
     Namespace object, or a pod is in it (a load makes it of its pods; with only policies
     in it, a policy may be what makes it: that loads, unless ``brings``: the caller adds
     or deletes it in a step of its own)."""
-    if store.holds(("", "Namespace", "default", namespace)):
+    if store.declares(namespace):
         return True
     made = cluster.namespaces.get(namespace)  # (one read from an object: the load's matter)
     if made is not None and made.origin:

@@ -180,7 +180,7 @@ def namespace_made(cluster: Cluster, store: ObjectStore, name: str) -> Cluster:
     """``cluster`` with the namespace ``name`` as a load makes it: declared by a
     Namespace object (kept as it is), or made of the pods, policies and network sets in
     it (added with its name alone, or taken out when nothing is left)."""
-    if store.holds(("", "Namespace", "default", name)):
+    if store.declares(name):
         return cluster
     if implied(cluster, name) == (name in cluster.namespaces):
         return cluster

@@ -24,7 +24,7 @@ from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
 from reach.api.movedupdate import Taken, Update, taken_in_turn
-from reach.api.namespaceupdate import implied, namespaces_with, with_namespaces
+from reach.api.namespaceupdate import implied, namespace_made, namespaces_with, with_namespaces
 from reach.api.policyupdate import namespaces_step
 from reach.engine.atoms import cuts_of
 from reach.engine.calicomesh import stashed, with_calico
@@ -220,7 +220,7 @@ def _namespace_last(
     if done is None:
         return None
     after, among, ends = done
-    gone = with_namespaces(after.cluster, namespaces_with(after.cluster, key[2], None))
+    gone = namespace_made(after.cluster, store, key[2])  # (nothing left in it: deleted)
     taken = taken_in_turn(after, [(gone, partial(namespaces_step, gone))], by)
     if taken is None:
         return None
@@ -234,7 +234,7 @@ def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
     a load made of the objects in it (then it must keep a pod: :func:`_stays`)."""
     if store.holds_kind(WORKLOAD_KINDS, ns):
         return False
-    if store.holds(("", "Namespace", "default", ns)):
+    if store.declares(ns):
         return True
     made = cluster.namespaces.get(ns)  # (one read from an object: the load's matter)
     return made is not None and not made.origin
@@ -244,7 +244,7 @@ def _stays(after: Cluster, store: ObjectStore, ns: str) -> bool:
     """Whether a load of ``after`` has namespace ``ns`` as the cluster before did: it is a
     Namespace object, or some object a load makes it of is still in it (with its last
     one gone, a load drops it: that loads)."""
-    return store.holds(("", "Namespace", "default", ns)) or implied(after, ns)
+    return store.declares(ns) or implied(after, ns)
 
 
 def _namespace_first(
@@ -256,7 +256,7 @@ def _namespace_first(
     ns, cluster = key[2], before.cluster
     if old or ns in cluster.namespaces or store.get(key) is None:
         return None
-    if store.holds(("", "Namespace", "default", ns)) or store.holds_kind(WORKLOAD_KINDS, ns):
+    if store.declares(ns) or store.holds_kind(WORKLOAD_KINDS, ns):
         return None
     middle = with_namespaces(cluster, namespaces_with(cluster, ns, Namespace.implied(ns)))
     again = partial(_pod_moved, store=store, key=key, old=old, by=by)

@@ -183,7 +183,7 @@ def _network_policy(
     object its namespace must be one a load implies before and after (by what else is in
     it: the namespaces stay)."""
     _, _, ns, name = key
-    declared = store.holds(("", "Namespace", "default", ns))
+    declared = store.declares(ns)
     if not declared and ns in cluster.namespaces and cluster.namespaces[ns].origin:
         return None  # one the load skipped as invalid
     if store.holds(("extensions", "NetworkPolicy", ns, name)):

@@ -97,6 +97,11 @@ class ObjectStore:
         default namespace of :func:`identity`)."""
         return {kind for (ns, kind), n in self._kinds.items() if ns == namespace and n}
 
+    def declares(self, namespace: str) -> bool:
+        """Whether a Namespace object named ``namespace`` is held (cluster-scoped: in the
+        default namespace of :func:`identity`)."""
+        return self.holds(("", "Namespace", "default", namespace))
+
     def holds_kind(self, kinds: Collection[str], namespace: str) -> bool:
         """Whether an object of one of these kinds is in ``namespace``."""
         return any(self._kinds.get((namespace, kind)) for kind in kinds)
