@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -136,11 +137,11 @@ def taken_each(
     take: Taking, vectors: list[np.ndarray[Any, Any]], fills: Sequence[object] | None, fill: object
 ) -> list[np.ndarray[Any, Any]]:
     """``take(vector, fill)`` for each of ``vectors`` (1-D, of one length and dtype; each
-    with its own fill from ``fills`` when given), as the rows of one array: one stack and
-    one take for them all, where a take of each costs a few array operations (every
-    rule's peers and every policy's subjects at a renumbering: at 10k pods 2,300 vectors,
-    at 100k 23,500). Vectors that are rows an earlier call made are not stacked again
-    (:func:`_stacked`)."""
+    with its own fill from ``fills`` when given), as the rows of one array: one take for
+    them all, where a take of each costs a few array operations (every rule's peers and
+    every policy's subjects at a renumbering: at 10k pods 2,300 vectors, at 100k 23,500).
+    Vectors that are rows an earlier call made are taken from its array by runs of rows
+    (:func:`_sources`), the others stacked first."""
     if not vectors:
         return []
     made = fills is not None and len(take.fills) > 0
@@ -152,16 +153,111 @@ def taken_each(
         for k, v in enumerate(vectors)
     ]
     distinct = vectors if len(place) == len(vectors) else _firsts(vectors, at, len(place))
-    out = take(_stacked(distinct), fill)
+    order, sources = _sources(distinct)
+    first = distinct[0]
+    out = arraypool.empty((len(distinct), len(take.at)), first.dtype)
+    start = 0
+    for source in sources:
+        take(source, fill, out=out[start : start + len(source)])
+        start += len(source)
     if made:
         assert fills is not None
         own = fills if distinct is vectors else _firsts(list(fills), at, len(place))
+        own = own if order is None else [own[k] for k in order]
         out[:, take.fills] = np.array(own, dtype=out.dtype)[:, None]
     rows = list(out)
-    _made[id(out)] = [weakref.ref(row) for row in rows]
-    for key in [key for key, refs in _made.items() if refs[0]() is None]:
+    _made[id(out)] = _Made([weakref.ref(row) for row in rows])
+    for key in [key for key, kept in _made.items() if kept.refs[0]() is None]:
         del _made[key]
-    return rows if distinct is vectors else [rows[k] for k in at]
+    by_place = rows if order is None else _placed(rows, order)
+    return by_place if distinct is vectors else [by_place[k] for k in at]
+
+
+def _placed(rows: list[Any], order: list[int]) -> list[Any]:
+    """``rows`` put in their places (``order``: the place of each)."""
+    out = [rows[0]] * len(rows)
+    for row, k in zip(rows, order, strict=True):
+        out[k] = row
+    return out
+
+
+def _sources(
+    vectors: list[np.ndarray[Any, Any]],
+) -> tuple[list[int] | None, list[np.ndarray[Any, Any]]]:
+    """``vectors`` as blocks of rows to take in turn: runs of consecutive rows of arrays
+    earlier :func:`taken_each` calls made (slices of them, not copied), and the others
+    stacked, in memory :mod:`reach.engine.arraypool` keeps; and the place in ``vectors``
+    of each row of the blocks, in order (None: each in its own). A renumbering takes the
+    rules' peers that the last one made, most of them in order (at 100k pods a stack of
+    13,500 peers cost 45-70 ms, and 3 to 10 times that in new memory; a cut of the
+    segments and a renumbering took them twice in one update)."""
+    owner = _made_rows(vectors)
+    if owner is not None:
+        return None, [owner]
+    if len(vectors) * vectors[0].nbytes < _LOOKED_FROM:  # (a look costs 1 us a vector)
+        return None, [_stack(vectors)]
+    known = {id(v.base) for v in vectors}.intersection(_made)
+    if not known:
+        return None, [_stack(vectors)]
+    lookup: dict[int, tuple[int, int]] = {}
+    for key in known:
+        lookup.update(_made[key].rows(key))
+    found = [lookup.get(id(v)) for v in vectors]
+    found = [  # (a row gone may have left its id to another vector)
+        f if f is not None and _made[f[0]].refs[f[1]]() is v else None
+        for f, v in zip(found, vectors, strict=True)
+    ]
+    held = [(f[0], f[1], k) for k, f in enumerate(found) if f is not None]
+    if not held:
+        return None, [_stack(vectors)]
+    table = np.array(held, dtype=np.int64)  # (array, row, place) of each row found
+    table = table[np.lexsort((table[:, 1], table[:, 0]))]
+    keys, rows = table[:, 0], table[:, 1]
+    starts = np.flatnonzero(np.r_[True, (np.diff(keys) != 0) | (np.diff(rows) != 1)])
+    if len(starts) > _RUNS_AT_MOST:  # scattered rows: one stack of them all
+        return None, [_stack(vectors)]
+    ends = np.r_[starts[1:], len(rows)]
+    owners: dict[int, np.ndarray[Any, Any]] = {}
+    for k in {key: k for key, _, k in held}.values():  # a vector of each array
+        base = vectors[k].base
+        assert isinstance(base, np.ndarray)
+        owners[id(base)] = base
+    blocks = [
+        owners[int(keys[a])][int(rows[a]) : int(rows[b - 1]) + 1]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    order = table[:, 2].tolist()
+    if len(order) == len(vectors) and len(blocks) == 1 and order == sorted(order):
+        return None, blocks  # (one run, each vector in its own place)
+    loose = [k for k, where in enumerate(found) if where is None]
+    if loose:
+        blocks.append(_stack([vectors[k] for k in loose]))
+    return order + loose, blocks
+
+
+def _made_rows(vectors: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any] | None:
+    """The array an earlier :func:`taken_each` made when ``vectors`` are its rows, each
+    and in order (known by identity: a row found is that row); else None."""
+    owner = vectors[0].base
+    made = _made.get(id(owner))
+    if (
+        made is not None
+        and isinstance(owner, np.ndarray)
+        and len(made.refs) == len(vectors)
+        and all(ref() is v for ref, v in zip(made.refs, vectors, strict=True))
+    ):
+        return owner
+    return None
+
+
+#: The bytes from which vectors are looked for among the rows made before rather than
+#: stacked (:func:`_sources`): at 10k pods a stack of 1,366 peers (3.3 MB) costs 0.4 ms
+#: and a look 1 ms; at 100k a stack of 13,500 (318 MB) 45-70 ms and a look 15.
+_LOOKED_FROM = 1 << 24
+
+#: Runs of rows above which the rows found are stacked with the others (a take per run
+#: costs a few array operations).
+_RUNS_AT_MOST = 64
 
 
 def _firsts(items: Sequence[Any], at: list[int], n: int) -> list[Any]:
@@ -176,24 +272,28 @@ def _firsts(items: Sequence[Any], at: list[int], n: int) -> list[Any]:
 _UNSET = object()
 
 
-#: The rows :func:`taken_each` handed out, by the id of the array they are rows of, as
-#: weak references (a row gone, and they no longer match).
-_made: dict[int, list[weakref.ref[Any]]] = {}
+@dataclass
+class _Made:
+    """The rows :func:`taken_each` handed out of one array, as weak references (a row
+    gone, and they no longer match)."""
+
+    refs: list[weakref.ref[Any]]
+    _rows: dict[int, tuple[int, int]] | None = None
+
+    def rows(self, key: int) -> dict[int, tuple[int, int]]:
+        """``(key, row)`` of each row by its id (found when first asked)."""
+        if self._rows is None:
+            self._rows = {id(ref()): (key, r) for r, ref in enumerate(self.refs)}
+        return self._rows
 
 
-def _stacked(vectors: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """``vectors`` as the rows of one 2-D array: the array :func:`taken_each` made when
-    they are its rows, each and in order (known by identity: a row found is that row);
-    else a stack of them, in memory :mod:`reach.engine.arraypool` keeps (at 100k pods a
-    stack of 13,500 peers costs 45 ms there, and 3 to 10 times that in new memory)."""
-    first, owner = vectors[0], vectors[0].base
-    made = _made.get(id(owner))
-    if (
-        made is not None
-        and isinstance(owner, np.ndarray)
-        and len(made) == len(vectors)
-        and all(ref() is v for ref, v in zip(made, vectors, strict=True))
-    ):
-        return owner
+#: What :func:`taken_each` made, by the id of the array the rows are of.
+_made: dict[int, _Made] = {}
+
+
+def _stack(vectors: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    """``vectors`` as the rows of one 2-D array, in memory :mod:`reach.engine.arraypool`
+    keeps."""
+    first = vectors[0]
     out = arraypool.empty((len(vectors), len(first)), first.dtype)
     return np.stack(vectors, out=out)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from reach.engine import arraypool
 from reach.engine.rowbuffer import appended, empty_rows, extends
-from reach.engine.taking import Taking, _stacked, taken, taken_each
+from reach.engine.taking import Taking, _sources, taken, taken_each
 
 BIG = (1 << 24) // 4 + 64  # int32 elements over arraypool.SMALLEST
 
@@ -107,8 +107,10 @@ def test_the_rows_taken_each_made_are_not_stacked_again(pooled_small: None) -> N
     take = Taking(np.array([2, 0, -1, 1]))
     vectors = [np.array([i, i + 1, i + 2]) for i in range(5)]
     first = taken_each(take, vectors, None, -1)
-    assert _address(_stacked(first)) == _address(first[0])  # the array they are rows of
-    assert _address(_stacked(first[::-1])) != _address(first[0])  # a stack
+    order, blocks = _sources(first)
+    assert order is None and [_address(b) for b in blocks] == [_address(first[0])]  # theirs
+    order, blocks = _sources(first[::-1])  # (small: stacked, not looked for)
+    assert order is None and _address(blocks[0]) != _address(first[0])
     again = taken_each(Taking(np.array([3, 2, 1, 0])), first, None, -1)
     assert [v.tolist() for v in again] == [list(reversed(v.tolist())) for v in first]
     # the rows of one call in another order, or a part of them: stacked, and right
