@@ -17,11 +17,20 @@ policies, network sets): a Calico NetworkPolicy that brings it, or takes the las
 made it, is two steps (the namespace added, then the policy in; the policy out, then the
 namespace deleted: :func:`reach.api.policyupdate.namespace_steps`), and so is a network
 set doing so (:func:`_set_stepped`).
+
+Where Calico's tiers do not decide (no enforced Calico policy, no Profile), the Calico
+objects are read apart from them (:func:`_apart`): a Tier, a staged policy or a
+HostEndpoint changes what is said and no row; a network set cuts the address segments
+(:mod:`reach.engine.setmoves`). HostEndpoints and StagedKubernetesNetworkPolicies, never
+enforced, change no row with the tiers deciding either. The first enforced Calico policy
+or Profile to come, and the last to go, load.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from reach.analysis.compiled import Analysis
@@ -38,6 +47,9 @@ from reach.engine.calicomoves import (
     calico_tier_moved,
 )
 from reach.engine.calicoplan import calico_evaluated
+from reach.engine.moves import Move, rows_kept
+from reach.engine.reachability import Reachability
+from reach.engine.setmoves import sets_moved
 from reach.errors import Diagnostics
 from reach.gcpause import without_gc
 from reach.input.calico import CalicoObject
@@ -70,6 +82,13 @@ TIER = "Tier"
 #: apply to the pods of a namespace, or of an account.
 PROFILE = "Profile"
 
+#: The Calico kinds a quick way reads with Calico's tiers deciding.
+KINDS = (*POLICY_KINDS, PROFILE, *SET_KINDS, TIER)
+
+#: Calico kinds read for what is said of them alone (outside reach's pod model, or never
+#: enforced): a change of one changes no row.
+READ_ONLY = ("HostEndpoint", "StagedKubernetesNetworkPolicy")
+
 
 @without_gc
 def calico_update(
@@ -81,25 +100,31 @@ def calico_update(
     module doc)."""
     group, kind, _, name = key
     cluster = before.cluster
-    if group not in CALICO_GROUPS or kind not in (*POLICY_KINDS, PROFILE, *SET_KINDS, TIER):
+    if group not in CALICO_GROUPS or kind not in (*KINDS, *READ_ONLY):
         return None
-    x = with_calico(before.reachability)  # (beside the mesh layer its state keeps it)
-    if x is None or any(d.code == "skipped-invalid" for d in cluster.diagnostics):
+    if any(d.code == "skipped-invalid" for d in cluster.diagnostics):
+        return None
+    tiers = calico_evaluated(cluster)  # Calico's tiers decide: its state, or no quick way
+    x = with_calico(before.reachability) if tiers else _apart(before)
+    if x is None:
         return None
     after_cluster = _calico_again(cluster, store)
-    if after_cluster is None or not calico_evaluated(after_cluster):
-        return None
+    if after_cluster is None or calico_evaluated(after_cluster) != tiers:
+        return None  # the first enforced Calico policy or Profile, or the last
     if kind in NAMESPACED and key[2]:  # a load makes its namespace of what is in it
         after_cluster = namespace_made(after_cluster, store, key[2])
     spaces = after_cluster.namespaces.keys() != cluster.namespaces.keys()
     if kind in SET_KINDS:  # the rules picking it hold other addresses; its node anew
         sets = {s.node_id for c in (cluster, after_cluster) for s in c.calico.network_sets}
         changed = sets - {s.node_id for s in cluster.calico.network_sets if _kept(s, after_cluster)}
+        moving = calico_sets_moved if tiers else sets_moved
         if spaces:  # it brings its namespace, or takes it away
-            return _set_stepped(before, after_cluster, frozenset(changed), by)
-        moved_sets = calico_sets_moved(x, after_cluster)
+            return _set_stepped(before, after_cluster, frozenset(changed), by, moving)
+        moved_sets = moving(x, after_cluster)
         also = frozenset(changed)
         return moved_update(before, after_cluster, moved_sets, by, also=also, ranges=True)
+    if kind in READ_ONLY or not tiers:  # what is said of it, alone (spaces: none made)
+        return moved_update(before, after_cluster, rows_kept(replace(x, cluster=after_cluster)), by)
     if kind == TIER:  # the tiers in another order, or another default action
         return moved_update(before, after_cluster, calico_tier_moved(x, after_cluster, name), by)
     found: tuple[Changed | None, Changed | None]
@@ -113,12 +138,18 @@ def calico_update(
     return moved_update(before, after_cluster, moved, by)
 
 
-def _set_stepped(before: Analysis, after: Cluster, also: frozenset[str], by: str) -> Update | None:
+def _set_stepped(
+    before: Analysis,
+    after: Cluster,
+    also: frozenset[str],
+    by: str,
+    moving: Callable[[Reachability, Cluster], Move | None],
+) -> Update | None:
     """A network set change that brings its namespace (no Namespace object, nothing else
     in it) or takes the last of what made it, in two steps (as a Calico NetworkPolicy's,
     :func:`reach.api.policyupdate.namespace_steps`): the namespace added, then the set
     in; or the set out, then the namespace deleted. ``also``: the network sets' nodes
-    that change."""
+    that change; ``moving``: the set step."""
     cluster = before.cluster
     brings = len(after.namespaces) > len(cluster.namespaces)
     if brings:  # (the objects before, the namespaces after; or the other way)
@@ -130,13 +161,13 @@ def _set_stepped(before: Analysis, after: Cluster, also: frozenset[str], by: str
         if first is None:
             return None
         analysis, among, ends = first
-        moved = calico_sets_moved(analysis.reachability, after)
+        moved = moving(analysis.reachability, after)
         done = moved_update(analysis, after, moved, by, also=also, ranges=True)
         if done is None:
             return None
         final, more = done.analysis, done.among
     else:  # the set out, then the namespace
-        moved = calico_sets_moved(before.reachability, middle)
+        moved = moving(before.reachability, middle)
         done = moved_update(before, middle, moved, by, also=also, ranges=True)
         if done is None:
             return None
@@ -146,6 +177,17 @@ def _set_stepped(before: Analysis, after: Cluster, also: frozenset[str], by: str
         (final, among, ends), more = last, done.among
     read = among | more  # (``more``: the end nodes the set step read too)
     return Update(final, diff(before, final, by, "before", "after", among=read), read | ends)
+
+
+def _apart(before: Analysis) -> Reachability | None:
+    """The compilation of ``before``, whose Calico objects its tiers do not decide (no
+    enforced Calico policy, no Profile): read apart from them, the network sets' CIDRs
+    cutting the segments (:mod:`reach.engine.setmoves`), the rest said of only; None
+    when it keeps no state that Istio objects need (a load compiles then)."""
+    x = before.reachability
+    if before.cluster.istio and x.mesh_state is None:
+        return None
+    return x
 
 
 def _calico_again(cluster: Cluster, store: ObjectStore) -> Cluster | None:

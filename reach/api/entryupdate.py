@@ -37,6 +37,7 @@ from reach.api.ciliumupdate import policies_said as cilium_said
 from reach.api.movedupdate import Step, Update, moved_update, moves_in_turn
 from reach.engine.calicomesh import with_calico
 from reach.engine.calicomoves import calico_moved
+from reach.engine.calicoplan import calico_evaluated
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import Move, rows_kept
 from reach.engine.policymoves import policy_moved
@@ -70,7 +71,7 @@ def entry_update(
         return None
     if cluster.istio and x.mesh_state is None:
         return None
-    if cluster.calico and x.calico_state is None and x.mesh_state is None:
+    if calico_evaluated(cluster) and x.calico_state is None and x.mesh_state is None:
         return None  # (beside the mesh, Calico's rules are compiled with no state kept)
     if x.policy_state is None and x.calico_state is None and x.mesh_state is None:
         return None
@@ -107,7 +108,7 @@ def _taken_again(cluster: Cluster, after: Cluster, services: list[Service]) -> l
     of a policy or an entry point as any other. A Calico Profile that names it has its
     rules taken out (kept with none, so that Calico still decides) and put back, first
     out and last back when Calico policies name it too."""
-    if cluster.calico and any(_to_service(cluster, s) for s in services):
+    if calico_evaluated(cluster) and any(_to_service(cluster, s) for s in services):
         return None  # Cilium policies beside Calico's tiers: they load
     if cluster.calico:
         calico = [p for p in cluster.calico.policies if any(_names(p, s) for s in services)]

@@ -16,6 +16,7 @@ from reach.analysis.compiled import Analysis
 from reach.api.entryupdate import entries_again
 from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.engine.calicomesh import stashed, with_calico
+from reach.engine.calicoplan import calico_evaluated
 from reach.engine.calicorelabel import calico_namespace_moved
 from reach.engine.meshmoves import mesh_moved
 from reach.engine.moves import Move, rows_kept
@@ -53,7 +54,7 @@ def namespace_update(
         return None
     if cluster.istio and x.mesh_state is None:
         return None
-    if cluster.calico:  # (beside the mesh layer its state keeps Calico's)
+    if calico_evaluated(cluster):  # (beside the mesh layer its state keeps Calico's)
         found = with_calico(x)
         if found is None:
             return None  # Calico objects the compilation reads apart from its tiers
@@ -97,7 +98,7 @@ def _relabelled(x: Reachability, cluster: Cluster, name: str) -> Move | None:
     """The policies' answers to namespace ``name``'s new labels: Calico's way beside
     Calico's tiers (beside the mesh layer with the Calico state its mesh state keeps),
     else the other kinds'."""
-    if cluster.calico:
+    if calico_evaluated(cluster):
         return calico_namespace_moved(x, cluster, name)
     return namespace_moved(x, cluster, name)
 

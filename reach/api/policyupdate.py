@@ -30,6 +30,7 @@ from reach.api.movedupdate import Update, moved_update, moves_in_turn
 from reach.api.namespaceupdate import namespace_made, with_namespaces
 from reach.engine.calicomesh import stashed, with_calico
 from reach.engine.calicomoves import calico_moved
+from reach.engine.calicoplan import calico_evaluated
 from reach.engine.moves import Move, Moved, rows_kept
 from reach.engine.namespacesets import namespaces_moved
 from reach.engine.policymoves import policy_moved
@@ -86,10 +87,10 @@ def policy_update(
     calico = with_calico(x)  # (beside the mesh layer its state keeps Calico's)
     tiers = calico is not None  # Calico's tiers decide: no Cilium policies
     x = calico or x
-    if (cluster.istio and x.mesh_state is None) or (cluster.calico and not tiers):
+    if (cluster.istio and x.mesh_state is None) or (calico_evaluated(cluster) and not tiers):
         return None
     if key[:2] == NETWORK_POLICY:
-        if tiers and _calico_copy(store, key):
+        if _calico_copy(store, key):
             return None  # the load leaves Calico's copy of it out, or takes it back
         change = _network_policy(cluster, store, key, old)
     elif key[0] == ADMIN_GROUP and key[1] in ADMIN_KINDS:
