@@ -11,9 +11,35 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 import reach
-from tests.api.test_calicoupdate import CALICO, NS_A, NS_B, OBJECTS
-from tests.api.test_podupdate import _everything, _pod, stepped_in_place
+from tests.api.test_calicoupdate import (
+    CALICO,
+    NS_A,
+    NS_B,
+    OBJECTS,
+    SECURITY,
+    V4,
+    V6,
+    _network_set,
+    _tiers,
+)
+from tests.api.test_podupdate import (
+    BY,
+    Event,
+    _everything,
+    _pod,
+    a_namespace_event,
+    a_pod_event,
+    applied_or_deleted,
+    declared_clusters,
+    each_update_equals_a_load,
+    stepped_in_place,
+)
+from tests.api.test_whatif import key
+from tests.strategies import NS_NAMES, policy_manifests
 
 Obj = dict[str, Any]
 
@@ -31,12 +57,8 @@ TEN = {
 }
 
 
-def _set(name: str, nets: list[str], namespace: str | None = None) -> Obj:
-    kind = "NetworkSet" if namespace else "GlobalNetworkSet"
-    meta: Obj = {"name": name, "labels": {"role": "far"}}
-    if namespace:
-        meta["namespace"] = namespace
-    return {"apiVersion": CALICO, "kind": kind, "metadata": meta, "spec": {"nets": nets}}
+def _set(name: str, nets: list[str], namespace: str = "") -> Obj:
+    return _network_set(name, nets, {"role": "far"}, namespace)
 
 
 def _nodes(r: reach.Reach) -> set[str]:
@@ -141,3 +163,74 @@ def test_a_network_policy_whose_calico_copy_is_held_no_tier_deciding() -> None:
     assert _everything(r) == _everything(reach.from_objects([*PODS, copied]))
     r.apply(deny)
     assert _everything(r) == _everything(reach.from_objects([*PODS, copied, deny]))
+
+
+@st.composite
+def apart_events(draw: st.DrawFn, start: list[Obj]) -> list[Event]:
+    """Network sets (global or namespaced, in a namespace nothing else is in too), Tiers,
+    HostEndpoints and staged Kubernetes policies added, changed and deleted; Kubernetes
+    NetworkPolicies, namespace and pod events between; now and then an enforced Calico
+    policy coming or going (Calico's tiers start or stop deciding: a load)."""
+    known = {key(o): o for o in start}
+    out: list[Event] = []
+    for _ in range(draw(st.integers(1, 15))):
+        way = draw(st.sampled_from(["set", "set", "tier", "host", "staged", "np", "ns", "pod"]))
+        by = draw(st.sampled_from(BY))
+        if way == "ns":
+            a_namespace_event(draw, known, out, by)
+        elif way == "pod":
+            a_pod_event(draw, known, out)
+        elif way == "np":
+            name = f"np-{draw(st.integers(0, 2))}"
+            obj = draw(policy_manifests(draw(st.sampled_from(NS_NAMES)), name))
+            applied_or_deleted(draw, known, out, obj, by)
+        else:
+            applied_or_deleted(draw, known, out, _apart_object(draw, way), by)
+        if draw(st.integers(0, 9)) == 0:  # the first enforced Calico policy, or the last
+            applied_or_deleted(draw, known, out, OBJECTS[0], by)
+    return out
+
+
+def _apart_object(draw: st.DrawFn, way: str) -> Obj:
+    """A Calico object of ``way`` that Calico's tiers do not decide by."""
+    if way == "set":
+        nets = draw(st.lists(st.sampled_from(V4 + V6), min_size=1, max_size=2, unique=True))
+        namespace = draw(st.sampled_from(["", "ns-a", "ns-far"]))
+        return _set(f"set-{draw(st.integers(0, 1))}", nets, namespace)
+    if way == "tier":
+        tier = copy.deepcopy(SECURITY)
+        tier["spec"]["order"] = draw(st.sampled_from([1, 50, 2000000]))
+        if draw(st.booleans()):
+            tier["spec"]["defaultAction"] = draw(st.sampled_from(["Deny", "Pass"]))
+        return tier
+    if way == "host":
+        host = copy.deepcopy(HOST)
+        host["spec"]["expectedIPs"] = [draw(st.sampled_from(["192.168.0.1", "10.9.0.1"]))]
+        return host
+    staged = copy.deepcopy(STAGED_K8S)
+    staged["metadata"]["name"] = f"staged-{draw(st.integers(0, 1))}"
+    return staged
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_calico_objects_no_tier_decides_by_equal_a_load_of_the_same_objects(
+    data: st.DataObject,
+) -> None:
+    start = data.draw(declared_clusters())
+    start += data.draw(st.lists(st.sampled_from([_set("set-0", ["10.1.0.0/16"]), SECURITY])))
+    start = list({key(o): o for o in start}.values())
+    each_update_equals_a_load(start, data.draw(apart_events(start)), also=_tiers)
+
+
+def test_a_network_set_beside_the_mesh_layer_keeps_its_ip_blocks_cutting() -> None:
+    """Beside Istio's mesh layer, whose ipBlocks cut the segments too: a set whose CIDRs
+    cut at the same bounds comes and goes, and the segments stay cut where the mesh cuts
+    them (a load cuts at every ipBlock of the mesh and every set)."""
+    from tests.api.test_meshupdate import DB, NS, WEB, _by_block
+
+    start = [NS, WEB, DB, _by_block("10.1.0.0/16")]
+    r = reach.from_objects(start)
+    objects, _ = stepped_in_place(r, start, "apply", _set("near", ["10.1.0.0/16", "10.2.0.0/16"]))
+    assert "near[GlobalNetworkSet]" in _nodes(r)
+    stepped_in_place(r, objects, "delete", _set("near", ["10.1.0.0/16", "10.2.0.0/16"]))
