@@ -3,7 +3,8 @@ is computed"): a Pod (:mod:`reach.api.podupdate`), a NetworkPolicy or admin poli
 (:mod:`reach.api.policyupdate`), a Calico policy (:mod:`reach.api.calicoupdate`), an Istio
 AuthorizationPolicy or PeerAuthentication (:mod:`reach.api.meshupdate`), a
 Namespace (:mod:`reach.api.namespaceupdate`), an entry point (:mod:`reach.api.entryupdate`),
-an object of a kind the load passes over (:mod:`reach.api.ignoredupdate`). The first update
+an object of a kind the load passes over (:mod:`reach.api.ignoredupdate`) or only says it
+did not evaluate (:mod:`reach.api.flaggedupdate`). The first update
 has the process keep the memory it frees (:mod:`reach.freedmemory`)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from reach.analysis.compiled import Analysis
 from reach.api.calicoupdate import calico_update
 from reach.api.entryupdate import entry_update
+from reach.api.flaggedupdate import flagged_update
 from reach.api.ignoredupdate import ignored_update
 from reach.api.meshupdate import mesh_update
 from reach.api.movedupdate import Update
@@ -36,6 +38,7 @@ def quick_update(
         namespace_update,
         entry_update,
         ignored_update,
+        flagged_update,
     )
     for way in ways:
         done = way(before, store, key, old, by)

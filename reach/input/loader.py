@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from reach.errors import Diagnostics, FieldError, InvalidInput, Problem
+from reach.errors import Diagnostic, Diagnostics, FieldError, InvalidInput, Problem
 from reach.input.adminpolicy import parse_admin_policy
 from reach.input.calico import CalicoObject
 from reach.input.calicodiag import calico_diagnostics
@@ -349,6 +349,42 @@ def _unread(read: _Read, diag: Diagnostics) -> None:
             origins[0],
             severity="info",
         )
+
+
+def unevaluated_said(raws: Iterable[RawObject], diag: Diagnostics) -> bool:
+    """Say in ``diag`` what a load says of ``raws``, objects of kinds it does not evaluate:
+    ``unevaluated-kind`` of each policy-bearing one, ``unread-kind`` of each unknown kind;
+    False (and nothing said) when a load reads one of them otherwise (evaluated, an entry
+    point, passed over, or an error)."""
+    read, said = _Read(Diagnostics()), True
+    for raw in raws:
+        kind = str(raw.obj.get("kind"))
+        placed = classify(raw.obj.get("apiVersion"), kind)
+        known = placed.info is not None and placed.info.category is not Category.POLICY_BEARING
+        if placed.error is not None or known or _evaluated(raw, kind, placed, read):
+            said = False
+    if said:
+        _unread(read, read.diag)
+        diag.notes.extend(read.diag.notes)
+    return said
+
+
+def said_of_kind(d: Diagnostic, group: str, kind: str) -> bool:
+    """Whether ``d`` is what a load says of objects of ``kind`` of API ``group`` that it
+    does not evaluate (:func:`unevaluated_said`: the messages of :func:`_evaluated` and
+    :func:`_unread`)."""
+    if d.code == "unevaluated-kind":
+        head = f"{kind} ("
+        at = 0 if d.message.startswith(head) else -1
+    elif d.code == "unread-kind":
+        head = f" of kind {kind} ("
+        at = d.message.find(head)
+    else:
+        return False
+    if at < 0:
+        return False
+    api = d.message[at + len(head) : d.message.find(")", at)]
+    return api.rpartition("/")[0] == group
 
 
 def admin_diagnostics(cluster: Cluster, diag: Diagnostics) -> None:

@@ -67,7 +67,16 @@ def test_endpoint_slices_and_config_maps_change_nothing_without_loading() -> Non
     ],
     ids=["a kind reach does not know (noted)", "a policy not evaluated"],
 )
-def test_other_objects_load_again(obj: Obj) -> None:
+def test_kinds_the_load_notes_are_not_passed_over(obj: Obj) -> None:
+    """What a load says of them is said again (``reach.api.flaggedupdate``,
+    ``tests/api/test_flaggedupdate.py``), not passed over."""
+    from reach.api.ignoredupdate import ignored_update
+    from reach.api.whatif import store_of
+    from reach.input.store import identity
+
     r = reach.from_objects(START)
-    with _never_loaded(), pytest.raises(AssertionError, match="load"):
-        r.apply(obj)
+    store = store_of(r._objects)
+    store.apply(obj, "<applied>")
+    assert ignored_update(r.analysis, store, identity(obj), False, "workload") is None
+    r.apply(obj)
+    assert any(d.code in ("unread-kind", "unevaluated-kind") for d in r.diagnostics)
