@@ -47,6 +47,10 @@ ISTIO_SECURITY_GROUP = "security.istio.io"
 ISTIO_NETWORKING_GROUP = "networking.istio.io"
 CALICO_GROUP = "projectcalico.org"
 CALICO_CRD_GROUP = "crd.projectcalico.org"
+#: Groups of policy kinds reach does not evaluate (read only to be named), none served by
+#: default: Antrea's and Linkerd's.
+ANTREA_GROUP = "crd.antrea.io"
+LINKERD_GROUP = "policy.linkerd.io"
 #: Groups served only when installed (CRDs): group -> the versions a default server has.
 OPTIONAL_GROUPS = {
     POLICY_GROUP: ("v1alpha1",),
@@ -117,6 +121,8 @@ RESOURCES = (
     Res(ISTIO_SECURITY_GROUP, "v1", "peerauthentications", "PeerAuthentication", True, False),
     Res(ISTIO_NETWORKING_GROUP, "v1", "sidecars", "Sidecar", True, False),
     Res(CILIUM_GROUP, "v2alpha1", "ciliumcidrgroups", "CiliumCIDRGroup", False, False),
+    Res(ANTREA_GROUP, "v1beta1", "networkpolicies", "NetworkPolicy", True, False),
+    Res(LINKERD_GROUP, "v1beta3", "servers", "Server", True, False),
     # Calico: its API server (v3) and its CRDs (v1); (plural, kind, namespaced)
     *(
         Res(group, version, plural, kind, namespaced, False)
@@ -166,7 +172,8 @@ class KubeAPIServer:
     (their CRDs installed or not); ``cilium_versions`` those of ``cilium.io`` (none by
     default: Cilium not installed); ``calico_versions`` and ``calico_crd_versions`` those of
     ``projectcalico.org`` (Calico's API server) and ``crd.projectcalico.org`` (its CRDs),
-    none by default; ``istio_versions`` those of Istio's two groups (none by default).
+    none by default; ``istio_versions`` those of Istio's two groups (none by default);
+    ``flagged_versions`` those of Antrea's and Linkerd's groups, by group (none by default).
     Objects of kinds that are not served are ignored.
     """
 
@@ -183,6 +190,7 @@ class KubeAPIServer:
         calico_versions: Iterable[str] = (),
         calico_crd_versions: Iterable[str] = (),
         istio_versions: Iterable[str] = (),
+        flagged_versions: Mapping[str, Iterable[str]] | None = None,
         git_version: str = "v1.31.2",
     ) -> None:
         self.token = token
@@ -196,6 +204,9 @@ class KubeAPIServer:
             CALICO_CRD_GROUP: tuple(calico_crd_versions),
             ISTIO_SECURITY_GROUP: tuple(istio_versions),
             ISTIO_NETWORKING_GROUP: tuple(istio_versions),
+            **{
+                g: tuple((flagged_versions or {}).get(g, ())) for g in (ANTREA_GROUP, LINKERD_GROUP)
+            },
         }
         self.git_version = git_version
         #: Plurals (``networkpolicies``) or paths (``/version``) answered with 403.

@@ -27,7 +27,7 @@ from reach.analysis.views import View
 from reach.api.quickupdate import quick_update
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
-from reach.errors import Diagnostics
+from reach.errors import Diagnostic, Diagnostics
 from reach.freedmemory import keep_freed_memory
 from reach.gcpause import collect_when_idle, idle_caller
 from reach.input.live.read import LiveSource
@@ -114,6 +114,8 @@ class Watcher:
         self.updates = 0
         self.latencies: list[float] = []
         self.tally = Tally(0, {})
+        #: What the first read said it left out (partial), said again after every load.
+        self._read_partial: list[Diagnostic] = []
         self._end_idle: Callable[[], None] = lambda: None  # steps collect as usual
 
     def start(self) -> WatchUpdate:
@@ -121,7 +123,10 @@ class Watcher:
         the process frees kept for the updates after: :mod:`reach.freedmemory`)."""
         started = time.perf_counter()
         keep_freed_memory()
-        raws = self.watch.start(Diagnostics())
+        read = Diagnostics()
+        raws = self.watch.start(read)
+        # what the read left out (a list that failed or ended early) stays said
+        self._read_partial = [d for d in read.notes if d.partial]
         self.store = ObjectStore(raws)
         self.analysis = self._analyse()
         self.tally = _tally(self.analysis.view(self.by))
@@ -236,6 +241,7 @@ class Watcher:
 
     def _analyse(self) -> Analysis:
         diag = Diagnostics()
+        diag.notes.extend(self._read_partial)
         return Analysis(build_cluster(self.store.raws(), diag, skip_invalid=True, memo=self.memo))
 
     def _broken(self, analysis: Analysis) -> set[str]:

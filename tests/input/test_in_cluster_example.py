@@ -11,7 +11,7 @@ import yaml
 
 import reach
 from reach.audit.expect import parse_expectations
-from reach.input.live.resources import CORE_RESOURCES, OPTIONAL_RESOURCES
+from reach.input.live.resources import CORE_RESOURCES, FLAGGED_KINDS, OPTIONAL_RESOURCES
 from tests.helpers import EXAMPLES
 
 HERE = EXAMPLES / "in-cluster"
@@ -36,6 +36,7 @@ def test_the_role_grants_list_and_watch_on_exactly_what_reach_reads() -> None:
         assert sorted(rule["verbs"]) == ["list", "watch"], rule
         granted |= {(g, r) for g in rule["apiGroups"] for r in rule["resources"]}
     read = {(r.group, r.plural) for r in CORE_RESOURCES + OPTIONAL_RESOURCES}
+    read |= {(group, plural) for group, plural, _ in FLAGGED_KINDS}
     assert granted == read
 
 

@@ -17,6 +17,7 @@ from reach.errors import Diagnostics
 from reach.input.live.bounded import bounded
 from reach.input.live.client import connect
 from reach.input.live.errors import Expired, LiveError, NotServed, api_error, transport_error
+from reach.input.live.flagged import flagged_lists, flagged_resources
 from reach.input.live.request import Endpoint, Request, get_request, list_request
 from reach.input.live.resources import (
     CORE_RESOURCES,
@@ -77,9 +78,12 @@ class LiveSource:
                 version = self._get_json(
                     lambda **kw: k8s.VersionApi(api).get_code(**kw), get_request("/version")
                 )
-                optional = self._discover(api, diag)
+                optional, flagged = self._discover(api, diag)
                 lists = [(res, self._list_all(api, res, progress, diag)) for res in CORE_RESOURCES]
                 lists += self._list_optional(api, optional, progress, diag)
+                lists += flagged_lists(
+                    flagged, lambda res: self._list_all(api, res, progress, diag), diag
+                )
             finally:
                 progress.close()
                 api.close()  # type: ignore[no-untyped-call]
@@ -152,22 +156,36 @@ class LiveSource:
             raise LiveError(f"{at.where}: unexpected answer to {req.doing} (not an object)")
         return doc
 
-    def _discover(self, api: k8s.ApiClient, diag: Diagnostics) -> list[Resource]:
+    def _discover(
+        self, api: k8s.ApiClient, diag: Diagnostics
+    ) -> tuple[list[Resource], list[Resource]]:
         """The optional resources this cluster serves (admin policies, Routes, Gateway API):
-        for each, the first version in reach's order of preference that it serves."""
+        for each, the first version in reach's order of preference that it serves; and the
+        flagged kinds it serves (:mod:`reach.input.live.flagged`)."""
         groups = self._get_json(
             lambda **kw: k8s.ApisApi(api).get_api_versions(**kw), get_request("/apis")
         )
         served: dict[str, set[str]] = {}
+        preferred_version: dict[str, str] = {}
         for g in groups.get("groups") or []:
             if isinstance(g, dict):
                 versions = {str(v.get("version")) for v in g.get("versions") or []}
                 served[str(g.get("name"))] = versions
+                first = g.get("preferredVersion")
+                if isinstance(first, dict):
+                    preferred_version[str(g.get("name"))] = str(first.get("version"))
+        listed: dict[tuple[str, str], set[str]] = {}
+
+        def names_of(group: str, version: str) -> set[str]:
+            if (group, version) not in listed:
+                listed[group, version] = self._resource_names(api, group, version)
+            return listed[group, version]
+
         found: list[Resource] = []
         for group in dict.fromkeys(r.group for r in OPTIONAL_RESOURCES):
             wanted = [r for r in OPTIONAL_RESOURCES if r.group == group]
             names = {
-                v: self._resource_names(api, group, v)
+                v: names_of(group, v)
                 for v in sorted({r.version for r in wanted} & served.get(group, set()))
             }
             chosen: set[str] = set()
@@ -177,7 +195,7 @@ class LiveSource:
                     found.append(r)
             if not chosen and group in ENTRY_GROUPS:
                 _not_served(diag, group, "discovery does not list it")
-        return preferred(found)
+        return preferred(found), flagged_resources(served, preferred_version, names_of)
 
     def _resource_names(self, api: k8s.ApiClient, group: str, version: str) -> set[str]:
         """The resources ``GET /apis/GROUP/VERSION`` lists (none when it answers 404)."""

@@ -35,13 +35,19 @@ class Resource:
     @property
     def qualified_plural(self) -> str:
         """The plural as origins name it: with its group (``networkpolicies.projectcalico.org``,
-        as kubectl writes it) for Calico's kinds, whose plurals are also Kubernetes ones."""
-        return f"{self.plural}.{self.group}" if self.group in CALICO_GROUPS else self.plural
+        as kubectl writes it) for Calico's kinds and the flagged ones, whose plurals may
+        also be Kubernetes' or another's (Antrea's ``networkpolicies``)."""
+        return f"{self.plural}.{self.group}" if self._qualified else self.plural
 
     @property
     def count_key(self) -> str:
-        """The key of the read's object counts: the kind, with its API for Calico's."""
-        return f"{self.kind} ({self.api_version})" if self.group in CALICO_GROUPS else self.kind
+        """The key of the read's object counts: the kind, with its API for Calico's and the
+        flagged ones (Linkerd's AuthorizationPolicy is also Istio's)."""
+        return f"{self.kind} ({self.api_version})" if self._qualified else self.kind
+
+    @property
+    def _qualified(self) -> bool:
+        return self.group in CALICO_GROUPS or (self.group, self.plural, self.kind) in FLAGGED_KINDS
 
     @property
     def rbac(self) -> str:
@@ -131,6 +137,44 @@ ISTIO_RESOURCES = (
 OPTIONAL_RESOURCES = (
     POLICY_RESOURCES + ENTRY_RESOURCES + CILIUM_RESOURCES + CALICO_RESOURCES + ISTIO_RESOURCES
 )
+#: The kinds other network plugins and meshes enforce policy with, which reach does not
+#: evaluate (docs/kinds.md, "not evaluated: flagged"): (group, plural, kind). A live read
+#: lists them, in the version discovery prefers, only so that the answer names each
+#: object it leaves out (``unevaluated-kind``), as a load of files does; a list that fails
+#: is said instead (:data:`FLAGGED_UNLISTED`). ``tests/input/test_live_flagged.py`` holds
+#: that every such kind of the table is here.
+FLAGGED_KINDS = (
+    (CILIUM_GROUP, "ciliumlocalredirectpolicies", "CiliumLocalRedirectPolicy"),
+    (CILIUM_GROUP, "ciliumegressgatewaypolicies", "CiliumEgressGatewayPolicy"),
+    *(
+        (group, plural, kind)
+        for group in ("crd.antrea.io", "security.antrea.io")
+        for plural, kind in (
+            ("networkpolicies", "NetworkPolicy"),
+            ("clusternetworkpolicies", "ClusterNetworkPolicy"),
+        )
+    ),
+    (ISTIO_SECURITY_GROUP, "requestauthentications", "RequestAuthentication"),
+    (ISTIO_NETWORKING_GROUP, "envoyfilters", "EnvoyFilter"),
+    ("extensions.istio.io", "wasmplugins", "WasmPlugin"),
+    ("policy.linkerd.io", "servers", "Server"),
+    ("policy.linkerd.io", "serverauthorizations", "ServerAuthorization"),
+    ("policy.linkerd.io", "authorizationpolicies", "AuthorizationPolicy"),
+    ("policy.linkerd.io", "meshtlsauthentications", "MeshTLSAuthentication"),
+    ("policy.linkerd.io", "networkauthentications", "NetworkAuthentication"),
+    ("policy.linkerd.io", "egressnetworks", "EgressNetwork"),
+    ("networking.gke.io", "fqdnnetworkpolicies", "FQDNNetworkPolicy"),
+    ("k8s.ovn.org", "egressfirewalls", "EgressFirewall"),
+    ("k8s.ovn.org", "egressqoses", "EgressQoS"),
+    ("k8s.ovn.org", "userdefinednetworks", "UserDefinedNetwork"),
+    ("k8s.ovn.org", "clusteruserdefinednetworks", "ClusterUserDefinedNetwork"),
+    ("k8s.cni.cncf.io", "multi-networkpolicies", "MultiNetworkPolicy"),
+    ("network.openshift.io", "egressnetworkpolicies", "EgressNetworkPolicy"),
+    ("network.openshift.io", "netnamespaces", "NetNamespace"),
+)
+#: The code of what a live read says of flagged objects it could not list.
+FLAGGED_UNLISTED = "unevaluated-unlisted"
+
 #: Optional groups whose absence is said in an info diagnostic (docs/live.md).
 ENTRY_GROUPS = {ROUTE_GROUP: "OpenShift Routes", GATEWAY_GROUP: "Gateway API"}
 
