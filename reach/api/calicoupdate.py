@@ -124,7 +124,8 @@ def calico_update(
         also = frozenset(changed)
         return moved_update(before, after_cluster, moved_sets, by, also=also, ranges=True)
     if kind in READ_ONLY or not tiers:  # what is said of it, alone (spaces: none made)
-        return moved_update(before, after_cluster, rows_kept(replace(x, cluster=after_cluster)), by)
+        kept = replace(before.reachability, cluster=after_cluster)  # (as it is kept)
+        return moved_update(before, after_cluster, rows_kept(kept), by)
     if kind == TIER:  # the tiers in another order, or another default action
         return moved_update(before, after_cluster, calico_tier_moved(x, after_cluster, name), by)
     found: tuple[Changed | None, Changed | None]

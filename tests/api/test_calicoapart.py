@@ -234,3 +234,22 @@ def test_a_network_set_beside_the_mesh_layer_keeps_its_ip_blocks_cutting() -> No
     objects, _ = stepped_in_place(r, start, "apply", _set("near", ["10.1.0.0/16", "10.2.0.0/16"]))
     assert "near[GlobalNetworkSet]" in _nodes(r)
     stepped_in_place(r, objects, "delete", _set("near", ["10.1.0.0/16", "10.2.0.0/16"]))
+
+
+def test_a_cilium_policy_beside_a_network_set_no_tier_decides_by() -> None:
+    """Cilium policies loaded beside any Calico object before; with no enforced one, a
+    CiliumNetworkPolicy whose CIDRs cut inside a network set's goes in place."""
+    cnp = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": "c", "namespace": "ns-a"},
+        "spec": {"endpointSelector": {}, "egress": [{"toCIDR": ["10.0.0.0/8"]}]},
+    }
+    narrower = copy.deepcopy(cnp)
+    narrower["spec"]["egress"] = [{"toCIDR": ["10.1.128.0/17"]}]
+    start = [*PODS, _set("far", ["10.1.0.0/16"])]
+    r = reach.from_objects(start)
+    objects, change = stepped_in_place(r, start, "apply", cnp)
+    assert change.edges
+    objects, _ = stepped_in_place(r, objects, "apply", narrower)
+    stepped_in_place(r, objects, "delete", narrower)
