@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from reach.analysis.nodeorder import node_order
 from reach.analysis.nodes import Node, external_node
 from reach.analysis.policychanges import PolicyChange, policy_changes
 from reach.analysis.views import GRANULARITIES, View
@@ -225,14 +226,17 @@ def _side(
     canon: _Canon,
     among: Collection[str] | None,
     one_way: Mapping[str, str] | None = None,
+    node_map: IntVec | None = None,
 ) -> _Side:
     """Pairs of named nodes (internal, network set or pseudo) by key; pairs with ranges by
     segment. With ``among``, only the pairs with one of these nodes on either end (one way
     for the nodes of ``one_way``: :meth:`View.edge_blocks_of`; the other way's entries are
-    then unread, nothing on both sides)."""
+    then unread, nothing on both sides). ``node_map``: the place in ``pos`` of each node
+    of the view, when known (-1: an address range)."""
     n_int, n_ranges = view.n_internal, view.first_set
     total = len(pos)
-    node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
+    if node_map is None:
+        node_map = np.array([pos.get(nd.id, -1) for nd in view.nodes], dtype=np.intp)
     named = node_map >= 0  # internal, network set and pseudo nodes: compared by id
     n_ext = n_ranges - n_int
     # rows of ext: every node, or only those among (no other pair with a range is read),
@@ -271,12 +275,6 @@ def _ranges(view: View) -> list[IPRange]:
     return [nd.range for nd in view.nodes[view.n_internal : view.first_set]]
 
 
-def _named(view: View) -> dict[str, Node]:
-    """The nodes compared by id: internal, network set and pseudo nodes (not address
-    ranges)."""
-    return {nd.id: nd for nd in view.nodes[: view.n_internal] + view.nodes[view.first_set :]}
-
-
 def diff(
     old: Analysis,
     new: Analysis,
@@ -298,15 +296,21 @@ def diff(
     require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)
-    nodes_a, nodes_b = _named(va), _named(vb)
-    ids = sorted(nodes_a.keys() | nodes_b.keys())
-    pos = {n: i for i, n in enumerate(ids)}
+    oa, ob = node_order(va), node_order(vb)
     report = DiffReport(by, old_label, new_label)
-    report.nodes = [NodeChange(nodes_b[i], "added") for i in ids if i not in nodes_a]
-    report.nodes += [NodeChange(nodes_a[i], "removed") for i in ids if i not in nodes_b]
-    report.nodes.sort(key=lambda c: (c.node.id, c.change))
+    maps: tuple[IntVec | None, IntVec | None] = (None, None)
+    if oa.ids == ob.ids:  # the same nodes (most updates): each view's own order
+        ids, pos, maps = ob.ids, ob.pos, (oa.node_map, ob.node_map)
+    else:
+        nodes_a, nodes_b = oa.named, ob.named
+        ids = sorted(nodes_a.keys() | nodes_b.keys())
+        pos = {n: i for i, n in enumerate(ids)}
+        report.nodes = [NodeChange(nodes_b[i], "added") for i in ids if i not in nodes_a]
+        report.nodes += [NodeChange(nodes_a[i], "removed") for i in ids if i not in nodes_b]
+        report.nodes.sort(key=lambda c: (c.node.id, c.change))
     canon = _Canon()
-    a, b = _side(va, pos, canon, among, one_way), _side(vb, pos, canon, among, one_way)
+    a = _side(va, pos, canon, among, one_way, maps[0])
+    b = _side(vb, pos, canon, among, one_way, maps[1])
     sets = canon.sets
     external = sorted(_external_changes(a, b, ids, sets), key=_ends)
     report.edges = _merged(_internal_changes(a, b, ids, sets), external)
