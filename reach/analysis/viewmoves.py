@@ -102,12 +102,12 @@ def moved_view(
 def _renumbered(view: View, renumber: IntVec) -> list[IntVec]:
     """The classes of each node of ``view`` numbered by ``renumber`` (sorted; a class that
     is gone, -1, is held only by the nodes built again)."""
-    sizes = [len(c) for c in view.node_classes]
-    if not sizes:
+    flat, offsets, sizes, _ = view._node_class_runs()  # (kept: the last diff read them)
+    if not len(sizes):
         return []
-    every = renumber[np.concatenate(view.node_classes)]
-    ends = np.cumsum(sizes).tolist()
-    out = [every[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    every = renumber[flat]
+    starts = offsets.tolist()
+    out = [every[a : a + n] for a, n in zip(starts, sizes.tolist(), strict=True)]
     if np.any(np.diff(renumber[renumber >= 0]) < 0):  # not in the same order: sort each
         out = [np.sort(c) for c in out]
     return out
