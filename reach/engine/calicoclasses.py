@@ -32,7 +32,7 @@ from reach.engine.calicoplan import calico_plan
 from reach.engine.calicostate import CalicoState
 from reach.engine.calicosteps import CalicoSteps, calico_steps, is_calico, kept_matcher
 from reach.engine.calicotiers import CalicoTiers, Owners, calico_tiers, counts_in_order
-from reach.engine.classes import LabelKey, NamedPorts
+from reach.engine.classes import LabelKey, NamedPorts, least_members
 from reach.engine.classmoves import (
     NEW,
     NewClass,
@@ -256,12 +256,9 @@ def _firsts_live(state: CalicoState, live: BoolVec) -> CalicoState:
     stale = np.flatnonzero(inside & ~live[np.where(inside, first, 0)])
     if not len(stale):
         return state
-    held = np.flatnonzero(live & (of >= 0))
-    classes, at = np.unique(of[held], return_index=True)
-    least = dict(zip(classes.tolist(), held[at].tolist(), strict=True))
+    least = least_members(np.where(live, of, -1), stale)
     moved = first.copy()
-    for cls in stale.tolist():
-        moved[cls] = least.get(cls, first[cls])
+    moved[stale[least >= 0]] = least[least >= 0]
     return replace(state, classes=replace(state.classes, first_label_class=moved))
 
 

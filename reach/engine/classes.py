@@ -186,6 +186,22 @@ class BehaviourClasses:
         return out
 
 
+def least_members(of: IntVec, classes: IntVec) -> IntVec:
+    """The least label class that ``of`` (the class of each label class; negative: none)
+    puts in each of ``classes``; -1 for a class it puts none in. Where a class's first
+    label class can stand for it no more (its pods went, it is forgotten), the least
+    other one that can does."""
+    out = np.full(len(classes), -1, dtype=np.intp)
+    held = np.flatnonzero(of >= 0)
+    found, at = np.unique(of[held], return_index=True)
+    if not len(found) or not len(classes):
+        return out
+    where = np.minimum(np.searchsorted(found, classes), len(found) - 1)
+    hit = found[where] == classes
+    out[hit] = held[at[where[hit]]]
+    return out
+
+
 #: What makes a behaviour class: every answer, packed, and the named ports' resolution.
 Signature = tuple[bytes, NamedPorts]
 

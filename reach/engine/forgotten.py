@@ -19,7 +19,7 @@ import numpy as np
 
 from reach.engine.arrays import BoolVec
 from reach.engine.calicostate import CalicoState
-from reach.engine.classes import LabelKey
+from reach.engine.classes import LabelKey, least_members
 from reach.engine.classmoves import GONE
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.policystate import PolicyState
@@ -69,11 +69,11 @@ def classes_without(state: PolicyState, gone: list[int]) -> PolicyState | None:
     of = state.classes.of_label_class.copy()
     of[[i for i in gone if i < compiled]] = GONE
     first = state.classes.first_label_class.copy()
-    for cls in np.flatnonzero(of[first] == GONE).tolist():
-        others = np.flatnonzero(of == cls)
-        if not len(others):
-            return None
-        first[cls] = others[0]
+    stale = np.flatnonzero(of[first] == GONE)
+    least = least_members(of, stale)
+    if (least < 0).any():
+        return None
+    first[stale] = least
     return replace(
         state, classes=replace(state.classes, of_label_class=of, first_label_class=first)
     )

@@ -40,7 +40,7 @@ from reach.engine.answerhash import columns_of, contribution, hashes_of, merged
 from reach.engine.arrays import BoolVec, UIntVec
 from reach.engine.atoms import cuts_of
 from reach.engine.ciliumfirst import cilium_after, cilium_ready
-from reach.engine.classes import NamedPorts
+from reach.engine.classes import NamedPorts, least_members
 from reach.engine.classsplits import policy_answers, split_by
 from reach.engine.keyanswers import KeyAnswers
 from reach.engine.meshlayer import blocks as mesh_blocks
@@ -202,11 +202,9 @@ def _live_firsts(x: Reachability, keys: ClassKeys) -> Reachability:
     stale = np.flatnonzero(behaviour[first] != np.arange(len(first)))
     if not len(stale):
         return x
+    least = least_members(behaviour, stale)
     first = first.copy()
-    for cls in stale.tolist():
-        live = np.flatnonzero(behaviour == cls)
-        if len(live):
-            first[cls] = live[0]
+    first[stale[least >= 0]] = least[least >= 0]
     classes = replace(state.classes, first_label_class=first)
     return replace(x, policy_state=replace(state, classes=classes))
 
@@ -289,15 +287,14 @@ def _ipv6(
         return True
     if not _v6(_cutting(old)[1]):
         return x.ipv6
-    return _v6(_all_blocks(x, cluster, triples))
+    return _v6(frame_blocks(x, cluster, rule_blocks(triples)))
 
 
-def _all_blocks(
-    x: Reachability, cluster: Cluster, triples: list[tuple[AnyPolicy, AnyRule, str]]
-) -> list[IPBlock]:
-    """The blocks that cut a compilation's segments: the rules' (``triples``), the network
-    sets', and beside the mesh layer its ipBlocks."""
-    blocks = rule_blocks(triples) + [b for s in cluster.calico.network_sets for b in s.nets]
+def frame_blocks(x: Reachability, cluster: Cluster, rules: list[IPBlock]) -> list[IPBlock]:
+    """The blocks that cut the segments of a compilation of ``cluster`` without Calico's
+    tiers: the rules' (``rules``, in order), the network sets', and beside the mesh layer
+    its ipBlocks."""
+    blocks = rules + [b for s in cluster.calico.network_sets for b in s.nets]
     return blocks + mesh_blocks(cluster.istio) if x.mesh is not None else blocks
 
 
@@ -343,7 +340,7 @@ def _cuts_of_all(
     triples: list[tuple[AnyPolicy, AnyRule, str]],
 ) -> list[IPRange] | None:
     """:func:`_cuts`, computed from every rule."""
-    blocks = _all_blocks(x, cluster, triples)
+    blocks = frame_blocks(x, cluster, rule_blocks(triples))
     masks = state.masks
     ports = {rule.ports for _, rule, _ in triples}
     numeric = [masks.numeric_of.get(p) or numeric_ports(p) for p in ports]

@@ -18,9 +18,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from reach.engine.meshlayer import blocks as mesh_blocks
 from reach.engine.moves import Move
 from reach.engine.policyframe import policy_frame
+from reach.engine.policymoves import frame_blocks
 from reach.engine.reachability import Reachability
 from reach.engine.rules import evaluation_order
 from reach.engine.segmentmoves import coarser_segments, cut_anew
@@ -35,10 +35,7 @@ def sets_moved(x: Reachability, cluster: Cluster) -> Move | None:
     with."""
     if x.policy_state is None and x.mesh_state is None:
         return None
-    blocks = [*policy_frame(evaluation_order(cluster)).blocks]  # (the frame's, kept: a copy)
-    blocks += [block for s in cluster.calico.network_sets for block in s.nets]
-    if x.mesh is not None:
-        blocks += mesh_blocks(cluster.istio)
+    blocks = frame_blocks(x, cluster, policy_frame(evaluation_order(cluster)).blocks)
     after = segments(blocks)
     finer = cut_anew(x, after)
     ipv6 = any(b.cidr.version == 6 for b in blocks)
