@@ -92,11 +92,39 @@ def _pod_moved(
     read = _pods_after(cluster, store, key, old)
     if read is None:
         return None
-    pods, count, removed, inserted = read
-    after_cluster = copy.copy(cluster)
-    after_cluster.pods, after_cluster.pods_from_objects = pods, count
-    if not emptying and not _stays(after_cluster, store, ns):
+    if not emptying and not _stays(with_pods(cluster, read), store, ns):
         return None if framed else _namespace_last(before, store, key, old, by)
+    again = partial(_pod_moved, store=store, key=key, old=old, by=by, emptying=emptying)
+    return pods_read_moved(before, read, again, by, framed)
+
+
+#: The pods of a cluster after one pod came, went or changed, in a load's order: the pods,
+#: how many are Pod objects (the others a workload's, after them), and where one was taken
+#: out and put in.
+PodsRead = tuple[list[Pod], int, int | None, int | None]
+
+
+def with_pods(cluster: Cluster, read: PodsRead) -> Cluster:
+    """``cluster`` with the pods of ``read`` (a copy; the other objects shared)."""
+    out = copy.copy(cluster)
+    out.pods, out.pods_from_objects = read[0], read[1]
+    return out
+
+
+def pods_read_moved(
+    before: Analysis,
+    read: PodsRead,
+    again: Callable[..., Taken | None],
+    by: str,
+    framed: bool = False,
+) -> Taken | None:
+    """The pod quick way of one pod taken out and put in as ``read`` says (its namespace
+    stays as it is): the analysis after, the ids of the nodes the change is compared on,
+    and those of end nodes made anew; ``again``: the same change from another analysis
+    (its steps take it there: :mod:`reach.api.carrierupdate`; keyword ``framed``)."""
+    cluster = before.cluster
+    pods, _, removed, inserted = read
+    after_cluster = with_pods(cluster, read)
     gone = [cluster.pods[removed]] if removed is not None else []
     came = [pods[inserted]] if inserted is not None else []
     pods_moved(cluster.pods, pods, gone, came)  # Calico's profiles read from those before
@@ -112,7 +140,6 @@ def _pod_moved(
         was = frozenset().union(*(_carried(cluster, p) for p in changed))
         now = frozenset().union(*(_carried(after_cluster, p) for p in changed))
         lost = was - now
-        again = partial(_pod_moved, store=store, key=key, old=old, by=by, emptying=emptying)
         if now - was and not lost:
             plan = calico_plan(after_cluster)
             if framed or _same_frame(calico_plan(cluster), plan):
@@ -181,9 +208,7 @@ _SAID_OF_PODS = (
 )
 
 
-def _pods_after(
-    cluster: Cluster, store: ObjectStore, key: Identity, old: bool
-) -> tuple[list[Pod], int, int | None, int | None] | None:
+def _pods_after(cluster: Cluster, store: ObjectStore, key: Identity, old: bool) -> PodsRead | None:
     """The cluster's pods with pod ``key`` out (if ``old``) and in (if the store holds
     it), at their places in a load's order: the pods, how many are Pod objects, and where
     it was taken out and put in; None where a load may read otherwise."""

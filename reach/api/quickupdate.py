@@ -1,7 +1,8 @@
 """The quick ways of an update of one object, tried in turn (docs/watch.md, "How an update
 is computed"): a Pod (:mod:`reach.api.podupdate`), a NetworkPolicy or admin policy
 (:mod:`reach.api.policyupdate`), a Calico policy (:mod:`reach.api.calicoupdate`), an Istio
-AuthorizationPolicy or PeerAuthentication (:mod:`reach.api.meshupdate`), a
+AuthorizationPolicy or PeerAuthentication (:mod:`reach.api.meshupdate`), a workload
+object whose pods a load expands (:mod:`reach.api.workloadupdate`), a
 Namespace (:mod:`reach.api.namespaceupdate`), an entry point (:mod:`reach.api.entryupdate`),
 an object of a kind the load passes over (:mod:`reach.api.ignoredupdate`) or only says it
 did not evaluate (:mod:`reach.api.flaggedupdate`). The first update
@@ -19,6 +20,7 @@ from reach.api.movedupdate import Update
 from reach.api.namespaceupdate import namespace_update
 from reach.api.podupdate import pod_update
 from reach.api.policyupdate import policy_update
+from reach.api.workloadupdate import workload_update
 from reach.freedmemory import keep_freed_memory
 from reach.input.store import Identity, ObjectStore
 
@@ -32,6 +34,7 @@ def quick_update(
     keep_freed_memory()
     ways = (
         pod_update,
+        workload_update,
         policy_update,
         calico_update,
         mesh_update,

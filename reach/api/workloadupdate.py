@@ -1,0 +1,202 @@
+"""The quick way of an update that adds, replaces or deletes one workload object
+(Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob)
+whose pods a load expands from its template: a manifest's workload, no pod of it given.
+
+A load puts the pods it expands after the Pod objects, workload by workload in the order
+of their namespace, name and kind (``reach.input.loader``), and renames a pod whose name
+an earlier pod took (``_distinct_names``). So when the workload's name and the names of
+the other pods of its namespace cannot meet (neither begins with the other), its pods
+hold one run of places, keep the names its template gives, and rename no other pod: the
+update is its old pods replaced by its new ones place by place, then the new ones left
+over put in or the old ones left over taken out, each a step of the pod quick way
+(:func:`reach.api.podupdate.pods_read_moved`). Where a condition does not hold (a pod of
+the workload given, a name that may meet another, a deprecated API version, replicas
+over reach's limit, its namespace made or dropped by the change, more than
+:data:`MAX_STEPS` pods), :func:`workload_update` returns None and the caller loads.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from functools import partial
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import diff
+from reach.api.movedupdate import Taken, Update
+from reach.api.namespaceupdate import implied
+from reach.api.podupdate import PodsRead, pods_read_moved, with_pods
+from reach.errors import FieldError
+from reach.gcpause import without_gc
+from reach.input.kinds import Category, classify
+from reach.input.limits import MAX_REPLICAS
+from reach.input.store import Identity, ObjectStore
+from reach.input.workloads import WORKLOAD_KINDS, expand_workload
+from reach.model.cluster import Cluster, Pod, Workload
+
+#: The most pods a workload update moves one by one (each a step of the pod quick way:
+#: a few milliseconds at 10k pods, tens beside Calico's tiers); over it, a load.
+MAX_STEPS = 16
+
+#: The API groups a workload kind is read in (``reach.input.kinds``): another object of
+#: the same kind, namespace and name in one of them is the same workload to a load.
+_GROUPS = ("", "apps", "extensions", "batch")
+
+#: Reads the pods of a cluster after one step.
+ReadOf = Callable[[Cluster], PodsRead]
+
+
+@without_gc  # as the pod quick way: it allocates a list per node
+def workload_update(
+    before: Analysis, store: ObjectStore, key: Identity, old: bool, by: str
+) -> Update | None:
+    """The analysis after the workload object ``key`` changed in ``store`` (applied, or
+    deleted when the store no longer holds it; ``old``: the store held it before), the
+    change, and the ids of the nodes at granularity ``by`` some step changed; None when
+    the quick way does not apply."""
+    group, kind, ns, name = key
+    if kind not in WORKLOAD_KINDS:
+        return None
+    cluster = before.cluster
+    came = _expanded(store, key)
+    went = _run(cluster, Workload(ns, name, kind))
+    if came is None or went is None or (old and not went[1]) or (not old and went[1]):
+        return None  # (held but expanded to no pod: a pod of it given, or invalid)
+    if not _apart(cluster, store, key, went, came) or max(went[1], len(came)) > MAX_STEPS:
+        return None
+    start = went[0] if old else _place(cluster, (ns, name, kind))
+    done = _in_steps(before, start, went[1], came, by)
+    if done is None:
+        return None
+    after, among, ends = done
+    return Update(after, diff(before, after, by, "before", "after", among=among), among | ends)
+
+
+def _expanded(store: ObjectStore, key: Identity) -> list[Pod] | None:
+    """The pods a load expands the workload object ``key`` of ``store`` to (none when it
+    is deleted); None where a load reads it otherwise: in a version or group it says
+    something of (deprecated, not evaluated), invalid, or over reach's replicas."""
+    raw = store.get(key)
+    if raw is None:
+        return []
+    kind = key[1]
+    placed = classify(raw.obj.get("apiVersion"), kind)
+    info = placed.info
+    if placed.error is not None or info is None or info.category is not Category.EVALUATED:
+        return None
+    if placed.deprecated:
+        return None
+    try:
+        pods, replicas = expand_workload(raw.obj, kind, raw.origin, raw.origin + raw.path)
+    except FieldError:
+        return None
+    return pods if replicas <= len(pods) else None
+
+
+def _run(cluster: Cluster, owner: Workload) -> tuple[int, int] | None:
+    """Where the pods a load expanded for ``owner`` start among the cluster's pods, and
+    how many there are (they are one run); None where a load may have said something of
+    them (as many as reach's limit: maybe capped) or some Pod object is of it (it stands
+    for the workload, which a load then does not expand)."""
+    count = cluster.pods_from_objects
+    if any(p.workload == owner for p in _given(cluster, owner.namespace)):
+        return None
+    places = [i for i, p in enumerate(cluster.pods[count:], count) if p.workload == owner]
+    if not places:
+        return count, 0
+    if places[-1] - places[0] + 1 != len(places) or len(places) >= MAX_REPLICAS:
+        return None
+    return places[0], len(places)
+
+
+def _given(cluster: Cluster, ns: str) -> list[Pod]:
+    """The Pod objects of namespace ``ns`` (found by bisection among the sorted ones)."""
+    pods, count = cluster.pods, cluster.pods_from_objects
+    lo = bisect.bisect_left(pods, ns, hi=count, key=_namespace_of)
+    return pods[lo : bisect.bisect_right(pods, ns, lo=lo, hi=count, key=_namespace_of)]
+
+
+def _namespace_of(pod: Pod) -> str:
+    return pod.namespace
+
+
+def _apart(
+    cluster: Cluster, store: ObjectStore, key: Identity, went: tuple[int, int], came: list[Pod]
+) -> bool:
+    """Whether the workload's pods and the others of its namespace cannot take each other's
+    names (no name of a pod given there begins with the workload's, and no other workload
+    there expanded has a name beginning with it or beginning it), no other object of its
+    kind, namespace and name is held (a load keeps the later one), and its namespace is one
+    a load has before and after (a Namespace object, or made of objects that stay)."""
+    group, kind, ns, name = key
+    if any(store.holds((g, kind, ns, name)) for g in _GROUPS if g != group):
+        return False
+    given = _given(cluster, ns)
+    if any(p.name.startswith(name) for p in given):
+        return False
+    count, (start, n) = cluster.pods_from_objects, went
+    expanded = [
+        p
+        for i, p in enumerate(cluster.pods[count:], count)
+        if p.namespace == ns and not start <= i < start + n
+    ]
+    for pod in expanded:
+        assert pod.workload is not None, "expanded pods have their workload"
+        if pod.workload.name.startswith(name) or name.startswith(pod.workload.name):
+            return False
+    if store.declares(ns):
+        return True
+    made = cluster.namespaces.get(ns)  # made by a load of the objects in it: kept by some
+    if made is None or made.origin:
+        return False
+    return bool(given or expanded or came) or implied(with_pods(cluster, ([], 0, None, None)), ns)
+
+
+def _place(cluster: Cluster, owner: tuple[str, str, str]) -> int:
+    """Where the pods a load expands for a workload ``owner`` (namespace, name, kind) go
+    among the expanded pods of ``cluster``."""
+    count = cluster.pods_from_objects
+    return bisect.bisect_left(cluster.pods, owner, lo=count, key=_owner_key)
+
+
+def _owner_key(pod: Pod) -> tuple[str, str, str]:
+    owner = pod.workload
+    assert owner is not None, "expanded pods have their workload"
+    return (owner.namespace, owner.name, owner.kind)
+
+
+def _in_steps(before: Analysis, start: int, n: int, came: list[Pod], by: str) -> Taken | None:
+    """The ``n`` pods at ``start`` replaced by ``came`` in steps of one pod: replaced place
+    by place, then the new ones left over put in, or the old ones left over taken out."""
+    steps: list[ReadOf] = []
+    for i, pod in enumerate(came):
+        steps.append(partial(_read, at=start + i, pod=pod, out=i < n))
+    steps += [partial(_read, at=start + len(came), pod=None, out=True)] * (n - len(came))
+    analysis, among, ends = before, set[str](), set[str]()
+    for read_of in steps:
+        done = _step(analysis, read_of, by)
+        if done is None:
+            return None
+        analysis, more, also = done
+        among |= more
+        ends |= also
+    return analysis, among, ends
+
+
+def _step(before: Analysis, read_of: ReadOf, by: str, framed: bool = False) -> Taken | None:
+    """One pod step (again from another analysis when the pod quick way takes it in steps
+    of its own: :mod:`reach.api.carrierupdate`)."""
+    read = read_of(before.cluster)
+    again = partial(_step, read_of=read_of, by=by)
+    return pods_read_moved(before, read, again, by, framed)
+
+
+def _read(cluster: Cluster, at: int, pod: Pod | None, out: bool) -> PodsRead:
+    """The cluster's pods with the one at ``at`` taken out (``out``) and ``pod`` put in
+    there."""
+    pods = list(cluster.pods)
+    if out:
+        del pods[at]
+    if pod is not None:
+        pods.insert(at, pod)
+    return pods, cluster.pods_from_objects, at if out else None, at if pod is not None else None
