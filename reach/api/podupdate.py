@@ -23,6 +23,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
+from reach.api.expansion import pods_apart
 from reach.api.movedupdate import Taken, Update, taken_in_turn
 from reach.api.namespaceupdate import implied, namespace_made, namespaces_with, with_namespaces
 from reach.api.policyupdate import namespaces_step
@@ -90,7 +91,7 @@ def _pod_moved(
     if not _quick(cluster, store, ns):
         return None if framed else _namespace_first(before, store, key, old, by)
     read = _pods_after(cluster, store, key, old)
-    if read is None:
+    if read is None or not _expansion_kept(cluster, store, read):
         return None
     if not emptying and not _stays(with_pods(cluster, read), store, ns):
         return None if framed else _namespace_last(before, store, key, old, by)
@@ -253,16 +254,25 @@ def _namespace_last(
 
 
 def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
-    """Whether a pod of namespace ``ns`` can come or go without loading again: no workload
-    object of it stands for pods (a workload is expanded when no pod of it is given, and
-    its pods may take a given pod's name), and the namespace is a Namespace object or one
-    a load made of the objects in it (then it must keep a pod: :func:`_stays`)."""
-    if store.holds_kind(WORKLOAD_KINDS, ns):
-        return False
+    """Whether a pod of namespace ``ns`` can come or go without loading again: the
+    namespace is a Namespace object or one a load made of the objects in it (then it must
+    keep a pod: :func:`_stays`)."""
     if store.declares(ns):
         return True
     made = cluster.namespaces.get(ns)  # (one read from an object: the load's matter)
     return made is not None and not made.origin
+
+
+def _expansion_kept(cluster: Cluster, store: ObjectStore, read: PodsRead) -> bool:
+    """Whether the pods a load expands from the workload objects of the pod's namespace
+    stay as they are (:func:`reach.api.expansion.pods_apart`: the pod is of none of them,
+    and its name cannot meet theirs)."""
+    pods, _, removed, inserted = read
+    changed = [cluster.pods[removed]] if removed is not None else []
+    changed += [pods[inserted]] if inserted is not None else []
+    if not changed or not store.holds_kind(WORKLOAD_KINDS, changed[0].namespace):
+        return True
+    return pods_apart(cluster, store, changed)
 
 
 def _stays(after: Cluster, store: ObjectStore, ns: str) -> bool:

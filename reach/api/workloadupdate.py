@@ -23,6 +23,7 @@ from functools import partial
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
+from reach.api.expansion import GROUPS, given
 from reach.api.movedupdate import Taken, Update
 from reach.api.namespaceupdate import implied
 from reach.api.podupdate import PodsRead, pods_read_moved, with_pods
@@ -37,10 +38,6 @@ from reach.model.cluster import Cluster, Pod, Workload
 #: The most pods a workload update moves one by one (each a step of the pod quick way:
 #: a few milliseconds at 10k pods, tens beside Calico's tiers); over it, a load.
 MAX_STEPS = 16
-
-#: The API groups a workload kind is read in (``reach.input.kinds``): another object of
-#: the same kind, namespace and name in one of them is the same workload to a load.
-_GROUPS = ("", "apps", "extensions", "batch")
 
 #: Reads the pods of a cluster after one step.
 ReadOf = Callable[[Cluster], PodsRead]
@@ -99,7 +96,7 @@ def _run(cluster: Cluster, owner: Workload) -> tuple[int, int] | None:
     them (as many as reach's limit: maybe capped) or some Pod object is of it (it stands
     for the workload, which a load then does not expand)."""
     count = cluster.pods_from_objects
-    if any(p.workload == owner for p in _given(cluster, owner.namespace)):
+    if any(p.workload == owner for p in given(cluster, owner.namespace)):
         return None
     places = [i for i, p in enumerate(cluster.pods[count:], count) if p.workload == owner]
     if not places:
@@ -107,17 +104,6 @@ def _run(cluster: Cluster, owner: Workload) -> tuple[int, int] | None:
     if places[-1] - places[0] + 1 != len(places) or len(places) >= MAX_REPLICAS:
         return None
     return places[0], len(places)
-
-
-def _given(cluster: Cluster, ns: str) -> list[Pod]:
-    """The Pod objects of namespace ``ns`` (found by bisection among the sorted ones)."""
-    pods, count = cluster.pods, cluster.pods_from_objects
-    lo = bisect.bisect_left(pods, ns, hi=count, key=_namespace_of)
-    return pods[lo : bisect.bisect_right(pods, ns, lo=lo, hi=count, key=_namespace_of)]
-
-
-def _namespace_of(pod: Pod) -> str:
-    return pod.namespace
 
 
 def _apart(
@@ -129,10 +115,10 @@ def _apart(
     kind, namespace and name is held (a load keeps the later one), and its namespace is one
     a load has before and after (a Namespace object, or made of objects that stay)."""
     group, kind, ns, name = key
-    if any(store.holds((g, kind, ns, name)) for g in _GROUPS if g != group):
+    if any(store.holds((g, kind, ns, name)) for g in GROUPS if g != group):
         return False
-    given = _given(cluster, ns)
-    if any(p.name.startswith(name) for p in given):
+    pods = given(cluster, ns)
+    if any(p.name.startswith(name) for p in pods):
         return False
     count, (start, n) = cluster.pods_from_objects, went
     expanded = [
@@ -149,7 +135,7 @@ def _apart(
     made = cluster.namespaces.get(ns)  # made by a load of the objects in it: kept by some
     if made is None or made.origin:
         return False
-    return bool(given or expanded or came) or implied(with_pods(cluster, ([], 0, None, None)), ns)
+    return bool(pods or expanded or came) or implied(with_pods(cluster, ([], 0, None, None)), ns)
 
 
 def _place(cluster: Cluster, owner: tuple[str, str, str]) -> int:
