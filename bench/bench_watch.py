@@ -80,6 +80,8 @@ from reach.engine.reachability import Reachability  # noqa: E402
 from reach.model.cluster import Pod  # noqa: E402
 
 Obj = dict[str, Any]
+#: Event types by name, each making the update of run ``i``.
+Events = list[tuple[str, Callable[[int], Callable[[], object]]]]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -401,7 +403,7 @@ def main() -> None:
         ns["metadata"].setdefault("labels", {})["bench"] = "yes"
         return lambda: r.apply(ns)
 
-    events: list[tuple[str, Callable[[int], Callable[[], object]]]] = [
+    events: Events = [
         ("pod add", add),
         ("pod delete", lambda i: lambda: r.delete(pods[i + 10])),
         ("pod relabel", relabel),
@@ -503,23 +505,37 @@ def main() -> None:
     events = [(name, make) for name, make in events if name not in skipped]
     only = {name.strip() for name in args.only.split(";") if name.strip()}
     events = [(name, make) for name, make in events if not only or name in only]
-    # Each run measures the full load and then every event type once: a shared machine's
-    # load changes over minutes, and then weighs on both columns alike.
+    rows, quick, recompute = time_events(path, events, args.runs)
+    print(f"\n{args.size} pods, medians of {args.runs} runs (wall clock)\n")
+    print_rows(rows, quick, recompute)
+
+
+def time_events(
+    path: str, events: Events, runs: int
+) -> tuple[dict[str, list[float]], dict[str, int], float]:
+    """Each event type's times, how many of its runs took the quick way, and the median
+    full recompute (``reach.load`` + ``summary``) of ``path``.
+
+    Each run measures the full load and then every event type once: a shared machine's
+    load changes over minutes, and then weighs on both columns alike."""
     full: list[float] = []
     rows: dict[str, list[float]] = {name: [] for name, _ in events}
     quick: dict[str, int] = dict.fromkeys(rows, 0)
     loads = Loads()
     whatif.build_cluster = loads  # type: ignore[assignment]
-    for i in range(args.runs):
+    for i in range(runs):
         full.append(timed(lambda: reach.load(path).summary()))
         for name, make in events:
             update = make(i)
             before = loads.calls
             rows[name].append(timed(update))
             quick[name] += loads.calls == before
-        print(f"  run {i + 1} of {args.runs}: done", file=sys.stderr)
-    recompute = statistics.median(full)
-    print(f"\n{args.size} pods, medians of {args.runs} runs (wall clock)\n")
+        print(f"  run {i + 1} of {runs}: done", file=sys.stderr)
+    return rows, quick, statistics.median(full)
+
+
+def print_rows(rows: dict[str, list[float]], quick: dict[str, int], recompute: float) -> None:
+    """The table of medians beside the full recompute."""
     print("| event | update (ms) | quick way | full load + summary (ms) | ratio |")
     print("|---|---:|---:|---:|---:|")
     for name, times in rows.items():

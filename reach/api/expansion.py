@@ -1,13 +1,18 @@
-"""What keeps the pods a load expands from workload objects as they are when one pod or
-one workload changes (``reach.input.loader``): a workload is expanded when no Pod object
-is of it, after the Pod objects, and a pod whose name an earlier pod took is renamed
-(``_distinct_names``). Every name a load may give or check for a workload's pods begins
-with the workload's name, so names that do not begin one another cannot meet."""
+"""Whether the pods a load expands from workload objects stay as they are when one Pod
+object or one workload object changes (``reach.input.loader``): a workload is expanded
+when no Pod object is of it, after the Pod objects, workload by workload, its pods named
+as the workload (one replica) or ``<name>-<i>``; a pod whose name an earlier pod took is
+renamed (:func:`reach.input.loader.distinct_names`). The names a load gives the expanded
+pods of a namespace are found again here from the names of its Pod objects and the
+template names of its workloads' pods, so that an update can tell whether they change."""
 
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
+from itertools import groupby
 
+from reach.input.loader import distinct_names
 from reach.input.store import ObjectStore
 from reach.model.cluster import Cluster, Pod, Workload
 
@@ -27,10 +32,29 @@ def _namespace_of(pod: Pod) -> str:
     return pod.namespace
 
 
-def expanded_owners(cluster: Cluster, ns: str) -> set[str]:
-    """The names of the workloads of namespace ``ns`` a load expanded."""
+def expanded(cluster: Cluster, ns: str) -> list[Pod]:
+    """The pods a load expanded from the workloads of namespace ``ns``, in its order."""
     count = cluster.pods_from_objects
-    return {p.workload.name for p in cluster.pods[count:] if p.namespace == ns and p.workload}
+    return [p for p in cluster.pods[count:] if p.namespace == ns]
+
+
+def template_named(pods: list[Pod]) -> list[Pod]:
+    """Expanded pods (runs of one workload each, in order) named as their workload's
+    template names them: the workload's name for one pod, else ``<name>-<i>``."""
+    out: list[Pod] = []
+    for owner, run in groupby(pods, key=lambda p: p.workload):
+        assert owner is not None, "expanded pods have their workload"
+        of = list(run)
+        names = [owner.name] if len(of) == 1 else [f"{owner.name}-{i}" for i in range(len(of))]
+        out += [replace(p, name=name) for p, name in zip(of, names, strict=True)]
+    return out
+
+
+def named(objects: list[Pod], templated: list[Pod]) -> list[Pod]:
+    """The pods ``templated`` (expanded, named as their templates name them, in a load's
+    order) named as a load names them after the Pod objects ``objects`` of their
+    namespace."""
+    return distinct_names([*objects, *templated])[len(objects) :]
 
 
 def held_workload(store: ObjectStore, owner: Workload) -> bool:
@@ -39,11 +63,11 @@ def held_workload(store: ObjectStore, owner: Workload) -> bool:
     return any(store.holds((g, owner.kind, owner.namespace, owner.name)) for g in GROUPS)
 
 
-def pods_apart(cluster: Cluster, store: ObjectStore, changed: list[Pod]) -> bool:
-    """Whether Pod objects ``changed`` (of one namespace, before and after a change) come
-    or go leaving the expanded pods as they are: none is of a workload object, and no
-    name of them begins with the name of a workload expanded there."""
+def pods_apart(cluster: Cluster, store: ObjectStore, changed: list[Pod], after: list[Pod]) -> bool:
+    """Whether Pod objects ``changed`` (of one namespace, before and after a change; its
+    Pod objects are ``after`` then) come or go leaving the expanded pods as they are: none
+    is of a workload object, and the expanded pods of the namespace keep their names."""
     if any(p.workload is not None and held_workload(store, p.workload) for p in changed):
         return False
-    names = expanded_owners(cluster, changed[0].namespace) if changed else set()
-    return not any(p.name.startswith(name) for p in changed for name in names)
+    now = expanded(cluster, changed[0].namespace)
+    return named(after, template_named(now)) == now

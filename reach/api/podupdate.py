@@ -23,7 +23,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
-from reach.api.expansion import pods_apart
+from reach.api.expansion import given, pods_apart
 from reach.api.movedupdate import Taken, Update, taken_in_turn
 from reach.api.namespaceupdate import implied, namespace_made, namespaces_with, with_namespaces
 from reach.api.policyupdate import namespaces_step
@@ -266,13 +266,14 @@ def _quick(cluster: Cluster, store: ObjectStore, ns: str) -> bool:
 def _expansion_kept(cluster: Cluster, store: ObjectStore, read: PodsRead) -> bool:
     """Whether the pods a load expands from the workload objects of the pod's namespace
     stay as they are (:func:`reach.api.expansion.pods_apart`: the pod is of none of them,
-    and its name cannot meet theirs)."""
+    and they keep their names)."""
     pods, _, removed, inserted = read
     changed = [cluster.pods[removed]] if removed is not None else []
     changed += [pods[inserted]] if inserted is not None else []
     if not changed or not store.holds_kind(WORKLOAD_KINDS, changed[0].namespace):
         return True
-    return pods_apart(cluster, store, changed)
+    ns = changed[0].namespace
+    return pods_apart(cluster, store, changed, given(with_pods(cluster, read), ns))
 
 
 def _stays(after: Cluster, store: ObjectStore, ns: str) -> bool:

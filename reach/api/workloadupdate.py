@@ -3,16 +3,16 @@
 whose pods a load expands from its template: a manifest's workload, no pod of it given.
 
 A load puts the pods it expands after the Pod objects, workload by workload in the order
-of their namespace, name and kind (``reach.input.loader``), and renames a pod whose name
-an earlier pod took (``_distinct_names``). So when the workload's name and the names of
-the other pods of its namespace cannot meet (neither begins with the other), its pods
-hold one run of places, keep the names its template gives, and rename no other pod: the
-update is its old pods replaced by its new ones place by place, then the new ones left
-over put in or the old ones left over taken out, each a step of the pod quick way
+of their namespace, name and kind, and renames a pod whose name an earlier pod took
+(``reach.input.loader``). So the workload's pods hold one run of places: when the names
+a load gives the other expanded pods of its namespace stay as they are
+(:mod:`reach.api.expansion`), the update is its old pods replaced by its new ones (named
+as a load names them) place by place, then the new ones left over put in or the old ones
+left over taken out, each a step of the pod quick way
 (:func:`reach.api.podupdate.pods_read_moved`). Where a condition does not hold (a pod of
-the workload given, a name that may meet another, a deprecated API version, replicas
-over reach's limit, its namespace made or dropped by the change, more than
-:data:`MAX_STEPS` pods), :func:`workload_update` returns None and the caller loads.
+the workload given, another pod renamed, a deprecated API version, replicas over reach's
+limit, its namespace made or dropped by the change, more than :data:`MAX_STEPS` pods),
+:func:`workload_update` returns None and the caller loads.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from functools import partial
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
-from reach.api.expansion import GROUPS, given
+from reach.api.expansion import GROUPS, expanded, given, named, template_named
 from reach.api.movedupdate import Taken, Update
 from reach.api.namespaceupdate import implied
 from reach.api.podupdate import PodsRead, pods_read_moved, with_pods
@@ -59,10 +59,13 @@ def workload_update(
     went = _run(cluster, Workload(ns, name, kind))
     if came is None or went is None or (old and not went[1]) or (not old and went[1]):
         return None  # (held but expanded to no pod: a pod of it given, or invalid)
-    if not _apart(cluster, store, key, went, came) or max(went[1], len(came)) > MAX_STEPS:
+    if not _apart(cluster, store, key, came) or max(went[1], len(came)) > MAX_STEPS:
         return None
     start = went[0] if old else _place(cluster, (ns, name, kind))
-    done = _in_steps(before, start, went[1], came, by)
+    renamed = _named(cluster, ns, start, went[1], came)
+    if renamed is None:
+        return None
+    done = _in_steps(before, start, went[1], renamed, by)
     if done is None:
         return None
     after, among, ends = done
@@ -106,36 +109,38 @@ def _run(cluster: Cluster, owner: Workload) -> tuple[int, int] | None:
     return places[0], len(places)
 
 
-def _apart(
-    cluster: Cluster, store: ObjectStore, key: Identity, went: tuple[int, int], came: list[Pod]
-) -> bool:
-    """Whether the workload's pods and the others of its namespace cannot take each other's
-    names (no name of a pod given there begins with the workload's, and no other workload
-    there expanded has a name beginning with it or beginning it), no other object of its
-    kind, namespace and name is held (a load keeps the later one), and its namespace is one
-    a load has before and after (a Namespace object, or made of objects that stay)."""
+def _named(cluster: Cluster, ns: str, start: int, n: int, came: list[Pod]) -> list[Pod] | None:
+    """The pods ``came`` (named as the template names them) named as a load names them in
+    place of the ``n`` pods at ``start``; None when another expanded pod of the namespace
+    would be named otherwise."""
+    count = cluster.pods_from_objects
+    now = expanded(cluster, ns)
+    j = sum(1 for p in cluster.pods[count:start] if p.namespace == ns)
+    templated = [*template_named(now[:j]), *came, *template_named(now[j + n :])]
+    names = named(given(cluster, ns), templated)
+    if names[:j] != now[:j] or names[j + len(came) :] != now[j + n :]:
+        return None
+    return names[j : j + len(came)]
+
+
+def _apart(cluster: Cluster, store: ObjectStore, key: Identity, came: list[Pod]) -> bool:
+    """Whether no other object of the workload's kind, namespace and name is held (a load
+    keeps the later one), and its namespace is one a load has before and after (a
+    Namespace object, or made of objects that stay)."""
     group, kind, ns, name = key
     if any(store.holds((g, kind, ns, name)) for g in GROUPS if g != group):
         return False
-    pods = given(cluster, ns)
-    if any(p.name.startswith(name) for p in pods):
-        return False
-    count, (start, n) = cluster.pods_from_objects, went
-    expanded = [
-        p
-        for i, p in enumerate(cluster.pods[count:], count)
-        if p.namespace == ns and not start <= i < start + n
-    ]
-    for pod in expanded:
-        assert pod.workload is not None, "expanded pods have their workload"
-        if pod.workload.name.startswith(name) or name.startswith(pod.workload.name):
-            return False
     if store.declares(ns):
         return True
     made = cluster.namespaces.get(ns)  # made by a load of the objects in it: kept by some
     if made is None or made.origin:
         return False
-    return bool(pods or expanded or came) or implied(with_pods(cluster, ([], 0, None, None)), ns)
+    if came or given(cluster, ns):
+        return True
+    owner = Workload(ns, name, kind)
+    if any(p.workload != owner for p in expanded(cluster, ns)):
+        return True
+    return implied(with_pods(cluster, ([], 0, None, None)), ns)
 
 
 def _place(cluster: Cluster, owner: tuple[str, str, str]) -> int:

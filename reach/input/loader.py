@@ -157,7 +157,7 @@ def build_cluster(
     for pods in sorted(read.workloads.values(), key=workload_key):
         if pods[0].workload not in owners:
             cluster.pods.extend(pods)
-    cluster.pods = _distinct_names(cluster.pods)
+    cluster.pods = distinct_names(cluster.pods)
     cluster.policies = read.policies.values()
     cluster.admin_policies = read.admin.values()
     cluster.cilium_policies = [p for pols in read.cilium.values() for p in pols]
@@ -225,7 +225,7 @@ def _evaluated(raw: RawObject, kind: str, placed: Placed, read: _Read) -> bool:
     return info is not None and info.category is Category.EVALUATED
 
 
-def _distinct_names(pods: list[Pod]) -> list[Pod]:
+def distinct_names(pods: list[Pod]) -> list[Pod]:
     """Pods with distinct names per namespace. Objects of different kinds may share a name
     (a Deployment and a StatefulSet ``web``), and the pods reach derives for them would too;
     a later pod of a workload whose name is taken gets its workload's kind as a suffix

@@ -66,6 +66,7 @@ def _workload(
 
 
 START = [NS, _workload("web", {"app": "web"}, 2), _workload("db", {"app": "db"}), ONLY_WEB]
+DAEMON_DB = _workload("db", {"app": "db"}, kind="DaemonSet")
 FRESH = _workload("api", {"app": "web"}, ns="fresh")  # of a namespace no object declares
 
 
@@ -127,6 +128,20 @@ def test_a_workload_scaled_goes_in_place(replicas: tuple[int, int]) -> None:
     stepped_in_place(r, objects, "delete", scaled, by="namespace")
 
 
+def test_a_workload_whose_own_pods_a_load_renames_goes_in_place() -> None:
+    """A StatefulSet web sorts after the Deployment web, whose pods took web-0 and web-1:
+    its own are named web-0-statefulset and web-1-statefulset; a Deployment web-admin
+    beside web takes no name of it."""
+    r = reach.from_objects(START)
+    same = _workload("web", {"app": "db"}, 2, "StatefulSet")
+    objects, _ = stepped_in_place(r, START, "apply", same, by="pod")
+    names = {p.name for p in r.cluster.pods if p.workload and p.workload.kind == "StatefulSet"}
+    assert names == {"web-0-statefulset", "web-1-statefulset"}
+    admin = _workload("web-admin", {"app": "web"}, 2)
+    objects, _ = stepped_in_place(r, objects, "apply", admin, by="pod")
+    stepped_in_place(r, objects, "delete", same, by="workload")
+
+
 def test_a_pod_object_beside_workloads_goes_in_place() -> None:
     """A debug pod of no workload object, named unlike every workload of its namespace."""
     r = reach.from_objects(START)
@@ -154,11 +169,12 @@ def _owned(name: str, owner: str, kind: str = "Deployment") -> Obj:
 @pytest.mark.parametrize(
     "objects, what, obj",
     [
-        # names that may meet: web-admin's pods could take or give web's names
-        (START, "apply", _workload("web-admin", {"app": "web"})),
-        (START, "apply", _workload("we", {"app": "web"}, 2)),
+        # another pod renamed: a DaemonSet db sorts before the Deployment db, and takes
+        # its pod's name (db-deployment then); a pod web-0 takes web's first pod's name
+        (START, "apply", DAEMON_DB),
+        ([*START, DAEMON_DB], "delete", DAEMON_DB),
         (START, "apply", _pod("web-0", {"app": "web"})),
-        ([*START, _pod("web-x", {"app": "web"})], "apply", _workload("web", {"app": "x"})),
+        ([*START, _pod("web-0", {"app": "web"})], "delete", _pod("web-0", {"app": "web"})),
         # a pod of the workload given stands for it: the workload is not expanded
         ([*START, _owned("db-1", "db")], "apply", _workload("db", {"app": "x"})),
         (START, "apply", _owned("toolbox", "db")),
@@ -170,10 +186,10 @@ def _owned(name: str, owner: str, kind: str = "Deployment") -> Obj:
         ([*START, FRESH], "delete", FRESH),
     ],
     ids=[
-        "prefix-new",
-        "prefix-old",
-        "pod-prefix",
-        "pod-prefix-beside",
+        "renames-another",
+        "renamed-back",
+        "pod-renames",
+        "pod-renamed-back",
         "given-pod",
         "pod-of-workload",
         "deprecated",
