@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from reach.analysis.nodes import OUTSIDE
 from reach.analysis.radius import is_internet
 from reach.analysis.rowchanges import changed_nodes
 from reach.analysis.views import View
-from reach.api.quickupdate import quick_update
+from reach.api.batchupdate import in_turn
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostic, Diagnostics
@@ -159,10 +160,10 @@ class Watcher:
         assert self.analysis is not None, "start() first"
         started = time.perf_counter()
         before = self.analysis
-        events, notes, changed = self._apply(batch)
-        quick = (
-            quick_update(before, self.store, *changed[0], self.by) if len(changed) == 1 else None
-        )
+        events: list[str] = []
+        notes: list[str] = []
+        changes = [partial(self._apply, event, events, notes) for event in batch]
+        quick = in_turn(before, self.store, changes, self.by)
         if quick is not None:
             after, change, among, one_way = quick
             old, new = before.view(self.by), after.view(self.by)
@@ -200,33 +201,27 @@ class Watcher:
         self._end_idle()
 
     def _apply(
-        self, batch: list[Event]
-    ) -> tuple[list[str], list[str], list[tuple[Identity, bool]]]:
-        """The events and notes of ``batch``, applied to the store; the identities changed,
-        each with whether the store held it before (all of them, none after a relist)."""
-        events: list[str] = []
-        notes: list[str] = []
-        changed: list[tuple[Identity, bool]] = []
+        self, event: Event, events: list[str], notes: list[str]
+    ) -> list[tuple[Identity, bool]] | None:
+        """``event`` applied to the store, said in ``events`` or ``notes``; the identities
+        it changed, each with whether the store held it before (None after a relist: every
+        object of a kind replaced, a load)."""
         context = self.watch.context
-        for event in batch:
-            if isinstance(event, Status):
-                notes.append(event.message)
-                if event.type in ("relisted", "unserved"):
-                    self._replace(event, context)
-                    changed += [(("", "", "", ""), True)] * 2  # many: load again
-                continue
-            assert isinstance(event, Change)
-            events.append(f"{event.type} {event.name}")
-            raw = raw_of(event.resource, event.obj, context)
-            if event.type == "DELETED" or raw is None:
-                obj = dict(
-                    event.obj, kind=event.resource.kind, apiVersion=event.resource.api_version
-                )
-                changed.append((identity(obj), self.store.discard(identity(obj))))
-            else:
-                changed += self.store.identities_of(raw.obj)
-                self.store.apply(raw.obj, raw.origin)
-        return events, notes, changed
+        if isinstance(event, Status):
+            notes.append(event.message)
+            if event.type in ("relisted", "unserved"):
+                self._replace(event, context)
+                return None
+            return []
+        assert isinstance(event, Change)
+        events.append(f"{event.type} {event.name}")
+        raw = raw_of(event.resource, event.obj, context)
+        if event.type == "DELETED" or raw is None:
+            obj = dict(event.obj, kind=event.resource.kind, apiVersion=event.resource.api_version)
+            return [(identity(obj), self.store.discard(identity(obj)))]
+        changed = self.store.identities_of(raw.obj)
+        self.store.apply(raw.obj, raw.origin)
+        return changed
 
     def _replace(self, event: Status, context: str) -> None:
         """Every object of the relisted resource replaced by the new list."""

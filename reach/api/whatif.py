@@ -11,12 +11,13 @@ and the change is :func:`reach.analysis.diff.diff` of the two analyses.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.rowchanges import changed_nodes
-from reach.api.quickupdate import quick_update
+from reach.api.batchupdate import in_turn
 from reach.errors import Diagnostics, ReachError
 from reach.input.loader import Memo, build_cluster
 from reach.input.raw import RawObject
@@ -57,21 +58,10 @@ class Updates:
         ``before``. An invalid object leaves the store as it was (InvalidInput)."""
         kept = self.store.copy()
         try:
-            changed: list[tuple[Identity, bool]] = []
-            for obj in objects:
-                if not isinstance(obj, Mapping):
-                    raise ReachError(f"an object to apply or delete is a mapping, not {obj!r:.60}")
-                held = self.store.identities_of(obj)
-                if delete:
-                    self.store.delete(obj)
-                else:
-                    self.applied += 1
-                    self.store.apply(obj, origin or f"<applied>#{self.applied}")
-                changed += held
-            if len(changed) == 1:
-                quick = quick_update(before, self.store, *changed[0], by)
-                if quick is not None:
-                    return quick[0], quick[1]
+            changes = [partial(self._change, obj, delete, origin) for obj in objects]
+            quick = in_turn(before, self.store, changes, by)
+            if quick is not None:
+                return quick[0], quick[1]
             cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)
         except ReachError:
             self.store = kept
@@ -80,3 +70,18 @@ class Updates:
         after = Analysis(cluster)
         among = changed_nodes(before, after, by)  # None: every pair is compared
         return after, diff(before, after, by, "before", "after", among=among)
+
+    def _change(
+        self, obj: Mapping[str, Any], delete: bool, origin: str | None
+    ) -> list[tuple[Identity, bool]]:
+        """``obj`` applied to the store (or deleted); its identities, each with whether the
+        store held it before."""
+        if not isinstance(obj, Mapping):
+            raise ReachError(f"an object to apply or delete is a mapping, not {obj!r:.60}")
+        held = self.store.identities_of(obj)
+        if delete:
+            self.store.delete(obj)
+        else:
+            self.applied += 1
+            self.store.apply(obj, origin or f"<applied>#{self.applied}")
+        return held

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+import reach.api.batchupdate
 import reach.api.whatif
 from reach.analysis.diff import DiffReport
 from tests.api.test_whatif import _rows, key
@@ -159,7 +160,7 @@ def each_update_equals_a_load(
     before = reach.from_objects(mirror.values())
     for what, obj, by in events:
         _everything(r)  # views at every granularity are built: the update moves them
-        with mock.patch.object(reach.api.whatif, "quick_update", _tallied):
+        with mock.patch.object(reach.api.batchupdate, "quick_update", _tallied):
             if what == "apply":
                 mirror[key(obj)] = obj
                 change = r.apply(obj, by=by)
@@ -175,7 +176,7 @@ def each_update_equals_a_load(
         before = after
 
 
-_QUICK = reach.api.whatif.quick_update
+_QUICK = reach.api.batchupdate.quick_update
 
 
 def _tallied(before: Any, store: Any, ident: Any, old: bool, by: str) -> Any:

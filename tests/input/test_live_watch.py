@@ -423,6 +423,43 @@ def _owner(pod: dict[str, Any]) -> str:
     return f"{pod['metadata']['namespace']}/{ref['name']}[{ref['kind']}]"
 
 
+def test_a_burst_of_events_is_one_update_in_place(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    """Pods scaled up, one relabelled twice, one removed and a policy put, served at once:
+    one update (a burst), each object the quick way in turn (no load); the pairs, the
+    internet-exposed count and the change equal those of fresh reads."""
+    from unittest import mock
+
+    import reach.api.watching
+    from reach.api.watching import _tally
+
+    shop = [o for o in shop_objects(EXAMPLES) if o["kind"] == "Pod"]
+    replicas = [json.loads(json.dumps(shop[0])) for _ in range(3)]
+    for i, replica in enumerate(replicas):
+        replica["metadata"]["name"] += f"-burst-{i}"
+    relabelled = json.loads(json.dumps(replicas[0]))
+    relabelled["metadata"]["labels"]["rollout"] = "next"
+    copied = json.loads(json.dumps(POLICY))
+    before = reach.load_live(options(server, tmp_path))
+    loads = mock.Mock(wraps=reach.api.watching.build_cluster)
+    with mock.patch.object(reach.api.watching, "build_cluster", loads):
+        for obj in [*replicas, relabelled, copied]:
+            server.put(obj)
+        server.remove(shop[1])
+        time.sleep(1.0)  # every event queued: the next update takes them as one burst
+        updates = until(watching, lambda u: len(events(u)) >= 6)
+    assert len(updates) == 1 and loads.call_count == 0
+    (update,) = updates
+    after = reach.load_live(options(server, tmp_path))
+    tally = _tally(after.view("workload"))
+    assert (update.connections, update.exposed) == (tally.pairs, len(tally.exposed))
+    assert update.diff is not None and update.diff.edges  # the policy closes some pairs
+    expected = reach.diff(before, after, old_label="before", new_label="after")
+    assert update.diff.to_dict() == expected.to_dict()
+    assert watched(watching) == fresh(server, tmp_path)
+
+
 def test_policy_and_namespace_events_are_counted_as_a_fresh_read_counts(
     server: WatchServer, watching: Watcher, tmp_path: Path
 ) -> None:

@@ -1,0 +1,52 @@
+"""Several objects changed in one update (``Reach.apply(a, b, c)``, a burst of watch
+events: a rollout's pods, a pod's status patched twice), each the quick way in turn.
+
+Each change is made in the store and then taken by the quick ways
+(:func:`reach.api.quickupdate.quick_update`) from the analysis the one before left, so
+every quick way reads the store as it is at its own step, as it does for a change alone.
+The change of the whole is compared once, from the analysis before the first to the one
+after the last, on the nodes some step compared on: a pair with neither end among them
+was unchanged by every step. Where a step needs a compilation, the changes left are made
+in the store and :func:`in_turn` returns None: the caller loads, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from reach.analysis.compiled import Analysis
+from reach.analysis.diff import diff
+from reach.api.movedupdate import Update
+from reach.api.quickupdate import quick_update
+from reach.input.store import Identity, ObjectStore
+
+#: One change made in the store: the identities it changed, each with whether the store
+#: held it before; None when the change needs a load (a watch's relist).
+Change = Callable[[], list[tuple[Identity, bool]] | None]
+
+
+def in_turn(
+    before: Analysis, store: ObjectStore, changes: Sequence[Change], by: str
+) -> Update | None:
+    """The update of ``changes`` made in ``store`` one after the other, each the quick way
+    from ``before`` on (a change of several objects at once, a ``kind: List``, loads: its
+    objects are in the store together); None when one needs a load (every change is made
+    in the store then). One change alone gives the quick way's own update."""
+    analysis, among, steps = before, set[str](), 0
+    only = None
+    for i, change in enumerate(changes):
+        changed = change()
+        quick = None
+        if changed is not None and len(changed) == 1:
+            quick = quick_update(analysis, store, *changed[0], by)
+        elif changed == []:
+            continue
+        if quick is None:
+            for rest in changes[i + 1 :]:
+                rest()
+            return None
+        analysis, only, steps = quick.analysis, quick, steps + 1
+        among |= quick.among
+    if steps == 1 and only is not None:
+        return only
+    return Update(analysis, diff(before, analysis, by, "before", "after", among=among), among)
