@@ -13,24 +13,24 @@ Usage:
   python bench/bench_watch.py --size 100k --calico --skip "Service add;..."  # leave some out
   python bench/bench_watch.py --size 100k --only "pod add;pod delete"     # these only
 
-The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1, cached
-under bench/.cache). Event types: a pod added (a copy of an existing pod under a new
-name), deleted, relabelled (a label changed), a pod alone in its behaviour class deleted
-(its class goes) and applied again (a new class), a pod whose only container port is a
-name rules use on a number no pod has added (a class that resolves named ports as no
-class did) and deleted, a namespace relabelled, a namespace
+The cluster is bench_core's generated one (../shared/bench/gen_cluster.py, seed 1,
+cached under bench/.cache). Event types: a pod added (a copy of an existing pod under a
+new name), deleted, relabelled (a label changed), five copies of a pod added in one
+update (a scale-up, as a burst of watch events) and deleted in one, a pod alone in its
+behaviour class deleted (its class goes) and applied again (a new class), a pod whose
+only container port is a name rules use on a number no pod has added (a class that
+resolves named ports as no class did) and deleted, a namespace relabelled, a namespace
 added and deleted (no pod in it), an EndpointSlice changed, a LoadBalancer Service
-added, a NetworkPolicy
-added (deny all ingress in one namespace), changed (that policy's podSelector changed)
-and deleted, and a NetworkPolicy selecting exactly the labels of a pod whose class holds
-other labels too added (it splits the class) and deleted (the parts merge); likewise
-policies whose ports or address blocks cut the port space or the addresses anew, and a
-policy naming a port name (and protocol) that pods carry and no rule names (the classes
-whose pods resolve it otherwise split) added and deleted (they merge again). Each is
-timed in this process (wall clock), once per run, each run on a different pod,
-namespace or policy, and each run also times a full recompute (``reach.load`` +
-``summary``), so that the load of a shared machine weighs on both alike; the medians are
-printed with their ratio.
+added, a NetworkPolicy added (deny all ingress in one namespace), changed (that policy's
+podSelector changed) and deleted, and a NetworkPolicy selecting exactly the labels of a
+pod whose class holds other labels too added (it splits the class) and deleted (the
+parts merge); likewise policies whose ports or address blocks cut the port space or the
+addresses anew, and a policy naming a port name (and protocol) that pods carry and no
+rule names (the classes whose pods resolve it otherwise split) added and deleted (they
+merge again). Each is timed in this process (wall clock), once per run, each run on a
+different pod, namespace or policy, and each run also times a full recompute
+(``reach.load`` + ``summary``), so that the load of a shared machine weighs on both
+alike; the medians are printed with their ratio.
 
 With ``--cilium``, the cluster also holds a CiliumNetworkPolicy in each of its first 50
 namespaces (half of them when it has fewer than 100; every pod of the namespace admits
@@ -393,6 +393,13 @@ def main() -> None:
         pod["metadata"]["name"] += "-bench"
         return lambda: r.apply(pod)
 
+    def scaled(i: int) -> list[Obj]:
+        """Five more replicas of a pod, as a scale-up serves them in one burst."""
+        out = [copy.deepcopy(pods[i + 5]) for _ in range(5)]
+        for n, pod in enumerate(out):
+            pod["metadata"]["name"] += f"-burst-{n}"
+        return out
+
     def relabel(i: int) -> Callable[[], object]:
         pod = copy.deepcopy(pods[i + 20])
         pod["metadata"]["labels"]["version"] = "bench"
@@ -407,6 +414,8 @@ def main() -> None:
         ("pod add", add),
         ("pod delete", lambda i: lambda: r.delete(pods[i + 10])),
         ("pod relabel", relabel),
+        ("5 pods added in one update (a scale-up)", lambda i: lambda: r.apply(*scaled(i))),
+        ("5 pods deleted in one update", lambda i: lambda: r.delete(*scaled(i))),
         ("pod delete, its class gone", lambda i: lambda: r.delete(lone[i])),
         ("pod add, a new class", lambda i: lambda: r.apply(lone[i])),
         ("pod add, a new named-port resolution", lambda i: lambda: r.apply(resolving(i))),
