@@ -12,7 +12,7 @@ in the store and :func:`in_turn` returns None: the caller loads, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
@@ -22,11 +22,11 @@ from reach.input.store import Identity, ObjectStore
 
 #: One change made in the store: the identities it changed, each with whether the store
 #: held it before; None when the change needs a load (a watch's relist).
-Change = Callable[[], list[tuple[Identity, bool]] | None]
+StoreChange = Callable[[], list[tuple[Identity, bool]] | None]
 
 
 def in_turn(
-    before: Analysis, store: ObjectStore, changes: Sequence[Change], by: str
+    before: Analysis, store: ObjectStore, changes: Iterable[StoreChange], by: str
 ) -> Update | None:
     """The update of ``changes`` made in ``store`` one after the other, each the quick way
     from ``before`` on (a change of several objects at once, a ``kind: List``, loads: its
@@ -34,7 +34,8 @@ def in_turn(
     in the store then). One change alone gives the quick way's own update."""
     analysis, among, steps = before, set[str](), 0
     only = None
-    for i, change in enumerate(changes):
+    left = iter(changes)
+    for change in left:
         changed = change()
         quick = None
         if changed is not None and len(changed) == 1:
@@ -42,7 +43,7 @@ def in_turn(
         elif changed == []:
             continue
         if quick is None:
-            for rest in changes[i + 1 :]:
+            for rest in left:
                 rest()
             return None
         analysis, only, steps = quick.analysis, quick, steps + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -25,7 +25,8 @@ from reach.analysis.nodes import OUTSIDE
 from reach.analysis.radius import is_internet
 from reach.analysis.rowchanges import changed_nodes
 from reach.analysis.views import View
-from reach.api.batchupdate import in_turn
+from reach.api.batchupdate import StoreChange, in_turn
+from reach.api.relisted import relisted
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostic, Diagnostics
@@ -162,8 +163,7 @@ class Watcher:
         before = self.analysis
         events: list[str] = []
         notes: list[str] = []
-        changes = [partial(self._apply, event, events, notes) for event in batch]
-        quick = in_turn(before, self.store, changes, self.by)
+        quick = in_turn(before, self.store, self._changes(batch, events, notes), self.by)
         if quick is not None:
             after, change, among, one_way = quick
             old, new = before.view(self.by), after.view(self.by)
@@ -200,39 +200,35 @@ class Watcher:
         self.watch.stop()
         self._end_idle()
 
+    def _changes(
+        self, batch: list[Event], events: list[str], notes: list[str]
+    ) -> Iterator[StoreChange]:
+        """The changes of ``batch`` in turn (a relisted resource: those of the objects it
+        changed), each said in ``events`` or ``notes`` when it is made."""
+        for event in batch:
+            if isinstance(event, Status) and event.type in ("relisted", "unserved"):
+                notes.append(event.message)
+                yield from relisted(self.store, event, self.watch.context)
+            else:
+                yield partial(self._apply, event, events, notes)
+
     def _apply(
         self, event: Event, events: list[str], notes: list[str]
-    ) -> list[tuple[Identity, bool]] | None:
+    ) -> list[tuple[Identity, bool]]:
         """``event`` applied to the store, said in ``events`` or ``notes``; the identities
-        it changed, each with whether the store held it before (None after a relist: every
-        object of a kind replaced, a load)."""
-        context = self.watch.context
+        it changed, each with whether the store held it before."""
         if isinstance(event, Status):
             notes.append(event.message)
-            if event.type in ("relisted", "unserved"):
-                self._replace(event, context)
-                return None
             return []
         assert isinstance(event, Change)
         events.append(f"{event.type} {event.name}")
-        raw = raw_of(event.resource, event.obj, context)
+        raw = raw_of(event.resource, event.obj, self.watch.context)
         if event.type == "DELETED" or raw is None:
             obj = dict(event.obj, kind=event.resource.kind, apiVersion=event.resource.api_version)
             return [(identity(obj), self.store.discard(identity(obj)))]
         changed = self.store.identities_of(raw.obj)
         self.store.apply(raw.obj, raw.origin)
         return changed
-
-    def _replace(self, event: Status, context: str) -> None:
-        """Every object of the relisted resource replaced by the new list."""
-        res = event.resource
-        for key in self.store.identities():
-            if key[0] == res.group and key[1] == res.kind:
-                self.store.discard(key)
-        for item in event.items:
-            raw = raw_of(res, item, context)
-            if raw is not None:
-                self.store.apply(raw.obj, raw.origin)
 
     def _analyse(self) -> Analysis:
         diag = Diagnostics()
