@@ -29,9 +29,9 @@ def in_turn(
     before: Analysis, store: ObjectStore, changes: Iterable[StoreChange], by: str
 ) -> Update | None:
     """The update of ``changes`` made in ``store`` one after the other, each the quick way
-    from ``before`` on (a change of several objects at once, a ``kind: List``, loads: its
-    objects are in the store together); None when one needs a load (every change is made
-    in the store then). One change alone gives the quick way's own update."""
+    from ``before`` on (one change of several objects at once loads: they are in the store
+    together); None when one needs a load (every change is made in the store then). One
+    change alone gives the quick way's own update."""
     analysis, among, steps = before, set[str](), 0
     only = None
     left = iter(changes)

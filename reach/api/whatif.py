@@ -10,18 +10,20 @@ and the change is :func:`reach.analysis.diff.diff` of the two analyses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import copy
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import DiffReport, diff
 from reach.analysis.rowchanges import changed_nodes
-from reach.api.batchupdate import in_turn
+from reach.api.batchupdate import StoreChange, in_turn
 from reach.errors import Diagnostics, ReachError
+from reach.input.files import flatten
 from reach.input.loader import Memo, build_cluster
 from reach.input.raw import RawObject
-from reach.input.store import Identity, ObjectStore
+from reach.input.store import Identity, ObjectStore, identity
 
 #: What gives the objects a Reach was loaded from, read again when first needed.
 ObjectsOf = Callable[[], Iterable[RawObject]]
@@ -58,8 +60,7 @@ class Updates:
         ``before``. An invalid object leaves the store as it was (InvalidInput)."""
         kept = self.store.copy()
         try:
-            changes = [partial(self._change, obj, delete, origin) for obj in objects]
-            quick = in_turn(before, self.store, changes, by)
+            quick = in_turn(before, self.store, self._changes(objects, delete, origin), by)
             if quick is not None:
                 return quick[0], quick[1]
             cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)
@@ -71,17 +72,27 @@ class Updates:
         among = changed_nodes(before, after, by)  # None: every pair is compared
         return after, diff(before, after, by, "before", "after", among=among)
 
-    def _change(
-        self, obj: Mapping[str, Any], delete: bool, origin: str | None
-    ) -> list[tuple[Identity, bool]]:
-        """``obj`` applied to the store (or deleted); its identities, each with whether the
-        store held it before."""
-        if not isinstance(obj, Mapping):
-            raise ReachError(f"an object to apply or delete is a mapping, not {obj!r:.60}")
-        held = self.store.identities_of(obj)
-        if delete:
-            self.store.delete(obj)
-        else:
-            self.applied += 1
-            self.store.apply(obj, origin or f"<applied>#{self.applied}")
-        return held
+    def _changes(
+        self, objects: Iterable[Mapping[str, Any]], delete: bool, origin: str | None
+    ) -> Iterator[StoreChange]:
+        """Each object applied to the store (or deleted) in turn, each item of a ``kind:
+        List`` one: the identity it changed, with whether the store held it before."""
+        for obj in objects:
+            if not isinstance(obj, Mapping):
+                raise ReachError(f"an object to apply or delete is a mapping, not {obj!r:.60}")
+            if delete:
+                raws = flatten(obj, "<delete>", "")
+                yield from (partial(self._removed, raw.obj) for raw in raws)
+            else:
+                self.applied += 1
+                named = origin or f"<applied>#{self.applied}"
+                yield from (
+                    partial(self._put, raw) for raw in flatten(copy.deepcopy(obj), named, "")
+                )
+
+    def _put(self, raw: RawObject) -> list[tuple[Identity, bool]]:
+        held = self.store.holds(identity(raw.obj))
+        return [(self.store.put(raw), held)]
+
+    def _removed(self, obj: Mapping[str, Any]) -> list[tuple[Identity, bool]]:
+        return [(self.store.remove(obj), True)]

@@ -172,22 +172,26 @@ class ObjectStore:
     def apply(self, obj: Mapping[str, Any], origin: str) -> list[Identity]:
         """Add or replace a copy of ``obj`` (a ``kind: List`` adds each item; the caller may
         change its dict afterwards and apply it again); the identities changed."""
-        changed = []
-        for raw in flatten(copy.deepcopy(obj), origin, ""):
-            key = identity(raw.obj)
-            self._put(key, raw)
-            changed.append(key)
-        return changed
+        return [self.put(raw) for raw in flatten(copy.deepcopy(obj), origin, "")]
+
+    def put(self, raw: RawObject) -> Identity:
+        """Add or replace one object (an item of :func:`~reach.input.files.flatten`, as it
+        is: not copied); its identity."""
+        key = identity(raw.obj)
+        self._put(key, raw)
+        return key
 
     def delete(self, obj: Mapping[str, Any]) -> list[Identity]:
         """Remove ``obj`` (by identity; its other fields are not compared); the identities
         removed. A ReachError names an object that is not there."""
-        gone = []
-        for raw in flatten(obj, "<delete>", ""):
-            key = identity(raw.obj)
-            if key not in self._items:
-                group, kind, ns, name = key
-                raise ReachError(f"no {kind} {name!r} (namespace {ns}) to delete")
-            self._drop(key)
-            gone.append(key)
-        return gone
+        return [self.remove(raw.obj) for raw in flatten(obj, "<delete>", "")]
+
+    def remove(self, obj: Mapping[str, Any]) -> Identity:
+        """Remove one object (not a ``kind: List``) by identity; its identity. A ReachError
+        names an object that is not there."""
+        key = identity(obj)
+        if key not in self._items:
+            group, kind, ns, name = key
+            raise ReachError(f"no {kind} {name!r} (namespace {ns}) to delete")
+        self._drop(key)
+        return key

@@ -62,6 +62,24 @@ def test_objects_applied_together_go_in_place_one_by_one() -> None:
         _batch(r, objects, "delete", [app, _pod("web-3", WEB)], "pod")
 
 
+def test_the_items_of_a_list_go_in_place_one_by_one() -> None:
+    """A ``kind: List`` (as ``kubectl get -o yaml`` writes it) applied and deleted."""
+    r = reach.from_objects(START)
+    items = [_pod("web-3", WEB), _pod("api-1", {"app": "api"})]
+    listed = {"apiVersion": "v1", "kind": "List", "items": items}
+    before = reach.from_objects(START)
+    with _never_loaded():
+        change = r.apply(listed, by="pod")
+    loaded = reach.from_objects([*START, *items])
+    _check(r, [*START, *items])
+    assert str(change) == str(
+        reach.diff(before, loaded, by="pod", old_label="before", new_label="after")
+    )
+    with _never_loaded():
+        r.delete(listed)
+    _check(r, START)
+
+
 def test_one_object_changed_twice_in_one_update_is_its_last_version() -> None:
     r = reach.from_objects(START)
     first, second = _pod("db-2", {"app": "db"}), _pod("db-2", {"app": "web"})
