@@ -20,22 +20,20 @@ from hypothesis import strategies as st
 import reach
 import reach.api.whatif
 from reach.api.workloadupdate import MAX_STEPS
-from tests.api.test_podupdate import _check, _pod, each_update_equals_a_load, stepped_in_place
+from tests.api.test_podupdate import (
+    DENY_BUT_WEB,
+    _check,
+    _pod,
+    each_update_equals_a_load,
+    stepped_in_place,
+)
 from tests.api.test_whatif import key
 from tests.strategies import NS_NAMES, POD_LABELS, label_maps, namespace_manifests
 
 Obj = dict[str, Any]
 
 NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}
-ONLY_WEB = {
-    "apiVersion": "networking.k8s.io/v1",
-    "kind": "NetworkPolicy",
-    "metadata": {"name": "only-web", "namespace": "shop"},
-    "spec": {
-        "podSelector": {"matchLabels": {"app": "db"}},
-        "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
-    },
-}
+ONLY_WEB = DENY_BUT_WEB  # db admits web only
 
 TEMPLATES = {"CronJob": ("jobTemplate", "spec", "template")}
 
