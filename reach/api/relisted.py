@@ -46,7 +46,9 @@ def relisted(store: ObjectStore, event: Status, context: str) -> Iterator[StoreC
 
 
 def _differs(held: RawObject | None, raw: RawObject) -> bool:
-    return held is None or held.obj != raw.obj or held.origin != raw.origin
+    """Whether the listed object is new or changed (its origin aside: the first read
+    names objects by their place in its lists, a watch by their names)."""
+    return held is None or held.obj != raw.obj
 
 
 def _discarded(store: ObjectStore, key: Identity) -> list[tuple[Identity, bool]]:

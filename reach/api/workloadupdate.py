@@ -59,6 +59,8 @@ def workload_update(
     went = _run(cluster, Workload(ns, name, kind))
     if came is None or went is None or (old and not went[1]) or (not old and went[1]):
         return None  # (held but expanded to no pod: a pod of it given, or invalid)
+    if old and _said_deprecated(cluster, kind, cluster.pods[went[0]].origin):
+        return None  # the load said its old version is deprecated: said no more after
     if not _apart(cluster, store, key, came) or max(went[1], len(came)) > MAX_STEPS:
         return None
     start = went[0] if old else _place(cluster, (ns, name, kind))
@@ -91,6 +93,15 @@ def _expanded(store: ObjectStore, key: Identity) -> list[Pod] | None:
     except FieldError:
         return None
     return pods if replicas <= len(pods) else None
+
+
+def _said_deprecated(cluster: Cluster, kind: str, origin: str) -> bool:
+    """Whether a load said that an object of ``kind`` at ``origin`` is of a deprecated
+    version (maybe another object of that file: then this one loads, which is safe)."""
+    return any(
+        d.code == "deprecated-api" and d.origin == origin and d.message.startswith(f"{kind} of ")
+        for d in cluster.diagnostics
+    )
 
 
 def _run(cluster: Cluster, owner: Workload) -> tuple[int, int] | None:

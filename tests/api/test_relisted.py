@@ -50,3 +50,14 @@ def test_a_relist_of_many_changes_is_one_that_loads() -> None:
     many = [_pod(f"p{i}") for i in range(MOST_CHANGED + 1)]
     assert _relist(store, many) == [None]
     assert len(store) == MOST_CHANGED + 1
+
+
+def test_objects_listed_as_they_were_are_no_change_whatever_their_origin() -> None:
+    """The first read names objects by their place in its lists, a watch by their names:
+    an object listed again as it was changes nothing."""
+    store = ObjectStore()
+    for n, pod in enumerate([_pod("a"), _pod("b")], 1):
+        raw = raw_of(PODS, copy.deepcopy(pod), "test")
+        assert raw is not None
+        store.apply(raw.obj, f"live:test/pods#{n}")
+    assert _relist(store, [_pod("a"), _pod("b")]) == []

@@ -64,6 +64,7 @@ def _workload(
 
 
 START = [NS, _workload("web", {"app": "web"}, 2), _workload("db", {"app": "db"}), ONLY_WEB]
+OLD_WEB = _workload("web", {"app": "web"}, 2, api="apps/v1beta2")  # deprecated: said of
 DAEMON_DB = _workload("db", {"app": "db"}, kind="DaemonSet")
 FRESH = _workload("api", {"app": "web"}, ns="fresh")  # of a namespace no object declares
 
@@ -178,6 +179,8 @@ def _owned(name: str, owner: str, kind: str = "Deployment") -> Obj:
         (START, "apply", _owned("toolbox", "db")),
         # a deprecated version is said of; replicas over the steps a workload takes
         (START, "apply", _workload("api", {"app": "web"}, api="extensions/v1beta1")),
+        ([NS, OLD_WEB, *START[2:]], "apply", START[1]),  # the load said OLD_WEB's version
+        ([NS, OLD_WEB, *START[2:]], "delete", OLD_WEB),
         (START, "apply", _workload("api", {"app": "web"}, MAX_STEPS + 1)),
         # the first and the last object of a namespace no Namespace object declares
         (START, "apply", FRESH),
@@ -191,6 +194,8 @@ def _owned(name: str, owner: str, kind: str = "Deployment") -> Obj:
         "given-pod",
         "pod-of-workload",
         "deprecated",
+        "deprecated-replaced",
+        "deprecated-deleted",
         "many-replicas",
         "first-of-namespace",
         "last-of-namespace",
