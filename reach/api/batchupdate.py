@@ -32,22 +32,25 @@ def in_turn(
     from ``before`` on (one change of several objects at once loads: they are in the store
     together); None when one needs a load (every change is made in the store then). One
     change alone gives the quick way's own update."""
-    analysis, among, steps = before, set[str](), 0
-    only = None
+    analysis, among, taken = before, set[str](), list[Update]()
     left = iter(changes)
     for change in left:
         changed = change()
-        quick = None
-        if changed is not None and len(changed) == 1:
-            quick = quick_update(analysis, store, *changed[0], by)
-        elif changed == []:
+        if changed == []:  # (a note alone: nothing changed)
             continue
+        # one object the quick way; several at once (or a relist: None) need a load
+        quick = (
+            quick_update(analysis, store, *changed[0], by)
+            if changed and len(changed) == 1
+            else None
+        )
         if quick is None:
             for rest in left:
                 rest()
             return None
-        analysis, only, steps = quick.analysis, quick, steps + 1
+        analysis = quick.analysis
         among |= quick.among
-    if steps == 1 and only is not None:
-        return only
+        taken.append(quick)
+    if len(taken) == 1:
+        return taken[0]
     return Update(analysis, diff(before, analysis, by, "before", "after", among=among), among)

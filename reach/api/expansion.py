@@ -12,13 +12,15 @@ import bisect
 from dataclasses import replace
 from itertools import groupby
 
+from reach.input.kinds import KINDS
 from reach.input.loader import distinct_names
 from reach.input.store import ObjectStore
+from reach.input.workloads import WORKLOAD_KINDS, replica_names
 from reach.model.cluster import Cluster, Pod, Workload
 
 #: The API groups a workload kind is read in (``reach.input.kinds``): objects of the same
 #: kind, namespace and name in two of them are one workload to a load.
-GROUPS = ("", "apps", "extensions", "batch")
+GROUPS = tuple(sorted({k.group for k in KINDS if k.kind in WORKLOAD_KINDS}))
 
 
 def given(cluster: Cluster, ns: str) -> list[Pod]:
@@ -45,7 +47,7 @@ def template_named(pods: list[Pod]) -> list[Pod]:
     for owner, run in groupby(pods, key=lambda p: p.workload):
         assert owner is not None, "expanded pods have their workload"
         of = list(run)
-        names = [owner.name] if len(of) == 1 else [f"{owner.name}-{i}" for i in range(len(of))]
+        names = replica_names(owner.name, len(of))
         out += [replace(p, name=name) for p, name in zip(of, names, strict=True)]
     return out
 

@@ -29,7 +29,7 @@ from reach.api.namespaceupdate import implied
 from reach.api.podupdate import PodsRead, pods_read_moved, with_pods
 from reach.errors import FieldError
 from reach.gcpause import without_gc
-from reach.input.kinds import Category, classify
+from reach.input.kinds import read_quietly
 from reach.input.limits import MAX_REPLICAS
 from reach.input.store import Identity, ObjectStore
 from reach.input.workloads import WORKLOAD_KINDS, expand_workload
@@ -55,19 +55,19 @@ def workload_update(
     if kind not in WORKLOAD_KINDS:
         return None
     cluster = before.cluster
-    came = _expanded(store, key)
-    went = _run(cluster, Workload(ns, name, kind))
-    if came is None or went is None or (old and not went[1]) or (not old and went[1]):
+    new_pods = _expanded(store, key)
+    run = _run(cluster, Workload(ns, name, kind))  # where its pods are, and how many
+    if new_pods is None or run is None or (old and not run[1]) or (not old and run[1]):
         return None  # (held but expanded to no pod: a pod of it given, or invalid)
-    if old and _said_deprecated(cluster, kind, cluster.pods[went[0]].origin):
+    start, count = run if old else (_place(cluster, (ns, name, kind)), 0)
+    if old and _said_deprecated(cluster, kind, cluster.pods[start].origin):
         return None  # the load said its old version is deprecated: said no more after
-    if not _apart(cluster, store, key, came) or max(went[1], len(came)) > MAX_STEPS:
+    if not _apart(cluster, store, key, new_pods) or max(count, len(new_pods)) > MAX_STEPS:
         return None
-    start = went[0] if old else _place(cluster, (ns, name, kind))
-    renamed = _named(cluster, ns, start, went[1], came)
-    if renamed is None:
+    named = _named(cluster, ns, start, count, new_pods)  # as a load names them
+    if named is None:
         return None
-    done = _in_steps(before, start, went[1], renamed, by)
+    done = _in_steps(before, start, count, named, by)
     if done is None:
         return None
     after, among, ends = done
@@ -82,11 +82,7 @@ def _expanded(store: ObjectStore, key: Identity) -> list[Pod] | None:
     if raw is None:
         return []
     kind = key[1]
-    placed = classify(raw.obj.get("apiVersion"), kind)
-    info = placed.info
-    if placed.error is not None or info is None or info.category is not Category.EVALUATED:
-        return None
-    if placed.deprecated:
+    if read_quietly(raw.obj.get("apiVersion"), kind) is not True:
         return None
     try:
         pods, replicas = expand_workload(raw.obj, kind, raw.origin, raw.origin + raw.path)

@@ -84,7 +84,7 @@ def expand_workload(
     pods = [
         Pod(
             namespace=meta.namespace,
-            name=meta.name if count == 1 else f"{meta.name}-{i}",
+            name=name,
             labels=labels,
             ports=ports,
             workload=workload,
@@ -93,9 +93,15 @@ def expand_workload(
             service_account=_service_account(pod_spec),
             sidecar_inject=inject,
         )
-        for i in range(min(count, MAX_REPLICAS))
+        for name in replica_names(meta.name, min(count, MAX_REPLICAS))
     ]
     return pods, count
+
+
+def replica_names(name: str, count: int) -> list[str]:
+    """The names of the pods a workload ``name`` expands ``count`` replicas to (at most
+    reach's limit): its own for one, else ``<name>-<i>``."""
+    return [name] if count == 1 else [f"{name}-{i}" for i in range(count)]
 
 
 def capped(workload: Workload, replicas: int, expanded: int) -> str:
