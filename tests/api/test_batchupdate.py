@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+import reach.api.whatif
 from reach.errors import ReachError
 from tests.api.test_podupdate import (
     DENY_BUT_WEB,
@@ -145,3 +146,16 @@ def test_batches_of_pods_equal_a_load_of_the_same_objects(data: st.DataObject) -
     for what, batch, by in data.draw(batches(start)):
         _everything(r)  # views at every granularity are built: the updates move them
         objects = _batch(r, objects, what, batch, by)
+
+
+def test_changes_that_change_nothing_are_no_update() -> None:
+    """A watch's burst of notes alone (a reconnect): the state as it was, an empty change,
+    no load (it loaded before)."""
+    from reach.api.batchupdate import in_turn
+
+    r = reach.from_objects(START)
+    store = reach.api.whatif.store_of(lambda: [])
+    with _never_loaded():
+        update = in_turn(r.analysis, store, [lambda: [], lambda: []], "workload")
+    assert update is not None and update.analysis is r.analysis
+    assert not update.change.edges and not update.change.nodes and not update.among
