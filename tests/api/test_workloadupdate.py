@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import reach
 import reach.api.whatif
-from reach.api.workloadupdate import MAX_STEPS
+from reach.api.workloadupdate import MAX_STEPS, PODS_PER_STEP
 from tests.api.test_podupdate import (
     DENY_BUT_WEB,
     _check,
@@ -139,6 +139,16 @@ def test_a_workload_whose_own_pods_a_load_renames_goes_in_place() -> None:
     admin = _workload("web-admin", {"app": "web"}, 2)
     objects, _ = stepped_in_place(r, objects, "apply", admin, by="pod")
     stepped_in_place(r, objects, "delete", same, by="workload")
+
+
+def test_a_larger_cluster_moves_more_pods_in_place() -> None:
+    """A cluster of 400 pods moves up to 20 one by one (one in PODS_PER_STEP), more than
+    the MAX_STEPS a small one moves: 18 replicas in place, 21 load."""
+    start = [*START, _workload("bulk", {"app": "bulk"}, 397)]
+    r = reach.from_objects(start)
+    assert len(r.cluster.pods) // PODS_PER_STEP == 20 > 18 > MAX_STEPS
+    objects, _ = stepped_in_place(r, start, "apply", _workload("api", {"app": "web"}, 18))
+    _loaded(objects, "apply", _workload("api", {"app": "web"}, 21))
 
 
 def test_a_pod_object_beside_workloads_goes_in_place() -> None:
