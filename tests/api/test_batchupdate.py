@@ -15,6 +15,7 @@ import reach
 import reach.api.whatif
 from reach.errors import ReachError
 from tests.api.test_podupdate import (
+    BY,
     DENY_BUT_WEB,
     START,
     WEB,
@@ -25,7 +26,7 @@ from tests.api.test_podupdate import (
     declared_clusters,
     pod_events,
 )
-from tests.api.test_whatif import key
+from tests.api.test_whatif import events, key
 from tests.api.test_workloadupdate import _loads
 
 Obj = dict[str, Any]
@@ -117,11 +118,19 @@ def test_a_failing_object_leaves_the_objects_as_they_were() -> None:
 
 
 @st.composite
-def batches(draw: st.DrawFn, start: list[Obj]) -> list[tuple[str, list[Obj], str]]:
-    """The events of :func:`pod_events`, runs of the same action (apply or delete) of up
-    to four objects taken as one update each."""
+def batches(
+    draw: st.DrawFn, start: list[Obj], every_kind: bool = False
+) -> list[tuple[str, list[Obj], str]]:
+    """The events of :func:`pod_events` (``every_kind``: of the what-if test's
+    :func:`events`, pods, namespaces and policies), runs of the same action (apply or
+    delete) of up to four objects taken as one update each."""
     out: list[tuple[str, list[Obj], str]] = []
-    for what, obj, by in draw(pod_events(start)):
+    drawn = (
+        [(what, obj, draw(st.sampled_from(BY))) for what, obj in draw(events(start))]
+        if every_kind
+        else draw(pod_events(start))
+    )
+    for what, obj, by in drawn:
         last = out[-1] if out else None
         if last is not None and _joins(last, what, obj) and draw(st.integers(0, 3)):
             last[1].append(obj)
@@ -159,3 +168,15 @@ def test_changes_that_change_nothing_are_no_update() -> None:
         update = in_turn(r.analysis, store, [lambda: [], lambda: []], "workload")
     assert update is not None and update.analysis is r.analysis
     assert not update.change.edges and not update.change.nodes and not update.among
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_batches_of_every_kind_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    """Pods, namespaces and policies applied and deleted several at a time."""
+    start = data.draw(declared_clusters())
+    r = reach.from_objects(start)
+    objects = start
+    for what, batch, by in data.draw(batches(start, every_kind=True)):
+        _everything(r)
+        objects = _batch(r, objects, what, batch, by)
