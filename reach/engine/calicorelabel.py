@@ -118,15 +118,22 @@ def _calico_touched(
     n = len(tiers.state_of["ingress"])
     out = {d: np.zeros(n, dtype=bool) for d in DIRECTIONS}
     for a, b in zip(old, new, strict=True):
-        if a.rule is not b.rule or a.direction != b.direction:
+        if not _same(a.rule, b.rule) or a.direction != b.direction:
             return None
         if not (np.array_equal(a.selected, b.selected) and np.array_equal(a.peers, b.peers)):
             out[a.direction] |= a.selected | b.selected
     for (p, *was), (q, *now) in zip(tiers.owners, walked.owners, strict=True):
-        if p is not q:
+        if not _same(p, q):
             return None
         for d in range(2):
             if not np.array_equal(was[d], now[d]):
                 for direction in DIRECTIONS:
                     out[direction] |= was[d] | now[d]
     return out
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether two rules or policies are the same: one object, or equal ones (a policy
+    read again gives equal objects: a review of the loads found a namespace deleted
+    beside the tiers loading so)."""
+    return a is b or a == b

@@ -147,6 +147,32 @@ def test_host_endpoints_and_staged_kubernetes_policies_are_said_of_only() -> Non
             assert code not in {d.code for d in r.diagnostics}
 
 
+def test_a_namespace_deleted_after_an_object_said_of_only_beside_the_tiers() -> None:
+    """A HostEndpoint said of beside Calico's tiers keeps the rules as compiled and reads
+    the policies again: the namespace deletion after it found the Calico rules equal but
+    not the same objects, and loaded (the Calico-apart property test, seed 2)."""
+    space = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-a"}}
+    space["metadata"]["labels"] = {"team": "x"}
+    deny = {
+        "apiVersion": CALICO,
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "deny-web-to-a"},
+        "spec": {
+            "selector": "app == 'a'",
+            "types": ["Ingress"],
+            "ingress": [{"action": "Deny", "source": {"selector": "tier == 'web'"}}],
+        },
+    }
+    team = copy.deepcopy(TEN)
+    team["spec"] = {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]}
+    team["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"] = {"team": "x"}
+    pods = [_pod("a-1", {"app": "a"}, "ns-a"), _pod("w-1", {"app": "w", "tier": "web"}, "ns-a")]
+    start = [space, *pods, team, deny]
+    r = reach.from_objects(start)
+    objects, _ = stepped_in_place(r, start, "apply", HOST)
+    stepped_in_place(r, objects, "delete", space)
+
+
 def test_a_network_policy_whose_calico_copy_is_held_no_tier_deciding() -> None:
     """A load leaves Calico's copy (``knp.default.x``) out while the original is there, so
     no Calico policy is enforced; the original deleted, the copy is, and Calico's tiers
