@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import bisect
 import html
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -275,6 +277,24 @@ def _ranges(view: View) -> list[IPRange]:
     return [nd.range for nd in view.nodes[view.n_internal : view.first_set]]
 
 
+#: Set while the updates of a batch but its last are made: their changes are compared
+#: once, after the batch (:func:`deferred`).
+_DEFERRED: ContextVar[bool] = ContextVar("reach_diff_deferred", default=False)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Within it, :func:`diff` builds both views and compares nothing (an empty report):
+    an update of several objects in turn compares its change once, from the analysis
+    before the first to the one after the last (:mod:`reach.api.batchupdate`), so the
+    changes of the steps but the last are never read."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
 def diff(
     old: Analysis,
     new: Analysis,
@@ -296,8 +316,10 @@ def diff(
     require_one_of("granularity", by, GRANULARITIES)
     ipv6 = old.reachability.ipv6 or new.reachability.ipv6
     va, vb = old.view(by, ipv6), new.view(by, ipv6)
-    oa, ob = node_order(va), node_order(vb)
     report = DiffReport(by, old_label, new_label)
+    if _DEFERRED.get():  # (the views are built: the next update moves them)
+        return report
+    oa, ob = node_order(va), node_order(vb)
     maps: tuple[IntVec | None, IntVec | None] = (None, None)
     if oa.ids == ob.ids:  # the same nodes (most updates): each view's own order
         ids, pos, maps = ob.ids, ob.pos, (oa.node_map, ob.node_map)

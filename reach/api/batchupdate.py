@@ -13,9 +13,11 @@ in the store and :func:`in_turn` returns None: the caller loads, once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from itertools import chain
 
 from reach.analysis.compiled import Analysis
-from reach.analysis.diff import diff
+from reach.analysis.diff import deferred, diff
 from reach.api.movedupdate import Update
 from reach.api.quickupdate import quick_update
 from reach.input.store import Identity, ObjectStore
@@ -31,26 +33,31 @@ def in_turn(
     """The update of ``changes`` made in ``store`` one after the other, each the quick way
     from ``before`` on (one change of several objects at once loads: they are in the store
     together); None when one needs a load (every change is made in the store then). One
-    change alone gives the quick way's own update."""
-    analysis, among, taken = before, set[str](), list[Update]()
+    change alone gives the quick way's own update; with several, the steps compare
+    nothing (:func:`reach.analysis.diff.deferred`: at 10k pods the comparisons of five
+    pods added one by one took 17 of their 24 ms) and the change is compared once."""
+    analysis, among, taken, alone = before, set[str](), list[Update](), False
     left = iter(changes)
-    for change in left:
+    change = next(left, None)
+    while change is not None:
         changed = change()
+        following = next(left, None)  # (made after this step: a step reads the store)
         if changed == []:  # (a note alone: nothing changed)
+            change = following
             continue
         # one object the quick way; several at once (or a relist: None) need a load
-        quick = (
-            quick_update(analysis, store, *changed[0], by)
-            if changed and len(changed) == 1
-            else None
-        )
+        quick, alone = None, not taken and following is None
+        if changed and len(changed) == 1:
+            with nullcontext() if alone else deferred():
+                quick = quick_update(analysis, store, *changed[0], by)
         if quick is None:
-            for rest in left:
+            for rest in chain([following] if following else [], left):
                 rest()
             return None
         analysis = quick.analysis
         among |= quick.among
         taken.append(quick)
-    if len(taken) == 1:
+        change = following
+    if len(taken) == 1 and alone:  # (compared as it alone is)
         return taken[0]
     return Update(analysis, diff(before, analysis, by, "before", "after", among=among), among)

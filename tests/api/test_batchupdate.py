@@ -180,3 +180,22 @@ def test_batches_of_every_kind_equal_a_load_of_the_same_objects(data: st.DataObj
     for what, batch, by in data.draw(batches(start, every_kind=True)):
         _everything(r)
         objects = _batch(r, objects, what, batch, by)
+
+
+def test_one_object_followed_by_notes_is_compared_after_them() -> None:
+    """A step with changes after it compares nothing (``diff.deferred``); when those are
+    notes alone, the one object's change is still compared, once, at the end."""
+    from reach.api.batchupdate import in_turn
+    from reach.input.raw import RawObject
+    from reach.input.store import ObjectStore
+
+    r = reach.from_objects(START)
+    store = ObjectStore(RawObject(copy.deepcopy(o), f"<objects>#{i}") for i, o in enumerate(START))
+    app = _pod("api-1", {"app": "api"})
+    changes = [lambda: [(store.put(RawObject(copy.deepcopy(app), "<applied>")), False)]]
+    with _never_loaded():
+        update = in_turn(r.analysis, store, [*changes, lambda: [], lambda: []], "pod")
+    assert update is not None and update.change.nodes  # the new pod's node
+    loaded = reach.from_objects([*START, app])
+    expected = reach.diff(r, loaded, by="pod", old_label="before", new_label="after")
+    assert update.change.to_dict() == expected.to_dict()
