@@ -149,10 +149,15 @@ def _joins(last: tuple[str, list[Obj], str], what: str, obj: Obj) -> bool:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_batches_of_pods_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
+    _each_batch_equals_a_load(data, every_kind=False)
+
+
+def _each_batch_equals_a_load(data: st.DataObject, every_kind: bool) -> None:
+    """Each batch of :func:`batches` of a cluster drawn, in turn, as a load (:func:`_batch`)."""
     start = data.draw(declared_clusters())
     r = reach.from_objects(start)
     objects = start
-    for what, batch, by in data.draw(batches(start)):
+    for what, batch, by in data.draw(batches(start, every_kind)):
         _everything(r)  # views at every granularity are built: the updates move them
         objects = _batch(r, objects, what, batch, by)
 
@@ -174,12 +179,7 @@ def test_changes_that_change_nothing_are_no_update() -> None:
 @given(data=st.data())
 def test_batches_of_every_kind_equal_a_load_of_the_same_objects(data: st.DataObject) -> None:
     """Pods, namespaces and policies applied and deleted several at a time."""
-    start = data.draw(declared_clusters())
-    r = reach.from_objects(start)
-    objects = start
-    for what, batch, by in data.draw(batches(start, every_kind=True)):
-        _everything(r)
-        objects = _batch(r, objects, what, batch, by)
+    _each_batch_equals_a_load(data, every_kind=True)
 
 
 def test_one_object_followed_by_notes_is_compared_after_them() -> None:

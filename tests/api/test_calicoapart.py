@@ -153,16 +153,7 @@ def test_a_namespace_deleted_after_an_object_said_of_only_beside_the_tiers() -> 
     not the same objects, and loaded (the Calico-apart property test, seed 2)."""
     space = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns-a"}}
     space["metadata"]["labels"] = {"team": "x"}
-    deny = {
-        "apiVersion": CALICO,
-        "kind": "GlobalNetworkPolicy",
-        "metadata": {"name": "deny-web-to-a"},
-        "spec": {
-            "selector": "app == 'a'",
-            "types": ["Ingress"],
-            "ingress": [{"action": "Deny", "source": {"selector": "tier == 'web'"}}],
-        },
-    }
+    deny = OBJECTS[0]  # web may not reach app a
     team = copy.deepcopy(TEN)
     team["spec"] = {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]}
     team["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"] = {"team": "x"}
