@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import reach
 import reach.api.whatif
-from reach.api.workloadupdate import MAX_STEPS, PODS_PER_STEP
+from reach.api.workloadupdate import MOST_STEPS_AT_LEAST, PODS_PER_STEP
 from tests.api.test_podupdate import (
     DENY_BUT_WEB,
     _check,
@@ -143,10 +143,10 @@ def test_a_workload_whose_own_pods_a_load_renames_goes_in_place() -> None:
 
 def test_a_larger_cluster_moves_more_pods_in_place() -> None:
     """A cluster of 400 pods moves up to 20 one by one (one in PODS_PER_STEP), more than
-    the MAX_STEPS a small one moves: 18 replicas in place, 21 load."""
+    the MOST_STEPS_AT_LEAST a small one moves: 18 replicas in place, 21 load."""
     start = [*START, _workload("bulk", {"app": "bulk"}, 397)]
     r = reach.from_objects(start)
-    assert len(r.cluster.pods) // PODS_PER_STEP == 20 > 18 > MAX_STEPS
+    assert len(r.cluster.pods) // PODS_PER_STEP == 20 > 18 > MOST_STEPS_AT_LEAST
     objects, _ = stepped_in_place(r, start, "apply", _workload("api", {"app": "web"}, 18))
     _loaded(objects, "apply", _workload("api", {"app": "web"}, 21))
 
@@ -191,7 +191,7 @@ def _owned(name: str, owner: str, kind: str = "Deployment") -> Obj:
         (START, "apply", _workload("api", {"app": "web"}, api="extensions/v1beta1")),
         ([NS, OLD_WEB, *START[2:]], "apply", START[1]),  # the load said OLD_WEB's version
         ([NS, OLD_WEB, *START[2:]], "delete", OLD_WEB),
-        (START, "apply", _workload("api", {"app": "web"}, MAX_STEPS + 1)),
+        (START, "apply", _workload("api", {"app": "web"}, MOST_STEPS_AT_LEAST + 1)),
         # the first and the last object of a namespace no Namespace object declares
         (START, "apply", FRESH),
         ([*START, FRESH], "delete", FRESH),
