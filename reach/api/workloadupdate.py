@@ -36,9 +36,9 @@ from reach.input.workloads import WORKLOAD_KINDS, expand_workload
 from reach.model.cluster import Cluster, Pod, Workload
 
 #: The most pods a workload update moves one by one: one in :data:`PODS_PER_STEP` of the
-#: cluster's pods, and at least :data:`MOST_STEPS_AT_LEAST`; over it, a load. A replica joining its
-#: class took about 1 ms at 10k pods as manifests (64 replicas added in 72 ms), where a
-#: load took 1.9 s, about 0.2 ms a pod: steps cost less up to one in five pods.
+#: cluster's pods, and at least :data:`MOST_STEPS_AT_LEAST`; over it, a load. A replica
+#: joining its class took about 1 ms at 10k pods as manifests (64 replicas added in 72
+#: ms), where a load took 1.9 s, about 0.2 ms a pod: steps cost less up to one in five.
 MOST_STEPS_AT_LEAST = 16
 PODS_PER_STEP = 20
 
