@@ -26,7 +26,7 @@ from reach.analysis.radius import is_internet
 from reach.analysis.rowchanges import changed_nodes
 from reach.analysis.views import View
 from reach.api.batchupdate import StoreChange, in_turn
-from reach.api.relisted import relisted
+from reach.api.relisted import most_changed, relisted
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostic, Diagnostics
@@ -208,7 +208,9 @@ class Watcher:
         for event in batch:
             if isinstance(event, Status) and event.type in ("relisted", "unserved"):
                 notes.append(event.message)
-                yield from relisted(self.store, event, self.watch.context)
+                assert self.analysis is not None, "start() first"
+                most = most_changed(len(self.analysis.cluster.pods))
+                yield from relisted(self.store, event, self.watch.context, most)
             else:
                 yield partial(self._apply, event, events, notes)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from reach.api.relisted import MOST_CHANGED, relisted
+from reach.api.relisted import MOST_CHANGED, PODS_PER_CHANGE, most_changed, relisted
 from reach.input.live.resources import Resource
 from reach.input.live.watch import Status, raw_of
 from reach.input.store import ObjectStore
@@ -61,3 +61,14 @@ def test_objects_listed_as_they_were_are_no_change_whatever_their_origin() -> No
         assert raw is not None
         store.apply(raw.obj, f"live:test/pods#{n}")
     assert _relist(store, [_pod("a"), _pod("b")]) == []
+
+
+def test_a_larger_cluster_takes_more_changes_of_a_relist_one_by_one() -> None:
+    """At least MOST_CHANGED, and one in PODS_PER_CHANGE of the cluster's pods."""
+    assert most_changed(10_000) == MOST_CHANGED
+    assert most_changed(100 * PODS_PER_CHANGE) == 100
+    store = _store([_pod("a")])
+    many = [_pod(f"p{i}") for i in range(MOST_CHANGED + 1)]
+    event = Status("relisted", PODS, "relisted", copy.deepcopy(many))
+    done = [change() for change in relisted(store, event, "test", most=MOST_CHANGED + 2)]
+    assert len(done) == MOST_CHANGED + 2 and None not in done  # one gone, 33 new
