@@ -23,11 +23,13 @@ from reach.model.cluster import Cluster, Pod, Workload
 GROUPS = tuple(sorted({k.group for k in KINDS if k.kind in WORKLOAD_KINDS}))
 
 
-def given(cluster: Cluster, ns: str) -> list[Pod]:
-    """The Pod objects of namespace ``ns`` (found by bisection among the sorted ones)."""
+def expanded_span(cluster: Cluster, ns: str) -> tuple[int, int]:
+    """Where the pods a load expanded from the workloads of namespace ``ns`` are among the
+    cluster's pods (found by bisection: a load expands the workloads in the order of
+    their namespace, name and kind, and an update puts a workload's pods at its place)."""
     pods, count = cluster.pods, cluster.pods_from_objects
-    lo = bisect.bisect_left(pods, ns, hi=count, key=_namespace_of)
-    return pods[lo : bisect.bisect_right(pods, ns, lo=lo, hi=count, key=_namespace_of)]
+    lo = bisect.bisect_left(pods, ns, lo=count, key=_namespace_of)
+    return lo, bisect.bisect_right(pods, ns, lo=lo, key=_namespace_of)
 
 
 def _namespace_of(pod: Pod) -> str:
@@ -36,8 +38,8 @@ def _namespace_of(pod: Pod) -> str:
 
 def expanded(cluster: Cluster, ns: str) -> list[Pod]:
     """The pods a load expanded from the workloads of namespace ``ns``, in its order."""
-    count = cluster.pods_from_objects
-    return [p for p in cluster.pods[count:] if p.namespace == ns]
+    lo, hi = expanded_span(cluster, ns)
+    return cluster.pods[lo:hi]
 
 
 def template_named(pods: list[Pod]) -> list[Pod]:

@@ -23,7 +23,7 @@ from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
 from reach.analysis.viewmoves import moved_view
 from reach.api.carrierupdate import carriers_changed, framed_first, then_pod
-from reach.api.expansion import given, pods_apart
+from reach.api.expansion import pods_apart
 from reach.api.movedupdate import Taken, Update, taken_in_turn
 from reach.api.namespaceupdate import implied, namespace_made, namespaces_with, with_namespaces
 from reach.api.policyupdate import namespaces_step
@@ -273,7 +273,7 @@ def _expansion_kept(cluster: Cluster, store: ObjectStore, read: PodsRead) -> boo
     if not changed or not store.holds_kind(WORKLOAD_KINDS, changed[0].namespace):
         return True
     ns = changed[0].namespace
-    return pods_apart(cluster, store, changed, given(with_pods(cluster, read), ns))
+    return pods_apart(cluster, store, changed, with_pods(cluster, read).pod_objects_of(ns))
 
 
 def _stays(after: Cluster, store: ObjectStore, ns: str) -> bool:

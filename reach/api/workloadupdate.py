@@ -23,7 +23,7 @@ from functools import partial
 
 from reach.analysis.compiled import Analysis
 from reach.analysis.diff import diff
-from reach.api.expansion import GROUPS, expanded, given, named, template_named
+from reach.api.expansion import GROUPS, expanded, expanded_span, named, template_named
 from reach.api.movedupdate import Taken, Update
 from reach.api.namespaceupdate import implied
 from reach.api.podupdate import PodsRead, pods_read_moved, with_pods
@@ -116,12 +116,12 @@ def _run(cluster: Cluster, owner: Workload) -> tuple[int, int] | None:
     how many there are (they are one run); None where a load may have said something of
     them (as many as reach's limit: maybe capped) or some Pod object is of it (it stands
     for the workload, which a load then does not expand)."""
-    count = cluster.pods_from_objects
-    if any(p.workload == owner for p in given(cluster, owner.namespace)):
+    if any(p.workload == owner for p in cluster.pod_objects_of(owner.namespace)):
         return None
-    places = [i for i, p in enumerate(cluster.pods[count:], count) if p.workload == owner]
+    lo, hi = expanded_span(cluster, owner.namespace)
+    places = [i for i in range(lo, hi) if cluster.pods[i].workload == owner]
     if not places:
-        return count, 0
+        return lo, 0
     if places[-1] - places[0] + 1 != len(places) or len(places) >= MAX_REPLICAS:
         return None
     return places[0], len(places)
@@ -131,11 +131,10 @@ def _named(cluster: Cluster, ns: str, start: int, n: int, came: list[Pod]) -> li
     """The pods ``came`` (named as the template names them) named as a load names them in
     place of the ``n`` pods at ``start``; None when another expanded pod of the namespace
     would be named otherwise."""
-    count = cluster.pods_from_objects
-    now = expanded(cluster, ns)
-    j = sum(1 for p in cluster.pods[count:start] if p.namespace == ns)
+    lo, hi = expanded_span(cluster, ns)
+    now, j = cluster.pods[lo:hi], start - lo
     templated = [*template_named(now[:j]), *came, *template_named(now[j + n :])]
-    names = named(given(cluster, ns), templated)
+    names = named(cluster.pod_objects_of(ns), templated)
     if names[:j] != now[:j] or names[j + len(came) :] != now[j + n :]:
         return None
     return names[j : j + len(came)]
@@ -153,7 +152,7 @@ def _apart(cluster: Cluster, store: ObjectStore, key: Identity, came: list[Pod])
     made = cluster.namespaces.get(ns)  # made by a load of the objects in it: kept by some
     if made is None or made.origin:
         return False
-    if came or given(cluster, ns):
+    if came or cluster.pod_objects_of(ns):
         return True
     owner = Workload(ns, name, kind)
     if any(p.workload != owner for p in expanded(cluster, ns)):

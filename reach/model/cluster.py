@@ -193,12 +193,17 @@ class Cluster:
     sources: list[str] = field(default_factory=list)
 
     def pods_of(self, namespace: str) -> list[Pod]:
-        """The pods of ``namespace``: its Pod objects (found by bisection among the sorted
-        ones), then those expanded from its workloads."""
+        """The pods of ``namespace``: its Pod objects, then those expanded from its
+        workloads."""
+        count = self.pods_from_objects
+        expanded = (p for p in self.pods[count:] if p.namespace == namespace)
+        return [*self.pod_objects_of(namespace), *expanded]
+
+    def pod_objects_of(self, namespace: str) -> list[Pod]:
+        """The Pod objects of ``namespace`` (found by bisection among the sorted ones)."""
         pods, count = self.pods, self.pods_from_objects
         lo = bisect.bisect_left(pods, namespace, hi=count, key=_namespace_of)
-        hi = bisect.bisect_right(pods, namespace, lo=lo, hi=count, key=_namespace_of)
-        return [*pods[lo:hi], *(p for p in pods[count:] if p.namespace == namespace)]
+        return pods[lo : bisect.bisect_right(pods, namespace, lo=lo, hi=count, key=_namespace_of)]
 
     def namespace(self, name: str) -> Namespace:
         """The namespace, created with just its name label when never declared."""
