@@ -98,13 +98,7 @@ def _taken(
     anding = layer.anding(after.atoms)
     pre, pre_of = after.ingress_rows, after.ingress_group
     ands: Ands = {}
-    row_of = np.empty(len(pre_of), dtype=np.intp)
-    first: list[int] = []  # a class of each row
-    for c, row in enumerate(pre_of.tolist()):
-        n = len(ands)
-        row_of[c] = ands.setdefault(anding.key(c, row), n)
-        if row_of[c] == n:
-            first.append(c)
+    row_of, first = anding.numbered(pre_of, ands)  # (a class of each row)
     of = np.array(first, dtype=np.intp)
     rows = empty_rows(len(of), len(columns), x.ingress_rows.dtype)
     Taking(columns)(x.ingress_rows, 0, rows=x.ingress_group[np.maximum(columns[of], 0)], out=rows)

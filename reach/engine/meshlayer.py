@@ -332,14 +332,9 @@ class MeshLayer:
         if made is not None:
             assert len(made[0]) == len(made[1]), "a digest per row, in the rows' order"
             return ands_appended(anding, rows, row_of, made)
-        new_row_of = np.empty(len(row_of), dtype=np.intp)
         numbered: Ands = {}
-        anew: list[tuple[int, int]] = []  # the class and row before of each row made
-        for c, pre in enumerate(row_of.tolist()):
-            n = len(numbered)
-            new_row_of[c] = numbered.setdefault(anding.key(c, pre), n)
-            if new_row_of[c] == n:  # else another class of the same row and mesh answer
-                anew.append((c, pre))
+        new_row_of, first = anding.numbered(row_of, numbered)
+        anew = [(c, int(row_of[c])) for c in first]  # the class and row before of each
         # each row written where it goes, in memory kept from rows gone (at 100k pods
         # 3,964 rows of 23,414 ids: a stack of them took fresh memory, 371 MB)
         stacked = arraypool.empty((len(anew), rows.shape[1]), rows.dtype)
