@@ -27,6 +27,7 @@ from reach.analysis.rowchanges import changed_nodes
 from reach.analysis.views import View
 from reach.api.batchupdate import StoreChange, in_turn
 from reach.api.relisted import most_changed, relisted
+from reach.api.warmup import rehearsed
 from reach.audit import run_audit
 from reach.audit.expect import Expectations, load_expectations
 from reach.errors import Diagnostic, Diagnostics
@@ -119,6 +120,9 @@ class Watcher:
         #: What the first read said it left out (partial), said again after every load.
         self._read_partial: list[Diagnostic] = []
         self._end_idle: Callable[[], None] = lambda: None  # steps collect as usual
+        #: Whether the first idle moment rehearsed an update that renumbers classes (None:
+        #: none came yet; :mod:`reach.api.warmup`).
+        self.rehearsal: bool | None = None
 
     def start(self) -> WatchUpdate:
         """Read the cluster and start watching it; the first state (read with the memory
@@ -152,6 +156,9 @@ class Watcher:
         """The next update (None when no event came within ``timeout`` seconds)."""
         batch = wait_for(self.watch.events, timeout)
         if not batch:  # idle: the collector's full collection, when due, runs now
+            if self.rehearsal is None and self.analysis is not None:
+                # the first idle moment: the memory of the first renumberings made ready
+                self.rehearsal = rehearsed(self.analysis, self.store, self.by)
             collect_when_idle()
             return None
         return self.update(batch)

@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
+from unittest import mock
 
 import pytest
 
@@ -257,6 +258,26 @@ def test_an_idle_watcher_runs_the_collectors_full_collection_steps_leave_to_it(
     finally:
         w.stop()
     assert gcpause._idle["callers"] == before
+
+
+def test_the_first_idle_moment_rehearses_a_renumbering_and_changes_nothing(
+    server: WatchServer, watching: Watcher, tmp_path: Path
+) -> None:
+    """At its first idle moment the watcher rehearses a pod alone in its class deleted and
+    put back (``reach.api.warmup``), once; the state is still a fresh read, and an event
+    after it is one too."""
+    from reach.api import warmup
+
+    shown = watched(watching)
+    assert watching.rehearsal is None
+    assert watching.next(0.2) is None
+    assert watching.rehearsal is True
+    assert watched(watching) == shown == fresh(server, tmp_path)
+    with mock.patch.object(warmup, "in_turn", side_effect=AssertionError("rehearsed again")):
+        assert watching.next(0.2) is None
+    server.put(POD)
+    until(watching, lambda u: len(events(u)) >= 1)
+    assert watched(watching) == fresh(server, tmp_path)
 
 
 def test_expectations_break_and_are_restored(server: WatchServer, tmp_path: Path) -> None:
