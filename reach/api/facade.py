@@ -30,7 +30,7 @@ from reach.analysis.summary import Summary, summarize
 from reach.analysis.views import View, connections
 from reach.api.notebook import notebook_html
 from reach.api.portarg import port_arg as _port
-from reach.api.whatif import ObjectsOf, Updates, store_of
+from reach.api.whatif import Applied, ObjectsOf, Updates, store_of
 from reach.audit import AuditReport, run_audit
 from reach.engine.provenance import Provenance
 from reach.engine.reachability import Reachability
@@ -296,15 +296,15 @@ class Reach:
         return diff_analyses(self.analysis, new.analysis, by, old_label, new_label)
 
     # -- what if --------------------------------------------------------------------------
-    def apply(self, *objects: Mapping[str, Any], by: str = "workload") -> DiffReport:
-        """Apply objects (dicts) as ``kubectl apply`` would, in place; the change, as diff."""
+    def apply(self, *objects: Applied, by: str = "workload") -> DiffReport:
+        """Apply objects (dicts, or read from files) in place as ``kubectl apply``; the diff."""
         return self._update(objects, by, delete=False)
 
-    def delete(self, *objects: Mapping[str, Any], by: str = "workload") -> DiffReport:
+    def delete(self, *objects: Applied, by: str = "workload") -> DiffReport:
         """Remove objects (found by kind, namespace and name) in place; what that changed."""
         return self._update(objects, by, delete=True)
 
-    def _update(self, objects: Iterable[Mapping[str, Any]], by: str, delete: bool) -> DiffReport:
+    def _update(self, objects: Iterable[Applied], by: str, delete: bool) -> DiffReport:
         if self._updates is None:
             self._updates = Updates(store_of(self._objects))
         self.analysis, change = self._updates.update(self.analysis, objects, by, delete)

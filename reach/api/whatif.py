@@ -25,6 +25,9 @@ from reach.input.loader import Memo, build_cluster
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore, identity
 
+#: An object to apply or delete: a dict as in a manifest, or one read from a file (its
+#: origin kept).
+Applied = Mapping[str, Any] | RawObject
 #: What gives the objects a Reach was loaded from, read again when first needed.
 ObjectsOf = Callable[[], Iterable[RawObject]]
 
@@ -51,7 +54,7 @@ class Updates:
     def update(
         self,
         before: Analysis,
-        objects: Iterable[Mapping[str, Any]],
+        objects: Iterable[Applied],
         by: str = "workload",
         delete: bool = False,
         origin: str | None = None,
@@ -73,11 +76,16 @@ class Updates:
         return after, diff(before, after, by, "before", "after", among=among)
 
     def _changes(
-        self, objects: Iterable[Mapping[str, Any]], delete: bool, origin: str | None
+        self, objects: Iterable[Applied], delete: bool, origin: str | None
     ) -> Iterator[StoreChange]:
         """Each object applied to the store (or deleted) in turn, each item of a ``kind:
-        List`` one: the identity it changed, with whether the store held it before."""
+        List`` one: the identity it changed, with whether the store held it before. An
+        object read from a file (a :class:`RawObject`, a List's items apart already)
+        keeps its origin and field path, which its errors name; it is not copied."""
         for obj in objects:
+            if isinstance(obj, RawObject):
+                yield partial(self._removed, obj.obj) if delete else partial(self._put, obj)
+                continue
             if not isinstance(obj, Mapping):
                 raise ReachError(f"an object to apply or delete is a mapping, not {obj!r:.60}")
             if delete:

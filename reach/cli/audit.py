@@ -1,7 +1,9 @@
-"""``reach audit`` (built-in checks and expectations) and ``reach diff OLD NEW``."""
+"""``reach audit`` (built-in checks and expectations) and ``reach diff OLD NEW`` (or
+``reach diff OLD --apply PATH``: :mod:`reach.cli.applied`)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +15,11 @@ from reach.audit import DEFAULT_FAIL_ON, FAIL_ON
 from reach.audit.checks import catalogue
 from reach.audit.expect import Expectations, load_expectations
 from reach.audit.report import use_colour
+from reach.cli.applied import applied_side
 from reach.cli.common import ByOpt, OutOpt, app, choice, fail, say
 from reach.cli.inputs import NO_SOURCE, Input, report_diagnostics, with_input
 from reach.cli.outputs import opened
-from reach.errors import InvalidInput, ReachError
+from reach.errors import Diagnostic, InvalidInput, ReachError
 from reach.input.options import LiveOptions
 from reach.output import AuditFormat, DiffFormat, render
 from reach.output.diagnostics import sided
@@ -176,16 +179,41 @@ StrictOpt = Annotated[
 ]
 
 
+NewArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[NEW]",
+        help="After: file, directory, or live:CONTEXT (none with --apply or --delete).",
+        show_default=False,
+    ),
+]
+ApplyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--apply",
+        metavar="PATH",
+        help="NEW is OLD with the objects of this file or directory applied, as "
+        "'kubectl apply -f' would (repeatable).",
+    ),
+]
+DeleteOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--delete",
+        metavar="PATH",
+        help="NEW is OLD without the objects of this file or directory, as "
+        "'kubectl delete -f' would (repeatable; deleted before --apply applies).",
+    ),
+]
+
+
 @app.command("diff")
 def diff_cmd(
     old: Annotated[
         str,
         typer.Argument(metavar="OLD", help="Before: file, directory, or live:CONTEXT."),
     ],
-    new: Annotated[
-        str,
-        typer.Argument(metavar="NEW", help="After: file, directory, or live:CONTEXT."),
-    ],
+    new: NewArg = None,
     by: ByOpt = "workload",
     fmt: Annotated[
         str, typer.Option("--format", help=f"Output format: {names(DiffFormat)}.")
@@ -199,12 +227,18 @@ def diff_cmd(
     skip_invalid: SkipInvalidOpt = False,
     default_namespace: DefaultNsOpt = None,
     strict: StrictOpt = False,
+    apply: ApplyOpt = None,
+    delete: DeleteOpt = None,
 ) -> None:
     """What a change does to connectivity: connections added, removed and changed.
 
     OLD and NEW are each a manifest file or directory, or live:CONTEXT to read a
     cluster (live: alone for the current context). Nodes (workloads, pods or
     namespaces) that exist on one side only are listed as added or removed.
+
+    With --apply or --delete instead of NEW, NEW is OLD with those objects applied or
+    deleted in place: what a change would do before it is made, to a live cluster
+    too.
 
     Exit codes: 0 (also when there are differences, unless --exit-code: then 1
     when there is any difference); 2 an error in either input.
@@ -218,23 +252,35 @@ def diff_cmd(
       reach diff base/k8s k8s/ --format sarif -o diff.sarif   # points at the changed policies
 
       git show main:k8s/netpol.yaml > /tmp/old.yaml && reach diff /tmp/old.yaml k8s/ --exit-code
+
+      reach diff live:prod --apply pr/netpol.yaml --exit-code   # before it is applied
+
+      reach diff examples/shop --apply examples/shop-typo/policies.yaml   # one typo
     """
     diff_format = choice(DiffFormat, fmt, "--format")
     choice(GRANULARITIES, by, "--by")
-    before, after = (
-        _load_side(
-            text,
-            label,
-            kubeconfig,
-            request_timeout,
-            skip_invalid=skip_invalid,
-            default_namespace=default_namespace,
-            strict=strict,
-        )
-        for text, label in ((old, "OLD"), (new, "NEW"))
+    changes = (apply or [], delete or [])
+    if (new is None) == (not changes[0] and not changes[1]):
+        raise fail("give NEW, or --apply/--delete PATH for a NEW made of OLD (not both)")
+    side = partial(
+        _load_side,
+        kubeconfig=kubeconfig,
+        request_timeout=request_timeout,
+        skip_invalid=skip_invalid,
+        default_namespace=default_namespace,
+        strict=strict,
     )
-    report = api.diff(before, after, by, old, new)
-    sides = [*sided("old", before.diagnostics), *sided("new", after.diagnostics)]
+    before = side(old, "OLD")
+    old_diagnostics = sided("old", before.diagnostics)
+    if new is not None:
+        after = side(new, "NEW")
+        report = api.diff(before, after, by, old, new)
+        read: list[Diagnostic] = []
+    else:
+        report, read = applied_side(before, old, changes, by, default_namespace)
+        after = before  # (changed in place)
+        report_diagnostics(read, strict=strict, prefix=f"{report.new}: ")
+    sides = [*old_diagnostics, *sided("new", [*after.diagnostics, *read])]
     with opened(output) as out:
         render(report, diff_format, out, diagnostics=sides)
     raise typer.Exit(1 if exit_code and not report.empty else 0)

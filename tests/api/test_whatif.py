@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import reach
 from reach.engine.reachability import Reachability
 from reach.errors import InvalidInput, ReachError
+from reach.input.raw import RawObject
 from tests.helpers import SHOP
 from tests.strategies import (
     NS_NAMES,
@@ -150,6 +151,21 @@ def test_an_invalid_object_leaves_the_reach_as_it_was() -> None:
     assert _state(r) == original
     r.apply(POLICY)  # the store was restored: the next update still works
     assert _state(r) != original
+
+
+def test_an_object_read_from_a_file_keeps_its_origin_and_field_path() -> None:
+    """An object given as read from a file (a RawObject) is named in its errors by its
+    origin and field path, not as ``<applied>#n``; a dict beside it is still numbered."""
+    r = reach.load(SHOP)
+    bad = {**POLICY, "spec": {"podSelector": {}, "policyTypes": ["Sideways"]}}
+    with pytest.raises(InvalidInput) as raised:
+        r.apply(POLICY, RawObject(bad, "netpol.yaml#3", "items[1]."))
+    assert "netpol.yaml#3 items[1].spec.policyTypes[0]" in str(raised.value)
+    with pytest.raises(InvalidInput, match="<applied>#2 spec.policyTypes"):
+        r.apply(RawObject(POLICY, "netpol.yaml#1"), bad)
+    r.apply(RawObject(POLICY, "netpol.yaml#1"))
+    r.delete(RawObject(POLICY, "netpol.yaml#1"))
+    assert _state(r) == _state(reach.load(SHOP))
 
 
 def test_deleting_what_is_not_there_names_it() -> None:

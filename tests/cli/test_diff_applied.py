@@ -1,0 +1,105 @@
+"""``reach diff OLD --apply PATH --delete PATH``: NEW is OLD with the objects of PATH
+applied or deleted in place, and the diff is that of OLD against a load of the objects
+after; bad paths and objects exit 2 naming file, document and field."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.helpers import EXAMPLES, SHOP, TYPO, run
+from tests.k8s_server import KubeAPIServer, shop_objects
+
+TYPO_POLICIES = str(Path(TYPO) / "policies.yaml")
+
+
+def _changes(argv: list[str]) -> dict[str, Any]:
+    """The JSON diff of ``reach argv`` without its side names."""
+    code, out, err = run([*argv, "--format", "json", "--by", "pod"])
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["connections"] or report["nodes"], "a change to compare"
+    return {k: v for k, v in report.items() if k not in ("old", "new")}
+
+
+def test_applied_objects_diff_as_a_load_of_the_objects_after(tmp_path: Path) -> None:
+    """The typo's policies applied to the shop (each replaces the shop's of its name) is
+    the shop with the typo's policy file: the same connections and nodes change."""
+    after = tmp_path / "after"
+    shutil.copytree(SHOP, after)
+    shutil.copy(TYPO_POLICIES, after / "policies.yaml")
+    assert _changes(["diff", SHOP, "--apply", TYPO_POLICIES]) == _changes(
+        ["diff", SHOP, str(after)]
+    )
+    code, out, _ = run(["diff", SHOP, "--apply", TYPO_POLICIES])
+    assert out.startswith(f"reach diff {SHOP} -> {SHOP} + {TYPO_POLICIES} (by workload)")
+    assert "- app/orders[Deployment] => db/postgres[StatefulSet] : TCP 5432" in out
+    assert run(["diff", SHOP, "--apply", TYPO_POLICIES, "--exit-code"])[0] == 1
+
+
+def test_deleted_then_applied_diff_as_a_load_of_the_objects_after(tmp_path: Path) -> None:
+    """``--delete`` takes out the objects of its file (by kind, namespace and name), before
+    ``--apply`` puts in those of its own."""
+    docs = [d for d in yaml.safe_load_all((Path(SHOP) / "policies.yaml").read_text()) if d]
+    gone = [d for d in docs if d["metadata"]["name"] == "postgres-ingress"]
+    (tmp_path / "gone.yaml").write_text(yaml.safe_dump_all(gone))
+    opened = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "open-redis", "namespace": "db"},
+        "spec": {"podSelector": {"matchLabels": {"app": "redis"}}, "ingress": [{}]},
+    }
+    (tmp_path / "open.yaml").write_text(yaml.safe_dump(opened))
+    after = tmp_path / "after"
+    shutil.copytree(SHOP, after)
+    kept = [d for d in docs if d["metadata"]["name"] != "postgres-ingress"] + [opened]
+    (after / "policies.yaml").write_text(yaml.safe_dump_all(kept))
+    argv = ["diff", SHOP, "--delete", str(tmp_path / "gone.yaml")]
+    assert _changes([*argv, "--apply", str(tmp_path / "open.yaml")]) == _changes(
+        ["diff", SHOP, str(after)]
+    )
+
+
+def test_bad_paths_and_objects_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: bad, namespace: db}\nspec: {podSelector: {}, policyTypes: [Sideways]}\n"
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: [1,\n")
+    (tmp_path / "empty").mkdir()
+    missing = tmp_path / "missing.yaml"
+    missing.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: nowhere, namespace: db}\n"
+    )
+    cases = [
+        (["diff", SHOP], "give NEW, or --apply/--delete PATH"),
+        (["diff", SHOP, TYPO, "--apply", TYPO_POLICIES], "give NEW, or --apply/--delete PATH"),
+        (["diff", SHOP, "--apply", str(tmp_path / "nope")], "no such file or directory"),
+        (["diff", SHOP, "--apply", str(bad)], f"{bad}#1 spec.policyTypes[0]: 'Sideways'"),
+        (["diff", SHOP, "--apply", str(broken)], f"{broken}:2: malformed YAML"),
+        (["diff", SHOP, "--apply", str(tmp_path / "empty")], "no Kubernetes object found"),
+        (["diff", SHOP, "--delete", str(missing)], "no NetworkPolicy 'nowhere' (namespace db)"),
+    ]
+    for argv, said in cases:
+        code, out, err = run(argv)
+        assert code == 2 and out == "", (argv, err)
+        assert said in err and "Traceback" not in err, (argv, err)
+
+
+def test_a_live_cluster_with_objects_applied(tmp_path: Path) -> None:
+    """What applying the typo's policies to a live cluster would change, before it is
+    done: the diff of the cluster against the typo's manifests."""
+    srv = KubeAPIServer(shop_objects(EXAMPLES)).start()
+    try:
+        kc = str(srv.kubeconfig(tmp_path / "kc", context="prod"))
+        live = ["diff", "live:prod", "--kubeconfig", kc]
+        assert _changes([*live, "--apply", TYPO_POLICIES]) == _changes([*live[:2], TYPO, *live[2:]])
+    finally:
+        srv.stop()
