@@ -60,13 +60,17 @@ class Updates:
         origin: str | None = None,
     ) -> tuple[Analysis, DiffReport]:
         """The analysis after applying (or deleting) ``objects``, and the change from
-        ``before``. An invalid object leaves the store as it was (InvalidInput)."""
+        ``before``. An invalid object leaves the store as it was (InvalidInput). When
+        ``before`` was read skipping invalid objects (a ``skipped-invalid`` diagnostic),
+        a load of the objects after skips them again (they are in the store: without it,
+        every update that loads would fail on them)."""
         kept = self.store.copy()
+        skip = any(d.code == "skipped-invalid" for d in before.cluster.diagnostics)
         try:
             quick = in_turn(before, self.store, self._changes(objects, delete, origin), by)
             if quick is not None:
                 return quick[0], quick[1]
-            cluster = build_cluster(self.store.raws(), Diagnostics(), memo=self.memo)
+            cluster = build_cluster(self.store.raws(), Diagnostics(), skip, memo=self.memo)
         except ReachError:
             self.store = kept
             raise

@@ -15,7 +15,7 @@ from reach.audit import DEFAULT_FAIL_ON, FAIL_ON
 from reach.audit.checks import catalogue
 from reach.audit.expect import Expectations, load_expectations
 from reach.audit.report import use_colour
-from reach.cli.applied import applied_side
+from reach.cli.applied import Changes, applied_side
 from reach.cli.common import ByOpt, OutOpt, app, choice, fail, say
 from reach.cli.inputs import NO_SOURCE, Input, report_diagnostics, with_input
 from reach.cli.outputs import opened
@@ -277,9 +277,10 @@ def diff_cmd(
         report = api.diff(before, after, by, old, new)
         read: list[Diagnostic] = []
     else:
-        report, read = applied_side(before, old, changes, by, default_namespace)
+        how = Changes(*changes, default_namespace, skip_invalid)
+        report, read = applied_side(before, old, how, by)
         after = before  # (changed in place)
-        report_diagnostics(read, strict=strict, prefix=f"{report.new}: ")
+        report_diagnostics([*after.diagnostics, *read], strict=strict, prefix=f"NEW {report.new}: ")
     sides = [*old_diagnostics, *sided("new", [*after.diagnostics, *read])]
     with opened(output) as out:
         render(report, diff_format, out, diagnostics=sides)

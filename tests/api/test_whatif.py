@@ -4,13 +4,18 @@ objects, and the change reported is ``reach diff`` of the states before and afte
 from __future__ import annotations
 
 import copy
+import shutil
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reach
+import reach.api.whatif
 from reach.engine.reachability import Reachability
 from reach.errors import InvalidInput, ReachError
 from reach.input.raw import RawObject
@@ -166,6 +171,46 @@ def test_an_object_read_from_a_file_keeps_its_origin_and_field_path() -> None:
     r.apply(RawObject(POLICY, "netpol.yaml#1"))
     r.delete(RawObject(POLICY, "netpol.yaml#1"))
     assert _state(r) == _state(reach.load(SHOP))
+
+
+#: A Calico policy (the first of a cluster with none: Calico's tiers start deciding, a load).
+CALICO = {
+    "apiVersion": "projectcalico.org/v3",
+    "kind": "GlobalNetworkPolicy",
+    "metadata": {"name": "deny-db"},
+    "spec": {
+        "selector": "app == 'postgres'",
+        "types": ["Ingress"],
+        "ingress": [{"action": "Deny"}],
+    },
+}
+
+
+def test_a_reach_read_skipping_invalid_objects_skips_them_when_an_update_loads(
+    tmp_path: Path,
+) -> None:
+    """The invalid object a load skipped is still in the store: a load of the objects
+    after skips it again (it raised InvalidInput, whichever object was applied)."""
+    shutil.copytree(SHOP, tmp_path / "shop")
+    (tmp_path / "shop" / "bad.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: bad, namespace: app}\n"
+        "spec: {podSelector: {}, ingress: [{ports: [{port: 'notaport!!'}]}]}\n"
+    )
+    with pytest.warns(reach.PartialAnswerWarning):
+        r = reach.load(tmp_path / "shop", skip_invalid=True)
+    loads = []
+    build = reach.api.whatif.build_cluster
+    with mock.patch.object(
+        reach.api.whatif, "build_cluster", lambda *a, **k: loads.append(k) or build(*a, **k)
+    ):
+        r.apply(CALICO)  # the first enforced Calico policy: a load
+    assert len(loads) == 1
+    (tmp_path / "shop" / "calico.yaml").write_text(yaml.safe_dump(CALICO))
+    with pytest.warns(reach.PartialAnswerWarning):
+        loaded = reach.load(tmp_path / "shop", skip_invalid=True)
+    assert _state(r) == _state(loaded)
+    assert [d.code for d in r.diagnostics] == [d.code for d in loaded.diagnostics]
 
 
 def test_deleting_what_is_not_there_names_it() -> None:

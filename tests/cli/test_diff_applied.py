@@ -103,3 +103,85 @@ def test_a_live_cluster_with_objects_applied(tmp_path: Path) -> None:
         assert _changes([*live, "--apply", TYPO_POLICIES]) == _changes([*live[:2], TYPO, *live[2:]])
     finally:
         srv.stop()
+
+
+INVALID = (
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+    "metadata: {name: bad, namespace: app}\n"
+    "spec: {podSelector: {}, ingress: [{ports: [{port: 'notaport!!'}]}]}\n"
+)
+
+
+def test_strict_reads_the_new_side_made_in_place() -> None:
+    """NEW's partial diagnostics (a Cilium toFQDNs rule, which cannot be resolved offline)
+    are warned of and, with --strict, exit 2, as they do when NEW is read whole."""
+    cilium = str(EXAMPLES / "cilium" / "policies.yaml")
+    code, _, err = run(["diff", SHOP, "--apply", cilium])
+    assert code == 0 and f"reach: warning: NEW {SHOP} + {cilium}: " in err and "toFQDNs" in err
+    code, out, err = run(["diff", SHOP, "--apply", cilium, "--strict"])
+    assert code == 2 and out == "" and "--strict: the answer would be partial" in err
+
+
+def test_skip_invalid_skips_objects_to_apply_and_those_old_skipped(tmp_path: Path) -> None:
+    """With --skip-invalid an invalid object to apply is left out with a warning, as a
+    NEW read whole leaves it out; and OLD's own skipped object does not stop an update
+    that loads the objects after (the typo's workloads replace the shop's)."""
+    (tmp_path / "bad.yaml").write_text(INVALID)
+    (tmp_path / "open.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: open, namespace: db}\nspec: {podSelector: {}, ingress: [{}]}\n"
+    )
+    after = tmp_path / "after"
+    shutil.copytree(SHOP, after)
+    shutil.copy(tmp_path / "bad.yaml", after)
+    shutil.copy(tmp_path / "open.yaml", after)
+    argv = ["diff", SHOP, "--apply", str(tmp_path / "bad.yaml"), "--apply"]
+    made = _changes([*argv, str(tmp_path / "open.yaml"), "--skip-invalid"])
+    whole = _changes(["diff", SHOP, str(after), "--skip-invalid"])
+    assert [made[k] for k in ("connections", "nodes")] == [
+        whole[k] for k in ("connections", "nodes")
+    ]
+    assert [d["code"] for d in made["diagnostics"]] == ["skipped-invalid"]
+    code, _, err = run([*argv, str(tmp_path / "open.yaml")])
+    assert code == 2 and "'notaport!!'" in err
+    old = tmp_path / "old"
+    shutil.copytree(SHOP, old)
+    shutil.copy(tmp_path / "bad.yaml", old)
+    workloads = str(Path(TYPO) / "workloads.yaml")
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    shutil.copy(workloads, new / "workloads.yaml")
+    applied = ["diff", str(old), "--apply", workloads, "--skip-invalid", "--by", "pod"]
+    code, out, err = run([*applied, "--format", "json"])
+    assert code == 0, err
+    expected = run(
+        ["diff", str(old), str(new), "--skip-invalid", "--by", "pod", "--format", "json"]
+    )
+    assert json.loads(out)["connections"] == json.loads(expected[1])["connections"]
+
+
+def test_objects_to_apply_from_standard_input() -> None:
+    """``--apply -`` reads standard input; OLD read from it cannot take a change."""
+    text = Path(TYPO_POLICIES).read_bytes()
+    code, out, err = run(
+        ["diff", SHOP, "--apply", "-", "--format", "json", "--by", "pod"], stdin=text
+    )
+    assert code == 0, err
+    assert _changes(["diff", SHOP, "--apply", TYPO_POLICIES]) == {
+        k: v for k, v in json.loads(out).items() if k not in ("old", "new")
+    }
+    code, _, err = run(["diff", "-", "--apply", TYPO_POLICIES], stdin=text)
+    assert code == 2 and "OLD - (standard input) cannot take --apply" in err
+
+
+def test_what_reading_an_object_to_apply_says_is_named(tmp_path: Path) -> None:
+    """An object with no usable name is named by file and document; a path whose only
+    file is an unrendered Helm template says so before it exits 2."""
+    (tmp_path / "noname.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: 5}\n")
+    code, _, err = run(["diff", SHOP, "--apply", str(tmp_path / "noname.yaml")])
+    assert code == 2 and f"{tmp_path / 'noname.yaml'}#1 metadata: a Pod" in err
+    (tmp_path / "helm.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n"
+    )
+    code, _, err = run(["diff", SHOP, "--apply", str(tmp_path / "helm.yaml")])
+    assert code == 2 and "unrendered Helm template" in err and "no Kubernetes object" in err
