@@ -179,6 +179,12 @@ StrictOpt = Annotated[
 ]
 
 
+#: The help of ``--apply`` and ``--delete``.
+_APPLY_HELP = (
+    "NEW is OLD {} the objects of this file or directory{}, as 'kubectl {} -f' would "
+    "(repeatable{})."
+)
+
 NewArg = Annotated[
     str | None,
     typer.Argument(
@@ -190,10 +196,7 @@ NewArg = Annotated[
 ApplyOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--apply",
-        metavar="PATH",
-        help="NEW is OLD with the objects of this file or directory applied, as "
-        "'kubectl apply -f' would (repeatable).",
+        "--apply", metavar="PATH", help=_APPLY_HELP.format("with", " applied", "apply", "")
     ),
 ]
 DeleteOpt = Annotated[
@@ -201,8 +204,7 @@ DeleteOpt = Annotated[
     typer.Option(
         "--delete",
         metavar="PATH",
-        help="NEW is OLD without the objects of this file or directory, as "
-        "'kubectl delete -f' would (repeatable; deleted before --apply applies).",
+        help=_APPLY_HELP.format("without", "", "delete", "; deleted before --apply applies"),
     ),
 ]
 
