@@ -66,10 +66,12 @@ def applied_side(
         raise fail(f"{count(len(e.problems), 'problem')} in {label}") from None
     except ReachError as e:
         raise fail(f"{label}: {e}") from None
-    if not reports:  # every object to apply skipped as invalid
-        report = diff_analyses(before, before, by)
-    else:
-        report = reports[0] if len(reports) == 1 else diff_analyses(before, r.analysis, by)
+    if len(reports) == 1:
+        report = reports[0]
+    elif reports:  # deleted, then applied: compared whole (each step's change is its own)
+        report = diff_analyses(before, r.analysis, by)
+    else:  # every object to apply skipped as invalid: nothing changed
+        report = DiffReport(by)
     return replace(report, old=old, new=label), read.notes
 
 

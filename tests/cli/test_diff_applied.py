@@ -144,6 +144,8 @@ def test_skip_invalid_skips_objects_to_apply_and_those_old_skipped(tmp_path: Pat
     assert [d["code"] for d in made["diagnostics"]] == ["skipped-invalid"]
     code, _, err = run([*argv, str(tmp_path / "open.yaml")])
     assert code == 2 and "'notaport!!'" in err
+    code, out, err = run(argv[:-1] + ["--skip-invalid"])  # only it: skipped, no change
+    assert code == 0 and "no differences" in out and "skipped-invalid: new: " in out, err
     old = tmp_path / "old"
     shutil.copytree(SHOP, old)
     shutil.copy(tmp_path / "bad.yaml", old)
