@@ -162,7 +162,7 @@ def pods_read_moved(
         return None
     x, renumber = found
     if x.calico_state is not None:  # a namespace's last workload pod leaves its kns.*
-        emptied = _emptied(x, after_cluster, gone)
+        emptied = _emptied(x, after_cluster, gone, bool(replanned))
         if emptied is None:
             return None
         x = stashed(emptied)  # (beside the mesh its mesh state keeps it)
@@ -299,7 +299,9 @@ def _namespace_first(
     return then_pod(before, [(middle, partial(namespaces_step, middle))], again, by)
 
 
-def _emptied(x: Reachability, after: Cluster, gone: list[Pod]) -> Reachability | None:
+def _emptied(
+    x: Reachability, after: Cluster, gone: list[Pod], replanned: bool = False
+) -> Reachability | None:
     """``x`` with the label class keys of a namespace whose last workload pod went, and of
     an account of the input's ``ksa.*`` Profiles whose last workload pod went (none has a
     pod), known with no class (:mod:`reach.engine.forgotten`). Calico's plan gives the pods
@@ -307,7 +309,15 @@ def _emptied(x: Reachability, after: Cluster, gone: list[Pod]) -> Reachability |
     while some pod carries it, so those keys were classed under a plan that a pod of one
     changes again (reviews found a new key compared with such a class's first label
     class, which answered otherwise, and a pod applied again in the class its key had
-    while its Profile's rules were out: :mod:`reach.api.carrierupdate`)."""
+    while its Profile's rules were out: :mod:`reach.api.carrierupdate`).
+
+    ``replanned``: a Profile's rules came into the plan with the pod; then every key with
+    no pod is known with no class. The classes were checked against the plan after on the
+    keys with pods only (``calico_steps``' ``live``), and a key with no pod may be a peer
+    the new rules name (a property sweep, seed 37, found a pod of such a key put in the
+    class its key had before the rules came, which a load parts)."""
+    if replanned:
+        return calico_forgotten(x, lambda key: True)
     spaces, accounts = set(), set()
     for pod in gone:
         if pod.host_network:

@@ -1789,3 +1789,31 @@ def test_a_namespace_relabelled_after_a_pod_of_new_labels_came_there_goes_in_pla
     prod = {**THREE[0], "metadata": {"name": "ns-a", "labels": {"env": "prod"}}}
     objects, change = stepped_in_place(r, objects, "apply", prod)
     assert "ns-a/o-2[Pod]" in {e.dst for e in change.edges}
+
+
+def test_a_pod_of_a_podless_key_after_a_profiles_rules_came_in_is_asked_again() -> None:
+    """A key with no pod keeps the class it had when ``kns.ns-b``'s rules were out of
+    Calico's plan (no pod in ns-b); a pod of ns-b brings the rules in, which name that
+    key's label (``role``) as a peer; a pod of the key applied again is not put back in
+    that class (a property sweep, seed 37: a load parts it from ``db``)."""
+    space = {"apiVersion": "v1", "kind": "Namespace"}
+    profile = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "Profile",
+        "metadata": {"name": "kns.ns-b"},
+        "spec": {"ingress": [{"action": "Allow", "source": {"selector": "role == 'x'"}}]},
+    }
+    start = [
+        {**space, "metadata": {"name": "default"}},
+        {**space, "metadata": {"name": "ns-b"}},
+        profile,
+        _pod("db", {"app": "c"}, "default"),
+    ]
+    robot = _pod("robot", {"app": "c", "role": "x"}, "default")
+    events = [
+        ("apply", robot, "pod"),  # joins db's class: nothing reads role yet
+        ("delete", robot, "pod"),  # its key, with no pod, keeps that class
+        ("apply", _pod("web", {"app": "w"}, "ns-b"), "pod"),  # kns.ns-b's rules come in
+        ("apply", robot, "pod"),
+    ]
+    each_update_equals_a_load(start, events)
