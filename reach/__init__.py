@@ -3,6 +3,7 @@
 from reach.analysis.nodes import Connection, Node
 from reach.analysis.summary import Summary
 from reach.api import (
+    Deleted,
     Reach,
     audit,
     check_flows,
@@ -17,6 +18,7 @@ from reach.model.ports import PortSet
 
 __all__ = [
     "Connection",
+    "Deleted",
     "InvalidInput",
     "Node",
     "PartialAnswerWarning",

@@ -17,9 +17,11 @@ from reach.api.flows import check_flows
 from reach.api.functions import audit, diff
 from reach.api.generate import generate
 from reach.api.loading import LARGE_INPUT, from_objects, load, load_live
+from reach.api.whatif import Deleted
 
 __all__ = [
     "LARGE_INPUT",
+    "Deleted",
     "Reach",
     "audit",
     "check_flows",

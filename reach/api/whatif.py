@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -25,9 +26,20 @@ from reach.input.loader import Memo, build_cluster
 from reach.input.raw import RawObject
 from reach.input.store import Identity, ObjectStore, identity
 
+
+@dataclass(frozen=True)
+class Deleted:
+    """An object to delete among those applied: ``Reach.apply(Deleted(old), new)`` deletes
+    ``old`` and applies ``new`` in one update, in that order (a policy renamed, an object
+    moved to another namespace), its change compared once (``reach diff --delete PATH
+    --apply PATH``)."""
+
+    obj: Mapping[str, Any] | RawObject
+
+
 #: An object to apply or delete: a dict as in a manifest, or one read from a file (its
-#: origin kept).
-Applied = Mapping[str, Any] | RawObject
+#: origin kept); to apply, also one to delete first (:class:`Deleted`).
+Applied = Mapping[str, Any] | RawObject | Deleted
 #: What gives the objects a Reach was loaded from, read again when first needed.
 ObjectsOf = Callable[[], Iterable[RawObject]]
 
@@ -85,8 +97,12 @@ class Updates:
         """Each object applied to the store (or deleted) in turn, each item of a ``kind:
         List`` one: the identity it changed, with whether the store held it before. An
         object read from a file (a :class:`RawObject`, a List's items apart already)
-        keeps its origin and field path, which its errors name; it is not copied."""
+        keeps its origin and field path, which its errors name; it is not copied. A
+        :class:`Deleted` object is deleted, in its place among the others."""
         for obj in objects:
+            if isinstance(obj, Deleted):  # (deleted where it stands among the others)
+                yield from self._changes([obj.obj], True, origin)
+                continue
             if isinstance(obj, RawObject):
                 yield partial(self._removed, obj.obj) if delete else partial(self._put, obj)
                 continue

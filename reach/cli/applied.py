@@ -10,7 +10,6 @@ from pathlib import Path
 
 from reach import api
 from reach.analysis.diff import DiffReport
-from reach.analysis.diff import diff as diff_analyses
 from reach.cli.common import fail, say
 from reach.errors import Diagnostic, Diagnostics, InvalidInput, ReachError
 from reach.input.files import FileSource
@@ -42,7 +41,8 @@ def applied_side(
     r: api.Reach, old: str, changes: Changes, by: str
 ) -> tuple[DiffReport, list[Diagnostic]]:
     """``r`` (OLD, read from ``old``; not standard input) changed in place: the objects
-    of the paths to delete deleted, then those to apply applied. The change from OLD (NEW
+    of the paths to delete deleted, then those to apply applied, in one update (the quick
+    ways of each object in turn, the change compared once). The change from OLD (NEW
     named :meth:`Changes.label`) and what reading the paths said (NEW's diagnostics with
     them: an object skipped as invalid with ``skip_invalid``); exit 2 on a path that
     holds no object, an invalid object (named by file, document and field) or an object
@@ -56,22 +56,16 @@ def applied_side(
     read = Diagnostics()
     applied = _read(changes.applied, "--apply", changes, read)
     deleted = _read(changes.deleted, "--delete", changes, read)
-    before = r.analysis
-    try:
-        steps = [(r.delete, deleted), (r.apply, applied)]
-        reports = [step(*raws, by=by) for step, raws in steps if raws]
+    if not applied and not deleted:  # every object to apply skipped as invalid
+        return replace(DiffReport(by), old=old, new=label), read.notes
+    try:  # one update: deleted, then applied
+        report = r.apply(*(api.Deleted(raw) for raw in deleted), *applied, by=by)
     except InvalidInput as e:
         for p in e.problems:
             say(f"reach: error: {p}")
         raise fail(f"{count(len(e.problems), 'problem')} in {label}") from None
     except ReachError as e:
         raise fail(f"{label}: {e}") from None
-    if len(reports) == 1:
-        report = reports[0]
-    elif reports:  # deleted, then applied: compared whole (each step's change is its own)
-        report = diff_analyses(before, r.analysis, by)
-    else:  # every object to apply skipped as invalid: nothing changed
-        report = DiffReport(by)
     return replace(report, old=old, new=label), read.notes
 
 

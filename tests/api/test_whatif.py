@@ -213,6 +213,44 @@ def test_a_reach_read_skipping_invalid_objects_skips_them_when_an_update_loads(
     assert [d.code for d in r.diagnostics] == [d.code for d in loaded.diagnostics]
 
 
+def _shop_objects() -> list[Obj]:
+    return [
+        d for f in sorted(Path(SHOP).glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d
+    ]
+
+
+def test_objects_deleted_among_those_applied_go_in_one_update_in_their_order() -> None:
+    """``apply(Deleted(old), new)`` deletes ``old``, then applies ``new``, in one update:
+    the change is ``reach diff`` of loads of the objects before and after; an object
+    applied, then deleted, is no change (the other order fails: it is not there); a
+    deletion that fails leaves the Reach as it was, the objects applied with it too."""
+    objects = _shop_objects()
+    old = next(o for o in objects if o["metadata"]["name"] == "postgres-ingress")
+    renamed = copy.deepcopy(old)
+    renamed["metadata"]["name"] = "postgres-ingress-renamed"
+    r = reach.load(SHOP)
+    original = _state(r)
+    with mock.patch.object(reach.api.whatif, "in_turn", wraps=reach.api.whatif.in_turn) as turn:
+        change = r.apply(reach.Deleted(old), renamed, POLICY, by="pod")
+    assert turn.call_count == 1
+    after = [o for o in objects if o is not old] + [renamed, POLICY]
+    loads = (reach.from_objects(objects), reach.from_objects(after))
+    expected = reach.diff(*loads, by="pod", old_label="before", new_label="after")
+    assert change.edges and str(change) == str(expected)
+    assert change.to_dict() == expected.to_dict()
+    assert _state(r) == _state(reach.from_objects(after))
+    other = {**POLICY, "metadata": {"name": "other", "namespace": "monitoring"}}
+    assert r.apply(other, reach.Deleted(other)).edges == []  # applied, then deleted
+    assert _state(r) == _state(reach.from_objects(after))
+    with pytest.raises(ReachError, match="no NetworkPolicy 'other'"):
+        r.apply(reach.Deleted(other), other)  # deleted first: it is not there
+    with pytest.raises(ReachError, match="no NetworkPolicy 'postgres-ingress'"):
+        r.apply(reach.Deleted(old), old)  # gone already: nothing is applied either
+    assert _state(r) == _state(reach.from_objects(after))
+    r.apply(reach.Deleted(renamed), reach.Deleted(POLICY), old)
+    assert _state(r) == original
+
+
 def test_deleting_what_is_not_there_names_it() -> None:
     r = reach.load(SHOP)
     with pytest.raises(ReachError, match="no NetworkPolicy 'nope' \\(namespace monitoring\\)"):

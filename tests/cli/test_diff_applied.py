@@ -8,9 +8,11 @@ import json
 import shutil
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 
+from reach import api
 from tests.helpers import EXAMPLES, SHOP, TYPO, run
 from tests.k8s_server import KubeAPIServer, shop_objects
 
@@ -59,9 +61,17 @@ def test_deleted_then_applied_diff_as_a_load_of_the_objects_after(tmp_path: Path
     kept = [d for d in docs if d["metadata"]["name"] != "postgres-ingress"] + [opened]
     (after / "policies.yaml").write_text(yaml.safe_dump_all(kept))
     argv = ["diff", SHOP, "--delete", str(tmp_path / "gone.yaml")]
-    assert _changes([*argv, "--apply", str(tmp_path / "open.yaml")]) == _changes(
-        ["diff", SHOP, str(after)]
-    )
+    calls: list[object] = []
+    real = api.Reach._update
+
+    def counted(self: api.Reach, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(self, *args, **kwargs)
+
+    with mock.patch.object(api.Reach, "_update", counted):  # one update: deleted, then
+        changes = _changes([*argv, "--apply", str(tmp_path / "open.yaml")])  # applied
+    assert len(calls) == 1
+    assert changes == _changes(["diff", SHOP, str(after)])
 
 
 def test_bad_paths_and_objects_exit_2(tmp_path: Path) -> None:
